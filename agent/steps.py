@@ -1,0 +1,152 @@
+"""Structured steps of the protocol and the tolerant parser that reads them out of model text.
+
+The protocol (DESIGN.md)::
+
+    Thought: Do I need to use a tool? Yes
+    Action: <exact tool name>
+    Action Input: <arguments, comma separated>
+    Observation: <tool result>
+    ...
+    Thought: Do I need to use a tool? No
+    AI: <answer to the human>
+
+The parser never raises: text that does not follow the protocol becomes a :class:`ParseError`
+whose message says what was wrong, so the agent can hand it back to the model as an observation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+THOUGHT = "Thought:"
+ACTION = "Action:"
+ACTION_INPUT = "Action Input:"
+OBSERVATION = "Observation:"
+AI = "AI:"
+THOUGHT_YES = "Do I need to use a tool? Yes"
+THOUGHT_NO = "Do I need to use a tool? No"
+
+_LINE_START = r"(?:^|\n)[ \t]*"
+_THOUGHT_RE = re.compile(_LINE_START + r"Thought:[ \t]*([^\n]*)")
+_ACTION_RE = re.compile(_LINE_START + r"Action:[ \t]*([^\n]*)")
+_ACTION_INPUT_RE = re.compile(_LINE_START + r"Action Input:[ \t]*([^\n]*)")
+_AI_RE = re.compile(_LINE_START + r"AI:[ \t]*(.*)", re.DOTALL)
+_OBSERVATION_RE = re.compile(_LINE_START + r"Observation:")
+_STEP_START_RE = re.compile(r"\n(?=[ \t]*Thought:)")
+_DECISION_RE = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
+
+
+def split_arguments(action_input: str) -> tuple[str, ...]:
+    """Split an Action Input on commas, stripping each part (the evaluator's view of arguments)."""
+    return tuple(part.strip() for part in action_input.split(","))
+
+
+def thought_decision(thought: str) -> bool | None:
+    """``True`` when the thought says a tool is needed, ``False`` when not, ``None`` if it says neither."""
+    decisions = _DECISION_RE.findall(thought)
+    return decisions[-1].lower() == "yes" if decisions else None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """The model asks the runtime to run ``tool`` on ``action_input``."""
+
+    thought: str
+    tool: str
+    action_input: str
+
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        return split_arguments(self.action_input)
+
+    def render(self) -> str:
+        """The step as the model writes it, ending with the stop marker ``Observation:``."""
+        return f"{THOUGHT} {self.thought}\n{ACTION} {self.tool}\n{ACTION_INPUT} {self.action_input}\n{OBSERVATION}"
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """The model answers the human (no further tool use)."""
+
+    thought: str
+    answer: str
+
+    def render(self) -> str:
+        return f"{THOUGHT} {self.thought}\n{AI} {self.answer}"
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """The reply did not follow the protocol; ``message`` says what was wrong."""
+
+    message: str
+    text: str
+
+
+Step = ToolCall | FinalAnswer | ParseError
+
+
+@dataclass(frozen=True)
+class ObservedStep:
+    """A tool call with the observation the runtime gave back (one scratchpad entry)."""
+
+    call: ToolCall
+    observation: str
+
+    def render(self) -> str:
+        return f"{self.call.render()} {self.observation}\n"
+
+
+def parse_reply(text: str) -> Step:
+    """Parse one model reply (everything up to the first ``Observation:``) into a step."""
+    if not isinstance(text, str):
+        return ParseError(f"expected text, got {type(text).__name__}", repr(text))
+    observation = _OBSERVATION_RE.search(text)
+    body = text[: observation.start()] if observation else text
+    thought_match = _THOUGHT_RE.search(body)
+    thought = thought_match.group(1).strip() if thought_match else ""
+    action = _ACTION_RE.search(body)
+    answer = _AI_RE.search(body)
+    if action and (answer is None or action.start() < answer.start()):
+        tool = action.group(1).strip()
+        action_input = _ACTION_INPUT_RE.search(body, action.end())
+        if not tool:
+            return ParseError("'Action:' is empty; write the exact name of one tool after it", text)
+        if action_input is None:
+            return ParseError(
+                f"found 'Action: {tool}' but no 'Action Input:' line; put the tool's arguments on a line "
+                "starting with 'Action Input:'",
+                text,
+            )
+        return ToolCall(thought, tool, action_input.group(1).strip())
+    if answer:
+        reply = answer.group(1).strip()
+        if not reply:
+            return ParseError("'AI:' is followed by nothing; write the answer to the human after it", text)
+        return FinalAnswer(thought, reply)
+    if not text.strip():
+        return ParseError("the reply is empty; start with 'Thought: Do I need to use a tool? Yes' or '... No'", text)
+    return ParseError(
+        "the reply has neither 'Action:' with 'Action Input:' nor 'AI:'; to use a tool write "
+        f"'{THOUGHT} {THOUGHT_YES}' then 'Action:' and 'Action Input:' lines, otherwise write "
+        f"'{THOUGHT} {THOUGHT_NO}' then 'AI:' and your answer",
+        text,
+    )
+
+
+def parse_trajectory(text: str) -> list[tuple[Step, str | None]]:
+    """Parse a multi-step text (scratchpad plus reply) into ``(step, observation)`` pairs.
+
+    The observation is the text after a step's ``Observation:`` marker, or ``None`` when the step
+    has none (a final answer, or a tool call the runtime has not answered yet).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    chunks = [chunk for chunk in _STEP_START_RE.split(text.strip()) if chunk.strip()]
+    steps: list[tuple[Step, str | None]] = []
+    for chunk in chunks:
+        step = parse_reply(chunk)
+        observation = _OBSERVATION_RE.search(chunk)
+        steps.append((step, chunk[observation.end() :].strip() if observation else None))
+    return steps

@@ -1,0 +1,222 @@
+"""The tool catalogue: every tool the model can call, declared once.
+
+Names are exactly those GPT4Tools / Visual ChatGPT use, so their data and metrics apply. Descriptions
+are ours. The model family (``family``) is the TaskMatrix/GPT4Tools class name that ``--load`` takes;
+composite (template) tools list the extra families they need in ``requires``.
+"""
+
+from __future__ import annotations
+
+from tools.registry import ToolRegistry
+from tools.spec import InputKind, OutputKind, ToolInput, ToolSpec
+
+IMAGE = ToolInput("image_path", InputKind.IMAGE, "the image to work on")
+PROMPT = ToolInput("text", InputKind.TEXT, "what the new image should show")
+
+
+def _image_tool(name: str, family: str, operation: str, description: str, **extra) -> ToolSpec:
+    """A tool that takes one image and returns an image."""
+    return ToolSpec(name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, **extra)
+
+
+def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
+    """A ControlNet generator: a condition image plus a prompt -> a new image."""
+    return ToolSpec(
+        name,
+        f"Draws a new image that follows the {condition} of a given image and a text description. "
+        f"Use it when the human wants a new picture shaped by the {condition} of an existing image.",
+        (ToolInput("image_path", InputKind.IMAGE, f"the {condition} image"), PROMPT),
+        OutputKind.IMAGE,
+        family,
+        operation=family.removesuffix("Text2Image").lower() + "2image",
+    )
+
+
+_CONTROLNET_CONDITIONS = (
+    ("edge map", "Generate Image Condition On Canny Image", "CannyText2Image"),
+    ("line drawing", "Generate Image Condition On Line Image", "LineText2Image"),
+    ("soft HED boundary", "Generate Image Condition On Soft Hed Boundary Image", "HedText2Image"),
+    ("sketch", "Generate Image Condition On Sketch Image", "ScribbleText2Image"),
+    ("human pose", "Generate Image Condition On Pose Image", "PoseText2Image"),
+    ("depth map", "Generate Image Condition On Depth", "DepthText2Image"),
+    ("normal map", "Generate Image Condition On Normal Map", "NormalText2Image"),
+    ("segmentation map", "Generate Image Condition On Segmentations", "SegText2Image"),
+)
+
+TOOL_SPECS: tuple[ToolSpec, ...] = (
+    ToolSpec(
+        "Get Photo Description",
+        "Tells what is in a photo. Use it when the human asks what an image shows or wants it described.",
+        (IMAGE,),
+        OutputKind.TEXT,
+        "ImageCaptioning",
+        operation="caption",
+    ),
+    ToolSpec(
+        "Answer Question About The Image",
+        "Answers a question about a photo. Use it when the human asks something specific about an image.",
+        (IMAGE, ToolInput("question", InputKind.TEXT, "the question to answer")),
+        OutputKind.TEXT,
+        "VisualQuestionAnswering",
+        operation="vqa",
+    ),
+    ToolSpec(
+        "Generate Image From User Input Text",
+        "Draws a new image from a text description. Use it when the human wants a picture of something "
+        "and gives no image to start from.",
+        (PROMPT,),
+        OutputKind.IMAGE,
+        "Text2Image",
+        operation="text2image",
+    ),
+    ToolSpec(
+        "Instruct Image Using Text",
+        "Changes the style or content of an image as a text instruction says, e.g. make it look like a "
+        "watercolour or turn day into night.",
+        (IMAGE, ToolInput("instruction", InputKind.TEXT, "how to change the image")),
+        OutputKind.IMAGE,
+        "InstructPix2Pix",
+        operation="pix2pix",
+    ),
+    _image_tool(
+        "Edge Detection On Image",
+        "Image2Canny",
+        "edge",
+        "Finds the edges in an image and returns an edge map (Canny).",
+    ),
+    _image_tool(
+        "Line Detection On Image",
+        "Image2Line",
+        "line",
+        "Finds the straight lines in an image and returns a line drawing.",
+    ),
+    _image_tool(
+        "Hed Detection On Image",
+        "Image2Hed",
+        "hed",
+        "Finds soft object boundaries in an image and returns a HED boundary map.",
+    ),
+    _image_tool(
+        "Sketch Detection On Image",
+        "Image2Scribble",
+        "scribble",
+        "Turns an image into a simple black-and-white sketch of its outlines.",
+    ),
+    _image_tool(
+        "Pose Detection On Image",
+        "Image2Pose",
+        "pose",
+        "Finds the body pose of the people in an image and returns a skeleton drawing.",
+    ),
+    _image_tool(
+        "Predict Depth On Image",
+        "Image2Depth",
+        "depth",
+        "Estimates how far each part of an image is and returns a depth map.",
+    ),
+    _image_tool(
+        "Predict Normal Map On Image",
+        "Image2Normal",
+        "normal",
+        "Estimates the surface orientation in an image and returns a normal map.",
+    ),
+    *(_conditioned_generator(*condition) for condition in _CONTROLNET_CONDITIONS),
+    _image_tool(
+        "Segment the Image",
+        "Segmenting",
+        "segment",
+        "Splits an image into its separate regions and returns them coloured.",
+    ),
+    ToolSpec(
+        "Detect the Give Object",
+        "Finds a named object in an image and draws a box around every place it appears.",
+        (IMAGE, ToolInput("object", InputKind.TEXT, "the object to find")),
+        OutputKind.BOXES,
+        "Text2Box",
+        operation="detect",
+    ),
+    ToolSpec(
+        "Segment the given object",
+        "Cuts out a named object in an image and returns its mask.",
+        (IMAGE, ToolInput("object", InputKind.TEXT, "the object to segment")),
+        OutputKind.IMAGE,
+        "Segmenting",
+        requires=("Text2Box",),
+        operation="segobj",
+    ),
+    ToolSpec(
+        "Remove Something From The Photo",
+        "Erases a named object from a photo and fills the hole with matching background.",
+        (IMAGE, ToolInput("object", InputKind.TEXT, "the object to remove")),
+        OutputKind.IMAGE,
+        "Inpainting",
+        requires=("Text2Box", "Segmenting"),
+        operation="remove",
+    ),
+    ToolSpec(
+        "Replace Something From The Photo",
+        "Replaces a named object in a photo with something else described in text.",
+        (
+            IMAGE,
+            ToolInput("object", InputKind.TEXT, "the object to replace"),
+            ToolInput("replacement", InputKind.TEXT, "what to put in its place"),
+        ),
+        OutputKind.IMAGE,
+        "Inpainting",
+        requires=("Text2Box", "Segmenting"),
+        operation="replace",
+    ),
+    ToolSpec(
+        "Extend An Image",
+        "Enlarges the canvas of an image to a target size and paints the new border to match.",
+        (IMAGE, ToolInput("size", InputKind.SIZE, "the target size")),
+        OutputKind.IMAGE,
+        "Inpainting",
+        requires=("ImageCaptioning", "VisualQuestionAnswering"),
+        operation="extend",
+    ),
+    _image_tool(
+        "Remove the background",
+        "BackgroundRemoving",
+        "nobg",
+        "Keeps the main subject of an image and makes the background transparent.",
+    ),
+    ToolSpec(
+        "Crop Image",
+        "Cuts out a rectangle of an image given its pixel corners (left, top, right, bottom).",
+        (
+            IMAGE,
+            ToolInput("left", InputKind.NUMBER),
+            ToolInput("top", InputKind.NUMBER),
+            ToolInput("right", InputKind.NUMBER),
+            ToolInput("bottom", InputKind.NUMBER),
+        ),
+        OutputKind.IMAGE,
+        "ImageCropping",
+        operation="crop",
+        held_out=True,
+    ),
+    ToolSpec(
+        "Text Detection On Image",
+        "Reads the text written in an image (signs, labels, documents) and returns it.",
+        (IMAGE,),
+        OutputKind.TEXT,
+        "TextDetection",
+        operation="ocr",
+        held_out=True,
+    ),
+    ToolSpec(
+        "Detection",
+        "Finds the objects in an image (people, faces, animals...) and returns their names and boxes.",
+        (IMAGE,),
+        OutputKind.BOXES,
+        "ObjectDetection",
+        operation="det",
+        held_out=True,
+    ),
+)
+
+
+def default_registry() -> ToolRegistry:
+    """A fresh registry holding every tool of the catalogue."""
+    return ToolRegistry(TOOL_SPECS)
