@@ -234,3 +234,43 @@ def load_model(
         ", 8-bit" if load_in_8bit else ", 4-bit" if load_in_4bit else "",
     )
     return model, load_tokenizer(name)
+
+
+def load_for_inference(
+    base_model: str = EMBEDDED_MODEL,
+    lora_model: str | None = None,
+    *,
+    device: str = "cpu",
+    dtype: Any = "auto",
+    load_in_8bit: bool = False,
+    load_in_4bit: bool = False,
+) -> tuple[Any, Any, Any]:
+    """``(model, tokenizer, template)`` ready for generation.
+
+    A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
+    PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
+    the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
+    """
+    from agent.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+
+    adapter = Path(lora_model) if lora_model else None
+    if adapter is not None and not (adapter / "adapter_config.json").is_file():
+        raise ModelLoadError(
+            f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the trainer's output dir"
+        )
+    model, tokenizer = load_model(
+        base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
+    )
+    if adapter is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter))
+        if load_in_8bit or load_in_4bit:
+            logger.info("k-bit base model: the adapter stays unmerged")
+        else:
+            model = model.merge_and_unload()
+            logger.info("merged LoRA adapter %s", adapter)
+        model.eval()
+    has_template = adapter is not None and (adapter / TEMPLATE_FILE_NAME).is_file()
+    template = PromptTemplate.load(adapter if has_template else "en")
+    return model, tokenizer, template

@@ -1,0 +1,193 @@
+"""Greedy text generation for the protocol: batched, KV-cached, stopping at ``Observation:`` or end of turn.
+
+:class:`HFGenerator` drives a Hugging Face causal LM with its own small decoding loop:
+
+* prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used), sorted by
+  length and left padded, so one prefill covers a batch with little padding;
+* each step feeds one token per row through the KV cache; positions follow the attention mask, so
+  left padding never shifts a row's positions;
+* a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
+  text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
+  cache rows are dropped), so one long reply does not make the others pay for every step.
+
+:meth:`HFGenerator.stream` runs the same loop for one prompt and yields text as it is produced, holding
+back only what could still turn out to be the start of a stop string.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from agent.prompt import PromptTemplate
+from agent.steps import OBSERVATION
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 8
+
+
+class TextGenerator(Protocol):
+    """What the agent loop needs from a language model."""
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]: ...
+
+
+def cut_at_stop(text: str, stop_strings: Sequence[str]) -> tuple[str, bool]:
+    """``text`` up to the earliest stop string and whether one was found.
+
+    ``Observation:`` is kept (the runtime appends the tool's result after it); any other stop string
+    (the end-of-turn marker) is dropped.
+    """
+    best: tuple[int, str] | None = None
+    for stop in stop_strings:
+        index = text.find(stop)
+        if index >= 0 and (best is None or index < best[0]):
+            best = (index, stop)
+    if best is None:
+        return text, False
+    index, stop = best
+    return text[: index + len(stop)] if stop == OBSERVATION else text[:index], True
+
+
+def _held_back(text: str, stop_strings: Sequence[str]) -> int:
+    """How many trailing characters of ``text`` may still grow into a stop string (or a split character)."""
+    hold = 0
+    for stop in stop_strings:
+        for size in range(min(len(stop) - 1, len(text)), hold, -1):
+            if text.endswith(stop[:size]):
+                hold = size
+                break
+    if text.endswith("\ufffd"):  # an incomplete multi-byte character: wait for its other bytes
+        hold = max(hold, len(text) - len(text.rstrip("\ufffd")))
+    return hold
+
+
+class HFGenerator:
+    """Greedy generation with a Hugging Face causal LM under a :class:`PromptTemplate`'s stopping rule."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, template: PromptTemplate, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.template = template
+        self.batch_size = batch_size
+        self.stop_strings = template.stop_strings(tokenizer)
+        self.eos_ids = self._eos_ids()
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids, default=0)
+        # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
+        self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
+
+    def _eos_ids(self) -> set[int]:
+        ids: set[int] = set()
+        config_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        for value in (config_eos, self.tokenizer.eos_token_id):
+            if isinstance(value, int):
+                ids.add(value)
+            elif value is not None:
+                ids.update(int(v) for v in value)
+        end = self.template.end_of_turn(self.tokenizer)
+        end_ids = self.tokenizer(end, add_special_tokens=False)["input_ids"] if end else []
+        if len(end_ids) == 1:
+            ids.add(int(end_ids[0]))
+        return ids
+
+    # ----------------------------------------------------------------- public API
+    def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
+        """Completions of already wrapped prompts (``template.wrap``), in the order given."""
+        encoded = [self.template.encode(self.tokenizer, prompt)[0] for prompt in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+        results: list[str] = [""] * len(prompts)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            generated: dict[int, list[int]] = {}
+            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens):
+                generated.setdefault(row, []).append(token)
+            for local, index in enumerate(rows):
+                results[index] = self._finish(generated.get(local, []))
+        return results
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        """Yield pieces of the completion of one wrapped prompt as they are generated."""
+        ids = self.template.encode(self.tokenizer, prompt)[0]
+        tokens: list[int] = []
+        emitted = 0
+        for _row, token, finished in self._decode([ids], max_new_tokens):
+            tokens.append(token)
+            if finished:
+                break
+            text = self._text(tokens)
+            visible, stopped = cut_at_stop(text, self.stop_strings)
+            if stopped:
+                break
+            safe = len(visible) - _held_back(visible, self.stop_strings)
+            if safe > emitted:
+                yield visible[emitted:safe]
+                emitted = safe
+        final = self._finish(tokens)
+        if len(final) > emitted:
+            yield final[emitted:]
+
+    # ----------------------------------------------------------------- decoding
+    def _text(self, tokens: Sequence[int]) -> str:
+        if tokens and tokens[-1] in self.eos_ids:
+            tokens = tokens[:-1]
+        return self.tokenizer.decode(list(tokens), skip_special_tokens=False)
+
+    def _finish(self, tokens: Sequence[int]) -> str:
+        return cut_at_stop(self._text(tokens), self.stop_strings)[0]
+
+    def _row_done(self, tokens: list[int], max_new_tokens: int) -> bool:
+        if tokens[-1] in self.eos_ids or len(tokens) >= max_new_tokens:
+            return True
+        tail = self.tokenizer.decode(tokens[-self._tail_tokens :], skip_special_tokens=False)
+        return any(stop in tail for stop in self.stop_strings)
+
+    def _decode(self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int) -> Iterator[tuple[int, int, bool]]:
+        """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced."""
+        import torch
+
+        if max_new_tokens < 1 or not prompt_ids:
+            return
+        device = next(self.model.parameters()).device
+        width = max(len(ids) for ids in prompt_ids)
+        input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + list(ids) for ids in prompt_ids], device=device)
+        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompt_ids], device=device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        rows = list(range(len(prompt_ids)))  # original row of each live batch row
+        generated: list[list[int]] = [[] for _ in prompt_ids]
+        cache = None
+        with torch.inference_mode():
+            while rows:
+                out = self.model(
+                    input_ids=input_ids,
+                    attention_mask=mask,
+                    position_ids=positions,
+                    past_key_values=cache,
+                    use_cache=True,
+                    logits_to_keep=1,
+                )
+                cache = out.past_key_values
+                next_tokens = out.logits[:, -1, :].argmax(dim=-1).tolist()
+                keep = []
+                for live, (row, token) in enumerate(zip(rows, next_tokens, strict=True)):
+                    generated[row].append(token)
+                    done = self._row_done(generated[row], max_new_tokens)
+                    yield row, token, done
+                    if not done:
+                        keep.append(live)
+                if len(keep) < len(rows):
+                    if not keep:
+                        return
+                    index = torch.tensor(keep, device=device)
+                    cache.batch_select_indices(index)
+                    mask, positions = mask[index], positions[index]
+                    next_tokens = [next_tokens[i] for i in keep]
+                    rows = [rows[i] for i in keep]
+                input_ids = torch.tensor(next_tokens, device=device).unsqueeze(-1)
+                mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=-1)
+                positions = positions[:, -1:] + 1
