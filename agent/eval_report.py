@@ -1,0 +1,47 @@
+"""Presenting scoring results: a markdown table and a bar chart of the success rates per group."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from agent.scoring import METRICS
+
+CHART_METRICS = ("SR_t", "SR_act", "SR_args", "SR", "IoU")
+
+
+def markdown_table(groups: Mapping[str, Mapping[str, float | int]]) -> str:
+    """One row per group: sample count and every metric as a percentage."""
+    header = "| group | n | " + " | ".join(METRICS) + " |"
+    rule = "| --- | ---: | " + " | ".join("---:" for _ in METRICS) + " |"
+    rows = [
+        f"| {name} | {values['n']} | " + " | ".join(f"{100 * values[m]:.1f}" for m in METRICS) + " |"
+        for name, values in groups.items()
+    ]
+    return "\n".join([header, rule, *rows]) + "\n"
+
+
+def bar_chart(groups: Mapping[str, Mapping[str, float | int]], path: str | Path) -> Path:
+    """Grouped bars (one group of bars per sample group, one bar per metric) saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [name for name in groups if not name.startswith("tool/")]
+    width = 0.8 / len(CHART_METRICS)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(names)), 4.0))
+    for offset, metric in enumerate(CHART_METRICS):
+        xs = [i + (offset - (len(CHART_METRICS) - 1) / 2) * width for i in range(len(names))]
+        ax.bar(xs, [100 * groups[n][metric] for n in names], width, label=metric)
+    ax.set_xticks(range(len(names)), [f"{n}\n(n={groups[n]['n']})" for n in names], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.set_title("GPT4Tools success rates")
+    ax.legend(fontsize=8, ncols=len(CHART_METRICS))
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
