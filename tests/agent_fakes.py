@@ -1,0 +1,89 @@
+"""Scripted stand-ins for the language model and the tool runtime, for agent and app tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from agent.steps import OBSERVATION
+from tools.catalog import default_registry
+from tools.errors import ToolError
+from tools.runtime import Observation
+from tools.workspace import Workspace
+
+_UPLOADED_RE = re.compile(r"image/[0-9a-f]{8}\.png")
+_OBSERVED_RE = re.compile(r"Observation: (image/\S+\.png)")
+
+
+def pieces(text: str, size: int = 5) -> Iterator[str]:
+    """``text`` in small pieces, as a streaming model yields it."""
+    for start in range(0, len(text), size):
+        yield text[start : start + size]
+
+
+class ScriptedLLM:
+    """Replies from a script, in order (the last one repeats); records every prompt it was given."""
+
+    def __init__(self, replies: Sequence[str]) -> None:
+        self.replies = list(replies)
+        self.prompts: list[str] = []
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        reply = self.replies[min(len(self.prompts), len(self.replies) - 1)]
+        self.prompts.append(prompt)
+        yield from pieces(reply)
+
+
+class EdgeMapLLM:
+    """A stateless fake that asks for the edges of the latest uploaded image, then shows the result.
+
+    It reads only its prompt, so concurrent sessions each get the answer about their own image.
+    """
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        observed = _OBSERVED_RE.findall(prompt)
+        if observed:
+            reply = f"Thought: Do I need to use a tool? No\nAI: Here is the edge map: {observed[-1]}"
+        else:
+            uploaded = _UPLOADED_RE.findall(prompt)
+            image = uploaded[-1] if uploaded else "no-image.png"
+            reply = (
+                f"Thought: Do I need to use a tool? Yes\nAction: Edge Detection On Image\n"
+                f"Action Input: {image}\n{OBSERVATION}"
+            )
+        yield from pieces(reply)
+
+
+class FakeRuntime:
+    """The ``ToolRuntime`` contract over PIL filters: image tools save a filtered copy, captioning answers text."""
+
+    def __init__(
+        self,
+        names: Sequence[str] = ("Edge Detection On Image", "Pose Detection On Image"),
+        caption: str = "an astronaut in a white suit.",
+        fail: Callable[[str], str | None] = lambda tool: None,
+    ) -> None:
+        self.available = default_registry().subset(names)
+        self.unavailable = {"ImageCaptioning": "no BLIP checkpoint offline"}
+        self.caption = caption
+        self.fail = fail
+        self.calls: list[tuple[str, str]] = []
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        from PIL import ImageFilter
+
+        self.calls.append((tool_name, action_input))
+        if tool_name not in self.available:
+            return Observation(f"unknown tool {tool_name!r}; valid tools: {', '.join(self.available.names)}", False)
+        failure = self.fail(tool_name)
+        if failure:
+            return Observation(failure, False)
+        try:
+            image = workspace.open_image(action_input)
+        except ToolError as error:
+            return Observation(str(error), False)
+        if tool_name == "Get Photo Description":
+            return Observation(self.caption, True)
+        spec = self.available.get(tool_name)
+        name = workspace.save_image(image.filter(ImageFilter.FIND_EDGES), spec.operation, action_input)
+        return Observation(name, True, (name,), 0.01)

@@ -1,0 +1,211 @@
+"""The agent loop with a scripted model: chains, recovery from bad replies, the step limit, memory."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.memory import ConversationMemory
+from agent.prompt import PromptTemplate, Turn
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.workspace import Workspace
+
+TEMPLATE = PromptTemplate.load("en")
+
+
+def call(tool: str, argument: str) -> str:
+    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
+
+
+def answer(text: str) -> str:
+    return f"Thought: Do I need to use a tool? No\nAI: {text}"
+
+
+@pytest.fixture
+def session(tmp_path) -> ChatSession:
+    return ChatSession(Workspace(tmp_path / "ws"))
+
+
+def make_agent(tokenizer, replies, runtime=None, **kwargs) -> tuple[Agent, ScriptedLLM, FakeRuntime]:
+    llm = ScriptedLLM(replies)
+    runtime = runtime or FakeRuntime()
+    kwargs.setdefault("context_length", 4096)
+    return Agent(llm, runtime, TEMPLATE, tokenizer, **kwargs), llm, runtime
+
+
+def upload(agent: Agent, session: ChatSession, size: int = 64) -> str:
+    name, _ = agent.introduce_image(session, Image.new("RGB", (size, size), "white"))
+    return name
+
+
+def test_multi_step_chain_feeds_each_observation_back(tiny_tokenizer, session):
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [
+        call("Edge Detection On Image", image),
+        "Thought: Do I need to use a tool? Yes\nAction: Pose Detection On Image\nAction Input: {prev}\nObservation:",
+        answer("Done."),
+    ]
+    events = []
+    for event in agent.run(session, "edges, then the pose of the edge map"):
+        events.append(event)
+        if isinstance(event, StepTaken) and event.step.index == 1:  # chain on the file the first step made
+            llm.replies[1] = llm.replies[1].format(prev=event.step.files[0])
+    reply = events[-1]
+    assert isinstance(reply, Reply) and reply.finished
+    assert [s.action for s in reply.steps] == ["Edge Detection On Image", "Pose Detection On Image"]
+    first, second = (s.files[0] for s in reply.steps)
+    assert runtime.calls[1] == ("Pose Detection On Image", first)
+    assert f"Observation: {first}" in llm.prompts[1] and f"Observation: {second}" in llm.prompts[2]
+    assert reply.files == (first, second)  # both images are shown, though the answer names neither
+    assert all((session.workspace.root / name).is_file() for name in reply.files)
+    assert session.memory.turns[-1].text == f"Done. ({first}, {second})"  # later turns can still name them
+
+
+def test_text_streams_before_each_step_completes(tiny_tokenizer, session):
+    agent, _, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    agent.llm.replies = [call("Edge Detection On Image", image), answer("Here it is.")]
+    events = list(agent.run(session, "edges please"))
+    chunks_1 = "".join(e.text for e in events if isinstance(e, TextChunk) and e.step == 1)
+    assert chunks_1 == agent.llm.replies[0]
+    step_at = next(i for i, e in enumerate(events) if isinstance(e, StepTaken))
+    assert all(isinstance(e, TextChunk) and e.step == 1 for e in events[:step_at])
+    assert events[-1].text == "Here it is."
+
+
+def test_parse_error_becomes_an_observation_and_the_model_recovers(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = ["Sure, I will find the edges for you.", call("Edge Detection On Image", image), answer("Here.")]
+    reply = agent.chat(session, "edges please")
+    assert reply.finished and reply.steps[0].action == "" and not reply.steps[0].ok
+    feedback = reply.steps[0].observation
+    assert "did not follow the format" in feedback
+    assert "Edge Detection On Image" in feedback and "Pose Detection On Image" in feedback  # valid choices
+    assert "Sure, I will find the edges for you.\nObservation: Your reply did not follow" in llm.prompts[1]
+    assert reply.steps[1].ok and len(reply.files) == 1
+
+
+@pytest.mark.parametrize(
+    ("bad_call", "expected"),
+    [
+        (call("Edge Detector", "{image}"), "valid tools: Edge Detection On Image, Pose Detection On Image"),
+        (call("Edge Detection On Image", "image/missing.png"), "does not exist in the workspace"),
+        (call("Edge Detection On Image", "../../etc/passwd"), "outside the workspace"),
+    ],
+)
+def test_bad_tool_calls_are_observations_that_name_the_fix(tiny_tokenizer, session, bad_call, expected):
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [bad_call.format(image=image), call("Edge Detection On Image", image), answer("Here.")]
+    reply = agent.chat(session, "edges please")
+    assert not reply.steps[0].ok and expected in reply.steps[0].observation
+    assert f"Observation: {reply.steps[0].observation}" in llm.prompts[1]
+    assert reply.finished and reply.steps[1].ok
+
+
+def test_tool_failure_is_reported_to_the_model(tiny_tokenizer, session):
+    runtime = FakeRuntime(fail=lambda tool: "'Pose Detection On Image' failed: RuntimeError: boom")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Pose Detection On Image", image), answer("The pose tool failed.")]
+    reply = agent.chat(session, "pose please")
+    assert "RuntimeError: boom" in llm.prompts[1]
+    assert reply.files == () and reply.text == "The pose tool failed."
+
+
+def test_step_limit_ends_with_an_honest_message(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [], max_steps=3)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image)]  # never stops calling tools
+    reply = agent.chat(session, "edges please")
+    assert not reply.finished and len(llm.prompts) == 3 and len(reply.steps) == 3
+    assert "could not finish this within 3 steps" in reply.text
+    assert "Edge Detection On Image -> image/" in reply.text  # says what was done
+    assert len(reply.files) == 3
+    assert session.memory.turns[-1].text.startswith("I could not finish")
+
+
+def test_answer_is_cut_where_the_model_writes_the_next_human_turn(tiny_tokenizer, session):
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Hello!\nHuman: and now draw a cat")])
+    assert agent.chat(session, "hi").text == "Hello!"
+
+
+def test_upload_is_described_by_the_captioning_tool_when_loaded(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Get Photo Description", "Edge Detection On Image"))
+    agent, _, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    name, description = agent.introduce_image(session, Image.new("RGB", (2000, 1000), "red"))
+    assert description == "an astronaut in a white suit."
+    assert Image.open(session.workspace.root / name).size == (1024, 512)  # resized on the way in
+    assert session.memory.turns == TEMPLATE.introduce_image(name, description)
+    agent_without, _, _ = make_agent(tiny_tokenizer, [])
+    _, description = agent_without.introduce_image(session, Image.new("RGB", (30, 20)))
+    assert description == "a 30x20 image."
+
+
+def test_history_is_trimmed_to_the_context_length_in_tokens(tiny_tokenizer, session):
+    context = 1200
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Noted.")], context_length=context, max_new_tokens=64)
+    old_image = upload(agent, session)
+    kept_image = upload(agent, session)
+    agent.chat(session, f"remember {kept_image} for later")
+    for turn in range(30):
+        agent.chat(session, f"message number {turn} with some padding words to fill the context window")
+    newest = upload(agent, session)
+    agent.chat(session, f"now look at {kept_image} again")
+    for prompt in llm.prompts:
+        assert len(tiny_tokenizer(prompt, add_special_tokens=False)["input_ids"]) + 64 <= context
+    last = llm.prompts[-1]
+    assert "message number 29" in last and "message number 0 " not in last  # oldest exchanges went first
+    assert f"Provide an image named {kept_image}" in last  # still referred to: its introduction stays
+    assert f"Provide an image named {newest}" in last  # the latest upload always stays
+    assert old_image not in last and old_image in session.memory.images  # not named: not rendered, still known
+    assert len(session.memory) < 35
+
+
+def test_turn_that_cannot_fit_the_context_gets_an_honest_reply(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("unused")], context_length=700, max_new_tokens=64)
+    reply = agent.chat(session, "word " * 600)
+    assert not reply.finished and "no longer fits the model's context of 700 tokens" in reply.text
+    assert llm.prompts == []
+
+
+def test_memory_window_keeps_introductions_still_referred_to():
+    memory = ConversationMemory()
+    memory.add_image(TEMPLATE.introduce_image("image/aaaa1111.png", "a cat."), "image/aaaa1111.png")
+    memory.add_image(TEMPLATE.introduce_image("image/bbbb2222.png", "a dog."), "image/bbbb2222.png")
+    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111_aaaa1111.png")
+    for i in range(5):
+        memory.add_exchange(f"question {i}", f"answer {i}")
+
+    def cost(turns):
+        return sum(len(turn.text.split()) for turn in turns)
+
+    budget = cost(memory.turns[:4]) + cost(memory.turns[-4:])  # both introductions and two exchanges
+    kept = memory.window(budget, cost, context="compare with image/aaaa1111.png")
+    assert kept == memory.turns[:4] + memory.turns[-4:]  # named in the input, the latest upload, the newest
+    kept = memory.window(budget - 1, cost, context="compare with image/aaaa1111.png")
+    assert kept == memory.turns[:4] + memory.turns[-2:]  # the oldest exchange gives way first
+    kept = memory.window(cost(memory.turns[:2]), cost, context="compare with image/aaaa1111.png")
+    assert kept == memory.turns[:2]  # the image the input names outranks the latest upload
+    assert memory.window(10_000, cost) == memory.turns
+    memory.trim(cost(memory.turns[-2:]) + cost(memory.turns[2:4]), cost)
+    assert memory.images == ["image/bbbb2222.png"] and memory.turns[-1] == Turn("ai", "answer 4")
+
+
+def test_a_chained_output_name_keeps_its_original_introduced():
+    memory = ConversationMemory()
+    cat = TEMPLATE.introduce_image("image/aaaa1111.png", "a cat.")
+    dog = TEMPLATE.introduce_image("image/bbbb2222.png", "a dog.")
+    memory.add_image(cat, "image/aaaa1111.png")
+    memory.add_exchange("tell me a long story " * 20, "a long story " * 20)
+    memory.add_image(dog, "image/bbbb2222.png")
+    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111_aaaa1111.png")
+
+    def cost(turns):
+        return sum(len(turn.text.split()) for turn in turns)
+
+    budget = cost(cat) + cost(dog) + cost(memory.turns[-2:])
+    assert memory.window(budget, cost) == [*cat, *dog, *memory.turns[-2:]]
