@@ -14,9 +14,9 @@ IMAGE = ToolInput("image_path", InputKind.IMAGE, "the image to work on")
 PROMPT = ToolInput("text", InputKind.TEXT, "what the new image should show")
 
 
-def _image_tool(name: str, family: str, operation: str, description: str, **extra) -> ToolSpec:
+def _image_tool(name: str, family: str, operation: str, description: str, handler: str) -> ToolSpec:
     """A tool that takes one image and returns an image."""
-    return ToolSpec(name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, **extra)
+    return ToolSpec(name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, handler=handler)
 
 
 def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
@@ -29,6 +29,7 @@ def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
         OutputKind.IMAGE,
         family,
         operation=family.removesuffix("Text2Image").lower() + "2image",
+        handler="tools.backends.diffusion:controlnet_generate",
     )
 
 
@@ -51,6 +52,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.TEXT,
         "ImageCaptioning",
         operation="caption",
+        handler="tools.backends.blip:caption",
     ),
     ToolSpec(
         "Answer Question About The Image",
@@ -59,6 +61,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.TEXT,
         "VisualQuestionAnswering",
         operation="vqa",
+        handler="tools.backends.blip:answer",
     ),
     ToolSpec(
         "Generate Image From User Input Text",
@@ -68,6 +71,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.IMAGE,
         "Text2Image",
         operation="text2image",
+        handler="tools.backends.diffusion:text_to_image",
     ),
     ToolSpec(
         "Instruct Image Using Text",
@@ -77,48 +81,56 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.IMAGE,
         "InstructPix2Pix",
         operation="pix2pix",
+        handler="tools.backends.diffusion:instruct",
     ),
     _image_tool(
         "Edge Detection On Image",
         "Image2Canny",
         "edge",
         "Finds the edges in an image and returns an edge map (Canny).",
+        "tools.backends.opencv:canny",
     ),
     _image_tool(
         "Line Detection On Image",
         "Image2Line",
         "line",
         "Finds the straight lines in an image and returns a line drawing.",
+        "tools.backends.opencv:line_segments",
     ),
     _image_tool(
         "Hed Detection On Image",
         "Image2Hed",
         "hed",
         "Finds soft object boundaries in an image and returns a HED boundary map.",
+        "tools.backends.hed:hed_boundary",
     ),
     _image_tool(
         "Sketch Detection On Image",
         "Image2Scribble",
         "scribble",
         "Turns an image into a simple black-and-white sketch of its outlines.",
+        "tools.backends.hed:sketch",
     ),
     _image_tool(
         "Pose Detection On Image",
         "Image2Pose",
         "pose",
         "Finds the body pose of the people in an image and returns a skeleton drawing.",
+        "tools.backends.mediapipe:pose",
     ),
     _image_tool(
         "Predict Depth On Image",
         "Image2Depth",
         "depth",
         "Estimates how far each part of an image is and returns a depth map.",
+        "tools.backends.depth:depth",
     ),
     _image_tool(
         "Predict Normal Map On Image",
         "Image2Normal",
         "normal",
         "Estimates the surface orientation in an image and returns a normal map.",
+        "tools.backends.depth:normal",
     ),
     *(_conditioned_generator(*condition) for condition in _CONTROLNET_CONDITIONS),
     _image_tool(
@@ -126,6 +138,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Segmenting",
         "segment",
         "Splits an image into its separate regions and returns them coloured.",
+        "tools.backends.sam:segment_everything",
     ),
     ToolSpec(
         "Detect the Give Object",
@@ -134,6 +147,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.BOXES,
         "Text2Box",
         operation="detect",
+        handler="tools.backends.grounding:detect",
     ),
     ToolSpec(
         "Segment the given object",
@@ -143,6 +157,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Segmenting",
         requires=("Text2Box",),
         operation="segobj",
+        handler="tools.backends.composites:segment_object",
     ),
     ToolSpec(
         "Remove Something From The Photo",
@@ -152,6 +167,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Inpainting",
         requires=("Text2Box", "Segmenting"),
         operation="remove",
+        handler="tools.backends.composites:remove_object",
     ),
     ToolSpec(
         "Replace Something From The Photo",
@@ -165,6 +181,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Inpainting",
         requires=("Text2Box", "Segmenting"),
         operation="replace",
+        handler="tools.backends.composites:replace_object",
     ),
     ToolSpec(
         "Extend An Image",
@@ -174,12 +191,14 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Inpainting",
         requires=("ImageCaptioning", "VisualQuestionAnswering"),
         operation="extend",
+        handler="tools.backends.composites:extend_image",
     ),
     _image_tool(
         "Remove the background",
         "BackgroundRemoving",
         "nobg",
         "Keeps the main subject of an image and makes the background transparent.",
+        "tools.backends.mediapipe:remove_background",
     ),
     ToolSpec(
         "Crop Image",
@@ -194,6 +213,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.IMAGE,
         "ImageCropping",
         operation="crop",
+        handler="tools.backends.opencv:crop",
         held_out=True,
     ),
     ToolSpec(
@@ -203,6 +223,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.TEXT,
         "TextDetection",
         operation="ocr",
+        handler="tools.backends.ocr:read_text",
         held_out=True,
     ),
     ToolSpec(
@@ -212,6 +233,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         OutputKind.BOXES,
         "ObjectDetection",
         operation="det",
+        handler="tools.backends.opencv:detect_objects",
         held_out=True,
     ),
 )

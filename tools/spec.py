@@ -34,6 +34,7 @@ class SpecError(ValueError):
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]$")
 _INPUT_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_HANDLER_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX*]\s*(\d+)\s*$")
 
 
@@ -64,6 +65,7 @@ class ToolSpec:
         requires: further families a composite (template) tool needs besides ``family``.
         operation: short tag used in chained output file names (``edge``, ``pose``...).
         held_out: GPT4Tools kept this tool out of training to measure generalisation to unseen tools.
+        handler: ``"package.module:function"`` that runs the tool, imported only when the tool runs.
     """
 
     name: str
@@ -74,6 +76,7 @@ class ToolSpec:
     requires: tuple[str, ...] = ()
     operation: str = ""
     held_out: bool = False
+    handler: str = ""
     examples: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +96,8 @@ class ToolSpec:
         object.__setattr__(self, "output", OutputKind(self.output))
         object.__setattr__(self, "inputs", tuple(self.inputs))
         object.__setattr__(self, "requires", tuple(self.requires))
+        if self.handler and not _HANDLER_RE.match(self.handler):
+            raise SpecError(f"tool {self.name!r}: handler {self.handler!r} should look like 'package.module:function'")
         if not self.operation:
             object.__setattr__(self, "operation", self.family.lower())
 

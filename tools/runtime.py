@@ -1,0 +1,200 @@
+"""The tool runtime: runs a tool call from the model against a workspace and returns an observation.
+
+Families named in ``--load`` are checked at start-up (device, checkpoint available offline); their models
+load lazily on first use, and a per-device memory budget unloads the least recently used model when a
+new one would not fit. Any failure becomes an ``Observation(ok=False)`` whose text says what was wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.catalog import default_registry
+from tools.errors import ToolArgumentError, ToolError, ToolUnavailableError
+from tools.families import create_family, import_target
+from tools.family import ModelFamily
+from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
+from tools.outputs import Detections, InputImage, draw_boxes
+from tools.registry import ToolRegistry, UnknownToolError
+from tools.spec import ArgumentCountError, InputKind, ToolSpec, parse_size
+from tools.workspace import Workspace
+
+__all__ = ["DEFAULT_LOAD", "Observation", "ToolContext", "ToolRuntime"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """The result of one tool call: ``text`` goes after ``Observation:`` in the conversation."""
+
+    text: str
+    ok: bool
+    files: tuple[str, ...] = ()
+    seconds: float = 0.0
+    data: Any = None
+
+
+@dataclass
+class ToolContext:
+    """What a handler may use: its spec, the workspace and the (lazily loaded) models of its families."""
+
+    spec: ToolSpec
+    workspace: Workspace
+    runtime: ToolRuntime
+    files: list[str] = field(default_factory=list)
+
+    def model(self, family: str | None = None) -> Any:
+        """The loaded model of ``family`` (default: the tool's own family)."""
+        return self.runtime.model(family or self.spec.family, pinned=self.spec.families)
+
+    def device(self, family: str | None = None) -> str:
+        return self.runtime.families[family or self.spec.family].device
+
+
+class ToolRuntime:
+    """The loaded families and the tools they make available."""
+
+    def __init__(
+        self,
+        families: dict[str, ModelFamily],
+        unavailable: dict[str, str] | None = None,
+        config: ToolsConfig | None = None,
+        catalog: ToolRegistry | None = None,
+    ) -> None:
+        self.families = families
+        self.unavailable = dict(unavailable or {})
+        self.config = config or ToolsConfig()
+        self.catalog = catalog or default_registry()
+        self.available = self.catalog.available(families)
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.RLock()
+
+    @classmethod
+    def from_load(cls, load: str | None = None, config: str | Path | None = None) -> ToolRuntime:
+        """Families from a ``--load`` string (``None``: :data:`DEFAULT_LOAD`), checkpoints from ``config``.
+
+        Raises :class:`~tools.errors.LoadSpecError` for a malformed string or a missing device; a family
+        whose checkpoint or package is missing is left out and listed in ``unavailable`` with the reason.
+        """
+        settings = ToolsConfig.load(config)
+        families: dict[str, ModelFamily] = {}
+        unavailable: dict[str, str] = {}
+        for name, device in parse_load(load).items():
+            try:
+                family = create_family(name, device, settings.options(name))
+                family.check()
+            except (ToolError, ImportError) as error:
+                unavailable[name] = str(error)
+                log.warning("%s unavailable: %s", name, error)
+                continue
+            families[name] = family
+        return cls(families, unavailable, settings)
+
+    def model(self, name: str, pinned: tuple[str, ...] = ()) -> Any:
+        """The model of family ``name``, loading it (after making room on its device) if needed."""
+        with self._lock:
+            family = self.families[name]
+            if not family.loaded:
+                self._make_room(family, set(pinned) | {name})
+                family.get()
+            self._recent[name] = None
+            self._recent.move_to_end(name)
+            return family.get()
+
+    def _make_room(self, family: ModelFamily, pinned: set[str]) -> None:
+        budget = self.config.budget_bytes(family.device)
+        if budget is None:
+            return
+        resident = [n for n in self._recent if self.families[n].loaded and self.families[n].device == family.device]
+        used = sum(self.families[n].memory_bytes() for n in resident)
+        for name in resident:
+            if used + family.memory_bytes() <= budget:
+                break
+            if name in pinned:
+                continue
+            used -= self.families[name].memory_bytes()
+            self.families[name].unload()
+            del self._recent[name]
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        """Run one tool call. Never raises for bad input or a failing tool: returns ``ok=False`` instead."""
+        start = time.perf_counter()
+        with self._lock:
+            try:
+                spec = self._spec(tool_name)
+                arguments = self._arguments(spec, action_input, workspace)
+                context = ToolContext(spec, workspace, self)
+                result = import_target(spec.handler)(context, *arguments)
+                text, files, data = self._observe(spec, result, arguments, workspace)
+                files = (*context.files, *files)
+            except ToolError as error:
+                return Observation(str(error), ok=False, seconds=time.perf_counter() - start)
+            except Exception as error:  # a failing model must not end the conversation
+                log.exception("tool %r failed", tool_name)
+                message = f"{tool_name.strip()!r} failed: {type(error).__name__}: {error}"
+                return Observation(message, ok=False, seconds=time.perf_counter() - start)
+        return Observation(text, ok=True, files=files, seconds=time.perf_counter() - start, data=data)
+
+    def _spec(self, tool_name: str) -> ToolSpec:
+        name = tool_name.strip()
+        if name in self.available:
+            return self.available.get(name)
+        if name not in self.catalog:
+            raise ToolUnavailableError(str(UnknownToolError(name, self.available.names)))
+        spec = self.catalog.get(name)
+        missing = [f for f in spec.families if f not in self.families]
+        reasons = "; ".join(f"{f}: {self.unavailable[f]}" for f in missing if f in self.unavailable)
+        hint = reasons or "start with --load " + ",".join(f"{f}_cpu" for f in missing)
+        raise ToolUnavailableError(f"{name!r} needs {', '.join(missing)}, not loaded here ({hint})")
+
+    def _arguments(self, spec: ToolSpec, action_input: str, workspace: Workspace) -> list[Any]:
+        try:
+            raw = spec.split_arguments(action_input)
+        except ArgumentCountError as error:
+            raise ToolArgumentError(str(error)) from None
+        values: list[Any] = []
+        for tool_input, text in zip(spec.inputs, raw, strict=True):
+            if tool_input.kind is InputKind.IMAGE:
+                name = text.strip().strip("\"'`")
+                values.append(InputImage(name, workspace.open_image(name)))
+            elif tool_input.kind is InputKind.NUMBER:
+                try:
+                    values.append(float(text))
+                except ValueError:
+                    raise ToolArgumentError(
+                        f"{spec.name!r}: {tool_input.name} should be a number, got {text!r}"
+                    ) from None
+            elif tool_input.kind is InputKind.SIZE:
+                try:
+                    values.append(parse_size(text))
+                except ValueError as error:
+                    raise ToolArgumentError(f"{spec.name!r}: {error}") from None
+            else:
+                values.append(text)
+        return values
+
+    @staticmethod
+    def _observe(
+        spec: ToolSpec, result: Any, arguments: list[Any], workspace: Workspace
+    ) -> tuple[str, tuple[str, ...], Any]:
+        from PIL import Image
+
+        source = next((a.name for a in arguments if isinstance(a, InputImage)), None)
+        if isinstance(result, str):
+            return result, (), None
+        if isinstance(result, Detections):
+            name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
+            return f"{name} ({result.describe()})", (name,), list(result.boxes)
+        if isinstance(result, Image.Image):
+            name = workspace.save_image(result, spec.operation, source)
+            return name, (name,), None
+        raise TypeError(
+            f"handler {spec.handler} returned {type(result).__name__}; expected an image, text or Detections"
+        )
