@@ -1,0 +1,230 @@
+"""Sample builders: validated drafts to GPT4Tools records (single, chain, context and negative samples).
+
+A draft with tool calls is played out as a workspace would: the human's image gets a workspace-style
+file name, each image tool returns a fresh chained name, text tools return what the caption says. The
+first step becomes a ``single`` or ``chain`` sample; later turns (call the next tool after an observation,
+or answer with what was obtained) become ``context`` samples.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from agent.prompt import PromptTemplate, Turn
+from agent.records import Record
+from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
+from data_gen import files, phrasings, slots
+from data_gen.captions import Box, Caption
+from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from tools.registry import ToolRegistry
+from tools.spec import InputKind, OutputKind, ToolSpec
+
+OUTPUT_NOUNS = {
+    "en": {
+        "Generate Image From User Input Text": "new image",
+        "Instruct Image Using Text": "edited image",
+        "Segment the given object": "mask",
+        "Remove Something From The Photo": "edited photo",
+        "Replace Something From The Photo": "edited photo",
+        "Extend An Image": "extended image",
+        "Crop Image": "cropped image",
+    },
+    "zh": {
+        "Generate Image From User Input Text": "新图片",
+        "Instruct Image Using Text": "编辑后的图片",
+        "Segment the given object": "掩码图",
+        "Remove Something From The Photo": "编辑后的照片",
+        "Replace Something From The Photo": "编辑后的照片",
+        "Extend An Image": "扩展后的图片",
+        "Crop Image": "裁剪后的图片",
+    },
+}
+IMAGE_ANSWERS = {
+    "en": (
+        "Here is the {noun}: {file}.",
+        "Done! I saved the {noun} as {file}.",
+        "The {noun} is ready: {file}",
+        "I have made the {noun}; it is {file}.",
+        "{file} is the {noun} you asked for.",
+    ),
+    "zh": ("这是{noun}：{file}。", "完成了！{noun}保存为 {file}。", "{noun}已经生成：{file}"),
+}
+TEXT_ANSWERS = {
+    "Get Photo Description": {"en": ("The image shows: {text}", "It shows {text_lc}"), "zh": ("图片内容：{text}",)},
+    "Text Detection On Image": {
+        "en": ('The text reads "{text}".', 'It says "{text}".'),
+        "zh": ("图中的文字是“{text}”。",),
+    },
+    "Detect the Give Object": {"en": ("I found it here: {text}.", "Detected: {text}."), "zh": ("检测结果：{text}。",)},
+    "Detection": {
+        "en": ("I found these objects: {text}.", "Objects detected: {text}."),
+        "zh": ("检测到的物体：{text}。",),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A record with what the report and the splits need to know about it."""
+
+    record: Record
+    kind: str
+    tools: tuple[str, ...]  # the gold tool of the output step (empty for answers without a tool)
+    language: str
+    caption_id: str
+    request: str  # the human's words with the image placeholder (for de-duplication)
+
+
+def format_boxes(boxes: Sequence[Box]) -> str:
+    return "; ".join(f"{b.label} [{', '.join(str(v) for v in b.box)}]" for b in boxes)
+
+
+@dataclass
+class _Step:
+    call: ToolCall
+    spec: ToolSpec
+    observation: str | None  # None: what the tool returns is unknown (no answer sample after it)
+
+
+class SampleBuilder:
+    """Turns (task, validated draft) into samples with a given prompt template per language."""
+
+    def __init__(
+        self,
+        templates: dict[str, PromptTemplate],
+        catalogue: ToolRegistry,
+        listed_pool: ToolRegistry,
+        *,
+        seed: int,
+        tools_per_prompt: tuple[int, int] = (2, 5),
+        answer_share: float = 0.35,
+    ) -> None:
+        self.templates = templates
+        self.catalogue = catalogue
+        self.pool = list(listed_pool)
+        self.seed = seed
+        self.tools_per_prompt = tools_per_prompt
+        self.answer_share = answer_share
+
+    # ----------------------------------------------------------------- prompt parts
+    def listed_tools(self, gold: Sequence[str], rng: random.Random) -> list[ToolSpec]:
+        """2 to 5 tools: the gold ones plus random others from the pool, shuffled."""
+        low, high = self.tools_per_prompt
+        count = max(rng.randint(low, high), len(set(gold)))
+        chosen = [self.catalogue.get(name) for name in dict.fromkeys(gold)]
+        others = [spec for spec in self.pool if spec.name not in gold]
+        chosen += rng.sample(others, min(count - len(chosen), len(others)))
+        rng.shuffle(chosen)
+        return chosen
+
+    def history(self, task: Task, draft: Draft, image: str, template: PromptTemplate) -> list[Turn]:
+        if not task.with_image:
+            return []
+        description = task.caption.text
+        first = draft.calls[0][0] if draft.calls else ""
+        condition = phrasings.CONDITIONS.get(first)
+        if condition:  # a conditioned generator works on a condition image, say which
+            description = f"A {condition['en'][0]} made from a photo. {description}"
+        return template.introduce_image(image, description)
+
+    # ----------------------------------------------------------------- playing the calls out
+    def _observation(
+        self, spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption
+    ) -> str | None:
+        if spec.name == "Get Photo Description":
+            return caption.text if source_is_upload else None
+        if spec.name == "Text Detection On Image":
+            return caption.sign_text or "No text found."
+        if spec.name == "Detection":
+            return format_boxes(slots.caption_boxes(caption)) if source_is_upload else None
+        if spec.name == "Detect the Give Object":
+            found = [b for b in slots.caption_boxes(caption) if b.label == arguments[1]]
+            return format_boxes(found) if found else "No object found."
+        return None
+
+    def play(self, task: Task, draft: Draft, image: str, rng: random.Random) -> list[_Step]:
+        """Resolve image arguments and outputs of every call, in order."""
+        steps: list[_Step] = []
+        current, from_upload = image, True
+        for tool, action_input in draft.calls:
+            spec = self.catalogue.get(tool)
+            arguments = spec.split_arguments(action_input)
+            arguments = [
+                current if item.kind is InputKind.IMAGE else value
+                for item, value in zip(spec.inputs, arguments, strict=True)
+            ]
+            if steps and steps[-1].spec.output is OutputKind.BOXES and spec.name == "Crop Image":
+                arguments[1:5] = self._first_box(steps[-1].observation, arguments[1:5])
+            call = ToolCall(THOUGHT_YES, tool, ", ".join(arguments))
+            if spec.output is OutputKind.IMAGE:
+                source = current if spec.image_inputs else None
+                output = files.derived_name(spec.operation, source, rng)
+                steps.append(_Step(call, spec, output))
+                current, from_upload = output, False
+            else:
+                steps.append(_Step(call, spec, self._observation(spec, arguments, from_upload, task.caption)))
+        return steps
+
+    @staticmethod
+    def _first_box(observation: str | None, fallback: list[str]) -> list[str]:
+        """Crop after a detector: the coordinates of the first box it reported."""
+        if not observation or "[" not in observation:
+            return fallback
+        return [v.strip() for v in observation.split("[", 1)[1].split("]", 1)[0].split(",")]
+
+    def final_answer(self, step: _Step, language: str, rng: random.Random) -> str | None:
+        if step.observation is None:
+            return None
+        if step.spec.output is OutputKind.IMAGE:
+            nouns = phrasings.NOUNS.get(step.spec.name, {}).get(language)
+            noun = (
+                nouns[0]
+                if nouns
+                else OUTPUT_NOUNS[language].get(
+                    step.spec.name, OUTPUT_NOUNS[language]["Generate Image From User Input Text"]
+                )
+            )
+            return rng.choice(IMAGE_ANSWERS[language]).format(noun=noun, file=step.observation)
+        frames = TEXT_ANSWERS.get(step.spec.name)
+        if frames is None:
+            return None
+        text = step.observation.rstrip(".")
+        frame = rng.choice(frames.get(language) or frames["en"])
+        return frame.format(text=step.observation, text_lc=text[0].lower() + text[1:] + ".")
+
+    # ----------------------------------------------------------------- samples
+    def build(self, task: Task, draft: Draft) -> list[Sample]:
+        rng = task.rng(self.seed, "build")
+        template = self.templates[task.language]
+        image = files.upload_name(task.caption, rng) if task.with_image else ""
+        gold = [tool for tool, _ in draft.calls]
+        listed = self.listed_tools(gold, rng)
+        user_input = draft.request.replace(IMAGE_PLACEHOLDER, image)
+        instruction = template.render_instruction(listed, self.history(task, draft, image, template), user_input)
+
+        def sample(kind: str, scratchpad: str, output: str, tools: tuple[str, ...]) -> Sample:
+            record = Record(instruction, scratchpad, output)
+            return Sample(record, kind, tools, task.language, task.caption.id, draft.request)
+
+        if task.kind == NEGATIVE:
+            answer = draft.answer.replace(IMAGE_PLACEHOLDER, image)
+            return [sample(NEGATIVE, "", FinalAnswer(THOUGHT_NO, answer).render(), ())]
+        steps = self.play(task, draft, image, rng)
+        first_kind = CHAIN if len(steps) > 1 else SINGLE
+        samples = [sample(first_kind, "", steps[0].call.render(), (steps[0].call.tool,))]
+        observed: list[ObservedStep] = []
+        for previous, step in pairwise(steps):
+            if previous.observation is None:
+                break
+            observed.append(ObservedStep(previous.call, previous.observation))
+            samples.append(sample(CONTEXT, template.render_scratchpad(observed), step.call.render(), (step.call.tool,)))
+        last = steps[-1]
+        answer = self.final_answer(last, task.language, rng)
+        wants_answer = len(steps) > 1 or rng.random() < self.answer_share
+        if answer and wants_answer and len(observed) == len(steps) - 1:
+            scratchpad = template.render_scratchpad([*observed, ObservedStep(last.call, last.observation or "")])
+            samples.append(sample(CONTEXT, scratchpad, FinalAnswer(THOUGHT_NO, answer).render(), ()))
+        return samples

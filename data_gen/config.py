@@ -1,0 +1,116 @@
+"""Generation recipes: ``configs/data_gen/*.yaml`` loaded into a validated :class:`GenConfig`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
+TEACHERS = ("template", "hf", "openai")
+
+
+class ConfigError(ValueError):
+    """A data-generation config is malformed; the message names the field and the valid values."""
+
+
+@dataclass(frozen=True)
+class GenConfig:
+    """Everything that decides what the generator writes (with the seed, the output is reproducible).
+
+    Attributes:
+        captions: ``shipped``, a ``.jsonl`` caption file or a COCO captions ``.json``.
+        max_captions: use at most this many captions (``None``: all).
+        teacher: ``template`` (offline), ``hf`` (a local instruct model) or ``openai`` (an endpoint).
+        teacher_options: passed to the teacher (model, max_new_tokens, temperature, retries...).
+        held_out: tools kept out of train/val for the test split (``None``: those the catalogue marks).
+        single / chain / negative: tasks per caption of each kind.
+        max_per_tool_per_caption: cap on single tasks with the same tool on one caption.
+        zh_share: share of tasks rendered with the Chinese prompt template.
+        negative_image_share: share of no-tool samples with an image in the conversation.
+        answer_share: share of single-tool tasks that also give an "answer after the observation" sample.
+        tools_per_prompt: ``[low, high]`` number of tools listed in a prompt (gold included).
+        val_share / test_share: shares of captions for validation and test.
+        near_duplicate_threshold: cosine similarity above which a request counts as a near duplicate
+            (``None`` disables the embedding filter; exact duplicates are always removed).
+        embed_batch_size: batch size for the MiniLM embeddings.
+        report_tokenizer: base model whose tokenizer measures lengths (``None``: skip token lengths).
+        report_token_sample: measure at most this many records per split (``None``: all).
+        seed: default seed; ``max_samples`` caps each split (``None``: no cap).
+    """
+
+    captions: str = "shipped"
+    max_captions: int | None = None
+    teacher: str = "template"
+    teacher_options: dict[str, Any] = field(default_factory=dict)
+    held_out: list[str] | None = None
+    single: int = 16
+    chain: int = 4
+    negative: int = 3
+    max_per_tool_per_caption: int = 2
+    zh_share: float = 0.15
+    negative_image_share: float = 0.5
+    answer_share: float = 0.35
+    tools_per_prompt: tuple[int, int] = (2, 5)
+    val_share: float = 0.05
+    test_share: float = 0.12
+    near_duplicate_threshold: float | None = 0.95
+    embed_batch_size: int = 256
+    report_tokenizer: str | None = "smollm2-135m-instruct"
+    report_token_sample: int | None = 4000
+    seed: int = 0
+    max_samples: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.teacher not in TEACHERS:
+            raise ConfigError(f"teacher {self.teacher!r} unknown; choose one of {', '.join(TEACHERS)}")
+        for name in ("single", "chain", "negative", "max_per_tool_per_caption", "embed_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
+        for name in ("zh_share", "negative_image_share", "answer_share", "val_share", "test_share"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")
+        if self.val_share + self.test_share >= 1:
+            raise ConfigError("val_share + test_share must leave captions for training (sum below 1)")
+        low_high = tuple(self.tools_per_prompt)
+        if len(low_high) != 2 or not 2 <= low_high[0] <= low_high[1]:
+            raise ConfigError(
+                f"tools_per_prompt must be [low, high] with 2 <= low <= high, got {self.tools_per_prompt!r}"
+            )
+        object.__setattr__(self, "tools_per_prompt", low_high)
+        threshold = self.near_duplicate_threshold
+        if threshold is not None and not 0 < threshold <= 1:
+            raise ConfigError(f"near_duplicate_threshold must be in (0, 1] or null, got {threshold!r}")
+        if self.max_samples is not None and self.max_samples < 1:
+            raise ConfigError(f"max_samples must be positive, got {self.max_samples!r}")
+
+    @classmethod
+    def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:
+        """A shipped recipe by name (``default``, ``quick``) or a YAML path, with non-``None`` overrides."""
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = CONFIG_DIR / f"{name_or_path}.yaml"
+        if not path.is_file():
+            shipped = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
+            raise ConfigError(f"no data-generation config at {path}; shipped configs: {shipped}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: a config must be a mapping of field: value")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(known))}")
+        config = cls(**data)
+        return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["tools_per_prompt"] = list(self.tools_per_prompt)
+        return data

@@ -1,0 +1,220 @@
+"""No-tool requests with their answers: chit-chat, general knowledge, small computations, image follow-ups.
+
+Every generator returns ``(request, answer)``; answers are never empty. Requests that mention the image
+use :data:`~data_gen.tasks.IMAGE_PLACEHOLDER`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from data_gen.tasks import IMAGE_PLACEHOLDER
+
+CHAT = {
+    "en": (
+        ("Hi!", "Hello! How can I help you today?"),
+        ("Hello there", "Hi! What can I do for you?"),
+        ("Good morning!", "Good morning! What would you like to do today?"),
+        ("How are you?", "I'm doing well, thank you. How can I help?"),
+        ("Thanks a lot", "You're welcome!"),
+        ("thank you so much, that's perfect", "Glad it helped! Let me know if you need anything else."),
+        ("Who are you?", "I'm GPT4Tools, an assistant that can work with text and images using tools."),
+        ("What can you do?", "I can describe images, answer questions about them, edit them and create new ones."),
+        ("bye", "Goodbye! Have a great day."),
+        ("Tell me a joke.", "Why did the scarecrow win an award? Because he was outstanding in his field."),
+        ("Can you keep a secret?", "I don't remember anything outside this conversation, so your secret is safe."),
+        ("I'm bored.", "How about we make a picture together? Tell me something you'd like to see."),
+        ("ok", "Alright! Tell me whenever you need something."),
+        ("Do you like cats?", "I don't have feelings, but many people love cats for their calm company."),
+        ("Are you a robot?", "I'm an AI assistant, a computer program rather than a robot."),
+        ("What's your name?", "My name is GPT4Tools."),
+        ("Nice work!", "Thank you! Happy to help."),
+        ("Sorry, I made a mistake.", "No problem at all. What would you like to do instead?"),
+        ("Give me a word that rhymes with cat.", "Hat rhymes with cat."),
+        ("Say something nice.", "You're asking good questions, and that is how great ideas start."),
+        (
+            "Recommend a hobby for rainy days.",
+            "Try sketching or painting: it's relaxing and you only need paper and a pencil.",
+        ),
+        (
+            "How do I stay focused while studying?",
+            "Work in short blocks of 25 minutes, put your phone away and take short breaks.",
+        ),
+        (
+            "Give me a tip for taking better photos.",
+            "Use natural light and follow the rule of thirds for a balanced composition.",
+        ),
+        ("What should I cook tonight?", "A vegetable stir-fry with rice is quick, healthy and easy to make."),
+    ),
+    "zh": (
+        ("你好！", "你好！有什么可以帮你的吗？"),
+        ("谢谢你", "不客气！"),
+        ("你是谁？", "我是 GPT4Tools，一个能借助工具处理文字和图像的助手。"),
+        ("你能做什么？", "我可以描述图片、回答关于图片的问题、编辑图片以及生成新的图片。"),
+        ("再见", "再见，祝你有美好的一天！"),
+        ("讲个笑话吧。", "为什么数学书总是很忧郁？因为它有太多的问题。"),
+        ("早上好", "早上好！今天想做点什么？"),
+        ("我有点无聊。", "要不要一起画一张图？告诉我你想看到什么。"),
+        ("推荐一个雨天的爱好。", "可以试试画画，只需要纸和笔，很放松。"),
+        ("怎么拍出更好的照片？", "尽量使用自然光，并按照三分法构图。"),
+    ),
+}
+FACTS = {
+    "en": (
+        ("What is the capital of France?", "The capital of France is Paris."),
+        ("What is the capital of Japan?", "The capital of Japan is Tokyo."),
+        ("What is the capital of Canada?", "The capital of Canada is Ottawa."),
+        ("What is the capital of Australia?", "The capital of Australia is Canberra."),
+        ("How many days are in a leap year?", "A leap year has 366 days."),
+        ("What is the largest planet in the solar system?", "Jupiter is the largest planet in the solar system."),
+        ("At what temperature does water boil at sea level?", "Water boils at 100 degrees Celsius at sea level."),
+        ("Who wrote Romeo and Juliet?", "William Shakespeare wrote Romeo and Juliet."),
+        ("What gas do plants take in from the air?", "Plants take in carbon dioxide from the air."),
+        ("How many continents are there?", "There are seven continents."),
+        ("What is the chemical symbol for gold?", "The chemical symbol for gold is Au."),
+        ("What is the longest river in Africa?", "The Nile is the longest river in Africa."),
+        ("How many legs does a spider have?", "A spider has eight legs."),
+        ("What colour do you get by mixing blue and yellow?", "Mixing blue and yellow gives green."),
+        ("What is the freezing point of water in Fahrenheit?", "Water freezes at 32 degrees Fahrenheit."),
+        ("Which ocean is the largest?", "The Pacific Ocean is the largest."),
+        ("What does CPU stand for?", "CPU stands for central processing unit."),
+        ("What does a Canny edge detector do?", "It finds the edges in an image, where brightness changes sharply."),
+        (
+            "What is a depth map?",
+            "A depth map is an image whose brightness shows how far each point is from the camera.",
+        ),
+        ("What is image segmentation?", "It splits an image into regions, each belonging to one object or area."),
+        ("Which animal is known as the king of the jungle?", "The lion is often called the king of the jungle."),
+        ("How many minutes are in a day?", "There are 1440 minutes in a day."),
+        ("What is the tallest mountain on Earth?", "Mount Everest is the tallest mountain on Earth."),
+        ("What language is spoken in Brazil?", "Portuguese is the main language spoken in Brazil."),
+    ),
+    "zh": (
+        ("中国的首都是哪里？", "中国的首都是北京。"),
+        ("一年有多少天？", "平年有 365 天，闰年有 366 天。"),
+        ("太阳系最大的行星是什么？", "木星是太阳系最大的行星。"),
+        ("水在多少度沸腾？", "在标准大气压下，水在 100 摄氏度沸腾。"),
+        ("蜘蛛有几条腿？", "蜘蛛有八条腿。"),
+        ("什么是深度图？", "深度图用亮度表示每个点离相机有多远。"),
+        ("蓝色和黄色混合是什么颜色？", "蓝色和黄色混合是绿色。"),
+        ("世界上最高的山是哪座？", "世界上最高的山是珠穆朗玛峰。"),
+    ),
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SPELL_WORDS = (
+    "kitchen",
+    "garden",
+    "picture",
+    "elephant",
+    "umbrella",
+    "mountain",
+    "bicycle",
+    "window",
+    "library",
+    "sunflower",
+    "harbour",
+    "penguin",
+    "lantern",
+    "breakfast",
+    "notebook",
+    "rainbow",
+    "castle",
+    "blanket",
+    "tomato",
+    "festival",
+)
+
+
+def _arithmetic(rng: random.Random, language: str) -> tuple[str, str]:
+    a, b = rng.randint(2, 999), rng.randint(2, 99)
+    op = rng.choice(("+", "-", "*"))
+    value = {"+": a + b, "-": a - b, "*": a * b}[op]
+    if language == "zh":
+        return f"{a} {op} {b} 等于多少？", f"{a} {op} {b} = {value}。"
+    word = {"+": "plus", "-": "minus", "*": "times"}[op]
+    ask = rng.choice((f"What is {a} {word} {b}?", f"Can you compute {a} {op} {b}?", f"{a} {op} {b} = ?"))
+    return ask, f"{a} {word} {b} is {value}."
+
+
+def _units(rng: random.Random, language: str) -> tuple[str, str]:
+    amount = rng.randint(2, 250)
+    unit, small, factor = rng.choice(
+        (("metres", "centimetres", 100), ("kilograms", "grams", 1000), ("hours", "minutes", 60))
+    )
+    if language == "zh":
+        names = {"metres": ("米", "厘米"), "kilograms": ("千克", "克"), "hours": ("小时", "分钟")}[unit]
+        return f"{amount} {names[0]}是多少{names[1]}？", f"{amount} {names[0]}等于 {amount * factor} {names[1]}。"
+    return f"How many {small} are in {amount} {unit}?", f"There are {amount * factor} {small} in {amount} {unit}."
+
+
+def _spelling(rng: random.Random, language: str) -> tuple[str, str]:
+    word = rng.choice(SPELL_WORDS)
+    kind = rng.randint(0, 2)
+    if kind == 0:
+        return f"Spell '{word}' backwards.", f"'{word}' backwards is '{word[::-1]}'."
+    if kind == 1:
+        letter = rng.choice(word)
+        count = word.count(letter)
+        return (
+            f"How many times does the letter '{letter}' appear in '{word}'?",
+            f"The letter '{letter}' appears {count} time{'s' * (count > 1)} in '{word}'.",
+        )
+    return f"How many letters are in the word '{word}'?", f"'{word}' has {len(word)} letters."
+
+
+def _weekday(rng: random.Random, language: str) -> tuple[str, str]:
+    index, shift = rng.randrange(7), rng.randint(2, 20)
+    day, after = WEEKDAYS[index], WEEKDAYS[(index + shift) % 7]
+    return f"If today is {day}, what day is it in {shift} days?", f"In {shift} days it will be {after}."
+
+
+def _bank(table: dict[str, tuple[tuple[str, str], ...]]) -> Callable[[random.Random, str], tuple[str, str]]:
+    def pick(rng: random.Random, language: str) -> tuple[str, str]:
+        return rng.choice(table.get(language) or table["en"])
+
+    return pick
+
+
+def _image_follow_up(rng: random.Random, language: str) -> tuple[str, str]:
+    if language == "zh":
+        return rng.choice(
+            (
+                ("我刚才上传的图片叫什么名字？", f"你上传的图片名为 {IMAGE_PLACEHOLDER}。"),
+                ("收到图片了吗？", f"收到了，图片是 {IMAGE_PLACEHOLDER}。需要我做什么？"),
+                ("先不用处理这张图，谢谢。", "好的，需要的时候随时告诉我。"),
+            )
+        )
+    return rng.choice(
+        (
+            ("What was the name of the image I sent?", f"The image you sent is named {IMAGE_PLACEHOLDER}."),
+            ("Did you get my picture?", f"Yes, I received {IMAGE_PLACEHOLDER}. What would you like me to do with it?"),
+            ("Don't do anything with the photo yet, thanks.", "Sure, I'll wait until you tell me what to do."),
+            ("Which file are we working on?", f"We are working on {IMAGE_PLACEHOLDER}."),
+            (
+                "What can you do with this image?",
+                "I can describe it, answer questions about it, detect or remove objects, and restyle it.",
+            ),
+            (
+                "Nice photo, right?",
+                f"I can't see {IMAGE_PLACEHOLDER} myself, but I can describe it with a tool if you like.",
+            ),
+        )
+    )
+
+
+GENERATORS: tuple[Callable[[random.Random, str], tuple[str, str]], ...] = (
+    _bank(CHAT),
+    _bank(FACTS),
+    _arithmetic,
+    _units,
+    _spelling,
+    _weekday,
+)
+
+
+def negative_request(rng: random.Random, language: str, with_image: bool) -> tuple[str, str]:
+    """One no-tool ``(request, answer)``; with an image in the history a third are image follow-ups."""
+    if with_image and rng.random() < 0.35:
+        return _image_follow_up(rng, language)
+    return rng.choice(GENERATORS)(rng, language)

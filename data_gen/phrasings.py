@@ -1,0 +1,413 @@
+"""Hand-written request phrasings for the template teacher (English and Chinese).
+
+Frames use slots: ``{image}`` (the image: its file name or "this photo"), ``{noun}`` (what an image tool
+produces), ``{obj}``, ``{rep}``, ``{question}``, ``{prompt}``, ``{edit}``, ``{size}``, ``{l} {t} {r} {b}``.
+Each tool mixes imperative, question, polite, terse and indirect wording; typos are added separately.
+"""
+
+from __future__ import annotations
+
+# What each image-to-image tool produces, as the human would name it.
+NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Edge Detection On Image": {
+        "en": ("edge map", "Canny edge map", "edges", "edge detection result"),
+        "zh": ("边缘图", "Canny 边缘图", "边缘检测结果"),
+    },
+    "Line Detection On Image": {
+        "en": ("straight lines", "line drawing", "line map", "line detection result"),
+        "zh": ("直线图", "线条图", "直线检测结果"),
+    },
+    "Hed Detection On Image": {
+        "en": ("HED boundary map", "soft edges", "soft boundary map", "HED edges"),
+        "zh": ("HED 边界图", "柔和边界图", "软边缘"),
+    },
+    "Sketch Detection On Image": {
+        "en": ("sketch", "scribble version", "black-and-white outline sketch", "line sketch"),
+        "zh": ("草图", "涂鸦线稿", "黑白轮廓草图"),
+    },
+    "Pose Detection On Image": {
+        "en": ("human pose", "pose skeleton", "body keypoints", "pose map"),
+        "zh": ("人体姿态", "姿态骨架图", "人体关键点"),
+    },
+    "Predict Depth On Image": {
+        "en": ("depth map", "depth estimate", "distance map", "depth"),
+        "zh": ("深度图", "深度估计结果", "距离图"),
+    },
+    "Predict Normal Map On Image": {
+        "en": ("normal map", "surface normals", "surface normal map"),
+        "zh": ("法线图", "表面法线图"),
+    },
+    "Segment the Image": {
+        "en": ("segmentation", "segmented regions", "segmentation map", "region map"),
+        "zh": ("分割图", "图像分割结果", "区域分割图"),
+    },
+    "Remove the background": {
+        "en": ("background-free version", "cut-out with a transparent background", "version without background"),
+        "zh": ("去掉背景的版本", "透明背景的抠图"),
+    },
+}
+# Conditioned generators: the kind of condition image they follow.
+CONDITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Generate Image Condition On Canny Image": {"en": ("edge map", "Canny edges"), "zh": ("边缘图",)},
+    "Generate Image Condition On Line Image": {"en": ("line drawing", "straight lines"), "zh": ("直线图",)},
+    "Generate Image Condition On Soft Hed Boundary Image": {
+        "en": ("HED boundary map", "soft edges"),
+        "zh": ("HED 边界图",),
+    },
+    "Generate Image Condition On Sketch Image": {"en": ("sketch", "scribble"), "zh": ("草图",)},
+    "Generate Image Condition On Pose Image": {"en": ("pose", "pose skeleton"), "zh": ("姿态图",)},
+    "Generate Image Condition On Depth": {"en": ("depth map", "depth"), "zh": ("深度图",)},
+    "Generate Image Condition On Normal Map": {"en": ("normal map", "surface normals"), "zh": ("法线图",)},
+    "Generate Image Condition On Segmentations": {"en": ("segmentation map", "segmentation"), "zh": ("分割图",)},
+}
+
+IMAGE_OP_FRAMES = {
+    "en": (
+        "Generate the {noun} of {image}.",
+        "Can you show me the {noun} of {image}?",
+        "Please extract the {noun} from {image}.",
+        "{noun} for {image}",
+        "I'd like to see the {noun} of {image}, please.",
+        "Could you compute the {noun} of {image} for me?",
+        "I need the {noun} of {image} for a project I'm working on.",
+        "what would the {noun} of {image} look like",
+        "Would you mind producing the {noun} of {image}?",
+        "Give me the {noun} of {image}.",
+        "Get me a {noun} of {image}",
+        "Hey, show the {noun} of {image}",
+        "My teacher asked for the {noun} of {image}. Can you make it?",
+        "Turn {image} into its {noun}.",
+        "{image} -> {noun}, thanks",
+        "Is it possible to get the {noun} of {image}?",
+    ),
+    "zh": (
+        "请生成 {image} 的{noun}。",
+        "能给我看看 {image} 的{noun}吗？",
+        "帮我提取 {image} 的{noun}",
+        "我想要 {image} 的{noun}，谢谢。",
+        "{image} 的{noun}",
+        "可以把 {image} 转成{noun}吗？",
+    ),
+}
+COND_FRAMES = {
+    "en": (
+        "Use the {cond} {image} to draw {prompt}.",
+        "Generate {prompt} following the {cond} in {image}.",
+        "Here is a {cond}: {image}. Make it into {prompt}.",
+        "Can you create {prompt} based on the {cond} {image}?",
+        "Please draw {prompt}, keeping the {cond} of {image}.",
+        "{cond} {image} + '{prompt}' -> new image",
+        "I'd love a picture of {prompt} that follows the {cond} in {image}.",
+        "Could you turn the {cond} {image} into {prompt}?",
+        "make {prompt} from this {cond}",
+        "Would you generate an image of {prompt} from the {cond} {image}?",
+    ),
+    "zh": (
+        "用{cond} {image} 画出{prompt}。",
+        "请根据 {image} 这张{cond}生成一张图：{prompt}",
+        "能按照 {image} 的{cond}画一张 {prompt} 吗？",
+    ),
+}
+
+TOOL_FRAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Get Photo Description": {
+        "en": (
+            "What is in {image}?",
+            "Describe {image}.",
+            "Tell me what {image} shows.",
+            "caption {image}",
+            "Can you give me a description of {image}?",
+            "What's going on in {image}?",
+            "Please describe {image} in a sentence.",
+            "I can't open {image} right now, what's in it?",
+            "Could you tell me what {image} is about?",
+            "what does {image} depict",
+            "Write a caption for {image}, please.",
+            "Summarize the content of {image}.",
+        ),
+        "zh": ("{image} 里有什么？", "请描述一下 {image}。", "给 {image} 写一句说明。", "这张图 {image} 讲的是什么？"),
+    },
+    "Answer Question About The Image": {
+        "en": (
+            "{question} ({image})",
+            "Looking at {image}: {question}",
+            "About {image}, {question}",
+            "Please answer this about {image}: {question}",
+            "In {image}, {question}",
+            "I have a question about {image}. {question}",
+            "{question} Check {image}.",
+            "Could you look at {image} and tell me: {question}",
+        ),
+        "zh": ("关于 {image}：{question}", "看看 {image}，{question}", "请回答关于 {image} 的问题：{question}"),
+    },
+    "Generate Image From User Input Text": {
+        "en": (
+            "Draw {prompt}.",
+            "Generate an image of {prompt}.",
+            "Can you make a picture of {prompt}?",
+            "I want a picture of {prompt}.",
+            "Please create an image showing {prompt}.",
+            "paint {prompt}",
+            "Imagine {prompt} and show it to me.",
+            "Could you draw me {prompt}, please?",
+            "I'm writing a story and need an illustration: {prompt}.",
+            "image of {prompt}",
+            "Would you generate {prompt} for me?",
+            "Show me what {prompt} would look like.",
+        ),
+        "zh": (
+            "画一张{prompt}。",
+            "请生成一张图片：{prompt}",
+            "能帮我画 {prompt} 吗？",
+            "我想要一张 {prompt} 的图片。",
+        ),
+    },
+    "Instruct Image Using Text": {
+        "en": (
+            "Please {edit} in {image}.",
+            "Can you {edit}? The image is {image}.",
+            "Edit {image}: {edit}.",
+            "I'd love it if you could {edit} for {image}.",
+            "{edit}, please ({image})",
+            "For {image}, {edit}.",
+            "Could you take {image} and {edit}?",
+            "{edit} - {image}",
+            "I want to change {image}: {edit}.",
+        ),
+        "zh": ("把 {image} 改一下：{edit}。", "请对 {image} 做如下修改：{edit}", "能不能帮我 {edit}？图片是 {image}。"),
+    },
+    "Detect the Give Object": {
+        "en": (
+            "Find the {obj} in {image}.",
+            "Where is the {obj} in {image}? Draw a box.",
+            "Draw a box around the {obj} in {image}.",
+            "Locate every {obj} in {image}.",
+            "can u detect the {obj} in {image}",
+            "Is there a {obj} in {image}? Show me where it is.",
+            "Please mark the {obj} in {image} with a bounding box.",
+            "detect {obj} in {image}",
+            "I'm looking for the {obj} in {image}, could you point it out?",
+        ),
+        "zh": ("在 {image} 中找到 {obj}。", "请框出 {image} 里的 {obj}。", "{image} 里的 {obj} 在哪里？"),
+    },
+    "Segment the given object": {
+        "en": (
+            "Segment the {obj} in {image}.",
+            "Cut out the {obj} from {image}.",
+            "Give me a mask of the {obj} in {image}.",
+            "Could you isolate the {obj} in {image}?",
+            "Please make a segmentation mask for the {obj} in {image}.",
+            "mask {obj} in {image}",
+            "I only need the {obj} from {image}, can you segment it?",
+        ),
+        "zh": ("分割出 {image} 中的 {obj}。", "请给 {image} 里的 {obj} 做一个掩码。", "把 {obj} 从 {image} 中抠出来。"),
+    },
+    "Remove Something From The Photo": {
+        "en": (
+            "Remove the {obj} from {image}.",
+            "Erase the {obj} in {image}.",
+            "Get rid of the {obj} in {image}.",
+            "Can you make the {obj} disappear from {image}?",
+            "I don't want the {obj} in {image}. Please take it out.",
+            "remove {obj} from {image}",
+            "Could you delete the {obj} from {image} and fill in the background?",
+            "Please clean up {image} by removing the {obj}.",
+        ),
+        "zh": ("把 {image} 里的 {obj} 去掉。", "请从 {image} 中移除 {obj}。", "能把 {obj} 从 {image} 里删掉吗？"),
+    },
+    "Replace Something From The Photo": {
+        "en": (
+            "Replace the {obj} in {image} with {rep}.",
+            "Swap the {obj} in {image} for {rep}.",
+            "Change the {obj} in {image} into {rep}.",
+            "Put {rep} where the {obj} is in {image}.",
+            "Can you replace the {obj} with {rep} in {image}?",
+            "replace {obj} with {rep} ({image})",
+            "I'd like {rep} instead of the {obj} in {image}.",
+        ),
+        "zh": ("把 {image} 里的 {obj} 换成 {rep}。", "请将 {image} 中的 {obj} 替换为 {rep}。"),
+    },
+    "Extend An Image": {
+        "en": (
+            "Extend {image} to {size}.",
+            "Enlarge the canvas of {image} to {size}.",
+            "Make {image} bigger ({size}) and fill in the sides.",
+            "Outpaint {image} to {size}.",
+            "Can you expand {image} to {size} pixels?",
+            "extend {image} {size}",
+            "I need {image} at {size}; please paint the missing border.",
+        ),
+        "zh": ("把 {image} 扩展到 {size}。", "请将 {image} 的画布扩大到 {size}。"),
+    },
+    "Crop Image": {
+        "en": (
+            "Crop {image} to the box {l}, {t}, {r}, {b}.",
+            "Cut out the region from ({l}, {t}) to ({r}, {b}) of {image}.",
+            "Crop {image}: left {l}, top {t}, right {r}, bottom {b}.",
+            "Please crop {image} to x from {l} to {r} and y from {t} to {b}.",
+            "crop {image} {l} {t} {r} {b}",
+            "Can you keep only the area {l},{t},{r},{b} of {image}?",
+            "I just need the part of {image} between ({l}, {t}) and ({r}, {b}).",
+        ),
+        "zh": ("把 {image} 裁剪到 {l}, {t}, {r}, {b}。", "请裁出 {image} 中从 ({l}, {t}) 到 ({r}, {b}) 的区域。"),
+    },
+    "Text Detection On Image": {
+        "en": (
+            "What does the text in {image} say?",
+            "Read the sign in {image}.",
+            "OCR {image}",
+            "Extract the text from {image}.",
+            "What's written in {image}?",
+            "Can you read the words in {image} for me?",
+            "Please transcribe any text you find in {image}.",
+            "I can't make out the writing in {image}. What does it say?",
+        ),
+        "zh": ("{image} 上写了什么字？", "请识别 {image} 中的文字。", "读一下 {image} 里的文字。"),
+    },
+    "Detection": {
+        "en": (
+            "Detect all the objects in {image}.",
+            "What objects are in {image}? Give me their boxes.",
+            "List the things in {image} with their locations.",
+            "Find every object in {image}.",
+            "run object detection on {image}",
+            "Could you box all the objects you can find in {image}?",
+            "I want to know what objects appear in {image} and where.",
+        ),
+        "zh": ("检测 {image} 中的所有物体。", "{image} 里有哪些物体？请给出它们的位置。"),
+    },
+}
+EXTRA_IMAGE_OP_FRAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Remove the background": {
+        "en": (
+            "Remove the background from {image}.",
+            "Cut out the main subject of {image}.",
+            "Make the background of {image} transparent.",
+        ),
+        "zh": ("去掉 {image} 的背景。",),
+    },
+    "Predict Depth On Image": {
+        "en": ("Estimate the depth of {image}.", "How far away are things in {image}? Show me a depth map."),
+        "zh": ("估计一下 {image} 的深度。",),
+    },
+    "Pose Detection On Image": {
+        "en": ("Where are the people's joints in {image}?", "Detect the body pose in {image}."),
+        "zh": ("检测 {image} 中人的姿态。",),
+    },
+    "Segment the Image": {
+        "en": ("Segment {image}.", "Split {image} into its regions."),
+        "zh": ("分割 {image}。",),
+    },
+    "Edge Detection On Image": {
+        "en": ("Detect the edges in {image}.", "find edges {image}"),
+        "zh": ("检测 {image} 的边缘。",),
+    },
+    "Line Detection On Image": {"en": ("Detect the straight lines in {image}.",), "zh": ("检测 {image} 中的直线。",)},
+    "Sketch Detection On Image": {
+        "en": ("Turn {image} into a sketch.", "Make a scribble out of {image}."),
+        "zh": ("把 {image} 变成草图。",),
+    },
+}
+
+# Chains: frames keyed by (first tool, second tool); image-op -> conditioned generator chains share one set.
+COND_CHAIN_FRAMES = {
+    "en": (
+        "Generate {prompt} based on the {noun} of {image}.",
+        "First get the {noun} of {image}, then use it to draw {prompt}.",
+        "Use the {noun} from {image} to create {prompt}.",
+        "Can you make {prompt} that follows the {noun} of {image}?",
+        "Please draw {prompt} with the same {noun} as {image}.",
+        "I want a new picture of {prompt} using the {noun} of {image}.",
+        "{image}: extract the {noun} and then generate {prompt} from it",
+    ),
+    "zh": ("先提取 {image} 的{noun}，再据此画出{prompt}。", "根据 {image} 的{noun}生成一张 {prompt}。"),
+}
+CHAIN_FRAMES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("Detect the Give Object", "Segment the given object"): {
+        "en": (
+            "Find the {obj} in {image} and then segment it.",
+            "Detect the {obj} in {image}, then cut it out.",
+            "First locate the {obj} in {image}, then give me its mask.",
+            "Where is the {obj} in {image}? Box it and then segment it.",
+        ),
+        "zh": ("先在 {image} 中找到 {obj}，再把它分割出来。",),
+    },
+    ("Generate Image From User Input Text", "Edge Detection On Image"): {
+        "en": (
+            "Draw {prompt} and then show me its edge map.",
+            "Generate an image of {prompt}, then detect its edges.",
+            "Make a picture of {prompt} and give me the Canny edges of it.",
+        ),
+        "zh": ("画一张{prompt}，然后给出它的边缘图。",),
+    },
+    ("Generate Image From User Input Text", "Instruct Image Using Text"): {
+        "en": (
+            "Draw {prompt}, then {edit}.",
+            "Generate an image of {prompt} and after that {edit}.",
+            "Make a picture of {prompt}; once it's done, {edit}.",
+        ),
+        "zh": ("先画一张{prompt}，然后{edit}。",),
+    },
+    ("Replace Something From The Photo", "Instruct Image Using Text"): {
+        "en": (
+            "Replace the {obj} in {image} with {rep} and then {edit}.",
+            "Swap the {obj} in {image} for {rep}, then {edit}.",
+            "First change the {obj} in {image} into {rep}; after that, {edit}.",
+        ),
+        "zh": ("把 {image} 里的 {obj} 换成 {rep}，然后{edit}。",),
+    },
+    ("Remove Something From The Photo", "Get Photo Description"): {
+        "en": (
+            "Remove the {obj} from {image} and tell me what the result shows.",
+            "Erase the {obj} in {image}, then describe the new picture.",
+        ),
+        "zh": ("把 {image} 里的 {obj} 去掉，然后描述一下结果。",),
+    },
+    ("Detection", "Crop Image"): {
+        "en": (
+            "Detect the objects in {image} and crop the {obj}.",
+            "Find the {obj} in {image} with the object detector, then crop it out.",
+            "First detect everything in {image}, then crop the {obj} from it.",
+        ),
+        "zh": ("先检测 {image} 中的物体，再把 {obj} 裁剪出来。",),
+    },
+    ("Crop Image", "Text Detection On Image"): {
+        "en": (
+            "Crop {image} to {l}, {t}, {r}, {b} and read the text in it.",
+            "Cut out the region ({l}, {t}, {r}, {b}) of {image} and tell me what it says.",
+        ),
+        "zh": ("把 {image} 裁剪到 {l}, {t}, {r}, {b}，然后识别里面的文字。",),
+    },
+    ("Crop Image", "Get Photo Description"): {
+        "en": (
+            "Crop {image} to {l}, {t}, {r}, {b} and describe what is in that part.",
+            "Cut out ({l}, {t}, {r}, {b}) from {image}, then tell me what it shows.",
+        ),
+        "zh": ("裁剪 {image} 的 {l}, {t}, {r}, {b} 区域并描述其内容。",),
+    },
+}
+# How a request may point at the one image in the conversation besides its file name.
+IMAGE_REFERENCES = {
+    "en": ("this image", "the photo", "my picture", "the image", "this picture", "the uploaded image"),
+    "zh": ("这张图片", "这张照片", "上面的图片"),
+}
+
+
+def frames_for(tool: str, language: str) -> tuple[str, ...]:
+    """Request frames of a single tool (falling back to English where a language has none)."""
+    if tool in TOOL_FRAMES:
+        return TOOL_FRAMES[tool].get(language) or TOOL_FRAMES[tool]["en"]
+    if tool in NOUNS:
+        return IMAGE_OP_FRAMES[language] + EXTRA_IMAGE_OP_FRAMES.get(tool, {}).get(language, ())
+    if tool in CONDITIONS:
+        return COND_FRAMES[language]
+    raise KeyError(f"no request frames for tool {tool!r}; add them to data_gen/phrasings.py")
+
+
+def chain_frames(first: str, second: str, language: str) -> tuple[str, ...]:
+    if (first, second) in CHAIN_FRAMES:
+        frames = CHAIN_FRAMES[(first, second)]
+        return frames.get(language) or frames["en"]
+    if first in NOUNS and second in CONDITIONS:
+        return COND_CHAIN_FRAMES[language]
+    raise KeyError(f"no request frames for the chain {first!r} -> {second!r}; add them to data_gen/phrasings.py")

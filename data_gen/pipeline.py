@@ -1,0 +1,214 @@
+"""The generator end to end: captions -> tasks -> teacher drafts -> validation -> de-duplication -> records.
+
+``generate(config, out_dir)`` writes ``train.json``, ``val.json``, ``test.json`` (val and test records carry
+``id``), ``report.json`` and ``report.md``. Everything random is seeded per task, so the output depends
+only on the config and the seed, and a rerun after an interruption reuses the teacher cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from agent.prompt import PromptTemplate
+from agent.records import Record, atomic_write_text, write_records
+from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
+from data_gen.builders import Sample, SampleBuilder
+from data_gen.captions import load_captions
+from data_gen.config import GenConfig
+from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
+from data_gen.report import build_report, render_markdown, token_lengths
+from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
+from data_gen.tasks import NEGATIVE, Draft, Task
+from data_gen.teachers import Teacher, make_teacher
+from data_gen.validate import DraftValidator
+from tools.catalog import default_registry
+from tools.registry import ToolRegistry
+from tools.spec import ArgumentCountError
+
+logger = logging.getLogger(__name__)
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    out_dir: Path
+    counts: dict[str, int]
+    report: dict[str, Any]
+
+
+def record_problem(record: Record, catalogue: ToolRegistry) -> str | None:
+    """Why a record does not read back with the project's parser (``None`` when it does)."""
+    step = parse_reply(record.output)
+    if not isinstance(step, ToolCall | FinalAnswer):
+        return f"output does not parse: {step.message}"
+    if isinstance(step, ToolCall):
+        if step.tool not in catalogue:
+            return f"unknown tool {step.tool!r}"
+        try:
+            catalogue.get(step.tool).split_arguments(step.action_input)
+        except ArgumentCountError as exc:
+            return str(exc)
+    for earlier, observation in parse_trajectory(record.input):
+        if not isinstance(earlier, ToolCall) or observation is None:
+            return "scratchpad step is not a tool call with an observation"
+    return None
+
+
+def _dedup_group(task: Task) -> tuple:
+    if task.kind == NEGATIVE:
+        return (NEGATIVE, task.language, task.with_image)
+    return (task.caption.id, task.kind, task.tools)
+
+
+def _samples_for_split(
+    *,
+    plan: SplitPlan,
+    tasks: list[Task],
+    drafts: dict[str, list[Draft]],
+    validator: DraftValidator,
+    builder: SampleBuilder,
+    config: GenConfig,
+    embed: Embedder | None,
+) -> list[Sample]:
+    pairs = [(task, draft) for task in tasks for draft in validator(task, drafts.get(task.key, []))]
+    keep = deduplicate(
+        [draft.request for _, draft in pairs],
+        [_dedup_group(task) for task, _ in pairs],
+        config.near_duplicate_threshold,
+        embed,
+    )
+    samples = [sample for index in keep for sample in builder.build(*pairs[index])]
+    logger.info("%s: %d drafts, %d after de-duplication, %d samples", plan.name, len(pairs), len(keep), len(samples))
+    return samples
+
+
+def _finalise(
+    by_split: dict[str, list[Sample]], plans: list[SplitPlan], catalogue: ToolRegistry, seed: int
+) -> tuple[dict[str, list[Sample]], Counter]:
+    """Drop unparsable records, exact duplicates, and anything in val/test that an earlier split holds."""
+    dropped: Counter = Counter()
+    seen_records: set[tuple[str, str, str]] = set()
+    seen_instructions: set[str] = set()
+    seen_negative_requests: set[str] = set()
+    final: dict[str, list[Sample]] = {}
+    for plan in plans:
+        name = plan.name
+        kept: list[Sample] = []
+        split_instructions, split_negatives = set(), set()
+        for sample in by_split[name]:
+            record = sample.record
+            key = (record.instruction, record.input, record.output)
+            negative_key = " ".join(sample.request.lower().split()) if sample.kind == NEGATIVE else None
+            if record_problem(record, catalogue):
+                dropped["does not parse"] += 1
+            elif key in seen_records:
+                dropped["exact duplicate"] += 1
+            elif record.instruction in seen_instructions or negative_key in seen_negative_requests:
+                dropped["shared with an earlier split"] += 1
+            else:
+                seen_records.add(key)
+                split_instructions.add(record.instruction)
+                if negative_key:
+                    split_negatives.add(negative_key)
+                kept.append(sample)
+        seen_instructions |= split_instructions
+        seen_negative_requests |= split_negatives
+        random.Random(f"{seed}|shuffle|{name}").shuffle(kept)
+        final[name] = kept if plan.cap is None else kept[: plan.cap]
+    return final, dropped
+
+
+def generate(
+    config: GenConfig,
+    out_dir: str | Path,
+    *,
+    teacher: Teacher | None = None,
+    embedder: Embedder | None = None,
+    tokenizer: Any = None,
+) -> GenerationResult:
+    """Generate the three splits and the report into ``out_dir``; returns the counts and the report."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = default_registry()
+    captions = load_captions(config.captions)
+    if config.max_captions is not None:
+        captions = captions[: config.max_captions]
+    plans = plan_splits(captions, catalogue, config)
+    tasks = {plan.name: plan_tasks(plan, config) for plan in plans}
+    logger.info("planned %s tasks over %d captions", {k: len(v) for k, v in tasks.items()}, len(captions))
+    teacher = teacher or make_teacher(config, catalogue, out_dir / "teacher_cache")
+    drafts = teacher.propose([task for plan in plans for task in tasks[plan.name]])
+    if config.near_duplicate_threshold is not None and embedder is None:
+        embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
+    templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
+    by_split: dict[str, list[Sample]] = {}
+    validation: Counter = Counter()
+    validators = []
+    for plan in plans:
+        validator = DraftValidator(plan.listed, plan.gold, catalogue)
+        builder = SampleBuilder(
+            templates,
+            catalogue,
+            plan.listed,
+            seed=config.seed,
+            tools_per_prompt=config.tools_per_prompt,
+            answer_share=config.answer_share,
+        )
+        by_split[plan.name] = _samples_for_split(
+            plan=plan,
+            tasks=tasks[plan.name],
+            drafts=drafts,
+            validator=validator,
+            builder=builder,
+            config=config,
+            embed=embedder,
+        )
+        validators.append(validator)
+        validation.update(validator.report.dropped)
+    final, dropped = _finalise(by_split, plans, catalogue, config.seed)
+    for name in SPLITS:
+        records = [
+            sample.record if name == "train" else replace(sample.record, id=f"{name}-{i:06d}")
+            for i, sample in enumerate(final[name])
+        ]
+        write_records(out_dir / f"{name}.json", records)
+    lengths = None
+    if config.report_tokenizer is not None or tokenizer is not None:
+        if tokenizer is None:
+            from agent.models import load_tokenizer
+
+            tokenizer = load_tokenizer(config.report_tokenizer)
+        lengths = {
+            name: token_lengths(final[name], templates, tokenizer, config.report_token_sample, config.seed)
+            for name in SPLITS
+        }
+    mapped: Counter = Counter()
+    for validator in validators:
+        mapped.update(validator.report.mapped_tools)
+    report = build_report(
+        final,
+        config=config.as_dict(),
+        held_out=held_out_tools(catalogue, config.held_out),
+        teacher=teacher.report.as_dict(),
+        validation={
+            "kept": sum(v.report.kept for v in validators),
+            "dropped": dict(validation.most_common()),
+            "mapped_tools": dict(mapped.most_common(20)),
+        },
+        dropped=dict(dropped),
+        seconds=time.perf_counter() - started,
+        lengths=lengths,
+    )
+    atomic_write_text(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    atomic_write_text(out_dir / "report.md", render_markdown(report))
+    counts = {name: len(final[name]) for name in SPLITS}
+    logger.info("wrote %s to %s in %.1f s", counts, out_dir, report["seconds"])
+    return GenerationResult(out_dir, counts, report)

@@ -1,0 +1,110 @@
+"""Splits and task planning: captions partitioned across train/val/test, tasks drawn per caption.
+
+Train and val ask only for seen tools (and list only seen tools in prompts); test asks for the held-out
+tools. No caption appears in two splits, so no record instruction (which holds the caption) is shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from data_gen.captions import Caption
+from data_gen.config import ConfigError, GenConfig
+from data_gen.tasks import CHAIN, CHAINS, NEGATIVE, SINGLE, TEXT_ONLY_TOOLS, Task
+from tools.registry import ToolRegistry
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """The tools a split asks for (``gold``), the tools its prompts may list, and its captions."""
+
+    name: str
+    gold: ToolRegistry
+    listed: ToolRegistry
+    captions: tuple[Caption, ...]
+    cap: int | None  # at most this many samples (from max_samples)
+
+
+def held_out_tools(catalogue: ToolRegistry, names: Sequence[str] | None) -> list[str]:
+    """The held-out tool names: the configured ones, or those the catalogue marks ``held_out``."""
+    if names is None:
+        return [spec.name for spec in catalogue if spec.held_out]
+    unknown = [name for name in names if name not in catalogue]
+    if unknown:
+        raise ConfigError(f"held_out names unknown tools {unknown}; valid tools: {', '.join(catalogue.names)}")
+    if not names or len(names) >= len(catalogue):
+        raise ConfigError("held_out must name at least one tool and leave at least one seen tool")
+    return list(names)
+
+
+def _rng(seed: int, *parts: object) -> random.Random:
+    digest = hashlib.sha256("|".join(str(p) for p in (seed, *parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: GenConfig) -> list[SplitPlan]:
+    """Partition captions (seeded) and set each split's tools and sample cap."""
+    ids = [caption.id for caption in captions]
+    if len(set(ids)) != len(ids):
+        raise ConfigError("caption ids must be unique; give every caption its own 'id'")
+    if len(captions) < 3:
+        raise ConfigError(f"need at least 3 captions to make train, val and test splits, got {len(captions)}")
+    order = sorted(captions, key=lambda c: c.id)
+    _rng(config.seed, "captions").shuffle(order)
+    n_test = max(1, round(len(order) * config.test_share))
+    n_val = max(1, round(len(order) * config.val_share))
+    held = held_out_tools(catalogue, config.held_out)
+    seen = catalogue.subset(name for name in catalogue.names if name not in held)
+    train_share = 1 - config.val_share - config.test_share
+
+    def cap(share: float) -> int | None:
+        if config.max_samples is None:
+            return None
+        return (
+            config.max_samples if share == train_share else max(1, math.ceil(config.max_samples * share / train_share))
+        )
+
+    return [
+        SplitPlan("train", seen, seen, tuple(order[n_test + n_val :]), cap(train_share)),
+        SplitPlan("val", seen, seen, tuple(order[n_test : n_test + n_val]), cap(config.val_share)),
+        SplitPlan("test", catalogue.subset(held), catalogue, tuple(order[:n_test]), cap(config.test_share)),
+    ]
+
+
+def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
+    """Tasks for every caption of a split: single-tool, chained and no-tool, tools balanced across captions."""
+    gold = split.gold.names
+    chains = [pair for pair in CHAINS if pair[0] in split.listed and pair[1] in split.listed and set(pair) & set(gold)]
+    if split.name != "test":
+        chains = [pair for pair in chains if set(pair) <= set(gold)]
+    rng = _rng(config.seed, "plan", split.name)
+    tool_order = rng.sample(gold, len(gold))
+    chain_order = rng.sample(chains, len(chains))
+    singles = min(config.single, len(gold) * config.max_per_tool_per_caption)
+    chain_count = min(config.chain, len(chains) * config.max_per_tool_per_caption)
+    tasks: list[Task] = []
+    for number, caption in enumerate(split.captions):
+        crng = _rng(config.seed, "caption", split.name, caption.id)
+
+        def language() -> str:
+            return "zh" if crng.random() < config.zh_share else "en"  # noqa: B023 (called inside the loop)
+
+        for j in range(singles):
+            tool = tool_order[(number * singles + j) % len(tool_order)]
+            with_image = tool not in TEXT_ONLY_TOOLS or crng.random() < 0.5
+            tasks.append(Task(SINGLE, caption, (tool,), language(), with_image, j))
+        for j in range(chain_count):
+            pair = chain_order[(number * chain_count + j) % len(chain_order)]
+            with_image = pair[0] not in TEXT_ONLY_TOOLS or crng.random() < 0.5
+            tasks.append(Task(CHAIN, caption, pair, language(), with_image, j))
+        for j in range(config.negative):
+            tasks.append(Task(NEGATIVE, caption, (), language(), crng.random() < config.negative_image_share, j))
+        if split.cap is not None and len(tasks) >= split.cap:
+            break
+    return tasks

@@ -1,0 +1,73 @@
+"""What a teacher is asked for (:class:`Task`) and what it proposes (:class:`Draft`)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+
+from data_gen.captions import Caption
+
+IMAGE_PLACEHOLDER = "<image>"
+SINGLE, CHAIN, NEGATIVE, CONTEXT = "single", "chain", "negative", "context"
+TEACHER_KINDS = (SINGLE, CHAIN, NEGATIVE)
+SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE)
+
+# (prerequisite tool, tool): the first tool's output feeds the second (or, when the first returns boxes or
+# text, the second works on the same image with what the first found).
+CHAINS: tuple[tuple[str, str], ...] = (
+    ("Edge Detection On Image", "Generate Image Condition On Canny Image"),
+    ("Line Detection On Image", "Generate Image Condition On Line Image"),
+    ("Hed Detection On Image", "Generate Image Condition On Soft Hed Boundary Image"),
+    ("Sketch Detection On Image", "Generate Image Condition On Sketch Image"),
+    ("Pose Detection On Image", "Generate Image Condition On Pose Image"),
+    ("Predict Depth On Image", "Generate Image Condition On Depth"),
+    ("Predict Normal Map On Image", "Generate Image Condition On Normal Map"),
+    ("Segment the Image", "Generate Image Condition On Segmentations"),
+    ("Detect the Give Object", "Segment the given object"),
+    ("Generate Image From User Input Text", "Edge Detection On Image"),
+    ("Generate Image From User Input Text", "Instruct Image Using Text"),
+    ("Replace Something From The Photo", "Instruct Image Using Text"),
+    ("Remove Something From The Photo", "Get Photo Description"),
+    ("Detection", "Crop Image"),
+    ("Crop Image", "Text Detection On Image"),
+    ("Crop Image", "Get Photo Description"),
+)
+# Tools that make an image from text alone: their requests need no image in the history.
+TEXT_ONLY_TOOLS = frozenset({"Generate Image From User Input Text"})
+
+
+@dataclass(frozen=True)
+class Task:
+    """One request to a teacher: ``tools`` are the gold tools in call order (empty for a negative)."""
+
+    kind: str
+    caption: Caption
+    tools: tuple[str, ...]
+    language: str
+    with_image: bool
+    index: int = 0
+
+    @property
+    def key(self) -> str:
+        """A stable identity, used for the teacher cache and to seed everything random about the task."""
+        image = "img" if self.with_image else "noimg"
+        return f"{self.caption.id}|{self.kind}|{'+'.join(self.tools)}|{self.language}|{image}|{self.index}"
+
+    def rng(self, seed: int, salt: str = "") -> random.Random:
+        """A random generator that depends only on the seed and this task (so runs and resumes agree)."""
+        digest = hashlib.sha256(f"{seed}|{self.key}|{salt}".encode()).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A teacher's proposal: the human's words and the gold tool calls, or the answer for a negative.
+
+    ``request`` and the action inputs use :data:`IMAGE_PLACEHOLDER` where the image's file name goes;
+    in a chain, the placeholder in a later call stands for the previous call's output image.
+    """
+
+    request: str
+    calls: tuple[tuple[str, str], ...] = ()
+    answer: str = ""

@@ -1,0 +1,129 @@
+"""The offline, deterministic teacher: hand-written phrasings filled with objects and attributes of the caption."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+
+from tqdm.auto import tqdm
+
+from data_gen import phrasings, slots
+from data_gen.negatives import negative_request
+from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, Draft, Task
+from data_gen.teachers.base import TeacherReport
+from tools.registry import ToolRegistry
+from tools.spec import ToolSpec
+
+# The slot that fills each tool input (by input name) in an Action Input.
+INPUT_SLOTS = {
+    "image_path": IMAGE_PLACEHOLDER,
+    "question": "{question}",
+    "text": "{prompt}",
+    "instruction": "{edit}",
+    "object": "{obj}",
+    "replacement": "{rep}",
+    "size": "{size}",
+    "left": "{l}",
+    "top": "{t}",
+    "right": "{r}",
+    "bottom": "{b}",
+}
+_WORD_RE = re.compile(r"\{[^}]*\}|[A-Za-z]{4,}")
+
+
+def action_input_frame(spec: ToolSpec) -> str:
+    """The Action Input of ``spec`` with slots, e.g. ``<image>, {obj}``."""
+    try:
+        return ", ".join(INPUT_SLOTS[item.name] for item in spec.inputs)
+    except KeyError as exc:
+        raise KeyError(f"tool {spec.name!r}: no slot for input {exc.args[0]!r}; add it to INPUT_SLOTS") from None
+
+
+def add_typo(frame: str, rng: random.Random) -> str:
+    """One realistic typo (swap, drop or double a letter) in a word of the frame, never inside a slot."""
+    words = [m for m in _WORD_RE.finditer(frame) if not m.group().startswith("{")]
+    if not words:
+        return frame
+    match = rng.choice(words)
+    word, i = match.group(), rng.randrange(1, len(match.group()) - 1)
+    kind = rng.randrange(3)
+    if kind == 0:
+        typo = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    elif kind == 1:
+        typo = word[:i] + word[i + 1 :]
+    else:
+        typo = word[:i] + word[i] + word[i:]
+    return frame[: match.start()] + typo + frame[match.end() :]
+
+
+class TemplateTeacher:
+    """Fills hand-written request frames; deterministic for a seed, no model, no network."""
+
+    name = "template"
+
+    def __init__(self, registry: ToolRegistry, seed: int = 0, typo_rate: float = 0.12, name_rate: float = 0.7) -> None:
+        self.registry = registry
+        self.seed = seed
+        self.typo_rate = typo_rate
+        self.name_rate = name_rate
+        self.report = TeacherReport()
+
+    def propose(self, tasks: Sequence[Task]) -> dict[str, list[Draft]]:
+        drafts = {}
+        for task in tqdm(tasks, desc="template teacher", unit="task", mininterval=1.0):
+            drafts[task.key] = [self.draft(task)]
+            self.report.calls += 1
+        return drafts
+
+    def draft(self, task: Task) -> Draft:
+        rng = task.rng(self.seed, "template")
+        if task.kind == NEGATIVE:
+            request, answer = negative_request(rng, task.language, task.with_image)
+            return Draft(request, (), answer)
+        if task.kind == CHAIN:
+            frame = rng.choice(phrasings.chain_frames(*task.tools, task.language))
+        else:
+            frame = rng.choice(phrasings.frames_for(task.tools[0], task.language))
+        values = self._values(task, rng)
+        request = self._style(frame, rng).format(**values)
+        calls = tuple((tool, action_input_frame(self.registry.get(tool)).format(**values)) for tool in task.tools)
+        return Draft(request, calls)
+
+    def _style(self, frame: str, rng: random.Random) -> str:
+        if rng.random() < self.typo_rate:
+            frame = add_typo(frame, rng)
+        if rng.random() < 0.08:
+            frame = frame.rstrip(".?!")
+        if rng.random() < 0.06 and not frame.startswith("{"):
+            frame = frame[0].lower() + frame[1:]
+        return frame
+
+    def _values(self, task: Task, rng: random.Random) -> dict[str, str]:
+        caption, language = task.caption, task.language
+        obj, _ = slots.pick_two_objects(caption, rng)
+        box = slots.crop_box(caption, rng)
+        if task.tools[0] == "Detection":  # crop what the detector will report for the object
+            box = next((b.box for b in slots.caption_boxes(caption) if b.label == obj), box)
+        first = task.tools[0]
+        noun_table = phrasings.NOUNS.get(first) or phrasings.CONDITIONS.get(first) or {}
+        nouns = noun_table.get(language) or noun_table.get("en") or ("result",)
+        cond_table = phrasings.CONDITIONS.get(first, {})
+        conds = cond_table.get(language) or cond_table.get("en") or ("condition image",)
+        mention = rng.random() < self.name_rate
+        image = IMAGE_PLACEHOLDER if mention else rng.choice(phrasings.IMAGE_REFERENCES[language])
+        return {
+            "image": image,
+            "noun": rng.choice(nouns),
+            "cond": rng.choice(conds),
+            "obj": obj,
+            "rep": slots.replacement(rng),
+            "question": slots.question(caption, rng),
+            "prompt": slots.scene_prompt(caption, rng),
+            "edit": slots.edit_instruction(caption, rng),
+            "size": slots.target_size(caption, rng),
+            "l": str(box[0]),
+            "t": str(box[1]),
+            "r": str(box[2]),
+            "b": str(box[3]),
+        }
