@@ -130,6 +130,8 @@ class ToolRuntime:
             try:
                 spec = self._spec(tool_name)
                 arguments = self._arguments(spec, action_input, workspace)
+                for family in spec.families:
+                    self.model(family, pinned=spec.families)
                 context = ToolContext(spec, workspace, self)
                 result = import_target(spec.handler)(context, *arguments)
                 text, files, data = self._observe(spec, result, arguments, workspace)

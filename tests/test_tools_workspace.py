@@ -1,0 +1,143 @@
+"""Workspace path safety, image checks, chained names; --load parsing; runtime error observations."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tools.errors import DeviceError, ImageFileError, LoadSpecError, UnsafePathError
+from tools.loading import DEFAULT_LOAD, ToolsConfig, check_device, parse_load
+from tools.runtime import ToolRuntime
+from tools.workspace import Workspace
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def photo(workspace: Workspace) -> str:
+    return workspace.add_image(Image.fromarray(np.full((40, 60, 3), 120, dtype=np.uint8)))
+
+
+def test_resolve_refuses_paths_outside_the_workspace(workspace, photo, tmp_path):
+    outside = tmp_path / "secret.png"
+    Image.new("RGB", (4, 4)).save(outside)
+    (workspace.root / "link.png").symlink_to(outside)
+    for name in (str(outside), "../secret.png", "image/../../secret.png", "link.png", "~/secret.png"):
+        with pytest.raises(UnsafePathError):
+            workspace.resolve(name)
+    assert workspace.resolve(photo) == workspace.root / photo
+    assert workspace.resolve(f" '{photo}' ") == workspace.root / photo
+
+
+def test_missing_file_error_lists_existing_images(workspace, photo):
+    with pytest.raises(ImageFileError, match=photo):
+        workspace.resolve("image/nope.png")
+
+
+def test_broken_and_oversized_images_are_refused(tmp_path):
+    workspace = Workspace(tmp_path / "ws", max_pixels=10_000)
+    (workspace.root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buffer, format="PNG")
+    (workspace.root / "truncated.png").write_bytes(buffer.getvalue()[:60])
+    Image.new("RGB", (200, 200)).save(workspace.root / "big.png")
+    with pytest.raises(ImageFileError, match="not a readable image"):
+        workspace.open_image("broken.png")
+    with pytest.raises(ImageFileError, match="truncated or corrupt"):
+        workspace.open_image("truncated.png")
+    with pytest.raises(ImageFileError, match="over the limit"):
+        workspace.open_image("big.png")
+    with pytest.raises(ImageFileError, match="over the limit"):
+        workspace.add_image(buffer.getvalue() if False else Image.new("RGB", (200, 200)))
+
+
+def test_add_image_resizes_and_chained_names_record_operation_and_source(workspace):
+    name = workspace.add_image(Image.new("RGBA", (2000, 1000), (0, 0, 0, 0)), max_side=500)
+    assert workspace.open_image(name).size == (500, 250)
+    assert workspace.open_image(name).getpixel((0, 0)) == (255, 255, 255)  # transparent -> white
+    original = name.removeprefix("image/").removesuffix(".png")
+    first = workspace.new_image_name("edge", name)
+    assert first.startswith("image/") and first.endswith(f"_edge_{original}_{original}.png")
+    Image.new("RGB", (4, 4)).save(workspace.root / first)
+    second = workspace.new_image_name("pose", first)
+    previous = first.removeprefix("image/").split("_")[0]
+    assert second.endswith(f"_pose_{previous}_{original}.png")
+
+
+def test_parse_load_and_device_errors():
+    assert parse_load("ImageCaptioning_cpu, Image2Canny_cpu") == {"ImageCaptioning": "cpu", "Image2Canny": "cpu"}
+    assert set(parse_load(None)) == set(parse_load(DEFAULT_LOAD))
+    with pytest.raises(LoadSpecError, match="valid families: .*Image2Canny"):
+        parse_load("Canny_cpu")
+    with pytest.raises(LoadSpecError, match="Family_device"):
+        parse_load("Image2Canny")
+    with pytest.raises(LoadSpecError, match="twice"):
+        parse_load("Image2Canny_cpu,Image2Canny_cpu")
+    with pytest.raises(DeviceError, match="unknown device"):
+        check_device("tpu")
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="needs CUDA"):
+            parse_load("Text2Image_cuda:0")
+    else:
+        with pytest.raises(DeviceError, match="does not exist"):
+            check_device(f"cuda:{torch.cuda.device_count()}")
+
+
+def test_config_rejects_unknown_families(tmp_path):
+    bad = tmp_path / "tools.yaml"
+    bad.write_text("families:\n  Nope: some/model\n")
+    with pytest.raises(LoadSpecError, match="unknown families"):
+        ToolsConfig.load(bad)
+    assert ToolsConfig.load().options("ImageCaptioning")["checkpoint"].startswith("Salesforce/")
+
+
+def test_unavailable_checkpoint_is_reported_at_load_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    runtime = ToolRuntime.from_load("ImageCaptioning_cpu,Image2Canny_cpu")
+    assert "ImageCaptioning" in runtime.unavailable
+    assert "huggingface-cli download" in runtime.unavailable["ImageCaptioning"]
+    assert runtime.available.names == ["Edge Detection On Image"]
+    observation = runtime.run("Get Photo Description", "image/a.png", Workspace(tmp_path / "ws"))
+    assert not observation.ok and "ImageCaptioning" in observation.text
+
+
+def test_run_turns_bad_calls_into_error_observations(workspace, photo, tmp_path):
+    runtime = ToolRuntime.from_load("Image2Canny_cpu,ImageCropping_cpu")
+    cases = {
+        ("Edge Detection", photo): "unknown tool 'Edge Detection'; valid tools: Crop Image, Edge Detection On Image",
+        ("Edge Detection On Image", "../x.png"): "outside the workspace",
+        ("Edge Detection On Image", "/etc/passwd"): "absolute path",
+        ("Crop Image", f"{photo}, 1, 2"): "expects 5 comma-separated argument(s)",
+        ("Crop Image", f"{photo}, a, 2, 3, 4"): "left should be a number",
+        ("Crop Image", f"{photo}, 50, 2, 10, 4"): "is empty",
+        ("Edge Detection On Image", "image/missing.png"): "does not exist",
+    }
+    for (tool, action_input), message in cases.items():
+        observation = runtime.run(tool, action_input, workspace)
+        assert not observation.ok
+        assert message in observation.text
+    (workspace.root / "image" / "broken.png").write_bytes(b"garbage")
+    assert "not a readable image" in runtime.run("Edge Detection On Image", "image/broken.png", workspace).text
+    assert sorted(os.listdir(workspace.root / "image")) == sorted([photo.split("/")[1], "broken.png"])
+
+
+def test_lru_budget_unloads_least_recently_used(workspace, photo):
+    runtime = ToolRuntime.from_load("Image2Canny_cpu,Image2Line_cpu,ImageCropping_cpu")
+    for family in runtime.families.values():
+        family.gpu_memory_gb = 1.0  # each "model" counts as 1 GiB
+    runtime.config.memory_budget_gb["cpu"] = 2.5
+    for tool in ("Edge Detection On Image", "Line Detection On Image", "Edge Detection On Image"):
+        assert runtime.run(tool, photo, workspace).ok
+    assert runtime.run("Crop Image", f"{photo}, 0, 0, 10, 10", workspace).ok
+    loaded = {name for name, family in runtime.families.items() if family.loaded}
+    assert loaded == {"Image2Canny", "ImageCropping"}  # Image2Line was the least recently used
