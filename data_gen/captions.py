@@ -74,6 +74,9 @@ _NOT_OBJECTS = frozenset(
 )
 
 
+_ARTICLES = frozenset(("a", "an", "the", "two", "three", "some", "several"))
+
+
 class CaptionError(ValueError):
     """A caption file is missing, unreadable or malformed; the message says where and how to fix it."""
 
@@ -97,12 +100,19 @@ class Caption:
 
 
 def guess_objects(text: str) -> tuple[str, ...]:
-    """Objects mentioned in a free caption: the word after each article (a crude but useful noun guess)."""
+    """Objects mentioned in a free caption: after each article, the last word before a verb or preposition."""
+    words = re.findall(r"[a-z][a-z-]*", text.lower())
     objects: list[str] = []
-    for match in re.finditer(r"\b(?:a|an|the|two|three|some|several)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", text.lower()):
-        words = [w for w in match.group(1).split() if w not in _NOT_OBJECTS]
-        if words:
-            objects.append(words[-1])
+    for index, word in enumerate(words):
+        if word not in _ARTICLES:
+            continue
+        phrase = []
+        for following in words[index + 1 : index + 4]:
+            if following in _NOT_OBJECTS or following.endswith("ing"):
+                break
+            phrase.append(following)
+        if phrase:
+            objects.append(phrase[-1])
     return tuple(dict.fromkeys(objects))
 
 

@@ -59,7 +59,7 @@ class GenConfig:
     near_duplicate_threshold: float | None = 0.95
     embed_batch_size: int = 256
     report_tokenizer: str | None = "smollm2-135m-instruct"
-    report_token_sample: int | None = 4000
+    report_token_sample: int | None = 1500
     seed: int = 0
     max_samples: int | None = None
 

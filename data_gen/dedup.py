@@ -3,7 +3,7 @@
 Drafts are grouped (tool drafts by caption, kind and tools; no-tool drafts by language across the whole
 split, since their caption hardly matters); inside a group a draft is dropped when its request is an
 exact duplicate, or when its embedding is within ``threshold`` cosine similarity of one already kept.
-Only texts in groups of two or more are embedded, in length-sorted batches.
+Only the distinct texts of groups of two or more are embedded, in length-sorted batches.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ class MiniLMEmbedder:
 
         path = minilm_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path).eval()
+        from agent.models import default_dtype
+
+        self.model = AutoModel.from_pretrained(path, dtype=default_dtype("cpu")).eval()
         self.batch_size = batch_size
         self.max_length = max_length
 
@@ -103,12 +105,13 @@ def deduplicate(
     if threshold is None or embed is None:
         return sorted(i for members in by_group.values() for i in members)
     crowded = [members for members in by_group.values() if len(members) > 1]
-    to_embed = sorted({i for members in crowded for i in members})
-    vectors = embed([texts[i] for i in to_embed]) if to_embed else np.zeros((0, 1), dtype=np.float32)
-    row = {index: position for position, index in enumerate(to_embed)}
+    unique = sorted({texts[i] for members in crowded for i in members})
+    vectors = embed(unique) if unique else np.zeros((0, 1), dtype=np.float32)
+    position = {text: row for row, text in enumerate(unique)}
+    row = {i: position[texts[i]] for members in crowded for i in members}
     keep = [members[0] for members in by_group.values() if len(members) == 1]
     for members in crowded:
         kept = _greedy_keep(vectors[[row[i] for i in members]], threshold)
         keep.extend(members[k] for k in kept)
-    logger.info("de-duplication: kept %d of %d (%d embedded)", len(keep), len(texts), len(to_embed))
+    logger.info("de-duplication: kept %d of %d (%d distinct texts embedded)", len(keep), len(texts), len(unique))
     return sorted(keep)

@@ -62,8 +62,9 @@ def record_problem(record: Record, catalogue: ToolRegistry) -> str | None:
 
 
 def _dedup_group(task: Task) -> tuple:
+    """Tool requests compete within their caption; no-tool requests across the split (per caption with an image)."""
     if task.kind == NEGATIVE:
-        return (NEGATIVE, task.language, task.with_image)
+        return (NEGATIVE, task.language, task.caption.id if task.with_image else "")
     return (task.caption.id, task.kind, task.tools)
 
 

@@ -1,0 +1,156 @@
+"""The generator end to end on a few captions: splits, determinism, parsing, scoring, report and CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from agent.records import read_records
+from agent.scoring import score_records
+from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
+from data_gen.__main__ import main
+from data_gen.config import ConfigError, GenConfig
+from data_gen.dedup import minilm_dir
+from data_gen.pipeline import generate
+from tools.catalog import TOOL_SPECS, default_registry
+
+HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
+
+
+def hash_embedder(texts: list[str]) -> np.ndarray:
+    """Deterministic unit vectors: equal texts collide, different texts are (nearly) orthogonal."""
+    rows = [np.random.default_rng(int(hashlib.sha256(t.encode()).hexdigest()[:8], 16)).normal(size=64) for t in texts]
+    vectors = np.array(rows, dtype=np.float32).reshape(len(texts), 64)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-9)
+
+
+@pytest.fixture(scope="module")
+def small_config() -> GenConfig:
+    return replace(GenConfig.load("quick"), max_captions=30, single=5, chain=2, negative=2)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, small_config):
+    from transformers import AutoTokenizer
+
+    out = tmp_path_factory.mktemp("gen")
+    tokenizer = AutoTokenizer.from_pretrained(minilm_dir())  # any fast tokenizer measures lengths
+    result = generate(small_config, out, embedder=hash_embedder, tokenizer=tokenizer)
+    return out, result
+
+
+def _tool_of(output: str) -> str | None:
+    step = parse_reply(output)
+    return step.tool if isinstance(step, ToolCall) else None
+
+
+def test_every_record_parses_and_val_test_carry_ids(generated):
+    out, result = generated
+    for split in ("train", "val", "test"):
+        records = read_records(out / f"{split}.json")
+        assert len(records) == result.counts[split] > 0
+        if split == "train":
+            assert all(r.id is None for r in records)
+        else:
+            assert len({r.id for r in records}) == len(records) and all(r.id for r in records)
+        for record in records:
+            assert isinstance(parse_reply(record.output), ToolCall | FinalAnswer)
+            for step, observation in parse_trajectory(record.input):
+                assert isinstance(step, ToolCall) and observation
+            tools_listed = [line[2:].split(":")[0] for line in record.instruction.splitlines() if line.startswith("> ")]
+            assert 2 <= len(tools_listed) <= 5
+            tool = _tool_of(record.output)
+            assert tool is None or tool in tools_listed
+
+
+def test_splits_are_disjoint_and_respect_held_out_tools(generated):
+    out, _ = generated
+    splits = {name: read_records(out / f"{name}.json") for name in ("train", "val", "test")}
+    instructions = {name: {r.instruction for r in records} for name, records in splits.items()}
+    assert not instructions["train"] & instructions["val"]
+    assert not instructions["train"] & instructions["test"]
+    assert not instructions["val"] & instructions["test"]
+
+    def images(records):
+        return {
+            line.split("named ", 1)[1].split(".", 1)[0]
+            for r in records
+            for line in r.instruction.splitlines()
+            if "Provide an image named" in line
+        }
+
+    assert not images(splits["train"]) & images(splits["test"])
+    for name in ("train", "val"):
+        for record in splits[name]:
+            assert not any(f"> {tool}:" in record.instruction for tool in HELD_OUT)
+    test_tools = {_tool_of(r.output) for r in splits["test"]} - {None}
+    assert test_tools & HELD_OUT and test_tools <= set(default_registry().names)
+    first_steps = [r for r in splits["test"] if not r.input and _tool_of(r.output)]
+    assert all(_tool_of(r.output) in HELD_OUT for r in first_steps)
+
+
+def test_generation_is_deterministic_for_a_seed(tmp_path, small_config, generated):
+    out, _ = generated
+    generate(small_config, tmp_path / "again", embedder=hash_embedder)
+    for split in ("train", "val", "test"):
+        assert (tmp_path / "again" / f"{split}.json").read_bytes() == (out / f"{split}.json").read_bytes()
+    generate(replace(small_config, seed=1), tmp_path / "other", embedder=hash_embedder)
+    assert (tmp_path / "other" / "train.json").read_bytes() != (out / "train.json").read_bytes()
+
+
+def test_gold_scored_against_itself_gives_full_success(generated):
+    out, _ = generated
+    for split in ("val", "test"):
+        records = read_records(out / f"{split}.json")
+        _, report = score_records(records, {r.id: r.output for r in records}, held_out=HELD_OUT)
+        assert report["SR"] == pytest.approx(1.0) and report["SR_strict"] == pytest.approx(1.0)
+        assert not report["missing"]
+
+
+def test_report_counts_kinds_tools_languages_and_tokens(generated):
+    out, result = generated
+    report = json.loads((out / "report.json").read_text())
+    assert report == json.loads(json.dumps(result.report))
+    train = report["splits"]["train"]
+    assert set(train["per_kind"]) == {"single", "chain", "context", "negative"}
+    assert set(train["per_language"]) == {"en", "zh"}
+    assert sum(train["per_kind"].values()) == train["records"]
+    assert train["tokens"]["prompt_tokens"]["mean"] > train["tokens"]["reply_tokens"]["mean"] > 0
+    assert "| train |" in (out / "report.md").read_text()
+
+
+def test_max_samples_caps_splits(tmp_path, small_config):
+    result = generate(replace(small_config, max_samples=20), tmp_path, embedder=hash_embedder)
+    assert result.counts["train"] == 20
+    assert 1 <= result.counts["val"] <= 20 and 1 <= result.counts["test"] <= 20
+
+
+def test_cli_with_real_minilm_dedup(tmp_path):
+    counts = main(config="quick", out_dir=str(tmp_path), max_samples=40, seed=3)
+    assert counts["train"] == 40
+    assert (tmp_path / "report.md").is_file()
+    assert json.loads((tmp_path / "report.json").read_text())["config"]["seed"] == 3
+
+
+def test_bad_configs_are_reported(tmp_path):
+    with pytest.raises(ConfigError, match="shipped configs: .*default"):
+        GenConfig.load("nope")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("teacher: gpt\n")
+    with pytest.raises(ConfigError, match="template, hf, openai"):
+        GenConfig.load(bad)
+    bad.write_text("singles: 3\n")
+    with pytest.raises(ConfigError, match="unknown field"):
+        GenConfig.load(bad)
+    with pytest.raises(ConfigError, match="held_out names unknown tools"):
+        generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)
+
+
+@pytest.mark.parametrize("name", ["default", "quick"])
+def test_shipped_configs_load(name):
+    config = GenConfig.load(name)
+    assert config.teacher == "template"
