@@ -137,7 +137,7 @@ def test_cli_with_real_minilm_dedup(tmp_path):
 
 
 def test_bad_configs_are_reported(tmp_path):
-    with pytest.raises(ConfigError, match="shipped configs: .*default"):
+    with pytest.raises(ConfigError, match=r"shipped configs: .*default"):
         GenConfig.load("nope")
     bad = tmp_path / "bad.yaml"
     bad.write_text("teacher: gpt\n")
