@@ -1,0 +1,81 @@
+"""Building the demo's agent from command-line choices: base model, adapter, prompt language and tools."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from agent.loop import Agent
+from agent.models import EMBEDDED_MODEL
+from agent.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+
+logger = logging.getLogger(__name__)
+
+SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-gpt4tools"
+DEFAULT_CONTEXT_LENGTH = 2048
+_NO_ADAPTER = {"", "none", "false", "no"}
+
+
+def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) -> str | None:
+    """The adapter to apply: the one asked for, ``None`` for "none", else the shipped one for the embedded model.
+
+    The shipped adapter (``adapters/smollm2-gpt4tools/``) was trained on the embedded SmolLM2, so it is
+    the default only for that base model and only when it is present.
+    """
+    if lora_model is not None:
+        return None if str(lora_model).strip().lower() in _NO_ADAPTER else str(lora_model)
+    if base_model.lower() == EMBEDDED_MODEL and (SHIPPED_ADAPTER / "adapter_config.json").is_file():
+        return str(SHIPPED_ADAPTER)
+    return None
+
+
+def context_length(model: Any) -> int:
+    """The model's context length in tokens (``max_position_embeddings``), or a safe default."""
+    value = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return int(value) if value else DEFAULT_CONTEXT_LENGTH
+
+
+def choose_template(lang: str, adapter: str | None) -> PromptTemplate:
+    """The adapter's own template when it ships one (train and serve must match), else the ``lang`` one."""
+    if adapter and (Path(adapter) / TEMPLATE_FILE_NAME).is_file():
+        template = PromptTemplate.load(adapter)
+        if template.language != lang:
+            logger.warning(
+                "the adapter was trained with the %r prompt; using it instead of %r", template.language, lang
+            )
+        return template
+    return PromptTemplate.load(lang)
+
+
+def build_agent(
+    base_model: str = EMBEDDED_MODEL,
+    lora_model: str | None = None,
+    *,
+    llm_device: str = "cpu",
+    load: str | None = None,
+    lang: str = "en",
+    max_steps: int = 5,
+    max_new_tokens: int = 128,
+) -> Agent:
+    """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`."""
+    from agent.generation import HFGenerator
+    from agent.models import load_for_inference
+    from tools.runtime import ToolRuntime
+
+    adapter = resolve_adapter(lora_model, base_model)
+    template = choose_template(lang, adapter)
+    runtime = ToolRuntime.from_load(load)
+    logger.info("tools loaded: %s", ", ".join(runtime.available.names) or "none")
+    model, tokenizer, _ = load_for_inference(base_model, adapter, device=llm_device)
+    logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", llm_device)
+    generator = HFGenerator(model, tokenizer, template)
+    return Agent(
+        generator,
+        runtime,
+        template,
+        tokenizer,
+        context_length=context_length(model),
+        max_steps=max_steps,
+        max_new_tokens=max_new_tokens,
+    )

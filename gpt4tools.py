@@ -1,0 +1,82 @@
+"""The GPT4Tools demo: a Gradio chat (or a terminal chat) where a local LLM drives visual tools.
+
+    python gpt4tools.py                                   # embedded SmolLM2 + offline tools on 127.0.0.1:7860
+    python gpt4tools.py --cli                              # the same agent in the terminal
+    python gpt4tools.py --base_model PATH_OR_HUB_ID --lora_model ADAPTER_DIR --llm_device cuda:0 \\
+        --load "Image2Canny_cpu,ImageCaptioning_cuda:0" --server_port 7861 --lang zh
+
+``--lora_model`` defaults to the shipped adapter (``adapters/smollm2-gpt4tools/``) when it is present and
+the base model is the embedded one; ``--lora_model none`` uses the base model alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+
+import fire
+
+from agent.launch import build_agent
+from agent.models import EMBEDDED_MODEL
+
+logger = logging.getLogger("gpt4tools")
+
+
+def main(
+    *,
+    base_model: str = EMBEDDED_MODEL,
+    lora_model: str | None = None,
+    llm_device: str = "cpu",
+    load: str | None = None,
+    server_name: str = "127.0.0.1",
+    server_port: int = 7860,
+    share: bool = False,
+    lang: str = "en",
+    cli: bool = False,
+    max_steps: int = 5,
+    max_new_tokens: int = 128,
+    max_upload_mb: int = 50,
+) -> None:
+    """Start the demo.
+
+    Args:
+        base_model: hub id, local checkpoint or ``smollm2-135m-instruct`` (the embedded default).
+        lora_model: LoRA adapter directory; default the shipped adapter when present; ``none`` for none.
+        llm_device: ``cpu``, ``cuda`` or ``cuda:N`` for the language model.
+        load: tool families and devices, ``"Image2Canny_cpu,ImageCaptioning_cuda:0"``; default the
+            families whose weights are available offline.
+        server_name: interface to listen on (127.0.0.1: this machine only; 0.0.0.0: the network).
+        server_port: port of the web app.
+        share: ask Gradio for a public share link (off by default; needs internet).
+        lang: prompt language, ``en`` or ``zh`` (an adapter's own template takes precedence).
+        cli: chat in the terminal instead of starting the web app.
+        max_steps: tool calls allowed per turn before the agent gives up honestly.
+        max_new_tokens: tokens the model may write per step.
+        max_upload_mb: largest upload the web app accepts.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    agent = build_agent(
+        base_model,
+        lora_model,
+        llm_device=llm_device,
+        load=load,
+        lang=lang,
+        max_steps=max_steps,
+        max_new_tokens=max_new_tokens,
+    )
+    if cli:
+        from agent.terminal import chat_in_terminal
+
+        chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"))
+        return
+    from agent.app import build_app
+
+    build_app(agent).launch(
+        server_name=server_name, server_port=server_port, share=share, max_file_size=f"{max_upload_mb}mb"
+    )
+
+
+if __name__ == "__main__":
+    fire.Fire(main)
