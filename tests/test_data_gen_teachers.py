@@ -6,6 +6,7 @@ import json
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_template_teacher_draws_arguments_from_the_caption_and_is_deterministic(
     first = TemplateTeacher(CATALOGUE, seed=5).propose(tasks)
     assert first == TemplateTeacher(CATALOGUE, seed=5).propose(tasks)
     for (draft,) in first.values():
-        ((tool, action_input),) = draft.calls
+        ((_tool, action_input),) = draft.calls
         image, obj = action_input.split(", ")
         assert image == IMAGE_PLACEHOLDER and obj in caption.objects and obj in draft.request
 
@@ -166,9 +167,9 @@ def test_hf_teacher_on_the_tiny_model_survives_junk(tmp_path, tiny_model_dir):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    requests: list[dict] = []
+    requests: ClassVar[list[dict]] = []
 
-    def do_POST(self):  # noqa: N802 (http.server API)
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _Handler.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         prompt = body["messages"][0]["content"]

@@ -1,0 +1,107 @@
+"""Sample builders: single, chained, context and no-tool records from hand-made drafts."""
+
+from __future__ import annotations
+
+import re
+
+from agent.prompt import PromptTemplate
+from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
+from data_gen.builders import SampleBuilder
+from data_gen.captions import Box, Caption
+from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from tools.catalog import default_registry
+
+CATALOGUE = default_registry()
+TEMPLATES = {lang: PromptTemplate.load(lang) for lang in ("en", "zh")}
+CAPTION = Caption(
+    "t-1",
+    'A red stop sign reading "STOP" at a corner.',
+    ("stop sign", "corner"),
+    (Box("stop sign", (10, 20, 110, 140)),),
+    "STOP",
+    (640, 480),
+)
+FILE_RE = re.compile(r"^[\w-]+(/[\w-]+)*/[\w.-]+\.(png|jpe?g|JPG|webp)$")
+
+
+def builder(answer_share: float = 1.0) -> SampleBuilder:
+    return SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=0, answer_share=answer_share)
+
+
+def listed(instruction: str) -> list[str]:
+    return [line[2:].split(":")[0] for line in instruction.splitlines() if line.startswith("> ")]
+
+
+def test_single_tool_sample_and_answer_after_the_observation():
+    task = Task(SINGLE, CAPTION, ("Edge Detection On Image",), "en", True)
+    draft = Draft(f"Show me the edges of {IMAGE_PLACEHOLDER}.", (("Edge Detection On Image", IMAGE_PLACEHOLDER),))
+    first, answer = builder().build(task, draft)
+    assert first.kind == SINGLE and answer.kind == CONTEXT
+    call = parse_reply(first.record.output)
+    assert isinstance(call, ToolCall) and call.thought == THOUGHT_YES and FILE_RE.match(call.action_input)
+    assert f"Provide an image named {call.action_input}" in first.record.instruction
+    assert f"New input: Show me the edges of {call.action_input}." in first.record.instruction
+    assert 2 <= len(listed(first.record.instruction)) <= 5 and "Edge Detection On Image" in listed(
+        first.record.instruction
+    )
+    ((step, observation),) = parse_trajectory(answer.record.input)
+    assert step == call and re.match(r"image/[0-9a-f]{4}_edge_[0-9a-f]{4}\.png$", observation)
+    final = parse_reply(answer.record.output)
+    assert isinstance(final, FinalAnswer) and final.thought == THOUGHT_NO and observation in final.answer
+
+
+def test_chain_feeds_the_output_to_the_next_tool_and_answers_with_the_last_file():
+    task = Task(CHAIN, CAPTION, ("Edge Detection On Image", "Generate Image Condition On Canny Image"), "en", True)
+    draft = Draft(
+        f"Draw a castle from the edges of {IMAGE_PLACEHOLDER}",
+        (
+            ("Edge Detection On Image", IMAGE_PLACEHOLDER),
+            ("Generate Image Condition On Canny Image", f"{IMAGE_PLACEHOLDER}, a castle"),
+        ),
+    )
+    first, following, answer = builder().build(task, draft)
+    assert [first.kind, following.kind, answer.kind] == [CHAIN, CONTEXT, CONTEXT]
+    assert set(task.tools) <= set(listed(first.record.instruction))
+    ((_, edge_file),) = parse_trajectory(following.record.input)
+    second = parse_reply(following.record.output)
+    assert second.tool == "Generate Image Condition On Canny Image" and second.action_input == f"{edge_file}, a castle"
+    steps = parse_trajectory(answer.record.input)
+    assert len(steps) == 2 and steps[1][1] in parse_reply(answer.record.output).answer
+
+
+def test_crop_after_detection_uses_the_reported_box_and_ocr_reads_the_sign():
+    task = Task(CHAIN, CAPTION, ("Detection", "Crop Image"), "en", True)
+    draft = Draft(
+        f"Detect things in {IMAGE_PLACEHOLDER} and crop the stop sign",
+        (("Detection", IMAGE_PLACEHOLDER), ("Crop Image", f"{IMAGE_PLACEHOLDER}, 1, 2, 3, 4")),
+    )
+    _, following, _ = builder().build(task, draft)
+    ((_, boxes),) = parse_trajectory(following.record.input)
+    assert "stop sign [10, 20, 110, 140]" in boxes
+    assert parse_reply(following.record.output).action_input.endswith("10, 20, 110, 140")
+    task = Task(SINGLE, CAPTION, ("Text Detection On Image",), "en", True)
+    _, answer = builder().build(
+        task, Draft(f"Read {IMAGE_PLACEHOLDER}", (("Text Detection On Image", IMAGE_PLACEHOLDER),))
+    )
+    assert "STOP" in parse_reply(answer.record.output).answer
+
+
+def test_negative_samples_with_and_without_an_image_and_in_chinese():
+    with_image = Task(NEGATIVE, CAPTION, (), "zh", True)
+    (sample,) = builder().build(with_image, Draft("我上传的图片叫什么？", (), f"图片名为 {IMAGE_PLACEHOLDER}。"))
+    final = parse_reply(sample.record.output)
+    assert sample.kind == NEGATIVE and isinstance(final, FinalAnswer) and final.answer.strip()
+    assert "之前的对话" in sample.record.instruction and IMAGE_PLACEHOLDER not in final.answer
+    assert final.answer.split("图片名为 ")[1].rstrip("。") in sample.record.instruction
+    no_image = Task(NEGATIVE, CAPTION, (), "en", False)
+    (sample,) = builder().build(no_image, Draft("Hi!", (), "Hello!"))
+    assert "Provide an image" not in sample.record.instruction and sample.record.input == ""
+
+
+def test_text_only_tool_needs_no_image_and_answer_share_zero_skips_answers():
+    task = Task(SINGLE, CAPTION, ("Generate Image From User Input Text",), "en", False)
+    (sample,) = builder(answer_share=0.0).build(
+        task, Draft("Draw a cat", (("Generate Image From User Input Text", "a cat"),))
+    )
+    assert parse_reply(sample.record.output).action_input == "a cat"
+    assert "Provide an image" not in sample.record.instruction
