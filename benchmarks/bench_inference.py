@@ -1,0 +1,139 @@
+"""Batch inference speed: inference.py's pipeline against the original GPT4Tools configuration, same run.
+
+    .venv/bin/python benchmarks/bench_inference.py [--ann_path val.json] [--samples 100] [--baseline_samples 20]
+
+Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf16 where supported, batches
+sorted by length with left padding, KV cache, stop at ``Observation:`` / end of turn) driven by
+``agent.batch_inference.run_inference`` exactly as ``inference.py`` does, writing JSONL.
+Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
+Both are greedy on the same wrapped prompts. The original is slow, so by default it runs on an evenly spaced
+subset; samples/s are compared per sample, and the parsed first steps are compared on that subset.
+Without ``--ann_path`` it builds samples from the prompt template and the tool catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from agent.batch_inference import HFBackend, run_inference
+from agent.generation import HFGenerator
+from agent.models import EMBEDDED_MODEL, load_for_inference, load_model
+from agent.predictions import read_predictions
+from agent.prompt import PromptTemplate
+from agent.records import Record, read_records, write_records
+from agent.steps import FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
+from tools.catalog import TOOL_SPECS
+
+ORIGINAL_MAX_NEW_TOKENS = 512
+
+
+def built_samples(count: int) -> list[Record]:
+    """Validation-like samples (first steps and continuations) from the template and the catalogue."""
+    template = PromptTemplate.load("en")
+    records = []
+    for i in range(count):
+        spec = TOOL_SPECS[i % len(TOOL_SPECS)]
+        image = f"image/{i:04x}beef.png"
+        history = template.introduce_image(image, "a dog runs on the grass next to a red car.")
+        args = ", ".join(image if arg.kind == "image" else "a dog on the grass" for arg in spec.inputs)
+        call = ToolCall("Do I need to use a tool? Yes", spec.name, args)
+        request = f"Please use '{spec.name.lower()}' on {image}"
+        scratchpad = (
+            PromptTemplate.render_scratchpad([ObservedStep(call, f"image/{i:04x}_out.png")]) if i % 3 == 2 else ""
+        )
+        output = FinalAnswer("Do I need to use a tool? No", "Done.").render() if scratchpad else call.render()
+        records.append(Record(template.render_instruction(TOOL_SPECS, history, request), scratchpad, output, str(i)))
+    return records
+
+
+def step_key(text: str) -> tuple:
+    """What must agree between the two runs: the kind of first step, its tool and arguments or answer."""
+    step = parse_reply(text)
+    if isinstance(step, ToolCall):
+        return ("tool", step.tool, step.action_input)
+    if isinstance(step, FinalAnswer):
+        return ("answer", step.answer)
+    return ("unparsed",)
+
+
+def run_ours(records: list[Record], batch_size: int, max_new_tokens: int) -> tuple[float, dict[str, str], str]:
+    model, tokenizer, template = load_for_inference(EMBEDDED_MODEL)
+    dtype = str(next(model.parameters()).dtype)
+    with tempfile.TemporaryDirectory() as tmp:
+        ann = Path(tmp) / "ann.json"
+        write_records(ann, records)
+        backend = HFBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size))
+        start = time.perf_counter()
+        run_inference(
+            backend, ann, Path(tmp) / "out" / "bench.jsonl", batch_size=batch_size, max_new_tokens=max_new_tokens
+        )
+        seconds = time.perf_counter() - start
+        predictions, _ = read_predictions(Path(tmp) / "out", records)
+    return seconds, predictions, dtype
+
+
+def run_original(records: list[Record]) -> tuple[float, dict[str, str]]:
+    model, tokenizer = load_model(EMBEDDED_MODEL, dtype="fp32")
+    template = PromptTemplate.load("en")
+    outputs = {}
+    start = time.perf_counter()
+    with torch.inference_mode():
+        for record in records:
+            prompt = template.wrap(record.instruction, record.input, tokenizer)
+            ids = torch.tensor([template.encode(tokenizer, prompt)[0]])
+            generated = model.generate(ids, max_new_tokens=ORIGINAL_MAX_NEW_TOKENS, do_sample=False)
+            outputs[str(record.id)] = tokenizer.decode(generated[0, ids.shape[1] :], skip_special_tokens=True)
+    return time.perf_counter() - start, outputs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ann_path", help="validation records (e.g. from python -m data_gen); built if absent")
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--baseline_samples", type=int, default=20, help="subset the original configuration runs")
+    parser.add_argument("--batch_size", type=int, default=16)
+    parser.add_argument("--max_new_tokens", type=int, default=ORIGINAL_MAX_NEW_TOKENS)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    torch.set_num_threads(args.threads)
+
+    records = read_records(args.ann_path)[: args.samples] if args.ann_path else built_samples(args.samples)
+    records = [
+        r if r.id is not None else Record(r.instruction, r.input, r.output, str(i)) for i, r in enumerate(records)
+    ]
+    stride = max(1, len(records) // max(1, args.baseline_samples))
+    subset = records[::stride][: args.baseline_samples]
+
+    ours_s, ours, dtype = run_ours(records, args.batch_size, args.max_new_tokens)
+    base_s, base = run_original(subset)
+
+    ours_rate, base_rate = len(records) / ours_s, len(subset) / base_s
+    same = sum(step_key(ours[r.id]) == step_key(base[r.id]) for r in subset)
+    same_tool = sum(step_key(ours[r.id])[:2] == step_key(base[r.id])[:2] for r in subset)
+    parsed = sum(not isinstance(parse_reply(ours[r.id]), ParseError) for r in records)
+    source = args.ann_path or "built from the template + catalogue"
+    print(f"samples: {len(records)} ({source}); threads: {args.threads}; torch {torch.__version__}")
+    print(f"{'configuration':58} {'samples':>7} {'seconds':>8} {'samples/s':>9}")
+    print(
+        f"{'original: batch 1, fp32, no stop, max_new_tokens 512':58} {len(subset):>7} {base_s:>8.1f} {base_rate:>9.3f}"
+    )
+    print(
+        f"{f'inference.py: batch {args.batch_size}, {dtype}, stop at Observation:/end of turn':58} "
+        f"{len(records):>7} {ours_s:>8.1f} {ours_rate:>9.3f}"
+    )
+    print(f"speed-up: {ours_rate / base_rate:.1f}x (target >= 10x)")
+    print(
+        f"same parsed first step (kind, tool, arguments/answer): {same}/{len(subset)}; "
+        f"same kind and tool: {same_tool}/{len(subset)}; ours parses: {parsed}/{len(records)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
