@@ -1,0 +1,48 @@
+"""Finished LoRA adapters: checks that one actually holds trained weights, and merging into the base model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from safetensors import safe_open
+
+from agent.checkpointing import ADAPTER_FILE
+from agent.models import load_model
+from agent.prompt import PromptTemplate
+
+logger = logging.getLogger(__name__)
+
+
+class EmptyAdapterError(RuntimeError):
+    """A saved adapter has no LoRA weights, or its LoRA B matrices are all zero (nothing was learned)."""
+
+
+def verify_adapter(adapter_dir: str | Path) -> int:
+    """Raise :class:`EmptyAdapterError` unless the saved adapter has non-zero ``lora_B`` weights; returns
+    the number of tensors. (GPT4Tools' originals shipped empty adapters with newer peft versions.)"""
+    path = Path(adapter_dir) / ADAPTER_FILE
+    with safe_open(str(path), framework="pt") as handle:
+        keys = list(handle.keys())
+        lora_b = [key for key in keys if "lora_B" in key]
+        if not lora_b:
+            raise EmptyAdapterError(f"{path} holds no lora_B weights ({len(keys)} tensors); the adapter is empty")
+        if not any(handle.get_tensor(key).count_nonzero() for key in lora_b):
+            raise EmptyAdapterError(f"{path}: every lora_B matrix is zero; training did not update the adapter")
+    return len(keys)
+
+
+def merge_adapter(base_model: str, adapter_dir: str | Path, out_dir: str | Path, dtype: Any = "auto") -> Path:
+    """Load the base model unquantized, fold the adapter in and save a full model (with tokenizer and
+    prompt template) to ``out_dir``."""
+    from peft import PeftModel
+
+    model, tokenizer = load_model(base_model, dtype=dtype)
+    merged = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+    out_dir = Path(out_dir)
+    merged.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    PromptTemplate.load(adapter_dir).save(out_dir)
+    logger.info("merged model written to %s", out_dir)
+    return out_dir

@@ -1,0 +1,33 @@
+"""Summed next-token loss that runs the output head only on the positions that carry loss."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+IGNORE_INDEX = -100
+
+
+class CompletionLoss(nn.Module):
+    """Wraps a causal LM (plain or PEFT); ``forward`` returns ``(summed loss, number of loss tokens)``.
+
+    The decoder runs on the whole sequence, but the vocabulary projection (for SmolLM2 a fifth of the
+    model's FLOPs and the largest activation) and the cross-entropy only on the positions whose next
+    token is labelled, so masked prompt tokens cost no head compute. Summing (not averaging) lets the
+    caller normalise by the token count of the whole global batch across micro batches and ranks.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self, input_ids: torch.Tensor, labels: torch.Tensor, attention_mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        hidden = causal_lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        targets = labels[:, 1:]
+        keep = targets != IGNORE_INDEX
+        logits = causal_lm.get_output_embeddings()(hidden[:, :-1][keep])
+        loss = nn.functional.cross_entropy(logits.float(), targets[keep], reduction="sum")
+        return loss, keep.sum()

@@ -1,0 +1,136 @@
+"""Supervised fine-tuning data: records -> token ids with a loss mask, length-grouped batch plans, padding.
+
+The mask is built while tokenizing: :meth:`PromptTemplate.encode` tokenizes prompt and completion
+separately, so the number of prompt tokens is exact. Batches hold records of similar length and are
+padded only to their own longest member, so almost no compute goes to padding.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from agent.lm_loss import IGNORE_INDEX
+from agent.prompt import PromptTemplate
+from agent.records import Record
+
+logger = logging.getLogger(__name__)
+
+
+class DataError(ValueError):
+    """The training data cannot be used as given; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One tokenized record: ``input_ids`` and how many leading tokens carry no loss."""
+
+    input_ids: tuple[int, ...]
+    masked: int
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    @property
+    def loss_tokens(self) -> int:
+        """Tokens whose prediction is trained (a token is predicted from the one before it)."""
+        return len(self.input_ids) - max(self.masked, 1)
+
+
+def tokenize_records(
+    records: Sequence[Record],
+    template: PromptTemplate,
+    tokenizer: object,
+    cutoff_len: int,
+    train_on_inputs: bool = False,
+) -> list[Example]:
+    """Tokenize every record; fails if a prompt alone does not fit in ``cutoff_len`` tokens.
+
+    A completion that runs past ``cutoff_len`` is truncated (logged). With ``train_on_inputs`` the
+    prompt carries loss too.
+    """
+    if not records:
+        raise DataError("the data file holds no records; generate data with `python -m data_gen` first")
+    examples, too_long, truncated = [], [], 0
+    for index, record in enumerate(records):
+        prompt, completion = template.training_pair(record.instruction, record.input, record.output, tokenizer)
+        ids, prompt_len = template.encode(tokenizer, prompt, completion)
+        if prompt_len >= cutoff_len:
+            too_long.append((index, prompt_len))
+            continue
+        if len(ids) > cutoff_len:
+            ids, truncated = ids[:cutoff_len], truncated + 1
+        examples.append(Example(tuple(ids), 0 if train_on_inputs else prompt_len))
+    if too_long:
+        longest = max(length for _, length in too_long)
+        raise DataError(
+            f"{len(too_long)} record(s) have a prompt longer than cutoff_len={cutoff_len} tokens "
+            f"(first: record {too_long[0][0]}, longest prompt {longest} tokens); "
+            f"raise --cutoff_len to at least {longest + 64} or shorten those prompts"
+        )
+    if truncated:
+        logger.warning("%d record(s) were truncated to cutoff_len=%d tokens", truncated, cutoff_len)
+    return examples
+
+
+def split_validation(
+    examples: Sequence[Example], val_set_size: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """``(train, val)``: ``val_set_size`` below 1 is a fraction, otherwise a number of records."""
+    count = round(val_set_size * len(examples)) if val_set_size < 1 else int(val_set_size)
+    if count >= len(examples):
+        raise DataError(
+            f"val_set_size={val_set_size} leaves no training records out of {len(examples)}; lower --val_set_size"
+        )
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    return [examples[i] for i in order[count:]], [examples[i] for i in order[:count]]
+
+
+def plan_epoch(
+    lengths: Sequence[int],
+    *,
+    batch_size: int,
+    micro_batch_size: int,
+    world_size: int,
+    seed: int,
+    epoch: int,
+    group_by_length: bool = True,
+) -> list[list[list[list[int]]]]:
+    """The whole epoch as ``steps[step][rank][micro] -> record indices``, identical on every rank.
+
+    Records are shuffled (by ``seed`` and ``epoch``) into global batches of ``batch_size``; an
+    incomplete last batch is dropped. With ``group_by_length`` each global batch is sorted by length
+    before it is cut into micro batches, which are dealt round robin to the ranks, so micro batches pad
+    little and ranks get similar work. The global batch's members do not depend on grouping.
+    """
+    order = list(range(len(lengths)))
+    random.Random(seed * 1_000_003 + epoch).shuffle(order)
+    steps = []
+    for start in range(0, len(order) - batch_size + 1, batch_size):
+        batch = order[start : start + batch_size]
+        if group_by_length:
+            batch = sorted(batch, key=lambda i: lengths[i], reverse=True)
+        micros = [batch[i : i + micro_batch_size] for i in range(0, batch_size, micro_batch_size)]
+        steps.append([micros[rank::world_size] for rank in range(world_size)])
+    return steps
+
+
+def collate(examples: Sequence[Example], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad to the longest member: ``input_ids``, ``labels`` (-100 on masked and pad positions) and
+    ``attention_mask`` (``None`` when nothing is padded, so attention takes its unmasked causal path)."""
+    width = max(len(example) for example in examples)
+    input_ids = torch.full((len(examples), width), pad_token_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
+    for row, example in enumerate(examples):
+        ids = torch.tensor(example.input_ids, dtype=torch.long)
+        input_ids[row, : len(ids)] = ids
+        labels[row, example.masked : len(ids)] = ids[example.masked :]
+        attention_mask[row, : len(ids)] = 1
+    padded = bool((attention_mask == 0).any())
+    return {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask if padded else None}

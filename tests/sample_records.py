@@ -1,0 +1,41 @@
+"""Protocol-correct training records rendered by PromptTemplate from the tool catalogue (test and benchmark data)."""
+
+from __future__ import annotations
+
+import random
+
+from agent.prompt import PromptTemplate
+from agent.records import Record
+from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
+from tools.catalog import TOOL_SPECS
+from tools.spec import InputKind, ToolSpec
+
+_TEXT_ARGUMENTS = ("a red car on a bridge", "how many people are there", "make it look like winter", "a dog")
+
+
+def _arguments(spec: ToolSpec, image: str) -> str:
+    values = [image if item.kind is InputKind.IMAGE else random.choice(_TEXT_ARGUMENTS) for item in spec.inputs]
+    return ", ".join(values)
+
+
+def make_records(count: int, seed: int = 0, language: str = "en", max_tools: int = 8) -> list[Record]:
+    """``count`` records: a random tool subset, an uploaded image, zero or one earlier step, a call or an answer."""
+    random.seed(seed)
+    template = PromptTemplate.load(language)
+    records = []
+    for index in range(count):
+        tools = random.sample(TOOL_SPECS, k=random.randint(2, max_tools))
+        image = f"image/{random.getrandbits(32):08x}.png"
+        history = template.introduce_image(image, "a photo of a street with cars and people.")
+        spec = random.choice(tools)
+        request = f"Please use the {spec.name.lower()} on {image}."
+        instruction = template.render_instruction(tools, history, request)
+        call = ToolCall(THOUGHT_YES, spec.name, _arguments(spec, image))
+        if index % 3 == 2:
+            result = f"image/{random.getrandbits(32):08x}_{spec.operation}.png"
+            scratchpad = template.render_scratchpad([ObservedStep(call, result)])
+            output = FinalAnswer(THOUGHT_NO, f"Here is the result: {result}").render()
+        else:
+            scratchpad, output = "", call.render()
+        records.append(Record(instruction, scratchpad, output, id=str(index)))
+    return records
