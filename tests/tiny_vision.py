@@ -25,11 +25,11 @@ def build_blip(out: Path, model_class: str) -> Path:
     from transformers import BertTokenizerFast, BlipConfig, BlipImageProcessor, BlipProcessor
 
     torch.manual_seed(0)
-    tokenizer = BertTokenizerFast(vocab_file=str(bert_vocab()))
+    tokenizer = BertTokenizerFast.from_pretrained(bert_vocab().parent)
     vision = {**TEXT, "image_size": 32, "patch_size": 8}
     config = BlipConfig(
         vision_config=vision,
-        text_config={**TEXT, "vocab_size": tokenizer.vocab_size + 2, "max_position_embeddings": 64},  # + [DEC], [ENC]
+        text_config={**TEXT, "vocab_size": len(tokenizer) + 2, "max_position_embeddings": 64},  # + [DEC], [ENC]
     )
     getattr(transformers, model_class)(config).save_pretrained(out)
     BlipProcessor(BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer).save_pretrained(out)
