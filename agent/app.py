@@ -210,5 +210,6 @@ def build_app(agent: Agent, sessions: SessionFactory | None = None, title: str =
         send.click(**chat_io, api_name=False, concurrency_id=MODEL_QUEUE)
         upload.upload(app.upload, [upload, state], [chatbot, state], api_name="upload", concurrency_id=MODEL_QUEUE)
         clear.click(app.new_session, [state], [chatbot, trace, state, textbox], api_name="new_session")
+        chatbot.clear(app.new_session, [state], [chatbot, trace, state, textbox], api_name=False)  # its bin icon
     demo.queue(default_concurrency_limit=1)
     return demo
