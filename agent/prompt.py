@@ -26,6 +26,18 @@ _SENTINEL = "\x00GPT4TOOLS-SENTINEL\x00"
 _PROTOCOL_KEYWORDS = (THOUGHT, ACTION, ACTION_INPUT, OBSERVATION, AI)
 
 
+def token_ids(tokenizer: Any, text: str) -> list[int]:
+    """Token ids of ``text`` without special tokens added.
+
+    Fast tokenizers are called through their Rust backend: same ids, without the per-call overhead of
+    ``tokenizer.__call__`` (tens of milliseconds on a 600-token prompt, which dominated data loading).
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        return backend.encode(text, add_special_tokens=False).ids
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
 class TemplateError(ValueError):
     """A prompt template file is missing a field or breaks the protocol."""
 
@@ -217,13 +229,12 @@ class PromptTemplate:
         Prompt and completion are tokenized separately and concatenated, so the boundary between the
         part the model reads and the part it learns is exact (never found by re-tokenizing substrings).
         """
-        prompt_ids = list(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        prompt_ids = token_ids(tokenizer, prompt)
         if self.needs_bos(tokenizer, prompt):
             prompt_ids.insert(0, tokenizer.bos_token_id)
         if completion is None:
-            return list(prompt_ids), len(prompt_ids)
-        completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"]
-        return list(prompt_ids) + list(completion_ids), len(prompt_ids)
+            return prompt_ids, len(prompt_ids)
+        return prompt_ids + token_ids(tokenizer, completion), len(prompt_ids)
 
     def training_pair(self, instruction: str, scratchpad: str, output: str, tokenizer: Any = None) -> tuple[str, str]:
         """``(prompt, completion)`` texts for one record; the completion ends the model's turn."""

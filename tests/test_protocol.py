@@ -200,3 +200,10 @@ def test_template_errors_are_actionable(tmp_path):
     data = PromptTemplate.load("en").__dict__ | {"format_instructions": "just answer"}
     with pytest.raises(TemplateError, match="protocol keyword"):
         PromptTemplate.from_dict(data)
+
+
+def test_fast_token_ids_match_the_tokenizer_call(tiny_tokenizer):
+    from agent.prompt import token_ids
+
+    text = PromptTemplate.load("zh").wrap("多语言 text with <|im_end|> special tokens", "Thought:", tiny_tokenizer)
+    assert token_ids(tiny_tokenizer, text) == tiny_tokenizer(text, add_special_tokens=False)["input_ids"]
