@@ -1,0 +1,185 @@
+"""The LoRA trainer on the tiny model: masking, batch plans, outputs, resume, DDP, 4-bit, bad input, configs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import lora_finetune
+from agent.checkpointing import CHECKPOINTS_DIR, checkpoint_name
+from agent.lm_loss import IGNORE_INDEX, CompletionLoss
+from agent.prompt import PromptTemplate
+from agent.records import RecordError, write_records
+from agent.sft_data import DataError, collate, plan_epoch, tokenize_records
+from agent.train_config import TRAIN_CONFIGS_DIR, ConfigError, build_config
+from tests.sample_records import make_records
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = {"batch_size": 4, "micro_batch_size": 2, "num_threads": 1, "val_set_size": 4, "warmup_steps": 1}
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sft") / "train.json"
+    write_records(path, make_records(16, max_tools=2))
+    return path
+
+
+def run(tiny_model_dir: Path, data_file: Path, out: Path, **options) -> dict:
+    return lora_finetune.train(
+        base_model=str(tiny_model_dir), data_path=str(data_file), output_dir=str(out), **{**FAST, **options}
+    )
+
+
+def adapter(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(path / "adapter_model.safetensors"))
+
+
+# ---------------------------------------------------------------- data
+
+
+@pytest.mark.parametrize("train_on_inputs", [False, True])
+def test_labels_cover_exactly_the_reply(tiny_tokenizer, train_on_inputs: bool) -> None:
+    template = PromptTemplate.load("en")
+    records = make_records(6, max_tools=2)
+    examples = tokenize_records(records, template, tiny_tokenizer, cutoff_len=2048, train_on_inputs=train_on_inputs)
+    batch = collate(examples, tiny_tokenizer.pad_token_id)
+    for row, (record, example) in enumerate(zip(records, examples, strict=True)):
+        prompt, completion = template.training_pair(record.instruction, record.input, record.output, tiny_tokenizer)
+        reply_ids = tiny_tokenizer(completion, add_special_tokens=False)["input_ids"]
+        labelled = batch["labels"][row][batch["labels"][row] != IGNORE_INDEX].tolist()
+        assert example.masked == (0 if train_on_inputs else template.encode(tiny_tokenizer, prompt)[1])
+        if train_on_inputs:
+            assert labelled == list(example.input_ids)
+        else:
+            assert labelled == reply_ids
+            assert tiny_tokenizer.decode(labelled) == completion
+        assert int(batch["attention_mask"][row].sum()) == len(example)
+
+
+def test_head_only_loss_equals_full_loss(tiny_model_dir: Path, tiny_tokenizer) -> None:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    examples = tokenize_records(make_records(3, max_tools=2), PromptTemplate.load("en"), tiny_tokenizer, 2048)
+    batch = collate(examples, tiny_tokenizer.pad_token_id)
+    loss_sum, count = CompletionLoss(model)(**batch)
+    assert int(count) == sum(example.loss_tokens for example in examples)
+    reference = model(**batch).loss
+    torch.testing.assert_close(loss_sum / count, reference, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_plan_keeps_global_batches_and_splits_ranks() -> None:
+    lengths = [10 + (i * 37) % 90 for i in range(40)]
+    common = {"batch_size": 8, "micro_batch_size": 2, "world_size": 2, "seed": 3, "epoch": 1}
+    grouped = plan_epoch(lengths, group_by_length=True, **common)
+    plain = plan_epoch(lengths, group_by_length=False, **common)
+    assert len(grouped) == 5
+    for step_grouped, step_plain in zip(grouped, plain, strict=True):
+        members = [i for micros in step_grouped for micro in micros for i in micro]
+        assert sorted(members) == sorted(i for micros in step_plain for micro in micros for i in micro)
+        assert len(set(members)) == 8 and all(len(micros) == 2 for micros in step_grouped)
+    assert plan_epoch(lengths, group_by_length=True, **{**common, "epoch": 2}) != grouped
+
+
+# ---------------------------------------------------------------- training runs
+
+
+def test_train_writes_peft_adapter_and_resume_matches(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    full = tmp_path / "full"
+    result = run(tiny_model_dir, data_file, full, max_steps=4, save_steps=2, eval_steps=2, merge=True)
+    assert result["steps"] == 4 and result["eval_loss"] > 0
+    for name in ("adapter_config.json", "prompt_template.yaml", "train_config.yaml", "metrics.jsonl"):
+        assert (full / name).is_file(), name
+    assert build_config(full / "train_config.yaml").max_steps == 4
+    assert PromptTemplate.load(full) == PromptTemplate.load("en")
+    rows = [json.loads(line) for line in (full / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows if "loss" in row] == [1, 2, 3, 4]
+    assert any(value.count_nonzero() for key, value in adapter(full).items() if "lora_B" in key)
+    base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    assert PeftModel.from_pretrained(base, str(full)).peft_config["default"].r == 16
+    assert (full / "merged" / "config.json").is_file() and (full / "merged" / "prompt_template.yaml").is_file()
+
+    # interrupted after step 2 (only its checkpoint and a half-written one survive), then resumed
+    resumed = tmp_path / "resumed"
+    (resumed / CHECKPOINTS_DIR).mkdir(parents=True)
+    shutil.copytree(full / CHECKPOINTS_DIR / checkpoint_name(2), resumed / CHECKPOINTS_DIR / checkpoint_name(2))
+    torn = resumed / CHECKPOINTS_DIR / f".tmp-{checkpoint_name(3)}-x"
+    shutil.copytree(full / CHECKPOINTS_DIR / checkpoint_name(4), torn)
+    assert run(tiny_model_dir, data_file, resumed, max_steps=4, save_steps=2, eval_steps=2)["steps"] == 4
+    expected, got = adapter(full), adapter(resumed)
+    assert expected.keys() == got.keys()
+    for key in expected:
+        torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)
+    assert not torn.exists()
+
+
+def test_two_processes_under_torchrun_match_one(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    options = ["--max_steps", "2", "--dtype", "fp32", "--lora_dropout", "0", "--save_steps", "2", "--eval_steps", "2"]
+    options += [f"--{key}={value}" for key, value in FAST.items()]
+    command = ["--base_model", str(tiny_model_dir), "--data_path", str(data_file), *options]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    torchrun = Path(sys.executable).with_name("torchrun")
+    subprocess.run(
+        [str(torchrun), "--nproc_per_node=2", "lora_finetune.py", "--output_dir", str(tmp_path / "ddp"), *command],
+        cwd=ROOT, env=env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    run(tiny_model_dir, data_file, tmp_path / "single", max_steps=2, dtype="fp32", lora_dropout=0.0, eval_steps=2)
+    ddp, single = adapter(tmp_path / "ddp"), adapter(tmp_path / "single")
+    for key in single:
+        torch.testing.assert_close(ddp[key], single[key], rtol=1e-3, atol=1e-5)
+    rows = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
+    assert len([row for row in rows if '"loss"' in row]) == 2  # rank 0 alone writes
+
+
+def test_4bit_qlora_trains(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    run(tiny_model_dir, data_file, tmp_path / "q", max_steps=1, load_in_4bit=True, val_set_size=0)
+    assert any(value.count_nonzero() for key, value in adapter(tmp_path / "q").items() if "lora_B" in key)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_bad_inputs_fail_early_naming_the_fix(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    malformed = tmp_path / "bad.json"
+    malformed.write_text('[{"instruction": "x", "output": "y"}]')
+    with pytest.raises(RecordError, match="missing field"):
+        run(tiny_model_dir, malformed, tmp_path / "o")
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    with pytest.raises(DataError, match="no records"):
+        run(tiny_model_dir, empty, tmp_path / "o")
+    with pytest.raises(DataError, match="raise --cutoff_len"):
+        run(tiny_model_dir, data_file, tmp_path / "o", cutoff_len=32)
+    with pytest.raises(ConfigError, match="use --batch_size 4"):
+        run(tiny_model_dir, data_file, tmp_path / "o", batch_size=6, micro_batch_size=4)
+    with pytest.raises(ConfigError, match=r"match no linear layer.*q_proj"):
+        run(tiny_model_dir, data_file, tmp_path / "o", lora_target_modules="query,value")
+    with pytest.raises(ConfigError, match="unknown training option"):
+        build_config(None, learning_rat=1e-4)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("path", sorted(TRAIN_CONFIGS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_config_loads(path: Path) -> None:
+    config = build_config(path, data_path="train.json")
+    config.validate(world_size=1)
+    assert config.lora_target_modules and config.batch_size % config.micro_batch_size == 0
+
+
+def test_published_recipe_matches_gpt4tools() -> None:
+    config = build_config("gpt4tools_vicuna")
+    assert (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 16, 0.05)
+    assert config.lora_target_modules == ["q_proj", "k_proj", "v_proj", "o_proj"]
+    assert (config.learning_rate, config.num_epochs, config.batch_size, config.cutoff_len) == (3e-4, 6, 512, 2048)
