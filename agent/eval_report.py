@@ -45,3 +45,26 @@ def bar_chart(groups: Mapping[str, Mapping[str, float | int]], path: str | Path)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def comparison_table(runs: Mapping[str, Mapping[str, float | int]]) -> str:
+    """One row per run (e.g. ``zero-shot val``, ``fine-tuned test``): ``n`` and every metric in percent."""
+    return markdown_table(runs).replace("| group |", "| run |", 1)
+
+
+def main(*metrics_files: str) -> str:
+    """Print a comparison table of metrics JSON files given as ``NAME=PATH`` (or a bare path)."""
+    import json
+
+    runs = {}
+    for item in metrics_files:
+        name, _, path = item.rpartition("=")
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        runs[name or Path(path).stem] = report["groups"]["all"]
+    return comparison_table(runs)
+
+
+if __name__ == "__main__":
+    import fire
+
+    fire.Fire(main)

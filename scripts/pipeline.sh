@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End to end on the embedded model: data_gen -> lora_finetune -> inference (zero-shot and fine-tuned,
+# on val = seen tools, test = unseen tools, and the hand-written set) -> evaluate_result -> metrics table.
+#
+#   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
+#   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
+#
+# Options: --out DIR (default output/pipeline[-quick]), --eval_samples N (records scored per split;
+# default 200, quick 24), --skip_zeroshot. Every stage resumes: a finished stage is skipped on rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+
+quick=0 out="" eval_samples="" zeroshot=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --out) out=$2; shift ;;
+    --eval_samples) eval_samples=$2; shift ;;
+    --skip_zeroshot) zeroshot=0 ;;
+    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ $quick = 1 ]; then
+  out=${out:-output/pipeline-quick}
+  eval_samples=${eval_samples:-24}
+  base="$out/tiny-model"
+  [ -f "$base/config.json" ] || "$PY" -m tests.tiny_model "$base"
+  data_config=configs/data_gen/quick.yaml
+  train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --max_steps 4 --batch_size 8
+              --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024)
+  infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
+else
+  out=${out:-output/pipeline}
+  eval_samples=${eval_samples:-200}
+  base=smollm2-135m-instruct
+  data_config=configs/data_gen/smollm2_adapter.yaml
+  train_args=(--config configs/train/smollm2_adapter.yaml)
+  infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 16)
+fi
+data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
+mkdir -p "$metrics"
+
+echo "== 1/4 data: $data_config -> $data"
+[ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
+"$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
+
+echo "== 2/4 train -> $adapter"
+[ -f "$adapter/adapter_config.json" ] || "$PY" lora_finetune.py "${train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
+
+echo "== 3/4 inference ($eval_samples records per split)"
+for split in val test handwritten; do
+  # an evenly spaced subset, the same for every run
+  "$PY" -c 'import sys; from agent.records import read_records, write_records; r = read_records(sys.argv[1]); n = int(sys.argv[3]); write_records(sys.argv[2], r[:: max(1, len(r) // n)][:n])' \
+    "$data/$split.json" "$data/${split}_eval.json" "$eval_samples"
+  runs=(finetuned)
+  [ $zeroshot = 1 ] && runs+=(zeroshot)
+  for run in "${runs[@]}"; do
+    lora=()
+    [ "$run" = finetuned ] && lora=(--lora_model "$adapter")
+    "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
+      "${infer_args[@]}" "${lora[@]}"
+    suffix=""
+    [ "$run" = zeroshot ] && suffix="_zeroshot"
+    "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
+      --output "$metrics/metrics_${split}${suffix}.json" > /dev/null
+  done
+done
+
+echo "== 4/4 metrics ($metrics)"
+tables=()
+for file in "$metrics"/metrics_*.json; do
+  name=$(basename "$file" .json); tables+=("${name#metrics_}=$file")
+done
+"$PY" -m agent.eval_report "${tables[@]}"
