@@ -229,6 +229,11 @@ def load_model(
             f"could not load base model {name!r} from {path!r}: {exc}. Pass a local checkpoint directory "
             f"or '{EMBEDDED_MODEL}'; nothing is downloaded at run time here."
         ) from exc
+    if quantization is None and getattr(model, "hf_quantizer", None) is not None:
+        # a checkpoint converted from GGUF keeps a GGUF quantization_config though its weights are plain
+        # tensors; left in place it blocks save_pretrained (merging) and HF Trainer
+        model.hf_quantizer, model.is_quantized = None, False
+        del model.config.quantization_config
     if quantization is None:
         model.to(device)
     model.eval()
