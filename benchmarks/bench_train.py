@@ -118,7 +118,7 @@ def run_reference(data_path: str, steps: int, batch_size: int, micro_batch_size:
     arguments = TrainingArguments(
         output_dir=out, per_device_train_batch_size=micro_batch_size, max_steps=steps, learning_rate=3e-4,
         gradient_accumulation_steps=batch_size // micro_batch_size, report_to=[], save_strategy="no",
-        logging_steps=1, group_by_length=False, use_cpu=True, bf16=False, dataloader_num_workers=0,
+        logging_steps=1, use_cpu=True, bf16=False, dataloader_num_workers=0,
     )  # fmt: skip
     torch.manual_seed(0)
     Trainer(model=model, args=arguments, train_dataset=rows, data_collator=collate, callbacks=[CountTokens()]).train()
@@ -169,7 +169,7 @@ def main(
         done = subprocess.run(
             [sys.executable, __file__, "--only", name, "--data_path", data, "--steps", str(steps),
              "--batch_size", str(batch_size), "--micro_batch_size", str(micro_batch_size), "--out", str(workdir / name)],
-            check=True, capture_output=True, text=True,
+            check=True, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
     peak = {dtype: matmul_peak(dtype) for dtype in ("bfloat16", "float32")}
