@@ -122,6 +122,15 @@ class ChatApp:
         pending = _pending_message(1)
         messages.append(pending)
         yield "", messages, self._trace_rows(session), session
+        try:
+            yield from self._stream_turn(session, text, pending)
+        except Exception as error:  # e.g. out of memory in the model: say so instead of spinning forever
+            logger.exception("turn failed")
+            messages[-1] = {"role": "assistant", "content": f"Sorry, this turn failed: {type(error).__name__}: {error}"}
+            yield "", messages, self._trace_rows(session), session
+
+    def _stream_turn(self, session: BrowserSession, text: str, pending: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+        messages = session.messages
         shown = time.monotonic()
         for event in self.agent.run(session.chat, text):
             if isinstance(event, TextChunk):
@@ -134,8 +143,7 @@ class ChatApp:
                 pending = _pending_message(event.step.index + 1)
                 messages.append(pending)
             elif isinstance(event, Reply):
-                messages.pop()
-                messages.append({"role": "assistant", "content": event.text})
+                messages[-1] = {"role": "assistant", "content": event.text}
                 messages += [_image_message(session.chat.workspace.root / name) for name in event.files]
             shown = time.monotonic()
             yield "", messages, self._trace_rows(session), session

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.app import SessionFactory, build_app, tools_markdown
+from agent.app import ChatApp, SessionFactory, build_app, tools_markdown
 from agent.launch import SHIPPED_ADAPTER, choose_template, resolve_adapter
 from agent.loop import Agent
 from agent.prompt import PromptTemplate
@@ -96,20 +96,6 @@ def upload_and_ask(url: str, image: Path, question: str = "Show me the edges of 
     return messages
 
 
-def test_upload_then_chat_brings_back_an_edge_map(server, images):
-    url, _ = server
-    messages = upload_and_ask(url, images["astronaut"])
-    assert messages[1]["content"][0]["text"].startswith("Received image/")
-    step = next(m for m in messages if (m["metadata"] or {}).get("title") == "Step 1: Edge Detection On Image")
-    assert step["metadata"]["status"] == "done"
-    answer = texts(messages)[-1]
-    assert answer.startswith("Here is the edge map: image/") and "_edge_" in answer
-    (edge_file,) = files(messages)
-    edges = np.asarray(Image.open(edge_file))
-    assert edges.shape[:2] == (512, 512) and set(np.unique(edges)) <= {0, 255}  # a Canny map, not the photo
-    assert 0 < (edges > 0).mean() < 0.5
-
-
 def test_non_image_and_over_limit_uploads_get_clear_messages(server, images):
     from gradio_client import handle_file
 
@@ -122,15 +108,23 @@ def test_non_image_and_over_limit_uploads_get_clear_messages(server, images):
     assert files(messages, role="user") == []  # nothing was added to the conversation
 
 
-def test_two_concurrent_sessions_stay_isolated(server, images):
+def test_two_concurrent_sessions_each_get_the_edge_map_of_their_own_upload(server, images):
     url, sessions = server
     with ThreadPoolExecutor(2) as pool:
         astronaut, cat = pool.map(lambda image: upload_and_ask(url, image), [images["astronaut"], images["cat"]])
     for messages, size in ((astronaut, (512, 512)), (cat, (451, 300))):
-        uploaded = texts(messages)[0].split()[1].rstrip(":")
         assert len(messages) == 6  # own upload (2), own question, one step, answer, image: nothing else
-        assert uploaded.removeprefix("image/").removesuffix(".png") in texts(messages)[-1]  # made from its own upload
-        assert Image.open(files(messages)[0]).size == size
+        received = texts(messages)[0]
+        assert received.startswith("Received image/")
+        uploaded_id = received.split()[1].rstrip(":").removeprefix("image/").removesuffix(".png")
+        step = messages[3]
+        assert step["metadata"]["title"] == "Step 1: Edge Detection On Image" and step["metadata"]["status"] == "done"
+        answer = texts(messages)[-1]
+        assert answer.startswith("Here is the edge map: image/") and f"_edge_{uploaded_id}" in answer  # its own image
+        (edge_file,) = files(messages)
+        edges = np.asarray(Image.open(edge_file))
+        assert edges.shape[1::-1] == size and set(np.unique(edges)) <= {0, 255}  # a Canny map, not the photo
+        assert 0 < (edges > 0).mean() < 0.5
     assert texts(astronaut)[0] != texts(cat)[0]
     workspaces = [path for path in sessions.root.iterdir() if path.is_dir()]
     assert len(workspaces) >= 2 and all(len(list((ws / "image").glob("*.png"))) <= 2 for ws in workspaces)
@@ -176,3 +170,18 @@ def test_default_adapter_and_prompt_choice(tmp_path):
     assert choose_template("zh", None).language == "zh"
     PromptTemplate.load("zh").save(tmp_path)
     assert choose_template("en", str(tmp_path)).language == "zh"  # the adapter's own prompt wins
+
+
+def test_a_failing_model_ends_the_turn_with_a_message(tiny_tokenizer, tmp_path):
+    class BrokenLLM:
+        def stream(self, prompt, max_new_tokens=128):
+            yield "Thought: Do I"
+            raise RuntimeError("out of memory")
+
+    agent = Agent(BrokenLLM(), FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    *_, (textbox, messages, _trace, session) = ChatApp(agent, SessionFactory(tmp_path)).chat("hi", None)
+    assert textbox == "" and messages[-1] == {
+        "role": "assistant",
+        "content": "Sorry, this turn failed: RuntimeError: out of memory",
+    }
+    assert session.chat.workspace.root.parent == tmp_path
