@@ -156,3 +156,39 @@ def build_sam(out: Path) -> Path:
     processor = SamImageProcessorPil(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64})
     SamProcessor(processor).save_pretrained(out)
     return out
+
+
+def build_grounding_dino(out: Path) -> Path:
+    """A tiny Grounding DINO: 3-stage Swin backbone built from its config (no timm, no pretrained weights)."""
+    from transformers import (
+        BertTokenizerFast,
+        GroundingDinoConfig,
+        GroundingDinoForObjectDetection,
+        GroundingDinoProcessor,
+        SwinConfig,
+    )
+    from transformers.models.grounding_dino.image_processing_pil_grounding_dino import (
+        GroundingDinoImageProcessorPil,
+    )
+
+    torch.manual_seed(0)
+    tokenizer = BertTokenizerFast.from_pretrained(bert_vocab().parent, model_max_length=32)
+    backbone = SwinConfig(
+        embed_dim=8, depths=[1, 1, 1], num_heads=[1, 1, 2], window_size=4, patch_size=4, out_indices=[1, 2, 3]
+    )
+    layers = {"encoder_layers": 1, "decoder_layers": 2, "encoder_ffn_dim": 32, "decoder_ffn_dim": 32}
+    heads = {"encoder_attention_heads": 2, "decoder_attention_heads": 2, "encoder_n_points": 2, "decoder_n_points": 2}
+    config = GroundingDinoConfig(
+        backbone_config=backbone,
+        text_config={**TEXT, "vocab_size": len(tokenizer), "max_position_embeddings": 64},
+        d_model=32,
+        num_queries=10,
+        max_text_len=32,
+        num_feature_levels=4,
+        **layers,
+        **heads,
+    )
+    GroundingDinoForObjectDetection(config).save_pretrained(out)
+    image_processor = GroundingDinoImageProcessorPil(size={"shortest_edge": 64, "longest_edge": 96})
+    GroundingDinoProcessor(image_processor, tokenizer).save_pretrained(out)
+    return out

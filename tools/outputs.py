@@ -31,14 +31,18 @@ class Box:
 
 @dataclass(frozen=True)
 class Detections:
-    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them)."""
+    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them).
+
+    ``empty`` is what the observation says when no box was found.
+    """
 
     image: Image.Image
     boxes: tuple[Box, ...]
+    empty: str = "nothing found"
 
     def describe(self) -> str:
         if not self.boxes:
-            return "nothing found"
+            return self.empty
         return f"found {len(self.boxes)}: " + "; ".join(b.describe() for b in self.boxes)
 
 

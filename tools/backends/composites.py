@@ -29,18 +29,18 @@ def segment_object(ctx: ToolContext, image: InputImage, name: str) -> Image.Imag
     return object_mask(ctx, image, name)
 
 
-def _grown(mask: Image.Image) -> Image.Image:
-    return mask.filter(ImageFilter.MaxFilter(2 * MASK_GROW + 1))
+def repaint_object(ctx: ToolContext, image: InputImage, name: str, prompt: str) -> Image.Image:
+    """``name`` (its mask grown by :data:`MASK_GROW`) painted over as ``prompt`` says; the rest of the photo kept."""
+    mask = object_mask(ctx, image, name).filter(ImageFilter.MaxFilter(2 * MASK_GROW + 1))
+    return Image.composite(inpaint(ctx, image.image, mask, prompt), image.image, mask)
 
 
 def remove_object(ctx: ToolContext, image: InputImage, name: str) -> Image.Image:
-    mask = _grown(object_mask(ctx, image, name))
-    return inpaint(ctx, image.image, mask, "background, empty scene, nothing there")
+    return repaint_object(ctx, image, name, "background, empty scene, nothing there")
 
 
 def replace_object(ctx: ToolContext, image: InputImage, name: str, replacement: str) -> Image.Image:
-    mask = _grown(object_mask(ctx, image, name))
-    return inpaint(ctx, image.image, mask, replacement)
+    return repaint_object(ctx, image, name, replacement)
 
 
 def extend_image(ctx: ToolContext, image: InputImage, size: tuple[int, int]) -> Image.Image:

@@ -18,8 +18,15 @@ class GroundingFamily(PretrainedFamily):
     gpu_memory_gb = 0.8
 
 
+def box_threshold(ctx: ToolContext) -> float:
+    return float(ctx.runtime.families["Text2Box"].options.get("box_threshold", BOX_THRESHOLD))
+
+
 def find_boxes(ctx: ToolContext, image: InputImage, name: str) -> tuple[Box, ...]:
-    """Boxes of ``name`` in the image, most confident first."""
+    """Boxes of ``name`` in the image scoring above the family's ``box_threshold``, most confident first.
+
+    Every box is labelled ``name``: the one phrase asked for (the decoded token span can hold separators).
+    """
     processor, model = ctx.model("Text2Box")
     phrase = name.strip().lower().rstrip(".") + "."
     inputs = processor(images=image.image, text=phrase, return_tensors="pt")
@@ -28,19 +35,20 @@ def find_boxes(ctx: ToolContext, image: InputImage, name: str) -> tuple[Box, ...
     (result,) = processor.post_process_grounded_object_detection(
         outputs,
         inputs["input_ids"],
-        threshold=float(ctx.runtime.families["Text2Box"].options.get("box_threshold", BOX_THRESHOLD)),
+        threshold=box_threshold(ctx),
         text_threshold=TEXT_THRESHOLD,
         target_sizes=[image.image.size[::-1]],
     )
     width, height = image.image.size
     boxes = []
-    for score, box, label in zip(result["scores"], result["boxes"], result["text_labels"], strict=True):
+    for score, box in zip(result["scores"], result["boxes"], strict=True):
         x0, y0, x1, y1 = (round(float(v)) for v in box)
         clipped = (max(0, x0), max(0, y0), min(width, x1), min(height, y1))
         if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
-            boxes.append(Box(label or name, round(float(score), 3), clipped))
+            boxes.append(Box(name, round(float(score), 3), clipped))
     return tuple(sorted(boxes, key=lambda b: -b.score))
 
 
 def detect(ctx: ToolContext, image: InputImage, name: str) -> Detections:
-    return Detections(image.image, find_boxes(ctx, image, name))
+    empty = f"no {name!r} found with confidence above {box_threshold(ctx)}"
+    return Detections(image.image, find_boxes(ctx, image, name), empty)

@@ -1,0 +1,104 @@
+"""Text-prompted detection and the tools built on it, through the real loaders, on tiny random checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image, ImageFilter
+from skimage import data
+
+from tests import tiny_vision
+from tools.backends.composites import MASK_GROW
+from tools.outputs import Box
+from tools.runtime import ToolRuntime
+from tools.workspace import Workspace
+
+FAST = {"steps": 2, "resolution": 32}
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("tiny-grounding")
+    return {
+        "Text2Box": str(tiny_vision.build_grounding_dino(root / "grounding-dino")),
+        "Segmenting": str(tiny_vision.build_sam(root / "sam")),
+        "Inpainting": str(
+            tiny_vision.build_stable_diffusion(root / "inpaint", "StableDiffusionInpaintPipeline", unet_in=9)
+        ),
+    }
+
+
+def make_runtime(tmp_path, families: dict) -> ToolRuntime:
+    config = tmp_path / "tools.yaml"
+    config.write_text(yaml.safe_dump({"families": families}))
+    runtime = ToolRuntime.from_load(",".join(f"{name}_cpu" for name in families), config)
+    assert runtime.unavailable == {}
+    return runtime
+
+
+@pytest.fixture
+def astronaut(tmp_path) -> tuple[Workspace, str]:
+    workspace = Workspace(tmp_path / "ws")
+    return workspace, workspace.add_image(Image.fromarray(data.astronaut()), max_side=128)
+
+
+def test_detect_returns_boxes_as_data_and_draws_them(tmp_path, checkpoints, astronaut):
+    runtime = make_runtime(tmp_path, {"Text2Box": checkpoints["Text2Box"]})
+    workspace, photo = astronaut
+    observation = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
+    assert observation.ok, observation.text
+    (drawn,) = observation.files
+    assert observation.text.startswith(drawn)
+    assert Image.open(workspace.root / drawn).size == (128, 128)
+    boxes = observation.data
+    assert boxes, "the random model scores every query above the default threshold"
+    assert all(isinstance(box, Box) and box.label == "person" for box in boxes)
+    assert all(0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128 for x0, y0, x1, y1 in (box.box for box in boxes))
+    assert [box.score for box in boxes] == sorted((box.score for box in boxes), reverse=True)
+    assert f"found {len(boxes)}" in observation.text
+
+
+def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astronaut):
+    families = {
+        "Text2Box": {"checkpoint": checkpoints["Text2Box"], "box_threshold": 1.0},
+        "Segmenting": checkpoints["Segmenting"],
+        "Inpainting": {"checkpoint": checkpoints["Inpainting"], **FAST},
+    }
+    runtime = make_runtime(tmp_path, families)
+    workspace, photo = astronaut
+    detected = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
+    assert detected.ok and detected.data == [] and len(detected.files) == 1
+    assert "no 'person' found with confidence above 1.0" in detected.text
+    for tool in ("Segment the given object", "Remove Something From The Photo"):
+        observation = runtime.run(tool, f"{photo}, person", workspace)
+        assert not observation.ok and "no 'person' found" in observation.text
+
+
+def test_segment_remove_and_replace_a_named_object(tmp_path, checkpoints, astronaut):
+    families = {
+        "Text2Box": checkpoints["Text2Box"],
+        "Segmenting": checkpoints["Segmenting"],
+        "Inpainting": {"checkpoint": checkpoints["Inpainting"], **FAST},
+    }
+    runtime = make_runtime(tmp_path, families)
+    workspace, photo = astronaut
+    original = Image.open(workspace.root / photo).convert("RGB")
+
+    segmented = runtime.run("Segment the given object", f"{photo}, person", workspace)
+    assert segmented.ok, segmented.text
+    mask = Image.open(workspace.root / segmented.text)
+    assert mask.size == original.size and set(np.unique(np.asarray(mask))) <= {0, 255}
+    assert np.asarray(mask).any(), "the random detector's boxes give SAM something to segment"
+    kept = np.asarray(mask.filter(ImageFilter.MaxFilter(2 * MASK_GROW + 1))) == 0
+
+    for tool, action_input in (
+        ("Remove Something From The Photo", f"{photo}, person"),
+        ("Replace Something From The Photo", f"{photo}, person, a robot"),
+    ):
+        observation = runtime.run(tool, action_input, workspace)
+        assert observation.ok, observation.text
+        edited = np.asarray(Image.open(workspace.root / observation.text).convert("RGB"))
+        assert edited.shape == (*original.size[::-1], 3)
+        assert (edited[kept] == np.asarray(original)[kept]).all()  # only the grown object mask is repainted
+        assert (edited[~kept] != np.asarray(original)[~kept]).any()
