@@ -52,20 +52,20 @@ echo "== 1/4 data: $data_config -> $data"
 echo "== 2/4 train -> $adapter"
 [ -f "$adapter/adapter_config.json" ] || "$PY" lora_finetune.py "${train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
 
-echo "== 3/4 inference ($eval_samples records per split)"
+echo "== 3/4 inference ($eval_samples records per split; fine-tuned first, then zero-shot)"
 for split in val test handwritten; do
   # an evenly spaced subset, the same for every run
   "$PY" -c 'import sys; from agent.records import read_records, write_records; r = read_records(sys.argv[1]); n = int(sys.argv[3]); write_records(sys.argv[2], r[:: max(1, len(r) // n)][:n])' \
     "$data/$split.json" "$data/${split}_eval.json" "$eval_samples"
-  runs=(finetuned)
-  [ $zeroshot = 1 ] && runs+=(zeroshot)
-  for run in "${runs[@]}"; do
-    lora=()
-    [ "$run" = finetuned ] && lora=(--lora_model "$adapter")
+done
+runs=(finetuned)
+[ $zeroshot = 1 ] && runs+=(zeroshot)
+for run in "${runs[@]}"; do
+  lora=() suffix=""
+  if [ "$run" = finetuned ]; then lora=(--lora_model "$adapter"); else suffix="_zeroshot"; fi
+  for split in val test handwritten; do
     "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
       "${infer_args[@]}" "${lora[@]}"
-    suffix=""
-    [ "$run" = zeroshot ] && suffix="_zeroshot"
     "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
       --output "$metrics/metrics_${split}${suffix}.json" > /dev/null
   done
