@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image, ImageFilter
 from skimage import data
 
 from tests import tiny_vision
+from tests.tiny_vision import runtime_over
 from tools.backends.composites import MASK_GROW
 from tools.outputs import Box
-from tools.runtime import ToolRuntime
 from tools.workspace import Workspace
 
 FAST = {"steps": 2, "resolution": 32}
@@ -29,14 +28,6 @@ def checkpoints(tmp_path_factory) -> dict[str, str]:
     }
 
 
-def make_runtime(tmp_path, families: dict) -> ToolRuntime:
-    config = tmp_path / "tools.yaml"
-    config.write_text(yaml.safe_dump({"families": families}))
-    runtime = ToolRuntime.from_load(",".join(f"{name}_cpu" for name in families), config)
-    assert runtime.unavailable == {}
-    return runtime
-
-
 @pytest.fixture
 def astronaut(tmp_path) -> tuple[Workspace, str]:
     workspace = Workspace(tmp_path / "ws")
@@ -44,7 +35,7 @@ def astronaut(tmp_path) -> tuple[Workspace, str]:
 
 
 def test_detect_returns_boxes_as_data_and_draws_them(tmp_path, checkpoints, astronaut):
-    runtime = make_runtime(tmp_path, {"Text2Box": checkpoints["Text2Box"]})
+    runtime = runtime_over(tmp_path, {"Text2Box": checkpoints["Text2Box"]})
     workspace, photo = astronaut
     observation = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
     assert observation.ok, observation.text
@@ -65,7 +56,7 @@ def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astr
         "Segmenting": checkpoints["Segmenting"],
         "Inpainting": {"checkpoint": checkpoints["Inpainting"], **FAST},
     }
-    runtime = make_runtime(tmp_path, families)
+    runtime = runtime_over(tmp_path, families)
     workspace, photo = astronaut
     detected = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
     assert detected.ok and detected.data == [] and len(detected.files) == 1
@@ -81,7 +72,7 @@ def test_segment_remove_and_replace_a_named_object(tmp_path, checkpoints, astron
         "Segmenting": checkpoints["Segmenting"],
         "Inpainting": {"checkpoint": checkpoints["Inpainting"], **FAST},
     }
-    runtime = make_runtime(tmp_path, families)
+    runtime = runtime_over(tmp_path, families)
     workspace, photo = astronaut
     original = Image.open(workspace.root / photo).convert("RGB")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 from skimage import data
 
 from tests import tiny_vision
-from tools.runtime import ToolRuntime
+from tests.tiny_vision import runtime_over
 from tools.workspace import Workspace
 
 CONTROLNET_FAMILIES = [
@@ -38,14 +37,6 @@ def checkpoints(tmp_path_factory) -> dict:
     }
 
 
-def make_runtime(tmp_path, families: dict) -> ToolRuntime:
-    config = tmp_path / "tools.yaml"
-    config.write_text(yaml.safe_dump({"families": families}))
-    runtime = ToolRuntime.from_load(",".join(f"{name}_cpu" for name in families), config)
-    assert runtime.unavailable == {}
-    return runtime
-
-
 @pytest.fixture
 def workspace(tmp_path) -> tuple[Workspace, str]:
     workspace = Workspace(tmp_path / "ws")
@@ -53,7 +44,7 @@ def workspace(tmp_path) -> tuple[Workspace, str]:
 
 
 def test_blip_depth_normal_and_sam_run_on_a_photo(tmp_path, checkpoints, workspace):
-    runtime = make_runtime(tmp_path, checkpoints)
+    runtime = runtime_over(tmp_path, checkpoints)
     workspace, cat = workspace
     for tool in ("Get Photo Description", "Answer Question About The Image"):
         action_input = cat if tool.startswith("Get") else f"{cat}, what animal is this?"
@@ -92,7 +83,7 @@ def test_diffusion_tools_and_every_controlnet_condition(tmp_path, checkpoints, w
         "ImageCaptioning": checkpoints["ImageCaptioning"],
         "VisualQuestionAnswering": checkpoints["VisualQuestionAnswering"],
     }
-    runtime = make_runtime(tmp_path, families)
+    runtime = runtime_over(tmp_path, families)
     workspace, cat = workspace
     assert runtime.run("Generate Image From User Input Text", "a red bicycle", workspace).ok
     assert runtime.run("Instruct Image Using Text", f"{cat}, make it look like winter", workspace).ok

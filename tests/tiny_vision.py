@@ -192,3 +192,16 @@ def build_grounding_dino(out: Path) -> Path:
     image_processor = GroundingDinoImageProcessorPil(size={"shortest_edge": 64, "longest_edge": 96})
     GroundingDinoProcessor(image_processor, tokenizer).save_pretrained(out)
     return out
+
+
+def runtime_over(tmp_path: Path, families: dict):
+    """A ToolRuntime whose families load from the given (tiny) checkpoints; fails if any is unavailable."""
+    import yaml
+
+    from tools.runtime import ToolRuntime
+
+    config = tmp_path / "tools.yaml"
+    config.write_text(yaml.safe_dump({"families": families}))
+    runtime = ToolRuntime.from_load(",".join(f"{name}_cpu" for name in families), config)
+    assert runtime.unavailable == {}
+    return runtime
