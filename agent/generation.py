@@ -3,9 +3,11 @@
 :class:`HFGenerator` drives a Hugging Face causal LM with its own small decoding loop:
 
 * prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used), sorted by
-  length and left padded, so one prefill covers a batch with little padding;
-* each step feeds one token per row through the KV cache; positions follow the attention mask, so
-  left padding never shifts a row's positions;
+  length and prefilled in chunks of about :data:`PREFILL_TOKENS` tokens, each left padded to its own
+  longest prompt;
+* each step feeds one token per row through a KV cache allocated once for the batch
+  (:mod:`agent.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
+  positions;
 * a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
   text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
   cache rows are dropped), so one long reply does not make the others pay for every step.
@@ -26,6 +28,8 @@ from agent.steps import OBSERVATION
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 8
+# Tokens per prefill forward pass: a CPU slows down when a pass's activations outgrow its caches.
+PREFILL_TOKENS = 4096
 
 
 class TextGenerator(Protocol):
@@ -147,6 +151,39 @@ class HFGenerator:
         tail = self.tokenizer.decode(tokens[-self._tail_tokens :], skip_special_tokens=False)
         return any(stop in tail for stop in self.stop_strings)
 
+    def _prefill(self, prompt_ids: Sequence[Sequence[int]], capacity: int) -> tuple[Any, Any]:
+        """Run the prompts through the model in chunks of about :data:`PREFILL_TOKENS` tokens.
+
+        Returns one cache for the whole batch (see :func:`assemble_cache`) and each row's last logits.
+        """
+        import torch
+        from transformers.cache_utils import DynamicCache
+
+        from agent.kv_cache import assemble_cache
+
+        device = next(self.model.parameters()).device
+        caches, logits = [], []
+        start = 0
+        while start < len(prompt_ids):
+            rows = max(1, PREFILL_TOKENS // max(len(prompt_ids[start]), 1))
+            chunk = prompt_ids[start : start + rows]
+            width = max(len(ids) for ids in chunk)
+            ids = torch.tensor([[self.pad_id] * (width - len(row)) + list(row) for row in chunk], device=device)
+            mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in chunk], device=device)
+            cache = DynamicCache()
+            out = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
+            caches.append(out.past_key_values)
+            logits.append(out.logits[:, -1, :])
+            start += len(chunk)
+        return assemble_cache(caches, capacity), torch.cat(logits)
+
     def _decode(self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced."""
         import torch
@@ -155,24 +192,14 @@ class HFGenerator:
             return
         device = next(self.model.parameters()).device
         width = max(len(ids) for ids in prompt_ids)
-        input_ids = torch.tensor([[self.pad_id] * (width - len(ids)) + list(ids) for ids in prompt_ids], device=device)
         mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompt_ids], device=device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        positions = mask.sum(-1, keepdim=True) - 1
         rows = list(range(len(prompt_ids)))  # original row of each live batch row
         generated: list[list[int]] = [[] for _ in prompt_ids]
-        cache = None
         with torch.inference_mode():
-            while rows:
-                out = self.model(
-                    input_ids=input_ids,
-                    attention_mask=mask,
-                    position_ids=positions,
-                    past_key_values=cache,
-                    use_cache=True,
-                    logits_to_keep=1,
-                )
-                cache = out.past_key_values
-                next_tokens = out.logits[:, -1, :].argmax(dim=-1).tolist()
+            cache, logits = self._prefill(prompt_ids, width + max_new_tokens)
+            while True:
+                next_tokens = logits.argmax(dim=-1).tolist()
                 keep = []
                 for live, (row, token) in enumerate(zip(rows, next_tokens, strict=True)):
                     generated[row].append(token)
@@ -180,14 +207,21 @@ class HFGenerator:
                     yield row, token, done
                     if not done:
                         keep.append(live)
+                if not keep:
+                    return
                 if len(keep) < len(rows):
-                    if not keep:
-                        return
                     index = torch.tensor(keep, device=device)
                     cache.batch_select_indices(index)
                     mask, positions = mask[index], positions[index]
                     next_tokens = [next_tokens[i] for i in keep]
                     rows = [rows[i] for i in keep]
-                input_ids = torch.tensor(next_tokens, device=device).unsqueeze(-1)
                 mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=-1)
-                positions = positions[:, -1:] + 1
+                positions = positions + 1
+                out = self.model(
+                    input_ids=torch.tensor(next_tokens, device=device).unsqueeze(-1),
+                    attention_mask=mask,
+                    position_ids=positions,
+                    past_key_values=cache,
+                    use_cache=True,
+                )
+                logits = out.logits[:, -1, :]

@@ -90,7 +90,10 @@ def scripted(tiny):
     return HFGenerator(lm, tokenizer, template, batch_size=3), prompts, tool_call
 
 
-def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir):
+@pytest.mark.parametrize("prefill_tokens", [4096, 1], ids=["one-prefill", "prefill-per-row"])
+def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir, monkeypatch, prefill_tokens):
+    """Batched decoding equals one-prompt generate, also when rows are prefilled in chunks of other widths."""
+    monkeypatch.setattr("agent.generation.PREFILL_TOKENS", prefill_tokens)
     model, tokenizer, template = load_for_inference(str(tiny_model_dir), dtype="fp32")
     torch.manual_seed(1)
     with torch.no_grad():
