@@ -38,7 +38,7 @@ def main(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     save_path: str = "output/eval_result",
-    batch_size: int = 8,
+    batch_size: int = 32,
     max_new_tokens: int = 128,
     num_chunks: int = 1,
     chunk_idx: int = 0,
@@ -59,7 +59,8 @@ def main(
         base_model: base model (embedded SmolLM2 by default, a hub id or a local path).
         lora_model: adapter directory from ``lora_finetune.py`` (merged before generating; its prompt template
             is used).
-        batch_size: prompts per generation batch (sorted by length, left padded).
+        batch_size: prompts per generation batch (sorted by length, prefilled in chunks, decoded together; an
+            interrupted run loses at most this many predictions).
         max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx``.
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;

@@ -10,7 +10,8 @@
   positions;
 * a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
   text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
-  cache rows are dropped), so one long reply does not make the others pay for every step.
+  cache rows are dropped) once a quarter of it has finished, so one long reply does not make the others
+  pay for every step and the cache is not copied every time a row ends.
 
 :meth:`HFGenerator.stream` runs the same loop for one prompt and yields text as it is produced, holding
 back only what could still turn out to be the start of a stop string.
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 8
 # Tokens per prefill forward pass: a CPU slows down when a pass's activations outgrow its caches.
 PREFILL_TOKENS = 4096
+# Finished rows are dropped from the batch (a copy of the whole cache) once they are 1/COMPACT_FRACTION of it.
+COMPACT_FRACTION = 4
 
 
 class TextGenerator(Protocol):
@@ -194,22 +197,24 @@ class HFGenerator:
         width = max(len(ids) for ids in prompt_ids)
         mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompt_ids], device=device)
         positions = mask.sum(-1, keepdim=True) - 1
-        rows = list(range(len(prompt_ids)))  # original row of each live batch row
+        rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
         with torch.inference_mode():
             cache, logits = self._prefill(prompt_ids, width + max_new_tokens)
             while True:
                 next_tokens = logits.argmax(dim=-1).tolist()
-                keep = []
                 for live, (row, token) in enumerate(zip(rows, next_tokens, strict=True)):
+                    if row is None:  # finished, still in the batch until the next compaction
+                        continue
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)
                     yield row, token, done
-                    if not done:
-                        keep.append(live)
+                    if done:
+                        rows[live] = None
+                keep = [live for live, row in enumerate(rows) if row is not None]
                 if not keep:
                     return
-                if len(keep) < len(rows):
+                if len(rows) - len(keep) >= max(1, len(rows) // COMPACT_FRACTION):
                     index = torch.tensor(keep, device=device)
                     cache.batch_select_indices(index)
                     mask, positions = mask[index], positions[index]

@@ -1,6 +1,6 @@
 """Batch inference speed: inference.py's pipeline against the original GPT4Tools configuration, same run.
 
-    .venv/bin/python benchmarks/bench_inference.py [--ann_path val.json] [--samples 100] [--baseline_samples 20]
+    .venv/bin/python benchmarks/bench_inference.py [--ann_path val.json] [--samples 100] [--baseline_samples 10] [--batch_size 50]
 
 Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf16 where supported, batches
 sorted by length with left padding, KV cache, stop at ``Observation:`` / end of turn) driven by
@@ -96,8 +96,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ann_path", help="validation records (e.g. from python -m data_gen); built if absent")
     parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--baseline_samples", type=int, default=20, help="subset the original configuration runs")
-    parser.add_argument("--batch_size", type=int, default=16)
+    parser.add_argument("--baseline_samples", type=int, default=10, help="subset the original configuration runs")
+    parser.add_argument("--batch_size", type=int, default=50)
     parser.add_argument("--max_new_tokens", type=int, default=ORIGINAL_MAX_NEW_TOKENS)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

@@ -40,7 +40,7 @@ else
   base=smollm2-135m-instruct
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml)
-  infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 16)
+  infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
 data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
 mkdir -p "$metrics"
