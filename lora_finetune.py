@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from agent.adapter_io import merge_adapter, verify_adapter
 from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
+from agent.compilation import compile_decoder_layers
 from agent.lm_loss import CompletionLoss
 from agent.models import cpu_supports_bf16, load_model, load_tokenizer
 from agent.prompt import PromptTemplate
@@ -120,6 +121,7 @@ def train(
     load_in_8bit: bool | None = None,
     load_in_4bit: bool | None = None,
     gradient_checkpointing: bool | None = None,
+    compile: bool | None = None,
     num_threads: int | None = None,
     logging_steps: int | None = None,
     eval_steps: int | None = None,
@@ -186,6 +188,8 @@ def train(
     )
     model = get_peft_model(model, lora)
     model.train()
+    if cfg.compile:
+        compile_decoder_layers(model, device)
     params = [p for p in model.parameters() if p.requires_grad]
     compute_dtype = model.get_base_model().dtype if not (cfg.load_in_4bit or cfg.load_in_8bit) else torch.bfloat16
     use_autocast = compute_dtype == torch.bfloat16 and (device.startswith("cuda") or cpu_supports_bf16())
@@ -289,6 +293,9 @@ def train(
                     "grad_norm": float(grad_norm),
                     "tokens_per_s": tokens_seen / elapsed,
                     "loss_tokens_per_s": loss_tokens_seen / elapsed,
+                    "tokens": tokens_seen,  # of this process's run (not counting steps before a resume)
+                    "loss_tokens": loss_tokens_seen,
+                    "elapsed_s": elapsed,
                 }
                 if master:
                     log(last)

@@ -56,6 +56,7 @@ class TrainConfig:
     load_in_8bit: bool = False
     load_in_4bit: bool = False
     gradient_checkpointing: bool = False
+    compile: bool = False  # torch.compile the decoder layers (fuses element-wise kernels; needs g++ on CPU)
     num_threads: int | None = None  # torch CPU threads per process; default: cores / processes
     # bookkeeping
     logging_steps: int = 1

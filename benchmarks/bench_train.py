@@ -1,12 +1,14 @@
 """Training throughput: lora_finetune.py against the original recipe's configuration, on the same samples.
 
-    .venv/bin/python benchmarks/bench_train.py [--data_path train.json] [--samples 200] [--steps 4]
+    .venv/bin/python benchmarks/bench_train.py [--data_path train.json] [--samples 200] [--steps 6]
 
-Reference (GPT4Tools / alpaca-lora): HF Trainer, fp32, LoRA r16 on q,k,v,o, no length grouping, padding to
-the longest with pad_to_multiple_of 8, loss on the whole prompt. Ours: lora_finetune.py with its CPU recipe.
-Both run the same number of optimizer steps of the same global batch, each in its own process (so peak
-memory is its own). Printed: tokens/s (real tokens and loss tokens), peak RSS, the speed ratio, and the
-achieved FLOP/s as a fraction of a bf16 matmul measured in this run.
+Reference (GPT4Tools / alpaca-lora): HF Trainer, fp32, LoRA r16 on q,k,v,o, micro batch 4, no length grouping,
+padding to the longest with pad_to_multiple_of 8, loss on the whole prompt. Ours: lora_finetune.py with its
+CPU recipe (``configs/train/smollm2_cpu.yaml``). Both run the same number of optimizer steps of the same
+global batch, each in its own process (so peak memory is its own). Throughput is the steady state: the
+first step (warm-up, and for ours the compilation) is timed apart and left out. Printed: tokens/s (real
+tokens and loss tokens), peak RSS, the speed ratio, and the achieved FLOP/s as a fraction of a bf16 matmul
+measured in this run.
 """
 
 from __future__ import annotations
@@ -58,32 +60,37 @@ def make_data(samples: int, out_dir: Path) -> Path:
         return out_dir / "train.json"
 
 
-def flops_per_token(model_config: dict, context: float, head_fraction: float) -> float:
-    """Forward + input-gradient backward of the frozen linears (4 x params per token), attention (3 x the
-    causal forward over ``context`` earlier positions on average), the vocabulary head on ``head_fraction``
+def flops_per_token(model_config: dict, context: float, head_fraction: float, backward_layers: int) -> float:
+    """FLOPs per token: the forward of every layer (2 x params), the input-gradient backward of the top
+    ``backward_layers`` (2 x params each; frozen weights need no weight gradient), attention (forward over
+    ``context`` earlier positions on average, backward twice that), the vocabulary head on ``head_fraction``
     of the tokens; LoRA's own FLOPs are negligible and left out."""
     d, layers = model_config["hidden_size"], model_config["num_hidden_layers"]
     kv = d * model_config["num_key_value_heads"] // model_config["num_attention_heads"]
-    linear = layers * (2 * d * d + 2 * d * kv + 3 * d * model_config["intermediate_size"])
-    attention = 3 * layers * 4 * d * context  # QK^T and AV over the causal half
-    return 4 * linear + attention + 4 * d * model_config["vocab_size"] * head_fraction
+    per_layer = 2 * d * d + 2 * d * kv + 3 * d * model_config["intermediate_size"]
+    attention = 4 * d * context  # QK^T and AV, 2 FLOPs per multiply-add, over the causal half
+    forward = layers * (2 * per_layer + attention)
+    backward = backward_layers * (2 * per_layer + 2 * attention)
+    return forward + backward + 4 * d * model_config["vocab_size"] * head_fraction
 
 
-def run_ours(data_path: str, steps: int, batch_size: int, micro_batch_size: int, out: str) -> dict:
+def run_ours(data_path: str, steps: int, batch_size: int, out: str) -> dict:
     import lora_finetune
 
-    start = time.perf_counter()
     lora_finetune.train(
-        data_path=data_path, output_dir=out, max_steps=steps, batch_size=batch_size,
-        micro_batch_size=micro_batch_size, val_set_size=0, save_steps=10**9, warmup_steps=0,
+        data_path=data_path, output_dir=out, max_steps=steps, batch_size=batch_size, val_set_size=0,
+        save_steps=10**9, warmup_steps=0,
     )  # fmt: skip
     rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
-    last = [row for row in rows if "tokens_per_s" in row][-1]
-    return {"tokens_per_s": last["tokens_per_s"], "loss_tokens_per_s": last["loss_tokens_per_s"],
-            "wall_s": time.perf_counter() - start}  # fmt: skip
+    timed = [row for row in rows if "elapsed_s" in row]
+    first, last = timed[0], timed[-1]
+    seconds = last["elapsed_s"] - first["elapsed_s"]
+    return {"tokens_per_s": (last["tokens"] - first["tokens"]) / seconds,
+            "loss_tokens_per_s": (last["loss_tokens"] - first["loss_tokens"]) / seconds,
+            "first_step_s": first["elapsed_s"]}  # fmt: skip
 
 
-def run_reference(data_path: str, steps: int, batch_size: int, micro_batch_size: int, out: str) -> dict:
+def run_reference(data_path: str, steps: int, batch_size: int, out: str) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
@@ -103,28 +110,38 @@ def run_reference(data_path: str, steps: int, batch_size: int, micro_batch_size:
         )
         rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
     tokenizer.padding_side = "right"
-    counted = {"tokens": 0}
+    micro_batch_size = 4
+    accumulation = batch_size // micro_batch_size
+    collated: list[int] = []  # real tokens of each micro batch, in training order
+    step_ends: list[float] = []
 
-    class CountTokens(TrainerCallback):
+    class StepTimes(TrainerCallback):
         def on_step_begin(self, args, state, control, **kwargs):
-            counted.setdefault("start", time.perf_counter())
+            if not step_ends:  # the start of step 1
+                step_ends.append(time.perf_counter())
+
+        def on_step_end(self, args, state, control, **kwargs):
+            step_ends.append(time.perf_counter())
 
     collator = DataCollatorForSeq2Seq(tokenizer, pad_to_multiple_of=8, padding=True, return_tensors="pt")
 
     def collate(features):
-        counted["tokens"] += sum(len(f["input_ids"]) for f in features)
+        collated.append(sum(len(f["input_ids"]) for f in features))
         return collator(features)
 
     arguments = TrainingArguments(
         output_dir=out, per_device_train_batch_size=micro_batch_size, max_steps=steps, learning_rate=3e-4,
-        gradient_accumulation_steps=batch_size // micro_batch_size, report_to=[], save_strategy="no",
+        gradient_accumulation_steps=accumulation, report_to=[], save_strategy="no",
         logging_steps=1, use_cpu=True, bf16=False, dataloader_num_workers=0,
     )  # fmt: skip
     torch.manual_seed(0)
-    Trainer(model=model, args=arguments, train_dataset=rows, data_collator=collate, callbacks=[CountTokens()]).train()
-    seconds = time.perf_counter() - counted["start"]
-    return {"tokens_per_s": counted["tokens"] / seconds, "loss_tokens_per_s": counted["tokens"] / seconds,
-            "wall_s": seconds}  # fmt: skip
+    Trainer(model=model, args=arguments, train_dataset=rows, data_collator=collate, callbacks=[StepTimes()]).train()
+    # step_ends[0] is the start of step 1; steps 2..N are timed, on their own micro batches (the loader reads
+    # one batch ahead, so the count is taken by position, not by time)
+    seconds = step_ends[-1] - step_ends[1]
+    tokens = sum(collated[accumulation : accumulation * steps])
+    return {"tokens_per_s": tokens / seconds, "loss_tokens_per_s": tokens / seconds,
+            "first_step_s": step_ends[1] - step_ends[0]}  # fmt: skip
 
 
 def data_shape(data_path: str) -> dict:
@@ -146,29 +163,37 @@ def main(
     *,
     data_path: str | None = None,
     samples: int = 200,
-    steps: int = 4,
+    steps: int = 6,
     batch_size: int = 8,
-    micro_batch_size: int = 4,
     only: str | None = None,
     out: str | None = None,
 ) -> None:
     """Run both configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table."""
     from agent.models import resolve_base_model
+    from agent.train_config import DEFAULT_CONFIG, build_config
 
+    if steps < 2:
+        raise SystemExit("--steps must be at least 2: the first step is warm-up and is not timed")
     if only:
         runner = run_ours if only == "ours" else run_reference
-        result = runner(data_path, steps, batch_size, micro_batch_size, out)
+        result = runner(data_path, steps, batch_size, out)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-train-"))
-    data = data_path or str(make_data(samples, workdir))
+    if data_path:  # the same first ``samples`` records for both
+        from agent.records import read_records, write_records
+
+        data = str(workdir / "train.json")
+        write_records(data, read_records(data_path)[:samples])
+    else:
+        data = str(make_data(samples, workdir))
     results = {}
     for name in ("reference", "ours"):
         done = subprocess.run(
             [sys.executable, __file__, "--only", name, "--data_path", data, "--steps", str(steps),
-             "--batch_size", str(batch_size), "--micro_batch_size", str(micro_batch_size), "--out", str(workdir / name)],
+             "--batch_size", str(batch_size), "--out", str(workdir / name)],
             check=True, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -176,18 +201,24 @@ def main(
     shape = data_shape(data)
     config = json.loads((Path(resolve_base_model()) / "config.json").read_text())
     context = shape["square_tokens"] / shape["tokens"]
-    per_token = flops_per_token(config, context, shape["loss_tokens"] / shape["tokens"])
-    ref_per_token = flops_per_token(config, context, 1.0)
+    recipe = build_config(str(DEFAULT_CONFIG))
+    layers = config["num_hidden_layers"]
+    per_token = flops_per_token(
+        config, context, shape["loss_tokens"] / shape["tokens"], recipe.lora_top_layers or layers
+    )
+    ref_per_token = flops_per_token(config, context, 1.0, layers)
     print(f"data: {data} ({samples} samples; mean {shape['tokens']:.0f} tokens, {shape['loss_tokens']:.0f} carry loss)")
-    print(f"steps {steps} x global batch {batch_size} (micro {micro_batch_size}), threads {os.cpu_count()}, "
-          f"load average at end {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"steps {steps} x global batch {batch_size} (micro: reference 4, ours {recipe.micro_batch_size}; ours: LoRA "
+          f"in the top {recipe.lora_top_layers or layers} of {layers} layers, compile {recipe.compile}), "
+          f"threads {os.cpu_count()}, load average at end {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"matmul 2048^3: bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s, fp32 {peak['float32'] / 1e9:.0f} GFLOP/s")
-    print(f"{'':10} {'tokens/s':>9} {'loss tok/s':>10} {'peak RSS':>9} {'GFLOP/s':>8} {'of bf16 peak':>12}")
+    print(f"{'':10} {'tokens/s':>9} {'loss tok/s':>10} {'peak RSS':>9} {'GFLOP/s':>8} {'of bf16 peak':>12} "
+          f"{'step 1 (s)':>10}")  # fmt: skip
     for name, flops in (("reference", ref_per_token), ("ours", per_token)):
         r = results[name]
         achieved = flops * r["tokens_per_s"]
         print(f"{name:10} {r['tokens_per_s']:9.1f} {r['loss_tokens_per_s']:10.1f} {r['peak_rss_mb']:8.0f}M "
-              f"{achieved / 1e9:8.1f} {achieved / peak['bfloat16']:12.1%}")  # fmt: skip
+              f"{achieved / 1e9:8.1f} {achieved / peak['bfloat16']:12.1%} {r['first_step_s']:10.1f}")  # fmt: skip
     ratio = results["ours"]["tokens_per_s"] / results["reference"]["tokens_per_s"]
     print(f"speed-up (real tokens/s): {ratio:.2f}x (target >= 3x); "
           f"loss tokens/s: ours {results['ours']['loss_tokens_per_s']:.1f} vs reference "

@@ -32,7 +32,7 @@ if [ $quick = 1 ]; then
   [ -f "$base/config.json" ] || "$PY" -m tests.tiny_model "$base"
   data_config=configs/data_gen/quick.yaml
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --max_steps 4 --batch_size 8
-              --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024)
+              --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}

@@ -23,7 +23,7 @@ from agent.train_config import TRAIN_CONFIGS_DIR, ConfigError, build_config
 from tests.sample_records import make_records
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = {"batch_size": 4, "micro_batch_size": 2, "num_threads": 1, "val_set_size": 4, "warmup_steps": 1}
+FAST = {"batch_size": 4, "micro_batch_size": 2, "num_threads": 1, "val_set_size": 4, "warmup_steps": 1, "compile": False}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +152,18 @@ def test_lora_top_layers_adapts_only_the_top_layers(tiny_model_dir: Path, data_f
     run(tiny_model_dir, data_file, tmp_path / "top", max_steps=1, lora_top_layers=1, val_set_size=0)
     layers = {int(key.split(".layers.")[1].split(".")[0]) for key in adapter(tmp_path / "top") if ".layers." in key}
     assert layers == {1}  # the tiny model has 2 decoder layers; only the last one is adapted
+
+
+@pytest.mark.slow
+def test_compiled_layers_train_like_eager_ones(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    """--compile (torch.compile of each decoder layer) changes speed, not the numbers."""
+    options = {"max_steps": 3, "val_set_size": 4, "eval_steps": 3, "dtype": "fp32"}
+    eager = run(tiny_model_dir, data_file, tmp_path / "eager", **options)
+    compiled = run(tiny_model_dir, data_file, tmp_path / "compiled", compile=True, **options)
+    assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-3)
+    assert compiled["eval_loss"] == pytest.approx(eager["eval_loss"], rel=1e-3)
+    for key, value in adapter(tmp_path / "eager").items():
+        torch.testing.assert_close(adapter(tmp_path / "compiled")[key], value, rtol=1e-3, atol=1e-5)
 
 
 # ---------------------------------------------------------------- bad input
