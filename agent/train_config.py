@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from agent.models import EMBEDDED_MODEL
+from agent.recipes import read_recipe, reject_unknown
 
 TRAIN_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs" / "train"
 DEFAULT_CONFIG = TRAIN_CONFIGS_DIR / "smollm2_cpu.yaml"
@@ -110,27 +111,12 @@ def _coerce(name: str, value: Any) -> Any:
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The mapping in a recipe YAML; a bare name (``smollm2_cpu``) means ``configs/train/<name>.yaml``."""
-    path = Path(path)
-    if not path.suffix:
-        path = TRAIN_CONFIGS_DIR / f"{path}.yaml"
-    if not path.is_file():
-        shipped = ", ".join(sorted(p.stem for p in TRAIN_CONFIGS_DIR.glob("*.yaml")))
-        raise ConfigError(f"no training config at {path}; shipped configs: {shipped}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a training config must be a mapping of option: value")
-    return data
+    return read_recipe(path, TRAIN_CONFIGS_DIR, "training", ConfigError)
 
 
 def build_config(config_file: str | Path | None = DEFAULT_CONFIG, **overrides: Any) -> TrainConfig:
     """Field defaults, then the recipe file, then ``overrides`` whose value is not ``None``."""
     values = read_config_file(config_file) if config_file else {}
     values.update({key: value for key, value in overrides.items() if value is not None})
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(f"unknown training option(s) {unknown}; valid options: {', '.join(sorted(known))}")
+    reject_unknown(values, (f.name for f in fields(TrainConfig)), "training config", ConfigError)
     return dataclasses.replace(TrainConfig(), **{key: _coerce(key, value) for key, value in values.items()})

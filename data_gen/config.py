@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
+from agent.recipes import read_recipe, reject_unknown
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
@@ -91,22 +91,8 @@ class GenConfig:
     @classmethod
     def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:
         """A shipped recipe by name (``default``, ``quick``) or a YAML path, with non-``None`` overrides."""
-        path = Path(name_or_path)
-        if not path.suffix:
-            path = CONFIG_DIR / f"{name_or_path}.yaml"
-        if not path.is_file():
-            shipped = ", ".join(sorted(p.stem for p in CONFIG_DIR.glob("*.yaml")))
-            raise ConfigError(f"no data-generation config at {path}; shipped configs: {shipped}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: a config must be a mapping of field: value")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{path}: unknown field(s) {unknown}; valid fields: {', '.join(sorted(known))}")
+        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation", ConfigError)
+        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path), ConfigError)
         config = cls(**data)
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -144,7 +144,7 @@ def test_bad_configs_are_reported(tmp_path):
     with pytest.raises(ConfigError, match="template, hf, openai"):
         GenConfig.load(bad)
     bad.write_text("singles: 3\n")
-    with pytest.raises(ConfigError, match="unknown field"):
+    with pytest.raises(ConfigError, match="unknown option"):
         GenConfig.load(bad)
     with pytest.raises(ConfigError, match="held_out names unknown tools"):
         generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)

@@ -23,7 +23,14 @@ from agent.train_config import TRAIN_CONFIGS_DIR, ConfigError, build_config
 from tests.sample_records import make_records
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST = {"batch_size": 4, "micro_batch_size": 2, "num_threads": 1, "val_set_size": 4, "warmup_steps": 1, "compile": False}
+FAST = {
+    "batch_size": 4,
+    "micro_batch_size": 2,
+    "num_threads": 1,
+    "val_set_size": 4,
+    "warmup_steps": 1,
+    "compile": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +191,7 @@ def test_bad_inputs_fail_early_naming_the_fix(tiny_model_dir: Path, data_file: P
         run(tiny_model_dir, data_file, tmp_path / "o", batch_size=6, micro_batch_size=4)
     with pytest.raises(ConfigError, match=r"match no linear layer.*q_proj"):
         run(tiny_model_dir, data_file, tmp_path / "o", lora_target_modules="query,value")
-    with pytest.raises(ConfigError, match="unknown training option"):
+    with pytest.raises(ConfigError, match="unknown option"):
         build_config(None, learning_rat=1e-4)
     assert not (tmp_path / "o").exists()
 
