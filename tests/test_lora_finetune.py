@@ -208,3 +208,31 @@ def test_published_recipe_matches_gpt4tools() -> None:
     assert (config.lora_r, config.lora_alpha, config.lora_dropout) == (16, 16, 0.05)
     assert config.lora_target_modules == ["q_proj", "k_proj", "v_proj", "o_proj"]
     assert (config.learning_rate, config.num_epochs, config.batch_size, config.cutoff_len) == (3e-4, 6, 512, 2048)
+
+
+# ---------------------------------------------------------------- shipping an adapter
+
+
+def test_ship_adapter_copies_the_run_with_a_portable_base_name(
+    tiny_model_dir: Path, data_file: Path, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ship_adapter", ROOT / "scripts" / "ship_adapter.py")
+    ship = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ship)
+    run(tiny_model_dir, data_file, tmp_path / "run", max_steps=2, eval_steps=2)
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "metrics_val.json").write_text('{"SR": 0.5}')
+    (metrics / "metrics_val.md").write_text("not shipped")
+    ship.main(str(tmp_path / "run"), str(metrics), str(tmp_path / "shipped"))
+
+    shipped = tmp_path / "shipped"
+    config = json.loads((shipped / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(tiny_model_dir)  # the name given, not a resolved cache path
+    assert adapter(shipped).keys() == adapter(tmp_path / "run").keys()
+    assert sorted(p.name for p in shipped.glob("metrics_*")) == ["metrics_val.json"]
+    summary = (shipped / "TRAINING.md").read_text()
+    assert "| 2 |" in summary and "step 2:" in summary  # the last step and its eval loss
+    assert (shipped / "data_recipe.yaml").is_file() and (shipped / "prompt_template.yaml").is_file()
