@@ -155,6 +155,20 @@ def test_4bit_qlora_trains(tiny_model_dir: Path, data_file: Path, tmp_path: Path
     assert any(value.count_nonzero() for key, value in adapter(tmp_path / "q").items() if "lora_B" in key)
 
 
+def test_8bit_base_trains(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    run(tiny_model_dir, data_file, tmp_path / "q8", max_steps=1, load_in_8bit=True, val_set_size=0)
+    assert any(value.count_nonzero() for key, value in adapter(tmp_path / "q8").items() if "lora_B" in key)
+
+
+def test_gradient_checkpointing_gives_the_same_adapter(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    options = {"max_steps": 2, "val_set_size": 0, "dtype": "fp32"}
+    plain = run(tiny_model_dir, data_file, tmp_path / "plain", **options)
+    checkpointed = run(tiny_model_dir, data_file, tmp_path / "ckpt", gradient_checkpointing=True, **options)
+    assert checkpointed["loss"] == pytest.approx(plain["loss"], rel=1e-5)
+    for key, value in adapter(tmp_path / "plain").items():
+        torch.testing.assert_close(adapter(tmp_path / "ckpt")[key], value)
+
+
 def test_lora_top_layers_adapts_only_the_top_layers(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
     run(tiny_model_dir, data_file, tmp_path / "top", max_steps=1, lora_top_layers=1, val_set_size=0)
     layers = {int(key.split(".layers.")[1].split(".")[0]) for key in adapter(tmp_path / "top") if ".layers." in key}
