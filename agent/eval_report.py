@@ -52,16 +52,31 @@ def comparison_table(runs: Mapping[str, Mapping[str, float | int]]) -> str:
     return markdown_table(runs).replace("| group |", "| run |", 1)
 
 
-def main(*metrics_files: str) -> str:
-    """Print a comparison table of metrics JSON files given as ``NAME=PATH`` (or a bare path)."""
+def tool_table(runs: Mapping[str, Mapping[str, Mapping[str, float | int]]], metric: str = "SR") -> str:
+    """One row per tool (the ``tool/...`` groups of any run): its sample count and ``metric`` of each run."""
+    tools = sorted({name for groups in runs.values() for name in groups if name.startswith("tool/")})
+    header = "| tool | n | " + " | ".join(f"{run} {metric}" for run in runs) + " |"
+    rule = "| --- | ---: | " + " | ".join("---:" for _ in runs) + " |"
+    rows = []
+    for tool in tools:
+        count = next(groups[tool]["n"] for groups in runs.values() if tool in groups)
+        cells = [f"{100 * groups[tool][metric]:.0f}" if tool in groups else "-" for groups in runs.values()]
+        rows.append(f"| {tool.removeprefix('tool/')} | {count} | " + " | ".join(cells) + " |")
+    return "\n".join([header, rule, *rows]) + "\n"
+
+
+def main(*metrics_files: str, per_tool: bool = False) -> str:
+    """Compare metrics JSON files given as ``NAME=PATH`` (or a bare path): a row per run, or with
+    ``--per_tool`` a row per tool and a column of SR per run."""
     import json
 
     runs = {}
     for item in metrics_files:
         name, _, path = item.rpartition("=")
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
-        runs[name or Path(path).stem] = report["groups"]["all"]
-    return comparison_table(runs)
+        runs[name or Path(path).stem] = json.loads(Path(path).read_text(encoding="utf-8"))["groups"]
+    if per_tool:
+        return tool_table(runs)
+    return comparison_table({name: groups["all"] for name, groups in runs.items()})
 
 
 if __name__ == "__main__":

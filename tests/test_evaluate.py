@@ -204,3 +204,23 @@ def test_torn_last_line_is_ignored_and_annotations_need_ids(tmp_path):
     write_records(ann, [Record("i", "", "o")])
     with pytest.raises(RecordError, match="record 0: an annotation record needs an 'id'"):
         evaluate_result.evaluate(str(ann), str(pred))
+
+
+def test_eval_report_compares_runs_and_tools(tmp_path) -> None:
+    from agent import eval_report
+
+    def report(sr_all: float, tools: dict[str, tuple[int, float]]) -> dict:
+        groups = {"all": {"n": 10, **dict.fromkeys(("SR_t", "SR_act", "SR_args", "IoU"), 0.5)}}
+        groups["all"].update(SR=sr_all, SR_args_strict=sr_all, SR_strict=sr_all)
+        groups.update({f"tool/{name}": {"n": n, "SR": sr} for name, (n, sr) in tools.items()})
+        return {"groups": groups}
+
+    tuned, base = tmp_path / "tuned.json", tmp_path / "base.json"
+    tuned.write_text(json.dumps(report(0.9, {"Crop Image": (4, 0.75), "Detection": (6, 0.5)})))
+    base.write_text(json.dumps(report(0.1, {"Crop Image": (4, 0.0)})))
+
+    runs = eval_report.main(f"tuned={tuned}", f"base={base}").splitlines()
+    assert runs[0].startswith("| run | n | SR_t") and runs[2].startswith("| tuned | 10 |") and "| 90.0 |" in runs[2]
+    tools = eval_report.main(f"tuned={tuned}", f"base={base}", per_tool=True).splitlines()
+    assert tools[0] == "| tool | n | tuned SR | base SR |"
+    assert tools[2:] == ["| Crop Image | 4 | 75 | 0 |", "| Detection | 6 | 50 | - |"]
