@@ -6,7 +6,8 @@ Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf1
 sorted by length with left padding, KV cache, stop at ``Observation:`` / end of turn) driven by
 ``agent.batch_inference.run_inference`` exactly as ``inference.py`` does, writing JSONL.
 Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
-Both are greedy on the same wrapped prompts. The original is slow, so by default it runs on an evenly spaced
+Both are greedy on the same wrapped prompts, with the base model alone or, with ``--lora_model DIR``, merged
+with that adapter. The original is slow, so by default it runs on an evenly spaced
 subset; samples/s are compared per sample, and the parsed first steps are compared on that subset.
 Without ``--ann_path`` it builds samples from the prompt template and the tool catalogue.
 """
@@ -23,7 +24,7 @@ import torch
 
 from agent.batch_inference import HFBackend, run_inference
 from agent.generation import HFGenerator
-from agent.models import EMBEDDED_MODEL, load_for_inference, load_model
+from agent.models import EMBEDDED_MODEL, load_for_inference
 from agent.predictions import read_predictions
 from agent.prompt import PromptTemplate
 from agent.records import Record, read_records, write_records
@@ -62,8 +63,10 @@ def step_key(text: str) -> tuple:
     return ("unparsed",)
 
 
-def run_ours(records: list[Record], batch_size: int, max_new_tokens: int) -> tuple[float, dict[str, str], str]:
-    model, tokenizer, template = load_for_inference(EMBEDDED_MODEL)
+def run_ours(
+    records: list[Record], batch_size: int, max_new_tokens: int, lora: str | None
+) -> tuple[float, dict[str, str], str]:
+    model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora)
     dtype = str(next(model.parameters()).dtype)
     with tempfile.TemporaryDirectory() as tmp:
         ann = Path(tmp) / "ann.json"
@@ -78,9 +81,8 @@ def run_ours(records: list[Record], batch_size: int, max_new_tokens: int) -> tup
     return seconds, predictions, dtype
 
 
-def run_original(records: list[Record]) -> tuple[float, dict[str, str]]:
-    model, tokenizer = load_model(EMBEDDED_MODEL, dtype="fp32")
-    template = PromptTemplate.load("en")
+def run_original(records: list[Record], lora: str | None) -> tuple[float, dict[str, str]]:
+    model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora, dtype="fp32")
     outputs = {}
     start = time.perf_counter()
     with torch.inference_mode():
@@ -100,6 +102,7 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=50)
     parser.add_argument("--max_new_tokens", type=int, default=ORIGINAL_MAX_NEW_TOKENS)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--lora_model", help="an adapter directory: both configurations run the fine-tuned model")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
@@ -111,15 +114,16 @@ def main() -> None:
     stride = max(1, len(records) // max(1, args.baseline_samples))
     subset = records[::stride][: args.baseline_samples]
 
-    ours_s, ours, dtype = run_ours(records, args.batch_size, args.max_new_tokens)
-    base_s, base = run_original(subset)
+    ours_s, ours, dtype = run_ours(records, args.batch_size, args.max_new_tokens, args.lora_model)
+    base_s, base = run_original(subset, args.lora_model)
 
     ours_rate, base_rate = len(records) / ours_s, len(subset) / base_s
     same = sum(step_key(ours[r.id]) == step_key(base[r.id]) for r in subset)
     same_tool = sum(step_key(ours[r.id])[:2] == step_key(base[r.id])[:2] for r in subset)
     parsed = sum(not isinstance(parse_reply(ours[r.id]), ParseError) for r in records)
     source = args.ann_path or "built from the template + catalogue"
-    print(f"samples: {len(records)} ({source}); threads: {args.threads}; torch {torch.__version__}")
+    model = f"SmolLM2 + {args.lora_model}" if args.lora_model else "zero-shot SmolLM2"
+    print(f"samples: {len(records)} ({source}); {model}; threads: {args.threads}; torch {torch.__version__}")
     print(f"{'configuration':58} {'samples':>7} {'seconds':>8} {'samples/s':>9}")
     print(
         f"{'original: batch 1, fp32, no stop, max_new_tokens 512':58} {len(subset):>7} {base_s:>8.1f} {base_rate:>9.3f}"
