@@ -69,19 +69,23 @@ def test_labels_cover_exactly_the_reply(tiny_tokenizer, train_on_inputs: bool) -
         else:
             assert labelled == reply_ids
             assert tiny_tokenizer.decode(labelled) == completion
-        assert int(batch["attention_mask"][row].sum()) == len(example)
+        assert (batch["labels"][row, len(example) :] == IGNORE_INDEX).all()  # pads carry no loss
 
 
-def test_head_only_loss_equals_full_loss(tiny_model_dir: Path, tiny_tokenizer) -> None:
+def test_padded_batch_loss_equals_each_sequence_alone(tiny_model_dir: Path, tiny_tokenizer) -> None:
+    """Head-only loss on a right-padded batch without attention mask == HF's loss of each sequence unpadded."""
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     examples = tokenize_records(make_records(3, max_tools=2), PromptTemplate.load("en"), tiny_tokenizer, 2048)
+    assert len({len(example) for example in examples}) > 1  # the batch is padded
     batch = collate(examples, tiny_tokenizer.pad_token_id)
     loss_sum, count = CompletionLoss(model)(**batch)
     assert int(count) == sum(example.loss_tokens for example in examples)
-    reference = model(**batch).loss
-    torch.testing.assert_close(loss_sum / count, reference, rtol=1e-4, atol=1e-4)
+    reference = sum(
+        model(**collate([example], tiny_tokenizer.pad_token_id)).loss * example.loss_tokens for example in examples
+    )
+    torch.testing.assert_close(loss_sum, reference, rtol=1e-4, atol=1e-4)
 
 
 def test_batch_plan_keeps_global_batches_and_splits_ranks() -> None:
