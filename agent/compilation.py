@@ -15,13 +15,14 @@ import shutil
 
 from torch import nn
 
+from agent.lm_loss import base_causal_lm
+
 logger = logging.getLogger(__name__)
 
 
 def decoder_layers(model: nn.Module) -> nn.ModuleList:
     """The decoder's layer list of a plain or PEFT-wrapped causal LM."""
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return causal_lm.get_decoder().layers
+    return base_causal_lm(model).get_decoder().layers
 
 
 def compile_decoder_layers(model: nn.Module, device: str) -> bool:

@@ -154,6 +154,15 @@ class HFGenerator:
         tail = self.tokenizer.decode(tokens[-self._tail_tokens :], skip_special_tokens=False)
         return any(stop in tail for stop in self.stop_strings)
 
+    def _left_padded(self, rows: Sequence[Sequence[int]], device: Any) -> tuple[Any, Any]:
+        """``rows`` left padded to the longest: token ids and the attention mask (0 on padding)."""
+        import torch
+
+        width = max(len(row) for row in rows)
+        ids = torch.tensor([[self.pad_id] * (width - len(row)) + list(row) for row in rows], device=device)
+        mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows], device=device)
+        return ids, mask
+
     def _prefill(self, prompt_ids: Sequence[Sequence[int]], capacity: int) -> tuple[Any, Any]:
         """Run the prompts through the model in chunks of about :data:`PREFILL_TOKENS` tokens.
 
@@ -170,9 +179,7 @@ class HFGenerator:
         while start < len(prompt_ids):
             rows = max(1, PREFILL_TOKENS // max(len(prompt_ids[start]), 1))
             chunk = prompt_ids[start : start + rows]
-            width = max(len(ids) for ids in chunk)
-            ids = torch.tensor([[self.pad_id] * (width - len(row)) + list(row) for row in chunk], device=device)
-            mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in chunk], device=device)
+            ids, mask = self._left_padded(chunk, device)
             cache = DynamicCache()
             out = self.model(
                 input_ids=ids,
@@ -194,13 +201,12 @@ class HFGenerator:
         if max_new_tokens < 1 or not prompt_ids:
             return
         device = next(self.model.parameters()).device
-        width = max(len(ids) for ids in prompt_ids)
-        mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in prompt_ids], device=device)
+        _, mask = self._left_padded(prompt_ids, device)
         positions = mask.sum(-1, keepdim=True) - 1
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
         with torch.inference_mode():
-            cache, logits = self._prefill(prompt_ids, width + max_new_tokens)
+            cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
             while True:
                 next_tokens = logits.argmax(dim=-1).tolist()
                 for live, (row, token) in enumerate(zip(rows, next_tokens, strict=True)):

@@ -8,6 +8,11 @@ from torch import nn
 IGNORE_INDEX = -100
 
 
+def base_causal_lm(model: nn.Module) -> nn.Module:
+    """The causal LM inside a PEFT wrapper, or ``model`` itself when it is not wrapped."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
 class CompletionLoss(nn.Module):
     """Wraps a causal LM (plain or PEFT); ``forward`` returns ``(summed loss, number of loss tokens)``.
 
@@ -24,7 +29,7 @@ class CompletionLoss(nn.Module):
     def forward(
         self, input_ids: torch.Tensor, labels: torch.Tensor, attention_mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        causal_lm = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        causal_lm = base_causal_lm(self.model)
         hidden = causal_lm.get_decoder()(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         targets = labels[:, 1:]
         keep = targets != IGNORE_INDEX

@@ -24,6 +24,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_MICRO_BATCH = 4  # alpaca-lora / GPT4Tools' micro batch
 sys.path.insert(0, str(ROOT))
 
 
@@ -110,8 +111,7 @@ def run_reference(data_path: str, steps: int, batch_size: int, out: str) -> dict
         )
         rows.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": list(ids)})
     tokenizer.padding_side = "right"
-    micro_batch_size = 4
-    accumulation = batch_size // micro_batch_size
+    accumulation = batch_size // REFERENCE_MICRO_BATCH
     collated: list[int] = []  # real tokens of each micro batch, in training order
     step_ends: list[float] = []
 
@@ -130,7 +130,7 @@ def run_reference(data_path: str, steps: int, batch_size: int, out: str) -> dict
         return collator(features)
 
     arguments = TrainingArguments(
-        output_dir=out, per_device_train_batch_size=micro_batch_size, max_steps=steps, learning_rate=3e-4,
+        output_dir=out, per_device_train_batch_size=REFERENCE_MICRO_BATCH, max_steps=steps, learning_rate=3e-4,
         gradient_accumulation_steps=accumulation, report_to=[], save_strategy="no",
         logging_steps=1, use_cpu=True, bf16=False, dataloader_num_workers=0,
     )  # fmt: skip
@@ -208,7 +208,7 @@ def main(
     )
     ref_per_token = flops_per_token(config, context, 1.0, layers)
     print(f"data: {data} ({samples} samples; mean {shape['tokens']:.0f} tokens, {shape['loss_tokens']:.0f} carry loss)")
-    print(f"steps {steps} x global batch {batch_size} (micro: reference 4, ours {recipe.micro_batch_size}; ours: LoRA "
+    print(f"steps {steps} x global batch {batch_size} (micro: reference {REFERENCE_MICRO_BATCH}, ours {recipe.micro_batch_size}; ours: LoRA "
           f"in the top {recipe.lora_top_layers or layers} of {layers} layers, compile {recipe.compile}), "
           f"threads {os.cpu_count()}, load average at end {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"matmul 2048^3: bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s, fp32 {peak['float32'] / 1e9:.0f} GFLOP/s")
