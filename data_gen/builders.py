@@ -9,14 +9,14 @@ or answer with what was obtained) become ``context`` samples.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from agent.prompt import PromptTemplate, Turn
 from agent.records import Record
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
-from data_gen import files, phrasings, slots
+from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
 from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from tools.registry import ToolRegistry
@@ -76,6 +76,7 @@ class Sample:
     language: str
     caption_id: str
     request: str  # the human's words with the image placeholder (for de-duplication)
+    aliases: Mapping[str, str] = field(default_factory=dict)  # alias shown in the prompt -> catalogue name
 
 
 def format_boxes(boxes: Sequence[Box]) -> str:
@@ -101,6 +102,7 @@ class SampleBuilder:
         seed: int,
         tools_per_prompt: tuple[int, int] = (2, 5),
         answer_share: float = 0.35,
+        rename_share: float = 0.0,
     ) -> None:
         self.templates = templates
         self.catalogue = catalogue
@@ -108,6 +110,7 @@ class SampleBuilder:
         self.seed = seed
         self.tools_per_prompt = tools_per_prompt
         self.answer_share = answer_share
+        self.rename_share = rename_share
 
     # ----------------------------------------------------------------- prompt parts
     def listed_tools(self, gold: Sequence[str], rng: random.Random) -> list[ToolSpec]:
@@ -119,6 +122,12 @@ class SampleBuilder:
         chosen += rng.sample(others, min(count - len(chosen), len(others)))
         rng.shuffle(chosen)
         return chosen
+
+    def tool_aliases(self, listed: Sequence[ToolSpec], rng: random.Random) -> dict[str, str]:
+        """Aliases for the listed tools in ``rename_share`` of the prompts (no random draw when it is 0)."""
+        if not self.rename_share or rng.random() >= self.rename_share:
+            return {}
+        return aliases.draw_aliases([spec.name for spec in listed], self.catalogue.names, rng)
 
     def history(self, task: Task, draft: Draft, image: str, template: PromptTemplate) -> list[Turn]:
         if not task.with_image:
@@ -202,29 +211,38 @@ class SampleBuilder:
         image = files.upload_name(task.caption, rng) if task.with_image else ""
         gold = [tool for tool, _ in draft.calls]
         listed = self.listed_tools(gold, rng)
+        renamed = self.tool_aliases(listed, rng)
+        shown = [replace(spec, name=renamed.get(spec.name, spec.name)) for spec in listed]
         user_input = draft.request.replace(IMAGE_PLACEHOLDER, image)
-        instruction = template.render_instruction(listed, self.history(task, draft, image, template), user_input)
+        instruction = template.render_instruction(shown, self.history(task, draft, image, template), user_input)
+        back = {alias: name for name, alias in renamed.items()}
+
+        def as_shown(call: ToolCall) -> ToolCall:
+            return replace(call, tool=renamed.get(call.tool, call.tool))
 
         def sample(kind: str, scratchpad: str, output: str, tools: tuple[str, ...]) -> Sample:
             record = Record(instruction, scratchpad, output)
-            return Sample(record, kind, tools, task.language, task.caption.id, draft.request)
+            return Sample(record, kind, tools, task.language, task.caption.id, draft.request, back)
 
         if task.kind == NEGATIVE:
             answer = draft.answer.replace(IMAGE_PLACEHOLDER, image)
             return [sample(NEGATIVE, "", FinalAnswer(THOUGHT_NO, answer).render(), ())]
         steps = self.play(task, draft, image, rng)
         first_kind = CHAIN if len(steps) > 1 else SINGLE
-        samples = [sample(first_kind, "", steps[0].call.render(), (steps[0].call.tool,))]
+        samples = [sample(first_kind, "", as_shown(steps[0].call).render(), (steps[0].call.tool,))]
         observed: list[ObservedStep] = []
         for previous, step in pairwise(steps):
             if previous.observation is None:
                 break
-            observed.append(ObservedStep(previous.call, previous.observation))
-            samples.append(sample(CONTEXT, template.render_scratchpad(observed), step.call.render(), (step.call.tool,)))
+            observed.append(ObservedStep(as_shown(previous.call), previous.observation))
+            scratchpad = template.render_scratchpad(observed)
+            samples.append(sample(CONTEXT, scratchpad, as_shown(step.call).render(), (step.call.tool,)))
         last = steps[-1]
         answer = self.final_answer(last, task.language, rng)
         wants_answer = len(steps) > 1 or rng.random() < self.answer_share
         if answer and wants_answer and len(observed) == len(steps) - 1:
-            scratchpad = template.render_scratchpad([*observed, ObservedStep(last.call, last.observation or "")])
+            scratchpad = template.render_scratchpad(
+                [*observed, ObservedStep(as_shown(last.call), last.observation or "")]
+            )
             samples.append(sample(CONTEXT, scratchpad, FinalAnswer(THOUGHT_NO, answer).render(), ()))
         return samples

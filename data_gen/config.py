@@ -32,6 +32,9 @@ class GenConfig:
         negative_image_share: share of no-tool samples with an image in the conversation.
         answer_share: share of single-tool tasks that also give an "answer after the observation" sample.
         tools_per_prompt: ``[low, high]`` number of tools listed in a prompt (gold included).
+        rename_share: share of training prompts whose listed tools get aliases (``data_gen/aliases.py``), so
+            the model learns to pick tools by their descriptions and copy names from the list; val and test
+            always show the real names.
         val_share / test_share: shares of captions for validation and test.
         near_duplicate_threshold: cosine similarity above which a request counts as a near duplicate
             (``None`` disables the embedding filter; exact duplicates are always removed).
@@ -54,6 +57,7 @@ class GenConfig:
     negative_image_share: float = 0.5
     answer_share: float = 0.35
     tools_per_prompt: tuple[int, int] = (2, 5)
+    rename_share: float = 0.0
     val_share: float = 0.05
     test_share: float = 0.12
     near_duplicate_threshold: float | None = 0.95
@@ -70,7 +74,7 @@ class GenConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
-        for name in ("zh_share", "negative_image_share", "answer_share", "val_share", "test_share"):
+        for name in ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,16 +44,20 @@ class GenerationResult:
     report: dict[str, Any]
 
 
-def record_problem(record: Record, catalogue: ToolRegistry) -> str | None:
-    """Why a record does not read back with the project's parser (``None`` when it does)."""
+def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str, str] | None = None) -> str | None:
+    """Why a record does not read back with the project's parser (``None`` when it does).
+
+    ``aliases`` maps the tool names a renamed prompt shows back to the catalogue's names.
+    """
     step = parse_reply(record.output)
     if not isinstance(step, ToolCall | FinalAnswer):
         return f"output does not parse: {step.message}"
     if isinstance(step, ToolCall):
-        if step.tool not in catalogue:
+        tool = (aliases or {}).get(step.tool, step.tool)
+        if tool not in catalogue:
             return f"unknown tool {step.tool!r}"
         try:
-            catalogue.get(step.tool).split_arguments(step.action_input)
+            catalogue.get(tool).split_arguments(step.action_input)
         except ArgumentCountError as exc:
             return str(exc)
     for earlier, observation in parse_trajectory(record.input):
@@ -107,7 +112,7 @@ def _finalise(
             record = sample.record
             key = (record.instruction, record.input, record.output)
             negative_key = " ".join(sample.request.lower().split()) if sample.kind == NEGATIVE else None
-            if record_problem(record, catalogue):
+            if record_problem(record, catalogue, sample.aliases):
                 dropped["does not parse"] += 1
             elif key in seen_records:
                 dropped["exact duplicate"] += 1
@@ -162,6 +167,7 @@ def generate(
             seed=config.seed,
             tools_per_prompt=config.tools_per_prompt,
             answer_share=config.answer_share,
+            rename_share=config.rename_share if plan.name == "train" else 0.0,
         )
         by_split[plan.name] = _samples_for_split(
             plan=plan,

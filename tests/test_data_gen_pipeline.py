@@ -30,7 +30,7 @@ def hash_embedder(texts: list[str]) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def small_config() -> GenConfig:
-    return replace(GenConfig.load("quick"), max_captions=30, single=5, chain=2, negative=2)
+    return replace(GenConfig.load("quick"), max_captions=30, single=5, chain=2, negative=2, rename_share=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +100,25 @@ def test_generation_is_deterministic_for_a_seed(tmp_path, small_config, generate
         assert (tmp_path / "again" / f"{split}.json").read_bytes() == (out / f"{split}.json").read_bytes()
     generate(replace(small_config, seed=1), tmp_path / "other", embedder=hash_embedder)
     assert (tmp_path / "other" / "train.json").read_bytes() != (out / "train.json").read_bytes()
+
+
+def test_tool_renaming_touches_train_only(tmp_path, small_config, generated):
+    out, _ = generated
+    real_names = set(default_registry().names)
+
+    def renamed(split: str) -> int:
+        return sum(
+            not set(line[2:].split(":")[0] for line in r.instruction.splitlines() if line.startswith("> "))
+            <= real_names
+            for r in read_records(out / f"{split}.json")
+        )
+
+    train_size = len(read_records(out / "train.json"))
+    assert 0.3 * train_size < renamed("train") < 0.7 * train_size
+    assert renamed("val") == renamed("test") == 0
+    generate(replace(small_config, rename_share=0.0), tmp_path, embedder=hash_embedder)
+    for split in ("val", "test"):  # renaming draws no random numbers outside train: val and test stay put
+        assert (tmp_path / f"{split}.json").read_bytes() == (out / f"{split}.json").read_bytes()
 
 
 def test_gold_scored_against_itself_gives_full_success(generated):
