@@ -88,16 +88,26 @@ def test_padded_batch_loss_equals_each_sequence_alone(tiny_model_dir: Path, tiny
     torch.testing.assert_close(loss_sum, reference, rtol=1e-4, atol=1e-4)
 
 
-def test_batch_plan_keeps_global_batches_and_splits_ranks() -> None:
-    lengths = [10 + (i * 37) % 90 for i in range(40)]
+def test_batch_plan_groups_lengths_and_splits_ranks() -> None:
+    lengths = [10 + (i * 37) % 90 for i in range(403)]
     common = {"batch_size": 8, "micro_batch_size": 2, "world_size": 2, "seed": 3, "epoch": 1}
     grouped = plan_epoch(lengths, group_by_length=True, **common)
     plain = plan_epoch(lengths, group_by_length=False, **common)
-    assert len(grouped) == 5
-    for step_grouped, step_plain in zip(grouped, plain, strict=True):
-        members = [i for micros in step_grouped for micro in micros for i in micro]
-        assert sorted(members) == sorted(i for micros in step_plain for micro in micros for i in micro)
-        assert len(set(members)) == 8 and all(len(micros) == 2 for micros in step_grouped)
+
+    def members(step: list[list[list[int]]]) -> list[int]:
+        return [i for micros in step for micro in micros for i in micro]
+
+    def padding(plan: list) -> float:
+        real = sum(lengths[i] for step in plan for i in members(step))
+        return 1 - real / sum(8 * max(lengths[i] for i in members(step)) for step in plan)
+
+    assert len(grouped) == len(plain) == 50
+    assert sorted(i for step in grouped for i in members(step)) == sorted(i for step in plain for i in members(step))
+    for step in grouped:
+        assert len(set(members(step))) == 8 and [len(micros) for micros in step] == [2, 2]
+    assert padding(plain) > 0.3 and padding(grouped) < 0.1
+    assert max(lengths[i] for i in members(grouped[0])) == max(lengths)  # out of memory shows at step 1
+    assert plan_epoch(lengths, group_by_length=True, **common) == grouped
     assert plan_epoch(lengths, group_by_length=True, **{**common, "epoch": 2}) != grouped
 
 
