@@ -40,6 +40,7 @@ def main(
     save_path: str = "output/eval_result",
     batch_size: int = 32,
     max_new_tokens: int = 128,
+    constrain_tools: bool = True,
     num_chunks: int = 1,
     chunk_idx: int = 0,
     backend: str = "hf",
@@ -62,6 +63,8 @@ def main(
         batch_size: prompts per generation batch (sorted by length, prefilled in chunks, decoded together; an
             interrupted run loses at most this many predictions).
         max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
+        constrain_tools: after ``Action:`` only the names of the tools the record's prompt lists can be written
+            (``agent/tool_names.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx``.
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;
             ``openai_base_url`` / ``OPENAI_BASE_URL``, ``openai_api_key`` / ``OPENAI_API_KEY``).
@@ -81,7 +84,9 @@ def main(
             load_in_8bit=load_in_8bit,
             load_in_4bit=load_in_4bit,
         )
-        generator = HFBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size))
+        generator = HFBackend(
+            HFGenerator(model, tokenizer, template, batch_size=batch_size, constrain_tools=constrain_tools)
+        )
     elif backend == "openai":
         from agent.openai_backend import OpenAIBackend
 

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from agent.prompt import PromptTemplate
 from agent.steps import OBSERVATION
+from agent.tool_names import ToolNameConstraint, listed_tool_names
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,15 @@ class HFGenerator:
     """Greedy generation with a Hugging Face causal LM under a :class:`PromptTemplate`'s stopping rule."""
 
     def __init__(
-        self, model: Any, tokenizer: Any, template: PromptTemplate, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        model: Any,
+        tokenizer: Any,
+        template: PromptTemplate,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        constrain_tools: bool = True,
     ) -> None:
+        """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written
+        (:mod:`agent.tool_names`)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model = model
@@ -88,6 +96,7 @@ class HFGenerator:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids, default=0)
         # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
         self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
+        self.tool_names = ToolNameConstraint(tokenizer) if constrain_tools else None
 
     def _eos_ids(self) -> set[int]:
         ids: set[int] = set()
@@ -112,7 +121,8 @@ class HFGenerator:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             generated: dict[int, list[int]] = {}
-            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens):
+            names = [listed_tool_names(prompts[i]) for i in rows]
+            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, names):
                 generated.setdefault(row, []).append(token)
             for local, index in enumerate(rows):
                 results[index] = self._finish(generated.get(local, []))
@@ -123,7 +133,7 @@ class HFGenerator:
         ids = self.template.encode(self.tokenizer, prompt)[0]
         tokens: list[int] = []
         emitted = 0
-        for _row, token, finished in self._decode([ids], max_new_tokens):
+        for _row, token, finished in self._decode([ids], max_new_tokens, [listed_tool_names(prompt)]):
             tokens.append(token)
             if finished:
                 break
@@ -194,8 +204,12 @@ class HFGenerator:
             start += len(chunk)
         return assemble_cache(caches, capacity), torch.cat(logits)
 
-    def _decode(self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int) -> Iterator[tuple[int, int, bool]]:
-        """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced."""
+    def _decode(
+        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, tool_names: Sequence[Sequence[str]]
+    ) -> Iterator[tuple[int, int, bool]]:
+        """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
+
+        ``tool_names[row]``: the tools row's prompt lists (its ``Action:`` line is held to them)."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
@@ -209,9 +223,13 @@ class HFGenerator:
             cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
             while True:
                 next_tokens = logits.argmax(dim=-1).tolist()
-                for live, (row, token) in enumerate(zip(rows, next_tokens, strict=True)):
+                for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
                     if row is None:  # finished, still in the batch until the next compaction
                         continue
+                    token = greedy
+                    if self.tool_names is not None and tool_names[row]:
+                        text = self._text(generated[row])
+                        token = next_tokens[live] = self.tool_names.choose(text, logits[live], greedy, tool_names[row])
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)
                     yield row, token, done

@@ -9,6 +9,7 @@ or answer with what was obtained) become ``context`` samples.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -166,7 +167,7 @@ class SampleBuilder:
                 for item, value in zip(spec.inputs, arguments, strict=True)
             ]
             if steps and steps[-1].spec.output is OutputKind.BOXES and spec.name == "Crop Image":
-                arguments[1:5] = self._first_box(steps[-1].observation, arguments[1:5])
+                arguments[1:5] = self._reported_box(steps[-1].observation, arguments[1:5], draft.request)
             call = ToolCall(THOUGHT_YES, tool, ", ".join(arguments))
             if spec.output is OutputKind.IMAGE:
                 source = current if spec.image_inputs else None
@@ -178,11 +179,17 @@ class SampleBuilder:
         return steps
 
     @staticmethod
-    def _first_box(observation: str | None, fallback: list[str]) -> list[str]:
-        """Crop after a detector: the coordinates of the first box it reported."""
-        if not observation or "[" not in observation:
-            return fallback
-        return [v.strip() for v in observation.split("[", 1)[1].split("]", 1)[0].split(",")]
+    def _reported_box(observation: str | None, proposed: list[str], request: str) -> list[str]:
+        """Crop after a detector: a box it reported, the proposed one if it is among them, else the box
+        of an object the request names (the longest such label), else the first box."""
+        reported = [
+            (label.strip(), [v.strip() for v in values.split(",")])
+            for label, values in re.findall(r"([^;\[\]]+)\[([^\]]*)\]", observation or "")
+        ]
+        if not reported or any(values == proposed for _, values in reported):
+            return proposed
+        named = [(label, values) for label, values in reported if label.lower() in request.lower()]
+        return max(named, key=lambda item: len(item[0]))[1] if named else reported[0][1]
 
     def final_answer(self, step: _Step, language: str, rng: random.Random) -> str | None:
         if step.observation is None:

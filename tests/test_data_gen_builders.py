@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from agent.prompt import PromptTemplate
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
@@ -79,6 +80,22 @@ def test_crop_after_detection_uses_the_reported_box_and_ocr_reads_the_sign():
     ((_, boxes),) = parse_trajectory(following.record.input)
     assert "stop sign [10, 20, 110, 140]" in boxes
     assert parse_reply(following.record.output).action_input.endswith("10, 20, 110, 140")
+    scene = replace(
+        CAPTION,
+        objects=("bus", "stop sign"),
+        boxes=(Box("bus", (0, 0, 300, 200)), Box("stop sign", (10, 20, 110, 140))),
+    )
+    for request, proposed, cropped in (
+        ("crop the stop sign", "1, 2, 3, 4", "10, 20, 110, 140"),  # the box of the object the request names
+        ("crop what it found", "10, 20, 110, 140", "10, 20, 110, 140"),  # a reported box proposed: kept
+        ("crop what it found", "1, 2, 3, 4", "0, 0, 300, 200"),  # nothing to go by: the first box
+    ):
+        draft = Draft(
+            f"Detect things in {IMAGE_PLACEHOLDER} and {request}",
+            (("Detection", IMAGE_PLACEHOLDER), ("Crop Image", f"{IMAGE_PLACEHOLDER}, {proposed}")),
+        )
+        following = builder().build(replace(task, caption=scene), draft)[1]
+        assert parse_reply(following.record.output).action_input.endswith(cropped)
     task = Task(SINGLE, CAPTION, ("Text Detection On Image",), "en", True)
     _, answer = builder().build(
         task, Draft(f"Read {IMAGE_PLACEHOLDER}", (("Text Detection On Image", IMAGE_PLACEHOLDER),))

@@ -77,7 +77,7 @@ def scripted(tiny):
     prompts = _prompts(template, tokenizer)
     lengths = [len(template.encode(tokenizer, p)[0]) for p in prompts]
     assert all(b - a > MAX_NEW + 2 for a, b in itertools.pairwise(lengths))
-    tool_call = "Thought: Do I need to use a tool? Yes\nAction: Edge Detection On Image\nAction Input: image/a.png\n"
+    tool_call = "Thought: Do I need to use a tool? Yes\nAction: Get Photo Description\nAction Input: image/a.png\n"
     texts = [
         tool_call + "Observation: image/b.png\nThought:",  # stops at Observation:, keeps it
         "Thought: Do I need to use a tool? No\nAI: It is a cat.",  # ends its turn with <|im_end|>
@@ -128,6 +128,19 @@ def test_stream_yields_pieces_that_join_to_the_same_text(scripted):
         assert "".join(pieces) == text
         assert len(pieces) > 3
         assert all("<|im_end|>" not in piece for piece in pieces)
+
+
+def test_tool_name_is_held_to_the_listed_tools(tiny):
+    """A name the prompt does not list ("Edge Detect") is completed into a listed one; off by option."""
+    model, tokenizer, template = tiny
+    prompt = _prompts(template, tokenizer, (5,))[0]  # lists Edge Detection On Image among five tools
+    length = len(template.encode(tokenizer, prompt)[0])
+    script = "Thought: Do I need to use a tool? Yes\nAction: Edge Detect\nAction Input: image/a.png\nObservation:"
+    lm = ScriptedLM(model, {length: tokenizer(script, add_special_tokens=False)["input_ids"]}, filler=0)
+    free = HFGenerator(lm, tokenizer, template, constrain_tools=False).generate([prompt], MAX_NEW)[0]
+    held = HFGenerator(lm, tokenizer, template).generate([prompt], MAX_NEW)[0]
+    assert "\nAction: Edge Detect\n" in free
+    assert "\nAction: Edge Detection On Image\n" in held
 
 
 def test_cut_at_stop_keeps_observation_and_drops_end_of_turn():
