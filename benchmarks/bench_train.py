@@ -44,8 +44,8 @@ def matmul_peak(dtype_name: str, size: int = 2048, repeats: int = 5) -> float:
 
 
 def layer_matmul_rate(model_config: dict, tokens: int, repeats: int = 5) -> float:
-    """bf16 FLOP/s of one decoder layer's projections (q, k, v, o, gate, up, down) on ``tokens`` rows:
-    the best a step of this model could reach if attention and element-wise work cost nothing."""
+    """bf16 FLOP/s of one decoder layer's projections (q, k, v, o, gate, up, down) on ``tokens`` rows: how
+    fast this model's own matmul shapes run, to tell shape-bound from overhead-bound."""
     import torch
 
     d, inter = model_config["hidden_size"], model_config["intermediate_size"]
@@ -233,9 +233,9 @@ def main(
           f"threads {os.cpu_count()}, load average at end {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"matmul 2048^3: bf16 {peak['bfloat16'] / 1e9:.0f} GFLOP/s, fp32 {peak['float32'] / 1e9:.0f} GFLOP/s")
     rows = round(recipe.micro_batch_size * shape["tokens"])
-    ceiling = layer_matmul_rate(config, rows)
-    print(f"one layer's projections on {rows} token rows (a micro batch): {ceiling / 1e9:.0f} GFLOP/s, "
-          f"{ceiling / peak['bfloat16']:.0%} of the 2048^3 peak: the ceiling for this model's shapes")  # fmt: skip
+    projections = layer_matmul_rate(config, rows)
+    print(f"one layer's projections on {rows} token rows (a micro batch): {projections / 1e9:.0f} GFLOP/s, "
+          f"{projections / peak['bfloat16']:.0%} of the 2048^3 rate")  # fmt: skip
     print(f"{'':10} {'tokens/s':>9} {'loss tok/s':>10} {'peak RSS':>9} {'GFLOP/s':>8} {'of bf16 peak':>12} "
           f"{'step 1 (s)':>10}")  # fmt: skip
     for name, flops in (("reference", ref_per_token), ("ours", per_token)):
