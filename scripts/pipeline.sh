@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end on the embedded model: data_gen -> lora_finetune -> inference (zero-shot and fine-tuned,
-# on val = seen tools, test = unseen tools, and the hand-written set) -> evaluate_result -> metrics table.
+# End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
+# names, the default; fine-tuned with free names, `free`; zero-shot, unconstrained) on val = seen tools,
+# test = unseen tools, and the hand-written set -> evaluate_result -> metrics table.
 #
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
 #   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
@@ -52,20 +53,23 @@ echo "== 1/4 data: $data_config -> $data"
 echo "== 2/4 train -> $adapter"
 [ -f "$adapter/adapter_config.json" ] || "$PY" lora_finetune.py "${train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
 
-echo "== 3/4 inference ($eval_samples records per split; fine-tuned first, then zero-shot)"
+echo "== 3/4 inference ($eval_samples records per split; fine-tuned, free names, then zero-shot)"
 for split in val test handwritten; do
   # an evenly spaced subset, the same for every run
   "$PY" -c 'import sys; from agent.records import read_records, write_records; r = read_records(sys.argv[1]); n = int(sys.argv[3]); write_records(sys.argv[2], r[:: max(1, len(r) // n)][:n])' \
     "$data/$split.json" "$data/${split}_eval.json" "$eval_samples"
 done
-runs=(finetuned)
+runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 for run in "${runs[@]}"; do
-  lora=() suffix=""
-  if [ "$run" = finetuned ]; then lora=(--lora_model "$adapter"); else suffix="_zeroshot"; fi
+  case "$run" in
+    finetuned) options=(--lora_model "$adapter") suffix="" ;;
+    free) options=(--lora_model "$adapter" --noconstrain_tools) suffix="_free" ;;
+    zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
+  esac
   for split in val test handwritten; do
     "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
-      "${infer_args[@]}" "${lora[@]}"
+      "${infer_args[@]}" "${options[@]}"
     "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
       --output "$metrics/metrics_${split}${suffix}.json" > /dev/null
   done
@@ -78,7 +82,7 @@ for file in "$metrics"/metrics_*.json; do
 done
 "$PY" -m agent.eval_report "${tables[@]}"
 for split in val test handwritten; do
-  runs=("fine-tuned=$metrics/metrics_$split.json")
+  runs=("fine-tuned=$metrics/metrics_$split.json" "free names=$metrics/metrics_${split}_free.json")
   [ -f "$metrics/metrics_${split}_zeroshot.json" ] && runs+=("zero-shot=$metrics/metrics_${split}_zeroshot.json")
   echo; echo "SR per tool, $split:"
   "$PY" -m agent.eval_report "${runs[@]}" --per_tool
