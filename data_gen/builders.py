@@ -9,7 +9,6 @@ or answer with what was obtained) become ``context`` samples.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -89,6 +88,7 @@ class _Step:
     call: ToolCall
     spec: ToolSpec
     observation: str | None  # None: what the tool returns is unknown (no answer sample after it)
+    boxes: tuple[Box, ...] = ()  # what a detector reported (its observation is these, formatted)
 
 
 class SampleBuilder:
@@ -141,18 +141,26 @@ class SampleBuilder:
         return template.introduce_image(image, description)
 
     # ----------------------------------------------------------------- playing the calls out
+    @staticmethod
+    def _detected(spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption) -> tuple[Box, ...]:
+        """The boxes a detector reports on the caption's scene (none for other tools or a derived image)."""
+        if spec.name == "Detection" and source_is_upload:
+            return tuple(slots.caption_boxes(caption))
+        if spec.name == "Detect the Give Object":
+            return tuple(b for b in slots.caption_boxes(caption) if b.label == arguments[1])
+        return ()
+
     def _observation(
-        self, spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption
+        self, spec: ToolSpec, boxes: Sequence[Box], source_is_upload: bool, caption: Caption
     ) -> str | None:
         if spec.name == "Get Photo Description":
             return caption.text if source_is_upload else None
         if spec.name == "Text Detection On Image":
             return caption.sign_text or "No text found."
         if spec.name == "Detection":
-            return format_boxes(slots.caption_boxes(caption)) if source_is_upload else None
+            return format_boxes(boxes) if source_is_upload else None
         if spec.name == "Detect the Give Object":
-            found = [b for b in slots.caption_boxes(caption) if b.label == arguments[1]]
-            return format_boxes(found) if found else "No object found."
+            return format_boxes(boxes) if boxes else "No object found."
         return None
 
     def play(self, task: Task, draft: Draft, image: str, rng: random.Random) -> list[_Step]:
@@ -167,7 +175,7 @@ class SampleBuilder:
                 for item, value in zip(spec.inputs, arguments, strict=True)
             ]
             if steps and steps[-1].spec.output is OutputKind.BOXES and spec.name == "Crop Image":
-                arguments[1:5] = self._reported_box(steps[-1].observation, arguments[1:5], draft.request)
+                arguments[1:5] = self._reported_box(steps[-1].boxes, arguments[1:5], draft.request)
             call = ToolCall(THOUGHT_YES, tool, ", ".join(arguments))
             if spec.output is OutputKind.IMAGE:
                 source = current if spec.image_inputs else None
@@ -175,21 +183,20 @@ class SampleBuilder:
                 steps.append(_Step(call, spec, output))
                 current, from_upload = output, False
             else:
-                steps.append(_Step(call, spec, self._observation(spec, arguments, from_upload, task.caption)))
+                boxes = self._detected(spec, arguments, from_upload, task.caption)
+                observation = self._observation(spec, boxes, from_upload, task.caption)
+                steps.append(_Step(call, spec, observation, boxes))
         return steps
 
     @staticmethod
-    def _reported_box(observation: str | None, proposed: list[str], request: str) -> list[str]:
-        """Crop after a detector: a box it reported, the proposed one if it is among them, else the box
-        of an object the request names (the longest such label), else the first box."""
-        reported = [
-            (label.strip(), [v.strip() for v in values.split(",")])
-            for label, values in re.findall(r"([^;\[\]]+)\[([^\]]*)\]", observation or "")
-        ]
-        if not reported or any(values == proposed for _, values in reported):
+    def _reported_box(reported: Sequence[Box], proposed: list[str], request: str) -> list[str]:
+        """Crop after a detector: the proposed box if the detector reported it, else the box of an object
+        the request names (the longest such label), else the first box reported."""
+        if not reported or any([str(v) for v in b.box] == proposed for b in reported):
             return proposed
-        named = [(label, values) for label, values in reported if label.lower() in request.lower()]
-        return max(named, key=lambda item: len(item[0]))[1] if named else reported[0][1]
+        named = [b for b in reported if b.label.lower() in request.lower()]
+        chosen = max(named, key=lambda b: len(b.label)) if named else reported[0]
+        return [str(v) for v in chosen.box]
 
     def final_answer(self, step: _Step, language: str, rng: random.Random) -> str | None:
         if step.observation is None:
