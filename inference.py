@@ -41,6 +41,7 @@ def main(
     batch_size: int = 32,
     max_new_tokens: int = 128,
     constrain_tools: bool = True,
+    constrain_arguments: bool = True,
     num_chunks: int = 1,
     chunk_idx: int = 0,
     backend: str = "hf",
@@ -64,7 +65,9 @@ def main(
             interrupted run loses at most this many predictions).
         max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
         constrain_tools: after ``Action:`` only the names of the tools the record's prompt lists can be written
-            (``agent/tool_names.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
+            (``agent/tool_calls.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
+        constrain_arguments: with ``constrain_tools``, ``Action Input:`` holds one value of the declared type per
+            input of the tool (``--noconstrain_arguments`` holds the name only).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx``.
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;
             ``openai_base_url`` / ``OPENAI_BASE_URL``, ``openai_api_key`` / ``OPENAI_API_KEY``).
@@ -85,7 +88,14 @@ def main(
             load_in_4bit=load_in_4bit,
         )
         generator = HFBackend(
-            HFGenerator(model, tokenizer, template, batch_size=batch_size, constrain_tools=constrain_tools)
+            HFGenerator(
+                model,
+                tokenizer,
+                template,
+                batch_size=batch_size,
+                constrain_tools=constrain_tools,
+                constrain_arguments=constrain_arguments,
+            )
         )
     elif backend == "openai":
         from agent.openai_backend import OpenAIBackend

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from agent.prompt import PromptTemplate
 from agent.steps import OBSERVATION
-from agent.tool_names import ToolNameConstraint, listed_tool_names
+from agent.tool_calls import ListedTools, ToolCallConstraint, listed_tools
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,13 @@ class HFGenerator:
         tokenizer: Any,
         template: PromptTemplate,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        *,
         constrain_tools: bool = True,
+        constrain_arguments: bool = True,
     ) -> None:
-        """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written
-        (:mod:`agent.tool_names`)."""
+        """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
+        ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
+        the tool (:mod:`agent.tool_calls`)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model = model
@@ -96,7 +99,9 @@ class HFGenerator:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids, default=0)
         # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
         self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
-        self.tool_names = ToolNameConstraint(tokenizer) if constrain_tools else None
+        self.tool_calls = ToolCallConstraint(tokenizer, constrain_arguments) if constrain_tools else None
+        # prompts may be in any shipped language, whichever template the model was trained with
+        self.prompt_formats = (template, *PromptTemplate.shipped())
 
     def _eos_ids(self) -> set[int]:
         ids: set[int] = set()
@@ -121,8 +126,8 @@ class HFGenerator:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             generated: dict[int, list[int]] = {}
-            names = [listed_tool_names(prompts[i]) for i in rows]
-            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, names):
+            tools = [listed_tools(prompts[i], self.prompt_formats) for i in rows]
+            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, tools):
                 generated.setdefault(row, []).append(token)
             for local, index in enumerate(rows):
                 results[index] = self._finish(generated.get(local, []))
@@ -133,7 +138,7 @@ class HFGenerator:
         ids = self.template.encode(self.tokenizer, prompt)[0]
         tokens: list[int] = []
         emitted = 0
-        for _row, token, finished in self._decode([ids], max_new_tokens, [listed_tool_names(prompt)]):
+        for _row, token, finished in self._decode([ids], max_new_tokens, [listed_tools(prompt, self.prompt_formats)]):
             tokens.append(token)
             if finished:
                 break
@@ -205,11 +210,11 @@ class HFGenerator:
         return assemble_cache(caches, capacity), torch.cat(logits)
 
     def _decode(
-        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, tool_names: Sequence[Sequence[str]]
+        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, tools: Sequence[ListedTools]
     ) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
 
-        ``tool_names[row]``: the tools row's prompt lists (its ``Action:`` line is held to them)."""
+        ``tools[row]``: the tools row's prompt lists (its tool calls are held to them)."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
@@ -227,9 +232,9 @@ class HFGenerator:
                     if row is None:  # finished, still in the batch until the next compaction
                         continue
                     token = greedy
-                    if self.tool_names is not None and tool_names[row]:
+                    if self.tool_calls is not None and tools[row]:
                         text = self._text(generated[row])
-                        token = next_tokens[live] = self.tool_names.choose(text, logits[live], greedy, tool_names[row])
+                        token = next_tokens[live] = self.tool_calls.choose(text, logits[live], greedy, tools[row])
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)
                     yield row, token, done

@@ -127,6 +127,11 @@ class PromptTemplate:
             raise TemplateError(f"{source}: missing fields {missing}, unknown fields {unknown}")
         return cls(**data)
 
+    @classmethod
+    def shipped(cls) -> list[PromptTemplate]:
+        """Every template shipped in ``configs/prompts`` (one per language)."""
+        return [cls.load(path) for path in sorted(PROMPTS_DIR.glob("*.yaml"))]
+
     def save(self, directory: str | Path) -> Path:
         """Write this template as ``prompt_template.yaml`` into ``directory`` (e.g. an adapter dir)."""
         path = Path(directory) / TEMPLATE_FILE_NAME

@@ -56,6 +56,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "input": ("Given", "Provided"),
     "give": ("Given", "Named"),
     "given": ("Named", "Chosen"),
+    "rotate": ("Turn", "Spin", "Rotation"),
+    "resize": ("Scale", "Rescale", "Resizer"),
+    "blur": ("Obscure", "Smudge", "Soften"),
+    "region": ("Area", "Box", "Zone"),
 }
 OPAQUE_WORDS = (
     "Alpha", "Bravo", "Delta", "Echo", "Kilo", "Lima", "Nova", "Orion", "Pixel", "Quartz", "Sigma", "Vega",

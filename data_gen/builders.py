@@ -31,6 +31,9 @@ OUTPUT_NOUNS = {
         "Replace Something From The Photo": "edited photo",
         "Extend An Image": "extended image",
         "Crop Image": "cropped image",
+        "Rotate Image": "rotated image",
+        "Resize Image": "resized image",
+        "Blur Region": "blurred image",
     },
     "zh": {
         "Generate Image From User Input Text": "新图片",
@@ -40,6 +43,9 @@ OUTPUT_NOUNS = {
         "Replace Something From The Photo": "编辑后的照片",
         "Extend An Image": "扩展后的图片",
         "Crop Image": "裁剪后的图片",
+        "Rotate Image": "旋转后的图片",
+        "Resize Image": "缩放后的图片",
+        "Blur Region": "模糊处理后的图片",
     },
 }
 IMAGE_ANSWERS = {
@@ -81,6 +87,14 @@ class Sample:
 
 def format_boxes(boxes: Sequence[Box]) -> str:
     return "; ".join(f"{b.label} [{', '.join(str(v) for v in b.box)}]" for b in boxes)
+
+
+BOX_INPUTS = ("left", "top", "right", "bottom")
+
+
+def _takes_a_box(spec: ToolSpec) -> bool:
+    """Whether the tool's arguments after the image are a box's corners (Crop Image, Blur Region)."""
+    return tuple(item.name for item in spec.inputs[1:]) == BOX_INPUTS
 
 
 @dataclass
@@ -174,7 +188,7 @@ class SampleBuilder:
                 current if item.kind is InputKind.IMAGE else value
                 for item, value in zip(spec.inputs, arguments, strict=True)
             ]
-            if steps and steps[-1].spec.output is OutputKind.BOXES and spec.name == "Crop Image":
+            if steps and steps[-1].spec.output is OutputKind.BOXES and _takes_a_box(spec):
                 arguments[1:5] = self._reported_box(steps[-1].boxes, arguments[1:5], draft.request)
             call = ToolCall(THOUGHT_YES, tool, ", ".join(arguments))
             if spec.output is OutputKind.IMAGE:

@@ -1,7 +1,8 @@
 """Hand-written request phrasings for the template teacher (English and Chinese).
 
 Frames use slots: ``{image}`` (the image: its file name or "this photo"), ``{noun}`` (what an image tool
-produces), ``{obj}``, ``{rep}``, ``{question}``, ``{prompt}``, ``{edit}``, ``{size}``, ``{l} {t} {r} {b}``.
+produces), ``{obj}``, ``{rep}``, ``{question}``, ``{prompt}``, ``{edit}``, ``{size}``, ``{l} {t} {r} {b}``, ``{angle}``,
+``{width} {height}``.
 Each tool mixes imperative, question, polite, terse and indirect wording; typos are added separately.
 """
 
@@ -239,6 +240,49 @@ TOOL_FRAMES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "zh": ("把 {image} 扩展到 {size}。", "请将 {image} 的画布扩大到 {size}。"),
     },
+    "Rotate Image": {
+        "en": (
+            "Rotate {image} by {angle} degrees.",
+            "Turn {image} {angle} degrees.",
+            "rotate {image} {angle}",
+            "Can you rotate {image} by {angle}°?",
+            "{image} is the wrong way round; please turn it {angle} degrees.",
+            "I need {image} rotated {angle} degrees counter-clockwise (negative means clockwise).",
+            "Please spin {image} by an angle of {angle} degrees.",
+        ),
+        "zh": (
+            "把 {image} 旋转 {angle} 度。",
+            "请将 {image} 转 {angle} 度。",
+            "{image} 方向不对，帮我旋转 {angle} 度。",
+        ),
+    },
+    "Resize Image": {
+        "en": (
+            "Resize {image} to {width}x{height}.",
+            "Scale {image} to {width} by {height} pixels.",
+            "Make {image} {width} pixels wide and {height} pixels tall.",
+            "resize {image} {width} {height}",
+            "Can you shrink or stretch {image} to width {width}, height {height}?",
+            "I need {image} at exactly {width} x {height}; just scale it, don't add anything.",
+            "Please change the size of {image} to {width}×{height} px.",
+        ),
+        "zh": ("把 {image} 缩放到 {width}x{height}。", "请把 {image} 的尺寸改成宽 {width}、高 {height}。"),
+    },
+    "Blur Region": {
+        "en": (
+            "Blur the area {l}, {t}, {r}, {b} of {image}.",
+            "Blur {image}: left {l}, top {t}, right {r}, bottom {b}.",
+            "Hide the part of {image} from ({l}, {t}) to ({r}, {b}).",
+            "blur {image} {l} {t} {r} {b}",
+            "Can you blur the box {l},{t},{r},{b} in {image}?",
+            "There's something private in {image} at x {l} to {r}, y {t} to {b}. Please blur it.",
+            "Please smudge out the rectangle between ({l}, {t}) and ({r}, {b}) in {image}.",
+        ),
+        "zh": (
+            "把 {image} 的 {l}, {t}, {r}, {b} 区域模糊掉。",
+            "请模糊 {image} 中从 ({l}, {t}) 到 ({r}, {b}) 的区域。",
+        ),
+    },
     "Crop Image": {
         "en": (
             "Crop {image} to the box {l}, {t}, {r}, {b}.",
@@ -362,6 +406,53 @@ CHAIN_FRAMES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
             "Erase the {obj} in {image}, then describe the new picture.",
         ),
         "zh": ("把 {image} 里的 {obj} 去掉，然后描述一下结果。",),
+    },
+    ("Detect the Give Object", "Blur Region"): {
+        "en": (
+            "Find the {obj} in {image} and blur it.",
+            "Locate the {obj} in {image}, then blur that area.",
+            "Hide the {obj} in {image}: detect it first, then blur its box.",
+            "I don't want the {obj} in {image} to be recognisable. Find it and blur it out.",
+        ),
+        "zh": ("先在 {image} 中找到 {obj}，再把它模糊掉。",),
+    },
+    ("Rotate Image", "Answer Question About The Image"): {
+        "en": (
+            "Rotate {image} by {angle} degrees and then tell me: {question}",
+            "Turn {image} {angle} degrees first, then answer this: {question}",
+            "{image} is sideways. Rotate it {angle} degrees and answer: {question}",
+        ),
+        "zh": ("把 {image} 旋转 {angle} 度，然后回答：{question}",),
+    },
+    ("Instruct Image Using Text", "Get Photo Description"): {
+        "en": (
+            "Take {image}, {edit}, and then describe the result.",
+            "For {image}, {edit}; after that tell me what the new picture shows.",
+            "Edit {image} ({edit}) and describe how it looks now.",
+        ),
+        "zh": ("对 {image} 做修改：{edit}，然后描述一下结果。",),
+    },
+    ("Extend An Image", "Get Photo Description"): {
+        "en": (
+            "Extend {image} to {size} and describe the new picture.",
+            "Outpaint {image} to {size}, then tell me what it shows.",
+        ),
+        "zh": ("把 {image} 扩展到 {size}，然后描述新图片。",),
+    },
+    ("Remove the background", "Get Photo Description"): {
+        "en": (
+            "Remove the background of {image} and describe what is left.",
+            "Cut out the main subject of {image}, then tell me what it is.",
+        ),
+        "zh": ("去掉 {image} 的背景，然后描述剩下的内容。",),
+    },
+    ("Generate Image From User Input Text", "Resize Image"): {
+        "en": (
+            "Draw {prompt} and resize it to {width}x{height}.",
+            "Generate an image of {prompt}, then scale it to {width} by {height} pixels.",
+            "Make a picture of {prompt}; I need it {width} pixels wide and {height} tall.",
+        ),
+        "zh": ("画一张{prompt}，然后缩放到 {width}x{height}。",),
     },
     ("Detection", "Crop Image"): {
         "en": (

@@ -1,4 +1,4 @@
-"""Argument values drawn from a caption: objects, questions, prompts, edit instructions, sizes and boxes."""
+"""Argument values drawn from a caption: objects, questions, prompts, edit instructions, sizes, boxes, angles."""
 
 from __future__ import annotations
 
@@ -147,6 +147,23 @@ def target_size(caption: Caption, rng: random.Random) -> str:
     if rng.random() < 0.5:
         return f"{int(width * scale)}x{height}" if rng.random() < 0.5 else f"{width}x{int(height * scale)}"
     return f"{int(width * scale)}x{int(height * scale)}"
+
+
+ANGLES = ("90", "-90", "180", "270", "45", "-45", "30", "-30", "15", "-15", "10", "-5", "60", "120")
+RESIZE_TARGETS = ((512, 512), (256, 256), (1024, 768), (800, 600), (640, 480), (1920, 1080), (300, 200))
+
+
+def rotation_angle(rng: random.Random) -> str:
+    return rng.choice(ANGLES)
+
+
+def resize_target(caption: Caption, rng: random.Random) -> tuple[int, int]:
+    """A new size: a common one, or the caption's own size scaled (so both are kept or both change)."""
+    if rng.random() < 0.5:
+        return rng.choice(RESIZE_TARGETS)
+    width, height = caption.size
+    scale = rng.choice((0.25, 0.5, 0.75, 1.5, 2.0))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def caption_boxes(caption: Caption) -> tuple[Box, ...]:

@@ -103,6 +103,23 @@ def test_crop_after_detection_uses_the_reported_box_and_ocr_reads_the_sign():
     assert "STOP" in parse_reply(answer.record.output).answer
 
 
+def test_blur_after_object_detection_copies_the_box_from_the_observation():
+    task = Task(CHAIN, CAPTION, ("Detect the Give Object", "Blur Region"), "en", True)
+    draft = Draft(
+        f"Find the stop sign in {IMAGE_PLACEHOLDER} and blur it",
+        (
+            ("Detect the Give Object", f"{IMAGE_PLACEHOLDER}, stop sign"),
+            ("Blur Region", f"{IMAGE_PLACEHOLDER}, 1, 2, 3, 4"),
+        ),
+    )
+    first, following, *_ = builder().build(task, draft)
+    assert parse_reply(first.record.output).action_input.endswith(", stop sign")
+    ((_, boxes),) = parse_trajectory(following.record.input)
+    assert boxes == "stop sign [10, 20, 110, 140]"
+    blur = parse_reply(following.record.output)
+    assert blur.tool == "Blur Region" and blur.action_input.endswith(", 10, 20, 110, 140")
+
+
 def test_negative_samples_with_and_without_an_image_and_in_chinese():
     with_image = Task(NEGATIVE, CAPTION, (), "zh", True)
     (sample,) = builder().build(with_image, Draft("我上传的图片叫什么？", (), f"图片名为 {IMAGE_PLACEHOLDER}。"))

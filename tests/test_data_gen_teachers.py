@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +61,18 @@ def test_template_teacher_draws_arguments_from_the_caption_and_is_deterministic(
         ((_tool, action_input),) = draft.calls
         image, obj = action_input.split(", ")
         assert image == IMAGE_PLACEHOLDER and obj in caption.objects and obj in draft.request
+
+
+def test_numeric_arguments_are_the_numbers_the_request_gives():
+    caption = CAPTIONS[0]
+    tools = ("Rotate Image", "Resize Image", "Blur Region", "Crop Image")
+    tasks = [Task(SINGLE, caption, (tool,), lang, True, i) for tool in tools for lang in ("en", "zh") for i in range(8)]
+    for (draft,) in TemplateTeacher(CATALOGUE, seed=3).propose(tasks).values():
+        ((tool, action_input),) = draft.calls
+        image, *numbers = action_input.split(", ")
+        assert image == IMAGE_PLACEHOLDER and len(numbers) == len(CATALOGUE.get(tool).inputs) - 1
+        given = re.findall(r"-?\d+", draft.request.replace(IMAGE_PLACEHOLDER, ""))
+        assert sorted(given) == sorted(numbers), draft.request  # some frames give x before y
 
 
 def test_typos_never_touch_slots():

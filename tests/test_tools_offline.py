@@ -110,6 +110,36 @@ def test_crop_and_ocr(runtime, workspace, astronaut):
     assert observation.ok and "OPEN 24 HOURS" in observation.text
 
 
+def test_rotate_resize_and_blur_region(runtime, workspace, astronaut):
+    original = np.asarray(Image.open(workspace.root / astronaut)).astype(int)
+    quarter_turn = run_image(runtime, workspace, "Rotate Image", f"{astronaut}, 90")
+    assert np.abs(quarter_turn.astype(int) - np.rot90(original)).mean() < 2  # counter-clockwise, canvas kept
+    tilted = run_image(runtime, workspace, "Rotate Image", f"{astronaut}, -30")
+    assert tilted.shape[0] > original.shape[0]  # the canvas grows to hold the whole turned photo
+    assert run_image(runtime, workspace, "Resize Image", f"{astronaut}, 200, 100").shape[:2] == (100, 200)
+    blurred = run_image(runtime, workspace, "Blur Region", f"{astronaut}, 170, 60, 270, 170").astype(int)
+    face, rest = (slice(60, 170), slice(170, 270)), (slice(300, 512), slice(0, 512))
+    assert np.abs(np.diff(blurred[face], axis=1)).mean() < 0.5 * np.abs(np.diff(original[face], axis=1)).mean()
+    assert np.array_equal(blurred[rest], original[rest])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("Blur Region", "300, 10, 200, 50", "left < right"),
+        ("Resize Image", "0, 100", "from 1 to"),
+        ("Rotate Image", "ninety", "should be a number"),
+        ("Crop Image", "10, 20, 110", "expects 5"),
+    ],
+    ids=lambda case: case[0],
+)
+def test_numeric_tools_reject_bad_arguments_with_the_fix(runtime, workspace, astronaut, case):
+    tool, arguments, message = case
+    observation = runtime.run(tool, f"{astronaut}, {arguments}", workspace)
+    assert not observation.ok
+    assert message in observation.text
+
+
 def test_cli_run_prints_the_observation_last_and_fails_loudly(workspace, astronaut):
     command = [sys.executable, "-m", "tools", "run", "Edge Detection On Image", astronaut]
     done = subprocess.run(

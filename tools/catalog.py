@@ -201,6 +201,40 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "tools.backends.mediapipe:remove_background",
     ),
     ToolSpec(
+        "Rotate Image",
+        "Turns an image counter-clockwise by an angle in degrees (negative turns it clockwise).",
+        (IMAGE, ToolInput("angle", InputKind.NUMBER, "degrees, counter-clockwise")),
+        OutputKind.IMAGE,
+        "ImageEditing",
+        operation="rotate",
+        handler="tools.backends.opencv:rotate",
+    ),
+    ToolSpec(
+        "Resize Image",
+        "Scales an image to a new width and height in pixels (the picture is stretched, nothing is painted).",
+        (IMAGE, ToolInput("width", InputKind.NUMBER), ToolInput("height", InputKind.NUMBER)),
+        OutputKind.IMAGE,
+        "ImageEditing",
+        operation="resize",
+        handler="tools.backends.opencv:resize",
+    ),
+    ToolSpec(
+        "Blur Region",
+        "Blurs a rectangle of an image, given its pixel corners (left, top, right, bottom), to hide a face, "
+        "a licence plate or other private detail.",
+        (
+            IMAGE,
+            ToolInput("left", InputKind.NUMBER),
+            ToolInput("top", InputKind.NUMBER),
+            ToolInput("right", InputKind.NUMBER),
+            ToolInput("bottom", InputKind.NUMBER),
+        ),
+        OutputKind.IMAGE,
+        "ImageEditing",
+        operation="blur",
+        handler="tools.backends.opencv:blur_region",
+    ),
+    ToolSpec(
         "Crop Image",
         "Cuts out a rectangle of an image given its pixel corners (left, top, right, bottom).",
         (

@@ -31,6 +31,7 @@ FAMILY_CLASSES: dict[str, str] = {
     "Image2Canny": "tools.backends.opencv:NoModelFamily",
     "Image2Line": "tools.backends.opencv:NoModelFamily",
     "ImageCropping": "tools.backends.opencv:NoModelFamily",
+    "ImageEditing": "tools.backends.opencv:NoModelFamily",
     "ObjectDetection": "tools.backends.opencv:HaarCascadeFamily",
     "Image2Hed": "tools.backends.hed:HedFamily",
     "Image2Scribble": "tools.backends.hed:HedFamily",

@@ -24,6 +24,7 @@ OFFLINE_FAMILIES = (
     "BackgroundRemoving",
     "ObjectDetection",
     "ImageCropping",
+    "ImageEditing",
     "TextDetection",
 )
 DEFAULT_LOAD = ",".join(f"{family}_cpu" for family in OFFLINE_FAMILIES)

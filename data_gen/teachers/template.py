@@ -13,7 +13,7 @@ from data_gen.negatives import negative_request
 from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, Draft, Task
 from data_gen.teachers.base import TeacherReport
 from tools.registry import ToolRegistry
-from tools.spec import ToolSpec
+from tools.spec import OutputKind, ToolSpec
 
 # The slot that fills each tool input (by input name) in an Action Input.
 INPUT_SLOTS = {
@@ -28,6 +28,9 @@ INPUT_SLOTS = {
     "top": "{t}",
     "right": "{r}",
     "bottom": "{b}",
+    "angle": "{angle}",
+    "width": "{width}",
+    "height": "{height}",
 }
 _WORD_RE = re.compile(r"\{[^}]*\}|[A-Za-z]{4,}")
 
@@ -103,7 +106,7 @@ class TemplateTeacher:
         caption, language = task.caption, task.language
         obj, _ = slots.pick_two_objects(caption, rng)
         box = slots.crop_box(caption, rng)
-        if task.tools[0] == "Detection":  # crop what the detector will report for the object
+        if self.registry.get(task.tools[0]).output is OutputKind.BOXES:  # use the box reported for the object
             box = next((b.box for b in slots.caption_boxes(caption) if b.label == obj), box)
         first = task.tools[0]
         noun_table = phrasings.NOUNS.get(first) or phrasings.CONDITIONS.get(first) or {}
@@ -112,8 +115,12 @@ class TemplateTeacher:
         conds = cond_table.get(language) or cond_table.get("en") or ("condition image",)
         mention = rng.random() < self.name_rate
         image = IMAGE_PLACEHOLDER if mention else rng.choice(phrasings.IMAGE_REFERENCES[language])
+        width, height = slots.resize_target(caption, rng)
         return {
             "image": image,
+            "angle": slots.rotation_angle(rng),
+            "width": str(width),
+            "height": str(height),
             "noun": rng.choice(nouns),
             "cond": rng.choice(conds),
             "obj": obj,

@@ -1,4 +1,5 @@
-"""OpenCV tools that need no downloaded weights: Canny edges, line segments, cropping, Haar-cascade detection."""
+"""OpenCV tools that need no downloaded weights: Canny edges, line segments, cropping, rotating, resizing,
+blurring a region, Haar-cascade detection."""
 
 from __future__ import annotations
 
@@ -43,18 +44,59 @@ def line_segments(ctx: ToolContext, image: InputImage) -> Image.Image:
     return Image.fromarray(canvas)
 
 
+MAX_SIDE = 8192  # the largest width or height Resize Image makes
+
+
+def _pixel_box(image: Image.Image, corners: tuple[float, float, float, float], tool: str) -> tuple[int, int, int, int]:
+    """The rectangle (left, top, right, bottom) in whole pixels, clipped to the image; empty is an argument error."""
+    left, top, right, bottom = corners
+    width, height = image.size
+    box = (max(0, round(left)), max(0, round(top)), min(width, round(right)), min(height, round(bottom)))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        raise ToolArgumentError(
+            f"{tool} box ({left:g}, {top:g}, {right:g}, {bottom:g}) is empty inside the {width}x{height} image; "
+            "give left < right and top < bottom in pixels"
+        )
+    return box
+
+
 def crop(  # noqa: PLR0917 (the arguments of the tool, in the order the model writes them)
     ctx: ToolContext, image: InputImage, left: float, top: float, right: float, bottom: float
 ) -> Image.Image:
     """The rectangle (left, top, right, bottom) in pixels, clipped to the image."""
-    width, height = image.image.size
-    box = (max(0, round(left)), max(0, round(top)), min(width, round(right)), min(height, round(bottom)))
-    if box[2] <= box[0] or box[3] <= box[1]:
+    return image.image.crop(_pixel_box(image.image, (left, top, right, bottom), "crop"))
+
+
+def rotate(ctx: ToolContext, image: InputImage, angle: float) -> Image.Image:
+    """The image turned counter-clockwise by ``angle`` degrees; the canvas grows to hold all of it."""
+    if not math.isfinite(angle):
+        raise ToolArgumentError(f"rotation angle must be a finite number of degrees, got {angle!r}")
+    fill = (0, 0, 0, 0) if image.image.mode == "RGBA" else "black"
+    return image.image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
+
+
+def resize(ctx: ToolContext, image: InputImage, width: float, height: float) -> Image.Image:
+    """The image scaled to ``width`` x ``height`` pixels (area averaging when shrinking)."""
+    size = (round(width), round(height))
+    if not all(1 <= side <= MAX_SIDE for side in size):
         raise ToolArgumentError(
-            f"crop box ({left:g}, {top:g}, {right:g}, {bottom:g}) is empty inside the {width}x{height} image; "
-            "give left < right and top < bottom in pixels"
+            f"resize to {width:g}x{height:g} is out of range; give a width and height from 1 to {MAX_SIDE} pixels"
         )
-    return image.image.crop(box)
+    shrinking = size[0] * size[1] < image.image.size[0] * image.image.size[1]
+    array = cv2.resize(np.asarray(image.image), size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return Image.fromarray(array)
+
+
+def blur_region(  # noqa: PLR0917 (the arguments of the tool, in the order the model writes them)
+    ctx: ToolContext, image: InputImage, left: float, top: float, right: float, bottom: float
+) -> Image.Image:
+    """The image with the rectangle (left, top, right, bottom) blurred past recognition; the rest is untouched."""
+    x0, y0, x1, y1 = _pixel_box(image.image, (left, top, right, bottom), "blur")
+    array = np.array(image.image)
+    region = array[y0:y1, x0:x1]
+    kernel = max(3, (max(region.shape[:2]) // 4) | 1)  # odd, about a quarter of the region
+    array[y0:y1, x0:x1] = cv2.GaussianBlur(region, (kernel, kernel), 0)
+    return Image.fromarray(array)
 
 
 # (label, cascade file, minimum stage weight, passes): a pass is (longest side the image is scaled to,

@@ -1,0 +1,160 @@
+"""Constrained decoding of tool calls: the ``Action:`` line names a listed tool, ``Action Input:`` fits its inputs.
+
+A small model sometimes writes a name that is close to a listed tool but not one ("Detect" for
+``Detection``), or arguments the tool cannot take (an object's name where a box's corners go, three of
+four numbers): the call then fails however right the rest is. :class:`ToolCallConstraint` replaces the
+greedy token, only when it would break the call, with the most likely token that keeps
+
+- the ``Action:`` line a prefix of ``<listed name>\\n``;
+- the ``Action Input:`` line a prefix of a valid input list for that tool: one comma-separated value per
+  typed input (a number where a number goes, ``WIDTHxHEIGHT`` for a size, no comma inside a value
+  except in a trailing text), then the end of the line.
+
+Everything else (whether to call a tool, which one, the values themselves) stays the model's choice.
+The listed tools and their input types are read from the prompt's tool block: the ``> Name: description
+Input: name (type), ...`` lines every prompt of :class:`~agent.prompt.PromptTemplate` carries, in any
+shipped language. A prompt that does not type its inputs (the original GPT4Tools data) gets the name
+constraint only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from tools.spec import InputKind
+
+if TYPE_CHECKING:
+    from agent.prompt import PromptTemplate
+
+ACTION = "Action:"
+ACTION_INPUT = "Action Input:"
+_TOOL_LINE = re.compile(r"^> ([A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]): (.*)$", re.MULTILINE)
+_TYPED_INPUT = re.compile(r"^[a-z][a-z0-9_]* \((.+)\)$")
+TOP_CANDIDATES = 64  # tokens tried in logit order before scanning the whole vocabulary
+VALUE_PATTERNS = {
+    InputKind.IMAGE: r"[^,\n]+",
+    InputKind.TEXT: r"[^,\n]+",  # a trailing text may hold commas (see argument_pattern)
+    InputKind.NUMBER: r"-?\d+(?:\.\d+)?",
+    InputKind.SIZE: r"\d+ ?[xX×*] ?\d+",
+}
+
+ListedTools = Mapping[str, tuple[InputKind, ...] | None]
+
+
+def listed_tools(prompt: str, templates: Sequence[PromptTemplate] = ()) -> dict[str, tuple[InputKind, ...] | None]:
+    """The tools of the prompt's first block of consecutive ``> Name: description`` lines, with their input
+    types where the input line of one of ``templates`` types them (else ``None``)."""
+    tools: dict[str, tuple[InputKind, ...] | None] = {}
+    end = -1
+    for match in _TOOL_LINE.finditer(prompt):
+        if tools and prompt.count("\n", end, match.start()) > 1:
+            break  # a later block (a quoted line in the conversation, say) is not the tool list
+        kinds = (input_kinds(match.group(2), template) for template in templates)
+        tools[match.group(1)] = next((k for k in kinds if k is not None), None)
+        end = match.end()
+    return tools
+
+
+def input_kinds(tool_text: str, template: PromptTemplate) -> tuple[InputKind, ...] | None:
+    """The input types a tool line rendered by ``template`` declares (``Input: image_path (image file name), ...``)."""
+    prefix, suffix = template.input_line.split("{inputs}")
+    start = tool_text.rfind(prefix)
+    if start < 0 or not tool_text.endswith(suffix):
+        return None
+    body = tool_text[start + len(prefix) : len(tool_text) - len(suffix)]
+    kinds_by_label = {label: InputKind(kind) for kind, label in template.input_kinds.items()}
+    kinds = []
+    for item in body.split(", "):
+        typed = _TYPED_INPUT.match(item)
+        if not typed or typed.group(1) not in kinds_by_label:
+            return None
+        kinds.append(kinds_by_label[typed.group(1)])
+    return tuple(kinds)
+
+
+@cache
+def argument_pattern(kinds: tuple[InputKind, ...]) -> Any:
+    """A pattern of what may follow ``Action Input:`` for a tool with these input types, newline included."""
+    values = [VALUE_PATTERNS[kind] for kind in kinds]
+    if kinds[-1] is InputKind.TEXT:
+        values[-1] = r"[^\n]+"
+    return regex.compile(r" ?" + r" ?, ?".join(values) + r"\n")
+
+
+def _current_line(text: str) -> tuple[str, str]:
+    """(the line being written, the line before it)."""
+    lines = text.rsplit("\n", 2)
+    return lines[-1], (lines[-2] if len(lines) > 1 else "")
+
+
+class ToolCallConstraint:
+    """Picks, for a reply on its ``Action:`` or ``Action Input:`` line, the best token that keeps the call valid."""
+
+    def __init__(self, tokenizer: Any, arguments: bool = True) -> None:
+        """``arguments``: hold ``Action Input:`` to the tool's typed inputs too (names are always held)."""
+        self.tokenizer = tokenizer
+        self.arguments = arguments
+        self._pieces: list[str] | None = None
+
+    @property
+    def pieces(self) -> list[str]:
+        """Each token's text as it reads after other text (so leading spaces survive SentencePiece);
+        special tokens (end of turn, end of text) read as the end of the line."""
+        if self._pieces is None:
+            anchor = self.tokenizer("A", add_special_tokens=False)["input_ids"][-1:]
+            base = len(self.tokenizer.decode(anchor))
+            decoded = self.tokenizer.batch_decode([[*anchor, i] for i in range(len(self.tokenizer))])
+            self._pieces = [text[base:] for text in decoded]
+            for special in self.tokenizer.all_special_ids:
+                if special < len(self._pieces):
+                    self._pieces[special] = "\n"
+        return self._pieces
+
+    @staticmethod
+    def fits(written: str, names: Sequence[str]) -> bool:
+        """Whether ``written`` (the text after ``Action:``) can still become ``<name>\\n`` for a listed name."""
+        name = written.lstrip(" ")
+        return any(f"{n}\n".startswith(name) or name.startswith(f"{n}\n") for n in names)
+
+    @staticmethod
+    def arguments_fit(written: str, kinds: tuple[InputKind, ...]) -> bool:
+        """Whether ``written`` (the text after ``Action Input:``, up to its first newline) can still become
+        a valid input list."""
+        cut = written.find("\n")
+        line = written if cut < 0 else written[: cut + 1]
+        return argument_pattern(kinds).fullmatch(line, partial=True) is not None
+
+    def choose(self, text: str, logits: Any, greedy: int, tools: ListedTools) -> int:
+        """The token to emit after ``text``: ``greedy`` unless it would break the call being written, then
+        the most likely token that keeps it valid."""
+        if not tools:
+            return greedy  # no tool block: nothing to hold to
+        line, previous = _current_line(text)
+        if line.startswith(ACTION):
+            names = list(tools)
+            written = line[len(ACTION) :]
+            return self._best(written, logits, greedy, lambda candidate: self.fits(candidate, names))
+        if self.arguments and line.startswith(ACTION_INPUT) and previous.startswith(ACTION):
+            kinds = tools.get(previous[len(ACTION) :].strip())
+            if kinds:
+                written = line[len(ACTION_INPUT) :]
+                return self._best(written, logits, greedy, lambda candidate: self.arguments_fit(candidate, kinds))
+        return greedy
+
+    def _best(self, written: str, logits: Any, greedy: int, valid: Callable[[str], bool]) -> int:
+        if not valid(written):
+            return greedy  # already off the rails (nothing left to save)
+        pieces = self.pieces
+        if greedy < len(pieces) and valid(written + pieces[greedy]):
+            return greedy
+        top = logits.topk(min(TOP_CANDIDATES, logits.shape[-1])).indices.tolist()
+        for order in (top, logits.argsort(descending=True).tolist()):
+            for token in order:
+                if token < len(pieces) and pieces[token] and valid(written + pieces[token]):
+                    return int(token)
+        return greedy
