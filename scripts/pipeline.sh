@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
-# names, the default; fine-tuned with free names, `free`; zero-shot, unconstrained) on val = seen tools,
+# calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) on val = seen tools,
 # test = unseen tools, and the hand-written set -> evaluate_result -> metrics table.
 #
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
