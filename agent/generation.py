@@ -224,6 +224,9 @@ class HFGenerator:
         positions = mask.sum(-1, keepdim=True) - 1
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
+        # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
+        # every step costs a sixth of the decode time)
+        written = [""] * len(prompt_ids)
         with torch.inference_mode():
             cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
             while True:
@@ -233,8 +236,9 @@ class HFGenerator:
                         continue
                     token = greedy
                     if self.tool_calls is not None and tools[row]:
-                        text = self._text(generated[row])
-                        token = next_tokens[live] = self.tool_calls.choose(text, logits[live], greedy, tools[row])
+                        calls = self.tool_calls
+                        token = next_tokens[live] = calls.choose(written[row], logits[live], greedy, tools[row])
+                        written[row] += calls.pieces[token] if token < len(calls.pieces) else ""
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)
                     yield row, token, done

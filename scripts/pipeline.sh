@@ -82,7 +82,7 @@ for file in "$metrics"/metrics_*.json; do
 done
 "$PY" -m agent.eval_report "${tables[@]}"
 for split in val test handwritten; do
-  runs=("fine-tuned=$metrics/metrics_$split.json" "free names=$metrics/metrics_${split}_free.json")
+  runs=("fine-tuned=$metrics/metrics_$split.json" "unconstrained=$metrics/metrics_${split}_free.json")
   [ -f "$metrics/metrics_${split}_zeroshot.json" ] && runs+=("zero-shot=$metrics/metrics_${split}_zeroshot.json")
   echo; echo "SR per tool, $split:"
   "$PY" -m agent.eval_report "${runs[@]}" --per_tool
