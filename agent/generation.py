@@ -225,7 +225,7 @@ class HFGenerator:
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
         # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
-        # every step costs a sixth of the decode time)
+        # every step cost a sixth of the decode time)
         written = [""] * len(prompt_ids)
         with torch.inference_mode():
             cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
