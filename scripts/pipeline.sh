@@ -53,7 +53,7 @@ echo "== 1/4 data: $data_config -> $data"
 echo "== 2/4 train -> $adapter"
 [ -f "$adapter/adapter_config.json" ] || "$PY" lora_finetune.py "${train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
 
-echo "== 3/4 inference ($eval_samples records per split; fine-tuned, free names, then zero-shot)"
+echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
 for split in val test handwritten; do
   # an evenly spaced subset, the same for every run
   "$PY" -c 'import sys; from agent.records import read_records, write_records; r = read_records(sys.argv[1]); n = int(sys.argv[3]); write_records(sys.argv[2], r[:: max(1, len(r) // n)][:n])' \
