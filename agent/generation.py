@@ -101,7 +101,7 @@ class HFGenerator:
         self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
         self.tool_calls = ToolCallConstraint(tokenizer, constrain_arguments) if constrain_tools else None
         # prompts may be in any shipped language, whichever template the model was trained with
-        self.prompt_formats = (template, *PromptTemplate.shipped())
+        self.prompt_formats = (template, *(shipped for shipped in PromptTemplate.shipped() if shipped != template))
 
     def _eos_ids(self) -> set[int]:
         ids: set[int] = set()

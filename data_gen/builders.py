@@ -19,6 +19,7 @@ from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, Tool
 from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
 from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from tools.catalog import BOX_CORNERS
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolSpec
 
@@ -89,12 +90,9 @@ def format_boxes(boxes: Sequence[Box]) -> str:
     return "; ".join(f"{b.label} [{', '.join(str(v) for v in b.box)}]" for b in boxes)
 
 
-BOX_INPUTS = ("left", "top", "right", "bottom")
-
-
 def _takes_a_box(spec: ToolSpec) -> bool:
     """Whether the tool's arguments after the image are a box's corners (Crop Image, Blur Region)."""
-    return tuple(item.name for item in spec.inputs[1:]) == BOX_INPUTS
+    return spec.inputs[1:] == BOX_CORNERS
 
 
 @dataclass

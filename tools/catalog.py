@@ -12,6 +12,8 @@ from tools.spec import InputKind, OutputKind, ToolInput, ToolSpec
 
 IMAGE = ToolInput("image_path", InputKind.IMAGE, "the image to work on")
 PROMPT = ToolInput("text", InputKind.TEXT, "what the new image should show")
+# a rectangle in pixels, as the tools that take one (Crop Image, Blur Region) read it after the image
+BOX_CORNERS = tuple(ToolInput(corner, InputKind.NUMBER) for corner in ("left", "top", "right", "bottom"))
 
 
 def _image_tool(name: str, family: str, operation: str, description: str, handler: str) -> ToolSpec:
@@ -222,13 +224,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "Blur Region",
         "Blurs a rectangle of an image, given its pixel corners (left, top, right, bottom), to hide a face, "
         "a licence plate or other private detail.",
-        (
-            IMAGE,
-            ToolInput("left", InputKind.NUMBER),
-            ToolInput("top", InputKind.NUMBER),
-            ToolInput("right", InputKind.NUMBER),
-            ToolInput("bottom", InputKind.NUMBER),
-        ),
+        (IMAGE, *BOX_CORNERS),
         OutputKind.IMAGE,
         "ImageEditing",
         operation="blur",
@@ -237,13 +233,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
     ToolSpec(
         "Crop Image",
         "Cuts out a rectangle of an image given its pixel corners (left, top, right, bottom).",
-        (
-            IMAGE,
-            ToolInput("left", InputKind.NUMBER),
-            ToolInput("top", InputKind.NUMBER),
-            ToolInput("right", InputKind.NUMBER),
-            ToolInput("bottom", InputKind.NUMBER),
-        ),
+        (IMAGE, *BOX_CORNERS),
         OutputKind.IMAGE,
         "ImageCropping",
         operation="crop",
