@@ -413,6 +413,8 @@ CHAIN_FRAMES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
             "Locate the {obj} in {image}, then blur that area.",
             "Hide the {obj} in {image}: detect it first, then blur its box.",
             "I don't want the {obj} in {image} to be recognisable. Find it and blur it out.",
+            "First detect the {obj} in {image}, then blur it.",
+            "Detect the {obj} in {image} and blur that part of the picture.",
         ),
         "zh": ("先在 {image} 中找到 {obj}，再把它模糊掉。",),
     },
@@ -453,6 +455,43 @@ CHAIN_FRAMES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
             "Make a picture of {prompt}; I need it {width} pixels wide and {height} tall.",
         ),
         "zh": ("画一张{prompt}，然后缩放到 {width}x{height}。",),
+    },
+    ("Blur Region", "Get Photo Description"): {
+        "en": (
+            "Blur {l}, {t}, {r}, {b} in {image} and describe what is in the picture now.",
+            "Blur the region ({l}, {t}, {r}, {b}) of {image}, then tell me what it shows.",
+            "Smudge out the box {l}, {t}, {r}, {b} on {image}; after that, describe the result.",
+        ),
+        "zh": ("把 {image} 的 {l}, {t}, {r}, {b} 区域模糊掉，然后描述结果。",),
+    },
+    ("Blur Region", "Answer Question About The Image"): {
+        "en": (
+            "Blur ({l}, {t}, {r}, {b}) in {image}, then answer this: {question}",
+            "Blur the area {l}, {t}, {r}, {b} of {image} and tell me: {question}",
+        ),
+        "zh": ("先模糊 {image} 的 {l}, {t}, {r}, {b} 区域，再回答：{question}",),
+    },
+    ("Rotate Image", "Get Photo Description"): {
+        "en": (
+            "Rotate {image} by {angle} degrees and describe what is in it.",
+            "Turn {image} {angle} degrees, then tell me what it shows.",
+            "Straighten {image} by rotating it {angle} degrees; after that, describe the picture.",
+        ),
+        "zh": ("把 {image} 旋转 {angle} 度，然后描述图片内容。",),
+    },
+    ("Resize Image", "Get Photo Description"): {
+        "en": (
+            "Resize {image} to {width}x{height} and describe what is in that picture.",
+            "Scale {image} to {width} by {height} pixels, then tell me what it shows.",
+        ),
+        "zh": ("把 {image} 缩放到 {width}x{height}，然后描述它的内容。",),
+    },
+    ("Remove the background", "Answer Question About The Image"): {
+        "en": (
+            "Remove the background of {image} and then answer: {question}",
+            "Cut the subject of {image} out of its background, then tell me: {question}",
+        ),
+        "zh": ("去掉 {image} 的背景，然后回答：{question}",),
     },
     ("Detection", "Crop Image"): {
         "en": (

@@ -35,6 +35,12 @@ CHAINS: tuple[tuple[str, str], ...] = (
     ("Extend An Image", "Get Photo Description"),
     ("Remove the background", "Get Photo Description"),
     ("Generate Image From User Input Text", "Resize Image"),
+    # An edit whose result is then read: the seen-tool counterparts of crop -> describe / read.
+    ("Blur Region", "Get Photo Description"),
+    ("Blur Region", "Answer Question About The Image"),
+    ("Rotate Image", "Get Photo Description"),
+    ("Resize Image", "Get Photo Description"),
+    ("Remove the background", "Answer Question About The Image"),
     ("Detection", "Crop Image"),
     ("Crop Image", "Text Detection On Image"),
     ("Crop Image", "Get Photo Description"),
