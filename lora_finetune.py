@@ -36,6 +36,7 @@ from tqdm import tqdm
 from agent.adapter_io import merge_adapter, verify_adapter
 from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
 from agent.compilation import compile_decoder_layers
+from agent.cpu_attention import enable_fast_cpu_attention
 from agent.lm_loss import CompletionLoss
 from agent.models import cpu_supports_bf16, load_model, load_tokenizer
 from agent.prompt import PromptTemplate
@@ -54,6 +55,14 @@ def check_target_modules(model: nn.Module, targets: list[str]) -> None:
         raise ConfigError(
             f"--lora_target_modules {unknown} match no linear layer of this model; choose from {sorted(linear)}"
         )
+
+
+def keep_adapter_inputs_in_compute_dtype(model: nn.Module) -> None:
+    """Stop PEFT copying every LoRA layer's input to the adapter's fp32: under bf16 autocast the adapter's
+    matmuls run in bf16 anyway, so the copy (and its backward) changes no number and cost ~5% of a CPU step."""
+    for module in model.modules():
+        if hasattr(module, "cast_input_dtype_enabled"):
+            module.cast_input_dtype_enabled = False
 
 
 def lr_lambda(warmup_steps: int, total_steps: int):
@@ -188,11 +197,13 @@ def train(
     )
     model = get_peft_model(model, lora)
     model.train()
-    if cfg.compile:
-        compile_decoder_layers(model, device)
-    params = [p for p in model.parameters() if p.requires_grad]
     compute_dtype = model.get_base_model().dtype if not (cfg.load_in_4bit or cfg.load_in_8bit) else torch.bfloat16
     use_autocast = compute_dtype == torch.bfloat16 and (device.startswith("cuda") or cpu_supports_bf16())
+    if use_autocast:
+        keep_adapter_inputs_in_compute_dtype(model)
+    if cfg.compile and compile_decoder_layers(model, device) and device == "cpu":
+        enable_fast_cpu_attention(model)  # its backward's element-wise work needs the compiler too
+    params = [p for p in model.parameters() if p.requires_grad]
 
     def autocast():
         return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=use_autocast)
