@@ -201,7 +201,8 @@ def train(
     use_autocast = compute_dtype == torch.bfloat16 and (device.startswith("cuda") or cpu_supports_bf16())
     if use_autocast:
         keep_adapter_inputs_in_compute_dtype(model)
-    if cfg.compile and compile_decoder_layers(model, device) and device == "cpu":
+    compiled = cfg.compile and compile_decoder_layers(model, device)
+    if compiled and device == "cpu":
         enable_fast_cpu_attention(model)  # its backward's element-wise work needs the compiler too
     params = [p for p in model.parameters() if p.requires_grad]
 
@@ -210,7 +211,7 @@ def train(
 
     optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg.warmup_steps, total_steps))
-    loss_module = CompletionLoss(model)
+    loss_module = CompletionLoss(model, compile=compiled)
     runner = (
         DistributedDataParallel(
             loss_module, device_ids=[local_rank] if device != "cpu" else None, broadcast_buffers=False
