@@ -36,7 +36,6 @@ from tqdm import tqdm
 from agent.adapter_io import merge_adapter, verify_adapter
 from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
 from agent.compilation import compile_decoder_layers
-from agent.cpu_attention import enable_fast_cpu_attention
 from agent.lm_loss import CompletionLoss
 from agent.models import cpu_supports_bf16, load_model, load_tokenizer
 from agent.prompt import PromptTemplate
@@ -202,8 +201,6 @@ def train(
     if use_autocast:
         keep_adapter_inputs_in_compute_dtype(model)
     compiled = cfg.compile and compile_decoder_layers(model, device)
-    if compiled and device == "cpu":
-        enable_fast_cpu_attention(model)  # its backward's element-wise work needs the compiler too
     params = [p for p in model.parameters() if p.requires_grad]
 
     def autocast():

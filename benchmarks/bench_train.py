@@ -8,8 +8,7 @@ CPU recipe (``configs/train/smollm2_cpu.yaml``). Both run the same number of opt
 global batch, each in its own process (so peak memory is its own). Throughput is the steady state: the
 first step (warm-up, and for ours the compilation) is timed apart and left out. Printed: tokens/s (real
 tokens and loss tokens), peak RSS, the speed ratio, and the achieved FLOP/s as a fraction of a bf16 matmul
-measured in this run, with the rate of the model's own projection matmuls (hidden size 576) and the time of
-one layer's attention (SDPA's flash kernel and the trainer's, forward and backward) beside it.
+measured in this run, with the rate of the model's own projection matmuls (hidden size 576) beside it.
 """
 
 from __future__ import annotations
@@ -62,34 +61,6 @@ def layer_matmul_rate(model_config: dict, tokens: int, repeats: int = 5) -> floa
             inputs[k] @ weight
         best = min(best, time.perf_counter() - start)
     return flops / best
-
-
-def attention_times(model_config: dict, batch: int, length: int, repeats: int = 3) -> dict[str, float]:
-    """Seconds for one layer's causal attention, forward and backward, on ``batch`` x ``length`` bf16 tokens:
-    SDPA (flash kernel) and the trainer's CPU attention (flash forward, compiled matmul backward)."""
-    import torch
-    import torch.nn.functional as F
-
-    from agent.cpu_attention import causal_attention
-
-    heads, kv_heads = model_config["num_attention_heads"], model_config["num_key_value_heads"]
-    dim = model_config["hidden_size"] // heads
-    query = torch.randn(batch, heads, length, dim, dtype=torch.bfloat16, requires_grad=True)
-    key, value = (torch.randn(batch, kv_heads, length, dim, dtype=torch.bfloat16, requires_grad=True) for _ in "kv")
-    grad_out = torch.randn(batch, length, heads, dim, dtype=torch.bfloat16)
-    runs = {
-        "sdpa": lambda: F.scaled_dot_product_attention(query, key, value, is_causal=True, enable_gqa=True).transpose(1, 2),
-        "ours": lambda: causal_attention(query, key, value, dim**-0.5, True)[0],
-    }  # fmt: skip
-    times = {}
-    for name, forward in runs.items():
-        best = float("inf")
-        for _ in range(repeats + 1):  # the first call compiles
-            start = time.perf_counter()
-            torch.autograd.grad(forward(), (query, key, value), grad_out)
-            best = min(best, time.perf_counter() - start)
-        times[name] = best
-    return times
 
 
 def make_data(samples: int, out_dir: Path) -> Path:
@@ -265,9 +236,6 @@ def main(
     projections = layer_matmul_rate(config, rows)
     print(f"one layer's projections on {rows} token rows (a micro batch): {projections / 1e9:.0f} GFLOP/s, "
           f"{projections / peak['bfloat16']:.0%} of the 2048^3 rate")  # fmt: skip
-    attention = attention_times(config, recipe.micro_batch_size, round(shape["tokens"]))
-    print(f"one layer's attention, forward + backward, on the same rows: SDPA {attention['sdpa'] * 1e3:.0f} ms, "
-          f"the trainer's {attention['ours'] * 1e3:.0f} ms")  # fmt: skip
     print(f"{'':10} {'tokens/s':>9} {'loss tok/s':>10} {'peak RSS':>9} {'GFLOP/s':>8} {'of bf16 peak':>12} "
           f"{'step 1 (s)':>10}")  # fmt: skip
     for name, flops in (("reference", ref_per_token), ("ours", per_token)):

@@ -88,6 +88,40 @@ def test_padded_batch_loss_equals_each_sequence_alone(tiny_model_dir: Path, tiny
     torch.testing.assert_close(loss_sum, reference, rtol=1e-4, atol=1e-4)
 
 
+def lora_step(model_dir: Path, *, cast_inputs: bool) -> tuple[float, list[torch.Tensor]]:
+    """Loss and LoRA gradients of one bf16-autocast step on the tiny model (non-zero B, so A gets gradients)."""
+    from peft import LoraConfig, get_peft_model
+
+    from agent.models import load_model
+
+    model, _ = load_model(str(model_dir), dtype="bf16")
+    torch.manual_seed(0)
+    model = get_peft_model(
+        model, LoraConfig(r=4, target_modules=["q_proj", "v_proj", "up_proj"], task_type="CAUSAL_LM")
+    )
+    for name, parameter in model.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(parameter, std=0.1)
+    if not cast_inputs:
+        lora_finetune.keep_adapter_inputs_in_compute_dtype(model)
+        flags = [m.cast_input_dtype_enabled for m in model.modules() if hasattr(m, "cast_input_dtype_enabled")]
+        assert flags and not any(flags)  # every LoRA layer now feeds its bf16 input straight to the adapter
+    ids = torch.randint(5, 200, (3, 24), generator=torch.Generator().manual_seed(1))
+    labels = ids.clone()
+    labels[:, :10] = IGNORE_INDEX
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, count = CompletionLoss(model)(input_ids=ids, labels=labels)
+        (loss / count).backward()
+    return loss.item(), [p.grad.clone() for p in model.parameters() if p.requires_grad]
+
+
+def test_skipping_peft_input_casts_changes_no_number_under_autocast(tiny_model_dir: Path) -> None:
+    loss, grads = lora_step(tiny_model_dir, cast_inputs=True)
+    uncast_loss, uncast_grads = lora_step(tiny_model_dir, cast_inputs=False)
+    assert uncast_loss == loss
+    assert grads and all(torch.equal(a, b) for a, b in zip(uncast_grads, grads, strict=True))
+
+
 def test_batch_plan_groups_lengths_and_splits_ranks() -> None:
     lengths = [10 + (i * 37) % 90 for i in range(403)]
     common = {"batch_size": 8, "micro_batch_size": 2, "world_size": 2, "seed": 3, "epoch": 1}
