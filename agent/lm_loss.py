@@ -22,7 +22,7 @@ class CompletionLoss(nn.Module):
     caller normalise by the token count of the whole global batch across micro batches and ranks. With
     ``compile`` the head and the cross-entropy run as one compiled graph: on a CPU the fp32 pass over the
     logits (tokens x 49,152 for SmolLM2) otherwise costs more than the head's matmul (223 -> 114 ms for 352
-    loss tokens, forward and backward, one thread).
+    loss tokens, forward and backward, one thread on a busy machine).
     """
 
     def __init__(self, model: nn.Module, *, compile: bool = False) -> None:
