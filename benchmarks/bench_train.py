@@ -4,7 +4,8 @@
 
 Reference (GPT4Tools / alpaca-lora): HF Trainer, fp32, LoRA r16 on q,k,v,o, micro batch 4, no length grouping,
 padding to the longest with pad_to_multiple_of 8, loss on the whole prompt. Ours: lora_finetune.py with its
-CPU recipe (``configs/train/smollm2_cpu.yaml``). Both run the same number of optimizer steps of the same
+CPU recipe (``configs/train/smollm2_cpu.yaml``), in one process and, as ``ours-ddp``, under ``torchrun`` with one
+single-threaded process per core. All run the same number of optimizer steps of the same
 global batch, each in its own process (so peak memory is its own). Throughput is the steady state: the
 first step (warm-up, and for ours the compilation) is timed apart and left out. Printed: tokens/s (real
 tokens and loss tokens), peak RSS, the speed ratio, and the achieved FLOP/s as a fraction of a bf16 matmul
@@ -102,6 +103,25 @@ def run_ours(data_path: str, steps: int, batch_size: int, out: str) -> dict:
         data_path=data_path, output_dir=out, max_steps=steps, batch_size=batch_size, val_set_size=0,
         save_steps=10**9, warmup_steps=0,
     )  # fmt: skip
+    return steady_throughput(out)
+
+
+def run_ours_ddp(data_path: str, steps: int, batch_size: int, out: str) -> dict:
+    """The same recipe under ``torchrun``: one single-threaded process per core, the global batch split
+    between them (DDP over gloo)."""
+    processes = os.cpu_count() or 1
+    subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
+         str(ROOT / "lora_finetune.py"), "--data_path", data_path, "--output_dir", out, "--max_steps", str(steps),
+         "--batch_size", str(batch_size), "--micro_batch_size", str(batch_size // processes), "--val_set_size", "0",
+         "--save_steps", str(10**9), "--warmup_steps", "0"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return steady_throughput(out)
+
+
+def steady_throughput(out: str) -> dict:
+    """Tokens/s over steps 2..N of a run's ``metrics.jsonl`` (step 1, with any compilation, timed apart)."""
     rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
     timed = [row for row in rows if "elapsed_s" in row]
     first, last = timed[0], timed[-1]
@@ -188,16 +208,17 @@ def main(
     only: str | None = None,
     out: str | None = None,
 ) -> None:
-    """Run both configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table."""
+    """Run the configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table."""
     from agent.models import resolve_base_model
     from agent.train_config import DEFAULT_CONFIG, build_config
 
     if steps < 2:
         raise SystemExit("--steps must be at least 2: the first step is warm-up and is not timed")
     if only:
-        runner = run_ours if only == "ours" else run_reference
+        runner = {"ours": run_ours, "ours-ddp": run_ours_ddp, "reference": run_reference}[only]
         result = runner(data_path, steps, batch_size, out)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.RUSAGE_CHILDREN if only == "ours-ddp" else resource.RUSAGE_SELF  # DDP: the largest rank
+        result["peak_rss_mb"] = resource.getrusage(usage).ru_maxrss / 1024
         print(json.dumps(result))
         return
 
@@ -210,7 +231,9 @@ def main(
     else:
         data = str(make_data(samples, workdir))
     results = {}
-    for name in ("reference", "ours"):
+    processes = os.cpu_count() or 1
+    names = ["reference", "ours"] + (["ours-ddp"] if processes > 1 and batch_size % processes == 0 else [])
+    for name in names:
         done = subprocess.run(
             [sys.executable, __file__, "--only", name, "--data_path", data, "--steps", str(steps),
              "--batch_size", str(batch_size), "--out", str(workdir / name)],
@@ -238,7 +261,8 @@ def main(
           f"{projections / peak['bfloat16']:.0%} of the 2048^3 rate")  # fmt: skip
     print(f"{'':10} {'tokens/s':>9} {'loss tok/s':>10} {'peak RSS':>9} {'GFLOP/s':>8} {'of bf16 peak':>12} "
           f"{'step 1 (s)':>10}")  # fmt: skip
-    for name, flops in (("reference", ref_per_token), ("ours", per_token)):
+    for name in names:
+        flops = ref_per_token if name == "reference" else per_token
         r = results[name]
         achieved = flops * r["tokens_per_s"]
         print(f"{name:10} {r['tokens_per_s']:9.1f} {r['loss_tokens_per_s']:10.1f} {r['peak_rss_mb']:8.0f}M "
@@ -247,6 +271,10 @@ def main(
     print(f"speed-up (real tokens/s): {ratio:.2f}x (target >= 3x); "
           f"loss tokens/s: ours {results['ours']['loss_tokens_per_s']:.1f} vs reference "
           f"{results['reference']['loss_tokens_per_s']:.1f} (the reference trains on the prompt too)")  # fmt: skip
+    if "ours-ddp" in results:
+        print(f"ours-ddp: torchrun, {processes} single-threaded processes, micro batch {batch_size // processes} "
+              f"each (peak RSS of the largest process; the run holds {processes} of them): "
+              f"{results['ours-ddp']['tokens_per_s'] / results['reference']['tokens_per_s']:.2f}x the reference")  # fmt: skip
 
 
 if __name__ == "__main__":
