@@ -26,6 +26,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_MICRO_BATCH = 4  # alpaca-lora / GPT4Tools' micro batch
+DDP_PROCESSES = os.cpu_count() or 1  # ours-ddp: one single-threaded process per core
 sys.path.insert(0, str(ROOT))
 
 
@@ -109,11 +110,10 @@ def run_ours(data_path: str, steps: int, batch_size: int, out: str) -> dict:
 def run_ours_ddp(data_path: str, steps: int, batch_size: int, out: str) -> dict:
     """The same recipe under ``torchrun``: one single-threaded process per core, the global batch split
     between them (DDP over gloo)."""
-    processes = os.cpu_count() or 1
     subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes),
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(DDP_PROCESSES),
          str(ROOT / "lora_finetune.py"), "--data_path", data_path, "--output_dir", out, "--max_steps", str(steps),
-         "--batch_size", str(batch_size), "--micro_batch_size", str(batch_size // processes), "--val_set_size", "0",
+         "--batch_size", str(batch_size), "--micro_batch_size", str(batch_size // DDP_PROCESSES), "--val_set_size", "0",
          "--save_steps", str(10**9), "--warmup_steps", "0"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
@@ -231,8 +231,7 @@ def main(
     else:
         data = str(make_data(samples, workdir))
     results = {}
-    processes = os.cpu_count() or 1
-    names = ["reference", "ours"] + (["ours-ddp"] if processes > 1 and batch_size % processes == 0 else [])
+    names = ["reference", "ours"] + (["ours-ddp"] if DDP_PROCESSES > 1 and batch_size % DDP_PROCESSES == 0 else [])
     for name in names:
         done = subprocess.run(
             [sys.executable, __file__, "--only", name, "--data_path", data, "--steps", str(steps),
@@ -272,8 +271,8 @@ def main(
           f"loss tokens/s: ours {results['ours']['loss_tokens_per_s']:.1f} vs reference "
           f"{results['reference']['loss_tokens_per_s']:.1f} (the reference trains on the prompt too)")  # fmt: skip
     if "ours-ddp" in results:
-        print(f"ours-ddp: torchrun, {processes} single-threaded processes, micro batch {batch_size // processes} "
-              f"each (peak RSS of the largest process; the run holds {processes} of them): "
+        print(f"ours-ddp: torchrun, {DDP_PROCESSES} single-threaded processes, micro batch {batch_size // DDP_PROCESSES} "
+              f"each (peak RSS of the largest process; the run holds {DDP_PROCESSES} of them): "
               f"{results['ours-ddp']['tokens_per_s'] / results['reference']['tokens_per_s']:.2f}x the reference")  # fmt: skip
 
 
