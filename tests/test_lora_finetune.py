@@ -180,6 +180,23 @@ def test_train_writes_peft_adapter_and_resume_matches(tiny_model_dir: Path, data
     assert not torn.exists()
 
 
+def test_rerun_with_more_steps_extends_a_finished_run(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    def lrs(out: Path) -> dict[int, float]:
+        rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+        return {row["step"]: row["lr"] for row in rows if "lr" in row}
+
+    extended = tmp_path / "extended"
+    run(tiny_model_dir, data_file, extended, max_steps=2, save_steps=1, eval_steps=2)
+    finished = adapter(extended)
+    assert run(tiny_model_dir, data_file, extended, max_steps=4, save_steps=1, eval_steps=2)["steps"] == 4
+    assert sorted(lrs(extended)) == [1, 2, 3, 4]
+    fresh = tmp_path / "fresh"
+    run(tiny_model_dir, data_file, fresh, max_steps=4, save_steps=1, eval_steps=2)
+    # the added steps follow the longer run's schedule from where the first run stopped
+    assert [lrs(extended)[step] for step in (3, 4)] == pytest.approx([lrs(fresh)[step] for step in (3, 4)])
+    assert any(not torch.equal(adapter(extended)[key], finished[key]) for key in finished)
+
+
 def test_two_processes_under_torchrun_match_one(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
     options = ["--max_steps", "2", "--dtype", "fp32", "--lora_dropout", "0", "--save_steps", "2", "--eval_steps", "2"]
     options += [f"--{key}={value}" for key, value in FAST.items()]
