@@ -32,8 +32,9 @@ if [ $quick = 1 ]; then
   base="$out/tiny-model"
   [ -f "$base/config.json" ] || "$PY" -m tests.tiny_model "$base"
   data_config=configs/data_gen/quick.yaml
-  train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --max_steps 4 --batch_size 8
+  train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size 8
               --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
+  train_stages=(2 4)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}
@@ -41,6 +42,7 @@ else
   base=smollm2-135m-instruct
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml)
+  train_stages=(800 1600)  # the shipped adapter's schedule (see the config)
   infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
 data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
@@ -51,7 +53,16 @@ echo "== 1/4 data: $data_config -> $data"
 "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
 
 echo "== 2/4 train -> $adapter"
-[ -f "$adapter/adapter_config.json" ] || "$PY" lora_finetune.py "${train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
+trained_to() {  # true when the run has a checkpoint at step $1 or later and the adapter written after it
+  local newest
+  newest=$(ls -d "$adapter"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
+  [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$1" ] && [ "$adapter/adapter_model.safetensors" -nt "$newest/complete" ]
+}
+# each stage extends the run: a warm restart on the longer cosine schedule from the last checkpoint
+for steps in "${train_stages[@]}"; do
+  trained_to "$steps" ||
+    "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
+done
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
 for split in val test handwritten; do
