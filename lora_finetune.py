@@ -33,7 +33,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from agent.adapter_io import merge_adapter, verify_adapter
+from agent.adapter_io import load_adapter_weights, merge_adapter, verify_adapter
 from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
 from agent.compilation import compile_decoder_layers
 from agent.lm_loss import CompletionLoss
@@ -136,6 +136,7 @@ def train(
     save_steps: int | None = None,
     save_total_limit: int | None = None,
     resume_from_checkpoint: str | None = None,
+    init_adapter: str | None = None,
     merge: bool | None = None,
 ) -> dict[str, Any] | None:
     """Fine-tune ``base_model`` with LoRA on ``data_path``; every flag left unset comes from ``config``.
@@ -224,6 +225,8 @@ def train(
     if resume:
         step = load_checkpoint(resume, model, optimizer, scheduler, rank)["step"]
     else:
+        if cfg.init_adapter:
+            load_adapter_weights(model, cfg.init_adapter)
         torch.manual_seed(cfg.seed + rank)  # a different dropout stream per rank
     metrics_path = output / "metrics.jsonl"
     writer = None

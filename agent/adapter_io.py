@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from peft import get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors import safe_open
+from safetensors.torch import load_file
 
 from agent.checkpointing import ADAPTER_FILE
 from agent.models import load_model
@@ -31,6 +33,36 @@ def verify_adapter(adapter_dir: str | Path) -> int:
         if not any(handle.get_tensor(key).count_nonzero() for key in lora_b):
             raise EmptyAdapterError(f"{path}: every lora_B matrix is zero; training did not update the adapter")
     return len(keys)
+
+
+class AdapterMismatchError(ValueError):
+    """An adapter to start from does not fit the LoRA layers of the run (rank, targets or layers differ)."""
+
+
+def load_adapter_weights(model: Any, adapter_dir: str | Path) -> int:
+    """Copy a saved PEFT adapter's LoRA weights into ``model``'s freshly built adapter of the same shape (to go
+    on training a finished adapter on new data); returns the number of tensors loaded."""
+    path = Path(adapter_dir) / ADAPTER_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"--init_adapter {adapter_dir}: no {ADAPTER_FILE}; pass a finished adapter directory")
+    weights = load_file(str(path))
+    expected = get_peft_model_state_dict(model)
+    missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
+    if missing or unexpected:
+        raise AdapterMismatchError(
+            f"--init_adapter {adapter_dir} has other LoRA layers than this run ({len(missing)} missing, e.g. "
+            f"{missing[:1]}; {len(unexpected)} extra, e.g. {unexpected[:1]}); use the --lora_target_modules and "
+            "--lora_top_layers of its adapter_config.json / train_config.yaml"
+        )
+    shapes = [key for key, tensor in weights.items() if tensor.shape != expected[key].shape]
+    if shapes:
+        raise AdapterMismatchError(
+            f"--init_adapter {adapter_dir}: {shapes[0]} is {tuple(weights[shapes[0]].shape)}, this run's is "
+            f"{tuple(expected[shapes[0]].shape)}; use the adapter's --lora_r"
+        )
+    set_peft_model_state_dict(model, weights)
+    logger.info("started the LoRA weights from %s (%d tensors)", adapter_dir, len(weights))
+    return len(weights)
 
 
 def merge_adapter(base_model: str, adapter_dir: str | Path, out_dir: str | Path, dtype: Any = "auto") -> Path:

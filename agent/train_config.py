@@ -65,6 +65,9 @@ class TrainConfig:
     save_steps: int = 50
     save_total_limit: int = 2
     resume_from_checkpoint: str | None = None  # a checkpoint dir; default: the latest in output_dir
+    # a finished adapter directory whose LoRA weights start a new run (same rank, targets and layers; a fresh
+    # optimizer and schedule): goes on training an adapter on other data. A resume takes precedence.
+    init_adapter: str | None = None
     merge: bool = False
 
     def validate(self, world_size: int = 1) -> None:
@@ -104,7 +107,7 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, str):
             value = value.split(",")
         return [str(item).strip() for item in value if str(item).strip()]
-    if name in {"base_model", "data_path", "output_dir", "prompt_template", "resume_from_checkpoint"}:
+    if name in {"base_model", "data_path", "output_dir", "prompt_template", "resume_from_checkpoint", "init_adapter"}:
         return None if value is None else str(value)
     return value
 

@@ -516,6 +516,58 @@ CHAIN_FRAMES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
         "zh": ("裁剪 {image} 的 {l}, {t}, {r}, {b} 区域并描述其内容。",),
     },
 }
+# Edit-then-analyse chains: a request joins a clause for the edit and one for the analysis, so every pair of
+# data_gen.tasks.EDIT_THEN_ANALYSE_CHAINS gets many wordings. ``{noun2}`` names what the second tool produces.
+EDIT_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Rotate Image": {
+        "en": ("rotate {image} by {angle} degrees", "turn {image} {angle} degrees"),
+        "zh": ("把 {image} 旋转 {angle} 度",),
+    },
+    "Resize Image": {
+        "en": ("resize {image} to {width}x{height}", "scale {image} to {width} by {height} pixels"),
+        "zh": ("把 {image} 缩放到 {width}x{height}",),
+    },
+    "Blur Region": {
+        "en": (
+            "blur {l}, {t}, {r}, {b} in {image}",
+            "blur the region ({l}, {t}, {r}, {b}) of {image}",
+            "smudge out the box {l}, {t}, {r}, {b} on {image}",
+        ),
+        "zh": ("把 {image} 的 {l}, {t}, {r}, {b} 区域模糊掉",),
+    },
+    "Remove the background": {
+        "en": ("remove the background of {image}", "cut the subject of {image} out of its background"),
+        "zh": ("去掉 {image} 的背景",),
+    },
+}
+ANALYSIS_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Detect the Give Object": {
+        "en": ("find the {obj} in it", "locate the {obj} in the result", "show me where the {obj} is"),
+        "zh": ("在结果里找到 {obj}",),
+    },
+    "Segment the given object": {
+        "en": ("cut out the {obj} from it", "give me a mask of the {obj} in the result"),
+        "zh": ("把结果里的 {obj} 分割出来",),
+    },
+    "Answer Question About The Image": {
+        "en": ("tell me: {question}", "answer this: {question}"),
+        "zh": ("回答：{question}",),
+    },
+}
+# The analysis clause of a tool that makes an image (a NOUNS tool).
+ANALYSIS_NOUN_CLAUSES = {
+    "en": ("show me its {noun2}", "give me the {noun2} of the result", "get the {noun2} of the new picture"),
+    "zh": ("给出结果的{noun2}", "生成它的{noun2}"),
+}
+CHAIN_JOINS = {
+    "en": (
+        "{first} and then {second}.",
+        "{first}, then {second}.",
+        "First {first}; after that, {second}.",
+        "Please {first} and {second}",
+    ),
+    "zh": ("先{first}，然后{second}。", "{first}，再{second}。"),
+}
 # How a request may point at the one image in the conversation besides its file name.
 IMAGE_REFERENCES = {
     "en": ("this image", "the photo", "my picture", "the image", "this picture", "the uploaded image"),
@@ -534,10 +586,27 @@ def frames_for(tool: str, language: str) -> tuple[str, ...]:
     raise KeyError(f"no request frames for tool {tool!r}; add them to data_gen/phrasings.py")
 
 
+def _in(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...]:
+    return table.get(language) or table["en"]
+
+
 def chain_frames(first: str, second: str, language: str) -> tuple[str, ...]:
+    """Request frames of a chain: its own, the image-op -> generator set, or edit and analysis clauses joined."""
     if (first, second) in CHAIN_FRAMES:
-        frames = CHAIN_FRAMES[(first, second)]
-        return frames.get(language) or frames["en"]
+        return _in(CHAIN_FRAMES[(first, second)], language)
     if first in NOUNS and second in CONDITIONS:
         return COND_CHAIN_FRAMES[language]
+    if first in EDIT_CLAUSES and (second in ANALYSIS_CLAUSES or second in NOUNS):
+        seconds = (
+            _in(ANALYSIS_CLAUSES[second], language)
+            if second in ANALYSIS_CLAUSES
+            else _in(ANALYSIS_NOUN_CLAUSES, language)
+        )
+        joined = (
+            join.replace("{first}", edit).replace("{second}", analysis)
+            for join in CHAIN_JOINS[language]
+            for edit in _in(EDIT_CLAUSES[first], language)
+            for analysis in seconds
+        )
+        return tuple(frame[0].upper() + frame[1:] for frame in joined)
     raise KeyError(f"no request frames for the chain {first!r} -> {second!r}; add them to data_gen/phrasings.py")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from data_gen.captions import Caption
 from data_gen.config import ConfigError, GenConfig
-from data_gen.tasks import CHAIN, CHAINS, NEGATIVE, SINGLE, TEXT_ONLY_TOOLS, Task
+from data_gen.tasks import CHAIN, CHAINS, EDIT_THEN_ANALYSE_CHAINS, NEGATIVE, SINGLE, TEXT_ONLY_TOOLS, Task
 from tools.registry import ToolRegistry
 
 SPLITS = ("train", "val", "test")
@@ -80,7 +80,8 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
 def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
     """Tasks for every caption of a split: single-tool, chained and no-tool, tools balanced across captions."""
     gold = split.gold.names
-    chains = [pair for pair in CHAINS if pair[0] in split.listed and pair[1] in split.listed and set(pair) & set(gold)]
+    pool = CHAINS + (EDIT_THEN_ANALYSE_CHAINS if config.extended_chains else ())
+    chains = [pair for pair in pool if pair[0] in split.listed and pair[1] in split.listed and set(pair) & set(gold)]
     if split.name != "test":
         chains = [pair for pair in chains if set(pair) <= set(gold)]
     rng = _rng(config.seed, "plan", split.name)

@@ -2,6 +2,9 @@
 # End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
 # calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) on val = seen tools,
 # test = unseen tools, and the hand-written set -> evaluate_result -> metrics table.
+# Training has three stages: two on the adapter recipe's data (the second a warm restart on a longer schedule,
+# in $out/adapter-base), then a new run from those weights on the data with edit-then-analyse chains
+# ($out/adapter, the adapter that is evaluated and shipped).
 #
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
 #   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
@@ -20,7 +23,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift ;;
     --eval_samples) eval_samples=$2; shift ;;
     --skip_zeroshot) zeroshot=0 ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -35,6 +38,7 @@ if [ $quick = 1 ]; then
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size 8
               --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   train_stages=(2 4)
+  stage3_data_args=(--config "$data_config" --extended_chains) stage3_args=(--max_steps 2)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}
@@ -43,26 +47,35 @@ else
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml)
   train_stages=(800 1600)  # the shipped adapter's schedule (see the config)
+  stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
+  stage3_args=(--max_steps 400 --learning_rate 5e-4)
   infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
-data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
+data="$out/data" stage3_data="$out/data-stage3" base_run="$out/adapter-base" adapter="$out/adapter"
+preds="$out/predictions" metrics="$out/metrics"
 mkdir -p "$metrics"
 
-echo "== 1/4 data: $data_config -> $data"
+echo "== 1/4 data: $data_config -> $data; ${stage3_data_args[*]} -> $stage3_data"
 [ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
+[ -f "$stage3_data/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$stage3_data"
 "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
 
-echo "== 2/4 train -> $adapter"
-trained_to() {  # true when the run has a checkpoint at step $1 or later and the adapter written after it
+echo "== 2/4 train -> $base_run (stages: ${train_stages[*]} steps), then $adapter"
+trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
-  newest=$(ls -d "$adapter"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
-  [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$1" ] && [ "$adapter/adapter_model.safetensors" -nt "$newest/complete" ]
+  newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
+  [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$2" ] && [ "$1/adapter_model.safetensors" -nt "$newest/complete" ]
 }
-# each stage extends the run: a warm restart on the longer cosine schedule from the last checkpoint
-for steps in "${train_stages[@]}"; do
-  trained_to "$steps" ||
-    "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
-done
+if ! trained_to "$adapter" "${stage3_args[1]}"; then
+  # each stage extends the run: a warm restart on the longer cosine schedule from the last checkpoint
+  for steps in "${train_stages[@]}"; do
+    trained_to "$base_run" "$steps" ||
+      "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$base_run"
+  done
+  # stage 3: a new run that starts from those weights on the data with the edit-then-analyse chains
+  "$PY" lora_finetune.py "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$base_run" \
+    --data_path "$stage3_data/train.json" --output_dir "$adapter"
+fi
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
 for split in val test handwritten; do

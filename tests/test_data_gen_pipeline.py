@@ -13,9 +13,12 @@ from agent.records import read_records
 from agent.scoring import score_records
 from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.__main__ import main
+from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
 from data_gen.dedup import minilm_dir
 from data_gen.pipeline import generate
+from data_gen.splits import plan_splits, plan_tasks
+from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS
 from tools.catalog import TOOL_SPECS, default_registry
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
@@ -165,11 +168,32 @@ def test_bad_configs_are_reported(tmp_path):
     bad.write_text("singles: 3\n")
     with pytest.raises(ConfigError, match="unknown option"):
         GenConfig.load(bad)
+    bad.write_text("extended_chains: sometimes\n")
+    with pytest.raises(ConfigError, match="extended_chains must be true or false"):
+        GenConfig.load(bad)
     with pytest.raises(ConfigError, match="held_out names unknown tools"):
         generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)
 
 
-@pytest.mark.parametrize("name", ["default", "quick"])
+def test_extended_chains_add_edit_then_analyse_pairs_to_train_and_val_only():
+    config = replace(GenConfig.load("quick"), chain=4)
+    catalogue = default_registry()
+    captions = load_captions(config.captions)[: config.max_captions]
+
+    def chains(split, extended: bool) -> set[tuple[str, ...]]:
+        tasks = plan_tasks(split, replace(config, extended_chains=extended))
+        return {task.tools for task in tasks if task.kind == "chain"}
+
+    for split in plan_splits(captions, catalogue, config):
+        base, extended = chains(split, False), chains(split, True)
+        assert not base & set(EDIT_THEN_ANALYSE_CHAINS)
+        if split.name == "test":  # held-out tools only: the seen-tool pairs never reach the test split
+            assert extended == base
+        else:
+            assert extended & set(EDIT_THEN_ANALYSE_CHAINS)
+
+
+@pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3"])
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"

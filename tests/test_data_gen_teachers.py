@@ -13,8 +13,9 @@ import pytest
 
 from data_gen.captions import load_captions
 from data_gen.config import GenConfig
+from data_gen.phrasings import NOUNS
 from data_gen.pipeline import generate
-from data_gen.tasks import CHAIN, CHAINS, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Task
+from data_gen.tasks import CHAIN, CHAINS, EDIT_THEN_ANALYSE_CHAINS, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Task
 from data_gen.teachers.llm import LLMTeacher, TeacherCallError, parse_drafts
 from data_gen.teachers.template import TemplateTeacher, add_typo
 from data_gen.validate import DraftValidator
@@ -38,7 +39,8 @@ def test_template_teacher_phrases_every_tool_and_chain():
         for lang in ("en", "zh")
         for i in range(3)
     ]
-    tasks += [Task(CHAIN, SIGN, pair, "en", True, i) for pair in CHAINS for i in range(2)]
+    tasks += [Task(CHAIN, SIGN, pair, lang, True, i) for pair in CHAINS for lang in ("en", "zh") for i in range(2)]
+    tasks += [Task(CHAIN, SIGN, pair, "en", True, i) for pair in EDIT_THEN_ANALYSE_CHAINS for i in range(2)]
     tasks += [Task(NEGATIVE, SIGN, (), lang, bool(i % 2), i) for lang in ("en", "zh") for i in range(6)]
     drafts = teacher.propose(tasks)
     for task in tasks:
@@ -50,6 +52,20 @@ def test_template_teacher_phrases_every_tool_and_chain():
     assert validator.report.kept == len(tasks)
     requests = {drafts[t.key][0].request for t in tasks if t.tools == ("Edge Detection On Image",)}
     assert len(requests) >= 4  # varied phrasings
+
+
+def test_edit_then_analyse_requests_name_the_analysis_they_ask_for():
+    teacher = TemplateTeacher(CATALOGUE, seed=0)
+    for edit, analysis in EDIT_THEN_ANALYSE_CHAINS:
+        tasks = [Task(CHAIN, SIGN, (edit, analysis), lang, True, i) for lang in ("en", "zh") for i in range(4)]
+        for task in tasks:
+            (draft,) = teacher.propose([task])[task.key]
+            named = NOUNS.get(analysis, {}).get(task.language, ())
+            if analysis in NOUNS:  # the request names what the second tool makes, not what the first does
+                assert any(noun in draft.request for noun in named), draft.request
+            else:
+                assert draft.calls[1][1].split(", ", 1)[1] in draft.request  # its object or question
+        assert len({teacher.propose([t])[t.key][0].request for t in tasks}) >= 4
 
 
 def test_template_teacher_draws_arguments_from_the_caption_and_is_deterministic():

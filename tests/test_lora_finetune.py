@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 import lora_finetune
+from agent.adapter_io import AdapterMismatchError
 from agent.checkpointing import CHECKPOINTS_DIR, checkpoint_name
 from agent.lm_loss import IGNORE_INDEX, CompletionLoss
 from agent.prompt import PromptTemplate
@@ -195,6 +196,27 @@ def test_rerun_with_more_steps_extends_a_finished_run(tiny_model_dir: Path, data
     # the added steps follow the longer run's schedule from where the first run stopped
     assert [lrs(extended)[step] for step in (3, 4)] == pytest.approx([lrs(fresh)[step] for step in (3, 4)])
     assert any(not torch.equal(adapter(extended)[key], finished[key]) for key in finished)
+
+
+def test_init_adapter_starts_a_new_run_from_a_finished_adapter(
+    tiny_model_dir: Path, data_file: Path, tmp_path: Path
+) -> None:
+    run(tiny_model_dir, data_file, tmp_path / "first", max_steps=2, val_set_size=0)
+    first = adapter(tmp_path / "first")
+    # learning rate 0: the new run's adapter is exactly the one it started from (a fresh one has zero lora_B)
+    run(tiny_model_dir, data_file, tmp_path / "next", max_steps=1, val_set_size=0, learning_rate=0.0,
+        init_adapter=str(tmp_path / "first"))  # fmt: skip
+    for key, value in first.items():
+        assert torch.equal(adapter(tmp_path / "next")[key], value), key
+    rows = [json.loads(line) for line in (tmp_path / "next" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows if "loss" in row] == [1]  # a new run: its own steps and schedule
+    with pytest.raises(AdapterMismatchError, match="--lora_r"):
+        run(tiny_model_dir, data_file, tmp_path / "r8", max_steps=1, lora_r=8, init_adapter=str(tmp_path / "first"))
+    with pytest.raises(AdapterMismatchError, match="--lora_top_layers"):
+        run(tiny_model_dir, data_file, tmp_path / "top", max_steps=1, lora_top_layers=1,
+            init_adapter=str(tmp_path / "first"))  # fmt: skip
+    with pytest.raises(FileNotFoundError, match="finished adapter directory"):
+        run(tiny_model_dir, data_file, tmp_path / "none", max_steps=1, init_adapter=str(tmp_path / "missing"))
 
 
 def test_two_processes_under_torchrun_match_one(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:

@@ -111,6 +111,8 @@ class TemplateTeacher:
         first = task.tools[0]
         noun_table = phrasings.NOUNS.get(first) or phrasings.CONDITIONS.get(first) or {}
         nouns = noun_table.get(language) or noun_table.get("en") or ("result",)
+        last_table = phrasings.NOUNS.get(task.tools[-1], {})
+        last_nouns = last_table.get(language) or last_table.get("en") or ("result",)
         cond_table = phrasings.CONDITIONS.get(first, {})
         conds = cond_table.get(language) or cond_table.get("en") or ("condition image",)
         mention = rng.random() < self.name_rate
@@ -122,6 +124,7 @@ class TemplateTeacher:
             "width": str(width),
             "height": str(height),
             "noun": rng.choice(nouns),
+            "noun2": task.rng(self.seed, "noun2").choice(last_nouns),  # own stream: other values stay as they were
             "cond": rng.choice(conds),
             "obj": obj,
             "rep": slots.replacement(rng),
