@@ -535,20 +535,8 @@ EDIT_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "zh": ("把 {image} 的 {l}, {t}, {r}, {b} 区域模糊掉",),
     },
-    "Remove the background": {
-        "en": ("remove the background of {image}", "cut the subject of {image} out of its background"),
-        "zh": ("去掉 {image} 的背景",),
-    },
 }
 ANALYSIS_CLAUSES: dict[str, dict[str, tuple[str, ...]]] = {
-    "Detect the Give Object": {
-        "en": ("find the {obj} in it", "locate the {obj} in the result", "show me where the {obj} is"),
-        "zh": ("在结果里找到 {obj}",),
-    },
-    "Segment the given object": {
-        "en": ("cut out the {obj} from it", "give me a mask of the {obj} in the result"),
-        "zh": ("把结果里的 {obj} 分割出来",),
-    },
     "Answer Question About The Image": {
         "en": ("tell me: {question}", "answer this: {question}"),
         "zh": ("回答：{question}",),

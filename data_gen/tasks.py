@@ -45,11 +45,12 @@ CHAINS: tuple[tuple[str, str], ...] = (
     ("Crop Image", "Text Detection On Image"),
     ("Crop Image", "Get Photo Description"),
 )
-# Edit-then-analyse chains (drawn only with ``extended_chains``): a geometric or region edit, then an analysis
-# tool that the request names. After an edit the seen chains above mostly describe or answer, so a model
-# trained on them alone tends to describe whatever the request asks of the edited image; these pairs make the
-# second tool depend on the request (the seen counterpart of crop -> read the text).
-EDITS = ("Rotate Image", "Resize Image", "Blur Region", "Remove the background")
+# Edit-then-analyse chains (drawn only with ``extended_chains``): a geometric edit that takes numbers (the seen
+# counterparts of a crop), then an image analysis that the request names. Without them the model, after such
+# an edit, often calls some image tool that the request did not ask for. Object tools (detect, segment the
+# object) and background removal are left out as second steps: with them the model re-ran a detector after
+# Detection and over-used background removal.
+EDITS = ("Rotate Image", "Resize Image", "Blur Region")
 ANALYSES = (
     "Edge Detection On Image",
     "Line Detection On Image",
@@ -59,13 +60,10 @@ ANALYSES = (
     "Predict Depth On Image",
     "Predict Normal Map On Image",
     "Segment the Image",
-    "Remove the background",
-    "Detect the Give Object",
-    "Segment the given object",
     "Answer Question About The Image",
 )
 EDIT_THEN_ANALYSE_CHAINS: tuple[tuple[str, str], ...] = tuple(
-    (edit, analysis) for edit in EDITS for analysis in ANALYSES if edit != analysis and (edit, analysis) not in CHAINS
+    (edit, analysis) for edit in EDITS for analysis in ANALYSES if (edit, analysis) not in CHAINS
 )
 # Tools that make an image from text alone: their requests need no image in the history.
 TEXT_ONLY_TOOLS = frozenset({"Generate Image From User Input Text"})

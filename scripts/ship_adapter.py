@@ -6,7 +6,9 @@
 Writes the PEFT adapter (its ``base_model_name_or_path`` set to the name the run was given, e.g. the
 embedded ``smollm2-135m-instruct``, not this machine's cache path), ``prompt_template.yaml``,
 ``train_config.yaml``, ``data_recipe.yaml``, the ``metrics_*.json`` files and ``TRAINING.md`` (a summary of
-``metrics.jsonl``). The directory's hand-written ``README.md`` is left alone.
+``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, the pipeline's third stage)
+ships with ``--base_run DIR``, that adapter's run, summarised in ``TRAINING_base.md``. The directory's
+hand-written ``README.md`` is left alone.
 """
 
 from __future__ import annotations
@@ -56,8 +58,15 @@ def log_summary(rows: list[dict], config: dict) -> str:
     return "\n".join(lines)
 
 
-def main(run_dir: str, metrics_dir: str, dest: str, data_recipe: str = "configs/data_gen/smollm2_adapter.yaml") -> None:
-    """Ship ``run_dir`` (a lora_finetune.py output dir) to ``dest`` with the metrics in ``metrics_dir``."""
+def main(
+    run_dir: str,
+    metrics_dir: str,
+    dest: str,
+    data_recipe: str = "configs/data_gen/smollm2_adapter.yaml",
+    base_run: str | None = None,
+) -> None:
+    """Ship ``run_dir`` (a lora_finetune.py output dir) to ``dest`` with the metrics in ``metrics_dir``;
+    ``base_run``: the run whose adapter ``run_dir`` started from, if any."""
     run, out = Path(run_dir), Path(dest)
     verify_adapter(run)
     config = yaml.safe_load((run / "train_config.yaml").read_text(encoding="utf-8"))
@@ -72,6 +81,10 @@ def main(run_dir: str, metrics_dir: str, dest: str, data_recipe: str = "configs/
     for path in metrics:
         shutil.copyfile(path, out / path.name)
     atomic_write_text(out / "TRAINING.md", log_summary(list(iter_jsonl(run / "metrics.jsonl")), config))
+    if base_run:
+        base_config = yaml.safe_load((Path(base_run) / "train_config.yaml").read_text(encoding="utf-8"))
+        base_rows = list(iter_jsonl(Path(base_run) / "metrics.jsonl"))
+        atomic_write_text(out / "TRAINING_base.md", log_summary(base_rows, base_config))
     print(f"shipped {run} -> {out} ({len(metrics)} metrics files)")
 
 
