@@ -33,10 +33,12 @@ test: install
 test-slow: install
 	$(PY) -m pytest -q -m slow
 
-# What CI runs beyond `make test`: the real-browser demo test and the whole pipeline on the tiny model.
+# What CI runs beyond `make test`: the real-browser demo test and the whole pipeline on the tiny model (with
+# and without the --extend stage).
 test-ci: test
 	$(PY) -m pytest -q -m slow tests/test_browser.py
 	bash scripts/pipeline.sh --quick
+	bash scripts/pipeline.sh --quick --extend
 
 pipeline: install
 	bash scripts/pipeline.sh

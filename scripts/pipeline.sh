@@ -2,27 +2,28 @@
 # End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
 # calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) on val = seen tools,
 # test = unseen tools, and the hand-written set -> evaluate_result -> metrics table.
-# Training has three stages: two on the adapter recipe's data (the second a warm restart on a longer schedule,
-# in $out/adapter-base), then a new run from those weights on the data with edit-then-analyse chains
-# ($out/adapter, the adapter that is evaluated and shipped).
 #
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
 #   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
 #
 # Options: --out DIR (default output/pipeline[-quick]), --eval_samples N (records scored per split;
-# default 200, quick 24), --skip_zeroshot. Every stage resumes: a finished stage is skipped on rerun.
+# default 200, quick 24), --skip_zeroshot, --extend (an experiment, not the shipped adapter: a third training
+# stage from the finished adapter on data with edit-then-analyse chains, `--init_adapter`, into
+# $out/adapter-extended, evaluated into $out/metrics-extended). Every stage resumes: a finished stage is
+# skipped on rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
-quick=0 out="" eval_samples="" zeroshot=1
+quick=0 out="" eval_samples="" zeroshot=1 extend=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out=$2; shift ;;
     --eval_samples) eval_samples=$2; shift ;;
     --skip_zeroshot) zeroshot=0 ;;
+    --extend) extend=1 ;;
     -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -38,7 +39,7 @@ if [ $quick = 1 ]; then
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size 8
               --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   train_stages=(2 4)
-  stage3_data_args=(--config "$data_config" --extended_chains) stage3_args=(--max_steps 2)
+  extend_data_args=(--config "$data_config" --extended_chains) extend_args=(--max_steps 2)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}
@@ -47,34 +48,39 @@ else
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml)
   train_stages=(800 1600)  # the shipped adapter's schedule (see the config)
-  stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
-  stage3_args=(--max_steps 400 --learning_rate 5e-4)
+  extend_data_args=(--config configs/data_gen/smollm2_adapter_extended.yaml)
+  extend_args=(--max_steps 400 --learning_rate 5e-4)
   infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
-data="$out/data" stage3_data="$out/data-stage3" base_run="$out/adapter-base" adapter="$out/adapter"
-preds="$out/predictions" metrics="$out/metrics"
+data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
+evaluated="$adapter"
+if [ $extend = 1 ]; then
+  evaluated="$out/adapter-extended" preds="$out/predictions-extended" metrics="$out/metrics-extended"
+fi
 mkdir -p "$metrics"
 
-echo "== 1/4 data: $data_config -> $data; ${stage3_data_args[*]} -> $stage3_data"
+echo "== 1/4 data: $data_config -> $data"
 [ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
-[ -f "$stage3_data/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$stage3_data"
+[ $extend = 0 ] || [ -f "$out/data-extended/test.json" ] ||
+  "$PY" -m data_gen "${extend_data_args[@]}" --out_dir "$out/data-extended"
 "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
 
-echo "== 2/4 train -> $base_run (stages: ${train_stages[*]} steps), then $adapter"
+echo "== 2/4 train -> $evaluated"
 trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
   newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
   [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$2" ] && [ "$1/adapter_model.safetensors" -nt "$newest/complete" ]
 }
-if ! trained_to "$adapter" "${stage3_args[1]}"; then
+if ! { [ $extend = 1 ] && trained_to "$evaluated" "${extend_args[1]}"; }; then
   # each stage extends the run: a warm restart on the longer cosine schedule from the last checkpoint
   for steps in "${train_stages[@]}"; do
-    trained_to "$base_run" "$steps" ||
-      "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$base_run"
+    trained_to "$adapter" "$steps" ||
+      "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
   done
-  # stage 3: a new run that starts from those weights on the data with the edit-then-analyse chains
-  "$PY" lora_finetune.py "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$base_run" \
-    --data_path "$stage3_data/train.json" --output_dir "$adapter"
+  if [ $extend = 1 ]; then  # a new run that starts from the finished adapter's weights
+    "$PY" lora_finetune.py "${train_args[@]}" "${extend_args[@]}" --init_adapter "$adapter" \
+      --data_path "$out/data-extended/train.json" --output_dir "$evaluated"
+  fi
 fi
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
@@ -87,8 +93,8 @@ runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 for run in "${runs[@]}"; do
   case "$run" in
-    finetuned) options=(--lora_model "$adapter") suffix="" ;;
-    free) options=(--lora_model "$adapter" --noconstrain_tools) suffix="_free" ;;
+    finetuned) options=(--lora_model "$evaluated") suffix="" ;;
+    free) options=(--lora_model "$evaluated" --noconstrain_tools) suffix="_free" ;;
     zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
   esac
   for split in val test handwritten; do

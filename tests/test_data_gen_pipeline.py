@@ -193,7 +193,7 @@ def test_extended_chains_add_edit_then_analyse_pairs_to_train_and_val_only():
             assert extended & set(EDIT_THEN_ANALYSE_CHAINS)
 
 
-@pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3"])
+@pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_extended"])
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"
