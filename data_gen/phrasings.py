@@ -563,19 +563,20 @@ IMAGE_REFERENCES = {
 }
 
 
+def _in(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...]:
+    """``table``'s entries in ``language``, or the English ones where it has none."""
+    return table.get(language) or table["en"]
+
+
 def frames_for(tool: str, language: str) -> tuple[str, ...]:
     """Request frames of a single tool (falling back to English where a language has none)."""
     if tool in TOOL_FRAMES:
-        return TOOL_FRAMES[tool].get(language) or TOOL_FRAMES[tool]["en"]
+        return _in(TOOL_FRAMES[tool], language)
     if tool in NOUNS:
         return IMAGE_OP_FRAMES[language] + EXTRA_IMAGE_OP_FRAMES.get(tool, {}).get(language, ())
     if tool in CONDITIONS:
         return COND_FRAMES[language]
     raise KeyError(f"no request frames for tool {tool!r}; add them to data_gen/phrasings.py")
-
-
-def _in(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...]:
-    return table.get(language) or table["en"]
 
 
 def chain_frames(first: str, second: str, language: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@
 Writes the PEFT adapter (its ``base_model_name_or_path`` set to the name the run was given, e.g. the
 embedded ``smollm2-135m-instruct``, not this machine's cache path), ``prompt_template.yaml``,
 ``train_config.yaml``, ``data_recipe.yaml``, the ``metrics_*.json`` files and ``TRAINING.md`` (a summary of
-``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, the pipeline's third stage)
+``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, e.g. ``pipeline.sh --extend``)
 ships with ``--base_run DIR``, that adapter's run, summarised in ``TRAINING_base.md``. The directory's
 hand-written ``README.md`` is left alone.
 """
@@ -58,6 +58,16 @@ def log_summary(rows: list[dict], config: dict) -> str:
     return "\n".join(lines)
 
 
+def read_config(run: Path) -> dict:
+    """A run's resolved ``train_config.yaml``."""
+    return yaml.safe_load((run / "train_config.yaml").read_text(encoding="utf-8"))
+
+
+def run_summary(run: Path) -> str:
+    """The log summary of a lora_finetune.py output dir."""
+    return log_summary(list(iter_jsonl(run / "metrics.jsonl")), read_config(run))
+
+
 def main(
     run_dir: str,
     metrics_dir: str,
@@ -69,7 +79,7 @@ def main(
     ``base_run``: the run whose adapter ``run_dir`` started from, if any."""
     run, out = Path(run_dir), Path(dest)
     verify_adapter(run)
-    config = yaml.safe_load((run / "train_config.yaml").read_text(encoding="utf-8"))
+    config = read_config(run)
     out.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         shutil.copyfile(run / name, out / name)
@@ -80,11 +90,9 @@ def main(
     metrics = sorted(Path(metrics_dir).glob("metrics_*.json"))
     for path in metrics:
         shutil.copyfile(path, out / path.name)
-    atomic_write_text(out / "TRAINING.md", log_summary(list(iter_jsonl(run / "metrics.jsonl")), config))
+    atomic_write_text(out / "TRAINING.md", run_summary(run))
     if base_run:
-        base_config = yaml.safe_load((Path(base_run) / "train_config.yaml").read_text(encoding="utf-8"))
-        base_rows = list(iter_jsonl(Path(base_run) / "metrics.jsonl"))
-        atomic_write_text(out / "TRAINING_base.md", log_summary(base_rows, base_config))
+        atomic_write_text(out / "TRAINING_base.md", run_summary(Path(base_run)))
     print(f"shipped {run} -> {out} ({len(metrics)} metrics files)")
 
 
