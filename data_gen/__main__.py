@@ -1,5 +1,5 @@
 """``python -m data_gen --config configs/data_gen/default.yaml --out_dir DIR [--max_samples N] [--seed S]
-[--teacher template|hf|openai] [--extended_chains]``: write DIR/train.json, DIR/val.json, DIR/test.json and DIR/report.{json,md}."""
+[--teacher template|hf|openai] [--extended_chain N]``: write DIR/train.json, DIR/val.json, DIR/test.json and DIR/report.{json,md}."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def main(
     seed: int | None = None,
     teacher: str | None = None,
     captions: str | None = None,
-    extended_chains: bool | None = None,
+    extended_chain: int | None = None,
 ) -> dict[str, int]:
     """Generate GPT4Tools-format train/val/test data from captions.
 
@@ -30,11 +30,11 @@ def main(
         seed: overrides the config's seed; the output is deterministic for a seed.
         teacher: overrides the config's teacher: template, hf or openai.
         captions: overrides the caption source: shipped, a .jsonl file or a COCO captions .json.
-        extended_chains: overrides whether the edit-then-analyse chains are drawn too.
+        extended_chain: overrides the edit-then-analyse chained tasks per caption.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     recipe = GenConfig.load(
-        config, max_samples=max_samples, seed=seed, teacher=teacher, captions=captions, extended_chains=extended_chains
+        config, max_samples=max_samples, seed=seed, teacher=teacher, captions=captions, extended_chain=extended_chain
     )
     return generate(recipe, out_dir).counts
 

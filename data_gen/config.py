@@ -27,8 +27,9 @@ class GenConfig:
         teacher_options: passed to the teacher (model, max_new_tokens, temperature, retries...).
         held_out: tools kept out of train/val for the test split (``None``: those the catalogue marks).
         single / chain / negative: tasks per caption of each kind.
-        extended_chains: also draw chains from ``EDIT_THEN_ANALYSE_CHAINS`` (an edit, then an analysis tool
-            the request names; ``data_gen/tasks.py``).
+        extended_chain: edit-then-analyse chained tasks per caption, on top of ``chain``: drawn from
+            ``EDIT_THEN_ANALYSE_CHAINS`` (an edit, then an analysis tool the request names; ``data_gen/tasks.py``),
+            so the other chains keep their share.
         max_per_tool_per_caption: cap on single tasks with the same tool on one caption.
         zh_share: share of tasks rendered with the Chinese prompt template.
         negative_image_share: share of no-tool samples with an image in the conversation.
@@ -54,7 +55,7 @@ class GenConfig:
     single: int = 16
     chain: int = 4
     negative: int = 3
-    extended_chains: bool = False
+    extended_chain: int = 0
     max_per_tool_per_caption: int = 2
     zh_share: float = 0.15
     negative_image_share: float = 0.5
@@ -73,12 +74,10 @@ class GenConfig:
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
             raise ConfigError(f"teacher {self.teacher!r} unknown; choose one of {', '.join(TEACHERS)}")
-        for name in ("single", "chain", "negative", "max_per_tool_per_caption", "embed_batch_size"):
+        for name in ("single", "chain", "negative", "extended_chain", "max_per_tool_per_caption", "embed_batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
-        if not isinstance(self.extended_chains, bool):
-            raise ConfigError(f"extended_chains must be true or false, got {self.extended_chains!r}")
         for name in ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:

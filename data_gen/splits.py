@@ -80,15 +80,18 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
 def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
     """Tasks for every caption of a split: single-tool, chained and no-tool, tools balanced across captions."""
     gold = split.gold.names
-    pool = CHAINS + (EDIT_THEN_ANALYSE_CHAINS if config.extended_chains else ())
-    chains = [pair for pair in pool if pair[0] in split.listed and pair[1] in split.listed and set(pair) & set(gold)]
-    if split.name != "test":
-        chains = [pair for pair in chains if set(pair) <= set(gold)]
+
+    def eligible(pool: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        pairs = [pair for pair in pool if all(tool in split.listed for tool in pair) and set(pair) & set(gold)]
+        return pairs if split.name == "test" else [pair for pair in pairs if set(pair) <= set(gold)]
+
     rng = _rng(config.seed, "plan", split.name)
     tool_order = rng.sample(gold, len(gold))
-    chain_order = rng.sample(chains, len(chains))
+    chains, extended = eligible(CHAINS), eligible(EDIT_THEN_ANALYSE_CHAINS)
+    chain_order, extended_order = rng.sample(chains, len(chains)), rng.sample(extended, len(extended))
     singles = min(config.single, len(gold) * config.max_per_tool_per_caption)
     chain_count = min(config.chain, len(chains) * config.max_per_tool_per_caption)
+    extended_count = min(config.extended_chain, len(extended) * config.max_per_tool_per_caption)
     tasks: list[Task] = []
     for number, caption in enumerate(split.captions):
         crng = _rng(config.seed, "caption", split.name, caption.id)
@@ -100,8 +103,9 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
             tool = tool_order[(number * singles + j) % len(tool_order)]
             with_image = tool not in TEXT_ONLY_TOOLS or crng.random() < 0.5
             tasks.append(Task(SINGLE, caption, (tool,), language(), with_image, j))
-        for j in range(chain_count):
-            pair = chain_order[(number * chain_count + j) % len(chain_order)]
+        drawn = [chain_order[(number * chain_count + j) % len(chain_order)] for j in range(chain_count)]
+        drawn += [extended_order[(number * extended_count + j) % len(extended_order)] for j in range(extended_count)]
+        for j, pair in enumerate(drawn):
             with_image = pair[0] not in TEXT_ONLY_TOOLS or crng.random() < 0.5
             tasks.append(Task(CHAIN, caption, pair, language(), with_image, j))
         for j in range(config.negative):

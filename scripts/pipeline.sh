@@ -39,7 +39,7 @@ if [ $quick = 1 ]; then
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size 8
               --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   train_stages=(2 4)
-  extend_data_args=(--config "$data_config" --extended_chains) extend_args=(--max_steps 2)
+  extend_data_args=(--config "$data_config" --extended_chain 1) extend_args=(--max_steps 2)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}

@@ -168,29 +168,36 @@ def test_bad_configs_are_reported(tmp_path):
     bad.write_text("singles: 3\n")
     with pytest.raises(ConfigError, match="unknown option"):
         GenConfig.load(bad)
-    bad.write_text("extended_chains: sometimes\n")
-    with pytest.raises(ConfigError, match="extended_chains must be true or false"):
+    bad.write_text("extended_chain: sometimes\n")
+    with pytest.raises(ConfigError, match="extended_chain must be a non-negative integer"):
         GenConfig.load(bad)
     with pytest.raises(ConfigError, match="held_out names unknown tools"):
         generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)
 
 
-def test_extended_chains_add_edit_then_analyse_pairs_to_train_and_val_only():
+def test_extended_chains_are_added_on_top_to_train_and_val_only():
     config = replace(GenConfig.load("quick"), chain=4)
     catalogue = default_registry()
     captions = load_captions(config.captions)[: config.max_captions]
 
-    def chains(split, extended: bool) -> set[tuple[str, ...]]:
-        tasks = plan_tasks(split, replace(config, extended_chains=extended))
-        return {task.tools for task in tasks if task.kind == "chain"}
+    def chains(split, extended: int) -> dict[str, list[tuple[str, ...]]]:
+        per_caption: dict[str, list[tuple[str, ...]]] = {}
+        for task in plan_tasks(split, replace(config, extended_chain=extended)):
+            if task.kind == "chain":
+                per_caption.setdefault(task.caption.id, []).append(task.tools)
+        return per_caption
 
     for split in plan_splits(captions, catalogue, config):
-        base, extended = chains(split, False), chains(split, True)
-        assert not base & set(EDIT_THEN_ANALYSE_CHAINS)
+        base, extended = chains(split, 0), chains(split, 1)
+        assert not {pair for pairs in base.values() for pair in pairs} & set(EDIT_THEN_ANALYSE_CHAINS)
         if split.name == "test":  # held-out tools only: the seen-tool pairs never reach the test split
             assert extended == base
-        else:
-            assert extended & set(EDIT_THEN_ANALYSE_CHAINS)
+            continue
+        added = set()
+        for caption_id, pairs in extended.items():  # each caption keeps its chains and gets one more
+            assert pairs[:-1] == base[caption_id] and pairs[-1] in EDIT_THEN_ANALYSE_CHAINS
+            added.add(pairs[-1])
+        assert len(added) > 1
 
 
 @pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_extended"])
