@@ -20,6 +20,7 @@ from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
 from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from tools.catalog import BOX_CORNERS
+from tools.outputs import object_names
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolSpec
 
@@ -158,8 +159,9 @@ class SampleBuilder:
         """The boxes a detector reports on the caption's scene (none for other tools or a derived image)."""
         if spec.name == "Detection" and source_is_upload:
             return tuple(slots.caption_boxes(caption))
-        if spec.name == "Detect the Give Object":
-            return tuple(b for b in slots.caption_boxes(caption) if b.label == arguments[1])
+        if spec.name == "Detect the Give Object":  # one or several names, each object's boxes in that order
+            boxes = slots.caption_boxes(caption)
+            return tuple(b for name in object_names(arguments[1]) for b in boxes if b.label == name)
         return ()
 
     def _observation(

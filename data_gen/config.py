@@ -30,6 +30,8 @@ class GenConfig:
         extended_chain: edit-then-analyse chained tasks per caption, on top of ``chain``: drawn from
             ``EDIT_THEN_ANALYSE_CHAINS`` (an edit, then an analysis tool the request names; ``data_gen/tasks.py``),
             so the other chains keep their share.
+        pick_one_chain: detect-two-objects-then-blur-one chained tasks per caption (``PICK_ONE`` in
+            ``data_gen/tasks.py``; captions naming fewer than two objects get none), also on top of ``chain``.
         max_per_tool_per_caption: cap on single tasks with the same tool on one caption.
         zh_share: share of tasks rendered with the Chinese prompt template.
         negative_image_share: share of no-tool samples with an image in the conversation.
@@ -56,6 +58,7 @@ class GenConfig:
     chain: int = 4
     negative: int = 3
     extended_chain: int = 0
+    pick_one_chain: int = 0
     max_per_tool_per_caption: int = 2
     zh_share: float = 0.15
     negative_image_share: float = 0.5
@@ -74,7 +77,8 @@ class GenConfig:
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
             raise ConfigError(f"teacher {self.teacher!r} unknown; choose one of {', '.join(TEACHERS)}")
-        for name in ("single", "chain", "negative", "extended_chain", "max_per_tool_per_caption", "embed_batch_size"):
+        counts = ("single", "chain", "negative", "extended_chain", "pick_one_chain", "max_per_tool_per_caption")
+        for name in (*counts, "embed_batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")

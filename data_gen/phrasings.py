@@ -557,6 +557,20 @@ CHAIN_JOINS = {
     "zh": ("先{first}，然后{second}。", "{first}，再{second}。"),
 }
 # How a request may point at the one image in the conversation besides its file name.
+# Requests of the pick-one detect -> blur chain (data_gen.tasks.PICK_ONE): both objects are named, ``{obj}`` is
+# the one to blur and ``{other}`` the one that is only located; either may come first.
+PICK_ONE_FRAMES = {
+    "en": (
+        "Find the {other} and the {obj} in {image}, then blur the {obj}.",
+        "Detect the {obj} and the {other} in {image} and blur only the {obj}.",
+        "Locate both the {other} and the {obj} in {image}; after that, blur the {obj}.",
+        "In {image}, box the {other} and the {obj}, then blur the {obj} out.",
+        "Where are the {obj} and the {other} in {image}? Blur the {obj} once you've found them.",
+        "Detect the {other} and the {obj} in {image}. Keep the {other} sharp but blur the {obj}.",
+        "First find the {obj} and the {other} in {image}, then hide the {obj} with a blur.",
+    ),
+    "zh": ("先在 {image} 中找到 {other} 和 {obj}，再只把 {obj} 模糊掉。",),
+}
 IMAGE_REFERENCES = {
     "en": ("this image", "the photo", "my picture", "the image", "this picture", "the uploaded image"),
     "zh": ("这张图片", "这张照片", "上面的图片"),

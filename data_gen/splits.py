@@ -14,7 +14,17 @@ from dataclasses import dataclass
 
 from data_gen.captions import Caption
 from data_gen.config import ConfigError, GenConfig
-from data_gen.tasks import CHAIN, CHAINS, EDIT_THEN_ANALYSE_CHAINS, NEGATIVE, SINGLE, TEXT_ONLY_TOOLS, Task
+from data_gen.tasks import (
+    CHAIN,
+    CHAINS,
+    EDIT_THEN_ANALYSE_CHAINS,
+    NEGATIVE,
+    PICK_ONE,
+    PICK_ONE_CHAIN,
+    SINGLE,
+    TEXT_ONLY_TOOLS,
+    Task,
+)
 from tools.registry import ToolRegistry
 
 SPLITS = ("train", "val", "test")
@@ -108,6 +118,9 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
         for j, pair in enumerate(drawn):
             with_image = pair[0] not in TEXT_ONLY_TOOLS or crng.random() < 0.5
             tasks.append(Task(CHAIN, caption, pair, language(), with_image, j))
+        if PICK_ONE_CHAIN in chains and len(set(caption.objects)) >= 2:
+            for j in range(config.pick_one_chain):
+                tasks.append(Task(CHAIN, caption, PICK_ONE_CHAIN, language(), True, j, PICK_ONE))
         for j in range(config.negative):
             tasks.append(Task(NEGATIVE, caption, (), language(), crng.random() < config.negative_image_share, j))
         if split.cap is not None and len(tasks) >= split.cap:

@@ -65,6 +65,11 @@ ANALYSES = (
 EDIT_THEN_ANALYSE_CHAINS: tuple[tuple[str, str], ...] = tuple(
     (edit, analysis) for edit in EDITS for analysis in ANALYSES if (edit, analysis) not in CHAINS
 )
+# The pick-one variant of detect -> blur (drawn only with ``pick_one_chain``): the request names two objects,
+# the detector is asked for both and reports a labelled box for each, and the blur takes the box of the one the
+# request wants hidden. The seen counterpart of cropping one object after Detection listed several.
+PICK_ONE = "pick_one"
+PICK_ONE_CHAIN = ("Detect the Give Object", "Blur Region")
 # Tools that make an image from text alone: their requests need no image in the history.
 TEXT_ONLY_TOOLS = frozenset({"Generate Image From User Input Text"})
 
@@ -79,12 +84,14 @@ class Task:
     language: str
     with_image: bool
     index: int = 0
+    variant: str = ""  # PICK_ONE, or "" for the plain task
 
     @property
     def key(self) -> str:
         """A stable identity, used for the teacher cache and to seed everything random about the task."""
         image = "img" if self.with_image else "noimg"
-        return f"{self.caption.id}|{self.kind}|{'+'.join(self.tools)}|{self.language}|{image}|{self.index}"
+        variant = f"|{self.variant}" if self.variant else ""
+        return f"{self.caption.id}|{self.kind}|{'+'.join(self.tools)}|{self.language}|{image}|{self.index}{variant}"
 
     def rng(self, seed: int, salt: str = "") -> random.Random:
         """A random generator that depends only on the seed and this task (so runs and resumes agree)."""

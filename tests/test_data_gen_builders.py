@@ -9,8 +9,10 @@ from agent.prompt import PromptTemplate
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.builders import SampleBuilder
 from data_gen.captions import Box, Caption
-from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, PICK_ONE, PICK_ONE_CHAIN, SINGLE, Draft, Task
+from data_gen.teachers.template import TemplateTeacher
 from tools.catalog import default_registry
+from tools.outputs import object_names
 
 CATALOGUE = default_registry()
 TEMPLATES = {lang: PromptTemplate.load(lang) for lang in ("en", "zh")}
@@ -118,6 +120,36 @@ def test_blur_after_object_detection_copies_the_box_from_the_observation():
     assert boxes == "stop sign [10, 20, 110, 140]"
     blur = parse_reply(following.record.output)
     assert blur.tool == "Blur Region" and blur.action_input.endswith(", 10, 20, 110, 140")
+
+
+def test_pick_one_detects_both_objects_and_blurs_the_box_of_the_one_named_for_blurring():
+    caption = replace(
+        CAPTION, objects=("stop sign", "bicycle"), boxes=(*CAPTION.boxes, Box("bicycle", (300, 200, 420, 330)))
+    )
+    teacher = TemplateTeacher(CATALOGUE, seed=0, typo_rate=0.0)
+    seen_orders = set()
+    for index in range(12):
+        task = Task(CHAIN, caption, PICK_ONE_CHAIN, "en", True, index, PICK_ONE)
+        draft = teacher.draft(task)
+        first, following, *_ = builder().build(task, draft)
+        detect = parse_reply(first.record.output)
+        asked = object_names(detect.action_input.split(", ", 1)[1])
+        assert sorted(asked) == ["bicycle", "stop sign"]
+        seen_orders.add(tuple(asked))
+        ((_, observation),) = parse_trajectory(following.record.input)
+        assert observation.split("; ") == [f"{name} [{', '.join(map(str, box))}]" for name, box in (
+            (name, next(b.box for b in caption.boxes if b.label == name)) for name in asked
+        )]  # fmt: skip
+        blurred = max(asked, key=draft.request.rfind)  # every frame names the object to blur last
+        box = next(b.box for b in caption.boxes if b.label == blurred)
+        assert parse_reply(following.record.output).action_input.endswith(", ".join(map(str, box)))
+    assert len(seen_orders) == 2, "the object to blur is sometimes asked for first, sometimes second"
+
+
+def test_object_names_split_on_commas_and_semicolons_only():
+    assert object_names("dog") == ["dog"]
+    assert object_names(" dog, frisbee; dog ") == ["dog", "frisbee"]
+    assert object_names("salt and pepper shaker") == ["salt and pepper shaker"]
 
 
 def test_negative_samples_with_and_without_an_image_and_in_chinese():

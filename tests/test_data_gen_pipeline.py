@@ -18,7 +18,7 @@ from data_gen.config import ConfigError, GenConfig
 from data_gen.dedup import minilm_dir
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
-from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS
+from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
 from tools.catalog import TOOL_SPECS, default_registry
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
@@ -198,6 +198,19 @@ def test_extended_chains_are_added_on_top_to_train_and_val_only():
             assert pairs[:-1] == base[caption_id] and pairs[-1] in EDIT_THEN_ANALYSE_CHAINS
             added.add(pairs[-1])
         assert len(added) > 1
+
+
+def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only():
+    config = GenConfig.load("quick")
+    captions = load_captions(config.captions)[: config.max_captions]
+    for split in plan_splits(captions, default_registry(), config):
+        base = plan_tasks(split, config)
+        tasks = plan_tasks(split, replace(config, pick_one_chain=1))
+        picked = [task for task in tasks if task.variant == PICK_ONE]
+        assert not [task for task in base if task.variant]
+        assert all(task.tools == PICK_ONE_CHAIN and len(set(task.caption.objects)) >= 2 for task in picked)
+        assert len({task.key for task in tasks}) == len(tasks)
+        assert bool(picked) == (split.name != "test")
 
 
 @pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_extended"])

@@ -50,6 +50,18 @@ def test_detect_returns_boxes_as_data_and_draws_them(tmp_path, checkpoints, astr
     assert f"found {len(boxes)}" in observation.text
 
 
+def test_several_named_objects_are_found_and_labelled_each(tmp_path, checkpoints, astronaut):
+    runtime = runtime_over(tmp_path, {"Text2Box": checkpoints["Text2Box"]})
+    workspace, photo = astronaut
+    observation = runtime.run("Detect the Give Object", f"{photo}, person; rocket, person", workspace)
+    assert observation.ok, observation.text
+    labels = [box.label for box in observation.data]
+    assert set(labels) == {"person", "rocket"}
+    assert labels == sorted(labels, key=["person", "rocket"].index), "grouped by name, in the order asked"
+    single = runtime.run("Detect the Give Object", f"{photo}, rocket", workspace).data
+    assert [box for box in observation.data if box.label == "rocket"] == single
+
+
 def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astronaut):
     families = {
         "Text2Box": {"checkpoint": checkpoints["Text2Box"], "box_threshold": 1.0},
@@ -61,6 +73,8 @@ def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astr
     detected = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
     assert detected.ok and detected.data == [] and len(detected.files) == 1
     assert "no 'person' found with confidence above 1.0" in detected.text
+    both = runtime.run("Detect the Give Object", f"{photo}, person, rocket", workspace)
+    assert "no 'person' or 'rocket' found" in both.text
     for tool in ("Segment the given object", "Remove Something From The Photo"):
         observation = runtime.run(tool, f"{photo}, person", workspace)
         assert not observation.ok and "no 'person' found" in observation.text

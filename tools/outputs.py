@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,12 @@ class Box:
 
     def describe(self) -> str:
         return f"{self.label} {self.score:.2f} at [{', '.join(map(str, self.box))}]"
+
+
+def object_names(text: str) -> list[str]:
+    """The objects a detection request names: one (``dog``), or several separated by commas or semicolons
+    (``dog, frisbee``); duplicates dropped, order kept."""
+    return list(dict.fromkeys(part.strip() for part in re.split(r"[,;]", text) if part.strip())) or [text.strip()]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 
 from data_gen import phrasings, slots
 from data_gen.negatives import negative_request
-from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, Draft, Task
+from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, PICK_ONE, Draft, Task
 from data_gen.teachers.base import TeacherReport
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind, ToolSpec
@@ -84,13 +84,19 @@ class TemplateTeacher:
         if task.kind == NEGATIVE:
             request, answer = negative_request(rng, task.language, task.with_image)
             return Draft(request, (), answer)
-        if task.kind == CHAIN:
+        if task.variant == PICK_ONE:
+            frame = rng.choice(phrasings.PICK_ONE_FRAMES[task.language])
+        elif task.kind == CHAIN:
             frame = rng.choice(phrasings.chain_frames(*task.tools, task.language))
         else:
             frame = rng.choice(phrasings.frames_for(task.tools[0], task.language))
         values = self._values(task, rng)
         request = self._style(frame, rng).format(**values)
         calls = tuple((tool, action_input_frame(self.registry.get(tool)).format(**values)) for tool in task.tools)
+        if task.variant == PICK_ONE:  # the detector is asked for both objects, in either order
+            both = [values["obj"], values["other"]]
+            task.rng(self.seed, "pick_one").shuffle(both)
+            calls = ((calls[0][0], f"{IMAGE_PLACEHOLDER}, {', '.join(both)}"), *calls[1:])
         return Draft(request, calls)
 
     def _style(self, frame: str, rng: random.Random) -> str:
@@ -104,7 +110,7 @@ class TemplateTeacher:
 
     def _values(self, task: Task, rng: random.Random) -> dict[str, str]:
         caption, language = task.caption, task.language
-        obj, _ = slots.pick_two_objects(caption, rng)
+        obj, other = slots.pick_two_objects(caption, rng)
         box = slots.crop_box(caption, rng)
         if self.registry.get(task.tools[0]).output is OutputKind.BOXES:  # use the box reported for the object
             box = next((b.box for b in slots.caption_boxes(caption) if b.label == obj), box)
@@ -127,6 +133,7 @@ class TemplateTeacher:
             "noun2": task.rng(self.seed, "noun2").choice(last_nouns),  # own stream: other values stay as they were
             "cond": rng.choice(conds),
             "obj": obj,
+            "other": other,
             "rep": slots.replacement(rng),
             "question": slots.question(caption, rng),
             "prompt": slots.scene_prompt(caption, rng),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from tools.backends.hf import PretrainedFamily, to_device
-from tools.outputs import Box, Detections, InputImage
+from tools.outputs import Box, Detections, InputImage, object_names
 from tools.runtime import ToolContext
 
 BOX_THRESHOLD = 0.3
@@ -50,5 +50,8 @@ def find_boxes(ctx: ToolContext, image: InputImage, name: str) -> tuple[Box, ...
 
 
 def detect(ctx: ToolContext, image: InputImage, name: str) -> Detections:
-    empty = f"no {name!r} found with confidence above {box_threshold(ctx)}"
-    return Detections(image.image, find_boxes(ctx, image, name), empty)
+    """Boxes of every object named, each labelled with its own name: one query per name, so a box never
+    carries the label of another object; per name, the most confident first."""
+    names = object_names(name)
+    empty = f"no {' or '.join(map(repr, names))} found with confidence above {box_threshold(ctx)}"
+    return Detections(image.image, tuple(box for each in names for box in find_boxes(ctx, image, each)), empty)
