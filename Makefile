@@ -33,12 +33,10 @@ test: install
 test-slow: install
 	$(PY) -m pytest -q -m slow
 
-# What CI runs beyond `make test`: the real-browser demo test and the whole pipeline on the tiny model (with
-# and without the --extend stage).
+# What CI runs beyond `make test`: the real-browser demo test and the whole pipeline on the tiny model.
 test-ci: test
 	$(PY) -m pytest -q -m slow tests/test_browser.py
 	bash scripts/pipeline.sh --quick
-	bash scripts/pipeline.sh --quick --extend
 
 pipeline: install
 	bash scripts/pipeline.sh

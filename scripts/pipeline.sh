@@ -6,25 +6,25 @@
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
 #   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
 #
+# Training runs the shipped adapter's three stages: two on the adapter recipe's data into $out/adapter (800
+# steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights (`--init_adapter`)
+# on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is evaluated.
+#
 # Options: --out DIR (default output/pipeline[-quick]), --eval_samples N (records scored per split;
-# default 200, quick 24), --skip_zeroshot, --extend (an experiment, not the shipped adapter: a third training
-# stage from the finished adapter on data with edit-then-analyse chains, `--init_adapter`, into
-# $out/adapter-extended, evaluated into $out/metrics-extended). Every stage resumes: a finished stage is
-# skipped on rerun.
+# default 200, quick 24), --skip_zeroshot. Every stage resumes: a finished stage is skipped on rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
-quick=0 out="" eval_samples="" zeroshot=1 extend=0
+quick=0 out="" eval_samples="" zeroshot=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --out) out=$2; shift ;;
     --eval_samples) eval_samples=$2; shift ;;
     --skip_zeroshot) zeroshot=0 ;;
-    --extend) extend=1 ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -39,7 +39,7 @@ if [ $quick = 1 ]; then
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size 8
               --micro_batch_size 4 --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   train_stages=(2 4)
-  extend_data_args=(--config "$data_config" --extended_chain 1) extend_args=(--max_steps 2)
+  stage3_data_args=(--config "$data_config" --extended_chain 1 --pick_one_chain 1) stage3_args=(--max_steps 2)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}
@@ -48,39 +48,33 @@ else
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml)
   train_stages=(800 1600)  # the shipped adapter's schedule (see the config)
-  extend_data_args=(--config configs/data_gen/smollm2_adapter_extended.yaml)
-  extend_args=(--max_steps 400 --learning_rate 5e-4)
+  stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
+  stage3_args=(--max_steps 400 --learning_rate 5e-4)
   infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
-data="$out/data" adapter="$out/adapter" preds="$out/predictions" metrics="$out/metrics"
-evaluated="$adapter"
-if [ $extend = 1 ]; then
-  evaluated="$out/adapter-extended" preds="$out/predictions-extended" metrics="$out/metrics-extended"
-fi
+data="$out/data" adapter="$out/adapter" final="$out/adapter-stage3" preds="$out/predictions" metrics="$out/metrics"
 mkdir -p "$metrics"
 
 echo "== 1/4 data: $data_config -> $data"
 [ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
-[ $extend = 0 ] || [ -f "$out/data-extended/test.json" ] ||
-  "$PY" -m data_gen "${extend_data_args[@]}" --out_dir "$out/data-extended"
+[ -f "$out/data-stage3/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$out/data-stage3"
 "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
 
-echo "== 2/4 train -> $evaluated"
+echo "== 2/4 train -> $final"
 trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
   newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
   [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$2" ] && [ "$1/adapter_model.safetensors" -nt "$newest/complete" ]
 }
-if ! { [ $extend = 1 ] && trained_to "$evaluated" "${extend_args[1]}"; }; then
-  # each stage extends the run: a warm restart on the longer cosine schedule from the last checkpoint
+if ! trained_to "$final" "${stage3_args[1]}"; then
+  # stages 1 and 2 extend one run: a warm restart on the longer cosine schedule from the last checkpoint
   for steps in "${train_stages[@]}"; do
     trained_to "$adapter" "$steps" ||
       "$PY" lora_finetune.py "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
   done
-  if [ $extend = 1 ]; then  # a new run that starts from the finished adapter's weights
-    "$PY" lora_finetune.py "${train_args[@]}" "${extend_args[@]}" --init_adapter "$adapter" \
-      --data_path "$out/data-extended/train.json" --output_dir "$evaluated"
-  fi
+  # stage 3: a new run that starts from the finished run's weights
+  "$PY" lora_finetune.py "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$adapter" \
+    --data_path "$out/data-stage3/train.json" --output_dir "$final"
 fi
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
@@ -93,8 +87,8 @@ runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 for run in "${runs[@]}"; do
   case "$run" in
-    finetuned) options=(--lora_model "$evaluated") suffix="" ;;
-    free) options=(--lora_model "$evaluated" --noconstrain_tools) suffix="_free" ;;
+    finetuned) options=(--lora_model "$final") suffix="" ;;
+    free) options=(--lora_model "$final" --noconstrain_tools) suffix="_free" ;;
     zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
   esac
   for split in val test handwritten; do

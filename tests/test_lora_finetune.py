@@ -343,3 +343,5 @@ def test_ship_adapter_copies_the_run_with_a_portable_base_name(
     ship.main(str(tmp_path / "next"), str(metrics), str(shipped), base_run=str(tmp_path / "run"))
     assert "| 1 |" in (shipped / "TRAINING.md").read_text() and "| 2 |" not in (shipped / "TRAINING.md").read_text()
     assert (shipped / "TRAINING_base.md").read_text() == summary
+    base_config = (tmp_path / "run" / "train_config.yaml").read_text()
+    assert (shipped / "train_config_base.yaml").read_text() == base_config
