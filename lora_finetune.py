@@ -36,8 +36,7 @@ from tqdm import tqdm
 from agent.adapter_io import load_adapter_weights, merge_adapter, verify_adapter
 from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
 from agent.compilation import compile_decoder_layers
-from agent.cpu_attention import use_for_training
-from agent.lm_loss import CompletionLoss, base_causal_lm
+from agent.lm_loss import CompletionLoss
 from agent.models import cpu_supports_bf16, load_model, load_tokenizer
 from agent.prompt import PromptTemplate
 from agent.records import atomic_write_text, iter_jsonl, read_records
@@ -203,8 +202,6 @@ def train(
     if use_autocast:
         keep_adapter_inputs_in_compute_dtype(model)
     compiled = cfg.compile and compile_decoder_layers(model, device)
-    if compiled and device == "cpu":  # the compiled matmul backward of causal attention (agent/cpu_attention.py)
-        use_for_training(base_causal_lm(model))
     params = [p for p in model.parameters() if p.requires_grad]
 
     def autocast():
