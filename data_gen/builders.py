@@ -18,7 +18,7 @@ from agent.records import Record
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
-from data_gen.tasks import CHAIN, CONTEXT, DETECT_BOTH, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from tools.catalog import BOX_CORNERS
 from tools.outputs import object_names
 from tools.registry import ToolRegistry
@@ -267,7 +267,7 @@ class SampleBuilder:
             samples.append(sample(CONTEXT, scratchpad, as_shown(step.call).render(), (step.call.tool,)))
         last = steps[-1]
         answer = self.final_answer(last, task.language, rng)
-        wants_answer = len(steps) > 1 or task.variant == DETECT_BOTH or rng.random() < self.answer_share
+        wants_answer = len(steps) > 1 or rng.random() < self.answer_share
         if answer and wants_answer and len(observed) == len(steps) - 1:
             scratchpad = template.render_scratchpad(
                 [*observed, ObservedStep(as_shown(last.call), last.observation or "")]

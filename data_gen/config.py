@@ -32,8 +32,6 @@ class GenConfig:
             so the other chains keep their share.
         pick_one_chain: detect-two-objects-then-blur-one chained tasks per caption (``PICK_ONE`` in
             ``data_gen/tasks.py``; captions naming fewer than two objects get none), also on top of ``chain``.
-        detect_both: single tasks per caption that ask Detect the Give Object for two named objects, always
-            with the answer after it (``DETECT_BOTH``; captions naming fewer than two objects get none).
         max_per_tool_per_caption: cap on single tasks with the same tool on one caption.
         zh_share: share of tasks rendered with the Chinese prompt template.
         negative_image_share: share of no-tool samples with an image in the conversation.
@@ -61,7 +59,6 @@ class GenConfig:
     negative: int = 3
     extended_chain: int = 0
     pick_one_chain: int = 0
-    detect_both: int = 0
     max_per_tool_per_caption: int = 2
     zh_share: float = 0.15
     negative_image_share: float = 0.5
@@ -80,8 +77,8 @@ class GenConfig:
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
             raise ConfigError(f"teacher {self.teacher!r} unknown; choose one of {', '.join(TEACHERS)}")
-        counts = ("single", "chain", "negative", "extended_chain", "pick_one_chain", "detect_both")
-        for name in (*counts, "max_per_tool_per_caption", "embed_batch_size"):
+        counts = ("single", "chain", "negative", "extended_chain", "pick_one_chain", "max_per_tool_per_caption")
+        for name in (*counts, "embed_batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")

@@ -8,8 +8,6 @@ Each tool mixes imperative, question, polite, terse and indirect wording; typos 
 
 from __future__ import annotations
 
-from data_gen.tasks import DETECT_BOTH, PICK_ONE
-
 # What each image-to-image tool produces, as the human would name it.
 NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
     "Edge Detection On Image": {
@@ -573,19 +571,6 @@ PICK_ONE_FRAMES = {
     ),
     "zh": ("先在 {image} 中找到 {other} 和 {obj}，再只把 {obj} 模糊掉。",),
 }
-# Requests of the single detect-both task (data_gen.tasks.DETECT_BOTH): both objects are to be located.
-DETECT_BOTH_FRAMES = {
-    "en": (
-        "Find the {obj} and the {other} in {image}.",
-        "Where are the {obj} and the {other} in {image}? Give me their boxes.",
-        "Detect the {other} and the {obj} in {image}.",
-        "Box both the {obj} and the {other} in {image}.",
-        "Can you locate the {other} and the {obj} in {image}?",
-        "Show me where the {obj} and the {other} are in {image}.",
-    ),
-    "zh": ("在 {image} 中找到 {obj} 和 {other}。",),
-}
-VARIANT_FRAMES = {PICK_ONE: PICK_ONE_FRAMES, DETECT_BOTH: DETECT_BOTH_FRAMES}
 IMAGE_REFERENCES = {
     "en": ("this image", "the photo", "my picture", "the image", "this picture", "the uploaded image"),
     "zh": ("这张图片", "这张照片", "上面的图片"),

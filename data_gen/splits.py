@@ -17,8 +17,6 @@ from data_gen.config import ConfigError, GenConfig
 from data_gen.tasks import (
     CHAIN,
     CHAINS,
-    DETECT_BOTH,
-    DETECTOR,
     EDIT_THEN_ANALYSE_CHAINS,
     NEGATIVE,
     PICK_ONE,
@@ -120,13 +118,9 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
         for j, pair in enumerate(drawn):
             with_image = pair[0] not in TEXT_ONLY_TOOLS or crng.random() < 0.5
             tasks.append(Task(CHAIN, caption, pair, language(), with_image, j))
-        if len(set(caption.objects)) >= 2:
-            if PICK_ONE_CHAIN in chains:
-                for j in range(config.pick_one_chain):
-                    tasks.append(Task(CHAIN, caption, PICK_ONE_CHAIN, language(), True, j, PICK_ONE))
-            if DETECTOR in gold:
-                for j in range(config.detect_both):
-                    tasks.append(Task(SINGLE, caption, (DETECTOR,), language(), True, j, DETECT_BOTH))
+        if PICK_ONE_CHAIN in chains and len(set(caption.objects)) >= 2:
+            for j in range(config.pick_one_chain):
+                tasks.append(Task(CHAIN, caption, PICK_ONE_CHAIN, language(), True, j, PICK_ONE))
         for j in range(config.negative):
             tasks.append(Task(NEGATIVE, caption, (), language(), crng.random() < config.negative_image_share, j))
         if split.cap is not None and len(tasks) >= split.cap:

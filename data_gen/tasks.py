@@ -70,11 +70,6 @@ EDIT_THEN_ANALYSE_CHAINS: tuple[tuple[str, str], ...] = tuple(
 # request wants hidden. The seen counterpart of cropping one object after Detection listed several.
 PICK_ONE = "pick_one"
 PICK_ONE_CHAIN = ("Detect the Give Object", "Blur Region")
-# Its single-step companion (drawn only with ``detect_both``): the request names two objects, the detector is
-# asked for both, and the answer after it gives both boxes; so a list of labelled boxes is not always followed
-# by another tool.
-DETECT_BOTH = "detect_both"
-DETECTOR = "Detect the Give Object"
 # Tools that make an image from text alone: their requests need no image in the history.
 TEXT_ONLY_TOOLS = frozenset({"Generate Image From User Input Text"})
 
@@ -89,7 +84,7 @@ class Task:
     language: str
     with_image: bool
     index: int = 0
-    variant: str = ""  # PICK_ONE, DETECT_BOTH, or "" for the plain task
+    variant: str = ""  # PICK_ONE, or "" for the plain task
 
     @property
     def key(self) -> str:

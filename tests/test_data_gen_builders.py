@@ -9,19 +9,7 @@ from agent.prompt import PromptTemplate
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.builders import SampleBuilder
 from data_gen.captions import Box, Caption
-from data_gen.tasks import (
-    CHAIN,
-    CONTEXT,
-    DETECT_BOTH,
-    DETECTOR,
-    IMAGE_PLACEHOLDER,
-    NEGATIVE,
-    PICK_ONE,
-    PICK_ONE_CHAIN,
-    SINGLE,
-    Draft,
-    Task,
-)
+from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, PICK_ONE, PICK_ONE_CHAIN, SINGLE, Draft, Task
 from data_gen.teachers.template import TemplateTeacher
 from tools.catalog import default_registry
 from tools.outputs import object_names
@@ -156,21 +144,6 @@ def test_pick_one_detects_both_objects_and_blurs_the_box_of_the_one_named_for_bl
         box = next(b.box for b in caption.boxes if b.label == blurred)
         assert parse_reply(following.record.output).action_input.endswith(", ".join(map(str, box)))
     assert len(seen_orders) == 2, "the object to blur is sometimes asked for first, sometimes second"
-
-
-def test_detect_both_asks_for_two_objects_and_always_answers_with_both_boxes():
-    caption = replace(
-        CAPTION, objects=("stop sign", "bicycle"), boxes=(*CAPTION.boxes, Box("bicycle", (300, 200, 420, 330)))
-    )
-    teacher = TemplateTeacher(CATALOGUE, seed=0, typo_rate=0.0)
-    for index in range(6):
-        task = Task(SINGLE, caption, (DETECTOR,), "en", True, index, DETECT_BOTH)
-        first, answer = builder(answer_share=0.0).build(task, teacher.draft(task))
-        detect = parse_reply(first.record.output)
-        assert sorted(object_names(detect.action_input.split(", ", 1)[1])) == ["bicycle", "stop sign"]
-        final = parse_reply(answer.record.output)
-        assert isinstance(final, FinalAnswer)
-        assert "[10, 20, 110, 140]" in final.answer and "[300, 200, 420, 330]" in final.answer
 
 
 def test_object_names_split_on_commas_and_semicolons_only():

@@ -18,7 +18,7 @@ from data_gen.config import ConfigError, GenConfig
 from data_gen.dedup import minilm_dir
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
-from data_gen.tasks import DETECT_BOTH, DETECTOR, EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
+from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
 from tools.catalog import TOOL_SPECS, default_registry
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
@@ -200,20 +200,17 @@ def test_extended_chains_are_added_on_top_to_train_and_val_only():
         assert len(added) > 1
 
 
-def test_two_object_tasks_go_to_captions_with_two_objects_in_train_and_val_only():
+def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only():
     config = GenConfig.load("quick")
     captions = load_captions(config.captions)[: config.max_captions]
     for split in plan_splits(captions, default_registry(), config):
         base = plan_tasks(split, config)
-        tasks = plan_tasks(split, replace(config, pick_one_chain=1, detect_both=1))
-        assert not [task for task in base if task.variant]
+        tasks = plan_tasks(split, replace(config, pick_one_chain=1))
         picked = [task for task in tasks if task.variant == PICK_ONE]
-        both = [task for task in tasks if task.variant == DETECT_BOTH]
-        assert all(task.tools == PICK_ONE_CHAIN for task in picked)
-        assert all(task.tools == (DETECTOR,) and task.kind == "single" for task in both)
-        assert all(len(set(task.caption.objects)) >= 2 for task in picked + both)
+        assert not [task for task in base if task.variant]
+        assert all(task.tools == PICK_ONE_CHAIN and len(set(task.caption.objects)) >= 2 for task in picked)
         assert len({task.key for task in tasks}) == len(tasks)
-        assert bool(picked) == bool(both) == (split.name != "test")
+        assert bool(picked) == (split.name != "test")
 
 
 @pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3"])

@@ -64,9 +64,11 @@ def task_prompt(task: Task, catalogue: ToolRegistry, drafts_per_task: int) -> st
         for spec in (catalogue.get(name) for name in task.tools)
     )
     order = " Use the tools in this order, one after the other." if task.kind == CHAIN else ""
-    if task.variant:
-        order += " Each request names two objects in the image and the first tool is asked for both (comma separated)"
-        order += ", the second blurs only one of them." if task.variant == PICK_ONE else "."
+    if task.variant == PICK_ONE:
+        order += (
+            " Each request names two objects in the image: the first tool is asked for both (comma separated), "
+            "the second blurs only one of them."
+        )
     pairs = "".join("Tool: <tool name>\nInput: <tool input>\n" for _ in task.tools)
     return (
         "You write training data for an assistant that can use image tools.\n"

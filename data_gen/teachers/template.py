@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 
 from data_gen import phrasings, slots
 from data_gen.negatives import negative_request
-from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, Draft, Task
+from data_gen.tasks import CHAIN, IMAGE_PLACEHOLDER, NEGATIVE, PICK_ONE, Draft, Task
 from data_gen.teachers.base import TeacherReport
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind, ToolSpec
@@ -84,8 +84,8 @@ class TemplateTeacher:
         if task.kind == NEGATIVE:
             request, answer = negative_request(rng, task.language, task.with_image)
             return Draft(request, (), answer)
-        if task.variant:
-            frame = rng.choice(phrasings.VARIANT_FRAMES[task.variant][task.language])
+        if task.variant == PICK_ONE:
+            frame = rng.choice(phrasings.PICK_ONE_FRAMES[task.language])
         elif task.kind == CHAIN:
             frame = rng.choice(phrasings.chain_frames(*task.tools, task.language))
         else:
@@ -93,7 +93,7 @@ class TemplateTeacher:
         values = self._values(task, rng)
         request = self._style(frame, rng).format(**values)
         calls = tuple((tool, action_input_frame(self.registry.get(tool)).format(**values)) for tool in task.tools)
-        if task.variant:  # both variants ask the detector for two objects, in either order
+        if task.variant == PICK_ONE:  # the detector is asked for both objects, in either order
             both = [values["obj"], values["other"]]
             task.rng(self.seed, "pick_one").shuffle(both)
             calls = ((calls[0][0], f"{IMAGE_PLACEHOLDER}, {', '.join(both)}"), *calls[1:])
