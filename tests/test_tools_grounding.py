@@ -40,14 +40,15 @@ def test_detect_returns_boxes_as_data_and_draws_them(tmp_path, checkpoints, astr
     observation = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
     assert observation.ok, observation.text
     (drawn,) = observation.files
-    assert observation.text.startswith(drawn)
+    assert observation.text.endswith(f"(drawn on {drawn})")
     assert Image.open(workspace.root / drawn).size == (128, 128)
     boxes = observation.data
     assert boxes, "the random model scores every query above the default threshold"
     assert all(isinstance(box, Box) and box.label == "person" for box in boxes)
     assert all(0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128 for x0, y0, x1, y1 in (box.box for box in boxes))
     assert [box.score for box in boxes] == sorted((box.score for box in boxes), reverse=True)
-    assert f"found {len(boxes)}" in observation.text
+    listed = "; ".join(f"person [{', '.join(map(str, box.box))}]" for box in boxes)
+    assert observation.text.startswith(listed + " (")  # the training data's form: label [x0, y0, x1, y1]; ...
 
 
 def test_several_named_objects_are_found_and_labelled_each(tmp_path, checkpoints, astronaut):

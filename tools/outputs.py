@@ -27,7 +27,8 @@ class Box:
     box: tuple[int, int, int, int]
 
     def describe(self) -> str:
-        return f"{self.label} {self.score:.2f} at [{', '.join(map(str, self.box))}]"
+        """``dog [x0, y0, x1, y1]``: the form of the training data's observations (scores stay in the data)."""
+        return f"{self.label} [{', '.join(map(str, self.box))}]"
 
 
 def object_names(text: str) -> list[str]:
@@ -50,7 +51,7 @@ class Detections:
     def describe(self) -> str:
         if not self.boxes:
             return self.empty
-        return f"found {len(self.boxes)}: " + "; ".join(b.describe() for b in self.boxes)
+        return "; ".join(b.describe() for b in self.boxes)
 
 
 def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:

@@ -193,7 +193,8 @@ class ToolRuntime:
             return result, (), None
         if isinstance(result, Detections):
             name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
-            return f"{name} ({result.describe()})", (name,), list(result.boxes)
+            # the boxes first, as the model was trained to read them, then where they are drawn
+            return f"{result.describe()} (drawn on {name})", (name,), list(result.boxes)
         if isinstance(result, Image.Image):
             name = workspace.save_image(result, spec.operation, source)
             return name, (name,), None
