@@ -193,8 +193,9 @@ class ToolRuntime:
             return result, (), None
         if isinstance(result, Detections):
             name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
-            # the boxes first, as the model was trained to read them, then where they are drawn
-            return f"{result.describe()} (drawn on {name})", (name,), list(result.boxes)
+            # the boxes as the model was trained to read them; the drawn copy goes to the human only (named in
+            # the text, the model crops or blurs the copy with the boxes drawn on it instead of the photo)
+            return result.describe(), (name,), list(result.boxes)
         if isinstance(result, Image.Image):
             name = workspace.save_image(result, spec.operation, source)
             return name, (name,), None
