@@ -52,15 +52,16 @@ else
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
   infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
 fi
-data="$out/data" adapter="$out/adapter" final="$out/adapter-stage3" preds="$out/predictions" metrics="$out/metrics"
+data="$out/data" stage3_data="$out/data-stage3" adapter="$out/adapter" final="$out/adapter-stage3"
+preds="$out/predictions" metrics="$out/metrics"
 mkdir -p "$metrics"
 
-echo "== 1/4 data: $data_config -> $data"
+echo "== 1/4 data: $data_config -> $data; ${stage3_data_args[*]} -> $stage3_data"
 [ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
-[ -f "$out/data-stage3/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$out/data-stage3"
+[ -f "$stage3_data/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$stage3_data"
 "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
 
-echo "== 2/4 train -> $final"
+echo "== 2/4 train -> $adapter (stages: ${train_stages[*]} steps), then $final"
 trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
   newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
@@ -74,7 +75,7 @@ if ! trained_to "$final" "${stage3_args[1]}"; then
   done
   # stage 3: a new run that starts from the finished run's weights
   "$PY" lora_finetune.py "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$adapter" \
-    --data_path "$out/data-stage3/train.json" --output_dir "$final"
+    --data_path "$stage3_data/train.json" --output_dir "$final"
 fi
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"

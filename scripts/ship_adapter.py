@@ -6,10 +6,9 @@
 Writes the PEFT adapter (its ``base_model_name_or_path`` set to the name the run was given, e.g. the
 embedded ``smollm2-135m-instruct``, not this machine's cache path), ``prompt_template.yaml``,
 ``train_config.yaml``, ``data_recipe.yaml``, the ``metrics_*.json`` files and ``TRAINING.md`` (a summary of
-``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, e.g. the third stage of ``pipeline.sh``)
-ships with ``--base_run DIR``, that adapter's run, summarised in ``TRAINING_base.md`` beside its
-``train_config_base.yaml``. The directory's
-hand-written ``README.md`` is left alone.
+``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, e.g. the third stage of
+``pipeline.sh``) ships with ``--base_run DIR``, that adapter's run, summarised in ``TRAINING_base.md`` beside
+its ``train_config_base.yaml``. The directory's hand-written ``README.md`` is left alone.
 """
 
 from __future__ import annotations
