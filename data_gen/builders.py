@@ -20,7 +20,7 @@ from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
 from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from tools.catalog import BOX_CORNERS
-from tools.outputs import object_names
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, object_names
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolSpec
 
@@ -170,11 +170,11 @@ class SampleBuilder:
         if spec.name == "Get Photo Description":
             return caption.text if source_is_upload else None
         if spec.name == "Text Detection On Image":
-            return caption.sign_text or "No text found."
+            return caption.sign_text or NO_TEXT_FOUND
         if spec.name == "Detection":
             return format_boxes(boxes) if source_is_upload else None
         if spec.name == "Detect the Give Object":
-            return format_boxes(boxes) if boxes else "No object found."
+            return format_boxes(boxes) if boxes else NO_OBJECT_FOUND
         return None
 
     def play(self, task: Task, draft: Draft, image: str, rng: random.Random) -> list[_Step]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
@@ -10,7 +12,7 @@ from skimage import data
 from tests import tiny_vision
 from tests.tiny_vision import runtime_over
 from tools.backends.composites import MASK_GROW
-from tools.outputs import Box
+from tools.outputs import NO_OBJECT_FOUND, Box
 from tools.workspace import Workspace
 
 FAST = {"steps": 2, "resolution": 32}
@@ -63,7 +65,7 @@ def test_several_named_objects_are_found_and_labelled_each(tmp_path, checkpoints
     assert [box for box in observation.data if box.label == "rocket"] == single
 
 
-def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astronaut):
+def test_nothing_above_the_threshold_is_said_in_the_training_datas_words(tmp_path, checkpoints, astronaut, caplog):
     families = {
         "Text2Box": {"checkpoint": checkpoints["Text2Box"], "box_threshold": 1.0},
         "Segmenting": checkpoints["Segmenting"],
@@ -71,11 +73,13 @@ def test_nothing_above_the_threshold_is_said_clearly(tmp_path, checkpoints, astr
     }
     runtime = runtime_over(tmp_path, families)
     workspace, photo = astronaut
-    detected = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
+    with caplog.at_level(logging.INFO, logger="tools.backends.grounding"):
+        detected = runtime.run("Detect the Give Object", f"{photo}, person", workspace)
+        both = runtime.run("Detect the Give Object", f"{photo}, person, rocket", workspace)
     assert detected.ok and detected.data == [] and len(detected.files) == 1
-    assert "no 'person' found with confidence above 1.0" in detected.text
-    both = runtime.run("Detect the Give Object", f"{photo}, person, rocket", workspace)
-    assert "no 'person' or 'rocket' found" in both.text
+    assert detected.text == both.text == NO_OBJECT_FOUND  # what data_gen writes for a missing object
+    assert "no 'person' found with confidence above 1.0" in caplog.text  # the detail goes to the log
+    assert "no 'person' or 'rocket' found" in caplog.text
     for tool in ("Segment the given object", "Remove Something From The Photo"):
         observation = runtime.run(tool, f"{photo}, person", workspace)
         assert not observation.ok and "no 'person' found" in observation.text

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from skimage import data
 
 from tools.loading import DEFAULT_LOAD
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 from tools.runtime import ToolRuntime
 from tools.workspace import Workspace
 
@@ -108,6 +109,9 @@ def test_crop_and_ocr(runtime, workspace, astronaut):
     ImageDraw.Draw(page).text((20, 35), "OPEN 24 HOURS", fill="black", font=ImageFont.load_default(size=40))
     observation = runtime.run("Text Detection On Image", workspace.add_image(page), workspace)
     assert observation.ok and "OPEN 24 HOURS" in observation.text
+    blank = workspace.add_image(Image.new("RGB", (480, 120), "white"))
+    assert runtime.run("Text Detection On Image", blank, workspace).text == NO_TEXT_FOUND  # data_gen's words
+    assert runtime.run("Detection", blank, workspace).text == NO_OBJECT_FOUND
 
 
 def test_rotate_resize_and_blur_region(runtime, workspace, astronaut):

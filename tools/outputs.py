@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image
 
+# What an observation says when a tool finds nothing: the same words in the generated training data
+# (data_gen) and at run time, so the adapter meets at run time the sentence it was trained on.
+NO_OBJECT_FOUND = "No object found."
+NO_TEXT_FOUND = "No text found."
+
 
 @dataclass(frozen=True)
 class InputImage:
@@ -39,19 +44,14 @@ def object_names(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Detections:
-    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them).
-
-    ``empty`` is what the observation says when no box was found.
-    """
+    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them)."""
 
     image: Image.Image
     boxes: tuple[Box, ...]
-    empty: str = "nothing found"
 
     def describe(self) -> str:
-        if not self.boxes:
-            return self.empty
-        return "; ".join(b.describe() for b in self.boxes)
+        """The observation: every box in the training data's form, or :data:`NO_OBJECT_FOUND`."""
+        return "; ".join(b.describe() for b in self.boxes) or NO_OBJECT_FOUND
 
 
 def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:

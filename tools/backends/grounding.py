@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import torch
 
 from tools.backends.hf import PretrainedFamily, to_device
 from tools.outputs import Box, Detections, InputImage, object_names
 from tools.runtime import ToolContext
 
+logger = logging.getLogger(__name__)
 BOX_THRESHOLD = 0.3
 TEXT_THRESHOLD = 0.25
 
@@ -53,5 +56,7 @@ def detect(ctx: ToolContext, image: InputImage, name: str) -> Detections:
     """Boxes of every object named, each labelled with its own name: one query per name, so a box never
     carries the label of another object; per name, the most confident first."""
     names = object_names(name)
-    empty = f"no {' or '.join(map(repr, names))} found with confidence above {box_threshold(ctx)}"
-    return Detections(image.image, tuple(box for each in names for box in find_boxes(ctx, image, each)), empty)
+    boxes = tuple(box for each in names for box in find_boxes(ctx, image, each))
+    if not boxes:
+        logger.info("no %s found with confidence above %s", " or ".join(map(repr, names)), box_threshold(ctx))
+    return Detections(image.image, boxes)

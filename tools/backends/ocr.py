@@ -9,7 +9,7 @@ from PIL import ImageOps
 
 from tools.errors import CheckpointUnavailableError
 from tools.family import ModelFamily
-from tools.outputs import InputImage
+from tools.outputs import NO_TEXT_FOUND, InputImage
 from tools.runtime import ToolContext
 
 
@@ -29,7 +29,7 @@ class TesseractFamily(ModelFamily):
 
 
 def read_text(ctx: ToolContext, image: InputImage) -> str:
-    """The text found in the image, lines joined by spaces, or a sentence saying there is none."""
+    """The text found in the image, lines joined by spaces, or :data:`~tools.outputs.NO_TEXT_FOUND`."""
     pytesseract = ctx.model()
     gray = ImageOps.grayscale(image.image)
     if max(gray.size) < 1000:
@@ -37,4 +37,4 @@ def read_text(ctx: ToolContext, image: InputImage) -> str:
         gray = gray.resize((round(gray.width * factor), round(gray.height * factor)))
     text = pytesseract.image_to_string(gray, lang=ctx.runtime.families[ctx.spec.family].options.get("lang", "eng"))
     words = " ".join(text.split())
-    return words if words else "No text found in the image."
+    return words or NO_TEXT_FOUND
