@@ -19,6 +19,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -359,6 +360,12 @@ def train(
         result = {"output_dir": str(output), "steps": step, **{k: v for k, v in last.items() if k != "step"}}
     if ddp:
         dist.barrier()
+        # Free DDP's reducer while the default group still holds the process group. A reducer that drops
+        # the group's last reference destroys it with the GIL held; gloo's worker threads, which may still
+        # need the GIL to free a finished collective's tensors, then never finish (a hang or an abort at
+        # exit: 3 in 24 launches of a 2-rank script). destroy_process_group releases the GIL meanwhile.
+        del runner
+        gc.collect()
         dist.destroy_process_group()
     return result
 
