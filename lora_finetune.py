@@ -224,7 +224,7 @@ def train(
     step = 0
     resume = cfg.resume_from_checkpoint or latest_checkpoint(output)
     if resume:
-        step = load_checkpoint(resume, model, optimizer, scheduler, rank)["step"]
+        step = load_checkpoint(resume, model, optimizer, scheduler, rank=rank, world_size=world_size)["step"]
     else:
         if cfg.init_adapter:
             load_adapter_weights(model, cfg.init_adapter)

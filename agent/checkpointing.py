@@ -105,9 +105,19 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 
 
 def load_checkpoint(
-    path: str | Path, model: Any, optimizer: torch.optim.Optimizer, scheduler: Any, rank: int = 0
+    path: str | Path,
+    model: Any,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    *,
+    rank: int = 0,
+    world_size: int = 1,
 ) -> dict[str, Any]:
-    """Restore adapter weights, optimizer, scheduler and this rank's RNG; return the JSON state."""
+    """Restore adapter weights, optimizer, scheduler and this rank's RNG; return the JSON state.
+
+    A run may resume with another number of processes: the global batches do not depend on it, only the
+    random streams (LoRA dropout) do, so rank ``r`` then takes the state of rank ``r`` modulo the writers.
+    """
     path = Path(path)
     if not (path / _COMPLETE).is_file():
         raise CheckpointError(
@@ -121,11 +131,13 @@ def load_checkpoint(
     optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
     scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=False))
     rng_states = torch.load(path / "rng_state.pt", weights_only=False)
-    if rank >= len(rng_states):
-        raise CheckpointError(
-            f"{path} was written by {len(rng_states)} process(es); resume with the same --nproc_per_node"
-        )
-    set_rng_state(rng_states[rank])
+    if len(rng_states) != world_size and rank == 0:
+        logger.warning(
+            "%s was written by %d process(es) and is resumed by %d: the same global batches follow, but random "
+            "streams (LoRA dropout) differ from an uninterrupted run",
+            path, len(rng_states), world_size,
+        )  # fmt: skip
+    set_rng_state(rng_states[rank % len(rng_states)])
     state = json.loads((path / _STATE_FILE).read_text())
     logger.info("resumed from %s (step %d)", path, state["step"])
     return state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -219,7 +220,9 @@ def test_init_adapter_starts_a_new_run_from_a_finished_adapter(
         run(tiny_model_dir, data_file, tmp_path / "none", max_steps=1, init_adapter=str(tmp_path / "missing"))
 
 
-def test_two_processes_under_torchrun_match_one(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
+def test_two_processes_under_torchrun_match_one_and_resume_in_one(
+    tiny_model_dir: Path, data_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     options = ["--max_steps", "2", "--dtype", "fp32", "--lora_dropout", "0", "--save_steps", "2", "--eval_steps", "2"]
     options += [f"--{key}={value}" for key, value in FAST.items()]
     command = ["--base_model", str(tiny_model_dir), "--data_path", str(data_file), *options]
@@ -229,12 +232,22 @@ def test_two_processes_under_torchrun_match_one(tiny_model_dir: Path, data_file:
         [str(torchrun), "--nproc_per_node=2", "lora_finetune.py", "--output_dir", str(tmp_path / "ddp"), *command],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
-    run(tiny_model_dir, data_file, tmp_path / "single", max_steps=2, dtype="fp32", lora_dropout=0.0, eval_steps=2)
+    same = {"dtype": "fp32", "lora_dropout": 0.0, "eval_steps": 2}
+    run(tiny_model_dir, data_file, tmp_path / "single", max_steps=2, **same)
     ddp, single = adapter(tmp_path / "ddp"), adapter(tmp_path / "single")
     for key in single:
         torch.testing.assert_close(ddp[key], single[key], rtol=1e-3, atol=1e-5)
     rows = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
     assert len([row for row in rows if '"loss"' in row]) == 2  # rank 0 alone writes
+
+    # the two-process run goes on in one process: the same global batch follows as in the one-process run
+    with caplog.at_level(logging.WARNING, logger="agent.checkpointing"):
+        assert run(tiny_model_dir, data_file, tmp_path / "ddp", max_steps=3, **same)["steps"] == 3
+    assert "written by 2 process(es) and is resumed by 1" in caplog.text
+    run(tiny_model_dir, data_file, tmp_path / "single", max_steps=3, **same)
+    ddp, single = adapter(tmp_path / "ddp"), adapter(tmp_path / "single")
+    for key in single:
+        torch.testing.assert_close(ddp[key], single[key], rtol=1e-3, atol=1e-5)
 
 
 def test_4bit_qlora_trains(tiny_model_dir: Path, data_file: Path, tmp_path: Path) -> None:
