@@ -11,8 +11,8 @@
 # on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is evaluated.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
-# global batch of 8 (on 2 cores ~10% faster than one two-threaded process; the adapter is the same, see the
-# README); --train_ranks N chooses the count, 1 runs plain python.
+# global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
+# see the README); --train_ranks N chooses the count, 1 runs plain python.
 #
 # Options: --out DIR (default output/pipeline[-quick]), --eval_samples N (records scored per split;
 # default 200, quick 24), --skip_zeroshot, --train_ranks N. Every stage resumes: a finished stage is skipped
