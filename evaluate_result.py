@@ -13,8 +13,7 @@ import json
 import logging
 from pathlib import Path
 
-import fire
-
+from agent.cli import run_cli
 from agent.eval_report import bar_chart, markdown_table
 from agent.predictions import read_predictions
 from agent.records import RecordError, read_records
@@ -53,4 +52,4 @@ def evaluate(ann_path: str, pred_path: str, output: str | None = None) -> dict:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    fire.Fire(evaluate)
+    run_cli(evaluate)

@@ -15,8 +15,7 @@ import logging
 import os
 import tempfile
 
-import fire
-
+from agent.cli import run_cli
 from agent.launch import build_agent
 from agent.models import EMBEDDED_MODEL
 
@@ -79,4 +78,4 @@ def main(
 
 
 if __name__ == "__main__":
-    fire.Fire(main)
+    run_cli(main)

@@ -15,10 +15,10 @@ import logging
 import os
 from pathlib import Path
 
-import fire
-
-from agent.batch_inference import HFBackend, current_shard, output_file, run_inference
+from agent.batch_inference import HFBackend, current_shard, output_file, read_annotations, run_inference
+from agent.cli import run_cli
 from agent.models import EMBEDDED_MODEL
+from tools.errors import InputError
 
 logger = logging.getLogger("inference")
 
@@ -75,6 +75,7 @@ def main(
         dtype: ``auto`` (bf16 where supported), ``bf16``, ``fp16``, ``fp32``.
     """
     shard = current_shard(num_chunks, chunk_idx)
+    read_annotations(ann_path)  # a bad file fails before the model loads
     if backend == "hf":
         from agent.generation import HFGenerator
         from agent.models import load_for_inference
@@ -102,7 +103,7 @@ def main(
 
         generator = OpenAIBackend(openai_model, openai_base_url, openai_api_key)
     else:
-        raise ValueError(f"unknown backend {backend!r}; use 'hf' or 'openai'")
+        raise InputError(f"unknown backend {backend!r}; use 'hf' or 'openai'")
     out = output_file(save_path, save_name, shard)
     written = run_inference(generator, ann_path, out, shard=shard, batch_size=batch_size, max_new_tokens=max_new_tokens)
     logger.info("wrote %d prediction(s) to %s", written, out)
@@ -111,4 +112,4 @@ def main(
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    fire.Fire(main)
+    run_cli(main)

@@ -371,10 +371,10 @@ def train(
 
 
 if __name__ == "__main__":
-    import fire
+    from agent.cli import run_cli
 
     logging.basicConfig(
         level=logging.INFO if int(os.environ.get("RANK", "0")) == 0 else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    fire.Fire(train)
+    run_cli(train)

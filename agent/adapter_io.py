@@ -13,6 +13,7 @@ from safetensors.torch import load_file
 from agent.checkpointing import ADAPTER_FILE
 from agent.models import load_model
 from agent.prompt import PromptTemplate
+from tools.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def verify_adapter(adapter_dir: str | Path) -> int:
     return len(keys)
 
 
-class AdapterMismatchError(ValueError):
+class AdapterMismatchError(ValueError, InputError):
     """An adapter to start from does not fit the LoRA layers of the run (rank, targets or layers differ)."""
 
 

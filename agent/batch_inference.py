@@ -73,6 +73,15 @@ def _prompt_length(record: Record) -> int:
     return len(record.instruction) + len(record.input)
 
 
+def read_annotations(ann_path: str | Path) -> list[Record]:
+    """The records of an annotation file, each with the ``id`` its prediction is keyed by."""
+    records = read_records(ann_path)
+    for index, record in enumerate(records):
+        if record.id is None:
+            raise RecordError(ann_path, "inference needs an 'id' on every record (val/test files carry one)", index)
+    return records
+
+
 def run_inference(
     backend: Backend,
     ann_path: str | Path,
@@ -86,11 +95,7 @@ def run_inference(
     """Predict every record of this shard not yet written under ``done_dir``; returns how many were written."""
     from tqdm import tqdm
 
-    records = read_records(ann_path)
-    for index, record in enumerate(records):
-        if record.id is None:
-            raise RecordError(ann_path, "inference needs an 'id' on every record (val/test files carry one)", index)
-    mine = shard.select(records)
+    mine = shard.select(read_annotations(ann_path))
     done = read_written_ids(done_dir if done_dir is not None else Path(out_file).parent)
     todo = sorted((r for r in mine if r.id not in done), key=_prompt_length)
     logger.info(

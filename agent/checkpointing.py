@@ -20,6 +20,8 @@ import torch
 from peft import set_peft_model_state_dict
 from safetensors.torch import load_file
 
+from tools.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 CHECKPOINTS_DIR = "checkpoints"
@@ -28,7 +30,7 @@ _STATE_FILE = "trainer_state.json"
 _COMPLETE = "complete"
 
 
-class CheckpointError(RuntimeError):
+class CheckpointError(RuntimeError, InputError):
     """A checkpoint cannot be resumed from; the message says why and what to do."""
 
 

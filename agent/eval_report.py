@@ -80,6 +80,6 @@ def main(*metrics_files: str, per_tool: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    import fire
+    from agent.cli import run_cli
 
-    fire.Fire(main)
+    run_cli(main)

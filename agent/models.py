@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tools.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 EMBEDDED_MODEL = "smollm2-135m-instruct"
@@ -25,7 +27,7 @@ _COMPLETE_MARKER = "conversion-complete"
 _CONVERSION_VERSION = 2
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
 
 

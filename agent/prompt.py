@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from agent.steps import ACTION, ACTION_INPUT, AI, OBSERVATION, THOUGHT, ObservedStep, Step, parse_reply
+from tools.errors import InputError
 from tools.spec import InputKind, ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def token_ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
-class TemplateError(ValueError):
+class TemplateError(ValueError, InputError):
     """A prompt template file is missing a field or breaks the protocol."""
 
 

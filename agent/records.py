@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.errors import InputError
+
 REQUIRED_FIELDS = ("instruction", "input", "output")
 
 
-class RecordError(ValueError):
+class RecordError(ValueError, InputError):
     """A data file or one of its records is malformed; the message names the file and record index."""
 
     def __init__(self, path: str | Path, message: str, index: int | None = None) -> None:

@@ -17,11 +17,12 @@ import torch
 from agent.lm_loss import IGNORE_INDEX
 from agent.prompt import PromptTemplate
 from agent.records import Record
+from tools.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 
-class DataError(ValueError):
+class DataError(ValueError, InputError):
     """The training data cannot be used as given; the message names the fix."""
 
 

@@ -11,13 +11,14 @@ import yaml
 
 from agent.models import EMBEDDED_MODEL
 from agent.recipes import read_recipe, reject_unknown
+from tools.errors import InputError
 
 TRAIN_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs" / "train"
 DEFAULT_CONFIG = TRAIN_CONFIGS_DIR / "smollm2_cpu.yaml"
 CONFIG_FILE_NAME = "train_config.yaml"
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, InputError):
     """A training option is unknown or out of range; the message names the fix."""
 
 

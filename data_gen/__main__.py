@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 
-import fire
-
+from agent.cli import run_cli
 from data_gen.config import GenConfig
 from data_gen.pipeline import generate
 
@@ -48,4 +47,4 @@ def main(
 
 
 if __name__ == "__main__":
-    fire.Fire(main)
+    run_cli(main)

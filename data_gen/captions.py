@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.errors import InputError
+
 SHIPPED_CORPUS = Path(__file__).resolve().parent / "corpus" / "captions.jsonl"
 # Words that never make a useful object argument when objects are guessed from free text.
 _NOT_OBJECTS = frozenset(
@@ -77,7 +79,7 @@ _NOT_OBJECTS = frozenset(
 _ARTICLES = frozenset(("a", "an", "the", "two", "three", "some", "several"))
 
 
-class CaptionError(ValueError):
+class CaptionError(ValueError, InputError):
     """A caption file is missing, unreadable or malformed; the message says where and how to fix it."""
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from agent.recipes import read_recipe, reject_unknown
+from tools.errors import InputError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, InputError):
     """A data-generation config is malformed; the message names the field and the valid values."""
 
 

@@ -12,9 +12,9 @@ import random
 from pathlib import Path
 from typing import Any
 
-import fire
 import yaml
 
+from agent.cli import run_cli
 from agent.prompt import PromptTemplate
 from agent.records import Record, RecordError, write_records
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall
@@ -71,4 +71,4 @@ def main(out_path: str = "output/data/handwritten.json", language: str = "en", s
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    fire.Fire(main)
+    run_cli(main)

@@ -17,10 +17,10 @@ import json
 import shutil
 from pathlib import Path
 
-import fire
 import yaml
 
 from agent.adapter_io import verify_adapter
+from agent.cli import run_cli
 from agent.records import atomic_write_text, iter_jsonl
 
 COPIED = ("adapter_model.safetensors", "prompt_template.yaml", "train_config.yaml")
@@ -98,4 +98,4 @@ def main(
 
 
 if __name__ == "__main__":
-    fire.Fire(main)
+    run_cli(main)

@@ -2,9 +2,15 @@
 
 The runtime turns any :class:`ToolError` into an error observation for the model, so messages are
 written for a reader who can fix the call (name the valid choices, the limit, the expected format).
+:class:`InputError` marks, across the project, errors that bad input causes and a person can fix.
 """
 
 from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input a person can fix (a file, an option, a spec), the base or mixin of such errors; the message
+    says how. Command-line entry points (``agent.cli.run_cli``) print the message alone, without a traceback."""
 
 
 class ToolError(Exception):
@@ -27,7 +33,7 @@ class ToolUnavailableError(ToolError):
     """The tool exists but its model family is not loaded here (or could not be loaded)."""
 
 
-class LoadSpecError(ToolError):
+class LoadSpecError(ToolError, InputError):
     """A ``--load`` string names an unknown family or is malformed."""
 
 

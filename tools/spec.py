@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tools.errors import InputError
+
 
 class InputKind(StrEnum):
     """Kinds of argument a tool accepts in its Action Input."""
@@ -28,7 +30,7 @@ class OutputKind(StrEnum):
     BOXES = "boxes"
 
 
-class SpecError(ValueError):
+class SpecError(ValueError, InputError):
     """A tool spec is malformed (raised when the spec is created or registered)."""
 
 
