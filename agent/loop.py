@@ -273,7 +273,10 @@ class Agent:
         files = [name for step in trace for name in step.files]
         files += [name for name in _IMAGE_NAME_RE.findall(answer) if self._exists(session.workspace, name)]
         files = list(dict.fromkeys(files))
-        unnamed = [name for name in files if name not in answer]
+        # files the model met in an observation stay nameable in later turns; a copy made for the human only
+        # (a detector's drawn boxes) is not remembered, or the model takes it for the photo
+        seen = [name for name in files if any(name in step.observation for step in trace)]
+        unnamed = [name for name in seen if name not in answer]
         remembered = answer + (f" ({', '.join(unnamed)})" if unnamed else "")
         session.memory.add_exchange(user_input, remembered)
         self._trim_memory(session)

@@ -63,6 +63,17 @@ def test_multi_step_chain_feeds_each_observation_back(tiny_tokenizer, session):
     assert session.memory.turns[-1].text == f"Done. ({first}, {second})"  # later turns can still name them
 
 
+def test_a_drawn_copy_is_shown_but_not_remembered(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image"))
+    agent, _, _ = make_agent(tiny_tokenizer, [], runtime)
+    image = upload(agent, session)
+    agent.llm.replies = [call("Detection", image), answer("There is a face at [0, 0, 8, 8].")]
+    reply = agent.chat(session, "find the faces")
+    (drawn,) = reply.files  # shown to the human
+    assert drawn not in session.memory.turns[-1].text  # the model saw boxes, not this file: later turns must
+    assert session.memory.turns[-1].text == "There is a face at [0, 0, 8, 8]."  # not take it for the photo
+
+
 def test_text_streams_before_each_step_completes(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [])
     image = upload(agent, session)
@@ -176,7 +187,7 @@ def test_memory_window_keeps_introductions_still_referred_to():
     memory = ConversationMemory()
     memory.add_image(TEMPLATE.introduce_image("image/aaaa1111.png", "a cat."), "image/aaaa1111.png")
     memory.add_image(TEMPLATE.introduce_image("image/bbbb2222.png", "a dog."), "image/bbbb2222.png")
-    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111_aaaa1111.png")
+    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111.png")
     for i in range(5):
         memory.add_exchange(f"question {i}", f"answer {i}")
 
@@ -202,7 +213,7 @@ def test_a_chained_output_name_keeps_its_original_introduced():
     memory.add_image(cat, "image/aaaa1111.png")
     memory.add_exchange("tell me a long story " * 20, "a long story " * 20)
     memory.add_image(dog, "image/bbbb2222.png")
-    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111_aaaa1111.png")
+    memory.add_exchange("edges of the cat", "Here: image/c3c3_edge_aaaa1111.png")
 
     def cost(turns):
         return sum(len(turn.text.split()) for turn in turns)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+import random
+import re
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from data_gen.files import derived_name
 from tools.errors import DeviceError, ImageFileError, LoadSpecError, UnsafePathError
 from tools.loading import DEFAULT_LOAD, ToolsConfig, check_device, parse_load
 from tools.runtime import ToolRuntime
@@ -64,11 +67,13 @@ def test_add_image_resizes_and_chained_names_record_operation_and_source(workspa
     assert workspace.open_image(name).getpixel((0, 0)) == (255, 255, 255)  # transparent -> white
     original = name.removeprefix("image/").removesuffix(".png")
     first = workspace.new_image_name("edge", name)
-    assert first.startswith("image/") and first.endswith(f"_edge_{original}_{original}.png")
+    assert re.fullmatch(rf"image/[0-9a-f]{{4}}_edge_{original}\.png", first)  # the training data's form
     Image.new("RGB", (4, 4)).save(workspace.root / first)
     second = workspace.new_image_name("pose", first)
     previous = first.removeprefix("image/").split("_")[0]
-    assert second.endswith(f"_pose_{previous}_{original}.png")
+    assert re.fullmatch(rf"image/[0-9a-f]{{4}}_pose_{previous}\.png", second)
+    generated = derived_name("pose", first, random.Random(0))  # what data_gen writes for the same step
+    assert generated.count("_") == second.count("_") == 2
 
 
 def test_parse_load_and_device_errors():

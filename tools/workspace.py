@@ -2,8 +2,9 @@
 
 Input names are resolved strictly inside ``root`` (absolute paths, ``..`` and symlinks that leave the
 root are refused); images are checked before decoding (pixel limit against decompression bombs) and
-while decoding; outputs get fresh chained names in the GPT4Tools style
-``image/<new>_<operation>_<previous>_<original>.png`` that record the operation and the source image.
+while decoding; outputs get fresh chained names ``image/<new>_<operation>_<source>.png`` that record the
+operation and the source image, in the form the generated training data shows (``data_gen/files.py``), so
+the model copies them whole into its answers.
 """
 
 from __future__ import annotations
@@ -61,18 +62,17 @@ class Workspace:
         return _decode(path.read_bytes(), repr(name), self.max_pixels)
 
     def new_image_name(self, operation: str, source: str | None = None) -> str:
-        """A fresh output name (relative to ``root``) recording ``operation`` and the ``source`` image.
+        """A fresh output name (relative to ``root``) recording ``operation`` and the ``source`` image's id.
 
-        ``image/7f3a.png`` + ``edge`` -> ``image/2c1b_edge_7f3a_7f3a.png``; chaining keeps the original's
-        id last: ``image/9d0e_pose_2c1b_7f3a.png``.
+        ``image/7f3a.png`` + ``edge`` -> ``image/2c1b_edge_7f3a.png``, then ``image/9d0e_pose_2c1b.png``. (Visual
+        ChatGPT's ``<new>_<op>_<previous>_<original>`` names, which the runtime wrote until 2026-12-01, made the
+        adapter quote a name one part short in its answers: it learned three-part names.)
         """
         op = _OPERATION_RE.sub("", operation.lower()) or "out"
-        parts = PurePosixPath(source).stem.split("_") if source else []
-        previous = parts[0] if parts else ""
-        original = parts[3] if len(parts) >= 4 else previous
+        source_id = PurePosixPath(source).stem.split("_")[0] if source else ""
         while True:
             fresh = uuid.uuid4().hex[:4]
-            stem = "_".join(p for p in (fresh, op, previous, original) if p)
+            stem = "_".join(p for p in (fresh, op, source_id) if p)
             name = f"{IMAGE_DIR}/{stem}.png"
             if not (self.root / name).exists():
                 return name
