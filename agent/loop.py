@@ -82,12 +82,17 @@ class StepTaken:
 
 @dataclass(frozen=True)
 class Reply:
-    """The end of a turn: the answer, the images to show and whether the model finished on its own."""
+    """The end of a turn: the answer, the images to show and whether the model finished on its own.
+
+    ``note`` is what the agent added to the model's answer (already part of ``text``), e.g. the error of a
+    failed last tool call.
+    """
 
     text: str
     files: tuple[str, ...]
     steps: tuple[TraceStep, ...]
     finished: bool
+    note: str = ""
 
 
 AgentEvent = TextChunk | StepTaken | Reply
@@ -188,7 +193,10 @@ class Agent:
             llm_seconds = time.perf_counter() - started
             step = parse_reply(text)
             if isinstance(step, FinalAnswer):
-                yield self._finish(session, user_input, self._clean_answer(step.answer), trace, True)
+                answer = self._clean_answer(step.answer)
+                note = self._failure_note(answer, trace)
+                text = f"{answer}\n\n{note}" if note else answer
+                yield self._finish(session, user_input, text, trace, True, note=note)
                 return
             if isinstance(step, ToolCall):
                 observation = self._run_tool(step, session.workspace)
@@ -240,6 +248,16 @@ class Agent:
         """Cut a reply where the model starts writing the human's next turn."""
         return answer.split(f"\n{self.template.human_prefix}:", 1)[0].strip()
 
+    @staticmethod
+    def _failure_note(answer: str, trace: Sequence[TraceStep]) -> str:
+        """A note with the error of the tool call just before the answer when that call failed and the answer
+        does not quote it (models trained on successful calls only tend to announce a result never made)."""
+        last = trace[-1] if trace else None
+        if last is None or last.ok or not last.action or last.observation in answer:
+            return ""
+        error = last.observation if last.action in last.observation else f"{last.action} failed: {last.observation}"
+        return f"(Note: {error})"
+
     def _history_cost(self, turns: Sequence[Turn]) -> int:
         return self.count_tokens(self.template.render_history(turns)) + 1
 
@@ -268,7 +286,14 @@ class Agent:
             session.memory.trim(self._history_budget(specs, "", ""), self._history_cost)
 
     def _finish(
-        self, session: ChatSession, user_input: str, answer: str, trace: list[TraceStep], finished: bool
+        self,
+        session: ChatSession,
+        user_input: str,
+        answer: str,
+        trace: list[TraceStep],
+        finished: bool,
+        *,
+        note: str = "",
     ) -> Reply:
         files = [name for step in trace for name in step.files]
         files += [name for name in _IMAGE_NAME_RE.findall(answer) if self._exists(session.workspace, name)]
@@ -280,7 +305,7 @@ class Agent:
         remembered = answer + (f" ({', '.join(unnamed)})" if unnamed else "")
         session.memory.add_exchange(user_input, remembered)
         self._trim_memory(session)
-        return Reply(answer, tuple(files), tuple(trace), finished)
+        return Reply(answer, tuple(files), tuple(trace), finished, note)
 
     @staticmethod
     def _exists(workspace: Workspace, name: str) -> bool:

@@ -61,6 +61,9 @@ def chat_in_terminal(
                 elif isinstance(event, StepTaken):
                     say(f" {event.step.observation}")
                 elif isinstance(event, Reply):
-                    say("" if event.finished else f"\nAI: {event.text}")
+                    if not event.finished:  # the agent's own message: nothing was streamed
+                        say(f"\nAI: {event.text}")
+                    else:  # the answer was streamed; add what the agent appended to it
+                        say(f"\n{event.note}" if event.note else "")
                     for name in event.files:
                         say(f"Image: {session.workspace.root / name}")

@@ -74,6 +74,23 @@ def test_a_drawn_copy_is_shown_but_not_remembered(tiny_tokenizer, session):
     assert session.memory.turns[-1].text == "There is a face at [0, 0, 8, 8]."  # not take it for the photo
 
 
+def test_an_answer_after_a_failed_call_carries_the_error(tiny_tokenizer, session):
+    failure = "no person found in the image, so there is no pose to draw"
+    runtime = FakeRuntime(fail=lambda tool: failure if tool == "Pose Detection On Image" else None)
+    agent, _, _ = make_agent(tiny_tokenizer, [], runtime)
+    image = upload(agent, session)
+    agent.llm.replies = [call("Pose Detection On Image", image), answer("The human pose is ready.")]
+    reply = agent.chat(session, "show me the pose")
+    assert reply.note == f"(Note: Pose Detection On Image failed: {failure})"  # the terminal prints it alone
+    assert reply.text == f"The human pose is ready.\n\n{reply.note}"
+    assert failure in session.memory.turns[-1].text  # later turns know it failed
+    agent.llm.replies = [call("Pose Detection On Image", image), answer(f"Sorry: {failure}")]
+    assert agent.chat(session, "try again").text == f"Sorry: {failure}"  # an honest answer is left alone
+    agent.llm.replies = [call("Pose Detection On Image", "missing.png"), call("Edge Detection On Image", image),
+                         answer("Here are the edges.")]  # fmt: skip
+    assert agent.chat(session, "edges then").text == "Here are the edges."  # recovered: the last call worked
+
+
 def test_text_streams_before_each_step_completes(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [])
     image = upload(agent, session)
@@ -124,7 +141,8 @@ def test_tool_failure_is_reported_to_the_model(tiny_tokenizer, session):
     llm.replies = [call("Pose Detection On Image", image), answer("The pose tool failed.")]
     reply = agent.chat(session, "pose please")
     assert "RuntimeError: boom" in llm.prompts[1]
-    assert reply.files == () and reply.text == "The pose tool failed."
+    assert reply.files == ()
+    assert reply.text == "The pose tool failed.\n\n(Note: 'Pose Detection On Image' failed: RuntimeError: boom)"
 
 
 def test_step_limit_ends_with_an_honest_message(tiny_tokenizer, session):
