@@ -36,11 +36,13 @@ ACTION_INPUT = "Action Input:"
 _TOOL_LINE = re.compile(r"^> ([A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]): (.*)$", re.MULTILINE)
 _TYPED_INPUT = re.compile(r"^[a-z][a-z0-9_]* \((.+)\)$")
 TOP_CANDIDATES = 64  # tokens tried in logit order before scanning the whole vocabulary
+# Numbers are bounded (pixels, sizes and angles need at most 5 digits and 2 decimals): unbounded, a model held
+# away from ending the line too early ran one number on for the whole token budget ("100.00000000...").
 VALUE_PATTERNS = {
     InputKind.IMAGE: r"[^,\n]+",
     InputKind.TEXT: r"[^,\n]+",  # a trailing text may hold commas (see argument_pattern)
-    InputKind.NUMBER: r"-?\d+(?:\.\d+)?",
-    InputKind.SIZE: r"\d+ ?[xX×*] ?\d+",
+    InputKind.NUMBER: r"-?\d{1,5}(?:\.\d{1,2})?",
+    InputKind.SIZE: r"\d{1,5} ?[xX×*] ?\d{1,5}",
 }
 
 ListedTools = Mapping[str, tuple[InputKind, ...] | None]

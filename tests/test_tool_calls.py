@@ -45,6 +45,10 @@ def test_untyped_tool_lines_get_the_name_constraint_only():
         ("Crop Image", " image/a.png,10,20,30,40.5\nObservation:", True),  # only the line itself counts
         ("Crop Image", " image/a.png, rabbit", False),  # a name where a number goes
         ("Crop Image", " image/a.png, 10, 20, 30\n", False),  # three of four numbers
+        ("Crop Image", " image/a.png, 100, 100.000", False),  # numbers are bounded: no runaway decimals
+        ("Crop Image", " image/a.png, 123456", False),
+        ("Rotate Image", " image/a.png, -12.5\n", True),
+        ("Extend An Image", " image/a.png, 1024000x768", False),
         ("Detection", " image/a.png, person", False),  # a second value for a one-input tool
         ("Detection", " image/a.png\n", True),
         ("Extend An Image", " image/a.png, 1024x768\n", True),
