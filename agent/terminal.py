@@ -47,6 +47,9 @@ def chat_in_terminal(
             say(f"New session: the conversation is forgotten; files now go to {session.workspace.root}")
         elif line.startswith("/image"):
             path = " ".join(shlex.split(line)[1:])
+            if not path:
+                say("Usage: /image PATH (a PNG or JPEG file on this machine)")
+                continue
             try:
                 name, description = agent.introduce_image(session, Path(path).expanduser())
             except ToolError as error:

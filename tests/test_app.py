@@ -152,11 +152,11 @@ def test_tools_panel_lists_loaded_and_unavailable_tools_with_reasons():
 
 
 def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):
-    commands = f"/image {images['notes']}\n/image {images['astronaut']}\nShow me the edges\n/quit\n"
+    commands = f"/image\n/image {images['notes']}\n/image {images['astronaut']}\nShow me the edges\n/quit\n"
     out = io.StringIO()
     chat_in_terminal(edge_agent, tmp_path, stdin=io.StringIO(commands), stdout=out)
     text = out.getvalue()
-    assert "is not a readable image" in text and "Received image/" in text
+    assert "Usage: /image PATH" in text and "is not a readable image" in text and "Received image/" in text
     assert "Action: Edge Detection On Image" in text and "AI: Here is the edge map: image/" in text
     edge_path = Path(text.split("Image: ", 1)[1].split()[0])
     assert edge_path.is_file() and edge_path.is_relative_to(tmp_path)
