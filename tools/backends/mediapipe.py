@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 from typing import Any
 
 import numpy as np
@@ -12,14 +15,30 @@ from tools.family import ModelFamily
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 
+logger = logging.getLogger(__name__)
+
 MASK_THRESHOLD = 0.5
+
+
+# mediapipe 0.10.21's C++ bindings print this when imported next to protobuf 6 (which tensorboard needs) and
+# then work; every other line printed during the import is passed on to the log.
+_HARMLESS_IMPORT_NOISE = "AttributeError: 'MessageFactory' object has no attribute 'GetPrototype'"
+
+
+def _import_mediapipe() -> Any:
+    """``import mediapipe`` without the known harmless line on stderr (the first import prints it)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        import mediapipe
+    for line in printed.getvalue().splitlines():
+        if line.strip() and line.strip() != _HARMLESS_IMPORT_NOISE:
+            logger.warning("mediapipe: %s", line)
+    return mediapipe
 
 
 def _solutions() -> Any:
     try:
-        import mediapipe as mp
-
-        return mp.solutions
+        return _import_mediapipe().solutions
     except (ImportError, AttributeError) as error:
         raise CheckpointUnavailableError(
             f"mediapipe with its bundled models is not usable ({error}); pip install --no-deps mediapipe==0.10.21"
