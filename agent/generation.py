@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from agent.prompt import PromptTemplate
 from agent.steps import OBSERVATION
-from agent.tool_calls import ListedTools, ToolCallConstraint, listed_tools
+from agent.tool_calls import CallSpace, ToolCallConstraint, call_space
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ class HFGenerator:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             generated: dict[int, list[int]] = {}
-            tools = [listed_tools(prompts[i], self.prompt_formats) for i in rows]
-            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, tools):
+            spaces = [call_space(prompts[i], self.prompt_formats) for i in rows]
+            for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, spaces):
                 generated.setdefault(row, []).append(token)
             for local, index in enumerate(rows):
                 results[index] = self._finish(generated.get(local, []))
@@ -138,7 +138,7 @@ class HFGenerator:
         ids = self.template.encode(self.tokenizer, prompt)[0]
         tokens: list[int] = []
         emitted = 0
-        for _row, token, finished in self._decode([ids], max_new_tokens, [listed_tools(prompt, self.prompt_formats)]):
+        for _row, token, finished in self._decode([ids], max_new_tokens, [call_space(prompt, self.prompt_formats)]):
             tokens.append(token)
             if finished:
                 break
@@ -210,11 +210,11 @@ class HFGenerator:
         return assemble_cache(caches, capacity), torch.cat(logits)
 
     def _decode(
-        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, tools: Sequence[ListedTools]
+        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace]
     ) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
 
-        ``tools[row]``: the tools row's prompt lists (its tool calls are held to them)."""
+        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls are held to them)."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
@@ -235,9 +235,9 @@ class HFGenerator:
                     if row is None:  # finished, still in the batch until the next compaction
                         continue
                     token = greedy
-                    if self.tool_calls is not None and tools[row]:
+                    if self.tool_calls is not None and spaces[row].tools:
                         calls = self.tool_calls
-                        token = next_tokens[live] = calls.choose(written[row], logits[live], greedy, tools[row])
+                        token = next_tokens[live] = calls.choose(written[row], logits[live], greedy, spaces[row])
                         written[row] += calls.pieces[token] if token < len(calls.pieces) else ""
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)

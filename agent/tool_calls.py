@@ -7,8 +7,8 @@ greedy token, only when it would break the call, with the most likely token that
 
 - the ``Action:`` line a prefix of ``<listed name>\\n``;
 - the ``Action Input:`` line a prefix of a valid input list for that tool: one comma-separated value per
-  typed input (a number where a number goes, ``WIDTHxHEIGHT`` for a size, no comma inside a value
-  except in a trailing text), then the end of the line.
+  typed input (a number where a number goes, ``WIDTHxHEIGHT`` for a size, an image file the prompt names
+  where an image goes, no comma inside a value except in a trailing text), then the end of the line.
 
 Everything else (whether to call a tool, which one, the values themselves) stays the model's choice.
 The listed tools and their input types are read from the prompt's tool block: the ``> Name: description
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,28 @@ VALUE_PATTERNS = {
 }
 
 ListedTools = Mapping[str, tuple[InputKind, ...] | None]
+# An image file name as prompts write them: uploads (``image/1a2b3c4d.png``, ``examples/dog_12.jpg``) and tool
+# outputs (``image/7f3a_edge_2c1b.png``).
+_IMAGE_NAME = re.compile(r"(?<![\w./-])[\w./-]+\.(?:png|jpe?g|webp|bmp|gif|tiff?)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CallSpace:
+    """What a reply to one prompt may call: the listed tools (with their input types, where typed) and the
+    image files the prompt names (an image argument is held to one of them; any name when there are none)."""
+
+    tools: ListedTools
+    images: tuple[str, ...] = field(default=())
+
+
+def image_names(prompt: str) -> tuple[str, ...]:
+    """The image file names a prompt mentions, in order of first mention."""
+    return tuple(dict.fromkeys(_IMAGE_NAME.findall(prompt)))
+
+
+def call_space(prompt: str, templates: Sequence[PromptTemplate] = ()) -> CallSpace:
+    """The tools and image names of ``prompt`` (see :func:`listed_tools`, :func:`image_names`)."""
+    return CallSpace(listed_tools(prompt, templates), image_names(prompt))
 
 
 def listed_tools(prompt: str, templates: Sequence[PromptTemplate] = ()) -> dict[str, tuple[InputKind, ...] | None]:
@@ -80,9 +103,11 @@ def input_kinds(tool_text: str, template: PromptTemplate) -> tuple[InputKind, ..
 
 
 @cache
-def argument_pattern(kinds: tuple[InputKind, ...]) -> Any:
-    """A pattern of what may follow ``Action Input:`` for a tool with these input types, newline included."""
-    values = [VALUE_PATTERNS[kind] for kind in kinds]
+def argument_pattern(kinds: tuple[InputKind, ...], images: tuple[str, ...] = ()) -> Any:
+    """A pattern of what may follow ``Action Input:`` for a tool with these input types, newline included;
+    an image input is one of ``images`` when any are given."""
+    image = "(?:" + "|".join(map(regex.escape, images)) + ")" if images else VALUE_PATTERNS[InputKind.IMAGE]
+    values = [image if kind is InputKind.IMAGE else VALUE_PATTERNS[kind] for kind in kinds]
     if kinds[-1] is InputKind.TEXT:
         values[-1] = r"[^\n]+"
     return regex.compile(r" ?" + r" ?, ?".join(values) + r"\n")
@@ -124,16 +149,17 @@ class ToolCallConstraint:
         return any(f"{n}\n".startswith(name) or name.startswith(f"{n}\n") for n in names)
 
     @staticmethod
-    def arguments_fit(written: str, kinds: tuple[InputKind, ...]) -> bool:
+    def arguments_fit(written: str, kinds: tuple[InputKind, ...], images: tuple[str, ...] = ()) -> bool:
         """Whether ``written`` (the text after ``Action Input:``, up to its first newline) can still become
-        a valid input list."""
+        a valid input list (with an image input among ``images``, when given)."""
         cut = written.find("\n")
         line = written if cut < 0 else written[: cut + 1]
-        return argument_pattern(kinds).fullmatch(line, partial=True) is not None
+        return argument_pattern(kinds, images).fullmatch(line, partial=True) is not None
 
-    def choose(self, text: str, logits: Any, greedy: int, tools: ListedTools) -> int:
+    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace) -> int:
         """The token to emit after ``text``: ``greedy`` unless it would break the call being written, then
         the most likely token that keeps it valid."""
+        tools = space.tools
         if not tools:
             return greedy  # no tool block: nothing to hold to
         line, previous = _current_line(text)
@@ -145,7 +171,9 @@ class ToolCallConstraint:
             kinds = tools.get(previous[len(ACTION) :].strip())
             if kinds:
                 written = line[len(ACTION_INPUT) :]
-                return self._best(written, logits, greedy, lambda candidate: self.arguments_fit(candidate, kinds))
+                return self._best(
+                    written, logits, greedy, lambda candidate: self.arguments_fit(candidate, kinds, space.images)
+                )
         return greedy
 
     def _best(self, written: str, logits: Any, greedy: int, valid: Callable[[str], bool]) -> int:

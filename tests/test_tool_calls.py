@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from agent.prompt import PromptTemplate, Turn
-from agent.tool_calls import ToolCallConstraint, listed_tools
+from agent.tool_calls import CallSpace, ToolCallConstraint, call_space, image_names, listed_tools
 from tools.catalog import TOOL_SPECS, default_registry
 from tools.spec import InputKind
 
@@ -82,20 +82,20 @@ def test_choose_prefers_the_best_token_that_keeps_the_name_listed(tiny_tokenizer
     )
     logits = torch.zeros(len(tiny_tokenizer))
     logits[newline], logits[ion] = 5.0, 4.0
-    tools = dict.fromkeys(NAMES)
+    tools = CallSpace(dict.fromkeys(NAMES))
     text = YES + "Action: Detect"
     assert constraint.choose(text, logits, newline, tools) == ion  # "Detect\n" is not a listed tool
     assert constraint.choose(text + "ion", logits, newline, tools) == newline  # "Detection\n" is listed
     assert constraint.choose("Thought: Do I need to use a tool? No\nAI: hi", logits, newline, tools) == newline
     assert constraint.choose(text + " Objects", logits, newline, tools) == newline  # already off the list
-    assert constraint.choose(text, logits, newline, {}) == newline  # no tool block: nothing to hold to
+    assert constraint.choose(text, logits, newline, CallSpace({})) == newline  # no tool block: nothing to hold to
 
 
 def test_choose_holds_the_action_input_to_the_tool_inputs(tiny_tokenizer):
     newline, comma, digit = (_token(tiny_tokenizer, text) for text in ("\n", ",", "7"))
     logits = torch.zeros(len(tiny_tokenizer))
     logits[newline], logits[comma], logits[digit] = 5.0, 4.0, 3.0
-    tools = {"Crop Image": BOX, "Detection": (InputKind.IMAGE,)}
+    tools = CallSpace({"Crop Image": BOX, "Detection": (InputKind.IMAGE,)})
     crop = YES + "Action: Crop Image\nAction Input: image/a.png, 10, 20, 30"
     constraint = ToolCallConstraint(tiny_tokenizer)
     assert constraint.choose(crop, logits, newline, tools) == comma  # a fourth number is still owed
@@ -107,3 +107,26 @@ def test_choose_holds_the_action_input_to_the_tool_inputs(tiny_tokenizer):
     assert constraint.choose(crop, logits, end, tools) == comma  # no ending the turn mid-call either
     names_only = ToolCallConstraint(tiny_tokenizer, arguments=False)
     assert names_only.choose(crop, logits, newline, tools) == newline
+
+
+def test_image_arguments_are_held_to_the_files_the_prompt_names(tiny_tokenizer):
+    prompt = (
+        "Human: Provide an image named examples/dog_12.jpg. Description: a dog.\nAI: Received.\n"
+        "Human: edges of image/7f3a_edge_2c1b.png please, not of photos/2019/cat-walk.JPEG\n"
+    )
+    assert image_names(prompt) == ("examples/dog_12.jpg", "image/7f3a_edge_2c1b.png", "photos/2019/cat-walk.JPEG")
+    images = image_names(prompt)
+    kinds = (InputKind.IMAGE, InputKind.NUMBER)
+    assert ToolCallConstraint.arguments_fit(" image/7f3a_edge_2c1b.png, 90\n", kinds, images)
+    assert ToolCallConstraint.arguments_fit(" image/7f3a_e", kinds, images)  # on the way to a named file
+    assert not ToolCallConstraint.arguments_fit(" image/7f3a_edge_2c1b_2c1b.png", kinds, images)  # not named
+    assert not ToolCallConstraint.arguments_fit(" image/d68c.png, 90\n", kinds, images)
+    assert ToolCallConstraint.arguments_fit(" image/d68c.png, 90\n", kinds)  # no names known: any name
+    newline, dot = (_token(tiny_tokenizer, text) for text in ("\n", "."))
+    logits = torch.zeros(len(tiny_tokenizer))
+    logits[newline], logits[dot] = 5.0, 4.0
+    space = call_space(prompt)
+    assert space.images == images and space.tools == {}
+    space = CallSpace({"Detection": (InputKind.IMAGE,)}, ("image/ab.png",))
+    written = YES + "Action: Detection\nAction Input: image/ab"
+    assert ToolCallConstraint(tiny_tokenizer).choose(written, logits, newline, space) == dot  # ".png" is owed
