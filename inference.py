@@ -75,7 +75,7 @@ def main(
         dtype: ``auto`` (bf16 where supported), ``bf16``, ``fp16``, ``fp32``.
     """
     shard = current_shard(num_chunks, chunk_idx)
-    read_annotations(ann_path)  # a bad file fails before the model loads
+    records = read_annotations(ann_path)  # a bad file fails before the model loads
     if backend == "hf":
         from agent.generation import HFGenerator
         from agent.models import load_for_inference
@@ -105,7 +105,7 @@ def main(
     else:
         raise InputError(f"unknown backend {backend!r}; use 'hf' or 'openai'")
     out = output_file(save_path, save_name, shard)
-    written = run_inference(generator, ann_path, out, shard=shard, batch_size=batch_size, max_new_tokens=max_new_tokens)
+    written = run_inference(generator, records, out, shard=shard, batch_size=batch_size, max_new_tokens=max_new_tokens)
     logger.info("wrote %d prediction(s) to %s", written, out)
     return str(Path(out))
 

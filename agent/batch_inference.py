@@ -84,7 +84,7 @@ def read_annotations(ann_path: str | Path) -> list[Record]:
 
 def run_inference(
     backend: Backend,
-    ann_path: str | Path,
+    records: Sequence[Record],
     out_file: str | Path,
     *,
     shard: Shard = Shard(),
@@ -92,10 +92,11 @@ def run_inference(
     max_new_tokens: int = 128,
     done_dir: str | Path | None = None,
 ) -> int:
-    """Predict every record of this shard not yet written under ``done_dir``; returns how many were written."""
+    """Predict every record (each with an ``id``: :func:`read_annotations`) of this shard not yet written under
+    ``done_dir``; returns how many were written."""
     from tqdm import tqdm
 
-    mine = shard.select(read_annotations(ann_path))
+    mine = shard.select(records)
     done = read_written_ids(done_dir if done_dir is not None else Path(out_file).parent)
     todo = sorted((r for r in mine if r.id not in done), key=_prompt_length)
     logger.info(

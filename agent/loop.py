@@ -10,7 +10,6 @@ reply, an honest one when the step limit or the context length is reached.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from agent.generation import TextGenerator
 from agent.memory import ConversationMemory
 from agent.prompt import PromptTemplate, Turn
 from agent.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
+from agent.tool_calls import image_names
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTION_TOOL = "Get Photo Description"
-_IMAGE_NAME_RE = re.compile(r"[\w./-]+\.(?:png|jpe?g|webp|bmp|gif)", re.IGNORECASE)
 
 
 class ToolRunner(Protocol):
@@ -194,9 +193,7 @@ class Agent:
             step = parse_reply(text)
             if isinstance(step, FinalAnswer):
                 answer = self._clean_answer(step.answer)
-                note = self._failure_note(answer, trace)
-                text = f"{answer}\n\n{note}" if note else answer
-                yield self._finish(session, user_input, text, trace, True, note=note)
+                yield self._finish(session, user_input, answer, trace, True, note=self._failure_note(answer, trace))
                 return
             if isinstance(step, ToolCall):
                 observation = self._run_tool(step, session.workspace)
@@ -295,8 +292,9 @@ class Agent:
         *,
         note: str = "",
     ) -> Reply:
+        answer = f"{answer}\n\n{note}" if note else answer
         files = [name for step in trace for name in step.files]
-        files += [name for name in _IMAGE_NAME_RE.findall(answer) if self._exists(session.workspace, name)]
+        files += [name for name in image_names(answer) if self._exists(session.workspace, name)]
         files = list(dict.fromkeys(files))
         # files the model met in an observation stay nameable in later turns; a copy made for the human only
         # (a detector's drawn boxes) is not remembered, or the model takes it for the photo

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,7 @@ class CallSpace:
     image files the prompt names (an image argument is held to one of them; any name when there are none)."""
 
     tools: ListedTools
-    images: tuple[str, ...] = field(default=())
+    images: tuple[str, ...] = ()
 
 
 def image_names(prompt: str) -> tuple[str, ...]:

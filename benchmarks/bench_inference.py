@@ -27,7 +27,7 @@ from agent.generation import HFGenerator
 from agent.models import EMBEDDED_MODEL, load_for_inference
 from agent.predictions import read_predictions
 from agent.prompt import PromptTemplate
-from agent.records import Record, read_records, write_records
+from agent.records import Record, read_records
 from agent.steps import FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
 from tools.catalog import TOOL_SPECS
 
@@ -69,12 +69,10 @@ def run_ours(
     model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora)
     dtype = str(next(model.parameters()).dtype)
     with tempfile.TemporaryDirectory() as tmp:
-        ann = Path(tmp) / "ann.json"
-        write_records(ann, records)
         backend = HFBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size))
         start = time.perf_counter()
         run_inference(
-            backend, ann, Path(tmp) / "out" / "bench.jsonl", batch_size=batch_size, max_new_tokens=max_new_tokens
+            backend, records, Path(tmp) / "out" / "bench.jsonl", batch_size=batch_size, max_new_tokens=max_new_tokens
         )
         seconds = time.perf_counter() - start
         predictions, _ = read_predictions(Path(tmp) / "out", records)

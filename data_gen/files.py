@@ -8,6 +8,7 @@ import re
 from pathlib import PurePosixPath
 
 from data_gen.captions import Caption
+from tools.workspace import chained_image_name
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -43,4 +44,4 @@ def upload_name(caption: Caption, rng: random.Random) -> str:
 def derived_name(operation: str, source: str | None, rng: random.Random) -> str:
     """A tool output name chained from its source, e.g. ``image/7f3a_edge_2c1b.png``."""
     origin = hashlib.sha256(PurePosixPath(source).stem.encode()).hexdigest()[:4] if source else _hex(rng, 4)
-    return f"image/{_hex(rng, 4)}_{operation}_{origin}.png"
+    return chained_image_name(_hex(rng, 4), operation, origin)

@@ -46,10 +46,10 @@ CHAINS: tuple[tuple[str, str], ...] = (
     ("Crop Image", "Get Photo Description"),
 )
 # Edit-then-analyse chains (drawn only with ``extended_chain``, on top of the chains above): a geometric edit
-# that takes numbers (the seen counterparts of a crop), then an image analysis that the request names. Without them the model, after such
-# an edit, often calls some image tool that the request did not ask for. Object tools (detect, segment the
-# object) and background removal are left out as second steps: with them the model re-ran a detector after
-# Detection and over-used background removal.
+# that takes numbers (the seen counterparts of a crop), then an image analysis that the request names. Without
+# them the model, after such an edit, often calls some image tool that the request did not ask for. Object
+# tools (detect, segment the object) and background removal are left out as second steps: with them the model
+# re-ran a detector after Detection and over-used background removal.
 EDITS = ("Rotate Image", "Resize Image", "Blur Region")
 ANALYSES = (
     "Edge Detection On Image",

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import inference
-from agent.batch_inference import HFBackend, Shard, current_shard, run_inference
+from agent.batch_inference import HFBackend, Shard, current_shard, read_annotations, run_inference
 from agent.generation import HFGenerator, cut_at_stop
 from agent.models import ModelLoadError, load_for_inference
 from agent.predictions import PredictionWriter, read_written_ids
@@ -224,14 +224,14 @@ def test_interrupted_run_keeps_finished_batches_and_a_torn_line_is_repaired(tmp_
     ann = _annotations(tmp_path / "ann.json")
     out = tmp_path / "out" / "run.jsonl"
     with pytest.raises(KeyboardInterrupt):
-        run_inference(FakeBackend(fail_after=2), ann, out, batch_size=2)
+        run_inference(FakeBackend(fail_after=2), read_annotations(ann), out, batch_size=2)
     assert len(list(iter_jsonl(out))) == 4
     with out.open("a") as handle:  # a kill in the middle of a write
         handle.write('{"id": "r6", "outp')
     assert len(read_written_ids(out.parent)) == 4  # the torn line does not count as written
 
     backend = FakeBackend()
-    assert run_inference(backend, ann, out, batch_size=2) == 3
+    assert run_inference(backend, read_annotations(ann), out, batch_size=2) == 3
     assert sorted(i for batch in backend.batches for i in batch) == sorted(
         {f"r{i}" for i in range(7)} - {item["id"] for item in list(iter_jsonl(out))[:4]}
     )

@@ -26,6 +26,12 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 _OPERATION_RE = re.compile(r"[^a-z0-9]+")
 
 
+def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
+    """``image/<fresh>_<operation>_<source_id>.png``: the name of a tool's output, as the runtime writes it and
+    the generated training data shows it (``data_gen.files.derived_name``)."""
+    return f"{IMAGE_DIR}/" + "_".join(part for part in (fresh, operation, source_id) if part) + ".png"
+
+
 class Workspace:
     """Files of one chat session or evaluation run, all under ``root``."""
 
@@ -71,9 +77,7 @@ class Workspace:
         op = _OPERATION_RE.sub("", operation.lower()) or "out"
         source_id = PurePosixPath(source).stem.split("_")[0] if source else ""
         while True:
-            fresh = uuid.uuid4().hex[:4]
-            stem = "_".join(p for p in (fresh, op, source_id) if p)
-            name = f"{IMAGE_DIR}/{stem}.png"
+            name = chained_image_name(uuid.uuid4().hex[:4], op, source_id)
             if not (self.root / name).exists():
                 return name
 
