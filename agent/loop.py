@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.generation import TextGenerator
 from agent.memory import ConversationMemory
-from agent.prompt import PromptTemplate, Turn
+from agent.prompt import PromptTemplate, Turn, size_description
 from agent.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
 from agent.tool_calls import image_names
 from tools.errors import ToolError
@@ -161,7 +161,7 @@ class Agent:
         from PIL import Image
 
         with Image.open(workspace.resolve(name)) as image:
-            return f"a {image.width}x{image.height} image."
+            return size_description(image.width, image.height)
 
     # ----------------------------------------------------------------- the loop
     def run(self, session: ChatSession, user_input: str) -> Iterator[AgentEvent]:

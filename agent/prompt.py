@@ -39,6 +39,12 @@ def token_ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
+def size_description(width: int, height: int) -> str:
+    """How an image is described when no captioner says what it shows (the demo without BLIP; data_gen's
+    ``plain_image_share``): the same words in both, so the adapter meets the form it was trained on."""
+    return f"a {width}x{height} image."
+
+
 class TemplateError(ValueError, InputError):
     """A prompt template file is missing a field or breaks the protocol."""
 

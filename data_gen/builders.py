@@ -3,7 +3,8 @@
 A draft with tool calls is played out as a workspace would: the human's image gets a workspace-style
 file name, each image tool returns a fresh chained name, text tools return what the caption says. The
 first step becomes a ``single`` or ``chain`` sample; later turns (call the next tool after an observation,
-or answer with what was obtained) become ``context`` samples.
+or answer with what was obtained) become ``context`` samples; with ``failure_share``, one of the calls fails
+as the runtime reports it and the answer says so (``failure`` samples).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
-from agent.prompt import PromptTemplate, Turn
+from agent.prompt import PromptTemplate, Turn, size_description
 from agent.records import Record
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
-from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from data_gen.failures import failure_answer, failure_observations
+from data_gen.tasks import CHAIN, CONTEXT, FAILURE, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from tools.catalog import BOX_CORNERS
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, object_names
 from tools.registry import ToolRegistry
@@ -117,6 +119,9 @@ class SampleBuilder:
         tools_per_prompt: tuple[int, int] = (2, 5),
         answer_share: float = 0.35,
         rename_share: float = 0.0,
+        failure_share: float = 0.0,
+        plain_image_share: float = 0.0,
+        condition_of_share: float = 0.0,
     ) -> None:
         self.templates = templates
         self.catalogue = catalogue
@@ -125,6 +130,9 @@ class SampleBuilder:
         self.tools_per_prompt = tools_per_prompt
         self.answer_share = answer_share
         self.rename_share = rename_share
+        self.failure_share = failure_share
+        self.plain_image_share = plain_image_share
+        self.condition_of_share = condition_of_share
 
     # ----------------------------------------------------------------- prompt parts
     def listed_tools(self, gold: Sequence[str], rng: random.Random) -> list[ToolSpec]:
@@ -146,12 +154,25 @@ class SampleBuilder:
     def history(self, task: Task, draft: Draft, image: str, template: PromptTemplate) -> list[Turn]:
         if not task.with_image:
             return []
+        return template.introduce_image(image, self.describe_image(task, draft))
+
+    def describe_image(self, task: Task, draft: Draft) -> str:
+        """What the conversation says about the human's image: its caption, after what kind of map it is when a
+        conditioned generator works on it ("A pose made from a photo. ..." or, in ``condition_of_share`` of
+        those, "A pose of ..."); in ``plain_image_share`` of prompts only its size, as the demo says with no
+        captioner loaded. Both draws use their own random stream, so at 0 nothing else changes."""
+        rng = task.rng(self.seed, "description")
+        if self.plain_image_share and rng.random() < self.plain_image_share:
+            return size_description(*task.caption.size)
         description = task.caption.text
         first = draft.calls[0][0] if draft.calls else ""
-        condition = phrasings.CONDITIONS.get(first)
-        if condition:  # a conditioned generator works on a condition image, say which
-            description = f"A {condition['en'][0]} made from a photo. {description}"
-        return template.introduce_image(image, description)
+        if first not in phrasings.CONDITIONS:
+            return description
+        if self.condition_of_share and rng.random() < self.condition_of_share:
+            noun = rng.choice(phrasings.CONDITION_IMAGES[first])
+            article = "An" if noun[0] in "aeiouAEIOU" else "A"
+            return f"{article} {noun} of {description[0].lower()}{description[1:]}"
+        return f"A {phrasings.CONDITIONS[first]['en'][0]} made from a photo. {description}"
 
     # ----------------------------------------------------------------- playing the calls out
     @staticmethod
@@ -273,4 +294,12 @@ class SampleBuilder:
                 [*observed, ObservedStep(as_shown(last.call), last.observation or "")]
             )
             samples.append(sample(CONTEXT, scratchpad, FinalAnswer(THOUGHT_NO, answer).render(), ()))
+        failure_rng = task.rng(self.seed, "failure")
+        if self.failure_share and failure_rng.random() < self.failure_share:
+            index = failure_rng.randrange(len(observed) + 1)  # a call whose earlier calls all returned something
+            failed = as_shown(steps[index].call)
+            error = failure_rng.choice(failure_observations(steps[index].spec, failed))
+            scratchpad = template.render_scratchpad([*observed[:index], ObservedStep(failed, error)])
+            answer = failure_answer(error, task.language, failure_rng)
+            samples.append(sample(FAILURE, scratchpad, FinalAnswer(THOUGHT_NO, answer).render(), ()))
         return samples

@@ -41,6 +41,13 @@ class GenConfig:
         rename_share: share of training prompts whose listed tools get aliases (``data_gen/aliases.py``), so
             the model learns to pick tools by their descriptions and copy names from the list; val and test
             always show the real names.
+        failure_share: share of tool tasks that also give a failure sample: one of the calls fails the way the
+            runtime reports it (no person for a pose, no such object, out of memory) and the answer quotes the
+            error (``data_gen/failures.py``).
+        plain_image_share: share of prompts that describe the human's image only by its size ("a 640x480
+            image."), as the demo does with no captioner loaded, so the request alone must say what to do.
+        condition_of_share: share of conditioned-generator prompts that introduce the condition image as "A pose
+            skeleton of <caption>" rather than "A pose made from a photo. <caption>".
         val_share / test_share: shares of captions for validation and test.
         near_duplicate_threshold: cosine similarity above which a request counts as a near duplicate
             (``None`` disables the embedding filter; exact duplicates are always removed).
@@ -66,6 +73,9 @@ class GenConfig:
     answer_share: float = 0.35
     tools_per_prompt: tuple[int, int] = (2, 5)
     rename_share: float = 0.0
+    failure_share: float = 0.0
+    plain_image_share: float = 0.0
+    condition_of_share: float = 0.0
     val_share: float = 0.05
     test_share: float = 0.12
     near_duplicate_threshold: float | None = 0.95
@@ -83,7 +93,8 @@ class GenConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
-        for name in ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share"):
+        shares = ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share")
+        for name in (*shares, "failure_share", "plain_image_share", "condition_of_share"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")

@@ -61,6 +61,17 @@ CONDITIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "Generate Image Condition On Normal Map": {"en": ("normal map", "surface normals"), "zh": ("法线图",)},
     "Generate Image Condition On Segmentations": {"en": ("segmentation map", "segmentation"), "zh": ("分割图",)},
 }
+# What a condition image is called when the conversation introduces one ("A pose skeleton of a man ...").
+CONDITION_IMAGES: dict[str, tuple[str, ...]] = {
+    "Generate Image Condition On Canny Image": ("edge map", "Canny edge map"),
+    "Generate Image Condition On Line Image": ("line drawing", "straight-line drawing"),
+    "Generate Image Condition On Soft Hed Boundary Image": ("HED boundary map", "soft edge map"),
+    "Generate Image Condition On Sketch Image": ("sketch", "scribble"),
+    "Generate Image Condition On Pose Image": ("pose skeleton", "pose image"),
+    "Generate Image Condition On Depth": ("depth map", "depth image"),
+    "Generate Image Condition On Normal Map": ("normal map", "surface normal map"),
+    "Generate Image Condition On Segmentations": ("segmentation map", "map of segments"),
+}
 
 IMAGE_OP_FRAMES = {
     "en": (

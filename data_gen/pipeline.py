@@ -168,6 +168,9 @@ def generate(
             tools_per_prompt=config.tools_per_prompt,
             answer_share=config.answer_share,
             rename_share=config.rename_share if plan.name == "train" else 0.0,
+            failure_share=config.failure_share,
+            plain_image_share=config.plain_image_share,
+            condition_of_share=config.condition_of_share,
         )
         by_split[plan.name] = _samples_for_split(
             plan=plan,

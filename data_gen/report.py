@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from agent.prompt import PromptTemplate
 from data_gen.builders import Sample
+from data_gen.tasks import SAMPLE_KINDS
 
 
 def _stats(values: Sequence[int]) -> dict[str, float]:
@@ -94,11 +95,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"Teacher `{report['config']['teacher']}`, seed {report['config']['seed']}, {report['seconds']} s. "
         f"Held-out tools (test only): {', '.join(report['held_out_tools'])}.",
         "",
-        "| split | records | captions | " + " | ".join(("single", "chain", "context", "negative")) + " | en | zh |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| split | records | captions | " + " | ".join(SAMPLE_KINDS) + " | en | zh |",
+        "| --- " + "| ---: " * (len(SAMPLE_KINDS) + 4) + "|",
     ]
     for name, info in splits.items():
-        kinds = [str(info["per_kind"].get(kind, 0)) for kind in ("single", "chain", "context", "negative")]
+        kinds = [str(info["per_kind"].get(kind, 0)) for kind in SAMPLE_KINDS]
         langs = [str(info["per_language"].get(lang, 0)) for lang in ("en", "zh")]
         lines.append(f"| {name} | {info['records']} | {info['captions']} | " + " | ".join(kinds + langs) + " |")
     lines += ["", "## Token lengths (embedded tokenizer)", ""]

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from data_gen.captions import Caption
 
 IMAGE_PLACEHOLDER = "<image>"
-SINGLE, CHAIN, NEGATIVE, CONTEXT = "single", "chain", "negative", "context"
+SINGLE, CHAIN, NEGATIVE, CONTEXT, FAILURE = "single", "chain", "negative", "context", "failure"
 TEACHER_KINDS = (SINGLE, CHAIN, NEGATIVE)
-SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE)
+SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE, FAILURE)  # FAILURE: a failed call, then the answer
 
 # (prerequisite tool, tool): the first tool's output feeds the second (or, when the first returns boxes or
 # text, the second works on the same image with what the first found).

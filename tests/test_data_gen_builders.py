@@ -5,13 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from agent.prompt import PromptTemplate
+from agent.prompt import PromptTemplate, size_description
 from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.builders import SampleBuilder
 from data_gen.captions import Box, Caption
-from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, NEGATIVE, PICK_ONE, PICK_ONE_CHAIN, SINGLE, Draft, Task
+from data_gen.tasks import (
+    CHAIN,
+    CONTEXT,
+    FAILURE,
+    IMAGE_PLACEHOLDER,
+    NEGATIVE,
+    PICK_ONE,
+    PICK_ONE_CHAIN,
+    SINGLE,
+    Draft,
+    Task,
+)
 from data_gen.teachers.template import TemplateTeacher
 from tools.catalog import default_registry
+from tools.failures import NO_PERSON_FOR_POSE
 from tools.outputs import object_names
 
 CATALOGUE = default_registry()
@@ -171,3 +183,60 @@ def test_text_only_tool_needs_no_image_and_answer_share_zero_skips_answers():
     )
     assert parse_reply(sample.record.output).action_input == "a cat"
     assert "Provide an image" not in sample.record.instruction
+
+
+def test_failure_samples_quote_the_runtime_error_and_leave_the_other_samples_as_they_were():
+    cases = {
+        "Pose Detection On Image": (IMAGE_PLACEHOLDER, NO_PERSON_FOR_POSE),
+        "Segment the given object": (f"{IMAGE_PLACEHOLDER}, stop sign", "no 'stop sign' found in "),
+        "Edge Detection On Image": (IMAGE_PLACEHOLDER, "'Edge Detection On Image' failed: "),
+    }
+    for tool, (action_input, error) in cases.items():
+        task = Task(SINGLE, CAPTION, (tool,), "en", True)
+        draft = Draft(f"Please use {tool} on {IMAGE_PLACEHOLDER}", ((tool, action_input),))
+        plain = builder().build(task, draft)
+        *kept, failed = SampleBuilder(
+            TEMPLATES, CATALOGUE, CATALOGUE, seed=0, answer_share=1.0, failure_share=1.0
+        ).build(task, draft)
+        assert [sample.record for sample in kept] == [sample.record for sample in plain]
+        assert failed.kind == FAILURE and failed.tools == ()
+        ((call, observation),) = parse_trajectory(failed.record.input)
+        assert call == parse_reply(plain[0].record.output) and error in observation
+        answer = parse_reply(failed.record.output)
+        assert isinstance(answer, FinalAnswer) and answer.thought == THOUGHT_NO
+        assert observation in answer.answer  # quoted whole, so the agent adds no failure note of its own
+
+
+def test_a_chain_fails_at_some_step_and_stops_there():
+    task = Task(CHAIN, CAPTION, ("Edge Detection On Image", "Generate Image Condition On Canny Image"), "en", True)
+    draft = Draft(
+        f"Draw a castle from the edges of {IMAGE_PLACEHOLDER}",
+        (
+            ("Edge Detection On Image", IMAGE_PLACEHOLDER),
+            ("Generate Image Condition On Canny Image", f"{IMAGE_PLACEHOLDER}, a castle"),
+        ),
+    )
+    steps_before_failure = set()
+    for index in range(12):
+        failing = SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=index, failure_share=1.0)
+        failed = failing.build(task, draft)[-1]
+        trajectory = parse_trajectory(failed.record.input)
+        assert [call.tool for call, _ in trajectory] == list(task.tools[: len(trajectory)])
+        assert "failed: " in trajectory[-1][1] and trajectory[-1][1] in parse_reply(failed.record.output).answer
+        steps_before_failure.add(len(trajectory) - 1)
+    assert steps_before_failure == {0, 1}
+
+
+def test_images_described_by_size_alone_and_condition_images_by_kind():
+    task = Task(SINGLE, CAPTION, ("Generate Image Condition On Pose Image",), "en", True)
+    draft = Draft(
+        f"Make a dancer in the pose of {IMAGE_PLACEHOLDER}",
+        (("Generate Image Condition On Pose Image", f"{IMAGE_PLACEHOLDER}, a dancer"),),
+    )
+    shares = {"plain_image_share": 1.0}, {"condition_of_share": 1.0}, {}
+    plain, condition_of, made_from = (
+        SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=0, **share).describe_image(task, draft) for share in shares
+    )
+    assert plain == size_description(640, 480) == "a 640x480 image."  # the demo's words without a captioner
+    assert re.match(r"A pose (skeleton|image) of a red stop sign", condition_of)
+    assert made_from == 'A pose made from a photo. A red stop sign reading "STOP" at a corner.'

@@ -33,7 +33,17 @@ def hash_embedder(texts: list[str]) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def small_config() -> GenConfig:
-    return replace(GenConfig.load("quick"), max_captions=30, single=5, chain=2, negative=2, rename_share=0.5)
+    return replace(
+        GenConfig.load("quick"),
+        max_captions=30,
+        single=5,
+        chain=2,
+        negative=2,
+        rename_share=0.5,
+        failure_share=0.2,
+        plain_image_share=0.2,
+        condition_of_share=0.5,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +148,7 @@ def test_report_counts_kinds_tools_languages_and_tokens(generated):
     report = json.loads((out / "report.json").read_text())
     assert report == json.loads(json.dumps(result.report))
     train = report["splits"]["train"]
-    assert set(train["per_kind"]) == {"single", "chain", "context", "negative"}
+    assert set(train["per_kind"]) == {"single", "chain", "context", "negative", "failure"}
     assert set(train["per_language"]) == {"en", "zh"}
     assert sum(train["per_kind"].values()) == train["records"]
     assert train["tokens"]["prompt_tokens"]["mean"] > train["tokens"]["reply_tokens"]["mean"] > 0
@@ -170,6 +180,9 @@ def test_bad_configs_are_reported(tmp_path):
         GenConfig.load(bad)
     bad.write_text("extended_chain: sometimes\n")
     with pytest.raises(ConfigError, match="extended_chain must be a non-negative integer"):
+        GenConfig.load(bad)
+    bad.write_text("failure_share: 1.5\n")
+    with pytest.raises(ConfigError, match="failure_share must be a number between 0 and 1"):
         GenConfig.load(bad)
     with pytest.raises(ConfigError, match="held_out names unknown tools"):
         generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)

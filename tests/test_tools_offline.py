@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from skimage import data
 
+from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
 from tools.loading import DEFAULT_LOAD
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 from tools.runtime import ToolRuntime
@@ -112,6 +113,14 @@ def test_crop_and_ocr(runtime, workspace, astronaut):
     blank = workspace.add_image(Image.new("RGB", (480, 120), "white"))
     assert runtime.run("Text Detection On Image", blank, workspace).text == NO_TEXT_FOUND  # data_gen's words
     assert runtime.run("Detection", blank, workspace).text == NO_OBJECT_FOUND
+
+
+def test_person_tools_fail_on_a_photo_without_people_with_the_trained_words(runtime, workspace):
+    blank = workspace.add_image(Image.new("RGB", (320, 240), "white"))
+    pose = runtime.run("Pose Detection On Image", blank, workspace)
+    background = runtime.run("Remove the background", blank, workspace)
+    assert not pose.ok and pose.text == NO_PERSON_FOR_POSE  # data_gen's failure samples use the same words
+    assert not background.ok and background.text == NO_PERSON_FOR_BACKGROUND
 
 
 def test_rotate_resize_and_blur_region(runtime, workspace, astronaut):

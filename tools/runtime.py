@@ -17,6 +17,7 @@ from typing import Any
 
 from tools.catalog import default_registry
 from tools.errors import ToolArgumentError, ToolError, ToolUnavailableError
+from tools.failures import tool_failed
 from tools.families import create_family, import_target
 from tools.family import ModelFamily
 from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
@@ -140,7 +141,7 @@ class ToolRuntime:
                 return Observation(str(error), ok=False, seconds=time.perf_counter() - start)
             except Exception as error:  # a failing model must not end the conversation
                 log.exception("tool %r failed", tool_name)
-                message = f"{tool_name.strip()!r} failed: {type(error).__name__}: {error}"
+                message = tool_failed(tool_name.strip(), f"{type(error).__name__}: {error}")
                 return Observation(message, ok=False, seconds=time.perf_counter() - start)
         return Observation(text, ok=True, files=files, seconds=time.perf_counter() - start, data=data)
 

@@ -10,6 +10,7 @@ from tools.backends.diffusion import inpaint
 from tools.backends.grounding import find_boxes
 from tools.backends.sam import masks_for_boxes
 from tools.errors import ToolExecutionError
+from tools.failures import object_not_found
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 
@@ -20,7 +21,7 @@ def object_mask(ctx: ToolContext, image: InputImage, name: str) -> Image.Image:
     """White where ``name`` is (every instance found), black elsewhere."""
     boxes = find_boxes(ctx, image, name)
     if not boxes:
-        raise ToolExecutionError(f"no {name!r} found in {image.name}; name an object that is visible in the image")
+        raise ToolExecutionError(object_not_found(name, image.name))
     masks = masks_for_boxes(ctx, image.image, [box.box for box in boxes])
     return Image.fromarray(np.any(masks, axis=0).astype(np.uint8) * 255)
 

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from tools.errors import CheckpointUnavailableError, ToolExecutionError
+from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
 from tools.family import ModelFamily
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
@@ -89,7 +90,7 @@ def pose(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The pose skeleton drawn on black (the kind of image pose-conditioned generators take)."""
     landmarks = pose_landmarks(ctx, image.image)
     if not landmarks:
-        raise ToolExecutionError("no person found in the image, so there is no pose to draw")
+        raise ToolExecutionError(NO_PERSON_FOR_POSE)
     canvas = Image.new("RGB", image.image.size)
     draw = ImageDraw.Draw(canvas)
     width = max(2, round(max(canvas.size) / 150))
@@ -114,7 +115,7 @@ def remove_background(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The image with everything but the people made transparent (RGBA)."""
     mask = person_mask(ctx, image.image)
     if not mask.any():
-        raise ToolExecutionError("no person found in the image; background removal keeps people only")
+        raise ToolExecutionError(NO_PERSON_FOR_BACKGROUND)
     rgba = image.image.convert("RGBA")
     rgba.putalpha(Image.fromarray(mask.astype(np.uint8) * 255))
     return rgba

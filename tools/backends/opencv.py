@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from tools.errors import CheckpointUnavailableError, ToolArgumentError
+from tools.failures import empty_box
 from tools.family import ModelFamily
 from tools.outputs import Box, Detections, InputImage
 from tools.runtime import ToolContext
@@ -53,10 +54,7 @@ def _pixel_box(image: Image.Image, corners: tuple[float, float, float, float], t
     width, height = image.size
     box = (max(0, round(left)), max(0, round(top)), min(width, round(right)), min(height, round(bottom)))
     if box[2] <= box[0] or box[3] <= box[1]:
-        raise ToolArgumentError(
-            f"{tool} box ({left:g}, {top:g}, {right:g}, {bottom:g}) is empty inside the {width}x{height} image; "
-            "give left < right and top < bottom in pixels"
-        )
+        raise ToolArgumentError(empty_box(tool, corners, image.size))
     return box
 
 
