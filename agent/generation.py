@@ -95,6 +95,9 @@ class HFGenerator:
         self.template = template
         self.batch_size = batch_size
         self.stop_strings = template.stop_strings(tokenizer)
+        from agent.kv_cache import cache_keyword
+
+        self._cache_keyword = cache_keyword()
         self.eos_ids = self._eos_ids()
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids, default=0)
         # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
@@ -200,11 +203,11 @@ class HFGenerator:
                 input_ids=ids,
                 attention_mask=mask,
                 position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
-                past_key_values=cache,
                 use_cache=True,
                 logits_to_keep=1,
+                **{self._cache_keyword: cache},
             )
-            caches.append(out.past_key_values)
+            caches.append(cache)  # filled in place
             logits.append(out.logits[:, -1, :])
             start += len(chunk)
         return assemble_cache(caches, capacity), torch.cat(logits)
@@ -259,7 +262,7 @@ class HFGenerator:
                     input_ids=torch.tensor(next_tokens, device=device).unsqueeze(-1),
                     attention_mask=mask,
                     position_ids=positions,
-                    past_key_values=cache,
                     use_cache=True,
+                    **{self._cache_keyword: cache},
                 )
                 logits = out.logits[:, -1, :]

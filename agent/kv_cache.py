@@ -16,9 +16,18 @@ longest prompt. The slots left of a shorter chunk stay zero: the attention mask 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer
+
+
+def cache_keyword() -> str:
+    """The keyword models take their key/value cache by in the installed transformers: ``cache`` from 5.24 on
+    (where the old name warns on every call), ``past_key_values`` before."""
+    from transformers.modeling_outputs import CausalLMOutputWithPast
+
+    return "cache" if "cache" in {field.name for field in fields(CausalLMOutputWithPast)} else "past_key_values"
 
 
 class PreallocatedLayer(DynamicLayer):
