@@ -31,7 +31,7 @@ class DiffusionFamily(ModelFamily):
         import diffusers
 
         pipeline = getattr(diffusers, self.pipeline_class).from_pretrained(
-            resolve_checkpoint(self.checkpoint), torch_dtype=torch_dtype(self.device)
+            resolve_checkpoint(self.checkpoint), dtype=torch_dtype(self.device)
         )
         pipeline.set_progress_bar_config(disable=True)
         return pipeline.to(self.device)
@@ -89,9 +89,9 @@ class ControlNetFamily(DiffusionFamily):
         import diffusers
 
         dtype = torch_dtype(self.device)
-        controlnet = diffusers.ControlNetModel.from_pretrained(resolve_checkpoint(self.checkpoint), torch_dtype=dtype)
+        controlnet = diffusers.ControlNetModel.from_pretrained(resolve_checkpoint(self.checkpoint), dtype=dtype)
         pipeline = diffusers.StableDiffusionControlNetPipeline.from_pretrained(
-            resolve_checkpoint(self.base), controlnet=controlnet, torch_dtype=dtype
+            resolve_checkpoint(self.base), controlnet=controlnet, dtype=dtype
         )
         pipeline.set_progress_bar_config(disable=True)
         return pipeline.to(self.device)
