@@ -1,5 +1,5 @@
 """``python -m data_gen --config configs/data_gen/default.yaml --out_dir DIR [--max_samples N] [--seed S]
-[--teacher template|hf|openai] [--extended_chain N] [--pick_one_chain N]``: write DIR/train.json, DIR/val.json, DIR/test.json and DIR/report.{json,md}."""
+[--teacher template|hf|openai] [--extended_chain N] [--pick_one_chain N] [--failure_share F]``: write DIR/train.json, DIR/val.json, DIR/test.json and DIR/report.{json,md}."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def main(
     captions: str | None = None,
     extended_chain: int | None = None,
     pick_one_chain: int | None = None,
+    failure_share: float | None = None,
 ) -> dict[str, int]:
     """Generate GPT4Tools-format train/val/test data from captions.
 
@@ -32,6 +33,7 @@ def main(
         captions: overrides the caption source: shipped, a .jsonl file or a COCO captions .json.
         extended_chain: overrides the edit-then-analyse chained tasks per caption.
         pick_one_chain: overrides the detect-two-objects-then-blur-one chained tasks per caption.
+        failure_share: overrides the share of tool tasks that also give a failure sample.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     recipe = GenConfig.load(
@@ -42,6 +44,7 @@ def main(
         captions=captions,
         extended_chain=extended_chain,
         pick_one_chain=pick_one_chain,
+        failure_share=failure_share,
     )
     return generate(recipe, out_dir).counts
 

@@ -8,8 +8,10 @@ is also what keeps the agent from adding its own failure note (``agent.loop``).
 from __future__ import annotations
 
 import random
+import re
 
-from agent.steps import ToolCall
+from agent.records import Record
+from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE, object_not_found, tool_failed
 from tools.spec import ToolSpec
 
@@ -32,6 +34,29 @@ FAILURE_ANSWERS = {
     ),
     "zh": ("抱歉，没有成功：{error}", "工具出错了：{error}"),
 }
+
+
+# Every failure observation this module writes, as one pattern (the messages' own functions fill the slots).
+_FAILURE_RE = re.compile(
+    "|".join(
+        (
+            *(re.escape(message) for message in PERSON_TOOLS.values()),
+            re.escape(object_not_found("NAME", "IMAGE")).replace("NAME", ".+").replace("IMAGE", r"\S+"),
+            re.escape(tool_failed("TOOL", "ERROR")).replace("TOOL", ".+").replace("ERROR", ".+"),
+        )
+    )
+)
+
+
+def ends_in_failure(record: Record) -> bool:
+    """Whether ``record`` is a failure sample: an answer right after a call whose observation is one of the
+    failures above (``pipeline.sh`` scores the adapter on these)."""
+    steps = parse_trajectory(record.input)
+    return (
+        bool(steps)
+        and isinstance(parse_reply(record.output), FinalAnswer)
+        and bool(_FAILURE_RE.fullmatch(steps[-1][1] or ""))
+    )
 
 
 def failure_observations(spec: ToolSpec, call: ToolCall) -> list[str]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
 # calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) on val = seen tools,
-# test = unseen tools, and the hand-written set -> evaluate_result -> metrics table.
+# test = unseen tools, the hand-written set and failures (the third stage's val records that answer right
+# after a failed call) -> evaluate_result -> metrics table.
 #
 #   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
 #   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --eval_samples) eval_samples=$2; shift ;;
     --skip_zeroshot) zeroshot=0 ;;
     --train_ranks) ranks=$2; shift ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -50,7 +51,8 @@ if [ $quick = 1 ]; then
   train_args=(--config configs/train/smollm2_cpu.yaml --base_model "$base" --batch_size $global_batch
               --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 1024 --compile false)
   train_stages=(2 4)
-  stage3_data_args=(--config "$data_config" --extended_chain 1 --pick_one_chain 1) stage3_args=(--max_steps 2)
+  stage3_data_args=(--config "$data_config" --extended_chain 1 --pick_one_chain 1 --failure_share 0.2)
+  stage3_args=(--max_steps 2)
   infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
 else
   out=${out:-output/pipeline}
@@ -99,11 +101,14 @@ if ! trained_to "$final" "${stage3_args[1]}"; then
 fi
 
 echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
-for split in val test handwritten; do
-  # an evenly spaced subset, the same for every run
-  "$PY" -c 'import sys; from agent.records import read_records, write_records; r = read_records(sys.argv[1]); n = int(sys.argv[3]); write_records(sys.argv[2], r[:: max(1, len(r) // n)][:n])' \
-    "$data/$split.json" "$data/${split}_eval.json" "$eval_samples"
+splits=(val test handwritten)
+for split in "${splits[@]}"; do  # an evenly spaced subset, the same for every run
+  "$PY" -m data_gen.eval_subset "$data/$split.json" "$data/${split}_eval.json" "$eval_samples" > /dev/null
 done
+# failures: the answers right after a failed call among the third stage's val records (seen tools)
+"$PY" -m data_gen.eval_subset "$stage3_data/val.json" "$data/failures_eval.json" "$eval_samples" --failures_only \
+  > /dev/null
+[ -f "$data/failures_eval.json" ] && splits+=(failures)
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 for run in "${runs[@]}"; do
@@ -112,7 +117,7 @@ for run in "${runs[@]}"; do
     free) options=(--lora_model "$final" --noconstrain_tools) suffix="_free" ;;
     zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
   esac
-  for split in val test handwritten; do
+  for split in "${splits[@]}"; do
     "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
       "${infer_args[@]}" "${options[@]}"
     "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \

@@ -9,13 +9,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agent.records import read_records
+from agent.records import read_records, write_records
 from agent.scoring import score_records
 from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
+from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
 from data_gen.dedup import minilm_dir
+from data_gen.failures import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
 from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
@@ -230,3 +232,19 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"
+
+
+def test_failure_samples_are_found_again_and_scored_apart(tmp_path, generated):
+    out, result = generated
+    for split in ("train", "val"):
+        records = read_records(out / f"{split}.json")
+        failures = [record for record in records if ends_in_failure(record)]
+        assert len(failures) == result.report["splits"][split]["per_kind"]["failure"] > 0
+    subset = tmp_path / "failures_eval.json"
+    assert eval_subset.main(str(out / "val.json"), str(subset), 3, failures_only=True) == 3
+    assert all(ends_in_failure(record) for record in read_records(subset))
+    spaced = eval_subset.evenly_spaced(read_records(out / "val.json"), 4)
+    assert len(spaced) == 4 and spaced[0] == read_records(out / "val.json")[0]
+    no_failures = tmp_path / "plain.json"
+    write_records(no_failures, [record for record in read_records(out / "val.json") if not ends_in_failure(record)])
+    assert eval_subset.main(str(no_failures), str(subset), 3, failures_only=True) == 0 and not subset.exists()
