@@ -38,6 +38,9 @@ def evaluate(ann_path: str, pred_path: str, output: str | None = None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     table = markdown_table(report["groups"])
+    quoted = report["observation_quoted"]
+    if quoted["n"]:
+        table += f"\nAnswers that repeat the last observation as the gold does: {100 * quoted['rate']:.1f}% of {quoted['n']}.\n"
     out.with_suffix(".md").write_text(table, encoding="utf-8")
     bar_chart(report["groups"], out.with_suffix(".png"))
     out.with_suffix(".samples.jsonl").write_text(

@@ -45,6 +45,11 @@ equal ``SR_args`` and ``SR``.
 *Groups*: ``all`` (every sample, the original's population), ``kind/tool``, ``kind/no-tool``,
 ``kind/context`` (records with a non-empty scratchpad), ``split/seen`` and ``split/unseen`` (tool samples;
 unseen when a gold tool is held out, ``spec.held_out``), and ``tool/<name>`` for every gold tool.
+
+*Observation quoted* (a report field, not a per-sample metric): among the records whose gold answer repeats
+the scratchpad's last observation verbatim (a file made, boxes found, a tool's error), the share whose
+prediction is an answer that repeats it too. An answer that drops it after a failed call claims a result
+that does not exist.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from agent.steps import FinalAnswer, ParseError, ToolCall, parse_trajectory, thought_decision
+from agent.steps import FinalAnswer, ParseError, ToolCall, parse_reply, parse_trajectory, thought_decision
 
 METRICS = ("SR_t", "SR_act", "SR_args", "SR", "IoU", "SR_args_strict", "SR_strict")
 _THOUGHT_LINE_RE = re.compile(r"(?:^|\n)[ \t]*Thought:[ \t]*([^\n]*)")
@@ -268,13 +273,31 @@ def group_scores(scores: Sequence[SampleScore]) -> dict[str, dict[str, float | i
     return {name: aggregate(members) for name, members in groups.items() if members}
 
 
+def observation_quoted(records: Sequence, predictions: Mapping[str, str]) -> dict[str, float | int]:
+    """``n``: records whose gold answer repeats the last observation; ``rate``: the share of their
+    predictions that answer and repeat it (see the module docstring)."""
+    quoting = 0
+    hits = 0
+    for record in records:
+        steps = parse_trajectory(record.input)
+        gold = parse_reply(record.output)
+        observation = steps[-1][1] if steps else None
+        if not observation or not isinstance(gold, FinalAnswer) or observation not in gold.answer:
+            continue
+        quoting += 1
+        pred = parse_reply(predictions.get(str(record.id)) or "")
+        hits += isinstance(pred, FinalAnswer) and observation in pred.answer
+    return {"n": quoting, "rate": hits / quoting if quoting else 0.0}
+
+
 def score_records(
     records: Sequence, predictions: Mapping[str, str], held_out: Iterable[str] = ()
 ) -> tuple[list[SampleScore], dict]:
     """Score annotation records (``agent.records.Record``) against ``{id: completion}``.
 
     Returns the per-sample scores and the metrics report: top-level ``SR_t``, ``SR_act``, ``SR_args``,
-    ``SR``, ``IoU`` (all samples, as the original), the strict variants, ``groups`` and ``missing`` ids.
+    ``SR``, ``IoU`` (all samples, as the original), the strict variants, ``groups``, ``observation_quoted``
+    and ``missing`` ids.
     """
     held_out = set(held_out)
     scores = [
@@ -288,7 +311,12 @@ def score_records(
         for record in records
     ]
     groups = group_scores(scores)
-    report = {**groups["all"], "groups": groups, "missing": [s.id for s in scores if s.missing]}
+    report = {
+        **groups["all"],
+        "groups": groups,
+        "observation_quoted": observation_quoted(records, predictions),
+        "missing": [s.id for s in scores if s.missing],
+    }
     return scores, report
 
 

@@ -140,6 +140,28 @@ def test_groups_missing_predictions_and_seen_unseen():
         assert 0.0 <= report[key] <= 1.0
 
 
+def test_answers_that_should_repeat_the_observation_are_counted_apart():
+    error = "no person found in the image, so there is no pose to draw"
+    records = [
+        Record("i0", call("Pose Detection On Image", "image/a.png", error), answer(f"I could not: {error}."), "0"),
+        Record("i1", call(EDGE, "image/a.png", "image/b.png"), answer("Done: image/b.png."), "1"),
+        Record("i2", call(EDGE, "image/a.png", "image/b.png"), answer("Done."), "2"),  # gold does not repeat it
+        Record("i3", "", answer(), "3"),
+    ]
+    predictions = {
+        "0": answer("The human pose is ready."),  # the answer both runs score SR 1 on, hiding the failure
+        "1": answer("Here: image/b.png"),
+        "2": answer("Done."),
+        "3": answer(),
+    }
+    _, report = score_records(records, predictions)
+    assert report["SR"] == 1.0 and report["observation_quoted"] == {"n": 2, "rate": 0.5}
+    _, honest = score_records(records, {**predictions, "0": answer(f"Sorry: {error}.")})
+    assert honest["observation_quoted"] == {"n": 2, "rate": 1.0}
+    _, calls_again = score_records(records, {**predictions, "0": call(EDGE, "image/a.png")})
+    assert calls_again["observation_quoted"]["rate"] == 0.5
+
+
 def test_gold_against_gold_scores_one():
     records = _records()
     _, report = score_records(records, {r.id: r.output for r in records})
