@@ -183,7 +183,7 @@ def train(
     )
     check_target_modules(model, cfg.lora_target_modules)
     if cfg.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
     model.config.use_cache = False
     torch.manual_seed(cfg.seed)  # the same LoRA initialisation on every rank
     num_layers = model.config.num_hidden_layers

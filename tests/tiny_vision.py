@@ -90,7 +90,7 @@ def build_stable_diffusion(out: Path, pipeline_class: str = "StableDiffusionPipe
         text_encoder=text_encoder,
         tokenizer=tokenizer,
         unet=_unet(unet_in),
-        scheduler=DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False),
+        scheduler=DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False, steps_offset=1),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,
