@@ -159,7 +159,7 @@ class SampleBuilder:
     def describe_image(self, task: Task, draft: Draft) -> str:
         """What the conversation says about the human's image: its caption, after what kind of map it is when a
         conditioned generator works on it ("A pose made from a photo. ..." or, in ``condition_of_share`` of
-        those, "A pose of ..."); in ``plain_image_share`` of prompts only its size, as the demo says with no
+        those, "A pose skeleton of ..."); in ``plain_image_share`` of prompts only its size, as the demo says with no
         captioner loaded. Both draws use their own random stream, so at 0 nothing else changes."""
         rng = task.rng(self.seed, "description")
         if self.plain_image_share and rng.random() < self.plain_image_share:
