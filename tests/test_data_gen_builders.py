@@ -39,8 +39,21 @@ CAPTION = Caption(
 FILE_RE = re.compile(r"^[\w-]+(/[\w-]+)*/[\w.-]+\.(png|jpe?g|JPG|webp)$")
 
 
-def builder(answer_share: float = 1.0) -> SampleBuilder:
-    return SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=0, answer_share=answer_share)
+def builder(answer_share: float = 1.0, **options: float) -> SampleBuilder:
+    return SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=0, answer_share=answer_share, **options)
+
+
+def edges_then_castle() -> tuple[Task, Draft]:
+    """A two-step chain: the edges of the upload, then a castle generated from them."""
+    task = Task(CHAIN, CAPTION, ("Edge Detection On Image", "Generate Image Condition On Canny Image"), "en", True)
+    draft = Draft(
+        f"Draw a castle from the edges of {IMAGE_PLACEHOLDER}",
+        (
+            ("Edge Detection On Image", IMAGE_PLACEHOLDER),
+            ("Generate Image Condition On Canny Image", f"{IMAGE_PLACEHOLDER}, a castle"),
+        ),
+    )
+    return task, draft
 
 
 def listed(instruction: str) -> list[str]:
@@ -66,14 +79,7 @@ def test_single_tool_sample_and_answer_after_the_observation():
 
 
 def test_chain_feeds_the_output_to_the_next_tool_and_answers_with_the_last_file():
-    task = Task(CHAIN, CAPTION, ("Edge Detection On Image", "Generate Image Condition On Canny Image"), "en", True)
-    draft = Draft(
-        f"Draw a castle from the edges of {IMAGE_PLACEHOLDER}",
-        (
-            ("Edge Detection On Image", IMAGE_PLACEHOLDER),
-            ("Generate Image Condition On Canny Image", f"{IMAGE_PLACEHOLDER}, a castle"),
-        ),
-    )
+    task, draft = edges_then_castle()
     first, following, answer = builder().build(task, draft)
     assert [first.kind, following.kind, answer.kind] == [CHAIN, CONTEXT, CONTEXT]
     assert set(task.tools) <= set(listed(first.record.instruction))
@@ -195,9 +201,7 @@ def test_failure_samples_quote_the_runtime_error_and_leave_the_other_samples_as_
         task = Task(SINGLE, CAPTION, (tool,), "en", True)
         draft = Draft(f"Please use {tool} on {IMAGE_PLACEHOLDER}", ((tool, action_input),))
         plain = builder().build(task, draft)
-        *kept, failed = SampleBuilder(
-            TEMPLATES, CATALOGUE, CATALOGUE, seed=0, answer_share=1.0, failure_share=1.0
-        ).build(task, draft)
+        *kept, failed = builder(failure_share=1.0).build(task, draft)
         assert [sample.record for sample in kept] == [sample.record for sample in plain]
         assert failed.kind == FAILURE and failed.tools == ()
         ((call, observation),) = parse_trajectory(failed.record.input)
@@ -208,14 +212,7 @@ def test_failure_samples_quote_the_runtime_error_and_leave_the_other_samples_as_
 
 
 def test_a_chain_fails_at_some_step_and_stops_there():
-    task = Task(CHAIN, CAPTION, ("Edge Detection On Image", "Generate Image Condition On Canny Image"), "en", True)
-    draft = Draft(
-        f"Draw a castle from the edges of {IMAGE_PLACEHOLDER}",
-        (
-            ("Edge Detection On Image", IMAGE_PLACEHOLDER),
-            ("Generate Image Condition On Canny Image", f"{IMAGE_PLACEHOLDER}, a castle"),
-        ),
-    )
+    task, draft = edges_then_castle()
     steps_before_failure = set()
     for index in range(12):
         failing = SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=index, failure_share=1.0)
@@ -234,9 +231,7 @@ def test_images_described_by_size_alone_and_condition_images_by_kind():
         (("Generate Image Condition On Pose Image", f"{IMAGE_PLACEHOLDER}, a dancer"),),
     )
     shares = {"plain_image_share": 1.0}, {"condition_of_share": 1.0}, {}
-    plain, condition_of, made_from = (
-        SampleBuilder(TEMPLATES, CATALOGUE, CATALOGUE, seed=0, **share).describe_image(task, draft) for share in shares
-    )
+    plain, condition_of, made_from = (builder(**share).describe_image(task, draft) for share in shares)
     assert plain == size_description(640, 480) == "a 640x480 image."  # the demo's words without a captioner
     assert re.match(r"A pose (skeleton|image) of a red stop sign", condition_of)
     assert made_from == 'A pose made from a photo. A red stop sign reading "STOP" at a corner.'
