@@ -1,4 +1,4 @@
-"""Score predictions against annotations with GPT4Tools' success rates (definitions in agent/scoring.py).
+"""Score predictions against annotations with GPT4Tools' success rates (definitions in evaluation/scoring.py).
 
     python evaluate_result.py --ann_path data/test.json --pred_path output/eval_result/NAME [--output m.json]
 
@@ -13,11 +13,11 @@ import json
 import logging
 from pathlib import Path
 
-from agent.cli import run_cli
-from agent.eval_report import bar_chart, markdown_table
-from agent.predictions import read_predictions
-from agent.records import RecordError, read_records
-from agent.scoring import sample_rows, score_records
+from evaluation.predictions import read_predictions
+from evaluation.report import bar_chart, markdown_table
+from evaluation.scoring import sample_rows, score_records
+from protocol.cli import run_cli
+from protocol.records import RecordError, read_records
 from tools.catalog import TOOL_SPECS
 
 logger = logging.getLogger("evaluate_result")

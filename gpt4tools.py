@@ -15,9 +15,9 @@ import logging
 import os
 import tempfile
 
-from agent.cli import run_cli
-from agent.launch import build_agent
-from agent.models import EMBEDDED_MODEL
+from modeling.loading import EMBEDDED_MODEL
+from protocol.cli import run_cli
+from ui.launch import build_agent
 
 logger = logging.getLogger("gpt4tools")
 
@@ -66,11 +66,11 @@ def main(
         max_new_tokens=max_new_tokens,
     )
     if cli:
-        from agent.terminal import chat_in_terminal
+        from ui.terminal import chat_in_terminal
 
         chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"))
         return
-    from agent.app import build_app
+    from ui.app import build_app
 
     build_app(agent).launch(
         server_name=server_name, server_port=server_port, share=share, max_file_size=f"{max_upload_mb}mb"

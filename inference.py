@@ -15,10 +15,10 @@ import logging
 import os
 from pathlib import Path
 
-from agent.batch_inference import HFBackend, current_shard, output_file, read_annotations, run_inference
-from agent.cli import run_cli
-from agent.models import EMBEDDED_MODEL
-from tools.errors import InputError
+from evaluation.batch_inference import HFBackend, current_shard, output_file, read_annotations, run_inference
+from modeling.loading import EMBEDDED_MODEL
+from protocol.cli import run_cli
+from protocol.errors import InputError
 
 logger = logging.getLogger("inference")
 
@@ -65,7 +65,7 @@ def main(
             interrupted run loses at most this many predictions).
         max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
         constrain_tools: after ``Action:`` only the names of the tools the record's prompt lists can be written
-            (``agent/tool_calls.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
+            (``generation/tool_calls.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
         constrain_arguments: with ``constrain_tools``, ``Action Input:`` holds one value of the declared type per
             input of the tool (``--noconstrain_arguments`` holds the name only).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx``.
@@ -77,8 +77,8 @@ def main(
     shard = current_shard(num_chunks, chunk_idx)
     records = read_annotations(ann_path)  # a bad file fails before the model loads
     if backend == "hf":
-        from agent.generation import HFGenerator
-        from agent.models import load_for_inference
+        from generation.generator import HFGenerator
+        from modeling.loading import load_for_inference
 
         model, tokenizer, template = load_for_inference(
             base_model,
@@ -99,7 +99,7 @@ def main(
             )
         )
     elif backend == "openai":
-        from agent.openai_backend import OpenAIBackend
+        from generation.openai import OpenAIBackend
 
         generator = OpenAIBackend(openai_model, openai_base_url, openai_api_key)
     else:

@@ -3,7 +3,7 @@
     python lora_finetune.py --data_path data/train.json --output_dir output/lora-smollm2
     torchrun --nproc_per_node=2 lora_finetune.py --config gpt4tools_vicuna --base_model PATH --data_path ...
 
-Options come from the dataclass defaults in ``agent/train_config.py``, then the recipe (``--config``,
+Options come from the dataclass defaults in ``training/config.py``, then the recipe (``--config``,
 default ``configs/train/smollm2_cpu.yaml``), then the flags given here. The output directory receives the
 adapter (standard PEFT), ``prompt_template.yaml``, ``train_config.yaml``, ``metrics.jsonl``, TensorBoard
 logs, ``checkpoints/`` and, with ``--merge``, ``merged/``. A run resumes from the latest checkpoint in
@@ -34,15 +34,15 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from agent.adapter_io import load_adapter_weights, merge_adapter, verify_adapter
-from agent.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
-from agent.compilation import compile_decoder_layers
-from agent.lm_loss import CompletionLoss
-from agent.models import cpu_supports_bf16, load_model, load_tokenizer
-from agent.prompt import PromptTemplate
-from agent.records import atomic_write_text, iter_jsonl, read_records
-from agent.sft_data import DataError, Example, collate, plan_epoch, split_validation, tokenize_records
-from agent.train_config import CONFIG_FILE_NAME, DEFAULT_CONFIG, ConfigError, TrainConfig, build_config
+from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
+from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
+from protocol.prompt import PromptTemplate
+from protocol.records import atomic_write_text, iter_jsonl, read_records
+from training.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
+from training.compilation import compile_decoder_layers
+from training.config import CONFIG_FILE_NAME, DEFAULT_CONFIG, ConfigError, TrainConfig, build_config
+from training.data import DataError, Example, collate, plan_epoch, split_validation, tokenize_records
+from training.loss import CompletionLoss
 
 logger = logging.getLogger("lora_finetune")
 
@@ -142,7 +142,7 @@ def train(
 ) -> dict[str, Any] | None:
     """Fine-tune ``base_model`` with LoRA on ``data_path``; every flag left unset comes from ``config``.
 
-    See ``agent/train_config.py`` (TrainConfig) for what each option means and its fallback value.
+    See ``training/config.py`` (TrainConfig) for what each option means and its fallback value.
     Returns the final metrics on rank 0.
     """
     overrides = {key: value for key, value in locals().items() if key != "config"}
@@ -371,7 +371,7 @@ def train(
 
 
 if __name__ == "__main__":
-    from agent.cli import run_cli
+    from protocol.cli import run_cli
 
     logging.basicConfig(
         level=logging.INFO if int(os.environ.get("RANK", "0")) == 0 else logging.WARNING,

@@ -1,1 +1,1 @@
-"""The shared core: prompt protocol, record I/O, base-model loading (and the agent loop)."""
+"""The agent proper: the ReAct loop over the tool runtime and the conversation memory."""

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.generation import TextGenerator
 from agent.memory import ConversationMemory
-from agent.prompt import PromptTemplate, Turn, size_description
-from agent.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
-from agent.tool_calls import image_names
+from generation.generator import TextGenerator
+from generation.tool_calls import image_names
+from protocol.prompt import PromptTemplate, Turn, size_description
+from protocol.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 

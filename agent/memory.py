@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from agent.prompt import Turn
+from protocol.prompt import Turn
 
 CostFn = Callable[[Sequence[Turn]], int]
 

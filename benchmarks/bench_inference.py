@@ -4,7 +4,7 @@
 
 Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf16 where supported, batches
 sorted by length with left padding, KV cache, stop at ``Observation:`` / end of turn) driven by
-``agent.batch_inference.run_inference`` exactly as ``inference.py`` does, writing JSONL.
+``evaluation.batch_inference.run_inference`` exactly as ``inference.py`` does, writing JSONL.
 Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
 Both are greedy on the same wrapped prompts, with the base model alone or, with ``--lora_model DIR``, merged
 with that adapter. The original is slow, so by default it runs on an evenly spaced
@@ -22,13 +22,13 @@ from pathlib import Path
 
 import torch
 
-from agent.batch_inference import HFBackend, run_inference
-from agent.generation import HFGenerator
-from agent.models import EMBEDDED_MODEL, load_for_inference
-from agent.predictions import read_predictions
-from agent.prompt import PromptTemplate
-from agent.records import Record, read_records
-from agent.steps import FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
+from evaluation.batch_inference import HFBackend, run_inference
+from evaluation.predictions import read_predictions
+from generation.generator import HFGenerator
+from modeling.loading import EMBEDDED_MODEL, load_for_inference
+from protocol.prompt import PromptTemplate
+from protocol.records import Record, read_records
+from protocol.steps import FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
 from tools.catalog import TOOL_SPECS
 
 ORIGINAL_MAX_NEW_TOKENS = 512

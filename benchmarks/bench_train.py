@@ -76,7 +76,7 @@ def make_data(samples: int, out_dir: Path) -> Path:
         return out_dir / "gen" / "train.json"
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         print(f"data_gen unavailable ({type(exc).__name__}); rendering {samples} records from the catalogue")
-        from agent.records import write_records
+        from protocol.records import write_records
         from tests.sample_records import make_records
 
         write_records(out_dir / "train.json", make_records(samples))
@@ -136,9 +136,9 @@ def run_reference(data_path: str, steps: int, batch_size: int, out: str) -> dict
     from peft import LoraConfig, get_peft_model
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
-    from agent.models import load_model
-    from agent.prompt import PromptTemplate
-    from agent.records import read_records
+    from modeling.loading import load_model
+    from protocol.prompt import PromptTemplate
+    from protocol.records import read_records
 
     model, tokenizer = load_model(dtype="fp32")
     model = get_peft_model(model, LoraConfig(r=16, lora_alpha=16, lora_dropout=0.05, task_type="CAUSAL_LM",
@@ -186,10 +186,10 @@ def run_reference(data_path: str, steps: int, batch_size: int, out: str) -> dict
 
 def data_shape(data_path: str) -> dict:
     """Mean tokens, loss tokens and causal attention pairs per record (for the FLOP estimate)."""
-    from agent.models import load_tokenizer
-    from agent.prompt import PromptTemplate
-    from agent.records import read_records
-    from agent.sft_data import tokenize_records
+    from modeling.loading import load_tokenizer
+    from protocol.prompt import PromptTemplate
+    from protocol.records import read_records
+    from training.data import tokenize_records
 
     examples = tokenize_records(read_records(data_path), PromptTemplate.load("en"), load_tokenizer(), cutoff_len=4096)
     return {
@@ -209,8 +209,8 @@ def main(
     out: str | None = None,
 ) -> None:
     """Run the configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table."""
-    from agent.models import resolve_base_model
-    from agent.train_config import DEFAULT_CONFIG, build_config
+    from modeling.loading import resolve_base_model
+    from training.config import DEFAULT_CONFIG, build_config
 
     if steps < 2:
         raise SystemExit("--steps must be at least 2: the first step is warm-up and is not timed")
@@ -224,7 +224,7 @@ def main(
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-train-"))
     if data_path:  # the same first ``samples`` records for both
-        from agent.records import read_records, write_records
+        from protocol.records import read_records, write_records
 
         data = str(workdir / "train.json")
         write_records(data, read_records(data_path)[:samples])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from agent.cli import run_cli
 from data_gen.config import GenConfig
 from data_gen.pipeline import generate
+from protocol.cli import run_cli
 
 
 def main(

@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
-from agent.prompt import PromptTemplate, Turn, size_description
-from agent.records import Record
-from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from data_gen import aliases, files, phrasings, slots
 from data_gen.captions import Box, Caption
 from data_gen.failures import failure_answer, failure_observations
 from data_gen.tasks import CHAIN, CONTEXT, FAILURE, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
+from protocol.prompt import PromptTemplate, Turn, size_description
+from protocol.records import Record
+from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from tools.catalog import BOX_CORNERS
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, object_names
 from tools.registry import ToolRegistry

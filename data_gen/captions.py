@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.errors import InputError
+from protocol.errors import InputError
 
 SHIPPED_CORPUS = Path(__file__).resolve().parent / "corpus" / "captions.jsonl"
 # Words that never make a useful object argument when objects are guessed from free text.

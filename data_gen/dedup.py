@@ -51,7 +51,7 @@ class MiniLMEmbedder:
 
         path = minilm_dir()
         self.tokenizer = AutoTokenizer.from_pretrained(path)
-        from agent.models import default_dtype
+        from modeling.loading import default_dtype
 
         self.model = AutoModel.from_pretrained(path, dtype=default_dtype("cpu")).eval()
         self.batch_size = batch_size

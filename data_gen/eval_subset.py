@@ -11,9 +11,9 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.cli import run_cli
-from agent.records import Record, read_records, write_records
 from data_gen.failures import ends_in_failure
+from protocol.cli import run_cli
+from protocol.records import Record, read_records, write_records
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import re
 
-from agent.records import Record
-from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
+from protocol.records import Record
+from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE, object_not_found, tool_failed
 from tools.spec import ToolSpec
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from agent.cli import run_cli
-from agent.prompt import PromptTemplate
-from agent.records import Record, RecordError, write_records
-from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall
+from protocol.cli import run_cli
+from protocol.prompt import PromptTemplate
+from protocol.records import Record, RecordError, write_records
+from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall
 from tools.catalog import default_registry
 
 logger = logging.getLogger(__name__)

@@ -17,9 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from agent.prompt import PromptTemplate
-from agent.records import Record, atomic_write_text, write_records
-from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
 from data_gen.config import GenConfig
@@ -29,6 +26,9 @@ from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
+from protocol.prompt import PromptTemplate
+from protocol.records import Record, atomic_write_text, write_records
+from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import default_registry
 from tools.registry import ToolRegistry
 from tools.spec import ArgumentCountError
@@ -193,7 +193,7 @@ def generate(
     lengths = None
     if config.report_tokenizer is not None or tokenizer is not None:
         if tokenizer is None:
-            from agent.models import load_tokenizer
+            from modeling.loading import load_tokenizer
 
             tokenizer = load_tokenizer(config.report_tokenizer)
         lengths = {

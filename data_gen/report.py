@@ -10,9 +10,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from agent.prompt import PromptTemplate
 from data_gen.builders import Sample
 from data_gen.tasks import SAMPLE_KINDS
+from protocol.prompt import PromptTemplate
 
 
 def _stats(values: Sequence[int]) -> dict[str, float]:

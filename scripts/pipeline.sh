@@ -130,10 +130,10 @@ tables=()
 for file in "$metrics"/metrics_*.json; do
   name=$(basename "$file" .json); tables+=("${name#metrics_}=$file")
 done
-"$PY" -m agent.eval_report "${tables[@]}"
+"$PY" -m evaluation.report "${tables[@]}"
 for split in val test handwritten; do
   runs=("fine-tuned=$metrics/metrics_$split.json" "unconstrained=$metrics/metrics_${split}_free.json")
   [ -f "$metrics/metrics_${split}_zeroshot.json" ] && runs+=("zero-shot=$metrics/metrics_${split}_zeroshot.json")
   echo; echo "SR per tool, $split:"
-  "$PY" -m agent.eval_report "${runs[@]}" --per_tool
+  "$PY" -m evaluation.report "${runs[@]}" --per_tool
 done

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from agent.adapter_io import verify_adapter
-from agent.cli import run_cli
-from agent.records import atomic_write_text, iter_jsonl
+from modeling.adapters import verify_adapter
+from protocol.cli import run_cli
+from protocol.records import atomic_write_text, iter_jsonl
 
 COPIED = ("adapter_model.safetensors", "prompt_template.yaml", "train_config.yaml")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from agent.steps import OBSERVATION
+from protocol.steps import OBSERVATION
 from tools.catalog import default_registry
 from tools.errors import ToolError
 from tools.runtime import Observation

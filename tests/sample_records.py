@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from agent.prompt import PromptTemplate
-from agent.records import Record
-from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
+from protocol.prompt import PromptTemplate
+from protocol.records import Record
+from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from tools.catalog import TOOL_SPECS
 from tools.spec import InputKind, ToolSpec
 

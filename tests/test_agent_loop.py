@@ -7,7 +7,7 @@ from PIL import Image
 
 from agent.loop import Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
-from agent.prompt import PromptTemplate, Turn
+from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
 

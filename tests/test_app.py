@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.app import ChatApp, SessionFactory, build_app, tools_markdown
-from agent.launch import SHIPPED_ADAPTER, choose_template, resolve_adapter
 from agent.loop import Agent
-from agent.prompt import PromptTemplate
-from agent.terminal import chat_in_terminal
+from protocol.prompt import PromptTemplate
 from tests.agent_fakes import EdgeMapLLM, FakeRuntime
 from tools.runtime import ToolRuntime
+from ui.app import ChatApp, SessionFactory, build_app, tools_markdown
+from ui.launch import SHIPPED_ADAPTER, choose_template, resolve_adapter
+from ui.terminal import chat_in_terminal
 
 MAX_PIXELS = 600 * 600
 

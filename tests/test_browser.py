@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agent.app import SessionFactory, build_app
 from agent.loop import Agent
-from agent.prompt import PromptTemplate
+from protocol.prompt import PromptTemplate
 from tests.agent_fakes import EdgeMapLLM
 from tests.test_app import free_port
 from tools.runtime import ToolRuntime
+from ui.app import SessionFactory, build_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import run_cli
-from agent.train_config import ConfigError
+from protocol.cli import run_cli
+from training.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 

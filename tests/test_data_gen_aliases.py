@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import pytest
 
-from agent.steps import ToolCall, parse_reply, parse_trajectory
 from data_gen.aliases import cased, draw_aliases, opaque, reworded
 from data_gen.builders import SampleBuilder
 from data_gen.pipeline import record_problem
 from data_gen.tasks import CHAIN, CONTEXT, IMAGE_PLACEHOLDER, Draft, Task
+from protocol.steps import ToolCall, parse_reply, parse_trajectory
 from tests.test_data_gen_builders import CAPTION, CATALOGUE, TEMPLATES, listed
 
 NAMES = CATALOGUE.names

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from agent.prompt import PromptTemplate, size_description
-from agent.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen.builders import SampleBuilder
 from data_gen.captions import Box, Caption
 from data_gen.tasks import (
@@ -22,6 +20,8 @@ from data_gen.tasks import (
     Task,
 )
 from data_gen.teachers.template import TemplateTeacher
+from protocol.prompt import PromptTemplate, size_description
+from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import default_registry
 from tools.failures import NO_PERSON_FOR_POSE
 from tools.outputs import object_names

@@ -9,9 +9,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agent.records import read_records, write_records
-from agent.scoring import score_records
-from agent.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
@@ -21,6 +18,9 @@ from data_gen.failures import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
 from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
+from evaluation.scoring import score_records
+from protocol.records import read_records, write_records
+from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import TOOL_SPECS, default_registry
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}

@@ -8,9 +8,9 @@ import math
 import pytest
 
 import evaluate_result
-from agent.predictions import read_predictions
-from agent.records import Record, RecordError, write_records
-from agent.scoring import bleu1, score_records, score_reply
+from evaluation.predictions import read_predictions
+from evaluation.scoring import bleu1, score_records, score_reply
+from protocol.records import Record, RecordError, write_records
 
 YES = "Thought: Do I need to use a tool? Yes"
 NO = "Thought: Do I need to use a tool? No"
@@ -229,7 +229,7 @@ def test_torn_last_line_is_ignored_and_annotations_need_ids(tmp_path):
 
 
 def test_eval_report_compares_runs_and_tools(tmp_path) -> None:
-    from agent import eval_report
+    from evaluation import report as eval_report
 
     def report(sr_all: float, tools: dict[str, tuple[int, float]]) -> dict:
         groups = {"all": {"n": 10, **dict.fromkeys(("SR_t", "SR_act", "SR_args", "IoU"), 0.5)}}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.scoring import score_records
-from agent.steps import FinalAnswer, ToolCall, parse_reply
 from data_gen.handwritten import build_records
+from evaluation.scoring import score_records
+from protocol.steps import FinalAnswer, ToolCall, parse_reply
 from tools.catalog import TOOL_SPECS
 
 

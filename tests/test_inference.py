@@ -13,13 +13,13 @@ import pytest
 import torch
 
 import inference
-from agent.batch_inference import HFBackend, Shard, current_shard, read_annotations, run_inference
-from agent.generation import HFGenerator, cut_at_stop
-from agent.models import ModelLoadError, load_for_inference
-from agent.predictions import PredictionWriter, read_written_ids
-from agent.prompt import PromptTemplate
-from agent.records import Record, iter_jsonl, write_records
-from agent.steps import OBSERVATION
+from evaluation.batch_inference import HFBackend, Shard, current_shard, read_annotations, run_inference
+from evaluation.predictions import PredictionWriter, read_written_ids
+from generation.generator import HFGenerator, cut_at_stop
+from modeling.loading import ModelLoadError, load_for_inference
+from protocol.prompt import PromptTemplate
+from protocol.records import Record, iter_jsonl, write_records
+from protocol.steps import OBSERVATION
 from tools.catalog import TOOL_SPECS
 
 torch.set_num_threads(1)
@@ -93,7 +93,7 @@ def scripted(tiny):
 @pytest.mark.parametrize("prefill_tokens", [4096, 1], ids=["one-prefill", "prefill-per-row"])
 def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir, monkeypatch, prefill_tokens):
     """Batched decoding equals one-prompt generate, also when rows are prefilled in chunks of other widths."""
-    monkeypatch.setattr("agent.generation.PREFILL_TOKENS", prefill_tokens)
+    monkeypatch.setattr("generation.generator.PREFILL_TOKENS", prefill_tokens)
     model, tokenizer, template = load_for_inference(str(tiny_model_dir), dtype="fp32")
     torch.manual_seed(1)
     with torch.no_grad():
@@ -298,7 +298,7 @@ def fake_openai():
 
 
 def test_openai_backend_against_a_local_fake_server(tmp_path, fake_openai, monkeypatch):
-    monkeypatch.setattr("agent.openai_backend.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("generation.openai.time.sleep", lambda seconds: None)
     _FakeOpenAI.failures_left = 1  # one 503 is retried
     ann = _annotations(tmp_path / "ann.json", count=2)
     out = inference.main(

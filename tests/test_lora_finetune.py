@@ -15,14 +15,14 @@ import torch
 from safetensors.torch import load_file
 
 import lora_finetune
-from agent.adapter_io import AdapterMismatchError
-from agent.checkpointing import CHECKPOINTS_DIR, checkpoint_name
-from agent.lm_loss import IGNORE_INDEX, CompletionLoss
-from agent.prompt import PromptTemplate
-from agent.records import RecordError, write_records
-from agent.sft_data import DataError, collate, plan_epoch, tokenize_records
-from agent.train_config import TRAIN_CONFIGS_DIR, ConfigError, build_config
+from modeling.adapters import AdapterMismatchError
+from protocol.prompt import PromptTemplate
+from protocol.records import RecordError, write_records
 from tests.sample_records import make_records
+from training.checkpointing import CHECKPOINTS_DIR, checkpoint_name
+from training.config import TRAIN_CONFIGS_DIR, ConfigError, build_config
+from training.data import DataError, collate, plan_epoch, tokenize_records
+from training.loss import IGNORE_INDEX, CompletionLoss
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {
@@ -94,7 +94,7 @@ def lora_step(model_dir: Path, *, cast_inputs: bool) -> tuple[float, list[torch.
     """Loss and LoRA gradients of one bf16-autocast step on the tiny model (non-zero B, so A gets gradients)."""
     from peft import LoraConfig, get_peft_model
 
-    from agent.models import load_model
+    from modeling.loading import load_model
 
     model, _ = load_model(str(model_dir), dtype="bf16")
     torch.manual_seed(0)
@@ -241,7 +241,7 @@ def test_two_processes_under_torchrun_match_one_and_resume_in_one(
     assert len([row for row in rows if '"loss"' in row]) == 2  # rank 0 alone writes
 
     # the two-process run goes on in one process: the same global batch follows as in the one-process run
-    with caplog.at_level(logging.WARNING, logger="agent.checkpointing"):
+    with caplog.at_level(logging.WARNING, logger="training.checkpointing"):
         assert run(tiny_model_dir, data_file, tmp_path / "ddp", max_steps=3, **same)["steps"] == 3
     assert "written by 2 process(es) and is resumed by 1" in caplog.text
     run(tiny_model_dir, data_file, tmp_path / "single", max_steps=3, **same)

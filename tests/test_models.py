@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agent import models
-from agent.models import (
+from modeling import loading as models
+from modeling.loading import (
     EMBEDDED_MODEL,
     ModelLoadError,
     check_device,

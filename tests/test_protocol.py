@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.prompt import PromptTemplate, TemplateError, Turn
-from agent.steps import (
+from protocol.prompt import PromptTemplate, TemplateError, Turn
+from protocol.steps import (
     THOUGHT_NO,
     THOUGHT_YES,
     FinalAnswer,
@@ -203,7 +203,7 @@ def test_template_errors_are_actionable(tmp_path):
 
 
 def test_fast_token_ids_match_the_tokenizer_call(tiny_tokenizer):
-    from agent.prompt import token_ids
+    from protocol.prompt import token_ids
 
     text = PromptTemplate.load("zh").wrap("多语言 text with <|im_end|> special tokens", "Thought:", tiny_tokenizer)
     assert token_ids(tiny_tokenizer, text) == tiny_tokenizer(text, add_special_tokens=False)["input_ids"]

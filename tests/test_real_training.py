@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import lora_finetune
-from agent.generation import HFGenerator
-from agent.models import EMBEDDED_MODEL, load_for_inference
-from agent.records import write_records
+from generation.generator import HFGenerator
+from modeling.loading import EMBEDDED_MODEL, load_for_inference
+from protocol.records import write_records
 from tests.sample_records import make_records
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agent.records import Record, RecordError, iter_jsonl, read_records, write_records
+from protocol.records import Record, RecordError, iter_jsonl, read_records, write_records
 
 RECORDS = [Record("prompt one", "", "Thought: x", "7"), Record("prompt two", "step", "AI: y")]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from agent.prompt import PromptTemplate, Turn
-from agent.tool_calls import CallSpace, ToolCallConstraint, call_space, image_names, listed_tools
+from generation.tool_calls import CallSpace, ToolCallConstraint, call_space, image_names, listed_tools
+from protocol.prompt import PromptTemplate, Turn
 from tools.catalog import TOOL_SPECS, default_registry
 from tools.spec import InputKind
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agent.prompt import PromptTemplate
+from protocol.prompt import PromptTemplate
 from tools.catalog import TOOL_SPECS
 
 # A ChatML template like SmolLM2's, so the chat-template path is what tests exercise.

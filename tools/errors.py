@@ -2,15 +2,12 @@
 
 The runtime turns any :class:`ToolError` into an error observation for the model, so messages are
 written for a reader who can fix the call (name the valid choices, the limit, the expected format).
-:class:`InputError` marks, across the project, errors that bad input causes and a person can fix.
+Errors a person can fix (a bad ``--load`` spec) are also :class:`~protocol.errors.InputError`.
 """
 
 from __future__ import annotations
 
-
-class InputError(Exception):
-    """Bad input a person can fix (a file, an option, a spec), the base or mixin of such errors; the message
-    says how. Command-line entry points (``agent.cli.run_cli``) print the message alone, without a traceback."""
+from protocol.errors import InputError
 
 
 class ToolError(Exception):

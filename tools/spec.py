@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tools.errors import InputError
+from protocol.errors import InputError
 
 
 class InputKind(StrEnum):

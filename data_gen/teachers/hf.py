@@ -1,11 +1,11 @@
-"""A local instruct model as a teacher (any checkpoint ``agent.models.load_model`` loads; SmolLM2 by default)."""
+"""A local instruct model as a teacher (any checkpoint ``modeling.loading.load_model`` loads; SmolLM2 by default)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from agent.models import EMBEDDED_MODEL, load_model
+from modeling.loading import EMBEDDED_MODEL, load_model
 
 logger = logging.getLogger(__name__)
 

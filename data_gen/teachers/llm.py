@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from agent.records import iter_jsonl
 from data_gen.tasks import CHAIN, NEGATIVE, PICK_ONE, Draft, Task
 from data_gen.teachers.base import TeacherReport
+from protocol.records import iter_jsonl
 from tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from agent.steps import ACTION, ACTION_INPUT, AI, OBSERVATION, THOUGHT, ObservedStep, Step, parse_reply
-from tools.errors import InputError
+from protocol.errors import InputError
+from protocol.steps import ACTION, ACTION_INPUT, AI, OBSERVATION, THOUGHT, ObservedStep, Step, parse_reply
 from tools.spec import InputKind, ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -255,5 +255,5 @@ class PromptTemplate:
     # ----------------------------------------------------------------- parsing
     @staticmethod
     def parse(reply: str) -> Step:
-        """Parse a model reply into a :class:`~agent.steps.ToolCall`, ``FinalAnswer`` or ``ParseError``."""
+        """Parse a model reply into a :class:`~protocol.steps.ToolCall`, ``FinalAnswer`` or ``ParseError``."""
         return parse_reply(reply)

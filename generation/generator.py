@@ -6,7 +6,7 @@
   length and prefilled in chunks of about :data:`PREFILL_TOKENS` tokens, each left padded to its own
   longest prompt;
 * each step feeds one token per row through a KV cache allocated once for the batch
-  (:mod:`agent.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
+  (:mod:`generation.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
   positions;
 * a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
   text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
@@ -23,9 +23,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from agent.prompt import PromptTemplate
-from agent.steps import OBSERVATION
-from agent.tool_calls import CallSpace, ToolCallConstraint, call_space
+from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
+from protocol.prompt import PromptTemplate
+from protocol.steps import OBSERVATION
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class HFGenerator:
     ) -> None:
         """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
         ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
-        the tool (:mod:`agent.tool_calls`)."""
+        the tool (:mod:`generation.tool_calls`)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model = model
@@ -95,7 +95,7 @@ class HFGenerator:
         self.template = template
         self.batch_size = batch_size
         self.stop_strings = template.stop_strings(tokenizer)
-        from agent.kv_cache import cache_keyword
+        from generation.kv_cache import cache_keyword
 
         self._cache_keyword = cache_keyword()
         self.eos_ids = self._eos_ids()
@@ -189,7 +189,7 @@ class HFGenerator:
         import torch
         from transformers.cache_utils import DynamicCache
 
-        from agent.kv_cache import assemble_cache
+        from generation.kv_cache import assemble_cache
 
         device = next(self.model.parameters()).device
         caches, logits = [], []

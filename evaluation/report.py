@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from agent.scoring import METRICS
+from evaluation.scoring import METRICS
 
 CHART_METRICS = ("SR_t", "SR_act", "SR_args", "SR", "IoU")
 
@@ -80,6 +80,6 @@ def main(*metrics_files: str, per_tool: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    from agent.cli import run_cli
+    from protocol.cli import run_cli
 
     run_cli(main)

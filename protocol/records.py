@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.errors import InputError
+from protocol.errors import InputError
 
 REQUIRED_FIELDS = ("instruction", "input", "output")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import fire
 
-from tools.errors import InputError
+from protocol.errors import InputError
 
 
 def run_cli(component: Any) -> None:

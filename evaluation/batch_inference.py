@@ -2,7 +2,7 @@
 
 ``run_inference`` reads the records, keeps this process's shard, skips ids already written in the output
 directory, generates the rest in length-sorted batches and appends each prediction as soon as its batch
-is done (see :class:`agent.predictions.PredictionWriter`).
+is done (see :class:`evaluation.predictions.PredictionWriter`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from agent.predictions import PredictionWriter, read_written_ids
-from agent.records import Record, RecordError, read_records
+from evaluation.predictions import PredictionWriter, read_written_ids
+from protocol.records import Record, RecordError, read_records
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def output_file(save_path: str | Path, save_name: str, shard: Shard) -> Path:
 
 
 class HFBackend:
-    """Local transformers model through :class:`agent.generation.HFGenerator`."""
+    """Local transformers model through :class:`generation.generator.HFGenerator`."""
 
     def __init__(self, generator: Any) -> None:
         self.generator = generator

@@ -20,12 +20,12 @@ import torch
 from peft import set_peft_model_state_dict
 from safetensors.torch import load_file
 
-from tools.errors import InputError
+from modeling.adapters import ADAPTER_FILE
+from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINTS_DIR = "checkpoints"
-ADAPTER_FILE = "adapter_model.safetensors"
 _STATE_FILE = "trainer_state.json"
 _COMPLETE = "complete"
 

@@ -12,7 +12,7 @@ greedy token, only when it would break the call, with the most likely token that
 
 Everything else (whether to call a tool, which one, the values themselves) stays the model's choice.
 The listed tools and their input types are read from the prompt's tool block: the ``> Name: description
-Input: name (type), ...`` lines every prompt of :class:`~agent.prompt.PromptTemplate` carries, in any
+Input: name (type), ...`` lines every prompt of :class:`~protocol.prompt.PromptTemplate` carries, in any
 shipped language. A prompt that does not type its inputs (the original GPT4Tools data) gets the name
 constraint only.
 """
@@ -30,7 +30,7 @@ import regex
 from tools.spec import InputKind
 
 if TYPE_CHECKING:
-    from agent.prompt import PromptTemplate
+    from protocol.prompt import PromptTemplate
 
 ACTION = "Action:"
 ACTION_INPUT = "Action Input:"

@@ -10,12 +10,13 @@ from peft import get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from agent.checkpointing import ADAPTER_FILE
-from agent.models import load_model
-from agent.prompt import PromptTemplate
-from tools.errors import InputError
+from modeling.loading import load_model
+from protocol.errors import InputError
+from protocol.prompt import PromptTemplate
 
 logger = logging.getLogger(__name__)
+
+ADAPTER_FILE = "adapter_model.safetensors"
 
 
 class EmptyAdapterError(RuntimeError):

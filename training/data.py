@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import torch
 
-from agent.lm_loss import IGNORE_INDEX
-from agent.prompt import PromptTemplate
-from agent.records import Record
-from tools.errors import InputError
+from protocol.errors import InputError
+from protocol.prompt import PromptTemplate
+from protocol.records import Record
+from training.loss import IGNORE_INDEX
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import shutil
 
 from torch import nn
 
-from agent.lm_loss import base_causal_lm
+from training.loss import base_causal_lm
 
 logger = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from agent.models import EMBEDDED_MODEL
-from agent.recipes import read_recipe, reject_unknown
-from tools.errors import InputError
+from modeling.loading import EMBEDDED_MODEL
+from protocol.errors import InputError
+from protocol.recipes import read_recipe, reject_unknown
 
 TRAIN_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs" / "train"
 DEFAULT_CONFIG = TRAIN_CONFIGS_DIR / "smollm2_cpu.yaml"

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agent.records import Record, RecordError, iter_jsonl
+from protocol.records import Record, RecordError, iter_jsonl
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """GPT4Tools' success rates, computed per sample and aggregated by group.
 
 A sample is one annotation record: its gold ``output`` (the reply to score) against the predicted
-completion. Both are read with :func:`agent.steps.parse_trajectory` into the lists of thoughts, tool names
+completion. Both are read with :func:`protocol.steps.parse_trajectory` into the lists of thoughts, tool names
 and Action Inputs they contain; the scratchpad (the record's ``input``) is context, not scored.
 
 Definitions (GPT4Tools' ``eval/evaluate_result.py``, reproduced exactly):
@@ -60,7 +60,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from agent.steps import FinalAnswer, ParseError, ToolCall, parse_reply, parse_trajectory, thought_decision
+from protocol.steps import FinalAnswer, ParseError, ToolCall, parse_reply, parse_trajectory, thought_decision
 
 METRICS = ("SR_t", "SR_act", "SR_args", "SR", "IoU", "SR_args_strict", "SR_strict")
 _THOUGHT_LINE_RE = re.compile(r"(?:^|\n)[ \t]*Thought:[ \t]*([^\n]*)")
@@ -293,7 +293,7 @@ def observation_quoted(records: Sequence, predictions: Mapping[str, str]) -> dic
 def score_records(
     records: Sequence, predictions: Mapping[str, str], held_out: Iterable[str] = ()
 ) -> tuple[list[SampleScore], dict]:
-    """Score annotation records (``agent.records.Record``) against ``{id: completion}``.
+    """Score annotation records (``protocol.records.Record``) against ``{id: completion}``.
 
     Returns the per-sample scores and the metrics report: top-level ``SR_t``, ``SR_act``, ``SR_args``,
     ``SR``, ``IoU`` (all samples, as the original), the strict variants, ``groups``, ``observation_quoted``

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import httpx
 
-from agent.records import Record
-from agent.steps import OBSERVATION, ToolCall, parse_reply
+from protocol.records import Record
+from protocol.steps import OBSERVATION, ToolCall, parse_reply
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tools.errors import InputError
+from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def load_for_inference(
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
     """
-    from agent.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+    from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
     adapter = Path(lora_model) if lora_model else None
     if adapter is not None and not (adapter / "adapter_config.json").is_file():

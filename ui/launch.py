@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.loop import Agent
-from agent.models import EMBEDDED_MODEL
-from agent.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+from modeling.loading import EMBEDDED_MODEL
+from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def build_agent(
     max_new_tokens: int = 128,
 ) -> Agent:
     """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`."""
-    from agent.generation import HFGenerator
-    from agent.models import load_for_inference
+    from generation.generator import HFGenerator
+    from modeling.loading import load_for_inference
     from tools.runtime import ToolRuntime
 
     adapter = resolve_adapter(lora_model, base_model)

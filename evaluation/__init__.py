@@ -1,0 +1,1 @@
+"""Batch inference, prediction files, GPT4Tools scoring and the report."""

@@ -1,0 +1,1 @@
+"""Text generation: the batched KV-cached generator, its cache, tool-call constraints and remote backends."""
