@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from data_gen.tasks import PLAN_KINDS
 from protocol.errors import InputError
 from protocol.recipes import read_recipe, reject_unknown
 
@@ -55,6 +56,9 @@ class GenConfig:
         report_tokenizer: base model whose tokenizer measures lengths (``None``: skip token lengths).
         report_token_sample: measure at most this many records per split (``None``: all).
         seed: default seed; ``max_samples`` caps each split (``None``: no cap).
+        plans: plan records (planner prompt, JSON plan; ``data_gen/plans.py``) per caption by kind: ``single``,
+            ``chain``, ``dag``, ``repeated``, ``none``; fractions spread over captions (0.5: every other one). Empty:
+            no plan records, and the ReAct records are exactly those of a recipe without this option.
     """
 
     captions: str = "shipped"
@@ -84,6 +88,7 @@ class GenConfig:
     report_token_sample: int | None = 1500
     seed: int = 0
     max_samples: int | None = None
+    plans: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
@@ -111,6 +116,13 @@ class GenConfig:
             raise ConfigError(f"near_duplicate_threshold must be in (0, 1] or null, got {threshold!r}")
         if self.max_samples is not None and self.max_samples < 1:
             raise ConfigError(f"max_samples must be positive, got {self.max_samples!r}")
+        if not isinstance(self.plans, dict) or set(self.plans) - set(PLAN_KINDS):
+            raise ConfigError(
+                f"plans maps plan kinds ({', '.join(PLAN_KINDS)}) to tasks per caption, got {self.plans!r}"
+            )
+        for kind, count in self.plans.items():
+            if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+                raise ConfigError(f"plans: {kind} must be a number of tasks per caption (0 or more), got {count!r}")
 
     @classmethod
     def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:

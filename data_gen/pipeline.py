@@ -21,6 +21,7 @@ from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
 from data_gen.config import GenConfig
 from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
+from data_gen.plans import NO_TOOL_SAMPLE, draw_plan_tasks, is_plan_record, plan_problem, plan_samples, teacher_tasks
 from data_gen.report import build_report, render_markdown, token_lengths
 from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
@@ -49,6 +50,8 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
 
     ``aliases`` maps the tool names a renamed prompt shows back to the catalogue's names.
     """
+    if is_plan_record(record):
+        return plan_problem(record)
     step = parse_reply(record.output)
     if not isinstance(step, ToolCall | FinalAnswer):
         return f"output does not parse: {step.message}"
@@ -111,7 +114,8 @@ def _finalise(
         for sample in by_split[name]:
             record = sample.record
             key = (record.instruction, record.input, record.output)
-            negative_key = " ".join(sample.request.lower().split()) if sample.kind == NEGATIVE else None
+            no_tool = sample.kind in (NEGATIVE, NO_TOOL_SAMPLE)
+            negative_key = " ".join(sample.request.lower().split()) if no_tool else None
             if record_problem(record, catalogue, sample.aliases):
                 dropped["does not parse"] += 1
             elif key in seen_records:
@@ -150,8 +154,10 @@ def generate(
     plans = plan_splits(captions, catalogue, config)
     tasks = {plan.name: plan_tasks(plan, config) for plan in plans}
     logger.info("planned %s tasks over %d captions", {k: len(v) for k, v in tasks.items()}, len(captions))
+    planned = {plan.name: draw_plan_tasks(plan, config) for plan in plans}
     teacher = teacher or make_teacher(config, catalogue, out_dir / "teacher_cache")
-    drafts = teacher.propose([task for plan in plans for task in tasks[plan.name]])
+    asked = [task for plan in plans for task in (*tasks[plan.name], *teacher_tasks(planned[plan.name]))]
+    drafts = teacher.propose(asked)
     if config.near_duplicate_threshold is not None and embedder is None:
         embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
     templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
@@ -178,6 +184,16 @@ def generate(
             drafts=drafts,
             validator=validator,
             builder=builder,
+            config=config,
+            embed=embedder,
+        )
+        by_split[plan.name] += plan_samples(
+            split=plan,
+            tasks=planned[plan.name],
+            drafts=drafts,
+            validator=validator,
+            builder=builder,
+            teacher=teacher,
             config=config,
             embed=embedder,
         )
