@@ -5,6 +5,10 @@
 Writes the metrics JSON (top-level SR_t, SR_act, SR_args, SR, IoU as fractions, the strict variants,
 per-group results, missing ids), a markdown table (``.md``) and a bar chart (``.png``) beside it, and
 per-sample scores (``.samples.jsonl``). Reads our JSONL predictions and the original's JSON chunk files.
+
+Plan records (planner prompts) are scored with TaskBench's metrics instead (evaluation/plan_scoring.py) into
+``<metrics stem>_plans.json`` (+ ``.md``, ``.samples.jsonl``); a TaskBench label file (``task_nodes`` lines) is
+scored against TaskBench predictions (``--tool_desc``, ``--dependency_type`` as TaskBench's evaluate.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 
+from evaluation.plan_scoring import evaluate_plans_among, evaluate_taskbench, is_taskbench_file
 from evaluation.predictions import read_predictions
 from evaluation.report import bar_chart, markdown_table
 from evaluation.scoring import sample_rows, score_records
@@ -23,18 +28,29 @@ from tools.catalog import TOOL_SPECS
 logger = logging.getLogger("evaluate_result")
 
 
-def evaluate(ann_path: str, pred_path: str, output: str | None = None) -> dict:
+def evaluate(
+    ann_path: str,
+    pred_path: str,
+    output: str | None = None,
+    tool_desc: str | None = None,
+    dependency_type: str | None = None,
+) -> dict:
     """Score ``pred_path`` (file or directory) against ``ann_path``; returns the metrics report."""
+    if is_taskbench_file(ann_path):
+        return evaluate_taskbench(ann_path, pred_path, output, tool_desc=tool_desc, dependency_type=dependency_type)
     records = read_records(ann_path)
     for index, record in enumerate(records):
         if record.id is None:
             raise RecordError(ann_path, "an annotation record needs an 'id' to match predictions", index)
     predictions, unknown = read_predictions(pred_path, records)
     held_out = {spec.name for spec in TOOL_SPECS if spec.held_out}
-    scores, report = score_records(records, predictions, held_out)
-    report["unknown_ids"] = unknown
     pred = Path(pred_path)
     out = Path(output) if output else (pred if pred.is_dir() else pred.parent) / "metrics.json"
+    records, plan_metrics = evaluate_plans_among(records, predictions, out, held_out)
+    if not records:
+        return plan_metrics
+    scores, report = score_records(records, predictions, held_out)
+    report["unknown_ids"] = unknown
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     table = markdown_table(report["groups"])
@@ -50,7 +66,7 @@ def evaluate(ann_path: str, pred_path: str, output: str | None = None) -> dict:
     if report["missing"]:
         logger.warning("no prediction for %d id(s): %s", len(report["missing"]), report["missing"][:20])
     logger.info("metrics written to %s (+ .md, .png, .samples.jsonl)", out)
-    return {k: report[k] for k in ("SR_t", "SR_act", "SR_args", "SR", "IoU")}
+    return {**{k: report[k] for k in ("SR_t", "SR_act", "SR_args", "SR", "IoU")}, **plan_metrics}
 
 
 if __name__ == "__main__":

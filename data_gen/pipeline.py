@@ -21,12 +21,13 @@ from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
 from data_gen.config import GenConfig
 from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
-from data_gen.plans import NO_TOOL_SAMPLE, draw_plan_tasks, is_plan_record, plan_problem, plan_samples, teacher_tasks
+from data_gen.plans import NO_TOOL_SAMPLE, draw_plan_tasks, plan_problem, plan_samples, teacher_tasks
 from data_gen.report import build_report, render_markdown, token_lengths
 from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
+from protocol.plan_prompt import is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import Record, atomic_write_text, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
@@ -50,7 +51,7 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
 
     ``aliases`` maps the tool names a renamed prompt shows back to the catalogue's names.
     """
-    if is_plan_record(record):
+    if is_plan_prompt(record.instruction):
         return plan_problem(record)
     step = parse_reply(record.output)
     if not isinstance(step, ToolCall | FinalAnswer):

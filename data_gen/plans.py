@@ -53,7 +53,7 @@ from protocol.plan import (
     plan_shape,
     takes_a_box,
 )
-from protocol.plan_prompt import PlanTemplate, offered_tools
+from protocol.plan_prompt import PlanTemplate, is_plan_prompt, offered_tools
 from protocol.records import Record
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind
@@ -455,17 +455,16 @@ class PlanComposer:
 
 # --------------------------------------------------------------------------------------------- samples
 def plan_problem(record: Record) -> str | None:
-    """Why a plan record's output is not a valid plan for its prompt's tools and images (``None``: it is)."""
+    """Why a plan record's output is not a valid plan for its prompt's tools and images (``None``: it is; nor
+    for a record that is not a plan record)."""
+    if not is_plan_prompt(record.instruction):
+        return None
     try:
         plan = decode_plan(record.output)
     except PlanError as exc:
         return f"plan does not decode: {exc}"
     problems = plan_problems(plan, offered_tools(record.instruction), image_names(record.instruction))
     return f"plan does not fit its prompt: {problems[0]}" if problems else None
-
-
-def is_plan_record(record: Record) -> bool:
-    return bool(offered_tools(record.instruction))
 
 
 class PlanSampleBuilder:
