@@ -16,11 +16,14 @@ import os
 from pathlib import Path
 
 from evaluation.batch_inference import HFBackend, current_shard, output_file, read_annotations, run_inference
+from generation.plans import PLAN_MAX_NEW_TOKENS
 from modeling.loading import EMBEDDED_MODEL
 from protocol.cli import run_cli
 from protocol.errors import InputError
+from protocol.plan_prompt import is_plan_prompt
 
 logger = logging.getLogger("inference")
+DEFAULT_MAX_NEW_TOKENS = 128
 
 
 def _device(device: str) -> str:
@@ -39,9 +42,10 @@ def main(
     lora_model: str | None = None,
     save_path: str = "output/eval_result",
     batch_size: int = 32,
-    max_new_tokens: int = 128,
+    max_new_tokens: int | None = None,
     constrain_tools: bool = True,
     constrain_arguments: bool = True,
+    constrain_plans: bool = True,
     num_chunks: int = 1,
     chunk_idx: int = 0,
     backend: str = "hf",
@@ -63,11 +67,14 @@ def main(
             is used).
         batch_size: prompts per generation batch (sorted by length, prefilled in chunks, decoded together; an
             interrupted run loses at most this many predictions).
-        max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
+        max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn); default
+            128, or 512 when the file holds plan records (planner prompts), whose replies are whole plans.
         constrain_tools: after ``Action:`` only the names of the tools the record's prompt lists can be written
             (``generation/tool_calls.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
         constrain_arguments: with ``constrain_tools``, ``Action Input:`` holds one value of the declared type per
             input of the tool (``--noconstrain_arguments`` holds the name only).
+        constrain_plans: a reply to a planner prompt is a valid plan of the offered tools (``generation/plans.py``;
+            ``--noconstrain_plans`` leaves the model free).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx``.
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;
             ``openai_base_url`` / ``OPENAI_BASE_URL``, ``openai_api_key`` / ``OPENAI_API_KEY``).
@@ -76,6 +83,9 @@ def main(
     """
     shard = current_shard(num_chunks, chunk_idx)
     records = read_annotations(ann_path)  # a bad file fails before the model loads
+    if max_new_tokens is None:
+        plans = any(is_plan_prompt(record.instruction) for record in records)
+        max_new_tokens = PLAN_MAX_NEW_TOKENS if plans else DEFAULT_MAX_NEW_TOKENS
     if backend == "hf":
         from generation.generator import HFGenerator
         from modeling.loading import load_for_inference
@@ -96,6 +106,7 @@ def main(
                 batch_size=batch_size,
                 constrain_tools=constrain_tools,
                 constrain_arguments=constrain_arguments,
+                constrain_plans=constrain_plans,
             )
         )
     elif backend == "openai":

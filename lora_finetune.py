@@ -5,8 +5,8 @@
 
 Options come from the dataclass defaults in ``training/config.py``, then the recipe (``--config``,
 default ``configs/train/smollm2_cpu.yaml``), then the flags given here. The output directory receives the
-adapter (standard PEFT), ``prompt_template.yaml``, ``train_config.yaml``, ``metrics.jsonl``, TensorBoard
-logs, ``checkpoints/`` and, with ``--merge``, ``merged/``. A run resumes from the latest checkpoint in
+adapter (standard PEFT), ``prompt_template.yaml`` (and ``plan_template.yaml`` when the data holds plan records),
+``train_config.yaml``, ``metrics.jsonl``, TensorBoard logs, ``checkpoints/`` and, with ``--merge``, ``merged/``. A run resumes from the latest checkpoint in
 ``output_dir`` (or ``--resume_from_checkpoint DIR``).
 """
 
@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
 from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
+from protocol.plan_prompt import PlanTemplate, is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import atomic_write_text, iter_jsonl, read_records
 from training.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
@@ -235,6 +236,8 @@ def train(
         output.mkdir(parents=True, exist_ok=True)
         atomic_write_text(output / CONFIG_FILE_NAME, cfg.to_yaml())
         template.save(output)
+        if any(is_plan_prompt(record.instruction) for record in records):  # the planner prompt goes with it too
+            PlanTemplate.load(template.language).save(output)
         if metrics_path.exists():  # drop rows past the resume point, which the resumed run rewrites
             kept = [row for row in iter_jsonl(metrics_path) if row.get("step", 0) <= step]
             atomic_write_text(metrics_path, "".join(json.dumps(row) + "\n" for row in kept))

@@ -36,8 +36,11 @@ from protocol.plan_prompt import offered_tools
 from protocol.steps import OBSERVATION
 from tools.spec import InputKind, OutputKind
 
-MAX_STEPS = 10  # a plan holds at most this many steps
+MAX_STEPS = 8  # a plan holds at most this many steps
 MAX_TEXT = 200  # characters of a text value
+# A reply budget that holds a plan of several steps (the grammar bounds steps and texts, so a plan always ends;
+# a plan cut by a smaller budget does not parse).
+PLAN_MAX_NEW_TOKENS = 512
 _NUMBER = regex.compile(r"-?(?:0|[1-9]\d{0,4})(?:\.\d{1,2})?")
 _SIZE = regex.compile(r"[1-9]\d{0,4}[xX*][1-9]\d{0,4}")
 _CACHE_LIMIT = 256
