@@ -55,6 +55,7 @@ class Planner:
         plan_template: PlanTemplate,
         tokenizer: Any,
         tools: Iterable[Tool],
+        *,
         max_new_tokens: int = PLAN_MAX_NEW_TOKENS,
     ) -> None:
         """``template``: the adapter's prompt template (its wrapping); ``plan_template``: the planner prompt's
