@@ -106,7 +106,7 @@ def _finalise(
     dropped: Counter = Counter()
     seen_records: set[tuple[str, str, str]] = set()
     seen_instructions: set[str] = set()
-    seen_negative_requests: set[str] = set()
+    seen_negative_requests: set[tuple[str, str]] = set()
     final: dict[str, list[Sample]] = {}
     for plan in plans:
         name = plan.name
@@ -115,8 +115,8 @@ def _finalise(
         for sample in by_split[name]:
             record = sample.record
             key = (record.instruction, record.input, record.output)
-            no_tool = sample.kind in (NEGATIVE, NO_TOOL_SAMPLE)
-            negative_key = " ".join(sample.request.lower().split()) if no_tool else None
+            no_tool = sample.kind in (NEGATIVE, NO_TOOL_SAMPLE)  # plan and ReAct requests are compared apart
+            negative_key = (sample.kind, " ".join(sample.request.lower().split())) if no_tool else None
             if record_problem(record, catalogue, sample.aliases):
                 dropped["does not parse"] += 1
             elif key in seen_records:
