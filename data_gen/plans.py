@@ -21,7 +21,6 @@ validation, de-duplication, split rules and ``_finalise`` checks.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import random
@@ -36,7 +35,7 @@ from data_gen.config import GenConfig
 from data_gen.dedup import Embedder, deduplicate
 from data_gen.negatives import negative_request
 from data_gen.phrasings import CONDITIONS
-from data_gen.splits import SplitPlan
+from data_gen.splits import SplitPlan, seeded_rng
 from data_gen.tasks import CHAIN, CHAINS, IMAGE_PLACEHOLDER, PLAN_KINDS, SINGLE, TEXT_ONLY_TOOLS, Draft, Task
 from data_gen.teachers.base import Teacher
 from data_gen.teachers.template import INPUT_SLOTS, TemplateTeacher
@@ -118,8 +117,7 @@ class PlanTask:
         return f"{self.caption.id}|plan-{self.kind}|{'+'.join(self.tools)}|{self.language}|{self.index}{partner}"
 
     def rng(self, seed: int, salt: str = "") -> random.Random:
-        digest = hashlib.sha256(f"{seed}|{self.key}|{salt}".encode()).digest()
-        return random.Random(int.from_bytes(digest[:8], "big"))
+        return seeded_rng(seed, self.key, salt)
 
 
 @dataclass(frozen=True)
@@ -238,7 +236,7 @@ def draw_plan_tasks(split: SplitPlan, config: GenConfig) -> list[PlanTask]:
     test = split.name == "test"
     gold = split.gold.names
     drawer = SkeletonDrawer(split.listed)
-    rng = _rng(seed, "plan-tasks", split.name)
+    rng = seeded_rng(seed, "plan-tasks", split.name)
     order = rng.sample(gold, len(gold))
     chains = [
         pair
@@ -248,7 +246,7 @@ def draw_plan_tasks(split: SplitPlan, config: GenConfig) -> list[PlanTask]:
     served = dict.fromkeys(PLAN_KINDS, 0)
     tasks: list[PlanTask] = []
     for number, caption in enumerate(split.captions):
-        crng = _rng(seed, "plan-caption", split.name, caption.id)
+        crng = seeded_rng(seed, "plan-caption", split.name, caption.id)
         for kind in PLAN_KINDS:
             for index in range(plan_count(plans.get(kind, 0), number)):
                 language = "zh" if crng.random() < config.zh_share else "en"
@@ -286,29 +284,18 @@ def _plan_task(  # noqa: PLR0917 (the context of one task)
 ) -> PlanTask | None:
     if kind == NO_TOOL_PLAN:
         return PlanTask(kind, caption, language, index, rng.random() < image_share)
+
+    def drafted_by_the_teacher(tools: tuple[str, ...]) -> PlanTask:
+        with_image = tools[0] not in TEXT_ONLY_TOOLS or rng.random() < 0.5
+        task = Task(SINGLE if len(tools) == 1 else CHAIN, caption, tools, language, with_image, index, "plan")
+        return PlanTask(kind, caption, language, index, with_image, teacher_task=task)
+
     if kind == SINGLE_PLAN:
-        with_image = target not in TEXT_ONLY_TOOLS or rng.random() < 0.5
-        return PlanTask(
-            kind,
-            caption,
-            language,
-            index,
-            with_image,
-            teacher_task=Task(SINGLE, caption, (target,), language, with_image, index, "plan"),
-        )
+        return drafted_by_the_teacher((target,))
     if kind == CHAIN_PLAN and rng.random() < TEACHER_CHAIN_SHARE:
         pairs = [pair for pair in chains if target in pair]
         if pairs:
-            pair = rng.choice(pairs)
-            with_image = pair[0] not in TEXT_ONLY_TOOLS or rng.random() < 0.5
-            return PlanTask(
-                kind,
-                caption,
-                language,
-                index,
-                with_image,
-                teacher_task=Task(CHAIN, caption, pair, language, with_image, index, "plan"),
-            )
+            return drafted_by_the_teacher(rng.choice(pairs))
     skeleton = drawer.draw(kind, target, rng)
     if skeleton is None:
         return None
@@ -325,11 +312,6 @@ def _plan_task(  # noqa: PLR0917 (the context of one task)
 def teacher_tasks(tasks: Sequence[PlanTask]) -> list[Task]:
     """The tasks the teacher drafts (single-tool plans and some two-step chains)."""
     return [task.teacher_task for task in tasks if task.teacher_task is not None]
-
-
-def _rng(seed: int, *parts: object) -> random.Random:
-    digest = hashlib.sha256("|".join(str(p) for p in (seed, *parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 # --------------------------------------------------------------------------------------------- drafting

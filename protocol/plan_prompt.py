@@ -88,10 +88,7 @@ class PlanTemplate(TemplateFile):
     FILE_NAME: ClassVar[str] = PLAN_TEMPLATE_FILE_NAME
 
     def __post_init__(self) -> None:
-        for field_name, placeholders in {"image_line": ("{image}", "{description}"), "request": ("{input}",)}.items():
-            for placeholder in placeholders:
-                if placeholder not in getattr(self, field_name):
-                    raise TemplateError(f"plan template {self.name!r}: {field_name} must contain {placeholder}")
+        self.require({"image_line": ("{image}", "{description}"), "request": ("{input}",)})
         if offered_tools(self.instructions):
             raise TemplateError(f"plan template {self.name!r}: instructions may not contain tool lines ('> Name(...)')")
 

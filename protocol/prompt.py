@@ -89,6 +89,13 @@ class TemplateFile:
         """Every template shipped in ``DIRECTORY`` (one per language)."""
         return [cls.load(path) for path in sorted(cls.DIRECTORY.glob("*.yaml"))]
 
+    def require(self, placeholders: dict[str, tuple[str, ...]]) -> None:
+        """Raise :class:`TemplateError` unless each field named holds each of its ``{placeholders}``."""
+        for field_name, wanted in placeholders.items():
+            for placeholder in wanted:
+                if placeholder not in getattr(self, field_name):
+                    raise TemplateError(f"template {self.name!r}: {field_name} must contain {placeholder}")
+
     def save(self, directory: str | Path) -> Path:
         """Write this template as ``FILE_NAME`` into ``directory`` (e.g. an adapter dir)."""
         path = Path(directory) / self.FILE_NAME
@@ -144,14 +151,13 @@ class PromptTemplate(TemplateFile):
                 raise TemplateError(
                     f"template {self.name!r}: format_instructions must show the protocol keyword {keyword!r}"
                 )
-        for field_name, placeholders in {
-            "tool_line": ("{name}", "{description}", "{inputs}"),
-            "suffix": ("{chat_history}", "{input}"),
-            "plain_wrapper": ("{prompt}",),
-        }.items():
-            for placeholder in placeholders:
-                if placeholder not in getattr(self, field_name):
-                    raise TemplateError(f"template {self.name!r}: {field_name} must contain {placeholder}")
+        self.require(
+            {
+                "tool_line": ("{name}", "{description}", "{inputs}"),
+                "suffix": ("{chat_history}", "{input}"),
+                "plain_wrapper": ("{prompt}",),
+            }
+        )
         missing_kinds = {kind.value for kind in InputKind} - set(self.input_kinds)
         if missing_kinds:
             raise TemplateError(f"template {self.name!r}: input_kinds lacks {sorted(missing_kinds)}")
