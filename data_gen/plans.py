@@ -63,7 +63,6 @@ SINGLE_PLAN, CHAIN_PLAN, DAG_PLAN, REPEATED_PLAN, NO_TOOL_PLAN = PLAN_KINDS
 SAMPLE_PREFIX = "plan_"  # a plan sample's kind is this plus the gold plan's shape (plan_single, plan_dag...)
 NO_TOOL_SAMPLE = SAMPLE_PREFIX + "none"
 SECOND_IMAGE = "<image2>"
-LANGUAGES = ("en", "zh")
 TEACHER_CHAIN_SHARE = 1 / 3  # two-step chains drafted by the teacher (its chain phrasings) rather than composed
 MAX_CHAIN = 4
 DRAW_ATTEMPTS = 300  # skeletons drawn for a task before it is given up (its target tool fits no such plan)
@@ -107,6 +106,7 @@ class PlanTask:
 
     @property
     def tools(self) -> tuple[str, ...]:
+        """The tools of the plan, in order."""
         if self.teacher_task is not None:
             return self.teacher_task.tools
         return tuple(step.tool for step in self.skeleton)
@@ -160,6 +160,7 @@ class SkeletonDrawer:
         return SkeletonStep(tool, None) if tool == TEXT_TO_IMAGE else SkeletonStep(tool, source)
 
     def chain(self, rng: random.Random, length: int) -> tuple[SkeletonStep, ...] | None:
+        """``length`` steps, each working on the output of the one before (``None``: a dead end came first)."""
         steps = [self.start(rng)]
         while len(steps) < length:
             options = self.followers(steps[-1].tool)
@@ -169,6 +170,8 @@ class SkeletonDrawer:
         return tuple(steps)
 
     def dag(self, rng: random.Random) -> tuple[SkeletonStep, ...] | None:
+        """Independent branches: tools side by side on one image, an edit whose result two tools use, one tool
+        per image, a chain beside another step, or HuggingGPT's merge."""
         pattern = rng.choice(("fan_out", "edit_then_fan_out", "two_images", "merge", "chain_and_one"))
         if pattern == "fan_out":
             tools = rng.sample(self.image_tools, min(len(self.image_tools), rng.choice((2, 3))))
@@ -196,6 +199,7 @@ class SkeletonDrawer:
         return (*chain, other)
 
     def repeated(self, rng: random.Random) -> tuple[SkeletonStep, ...] | None:
+        """A tool used twice: on two images, twice on one image, twice in a row, or text-to-image twice."""
         pattern = rng.choice(("two_images", "twice_on_one_image", "twice_in_a_row", "draw_twice"))
         if pattern == "two_images":
             tool = rng.choice(self.image_tools)
@@ -523,7 +527,7 @@ def plan_samples(
         catalogue,
         config.seed,
     )
-    templates = {language: PlanTemplate.load(language) for language in LANGUAGES}
+    templates = {template.language: template for template in PlanTemplate.shipped()}
     pairs: list[tuple[PlanTask, PlanDraft]] = []
     for task in tasks:
         if task.kind == NO_TOOL_PLAN:
