@@ -3,6 +3,10 @@
 Families named in ``--load`` are checked at start-up (device, checkpoint available offline); their models
 load lazily on first use, and a per-device memory budget unloads the least recently used model when a
 new one would not fit. Any failure becomes an ``Observation(ok=False)`` whose text says what was wrong.
+
+Calls may come from several threads (a plan's independent steps run at once): calls of different families
+run side by side, calls of one family take turns (a model object is not assumed to be thread-safe), models
+load one at a time, and a family in use is never unloaded to make room.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +81,9 @@ class ToolRuntime:
         self.catalog = catalog or default_registry()
         self.available = self.catalog.available(families)
         self._recent: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # loading, unloading and the recency order
+        self._family_locks: dict[str, threading.Lock] = {}  # one call per family at a time
+        self._busy: Counter[str] = Counter()  # families some call is using now
 
     @classmethod
     def from_load(cls, load: str | None = None, config: str | Path | None = None) -> ToolRuntime:
@@ -118,31 +126,50 @@ class ToolRuntime:
         for name in resident:
             if used + family.memory_bytes() <= budget:
                 break
-            if name in pinned:
+            if name in pinned or self._busy[name]:
                 continue
             used -= self.families[name].memory_bytes()
             self.families[name].unload()
             del self._recent[name]
 
-    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
-        """Run one tool call. Never raises for bad input or a failing tool: returns ``ok=False`` instead."""
-        start = time.perf_counter()
-        with self._lock:
+    @contextmanager
+    def _using(self, names: tuple[str, ...]) -> Iterator[None]:
+        """Hold ``names``' family locks (in sorted order, so two calls can never wait on each other) and mark
+        them busy, so that no other call unloads them meanwhile."""
+        with ExitStack() as stack:
+            for name in sorted(set(names)):
+                with self._lock:
+                    lock = self._family_locks.setdefault(name, threading.Lock())
+                stack.enter_context(lock)
+            with self._lock:
+                self._busy.update(set(names))
             try:
-                spec = self._spec(tool_name)
-                arguments = self._arguments(spec, action_input, workspace)
+                yield
+            finally:
+                with self._lock:
+                    self._busy.subtract(set(names))
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        """Run one tool call. Never raises for bad input or a failing tool: returns ``ok=False`` instead.
+
+        Safe to call from several threads at once (see the module's docstring)."""
+        start = time.perf_counter()
+        try:
+            spec = self._spec(tool_name)
+            arguments = self._arguments(spec, action_input, workspace)
+            context = ToolContext(spec, workspace, self)
+            with self._using(spec.families):
                 for family in spec.families:
                     self.model(family, pinned=spec.families)
-                context = ToolContext(spec, workspace, self)
                 result = import_target(spec.handler)(context, *arguments)
-                text, files, data = self._observe(spec, result, arguments, workspace)
-                files = (*context.files, *files)
-            except ToolError as error:
-                return Observation(str(error), ok=False, seconds=time.perf_counter() - start)
-            except Exception as error:  # a failing model must not end the conversation
-                log.exception("tool %r failed", tool_name)
-                message = tool_failed(tool_name.strip(), f"{type(error).__name__}: {error}")
-                return Observation(message, ok=False, seconds=time.perf_counter() - start)
+            text, files, data = self._observe(spec, result, arguments, workspace)
+            files = (*context.files, *files)
+        except ToolError as error:
+            return Observation(str(error), ok=False, seconds=time.perf_counter() - start)
+        except Exception as error:  # a failing model must not end the conversation
+            log.exception("tool %r failed", tool_name)
+            message = tool_failed(tool_name.strip(), f"{type(error).__name__}: {error}")
+            return Observation(message, ok=False, seconds=time.perf_counter() - start)
         return Observation(text, ok=True, files=files, seconds=time.perf_counter() - start, data=data)
 
     def _spec(self, tool_name: str) -> ToolSpec:

@@ -1,0 +1,437 @@
+"""Running a plan as a dataflow graph: a step starts the moment the outputs it uses exist.
+
+:meth:`Executor.start` validates the plan against the runner's tools (nothing runs when it does not fit), submits
+the steps that use no other step's output to a thread pool, and from then on each finished step (a future's
+callback, no polling) submits the dependents whose inputs are now all there. ``"<GENERATED>-k"`` is bound to what
+step ``k`` produced: the image it made, the text it wrote or, for a box-taking tool given a detection, the boxes it
+found on the image it looked at (:func:`protocol.plan.takes_a_box`).
+
+Every step ends in one state: ``done``, ``failed``, ``timed out``, ``cancelled`` or ``skipped`` (because a step whose
+output it needs did not finish; the reason names that step). A step that runs past ``step_timeout_s`` is timed out
+and so is a running step cancelled: Python cannot stop a thread, so its call runs on in the background and its
+result is dropped; the plan does not wait for it.
+
+A box-taking step given a detection runs once per box, the most confident first. When its first result keeps the
+image's size (an edit in place, such as a blur), each further box is applied to the result before it and the step
+gives one image; otherwise (a crop) each box is applied to the detected image and the step gives one image per box,
+of which the first (the most confident box) is what later steps take.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from agent.step_runner import ArgumentValue, StepOutcome, StepRunner
+from protocol.plan import BOX_CORNERS, Plan, PlanError, PlanStep, Reference, takes_a_box, validate_plan
+from tools.spec import OutputKind
+
+if TYPE_CHECKING:
+    from tools.outputs import Box
+    from tools.spec import ToolSpec
+    from tools.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STEP_TIMEOUT_S = 300.0
+DEFAULT_MAX_WORKERS = 4
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (StepStatus.PENDING, StepStatus.RUNNING)
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What a detection step gives a box-taking step: the boxes and the image they were found on."""
+
+    image: str
+    boxes: tuple[Box, ...]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step's state: its resolved ``arguments`` once it starts, its ``outcome`` once its tool answers, and for
+    a step that did not end ``done`` the ``reason``. ``started`` / ``finished`` are seconds since the plan began."""
+
+    step: PlanStep
+    tool: ToolSpec
+    status: StepStatus = StepStatus.PENDING
+    arguments: Mapping[str, ArgumentValue] = field(default_factory=dict)
+    outcome: StepOutcome | None = None
+    reason: str = ""
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is StepStatus.DONE
+
+    @property
+    def seconds(self) -> float:
+        if self.started is None or self.finished is None:
+            return 0.0
+        return self.finished - self.started
+
+    def value(self) -> str | Detected | None:
+        """What ``"<GENERATED>-k"`` of this step is bound to (``None`` unless the step is done)."""
+        if not self.ok or self.outcome is None:
+            return None
+        if self.tool.output is OutputKind.BOXES:
+            image = self.arguments.get(self.tool.inputs[0].name, "")
+            return Detected(str(image), tuple(sorted(self.outcome.data or (), key=lambda b: -b.score)))
+        if self.tool.output is OutputKind.IMAGE:
+            return self.outcome.image
+        return self.outcome.text
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finished (or cancelled) plan: each step's result in plan order and the wall time."""
+
+    plan: Plan
+    results: tuple[StepResult, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    def by_id(self) -> dict[int, StepResult]:
+        return {result.step.id: result for result in self.results}
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the finished steps made, in plan order."""
+        names = [f for r in self.results if r.ok and r.outcome for f in r.outcome.files]
+        return tuple(dict.fromkeys(names))
+
+
+Listener = Callable[[StepResult], None]
+
+
+class PlanRun:
+    """One plan being executed (see :meth:`Executor.start`): watch it, cancel it, wait for it."""
+
+    def __init__(  # noqa: PLR0917 (the run's whole context)
+        self,
+        plan: Plan,
+        runner: StepRunner,
+        workspace: Workspace,
+        step_timeout_s: float,
+        max_workers: int,
+        listener: Listener | None,
+    ) -> None:
+        self.plan = plan
+        self.runner = runner
+        self.workspace = workspace
+        self.step_timeout_s = step_timeout_s
+        self._listener = listener
+        self._lock = threading.RLock()
+        self._finished = threading.Event()
+        self._start = time.perf_counter()
+        self._end: float | None = None
+        tools = runner.available
+        self._results = {step.id: StepResult(step, tools.get(step.task)) for step in plan.steps}
+        self._dependents: dict[int, list[int]] = {step.id: [] for step in plan.steps}
+        for source, target in plan.links:
+            self._dependents[source].append(target)
+        self._futures: dict[int, Future] = {}
+        self._timers: dict[int, threading.Timer] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(plan))), thread_name_prefix="plan")
+
+    # ----------------------------------------------------------------- public
+    def start(self) -> PlanRun:
+        events: list[StepResult] = []
+        with self._lock:
+            for step in self.plan.steps:
+                if not step.references:
+                    events += self._submit(step.id)
+            self._check_finished()
+        self._emit(events)
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every step has ended (or ``timeout`` seconds); whether they have."""
+        return self._finished.wait(timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished.is_set()
+
+    def result(self, timeout: float | None = None) -> Execution:
+        """The execution once every step has ended (raises ``TimeoutError`` after ``timeout`` seconds)."""
+        if not self.wait(timeout):
+            raise TimeoutError(f"the plan is still running after {timeout} s")
+        return self.snapshot()
+
+    def snapshot(self) -> Execution:
+        """The steps' states now."""
+        with self._lock:
+            end = self._end if self._end is not None else time.perf_counter()
+            results = tuple(self._results[step.id] for step in self.plan.steps)
+        return Execution(self.plan, results, end - self._start)
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Stop the plan: steps not yet ended are cancelled (a running tool call's result is dropped)."""
+        events: list[StepResult] = []
+        with self._lock:
+            for step_id, result in self._results.items():
+                if not result.status.finished:
+                    events.append(self._end_step(step_id, StepStatus.CANCELLED, reason))
+            self._check_finished()
+        self._emit(events)
+
+    def cancel_step(self, step_id: int, reason: str = "cancelled") -> None:
+        """Stop one step (its dependents are skipped); nothing happens when it has already ended."""
+        with self._lock:
+            if self._results[step_id].status.finished:
+                return
+            events = [self._end_step(step_id, StepStatus.CANCELLED, reason)]
+            events += self._skip_dependents(step_id)
+            self._check_finished()
+        self._emit(events)
+
+    # ----------------------------------------------------------------- scheduling (under the lock)
+    def _submit(self, step_id: int) -> list[StepResult]:
+        """Queue the step on the pool (its callback is set before it can finish: ``_work`` takes the lock first);
+        the steps that ended instead (a reference that gave nothing to use skips the step)."""
+        step = self._results[step_id].step
+        try:
+            arguments = self._bind(step)
+        except _Unbound as problem:  # e.g. a detection that found nothing to crop
+            return [self._end_step(step_id, StepStatus.SKIPPED, str(problem)), *self._skip_dependents(step_id)]
+        self._results[step_id] = replace(self._results[step_id], arguments=arguments)
+        future = self._pool.submit(self._work, step_id)
+        self._futures[step_id] = future
+        future.add_done_callback(lambda done, sid=step_id: self._done(sid, done))
+        return []
+
+    def _bind(self, step: PlanStep) -> dict[str, Any]:
+        """The step's arguments with each reference replaced by what the referenced step gave."""
+        arguments: dict[str, Any] = {}
+        for name, value in step.args:
+            if not isinstance(value, Reference):
+                arguments[name] = value
+                continue
+            source = self._results[value.step]
+            bound = source.value()
+            if isinstance(bound, Detected) and not bound.boxes:
+                raise _Unbound(f"step {self._number(value.step)} ({source.step.task}) found no object to work on")
+            if bound is None or bound == "":
+                raise _Unbound(f"step {self._number(value.step)} ({source.step.task}) gave no output to use")
+            arguments[name] = bound
+        return arguments
+
+    def _done(self, step_id: int, future: Future) -> None:
+        if future.cancelled():
+            return
+        outcome: StepOutcome = future.result()
+        with self._lock:
+            result = self._results[step_id]
+            if result.status is not StepStatus.RUNNING:  # timed out or cancelled meanwhile: dropped
+                logger.info("step %s ended after it was %s; its result is dropped", step_id, result.status)
+                return
+            status = StepStatus.DONE if outcome.ok else StepStatus.FAILED
+            self._results[step_id] = replace(result, outcome=outcome)
+            events = [self._end_step(step_id, status, "" if outcome.ok else outcome.text)]
+            if outcome.ok:
+                for target in self._dependents[step_id]:
+                    if self._ready(target):
+                        events += self._submit(target)
+            else:
+                events += self._skip_dependents(step_id)
+            self._check_finished()
+        self._emit(events)
+
+    def _ready(self, step_id: int) -> bool:
+        result = self._results[step_id]
+        return (
+            result.status is StepStatus.PENDING
+            and step_id not in self._futures
+            and all(self._results[source].ok for source in result.step.references)
+        )
+
+    def _time_out(self, step_id: int) -> None:
+        with self._lock:
+            if self._results[step_id].status is not StepStatus.RUNNING:
+                return
+            reason = f"took longer than {self.step_timeout_s:g} s"
+            events = [self._end_step(step_id, StepStatus.TIMED_OUT, reason)]
+            events += self._skip_dependents(step_id)
+            self._check_finished()
+        self._emit(events)
+
+    def _end_step(self, step_id: int, status: StepStatus, reason: str) -> StepResult:
+        timer = self._timers.pop(step_id, None)
+        if timer is not None:
+            timer.cancel()
+        future = self._futures.get(step_id)
+        if future is not None and status is StepStatus.CANCELLED:
+            future.cancel()  # a queued call never starts; a running one runs on, dropped
+        result = self._results[step_id]
+        self._results[step_id] = replace(result, status=status, reason=reason, finished=self._now())
+        return self._results[step_id]
+
+    def _skip_dependents(self, step_id: int) -> list[StepResult]:
+        """Skip every step that needs ``step_id``'s output, directly or not, saying which step did not finish."""
+        cause = self._results[step_id]
+        why = f"step {self._number(step_id)} ({cause.step.task}) {cause.status.value}"
+        events = []
+        for target in self._dependents[step_id]:
+            if not self._results[target].status.finished:
+                events.append(self._end_step(target, StepStatus.SKIPPED, f"{why}: {cause.reason}"))
+                events += self._skip_dependents(target)
+        return events
+
+    def _check_finished(self) -> None:
+        if not self._finished.is_set() and all(r.status.finished for r in self._results.values()):
+            self._end = time.perf_counter()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._finished.set()
+
+    def _number(self, step_id: int) -> int:
+        """A step's 1-based position in the plan (how people count steps)."""
+        return next(index for index, step in enumerate(self.plan.steps, 1) if step.id == step_id)
+
+    def _now(self) -> float:
+        return time.perf_counter() - self._start
+
+    # ----------------------------------------------------------------- events
+    def _emit(self, events: list[StepResult]) -> None:
+        """Tell the listener (outside the lock, so a slow listener never holds up the steps)."""
+        if self._listener is None:
+            return
+        for event in events:
+            try:
+                self._listener(event)
+            except Exception:  # a broken listener must not stop the plan
+                logger.exception("plan listener failed")
+
+    # ----------------------------------------------------------------- a step, on a pool thread
+    def _work(self, step_id: int) -> StepOutcome:
+        with self._lock:
+            result = self._results[step_id]
+            if result.status is not StepStatus.PENDING:
+                return StepOutcome(False, result.reason)
+            self._results[step_id] = result = replace(result, status=StepStatus.RUNNING, started=self._now())
+            timer = threading.Timer(self.step_timeout_s, self._time_out, (step_id,))
+            timer.daemon = True
+            self._timers[step_id] = timer
+            timer.start()
+        self._emit([result])
+        try:
+            return self._call(result)
+        except Exception as error:  # a runner is not meant to raise; the step fails, the plan goes on
+            logger.exception("step %s raised", step_id)
+            return StepOutcome(False, f"{result.step.task} failed: {type(error).__name__}: {error}")
+
+    def _call(self, result: StepResult) -> StepOutcome:
+        tool, arguments = result.tool, dict(result.arguments)
+        first = tool.inputs[0].name
+        detected = arguments.get(first)
+        if not (takes_a_box(tool) and isinstance(detected, Detected)):
+            return self.runner(tool.name, arguments, self.workspace)
+        return self._per_box(tool, detected)
+
+    def _per_box(self, tool: ToolSpec, detected: Detected) -> StepOutcome:
+        """A box-taking tool over every box a detection found (see the module's docstring)."""
+        first = tool.inputs[0].name
+        outcomes: list[StepOutcome] = []
+        image, in_place = detected.image, False
+        for index, box in enumerate(detected.boxes):
+            arguments = {first: image, **dict(zip(BOX_CORNERS, box.box, strict=True))}
+            outcome = self.runner(tool.name, arguments, self.workspace)
+            outcomes.append(outcome)
+            if not outcome.ok or outcome.image is None:
+                break
+            if index == 0:
+                in_place = _same_size(self.workspace, detected.image, outcome.image)
+            if in_place:
+                image = outcome.image
+        last = outcomes[-1]
+        files = tuple(f for o in outcomes for f in o.files)
+        seconds = sum(o.seconds for o in outcomes)
+        if not last.ok:
+            return replace(last, files=files, seconds=seconds)
+        made = [o.image for o in outcomes if o.image]
+        text = made[-1] if in_place else ", ".join(made)
+        primary = made[-1] if in_place else made[0]
+        # the step's image (what later steps take) is the first file it names
+        ordered = (primary, *(f for f in files if f != primary))
+        return replace(last, text=text, files=ordered, seconds=seconds)
+
+
+class _Unbound(Exception):
+    """A reference whose step gave nothing this step can use."""
+
+
+def _same_size(workspace: Workspace, a: str, b: str) -> bool:
+    from PIL import Image
+
+    with Image.open(workspace.resolve(a)) as first, Image.open(workspace.resolve(b)) as second:
+        return first.size == second.size
+
+
+class Executor:
+    """Runs plans with a :class:`~agent.step_runner.StepRunner`.
+
+    Args:
+        runner: runs one subtask (the tool runtime, or competing backends).
+        step_timeout_s: how long one step may run.
+        max_workers: steps running at once per plan.
+    """
+
+    def __init__(
+        self,
+        runner: StepRunner,
+        *,
+        step_timeout_s: float = DEFAULT_STEP_TIMEOUT_S,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+    ) -> None:
+        if step_timeout_s <= 0 or max_workers < 1:
+            raise ValueError("step_timeout_s must be positive and max_workers at least 1")
+        self.runner = runner
+        self.step_timeout_s = step_timeout_s
+        self.max_workers = max_workers
+
+    def validate(self, plan: Plan, images: list[str] | None = None) -> Plan:
+        """``plan`` when it fits the runner's tools (and ``images``); raises :class:`PlanError` naming each problem."""
+        return validate_plan(plan, self.runner.available, images)
+
+    def start(
+        self,
+        plan: Plan,
+        workspace: Workspace,
+        *,
+        images: list[str] | None = None,
+        listener: Listener | None = None,
+    ) -> PlanRun:
+        """Validate ``plan`` and start it; ``listener`` hears each step start and end (from pool threads).
+
+        Raises:
+            PlanError: the plan does not fit the tools (nothing has run).
+        """
+        self.validate(plan, images)
+        return PlanRun(plan, self.runner, workspace, self.step_timeout_s, self.max_workers, listener).start()
+
+    def run(self, plan: Plan, workspace: Workspace, *, images: list[str] | None = None) -> Execution:
+        """Run ``plan`` to the end."""
+        return self.start(plan, workspace, images=images).result()
+

@@ -1,0 +1,370 @@
+"""The plan executor: dataflow order, overlap of independent steps, bindings, failures, timeouts, cancellation."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from agent.executor import Executor, StepStatus
+from agent.step_runner import RuntimeStepRunner, StepOutcome, action_input
+from protocol.plan import PlanError, decode_plan
+from tests.plan_fakes import ScriptedRunner, made
+from tools.catalog import default_registry
+from tools.outputs import Box
+from tools.runtime import ToolRuntime
+from tools.workspace import Workspace
+
+WAIT = 20  # seconds a test waits for something that should happen at once (only reached when broken)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def photo(workspace):
+    from PIL import Image
+
+    return workspace.add_image(Image.new("RGB", (64, 48), "white"))
+
+
+def plan_of(*steps):
+    import json
+
+    return decode_plan(json.dumps([{"task": t, "id": i, "args": a} for i, (t, a) in enumerate(steps)]))
+
+
+def test_independent_steps_run_at_once(workspace, photo):
+    barrier = threading.Barrier(3, timeout=WAIT)  # broken (an exception) unless all three wait together
+
+    def meet(name):
+        def behaviour(arguments, ws):
+            barrier.wait()
+            return made(name)
+
+        return behaviour
+
+    runner = ScriptedRunner(
+        {
+            "Edge Detection On Image": meet("image/e.png"),
+            "Pose Detection On Image": meet("image/p.png"),
+            "Hed Detection On Image": meet("image/h.png"),
+        }
+    )
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Pose Detection On Image", {"image_path": photo}),
+        ("Hed Detection On Image", {"image_path": photo}),
+    )
+    execution = Executor(runner, max_workers=3).run(plan, workspace)
+    assert [r.status for r in execution.results] == [StepStatus.DONE] * 3
+    assert execution.files == ("image/e.png", "image/p.png", "image/h.png")
+
+
+def test_a_step_starts_when_its_own_inputs_exist_not_when_a_level_finishes(workspace, photo):
+    """Step 3 uses step 1 only; it must run while the unrelated step 2 is still busy (step 2 waits for it)."""
+    third_ran = threading.Event()
+
+    def slow(arguments, ws):
+        assert third_ran.wait(WAIT), "step 3 did not start while step 2 ran"
+        return made("image/p.png")
+
+    def third(arguments, ws):
+        third_ran.set()
+        return StepOutcome(True, "a caption", model="fake")
+
+    runner = ScriptedRunner({"Pose Detection On Image": slow, "Get Photo Description": third})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Pose Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+    )
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok
+    assert runner.arguments_of("Get Photo Description") == [{"image_path": "image/edge.png"}]
+
+
+def test_text_and_image_references_are_bound(workspace, photo):
+    runner = ScriptedRunner({"Get Photo Description": lambda a, ws: StepOutcome(True, "a red fox", model="fake")})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+        ("Generate Image From User Input Text", {"text": "<GENERATED>-1"}),
+    )
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok
+    assert runner.calls == [
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "image/edge.png"}),
+        ("Generate Image From User Input Text", {"text": "a red fox"}),
+    ]
+    assert execution.by_id()[2].arguments == {"text": "a red fox"}
+
+
+def test_dependents_of_a_failed_step_are_skipped_with_the_reason(workspace, photo):
+    runner = ScriptedRunner({"Edge Detection On Image": lambda a, ws: StepOutcome(False, "the edge model broke")})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+        ("Generate Image From User Input Text", {"text": "<GENERATED>-1"}),
+        ("Pose Detection On Image", {"image_path": photo}),
+    )
+    seen = []
+    run = Executor(runner).start(plan, workspace, listener=seen.append)
+    execution = run.result(WAIT)
+    statuses = [r.status for r in execution.results]
+    assert statuses == [StepStatus.FAILED, StepStatus.SKIPPED, StepStatus.SKIPPED, StepStatus.DONE]
+    first, second, third, _ = execution.results
+    assert first.reason == "the edge model broke"
+    assert second.reason == "step 1 (Edge Detection On Image) failed: the edge model broke"
+    assert third.reason.startswith("step 2 (Get Photo Description) skipped: step 1")
+    assert sorted(tool for tool, _ in runner.calls) == ["Edge Detection On Image", "Pose Detection On Image"]
+    assert not execution.ok
+    # every step is reported once when it ends; steps that ran also when they started
+    ended = [r.step.id for r in seen if r.status.finished]
+    assert sorted(ended) == [0, 1, 2, 3]
+    assert sorted(r.step.id for r in seen if r.status is StepStatus.RUNNING) == [0, 3]
+
+
+def test_a_step_past_its_timeout_ends_the_plan_without_waiting_for_it(workspace, photo):
+    release = threading.Event()
+
+    def stuck(arguments, ws):
+        release.wait(WAIT)
+        return made("image/late.png")
+
+    runner = ScriptedRunner({"Edge Detection On Image": stuck})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+        ("Pose Detection On Image", {"image_path": photo}),
+    )
+    run = Executor(runner, step_timeout_s=0.2).start(plan, workspace)
+    execution = run.result(WAIT)
+    release.set()
+    assert [r.status for r in execution.results] == [StepStatus.TIMED_OUT, StepStatus.SKIPPED, StepStatus.DONE]
+    assert execution.results[0].reason == "took longer than 0.2 s"
+    assert execution.results[1].reason == "step 1 (Edge Detection On Image) timed out: took longer than 0.2 s"
+
+
+def test_a_timed_out_steps_late_result_is_dropped(workspace, photo):
+    release, returned = threading.Event(), threading.Event()
+
+    def stuck(arguments, ws):
+        release.wait(WAIT)
+        returned.set()
+        return made("image/late.png")
+
+    runner = ScriptedRunner({"Edge Detection On Image": stuck})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Crop Image", {"image_path": "<GENERATED>-0", "left": 0, "top": 0, "right": 5, "bottom": 5}),
+    )
+    run = Executor(runner, step_timeout_s=0.1).start(plan, workspace)
+    run.result(WAIT)
+    release.set()
+    assert returned.wait(WAIT)
+    execution = run.snapshot()
+    assert execution.results[0].status is StepStatus.TIMED_OUT and execution.results[0].outcome is None
+    assert [tool for tool, _ in runner.calls] == ["Edge Detection On Image"]  # the dependent never ran
+
+
+def test_cancel_stops_the_plan_at_once(workspace, photo):
+    started, release = threading.Event(), threading.Event()
+
+    def busy(arguments, ws):
+        started.set()
+        release.wait(WAIT)
+        return made("image/e.png")
+
+    runner = ScriptedRunner({"Edge Detection On Image": busy})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+    )
+    run = Executor(runner).start(plan, workspace)
+    assert started.wait(WAIT)
+    run.cancel("the user pressed Stop")
+    assert run.finished
+    release.set()
+    execution = run.result(WAIT)
+    assert [r.status for r in execution.results] == [StepStatus.CANCELLED, StepStatus.CANCELLED]
+    assert {r.reason for r in execution.results} == {"the user pressed Stop"}
+    assert [tool for tool, _ in runner.calls] == ["Edge Detection On Image"]
+
+
+def test_cancel_one_step_skips_its_dependents_only(workspace, photo):
+    started, release = threading.Event(), threading.Event()
+
+    def busy(arguments, ws):
+        started.set()
+        release.wait(WAIT)
+        return made("image/e.png")
+
+    runner = ScriptedRunner({"Edge Detection On Image": busy})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}),
+        ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+        ("Pose Detection On Image", {"image_path": photo}),
+    )
+    run = Executor(runner).start(plan, workspace)
+    assert started.wait(WAIT)
+    run.cancel_step(0)
+    execution = run.result(WAIT)
+    release.set()
+    assert [r.status for r in execution.results] == [StepStatus.CANCELLED, StepStatus.SKIPPED, StepStatus.DONE]
+    assert execution.results[1].reason == "step 1 (Edge Detection On Image) cancelled: cancelled"
+
+
+def test_an_invalid_plan_runs_nothing(workspace, photo):
+    runner = ScriptedRunner()
+    executor = Executor(runner)
+    unknown = plan_of(("Edge Detection On Image", {"image_path": photo}), ("Paint A Moustache", {"image_path": photo}))
+    with pytest.raises(PlanError, match="unknown tool 'Paint A Moustache'"):
+        executor.start(unknown, workspace)
+    with pytest.raises(PlanError, match="not an image of this session"):
+        executor.start(
+            plan_of(("Edge Detection On Image", {"image_path": "image/other.png"})), workspace, images=[photo]
+        )
+    assert runner.calls == []
+
+
+def test_an_empty_plan_is_finished_at_once(workspace):
+    execution = Executor(ScriptedRunner()).run(decode_plan("[]"), workspace)
+    assert execution.results == () and execution.ok
+
+
+def test_a_runner_that_raises_fails_its_step_only(workspace, photo):
+    def broken(arguments, ws):
+        raise RuntimeError("boom")
+
+    runner = ScriptedRunner({"Edge Detection On Image": broken})
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}), ("Pose Detection On Image", {"image_path": photo})
+    )
+    execution = Executor(runner).run(plan, workspace)
+    assert [r.status for r in execution.results] == [StepStatus.FAILED, StepStatus.DONE]
+    assert "RuntimeError: boom" in execution.results[0].reason
+
+
+# ----------------------------------------------------------------- boxes, with the real offline crop and blur
+def _detection(boxes):
+    return lambda arguments, ws: StepOutcome(
+        True, "; ".join(b.describe() for b in boxes), ("image/drawn.png",), list(boxes)
+    )
+
+
+@pytest.fixture(scope="module")
+def editing_runtime():
+    return RuntimeStepRunner(ToolRuntime.from_load("ImageCropping_cpu,ImageEditing_cpu,Image2Canny_cpu"))
+
+
+class _Mixed(ScriptedRunner):
+    """Detection scripted, the rest through the real runtime."""
+
+    def __init__(self, detection, real):
+        super().__init__({"Detection": detection})
+        self.real = real
+
+    def __call__(self, tool, arguments, workspace):
+        if tool == "Detection":
+            return super().__call__(tool, arguments, workspace)
+        with self._lock:
+            self.calls.append((tool, dict(arguments)))
+        return self.real(tool, arguments, workspace)
+
+
+BOXES = (Box("face", 0.6, (0, 0, 10, 10)), Box("face", 0.9, (20, 10, 40, 30)))
+
+
+def test_crop_after_detection_crops_every_box_most_confident_first(workspace, photo, editing_runtime):
+    from PIL import Image
+
+    runner = _Mixed(_detection(BOXES), editing_runtime)
+    plan = plan_of(
+        ("Detection", {"image_path": photo}),
+        ("Crop Image", {"image_path": "<GENERATED>-0"}),
+        ("Edge Detection On Image", {"image_path": "<GENERATED>-1"}),
+    )
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok, [r.reason for r in execution.results]
+    crops = runner.arguments_of("Crop Image")
+    assert crops == [
+        {"image_path": photo, "left": 20, "top": 10, "right": 40, "bottom": 30},
+        {"image_path": photo, "left": 0, "top": 0, "right": 10, "bottom": 10},
+    ]
+    crop = execution.by_id()[1].outcome
+    assert len(crop.files) == 2 and crop.text == ", ".join(crop.files)
+    with Image.open(workspace.resolve(crop.image)) as first:
+        assert first.size == (20, 20)  # the most confident box
+    assert runner.calls[-1] == ("Edge Detection On Image", {"image_path": crop.image})
+
+
+def test_blur_after_detection_blurs_every_box_into_one_image(workspace, photo, editing_runtime):
+    runner = _Mixed(_detection(BOXES), editing_runtime)
+    plan = plan_of(("Detection", {"image_path": photo}), ("Blur Region", {"image_path": "<GENERATED>-0"}))
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok, [r.reason for r in execution.results]
+    first, second = runner.arguments_of("Blur Region")
+    assert first["image_path"] == photo
+    blur = execution.by_id()[1].outcome
+    assert second["image_path"] == blur.files[1]  # the second box is blurred on the first result
+    assert blur.text == blur.image == blur.files[0]
+
+
+def test_a_detection_that_found_nothing_skips_the_box_step(workspace, photo, editing_runtime):
+    runner = _Mixed(_detection(()), editing_runtime)
+    plan = plan_of(("Detection", {"image_path": photo}), ("Crop Image", {"image_path": "<GENERATED>-0"}))
+    execution = Executor(runner).run(plan, workspace)
+    assert [r.status for r in execution.results] == [StepStatus.DONE, StepStatus.SKIPPED]
+    assert execution.results[1].reason == "step 1 (Detection) found no object to work on"
+
+
+# ----------------------------------------------------------------- the runtime runner
+def test_runtime_runner_runs_real_tools_and_names_the_backend(workspace, photo):
+    runner = RuntimeStepRunner(ToolRuntime.from_load("Image2Canny_cpu,ImageEditing_cpu"))
+    outcome = runner("Rotate Image", {"image_path": photo, "angle": 90}, workspace)
+    assert outcome.ok and outcome.image in outcome.files
+    assert outcome.choose_model_result() == {
+        "id": "ImageEditing",
+        "reason": "the only ImageEditing backend loaded here",
+    }
+    missing = runner("Rotate Image", {"image_path": photo}, workspace)
+    assert not missing.ok and "takes image_path, angle" in missing.text
+    unloaded = runner("Get Photo Description", {"image_path": photo}, workspace)
+    assert not unloaded.ok and "ImageCaptioning" in unloaded.text
+
+
+def test_action_input_refuses_a_comma_that_would_split_an_argument():
+    spec = default_registry().get("Answer Question About The Image")
+    assert action_input(spec, {"question": "what, where?", "image_path": "a.png"}) == "a.png, what, where?"
+    spec = default_registry().get("Replace Something From The Photo")
+    with pytest.raises(ValueError, match="may not hold a comma"):
+        action_input(spec, {"image_path": "a.png", "object": "cat, dog", "replacement": "fox"})
+
+
+def test_runtime_calls_of_different_families_overlap(workspace, photo, monkeypatch):
+    """The runtime no longer serialises every call: two families' handlers meet at a barrier."""
+    import tools.runtime as runtime_module
+
+    barrier = threading.Barrier(2, timeout=WAIT)
+    real_import = runtime_module.import_target
+
+    def meeting(target):
+        handler = real_import(target)
+
+        def wrapped(context, *arguments):
+            barrier.wait()
+            return handler(context, *arguments)
+
+        return wrapped
+
+    monkeypatch.setattr(runtime_module, "import_target", meeting)
+    runner = RuntimeStepRunner(ToolRuntime.from_load("Image2Canny_cpu,ImageEditing_cpu"))
+    plan = plan_of(
+        ("Edge Detection On Image", {"image_path": photo}), ("Rotate Image", {"image_path": photo, "angle": 90})
+    )
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok, [r.reason for r in execution.results]
