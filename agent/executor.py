@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from agent.step_runner import ArgumentValue, StepOutcome, StepRunner
-from protocol.plan import BOX_CORNERS, Plan, PlanError, PlanStep, Reference, takes_a_box, validate_plan
+from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, takes_a_box, validate_plan
 from tools.spec import OutputKind
 
 if TYPE_CHECKING:
@@ -434,4 +434,3 @@ class Executor:
     def run(self, plan: Plan, workspace: Workspace, *, images: list[str] | None = None) -> Execution:
         """Run ``plan`` to the end."""
         return self.start(plan, workspace, images=images).result()
-

@@ -19,7 +19,17 @@ from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from protocol.prompt import PromptTemplate, Turn, size_description
-from protocol.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply
+from protocol.steps import (
+    AI,
+    OBSERVATION,
+    THOUGHT,
+    THOUGHT_NO,
+    FinalAnswer,
+    ObservedStep,
+    ParseError,
+    ToolCall,
+    parse_reply,
+)
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 
@@ -42,11 +52,13 @@ class ToolRunner(Protocol):
 
 @dataclass
 class ChatSession:
-    """One conversation: its files (a workspace of its own) and its memory."""
+    """One conversation: its files (a workspace of its own), its memory and the images handed in (name ->
+    description, for plan mode's planner prompt)."""
 
     workspace: Workspace
     memory: ConversationMemory = field(default_factory=ConversationMemory)
     turns: int = 0
+    images: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +161,7 @@ class Agent:
         name = session.workspace.add_image(image)
         description = self._describe(name, session.workspace)
         session.memory.add_image(self.template.introduce_image(name, description), name)
+        session.images[name] = description
         self._trim_memory(session)
         return name, description
 
@@ -231,6 +244,27 @@ class Agent:
                 reply = event
         assert reply is not None, "Agent.run always ends with a Reply"
         return reply
+
+    def stream_answer(self, session: ChatSession, user_input: str, steps: Sequence[ObservedStep]) -> Iterator[str]:
+        """The model's answer to ``user_input`` after ``steps`` taken for it elsewhere (a plan's), as it is written:
+        the steps are the scratchpad and the reply starts at ``AI:``, the form the model learned to answer in.
+        Yields nothing when the prompt does not fit the context."""
+        specs = list(self.runtime.available)
+        scratchpad = self.template.render_scratchpad(steps) + f"{THOUGHT} {THOUGHT_NO}\n{AI}"
+        prompt = self._prompt(session, specs, user_input, scratchpad) if specs else None
+        if prompt is None:
+            return
+        text = ""
+        for piece in self.llm.stream(prompt, self.max_new_tokens):
+            text += piece
+            yield piece
+            if OBSERVATION in text:
+                break
+
+    def remember(self, session: ChatSession, user_input: str, answer: str) -> None:
+        """Add an exchange answered outside the loop (plan mode) to the session's memory."""
+        session.memory.add_exchange(user_input, answer)
+        self._trim_memory(session)
 
     # ----------------------------------------------------------------- helpers
     def _run_tool(self, call: ToolCall, workspace: Workspace) -> Observation:

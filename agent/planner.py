@@ -69,14 +69,17 @@ class Planner:
         if not self.tools:
             raise PlanError("plan mode needs at least one available tool; load some with --load")
 
-    def prompt(self, request: str, images: Sequence[tuple[str, str]]) -> str:
-        """The wrapped planner prompt for ``request`` with the session's ``images`` as ``(file name, description)``."""
+    def prompt(self, request: str, images: Sequence[tuple[str, str]], feedback: str = "") -> str:
+        """The wrapped planner prompt for ``request`` with the session's ``images`` as ``(file name, description)``;
+        ``feedback`` (why an earlier plan cannot run, say) follows the request."""
         instruction = self.plan_template.render_instruction(self.tools, images, request)
+        if feedback.strip():
+            instruction += "\n" + feedback.strip() + "\n"
         return self.template.wrap(instruction, "", self.tokenizer)
 
-    def plan(self, request: str, images: Sequence[tuple[str, str]] = ()) -> PlanResult:
+    def plan(self, request: str, images: Sequence[tuple[str, str]] = (), *, feedback: str = "") -> PlanResult:
         """Generate and validate a plan for ``request`` (never raises for a bad reply: see ``PlanResult.error``)."""
-        reply = "".join(self.generator.stream(self.prompt(request, images), self.max_new_tokens))
+        reply = "".join(self.generator.stream(self.prompt(request, images, feedback), self.max_new_tokens))
         language = self.plan_template.language
         try:
             plan = parse_plan(reply, self.tools, [name for name, _ in images])

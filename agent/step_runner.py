@@ -96,7 +96,7 @@ class RuntimeStepRunner:
 
     def model_of(self, spec: ToolSpec) -> str:
         """The id a result names as its model: the family's checkpoint, else the family (bundled weights)."""
-        family = self.runtime.families.get(spec.family)
+        family = getattr(self.runtime, "families", {}).get(spec.family)
         checkpoint = getattr(family, "checkpoint", None)
         return str(checkpoint) if checkpoint else spec.family
 

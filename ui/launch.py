@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.loop import Agent
 from modeling.loading import EMBEDDED_MODEL
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+
+if TYPE_CHECKING:
+    from agent.plan_mode import PlanAgent
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +82,30 @@ def build_agent(
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
     )
+
+
+def build_plan_agent(
+    agent: Agent,
+    adapter: str | None,
+    *,
+    step_timeout_s: float | None = None,
+    max_workers: int | None = None,
+) -> PlanAgent:
+    """Plan mode over ``agent``'s model, prompt and tools: the planner prompt saved with ``adapter`` (else the shipped
+    one in the agent's language), the executor over the agent's tool runtime."""
+    from agent.executor import DEFAULT_MAX_WORKERS, DEFAULT_STEP_TIMEOUT_S, Executor
+    from agent.plan_mode import PlanAgent
+    from agent.planner import Planner
+    from agent.step_runner import RuntimeStepRunner
+    from protocol.plan_prompt import PlanTemplate
+    from protocol.plan_response import ResponseTemplate
+
+    language = agent.template.language
+    tools = agent.runtime.available
+    planner = Planner(agent.llm, agent.template, PlanTemplate.beside(adapter, language), agent.tokenizer, tools)
+    executor = Executor(
+        RuntimeStepRunner(agent.runtime),
+        step_timeout_s=step_timeout_s or DEFAULT_STEP_TIMEOUT_S,
+        max_workers=max_workers or DEFAULT_MAX_WORKERS,
+    )
+    return PlanAgent(agent, planner, executor, ResponseTemplate.for_language(language))

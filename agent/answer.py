@@ -1,0 +1,108 @@
+"""The answer to a planned request: a summary line, then each subtask with the model chosen and why.
+
+The subtask lines are templated from the results (:class:`~protocol.plan_response.ResponseTemplate`), so they are
+exactly what ran. The summary line is the model's own when every step finished: the steps go into its ReAct
+scratchpad as tool calls with their observations and it answers after ``AI:``, the form it was trained on
+(:meth:`agent.loop.Agent.stream_answer`); a line that names an image no step made and no one handed in is
+replaced by the templated ``summary_done``. When a step did not finish, the summary is templated
+(``summary_partial`` / ``summary_nothing``): a small model shown a failure may still announce the result, so it
+is not asked, and no sentence of the answer claims a step that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent.executor import Detected, Execution, StepResult
+from agent.step_runner import action_input
+from generation.tool_calls import image_names
+from protocol.plan import BOX_CORNERS
+from protocol.plan_response import ResponseTemplate
+from protocol.steps import THOUGHT_YES, ObservedStep, ToolCall
+
+if TYPE_CHECKING:
+    from agent.loop import Agent, ChatSession
+
+
+@dataclass(frozen=True)
+class Answer:
+    """``summary`` (written by the model when ``by_model``) and the templated ``steps`` lines."""
+
+    summary: str
+    by_model: bool
+    steps: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.summary}\n\n{self.steps}" if self.steps else self.summary
+
+
+def step_lines(execution: Execution, response: ResponseTemplate) -> str:
+    """One line per subtask: the model that produced the result and why, or why the subtask did not finish."""
+    lines = [response.steps_header.strip()]
+    for number, result in enumerate(execution.results, 1):
+        if result.ok and result.outcome is not None:
+            outcome = result.outcome
+            line = response.step_done.format(
+                number=number,
+                task=result.step.task,
+                model=outcome.model or result.tool.family,
+                reason=outcome.reason or "-",
+                result=outcome.text,
+            )
+        else:
+            status = response.statuses.get(result.status.value, result.status.value)
+            line = response.step_not_done.format(
+                number=number, task=result.step.task, status=status, reason=result.reason
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def observed_steps(execution: Execution) -> list[ObservedStep]:
+    """The finished steps as ReAct tool calls with their observations (a box step shows its first box)."""
+    steps = []
+    for result in execution.results:
+        if not (result.ok and result.outcome):
+            continue
+        arguments = {}
+        for name, value in result.arguments.items():
+            if isinstance(value, Detected):
+                arguments[name] = value.image
+                arguments.update(zip(BOX_CORNERS, value.boxes[0].box, strict=True))
+            else:
+                arguments[name] = value
+        try:
+            line = action_input(result.tool, arguments)
+        except ValueError:  # cannot happen for a step that ran; shown plainly rather than failing the answer
+            line = ", ".join(str(v) for v in arguments.values())
+        steps.append(ObservedStep(ToolCall(THOUGHT_YES, result.step.task, line), result.outcome.text))
+    return steps
+
+
+class AnswerWriter:
+    """Writes answers with ``agent``'s model and the wording of ``response``."""
+
+    def __init__(self, agent: Agent, response: ResponseTemplate) -> None:
+        self.agent = agent
+        self.response = response
+
+    def write(self, session: ChatSession, request: str, execution: Execution) -> Answer:
+        results: tuple[StepResult, ...] = execution.results
+        total, done = len(results), sum(r.ok for r in results)
+        steps = step_lines(execution, self.response)
+        if done < total:
+            template = self.response.summary_partial if done else self.response.summary_nothing
+            return Answer(template.format(done=done, total=total), False, steps)
+        written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
+        summary = _first_line(written)
+        known = {*execution.files, *session.images}
+        if summary and all(name in known for name in image_names(summary)):
+            return Answer(summary, True, steps)
+        return Answer(self.response.summary_done.format(done=done, total=total), False, steps)
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""

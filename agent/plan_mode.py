@@ -1,0 +1,167 @@
+"""Plan mode end to end: plan the request, show the plan, run it as a dataflow graph, answer from the results.
+
+:meth:`PlanAgent.run` is a generator of events, like :meth:`agent.loop.Agent.run`: :class:`PlanMade` (the plan,
+before anything runs), :class:`StepUpdate` (a step started or ended), then :class:`PlanReply`. A plan that does not
+validate (against the tools the executor runs and the session's images) goes back to the planner once with the
+error (:attr:`ResponseTemplate.replan`); a second invalid plan ends the turn with the reason. An empty plan (no tool
+needed) is answered by the ReAct loop. Closing the generator (a Stop button) cancels the running plan.
+
+:func:`asks_for_several` is the "automatic" switch: whether a request reads as several things to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from agent.answer import Answer, AnswerWriter
+from agent.executor import Execution, Executor, StepResult
+from agent.loop import Agent, AgentEvent, ChatSession, Reply
+from agent.planner import Planner, PlanResult
+from protocol.plan import PlanError
+from protocol.plan_response import ResponseTemplate
+
+if TYPE_CHECKING:
+    from agent.executor import PlanRun
+
+logger = logging.getLogger(__name__)
+
+# A request reads as several things to do when a sequencing word joins its parts ("..., then ...", "... 然后 ...")
+# or "and" / a comma comes before a second verb of the kind tools do ("find the faces and blur them"). Whole words
+# only, so "band" or "thence" do not count.
+_SEQUENCE = re.compile(
+    r"\b(?:then|after that|afterwards|also|as well as|finally)\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE
+)
+_TOOL_VERBS = (
+    "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
+    "estimate|predict|extract|turn|convert|cut|count|caption|answer"
+)
+_SECOND_VERB = re.compile(rf"(?:\band|,)\s+(?:{_TOOL_VERBS})\b", re.IGNORECASE)
+
+
+def asks_for_several(request: str) -> bool:
+    """Whether ``request`` asks for several things: "find the faces, then blur them", "detect the text and
+    describe the photo" (a heuristic for the automatic switch; see ``_SEQUENCE`` and ``_SECOND_VERB``)."""
+    return bool(_SEQUENCE.search(request) or _SECOND_VERB.search(request))
+
+
+@dataclass(frozen=True)
+class PlanMade:
+    """A plan (or why the reply is none) before anything runs; ``attempt`` 2 is the re-plan after an error."""
+
+    result: PlanResult
+    attempt: int
+    header: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.header}\n{self.result.describe()}"
+
+
+@dataclass(frozen=True)
+class StepUpdate:
+    """A step started (``running``) or ended."""
+
+    result: StepResult
+
+
+@dataclass(frozen=True)
+class PlanReply:
+    """The end of a planned turn: the answer, the files the steps made and everything that led there."""
+
+    text: str
+    files: tuple[str, ...]
+    plans: tuple[PlanResult, ...]
+    execution: Execution | None
+    answer: Answer | None = None
+
+    @property
+    def plan(self) -> PlanResult:
+        return self.plans[-1]
+
+
+PlanEvent = PlanMade | StepUpdate | PlanReply
+
+
+class PlanAgent:
+    """Plans with ``planner``, runs with ``executor``, answers with ``agent``'s model (and memory)."""
+
+    def __init__(self, agent: Agent, planner: Planner, executor: Executor, response: ResponseTemplate) -> None:
+        self.agent = agent
+        self.planner = planner
+        self.executor = executor
+        self.response = response
+        self.writer = AnswerWriter(agent, response)
+
+    def plan(self, session: ChatSession, request: str) -> Iterator[PlanMade]:
+        """The plan for ``request``, and the re-plan when the first cannot run (the last one made is the plan)."""
+        images = list(session.images.items())
+        first = self._checked(self.planner.plan(request, images), session)
+        yield PlanMade(first, 1, self.response.plan_header)
+        if not first.ok:
+            feedback = self.response.replan.format(error=first.error)
+            yield PlanMade(
+                self._checked(self.planner.plan(request, images, feedback=feedback), session),
+                2,
+                self.response.plan_header,
+            )
+
+    def _checked(self, result: PlanResult, session: ChatSession) -> PlanResult:
+        """``result`` if its plan also fits the tools the executor runs and the session's images."""
+        if result.plan is None:
+            return result
+        try:
+            self.executor.validate(result.plan, list(session.images))
+        except PlanError as error:
+            return PlanResult(result.request, result.reply, None, str(error), result.language)
+        return result
+
+    def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
+        """Answer ``request`` by planning first (events as described in the module's docstring)."""
+        session.turns += 1
+        plans = []
+        for made in self.plan(session, request):
+            plans.append(made.result)
+            yield made
+        result = plans[-1]
+        if result.plan is None:
+            text = self.response.no_plan.format(error=result.error)
+            self.agent.remember(session, request, text)
+            yield PlanReply(text, (), tuple(plans), None)
+            return
+        if not result.plan.steps:  # no tool needed: the ReAct loop answers (it may still use a tool)
+            session.turns -= 1  # Agent.run counts the turn
+            yield from self.agent.run(session, request)
+            return
+        updates: queue.Queue[StepResult] = queue.Queue()
+        run = self.executor.start(result.plan, session.workspace, images=list(session.images), listener=updates.put)
+        try:
+            yield from _updates(run, updates)
+        finally:
+            run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
+        execution = run.result()
+        answer = self.writer.write(session, request, execution)
+        self.agent.remember(session, request, answer.text)
+        yield PlanReply(answer.text, execution.files, tuple(plans), execution, answer)
+
+    def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:
+        """Run a planned turn to the end and return only its reply."""
+        reply: PlanReply | Reply | None = None
+        for event in self.run(session, request):
+            if isinstance(event, PlanReply | Reply):
+                reply = event
+        assert reply is not None, "PlanAgent.run always ends with a reply"
+        return reply
+
+
+def _updates(run: PlanRun, updates: queue.Queue[StepResult]) -> Iterator[StepUpdate]:
+    """Each step update as the executor reports it, until every step has ended (each ends exactly once)."""
+    remaining = len(run.plan)
+    while remaining:
+        result = updates.get()
+        remaining -= result.status.finished
+        yield StepUpdate(result)

@@ -1,0 +1,231 @@
+"""Plan mode end to end with a scripted model: plan shown first, the re-plan after an invalid plan, execution,
+the answer (the model's summary only when every step finished), Stop, and the automatic switch."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+
+import pytest
+from PIL import Image
+
+from agent.executor import Executor, StepStatus
+from agent.loop import Agent, ChatSession, Reply
+from agent.plan_mode import PlanAgent, PlanMade, PlanReply, StepUpdate, asks_for_several
+from agent.planner import Planner
+from agent.step_runner import RuntimeStepRunner
+from protocol.plan_prompt import PlanTemplate, is_plan_prompt
+from protocol.plan_response import ResponseTemplate
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, pieces
+from tests.plan_fakes import ScriptedRunner, made
+from tools.workspace import Workspace
+
+TEMPLATE = PromptTemplate.load("en")
+RESPONSE = ResponseTemplate.load("en")
+_OBSERVED = re.compile(r"Observation: (image/\S+\.png)")
+
+
+class PlanningLLM:
+    """Answers plan prompts from ``plans`` (in order, the last repeating) and answer prompts with ``answer(prompt)``."""
+
+    def __init__(self, plans, answer=lambda prompt: "Here it is: " + _OBSERVED.findall(prompt)[-1]):
+        self.plans = list(plans)
+        self.answer = answer
+        self.prompts: list[str] = []
+
+    def stream(self, prompt, max_new_tokens=128):
+        self.prompts.append(prompt)
+        if is_plan_prompt(prompt):
+            planned = sum(is_plan_prompt(p) for p in self.prompts)
+            yield from pieces(self.plans[min(planned, len(self.plans)) - 1])
+        else:
+            yield from pieces(" " + self.answer(prompt))
+
+
+def steps(*steps):
+    return json.dumps([{"task": t, "id": i, "dep": [-1], "args": a} for i, (t, a) in enumerate(steps)])
+
+
+@pytest.fixture
+def session(tmp_path):
+    return ChatSession(Workspace(tmp_path / "ws"))
+
+
+def build(tokenizer, llm, runtime=None, runner=None, **executor_options):
+    runtime = runtime or FakeRuntime()
+    agent = Agent(llm, runtime, TEMPLATE, tokenizer, context_length=4096)
+    planner = Planner(llm, TEMPLATE, PlanTemplate.load("en"), tokenizer, runtime.available)
+    executor = Executor(runner or RuntimeStepRunner(runtime), **executor_options)
+    return PlanAgent(agent, planner, executor, RESPONSE), runtime
+
+
+def upload(plan_agent, session):
+    name, _ = plan_agent.agent.introduce_image(session, Image.new("RGB", (32, 32), "white"))
+    return name
+
+
+def test_a_planned_turn_shows_the_plan_first_runs_it_and_answers(tiny_tokenizer, session):
+    llm = PlanningLLM([])
+    plan_agent, _ = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    llm.plans = [
+        steps(("Edge Detection On Image", {"image_path": image}), ("Pose Detection On Image", {"image_path": image}))
+    ]
+    events = list(plan_agent.run(session, f"edges and pose of {image}"))
+    assert isinstance(events[0], PlanMade) and events[0].attempt == 1 and events[0].result.ok
+    assert events[0].text.startswith("Plan:\n1. Edge Detection On Image: image_path = ")
+    assert image in llm.prompts[0]  # the session's image is offered to the planner
+    updates = [e.result for e in events if isinstance(e, StepUpdate)]
+    assert [u.status for u in updates if u.step.id == 0] == [StepStatus.RUNNING, StepStatus.DONE]
+    assert [u.status for u in updates if u.step.id == 1] == [StepStatus.RUNNING, StepStatus.DONE]
+    reply = events[-1]
+    assert isinstance(reply, PlanReply) and reply.execution.ok
+    edge, pose = (r.outcome.image for r in reply.execution.results)
+    assert reply.files == (edge, pose)
+    assert reply.answer.by_model and reply.answer.summary == f"Here it is: {pose}"
+    assert reply.text.splitlines()[2:] == [
+        "Steps:",
+        f"1. Edge Detection On Image, by Image2Canny (the only Image2Canny backend loaded here): {edge}",
+        f"2. Pose Detection On Image, by Image2Pose (the only Image2Pose backend loaded here): {pose}",
+    ]
+    # the model answered after the plan's steps, as a ReAct scratchpad
+    assert f"Action: Edge Detection On Image\nAction Input: {image}\nObservation: {edge}" in llm.prompts[-1]
+    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    assert plan_agent.agent.llm is llm and reply.text in session.memory.turns[-1].text
+
+
+def test_an_invalid_plan_is_sent_back_once_with_the_error(tiny_tokenizer, session):
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    llm.plans = [
+        steps(("Edge Detection", {"image_path": image})),
+        steps(("Edge Detection On Image", {"image_path": image})),
+    ]
+    events = list(plan_agent.run(session, f"edges of {image}"))
+    made = [e for e in events if isinstance(e, PlanMade)]
+    assert [m.attempt for m in made] == [1, 2]
+    assert "unknown tool 'Edge Detection'" in made[0].result.error and made[1].result.ok
+    assert "Your previous reply cannot run: step 1 (id 0): unknown tool 'Edge Detection'" in llm.prompts[1]
+    assert isinstance(events[-1], PlanReply) and events[-1].execution.ok
+    assert [tool for tool, _ in runtime.calls] == ["Edge Detection On Image"]
+
+
+def test_two_invalid_plans_end_the_turn_with_the_reason_and_run_nothing(tiny_tokenizer, session):
+    llm = PlanningLLM(["I would rather not."])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    upload(plan_agent, session)
+    reply = plan_agent.chat(session, "edges please")
+    assert isinstance(reply, PlanReply) and reply.execution is None and len(reply.plans) == 2
+    assert reply.text.startswith("I could not make a plan the tools can run: no JSON list found")
+    assert runtime.calls == [] and len(llm.prompts) == 2
+
+
+def test_a_plan_naming_an_image_not_handed_in_is_invalid(tiny_tokenizer, session):
+    llm = PlanningLLM([steps(("Edge Detection On Image", {"image_path": "image/elsewhere.png"}))])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    upload(plan_agent, session)
+    reply = plan_agent.chat(session, "edges of image/elsewhere.png")
+    assert "not an image of this session" in reply.text and runtime.calls == []
+
+
+def test_after_a_failed_step_the_summary_is_templated_and_says_so(tiny_tokenizer, session):
+    llm = PlanningLLM([])
+    runtime = FakeRuntime(fail=lambda tool: "the pose model broke" if tool == "Pose Detection On Image" else None)
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime)
+    image = upload(plan_agent, session)
+    llm.plans = [
+        steps(
+            ("Edge Detection On Image", {"image_path": image}),
+            ("Pose Detection On Image", {"image_path": image}),
+            ("Edge Detection On Image", {"image_path": "<GENERATED>-1"}),
+        )
+    ]
+    reply = plan_agent.chat(session, "edges, pose, and the edges of the pose")
+    assert not reply.answer.by_model
+    assert reply.answer.summary == "I did 1 of 3 steps; the others could not be done (see below)."
+    lines = reply.text.splitlines()
+    assert lines[4] == "2. Pose Detection On Image: failed, the pose model broke"
+    assert (
+        lines[5] == "3. Edge Detection On Image: skipped, step 2 (Pose Detection On Image) failed: the pose model broke"
+    )
+    assert sum(not is_plan_prompt(p) for p in llm.prompts) == 0  # the model was not asked for the summary
+
+
+def test_a_summary_naming_a_file_no_step_made_is_replaced(tiny_tokenizer, session):
+    llm = PlanningLLM([], answer=lambda prompt: "Here it is: image/made_up.png")
+    plan_agent, _ = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Edge Detection On Image", {"image_path": image}))]
+    reply = plan_agent.chat(session, f"edges of {image}")
+    assert not reply.answer.by_model and reply.answer.summary == "Done: all 1 steps finished."
+
+
+def test_an_empty_plan_is_answered_by_the_react_loop(tiny_tokenizer, session):
+    llm = PlanningLLM(["[]"], answer=lambda prompt: "Hello!")
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    reply = plan_agent.chat(session, "hi there")
+    assert isinstance(reply, Reply) and runtime.calls == []
+    assert session.turns == 1
+
+
+class RecordingExecutor(Executor):
+    """Keeps the runs it starts, so a test can look at them."""
+
+    def __init__(self, runner):
+        super().__init__(runner)
+        self.runs = []
+
+    def start(self, *args, **kwargs):
+        self.runs.append(super().start(*args, **kwargs))
+        return self.runs[-1]
+
+
+def test_closing_the_turn_cancels_the_running_plan(tiny_tokenizer, session):
+    started, release = threading.Event(), threading.Event()
+
+    def busy(arguments, workspace):
+        started.set()
+        release.wait(20)
+        return made("image/late.png")
+
+    runner = ScriptedRunner({"Edge Detection On Image": busy})
+    llm = PlanningLLM([])
+    plan_agent, _ = build(tiny_tokenizer, llm, FakeRuntime(names=("Edge Detection On Image", "Get Photo Description")))
+    plan_agent.executor = executor = RecordingExecutor(runner)
+    image = upload(plan_agent, session)
+    llm.plans = [
+        steps(
+            ("Edge Detection On Image", {"image_path": image}),
+            ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
+        )
+    ]
+    turn = plan_agent.run(session, "edges then describe")
+    for event in turn:
+        if isinstance(event, StepUpdate) and event.result.status is StepStatus.RUNNING:
+            break
+    assert started.wait(20)
+    turn.close()  # what a Stop button does to the event stream
+    (run,) = executor.runs
+    assert run.finished
+    assert [r.status for r in run.snapshot().results] == [StepStatus.CANCELLED, StepStatus.CANCELLED]
+    release.set()
+    assert len(session.memory) == 1  # only the image: the stopped turn left no answer behind
+
+
+@pytest.mark.parametrize(
+    ("request_text", "several"),
+    [
+        ("Show me the edges of image/a.png", False),
+        ("what is in the image?", False),
+        ("draw a cat and a dog", False),
+        ("find the faces in image/a.png and blur them", True),
+        ("detect the text, then describe the photo", True),
+        ("Find the objects in image/a.png, crop them out and tell me what the crop shows.", True),
+        ("把图像的边缘找出来，然后描述它", True),
+    ],
+)
+def test_asks_for_several(request_text, several):
+    assert asks_for_several(request_text) is several
