@@ -1,12 +1,15 @@
-"""The GPT4Tools demo: a Gradio chat (or a terminal chat) where a local LLM drives visual tools.
+"""The GPT4Tools demo: a Gradio chat, a terminal chat or a web API where a local LLM drives visual tools.
 
     python gpt4tools.py                                   # embedded SmolLM2 + offline tools on 127.0.0.1:7860
-    python gpt4tools.py --cli                              # the same agent in the terminal
+    python gpt4tools.py --mode cli                         # the same agent in the terminal (--cli works too)
+    python gpt4tools.py --mode server                      # HuggingGPT's /tasks, /results, /hugginggpt and
+                                                           # OpenAI's /v1/chat/completions on 127.0.0.1:8004
     python gpt4tools.py --base_model PATH_OR_HUB_ID --lora_model ADAPTER_DIR --llm_device cuda:0 \\
         --load "Image2Canny_cpu,ImageCaptioning_cuda:0" --server_port 7861 --lang zh
 
 ``--lora_model`` defaults to the shipped adapter (``adapters/smollm2-gpt4tools/``) when it is present and
-the base model is the embedded one; ``--lora_model none`` uses the base model alone.
+the base model is the embedded one; ``--lora_model none`` uses the base model alone. ``--plan`` says when a
+message is planned first (HuggingGPT style: plan, run the steps as a dataflow graph, answer from the results).
 """
 
 from __future__ import annotations
@@ -17,45 +20,94 @@ import tempfile
 
 from modeling.loading import EMBEDDED_MODEL
 from protocol.cli import run_cli
-from ui.launch import build_agent
+from protocol.errors import InputError
+from ui.launch import build_agent, build_plan_agent, resolve_adapter
 
 logger = logging.getLogger("gpt4tools")
+
+MODES = ("gradio", "cli", "server")
+DEFAULT_PORTS = {"gradio": 7860, "server": 8004}
+
+
+class ModeError(ValueError, InputError):
+    """An unknown ``--mode`` or ``--plan`` value."""
 
 
 def main(
     *,
+    mode: str = "gradio",
+    cli: bool = False,
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     llm_device: str = "cpu",
     load: str | None = None,
     server_name: str = "127.0.0.1",
-    server_port: int = 7860,
+    server_port: int | None = None,
     share: bool = False,
     lang: str = "en",
-    cli: bool = False,
     max_steps: int = 5,
     max_new_tokens: int = 128,
     max_upload_mb: int = 50,
+    plan: str | None = None,
+    compete: bool = False,
+    step_timeout_s: float = 300.0,
+    max_workers: int = 4,
+    token: str | None = None,
+    max_concurrent: int = 2,
+    max_images: int = 8,
+    image_root: str | None = None,
 ) -> None:
     """Start the demo.
 
     Args:
+        mode: ``gradio`` (the web app), ``cli`` (a terminal chat) or ``server`` (the web API, docs/web_api.md).
+        cli: the same as ``--mode cli``.
         base_model: hub id, local checkpoint or ``smollm2-135m-instruct`` (the embedded default).
         lora_model: LoRA adapter directory; default the shipped adapter when present; ``none`` for none.
         llm_device: ``cpu``, ``cuda`` or ``cuda:N`` for the language model.
         load: tool families and devices, ``"Image2Canny_cpu,ImageCaptioning_cuda:0"``; default the
             families whose weights are available offline.
         server_name: interface to listen on (127.0.0.1: this machine only; 0.0.0.0: the network).
-        server_port: port of the web app.
+        server_port: port of the web app (default 7860) or the web API (default 8004, HuggingGPT's).
         share: ask Gradio for a public share link (off by default; needs internet).
         lang: prompt language, ``en`` or ``zh`` (an adapter's own template takes precedence).
-        cli: chat in the terminal instead of starting the web app.
         max_steps: tool calls allowed per turn before the agent gives up honestly.
         max_new_tokens: tokens the model may write per step.
-        max_upload_mb: largest upload the web app accepts.
+        max_upload_mb: largest upload the web app accepts, and the largest request body of the web API.
+        plan: plan first ``on`` (always), ``off`` (never: the ReAct loop answers) or ``auto`` (when a message
+            asks for several things); default ``off`` in the chats, ``on`` for the API's chat completions
+            (HuggingGPT's endpoints always plan).
+        compete: planned steps run through competing backends (``configs/models.yaml``: k candidates side by side
+            where a family competes, the consensus kept; the others alone), as CompeGPT does.
+        step_timeout_s: how long one planned step may run.
+        max_workers: planned steps running at once.
+        token: (server) a bearer token every request must carry.
+        max_concurrent: (server) requests served at once; more are answered 429.
+        max_images: (server) images per request.
+        image_root: (server) a directory requests may name images from by path, e.g. ``/examples/d.jpg``.
     """
+    mode = "cli" if cli else mode
+    if mode not in MODES:
+        raise ModeError(f"--mode must be one of {', '.join(MODES)}; got {mode!r}")
+    plan = plan or ("on" if mode == "server" else "off")
+    if plan not in ("on", "off", "auto"):
+        raise ModeError(f"--plan must be on, off or auto; got {plan!r}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    server_config = None
+    if mode == "server":  # checked before the model loads
+        from ui.server import ServerConfig
+
+        server_config = ServerConfig(
+            host=server_name,
+            port=server_port or DEFAULT_PORTS["server"],
+            token=token,
+            max_body_mb=max_upload_mb,
+            max_images=max_images,
+            max_concurrent=max_concurrent,
+            image_root=image_root,
+            plan=plan,
+        )
     agent = build_agent(
         base_model,
         lora_model,
@@ -65,15 +117,37 @@ def main(
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
     )
-    if cli:
+    if mode == "server":
+        from generation.serial import SerialGenerator
+        from ui.server import serve
+
+        agent.llm = SerialGenerator(agent.llm)  # one model, several requests: one generation at a time
+    plan_agent = None
+    if agent.runtime.available.names:
+        plan_agent = build_plan_agent(
+            agent,
+            resolve_adapter(lora_model, base_model),
+            compete=compete,
+            step_timeout_s=step_timeout_s,
+            max_workers=max_workers,
+        )
+    if mode == "server":
+        if plan_agent is None:
+            raise ModeError("the web API plans over the tools, and none are loaded; check --load")
+        serve(plan_agent, server_config)
+        return
+    if mode == "cli":
         from ui.terminal import chat_in_terminal
 
-        chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"))
+        chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"), plan_agent=plan_agent, plan=plan)
         return
     from ui.app import build_app
 
     build_app(agent).launch(
-        server_name=server_name, server_port=server_port, share=share, max_file_size=f"{max_upload_mb}mb"
+        server_name=server_name,
+        server_port=server_port or DEFAULT_PORTS["gradio"],
+        share=share,
+        max_file_size=f"{max_upload_mb}mb",
     )
 
 

@@ -144,6 +144,8 @@ class PlanRun:
         self.step_timeout_s = step_timeout_s
         self._listener = listener
         self._lock = threading.RLock()
+        self._settled = threading.Condition(self._lock)
+        self._calls = 0  # tool calls running now, including dropped ones (timed out, cancelled)
         self._finished = threading.Event()
         self._start = time.perf_counter()
         self._end: float | None = None
@@ -174,6 +176,13 @@ class PlanRun:
     @property
     def finished(self) -> bool:
         return self._finished.is_set()
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Block until the plan has ended and no call of it still runs in the background (a timed-out or cancelled
+        step's call runs on until its tool returns); whether that happened within ``timeout`` seconds. Wait for this
+        before deleting the workspace the plan writes to."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._finished.is_set() and not self._calls, timeout)
 
     def result(self, timeout: float | None = None) -> Execution:
         """The execution once every step has ended (raises ``TimeoutError`` after ``timeout`` seconds)."""
@@ -305,6 +314,7 @@ class PlanRun:
             self._end = time.perf_counter()
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._finished.set()
+            self._settled.notify_all()
 
     def _number(self, step_id: int) -> int:
         """A step's 1-based position in the plan (how people count steps)."""
@@ -335,12 +345,17 @@ class PlanRun:
             timer.daemon = True
             self._timers[step_id] = timer
             timer.start()
+            self._calls += 1
         self._emit([result])
         try:
             return self._call(result)
         except Exception as error:  # a runner is not meant to raise; the step fails, the plan goes on
             logger.exception("step %s raised", step_id)
             return StepOutcome(False, f"{result.step.task} failed: {type(error).__name__}: {error}")
+        finally:
+            with self._settled:
+                self._calls -= 1
+                self._settled.notify_all()
 
     def _call(self, result: StepResult) -> StepOutcome:
         tool, arguments = result.tool, dict(result.arguments)

@@ -1,10 +1,11 @@
 """Plan mode end to end: plan the request, show the plan, run it as a dataflow graph, answer from the results.
 
 :meth:`PlanAgent.run` is a generator of events, like :meth:`agent.loop.Agent.run`: :class:`PlanMade` (the plan,
-before anything runs), :class:`StepUpdate` (a step started or ended), then :class:`PlanReply`. A plan that does not
-validate (against the tools the executor runs and the session's images) goes back to the planner once with the
-error (:attr:`ResponseTemplate.replan`); a second invalid plan ends the turn with the reason. An empty plan (no tool
-needed) is answered by the ReAct loop. Closing the generator (a Stop button) cancels the running plan.
+before anything runs), :class:`PlanStarted` (its run handle), :class:`StepUpdate` (a step started or ended), then
+:class:`PlanReply`. A plan that does not validate (against the tools the executor runs and the session's images)
+goes back to the planner once with the error (:attr:`ResponseTemplate.replan`); a second invalid plan ends the turn
+with the reason. An empty plan (no tool needed) is answered by the ReAct loop. Closing the generator (a Stop
+button) cancels the running plan.
 
 :func:`asks_for_several` is the "automatic" switch: whether a request reads as several things to do.
 """
@@ -16,17 +17,13 @@ import queue
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from agent.answer import Answer, AnswerWriter
-from agent.executor import Execution, Executor, StepResult
+from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError
 from protocol.plan_response import ResponseTemplate
-
-if TYPE_CHECKING:
-    from agent.executor import PlanRun
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +60,14 @@ class PlanMade:
 
 
 @dataclass(frozen=True)
+class PlanStarted:
+    """The plan is running: ``run`` can cancel it or one step, and :meth:`~agent.executor.PlanRun.settle` says when
+    nothing of it still writes to the workspace."""
+
+    run: PlanRun
+
+
+@dataclass(frozen=True)
 class StepUpdate:
     """A step started (``running``) or ended."""
 
@@ -84,7 +89,7 @@ class PlanReply:
         return self.plans[-1]
 
 
-PlanEvent = PlanMade | StepUpdate | PlanReply
+PlanEvent = PlanMade | PlanStarted | StepUpdate | PlanReply
 
 
 class PlanAgent:
@@ -140,6 +145,7 @@ class PlanAgent:
         updates: queue.Queue[StepResult] = queue.Queue()
         run = self.executor.start(result.plan, session.workspace, images=list(session.images), listener=updates.put)
         try:
+            yield PlanStarted(run)
             yield from _updates(run, updates)
         finally:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended

@@ -2,8 +2,9 @@
 the workspace, and returns a :class:`StepOutcome`.
 
 :class:`RuntimeStepRunner` runs the tool through :meth:`tools.runtime.ToolRuntime.run` (never raises, sandboxed to
-the workspace); a runner over competing backends returns the same outcome with the competition's record (every
-candidate, the similarity matrix, the one kept and why) in :attr:`StepOutcome.competition`.
+the workspace); :class:`CompetingStepRunner` runs it through competing backends (``tools.competition``) and returns
+the same outcome with the competition's record (every candidate, the similarity matrix, the one kept and why) in
+:attr:`StepOutcome.competition`.
 """
 
 from __future__ import annotations
@@ -120,4 +121,60 @@ class RuntimeStepRunner:
             observation.seconds,
             model=self.model_of(spec),
             reason=f"the only {spec.family} backend loaded here",
+        )
+
+
+class CompetitionResultLike(Protocol):
+    """What :class:`CompetingStepRunner` reads of ``tools.competition.CompetitionResult``."""
+
+    @property
+    def observation(self) -> Any: ...
+
+    @property
+    def seconds(self) -> float: ...
+
+    @property
+    def candidates(self) -> tuple[Any, ...]: ...
+
+    def choose_model_result(self) -> dict[str, str]: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Competes(Protocol):
+    """What :class:`CompetingStepRunner` needs of ``tools.competition.Competition``."""
+
+    @property
+    def runtime(self) -> ToolRuntime: ...
+
+    def run(
+        self, tool_name: str, arguments: str | Mapping[str, Any], workspace: Workspace
+    ) -> CompetitionResultLike: ...
+
+
+class CompetingStepRunner:
+    """Each subtask through competing backends: ``Competition.run`` keeps the consensus of k candidates where the
+    registry (``configs/models.yaml``) says the tool's family competes, else runs the tool alone; the outcome
+    carries the competition's record (every candidate, the similarity matrix, the one kept and why)."""
+
+    def __init__(self, competition: Competes) -> None:
+        self.competition = competition
+
+    @property
+    def available(self) -> ToolRegistry:
+        return self.competition.runtime.available
+
+    def __call__(self, tool: str, arguments: Mapping[str, ArgumentValue], workspace: Workspace) -> StepOutcome:
+        result = self.competition.run(tool, dict(arguments), workspace)
+        observation = result.observation
+        choice = result.choose_model_result()
+        return StepOutcome(
+            observation.ok,
+            observation.text,
+            tuple(observation.files),
+            observation.data,
+            result.seconds,
+            model=choice["id"],
+            reason=choice["reason"],
+            competition=result.to_dict() if result.candidates else None,
         )

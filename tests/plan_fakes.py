@@ -25,13 +25,19 @@ TOOLS = (
 )
 
 
-def made(name: str) -> StepOutcome:
-    """A step that made the image ``name``."""
+def made(name: str, workspace: Workspace | None = None) -> StepOutcome:
+    """A step that made the image ``name`` (written into ``workspace`` when given)."""
+    if workspace is not None:
+        from PIL import Image
+
+        (workspace.root / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 8), "gray").save(workspace.root / name)
     return StepOutcome(True, name, (name,), model="fake", reason="scripted")
 
 
 class ScriptedRunner:
-    """Runs each tool by its behaviour (default: make ``image/<tool>.png``); records every call, thread-safely."""
+    """Runs each tool by its behaviour (default: write ``image/<first word of the tool>.png``); records every call,
+    thread-safely."""
 
     def __init__(self, behaviours: Mapping[str, Behaviour] | None = None, tools: Sequence[str] = TOOLS) -> None:
         self.available = default_registry().subset(tools)
@@ -44,7 +50,7 @@ class ScriptedRunner:
             self.calls.append((tool, dict(arguments)))
         behaviour = self.behaviours.get(tool)
         if behaviour is None:
-            return made(f"image/{tool.split(maxsplit=1)[0].lower()}.png")
+            return made(f"image/{tool.split(maxsplit=1)[0].lower()}.png", workspace)
         return behaviour(arguments, workspace)
 
     def arguments_of(self, tool: str) -> list[dict[str, Any]]:

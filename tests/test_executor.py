@@ -164,8 +164,9 @@ def test_a_timed_out_steps_late_result_is_dropped(workspace, photo):
     )
     run = Executor(runner, step_timeout_s=0.1).start(plan, workspace)
     run.result(WAIT)
+    assert not run.settle(0)  # ended, but its dropped call still runs (and may write to the workspace)
     release.set()
-    assert returned.wait(WAIT)
+    assert returned.wait(WAIT) and run.settle(WAIT)
     execution = run.snapshot()
     assert execution.results[0].status is StepStatus.TIMED_OUT and execution.results[0].outcome is None
     assert [tool for tool, _ in runner.calls] == ["Edge Detection On Image"]  # the dependent never ran
@@ -368,3 +369,66 @@ def test_runtime_calls_of_different_families_overlap(workspace, photo, monkeypat
     )
     execution = Executor(runner).run(plan, workspace)
     assert execution.ok, [r.reason for r in execution.results]
+
+
+# ----------------------------------------------------------------- competing backends
+class _FakeCompetition:
+    """Stands for tools.competition.Competition: records calls, answers like its CompetitionResult."""
+
+    def __init__(self, runtime, candidates):
+        from types import SimpleNamespace
+
+        from tools.runtime import Observation
+
+        self.runtime = runtime
+        self.calls = []
+        self.result = SimpleNamespace(
+            observation=Observation("STOP", True, (), 0.2),
+            seconds=0.3,
+            candidates=candidates,
+            choose_model_result=lambda: {"id": "tesseract-sparse", "reason": "highest mean similarity (0.91)"},
+            to_dict=lambda: {"candidates": [{"id": "tesseract-sparse"}], "similarity": {"matrix": [[1.0]]}},
+        )
+
+    def run(self, tool_name, arguments, workspace):
+        self.calls.append((tool_name, arguments))
+        return self.result
+
+
+def test_competing_runner_reports_the_candidate_kept_and_the_record(workspace, photo):
+    from agent.step_runner import CompetingStepRunner
+
+    runtime = ToolRuntime.from_load("TextDetection_cpu")
+    competition = _FakeCompetition(runtime, candidates=("a", "b", "c"))
+    runner = CompetingStepRunner(competition)
+    assert "Text Detection On Image" in runner.available
+    outcome = runner("Text Detection On Image", {"image_path": photo}, workspace)
+    assert competition.calls == [("Text Detection On Image", {"image_path": photo})]
+    assert outcome.ok and outcome.text == "STOP" and outcome.seconds == 0.3
+    assert outcome.choose_model_result() == {"id": "tesseract-sparse", "reason": "highest mean similarity (0.91)"}
+    assert outcome.competition["similarity"] == {"matrix": [[1.0]]}
+    competition.result.candidates = ()  # the tool ran alone: no competition to record
+    assert runner("Text Detection On Image", {"image_path": photo}, workspace).competition is None
+
+
+def test_a_plan_step_competes_through_the_real_competition(workspace):
+    """With tools/competition.py present: OCR competes (configs/models.yaml), the kept reading and the matrix
+    come back with the step."""
+    competition_module = pytest.importorskip("tools.competition")
+    from PIL import Image, ImageDraw, ImageFont
+
+    from agent.step_runner import CompetingStepRunner
+
+    sign = Image.new("RGB", (420, 140), "white")
+    ImageDraw.Draw(sign).text((20, 30), "OPEN", fill="black", font=ImageFont.load_default(size=72))
+    name = workspace.add_image(sign)
+    runtime = ToolRuntime.from_load("TextDetection_cpu,Image2Canny_cpu")
+    runner = CompetingStepRunner(competition_module.Competition(runtime))
+    plan = plan_of(("Text Detection On Image", {"image_path": name}), ("Edge Detection On Image", {"image_path": name}))
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok, [r.reason for r in execution.results]
+    ocr, edges = (r.outcome for r in execution.results)
+    assert "OPEN" in ocr.text.upper()
+    assert ocr.competition is not None and len(ocr.competition["candidates"]) >= 2
+    assert ocr.model == ocr.competition["choose model result"]["id"]
+    assert edges.competition is None and "compete: false" in edges.reason  # Image2Canny runs alone as shipped

@@ -28,7 +28,8 @@ _OBSERVED = re.compile(r"Observation: (image/\S+\.png)")
 
 
 class PlanningLLM:
-    """Answers plan prompts from ``plans`` (in order, the last repeating) and answer prompts with ``answer(prompt)``."""
+    """Answers plan prompts from ``plans`` (in order, the last repeating), and others with ``answer(prompt)``: after
+    a plan's steps (the prompt ends at ``AI:``) or as a ReAct reply that needs no tool."""
 
     def __init__(self, plans, answer=lambda prompt: "Here it is: " + _OBSERVED.findall(prompt)[-1]):
         self.plans = list(plans)
@@ -40,8 +41,10 @@ class PlanningLLM:
         if is_plan_prompt(prompt):
             planned = sum(is_plan_prompt(p) for p in self.prompts)
             yield from pieces(self.plans[min(planned, len(self.plans)) - 1])
-        else:
+        elif prompt.endswith("AI:"):
             yield from pieces(" " + self.answer(prompt))
+        else:
+            yield from pieces("Thought: Do I need to use a tool? No\nAI: " + self.answer(prompt))
 
 
 def steps(*steps):
@@ -167,7 +170,7 @@ def test_an_empty_plan_is_answered_by_the_react_loop(tiny_tokenizer, session):
     llm = PlanningLLM(["[]"], answer=lambda prompt: "Hello!")
     plan_agent, runtime = build(tiny_tokenizer, llm)
     reply = plan_agent.chat(session, "hi there")
-    assert isinstance(reply, Reply) and runtime.calls == []
+    assert isinstance(reply, Reply) and reply.text == "Hello!" and runtime.calls == []
     assert session.turns == 1
 
 

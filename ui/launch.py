@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from agent.loop import Agent
 from modeling.loading import EMBEDDED_MODEL
+from protocol.errors import InputError
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
 if TYPE_CHECKING:
@@ -84,27 +85,42 @@ def build_agent(
     )
 
 
+class CompetitionUnavailableError(ValueError, InputError):
+    """Competing backends were asked for and this build has none."""
+
+
 def build_plan_agent(
     agent: Agent,
     adapter: str | None,
     *,
+    compete: bool = False,
     step_timeout_s: float | None = None,
     max_workers: int | None = None,
 ) -> PlanAgent:
     """Plan mode over ``agent``'s model, prompt and tools: the planner prompt saved with ``adapter`` (else the shipped
-    one in the agent's language), the executor over the agent's tool runtime."""
+    one in the agent's language), the executor over the agent's tool runtime, or with ``compete`` over competing
+    backends (``tools/competition.py``: k candidates where ``configs/models.yaml`` says a family competes)."""
     from agent.executor import DEFAULT_MAX_WORKERS, DEFAULT_STEP_TIMEOUT_S, Executor
     from agent.plan_mode import PlanAgent
     from agent.planner import Planner
-    from agent.step_runner import RuntimeStepRunner
+    from agent.step_runner import CompetingStepRunner, RuntimeStepRunner, StepRunner
     from protocol.plan_prompt import PlanTemplate
     from protocol.plan_response import ResponseTemplate
 
     language = agent.template.language
     tools = agent.runtime.available
     planner = Planner(agent.llm, agent.template, PlanTemplate.beside(adapter, language), agent.tokenizer, tools)
+    runner: StepRunner = RuntimeStepRunner(agent.runtime)
+    if compete:
+        try:
+            from tools.competition import Competition
+        except ImportError as error:
+            raise CompetitionUnavailableError(
+                f"--compete needs the competing backends (tools/competition.py), which this build lacks ({error})"
+            ) from None
+        runner = CompetingStepRunner(Competition(agent.runtime))
     executor = Executor(
-        RuntimeStepRunner(agent.runtime),
+        runner,
         step_timeout_s=step_timeout_s or DEFAULT_STEP_TIMEOUT_S,
         max_workers=max_workers or DEFAULT_MAX_WORKERS,
     )
