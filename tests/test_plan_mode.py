@@ -28,17 +28,20 @@ _OBSERVED = re.compile(r"Observation: (image/\S+\.png)")
 
 
 class PlanningLLM:
-    """Answers plan prompts from ``plans`` (in order, the last repeating), and others with ``answer(prompt)``: after
-    a plan's steps (the prompt ends at ``AI:``) or as a ReAct reply that needs no tool."""
+    """Answers plan prompts from ``plans`` (in order, the last repeating; or ``plans(prompt)``), and others with
+    ``answer(prompt)``: after a plan's steps (the prompt ends at ``AI:``) or as a ReAct reply that needs no tool."""
 
     def __init__(self, plans, answer=lambda prompt: "Here it is: " + _OBSERVED.findall(prompt)[-1]):
-        self.plans = list(plans)
+        self.plans = plans
         self.answer = answer
         self.prompts: list[str] = []
 
     def stream(self, prompt, max_new_tokens=128):
         self.prompts.append(prompt)
         if is_plan_prompt(prompt):
+            if callable(self.plans):
+                yield from pieces(self.plans(prompt))
+                return
             planned = sum(is_plan_prompt(p) for p in self.prompts)
             yield from pieces(self.plans[min(planned, len(self.plans)) - 1])
         elif prompt.endswith("AI:"):
@@ -232,3 +235,45 @@ def test_closing_the_turn_cancels_the_running_plan(tiny_tokenizer, session):
 )
 def test_asks_for_several(request_text, several):
     assert asks_for_several(request_text) is several
+
+
+# ----------------------------------------------------------------- the terminal chat and the command line
+def test_terminal_plans_first_when_switched_on_or_when_a_message_asks_for_several(tiny_tokenizer, tmp_path):
+    import io
+
+    from ui.terminal import chat_in_terminal
+
+    def planned(prompt):
+        name = re.findall(r"image/[0-9a-f]{8}\.png", prompt)[-1]
+        return steps(
+            ("Edge Detection On Image", {"image_path": name}), ("Pose Detection On Image", {"image_path": name})
+        )
+
+    llm = PlanningLLM(planned, answer=lambda prompt: "Done, see " + (_OBSERVED.findall(prompt) or ["nothing"])[-1])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = tmp_path / "photo.png"
+    Image.new("RGB", (32, 32), "white").save(image)
+    commands = (
+        f"/image {image}\n/plan maybe\n/plan auto\nfind the edges, then the pose\n"
+        "show me the edges\n/plan on\nshow me the edges\n/quit\n"
+    )
+    out = io.StringIO()
+    chat_in_terminal(plan_agent.agent, tmp_path / "ws", io.StringIO(commands), out, plan_agent=plan_agent, plan="off")
+    text = out.getvalue()
+    assert "/plan on|off|auto" in text and "(now: off)" in text and "(now: auto)" in text and "(now: on)" in text
+    assert text.count("Plan:\n1. Edge Detection On Image") == 2  # the "then" message and the one after /plan on
+    assert text.count("[done] Pose Detection On Image") == 2
+    assert "\nAI: Done, see image/" in text and "Steps:\n1. Edge Detection On Image, by Image2Canny" in text
+    assert sum(is_plan_prompt(p) for p in llm.prompts) == 2  # "show me the edges" under auto went to ReAct
+    assert [tool for tool, _ in runtime.calls].count("Pose Detection On Image") == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"mode": "web"}, "--mode must be one of gradio, cli, server"), ({"plan": "maybe"}, "--plan must be on, off")],
+)
+def test_gpt4tools_refuses_an_unknown_mode_before_loading_anything(options, message):
+    import gpt4tools
+
+    with pytest.raises(gpt4tools.ModeError, match=message):
+        gpt4tools.main(**options)

@@ -19,7 +19,7 @@ from agent.loop import Agent
 from agent.plan_mode import PlanAgent
 from agent.planner import Planner
 from agent.step_runner import StepOutcome
-from protocol.plan_prompt import PlanTemplate, is_plan_prompt
+from protocol.plan_prompt import PlanTemplate
 from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime
@@ -60,19 +60,6 @@ def documented_plan(prompt):
     )
 
 
-class PromptedPlans(PlanningLLM):
-    """Plans computed from the planner prompt (to use the workspace names the images were given)."""
-
-    def __init__(self, plan=documented_plan, answer=lambda prompt: "Here is the new image."):
-        super().__init__([], answer)
-        self.plan = plan
-
-    def stream(self, prompt, max_new_tokens=128):
-        if is_plan_prompt(prompt):
-            self.plans = [self.plan(prompt)]
-        yield from super().stream(prompt, max_new_tokens)
-
-
 def png_bytes(colour="white", size=(40, 30)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
@@ -90,7 +77,7 @@ def image_root(tmp_path):
 
 
 def make_service(tokenizer, image_root=None, llm=None, runner=None, **config):
-    llm = llm or PromptedPlans()
+    llm = llm or PlanningLLM(documented_plan, answer=lambda prompt: "Here is the new image.")
     runtime = FakeRuntime(names=TOOLS, caption="a girl reading a book")
     agent = Agent(llm, runtime, PromptTemplate.load("en"), tokenizer, context_length=4096)
     planner = Planner(llm, agent.template, PlanTemplate.load("en"), tokenizer, runtime.available)
