@@ -3,8 +3,8 @@
 The subtask lines are templated from the results (:class:`~protocol.plan_response.ResponseTemplate`), so they are
 exactly what ran. The summary line is the model's own when every step finished: the steps go into its ReAct
 scratchpad as tool calls with their observations and it answers after ``AI:``, the form it was trained on
-(:meth:`agent.loop.Agent.stream_answer`); a line that names an image no step made and no one handed in is
-replaced by the templated ``summary_done``. When a step did not finish, the summary is templated
+(:meth:`agent.loop.Agent.stream_answer`); a line that names an image no step made and no one handed in, or none of
+the images the steps made, is replaced by the templated ``summary_done``. When a step did not finish, the summary is templated
 (``summary_partial`` / ``summary_nothing``): a small model shown a failure may still announce the result, so it
 is not asked, and no sentence of the answer claims a step that failed.
 """
@@ -97,10 +97,17 @@ class AnswerWriter:
             return Answer(template.format(done=done, total=total), False, steps)
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
         summary = _first_line(written)
-        known = {*execution.files, *session.images}
-        if summary and all(name in known for name in image_names(summary)):
+        if summary and _names_what_was_made(summary, execution, session):
             return Answer(summary, True, steps)
         return Answer(self.response.summary_done.format(done=done, total=total), False, steps)
+
+
+def _names_what_was_made(summary: str, execution: Execution, session: ChatSession) -> bool:
+    """Whether ``summary`` names an image the plan made (when it made any) and no image that nobody made or handed
+    in: the model learned to repeat the files it made, and a line that names none of them is not about them."""
+    named = image_names(summary)
+    made = set(execution.files)
+    return all(name in made or name in session.images for name in named) and (not made or bool(made & set(named)))
 
 
 def _first_line(text: str) -> str:

@@ -11,6 +11,7 @@ from tools.catalog import default_registry
 from tools.workspace import Workspace
 
 Behaviour = Callable[[Mapping[str, Any], Workspace], StepOutcome]
+WAIT = 20  # seconds a test waits for something that should happen at once (only reached when broken)
 
 TOOLS = (
     "Edge Detection On Image",
@@ -55,3 +56,19 @@ class ScriptedRunner:
 
     def arguments_of(self, tool: str) -> list[dict[str, Any]]:
         return [arguments for name, arguments in self.calls if name == tool]
+
+
+class Held:
+    """A behaviour that says when it started, waits until ``release`` is set, then makes ``name`` (and says it
+    returned): a slow, stuck or cancelled tool call under the test's control."""
+
+    def __init__(self, name: str = "image/held.png") -> None:
+        self.name = name
+        self.started, self.release, self.returned = threading.Event(), threading.Event(), threading.Event()
+
+    def __call__(self, arguments: Mapping[str, Any], workspace: Workspace) -> StepOutcome:
+        self.started.set()
+        self.release.wait(WAIT)
+        outcome = made(self.name, workspace)
+        self.returned.set()
+        return outcome

@@ -9,13 +9,11 @@ import pytest
 from agent.executor import Executor, StepStatus
 from agent.step_runner import RuntimeStepRunner, StepOutcome, action_input
 from protocol.plan import PlanError, decode_plan
-from tests.plan_fakes import ScriptedRunner, made
+from tests.plan_fakes import WAIT, Held, ScriptedRunner, made
 from tools.catalog import default_registry
 from tools.outputs import Box
 from tools.runtime import ToolRuntime
 from tools.workspace import Workspace
-
-WAIT = 20  # seconds a test waits for something that should happen at once (only reached when broken)
 
 
 @pytest.fixture
@@ -129,12 +127,7 @@ def test_dependents_of_a_failed_step_are_skipped_with_the_reason(workspace, phot
 
 
 def test_a_step_past_its_timeout_ends_the_plan_without_waiting_for_it(workspace, photo):
-    release = threading.Event()
-
-    def stuck(arguments, ws):
-        release.wait(WAIT)
-        return made("image/late.png")
-
+    stuck = Held()
     runner = ScriptedRunner({"Edge Detection On Image": stuck})
     plan = plan_of(
         ("Edge Detection On Image", {"image_path": photo}),
@@ -143,20 +136,14 @@ def test_a_step_past_its_timeout_ends_the_plan_without_waiting_for_it(workspace,
     )
     run = Executor(runner, step_timeout_s=0.2).start(plan, workspace)
     execution = run.result(WAIT)
-    release.set()
+    stuck.release.set()
     assert [r.status for r in execution.results] == [StepStatus.TIMED_OUT, StepStatus.SKIPPED, StepStatus.DONE]
     assert execution.results[0].reason == "took longer than 0.2 s"
     assert execution.results[1].reason == "step 1 (Edge Detection On Image) timed out: took longer than 0.2 s"
 
 
 def test_a_timed_out_steps_late_result_is_dropped(workspace, photo):
-    release, returned = threading.Event(), threading.Event()
-
-    def stuck(arguments, ws):
-        release.wait(WAIT)
-        returned.set()
-        return made("image/late.png")
-
+    stuck = Held()
     runner = ScriptedRunner({"Edge Detection On Image": stuck})
     plan = plan_of(
         ("Edge Detection On Image", {"image_path": photo}),
@@ -165,31 +152,25 @@ def test_a_timed_out_steps_late_result_is_dropped(workspace, photo):
     run = Executor(runner, step_timeout_s=0.1).start(plan, workspace)
     run.result(WAIT)
     assert not run.settle(0)  # ended, but its dropped call still runs (and may write to the workspace)
-    release.set()
-    assert returned.wait(WAIT) and run.settle(WAIT)
+    stuck.release.set()
+    assert stuck.returned.wait(WAIT) and run.settle(WAIT)
     execution = run.snapshot()
     assert execution.results[0].status is StepStatus.TIMED_OUT and execution.results[0].outcome is None
     assert [tool for tool, _ in runner.calls] == ["Edge Detection On Image"]  # the dependent never ran
 
 
 def test_cancel_stops_the_plan_at_once(workspace, photo):
-    started, release = threading.Event(), threading.Event()
-
-    def busy(arguments, ws):
-        started.set()
-        release.wait(WAIT)
-        return made("image/e.png")
-
+    busy = Held()
     runner = ScriptedRunner({"Edge Detection On Image": busy})
     plan = plan_of(
         ("Edge Detection On Image", {"image_path": photo}),
         ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
     )
     run = Executor(runner).start(plan, workspace)
-    assert started.wait(WAIT)
+    assert busy.started.wait(WAIT)
     run.cancel("the user pressed Stop")
     assert run.finished
-    release.set()
+    busy.release.set()
     execution = run.result(WAIT)
     assert [r.status for r in execution.results] == [StepStatus.CANCELLED, StepStatus.CANCELLED]
     assert {r.reason for r in execution.results} == {"the user pressed Stop"}
@@ -197,13 +178,7 @@ def test_cancel_stops_the_plan_at_once(workspace, photo):
 
 
 def test_cancel_one_step_skips_its_dependents_only(workspace, photo):
-    started, release = threading.Event(), threading.Event()
-
-    def busy(arguments, ws):
-        started.set()
-        release.wait(WAIT)
-        return made("image/e.png")
-
+    busy = Held()
     runner = ScriptedRunner({"Edge Detection On Image": busy})
     plan = plan_of(
         ("Edge Detection On Image", {"image_path": photo}),
@@ -211,10 +186,10 @@ def test_cancel_one_step_skips_its_dependents_only(workspace, photo):
         ("Pose Detection On Image", {"image_path": photo}),
     )
     run = Executor(runner).start(plan, workspace)
-    assert started.wait(WAIT)
+    assert busy.started.wait(WAIT)
     run.cancel_step(0)
     execution = run.result(WAIT)
-    release.set()
+    busy.release.set()
     assert [r.status for r in execution.results] == [StepStatus.CANCELLED, StepStatus.SKIPPED, StepStatus.DONE]
     assert execution.results[1].reason == "step 1 (Edge Detection On Image) cancelled: cancelled"
 

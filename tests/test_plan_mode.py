@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import pytest
 from PIL import Image
@@ -19,7 +18,7 @@ from protocol.plan_prompt import PlanTemplate, is_plan_prompt
 from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, pieces
-from tests.plan_fakes import ScriptedRunner, made
+from tests.plan_fakes import WAIT, Held, ScriptedRunner
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
@@ -160,13 +159,21 @@ def test_after_a_failed_step_the_summary_is_templated_and_says_so(tiny_tokenizer
     assert sum(not is_plan_prompt(p) for p in llm.prompts) == 0  # the model was not asked for the summary
 
 
-def test_a_summary_naming_a_file_no_step_made_is_replaced(tiny_tokenizer, session):
-    llm = PlanningLLM([], answer=lambda prompt: "Here it is: image/made_up.png")
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Here it is: image/made_up.png",  # an image nobody made
+        "I could not do that: {image} is not that close.",  # none of the images the steps made
+    ],
+)
+def test_a_summary_that_does_not_name_what_was_made_is_replaced(tiny_tokenizer, session, line):
+    llm = PlanningLLM([])
     plan_agent, _ = build(tiny_tokenizer, llm)
     image = upload(plan_agent, session)
+    llm.answer = lambda prompt: line.format(image=image)
     llm.plans = [steps(("Edge Detection On Image", {"image_path": image}))]
     reply = plan_agent.chat(session, f"edges of {image}")
-    assert not reply.answer.by_model and reply.answer.summary == "Done: all 1 steps finished."
+    assert not reply.answer.by_model and reply.answer.summary == "Done: 1 of 1 steps finished."
 
 
 def test_an_empty_plan_is_answered_by_the_react_loop(tiny_tokenizer, session):
@@ -190,13 +197,7 @@ class RecordingExecutor(Executor):
 
 
 def test_closing_the_turn_cancels_the_running_plan(tiny_tokenizer, session):
-    started, release = threading.Event(), threading.Event()
-
-    def busy(arguments, workspace):
-        started.set()
-        release.wait(20)
-        return made("image/late.png")
-
+    busy = Held()
     runner = ScriptedRunner({"Edge Detection On Image": busy})
     llm = PlanningLLM([])
     plan_agent, _ = build(tiny_tokenizer, llm, FakeRuntime(names=("Edge Detection On Image", "Get Photo Description")))
@@ -212,12 +213,12 @@ def test_closing_the_turn_cancels_the_running_plan(tiny_tokenizer, session):
     for event in turn:
         if isinstance(event, StepUpdate) and event.result.status is StepStatus.RUNNING:
             break
-    assert started.wait(20)
+    assert busy.started.wait(WAIT)
     turn.close()  # what a Stop button does to the event stream
     (run,) = executor.runs
     assert run.finished
     assert [r.status for r in run.snapshot().results] == [StepStatus.CANCELLED, StepStatus.CANCELLED]
-    release.set()
+    busy.release.set()
     assert len(session.memory) == 1  # only the image: the stopped turn left no answer behind
 
 

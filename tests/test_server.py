@@ -23,7 +23,7 @@ from protocol.plan_prompt import PlanTemplate
 from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime
-from tests.plan_fakes import ScriptedRunner, made
+from tests.plan_fakes import WAIT, Held, ScriptedRunner
 from tests.test_plan_mode import PlanningLLM
 from ui.server import PlanService, ServerConfig, create_app
 
@@ -298,36 +298,25 @@ def test_a_bearer_token_guards_every_endpoint_but_health(tiny_tokenizer, image_r
 
 
 def test_requests_over_the_concurrency_limit_get_429(tiny_tokenizer, image_root):
-    started, release = threading.Event(), threading.Event()
-
-    def busy(arguments, workspace):
-        started.set()
-        release.wait(20)
-        return made("image/pose.png", workspace)
-
+    busy = Held("image/pose.png")
     runner = ScriptedRunner({POSE: busy}, tools=TOOLS)
     service = make_service(tiny_tokenizer, image_root, runner=runner, max_concurrent=1)
     with TestClient(create_app(service)) as client:
         first = threading.Thread(target=client.post, args=("/hugginggpt",), kwargs={"json": DOCUMENTED_REQUEST})
         first.start()
-        assert started.wait(20)
+        assert busy.started.wait(WAIT)
         response = client.post("/tasks", json=DOCUMENTED_REQUEST)
         assert response.status_code == 429 and response.headers["retry-after"] == "5"
         assert "busy with 1 requests" in response.json()["error"]["message"]
-        release.set()
-        first.join(20)
+        busy.release.set()
+        first.join(WAIT)
         assert client.post("/tasks", json=DOCUMENTED_REQUEST).status_code == 200
         assert leftovers(service) == []
     assert not service.root.exists()  # the server's own folder goes when it shuts down
 
 
 def test_a_workspace_waits_for_a_dropped_tool_call_before_it_goes(tiny_tokenizer, image_root):
-    release = threading.Event()
-
-    def stuck(arguments, workspace):
-        release.wait(20)
-        return made("image/pose.png", workspace)
-
+    stuck = Held("image/pose.png")
     runner = ScriptedRunner({POSE: stuck}, tools=TOOLS)
     service = make_service(tiny_tokenizer, image_root, runner=runner)
     service.plan_agent.executor.step_timeout_s = 0.2
@@ -335,7 +324,7 @@ def test_a_workspace_waits_for_a_dropped_tool_call_before_it_goes(tiny_tokenizer
         body = client.post("/results", json=DOCUMENTED_REQUEST).json()
         assert body["0"]["inference result"] == {"error": "timed out: took longer than 0.2 s"}
         assert len(leftovers(service)) == 1  # the timed-out call may still write there
-        release.set()
+        stuck.release.set()
         deadline = time.monotonic() + 20
         while leftovers(service) and time.monotonic() < deadline:
             time.sleep(0.05)
