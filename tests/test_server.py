@@ -12,6 +12,7 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from openai import OpenAI
 from PIL import Image
 
 from agent.executor import Executor
@@ -373,15 +374,18 @@ def test_end_to_end_through_a_real_server_with_the_tiny_model_and_real_tools(liv
             for entry in body.values():
                 assert set(entry) >= {"task", "inference result", "choose model result"}
                 assert entry["task"]["task"] in http.get("/health").json()["tools"]
-        # an OpenAI client's streaming request, read as SSE with httpx
-        with http.stream(
-            "POST", "/v1/chat/completions", json={"model": "tiny", "messages": messages, "stream": True}
-        ) as response:
-            assert response.status_code == 200
-            events = sse_events(response.iter_lines())
-    assert events[-1] == "[DONE]" and events[-2]["choices"][0]["finish_reason"] == "stop"
-    content = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-1])
-    assert content.startswith("Plan:")
+    # the OpenAI client itself, streaming and not, with an image part
+    client = OpenAI(base_url=f"{url}/v1", api_key="none", timeout=300, max_retries=0)
+    parts = [
+        {"type": "text", "text": "find the edges of this image, then rotate them by 90 degrees"},
+        {"type": "image_url", "image_url": {"url": data_url}},
+    ]
+    completion = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": parts}])
+    assert completion.choices[0].message.role == "assistant"
+    assert completion.choices[0].message.content.startswith("Plan:")
+    stream = client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": parts}], stream=True)
+    pieces = [chunk.choices[0].delta.content or "" for chunk in stream]
+    assert "".join(pieces).startswith("Plan:")
     deadline = time.monotonic() + 30
     while leftovers(service) and time.monotonic() < deadline:
         time.sleep(0.05)
