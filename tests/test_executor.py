@@ -389,7 +389,7 @@ def test_competing_runner_reports_the_candidate_kept_and_the_record(workspace, p
 def test_a_plan_step_competes_through_the_real_competition(workspace):
     """With tools/competition.py present: OCR competes (configs/models.yaml), the kept reading and the matrix
     come back with the step."""
-    competition_module = pytest.importorskip("tools.competition")
+    competition_module = pytest.importorskip("tools.competition", exc_type=ImportError)
     from PIL import Image, ImageDraw, ImageFont
 
     from agent.step_runner import CompetingStepRunner
