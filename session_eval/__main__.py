@@ -9,7 +9,6 @@ agent (built as ``gpt4tools.py`` builds it) with the offline tools; write DIR/se
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -18,14 +17,12 @@ from typing import Any
 from modeling.loading import EMBEDDED_MODEL
 from protocol.cli import run_cli
 from protocol.errors import InputError
-from session_eval.report import markdown, summarise
+from session_eval.report import RESULTS_MD, write_results
 from session_eval.runner import SessionRecord, run_sessions
 from session_eval.spec import DEFAULT_SESSIONS, SessionSet
 from ui.launch import build_agent, resolve_adapter
 
 logger = logging.getLogger("session_eval")
-RESULTS_JSON = "sessions.json"
-RESULTS_MD = "sessions.md"
 
 
 class OutputDirError(InputError):
@@ -89,12 +86,7 @@ def main(
         "max_new_tokens": max_new_tokens,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    summary = summarise(records)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = {"run": run, "summary": summary, "sessions": [record.to_dict() for record in records]}
-    (out_dir / RESULTS_JSON).write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out_dir / RESULTS_MD).write_text(markdown(run, summary, records), encoding="utf-8")
-    overall = summary["overall"]
+    overall = write_results(out_dir, run, records)["overall"]
     logger.info(
         "%s: sessions %d/%d (%.1f%%), turns %d/%d (%.1f%%), false success claims %d; wrote %s",
         run["label"],

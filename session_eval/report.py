@@ -3,11 +3,26 @@ markdown, and a side-by-side table of several runs."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from session_eval.runner import SessionRecord, TurnRecord
+
+RESULTS_JSON = "sessions.json"
+RESULTS_MD = "sessions.md"
+
+
+def write_results(out_dir: Path, run: Mapping[str, Any], records: Sequence[SessionRecord]) -> dict[str, Any]:
+    """Write ``out_dir``/sessions.json (the run, the summary, every turn) and sessions.md; returns the summary."""
+    summary = summarise(records)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = {"run": dict(run), "summary": summary, "sessions": [record.to_dict() for record in records]}
+    (out_dir / RESULTS_JSON).write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / RESULTS_MD).write_text(markdown(run, summary, records), encoding="utf-8")
+    return summary
 
 
 def _rate(part: int, whole: int) -> float:
@@ -22,7 +37,7 @@ def _turn_figures(turns: Sequence[TurnRecord]) -> dict[str, Any]:
         "turn_success": success,
         "turn_success_rate": _rate(success, len(turns)),
         "false_claims": len(claims),
-        "false_claims_noted": sum(bool(turn.note) for turn in claims),
+        "false_claims_noted": sum(bool(turn.reply.note) for turn in claims),
     }
 
 
@@ -109,12 +124,13 @@ def _failed_turns(records: Iterable[SessionRecord]) -> Iterable[str]:
             if turn.score.success:
                 continue
             calls = "; ".join(
-                f"{s['action'] or '(unparsed)'}({s['input']}) -> {'ok' if s['ok'] else 'failed'}" for s in turn.steps
+                f"{s.action or '(unparsed)'}({s.action_input}) -> {'ok' if s.ok else 'failed'}"
+                for s in turn.reply.steps
             )
             failed = "; ".join(f"{c.name}: {c.detail}" if c.detail else c.name for c in turn.score.checks if not c.ok)
             if turn.score.false_claim:
                 failed = "; ".join(filter(None, [failed, f"FALSE CLAIM: {turn.score.claim_detail}"]))
-            reply = " ".join(turn.reply.split())[:200]
+            reply = " ".join(turn.reply.text.split())[:200]
             yield f'- `{record.id}` turn {number} ({turn.kind}) "{turn.say}": {failed}. Calls: {calls or "none"}. Reply: "{reply}"'
 
 

@@ -1,8 +1,9 @@
-"""Playing the scripted sessions through an agent: uploads as the demo makes them, one turn at a time, each scored.
+"""Playing the scripted sessions through an agent: uploads as the demo makes them, one turn at a time, then scoring.
 
 Every session gets a fresh :class:`~agent.loop.ChatSession` with its own workspace under ``work_dir``; images
 are handed to :meth:`Agent.introduce_image` as the bytes of a PNG file, as the Gradio upload does, and each
-turn goes through :meth:`Agent.chat`, the loop the demo streams.
+turn goes through :meth:`Agent.chat`, the loop the demo streams. A session is scored after it is played, from
+its replies and the files in its workspace, so a finished run can be scored again (``session_eval.rescore``).
 """
 
 from __future__ import annotations
@@ -10,48 +11,90 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.loop import Agent, ChatSession, Reply
+from agent.loop import Agent, ChatSession, Reply, TraceStep
 from session_eval.checks import Check, Detector, SessionState, TurnScore, score_turn
 from session_eval.images import build_image
-from session_eval.spec import SessionSet, SessionSpec, TurnSpec
+from session_eval.spec import SessionSet, SessionSpec
 from tools.workspace import Workspace
 
 logger = logging.getLogger(__name__)
+WORKSPACES = "workspaces"
 
 
 @dataclass(frozen=True)
-class TurnRecord:
-    """One turn as it ran: what was said, the agent's steps and reply, and its score."""
+class PlayedTurn:
+    """What was said and what the agent did: its reply (with every step), the time it took, any exception."""
 
     say: str
-    kind: str
-    reply: str
-    note: str
-    finished: bool
-    steps: tuple[dict[str, Any], ...]
-    score: TurnScore
+    reply: Reply
     seconds: float
     error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        reply = self.reply
         return {
             "say": self.say,
+            "reply": reply.text,
+            "note": reply.note,
+            "finished": reply.finished,
+            "files": list(reply.files),
+            "steps": [
+                {
+                    "action": s.action,
+                    "input": s.action_input,
+                    "observation": s.observation,
+                    "ok": s.ok,
+                    "files": list(s.files),
+                }
+                for s in reply.steps
+            ],
+            "seconds": round(self.seconds, 2),
+            **({"error": self.error} if self.error else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlayedTurn:
+        steps = tuple(
+            TraceStep(index, "", s["action"], s["input"], s["observation"], s["ok"], tuple(s["files"]))
+            for index, s in enumerate(data["steps"], start=1)
+        )
+        reply = Reply(data["reply"], tuple(data["files"]), steps, data["finished"], data["note"])
+        return cls(data["say"], reply, data["seconds"], data.get("error", ""))
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """A played turn with its kind and score."""
+
+    played: PlayedTurn
+    kind: str
+    score: TurnScore
+
+    @property
+    def say(self) -> str:
+        return self.played.say
+
+    @property
+    def reply(self) -> Reply:
+        return self.played.reply
+
+    @property
+    def seconds(self) -> float:
+        return self.played.seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "kind": self.kind,
             "success": self.score.success,
             "false_claim": self.score.false_claim,
             "claim": self.score.claim_detail,
-            "noted": bool(self.note),
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.score.checks],
-            "reply": self.reply,
-            "finished": self.finished,
-            "steps": list(self.steps),
-            "seconds": round(self.seconds, 2),
-            **({"error": self.error} if self.error else {}),
+            **self.played.to_dict(),
         }
 
 
@@ -59,8 +102,8 @@ class TurnRecord:
 class SessionRecord:
     id: str
     kind: str
+    uploads: dict[str, str]  # alias -> workspace name
     turns: list[TurnRecord] = field(default_factory=list)
-    uploads: dict[str, str] = field(default_factory=dict)  # alias -> workspace name
 
     @property
     def success(self) -> bool:
@@ -120,58 +163,61 @@ def run_sessions(
     detect: Detector | None = None,
     progress: Callable[[SessionRecord], None] | None = None,
 ) -> list[SessionRecord]:
-    """Play ``sessions`` through ``agent``; files go under ``work_dir`` (replaced per session)."""
+    """Play and score ``sessions`` through ``agent``; files go under ``work_dir`` (replaced per session)."""
     work_dir = Path(work_dir)
     uploads = UploadFiles(session_set, work_dir / "uploads")
     detect = detect or tool_detector(work_dir / "truth")
     records = []
     for spec in sessions:
-        record = run_session(agent, spec, uploads, work_dir / "workspaces" / spec.id, detect)
+        workspace = Workspace(_fresh(work_dir / WORKSPACES / spec.id))
+        names, played = play_session(agent, spec, uploads, workspace)
+        record = score_session(spec, played, SessionState(workspace, names), detect)
         records.append(record)
         if progress:
             progress(record)
     return records
 
 
-def run_session(agent: Agent, spec: SessionSpec, uploads: UploadFiles, folder: Path, detect: Detector) -> SessionRecord:
-    shutil.rmtree(folder, ignore_errors=True)
-    session = ChatSession(Workspace(folder))
-    state = SessionState(session.workspace)
-    record = SessionRecord(spec.id, spec.kind, uploads=state.uploads)
-    for number, turn in enumerate(spec.turns, start=1):
+def play_session(
+    agent: Agent, spec: SessionSpec, uploads: UploadFiles, workspace: Workspace
+) -> tuple[dict[str, str], list[PlayedTurn]]:
+    """Upload and say each turn of ``spec`` in a new chat session; returns the upload names and the turns."""
+    session = ChatSession(workspace)
+    names: dict[str, str] = {}
+    played = []
+    for turn in spec.turns:
         for alias in turn.upload:
-            state.uploads[alias], _ = agent.introduce_image(session, uploads.path(alias).read_bytes())
-        record.turns.append(_play(agent, session, state, turn, number=number, detect=detect))
+            names[alias], _ = agent.introduce_image(session, uploads.path(alias).read_bytes())
+        started = time.perf_counter()
+        try:
+            reply, error = agent.chat(session, turn.say), ""
+        except Exception as exc:  # an agent bug must not end the run; the turn fails and the error is reported
+            logger.exception("the agent raised on %r", turn.say)
+            error = f"{type(exc).__name__}: {exc}"
+            reply = Reply(f"(the agent raised {error})", (), (), False)
+        played.append(PlayedTurn(turn.say, reply, time.perf_counter() - started, error))
+    return names, played
+
+
+def score_session(
+    spec: SessionSpec, played: Sequence[PlayedTurn], state: SessionState, detect: Detector
+) -> SessionRecord:
+    """Score each played turn in order (a turn's result is what a later "@N" names)."""
+    record = SessionRecord(spec.id, spec.kind, dict(state.uploads))
+    for number, (turn, done) in enumerate(zip(spec.turns, played, strict=True), start=1):
+        score = score_turn(turn.expect, done.reply, state, detect)
+        if done.error:
+            score = TurnScore(
+                (*score.checks, Check("the agent did not raise", False, done.error)),
+                score.false_claim,
+                score.claim_detail,
+            )
+        if score.result:
+            state.results[number] = score.result
+        record.turns.append(TurnRecord(done, turn.expect.kind, score))
     return record
 
 
-def _play(
-    agent: Agent, session: ChatSession, state: SessionState, turn: TurnSpec, *, number: int, detect: Detector
-) -> TurnRecord:
-    started = time.perf_counter()
-    error = ""
-    try:
-        reply = agent.chat(session, turn.say)
-    except Exception as exc:  # an agent bug must not end the run; the turn fails and the error is reported
-        logger.exception("the agent raised on %r", turn.say)
-        error = f"{type(exc).__name__}: {exc}"
-        reply = Reply(f"(the agent raised {error})", (), (), False)
-    seconds = time.perf_counter() - started
-    score = score_turn(turn.expect, reply, state, detect)
-    if error:
-        score = TurnScore(
-            (*score.checks, Check("the agent did not raise", False, error)), score.false_claim, score.claim_detail
-        )
-    if score.result:
-        state.results[number] = score.result
-    steps = tuple(
-        {
-            "action": step.action,
-            "input": step.action_input,
-            "observation": step.observation,
-            "ok": step.ok,
-            "files": list(step.files),
-        }
-        for step in reply.steps
-    )
-    return TurnRecord(turn.say, turn.expect.kind, reply.text, reply.note, reply.finished, steps, score, seconds, error)
+def _fresh(folder: Path) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder

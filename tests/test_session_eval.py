@@ -17,6 +17,7 @@ from session_eval.checks import SessionState, TurnScore, score_turn
 from session_eval.compare import main as compare
 from session_eval.images import build_image
 from session_eval.report import summarise
+from session_eval.rescore import main as rescore
 from session_eval.runner import run_sessions, tool_detector
 from session_eval.spec import Behaviour, Expect, SessionSet, SessionSetError
 from tests.session_fakes import FALSE_CLAIM, WRONG_TOOL, SessionPlayer
@@ -215,7 +216,7 @@ def test_a_right_player_succeeds_in_every_session(runtime, tiny_tokenizer, tmp_p
     overall = summarise(records)["overall"]
     assert overall["session_success_rate"] == 100.0 and overall["false_claims"] == 0
     rotation, resize = next(r for r in records if r.id == "rotate-then-resize").turns
-    assert resize.steps[0]["input"].startswith(rotation.steps[0]["files"][0])  # "it" was the rotated picture
+    assert resize.reply.steps[0].action_input.startswith(rotation.reply.files[0])  # "it" was the rotated picture
 
 
 def test_false_success_claims_are_counted(runtime, tiny_tokenizer, tmp_path, detect):
@@ -257,6 +258,7 @@ def test_one_command_runs_the_tiny_model_through_the_demo_builder(tiny_model_dir
     assert "Text Detection On Image" in results["run"]["tools"]
     report = (tmp_path / "run" / "sessions.md").read_text()
     assert "| session success |" in report and "## Failed turns" in report
+    assert rescore(out=str(tmp_path / "run")) == overall  # the same replies and files score the same
     table = compare(f"tiny={tmp_path / 'run' / 'sessions.json'}", str(tmp_path / "run" / "sessions.json"))
     assert table.splitlines()[0] == "| | tiny | run |" and "| session success % |" in table
 
