@@ -183,7 +183,7 @@ def _tool_checks(expect: Expect, reply: Reply, state: SessionState, detect: Dete
     checks, calls = _calls_on_target(expect, reply, state)
     done = [step for step in calls if step.ok]
     failures = "; ".join(step.observation for step in calls if not step.ok)
-    checks.append(Check("call succeeded", bool(done), _short(failures)))
+    checks.append(Check("call succeeded", bool(done), _short(failures) or "no call on the right image"))
     outcome: list[Check] = [Check("result", False, "no successful call on the right image")]
     chosen = None
     for step in reversed(done):  # the latest call that gives the requested result

@@ -63,12 +63,12 @@ def summarise(records: Sequence[SessionRecord]) -> dict[str, Any]:
     by_turn_kind = {
         kind: _turn_figures([turn for turn in turns if turn.kind == kind]) for kind in sorted({t.kind for t in turns})
     }
-    failed = Counter(name for turn in turns for name in turn.score.failed_checks)
+    failed = Counter(turn.score.failed_checks[0] for turn in turns if not turn.score.success)
     return {
         "overall": {**overall, **_turn_figures(turns)},
         "by_session_kind": by_session_kind,
         "by_turn_kind": by_turn_kind,
-        "failed_checks": dict(failed.most_common()),
+        "first_failed_check": dict(failed.most_common()),
     }
 
 
@@ -111,8 +111,8 @@ def markdown(run: Mapping[str, Any], summary: Mapping[str, Any], records: Sequen
         f"| {kind} | {f['turns']} | {f['turn_success_rate']} | {f['false_claims']} |"
         for kind, f in summary["by_turn_kind"].items()
     ]
-    lines += ["", "## Failed checks", "", "| check | turns |", "| --- | ---: |"]
-    lines += [f"| {name} | {count} |" for name, count in summary["failed_checks"].items()]
+    lines += ["", "## Where failed turns first fail", "", "| check | turns |", "| --- | ---: |"]
+    lines += [f"| {name} | {count} |" for name, count in summary["first_failed_check"].items()]
     lines += ["", "## Failed turns", ""]
     lines += list(_failed_turns(records)) or ["None."]
     return "\n".join(lines) + "\n"
