@@ -11,7 +11,7 @@ from protocol.errors import InputError
 
 
 def run_cli(component: Any) -> None:
-    """``fire.Fire(component)``; bad input (an :class:`~tools.errors.InputError`) ends the process with its
+    """``fire.Fire(component)``; bad input (an :class:`~protocol.errors.InputError`) ends the process with its
     message on stderr and exit status 2, without a traceback; any other error keeps its traceback."""
     try:
         fire.Fire(component)
