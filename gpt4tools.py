@@ -15,7 +15,9 @@ import logging
 import os
 import tempfile
 
+from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
+from modeling.threads import configure_process
 from protocol.cli import run_cli
 from ui.launch import build_agent
 
@@ -36,6 +38,7 @@ def main(
     max_steps: int = 5,
     max_new_tokens: int = 128,
     max_upload_mb: int = 50,
+    prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
 ) -> None:
     """Start the demo.
 
@@ -53,7 +56,10 @@ def main(
         max_steps: tool calls allowed per turn before the agent gives up honestly.
         max_new_tokens: tokens the model may write per step.
         max_upload_mb: largest upload the web app accepts.
+        prefix_cache_mb: memory for the KV of recent prompts, so that each step prefills only what its prompt
+            adds to an earlier one (0: prefill every prompt whole).
     """
+    configure_process()  # before torch loads (modeling/threads.py)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     agent = build_agent(
@@ -64,6 +70,7 @@ def main(
         lang=lang,
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
+        prefix_cache_mb=prefix_cache_mb,
     )
     if cli:
         from ui.terminal import chat_in_terminal

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from evaluation.batch_inference import HFBackend, current_shard, output_file, read_annotations, run_inference
 from modeling.loading import EMBEDDED_MODEL
+from modeling.threads import configure_process
 from protocol.cli import run_cli
 from protocol.errors import InputError
 
@@ -74,6 +75,7 @@ def main(
         device: ``auto`` (the rank's GPU if any, else CPU), ``cpu``, ``cuda:N``.
         dtype: ``auto`` (bf16 where supported), ``bf16``, ``fp16``, ``fp32``.
     """
+    configure_process()  # before torch loads (modeling/threads.py)
     shard = current_shard(num_chunks, chunk_idx)
     records = read_annotations(ann_path)  # a bad file fails before the model loads
     if backend == "hf":

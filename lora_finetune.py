@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import os
 
+from modeling.threads import openmp_environment
+
 # Threads that spin while waiting (OpenMP's default) collapse when the cores are shared: a profiled LoRA step
 # on this 2-core machine under load took 5.4 s spinning and 0.9 s sleeping. Must be set before torch loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.update(openmp_environment(os.environ))
 
 import contextlib
 import gc

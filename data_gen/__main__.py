@@ -7,6 +7,7 @@ import logging
 
 from data_gen.config import GenConfig
 from data_gen.pipeline import generate
+from modeling.threads import configure_process
 from protocol.cli import run_cli
 
 
@@ -35,6 +36,7 @@ def main(
         pick_one_chain: overrides the detect-two-objects-then-blur-one chained tasks per caption.
         failure_share: overrides the share of tool tasks that also give a failure sample.
     """
+    configure_process()  # before torch loads (the near-duplicate filter embeds with MiniLM; modeling/threads.py)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     recipe = GenConfig.load(
         config,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.loop import Agent
+from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
@@ -57,6 +58,7 @@ def build_agent(
     lang: str = "en",
     max_steps: int = 5,
     max_new_tokens: int = 128,
+    prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
 ) -> Agent:
     """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`."""
     from generation.generator import HFGenerator
@@ -69,7 +71,7 @@ def build_agent(
     logger.info("tools loaded: %s", ", ".join(runtime.available.names) or "none")
     model, tokenizer, _ = load_for_inference(base_model, adapter, device=llm_device)
     logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", llm_device)
-    generator = HFGenerator(model, tokenizer, template)
+    generator = HFGenerator(model, tokenizer, template, prefix_cache_mb=prefix_cache_mb)
     return Agent(
         generator,
         runtime,
