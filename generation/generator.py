@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 8
 # Tokens per prefill forward pass: a CPU slows down when a pass's activations outgrow its caches.
 PREFILL_TOKENS = 4096
+# A batch's shared prefix is prefilled apart only when it is this long: a pass of its own costs about a decoding
+# step, more than a few tokens per row save.
+MIN_SHARED_PREFIX = 16
 # Finished rows are dropped from the batch (a copy of the whole cache) once they are 1/COMPACT_FRACTION of it.
 COMPACT_FRACTION = 4
 
@@ -230,7 +233,7 @@ class HFGenerator:
         for row in rows[1:]:
             shared = min(shared, common_prefix_length(rows[0], row))
         length, entry = self.prefixes.longest(prompt_ids[0][:shared])
-        if len(rows) > 1 and length < shared:
+        if len(rows) > 1 and length < shared and shared >= MIN_SHARED_PREFIX:
             self._prefill([prompt_ids[0][:shared]], shared)  # caches that prefix whole
             length, entry = self.prefixes.longest(prompt_ids[0][:shared])
         return length, entry

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # torch loads only once the entry point has set the thread environment (modeling/threads.py)
     import torch
 
-# Default bound on the cached KV: 22 prompts of 500 tokens of SmolLM2-135M in bf16 (23 KB a token), 11 in fp32.
-DEFAULT_PREFIX_CACHE_MB = 256
+# Default bound on the cached KV: the latest prompts (~800 tokens) of 7 demo sessions with SmolLM2-135M in bf16
+# (23 KB a token; 3 in fp32), and a small part of the demo's ~1.5 GB memory budget.
+DEFAULT_PREFIX_CACHE_MB = 128
 
 
 @dataclass(frozen=True)
