@@ -7,7 +7,7 @@ families) on a free local port, driven through ``gradio_client`` exactly as the 
 the astronaut photo (``skimage.data.astronaut``), then asks for one tool at a time (edges, rotation, lines, pose,
 background removal) for ``--session_turns`` turns. Per turn it times, from the moment the request is sent, the
 first streamed model text and the whole turn (model, tool, answer). A competing process that the benchmark starts,
-a two-thread torch matmul loop that keeps both cores busy, runs during the loaded sessions and is stopped
+a two-thread torch matmul loop that keeps both cores busy (``competing_load.py``), runs during the loaded sessions and is stopped
 (``SIGSTOP``) during the idle ones.
 
 * ``ours``: the demo as shipped (passive OpenMP waits, threads adapted to the load, prefix KV reuse).
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -34,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from competing_load import Competitor
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = (  # one offline tool each
     "Show me the edges of the image",
@@ -42,15 +43,7 @@ REQUESTS = (  # one offline tool each
     "Show me the pose of the person in the image",
     "Remove the background of the image",
 )
-COMPETITOR = """
-import torch
-torch.set_num_threads(2)
-a = torch.randn(1024, 1024)
-while True:
-    a = torch.tanh(a @ a)
-"""
 SERVER_START_S = 900
-COMPETITOR_START_S = 20
 CONFIGURATIONS = {
     "ours": ({}, []),
     "before": ({"GPT4TOOLS_THREADS": "torch"}, ["--prefix_cache_mb", "0"]),
@@ -145,25 +138,6 @@ def session(url: str, turns: int, image: Path, phase: Phase | None) -> None:
             phase.one_tool += 1
             phase.first_token.append(first)
             phase.turn.append(seconds)
-
-
-class Competitor:
-    """A two-thread torch matmul loop in its own process, paused (``SIGSTOP``) until :meth:`run` resumes it."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", COMPETITOR])
-        time.sleep(COMPETITOR_START_S)  # let it load torch before it is paused
-        self.pause()
-
-    def run(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def pause(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
 
 
 def quantiles(values: list[float]) -> str:
