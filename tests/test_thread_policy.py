@@ -66,13 +66,19 @@ def test_the_count_applies_inside_and_is_restored_after(monkeypatch):
 
 def _run(code_or_args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *code_or_args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=300
+        [sys.executable, *code_or_args],
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 def test_entry_points_load_torch_only_after_their_thread_settings():
     """Each entry point sets OpenMP's environment at the start of ``main``, so importing it must not load torch."""
-    code = "import sys, gpt4tools, inference, data_gen.__main__; print('torch' in sys.modules)"
+    code = "import sys, gpt4tools, inference, data_gen.__main__, tools.__main__; print('torch' in sys.modules)"
     assert _run(["-c", code], {}).stdout.strip() == "False"
 
 
@@ -82,8 +88,9 @@ def test_entry_points_load_torch_only_after_their_thread_settings():
         ["gpt4tools.py", "--cli"],
         ["inference.py", "--ann_path", "missing.json", "--save_name", "x"],
         ["-m", "data_gen", "--out_dir", "unused"],
+        ["-m", "tools", "list"],
     ],
-    ids=["gpt4tools", "inference", "data_gen"],
+    ids=["gpt4tools", "inference", "data_gen", "tools"],
 )
 def test_entry_points_check_the_thread_setting_first(args):
     done = _run(args, {threads.THREADS_ENV: "many"})

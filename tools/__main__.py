@@ -27,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    from modeling.threads import ThreadSettingError, configure_process
+
+    try:
+        configure_process()  # before a model-backed tool loads torch (modeling/threads.py)
+    except ThreadSettingError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
     from tools.runtime import ToolRuntime
     from tools.workspace import Workspace
 
