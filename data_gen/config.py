@@ -6,15 +6,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import InputError
-from protocol.recipes import read_recipe, reject_unknown
+from protocol.recipes import ConfigError, read_recipe, reject_unknown
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
-
-
-class ConfigError(ValueError, InputError):
-    """A data-generation config is malformed; the message names the field and the valid values."""
 
 
 @dataclass(frozen=True)
@@ -109,14 +104,20 @@ class GenConfig:
         threshold = self.near_duplicate_threshold
         if threshold is not None and not 0 < threshold <= 1:
             raise ConfigError(f"near_duplicate_threshold must be in (0, 1] or null, got {threshold!r}")
-        if self.max_samples is not None and self.max_samples < 1:
-            raise ConfigError(f"max_samples must be positive, got {self.max_samples!r}")
+        for name in ("max_captions", "max_samples", "report_token_sample"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{name} must be a positive whole number, or null for no limit; got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
+        if not any(getattr(self, name) for name in counts[:5]):
+            raise ConfigError(f"{', '.join(counts[:5])} are all 0, so nothing would be generated; set e.g. single: 16")
 
     @classmethod
     def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:
         """A shipped recipe by name (``default``, ``quick``) or a YAML path, with non-``None`` overrides."""
-        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation", ConfigError)
-        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path), ConfigError)
+        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation")
+        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path))
         config = cls(**data)
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 

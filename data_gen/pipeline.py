@@ -19,7 +19,7 @@ from typing import Any
 
 from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
-from data_gen.config import GenConfig
+from data_gen.config import ConfigError, GenConfig
 from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
 from data_gen.report import build_report, render_markdown, token_lengths
 from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
@@ -142,12 +142,17 @@ def generate(
     """Generate the three splits and the report into ``out_dir``; returns the counts and the report."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     catalogue = default_registry()
     captions = load_captions(config.captions)
     if config.max_captions is not None:
         captions = captions[: config.max_captions]
     plans = plan_splits(captions, catalogue, config)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"--out_dir {out_dir}: {(error.strerror or str(error)).lower()}; pass a directory to write the splits to"
+        ) from None
     tasks = {plan.name: plan_tasks(plan, config) for plan in plans}
     logger.info("planned %s tasks over %d captions", {k: len(v) for k, v in tasks.items()}, len(captions))
     teacher = teacher or make_teacher(config, catalogue, out_dir / "teacher_cache")
@@ -185,6 +190,8 @@ def generate(
         validation.update(validator.report.dropped)
     final, dropped = _finalise(by_split, plans, catalogue, config.seed)
     for name in SPLITS:
+        if not final[name]:
+            logger.warning("the %s split is empty: no task of it gave a usable sample (see report.md)", name)
         records = [
             sample.record if name == "train" else replace(sample.record, id=f"{name}-{i:06d}")
             for i, sample in enumerate(final[name])

