@@ -24,35 +24,34 @@ class AdapterFileError(ModelLoadError):
     """An adapter directory lacks a file, or holds an empty or damaged one; the message names it and the fix."""
 
 
-def check_adapter_dir(adapter_dir: str | Path, label: str) -> dict[str, Any]:
+def check_adapter_dir(
+    adapter_dir: str | Path,
+    label: str,
+    fix: str = "pass a finished adapter directory (lora_finetune.py's --output_dir)",
+) -> dict[str, Any]:
     """The adapter's ``adapter_config.json``, after checking (without loading a tensor) that it and
-    ``adapter_model.safetensors`` exist and read whole; ``label`` names the directory's role in messages
-    (``--init_adapter``, ``--lora_model``, ``checkpoint``)."""
+    ``adapter_model.safetensors`` exist and read whole. ``label`` names the directory's role in messages
+    (``--init_adapter``, ``--lora_model``, ``checkpoint``), ``fix`` what to do about a bad one."""
     directory = Path(adapter_dir)
-    again = "copy the adapter again or retrain it"
     if not directory.is_dir():
-        raise AdapterFileError(
-            f"{label} {directory}: no such directory; pass an adapter directory (lora_finetune.py's --output_dir)"
-        )
+        raise AdapterFileError(f"{label} {directory}: no such directory; {fix}")
     for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE):
         if not (directory / name).is_file():
-            raise AdapterFileError(
-                f"{label} {directory} has no {name}; pass a finished adapter directory (lora_finetune.py's --output_dir)"
-            )
+            raise AdapterFileError(f"{label} {directory} has no {name}; {fix}")
     config_path = directory / ADAPTER_CONFIG_FILE
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         config = None
     if not isinstance(config, dict) or not {"r", "target_modules"} <= config.keys():
-        raise AdapterFileError(f"{label}: {config_path} is empty or not a PEFT LoRA config; {again}")
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_CONFIG_FILE} is empty or not a PEFT LoRA config; {fix}")
     try:
         with safe_open(str(directory / ADAPTER_FILE), framework="numpy") as handle:
             tensors = len(list(handle.keys()))
     except SafetensorError as error:
-        raise AdapterFileError(f"{label}: {directory / ADAPTER_FILE} is empty or damaged ({error}); {again}") from None
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} is empty or damaged ({error}); {fix}") from None
     if not tensors:
-        raise AdapterFileError(f"{label}: {directory / ADAPTER_FILE} holds no tensors; {again}")
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} holds no tensors; {fix}")
     return config
 
 

@@ -32,6 +32,7 @@ CHECKPOINTS_DIR = "checkpoints"
 _STATE_FILE = "trainer_state.json"
 _COMPLETE = "complete"
 _TORCH_FILES = ("optimizer.pt", "scheduler.pt", "rng_state.pt")
+_DAMAGED_FIX = "delete this checkpoint to resume from the one before, or pass another --output_dir to start over"
 
 
 class CheckpointError(RuntimeError, InputError):
@@ -119,22 +120,21 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 def check_checkpoint(path: str | Path) -> None:
     """Refuse, before any model loads, a checkpoint that is incomplete or lacks a file, naming the fix."""
     path = Path(path)
-    fix = "delete it to resume from the one before, or pass another --output_dir to start over"
     if not (path / _COMPLETE).is_file():
         raise CheckpointError(
             f"{path} is not a complete checkpoint; pass a checkpoints/step-N directory written by lora_finetune.py"
         )
     try:
-        check_adapter_dir(path, "checkpoint")
+        check_adapter_dir(path, "checkpoint", _DAMAGED_FIX)
     except InputError as error:
-        raise CheckpointError(f"{error} ({fix})") from None
+        raise CheckpointError(str(error)) from None
     for name in _TORCH_FILES:
         if not (path / name).is_file() or not (path / name).stat().st_size:
-            raise CheckpointError(f"checkpoint {path}: {name} is missing or empty; {fix}")
+            raise CheckpointError(f"checkpoint {path}: {name} is missing or empty; {_DAMAGED_FIX}")
     try:
         json.loads((path / _STATE_FILE).read_text(encoding="utf-8"))["step"]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise CheckpointError(f"checkpoint {path}: {_STATE_FILE} is missing or damaged; {fix}") from None
+        raise CheckpointError(f"checkpoint {path}: {_STATE_FILE} is missing or damaged; {_DAMAGED_FIX}") from None
 
 
 # NumPy's generator state holds a uint32 array; these rebuild such plain arrays and nothing else.
@@ -151,8 +151,7 @@ def _load_plain(path: Path) -> Any:
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
         reason = " ".join(str(error).split())[:200]
         raise CheckpointError(
-            f"checkpoint {path.parent}: {path.name} cannot be loaded as plain data ({reason}); delete the checkpoint "
-            "to resume from the one before, or pass another --output_dir"
+            f"checkpoint {path.parent}: {path.name} cannot be loaded as plain data ({reason}); {_DAMAGED_FIX}"
         ) from None
 
 

@@ -88,7 +88,7 @@ class TrainConfig:
     train_on_inputs: bool = option(False, "put loss on the prompt too, not only on the reply")
     group_by_length: bool = option(True, "batch records of similar length together (less padding)")
     # LoRA
-    lora_r: int = option(16, "LoRA rank", rule=POSITIVE)
+    lora_r: int = option(16, "LoRA rank", rule=POSITIVE, hint="e.g. 8 or 16")
     lora_alpha: int = option(
         16,
         "LoRA scale numerator: the update is scaled by alpha / r",

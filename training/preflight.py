@@ -49,5 +49,5 @@ def check_same_run(config: TrainConfig, checkpoint: Path) -> None:
     if changed:
         raise ConfigError(
             f"{run_dir} holds a run trained with other options: {'; '.join(changed)}. To resume it, give the run's "
-            f"values (only {', '.join(sorted(RESUMABLE))} may change); to start a new run, pass another --output_dir"
+            f"values (only {', '.join(f'--{name}' for name in sorted(RESUMABLE))} may change); to start a new run, pass another --output_dir"
         )
