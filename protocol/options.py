@@ -215,7 +215,8 @@ def command_line(
             nargs="?" if is_bool else None,
             const="true" if is_bool else None,
             metavar=_metavar(hints[spec.name]),
-            help=f"{spec.metadata.get('help', '')} (default: {shown_value(defaults.get(spec.name))})",
+            help=f"{spec.metadata.get('help', '')} (default: {shown_value(defaults.get(spec.name))}"
+            + ("; may change when a run resumes)" if spec.metadata.get("resumable") else ")"),
         )
     return parser
 

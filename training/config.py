@@ -37,8 +37,6 @@ TRAIN_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs" / "train"
 DEFAULT_CONFIG = TRAIN_CONFIGS_DIR / "smollm2_cpu.yaml"
 CONFIG_FILE_NAME = "train_config.yaml"
 
-__all__ = ["CONFIG_FILE_NAME", "DEFAULT_CONFIG", "TRAIN_CONFIGS_DIR", "ConfigError", "TrainConfig", "build_config"]
-
 
 @dataclass
 class TrainConfig:
@@ -57,7 +55,9 @@ class TrainConfig:
     prompt_template: str = option("en", "prompt template: en, zh or a template YAML file", rule=NOT_EMPTY)
     # optimisation
     batch_size: int = option(32, "global batch: micro_batch_size x gradient accumulation x processes", rule=POSITIVE)
-    micro_batch_size: int = option(4, "samples per forward pass and process", rule=POSITIVE)
+    micro_batch_size: int = option(
+        4, "samples per forward pass and process (only memory and speed depend on it)", rule=POSITIVE, resumable=True
+    )
     num_epochs: float = option(
         3.0, "passes over the training records (unless --max_steps is set)", rule=POSITIVE, resumable=True
     )
@@ -210,7 +210,9 @@ def config_from_command_line(argv: Sequence[str], prog: str = "python lora_finet
         asdict(build_config(recipe)),
         prog=prog,
         description="Fine-tune a causal LM with LoRA / QLoRA on GPT4Tools records (torchrun for several processes).",
-        epilog="Options given here override the recipe's; the defaults shown are the recipe's values.",
+        epilog="Options given here override the recipe's; the defaults shown are the recipe's values. A rerun into an "
+        "output directory resumes its run, and refuses options that differ from the run's unless they may change "
+        "when a run resumes.",
         leading={
             "--config": f"a training recipe: a YAML path or a name in configs/train/ (default: {DEFAULT_CONFIG.stem})"
         },
