@@ -117,6 +117,16 @@ def _recipe(places: dict[str, Path], **values) -> None:
     (places["tmp"] / "recipe.yaml").write_text(yaml.safe_dump({**recipe, "report_tokenizer": None, **values}))
 
 
+def _train_recipe(**values) -> Callable[[dict[str, Path]], None]:
+    """The default training recipe with ``values`` changed, at {tmp}/train.yaml."""
+
+    def prepare(places: dict[str, Path]) -> None:
+        recipe = yaml.safe_load((ROOT / "configs" / "train" / "smollm2_cpu.yaml").read_text())
+        (places["tmp"] / "train.yaml").write_text(yaml.safe_dump({**recipe, **values}))
+
+    return prepare
+
+
 def _repeated_captions(places: dict[str, Path]) -> None:
     lines = ['{"caption": "A dog on a sofa."}', '{"caption": "A cat on a mat."}', '{"caption": "a dog on a  sofa"}']
     (places["tmp"] / "captions.jsonl").write_text("\n".join(lines * 2) + "\n")
@@ -164,7 +174,13 @@ CASES = [
     Case("unknown flag", "train", [*TRAIN, "--learning_rat", "1e-4"], "unknown option --learning_rat (did you mean --learning_rate?)"),
     Case("stray value", "train", [*TRAIN, "1e-4"], "unexpected argument '1e-4': options take the form --name value"),
     Case("missing recipe", "train", [*TRAIN, "--config", "nope"], "no training config at"),
+    Case("recipe lora_r abc", "train", [*TRAIN, "--config", "{tmp}/train.yaml"], "--lora_r 'abc' is not a whole number",
+         prepare=_train_recipe(lora_r="abc")),
+    Case("recipe unknown key", "train", [*TRAIN, "--config", "{tmp}/train.yaml"],
+         "unknown option(s) ['learning_rat'] (did you mean learning_rate?)", prepare=_train_recipe(learning_rat=0.1)),
     Case("no base model", "train", [*TRAIN, "--base_model", "{tmp}/missing"], "--base_model {tmp}/missing: no such directory; pass a local checkpoint directory"),
+    Case("no data file", "train", [*TRAIN, "--data_path", "{tmp}/none.json"], "--data_path {tmp}/none.json: no such file"),
+    Case("no prompt template", "train", [*TRAIN, "--prompt_template", "fr"], "no prompt template at"),
     Case("output_dir is a file", "train", TRAIN, "--output_dir {tmp}/out is a file; pass a directory", untouched="{tmp}", prepare=_file),
     # ---- --init_adapter: missing, empty or damaged files
     Case("init_adapter missing", "train", [*TRAIN, "--init_adapter", "{tmp}/nothing"], "--init_adapter {tmp}/nothing: no such directory"),

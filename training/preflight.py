@@ -1,5 +1,6 @@
-"""Checks that run before anything heavy loads (torch, the model): options against each other, the base model,
-the adapter a new run starts from, and the checkpoint a run resumes from, with the options it was trained with.
+"""Checks that run before anything heavy loads (torch, the model): options against each other, the data file,
+the prompt template, the base model, the adapter a new run starts from, and the checkpoint a run resumes from,
+with the options it was trained with.
 
 Each refusal is one :class:`~protocol.errors.InputError` naming the fix, in well under a second.
 """
@@ -12,6 +13,7 @@ import yaml
 
 from modeling.adapters import check_adapter_dir
 from modeling.loading import check_base_model
+from protocol.prompt import PromptTemplate
 from protocol.recipes import ConfigError
 from training.checkpointing import check_checkpoint, latest_checkpoint
 from training.config import CONFIG_FILE_NAME, RESUMABLE, TrainConfig, changed_options
@@ -20,6 +22,9 @@ from training.config import CONFIG_FILE_NAME, RESUMABLE, TrainConfig, changed_op
 def preflight(config: TrainConfig, world_size: int = 1) -> Path | None:
     """Refuse a run that cannot go well; returns the checkpoint it resumes from (``None``: a new run)."""
     config.validate(world_size)
+    if not Path(config.data_path).is_file():
+        raise ConfigError(f"--data_path {config.data_path}: no such file; pass GPT4Tools JSON or JSONL records")
+    PromptTemplate.load(config.prompt_template)
     check_base_model(config.base_model)
     named = config.resume_from_checkpoint
     resume = Path(named) if named else latest_checkpoint(config.output_dir)
