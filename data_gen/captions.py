@@ -84,7 +84,7 @@ class CaptionError(ValueError, InputError):
 
 
 @dataclass(frozen=True)
-class Box:
+class CaptionBox:
     label: str
     box: tuple[int, int, int, int]  # left, top, right, bottom in pixels
 
@@ -96,7 +96,7 @@ class Caption:
     id: str
     text: str
     objects: tuple[str, ...] = ()
-    boxes: tuple[Box, ...] = ()
+    boxes: tuple[CaptionBox, ...] = ()
     sign_text: str | None = None
     size: tuple[int, int] = (640, 480)
 
@@ -122,7 +122,7 @@ def _fail(path: Path, where: str, message: str) -> CaptionError:
     return CaptionError(f"{path}: {where}: {message}")
 
 
-def _box(path: Path, where: str, item: Any) -> Box:
+def _box(path: Path, where: str, item: Any) -> CaptionBox:
     if not isinstance(item, dict) or "label" not in item or "box" not in item:
         raise _fail(path, where, 'each box must be an object {"label": str, "box": [left, top, right, bottom]}')
     coords = item["box"]
@@ -131,7 +131,7 @@ def _box(path: Path, where: str, item: Any) -> Box:
     left, top, right, bottom = (int(c) for c in coords)
     if right <= left or bottom <= top:
         raise _fail(path, where, f"box {coords!r} has right <= left or bottom <= top")
-    return Box(str(item["label"]), (left, top, right, bottom))
+    return CaptionBox(str(item["label"]), (left, top, right, bottom))
 
 
 def caption_from_dict(item: Any, path: Path, where: str, default_id: str) -> Caption:

@@ -38,7 +38,7 @@ class GenConfig:
             always show the real names.
         failure_share: share of tool tasks that also give a failure sample: one of the calls fails the way the
             runtime reports it (no person for a pose, no such object, out of memory) and the answer quotes the
-            error (``data_gen/failures.py``).
+            error (``data_gen/failure_samples.py``).
         plain_image_share: share of prompts that describe the human's image only by its size ("a 640x480
             image."), as the demo does with no captioner loaded, so the request alone must say what to do.
         condition_of_share: share of conditioned-generator prompts that introduce the condition image as "A pose

@@ -19,9 +19,9 @@ from typing import Any
 from tools.catalog import default_registry
 from tools.errors import ImageFileError, ToolArgumentError, ToolError, ToolUnavailableError, UnsafePathError
 from tools.failures import tool_failed
-from tools.families import create_family, import_target
-from tools.family import ModelFamily
+from tools.family_registry import create_family, import_target
 from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
+from tools.model_family import ModelFamily
 from tools.outputs import Detections, InputImage, draw_boxes
 from tools.registry import ToolRegistry, UnknownToolError
 from tools.spec import ArgumentCountError, InputKind, ToolSpec, parse_size

@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from tools.errors import CheckpointUnavailableError
-from tools.family import ModelFamily
+from tools.model_family import ModelFamily
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.family import ModelFamily, resolve_checkpoint
+from tools.model_family import ModelFamily, resolve_checkpoint
 
 
 def torch_dtype(device: str) -> torch.dtype:

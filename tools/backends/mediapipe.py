@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from tools.errors import CheckpointUnavailableError, ToolExecutionError
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
-from tools.family import ModelFamily
+from tools.model_family import ModelFamily
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 

@@ -8,7 +8,7 @@ from typing import Any
 from PIL import ImageOps
 
 from tools.errors import CheckpointUnavailableError
-from tools.family import ModelFamily
+from tools.model_family import ModelFamily
 from tools.outputs import NO_TEXT_FOUND, InputImage
 from tools.runtime import ToolContext
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from tools.errors import CheckpointUnavailableError, ToolArgumentError
 from tools.failures import empty_box
-from tools.family import ModelFamily
+from tools.model_family import ModelFamily
 from tools.outputs import Box, Detections, InputImage
 from tools.runtime import ToolContext
 
