@@ -1,58 +1,20 @@
-"""Finished LoRA adapters: checks that a directory holds a whole adapter and that it learned something, loading
-its weights into a new run, and merging into the base model."""
+"""Finished LoRA adapters: the check that one learned something, loading its weights into a new run, and merging
+into the base model. (An adapter directory's files and their check live in ``modeling/loading.py``, whose
+``load_for_inference`` applies adapters.)"""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from safetensors import SafetensorError, safe_open
+from safetensors import safe_open
 
-from modeling.loading import ModelLoadError, load_model
+from modeling.loading import ADAPTER_FILE, check_adapter_dir, load_model
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 
 logger = logging.getLogger(__name__)
-
-ADAPTER_FILE = "adapter_model.safetensors"
-ADAPTER_CONFIG_FILE = "adapter_config.json"
-
-
-class AdapterFileError(ModelLoadError):
-    """An adapter directory lacks a file, or holds an empty or damaged one; the message names it and the fix."""
-
-
-def check_adapter_dir(
-    adapter_dir: str | Path,
-    label: str,
-    fix: str = "pass a finished adapter directory (lora_finetune.py's --output_dir)",
-) -> dict[str, Any]:
-    """The adapter's ``adapter_config.json``, after checking (without loading a tensor) that it and
-    ``adapter_model.safetensors`` exist and read whole. ``label`` names the directory's role in messages
-    (``--init_adapter``, ``--lora_model``, ``checkpoint``), ``fix`` what to do about a bad one."""
-    directory = Path(adapter_dir)
-    if not directory.is_dir():
-        raise AdapterFileError(f"{label} {directory}: no such directory; {fix}")
-    for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE):
-        if not (directory / name).is_file():
-            raise AdapterFileError(f"{label} {directory} has no {name}; {fix}")
-    config_path = directory / ADAPTER_CONFIG_FILE
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        config = None
-    if not isinstance(config, dict) or not {"r", "target_modules"} <= config.keys():
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_CONFIG_FILE} is empty or not a PEFT LoRA config; {fix}")
-    try:
-        with safe_open(str(directory / ADAPTER_FILE), framework="numpy") as handle:
-            tensors = len(list(handle.keys()))
-    except SafetensorError as error:
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} is empty or damaged ({error}); {fix}") from None
-    if not tensors:
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} holds no tensors; {fix}")
-    return config
 
 
 class EmptyAdapterError(RuntimeError):

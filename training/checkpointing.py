@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modeling.adapters import ADAPTER_FILE, check_adapter_dir
+from modeling.loading import ADAPTER_FILE, check_adapter_dir
 from protocol.errors import InputError
 
 if TYPE_CHECKING:

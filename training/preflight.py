@@ -11,8 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from modeling.adapters import check_adapter_dir
-from modeling.loading import check_base_model
+from modeling.loading import check_adapter_dir, check_base_model
 from protocol.prompt import PromptTemplate
 from protocol.recipes import ConfigError
 from training.checkpointing import check_checkpoint, latest_checkpoint
