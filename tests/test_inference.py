@@ -13,12 +13,12 @@ import pytest
 import torch
 
 import inference
-from evaluation.batch_inference import HFBackend, Shard, current_shard, read_annotations, run_inference
-from evaluation.predictions import PredictionWriter, read_written_ids
+from evaluation.predict import LocalModelBackend, Shard, current_shard, run_inference
+from evaluation.prediction_files import PredictionWriter, read_written_ids
 from generation.generator import HFGenerator, cut_at_stop
 from modeling.loading import ModelLoadError, load_for_inference
 from protocol.prompt import PromptTemplate
-from protocol.records import Record, iter_jsonl, write_records
+from protocol.records import Record, iter_jsonl, read_annotations, write_records
 from protocol.steps import OBSERVATION
 from tools.catalog import TOOL_SPECS
 
@@ -248,7 +248,7 @@ def test_writer_appends_whole_lines(tmp_path):
     assert [item["id"] for item in iter_jsonl(path)] == ["a", "b"]
 
 
-def test_hf_backend_wraps_instruction_and_scratchpad(tiny):
+def test_local_model_backend_wraps_instruction_and_scratchpad(tiny):
     model, tokenizer, template = tiny
     seen = []
 
@@ -257,7 +257,7 @@ def test_hf_backend_wraps_instruction_and_scratchpad(tiny):
             seen.extend(prompts)
             return ["" for _ in prompts]
 
-    HFBackend(Recorder(model, tokenizer, template)).complete([Record("do it", "Thought: step\n", "", "1")], 5)
+    LocalModelBackend(Recorder(model, tokenizer, template)).complete([Record("do it", "Thought: step\n", "", "1")], 5)
     assert seen == [template.wrap("do it", "Thought: step\n", tokenizer)]
 
 
