@@ -239,6 +239,18 @@ def test_interrupted_run_keeps_finished_batches_and_a_torn_line_is_repaired(tmp_
     assert len(lines) == 7 and all(json.loads(line)["output"].startswith("Thought") for line in lines)
 
 
+def test_a_whole_last_line_without_its_newline_counts_as_done_and_is_kept(tmp_path):
+    ann = _annotations(tmp_path / "ann.json", count=3)
+    out = tmp_path / "out" / "run.jsonl"
+    out.parent.mkdir()
+    out.write_text('{"id": "r0", "output": "a"}\n{"id": "r1", "output": "b"}')  # killed before the newline
+    backend = FakeBackend()
+    assert run_inference(backend, read_annotations(ann), out, batch_size=2) == 1
+    assert backend.batches == [["r2"]]
+    assert [item["id"] for item in iter_jsonl(out)] == ["r0", "r1", "r2"]
+    assert out.read_text().endswith("\n") and len(out.read_text().splitlines()) == 3
+
+
 def test_writer_appends_whole_lines(tmp_path):
     path = tmp_path / "p.jsonl"
     with PredictionWriter(path) as writer:

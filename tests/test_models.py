@@ -44,7 +44,7 @@ def test_other_names_resolve_offline_or_fail_at_once(tmp_path, monkeypatch):
     assert time.perf_counter() - start < 5
     with pytest.raises(ModelLoadError, match="no such directory"):
         resolve_base_model("/models/missing/llama")
-    with pytest.raises(ModelLoadError, match="no config.json"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
         resolve_base_model(str(tmp_path))
 
 

@@ -40,10 +40,8 @@ def choose_template(lang: str, adapter: str | None) -> PromptTemplate:
     """The adapter's own template when it ships one (train and serve must match), else the ``lang`` one."""
     if adapter and (Path(adapter) / TEMPLATE_FILE_NAME).is_file():
         template = PromptTemplate.load(adapter)
-        if template.language != lang:
-            logger.warning(
-                "the adapter was trained with the %r prompt; using it instead of %r", template.language, lang
-            )
+        if lang not in (template.name, template.language):
+            logger.warning("the adapter was trained with the %r prompt; using it instead of %r", template.name, lang)
         return template
     return PromptTemplate.load(lang)
 
