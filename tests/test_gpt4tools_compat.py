@@ -335,3 +335,19 @@ def test_batch_script_says_when_a_rerun_cannot_help(tmp_path):
         check=False,
     )
     assert bad.returncode == 2 and "CHUNKS BASE_MODEL LORA_MODEL ANN_PATH SAVE_NAME" in bad.stderr
+
+
+@pytest.mark.slow
+def test_the_model_card_loads_the_shipped_adapter_with_peft(monkeypatch):
+    """The code the shipped adapter's model card gives, run as written: the adapter loads with plain PEFT."""
+    from peft import PeftModel
+
+    card = (ROOT / "adapters" / "smollm2-gpt4tools" / "README.md").read_text(encoding="utf-8")
+    code = card.split("## Loading it with PEFT", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(code, namespace)
+    model = namespace["model"]
+    assert isinstance(model, PeftModel) and model.peft_config["default"].r == 16
+    ids = namespace["tokenizer"]("Thought:", return_tensors="pt")["input_ids"]
+    assert model(ids).logits.shape[-1] == model.config.vocab_size
