@@ -141,7 +141,7 @@ def main(
         local_rank: the original's flag; sets ``LOCAL_RANK`` when it is unset.
     """
     from evaluation.predict import current_shard, original_output_file, output_file, run_inference
-    from modeling.adapters import adapter_argument, check_adapter_files
+    from modeling.adapter_files import adapter_argument, check_adapter_files
     from protocol.prompt import PromptTemplate
     from protocol.records import read_annotations
 

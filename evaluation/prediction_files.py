@@ -30,6 +30,7 @@ from protocol.records import (
     RecordError,
     atomic_write_text,
     iter_jsonl,
+    json_list,
     read_text,
     repeated_ids,
 )
@@ -124,13 +125,7 @@ def prediction_files(pred_path: str | Path) -> list[Path]:
 def _items(path: Path) -> Iterable[tuple[int, Any]]:
     text = read_text(path)
     if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        if not isinstance(data, list):
-            raise RecordError(path, "a JSON prediction file must hold a list of {id, output} objects")
-        return enumerate(data)
+        return enumerate(json_list(path, text, "{id, output} objects"))
     return enumerate(iter_jsonl(path))
 
 

@@ -135,19 +135,25 @@ def read_text(path: str | Path) -> str:
         raise RecordError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+def json_list(path: str | Path, text: str, holds: str) -> list[Any]:
+    """The list a JSON file's ``text`` holds; invalid JSON or another value is a :class:`RecordError` saying
+    what the file must hold (``holds``)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, list):
+        raise RecordError(path, f"a JSON file here must hold a list of {holds}")
+    return data
+
+
 def _decode(path: Path) -> list[Any]:
     text = read_text(path)
     stripped = text.lstrip()
     if not stripped:
         raise RecordError(path, "file is empty")
     if stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordError(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-        if not isinstance(data, list):
-            raise RecordError(path, "a JSON data file must hold a list of records")
-        return data
+        return json_list(path, text, "records")
     items = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
