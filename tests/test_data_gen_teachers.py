@@ -16,7 +16,8 @@ from data_gen.config import GenConfig
 from data_gen.phrasings import NOUNS
 from data_gen.pipeline import generate
 from data_gen.tasks import CHAIN, CHAINS, EDIT_THEN_ANALYSE_CHAINS, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Task
-from data_gen.teachers.llm import LLMTeacher, TeacherCallError, parse_drafts
+from data_gen.teachers.base import TeacherCallError
+from data_gen.teachers.llm import LLMTeacher, parse_drafts
 from data_gen.teachers.template import TemplateTeacher, add_typo
 from data_gen.validate import DraftValidator
 from tools.catalog import default_registry
