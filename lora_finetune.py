@@ -108,6 +108,7 @@ def train(
     data_path: str | None = None,
     output_dir: str | None = None,
     prompt_template: str | None = None,
+    prompt_template_name: str | None = None,
     batch_size: int | None = None,
     micro_batch_size: int | None = None,
     num_epochs: float | None = None,
@@ -142,7 +143,8 @@ def train(
 ) -> dict[str, Any] | None:
     """Fine-tune ``base_model`` with LoRA on ``data_path``; every flag left unset comes from ``config``.
 
-    See ``training/config.py`` (TrainConfig) for what each option means and its fallback value.
+    See ``training/config.py`` (TrainConfig) for what each option means and its fallback value;
+    ``prompt_template_name`` is the original GPT4Tools' name for ``prompt_template``.
     Returns the final metrics on rank 0.
     """
     overrides = {key: value for key, value in locals().items() if key != "config"}

@@ -10,13 +10,12 @@ from peft import get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors import safe_open
 from safetensors.torch import load_file
 
+from modeling.adapter_files import ADAPTER_FILE
 from modeling.loading import load_model
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 
 logger = logging.getLogger(__name__)
-
-ADAPTER_FILE = "adapter_model.safetensors"
 
 
 class EmptyAdapterError(RuntimeError):

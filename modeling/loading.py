@@ -108,14 +108,44 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
     return target
 
 
+def cached_hub_checkpoint(repo_id: str) -> str:
+    """The local snapshot of a hub id in the Hugging Face cache, without any network access; a missing one
+    fails at once with what to pass (nothing is downloaded at run time)."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    fix = (
+        "nothing is downloaded at run time: pass --base_model /path/to/checkpoint (a directory holding "
+        f"config.json and the weights), or '{EMBEDDED_MODEL}'"
+    )
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except HFValidationError:
+        raise ModelLoadError(f"base model {repo_id!r}: no such directory; {fix}") from None
+    except OSError:
+        raise ModelLoadError(
+            f"base model {repo_id!r} is not a local directory and not in the Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}); {fix}, or fetch it once beforehand (`huggingface-cli download {repo_id}`)"
+        ) from None
+
+
 def resolve_base_model(name: str = EMBEDDED_MODEL) -> str:
-    """A path or hub id that ``from_pretrained`` can load; converts the embedded model on first use."""
-    if name.lower() != EMBEDDED_MODEL:
-        return name
-    target = _embedded_checkpoint_dir()
-    if not is_complete_checkpoint(target):
-        convert_gguf(find_embedded_gguf(), target)
-    return str(target)
+    """A local checkpoint directory that ``from_pretrained`` loads without the network: the embedded model
+    (converted on first use), a directory as given, or a hub id's snapshot in the Hugging Face cache."""
+    if name.lower() == EMBEDDED_MODEL:
+        target = _embedded_checkpoint_dir()
+        if not is_complete_checkpoint(target):
+            convert_gguf(find_embedded_gguf(), target)
+        return str(target)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"base model {name!r} is not a checkpoint directory (no config.json in it); pass the directory "
+                "that holds config.json, the tokenizer and the weights"
+            )
+        return str(path)
+    return cached_hub_checkpoint(name)
 
 
 def cpu_supports_bf16() -> bool:
@@ -253,6 +283,7 @@ def load_for_inference(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     *,
+    prompt_template: str | None = None,
     device: str = "cpu",
     dtype: Any = "auto",
     load_in_8bit: bool = False,
@@ -262,9 +293,10 @@ def load_for_inference(
 
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
-    the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
+    ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
+    shipped English one.
     """
-    from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+    from protocol.prompt import serving_template
 
     adapter = Path(lora_model) if lora_model else None
     if adapter is not None and not (adapter / "adapter_config.json").is_file():
@@ -284,6 +316,4 @@ def load_for_inference(
             model = model.merge_and_unload()
             logger.info("merged LoRA adapter %s", adapter)
         model.eval()
-    has_template = adapter is not None and (adapter / TEMPLATE_FILE_NAME).is_file()
-    template = PromptTemplate.load(adapter if has_template else "en")
-    return model, tokenizer, template
+    return model, tokenizer, serving_template(adapter, prompt_template)

@@ -16,6 +16,8 @@ from protocol.recipes import read_recipe, reject_unknown
 TRAIN_CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs" / "train"
 DEFAULT_CONFIG = TRAIN_CONFIGS_DIR / "smollm2_cpu.yaml"
 CONFIG_FILE_NAME = "train_config.yaml"
+# options the original GPT4Tools' lora_finetune.py (alpaca-lora's) spells differently
+ORIGINAL_NAMES = {"prompt_template_name": "prompt_template"}
 
 
 class ConfigError(ValueError, InputError):
@@ -121,6 +123,12 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 def build_config(config_file: str | Path | None = DEFAULT_CONFIG, **overrides: Any) -> TrainConfig:
     """Field defaults, then the recipe file, then ``overrides`` whose value is not ``None``."""
     values = read_config_file(config_file) if config_file else {}
+    for original, ours in ORIGINAL_NAMES.items():
+        value = overrides.pop(original, None)
+        if value is not None and overrides.get(ours) not in (None, value):
+            raise ConfigError(f"--{original} {value} and --{ours} {overrides[ours]} disagree; give one of them")
+        if value is not None:
+            overrides[ours] = value
     values.update({key: value for key, value in overrides.items() if value is not None})
     reject_unknown(values, (f.name for f in fields(TrainConfig)), "training config", ConfigError)
     return dataclasses.replace(TrainConfig(), **{key: _coerce(key, value) for key, value in values.items()})
