@@ -1,6 +1,5 @@
 """Finished LoRA adapters: the check that one learned something, loading its weights into a new run, and merging
-into the base model. (An adapter directory's files and their check live in ``modeling/loading.py``, whose
-``load_for_inference`` applies adapters.)"""
+into the base model. (An adapter directory's files and their check: ``modeling/adapter_files.py``.)"""
 
 from __future__ import annotations
 
@@ -10,7 +9,8 @@ from typing import Any
 
 from safetensors import safe_open
 
-from modeling.loading import ADAPTER_FILE, check_adapter_dir, load_model
+from modeling.adapter_files import ADAPTER_FILE, check_adapter_files
+from modeling.loading import load_model
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 
@@ -45,7 +45,7 @@ def load_adapter_weights(model: Any, adapter_dir: str | Path) -> int:
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
     from safetensors.torch import load_file
 
-    check_adapter_dir(adapter_dir, "--init_adapter")
+    check_adapter_files(adapter_dir, "--init_adapter")
     weights = load_file(str(Path(adapter_dir) / ADAPTER_FILE))
     expected = get_peft_model_state_dict(model)
     missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))

