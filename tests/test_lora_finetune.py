@@ -64,7 +64,7 @@ def adapter(path: Path) -> dict[str, torch.Tensor]:
 def test_labels_cover_exactly_the_reply(tiny_tokenizer, train_on_inputs: bool) -> None:
     template = PromptTemplate.load("en")
     records = make_records(6, max_tools=2)
-    examples = tokenize_records(records, template, tiny_tokenizer, cutoff_len=2048, train_on_inputs=train_on_inputs)
+    examples, _ = tokenize_records(records, template, tiny_tokenizer, cutoff_len=2048, train_on_inputs=train_on_inputs)
     batch = collate(examples, tiny_tokenizer.pad_token_id)
     for row, (record, example) in enumerate(zip(records, examples, strict=True)):
         prompt, completion = template.training_pair(record.instruction, record.input, record.output, tiny_tokenizer)
@@ -84,7 +84,7 @@ def test_padded_batch_loss_equals_each_sequence_alone(tiny_model_dir: Path, tiny
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    examples = tokenize_records(make_records(3, max_tools=2), PromptTemplate.load("en"), tiny_tokenizer, 2048)
+    examples, _ = tokenize_records(make_records(3, max_tools=2), PromptTemplate.load("en"), tiny_tokenizer, 2048)
     assert len({len(example) for example in examples}) > 1  # the batch is padded
     batch = collate(examples, tiny_tokenizer.pad_token_id)
     loss_sum, count = CompletionLoss(model)(**batch)

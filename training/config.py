@@ -46,7 +46,11 @@ class TrainConfig:
     base_model: str = option(
         EMBEDDED_MODEL, f"a local checkpoint directory, a cached hub id, or {EMBEDDED_MODEL} (embedded)", rule=NOT_EMPTY
     )
-    data_path: str = option("", "training records: GPT4Tools JSON or JSONL (instruction, input, output)")
+    data_path: str = option(
+        "",
+        "training records (instruction, input, output): a GPT4Tools JSON or JSONL file, a parquet file or directory, "
+        "a Dataset.save_to_disk directory, or a dataset id already in the Hugging Face datasets cache",
+    )
     output_dir: str = option(
         "output/lora",
         "where the adapter, train_config.yaml, metrics.jsonl and checkpoints/ go; a rerun resumes there",
@@ -152,7 +156,10 @@ class TrainConfig:
     def validate(self, world_size: int = 1) -> None:
         """Fail early on options that contradict each other, naming the fix."""
         if not self.data_path:
-            raise ConfigError("no training data: pass --data_path FILE.json (GPT4Tools JSON or JSONL records)")
+            raise ConfigError(
+                "no training data: pass --data_path FILE.json (GPT4Tools JSON or JSONL records; parquet and Hugging "
+                "Face datasets work too)"
+            )
         per_step = self.micro_batch_size * world_size
         if self.batch_size % per_step:
             lower = max(per_step, self.batch_size // per_step * per_step)

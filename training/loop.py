@@ -27,12 +27,13 @@ from tqdm import tqdm
 from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
 from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
 from protocol.prompt import PromptTemplate
-from protocol.records import atomic_write_text, iter_jsonl, read_records
+from protocol.records import atomic_write_text, iter_jsonl
 from training.checkpointing import load_checkpoint, rng_state, save_checkpoint
 from training.compilation import compile_decoder_layers
 from training.config import CONFIG_FILE_NAME, ConfigError, TrainConfig
-from training.data import DataError, Example, collate, plan_epoch, split_validation, tokenize_records
+from training.data import DataError, Example, collate, plan_epoch, split_validation
 from training.loss import CompletionLoss
+from training.token_cache import load_examples
 
 logger = logging.getLogger(__name__)
 
@@ -108,11 +109,10 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
     torch.set_num_threads(cfg.num_threads or max(1, (os.cpu_count() or 1) // local_world))
 
-    # ---- data: validated records -> token ids with the loss mask (fails before any model is loaded)
-    records = read_records(cfg.data_path)
+    # ---- data: validated records -> token ids with the loss mask, cached across runs (fails before the model loads)
     template = PromptTemplate.load(cfg.prompt_template)
     tokenizer = load_tokenizer(cfg.base_model)
-    examples = tokenize_records(records, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
+    examples = load_examples(cfg.data_path, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
     train_set, val_set = split_validation(examples, cfg.val_set_size, cfg.seed) if cfg.val_set_size else (examples, [])
     if len(train_set) < cfg.batch_size:
         raise DataError(

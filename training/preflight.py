@@ -1,4 +1,4 @@
-"""Checks that run before anything heavy loads (torch, the model): options against each other, the data file,
+"""Checks that run before anything heavy loads (torch, the model): options against each other, the training data (without importing datasets),
 the prompt template, the base model, the adapter a new run starts from, and the checkpoint a run resumes from,
 with the options it was trained with.
 
@@ -17,13 +17,13 @@ from protocol.prompt import PromptTemplate
 from protocol.recipes import ConfigError
 from training.checkpointing import check_checkpoint, latest_checkpoint
 from training.config import CONFIG_FILE_NAME, RESUMABLE, TrainConfig, changed_options
+from training.sources import locate_source
 
 
 def preflight(config: TrainConfig, world_size: int = 1) -> Path | None:
     """Refuse a run that cannot go well; returns the checkpoint it resumes from (``None``: a new run)."""
     config.validate(world_size)
-    if not Path(config.data_path).is_file():
-        raise ConfigError(f"--data_path {config.data_path}: no such file; pass GPT4Tools JSON or JSONL records")
+    locate_source(config.data_path)
     PromptTemplate.load(config.prompt_template)
     check_base_model(config.base_model)
     named = config.resume_from_checkpoint
