@@ -158,6 +158,69 @@ def build_sam(out: Path) -> Path:
     return out
 
 
+# The sizes of the tiny original SAM below, as the Segmenting family's ``architecture`` option spells them.
+TINY_SAM_ARCHITECTURE = {
+    "encoder_embed_dim": 32,
+    "encoder_depth": 2,
+    "encoder_num_heads": 2,
+    "encoder_global_attn_indexes": [1],
+    "image_size": 64,
+    "patch_size": 8,
+    "window_size": 4,
+    "prompt_embed_dim": 32,
+    "decoder_mlp_dim": 64,
+    "decoder_num_heads": 2,
+    "iou_head_hidden_dim": 32,
+}
+
+
+def build_original_sam(out: Path) -> Path:
+    """A tiny random SAM built with segment-anything's own classes, its state dict saved as the original ``.pth``
+    files are (sizes: :data:`TINY_SAM_ARCHITECTURE`)."""
+    from functools import partial
+
+    from tools.backends.segment_anything_import import import_submodule
+
+    modeling = import_submodule("modeling")
+    torch.manual_seed(0)
+    sizes = TINY_SAM_ARCHITECTURE
+    grid = sizes["image_size"] // sizes["patch_size"]
+    sam = modeling.Sam(
+        image_encoder=modeling.ImageEncoderViT(
+            depth=sizes["encoder_depth"],
+            embed_dim=sizes["encoder_embed_dim"],
+            img_size=sizes["image_size"],
+            norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
+            num_heads=sizes["encoder_num_heads"],
+            patch_size=sizes["patch_size"],
+            qkv_bias=True,
+            use_rel_pos=True,
+            global_attn_indexes=tuple(sizes["encoder_global_attn_indexes"]),
+            window_size=sizes["window_size"],
+            out_chans=sizes["prompt_embed_dim"],
+        ),
+        prompt_encoder=modeling.PromptEncoder(
+            embed_dim=sizes["prompt_embed_dim"],
+            image_embedding_size=(grid, grid),
+            input_image_size=(sizes["image_size"], sizes["image_size"]),
+            mask_in_chans=16,
+        ),
+        mask_decoder=modeling.MaskDecoder(
+            transformer=modeling.TwoWayTransformer(
+                depth=2,
+                embedding_dim=sizes["prompt_embed_dim"],
+                mlp_dim=sizes["decoder_mlp_dim"],
+                num_heads=sizes["decoder_num_heads"],
+            ),
+            transformer_dim=sizes["prompt_embed_dim"],
+            iou_head_hidden_dim=sizes["iou_head_hidden_dim"],
+        ),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(sam.state_dict(), out)
+    return out
+
+
 def build_grounding_dino(out: Path) -> Path:
     """A tiny Grounding DINO: 3-stage Swin backbone built from its config (no timm, no pretrained weights)."""
     from transformers import (
