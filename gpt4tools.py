@@ -27,6 +27,8 @@ def main(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     llm_device: str = "cpu",
+    device_map: str | None = None,
+    max_memory: str | None = None,
     load: str | None = None,
     server_name: str = "127.0.0.1",
     server_port: int = 7860,
@@ -43,6 +45,9 @@ def main(
         base_model: hub id, local checkpoint or ``smollm2-135m-instruct`` (the embedded default).
         lora_model: LoRA adapter directory; default the shipped adapter when present; ``none`` for none.
         llm_device: ``cpu``, ``cuda`` or ``cuda:N`` for the language model.
+        device_map: instead of ``llm_device``, spread the language model's layers over every visible GPU (for a
+            model larger than one, e.g. 13B): ``auto`` / ``balanced``, ``balanced_low_0`` or ``sequential``.
+        max_memory: with ``device_map``, the most each device may hold: ``0:20GiB,1:20GiB,cpu:64GiB``.
         load: tool families and devices, ``"Image2Canny_cpu,ImageCaptioning_cuda:0"``; default the
             families whose weights are available offline.
         server_name: interface to listen on (127.0.0.1: this machine only; 0.0.0.0: the network).
@@ -61,6 +66,8 @@ def main(
         base_model,
         lora_model,
         llm_device=llm_device,
+        device_map=device_map,
+        max_memory=max_memory,
         load=load,
         lang=lang,
         max_steps=max_steps,

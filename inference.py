@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from modeling.loading import EMBEDDED_MODEL
+from modeling.loading import EMBEDDED_MODEL, check_device_map
 from protocol.cli import run_cli
 from protocol.errors import InputError
 
@@ -88,6 +88,8 @@ def main(
     chunk_idx: int = 0,
     backend: str = "hf",
     device: str = "auto",
+    device_map: str | None = None,
+    max_memory: str | None = None,
     dtype: str = "auto",
     load_in_8bit: bool = False,
     load_in_4bit: bool = False,
@@ -129,6 +131,11 @@ def main(
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;
             ``openai_base_url`` / ``OPENAI_BASE_URL``, ``openai_api_key`` / ``OPENAI_API_KEY``).
         device: ``auto`` (the rank's GPU if any, else CPU), ``cpu``, ``cuda:N``.
+        device_map: spread the model's layers over every visible GPU (then the CPU) instead of one device: ``auto``
+            or ``balanced`` (even), ``balanced_low_0`` (room left on GPU 0), ``sequential`` (GPU 0 first); for a
+            model larger than one GPU (13B in fp16 over two 24 GB cards). One process: not with torchrun; with
+            ``--num_chunks``, give each chunk its GPUs through ``CUDA_VISIBLE_DEVICES``.
+        max_memory: with ``device_map``, the most each device may hold: ``0:20GiB,1:20GiB,cpu:64GiB``.
         dtype: ``auto`` (bf16 where supported), ``bf16``, ``fp16``, ``fp32``.
         original_format: also write ``save_name_<i>.json`` as the original's inference does (a JSON list, each
             output the prompt followed by the completion), so its ``evaluate_result.py`` reads the predictions.
@@ -158,6 +165,14 @@ def main(
             "distributed": distributed,
         },
     )
+    check_device_map(device_map, max_memory)
+    if device_map is not None and device != "auto":
+        raise InputError(f"--device {device} and --device_map {device_map}: give one of them")
+    if device_map is not None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise InputError(
+            f"--device_map {device_map} spreads one model over every GPU; under torchrun each process would do so. "
+            "Run one process, or drop --device_map and give each process its GPU"
+        )
     batch_size = _whole_number("batch_size", batch_size, 1)
     max_new_tokens = _whole_number("max_new_tokens", max_new_tokens, 1)
     num_chunks = _whole_number("num_chunks", num_chunks, 1)
@@ -191,6 +206,8 @@ def main(
             dtype=dtype,
             load_in_8bit=load_in_8bit,
             load_in_4bit=load_in_4bit,
+            device_map=device_map,
+            max_memory=max_memory,
         )
         generator = LocalModelBackend(
             HFGenerator(

@@ -120,6 +120,12 @@ class HFGenerator:
             ids.add(int(end_ids[0]))
         return ids
 
+    @property
+    def input_device(self) -> Any:
+        """Where the model takes its input ids: its embedding's device (with a ``device_map`` the layers may
+        spread over several devices; the outputs come back to this one)."""
+        return self.model.get_input_embeddings().weight.device
+
     # ----------------------------------------------------------------- public API
     def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
         """Completions of already wrapped prompts (``template.wrap``), in the order given."""
@@ -191,7 +197,7 @@ class HFGenerator:
 
         from generation.kv_cache import assemble_cache
 
-        device = next(self.model.parameters()).device
+        device = self.input_device
         caches, logits = [], []
         start = 0
         while start < len(prompt_ids):
@@ -222,7 +228,7 @@ class HFGenerator:
 
         if max_new_tokens < 1 or not prompt_ids:
             return
-        device = next(self.model.parameters()).device
+        device = self.input_device
         _, mask = self._left_padded(prompt_ids, device)
         positions = mask.sum(-1, keepdim=True) - 1
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done

@@ -60,7 +60,9 @@ class PreallocatedLayer(DynamicLayer):
         return self.length
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
-        """Keep only the rows in ``indices`` (finished rows leave the batch)."""
+        """Keep only the rows in ``indices`` (finished rows leave the batch); under a ``device_map`` this layer may
+        live on another device than the indices."""
+        indices = indices.to(self._key_buffer.device)
         self._key_buffer = self._key_buffer[indices]
         self._value_buffer = self._value_buffer[indices]
         self._refresh_views()

@@ -36,6 +36,10 @@ _DTYPE_ALIASES = {
     "float": "float32",
 }
 DTYPE_NAMES = ("auto", *_DTYPE_ALIASES)
+# How accelerate spreads a model over the GPUs (then the CPU) for inference: ``auto`` and ``balanced`` even out
+# the GPUs, ``balanced_low_0`` leaves room on GPU 0 for generation, ``sequential`` fills GPU 0 first.
+DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
+_MAX_MEMORY_FORM = "DEVICE:SIZE pairs, e.g. 0:20GiB,1:20GiB,cpu:64GiB (GPU index or cpu)"
 # Bumped whenever the conversion changes, so caches written by an older conversion are redone.
 _CONVERSION_VERSION = 2
 
@@ -220,6 +224,57 @@ def check_device(device: str) -> str:
     raise ModelLoadError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
 
 
+def check_device_map(device_map: str | None, max_memory: Any = None) -> None:
+    """Refuse an unknown ``device_map`` strategy, or ``max_memory`` without one (it only limits a device map)."""
+    if device_map is not None and device_map not in DEVICE_MAPS:
+        raise ModelLoadError(f"--device_map {device_map!r}: use one of {', '.join(DEVICE_MAPS)}")
+    if device_map is None and max_memory:
+        raise ModelLoadError("--max_memory limits a --device_map; add --device_map auto (or drop --max_memory)")
+    parse_max_memory(max_memory)
+
+
+def parse_max_memory(spec: str | dict | None) -> dict[int | str, int] | None:
+    """``"0:20GiB,1:20GiB,cpu:64GiB"`` (or such a mapping) -> ``{0: bytes, 1: bytes, "cpu": bytes}``; sizes are
+    read by accelerate (``GiB``, ``GB``, ``MiB``... or bytes)."""
+    if not spec:
+        return None
+    from accelerate.utils import convert_file_size_to_int
+
+    pairs = spec.items() if isinstance(spec, dict) else (part.partition(":")[::2] for part in str(spec).split(","))
+    limits: dict[int | str, int] = {}
+    for key, size in pairs:
+        device = str(key).strip().lower()
+        if not (device.isdigit() or device == "cpu") or not str(size).strip():
+            raise ModelLoadError(f"--max_memory {spec!r}: write it as {_MAX_MEMORY_FORM}")
+        try:
+            limits[int(device) if device.isdigit() else device] = convert_file_size_to_int(str(size).strip())
+        except ValueError:
+            raise ModelLoadError(f"--max_memory {spec!r}: {size!r} is not a size; write {_MAX_MEMORY_FORM}") from None
+    return limits
+
+
+def placement(model: Any) -> dict[str, int]:
+    """How many of the model's top-level placed modules each device holds (``{"cuda:0": 21, "cuda:1": 22}``);
+    a model loaded without a device map is wholly on its parameters' device."""
+    device_map = getattr(model, "hf_device_map", None) or {"": str(next(model.parameters()).device)}
+    counts: dict[str, int] = {}
+    for device in device_map.values():
+        name = f"cuda:{device}" if isinstance(device, int) else str(device)
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def check_placement(model: Any, name: str, max_memory: Any) -> None:
+    """Refuse a model that a device map left partly on disk (its weights would be missing or slow to page in)."""
+    where = placement(model)
+    if "disk" in where or "meta" in where:
+        limits = f" within --max_memory {max_memory}" if max_memory else ""
+        raise ModelLoadError(
+            f"base model {name!r} does not fit in the memory of this machine's devices{limits} ({where}); raise "
+            "--max_memory, use more GPUs, or load it in 8 or 4 bits"
+        )
+
+
 def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: Any) -> Any:
     """A bitsandbytes config for 8-bit or 4-bit (nf4, double quant) loading, or ``None``."""
     if load_in_8bit and load_in_4bit:
@@ -269,10 +324,21 @@ def load_model(
     device: str = "cpu",
     load_in_8bit: bool = False,
     load_in_4bit: bool = False,
+    device_map: str | None = None,
+    max_memory: str | dict | None = None,
 ) -> tuple[Any, Any]:
-    """Load ``(model, tokenizer)`` for a base-model argument, honouring dtype, device and k-bit loading."""
+    """Load ``(model, tokenizer)`` for a base-model argument, honouring dtype, device and k-bit loading.
+
+    With ``device_map`` (one of :data:`DEVICE_MAPS`) ``device`` is ignored: accelerate spreads the layers over
+    the GPUs, within ``max_memory`` per device when given (a 13B model over two 24 GB GPUs), or keeps the model
+    on the CPU where there is no GPU.
+    """
+    import torch
     from transformers import AutoModelForCausalLM
 
+    check_device_map(device_map, max_memory)
+    if device_map is not None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"  # what the dtype is chosen for
     device = check_device(device)
     torch_dtype = parse_dtype(dtype, device)
     path = resolve_base_model(name)
@@ -280,6 +346,9 @@ def load_model(
     kwargs: dict[str, Any] = {"dtype": torch_dtype}
     if quantization is not None:
         kwargs["quantization_config"] = quantization
+    if device_map is not None:
+        kwargs["device_map"], kwargs["max_memory"] = device_map, parse_max_memory(max_memory)
+    elif quantization is not None:
         kwargs["device_map"] = {"": device}
     try:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
@@ -292,14 +361,16 @@ def load_model(
         # tensors; left in place it blocks save_pretrained (merging) and HF Trainer
         model.hf_quantizer, model.is_quantized = None, False
         del model.config.quantization_config
-    if quantization is None:
+    if device_map is not None:
+        check_placement(model, name, max_memory)
+    elif quantization is None:
         model.to(device)
     model.eval()
     logger.info(
         "loaded %s (%s, %s%s)",
         name,
         torch_dtype,
-        device,
+        ", ".join(f"{where}: {count} module(s)" for where, count in placement(model).items()) if device_map else device,
         ", 8-bit" if load_in_8bit else ", 4-bit" if load_in_4bit else "",
     )
     return model, load_tokenizer(name)
@@ -314,8 +385,11 @@ def load_for_inference(
     dtype: Any = "auto",
     load_in_8bit: bool = False,
     load_in_4bit: bool = False,
+    device_map: str | None = None,
+    max_memory: str | dict | None = None,
 ) -> tuple[Any, Any, Any]:
-    """``(model, tokenizer, template)`` ready for generation.
+    """``(model, tokenizer, template)`` ready for generation; ``device_map`` / ``max_memory`` spread the model
+    over several GPUs (see :func:`load_model`).
 
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
@@ -326,7 +400,13 @@ def load_for_inference(
 
     adapter = check_adapter_files(lora_model) if lora_model else None
     model, tokenizer = load_model(
-        base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
+        base_model,
+        dtype=dtype,
+        device=device,
+        load_in_8bit=load_in_8bit,
+        load_in_4bit=load_in_4bit,
+        device_map=device_map,
+        max_memory=max_memory,
     )
     if adapter is not None:
         from peft import PeftModel

@@ -51,22 +51,31 @@ def build_agent(
     lora_model: str | None = None,
     *,
     llm_device: str = "cpu",
+    device_map: str | None = None,
+    max_memory: str | None = None,
     load: str | None = None,
     lang: str = "en",
     max_steps: int = 5,
     max_new_tokens: int = 128,
 ) -> Agent:
-    """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`."""
+    """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`.
+
+    ``device_map`` (with ``max_memory``) spreads the model over the GPUs instead of ``llm_device``."""
     from generation.generator import HFGenerator
-    from modeling.loading import load_for_inference
+    from modeling.loading import check_device_map, load_for_inference
     from tools.runtime import ToolRuntime
+
+    check_device_map(device_map, max_memory)
 
     adapter = resolve_adapter(lora_model, base_model)
     template = choose_template(lang, adapter)
     runtime = ToolRuntime.from_load(load)
     logger.info("tools loaded: %s", ", ".join(runtime.available.names) or "none")
-    model, tokenizer, _ = load_for_inference(base_model, adapter, device=llm_device)
-    logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", llm_device)
+    model, tokenizer, _ = load_for_inference(
+        base_model, adapter, device=llm_device, device_map=device_map, max_memory=max_memory
+    )
+    where = f"device map {device_map}" if device_map else llm_device
+    logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", where)
     generator = HFGenerator(model, tokenizer, template)
     return Agent(
         generator,
