@@ -14,6 +14,7 @@ on reading, so every :class:`Record` in memory holds its scratchpad in ``input``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from protocol.errors import InputError
 from protocol.steps import OBSERVATION, ToolCall, parse_reply
@@ -224,20 +225,28 @@ def iter_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+@contextlib.contextmanager
+def atomic_writer(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary handle on a temporary file beside ``path`` that replaces ``path`` when the block ends (fsynced), so
+    readers never see half a file; nothing is left behind when the block fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename (:func:`atomic_writer`)."""
+    with atomic_writer(path) as handle:
+        handle.write(text.encode("utf-8"))
 
 
 def write_records(path: str | Path, records: Iterable[Record], layout: str = SPLIT_LAYOUT) -> None:

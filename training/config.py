@@ -49,7 +49,8 @@ class TrainConfig:
     data_path: str = option(
         "",
         "training records (instruction, input, output): a GPT4Tools JSON or JSONL file, a parquet file or directory, "
-        "a Dataset.save_to_disk directory, or a dataset id already in the Hugging Face datasets cache",
+        "a Dataset.save_to_disk directory, or a dataset id already in the Hugging Face datasets cache; tokenized "
+        "once, then read back from the project cache on later runs",
     )
     output_dir: str = option(
         "output/lora",

@@ -26,6 +26,7 @@ import numpy as np
 
 from modeling.loading import cache_dir
 from protocol.prompt import PromptTemplate
+from protocol.records import atomic_writer
 from training.data import Example, tokenize_records
 from training.sources import DataSource, locate_source
 
@@ -98,17 +99,8 @@ def write_entry(path: Path, key: str, examples: Sequence[Example], truncated: in
         "masked": np.array([example.masked for example in examples], dtype=np.int64),
         "truncated": np.array(truncated),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as handle:
+        np.savez(handle, **arrays)
 
 
 def read_entry(path: Path, key: str) -> tuple[list[Example], int] | None:
