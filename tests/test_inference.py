@@ -59,6 +59,9 @@ class ScriptedLM(torch.nn.Module):
         self.filler = filler
         self.calls = 0
 
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
+
     def forward(self, input_ids, attention_mask, position_ids, **kwargs):
         self.calls += 1
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, **kwargs)
