@@ -89,3 +89,23 @@ class FakeRuntime:
         if tool_name == "Detection":  # as the runtime: the boxes for the model, the drawn copy for the human
             return Observation("face [0, 0, 8, 8]", True, (name,), 0.01)
         return Observation(name, True, (name,), 0.01)
+
+
+class GatedLLM:
+    """Wraps a fake model: after the first piece of each reply it waits until ``gate`` is set, so a test can act
+    while a turn is in the middle of streaming; ``streaming`` is set once a reply has started."""
+
+    def __init__(self, llm: EdgeMapLLM | ScriptedLLM, timeout: float = 30.0) -> None:
+        import threading
+
+        self.llm = llm
+        self.gate = threading.Event()
+        self.streaming = threading.Event()
+        self.timeout = timeout
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        for index, piece in enumerate(self.llm.stream(prompt, max_new_tokens)):
+            yield piece
+            if index == 0:
+                self.streaming.set()
+                self.gate.wait(self.timeout)

@@ -129,9 +129,15 @@ class Workspace:
 def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError
 
+    if not data:
+        raise ImageFileError(f"{label} is empty (0 bytes); pass a PNG or JPEG file")
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except UnidentifiedImageError:  # its message names only an in-memory buffer object
+        raise ImageFileError(
+            f"{label} is not a readable image (not a format Pillow knows); pass a PNG or JPEG file"
+        ) from None
+    except (OSError, ValueError) as error:
         raise ImageFileError(f"{label} is not a readable image ({error}); pass a PNG or JPEG file") from None
     if image.width * image.height > max_pixels:
         raise ImageFileError(_too_large(label, image.size, max_pixels))
