@@ -159,11 +159,12 @@ def test_tools_panel_says_what_works_and_how_to_enable_the_rest():
     assert "**What I can do now (2)**" in now
     assert "- **Edge Detection On Image**: Finds the edges in an image" in now
     assert "Get Photo Description" not in now
-    assert "- **Get Photo Description** (tells what is in a photo): to enable, ImageCaptioning could not load: " \
-           "no BLIP checkpoint offline" in later  # fmt: skip
-    assert "- **Generate Image From User Input Text** (draws a new image from a text description): to enable, " \
-           "start the demo with `--load Text2Image_cpu`" in later  # fmt: skip
+    assert "- Get Photo Description: ImageCaptioning could not load: no BLIP checkpoint offline\n" in later
+    assert "- Rotate Image, Resize Image, Blur Region: add `ImageEditing_cpu` to `--load`\n" in later  # grouped
     assert "not in --load" not in later
+    runtime = ToolRuntime.from_load("Image2Canny_cpu")
+    assert "- Remove Something From The Photo, Replace Something From The Photo: add " \
+           "`Inpainting_cpu,Text2Box_cpu,Segmenting_cpu` to `--load`" in tools_panel(runtime)[1]  # fmt: skip
 
 
 def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):

@@ -50,22 +50,31 @@ def example_messages(runtime: Any, folder: Path) -> list[list[dict[str, Any]]]:
 
 
 def tools_panel(runtime: Any) -> tuple[str, str]:
-    """The tools panel in user words: what works now, and (folded away) what does not and how to enable it."""
+    """The tools panel in user words: what works now, and (folded away) what does not and how to enable it,
+    one line per way to enable (the families to add to ``--load``, or why a family that was asked for failed)."""
     available = list(runtime.available)
     now = [f"**What I can do now ({len(available)})**", ""]
     now += [f"- **{spec.name}**: {spec.description}" for spec in available] or ["- nothing: no tools are loaded"]
-    missing = [spec for spec in TOOL_SPECS if spec.name not in runtime.available]
-    later = []
-    for spec in missing:
+    ways: dict[str, list[str]] = {}
+    for spec in TOOL_SPECS:
+        if spec.name in runtime.available:
+            continue
         absent = [family for family in spec.families if family not in getattr(runtime, "families", {})]
         failed = [f"{family} could not load: {runtime.unavailable[family]}" for family in absent
                   if family in runtime.unavailable]  # fmt: skip
         unloaded = [family for family in absent if family not in runtime.unavailable]
-        how = failed
         if unloaded:
-            load = ",".join(f"{family}_cpu" for family in unloaded)
-            how = [*how, f"start the demo with `--load {load}` (`_cuda:0` for a GPU) and its weights on this machine"]
-        later.append(f"- **{spec.name}** ({spec.description.split('.')[0].lower()}): to enable, " + "; ".join(how))
+            failed.append("add `" + ",".join(f"{family}_cpu" for family in unloaded) + "` to `--load`")
+        ways.setdefault("; ".join(failed), []).append(spec.name)
+    if not ways:
+        return "\n".join(now), ""
+    later = [
+        "`--load` lists the model families to start with (by default those whose weights ship with the installed "
+        "packages). Add a family as `Family_cpu`, or `Family_cuda:0` for a GPU; its weights must be on this "
+        "machine (see configs/tools.yaml).",
+        "",
+    ]
+    later += [f"- {', '.join(names)}: {how}" for how, names in ways.items()]
     return "\n".join(now), "\n".join(later)
 
 
