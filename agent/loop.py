@@ -12,7 +12,8 @@ What the agent guarantees, whatever the model writes:
   the agent answers itself, quoting the error;
 * a request that needs an image when the session has none gets "upload an image" at once: the model is
   stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
-  does not exist), and an answer that names an image file is replaced;
+  does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
+  image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a message longer than ``max_input_chars`` is refused with the limit, before any model call.
 """
@@ -265,6 +266,9 @@ class Agent:
                 yield Reply(NEEDS_IMAGE, (), tuple(trace), False)
                 return
             step = parse_reply(text)
+            if not isinstance(step, FinalAnswer) and self._nothing_works_without_image(session):
+                yield Reply(NEEDS_IMAGE, (), tuple(trace), False)  # a bad reply has nothing to recover to
+                return
             if isinstance(step, FinalAnswer):
                 answer = self._clean_answer(step.answer)
                 if session.latest_image is None and image_names(answer):  # names an image that cannot exist
@@ -328,6 +332,10 @@ class Agent:
     def _clean_answer(self, answer: str) -> str:
         """Cut a reply where the model starts writing the human's next turn."""
         return answer.split(f"\n{self.template.human_prefix}:", 1)[0].strip()
+
+    def _nothing_works_without_image(self, session: ChatSession) -> bool:
+        """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""
+        return session.latest_image is None and self.image_tools == set(self.runtime.available.names)
 
     def _needs_missing_image(self, session: ChatSession, text: str) -> bool:
         """Whether the reply so far calls a tool that takes an image while the session has none."""

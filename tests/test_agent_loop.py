@@ -372,3 +372,13 @@ def test_a_retried_message_replaces_its_first_attempt_in_memory():
     memory.add_exchange("edges", "Stopped.")
     assert not memory.forget_last_exchange("pose") and memory.forget_last_exchange("edges")
     assert len(memory) == 1
+
+
+def test_with_no_image_and_only_image_tools_a_bad_reply_asks_for_an_image(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, ["Sure! image.rotate(90) 1000000"])
+    reply = agent.chat(session, "rotate it 90 degrees")
+    assert reply.text == NEEDS_IMAGE and len(llm.prompts) == 1  # not five steps of garbage
+    drawing = FakeRuntime(names=("Edge Detection On Image", "Generate Image From User Input Text"))
+    agent, llm, _ = make_agent(tiny_tokenizer, ["Sure!", answer("Here is a cat.")], drawing)
+    assert agent.chat(session, "draw a cat").text == "Here is a cat."  # a tool works without an image: recover
+    assert len(llm.prompts) == 2
