@@ -39,14 +39,16 @@ def main() -> int:
         samples: list[tuple[int, float]] = []
         lock = threading.Lock()
 
-        def sample(turn: int) -> None:
-            with lock:
-                samples.append((turn, server.memory_mb()[0]))
-            print(f"\rturns: {turn}, RSS {samples[-1][1]:.0f} MB", end="", flush=True)
+        def sample(turn: int, keep: bool = True) -> None:
+            rss = server.memory_mb()[0]
+            if keep:
+                with lock:
+                    samples.append((turn, rss))
+            print(f"\r{'' if keep else 'warm-up '}turns: {turn}, RSS {rss:.0f} MB", end="", flush=True)
 
         try:
             warm = Script(args.warmup, args.sessions, odd_every=0, seed=1)
-            run_script(server, warm, photos, on_turn=sample)
+            run_script(server, warm, photos, on_turn=lambda turn: sample(turn, keep=False))
             warm_rss = server.memory_mb()[0]
             started = time.monotonic()
             script = Script(args.turns, args.sessions, odd_every=args.reset_every, seed=2)

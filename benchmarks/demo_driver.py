@@ -18,7 +18,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent.loop import DEFAULT_MAX_INPUT_CHARS, NEEDS_IMAGE  # noqa: E402
-from ui.sessions import OWNER_FILE, SESSIONS_PREFIX  # noqa: E402
+from ui.sessions import OWNER_FILE, SESSIONS_PREFIX, served_folder  # noqa: E402
 
 logger = logging.getLogger("demo_driver")
 
@@ -130,7 +129,7 @@ class DemoServer:
         """The session folders this server created that still exist."""
         roots = [
             path
-            for path in Path(tempfile.gettempdir()).glob(f"{SESSIONS_PREFIX}*")
+            for path in served_folder().glob(f"{SESSIONS_PREFIX}*")
             if (path / OWNER_FILE).is_file() and (path / OWNER_FILE).read_text().strip() == str(self.process.pid)
         ]
         return [folder for root in roots for folder in root.iterdir() if folder.is_dir()]

@@ -27,7 +27,7 @@ from agent.loop import Agent, Reply, StepTaken, TextChunk, TraceStep
 from tools.errors import ToolError
 from ui.launch import DEFAULT_IDLE_MINUTES, DemoOptionError
 from ui.panels import EMPTY_TRACE, TRACE_HEADERS, example_messages, received_text, tools_panel, trace_row
-from ui.sessions import BrowserSession, PendingMessage, SessionFactory, owned_temp_dir
+from ui.sessions import BrowserSession, PendingMessage, SessionFactory, owned_temp_dir, served_folder
 
 logger = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ def build_app(
     sessions = sessions or SessionFactory()
     app = ChatApp(agent, sessions)
     can_now, can_later = tools_panel(agent.runtime)
-    examples = example_messages(agent.runtime, owned_temp_dir(EXAMPLES_PREFIX))
+    examples = example_messages(agent.runtime, owned_temp_dir(EXAMPLES_PREFIX, served_folder()))
     # uploaded and shown files are copied into gradio's cache: delete_cache empties it when the app closes
     with gr.Blocks(title=title, delete_cache=(3600, 24 * 3600)) as demo:
         gr.Markdown(

@@ -29,10 +29,11 @@ SESSIONS_PREFIX = "gpt4tools-sessions-"
 OWNER_FILE = "owner.pid"  # the id of the process a temporary folder belongs to
 
 
-def owned_temp_dir(prefix: str) -> Path:
-    """A new temporary folder removed when this process exits; first removes the folders with the same
-    ``prefix`` whose owning process no longer runs (left by a killed process)."""
-    base = Path(tempfile.gettempdir())
+def owned_temp_dir(prefix: str, base: Path | None = None) -> Path:
+    """A new temporary folder (in ``base``, default the system's) removed when this process exits; first
+    removes the folders there with the same ``prefix`` whose owning process no longer runs (left by a kill)."""
+    base = base or Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
     for stale in base.glob(f"{prefix}*"):
         owner = stale / OWNER_FILE
         try:
@@ -42,10 +43,19 @@ def owned_temp_dir(prefix: str) -> Path:
         if not _alive(pid):
             shutil.rmtree(stale, ignore_errors=True)
             logger.info("removed %s, left by process %d", stale, pid)
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     (folder / OWNER_FILE).write_text(str(os.getpid()))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+def served_folder() -> Path:
+    """Gradio's file cache: a file shown from there is served as it is, while any other file is hashed and
+    copied into it at every update of the chat (every image of the conversation, several times a second while
+    the model streams)."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder())
 
 
 def interrupt_on_sigterm() -> None:
@@ -149,8 +159,7 @@ class SessionFactory:
     """Creates sessions with a fresh workspace folder each, and removes it when the session ends."""
 
     def __init__(self, root: str | Path | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
-        # gradio serves files from the system temp folder, so workspaces live there by default
-        self.root = Path(root) if root else owned_temp_dir(SESSIONS_PREFIX)
+        self.root = Path(root) if root else owned_temp_dir(SESSIONS_PREFIX, served_folder())
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_pixels = max_pixels
 
