@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import gradio as gr
 
@@ -37,6 +38,7 @@ RESET_WAIT_SECONDS = 30.0  # New session waits this long for a stopped turn (a r
 MAX_MESSAGES = 400  # messages kept per session; older ones leave the screen (the model's memory is trimmed apart)
 MAX_TRACE_ROWS = 300
 EXAMPLES_PREFIX = "gpt4tools-examples-"
+PAGE_CHECK_SECONDS = 120.0  # how long the started app may take to answer its first request
 
 
 def _step_message(step: TraceStep) -> dict[str, Any]:
@@ -154,29 +156,25 @@ class ChatApp:
         """Show the sent message at once; outputs (message box, chat, state, status, stop, retry)."""
         session = self._session(session, request)
         message = message or {}
-        text = (message.get("text") or "").strip()
-        taken = self._take(session, text, tuple(message.get("files") or ()))
+        taken = self._take(session, (message.get("text") or "").strip(), tuple(message.get("files") or ()))
         self._bounded(session)
-        if not taken:  # keep the text in the box, so it can be shortened and sent again
-            return gr.skip(), session.messages, session, "", gr.skip(), gr.skip()
-        return (
-            gr.MultimodalTextbox(value=None, interactive=False),
-            session.messages,
-            session,
-            self._queue_status(session),
-            gr.Button(interactive=True),
-            gr.Button(interactive=False),
-        )
+        return self._taken(session, taken)
 
     def retry(self, session: BrowserSession | None, request: gr.Request | None = None):
         """Send the last message again, replacing its answer; outputs as :meth:`accept`."""
         session = self._session(session, request)
         text = session.last_message
         if not text or session.turn.running or session.pending is not None:
-            return gr.skip(), session.messages, session, "Nothing to retry yet.", gr.skip(), gr.skip()
+            return self._taken(session, False, "Nothing to retry yet.")
         del session.messages[session.turn_start :]
         session.chat.memory.forget_last_exchange(text)
-        self._take(session, text, (), show=False)
+        return self._taken(session, self._take(session, text, (), show=False))
+
+    def _taken(self, session: BrowserSession, taken: bool, refused: str = "") -> tuple[Any, ...]:
+        """Outputs of :meth:`accept`: a message taken locks the box and enables Stop; one refused stays in the
+        box (to be shortened and sent again)."""
+        if not taken:
+            return gr.skip(), session.messages, session, refused, gr.skip(), gr.skip()
         return (
             gr.MultimodalTextbox(value=None, interactive=False),
             session.messages,
@@ -405,8 +403,13 @@ def build_app(
 def serve(demo: gr.Blocks, sessions: SessionFactory, **launch: Any) -> None:
     """Run the demo until Ctrl-C (or SIGTERM, see :func:`ui.sessions.interrupt_on_sigterm`), then close it and
     remove every session folder."""
+    from gradio import networking
+
+    # gradio checks that its page answers with a single 3-second request, which the first page of a busy
+    # machine exceeds (the demo then refused to start): ask again for up to PAGE_CHECK_SECONDS instead
     try:
-        demo.launch(prevent_thread_lock=True, **launch)
+        with mock.patch.object(networking, "url_ok", _page_answers):
+            demo.launch(prevent_thread_lock=True, **launch)
     except OSError as error:  # e.g. the port is taken
         raise DemoOptionError(f"the web app could not start: {error}; pass another --server_port") from None
     try:
@@ -417,3 +420,18 @@ def serve(demo: gr.Blocks, sessions: SessionFactory, **launch: Any) -> None:
     finally:
         demo.close()
         sessions.remove_all()
+
+
+def _page_answers(url: str) -> bool:
+    """Whether ``url`` answers within :data:`PAGE_CHECK_SECONDS`."""
+    import httpx
+
+    deadline = time.monotonic() + PAGE_CHECK_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if httpx.head(url, timeout=30, verify=False).status_code < 400:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    return False
