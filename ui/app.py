@@ -38,7 +38,7 @@ RESET_WAIT_SECONDS = 30.0  # New session waits this long for a stopped turn (a r
 MAX_MESSAGES = 400  # messages kept per session; older ones leave the screen (the model's memory is trimmed apart)
 MAX_TRACE_ROWS = 300
 EXAMPLES_PREFIX = "gpt4tools-examples-"
-PAGE_CHECK_SECONDS = 120.0  # how long the started app may take to answer its first request
+PAGE_CHECK_SECONDS = 300.0  # how long the started app may take to answer its first request (minutes when busy)
 
 
 def _step_message(step: TraceStep) -> dict[str, Any]:
@@ -429,7 +429,7 @@ def _page_answers(url: str) -> bool:
     deadline = time.monotonic() + PAGE_CHECK_SECONDS
     while time.monotonic() < deadline:
         try:
-            if httpx.head(url, timeout=30, verify=False).status_code < 400:
+            if httpx.head(url, timeout=60, verify=False).status_code < 400:
                 return True
         except httpx.HTTPError:
             pass
