@@ -47,6 +47,7 @@ REQUESTS = (
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
+CLIENT_TIMEOUT = 600  # seconds a request may take: on a loaded 2-core machine even the page config took > 5 s
 
 
 def free_port() -> int:
@@ -184,7 +185,7 @@ class DemoSession:
     def __init__(self, url: str, index: int) -> None:
         from gradio_client import Client
 
-        self.client = Client(url, verbose=False)
+        self.client = Client(url, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT})
         self.index = index
         self.has_image = False
         self.last_turn = 0  # the trace's turn number of the last turn judged
