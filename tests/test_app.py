@@ -372,3 +372,22 @@ def test_session_folders_are_removed_at_exit_and_after_a_kill(tmp_path, monkeypa
     child.terminate()  # SIGTERM, as `kill` sends
     child.wait(30)
     assert not root.exists()
+
+
+def test_the_page_config_holds_no_bound_method(edge_agent, tmp_path):
+    """gradio deep-copies the page config at every page load: a bound method there copies its object (with
+    a real agent, the model: the demo grew to 19 GB and was killed after a few page loads)."""
+    import types
+
+    config = build_app(edge_agent, SessionFactory(tmp_path)).get_config_file()
+
+    def methods(value) -> list:
+        if isinstance(value, types.MethodType):
+            return [value]
+        if isinstance(value, dict):
+            return [m for item in value.values() for m in methods(item)]
+        if isinstance(value, list | tuple):
+            return [m for item in value for m in methods(item)]
+        return []
+
+    assert methods(config) == []

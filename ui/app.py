@@ -341,7 +341,14 @@ def build_app(
             f"# {title}\nSend an image (drag or paste it into the message box, or Upload image) and ask for what "
             "you need: its edges, a sketch, the pose, the background removed, faces, the text in it, a crop..."
         )
-        state = gr.State(None, time_to_live=idle_minutes * 60, delete_callback=app.close)
+
+        # a plain function, not the bound app.close: gradio deep-copies the page config, callback included, at
+        # every page load, and copying a bound method copies its object (the agent, the model: 19 GB after a
+        # few concurrent loads of the page)
+        def expire(session: BrowserSession | None) -> None:
+            app.close(session)
+
+        state = gr.State(None, time_to_live=idle_minutes * 60, delete_callback=expire)
         chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat")
         with gr.Row(equal_height=True):
             message = gr.MultimodalTextbox(
