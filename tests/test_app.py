@@ -391,3 +391,16 @@ def test_the_page_config_holds_no_bound_method(edge_agent, tmp_path):
         return []
 
     assert methods(config) == []
+
+
+def test_a_long_session_keeps_its_newest_messages_only(gated_app, monkeypatch):
+    import ui.app
+
+    app, llm = gated_app
+    llm.gate.set()
+    monkeypatch.setattr(ui.app, "MAX_MESSAGES", 6)
+    session = app.sessions.new()
+    for turn in range(4):
+        *_, (_, messages, _, _) = app.chat(f"hello {turn}", session)
+    assert len(messages) == 6 and messages[-2]["content"] == "hello 3"  # the newest turn is whole
+    assert session.messages[session.turn_start - 1]["content"] == "hello 3"  # Retry still finds its turn

@@ -115,9 +115,11 @@ class ChatApp:
 
     @staticmethod
     def _bounded(session: BrowserSession) -> None:
-        del session.messages[:-MAX_MESSAGES]
+        """Keep the newest :data:`MAX_MESSAGES` messages and :data:`MAX_TRACE_ROWS` trace rows."""
+        dropped = max(0, len(session.messages) - MAX_MESSAGES)
+        del session.messages[:dropped]
         del session.trace[:-MAX_TRACE_ROWS]
-        session.turn_start = min(session.turn_start, len(session.messages))
+        session.turn_start = max(0, session.turn_start - dropped)
 
     # ----------------------------------------------------------------- taking a message
     def _take(self, session: BrowserSession, text: str, files: tuple[str, ...], *, show: bool = True) -> bool:
