@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from demo_driver import Script, add_server_options, photo_files, run_script, start_demo, summary
+from demo_driver import Script, TurnRecord, add_server_options, photo_files, run_script, start_demo, summary, turn_line
 
 
 def main() -> int:
@@ -39,16 +39,16 @@ def main() -> int:
         samples: list[tuple[int, float]] = []
         lock = threading.Lock()
 
-        def sample(turn: int, keep: bool = True) -> None:
+        def sample(count: int, record: TurnRecord, keep: bool = True) -> None:
             rss = server.memory_mb()[0]
             if keep:
                 with lock:
-                    samples.append((turn, rss))
-            print(f"\r{'' if keep else 'warm-up '}turns: {turn}, RSS {rss:.0f} MB", end="", flush=True)
+                    samples.append((count, rss))
+            print(f"{turn_line(count, record)}  RSS {rss:.0f} MB{'' if keep else ' (warm-up)'}", flush=True)
 
         try:
             warm = Script(args.warmup, args.sessions, odd_every=0, seed=1)
-            run_script(server, warm, photos, on_turn=lambda turn: sample(turn, keep=False))
+            run_script(server, warm, photos, on_turn=lambda count, record: sample(count, record, keep=False))
             warm_rss = server.memory_mb()[0]
             started = time.monotonic()
             script = Script(args.turns, args.sessions, odd_every=args.reset_every, seed=2)
@@ -57,7 +57,6 @@ def main() -> int:
             end_rss, peak = server.memory_mb()
         finally:
             server.stop()
-        print()
         print(summary(warm.records + script.records))
         growth = (end_rss - warm_rss) / max(args.turns, 1)
         print(f"{'server RSS':<34} {'MB':>8}")

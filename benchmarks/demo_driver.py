@@ -278,7 +278,7 @@ def run_script(
     server: DemoServer,
     script: Script,
     photos: list[Path],
-    on_turn: Callable[[int], None] = print,
+    on_turn: Callable[[int, TurnRecord], None] = lambda count, record: None,
     odd_kinds: Sequence[str] = ODD_KINDS,
 ) -> None:
     """Run ``script.turns`` chat turns spread over ``script.sessions`` concurrent sessions; every
@@ -295,7 +295,7 @@ def run_script(
         with lock:
             script.records.append(record)
             if record.kind != "upload":
-                on_turn(len([r for r in script.records if r.kind != "upload"]))
+                on_turn(sum(r.kind != "upload" for r in script.records), record)
 
     def worker(session: DemoSession) -> None:
         rng = random.Random(script.seed * 100 + session.index)
@@ -356,6 +356,12 @@ def odd_turn(
         return [session.upload(rng.choice(photos)), session.chat(rng.choice(REQUESTS))]
     other = sessions[(session.index + 1) % len(sessions)]
     return [session.chat_interrupted(rng.choice(REQUESTS), "other_reset", 2.5, other.new_session)]
+
+
+def turn_line(count: int, record: TurnRecord) -> str:
+    """One finished turn, as the scripts print it while they run."""
+    trouble = f"  <- {record.crash or record.violation}" if record.crash or record.violation else ""
+    return f"{count:>4} s{record.session} {record.kind:<11} {record.seconds:7.1f} s  {record.answer[:70]!r}{trouble}"
 
 
 def summary(records: list[TurnRecord]) -> str:

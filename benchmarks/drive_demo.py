@@ -20,7 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from demo_driver import Script, add_server_options, answer_kinds, photo_files, run_script, start_demo, summary
+from demo_driver import (
+    Script,
+    add_server_options,
+    answer_kinds,
+    photo_files,
+    run_script,
+    start_demo,
+    summary,
+    turn_line,
+)
 
 
 def main() -> int:
@@ -40,8 +49,9 @@ def main() -> int:
         script = Script(args.turns, args.sessions, args.max_gap, args.long_gap_every, args.odd_every, args.seed)
         started = time.monotonic()
         try:
-            run_script(server, script, photos, on_turn=lambda n: print(f"\rturns: {n}", end="", flush=True))
-            print()
+            run_script(
+                server, script, photos, on_turn=lambda count, record: print(turn_line(count, record), flush=True)
+            )
             rss, peak = server.memory_mb()
             tracebacks = server.tracebacks()
             folders_before = len(server.session_folders())
