@@ -1,8 +1,10 @@
 """The generator end to end: captions -> tasks -> teacher drafts -> validation -> de-duplication -> records.
 
 ``generate(config, out_dir)`` writes ``train.json``, ``val.json``, ``test.json`` (val and test records carry
-``id``), ``report.json`` and ``report.md``. Everything random is seeded per task, so the output depends
-only on the config and the seed, and a rerun after an interruption reuses the teacher cache.
+``id``), with ``demo_share`` also ``demo.json`` (the demo-shaped split), ``report.json`` and ``report.md``.
+Everything random is seeded per task (and per session), so the output depends only on the config and the seed,
+and a rerun after an interruption reuses the teacher cache. With ``sessions``, every split also holds the
+records of demo-shaped multi-turn sessions (``data_gen/sessions.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from data_gen.captions import load_captions
 from data_gen.config import GenConfig
 from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
 from data_gen.report import build_report, render_markdown, token_lengths
-from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
+from data_gen.sessions import SessionBuilder
+from data_gen.splits import DEMO, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
@@ -95,6 +98,35 @@ def _samples_for_split(
     return samples
 
 
+def _session_samples(plan: SplitPlan, config: GenConfig, template: PromptTemplate) -> list[Sample]:
+    """The records of ``config.sessions`` demo-shaped sessions per caption of ``plan`` (at least one in the demo
+    split, where every upload is described by its size and the tools are listed as the demo serves them)."""
+    demo = plan.name == DEMO
+    count = max(1, config.sessions) if demo else config.sessions
+    if not count:
+        return []
+    builder = SessionBuilder(
+        template,
+        plan.listed,
+        seed=config.seed,
+        phrasing=plan.phrasing(config),
+        held_out_phrasing=config.held_out_phrasing,
+        plain_image_share=1.0 if demo else config.plain_image_share,
+        served_listing_share=1.0 if demo else config.served_listing_share,
+        unserved_share=config.unserved_share,
+        answer_share=config.answer_share,
+        tools_per_prompt=config.tools_per_prompt,
+    )
+    samples = [
+        sample
+        for caption in plan.captions
+        for index in range(count)
+        for sample in builder.build(caption, index, plan.captions)
+    ]
+    logger.info("%s: %d sessions, %d samples", plan.name, count * len(plan.captions), len(samples))
+    return samples
+
+
 def _finalise(
     by_split: dict[str, list[Sample]], plans: list[SplitPlan], catalogue: ToolRegistry, seed: int
 ) -> tuple[dict[str, list[Sample]], Counter]:
@@ -154,7 +186,11 @@ def generate(
     drafts = teacher.propose([task for plan in plans for task in tasks[plan.name]])
     if config.near_duplicate_threshold is not None and embedder is None:
         embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
-    templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
+    if config.prompt_template:  # one template for every record, as the demo renders every turn with its adapter's
+        one = PromptTemplate.load(config.prompt_template)
+        templates = dict.fromkeys(LANGUAGES, one)
+    else:
+        templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
     by_split: dict[str, list[Sample]] = {}
     validation: Counter = Counter()
     validators = []
@@ -171,6 +207,7 @@ def generate(
             failure_share=config.failure_share,
             plain_image_share=config.plain_image_share,
             condition_of_share=config.condition_of_share,
+            served_listing_share=config.served_listing_share,
         )
         by_split[plan.name] = _samples_for_split(
             plan=plan,
@@ -180,11 +217,11 @@ def generate(
             builder=builder,
             config=config,
             embed=embedder,
-        )
+        ) + _session_samples(plan, config, templates["en"])
         validators.append(validator)
         validation.update(validator.report.dropped)
     final, dropped = _finalise(by_split, plans, catalogue, config.seed)
-    for name in SPLITS:
+    for name in final:
         records = [
             sample.record if name == "train" else replace(sample.record, id=f"{name}-{i:06d}")
             for i, sample in enumerate(final[name])
@@ -198,7 +235,7 @@ def generate(
             tokenizer = load_tokenizer(config.report_tokenizer)
         lengths = {
             name: token_lengths(final[name], templates, tokenizer, config.report_token_sample, config.seed)
-            for name in SPLITS
+            for name in final
         }
     mapped: Counter = Counter()
     for validator in validators:
@@ -219,6 +256,6 @@ def generate(
     )
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     atomic_write_text(out_dir / "report.md", render_markdown(report))
-    counts = {name: len(final[name]) for name in SPLITS}
+    counts = {name: len(samples) for name, samples in final.items()}
     logger.info("wrote %s to %s in %.1f s", counts, out_dir, report["seconds"])
     return GenerationResult(out_dir, counts, report)

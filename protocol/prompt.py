@@ -45,6 +45,14 @@ def size_description(width: int, height: int) -> str:
     return f"a {width}x{height} image."
 
 
+def remembered_answer(answer: str, files: Sequence[str]) -> str:
+    """What a session's memory keeps of an answer: the answer, then in brackets the ``files`` the turn's tools
+    made (named in an observation) that it does not name, so a later turn can still refer to them. The agent
+    (``agent.loop``) and the demo-shaped training data (``data_gen.sessions``) write history with it."""
+    unnamed = [name for name in dict.fromkeys(files) if name not in answer]
+    return answer + (f" ({', '.join(unnamed)})" if unnamed else "")
+
+
 class TemplateError(ValueError, InputError):
     """A prompt template file is missing a field or breaks the protocol."""
 

@@ -26,6 +26,17 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 _OPERATION_RE = re.compile(r"[^a-z0-9]+")
 
 
+def upload_image_name(fresh: str) -> str:
+    """``image/<8 hex digits>.png``: the name of an uploaded image (``fresh`` gives the digits)."""
+    return f"{IMAGE_DIR}/{fresh[:8]}.png"
+
+
+def output_id(operation: str, source: str | None) -> tuple[str, str]:
+    """``(operation, source id)`` as an output name records them: ``"Edge map"`` -> ``edgemap``, and the first
+    part of the source's stem (``image/2c1b_edge_7f3a.png`` -> ``2c1b``; an upload's whole stem)."""
+    return _OPERATION_RE.sub("", operation.lower()) or "out", PurePosixPath(source).stem.split("_")[0] if source else ""
+
+
 def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
     """``image/<fresh>_<operation>_<source_id>.png``: the name of a tool's output, as the runtime writes it and
     the generated training data shows it (``data_gen.files.derived_name``)."""
@@ -74,8 +85,7 @@ class Workspace:
         ChatGPT's ``<new>_<op>_<previous>_<original>`` names, which the runtime wrote until 2026-12-01, made the
         adapter quote a name one part short in its answers: it learned three-part names.)
         """
-        op = _OPERATION_RE.sub("", operation.lower()) or "out"
-        source_id = PurePosixPath(source).stem.split("_")[0] if source else ""
+        op, source_id = output_id(operation, source)
         while True:
             name = chained_image_name(uuid.uuid4().hex[:4], op, source_id)
             if not (self.root / name).exists():
@@ -109,7 +119,7 @@ class Workspace:
             size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
             picture = picture.resize(size, Image.Resampling.LANCZOS)
         while True:
-            name = f"{IMAGE_DIR}/{uuid.uuid4().hex[:8]}.png"
+            name = upload_image_name(uuid.uuid4().hex)
             if not (self.root / name).exists():
                 break
         (self.root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
