@@ -182,8 +182,8 @@ USE_BOX_FRAMES: dict[str, tuple[str, ...]] = {
     "Crop Image": (
         "Crop the {label}.",
         "Cut out the {label}.",
-        "Now crop the {label} out of it.",
-        "Crop it to the {label}.",
+        "Now crop out the {label}.",
+        "Crop to the {label}.",
         "Give me just the {label}.",
     ),
     "Blur Region": (

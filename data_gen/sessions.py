@@ -166,6 +166,16 @@ class PlannedTurn:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class Session:
+    """A planned session: its caption and number, the tools its prompts list, its turns."""
+
+    caption: Caption
+    index: int
+    listed: tuple[ToolSpec, ...]
+    turns: tuple[PlannedTurn, ...]
+
+
 @dataclass
 class SessionState:
     """What the conversation holds so far."""
@@ -175,7 +185,7 @@ class SessionState:
     uploads: list[str] = field(default_factory=list)
     current: str | None = None  # what "it" means: the latest result, else the latest upload
     last: Step | None = None  # the last call of the last turn with tools
-    detected: tuple[str, tuple[Box, ...]] | None = None  # the image a detector last ran on and what it reported
+    detected: tuple[str, tuple[Box, ...]] | None = None  # a detector's last answer: the image and the boxes
     turns: list[PlannedTurn] = field(default_factory=list)
 
     def scene(self, name: str | None = None) -> Caption | None:
@@ -382,7 +392,7 @@ class SessionBuilder:
             picture = self.output(spec, arguments, source, rng)
             state.pictures[picture.name] = picture
             observation = picture.name
-        elif spec.name == "Get Photo Description" and photo:
+        elif spec.name == "Get Photo Description" and scene is not None:  # the photo, or a geometric edit of it
             observation = scene.text
         elif spec.name == "Text Detection On Image":
             observation = scene.sign_text if scene and scene.sign_text else NO_TEXT_FOUND
@@ -424,18 +434,13 @@ class SessionBuilder:
 
     def _image_tools(self, picture: Picture) -> list[str]:
         """Single-image tools that make sense on ``picture`` (a map's own generator among them, weighted up)."""
+        photo_only = DETECTORS | BOX_TOOLS  # a detector's boxes and the teacher's boxes are in the photo's pixels
         tools = [
             spec.name
             for spec in self.pool
             if spec.image_inputs
             and spec.name not in phrasings.CONDITIONS
-            and (
-                picture.role == "upload"
-                or spec.name not in ("Detection", "Detect the Give Object", "Get Photo Description")
-            )
-            and (
-                picture.role == "upload" or spec.name not in BOX_TOOLS
-            )  # the teacher's boxes are in the photo's pixels
+            and (picture.role == "upload" or spec.name not in photo_only)
         ]
         if picture.condition in self.pool:
             tools += [picture.condition] * max(1, len(tools) // 2)
@@ -676,7 +681,9 @@ class SessionBuilder:
         name = files.demo_upload_name(rng) if rng.random() < DEMO_NAME_SHARE else files.upload_name(caption, rng)
         conditions = [tool for tool in phrasings.CONDITIONS if tool in self.pool]
         condition = rng.choice(conditions) if as_map and conditions else ""
-        picture = Picture(name, caption.size, "map" if condition else "upload", condition, caption)
+        picture = Picture(
+            name, caption.size, "map" if condition else "upload", condition, None if condition else caption
+        )
         if rng.random() < self.plain_image_share:
             description = size_description(*caption.size)
         elif condition:
@@ -697,10 +704,13 @@ class SessionBuilder:
         for step in turn.steps:
             if step.spec.output is OutputKind.IMAGE and step.observation:
                 state.current = step.observation
-            if step.boxes:
-                state.detected = (step.arguments[0], step.boxes)
         if turn.steps:
             state.last = turn.steps[-1]
+            if state.last.boxes and state.last.observation in (turn.answer or ""):  # the history shows the boxes
+                state.detected = (state.last.arguments[0], state.last.boxes)
+                return
+        if turn.scenario != "use_box":  # "crop the dog" refers to the detector's answer just before
+            state.detected = None
 
     def plan(self, caption: Caption, index: int, companions: Sequence[Caption] = ()) -> list[PlannedTurn]:
         """The turns of session ``index`` on ``caption`` (``companions``: captions a second upload may show)."""
@@ -785,51 +795,59 @@ class SessionBuilder:
         rng.shuffle(chosen)
         return chosen
 
-    def build(self, caption: Caption, index: int, companions: Sequence[Caption] = ()) -> list[Sample]:
-        """The records of session ``index`` on ``caption``."""
-        rng = session_rng(self.seed, caption.id, index, "render")
+    def session(self, caption: Caption, index: int, companions: Sequence[Caption] = ()) -> Session:
+        """Session ``index`` on ``caption``: its turns and the tools its prompts list."""
+        rng = session_rng(self.seed, caption.id, index, "listing")
         listed, turns = self.listing(self.plan(caption, index, companions), rng)
+        return Session(caption, index, tuple(listed), tuple(turns))
+
+    def render(self, session: Session) -> list[Sample]:
+        """The records of ``session``: every turn's prompt holds the history of the turns before it."""
+        rng = session_rng(self.seed, session.caption.id, session.index, "render")
         samples: list[Sample] = []
         history: list[Turn] = []
-        for turn in turns:
+        for turn in session.turns:
             if turn.upload:
                 history += self.template.introduce_image(turn.upload.name, turn.description)
-            instruction = self.template.render_instruction(listed, history, turn.request)
-            observed: list[ObservedStep] = []
-            outputs: list[tuple[str, str, tuple[str, ...]]] = []  # (kind, reply, gold tools), scratchpad grows
-            for number, step in enumerate(turn.steps):
-                outputs.append((CONTEXT if number else SESSION, step.call.render(), (step.spec.name,)))
-                samples.append(self._sample(instruction, observed, outputs[-1], caption, turn))
-                if step.observation is None:
-                    break
-                observed.append(ObservedStep(step.call, step.observation))
+            instruction = self.template.render_instruction(session.listed, history, turn.request)
+            samples += self._turn_samples(instruction, turn, session.caption, rng)
             if turn.answer is None:
                 break
-            reply = FinalAnswer(THOUGHT_NO, turn.answer).render()
-            if not turn.steps:
-                samples.append(self._sample(instruction, observed, (SESSION, reply, ()), caption, turn))
-            elif len(turn.steps) > 1 or rng.random() < self.answer_share:
-                samples.append(self._sample(instruction, observed, (CONTEXT, reply, ()), caption, turn))
             made = [
                 step.observation for step in turn.steps if step.spec.output is OutputKind.IMAGE and step.observation
             ]
             history += [Turn("human", turn.request), Turn("ai", remembered_answer(turn.answer, made))]
         return samples
 
-    def _sample(
-        self,
-        instruction: str,
-        observed: Sequence[ObservedStep],
-        output: tuple[str, str, tuple[str, ...]],
-        caption: Caption,
-        turn: PlannedTurn,
-    ) -> Sample:
-        kind, reply, tools = output
-        record = Record(instruction, self.template.render_scratchpad(observed), reply)
-        return Sample(record, kind, tools, LANGUAGE, caption.id, turn.request, scenario=turn.scenario)
+    def build(self, caption: Caption, index: int, companions: Sequence[Caption] = ()) -> list[Sample]:
+        """The records of session ``index`` on ``caption``."""
+        return self.render(self.session(caption, index, companions))
+
+    def _turn_samples(self, instruction: str, turn: PlannedTurn, caption: Caption, rng: random.Random) -> list[Sample]:
+        """A record for every step of ``turn`` and for its answer (after a single call in ``answer_share`` of turns)."""
+
+        def sample(kind: str, observed: Sequence[ObservedStep], reply: str, tools: tuple[str, ...] = ()) -> Sample:
+            record = Record(instruction, self.template.render_scratchpad(observed), reply)
+            return Sample(record, kind, tools, LANGUAGE, caption.id, turn.request, scenario=turn.scenario)
+
+        samples: list[Sample] = []
+        observed: list[ObservedStep] = []
+        for number, step in enumerate(turn.steps):
+            samples.append(sample(CONTEXT if number else SESSION, observed, step.call.render(), (step.spec.name,)))
+            if step.observation is None:
+                return samples
+            observed.append(ObservedStep(step.call, step.observation))
+        if turn.answer is not None:
+            reply = FinalAnswer(THOUGHT_NO, turn.answer).render()
+            if not turn.steps:
+                samples.append(sample(SESSION, observed, reply))
+            elif len(turn.steps) > 1 or rng.random() < self.answer_share:
+                samples.append(sample(CONTEXT, observed, reply))
+        return samples
 
 
 Weight = Callable[[SessionState], float]
+DETECTORS = frozenset({"Detection", "Detect the Give Object"})
 BOX_TOOLS = frozenset(spec.name for spec in default_registry() if takes_a_box(spec))  # Crop Image, Blur Region
 # Two-tool turns: the chains of the protocol data whose first tool works on an image.
 CHAIN_PAIRS = tuple(pair for pair in (*CHAINS, *EDIT_THEN_ANALYSE_CHAINS) if pair[0] not in TEXT_ONLY_TOOLS)

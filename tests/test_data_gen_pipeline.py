@@ -228,7 +228,9 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
         assert bool(picked) == (split.name != "test")
 
 
-@pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3"])
+@pytest.mark.parametrize(
+    "name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3", "smollm2_product", "quick_product"]
+)
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"
