@@ -141,7 +141,7 @@ QUESTION_FRAMES = (
     "{question} (in {ref})",
     "Can you check {ref}? {question}",
 )
-ANSWERED_QUESTION = ("The answer is: {answer}.", "{answer_cap}.", "It says: {answer}.")
+ANSWERED_QUESTION = ("The answer is: {answer}.", "{answer_cap}.", "According to the image: {answer}.")
 # Reading the text in an image.
 READ_FRAMES = (
     "What does the sign say?",

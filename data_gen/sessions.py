@@ -73,55 +73,20 @@ CONTINUATION_SHARE = 0.4  # requests on a result that open with "Now", "Then"...
 DEMO_NAME_SHARE = 0.7  # uploads named as the demo names them (image/<8 hex>.png); the rest vary
 GENERATED_SIZE = (512, 512)
 GEOMETRIC_EDITS = frozenset({"Rotate Image", "Resize Image", "Crop Image", "Blur Region"})  # the scene stays
-PEOPLE = frozenset(
-    [
-        "boy",
-        "boys",
-        "girl",
-        "girls",
-        "man",
-        "men",
-        "woman",
-        "women",
-        "father",
-        "mother",
-        "family",
-        "children",
-        "child",
-        "kids",
-        "kid",
-        "couple",
-        "nurse",
-        "chef",
-        "officer",
-        "surfer",
-        "runner",
-        "runners",
-        "climber",
-        "skateboarder",
-        "swimmer",
-        "skier",
-        "rowers",
-        "player",
-        "players",
-        "student",
-        "musician",
-        "baby",
-        "sisters",
-        "brothers",
-        "grandmother",
-        "grandfather",
-        "toddler",
-        "teenager",
-        "cyclist",
-        "friends",
-        "people",
-        "person",
-        "golfer",
-    ]
+# The last words of caption objects that are people (the faces to blur or crop).
+_PEOPLE_WORDS = (
+    "boy boys girl girls man men woman women father mother family children child kids kid couple nurse "
+    "chef officer surfer runner runners climber skateboarder swimmer skier rowers player players student "
+    "musician baby sisters brothers grandmother grandfather toddler teenager cyclist friends people "
+    "person golfer"
 )
+PEOPLE = frozenset(_PEOPLE_WORDS.split())
 # The conditioned generator that follows the map each image tool makes (from the map -> generator chains).
 MAP_OF = {first: second for first, second in CHAINS if second in phrasings.CONDITIONS}
+DETECTORS = frozenset({"Detection", "Detect the Give Object"})  # their boxes are in the photo's pixels
+BOX_TOOLS = frozenset(spec.name for spec in default_registry() if takes_a_box(spec))  # Crop Image, Blur Region
+# Two-tool turns: the chains of the protocol data whose first tool works on an image.
+CHAIN_PAIRS = tuple(pair for pair in (*CHAINS, *EDIT_THEN_ANALYSE_CHAINS) if pair[0] not in TEXT_ONLY_TOOLS)
 _PREPOSITION_REF = re.compile(r" (?:of|in|from|for|on) " + re.escape(IMAGE_PLACEHOLDER))
 _BARE_REF = re.compile(" " + re.escape(IMAGE_PLACEHOLDER) + r"(?= (?:by|to) )")
 
@@ -297,7 +262,9 @@ class SessionBuilder:
             pool, seed, TYPO_RATE, name_rate=1.0, held_out_phrasing=held_out_phrasing, product_requests=True
         )
         # each turn with the weight of drawing it in a state (0: it does not fit the conversation)
-        self.turns: tuple[tuple[Callable[[SessionState, random.Random], PlannedTurn | None], Weight], ...] = (
+        self.turns: tuple[
+            tuple[Callable[[SessionState, random.Random], PlannedTurn | None], Callable[[SessionState], float]], ...
+        ] = (
             (self.tool_turn, lambda s: 3.0),
             (self.original_turn, lambda s: 1.0 if s.moved_on else 0.0),
             (self.redo_turn, lambda s: 2.5 if s.after_tools and s.last and self._can_redo(s.last) else 0.0),
@@ -844,10 +811,3 @@ class SessionBuilder:
             elif len(turn.steps) > 1 or rng.random() < self.answer_share:
                 samples.append(sample(CONTEXT, observed, reply))
         return samples
-
-
-Weight = Callable[[SessionState], float]
-DETECTORS = frozenset({"Detection", "Detect the Give Object"})
-BOX_TOOLS = frozenset(spec.name for spec in default_registry() if takes_a_box(spec))  # Crop Image, Blur Region
-# Two-tool turns: the chains of the protocol data whose first tool works on an image.
-CHAIN_PAIRS = tuple(pair for pair in (*CHAINS, *EDIT_THEN_ANALYSE_CHAINS) if pair[0] not in TEXT_ONLY_TOOLS)

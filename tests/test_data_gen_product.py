@@ -21,8 +21,7 @@ from evaluation.scoring import score_records
 from generation.tool_calls import listed_tools
 from protocol.prompt import PromptTemplate
 from protocol.records import read_records
-from protocol.steps import ToolCall, parse_reply
-from tests.test_data_gen_pipeline import hash_embedder
+from tests.test_data_gen_pipeline import hash_embedder, tool_of
 from tools.catalog import TOOL_SPECS, default_registry
 from tools.loading import OFFLINE_FAMILIES
 
@@ -55,11 +54,6 @@ def product(tmp_path_factory):
     return out, result
 
 
-def gold_tool(output: str) -> str | None:
-    step = parse_reply(output)
-    return step.tool if isinstance(step, ToolCall) else None
-
-
 def test_product_data_trains_every_tool_and_writes_a_demo_split(product):
     out, result = product
     assert set(result.counts) == {"train", "val", "test", "demo"} and all(result.counts.values())
@@ -72,7 +66,7 @@ def test_product_data_trains_every_tool_and_writes_a_demo_split(product):
         if name != "train":
             assert all(record.id and record.id.startswith(f"{name}-") for record in records)
     for name in ("train", "test"):
-        assert {gold_tool(r.output) for r in splits[name]} >= HELD_OUT_BY_PROTOCOL
+        assert {tool_of(r.output) for r in splits[name]} >= HELD_OUT_BY_PROTOCOL
     assert result.report["splits"]["train"]["per_scenario"]  # sessions are in the training data
 
 
