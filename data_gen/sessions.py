@@ -273,7 +273,7 @@ class SessionBuilder:
             (self.read_turn, lambda s: 2.0 if s.scene() and s.scene().sign_text else 0.4),
             (self.list_turn, lambda s: 0.8),
             (self.find_turn, lambda s: 0.6),
-            (self.use_box_turn, lambda s: 3.0 if s.detected and s.after_tools else 0.0),
+            (self.use_box_turn, lambda s: 8.0 if s.detected and s.after_tools else 0.0),  # most answers with boxes
             (self.face_turn, lambda s: 1.5 if s.upload_photo() and face_boxes(s.scene()) else 0.0),
             (self.numbers_turn, lambda s: 1.0),
             (self.thanks_turn, lambda s: 2.0 if s.after_tools else 0.0),
