@@ -57,6 +57,7 @@ from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_descri
 from protocol.records import Record
 from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
 from tools.catalog import default_registry
+from tools.loading import OFFLINE_FAMILIES
 from tools.outputs import NO_TEXT_FOUND
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolSpec
@@ -731,25 +732,39 @@ class SessionBuilder:
         request finds its tool missing from the list (the answer says so; later turns are dropped)."""
         served = rng.random() < self.served_listing_share
         if self.unserved_share and rng.random() < self.unserved_share:
-            at = max((i for i, turn in enumerate(turns) if turn.steps), default=None)
-            if at is not None:
-                tool = turns[at].steps[0].spec.name
-                kept = list(dict.fromkeys(step.spec.name for turn in turns[:at] for step in turn.steps))
-                listed = (
-                    served_listing(self.pool, kept, rng, without=[tool]) if served else self._drawn(kept, rng, tool)
-                )
-                names = {spec.name for spec in listed}
-                if tool not in names and names.issuperset(kept):
-                    cond = phrasings.CONDITIONS.get(tool, {}).get("en", ("map",))[0]
-                    ability = say.ABILITIES.get(tool) or say.CONDITIONED_ABILITY.format(cond=cond)
-                    answer = self.pick(say.UNSERVED_ANSWERS, rng).format(ability=ability, tool=tool)
-                    return listed, [*turns[:at], replace(turns[at], scenario="unserved", steps=(), answer=answer)]
+            unserved = self._unserved(turns, served, rng)
+            if unserved is not None:
+                return unserved
         needed = list(dict.fromkeys(step.spec.name for turn in turns for step in turn.steps))
         if served:
             listed = served_listing(self.pool, needed, rng)
             if {spec.name for spec in listed}.issuperset(needed):
                 return listed, turns
         return self._drawn(needed, rng), turns
+
+    def _unserved(
+        self, turns: list[PlannedTurn], served: bool, rng: random.Random
+    ) -> tuple[list[ToolSpec], list[PlannedTurn]] | None:
+        """The listing without the tool of the last tool request, and the turns up to that request, now answered
+        without a tool; ``None`` when that cannot be (a runtime always serves the offline tools, so those go
+        missing only from drawn listings; an earlier turn may need the same family)."""
+        at = max((i for i, turn in enumerate(turns) if turn.steps), default=None)
+        if at is None:
+            return None
+        spec = turns[at].steps[0].spec
+        if served and set(spec.families) <= set(OFFLINE_FAMILIES):
+            return None
+        kept = list(dict.fromkeys(step.spec.name for turn in turns[:at] for step in turn.steps))
+        listed = (
+            served_listing(self.pool, kept, rng, without=[spec.name]) if served else self._drawn(kept, rng, spec.name)
+        )
+        names = {listed_spec.name for listed_spec in listed}
+        if spec.name in names or not names.issuperset(kept):
+            return None
+        cond = phrasings.CONDITIONS.get(spec.name, {}).get("en", ("map",))[0]
+        ability = say.ABILITIES.get(spec.name) or say.CONDITIONED_ABILITY.format(cond=cond)
+        answer = self.pick(say.UNSERVED_ANSWERS, rng).format(ability=ability, tool=spec.name)
+        return listed, [*turns[:at], replace(turns[at], scenario="unserved", steps=(), answer=answer)]
 
     def _drawn(self, needed: Sequence[str], rng: random.Random, without: str = "") -> list[ToolSpec]:
         """The ``needed`` tools among others drawn from the pool (``tools_per_prompt`` in all, at least one more than

@@ -252,15 +252,15 @@ def test_unserved_tools_are_not_listed_and_the_answer_says_so(sessions):
 
 
 def test_served_listings_are_the_offline_tools_and_more_in_catalogue_order(sessions):
-    offline = [spec.name for spec in CATALOGUE.available(OFFLINE_FAMILIES)]
-    served = [s for s in sessions if len(s.listed) >= len(offline)]
-    assert served
-    for session in served:
-        names = [spec.name for spec in session.listed]
+    """About half the sessions list what a runtime serves: never fewer than the offline tools, in catalogue order;
+    the others list a few tools, shuffled."""
+    offline = {spec.name for spec in CATALOGUE.available(OFFLINE_FAMILIES)}
+    served = [[spec.name for spec in s.listed] for s in sessions if offline <= {spec.name for spec in s.listed}]
+    assert 0.3 < len(served) / len(sessions) < 0.7
+    for names in served:
         assert names == [name for name in CATALOGUE.names if name in names]
-        assert (
-            set(offline) - {t.answer for t in session.turns} <= set(names) or session.turns[-1].scenario == "unserved"
-        )
+    drawn = [len(s.listed) for s in sessions if not offline <= {spec.name for spec in s.listed}]
+    assert max(drawn) < len(offline)
 
 
 def test_sizes_only_in_the_demo_split_form():
