@@ -256,7 +256,9 @@ class HFGenerator:
                     token = greedy
                     constraint = self._constraint(spaces[row])
                     if constraint is not None:
-                        token = next_tokens[live] = constraint.choose(written[row], logits[live], greedy, spaces[row])
+                        left = max_new_tokens - len(generated[row])
+                        token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
+                        next_tokens[live] = token
                         written[row] += constraint.piece(token)
                     generated[row].append(token)
                     done = self._row_done(generated[row], max_new_tokens)
