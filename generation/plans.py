@@ -15,7 +15,8 @@ that keeps the reply a prefix of a valid plan (:mod:`protocol.plan`), written th
   a number (at most 5 digits and 2 decimals) or ``"WIDTHxHEIGHT"``;
 - after the closing ``]`` only the end of the turn.
 
-Which tools, which order, how many steps and every value stay the model's choice. The offered tools and the
+Which tools, which order, how many steps and every value stay the model's choice, until the token budget runs
+low: then a token must also leave room to close the plan (:meth:`PlanConstraint.choose`), so every reply parses. The offered tools and the
 images are read from the prompt (:func:`plan_space`). A token is checked by feeding its characters to a small
 state machine; when neither the greedy token nor one of the :data:`TOP_CANDIDATES` most likely tokens fits, the
 whole vocabulary is walked in sorted order, skipping every token that starts with a prefix already rejected.
