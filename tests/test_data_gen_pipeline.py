@@ -13,7 +13,7 @@ from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
-from data_gen.dedup import minilm_dir
+from tools.embeddings import minilm_dir
 from data_gen.failure_samples import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
