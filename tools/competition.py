@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from tools.consensus import Choice, choose, similarity_matrix
+from tools.consensus import Choice, Nothing, choose, similarity_matrix
 from tools.embeddings import Embedder, MiniLMEmbedder
-from tools.errors import ToolArgumentError, ToolError
+from tools.errors import NothingFoundError, ToolArgumentError, ToolError
 from tools.failures import tool_failed
 from tools.family_registry import create_family, import_target
 from tools.model_family import ModelFamily
@@ -361,6 +361,8 @@ class Competition:
         try:
             with slot.lock:
                 result = import_target(candidate.handler or spec.handler)(context, *call.values)
+        except NothingFoundError as error:  # an answer (e.g. no person here) that takes part in the consensus
+            return True, time.perf_counter() - start, Nothing(str(error)), context.files
         except ToolError as error:
             return False, time.perf_counter() - start, str(error), context.files
         except Exception as error:  # one failing backend must not fail the subtask
@@ -401,7 +403,9 @@ class Competition:
                     )
                 )
                 continue
-            if kept or keep_all_files:
+            if isinstance(result, Nothing):
+                text, saved, data = result.message, (), None
+            elif kept or keep_all_files:
                 text, saved, data = self.runtime._observe(spec, result, call.values, call.workspace)
             else:
                 text, saved, data = _unsaved_text(result), (), None
@@ -419,8 +423,9 @@ class Competition:
                     mean_similarity=mean,
                 )
             )
-            if kept:
-                observation = Observation(text, ok=True, files=(*files, *saved), data=data)
+            if kept:  # a kept "nothing found" is the tool's own failure sentence, as the runtime gives it
+                found = not isinstance(result, Nothing)
+                observation = Observation(text, ok=found, files=(*files, *saved), data=data)
         seconds = time.perf_counter() - call.start
         if observation is None:
             errors = "; ".join(f"{o.name}: {o.error}" for o in outcomes)

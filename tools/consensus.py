@@ -16,6 +16,9 @@ result's kind:
 - other images (depth maps, drawings): correlation of 32x32 downscaled pixels, which ignores the
   brightness and contrast in which models differ (relative depth has no fixed scale) and keeps the layout.
 
+A candidate that found nothing (:class:`Nothing`, e.g. no person to cut out) takes part as the empty
+result of its kind: no text, no boxes, an empty mask or edge map, a flat image.
+
 The consensus keeps the result with the highest mean similarity to the others; ties (within 1e-6) go to
 the better prior rank. With two candidates the means are always equal, so the prior rank decides.
 """
@@ -35,6 +38,13 @@ EDGE_TOLERANCE = 0.0075  # of the image diagonal (Martin et al.'s BSDS boundary 
 IMAGE_SIDE = 32
 TIE = 1e-6
 Embedder = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """A candidate's answer that there is nothing to return (``message`` says so, as the tool would)."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def similarity_matrix(values: Sequence[Any], agreement: Agreement, embed: Embedd
     n = len(values)
     matrix = np.ones((n, n), dtype=np.float64)
     if agreement is Agreement.TEXT:
-        matrix = _text_matrix([as_text(v) for v in values], embed)
+        matrix = _text_matrix(["" if isinstance(v, Nothing) else as_text(v) for v in values], embed)
     else:
         prepare, pair = {
             Agreement.BOXES: (as_boxes, box_set_agreement),
@@ -82,7 +92,12 @@ def similarity_matrix(values: Sequence[Any], agreement: Agreement, embed: Embedd
             Agreement.EDGES: (as_mask, edge_f_measure),
             Agreement.IMAGE: (as_array, image_correlation),
         }[agreement]
-        prepared = [prepare(v) for v in values]
+        prepared = [None if isinstance(v, Nothing) else prepare(v) for v in values]
+        shape = next((p.shape for p in prepared if isinstance(p, np.ndarray)), (1, 1))
+        empty = (
+            () if agreement is Agreement.BOXES else np.zeros(shape, bool if agreement is not Agreement.IMAGE else float)
+        )
+        prepared = [empty if p is None else p for p in prepared]
         for i in range(n):
             for j in range(i + 1, n):
                 matrix[i, j] = matrix[j, i] = pair(prepared[i], prepared[j])

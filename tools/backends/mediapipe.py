@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.errors import CheckpointUnavailableError, LoadSpecError, ToolExecutionError
+from tools.errors import CheckpointUnavailableError, LoadSpecError, NothingFoundError
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
 from tools.model_family import ModelFamily
 from tools.outputs import Box, InputImage
@@ -106,7 +106,7 @@ def pose(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The pose skeleton drawn on black (the kind of image pose-conditioned generators take)."""
     landmarks = pose_landmarks(ctx, image.image)
     if not landmarks:
-        raise ToolExecutionError(NO_PERSON_FOR_POSE)
+        raise NothingFoundError(NO_PERSON_FOR_POSE)
     canvas = Image.new("RGB", image.image.size)
     draw = ImageDraw.Draw(canvas)
     width = max(2, round(max(canvas.size) / 150))
@@ -155,7 +155,7 @@ def remove_background(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The image with everything but the people made transparent (RGBA)."""
     mask = person_mask(ctx, image.image)
     if not mask.any():
-        raise ToolExecutionError(NO_PERSON_FOR_BACKGROUND)
+        raise NothingFoundError(NO_PERSON_FOR_BACKGROUND)
     rgba = image.image.convert("RGBA")
     rgba.putalpha(Image.fromarray(mask.astype(np.uint8) * 255))
     return rgba
