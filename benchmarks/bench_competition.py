@@ -227,6 +227,11 @@ def run_suite(suite: Suite, competition: Competition, workspace: Workspace, scal
     return {"suite": suite, "names": names, "shipped": shipped, "rows": rows, "items": per_item}
 
 
+def _mean_seconds(row: Row) -> float | None:
+    """Mean wall time per item, ``None`` for a method derived from other runs (it has no time of its own)."""
+    return None if all(np.isnan(row.seconds)) else float(np.nanmean(row.seconds))
+
+
 def report(result: dict) -> str:
     suite: Suite = result["suite"]
     rows: dict[str, Row] = result["rows"]
@@ -243,10 +248,10 @@ def report(result: dict) -> str:
     ]
     for method in order:
         row = rows[method]
-        seconds = np.nanmean(row.seconds) if not np.all(np.isnan(row.seconds)) else float("nan")
+        seconds = _mean_seconds(row)
         extra = f" {np.mean(row.second):>9.3f}" if suite.second else ""
         mark = "  (best single)" if method == best_single else ""
-        time_text = "      --" if np.isnan(seconds) else f"{seconds:>8.3f}"
+        time_text = "      --" if seconds is None else f"{seconds:>8.3f}"
         lines.append(f"  {method:<40} {np.mean(row.scores):>9.3f}{extra} {time_text}{mark}")
     ours, theirs = np.array(rows[consensus].scores), np.array(rows[best_single].scores)
     lines.append(
@@ -260,6 +265,15 @@ def report(result: dict) -> str:
         readings = f" readings {item['readings']}" if item["readings"] else ""
         lines.append(f"    {item['item']}: kept {item['chosen']}, scores {item['singles']}{readings}")
     return "\n".join(lines)
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    )
 
 
 def main() -> None:
@@ -278,7 +292,7 @@ def main() -> None:
     runtime = ToolRuntime.from_load()
     competition = Competition(runtime, faces_only(ModelRegistry.load()))
     load = os.getloadavg()[0]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Workspace(tmp)
@@ -289,8 +303,9 @@ def main() -> None:
             print(report(results[-1]), flush=True)
             print(flush=True)
     print(
-        f"{sum(len(r['items']) for r in results)} items in {time.perf_counter() - started:.0f} s; "
-        f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (2 cores)"
+        f"{sum(len(r['items']) for r in results)} items in {time.perf_counter() - started:.0f} s wall, "
+        f"{_cpu_seconds() - cpu:.0f} s CPU (this process and its tesseract runs); load average {load:.1f} at the "
+        f"start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores"
     )
     if args.out:
         dump = [
@@ -298,7 +313,7 @@ def main() -> None:
                 "family": r["suite"].family,
                 "shipped": r["shipped"],
                 "means": {m: float(np.mean(row.scores)) for m, row in r["rows"].items()},
-                "seconds": {m: float(np.nanmean(row.seconds)) if row.seconds else None for m, row in r["rows"].items()},
+                "seconds": {m: _mean_seconds(row) for m, row in r["rows"].items()},
                 "items": r["items"],
             }
             for r in results

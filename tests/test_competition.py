@@ -347,3 +347,19 @@ def test_join_arguments_is_the_inverse_of_split_arguments():
 
 def test_the_default_registry_path_is_the_shipped_file():
     assert DEFAULT_MODELS_CONFIG.name == "models.yaml" and DEFAULT_MODELS_CONFIG.parent.name == "configs"
+
+
+def test_run_competes_only_where_the_registry_ships_competition(workspace, photo):
+    entries = [candidate("x", "answer", answer="one"), candidate("y", "answer", answer="one")]
+    runtime = ToolRuntime.from_load("Image2Canny_cpu")
+    alone = Competition(runtime, registry_of(*entries, family="Image2Canny"), embedder=bag_of_words)
+    result = alone.run("Edge Detection On Image", {"image_path": photo}, workspace)
+    assert result.observation.ok and result.chosen == "x" and result.candidates == ()
+    assert result.reason == "x runs alone (compete: false)"
+    assert Image.open(workspace.root / result.observation.text).size == (32, 24)  # the runtime's Canny ran
+    competing = Competition(runtime, registry_of(*entries, family="Image2Canny", compete=True), embedder=bag_of_words)
+    assert competing.competes("Edge Detection On Image")
+    result = competing.run("Edge Detection On Image", photo, workspace)
+    assert [c.name for c in result.candidates] == ["x", "y"] and result.observation.text == "one"
+    unknown = alone.run("Edge Detector", {"image_path": photo}, workspace)
+    assert not unknown.observation.ok and "Edge Detection On Image" in unknown.observation.text

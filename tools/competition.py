@@ -264,6 +264,38 @@ class Competition:
         call = _Call(spec, entry, action_input, values, workspace, start)
         return self._decide(call, ready, self._run_all(call, ready, timeout), keep_all_files, unavailable)
 
+    def run(
+        self, tool_name: str, arguments: str | Mapping[str, Any], workspace: Workspace, *, query: str | None = None
+    ) -> CompetitionResult:
+        """One subtask as shipped: a competition when the tool's family says ``compete: true``, else the tool
+        alone through the runtime (reported as a result of one candidate, the family's first)."""
+        if self.competes(tool_name):
+            return self.compete(tool_name, arguments, workspace, query=query)
+        start = time.perf_counter()
+        spec = self._spec(tool_name.strip())
+        try:
+            action_input = arguments if isinstance(arguments, str) or spec is None else spec.join_arguments(arguments)
+        except ValueError as error:
+            return _refused(spec.name, spec.family, str(ToolArgumentError(str(error))), start)
+        if not isinstance(action_input, str):  # an unknown tool: the runtime's observation names the valid ones
+            action_input = ""
+        observation = self.runtime.run(tool_name, action_input, workspace)
+        family = spec.family if spec is not None else ""
+        default = self.registry.get(family).candidates[0].name if family in self.registry else family
+        return CompetitionResult(
+            tool=tool_name.strip(),
+            family=family,
+            action_input=action_input,
+            agreement=None,
+            candidates=(),
+            compared=(),
+            matrix=(),
+            chosen=default if observation.ok else None,
+            reason=f"{default or 'the tool'} runs alone (compete: false)",
+            observation=observation,
+            seconds=time.perf_counter() - start,
+        )
+
     def unload(self) -> None:
         """Free every candidate's backend (they load again on next use)."""
         with self._lock:
