@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from tools.consensus import Choice, Nothing, choose, similarity_matrix
 from tools.embeddings import Embedder, MiniLMEmbedder
@@ -70,7 +71,7 @@ class CompetitionResult:
     """One subtask's competition: every candidate's outcome, the similarity matrix, the choice and why.
 
     ``matrix[i][j]`` compares the results of ``compared[i]`` and ``compared[j]`` (the candidates that gave
-    one). ``observation`` is the kept result as :meth:`ToolRuntime.run` gives it (``ok=False`` with every
+    one; empty when their results could not be compared, and the best prior rank was kept). ``observation`` is the kept result as :meth:`ToolRuntime.run` gives it (``ok=False`` with every
     candidate's error when none succeeded); ``seconds`` is the wall time of the whole competition.
     """
 
@@ -235,11 +236,10 @@ class Competition:
         start = time.perf_counter()
         name = tool_name.strip()
         spec = self._spec(name)
+        with_candidates = [s.name for s in self.runtime.catalog if s.family in self.registry]
         if spec is None:
-            valid = [s.name for s in self.runtime.catalog if s.family in self.registry]
-            return _refused(name, "", str(UnknownToolError(name, valid)), start)
+            return _refused(name, "", str(UnknownToolError(name, with_candidates)), start)
         if spec.family not in self.registry:
-            with_candidates = [s.name for s in self.runtime.catalog if s.family in self.registry]
             return _refused(
                 name,
                 spec.family,
@@ -251,18 +251,17 @@ class Competition:
         try:
             action_input = arguments if isinstance(arguments, str) else spec.join_arguments(arguments)
             values = self.runtime._arguments(spec, action_input, workspace)  # the runtime's own parsing
-            chosen = self._pick(entry, k, select, query or _text_arguments(spec, values), candidates)
+            picked, unavailable = self._pick(entry, k, select, query or _text_arguments(spec, values), candidates)
         except ToolError as error:
             return _refused(name, spec.family, str(error), start)
         except ValueError as error:
             return _refused(name, spec.family, str(ToolArgumentError(str(error))), start)
-        ready, unavailable = chosen
-        if not ready:
+        if not picked:
             reasons = "; ".join(f"{n}: {why}" for n, why in unavailable.items())
             return _refused(name, spec.family, f"no candidate for {name!r} can run here ({reasons})", start)
         timeout = entry.timeout_s if timeout_s is None else timeout_s
         call = _Call(spec, entry, action_input, values, workspace, start)
-        return self._decide(call, ready, self._run_all(call, ready, timeout), keep_all_files, unavailable)
+        return self._decide(call, picked, self._run_all(call, picked, timeout), keep_all_files, unavailable)
 
     def run(
         self, tool_name: str, arguments: str | Mapping[str, Any], workspace: Workspace, *, query: str | None = None
@@ -369,16 +368,16 @@ class Competition:
                 slot.checked = True
             return slot.problem
 
-    def _run_all(self, call: _Call, ready: list[Candidate], timeout: float) -> list[_Raw]:
+    def _run_all(self, call: _Call, picked: list[Candidate], timeout: float) -> list[_Raw]:
         """Each candidate's (ok, seconds, result or error text, files it wrote), all run at once."""
         spec = call.spec
-        pool = ThreadPoolExecutor(max_workers=len(ready), thread_name_prefix=f"compete-{spec.family}")
-        futures: list[Future] = [pool.submit(self._run_one, call, self._slot(spec.family, c), c) for c in ready]
+        pool = ThreadPoolExecutor(max_workers=len(picked), thread_name_prefix=f"compete-{spec.family}")
+        futures: list[Future] = [pool.submit(self._run_one, call, self._slot(spec.family, c), c) for c in picked]
         # every candidate starts at once, so one wait is each candidate's timeout
         done, _ = wait(futures, timeout=timeout)
         pool.shutdown(wait=False, cancel_futures=True)
         outcomes = []
-        for candidate, future in zip(ready, futures, strict=True):
+        for candidate, future in zip(picked, futures, strict=True):
             if future in done:
                 outcomes.append(future.result())
             else:
@@ -401,31 +400,34 @@ class Competition:
             log.warning("candidate %s of %r failed", candidate.name, spec.name, exc_info=True)
             message = tool_failed(spec.name, f"{type(error).__name__}: {error}")
             return False, time.perf_counter() - start, message, context.files
+        if not isinstance(result, str | Detections | Image.Image):
+            message = f"{candidate.handler or spec.handler} returned {type(result).__name__}; expected an image, text or Detections"
+            return False, time.perf_counter() - start, message, context.files
         return True, time.perf_counter() - start, result, context.files
 
     # deciding ------------------------------------------------------------------------------------------
 
     def _decide(
-        self, call: _Call, ready: list[Candidate], raw: list[_Raw], keep_all_files: bool, unavailable: dict[str, str]
+        self, call: _Call, picked: list[Candidate], raw: list[_Raw], keep_all_files: bool, unavailable: dict[str, str]
     ) -> CompetitionResult:
         spec = call.spec
         agreement = call.entry.agreement_for(spec)
         winners = [i for i, (ok, *_) in enumerate(raw) if ok]
-        compared = tuple(ready[i].name for i in winners)
+        compared = tuple(picked[i].name for i in winners)
         matrix = np.zeros((0, 0))
         choice: Choice | None = None
         if winners:
             try:
                 matrix = similarity_matrix([raw[i][2] for i in winners], agreement, self._text_embedder(agreement))
-                choice = choose(matrix, compared, [ready[i].rank for i in winners])
+                choice = choose(matrix, compared, [picked[i].rank for i in winners])
             except (ToolError, ValueError, TypeError) as error:  # e.g. MiniLM missing, a result of another kind
                 log.warning("results of %r could not be compared: %s", spec.name, error)
-                best = min(range(len(winners)), key=lambda i: ready[winners[i]].rank)
-                matrix = np.full((len(winners), len(winners)), np.nan)
+                best = min(range(len(winners)), key=lambda i: picked[winners[i]].rank)
+                matrix = np.zeros((0, 0))
                 choice = Choice(best, (), f"results could not be compared ({error}); kept the best prior rank")
         outcomes = []
         observation: Observation | None = None
-        for i, candidate in enumerate(ready):
+        for i, candidate in enumerate(picked):
             ok, seconds, result, files = raw[i]
             kept = choice is not None and winners[choice.index] == i
             if not ok:
@@ -466,8 +468,8 @@ class Competition:
         else:
             reason = choice.reason
         observation = Observation(observation.text, observation.ok, observation.files, seconds, observation.data)
-        chosen = ready[winners[choice.index]].name if choice is not None else None
-        log.info("%s: kept %s of %s (%s) in %.2f s", spec.name, chosen, [c.name for c in ready], reason, seconds)
+        chosen = picked[winners[choice.index]].name if choice is not None else None
+        log.info("%s: kept %s of %s (%s) in %.2f s", spec.name, chosen, [c.name for c in picked], reason, seconds)
         return CompetitionResult(
             tool=spec.name,
             family=spec.family,
