@@ -152,7 +152,7 @@ def hub_registry(checkpoints: dict[str, str]) -> ModelRegistry:
     """The shipped hub candidates with their checkpoints replaced by tiny random ones of the same classes."""
     shipped = ModelRegistry.load()
     raw = {"families": {}}
-    for family in ("ImageCaptioning", "Image2Depth"):
+    for family in ("ImageCaptioning", "VisualQuestionAnswering", "Image2Depth"):
         entry = shipped.get(family)
         raw["families"][family] = {
             "candidates": [
@@ -169,25 +169,31 @@ def hub_registry(checkpoints: dict[str, str]) -> ModelRegistry:
     return ModelRegistry.from_dict(raw)
 
 
-def test_hub_candidates_load_and_compete_on_tiny_checkpoints(tmp_path):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_hub_candidates_load_and_compete_on_tiny_checkpoints(tmp_path, device):
     root = tmp_path / "tiny"
     blip = str(tiny_vision.build_blip(root / "blip", "BlipForConditionalGeneration"))
+    vqa = str(tiny_vision.build_blip(root / "vqa", "BlipForQuestionAnswering"))
     dpt = str(tiny_vision.build_dpt(root / "dpt"))
     checkpoints = {
         "blip-base": blip,
         "blip-large": blip,
+        "blip-vqa-base": vqa,
+        "blip-vqa-capfilt-large": vqa,
         "git-base-coco": str(tiny_vision.build_git(root / "git")),
         "dpt-hybrid-midas": dpt,
         "dpt-large": dpt,
         "depth-anything-small": str(tiny_vision.build_depth_anything(root / "depth-anything")),
     }
-    competition = Competition(ToolRuntime({}), hub_registry(checkpoints), embedder=bag_of_words)
+    competition = Competition(ToolRuntime({}), hub_registry(checkpoints), embedder=bag_of_words, device=device)
     workspace = Workspace(tmp_path / "ws")
     cat = workspace.add_image(Image.fromarray(data.chelsea()), max_side=96)
     captions = competition.compete("Get Photo Description", cat, workspace)
     assert not captions.unavailable and all(c.ok for c in captions.candidates), [c.error for c in captions.candidates]
     assert all(isinstance(c.value, str) for c in captions.candidates)
     assert captions.observation.ok and len(captions.matrix) == 3
+    answers = competition.compete("Answer Question About The Image", f"{cat}, what animal is this?", workspace)
+    assert [c.ok for c in answers.candidates] == [True, True] and "prior rank" in answers.reason  # two: a tie
     depth = competition.compete("Predict Depth On Image", cat, workspace)
     assert all(c.ok for c in depth.candidates), [c.error for c in depth.candidates]
     assert depth.agreement == "image" and len(depth.matrix) == 3
