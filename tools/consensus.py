@@ -25,19 +25,19 @@ the better prior rank. With two candidates the means are always equal, so the pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from tools.embeddings import Embedder
 from tools.model_registry import Agreement
 from tools.outputs import Box, Detections, box_iou
 
 EDGE_TOLERANCE = 0.0075  # of the image diagonal (Martin et al.'s BSDS boundary benchmark)
 IMAGE_SIDE = 32
 TIE = 1e-6
-Embedder = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from tools.catalog import default_registry
+from tools.embeddings import Embedder
 from tools.errors import LoadSpecError
 from tools.family_registry import FAMILY_CLASSES
 from tools.registry import ToolRegistry
@@ -119,7 +118,7 @@ class FamilyCandidates:
         k: int | None = None,
         by: Selection | str | None = None,
         query: str | None = None,
-        embed: Callable[[list[str]], np.ndarray] | None = None,
+        embed: Embedder | None = None,
         among: Iterable[Candidate] | None = None,
     ) -> list[Candidate]:
         """The ``k`` candidates to run (default: the family's ``k`` and ``select``), in the order picked.
