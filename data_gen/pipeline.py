@@ -20,16 +20,18 @@ from typing import Any
 from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
-from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
+from data_gen.dedup import deduplicate
 from data_gen.report import build_report, render_markdown, token_lengths
 from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
+from modeling.loading import default_dtype
 from protocol.prompt import PromptTemplate
 from protocol.records import Record, atomic_write_text, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import default_registry
+from tools.embeddings import Embedder, EmbeddingModelError, MiniLMEmbedder
 from tools.registry import ToolRegistry
 from tools.spec import ArgumentCountError
 
@@ -64,6 +66,14 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
         if not isinstance(earlier, ToolCall) or observation is None:
             return "scratchpad step is not a tool call with an observation"
     return None
+
+
+def _near_duplicate_embedder(batch_size: int) -> Embedder:
+    """MiniLM for the near-duplicate filter, in the machine's fast dtype, with a progress bar."""
+    try:
+        return MiniLMEmbedder(batch_size=batch_size, dtype=default_dtype("cpu"), progress=True)
+    except EmbeddingModelError as error:
+        raise EmbeddingModelError(f"{error}, or set near_duplicate_threshold: null") from None
 
 
 def _dedup_group(task: Task) -> tuple:
@@ -158,7 +168,7 @@ def generate(
     teacher = teacher or make_teacher(config, catalogue, out_dir / "teacher_cache")
     drafts = teacher.propose([task for plan in plans for task in tasks[plan.name]])
     if config.near_duplicate_threshold is not None and embedder is None:
-        embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
+        embedder = _near_duplicate_embedder(config.embed_batch_size)
     templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
     by_split: dict[str, list[Sample]] = {}
     validation: Counter = Counter()
