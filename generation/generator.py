@@ -246,28 +246,31 @@ class HFGenerator:
         # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
         # every step cost a sixth of the decode time)
         written = [""] * len(prompt_ids)
+        # grad and inference modes are per thread, and Gradio resumes a streaming generator on whichever worker
+        # thread is free: enter inference mode around each computation, never across a yield
         with torch.inference_mode():
             cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
-            while True:
-                next_tokens = logits.argmax(dim=-1).tolist()
-                for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
-                    if row is None:  # finished, still in the batch until the next compaction
-                        continue
-                    token = greedy
-                    constraint = self._constraint(spaces[row])
-                    if constraint is not None:
-                        left = max_new_tokens - len(generated[row])
-                        token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
-                        next_tokens[live] = token
-                        written[row] += constraint.piece(token)
-                    generated[row].append(token)
-                    done = self._row_done(generated[row], max_new_tokens)
-                    yield row, token, done
-                    if done:
-                        rows[live] = None
-                keep = [live for live, row in enumerate(rows) if row is not None]
-                if not keep:
-                    return
+        while True:
+            next_tokens = logits.argmax(dim=-1).tolist()
+            for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
+                if row is None:  # finished, still in the batch until the next compaction
+                    continue
+                token = greedy
+                constraint = self._constraint(spaces[row])
+                if constraint is not None:
+                    left = max_new_tokens - len(generated[row])
+                    token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
+                    next_tokens[live] = token
+                    written[row] += constraint.piece(token)
+                generated[row].append(token)
+                done = self._row_done(generated[row], max_new_tokens)
+                yield row, token, done
+                if done:
+                    rows[live] = None
+            keep = [live for live, row in enumerate(rows) if row is not None]
+            if not keep:
+                return
+            with torch.inference_mode():
                 if len(rows) - len(keep) >= max(1, len(rows) // COMPACT_FRACTION):
                     index = torch.tensor(keep, device=device)
                     cache.batch_select_indices(index)
