@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from data_gen import aliases, files, phrasings, slots
-from data_gen.captions import Box, Caption
-from data_gen.failures import failure_answer, failure_observations
+from data_gen.captions import Caption, CaptionBox
+from data_gen.failure_samples import failure_answer, failure_observations
 from data_gen.served import served_listing
 from data_gen.tasks import CHAIN, CONTEXT, FAILURE, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from protocol.prompt import PromptTemplate, Turn, size_description
@@ -112,7 +112,7 @@ def answer_for(spec: ToolSpec, observation: str | None, language: str, rng: rand
     return frame.format(text=observation, text_lc=text[0].lower() + text[1:] + ".")
 
 
-def format_boxes(boxes: Sequence[Box]) -> str:
+def format_boxes(boxes: Sequence[CaptionBox]) -> str:
     return "; ".join(f"{b.label} [{', '.join(str(v) for v in b.box)}]" for b in boxes)
 
 
@@ -126,7 +126,7 @@ class _Step:
     call: ToolCall
     spec: ToolSpec
     observation: str | None  # None: what the tool returns is unknown (no answer sample after it)
-    boxes: tuple[Box, ...] = ()  # what a detector reported (its observation is these, formatted)
+    boxes: tuple[CaptionBox, ...] = ()  # what a detector reported (its observation is these, formatted)
 
 
 class SampleBuilder:
@@ -202,7 +202,9 @@ class SampleBuilder:
 
     # ----------------------------------------------------------------- playing the calls out
     @staticmethod
-    def _detected(spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption) -> tuple[Box, ...]:
+    def _detected(
+        spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption
+    ) -> tuple[CaptionBox, ...]:
         """The boxes a detector reports on the caption's scene (none for other tools or a derived image)."""
         if spec.name == "Detection" and source_is_upload:
             return tuple(slots.caption_boxes(caption))
@@ -212,7 +214,7 @@ class SampleBuilder:
         return ()
 
     def _observation(
-        self, spec: ToolSpec, boxes: Sequence[Box], source_is_upload: bool, caption: Caption
+        self, spec: ToolSpec, boxes: Sequence[CaptionBox], source_is_upload: bool, caption: Caption
     ) -> str | None:
         if spec.name == "Get Photo Description":
             return caption.text if source_is_upload else None
@@ -250,7 +252,7 @@ class SampleBuilder:
         return steps
 
     @staticmethod
-    def _reported_box(reported: Sequence[Box], proposed: list[str], request: str) -> list[str]:
+    def _reported_box(reported: Sequence[CaptionBox], proposed: list[str], request: str) -> list[str]:
         """Crop after a detector: the proposed box if the detector reported it, else the box of an object
         the request names (the longest such label), else the first box reported."""
         if not reported or any([str(v) for v in b.box] == proposed for b in reported):

@@ -6,15 +6,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from protocol.errors import InputError
-from protocol.recipes import read_recipe, reject_unknown
+from data_gen.tasks import PLAN_KINDS
+from protocol.recipes import ConfigError, read_recipe, reject_unknown
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
-
-
-class ConfigError(ValueError, InputError):
-    """A data-generation config is malformed; the message names the field and the valid values."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ class GenConfig:
             always show the real names.
         failure_share: share of tool tasks that also give a failure sample: one of the calls fails the way the
             runtime reports it (no person for a pose, no such object, out of memory) and the answer quotes the
-            error (``data_gen/failures.py``).
+            error (``data_gen/failure_samples.py``).
         plain_image_share: share of prompts that describe the human's image only by its size ("a 640x480
             image."), as the demo does with no captioner loaded, so the request alone must say what to do.
         condition_of_share: share of conditioned-generator prompts that introduce the condition image as "A pose
@@ -78,6 +74,9 @@ class GenConfig:
         report_tokenizer: base model whose tokenizer measures lengths (``None``: skip token lengths).
         report_token_sample: measure at most this many records per split (``None``: all).
         seed: default seed; ``max_samples`` caps each split (``None``: no cap).
+        plans: plan records (planner prompt, JSON plan; ``data_gen/plans.py``) per caption by kind: ``single``,
+            ``chain``, ``dag``, ``repeated``, ``none``; fractions spread over captions (0.5: every other one). Empty:
+            no plan records, and the ReAct records are exactly those of a recipe without this option.
     """
 
     captions: str = "shipped"
@@ -114,6 +113,7 @@ class GenConfig:
     report_token_sample: int | None = 1500
     seed: int = 0
     max_samples: int | None = None
+    plans: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
@@ -152,14 +152,29 @@ class GenConfig:
         threshold = self.near_duplicate_threshold
         if threshold is not None and not 0 < threshold <= 1:
             raise ConfigError(f"near_duplicate_threshold must be in (0, 1] or null, got {threshold!r}")
-        if self.max_samples is not None and self.max_samples < 1:
-            raise ConfigError(f"max_samples must be positive, got {self.max_samples!r}")
+        for name in ("max_captions", "max_samples", "report_token_sample"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{name} must be a positive whole number, or null for no limit; got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
+        if not isinstance(self.plans, dict) or set(self.plans) - set(PLAN_KINDS):
+            raise ConfigError(
+                f"plans maps plan kinds ({', '.join(PLAN_KINDS)}) to tasks per caption, got {self.plans!r}"
+            )
+        for kind, count in self.plans.items():
+            if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
+                raise ConfigError(f"plans: {kind} must be a number of tasks per caption (0 or more), got {count!r}")
+        if not any(getattr(self, name) for name in counts[:5]) and not any(self.plans.values()):
+            raise ConfigError(
+                f"{', '.join(counts[:5])} and plans are all 0, so nothing would be generated; set e.g. single: 16"
+            )
 
     @classmethod
     def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:
         """A shipped recipe by name (``default``, ``quick``) or a YAML path, with non-``None`` overrides."""
-        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation", ConfigError)
-        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path), ConfigError)
+        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation")
+        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path))
         config = cls(**data)
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -21,18 +21,22 @@ from typing import Any
 
 from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
-from data_gen.config import GenConfig
-from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
+from data_gen.config import ConfigError, GenConfig
+from data_gen.dedup import deduplicate
+from data_gen.plans import NO_TOOL_SAMPLE, draw_plan_tasks, plan_problem, plan_samples, teacher_tasks
 from data_gen.report import build_report, render_markdown, token_lengths
 from data_gen.sessions import SessionBuilder
 from data_gen.splits import DEMO, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
+from modeling.loading import default_dtype
+from protocol.plan_prompt import is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import Record, atomic_write_text, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import default_registry
+from tools.embeddings import Embedder, EmbeddingModelError, MiniLMEmbedder
 from tools.registry import ToolRegistry
 from tools.spec import ArgumentCountError
 
@@ -53,6 +57,8 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
 
     ``aliases`` maps the tool names a renamed prompt shows back to the catalogue's names.
     """
+    if is_plan_prompt(record.instruction):
+        return plan_problem(record)
     step = parse_reply(record.output)
     if not isinstance(step, ToolCall | FinalAnswer):
         return f"output does not parse: {step.message}"
@@ -68,6 +74,14 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
         if not isinstance(earlier, ToolCall) or observation is None:
             return "scratchpad step is not a tool call with an observation"
     return None
+
+
+def _near_duplicate_embedder(batch_size: int) -> Embedder:
+    """MiniLM for the near-duplicate filter, in the machine's fast dtype, with a progress bar."""
+    try:
+        return MiniLMEmbedder(batch_size=batch_size, dtype=default_dtype("cpu"), progress=True)
+    except EmbeddingModelError as error:
+        raise EmbeddingModelError(f"{error}, or set near_duplicate_threshold: null") from None
 
 
 def _dedup_group(task: Task) -> tuple:
@@ -135,7 +149,7 @@ def _finalise(
     dropped: Counter = Counter()
     seen_records: set[tuple[str, str, str]] = set()
     seen_instructions: set[str] = set()
-    seen_negative_requests: set[str] = set()
+    seen_negative_requests: set[tuple[str, str]] = set()
     final: dict[str, list[Sample]] = {}
     for plan in plans:
         name = plan.name
@@ -144,7 +158,8 @@ def _finalise(
         for sample in by_split[name]:
             record = sample.record
             key = (record.instruction, record.input, record.output)
-            negative_key = " ".join(sample.request.lower().split()) if sample.kind == NEGATIVE else None
+            no_tool = sample.kind in (NEGATIVE, NO_TOOL_SAMPLE)  # plan and ReAct requests are compared apart
+            negative_key = (sample.kind, " ".join(sample.request.lower().split())) if no_tool else None
             if record_problem(record, catalogue, sample.aliases):
                 dropped["does not parse"] += 1
             elif key in seen_records:
@@ -175,18 +190,25 @@ def generate(
     """Generate the three splits and the report into ``out_dir``; returns the counts and the report."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     catalogue = default_registry()
     captions = load_captions(config.captions)
     if config.max_captions is not None:
         captions = captions[: config.max_captions]
     plans = plan_splits(captions, catalogue, config)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"--out_dir {out_dir}: {(error.strerror or str(error)).lower()}; pass a directory to write the splits to"
+        ) from None
     tasks = {plan.name: plan_tasks(plan, config) for plan in plans}
     logger.info("planned %s tasks over %d captions", {k: len(v) for k, v in tasks.items()}, len(captions))
+    planned = {plan.name: draw_plan_tasks(plan, config) for plan in plans}
     teacher = teacher or make_teacher(config, catalogue, out_dir / "teacher_cache")
-    drafts = teacher.propose([task for plan in plans for task in tasks[plan.name]])
+    asked = [task for plan in plans for task in (*tasks[plan.name], *teacher_tasks(planned[plan.name]))]
+    drafts = teacher.propose(asked)
     if config.near_duplicate_threshold is not None and embedder is None:
-        embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
+        embedder = _near_duplicate_embedder(config.embed_batch_size)
     if config.prompt_template:  # one template for every record, as the demo renders every turn with its adapter's
         one = PromptTemplate.load(config.prompt_template)
         templates = dict.fromkeys(LANGUAGES, one)
@@ -219,10 +241,22 @@ def generate(
             config=config,
             embed=embedder,
         ) + _session_samples(plan, config, templates["en"])
+        by_split[plan.name] += plan_samples(
+            split=plan,
+            tasks=planned[plan.name],
+            drafts=drafts,
+            validator=validator,
+            builder=builder,
+            teacher=teacher,
+            config=config,
+            embed=embedder,
+        )
         validators.append(validator)
         validation.update(validator.report.dropped)
     final, dropped = _finalise(by_split, plans, catalogue, config.seed)
     for name in final:
+        if not final[name]:
+            logger.warning("the %s split is empty: no task of it gave a usable sample (see report.md)", name)
         records = [
             sample.record if name == "train" else replace(sample.record, id=f"{name}-{i:06d}")
             for i, sample in enumerate(final[name])

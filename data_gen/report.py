@@ -91,17 +91,19 @@ def build_report(
 def render_markdown(report: dict[str, Any]) -> str:
     """The report as a short Markdown document."""
     splits = report["splits"]
+    extra = sorted({kind for info in splits.values() for kind in info["per_kind"]} - set(SAMPLE_KINDS))
+    columns = [*SAMPLE_KINDS, *extra]  # plan records (plan_single, plan_dag...) when the recipe asks for them
     lines = [
         "# Data generation report",
         "",
         f"Teacher `{report['config']['teacher']}`, seed {report['config']['seed']}, {report['seconds']} s. "
         f"Held-out tools (test only): {', '.join(report['held_out_tools']) or 'none'}.",
         "",
-        "| split | records | captions | " + " | ".join(SAMPLE_KINDS) + " | en | zh |",
-        "| --- " + "| ---: " * (len(SAMPLE_KINDS) + 4) + "|",
+        "| split | records | captions | " + " | ".join(columns) + " | en | zh |",
+        "| --- " + "| ---: " * (len(columns) + 4) + "|",
     ]
     for name, info in splits.items():
-        kinds = [str(info["per_kind"].get(kind, 0)) for kind in SAMPLE_KINDS]
+        kinds = [str(info["per_kind"].get(kind, 0)) for kind in columns]
         langs = [str(info["per_language"].get(lang, 0)) for lang in ("en", "zh")]
         lines.append(f"| {name} | {info['records']} | {info['captions']} | " + " | ".join(kinds + langs) + " |")
     lines += ["", "## Token lengths (embedded tokenizer)", ""]

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from data_gen import files, phrasings, slots
 from data_gen import session_phrasings as say
 from data_gen.builders import Sample, answer_for, format_boxes, takes_a_box
-from data_gen.captions import Box, Caption
+from data_gen.captions import Caption, CaptionBox
 from data_gen.negatives import negative_request
 from data_gen.served import served_listing
 from data_gen.tasks import (
@@ -113,7 +113,7 @@ class Step:
     spec: ToolSpec
     arguments: tuple[str, ...]
     observation: str | None
-    boxes: tuple[Box, ...] = ()
+    boxes: tuple[CaptionBox, ...] = ()
 
     @property
     def call(self) -> ToolCall:
@@ -151,7 +151,7 @@ class SessionState:
     uploads: list[str] = field(default_factory=list)
     current: str | None = None  # what "it" means: the latest result, else the latest upload
     last: Step | None = None  # the last call of the last turn with tools
-    detected: tuple[str, tuple[Box, ...]] | None = None  # a detector's last answer: the image and the boxes
+    detected: tuple[str, tuple[CaptionBox, ...]] | None = None  # a detector's last answer: the image and the boxes
     turns: list[PlannedTurn] = field(default_factory=list)
 
     def scene(self, name: str | None = None) -> Caption | None:
@@ -194,7 +194,7 @@ def bind(arguments: Sequence[str], image: str) -> list[str]:
     return [image if value == IMAGE_PLACEHOLDER else value for value in arguments]
 
 
-def face_boxes(caption: Caption) -> tuple[Box, ...]:
+def face_boxes(caption: Caption) -> tuple[CaptionBox, ...]:
     """Faces of the people in the caption (at most two): the top middle of each person's box."""
     faces = []
     for box in slots.caption_boxes(caption):
@@ -204,7 +204,7 @@ def face_boxes(caption: Caption) -> tuple[Box, ...]:
         width = max(8, (right - left) // 3)
         height = max(8, min(bottom - top, round(width * 1.2)))
         x = left + (right - left - width) // 2
-        faces.append(Box("face", (x, top, x + width, top + height)))
+        faces.append(CaptionBox("face", (x, top, x + width, top + height)))
     return tuple(faces[:2])
 
 
@@ -354,7 +354,7 @@ class SessionBuilder:
         source = state.pictures.get(images[0]) if images else None
         scene = source.scene if source else None
         photo = scene is not None and source.role == "upload"
-        boxes: tuple[Box, ...] = ()
+        boxes: tuple[CaptionBox, ...] = ()
         observation = None
         if spec.output is OutputKind.IMAGE:
             picture = self.output(spec, arguments, source, rng)

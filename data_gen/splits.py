@@ -62,7 +62,8 @@ def held_out_tools(catalogue: ToolRegistry, names: Sequence[str] | None) -> list
     return list(names)
 
 
-def _rng(seed: int, *parts: object) -> random.Random:
+def seeded_rng(seed: int, *parts: object) -> random.Random:
+    """A random generator that depends only on the seed and ``parts`` (so runs and resumes agree)."""
     digest = hashlib.sha256("|".join(str(p) for p in (seed, *parts)).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
@@ -75,7 +76,7 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
     if len(captions) < 3:
         raise ConfigError(f"need at least 3 captions to make train, val and test splits, got {len(captions)}")
     order = sorted(captions, key=lambda c: c.id)
-    _rng(config.seed, "captions").shuffle(order)
+    seeded_rng(config.seed, "captions").shuffle(order)
     n_test = max(1, round(len(order) * config.test_share))
     n_val = max(1, round(len(order) * config.val_share))
     n_demo = max(1, round(len(order) * config.demo_share)) if config.demo_share else 0
@@ -120,7 +121,7 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
         pairs = [pair for pair in pool if all(tool in split.listed for tool in pair) and set(pair) & set(gold)]
         return pairs if split.name == "test" else [pair for pair in pairs if set(pair) <= set(gold)]
 
-    rng = _rng(config.seed, "plan", split.name)
+    rng = seeded_rng(config.seed, "plan", split.name)
     tool_order = rng.sample(gold, len(gold))
     chains, extended = eligible(CHAINS), eligible(EDIT_THEN_ANALYSE_CHAINS)
     chain_order, extended_order = rng.sample(chains, len(chains)), rng.sample(extended, len(extended))
@@ -129,7 +130,7 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
     extended_count = min(config.extended_chain, len(extended) * config.max_per_tool_per_caption)
     tasks: list[Task] = []
     for number, caption in enumerate(split.captions):
-        crng = _rng(config.seed, "caption", split.name, caption.id)
+        crng = seeded_rng(config.seed, "caption", split.name, caption.id)
 
         def language() -> str:
             return "zh" if crng.random() < config.zh_share else "en"  # noqa: B023 (called inside the loop)

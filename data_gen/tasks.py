@@ -13,6 +13,8 @@ SINGLE, CHAIN, NEGATIVE, CONTEXT, FAILURE = "single", "chain", "negative", "cont
 SESSION = "session"  # the first step of a turn of a demo-shaped session (data_gen/sessions.py)
 TEACHER_KINDS = (SINGLE, CHAIN, NEGATIVE)
 SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE, FAILURE, SESSION)  # FAILURE: a failed call, then the answer
+# Kinds of plan task (data_gen/plans.py): one tool, a chain of 2-4, independent branches, a tool used twice, no tool.
+PLAN_KINDS = ("single", "chain", "dag", "repeated", "none")
 
 # (prerequisite tool, tool): the first tool's output feeds the second (or, when the first returns boxes or
 # text, the second works on the same image with what the first found).

@@ -13,8 +13,7 @@ from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
-from data_gen.dedup import minilm_dir
-from data_gen.failures import ends_in_failure
+from data_gen.failure_samples import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
 from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
@@ -22,6 +21,7 @@ from evaluation.scoring import score_records
 from protocol.records import read_records, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import TOOL_SPECS, default_registry
+from tools.embeddings import minilm_dir
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
 

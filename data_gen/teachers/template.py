@@ -103,8 +103,8 @@ class TemplateTeacher:
         else:
             frames = phrasings.frames_for(task.tools[0], task.language)
         frame = rng.choice(phrasings.phrasing_pool(frames, task.phrasing, self.held_out_phrasing))
-        values = self._values(task, rng)
-        request = self._style(frame, rng).format(**values)
+        values = self.values(task, rng)
+        request = self.style(frame, rng).format(**values)
         calls = tuple((tool, action_input_frame(self.registry.get(tool)).format(**values)) for tool in task.tools)
         if task.variant == PICK_ONE:  # the detector is asked for both objects, in either order
             both = [values["obj"], values["other"]]
@@ -112,7 +112,8 @@ class TemplateTeacher:
             calls = ((calls[0][0], f"{IMAGE_PLACEHOLDER}, {', '.join(both)}"), *calls[1:])
         return Draft(request, calls)
 
-    def _style(self, frame: str, rng: random.Random) -> str:
+    def style(self, frame: str, rng: random.Random) -> str:
+        """A frame as people write: sometimes a typo, no final mark or a lower-case start."""
         if rng.random() < self.typo_rate:
             frame = add_typo(frame, rng)
         if rng.random() < 0.08:
@@ -121,7 +122,8 @@ class TemplateTeacher:
             frame = frame[0].lower() + frame[1:]
         return frame
 
-    def _values(self, task: Task, rng: random.Random) -> dict[str, str]:
+    def values(self, task: Task, rng: random.Random) -> dict[str, str]:
+        """Slot values for a request about ``task`` (objects, prompts, sizes, boxes... drawn from its caption)."""
         caption, language = task.caption, task.language
         obj, other = slots.pick_two_objects(caption, rng)
         box = slots.crop_box(caption, rng)
