@@ -53,7 +53,8 @@ def main(
         server_name: interface to listen on (127.0.0.1: this machine only; 0.0.0.0: the network).
         server_port: port of the web app.
         share: ask Gradio for a public share link (off by default; needs internet).
-        lang: prompt language, ``en`` or ``zh`` (an adapter's own template takes precedence).
+        lang: prompt language, ``en`` or ``zh``, or ``gpt4tools`` (the original GPT4Tools' Vicuna prompt, for an
+            adapter it trained); an adapter's own template takes precedence.
         cli: chat in the terminal instead of starting the web app.
         max_steps: tool calls allowed per turn before the agent gives up honestly.
         max_new_tokens: tokens the model may write per step.

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
-from protocol.prompt import PromptTemplate, Turn, size_description
+from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.steps import OBSERVATION, FinalAnswer, ObservedStep, ParseError, ToolCall, parse_reply, written_action
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
@@ -283,6 +283,9 @@ class Agent:
             if isinstance(step, ToolCall):
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
+                made = [name for name in observation.files if observation.ok and name in observation.text]
+                if made:  # an image the model met (a generated one in a session with no upload) is one to work on
+                    session.latest_image = made[-1]
                 taken = TraceStep(
                     index,
                     step.thought,
@@ -406,9 +409,7 @@ class Agent:
         # files the model met in an observation stay nameable in later turns; a copy made for the human only
         # (a detector's drawn boxes) is not remembered, or the model takes it for the photo
         seen = [name for name in files if any(name in step.observation for step in trace)]
-        unnamed = [name for name in seen if name not in answer]
-        remembered = answer + (f" ({', '.join(unnamed)})" if unnamed else "")
-        session.memory.add_exchange(user_input, remembered)
+        session.memory.add_exchange(user_input, remembered_answer(answer, seen))
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]

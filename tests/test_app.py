@@ -202,6 +202,7 @@ def test_default_adapter_and_prompt_choice(tmp_path):
     assert resolve_adapter(None, base_model="some/other-model") is None
     assert resolve_adapter("none") is None and resolve_adapter("out/lora") == "out/lora"
     assert choose_template("zh", None).language == "zh"
+    assert choose_template("gpt4tools", None).name == "gpt4tools"  # the original's prompt, for its adapters
     PromptTemplate.load("zh").save(tmp_path)
     assert choose_template("en", str(tmp_path)).language == "zh"  # the adapter's own prompt wins
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.loop import DEFAULT_MAX_INPUT_CHARS, Agent
+from modeling.adapter_files import adapter_argument
 from modeling.loading import EMBEDDED_MODEL
 from protocol.errors import InputError
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
@@ -16,7 +17,6 @@ logger = logging.getLogger(__name__)
 SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-gpt4tools"
 DEFAULT_CONTEXT_LENGTH = 2048
 DEFAULT_IDLE_MINUTES = 60  # a web session untouched this long is closed and its folder removed
-_NO_ADAPTER = {"", "none", "false", "no"}
 
 
 class DemoOptionError(ValueError, InputError):
@@ -37,7 +37,7 @@ def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) ->
     the default only for that base model and only when it is present.
     """
     if lora_model is not None:
-        return None if str(lora_model).strip().lower() in _NO_ADAPTER else str(lora_model)
+        return adapter_argument(lora_model)
     if base_model.lower() == EMBEDDED_MODEL and (SHIPPED_ADAPTER / "adapter_config.json").is_file():
         return str(SHIPPED_ADAPTER)
     return None
@@ -53,10 +53,8 @@ def choose_template(lang: str, adapter: str | None) -> PromptTemplate:
     """The adapter's own template when it ships one (train and serve must match), else the ``lang`` one."""
     if adapter and (Path(adapter) / TEMPLATE_FILE_NAME).is_file():
         template = PromptTemplate.load(adapter)
-        if template.language != lang:
-            logger.warning(
-                "the adapter was trained with the %r prompt; using it instead of %r", template.language, lang
-            )
+        if lang not in (template.name, template.language):
+            logger.warning("the adapter was trained with the %r prompt; using it instead of %r", template.name, lang)
         return template
     return PromptTemplate.load(lang)
 
