@@ -72,7 +72,8 @@ if [ $quick = 1 ]; then
   product_data_config=configs/data_gen/quick_product.yaml
   product_train_args=(--config configs/train/smollm2_product.yaml --base_model "$base" --batch_size $global_batch
                       --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 2048 --compile false --max_steps 2)
-  infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
+  infer_args=(--base_model "$base" --batch_size 8)
+  react_budget=24
 else
   out=${out:-output/pipeline}
   eval_samples=${eval_samples:-200}
@@ -84,7 +85,8 @@ else
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
   product_data_config=configs/data_gen/smollm2_product.yaml
   product_train_args=(--config configs/train/smollm2_product.yaml --batch_size $global_batch)
-  infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
+  infer_args=(--base_model "$base" --batch_size 32)
+  react_budget=96  # plan records get inference.py's plan budget
 fi
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
@@ -115,6 +117,9 @@ subsets() {  # subsets DATA FAILURES_SOURCE SPLIT...: evenly spaced eval subsets
   for split in "${splits[@]}"; do
     "$PY" -m data_gen.eval_subset "$data/$split.json" "$data/${split}_eval.json" "$eval_samples" > /dev/null
   done
+  # plans: the plan records of the test split (none in the research data), scored with TaskBench's metrics
+  "$PY" -m data_gen.eval_subset "$data/test.json" "$data/plans_eval.json" "$eval_samples" --kind plans > /dev/null
+  [ -f "$data/plans_eval.json" ] && splits+=(plans)
   # failures (none when FAILURES_SOURCE is empty): the answers right after a failed call (seen tools)
   [ -n "$failures_source" ] || return 0
   "$PY" -m data_gen.eval_subset "$failures_source" "$data/failures_eval.json" "$eval_samples" --failures_only \
@@ -124,7 +129,7 @@ subsets() {  # subsets DATA FAILURES_SOURCE SPLIT...: evenly spaced eval subsets
 }
 
 score() {  # score ADAPTER DATA PREDICTIONS METRICS RUN...: inference and scoring of every split in $splits
-  local adapter=$1 data=$2 preds=$3 metrics=$4 run split suffix options
+  local adapter=$1 data=$2 preds=$3 metrics=$4 run split suffix options budget output
   shift 4
   mkdir -p "$metrics"
   for run in "$@"; do
@@ -134,10 +139,14 @@ score() {  # score ADAPTER DATA PREDICTIONS METRICS RUN...: inference and scorin
       zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
     esac
     for split in "${splits[@]}"; do
+      budget=(--max_new_tokens "$react_budget")
+      [ "$split" = plans ] && budget=()
       "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
-        "${infer_args[@]}" "${options[@]}"
+        "${infer_args[@]}" "${budget[@]}" "${options[@]}"
+      output="$metrics/metrics_${split}${suffix}.json"
+      [ "$split" = plans ] && output="$metrics/plans/metrics${suffix}.json"  # -> metrics${suffix}_plans.json
       "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
-        --output "$metrics/metrics_${split}${suffix}.json" > /dev/null
+        --output "$output" > /dev/null
     done
   done
 }
@@ -150,6 +159,9 @@ report() {  # report METRICS SPLIT...: the metrics table, then SR per tool of ea
     name=$(basename "$file" .json); tables+=("${name#metrics_}=$file")
   done
   "$PY" -m evaluation.report "${tables[@]}"
+  for file in "$metrics"/plans/*_plans.md; do
+    [ -f "$file" ] && { echo; echo "Plans (TaskBench metrics), $(basename "$file" .md):"; cat "$file"; }
+  done
   for split in "$@"; do
     by_run=("fine-tuned=$metrics/metrics_$split.json")
     [ -f "$metrics/metrics_${split}_free.json" ] && by_run+=("unconstrained=$metrics/metrics_${split}_free.json")
