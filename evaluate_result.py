@@ -9,6 +9,10 @@ arguments, ``coverage`` / ``SR_all`` count missing predictions. Writes the metri
 fractions, per-group results, missing, unknown and repeated ids), a markdown table (``.md``), a bar chart
 (``.png``) and per-sample scores (``.samples.jsonl``) beside it, and, at the default place, the original's
 ``eval.txt``. Reads our JSONL predictions and the original's JSON chunk files.
+
+Plan records (planner prompts) are scored with TaskBench's metrics instead (evaluation/plan_scoring.py) into
+``<metrics stem>_plans.json`` (+ ``.md``, ``.samples.jsonl``); a TaskBench label file (``task_nodes`` lines) is
+scored against TaskBench predictions (``--tool_desc``, ``--dependency_type`` as TaskBench's evaluate.py).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import logging
 from pathlib import Path
 
+from evaluation.plan_scoring import evaluate_plans_among, evaluate_taskbench, is_taskbench_file
 from evaluation.prediction_files import prediction_files, read_predictions
 from evaluation.report import HEADLINE_METRICS, markdown_table, original_summary
 from evaluation.scoring import sample_rows, score_records
@@ -61,6 +66,8 @@ def evaluate(
     save_name: str | None = None,
     save_path: str = "output/eval_result",
     num_chunks: int | None = None,
+    tool_desc: str | None = None,
+    dependency_type: str | None = None,
 ) -> dict:
     """Score the predictions against ``ann_path``; returns the headline metrics.
 
@@ -71,8 +78,11 @@ def evaluate(
         save_name, save_path: the original's way to name the prediction directory (``save_path/save_name``).
         num_chunks: the original's ``--num-chunks``: how many chunk files to expect (a warning names the
             missing ones).
+        tool_desc, dependency_type: for a TaskBench label file, as TaskBench's evaluate.py.
     """
     pred = _prediction_path(pred_path, save_name, save_path)
+    if is_taskbench_file(ann_path):
+        return evaluate_taskbench(ann_path, str(pred), output, tool_desc=tool_desc, dependency_type=dependency_type)
     if num_chunks is not None:
         _check_chunks(pred, num_chunks)
     records = read_annotations(ann_path)
@@ -83,11 +93,15 @@ def evaluate(
             "check that --ann_path is the file inference.py was given"
         )
     held_out = {spec.name for spec in TOOL_SPECS if spec.held_out}
+    default_place = pred if pred.is_dir() else pred.parent
+    out = Path(output) if output else default_place / "metrics.json"
+    plan_predictions = {key: prediction.tolerant for key, prediction in found.predictions.items()}
+    records, plan_metrics = evaluate_plans_among(records, plan_predictions, out, held_out)
+    if not records:
+        return plan_metrics
     scores, report = score_records(records, found.predictions, held_out)
     report["unknown_ids"] = found.unknown
     report["repeated_ids"] = found.repeated
-    default_place = pred if pred.is_dir() else pred.parent
-    out = Path(output) if output else default_place / "metrics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     table = markdown_table(report["groups"])
@@ -111,7 +125,7 @@ def evaluate(
             report["missing"][:20],
         )
     logger.info("metrics written to %s (+ .md, .png, .samples.jsonl)", out)
-    return {name: report[name] for name in HEADLINE_METRICS}
+    return {**{name: report[name] for name in HEADLINE_METRICS}, **plan_metrics}
 
 
 if __name__ == "__main__":

@@ -6,18 +6,21 @@
         --load "Image2Canny_cpu,ImageCaptioning_cuda:0" --server_port 7861 --lang zh
 
 ``--lora_model`` defaults to the shipped adapter (``adapters/smollm2-gpt4tools/``) when it is present and
-the base model is the embedded one; ``--lora_model none`` uses the base model alone.
+the base model is the embedded one; ``--lora_model none`` uses the base model alone. The flags and what
+the demo guarantees: docs/demo.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import tempfile
 
+from agent.loop import DEFAULT_MAX_INPUT_CHARS
 from modeling.loading import EMBEDDED_MODEL
 from protocol.cli import run_cli
-from ui.launch import build_agent
+from ui.launch import DEFAULT_IDLE_MINUTES, build_agent, check_demo_options
+from ui.sessions import interrupt_on_sigterm, owned_temp_dir
 
 logger = logging.getLogger("gpt4tools")
 
@@ -38,6 +41,8 @@ def main(
     max_steps: int = 5,
     max_new_tokens: int = 128,
     max_upload_mb: int = 50,
+    max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
+    session_idle_minutes: float = DEFAULT_IDLE_MINUTES,
 ) -> None:
     """Start the demo.
 
@@ -58,10 +63,20 @@ def main(
         cli: chat in the terminal instead of starting the web app.
         max_steps: tool calls allowed per turn before the agent gives up honestly.
         max_new_tokens: tokens the model may write per step.
-        max_upload_mb: largest upload the web app accepts.
+        max_upload_mb: largest upload the web app accepts, in MB.
+        max_input_chars: longest message accepted, in characters (a longer one is refused with this limit).
+        session_idle_minutes: a web session untouched this long is closed and its files removed.
     """
+    check_demo_options(
+        max_steps=max_steps,
+        max_new_tokens=max_new_tokens,
+        max_upload_mb=max_upload_mb,
+        max_input_chars=max_input_chars,
+        session_idle_minutes=session_idle_minutes,
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    interrupt_on_sigterm()  # so that `kill` removes the session folders too
     agent = build_agent(
         base_model,
         lora_model,
@@ -72,16 +87,25 @@ def main(
         lang=lang,
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
+        max_input_chars=max_input_chars,
     )
     if cli:
         from ui.terminal import chat_in_terminal
 
-        chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C at the prompt ends the chat
+            chat_in_terminal(agent, owned_temp_dir("gpt4tools-cli-"))  # removed at exit
         return
-    from ui.app import build_app
+    from ui.app import build_app, serve
+    from ui.sessions import SessionFactory
 
-    build_app(agent).launch(
-        server_name=server_name, server_port=server_port, share=share, max_file_size=f"{max_upload_mb}mb"
+    sessions = SessionFactory()
+    serve(
+        build_app(agent, sessions, idle_minutes=session_idle_minutes),
+        sessions,
+        server_name=server_name,
+        server_port=server_port,
+        share=share,
+        max_file_size=f"{max_upload_mb}mb",
     )
 
 

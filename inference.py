@@ -21,8 +21,10 @@ from typing import Any
 from modeling.loading import EMBEDDED_MODEL, check_device_map
 from protocol.cli import run_cli
 from protocol.errors import InputError
+from protocol.plan_prompt import is_plan_prompt
 
 logger = logging.getLogger("inference")
+DEFAULT_MAX_NEW_TOKENS = 128
 
 BACKENDS = ("hf", "openai")
 
@@ -81,9 +83,10 @@ def main(
     prompt_template: str | None = None,
     save_path: str = "output/eval_result",
     batch_size: int = 32,
-    max_new_tokens: int = 128,
+    max_new_tokens: int | None = None,
     constrain_tools: bool = True,
     constrain_arguments: bool = True,
+    constrain_plans: bool = True,
     num_chunks: int = 1,
     chunk_idx: int = 0,
     backend: str = "hf",
@@ -121,11 +124,14 @@ def main(
             adapters trained by the original.
         batch_size: prompts per generation batch (sorted by length, prefilled in chunks, decoded together; an
             interrupted run loses at most this many predictions).
-        max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn).
+        max_new_tokens: generation budget per reply (it stops earlier at ``Observation:`` / end of turn); default
+            128, or 512 when the file holds plan records (planner prompts), whose replies are whole plans.
         constrain_tools: after ``Action:`` only the names of the tools the record's prompt lists can be written
             (``generation/tool_calls.py``; ``--noconstrain_tools`` leaves the model free, as the original did).
         constrain_arguments: with ``constrain_tools``, ``Action Input:`` holds one value of the declared type per
             input of the tool (``--noconstrain_arguments`` holds the name only).
+        constrain_plans: a reply to a planner prompt is a valid plan of the offered tools (``generation/plans.py``;
+            ``--noconstrain_plans`` leaves the model free).
         num_chunks, chunk_idx: split the records into ``num_chunks`` parts and do part ``chunk_idx`` (also
             spelled ``--num-chunks`` / ``--chunk-idx``, as the original).
         backend: ``hf`` (local transformers) or ``openai`` (an OpenAI-compatible chat-completions endpoint;
@@ -174,13 +180,19 @@ def main(
             "Run one process, or drop --device_map and give each process its GPU"
         )
     batch_size = _whole_number("batch_size", batch_size, 1)
-    max_new_tokens = _whole_number("max_new_tokens", max_new_tokens, 1)
+    if max_new_tokens is not None:
+        max_new_tokens = _whole_number("max_new_tokens", max_new_tokens, 1)
     num_chunks = _whole_number("num_chunks", num_chunks, 1)
     chunk_idx = _whole_number("chunk_idx", chunk_idx, 0)
     if backend not in BACKENDS:
         raise InputError(f"--backend {backend!r}: use one of {', '.join(BACKENDS)}")
     shard = current_shard(num_chunks, chunk_idx)
     records = read_annotations(ann_path)  # a bad file fails before the model loads
+    if max_new_tokens is None:
+        from generation.plans import PLAN_MAX_NEW_TOKENS
+
+        plans = any(is_plan_prompt(record.instruction) for record in records)
+        max_new_tokens = PLAN_MAX_NEW_TOKENS if plans else DEFAULT_MAX_NEW_TOKENS
     adapter = adapter_argument(lora_model)
     if backend == "hf":
         from modeling.loading import resolve_base_model
@@ -217,6 +229,7 @@ def main(
                 batch_size=batch_size,
                 constrain_tools=constrain_tools,
                 constrain_arguments=constrain_arguments,
+                constrain_plans=constrain_plans,
             )
         )
     else:

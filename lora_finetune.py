@@ -8,7 +8,8 @@ Options come from the dataclass defaults in ``training/config.py``, then the rec
 default ``configs/train/smollm2_cpu.yaml``), then the flags given here. Every option is checked, and so are
 the base model, the adapter to start from and the checkpoint to resume, before torch and the model load;
 bad input ends with one ``error: ...`` line and exit status 2. The output directory receives the adapter
-(standard PEFT), ``prompt_template.yaml``, ``train_config.yaml``, ``metrics.jsonl``, TensorBoard logs,
+(standard PEFT), ``prompt_template.yaml`` (and ``plan_template.yaml`` when the data holds plan records),
+``train_config.yaml``, ``metrics.jsonl``, TensorBoard logs,
 ``checkpoints/`` and, with ``--merge``, ``merged/``. A rerun resumes from the latest checkpoint in
 ``output_dir`` (or ``--resume_from_checkpoint DIR``) when its options match the run's; one run at a time
 holds an output directory.

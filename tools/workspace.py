@@ -31,6 +31,17 @@ _MAX_PART_BYTES = 255  # the longest file or folder name file systems take
 _OPERATION_RE = re.compile(r"[^a-z0-9]+")
 
 
+def upload_image_name(fresh: str) -> str:
+    """``image/<8 hex digits>.png``: the name of an uploaded image (``fresh`` gives the digits)."""
+    return f"{IMAGE_DIR}/{fresh[:8]}.png"
+
+
+def output_id(operation: str, source: str | None) -> tuple[str, str]:
+    """``(operation, source id)`` as an output name records them: ``"Edge map"`` -> ``edgemap``, and the first
+    part of the source's stem (``image/2c1b_edge_7f3a.png`` -> ``2c1b``; an upload's whole stem)."""
+    return _OPERATION_RE.sub("", operation.lower()) or "out", PurePosixPath(source).stem.split("_")[0] if source else ""
+
+
 def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
     """``image/<fresh>_<operation>_<source_id>.png``: the name of a tool's output, as the runtime writes it and
     the generated training data shows it (``data_gen.files.derived_name``)."""
@@ -87,11 +98,10 @@ class Workspace:
         """A fresh output name (relative to ``root``) recording ``operation`` and the ``source`` image's id.
 
         ``image/7f3a.png`` + ``edge`` -> ``image/2c1b_edge_7f3a.png``, then ``image/9d0e_pose_2c1b.png``. (Visual
-        ChatGPT's ``<new>_<op>_<previous>_<original>`` names, which the runtime wrote until 2026-12-01, made the
+        ChatGPT's ``<new>_<op>_<previous>_<original>`` names made the
         adapter quote a name one part short in its answers: it learned three-part names.)
         """
-        op = _OPERATION_RE.sub("", operation.lower()) or "out"
-        source_id = PurePosixPath(source).stem.split("_")[0] if source else ""
+        op, source_id = output_id(operation, source)
         while True:
             name = chained_image_name(uuid.uuid4().hex[:4], op, source_id)
             if not os.path.lexists(self.root / name):
@@ -142,7 +152,7 @@ class Workspace:
             size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
             picture = picture.resize(size, Image.Resampling.LANCZOS)
         while True:
-            name = f"{IMAGE_DIR}/{uuid.uuid4().hex[:8]}.png"
+            name = upload_image_name(uuid.uuid4().hex)
             if not os.path.lexists(self.root / name):
                 break
         self._write_new(name, picture)
@@ -161,6 +171,8 @@ class Workspace:
 def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError
 
+    if not data:
+        raise ImageFileError(f"{label} is empty (0 bytes); pass a PNG or JPEG file")
     try:
         # Pillow warns (on stderr) above its own limit; the max_pixels check below decides instead. A filter
         # rather than catch_warnings, which is not thread-safe (the demo decodes on several threads).
@@ -170,7 +182,11 @@ def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
         raise ImageFileError(
             f"{label} has over {2 * Image.MAX_IMAGE_PIXELS:,} pixels, over the limit of {max_pixels:,}; use a smaller image"
         ) from None
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except UnidentifiedImageError:  # its message names only an in-memory buffer object
+        raise ImageFileError(
+            f"{label} is not a readable image (not a format Pillow knows); pass a PNG or JPEG file"
+        ) from None
+    except (OSError, ValueError) as error:
         raise ImageFileError(f"{label} is not a readable image ({error}); pass a PNG or JPEG file") from None
     if image.width * image.height > max_pixels:
         raise ImageFileError(_too_large(label, image.size, max_pixels))

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
 from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
+from protocol.plan_prompt import PlanTemplate, is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import atomic_write_text, iter_jsonl
 from training.checkpointing import load_checkpoint, rng_state, save_checkpoint
@@ -180,6 +181,8 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
         output.mkdir(parents=True, exist_ok=True)
         atomic_write_text(output / CONFIG_FILE_NAME, cfg.to_yaml())
         template.save(output)
+        if any(is_plan_prompt(record.instruction) for record in records):  # the planner prompt goes with it too
+            PlanTemplate.load(template.language).save(output)
         if metrics_path.exists():  # drop rows past the resume point, which the resumed run rewrites
             kept = [row for row in iter_jsonl(metrics_path) if row.get("step", 0) <= step]
             atomic_write_text(metrics_path, "".join(json.dumps(row) + "\n" for row in kept))

@@ -6,15 +6,28 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from agent.loop import Agent
+from agent.loop import DEFAULT_MAX_INPUT_CHARS, Agent
 from modeling.adapter_files import adapter_argument
 from modeling.loading import EMBEDDED_MODEL
+from protocol.errors import InputError
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
 logger = logging.getLogger(__name__)
 
 SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-gpt4tools"
 DEFAULT_CONTEXT_LENGTH = 2048
+DEFAULT_IDLE_MINUTES = 60  # a web session untouched this long is closed and its folder removed
+
+
+class DemoOptionError(ValueError, InputError):
+    """A demo option out of range (the message names the option and what it accepts)."""
+
+
+def check_demo_options(**options: float) -> None:
+    """Every option given must be a positive number (``--max_steps 0`` or ``--max_input_chars abc`` is refused)."""
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise DemoOptionError(f"--{name} must be a positive number, got {value!r}")
 
 
 def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) -> str | None:
@@ -57,6 +70,7 @@ def build_agent(
     lang: str = "en",
     max_steps: int = 5,
     max_new_tokens: int = 128,
+    max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
 ) -> Agent:
     """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`.
 
@@ -85,4 +99,5 @@ def build_agent(
         context_length=context_length(model),
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
+        max_input_chars=max_input_chars,
     )
