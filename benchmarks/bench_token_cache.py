@@ -65,7 +65,7 @@ def main() -> None:
             return tokenize_records(read_records(data_path), template, tokenizer, args.cutoff_len)[0]
 
         def through_cache():
-            return token_cache.load_examples(data_path, template, tokenizer, args.cutoff_len)
+            return token_cache.load_examples(data_path, template, tokenizer, args.cutoff_len).examples
 
         expected, *reference_s = timed(reference)
         cold, *cold_s = timed(through_cache)

@@ -143,7 +143,7 @@ def test_training_on_a_parquet_directory(sources, project_cache, tiny_model_dir:
 def load(data_path, tokenizer, template="en", cutoff_len=2048, train_on_inputs=False):
     return token_cache.load_examples(
         str(data_path), PromptTemplate.load(template), tokenizer, cutoff_len, train_on_inputs
-    )
+    ).examples
 
 
 @pytest.fixture

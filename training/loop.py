@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
 from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
-from protocol.plan_prompt import PlanTemplate, is_plan_prompt
+from protocol.plan_prompt import PlanTemplate
 from protocol.prompt import PromptTemplate
 from protocol.records import atomic_write_text, iter_jsonl
 from training.checkpointing import load_checkpoint, rng_state, save_checkpoint
@@ -113,7 +113,7 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
     # ---- data: validated records -> token ids with the loss mask, cached across runs (fails before the model loads)
     template = PromptTemplate.load(cfg.prompt_template)
     tokenizer = load_tokenizer(cfg.base_model)
-    examples = load_examples(cfg.data_path, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
+    examples, plan_records = load_examples(cfg.data_path, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
     train_set, val_set = split_validation(examples, cfg.val_set_size, cfg.seed) if cfg.val_set_size else (examples, [])
     if len(train_set) < cfg.batch_size:
         raise DataError(
@@ -181,7 +181,7 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
         output.mkdir(parents=True, exist_ok=True)
         atomic_write_text(output / CONFIG_FILE_NAME, cfg.to_yaml())
         template.save(output)
-        if any(is_plan_prompt(record.instruction) for record in records):  # the planner prompt goes with it too
+        if plan_records:  # the planner prompt goes with the adapter too
             PlanTemplate.load(template.language).save(output)
         if metrics_path.exists():  # drop rows past the resume point, which the resumed run rewrites
             kept = [row for row in iter_jsonl(metrics_path) if row.get("step", 0) <= step]

@@ -20,11 +20,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from modeling.loading import cache_dir
+from protocol.plan_prompt import is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import atomic_writer
 from training.data import Example, tokenize_records
@@ -86,7 +87,7 @@ def cache_key(data: str, tokenizer: str, template: PromptTemplate, cutoff_len: i
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:40]
 
 
-def write_entry(path: Path, key: str, examples: Sequence[Example], truncated: int) -> None:
+def write_entry(path: Path, key: str, examples: Sequence[Example], truncated: int, plan_records: int = 0) -> None:
     """Store ``examples`` at ``path`` atomically: flat token ids (uint16 when every id fits), offsets, masks."""
     ids = np.fromiter((token for example in examples for token in example.input_ids), dtype=np.int64)
     small = ids.size == 0 or int(ids.max()) <= np.iinfo(np.uint16).max
@@ -98,13 +99,14 @@ def write_entry(path: Path, key: str, examples: Sequence[Example], truncated: in
         "offsets": offsets,
         "masked": np.array([example.masked for example in examples], dtype=np.int64),
         "truncated": np.array(truncated),
+        "plan_records": np.array(plan_records),
     }
     with atomic_writer(path) as handle:
         np.savez(handle, **arrays)
 
 
-def read_entry(path: Path, key: str) -> tuple[list[Example], int] | None:
-    """``(examples, truncated)`` stored at ``path``; ``None`` when there is no entry or it is damaged (removed,
+def read_entry(path: Path, key: str) -> tuple[list[Example], int, int] | None:
+    """``(examples, truncated, plan_records)`` stored at ``path``; ``None`` when there is no entry or it is damaged (removed,
     with a warning; zip's CRC check catches changed bytes)."""
     if not path.is_file():
         return None
@@ -113,7 +115,7 @@ def read_entry(path: Path, key: str) -> tuple[list[Example], int] | None:
             if str(stored["key"]) != key:
                 raise ValueError("it belongs to another key")
             ids, offsets, masked = stored["ids"].tolist(), stored["offsets"], stored["masked"]
-            truncated = int(stored["truncated"])
+            truncated, plan_records = int(stored["truncated"]), int(stored["plan_records"])
         if (
             offsets[0] != 0
             or offsets[-1] != len(ids)
@@ -130,7 +132,7 @@ def read_entry(path: Path, key: str) -> tuple[list[Example], int] | None:
         Example(tuple(ids[start:end]), mask)
         for start, end, mask in zip(bounds[:-1], bounds[1:], masked.tolist(), strict=True)
     ]
-    return examples, truncated
+    return examples, truncated, plan_records
 
 
 def prune_entries(keep: int = KEPT_ENTRIES) -> None:
@@ -140,9 +142,16 @@ def prune_entries(keep: int = KEPT_ENTRIES) -> None:
         entry.unlink(missing_ok=True)
 
 
+class TokenizedData(NamedTuple):
+    """The tokenized records of a data source, and how many of them are plan records (planner prompts)."""
+
+    examples: list[Example]
+    plan_records: int
+
+
 def load_examples(
     data_path: str, template: PromptTemplate, tokenizer: Any, cutoff_len: int, train_on_inputs: bool = False
-) -> list[Example]:
+) -> TokenizedData:
     """The tokenized records of ``data_path`` (any source :func:`~training.sources.locate_source` accepts), from
     the cache when an entry for the same data, tokenizer and options exists, else tokenized and stored."""
     source = locate_source(data_path)
@@ -151,15 +160,17 @@ def load_examples(
     path = entries_dir() / f"{key}.npz"
     cached = read_entry(path, key)
     if cached is not None:
-        examples, truncated = cached
+        examples, truncated, plan_records = cached
         os.utime(path)
         logger.info(
             "%d tokenized records of %s from the cache (%s) in %.1f s",
             len(examples), data_path, path, time.perf_counter() - started,
         )  # fmt: skip
     else:
-        examples, truncated = tokenize_records(source.read_records(), template, tokenizer, cutoff_len, train_on_inputs)
-        write_entry(path, key, examples, truncated)
+        records = source.read_records()
+        examples, truncated = tokenize_records(records, template, tokenizer, cutoff_len, train_on_inputs)
+        plan_records = sum(is_plan_prompt(record.instruction) for record in records)
+        write_entry(path, key, examples, truncated, plan_records)
         prune_entries()
         logger.info(
             "tokenized %d records of %s in %.1f s; kept for the next run in %s",
@@ -167,4 +178,4 @@ def load_examples(
         )  # fmt: skip
     if truncated:
         logger.warning("%d record(s) were truncated to cutoff_len=%d tokens", truncated, cutoff_len)
-    return examples
+    return TokenizedData(examples, plan_records)
