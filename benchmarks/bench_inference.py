@@ -4,7 +4,7 @@
 
 Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf16 where supported, batches
 sorted by length with left padding, the prefix the batch's prompts share prefilled once, KV cache, stop at
-``Observation:`` / end of turn) driven by ``evaluation.batch_inference.run_inference`` exactly as
+``Observation:`` / end of turn) driven by ``evaluation.predict.run_inference`` exactly as
 ``inference.py`` does, writing JSONL. With ``--plain`` ours also runs without prefix sharing
 (``prefix_cache_mb=0``) on the same records, and the two are compared.
 Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
@@ -32,8 +32,8 @@ os.environ.update(openmp_environment(os.environ))  # before torch loads (modelin
 
 import torch
 
-from evaluation.batch_inference import HFBackend, run_inference
-from evaluation.predictions import read_predictions
+from evaluation.predict import LocalModelBackend, run_inference
+from evaluation.prediction_files import read_written
 from generation.generator import HFGenerator
 from modeling.loading import EMBEDDED_MODEL, load_for_inference
 from protocol.prompt import PromptTemplate
@@ -79,13 +79,13 @@ def run_ours(
     model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora)
     dtype = str(next(model.parameters()).dtype)
     with tempfile.TemporaryDirectory() as tmp:
-        backend = HFBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size, **generator_options))
+        backend = LocalModelBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size, **generator_options))
         start = time.perf_counter()
         run_inference(
             backend, records, Path(tmp) / "out" / "bench.jsonl", batch_size=batch_size, max_new_tokens=max_new_tokens
         )
         seconds = time.perf_counter() - start
-        predictions, _ = read_predictions(Path(tmp) / "out", records)
+        predictions = read_written(Path(tmp) / "out")
     return seconds, predictions, dtype
 
 

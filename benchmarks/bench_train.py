@@ -193,7 +193,9 @@ def data_shape(data_path: str) -> dict:
     from protocol.records import read_records
     from training.data import tokenize_records
 
-    examples = tokenize_records(read_records(data_path), PromptTemplate.load("en"), load_tokenizer(), cutoff_len=4096)
+    examples, _ = tokenize_records(
+        read_records(data_path), PromptTemplate.load("en"), load_tokenizer(), cutoff_len=4096
+    )
     return {
         "tokens": sum(len(e) for e in examples) / len(examples),
         "loss_tokens": sum(e.loss_tokens for e in examples) / len(examples),

@@ -1,5 +1,6 @@
 """``python -m data_gen --config configs/data_gen/default.yaml --out_dir DIR [--max_samples N] [--seed S]
-[--teacher template|hf|openai] [--extended_chain N] [--pick_one_chain N] [--failure_share F]``: write DIR/train.json, DIR/val.json, DIR/test.json and DIR/report.{json,md}."""
+[--teacher template|hf|openai] [--extended_chain N] [--pick_one_chain N] [--failure_share F]``: write DIR/train.json, DIR/val.json, DIR/test.json (and, with the recipe's ``demo_share``, DIR/demo.json) and
+DIR/report.{json,md}."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def main(
     """Generate GPT4Tools-format train/val/test data from captions.
 
     Args:
-        config: a YAML recipe path, or the name of a shipped one (default, quick).
+        config: a YAML recipe path, or the name of a shipped one (default, quick, smollm2_adapter, smollm2_product...).
         out_dir: where the splits, the report and the teacher cache go.
         max_samples: cap on the records of each split (val/test in proportion).
         seed: overrides the config's seed; the output is deterministic for a seed.

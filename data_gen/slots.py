@@ -115,8 +115,10 @@ def pick_two_objects(caption: Caption, rng: random.Random) -> tuple[str, str]:
     return first, (rng.choice(others) if others else first)
 
 
-def question(caption: Caption, rng: random.Random) -> str:
-    pool = SIGN_QUESTIONS if caption.sign_text and rng.random() < 0.5 else QUESTIONS
+def question(caption: Caption, rng: random.Random, signs: bool = True) -> str:
+    """A question about the caption's scene; with ``signs``, half those about a sign ask what it says (which the
+    product data sends to Text Detection On Image instead, so it asks none)."""
+    pool = SIGN_QUESTIONS if signs and caption.sign_text and rng.random() < 0.5 else QUESTIONS
     return rng.choice(pool).format(obj=pick_object(caption, rng))
 
 

@@ -31,6 +31,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from generation.plans import PlanConstraint, PlanSpace, plan_space
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB, PrefixCache, common_prefix_length
 from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
 from modeling.threads import ThreadPolicy
@@ -97,13 +98,15 @@ class HFGenerator:
         *,
         constrain_tools: bool = True,
         constrain_arguments: bool = True,
+        constrain_plans: bool = True,
         prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
         threads: ThreadPolicy | None = None,
     ) -> None:
         """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
         ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
-        the tool (:mod:`generation.tool_calls`). ``prefix_cache_mb``: memory for the KV of recent prompt
-        prefixes (0: every prompt is prefilled whole). ``threads``: default from ``GPT4TOOLS_THREADS``."""
+        the tool (:mod:`generation.tool_calls`); ``constrain_plans``: a reply to a plan prompt is a valid plan
+        (:mod:`generation.plans`). ``prefix_cache_mb``: memory for the KV of recent prompt prefixes (0: every
+        prompt is prefilled whole). ``threads``: default from ``GPT4TOOLS_THREADS``."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if prefix_cache_mb < 0:
@@ -121,6 +124,7 @@ class HFGenerator:
         # A stop string ends within the last few tokens; decoding only those keeps the check cheap.
         self._tail_tokens = max(len(stop) for stop in self.stop_strings) + 2
         self.tool_calls = ToolCallConstraint(tokenizer, constrain_arguments) if constrain_tools else None
+        self.plans = PlanConstraint(tokenizer, sorted(self.eos_ids)) if constrain_plans else None
         # prompts may be in any shipped language, whichever template the model was trained with
         self.prompt_formats = (template, *(shipped for shipped in PromptTemplate.shipped() if shipped != template))
         self.prefixes = PrefixCache(int(prefix_cache_mb * 2**20)) if prefix_cache_mb > 0 else None
@@ -141,6 +145,12 @@ class HFGenerator:
             ids.add(int(end_ids[0]))
         return ids
 
+    @property
+    def input_device(self) -> Any:
+        """Where the model takes its input ids: its embedding's device (with a ``device_map`` the layers may
+        spread over several devices; the outputs come back to this one)."""
+        return self.model.get_input_embeddings().weight.device
+
     # ----------------------------------------------------------------- public API
     def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
         """Completions of already wrapped prompts (``template.wrap``), in the order given."""
@@ -150,7 +160,7 @@ class HFGenerator:
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             generated: dict[int, list[int]] = {}
-            spaces = [call_space(prompts[i], self.prompt_formats) for i in rows]
+            spaces = [self._space(prompts[i]) for i in rows]
             for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, spaces):
                 generated.setdefault(row, []).append(token)
             for local, index in enumerate(rows):
@@ -162,7 +172,7 @@ class HFGenerator:
         ids = self.template.encode(self.tokenizer, prompt)[0]
         tokens: list[int] = []
         emitted = 0
-        for _row, token, finished in self._decode([ids], max_new_tokens, [call_space(prompt, self.prompt_formats)]):
+        for _row, token, finished in self._decode([ids], max_new_tokens, [self._space(prompt)]):
             tokens.append(token)
             if finished:
                 break
@@ -177,6 +187,18 @@ class HFGenerator:
         final = self._finish(tokens)
         if len(final) > emitted:
             yield final[emitted:]
+
+    # ----------------------------------------------------------------- constraints
+    def _space(self, prompt: str) -> CallSpace | PlanSpace:
+        """What a reply to ``prompt`` may call: a plan prompt's tools and images, else the ReAct tool block's."""
+        if self.plans is not None and (plans := plan_space(prompt)) is not None:
+            return plans
+        return call_space(prompt, self.prompt_formats)
+
+    def _constraint(self, space: CallSpace | PlanSpace) -> ToolCallConstraint | PlanConstraint | None:
+        if isinstance(space, PlanSpace):
+            return self.plans
+        return self.tool_calls if space.tools else None
 
     # ----------------------------------------------------------------- decoding
     def _text(self, tokens: Sequence[int]) -> str:
@@ -249,7 +271,7 @@ class HFGenerator:
 
         from generation.kv_cache import BatchKV
 
-        device = next(self.model.parameters()).device
+        device = self.input_device
         shared, prefix = self._shared_prefix(prompt_ids)
         rests = [row[shared:] for row in prompt_ids]
         width = shared + max(len(rest) for rest in rests)
@@ -284,16 +306,16 @@ class HFGenerator:
         return store.cache(width), torch.cat(logits), mask
 
     def _decode(
-        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace]
+        self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace | PlanSpace]
     ) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
 
-        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls are held to them)."""
+        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls or plan are held to them)."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
             return
-        device = next(self.model.parameters()).device
+        device = self.input_device
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
         # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
@@ -308,10 +330,12 @@ class HFGenerator:
                 if row is None:  # finished, still in the batch until the next compaction
                     continue
                 token = greedy
-                if self.tool_calls is not None and spaces[row].tools:
-                    calls = self.tool_calls
-                    token = next_tokens[live] = calls.choose(written[row], logits[live], greedy, spaces[row])
-                    written[row] += calls.pieces[token] if token < len(calls.pieces) else ""
+                constraint = self._constraint(spaces[row])
+                if constraint is not None:
+                    left = max_new_tokens - len(generated[row])
+                    token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
+                    next_tokens[live] = token
+                    written[row] += constraint.piece(token)
                 generated[row].append(token)
                 done = self._row_done(generated[row], max_new_tokens)
                 yield row, token, done

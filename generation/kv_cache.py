@@ -101,8 +101,10 @@ class PreallocatedLayer(DynamicLayer):
         return self.length
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
-        """Keep only the rows in ``indices`` (finished rows leave the batch); needs the cache of all rows."""
+        """Keep only the rows in ``indices`` (finished rows leave the batch); needs the cache of all rows. Under a
+        ``device_map`` this layer may live on another device than the indices."""
         store = self.store
+        indices = indices.to(store.keys[self.layer].device)
         store.keys[self.layer] = store.keys[self.layer][indices]
         store.values[self.layer] = store.values[self.layer][indices]
         store.size = len(indices)

@@ -74,9 +74,6 @@ def test_every_library_package_has_a_layer() -> None:
     assert folders <= PACKAGES, f"give {sorted(folders - PACKAGES)} a place in ALLOWED"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="data_gen.teachers.llm and .openai import each other until one OpenAI backend serves both"
-)
 def test_no_module_import_cycles() -> None:
     modules = _library_modules()
     graph = {

@@ -29,6 +29,9 @@ class CountingLM(torch.nn.Module):
         self.generation_config = model.generation_config
         self.prefilled = 0
 
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
+
     def forward(self, input_ids, **kwargs):
         if input_ids.shape[1] > 1 or kwargs.get("logits_to_keep") == 1:
             self.prefilled += int(kwargs["attention_mask"][:, -input_ids.shape[1] :].sum())

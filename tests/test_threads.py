@@ -17,7 +17,6 @@ import torch
 from agent.loop import Agent, ChatSession, Reply, TextChunk
 from generation.generator import HFGenerator
 from modeling.loading import load_for_inference
-from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime
 from tools.catalog import TOOL_SPECS
 from tools.workspace import Workspace
