@@ -113,6 +113,14 @@ def argument_pattern(kinds: tuple[InputKind, ...], images: tuple[str, ...] = ())
     return regex.compile(r" ?" + r" ?, ?".join(values) + r"\n")
 
 
+def token_pieces(tokenizer: Any) -> list[str]:
+    """Each token's text as it reads after other text (so leading spaces survive SentencePiece)."""
+    anchor = tokenizer("A", add_special_tokens=False)["input_ids"][-1:]
+    base = len(tokenizer.decode(anchor))
+    decoded = tokenizer.batch_decode([[*anchor, i] for i in range(len(tokenizer))])
+    return [text[base:] for text in decoded]
+
+
 def _current_line(text: str) -> tuple[str, str]:
     """(the line being written, the line before it)."""
     lines = text.rsplit("\n", 2)
@@ -130,17 +138,18 @@ class ToolCallConstraint:
 
     @property
     def pieces(self) -> list[str]:
-        """Each token's text as it reads after other text (so leading spaces survive SentencePiece);
-        special tokens (end of turn, end of text) read as the end of the line."""
+        """Each token's text as it reads after other text (:func:`token_pieces`); special tokens (end of turn,
+        end of text) read as the end of the line."""
         if self._pieces is None:
-            anchor = self.tokenizer("A", add_special_tokens=False)["input_ids"][-1:]
-            base = len(self.tokenizer.decode(anchor))
-            decoded = self.tokenizer.batch_decode([[*anchor, i] for i in range(len(self.tokenizer))])
-            self._pieces = [text[base:] for text in decoded]
+            self._pieces = token_pieces(self.tokenizer)
             for special in self.tokenizer.all_special_ids:
                 if special < len(self._pieces):
                     self._pieces[special] = "\n"
         return self._pieces
+
+    def piece(self, token: int) -> str:
+        """The text ``token`` adds to a reply as the constraint reads it."""
+        return self.pieces[token] if token < len(self.pieces) else ""
 
     @staticmethod
     def fits(written: str, names: Sequence[str]) -> bool:
@@ -156,9 +165,10 @@ class ToolCallConstraint:
         line = written if cut < 0 else written[: cut + 1]
         return argument_pattern(kinds, images).fullmatch(line, partial=True) is not None
 
-    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace) -> int:
+    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace, remaining: int | None = None) -> int:
         """The token to emit after ``text``: ``greedy`` unless it would break the call being written, then
-        the most likely token that keeps it valid."""
+        the most likely token that keeps it valid (``remaining``, the token budget left, is not needed: a call
+        that runs out of tokens is cut wherever it is)."""
         tools = space.tools
         if not tools:
             return greedy  # no tool block: nothing to hold to
