@@ -122,8 +122,8 @@ class Reply:
     """The end of a turn: the answer, the images to show and whether the model finished on its own.
 
     ``corrected``: the model answered, but the agent rewrote or extended the answer (e.g. it announced a
-    result after a failed tool call), so the text differs from what was streamed. ``stopped``: the turn was
-    cancelled.
+    result after a failed tool call), so the text differs from what was streamed; ``model_answer`` then holds
+    the model's own words. ``stopped``: the turn was cancelled.
     """
 
     text: str
@@ -132,6 +132,7 @@ class Reply:
     finished: bool
     corrected: bool = False
     stopped: bool = False
+    model_answer: str = ""
 
 
 AgentEvent = TextChunk | StepTaken | Reply
@@ -272,12 +273,18 @@ class Agent:
             if isinstance(step, FinalAnswer):
                 answer = self._clean_answer(step.answer)
                 if session.latest_image is None and image_names(answer):  # names an image that cannot exist
-                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False)
+                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=answer)
                     return
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""
                 yield self._finish(
-                    session, user_input, checked, trace, True, named_in=named_in, corrected=checked != answer
+                    session,
+                    user_input,
+                    checked,
+                    trace,
+                    True,
+                    named_in=named_in,
+                    model_answer=answer if checked != answer else "",
                 )
                 return
             if isinstance(step, ToolCall):
@@ -399,7 +406,7 @@ class Agent:
         finished: bool,
         *,
         named_in: str = "",
-        corrected: bool = False,
+        model_answer: str = "",
     ) -> Reply:
         """End the turn with ``answer``. The images shown are those the turn made and the existing ones the
         model's own answer (``named_in``) names; never names quoted from an error (they list other files)."""
@@ -413,7 +420,7 @@ class Agent:
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]
-        return Reply(answer, tuple(files), tuple(trace), finished, corrected)
+        return Reply(answer, tuple(files), tuple(trace), finished, bool(model_answer), model_answer=model_answer)
 
     @staticmethod
     def _exists(workspace: Workspace, name: str) -> bool:

@@ -87,8 +87,8 @@ class TurnScore:
 
 
 def model_words(reply: Reply) -> str:
-    """The reply without the note the agent appended (the model's own words)."""
-    return reply.text.removesuffix(reply.note).strip() if reply.note else reply.text
+    """The model's own words, before any correction by the agent."""
+    return reply.model_answer or reply.text
 
 
 def image_argument(action_input: str) -> str:

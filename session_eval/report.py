@@ -37,7 +37,7 @@ def _turn_figures(turns: Sequence[TurnRecord]) -> dict[str, Any]:
         "turn_success": success,
         "turn_success_rate": _rate(success, len(turns)),
         "false_claims": len(claims),
-        "false_claims_noted": sum(bool(turn.reply.note) for turn in claims),
+        "false_claims_corrected": sum(turn.reply.corrected for turn in claims),
     }
 
 
@@ -87,8 +87,8 @@ def markdown(run: Mapping[str, Any], summary: Mapping[str, Any], records: Sequen
         f"| turn success | {overall['turn_success']} | {overall['turns']} | {overall['turn_success_rate']} |",
         f"| false success claims (turns) | {overall['false_claims']} | {overall['turns']} | "
         f"{_rate(overall['false_claims'], overall['turns'])} |",
-        f"| ... of them with the agent's failure note | {overall['false_claims_noted']} | {overall['false_claims']} | "
-        f"{_rate(overall['false_claims_noted'], overall['false_claims'])} |",
+        f"| ... of them corrected by the agent | {overall['false_claims_corrected']} | {overall['false_claims']} | "
+        f"{_rate(overall['false_claims_corrected'], overall['false_claims'])} |",
         "",
         "## By kind of session",
         "",

@@ -40,7 +40,7 @@ class PlayedTurn:
         return {
             "say": self.say,
             "reply": reply.text,
-            "note": reply.note,
+            "model_answer": reply.model_answer,
             "finished": reply.finished,
             "files": list(reply.files),
             "steps": [
@@ -63,7 +63,8 @@ class PlayedTurn:
             TraceStep(index, "", s["action"], s["input"], s["observation"], s["ok"], tuple(s["files"]))
             for index, s in enumerate(data["steps"], start=1)
         )
-        reply = Reply(data["reply"], tuple(data["files"]), steps, data["finished"], data["note"])
+        said = data.get("model_answer", "")
+        reply = Reply(data["reply"], tuple(data["files"]), steps, data["finished"], bool(said), model_answer=said)
         return cls(data["say"], reply, data["seconds"], data.get("error", ""))
 
 
@@ -187,7 +188,7 @@ def play_session(
     played = []
     for turn in spec.turns:
         for alias in turn.upload:
-            names[alias], _ = agent.introduce_image(session, uploads.path(alias).read_bytes())
+            names[alias] = agent.introduce_image(session, uploads.path(alias).read_bytes()).name
         started = time.perf_counter()
         try:
             reply, error = agent.chat(session, turn.say), ""

@@ -26,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "agent": {"protocol", "tools", "modeling", "generation"},
     "data_gen": {"protocol", "tools", "modeling", "generation", "evaluation"},
     "ui": {"protocol", "tools", "modeling", "generation", "agent"},
+    "session_eval": {"protocol", "tools", "modeling", "generation", "evaluation", "agent", "ui"},
 }
 PACKAGES = set(ALLOWED)
 

@@ -229,7 +229,9 @@ def test_false_success_claims_are_counted(runtime, tiny_tokenizer, tmp_path, det
             assert turn.score.success is not expected_claim
     summary = summarise(records)
     pose = summary["by_turn_kind"]["Pose Detection On Image (fails)"]
-    assert pose["false_claims"] == 1 and pose["false_claims_noted"] == 1  # the agent's note does not excuse it
+    assert (
+        pose["false_claims"] == 1 and pose["false_claims_corrected"] == 1
+    )  # the agent's correction does not excuse the model
 
 
 def test_the_wrong_tool_fails_the_turn_but_is_no_false_claim(runtime, tiny_tokenizer, tmp_path, detect):
