@@ -10,18 +10,23 @@
 ``--lora_model`` defaults to the shipped adapter (``adapters/smollm2-gpt4tools/``) when it is present and
 the base model is the embedded one; ``--lora_model none`` uses the base model alone. ``--plan`` says when a
 message is planned first (HuggingGPT style: plan, run the steps as a dataflow graph, answer from the results).
+The flags and what the demo guarantees: docs/demo.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import tempfile
 
+from agent.loop import DEFAULT_MAX_INPUT_CHARS
+from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
+from modeling.threads import configure_process
 from protocol.cli import run_cli
 from protocol.errors import InputError
-from ui.launch import build_agent, build_plan_agent, resolve_adapter
+from ui.launch import DEFAULT_IDLE_MINUTES, build_agent, build_plan_agent, check_demo_options, resolve_adapter
+from ui.sessions import interrupt_on_sigterm, owned_temp_dir
 
 logger = logging.getLogger("gpt4tools")
 
@@ -40,6 +45,8 @@ def main(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     llm_device: str = "cpu",
+    device_map: str | None = None,
+    max_memory: str | None = None,
     load: str | None = None,
     server_name: str = "127.0.0.1",
     server_port: int | None = None,
@@ -56,6 +63,9 @@ def main(
     max_concurrent: int = 2,
     max_images: int = 8,
     image_root: str | None = None,
+    prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
+    max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
+    session_idle_minutes: float = DEFAULT_IDLE_MINUTES,
 ) -> None:
     """Start the demo.
 
@@ -65,15 +75,23 @@ def main(
         base_model: hub id, local checkpoint or ``smollm2-135m-instruct`` (the embedded default).
         lora_model: LoRA adapter directory; default the shipped adapter when present; ``none`` for none.
         llm_device: ``cpu``, ``cuda`` or ``cuda:N`` for the language model.
+        device_map: instead of ``llm_device``, spread the language model's layers over every visible GPU (for a
+            model larger than one, e.g. 13B): ``auto`` / ``balanced``, ``balanced_low_0`` or ``sequential``.
+        max_memory: with ``device_map``, the most each device may hold: ``0:20GiB,1:20GiB,cpu:64GiB``.
         load: tool families and devices, ``"Image2Canny_cpu,ImageCaptioning_cuda:0"``; default the
             families whose weights are available offline.
         server_name: interface to listen on (127.0.0.1: this machine only; 0.0.0.0: the network).
         server_port: port of the web app (default 7860) or the web API (default 8004, HuggingGPT's).
         share: ask Gradio for a public share link (off by default; needs internet).
-        lang: prompt language, ``en`` or ``zh`` (an adapter's own template takes precedence).
+        lang: prompt language, ``en`` or ``zh``, or ``gpt4tools`` (the original GPT4Tools' Vicuna prompt, for an
+            adapter it trained); an adapter's own template takes precedence.
         max_steps: tool calls allowed per turn before the agent gives up honestly.
         max_new_tokens: tokens the model may write per step.
-        max_upload_mb: largest upload the web app accepts, and the largest request body of the web API.
+        max_upload_mb: largest upload the web app accepts, and the largest request body of the web API, in MB.
+        max_input_chars: longest message accepted, in characters (a longer one is refused with this limit).
+        session_idle_minutes: a web session untouched this long is closed and its files removed.
+        prefix_cache_mb: memory for the KV of recent prompts, so that each step prefills only what its prompt
+            adds to an earlier one (0: prefill every prompt whole).
         plan: plan first ``on`` (always), ``off`` (never: the ReAct loop answers) or ``auto`` (when a message
             asks for several things); default ``off`` in the chats, ``on`` for the API's chat completions
             (HuggingGPT's endpoints always plan).
@@ -92,8 +110,17 @@ def main(
     plan = plan or ("on" if mode == "server" else "off")
     if plan not in ("on", "off", "auto"):
         raise ModeError(f"--plan must be on, off or auto; got {plan!r}")
+    configure_process()  # before torch loads (modeling/threads.py)
+    check_demo_options(
+        max_steps=max_steps,
+        max_new_tokens=max_new_tokens,
+        max_upload_mb=max_upload_mb,
+        max_input_chars=max_input_chars,
+        session_idle_minutes=session_idle_minutes,
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    interrupt_on_sigterm()  # so that `kill` removes the session folders too
     server_config = None
     if mode == "server":  # checked before the model loads
         from ui.server import ServerConfig
@@ -112,10 +139,14 @@ def main(
         base_model,
         lora_model,
         llm_device=llm_device,
+        device_map=device_map,
+        max_memory=max_memory,
         load=load,
         lang=lang,
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
+        prefix_cache_mb=prefix_cache_mb,
+        max_input_chars=max_input_chars,
     )
     if mode == "server":
         from generation.serial import SerialGenerator
@@ -139,11 +170,17 @@ def main(
     if mode == "cli":
         from ui.terminal import chat_in_terminal
 
-        chat_in_terminal(agent, tempfile.mkdtemp(prefix="gpt4tools-cli-"), plan_agent=plan_agent, plan=plan)
+        workspace_root = owned_temp_dir("gpt4tools-cli-")  # removed at exit
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C at the prompt ends the chat
+            chat_in_terminal(agent, workspace_root, plan_agent=plan_agent, plan=plan)
         return
-    from ui.app import build_app
+    from ui.app import build_app, serve
+    from ui.sessions import SessionFactory
 
-    build_app(agent).launch(
+    sessions = SessionFactory()
+    serve(
+        build_app(agent, sessions, idle_minutes=session_idle_minutes),
+        sessions,
         server_name=server_name,
         server_port=server_port or DEFAULT_PORTS["gradio"],
         share=share,

@@ -2,382 +2,63 @@
 
     python lora_finetune.py --data_path data/train.json --output_dir output/lora-smollm2
     torchrun --nproc_per_node=2 lora_finetune.py --config gpt4tools_vicuna --base_model PATH --data_path ...
+    python lora_finetune.py --help      # every option, with its meaning and its value in the recipe
 
 Options come from the dataclass defaults in ``training/config.py``, then the recipe (``--config``,
-default ``configs/train/smollm2_cpu.yaml``), then the flags given here. The output directory receives the
-adapter (standard PEFT), ``prompt_template.yaml`` (and ``plan_template.yaml`` when the data holds plan records),
-``train_config.yaml``, ``metrics.jsonl``, TensorBoard logs, ``checkpoints/`` and, with ``--merge``, ``merged/``. A run resumes from the latest checkpoint in
-``output_dir`` (or ``--resume_from_checkpoint DIR``).
+default ``configs/train/smollm2_cpu.yaml``), then the flags given here. Every option is checked, and so are
+the base model, the adapter to start from and the checkpoint to resume, before torch and the model load;
+bad input ends with one ``error: ...`` line and exit status 2. The output directory receives the adapter
+(standard PEFT), ``prompt_template.yaml`` (and ``plan_template.yaml`` when the data holds plan records),
+``train_config.yaml``, ``metrics.jsonl``, TensorBoard logs,
+``checkpoints/`` and, with ``--merge``, ``merged/``. A rerun resumes from the latest checkpoint in
+``output_dir`` (or ``--resume_from_checkpoint DIR``) when its options match the run's; one run at a time
+holds an output directory.
 """
 
 from __future__ import annotations
 
-import os
-
-# Threads that spin while waiting (OpenMP's default) collapse when the cores are shared: a profiled LoRA step
-# on this 2-core machine under load took 5.4 s spinning and 0.9 s sleeping. Must be set before torch loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import contextlib
-import gc
-import json
 import logging
-import math
-import time
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-import torch.distributed as dist
-from peft import LoraConfig, get_peft_model
-from torch import nn
-from torch.nn.parallel import DistributedDataParallel
-from tqdm import tqdm
-
-from modeling.adapters import load_adapter_weights, merge_adapter, verify_adapter
-from modeling.loading import cpu_supports_bf16, load_model, load_tokenizer
-from protocol.plan_prompt import PlanTemplate, is_plan_prompt
-from protocol.prompt import PromptTemplate
-from protocol.records import atomic_write_text, iter_jsonl, read_records
-from training.checkpointing import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
-from training.compilation import compile_decoder_layers
-from training.config import CONFIG_FILE_NAME, DEFAULT_CONFIG, ConfigError, TrainConfig, build_config
-from training.data import DataError, Example, collate, plan_epoch, split_validation, tokenize_records
-from training.loss import CompletionLoss
-
-logger = logging.getLogger("lora_finetune")
+from modeling.threads import openmp_environment
+from protocol.cli import report_input_errors
+from training.config import DEFAULT_CONFIG, TrainConfig, build_config, config_from_command_line
+from training.lock import output_dir_lock
+from training.preflight import preflight
 
 
-def check_target_modules(model: nn.Module, targets: list[str]) -> None:
-    """Fail early, listing the model's linear layers, when a LoRA target names none of them."""
-    linear = {name.rsplit(".", 1)[-1] for name, module in model.named_modules() if isinstance(module, nn.Linear)}
-    unknown = [target for target in targets if target not in linear]
-    if unknown:
-        raise ConfigError(
-            f"--lora_target_modules {unknown} match no linear layer of this model; choose from {sorted(linear)}"
-        )
+def train(config: str | Path | None = DEFAULT_CONFIG, **options: Any) -> dict[str, Any] | None:
+    """Fine-tune with the recipe ``config`` overridden by ``options`` (the command line's flags as keywords,
+    e.g. ``train(data_path="train.json", max_steps=100)``); returns the final metrics on rank 0."""
+    return fine_tune(build_config(config, **options))
 
 
-def keep_adapter_inputs_in_compute_dtype(model: nn.Module) -> None:
-    """Stop PEFT copying every LoRA layer's input to the adapter's fp32: under bf16 autocast the adapter's
-    matmuls run in bf16 anyway, so the copy (and its backward) changes no number and cost ~5% of a CPU step."""
-    for module in model.modules():
-        if hasattr(module, "cast_input_dtype_enabled"):
-            module.cast_input_dtype_enabled = False
+def fine_tune(config: TrainConfig) -> dict[str, Any] | None:
+    """Check ``config`` and what it names, take the output directory (rank 0), then run the training loop."""
+    rank, world_size = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    resume = preflight(config, world_size)
+    with output_dir_lock(config.output_dir) if rank == 0 else contextlib.nullcontext():
+        # Threads that spin while waiting (OpenMP's default) collapse when the cores are shared, several-fold on a
+        # LoRA step (docs/serving.md). Read when torch loads, just below.
+        os.environ.update(openmp_environment(os.environ))
+        from training.loop import run  # torch, transformers and peft load only once the checks passed
+
+        return run(config, resume)
 
 
-def lr_lambda(warmup_steps: int, total_steps: int):
-    """Linear warm-up, then cosine decay to zero."""
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / (warmup_steps + 1)
-        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
-        return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-    return factor
-
-
-def to_device(batch: dict[str, torch.Tensor | None], device: str) -> dict[str, torch.Tensor | None]:
-    return {key: None if value is None else value.to(device) for key, value in batch.items()}
-
-
-@torch.no_grad()
-def evaluate(
-    loss_module: nn.Module, *, examples: list[Example], micro_batch_size: int, pad_id: int, device: str, autocast
-) -> float:
-    """Token-weighted loss over ``examples``, shared among the ranks and summed over them."""
-    rank, world_size = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
-    mine = sorted(examples[rank::world_size], key=len)
-    totals = torch.zeros(2, dtype=torch.float64)
-    loss_module.eval()
-    for start in range(0, len(mine), micro_batch_size):
-        batch = collate(mine[start : start + micro_batch_size], pad_id)
-        with autocast():
-            loss_sum, count = loss_module(**to_device(batch, device))
-        totals += torch.tensor([loss_sum.item(), count.item()], dtype=torch.float64)
-    loss_module.train()
-    if dist.is_initialized():
-        dist.all_reduce(totals)
-    return (totals[0] / totals[1].clamp(min=1)).item()
-
-
-def train(
-    config: str = str(DEFAULT_CONFIG),
-    *,
-    base_model: str | None = None,
-    data_path: str | None = None,
-    output_dir: str | None = None,
-    prompt_template: str | None = None,
-    batch_size: int | None = None,
-    micro_batch_size: int | None = None,
-    num_epochs: float | None = None,
-    max_steps: int | None = None,
-    learning_rate: float | None = None,
-    warmup_steps: int | None = None,
-    weight_decay: float | None = None,
-    max_grad_norm: float | None = None,
-    seed: int | None = None,
-    cutoff_len: int | None = None,
-    val_set_size: float | None = None,
-    train_on_inputs: bool | None = None,
-    group_by_length: bool | None = None,
-    lora_r: int | None = None,
-    lora_alpha: int | None = None,
-    lora_dropout: float | None = None,
-    lora_target_modules: Any = None,
-    lora_top_layers: int | None = None,
-    dtype: str | None = None,
-    load_in_8bit: bool | None = None,
-    load_in_4bit: bool | None = None,
-    gradient_checkpointing: bool | None = None,
-    compile: bool | None = None,
-    num_threads: int | None = None,
-    logging_steps: int | None = None,
-    eval_steps: int | None = None,
-    save_steps: int | None = None,
-    save_total_limit: int | None = None,
-    resume_from_checkpoint: str | None = None,
-    init_adapter: str | None = None,
-    merge: bool | None = None,
-) -> dict[str, Any] | None:
-    """Fine-tune ``base_model`` with LoRA on ``data_path``; every flag left unset comes from ``config``.
-
-    See ``training/config.py`` (TrainConfig) for what each option means and its fallback value.
-    Returns the final metrics on rank 0.
-    """
-    overrides = {key: value for key, value in locals().items() if key != "config"}
-    cfg: TrainConfig = build_config(config, **overrides)
-
-    # ---- distributed set-up: one process per device (torchrun sets these variables)
-    rank, local_rank = int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    ddp = world_size > 1
-    cfg.validate(world_size)
-    device = f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu"
-    if ddp and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
-    if device.startswith("cuda"):
-        torch.cuda.set_device(device)
-    master = rank == 0
-    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
-    torch.set_num_threads(cfg.num_threads or max(1, (os.cpu_count() or 1) // local_world))
-
-    # ---- data: validated records -> token ids with the loss mask (fails before any model is loaded)
-    records = read_records(cfg.data_path)
-    template = PromptTemplate.load(cfg.prompt_template)
-    tokenizer = load_tokenizer(cfg.base_model)
-    examples = tokenize_records(records, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
-    train_set, val_set = split_validation(examples, cfg.val_set_size, cfg.seed) if cfg.val_set_size else (examples, [])
-    if len(train_set) < cfg.batch_size:
-        raise DataError(
-            f"{len(train_set)} training records are fewer than one global batch of {cfg.batch_size}; "
-            f"use --batch_size {max(cfg.micro_batch_size * world_size, len(train_set) // (cfg.micro_batch_size * world_size) * cfg.micro_batch_size * world_size)} or more data"
-        )
-    steps_per_epoch = len(train_set) // cfg.batch_size
-    total_steps = cfg.max_steps or math.ceil(cfg.num_epochs * steps_per_epoch)
-    lengths = [len(example) for example in train_set]
-
-    # ---- model: base (bf16 / 8-bit / 4-bit), LoRA adapters in fp32, loss that skips masked positions
-    model, _ = load_model(
-        cfg.base_model, dtype=cfg.dtype, device=device, load_in_8bit=cfg.load_in_8bit, load_in_4bit=cfg.load_in_4bit
-    )
-    check_target_modules(model, cfg.lora_target_modules)
-    if cfg.gradient_checkpointing:
-        model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
-    model.config.use_cache = False
-    torch.manual_seed(cfg.seed)  # the same LoRA initialisation on every rank
-    num_layers = model.config.num_hidden_layers
-    top = min(cfg.lora_top_layers or num_layers, num_layers)
-    lora = LoraConfig(
-        r=cfg.lora_r,
-        lora_alpha=cfg.lora_alpha,
-        lora_dropout=cfg.lora_dropout,
-        target_modules=cfg.lora_target_modules,
-        layers_to_transform=list(range(num_layers - top, num_layers)),
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, lora)
-    model.train()
-    compute_dtype = model.get_base_model().dtype if not (cfg.load_in_4bit or cfg.load_in_8bit) else torch.bfloat16
-    use_autocast = compute_dtype == torch.bfloat16 and (device.startswith("cuda") or cpu_supports_bf16())
-    if use_autocast:
-        keep_adapter_inputs_in_compute_dtype(model)
-    compiled = cfg.compile and compile_decoder_layers(model, device)
-    params = [p for p in model.parameters() if p.requires_grad]
-
-    def autocast():
-        return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=use_autocast)
-
-    optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(cfg.warmup_steps, total_steps))
-    loss_module = CompletionLoss(model, compile=compiled)
-    runner = (
-        DistributedDataParallel(
-            loss_module, device_ids=[local_rank] if device != "cpu" else None, broadcast_buffers=False
-        )
-        if ddp
-        else loss_module
-    )
-
-    # ---- resume: the latest complete checkpoint in output_dir, or the one named
-    output = Path(cfg.output_dir)
-    step = 0
-    resume = cfg.resume_from_checkpoint or latest_checkpoint(output)
-    if resume:
-        step = load_checkpoint(resume, model, optimizer, scheduler, rank=rank, world_size=world_size)["step"]
-    else:
-        if cfg.init_adapter:
-            load_adapter_weights(model, cfg.init_adapter)
-        torch.manual_seed(cfg.seed + rank)  # a different dropout stream per rank
-    metrics_path = output / "metrics.jsonl"
-    writer = None
-    if master:
-        output.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(output / CONFIG_FILE_NAME, cfg.to_yaml())
-        template.save(output)
-        if any(is_plan_prompt(record.instruction) for record in records):  # the planner prompt goes with it too
-            PlanTemplate.load(template.language).save(output)
-        if metrics_path.exists():  # drop rows past the resume point, which the resumed run rewrites
-            kept = [row for row in iter_jsonl(metrics_path) if row.get("step", 0) <= step]
-            atomic_write_text(metrics_path, "".join(json.dumps(row) + "\n" for row in kept))
-        from torch.utils.tensorboard import SummaryWriter
-
-        writer = SummaryWriter(str(output / "tensorboard"))
-        logger.info(
-            "%d train / %d val records, %d steps (%d per epoch), global batch %d = %d micro x %d accumulation x %d "
-            "ranks, trainable parameters %d, compute %s",
-            len(train_set), len(val_set), total_steps, steps_per_epoch, cfg.batch_size, cfg.micro_batch_size,
-            cfg.batch_size // (cfg.micro_batch_size * world_size), world_size, sum(p.numel() for p in params),
-            "bf16 autocast" if use_autocast else compute_dtype,
-        )  # fmt: skip
-
-    def log(row: dict[str, Any]) -> None:
-        with metrics_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
-        for key, value in row.items():
-            if key != "step":
-                writer.add_scalar(key, value, row["step"])
-
-    # ---- the training loop
-    progress = tqdm(total=total_steps, initial=step, disable=not master, desc="train", unit="step")
-    last: dict[str, Any] = {}
-    started, tokens_seen, loss_tokens_seen = time.perf_counter(), 0, 0
-    while step < total_steps:
-        epoch, offset = divmod(step, steps_per_epoch)
-        plan = plan_epoch(
-            lengths,
-            batch_size=cfg.batch_size,
-            micro_batch_size=cfg.micro_batch_size,
-            world_size=world_size,
-            seed=cfg.seed,
-            epoch=epoch,
-            group_by_length=cfg.group_by_length,
-        )
-        for step_plan in plan[offset:]:
-            if step >= total_steps:
-                break
-            batch_members = [train_set[i] for micros in step_plan for micro in micros for i in micro]
-            global_loss_tokens = sum(example.loss_tokens for example in batch_members)
-            step_loss = torch.zeros((), dtype=torch.float64)
-            for index, micro in enumerate(step_plan[rank]):
-                batch = to_device(collate([train_set[i] for i in micro], tokenizer.pad_token_id), device)
-                last_micro = index == len(step_plan[rank]) - 1
-                with runner.no_sync() if ddp and not last_micro else contextlib.nullcontext(), autocast():
-                    loss_sum, _ = runner(**batch)
-                    # DDP averages gradients over ranks, hence x world_size: the step's gradient is that of
-                    # the mean loss over every loss token of the global batch, however it is split.
-                    (loss_sum * (world_size / max(1, global_loss_tokens))).backward()
-                step_loss += loss_sum.detach().double()
-            grad_norm = nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            tokens_seen += sum(len(example) for example in batch_members)
-            loss_tokens_seen += global_loss_tokens
-
-            if step % cfg.logging_steps == 0 or step == total_steps:
-                if ddp:
-                    dist.all_reduce(step_loss)
-                elapsed = time.perf_counter() - started
-                last = {
-                    "step": step,
-                    "epoch": round(step / steps_per_epoch, 3),
-                    "loss": step_loss.item() / max(1, global_loss_tokens),
-                    "lr": scheduler.get_last_lr()[0],
-                    "grad_norm": float(grad_norm),
-                    "tokens_per_s": tokens_seen / elapsed,
-                    "loss_tokens_per_s": loss_tokens_seen / elapsed,
-                    "tokens": tokens_seen,  # of this process's run (not counting steps before a resume)
-                    "loss_tokens": loss_tokens_seen,
-                    "elapsed_s": elapsed,
-                }
-                if master:
-                    log(last)
-                    progress.set_postfix(loss=f"{last['loss']:.4f}", tok_s=f"{last['tokens_per_s']:.0f}")
-            if val_set and (step % cfg.eval_steps == 0 or step == total_steps):
-                last["eval_loss"] = evaluate(
-                    loss_module,
-                    examples=val_set,
-                    micro_batch_size=cfg.micro_batch_size,
-                    pad_id=tokenizer.pad_token_id,
-                    device=device,
-                    autocast=autocast,
-                )
-                if master:
-                    log({"step": step, "eval_loss": last["eval_loss"]})
-                    logger.info("step %d: eval loss %.4f", step, last["eval_loss"])
-            if step % cfg.save_steps == 0 or step == total_steps:
-                states = [None] * world_size
-                if ddp:
-                    dist.all_gather_object(states, rng_state())
-                else:
-                    states = [rng_state()]
-                if master:
-                    position = {"epoch": epoch, "step_in_epoch": step - epoch * steps_per_epoch, "last": last}
-                    save_checkpoint(
-                        output,
-                        step,
-                        model=model,
-                        optimizer=optimizer,
-                        scheduler=scheduler,
-                        rng_states=states,
-                        state=position,
-                        keep=cfg.save_total_limit,
-                    )
-                if ddp:
-                    dist.barrier()
-            progress.update(1)
-    progress.close()
-
-    # ---- the final adapter (standard PEFT), verified non-empty; optionally a merged model
-    result = None
-    if master:
-        writer.close()
-        model.save_pretrained(output)
-        tensors = verify_adapter(output)
-        logger.info("adapter with %d tensors written to %s", tensors, output)
-        if cfg.merge:
-            merge_adapter(cfg.base_model, output, output / "merged", dtype=cfg.dtype)
-        result = {"output_dir": str(output), "steps": step, **{k: v for k, v in last.items() if k != "step"}}
-    if ddp:
-        dist.barrier()
-        # Free DDP's reducer while the default group still holds the process group. A reducer that drops
-        # the group's last reference destroys it with the GIL held; gloo's worker threads, which may still
-        # need the GIL to free a finished collective's tensors, then never finish (a hang or an abort at
-        # exit: 3 in 24 launches of a 2-rank script). destroy_process_group releases the GIL meanwhile.
-        del runner
-        gc.collect()
-        dist.destroy_process_group()
-    return result
-
-
-if __name__ == "__main__":
-    from protocol.cli import run_cli
-
+def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO if int(os.environ.get("RANK", "0")) == 0 else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    run_cli(train)
+    with report_input_errors():
+        fine_tune(config_from_command_line(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -5,20 +5,33 @@
 Everything that goes wrong inside a turn (a reply that does not parse, an unknown tool, bad arguments,
 a failing tool) becomes an observation the model reads on its next step; the turn always ends with a
 reply, an honest one when the step limit or the context length is reached.
+
+What the agent guarantees, whatever the model writes:
+
+* after a failed last tool call, the answer never announces a result: unless it shows a file this turn made,
+  the agent answers itself, quoting the error;
+* a request that needs an image when the session has none gets "upload an image" at once: the model is
+  stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
+  does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
+  image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
+* a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
+* a message longer than ``max_input_chars`` is refused with the limit, before any model call.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
-from protocol.prompt import PromptTemplate, Turn, size_description
+from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.steps import (
     AI,
     OBSERVATION,
@@ -29,9 +42,11 @@ from protocol.steps import (
     ParseError,
     ToolCall,
     parse_reply,
+    written_action,
 )
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
+from tools.spec import InputKind
 
 if TYPE_CHECKING:
     from tools.runtime import Observation
@@ -40,6 +55,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTION_TOOL = "Get Photo Description"
+DEFAULT_MAX_INPUT_CHARS = 2000
+NEEDS_IMAGE = (
+    "That needs an image, and this conversation has none yet. Upload one (the Upload image button, or drag "
+    "or paste it into the message box), then ask again."
+)
 
 
 class ToolRunner(Protocol):
@@ -53,12 +73,31 @@ class ToolRunner(Protocol):
 @dataclass
 class ChatSession:
     """One conversation: its files (a workspace of its own), its memory and the images handed in (name ->
-    description, for plan mode's planner prompt)."""
+    description, for plan mode's planner prompt).
+
+    ``latest_image`` is the image the conversation last brought up (the latest upload or the latest tool
+    output the model saw): the one "it" most likely means in the next message.
+    """
 
     workspace: Workspace
     memory: ConversationMemory = field(default_factory=ConversationMemory)
     turns: int = 0
     images: dict[str, str] = field(default_factory=dict)
+    latest_image: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageReceived:
+    """An image taken into a session: its name there, its description and its size before and after."""
+
+    name: str
+    description: str
+    original_size: tuple[int, int]
+    size: tuple[int, int]
+
+    @property
+    def downscaled(self) -> bool:
+        return self.size != self.original_size
 
 
 @dataclass(frozen=True)
@@ -95,15 +134,18 @@ class StepTaken:
 class Reply:
     """The end of a turn: the answer, the images to show and whether the model finished on its own.
 
-    ``note`` is what the agent added to the model's answer (already part of ``text``), e.g. the error of a
-    failed last tool call.
+    ``corrected``: the model answered, but the agent rewrote or extended the answer (e.g. it announced a
+    result after a failed tool call), so the text differs from what was streamed; ``model_answer`` then holds
+    the model's own words. ``stopped``: the turn was cancelled.
     """
 
     text: str
     files: tuple[str, ...]
     steps: tuple[TraceStep, ...]
     finished: bool
-    note: str = ""
+    corrected: bool = False
+    stopped: bool = False
+    model_answer: str = ""
 
 
 AgentEvent = TextChunk | StepTaken | Reply
@@ -138,6 +180,7 @@ class Agent:
         context_length: int,
         max_steps: int = 5,
         max_new_tokens: int = 128,
+        max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
     ) -> None:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -151,19 +194,29 @@ class Agent:
         self.context_length = context_length
         self.max_steps = max_steps
         self.max_new_tokens = max_new_tokens
+        if max_input_chars < 1:
+            raise ValueError(f"max_input_chars must be at least 1, got {max_input_chars}")
+        self.max_input_chars = max_input_chars
+        self.image_tools = frozenset(
+            spec.name for spec in runtime.available if any(i.kind is InputKind.IMAGE for i in spec.inputs)
+        )
 
     # ----------------------------------------------------------------- images
-    def introduce_image(self, session: ChatSession, image: Any) -> tuple[str, str]:
-        """Save an uploaded image into the session's workspace, describe it and remember it.
-
-        Returns ``(name, description)``. Invalid images raise the workspace's error unchanged.
-        """
+    def introduce_image(self, session: ChatSession, image: Any) -> ImageReceived:
+        """Save an uploaded image (a PIL image, a path or the file's bytes) into the session's workspace,
+        describe it and remember it. Invalid images raise the workspace's error unchanged."""
         name = session.workspace.add_image(image)
+        original = _original_size(image)
         description = self._describe(name, session.workspace)
         session.memory.add_image(self.template.introduce_image(name, description), name)
         session.images[name] = description
+        session.latest_image = name
         self._trim_memory(session)
-        return name, description
+        from PIL import Image
+
+        with Image.open(session.workspace.resolve(name)) as stored:
+            size = stored.size
+        return ImageReceived(name, description, original or size, size)
 
     def _describe(self, name: str, workspace: Workspace) -> str:
         if CAPTION_TOOL in self.runtime.available:
@@ -177,9 +230,26 @@ class Agent:
             return size_description(image.width, image.height)
 
     # ----------------------------------------------------------------- the loop
-    def run(self, session: ChatSession, user_input: str) -> Iterator[AgentEvent]:
-        """Answer ``user_input``, yielding the model's text as it comes, each step, then the reply."""
+    def input_problem(self, user_input: str) -> str | None:
+        """Why ``user_input`` cannot be taken as a message (over the length limit), or ``None``."""
+        if len(user_input) > self.max_input_chars:
+            return (
+                f"Your message is {len(user_input):,} characters long; the limit is {self.max_input_chars:,}. "
+                "Shorten it, or send it in several messages."
+            )
+        return None
+
+    def run(self, session: ChatSession, user_input: str, cancel: threading.Event | None = None) -> Iterator[AgentEvent]:
+        """Answer ``user_input``, yielding the model's text as it comes, each step, then the reply.
+
+        Setting ``cancel`` stops the turn at the next token or step boundary with a reply that says so.
+        """
+        problem = self.input_problem(user_input)
+        if problem:
+            yield Reply(problem, (), (), False)
+            return
         session.turns += 1
+        cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
         scratch: list[ObservedStep | RejectedReply] = []
         trace: list[TraceStep] = []
@@ -197,20 +267,46 @@ class Agent:
                 return
             started = time.perf_counter()
             text = ""
-            for piece in self.llm.stream(prompt, self.max_new_tokens):
-                text += piece
-                yield TextChunk(index, piece)
-                if OBSERVATION in text:
-                    break
+            with closing(self.llm.stream(prompt, self.max_new_tokens)) as pieces:
+                for piece in pieces:
+                    text += piece
+                    yield TextChunk(index, piece)
+                    if OBSERVATION in text or cancel.is_set() or self._needs_missing_image(session, text):
+                        break
             llm_seconds = time.perf_counter() - started
+            if cancel.is_set():
+                yield self._stopped(session, user_input, trace)
+                return
+            if self._needs_missing_image(session, text):
+                yield Reply(NEEDS_IMAGE, (), tuple(trace), False)
+                return
             step = parse_reply(text)
+            if not isinstance(step, FinalAnswer) and self._nothing_works_without_image(session):
+                yield Reply(NEEDS_IMAGE, (), tuple(trace), False)  # a bad reply has nothing to recover to
+                return
             if isinstance(step, FinalAnswer):
                 answer = self._clean_answer(step.answer)
-                yield self._finish(session, user_input, answer, trace, True, note=self._failure_note(answer, trace))
+                if session.latest_image is None and image_names(answer):  # names an image that cannot exist
+                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=answer)
+                    return
+                checked, kept = self._checked_answer(answer, trace)
+                named_in = answer if kept else ""
+                yield self._finish(
+                    session,
+                    user_input,
+                    checked,
+                    trace,
+                    True,
+                    named_in=named_in,
+                    model_answer=answer if checked != answer else "",
+                )
                 return
             if isinstance(step, ToolCall):
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
+                made = [name for name in observation.files if observation.ok and name in observation.text]
+                if made:  # an image the model met (a generated one in a session with no upload) is one to work on
+                    session.latest_image = made[-1]
                 taken = TraceStep(
                     index,
                     step.thought,
@@ -228,10 +324,13 @@ class Agent:
                 taken = TraceStep(index, "", "", "", message, False, (), llm_seconds)
             trace.append(taken)
             yield StepTaken(taken)
-        done = [step for step in trace if step.ok]
-        message = f"I could not finish this within {self.max_steps} steps"
-        if done:
-            message += " (done so far: " + "; ".join(f"{s.action} -> {s.observation}" for s in done) + ")"
+            if cancel.is_set():
+                yield self._stopped(session, user_input, trace)
+                return
+        message = f"I could not finish this within {self.max_steps} steps" + _done_so_far(trace)
+        failure = _last_failure(trace)
+        if failure:
+            message += f". The last step failed: {failure}"
         yield self._finish(
             session, user_input, message + ". Please rephrase or ask for one step at a time.", trace, False
         )
@@ -279,15 +378,32 @@ class Agent:
         """Cut a reply where the model starts writing the human's next turn."""
         return answer.split(f"\n{self.template.human_prefix}:", 1)[0].strip()
 
+    def _nothing_works_without_image(self, session: ChatSession) -> bool:
+        """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""
+        return session.latest_image is None and self.image_tools == set(self.runtime.available.names)
+
+    def _needs_missing_image(self, session: ChatSession, text: str) -> bool:
+        """Whether the reply so far calls a tool that takes an image while the session has none."""
+        return session.latest_image is None and written_action(text) in self.image_tools
+
     @staticmethod
-    def _failure_note(answer: str, trace: Sequence[TraceStep]) -> str:
-        """A note with the error of the tool call just before the answer when that call failed and the answer
-        does not quote it (models trained on successful calls only tend to announce a result never made)."""
-        last = trace[-1] if trace else None
-        if last is None or last.ok or not last.action or last.observation in answer:
-            return ""
-        error = last.observation if last.action in last.observation else f"{last.action} failed: {last.observation}"
-        return f"(Note: {error})"
+    def _checked_answer(answer: str, trace: Sequence[TraceStep]) -> tuple[str, bool]:
+        """The answer to give and whether the model's ``answer`` is kept in it.
+
+        After a failed last tool call, an answer that shows no file this turn made is replaced by the error,
+        and one that does is kept with the error added. (Models trained on successful calls only tend to
+        announce a result that was never made, even when they quote the error.)
+        """
+        failure = _last_failure(trace)
+        if failure is None:
+            return answer, True
+        if any(name in answer for step in trace for name in step.files):
+            return f"{answer}\n\nBut the last step failed: {failure}", True
+        return f"I could not do that. {failure}" + _done_so_far(trace, "Done before it"), False
+
+    def _stopped(self, session: ChatSession, user_input: str, trace: list[TraceStep]) -> Reply:
+        reply = self._finish(session, user_input, "Stopped" + _done_so_far(trace) + ".", trace, False)
+        return Reply(reply.text, reply.files, reply.steps, False, stopped=True)
 
     def _history_cost(self, turns: Sequence[Turn]) -> int:
         return self.count_tokens(self.template.render_history(turns)) + 1
@@ -324,20 +440,22 @@ class Agent:
         trace: list[TraceStep],
         finished: bool,
         *,
-        note: str = "",
+        named_in: str = "",
+        model_answer: str = "",
     ) -> Reply:
-        answer = f"{answer}\n\n{note}" if note else answer
+        """End the turn with ``answer``. The images shown are those the turn made and the existing ones the
+        model's own answer (``named_in``) names; never names quoted from an error (they list other files)."""
         files = [name for step in trace for name in step.files]
-        files += [name for name in image_names(answer) if self._exists(session.workspace, name)]
+        files += [name for name in image_names(named_in) if self._exists(session.workspace, name)]
         files = list(dict.fromkeys(files))
         # files the model met in an observation stay nameable in later turns; a copy made for the human only
         # (a detector's drawn boxes) is not remembered, or the model takes it for the photo
         seen = [name for name in files if any(name in step.observation for step in trace)]
-        unnamed = [name for name in seen if name not in answer]
-        remembered = answer + (f" ({', '.join(unnamed)})" if unnamed else "")
-        session.memory.add_exchange(user_input, remembered)
+        session.memory.add_exchange(user_input, remembered_answer(answer, seen))
         self._trim_memory(session)
-        return Reply(answer, tuple(files), tuple(trace), finished, note)
+        if seen:
+            session.latest_image = seen[-1]
+        return Reply(answer, tuple(files), tuple(trace), finished, bool(model_answer), model_answer=model_answer)
 
     @staticmethod
     def _exists(workspace: Workspace, name: str) -> bool:
@@ -346,3 +464,32 @@ class Agent:
         except ToolError:
             return False
         return True
+
+
+def _last_failure(trace: Sequence[TraceStep]) -> str | None:
+    """The error of the turn's last tool call when it failed (rejected replies aside), else ``None``."""
+    last = next((step for step in reversed(trace) if step.action), None)
+    if last is None or last.ok:
+        return None
+    return last.observation if last.action in last.observation else f"{last.action} failed: {last.observation}"
+
+
+def _done_so_far(trace: Sequence[TraceStep], label: str = "done so far") -> str:
+    """`` (done so far: tool -> result; ...)`` for the steps that worked, or nothing."""
+    done = [f"{step.action} -> {step.observation}" for step in trace if step.ok]
+    return f" ({label}: {'; '.join(done)})" if done else ""
+
+
+def _original_size(image: Any) -> tuple[int, int] | None:
+    """The size of an image given as a PIL image, a path or bytes (header only), ``None`` if unreadable."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(image, Image.Image):
+        return image.size
+    try:
+        with Image.open(io.BytesIO(image) if isinstance(image, bytes) else image) as opened:
+            return opened.size
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None

@@ -47,6 +47,13 @@ class ConversationMemory:
         """Record the introduction of an uploaded ``image`` (e.g. ``PromptTemplate.introduce_image``)."""
         self._exchanges.append(Exchange(tuple(turns), image))
 
+    def forget_last_exchange(self, human: str) -> bool:
+        """Drop the newest exchange if it answered ``human`` (a retried message replaces its first attempt)."""
+        if self._exchanges and self._exchanges[-1].image is None and self._exchanges[-1].turns[0].text == human:
+            self._exchanges.pop()
+            return True
+        return False
+
     def clear(self) -> None:
         self._exchanges.clear()
 

@@ -1,10 +1,12 @@
 """Batch inference speed: inference.py's pipeline against the original GPT4Tools configuration, same run.
 
-    .venv/bin/python benchmarks/bench_inference.py [--ann_path val.json] [--samples 100] [--baseline_samples 10] [--batch_size 50]
+    .venv/bin/python benchmarks/bench_inference.py [--ann_path val.json] [--samples 100] [--baseline_samples 10] [--batch_size 50] [--plain]
 
 Ours: the embedded SmolLM2 through ``load_for_inference`` + ``HFGenerator`` (bf16 where supported, batches
-sorted by length with left padding, KV cache, stop at ``Observation:`` / end of turn) driven by
-``evaluation.batch_inference.run_inference`` exactly as ``inference.py`` does, writing JSONL.
+sorted by length with left padding, the prefix the batch's prompts share prefilled once, KV cache, stop at
+``Observation:`` / end of turn) driven by ``evaluation.predict.run_inference`` exactly as
+``inference.py`` does, writing JSONL. With ``--plain`` ours also runs without prefix sharing
+(``prefix_cache_mb=0``) on the same records, and the two are compared.
 Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
 Both are greedy on the same wrapped prompts, with the base model alone or, with ``--lora_model DIR``, merged
 with that adapter. The original is slow, so by default it runs on an evenly spaced
@@ -16,14 +18,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's packages, not an installed copy
+from modeling.threads import openmp_environment
+
+os.environ.update(openmp_environment(os.environ))  # before torch loads (modeling/threads.py)
 
 import torch
 
-from evaluation.batch_inference import HFBackend, run_inference
-from evaluation.predictions import read_predictions
+from evaluation.predict import LocalModelBackend, run_inference
+from evaluation.prediction_files import read_written
 from generation.generator import HFGenerator
 from modeling.loading import EMBEDDED_MODEL, load_for_inference
 from protocol.prompt import PromptTemplate
@@ -64,18 +74,18 @@ def step_key(text: str) -> tuple:
 
 
 def run_ours(
-    records: list[Record], batch_size: int, max_new_tokens: int, lora: str | None
+    records: list[Record], batch_size: int, max_new_tokens: int, lora: str | None, **generator_options: Any
 ) -> tuple[float, dict[str, str], str]:
     model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora)
     dtype = str(next(model.parameters()).dtype)
     with tempfile.TemporaryDirectory() as tmp:
-        backend = HFBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size))
+        backend = LocalModelBackend(HFGenerator(model, tokenizer, template, batch_size=batch_size, **generator_options))
         start = time.perf_counter()
         run_inference(
             backend, records, Path(tmp) / "out" / "bench.jsonl", batch_size=batch_size, max_new_tokens=max_new_tokens
         )
         seconds = time.perf_counter() - start
-        predictions, _ = read_predictions(Path(tmp) / "out", records)
+        predictions = read_written(Path(tmp) / "out")
     return seconds, predictions, dtype
 
 
@@ -101,6 +111,7 @@ def main() -> None:
     parser.add_argument("--max_new_tokens", type=int, default=ORIGINAL_MAX_NEW_TOKENS)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--lora_model", help="an adapter directory: both configurations run the fine-tuned model")
+    parser.add_argument("--plain", action="store_true", help="also run ours without prefix sharing, for comparison")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(args.threads)
@@ -113,6 +124,8 @@ def main() -> None:
     subset = records[::stride][: args.baseline_samples]
 
     ours_s, ours, dtype = run_ours(records, args.batch_size, args.max_new_tokens, args.lora_model)
+    if args.plain:
+        plain_s, plain, _ = run_ours(records, args.batch_size, args.max_new_tokens, args.lora_model, prefix_cache_mb=0)
     base_s, base = run_original(subset, args.lora_model)
 
     ours_rate, base_rate = len(records) / ours_s, len(subset) / base_s
@@ -130,7 +143,15 @@ def main() -> None:
         f"{f'inference.py: batch {args.batch_size}, {dtype}, stop at Observation:/end of turn':58} "
         f"{len(records):>7} {ours_s:>8.1f} {ours_rate:>9.3f}"
     )
+    if args.plain:
+        label = "inference.py without prefix sharing (prefix_cache_mb=0)"
+        print(f"{label:58} {len(records):>7} {plain_s:>8.1f} {len(records) / plain_s:>9.3f}")
     print(f"speed-up: {ours_rate / base_rate:.1f}x (target >= 10x)")
+    if args.plain:
+        agree = sum(step_key(ours[r.id]) == step_key(plain[r.id]) for r in records)
+        print(
+            f"prefix sharing: {plain_s / ours_s:.2f}x; same parsed first step with and without: {agree}/{len(records)}"
+        )
     print(
         f"same parsed first step (kind, tool, arguments/answer): {same}/{len(subset)}; "
         f"same kind and tool: {same_tool}/{len(subset)}; ours parses: {parsed}/{len(records)}"

@@ -23,11 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from modeling.threads import openmp_environment  # noqa: E402  (the repository root is on the path only now)
+
+os.environ.update(openmp_environment(os.environ))  # before torch loads (modeling/threads.py)
 REFERENCE_MICRO_BATCH = 4  # alpaca-lora / GPT4Tools' micro batch
 DDP_PROCESSES = os.cpu_count() or 1  # ours-ddp: one single-threaded process per core
-sys.path.insert(0, str(ROOT))
 
 
 def matmul_peak(dtype_name: str, size: int = 2048, repeats: int = 5) -> float:
@@ -191,7 +193,9 @@ def data_shape(data_path: str) -> dict:
     from protocol.records import read_records
     from training.data import tokenize_records
 
-    examples = tokenize_records(read_records(data_path), PromptTemplate.load("en"), load_tokenizer(), cutoff_len=4096)
+    examples, _ = tokenize_records(
+        read_records(data_path), PromptTemplate.load("en"), load_tokenizer(), cutoff_len=4096
+    )
     return {
         "tokens": sum(len(e) for e in examples) / len(examples),
         "loss_tokens": sum(e.loss_tokens for e in examples) / len(examples),

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from data_gen import aliases, files, phrasings, slots
-from data_gen.captions import Box, Caption
-from data_gen.failures import failure_answer, failure_observations
+from data_gen.captions import Caption, CaptionBox
+from data_gen.failure_samples import failure_answer, failure_observations
+from data_gen.served import served_listing
 from data_gen.tasks import CHAIN, CONTEXT, FAILURE, IMAGE_PLACEHOLDER, NEGATIVE, SINGLE, Draft, Task
 from protocol.prompt import PromptTemplate, Turn, size_description
 from protocol.records import Record
@@ -87,13 +88,35 @@ class Sample:
     caption_id: str
     request: str  # the human's words with the image placeholder (for de-duplication)
     aliases: Mapping[str, str] = field(default_factory=dict)  # alias shown in the prompt -> catalogue name
+    scenario: str = ""  # what a session turn asks (data_gen/sessions.py); "" for the other samples
 
 
-def format_boxes(boxes: Sequence[Box]) -> str:
+def answer_for(spec: ToolSpec, observation: str | None, language: str, rng: random.Random) -> str | None:
+    """The answer after ``spec`` returned ``observation``: the file it made, or what it read or found (``None`` when
+    what the tool returns is unknown, or the tool's output has no answer frame)."""
+    if observation is None:
+        return None
+    if spec.output is OutputKind.IMAGE:
+        nouns = phrasings.NOUNS.get(spec.name, {}).get(language)
+        noun = (
+            nouns[0]
+            if nouns
+            else OUTPUT_NOUNS[language].get(spec.name, OUTPUT_NOUNS[language]["Generate Image From User Input Text"])
+        )
+        return rng.choice(IMAGE_ANSWERS[language]).format(noun=noun, file=observation)
+    frames = TEXT_ANSWERS.get(spec.name)
+    if frames is None:
+        return None
+    text = observation.rstrip(".")
+    frame = rng.choice(frames.get(language) or frames["en"])
+    return frame.format(text=observation, text_lc=text[0].lower() + text[1:] + ".")
+
+
+def format_boxes(boxes: Sequence[CaptionBox]) -> str:
     return "; ".join(f"{b.label} [{', '.join(str(v) for v in b.box)}]" for b in boxes)
 
 
-def _takes_a_box(spec: ToolSpec) -> bool:
+def takes_a_box(spec: ToolSpec) -> bool:
     """Whether the tool's arguments after the image are a box's corners (Crop Image, Blur Region)."""
     return spec.inputs[1:] == BOX_CORNERS
 
@@ -103,7 +126,7 @@ class _Step:
     call: ToolCall
     spec: ToolSpec
     observation: str | None  # None: what the tool returns is unknown (no answer sample after it)
-    boxes: tuple[Box, ...] = ()  # what a detector reported (its observation is these, formatted)
+    boxes: tuple[CaptionBox, ...] = ()  # what a detector reported (its observation is these, formatted)
 
 
 class SampleBuilder:
@@ -122,9 +145,11 @@ class SampleBuilder:
         failure_share: float = 0.0,
         plain_image_share: float = 0.0,
         condition_of_share: float = 0.0,
+        served_listing_share: float = 0.0,
     ) -> None:
         self.templates = templates
         self.catalogue = catalogue
+        self.listed_pool = listed_pool
         self.pool = list(listed_pool)
         self.seed = seed
         self.tools_per_prompt = tools_per_prompt
@@ -133,6 +158,7 @@ class SampleBuilder:
         self.failure_share = failure_share
         self.plain_image_share = plain_image_share
         self.condition_of_share = condition_of_share
+        self.served_listing_share = served_listing_share
 
     # ----------------------------------------------------------------- prompt parts
     def listed_tools(self, gold: Sequence[str], rng: random.Random) -> list[ToolSpec]:
@@ -176,7 +202,9 @@ class SampleBuilder:
 
     # ----------------------------------------------------------------- playing the calls out
     @staticmethod
-    def _detected(spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption) -> tuple[Box, ...]:
+    def _detected(
+        spec: ToolSpec, arguments: list[str], source_is_upload: bool, caption: Caption
+    ) -> tuple[CaptionBox, ...]:
         """The boxes a detector reports on the caption's scene (none for other tools or a derived image)."""
         if spec.name == "Detection" and source_is_upload:
             return tuple(slots.caption_boxes(caption))
@@ -186,7 +214,7 @@ class SampleBuilder:
         return ()
 
     def _observation(
-        self, spec: ToolSpec, boxes: Sequence[Box], source_is_upload: bool, caption: Caption
+        self, spec: ToolSpec, boxes: Sequence[CaptionBox], source_is_upload: bool, caption: Caption
     ) -> str | None:
         if spec.name == "Get Photo Description":
             return caption.text if source_is_upload else None
@@ -209,7 +237,7 @@ class SampleBuilder:
                 current if item.kind is InputKind.IMAGE else value
                 for item, value in zip(spec.inputs, arguments, strict=True)
             ]
-            if steps and steps[-1].spec.output is OutputKind.BOXES and _takes_a_box(spec):
+            if steps and steps[-1].spec.output is OutputKind.BOXES and takes_a_box(spec):
                 arguments[1:5] = self._reported_box(steps[-1].boxes, arguments[1:5], draft.request)
             call = ToolCall(THOUGHT_YES, tool, ", ".join(arguments))
             if spec.output is OutputKind.IMAGE:
@@ -224,7 +252,7 @@ class SampleBuilder:
         return steps
 
     @staticmethod
-    def _reported_box(reported: Sequence[Box], proposed: list[str], request: str) -> list[str]:
+    def _reported_box(reported: Sequence[CaptionBox], proposed: list[str], request: str) -> list[str]:
         """Crop after a detector: the proposed box if the detector reported it, else the box of an object
         the request names (the longest such label), else the first box reported."""
         if not reported or any([str(v) for v in b.box] == proposed for b in reported):
@@ -233,34 +261,17 @@ class SampleBuilder:
         chosen = max(named, key=lambda b: len(b.label)) if named else reported[0]
         return [str(v) for v in chosen.box]
 
-    def final_answer(self, step: _Step, language: str, rng: random.Random) -> str | None:
-        if step.observation is None:
-            return None
-        if step.spec.output is OutputKind.IMAGE:
-            nouns = phrasings.NOUNS.get(step.spec.name, {}).get(language)
-            noun = (
-                nouns[0]
-                if nouns
-                else OUTPUT_NOUNS[language].get(
-                    step.spec.name, OUTPUT_NOUNS[language]["Generate Image From User Input Text"]
-                )
-            )
-            return rng.choice(IMAGE_ANSWERS[language]).format(noun=noun, file=step.observation)
-        frames = TEXT_ANSWERS.get(step.spec.name)
-        if frames is None:
-            return None
-        text = step.observation.rstrip(".")
-        frame = rng.choice(frames.get(language) or frames["en"])
-        return frame.format(text=step.observation, text_lc=text[0].lower() + text[1:] + ".")
-
     # ----------------------------------------------------------------- samples
     def build(self, task: Task, draft: Draft) -> list[Sample]:
         rng = task.rng(self.seed, "build")
         template = self.templates[task.language]
         image = files.upload_name(task.caption, rng) if task.with_image else ""
         gold = [tool for tool, _ in draft.calls]
-        listed = self.listed_tools(gold, rng)
-        renamed = self.tool_aliases(listed, rng)
+        if self.served_listing_share and task.rng(self.seed, "served").random() < self.served_listing_share:
+            listed, renamed = served_listing(self.listed_pool, gold, task.rng(self.seed, "served listing")), {}
+        else:
+            listed = self.listed_tools(gold, rng)
+            renamed = self.tool_aliases(listed, rng)
         shown = [replace(spec, name=renamed.get(spec.name, spec.name)) for spec in listed]
         user_input = draft.request.replace(IMAGE_PLACEHOLDER, image)
         instruction = template.render_instruction(shown, self.history(task, draft, image, template), user_input)
@@ -287,7 +298,7 @@ class SampleBuilder:
             scratchpad = template.render_scratchpad(observed)
             samples.append(sample(CONTEXT, scratchpad, as_shown(step.call).render(), (step.call.tool,)))
         last = steps[-1]
-        answer = self.final_answer(last, task.language, rng)
+        answer = answer_for(last.spec, last.observation, task.language, rng)
         wants_answer = len(steps) > 1 or rng.random() < self.answer_share
         if answer and wants_answer and len(observed) == len(steps) - 1:
             scratchpad = template.render_scratchpad(

@@ -84,7 +84,7 @@ class CaptionError(ValueError, InputError):
 
 
 @dataclass(frozen=True)
-class Box:
+class CaptionBox:
     label: str
     box: tuple[int, int, int, int]  # left, top, right, bottom in pixels
 
@@ -96,7 +96,7 @@ class Caption:
     id: str
     text: str
     objects: tuple[str, ...] = ()
-    boxes: tuple[Box, ...] = ()
+    boxes: tuple[CaptionBox, ...] = ()
     sign_text: str | None = None
     size: tuple[int, int] = (640, 480)
 
@@ -122,7 +122,7 @@ def _fail(path: Path, where: str, message: str) -> CaptionError:
     return CaptionError(f"{path}: {where}: {message}")
 
 
-def _box(path: Path, where: str, item: Any) -> Box:
+def _box(path: Path, where: str, item: Any) -> CaptionBox:
     if not isinstance(item, dict) or "label" not in item or "box" not in item:
         raise _fail(path, where, 'each box must be an object {"label": str, "box": [left, top, right, bottom]}')
     coords = item["box"]
@@ -131,7 +131,7 @@ def _box(path: Path, where: str, item: Any) -> Box:
     left, top, right, bottom = (int(c) for c in coords)
     if right <= left or bottom <= top:
         raise _fail(path, where, f"box {coords!r} has right <= left or bottom <= top")
-    return Box(str(item["label"]), (left, top, right, bottom))
+    return CaptionBox(str(item["label"]), (left, top, right, bottom))
 
 
 def caption_from_dict(item: Any, path: Path, where: str, default_id: str) -> Caption:
@@ -165,6 +165,11 @@ def caption_from_dict(item: Any, path: Path, where: str, default_id: str) -> Cap
     )
 
 
+def _same_text(text: str) -> str:
+    """A caption's words, compared without case, spacing or a final period."""
+    return " ".join(text.lower().split()).rstrip(".")
+
+
 def _read_text(path: Path) -> str:
     if not path.is_file():
         raise CaptionError(f"caption file {path} not found; pass a COCO captions JSON or a JSONL file")
@@ -175,9 +180,10 @@ def _read_text(path: Path) -> str:
 
 
 def read_jsonl_captions(path: str | Path) -> list[Caption]:
-    """One JSON object per line with at least ``caption``; blank lines are skipped."""
+    """One JSON object per line with at least ``caption``; blank lines are skipped, a repeated caption is refused."""
     path = Path(path)
     captions = []
+    first_line: dict[str, int] = {}
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
@@ -185,7 +191,15 @@ def read_jsonl_captions(path: str | Path) -> list[Caption]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise _fail(path, f"line {number}", f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-        captions.append(caption_from_dict(item, path, f"line {number}", f"{path.stem}-{number}"))
+        caption = caption_from_dict(item, path, f"line {number}", f"{path.stem}-{number}")
+        seen = first_line.setdefault(_same_text(caption.text), number)
+        if seen != number:
+            raise _fail(
+                path,
+                f"line {number}",
+                f"repeats the caption of line {seen}; remove one, or the two could land in two splits",
+            )
+        captions.append(caption)
     if not captions:
         raise CaptionError(f"{path}: holds no captions")
     return captions
@@ -195,7 +209,7 @@ def read_coco_captions(path: str | Path) -> list[Caption]:
     """COCO ``captions_*.json``: ``annotations`` of ``{image_id, caption}``, sizes from ``images``.
 
     Only the first caption of each image is kept (COCO has five near-paraphrases per image, which would
-    leak near-duplicates across splits).
+    leak near-duplicates across splits), and a caption another image already has is skipped.
     """
     path = Path(path)
     try:
@@ -210,6 +224,7 @@ def read_coco_captions(path: str | Path) -> list[Caption]:
         if isinstance(image, dict)
     }
     captions: dict[Any, Caption] = {}
+    texts: set[str] = set()
     for index, annotation in enumerate(data["annotations"]):
         where = f"annotations[{index}]"
         if not isinstance(annotation, dict) or "image_id" not in annotation:
@@ -218,7 +233,10 @@ def read_coco_captions(path: str | Path) -> list[Caption]:
         if image_id in captions:
             continue
         item = {"id": f"coco-{image_id}", "caption": annotation.get("caption"), "size": list(sizes.get(image_id, ()))}
-        captions[image_id] = caption_from_dict(item, path, where, f"coco-{image_id}")
+        caption = caption_from_dict(item, path, where, f"coco-{image_id}")
+        if _same_text(caption.text) not in texts:  # the same words for two images would leak across splits too
+            texts.add(_same_text(caption.text))
+            captions[image_id] = caption
     if not captions:
         raise CaptionError(f"{path}: holds no captions")
     return list(captions.values())

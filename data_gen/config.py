@@ -7,15 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from data_gen.tasks import PLAN_KINDS
-from protocol.errors import InputError
-from protocol.recipes import read_recipe, reject_unknown
+from protocol.recipes import ConfigError, read_recipe, reject_unknown
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
-
-
-class ConfigError(ValueError, InputError):
-    """A data-generation config is malformed; the message names the field and the valid values."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +22,14 @@ class GenConfig:
         max_captions: use at most this many captions (``None``: all).
         teacher: ``template`` (offline), ``hf`` (a local instruct model) or ``openai`` (an endpoint).
         teacher_options: passed to the teacher (model, max_new_tokens, temperature, retries...).
-        held_out: tools kept out of train/val for the test split (``None``: those the catalogue marks).
+        held_out: tools kept out of train/val for the test split (``None``: those the catalogue marks; ``[]``: none,
+            as for the product adapter, whose test split then differs from train by its captions and, with
+            ``held_out_phrasing``, its wording).
+        held_out_phrasing: share of every bank of request frames (the teacher's and the sessions') that only the
+            test and demo splits draw from (``data_gen.phrasings.phrasing_pool``).
+        prompt_template: one prompt template (a shipped name such as ``en_product``, or a YAML path) for every record
+            whatever the request's language, as the demo renders every turn with its adapter's one template
+            (``None``: the ``en`` and ``zh`` templates by language).
         single / chain / negative: tasks per caption of each kind.
         extended_chain: edit-then-analyse chained tasks per caption, on top of ``chain``: drawn from
             ``EDIT_THEN_ANALYSE_CHAINS`` (an edit, then an analysis tool the request names; ``data_gen/tasks.py``),
@@ -44,12 +46,28 @@ class GenConfig:
             always show the real names.
         failure_share: share of tool tasks that also give a failure sample: one of the calls fails the way the
             runtime reports it (no person for a pose, no such object, out of memory) and the answer quotes the
-            error (``data_gen/failures.py``).
+            error (``data_gen/failure_samples.py``).
         plain_image_share: share of prompts that describe the human's image only by its size ("a 640x480
             image."), as the demo does with no captioner loaded, so the request alone must say what to do.
         condition_of_share: share of conditioned-generator prompts that introduce the condition image as "A pose
             skeleton of <caption>" rather than "A pose made from a photo. <caption>".
+        served_listing_share: share of prompts that list the tools as the demo does: those a runtime serves (the
+            offline ones, plus the families the request needs, sometimes a few more) in catalogue order, where the
+            others list ``tools_per_prompt`` tools, shuffled.
+        sessions: demo-shaped multi-turn sessions per caption (``data_gen/sessions.py``): uploads described by
+            caption or (``plain_image_share``) size, earlier images and answers in the history as the demo's memory
+            renders them, references ("it", "the result", "the original") bound to the right file, follow-ups
+            that change one argument of the last call, thanks after tool chains, questions about the image,
+            generation from a map the human supplied, boxes reused from a detector's answer, a request for an
+            image when none was given.
+        unserved_share: share of sessions whose last tool request needs a tool the prompt does not list; the
+            answer says that no loaded tool can do it.
+        product_requests: requests routed as the product adapter must route them: questions about written text go
+            to Text Detection On Image (never Answer Question About The Image), and no-tool requests include
+            writing and advice.
         val_share / test_share: shares of captions for validation and test.
+        demo_share: share of captions for the demo split (``demo.json``, ids ``demo-N``): sessions only, every
+            upload described by its size, the tools listed as the demo serves them, the test split's wording.
         near_duplicate_threshold: cosine similarity above which a request counts as a near duplicate
             (``None`` disables the embedding filter; exact duplicates are always removed).
         embed_batch_size: batch size for the MiniLM embeddings.
@@ -80,8 +98,15 @@ class GenConfig:
     failure_share: float = 0.0
     plain_image_share: float = 0.0
     condition_of_share: float = 0.0
+    held_out_phrasing: float = 0.0
+    prompt_template: str | None = None
+    served_listing_share: float = 0.0
+    sessions: int = 0
+    unserved_share: float = 0.0
+    product_requests: bool = False
     val_share: float = 0.05
     test_share: float = 0.12
+    demo_share: float = 0.0
     near_duplicate_threshold: float | None = 0.95
     embed_batch_size: int = 256
     report_tokenizer: str | None = "smollm2-135m-instruct"
@@ -93,18 +118,31 @@ class GenConfig:
     def __post_init__(self) -> None:
         if self.teacher not in TEACHERS:
             raise ConfigError(f"teacher {self.teacher!r} unknown; choose one of {', '.join(TEACHERS)}")
-        counts = ("single", "chain", "negative", "extended_chain", "pick_one_chain", "max_per_tool_per_caption")
+        counts = (
+            "single",
+            "chain",
+            "negative",
+            "extended_chain",
+            "pick_one_chain",
+            "max_per_tool_per_caption",
+            "sessions",
+        )
         for name in (*counts, "embed_batch_size"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
         shares = ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share")
-        for name in (*shares, "failure_share", "plain_image_share", "condition_of_share"):
+        shares += ("failure_share", "plain_image_share", "condition_of_share", "held_out_phrasing")
+        for name in (*shares, "served_listing_share", "unserved_share", "demo_share"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not 0 <= value <= 1:
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")
-        if self.val_share + self.test_share >= 1:
-            raise ConfigError("val_share + test_share must leave captions for training (sum below 1)")
+        if self.val_share + self.test_share + self.demo_share >= 1:
+            raise ConfigError("val_share + test_share + demo_share must leave captions for training (sum below 1)")
+        if not isinstance(self.product_requests, bool):
+            raise ConfigError(f"product_requests must be true or false, got {self.product_requests!r}")
+        if self.held_out is not None and not isinstance(self.held_out, list | tuple):
+            raise ConfigError(f"held_out must be a list of tool names, [] or null, got {self.held_out!r}")
         low_high = tuple(self.tools_per_prompt)
         if len(low_high) != 2 or not 2 <= low_high[0] <= low_high[1]:
             raise ConfigError(
@@ -114,8 +152,12 @@ class GenConfig:
         threshold = self.near_duplicate_threshold
         if threshold is not None and not 0 < threshold <= 1:
             raise ConfigError(f"near_duplicate_threshold must be in (0, 1] or null, got {threshold!r}")
-        if self.max_samples is not None and self.max_samples < 1:
-            raise ConfigError(f"max_samples must be positive, got {self.max_samples!r}")
+        for name in ("max_captions", "max_samples", "report_token_sample"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{name} must be a positive whole number, or null for no limit; got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
         if not isinstance(self.plans, dict) or set(self.plans) - set(PLAN_KINDS):
             raise ConfigError(
                 f"plans maps plan kinds ({', '.join(PLAN_KINDS)}) to tasks per caption, got {self.plans!r}"
@@ -123,12 +165,16 @@ class GenConfig:
         for kind, count in self.plans.items():
             if isinstance(count, bool) or not isinstance(count, int | float) or count < 0:
                 raise ConfigError(f"plans: {kind} must be a number of tasks per caption (0 or more), got {count!r}")
+        if not any(getattr(self, name) for name in counts[:5]) and not any(self.plans.values()):
+            raise ConfigError(
+                f"{', '.join(counts[:5])} and plans are all 0, so nothing would be generated; set e.g. single: 16"
+            )
 
     @classmethod
     def load(cls, name_or_path: str | Path = "default", **overrides: Any) -> GenConfig:
         """A shipped recipe by name (``default``, ``quick``) or a YAML path, with non-``None`` overrides."""
-        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation", ConfigError)
-        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path), ConfigError)
+        data = read_recipe(name_or_path, CONFIG_DIR, "data-generation")
+        reject_unknown(data, (f.name for f in fields(cls)), str(name_or_path))
         config = cls(**data)
         return replace(config, **{k: v for k, v in overrides.items() if v is not None})
 

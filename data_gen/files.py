@@ -1,4 +1,5 @@
-"""File names like a workspace gives them: uploads in varied folders, tool outputs chained from their source."""
+"""File names like a workspace gives them: uploads in varied folders or as the demo names them, tool outputs chained
+from their source."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from pathlib import PurePosixPath
 
 from data_gen.captions import Caption
-from tools.workspace import chained_image_name
+from tools.workspace import chained_image_name, output_id, upload_image_name
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -45,3 +46,14 @@ def derived_name(operation: str, source: str | None, rng: random.Random) -> str:
     """A tool output name chained from its source, e.g. ``image/7f3a_edge_2c1b.png``."""
     origin = hashlib.sha256(PurePosixPath(source).stem.encode()).hexdigest()[:4] if source else _hex(rng, 4)
     return chained_image_name(_hex(rng, 4), operation, origin)
+
+
+def demo_upload_name(rng: random.Random) -> str:
+    """An upload named as the demo's workspace names it, ``image/<8 hex digits>.png``."""
+    return upload_image_name(_hex(rng, 8))
+
+
+def runtime_output_name(operation: str, source: str | None, rng: random.Random) -> str:
+    """A tool output named exactly as the runtime names it: the source's id in full (``image/2c1b_edge_ab12cd34.png``
+    from the upload ``image/ab12cd34.png``), where :func:`derived_name` hashes it (the protocol recipes' form)."""
+    return chained_image_name(_hex(rng, 4), *output_id(operation, source))

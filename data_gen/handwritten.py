@@ -3,6 +3,7 @@
 ``python -m data_gen.handwritten --out_path output/data/handwritten.json`` renders
 ``data_gen/corpus/handwritten_requests.yaml`` into GPT4Tools records (with ``id``), each prompt listing the
 gold tool among 2 to 5 tools, so ``inference.py`` and ``evaluate_result.py`` score it like val and test.
+``--template en_product`` renders it in the product adapter's template (the one its training data uses).
 """
 
 from __future__ import annotations
@@ -37,12 +38,15 @@ def _gold_output(item: dict[str, Any], path: Path, index: int) -> str:
     return ToolCall(THOUGHT_YES, spec.name, action_input).render()
 
 
-def build_records(path: Path = REQUESTS_FILE, language: str = "en", seed: int = 0) -> list[Record]:
-    """One record per hand-written request; distractor tools are drawn with ``seed``."""
+def build_records(
+    path: Path = REQUESTS_FILE, language: str = "en", seed: int = 0, template: str | None = None
+) -> list[Record]:
+    """One record per hand-written request; distractor tools are drawn with ``seed``; ``template`` (a shipped name
+    or a YAML path) replaces the ``language`` one."""
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(items, list):
         raise RecordError(path, "expected a list of requests")
-    template = PromptTemplate.load(language)
+    prompt = PromptTemplate.load(template or language)
     specs = list(default_registry())
     rng = random.Random(seed)
     records = []
@@ -55,15 +59,18 @@ def build_records(path: Path = REQUESTS_FILE, language: str = "en", seed: int = 
         others = [s for s in specs if s.name != item.get("tool")]
         tools = gold + rng.sample(others, rng.randint(2, 5) - len(gold))
         rng.shuffle(tools)
-        history = template.introduce_image(item["image"], item["description"])
-        instruction = template.render_instruction(tools, history, item["request"])
+        history = prompt.introduce_image(item["image"], item["description"])
+        instruction = prompt.render_instruction(tools, history, item["request"])
         records.append(Record(instruction, "", output, f"hand-{index:03d}"))
     return records
 
 
-def main(out_path: str = "output/data/handwritten.json", language: str = "en", seed: int = 0) -> int:
-    """Write the hand-written set as records; returns how many."""
-    records = build_records(REQUESTS_FILE, language, seed)
+def main(
+    out_path: str = "output/data/handwritten.json", language: str = "en", seed: int = 0, template: str | None = None
+) -> int:
+    """Write the hand-written set as records (in the ``template`` prompt template, default the ``language`` one);
+    returns how many."""
+    records = build_records(REQUESTS_FILE, language, seed, template)
     write_records(out_path, records)
     logging.getLogger(__name__).info("wrote %d hand-written requests to %s", len(records), out_path)
     return len(records)

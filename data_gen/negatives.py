@@ -1,4 +1,5 @@
-"""No-tool requests with their answers: chit-chat, general knowledge, small computations, image follow-ups.
+"""No-tool requests with their answers: chit-chat, general knowledge, writing and advice, small computations, image
+follow-ups.
 
 Every generator returns ``(request, answer)``; answers are never empty. Requests that mention the image
 use :data:`~data_gen.tasks.IMAGE_PLACEHOLDER`.
@@ -99,6 +100,124 @@ FACTS = {
         ("什么是深度图？", "深度图用亮度表示每个点离相机有多远。"),
         ("蓝色和黄色混合是什么颜色？", "蓝色和黄色混合是绿色。"),
         ("世界上最高的山是哪座？", "世界上最高的山是珠穆朗玛峰。"),
+    ),
+}
+# Writing, advice and knowledge requests a person makes of an assistant in passing (drawn with ``writing``, the
+# product data): answered in words, never with a tool, whether or not an image is in the conversation.
+WRITING = {
+    "en": (
+        (
+            "Write a haiku about the sea.",
+            "Waves fold into foam, / salt wind carries the gulls' cries, / the tide keeps its time.",
+        ),
+        (
+            "Write a short poem about autumn.",
+            "Red leaves let go of the branch, / the air smells of smoke and rain, / and the year breathes out slowly.",
+        ),
+        (
+            "Can you write a two-line birthday message for my sister?",
+            "Happy birthday, sis! May this year bring you as much joy as you bring everyone around you.",
+        ),
+        (
+            "Help me write a polite message asking my manager for Friday off.",
+            "Hi, could I take this Friday off? My work is on track and I will hand over anything urgent before "
+            "I leave. Thank you!",
+        ),
+        (
+            "Give me three ideas for a rainy weekend.",
+            "1. Bake bread or cookies. 2. Have a board game afternoon. 3. Visit a museum or a library.",
+        ),
+        ("What's a good name for a golden retriever puppy?", "How about Sunny, Maple or Biscuit?"),
+        ("Suggest a title for a blog post about hiking.", "Trails, Views and Tired Legs: A Beginner's Guide to Hiking"),
+        (
+            "How can I make my photos less blurry?",
+            "Hold the camera steady or use a tripod, tap to focus on the subject, and add light so the shutter "
+            "can be faster.",
+        ),
+        (
+            "Write a caption for a beach holiday post.",
+            "Salt in the air, sand in my hair, and nowhere else I'd rather be.",
+        ),
+        ("Tell me a fun fact about octopuses.", "Octopuses have three hearts and blue blood."),
+        (
+            "How do I keep basil alive indoors?",
+            "Give it a sunny window, water it when the top of the soil is dry, and pinch off the flower buds.",
+        ),
+        (
+            "Explain what a pixel is in one sentence.",
+            "A pixel is the smallest dot of colour that makes up a digital image.",
+        ),
+        (
+            "What's the difference between JPEG and PNG?",
+            "JPEG compresses photos and loses a little quality; PNG is lossless and can be transparent.",
+        ),
+        (
+            "Write a limerick about a cat.",
+            "A cat with a taste for the cream / would plot and would scheme and would dream; / she leapt on the "
+            "shelf, / helped herself to herself, / then purred like a small engine of steam.",
+        ),
+        (
+            "Give me a tip for a job interview.",
+            "Prepare two short stories about real problems you solved; they answer most questions.",
+        ),
+        ("Translate 'good morning' into Spanish.", "'Good morning' in Spanish is 'buenos días'."),
+        (
+            "What's a healthy breakfast idea?",
+            "Oatmeal with fruit and a handful of nuts keeps you full and gives steady energy.",
+        ),
+        (
+            "Summarise the plot of Cinderella in one sentence.",
+            "A young woman mistreated by her stepfamily goes to a royal ball with a fairy godmother's help, loses "
+            "a glass slipper, and the prince finds her with it.",
+        ),
+        (
+            "Write a short thank-you note for a teacher.",
+            "Thank you for your patience and encouragement this year. You made learning a joy.",
+        ),
+        ("How many hours of sleep do adults need?", "Most adults need seven to nine hours of sleep a night."),
+        (
+            "Recommend a book for a long flight.",
+            "Try 'The Martian' by Andy Weir: funny, gripping and hard to put down.",
+        ),
+        (
+            "What should I pack for a day hike?",
+            "Water, snacks, a map, sun cream, a rain jacket and a small first-aid kit.",
+        ),
+        ("Give me a slogan for a bakery.", "Fresh from our oven to your table."),
+        (
+            "Write one sentence to start a mystery story.",
+            "The lighthouse had been dark for ten years, so nobody could explain the light that came on at midnight.",
+        ),
+        (
+            "How do I take a good selfie?",
+            "Face a window for soft light, hold the camera a little above eye level and relax your shoulders.",
+        ),
+        (
+            "What's the best way to learn a new language?",
+            "Practise a little every day, speak from the start, and learn the most common words first.",
+        ),
+        (
+            "Write a short product description for a handmade mug.",
+            "A sturdy stoneware mug, thrown and glazed by hand, that keeps your coffee warm and your mornings calm.",
+        ),
+        (
+            "Any advice for printing photos at home?",
+            "Use photo paper, set the printer to its best quality, and let the prints dry before stacking them.",
+        ),
+        (
+            "Explain the rule of thirds for photos.",
+            "Imagine a 3 by 3 grid over the frame and place the subject on a line or where two lines cross.",
+        ),
+        (
+            "Write a funny caption for a picture of my dog.",
+            "Professional napper, part-time sock thief, full-time good boy.",
+        ),
+    ),
+    "zh": (
+        ("写一首关于月亮的短诗。", "月光洒在窗前，/ 夜风轻轻翻书页，/ 远方有人也抬头。"),
+        ("给我三个周末在家做的事的建议。", "1. 烤点饼干。2. 看一部老电影。3. 整理照片做一本相册。"),
+        ("怎么让照片不那么模糊？", "拿稳手机或用三脚架，先对焦，光线充足时快门更快。"),
+        ("帮我写一句生日祝福。", "祝你生日快乐，愿新的一岁平安喜乐、心想事成！"),
     ),
 }
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -213,8 +332,9 @@ GENERATORS: tuple[Callable[[random.Random, str], tuple[str, str]], ...] = (
 )
 
 
-def negative_request(rng: random.Random, language: str, with_image: bool) -> tuple[str, str]:
-    """One no-tool ``(request, answer)``; with an image in the history a third are image follow-ups."""
+def negative_request(rng: random.Random, language: str, with_image: bool, writing: bool = False) -> tuple[str, str]:
+    """One no-tool ``(request, answer)``; with an image in the history a third are image follow-ups. With
+    ``writing``, writing and advice requests (:data:`WRITING`) join the generators."""
     if with_image and rng.random() < 0.35:
         return _image_follow_up(rng, language)
-    return rng.choice(GENERATORS)(rng, language)
+    return rng.choice(GENERATORS + ((_bank(WRITING),) if writing else ()))(rng, language)

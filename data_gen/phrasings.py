@@ -8,6 +8,13 @@ Each tool mixes imperative, question, polite, terse and indirect wording; typos 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+
+# The parts of every bank of frames when some are held out (``held_out_phrasing``): train and val draw from one,
+# test and the demo split from the other.
+TRAIN_PHRASING, TEST_PHRASING = "train", "test"
+
 # What each image-to-image tool produces, as the human would name it.
 NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
     "Edge Detection On Image": {
@@ -586,6 +593,17 @@ IMAGE_REFERENCES = {
     "en": ("this image", "the photo", "my picture", "the image", "this picture", "the uploaded image"),
     "zh": ("这张图片", "这张照片", "上面的图片"),
 }
+
+
+def phrasing_pool(frames: Sequence[str], part: str, share: float) -> Sequence[str]:
+    """The frames of a bank that ``part`` may use: all of them when ``part`` is empty or ``share`` is 0; else the
+    test part holds ``share`` of the bank (at least one frame, never all; a bank of one frame is shared), picked by
+    a hash of each frame so that adding a frame to a bank moves no other, and the train part the rest."""
+    if not part or not share or len(frames) < 2:
+        return frames
+    count = min(len(frames) - 1, max(1, round(share * len(frames))))
+    reserved = set(sorted(frames, key=lambda frame: hashlib.sha256(frame.encode()).hexdigest())[:count])
+    return tuple(frame for frame in frames if (frame in reserved) == (part == TEST_PHRASING))
 
 
 def _in(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
 """The generator end to end: captions -> tasks -> teacher drafts -> validation -> de-duplication -> records.
 
 ``generate(config, out_dir)`` writes ``train.json``, ``val.json``, ``test.json`` (val and test records carry
-``id``), ``report.json`` and ``report.md``. Everything random is seeded per task, so the output depends
-only on the config and the seed, and a rerun after an interruption reuses the teacher cache.
+``id``), with ``demo_share`` also ``demo.json`` (the demo-shaped split), ``report.json`` and ``report.md``.
+Everything random is seeded per task (and per session), so the output depends only on the config and the seed,
+and a rerun after an interruption reuses the teacher cache. With ``sessions``, every split also holds the
+records of demo-shaped multi-turn sessions (``data_gen/sessions.py``).
 """
 
 from __future__ import annotations
@@ -19,24 +21,28 @@ from typing import Any
 
 from data_gen.builders import Sample, SampleBuilder
 from data_gen.captions import load_captions
-from data_gen.config import GenConfig
-from data_gen.dedup import Embedder, MiniLMEmbedder, deduplicate
+from data_gen.config import ConfigError, GenConfig
+from data_gen.dedup import deduplicate
 from data_gen.plans import NO_TOOL_SAMPLE, draw_plan_tasks, plan_problem, plan_samples, teacher_tasks
 from data_gen.report import build_report, render_markdown, token_lengths
-from data_gen.splits import SPLITS, SplitPlan, held_out_tools, plan_splits, plan_tasks
+from data_gen.sessions import SessionBuilder
+from data_gen.splits import DEMO, SplitPlan, held_out_tools, plan_splits, plan_tasks
 from data_gen.tasks import NEGATIVE, Draft, Task
 from data_gen.teachers import Teacher, make_teacher
 from data_gen.validate import DraftValidator
+from modeling.loading import default_dtype
 from protocol.plan_prompt import is_plan_prompt
 from protocol.prompt import PromptTemplate
 from protocol.records import Record, atomic_write_text, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import default_registry
+from tools.embeddings import Embedder, EmbeddingModelError, MiniLMEmbedder
 from tools.registry import ToolRegistry
 from tools.spec import ArgumentCountError
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("en", "zh")
+DEMO_SESSIONS = 3  # sessions per caption of the demo split (a split to score, so its size costs no training)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,14 @@ def record_problem(record: Record, catalogue: ToolRegistry, aliases: Mapping[str
     return None
 
 
+def _near_duplicate_embedder(batch_size: int) -> Embedder:
+    """MiniLM for the near-duplicate filter, in the machine's fast dtype, with a progress bar."""
+    try:
+        return MiniLMEmbedder(batch_size=batch_size, dtype=default_dtype("cpu"), progress=True)
+    except EmbeddingModelError as error:
+        raise EmbeddingModelError(f"{error}, or set near_duplicate_threshold: null") from None
+
+
 def _dedup_group(task: Task) -> tuple:
     """Tool requests compete within their caption; no-tool requests across the split (per caption with an image)."""
     if task.kind == NEGATIVE:
@@ -96,6 +110,35 @@ def _samples_for_split(
     )
     samples = [sample for index in keep for sample in builder.build(*pairs[index])]
     logger.info("%s: %d drafts, %d after de-duplication, %d samples", plan.name, len(pairs), len(keep), len(samples))
+    return samples
+
+
+def _session_samples(plan: SplitPlan, config: GenConfig, template: PromptTemplate) -> list[Sample]:
+    """The records of ``config.sessions`` demo-shaped sessions per caption of ``plan`` (:data:`DEMO_SESSIONS` in the
+    demo split, where every upload is described by its size and the tools are listed as the demo serves them)."""
+    demo = plan.name == DEMO
+    count = DEMO_SESSIONS if demo else config.sessions
+    if not count:
+        return []
+    builder = SessionBuilder(
+        template,
+        plan.listed,
+        seed=config.seed,
+        phrasing=plan.phrasing(config),
+        held_out_phrasing=config.held_out_phrasing,
+        plain_image_share=1.0 if demo else config.plain_image_share,
+        served_listing_share=1.0 if demo else config.served_listing_share,
+        unserved_share=config.unserved_share,
+        answer_share=config.answer_share,
+        tools_per_prompt=config.tools_per_prompt,
+    )
+    samples = [
+        sample
+        for caption in plan.captions
+        for index in range(count)
+        for sample in builder.build(caption, index, plan.captions)
+    ]
+    logger.info("%s: %d sessions, %d samples", plan.name, count * len(plan.captions), len(samples))
     return samples
 
 
@@ -147,12 +190,17 @@ def generate(
     """Generate the three splits and the report into ``out_dir``; returns the counts and the report."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     catalogue = default_registry()
     captions = load_captions(config.captions)
     if config.max_captions is not None:
         captions = captions[: config.max_captions]
     plans = plan_splits(captions, catalogue, config)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"--out_dir {out_dir}: {(error.strerror or str(error)).lower()}; pass a directory to write the splits to"
+        ) from None
     tasks = {plan.name: plan_tasks(plan, config) for plan in plans}
     logger.info("planned %s tasks over %d captions", {k: len(v) for k, v in tasks.items()}, len(captions))
     planned = {plan.name: draw_plan_tasks(plan, config) for plan in plans}
@@ -160,8 +208,12 @@ def generate(
     asked = [task for plan in plans for task in (*tasks[plan.name], *teacher_tasks(planned[plan.name]))]
     drafts = teacher.propose(asked)
     if config.near_duplicate_threshold is not None and embedder is None:
-        embedder = MiniLMEmbedder(batch_size=config.embed_batch_size)
-    templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
+        embedder = _near_duplicate_embedder(config.embed_batch_size)
+    if config.prompt_template:  # one template for every record, as the demo renders every turn with its adapter's
+        one = PromptTemplate.load(config.prompt_template)
+        templates = dict.fromkeys(LANGUAGES, one)
+    else:
+        templates = {language: PromptTemplate.load(language) for language in LANGUAGES}
     by_split: dict[str, list[Sample]] = {}
     validation: Counter = Counter()
     validators = []
@@ -178,6 +230,7 @@ def generate(
             failure_share=config.failure_share,
             plain_image_share=config.plain_image_share,
             condition_of_share=config.condition_of_share,
+            served_listing_share=config.served_listing_share,
         )
         by_split[plan.name] = _samples_for_split(
             plan=plan,
@@ -187,7 +240,7 @@ def generate(
             builder=builder,
             config=config,
             embed=embedder,
-        )
+        ) + _session_samples(plan, config, templates["en"])
         by_split[plan.name] += plan_samples(
             split=plan,
             tasks=planned[plan.name],
@@ -201,7 +254,9 @@ def generate(
         validators.append(validator)
         validation.update(validator.report.dropped)
     final, dropped = _finalise(by_split, plans, catalogue, config.seed)
-    for name in SPLITS:
+    for name in final:
+        if not final[name]:
+            logger.warning("the %s split is empty: no task of it gave a usable sample (see report.md)", name)
         records = [
             sample.record if name == "train" else replace(sample.record, id=f"{name}-{i:06d}")
             for i, sample in enumerate(final[name])
@@ -215,7 +270,7 @@ def generate(
             tokenizer = load_tokenizer(config.report_tokenizer)
         lengths = {
             name: token_lengths(final[name], templates, tokenizer, config.report_token_sample, config.seed)
-            for name in SPLITS
+            for name in final
         }
     mapped: Counter = Counter()
     for validator in validators:
@@ -236,6 +291,6 @@ def generate(
     )
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     atomic_write_text(out_dir / "report.md", render_markdown(report))
-    counts = {name: len(final[name]) for name in SPLITS}
+    counts = {name: len(samples) for name, samples in final.items()}
     logger.info("wrote %s to %s in %.1f s", counts, out_dir, report["seconds"])
     return GenerationResult(out_dir, counts, report)

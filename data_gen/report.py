@@ -1,4 +1,5 @@
-"""The generation report: counts per split, kind, tool and language; prompt and reply lengths in tokens."""
+"""The generation report: counts per split, kind, tool, language and session scenario; prompt and reply lengths in
+tokens."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def build_report(
             "per_kind": dict(sorted(Counter(sample.kind for sample in samples).items())),
             "per_language": dict(sorted(Counter(sample.language for sample in samples).items())),
             "per_tool": dict(tool_counts.most_common()),
+            "per_scenario": dict(Counter(sample.scenario for sample in samples if sample.scenario).most_common()),
             "tokens": (lengths or {}).get(name),
         }
     return report
@@ -95,7 +97,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "# Data generation report",
         "",
         f"Teacher `{report['config']['teacher']}`, seed {report['config']['seed']}, {report['seconds']} s. "
-        f"Held-out tools (test only): {', '.join(report['held_out_tools'])}.",
+        f"Held-out tools (test only): {', '.join(report['held_out_tools']) or 'none'}.",
         "",
         "| split | records | captions | " + " | ".join(columns) + " | en | zh |",
         "| --- " + "| ---: " * (len(columns) + 4) + "|",
@@ -120,6 +122,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += ["| --- | " + " | ".join("---:" for _ in splits) + " |"]
     for tool in tools:
         lines.append(f"| {tool} | " + " | ".join(str(info["per_tool"].get(tool, 0)) for info in splits.values()) + " |")
+    scenarios = sorted({scenario for info in splits.values() for scenario in info.get("per_scenario", {})})
+    if scenarios:
+        lines += ["", "## Session records per scenario", "", "| scenario | " + " | ".join(splits) + " |"]
+        lines += ["| --- | " + " | ".join("---:" for _ in splits) + " |"]
+        for scenario in scenarios:
+            counts = [str(info.get("per_scenario", {}).get(scenario, 0)) for info in splits.values()]
+            lines.append(f"| {scenario} | " + " | ".join(counts) + " |")
     teacher, validation = report["teacher"], report["validation"]
     lines += [
         "",

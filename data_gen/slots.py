@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from data_gen.captions import Box, Caption
+from data_gen.captions import Caption, CaptionBox
 
 STYLES = (
     "a watercolour painting",
@@ -115,8 +115,10 @@ def pick_two_objects(caption: Caption, rng: random.Random) -> tuple[str, str]:
     return first, (rng.choice(others) if others else first)
 
 
-def question(caption: Caption, rng: random.Random) -> str:
-    pool = SIGN_QUESTIONS if caption.sign_text and rng.random() < 0.5 else QUESTIONS
+def question(caption: Caption, rng: random.Random, signs: bool = True) -> str:
+    """A question about the caption's scene; with ``signs``, half those about a sign ask what it says (which the
+    product data sends to Text Detection On Image instead, so it asks none)."""
+    pool = SIGN_QUESTIONS if signs and caption.sign_text and rng.random() < 0.5 else QUESTIONS
     return rng.choice(pool).format(obj=pick_object(caption, rng))
 
 
@@ -166,7 +168,7 @@ def resize_target(caption: Caption, rng: random.Random) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def caption_boxes(caption: Caption) -> tuple[Box, ...]:
+def caption_boxes(caption: Caption) -> tuple[CaptionBox, ...]:
     """The caption's boxes, plus stable made-up boxes for objects without one (a detector's answer)."""
     known = {box.label for box in caption.boxes}
     width, height = caption.size
@@ -177,8 +179,8 @@ def caption_boxes(caption: Caption) -> tuple[Box, ...]:
         rng = random.Random(int(hashlib.sha256(f"{caption.id}|{name}".encode()).hexdigest()[:12], 16))
         w, h = rng.randint(width // 8, width // 2), rng.randint(height // 8, height // 2)
         left, top = rng.randint(0, width - w), rng.randint(0, height - h)
-        boxes.append(Box(name, (left, top, left + w, top + h)))
-    return tuple(boxes) or (Box("object", (0, 0, width, height)),)
+        boxes.append(CaptionBox(name, (left, top, left + w, top + h)))
+    return tuple(boxes) or (CaptionBox("object", (0, 0, width, height)),)
 
 
 def crop_box(caption: Caption, rng: random.Random) -> tuple[int, int, int, int]:

@@ -1,7 +1,9 @@
-"""Splits and task planning: captions partitioned across train/val/test, tasks drawn per caption.
+"""Splits and task planning: captions partitioned across train/val/test (and demo), tasks drawn per caption.
 
 Train and val ask only for seen tools (and list only seen tools in prompts); test asks for the held-out
-tools. No caption appears in two splits, so no record instruction (which holds the caption) is shared.
+tools, or for every tool when none is held out (the product data: test then differs by captions and wording).
+No caption appears in two splits, so no record instruction (which holds the caption) is shared. The demo split
+(``demo_share``) holds demo-shaped sessions only (``data_gen/sessions.py``), on captions of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from data_gen.captions import Caption
 from data_gen.config import ConfigError, GenConfig
+from data_gen.phrasings import TEST_PHRASING, TRAIN_PHRASING
 from data_gen.tasks import (
     CHAIN,
     CHAINS,
@@ -27,7 +30,7 @@ from data_gen.tasks import (
 )
 from tools.registry import ToolRegistry
 
-SPLITS = ("train", "val", "test")
+DEMO = "demo"  # the demo-shaped split, written beside the others when ``demo_share`` > 0
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,22 @@ class SplitPlan:
     captions: tuple[Caption, ...]
     cap: int | None  # at most this many samples (from max_samples)
 
+    def phrasing(self, config: GenConfig) -> str:
+        """The part of the request frames this split draws from ("" for all: no phrasing is held out)."""
+        if not config.held_out_phrasing:
+            return ""
+        return TEST_PHRASING if self.name in ("test", DEMO) else TRAIN_PHRASING
+
 
 def held_out_tools(catalogue: ToolRegistry, names: Sequence[str] | None) -> list[str]:
-    """The held-out tool names: the configured ones, or those the catalogue marks ``held_out``."""
+    """The held-out tool names: the configured ones (none for ``[]``), or those the catalogue marks ``held_out``."""
     if names is None:
         return [spec.name for spec in catalogue if spec.held_out]
     unknown = [name for name in names if name not in catalogue]
     if unknown:
         raise ConfigError(f"held_out names unknown tools {unknown}; valid tools: {', '.join(catalogue.names)}")
-    if not names or len(names) >= len(catalogue):
-        raise ConfigError("held_out must name at least one tool and leave at least one seen tool")
+    if len(names) >= len(catalogue):
+        raise ConfigError("held_out must leave at least one seen tool")
     return list(names)
 
 
@@ -70,9 +79,10 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
     seeded_rng(config.seed, "captions").shuffle(order)
     n_test = max(1, round(len(order) * config.test_share))
     n_val = max(1, round(len(order) * config.val_share))
+    n_demo = max(1, round(len(order) * config.demo_share)) if config.demo_share else 0
     held = held_out_tools(catalogue, config.held_out)
     seen = catalogue.subset(name for name in catalogue.names if name not in held)
-    train_share = 1 - config.val_share - config.test_share
+    train_share = 1 - config.val_share - config.test_share - config.demo_share
 
     def cap(share: float) -> int | None:
         if config.max_samples is None:
@@ -81,16 +91,31 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
             config.max_samples if share == train_share else max(1, math.ceil(config.max_samples * share / train_share))
         )
 
-    return [
-        SplitPlan("train", seen, seen, tuple(order[n_test + n_val :]), cap(train_share)),
+    start_train = n_test + n_val + n_demo
+    plans = [
+        SplitPlan("train", seen, seen, tuple(order[start_train:]), cap(train_share)),
         SplitPlan("val", seen, seen, tuple(order[n_test : n_test + n_val]), cap(config.val_share)),
-        SplitPlan("test", catalogue.subset(held), catalogue, tuple(order[:n_test]), cap(config.test_share)),
+        SplitPlan(
+            "test",
+            catalogue.subset(held) if held else catalogue,
+            catalogue,
+            tuple(order[:n_test]),
+            cap(config.test_share),
+        ),
     ]
+    if n_demo:
+        demo_captions = tuple(order[n_test + n_val : start_train])
+        plans.append(SplitPlan(DEMO, catalogue, catalogue, demo_captions, cap(config.demo_share)))
+    return plans
 
 
 def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
-    """Tasks for every caption of a split: single-tool, chained and no-tool, tools balanced across captions."""
+    """Tasks for every caption of a split: single-tool, chained and no-tool, tools balanced across captions (none for
+    the demo split, which holds sessions only)."""
+    if split.name == DEMO:
+        return []
     gold = split.gold.names
+    phrasing = split.phrasing(config)
 
     def eligible(pool: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         pairs = [pair for pair in pool if all(tool in split.listed for tool in pair) and set(pair) & set(gold)]
@@ -113,17 +138,19 @@ def plan_tasks(split: SplitPlan, config: GenConfig) -> list[Task]:
         for j in range(singles):
             tool = tool_order[(number * singles + j) % len(tool_order)]
             with_image = tool not in TEXT_ONLY_TOOLS or crng.random() < 0.5
-            tasks.append(Task(SINGLE, caption, (tool,), language(), with_image, j))
+            tasks.append(Task(SINGLE, caption, (tool,), language(), with_image, j, phrasing=phrasing))
         drawn = [chain_order[(number * chain_count + j) % len(chain_order)] for j in range(chain_count)]
         drawn += [extended_order[(number * extended_count + j) % len(extended_order)] for j in range(extended_count)]
         for j, pair in enumerate(drawn):
             with_image = pair[0] not in TEXT_ONLY_TOOLS or crng.random() < 0.5
-            tasks.append(Task(CHAIN, caption, pair, language(), with_image, j))
+            tasks.append(Task(CHAIN, caption, pair, language(), with_image, j, phrasing=phrasing))
         if PICK_ONE_CHAIN in chains and len(set(caption.objects)) >= 2:
             for j in range(config.pick_one_chain):
-                tasks.append(Task(CHAIN, caption, PICK_ONE_CHAIN, language(), True, j, PICK_ONE))
+                tasks.append(Task(CHAIN, caption, PICK_ONE_CHAIN, language(), True, j, PICK_ONE, phrasing))
         for j in range(config.negative):
-            tasks.append(Task(NEGATIVE, caption, (), language(), crng.random() < config.negative_image_share, j))
+            lang = language()  # drawn before the image, as always
+            with_image = crng.random() < config.negative_image_share
+            tasks.append(Task(NEGATIVE, caption, (), lang, with_image, j, phrasing=phrasing))
         if split.cap is not None and len(tasks) >= split.cap:
             break
     return tasks

@@ -10,8 +10,9 @@ from data_gen.captions import Caption
 
 IMAGE_PLACEHOLDER = "<image>"
 SINGLE, CHAIN, NEGATIVE, CONTEXT, FAILURE = "single", "chain", "negative", "context", "failure"
+SESSION = "session"  # the first step of a turn of a demo-shaped session (data_gen/sessions.py)
 TEACHER_KINDS = (SINGLE, CHAIN, NEGATIVE)
-SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE, FAILURE)  # FAILURE: a failed call, then the answer
+SAMPLE_KINDS = (SINGLE, CHAIN, CONTEXT, NEGATIVE, FAILURE, SESSION)  # FAILURE: a failed call, then the answer
 # Kinds of plan task (data_gen/plans.py): one tool, a chain of 2-4, independent branches, a tool used twice, no tool.
 PLAN_KINDS = ("single", "chain", "dag", "repeated", "none")
 
@@ -87,6 +88,7 @@ class Task:
     with_image: bool
     index: int = 0
     variant: str = ""  # PICK_ONE, or "" for the plain task
+    phrasing: str = ""  # the part of each bank of frames to draw from (phrasings.phrasing_pool); "" for all
 
     @property
     def key(self) -> str:

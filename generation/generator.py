@@ -2,9 +2,11 @@
 
 :class:`HFGenerator` drives a Hugging Face causal LM with its own small decoding loop:
 
-* prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used), sorted by
-  length and prefilled in chunks of about :data:`PREFILL_TOKENS` tokens, each left padded to its own
-  longest prompt;
+* prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used) and sorted by
+  length; the token prefix a batch's prompts share is computed once (or taken from the
+  :class:`~generation.prefix_cache.PrefixCache`, which also holds recent single prompts, so a demo step
+  prefills only what its prompt added to the last one) and the rest of each prompt is prefilled in chunks
+  of about :data:`PREFILL_TOKENS` tokens, each left padded to its own longest prompt;
 * each step feeds one token per row through a KV cache allocated once for the batch
   (:mod:`generation.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
   positions;
@@ -15,16 +17,24 @@
 
 :meth:`HFGenerator.stream` runs the same loop for one prompt and yields text as it is produced, holding
 back only what could still turn out to be the start of a stop string.
+
+Each forward pass holds the generator's lock (sessions served from several threads take turns on the model
+rather than oversubscribing the cores) and runs with the threads :class:`~modeling.threads.ThreadPolicy`
+gives it: the cores other processes leave free.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from generation.plans import PlanConstraint, PlanSpace, plan_space
+from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB, PrefixCache, common_prefix_length
 from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
+from modeling.threads import ThreadPolicy
 from protocol.prompt import PromptTemplate
 from protocol.steps import OBSERVATION
 
@@ -33,6 +43,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 8
 # Tokens per prefill forward pass: a CPU slows down when a pass's activations outgrow its caches.
 PREFILL_TOKENS = 4096
+# A batch's shared prefix is prefilled apart only when it is this long: a pass of its own costs about a decoding
+# step, more than a few tokens per row save.
+MIN_SHARED_PREFIX = 16
 # Finished rows are dropped from the batch (a copy of the whole cache) once they are 1/COMPACT_FRACTION of it.
 COMPACT_FRACTION = 4
 
@@ -86,13 +99,18 @@ class HFGenerator:
         constrain_tools: bool = True,
         constrain_arguments: bool = True,
         constrain_plans: bool = True,
+        prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
+        threads: ThreadPolicy | None = None,
     ) -> None:
         """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
         ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
         the tool (:mod:`generation.tool_calls`); ``constrain_plans``: a reply to a plan prompt is a valid plan
-        (:mod:`generation.plans`)."""
+        (:mod:`generation.plans`). ``prefix_cache_mb``: memory for the KV of recent prompt prefixes (0: every
+        prompt is prefilled whole). ``threads``: default from ``GPT4TOOLS_THREADS``."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if prefix_cache_mb < 0:
+            raise ValueError(f"prefix_cache_mb must be at least 0, got {prefix_cache_mb}")
         self.model = model
         self.tokenizer = tokenizer
         self.template = template
@@ -109,6 +127,9 @@ class HFGenerator:
         self.plans = PlanConstraint(tokenizer, sorted(self.eos_ids)) if constrain_plans else None
         # prompts may be in any shipped language, whichever template the model was trained with
         self.prompt_formats = (template, *(shipped for shipped in PromptTemplate.shipped() if shipped != template))
+        self.prefixes = PrefixCache(int(prefix_cache_mb * 2**20)) if prefix_cache_mb > 0 else None
+        self.threads = threads or ThreadPolicy.from_env()
+        self._lock = threading.Lock()
 
     def _eos_ids(self) -> set[int]:
         ids: set[int] = set()
@@ -123,6 +144,12 @@ class HFGenerator:
         if len(end_ids) == 1:
             ids.add(int(end_ids[0]))
         return ids
+
+    @property
+    def input_device(self) -> Any:
+        """Where the model takes its input ids: its embedding's device (with a ``device_map`` the layers may
+        spread over several devices; the outputs come back to this one)."""
+        return self.model.get_input_embeddings().weight.device
 
     # ----------------------------------------------------------------- public API
     def generate(self, prompts: Sequence[str], max_new_tokens: int = 128) -> list[str]:
@@ -197,36 +224,86 @@ class HFGenerator:
         mask = torch.tensor([[0] * (width - len(row)) + [1] * len(row) for row in rows], device=device)
         return ids, mask
 
-    def _prefill(self, prompt_ids: Sequence[Sequence[int]], capacity: int) -> tuple[Any, Any]:
-        """Run the prompts through the model in chunks of about :data:`PREFILL_TOKENS` tokens.
+    @contextlib.contextmanager
+    def _computing(self) -> Iterator[None]:
+        """One computation on the model: under the lock, in inference mode, with the policy's threads.
 
-        Returns one cache for the whole batch (see :func:`assemble_cache`) and each row's last logits.
+        Grad and inference modes and the thread count are per thread, and Gradio resumes a streaming generator on
+        whichever worker thread is free: enter this around each computation, never across a yield.
         """
         import torch
-        from transformers.cache_utils import DynamicCache
 
-        from generation.kv_cache import assemble_cache
+        with self._lock, torch.inference_mode(), self.threads.applied():
+            yield
 
-        device = next(self.model.parameters()).device
-        caches, logits = [], []
+    def _layer_count(self) -> int:
+        return self.model.config.get_text_config(decoder=True).num_hidden_layers
+
+    def _shared_prefix(self, prompt_ids: Sequence[Sequence[int]]) -> tuple[int, Any]:
+        """How many leading tokens of the batch's prompts come from the prefix cache, and that cache entry.
+
+        A single prompt takes the longest prefix any cached prompt shares with it. A batch takes the prefix all
+        its prompts share, computed now (and cached) when the cache does not hold it whole. Each prompt keeps
+        at least one token to prefill: its logits start the decoding.
+        """
+        import torch
+
+        if self.prefixes is None:
+            return 0, None
+        rows = [torch.as_tensor(list(row), dtype=torch.long) for row in prompt_ids]
+        shared = min(len(row) for row in rows) - 1
+        for row in rows[1:]:
+            shared = min(shared, common_prefix_length(rows[0], row))
+        length, entry = self.prefixes.longest(prompt_ids[0][:shared])
+        if len(rows) > 1 and length < shared and shared >= MIN_SHARED_PREFIX:
+            self._prefill([prompt_ids[0][:shared]], shared)  # caches that prefix whole
+            length, entry = self.prefixes.longest(prompt_ids[0][:shared])
+        return length, entry
+
+    def _prefill(self, prompt_ids: Sequence[Sequence[int]], capacity: int) -> tuple[Any, Any, Any]:
+        """Prefill the prompts into one cache with room for ``capacity`` positions (see :mod:`generation.kv_cache`).
+
+        The shared prefix comes from :meth:`_shared_prefix`; the rest of the rows is run through the model in
+        chunks of about :data:`PREFILL_TOKENS` tokens. A single prompt's KV is cached for the prompts that
+        continue it. Returns the cache, each row's last logits and the attention mask (0 on gaps and padding).
+        """
+        import torch
+
+        from generation.kv_cache import BatchKV
+
+        device = self.input_device
+        shared, prefix = self._shared_prefix(prompt_ids)
+        rests = [row[shared:] for row in prompt_ids]
+        width = shared + max(len(rest) for rest in rests)
+        mask = torch.zeros(len(rests), width, dtype=torch.long, device=device)
+        mask[:, :shared] = 1
+        for row, rest in enumerate(rests):
+            mask[row, width - len(rest) :] = 1
+        store = BatchKV(len(rests), capacity, self._layer_count())
+        if prefix is not None:
+            store.fill_prefix(prefix.keys, prefix.values, shared)
+        logits = []
         start = 0
-        while start < len(prompt_ids):
-            rows = max(1, PREFILL_TOKENS // max(len(prompt_ids[start]), 1))
-            chunk = prompt_ids[start : start + rows]
-            ids, mask = self._left_padded(chunk, device)
-            cache = DynamicCache()
+        while start < len(rests):
+            stop = min(len(rests), start + max(1, PREFILL_TOKENS // max(len(rests[start]), 1)))
+            ids, _ = self._left_padded(rests[start:stop], device)
+            filled = width - ids.shape[1]  # the shared prefix and this chunk's gap
+            chunk_mask = mask[start:stop]
             out = self.model(
                 input_ids=ids,
-                attention_mask=mask,
-                position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
+                attention_mask=chunk_mask,
+                position_ids=(chunk_mask.cumsum(-1) - 1).clamp(min=0)[:, filled:],
                 use_cache=True,
                 logits_to_keep=1,
-                **{self._cache_keyword: cache},
+                **{self._cache_keyword: store.rows(start, stop, filled)},
             )
-            caches.append(cache)  # filled in place
             logits.append(out.logits[:, -1, :])
-            start += len(chunk)
-        return assemble_cache(caches, capacity), torch.cat(logits)
+            start = stop
+        if len(prompt_ids) == 1 and self.prefixes is not None:
+            self.prefixes.add(
+                prompt_ids[0], [k[0, :, :width] for k in store.keys], [v[0, :, :width] for v in store.values]
+            )
+        return store.cache(width), torch.cat(logits), mask
 
     def _decode(
         self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace | PlanSpace]
@@ -238,34 +315,36 @@ class HFGenerator:
 
         if max_new_tokens < 1 or not prompt_ids:
             return
-        device = next(self.model.parameters()).device
-        _, mask = self._left_padded(prompt_ids, device)
-        positions = mask.sum(-1, keepdim=True) - 1
+        device = self.input_device
         rows: list[int | None] = list(range(len(prompt_ids)))  # original row of each batch row, None when done
         generated: list[list[int]] = [[] for _ in prompt_ids]
         # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
         # every step cost a sixth of the decode time)
         written = [""] * len(prompt_ids)
-        with torch.inference_mode():
-            cache, logits = self._prefill(prompt_ids, mask.shape[1] + max_new_tokens)
-            while True:
-                next_tokens = logits.argmax(dim=-1).tolist()
-                for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
-                    if row is None:  # finished, still in the batch until the next compaction
-                        continue
-                    token = greedy
-                    constraint = self._constraint(spaces[row])
-                    if constraint is not None:
-                        token = next_tokens[live] = constraint.choose(written[row], logits[live], greedy, spaces[row])
-                        written[row] += constraint.piece(token)
-                    generated[row].append(token)
-                    done = self._row_done(generated[row], max_new_tokens)
-                    yield row, token, done
-                    if done:
-                        rows[live] = None
-                keep = [live for live, row in enumerate(rows) if row is not None]
-                if not keep:
-                    return
+        with self._computing():
+            cache, logits, mask = self._prefill(prompt_ids, max(len(ids) for ids in prompt_ids) + max_new_tokens)
+        positions = mask.sum(-1, keepdim=True) - 1
+        while True:
+            next_tokens = logits.argmax(dim=-1).tolist()
+            for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
+                if row is None:  # finished, still in the batch until the next compaction
+                    continue
+                token = greedy
+                constraint = self._constraint(spaces[row])
+                if constraint is not None:
+                    left = max_new_tokens - len(generated[row])
+                    token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
+                    next_tokens[live] = token
+                    written[row] += constraint.piece(token)
+                generated[row].append(token)
+                done = self._row_done(generated[row], max_new_tokens)
+                yield row, token, done
+                if done:
+                    rows[live] = None
+            keep = [live for live, row in enumerate(rows) if row is not None]
+            if not keep:
+                return
+            with self._computing():
                 if len(rows) - len(keep) >= max(1, len(rows) // COMPACT_FRACTION):
                     index = torch.tensor(keep, device=device)
                     cache.batch_select_indices(index)

@@ -1,21 +1,22 @@
-"""A key/value cache allocated once per batch, filled by prefills of a few rows at a time.
+"""A key/value cache allocated once per batch, which prefills write into in place, a few rows at a time.
 
 transformers' ``DynamicCache`` appends each new token with ``torch.cat``, which copies every layer's whole
 cache at every decoding step: on a CPU with long tool prompts (~500 tokens) that copy was 38% of batched
-decoding time (profiled on SmolLM2-135M, batch 16). :class:`PreallocatedLayer` holds a buffer with room
-for the prompt and every token still to come, writes new keys and values in place and hands attention a
-view of the filled part.
+decoding time (profiled on SmolLM2-135M, batch 16). :class:`BatchKV` holds, per layer, one buffer with room
+for every row's prompt and every token still to come; :class:`PreallocatedLayer` writes new keys and values
+into it in place and hands attention a view of the filled part.
 
-Prefilling a large batch in one forward pass is slow on a CPU (activations of tens of thousands of tokens
-fall out of cache), so prompts are prefilled in chunks, each padded only to its own longest prompt, and
-:func:`assemble_cache` copies every chunk's cache into the shared buffers, right-aligned to the batch's
-longest prompt. The slots left of a shorter chunk stay zero: the attention mask hides them, and zeros
-(never uninitialised memory, which may hold NaN) keep masked scores finite.
+A batch's rows are laid out as ``[shared prefix | gap | row's own tokens]``: the prefix the prompts share is
+computed once and copied into every row (:meth:`BatchKV.fill_prefix`), and each row's remaining tokens end at
+the same position, left padded. Prefilling a large batch in one forward pass is slow on a CPU (activations of
+tens of thousands of tokens fall out of cache), so the rows are prefilled in chunks (:meth:`BatchKV.rows`),
+each padded only to its own longest row: a chunk of shorter rows starts writing further right and leaves a
+gap. Gaps and padding stay zero (never uninitialised memory, which may hold NaN, so masked scores stay
+finite) and the attention mask hides them; positions follow the mask, so they never shift a row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import fields
 
 import torch
@@ -30,28 +31,68 @@ def cache_keyword() -> str:
     return "cache" if "cache" in {field.name for field in fields(CausalLMOutputWithPast)} else "past_key_values"
 
 
-class PreallocatedLayer(DynamicLayer):
-    """One layer's cache: ``[batch, heads, capacity, head_dim]`` buffers of which ``length`` are filled."""
+class BatchKV:
+    """Per layer, key and value buffers ``[rows, kv_heads, capacity, head_dim]`` for a whole batch.
 
-    def __init__(self, key_buffer: torch.Tensor, value_buffer: torch.Tensor, length: int) -> None:
+    A layer's buffers are allocated (zeroed) by the first write to that layer, when their shape is known.
+    """
+
+    def __init__(self, rows: int, capacity: int, num_layers: int) -> None:
+        self.size, self.capacity = rows, capacity
+        self.keys: list[torch.Tensor | None] = [None] * num_layers
+        self.values: list[torch.Tensor | None] = [None] * num_layers
+
+    def buffers(self, layer: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer ``layer``'s buffers, allocated for states shaped like ``like`` ``[*, kv_heads, *, head_dim]``."""
+        if self.keys[layer] is None:
+            shape = (self.size, like.shape[1], self.capacity, like.shape[-1])
+            self.keys[layer] = like.new_zeros(shape)
+            self.values[layer] = like.new_zeros(shape)
+        return self.keys[layer], self.values[layer]
+
+    def fill_prefix(self, keys: list[torch.Tensor], values: list[torch.Tensor], length: int) -> None:
+        """Copy the first ``length`` positions of a prefix's KV (``[kv_heads, tokens, head_dim]`` per layer) into
+        every row."""
+        for layer, (key, value) in enumerate(zip(keys, values, strict=True)):
+            key_buffer, value_buffer = self.buffers(layer, key.unsqueeze(0))
+            key_buffer[:, :, :length] = key[:, :length]
+            value_buffer[:, :, :length] = value[:, :length]
+
+    def rows(self, start: int, stop: int, length: int) -> DynamicCache:
+        """A cache over rows ``start:stop`` whose first ``length`` positions count as filled; a forward pass
+        writes its tokens after them."""
+        return _cache([PreallocatedLayer(self, layer, slice(start, stop), length) for layer in range(len(self.keys))])
+
+    def cache(self, length: int) -> DynamicCache:
+        """The whole batch's cache, ``length`` positions filled, for decoding."""
+        return self.rows(0, self.size, length)
+
+
+class PreallocatedLayer(DynamicLayer):
+    """One layer's cache: a view of rows of a :class:`BatchKV` layer, of which ``length`` positions are filled."""
+
+    def __init__(self, store: BatchKV, layer: int, rows: slice, length: int) -> None:
         super().__init__()
-        self._key_buffer, self._value_buffer, self.length = key_buffer, value_buffer, length
-        self.dtype, self.device = key_buffer.dtype, key_buffer.device
+        self.store, self.layer, self.row_slice, self.length = store, layer, rows, length
         self.is_initialized = True
         self._refresh_views()
 
     def _refresh_views(self) -> None:
-        self.keys = self._key_buffer[:, :, : self.length]
-        self.values = self._value_buffer[:, :, : self.length]
+        key_buffer = self.store.keys[self.layer]
+        if key_buffer is not None:
+            self.keys = key_buffer[self.row_slice, :, : self.length]
+            self.values = self.store.values[self.layer][self.row_slice, :, : self.length]
+            self.dtype, self.device = key_buffer.dtype, key_buffer.device
 
     def update(
         self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs
     ) -> tuple[torch.Tensor, torch.Tensor]:
         end = self.length + key_states.shape[-2]
-        if end > self._key_buffer.shape[-2]:
-            raise RuntimeError(f"KV cache capacity {self._key_buffer.shape[-2]} exceeded ({end} positions)")
-        self._key_buffer[:, :, self.length : end] = key_states
-        self._value_buffer[:, :, self.length : end] = value_states
+        if end > self.store.capacity:
+            raise RuntimeError(f"KV cache capacity {self.store.capacity} exceeded ({end} positions)")
+        key_buffer, value_buffer = self.store.buffers(self.layer, key_states)
+        key_buffer[self.row_slice, :, self.length : end] = key_states
+        value_buffer[self.row_slice, :, self.length : end] = value_states
         self.length = end
         self._refresh_views()
         return self.keys, self.values
@@ -60,34 +101,17 @@ class PreallocatedLayer(DynamicLayer):
         return self.length
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
-        """Keep only the rows in ``indices`` (finished rows leave the batch)."""
-        self._key_buffer = self._key_buffer[indices]
-        self._value_buffer = self._value_buffer[indices]
+        """Keep only the rows in ``indices`` (finished rows leave the batch); needs the cache of all rows. Under a
+        ``device_map`` this layer may live on another device than the indices."""
+        store = self.store
+        indices = indices.to(store.keys[self.layer].device)
+        store.keys[self.layer] = store.keys[self.layer][indices]
+        store.values[self.layer] = store.values[self.layer][indices]
+        store.size = len(indices)
         self._refresh_views()
 
 
-def assemble_cache(chunks: Sequence[DynamicCache], capacity: int) -> DynamicCache:
-    """One cache for the rows of all ``chunks`` (in order), right-aligned, with room for ``capacity`` positions.
-
-    Each chunk is the cache of a prefill of consecutive rows, left padded to that chunk's longest prompt.
-    """
-    widths = [chunk.get_seq_length() for chunk in chunks]
-    width = max(widths)
-    if capacity < width:
-        raise ValueError(f"capacity {capacity} is shorter than the longest prompt ({width} positions)")
-    layers = []
-    for index in range(len(chunks[0].layers)):
-        parts = [chunk.layers[index] for chunk in chunks]
-        batch = sum(part.keys.shape[0] for part in parts)
-        key_buffer = parts[0].keys.new_zeros(batch, parts[0].keys.shape[1], capacity, parts[0].keys.shape[-1])
-        value_buffer = parts[0].values.new_zeros(batch, parts[0].values.shape[1], capacity, parts[0].values.shape[-1])
-        row = 0
-        for part, chunk_width in zip(parts, widths, strict=True):
-            rows = slice(row, row + part.keys.shape[0])
-            key_buffer[rows, :, width - chunk_width : width] = part.keys
-            value_buffer[rows, :, width - chunk_width : width] = part.values
-            row = rows.stop
-        layers.append(PreallocatedLayer(key_buffer, value_buffer, width))
+def _cache(layers: list[PreallocatedLayer]) -> DynamicCache:
     cache = DynamicCache()
     cache.layers = layers
     return cache

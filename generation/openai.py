@@ -1,8 +1,9 @@
-"""An OpenAI-compatible chat-completions endpoint as an inference backend (GPT-3.5-style baselines).
+"""The one client for OpenAI-compatible chat-completions endpoints (inference baselines and data_gen teachers).
 
-The instruction and scratchpad go as one user message; generation stops at ``Observation:`` through the
-API's ``stop`` sequences. APIs drop the stop sequence from the reply, so it is put back after a tool call,
-giving the same completion shape as the local backend.
+One retry rule for every caller: a transport error, HTTP 429 or a 5xx answer is retried up to ``retries``
+times, waiting ``backoff_s x 2^attempt`` seconds (at most 30) in between; any other answer is final. The
+base URL and key come from the arguments, else ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``; a local server
+needs no key.
 """
 
 from __future__ import annotations
@@ -10,25 +11,33 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import httpx
 
-from protocol.records import Record
-from protocol.steps import OBSERVATION, ToolCall, parse_reply
+from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-_RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_BACKOFF_S = 30.0
 
 
-class OpenAIBackendError(RuntimeError):
-    """The endpoint refused or answered something unusable; the message says what and how to fix it."""
+class OpenAIError(RuntimeError, InputError):
+    """The endpoint could not be reached or answered something unusable; the message says what to check."""
 
 
-class OpenAIBackend:
-    """Greedy (temperature 0) chat completions, one request per record, retried on rate limits and 5xx."""
+@dataclass(frozen=True)
+class ChatReply:
+    """The first choice of a chat completion."""
+
+    text: str
+    finish_reason: str | None
+
+
+class OpenAIChat:
+    """Chat completions of one model, one request per prompt, retried by the module's rule."""
 
     def __init__(
         self,
@@ -36,16 +45,18 @@ class OpenAIBackend:
         base_url: str | None = None,
         api_key: str | None = None,
         *,
-        timeout: float = 60.0,
+        timeout_s: float = 60.0,
         retries: int = 3,
+        backoff_s: float = 1.0,
         client: httpx.Client | None = None,
     ) -> None:
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         key = api_key or os.environ.get("OPENAI_API_KEY", "")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self.client = client or httpx.Client(timeout=timeout, headers=headers)
+        self.client = client or httpx.Client(timeout=timeout_s, headers=headers)
         self.retries = retries
+        self.backoff_s = backoff_s
 
     def _post(self, payload: dict) -> dict:
         url = f"{self.base_url}/chat/completions"
@@ -54,40 +65,47 @@ class OpenAIBackend:
                 response = self.client.post(url, json=payload)
             except httpx.HTTPError as exc:
                 if attempt == self.retries:
-                    raise OpenAIBackendError(f"cannot reach {url}: {exc}; check --openai_base_url") from exc
+                    raise OpenAIError(f"cannot reach {url}: {exc}; check the base URL (OPENAI_BASE_URL)") from None
             else:
-                if response.status_code not in _RETRY_STATUS or attempt == self.retries:
+                if response.status_code not in RETRY_STATUS or attempt == self.retries:
                     break
-            time.sleep(min(2.0**attempt, 30.0))
+            logger.info("retrying %s (attempt %d of %d)", url, attempt + 2, self.retries + 1)
+            time.sleep(min(self.backoff_s * 2.0**attempt, MAX_BACKOFF_S))
         if response.status_code != 200:
-            raise OpenAIBackendError(
+            raise OpenAIError(
                 f"{url} answered HTTP {response.status_code}: {response.text[:300]}"
-                + (" (set OPENAI_API_KEY or --openai_api_key)" if response.status_code == 401 else "")
+                + (" (set OPENAI_API_KEY or pass the key)" if response.status_code == 401 else "")
             )
         try:
             return response.json()
-        except ValueError as exc:
-            raise OpenAIBackendError(f"{url} answered something that is not JSON: {response.text[:300]}") from exc
+        except ValueError:
+            raise OpenAIError(f"{url} answered something that is not JSON: {response.text[:300]}") from None
 
-    def complete_one(self, record: Record, max_new_tokens: int) -> str:
-        payload = {
+    def chat(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+    ) -> ChatReply:
+        """The reply to ``prompt`` sent as one user message."""
+        payload: dict = {
             "model": self.model,
-            "messages": [{"role": "user", "content": record.instruction + record.input}],
-            "temperature": 0,
-            "max_tokens": max_new_tokens,
-            "stop": [OBSERVATION],
+            "messages": [{"role": "user", "content": prompt}],
+            "temperature": temperature,
+            "max_tokens": max_tokens,
         }
+        if stop:
+            payload["stop"] = stop
+        if seed is not None:
+            payload["seed"] = seed
         data = self._post(payload)
         try:
             choice = data["choices"][0]
-            text = choice["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError) as exc:
-            raise OpenAIBackendError(
-                f"unexpected chat-completions answer (no choices[0].message.content): {data}"
-            ) from exc
-        if choice.get("finish_reason") == "stop" and isinstance(parse_reply(text), ToolCall):
-            text = text.rstrip() + "\n" + OBSERVATION
-        return text
-
-    def complete(self, records: Sequence[Record], max_new_tokens: int) -> list[str]:
-        return [self.complete_one(record, max_new_tokens) for record in records]
+            return ChatReply(choice["message"]["content"] or "", choice.get("finish_reason"))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise OpenAIError(
+                f"unexpected chat-completions answer (no choices[0].message.content): {str(data)[:300]}"
+            ) from None

@@ -15,7 +15,8 @@ that keeps the reply a prefix of a valid plan (:mod:`protocol.plan`), written th
   a number (at most 5 digits and 2 decimals) or ``"WIDTHxHEIGHT"``;
 - after the closing ``]`` only the end of the turn.
 
-Which tools, which order, how many steps and every value stay the model's choice. The offered tools and the
+Which tools, which order, how many steps and every value stay the model's choice, until the token budget runs
+low: then a token must also leave room to close the plan (:meth:`PlanConstraint.choose`), so every reply parses. The offered tools and the
 images are read from the prompt (:func:`plan_space`). A token is checked by feeding its characters to a small
 state machine; when neither the greedy token nor one of the :data:`TOP_CANDIDATES` most likely tokens fits, the
 whole vocabulary is walked in sorted order, skipping every token that starts with a prefix already rejected.
@@ -38,9 +39,10 @@ from tools.spec import InputKind, OutputKind
 
 MAX_STEPS = 8  # a plan holds at most this many steps
 MAX_TEXT = 200  # characters of a text value
-# A reply budget that holds a plan of several steps (the grammar bounds steps and texts, so a plan always ends;
-# a plan cut by a smaller budget does not parse).
-PLAN_MAX_NEW_TOKENS = 512
+PLAN_MAX_NEW_TOKENS = 512  # a reply budget that holds a plan of several steps with room to spare
+# Once fewer tokens than this (plus what closing takes) are left, every token must leave room to close the plan. One
+# token can lengthen the shortest closing by less than this (a new step: a short tool name, ids, inputs, values).
+CLOSING_MARGIN = 256
 _NUMBER = regex.compile(r"-?(?:0|[1-9]\d{0,4})(?:\.\d{1,2})?")
 _SIZE = regex.compile(r"[1-9]\d{0,4}[xX*][1-9]\d{0,4}")
 _CACHE_LIMIT = 256
@@ -119,6 +121,51 @@ class PlanGrammar:
                 return None
             return state._replace(lit=state.lit[1:])
         return getattr(self, f"_{state.phase}")(state, char)
+
+    # ----------------------------------------------------------------- closing
+    def finish(self, state: _State) -> str:
+        """A short text that completes a valid plan from ``state`` (written when the token budget runs out): it
+        closes the current value with the fewest characters, fills the step's other inputs with the shortest
+        values that fit, and ends the plan. The same state always gives the same text."""
+        written = []
+        while not (state.phase == "done" and not state.lit):
+            for char in self._closing_chars(state):
+                after = self.feed(state, char)
+                if after is not None:
+                    break
+            else:
+                raise RuntimeError(f"the plan grammar cannot close from {state}")
+            written.append(char)
+            state = after
+        return "".join(written)
+
+    def _closing_chars(self, state: _State) -> tuple[str, ...]:
+        """Characters to try, in order, on the way to closing the plan from ``state``."""
+        if state.lit:
+            return (state.lit[0],)
+        phase = state.phase
+        if phase == "start":
+            return ("[",)
+        if phase in ("open", "next"):
+            return ("]",)
+        if phase == "name":
+            return _towards(state.buf, self.available(state.outputs))
+        if phase == "dep_first":
+            return ("-",)
+        if phase in ("dep_next", "dep_number"):
+            unused = [str(k) for k in range(self._step_index(state)) if k not in state.deps]
+            return ("]", *_towards(state.buf, unused)[1:]) if phase == "dep_number" else (unused[0][0],)
+        if phase == "value":
+            return ("0",) if self._kind(state) is InputKind.NUMBER else ('"',)
+        if phase == "choice":
+            tool = self.space.tools[state.tool]
+            return _towards(state.buf, self._choices(tool, state.pending[0], state.outputs[:-1]) or ())
+        if phase == "text":
+            references = self._references(state.outputs[:-1], OutputKind.TEXT)
+            return ('"', "x", *_towards(state.buf, references)[1:])
+        if phase == "size":
+            return ('"', "x", "1")
+        return (",", "}", "0")  # a number
 
     def _start(self, state: _State, char: str) -> _State | None:
         return state._replace(phase="open") if char == "[" else None
@@ -260,6 +307,15 @@ def _partial(pattern: Any, text: str) -> bool:
     return pattern.fullmatch(text, partial=True) is not None
 
 
+def _towards(written: str, options: Sequence[str]) -> tuple[str, ...]:
+    """``'"'`` then the next character of the shortest option that ``written`` begins (closing a quoted choice)."""
+    fitting = [option for option in options if option.startswith(written)]
+    if not fitting:
+        return ('"',)
+    shortest = min(fitting, key=len)
+    return ('"', shortest[len(written)]) if len(shortest) > len(written) else ('"',)
+
+
 class _SortedPieces:
     """Token texts in sorted order, walked like a trie: a rejected prefix skips every token that starts with it."""
 
@@ -304,6 +360,7 @@ class PlanConstraint:
         self.end_ids = sorted(set(end_ids))
         self._pieces: list[str] | None = None
         self._sorted: _SortedPieces | None = None
+        self._by_piece: dict[str, list[int]] | None = None
         self._grammars: dict[int, tuple[PlanSpace, PlanGrammar]] = {}
         self._states: dict[int, tuple[PlanSpace, str, _State | None]] = {}
 
@@ -352,9 +409,14 @@ class PlanConstraint:
         """Whether ``written`` is a prefix of a valid plan."""
         return self.state(written, space) is not None
 
-    def choose(self, written: str, logits: Any, greedy: int, space: PlanSpace) -> int:
+    def choose(self, written: str, logits: Any, greedy: int, space: PlanSpace, remaining: int | None = None) -> int:
         """The token to emit after ``written``: ``greedy`` unless it would break the plan, then the most likely
-        token that keeps it valid; an end-of-turn token once the plan is closed."""
+        token that keeps it valid; an end-of-turn token once the plan is closed.
+
+        ``remaining``: tokens left in the budget, this one included. When few are left, a token must also leave
+        room to close the plan (and end the turn); failing that, the most likely token along :meth:`PlanGrammar.finish`
+        is taken, so a plan always closes within the budget (given room for ``[]`` and the end of the turn).
+        """
         state = self.state(written, space)
         if state is None:
             return greedy  # already off the rails (nothing left to save)
@@ -363,6 +425,8 @@ class PlanConstraint:
                 return greedy
             return max(self.end_ids, key=lambda token: float(logits[token]))
         grammar = self.grammar(space)
+        closing = grammar.finish(state) if remaining is not None else ""
+        tight = remaining is not None and remaining - 1 < len(closing) + 1 + CLOSING_MARGIN
 
         def fits(token: int) -> bool:
             text = self.piece(token)
@@ -371,7 +435,8 @@ class PlanConstraint:
                 current = grammar.feed(current, char)
                 if current is None:
                     return False
-            return bool(text)
+            # with few tokens left: room for the shortest closing and the end of the turn after this token
+            return bool(text) and (not tight or remaining - 1 >= len(grammar.finish(current)) + 1)
 
         if fits(greedy):
             return greedy
@@ -379,6 +444,8 @@ class PlanConstraint:
         for token in top:
             if fits(token):
                 return int(token)
+        if tight:
+            return self._along(closing, logits, greedy)
         if self._sorted is None:
             self._sorted = _SortedPieces(self.pieces)
         valid = grammar.valid_tokens.get(state)
@@ -390,3 +457,16 @@ class PlanConstraint:
         if not valid:
             return greedy
         return max(valid, key=lambda token: float(logits[token]))
+
+    def _along(self, closing: str, logits: Any, greedy: int) -> int:
+        """The most likely token whose text begins ``closing`` (a step on the shortest way to close the plan)."""
+        if self._by_piece is None:
+            self._by_piece = {}
+            for token, piece in enumerate(self.pieces):
+                if piece:
+                    self._by_piece.setdefault(piece, []).append(token)
+        longest = max(map(len, self._by_piece))
+        tokens = [
+            t for size in range(1, min(len(closing), longest) + 1) for t in self._by_piece.get(closing[:size], ())
+        ]
+        return max(tokens, key=lambda token: float(logits[token])) if tokens else greedy

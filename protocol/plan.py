@@ -155,19 +155,27 @@ class Plan:
 
 # --------------------------------------------------------------------------------------------- decoding
 def extract_json(text: str) -> Any:
-    """The first JSON list in ``text`` (text around it, such as a code fence, is ignored)."""
+    """The plan in ``text``: the first JSON list of objects (or ``[]``) in it; text around it, such as a code
+    fence, is ignored. A list nested in a broken plan (its ``dep``, say) is only taken when nothing better is found."""
     decoder = json.JSONDecoder()
     start = text.find("[")
+    first: tuple[Any] | None = None
     error: json.JSONDecodeError | None = None
     while start >= 0:
         try:
-            return decoder.raw_decode(text, start)[0]
+            value = decoder.raw_decode(text, start)[0]
         except json.JSONDecodeError as exc:
             error = error or exc
-            start = text.find("[", start + 1)
-    if error is None:
-        raise PlanError("no JSON list found; a plan is a JSON list of steps, or [] when no tool is needed")
-    raise PlanError(f"the plan is not valid JSON ({error.msg}: character {error.pos}); write a JSON list of steps")
+        else:
+            if not value or isinstance(value[0], dict):
+                return value
+            first = first or (value,)
+        start = text.find("[", start + 1)
+    if error is not None:
+        raise PlanError(f"the plan is not valid JSON ({error.msg}: character {error.pos}); write a JSON list of steps")
+    if first is not None:
+        return first[0]
+    raise PlanError("no JSON list found; a plan is a JSON list of steps, or [] when no tool is needed")
 
 
 def _step_from_json(item: Any, index: int) -> PlanStep:

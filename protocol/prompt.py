@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -25,6 +25,7 @@ PROMPTS_DIR = Path(__file__).resolve().parent.parent / "configs" / "prompts"
 TEMPLATE_FILE_NAME = "prompt_template.yaml"
 _SENTINEL = "\x00GPT4TOOLS-SENTINEL\x00"
 _PROTOCOL_KEYWORDS = (THOUGHT, ACTION, ACTION_INPUT, OBSERVATION, AI)
+_LAYOUT_PARTS = ("{persona}", "{tools_header}", "{tools}", "{format_instructions}", "{suffix}")
 
 
 def token_ids(tokenizer: Any, text: str) -> list[int]:
@@ -45,6 +46,14 @@ def size_description(width: int, height: int) -> str:
     return f"a {width}x{height} image."
 
 
+def remembered_answer(answer: str, files: Sequence[str]) -> str:
+    """What a session's memory keeps of an answer: the answer, then in brackets the ``files`` the turn's tools
+    made (named in an observation) that it does not name, so a later turn can still refer to them. The agent
+    (``agent.loop``) and the demo-shaped training data (``data_gen.sessions``) write history with it."""
+    unnamed = [name for name in dict.fromkeys(files) if name not in answer]
+    return answer + (f" ({', '.join(unnamed)})" if unnamed else "")
+
+
 class TemplateError(ValueError, InputError):
     """A prompt template file is missing a field or breaks the protocol."""
 
@@ -58,7 +67,7 @@ class TemplateFile:
 
     @classmethod
     def load(cls, name_or_path: str | Path = "en") -> Self:
-        """Load a shipped template by name (``en``, ``zh``), a YAML file, or an adapter directory."""
+        """Load a shipped template by name (``en``, ``zh``, ``gpt4tools``), a YAML file, or an adapter directory."""
         path = Path(name_or_path)
         if path.is_dir():
             path = path / cls.FILE_NAME
@@ -78,7 +87,8 @@ class TemplateFile:
         if not isinstance(data, dict):
             raise TemplateError(f"{source}: a prompt template must be a mapping")
         names = {f.name for f in fields(cls)}
-        missing = sorted(names - set(data))
+        required = {f.name for f in fields(cls) if f.default is MISSING}
+        missing = sorted(required - set(data))
         unknown = sorted(set(data) - names)
         if missing or unknown:
             raise TemplateError(f"{source}: missing fields {missing}, unknown fields {unknown}")
@@ -123,8 +133,16 @@ class PromptTemplate(TemplateFile):
         input_line: ``{inputs}``, the rendered typed arguments of one tool.
         format_instructions: how to call a tool and how to answer; ``{tool_names}``.
         suffix: ``{chat_history}`` and ``{input}``; ends the instruction.
-        plain_wrapper: ``{prompt}``; used for base models without a chat template.
+        plain_wrapper: ``{prompt}``; used for base models without a chat template (or with
+            ``chat_template: false``).
         image_introduction / image_acknowledgement: how an uploaded image enters the history.
+
+    Optional fields (older template files omit them):
+        instruction_layout: how the five parts (each stripped) join into the instruction.
+        chat_template: wrap the instruction in the tokenizer's chat template when it has one; ``false``
+            always uses ``plain_wrapper`` (GPT4Tools' Vicuna template, ``gpt4tools.yaml``).
+        scratchpad_in_instruction: put the earlier steps inside the wrapper, at the end of the instruction
+            (GPT4Tools' layout), instead of after it, where the reply continues them.
     """
 
     name: str
@@ -141,6 +159,9 @@ class PromptTemplate(TemplateFile):
     plain_end_of_turn: str
     image_introduction: str
     image_acknowledgement: str
+    instruction_layout: str = "{persona}\n\n{tools_header}\n\n{tools}\n\n{format_instructions}\n\n{suffix}\n"
+    chat_template: bool = True
+    scratchpad_in_instruction: bool = False
 
     DIRECTORY: ClassVar[Path] = PROMPTS_DIR
     FILE_NAME: ClassVar[str] = TEMPLATE_FILE_NAME
@@ -156,6 +177,7 @@ class PromptTemplate(TemplateFile):
                 "tool_line": ("{name}", "{description}", "{inputs}"),
                 "suffix": ("{chat_history}", "{input}"),
                 "plain_wrapper": ("{prompt}",),
+                "instruction_layout": _LAYOUT_PARTS,
             }
         )
         missing_kinds = {kind.value for kind in InputKind} - set(self.input_kinds)
@@ -194,16 +216,12 @@ class PromptTemplate(TemplateFile):
         """The record's ``instruction``: persona, tools, format, previous conversation and new input."""
         if not tools:
             raise TemplateError("render_instruction needs at least one tool spec")
-        return (
-            "\n\n".join(
-                [
-                    self.persona.strip(),
-                    f"{self.tools_header.strip()}\n\n{self.render_tools(tools)}",
-                    self.format_instructions.format(tool_names=", ".join(s.name for s in tools)).strip(),
-                    self.suffix.format(chat_history=self.render_history(history), input=user_input).strip(),
-                ]
-            )
-            + "\n"
+        return self.instruction_layout.format(
+            persona=self.persona.strip(),
+            tools_header=self.tools_header.strip(),
+            tools=self.render_tools(tools),
+            format_instructions=self.format_instructions.format(tool_names=", ".join(s.name for s in tools)).strip(),
+            suffix=self.suffix.format(chat_history=self.render_history(history), input=user_input).strip(),
         )
 
     @staticmethod
@@ -216,9 +234,16 @@ class PromptTemplate(TemplateFile):
     def has_chat_template(tokenizer: Any) -> bool:
         return bool(getattr(tokenizer, "chat_template", None))
 
+    def uses_chat_template(self, tokenizer: Any) -> bool:
+        """Whether prompts are wrapped in ``tokenizer``'s chat template (else in ``plain_wrapper``)."""
+        return self.chat_template and tokenizer is not None and self.has_chat_template(tokenizer)
+
     def wrap(self, instruction: str, scratchpad: str = "", tokenizer: Any = None) -> str:
-        """The text a model sees: the instruction as a user turn, then the scratchpad the reply continues."""
-        if tokenizer is not None and self.has_chat_template(tokenizer):
+        """The text a model sees: the instruction as a user turn, then the scratchpad the reply continues
+        (inside the user turn, at the end of the instruction, with ``scratchpad_in_instruction``)."""
+        if self.scratchpad_in_instruction:
+            instruction, scratchpad = instruction + scratchpad, ""
+        if self.uses_chat_template(tokenizer):
             head = tokenizer.apply_chat_template(
                 [{"role": "user", "content": instruction}], tokenize=False, add_generation_prompt=True
             )
@@ -228,7 +253,7 @@ class PromptTemplate(TemplateFile):
 
     def end_of_turn(self, tokenizer: Any = None) -> str:
         """What follows a finished reply: the chat template's turn terminator, or the plain one."""
-        if tokenizer is not None and self.has_chat_template(tokenizer):
+        if self.uses_chat_template(tokenizer):
             rendered = tokenizer.apply_chat_template(
                 [{"role": "user", "content": "x"}, {"role": "assistant", "content": _SENTINEL}],
                 tokenize=False,
@@ -249,7 +274,7 @@ class PromptTemplate(TemplateFile):
     def needs_bos(self, tokenizer: Any, prompt: str) -> bool:
         """Whether the tokenizer should add its BOS token in front of ``prompt``."""
         bos = getattr(tokenizer, "bos_token", None)
-        return bool(bos) and not prompt.startswith(bos) and not self.has_chat_template(tokenizer)
+        return bool(bos) and not prompt.startswith(bos) and not self.uses_chat_template(tokenizer)
 
     def encode(self, tokenizer: Any, prompt: str, completion: str | None = None) -> tuple[list[int], int]:
         """Token ids of ``prompt`` (+ ``completion``) and the number of prompt tokens.
@@ -273,3 +298,27 @@ class PromptTemplate(TemplateFile):
     def parse(reply: str) -> Step:
         """Parse a model reply into a :class:`~protocol.steps.ToolCall`, ``FinalAnswer`` or ``ParseError``."""
         return parse_reply(reply)
+
+
+def serving_template(adapter_dir: str | Path | None, requested: str | Path | None = None) -> PromptTemplate:
+    """The template to serve a model with: ``requested`` when given (warning when the adapter was trained with
+    another), else the one saved with the adapter, else the English one."""
+    saved = adapter_dir is not None and (Path(adapter_dir) / TEMPLATE_FILE_NAME).is_file()
+    if requested:
+        template = PromptTemplate.load(requested)
+        trained = PromptTemplate.load(adapter_dir).name if saved else None
+        if trained is not None and trained != template.name:
+            logger.warning(
+                "the adapter was trained with the %r prompt; serving it with %r as asked", trained, template.name
+            )
+        return template
+    if saved:
+        return PromptTemplate.load(adapter_dir)
+    if adapter_dir is not None:
+        logger.warning(
+            "%s has no %s: serving it with the 'en' prompt (an adapter trained by the original GPT4Tools needs "
+            "the 'gpt4tools' prompt)",
+            adapter_dir,
+            TEMPLATE_FILE_NAME,
+        )
+    return PromptTemplate.load("en")

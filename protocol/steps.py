@@ -135,6 +135,18 @@ def parse_reply(text: str) -> Step:
     )
 
 
+def written_action(text: str) -> str | None:
+    """The tool a reply still being written names on a finished ``Action:`` line (``None`` before there is one),
+    so a caller can act on the choice of tool before the arguments are written."""
+    action = _ACTION_RE.search(text)
+    if action is None or not text.startswith("\n", action.end()):
+        return None
+    answer = _AI_RE.search(text)
+    if answer is not None and answer.start() < action.start():
+        return None
+    return action.group(1).strip() or None
+
+
 def parse_trajectory(text: str) -> list[tuple[Step, str | None]]:
     """Parse a multi-step text (scratchpad plus reply) into ``(step, observation)`` pairs.
 

@@ -1,39 +1,50 @@
 #!/usr/bin/env bash
-# End to end on the embedded model: data_gen -> lora_finetune -> inference (fine-tuned with constrained tool
-# calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) on val = seen tools,
-# test = unseen tools, the hand-written set and failures (the third stage's val records that answer right
-# after a failed call) -> evaluate_result -> metrics table.
+# End to end on the embedded model for both adapters: data_gen -> lora_finetune -> inference (fine-tuned with
+# constrained tool calls, the default; fine-tuned unconstrained, `free`; zero-shot, unconstrained) ->
+# evaluate_result -> metrics tables.
 #
-#   scripts/pipeline.sh            # SmolLM2-135M with the CPU recipe of the shipped adapter (hours on 2 cores)
-#   scripts/pipeline.sh --quick    # the same stages on the tiny random test model, in a few minutes (CI)
+#   research  the GPT4Tools protocol: Crop Image, Text Detection On Image and Detection held out of training. Val
+#             (seen tools) and test (unseen tools) are the README's research figures; also the hand-written set and
+#             failures (the third stage's val records that answer right after a failed call).
+#   product   the adapter the demo serves (docs/product_adapter.md): every tool trained, the compact product template,
+#             demo-shaped sessions. Scored on its own val and test (held-out captions and wording), the demo-shaped
+#             split (demo.json), the hand-written set in the product template, and failures.
 #
-# Training runs the shipped adapter's three stages: two on the adapter recipe's data into $out/adapter (800
-# steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights (`--init_adapter`)
-# on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is evaluated.
+#   scripts/pipeline.sh                   # both on SmolLM2-135M (hours on 2 cores)
+#   scripts/pipeline.sh --only product    # one of them: research or product
+#   scripts/pipeline.sh --quick           # both on the tiny random test model, in a few minutes (CI); the product
+#                                         # adapter is scored there fine-tuned, on demo and hand-written only (the
+#                                         # other runs and splits share their code with the research ones)
+#
+# Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
+# $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
+# (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
+# evaluated. Product training is one run (configs/train/smollm2_product.yaml) into $out/product/adapter.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
 # see the README); --train_ranks N chooses the count, 1 runs plain python.
 #
-# Options: --out DIR (default output/pipeline[-quick]), --eval_samples N (records scored per split;
-# default 200, quick 24), --skip_zeroshot, --train_ranks N. Every stage resumes: a finished stage is skipped
-# on rerun.
+# Options: --only research|product, --out DIR (default output/pipeline[-quick]; the research run in DIR, the
+# product run in DIR/product), --eval_samples N (records scored per split; default 200, quick 24),
+# --skip_zeroshot, --train_ranks N. Every stage resumes: a finished stage is skipped on rerun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 
-quick=0 out="" eval_samples="" zeroshot=1 global_batch=8
+quick=0 out="" eval_samples="" zeroshot=1 global_batch=8 only=""
 cores=$(nproc) ranks=1
 [ "$cores" -gt 1 ] && [ $((global_batch % cores)) = 0 ] && ranks=$cores
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --only) only=${2:-}; shift ;;
     --out) out=$2; shift ;;
     --eval_samples) eval_samples=$2; shift ;;
     --skip_zeroshot) zeroshot=0 ;;
     --train_ranks) ranks=$2; shift ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,30p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -41,6 +52,11 @@ done
 if ! [[ $ranks =~ ^[1-9][0-9]*$ ]] || [ $((global_batch % ranks)) != 0 ]; then
   echo "--train_ranks $ranks: give a process count that divides the global batch of $global_batch" >&2; exit 2
 fi
+case "$only" in
+  "") adapters=(research product) ;;
+  research|product) adapters=("$only") ;;
+  *) echo "--only $only: choose research or product" >&2; exit 2 ;;
+esac
 
 if [ $quick = 1 ]; then
   out=${out:-output/pipeline-quick}
@@ -53,26 +69,31 @@ if [ $quick = 1 ]; then
   train_stages=(2 4)
   stage3_data_args=(--config "$data_config" --extended_chain 1 --pick_one_chain 1 --failure_share 0.2)
   stage3_args=(--max_steps 2)
-  infer_args=(--base_model "$base" --max_new_tokens 24 --batch_size 8)
+  product_data_config=configs/data_gen/quick_product.yaml
+  product_train_args=(--config configs/train/smollm2_product.yaml --base_model "$base" --batch_size $global_batch
+                      --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 2048 --compile false --max_steps 2)
+  infer_args=(--base_model "$base" --batch_size 8)
+  react_budget=24
 else
   out=${out:-output/pipeline}
   eval_samples=${eval_samples:-200}
   base=smollm2-135m-instruct
   data_config=configs/data_gen/smollm2_adapter.yaml
   train_args=(--config configs/train/smollm2_adapter.yaml --batch_size $global_batch)
-  train_stages=(800 1600)  # the shipped adapter's schedule (see the config)
+  train_stages=(800 1600)  # the shipped research adapter's schedule (see the config)
   stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
-  infer_args=(--base_model "$base" --max_new_tokens 96 --batch_size 32)
+  product_data_config=configs/data_gen/smollm2_product.yaml
+  product_train_args=(--config configs/train/smollm2_product.yaml --batch_size $global_batch)
+  infer_args=(--base_model "$base" --batch_size 32)
+  react_budget=96  # plan records get inference.py's plan budget
 fi
-data="$out/data" stage3_data="$out/data-stage3" adapter="$out/adapter" final="$out/adapter-stage3"
-preds="$out/predictions" metrics="$out/metrics"
-mkdir -p "$metrics"
-
-echo "== 1/4 data: $data_config -> $data; ${stage3_data_args[*]} -> $stage3_data"
-[ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
-[ -f "$stage3_data/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$stage3_data"
-"$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
+runs=(finetuned free)
+[ $zeroshot = 1 ] && runs+=(zeroshot)
+product_runs=("${runs[@]}") product_splits=(val test demo handwritten) product_failures=1
+if [ $quick = 1 ]; then  # CI: the other runs and splits share their code with the research ones
+  product_runs=(finetuned) product_splits=(demo handwritten) product_failures=0
+fi
 
 train() {  # lora_finetune.py with the global batch split between $ranks processes
   if [ "$ranks" -gt 1 ]; then
@@ -83,57 +104,124 @@ train() {  # lora_finetune.py with the global batch split between $ranks process
   fi
 }
 
-echo "== 2/4 train -> $adapter (stages: ${train_stages[*]} steps), then $final; $ranks process(es)"
 trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
   newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
   [ -n "$newest" ] && [ $((10#${newest##*step-})) -ge "$2" ] && [ "$1/adapter_model.safetensors" -nt "$newest/complete" ]
 }
-if ! trained_to "$final" "${stage3_args[1]}"; then
-  # stages 1 and 2 extend one run: a warm restart on the longer cosine schedule from the last checkpoint
-  for steps in "${train_stages[@]}"; do
-    trained_to "$adapter" "$steps" ||
-      train "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
-  done
-  # stage 3: a new run that starts from the finished run's weights
-  train "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$adapter" \
-    --data_path "$stage3_data/train.json" --output_dir "$final"
-fi
 
-echo "== 3/4 inference ($eval_samples records per split; fine-tuned, unconstrained, then zero-shot)"
-splits=(val test handwritten)
-for split in "${splits[@]}"; do  # an evenly spaced subset, the same for every run
-  "$PY" -m data_gen.eval_subset "$data/$split.json" "$data/${split}_eval.json" "$eval_samples" > /dev/null
-done
-# failures: the answers right after a failed call among the third stage's val records (seen tools)
-"$PY" -m data_gen.eval_subset "$stage3_data/val.json" "$data/failures_eval.json" "$eval_samples" --failures_only \
-  > /dev/null
-[ -f "$data/failures_eval.json" ] && splits+=(failures)
-runs=(finetuned free)
-[ $zeroshot = 1 ] && runs+=(zeroshot)
-for run in "${runs[@]}"; do
-  case "$run" in
-    finetuned) options=(--lora_model "$final") suffix="" ;;
-    free) options=(--lora_model "$final" --noconstrain_tools) suffix="_free" ;;
-    zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
-  esac
+subsets() {  # subsets DATA FAILURES_SOURCE SPLIT...: evenly spaced eval subsets, the same for every run; sets $splits
+  local data=$1 failures_source=$2 split
+  shift 2
+  splits=("$@")
   for split in "${splits[@]}"; do
-    "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
-      "${infer_args[@]}" "${options[@]}"
-    "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
-      --output "$metrics/metrics_${split}${suffix}.json" > /dev/null
+    "$PY" -m data_gen.eval_subset "$data/$split.json" "$data/${split}_eval.json" "$eval_samples" > /dev/null
   done
-done
+  # plans: the plan records of the test split (none in the research data), scored with TaskBench's metrics
+  "$PY" -m data_gen.eval_subset "$data/test.json" "$data/plans_eval.json" "$eval_samples" --kind plans > /dev/null
+  [ -f "$data/plans_eval.json" ] && splits+=(plans)
+  # failures (none when FAILURES_SOURCE is empty): the answers right after a failed call (seen tools)
+  [ -n "$failures_source" ] || return 0
+  "$PY" -m data_gen.eval_subset "$failures_source" "$data/failures_eval.json" "$eval_samples" --failures_only \
+    > /dev/null
+  [ -f "$data/failures_eval.json" ] && splits+=(failures)
+  return 0
+}
 
-echo "== 4/4 metrics ($metrics)"
-tables=()
-for file in "$metrics"/metrics_*.json; do
-  name=$(basename "$file" .json); tables+=("${name#metrics_}=$file")
-done
-"$PY" -m evaluation.report "${tables[@]}"
-for split in val test handwritten; do
-  runs=("fine-tuned=$metrics/metrics_$split.json" "unconstrained=$metrics/metrics_${split}_free.json")
-  [ -f "$metrics/metrics_${split}_zeroshot.json" ] && runs+=("zero-shot=$metrics/metrics_${split}_zeroshot.json")
-  echo; echo "SR per tool, $split:"
-  "$PY" -m evaluation.report "${runs[@]}" --per_tool
+score() {  # score ADAPTER DATA PREDICTIONS METRICS RUN...: inference and scoring of every split in $splits
+  local adapter=$1 data=$2 preds=$3 metrics=$4 run split suffix options budget output
+  shift 4
+  mkdir -p "$metrics"
+  for run in "$@"; do
+    case "$run" in
+      finetuned) options=(--lora_model "$adapter") suffix="" ;;
+      free) options=(--lora_model "$adapter" --noconstrain_tools) suffix="_free" ;;
+      zeroshot) options=(--noconstrain_tools) suffix="_zeroshot" ;;
+    esac
+    for split in "${splits[@]}"; do
+      budget=(--max_new_tokens "$react_budget")
+      [ "$split" = plans ] && budget=()
+      "$PY" inference.py --ann_path "$data/${split}_eval.json" --save_path "$preds" --save_name "${run}_$split" \
+        "${infer_args[@]}" "${budget[@]}" "${options[@]}"
+      output="$metrics/metrics_${split}${suffix}.json"
+      [ "$split" = plans ] && output="$metrics/plans/metrics${suffix}.json"  # -> metrics${suffix}_plans.json
+      "$PY" evaluate_result.py --ann_path "$data/${split}_eval.json" --pred_path "$preds/${run}_$split" \
+        --output "$output" > /dev/null
+    done
+  done
+}
+
+report() {  # report METRICS SPLIT...: the metrics table, then SR per tool of each split by run
+  local metrics=$1 file name split
+  local tables=() by_run
+  shift
+  for file in "$metrics"/metrics_*.json; do
+    name=$(basename "$file" .json); tables+=("${name#metrics_}=$file")
+  done
+  "$PY" -m evaluation.report "${tables[@]}"
+  for file in "$metrics"/plans/*_plans.md; do
+    [ -f "$file" ] && { echo; echo "Plans (TaskBench metrics), $(basename "$file" .md):"; cat "$file"; }
+  done
+  for split in "$@"; do
+    by_run=("fine-tuned=$metrics/metrics_$split.json")
+    [ -f "$metrics/metrics_${split}_free.json" ] && by_run+=("unconstrained=$metrics/metrics_${split}_free.json")
+    [ -f "$metrics/metrics_${split}_zeroshot.json" ] && by_run+=("zero-shot=$metrics/metrics_${split}_zeroshot.json")
+    echo; echo "SR per tool, $split:"
+    "$PY" -m evaluation.report "${by_run[@]}" --per_tool
+  done
+}
+
+research() {
+  local data="$out/data" stage3_data="$out/data-stage3" adapter="$out/adapter" final="$out/adapter-stage3" steps
+  echo "== research 1/4 data: $data_config -> $data; ${stage3_data_args[*]} -> $stage3_data"
+  [ -f "$data/test.json" ] || "$PY" -m data_gen --config "$data_config" --out_dir "$data"
+  [ -f "$stage3_data/test.json" ] || "$PY" -m data_gen "${stage3_data_args[@]}" --out_dir "$stage3_data"
+  "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json"
+
+  echo "== research 2/4 train -> $adapter (stages: ${train_stages[*]} steps), then $final; $ranks process(es)"
+  if ! trained_to "$final" "${stage3_args[1]}"; then
+    # stages 1 and 2 extend one run: a warm restart on the longer cosine schedule from the last checkpoint
+    for steps in "${train_stages[@]}"; do
+      trained_to "$adapter" "$steps" ||
+        train "${train_args[@]}" --max_steps "$steps" --data_path "$data/train.json" --output_dir "$adapter"
+    done
+    # stage 3: a new run that starts from the finished run's weights
+    train "${train_args[@]}" "${stage3_args[@]}" --init_adapter "$adapter" \
+      --data_path "$stage3_data/train.json" --output_dir "$final"
+  fi
+
+  echo "== research 3/4 inference ($eval_samples records per split: ${runs[*]})"
+  subsets "$data" "$stage3_data/val.json" val test handwritten
+  score "$final" "$data" "$out/predictions" "$out/metrics" "${runs[@]}"
+
+  echo "== research 4/4 metrics ($out/metrics)"
+  report "$out/metrics" val test handwritten
+}
+
+product() {
+  local root="$out/product"
+  local data="$root/data" adapter="$root/adapter"
+  local steps
+  steps=$(sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' configs/train/smollm2_product.yaml)
+  [ $quick = 1 ] && steps=2
+  echo "== product 1/4 data: $product_data_config -> $data"
+  [ -f "$data/demo.json" ] || "$PY" -m data_gen --config "$product_data_config" --out_dir "$data"
+  "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json" --template en_product
+
+  echo "== product 2/4 train -> $adapter ($steps steps); $ranks process(es)"
+  trained_to "$adapter" "$steps" ||
+    train "${product_train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
+
+  echo "== product 3/4 inference ($eval_samples records per split: ${product_runs[*]})"
+  local failures_source=""
+  [ $product_failures = 1 ] && failures_source="$data/val.json"
+  subsets "$data" "$failures_source" "${product_splits[@]}"
+  score "$adapter" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
+
+  echo "== product 4/4 metrics ($root/metrics)"
+  report "$root/metrics" "${product_splits[@]}"
+}
+
+for name in "${adapters[@]}"; do
+  "$name"
 done

@@ -12,7 +12,7 @@ from tools.runtime import Observation
 from tools.workspace import Workspace
 
 _UPLOADED_RE = re.compile(r"image/[0-9a-f]{8}\.png")
-_OBSERVED_RE = re.compile(r"Observation: (image/\S+\.png)")
+OBSERVED_IMAGE_RE = re.compile(r"Observation: (image/\S+\.png)")
 
 
 def pieces(text: str, size: int = 5) -> Iterator[str]:
@@ -41,7 +41,7 @@ class EdgeMapLLM:
     """
 
     def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
-        observed = _OBSERVED_RE.findall(prompt)
+        observed = OBSERVED_IMAGE_RE.findall(prompt)
         if observed:
             reply = f"Thought: Do I need to use a tool? No\nAI: Here is the edge map: {observed[-1]}"
         else:
@@ -70,7 +70,7 @@ class FakeRuntime:
         self.calls: list[tuple[str, str]] = []
 
     def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
-        from PIL import ImageFilter
+        from PIL import Image, ImageFilter
 
         self.calls.append((tool_name, action_input))
         if tool_name not in self.available:
@@ -78,6 +78,9 @@ class FakeRuntime:
         failure = self.fail(tool_name)
         if failure:
             return Observation(failure, False)
+        if tool_name == "Generate Image From User Input Text":  # makes an image from words alone
+            name = workspace.save_image(Image.new("RGB", (8, 8)), "text2image")
+            return Observation(name, True, (name,), 0.01)
         try:
             image = workspace.open_image(action_input)
         except ToolError as error:
@@ -89,3 +92,23 @@ class FakeRuntime:
         if tool_name == "Detection":  # as the runtime: the boxes for the model, the drawn copy for the human
             return Observation("face [0, 0, 8, 8]", True, (name,), 0.01)
         return Observation(name, True, (name,), 0.01)
+
+
+class GatedLLM:
+    """Wraps a fake model: after the first piece of each reply it waits until ``gate`` is set, so a test can act
+    while a turn is in the middle of streaming; ``streaming`` is set once a reply has started."""
+
+    def __init__(self, llm: EdgeMapLLM | ScriptedLLM, timeout: float = 30.0) -> None:
+        import threading
+
+        self.llm = llm
+        self.gate = threading.Event()
+        self.streaming = threading.Event()
+        self.timeout = timeout
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        for index, piece in enumerate(self.llm.stream(prompt, max_new_tokens)):
+            yield piece
+            if index == 0:
+                self.streaming.set()
+                self.gate.wait(self.timeout)

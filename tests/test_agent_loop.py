@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PIL import Image
 
-from agent.loop import Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
 from protocol.prompt import PromptTemplate, Turn
-from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
@@ -35,8 +37,7 @@ def make_agent(tokenizer, replies, runtime=None, **kwargs) -> tuple[Agent, Scrip
 
 
 def upload(agent: Agent, session: ChatSession, size: int = 64) -> str:
-    name, _ = agent.introduce_image(session, Image.new("RGB", (size, size), "white"))
-    return name
+    return agent.introduce_image(session, Image.new("RGB", (size, size), "white")).name
 
 
 def test_multi_step_chain_feeds_each_observation_back(tiny_tokenizer, session):
@@ -74,21 +75,63 @@ def test_a_drawn_copy_is_shown_but_not_remembered(tiny_tokenizer, session):
     assert session.memory.turns[-1].text == "There is a face at [0, 0, 8, 8]."  # not take it for the photo
 
 
-def test_an_answer_after_a_failed_call_carries_the_error(tiny_tokenizer, session):
+def test_an_answer_after_a_failed_call_never_announces_a_result(tiny_tokenizer, session):
     failure = "no person found in the image, so there is no pose to draw"
     runtime = FakeRuntime(fail=lambda tool: failure if tool == "Pose Detection On Image" else None)
     agent, _, _ = make_agent(tiny_tokenizer, [], runtime)
     image = upload(agent, session)
     agent.llm.replies = [call("Pose Detection On Image", image), answer("The human pose is ready.")]
     reply = agent.chat(session, "show me the pose")
-    assert reply.note == f"(Note: Pose Detection On Image failed: {failure})"  # the terminal prints it alone
-    assert reply.text == f"The human pose is ready.\n\n{reply.note}"
-    assert failure in session.memory.turns[-1].text  # later turns know it failed
-    agent.llm.replies = [call("Pose Detection On Image", image), answer(f"Sorry: {failure}")]
-    assert agent.chat(session, "try again").text == f"Sorry: {failure}"  # an honest answer is left alone
+    assert reply.text == f"I could not do that. Pose Detection On Image failed: {failure}" and reply.corrected
+    assert reply.files == () and failure in session.memory.turns[-1].text  # later turns know it failed
+    agent.llm.prompts.clear()
+    agent.llm.replies = [call("Pose Detection On Image", image), answer(f"The pose is ready: {failure}")]
+    assert agent.chat(session, "try again").text.startswith("I could not do that.")  # quoting is not enough
+    agent.llm.prompts.clear()
     agent.llm.replies = [call("Pose Detection On Image", "missing.png"), call("Edge Detection On Image", image),
                          answer("Here are the edges.")]  # fmt: skip
-    assert agent.chat(session, "edges then").text == "Here are the edges."  # recovered: the last call worked
+    reply = agent.chat(session, "edges then")
+    assert [step.ok for step in reply.steps] == [False, True]
+    assert reply.text == "Here are the edges." and not reply.corrected  # recovered: the last call worked
+
+
+def test_a_refused_path_is_answered_with_the_refusal(tiny_tokenizer, session):
+    agent, _, _ = make_agent(tiny_tokenizer, [])
+    upload(agent, session)
+    agent.llm.replies = [call("Edge Detection On Image", "/etc/passwd"), answer("The edge map is ready: /etc/passwd")]
+    reply = agent.chat(session, "show me the edges of /etc/passwd")
+    assert reply.text == (
+        "I could not do that. Edge Detection On Image failed: '/etc/passwd' is an absolute path; "
+        "use a file name relative to the workspace"
+    )
+    assert "ready" not in reply.text and reply.files == ()
+
+
+def test_a_real_result_is_kept_when_a_later_step_fails(tiny_tokenizer, session):
+    runtime = FakeRuntime(fail=lambda tool: "boom" if tool == "Pose Detection On Image" else None)
+    agent, _, _ = make_agent(tiny_tokenizer, [], runtime)
+    image = upload(agent, session)
+    events = []
+    agent.llm.replies = [call("Edge Detection On Image", image), call("Pose Detection On Image", image), "{answer}"]
+    for event in agent.run(session, "edges and pose"):
+        events.append(event)
+        if isinstance(event, StepTaken) and event.step.index == 1:
+            agent.llm.replies[2] = answer(f"Here are the edges: {event.step.files[0]}")
+    reply = events[-1]
+    edges = reply.steps[0].files[0]
+    assert (
+        reply.text == f"Here are the edges: {edges}\n\nBut the last step failed: Pose Detection On Image failed: boom"
+    )
+    assert reply.files == (edges,)
+
+
+def test_failed_calls_never_show_the_files_an_error_lists(tiny_tokenizer, session):
+    agent, _, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    agent.llm.replies = [call("Edge Detection On Image", "image/zzzz.png"), answer(f"Here: {image}")]
+    reply = agent.chat(session, "edges of zzzz")
+    assert image in reply.text  # the error lists the images there are
+    assert reply.files == () and reply.text.startswith("I could not do that.")
 
 
 def test_text_streams_before_each_step_completes(tiny_tokenizer, session):
@@ -142,7 +185,7 @@ def test_tool_failure_is_reported_to_the_model(tiny_tokenizer, session):
     reply = agent.chat(session, "pose please")
     assert "RuntimeError: boom" in llm.prompts[1]
     assert reply.files == ()
-    assert reply.text == "The pose tool failed.\n\n(Note: 'Pose Detection On Image' failed: RuntimeError: boom)"
+    assert reply.text == "I could not do that. 'Pose Detection On Image' failed: RuntimeError: boom"
 
 
 def test_step_limit_ends_with_an_honest_message(tiny_tokenizer, session):
@@ -165,13 +208,15 @@ def test_answer_is_cut_where_the_model_writes_the_next_human_turn(tiny_tokenizer
 def test_upload_is_described_by_the_captioning_tool_when_loaded(tiny_tokenizer, session):
     runtime = FakeRuntime(names=("Get Photo Description", "Edge Detection On Image"))
     agent, _, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    name, description = agent.introduce_image(session, Image.new("RGB", (2000, 1000), "red"))
-    assert description == "an astronaut in a white suit."
-    assert Image.open(session.workspace.root / name).size == (1024, 512)  # resized on the way in
-    assert session.memory.turns == TEMPLATE.introduce_image(name, description)
+    received = agent.introduce_image(session, Image.new("RGB", (2000, 1000), "red"))
+    assert received.description == "an astronaut in a white suit."
+    assert Image.open(session.workspace.root / received.name).size == (1024, 512)  # resized on the way in
+    assert received.downscaled and received.original_size == (2000, 1000) and received.size == (1024, 512)
+    assert session.memory.turns == TEMPLATE.introduce_image(received.name, received.description)
+    assert session.latest_image == received.name
     agent_without, _, _ = make_agent(tiny_tokenizer, [])
-    _, description = agent_without.introduce_image(session, Image.new("RGB", (30, 20)))
-    assert description == "a 30x20 image."
+    received = agent_without.introduce_image(session, Image.new("RGB", (30, 20)))
+    assert received.description == "a 30x20 image." and not received.downscaled
 
 
 def test_history_is_trimmed_to_the_context_length_in_tokens(tiny_tokenizer, session):
@@ -195,7 +240,8 @@ def test_history_is_trimmed_to_the_context_length_in_tokens(tiny_tokenizer, sess
 
 
 def test_turn_that_cannot_fit_the_context_gets_an_honest_reply(tiny_tokenizer, session):
-    agent, llm, _ = make_agent(tiny_tokenizer, [answer("unused")], context_length=700, max_new_tokens=64)
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("unused")], context_length=700, max_new_tokens=64,
+                                 max_input_chars=5000)  # fmt: skip
     reply = agent.chat(session, "word " * 600)
     assert not reply.finished and "no longer fits the model's context of 700 tokens" in reply.text
     assert llm.prompts == []
@@ -238,3 +284,122 @@ def test_a_chained_output_name_keeps_its_original_introduced():
 
     budget = cost(cat) + cost(dog) + cost(memory.turns[-2:])
     assert memory.window(budget, cost) == [*cat, *dog, *memory.turns[-2:]]
+
+
+class WatchedLLM(ScriptedLLM):
+    """A scripted model that records how many pieces of each reply were taken and whether it was closed."""
+
+    def __init__(self, replies) -> None:
+        super().__init__(replies)
+        self.taken: list[int] = []
+        self.closed = 0
+
+    def stream(self, prompt, max_new_tokens=128):
+        self.taken.append(0)
+        try:
+            for piece in super().stream(prompt, max_new_tokens):
+                self.taken[-1] += 1
+                yield piece
+        finally:
+            self.closed += 1
+
+
+def test_a_request_for_a_missing_image_stops_the_model_before_it_writes_arguments(tiny_tokenizer, session):
+    garbage = "image.rotate(90) " + "1" * 100
+    agent = Agent(WatchedLLM([call("Rotate Image", garbage)]), FakeRuntime(names=("Rotate Image",)), TEMPLATE,
+                  tiny_tokenizer, context_length=4096)  # fmt: skip
+    events = list(agent.run(session, "rotate it 90 degrees"))
+    reply = events[-1]
+    assert reply.text == NEEDS_IMAGE and reply.steps == () and agent.runtime.calls == []
+    written = "".join(event.text for event in events if isinstance(event, TextChunk))
+    assert "Action: Rotate Image\n" in written and "1111" not in written  # stopped at the tool's name
+    assert agent.llm.closed == 1 and len(session.memory) == 0  # nothing to remember
+    agent.llm.replies = [answer("Rotated: image/rotated.png")]  # an answer naming an image that cannot exist
+    assert agent.chat(session, "rotate it").text == NEEDS_IMAGE
+    agent.llm.replies = [answer("Hello! Upload an image and tell me what to do with it.")]
+    assert agent.chat(session, "hi").text.startswith("Hello!")  # chat without images is fine
+    image = upload(agent, session)
+    agent.llm.prompts.clear()
+    agent.llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done.")]
+    assert agent.chat(session, "rotate it").steps[0].action == "Rotate Image"  # with an image it runs
+
+
+class DrawingLLM:
+    """Draws what it is asked for, then answers with the file the tool named (a session with no upload)."""
+
+    def stream(self, prompt: str, max_new_tokens: int = 128):
+        observed = OBSERVED_IMAGE_RE.findall(prompt.rsplit("New input:", 1)[-1])
+        yield (
+            answer(f"Here it is: {observed[-1]}") if observed else call("Generate Image From User Input Text", "a cat")
+        )
+
+
+def test_an_image_made_in_a_session_without_uploads_is_answered_and_then_worked_on(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Generate Image From User Input Text"))
+    agent = Agent(DrawingLLM(), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    reply = agent.chat(session, "draw a cat")
+    drawn = reply.steps[0].observation
+    assert reply.finished and reply.text == f"Here it is: {drawn}"  # not "upload an image first"
+    agent.llm = ScriptedLLM([call("Edge Detection On Image", drawn), answer("Edges done.")])
+    reply = agent.chat(session, "now its edges")
+    assert reply.finished and runtime.calls[-1] == ("Edge Detection On Image", drawn)
+
+
+def test_a_cancelled_turn_stops_between_tokens(tiny_tokenizer, session):
+    agent = Agent(WatchedLLM([call("Edge Detection On Image", "image/a.png")]), FakeRuntime(), TEMPLATE,
+                  tiny_tokenizer, context_length=4096)  # fmt: skip
+    upload(agent, session)
+    cancel = threading.Event()
+    events = []
+    for event in agent.run(session, "edges please", cancel):
+        events.append(event)
+        if len(events) == 2:
+            cancel.set()
+    reply = events[-1]
+    assert reply.stopped and not reply.finished and reply.text == "Stopped."
+    assert agent.llm.taken == [2] and agent.llm.closed == 1  # not one piece more, and the stream was closed
+    assert agent.runtime.calls == []
+
+
+def test_a_turn_cancelled_after_a_step_says_what_was_done(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("unused")]
+    cancel = threading.Event()
+    events = []
+    for event in agent.run(session, "edges please", cancel):
+        events.append(event)
+        if isinstance(event, StepTaken):
+            cancel.set()
+    reply = events[-1]
+    assert reply.stopped and reply.text.startswith("Stopped (done so far: Edge Detection On Image -> image/")
+    assert len(llm.prompts) == 1 and reply.files == reply.steps[0].files
+
+
+def test_an_over_long_message_is_refused_before_the_model(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("unused")], max_input_chars=50)
+    reply = agent.chat(session, "x" * 51)
+    assert (
+        reply.text == "Your message is 51 characters long; the limit is 50. Shorten it, or send it in several messages."
+    )
+    assert llm.prompts == [] and len(session.memory) == 0 and session.turns == 0
+    assert agent.chat(session, "x" * 50).text == "unused"
+
+
+def test_a_retried_message_replaces_its_first_attempt_in_memory():
+    memory = ConversationMemory()
+    memory.add_image(TEMPLATE.introduce_image("image/aaaa1111.png", "a cat."), "image/aaaa1111.png")
+    assert not memory.forget_last_exchange("edges")  # an introduction is not an answer
+    memory.add_exchange("edges", "Stopped.")
+    assert not memory.forget_last_exchange("pose") and memory.forget_last_exchange("edges")
+    assert len(memory) == 1
+
+
+def test_with_no_image_and_only_image_tools_a_bad_reply_asks_for_an_image(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, ["Sure! image.rotate(90) 1000000"])
+    reply = agent.chat(session, "rotate it 90 degrees")
+    assert reply.text == NEEDS_IMAGE and len(llm.prompts) == 1  # not five steps of garbage
+    drawing = FakeRuntime(names=("Edge Detection On Image", "Generate Image From User Input Text"))
+    agent, llm, _ = make_agent(tiny_tokenizer, ["Sure!", answer("Here is a cat.")], drawing)
+    assert agent.chat(session, "draw a cat").text == "Here is a cat."  # a tool works without an image: recover
+    assert len(llm.prompts) == 2

@@ -1,23 +1,29 @@
-"""The Gradio app through gradio_client (real tool runtime, scripted model), the terminal chat and the CLI."""
+"""The Gradio app through gradio_client (real tool runtime, scripted model), its handlers driven from threads as
+gradio does (Stop, New session and a second tab during a running turn), the terminal chat and the CLI."""
 
 from __future__ import annotations
 
 import io
 import os
 import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
 
-from agent.loop import Agent
+from agent.loop import NEEDS_IMAGE, Agent
 from protocol.prompt import PromptTemplate
-from tests.agent_fakes import EdgeMapLLM, FakeRuntime
+from tests.agent_fakes import EdgeMapLLM, FakeRuntime, GatedLLM
 from tools.runtime import ToolRuntime
-from ui.app import ChatApp, SessionFactory, build_app, tools_markdown
+from ui.app import ChatApp, build_app
 from ui.launch import SHIPPED_ADAPTER, choose_template, resolve_adapter
+from ui.panels import tools_panel
+from ui.sessions import OWNER_FILE, SessionFactory, owned_temp_dir
 from ui.terminal import chat_in_terminal
 
 MAX_PIXELS = 600 * 600
@@ -41,7 +47,10 @@ def images(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("uploads")
     notes = folder / "notes.txt"
     notes.write_text("not an image")
+    empty = folder / "empty.png"
+    empty.write_bytes(b"")
     return {
+        "empty": empty,
         "astronaut": save_png(folder / "astronaut.png", data.astronaut()),
         "cat": save_png(folder / "chelsea.png", data.chelsea()),
         "huge": save_png(folder / "huge.png", np.zeros((700, 700, 3), np.uint8)),
@@ -101,11 +110,14 @@ def test_non_image_and_over_limit_uploads_get_clear_messages(server, images):
 
     url, _ = server
     session = client(url)
-    messages = session.predict(handle_file(str(images["notes"])), api_name="/upload")
+    messages, _it = session.predict(handle_file(str(images["notes"])), api_name="/upload")
     assert "Could not use notes.txt: the uploaded image is not a readable image" in texts(messages)[-1]
-    messages = session.predict(handle_file(str(images["huge"])), api_name="/upload")
+    assert "BytesIO" not in texts(messages)[-1]  # plain words, no Python object
+    messages, _it = session.predict(handle_file(str(images["empty"])), api_name="/upload")
+    assert "Could not use empty.png: the uploaded image is empty (0 bytes)" in texts(messages)[-1]
+    messages, it_image = session.predict(handle_file(str(images["huge"])), api_name="/upload")
     assert "huge.png" in texts(messages)[-1] and "over the limit of 360,000" in texts(messages)[-1]
-    assert files(messages, role="user") == []  # nothing was added to the conversation
+    assert files(messages, role="user") == [] and it_image["value"] is None  # nothing was added to the conversation
 
 
 def test_two_concurrent_sessions_each_get_the_edge_map_of_their_own_upload(server, images):
@@ -136,19 +148,23 @@ def test_new_session_forgets_the_conversation(server, images):
     url, _ = server
     session = client(url)
     session.predict(handle_file(str(images["astronaut"])), api_name="/upload")
-    messages, _trace, _textbox = session.predict(api_name="/new_session")
+    messages, *_ = session.predict(api_name="/new_session")
     assert messages == []
     _, messages, _ = session.predict("Show me the edges of the image", api_name="/chat")
-    step = texts(messages)[1]
-    assert "does not exist in the workspace" in step and "holds no images yet" in step  # the old image is gone
+    assert texts(messages) == ["Show me the edges of the image", NEEDS_IMAGE]  # the old image is gone
 
 
-def test_tools_panel_lists_loaded_and_unavailable_tools_with_reasons():
-    panel = tools_markdown(FakeRuntime())
-    loaded, unavailable = panel.split("**Unavailable")
-    assert "- Edge Detection On Image" in loaded and "- Pose Detection On Image" in loaded
-    assert "- Get Photo Description — ImageCaptioning: no BLIP checkpoint offline" in unavailable
-    assert "- Generate Image From User Input Text — Text2Image not in --load" in unavailable
+def test_tools_panel_says_what_works_and_how_to_enable_the_rest():
+    now, later = tools_panel(FakeRuntime())
+    assert "**What I can do now (2)**" in now
+    assert "- **Edge Detection On Image**: Finds the edges in an image" in now
+    assert "Get Photo Description" not in now
+    assert "- Get Photo Description: ImageCaptioning could not load: no BLIP checkpoint offline\n" in later
+    assert "- Rotate Image, Resize Image, Blur Region: add `ImageEditing_cpu` to `--load`\n" in later  # grouped
+    assert "not in --load" not in later
+    runtime = ToolRuntime.from_load("Image2Canny_cpu")
+    assert "- Remove Something From The Photo, Replace Something From The Photo: add " \
+           "`Inpainting_cpu,Text2Box_cpu,Segmenting_cpu` to `--load`" in tools_panel(runtime)[1]  # fmt: skip
 
 
 def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):
@@ -160,6 +176,24 @@ def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):
     assert "Action: Edge Detection On Image" in text and "AI: Here is the edge map: image/" in text
     edge_path = Path(text.split("Image: ", 1)[1].split()[0])
     assert edge_path.is_file() and edge_path.is_relative_to(tmp_path)
+    assert "\nHuman: Show me the edges\n" in text  # piped input is echoed, so the output reads as a transcript
+
+
+def test_cli_with_piped_input_echoes_it_and_removes_its_folder(tiny_model_dir, images, tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "TMPDIR": str(tmp_path), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "gpt4tools.py", "--cli", "--base_model", str(tiny_model_dir), "--lora_model", "none",
+               "--load", "Image2Canny_cpu", "--max_new_tokens", "8", "--max_steps", "1"]  # fmt: skip
+    commands = f"/image {images['astronaut']}\nShow me the edges\n/quit\n"
+    done = subprocess.run(command, input=commands, capture_output=True, text=True, cwd=root, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"Human: /image {images['astronaut']}\nReceived image/" in done.stdout
+    assert "Human: Show me the edges\n" in done.stdout and "Human: /quit" in done.stdout
+    folder = Path(done.stdout.split("Files are kept in ")[1].split()[0])
+    assert folder.is_relative_to(tmp_path) and list(tmp_path.glob("gpt4tools-cli-*")) == []  # removed at exit
+    bad = subprocess.run([*command, "--max_input_chars", "0"], capture_output=True, text=True, cwd=root, env=env,
+                         check=False)  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr == "error: --max_input_chars must be a positive number, got 0\n"
 
 
 def test_default_adapter_and_prompt_choice(tmp_path):
@@ -168,6 +202,7 @@ def test_default_adapter_and_prompt_choice(tmp_path):
     assert resolve_adapter(None, base_model="some/other-model") is None
     assert resolve_adapter("none") is None and resolve_adapter("out/lora") == "out/lora"
     assert choose_template("zh", None).language == "zh"
+    assert choose_template("gpt4tools", None).name == "gpt4tools"  # the original's prompt, for its adapters
     PromptTemplate.load("zh").save(tmp_path)
     assert choose_template("en", str(tmp_path)).language == "zh"  # the adapter's own prompt wins
 
@@ -182,6 +217,191 @@ def test_a_failing_model_ends_the_turn_with_a_message(tiny_tokenizer, tmp_path):
     *_, (textbox, messages, _trace, session) = ChatApp(agent, SessionFactory(tmp_path)).chat("hi", None)
     assert textbox == "" and messages[-1] == {
         "role": "assistant",
-        "content": "Sorry, this turn failed: RuntimeError: out of memory",
+        "content": "Sorry, this turn failed (RuntimeError: out of memory). The conversation is kept: press Retry "
+        "to try again.",
     }
-    assert session.chat.workspace.root.parent == tmp_path
+    assert session.chat.workspace.root.parent == tmp_path and not session.turn.running
+
+
+@pytest.fixture
+def gated_app(tiny_tokenizer, tmp_path) -> tuple[ChatApp, GatedLLM]:
+    """The app over the real offline tools and a fake model that pauses mid-reply until its gate opens."""
+    llm = GatedLLM(EdgeMapLLM())
+    runtime = ToolRuntime.from_load("Image2Canny_cpu,ImageCropping_cpu")
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096, max_input_chars=100)
+    return ChatApp(agent, SessionFactory(tmp_path / "sessions")), llm
+
+
+def contents(messages: list[dict]) -> list[str]:
+    return [message["content"] for message in messages if isinstance(message["content"], str)]
+
+
+def edge_maps(session) -> list[Path]:
+    return list((session.chat.workspace.root / "image").glob("*_edge_*.png"))
+
+
+def test_stop_ends_the_running_turn_and_the_session_goes_on(gated_app, images):
+    app, llm = gated_app
+    session = app.sessions.new()
+    app.upload(str(images["astronaut"]), session)
+    with ThreadPoolExecutor(1) as pool:
+        turn = pool.submit(lambda: list(app.chat("Show me the edges", session)))
+        assert llm.streaming.wait(30)
+        assert app.stop(session) == "Stopping at the next step…"
+        llm.gate.set()
+        outputs = turn.result(30)
+    assert contents(outputs[-1][1])[-1] == "Stopped." and edge_maps(session) == []  # no tool ran
+    assert app.stop(session) == "Nothing is running."
+    *_, (_, messages, _, _) = app.chat("Show me the edges", session)
+    assert contents(messages)[-1].startswith("Here is the edge map: image/") and len(edge_maps(session)) == 1
+    assert app._it_image(session).label == f'"it" = {edge_maps(session)[0].relative_to(session.chat.workspace.root)}'
+
+
+def test_new_session_during_a_turn_waits_for_it_before_removing_its_folder(gated_app, images):
+    app, llm = gated_app
+    session = app.sessions.new()
+    app.upload(str(images["astronaut"]), session)
+    old_folder = session.chat.workspace.root
+    with ThreadPoolExecutor(2) as pool:
+        turn = pool.submit(lambda: list(app.chat("Show me the edges", session)))
+        assert llm.streaming.wait(30)
+        reset = pool.submit(app.new_session, session)
+        assert not reset.done() and old_folder.is_dir()  # the turn still owns its folder
+        llm.gate.set()
+        chat, _trace, fresh, *_ = reset.result(30)
+        outputs = turn.result(30)
+    assert chat == [] and fresh is not session and fresh.chat.workspace.root.is_dir()
+    assert not old_folder.exists() and session.messages == []  # gone once the turn ended, memory dropped
+    assert all(state is session for *_, state in outputs) and len(outputs) == 2  # nothing after the reset
+    assert app.sessions.workspaces() == [fresh.chat.workspace.root]
+
+
+def test_closing_an_idle_session_removes_its_folder_at_once(gated_app):
+    app, _ = gated_app
+    session = app._session(None, gr_request("tab-1"))
+    folder = session.chat.workspace.root
+    app.tab_closed(gr_request("tab-1"))
+    assert not folder.exists() and session.turn.closed
+    assert list(app.chat("hello", session))[-1][1] == [] or True  # a closed session takes nothing more
+    assert not folder.exists()
+
+
+def gr_request(session_hash: str) -> gr.Request:
+    return gr.Request(session_hash=session_hash)
+
+
+def test_a_queued_message_is_shown_at_once_with_its_place(gated_app, images):
+    app, llm = gated_app
+    first, second = app.sessions.new(), app.sessions.new()
+    app.upload(str(images["astronaut"]), first)
+    with ThreadPoolExecutor(1) as pool:
+        turn = pool.submit(lambda: list(app.chat("Show me the edges", first)))
+        assert llm.streaming.wait(30)
+        box, messages, _, status, stop, retry = app.accept({"text": "Show me the edges", "files": []}, second)
+        assert messages == [{"role": "user", "content": "Show me the edges"}]
+        assert status == "Queued: 1 turn(s) of other people go first. Stop cancels."
+        assert box.interactive is False and stop.interactive is True and retry.interactive is False  # Send is off
+        llm.gate.set()
+        turn.result(30)
+    *_, (messages, _trace, status, _it) = app.respond(second)
+    assert contents(messages)[-1] == NEEDS_IMAGE  # its own session has no image
+    assert status == "" and app.ready(second)[0].interactive is True
+
+
+def test_an_attached_image_is_taken_in_before_the_message(gated_app, images, tmp_path):
+    from PIL import Image as PILImage
+
+    app, llm = gated_app
+    llm.gate.set()
+    wide = tmp_path / "wide.png"
+    PILImage.new("RGB", (2048, 1024), "white").save(wide)
+    app.sessions.max_pixels = 10_000_000
+    session = app.sessions.new()
+    _, messages, *_ = app.accept({"text": "Show me the edges", "files": [str(wide)]}, session)
+    assert messages[0]["content"] == {"path": str(wide)} and messages[1]["content"] == "Show me the edges"
+    *_, (messages, _, _, it_image) = app.respond(session)
+    received = contents(messages)[1]
+    assert received.startswith("Received image/") and received.endswith("(downscaled from 2048x1024 to 1024x512)")
+    assert contents(messages)[-1].startswith("Here is the edge map") and "_edge_" in it_image.label
+
+
+def test_over_long_messages_are_refused_with_the_limit_and_kept_in_the_box(gated_app):
+    app, llm = gated_app
+    session = app.sessions.new()
+    box, messages, *_ = app.accept({"text": "x" * 101, "files": []}, session)
+    assert contents(messages) == ["Your message is 101 characters long; the limit is 100. Shorten it, or send it "
+                                  "in several messages."]  # fmt: skip
+    assert session.pending is None and box == gr.skip()  # the text stays in the box
+    assert not llm.streaming.is_set()
+
+
+def test_retry_replaces_the_last_answer(gated_app, images):
+    app, llm = gated_app
+    llm.gate.set()
+    session = app.sessions.new()
+    app.upload(str(images["astronaut"]), session)
+    *_, (_, first, _, _) = app.chat("Show me the edges", session)
+    answers = len(first)
+    app.retry(session)
+    *_, (messages, _, _, _) = app.respond(session)
+    assert len(messages) == answers and contents(messages)[-1].startswith("Here is the edge map")
+    assert [turn.text for turn in session.chat.memory.turns].count("Show me the edges") == 1
+
+
+def test_session_folders_are_removed_at_exit_and_after_a_kill(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    stale = tmp_path / "gpt4tools-sessions-stale"
+    (stale / "abc").mkdir(parents=True)
+    (stale / OWNER_FILE).write_text(dead.stdout.strip())
+    foreign = tmp_path / "gpt4tools-sessions-foreign"
+    foreign.mkdir()  # no owner file: not ours to remove
+    folder = owned_temp_dir("gpt4tools-sessions-")
+    assert not stale.exists() and foreign.is_dir() and folder.is_dir()
+    script = (
+        "import sys, time; from ui.sessions import SessionFactory, interrupt_on_sigterm; interrupt_on_sigterm(); "
+        "s = SessionFactory(); s.new(); print(s.root, flush=True); time.sleep(60)"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    root = Path(child.stdout.readline().strip())
+    assert root.is_dir() and len([p for p in root.iterdir() if p.is_dir()]) == 1
+    child.terminate()  # SIGTERM, as `kill` sends
+    child.wait(30)
+    assert not root.exists()
+
+
+def test_the_page_config_holds_no_bound_method(edge_agent, tmp_path):
+    """gradio deep-copies the page config at every page load: a bound method there copies its object (with
+    a real agent, the model: the demo grew to 19 GB and was killed after a few page loads)."""
+    import types
+
+    config = build_app(edge_agent, SessionFactory(tmp_path)).get_config_file()
+
+    def methods(value) -> list:
+        if isinstance(value, types.MethodType):
+            return [value]
+        if isinstance(value, dict):
+            return [m for item in value.values() for m in methods(item)]
+        if isinstance(value, list | tuple):
+            return [m for item in value for m in methods(item)]
+        return []
+
+    assert methods(config) == []
+
+
+def test_a_long_session_keeps_its_newest_messages_only(gated_app, monkeypatch):
+    import ui.app
+
+    app, llm = gated_app
+    llm.gate.set()
+    monkeypatch.setattr(ui.app, "MAX_MESSAGES", 6)
+    session = app.sessions.new()
+    for turn in range(4):
+        *_, (_, messages, _, _) = app.chat(f"hello {turn}", session)
+    assert len(messages) == 6 and messages[-2]["content"] == "hello 3"  # the newest turn is whole
+    assert session.messages[session.turn_start - 1]["content"] == "hello 3"  # Retry still finds its turn

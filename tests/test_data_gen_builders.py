@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from data_gen.builders import SampleBuilder
-from data_gen.captions import Box, Caption
+from data_gen.captions import Caption, CaptionBox
 from data_gen.tasks import (
     CHAIN,
     CONTEXT,
@@ -32,7 +32,7 @@ CAPTION = Caption(
     "t-1",
     'A red stop sign reading "STOP" at a corner.',
     ("stop sign", "corner"),
-    (Box("stop sign", (10, 20, 110, 140)),),
+    (CaptionBox("stop sign", (10, 20, 110, 140)),),
     "STOP",
     (640, 480),
 )
@@ -103,7 +103,7 @@ def test_crop_after_detection_uses_the_reported_box_and_ocr_reads_the_sign():
     scene = replace(
         CAPTION,
         objects=("bus", "stop sign"),
-        boxes=(Box("bus", (0, 0, 300, 200)), Box("stop sign", (10, 20, 110, 140))),
+        boxes=(CaptionBox("bus", (0, 0, 300, 200)), CaptionBox("stop sign", (10, 20, 110, 140))),
     )
     for request, proposed, cropped in (
         ("crop the stop sign", "1, 2, 3, 4", "10, 20, 110, 140"),  # the box of the object the request names
@@ -142,7 +142,7 @@ def test_blur_after_object_detection_copies_the_box_from_the_observation():
 
 def test_pick_one_detects_both_objects_and_blurs_the_box_of_the_one_named_for_blurring():
     caption = replace(
-        CAPTION, objects=("stop sign", "bicycle"), boxes=(*CAPTION.boxes, Box("bicycle", (300, 200, 420, 330)))
+        CAPTION, objects=("stop sign", "bicycle"), boxes=(*CAPTION.boxes, CaptionBox("bicycle", (300, 200, 420, 330)))
     )
     teacher = TemplateTeacher(CATALOGUE, seed=0, typo_rate=0.0)
     seen_orders = set()

@@ -13,8 +13,7 @@ from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
 from data_gen.config import ConfigError, GenConfig
-from data_gen.dedup import minilm_dir
-from data_gen.failures import ends_in_failure
+from data_gen.failure_samples import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
 from data_gen.tasks import EDIT_THEN_ANALYSE_CHAINS, PICK_ONE, PICK_ONE_CHAIN
@@ -22,6 +21,7 @@ from evaluation.scoring import score_records
 from protocol.records import read_records, write_records
 from protocol.steps import FinalAnswer, ToolCall, parse_reply, parse_trajectory
 from tools.catalog import TOOL_SPECS, default_registry
+from tools.embeddings import minilm_dir
 
 HELD_OUT = {spec.name for spec in TOOL_SPECS if spec.held_out}
 
@@ -58,7 +58,7 @@ def generated(tmp_path_factory, small_config):
     return out, result
 
 
-def _tool_of(output: str) -> str | None:
+def tool_of(output: str) -> str | None:
     step = parse_reply(output)
     return step.tool if isinstance(step, ToolCall) else None
 
@@ -78,7 +78,7 @@ def test_every_record_parses_and_val_test_carry_ids(generated):
                 assert isinstance(step, ToolCall) and observation
             tools_listed = [line[2:].split(":")[0] for line in record.instruction.splitlines() if line.startswith("> ")]
             assert 2 <= len(tools_listed) <= 5
-            tool = _tool_of(record.output)
+            tool = tool_of(record.output)
             assert tool is None or tool in tools_listed
 
 
@@ -102,10 +102,10 @@ def test_splits_are_disjoint_and_respect_held_out_tools(generated):
     for name in ("train", "val"):
         for record in splits[name]:
             assert not any(f"> {tool}:" in record.instruction for tool in HELD_OUT)
-    test_tools = {_tool_of(r.output) for r in splits["test"]} - {None}
+    test_tools = {tool_of(r.output) for r in splits["test"]} - {None}
     assert test_tools & HELD_OUT and test_tools <= set(default_registry().names)
-    first_steps = [r for r in splits["test"] if not r.input and _tool_of(r.output)]
-    assert all(_tool_of(r.output) in HELD_OUT for r in first_steps)
+    first_steps = [r for r in splits["test"] if not r.input and tool_of(r.output)]
+    assert all(tool_of(r.output) in HELD_OUT for r in first_steps)
 
 
 def test_generation_is_deterministic_for_a_seed(tmp_path, small_config, generated):
@@ -228,7 +228,9 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
         assert bool(picked) == (split.name != "test")
 
 
-@pytest.mark.parametrize("name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3"])
+@pytest.mark.parametrize(
+    "name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3", "smollm2_product", "quick_product"]
+)
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"

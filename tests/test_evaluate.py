@@ -8,8 +8,8 @@ import math
 import pytest
 
 import evaluate_result
-from evaluation.predictions import read_predictions
-from evaluation.scoring import bleu1, score_records, score_reply
+from evaluation.prediction_files import read_predictions
+from evaluation.scoring import METRICS, bleu1, score_prediction, score_records
 from protocol.records import Record, RecordError, write_records
 
 YES = "Thought: Do I need to use a tool? Yes"
@@ -43,75 +43,70 @@ def test_bleu1_hand_computed_values():
 
 # ----------------------------------------------------------------- tool samples
 def test_exact_tool_call_scores_one():
-    scores = score_reply(call(EDGE, "image/a.png"), call(EDGE, "image/b.png"))
+    scores = score_prediction(call(EDGE, "image/a.png"), call(EDGE, "image/b.png"))
     assert scores == {
-        "SR_t": 1.0,
-        "SR_act": 1.0,
-        "SR_args": 1.0,
-        "SR": 1.0,
-        "IoU": 1.0,
+        **dict.fromkeys(["SR_t", "SR_act", "SR_args", "SR", "IoU"], 1.0),
+        **dict.fromkeys(["SR_t_tolerant", "SR_act_tolerant", "SR_args_tolerant", "SR_tolerant", "IoU_tolerant"], 1.0),
         "SR_args_strict": 0.0,
         "SR_strict": 0.0,
     }  # any file name counts for the original; the strict variant wants the same
 
 
 def test_wrong_tool_keeps_thought_and_arguments():
-    scores = score_reply(call(EDGE, "image/a.png"), call("Pose Detection On Image", "image/a.png"))
+    scores = score_prediction(call(EDGE, "image/a.png"), call("Pose Detection On Image", "image/a.png"))
     assert (scores["SR_t"], scores["SR_act"], scores["SR_args"], scores["SR"]) == (1.0, 0.0, 1.0, 0.0)
     assert scores["IoU"] == pytest.approx(2 / 3)
 
 
 def test_text_argument_scores_bleu1_and_the_strict_variant_wants_it_exact():
     gold = call(GENERATE, "image/a.png, a red car")
-    scores = score_reply(gold, call(GENERATE, "image/x.png, a car"))
+    scores = score_prediction(gold, call(GENERATE, "image/x.png, a car"))
     assert scores["SR_args"] == pytest.approx((1 + math.exp(-0.5)) / 2)
     assert scores["SR"] == 1.0  # arguments >= 0.5
     assert scores["SR_args_strict"] == 0.0 and scores["SR_strict"] == 0.0
-    exact = score_reply(gold, call(GENERATE, "image/a.png,a red car"))
+    exact = score_prediction(gold, call(GENERATE, "image/a.png,a red car"))
     assert exact["SR_args_strict"] == 1.0 and exact["SR_strict"] == 1.0
     assert exact["SR_args"] == pytest.approx(1.0, abs=1e-8)
 
 
 def test_argument_count_mismatch_or_missing_file_name_scores_zero():
     gold = call(GENERATE, "image/a.png, a red car")
-    assert score_reply(gold, call(GENERATE, "image/a.png"))["SR_args"] == 0.0
-    assert score_reply(gold, call(GENERATE, "a red car, image/a.png"))["SR_args"] == 0.0  # image slot gets text
-    low = score_reply(gold, call(GENERATE, "image/a.png, blue"))
+    assert score_prediction(gold, call(GENERATE, "image/a.png"))["SR_args"] == 0.0
+    assert score_prediction(gold, call(GENERATE, "a red car, image/a.png"))["SR_args"] == 0.0  # image slot gets text
+    low = score_prediction(gold, call(GENERATE, "image/a.png, blue"))
     # the text argument scores ~0, the image 1: the mean is 0.5 (plus BLEU's epsilon), which passes SR
     assert low["SR_args"] == pytest.approx(0.5) and low["SR"] == 1.0 and low["SR_strict"] == 0.0
 
 
 def test_steps_are_aligned_up_to_the_longer_sequence():
     gold = call(EDGE, "image/a.png", "image/b.png") + call(GENERATE, "image/b.png, a dog")
-    short = score_reply(gold, call(EDGE, "image/a.png"))
+    short = score_prediction(gold, call(EDGE, "image/a.png"))
     assert (short["SR_t"], short["SR_act"], short["SR_args"]) == (0.5, 0.5, 0.5)
     assert short["IoU"] == pytest.approx(0.5) and short["SR"] == 0.0
 
     one_step = call(EDGE, "image/a.png")
-    surplus = score_reply(one_step, call(EDGE, "image/a.png", "image/b.png") + call(EDGE, "image/b.png"))
+    surplus = score_prediction(one_step, call(EDGE, "image/a.png", "image/b.png") + call(EDGE, "image/b.png"))
     assert (surplus["SR_t"], surplus["SR_act"], surplus["SR_args"]) == (0.5, 0.5, 0.5)
     assert surplus["IoU"] == 1.0  # surplus steps are outside the gold mask: they lower the rates, not the IoU
 
 
 def test_a_trailing_no_thought_after_the_tool_call_is_not_counted():
     pred = call(EDGE, "image/a.png", "image/b.png") + answer()
-    assert score_reply(call(EDGE, "image/a.png"), pred)["SR"] == 1.0
+    assert score_prediction(call(EDGE, "image/a.png"), pred)["SR"] == 1.0
 
 
 def test_unparseable_prediction_scores_zero_on_a_tool_sample():
-    scores = score_reply(call(EDGE, "image/a.png"), "I would detect the edges.")
+    scores = score_prediction(call(EDGE, "image/a.png"), "I would detect the edges.")
     assert scores == dict.fromkeys(scores, 0.0)
 
 
 # ----------------------------------------------------------------- no-tool samples
 def test_no_tool_sample_scores_on_thought_and_answer():
-    assert score_reply(answer("A cat."), answer("Something else.")) == dict.fromkeys(
-        ["SR_t", "SR_act", "SR_args", "SR", "IoU", "SR_args_strict", "SR_strict"], 1.0
-    )
-    without_answer = score_reply(answer(), NO + "\n")
+    assert score_prediction(answer("A cat."), answer("Something else.")) == dict.fromkeys(METRICS, 1.0)
+    without_answer = score_prediction(answer(), NO + "\n")
     assert without_answer["SR_t"] == 0.0 and without_answer["SR"] == 0.0 and without_answer["SR_act"] == 0.0
     assert without_answer["IoU"] == 1.0  # the original's IoU looks at the thought vector only
-    tool_instead = score_reply(answer(), call(EDGE, "image/a.png"))
+    tool_instead = score_prediction(answer(), call(EDGE, "image/a.png"))
     assert tool_instead["SR_t"] == 0.0 and tool_instead["IoU"] == 0.0
 
 
@@ -128,11 +123,14 @@ def _records() -> list[Record]:
 def test_groups_missing_predictions_and_seen_unseen():
     predictions = {"0": call(EDGE, "image/z.png"), "1": call(GENERATE, "image/b.png, a dog"), "2": answer()}
     scores, report = score_records(_records(), predictions, held_out={GENERATE})
-    assert report["missing"] == ["3"] and scores[3].missing and scores[3].SR == 0.0
-    assert report["SR"] == pytest.approx(3 / 4) and report["n"] == 4
+    assert report["missing"] == ["3"] and scores[3].missing and scores[3].metrics is None
+    # the original's population: the predictions present; SR_all counts the missing one as a failure
+    assert report["SR"] == 1.0 and report["n"] == 4 and report["predicted"] == 3
+    assert report["coverage"] == pytest.approx(3 / 4) and report["SR_all"] == pytest.approx(3 / 4)
     groups = report["groups"]
-    assert groups["kind/tool"]["n"] == 3 and groups["kind/tool"]["SR"] == pytest.approx(2 / 3)
-    assert groups["kind/no-tool"] == {"n": 1, **dict.fromkeys(groups["kind/no-tool"].keys() - {"n"}, 1.0)}
+    assert groups["kind/tool"]["n"] == 3 and groups["kind/tool"]["SR"] == 1.0
+    assert groups["kind/tool"]["SR_all"] == pytest.approx(2 / 3)
+    assert groups["kind/no-tool"] == {"n": 1, "predicted": 1, **dict.fromkeys(["coverage", *METRICS, "SR_all"], 1.0)}
     assert groups["kind/context"]["n"] == 1
     assert groups["split/unseen"]["n"] == 1 and groups["split/seen"]["n"] == 2
     assert groups[f"tool/{EDGE}"]["SR_strict"] == 0.0 and groups[f"tool/{GENERATE}"]["SR_strict"] == 1.0
@@ -199,7 +197,8 @@ def test_cli_lists_missing_predictions(tmp_path):
     pred.write_text(json.dumps({"id": "0", "output": call(EDGE, "image/a.png")}) + "\n")
     evaluate_result.evaluate(str(ann), str(pred))
     report = json.loads((tmp_path / "metrics.json").read_text())
-    assert report["missing"] == ["1", "2", "3"] and report["SR"] == pytest.approx(0.25)
+    assert report["missing"] == ["1", "2", "3"] and report["SR"] == 1.0
+    assert report["coverage"] == pytest.approx(0.25) and report["SR_all"] == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(
@@ -221,7 +220,7 @@ def test_malformed_prediction_files_name_file_and_record(tmp_path, content, mess
 def test_torn_last_line_is_ignored_and_annotations_need_ids(tmp_path):
     pred = tmp_path / "p.jsonl"
     pred.write_text('{"id": "0", "output": "x"}\n{"id": "1", "out')
-    assert list(read_predictions(pred, _records())[0]) == ["0"]
+    assert list(read_predictions(pred, _records()).predictions) == ["0"]
     ann = tmp_path / "ann.json"
     write_records(ann, [Record("i", "", "o")])
     with pytest.raises(RecordError, match="record 0: an annotation record needs an 'id'"):

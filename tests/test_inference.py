@@ -13,12 +13,13 @@ import pytest
 import torch
 
 import inference
-from evaluation.batch_inference import HFBackend, Shard, current_shard, read_annotations, run_inference
-from evaluation.predictions import PredictionWriter, read_written_ids
+from evaluation.predict import LocalModelBackend, Shard, current_shard, run_inference
+from evaluation.prediction_files import PredictionWriter, read_written_ids
 from generation.generator import HFGenerator, cut_at_stop
-from modeling.loading import ModelLoadError, load_for_inference
+from modeling.adapter_files import AdapterFileError
+from modeling.loading import load_for_inference
 from protocol.prompt import PromptTemplate
-from protocol.records import Record, iter_jsonl, write_records
+from protocol.records import Record, iter_jsonl, read_annotations, write_records
 from protocol.steps import OBSERVATION
 from tools.catalog import TOOL_SPECS
 
@@ -54,18 +55,22 @@ class ScriptedLM(torch.nn.Module):
         super().__init__()
         self.model = model
         self.generation_config = model.generation_config
+        self.config = model.config
         self.scripts = scripts
         self.filler = filler
-        self.calls = 0
+        self.decoding_passes = 0
+
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
 
     def forward(self, input_ids, attention_mask, position_ids, **kwargs):
-        self.calls += 1
+        self.decoding_passes += input_ids.shape[1] == 1
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids, **kwargs)
         logits = torch.full_like(out.logits[:, -1:, :], -1e4)
         for row, last in enumerate(position_ids[:, -1].tolist()):
-            length = max(n for n in self.scripts if n <= last + 1)
-            script = self.scripts[length]
-            step = last + 1 - length
+            length = max((n for n in self.scripts if n <= last + 1), default=None)  # None: a shared prefix
+            script = self.scripts[length] if length is not None else []
+            step = last + 1 - (length or 0)
             logits[row, -1, script[step] if step < len(script) else self.filler] = 0.0
         out.logits = logits
         return out
@@ -112,12 +117,12 @@ def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir, 
 
 def test_each_row_stops_at_observation_or_end_of_turn(scripted):
     generator, prompts, tool_call = scripted
-    generator.model.calls = 0
+    generator.model.decoding_passes = 0
     first, second, third = generator.generate(list(reversed(prompts)), max_new_tokens=MAX_NEW)[::-1]
     assert first == tool_call + OBSERVATION  # kept, and nothing the model wrote after it
     assert second == "Thought: Do I need to use a tool? No\nAI: It is a cat."  # end of turn not returned
     assert third.startswith("Thought: Do I need to use a tool? No\nAI:") and "cat" in third
-    assert generator.model.calls == MAX_NEW  # the long row alone decides the number of steps
+    assert generator.model.decoding_passes == MAX_NEW - 1  # the long row alone decides the number of steps
 
 
 def test_stream_yields_pieces_that_join_to_the_same_text(scripted):
@@ -171,7 +176,7 @@ def test_load_for_inference_merges_the_adapter_and_uses_its_template(tmp_path, t
 
     (adapter / "prompt_template.yaml").unlink()
     assert load_for_inference(str(tiny_model_dir), str(adapter), dtype="fp32")[2].name == "en"
-    with pytest.raises(ModelLoadError, match=r"adapter_config\.json"):
+    with pytest.raises(AdapterFileError, match=r"adapter_config\.json"):  # checked before the base model loads
         load_for_inference(str(tiny_model_dir), str(tmp_path), dtype="fp32")
 
 
@@ -239,6 +244,18 @@ def test_interrupted_run_keeps_finished_batches_and_a_torn_line_is_repaired(tmp_
     assert len(lines) == 7 and all(json.loads(line)["output"].startswith("Thought") for line in lines)
 
 
+def test_a_whole_last_line_without_its_newline_counts_as_done_and_is_kept(tmp_path):
+    ann = _annotations(tmp_path / "ann.json", count=3)
+    out = tmp_path / "out" / "run.jsonl"
+    out.parent.mkdir()
+    out.write_text('{"id": "r0", "output": "a"}\n{"id": "r1", "output": "b"}')  # killed before the newline
+    backend = FakeBackend()
+    assert run_inference(backend, read_annotations(ann), out, batch_size=2) == 1
+    assert backend.batches == [["r2"]]
+    assert [item["id"] for item in iter_jsonl(out)] == ["r0", "r1", "r2"]
+    assert out.read_text().endswith("\n") and len(out.read_text().splitlines()) == 3
+
+
 def test_writer_appends_whole_lines(tmp_path):
     path = tmp_path / "p.jsonl"
     with PredictionWriter(path) as writer:
@@ -248,7 +265,7 @@ def test_writer_appends_whole_lines(tmp_path):
     assert [item["id"] for item in iter_jsonl(path)] == ["a", "b"]
 
 
-def test_hf_backend_wraps_instruction_and_scratchpad(tiny):
+def test_local_model_backend_wraps_instruction_and_scratchpad(tiny):
     model, tokenizer, template = tiny
     seen = []
 
@@ -257,7 +274,7 @@ def test_hf_backend_wraps_instruction_and_scratchpad(tiny):
             seen.extend(prompts)
             return ["" for _ in prompts]
 
-    HFBackend(Recorder(model, tokenizer, template)).complete([Record("do it", "Thought: step\n", "", "1")], 5)
+    LocalModelBackend(Recorder(model, tokenizer, template)).complete([Record("do it", "Thought: step\n", "", "1")], 5)
     assert seen == [template.wrap("do it", "Thought: step\n", tokenizer)]
 
 

@@ -19,9 +19,33 @@ from modeling.loading import (
 )
 
 
-def test_other_names_pass_through():
-    assert resolve_base_model("lmsys/vicuna-7b-v1.5") == "lmsys/vicuna-7b-v1.5"
-    assert resolve_base_model("/models/my-llama") == "/models/my-llama"
+def test_other_names_resolve_offline_or_fail_at_once(tmp_path, monkeypatch):
+    """A directory passes through, a hub id resolves to its cached snapshot, and anything else fails at once
+    with the path to provide (no hub retries)."""
+    import time
+
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    local = tmp_path / "my-llama"
+    local.mkdir()
+    (local / "config.json").write_text("{}")
+    assert resolve_base_model(str(local)) == str(local)
+    snapshot = tmp_path / "hub" / "models--org--cached" / "snapshots" / "abc123"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    (tmp_path / "hub" / "models--org--cached" / "refs").mkdir()
+    (tmp_path / "hub" / "models--org--cached" / "refs" / "main").write_text("abc123")
+    assert resolve_base_model("org/cached") == str(snapshot)
+
+    start = time.perf_counter()
+    with pytest.raises(ModelLoadError, match=r"'lmsys/vicuna-13b-v1\.5' is not a local directory.*--base_model /path"):
+        resolve_base_model("lmsys/vicuna-13b-v1.5")
+    assert time.perf_counter() - start < 5
+    with pytest.raises(ModelLoadError, match="no such directory"):
+        resolve_base_model("/models/missing/llama")
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
+        resolve_base_model(str(tmp_path))
 
 
 def test_embedded_gguf_is_found_in_its_package():

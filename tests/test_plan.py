@@ -328,7 +328,12 @@ def test_plan_template_saves_beside_an_adapter_and_checks_its_fields(tmp_path):
     custom.save(tmp_path)
     assert PlanTemplate.beside(tmp_path, "zh") == custom
     assert [t.name for t in PlanTemplate.shipped()] == ["en", "zh"]
-    assert [t.name for t in PromptTemplate.shipped()] == ["en", "zh"]  # the ReAct templates are unaffected
+    assert [t.name for t in PromptTemplate.shipped()] == [
+        "en",
+        "en_product",
+        "gpt4tools",
+        "zh",
+    ]  # the ReAct templates are unaffected
     with pytest.raises(TemplateError, match="request must contain"):
         PlanTemplate.from_dict({**custom.__dict__, "request": "Task:"})
     with pytest.raises(TemplateError, match="may not contain tool lines"):

@@ -93,22 +93,24 @@ def test_tools_whose_inputs_cannot_be_given_are_not_offered():
     assert fed("[]", only_image_tools) is not None and fed("[{", only_image_tools) is None
 
 
-def _decode_randomly(constraint, prompt, seed, vocabulary):
-    """Decode with random logits (quotes and closing brackets made likelier, so plans end soon)."""
+def _decode_randomly(constraint, prompt, seed, vocabulary, *, budget=None, bias_closing=1.5):
+    """Decode with random logits (quotes and closing brackets made likelier by ``bias_closing``); with ``budget``,
+    the end of the turn must come within it."""
     space = plan_space(prompt)
     generator = torch.Generator().manual_seed(seed)
     bias = torch.zeros(vocabulary)
     for token, piece in enumerate(constraint.pieces):
         if '"' in piece or "]" in piece:
-            bias[token] = 1.5
+            bias[token] = bias_closing
     written = ""
-    for _ in range(4000):
+    for used in range(budget or 4000):
         logits = torch.randn(vocabulary, generator=generator) + bias
-        token = constraint.choose(written, logits, int(logits.argmax()), space)
+        left = None if budget is None else budget - used
+        token = constraint.choose(written, logits, int(logits.argmax()), space, left)
         if token in constraint.end_ids:
             return written
         written += constraint.piece(token)
-    raise AssertionError(f"no end after 4000 tokens: {written[:300]}")
+    raise AssertionError(f"no end within {budget or 4000} tokens: {written[:300]}")
 
 
 def test_random_logit_decoding_always_gives_a_valid_plan(tiny_tokenizer):
@@ -123,6 +125,20 @@ def test_random_logit_decoding_always_gives_a_valid_plan(tiny_tokenizer):
         plan = parse_plan(text, offered_tools(prompt), [name for name, _ in images])
         shapes.add(min(len(plan), 2))
     assert shapes == {0, 1, 2}  # empty, single and multi-step plans all occurred
+
+
+@pytest.mark.parametrize("budget", [3, 12, 40, 90, 300])
+def test_plans_close_within_the_token_budget(tiny_tokenizer, budget):
+    constraint = PlanConstraint(tiny_tokenizer, [tiny_tokenizer.eos_token_id])
+    steps = set()
+    for seed in range(12):
+        tools = random.Random(seed).sample(TOOL_SPECS, 5)
+        prompt = TEMPLATE.render_instruction(tools, [(IMAGE, "A photo.")], "anything")
+        # closing marks made unlikely: left alone, these plans would run to eight steps of long texts
+        text = _decode_randomly(constraint, prompt, seed, len(tiny_tokenizer), budget=budget, bias_closing=-3.0)
+        steps.add(len(parse_plan(text, offered_tools(prompt), [IMAGE])))
+    # closing is budgeted a token per character, so a step is only started with room for ~100 more tokens
+    assert max(steps) >= (1 if budget >= 300 else 0)
 
 
 @pytest.fixture(scope="module")

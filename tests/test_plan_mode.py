@@ -67,7 +67,7 @@ def build(tokenizer, llm, runtime=None, runner=None, **executor_options):
 
 
 def upload(plan_agent, session):
-    name, _ = plan_agent.agent.introduce_image(session, Image.new("RGB", (32, 32), "white"))
+    name = plan_agent.agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     return name
 
 

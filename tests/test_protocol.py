@@ -191,7 +191,7 @@ def test_template_saved_with_an_adapter_loads_back(tmp_path):
 
 
 def test_template_errors_are_actionable(tmp_path):
-    with pytest.raises(TemplateError, match="shipped templates: en, zh"):
+    with pytest.raises(TemplateError, match="shipped templates: en, en_product, gpt4tools, zh"):
         PromptTemplate.load("klingon")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\n")

@@ -62,3 +62,14 @@ def test_iter_jsonl_skips_only_a_torn_last_line(tmp_path):
     path.write_text('{"id": "1"}\n{"id": \n{"id": "3"}\n')
     with pytest.raises(RecordError, match="line 2"):
         list(iter_jsonl(path))
+
+
+def test_this_projects_records_round_trip_through_the_original_layout(tmp_path):
+    """Written in the original's layout (steps at the end of instruction) and read back: the same records."""
+    from tests.sample_records import make_records
+
+    records = make_records(30, max_tools=3)
+    assert any(r.input for r in records)
+    write_records(tmp_path / "original.json", records, layout="original")
+    assert all(item["input"] == "" for item in json.loads((tmp_path / "original.json").read_text()))
+    assert read_records(tmp_path / "original.json") == records

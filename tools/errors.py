@@ -44,3 +44,8 @@ class CheckpointUnavailableError(ToolError):
 
 class ToolExecutionError(ToolError):
     """The model or library behind a tool failed on valid input."""
+
+
+class NothingFoundError(ToolExecutionError):
+    """Valid input with nothing to return (no person to cut out): an answer, not a breakdown. Competing
+    candidates that raise it take part in the consensus as an empty result."""

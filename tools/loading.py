@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.errors import DeviceError, LoadSpecError
-from tools.families import FAMILY_CLASSES
+from tools.family_registry import FAMILY_CLASSES
 
 OFFLINE_FAMILIES = (
     "Image2Canny",

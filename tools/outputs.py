@@ -36,6 +36,13 @@ class Box:
         return f"{self.label} [{', '.join(map(str, self.box))}]"
 
 
+def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two (left, top, right, bottom) boxes."""
+    inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
 def object_names(text: str) -> list[str]:
     """The objects a detection request names: one (``dog``), or several separated by commas or semicolons
     (``dog, frisbee``); duplicates dropped, order kept."""

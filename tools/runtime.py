@@ -12,6 +12,7 @@ load one at a time, and a family in use is never unloaded to make room.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -22,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from tools.catalog import default_registry
-from tools.errors import ToolArgumentError, ToolError, ToolUnavailableError
+from tools.errors import ImageFileError, ToolArgumentError, ToolError, ToolUnavailableError, UnsafePathError
 from tools.failures import tool_failed
-from tools.families import create_family, import_target
-from tools.family import ModelFamily
+from tools.family_registry import create_family, import_target
 from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
+from tools.model_family import ModelFamily
 from tools.outputs import Detections, InputImage, draw_boxes
 from tools.registry import ToolRegistry, UnknownToolError
 from tools.spec import ArgumentCountError, InputKind, ToolSpec, parse_size
@@ -35,6 +36,9 @@ from tools.workspace import Workspace
 __all__ = ["DEFAULT_LOAD", "Observation", "ToolContext", "ToolRuntime"]
 
 log = logging.getLogger(__name__)
+
+# the tool errors that name a mistake in the call itself, rather than a tool that failed or is not loaded
+BAD_INPUT = (ImageFileError, ToolArgumentError, UnsafePathError)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Observation:
     files: tuple[str, ...] = ()
     seconds: float = 0.0
     data: Any = None
+    bad_input: bool = False  # the call failed on its input (a file name, an argument), which the caller can fix
 
 
 @dataclass
@@ -165,7 +170,9 @@ class ToolRuntime:
             text, files, data = self._observe(spec, result, arguments, workspace)
             files = (*context.files, *files)
         except ToolError as error:
-            return Observation(str(error), ok=False, seconds=time.perf_counter() - start)
+            return Observation(
+                str(error), ok=False, seconds=time.perf_counter() - start, bad_input=isinstance(error, BAD_INPUT)
+            )
         except Exception as error:  # a failing model must not end the conversation
             log.exception("tool %r failed", tool_name)
             message = tool_failed(tool_name.strip(), f"{type(error).__name__}: {error}")
@@ -196,11 +203,14 @@ class ToolRuntime:
                 values.append(InputImage(name, workspace.open_image(name)))
             elif tool_input.kind is InputKind.NUMBER:
                 try:
-                    values.append(float(text))
+                    number = float(text)
                 except ValueError:
+                    number = math.nan
+                if not math.isfinite(number):
                     raise ToolArgumentError(
-                        f"{spec.name!r}: {tool_input.name} should be a number, got {text!r}"
+                        f"{spec.name!r}: {tool_input.name} should be a number, got {text.strip()[:40]!r}"
                     ) from None
+                values.append(number)
             elif tool_input.kind is InputKind.SIZE:
                 try:
                     values.append(parse_size(text))

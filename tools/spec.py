@@ -7,6 +7,7 @@ evaluator can read the catalogue without loading any model.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -131,6 +132,30 @@ class ToolSpec:
         if len(parts) != n or any(not p for p in parts):
             raise ArgumentCountError(self, action_input)
         return parts
+
+    def join_arguments(self, values: Mapping[str, object]) -> str:
+        """The Action Input holding named arguments (a plan step's ``args``): the inverse of :meth:`split_arguments`.
+
+        Raises:
+            ValueError: an input is missing or unknown, or a text that is not the last input holds a comma
+                (it would be split in two).
+        """
+        names = [i.name for i in self.inputs]
+        missing = [name for name in names if name not in values]
+        unknown = sorted(set(values) - set(names))
+        if missing or unknown:
+            raise ValueError(
+                f"{self.name!r} takes {', '.join(names)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(unknown)}" if unknown else "")
+            )
+        texts = [str(values[name]).strip() for name in names]
+        for tool_input, text in zip(self.inputs[:-1], texts, strict=False):
+            if "," in text:
+                raise ValueError(
+                    f"{self.name!r}: {tool_input.name} {text!r} may not hold a comma (only the last input may)"
+                )
+        return ", ".join(texts)
 
 
 class ArgumentCountError(ValueError):

@@ -1,8 +1,9 @@
 """The session workspace: the only directory tools read from and write to.
 
-Input names are resolved strictly inside ``root`` (absolute paths, ``..`` and symlinks that leave the
-root are refused); images are checked before decoding (pixel limit against decompression bombs) and
-while decoding; outputs get fresh chained names ``image/<new>_<operation>_<source>.png`` that record the
+Input names are resolved strictly inside ``root`` (absolute paths, ``..``, symlinks that leave the root,
+control characters and over-long names are refused); outputs are written only to new files whose folder
+lies inside the root (a folder symlinked elsewhere is refused); images are checked before decoding (pixel
+limit against decompression bombs) and while decoding; outputs get fresh chained names ``image/<new>_<operation>_<source>.png`` that record the
 operation and the source image, in the form the generated training data shows (``data_gen/files.py``), so
 the model copies them whole into its answers.
 """
@@ -10,8 +11,10 @@ the model copies them whole into its answers.
 from __future__ import annotations
 
 import io
+import os
 import re
 import uuid
+import warnings
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -23,7 +26,20 @@ if TYPE_CHECKING:
 IMAGE_DIR = "image"
 DEFAULT_MAX_PIXELS = 40_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+MAX_NAME_CHARS = 1024  # a workspace file name is short (image/1a2b_edge_7f3a.png)
+_MAX_PART_BYTES = 255  # the longest file or folder name file systems take
 _OPERATION_RE = re.compile(r"[^a-z0-9]+")
+
+
+def upload_image_name(fresh: str) -> str:
+    """``image/<8 hex digits>.png``: the name of an uploaded image (``fresh`` gives the digits)."""
+    return f"{IMAGE_DIR}/{fresh[:8]}.png"
+
+
+def output_id(operation: str, source: str | None) -> tuple[str, str]:
+    """``(operation, source id)`` as an output name records them: ``"Edge map"`` -> ``edgemap``, and the first
+    part of the source's stem (``image/2c1b_edge_7f3a.png`` -> ``2c1b``; an upload's whole stem)."""
+    return _OPERATION_RE.sub("", operation.lower()) or "out", PurePosixPath(source).stem.split("_")[0] if source else ""
 
 
 def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
@@ -50,16 +66,27 @@ class Workspace:
         cleaned = name.strip().strip("\"'`").strip()
         if not cleaned:
             raise ImageFileError("no file name given; pass an image file name from the workspace, e.g. image/1a2b.png")
+        shown = _shortened(name)
+        if any(ord(char) < 32 for char in cleaned):
+            raise UnsafePathError(f"{shown} holds a control character; pass the plain file name, e.g. image/1a2b.png")
         pure = PurePosixPath(cleaned.replace("\\", "/"))
+        if len(cleaned) > MAX_NAME_CHARS or any(len(part.encode()) > _MAX_PART_BYTES for part in pure.parts):
+            raise ImageFileError(
+                f"a file name of {len(cleaned):,} characters is too long; pass a workspace file name, e.g. image/1a2b.png"
+            )
         if pure.is_absolute() or re.match(r"^[A-Za-z]:", cleaned) or cleaned.startswith("~"):
-            raise UnsafePathError(f"{name!r} is an absolute path; use a file name relative to the workspace")
+            raise UnsafePathError(f"{shown} is an absolute path; use a file name relative to the workspace")
         if ".." in pure.parts:
-            raise UnsafePathError(f"{name!r} goes outside the workspace ('..'); use a file name inside it")
-        path = (self.root / Path(*pure.parts)).resolve()
+            raise UnsafePathError(f"{shown} goes outside the workspace ('..'); use a file name inside it")
+        try:
+            path = (self.root / Path(*pure.parts)).resolve()
+            exists = path.is_file()
+        except (OSError, RuntimeError) as error:  # a symlink loop, an unreadable folder
+            raise ImageFileError(f"{shown} cannot be opened ({error}); pass another workspace file") from None
         if not path.is_relative_to(self.root):
-            raise UnsafePathError(f"{name!r} leads outside the workspace (symlink); use a file inside it")
-        if not path.is_file():
-            raise ImageFileError(f"file {cleaned!r} does not exist in the workspace; {self._existing_hint()}")
+            raise UnsafePathError(f"{shown} leads outside the workspace (symlink); use a file inside it")
+        if not exists:
+            raise ImageFileError(f"file {_shortened(cleaned)} does not exist in the workspace; {self._existing_hint()}")
         return path
 
     def open_image(self, name: str) -> Image.Image:
@@ -71,23 +98,39 @@ class Workspace:
         """A fresh output name (relative to ``root``) recording ``operation`` and the ``source`` image's id.
 
         ``image/7f3a.png`` + ``edge`` -> ``image/2c1b_edge_7f3a.png``, then ``image/9d0e_pose_2c1b.png``. (Visual
-        ChatGPT's ``<new>_<op>_<previous>_<original>`` names, which the runtime wrote until 2026-12-01, made the
+        ChatGPT's ``<new>_<op>_<previous>_<original>`` names made the
         adapter quote a name one part short in its answers: it learned three-part names.)
         """
-        op = _OPERATION_RE.sub("", operation.lower()) or "out"
-        source_id = PurePosixPath(source).stem.split("_")[0] if source else ""
+        op, source_id = output_id(operation, source)
         while True:
             name = chained_image_name(uuid.uuid4().hex[:4], op, source_id)
-            if not (self.root / name).exists():
+            if not os.path.lexists(self.root / name):
                 return name
 
     def save_image(self, image: Image.Image, operation: str, source: str | None = None) -> str:
         """Save ``image`` under a fresh chained name and return that name."""
         name = self.new_image_name(operation, source)
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image.save(path)
+        self._write_new(name, image)
         return name
+
+    def _write_new(self, name: str, image: Image.Image) -> None:
+        """Write ``image`` as PNG to the new file ``name``: never through a folder that leads outside the
+        workspace (a symlink), never over an existing file or link."""
+        path = self.root / name
+        if not path.parent.resolve().is_relative_to(self.root):
+            raise UnsafePathError(
+                f"the workspace folder {path.parent.relative_to(self.root)}/ leads outside the workspace (a symlink); "
+                "remove that link"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:
+            raise UnsafePathError(f"{name} already exists in the workspace; run the tool again") from None
+        with os.fdopen(handle, "wb") as file:
+            file.write(buffer.getvalue())
 
     def add_image(self, image: Image.Image | str | Path | bytes, max_side: int = 1024) -> str:
         """Validate an uploaded image, shrink it to ``max_side``, save it as a new original; return its name."""
@@ -109,11 +152,10 @@ class Workspace:
             size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
             picture = picture.resize(size, Image.Resampling.LANCZOS)
         while True:
-            name = f"{IMAGE_DIR}/{uuid.uuid4().hex[:8]}.png"
-            if not (self.root / name).exists():
+            name = upload_image_name(uuid.uuid4().hex)
+            if not os.path.lexists(self.root / name):
                 break
-        (self.root / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
-        picture.save(self.root / name)
+        self._write_new(name, picture)
         return name
 
     def _existing_hint(self, limit: int = 5) -> str:
@@ -129,9 +171,22 @@ class Workspace:
 def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError
 
+    if not data:
+        raise ImageFileError(f"{label} is empty (0 bytes); pass a PNG or JPEG file")
     try:
+        # Pillow warns (on stderr) above its own limit; the max_pixels check below decides instead. A filter
+        # rather than catch_warnings, which is not thread-safe (the demo decodes on several threads).
+        warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except Image.DecompressionBombError:
+        raise ImageFileError(
+            f"{label} has over {2 * Image.MAX_IMAGE_PIXELS:,} pixels, over the limit of {max_pixels:,}; use a smaller image"
+        ) from None
+    except UnidentifiedImageError:  # its message names only an in-memory buffer object
+        raise ImageFileError(
+            f"{label} is not a readable image (not a format Pillow knows); pass a PNG or JPEG file"
+        ) from None
+    except (OSError, ValueError) as error:
         raise ImageFileError(f"{label} is not a readable image ({error}); pass a PNG or JPEG file") from None
     if image.width * image.height > max_pixels:
         raise ImageFileError(_too_large(label, image.size, max_pixels))
@@ -140,6 +195,11 @@ def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageFileError(f"{label} is truncated or corrupt ({error}); upload the image again") from None
     return _to_rgb(image)
+
+
+def _shortened(name: str, limit: int = 60) -> str:
+    """``repr(name)``, cut to about ``limit`` characters (a name may be thousands long)."""
+    return repr(name) if len(name) <= limit else repr(name[:limit]) + f"... ({len(name):,} characters)"
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

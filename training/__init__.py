@@ -1,1 +1,2 @@
-"""LoRA fine-tuning pieces: options, data, loss, checkpoints and compilation (the loop is lora_finetune.py)."""
+"""LoRA fine-tuning: options, pre-run checks, data, loss, the loop, checkpoints, the output-dir lock and compilation
+(``lora_finetune.py`` is the command line over them)."""

@@ -7,7 +7,6 @@ padded only to their own longest member, so almost no compute goes to padding.
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,8 +17,6 @@ from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 from protocol.records import Record
 from training.loss import IGNORE_INDEX
-
-logger = logging.getLogger(__name__)
 
 
 class DataError(ValueError, InputError):
@@ -48,11 +45,11 @@ def tokenize_records(
     tokenizer: object,
     cutoff_len: int,
     train_on_inputs: bool = False,
-) -> list[Example]:
-    """Tokenize every record; fails if a prompt alone does not fit in ``cutoff_len`` tokens.
+) -> tuple[list[Example], int]:
+    """Tokenize every record: the examples and how many of their completions were truncated to ``cutoff_len``.
 
-    A completion that runs past ``cutoff_len`` is truncated (logged). With ``train_on_inputs`` the
-    prompt carries loss too.
+    Fails if a prompt alone does not fit in ``cutoff_len`` tokens. With ``train_on_inputs`` the prompt carries
+    loss too.
     """
     if not records:
         raise DataError("the data file holds no records; generate data with `python -m data_gen` first")
@@ -73,9 +70,7 @@ def tokenize_records(
             f"(first: record {too_long[0][0]}, longest prompt {longest} tokens); "
             f"raise --cutoff_len to at least {longest + 64} or shorten those prompts"
         )
-    if truncated:
-        logger.warning("%d record(s) were truncated to cutoff_len=%d tokens", truncated, cutoff_len)
-    return examples
+    return examples, truncated
 
 
 def split_validation(

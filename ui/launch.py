@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.loop import Agent
+from agent.loop import DEFAULT_MAX_INPUT_CHARS, Agent
+from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
+from modeling.adapter_files import adapter_argument
 from modeling.loading import EMBEDDED_MODEL
 from protocol.errors import InputError
 from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
@@ -18,7 +20,18 @@ logger = logging.getLogger(__name__)
 
 SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-gpt4tools"
 DEFAULT_CONTEXT_LENGTH = 2048
-_NO_ADAPTER = {"", "none", "false", "no"}
+DEFAULT_IDLE_MINUTES = 60  # a web session untouched this long is closed and its folder removed
+
+
+class DemoOptionError(ValueError, InputError):
+    """A demo option out of range (the message names the option and what it accepts)."""
+
+
+def check_demo_options(**options: float) -> None:
+    """Every option given must be a positive number (``--max_steps 0`` or ``--max_input_chars abc`` is refused)."""
+    for name, value in options.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise DemoOptionError(f"--{name} must be a positive number, got {value!r}")
 
 
 def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) -> str | None:
@@ -28,7 +41,7 @@ def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) ->
     the default only for that base model and only when it is present.
     """
     if lora_model is not None:
-        return None if str(lora_model).strip().lower() in _NO_ADAPTER else str(lora_model)
+        return adapter_argument(lora_model)
     if base_model.lower() == EMBEDDED_MODEL and (SHIPPED_ADAPTER / "adapter_config.json").is_file():
         return str(SHIPPED_ADAPTER)
     return None
@@ -44,10 +57,8 @@ def choose_template(lang: str, adapter: str | None) -> PromptTemplate:
     """The adapter's own template when it ships one (train and serve must match), else the ``lang`` one."""
     if adapter and (Path(adapter) / TEMPLATE_FILE_NAME).is_file():
         template = PromptTemplate.load(adapter)
-        if template.language != lang:
-            logger.warning(
-                "the adapter was trained with the %r prompt; using it instead of %r", template.language, lang
-            )
+        if lang not in (template.name, template.language):
+            logger.warning("the adapter was trained with the %r prompt; using it instead of %r", template.name, lang)
         return template
     return PromptTemplate.load(lang)
 
@@ -57,23 +68,34 @@ def build_agent(
     lora_model: str | None = None,
     *,
     llm_device: str = "cpu",
+    device_map: str | None = None,
+    max_memory: str | None = None,
     load: str | None = None,
     lang: str = "en",
     max_steps: int = 5,
     max_new_tokens: int = 128,
+    prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
+    max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
 ) -> Agent:
-    """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`."""
+    """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`.
+
+    ``device_map`` (with ``max_memory``) spreads the model over the GPUs instead of ``llm_device``."""
     from generation.generator import HFGenerator
-    from modeling.loading import load_for_inference
+    from modeling.loading import check_device_map, load_for_inference
     from tools.runtime import ToolRuntime
+
+    check_device_map(device_map, max_memory)
 
     adapter = resolve_adapter(lora_model, base_model)
     template = choose_template(lang, adapter)
     runtime = ToolRuntime.from_load(load)
     logger.info("tools loaded: %s", ", ".join(runtime.available.names) or "none")
-    model, tokenizer, _ = load_for_inference(base_model, adapter, device=llm_device)
-    logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", llm_device)
-    generator = HFGenerator(model, tokenizer, template)
+    model, tokenizer, _ = load_for_inference(
+        base_model, adapter, device=llm_device, device_map=device_map, max_memory=max_memory
+    )
+    where = f"device map {device_map}" if device_map else llm_device
+    logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", where)
+    generator = HFGenerator(model, tokenizer, template, prefix_cache_mb=prefix_cache_mb)
     return Agent(
         generator,
         runtime,
@@ -82,6 +104,7 @@ def build_agent(
         context_length=context_length(model),
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
+        max_input_chars=max_input_chars,
     )
 
 

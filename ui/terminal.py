@@ -1,16 +1,21 @@
-"""Terminal chat with the same agent as the Gradio demo (``python gpt4tools.py --mode cli``).
+"""Terminal chat with the same agent as the Gradio demo (``python gpt4tools.py --mode cli``, or ``--cli``).
 
 With plan mode available, ``/plan on|off|auto`` says when a message is planned first: always, never (the ReAct
 loop answers), or when it asks for several things (:func:`agent.plan_mode.asks_for_several`). A planned message
 shows the plan before it runs, each step as it ends, then the answer.
+
+With piped input (not a terminal), each input line is echoed after its prompt, so the output reads as a
+transcript. Ctrl-C during a turn stops that turn; at the prompt it ends the chat.
 """
 
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,6 +24,7 @@ from agent.loop import Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.plan_mode import PlanMade, PlanReply, StepUpdate, asks_for_several
 from tools.errors import ToolError
 from tools.workspace import Workspace
+from ui.panels import received_text
 
 if TYPE_CHECKING:
     from agent.plan_mode import PlanAgent
@@ -43,8 +49,13 @@ def chat_in_terminal(  # noqa: PLR0917 (streams for tests, plan mode optional)
     stdout: TextIO = sys.stdout,
     plan_agent: PlanAgent | None = None,
     plan: str = "off",
+    echo: bool | None = None,
 ) -> None:
-    """Read messages and commands from ``stdin`` until ``/quit`` or end of input, streaming the model's text."""
+    """Read messages and commands from ``stdin`` until ``/quit`` or end of input, streaming the model's text.
+
+    ``echo`` (default: when ``stdin`` is not a terminal) writes each input line after its prompt.
+    """
+    echo = not stdin.isatty() if echo is None else echo
 
     def say(text: str = "") -> None:
         stdout.write(text + "\n")
@@ -57,11 +68,13 @@ def chat_in_terminal(  # noqa: PLR0917 (streams for tests, plan mode optional)
     say(HELP)
     if plan_agent is not None:
         say(PLAN_HELP.format(mode=plan))
-    say(f"Files are kept in {session.workspace.root}")
+    say(f"Files are kept in {session.workspace.root} until the chat ends")
     while True:
         stdout.write("\nHuman: ")
         stdout.flush()
         line = stdin.readline()
+        if echo and line:
+            say(line.rstrip("\n"))
         if not line or line.strip() == "/quit":
             break
         line = line.strip()
@@ -83,22 +96,50 @@ def chat_in_terminal(  # noqa: PLR0917 (streams for tests, plan mode optional)
                 say("Usage: /image PATH (a PNG or JPEG file on this machine)")
                 continue
             try:
-                name, description = agent.introduce_image(session, Path(path).expanduser())
+                received = agent.introduce_image(session, Path(path).expanduser())
             except ToolError as error:
                 say(f"Could not use {path!r}: {error}")
                 continue
-            say(f"Received {name}. {description}")
+            say(received_text(received))
         else:
-            events: Iterator[Any]
-            if plan_agent is not None and plan_first(plan, line):
-                events = plan_agent.run(session, line)
-            else:
-                events = agent.run(session, line)
-            for event in events:
-                show(event, session, stdout, say)
+            _answer(
+                agent,
+                session,
+                line,
+                say,
+                stdout,
+                plan_agent=plan_agent if plan_agent and plan_first(plan, line) else None,
+            )
 
 
-def show(event: Any, session: ChatSession, stdout: TextIO, say: Any) -> None:
+def _answer(
+    agent: Agent,
+    session: ChatSession,
+    line: str,
+    say: Callable[..., None],
+    stdout: TextIO,
+    *,
+    plan_agent: PlanAgent | None = None,
+) -> None:
+    """Run one turn (planned first when ``plan_agent`` is given), streaming it; Ctrl-C stops it at the next
+    token or step (the agent says so) or, in plan mode, cancels the plan's steps."""
+    cancel = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()  # only the main thread may set handlers
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: cancel.set()) if in_main else None
+    events: Iterator[Any] = plan_agent.run(session, line) if plan_agent else agent.run(session, line, cancel)
+    try:
+        for event in events:
+            show(event, session, stdout, say)
+            if plan_agent and cancel.is_set():
+                events.close()  # closing plan mode's turn cancels the plan
+                say("\nStopped.")
+                break
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+
+
+def show(event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., None]) -> None:
     """Print one event of a turn (the ReAct loop's or plan mode's)."""
     if isinstance(event, TextChunk):
         stdout.write(event.text)
@@ -116,9 +157,9 @@ def show(event: Any, session: ChatSession, stdout: TextIO, say: Any) -> None:
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
     elif isinstance(event, Reply):
-        if not event.finished:  # the agent's own message: nothing was streamed
-            say(f"\nAI: {event.text}")
-        else:  # the answer was streamed; add what the agent appended to it
-            say(f"\n{event.note}" if event.note else "")
+        if event.finished and not event.corrected:  # the answer was streamed as it is
+            say()
+        else:  # the agent's own message, or its correction of what the model wrote above
+            say(f"\n{'[corrected] ' if event.corrected else ''}AI: {event.text}")
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")

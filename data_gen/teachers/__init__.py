@@ -16,7 +16,13 @@ def make_teacher(config: GenConfig, catalogue: ToolRegistry, cache_dir: Path) ->
     """The teacher a config names; model-backed teachers cache their answers under ``cache_dir``."""
     options = dict(config.teacher_options)
     if config.teacher == "template":
-        return TemplateTeacher(catalogue, seed=config.seed, **options)
+        return TemplateTeacher(
+            catalogue,
+            seed=config.seed,
+            held_out_phrasing=config.held_out_phrasing,
+            product_requests=config.product_requests,
+            **options,
+        )
     from data_gen.teachers.llm import make_llm_teacher
 
     return make_llm_teacher(config.teacher, catalogue, cache_dir, config.seed, options)

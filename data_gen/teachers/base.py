@@ -9,6 +9,10 @@ from typing import Protocol
 from data_gen.tasks import Draft, Task
 
 
+class TeacherCallError(RuntimeError):
+    """A backend call failed (network, HTTP status, malformed response); the task is reported as failed."""
+
+
 @dataclass
 class TeacherReport:
     """What happened while teaching: calls made, answers taken from the cache, tasks that failed."""

@@ -10,8 +10,9 @@ from modeling.loading import EMBEDDED_MODEL, load_model
 logger = logging.getLogger(__name__)
 
 
-class HFBackend:
-    """Batched sampling from a causal LM, prompts wrapped in its chat template when it has one."""
+class HFTeacherBackend:
+    """A teacher's completions: batched sampling from a causal LM, prompts wrapped in its chat template when it
+    has one."""
 
     def __init__(
         self,

@@ -1,6 +1,7 @@
 """Self-instruct with a language model: the prompt, the reply parser, the on-disk cache and bounded retries.
 
-A backend (:mod:`data_gen.teachers.hf`, :mod:`data_gen.teachers.openai`) only completes prompts. This
+A backend (:class:`data_gen.teachers.hf.HFTeacherBackend`, :class:`data_gen.teachers.openai.OpenAITeacherBackend`)
+only completes prompts. This
 module asks it, per task, for a few requests in a line format::
 
     Instruction: <what the human says, IMAGE where the image's file name goes>
@@ -9,7 +10,8 @@ module asks it, per task, for a few requests in a line format::
 
 (``Answer:`` instead of ``Tool``/``Input`` for requests that need no tool). Replies are cached as JSON
 lines keyed by the task and the prompt, appended as they come, so an interrupted run resumes where it
-stopped; a reply that yields no usable draft is retried up to ``max_retries`` times and then reported.
+stopped; a reply that yields no usable draft is asked again up to ``max_retries`` times and then reported. A
+failed call (the endpoint's own retries, in :mod:`generation.openai`, used up) is reported at once.
 """
 
 from __future__ import annotations
@@ -25,17 +27,13 @@ from typing import Any, Protocol
 from tqdm.auto import tqdm
 
 from data_gen.tasks import CHAIN, NEGATIVE, PICK_ONE, Draft, Task
-from data_gen.teachers.base import TeacherReport
+from data_gen.teachers.base import TeacherCallError, TeacherReport
 from protocol.records import iter_jsonl
 from tools.registry import ToolRegistry
 
 logger = logging.getLogger(__name__)
 
 _FIELD_RE = re.compile(r"^\s*[-*\d.)]*\s*\**(Instruction|Tool|Input|Answer)\**\s*[:：]\s*(.*)$", re.IGNORECASE)
-
-
-class TeacherCallError(RuntimeError):
-    """A backend call failed (network, HTTP status, malformed response); the teacher retries it."""
 
 
 class CompletionBackend(Protocol):
@@ -192,11 +190,11 @@ class LLMTeacher:
             try:
                 texts = self.backend.complete([batch[i][1] for i in todo], attempt)
                 self.report.calls += len(todo)
-            except TeacherCallError as exc:
+            except TeacherCallError as exc:  # already retried by the backend's transport
                 self.report.calls += len(todo)
                 for i in todo:
                     self.report.failures[batch[i][0].key] = str(exc)
-                continue
+                break
             still = []
             for i, text in zip(todo, texts, strict=True):
                 task, prompt = batch[i]
@@ -218,13 +216,13 @@ def make_llm_teacher(
     """An ``hf`` or ``openai`` teacher; ``options`` holds the teacher settings and the backend's."""
     settings = {key: options.pop(key) for key in ("drafts_per_task", "max_retries", "batch_size") if key in options}
     if kind == "hf":
-        from data_gen.teachers.hf import HFBackend
+        from data_gen.teachers.hf import HFTeacherBackend
 
-        backend: CompletionBackend = HFBackend(seed=seed, **options)
+        backend: CompletionBackend = HFTeacherBackend(seed=seed, **options)
     elif kind == "openai":
-        from data_gen.teachers.openai import OpenAIBackend
+        from data_gen.teachers.openai import OpenAITeacherBackend
 
-        backend = OpenAIBackend(seed=seed, **options)
+        backend = OpenAITeacherBackend(seed=seed, **options)
     else:
         raise ValueError(f"unknown model teacher {kind!r}; use hf or openai")
     return LLMTeacher(backend, catalogue, cache_dir, name=kind, **settings)

@@ -65,11 +65,23 @@ class TemplateTeacher:
 
     name = "template"
 
-    def __init__(self, registry: ToolRegistry, seed: int = 0, typo_rate: float = 0.12, name_rate: float = 0.7) -> None:
+    def __init__(
+        self,
+        registry: ToolRegistry,
+        seed: int = 0,
+        typo_rate: float = 0.12,
+        name_rate: float = 0.7,
+        *,
+        held_out_phrasing: float = 0.0,
+        product_requests: bool = False,
+    ) -> None:
+        """``held_out_phrasing`` and ``product_requests`` are the config's (:class:`~data_gen.config.GenConfig`)."""
         self.registry = registry
         self.seed = seed
         self.typo_rate = typo_rate
         self.name_rate = name_rate
+        self.held_out_phrasing = held_out_phrasing
+        self.product_requests = product_requests
         self.report = TeacherReport()
 
     def propose(self, tasks: Sequence[Task]) -> dict[str, list[Draft]]:
@@ -82,14 +94,15 @@ class TemplateTeacher:
     def draft(self, task: Task) -> Draft:
         rng = task.rng(self.seed, "template")
         if task.kind == NEGATIVE:
-            request, answer = negative_request(rng, task.language, task.with_image)
+            request, answer = negative_request(rng, task.language, task.with_image, writing=self.product_requests)
             return Draft(request, (), answer)
         if task.variant == PICK_ONE:
-            frame = rng.choice(phrasings.PICK_ONE_FRAMES[task.language])
+            frames = phrasings.PICK_ONE_FRAMES[task.language]
         elif task.kind == CHAIN:
-            frame = rng.choice(phrasings.chain_frames(*task.tools, task.language))
+            frames = phrasings.chain_frames(*task.tools, task.language)
         else:
-            frame = rng.choice(phrasings.frames_for(task.tools[0], task.language))
+            frames = phrasings.frames_for(task.tools[0], task.language)
+        frame = rng.choice(phrasings.phrasing_pool(frames, task.phrasing, self.held_out_phrasing))
         values = self.values(task, rng)
         request = self.style(frame, rng).format(**values)
         calls = tuple((tool, action_input_frame(self.registry.get(tool)).format(**values)) for tool in task.tools)
@@ -137,7 +150,7 @@ class TemplateTeacher:
             "obj": obj,
             "other": other,
             "rep": slots.replacement(rng),
-            "question": slots.question(caption, rng),
+            "question": slots.question(caption, rng, signs=not self.product_requests),
             "prompt": slots.scene_prompt(caption, rng),
             "edit": slots.edit_instruction(caption, rng),
             "size": slots.target_size(caption, rng),

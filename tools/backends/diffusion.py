@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from tools.backends.hf import fit_to_multiple, torch_dtype
-from tools.family import ModelFamily, resolve_checkpoint
+from tools.model_family import ModelFamily, resolve_checkpoint
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 

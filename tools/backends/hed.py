@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from tools.errors import CheckpointUnavailableError
-from tools.family import ModelFamily
+from tools.model_family import ModelFamily
 from tools.outputs import InputImage
 from tools.runtime import ToolContext
 
@@ -115,10 +115,20 @@ def hed_boundary(ctx: ToolContext, image: InputImage) -> Image.Image:
     return Image.fromarray((edges * 255).clip(0, 255).astype(np.uint8))
 
 
+def _thin(ctx: ToolContext, image: InputImage) -> np.ndarray:
+    """HED boundaries above :data:`SKETCH_THRESHOLD`, thinned to one-pixel lines."""
+    from skimage.morphology import skeletonize
+
+    return skeletonize(hed_map(ctx.model(), image.image, ctx.device()) > SKETCH_THRESHOLD)
+
+
 def sketch(ctx: ToolContext, image: InputImage) -> Image.Image:
     """A scribble: HED boundaries thresholded and thinned to white strokes on black."""
-    from skimage.morphology import dilation, disk, skeletonize
+    from skimage.morphology import dilation, disk
 
-    edges = hed_map(ctx.model(), image.image, ctx.device())
-    strokes = dilation(skeletonize(edges > SKETCH_THRESHOLD), disk(1))
-    return Image.fromarray(strokes.astype(np.uint8) * 255)
+    return Image.fromarray(dilation(_thin(ctx, image), disk(1)).astype(np.uint8) * 255)
+
+
+def hed_edges(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """An edge map in Canny's form (one-pixel white edges on black) from HED's boundaries."""
+    return Image.fromarray(_thin(ctx, image).astype(np.uint8) * 255)

@@ -7,7 +7,8 @@ from typing import Any
 import torch
 from PIL import Image
 
-from tools.family import ModelFamily, resolve_checkpoint
+from tools.errors import CheckpointUnavailableError, LoadSpecError
+from tools.model_family import ModelFamily, resolve_checkpoint
 
 
 def torch_dtype(device: str) -> torch.dtype:
@@ -16,19 +17,42 @@ def torch_dtype(device: str) -> torch.dtype:
 
 
 class PretrainedFamily(ModelFamily):
-    """A family loaded with ``<processor_class>.from_pretrained`` + ``<model_class>.from_pretrained``."""
+    """A family loaded with ``<processor_class>.from_pretrained`` + ``<model_class>.from_pretrained``.
+
+    Options ``model_class`` and ``processor_class`` name other transformers classes for a checkpoint of
+    another architecture (e.g. ``GitForCausalLM`` for a GIT captioner competing with BLIP).
+    """
 
     library = "transformers"
     model_class = ""
     processor_class = "AutoProcessor"
 
-    def build(self) -> Any:
+    def check(self) -> None:
+        super().check()
+        self._classes()
+
+    def _classes(self) -> tuple[Any, Any]:
+        """The processor and model classes (options may name others), checked to exist."""
         import importlib
 
         library = importlib.import_module(self.library)
+        names = (
+            self.options.get("processor_class", self.processor_class),
+            self.options.get("model_class", self.model_class),
+        )
+        try:  # a class whose module fails to import surfaces here, where it can be reported
+            missing = [name for name in names if not hasattr(library, name)]
+        except (ImportError, RuntimeError) as error:
+            raise CheckpointUnavailableError(f"{self.name}: {self.library} cannot import {names}: {error}") from None
+        if missing:
+            raise LoadSpecError(f"{self.name}: {self.library} has no class {', '.join(missing)}")
+        return getattr(library, names[0]), getattr(library, names[1])
+
+    def build(self) -> Any:
         path = resolve_checkpoint(self.checkpoint)
-        processor = getattr(library, self.processor_class).from_pretrained(path)
-        model = getattr(library, self.model_class).from_pretrained(path, dtype=torch_dtype(self.device))
+        processor_class, model_class = self._classes()
+        processor = processor_class.from_pretrained(path)
+        model = model_class.from_pretrained(path, dtype=torch_dtype(self.device))
         return processor, model.to(self.device).eval()
 
 

@@ -1,4 +1,5 @@
-"""Pose skeletons and person segmentation with the models bundled in the ``mediapipe`` wheel (legacy solutions API)."""
+"""Pose skeletons, person segmentation and face boxes with the models bundled in the ``mediapipe`` wheel
+(legacy solutions API)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tools.errors import CheckpointUnavailableError, ToolExecutionError
+from tools.errors import CheckpointUnavailableError, LoadSpecError, NothingFoundError
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
-from tools.family import ModelFamily
-from tools.outputs import InputImage
+from tools.model_family import ModelFamily
+from tools.outputs import Box, InputImage
 from tools.runtime import ToolContext
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _import_mediapipe() -> Any:
     return mediapipe
 
 
-def _solutions() -> Any:
+def solutions() -> Any:
     try:
         return _import_mediapipe().solutions
     except (ImportError, AttributeError) as error:
@@ -52,10 +53,10 @@ class PoseFamily(ModelFamily):
     gpu_memory_gb = 0.0
 
     def check(self) -> None:
-        _solutions()
+        solutions()
 
     def build(self) -> Any:
-        return _solutions().pose.Pose(static_image_mode=True, model_complexity=1)
+        return solutions().pose.Pose(static_image_mode=True, model_complexity=1)
 
     def unload(self) -> None:
         if self.loaded:
@@ -63,14 +64,29 @@ class PoseFamily(ModelFamily):
         super().unload()
 
 
+# The ``model`` option of background removal: MediaPipe's selfie segmenters (general: 256x256 input,
+# landscape: 144x256, faster) or BlazePose's segmentation output (the person whose pose it finds).
+SEGMENTERS = ("general", "landscape", "pose")
+
+
 class SelfieSegmentationFamily(ModelFamily):
-    """MediaPipe selfie (person) segmentation, general model shipped in the wheel."""
+    """MediaPipe person segmentation with a model shipped in the wheel; option ``model`` (default ``general``)."""
 
     def check(self) -> None:
-        _solutions()
+        solutions()
+        self._model_name()
+
+    def _model_name(self) -> str:
+        model = self.options.get("model", "general")
+        if model not in SEGMENTERS:
+            raise LoadSpecError(f"{self.name}: model {model!r} is not one of {', '.join(SEGMENTERS)}")
+        return model
 
     def build(self) -> Any:
-        return _solutions().selfie_segmentation.SelfieSegmentation(model_selection=0)
+        model = self._model_name()
+        if model == "pose":
+            return solutions().pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
+        return solutions().selfie_segmentation.SelfieSegmentation(model_selection=SEGMENTERS.index(model))
 
     def unload(self) -> None:
         if self.loaded:
@@ -90,11 +106,11 @@ def pose(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The pose skeleton drawn on black (the kind of image pose-conditioned generators take)."""
     landmarks = pose_landmarks(ctx, image.image)
     if not landmarks:
-        raise ToolExecutionError(NO_PERSON_FOR_POSE)
+        raise NothingFoundError(NO_PERSON_FOR_POSE)
     canvas = Image.new("RGB", image.image.size)
     draw = ImageDraw.Draw(canvas)
     width = max(2, round(max(canvas.size) / 150))
-    connections = _solutions().pose.POSE_CONNECTIONS
+    connections = solutions().pose.POSE_CONNECTIONS
     for index, (a, b) in enumerate(sorted(connections)):
         if landmarks[a][2] > MASK_THRESHOLD and landmarks[b][2] > MASK_THRESHOLD:
             hue = index * 255 // len(connections)
@@ -108,14 +124,38 @@ def pose(ctx: ToolContext, image: InputImage) -> Image.Image:
 
 def person_mask(ctx: ToolContext, image: Image.Image) -> np.ndarray:
     """Boolean (height, width) mask of the people in ``image``."""
-    return ctx.model().process(np.asarray(image)).segmentation_mask > MASK_THRESHOLD
+    mask = ctx.model().process(np.asarray(image)).segmentation_mask
+    if mask is None:  # BlazePose segments only the person whose pose it found
+        return np.zeros((image.height, image.width), dtype=bool)
+    return mask > MASK_THRESHOLD
+
+
+class MediapipeFaces:
+    """MediaPipe's face detector (BlazeFace) as a Detection backend: ``selection`` 0 short range, 1 full."""
+
+    def __init__(self, selection: int, min_confidence: float = 0.5) -> None:
+        self.detector = solutions().face_detection.FaceDetection(
+            model_selection=selection, min_detection_confidence=min_confidence
+        )
+
+    def __call__(self, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
+        height, width = rgb.shape[:2]
+        boxes = []
+        for detection in self.detector.process(np.ascontiguousarray(rgb)).detections or ():
+            relative = detection.location_data.relative_bounding_box
+            x0, y0 = relative.xmin * width, relative.ymin * height
+            x1, y1 = x0 + relative.width * width, y0 + relative.height * height
+            clipped = (max(0, round(x0)), max(0, round(y0)), min(width, round(x1)), min(height, round(y1)))
+            if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
+                boxes.append(Box("face", round(float(detection.score[0]), 3), clipped))
+        return boxes
 
 
 def remove_background(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The image with everything but the people made transparent (RGBA)."""
     mask = person_mask(ctx, image.image)
     if not mask.any():
-        raise ToolExecutionError(NO_PERSON_FOR_BACKGROUND)
+        raise NothingFoundError(NO_PERSON_FOR_BACKGROUND)
     rgba = image.image.convert("RGBA")
     rgba.putalpha(Image.fromarray(mask.astype(np.uint8) * 255))
     return rgba

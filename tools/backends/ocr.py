@@ -1,40 +1,86 @@
-"""Text reading with the Tesseract OCR engine (Debian ``tesseract-ocr``) through pytesseract."""
+"""Text reading with the Tesseract OCR engine (Debian ``tesseract-ocr``) through pytesseract.
+
+Options (``configs/tools.yaml`` or a competing candidate in ``configs/models.yaml``): ``lang`` (trained
+data, default ``eng``), ``psm`` (Tesseract's page segmentation mode: 3 automatic, 6 one block of text,
+7 one line, 11 sparse text in any order) and ``preprocess`` (``grey``: grey, upscaled to 1000 px;
+``otsu``: that, then black text on white by Otsu's threshold).
+"""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from typing import Any
 
-from PIL import ImageOps
+import numpy as np
+from PIL import Image, ImageOps
 
-from tools.errors import CheckpointUnavailableError
-from tools.family import ModelFamily
+from tools.errors import CheckpointUnavailableError, LoadSpecError
+from tools.model_family import ModelFamily
 from tools.outputs import NO_TEXT_FOUND, InputImage
 from tools.runtime import ToolContext
 
+PAGE_SEGMENTATION_MODES = (3, 4, 6, 7, 11, 12)
+PREPROCESSING = ("grey", "otsu")
+MIN_SIDE = 1000  # Tesseract reads best with capital letters some 30 px tall; small photos are upscaled
+
+
+@dataclass(frozen=True)
+class TesseractReader:
+    """One way of running Tesseract: trained data, page segmentation mode, preprocessing."""
+
+    lang: str = "eng"
+    psm: int = 3
+    preprocess: str = "grey"
+
+    def __post_init__(self) -> None:
+        if self.psm not in PAGE_SEGMENTATION_MODES:
+            raise LoadSpecError(f"tesseract psm {self.psm!r} is not one of {PAGE_SEGMENTATION_MODES}")
+        if self.preprocess not in PREPROCESSING:
+            raise LoadSpecError(f"tesseract preprocess {self.preprocess!r} is not one of {PREPROCESSING}")
+
+    def prepare(self, image: Image.Image) -> Image.Image:
+        gray = ImageOps.grayscale(image)
+        if max(gray.size) < MIN_SIDE:
+            factor = MIN_SIDE / max(gray.size)
+            gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.BICUBIC)
+        if self.preprocess == "otsu":
+            import cv2
+
+            _, binary = cv2.threshold(np.asarray(gray), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            if binary.mean() < 127:  # light text on a dark sign: Tesseract wants dark text on light
+                binary = 255 - binary
+            gray = Image.fromarray(binary)
+        return gray
+
+    def read(self, image: Image.Image) -> str:
+        """The words found, lines joined by spaces, or :data:`~tools.outputs.NO_TEXT_FOUND`."""
+        import pytesseract
+
+        text = pytesseract.image_to_string(self.prepare(image), lang=self.lang, config=f"--psm {self.psm}")
+        return " ".join(text.split()) or NO_TEXT_FOUND
+
 
 class TesseractFamily(ModelFamily):
-    """The ``tesseract`` binary; option ``lang`` (default ``eng``) picks the trained data."""
+    """The ``tesseract`` binary, run as the options say (a :class:`TesseractReader`)."""
 
     def check(self) -> None:
         if shutil.which("tesseract") is None:
             raise CheckpointUnavailableError(
                 "the tesseract binary is missing; apt-get install tesseract-ocr (make install)"
             )
+        self.reader()
+
+    def reader(self) -> TesseractReader:
+        unknown = sorted(set(self.options) - {"lang", "psm", "preprocess"})
+        if unknown:
+            raise LoadSpecError(f"{self.name}: unknown options {unknown}; tesseract takes lang, psm, preprocess")
+        return TesseractReader(**self.options)
 
     def build(self) -> Any:
-        import pytesseract
-
-        return pytesseract
+        return self.reader()
 
 
 def read_text(ctx: ToolContext, image: InputImage) -> str:
     """The text found in the image, lines joined by spaces, or :data:`~tools.outputs.NO_TEXT_FOUND`."""
-    pytesseract = ctx.model()
-    gray = ImageOps.grayscale(image.image)
-    if max(gray.size) < 1000:
-        factor = 1000 / max(gray.size)
-        gray = gray.resize((round(gray.width * factor), round(gray.height * factor)))
-    text = pytesseract.image_to_string(gray, lang=ctx.runtime.families[ctx.spec.family].options.get("lang", "eng"))
-    words = " ".join(text.split())
-    return words or NO_TEXT_FOUND
+    return ctx.model().read(image.image)

@@ -1,9 +1,11 @@
-"""OpenCV tools that need no downloaded weights: Canny edges, line segments, cropping, rotating, resizing,
-blurring a region, Haar-cascade detection."""
+"""OpenCV tools that need no downloaded weights: edges (Canny, Sobel), line segments (LSD, Hough), cropping,
+rotating, resizing, blurring a region, Haar-cascade detection."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,34 +13,78 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from tools.errors import CheckpointUnavailableError, ToolArgumentError
+from tools.errors import CheckpointUnavailableError, LoadSpecError, ToolArgumentError
 from tools.failures import empty_box
-from tools.family import ModelFamily
-from tools.outputs import Box, Detections, InputImage
+from tools.model_family import ModelFamily
+from tools.outputs import Box, Detections, InputImage, box_iou
 from tools.runtime import ToolContext
 
 CANNY_THRESHOLDS = (100, 200)
+AUTO_CANNY_SPREAD = 0.33  # thresholds at (1 -/+ spread) x the median grey level (the usual "auto Canny")
+LSD_SCALE = 0.8  # OpenCV's default: the image is scaled by this before line segment detection
+HOUGH_VOTES = 50
 
 
 class NoModelFamily(ModelFamily):
-    """A family whose tools are plain image processing (nothing to load)."""
+    """A family whose tools are plain image processing: its "model" is the options its tools read."""
 
     def build(self) -> Any:
-        return True
+        return dict(self.options)
 
 
 def canny(ctx: ToolContext, image: InputImage) -> Image.Image:
     """White Canny edges on black."""
-    gray = cv2.cvtColor(np.asarray(image.image), cv2.COLOR_RGB2GRAY)
-    return Image.fromarray(cv2.Canny(gray, *CANNY_THRESHOLDS))
+    return Image.fromarray(cv2.Canny(_gray(image), *CANNY_THRESHOLDS))
+
+
+def canny_auto(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """Canny edges of a lightly blurred copy with thresholds set from the image's median grey level."""
+    gray = cv2.GaussianBlur(_gray(image), (5, 5), 0)
+    median = float(np.median(gray))
+    low, high = max(0.0, (1 - AUTO_CANNY_SPREAD) * median), min(255.0, (1 + AUTO_CANNY_SPREAD) * median)
+    return Image.fromarray(cv2.Canny(gray, low, max(high, low + 1)))
+
+
+def sobel_edges(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """One-pixel white edges where the Sobel gradient is strong (Otsu's threshold, then thinned)."""
+    from skimage.morphology import skeletonize
+
+    gray = cv2.GaussianBlur(_gray(image), (3, 3), 0).astype(np.float32)
+    magnitude = cv2.magnitude(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+    scaled = cv2.normalize(magnitude, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    _, strong = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Image.fromarray(skeletonize(strong > 0).astype(np.uint8) * 255)
 
 
 def line_segments(ctx: ToolContext, image: InputImage) -> Image.Image:
-    """White straight line segments (OpenCV's line segment detector) on black."""
-    gray = cv2.cvtColor(np.asarray(image.image), cv2.COLOR_RGB2GRAY)
-    lines = cv2.createLineSegmentDetector().detect(gray)[0]
-    canvas = np.zeros_like(gray)
+    """White straight line segments (OpenCV's line segment detector) on black.
+
+    Option ``lsd_scale`` (default 0.8): the share of the size LSD looks at; smaller finds fewer, longer lines.
+    """
+    gray = _gray(image)
+    detector = cv2.createLineSegmentDetector(cv2.LSD_REFINE_STD, ctx.model().get("lsd_scale", LSD_SCALE))
+    lines = detector.detect(gray)[0]
+    return _draw_lines(gray.shape, lines)
+
+
+def hough_lines(ctx: ToolContext, image: InputImage) -> Image.Image:
+    """White straight line segments found by the probabilistic Hough transform over Canny edges."""
+    gray = _gray(image)
     min_length = max(gray.shape) / 40
+    lines = cv2.HoughLinesP(
+        cv2.Canny(gray, *CANNY_THRESHOLDS), 1, np.pi / 180, HOUGH_VOTES, minLineLength=min_length, maxLineGap=3
+    )
+    return _draw_lines(gray.shape, lines)
+
+
+def _gray(image: InputImage) -> np.ndarray:
+    return cv2.cvtColor(np.asarray(image.image), cv2.COLOR_RGB2GRAY)
+
+
+def _draw_lines(shape: tuple[int, ...], lines: np.ndarray | None) -> Image.Image:
+    """Segments (x0, y0, x1, y1) at least 1/40 of the longest side long, drawn white on black."""
+    canvas = np.zeros(shape[:2], dtype=np.uint8)
+    min_length = max(shape[:2]) / 40
     for x0, y0, x1, y1 in lines.reshape(-1, 4) if lines is not None else ():
         if math.hypot(x1 - x0, y1 - y0) >= min_length:
             cv2.line(canvas, (round(x0), round(y0)), (round(x1), round(y1)), 255, 1, cv2.LINE_AA)
@@ -101,43 +147,99 @@ def blur_region(  # noqa: PLR0917 (the arguments of the tool, in the order the m
 # padding as a share of that side, scale step, minimum neighbours). Close-up cat faces are only found on
 # small, padded copies.
 _Pass = tuple[int, float, float, int]
-_CASCADES: tuple[tuple[str, str, float, tuple[_Pass, ...]], ...] = (
-    ("face", "haarcascade_frontalface_default.xml", 2.0, ((640, 0.25, 1.1, 5),)),
+_Cascade = tuple[str, str, float, tuple[_Pass, ...]]
+_ONE_PASS: tuple[_Pass, ...] = ((640, 0.25, 1.1, 5),)
+_CASCADES: tuple[_Cascade, ...] = (
+    ("face", "haarcascade_frontalface_default.xml", 2.0, _ONE_PASS),
     (
         "cat",
         "haarcascade_frontalcatface_extended.xml",
         1.2,
         ((135, 0.5, 1.03, 2), (180, 0.5, 1.03, 2), (320, 0.5, 1.03, 2)),
     ),
-    ("person", "haarcascade_fullbody.xml", 1.0, ((640, 0.25, 1.1, 5),)),
-    ("upper body", "haarcascade_upperbody.xml", 1.0, ((640, 0.25, 1.1, 5),)),
+    ("person", "haarcascade_fullbody.xml", 1.0, _ONE_PASS),
+    ("upper body", "haarcascade_upperbody.xml", 1.0, _ONE_PASS),
 )
+# The ``faces`` option: which detector finds the faces (the other labels always come from the cascades).
+# The alt cascades' stage weights run on another scale (true faces ~56, no false positive above 0 on
+# scikit-image's photos), so they keep every detection the neighbour vote keeps.
+HAAR_FACES: dict[str, _Cascade] = {
+    "haar-default": _CASCADES[0],
+    "haar-alt": ("face", "haarcascade_frontalface_alt.xml", 0.0, _ONE_PASS),
+    "haar-alt2": ("face", "haarcascade_frontalface_alt2.xml", 0.0, _ONE_PASS),
+}
+MEDIAPIPE_FACES = {"mediapipe-short": 0, "mediapipe-full": 1}  # the face detectors' model_selection
 NMS_IOU = 0.3
+Detector = Callable[[np.ndarray, np.ndarray], list[Box]]  # (grey, RGB) -> boxes
+
+
+LABELS = tuple(label for label, _, _, _ in _CASCADES)
 
 
 class HaarCascadeFamily(ModelFamily):
-    """Faces, cat faces and bodies with the Haar cascades that ship inside opencv-python (< 5)."""
+    """Faces, cat faces and bodies with the Haar cascades that ship inside opencv-python (< 5).
+
+    Options: ``faces`` picks the face detector: ``haar-default`` (the default), ``haar-alt``, ``haar-alt2``
+    (other frontal-face cascades), ``mediapipe-short`` or ``mediapipe-full`` (MediaPipe's BlazeFace models
+    for faces within about 2 m and up to about 5 m); ``labels`` limits what is detected (default: all of
+    face, cat, person, upper body).
+    """
 
     def check(self) -> None:
-        missing = [f for _, f, _, _ in _CASCADES if not (Path(cv2.data.haarcascades) / f).is_file()]
+        faces, labels = self._settings()
+        files = [f for label, f, _, _ in _CASCADES[1:] if label in labels]
+        files += [HAAR_FACES[faces][1]] if faces in HAAR_FACES and "face" in labels else []
+        missing = [f for f in files if not (Path(cv2.data.haarcascades) / f).is_file()]
         if missing:
             raise CheckpointUnavailableError(
                 f"OpenCV {cv2.__version__} ships no Haar cascades {missing}; install opencv<5"
             )
+        if faces in MEDIAPIPE_FACES and "face" in labels:
+            from tools.backends.mediapipe import solutions
+
+            solutions()
+
+    def _settings(self) -> tuple[str, tuple[str, ...]]:
+        faces = self.options.get("faces", "haar-default")
+        if faces not in HAAR_FACES and faces not in MEDIAPIPE_FACES:
+            raise LoadSpecError(
+                f"{self.name}: faces {faces!r} is not one of {', '.join([*HAAR_FACES, *MEDIAPIPE_FACES])}"
+            )
+        labels = tuple(self.options.get("labels", LABELS))
+        if not labels or set(labels) - set(LABELS):
+            raise LoadSpecError(f"{self.name}: labels {list(labels)} should be some of {', '.join(LABELS)}")
+        return faces, labels
 
     def build(self) -> Any:
-        return {label: cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / f)) for label, f, _, _ in _CASCADES}
+        faces, labels = self._settings()
+        detectors: dict[str, Detector] = {}
+        for cascade in (HAAR_FACES.get(faces, _CASCADES[0]), *_CASCADES[1:]):
+            label, file = cascade[0], cascade[1]
+            if label not in labels:
+                continue
+            if label == "face" and faces in MEDIAPIPE_FACES:
+                from tools.backends.mediapipe import MediapipeFaces
+
+                detectors[label] = MediapipeFaces(MEDIAPIPE_FACES[faces])
+            else:
+                classifier = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / file))
+                detectors[label] = partial(_cascade_boxes, classifier, cascade)
+        return detectors
 
 
 def detect_objects(ctx: ToolContext, image: InputImage) -> Detections:
-    """Faces, cats and people found by the cascades, strongest first, overlaps suppressed per label."""
-    cascades = ctx.model()
-    gray = cv2.cvtColor(np.asarray(image.image), cv2.COLOR_RGB2GRAY)
-    found: list[Box] = []
-    for label, _, min_weight, passes in _CASCADES:
-        candidates = [box for p in passes for box in _cascade_pass(cascades[label], gray, label, min_weight, p)]
-        found += _suppress(sorted(candidates, key=lambda b: -b.score))
+    """Faces, cats and people found by the detectors, strongest first, overlaps suppressed per label."""
+    rgb = np.asarray(image.image)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    found = [box for detector in ctx.model().values() for box in detector(gray, rgb)]
     return Detections(image.image, tuple(sorted(found, key=lambda b: -b.score)))
+
+
+def _cascade_boxes(cascade: Any, settings: _Cascade, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
+    """One cascade's boxes over all its passes, strongest first, overlaps suppressed."""
+    label, _, min_weight, passes = settings
+    candidates = [box for p in passes for box in _cascade_pass(cascade, gray, label, min_weight, p)]
+    return _suppress(sorted(candidates, key=lambda b: -b.score))
 
 
 def _cascade_pass(cascade: Any, gray: np.ndarray, label: str, min_weight: float, settings: _Pass) -> list[Box]:
@@ -166,12 +268,6 @@ def _cascade_pass(cascade: Any, gray: np.ndarray, label: str, min_weight: float,
 def _suppress(boxes: list[Box]) -> list[Box]:
     kept: list[Box] = []
     for box in boxes:
-        if all(_iou(box.box, other.box) < NMS_IOU for other in kept):
+        if all(box_iou(box.box, other.box) < NMS_IOU for other in kept):
             kept.append(box)
     return kept
-
-
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    inter = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0

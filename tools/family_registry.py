@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tools.family import ModelFamily
+    from tools.model_family import ModelFamily
 
 _CONTROLNET = "tools.backends.diffusion:ControlNetFamily"
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
 from tools.errors import CheckpointUnavailableError
 
 log = logging.getLogger(__name__)
+
+# One build at a time in the whole process: transformers' from_pretrained switches torch's default device
+# to "meta" while it builds a model, so two models built at once (competing candidates) corrupt each other.
+_BUILDING = threading.Lock()
 
 
 def resolve_checkpoint(reference: str) -> str:
@@ -66,8 +71,10 @@ class ModelFamily:
     def get(self) -> Any:
         """The model, built on first use."""
         if self._model is None:
-            log.info("loading %s on %s (%s)", self.name, self.device, self.checkpoint or "bundled")
-            self._model = self.build()
+            with _BUILDING:
+                if self._model is None:
+                    log.info("loading %s on %s (%s)", self.name, self.device, self.checkpoint or "bundled")
+                    self._model = self.build()
         return self._model
 
     def unload(self) -> None:

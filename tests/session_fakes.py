@@ -1,0 +1,122 @@
+"""A scripted model that plays the session set (session_eval) right, or with a chosen fault, reading only its
+prompts: the harness must score the first perfect, and catch each fault."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
+from tests.agent_fakes import pieces
+
+_NEW_INPUT = "New input: "
+_OBSERVATION_RE = re.compile(r"Observation: (.*)")
+_INTRODUCED_RE = re.compile(r"Provide an image named (\S+?)\. Description")
+_BOX_RE = re.compile(r"face \[(\d+), (\d+), (\d+), (\d+)\]")
+
+RIGHT = "right"
+FALSE_CLAIM = "false_claim"  # announce results without making them; claim success after a failed call
+WRONG_TOOL = "wrong_tool"  # call another image tool than the one asked for
+
+
+def call(tool: str, action_input: str) -> str:
+    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {action_input}\nObservation:"
+
+
+def answer(text: str) -> str:
+    return f"Thought: Do I need to use a tool? No\nAI: {text}"
+
+
+class SessionPlayer:
+    """Follows ``sessions`` turn by turn, as the harness plays them, and answers each prompt.
+
+    Uploads are recognised by the order the prompt introduces them; "@N" by the file the player itself saw
+    in turn N's observation. Blurring a face first runs Detection and blurs the box it reports.
+    """
+
+    def __init__(self, sessions: Sequence[SessionSpec], mode: str = RIGHT) -> None:
+        self.sessions = tuple(sessions)
+        self.turns = [(session, number) for session in sessions for number in range(1, len(session.turns) + 1)]
+        self.mode = mode
+        self.position = -1
+        self.results: dict[int, str] = {}
+        self.prompts: list[str] = []
+
+    def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
+        self.prompts.append(prompt)
+        yield from pieces(self.reply(prompt))
+
+    def reply(self, prompt: str) -> str:
+        said, _, tail = prompt.rpartition(_NEW_INPUT)[2].partition("\n")
+        observations = _OBSERVATION_RE.findall(tail)
+        if not observations:  # a new turn begins
+            self.position += 1
+            if self.turns[self.position][1] == 1:
+                self.results = {}
+        session, number = self.turns[self.position]
+        turn = session.turns[number - 1]
+        assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
+        uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
+        names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
+        return self._step(turn.expect, turn.say, number, names, observations)
+
+    def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
+        ref = expect.images[0]
+        match = RESULT_REF.match(ref)
+        return self.results[int(match.group(1))] if match else names[ref]
+
+    def _step(self, expect: Expect, said: str, number: int, names: dict[str, str], observations: list[str]) -> str:
+        behaviour = expect.behaviour
+        if behaviour is Behaviour.ANSWER:
+            return answer("You are welcome! Happy to help with anything else.")
+        if behaviour is Behaviour.ASK_IMAGE:
+            if self.mode == FALSE_CLAIM:
+                return answer("Done! Here it is: image/0000_edge_0000.png")
+            return answer("Please upload an image first, then I can do that.")
+        if behaviour is Behaviour.TOOL and self.mode == FALSE_CLAIM:
+            return answer(f"Here is the result: image/0000_done_{number}.png")
+        image = self._resolve(expect, names)
+        if behaviour is Behaviour.UNAVAILABLE:
+            if self.mode == FALSE_CLAIM:
+                return answer("It is blue.")
+            if not observations:
+                arguments = f"{image}, {said}" if expect.tool == "Answer Question About The Image" else image
+                return call(str(expect.tool), arguments)
+            return answer(f"I cannot answer that here: {observations[-1]}")
+        if behaviour is Behaviour.FAILS:
+            if not observations:
+                return call(str(expect.tool), image)
+            return answer("Done! Here it is.") if self.mode == FALSE_CLAIM else answer(f"Sorry: {observations[-1]}")
+        return self._tool_step(expect, number, image, observations)
+
+    def _tool_step(self, expect: Expect, number: int, image: str, observations: list[str]) -> str:
+        if self.mode == WRONG_TOOL:
+            if not observations:
+                other = (
+                    "Line Detection On Image" if expect.tool != "Line Detection On Image" else "Edge Detection On Image"
+                )
+                return call(other, image)
+            return answer(f"Here is the result: {observations[-1]}")
+        if expect.cover and not observations:
+            return call("Detection", image)
+        if expect.cover and len(observations) == 1:
+            box = _BOX_RE.search(observations[0])
+            assert box, f"Detection found no face: {observations[0]}"
+            return call("Blur Region", f"{image}, {', '.join(box.groups())}")
+        if not observations:
+            return call(str(expect.tool), _arguments(expect, image))
+        result = observations[-1]
+        if expect.words is not None or expect.labels is not None:
+            return answer(f"The tool says: {result}")
+        self.results[number] = result
+        return answer(f"Here is the result: {result}")
+
+
+def _arguments(expect: Expect, image: str) -> str:
+    if expect.size:
+        return f"{image}, {expect.size[0]}, {expect.size[1]}"
+    if expect.angle is not None:
+        return f"{image}, {expect.angle:g}"
+    if expect.box:
+        return f"{image}, {', '.join(map(str, expect.box))}"
+    return image

@@ -1,0 +1,183 @@
+"""Prefix KV reuse: the same tokens with and without it, fewer tokens prefilled, bounded memory, thread safety."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import torch
+
+from generation.generator import HFGenerator
+from generation.prefix_cache import PrefixCache, common_prefix_length
+from modeling.loading import load_for_inference
+from protocol.prompt import PromptTemplate
+from protocol.steps import ObservedStep, ToolCall
+from tools.catalog import TOOL_SPECS
+
+torch.set_num_threads(1)
+MAX_NEW = 12
+
+
+class CountingLM(torch.nn.Module):
+    """A model that counts the prompt tokens it is given (passes of more than one token per row are prefills)."""
+
+    def __init__(self, model) -> None:
+        super().__init__()
+        self.model = model
+        self.config = model.config
+        self.generation_config = model.generation_config
+        self.prefilled = 0
+
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
+
+    def forward(self, input_ids, **kwargs):
+        if input_ids.shape[1] > 1 or kwargs.get("logits_to_keep") == 1:
+            self.prefilled += int(kwargs["attention_mask"][:, -input_ids.shape[1] :].sum())
+        return self.model(input_ids=input_ids, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def perturbed(tiny_model_dir):
+    """The tiny model with weights scaled up, so greedy replies vary with the prompt instead of repeating one token."""
+    model, tokenizer, template = load_for_inference(str(tiny_model_dir), dtype="fp32")
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.3)
+    return model, tokenizer, template
+
+
+def conversation(template: PromptTemplate, tokenizer) -> list[str]:
+    """Prompts as the agent builds them: two steps of one turn (the second continues the first with the reply and
+    the observation), then the next turn with the first in the history."""
+    tools = TOOL_SPECS[:4]
+    history = template.introduce_image("image/a1b2.png", "a cat on a sofa")
+    first = template.wrap(template.render_instruction(tools, history, "edges of the image"), "", tokenizer)
+    call = ToolCall("Do I need to use a tool? Yes", tools[0].name, "image/a1b2.png")
+    second = template.wrap(
+        template.render_instruction(tools, history, "edges of the image"),
+        template.render_scratchpad([ObservedStep(call, "image/c3d4_edge.png")]),
+        tokenizer,
+    )
+    history = [*history, *template.introduce_image("image/c3d4_edge.png", "the edges")]
+    third = template.wrap(template.render_instruction(tools, history, "now rotate it"), "", tokenizer)
+    return [first, second, third]
+
+
+def test_common_prefix_length():
+    a = torch.tensor([1, 2, 3, 4])
+    assert common_prefix_length(a, torch.tensor([1, 2, 9])) == 2
+    assert common_prefix_length(a, torch.tensor([1, 2])) == 2
+    assert common_prefix_length(a, torch.tensor([7])) == 0
+
+
+def kv(tokens: int, value: float = 0.0) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Two layers of one-head KV, 4 floats a position (16 bytes) each: 64 bytes a token."""
+    return [torch.full((1, tokens, 4), value) for _ in range(2)], [torch.full((1, tokens, 4), value) for _ in range(2)]
+
+
+def test_longest_shared_prefix_is_found_and_continued_prompts_replace_theirs():
+    cache = PrefixCache(max_bytes=10_000)
+    cache.add([1, 2, 3], *kv(3, 1.0))
+    cache.add([1, 5, 6, 7], *kv(4, 2.0))
+    length, entry = cache.longest([1, 2, 3, 9])
+    assert length == 3 and entry.keys[0][0, 0, 0] == 1.0
+    assert cache.longest([1, 5, 6, 8])[0] == 3
+    assert cache.longest([4])[0] == 0
+    cache.add([1, 2, 3, 9, 9], *kv(5))  # continues [1, 2, 3]: that entry is no longer needed
+    assert len(cache) == 2 and cache.nbytes == (4 + 5) * 64
+
+
+def test_store_stays_within_its_bytes_and_drops_least_recently_used():
+    cache = PrefixCache(max_bytes=10 * 64)
+    cache.add([1, 1, 1, 1], *kv(4))
+    cache.add([2, 2, 2, 2], *kv(4))
+    cache.longest([1, 1])  # [1, ...] used last
+    cache.add([3, 3, 3, 3], *kv(4))
+    assert cache.longest([2, 2])[0] == 0 and cache.longest([1, 1])[0] == 2 and cache.nbytes <= 10 * 64
+    cache.add(list(range(11)), *kv(11))  # larger than the whole store: not kept
+    assert cache.longest(list(range(11)))[0] == 0 and cache.nbytes <= 10 * 64
+
+
+def test_stored_entries_are_copies():
+    cache = PrefixCache(max_bytes=10_000)
+    keys, values = kv(2, 1.0)
+    cache.add([1, 2], keys, values)
+    keys[0].fill_(5.0)
+    assert cache.longest([1, 2])[1].keys[0].max() == 1.0
+
+
+def test_concurrent_lookups_and_additions_stay_consistent():
+    cache = PrefixCache(max_bytes=50 * 64)
+
+    def work(seed: int) -> None:
+        for i in range(200):
+            ids = [seed, *range(i % 7)]
+            cache.add(ids, *kv(len(ids)))
+            length, entry = cache.longest(ids)
+            assert entry is None or common_prefix_length(torch.tensor(ids), entry.ids) == length
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    assert cache.nbytes == sum(entry.nbytes for entry in cache._entries.values()) <= 50 * 64
+
+
+def test_stream_with_prefix_reuse_writes_the_same_tokens_and_prefills_only_what_is_new(perturbed):
+    model, tokenizer, template = perturbed
+    prompts = conversation(template, tokenizer)
+    plain = HFGenerator(CountingLM(model), tokenizer, template, prefix_cache_mb=0)
+    reusing = HFGenerator(CountingLM(model), tokenizer, template)
+    expected = ["".join(plain.stream(prompt, MAX_NEW)) for prompt in prompts]
+    assert ["".join(reusing.stream(prompt, MAX_NEW)) for prompt in prompts] == expected
+    assert len(set(expected)) > 1
+    lengths = [len(template.encode(tokenizer, prompt)[0]) for prompt in prompts]
+    assert plain.model.prefilled == sum(lengths)
+    # the second step prefills only its scratchpad; the next turn only what follows the shared opening
+    assert reusing.model.prefilled < lengths[0] + (lengths[1] - lengths[0]) + 2 + lengths[2] // 4
+
+
+def test_batches_share_their_prefix_and_decode_the_same_tokens(perturbed, monkeypatch):
+    """A batch's common prefix is prefilled once, also when its rows are prefilled in chunks with gaps."""
+    model, tokenizer, template = perturbed
+    prompts = [
+        template.wrap(template.render_instruction(TOOL_SPECS[:k], "", f"task {k}"), "", tokenizer) for k in (3, 1, 6, 2)
+    ]
+    plain = HFGenerator(CountingLM(model), tokenizer, template, batch_size=4, prefix_cache_mb=0)
+    expected = plain.generate(prompts, MAX_NEW)
+    assert len(set(expected)) > 1
+    for prefill_tokens in (4096, 1):
+        monkeypatch.setattr("generation.generator.PREFILL_TOKENS", prefill_tokens)
+        sharing = HFGenerator(CountingLM(model), tokenizer, template, batch_size=4)
+        assert sharing.generate(prompts, MAX_NEW) == expected
+        assert sharing.model.prefilled < plain.model.prefilled * 0.8
+        sharing.model.prefilled = 0
+        assert sharing.generate(prompts, MAX_NEW) == expected  # the prefix now comes from the cache
+        assert sharing.model.prefilled < plain.model.prefilled * 0.8
+
+
+def test_sessions_streamed_on_interleaved_threads_get_their_own_replies(perturbed):
+    model, tokenizer, template = perturbed
+    prompts = conversation(template, tokenizer)
+    expected = [list(HFGenerator(model, tokenizer, template, prefix_cache_mb=0).stream(p, MAX_NEW)) for p in prompts]
+    shared = HFGenerator(model, tokenizer, template)
+    streams = [shared.stream(prompt, MAX_NEW) for prompt in prompts]
+    pieces: list[list[str]] = [[] for _ in prompts]
+    lock = threading.Lock()
+
+    def advance(index: int) -> bool:
+        piece = next(streams[index], None)
+        if piece is not None:
+            with lock:
+                pieces[index].append(piece)
+        return piece is not None
+
+    with ThreadPoolExecutor(3) as pool:
+        live = set(range(len(prompts)))
+        while live:  # one step of every live stream at a time, each on whichever thread is free
+            done = [
+                index for index, more in zip(sorted(live), pool.map(advance, sorted(live)), strict=True) if not more
+            ]
+            live -= set(done)
+    assert pieces == expected
