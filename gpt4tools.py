@@ -179,7 +179,7 @@ def main(
 
     sessions = SessionFactory()
     serve(
-        build_app(agent, sessions, idle_minutes=session_idle_minutes),
+        build_app(agent, sessions, idle_minutes=session_idle_minutes, plan_agent=plan_agent, plan=plan),
         sessions,
         server_name=server_name,
         server_port=server_port or DEFAULT_PORTS["gradio"],

@@ -303,7 +303,7 @@ def test_a_queued_message_is_shown_at_once_with_its_place(gated_app, images):
         assert box.interactive is False and stop.interactive is True and retry.interactive is False  # Send is off
         llm.gate.set()
         turn.result(30)
-    *_, (messages, _trace, status, _it) = app.respond(second)
+    *_, (messages, _trace, status, _it, _graph, _steps) = app.respond(second)
     assert contents(messages)[-1] == NEEDS_IMAGE  # its own session has no image
     assert status == "" and app.ready(second)[0].interactive is True
 
@@ -319,7 +319,7 @@ def test_an_attached_image_is_taken_in_before_the_message(gated_app, images, tmp
     session = app.sessions.new()
     _, messages, *_ = app.accept({"text": "Show me the edges", "files": [str(wide)]}, session)
     assert messages[0]["content"] == {"path": str(wide)} and messages[1]["content"] == "Show me the edges"
-    *_, (messages, _, _, it_image) = app.respond(session)
+    *_, (messages, _, _, it_image, _, _) = app.respond(session)
     received = contents(messages)[1]
     assert received.startswith("Received image/") and received.endswith("(downscaled from 2048x1024 to 1024x512)")
     assert contents(messages)[-1].startswith("Here is the edge map") and "_edge_" in it_image.label
@@ -343,7 +343,7 @@ def test_retry_replaces_the_last_answer(gated_app, images):
     *_, (_, first, _, _) = app.chat("Show me the edges", session)
     answers = len(first)
     app.retry(session)
-    *_, (messages, _, _, _) = app.respond(session)
+    *_, (messages, _, _, _, _, _) = app.respond(session)
     assert len(messages) == answers and contents(messages)[-1].startswith("Here is the edge map")
     assert [turn.text for turn in session.chat.memory.turns].count("Show me the edges") == 1
 

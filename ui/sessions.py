@@ -16,6 +16,7 @@ import signal
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class TurnGuard:
         self._lock = threading.Condition()
         self._cancel: threading.Event | None = None
         self._stop_next = False
+        self._on_stop: list[Callable[[], None]] = []
         self.closed = False
 
     @property
@@ -102,11 +104,30 @@ class TurnGuard:
                 self._stop_next = False
             return self._cancel
 
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the running turn is stopped or closed (at once if it already is, or none runs):
+        how a turn blocked elsewhere than in the model ends early, e.g. by cancelling its running plan."""
+        with self._lock:
+            if self._cancel is not None and not self._cancel.is_set():
+                self._on_stop.append(callback)
+                return
+        callback()
+
+    def _stop_running(self) -> list[Callable[[], None]]:
+        """Under the lock: set the running turn's cancel event (if one runs); the callbacks to call then, outside
+        the lock (a callback may take other locks)."""
+        if self._cancel is None:
+            return []
+        self._cancel.set()
+        callbacks, self._on_stop = self._on_stop, []
+        return callbacks
+
     def end(self) -> bool:
         """End the running turn; returns whether the session was closed meanwhile (its folder is then the
         caller's to remove)."""
         with self._lock:
             self._cancel = None
+            self._on_stop = []
             self._lock.notify_all()
             return self.closed
 
@@ -114,19 +135,23 @@ class TurnGuard:
         """Stop the running turn, or with ``queued`` the one waiting for the model; returns whether there was
         one to stop."""
         with self._lock:
-            if self._cancel is not None:
-                self._cancel.set()
-                return True
-            self._stop_next = queued
-            return queued
+            if self._cancel is None:
+                self._stop_next = queued
+                return queued
+            callbacks = self._stop_running()
+        for callback in callbacks:
+            callback()
+        return True
 
     def close(self) -> bool:
         """Mark the session closed and stop its turn; returns whether a turn is still running."""
         with self._lock:
             self.closed = True
-            if self._cancel is not None:
-                self._cancel.set()
-            return self._cancel is not None
+            running = self._cancel is not None
+            callbacks = self._stop_running()
+        for callback in callbacks:
+            callback()
+        return running
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no turn runs (at most ``timeout`` seconds); returns whether none does."""
@@ -140,6 +165,7 @@ class PendingMessage:
 
     text: str
     files: tuple[str, ...] = ()
+    planned: bool = False  # answered by planning first rather than by the ReAct loop
 
 
 @dataclass(eq=False)
@@ -153,6 +179,8 @@ class BrowserSession:
     pending: PendingMessage | None = None
     last_message: str = ""  # what Retry sends again
     turn_start: int = 0  # where the last turn's messages begin (Retry replaces them)
+    plan_graph: str = ""  # the last planned message's task graph (SVG) and its steps as table rows
+    plan_rows: list[list[str]] = field(default_factory=list)
 
 
 class SessionFactory:
@@ -178,6 +206,7 @@ class SessionFactory:
         shutil.rmtree(session.chat.workspace.root, ignore_errors=True)
         session.messages = []
         session.trace = []
+        session.plan_graph, session.plan_rows = "", []
         session.pending = None
         session.chat.memory.clear()
 
