@@ -405,3 +405,127 @@ def test_a_long_session_keeps_its_newest_messages_only(gated_app, monkeypatch):
         *_, (_, messages, _, _) = app.chat(f"hello {turn}", session)
     assert len(messages) == 6 and messages[-2]["content"] == "hello 3"  # the newest turn is whole
     assert session.messages[session.turn_start - 1]["content"] == "hello 3"  # Retry still finds its turn
+
+
+# ----------------------------------------------------------------- plan mode in the demo
+def plan_app_parts(tokenizer, runner=None, names=("Edge Detection On Image", "Pose Detection On Image")):
+    """An agent and a plan agent over fake tools and a model that plans ``names`` on the latest image (or answers
+    without a tool in the ReAct loop), as tests/test_plan_mode.py builds them."""
+    import re
+
+    from agent.executor import Executor
+    from agent.plan_mode import PlanAgent
+    from agent.planner import Planner
+    from agent.step_runner import RuntimeStepRunner
+    from protocol.plan_prompt import PlanTemplate
+    from protocol.plan_response import ResponseTemplate
+    from tests.test_plan_mode import PlanningLLM, steps
+
+    def planned(prompt):
+        image = re.findall(r"image/[0-9a-f]{8}\.png", prompt)[-1]
+        first, *rest = names
+        return steps((first, {"image_path": image}), *((name, {"image_path": "<GENERATED>-0"}) for name in rest))
+
+    observed = re.compile(r"Observation: (image/\S+\.png)")
+    llm = PlanningLLM(planned, answer=lambda prompt: "Done, see " + (observed.findall(prompt) or ["nothing"])[-1])
+    runtime = FakeRuntime(names=names)
+    template = PromptTemplate.load("en")
+    agent = Agent(llm, runtime, template, tokenizer, context_length=4096)
+    planner = Planner(llm, template, PlanTemplate.load("en"), tokenizer, runtime.available)
+    executor = Executor(runner or RuntimeStepRunner(runtime))
+    return agent, PlanAgent(agent, planner, executor, ResponseTemplate.load("en")), llm
+
+
+@pytest.fixture(scope="module")
+def plan_server(tiny_tokenizer, tmp_path_factory):
+    agent, plan_agent, llm = plan_app_parts(tiny_tokenizer)
+    sessions = SessionFactory(tmp_path_factory.mktemp("plan-sessions"), max_pixels=MAX_PIXELS)
+    demo = build_app(agent, sessions, plan_agent=plan_agent, plan="on")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/", llm
+    demo.close()
+
+
+def test_a_planned_message_shows_the_plan_its_steps_and_the_answer_with_its_image(plan_server, images):
+    from gradio_client import handle_file
+
+    from protocol.plan_prompt import is_plan_prompt
+
+    url, llm = plan_server
+    session = client(url)
+    session.predict(handle_file(str(images["astronaut"])), api_name="/upload")
+    _, messages, _ = session.predict("Show me the edges, then the pose", api_name="/chat")  # the tab's default: on
+    shown = texts(messages)
+    plan = next(text for text in shown if text.startswith("Plan:\n"))
+    assert "1. Edge Detection On Image" in plan and "2. Pose Detection On Image" in plan
+    (steps,) = [message for message in messages if (message.get("metadata") or {}).get("title") == "The plan's steps"]
+    assert "[done] Edge Detection On Image" in steps["content"][0]["text"]
+    assert "[done] Pose Detection On Image" in steps["content"][0]["text"]
+    assert shown.index(plan) < len(shown) - 1 and shown[-1].startswith("Done, see image/")  # plan first, answer last
+    _edges, pose = files(messages)  # the images the plan made, shown as the ReAct path shows them
+    assert Path(pose).name in shown[-1] and Image.open(pose).size == (512, 512)
+    planned = sum(is_plan_prompt(prompt) for prompt in llm.prompts)
+    _, messages, _ = session.predict("Show me the edges, then the pose", "off", api_name="/chat")
+    assert sum(is_plan_prompt(prompt) for prompt in llm.prompts) == planned  # off: the ReAct loop answered
+    assert texts(messages)[-1].startswith("Done, see")
+    assert sum(text.startswith("Plan:\n") for text in texts(messages)) == 1  # only the first message's plan
+
+
+def test_the_plan_view_follows_the_steps_and_the_switch_is_per_tab(tiny_tokenizer, images, tmp_path):
+    agent, plan_agent, _ = plan_app_parts(tiny_tokenizer)
+    app = ChatApp(agent, SessionFactory(tmp_path), plan_agent, "off")
+    planned, plain = app.sessions.new(), app.sessions.new()
+    for session in (planned, plain):
+        app.upload(str(images["astronaut"]), session)
+    app.accept({"text": "Show me the edges", "files": []}, planned, "on")
+    outputs = list(app.respond(planned))
+    graphs = [graph for *_, graph, _rows in outputs]
+    assert graphs[0] == "" and 'data-status="running"' in "".join(graphs) and graphs[-1].startswith("<svg")
+    assert graphs[-1].count('data-status="done"') == 2
+    *_, rows = outputs[-1]
+    assert [row[1] for row in rows] == ["Edge Detection On Image", "Pose Detection On Image"]
+    assert [row[4] for row in rows] == ["done", "done"]
+    app.accept({"text": "Show me the edges", "files": []}, plain)  # the app's default for this tab: off
+    *_, (messages, _trace, _status, _it, graph, rows) = app.respond(plain)
+    assert graph == "" and rows == [[""] * 9] and contents(messages)[-1] == "Done, see nothing"
+
+
+def test_build_app_hides_the_switch_without_plan_mode_and_refuses_an_unknown_mode(edge_agent, tmp_path):
+    from ui.launch import DemoOptionError
+
+    config = build_app(edge_agent, SessionFactory(tmp_path)).get_config_file()
+    (switch,) = [c for c in config["components"] if c["props"].get("elem_id") == "plan-first"]
+    assert switch["props"]["visible"] is False
+    with pytest.raises(DemoOptionError, match="--plan must be one of on, off, auto"):
+        build_app(edge_agent, SessionFactory(tmp_path), plan="maybe")
+
+
+def test_stop_during_a_plan_cancels_its_steps_at_once(tiny_tokenizer, images, tmp_path):
+    import time
+
+    from tests.plan_fakes import WAIT, Held, ScriptedRunner
+
+    busy = Held()
+    names = ("Edge Detection On Image", "Get Photo Description")
+    runner = ScriptedRunner({"Edge Detection On Image": busy}, tools=names)
+    agent, plan_agent, _ = plan_app_parts(tiny_tokenizer, runner, names)
+    app = ChatApp(agent, SessionFactory(tmp_path), plan_agent, "on")
+    session = app.sessions.new()
+    app.upload(str(images["astronaut"]), session)
+    with ThreadPoolExecutor(1) as pool:
+        turn = pool.submit(lambda: list(app.chat("Show me the edges, then describe them", session)))
+        assert busy.started.wait(WAIT)
+        assert app.stop(session) == "Stopping at the next step…"
+        deadline = time.monotonic() + WAIT
+        while contents(session.messages)[-1] != "Stopped." and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert contents(session.messages)[-1] == "Stopped."  # while the stuck tool still runs
+        assert [row[4] for row in session.plan_rows] == ["cancelled", "cancelled"]
+        assert session.turn.running and not busy.returned.is_set()  # the turn waits for its dropped call
+        busy.release.set()
+        turn.result(WAIT)
+    assert not session.turn.running and [tool for tool, _ in runner.calls] == ["Edge Detection On Image"]
+    assert not any(text.startswith("Done") for text in contents(session.messages))  # no answer was written
+    *_, (_, messages, _, _) = app.chat("Show me the edges, then describe them", session)  # the session goes on
+    assert contents(messages)[-1].startswith("Done, see image/")

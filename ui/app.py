@@ -486,7 +486,7 @@ def build_app(  # noqa: PLR0917 (the demo's whole configuration)
             )
         status = gr.Markdown("", elem_id="status")
         # each tab's own switch (a component's value is per tab); hidden without plan mode (no tools loaded)
-        plan_first = gr.Radio(
+        plan_switch = gr.Radio(
             list(PLAN_MODES),
             value=plan,
             label="Plan first (on: always; auto: when a message asks for several things; off: never)",
@@ -517,9 +517,9 @@ def build_app(  # noqa: PLR0917 (the demo's whole configuration)
         turn: dict[str, Any] = {"fn": app.respond, "inputs": [state], "outputs": shown}
         turn |= {"concurrency_id": MODEL_QUEUE, "show_progress": "minimal", "show_progress_on": [status]}
         for event, fn, inputs in (
-            (message.submit, app.accept, [message, state, plan_first]),
-            (retry.click, app.retry, [state, plan_first]),
-            (chatbot.retry, app.retry, [state, plan_first]),
+            (message.submit, app.accept, [message, state, plan_switch]),
+            (retry.click, app.retry, [state, plan_switch]),
+            (chatbot.retry, app.retry, [state, plan_switch]),
         ):
             (
                 event(fn, inputs, taken, queue=False, api_name=False)
@@ -533,7 +533,7 @@ def build_app(  # noqa: PLR0917 (the demo's whole configuration)
         chatbot.clear(**resets, api_name=False)  # its bin icon
         upload.upload(app.upload, [upload, state], [chatbot, state, it_image], api_name="upload",
                       concurrency_id=MODEL_QUEUE)  # fmt: skip
-        api_text.submit(app.chat, [api_text, state, plan_first], [api_text, chatbot, trace, state], api_name="chat",
+        api_text.submit(app.chat, [api_text, state, plan_switch], [api_text, chatbot, trace, state], api_name="chat",
                         concurrency_id=MODEL_QUEUE)  # fmt: skip
         demo.unload(app.tab_closed)
     demo.queue(default_concurrency_limit=1)
