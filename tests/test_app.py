@@ -529,3 +529,28 @@ def test_stop_during_a_plan_cancels_its_steps_at_once(tiny_tokenizer, images, tm
     assert not any(text.startswith("Done") for text in contents(session.messages))  # no answer was written
     *_, (_, messages, _, _) = app.chat("Show me the edges, then describe them", session)  # the session goes on
     assert contents(messages)[-1].startswith("Done, see image/")
+
+
+def test_new_session_during_a_plan_cancels_it_and_removes_the_folder_after_its_tool_call(
+    tiny_tokenizer, images, tmp_path
+):
+    from tests.plan_fakes import WAIT, Held, ScriptedRunner
+
+    busy = Held()
+    names = ("Edge Detection On Image", "Get Photo Description")
+    runner = ScriptedRunner({"Edge Detection On Image": busy}, tools=names)
+    agent, plan_agent, _ = plan_app_parts(tiny_tokenizer, runner, names)
+    app = ChatApp(agent, SessionFactory(tmp_path), plan_agent, "on")
+    session = app.sessions.new()
+    app.upload(str(images["astronaut"]), session)
+    old_folder = session.chat.workspace.root
+    with ThreadPoolExecutor(2) as pool:
+        turn = pool.submit(lambda: list(app.chat("Show me the edges, then describe them", session)))
+        assert busy.started.wait(WAIT)
+        reset = pool.submit(app.new_session, session)
+        assert not reset.done() and old_folder.is_dir()  # the dropped tool call may still write there
+        busy.release.set()
+        chat, _trace, fresh, *_, graph, rows = reset.result(WAIT)
+        turn.result(WAIT)
+    assert chat == [] and graph == "" and rows == [[""] * 9] and not old_folder.exists()
+    assert app.sessions.workspaces() == [fresh.chat.workspace.root]
