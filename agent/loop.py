@@ -360,10 +360,13 @@ class Agent:
             if OBSERVATION in text:
                 break
 
-    def remember(self, session: ChatSession, user_input: str, answer: str) -> None:
-        """Add an exchange answered outside the loop (plan mode) to the session's memory."""
+    def remember(self, session: ChatSession, user_input: str, answer: str, files: Sequence[str] = ()) -> None:
+        """Add an exchange answered outside the loop (plan mode) to the session's memory; the last image it made
+        (``files``) becomes the one "it" means next."""
         session.memory.add_exchange(user_input, answer)
         self._trim_memory(session)
+        if files:
+            session.latest_image = files[-1]
 
     # ----------------------------------------------------------------- helpers
     def _run_tool(self, call: ToolCall, workspace: Workspace) -> Observation:

@@ -151,7 +151,7 @@ class PlanAgent:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
         execution = run.result()
         answer = self.writer.write(session, request, execution)
-        self.agent.remember(session, request, answer.text)
+        self.agent.remember(session, request, answer.text, execution.files)
         yield PlanReply(answer.text, execution.files, tuple(plans), execution, answer)
 
     def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:

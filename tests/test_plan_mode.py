@@ -89,6 +89,7 @@ def test_a_planned_turn_shows_the_plan_first_runs_it_and_answers(tiny_tokenizer,
     assert isinstance(reply, PlanReply) and reply.execution.ok
     edge, pose = (r.outcome.image for r in reply.execution.results)
     assert reply.files == (edge, pose)
+    assert session.latest_image == pose  # "it" in the next message is the plan's last image
     assert reply.answer.by_model and reply.answer.summary == f"Here it is: {pose}"
     assert reply.text.splitlines()[2:] == [
         "Steps:",
