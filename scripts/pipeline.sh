@@ -8,7 +8,7 @@
 #             failures (the third stage's val records that answer right after a failed call).
 #   product   the adapter the demo serves (docs/product_adapter.md): every tool trained, the compact product template,
 #             demo-shaped sessions. Scored on its own val and test (held-out captions and wording), the demo-shaped
-#             split (demo.json), the hand-written set in the product template, and failures.
+#             split (demo.json), the hand-written set in the product template, failures, and the test split's plans.
 #
 #   scripts/pipeline.sh                   # both on SmolLM2-135M (hours on 2 cores)
 #   scripts/pipeline.sh --only product    # one of them: research or product
@@ -19,7 +19,8 @@
 # Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
 # $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
 # (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
-# evaluated. Product training is one run (configs/train/smollm2_product.yaml) into $out/product/adapter.
+# evaluated. Product training is one run (configs/train/smollm2_product.yaml) into $out/product/adapter that
+# continues from the research adapter: this run's $out/adapter-stage3 when there is one, else the shipped one.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -208,9 +209,17 @@ product() {
   [ -f "$data/demo.json" ] || "$PY" -m data_gen --config "$product_data_config" --out_dir "$data"
   "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json" --template en_product
 
-  echo "== product 2/4 train -> $adapter ($steps steps); $ranks process(es)"
+  # the product adapter continues from the research adapter: this run's when it made one, else the shipped one
+  local init=()
+  if [ -f "$out/adapter-stage3/adapter_model.safetensors" ]; then
+    init=(--init_adapter "$out/adapter-stage3")
+  elif [ $quick = 1 ]; then
+    echo "--quick --only product starts from the quick research adapter: run scripts/pipeline.sh --quick" >&2
+    exit 2
+  fi
+  echo "== product 2/4 train -> $adapter ($steps steps, from ${init[1]:-the shipped research adapter}); $ranks process(es)"
   trained_to "$adapter" "$steps" ||
-    train "${product_train_args[@]}" --data_path "$data/train.json" --output_dir "$adapter"
+    train "${product_train_args[@]}" "${init[@]}" --data_path "$data/train.json" --output_dir "$adapter"
 
   echo "== product 3/4 inference ($eval_samples records per split: ${product_runs[*]})"
   local failures_source=""

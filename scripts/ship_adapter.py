@@ -5,8 +5,8 @@
 
 Writes the PEFT adapter (its ``base_model_name_or_path`` set to the name the run was given, e.g. the
 embedded ``smollm2-135m-instruct``, not this machine's cache path), ``prompt_template.yaml``,
-``train_config.yaml``, ``data_recipe.yaml``, the ``metrics_*.json`` files and ``TRAINING.md`` (a summary of
-``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, e.g. the third stage of
+``train_config.yaml``, ``plan_template.yaml`` when the run has one, ``data_recipe.yaml``, the
+``metrics_*.json`` files and ``TRAINING.md`` (a summary of ``metrics.jsonl``). A run that started from another adapter (``--init_adapter``, e.g. the third stage of
 ``pipeline.sh``) ships with ``--base_run DIR``, that adapter's run, summarised in ``TRAINING_base.md`` beside
 its ``train_config_base.yaml``. The directory's hand-written ``README.md`` is left alone.
 """
@@ -24,6 +24,7 @@ from protocol.cli import run_cli
 from protocol.records import atomic_write_text, iter_jsonl
 
 COPIED = ("adapter_model.safetensors", "prompt_template.yaml", "train_config.yaml")
+COPIED_WHEN_PRESENT = ("plan_template.yaml",)  # written when the data held plan records
 
 
 def log_summary(rows: list[dict], config: dict) -> str:
@@ -83,6 +84,9 @@ def main(
     out.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         shutil.copyfile(run / name, out / name)
+    for name in COPIED_WHEN_PRESENT:
+        if (run / name).is_file():
+            shutil.copyfile(run / name, out / name)
     adapter_config = json.loads((run / "adapter_config.json").read_text(encoding="utf-8"))
     adapter_config["base_model_name_or_path"] = config["base_model"]
     atomic_write_text(out / "adapter_config.json", json.dumps(adapter_config, indent=2) + "\n")

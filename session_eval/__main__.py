@@ -2,7 +2,7 @@
 agent (built as ``gpt4tools.py`` builds it) with the offline tools; write DIR/sessions.json and DIR/sessions.md.
 
     python -m session_eval --lora_model none --out output/sessions/zero-shot
-    python -m session_eval --lora_model adapters/smollm2-gpt4tools --out output/sessions/research
+    python -m session_eval --lora_model adapters/smollm2-gpt4tools-research --out output/sessions/research
     python -m session_eval --only edges-astronaut,ocr-open-sign --out output/sessions/quick
     python -m session_eval.compare zero-shot=output/sessions/zero-shot/sessions.json research=...
 """

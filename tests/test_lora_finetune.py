@@ -412,6 +412,7 @@ def test_ship_adapter_copies_the_run_with_a_portable_base_name(
     assert "| 2 |" in summary and "step 2:" in summary  # the last step and its eval loss
     assert (shipped / "data_recipe.yaml").is_file() and (shipped / "prompt_template.yaml").is_file()
     assert not (shipped / "TRAINING_base.md").exists()
+    assert not (shipped / "plan_template.yaml").exists()  # the data held no plan records
     # a run that started from the first one's adapter ships with the first run's log beside its own
     run(tiny_model_dir, data_file, tmp_path / "next", max_steps=1, eval_steps=1, init_adapter=str(tmp_path / "run"))
     ship.main(str(tmp_path / "next"), str(metrics), str(shipped), base_run=str(tmp_path / "run"))
