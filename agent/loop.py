@@ -10,7 +10,8 @@ What the agent guarantees, whatever the model writes:
 
 * after a failed last tool call, the answer never announces a result: unless it shows a file this turn made,
   the agent answers itself, quoting the error;
-* a request that needs an image when the session has none gets "upload an image" at once: the model is
+* a request that needs an image when the session has none gets "upload an image" at once: a request that
+  speaks of an existing image ("rotate it", agent/image_reference.py) before the model runs; otherwise the model is
   stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
   does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
   image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
@@ -28,6 +29,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.image_reference import refers_to_an_image
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -249,6 +251,9 @@ class Agent:
             yield Reply(problem, (), (), False)
             return
         session.turns += 1
+        if self.lacks_image(session, user_input):
+            yield Reply(NEEDS_IMAGE, (), (), False)
+            return
         cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
         scratch: list[ObservedStep | RejectedReply] = []
@@ -380,6 +385,10 @@ class Agent:
     def _clean_answer(self, answer: str) -> str:
         """Cut a reply where the model starts writing the human's next turn."""
         return answer.split(f"\n{self.template.human_prefix}:", 1)[0].strip()
+
+    def lacks_image(self, session: ChatSession, request: str) -> bool:
+        """Whether ``request`` speaks of an image ("rotate it") while the session has none and a tool takes one."""
+        return session.latest_image is None and bool(self.image_tools) and refers_to_an_image(request)
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""

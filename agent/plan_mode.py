@@ -127,6 +127,9 @@ class PlanAgent:
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
+        if self.agent.lacks_image(session, request):  # the ReAct loop answers "upload an image"
+            yield from self.agent.run(session, request)
+            return
         session.turns += 1
         plans = []
         for made in self.plan(session, request):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from PIL import Image
 
+from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
 from protocol.prompt import PromptTemplate, Turn
@@ -308,20 +309,52 @@ def test_a_request_for_a_missing_image_stops_the_model_before_it_writes_argument
     garbage = "image.rotate(90) " + "1" * 100
     agent = Agent(WatchedLLM([call("Rotate Image", garbage)]), FakeRuntime(names=("Rotate Image",)), TEMPLATE,
                   tiny_tokenizer, context_length=4096)  # fmt: skip
-    events = list(agent.run(session, "rotate it 90 degrees"))
+    events = list(agent.run(session, "rotate by 90 degrees"))  # names no image: the model is asked
     reply = events[-1]
     assert reply.text == NEEDS_IMAGE and reply.steps == () and agent.runtime.calls == []
     written = "".join(event.text for event in events if isinstance(event, TextChunk))
     assert "Action: Rotate Image\n" in written and "1111" not in written  # stopped at the tool's name
     assert agent.llm.closed == 1 and len(session.memory) == 0  # nothing to remember
     agent.llm.replies = [answer("Rotated: image/rotated.png")]  # an answer naming an image that cannot exist
-    assert agent.chat(session, "rotate it").text == NEEDS_IMAGE
+    assert agent.chat(session, "rotate by 45 degrees").text == NEEDS_IMAGE
     agent.llm.replies = [answer("Hello! Upload an image and tell me what to do with it.")]
     assert agent.chat(session, "hi").text.startswith("Hello!")  # chat without images is fine
     image = upload(agent, session)
     agent.llm.prompts.clear()
     agent.llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done.")]
     assert agent.chat(session, "rotate it").steps[0].action == "Rotate Image"  # with an image it runs
+
+
+def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model_runs(tiny_tokenizer, session):
+    made_up = answer("That needs rotation; the rotated image is image_path.")  # names no file: not caught after
+    agent, llm, runtime = make_agent(tiny_tokenizer, [made_up])
+    for request in ("rotate it 90 degrees", "what is in this photo?", "show me the edges of the image"):
+        assert agent.chat(session, request).text == NEEDS_IMAGE
+    assert llm.prompts == [] and runtime.calls == [] and len(session.memory) == 0
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Paris.")])
+    assert agent.chat(session, "what is the capital of France?").text == "Paris."  # no image spoken of
+    image = upload(agent, session)
+    agent, llm, _ = make_agent(tiny_tokenizer, [call("Rotate Image", f"{image}, 90"), answer("Done.")])
+    agent.chat(session, "rotate it 90 degrees")
+    assert len(llm.prompts) == 2  # with an image the model decides
+
+
+@pytest.mark.parametrize(
+    ("request_text", "refers"),
+    [
+        ("rotate it 90 degrees", True),
+        ("crop this to 0,0,100,100", True),
+        ("what colour is the car in my picture?", True),
+        ("show me the edges of the uploaded image", True),
+        ("generate an image of a cat and rotate it", False),  # the image it speaks of is the one it asks for
+        ("make a picture of a boat, then blur it", False),
+        ("draw a dog", False),
+        ("describe it in simple words", False),  # "it" may be anything
+        ("tell me a joke", False),
+    ],
+)
+def test_which_requests_speak_of_an_existing_image(request_text, refers):
+    assert refers_to_an_image(request_text) is refers
 
 
 class DrawingLLM:
@@ -397,7 +430,7 @@ def test_a_retried_message_replaces_its_first_attempt_in_memory():
 
 def test_with_no_image_and_only_image_tools_a_bad_reply_asks_for_an_image(tiny_tokenizer, session):
     agent, llm, _ = make_agent(tiny_tokenizer, ["Sure! image.rotate(90) 1000000"])
-    reply = agent.chat(session, "rotate it 90 degrees")
+    reply = agent.chat(session, "rotate by 90 degrees")
     assert reply.text == NEEDS_IMAGE and len(llm.prompts) == 1  # not five steps of garbage
     drawing = FakeRuntime(names=("Edge Detection On Image", "Generate Image From User Input Text"))
     agent, llm, _ = make_agent(tiny_tokenizer, ["Sure!", answer("Here is a cat.")], drawing)

@@ -1,0 +1,39 @@
+"""Whether a request refers to an image the person already has ("rotate it", "what is in this photo?").
+
+Read from the request itself, before any model call, so that a session with no image answers "upload one"
+whatever the model would have written: a small model asked to "rotate it 90 degrees" with nothing uploaded
+tends to answer as if it had (a made-up file name, "the rotated image is ready").
+
+The rule is deliberately narrow (a false "upload an image" blocks a request that needed none):
+* a definite reference to a picture: "this / that / the / my / your (uploaded) image, photo, picture, pic"
+  (not "an image of a cat");
+* or an image-editing verb whose object is "it / this / that / them": "rotate it", "crop this", "blur that";
+* and no request to make a picture ("draw a cat, then rotate it" refers to the picture it asks for).
+"""
+
+from __future__ import annotations
+
+import re
+
+PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
+EDITING_VERBS = tuple(
+    ["rotate", "crop", "blur", "resize", "flip", "mirror", "sharpen", "recolor", "recolour", "colorize", "colourize", "segment", "restyle", "stylize", "upscale", "downscale", "shrink", "enlarge", "zoom", "brighten", "darken", "invert"]
+)
+MAKING_VERBS = ("generate", "draw", "create", "paint", "render", "produce", "imagine", "design", "sketch")
+
+_DEFINITE_PICTURE = re.compile(
+    r"\b(?:this|that|these|those|the|my|your|our)\s+(?:\w+\s+)?(?:" + "|".join(PICTURE_NOUNS) + r")\b",
+    re.IGNORECASE,
+)
+_EDIT_PRONOUN = re.compile(
+    r"\b(?:" + "|".join(EDITING_VERBS) + r")\s+(?:it|this|that|them)\b",
+    re.IGNORECASE,
+)
+_MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)
+
+
+def refers_to_an_image(request: str) -> bool:
+    """Whether ``request`` speaks of an image it expects to exist (see the module docstring)."""
+    if _MAKING.search(request):
+        return False
+    return bool(_DEFINITE_PICTURE.search(request) or _EDIT_PRONOUN.search(request))
