@@ -70,7 +70,8 @@ def test_labels_cover_exactly_the_reply(tiny_tokenizer, train_on_inputs: bool) -
         prompt, completion = template.training_pair(record.instruction, record.input, record.output, tiny_tokenizer)
         reply_ids = tiny_tokenizer(completion, add_special_tokens=False)["input_ids"]
         labelled = batch["labels"][row][batch["labels"][row] != IGNORE_INDEX].tolist()
-        assert example.masked == (0 if train_on_inputs else template.encode(tiny_tokenizer, prompt)[1])
+        masked = 0 if train_on_inputs else template.encode(tiny_tokenizer, prompt)[1]
+        assert example.spans == ((masked, len(example)),) and not example.relabeled
         if train_on_inputs:
             assert labelled == list(example.input_ids)
         else:

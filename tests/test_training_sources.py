@@ -12,7 +12,7 @@ import pytest
 import lora_finetune
 from protocol.prompt import PromptTemplate
 from protocol.records import ORIGINAL_LAYOUT, write_records
-from tests.sample_records import make_records
+from tests.sample_records import make_records, make_trajectories
 from training import token_cache
 from training.data import tokenize_records
 from training.sources import SourceError, SourceKind, locate_source
@@ -140,9 +140,9 @@ def test_training_on_a_parquet_directory(sources, project_cache, tiny_model_dir:
 
 
 # ---------------------------------------------------------------- the tokenized-data cache
-def load(data_path, tokenizer, template="en", cutoff_len=2048, train_on_inputs=False):
+def load(data_path, tokenizer, template="en", cutoff_len=2048, **options):
     return token_cache.load_examples(
-        str(data_path), PromptTemplate.load(template), tokenizer, cutoff_len, train_on_inputs
+        str(data_path), PromptTemplate.load(template), tokenizer, cutoff_len, **options
     ).examples
 
 
@@ -176,15 +176,30 @@ def test_any_change_to_what_the_ids_depend_on_is_another_entry(
     load(data, tiny_tokenizer)
     load(data, tiny_tokenizer, cutoff_len=1536)
     load(data, tiny_tokenizer, train_on_inputs=True)
+    load(data, tiny_tokenizer, merge_trajectories=True)
     load(data, tiny_tokenizer, template="zh")
     other_tokenizer = type(tiny_tokenizer).from_pretrained(tiny_tokenizer.name_or_path)
     other_tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }}{% endfor %}"
     load(data, other_tokenizer)
     write_records(data, RECORDS[:-1])
     load(data, tiny_tokenizer)
-    assert len(count_tokenizations) == 6
+    assert len(count_tokenizations) == 7
     load(data, tiny_tokenizer)  # nothing changed since the last load
-    assert len(count_tokenizations) == 6
+    assert len(count_tokenizations) == 7
+
+
+def test_merged_trajectories_come_back_from_the_cache_whole(
+    project_cache, tiny_tokenizer, count_tokenizations, tmp_path: Path
+) -> None:
+    records = make_trajectories(6)
+    data = tmp_path / "train.json"
+    write_records(data, records)
+    expected, _ = tokenize_records(records, PromptTemplate.load("en"), tiny_tokenizer, 2048, merge_trajectories=True)
+    assert any(example.relabeled for example in expected) and len(expected) == 6
+    assert load(data, tiny_tokenizer, merge_trajectories=True) == expected
+    assert load(data, tiny_tokenizer, merge_trajectories=True) == expected
+    assert load(data, tiny_tokenizer) != expected  # the separate records are another entry
+    assert count_tokenizations == [len(records)] * 2
 
 
 def test_a_damaged_entry_is_rebuilt_with_a_warning(
@@ -201,6 +216,20 @@ def test_a_damaged_entry_is_rebuilt_with_a_warning(
     entry.write_bytes(entry.read_bytes()[:100])  # a torn write
     assert load(sources["json"], tiny_tokenizer) == expected
     assert len(count_tokenizations) == 3 and load(sources["json"], tiny_tokenizer) == expected
+
+
+def test_an_entry_in_the_older_layout_is_not_misread(sources, project_cache, tiny_tokenizer, caplog) -> None:
+    import numpy as np
+
+    expected = load(sources["json"], tiny_tokenizer)
+    (entry,) = (project_cache / "tokenized").glob("*.npz")
+    with np.load(entry) as stored:
+        older = {name: stored[name] for name in ("key", "ids", "offsets", "truncated", "plan_records")}
+    masked = [spans[0][0] for spans in (example.spans for example in expected)]
+    np.savez(entry.with_suffix(""), **older, masked=np.array(masked))  # format 1: a masked prefix per record
+    with caplog.at_level(logging.WARNING, logger="training.token_cache"):
+        assert load(sources["json"], tiny_tokenizer) == expected
+    assert "is damaged" in caplog.text
 
 
 def test_truncation_is_reported_from_the_cache_too(sources, project_cache, tiny_tokenizer, caplog) -> None:

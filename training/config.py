@@ -98,6 +98,13 @@ class TrainConfig:
     )
     train_on_inputs: bool = option(False, "put loss on the prompt too, not only on the reply")
     group_by_length: bool = option(True, "batch records of similar length together (less padding)")
+    merge_trajectories: bool = option(
+        False,
+        "train the records of one multi-step trajectory (same prompt, each step's scratchpad continuing the last) as "
+        "one sequence with loss on every step's reply: the same supervision in about a third fewer tokens on the "
+        "product data (benchmarks/README.md); off in the shipped recipes until a training run shows the quality "
+        "holds. Needs --train_on_inputs false",
+    )
     # LoRA
     lora_r: int = option(16, "LoRA rank", rule=POSITIVE, hint="e.g. 8 or 16")
     lora_alpha: int = option(
@@ -168,6 +175,11 @@ class TrainConfig:
                 f"global batch {self.batch_size} is not divisible by micro_batch_size x world_size = "
                 f"{self.micro_batch_size} x {world_size}; use --batch_size {lower} (or {lower + per_step}) "
                 "or change --micro_batch_size"
+            )
+        if self.merge_trajectories and self.train_on_inputs:
+            raise ConfigError(
+                "--merge_trajectories needs --train_on_inputs false (with loss on the prompt, an earlier step's end of "
+                "turn and the observation after it would be two labels for one position); drop one of them"
             )
         if self.load_in_8bit and self.load_in_4bit:
             raise ConfigError("choose one of --load_in_8bit and --load_in_4bit")

@@ -1,8 +1,9 @@
-"""Supervised fine-tuning data: records -> token ids with a loss mask, length-grouped batch plans, padding.
+"""Supervised fine-tuning data: records -> token ids with their loss spans, length-grouped batch plans, padding.
 
-The mask is built while tokenizing: :meth:`PromptTemplate.encode` tokenizes prompt and completion
-separately, so the number of prompt tokens is exact. Batches hold records of similar length and are
-padded only to their own longest member, so almost no compute goes to padding.
+The spans are found while tokenizing: :meth:`PromptTemplate.encode` tokenizes prompt and completion
+separately, so the number of prompt tokens is exact. With ``merge_trajectories`` the records of one multi-step
+trajectory become one example with a span per step (:mod:`training.trajectories`). Batches hold examples of
+similar length and are padded only to their own longest member, so almost no compute goes to padding.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 from protocol.records import Record
 from training.loss import IGNORE_INDEX
+from training.trajectories import Encoding, find_trajectories
 
 
 class DataError(ValueError, InputError):
@@ -25,18 +27,28 @@ class DataError(ValueError, InputError):
 
 @dataclass(frozen=True)
 class Example:
-    """One tokenized record: ``input_ids`` and how many leading tokens carry no loss."""
+    """One training sequence: ``input_ids``, the ``spans`` of positions whose label is the token there (``(start,
+    end)``, end excluded; the rest carry no loss), and ``relabeled`` ``(position, label)`` pairs whose label is
+    another token: in a merged trajectory, the end of turn an earlier step's record ended with, where the merged
+    sequence goes on with the observation."""
 
     input_ids: tuple[int, ...]
-    masked: int
+    spans: tuple[tuple[int, int], ...]
+    relabeled: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def single(cls, input_ids: Sequence[int], masked: int) -> Example:
+        """A record alone: loss on every token after the first ``masked``."""
+        return cls(tuple(input_ids), ((masked, len(input_ids)),))
 
     def __len__(self) -> int:
         return len(self.input_ids)
 
     @property
     def loss_tokens(self) -> int:
-        """Tokens whose prediction is trained (a token is predicted from the one before it)."""
-        return len(self.input_ids) - max(self.masked, 1)
+        """Tokens whose prediction is trained (a token is predicted from the one before it, so never the first)."""
+        in_spans = sum(max(0, end - max(start, 1)) for start, end in self.spans)
+        return in_spans + sum(position >= 1 for position, _ in self.relabeled)
 
 
 def tokenize_records(
@@ -44,25 +56,28 @@ def tokenize_records(
     template: PromptTemplate,
     tokenizer: object,
     cutoff_len: int,
+    *,
     train_on_inputs: bool = False,
+    merge_trajectories: bool = False,
 ) -> tuple[list[Example], int]:
-    """Tokenize every record: the examples and how many of their completions were truncated to ``cutoff_len``.
+    """Tokenize every record: the examples and how many of them were truncated to ``cutoff_len``.
 
     Fails if a prompt alone does not fit in ``cutoff_len`` tokens. With ``train_on_inputs`` the prompt carries
-    loss too.
+    loss too. With ``merge_trajectories`` the records of a multi-step trajectory that provably keep their supervision
+    become one example, in the place of its last step (:mod:`training.trajectories`); the others stay as they are.
     """
     if not records:
         raise DataError("the data file holds no records; generate data with `python -m data_gen` first")
-    examples, too_long, truncated = [], [], 0
+    if merge_trajectories and train_on_inputs:
+        raise ValueError("merging trajectories needs train_on_inputs=False")
+    encoded: list[Encoding] = []
+    too_long = []
     for index, record in enumerate(records):
         prompt, completion = template.training_pair(record.instruction, record.input, record.output, tokenizer)
         ids, prompt_len = template.encode(tokenizer, prompt, completion)
         if prompt_len >= cutoff_len:
             too_long.append((index, prompt_len))
-            continue
-        if len(ids) > cutoff_len:
-            ids, truncated = ids[:cutoff_len], truncated + 1
-        examples.append(Example(tuple(ids), 0 if train_on_inputs else prompt_len))
+        encoded.append(Encoding(ids, prompt_len))
     if too_long:
         longest = max(length for _, length in too_long)
         raise DataError(
@@ -70,17 +85,27 @@ def tokenize_records(
             f"(first: record {too_long[0][0]}, longest prompt {longest} tokens); "
             f"raise --cutoff_len to at least {longest + 64} or shorten those prompts"
         )
+    trajectories = find_trajectories(records, encoded, cutoff_len) if merge_trajectories else []
+    merged = {trajectory.last: trajectory for trajectory in trajectories}
+    absorbed = {index for trajectory in merged.values() for index in trajectory.members} - set(merged)
+    examples = []
+    for index, (ids, prompt_len) in enumerate(encoded):
+        if index in merged:
+            examples.append(Example(tuple(ids), merged[index].spans, merged[index].relabeled))
+        elif index not in absorbed:
+            examples.append(Example.single(ids[:cutoff_len], 0 if train_on_inputs else prompt_len))
+    truncated = sum(len(ids) > cutoff_len for ids, _ in encoded)  # a merged sequence always fits
     return examples, truncated
 
 
 def split_validation(
     examples: Sequence[Example], val_set_size: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
-    """``(train, val)``: ``val_set_size`` below 1 is a fraction, otherwise a number of records."""
+    """``(train, val)``: ``val_set_size`` below 1 is a fraction, otherwise a number of examples."""
     count = round(val_set_size * len(examples)) if val_set_size < 1 else int(val_set_size)
     if count >= len(examples):
         raise DataError(
-            f"val_set_size={val_set_size} leaves no training records out of {len(examples)}; lower --val_set_size"
+            f"val_set_size={val_set_size} leaves no training examples out of {len(examples)}; lower --val_set_size"
         )
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
@@ -134,7 +159,7 @@ def plan_epoch(
 
 
 def collate(examples: Sequence[Example], pad_token_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad to the longest member: ``input_ids`` and ``labels`` (-100 on masked and pad positions).
+    """Right-pad to the longest member: ``input_ids`` and ``labels`` (-100 outside the loss spans and on pads).
 
     No attention mask: under causal attention a real token only sees the tokens before it, never the pads
     after its sequence, and pad positions carry no loss, so the loss and its gradient are those of each
@@ -147,5 +172,8 @@ def collate(examples: Sequence[Example], pad_token_id: int) -> dict[str, torch.T
     for row, example in enumerate(examples):
         ids = torch.tensor(example.input_ids, dtype=torch.long)
         input_ids[row, : len(ids)] = ids
-        labels[row, example.masked : len(ids)] = ids[example.masked :]
+        for start, end in example.spans:
+            labels[row, start:end] = ids[start:end]
+        for position, label in example.relabeled:
+            labels[row, position] = label
     return {"input_ids": input_ids, "labels": labels}

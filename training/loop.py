@@ -110,14 +110,22 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
     torch.set_num_threads(cfg.num_threads or max(1, (os.cpu_count() or 1) // local_world))
 
-    # ---- data: validated records -> token ids with the loss mask, cached across runs (fails before the model loads)
+    # ---- data: validated records -> token ids with their loss spans, cached across runs (fails before the model loads)
     template = PromptTemplate.load(cfg.prompt_template)
     tokenizer = load_tokenizer(cfg.base_model)
-    examples, plan_records = load_examples(cfg.data_path, template, tokenizer, cfg.cutoff_len, cfg.train_on_inputs)
+    data = load_examples(
+        cfg.data_path,
+        template,
+        tokenizer,
+        cfg.cutoff_len,
+        train_on_inputs=cfg.train_on_inputs,
+        merge_trajectories=cfg.merge_trajectories,
+    )
+    examples = data.examples
     train_set, val_set = split_validation(examples, cfg.val_set_size, cfg.seed) if cfg.val_set_size else (examples, [])
     if len(train_set) < cfg.batch_size:
         raise DataError(
-            f"{len(train_set)} training records are fewer than one global batch of {cfg.batch_size}; "
+            f"{len(train_set)} training examples are fewer than one global batch of {cfg.batch_size}; "
             f"use --batch_size {max(cfg.micro_batch_size * world_size, len(train_set) // (cfg.micro_batch_size * world_size) * cfg.micro_batch_size * world_size)} or more data"
         )
     steps_per_epoch = len(train_set) // cfg.batch_size
@@ -181,7 +189,7 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
         output.mkdir(parents=True, exist_ok=True)
         atomic_write_text(output / CONFIG_FILE_NAME, cfg.to_yaml())
         template.save(output)
-        if plan_records:  # the planner prompt goes with the adapter too
+        if data.plan_records:  # the planner prompt goes with the adapter too
             PlanTemplate.load(template.language).save(output)
         if metrics_path.exists():  # drop rows past the resume point, which the resumed run rewrites
             kept = [row for row in iter_jsonl(metrics_path) if row.get("step", 0) <= step]
@@ -190,7 +198,7 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
 
         writer = SummaryWriter(str(output / "tensorboard"))
         logger.info(
-            "%d train / %d val records, %d steps (%d per epoch), global batch %d = %d micro x %d accumulation x %d "
+            "%d train / %d val examples, %d steps (%d per epoch), global batch %d = %d micro x %d accumulation x %d "
             "ranks, trainable parameters %d, compute %s",
             len(train_set), len(val_set), total_steps, steps_per_epoch, cfg.batch_size, cfg.micro_batch_size,
             cfg.batch_size // (cfg.micro_batch_size * world_size), world_size, sum(p.numel() for p in params),
