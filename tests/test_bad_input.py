@@ -169,6 +169,7 @@ CASES = [
     Case("logging_steps 0", "train", [*TRAIN, "--logging_steps", "0"], "--logging_steps 0 must be positive"),
     Case("eval_steps 0", "train", [*TRAIN, "--eval_steps", "0"], "--eval_steps 0 must be positive"),
     Case("val_set_size 2.5", "train", [*TRAIN, "--val_set_size", "2.5"], "--val_set_size 2.5 is neither a fraction"),
+    Case("merge with prompt loss", "train", [*TRAIN, "--merge_trajectories", "--train_on_inputs"], "--merge_trajectories needs --train_on_inputs false"),
     Case("dtype fp8", "train", [*TRAIN, "--dtype", "fp8"], "--dtype 'fp8' must be one of auto, bf16"),
     Case("bool maybe", "train", [*TRAIN, "--merge", "maybe"], "--merge 'maybe' is not true or false"),
     Case("unknown flag", "train", [*TRAIN, "--learning_rat", "1e-4"], "unknown option --learning_rat (did you mean --learning_rate?)"),
