@@ -77,7 +77,7 @@ def tokenize_records(
         ids, prompt_len = template.encode(tokenizer, prompt, completion)
         if prompt_len >= cutoff_len:
             too_long.append((index, prompt_len))
-        encoded.append(Encoding(ids, prompt_len))
+        encoded.append(Encoding(tuple(ids), prompt_len))  # the tuple the example keeps, not a copy
     if too_long:
         longest = max(length for _, length in too_long)
         raise DataError(
@@ -91,10 +91,10 @@ def tokenize_records(
     examples = []
     for index, (ids, prompt_len) in enumerate(encoded):
         if index in merged:
-            examples.append(Example(tuple(ids), merged[index].spans, merged[index].relabeled))
+            examples.append(Example(ids, merged[index].spans, merged[index].relabeled))
         elif index not in absorbed:
             examples.append(Example.single(ids[:cutoff_len], 0 if train_on_inputs else prompt_len))
-    truncated = sum(len(ids) > cutoff_len for ids, _ in encoded)  # a merged sequence always fits
+    truncated = sum(len(ids) > cutoff_len for ids, _ in encoded)  # never a merged one: they fit
     return examples, truncated
 
 

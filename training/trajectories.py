@@ -28,7 +28,7 @@ from protocol.records import Record
 class Encoding(NamedTuple):
     """A record's token ids (prompt, then completion with its end of turn) and the number of prompt tokens."""
 
-    ids: list[int]
+    ids: tuple[int, ...]
     prompt_len: int
 
 
