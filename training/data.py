@@ -125,13 +125,13 @@ def plan_epoch(
     epoch: int,
     group_by_length: bool = True,
 ) -> list[list[list[list[int]]]]:
-    """The whole epoch as ``steps[step][rank][micro] -> record indices``, identical on every rank.
+    """The whole epoch as ``steps[step][rank][micro] -> example indices``, identical on every rank.
 
-    Records are shuffled (by ``seed`` and ``epoch``); the remainder that does not fill a global batch of
-    ``batch_size`` is dropped. With ``group_by_length`` the shuffled records are taken in groups of up to
+    Examples (tokenized records, or merged trajectories) are shuffled (by ``seed`` and ``epoch``); the remainder that does not fill a global batch of
+    ``batch_size`` is dropped. With ``group_by_length`` the shuffled examples are taken in groups of up to
     :data:`LENGTH_GROUP_BATCHES` global batches (fewer on small data, so there are at least four groups),
     each group is sorted by length and cut into global batches, and the batches are shuffled again, the
-    longest first so that running out of memory shows at step 1. Records in a batch then have similar
+    longest first so that running out of memory shows at step 1. Examples in a batch then have similar
     lengths and padding all but disappears (on generated data, 23% of the tokens of random batches of 8
     were padding, 1% with groups of 50). Each global batch is cut into micro batches dealt round robin to
     the ranks, so ranks get similar work.
