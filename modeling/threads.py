@@ -1,6 +1,6 @@
 """CPU threads for the model: how idle OpenMP threads wait, and how many a forward pass uses.
 
-Measured on a shared 2-core CPU with other processes running (``benchmarks/serving.md``):
+Measured on a shared 2-core CPU with other processes running (``benchmarks/README.md``, Serving on a shared CPU):
 
 * OpenMP's default lets a thread that reaches the end of a parallel region spin before it sleeps. With the
   cores oversubscribed the spinning threads burn the time slices the working ones need: a 512-token prefill
