@@ -35,6 +35,7 @@ from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.steps import (
+    ACTION,
     AI,
     OBSERVATION,
     THOUGHT,
@@ -276,7 +277,9 @@ class Agent:
                 for piece in pieces:
                     text += piece
                     yield TextChunk(index, piece)
-                    if OBSERVATION in text or cancel.is_set() or self._needs_missing_image(session, text):
+                    if OBSERVATION in text or cancel.is_set() or self._answered(text):
+                        break
+                    if self._needs_missing_image(session, text):  # before it writes arguments for no image
                         break
             llm_seconds = time.perf_counter() - started
             if cancel.is_set():
@@ -382,9 +385,21 @@ class Agent:
         names = ", ".join(spec.name for spec in specs)
         return f"Your reply did not follow the format: {step.message}. Valid tools: {names}."
 
+    @property
+    def _answer_ends(self) -> tuple[str, ...]:
+        """Where a model that has answered goes on writing: the human's next turn, another step, a second answer."""
+        return (f"\n{self.template.human_prefix}:", f"\n{THOUGHT}", f"\n{ACTION}", f" {AI}", f"\n{AI}")
+
     def _clean_answer(self, answer: str) -> str:
-        """Cut a reply where the model starts writing the human's next turn."""
-        return answer.split(f"\n{self.template.human_prefix}:", 1)[0].strip()
+        """Cut an answer where the model goes on writing past it (the answer is its first part)."""
+        for end in self._answer_ends:
+            answer = answer.split(end, 1)[0]
+        return answer.strip()
+
+    def _answered(self, text: str) -> bool:
+        """Whether the reply so far holds a whole answer: ``AI:`` and, after it, the start of something else."""
+        _, marker, answer = text.partition(AI)
+        return bool(marker) and any(end in answer for end in self._answer_ends)
 
     def lacks_image(self, session: ChatSession, request: str) -> bool:
         """Whether ``request`` speaks of an image ("rotate it") while the session has none and a tool takes one."""

@@ -357,6 +357,18 @@ def test_which_requests_speak_of_an_existing_image(request_text, refers):
     assert refers_to_an_image(request_text) is refers
 
 
+def test_an_answer_ends_where_the_model_goes_on_writing_past_it(tiny_tokenizer, session):
+    upload(make_agent(tiny_tokenizer, [])[0], session)
+    rambling = answer("I could not find a background to remove.\n" + call("Rotate Image", "x, 90"))
+    agent = Agent(WatchedLLM([rambling]), FakeRuntime(), TEMPLATE, tiny_tokenizer, context_length=4096)
+    events = list(agent.run(session, "remove the background"))
+    assert events[-1].text == "I could not find a background to remove." and agent.runtime.calls == []
+    written = "".join(event.text for event in events if isinstance(event, TextChunk))
+    assert "Action:" not in written  # the stream stopped at the next step's start
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Detected the straight lines. AI: I could not do that.")])
+    assert agent.chat(session, "lines").text == "Detected the straight lines."
+
+
 class DrawingLLM:
     """Draws what it is asked for, then answers with the file the tool named (a session with no upload)."""
 
