@@ -33,6 +33,7 @@ from agent.image_reference import refers_to_an_image
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
+from modeling.memory import release_free_memory
 from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.steps import (
     ACTION,
@@ -247,6 +248,12 @@ class Agent:
 
         Setting ``cancel`` stops the turn at the next token or step boundary with a reply that says so.
         """
+        try:
+            yield from self._turn(session, user_input, cancel)
+        finally:
+            release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
+
+    def _turn(self, session: ChatSession, user_input: str, cancel: threading.Event | None) -> Iterator[AgentEvent]:
         problem = self.input_problem(user_input)
         if problem:
             yield Reply(problem, (), (), False)

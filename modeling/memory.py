@@ -1,0 +1,33 @@
+"""Giving freed memory back to the system between demo turns.
+
+A turn allocates and frees many differently sized buffers (prompt KV, activations, images, tool outputs) from
+whichever worker thread the web app runs it on. glibc keeps freed blocks in per-thread arenas for reuse instead of
+returning them, so a long-running server's resident memory creeps up by what its busiest turns once needed: on the
+real demo, ``malloc_trim`` after a turn gave back 70-140 MB of ~1.3-1.6 GB (``benchmarks/bench_demo_memory.py``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+from collections.abc import Callable
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or ``None`` where the C library has none (macOS, musl, Windows)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_memory() -> bool:
+    """Return the C heap's free pages to the system; whether the platform could."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
