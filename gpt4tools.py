@@ -175,9 +175,9 @@ def main(
             chat_in_terminal(agent, workspace_root, plan_agent=plan_agent, plan=plan)
         return
     from ui.app import build_app, serve
-    from ui.sessions import SessionFactory
+    from ui.sessions import SHOWN_FILES_GRACE_SECONDS, SessionFactory
 
-    sessions = SessionFactory()
+    sessions = SessionFactory(grace_seconds=SHOWN_FILES_GRACE_SECONDS)
     serve(
         build_app(agent, sessions, idle_minutes=session_idle_minutes, plan_agent=plan_agent, plan=plan),
         sessions,

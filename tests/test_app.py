@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -282,7 +283,19 @@ def test_closing_an_idle_session_removes_its_folder_at_once(gated_app):
     folder = session.chat.workspace.root
     app.tab_closed(gr_request("tab-1"))
     assert not folder.exists() and session.turn.closed
-    assert list(app.chat("hello", session))[-1][1] == [] or True  # a closed session takes nothing more
+    list(app.chat("hello", session))  # a closed session takes nothing more: its folder does not come back
+    assert not folder.exists()
+
+
+def test_a_closed_sessions_files_stay_loadable_for_the_grace_period(tmp_path):
+    sessions = SessionFactory(tmp_path, grace_seconds=0.5)
+    session = sessions.new()
+    folder = session.chat.workspace.root
+    sessions.close(session)  # New session a moment after a turn showed an image: a client may still fetch it
+    assert folder.is_dir() and session.messages == [] and len(session.chat.memory) == 0
+    deadline = time.monotonic() + 10
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not folder.exists()
 
 

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 SESSIONS_PREFIX = "gpt4tools-sessions-"
 OWNER_FILE = "owner.pid"  # the id of the process a temporary folder belongs to
+# How long a closed session's folder outlives it in the demo: a client may still be fetching an image the last
+# update of a turn showed (New session a moment after it; gradio_client downloads every file of an update).
+SHOWN_FILES_GRACE_SECONDS = 30.0
 
 
 def owned_temp_dir(prefix: str, base: Path | None = None) -> Path:
@@ -186,10 +189,14 @@ class BrowserSession:
 class SessionFactory:
     """Creates sessions with a fresh workspace folder each, and removes it when the session ends."""
 
-    def __init__(self, root: str | Path | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    def __init__(
+        self, root: str | Path | None = None, max_pixels: int = DEFAULT_MAX_PIXELS, grace_seconds: float = 0.0
+    ) -> None:
+        """``grace_seconds``: how long a closed session's folder stays, so that files already shown still load."""
         self.root = Path(root) if root else owned_temp_dir(SESSIONS_PREFIX, served_folder())
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_pixels = max_pixels
+        self.grace_seconds = grace_seconds
 
     def new(self) -> BrowserSession:
         workspace = Workspace(self.root / uuid.uuid4().hex, max_pixels=self.max_pixels)
@@ -200,10 +207,16 @@ class SessionFactory:
         if session is not None and not session.turn.close():
             self.discard(session)
 
-    @staticmethod
-    def discard(session: BrowserSession) -> None:
-        """Remove a closed session's folder and drop what it holds (gradio may keep the object a while)."""
-        shutil.rmtree(session.chat.workspace.root, ignore_errors=True)
+    def discard(self, session: BrowserSession) -> None:
+        """Remove a closed session's folder (after ``grace_seconds``) and drop what it holds now (gradio may keep
+        the object a while)."""
+        folder = session.chat.workspace.root
+        if self.grace_seconds > 0:
+            timer = threading.Timer(self.grace_seconds, shutil.rmtree, (folder,), {"ignore_errors": True})
+            timer.daemon = True  # the folders left at exit go with remove_all
+            timer.start()
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
         session.messages = []
         session.trace = []
         session.plan_graph, session.plan_rows = "", []
