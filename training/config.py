@@ -101,7 +101,7 @@ class TrainConfig:
     merge_trajectories: bool = option(
         False,
         "train the records of one multi-step trajectory (same prompt, each step's scratchpad continuing the last) as "
-        "one sequence with loss on every step's reply: the same supervision in 28% fewer tokens per epoch on the "
+        "one sequence with loss on every step's reply: the same supervision in 0.72x the tokens per epoch on the "
         "product data (benchmarks/README.md); off in the shipped recipes until a training run shows the quality "
         "holds. Needs --train_on_inputs false",
     )
