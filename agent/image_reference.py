@@ -1,4 +1,5 @@
-"""Whether a request refers to an image the person already has ("rotate it", "what is in this photo?").
+"""What a request says about images, read before any model call: whether it speaks of an image the person already
+has ("rotate it", "what is in this photo?"), and which paths outside the conversation it names ("/etc/passwd").
 
 Read from the request itself, before any model call, so that a session with no image answers "upload one"
 whatever the model would have written: a small model asked to "rotate it 90 degrees" with nothing uploaded
@@ -60,3 +61,14 @@ def refers_to_an_image(request: str) -> bool:
     if _MAKING.search(request):
         return False
     return bool(_DEFINITE_PICTURE.search(request) or _EDIT_PRONOUN.search(request))
+
+
+# A path on the person's computer: absolute (POSIX, home, Windows drive) or climbing out with "..".
+_OUTSIDE_PATH = re.compile(r"(?<![\w./:])(?:~?/[\w.-]+(?:/[\w.-]*)*|[A-Za-z]:\\[^\s,;]*|(?:[\w.-]+/)*\.\./[^\s,;]*)")
+
+
+def outside_paths(request: str) -> list[str]:
+    """The paths ``request`` names that lie outside any conversation's folder (``/etc/passwd``, ``~/cat.png``,
+    ``C:\\photo.jpg``, ``../x.png``): the tools can only open files of the conversation, so the constrained model
+    would otherwise quietly pick one of those instead."""
+    return [match.rstrip(".?!") for match in _OUTSIDE_PATH.findall(request)]

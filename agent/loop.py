@@ -16,6 +16,7 @@ What the agent guarantees, whatever the model writes:
   does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
   image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
+* a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs;
 * a message longer than ``max_input_chars`` is refused with the limit, before any model call.
 """
 
@@ -29,7 +30,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.image_reference import refers_to_an_image
+from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -63,6 +64,11 @@ DEFAULT_MAX_INPUT_CHARS = 2000
 NEEDS_IMAGE = (
     "That needs an image, and this conversation has none yet. Upload one (the Upload image button, or drag "
     "or paste it into the message box), then ask again."
+)
+
+OUTSIDE_PATH = (
+    "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image (the Upload "
+    "image button, or drag or paste it into the message box), then ask again."
 )
 
 
@@ -259,8 +265,9 @@ class Agent:
             yield Reply(problem, (), (), False)
             return
         session.turns += 1
-        if self.lacks_image(session, user_input):
-            yield Reply(NEEDS_IMAGE, (), (), False)
+        answer = self.answer_before_the_model(session, user_input)
+        if answer:
+            yield Reply(answer, (), (), False)
             return
         cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
@@ -408,9 +415,18 @@ class Agent:
         _, marker, answer = text.partition(AI)
         return bool(marker) and any(end in answer for end in self._answer_ends)
 
-    def lacks_image(self, session: ChatSession, request: str) -> bool:
-        """Whether ``request`` speaks of an image ("rotate it") while the session has none and a tool takes one."""
-        return session.latest_image is None and bool(self.image_tools) and refers_to_an_image(request)
+    def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
+        """The answer to ``request`` when it cannot be done whatever the model writes, or ``None``: it speaks of an
+        image ("rotate it") while the session has none, or it names a file outside the conversation (the
+        constrained model would quietly use one of the conversation's images instead)."""
+        if not self.image_tools:
+            return None
+        if session.latest_image is None and refers_to_an_image(request):
+            return NEEDS_IMAGE
+        paths = outside_paths(request)
+        if paths:
+            return OUTSIDE_PATH.format(path=paths[0])
+        return None
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""

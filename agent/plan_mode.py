@@ -127,7 +127,7 @@ class PlanAgent:
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
-        if self.agent.lacks_image(session, request):  # the ReAct loop answers "upload an image"
+        if self.agent.answer_before_the_model(session, request):  # the ReAct loop gives that answer
             yield from self.agent.run(session, request)
             return
         session.turns += 1

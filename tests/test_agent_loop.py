@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from agent.image_reference import refers_to_an_image
-from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -100,12 +100,23 @@ def test_a_refused_path_is_answered_with_the_refusal(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [])
     upload(agent, session)
     agent.llm.replies = [call("Edge Detection On Image", "/etc/passwd"), answer("The edge map is ready: /etc/passwd")]
-    reply = agent.chat(session, "show me the edges of /etc/passwd")
+    reply = agent.chat(session, "show me the edges of the password file")  # the model writes the path itself
     assert reply.text == (
         "I could not do that. Edge Detection On Image failed: '/etc/passwd' is an absolute path; "
         "use a file name relative to the workspace"
     )
     assert "ready" not in reply.text and reply.files == ()
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "~/Pictures/cat.png", "../../secret.png", "C:\\Users\\me\\a.jpg"])
+def test_a_request_naming_a_path_outside_the_conversation_is_answered_before_the_model(tiny_tokenizer, session, path):
+    agent, llm, runtime = make_agent(tiny_tokenizer, [answer("unused")])
+    upload(agent, session)  # the constrained model would quietly take this image instead
+    reply = agent.chat(session, f"show me the edges of {path}")
+    assert reply.text == OUTSIDE_PATH.format(path=path) and not reply.finished
+    assert llm.prompts == [] and runtime.calls == []
+    agent.llm.replies = [answer("Done.")]
+    assert agent.chat(session, "see https://example.com/a.png and image/x.png").text == "Done."  # not paths outside
 
 
 def test_a_real_result_is_kept_when_a_later_step_fails(tiny_tokenizer, session):

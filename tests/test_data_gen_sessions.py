@@ -92,7 +92,7 @@ def test_every_record_is_the_prompt_the_demo_agent_sends(sessions, tiny_tokenize
             if turn.upload:
                 chat.memory.add_image(TEMPLATE.introduce_image(turn.upload.name, turn.description), turn.upload.name)
                 chat.latest_image = turn.upload.name  # as Agent.introduce_image leaves it
-            if agent.lacks_image(chat, turn.request):  # "upload an image" comes from the agent, not the model
+            if agent.answer_before_the_model(chat, turn.request):  # "upload an image" comes from the agent
                 answered_before_the_model = True
                 break
             agent.chat(chat, turn.request)
