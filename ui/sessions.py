@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 SESSIONS_PREFIX = "gpt4tools-sessions-"
 OWNER_FILE = "owner.pid"  # the id of the process a temporary folder belongs to
 # How long a closed session's folder outlives it in the demo: a client may still be fetching an image the last
-# update of a turn showed (New session a moment after it; gradio_client downloads every file of an update).
-SHOWN_FILES_GRACE_SECONDS = 30.0
+# update of a turn showed (New session during it; gradio_client downloads every file of an update). On a busy
+# 2-core machine a client took longer than 30 s to come to those downloads; the folder holds only that session's
+# images, and its memory is dropped at once.
+SHOWN_FILES_GRACE_SECONDS = 300.0
 
 
 def owned_temp_dir(prefix: str, base: Path | None = None) -> Path:
