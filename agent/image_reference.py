@@ -17,31 +17,29 @@ from __future__ import annotations
 import re
 
 PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
-EDITING_VERBS = tuple(
-    [
-        "rotate",
-        "crop",
-        "blur",
-        "resize",
-        "flip",
-        "mirror",
-        "sharpen",
-        "recolor",
-        "recolour",
-        "colorize",
-        "colourize",
-        "segment",
-        "restyle",
-        "stylize",
-        "upscale",
-        "downscale",
-        "shrink",
-        "enlarge",
-        "zoom",
-        "brighten",
-        "darken",
-        "invert",
-    ]
+EDITING_VERBS = (
+    "rotate",
+    "crop",
+    "blur",
+    "resize",
+    "flip",
+    "mirror",
+    "sharpen",
+    "recolor",
+    "recolour",
+    "colorize",
+    "colourize",
+    "segment",
+    "restyle",
+    "stylize",
+    "upscale",
+    "downscale",
+    "shrink",
+    "enlarge",
+    "zoom",
+    "brighten",
+    "darken",
+    "invert",
 )
 MAKING_VERBS = ("generate", "draw", "create", "paint", "render", "produce", "imagine", "design", "sketch")
 
