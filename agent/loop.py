@@ -61,14 +61,12 @@ logger = logging.getLogger(__name__)
 
 CAPTION_TOOL = "Get Photo Description"
 DEFAULT_MAX_INPUT_CHARS = 2000
-NEEDS_IMAGE = (
-    "That needs an image, and this conversation has none yet. Upload one (the Upload image button, or drag "
-    "or paste it into the message box), then ask again."
-)
-
+# How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
+UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
+NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 OUTSIDE_PATH = (
-    "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image (the Upload "
-    "image button, or drag or paste it into the message box), then ask again."
+    "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
+    f"({UPLOAD_HINT}), then ask again."
 )
 
 

@@ -169,10 +169,15 @@ def test_tools_panel_says_what_works_and_how_to_enable_the_rest():
 
 
 def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):
-    commands = f"/image\n/image {images['notes']}\n/image {images['astronaut']}\nShow me the edges\n/quit\n"
+    commands = (
+        f"rotate it\n/image\n/image {images['notes']}\n/image {images['astronaut']}\nedges of /etc/passwd\n"
+        "Show me the edges\n/quit\n"
+    )
     out = io.StringIO()
     chat_in_terminal(edge_agent, tmp_path, stdin=io.StringIO(commands), stdout=out)
     text = out.getvalue()
+    assert "AI: That needs an image, and this conversation has none yet. Upload one (/image PATH)" in text
+    assert "'/etc/passwd' is a path outside it. Upload the image (/image PATH)" in text  # the terminal's own way
     assert "Usage: /image PATH" in text and "is not a readable image" in text and "Received image/" in text
     assert "Action: Edge Detection On Image" in text and "AI: Here is the edge map: image/" in text
     edge_path = Path(text.split("Image: ", 1)[1].split()[0])

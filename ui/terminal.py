@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from agent.executor import StepStatus
-from agent.loop import Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.loop import UPLOAD_HINT, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.plan_mode import PlanMade, PlanReply, StepUpdate, asks_for_several
 from tools.errors import ToolError
 from tools.workspace import Workspace
@@ -35,6 +35,7 @@ HELP = (
 )
 PLAN_HELP = "/plan on|off|auto: plan first always, never, or when a message asks for several things (now: {mode})"
 PLAN_MODES = ("on", "off", "auto")
+TERMINAL_UPLOAD_HINT = "/image PATH"
 
 
 def plan_first(mode: str, message: str) -> bool:
@@ -160,6 +161,7 @@ def show(event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., No
         if event.finished and not event.corrected:  # the answer was streamed as it is
             say()
         else:  # the agent's own message, or its correction of what the model wrote above
-            say(f"\n{'[corrected] ' if event.corrected else ''}AI: {event.text}")
+            text = event.text.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT)
+            say(f"\n{'[corrected] ' if event.corrected else ''}AI: {text}")
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
