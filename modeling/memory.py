@@ -3,7 +3,8 @@
 A turn allocates and frees many differently sized buffers (prompt KV, activations, images, tool outputs) from
 whichever worker thread the web app runs it on. glibc keeps freed blocks in per-thread arenas for reuse instead of
 returning them, so a long-running server's resident memory creeps up by what its busiest turns once needed: on the
-real demo, ``malloc_trim`` after a turn gave back 70-140 MB of ~1.3-1.6 GB (``benchmarks/bench_demo_memory.py``).
+real agent and tools, ``malloc_trim`` after a turn gave back 70-140 MB of ~1.3-1.6 GB (turns run on fresh threads,
+as the web app does); ``benchmarks/bench_demo_memory.py`` follows the server's memory over many turns.
 """
 
 from __future__ import annotations
