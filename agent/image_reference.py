@@ -9,6 +9,8 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
 * a definite reference to a picture: "this / that / the / my / your (uploaded) image, photo, picture, pic"
   (not "an image of a cat");
 * or an image-editing verb whose object is "it / this / that / them": "rotate it", "crop this", "blur that";
+* or reading a definite piece of writing: "read the sign", "what does this label say?" (the sign can only be in a
+  picture; "write a sign for my shop" asks for none);
 * and no request to make a picture ("draw a cat, then rotate it" refers to the picture it asks for).
 """
 
@@ -41,6 +43,7 @@ EDITING_VERBS = (
     "darken",
     "invert",
 )
+WRITTEN_THINGS = ("sign", "signs", "label", "menu", "poster", "plate", "banner", "board", "text", "writing", "words")
 MAKING_VERBS = ("generate", "draw", "create", "paint", "render", "produce", "imagine", "design", "sketch")
 
 _DEFINITE_PICTURE = re.compile(
@@ -51,6 +54,11 @@ _EDIT_PRONOUN = re.compile(
     r"\b(?:" + "|".join(EDITING_VERBS) + r")\s+(?:it|this|that|them)\b",
     re.IGNORECASE,
 )
+_WRITTEN_THING = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
+_READING = re.compile(
+    rf"\b(?:read|transcribe)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b",
+    re.IGNORECASE,
+)
 _MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)
 
 
@@ -58,7 +66,7 @@ def refers_to_an_image(request: str) -> bool:
     """Whether ``request`` speaks of an image it expects to exist (see the module docstring)."""
     if _MAKING.search(request):
         return False
-    return bool(_DEFINITE_PICTURE.search(request) or _EDIT_PRONOUN.search(request))
+    return any(pattern.search(request) for pattern in (_DEFINITE_PICTURE, _EDIT_PRONOUN, _READING))
 
 
 # A path on the person's computer: absolute (POSIX, home, Windows drive) or climbing out with "..".

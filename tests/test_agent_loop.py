@@ -361,6 +361,11 @@ def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model
         ("make a picture of a boat, then blur it", False),
         ("draw a dog", False),
         ("describe it in simple words", False),  # "it" may be anything
+        ("read the sign for me", True),  # a sign to read can only be in a picture
+        ("what does the street sign say?", True),
+        ("write a sign for my bakery", False),
+        ("read me a poem", False),
+        ("what does the word 'ephemeral' mean?", False),
         ("tell me a joke", False),
     ],
 )
