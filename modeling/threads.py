@@ -7,8 +7,20 @@ Measured on a shared 2-core CPU with other processes running (``benchmarks/READM
   took 42 s spinning and 14 s with ``OMP_WAIT_POLICY=PASSIVE``, a decoded token 1.5 s against 0.56 s.
   OpenMP reads the policy once, when torch loads, so every entry point calls :func:`configure_process` first.
 * A parallel region ends when its slowest thread does; a thread the scheduler has parked for another process
-  holds up the rest. With the cores busy elsewhere, one thread beats two (the same prefill: 10 s against 14 s).
-  :class:`ThreadPolicy` therefore gives each forward pass the cores other processes leave free, at least one.
+  holds up the rest. With the cores busy elsewhere, one thread beat two on the AMX machine (the same prefill:
+  10 s against 14 s). :class:`ThreadPolicy` therefore gives each forward pass the cores other processes leave
+  free, at least one.
+
+What counts as busy elsewhere (:class:`LoadMeter`): the cores that processes other than this one kept busy at
+normal priority over the interval since the previous pass, from ``/proc/stat``'s counters less this process's
+own CPU time. An average over an interval, because one instant's count of runnable threads (``/proc/loadavg``)
+swings with every short-lived process. Normal priority only, because a niced job in this process's scheduling
+group runs only on the cores our threads leave idle (weight 15 against 1024): beside two busy threads of ours,
+two nice-19 ones got no CPU at all. Linux's autogroups (on by default in many distributions) weigh sessions
+against each other whatever their nice value, though, so a niced job started from another terminal, or one
+that starts sessions of its own as torchrun does for its workers, takes a full share of the cores while this
+meter counts it as free; on the 2-core machine two threads did at least as well as one beside such a job. Where
+``/proc/stat`` is missing, the runnable threads or the load average stand in.
 
 ``GPT4TOOLS_THREADS`` chooses: ``auto`` (the default: passive waits, threads adapted to the load), a number
 (passive waits, that many threads), or ``torch`` (leave OpenMP's and torch's own defaults alone).
@@ -164,7 +176,11 @@ class LoadMeter:
 
 @dataclass
 class ThreadPolicy:
-    """The thread count for each forward pass: ``fixed`` when set, else the free cores (1 to ``max_threads``)."""
+    """The thread count for each forward pass: ``fixed`` when set, else the free cores (1 to ``max_threads``).
+
+    The free cores come from :attr:`meter`, rounded; the count moves only when they are more than
+    :data:`SWITCH_MARGIN` past the half-way point to another count.
+    """
 
     max_threads: int
     fixed: int | None = None
