@@ -10,12 +10,14 @@ policy once, when torch loads:
   the trainer ran before;
 * ``passive, 2 threads`` / ``passive, 1 thread``: ``OMP_WAIT_POLICY=PASSIVE`` with a fixed count;
 * ``passive, auto``: the shipped default (``modeling/threads.py``): each pass gets the cores other processes
-  leave free.
+  left free at normal priority since the previous pass.
 
 Each repetition runs the step idle and then with a competing two-thread matmul loop (``competing_load.py``)
 resumed. Printed per configuration and phase: the prefill (time to the first token) and the decoding time per
-token (medians and ranges), and the CPU time the process burnt per wall second (spinning threads burn CPU time
-while they wait).
+token (medians and ranges), the CPU time the process burnt per wall second (spinning threads burn CPU time
+while they wait), and the threads the prefill and the decoding passes got on average (``-`` for torch's
+defaults, which the policy leaves alone). At the end it prints how many cores work at normal priority (this
+benchmark's included) and niced work kept busy on average over the run.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from pathlib import Path
 from competing_load import Competitor
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from modeling.threads import NORMAL_BUSY_COLUMNS, cpu_seconds  # noqa: E402  (torch loads only in the children)
+
 CONFIGURATIONS = {
     "spin, 2 threads": {"GPT4TOOLS_THREADS": "torch"},
     "passive, 2 threads": {"GPT4TOOLS_THREADS": "2"},
@@ -43,7 +48,6 @@ CONFIGURATIONS = {
 
 def child(reps: int, new_tokens: int, competitor_pid: int) -> None:
     """Runs in the measured process: prints one JSON line of timings per phase and repetition."""
-    sys.path.insert(0, str(ROOT))
     from modeling.threads import configure_process
 
     configure_process()
@@ -60,12 +64,16 @@ def child(reps: int, new_tokens: int, competitor_pid: int) -> None:
     )
     ids, space = template.encode(tokenizer, prompt)[0], call_space(prompt, generator.prompt_formats)
     list(generator.stream(prompt, 2))  # warm-up
+    counts: list[int] = []
+    choose = generator.threads.threads
+    generator.threads.threads = lambda: counts.append(choose()) or counts[-1]  # record each pass's count
     for _ in range(reps):
         for phase in ("idle", "loaded"):
             os.kill(competitor_pid, signal.SIGCONT if phase == "loaded" else signal.SIGSTOP)
             time.sleep(1)
             start, cpu = time.perf_counter(), time.process_time()
             first, tokens = None, 0
+            counts.clear()
             for _ in generator._decode([ids], new_tokens, [space]):  # the demo's step, token by token
                 tokens += 1
                 first = first if first is not None else time.perf_counter() - start
@@ -75,9 +83,19 @@ def child(reps: int, new_tokens: int, competitor_pid: int) -> None:
                 "prefill_s": first,
                 "decode_ms": (wall - first) / max(1, tokens - 1) * 1000,
                 "cpu_per_wall": (time.process_time() - cpu) / wall,
+                # the threads of the prefill and, on average, of the decoding passes; None: torch's defaults
+                "threads": [counts[0], statistics.mean(counts[1:] or counts)] if counts else None,
             }
             print(json.dumps(record), flush=True)
     os.kill(competitor_pid, signal.SIGSTOP)
+
+
+def cpu_spent() -> dict[str, float]:
+    """``/proc/stat``'s CPU seconds since boot per column; empty where it is missing."""
+    try:
+        return cpu_seconds(Path("/proc/stat").read_text())
+    except OSError:
+        return {}
 
 
 def summary(values: list[float], unit: str, scale: float = 1.0) -> str:
@@ -94,6 +112,7 @@ def main() -> None:
     if args.child:
         child(args.reps, args.new_tokens, args.child)
         return
+    started, spent_before = time.monotonic(), cpu_spent()
     competitor = Competitor()
     results: dict[str, list[dict]] = {}
     try:
@@ -113,14 +132,24 @@ def main() -> None:
         competitor.close()
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"{len(os.sched_getaffinity(0))} cores; load average at the end {load}; {args.reps} repetitions")
-    print(f"{'configuration':20} {'phase':7} {'prefill (first token)':>26} {'decoding':>27} {'CPU s per s':>12}")
+    if spent_before:
+        wall, spent_after = time.monotonic() - started, cpu_spent()
+        cores = {column: (spent_after[column] - spent_before[column]) / wall for column in spent_before}
+        normal = sum(cores[column] for column in NORMAL_BUSY_COLUMNS)
+        print(f"cores busy on average over the run: {normal:.2f} at normal priority, {cores['nice']:.2f} niced")
+    print(
+        f"{'configuration':20} {'phase':7} {'prefill (first token)':>26} {'decoding':>27} {'CPU s per s':>12} "
+        f"{'threads prefill/decode':>23}"
+    )
     for name, records in results.items():
         for phase in ("idle", "loaded"):
             rows = [r for r in records if r["phase"] == phase]
             cpu = statistics.median(r["cpu_per_wall"] for r in rows)
+            used = [r["threads"] for r in rows if r["threads"] is not None]
+            threads = "/".join(f"{statistics.mean(u[i] for u in used):.1f}" for i in range(2)) if used else "-"
             print(
                 f"{name:20} {phase:7} {summary([r['prefill_s'] for r in rows], 's'):>26} "
-                f"{summary([r['decode_ms'] for r in rows], 'ms/token'):>27} {cpu:>12.2f}"
+                f"{summary([r['decode_ms'] for r in rows], 'ms/token'):>27} {cpu:>12.2f} {threads:>23}"
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,24 +39,121 @@ def test_openmp_waits_passively_unless_the_user_chose_otherwise():
     assert openmp_environment({threads.THREADS_ENV: "torch"}) == {}
 
 
-def test_runnable_threads_of_other_processes_are_read_from_the_kernel(monkeypatch, tmp_path):
+class FakeCpu:
+    """A 2-core machine's ``/proc/stat``, this process's CPU time and a clock, advanced by hand."""
+
+    CORES = 2
+
+    def __init__(self) -> None:
+        self.ticks = dict.fromkeys(threads.CPU_COLUMNS, 1_000_000)  # since boot
+        self.own_s, self.now = 50.0, 1_000.0
+
+    def run(self, seconds: float, own: float = 0.0, **cores: float) -> None:
+        """``seconds`` pass with this process on ``own`` cores and others on ``cores`` (column: cores)."""
+        busy = {"user": own, **{column: cores.get(column, 0.0) for column in threads.CPU_COLUMNS if column != "user"}}
+        busy["user"] += cores.get("user", 0.0)
+        busy["idle"] = self.CORES - sum(value for column, value in busy.items() if column != "idle")
+        for column, value in busy.items():
+            self.ticks[column] += round(value * seconds * threads._USER_HZ)
+        self.own_s += own * seconds
+        self.now += seconds
+
+    def proc_stat(self) -> str:
+        line = "cpu  " + " ".join(str(self.ticks[column]) for column in threads.CPU_COLUMNS) + " 0 0"
+        return f"{line}\ncpu0 1 2 3 4 5 6 7 8 0 0\nctxt 123\n"
+
+    def meter(self) -> threads.LoadMeter:
+        return threads.LoadMeter(read_stat=self.proc_stat, own_cpu_s=lambda: self.own_s, clock=lambda: self.now)
+
+
+@pytest.fixture
+def cpu(monkeypatch) -> FakeCpu:
+    monkeypatch.setattr(threads, "cpu_count", lambda: FakeCpu.CORES)
+    return FakeCpu()
+
+
+def _policy(cpu: FakeCpu) -> ThreadPolicy:
+    policy = ThreadPolicy(max_threads=2, meter=cpu.meter())
+    assert policy.threads() == 2  # the first reading has nothing to compare with: every core counts as free
+    return policy
+
+
+@pytest.mark.parametrize("column", threads.NORMAL_BUSY_COLUMNS)
+def test_another_process_on_both_cores_leaves_one_thread(cpu, column):
+    policy = _policy(cpu)
+    cpu.run(1.0, **{column: 2.0})
+    assert policy.meter.busy_elsewhere() == pytest.approx(2.0)
+    assert policy.threads() == 1
+
+
+@pytest.mark.parametrize("column", ["nice", "iowait"])
+def test_niced_work_and_waiting_for_the_disk_leave_the_cores_free(cpu, column):
+    policy = _policy(cpu)
+    cpu.run(1.0, **{column: 2.0})
+    assert policy.threads() == 2
+
+
+def test_this_process_s_own_cpu_time_is_not_competition(cpu):
+    policy = _policy(cpu)
+    cpu.run(1.0, own=2.0)
+    assert policy.threads() == 2
+    cpu.run(1.0, own=1.0, user=1.0)  # own time is taken out, others' is kept
+    assert policy.meter.busy_elsewhere() == pytest.approx(1.0)
+
+
+def test_a_short_interval_keeps_the_estimate_and_the_window_grows(cpu):
+    meter = cpu.meter()
+    meter.busy_elsewhere()
+    cpu.run(1.0, user=1.0)
+    assert meter.busy_elsewhere() == pytest.approx(1.0)
+    cpu.run(threads.MIN_INTERVAL_S * 0.6, user=2.0)
+    assert meter.busy_elsewhere() == pytest.approx(1.0)  # too short to measure: the last estimate
+    cpu.run(threads.MIN_INTERVAL_S * 0.6, system=2.0)
+    assert meter.busy_elsewhere() == pytest.approx(2.0)  # both short runs, since the last kept reading
+
+
+def test_the_count_holds_until_the_free_cores_clearly_change(cpu):
+    policy = _policy(cpu)
+    half_way = FakeCpu.CORES - 1.5  # busy at which 1.5 cores are free
+    for busy, expected in [(half_way, 2), (half_way + threads.SWITCH_MARGIN + 0.05, 1), (half_way, 1),
+                           (half_way - threads.SWITCH_MARGIN - 0.05, 2), (half_way + 0.2, 2)]:  # fmt: skip
+        cpu.run(1.0, user=busy)
+        assert policy.threads() == expected, busy
+
+
+def test_more_free_cores_than_threads_and_fixed_counts(cpu, monkeypatch):
+    monkeypatch.setattr(threads, "cpu_count", lambda: 8)
+    policy = ThreadPolicy(max_threads=4, meter=cpu.meter())
+    policy.threads()
+    cpu.run(1.0, user=1.0)
+    assert policy.threads() == 4
+    assert ThreadPolicy(max_threads=2, fixed=3, meter=cpu.meter()).threads() == 3
+
+
+@pytest.mark.parametrize("proc_stat", [None, "intr 1 2 3\n", "cpu 1 2\n"], ids=["missing", "other", "truncated"])
+def test_without_proc_stat_the_runnable_threads_are_counted(monkeypatch, tmp_path, proc_stat):
     loadavg = tmp_path / "loadavg"
     loadavg.write_text("1.50 1.20 0.90 3/210 4242\n")
     monkeypatch.setattr(threads, "_LOADAVG", loadavg)
-    assert threads.busy_elsewhere() == 2  # three runnable, one of them the reader
+    stat = tmp_path / "stat"
+    if proc_stat is not None:
+        stat.write_text(proc_stat)
+    meter = threads.LoadMeter(read_stat=stat.read_text)
+    assert meter.busy_elsewhere() == 2  # three runnable, one of them the reader
+    monkeypatch.setattr(threads, "_LOADAVG", tmp_path / "missing")
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.75, 1.0, 1.0))
+    assert meter.busy_elsewhere() == pytest.approx(0.75)
 
 
-def test_passes_get_the_free_cores_and_at_least_one(monkeypatch):
-    monkeypatch.setattr(threads, "cpu_count", lambda: 4)
-    policy = ThreadPolicy(max_threads=2)
-    for busy, expected in [(0, 2), (2.0, 2), (3.0, 1), (9.0, 1)]:
-        monkeypatch.setattr(threads, "busy_elsewhere", lambda busy=busy: busy)
-        assert policy.threads() == expected
-    assert ThreadPolicy(max_threads=2, fixed=3).threads() == 3
+def test_a_niced_process_s_own_time_is_in_the_nice_column(monkeypatch):
+    monkeypatch.setattr(os, "getpriority", lambda which, who: 10)
+    assert threads.own_cpu_seconds() == 0.0
+    monkeypatch.setattr(os, "getpriority", lambda which, who: 0)
+    assert threads.own_cpu_seconds() == pytest.approx(time.process_time(), abs=0.5)
 
 
 def test_the_count_applies_inside_and_is_restored_after(monkeypatch):
-    monkeypatch.setattr(threads, "busy_elsewhere", lambda: 1e6)
+    monkeypatch.setattr(threads.LoadMeter, "busy_elsewhere", lambda self: 1e6)
     before = torch.get_num_threads()
     with ThreadPolicy(max_threads=before).applied() as count:
         assert count == 1 == torch.get_num_threads()
