@@ -10,6 +10,8 @@
 * each step feeds one token per row through a KV cache allocated once for the batch
   (:mod:`generation.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
   positions;
+* text the constraints force (:mod:`generation.forcing`) is fed in one pass ("fast-forward"): a reply's opening
+  with the prompt, later runs with the token chosen before them;
 * a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
   text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
   cache rows are dropped) once a quarter of it has finished, so one long reply does not make the others

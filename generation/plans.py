@@ -20,6 +20,7 @@ low: then a token must also leave room to close the plan (:meth:`PlanConstraint.
 images are read from the prompt (:func:`plan_space`). A token is checked by feeding its characters to a small
 state machine; when neither the greedy token nor one of the :data:`TOP_CANDIDATES` most likely tokens fits, the
 whole vocabulary is walked in sorted order, skipping every token that starts with a prefix already rejected.
+:meth:`PlanConstraint.forced` names the text the grammar leaves only one way to write (:mod:`generation.forcing`).
 """
 
 from __future__ import annotations
