@@ -69,7 +69,7 @@ def record_prompts(agent, requests: int) -> list[str]:
         agent.introduce_image(session, Image.fromarray(data.astronaut()))
         for index in range(requests):
             reply = agent.chat(session, REQUESTS[index % len(REQUESTS)])
-            print(f"recorded turn {index + 1}: {len(reply.trace)} tool step(s)", file=sys.stderr, flush=True)
+            print(f"recorded turn {index + 1}: {len(reply.steps)} tool step(s)", file=sys.stderr, flush=True)
     agent.llm.stream = stream
     return prompts
 
