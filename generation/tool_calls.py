@@ -13,7 +13,7 @@ greedy token, only when it would break the step, with the most likely token that
 where the arguments are a valid input list for that tool: one comma-separated value per typed input (a number
 where a number goes, ``WIDTHxHEIGHT`` for a size, an image file the prompt names where an image goes, no comma
 inside a value except in a trailing text), then the end of the line. A prompt that ends inside a step (an answer
-written after a plan's steps ends with ``...No\nAI:``) is continued from there (:attr:`CallSpace.step`).
+written after a plan's steps ends with ``...No\\nAI:``) is continued from there (:attr:`CallSpace.step`).
 
 Everything else (whether to call a tool, which one, the values themselves, the answer) stays the model's choice;
 :meth:`ToolCallConstraint.forced` names the text that is not (:mod:`generation.forcing`). The listed tools and
