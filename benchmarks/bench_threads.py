@@ -57,7 +57,7 @@ def child(reps: int, new_tokens: int, competitor_pid: int) -> None:
     from tools.catalog import TOOL_SPECS
 
     model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, str(ROOT / "adapters" / "smollm2-gpt4tools"))
-    generator = HFGenerator(model, tokenizer, template, prefix_cache_mb=0)
+    generator = HFGenerator(model, tokenizer, template, prefix_cache_mb=0, fast_forward=False)  # a pass a token
     history = template.introduce_image("image/5c2d1a7e.png", "an astronaut in a white suit in front of a flag")
     prompt = template.wrap(
         template.render_instruction(TOOL_SPECS, history, "Show me the edges of the image"), "", tokenizer

@@ -10,6 +10,8 @@
 * each step feeds one token per row through a KV cache allocated once for the batch
   (:mod:`generation.kv_cache`); positions follow the attention mask, so left padding never shifts a row's
   positions;
+* text the constraints force (:mod:`generation.forcing`) is fed in one pass ("fast-forward"): a reply's opening
+  with the prompt, later runs with the token chosen before them;
 * a row finishes on an end-of-sequence token, on a stop string (``Observation:`` is kept in the returned
   text, the end-of-turn marker is not) or at ``max_new_tokens``; finished rows leave the batch (their
   cache rows are dropped) once a quarter of it has finished, so one long reply does not make the others
@@ -31,6 +33,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from generation.forcing import MIN_FORCED_TOKENS, continuation_ids
 from generation.plans import PlanConstraint, PlanSpace, plan_space
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB, PrefixCache, common_prefix_length
 from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
@@ -101,12 +104,15 @@ class HFGenerator:
         constrain_plans: bool = True,
         prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
         threads: ThreadPolicy | None = None,
+        fast_forward: bool = True,
     ) -> None:
         """``constrain_tools``: after ``Action:``, only names of the tools the prompt lists can be written;
         ``constrain_arguments`` (with it): ``Action Input:`` holds one value of the right type per input of
         the tool (:mod:`generation.tool_calls`); ``constrain_plans``: a reply to a plan prompt is a valid plan
         (:mod:`generation.plans`). ``prefix_cache_mb``: memory for the KV of recent prompt prefixes (0: every
-        prompt is prefilled whole). ``threads``: default from ``GPT4TOOLS_THREADS``."""
+        prompt is prefilled whole). ``threads``: default from ``GPT4TOOLS_THREADS``. ``fast_forward``: feed text the
+        constraints force in one pass (:mod:`generation.forcing`); off, it is decoded a token a pass (a benchmark's
+        reference)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         if prefix_cache_mb < 0:
@@ -129,6 +135,7 @@ class HFGenerator:
         self.prompt_formats = (template, *(shipped for shipped in PromptTemplate.shipped() if shipped != template))
         self.prefixes = PrefixCache(int(prefix_cache_mb * 2**20)) if prefix_cache_mb > 0 else None
         self.threads = threads or ThreadPolicy.from_env()
+        self.fast_forward = fast_forward
         self._lock = threading.Lock()
 
     def _eos_ids(self) -> set[int]:
@@ -305,12 +312,31 @@ class HFGenerator:
             )
         return store.cache(width), torch.cat(logits), mask
 
+    def _forced_ids(
+        self,
+        constraint: ToolCallConstraint | PlanConstraint | None,
+        written: str,
+        space: CallSpace | PlanSpace,
+        budget: int,
+    ) -> list[int]:
+        """The tokens of the text ``constraint`` forces after ``written`` (at most ``budget``), when fast-forward is on
+        and they are at least :data:`~generation.forcing.MIN_FORCED_TOKENS`."""
+        if not self.fast_forward or constraint is None or budget < MIN_FORCED_TOKENS:
+            return []
+        text = constraint.forced(written, space)
+        ids = continuation_ids(self.tokenizer, text, constraint.pieces) if text else []
+        return ids[:budget] if len(ids) >= MIN_FORCED_TOKENS else []
+
     def _decode(
         self, prompt_ids: Sequence[Sequence[int]], max_new_tokens: int, spaces: Sequence[CallSpace | PlanSpace]
     ) -> Iterator[tuple[int, int, bool]]:
         """Greedy decoding of a batch; yields ``(row, token, row_finished)`` for every token produced.
 
-        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls or plan are held to them)."""
+        ``spaces[row]``: the tools and image names row's prompt lists (its tool calls or plan are held to them).
+        With fast-forward, text the constraint forces goes through the model in one pass: a reply's opening with
+        the prompt, later runs with the token chosen before them. A pass feeds every row of a batch as many tokens
+        as the row with the fewest queued has; the others keep the rest queued for the next passes, which take
+        no choice from the model for them."""
         import torch
 
         if max_new_tokens < 1 or not prompt_ids:
@@ -321,26 +347,53 @@ class HFGenerator:
         # the reply so far as the constraint reads it, grown a token piece at a time (decoding it whole at
         # every step cost a sixth of the decode time)
         written = [""] * len(prompt_ids)
-        with self._computing():
-            cache, logits, mask = self._prefill(prompt_ids, max(len(ids) for ids in prompt_ids) + max_new_tokens)
-        positions = mask.sum(-1, keepdim=True) - 1
-        while True:
-            next_tokens = logits.argmax(dim=-1).tolist()
-            for live, (row, greedy) in enumerate(zip(rows, next_tokens, strict=True)):
-                if row is None:  # finished, still in the batch until the next compaction
-                    continue
-                token = greedy
-                constraint = self._constraint(spaces[row])
-                if constraint is not None:
-                    left = max_new_tokens - len(generated[row])
-                    token = constraint.choose(written[row], logits[live], greedy, spaces[row], left)
-                    next_tokens[live] = token
-                    written[row] += constraint.piece(token)
+        constraints = [self._constraint(space) for space in spaces]
+        finished: set[int] = set()
+
+        def emit(row: int, tokens: Sequence[int]) -> Iterator[tuple[int, int, bool]]:
+            """Yield ``row``'s ``tokens`` until the row finishes; returns those taken."""
+            taken: list[int] = []
+            for token in tokens:
                 generated[row].append(token)
+                if constraints[row] is not None:
+                    written[row] += constraints[row].piece(token)
                 done = self._row_done(generated[row], max_new_tokens)
+                taken.append(token)
                 yield row, token, done
                 if done:
-                    rows[live] = None
+                    finished.add(row)
+                    break
+            return taken
+
+        openings = [
+            self._forced_ids(c, "", space, max_new_tokens) for c, space in zip(constraints, spaces, strict=True)
+        ]
+        capacity = max(len(ids) + len(opening) for ids, opening in zip(prompt_ids, openings, strict=True))
+        with self._computing():
+            cache, logits, mask = self._prefill(
+                [[*ids, *opening] for ids, opening in zip(prompt_ids, openings, strict=True)],
+                capacity + max_new_tokens,
+            )
+        for row, opening in enumerate(openings):
+            yield from emit(row, opening)
+        positions = mask.sum(-1, keepdim=True) - 1
+        queued: list[list[int]] = [[] for _ in rows]  # per batch row: tokens produced and not fed yet
+        while True:
+            choosing = [live for live, row in enumerate(rows) if row not in (None, *finished) and not queued[live]]
+            greedy = logits.argmax(dim=-1).tolist() if choosing else []
+            for live in choosing:
+                row = rows[live]
+                token, constraint = greedy[live], constraints[row]
+                if constraint is not None:
+                    left = max_new_tokens - len(generated[row])
+                    token = constraint.choose(written[row], logits[live], token, spaces[row], left)
+                queued[live] = yield from emit(row, [token])
+                if row not in finished:
+                    budget = max_new_tokens - len(generated[row])
+                    queued[live] += yield from emit(
+                        row, self._forced_ids(constraint, written[row], spaces[row], budget)
+                    )
+            rows = [None if row in finished else row for row in rows]
             keep = [live for live, row in enumerate(rows) if row is not None]
             if not keep:
                 return
@@ -349,15 +402,22 @@ class HFGenerator:
                     index = torch.tensor(keep, device=device)
                     cache.batch_select_indices(index)
                     mask, positions = mask[index], positions[index]
-                    next_tokens = [next_tokens[i] for i in keep]
-                    rows = [rows[i] for i in keep]
-                mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=-1)
-                positions = positions + 1
+                    rows, queued = [rows[i] for i in keep], [queued[i] for i in keep]
+                width = min(len(queued[live]) for live, row in enumerate(rows) if row is not None)
+                ids = [
+                    tokens[:width] if row is not None else [self.pad_id] * width
+                    for row, tokens in zip(rows, queued, strict=True)
+                ]
+                queued = [tokens[width:] for tokens in queued]
+                mask = torch.cat([mask, mask.new_ones(len(rows), width)], dim=-1)
+                fed_positions = positions + torch.arange(1, width + 1, device=device)
+                positions = fed_positions[:, -1:]
                 out = self.model(
-                    input_ids=torch.tensor(next_tokens, device=device).unsqueeze(-1),
+                    input_ids=torch.tensor(ids, device=device),
                     attention_mask=mask,
-                    position_ids=positions,
+                    position_ids=fed_positions,
                     use_cache=True,
+                    logits_to_keep=1,
                     **{self._cache_keyword: cache},
                 )
                 logits = out.logits[:, -1, :]

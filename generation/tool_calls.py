@@ -1,39 +1,44 @@
-"""Constrained decoding of tool calls: the ``Action:`` line names a listed tool, ``Action Input:`` fits its inputs.
+"""Constrained decoding of ReAct steps: the protocol's lines in order, a listed tool, arguments that fit its inputs.
 
 A small model sometimes writes a name that is close to a listed tool but not one ("Detect" for
 ``Detection``), or arguments the tool cannot take (an object's name where a box's corners go, three of
 four numbers): the call then fails however right the rest is. :class:`ToolCallConstraint` replaces the
-greedy token, only when it would break the call, with the most likely token that keeps
+greedy token, only when it would break the step, with the most likely token that keeps the step a prefix of
 
-- the ``Action:`` line a prefix of ``<listed name>\\n``;
-- the ``Action Input:`` line a prefix of a valid input list for that tool: one comma-separated value per
-  typed input (a number where a number goes, ``WIDTHxHEIGHT`` for a size, an image file the prompt names
-  where an image goes, no comma inside a value except in a trailing text), then the end of the line.
+    Thought: Do I need to use a tool? Yes          Thought: Do I need to use a tool? No
+    Action: <listed name>                    or    AI: <anything>
+    Action Input: <arguments>
+    Observation:
 
-Everything else (whether to call a tool, which one, the values themselves) stays the model's choice.
-The listed tools and their input types are read from the prompt's tool block: the ``> Name: description
-Input: name (type), ...`` lines every prompt of :class:`~protocol.prompt.PromptTemplate` carries, in any
-shipped language. A prompt that does not type its inputs (the original GPT4Tools data) gets the name
-constraint only.
+where the arguments are a valid input list for that tool: one comma-separated value per typed input (a number
+where a number goes, ``WIDTHxHEIGHT`` for a size, an image file the prompt names where an image goes, no comma
+inside a value except in a trailing text), then the end of the line. A prompt that ends inside a step (an answer
+written after a plan's steps ends with ``...No\\nAI:``) is continued from there (:attr:`CallSpace.step`).
+
+Everything else (whether to call a tool, which one, the values themselves, the answer) stays the model's choice;
+:meth:`ToolCallConstraint.forced` names the text that is not (:mod:`generation.forcing`). The listed tools and
+their input types are read from the prompt's tool block: the ``> Name: description Input: name (type), ...``
+lines every prompt of :class:`~protocol.prompt.PromptTemplate` carries, in any shipped language. A prompt that
+does not type its inputs (the original GPT4Tools data) gets no argument constraint.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import regex
 
+from generation.forcing import common_rest, unique_run
+from protocol.steps import ACTION, ACTION_INPUT, AI, OBSERVATION, THOUGHT, THOUGHT_NO, THOUGHT_QUESTION, THOUGHT_YES
 from tools.spec import InputKind
 
 if TYPE_CHECKING:
     from protocol.prompt import PromptTemplate
 
-ACTION = "Action:"
-ACTION_INPUT = "Action Input:"
 _TOOL_LINE = re.compile(r"^> ([A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]): (.*)$", re.MULTILINE)
 _TYPED_INPUT = re.compile(r"^[a-z][a-z0-9_]* \((.+)\)$")
 TOP_CANDIDATES = 64  # tokens tried in logit order before scanning the whole vocabulary
@@ -45,6 +50,12 @@ VALUE_PATTERNS = {
     InputKind.NUMBER: r"-?\d{1,5}(?:\.\d{1,2})?",
     InputKind.SIZE: r"\d{1,5} ?[xX×*] ?\d{1,5}",
 }
+# Every character the patterns above and the separators name (others are only "any character but , and newline").
+PATTERN_CHARACTERS = " ,\n-.0123456789xX×*"
+OPENING = f"{THOUGHT} {THOUGHT_QUESTION}"  # how every step starts
+# How the opening line may end, and the line each ending calls for.
+DECISIONS = {THOUGHT_YES[len(THOUGHT_QUESTION) :] + "\n": ACTION, THOUGHT_NO[len(THOUGHT_QUESTION) :] + "\n": AI}
+FREE = ""  # a line after the answer's or the observation's keyword: anything goes
 
 ListedTools = Mapping[str, tuple[InputKind, ...] | None]
 # An image file name as prompts write them: uploads (``image/1a2b3c4d.png``, ``examples/dog_12.jpg``) and tool
@@ -59,6 +70,7 @@ class CallSpace:
 
     tools: ListedTools
     images: tuple[str, ...] = ()
+    step: str = ""  # the step the prompt leaves unfinished, which the reply goes on with (see open_step)
 
 
 def image_names(prompt: str) -> tuple[str, ...]:
@@ -67,8 +79,22 @@ def image_names(prompt: str) -> tuple[str, ...]:
 
 
 def call_space(prompt: str, templates: Sequence[PromptTemplate] = ()) -> CallSpace:
-    """The tools and image names of ``prompt`` (see :func:`listed_tools`, :func:`image_names`)."""
-    return CallSpace(listed_tools(prompt, templates), image_names(prompt))
+    """The tools, image names and unfinished step of ``prompt`` (:func:`listed_tools`, :func:`image_names`,
+    :func:`open_step`)."""
+    return CallSpace(listed_tools(prompt, templates), image_names(prompt), open_step(prompt))
+
+
+def open_step(prompt: str) -> str:
+    """The lines of the step ``prompt`` ends inside (back to its ``Thought:`` line), or ``""`` when the prompt ends
+    where a step starts (after the chat template's assistant header, the plain wrapper or an observation)."""
+    lines: list[str] = []
+    for line in reversed(prompt.split("\n")):
+        if not line.startswith((THOUGHT, ACTION, AI)):  # ACTION covers ACTION_INPUT
+            break
+        lines.insert(0, line)
+        if line.startswith(THOUGHT):
+            break
+    return "\n".join(lines)
 
 
 def listed_tools(prompt: str, templates: Sequence[PromptTemplate] = ()) -> dict[str, tuple[InputKind, ...] | None]:
@@ -121,17 +147,39 @@ def token_pieces(tokenizer: Any) -> list[str]:
     return [text[base:] for text in decoded]
 
 
-def _current_line(text: str) -> tuple[str, str]:
-    """(the line being written, the line before it)."""
-    lines = text.rsplit("\n", 2)
-    return lines[-1], (lines[-2] if len(lines) > 1 else "")
+@dataclass(frozen=True)
+class StepLine:
+    """Where a step stands: the line being written (``text``), the keyword it must start with (``FREE``: none)
+    and, on an ``Action Input:`` line, the tool the ``Action:`` line named."""
+
+    keyword: str
+    text: str = ""
+    tool: str = ""
+
+
+def _first_keyword(step: str) -> str:
+    """The keyword of a step's first line: the one a prompt's unfinished step starts with, else the opening."""
+    return next((keyword for keyword in (ACTION_INPUT, ACTION, AI) if step.startswith(keyword)), OPENING)
+
+
+def _next_keyword(line: StepLine) -> StepLine:
+    """The line after ``line`` (a whole line that fits) starts."""
+    body = line.text[len(line.keyword) :]
+    if line.keyword == OPENING:
+        return StepLine(DECISIONS[body + "\n"])
+    if line.keyword == ACTION:
+        return StepLine(ACTION_INPUT, tool=body.strip())
+    if line.keyword == ACTION_INPUT:
+        return StepLine(OBSERVATION)
+    return StepLine(FREE)  # after the answer's or the observation's line
 
 
 class ToolCallConstraint:
-    """Picks, for a reply on its ``Action:`` or ``Action Input:`` line, the best token that keeps the call valid."""
+    """Picks, for a ReAct reply, the best token that keeps the step valid, and names the text the step forces."""
 
     def __init__(self, tokenizer: Any, arguments: bool = True) -> None:
-        """``arguments``: hold ``Action Input:`` to the tool's typed inputs too (names are always held)."""
+        """``arguments``: hold ``Action Input:`` to the tool's typed inputs too (the lines and names are always
+        held)."""
         self.tokenizer = tokenizer
         self.arguments = arguments
         self._pieces: list[str] | None = None
@@ -165,36 +213,109 @@ class ToolCallConstraint:
         line = written if cut < 0 else written[: cut + 1]
         return argument_pattern(kinds, images).fullmatch(line, partial=True) is not None
 
-    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace, remaining: int | None = None) -> int:
-        """The token to emit after ``text``: ``greedy`` unless it would break the call being written, then
-        the most likely token that keeps it valid (``remaining``, the token budget left, is not needed: a call
-        that runs out of tokens is cut wherever it is)."""
-        tools = space.tools
-        if not tools:
-            return greedy  # no tool block: nothing to hold to
-        line, previous = _current_line(text)
-        if line.startswith(ACTION):
-            names = list(tools)
-            written = line[len(ACTION) :]
-            return self._best(written, logits, greedy, lambda candidate: self.fits(candidate, names))
-        if self.arguments and line.startswith(ACTION_INPUT) and previous.startswith(ACTION):
-            kinds = tools.get(previous[len(ACTION) :].strip())
-            if kinds:
-                written = line[len(ACTION_INPUT) :]
-                return self._best(
-                    written, logits, greedy, lambda candidate: self.arguments_fit(candidate, kinds, space.images)
-                )
-        return greedy
+    # ----------------------------------------------------------------- the step's lines
+    def position(self, written: str, space: CallSpace) -> StepLine | None:
+        """Where the reply ``written`` (after the prompt's unfinished step) stands, or ``None`` when it has left
+        the protocol."""
+        return self._advance(StepLine(_first_keyword(space.step)), space.step + written, space)
 
-    def _best(self, written: str, logits: Any, greedy: int, valid: Callable[[str], bool]) -> int:
-        if not valid(written):
-            return greedy  # already off the rails (nothing left to save)
+    def _advance(self, line: StepLine, added: str, space: CallSpace) -> StepLine | None:
+        """The position after ``added`` is written at ``line`` (``None``: it leaves the protocol)."""
+        *whole, last = (line.text + added).split("\n")
+        for text in whole:
+            done = StepLine(line.keyword, text, line.tool)
+            if not self._line_fits(done, space, whole=True):
+                return None
+            line = _next_keyword(done)
+        line = StepLine(line.keyword, last, line.tool)
+        return line if self._line_fits(line, space, whole=False) else None
+
+    def _line_fits(self, line: StepLine, space: CallSpace, whole: bool) -> bool:
+        """Whether ``line`` starts with its keyword (or a prefix of it while being written) and its body fits;
+        a ``whole`` line is one its newline ended."""
+        keyword, text = line.keyword, line.text
+        if keyword == FREE:
+            return True
+        if len(text) < len(keyword):
+            return not whole and keyword.startswith(text)
+        if not text.startswith(keyword):
+            return False
+        body = text[len(keyword) :] + ("\n" if whole else "")
+        if keyword == OPENING:
+            return any(decision.startswith(body) for decision in DECISIONS)
+        if keyword == ACTION:
+            return self.fits(body, list(space.tools))
+        kinds = self._kinds(line, space)
+        if kinds:
+            return self.arguments_fit(body, kinds, space.images)
+        return True  # untyped arguments, the observation, the answer
+
+    def _kinds(self, line: StepLine, space: CallSpace) -> tuple[InputKind, ...] | None:
+        """The input types an ``Action Input:`` line is held to (``None``: it is not held)."""
+        if line.keyword != ACTION_INPUT or not self.arguments:
+            return None
+        return space.tools.get(line.tool)
+
+    # ----------------------------------------------------------------- choosing and forcing
+    def choose(self, text: str, logits: Any, greedy: int, space: CallSpace, remaining: int | None = None) -> int:
+        """The token to emit after ``text``: ``greedy`` unless it would break the step being written, then the
+        most likely token that keeps it valid (``remaining``, the token budget left, is not needed: a step that
+        runs out of tokens is cut wherever it is)."""
+        if not space.tools:
+            return greedy  # no tool block: nothing to hold to
+        line = self.position(text, space)
+        if line is None or line.keyword == FREE:
+            return greedy  # already off the rails (nothing left to save), or free text
+
         pieces = self.pieces
-        if greedy < len(pieces) and valid(written + pieces[greedy]):
+
+        def valid(token: int) -> bool:
+            return token < len(pieces) and bool(pieces[token]) and self._advance(line, pieces[token], space) is not None
+
+        if valid(greedy):
             return greedy
         top = logits.topk(min(TOP_CANDIDATES, logits.shape[-1])).indices.tolist()
         for order in (top, logits.argsort(descending=True).tolist()):
             for token in order:
-                if token < len(pieces) and pieces[token] and valid(written + pieces[token]):
+                if valid(token):
                     return int(token)
         return greedy
+
+    def forced(self, text: str, space: CallSpace) -> str:
+        """The text that must follow ``text`` whatever the model prefers (``""`` where it has a choice): the rest
+        of a keyword or of the opening, ``es\\nAction:`` after ``Y``, the rest of the only listed name (or of
+        the names' common start) and the lines' keywords after it, the rest of the only image that fits."""
+        if not space.tools:
+            return ""
+        line = self.position(text, space)
+        run = ""
+        while line is not None:
+            step = self._fixed(line, space)
+            if not step:
+                break
+            run += step
+            line = self._advance(line, step, space)
+        return run.rstrip(" ")
+
+    def _fixed(self, line: StepLine, space: CallSpace) -> str:
+        """What must come next at ``line`` (``""``: the model chooses, or the line is free)."""
+        keyword, text = line.keyword, line.text
+        if keyword == FREE:
+            return ""
+        if len(text) < len(keyword):
+            return keyword[len(text) :]
+        body = text[len(keyword) :]
+        if keyword == OPENING:
+            return common_rest(body, DECISIONS)
+        if keyword == ACTION:  # whether a space comes first is the model's to say, then the name
+            return common_rest(body.lstrip(" "), [f"{name}\n" for name in space.tools]) if body else ""
+        kinds = self._kinds(line, space)
+        if not kinds:
+            return ""
+        pattern = argument_pattern(kinds, space.images)
+        run, _ = unique_run(  # ends at the newline at the latest: nothing fits after it
+            body,
+            lambda written, char: written + char if pattern.fullmatch(written + char, partial=True) else None,
+            (*PATTERN_CHARACTERS, *"".join(space.images)),
+        )
+        return run

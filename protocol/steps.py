@@ -24,8 +24,9 @@ ACTION = "Action:"
 ACTION_INPUT = "Action Input:"
 OBSERVATION = "Observation:"
 AI = "AI:"
-THOUGHT_YES = "Do I need to use a tool? Yes"
-THOUGHT_NO = "Do I need to use a tool? No"
+THOUGHT_QUESTION = "Do I need to use a tool?"  # every step's thought asks it, then answers Yes or No
+THOUGHT_YES = f"{THOUGHT_QUESTION} Yes"
+THOUGHT_NO = f"{THOUGHT_QUESTION} No"
 
 _LINE_START = r"(?:^|\n)[ \t]*"
 _THOUGHT_RE = re.compile(_LINE_START + r"Thought:[ \t]*([^\n]*)")

@@ -104,7 +104,7 @@ def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir, 
     with torch.no_grad():
         for parameter in model.parameters():  # a random model that does not just repeat one token
             parameter.add_(torch.randn_like(parameter) * 0.3)
-    generator = HFGenerator(model, tokenizer, template, batch_size=3)
+    generator = HFGenerator(model, tokenizer, template, batch_size=3, constrain_tools=False)  # transformers' own greedy
     prompts = _prompts(template, tokenizer, (3, 1, 6, 2))
     outputs = generator.generate(prompts, max_new_tokens=12)
     for prompt, output in zip(prompts, outputs, strict=True):
@@ -117,12 +117,15 @@ def test_generate_matches_transformers_greedy_with_left_padding(tiny_model_dir, 
 
 def test_each_row_stops_at_observation_or_end_of_turn(scripted):
     generator, prompts, tool_call = scripted
-    generator.model.decoding_passes = 0
-    first, second, third = generator.generate(list(reversed(prompts)), max_new_tokens=MAX_NEW)[::-1]
-    assert first == tool_call + OBSERVATION  # kept, and nothing the model wrote after it
-    assert second == "Thought: Do I need to use a tool? No\nAI: It is a cat."  # end of turn not returned
-    assert third.startswith("Thought: Do I need to use a tool? No\nAI:") and "cat" in third
-    assert generator.model.decoding_passes == MAX_NEW - 1  # the long row alone decides the number of steps
+    one_by_one = HFGenerator(generator.model, generator.tokenizer, generator.template, batch_size=3, fast_forward=False)
+    for decoder in (generator, one_by_one):
+        first, second, third = decoder.generate(list(reversed(prompts)), max_new_tokens=MAX_NEW)[::-1]
+        assert first == tool_call + OBSERVATION  # kept, and nothing the model wrote after it
+        assert second == "Thought: Do I need to use a tool? No\nAI: It is a cat."  # end of turn not returned
+        assert third.startswith("Thought: Do I need to use a tool? No\nAI:") and "cat" in third
+    one_by_one.model.decoding_passes = 0
+    one_by_one.generate(list(reversed(prompts)), max_new_tokens=MAX_NEW)
+    assert one_by_one.model.decoding_passes == MAX_NEW - 1  # the long row alone decides the number of steps
 
 
 def test_stream_yields_pieces_that_join_to_the_same_text(scripted):
