@@ -19,8 +19,10 @@
 # Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
 # $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
 # (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
-# evaluated. Product training is one run (configs/train/smollm2_product.yaml) into $out/product/adapter that
-# continues from the research adapter: this run's $out/adapter-stage3 when there is one, else the shipped one.
+# evaluated. Product training has two stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
+# research adapter (this run's $out/adapter-stage3 when there is one, else the shipped one), then
+# configs/train/smollm2_product_stage2.yaml into $out/product/adapter-stage2 on the session-heavy stage-2 data; the
+# second is the product adapter that is scored.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -73,6 +75,10 @@ if [ $quick = 1 ]; then
   product_data_config=configs/data_gen/quick_product.yaml
   product_train_args=(--config configs/train/smollm2_product.yaml --base_model "$base" --batch_size $global_batch
                       --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 2048 --compile false --max_steps 2)
+  product_stage2_data_config=$product_data_config  # the stage's code path is what --quick checks
+  product_stage2_train_args=(--config configs/train/smollm2_product_stage2.yaml --base_model "$base"
+                             --batch_size $global_batch --val_set_size 8 --eval_steps 2 --save_steps 2 --compile false
+                             --max_steps 2)
   infer_args=(--base_model "$base" --batch_size 8)
   react_budget=24
 else
@@ -86,6 +92,8 @@ else
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
   product_data_config=configs/data_gen/smollm2_product.yaml
   product_train_args=(--config configs/train/smollm2_product.yaml --batch_size $global_batch)
+  product_stage2_data_config=configs/data_gen/smollm2_product_stage2.yaml
+  product_stage2_train_args=(--config configs/train/smollm2_product_stage2.yaml --batch_size $global_batch)
   infer_args=(--base_model "$base" --batch_size 32)
   react_budget=96  # plan records get inference.py's plan budget
 fi
@@ -201,12 +209,14 @@ research() {
 
 product() {
   local root="$out/product"
-  local data="$root/data" adapter="$root/adapter"
-  local steps
+  local data="$root/data" adapter="$root/adapter" data2="$root/data-stage2" adapter2="$root/adapter-stage2"
+  local steps steps2
   steps=$(sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' configs/train/smollm2_product.yaml)
-  [ $quick = 1 ] && steps=2
-  echo "== product 1/4 data: $product_data_config -> $data"
+  steps2=$(sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' configs/train/smollm2_product_stage2.yaml)
+  [ $quick = 1 ] && steps=2 steps2=2
+  echo "== product 1/5 data: $product_data_config -> $data, $product_stage2_data_config -> $data2"
   [ -f "$data/demo.json" ] || "$PY" -m data_gen --config "$product_data_config" --out_dir "$data"
+  [ -f "$data2/demo.json" ] || "$PY" -m data_gen --config "$product_stage2_data_config" --out_dir "$data2"
   "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json" --template en_product
 
   # the product adapter continues from the research adapter: this run's when it made one, else the shipped one
@@ -217,17 +227,23 @@ product() {
     echo "--quick --only product starts from the quick research adapter: run scripts/pipeline.sh --quick" >&2
     exit 2
   fi
-  echo "== product 2/4 train -> $adapter ($steps steps, from ${init[1]:-the shipped research adapter}); $ranks process(es)"
+  echo "== product 2/5 train stage 1 -> $adapter ($steps steps, from ${init[1]:-the shipped research adapter}); $ranks process(es)"
   trained_to "$adapter" "$steps" ||
     train "${product_train_args[@]}" "${init[@]}" --data_path "$data/train.json" --output_dir "$adapter"
+  # stage 2 (the shipped adapter) continues from stage 1 on the session-heavy data; both data sets split the
+  # captions alike (the same seed), so stage 1's eval splits hold no stage-2 training caption
+  echo "== product 3/5 train stage 2 -> $adapter2 ($steps2 steps, from $adapter)"
+  trained_to "$adapter2" "$steps2" ||
+    train "${product_stage2_train_args[@]}" --init_adapter "$adapter" --data_path "$data2/train.json" \
+      --output_dir "$adapter2"
 
-  echo "== product 3/4 inference ($eval_samples records per split: ${product_runs[*]})"
+  echo "== product 4/5 inference ($eval_samples records per split: ${product_runs[*]})"
   local failures_source=""
   [ $product_failures = 1 ] && failures_source="$data/val.json"
   subsets "$data" "$failures_source" "${product_splits[@]}"
-  score "$adapter" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
+  score "$adapter2" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
 
-  echo "== product 4/4 metrics ($root/metrics)"
+  echo "== product 5/5 metrics ($root/metrics)"
   report "$root/metrics" "${product_splits[@]}"
 }
 

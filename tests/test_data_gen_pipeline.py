@@ -229,11 +229,36 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
 
 
 @pytest.mark.parametrize(
-    "name", ["default", "quick", "smollm2_adapter", "smollm2_adapter_stage3", "smollm2_product", "quick_product"]
+    "name",
+    [
+        "default",
+        "quick",
+        "smollm2_adapter",
+        "smollm2_adapter_stage3",
+        "smollm2_product",
+        "smollm2_product_stage2",
+        "quick_product",
+    ],
 )
 def test_shipped_configs_load(name):
     config = GenConfig.load(name)
     assert config.teacher == "template"
+
+
+def test_product_stages_split_the_captions_alike():
+    """Stage 2 trains on other data than stage 1, but the product adapter is scored on stage 1's splits: no caption
+    may move into stage 2's train split."""
+    stages = [GenConfig.load(name) for name in ("smollm2_product", "smollm2_product_stage2")]
+    captions = load_captions(stages[0].captions)
+    partitions = [
+        {
+            split.name: {caption.id for caption in split.captions}
+            for split in plan_splits(captions, default_registry(), c)
+        }
+        for c in stages
+    ]
+    assert partitions[0] == partitions[1]
+    assert not partitions[1]["train"] & (partitions[0]["test"] | partitions[0]["demo"] | partitions[0]["val"])
 
 
 def test_failure_samples_are_found_again_and_scored_apart(tmp_path, generated):
