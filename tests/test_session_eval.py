@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agent.loop import Agent, Reply, TraceStep
+from agent.loop import NEEDS_IMAGE, Agent, Reply, TraceStep
 from protocol.errors import InputError
 from protocol.prompt import PromptTemplate
 from session_eval.__main__ import main
@@ -205,6 +205,14 @@ def test_an_invented_file_is_always_a_false_claim(tmp_path):
     reply = Reply("Sure! Here you go: image/abcd_edge_1234.png", (), (), True)
     score = score_turn(Expect(Behaviour.ANSWER), reply, SessionState(workspace), lambda path: [])
     assert score.false_claim and not score.success and "does not exist" in score.claim_detail
+
+
+def test_the_agents_own_upload_request_completes_a_no_image_turn(tmp_path):
+    state = SessionState(Workspace(tmp_path))
+    given_before_the_model = Reply(NEEDS_IMAGE, (), (), False)  # the model never ran, so it did not "finish"
+    assert score_turn(Expect(Behaviour.ASK_IMAGE), given_before_the_model, state, lambda path: []).success
+    cut_short = Reply("Please upload the image first", (), (), False)  # the model's words, cut by the step limit
+    assert "finished" in score_turn(Expect(Behaviour.ASK_IMAGE), cut_short, state, lambda path: []).failed_checks
 
 
 # ----------------------------------------------------------------------------------------------- the harness
