@@ -321,7 +321,10 @@ class HFGenerator:
     ) -> list[int]:
         """The tokens of the text ``constraint`` forces after ``written`` (at most ``budget``), when fast-forward is on
         and they are at least :data:`~generation.forcing.MIN_FORCED_TOKENS`."""
-        if not self.fast_forward or constraint is None or budget < MIN_FORCED_TOKENS:
+        # Plans are left out: fed this way, the embedded model's plans stopped after their first step (edge F1 0
+        # on 64 test plans, against 28 decoded a token at a time); JSON's forced runs ('"}}, {"task": "') split
+        # the merged tokens the model was trained on, where a ReAct step's forced runs are whole lines and names.
+        if not self.fast_forward or not isinstance(constraint, ToolCallConstraint) or budget < MIN_FORCED_TOKENS:
             return []
         text = constraint.forced(written, space)
         ids = continuation_ids(self.tokenizer, text, constraint.pieces) if text else []

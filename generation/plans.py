@@ -20,20 +20,19 @@ low: then a token must also leave room to close the plan (:meth:`PlanConstraint.
 images are read from the prompt (:func:`plan_space`). A token is checked by feeding its characters to a small
 state machine; when neither the greedy token nor one of the :data:`TOP_CANDIDATES` most likely tokens fits, the
 whole vocabulary is walked in sorted order, skipping every token that starts with a prefix already rejected.
-:meth:`PlanConstraint.forced` names the text the grammar leaves only one way to write (:mod:`generation.forcing`).
+Plans are decoded a token at a time, without the fast-forward of forced text that ReAct steps get
+(:meth:`generation.generator.HFGenerator._forced_ids`).
 """
 
 from __future__ import annotations
 
 import bisect
-import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import regex
 
-from generation.forcing import unique_run
 from generation.tool_calls import TOP_CANDIDATES, image_names, token_pieces
 from protocol.plan import GENERATED, NO_DEPENDENCY, Signature, accepted_outputs, parse_value, required_inputs
 from protocol.plan_prompt import offered_tools
@@ -407,15 +406,6 @@ class PlanConstraint:
             self._states.clear()
         self._states[id(space)] = (space, written, state)
         return state
-
-    def forced(self, written: str, space: PlanSpace) -> str:
-        """The text that must follow ``written`` whatever the model prefers (``""`` where it has a choice): the
-        plan's fixed keys and brackets, a step's id, the rest of the only tool or image that fits."""
-        state = self.state(written, space)
-        if state is None:
-            return ""
-        alphabet = (*string.printable, *"".join(space.tools), *"".join(space.images))
-        return unique_run(state, self.grammar(space).feed, alphabet)[0].rstrip(" ")
 
     def accepts(self, written: str, space: PlanSpace) -> bool:
         """Whether ``written`` is a prefix of a valid plan."""
