@@ -30,6 +30,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
 from generation.generator import TextGenerator
@@ -305,10 +306,12 @@ class Agent:
                 yield Reply(NEEDS_IMAGE, (), tuple(trace), False)  # a bad reply has nothing to recover to
                 return
             if isinstance(step, FinalAnswer):
-                answer = self._clean_answer(step.answer)
-                if session.latest_image is None and image_names(answer):  # names an image that cannot exist
-                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=answer)
+                said = self._clean_answer(step.answer)
+                if session.latest_image is None and image_names(said):  # names an image that cannot exist
+                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said)
                     return
+                made = [name for taken in trace for name in taken.files]
+                answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""
                 yield self._finish(
@@ -318,7 +321,7 @@ class Agent:
                     trace,
                     True,
                     named_in=named_in,
-                    model_answer=answer if checked != answer else "",
+                    model_answer=said if checked != said else "",
                 )
                 return
             if isinstance(step, ToolCall):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from PIL import Image
 
+from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
@@ -464,3 +465,33 @@ def test_with_no_image_and_only_image_tools_a_bad_reply_asks_for_an_image(tiny_t
     agent, llm, _ = make_agent(tiny_tokenizer, ["Sure!", answer("Here is a cat.")], drawing)
     assert agent.chat(session, "draw a cat").text == "Here is a cat."  # a tool works without an image: recover
     assert len(llm.prompts) == 2
+
+
+def test_an_answer_that_miscopies_the_made_file_name_names_the_file(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), "{answer}"]
+    events, made, typo = [], "", ""
+    for event in agent.run(session, "edges please"):
+        events.append(event)
+        if isinstance(event, StepTaken):
+            made = event.step.files[0]
+            typo = made[:-6] + made[-5:]  # a character dropped, as the model did with a pose map's name
+            llm.replies[1] = answer(f"Here is the edge map: {typo}")
+    reply = events[-1]
+    assert reply.text == f"Here is the edge map: {made}" and reply.corrected and reply.model_answer.endswith(typo)
+    assert made in reply.files
+
+
+@pytest.mark.parametrize(
+    ("answer_text", "made", "existing", "expected"),
+    [
+        ("see image/ab12_edge_cd34.png", ["image/ab12_edge_cd344.png"], [], "see image/ab12_edge_cd344.png"),
+        ("see image/ab12_edge_cd34.png", ["image/ab12_edge_cd35.png", "image/ab12_edge_cd36.png"], [], None),
+        ("see image/ab12_edge_cd34.png", ["image/ab12_edge_cd35.png"], ["image/ab12_edge_cd34.png"], None),
+        ("see image/ffff_pose_0000.png", ["image/ab12_edge_cd34.png"], [], None),
+    ],
+)
+def test_only_a_name_nearly_spelling_one_made_file_is_set_right(answer_text, made, existing, expected):
+    """One file within two edits is meant; two candidates, an existing file or a distant name are left alone."""
+    assert with_made_names(answer_text, made, lambda name: name in existing) == (expected or answer_text)

@@ -1,0 +1,41 @@
+"""File names in an answer, set right where the model miscopied one the turn made.
+
+A small model copying a generated name such as ``image/e86f_pose_cc997f65.png`` into its answer sometimes drops or
+doubles a character (``cc97f65``). The answer then points at no file, and the person is told of a result they
+cannot open although the tool made it. A name that exists nowhere and is at most :data:`MAX_TYPOS` edits from
+exactly one file the turn made is taken to mean that file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from generation.tool_calls import image_names
+
+MAX_TYPOS = 2  # a dropped, doubled or swapped character or two; two outputs of one turn differ in 4+ hex digits
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is sure to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def with_made_names(answer: str, made: Sequence[str], exists: Callable[[str], bool]) -> str:
+    """``answer`` with each name that ``exists`` denies replaced by the one file of ``made`` it nearly spells."""
+    for name in dict.fromkeys(image_names(answer)):
+        if name in made or exists(name):
+            continue
+        near = [file for file in dict.fromkeys(made) if edit_distance(name, file, MAX_TYPOS) <= MAX_TYPOS]
+        if len(near) == 1:
+            answer = answer.replace(name, near[0])
+    return answer
