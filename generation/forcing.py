@@ -3,9 +3,9 @@
 Much of a constrained reply is fixed once the model has made its choices: every ReAct step opens with
 ``Thought: Do I need to use a tool?``, ``Yes`` is followed by ``\\nAction:``, a tool name is often settled by its
 first word and an image name by its first characters, and the ``Action Input:`` and ``Observation:`` lines come
-in their order; a plan's keys and brackets are fixed. The constraints (:mod:`generation.tool_calls`,
-:mod:`generation.plans`) say which text is forced with these helpers; :class:`~generation.generator.HFGenerator`
-feeds its tokens through the model in one pass instead of one pass each ("fast-forward").
+in their order. The ReAct constraint (:mod:`generation.tool_calls`) says which text is forced with these helpers;
+:class:`~generation.generator.HFGenerator` feeds its tokens through the model in one pass instead of one pass each
+("fast-forward"). Plans are decoded a token at a time (:mod:`generation.plans` says why).
 
 Forced text never ends in a space: a space before a choice belongs to the chosen word's token (``" Yes"``), so the
 model keeps the tokenization it was trained on.

@@ -21,7 +21,8 @@ images are read from the prompt (:func:`plan_space`). A token is checked by feed
 state machine; when neither the greedy token nor one of the :data:`TOP_CANDIDATES` most likely tokens fits, the
 whole vocabulary is walked in sorted order, skipping every token that starts with a prefix already rejected.
 Plans are decoded a token at a time, without the fast-forward of forced text that ReAct steps get
-(:meth:`generation.generator.HFGenerator._forced_ids`).
+(:mod:`generation.forcing`): fed in one pass, forced JSON runs (``"}}, {"task": "``) split the merged tokens the
+model was trained on, and the embedded model's plans stopped after their first step.
 """
 
 from __future__ import annotations

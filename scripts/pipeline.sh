@@ -113,6 +113,10 @@ train() {  # lora_finetune.py with the global batch split between $ranks process
   fi
 }
 
+max_steps() {  # the max_steps a training recipe sets
+  sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' "$1"
+}
+
 trained_to() {  # true when run $1 has a checkpoint at step $2 or later and its adapter was written after it
   local newest
   newest=$(ls -d "$1"/checkpoints/step-* 2>/dev/null | sort | tail -n 1)
@@ -211,8 +215,8 @@ product() {
   local root="$out/product"
   local data="$root/data" adapter="$root/adapter" data2="$root/data-stage2" adapter2="$root/adapter-stage2"
   local steps steps2
-  steps=$(sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' configs/train/smollm2_product.yaml)
-  steps2=$(sed -n 's/^max_steps: *\([0-9]*\).*/\1/p' configs/train/smollm2_product_stage2.yaml)
+  steps=$(max_steps configs/train/smollm2_product.yaml)
+  steps2=$(max_steps configs/train/smollm2_product_stage2.yaml)
   [ $quick = 1 ] && steps=2 steps2=2
   echo "== product 1/5 data: $product_data_config -> $data, $product_stage2_data_config -> $data2"
   [ -f "$data/demo.json" ] || "$PY" -m data_gen --config "$product_data_config" --out_dir "$data"

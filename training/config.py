@@ -102,8 +102,8 @@ class TrainConfig:
         False,
         "train the records of one multi-step trajectory (same prompt, each step's scratchpad continuing the last) as "
         "one sequence with loss on every step's reply: the same supervision in 0.72x the tokens per epoch on the "
-        "product data (benchmarks/README.md); off in the shipped recipes until a training run shows the quality "
-        "holds. Needs --train_on_inputs false",
+        "product data (benchmarks/README.md); the product adapter's second stage trains with it. Needs "
+        "--train_on_inputs false",
     )
     # LoRA
     lora_r: int = option(16, "LoRA rank", rule=POSITIVE, hint="e.g. 8 or 16")
