@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
+from agent.picture_questions import answering_tool
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from modeling.memory import release_free_memory
@@ -50,6 +51,7 @@ from protocol.steps import (
     parse_reply,
     written_action,
 )
+from tools.catalog import default_registry
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
@@ -65,6 +67,10 @@ DEFAULT_MAX_INPUT_CHARS = 2000
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
+CANNOT_SEE = (
+    "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
+    "Start the demo with --load {family}_cpu (or _cuda:0) where its weights are available."
+)
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
     f"({UPLOAD_HINT}), then ask again."
@@ -310,6 +316,10 @@ class Agent:
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said)
                     return
+                missing = self._missing_answerer(session, user_input, trace)
+                if missing:  # the model answered a question about the picture that no tool looked at
+                    yield self._finish(session, user_input, missing, trace, False, model_answer=said)
+                    return
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 checked, kept = self._checked_answer(answer, trace)
@@ -428,6 +438,17 @@ class Agent:
         if paths:
             return OUTSIDE_PATH.format(path=paths[0])
         return None
+
+    def _missing_answerer(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
+        """The answer to give instead of the model's when ``request`` asks what the picture shows, no tool call
+        succeeded this turn and the tool that answers such questions is not loaded (agent/picture_questions.py);
+        else ``None``."""
+        if session.latest_image is None or any(step.ok for step in trace):
+            return None
+        tool = answering_tool(request)
+        if tool is None or tool in self.runtime.available:
+            return None
+        return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""

@@ -74,6 +74,8 @@ class GenConfig:
         report_tokenizer: base model whose tokenizer measures lengths (``None``: skip token lengths).
         report_token_sample: measure at most this many records per split (``None``: all).
         seed: default seed; ``max_samples`` caps each split (``None``: no cap).
+        split_seed: seed of the caption partition alone (``None``: ``seed``), so a later stage's recipe can draw new
+            requests and sessions with another ``seed`` and keep every val, test and demo caption out of train.
         plans: plan records (planner prompt, JSON plan; ``data_gen/plans.py``) per caption by kind: ``single``,
             ``chain``, ``dag``, ``repeated``, ``none``; fractions spread over captions (0.5: every other one). Empty:
             no plan records, and the ReAct records are exactly those of a recipe without this option.
@@ -112,6 +114,7 @@ class GenConfig:
     report_tokenizer: str | None = "smollm2-135m-instruct"
     report_token_sample: int | None = 1500
     seed: int = 0
+    split_seed: int | None = None
     max_samples: int | None = None
     plans: dict[str, float] = field(default_factory=dict)
 
@@ -156,8 +159,9 @@ class GenConfig:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ConfigError(f"{name} must be a positive whole number, or null for no limit; got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ConfigError(f"seed must be a whole number, got {self.seed!r}")
+        for name, value in (("seed", self.seed), ("split_seed", self.split_seed)):
+            if (value is not None or name == "seed") and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(f"{name} must be a whole number, got {value!r}")
         if not isinstance(self.plans, dict) or set(self.plans) - set(PLAN_KINDS):
             raise ConfigError(
                 f"plans maps plan kinds ({', '.join(PLAN_KINDS)}) to tasks per caption, got {self.plans!r}"

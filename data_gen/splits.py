@@ -76,7 +76,8 @@ def plan_splits(captions: Sequence[Caption], catalogue: ToolRegistry, config: Ge
     if len(captions) < 3:
         raise ConfigError(f"need at least 3 captions to make train, val and test splits, got {len(captions)}")
     order = sorted(captions, key=lambda c: c.id)
-    seeded_rng(config.seed, "captions").shuffle(order)
+    split_seed = config.seed if config.split_seed is None else config.split_seed
+    seeded_rng(split_seed, "captions").shuffle(order)
     n_test = max(1, round(len(order) * config.test_share))
     n_val = max(1, round(len(order) * config.val_share))
     n_demo = max(1, round(len(order) * config.demo_share)) if config.demo_share else 0

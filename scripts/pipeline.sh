@@ -19,10 +19,11 @@
 # Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
 # $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
 # (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
-# evaluated. Product training has two stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
+# evaluated. Product training has three stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
 # research adapter (this run's $out/adapter-stage3 when there is one, else the shipped one), then
-# configs/train/smollm2_product_stage2.yaml into $out/product/adapter-stage2 on the session-heavy stage-2 data; the
-# second is the product adapter that is scored.
+# configs/train/smollm2_product_stage2.yaml and _stage3.yaml into $out/product/adapter-stage2 and -stage3, each
+# from the one before, on session-heavy data (data-stage2, data-stage3); the last is the product adapter that
+# is scored.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -72,13 +73,8 @@ if [ $quick = 1 ]; then
   train_stages=(2 4)
   stage3_data_args=(--config "$data_config" --extended_chain 1 --pick_one_chain 1 --failure_share 0.2)
   stage3_args=(--max_steps 2)
-  product_data_config=configs/data_gen/quick_product.yaml
-  product_train_args=(--config configs/train/smollm2_product.yaml --base_model "$base" --batch_size $global_batch
-                      --val_set_size 8 --eval_steps 2 --save_steps 2 --cutoff_len 2048 --compile false --max_steps 2)
-  product_stage2_data_config=$product_data_config  # the stage's code path is what --quick checks
-  product_stage2_train_args=(--config configs/train/smollm2_product_stage2.yaml --base_model "$base"
-                             --batch_size $global_batch --val_set_size 8 --eval_steps 2 --save_steps 2 --compile false
-                             --max_steps 2)
+  product_data_configs=(configs/data_gen/quick_product.yaml)  # every stage's code path on one small data set
+  product_quick_args=(--base_model "$base" --val_set_size 8 --eval_steps 2 --save_steps 2 --compile false --max_steps 2)
   infer_args=(--base_model "$base" --batch_size 8)
   react_budget=24
 else
@@ -90,13 +86,15 @@ else
   train_stages=(800 1600)  # the shipped research adapter's schedule (see the config)
   stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
-  product_data_config=configs/data_gen/smollm2_product.yaml
-  product_train_args=(--config configs/train/smollm2_product.yaml --batch_size $global_batch)
-  product_stage2_data_config=configs/data_gen/smollm2_product_stage2.yaml
-  product_stage2_train_args=(--config configs/train/smollm2_product_stage2.yaml --batch_size $global_batch)
+  product_data_configs=(configs/data_gen/smollm2_product.yaml configs/data_gen/smollm2_product_stage2.yaml
+                        configs/data_gen/smollm2_product_stage3.yaml)
+  product_quick_args=()
   infer_args=(--base_model "$base" --batch_size 32)
   react_budget=96  # plan records get inference.py's plan budget
 fi
+# the product adapter's stages, each continuing from the one before; the last is scored (and shipped)
+product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_product_stage2.yaml
+                       configs/train/smollm2_product_stage3.yaml)
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 product_runs=("${runs[@]}") product_splits=(val test demo handwritten) product_failures=1
@@ -212,18 +210,21 @@ research() {
 }
 
 product() {
-  local root="$out/product"
-  local data="$root/data" adapter="$root/adapter" data2="$root/data-stage2" adapter2="$root/adapter-stage2"
-  local steps steps2
-  steps=$(max_steps configs/train/smollm2_product.yaml)
-  steps2=$(max_steps configs/train/smollm2_product_stage2.yaml)
-  [ $quick = 1 ] && steps=2 steps2=2
-  echo "== product 1/5 data: $product_data_config -> $data, $product_stage2_data_config -> $data2"
-  [ -f "$data/demo.json" ] || "$PY" -m data_gen --config "$product_data_config" --out_dir "$data"
-  [ -f "$data2/demo.json" ] || "$PY" -m data_gen --config "$product_stage2_data_config" --out_dir "$data2"
+  local root="$out/product" data="$out/product/data"
+  local stages=${#product_train_configs[@]}
+  # one data directory per stage (data, data-stage2, ...); a stage whose recipe is the one before's reuses its data
+  local dirs=() stage config
+  for ((stage = 1; stage <= stages; stage++)); do
+    config=${product_data_configs[stage - 1]:-${product_data_configs[-1]}}
+    if [ $stage = 1 ]; then dirs+=("$data")
+    elif [ "$config" = "${product_data_configs[stage - 2]:-${product_data_configs[-1]}}" ]; then dirs+=("${dirs[-1]}")
+    else dirs+=("$root/data-stage$stage"); fi
+    echo "== product data $stage/$stages: $config -> ${dirs[-1]}"
+    [ -f "${dirs[-1]}/demo.json" ] || "$PY" -m data_gen --config "$config" --out_dir "${dirs[-1]}"
+  done
   "$PY" -m data_gen.handwritten --out_path "$data/handwritten.json" --template en_product
 
-  # the product adapter continues from the research adapter: this run's when it made one, else the shipped one
+  # stage 1 continues from the research adapter: this run's when it made one, else the shipped one
   local init=()
   if [ -f "$out/adapter-stage3/adapter_model.safetensors" ]; then
     init=(--init_adapter "$out/adapter-stage3")
@@ -231,23 +232,29 @@ product() {
     echo "--quick --only product starts from the quick research adapter: run scripts/pipeline.sh --quick" >&2
     exit 2
   fi
-  echo "== product 2/5 train stage 1 -> $adapter ($steps steps, from ${init[1]:-the shipped research adapter}); $ranks process(es)"
-  trained_to "$adapter" "$steps" ||
-    train "${product_train_args[@]}" "${init[@]}" --data_path "$data/train.json" --output_dir "$adapter"
-  # stage 2 (the shipped adapter) continues from stage 1 on the session-heavy data; both data sets split the
-  # captions alike (the same seed), so stage 1's eval splits hold no stage-2 training caption
-  echo "== product 3/5 train stage 2 -> $adapter2 ($steps2 steps, from $adapter)"
-  trained_to "$adapter2" "$steps2" ||
-    train "${product_stage2_train_args[@]}" --init_adapter "$adapter" --data_path "$data2/train.json" \
-      --output_dir "$adapter2"
+  # every stage's data splits the captions as stage 1's (same seed, or split_seed), so stage 1's eval splits hold
+  # no later stage's training caption
+  local adapter="" steps
+  for ((stage = 1; stage <= stages; stage++)); do
+    config=${product_train_configs[stage - 1]}
+    adapter="$root/adapter"
+    [ $stage -gt 1 ] && adapter="$root/adapter-stage$stage"
+    steps=$(max_steps "$config")
+    [ $quick = 1 ] && steps=2
+    echo "== product train $stage/$stages: $config -> $adapter ($steps steps, from ${init[1]:-the shipped research adapter}); $ranks process(es)"
+    trained_to "$adapter" "$steps" ||
+      train --config "$config" --batch_size $global_batch "${product_quick_args[@]}" "${init[@]}" \
+        --data_path "${dirs[stage - 1]}/train.json" --output_dir "$adapter"
+    init=(--init_adapter "$adapter")
+  done
 
-  echo "== product 4/5 inference ($eval_samples records per split: ${product_runs[*]})"
+  echo "== product inference of $adapter ($eval_samples records per split: ${product_runs[*]})"
   local failures_source=""
   [ $product_failures = 1 ] && failures_source="$data/val.json"
   subsets "$data" "$failures_source" "${product_splits[@]}"
-  score "$adapter2" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
+  score "$adapter" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
 
-  echo "== product 5/5 metrics ($root/metrics)"
+  echo "== product metrics ($root/metrics)"
   report "$root/metrics" "${product_splits[@]}"
 }
 

@@ -10,6 +10,7 @@ from PIL import Image
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
 from agent.memory import ConversationMemory
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -495,3 +496,51 @@ def test_an_answer_that_miscopies_the_made_file_name_names_the_file(tiny_tokeniz
 def test_only_a_name_nearly_spelling_one_made_file_is_set_right(answer_text, made, existing, expected):
     """One file within two edits is meant; two candidates, an existing file or a distant name are left alone."""
     assert with_made_names(answer_text, made, lambda name: name in existing) == (expected or answer_text)
+
+
+def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
+    """The model cannot see: with no question-answering tool loaded, its answer about the picture is made up."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")])
+    upload(agent, session)
+    reply = agent.chat(session, "what colour is her suit?")
+    assert ANSWERER in reply.text and "not loaded" in reply.text and "--load VisualQuestionAnswering_cpu" in reply.text
+    assert reply.corrected and reply.model_answer == "Her suit is white." and not reply.finished and not reply.files
+    assert "white" not in session.memory.turns[-1].text  # the next turn does not build on the made-up answer
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("It shows a cat.")])
+    assert DESCRIBER in agent.chat(session, "describe this photo").text
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Waves fold and fall.")])
+    assert agent.chat(session, "write a haiku about the sea").text == "Waves fold and fall."  # not about the picture
+
+
+def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_tool_ran(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Edge Detection On Image", ANSWERER))
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")], runtime=runtime)
+    upload(agent, session)
+    assert agent.chat(session, "what colour is her suit?").text == "Her suit is white."
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("It is white.")])
+    assert agent.chat(ChatSession(session.workspace), "what colour is her suit?").text == "It is white."  # no image
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Here are its edges; there are two people.")]
+    assert "two people" in agent.chat(session, "how many people are in the photo? show me the edges").text
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("what colour are the cat's eyes?", ANSWERER),
+        ("How many people are in the photo?", ANSWERER),
+        ("is the woman in the first picture smiling?", ANSWERER),
+        ("what is the dog holding?", ANSWERER),
+        ("what's going on in this pic?", DESCRIBER),
+        ("what does the image show?", DESCRIBER),
+        ("what colour should I paint my kitchen?", None),  # advice
+        ("how many tools are there?", None),  # about the demo
+        ("which file was my original photo?", None),  # about the conversation
+        ("what does the sign say?", None),  # reading: Text Detection On Image
+        ("describe a sunset in three words", None),
+        ("draw a cat wearing a hat", None),
+    ],
+)
+def test_which_requests_ask_what_a_picture_shows(request_text, tool):
+    assert answering_tool(request_text) == tool

@@ -237,6 +237,7 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
         "smollm2_adapter_stage3",
         "smollm2_product",
         "smollm2_product_stage2",
+        "smollm2_product_stage3",
         "quick_product",
     ],
 )
@@ -246,9 +247,11 @@ def test_shipped_configs_load(name):
 
 
 def test_product_stages_split_the_captions_alike():
-    """Stage 2 trains on other data than stage 1, but the product adapter is scored on stage 1's splits: no caption
-    may move into stage 2's train split."""
-    stages = [GenConfig.load(name) for name in ("smollm2_product", "smollm2_product_stage2")]
+    """Later stages train on other data than stage 1 (stage 3 on another seed), but the product adapter is scored on
+    stage 1's splits: no caption may move into a later stage's train split."""
+    names = ("smollm2_product", "smollm2_product_stage2", "smollm2_product_stage3")
+    stages = [GenConfig.load(name) for name in names]
+    assert stages[2].seed != stages[0].seed
     captions = load_captions(stages[0].captions)
     partitions = [
         {
@@ -257,8 +260,9 @@ def test_product_stages_split_the_captions_alike():
         }
         for c in stages
     ]
-    assert partitions[0] == partitions[1]
-    assert not partitions[1]["train"] & (partitions[0]["test"] | partitions[0]["demo"] | partitions[0]["val"])
+    for later in partitions[1:]:
+        assert later == partitions[0]
+        assert not later["train"] & (partitions[0]["test"] | partitions[0]["demo"] | partitions[0]["val"])
 
 
 def test_failure_samples_are_found_again_and_scored_apart(tmp_path, generated):

@@ -1,0 +1,53 @@
+"""Questions about what a picture shows ("what colour is her suit?", "describe this photo"), and the tool that
+answers them.
+
+The language model cannot see: when it answers such a question without calling a tool, its answer is made up. With
+the answering tool loaded the model is trained to call it; without it (the demo serves no offline question
+answering), a small model still tends to answer from the caption-free prompt ("The suit is white."). The agent
+uses this rule after the model, on an answer that came with no tool call, to say which tool is missing instead.
+
+The rule is narrow on purpose: a false match replaces a good answer (a poem, advice, an answer about the
+conversation's files) with "that tool is not loaded". It needs an image in the conversation and one of:
+* a description request naming a picture: "describe this photo", "what's going on in this pic?", "what does the
+  image show?";
+* a question on what things in the picture look like or do: "what colour is ...", "how many ... are there / in
+  ...", "is the woman smiling?", "what is the dog holding?", "what's the weather like in this picture?".
+Questions about files, tools or the conversation ("which file was my original?", "how did you do that?") match
+none of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+DESCRIBER = "Get Photo Description"
+ANSWERER = "Answer Question About The Image"
+
+_PICTURE = r"(?:image|photo|picture|pic|photograph|shot)"
+_DESCRIBE = re.compile(
+    rf"\b(?:describe|caption)\s+(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b"
+    rf"|\bwhat(?:'s| is)\s+(?:going on|happening)\s+in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
+    rf"|\bwhat\s+does\s+(?:this|that|the|my)\s+{_PICTURE}\s+show\b",
+    re.IGNORECASE,
+)
+_THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
+# nouns that make "how many ... are there" a question about the conversation, not the picture
+_NOT_IN_PICTURES = r"(?!(?:tools?|files?|images?|pictures?|photos?|steps?|turns?|models?|messages?)\b)"
+_LOOKS = re.compile(
+    rf"\bwhat\s+colou?rs?\s+(?:is|are|was|were)\s+{_THING}\b"
+    rf"|\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:there|in|on)\b"
+    rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
+    r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
+    rf"|\bwhat\s+(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
+    rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b",
+    re.IGNORECASE,
+)
+
+
+def answering_tool(request: str) -> str | None:
+    """The tool that answers ``request`` when it asks what a picture shows (see the module docstring), or ``None``."""
+    if _DESCRIBE.search(request):
+        return DESCRIBER
+    if _LOOKS.search(request):
+        return ANSWERER
+    return None
