@@ -318,7 +318,7 @@ class Agent:
                     return
                 missing = self._missing_answerer(session, user_input, trace)
                 if missing:  # the model answered a question about the picture that no tool looked at
-                    yield self._finish(session, user_input, missing, trace, False, model_answer=said)
+                    yield self._finish(session, user_input, missing, trace, True, model_answer=said)
                     return
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))

@@ -504,7 +504,7 @@ def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_
     upload(agent, session)
     reply = agent.chat(session, "what colour is her suit?")
     assert ANSWERER in reply.text and "not loaded" in reply.text and "--load VisualQuestionAnswering_cpu" in reply.text
-    assert reply.corrected and reply.model_answer == "Her suit is white." and not reply.finished and not reply.files
+    assert reply.corrected and reply.model_answer == "Her suit is white." and reply.finished and not reply.files
     assert "white" not in session.memory.turns[-1].text  # the next turn does not build on the made-up answer
     agent, _, _ = make_agent(tiny_tokenizer, [answer("It shows a cat.")])
     assert DESCRIBER in agent.chat(session, "describe this photo").text
