@@ -7,9 +7,8 @@ that keeps the reply a prefix of a valid plan (:mod:`protocol.plan`), written th
 
 - ``task``: an offered tool whose inputs can be given at that step (an image input needs an image of the session
   or an earlier step that makes one);
-- ``id``: the step's position; ``dep``: distinct earlier ids, or ``[-1]`` (the parser derives the plan's links
-  from the references, not from ``dep``; but an image input of a step that lists earlier image-making steps in
-  ``dep`` takes one of theirs);
+- ``id``: the step's position; ``dep``: distinct earlier ids, or ``[-1]`` (it is not trusted: the parser derives
+  it from the references);
 - ``args``: the tool's inputs in its order, each a well-typed value: an image of the prompt or
   ``"<GENERATED>-k"`` of an earlier step that makes an image (for a box-taking tool also one that finds boxes,
   whose corners are then left out); a text in quotes, or ``"<GENERATED>-k"`` of an earlier step that makes text;
@@ -102,14 +101,9 @@ class PlanGrammar:
             )
         return self._available[outputs]
 
-    def _choices(
-        self, tool: Signature, name: str, outputs: tuple[OutputKind, ...], deps: tuple[int, ...] = ()
-    ) -> tuple[str, ...] | None:
-        """The quoted values an image input may take (``None``: none at all); ``()`` for other inputs. A step whose
-        ``dep`` lists earlier steps that make an image this input accepts takes one of those: HuggingGPT's ``dep``
-        names the steps whose resources the step relies on, and the model, left free, tends to write the dependency
-        and then pass the uploaded image."""
-        key = (tool.name, name, outputs, deps)
+    def _choices(self, tool: Signature, name: str, outputs: tuple[OutputKind, ...]) -> tuple[str, ...] | None:
+        """The quoted values an image input may take (``None``: none at all); ``()`` for other inputs."""
+        key = (tool.name, name, outputs)
         if key not in self._options:
             kind = next(i.kind for i in tool.inputs if i.name == name)
             if kind is not InputKind.IMAGE:
@@ -117,8 +111,7 @@ class PlanGrammar:
             else:
                 accepted = accepted_outputs(tool, name)
                 references = tuple(f"{GENERATED}-{k}" for k, output in enumerate(outputs) if output in accepted)
-                relied_on = tuple(f"{GENERATED}-{k}" for k in deps if k < len(outputs) and outputs[k] in accepted)
-                self._options[key] = relied_on or (*self.space.images, *references) or None
+                self._options[key] = (*self.space.images, *references) or None
         return self._options[key]
 
     def _references(self, outputs: tuple[OutputKind, ...], kind: OutputKind) -> tuple[str, ...]:
@@ -169,7 +162,7 @@ class PlanGrammar:
             return ("0",) if self._kind(state) is InputKind.NUMBER else ('"',)
         if phase == "choice":
             tool = self.space.tools[state.tool]
-            return _towards(state.buf, self._choices(tool, state.pending[0], state.outputs[:-1], state.deps) or ())
+            return _towards(state.buf, self._choices(tool, state.pending[0], state.outputs[:-1]) or ())
         if phase == "text":
             references = self._references(state.outputs[:-1], OutputKind.TEXT)
             return ('"', "x", *_towards(state.buf, references)[1:])
@@ -273,7 +266,7 @@ class PlanGrammar:
         return state._replace(phase="next", lit="}}", buf="", pending=())
 
     def _choice(self, state: _State, char: str) -> _State | None:
-        options = self._choices(self.space.tools[state.tool], state.pending[0], state.outputs[:-1], state.deps) or ()
+        options = self._choices(self.space.tools[state.tool], state.pending[0], state.outputs[:-1]) or ()
         if char == '"':
             return self._after_value(state, state.buf) if state.buf in options else None
         written = state.buf + char

@@ -81,16 +81,6 @@ def test_the_grammar_rejects_what_would_not_parse(text):
     assert fed(text) is None
 
 
-def test_an_image_input_of_a_step_that_lists_a_dependency_takes_that_steps_image():
-    """HuggingGPT's ``dep`` names the steps a step relies on: after ``"dep": [0]`` the uploaded image is refused."""
-    edges = '[{"task": "Edge Detection On Image", "id": 0, "dep": [-1], "args": {"image_path": "' + IMAGE + '"}}, '
-    step = '{"task": "Generate Image Condition On Canny Image", "id": 1, "dep": [0], "args": {"image_path": "'
-    assert fed(edges + step + IMAGE) is None
-    assert fed(edges + step + '<GENERATED>-0"') is not None
-    free = '{"task": "Generate Image Condition On Canny Image", "id": 1, "dep": [-1], "args": {"image_path": "'
-    assert fed(edges + free + IMAGE + '"') is not None  # no dependency listed: the model's choice
-
-
 def test_a_text_that_spells_the_reference_tag_with_nothing_to_refer_to_is_refused():
     """``<GENERATED>`` in a text with no earlier text step could not be closed (a crash when the budget ran out)."""
     text = '[{"task": "Generate Image From User Input Text", "id": 0, "dep": [-1], "args": {"text": "'
