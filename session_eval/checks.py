@@ -73,14 +73,22 @@ class SessionState:
 
 @dataclass(frozen=True)
 class TurnScore:
+    """``false_claim`` judges the model's own words; ``shown_false_claim`` the reply the person read (after the
+    agent's corrections). ``success`` is the model's measure, ``shown_success`` what the person met."""
+
     checks: tuple[Check, ...]
     false_claim: bool
     claim_detail: str = ""
     result: str | None = None  # the file the expected call made (what a later "@N" names)
+    shown_false_claim: bool = False
 
     @property
     def success(self) -> bool:
         return not self.false_claim and all(check.ok for check in self.checks)
+
+    @property
+    def shown_success(self) -> bool:
+        return not self.shown_false_claim and all(check.ok for check in self.checks)
 
     @property
     def failed_checks(self) -> list[str]:
@@ -100,6 +108,7 @@ def image_argument(action_input: str) -> str:
 def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detector) -> TurnScore:
     """The checks of ``expect`` on ``reply`` (and the files it made), and whether the reply claims falsely."""
     claim, claim_detail = false_claim(expect, reply, state)
+    shown_claim = false_claim(expect, reply, state, words=reply.text)[0] if reply.corrected else claim
     result = None
     if expect.behaviour is Behaviour.TOOL:
         checks, result = _tool_checks(expect, reply, state, detect)
@@ -122,7 +131,7 @@ def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detect
     # the agent's own "upload an image", given before the model runs, is a complete answer
     finished = reply.finished or reply.text == NEEDS_IMAGE
     checks.append(Check("finished", finished, "" if finished else _short(reply.text)))
-    return TurnScore(tuple(checks), claim, claim_detail, result)
+    return TurnScore(tuple(checks), claim, claim_detail, result, shown_claim)
 
 
 def asks_for_image(text: str) -> bool:
@@ -133,8 +142,8 @@ def claims_success(text: str) -> bool:
     return bool(SUCCESS_WORDS.search(text)) and not FAILURE_WORDS.search(text)
 
 
-def false_claim(expect: Expect, reply: Reply, state: SessionState) -> tuple[bool, str]:
-    """Whether the model's words announce a result that was not produced, and why.
+def false_claim(expect: Expect, reply: Reply, state: SessionState, words: str | None = None) -> tuple[bool, str]:
+    """Whether the model's words (or ``words``: the reply as shown) announce a result that was not produced, and why.
 
     Always false: naming an image file that does not exist. Then, by what the turn asked for: a tool turn
     (expected to succeed or to fail) claims falsely when its words announce a result (a file other than an
@@ -142,7 +151,7 @@ def false_claim(expect: Expect, reply: Reply, state: SessionState) -> tuple[bool
     tool failed; a question for a tool that is not loaded, when no call succeeded and the words give an
     answer instead of saying it cannot; a request without an image, when the words announce a result.
     """
-    words = model_words(reply)
+    words = model_words(reply) if words is None else words
     named = image_names(words)
     invented = [name for name in named if not _exists(state.workspace, name)]
     if invented:

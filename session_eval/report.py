@@ -31,6 +31,7 @@ def _rate(part: int, whole: int) -> float:
 
 def _turn_figures(turns: Sequence[TurnRecord]) -> dict[str, Any]:
     success = sum(turn.score.success for turn in turns)
+    shown = sum(turn.score.shown_success for turn in turns)
     claims = [turn for turn in turns if turn.score.false_claim]
     return {
         "turns": len(turns),
@@ -38,6 +39,9 @@ def _turn_figures(turns: Sequence[TurnRecord]) -> dict[str, Any]:
         "turn_success_rate": _rate(success, len(turns)),
         "false_claims": len(claims),
         "false_claims_corrected": sum(turn.reply.corrected for turn in claims),
+        "turn_success_shown": shown,
+        "turn_success_shown_rate": _rate(shown, len(turns)),
+        "false_claims_shown": sum(turn.score.shown_false_claim for turn in turns),
     }
 
 
@@ -45,10 +49,13 @@ def summarise(records: Sequence[SessionRecord]) -> dict[str, Any]:
     """Session success, turn success and false success claims, overall and per kind."""
     turns = [turn for record in records for turn in record.turns]
     success = sum(record.success for record in records)
+    shown = sum(record.shown_success for record in records)
     overall = {
         "sessions": len(records),
         "session_success": success,
         "session_success_rate": _rate(success, len(records)),
+        "session_success_shown": shown,
+        "session_success_shown_rate": _rate(shown, len(records)),
     }
     by_session_kind = {}
     for kind in dict.fromkeys(record.kind for record in records):
@@ -89,6 +96,15 @@ def markdown(run: Mapping[str, Any], summary: Mapping[str, Any], records: Sequen
         f"{_rate(overall['false_claims'], overall['turns'])} |",
         f"| ... of them corrected by the agent | {overall['false_claims_corrected']} | {overall['false_claims']} | "
         f"{_rate(overall['false_claims_corrected'], overall['false_claims'])} |",
+        f"| session success as shown (the replies after the agent's corrections) | "
+        f"{overall['session_success_shown']} | {overall['sessions']} | {overall['session_success_shown_rate']} |",
+        f"| turn success as shown | {overall['turn_success_shown']} | {overall['turns']} | "
+        f"{overall['turn_success_shown_rate']} |",
+        f"| false success claims shown | {overall['false_claims_shown']} | {overall['turns']} | "
+        f"{_rate(overall['false_claims_shown'], overall['turns'])} |",
+        "",
+        "The model's measure (the first three rows) judges false claims on the model's own words; the rows \"as "
+        'shown" judge the reply the person read.',
         "",
         "## By kind of session",
         "",
@@ -134,6 +150,13 @@ def _failed_turns(records: Iterable[SessionRecord]) -> Iterable[str]:
             yield f'- `{record.id}` turn {number} ({turn.kind}) "{turn.say}": {failed}. Calls: {calls or "none"}. Reply: "{reply}"'
 
 
+def _shown(overall: Mapping[str, Any]) -> str:
+    """Session and turn success as shown, or ``-`` for a run scored before they were measured."""
+    if "session_success_shown_rate" not in overall:
+        return "-"
+    return f"{overall['session_success_shown_rate']} / {overall['turn_success_shown_rate']}"
+
+
 def comparison(runs: Mapping[str, Mapping[str, Any]]) -> str:
     """Runs side by side (name -> a run's JSON): headline figures, then session success per kind of session."""
     names = list(runs)
@@ -145,6 +168,8 @@ def comparison(runs: Mapping[str, Mapping[str, Any]]) -> str:
         ("session success %", lambda o: f"{o['session_success_rate']}"),
         ("turn success %", lambda o: f"{o['turn_success_rate']} ({o['turn_success']}/{o['turns']})"),
         ("false success claims", lambda o: f"{o['false_claims']}"),
+        ("session / turn success as shown %", _shown),
+        ("false success claims shown", lambda o: f"{o.get('false_claims_shown', '-')}"),
     ]
     lines = [
         header,

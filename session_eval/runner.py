@@ -12,7 +12,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,9 @@ class TurnRecord:
         return {
             "kind": self.kind,
             "success": self.score.success,
+            "shown_success": self.score.shown_success,
             "false_claim": self.score.false_claim,
+            "shown_false_claim": self.score.shown_false_claim,
             "claim": self.score.claim_detail,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.score.checks],
             **self.played.to_dict(),
@@ -109,6 +111,10 @@ class SessionRecord:
     @property
     def success(self) -> bool:
         return all(turn.score.success for turn in self.turns)
+
+    @property
+    def shown_success(self) -> bool:
+        return all(turn.score.shown_success for turn in self.turns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,10 +214,8 @@ def score_session(
     for number, (turn, done) in enumerate(zip(spec.turns, played, strict=True), start=1):
         score = score_turn(turn.expect, done.reply, state, detect)
         if done.error:
-            score = TurnScore(
-                (*score.checks, Check("the agent did not raise", False, done.error)),
-                score.false_claim,
-                score.claim_detail,
+            score = replace(
+                score, checks=(*score.checks, Check("the agent did not raise", False, done.error)), result=None
             )
         if score.result:
             state.results[number] = score.result

@@ -10,8 +10,8 @@ from PIL import Image
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
-from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
 from agent.memory import ConversationMemory
+from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
@@ -500,7 +500,7 @@ def test_only_a_name_nearly_spelling_one_made_file_is_set_right(answer_text, mad
 
 def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
     """The model cannot see: with no question-answering tool loaded, its answer about the picture is made up."""
-    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")])
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")])
     upload(agent, session)
     reply = agent.chat(session, "what colour is her suit?")
     assert ANSWERER in reply.text and "not loaded" in reply.text and "--load VisualQuestionAnswering_cpu" in reply.text
