@@ -34,6 +34,7 @@ from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
 from agent.picture_questions import answering_tool
+from agent.read_text import with_read_text
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from modeling.memory import release_free_memory
@@ -322,6 +323,8 @@ class Agent:
                     return
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
+                if trace and trace[-1].ok:  # the words a reading tool found, as it read them
+                    answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""
                 yield self._finish(

@@ -19,11 +19,11 @@
 # Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
 # $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
 # (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
-# evaluated. Product training has three stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
+# evaluated. Product training has four stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
 # research adapter (this run's $out/adapter-stage3 when there is one, else the shipped one), then
-# configs/train/smollm2_product_stage2.yaml and _stage3.yaml into $out/product/adapter-stage2 and -stage3, each
-# from the one before, on session-heavy data (data-stage2, data-stage3); the last is the product adapter that
-# is scored.
+# configs/train/smollm2_product_stage2.yaml, _stage3.yaml and _stage4.yaml into $out/product/adapter-stage2, -stage3
+# and -stage4, each from the one before, on session-heavy data (data-stage2, -stage3, -stage4: new sessions and
+# plans each); the last is the product adapter that is scored.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -87,14 +87,14 @@ else
   stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
   product_data_configs=(configs/data_gen/smollm2_product.yaml configs/data_gen/smollm2_product_stage2.yaml
-                        configs/data_gen/smollm2_product_stage3.yaml)
+                        configs/data_gen/smollm2_product_stage3.yaml configs/data_gen/smollm2_product_stage4.yaml)
   product_quick_args=()
   infer_args=(--base_model "$base" --batch_size 32)
   react_budget=96  # plan records get inference.py's plan budget
 fi
 # the product adapter's stages, each continuing from the one before; the last is scored (and shipped)
 product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_product_stage2.yaml
-                       configs/train/smollm2_product_stage3.yaml)
+                       configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml)
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 product_runs=("${runs[@]}") product_splits=(val test demo handwritten) product_failures=1

@@ -12,8 +12,10 @@ from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.memory import ConversationMemory
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
+from agent.read_text import with_read_text
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
+from tools.runtime import Observation
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
@@ -544,3 +546,32 @@ def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_to
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
     assert answering_tool(request_text) == tool
+
+
+@pytest.mark.parametrize(
+    ("answer_text", "observation", "expected"),
+    [
+        ('The sign says "MAYNAMENT".', "MAIN STREET", 'The sign says "MAIN STREET".'),  # the quoted words set right
+        (
+            "There is no reading material in this image.",
+            "NO PARKING\nTOW AWAY ZONE",
+            'The text reads "NO PARKING TOW AWAY ZONE".',
+        ),
+        ("The sign reads cafe open daily.", "CAFE OPEN DAILY", "The sign reads cafe open daily."),  # copied: kept
+        ("There is no text in it.", "No text found.", "There is no text in it."),  # nothing was read
+    ],
+)
+def test_an_answer_that_rewrites_the_words_read_gives_them_as_read(answer_text, observation, expected):
+    assert with_read_text(answer_text, "Text Detection On Image", observation) == expected
+    assert with_read_text(answer_text, "Detection", observation) == answer_text  # only what a reading tool read
+
+
+def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    runtime.run = lambda tool, argument, workspace: Observation("OPEN 24 HOURS", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Text Detection On Image", image), answer('The sign says "24 Hours".')]
+    reply = agent.chat(session, "what does the sign say?")
+    assert reply.text == 'The sign says "OPEN 24 HOURS".' and reply.corrected
+    assert reply.model_answer == 'The sign says "24 Hours".'

@@ -12,7 +12,7 @@ import pytest
 from data_gen import eval_subset
 from data_gen.__main__ import main
 from data_gen.captions import load_captions
-from data_gen.config import ConfigError, GenConfig
+from data_gen.config import CONFIG_DIR, ConfigError, GenConfig
 from data_gen.failure_samples import ends_in_failure
 from data_gen.pipeline import generate
 from data_gen.splits import plan_splits, plan_tasks
@@ -238,6 +238,7 @@ def test_pick_one_chains_go_to_captions_with_two_objects_in_train_and_val_only()
         "smollm2_product",
         "smollm2_product_stage2",
         "smollm2_product_stage3",
+        "smollm2_product_stage4",
         "quick_product",
     ],
 )
@@ -247,11 +248,11 @@ def test_shipped_configs_load(name):
 
 
 def test_product_stages_split_the_captions_alike():
-    """Later stages train on other data than stage 1 (stage 3 on another seed), but the product adapter is scored on
-    stage 1's splits: no caption may move into a later stage's train split."""
-    names = ("smollm2_product", "smollm2_product_stage2", "smollm2_product_stage3")
-    stages = [GenConfig.load(name) for name in names]
-    assert stages[2].seed != stages[0].seed
+    """Later stages train on other data than stage 1 (from stage 3 on other seeds), but the product adapter is scored
+    on stage 1's splits: no caption may move into a later stage's train split."""
+    later_stages = sorted(CONFIG_DIR.glob("smollm2_product_stage*.yaml"))
+    stages = [GenConfig.load("smollm2_product"), *(GenConfig.load(path) for path in later_stages)]
+    assert len(stages) >= 3 and len({stage.seed for stage in stages}) > 1
     captions = load_captions(stages[0].captions)
     partitions = [
         {
