@@ -15,6 +15,10 @@ What the agent guarantees, whatever the model writes:
   stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
   does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
   image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
+* an answer about what the picture shows, given with no successful tool call while the tool that answers such
+  questions is not loaded, is replaced by "... is not loaded" (agent/picture_questions.py);
+* an answer names the files the turn made and the words a reading tool found as they are, where the model
+  miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs;
 * a message longer than ``max_input_chars`` is refused with the limit, before any model call.
