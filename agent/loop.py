@@ -20,7 +20,8 @@ What the agent guarantees, whatever the model writes:
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
-* a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs;
+* a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
+  is "what can you do?" (with the loaded tools, agent/capabilities.py);
 * a message longer than ``max_input_chars`` is refused with the limit, before any model call.
 """
 
@@ -34,6 +35,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
@@ -156,7 +158,9 @@ class Reply:
 
     ``corrected``: the model answered, but the agent rewrote or extended the answer (e.g. it announced a
     result after a failed tool call), so the text differs from what was streamed; ``model_answer`` then holds
-    the model's own words. ``stopped``: the turn was cancelled.
+    the model's own words. ``stopped``: the turn was cancelled. ``by_agent``: the agent gave the whole answer
+    itself, before the model ran or instead of letting it go on ("upload an image", a refused path or message,
+    the loaded tools), so the model did not finish but the turn is complete.
     """
 
     text: str
@@ -166,6 +170,7 @@ class Reply:
     corrected: bool = False
     stopped: bool = False
     model_answer: str = ""
+    by_agent: bool = False
 
 
 AgentEvent = TextChunk | StepTaken | Reply
@@ -272,12 +277,12 @@ class Agent:
     def _turn(self, session: ChatSession, user_input: str, cancel: threading.Event | None) -> Iterator[AgentEvent]:
         problem = self.input_problem(user_input)
         if problem:
-            yield Reply(problem, (), (), False)
+            yield Reply(problem, (), (), False, by_agent=True)
             return
         session.turns += 1
         answer = self.answer_before_the_model(session, user_input)
         if answer:
-            yield Reply(answer, (), (), False)
+            yield Reply(answer, (), (), False, by_agent=True)
             return
         cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
@@ -310,16 +315,18 @@ class Agent:
                 yield self._stopped(session, user_input, trace)
                 return
             if self._needs_missing_image(session, text):
-                yield Reply(NEEDS_IMAGE, (), tuple(trace), False)
+                yield Reply(NEEDS_IMAGE, (), tuple(trace), False, by_agent=True)
                 return
             step = parse_reply(text)
             if not isinstance(step, FinalAnswer) and self._nothing_works_without_image(session):
-                yield Reply(NEEDS_IMAGE, (), tuple(trace), False)  # a bad reply has nothing to recover to
+                yield Reply(
+                    NEEDS_IMAGE, (), tuple(trace), False, by_agent=True
+                )  # a bad reply has nothing to recover to
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
-                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said)
+                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said, by_agent=True)
                     return
                 missing = self._missing_answerer(session, user_input, trace)
                 if missing:  # the model answered a question about the picture that no tool looked at
@@ -434,9 +441,12 @@ class Agent:
         return bool(marker) and any(end in answer for end in self._answer_ends)
 
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
-        """The answer to ``request`` when it cannot be done whatever the model writes, or ``None``: it speaks of an
-        image ("rotate it") while the session has none, or it names a file outside the conversation (the
-        constrained model would quietly use one of the conversation's images instead)."""
+        """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
+        assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
+        session has none; or it names a file outside the conversation (the constrained model would quietly use one
+        of the conversation's images instead)."""
+        if asks_what_it_can_do(request):
+            return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
             return None
         if session.latest_image is None and refers_to_an_image(request):

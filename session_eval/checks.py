@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from agent.loop import NEEDS_IMAGE
 from generation.tool_calls import image_names
 from session_eval.spec import RESULT_REF, Behaviour, Expect
 from tools.errors import ToolError
@@ -128,8 +127,8 @@ def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detect
             Check("no tool ran", not made, ", ".join(made)),
             Check("asks for an image", asks_for_image(reply.text), _short(reply.text)),
         ]
-    # the agent's own "upload an image", given before the model runs, is a complete answer
-    finished = reply.finished or reply.text == NEEDS_IMAGE
+    # an answer the agent gave itself ("upload an image", the loaded tools) is a complete answer
+    finished = reply.finished or reply.by_agent
     checks.append(Check("finished", finished, "" if finished else _short(reply.text)))
     return TurnScore(tuple(checks), claim, claim_detail, result, shown_claim)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agent.loop import Agent, ChatSession, Reply, TraceStep
+from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, TraceStep
 from session_eval.checks import Check, Detector, SessionState, TurnScore, score_turn
 from session_eval.images import build_image
 from session_eval.spec import SessionSet, SessionSpec
@@ -42,6 +42,7 @@ class PlayedTurn:
             "reply": reply.text,
             "model_answer": reply.model_answer,
             "finished": reply.finished,
+            "by_agent": reply.by_agent,
             "files": list(reply.files),
             "steps": [
                 {
@@ -64,7 +65,17 @@ class PlayedTurn:
             for index, s in enumerate(data["steps"], start=1)
         )
         said = data.get("model_answer", "")
-        reply = Reply(data["reply"], tuple(data["files"]), steps, data["finished"], bool(said), model_answer=said)
+        # runs written before replies carried by_agent knew the agent's own answer by its text
+        by_agent = data.get("by_agent", data["reply"] == NEEDS_IMAGE)
+        reply = Reply(
+            data["reply"],
+            tuple(data["files"]),
+            steps,
+            data["finished"],
+            bool(said),
+            model_answer=said,
+            by_agent=by_agent,
+        )
         return cls(data["say"], reply, data["seconds"], data.get("error", ""))
 
 

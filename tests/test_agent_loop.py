@@ -7,6 +7,7 @@ import threading
 import pytest
 from PIL import Image
 
+from agent.capabilities import asks_what_it_can_do
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
@@ -575,3 +576,25 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
     reply = agent.chat(session, "what does the sign say?")
     assert reply.text == 'The sign says "OPEN 24 HOURS".' and reply.corrected
     assert reply.model_answer == 'The sign says "24 Hours".'
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("hi there! what can you do?", True),
+        ("What tools do you have?", True),
+        ("which tools are loaded", True),
+        ("what can you do with this image?", True),
+        ("what do you think of this photo?", False),
+        ("can you do the edges?", False),
+    ],
+)
+def test_which_requests_ask_what_the_assistant_can_do(request_text, asks):
+    assert asks_what_it_can_do(request_text) is asks
+
+
+def test_what_it_can_do_is_answered_from_the_loaded_tools_before_the_model(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("I can describe images and answer questions about them.")])
+    reply = agent.chat(session, "hi there! what can you do?")
+    assert "Edge Detection On Image" in reply.text and "Pose Detection On Image" in reply.text
+    assert "describe" not in reply.text and reply.by_agent and llm.prompts == []

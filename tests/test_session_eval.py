@@ -209,7 +209,7 @@ def test_an_invented_file_is_always_a_false_claim(tmp_path):
 
 def test_the_agents_own_upload_request_completes_a_no_image_turn(tmp_path):
     state = SessionState(Workspace(tmp_path))
-    given_before_the_model = Reply(NEEDS_IMAGE, (), (), False)  # the model never ran, so it did not "finish"
+    given_before_the_model = Reply(NEEDS_IMAGE, (), (), False, by_agent=True)  # the model never ran: no "finish"
     assert score_turn(Expect(Behaviour.ASK_IMAGE), given_before_the_model, state, lambda path: []).success
     cut_short = Reply("Please upload the image first", (), (), False)  # the model's words, cut by the step limit
     assert "finished" in score_turn(Expect(Behaviour.ASK_IMAGE), cut_short, state, lambda path: []).failed_checks

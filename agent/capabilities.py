@@ -1,0 +1,34 @@
+"""'What can you do?' answered from the tools that are loaded.
+
+The model learned a fixed answer to it ("I can describe images, answer questions about them ..."), which the
+offline demo cannot do: it serves neither captioning nor question answering. The agent knows what is loaded, so it
+answers such a question itself, before the model runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_ASKS = re.compile(
+    r"\bwhat\s+(?:else\s+)?(?:can|could)\s+you\s+do\b"
+    r"|\bwhat\s+are\s+you\s+able\s+to\s+do\b"
+    r"|\bwhat\s+(?:tools|abilities|features|skills)\s+(?:do\s+you\s+have|have\s+you\s+got|are\s+(?:there|loaded|available))\b"
+    r"|\bwhich\s+tools\s+(?:do\s+you\s+have|are\s+(?:there|loaded|available))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_what_it_can_do(request: str) -> bool:
+    """Whether ``request`` asks what the assistant can do or which tools it has."""
+    return bool(_ASKS.search(request))
+
+
+def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:
+    """The loaded ``tools`` in a sentence, with how to use them (``takes_image``: those that work on an upload)."""
+    if not tools:
+        return "No tools are loaded, so I can only chat; I cannot work on images."
+    answer = f"With the tools loaded here I can use: {', '.join(tools)}."
+    if takes_image:
+        answer += " Upload an image and tell me what to do with it."
+    return answer
