@@ -328,7 +328,7 @@ class Agent:
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said, by_agent=True)
                     return
-                missing = self._missing_answerer(session, user_input, trace)
+                missing = self._missing_answerer(session, user_input, said, trace)
                 if missing:  # the model answered a question about the picture that no tool looked at
                     yield self._finish(session, user_input, missing, trace, True, model_answer=said)
                     return
@@ -456,14 +456,16 @@ class Agent:
             return OUTSIDE_PATH.format(path=paths[0])
         return None
 
-    def _missing_answerer(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
-        """The answer to give instead of the model's when ``request`` asks what the picture shows, no tool call
-        succeeded this turn and the tool that answers such questions is not loaded (agent/picture_questions.py);
-        else ``None``."""
+    def _missing_answerer(
+        self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]
+    ) -> str | None:
+        """The answer to give instead of the model's (``said``) when ``request`` asks what the picture shows, no
+        tool call succeeded this turn, the tool that answers such questions is not loaded
+        (agent/picture_questions.py) and the model did not say so itself; else ``None``."""
         if session.latest_image is None or any(step.ok for step in trace):
             return None
         tool = answering_tool(request)
-        if tool is None or tool in self.runtime.available:
+        if tool is None or tool in self.runtime.available or tool in said or "not loaded" in said.lower():
             return None
         return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
 

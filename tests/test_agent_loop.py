@@ -513,6 +513,10 @@ def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_
     assert DESCRIBER in agent.chat(session, "describe this photo").text
     agent, _, _ = make_agent(tiny_tokenizer, [answer("Waves fold and fall.")])
     assert agent.chat(session, "write a haiku about the sea").text == "Waves fold and fall."  # not about the picture
+    refusal = "I cannot see images, and Answer Question About The Image is not loaded, so I can't do that."
+    agent, _, _ = make_agent(tiny_tokenizer, [answer(refusal)])
+    reply = agent.chat(session, "what colour is her hair?")
+    assert reply.text == refusal and not reply.corrected  # the model said so itself
 
 
 def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_tool_ran(tiny_tokenizer, session):
