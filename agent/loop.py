@@ -39,7 +39,7 @@ from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.memory import ConversationMemory
-from agent.picture_questions import answering_tool
+from agent.picture_questions import DESCRIBER, answering_tool
 from agent.read_text import with_read_text
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -69,7 +69,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CAPTION_TOOL = "Get Photo Description"
 DEFAULT_MAX_INPUT_CHARS = 2000
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
@@ -244,8 +243,8 @@ class Agent:
         return ImageReceived(name, description, original or size, size)
 
     def _describe(self, name: str, workspace: Workspace) -> str:
-        if CAPTION_TOOL in self.runtime.available:
-            observation = self._run_tool(ToolCall("", CAPTION_TOOL, name), workspace)
+        if DESCRIBER in self.runtime.available:
+            observation = self._run_tool(ToolCall("", DESCRIBER, name), workspace)
             if observation.ok:
                 return observation.text.strip()
             logger.warning("could not caption %s: %s", name, observation.text)
@@ -315,18 +314,16 @@ class Agent:
                 yield self._stopped(session, user_input, trace)
                 return
             if self._needs_missing_image(session, text):
-                yield Reply(NEEDS_IMAGE, (), tuple(trace), False, by_agent=True)
+                yield _needs_image(trace)
                 return
             step = parse_reply(text)
             if not isinstance(step, FinalAnswer) and self._nothing_works_without_image(session):
-                yield Reply(
-                    NEEDS_IMAGE, (), tuple(trace), False, by_agent=True
-                )  # a bad reply has nothing to recover to
+                yield _needs_image(trace)  # a bad reply has nothing to recover to
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
-                    yield Reply(NEEDS_IMAGE, (), tuple(trace), False, True, model_answer=said, by_agent=True)
+                    yield _needs_image(trace, said)
                     return
                 missing = self._missing_answerer(session, user_input, said, trace)
                 if missing:  # the model answered a question about the picture that no tool looked at
@@ -555,6 +552,11 @@ class Agent:
         except ToolError:
             return False
         return True
+
+
+def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:
+    """The agent's own "upload an image first" (``said``: the model's answer it replaces, if any)."""
+    return Reply(NEEDS_IMAGE, (), tuple(trace), False, bool(said), model_answer=said, by_agent=True)
 
 
 def _last_failure(trace: Sequence[TraceStep]) -> str | None:

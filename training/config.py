@@ -102,7 +102,7 @@ class TrainConfig:
         False,
         "train the records of one multi-step trajectory (same prompt, each step's scratchpad continuing the last) as "
         "one sequence with loss on every step's reply: the same supervision in 0.72x the tokens per epoch on the "
-        "product data (benchmarks/README.md); the product adapter's second stage trains with it. Needs "
+        "product data (benchmarks/README.md); the product adapter's stages 2-4 train with it. Needs "
         "--train_on_inputs false",
     )
     # LoRA
