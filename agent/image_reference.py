@@ -17,6 +17,7 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
 EDITING_VERBS = (
@@ -78,3 +79,37 @@ def outside_paths(request: str) -> list[str]:
     ``C:\\photo.jpg``, ``../x.png``): the tools can only open files of the conversation, so the constrained model
     would otherwise quietly pick one of those instead."""
     return [match.rstrip(".?!") for match in _OUTSIDE_PATH.findall(request)]
+
+
+# Words that point at an image by its place in the conversation, as the training sessions use them
+# (data_gen/session_phrasings.py REFERENCES).
+_ORIGINAL = re.compile(
+    r"\b(?:the|my)\s+original\b|\bthe\s+(?:photo|image|picture|pic)\s+I\s+(?:uploaded|sent)\b", re.IGNORECASE
+)
+_FIRST = re.compile(r"\bthe\s+first\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
+_NEWEST_UPLOAD = re.compile(
+    r"\bthe\s+(?:new|second|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
+    re.IGNORECASE,
+)
+_LATEST = re.compile(
+    r"\b(?:it|this\s+one|that\s+one|the\s+result|the\s+output|the\s+new\s+image|that\s+image)\b", re.IGNORECASE
+)
+
+
+def meant_image(request: str, uploads: Sequence[str], latest: str | None, named: Sequence[str] = ()) -> str | None:
+    """The image ``request`` points at by its place in the conversation, or ``None`` when it names none so.
+
+    ``uploads``: the session's uploads, oldest first; ``latest``: the image the conversation last brought up;
+    ``named``: the image file names the request itself holds (then the request says which, and this is ``None``).
+    "The original" / "the photo I uploaded" is the latest upload, "the first photo" the first, "the new photo" /
+    "the one I just sent" the latest upload; "it", "this one", "the result" the latest image.
+    """
+    if named or (not uploads and latest is None):
+        return None
+    if uploads and _FIRST.search(request):
+        return uploads[0]
+    if uploads and (_ORIGINAL.search(request) or _NEWEST_UPLOAD.search(request)):
+        return uploads[-1]
+    if _LATEST.search(request):
+        return latest
+    return None

@@ -15,8 +15,12 @@ What the agent guarantees, whatever the model writes:
   stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
   does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
   image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
-* an answer about what the picture shows, given with no successful tool call while the tool that answers such
-  questions is not loaded, is replaced by "... is not loaded" (agent/picture_questions.py);
+* an answer about what the picture shows, given while the tool that answers such questions is not loaded and no
+  call this turn could answer it, is replaced by "... is not loaded" (agent/picture_questions.py);
+* the turn's first call runs the tool the request names and the image it points at ("the original", "it"), where
+  the model chose others (agent/meant_call.py);
+* an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
+  the detection alone: the turn goes on with the asked tool (agent/pending_edit.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
@@ -38,8 +42,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
+from agent.meant_call import as_meant
 from agent.memory import ConversationMemory
-from agent.picture_questions import DESCRIBER, answering_tool
+from agent.pending_edit import pending_box_edit
+from agent.picture_questions import DESCRIBER, answered_by, answering_tool
 from agent.read_text import with_read_text
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -47,10 +53,12 @@ from modeling.memory import release_free_memory
 from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.steps import (
     ACTION,
+    ACTION_INPUT,
     AI,
     OBSERVATION,
     THOUGHT,
     THOUGHT_NO,
+    THOUGHT_YES,
     FinalAnswer,
     ObservedStep,
     ParseError,
@@ -123,7 +131,10 @@ class ImageReceived:
 
 @dataclass(frozen=True)
 class TraceStep:
-    """One step of a turn as the trace shows it; ``action`` is empty for a reply that did not parse."""
+    """One step of a turn as the trace shows it; ``action`` is empty for a reply that did not parse.
+    ``model_call``: what the model wrote where the agent ran this call instead: its own call (``Tool: input``,
+    agent/meant_call.py) or an answer given before the asked edit was done (``AI: ...``, agent/pending_edit.py).
+    """
 
     index: int
     thought: str
@@ -134,6 +145,7 @@ class TraceStep:
     files: tuple[str, ...] = ()
     llm_seconds: float = 0.0
     tool_seconds: float = 0.0
+    model_call: str = ""
 
 
 @dataclass(frozen=True)
@@ -290,8 +302,10 @@ class Agent:
         if not specs:
             yield self._finish(session, user_input, "No tools are loaded, so I cannot work on images.", trace, False)
             return
+        forced = ""  # the opening of the next step when the agent writes it (agent/pending_edit.py)
+        overruled = ""  # what the model wrote instead of the call the agent runs next
         for index in range(1, self.max_steps + 1):
-            prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch))
+            prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
             if prompt is None:
                 message = (
                     f"I stopped after {index - 1} step(s): the conversation no longer fits the model's context "
@@ -310,6 +324,7 @@ class Agent:
                     if self._needs_missing_image(session, text):  # before it writes arguments for no image
                         break
             llm_seconds = time.perf_counter() - started
+            text, forced = forced + text, ""
             if cancel.is_set():
                 yield self._stopped(session, user_input, trace)
                 return
@@ -322,6 +337,13 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
+                undone = pending_box_edit(user_input, trace, self.runtime.available.names)
+                if undone and index < self.max_steps:  # "blur the face" answered with the face's box
+                    forced = f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {undone}\n{ACTION_INPUT}"
+                    overruled = f"{AI} {said}"
+                    logger.info("the model answered before %s ran (%r); the turn goes on with it", undone, said)
+                    yield TextChunk(index + 1, f"\n{forced}")
+                    continue
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield _needs_image(trace, said)
                     return
@@ -346,6 +368,19 @@ class Agent:
                 )
                 return
             if isinstance(step, ToolCall):
+                written = step
+                if not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
+                    step = as_meant(
+                        step,
+                        user_input,
+                        self.runtime.available,
+                        uploads=list(session.images),
+                        latest=session.latest_image,
+                        exists=lambda name: self._exists(session.workspace, name),
+                    )
+                    if step != written:
+                        overruled = f"{written.tool}: {written.action_input}"
+                        logger.info("ran %s: %s for %s", step.tool, step.action_input, overruled)
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
@@ -361,12 +396,14 @@ class Agent:
                     tuple(observation.files) if observation.ok else (),
                     llm_seconds,
                     observation.seconds,
+                    overruled,
                 )
             else:
                 message = self._parse_error_observation(step, specs)
                 scratch.append(RejectedReply(text.split(OBSERVATION, 1)[0], message))
                 taken = TraceStep(index, "", "", "", message, False, (), llm_seconds)
             trace.append(taken)
+            overruled = ""
             yield StepTaken(taken)
             if cancel.is_set():
                 yield self._stopped(session, user_input, trace)
@@ -456,15 +493,18 @@ class Agent:
     def _missing_answerer(
         self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]
     ) -> str | None:
-        """The answer to give instead of the model's (``said``) when ``request`` asks what the picture shows, no
-        tool call succeeded this turn, the tool that answers such questions is not loaded
-        (agent/picture_questions.py) and the model did not say so itself; else ``None``."""
-        if session.latest_image is None or any(step.ok for step in trace):
+        """The answer to give instead of the model's (``said``) when ``request`` asks what the picture shows, the
+        tool that answers such questions is not loaded, no call this turn could answer it (agent/picture_questions.py:
+        edges or a rotation say nothing of a smile) and the model did not say so itself; else ``None``. What the
+        turn's tools did is added, and their files are still shown."""
+        if session.latest_image is None or any(step.ok and answered_by(request, step.action) for step in trace):
             return None
         tool = answering_tool(request)
         if tool is None or tool in self.runtime.available or tool in said or "not loaded" in said.lower():
             return None
-        return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
+        cannot = CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
+        done = _done_so_far(trace, "done this turn")
+        return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""

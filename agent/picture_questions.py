@@ -33,15 +33,19 @@ _DESCRIBE = re.compile(
 _THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
 # nouns that make "how many ... are there" a question about the conversation, not the picture
 _NOT_IN_PICTURES = r"(?!(?:tools?|files?|images?|pictures?|photos?|steps?|turns?|models?|messages?)\b)"
+_COUNT = re.compile(rf"\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:there|in|on)\b", re.IGNORECASE)
 _LOOKS = re.compile(
     rf"\bwhat\s+colou?rs?\s+(?:is|are|was|were)\s+{_THING}\b"
-    rf"|\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:there|in|on)\b"
+    rf"|{_COUNT.pattern}"
     rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
     r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
     rf"|\bwhat\s+(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
     rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b",
     re.IGNORECASE,
 )
+
+
+DETECTORS = ("Detection", "Detect the Give Object")  # their boxes answer "how many ... are there?"
 
 
 def answering_tool(request: str) -> str | None:
@@ -51,3 +55,9 @@ def answering_tool(request: str) -> str | None:
     if _LOOKS.search(request):
         return ANSWERER
     return None
+
+
+def answered_by(request: str, tool: str) -> bool:
+    """Whether a successful call of ``tool`` can answer ``request``: its answering tool, or for a counting question
+    a detector (its boxes count the things)."""
+    return tool == answering_tool(request) or (tool in DETECTORS and bool(_COUNT.search(request)))

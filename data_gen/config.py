@@ -62,6 +62,8 @@ class GenConfig:
             image when none was given.
         unserved_share: share of sessions whose last tool request needs a tool the prompt does not list; the
             answer says that no loaded tool can do it.
+        direction_turn_weight: how often a session turn asks for a rotation by direction ("90 degrees clockwise",
+            "to the left", "upside down"), against 3 for a plain tool turn; 0 leaves the sessions as without it.
         product_requests: requests routed as the product adapter must route them: questions about written text go
             to Text Detection On Image (never Answer Question About The Image), and no-tool requests include
             writing and advice.
@@ -105,6 +107,7 @@ class GenConfig:
     served_listing_share: float = 0.0
     sessions: int = 0
     unserved_share: float = 0.0
+    direction_turn_weight: float = 0.0
     product_requests: bool = False
     val_share: float = 0.05
     test_share: float = 0.12
@@ -142,6 +145,9 @@ class GenConfig:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")
         if self.val_share + self.test_share + self.demo_share >= 1:
             raise ConfigError("val_share + test_share + demo_share must leave captions for training (sum below 1)")
+        weight = self.direction_turn_weight
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise ConfigError(f"direction_turn_weight must be a number, 0 or more, got {weight!r}")
         if not isinstance(self.product_requests, bool):
             raise ConfigError(f"product_requests must be true or false, got {self.product_requests!r}")
         if self.held_out is not None and not isinstance(self.held_out, list | tuple):

@@ -322,6 +322,15 @@ def _image_follow_up(rng: random.Random, language: str) -> tuple[str, str]:
     )
 
 
+# The product data's answers to requests whose usual answer promises abilities: the demo serves whichever tools
+# its prompt lists (offline, neither captioning nor question answering), so these answers promise none.
+PRODUCT_ANSWERS = {
+    "What can you do?": "I can chat, answer questions, and work on images with the tools I have here.",
+    "What can you do with this image?": "Tell me what you'd like done with it, and I'll use one of my tools if one fits.",
+    "Nice photo, right?": f"I can't see {IMAGE_PLACEHOLDER} myself, but tell me what you'd like to do with it.",
+    "你能做什么？": "我可以聊天、回答问题，并用我这里的工具处理图片。",
+}
+
 GENERATORS: tuple[Callable[[random.Random, str], tuple[str, str]], ...] = (
     _bank(CHAT),
     _bank(FACTS),
@@ -334,7 +343,10 @@ GENERATORS: tuple[Callable[[random.Random, str], tuple[str, str]], ...] = (
 
 def negative_request(rng: random.Random, language: str, with_image: bool, writing: bool = False) -> tuple[str, str]:
     """One no-tool ``(request, answer)``; with an image in the history a third are image follow-ups. With
-    ``writing``, writing and advice requests (:data:`WRITING`) join the generators."""
+    ``writing`` (the product data), writing and advice requests (:data:`WRITING`) join the generators and answers
+    that promise abilities become :data:`PRODUCT_ANSWERS`."""
     if with_image and rng.random() < 0.35:
-        return _image_follow_up(rng, language)
-    return rng.choice(GENERATORS + ((_bank(WRITING),) if writing else ()))(rng, language)
+        request, answer = _image_follow_up(rng, language)
+    else:
+        request, answer = rng.choice(GENERATORS + ((_bank(WRITING),) if writing else ()))(rng, language)
+    return request, PRODUCT_ANSWERS.get(request, answer) if writing else answer

@@ -208,6 +208,25 @@ FACE_FRAMES: dict[str, tuple[str, ...]] = {
     "Crop Image": ("Crop the face.", "Cut out the face.", "Give me a crop of the face."),
 }
 # A crop or blur given by its corners, in the terse forms people type.
+# Rotations asked by direction, with the sign of the angle the tool takes (it turns counter-clockwise by a positive
+# angle; 0 marks "upside down", 180 degrees).
+DIRECTION_FRAMES: tuple[tuple[str, int], ...] = (
+    ("turn {ref} {angle} degrees clockwise", -1),
+    ("Rotate {ref} {angle}° clockwise.", -1),
+    ("rotate {ref} {angle} degrees to the right", -1),
+    ("Can you turn {ref} {angle} degrees clockwise?", -1),
+    ("spin {ref} clockwise by {angle} degrees", -1),
+    ("Please rotate {ref} clockwise {angle} degrees.", -1),
+    ("turn {ref} {angle} degrees counter-clockwise", 1),
+    ("Rotate {ref} {angle} degrees anticlockwise.", 1),
+    ("rotate {ref} {angle}° to the left", 1),
+    ("Could you turn {ref} to the left by {angle} degrees?", 1),
+    ("tilt {ref} {angle} degrees counterclockwise", 1),
+    ("flip {ref} upside down", 0),
+    ("Turn {ref} upside down, please.", 0),
+    ("can you fix {ref}? it's upside down", 0),
+)
+DIRECTION_ANGLES = ("90", "90", "45", "30", "15", "60", "10", "20")
 NUMBERS_FRAMES: dict[str, tuple[str, ...]] = {
     "Crop Image": (
         "crop it to {l},{t},{r},{b}",

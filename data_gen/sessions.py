@@ -34,6 +34,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from data_gen import files, phrasings, slots
 from data_gen import session_phrasings as say
@@ -62,6 +63,7 @@ from tools.outputs import NO_TEXT_FOUND
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolSpec
 
+Paired = TypeVar("Paired")
 LANGUAGE = "en"  # sessions are English; their records are rendered with the English (or the one) template
 TYPO_RATE = 0.08
 TURNS = (2, 3, 3, 4)  # turns per session, drawn uniformly
@@ -245,6 +247,7 @@ class SessionBuilder:
         plain_image_share: float = 0.0,
         served_listing_share: float = 0.0,
         unserved_share: float = 0.0,
+        direction_turn_weight: float = 0.0,
         answer_share: float = 0.35,
         tools_per_prompt: tuple[int, int] = (2, 5),
     ) -> None:
@@ -280,13 +283,14 @@ class SessionBuilder:
             (self.thanks_turn, lambda s: 2.0 if s.after_tools else 0.0),
             (self.writing_turn, lambda s: 0.6),
             (self.text_to_image_turn, lambda s: 0.4),
+            (self.direction_turn, lambda s: direction_turn_weight),  # last: a weight of 0 changes no draw
         )
 
     # ----------------------------------------------------------------- phrasing
     def pick(self, bank: Sequence[str], rng: random.Random) -> str:
         return rng.choice(phrasings.phrasing_pool(bank, self.phrasing, self.held_out_phrasing))
 
-    def pick_pair(self, bank: Sequence[tuple[str, str]], rng: random.Random) -> tuple[str, str]:
+    def pick_pair(self, bank: Sequence[tuple[str, Paired]], rng: random.Random) -> tuple[str, Paired]:
         allowed = set(phrasings.phrasing_pool([request for request, _ in bank], self.phrasing, self.held_out_phrasing))
         return rng.choice([pair for pair in bank if pair[0] in allowed])
 
@@ -605,6 +609,17 @@ class SessionBuilder:
         ref = self.reference(state, target, rng, implicit=False)
         request = self.pick(say.NUMBERS_FRAMES[tool], rng).format(ref=ref, **dict(zip("ltrb", box, strict=True)))
         return self.play(state, "numbers", request, tool, [target, *box], rng=rng)
+
+    def direction_turn(self, state: SessionState, rng: random.Random) -> PlannedTurn | None:
+        """A rotation asked by direction: clockwise or to the right is a negative angle, upside down is 180."""
+        target = state.current
+        if target is None:
+            return None
+        frame, sign = self.pick_pair(say.DIRECTION_FRAMES, rng)
+        angle = rng.choice(say.DIRECTION_ANGLES)
+        request = frame.format(ref=self.reference(state, target, rng, implicit=False), angle=angle)
+        argument = "180" if sign == 0 else str(sign * int(angle))
+        return self.play(state, "direction", request, "Rotate Image", [target, argument], rng=rng)
 
     def thanks_turn(self, state: SessionState, rng: random.Random) -> PlannedTurn | None:
         """Thanks or small talk after tool work, answered without a tool."""

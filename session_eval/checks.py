@@ -73,17 +73,20 @@ class SessionState:
 @dataclass(frozen=True)
 class TurnScore:
     """``false_claim`` judges the model's own words; ``shown_false_claim`` the reply the person read (after the
-    agent's corrections). ``success`` is the model's measure, ``shown_success`` what the person met."""
+    agent's corrections). ``overruled``: the agent ran a call other than the model's (agent/meant_call.py,
+    agent/pending_edit.py). ``success`` is the model's measure (its own calls and words), ``shown_success`` what the
+    person met."""
 
     checks: tuple[Check, ...]
     false_claim: bool
     claim_detail: str = ""
     result: str | None = None  # the file the expected call made (what a later "@N" names)
     shown_false_claim: bool = False
+    overruled: bool = False
 
     @property
     def success(self) -> bool:
-        return not self.false_claim and all(check.ok for check in self.checks)
+        return not self.false_claim and not self.overruled and all(check.ok for check in self.checks)
 
     @property
     def shown_success(self) -> bool:
@@ -91,7 +94,8 @@ class TurnScore:
 
     @property
     def failed_checks(self) -> list[str]:
-        return [check.name for check in self.checks if not check.ok] + (["no false claim"] if self.false_claim else [])
+        failed = [check.name for check in self.checks if not check.ok]
+        return failed + ["no false claim"] * self.false_claim + ["the model's own calls"] * self.overruled
 
 
 def model_words(reply: Reply) -> str:
@@ -130,7 +134,8 @@ def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detect
     # an answer the agent gave itself ("upload an image", the loaded tools) is a complete answer
     finished = reply.finished or reply.by_agent
     checks.append(Check("finished", finished, "" if finished else _short(reply.text)))
-    return TurnScore(tuple(checks), claim, claim_detail, result, shown_claim)
+    overruled = any(step.model_call for step in reply.steps)
+    return TurnScore(tuple(checks), claim, claim_detail, result, shown_claim, overruled)
 
 
 def asks_for_image(text: str) -> bool:

@@ -42,6 +42,7 @@ def _turn_figures(turns: Sequence[TurnRecord]) -> dict[str, Any]:
         "turn_success_shown": shown,
         "turn_success_shown_rate": _rate(shown, len(turns)),
         "false_claims_shown": sum(turn.score.shown_false_claim for turn in turns),
+        "overruled": sum(turn.score.overruled for turn in turns),
     }
 
 
@@ -102,9 +103,11 @@ def markdown(run: Mapping[str, Any], summary: Mapping[str, Any], records: Sequen
         f"{overall['turn_success_shown_rate']} |",
         f"| false success claims shown | {overall['false_claims_shown']} | {overall['turns']} | "
         f"{_rate(overall['false_claims_shown'], overall['turns'])} |",
+        f"| turns where the agent ran a call other than the model's | {overall.get('overruled', 0)} | "
+        f"{overall['turns']} | {_rate(overall.get('overruled', 0), overall['turns'])} |",
         "",
-        "The model's measure (the first three rows) judges false claims on the model's own words; the rows \"as "
-        'shown" judge the reply the person read.',
+        "The model's measure (the first three rows) judges the model's own calls and words; the rows \"as "
+        'shown" judge what the person met: the calls that ran and the reply they read.',
         "",
         "## By kind of session",
         "",
@@ -141,11 +144,14 @@ def _failed_turns(records: Iterable[SessionRecord]) -> Iterable[str]:
                 continue
             calls = "; ".join(
                 f"{s.action or '(unparsed)'}({s.action_input}) -> {'ok' if s.ok else 'failed'}"
+                + (f" [the model wrote {s.model_call!r}]" if s.model_call else "")
                 for s in turn.reply.steps
             )
             failed = "; ".join(f"{c.name}: {c.detail}" if c.detail else c.name for c in turn.score.checks if not c.ok)
             if turn.score.false_claim:
                 failed = "; ".join(filter(None, [failed, f"FALSE CLAIM: {turn.score.claim_detail}"]))
+            if turn.score.overruled:
+                failed = "; ".join(filter(None, [failed, "the agent ran another call than the model's"]))
             reply = " ".join(turn.reply.text.split())[:200]
             yield f'- `{record.id}` turn {number} ({turn.kind}) "{turn.say}": {failed}. Calls: {calls or "none"}. Reply: "{reply}"'
 
@@ -170,6 +176,7 @@ def comparison(runs: Mapping[str, Mapping[str, Any]]) -> str:
         ("false success claims", lambda o: f"{o['false_claims']}"),
         ("session / turn success as shown %", _shown),
         ("false success claims shown", lambda o: f"{o.get('false_claims_shown', '-')}"),
+        ("turns with a call the agent ran instead", lambda o: f"{o.get('overruled', '-')}"),
     ]
     lines = [
         header,

@@ -51,6 +51,7 @@ class PlayedTurn:
                     "observation": s.observation,
                     "ok": s.ok,
                     "files": list(s.files),
+                    **({"model_call": s.model_call} if s.model_call else {}),
                 }
                 for s in reply.steps
             ],
@@ -61,7 +62,16 @@ class PlayedTurn:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PlayedTurn:
         steps = tuple(
-            TraceStep(index, "", s["action"], s["input"], s["observation"], s["ok"], tuple(s["files"]))
+            TraceStep(
+                index,
+                "",
+                s["action"],
+                s["input"],
+                s["observation"],
+                s["ok"],
+                tuple(s["files"]),
+                model_call=s.get("model_call", ""),
+            )
             for index, s in enumerate(data["steps"], start=1)
         )
         said = data.get("model_answer", "")

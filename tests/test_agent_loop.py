@@ -10,7 +10,7 @@ from PIL import Image
 from agent.capabilities import asks_what_it_can_do
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
-from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk
+from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
 from agent.read_text import with_read_text
@@ -526,10 +526,22 @@ def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_to
     assert agent.chat(session, "what colour is her suit?").text == "Her suit is white."
     agent, _, _ = make_agent(tiny_tokenizer, [answer("It is white.")])
     assert agent.chat(ChatSession(session.workspace), "what colour is her suit?").text == "It is white."  # no image
-    agent, llm, _ = make_agent(tiny_tokenizer, [])
+
+
+def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_was_done(tiny_tokenizer, session):
+    """Edges say nothing of a smile or a count: the model's words after them are made up. A detector's boxes do
+    count things, so a count after Detection is the model's to give."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload(agent, session)
     llm.replies = [call("Edge Detection On Image", image), answer("Here are its edges; there are two people.")]
-    assert "two people" in agent.chat(session, "how many people are in the photo? show me the edges").text
+    reply = agent.chat(session, "how many people are in the photo? show me the edges")
+    assert "two people" not in reply.text and "Answer Question About The Image is not loaded" in reply.text
+    assert "done this turn: Edge Detection On Image" in reply.text and reply.files and reply.corrected
+    llm.replies += [call("Detection", image), answer("There are two people.")]
+    assert agent.chat(session, "how many people are in the photo?").text == "There are two people."
+    llm.replies += [call("Detection", image), answer("Yes, she is smiling.")]
+    assert "is not loaded" in agent.chat(session, "is she smiling?").text
 
 
 @pytest.mark.parametrize(
@@ -602,3 +614,57 @@ def test_what_it_can_do_is_answered_from_the_loaded_tools_before_the_model(tiny_
     reply = agent.chat(session, "hi there! what can you do?")
     assert "Edge Detection On Image" in reply.text and "Pose Detection On Image" in reply.text
     assert "describe" not in reply.text and reply.by_agent and llm.prompts == []
+
+
+def test_the_first_call_runs_on_the_image_the_request_points_at(tiny_tokenizer, session):
+    """ "The original" after an edit is the upload, whichever file the model wrote; the model's call stays in the
+    trace, and the step the model reads next is the call that ran."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Line Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    edges = agent.chat(session, "show me the edges").files[0]
+    llm.replies += [call("Line Detection On Image", edges), answer("Here are the lines.")]
+    (step,) = agent.chat(session, "now the straight lines of the original photo").steps
+    assert (step.action_input, step.model_call) == (image, f"Line Detection On Image: {edges}")
+    assert runtime.calls[-1] == ("Line Detection On Image", image)
+    assert f"Action Input: {image}\nObservation:" in llm.prompts[-1]
+
+
+def test_an_answer_after_the_detection_alone_does_not_end_a_blur_the_face_turn(tiny_tokenizer, session):
+    """The model answered with the face's box; the agent opens the Blur Region step, the model gives the box."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Detection", image),
+        answer("The image shows: face [0, 0, 8, 8]."),
+        f" {image}, 0, 0, 8, 8\nObservation:",
+    ]
+    llm.replies.append(answer("Done."))
+    reply = agent.chat(session, "blur the face")
+    assert [step.action for step in reply.steps] == ["Detection", "Blur Region"]
+    assert reply.steps[1].action_input == f"{image}, 0, 0, 8, 8"
+    assert reply.steps[1].model_call == "AI: The image shows: face [0, 0, 8, 8]."
+    assert llm.prompts[2].endswith("Action: Blur Region\nAction Input:")
+    llm.replies += [call("Detection", image), answer("There is a face at [0, 0, 8, 8].")]
+    assert len(agent.chat(session, "where is the face?").steps) == 1  # no edit asked: the answer stands
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("blur the face", "Blur Region"),
+        ("hide her face for privacy", "Blur Region"),
+        ("crop to the dog", "Crop Image"),
+        ("find the faces", None),
+        ("hide the cables", None),
+    ],
+)
+def test_which_requests_ask_for_an_edit_of_a_detected_region(request_text, tool):
+    from agent.pending_edit import pending_box_edit
+
+    detected = [TraceStep(1, "", "Detection", "image/a.png", "face [1, 2, 3, 4]", True)]
+    available = ["Detection", "Blur Region", "Crop Image"]
+    assert pending_box_edit(request_text, detected, available) == tool
+    assert pending_box_edit(request_text, [], available) is None  # nothing detected: no box to use

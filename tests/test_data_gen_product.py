@@ -122,6 +122,16 @@ def test_product_requests_read_signs_and_answer_writing():
     assert not {negatives.negative_request(rng, "en", False) for _ in range(400)} & set(negatives.WRITING["en"])
 
 
+def test_product_answers_promise_no_ability_the_listing_may_lack():
+    """The demo may serve neither captioning nor question answering: product answers must not promise them."""
+    rng = random.Random(3)
+    answers = {negatives.negative_request(rng, "en", True, writing=True)[1] for _ in range(3000)}
+    assert set(negatives.PRODUCT_ANSWERS.values()) & answers
+    assert not [answer for answer in answers if "describe" in answer or "answer questions about" in answer]
+    research = {negatives.negative_request(rng, "en", True)[1] for _ in range(3000)}
+    assert [answer for answer in research if "describe" in answer]  # the protocol data keeps its answers
+
+
 def test_served_listings_hold_the_offline_tools_and_what_is_needed_in_catalogue_order():
     offline = {spec.name for spec in CATALOGUE.available(OFFLINE_FAMILIES)}
     for seed in range(30):

@@ -245,6 +245,26 @@ def test_corners_given_as_numbers_are_copied(sessions):
             assert re.findall(r"\d+", without_files) == list(step.arguments[1:])
 
 
+def test_rotations_asked_by_direction_take_the_signed_angle():
+    """Clockwise and "to the right" are negative angles for the counter-clockwise tool; upside down is 180. With no
+    weight the sessions are those of a recipe without direction turns."""
+    captions = CAPTIONS[:60]
+    plain = [builder().session(caption, 0, captions) for caption in captions]
+    assert plain == [builder(direction_turn_weight=0.0).session(caption, 0, captions) for caption in captions]
+    directed = [builder(direction_turn_weight=20.0).session(caption, 0, captions) for caption in captions]
+    turns = [turn for _, turn, _ in turn_pairs(directed) if turn.scenario == "direction"]
+    assert len(turns) > 20
+    for turn in turns:
+        (step,) = turn.steps
+        angle = float(step.arguments[1])
+        if "upside down" in turn.request:
+            assert angle == 180
+        elif re.search(r"counter-?clockwise|anticlockwise|to the left", turn.request):
+            assert angle > 0
+        else:
+            assert angle < 0 and re.search(r"clockwise|to the right", turn.request)
+
+
 def test_unserved_tools_are_not_listed_and_the_answer_says_so(sessions):
     unserved = 0
     for session in sessions:

@@ -176,6 +176,27 @@ def test_a_rotation_and_a_resize_are_judged_by_their_pictures(runtime, tmp_path)
     assert run(square, "Resize Image", "128, 128", "Resized: {result}")[0].success
 
 
+def test_a_call_the_agent_ran_instead_of_the_models_is_a_success_only_as_shown(runtime, tmp_path):
+    run = OneCall(runtime, tmp_path, {"sample": "coffee"})
+    square = Expect(Behaviour.TOOL, "Resize Image", ("coffee",), size=(128, 128))
+    score, observation = run(square, "Resize Image", "128, 128", "Here it is: {result}")
+    assert score.success and not score.overruled
+    step = TraceStep(
+        1,
+        "",
+        "Resize Image",
+        f"{run.photo}, 128, 128",
+        observation.text,
+        True,
+        observation.files,
+        model_call="Resize Image: image/other.png, 128, 128",
+    )
+    reply = Reply(f"Here it is: {observation.text}", observation.files, (step,), True)
+    state = SessionState(run.workspace, {"coffee": run.photo})
+    overruled = score_turn(square, reply, state, run.detect)
+    assert overruled.shown_success and not overruled.success and "the model's own calls" in failed(overruled)
+
+
 def test_a_blur_must_cover_the_detected_face(runtime, tmp_path):
     run = OneCall(runtime, tmp_path, {"sample": "astronaut"})
     expect = Expect(Behaviour.TOOL, "Blur Region", ("astronaut",), cover="face")

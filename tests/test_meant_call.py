@@ -1,0 +1,77 @@
+"""The turn's first call held to the tool a request names and the image it points at."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.image_reference import meant_image
+from agent.meant_call import as_meant, named_tool
+from protocol.steps import ToolCall
+from tools.catalog import default_registry
+
+TOOLS = default_registry().subset(
+    ("Detection", "Text Detection On Image", "Edge Detection On Image", "Rotate Image", "Resize Image", "Crop Image")
+)
+UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
+RESULT = "image/c3c3_rotate_bbbb2222.png"
+FILES = {*UPLOADS, RESULT}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "meant"),
+    [
+        ("now make it 128 by 128", RESULT),
+        ("crop the result to 0,0,100,100", RESULT),
+        ("and now the edges of this one", RESULT),
+        ("now crop the original to 200,150,451,300", UPLOADS[-1]),
+        ("the straight lines of the photo I uploaded", UPLOADS[-1]),
+        ("rotate the first photo by 90", UPLOADS[0]),
+        ("edges of the one I just sent", UPLOADS[-1]),
+        ("rotate image/aaaa1111.png by 90", None),  # the request names the file itself
+        ("edges please", None),  # says nothing of which image
+        ("what does the sign say?", None),
+    ],
+)
+def test_a_request_points_at_an_image_by_its_place_in_the_conversation(request_text, meant):
+    from generation.tool_calls import image_names
+
+    assert meant_image(request_text, UPLOADS, RESULT, image_names(request_text)) == meant
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("Use Text Detection On Image on this", "Text Detection On Image"),
+        ("please run edge detection on image", "Edge Detection On Image"),
+        ("run edge detection", None),  # not the tool's full name; one-word names never count
+        ("what objects are in the picture?", None),
+        ("Rotate Image then Resize Image", None),  # two tools named: the model orders them
+    ],
+)
+def test_a_request_names_a_tool_by_its_full_name(request_text, tool):
+    assert named_tool(request_text, TOOLS) == tool
+
+
+def meant(call: ToolCall, request: str) -> ToolCall:
+    return as_meant(call, request, TOOLS, uploads=UPLOADS, latest=RESULT, exists=FILES.__contains__)
+
+
+def test_the_call_runs_the_named_tool_on_the_meant_image_with_the_models_arguments():
+    assert meant(ToolCall("t", "Detection", UPLOADS[1]), "Use Text Detection On Image on it") == ToolCall(
+        "t", "Text Detection On Image", RESULT
+    )
+    assert meant(ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 128, 128"), "now make it 128 by 128") == ToolCall(
+        "t", "Resize Image", f"{RESULT}, 128, 128"
+    )
+    crop = ToolCall("t", "Crop Image", f"{RESULT}, 200, 150, 451, 300")
+    assert meant(crop, "now crop the original to 200,150,451,300").action_input == f"{UPLOADS[1]}, 200, 150, 451, 300"
+
+
+def test_the_call_is_left_as_written_where_the_request_leaves_room():
+    chosen = ToolCall("t", "Rotate Image", f"{UPLOADS[0]}, 90")
+    assert meant(chosen, "rotate by 90") is chosen  # no reference: the model's choice
+    assert meant(chosen, "rotate the first photo by 90") is chosen  # already the one meant
+    unknown = ToolCall("t", "Rotate Image", "image/none.png, 90")
+    assert meant(unknown, "rotate it") is unknown  # a name no file has: the runtime's error says so
+    inputs_differ = ToolCall("t", "Rotate Image", f"{RESULT}, 90")
+    assert meant(inputs_differ, "use Crop Image on it").tool == "Rotate Image"  # its arguments would not fit
