@@ -20,7 +20,8 @@ What the agent guarantees, whatever the model writes:
 * the turn's first call runs the tool the request names and the image it points at ("the original", "it"), where
   the model chose others (agent/meant_call.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
-  the detection alone: the turn goes on with the asked tool (agent/pending_edit.py);
+  the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
+  agent/pending_edit.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
@@ -44,7 +45,7 @@ from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant
 from agent.memory import ConversationMemory
-from agent.pending_edit import pending_box_edit
+from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool
 from agent.read_text import with_read_text
 from generation.generator import TextGenerator
@@ -381,6 +382,14 @@ class Agent:
                     if step != written:
                         overruled = f"{written.tool}: {written.action_input}"
                         logger.info("ran %s: %s for %s", step.tool, step.action_input, overruled)
+                    shown = "\n".join(turn.text for turn in session.memory.turns)
+                    available = self.runtime.available.names
+                    if index < self.max_steps and invented_box(user_input, step.tool, step.arguments, shown, available):
+                        forced = f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {FINDER}\n{ACTION_INPUT}"
+                        overruled = f"{written.tool}: {written.action_input}"
+                        logger.info("%s on a box never shown (%s); %s runs first", step.tool, step.action_input, FINDER)
+                        yield TextChunk(index + 1, f"\n{forced}")
+                        continue
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]

@@ -1,10 +1,14 @@
-"""An edit the request asks for on a detected region ("blur the face"), still undone when the model answers.
+"""Edits of a detected region ("blur the face"): the detection first, and the edit not left undone.
 
-"Blur the face" takes two calls: a detector finds the face, then Blur Region blurs its box. A small model often
-stops after the first and answers with the box ("The image shows: face [176, 65, 273, 162]."), so nothing is
-blurred. When the request asks for a box tool, a detector found boxes this turn and that tool has not run, the
-agent does not take the answer: it writes the next step's opening with the asked tool and lets the model give the
-arguments (the box it copies from the detector's answer).
+"Blur the face" takes two calls: a detector finds the face, then Blur Region blurs its box. A small model gets
+either half wrong:
+* it stops after the first and answers with the box ("The image shows: face [176, 65, 273, 162]."), so nothing is
+  blurred. When the request asks for a box tool, a detector found boxes this turn and that tool has not run, the
+  agent does not take the answer: it writes the next step's opening with the asked tool and lets the model give
+  the arguments (the box it copies from the detector's answer) (:func:`pending_box_edit`);
+* it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face or a person
+  gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
+  Detection first instead (:func:`invented_box`), and the first rule then sees the edit done.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _ASKS = {
     "Crop Image": re.compile(r"\bcrop\b", re.IGNORECASE),
 }
 _BOX = re.compile(r"\[\d+, \d+, \d+, \d+\]")
+_PEOPLE = re.compile(r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl)\b", re.IGNORECASE)
+FINDER = "Detection"  # the detector that finds faces and people without being told what to look for
 
 
 class Step(Protocol):
@@ -43,3 +49,12 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
         if tool in available and tool not in called and asks.search(request):
             return tool
     return None
+
+
+def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> bool:
+    """Whether a call of ``tool`` with ``arguments`` is a box tool's made-up box for a face or person in ``request``
+    (which gives no numbers), while :data:`FINDER` is loaded to find it; ``shown``: the conversation's text."""
+    if tool not in _ASKS or FINDER not in available or re.search(r"\d", request) or not _PEOPLE.search(request):
+        return False
+    box = ", ".join(argument.strip() for argument in arguments[1:])
+    return f"[{box}]" not in shown

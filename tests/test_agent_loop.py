@@ -668,3 +668,26 @@ def test_which_requests_ask_for_an_edit_of_a_detected_region(request_text, tool)
     available = ["Detection", "Blur Region", "Crop Image"]
     assert pending_box_edit(request_text, detected, available) == tool
     assert pending_box_edit(request_text, [], available) is None  # nothing detected: no box to use
+
+
+def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session):
+    """The model blurred 10, 20, 30, 40 for "blur her face": Detection runs first, then the blur takes its box."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Blur Region", f"{image}, 10, 20, 30, 40"),
+        f" {image}\nObservation:",
+        answer("The face is at [0, 0, 8, 8]."),
+        f" {image}, 0, 0, 8, 8\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "can you blur her face?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", image),
+        ("Blur Region", f"{image}, 0, 0, 8, 8"),
+    ]
+    assert reply.steps[0].model_call == f"Blur Region: {image}, 10, 20, 30, 40"
+    llm.replies += [call("Blur Region", f"{image}, 1, 2, 3, 4"), answer("Blurred.")]
+    (step,) = agent.chat(session, "blur 1, 2, 3, 4").steps  # numbers given: the model's box
+    assert step.action_input == f"{image}, 1, 2, 3, 4" and not step.model_call
