@@ -15,7 +15,11 @@ where a number goes, ``WIDTHxHEIGHT`` for a size, an image file the prompt names
 inside a value except in a trailing text), then the end of the line. A prompt that ends inside a step (an answer
 written after a plan's steps ends with ``...No\\nAI:``) is continued from there (:attr:`CallSpace.step`).
 
-Everything else (whether to call a tool, which one, the values themselves, the answer) stays the model's choice;
+In the answer, a file name begun in a folder the prompt's images live in (``image/``) is held to one of those
+images, so an answer shows the file the tool made, not a miscopied name, and the rest of the name is forced once
+its first characters settle which.
+
+Everything else (whether to call a tool, which one, the values themselves, the answer's words) stays the model's choice;
 :meth:`ToolCallConstraint.forced` names the text that is not (:mod:`generation.forcing`). The listed tools and
 their input types are read from the prompt's tool block: the ``> Name: description Input: name (type), ...``
 lines every prompt of :class:`~protocol.prompt.PromptTemplate` carries, in any shipped language. A prompt that
@@ -56,6 +60,7 @@ OPENING = f"{THOUGHT} {THOUGHT_QUESTION}"  # how every step starts
 # How the opening line may end, and the line each ending calls for.
 DECISIONS = {THOUGHT_YES[len(THOUGHT_QUESTION) :] + "\n": ACTION, THOUGHT_NO[len(THOUGHT_QUESTION) :] + "\n": AI}
 FREE = ""  # a line after the answer's or the observation's keyword: anything goes
+_PATH_END = re.compile(r"[\w.-]+/[\w./-]*$")  # a file path being written at the end of an answer
 
 ListedTools = Mapping[str, tuple[InputKind, ...] | None]
 # An image file name as prompts write them: uploads (``image/1a2b3c4d.png``, ``examples/dog_12.jpg``) and tool
@@ -174,6 +179,23 @@ def _next_keyword(line: StepLine) -> StepLine:
     return StepLine(FREE)  # after the answer's or the observation's line
 
 
+def _answer_paths(answer: str, images: Sequence[str]) -> tuple[str, list[str]] | None:
+    """The file path ``answer`` ends inside and the images it can still become (``("", [])`` when it ends in no
+    path, or in one whose folder no image is in); ``None`` when that path can become none of them (a name already
+    whole may be followed by a full stop)."""
+    match = _PATH_END.search(answer)
+    if match is None:
+        return "", []
+    path = match.group()
+    folder = path[: path.index("/") + 1]
+    if not any(image.startswith(folder) for image in images):
+        return "", []
+    if any(path.startswith(image) and not path[len(image) :].strip(".") for image in images):
+        return "", []
+    fitting = [image for image in images if image.startswith(path)]
+    return (path, fitting) if fitting else None
+
+
 class ToolCallConstraint:
     """Picks, for a ReAct reply, the best token that keeps the step valid, and names the text the step forces."""
 
@@ -245,10 +267,12 @@ class ToolCallConstraint:
             return any(decision.startswith(body) for decision in DECISIONS)
         if keyword == ACTION:
             return self.fits(body, list(space.tools))
+        if keyword == AI:
+            return _answer_paths(body, space.images) is not None
         kinds = self._kinds(line, space)
         if kinds:
             return self.arguments_fit(body, kinds, space.images)
-        return True  # untyped arguments, the observation, the answer
+        return True  # untyped arguments, the observation
 
     def _kinds(self, line: StepLine, space: CallSpace) -> tuple[InputKind, ...] | None:
         """The input types an ``Action Input:`` line is held to (``None``: it is not held)."""
@@ -309,6 +333,9 @@ class ToolCallConstraint:
             return common_rest(body, DECISIONS)
         if keyword == ACTION:  # whether a space comes first is the model's to say, then the name
             return common_rest(body.lstrip(" "), [f"{name}\n" for name in space.tools]) if body else ""
+        if keyword == AI:
+            path, images = _answer_paths(body, space.images) or ("", [])
+            return common_rest(path, images) if images else ""
         kinds = self._kinds(line, space)
         if not kinds:
             return ""

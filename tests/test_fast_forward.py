@@ -71,11 +71,31 @@ def tiny(tiny_model_dir):
         (YES + "Action: Answer\nAction Input: anything\n", "Observation:"),
         (OPENING + " No\nAI:", ""),
         (OPENING + " No\nAI: use Action: Ro", ""),  # the answer is free text, whatever it holds
+        (OPENING + " No\nAI: It is here: image/", ""),  # which image is the model's choice
+        (OPENING + " No\nAI: It is here: image/ab3", "4.png"),  # then the rest of the only one that fits
+        (OPENING + " No\nAI: It is here: image/ab34.png", ""),  # a whole name: a full stop, a space...
+        (OPENING + " No\nAI: see https://example.org/a", ""),  # no image lives there: free
         (OPENING + " Maybe", ""),  # off the protocol: nothing left to force
     ],
 )
 def test_forced_text_of_a_react_step(tiny_tokenizer, written, forced):
     assert ToolCallConstraint(tiny_tokenizer).forced(written, SPACE) == forced
+
+
+@pytest.mark.parametrize(
+    ("answer", "fits"),
+    [
+        ("Done: image/ab34.png", True),
+        ("Done: image/ab34.png.", True),
+        ("Done: image/ab34.png. Anything else?", True),
+        ("Done: image/ab5", False),  # no image of the prompt starts so
+        ("Done: image/ab34.pngx", False),
+        ("Done: examples/dog.png", True),  # no image of the prompt is in that folder
+    ],
+)
+def test_a_file_name_in_the_answer_is_one_of_the_prompts_images(tiny_tokenizer, answer, fits):
+    position = ToolCallConstraint(tiny_tokenizer).position(f"{OPENING} No\nAI: {answer}", SPACE)
+    assert (position is not None) is fits
 
 
 def test_a_prompt_that_ends_inside_a_step_is_continued_and_no_tool_block_forces_nothing(tiny_tokenizer):
