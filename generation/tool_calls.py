@@ -94,7 +94,7 @@ def open_step(prompt: str) -> str:
     where a step starts (after the chat template's assistant header, the plain wrapper or an observation)."""
     lines: list[str] = []
     for line in reversed(prompt.split("\n")):
-        if not line.startswith((THOUGHT, ACTION, AI)):  # ACTION covers ACTION_INPUT
+        if not line.startswith((THOUGHT, ACTION, ACTION_INPUT, AI)):
             break
         lines.insert(0, line)
         if line.startswith(THOUGHT):

@@ -105,6 +105,11 @@ def test_a_prompt_that_ends_inside_a_step_is_continued_and_no_tool_block_forces_
     assert constraint.forced("", answer) == "" == constraint.forced(" It is", answer)
     action = call_space("> Detection: finds objects.\n\nThought: Do I need to use a tool? Yes\nAction: Det")
     assert constraint.forced("", action) == "ection\nAction Input:"
+    opened = f"{YES}Action: Detection\nAction Input:"  # the agent opened the step (agent/pending_edit.py)
+    assert call_space(f"> Detection: finds objects.\n\nHuman: image/ab12.png\n{opened}").step == opened
+    arguments = CallSpace(TOOLS, IMAGES, opened)
+    assert constraint.forced(" image/ab3", arguments) == "4.png\nObservation:"
+    assert constraint.position(" Thought: Do I", arguments) is None  # the arguments come next, nothing else
     assert constraint.forced("", CallSpace({})) == ""
     assert call_space("> Detection: finds objects.\n\n<|im_start|>assistant\n").step == ""
 
