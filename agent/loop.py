@@ -340,7 +340,7 @@ class Agent:
                 said = self._clean_answer(step.answer)
                 undone = pending_box_edit(user_input, trace, self.runtime.available.names)
                 if undone and index < self.max_steps:  # "blur the face" answered with the face's box
-                    forced = f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {undone}\n{ACTION_INPUT}"
+                    forced = _opened_step(undone)
                     overruled = f"{AI} {said}"
                     logger.info("the model answered before %s ran (%r); the turn goes on with it", undone, said)
                     yield TextChunk(index + 1, f"\n{forced}")
@@ -369,27 +369,14 @@ class Agent:
                 )
                 return
             if isinstance(step, ToolCall):
-                written = step
                 if not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
-                    step = as_meant(
-                        step,
-                        user_input,
-                        self.runtime.available,
-                        uploads=list(session.images),
-                        latest=session.latest_image,
-                        exists=lambda name: self._exists(session.workspace, name),
-                    )
-                    if step != written:
-                        overruled = f"{written.tool}: {written.action_input}"
-                        logger.info("ran %s: %s for %s", step.tool, step.action_input, overruled)
-                    shown = "\n".join(turn.text for turn in session.memory.turns)
-                    available = self.runtime.available.names
-                    if index < self.max_steps and invented_box(user_input, step.tool, step.arguments, shown, available):
-                        forced = f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {FINDER}\n{ACTION_INPUT}"
-                        overruled = f"{written.tool}: {written.action_input}"
-                        logger.info("%s on a box never shown (%s); %s runs first", step.tool, step.action_input, FINDER)
+                    written, (step, instead) = step, self._first_call(session, user_input, step)
+                    if instead and index < self.max_steps:
+                        forced, overruled = _opened_step(instead), f"{written.tool}: {written.action_input}"
                         yield TextChunk(index + 1, f"\n{forced}")
                         continue
+                    if step != written:
+                        overruled = f"{written.tool}: {written.action_input}"
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
@@ -515,6 +502,28 @@ class Agent:
         done = _done_so_far(trace, "done this turn")
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
+    def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
+        """The turn's first call with the tool and image ``request`` names plainly (agent/meant_call.py), and the
+        tool to run instead of it (``""``: none): Detection before a box tool's made-up box for a face
+        (agent/pending_edit.py)."""
+        meant = as_meant(
+            call,
+            request,
+            self.runtime.available,
+            uploads=list(session.images),
+            latest=session.latest_image,
+            exists=lambda name: self._exists(session.workspace, name),
+        )
+        if meant != call:
+            logger.info(
+                "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
+            )
+        shown = "\n".join(turn.text for turn in session.memory.turns)
+        if invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names):
+            logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
+            return meant, FINDER
+        return meant, ""
+
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""
         return session.latest_image is None and self.image_tools == set(self.runtime.available.names)
@@ -606,6 +615,11 @@ class Agent:
 def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:
     """The agent's own "upload an image first" (``said``: the model's answer it replaces, if any)."""
     return Reply(NEEDS_IMAGE, (), tuple(trace), False, bool(said), model_answer=said, by_agent=True)
+
+
+def _opened_step(tool: str) -> str:
+    """The opening of a step that calls ``tool``, up to where its arguments go (the model writes them)."""
+    return f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {tool}\n{ACTION_INPUT}"
 
 
 def _last_failure(trace: Sequence[TraceStep]) -> str | None:
