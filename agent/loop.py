@@ -15,8 +15,9 @@ What the agent guarantees, whatever the model writes:
   stopped as soon as it names a tool that takes an image (before it writes arguments for an image that
   does not exist), an answer that names an image file is replaced, and when every loaded tool takes an
   image, a reply that does not answer directly (a tool call, a reply out of the format) ends the turn so;
-* an answer about what the picture shows, given while the tool that answers such questions is not loaded and no
-  call this turn could answer it, is replaced by "... is not loaded" (agent/picture_questions.py);
+* a question about what the picture shows, while the tool that answers such questions is not loaded, is answered
+  "... is not loaded": before the model when the request asks only that, else in place of an answer no call this
+  turn could give (agent/picture_questions.py);
 * the turn's first call runs the tool the request names and the image it points at ("the original", "it"), where
   the model chose others (agent/meant_call.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
@@ -46,7 +47,7 @@ from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
-from agent.picture_questions import DESCRIBER, answered_by, answering_tool
+from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import with_read_text
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -473,8 +474,9 @@ class Agent:
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
-        session has none; or it names a file outside the conversation (the constrained model would quietly use one
-        of the conversation's images instead)."""
+        session has none; it names a file outside the conversation (the constrained model would quietly use one
+        of the conversation's images instead); or it only asks what the picture shows while the tool that answers
+        that is not loaded (agent/picture_questions.py)."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -484,6 +486,9 @@ class Agent:
         paths = outside_paths(request)
         if paths:
             return OUTSIDE_PATH.format(path=paths[0])
+        asked = only_asks_what_it_shows(request)
+        if session.latest_image is not None and asked and asked not in self.runtime.available:
+            return _cannot_see(asked)
         return None
 
     def _missing_answerer(
@@ -498,7 +503,7 @@ class Agent:
         tool = answering_tool(request)
         if tool is None or tool in self.runtime.available or tool in said or "not loaded" in said.lower():
             return None
-        cannot = CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
+        cannot = _cannot_see(tool)
         done = _done_so_far(trace, "done this turn")
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
@@ -615,6 +620,11 @@ class Agent:
 def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:
     """The agent's own "upload an image first" (``said``: the model's answer it replaces, if any)."""
     return Reply(NEEDS_IMAGE, (), tuple(trace), False, bool(said), model_answer=said, by_agent=True)
+
+
+def _cannot_see(tool: str) -> str:
+    """That ``tool``, which answers what a picture shows, is not loaded, with the ``--load`` family that has it."""
+    return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
 
 
 def _opened_step(tool: str) -> str:

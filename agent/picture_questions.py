@@ -61,3 +61,17 @@ def answered_by(request: str, tool: str) -> bool:
     """Whether a successful call of ``tool`` can answer ``request``: its answering tool, or for a counting question
     a detector (its boxes count the things)."""
     return tool == answering_tool(request) or (tool in DETECTORS and bool(_COUNT.search(request)))
+
+
+# Where a request goes on to ask for something else: a second sentence or clause ("... and show me the edges").
+_MORE = re.compile(r"[.?!;]\s*\S|\b(?:and|then|also|plus)\b", re.IGNORECASE)
+
+
+def only_asks_what_it_shows(request: str) -> str | None:
+    """The tool that answers ``request`` when it is one question about what the picture shows and nothing else
+    ("describe this picture", "is she smiling?"), never a count (a detector may answer that); else ``None``. Such a
+    request needs that tool alone, so without it the agent can say so before the model runs another."""
+    tool = answering_tool(request)
+    if tool is None or _COUNT.search(request) or _MORE.search(request.strip().rstrip(".?!")):
+        return None
+    return tool

@@ -49,10 +49,13 @@ class SessionPlayer:
     def reply(self, prompt: str) -> str:
         said, _, tail = prompt.rpartition(_NEW_INPUT)[2].partition("\n")
         observations = _OBSERVATION_RE.findall(tail)
-        if not observations:  # a new turn begins
+        while not observations:  # a new turn begins; turns the agent answered itself never reach the model
             self.position += 1
-            if self.turns[self.position][1] == 1:
+            session, number = self.turns[self.position]
+            if number == 1:
                 self.results = {}
+            if session.turns[number - 1].say == said:
+                break
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"

@@ -12,7 +12,7 @@ from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
-from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool
+from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
 from agent.read_text import with_read_text
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -502,21 +502,40 @@ def test_only_a_name_nearly_spelling_one_made_file_is_set_right(answer_text, mad
 
 
 def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
-    """The model cannot see: with no question-answering tool loaded, its answer about the picture is made up."""
-    agent, _, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")])
+    """The model cannot see: with no question-answering tool loaded, its answer about the picture is made up. A
+    request that asks only that is answered before the model runs; one that asks more is left to the model, and
+    its answer about the picture replaced."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Her suit is white.")])
     upload(agent, session)
     reply = agent.chat(session, "what colour is her suit?")
     assert ANSWERER in reply.text and "not loaded" in reply.text and "--load VisualQuestionAnswering_cpu" in reply.text
-    assert reply.corrected and reply.model_answer == "Her suit is white." and reply.finished and not reply.files
+    assert reply.by_agent and not llm.prompts and not reply.files
+    assert DESCRIBER in agent.chat(session, "describe this photo").text and not llm.prompts
+    reply = agent.chat(session, "what colour is her suit, and is it new?")
+    assert ANSWERER in reply.text and reply.corrected and reply.model_answer == "Her suit is white."
     assert "white" not in session.memory.turns[-1].text  # the next turn does not build on the made-up answer
-    agent, _, _ = make_agent(tiny_tokenizer, [answer("It shows a cat.")])
-    assert DESCRIBER in agent.chat(session, "describe this photo").text
     agent, _, _ = make_agent(tiny_tokenizer, [answer("Waves fold and fall.")])
     assert agent.chat(session, "write a haiku about the sea").text == "Waves fold and fall."  # not about the picture
     refusal = "I cannot see images, and Answer Question About The Image is not loaded, so I can't do that."
     agent, _, _ = make_agent(tiny_tokenizer, [answer(refusal)])
-    reply = agent.chat(session, "what colour is her hair?")
+    reply = agent.chat(session, "what colour is her hair, and her eyes?")
     assert reply.text == refusal and not reply.corrected  # the model said so itself
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("describe this picture", DESCRIBER),
+        ("is the woman in the original photo smiling?", ANSWERER),
+        ("what colour is the motorcycle?", ANSWERER),
+        ("how many cups are on the table?", None),  # a detector's boxes may count them
+        ("is she smiling? then rotate it by 90", None),  # asks for more
+        ("what colour is her suit, and is it new?", None),
+        ("rotate it by 90", None),
+    ],
+)
+def test_which_requests_only_ask_what_the_picture_shows(request_text, tool):
+    assert only_asks_what_it_shows(request_text) == tool
 
 
 def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_tool_ran(tiny_tokenizer, session):
