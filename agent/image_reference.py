@@ -91,21 +91,42 @@ _NEWEST_UPLOAD = re.compile(
     r"\bthe\s+(?:new|second|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
     re.IGNORECASE,
 )
+# Results named by what made them ("the cropped image", "the edge map"): the operation tag in output names
+# (tools/workspace.py ``chained_image_name``).
+_MADE_BY = re.compile(
+    r"\bthe\s+(?:(cropped|rotated|resized|blurred)\s+(?:photo|image|picture|pic|one|version|copy)"
+    r"|(edge|depth|normal)\s+map)\b",
+    re.IGNORECASE,
+)
+_OPERATIONS = {"cropped": "crop", "rotated": "rotate", "resized": "resize", "blurred": "blur"}
 _LATEST = re.compile(
     r"\b(?:it|this\s+one|that\s+one|the\s+result|the\s+output|the\s+new\s+image|that\s+image)\b", re.IGNORECASE
 )
 
 
-def meant_image(request: str, uploads: Sequence[str], latest: str | None, named: Sequence[str] = ()) -> str | None:
+def meant_image(
+    request: str,
+    uploads: Sequence[str],
+    latest: str | None,
+    named: Sequence[str] = (),
+    shown: Sequence[str] = (),
+) -> str | None:
     """The image ``request`` points at by its place in the conversation, or ``None`` when it names none so.
 
     ``uploads``: the session's uploads, oldest first; ``latest``: the image the conversation last brought up;
-    ``named``: the image file names the request itself holds (then the request says which, and this is ``None``).
-    "The original" / "the photo I uploaded" is the latest upload, "the first photo" the first, "the new photo" /
-    "the one I just sent" the latest upload; "it", "this one", "the result" the latest image.
+    ``named``: the image file names the request itself holds (then the request says which, and this is ``None``);
+    ``shown``: the images the conversation has shown, oldest first.
+    "The cropped image" / "the edge map" is the latest shown result of that operation; "the original" / "the
+    photo I uploaded" the latest upload, "the first photo" the first, "the new photo" / "the one I just sent" the
+    latest upload; "it", "this one", "the result" the latest image.
     """
     if named or (not uploads and latest is None):
         return None
+    made_by = _MADE_BY.search(request)
+    if made_by:
+        operation = _OPERATIONS.get((made_by.group(1) or "").lower()) or made_by.group(2).lower()
+        made = [image for image in shown if f"_{operation}_" in image]
+        return made[-1] if made else None
     if uploads and _FIRST.search(request):
         return uploads[0]
     if uploads and (_ORIGINAL.search(request) or _NEWEST_UPLOAD.search(request)):

@@ -18,8 +18,9 @@ What the agent guarantees, whatever the model writes:
 * a question about what the picture shows, while the tool that answers such questions is not loaded, is answered
   "... is not loaded": before the model when the request asks only that, else in place of an answer no call this
   turn could give (agent/picture_questions.py);
-* the turn's first call runs the tool the request names and the image it points at ("the original", "it"), where
-  the model chose others (agent/meant_call.py);
+* the turn's first call runs the tool the request names, the image it points at ("the original", "it", "the
+  cropped image") and the numbers it states ("0,0 to 300,200", "90 degrees clockwise" as -90), where the model
+  chose others (agent/meant_call.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
   agent/pending_edit.py);
@@ -508,9 +509,10 @@ class Agent:
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
-        """The turn's first call with the tool and image ``request`` names plainly (agent/meant_call.py), and the
+        """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py), and the
         tool to run instead of it (``""``: none): Detection before a box tool's made-up box for a face
         (agent/pending_edit.py)."""
+        shown = "\n".join(turn.text for turn in session.memory.turns)
         meant = as_meant(
             call,
             request,
@@ -518,12 +520,12 @@ class Agent:
             uploads=list(session.images),
             latest=session.latest_image,
             exists=lambda name: self._exists(session.workspace, name),
+            shown=image_names(shown),
         )
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
             )
-        shown = "\n".join(turn.text for turn in session.memory.turns)
         if invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names):
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
             return meant, FINDER

@@ -1,9 +1,12 @@
-"""The first call of a turn held to what the request says plainly: the tool it names and the image it points at.
+"""The first call of a turn held to what the request says plainly: the tool it names, the image it points at and
+the numbers it states.
 
 A small model picks well among similar options most of the time, but not always: asked to "Use Text Detection On
 Image on this" it called Detection; asked to "crop the original" after a crop, it cropped the crop; asked to "make
-it 128 by 128" after a rotation, it resized the upload. When the request leaves no doubt, the agent corrects the
-call before it runs (the arguments the model wrote stay); the model's own call is kept in the trace.
+it 128 by 128" after a rotation, it resized the upload; asked for "0,0 to 300,200" it wrote ``0, 0, 0, 300``; asked
+to turn "90 degrees clockwise" it wrote 90 (positive turns counter-clockwise). When the request leaves no doubt, the
+agent corrects the call before it runs (the rest of what the model wrote stays); the model's own call is kept in
+the trace.
 
 Only the turn's first call is held so: later calls of a chain work on the results before them.
 """
@@ -15,9 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import meant_image
+from agent.stated_numbers import signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
 from tools.registry import ToolRegistry
+from tools.spec import InputKind
+
+ANGLE = "angle"  # Rotate Image's input, counter-clockwise degrees
 
 
 def named_tool(request: str, tools: ToolRegistry) -> str | None:
@@ -43,19 +50,48 @@ def as_meant(
     uploads: Sequence[str],
     latest: str | None,
     exists: Callable[[str], bool],
+    shown: Sequence[str] = (),
 ) -> ToolCall:
-    """``call`` with the tool the request names (when it takes the same inputs) and the image it points at
-    (:func:`agent.image_reference.meant_image`) in place of the model's choices; ``call`` itself when the request
-    says neither or the model chose them. ``exists`` tells whether a name is one of the session's files."""
+    """``call`` with the tool the request names (when it takes the same inputs), the image it points at
+    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first) and the numbers
+    it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
+    none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
     meant = call
     tool = named_tool(request, tools)
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
-    image = meant_image(request, uploads, latest, image_names(request))
+    image = meant_image(request, uploads, latest, image_names(request), shown)
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))
-    return meant
+    return with_stated_numbers(meant, request, tools)
+
+
+def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
+    """``call`` with its number arguments set to the numbers ``request`` states, when it states exactly as many as
+    the tool takes (in their order; an angle turned the way the request asks); ``call`` itself otherwise, when the
+    model wrote another count of arguments, or when it wrote those numbers already."""
+    if call.tool not in tools:
+        return call
+    inputs = tools.get(call.tool).inputs
+    arguments = list(call.arguments)
+    numbers = stated_numbers(request)
+    wanted = [spec_input for spec_input in inputs if spec_input.kind is InputKind.NUMBER]
+    if not wanted or len(numbers) != len(wanted) or len(arguments) != len(inputs):
+        return call
+    stated = iter(signed_angle(n, request) if i.name == ANGLE else n for n, i in zip(numbers, wanted, strict=True))
+    meant = [next(stated) if i.kind is InputKind.NUMBER else a for a, i in zip(arguments, inputs, strict=True)]
+    if all(_same_number(a, m) for a, m in zip(arguments, meant, strict=True)):
+        return call
+    return replace(call, action_input=", ".join(meant))
+
+
+def _same_number(written: str, meant: str) -> bool:
+    """Whether two arguments are equal, as numbers where both are ("90" and "90.0")."""
+    try:
+        return float(written) == float(meant)
+    except ValueError:
+        return written == meant
 
 
 def _kinds(tools: ToolRegistry, name: str) -> list[object]:

@@ -650,6 +650,22 @@ def test_the_first_call_runs_on_the_image_the_request_points_at(tiny_tokenizer, 
     assert f"Action Input: {image}\nObservation:" in llm.prompts[-1]
 
 
+def test_the_first_call_runs_on_the_result_the_request_names_by_its_operation_with_the_stated_numbers(
+    tiny_tokenizer, session
+):
+    """ "The edge map" is the edges made earlier, though the lines came after it; "90 degrees clockwise" is -90."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Line Detection On Image", "Rotate Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    edges = agent.chat(session, "show me the edges").files[0]
+    llm.replies += [call("Line Detection On Image", image), answer("Done.")]
+    lines = agent.chat(session, "and the straight lines of the original").files[0]
+    llm.replies += [call("Rotate Image", f"{lines}, 90"), answer("Rotated.")]
+    (step,) = agent.chat(session, "turn the edge map 90 degrees clockwise").steps
+    assert (step.action_input, step.model_call) == (f"{edges}, -90", f"Rotate Image: {lines}, 90")
+
+
 def test_an_answer_after_the_detection_alone_does_not_end_a_blur_the_face_turn(tiny_tokenizer, session):
     """The model answered with the face's box; the agent opens the Blur Region step, the model gives the box."""
     runtime = FakeRuntime(names=("Detection", "Blur Region"))

@@ -75,3 +75,61 @@ def test_the_call_is_left_as_written_where_the_request_leaves_room():
     assert meant(unknown, "rotate it") is unknown  # a name no file has: the runtime's error says so
     inputs_differ = ToolCall("t", "Rotate Image", f"{RESULT}, 90")
     assert meant(inputs_differ, "use Crop Image on it").tool == "Rotate Image"  # its arguments would not fit
+
+
+CROP = "image/d4d4_crop_aaaa1111.png"
+EDGES = "image/e5e5_edge_d4d4.png"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "meant"),
+    [
+        ("now show the edges of the cropped image", CROP),
+        ("rotate the cropped one by 90", CROP),
+        ("blur the edge map", EDGES),
+        ("resize the rotated photo", None),  # nothing was rotated: the model chooses
+    ],
+)
+def test_a_request_points_at_a_result_by_what_made_it(request_text, meant):
+    shown = [UPLOADS[0], CROP, EDGES]
+    assert meant_image(request_text, UPLOADS, EDGES, (), shown) == meant
+
+
+@pytest.mark.parametrize(
+    ("request_text", "numbers", "sign"),
+    [
+        ("just give me the top-left part, 0,0 to 300,200", ["0", "0", "300", "200"], 0),
+        ("resize this to 300x200", ["300", "200"], 0),
+        ("turn it 90 degrees clockwise", ["90"], -1),
+        ("tilt it 30 degrees counter-clockwise", ["30"], 1),
+        ("Rotate it 45° anticlockwise.", ["45"], 1),
+        ("rotate it to the right by 22.5", ["22.5"], -1),
+        ("rotate image/ab12_crop_cd34.png by -45", ["-45"], 0),  # digits of a file name are not numbers stated
+        ("crop the 2nd photo", [], 0),  # an ordinal neither
+    ],
+)
+def test_the_numbers_and_direction_a_request_states(request_text, numbers, sign):
+    from agent.stated_numbers import rotation_sign, stated_numbers
+
+    assert stated_numbers(request_text) == numbers
+    assert rotation_sign(request_text) == sign
+
+
+def test_the_call_takes_the_numbers_the_request_states():
+    box = meant(ToolCall("t", "Crop Image", f"{UPLOADS[1]}, 0, 0, 0, 300"), "the top-left part, 0,0 to 300,200")
+    assert box.action_input == f"{UPLOADS[1]}, 0, 0, 300, 200"
+    turned = meant(ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, 90"), "turn the photo I uploaded 90 degrees clockwise")
+    assert turned.action_input == f"{UPLOADS[1]}, -90"
+    left = meant(ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, -30"), "tilt the new photo 30 degrees to the left")
+    assert left.action_input == f"{UPLOADS[1]}, 30"
+
+
+def test_numbers_are_left_as_written_unless_the_request_states_as_many_as_the_tool_takes():
+    same = ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 300.0, 200")
+    assert meant(same, "resize the new photo to 300x200") is same  # the same numbers
+    chain = ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 300, 200")
+    assert meant(chain, "resize the new photo to 300x200 and rotate it 90") is chain  # three numbers for two inputs
+    short = ToolCall("t", "Crop Image", f"{UPLOADS[1]}, 0, 0")
+    assert meant(short, "crop the new photo to 0,0,300,200") is short  # the runtime's error names the inputs
+    plain = ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, 180")
+    assert meant(plain, "flip the new photo upside down") is plain  # no number stated

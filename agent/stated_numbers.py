@@ -1,0 +1,45 @@
+"""The numbers a request states for a tool's number inputs, and the direction a rotation is asked in.
+
+A small model copying "0,0 to 300,200" into a box sometimes writes ``0, 0, 0, 300``; asked to "turn it 90 degrees
+clockwise" it writes ``90`` (the tool turns counter-clockwise for positive angles). When a request states exactly as
+many numbers as the called tool takes, in order, those are the numbers meant: this module reads them.
+
+Read conservatively: numbers inside file names, ordinals ("the 2nd photo") and requests stating more or fewer
+numbers than the tool takes leave the model's numbers as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generation.tool_calls import image_names
+
+# A number not inside a longer one; "-" counts as a sign only where it does not join two words or numbers
+# ("-45", not "top-left" or "0-300"). "300x200" holds two numbers; "2nd" none.
+_NUMBER = re.compile(r"(?:(?<![\w-])-)?(?<![\d.])\d+(?:\.\d+)?(?![\d.]*\d)(?!st\b|nd\b|rd\b|th\b)")
+_CLOCKWISE = re.compile(r"(?<!counter)(?<!counter[- ])(?<!anti)(?<!anti[- ])\bclockwise\b|\bto\s+the\s+right\b", re.I)
+_COUNTER_CLOCKWISE = re.compile(r"\b(?:counter|anti)-?\s?clockwise\b|\bto\s+the\s+left\b", re.I)
+
+
+def stated_numbers(request: str) -> list[str]:
+    """The numbers ``request`` states, in order, leaving out those in image file names."""
+    for name in image_names(request):
+        request = request.replace(name, " ")
+    return [match.group() for match in _NUMBER.finditer(request)]
+
+
+def rotation_sign(request: str) -> int:
+    """-1 when ``request`` asks to turn clockwise (or to the right), 1 counter-clockwise (or to the left), 0 when
+    it says no direction or both."""
+    clockwise = bool(_CLOCKWISE.search(request))
+    counter = bool(_COUNTER_CLOCKWISE.search(request))
+    return 0 if clockwise == counter else (-1 if clockwise else 1)
+
+
+def signed_angle(number: str, request: str) -> str:
+    """``number`` as a counter-clockwise angle: negated when the request asks for a clockwise turn of it."""
+    sign = rotation_sign(request)
+    magnitude = number.removeprefix("-")
+    if sign == 0:
+        return number
+    return magnitude if sign > 0 else f"-{magnitude}"
