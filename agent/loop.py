@@ -21,6 +21,8 @@ What the agent guarantees, whatever the model writes:
 * the turn's first call runs the tool the request names, the image it points at ("the original", "it", "the
   cropped image") and the numbers it states ("0,0 to 300,200", "90 degrees clockwise" as -90), where the model
   chose others (agent/meant_call.py);
+* a request for words alone (a haiku, tips, "how does edge detection work?") that points at no picture is answered
+  in words where the model called a tool (agent/words_only.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
   agent/pending_edit.py);
@@ -50,6 +52,7 @@ from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import with_read_text
+from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from modeling.memory import release_free_memory
@@ -174,7 +177,8 @@ class Reply:
     result after a failed tool call), so the text differs from what was streamed; ``model_answer`` then holds
     the model's own words. ``stopped``: the turn was cancelled. ``by_agent``: the agent gave the whole answer
     itself, before the model ran or instead of letting it go on ("upload an image", a refused path or message,
-    the loaded tools), so the model did not finish but the turn is complete.
+    the loaded tools), so the model did not finish but the turn is complete. ``model_call``: the call the model
+    wrote where the agent had the turn answered in words instead (a request for words alone, agent/words_only.py).
     """
 
     text: str
@@ -185,6 +189,7 @@ class Reply:
     stopped: bool = False
     model_answer: str = ""
     by_agent: bool = False
+    model_call: str = ""
 
 
 AgentEvent = TextChunk | StepTaken | Reply
@@ -322,7 +327,7 @@ class Agent:
                 for piece in pieces:
                     text += piece
                     yield TextChunk(index, piece)
-                    if OBSERVATION in text or cancel.is_set() or self._answered(text):
+                    if OBSERVATION in text or cancel.is_set() or self._answered(forced + text):
                         break
                     if self._needs_missing_image(session, text):  # before it writes arguments for no image
                         break
@@ -368,13 +373,14 @@ class Agent:
                     True,
                     named_in=named_in,
                     model_answer=said if checked != said else "",
+                    model_call=overruled,
                 )
                 return
             if isinstance(step, ToolCall):
                 if not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
-                    written, (step, instead) = step, self._first_call(session, user_input, step)
-                    if instead and index < self.max_steps:
-                        forced, overruled = _opened_step(instead), f"{written.tool}: {written.action_input}"
+                    written, (step, opening) = step, self._first_call(session, user_input, step)
+                    if opening and index < self.max_steps:
+                        forced, overruled = opening, f"{written.tool}: {written.action_input}"
                         yield TextChunk(index + 1, f"\n{forced}")
                         continue
                     if step != written:
@@ -509,9 +515,12 @@ class Agent:
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
-        """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py), and the
-        tool to run instead of it (``""``: none): Detection before a box tool's made-up box for a face
-        (agent/pending_edit.py)."""
+        """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py),
+        and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
+        (agent/words_only.py), Detection before a box tool's made-up box for a face (agent/pending_edit.py)."""
+        if asks_for_words(request):
+            logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
+            return call, _opened_answer()
         shown = "\n".join(turn.text for turn in session.memory.turns)
         meant = as_meant(
             call,
@@ -528,7 +537,7 @@ class Agent:
             )
         if invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names):
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
-            return meant, FINDER
+            return meant, _opened_step(FINDER)
         return meant, ""
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
@@ -595,6 +604,7 @@ class Agent:
         *,
         named_in: str = "",
         model_answer: str = "",
+        model_call: str = "",
     ) -> Reply:
         """End the turn with ``answer``. The images shown are those the turn made and the existing ones the
         model's own answer (``named_in``) names; never names quoted from an error (they list other files)."""
@@ -608,7 +618,15 @@ class Agent:
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]
-        return Reply(answer, tuple(files), tuple(trace), finished, bool(model_answer), model_answer=model_answer)
+        return Reply(
+            answer,
+            tuple(files),
+            tuple(trace),
+            finished,
+            bool(model_answer),
+            model_answer=model_answer,
+            model_call=model_call,
+        )
 
     @staticmethod
     def _exists(workspace: Workspace, name: str) -> bool:
@@ -632,6 +650,11 @@ def _cannot_see(tool: str) -> str:
 def _opened_step(tool: str) -> str:
     """The opening of a step that calls ``tool``, up to where its arguments go (the model writes them)."""
     return f"{THOUGHT} {THOUGHT_YES}\n{ACTION} {tool}\n{ACTION_INPUT}"
+
+
+def _opened_answer() -> str:
+    """The opening of a step that answers without a tool, up to where the answer goes (the model writes it)."""
+    return f"{THOUGHT} {THOUGHT_NO}\n{AI}"
 
 
 def _last_failure(trace: Sequence[TraceStep]) -> str | None:

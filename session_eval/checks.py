@@ -73,8 +73,8 @@ class SessionState:
 @dataclass(frozen=True)
 class TurnScore:
     """``false_claim`` judges the model's own words; ``shown_false_claim`` the reply the person read (after the
-    agent's corrections). ``overruled``: the agent ran a call other than the model's (agent/meant_call.py,
-    agent/pending_edit.py). ``success`` is the model's measure (its own calls and words), ``shown_success`` what the
+    agent's corrections). ``overruled``: the agent ran a call other than the model's, or had the turn answered in
+    words where the model called a tool (agent/meant_call.py, agent/pending_edit.py, agent/words_only.py). ``success`` is the model's measure (its own calls and words), ``shown_success`` what the
     person met."""
 
     checks: tuple[Check, ...]
@@ -134,7 +134,7 @@ def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detect
     # an answer the agent gave itself ("upload an image", the loaded tools) is a complete answer
     finished = reply.finished or reply.by_agent
     checks.append(Check("finished", finished, "" if finished else _short(reply.text)))
-    overruled = any(step.model_call for step in reply.steps)
+    overruled = bool(reply.model_call) or any(step.model_call for step in reply.steps)
     return TurnScore(tuple(checks), claim, claim_detail, result, shown_claim, overruled)
 
 

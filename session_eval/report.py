@@ -147,6 +147,8 @@ def _failed_turns(records: Iterable[SessionRecord]) -> Iterable[str]:
                 + (f" [the model wrote {s.model_call!r}]" if s.model_call else "")
                 for s in turn.reply.steps
             )
+            if turn.reply.model_call:
+                calls = "; ".join(filter(None, [calls, f"[the model wrote {turn.reply.model_call!r}]"]))
             failed = "; ".join(f"{c.name}: {c.detail}" if c.detail else c.name for c in turn.score.checks if not c.ok)
             if turn.score.false_claim:
                 failed = "; ".join(filter(None, [failed, f"FALSE CLAIM: {turn.score.claim_detail}"]))

@@ -43,6 +43,7 @@ class PlayedTurn:
             "model_answer": reply.model_answer,
             "finished": reply.finished,
             "by_agent": reply.by_agent,
+            **({"model_call": reply.model_call} if reply.model_call else {}),
             "files": list(reply.files),
             "steps": [
                 {
@@ -85,6 +86,7 @@ class PlayedTurn:
             bool(said),
             model_answer=said,
             by_agent=by_agent,
+            model_call=data.get("model_call", ""),
         )
         return cls(data["say"], reply, data["seconds"], data.get("error", ""))
 

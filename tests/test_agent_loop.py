@@ -14,6 +14,7 @@ from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, Ste
 from agent.memory import ConversationMemory
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
 from agent.read_text import with_read_text
+from agent.words_only import asks_for_words
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
 from tools.runtime import Observation
@@ -726,3 +727,36 @@ def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session)
     llm.replies += [call("Blur Region", f"{image}, 1, 2, 3, 4"), answer("Blurred.")]
     (step,) = agent.chat(session, "blur 1, 2, 3, 4").steps  # numbers given: the model's box
     assert step.action_input == f"{image}, 1, 2, 3, 4" and not step.model_call
+
+
+@pytest.mark.parametrize(
+    ("request_text", "words"),
+    [
+        ("give me three tips for taking better portrait photos", True),
+        ("cool, how does edge detection work?", True),
+        ("Can you write a two-line birthday message for my sister?", True),
+        ("Explain what a pixel is in one sentence.", True),
+        ("write a caption for this photo", False),  # points at a picture: the model chooses
+        ("how do I rotate it?", False),
+        ("give me tips on how to crop a photo", False),  # names an edit: the model chooses
+        ("draw a cat and write a poem about it", False),
+        ("how does this look?", False),
+        ("show me the edges", False),
+    ],
+)
+def test_which_requests_ask_for_words_alone(request_text, words):
+    assert asks_for_words(request_text) is words
+
+
+def test_a_request_for_words_alone_is_answered_where_the_model_called_a_tool(tiny_tokenizer, session):
+    """After a tool turn the model called a tool for advice; the agent opens an answer and the model writes it."""
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done."), call("Edge Detection On Image", image)]
+    llm.replies.append(" Edges are where the brightness changes sharply.\nHuman: more")
+    agent.chat(session, "show me the edges")
+    reply = agent.chat(session, "cool, how does edge detection work?")
+    assert reply.text == "Edges are where the brightness changes sharply." and not reply.steps and reply.finished
+    assert reply.model_call == f"Edge Detection On Image: {image}"
+    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    assert len(runtime.calls) == 1  # the advice ran no tool

@@ -4,6 +4,7 @@ scripted players (right, false claims, wrong tool) and on the tiny random model 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from session_eval.compare import main as compare
 from session_eval.images import build_image
 from session_eval.report import summarise
 from session_eval.rescore import main as rescore
-from session_eval.runner import run_sessions, tool_detector
+from session_eval.runner import PlayedTurn, run_sessions, tool_detector
 from session_eval.spec import Behaviour, Expect, SessionSet, SessionSetError
 from tests.session_fakes import FALSE_CLAIM, WRONG_TOOL, SessionPlayer
 from tools.runtime import Observation, ToolRuntime
@@ -195,6 +196,12 @@ def test_a_call_the_agent_ran_instead_of_the_models_is_a_success_only_as_shown(r
     state = SessionState(run.workspace, {"coffee": run.photo})
     overruled = score_turn(square, reply, state, run.detect)
     assert overruled.shown_success and not overruled.success and "the model's own calls" in failed(overruled)
+    # advice answered in words where the model had called a tool: the words are the agent's doing
+    advice = Expect(Behaviour.ANSWER)
+    words = Reply("Edges are sharp changes of brightness.", (), (), True, model_call="Edge Detection On Image: x.png")
+    assert not score_turn(advice, words, state, run.detect).success
+    assert score_turn(advice, replace(words, model_call=""), state, run.detect).success
+    assert PlayedTurn.from_dict(PlayedTurn("tips?", words, 1.0).to_dict()).reply.model_call == words.model_call
 
 
 def test_a_blur_must_cover_the_detected_face(runtime, tmp_path):

@@ -1,0 +1,41 @@
+"""Requests for words alone: writing, advice and general knowledge, which no tool answers.
+
+A small model that has just run tools in a conversation tends to run another for the next message, even when it
+asks for a haiku, three tips for portraits or how edge detection works. When the request is plainly one of these
+and points at no picture, the turn's first call gives way to an answer (the model writes it).
+
+The rule is deliberately narrow (a request wrongly read as words-only would lose the tool it needed): it takes an
+opening that asks for writing, advice or an explanation, and nothing that points at an image ("this photo",
+"rotate it", a file name) or asks for one to be made.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.image_reference import refers_to_an_image
+from generation.tool_calls import image_names
+
+_TEXTS = (
+    r"poem|haiku|limerick|story|message|note|letter|e-?mail|caption|slogan|title|sentence|paragraph|joke|tweet|post"
+)
+_ASKS_FOR_WORDS = re.compile(
+    rf"\b(?:write|compose)\s+(?:me\s+)?(?:a|an|one|two|three|some)\s+(?:[\w-]+\s+){{0,2}}(?:{_TEXTS})\b"
+    r"|\b(?:tips?|ideas?|advice)\s+(?:for|on|about)\b"
+    r"|\bhow\s+(?:does|do)\s+(?!I\b|you\b)[\w\s-]+?\s+work\b"
+    r"|\bexplain\s+(?:what|how|why)\b"
+    r"|\bwhat(?:'s|\s+is)\s+the\s+difference\s+between\b"
+    r"|\b(?:translate|summari[sz]e)\b",
+    re.IGNORECASE,
+)
+# Asking for an image to be made, or for an edit by name, is a tool's work whatever else the request says.
+_IMAGE_WORK = re.compile(
+    r"\b(?:generate|draw|paint|render|sketch|rotate|crop|blur|resize|segment|detect)\b", re.IGNORECASE
+)
+
+
+def asks_for_words(request: str) -> bool:
+    """Whether ``request`` asks only for writing, advice or an explanation (see the module docstring)."""
+    if refers_to_an_image(request) or image_names(request) or _IMAGE_WORK.search(request):
+        return False
+    return bool(_ASKS_FOR_WORDS.search(request))
