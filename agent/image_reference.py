@@ -63,6 +63,11 @@ _READING = re.compile(
 _MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)
 
 
+def asks_to_read(request: str) -> bool:
+    """Whether ``request`` asks to read a definite piece of writing ("read the sign", "what does this label say?")."""
+    return bool(_READING.search(request))
+
+
 def refers_to_an_image(request: str) -> bool:
     """Whether ``request`` speaks of an image it expects to exist (see the module docstring)."""
     if _MAKING.search(request):

@@ -25,7 +25,8 @@ What the agent guarantees, whatever the model writes:
   in words where the model called a tool (agent/words_only.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
-  agent/pending_edit.py);
+  agent/pending_edit.py); a question about a sign ("what street is this sign for?") is not answered before the
+  reading tool read it (agent/read_text.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
@@ -51,7 +52,7 @@ from agent.meant_call import as_meant
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
-from agent.read_text import with_read_text
+from agent.read_text import unread_writing, with_read_text
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -345,7 +346,7 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
-                undone = pending_box_edit(user_input, trace, self.runtime.available.names)
+                undone = self._undone_step(session, user_input, trace)
                 if undone and index < self.max_steps:  # "blur the face" answered with the face's box
                     forced = _opened_step(undone)
                     overruled = f"{AI} {said}"
@@ -513,6 +514,16 @@ class Agent:
         cannot = _cannot_see(tool)
         done = _done_so_far(trace, "done this turn")
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
+
+    def _undone_step(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
+        """The tool an answer came too early for: the box tool asked for after a detection ("blur the face",
+        agent/pending_edit.py), or the reading tool for a question about a sign nothing read (agent/read_text.py)."""
+        available = self.runtime.available.names
+        if session.latest_image is None:
+            return None
+        return pending_box_edit(request, trace, available) or unread_writing(
+            request, [step.action for step in trace], available
+        )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
         """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py),

@@ -1,4 +1,8 @@
-"""Words a reading tool found, copied into the answer as the tool read them.
+"""Questions about the writing in a picture go to the reading tool, and the words it found reach the answer as read.
+
+Asked "what street is this sign for?", a small model sometimes answers without reading the sign: the answer is
+made up. A question about a sign, label, menu or other writing in the picture, answered with no reading step while
+the reading tool is loaded, does not end the turn: the agent opens the reading step (the model names the image).
 
 After Text Detection On Image a small model often rewrites the words it was given: "MAIN STREET" came back as
 "MAYNAMENT", "OPEN 24 HOURS" as "24 Hours", and a sign that was read as "There is no reading material". The
@@ -9,10 +13,20 @@ quoted span becomes those words, or, with nothing quoted, the answer says them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from agent.image_reference import asks_to_read
 from tools.outputs import NO_TEXT_FOUND
 
-READING_TOOLS = frozenset({"Text Detection On Image"})
+READER = "Text Detection On Image"
+READING_TOOLS = frozenset({READER})
+_WRITING_ON = r"(?:this|that|the)\s+(?:\w+\s+)?(?:sign|label|menu|poster|plate|banner)s?"
+_ABOUT_WRITING = re.compile(
+    rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
+    rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
+    r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 
 
@@ -32,3 +46,12 @@ def with_read_text(answer: str, tool: str, observation: str) -> str:
     if quoted:
         return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
     return f'The text reads "{words}".'
+
+
+def unread_writing(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
+    """The reading tool, when ``request`` asks about the writing in the picture ("what street is this sign for?",
+    "read the label"), it is among ``available`` and none of the turn's ``called`` tools read anything; else
+    ``None``."""
+    if READER not in available or READING_TOOLS.intersection(called):
+        return None
+    return READER if _ABOUT_WRITING.search(request) or asks_to_read(request) else None

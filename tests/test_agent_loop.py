@@ -760,3 +760,16 @@ def test_a_request_for_words_alone_is_answered_where_the_model_called_a_tool(tin
     assert reply.model_call == f"Edge Detection On Image: {image}"
     assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
     assert len(runtime.calls) == 1  # the advice ran no tool
+
+
+def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_reading_tool(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("It is for Elm Street."), f" {image}\nObservation:", answer("It says MAIN STREET.")]
+    reply = agent.chat(session, "what street is this sign for?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", image)]
+    assert reply.steps[0].model_call == "AI: It is for Elm Street."
+    assert llm.prompts[1].endswith("Action: Text Detection On Image\nAction Input:")
+    llm.replies += [answer("Hi!")]
+    assert not agent.chat(session, "what is your name?").steps  # not about writing: the answer stands
