@@ -61,6 +61,8 @@ class SessionPlayer:
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
+        if prompt.endswith("Action Input:"):  # a step the agent opened: the model writes the image
+            return f" {self._resolve(turn.expect, names)}\nObservation:"
         return self._step(turn.expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:

@@ -292,7 +292,10 @@ def test_the_wrong_tool_fails_the_turn_but_is_no_false_claim(runtime, tiny_token
     assert overall["turn_success"] == 0 and overall["false_claims"] == 0
     for record in records:
         (turn,) = record.turns
-        assert any(name.startswith("called ") for name in turn.score.failed_checks), turn.score.checks
+        if turn.score.overruled:  # a sign question: the agent went on with the reading tool (agent/read_text.py)
+            assert turn.score.shown_success and turn.reply.steps[-1].action == "Text Detection On Image"
+        else:
+            assert any(name.startswith("called ") for name in turn.score.failed_checks), turn.score.checks
 
 
 def test_one_command_runs_the_tiny_model_through_the_demo_builder(tiny_model_dir, tmp_path):
