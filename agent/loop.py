@@ -347,7 +347,7 @@ class Agent:
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
                 undone = self._undone_step(session, user_input, trace)
-                if undone and index < self.max_steps:  # "blur the face" answered with the face's box
+                if undone and index < self.max_steps:  # answered before the asked edit or reading was done
                     forced = _opened_step(undone)
                     overruled = f"{AI} {said}"
                     logger.info("the model answered before %s ran (%r); the turn goes on with it", undone, said)
