@@ -26,7 +26,8 @@ What the agent guarantees, whatever the model writes:
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
   agent/pending_edit.py); a question about a sign ("what street is this sign for?") is not answered before the
-  reading tool read it (agent/read_text.py);
+  reading tool read it (agent/read_text.py), nor a request naming a loaded tool in full ("Remove the background")
+  before that tool ran (agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
-from agent.meant_call import as_meant
+from agent.meant_call import as_meant, named_but_not_run
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
@@ -517,12 +518,16 @@ class Agent:
 
     def _undone_step(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
         """The tool an answer came too early for: the box tool asked for after a detection ("blur the face",
-        agent/pending_edit.py), or the reading tool for a question about a sign nothing read (agent/read_text.py)."""
+        agent/pending_edit.py), the reading tool for a question about a sign nothing read (agent/read_text.py), or
+        the tool the request names in full when nothing ran (agent/meant_call.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
-        return pending_box_edit(request, trace, available) or unread_writing(
-            request, [step.action for step in trace], available
+        called = [step.action for step in trace]
+        return (
+            pending_box_edit(request, trace, available)
+            or unread_writing(request, called, available)
+            or named_but_not_run(request, called, self.runtime.available)
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:

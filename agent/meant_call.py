@@ -42,6 +42,21 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def named_but_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """The tool ``request`` names in full (:func:`named_tool`) when none of the turn's ``called`` tools ran yet and
+    the request asks for it to be used rather than about it ("what does Remove the background do?"); else ``None``.
+
+    A small model sometimes refuses a tool it was asked for by name ("Remove the background" answered "no loaded
+    tool can remove objects") with the tool loaded; a person who names a tool wants it run.
+    """
+    if any(called):
+        return None
+    tool = named_tool(request, tools)
+    if tool is None or re.search(rf"\b(?:what|how|why|which|when)\b.*{re.escape(tool)}", request, re.I | re.S):
+        return None
+    return tool
+
+
 def as_meant(
     call: ToolCall,
     request: str,

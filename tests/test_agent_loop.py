@@ -773,3 +773,18 @@ def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_re
     assert llm.prompts[1].endswith("Action: Text Detection On Image\nAction Input:")
     llm.replies += [answer("Hi!")]
     assert not agent.chat(session, "what is your name?").steps  # not about writing: the answer stands
+
+
+def test_a_refusal_of_a_tool_named_in_full_goes_on_with_that_tool(tiny_tokenizer, session):
+    """The model refused "Remove the background" with the tool loaded; the agent opens its step."""
+    runtime = FakeRuntime(names=("Detection", "Remove the background"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    refusal = "Sorry, no loaded tool can remove objects."
+    llm.replies = [answer(refusal), f" {image}\nObservation:", answer("Done: the background is gone.")]
+    reply = agent.chat(session, "Remove the background")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Remove the background", image)]
+    assert reply.steps[0].model_call == f"AI: {refusal}"
+    assert llm.prompts[1].endswith("Action: Remove the background\nAction Input:")
+    llm.replies += [answer("It takes the background out of a photo.")]
+    assert not agent.chat(session, "what does Remove the background do?").steps  # a question about the tool

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.image_reference import meant_image
-from agent.meant_call import as_meant, named_tool
+from agent.meant_call import as_meant, named_but_not_run, named_tool
 from protocol.steps import ToolCall
 from tools.catalog import default_registry
 
@@ -50,6 +50,21 @@ def test_a_request_points_at_an_image_by_its_place_in_the_conversation(request_t
 )
 def test_a_request_names_a_tool_by_its_full_name(request_text, tool):
     assert named_tool(request_text, TOOLS) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_text", "called", "tool"),
+    [
+        ("Text Detection On Image please", [], "Text Detection On Image"),
+        ("can you use Rotate Image on it?", [""], "Rotate Image"),  # a rejected reply ran nothing
+        ("Text Detection On Image please", ["Detection"], None),  # a tool ran: the model chose it
+        ("what does Text Detection On Image do?", [], None),  # asks about the tool, not for it
+        ("How is Rotate Image different from Resize Image?", [], None),
+        ("rotate it", [], None),  # no tool named in full
+    ],
+)
+def test_a_tool_named_in_full_is_owed_only_while_nothing_ran(request_text, called, tool):
+    assert named_but_not_run(request_text, called, TOOLS) == tool
 
 
 def meant(call: ToolCall, request: str) -> ToolCall:
