@@ -22,7 +22,7 @@ import os
 from agent.loop import DEFAULT_MAX_INPUT_CHARS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
-from modeling.threads import configure_process
+from modeling.threads import SHORT_SPIN_WAITS, configure_process
 from protocol.cli import run_cli
 from protocol.errors import InputError
 from ui.launch import DEFAULT_IDLE_MINUTES, build_agent, build_plan_agent, check_demo_options, resolve_adapter
@@ -110,7 +110,7 @@ def main(
     plan = plan or ("on" if mode == "server" else "off")
     if plan not in ("on", "off", "auto"):
         raise ModeError(f"--plan must be on, off or auto; got {plan!r}")
-    configure_process()  # before torch loads (modeling/threads.py)
+    configure_process(SHORT_SPIN_WAITS)  # before torch loads; token-by-token decoding (modeling/threads.py)
     check_demo_options(
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,

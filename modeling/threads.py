@@ -22,8 +22,15 @@ that starts sessions of its own as torchrun does for its workers, takes a full s
 meter counts it as free; on the 2-core machine two threads did at least as well as one beside such a job. Where
 ``/proc/stat`` is missing, the runnable threads or the load average stand in.
 
-``GPT4TOOLS_THREADS`` chooses: ``auto`` (the default: passive waits, threads adapted to the load), a number
-(passive waits, that many threads), or ``torch`` (leave OpenMP's and torch's own defaults alone).
+Waiting differs by job. Training and batch inference run few, long parallel regions: threads that wait sleep at
+once (:data:`PASSIVE_WAITS`). The chat decodes one token at a time, hundreds of short regions a second, where waking
+a sleeping thread costs a share of each; its threads spin briefly (about 0.2 ms) before they sleep
+(:data:`SHORT_SPIN_WAITS`), which kept the spin's gain without its collapse under load: a demo turn through the
+server took 8.3 s against 9.2 s with passive waits beside a 2-thread competing process, and the same idle (5.5
+against 5.3 s, 25 turns each; ``benchmarks/README.md``).
+
+``GPT4TOOLS_THREADS`` chooses: ``auto`` (the default: the waits above, threads adapted to the load), a number
+(the waits above, that many threads), or ``torch`` (leave OpenMP's and torch's own defaults alone).
 """
 
 from __future__ import annotations
@@ -44,8 +51,11 @@ logger = logging.getLogger(__name__)
 
 THREADS_ENV = "GPT4TOOLS_THREADS"
 AUTO, TORCH_DEFAULTS = "auto", "torch"
-# What OpenMP needs before it starts: threads that wait sleep instead of spinning (the user's own setting wins).
-OPENMP_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
+# How OpenMP's idle threads wait, set before it starts. The two variables describe one policy, so a user who set
+# either keeps their own. GOMP_SPINCOUNT counts spins of about 10 ns each (libgomp).
+PASSIVE_WAITS = {"OMP_WAIT_POLICY": "PASSIVE"}
+SHORT_SPIN_WAITS = {"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": "20000"}
+WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
 _LOADAVG = Path("/proc/loadavg")
 _PROC_STAT = Path("/proc/stat")
 _USER_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's unit: ticks per second
@@ -78,20 +88,24 @@ def thread_setting() -> str | int:
     raise ThreadSettingError(f"{THREADS_ENV}={value!r}: use auto, torch or a positive number of threads")
 
 
-def openmp_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The OpenMP variables to add to ``environ`` (those it does not set already), unless ``torch`` is chosen.
+def openmp_environment(environ: Mapping[str, str], waits: Mapping[str, str] = PASSIVE_WAITS) -> dict[str, str]:
+    """The OpenMP variables to add to ``environ`` for ``waits``: none when ``environ`` sets either wait variable
+    already or ``torch`` is chosen.
 
     Scripts that import torch at the top apply it first: ``os.environ.update(openmp_environment(os.environ))``.
     """
     if environ.get(THREADS_ENV, "").strip().lower() == TORCH_DEFAULTS:
         return {}
-    return {name: value for name, value in OPENMP_ENVIRONMENT.items() if name not in environ}
+    if any(name in environ for name in WAIT_VARIABLES):
+        return {}
+    return dict(waits)
 
 
-def configure_process() -> None:
-    """Check ``GPT4TOOLS_THREADS`` and prepare OpenMP for a shared CPU; entry points call it before torch loads."""
+def configure_process(waits: Mapping[str, str] = PASSIVE_WAITS) -> None:
+    """Check ``GPT4TOOLS_THREADS`` and prepare OpenMP for a shared CPU (``waits``: :data:`PASSIVE_WAITS` for batch
+    work, :data:`SHORT_SPIN_WAITS` for the chat); entry points call it before torch loads."""
     thread_setting()
-    missing = openmp_environment(os.environ)
+    missing = openmp_environment(os.environ, waits)
     if missing and "torch" in sys.modules:
         logger.warning("torch was imported before the thread settings; %s has no effect in this process", missing)
     os.environ.update(missing)

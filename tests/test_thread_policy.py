@@ -33,10 +33,12 @@ def test_a_bad_thread_setting_names_the_choices(monkeypatch, value):
         thread_setting()
 
 
-def test_openmp_waits_passively_unless_the_user_chose_otherwise():
+def test_openmp_waits_as_the_job_needs_unless_the_user_chose_otherwise():
     assert openmp_environment({}) == {"OMP_WAIT_POLICY": "PASSIVE"}
+    assert openmp_environment({}, threads.SHORT_SPIN_WAITS) == {"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": "20000"}
     assert openmp_environment({"OMP_WAIT_POLICY": "ACTIVE"}) == {}
-    assert openmp_environment({threads.THREADS_ENV: "torch"}) == {}
+    assert openmp_environment({"GOMP_SPINCOUNT": "0"}, threads.SHORT_SPIN_WAITS) == {}  # one policy: theirs
+    assert openmp_environment({threads.THREADS_ENV: "torch"}, threads.SHORT_SPIN_WAITS) == {}
 
 
 class FakeCpu:
