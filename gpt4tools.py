@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 
 from agent.loop import DEFAULT_MAX_INPUT_CHARS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
@@ -25,7 +26,14 @@ from modeling.loading import EMBEDDED_MODEL
 from modeling.threads import SHORT_SPIN_WAITS, configure_process
 from protocol.cli import run_cli
 from protocol.errors import InputError
-from ui.launch import DEFAULT_IDLE_MINUTES, build_agent, build_plan_agent, check_demo_options, resolve_adapter
+from ui.launch import (
+    DEFAULT_IDLE_MINUTES,
+    build_agent,
+    build_plan_agent,
+    check_demo_options,
+    resolve_adapter,
+    resolve_plan_adapter,
+)
 from ui.sessions import interrupt_on_sigterm, owned_temp_dir
 
 logger = logging.getLogger("gpt4tools")
@@ -44,6 +52,7 @@ def main(
     cli: bool = False,
     base_model: str = EMBEDDED_MODEL,
     lora_model: str | None = None,
+    plan_lora_model: str | None = None,
     llm_device: str = "cpu",
     device_map: str | None = None,
     max_memory: str | None = None,
@@ -74,6 +83,8 @@ def main(
         cli: the same as ``--mode cli``.
         base_model: hub id, local checkpoint or ``smollm2-135m-instruct`` (the embedded default).
         lora_model: LoRA adapter directory; default the shipped adapter when present; ``none`` for none.
+        plan_lora_model: the adapter plans are written with, switched in over ``lora_model`` while planning;
+            default its ``plans/`` folder when present; ``none``: ``lora_model`` plans too.
         llm_device: ``cpu``, ``cuda`` or ``cuda:N`` for the language model.
         device_map: instead of ``llm_device``, spread the language model's layers over every visible GPU (for a
             model larger than one, e.g. 13B): ``auto`` / ``balanced``, ``balanced_low_0`` or ``sequential``.
@@ -148,23 +159,26 @@ def main(
         prefix_cache_mb=prefix_cache_mb,
         max_input_chars=max_input_chars,
     )
-    if mode == "server":
-        from generation.serial import SerialGenerator
-        from ui.server import serve
-
-        agent.llm = SerialGenerator(agent.llm)  # one model, several requests: one generation at a time
     plan_agent = None
     if agent.runtime.available.names:
+        adapter = resolve_adapter(lora_model, base_model)
         plan_agent = build_plan_agent(
             agent,
-            resolve_adapter(lora_model, base_model),
+            adapter,
+            plan_adapter=resolve_plan_adapter(plan_lora_model, adapter),
             compete=compete,
             step_timeout_s=step_timeout_s,
             max_workers=max_workers,
         )
     if mode == "server":
+        from generation.serial import SerialGenerator
+        from ui.server import serve
+
         if plan_agent is None:
             raise ModeError("the web API plans over the tools, and none are loaded; check --load")
+        one_at_a_time = threading.Lock()  # one model, several requests: one generation at a time
+        agent.llm = SerialGenerator(agent.llm, one_at_a_time)
+        plan_agent.planner.generator = SerialGenerator(plan_agent.planner.generator, one_at_a_time)
         serve(plan_agent, server_config)
         return
     if mode == "cli":

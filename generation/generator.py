@@ -28,6 +28,7 @@ gives it: the cores other processes leave free.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,7 @@ from generation.forcing import MIN_FORCED_TOKENS, continuation_ids
 from generation.plans import PlanConstraint, PlanSpace, plan_space
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB, PrefixCache, common_prefix_length
 from generation.tool_calls import CallSpace, ToolCallConstraint, call_space
+from modeling.adapter_switch import AdapterSwitch
 from modeling.threads import ThreadPolicy
 from protocol.prompt import PromptTemplate
 from protocol.steps import OBSERVATION
@@ -136,6 +138,7 @@ class HFGenerator:
         self.prefixes = PrefixCache(int(prefix_cache_mb * 2**20)) if prefix_cache_mb > 0 else None
         self.threads = threads or ThreadPolicy.from_env()
         self.fast_forward = fast_forward
+        self.switch: AdapterSwitch | None = None
         self._lock = threading.Lock()
 
     def _eos_ids(self) -> set[int]:
@@ -151,6 +154,15 @@ class HFGenerator:
         if len(end_ids) == 1:
             ids.add(int(end_ids[0]))
         return ids
+
+    def with_adapter(self, switch: AdapterSwitch) -> HFGenerator:
+        """A generator over the same model, lock and threads that generates as the model with another adapter
+        would (:mod:`modeling.adapter_switch`), with a prefix cache of its own: the adapters' keys and values
+        differ."""
+        other = copy.copy(self)
+        other.switch = switch
+        other.prefixes = PrefixCache(self.prefixes.max_bytes) if self.prefixes is not None else None
+        return other
 
     @property
     def input_device(self) -> Any:
@@ -240,7 +252,8 @@ class HFGenerator:
         """
         import torch
 
-        with self._lock, torch.inference_mode(), self.threads.applied():
+        switched = self.switch.applied(self.model) if self.switch is not None else contextlib.nullcontext()
+        with self._lock, torch.inference_mode(), self.threads.applied(), switched:
             yield
 
     def _layer_count(self) -> int:

@@ -15,9 +15,11 @@ class SerialGenerator:
     through (or close them), as the agent, the planner and the answer writer do.
     """
 
-    def __init__(self, generator: TextGenerator) -> None:
+    def __init__(self, generator: TextGenerator, lock: threading.Lock | None = None) -> None:
+        """``lock``: shared with the generators that take turns with this one (the planner's, over the same
+        model); a lock of its own by default."""
         self.generator = generator
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
 
     def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
         with self._lock:

@@ -15,10 +15,13 @@ from protocol.prompt import TEMPLATE_FILE_NAME, PromptTemplate
 
 if TYPE_CHECKING:
     from agent.plan_mode import PlanAgent
+    from generation.generator import TextGenerator
 
 logger = logging.getLogger(__name__)
 
 SHIPPED_ADAPTER = Path(__file__).resolve().parent.parent / "adapters" / "smollm2-gpt4tools"
+# An adapter's plan adapter lives in this folder inside it: plan mode writes plans with it (modeling/adapter_switch.py).
+PLAN_ADAPTER_DIR = "plans"
 DEFAULT_CONTEXT_LENGTH = 2048
 DEFAULT_IDLE_MINUTES = 60  # a web session untouched this long is closed and its folder removed
 
@@ -45,6 +48,31 @@ def resolve_adapter(lora_model: str | None, base_model: str = EMBEDDED_MODEL) ->
     if base_model.lower() == EMBEDDED_MODEL and (SHIPPED_ADAPTER / "adapter_config.json").is_file():
         return str(SHIPPED_ADAPTER)
     return None
+
+
+def resolve_plan_adapter(plan_lora_model: str | None, adapter: str | None) -> str | None:
+    """The adapter plan mode writes plans with: the one asked for, ``None`` for "none" (the chat's own adapter
+    plans), else the chat adapter's ``plans/`` folder when it has one."""
+    if plan_lora_model is not None:
+        return adapter_argument(plan_lora_model)
+    if adapter and (Path(adapter) / PLAN_ADAPTER_DIR / "adapter_config.json").is_file():
+        return str(Path(adapter) / PLAN_ADAPTER_DIR)
+    return None
+
+
+def planning_generator(llm: TextGenerator, adapter: str | None, plan_adapter: str | None) -> TextGenerator:
+    """The generator plans are written with: ``llm`` (the chat's model with ``adapter`` merged) switched to
+    ``plan_adapter`` while it generates; ``llm`` itself without a plan adapter, or when its adapter is not merged
+    (a k-bit base model keeps it apart, and the switch assumes merged weights)."""
+    from generation.generator import HFGenerator
+    from modeling.adapter_switch import AdapterSwitch
+
+    if plan_adapter is None:
+        return llm
+    if not isinstance(llm, HFGenerator) or hasattr(llm.model, "peft_config"):
+        logger.warning("the plan adapter %s needs a merged chat model; plans are written with the chat's", plan_adapter)
+        return llm
+    return llm.with_adapter(AdapterSwitch.between(llm.model, adapter, plan_adapter))
 
 
 def context_length(model: Any) -> int:
@@ -116,13 +144,16 @@ def build_plan_agent(
     agent: Agent,
     adapter: str | None,
     *,
+    plan_adapter: str | None = None,
     compete: bool = False,
     step_timeout_s: float | None = None,
     max_workers: int | None = None,
 ) -> PlanAgent:
-    """Plan mode over ``agent``'s model, prompt and tools: the planner prompt saved with ``adapter`` (else the shipped
-    one in the agent's language), the executor over the agent's tool runtime, or with ``compete`` over competing
-    backends (``tools/competition.py``: k candidates where ``configs/models.yaml`` says a family competes)."""
+    """Plan mode over ``agent``'s model, prompt and tools: plans written with ``plan_adapter`` switched in for the
+    merged ``adapter`` (:func:`planning_generator`), the planner prompt saved with the adapter that plans (else the
+    shipped one in the agent's language), the executor over the agent's tool runtime, or with ``compete`` over
+    competing backends (``tools/competition.py``: k candidates where ``configs/models.yaml`` says a family
+    competes)."""
     from agent.executor import DEFAULT_MAX_WORKERS, DEFAULT_STEP_TIMEOUT_S, Executor
     from agent.plan_mode import PlanAgent
     from agent.planner import Planner
@@ -132,7 +163,9 @@ def build_plan_agent(
 
     language = agent.template.language
     tools = agent.runtime.available
-    planner = Planner(agent.llm, agent.template, PlanTemplate.beside(adapter, language), agent.tokenizer, tools)
+    planner_llm = planning_generator(agent.llm, adapter, plan_adapter)
+    plan_template = PlanTemplate.beside(plan_adapter if planner_llm is not agent.llm else adapter, language)
+    planner = Planner(planner_llm, agent.template, plan_template, agent.tokenizer, tools)
     runner: StepRunner = RuntimeStepRunner(agent.runtime)
     if compete:
         try:
