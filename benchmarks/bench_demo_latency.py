@@ -19,7 +19,8 @@ All servers run side by side and the sessions alternate (ours idle, ours loaded,
 again), so a machine whose load drifts (other users) weighs on every configuration and phase alike. Printed per
 configuration and phase: median and p90 of the first token and of the turn over one-tool turns (those whose trace
 holds exactly one tool call), the share of one-tool turns, and the server's resident memory after its warm-up
-turn, at the end, and its peak. Each server's first turn is a warm-up and not counted.
+turn, at the end, and its peak, and every ``RSS_EVERY_TURNS`` turns (``--turns 200 --configurations ours --phases
+idle``: is memory steady over a long session?). Each server's first turn is a warm-up and not counted.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ REQUESTS = (  # one offline tool each
     "Remove the background of the image",
 )
 SERVER_START_S = 900
+RSS_EVERY_TURNS = 50  # the report shows the server's memory about this often
 CONFIGURATIONS = {
     "ours": ({}, []),
     "before": ({"GPT4TOOLS_THREADS": "torch"}, ["--prefix_cache_mb", "0"]),
@@ -156,6 +158,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=50, help="measured turns per phase of ours")
     parser.add_argument("--before_turns", type=int, default=10, help="measured turns per phase of the others")
     parser.add_argument("--session_turns", type=int, default=5, help="turns per session")
+    parser.add_argument("--phases", default="idle,loaded", help="comma separated: idle, loaded")
     parser.add_argument("--configurations", default="ours,before", help=f"comma separated: {', '.join(CONFIGURATIONS)}")
     args = parser.parse_args()
     from PIL import Image
@@ -163,7 +166,11 @@ def main() -> None:
 
     names = args.configurations.split(",")
     wanted = {name: args.turns if name == "ours" else args.before_turns for name in names}
-    phases = {(name, phase): Phase() for name in names for phase in ("idle", "loaded")}
+    phase_names = args.phases.split(",")
+    if not set(phase_names) <= {"idle", "loaded"}:
+        parser.error(f"--phases takes idle and/or loaded, got {args.phases!r}")
+    phases = {(name, phase): Phase() for name in names for phase in phase_names}
+    served: dict[str, list[tuple[int, float]]] = {name: [] for name in names}  # (turns served, RSS MB) per session
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     warm_rss: dict[str, float] = {}
     competitor = None
@@ -176,9 +183,9 @@ def main() -> None:
                 session(servers[name][1], 1, image, None)  # warm-up
                 warm_rss[name] = memory_mb(servers[name][0].pid)[0]
             competitor = Competitor()
-            while any(phases[name, "idle"].turns < wanted[name] for name in names):
+            while any(phases[name, phase_names[0]].turns < wanted[name] for name in names):
                 for name in names:
-                    for phase_name in ("idle", "loaded"):
+                    for phase_name in phase_names:
                         phase = phases[name, phase_name]
                         if phase.turns >= wanted[name]:
                             continue
@@ -189,9 +196,11 @@ def main() -> None:
                             session(servers[name][1], turns, image, phase)
                         finally:
                             competitor.pause()
+                        count = 1 + (served[name][-1][0] if served[name] else 0) + turns
+                        served[name].append((count, memory_mb(servers[name][0].pid)[0]))
                         print(f"{name} {phase_name}: {phase.turns} turns", file=sys.stderr, flush=True)
             for name, (server, _) in servers.items():
-                for phase_name in ("idle", "loaded"):
+                for phase_name in phase_names:
                     phases[name, phase_name].rss_mb, phases[name, phase_name].peak_rss_mb = memory_mb(server.pid)
         finally:
             if competitor is not None:
@@ -199,10 +208,15 @@ def main() -> None:
             for server, _ in servers.values():
                 server.terminate()
                 server.wait(60)
-    report(phases, warm_rss, args.session_turns)
+    report(phases, warm_rss, args.session_turns, served)
 
 
-def report(phases: dict[tuple[str, str], Phase], warm_rss: dict[str, float], session_turns: int) -> None:
+def report(
+    phases: dict[tuple[str, str], Phase],
+    warm_rss: dict[str, float],
+    session_turns: int,
+    served: dict[str, list[tuple[int, float]]],
+) -> None:
     cores = len(os.sched_getaffinity(0))
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"{cores} cores; load average at the end {load}; {session_turns} turns per session, sessions alternating")
@@ -214,9 +228,16 @@ def report(phases: dict[tuple[str, str], Phase], warm_rss: dict[str, float], ses
             f"{name:13} {phase_name:7} {phase.turns:>5} {phase.one_tool:>6} {quantiles(phase.first_token):>20} "
             f"{quantiles(phase.turn):>14} {memory:>21}"
         )
+    for name, trace in served.items():
+        marks, next_mark = [], 0
+        for index, (count, rss) in enumerate(trace):
+            if count >= next_mark or index == len(trace) - 1:
+                marks.append(f"{count}: {rss:.0f}")
+                next_mark = count + RSS_EVERY_TURNS
+        print(f"{name}: server RSS MB after N turns (the warm-up included): {', '.join(marks) or '-'}")
     for name in dict.fromkeys(name for name, _ in phases):
-        idle, loaded = phases[name, "idle"], phases[name, "loaded"]
-        if idle.turn and loaded.turn:
+        idle, loaded = phases.get((name, "idle")), phases.get((name, "loaded"))
+        if idle and loaded and idle.turn and loaded.turn:
             ratio = statistics.median(loaded.turn) / statistics.median(idle.turn)
             print(f"{name}: loaded / idle median one-tool turn {ratio:.2f}x (target <= 2x)")
     for other in dict.fromkeys(name for name, _ in phases if name != "ours"):
