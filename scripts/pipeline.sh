@@ -8,7 +8,9 @@
 #             failures (the third stage's val records that answer right after a failed call).
 #   product   the adapter the demo serves (docs/product_adapter.md): every tool trained, the compact product template,
 #             demo-shaped sessions. Scored on its own val and test (held-out captions and wording), the demo-shaped
-#             split (demo.json), the hand-written set in the product template, failures, and the test split's plans.
+#             split (demo.json), the hand-written set in the product template and failures. Its plan adapter (plans/
+#             inside it, switched in by plan mode) is the last stage trained on plans alone, scored on the test split's
+#             plans.
 #
 #   scripts/pipeline.sh                   # both on SmolLM2-135M (hours on 2 cores)
 #   scripts/pipeline.sh --only product    # one of them: research or product
@@ -23,7 +25,8 @@
 # research adapter (this run's $out/adapter-stage3 when there is one, else the shipped one), then
 # configs/train/smollm2_product_stage2.yaml, _stage3.yaml and _stage4.yaml into $out/product/adapter-stage2, -stage3
 # and -stage4, each from the one before, on session-heavy data (data-stage2, -stage3, -stage4: new sessions and
-# plans each); the last is the product adapter that is scored.
+# plans each); the last is the product adapter that is scored. configs/train/smollm2_product_plans.yaml then trains
+# it on plan records alone (configs/data_gen/smollm2_product_plans.yaml -> data-plans) into $out/product/adapter-plans.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -75,6 +78,7 @@ if [ $quick = 1 ]; then
   stage3_args=(--max_steps 2)
   product_data_configs=(configs/data_gen/quick_product.yaml)  # every stage's code path on one small data set
   product_quick_args=(--base_model "$base" --val_set_size 8 --eval_steps 2 --save_steps 2 --compile false --max_steps 2)
+  plans_data_args=(--max_samples 64)
   infer_args=(--base_model "$base" --batch_size 8)
   react_budget=24
 else
@@ -89,12 +93,15 @@ else
   product_data_configs=(configs/data_gen/smollm2_product.yaml configs/data_gen/smollm2_product_stage2.yaml
                         configs/data_gen/smollm2_product_stage3.yaml configs/data_gen/smollm2_product_stage4.yaml)
   product_quick_args=()
+  plans_data_args=()
   infer_args=(--base_model "$base" --batch_size 32)
   react_budget=96  # plan records get inference.py's plan budget
 fi
 # the product adapter's stages, each continuing from the one before; the last is scored (and shipped)
 product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_product_stage2.yaml
                        configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml)
+# the plan adapter: the last stage trained on plan records alone
+plans_data_config=configs/data_gen/smollm2_product_plans.yaml plans_train_config=configs/train/smollm2_product_plans.yaml
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 product_runs=("${runs[@]}") product_splits=(val test demo handwritten) product_failures=1
@@ -247,12 +254,28 @@ product() {
         --data_path "${dirs[stage - 1]}/train.json" --output_dir "$adapter"
     init=(--init_adapter "$adapter")
   done
+  local plans_data="$root/data-plans" plans_adapter="$root/adapter-plans"
+  echo "== product plan adapter: $plans_data_config -> $plans_data; $plans_train_config -> $plans_adapter (from $adapter)"
+  [ -f "$plans_data/test.json" ] ||
+    "$PY" -m data_gen --config "$plans_data_config" "${plans_data_args[@]}" --out_dir "$plans_data"
+  steps=$(max_steps "$plans_train_config")
+  [ $quick = 1 ] && steps=2
+  trained_to "$plans_adapter" "$steps" ||
+    train --config "$plans_train_config" --batch_size $global_batch "${product_quick_args[@]}" --init_adapter "$adapter" \
+      --data_path "$plans_data/train.json" --output_dir "$plans_adapter"
 
-  echo "== product inference of $adapter ($eval_samples records per split: ${product_runs[*]})"
+  echo "== product inference of $adapter, plans with $plans_adapter ($eval_samples records per split: ${product_runs[*]})"
   local failures_source=""
   [ $product_failures = 1 ] && failures_source="$data/val.json"
   subsets "$data" "$failures_source" "${product_splits[@]}"
+  local all_splits=("${splits[@]}") split
+  splits=()
+  for split in "${all_splits[@]}"; do [ "$split" = plans ] || splits+=("$split"); done
   score "$adapter" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
+  if [[ " ${all_splits[*]} " == *" plans "* ]]; then
+    splits=(plans)
+    score "$plans_adapter" "$data" "$root/predictions" "$root/metrics" "${product_runs[@]}"
+  fi
 
   echo "== product metrics ($root/metrics)"
   report "$root/metrics" "${product_splits[@]}"
