@@ -4,8 +4,8 @@
 before anything runs), :class:`PlanStarted` (its run handle), :class:`StepUpdate` (a step started or ended), then
 :class:`PlanReply`. A plan that does not validate (against the tools the executor runs and the session's images)
 goes back to the planner once with the error (:attr:`ResponseTemplate.replan`); a second invalid plan ends the turn
-with the reason. An empty plan (no tool needed) is answered by the ReAct loop. Closing the generator (a Stop
-button) cancels the running plan.
+with the reason. A step that repeats an earlier one is left out (the plan shown and run has it once). An empty
+plan (no tool needed) is answered by the ReAct loop. Closing the generator (a Stop button) cancels the running plan.
 
 :func:`asks_for_several` is the "automatic" switch: whether a request reads as several things to do.
 """
@@ -16,13 +16,13 @@ import logging
 import queue
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from agent.answer import Answer, AnswerWriter
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
 from agent.planner import Planner, PlanResult
-from protocol.plan import PlanError
+from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 
 logger = logging.getLogger(__name__)
@@ -116,14 +116,18 @@ class PlanAgent:
             )
 
     def _checked(self, result: PlanResult, session: ChatSession) -> PlanResult:
-        """``result`` if its plan also fits the tools the executor runs and the session's images."""
+        """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
+        that repeat an earlier one (:func:`protocol.plan.without_repeats`)."""
         if result.plan is None:
             return result
         try:
             self.executor.validate(result.plan, list(session.images))
         except PlanError as error:
             return PlanResult(result.request, result.reply, None, str(error), result.language)
-        return result
+        plan, repeats = without_repeats(result.plan)
+        if repeats:
+            logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
+        return replace(result, plan=plan)
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""

@@ -153,6 +153,29 @@ class Plan:
         return [(source, step.id) for step in self.steps for source in step.references]
 
 
+def without_repeats(plan: Plan) -> tuple[Plan, dict[int, int]]:
+    """``plan`` without the steps that repeat an earlier one (the same tool on the same arguments, references read
+    through the repeats), and the kept id each left-out id stands for; later steps use the kept step's output.
+
+    A small planner sometimes writes a step twice ("edges, edges, rotate"): run twice, it makes the same file twice.
+    """
+    kept: list[PlanStep] = []
+    same: dict[int, int] = {}
+    first: dict[tuple[str, tuple[tuple[str, Value], ...]], int] = {}
+    for step in plan.steps:
+        args = tuple(
+            (name, Reference(same.get(value.step, value.step)) if isinstance(value, Reference) else value)
+            for name, value in step.args
+        )
+        key = (step.task, args)
+        if key in first:
+            same[step.id] = first[key]
+            continue
+        first[key] = step.id
+        kept.append(PlanStep(step.task, step.id, args))
+    return (plan, {}) if not same else (Plan(tuple(kept)), same)
+
+
 # --------------------------------------------------------------------------------------------- decoding
 def extract_json(text: str) -> Any:
     """The plan in ``text``: the first JSON list of objects (or ``[]``) in it; text around it, such as a code

@@ -344,3 +344,27 @@ def test_plan_template_saves_beside_an_adapter_and_checks_its_fields(tmp_path):
         PlanTemplate.load("fr")
     with pytest.raises(TemplateError, match="at least one tool"):
         custom.render_instruction([], [], "hi")
+
+
+def test_steps_that_repeat_an_earlier_one_are_left_out_and_their_users_repointed():
+    from protocol.plan import Plan, PlanStep, without_repeats
+
+    edges = {"image_path": "a.png"}
+    plan = Plan(
+        (
+            PlanStep.of("Edge Detection On Image", 0, edges),
+            PlanStep.of("Edge Detection On Image", 1, edges),
+            PlanStep.of("Rotate Image", 2, {"image_path": "<GENERATED>-1", "angle": 90}),
+            PlanStep.of("Rotate Image", 3, {"image_path": "<GENERATED>-0", "angle": 90}),  # a repeat once read through
+            PlanStep.of("Rotate Image", 4, {"image_path": "<GENERATED>-0", "angle": 45}),  # other arguments: kept
+        )
+    )
+    kept, same = without_repeats(plan)
+    assert same == {1: 0, 3: 2}
+    assert [(step.id, step.task, step.arguments.get("angle")) for step in kept.steps] == [
+        (0, "Edge Detection On Image", None),
+        (2, "Rotate Image", 90),
+        (4, "Rotate Image", 45),
+    ]
+    assert kept.links == [(0, 2), (0, 4)]
+    assert without_repeats(kept) == (kept, {})

@@ -279,3 +279,19 @@ def test_gpt4tools_refuses_an_unknown_mode_before_loading_anything(options, mess
 
     with pytest.raises(gpt4tools.ModeError, match=message):
         gpt4tools.main(**options)
+
+
+def test_a_step_that_repeats_an_earlier_one_runs_once(tiny_tokenizer, session):
+    """The embedded planner wrote "edges, edges, rotate"; the plan shown and run has the edges once."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    edges = ("Edge Detection On Image", {"image_path": image})
+    llm.plans = [steps(edges, edges, ("Pose Detection On Image", {"image_path": "<GENERATED>-1"}))]
+    reply = plan_agent.chat(session, f"edges of {image}, then the pose of the edges")
+    assert reply.plan.describe().splitlines() == [
+        f'1. Edge Detection On Image: image_path = "{image}"',
+        "2. Pose Detection On Image (uses step 1): image_path = the output of step 1",
+    ]
+    assert [tool for tool, _ in runtime.calls] == ["Edge Detection On Image", "Pose Detection On Image"]
+    assert reply.plan.reply == llm.plans[0]  # the model's own words are kept
