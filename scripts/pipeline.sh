@@ -26,7 +26,8 @@
 # configs/train/smollm2_product_stage2.yaml, _stage3.yaml and _stage4.yaml into $out/product/adapter-stage2, -stage3
 # and -stage4, each from the one before, on session-heavy data (data-stage2, -stage3, -stage4: new sessions and
 # plans each); the last is the product adapter that is scored. configs/train/smollm2_product_plans.yaml then trains
-# it on plan records alone (configs/data_gen/smollm2_product_plans.yaml -> data-plans) into $out/product/adapter-plans.
+# it on plan records alone, in stages of new plans (configs/data_gen/smollm2_product_plans.yaml on data seeds 6, 7
+# and 8 -> data-plans-seedN -> adapter-plans-seedN, each from the one before); the last is the plan adapter.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -102,6 +103,8 @@ product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_
                        configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml)
 # the plan adapter: the last stage trained on plan records alone
 plans_data_config=configs/data_gen/smollm2_product_plans.yaml plans_train_config=configs/train/smollm2_product_plans.yaml
+plans_seeds=(6 7 8)  # one stage of the plan adapter per data seed, each from the one before
+[ $quick = 1 ] && plans_seeds=(6)
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
 product_runs=("${runs[@]}") product_splits=(val test demo handwritten) product_failures=1
@@ -254,15 +257,20 @@ product() {
         --data_path "${dirs[stage - 1]}/train.json" --output_dir "$adapter"
     init=(--init_adapter "$adapter")
   done
-  local plans_data="$root/data-plans" plans_adapter="$root/adapter-plans"
-  echo "== product plan adapter: $plans_data_config -> $plans_data; $plans_train_config -> $plans_adapter (from $adapter)"
-  [ -f "$plans_data/test.json" ] ||
-    "$PY" -m data_gen --config "$plans_data_config" "${plans_data_args[@]}" --out_dir "$plans_data"
+  # the plan adapter: stages of new plan records (one data seed each), the first from the last product stage
+  local plans_data plans_adapter seed
   steps=$(max_steps "$plans_train_config")
   [ $quick = 1 ] && steps=2
-  trained_to "$plans_adapter" "$steps" ||
-    train --config "$plans_train_config" --batch_size $global_batch "${product_quick_args[@]}" --init_adapter "$adapter" \
-      --data_path "$plans_data/train.json" --output_dir "$plans_adapter"
+  for seed in "${plans_seeds[@]}"; do
+    plans_data="$root/data-plans-seed$seed" plans_adapter="$root/adapter-plans-seed$seed"
+    echo "== product plan adapter, seed $seed: $plans_data_config -> $plans_data; $plans_train_config -> $plans_adapter (from ${init[1]})"
+    [ -f "$plans_data/test.json" ] ||
+      "$PY" -m data_gen --config "$plans_data_config" --seed "$seed" "${plans_data_args[@]}" --out_dir "$plans_data"
+    trained_to "$plans_adapter" "$steps" ||
+      train --config "$plans_train_config" --batch_size $global_batch "${product_quick_args[@]}" "${init[@]}" \
+        --data_path "$plans_data/train.json" --output_dir "$plans_adapter"
+    init=(--init_adapter "$plans_adapter")
+  done
 
   echo "== product inference of $adapter, plans with $plans_adapter ($eval_samples records per split: ${product_runs[*]})"
   local failures_source=""
