@@ -196,7 +196,7 @@ def main() -> None:
                             session(servers[name][1], turns, image, phase)
                         finally:
                             competitor.pause()
-                        count = 1 + (served[name][-1][0] if served[name] else 0) + turns
+                        count = (served[name][-1][0] if served[name] else 1) + turns  # 1: the warm-up
                         served[name].append((count, memory_mb(servers[name][0].pid)[0]))
                         print(f"{name} {phase_name}: {phase.turns} turns", file=sys.stderr, flush=True)
             for name, (server, _) in servers.items():
