@@ -26,8 +26,8 @@
 # configs/train/smollm2_product_stage2.yaml, _stage3.yaml and _stage4.yaml into $out/product/adapter-stage2, -stage3
 # and -stage4, each from the one before, on session-heavy data (data-stage2, -stage3, -stage4: new sessions and
 # plans each); the last is the product adapter that is scored. configs/train/smollm2_product_plans.yaml then trains
-# it on plan records alone, in stages of new plans (configs/data_gen/smollm2_product_plans.yaml on data seeds 6, 7
-# and 8 -> data-plans-seedN -> adapter-plans-seedN, each from the one before); the last is the plan adapter.
+# it on plan records alone, in stages of new plans (configs/data_gen/smollm2_product_plans.yaml on data seeds 6, 7, 8
+# and 9 -> data-plans-seedN -> adapter-plans-seedN, each from the one before); the last is the plan adapter.
 #
 # Training runs under torchrun with one single-threaded process per core when the core count divides the
 # global batch of 8 (on 2 cores ~10% faster than one two-threaded process, the same adapter up to rounding;
@@ -103,7 +103,7 @@ product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_
                        configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml)
 # the plan adapter: the last stage trained on plan records alone
 plans_data_config=configs/data_gen/smollm2_product_plans.yaml plans_train_config=configs/train/smollm2_product_plans.yaml
-plans_seeds=(6 7 8)  # one stage of the plan adapter per data seed, each from the one before
+plans_seeds=(6 7 8 9)  # one stage of the plan adapter per data seed, each from the one before
 [ $quick = 1 ] && plans_seeds=(6)
 runs=(finetuned free)
 [ $zeroshot = 1 ] && runs+=(zeroshot)
