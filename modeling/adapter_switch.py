@@ -19,7 +19,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,9 @@ class AdapterSwitch:
     """The corrections that turn a model with one adapter merged into the base model with another."""
 
     corrections: dict[str, tuple[Any, Any]]  # module name -> (down: (2r, in), up: (out, 2r))
+    # The modules of the model last applied to, looked up once: applied() runs around every forward pass.
+    _model: Any = field(default=None, init=False, repr=False, compare=False)
+    _modules: list[Any] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def between(cls, model: Any, merged: str | Path | None, wanted: str | Path) -> AdapterSwitch:
@@ -89,9 +92,12 @@ class AdapterSwitch:
     @contextlib.contextmanager
     def applied(self, model: Any) -> Iterator[None]:
         """Run the enclosed computations with the corrections added to the layers' outputs."""
-        modules = dict(model.named_modules())
+        if self._model is not model:
+            modules = dict(model.named_modules())
+            self._model, self._modules = model, [modules[name] for name in self.corrections]
         handles = [
-            modules[name].register_forward_hook(_correction(down, up)) for name, (down, up) in self.corrections.items()
+            module.register_forward_hook(_correction(down, up))
+            for module, (down, up) in zip(self._modules, self.corrections.values(), strict=True)
         ]
         try:
             yield
