@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_demo_latency.py [--turns 50] [--before_turns 10] [--session_turns 5]
 
 Each configuration is a real ``gpt4tools.py`` server (embedded SmolLM2 + the shipped adapter, the offline tool
-families) on a free local port, driven through ``gradio_client`` exactly as the web page does: a session uploads
+families) on a free local port, driven through ``gradio_client`` as the web page does (files come as URLs and each
+image is fetched once, when it first shows: ``demo_driver.browser_client``): a session uploads
 the astronaut photo (``skimage.data.astronaut``), then asks for one tool at a time (edges, rotation, lines, pose,
 background removal) for ``--session_turns`` turns. Per turn it times, from the moment the request is sent, the
 first streamed model text and the whole turn (model, tool, answer). A competing process that the benchmark starts,
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from competing_load import Competitor
+from demo_driver import ImageFetcher, browser_client
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = (  # one offline tool each
@@ -112,15 +114,18 @@ def last_text(messages: list[dict]) -> str:
     return "".join(part.get("text", "") for part in parts if isinstance(part, dict))
 
 
-def run_turn(client, question: str) -> tuple[float | None, float, int]:
-    """Send one chat turn; returns (seconds to the first model text, seconds to the end, tool steps taken)."""
+def run_turn(client, question: str, images: ImageFetcher) -> tuple[float | None, float, int]:
+    """Send one chat turn; returns (seconds to the first model text, seconds to the end, tool steps taken). Each
+    image is fetched once, when it first shows, as a page would."""
     start = time.perf_counter()
     first = None
     job = client.submit(question, api_name="/chat")
     for _textbox, messages, _trace in job:
+        images(messages)
         if first is None and len(messages) >= 2 and messages[-1]["role"] == "assistant" and last_text(messages):
             first = time.perf_counter() - start
     messages = job.outputs()[-1][1]
+    images(messages)
     seconds = time.perf_counter() - start
     titles = [(message.get("metadata") or {}).get("title") or "" for message in messages]
     turn_start = max(i for i, message in enumerate(messages) if message["role"] == "user")
@@ -130,12 +135,12 @@ def run_turn(client, question: str) -> tuple[float | None, float, int]:
 
 def session(url: str, turns: int, image: Path, phase: Phase | None) -> None:
     """One browser session: upload the photo, then ``turns`` one-tool requests; ``phase=None`` records nothing."""
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
 
-    client = Client(url, verbose=False)
-    client.predict(handle_file(str(image)), api_name="/upload")
+    client, images = browser_client(url), ImageFetcher()
+    images(client.predict(handle_file(str(image)), api_name="/upload")[0])
     for index in range(turns):
-        first, seconds, steps = run_turn(client, REQUESTS[index % len(REQUESTS)])
+        first, seconds, steps = run_turn(client, REQUESTS[index % len(REQUESTS)], images)
         if phase is None:
             continue
         phase.turns += 1

@@ -165,6 +165,41 @@ def texts(messages: list[dict], role: str = "assistant") -> list[str]:
     ]
 
 
+def browser_client(url: str) -> Any:
+    """A gradio_client ``Client`` that receives the chat as a web page does: files as URLs.
+
+    gradio_client's default downloads every file of every update it receives, so a streamed turn fetched the whole
+    chat's images about ten times a second (a third of a core on the client, and as much on the server that serves
+    them); a page fetches an image once. :class:`ImageFetcher` does that part.
+    """
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT})
+
+
+class ImageFetcher:
+    """Fetches each file a chat shows once, when it first appears, as the page renders it."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, messages: list[dict] | None) -> int:
+        """Fetch the files of ``messages`` not fetched before; returns how many."""
+        import httpx
+
+        urls = [
+            part["file"]["url"]
+            for message in messages or []
+            for part in message["content"]
+            if part["type"] == "file" and part["file"].get("url")
+        ]
+        fresh = [url for url in dict.fromkeys(urls) if url not in self.seen]
+        for url in fresh:
+            httpx.get(url, timeout=CLIENT_TIMEOUT).raise_for_status()
+            self.seen.add(url)
+        return len(fresh)
+
+
 @dataclass
 class TurnRecord:
     """What one scripted action did."""
@@ -183,9 +218,8 @@ class DemoSession:
     """One browser session over gradio_client: upload, chat, Stop, New session."""
 
     def __init__(self, url: str, index: int) -> None:
-        from gradio_client import Client
-
-        self.client = Client(url, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT})
+        self.client = browser_client(url)
+        self.images = ImageFetcher()
         self.index = index
         self.has_image = False
         self.last_turn = 0  # the trace's turn number of the last turn judged
@@ -213,6 +247,7 @@ class DemoSession:
     def chat(self, text: str, kind: str = "chat") -> TurnRecord:
         record, result = self._record(kind, text, lambda: self.client.predict(text, api_name="/chat"))
         if result is not None:
+            self.images(result[1])
             self.judge(record, result[1], result[2])
         return record
 
