@@ -13,7 +13,9 @@ repetition decodes every recorded prompt, in the demo's order, with two generato
 Each generator has its own prompt-prefix cache, so each prefills what the demo would (a turn's second step only what
 its first added). Printed per step kind: medians of the model's passes (prefill included), the tokens written and
 the wall seconds, and how many replies were the same text with and without; then a turn's two steps together. With
-``--pass_cost``: the time of one pass of k tokens against k passes of one token (k = 1..16) after a demo prompt.
+``--pass_cost``: the time of one pass of k tokens against k passes of one token (k = 1..16) after a demo prompt,
+and of a one-token pass with transformers' SDPA attention against the packed decoding heads the demo uses
+(``modeling/attention.py``).
 """
 
 from __future__ import annotations
@@ -138,6 +140,14 @@ def pass_cost(generator, prompt: str) -> None:
         chunk = statistics.median(timed([sample[:k]]) for _ in range(3)) * 1000
         single = statistics.median(timed([[t] for t in sample[:k]]) for _ in range(3)) * 1000
         print(f"{k:>3} {chunk:>12.1f} {single:>12.1f} {chunk / single:>7.2f}")
+    model, packed = generator.model, generator.model.config._attn_implementation
+    per_pass = {}
+    for implementation in ("sdpa", packed, "sdpa", packed):  # alternating, so drift weighs on both
+        model.set_attn_implementation(implementation)
+        per_pass.setdefault(implementation, []).extend(timed([[t] for t in sample]) / len(sample) for _ in range(3))
+    print("one-token pass by attention implementation (modeling/attention.py), median ms:")
+    for implementation, seconds in per_pass.items():
+        print(f"  {implementation:24} {statistics.median(seconds) * 1000:6.1f}")
 
 
 def main() -> None:

@@ -394,8 +394,9 @@ def load_for_inference(
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
-    shipped English one.
+    shipped English one. On the CPU, decoding steps attend with the grouped heads packed (:mod:`modeling.attention`).
     """
+    from modeling.attention import pack_decoding_heads
     from protocol.prompt import serving_template
 
     adapter = check_adapter_files(lora_model) if lora_model else None
@@ -408,6 +409,7 @@ def load_for_inference(
         device_map=device_map,
         max_memory=max_memory,
     )
+    pack_decoding_heads(model)
     if adapter is not None:
         from peft import PeftModel
 
