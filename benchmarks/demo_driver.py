@@ -289,7 +289,9 @@ class DemoSession:
         calls = [row for row in new if not str(row[2]).startswith("(")]  # "(reply not in the format)" is no call
         # the agent's own words after a failure: its rewrite, its step-limit message, a stopped turn
         honest = record.answer.startswith(("I could not", "Stopped")) or "the last step failed" in record.answer.lower()
-        if calls and calls[-1][5] == "no" and not honest:
+        # a turn that New session cut off ends on a step still in progress: it announced nothing
+        cut_off = bool(messages) and ((messages[-1].get("metadata") or {}).get("status") == "pending")
+        if calls and calls[-1][5] == "no" and not honest and not cut_off:
             record.violation = f"a result announced after a failed call: {record.answer[:200]}"
 
 
