@@ -7,7 +7,8 @@ sorted by length with left padding, the prefix the batch's prompts share prefill
 ``Observation:`` / end of turn) driven by ``evaluation.predict.run_inference`` exactly as
 ``inference.py`` does, writing JSONL. With ``--plain`` ours also runs without prefix sharing
 (``prefix_cache_mb=0``) on the same records, and the two are compared.
-Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512.
+Original: batch 1, fp32, ``model.generate`` with no stop sequence (end-of-sequence only), max_new_tokens 512,
+transformers' SDPA attention.
 Both are greedy on the same wrapped prompts, with the base model alone or, with ``--lora_model DIR``, merged
 with that adapter. The original is slow, so by default it runs on an evenly spaced
 subset; samples/s are compared per sample, and the parsed first steps are compared on that subset.
@@ -91,6 +92,7 @@ def run_ours(
 
 def run_original(records: list[Record], lora: str | None) -> tuple[float, dict[str, str]]:
     model, tokenizer, template = load_for_inference(EMBEDDED_MODEL, lora, dtype="fp32")
+    model.set_attn_implementation("sdpa")  # transformers' own attention, as the original ran (modeling/attention.py)
     outputs = {}
     start = time.perf_counter()
     with torch.inference_mode():

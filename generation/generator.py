@@ -2,8 +2,9 @@
 
 :class:`HFGenerator` drives a Hugging Face causal LM with its own small decoding loop:
 
-* prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used) and sorted by
-  length; the token prefix a batch's prompts share is computed once (or taken from the
+* prompts are tokenized with :meth:`PromptTemplate.encode` (the same ids training used), sorted by length into
+  batches, and within a batch by their tokens, so prompts that open alike sit together; the batch is cut into
+  groups of neighbours (:func:`prefix_groups`) whose common opening is computed once (or taken from the
   :class:`~generation.prefix_cache.PrefixCache`, which also holds recent single prompts, so a demo step
   prefills only what its prompt added to the last one) and the rest of each prompt is prefilled in chunks
   of about :data:`PREFILL_TOKENS` tokens, each left padded to its own longest prompt;
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -48,9 +50,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 8
 # Tokens per prefill forward pass: a CPU slows down when a pass's activations outgrow its caches.
 PREFILL_TOKENS = 4096
-# A batch's shared prefix is prefilled apart only when it is this long: a pass of its own costs about a decoding
+# A group's shared prefix is prefilled apart only when it is this long: a pass of its own costs about a decoding
 # step, more than a few tokens per row save.
 MIN_SHARED_PREFIX = 16
+# What a forward pass costs beyond its tokens, counted in prefill tokens (a one-token pass of the embedded model on
+# two cores takes about as long as ~50 tokens of a long prefill): the price of one more group.
+PASS_COST_TOKENS = 48
 # Finished rows are dropped from the batch (a copy of the whole cache) once they are 1/COMPACT_FRACTION of it.
 COMPACT_FRACTION = 4
 
@@ -89,6 +94,41 @@ def _held_back(text: str, stop_strings: Sequence[str]) -> int:
     if text.endswith("\ufffd"):  # an incomplete multi-byte character: wait for its other bytes
         hold = max(hold, len(text) - len(text.rstrip("\ufffd")))
     return hold
+
+
+def prefix_groups(rows: Sequence[Sequence[int]], sharing: bool = True) -> list[tuple[int, int]]:
+    """Cut ``rows`` (token ids, sorted so that rows which open alike are neighbours) into consecutive groups
+    ``(start, stop)`` whose prefill costs least in all: each group of two or more rows computes their common prefix
+    once (when ``sharing`` and it is at least :data:`MIN_SHARED_PREFIX` tokens) and the rest of every row padded to
+    the group's longest rest, in passes of :data:`PREFILL_TOKENS` tokens that cost :data:`PASS_COST_TOKENS` more
+    each. Without ``sharing``, one group."""
+    import torch
+
+    count = len(rows)
+    if not sharing or count < 2:
+        return [(0, count)] if count else []
+    tensors = [torch.as_tensor(list(row), dtype=torch.long) for row in rows]
+    neighbours = [common_prefix_length(a, b) for a, b in itertools.pairwise(tensors)]
+
+    def cost(start: int, stop: int) -> int:
+        group = rows[start:stop]
+        shared = min([min(len(row) for row in group) - 1, *neighbours[start : stop - 1]]) if len(group) > 1 else 0
+        shared = shared if shared >= MIN_SHARED_PREFIX else 0
+        rest = len(group) * (max(len(row) for row in group) - shared)
+        passes = -(-rest // PREFILL_TOKENS) + (shared > 0)
+        return rest + shared + passes * PASS_COST_TOKENS
+
+    best = [0] + [
+        0
+    ] * count  # best[i]: the cost of the cheapest grouping of rows[:i], whose last group starts at cut[i]
+    cut = [0] * (count + 1)
+    for stop in range(1, count + 1):
+        best[stop], cut[stop] = min((best[start] + cost(start, stop), start) for start in range(stop))
+    groups, stop = [], count
+    while stop:
+        groups.append((cut[stop], stop))
+        stop = cut[stop]
+    return groups[::-1]
 
 
 class HFGenerator:
@@ -177,7 +217,7 @@ class HFGenerator:
         order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
         results: list[str] = [""] * len(prompts)
         for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+            rows = sorted(order[start : start + self.batch_size], key=lambda i: encoded[i])  # alike openings together
             generated: dict[int, list[int]] = {}
             spaces = [self._space(prompts[i]) for i in rows]
             for row, token, _finished in self._decode([encoded[i] for i in rows], max_new_tokens, spaces):
@@ -260,9 +300,9 @@ class HFGenerator:
         return self.model.config.get_text_config(decoder=True).num_hidden_layers
 
     def _shared_prefix(self, prompt_ids: Sequence[Sequence[int]]) -> tuple[int, Any]:
-        """How many leading tokens of the batch's prompts come from the prefix cache, and that cache entry.
+        """How many leading tokens of a group of prompts come from the prefix cache, and that cache entry.
 
-        A single prompt takes the longest prefix any cached prompt shares with it. A batch takes the prefix all
+        A single prompt takes the longest prefix any cached prompt shares with it. A group takes the prefix all
         its prompts share, computed now (and cached) when the cache does not hold it whole. Each prompt keeps
         at least one token to prefill: its logits start the decoding.
         """
@@ -283,42 +323,48 @@ class HFGenerator:
     def _prefill(self, prompt_ids: Sequence[Sequence[int]], capacity: int) -> tuple[Any, Any, Any]:
         """Prefill the prompts into one cache with room for ``capacity`` positions (see :mod:`generation.kv_cache`).
 
-        The shared prefix comes from :meth:`_shared_prefix`; the rest of the rows is run through the model in
-        chunks of about :data:`PREFILL_TOKENS` tokens. A single prompt's KV is cached for the prompts that
-        continue it. Returns the cache, each row's last logits and the attention mask (0 on gaps and padding).
+        The rows are cut into :func:`prefix_groups`; a group's shared prefix comes from :meth:`_shared_prefix` and
+        the rest of its rows is run through the model in chunks of at most :data:`PREFILL_TOKENS` tokens (a row
+        longer than that is a chunk of its own). Every row ends at the same position: a row holds its group's
+        prefix, a gap, then its own tokens. A single prompt's KV is cached for the prompts that continue it.
+        Returns the cache, each row's last logits and the attention mask (0 on gaps and padding).
         """
         import torch
 
         from generation.kv_cache import BatchKV
 
         device = self.input_device
-        shared, prefix = self._shared_prefix(prompt_ids)
-        rests = [row[shared:] for row in prompt_ids]
-        width = shared + max(len(rest) for rest in rests)
-        mask = torch.zeros(len(rests), width, dtype=torch.long, device=device)
-        mask[:, :shared] = 1
-        for row, rest in enumerate(rests):
-            mask[row, width - len(rest) :] = 1
-        store = BatchKV(len(rests), capacity, self._layer_count())
-        if prefix is not None:
-            store.fill_prefix(prefix.keys, prefix.values, shared)
+        width = max(len(row) for row in prompt_ids)
+        mask = torch.zeros(len(prompt_ids), width, dtype=torch.long, device=device)
+        store = BatchKV(len(prompt_ids), capacity, self._layer_count())
         logits = []
-        start = 0
-        while start < len(rests):
-            stop = min(len(rests), start + max(1, PREFILL_TOKENS // max(len(rests[start]), 1)))
-            ids, _ = self._left_padded(rests[start:stop], device)
-            filled = width - ids.shape[1]  # the shared prefix and this chunk's gap
-            chunk_mask = mask[start:stop]
-            out = self.model(
-                input_ids=ids,
-                attention_mask=chunk_mask,
-                position_ids=(chunk_mask.cumsum(-1) - 1).clamp(min=0)[:, filled:],
-                use_cache=True,
-                logits_to_keep=1,
-                **{self._cache_keyword: store.rows(start, stop, filled)},
-            )
-            logits.append(out.logits[:, -1, :])
-            start = stop
+        for first, end in prefix_groups(prompt_ids, sharing=self.prefixes is not None):
+            shared, prefix = self._shared_prefix(prompt_ids[first:end])
+            if prefix is not None:
+                store.fill_prefix(prefix.keys, prefix.values, shared, slice(first, end))
+            mask[first:end, :shared] = 1
+            rests = [row[shared:] for row in prompt_ids[first:end]]
+            for row, rest in enumerate(rests, first):
+                mask[row, width - len(rest) :] = 1
+            start = 0
+            while start < len(rests):
+                stop, longest = start + 1, len(rests[start])
+                while stop < len(rests) and (stop + 1 - start) * max(longest, len(rests[stop])) <= PREFILL_TOKENS:
+                    longest = max(longest, len(rests[stop]))
+                    stop += 1
+                ids, _ = self._left_padded(rests[start:stop], device)
+                filled = width - ids.shape[1]  # the group's prefix and this chunk's gap
+                chunk_mask = mask[first + start : first + stop]
+                out = self.model(
+                    input_ids=ids,
+                    attention_mask=chunk_mask,
+                    position_ids=(chunk_mask.cumsum(-1) - 1).clamp(min=0)[:, filled:],
+                    use_cache=True,
+                    logits_to_keep=1,
+                    **{self._cache_keyword: store.rows(first + start, first + stop, filled)},
+                )
+                logits.append(out.logits[:, -1, :])
+                start = stop
         if len(prompt_ids) == 1 and self.prefixes is not None:
             self.prefixes.add(
                 prompt_ids[0], [k[0, :, :width] for k in store.keys], [v[0, :, :width] for v in store.values]

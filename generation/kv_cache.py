@@ -6,9 +6,9 @@ decoding time (profiled on SmolLM2-135M, batch 16). :class:`BatchKV` holds, per 
 for every row's prompt and every token still to come; :class:`PreallocatedLayer` writes new keys and values
 into it in place and hands attention a view of the filled part.
 
-A batch's rows are laid out as ``[shared prefix | gap | row's own tokens]``: the prefix the prompts share is
-computed once and copied into every row (:meth:`BatchKV.fill_prefix`), and each row's remaining tokens end at
-the same position, left padded. Prefilling a large batch in one forward pass is slow on a CPU (activations of
+A batch's rows are laid out as ``[shared prefix | gap | row's own tokens]``: the prefix a group of prompts shares
+is computed once and copied into the group's rows (:meth:`BatchKV.fill_prefix`), and each row's remaining tokens
+end at the same position, left padded. Prefilling a large batch in one forward pass is slow on a CPU (activations of
 tens of thousands of tokens fall out of cache), so the rows are prefilled in chunks (:meth:`BatchKV.rows`),
 each padded only to its own longest row: a chunk of shorter rows starts writing further right and leaves a
 gap. Gaps and padding stay zero (never uninitialised memory, which may hold NaN, so masked scores stay
@@ -50,13 +50,15 @@ class BatchKV:
             self.values[layer] = like.new_zeros(shape)
         return self.keys[layer], self.values[layer]
 
-    def fill_prefix(self, keys: list[torch.Tensor], values: list[torch.Tensor], length: int) -> None:
+    def fill_prefix(
+        self, keys: list[torch.Tensor], values: list[torch.Tensor], length: int, rows: slice = slice(None)
+    ) -> None:
         """Copy the first ``length`` positions of a prefix's KV (``[kv_heads, tokens, head_dim]`` per layer) into
-        every row."""
+        ``rows`` (every row by default)."""
         for layer, (key, value) in enumerate(zip(keys, values, strict=True)):
             key_buffer, value_buffer = self.buffers(layer, key.unsqueeze(0))
-            key_buffer[:, :, :length] = key[:, :length]
-            value_buffer[:, :, :length] = value[:, :length]
+            key_buffer[rows, :, :length] = key[:, :length]
+            value_buffer[rows, :, :length] = value[:, :length]
 
     def rows(self, start: int, stop: int, length: int) -> DynamicCache:
         """A cache over rows ``start:stop`` whose first ``length`` positions count as filled; a forward pass

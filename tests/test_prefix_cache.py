@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from generation.generator import HFGenerator
+from generation.generator import MIN_SHARED_PREFIX, HFGenerator, prefix_groups
 from generation.prefix_cache import PrefixCache, common_prefix_length
 from modeling.loading import load_for_inference
 from protocol.prompt import PromptTemplate
@@ -156,6 +156,44 @@ def test_batches_share_their_prefix_and_decode_the_same_tokens(perturbed, monkey
         sharing.model.prefilled = 0
         assert sharing.generate(prompts, MAX_NEW) == expected  # the prefix now comes from the cache
         assert sharing.model.prefilled < plain.model.prefilled * 0.8
+
+
+def test_prefix_groups_keep_prompts_that_open_alike_together():
+    family_a, family_b = list(range(100, 160)), list(range(200, 260))  # 60-token openings
+    rows = sorted([[*family_a, 1, 2], [*family_a, 3], [*family_a, 4, 5, 6], [*family_b, 7], [*family_b, 8, 9]])
+    assert prefix_groups(rows) == [(0, 3), (3, 5)]
+    assert prefix_groups(rows, sharing=False) == [(0, 5)]
+    # openings shorter than MIN_SHARED_PREFIX are not worth a pass of their own: one group
+    short = sorted(
+        [[*family_a[: MIN_SHARED_PREFIX - 2], 1], [*family_a[: MIN_SHARED_PREFIX - 2], 2], [*family_b[:3], 3]]
+    )
+    assert prefix_groups(short) == [(0, 3)]
+    assert prefix_groups([[1, 2, 3]]) == [(0, 1)]
+    assert prefix_groups([]) == []
+
+
+def test_batches_of_several_families_prefill_each_familys_opening_once(perturbed, monkeypatch):
+    """Prompts with two different tool lists, two requests each: each tool list is prefilled once, and the replies
+    are those of prefilling every prompt whole, with the rows in any order and chunked down to one row a pass."""
+    model, tokenizer, template = perturbed
+    prompts = [
+        template.wrap(template.render_instruction(tools, "", request), "", tokenizer)
+        for request in ("edges please", "now rotate the picture")
+        for tools in (TOOL_SPECS[:6], TOOL_SPECS[6:12])
+    ]
+    plain = HFGenerator(CountingLM(model), tokenizer, template, batch_size=4, prefix_cache_mb=0, fast_forward=False)
+    expected = plain.generate(prompts, MAX_NEW)
+    ids = [torch.as_tensor(template.encode(tokenizer, prompt)[0]) for prompt in prompts]
+    common = min(common_prefix_length(ids[0], row) for row in ids[1:])
+    families = [common_prefix_length(ids[0], ids[2]), common_prefix_length(ids[1], ids[3])]
+    assert min(families) > common + 100
+    whole_batch_prefix_only = common + sum(len(row) - common for row in ids)
+    for prefill_tokens in (4096, 1):
+        monkeypatch.setattr("generation.generator.PREFILL_TOKENS", prefill_tokens)
+        grouping = HFGenerator(CountingLM(model), tokenizer, template, batch_size=4, fast_forward=False)
+        assert grouping.generate(prompts, MAX_NEW) == expected
+        assert grouping.model.prefilled <= sum(families) + sum(len(row) for row in ids) - 2 * sum(families) + 8
+        assert grouping.model.prefilled < whole_batch_prefix_only - 150
 
 
 def test_sessions_streamed_on_interleaved_threads_get_their_own_replies(perturbed):
