@@ -118,10 +118,8 @@ def prefix_groups(rows: Sequence[Sequence[int]], sharing: bool = True) -> list[t
         passes = -(-rest // PREFILL_TOKENS) + (shared > 0)
         return rest + shared + passes * PASS_COST_TOKENS
 
-    best = [0] + [
-        0
-    ] * count  # best[i]: the cost of the cheapest grouping of rows[:i], whose last group starts at cut[i]
-    cut = [0] * (count + 1)
+    # best[i]: the cost of the cheapest grouping of rows[:i]; cut[i]: where its last group starts
+    best, cut = [0] * (count + 1), [0] * (count + 1)
     for stop in range(1, count + 1):
         best[stop], cut[stop] = min((best[start] + cost(start, stop), start) for start in range(stop))
     groups, stop = [], count
