@@ -19,7 +19,7 @@ a two-thread torch matmul loop that keeps both cores busy (``competing_load.py``
 All servers run side by side and the sessions alternate (ours idle, ours loaded, before idle, before loaded, then
 again), so a machine whose load drifts (other users) weighs on every configuration and phase alike. Printed per
 configuration and phase: median and p90 of the first token and of the turn over one-tool turns (those whose trace
-holds exactly one tool call), the share of one-tool turns, and the server's resident memory after its warm-up
+holds exactly one tool call) overall and per request, the share of one-tool turns, and the server's resident memory after its warm-up
 turn, at the end, and its peak, and every ``RSS_EVERY_TURNS`` turns (``--turns 200 --configurations ours --phases
 idle``: is memory steady over a long session?). Each server's first turn is a warm-up and not counted.
 """
@@ -63,6 +63,7 @@ class Phase:
 
     first_token: list[float] = field(default_factory=list)
     turn: list[float] = field(default_factory=list)
+    by_request: dict[str, list[float]] = field(default_factory=dict)  # one-tool turn seconds per request
     one_tool: int = 0
     turns: int = 0
     rss_mb: float = 0.0
@@ -148,6 +149,7 @@ def session(url: str, turns: int, image: Path, phase: Phase | None) -> None:
             phase.one_tool += 1
             phase.first_token.append(first)
             phase.turn.append(seconds)
+            phase.by_request.setdefault(REQUESTS[index % len(REQUESTS)], []).append(seconds)
 
 
 def quantiles(values: list[float]) -> str:
@@ -253,6 +255,11 @@ def report(
             if ours.turn and theirs.turn:
                 gain = statistics.median(theirs.turn) / statistics.median(ours.turn)
                 print(f"{phase_name}: {other} / ours median one-tool turn {gain:.2f}x")
+    for (name, phase_name), phase in phases.items():
+        medians = ", ".join(
+            f"{request!r} {statistics.median(times):.2f}" for request, times in phase.by_request.items()
+        )
+        print(f"{name} {phase_name}: median one-tool turn s by request: {medians or '-'}")
     print("targets (ours, idle): first token <= 1 s, one-tool turn <= 3 s")
 
 
