@@ -19,9 +19,9 @@ a two-thread torch matmul loop that keeps both cores busy (``competing_load.py``
 All servers run side by side and the sessions alternate (ours idle, ours loaded, before idle, before loaded, then
 again), so a machine whose load drifts (other users) weighs on every configuration and phase alike. Printed per
 configuration and phase: median and p90 of the first token and of the turn over one-tool turns (those whose trace
-holds exactly one tool call) overall and per request, the share of one-tool turns, and the server's resident memory after its warm-up
-turn, at the end, and its peak, and every ``RSS_EVERY_TURNS`` turns (``--turns 200 --configurations ours --phases
-idle``: is memory steady over a long session?). Each server's first turn is a warm-up and not counted.
+holds exactly one tool call), the turn's median per request, the share of one-tool turns, and the server's resident
+memory after its warm-up turn, at the end, and its peak, and every ``RSS_EVERY_TURNS`` turns (``--turns 200
+--configurations ours --phases idle``: is memory steady over a long session?). Each server's first turn is a warm-up and not counted.
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ def session(url: str, turns: int, image: Path, phase: Phase | None) -> None:
     client, images = browser_client(url), ImageFetcher()
     images(client.predict(handle_file(str(image)), api_name="/upload")[0])
     for index in range(turns):
-        first, seconds, steps = run_turn(client, REQUESTS[index % len(REQUESTS)], images)
+        request = REQUESTS[index % len(REQUESTS)]
+        first, seconds, steps = run_turn(client, request, images)
         if phase is None:
             continue
         phase.turns += 1
@@ -149,7 +150,7 @@ def session(url: str, turns: int, image: Path, phase: Phase | None) -> None:
             phase.one_tool += 1
             phase.first_token.append(first)
             phase.turn.append(seconds)
-            phase.by_request.setdefault(REQUESTS[index % len(REQUESTS)], []).append(seconds)
+            phase.by_request.setdefault(request, []).append(seconds)
 
 
 def quantiles(values: list[float]) -> str:
