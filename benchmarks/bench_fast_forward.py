@@ -13,9 +13,9 @@ repetition decodes every recorded prompt, in the demo's order, with two generato
 Each generator has its own prompt-prefix cache, so each prefills what the demo would (a turn's second step only what
 its first added). Printed per step kind: medians of the model's passes (prefill included), the tokens written and
 the wall seconds, and how many replies were the same text with and without; then a turn's two steps together. With
-``--pass_cost``: the time of one pass of k tokens against k passes of one token (k = 1..16) after a demo prompt,
-and of a one-token pass with transformers' SDPA attention against the packed decoding heads the demo uses
-(``modeling/attention.py``).
+``--pass_cost``: the time of one pass of k tokens (with PyTorch's own matmul choices beside it) against k passes of one
+token (k = 1..16) after a demo prompt, and of a one-token pass with transformers' SDPA attention, the packed decoding
+heads (``modeling/attention.py``) and those with ``modeling/cpu_matmul.py``'s choices: the demo's configuration.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ def pass_cost(generator, prompt: str) -> None:
     """One pass of k tokens against k passes of one, on the KV cache of a demo prompt (k = 1..MAX_CHUNK)."""
     import torch
 
+    from modeling.cpu_matmul import default_cpu_matmuls, tune_cpu_matmuls
+
     ids = generator.template.encode(generator.tokenizer, prompt)[0]
     with generator._computing():
         cache, _, _ = generator._prefill([ids], len(ids) + 2 * MAX_CHUNK)
@@ -133,21 +135,34 @@ def pass_cost(generator, prompt: str) -> None:
                 run(chunk)
             return time.perf_counter() - start
 
-    sample = ids[-MAX_CHUNK:]
-    print(f"\none pass of k tokens against k passes of one, after a {len(ids)}-token demo prompt (median of 3)")
-    print(f"{'k':>3} {'one pass ms':>12} {'k passes ms':>12} {'ratio':>7}")
-    for k in range(1, MAX_CHUNK + 1):
-        chunk = statistics.median(timed([sample[:k]]) for _ in range(3)) * 1000
-        single = statistics.median(timed([[t] for t in sample[:k]]) for _ in range(3)) * 1000
-        print(f"{k:>3} {chunk:>12.1f} {single:>12.1f} {chunk / single:>7.2f}")
     model, packed = generator.model, generator.model.config._attn_implementation
-    per_pass = {}
-    for implementation in ("sdpa", packed, "sdpa", packed):  # alternating, so drift weighs on both
-        model.set_attn_implementation(implementation)
-        per_pass.setdefault(implementation, []).extend(timed([[t] for t in sample]) / len(sample) for _ in range(3))
-    print("one-token pass by attention implementation (modeling/attention.py), median ms:")
-    for implementation, seconds in per_pass.items():
-        print(f"  {implementation:24} {statistics.median(seconds) * 1000:6.1f}")
+
+    def with_matmuls(tuned: bool, chunks: list[list[int]]) -> float:
+        (tune_cpu_matmuls if tuned else default_cpu_matmuls)(model)
+        return statistics.median(timed(chunks) for _ in range(3)) * 1000
+
+    sample = ids[-MAX_CHUNK:]
+    print(f"\none pass of k tokens against k passes of one, after a {len(ids)}-token demo prompt (median of 3 ms)")
+    print(f"{'k':>3} {'one pass':>9} {'PyTorch matmuls':>16} {'k passes':>9} {'ratio':>6}")
+    for k in range(1, MAX_CHUNK + 1):
+        untuned = with_matmuls(False, [sample[:k]])
+        chunk = with_matmuls(True, [sample[:k]])
+        single = with_matmuls(True, [[t] for t in sample[:k]])
+        print(f"{k:>3} {chunk:>9.1f} {untuned:>16.1f} {single:>9.1f} {chunk / single:>6.2f}")
+    configurations = {  # label: (attention implementation, modeling/cpu_matmul.py's choices)
+        "transformers' SDPA, oneDNN": ("sdpa", False),
+        "packed heads, oneDNN": (packed, False),
+        "packed heads, ATen gemv": (packed, True),
+    }
+    per_pass: dict[str, list[float]] = {label: [] for label in configurations}
+    for _ in range(2):  # alternating, so drift weighs on all
+        for label, (implementation, tuned) in configurations.items():
+            model.set_attn_implementation(implementation)
+            per_pass[label].append(with_matmuls(tuned, [[t] for t in sample]) / len(sample))
+    print("one-token pass by attention (modeling/attention.py) and matmul kernel (modeling/cpu_matmul.py), median ms:")
+    for label, milliseconds in per_pass.items():
+        print(f"  {label:28} {statistics.median(milliseconds):6.1f}")
+    tune_cpu_matmuls(model)
 
 
 def main() -> None:

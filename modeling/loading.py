@@ -394,9 +394,11 @@ def load_for_inference(
     A LoRA adapter directory is applied and merged into the base weights (generation through an unmerged
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
-    shipped English one. On the CPU, decoding steps attend with the grouped heads packed (:mod:`modeling.attention`).
+    shipped English one. On the CPU, decoding steps attend with the grouped heads packed (:mod:`modeling.attention`)
+    and one-row passes of a half-precision model multiply with ATen's matrix-vector kernel (:mod:`modeling.cpu_matmul`).
     """
     from modeling.attention import pack_decoding_heads
+    from modeling.cpu_matmul import tune_cpu_matmuls
     from protocol.prompt import serving_template
 
     adapter = check_adapter_files(lora_model) if lora_model else None
@@ -420,4 +422,5 @@ def load_for_inference(
             model = model.merge_and_unload()
             logger.info("merged LoRA adapter %s", adapter)
         model.eval()
+    tune_cpu_matmuls(model)
     return model, tokenizer, serving_template(adapter, prompt_template)
