@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 
 from agent.loop import DEFAULT_MAX_INPUT_CHARS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
@@ -159,6 +160,9 @@ def main(
         prefix_cache_mb=prefix_cache_mb,
         max_input_chars=max_input_chars,
     )
+    started = time.perf_counter()
+    opening = agent.warm_up()
+    logger.info("prompt opening (%d tokens) prefilled in %.1f s", opening, time.perf_counter() - started)
     plan_agent = None
     if agent.runtime.available.names:
         adapter = resolve_adapter(lora_model, base_model)

@@ -247,6 +247,17 @@ class Agent:
             spec.name for spec in runtime.available if any(i.kind is InputKind.IMAGE for i in spec.inputs)
         )
 
+    def warm_up(self) -> int:
+        """Put the opening every first turn shares (persona, tools, format) through the model once, so the first
+        turn after start-up finds it in the generator's prefix cache instead of prefilling it; returns its length in
+        tokens."""
+        opening = self.template.wrap(
+            self.template.render_instruction(list(self.runtime.available), [], ""), "", self.tokenizer
+        )
+        for _ in self.llm.stream(opening, max_new_tokens=1):
+            pass
+        return self.count_tokens(opening)
+
     # ----------------------------------------------------------------- images
     def introduce_image(self, session: ChatSession, image: Any) -> ImageReceived:
         """Save an uploaded image (a PIL image, a path or the file's bytes) into the session's workspace,

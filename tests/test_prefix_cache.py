@@ -220,3 +220,23 @@ def test_sessions_streamed_on_interleaved_threads_get_their_own_replies(perturbe
             ]
             live -= set(done)
     assert pieces == expected
+
+
+def test_a_warmed_up_agent_prefills_little_more_than_the_first_turns_own_words(perturbed, tmp_path):
+    from types import SimpleNamespace
+
+    from agent.loop import Agent, ChatSession
+    from tools.workspace import Workspace
+
+    model, tokenizer, template = perturbed
+    counting = CountingLM(model)
+    generator = HFGenerator(counting, tokenizer, template, fast_forward=False)
+    agent = Agent(generator, SimpleNamespace(available=TOOL_SPECS[:4]), template, tokenizer, context_length=2048)
+    opening = agent.warm_up()
+    assert counting.prefilled == opening
+    counting.prefilled = 0
+    request = "make an edge map of the photo"
+    prompt = agent._prompt(ChatSession(Workspace(tmp_path)), list(TOOL_SPECS[:4]), request, "")
+    list(generator.stream(prompt, MAX_NEW))
+    assert 0 < counting.prefilled <= agent.count_tokens(request) + 16  # the request and the turn's closing lines
+    assert counting.prefilled < opening / 10
