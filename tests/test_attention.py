@@ -63,3 +63,22 @@ def test_other_attention_implementations_are_left_alone(tiny_model_dir: Path) ->
     model.set_attn_implementation("eager")
     pack_decoding_heads(model)
     assert model.config._attn_implementation == "eager"
+
+
+def test_a_pass_over_several_tokens_skips_the_keys_no_query_sees(tiny_model_dir: Path) -> None:
+    """Two rows that share a 6-token prefix, then a masked gap of 10, then their own 8 tokens (a prefix group's
+    prefill): the same logits, with the gap's keys never given to SDPA."""
+    model, _ = load_model(str(tiny_model_dir), dtype="fp32")
+    torch.manual_seed(0)
+    ids = torch.randint(5, 100, (2, 24))
+    mask = torch.ones(2, 24, dtype=torch.long)
+    mask[:, 6:16] = 0
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    with torch.inference_mode():
+        expected = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits[:, 16:]
+        pack_decoding_heads(model)
+        sdpa = torch.nn.functional.scaled_dot_product_attention
+        with mock.patch("torch.nn.functional.scaled_dot_product_attention", side_effect=sdpa) as calls:
+            skipping = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits[:, 16:]
+    torch.testing.assert_close(skipping, expected, rtol=1e-5, atol=1e-5)
+    assert {call.args[1].shape[2] for call in calls.call_args_list} == {14}
