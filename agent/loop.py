@@ -251,9 +251,7 @@ class Agent:
         """Put the opening every first turn shares (persona, tools, format) through the model once, so the first
         turn after start-up finds it in the generator's prefix cache instead of prefilling it; returns its length in
         tokens."""
-        opening = self.template.wrap(
-            self.template.render_instruction(list(self.runtime.available), [], ""), "", self.tokenizer
-        )
+        opening = self._bare_prompt(list(self.runtime.available), "", "")
         for _ in self.llm.stream(opening, max_new_tokens=1):
             pass
         return self.count_tokens(opening)
@@ -613,8 +611,12 @@ class Agent:
         return None
 
     def _history_budget(self, specs: list[Any], user_input: str, scratchpad: str) -> int:
-        bare = self.template.wrap(self.template.render_instruction(specs, [], user_input), scratchpad, self.tokenizer)
+        bare = self._bare_prompt(specs, user_input, scratchpad)
         return self.context_length - self.max_new_tokens - self.count_tokens(bare)
+
+    def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
+        """The wrapped prompt with no history."""
+        return self.template.wrap(self.template.render_instruction(specs, [], user_input), scratchpad, self.tokenizer)
 
     def _trim_memory(self, session: ChatSession) -> None:
         specs = list(self.runtime.available)

@@ -40,8 +40,7 @@ class _OneDNNSwitch:
         self._passes = 0  # one-row passes running now, in any thread
         self._enabled_before = True  # the setting when the first of them began
 
-    @contextmanager
-    def off(self) -> Iterator[None]:
+    def enter(self) -> None:
         import torch
 
         with self._lock:
@@ -49,13 +48,22 @@ class _OneDNNSwitch:
                 self._enabled_before = torch.backends.mkldnn.enabled
             self._passes += 1
             torch.backends.mkldnn.enabled = False
+
+    def leave(self) -> None:
+        import torch
+
+        with self._lock:
+            self._passes -= 1
+            if self._passes == 0:
+                torch.backends.mkldnn.enabled = self._enabled_before
+
+    @contextmanager
+    def off(self) -> Iterator[None]:
+        self.enter()
         try:
             yield
         finally:
-            with self._lock:
-                self._passes -= 1
-                if self._passes == 0:
-                    torch.backends.mkldnn.enabled = self._enabled_before
+            self.leave()
 
 
 _switch = _OneDNNSwitch()
@@ -77,17 +85,17 @@ def _rows(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
 
 def _one_row_hooks(model: Any) -> list[Any]:
     """Forward hooks that run the model's one-row passes without oneDNN."""
-    local = threading.local()  # the open without_onednn() of the one-row pass this thread runs, if any
+    local = threading.local()  # whether the pass this thread runs turned oneDNN off
 
     def before(_module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if _rows(args, kwargs) == 1:
-            local.block = without_onednn()
-            local.block.__enter__()
+        local.one_row = _rows(args, kwargs) == 1
+        if local.one_row:
+            _switch.enter()
 
     def after(_module: Any, _args: tuple[Any, ...], _kwargs: dict[str, Any], _output: Any) -> None:
-        block, local.block = getattr(local, "block", None), None
-        if block is not None:
-            block.__exit__(None, None, None)
+        if getattr(local, "one_row", False):
+            local.one_row = False
+            _switch.leave()
 
     return [
         model.register_forward_pre_hook(before, with_kwargs=True),
@@ -98,8 +106,7 @@ def _one_row_hooks(model: Any) -> list[Any]:
 def _dense(_module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
     import torch
 
-    hidden = args[0]
-    return (torch.empty_like(hidden, memory_format=torch.contiguous_format).copy_(hidden), *args[1:])
+    return (args[0].clone(memory_format=torch.contiguous_format), *args[1:])
 
 
 def tune_cpu_matmuls(model: Any) -> bool:

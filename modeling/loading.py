@@ -395,7 +395,8 @@ def load_for_inference(
     PEFT model is several times slower); with 8-bit/4-bit loading it stays unmerged. The prompt template is
     ``prompt_template`` when given, else the one saved with the adapter (``prompt_template.yaml``), else the
     shipped English one. On the CPU, decoding steps attend with the grouped heads packed (:mod:`modeling.attention`)
-    and one-row passes of a half-precision model multiply with ATen's matrix-vector kernel (:mod:`modeling.cpu_matmul`).
+    and the output head gets a dense input and one-row passes of a half-precision model ATen's matrix-vector kernel
+    (:mod:`modeling.cpu_matmul`).
     """
     from modeling.attention import pack_decoding_heads
     from modeling.cpu_matmul import tune_cpu_matmuls
