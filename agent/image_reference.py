@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
 EDITING_VERBS = (
@@ -139,3 +140,23 @@ def meant_image(
     if _LATEST.search(request):
         return latest
     return None
+
+
+# Words by which a request asks about a map itself ("what is in the depth map?", "the pose skeleton").
+_MAP_WORDS = re.compile(r"\b(?:map|maps|sketch|skeleton|drawing|outlines?|edges|lines|segments|segmentation)\b", re.I)
+
+
+def photo_behind(image: str, request: str, map_operations: frozenset[str], images: Sequence[str]) -> str | None:
+    """The photo the map ``image`` was drawn from (``image/9d0e_pose_2c1b.png`` -> the image whose id is ``2c1b``,
+    among ``images``), when ``request`` asks about a picture's content without speaking of the map itself; else
+    ``None``.
+
+    Asked "what objects are in it?" right after a pose map, the small model ran Detection on the pose map (the
+    latest image) and answered "There is no object in image/..._pose_....png": the person asked about the photo.
+    ``map_operations``: the operation tags of the tools that make maps (``ToolSpec.makes_map``).
+    """
+    parts = PurePosixPath(image).stem.split("_")
+    if len(parts) != 3 or parts[1] not in map_operations or _MAP_WORDS.search(request) or image in request:
+        return None
+    sources = [name for name in images if PurePosixPath(name).stem.split("_")[0] == parts[2]]
+    return sources[-1] if sources else None

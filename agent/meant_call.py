@@ -17,12 +17,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from agent.image_reference import meant_image
+from agent.image_reference import meant_image, photo_behind
 from agent.stated_numbers import signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
+from tools.catalog import map_operations
 from tools.registry import ToolRegistry
-from tools.spec import InputKind
+from tools.spec import InputKind, OutputKind
 
 ANGLE = "angle"  # Rotate Image's input, counter-clockwise degrees
 
@@ -68,7 +69,8 @@ def as_meant(
     shown: Sequence[str] = (),
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs), the image it points at
-    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first) and the numbers
+    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; for a tool that
+    reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`) and the numbers
     it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
     none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
     meant = call
@@ -76,7 +78,9 @@ def as_meant(
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
-    image = meant_image(request, uploads, latest, image_names(request), shown)
+    image = meant_image(request, uploads, latest, image_names(request), shown) or (written[0] if written else None)
+    if image and meant.tool in tools and tools.get(meant.tool).output is not OutputKind.IMAGE:
+        image = photo_behind(image, request, map_operations(), [*uploads, *shown]) or image
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))
     return with_stated_numbers(meant, request, tools)

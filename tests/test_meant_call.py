@@ -148,3 +148,28 @@ def test_numbers_are_left_as_written_unless_the_request_states_as_many_as_the_to
     assert meant(short, "crop the new photo to 0,0,300,200") is short  # the runtime's error names the inputs
     plain = ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, 180")
     assert meant(plain, "flip the new photo upside down") is plain  # no number stated
+
+
+POSE = "image/f6f6_pose_bbbb2222.png"
+DEPTH_OF_CROP = "image/a7a7_depth_d4d4.png"
+
+
+@pytest.mark.parametrize(
+    ("call", "request_text", "image"),
+    [
+        (ToolCall("t", "Detection", POSE), "what objects are in it?", UPLOADS[1]),
+        (ToolCall("t", "Detection", UPLOADS[0]), "what objects are in it?", UPLOADS[1]),  # "it" is the map's photo
+        (ToolCall("t", "Text Detection On Image", DEPTH_OF_CROP), "read the text", CROP),  # a map of a result
+        (ToolCall("t", "Detection", POSE), "what objects are in the pose skeleton?", POSE),  # asks of the map
+        (ToolCall("t", "Detection", POSE), f"find the objects in {POSE}", POSE),  # names the map's file
+        (ToolCall("t", "Edge Detection On Image", POSE), "edges of it", POSE),  # a tool that makes an image
+        (ToolCall("t", "Detection", RESULT), "what objects are in it?", RESULT),  # a rotation is no map
+    ],
+)
+def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, request_text, image):
+    files = {*FILES, POSE, CROP, DEPTH_OF_CROP}
+    latest = call.action_input if call.action_input != UPLOADS[0] else POSE
+    meant_call = as_meant(
+        call, request_text, TOOLS, uploads=UPLOADS, latest=latest, exists=files.__contains__, shown=[CROP, latest]
+    )
+    assert meant_call.action_input == image

@@ -7,6 +7,8 @@ composite (template) tools list the extra families they need in ``requires``.
 
 from __future__ import annotations
 
+from functools import cache
+
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind, ToolInput, ToolSpec
 
@@ -16,9 +18,13 @@ PROMPT = ToolInput("text", InputKind.TEXT, "what the new image should show")
 BOX_CORNERS = tuple(ToolInput(corner, InputKind.NUMBER) for corner in ("left", "top", "right", "bottom"))
 
 
-def _image_tool(name: str, family: str, operation: str, description: str, handler: str) -> ToolSpec:
-    """A tool that takes one image and returns an image."""
-    return ToolSpec(name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, handler=handler)
+def _image_tool(
+    name: str, family: str, operation: str, description: str, handler: str, *, makes_map: bool = False
+) -> ToolSpec:
+    """A tool that takes one image and returns an image (``makes_map``: a map drawn from it, ``ToolSpec``)."""
+    return ToolSpec(
+        name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, handler=handler, makes_map=makes_map
+    )
 
 
 def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
@@ -91,6 +97,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "edge",
         "Finds the edges in an image and returns an edge map (Canny).",
         "tools.backends.opencv:canny",
+        makes_map=True,
     ),
     _image_tool(
         "Line Detection On Image",
@@ -98,6 +105,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "line",
         "Finds the straight lines in an image and returns a line drawing.",
         "tools.backends.opencv:line_segments",
+        makes_map=True,
     ),
     _image_tool(
         "Hed Detection On Image",
@@ -105,6 +113,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "hed",
         "Finds soft object boundaries in an image and returns a HED boundary map.",
         "tools.backends.hed:hed_boundary",
+        makes_map=True,
     ),
     _image_tool(
         "Sketch Detection On Image",
@@ -112,6 +121,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "scribble",
         "Turns an image into a simple black-and-white sketch of its outlines.",
         "tools.backends.hed:sketch",
+        makes_map=True,
     ),
     _image_tool(
         "Pose Detection On Image",
@@ -119,6 +129,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "pose",
         "Finds the body pose of the people in an image and returns a skeleton drawing.",
         "tools.backends.mediapipe:pose",
+        makes_map=True,
     ),
     _image_tool(
         "Predict Depth On Image",
@@ -126,6 +137,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "depth",
         "Estimates how far each part of an image is and returns a depth map.",
         "tools.backends.depth:depth",
+        makes_map=True,
     ),
     _image_tool(
         "Predict Normal Map On Image",
@@ -133,6 +145,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "normal",
         "Estimates the surface orientation in an image and returns a normal map.",
         "tools.backends.depth:normal",
+        makes_map=True,
     ),
     *(_conditioned_generator(*condition) for condition in _CONTROLNET_CONDITIONS),
     _image_tool(
@@ -141,6 +154,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "segment",
         "Splits an image into its separate regions and returns them coloured.",
         "tools.backends.sam:segment_everything",
+        makes_map=True,
     ),
     ToolSpec(
         "Detect the Give Object",
@@ -266,3 +280,9 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
 def default_registry() -> ToolRegistry:
     """A fresh registry holding every tool of the catalogue."""
     return ToolRegistry(TOOL_SPECS)
+
+
+@cache
+def map_operations() -> frozenset[str]:
+    """The operation tags of the tools whose output is a map drawn from a photo (``ToolSpec.makes_map``)."""
+    return frozenset(spec.operation for spec in TOOL_SPECS if spec.makes_map)
