@@ -35,7 +35,15 @@ from typing import Any, NamedTuple
 import regex
 
 from generation.tool_calls import TOP_CANDIDATES, image_names, token_pieces
-from protocol.plan import GENERATED, NO_DEPENDENCY, Signature, accepted_outputs, parse_value, required_inputs
+from protocol.plan import (
+    GENERATED,
+    LOOSE_REFERENCE,
+    NO_DEPENDENCY,
+    Signature,
+    accepted_outputs,
+    parse_value,
+    required_inputs,
+)
 from protocol.plan_prompt import offered_tools
 from protocol.steps import OBSERVATION
 from tools.spec import InputKind, OutputKind
@@ -277,18 +285,16 @@ class PlanGrammar:
         if char == '"':
             if not state.buf.strip():
                 return None
-            if state.buf.startswith(GENERATED) and state.buf not in references:
+            if LOOSE_REFERENCE.search(state.buf) and state.buf not in references:
                 return None
             return self._after_value(state, state.buf)
         written = state.buf + char
         if char == "\\" or ord(char) < 0x20 or (not state.buf and char.isspace()) or len(written) > MAX_TEXT:
             return None
-        if GENERATED.startswith(written):  # the whole tag only where a reference can follow it
-            return state._replace(buf=written) if written != GENERATED or references else None
-        if written.startswith(GENERATED):
+        if LOOSE_REFERENCE.search(written):  # only on the way to a reference: "<GENERATED >-1" would run as text
             return state._replace(buf=written) if any(r.startswith(written) for r in references) else None
         # the stop marker would end generation inside the plan
-        return state._replace(buf=written) if GENERATED not in written and OBSERVATION not in written else None
+        return state._replace(buf=written) if OBSERVATION not in written else None
 
     def _size(self, state: _State, char: str) -> _State | None:
         if char == '"':

@@ -39,6 +39,8 @@ BOX_CORNERS = ("left", "top", "right", "bottom")
 NODE_REFERENCE = "<node-{}>"
 IMAGE_FILE = re.compile(r"^[^\s\"',]+\.(?:png|jpe?g|webp|bmp|gif|tiff?)$", re.IGNORECASE)
 _REFERENCE = re.compile(r"^<GENERATED>-(\d+)$")
+# A reference written loosely ("<GENERATED >-1", "<generated>-1") or inside other words: never a literal text.
+LOOSE_REFERENCE = re.compile(r"<\s*generated", re.IGNORECASE)
 _NODE_REFERENCE = re.compile(r"^<node-(\d+)>$")
 
 
@@ -227,7 +229,7 @@ def _step_from_json(item: Any, index: int) -> PlanStep:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise PlanError(f"{where}: argument {name!r} must be a string or a number, got {value!r}")
         parsed = parse_value(value)
-        if isinstance(parsed, str) and GENERATED in parsed:
+        if isinstance(parsed, str) and LOOSE_REFERENCE.search(parsed):
             raise PlanError(
                 f'{where}: argument {name!r} is {value!r}; write a step\'s output alone, as "{GENERATED}-k"'
             )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from generation.tool_calls import call_space
 from protocol.plan import (
+    LOOSE_REFERENCE,
     Plan,
     PlanError,
     PlanStep,
@@ -112,6 +113,8 @@ def test_text_around_the_plan_is_ignored(text):
         ('[{"task": "Detection", "id": 0, "args": ["a.png"]}]', "mapping input names"),
         ('[{"task": "Detection", "id": 0, "args": {"image_path": null}}]', "a string or a number"),
         ('[{"task": "Detection", "id": 0, "args": {"image_path": "<GENERATED>-0, <GENERATED>-1"}}]', "alone"),
+        ('[{"task": "Detection", "id": 1, "args": {"text": "<GENERATED >-0"}}]', 'as "<GENERATED>-k"'),
+        ('[{"task": "Detection", "id": 1, "args": {"text": "<generated>-0"}}]', 'as "<GENERATED>-k"'),
     ],
 )
 def test_decode_errors_name_the_fix(text, fix):
@@ -281,7 +284,7 @@ def plans(draw) -> Plan:
             st.lists(st.sampled_from(["image_path", "text", "angle", "size", "left"]), max_size=3, unique=True)
         )
         values = st.one_of(
-            st.text(min_size=1, max_size=12).filter(lambda t: "<GENERATED>" not in t),
+            st.text(min_size=1, max_size=12).filter(lambda t: not LOOSE_REFERENCE.search(t)),
             st.integers(-99999, 99999),
             st.builds(Reference, st.integers(0, 6)),
         )

@@ -84,10 +84,21 @@ def test_the_grammar_rejects_what_would_not_parse(text):
 def test_a_text_that_spells_the_reference_tag_with_nothing_to_refer_to_is_refused():
     """``<GENERATED>`` in a text with no earlier text step could not be closed (a crash when the budget ran out)."""
     text = '[{"task": "Generate Image From User Input Text", "id": 0, "dep": [-1], "args": {"text": "'
-    assert fed(text + "<GENERATED") is not None and fed(text + "<GENERATED>") is None
+    assert fed(text + "<GENERATE") is not None and fed(text + "<GENERATED") is None
     grammar = PlanGrammar(space_for())
-    state = fed(text + "<GENERATED")
-    assert fed(text + "<GENERATED" + grammar.finish(state)).phase == "done"
+    state = fed(text + "<GENERATE")
+    assert fed(text + "<GENERATE" + grammar.finish(state)).phase == "done"
+
+
+@pytest.mark.parametrize("loose", ["<GENERATED >-0", "<generated>-0", "< GENERATED>-0", "a <GENERATED>-0"])
+def test_a_text_reference_is_written_exactly_or_not_at_all(loose):
+    """A loosely written reference passed the grammar and then ran as the literal text "<GENERATED >-0"."""
+    text = (
+        '[{"task": "Get Photo Description", "id": 0, "dep": [-1], "args": {"image_path": "' + IMAGE + '"}}, '
+        '{"task": "Generate Image From User Input Text", "id": 1, "dep": [0], "args": {"text": "'
+    )
+    assert fed(text + "<GENERATED>-0" + '"}}]').phase == "done"
+    assert fed(text + loose + '"') is None
 
 
 def test_tools_whose_inputs_cannot_be_given_are_not_offered():
