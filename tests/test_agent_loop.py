@@ -578,6 +578,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("which file was my original photo?", None),  # about the conversation
         ("what does the sign say?", None),  # reading: Text Detection On Image
         ("describe a sunset in three words", None),
+        ("Describe it.", DESCRIBER),
+        ("can you describe this one for me?", DESCRIBER),
+        ("describe it in a poem", None),  # writing about it
         ("draw a cat wearing a hat", None),
     ],
 )

@@ -10,14 +10,16 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
 
-from agent.loop import NEEDS_IMAGE, Agent
+from agent.loop import NEEDS_IMAGE, Agent, StepTaken, TraceStep
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import EdgeMapLLM, FakeRuntime, GatedLLM
 from tools.runtime import ToolRuntime
@@ -25,7 +27,7 @@ from ui.app import ChatApp, build_app
 from ui.launch import SHIPPED_ADAPTER, choose_template, resolve_adapter
 from ui.panels import tools_panel
 from ui.sessions import OWNER_FILE, SessionFactory, owned_temp_dir
-from ui.terminal import chat_in_terminal
+from ui.terminal import chat_in_terminal, show
 
 MAX_PIXELS = 600 * 600
 
@@ -183,6 +185,19 @@ def test_terminal_chat_runs_the_same_agent(edge_agent, images, tmp_path):
     edge_path = Path(text.split("Image: ", 1)[1].split()[0])
     assert edge_path.is_file() and edge_path.is_relative_to(tmp_path)
     assert "\nHuman: Show me the edges\n" in text  # piped input is echoed, so the output reads as a transcript
+
+
+def test_the_terminal_says_which_call_ran_where_the_agent_ran_another_than_the_streamed_one(tmp_path):
+    session = SimpleNamespace(workspace=SimpleNamespace(root=tmp_path))
+    lines: list[str] = []
+    photo, pose = "image/ccc19892.png", "image/0d0a_pose_ccc19892.png"
+    ran = TraceStep(1, "", "Detection", photo, "face [1, 2, 3, 4]", True, model_call=f"Detection: {pose}")
+    show(StepTaken(ran), session, io.StringIO(), lambda *text: lines.append(" ".join(text)))
+    assert lines == [f" [ran Detection: {photo}] face [1, 2, 3, 4]"]
+    lines.clear()
+    as_streamed = replace(ran, model_call="")
+    show(StepTaken(as_streamed), session, io.StringIO(), lambda *text: lines.append(" ".join(text)))
+    assert lines == [" face [1, 2, 3, 4]"]
 
 
 def test_cli_with_piped_input_echoes_it_and_removes_its_folder(tiny_model_dir, images, tmp_path):

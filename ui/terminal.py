@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from agent.executor import StepStatus
 from agent.loop import UPLOAD_HINT, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.plan_mode import PlanMade, PlanReply, StepUpdate, asks_for_several
+from protocol.steps import AI
 from tools.errors import ToolError
 from tools.workspace import Workspace
 from ui.panels import received_text
@@ -146,7 +147,12 @@ def show(event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., No
         stdout.write(event.text)
         stdout.flush()
     elif isinstance(event, StepTaken):
-        say(f" {event.step.observation}")
+        step = event.step
+        ran = f"{step.action}: {step.action_input}"
+        # the streamed call is the model's; where the agent ran another (agent/meant_call.py), say which
+        overruled = step.model_call and step.model_call != ran and not step.model_call.startswith(AI)
+        correction = f" [ran {ran}]" if overruled else ""
+        say(f"{correction} {step.observation}")
     elif isinstance(event, PlanMade):
         say(event.text)
     elif isinstance(event, StepUpdate) and event.result.status is not StepStatus.RUNNING:
