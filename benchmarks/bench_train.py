@@ -5,7 +5,8 @@
 Reference (GPT4Tools / alpaca-lora): HF Trainer, fp32, LoRA r16 on q,k,v,o, micro batch 4, no length grouping,
 padding to the longest with pad_to_multiple_of 8, loss on the whole prompt. Ours: lora_finetune.py with its
 CPU recipe (``configs/train/smollm2_cpu.yaml``), in one process and, as ``ours-ddp``, under ``torchrun`` with one
-single-threaded process per core. All run the same number of optimizer steps of the same
+single-threaded process per core; with ``--attention_bound``, ``free-attn``: ``ours-ddp`` with a free stand-in for
+attention, an upper bound. All run the same number of optimizer steps of the same
 global batch, each in its own process (so peak memory is its own). Throughput is the steady state: the
 first step (warm-up, and for ours the compilation) is timed apart and left out. Printed: tokens/s (real
 tokens and loss tokens), peak RSS, the speed ratio, and the achieved FLOP/s as a fraction of a bf16 matmul
@@ -109,17 +110,24 @@ def run_ours(data_path: str, steps: int, batch_size: int, out: str) -> dict:
     return steady_throughput(out)
 
 
-def run_ours_ddp(data_path: str, steps: int, batch_size: int, out: str) -> dict:
+def run_ours_ddp(
+    data_path: str, steps: int, batch_size: int, out: str, trainer: Path = ROOT / "lora_finetune.py"
+) -> dict:
     """The same recipe under ``torchrun``: one single-threaded process per core, the global batch split
     between them (DDP over gloo)."""
     subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(DDP_PROCESSES),
-         str(ROOT / "lora_finetune.py"), "--data_path", data_path, "--output_dir", out, "--max_steps", str(steps),
+         str(trainer), "--data_path", data_path, "--output_dir", out, "--max_steps", str(steps),
          "--batch_size", str(batch_size), "--micro_batch_size", str(batch_size // DDP_PROCESSES), "--val_set_size", "0",
          "--save_steps", str(10**9), "--warmup_steps", "0"],
         cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     return steady_throughput(out)
+
+
+def run_free_attention(data_path: str, steps: int, batch_size: int, out: str) -> dict:
+    """``ours-ddp`` with attention replaced by a free stand-in (``free_attention_trainer.py``): an upper bound."""
+    return run_ours_ddp(data_path, steps, batch_size, out, Path(__file__).with_name("free_attention_trainer.py"))
 
 
 def steady_throughput(out: str) -> dict:
@@ -211,17 +219,26 @@ def main(
     batch_size: int = 8,
     only: str | None = None,
     out: str | None = None,
+    attention_bound: bool = False,
 ) -> None:
-    """Run the configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table."""
+    """Run the configurations (each in a subprocess: ``--only NAME --out DIR``) and print the table;
+    ``attention_bound`` adds ``ours-ddp`` with a free stand-in for attention (``free_attention_trainer.py``), its
+    fraction of the peak counted with the attention FLOPs it skipped."""
     from modeling.loading import resolve_base_model
     from training.config import DEFAULT_CONFIG, build_config
 
     if steps < 2:
         raise SystemExit("--steps must be at least 2: the first step is warm-up and is not timed")
     if only:
-        runner = {"ours": run_ours, "ours-ddp": run_ours_ddp, "reference": run_reference}[only]
-        result = runner(data_path, steps, batch_size, out)
-        usage = resource.RUSAGE_CHILDREN if only == "ours-ddp" else resource.RUSAGE_SELF  # DDP: the largest rank
+        runners = {
+            "ours": run_ours,
+            "ours-ddp": run_ours_ddp,
+            "free-attn": run_free_attention,
+            "reference": run_reference,
+        }
+        result = runners[only](data_path, steps, batch_size, out)
+        in_process = only in ("ours", "reference")
+        usage = resource.RUSAGE_SELF if in_process else resource.RUSAGE_CHILDREN  # DDP: the largest rank
         result["peak_rss_mb"] = resource.getrusage(usage).ru_maxrss / 1024
         print(json.dumps(result))
         return
@@ -236,6 +253,7 @@ def main(
         data = str(make_data(samples, workdir))
     results = {}
     names = ["reference", "ours"] + (["ours-ddp"] if DDP_PROCESSES > 1 and batch_size % DDP_PROCESSES == 0 else [])
+    names += ["free-attn"] if attention_bound else []
     for name in names:
         done = subprocess.run(
             [sys.executable, __file__, "--only", name, "--data_path", data, "--steps", str(steps),
@@ -274,6 +292,9 @@ def main(
     print(f"speed-up (real tokens/s): {ratio:.2f}x (target >= 3x); "
           f"loss tokens/s: ours {results['ours']['loss_tokens_per_s']:.1f} vs reference "
           f"{results['reference']['loss_tokens_per_s']:.1f} (the reference trains on the prompt too)")  # fmt: skip
+    if "free-attn" in results:
+        print("free-attn: ours-ddp with attention replaced by a free stand-in (the query passed through), its FLOPs "
+              "counted as if it ran: the most faster attention kernels could give")  # fmt: skip
     if "ours-ddp" in results:
         print(f"ours-ddp: torchrun, {DDP_PROCESSES} single-threaded processes, micro batch {batch_size // DDP_PROCESSES} "
               f"each (peak RSS of the largest process; the run holds {DDP_PROCESSES} of them): "
