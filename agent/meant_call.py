@@ -2,9 +2,10 @@
 the numbers it states.
 
 A small model picks well among similar options most of the time, but not always: asked to "Use Text Detection On
-Image on this" it called Detection; asked to "crop the original" after a crop, it cropped the crop; asked to "make
-it 128 by 128" after a rotation, it resized the upload; asked for "0,0 to 300,200" it wrote ``0, 0, 0, 300``; asked
-to turn "90 degrees clockwise" it wrote 90 (positive turns counter-clockwise). When the request leaves no doubt, the
+Image on this" it called Detection; asked to "draw the outlines as an edge map" it drew a HED boundary map; asked
+to "crop the original" after a crop, it cropped the crop; asked to "make it 128 by 128" after a rotation, it
+resized the upload; asked for "0,0 to 300,200" it wrote ``0, 0, 0, 300``; asked to turn "90 degrees clockwise" it
+wrote 90 (positive turns counter-clockwise). When the request leaves no doubt, the
 agent corrects the call before it runs (the rest of what the model wrote stays); the model's own call is kept in
 the trace.
 
@@ -43,6 +44,17 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
+    """The one listed map-making tool whose map ``request`` names ("draw the outlines as an edge map": Edge Detection
+    On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several."""
+    found = [
+        spec.name
+        for spec in tools
+        if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", request, re.IGNORECASE) for word in spec.makes_map)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def named_but_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
     """The tool ``request`` names in full (:func:`named_tool`) when none of the turn's ``called`` tools ran yet and
     the request asks for it to be used rather than about it ("what does Remove the background do?"); else ``None``.
@@ -68,13 +80,16 @@ def as_meant(
     exists: Callable[[str], bool],
     shown: Sequence[str] = (),
 ) -> ToolCall:
-    """``call`` with the tool the request names (when it takes the same inputs), the image it points at
+    """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
+    whose map it names, :func:`named_map_tool`), the image it points at
     (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; for a tool that
     reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`) and the numbers
     it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
     none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
     meant = call
     tool = named_tool(request, tools)
+    if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
+        tool = named_map_tool(request, tools)
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)

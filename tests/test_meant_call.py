@@ -173,3 +173,32 @@ def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, r
         call, request_text, TOOLS, uploads=UPLOADS, latest=latest, exists=files.__contains__, shown=[CROP, latest]
     )
     assert meant_call.action_input == image
+
+
+MAPS = default_registry().subset(
+    (
+        "Edge Detection On Image",
+        "Hed Detection On Image",
+        "Pose Detection On Image",
+        "Predict Depth On Image",
+        "Detection",
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("model_tool", "request_text", "tool"),
+    [
+        ("Hed Detection On Image", "draw the outlines as an edge map", "Edge Detection On Image"),
+        ("Edge Detection On Image", "show me the skeleton of the person", "Pose Detection On Image"),
+        ("Edge Detection On Image", "how far is everything? give me a depth map", "Predict Depth On Image"),
+        ("Hed Detection On Image", "a depth map and an edge map please", "Hed Detection On Image"),  # two named
+        ("Hed Detection On Image", "show me the outlines", "Hed Detection On Image"),  # no map named
+        ("Detection", "what objects are in the edge map?", "Detection"),  # not a map-making call
+        ("Pose Detection On Image", "pose please", "Pose Detection On Image"),  # already the one named
+    ],
+)
+def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_text, tool):
+    call = ToolCall("t", model_tool, UPLOADS[0])
+    meant_call = as_meant(call, request_text, MAPS, uploads=UPLOADS, latest=UPLOADS[0], exists=FILES.__contains__)
+    assert meant_call.tool == tool

@@ -19,9 +19,9 @@ BOX_CORNERS = tuple(ToolInput(corner, InputKind.NUMBER) for corner in ("left", "
 
 
 def _image_tool(
-    name: str, family: str, operation: str, description: str, handler: str, *, makes_map: bool = False
+    name: str, family: str, operation: str, description: str, handler: str, *, makes_map: tuple[str, ...] = ()
 ) -> ToolSpec:
-    """A tool that takes one image and returns an image (``makes_map``: a map drawn from it, ``ToolSpec``)."""
+    """A tool that takes one image and returns an image (``makes_map``: the names of the map it draws, ``ToolSpec``)."""
     return ToolSpec(
         name, description, (IMAGE,), OutputKind.IMAGE, family, operation=operation, handler=handler, makes_map=makes_map
     )
@@ -97,7 +97,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "edge",
         "Finds the edges in an image and returns an edge map (Canny).",
         "tools.backends.opencv:canny",
-        makes_map=True,
+        makes_map=("edge map", "canny"),
     ),
     _image_tool(
         "Line Detection On Image",
@@ -105,7 +105,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "line",
         "Finds the straight lines in an image and returns a line drawing.",
         "tools.backends.opencv:line_segments",
-        makes_map=True,
+        makes_map=("line drawing", "straight lines"),
     ),
     _image_tool(
         "Hed Detection On Image",
@@ -113,7 +113,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "hed",
         "Finds soft object boundaries in an image and returns a HED boundary map.",
         "tools.backends.hed:hed_boundary",
-        makes_map=True,
+        makes_map=("hed", "soft boundary", "soft boundaries"),
     ),
     _image_tool(
         "Sketch Detection On Image",
@@ -121,7 +121,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "scribble",
         "Turns an image into a simple black-and-white sketch of its outlines.",
         "tools.backends.hed:sketch",
-        makes_map=True,
+        makes_map=("sketch", "scribble"),
     ),
     _image_tool(
         "Pose Detection On Image",
@@ -129,7 +129,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "pose",
         "Finds the body pose of the people in an image and returns a skeleton drawing.",
         "tools.backends.mediapipe:pose",
-        makes_map=True,
+        makes_map=("pose", "skeleton"),
     ),
     _image_tool(
         "Predict Depth On Image",
@@ -137,7 +137,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "depth",
         "Estimates how far each part of an image is and returns a depth map.",
         "tools.backends.depth:depth",
-        makes_map=True,
+        makes_map=("depth map", "depth"),
     ),
     _image_tool(
         "Predict Normal Map On Image",
@@ -145,7 +145,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "normal",
         "Estimates the surface orientation in an image and returns a normal map.",
         "tools.backends.depth:normal",
-        makes_map=True,
+        makes_map=("normal map",),
     ),
     *(_conditioned_generator(*condition) for condition in _CONTROLNET_CONDITIONS),
     _image_tool(
@@ -154,7 +154,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "segment",
         "Splits an image into its separate regions and returns them coloured.",
         "tools.backends.sam:segment_everything",
-        makes_map=True,
+        makes_map=("segmentation", "segments"),
     ),
     ToolSpec(
         "Detect the Give Object",

@@ -68,8 +68,8 @@ class ToolSpec:
         requires: further families a composite (template) tool needs besides ``family``.
         operation: short tag used in chained output file names (``edge``, ``pose``...).
         held_out: GPT4Tools kept this tool out of training to measure generalisation to unseen tools.
-        makes_map: the output is a map drawn from the input photo (edges, pose, depth...): what is *in* it is
-            that photo's content.
+        makes_map: for a tool whose output is a map drawn from the input photo (edges, pose, depth...), the words a
+            person names that map by ("edge map", "canny"); what is *in* the map is that photo's content.
         handler: ``"package.module:function"`` that runs the tool, imported only when the tool runs.
     """
 
@@ -81,7 +81,7 @@ class ToolSpec:
     requires: tuple[str, ...] = ()
     operation: str = ""
     held_out: bool = False
-    makes_map: bool = False
+    makes_map: tuple[str, ...] = ()
     handler: str = ""
     examples: tuple[str, ...] = field(default=(), compare=False)
 
