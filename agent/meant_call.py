@@ -44,9 +44,15 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+# A request for more than one thing ("edges and pose"): a map it names may be for a later call.
+_SEVERAL = re.compile(r"\b(?:and|then|also|plus|after that)\b|[,;&]", re.IGNORECASE)
+
+
 def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
     """The one listed map-making tool whose map ``request`` names ("draw the outlines as an edge map": Edge Detection
-    On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several."""
+    On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several, or asks for more than one thing."""
+    if _SEVERAL.search(request):
+        return None
     found = [
         spec.name
         for spec in tools

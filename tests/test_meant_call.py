@@ -192,7 +192,8 @@ MAPS = default_registry().subset(
         ("Hed Detection On Image", "draw the outlines as an edge map", "Edge Detection On Image"),
         ("Edge Detection On Image", "show me the skeleton of the person", "Pose Detection On Image"),
         ("Edge Detection On Image", "how far is everything? give me a depth map", "Predict Depth On Image"),
-        ("Hed Detection On Image", "a depth map and an edge map please", "Hed Detection On Image"),  # two named
+        ("Hed Detection On Image", "a depth map or an edge map please", "Hed Detection On Image"),  # two named
+        ("Edge Detection On Image", "edges and pose", "Edge Detection On Image"),  # asks for more: the model orders
         ("Hed Detection On Image", "show me the outlines", "Hed Detection On Image"),  # no map named
         ("Detection", "what objects are in the edge map?", "Detection"),  # not a map-making call
         ("Pose Detection On Image", "pose please", "Pose Detection On Image"),  # already the one named
