@@ -1,6 +1,6 @@
 """Training throughput: lora_finetune.py against the original recipe's configuration, on the same samples.
 
-    .venv/bin/python benchmarks/bench_train.py [--data_path train.json] [--samples 200] [--steps 6]
+    .venv/bin/python benchmarks/bench_train.py [--data_path train.json] [--samples 200] [--steps 6] [--attention_bound]
 
 Reference (GPT4Tools / alpaca-lora): HF Trainer, fp32, LoRA r16 on q,k,v,o, micro batch 4, no length grouping,
 padding to the longest with pad_to_multiple_of 8, loss on the whole prompt. Ours: lora_finetune.py with its
