@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
+from agent.detector_scope import with_scope_note
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, named_but_not_run
@@ -142,6 +143,7 @@ class TraceStep:
     """One step of a turn as the trace shows it; ``action`` is empty for a reply that did not parse.
     ``model_call``: what the model wrote where the agent ran this call instead: its own call (``Tool: input``,
     agent/meant_call.py) or an answer given before the asked edit was done (``AI: ...``, agent/pending_edit.py).
+    ``note``: the tool's sentence for the person, not the model (``Observation.note``).
     """
 
     index: int
@@ -154,6 +156,7 @@ class TraceStep:
     llm_seconds: float = 0.0
     tool_seconds: float = 0.0
     model_call: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -372,8 +375,9 @@ class Agent:
                     return
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
-                if trace and trace[-1].ok:  # the words a reading tool found, as it read them
+                if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
+                    answer = with_scope_note(answer, trace[-1].note)
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""
                 yield self._finish(
@@ -412,6 +416,7 @@ class Agent:
                     llm_seconds,
                     observation.seconds,
                     overruled,
+                    observation.note,
                 )
             else:
                 message = self._parse_error_observation(step, specs)

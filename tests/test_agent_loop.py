@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 
 from agent.capabilities import asks_what_it_can_do
+from agent.detector_scope import with_scope_note
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
@@ -17,6 +19,7 @@ from agent.read_text import with_read_text
 from agent.words_only import asks_for_words
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
+from tools.outputs import NO_OBJECT_FOUND, Box, Detections, scope_note
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
@@ -791,3 +794,33 @@ def test_a_refusal_of_a_tool_named_in_full_goes_on_with_that_tool(tiny_tokenizer
     assert llm.prompts[1].endswith("Action: Remove the background\nAction Input:")
     llm.replies += [answer("It takes the background out of a photo.")]
     assert not agent.chat(session, "what does Remove the background do?").steps  # a question about the tool
+
+
+class EmptyDetection(FakeRuntime):
+    """Detection as the offline Haar cascades answer a photo of a cup: nothing, and what they could have found."""
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        observation = super().run(tool_name, action_input, workspace)
+        if tool_name == "Detection" and observation.ok:
+            return replace(observation, text=NO_OBJECT_FOUND, note=scope_note(("face", "cat")))
+        return observation
+
+
+def test_an_empty_closed_set_detection_says_what_the_detector_can_find(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [], EmptyDetection(names=("Detection",)))
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer(f"There is no object in {image}.")]
+    reply = agent.chat(session, "what objects are in it?")
+    assert reply.text == f"There is no object in {image}. This detector only finds: face, cat."
+    assert "only finds" not in llm.prompts[-1]  # the model reads the words it was trained on
+    llm.replies = [call("Detection", image), answer("This detector only finds: face, cat. None here.")]
+    assert agent.chat(session, "any objects?").text == "This detector only finds: face, cat. None here."  # said
+
+
+def test_only_a_closed_set_detector_that_found_nothing_has_a_note():
+    blank = Image.new("RGB", (8, 8))
+    face = Box("face", 0.9, (0, 0, 4, 4))
+    assert Detections(blank, (), finds_only=("face", "cat")).note == "This detector only finds: face, cat."
+    assert Detections(blank, (face,), finds_only=("face", "cat")).note == ""  # found something
+    assert Detections(blank, ()).note == ""  # open-set: "no object" is what it looked for
+    assert with_scope_note("Done.", "") == "Done."

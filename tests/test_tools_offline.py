@@ -10,9 +10,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from skimage import data
 
+from tools.backends.opencv import LABELS
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
 from tools.loading import DEFAULT_LOAD
-from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, scope_note
 from tools.runtime import ToolRuntime
 from tools.workspace import Workspace
 
@@ -112,7 +113,9 @@ def test_crop_and_ocr(runtime, workspace, astronaut):
     assert observation.ok and "OPEN 24 HOURS" in observation.text
     blank = workspace.add_image(Image.new("RGB", (480, 120), "white"))
     assert runtime.run("Text Detection On Image", blank, workspace).text == NO_TEXT_FOUND  # data_gen's words
-    assert runtime.run("Detection", blank, workspace).text == NO_OBJECT_FOUND
+    nothing = runtime.run("Detection", blank, workspace)  # data_gen's words; what it can find, for the person
+    assert nothing.text == NO_OBJECT_FOUND and nothing.note == scope_note(LABELS)
+    assert nothing.note == "This detector only finds: face, cat, person, upper body."
 
 
 def test_person_tools_fail_on_a_photo_without_people_with_the_trained_words(runtime, workspace):

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -438,11 +438,11 @@ class Competition:
                 )
                 continue
             if isinstance(result, Nothing):
-                text, saved, data = result.message, (), None
+                text, saved, data, note = result.message, (), None, ""
             elif kept or keep_all_files:
-                text, saved, data = self.runtime._observe(spec, result, call.values, call.workspace)
+                text, saved, data, note = self.runtime._observe(spec, result, call.values, call.workspace)
             else:
-                text, saved, data = _unsaved_text(result), (), None
+                text, saved, data, note = _unsaved_text(result), (), None, ""
             mean = choice.means[winners.index(i)] if choice and choice.means else None
             outcomes.append(
                 CandidateOutcome(
@@ -459,7 +459,7 @@ class Competition:
             )
             if kept:  # a kept "nothing found" is the tool's own failure sentence, as the runtime gives it
                 found = not isinstance(result, Nothing)
-                observation = Observation(text, ok=found, files=(*files, *saved), data=data)
+                observation = Observation(text, ok=found, files=(*files, *saved), data=data, note=note)
         seconds = time.perf_counter() - call.start
         if observation is None:
             errors = "; ".join(f"{o.name}: {o.error}" for o in outcomes)
@@ -467,7 +467,7 @@ class Competition:
             reason = "no candidate succeeded"
         else:
             reason = choice.reason
-        observation = Observation(observation.text, observation.ok, observation.files, seconds, observation.data)
+        observation = replace(observation, seconds=seconds)
         chosen = picked[winners[choice.index]].name if choice is not None else None
         log.info("%s: kept %s of %s (%s) in %.2f s", spec.name, chosen, [c.name for c in picked], reason, seconds)
         return CompetitionResult(

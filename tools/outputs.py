@@ -51,14 +51,28 @@ def object_names(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Detections:
-    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them)."""
+    """What a detection handler returns: the boxes found on ``image`` (the runtime draws and saves them);
+    ``finds_only``: the labels a closed-set detector can find at all (empty for one that looks for any name)."""
 
     image: Image.Image
     boxes: tuple[Box, ...]
+    finds_only: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The observation: every box in the training data's form, or :data:`NO_OBJECT_FOUND`."""
         return "; ".join(b.describe() for b in self.boxes) or NO_OBJECT_FOUND
+
+    @property
+    def note(self) -> str:
+        """For the person, not the model: what a closed-set detector that found nothing can find at all
+        (:func:`scope_note`), since "no object" from a face-and-cat detector is not "nothing in the picture"; else
+        ``""``. (Shown that sentence in its observation, the small model answered "It found: person, upper body".)"""
+        return scope_note(self.finds_only) if self.finds_only and not self.boxes else ""
+
+
+def scope_note(labels: tuple[str, ...]) -> str:
+    """The sentence that says what a closed-set detector can find: ``This detector only finds: face, cat.``"""
+    return f"This detector only finds: {', '.join(labels)}."
 
 
 def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:

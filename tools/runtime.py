@@ -51,6 +51,7 @@ class Observation:
     seconds: float = 0.0
     data: Any = None
     bad_input: bool = False  # the call failed on its input (a file name, an argument), which the caller can fix
+    note: str = ""  # for the person beside the answer, never for the model (``Detections.note``)
 
 
 @dataclass
@@ -167,7 +168,7 @@ class ToolRuntime:
                 for family in spec.families:
                     self.model(family, pinned=spec.families)
                 result = import_target(spec.handler)(context, *arguments)
-            text, files, data = self._observe(spec, result, arguments, workspace)
+            text, files, data, note = self._observe(spec, result, arguments, workspace)
             files = (*context.files, *files)
         except ToolError as error:
             return Observation(
@@ -177,7 +178,7 @@ class ToolRuntime:
             log.exception("tool %r failed", tool_name)
             message = tool_failed(tool_name.strip(), f"{type(error).__name__}: {error}")
             return Observation(message, ok=False, seconds=time.perf_counter() - start)
-        return Observation(text, ok=True, files=files, seconds=time.perf_counter() - start, data=data)
+        return Observation(text, ok=True, files=files, seconds=time.perf_counter() - start, data=data, note=note)
 
     def _spec(self, tool_name: str) -> ToolSpec:
         name = tool_name.strip()
@@ -223,20 +224,21 @@ class ToolRuntime:
     @staticmethod
     def _observe(
         spec: ToolSpec, result: Any, arguments: list[Any], workspace: Workspace
-    ) -> tuple[str, tuple[str, ...], Any]:
+    ) -> tuple[str, tuple[str, ...], Any, str]:
+        """A handler's result as an observation's text, files, data and note (``Observation``)."""
         from PIL import Image
 
         source = next((a.name for a in arguments if isinstance(a, InputImage)), None)
         if isinstance(result, str):
-            return result, (), None
+            return result, (), None, ""
         if isinstance(result, Detections):
             name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
             # the boxes as the model was trained to read them; the drawn copy goes to the human only (named in
             # the text, the model crops or blurs the copy with the boxes drawn on it instead of the photo)
-            return result.describe(), (name,), list(result.boxes)
+            return result.describe(), (name,), list(result.boxes), result.note
         if isinstance(result, Image.Image):
             name = workspace.save_image(result, spec.operation, source)
-            return name, (name,), None
+            return name, (name,), None, ""
         raise TypeError(
             f"handler {spec.handler} returned {type(result).__name__}; expected an image, text or Detections"
         )

@@ -231,8 +231,9 @@ def detect_objects(ctx: ToolContext, image: InputImage) -> Detections:
     """Faces, cats and people found by the detectors, strongest first, overlaps suppressed per label."""
     rgb = np.asarray(image.image)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    found = [box for detector in ctx.model().values() for box in detector(gray, rgb)]
-    return Detections(image.image, tuple(sorted(found, key=lambda b: -b.score)))
+    detectors = ctx.model()
+    found = [box for detector in detectors.values() for box in detector(gray, rgb)]
+    return Detections(image.image, tuple(sorted(found, key=lambda b: -b.score)), finds_only=tuple(detectors))
 
 
 def _cascade_boxes(cascade: Any, settings: _Cascade, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
