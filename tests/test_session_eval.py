@@ -292,8 +292,10 @@ def test_the_wrong_tool_fails_the_turn_but_is_no_false_claim(runtime, tiny_token
     assert overall["turn_success"] == 0 and overall["false_claims"] == 0
     for record in records:
         (turn,) = record.turns
-        if turn.score.overruled:  # a sign question: the agent went on with the reading tool (agent/read_text.py)
-            assert turn.score.shown_success and turn.reply.steps[-1].action == "Text Detection On Image"
+        if turn.score.overruled:  # a sign question went on with the reading tool (agent/read_text.py), or a map
+            # request drew the map it names (agent/meant_call.named_map_tool)
+            last = turn.reply.steps[-1]
+            assert turn.score.shown_success and (last.action == "Text Detection On Image" or last.model_call)
         else:
             assert any(name.startswith("called ") for name in turn.score.failed_checks), turn.score.checks
 
