@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -199,7 +200,8 @@ def run_sessions(
     detect = detect or tool_detector(work_dir / "truth")
     records = []
     for spec in sessions:
-        workspace = Workspace(_fresh(work_dir / WORKSPACES / spec.id))
+        # the same file names on every run: the model reads them, and random ones made runs differ
+        workspace = Workspace(_fresh(work_dir / WORKSPACES / spec.id), name_seed=zlib.crc32(spec.id.encode()))
         names, played = play_session(agent, spec, uploads, workspace)
         record = score_session(spec, played, SessionState(workspace, names), detect)
         records.append(record)

@@ -146,3 +146,16 @@ def test_lru_budget_unloads_least_recently_used(workspace, photo):
     assert runtime.run("Crop Image", f"{photo}, 0, 0, 10, 10", workspace).ok
     loaded = {name for name, family in runtime.families.items() if family.loaded}
     assert loaded == {"Image2Canny", "ImageCropping"}  # Image2Line was the least recently used
+
+
+def test_a_seeded_workspace_names_its_files_the_same_on_every_run(tmp_path):
+    from PIL import Image
+
+    def names(root, seed):
+        workspace = Workspace(root, name_seed=seed)
+        upload = workspace.add_image(Image.new("RGB", (8, 8)))
+        return upload, workspace.new_image_name("edge", upload)
+
+    assert names(tmp_path / "a", 7) == names(tmp_path / "b", 7)
+    assert names(tmp_path / "c", 8) != names(tmp_path / "d", 7)
+    assert names(tmp_path / "e", None) != names(tmp_path / "f", None)  # random by default

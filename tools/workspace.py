@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import re
 import uuid
 import warnings
@@ -51,10 +52,17 @@ def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
 class Workspace:
     """Files of one chat session or evaluation run, all under ``root``."""
 
-    def __init__(self, root: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    def __init__(self, root: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, name_seed: int | None = None) -> None:
+        """``name_seed``: draw the ids of new file names from a generator seeded so (the same names on every run,
+        for repeatable evaluations: the model reads the names); by default they are random."""
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.max_pixels = max_pixels
+        self._seeded_ids = random.Random(name_seed) if name_seed is not None else None
+
+    def _fresh_id(self) -> str:
+        """32 hex digits for a new file name."""
+        return f"{self._seeded_ids.getrandbits(128):032x}" if self._seeded_ids else uuid.uuid4().hex
 
     def resolve(self, name: str) -> Path:
         """The path of an existing input file ``name`` (relative to ``root``).
@@ -103,7 +111,7 @@ class Workspace:
         """
         op, source_id = output_id(operation, source)
         while True:
-            name = chained_image_name(uuid.uuid4().hex[:4], op, source_id)
+            name = chained_image_name(self._fresh_id()[:4], op, source_id)
             if not os.path.lexists(self.root / name):
                 return name
 
@@ -152,7 +160,7 @@ class Workspace:
             size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
             picture = picture.resize(size, Image.Resampling.LANCZOS)
         while True:
-            name = upload_image_name(uuid.uuid4().hex)
+            name = upload_image_name(self._fresh_id())
             if not os.path.lexists(self.root / name):
                 break
         self._write_new(name, picture)
