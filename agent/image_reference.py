@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+
+from tools.workspace import image_id, made_from
 
 PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
 EDITING_VERBS = (
@@ -155,8 +156,8 @@ def photo_behind(image: str, request: str, map_operations: frozenset[str], image
     latest image) and answered "There is no object in image/..._pose_....png": the person asked about the photo.
     ``map_operations``: the operation tags of the tools that make maps (``ToolSpec.makes_map``).
     """
-    parts = PurePosixPath(image).stem.split("_")
-    if len(parts) != 3 or parts[1] not in map_operations or _MAP_WORDS.search(request) or image in request:
+    made = made_from(image)
+    if made is None or made[0] not in map_operations or _MAP_WORDS.search(request) or image in request:
         return None
-    sources = [name for name in images if PurePosixPath(name).stem.split("_")[0] == parts[2]]
+    sources = [name for name in images if image_id(name) == made[1]]
     return sources[-1] if sources else None

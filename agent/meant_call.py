@@ -35,11 +35,7 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
     Names of one word ("Detection") are too common in ordinary requests ("edge detection") to count; a name inside
     a longer one named too is not counted.
     """
-    found = [
-        name
-        for name in tools.names
-        if " " in name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", request, re.IGNORECASE)
-    ]
+    found = [name for name in tools.names if " " in name and _says(request, name)]
     found = [name for name in found if not any(name != other and name.lower() in other.lower() for other in found)]
     return found[0] if len(found) == 1 else None
 
@@ -53,11 +49,7 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
     On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several, or asks for more than one thing."""
     if _SEVERAL.search(request):
         return None
-    found = [
-        spec.name
-        for spec in tools
-        if any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", request, re.IGNORECASE) for word in spec.makes_map)
-    ]
+    found = [spec.name for spec in tools if any(_says(request, word) for word in spec.makes_map)]
     return found[0] if len(found) == 1 else None
 
 
@@ -132,6 +124,11 @@ def _same_number(written: str, meant: str) -> bool:
         return float(written) == float(meant)
     except ValueError:
         return written == meant
+
+
+def _says(request: str, phrase: str) -> bool:
+    """Whether ``request`` holds ``phrase`` as whole words, in any case."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", request, re.IGNORECASE) is not None
 
 
 def _kinds(tools: ToolRegistry, name: str) -> list[object]:

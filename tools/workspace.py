@@ -37,10 +37,23 @@ def upload_image_name(fresh: str) -> str:
     return f"{IMAGE_DIR}/{fresh[:8]}.png"
 
 
+def image_id(name: str) -> str:
+    """The id an output name records for its source ``name``: the first part of its stem (``image/2c1b_edge_7f3a.png``
+    -> ``2c1b``; an upload's whole stem)."""
+    return PurePosixPath(name).stem.split("_")[0]
+
+
 def output_id(operation: str, source: str | None) -> tuple[str, str]:
-    """``(operation, source id)`` as an output name records them: ``"Edge map"`` -> ``edgemap``, and the first
-    part of the source's stem (``image/2c1b_edge_7f3a.png`` -> ``2c1b``; an upload's whole stem)."""
-    return _OPERATION_RE.sub("", operation.lower()) or "out", PurePosixPath(source).stem.split("_")[0] if source else ""
+    """``(operation, source id)`` as an output name records them: ``"Edge map"`` -> ``edgemap``, and
+    :func:`image_id` of the source."""
+    return _OPERATION_RE.sub("", operation.lower()) or "out", image_id(source) if source else ""
+
+
+def made_from(name: str) -> tuple[str, str] | None:
+    """``(operation, source id)`` that the output name ``name`` records (``image/9d0e_pose_2c1b.png`` -> ``("pose",
+    "2c1b")``); ``None`` for a name of another form (an upload)."""
+    parts = PurePosixPath(name).stem.split("_")
+    return (parts[1], parts[2]) if len(parts) == 3 else None
 
 
 def chained_image_name(fresh: str, operation: str, source_id: str = "") -> str:
