@@ -159,3 +159,45 @@ def test_a_seeded_workspace_names_its_files_the_same_on_every_run(tmp_path):
     assert names(tmp_path / "a", 7) == names(tmp_path / "b", 7)
     assert names(tmp_path / "c", 8) != names(tmp_path / "d", 7)
     assert names(tmp_path / "e", None) != names(tmp_path / "f", None)  # random by default
+
+
+def test_families_that_build_the_same_model_hold_one_copy_and_unload_it_together(workspace, photo):
+    runtime = ToolRuntime.from_load("Image2Hed_cpu,Image2Scribble_cpu,Image2Canny_cpu")
+    for tool in ("Hed Detection On Image", "Sketch Detection On Image"):
+        assert runtime.run(tool, photo, workspace).ok
+    hed, scribble = runtime.families["Image2Hed"], runtime.families["Image2Scribble"]
+    assert scribble.get() is hed.get()  # one HED network, not two
+
+    for family in runtime.families.values():
+        family.gpu_memory_gb = 1.0  # the weights count once: 1 GiB with Canny's to come
+    for family in (hed, scribble):
+        family.memory_bytes = lambda: 2**30
+    runtime.config.memory_budget_gb["cpu"] = 2.5
+    assert runtime.run("Edge Detection On Image", photo, workspace).ok
+    assert hed.loaded and scribble.loaded  # 1 GiB shared + 1 GiB fits 2.5 GiB
+    runtime.families["Image2Canny"].unload()
+    runtime.config.memory_budget_gb["cpu"] = 1.5
+    assert runtime.run("Edge Detection On Image", photo, workspace).ok
+    assert not hed.loaded and not scribble.loaded  # freed only by unloading both
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads VmRSS")
+def test_detection_holds_no_memory_between_calls(workspace):
+    from modeling.memory import release_free_memory
+
+    rng = np.random.default_rng(0)
+    photo = workspace.add_image(Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)))
+    runtime = ToolRuntime.from_load("ObjectDetection_cpu")
+    runtime.model("ObjectDetection")
+    release_free_memory()
+    before = _resident_mb()
+    first = runtime.run("Detection", photo, workspace)
+    assert first.ok and runtime.run("Detection", photo, workspace).text == first.text
+    release_free_memory()
+    # OpenCV keeps a classifier's integral images of every scale it last ran (~200 MB for the four cascades)
+    assert _resident_mb() - before < 60

@@ -47,6 +47,9 @@ class ModelFamily:
 
     default_checkpoint: ClassVar[str | None] = None
     gpu_memory_gb: ClassVar[float] = 0.0
+    # Families of one class that build the same weights (HED's boundaries and sketches; depth and normals)
+    # set this, so that a runtime holds one copy of the model between them.
+    shares_model: ClassVar[bool] = False
 
     def __init__(self, name: str, device: str, options: dict[str, Any] | None = None) -> None:
         self.name = name
@@ -63,6 +66,17 @@ class ModelFamily:
     def build(self) -> Any:
         """Load and return the model object(s) on ``self.device``."""
         raise NotImplementedError
+
+    def sharing_key(self) -> tuple[Any, ...] | None:
+        """Equal for families that would build the same model (``None``: this family never shares)."""
+        if not self.shares_model:
+            return None
+        return (type(self).build, self.checkpoint, self.device, repr(sorted(self.options.items())))
+
+    def adopt(self, model: Any) -> None:
+        """Hold ``model``, built by a family with the same :meth:`sharing_key`, instead of building a copy."""
+        log.info("%s on %s shares the model already loaded", self.name, self.device)
+        self._model = model
 
     @property
     def loaded(self) -> bool:

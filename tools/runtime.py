@@ -116,27 +116,46 @@ class ToolRuntime:
         """The model of family ``name``, loading it (after making room on its device) if needed."""
         with self._lock:
             family = self.families[name]
-            if not family.loaded:
+            twin = self._loaded_twin(family)
+            if twin is not None:
+                family.adopt(twin.get())
+            elif not family.loaded:
                 self._make_room(family, set(pinned) | {name})
                 family.get()
             self._recent[name] = None
             self._recent.move_to_end(name)
             return family.get()
 
+    def _loaded_twin(self, family: ModelFamily) -> ModelFamily | None:
+        """A loaded family that built the model ``family`` (not loaded yet) would build."""
+        key = family.sharing_key()
+        if family.loaded or key is None:
+            return None
+        return next((f for f in self.families.values() if f.loaded and f.sharing_key() == key), None)
+
     def _make_room(self, family: ModelFamily, pinned: set[str]) -> None:
+        """Unload the least recently used models on ``family``'s device until its model fits the budget.
+
+        Families sharing one model count it once and are unloaded together (only then is it freed)."""
         budget = self.config.budget_bytes(family.device)
         if budget is None:
             return
-        resident = [n for n in self._recent if self.families[n].loaded and self.families[n].device == family.device]
-        used = sum(self.families[n].memory_bytes() for n in resident)
-        for name in resident:
+        recency = {name: rank for rank, name in enumerate(self._recent)}
+        holders: dict[object, list[str]] = {}
+        for name in self._recent:
+            if self.families[name].loaded and self.families[name].device == family.device:
+                holders.setdefault(self.families[name].sharing_key() or name, []).append(name)
+        groups = sorted(holders.values(), key=lambda names: max(recency[n] for n in names))
+        used = sum(self.families[names[0]].memory_bytes() for names in groups)
+        for names in groups:
             if used + family.memory_bytes() <= budget:
                 break
-            if name in pinned or self._busy[name]:
+            if any(name in pinned or self._busy[name] for name in names):
                 continue
-            used -= self.families[name].memory_bytes()
-            self.families[name].unload()
-            del self._recent[name]
+            used -= self.families[names[0]].memory_bytes()
+            for name in names:
+                self.families[name].unload()
+                del self._recent[name]
 
     @contextmanager
     def _using(self, names: tuple[str, ...]) -> Iterator[None]:

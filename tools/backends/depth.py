@@ -19,6 +19,7 @@ class DepthFamily(PretrainedFamily):
     model_class = "AutoModelForDepthEstimation"
     processor_class = "AutoImageProcessor"
     gpu_memory_gb = 0.5
+    shares_model = True
 
 
 class NormalFamily(DepthFamily):

