@@ -24,6 +24,7 @@ import time
 from agent.loop import DEFAULT_MAX_INPUT_CHARS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
+from modeling.memory import bound_kernel_cache
 from modeling.threads import SHORT_SPIN_WAITS, configure_process
 from protocol.cli import run_cli
 from protocol.errors import InputError
@@ -123,6 +124,7 @@ def main(
     if plan not in ("on", "off", "auto"):
         raise ModeError(f"--plan must be on, off or auto; got {plan!r}")
     configure_process(SHORT_SPIN_WAITS)  # before torch loads; token-by-token decoding (modeling/threads.py)
+    bound_kernel_cache()  # a server meets new matrix shapes at every step (modeling/memory.py)
     check_demo_options(
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,

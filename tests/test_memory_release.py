@@ -1,6 +1,7 @@
 """Freed memory goes back to the system after each agent turn (modeling/memory.py)."""
 
 import ctypes.util
+import os
 import sys
 
 import pytest
@@ -35,3 +36,12 @@ def test_every_turn_ends_by_releasing_memory_even_when_stopped_early(tiny_tokeni
     next(events)  # a consumer that goes away mid-turn (Stop, a closed tab)
     events.close()
     assert released == [1, 1]
+
+
+def test_a_server_keeps_few_compiled_kernels_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv(memory.KERNEL_CACHE_VARIABLE, raising=False)
+    memory.bound_kernel_cache()
+    assert os.environ[memory.KERNEL_CACHE_VARIABLE] == str(memory.SERVER_KERNEL_CACHE)
+    monkeypatch.setenv(memory.KERNEL_CACHE_VARIABLE, "512")
+    memory.bound_kernel_cache()
+    assert os.environ[memory.KERNEL_CACHE_VARIABLE] == "512"
