@@ -47,8 +47,8 @@ class ModelFamily:
 
     default_checkpoint: ClassVar[str | None] = None
     gpu_memory_gb: ClassVar[float] = 0.0
-    # Families of one class that build the same weights (HED's boundaries and sketches; depth and normals)
-    # set this, so that a runtime holds one copy of the model between them.
+    # Families that build the same weights with the same method (HED's boundaries and sketches; depth and
+    # normals) set this, so that a runtime holds one copy of the model between them.
     shares_model: ClassVar[bool] = False
 
     def __init__(self, name: str, device: str, options: dict[str, Any] | None = None) -> None:

@@ -239,7 +239,7 @@ def _cascade_boxes(file: Path, settings: _Cascade, gray: np.ndarray, rgb: np.nda
     """One cascade's boxes over all its passes, strongest first, overlaps suppressed.
 
     The classifier is read from its file for each call and dropped after it: OpenCV keeps a classifier's
-    integral images of every scale of the last image it saw (40-110 MB per cascade at these pass sizes, over
+    integral images of every scale of the last image it saw (25-110 MB per cascade at these pass sizes, over
     200 MB for the four), and reading the file again costs ~10 ms of a ~1 s detection.
     """
     label, _, min_weight, passes = settings
