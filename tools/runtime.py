@@ -128,8 +128,7 @@ class ToolRuntime:
 
     def _loaded_twin(self, family: ModelFamily) -> ModelFamily | None:
         """A loaded family that built the model ``family`` (not loaded yet) would build."""
-        key = family.sharing_key()
-        if family.loaded or key is None:
+        if family.loaded or (key := family.sharing_key()) is None:
             return None
         return next((f for f in self.families.values() if f.loaded and f.sharing_key() == key), None)
 
@@ -140,12 +139,11 @@ class ToolRuntime:
         budget = self.config.budget_bytes(family.device)
         if budget is None:
             return
-        recency = {name: rank for rank, name in enumerate(self._recent)}
         holders: dict[object, list[str]] = {}
-        for name in self._recent:
+        for name in reversed(self._recent):  # most recent first, so a group ranks by its latest use
             if self.families[name].loaded and self.families[name].device == family.device:
                 holders.setdefault(self.families[name].sharing_key() or name, []).append(name)
-        groups = sorted(holders.values(), key=lambda names: max(recency[n] for n in names))
+        groups = list(holders.values())[::-1]  # least recently used first
         used = sum(self.families[names[0]].memory_bytes() for names in groups)
         for names in groups:
             if used + family.memory_bytes() <= budget:
