@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from tools.backends import haar_scan
 from tools.errors import CheckpointUnavailableError, LoadSpecError, ToolArgumentError
 from tools.failures import empty_box
 from tools.model_family import ModelFamily
@@ -239,8 +240,8 @@ def _cascade_boxes(file: Path, settings: _Cascade, gray: np.ndarray, rgb: np.nda
     """One cascade's boxes over all its passes, strongest first, overlaps suppressed.
 
     The classifier is read from its file for each call and dropped after it: OpenCV keeps a classifier's
-    integral images of every scale of the last image it saw (25-110 MB per cascade at these pass sizes, over
-    200 MB for the four), and reading the file again costs ~10 ms of a ~1 s detection.
+    integral images of the last scales it searched, and reading the file again costs ~10 ms of a ~1 s detection.
+    Each pass searches its scales a group at a time (:mod:`tools.backends.haar_scan`).
     """
     label, _, min_weight, passes = settings
     cascade = cv2.CascadeClassifier(str(file))
@@ -255,11 +256,9 @@ def _cascade_pass(cascade: Any, gray: np.ndarray, label: str, min_weight: float,
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     border = round(max(small.shape) * pad)
     padded = cv2.copyMakeBorder(small, border, border, border, border, cv2.BORDER_REPLICATE)
-    rects, _, weights = cascade.detectMultiScale3(
-        padded, scaleFactor=step, minNeighbors=neighbours, minSize=(20, 20), outputRejectLevels=True
-    )
+    rects, weights = haar_scan.detect(cascade, padded, step=step, neighbours=neighbours, min_size=(20, 20))
     boxes = []
-    for (x, y, w, h), weight in zip(rects, np.ravel(weights), strict=True):
+    for (x, y, w, h), weight in zip(rects, weights, strict=True):
         if weight < min_weight:
             continue
         x0, y0 = (x - border) / scale, (y - border) / scale
