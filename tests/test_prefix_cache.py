@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
 
 from generation.generator import MIN_SHARED_PREFIX, HFGenerator, prefix_groups
-from generation.prefix_cache import PrefixCache, common_prefix_length
+from generation.prefix_cache import BLOCK_TOKENS, PrefixCache, common_prefix_length
 from modeling.loading import load_for_inference
 from protocol.prompt import PromptTemplate
 from protocol.steps import ObservedStep, ToolCall
@@ -122,7 +123,52 @@ def test_concurrent_lookups_and_additions_stay_consistent():
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(work, range(4)))
-    assert cache.nbytes == sum(entry.nbytes for entry in cache._entries.values()) <= 50 * 64
+    assert cache.nbytes == sum(block.nbytes for block, _ in cache._blocks.values()) <= 50 * 64
+    holders = Counter(key for _, keys in cache._entries.values() for key in keys)
+    assert holders == {key: count for key, (_, count) in cache._blocks.items()}
+
+
+def numbered_kv(tokens: int, layers: int = 2) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """KV whose every position holds distinct numbers (the same in every prompt, as the same opening's KV is), to
+    check that blocks come back in their places."""
+    grid = torch.arange(tokens, dtype=torch.float32)[None, :, None] * 10 + torch.arange(6.0).reshape(2, 1, 3)
+    keys = [grid + 10**5 * layer for layer in range(layers)]
+    return keys, [-k for k in keys]
+
+
+def test_prompts_that_open_alike_hold_their_common_blocks_once():
+    opening = list(range(1000, 1000 + 2 * BLOCK_TOKENS))  # two whole blocks
+    first, second = [*opening, 1, 2, 3], [*opening, 4, 5]
+    per_token = 2 * 2 * 2 * 3 * 4  # keys and values, two layers, two heads of three floats
+    cache = PrefixCache(max_bytes=10**6)
+    first_kv, second_kv = numbered_kv(len(first)), numbered_kv(len(second))
+    cache.add(first, *first_kv)
+    cache.add(second, *second_kv)
+    assert len(cache) == 2 and cache.nbytes == (len(opening) + 3 + 2) * per_token
+    for ids, (keys, values) in ((first, first_kv), (second, second_kv)):
+        length, entry = cache.longest([*ids, 99])
+        assert length == len(ids)
+        for layer in range(2):
+            torch.testing.assert_close(entry.keys[layer], keys[layer], rtol=0, atol=0)
+            torch.testing.assert_close(entry.values[layer], values[layer], rtol=0, atol=0)
+
+
+def test_a_dropped_prompt_leaves_the_blocks_another_still_holds():
+    opening = list(range(1000, 1000 + BLOCK_TOKENS))
+    per_token = 2 * 2 * 2 * 3 * 4
+    cache = PrefixCache(
+        max_bytes=(BLOCK_TOKENS + 8) * per_token
+    )  # the opening and 8 more: two tails of 3, or one of 3 and one of 5
+    cache.add([*opening, 1, 2, 3], *numbered_kv(BLOCK_TOKENS + 3))
+    keys, values = numbered_kv(BLOCK_TOKENS + 3)
+    cache.add([*opening, 4, 5, 6], keys, values)
+    cache.longest([*opening, 4])  # the second prompt is used last
+    cache.add([7] * 5, *numbered_kv(5))  # over the bound: the least recently used goes, not the shared block
+    assert cache.longest([*opening, 1])[0] == BLOCK_TOKENS
+    length, entry = cache.longest([*opening, 4, 5, 6])
+    assert length == BLOCK_TOKENS + 3
+    torch.testing.assert_close(entry.keys[1], keys[1], rtol=0, atol=0)
+    assert cache.nbytes == (BLOCK_TOKENS + 3 + 5) * per_token
 
 
 def test_stream_with_prefix_reuse_writes_the_same_tokens_and_prefills_only_what_is_new(perturbed):
