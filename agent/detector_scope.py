@@ -1,13 +1,33 @@
-"""What a closed-set detector could not have found, said in the answer.
+"""What a search that found nothing says in the answer: that it found nothing, and what it could have found.
 
 The offline Detection is a set of Haar cascades that find faces, cats, people and upper bodies only. Asked "what
 objects are in it?" of a cup of coffee, it finds nothing, and the model answers as it was trained to: "There is no
 object in image/....png", which reads as "the picture is empty". The runtime hands the person's note beside the
 observation (``Observation.note``: the model reads only "No object found.", the words it was trained on), and the
 answer carries it when the model left it out.
+
+A model trained on successful calls sometimes announces a result after an empty one: "The image is ready:
+image/5f22bcab.png" (the upload) after Detection found no face. An answer to an empty search that does not say
+so is replaced by the tool's own words.
 """
 
 from __future__ import annotations
+
+import re
+
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
+
+EMPTY_RESULTS = (NO_OBJECT_FOUND, NO_TEXT_FOUND)
+# Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
+SAYS_NOTHING = re.compile(r"\b(no|not|none|nothing|cannot|without)\b|n't\b|\bunable\b", re.IGNORECASE)
+
+
+def as_empty_result(answer: str, observation: str) -> str:
+    """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so."""
+    found = observation.strip()
+    if found in EMPTY_RESULTS and not SAYS_NOTHING.search(answer):
+        return found
+    return answer
 
 
 def with_scope_note(answer: str, note: str) -> str:

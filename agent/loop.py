@@ -29,7 +29,8 @@ What the agent guarantees, whatever the model writes:
   reading tool read it (agent/read_text.py), nor a request naming a loaded tool in full ("Remove the background")
   before that tool ran (agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
-  miscopied them (agent/file_names.py, agent/read_text.py);
+  miscopied them (agent/file_names.py, agent/read_text.py); after a search that found nothing (no object, no
+  text) it says so, where the model announced a result (agent/detector_scope.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
   is "what can you do?" (with the loaded tools, agent/capabilities.py);
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
-from agent.detector_scope import with_scope_note
+from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, named_but_not_run
@@ -377,6 +378,7 @@ class Agent:
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
+                    answer = as_empty_result(answer, trace[-1].observation)
                     answer = with_scope_note(answer, trace[-1].note)
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""

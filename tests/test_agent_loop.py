@@ -817,6 +817,19 @@ def test_an_empty_closed_set_detection_says_what_the_detector_can_find(tiny_toke
     assert agent.chat(session, "any objects?").text == "This detector only finds: face, cat. None here."  # said
 
 
+def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
+    """Seen in a 200-turn server run: no face found, and the model announced the upload as the result."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [], EmptyDetection(names=("Detection",)))
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer(f"The image is ready: {image}")]
+    reply = agent.chat(session, "Find the faces in this photo")
+    assert reply.text == "No object found. This detector only finds: face, cat."
+    assert reply.model_answer == f"The image is ready: {image}"
+    for said in (f"I couldn't find any face in {image}.", "Nothing there, sorry."):
+        llm.replies = [call("Detection", image), answer(said)]
+        assert agent.chat(session, "Find the faces").text.startswith(said)  # it says so itself
+
+
 def test_only_a_closed_set_detector_that_found_nothing_has_a_note():
     blank = Image.new("RGB", (8, 8))
     face = Box("face", 0.9, (0, 0, 4, 4))
