@@ -27,7 +27,8 @@ What the agent guarantees, whatever the model writes:
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
   agent/pending_edit.py); a question about a sign ("what street is this sign for?") is not answered before the
   reading tool read it (agent/read_text.py), nor a request naming a loaded tool in full ("Remove the background")
-  before that tool ran (agent/meant_call.py);
+  before that tool ran, nor refused as needing a tool that is loaded ("that needs Rotate Image, which is not
+  loaded"; agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them (agent/file_names.py, agent/read_text.py); after a search that found nothing (no object, no
   text) it says so, where the model announced a result (agent/detector_scope.py);
@@ -51,7 +52,7 @@ from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names
 from agent.image_reference import outside_paths, refers_to_an_image
-from agent.meant_call import as_meant, named_but_not_run
+from agent.meant_call import as_meant, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
@@ -360,7 +361,7 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
-                undone = self._undone_step(session, user_input, trace)
+                undone = self._undone_step(session, user_input, said, trace)
                 if undone and index < self.max_steps:  # answered before the asked edit or reading was done
                     forced = _opened_step(undone)
                     overruled = f"{AI} {said}"
@@ -532,10 +533,11 @@ class Agent:
         done = _done_so_far(trace, "done this turn")
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
-    def _undone_step(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
-        """The tool an answer came too early for: the box tool asked for after a detection ("blur the face",
-        agent/pending_edit.py), the reading tool for a question about a sign nothing read (agent/read_text.py), or
-        the tool the request names in full when nothing ran (agent/meant_call.py)."""
+    def _undone_step(self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]) -> str | None:
+        """The tool an answer (``said``) came too early for: the box tool asked for after a detection ("blur the
+        face", agent/pending_edit.py), the reading tool for a question about a sign nothing read
+        (agent/read_text.py), the tool the request names in full, or the loaded tool the answer calls missing, when
+        nothing ran (agent/meant_call.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
@@ -544,6 +546,7 @@ class Agent:
             pending_box_edit(request, trace, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
+            or refused_but_loaded(said, called, self.runtime.available)
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:

@@ -796,6 +796,26 @@ def test_a_refusal_of_a_tool_named_in_full_goes_on_with_that_tool(tiny_tokenizer
     assert not agent.chat(session, "what does Remove the background do?").steps  # a question about the tool
 
 
+def test_a_refusal_that_calls_a_loaded_tool_missing_goes_on_with_it(tiny_tokenizer, session):
+    """Seen in a 200-turn server run: "Rotate it 90 degrees" refused as needing Rotate Image, which was loaded."""
+    runtime = FakeRuntime(names=("Rotate Image", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    refusal = "Sorry, no loaded tool can rotate an image; that needs Rotate Image, which is not loaded."
+    llm.replies = [answer(refusal), f" {image}\nObservation:", answer("Rotated.")]
+    reply = agent.chat(session, "Rotate it 90 degrees")
+    assert [step.action for step in reply.steps] == ["Rotate Image"] and reply.text == "Rotated."
+    assert llm.prompts[1].endswith("Action: Rotate Image\nAction Input:")
+    for unserved in (  # a tool that is not loaded, or no tool named in the trained form: the refusal stands
+        "Sorry, no loaded tool can draw; that needs Generate Image From User Input Text, which is not loaded.",
+        "I cannot see images myself, and no loaded tool can answer that (Answer Question About The Image is not "
+        "loaded), so I can't do that.",
+        "Rotate Image is not what you need here.",
+    ):
+        llm.replies = [answer(unserved)]
+        assert agent.chat(session, "do something").text == unserved
+
+
 class EmptyDetection(FakeRuntime):
     """Detection as the offline Haar cascades answer a photo of a cup: nothing, and what they could have found."""
 
