@@ -4,6 +4,10 @@ A small model copying a generated name such as ``image/e86f_pose_cc997f65.png`` 
 doubles a character (``cc97f65``). The answer then points at no file, and the person is told of a result they
 cannot open although the tool made it. A name that exists nowhere and is at most :data:`MAX_TYPOS` edits from
 exactly one file the turn made is taken to mean that file.
+
+It also sometimes presents the wrong file as the result: "image/ad5b7430.png is the edge map you asked for", the
+upload, when the edge map was ``image/e13b_edge_ad5b.png``. An answer that names one file, not the one the turn
+made, is taken to mean the one it made.
 """
 
 from __future__ import annotations
@@ -39,3 +43,12 @@ def with_made_names(answer: str, made: Sequence[str], exists: Callable[[str], bo
         if len(near) == 1:
             answer = answer.replace(name, near[0])
     return answer
+
+
+def with_result_named(answer: str, result: str) -> str:
+    """``answer`` naming ``result`` (the one file the turn made and the model saw) where it names a single other
+    file and not ``result``."""
+    named = list(dict.fromkeys(image_names(answer)))
+    if len(named) != 1 or named[0] == result:
+        return answer
+    return answer.replace(named[0], result)

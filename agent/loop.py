@@ -30,7 +30,8 @@ What the agent guarantees, whatever the model writes:
   before that tool ran, nor refused as needing a tool that is loaded ("that needs Rotate Image, which is not
   loaded"; agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
-  miscopied them (agent/file_names.py, agent/read_text.py); after a search that found nothing (no object, no
+  miscopied them, and the one file the turn made where it presents another (agent/file_names.py,
+  agent/read_text.py); after a search that found nothing (no object, no
   text) it says so, where the model announced a result (agent/detector_scope.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
@@ -50,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.detector_scope import as_empty_result, with_scope_note
-from agent.file_names import with_made_names
+from agent.file_names import with_made_names, with_result_named
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
@@ -377,6 +378,9 @@ class Agent:
                     return
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
+                seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
+                if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
+                    answer = with_result_named(answer, seen[0])
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
                     answer = as_empty_result(answer, trace[-1].observation)

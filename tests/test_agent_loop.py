@@ -491,6 +491,18 @@ def test_an_answer_that_miscopies_the_made_file_name_names_the_file(tiny_tokeniz
     assert made in reply.files
 
 
+def test_an_answer_that_presents_the_upload_as_the_result_names_the_made_file(tiny_tokenizer, session):
+    """Seen under load: "image/ad5b7430.png is the edge map you asked for", the upload, not the edge map."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer(f"{image} is the edge map you asked for.")]
+    reply = agent.chat(session, "edges please")
+    made = reply.steps[0].files[0]
+    assert reply.text == f"{made} is the edge map you asked for." and reply.files == (made,)
+    llm.replies = [call("Edge Detection On Image", image), answer(f"I made {made} from {image}.")]
+    assert agent.chat(session, "edges of the original").text == f"I made {made} from {image}."  # names both: kept
+
+
 @pytest.mark.parametrize(
     ("answer_text", "made", "existing", "expected"),
     [
