@@ -122,31 +122,18 @@ def group_windows(
 
 
 def _clusters(windows: list[tuple[int, int, int, int]], eps: float) -> list[int]:
-    """A label per window: the connected groups of windows that are pairwise similar (OpenCV's ``partition``)."""
-    parent = list(range(len(windows)))
+    """A label per window: the connected groups of pairwise similar windows (OpenCV's ``partition`` with
+    ``SimilarRects``: every edge within ``eps`` of the smaller sides' mean)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, a in enumerate(windows):
-        for j in range(i):
-            if _similar(a, windows[j], eps):
-                parent[root(i)] = root(j)
-    roots: dict[int, int] = {}
-    return [roots.setdefault(root(i), len(roots)) for i in range(len(windows))]
-
-
-def _similar(a: tuple[int, int, int, int], b: tuple[int, int, int, int], eps: float) -> bool:
-    delta = eps * (min(a[2], b[2]) + min(a[3], b[3])) * 0.5
-    return (
-        abs(a[0] - b[0]) <= delta
-        and abs(a[1] - b[1]) <= delta
-        and abs(a[0] + a[2] - b[0] - b[2]) <= delta
-        and abs(a[1] + a[3] - b[1] - b[3]) <= delta
-    )
+    boxes = np.asarray(windows, dtype=float)
+    x0, y0, w, h = boxes.T
+    delta = eps * (np.minimum.outer(w, w) + np.minimum.outer(h, h)) * 0.5
+    similar = np.ones(delta.shape, dtype=bool)
+    for edge in (x0, y0, x0 + w, y0 + h):
+        similar &= np.abs(np.subtract.outer(edge, edge)) <= delta
+    return connected_components(csr_matrix(similar), directed=False)[1].tolist()
 
 
 def _inside(box: tuple[int, ...], other: tuple[int, ...], n: int, m: int, eps: float) -> bool:
