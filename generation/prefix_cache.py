@@ -145,8 +145,8 @@ class PrefixCache:
                 held = self._blocks.get(key)
                 if held is None:
                     block = KVBlock(
-                        tuple(k[:, start:end].clone(memory_format=torch.contiguous_format) for k in keys),
-                        tuple(v[:, start:end].clone(memory_format=torch.contiguous_format) for v in values),
+                        tuple(k[:, start:end].detach().clone(memory_format=torch.contiguous_format) for k in keys),
+                        tuple(v[:, start:end].detach().clone(memory_format=torch.contiguous_format) for v in values),
                     )
                     self.nbytes += block.nbytes
                     held = (block, 0)
