@@ -17,15 +17,18 @@ import re
 
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
-EMPTY_RESULTS = (NO_OBJECT_FOUND, NO_TEXT_FOUND)
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
 SAYS_NOTHING = re.compile(r"\b(no|not|none|nothing|cannot|without)\b|n't\b|\bunable\b", re.IGNORECASE)
+# An empty search's observation, and what an answer must speak of to say that this search found nothing (after an
+# empty reading the model answered "There is no object in image/....png")
+EMPTY_RESULTS = {NO_OBJECT_FOUND: re.compile(""), NO_TEXT_FOUND: re.compile(r"text|word|writ|letter", re.IGNORECASE)}
 
 
 def as_empty_result(answer: str, observation: str) -> str:
     """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so."""
     found = observation.strip()
-    if found in EMPTY_RESULTS and not SAYS_NOTHING.search(answer):
+    about = EMPTY_RESULTS.get(found)
+    if about is not None and not (SAYS_NOTHING.search(answer) and about.search(answer)):
         return found
     return answer
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from agent.capabilities import asks_what_it_can_do
-from agent.detector_scope import with_scope_note
+from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
@@ -19,7 +19,7 @@ from agent.read_text import with_read_text
 from agent.words_only import asks_for_words
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
-from tools.outputs import NO_OBJECT_FOUND, Box, Detections, scope_note
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, Box, Detections, scope_note
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
@@ -860,6 +860,20 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
     for said in (f"I couldn't find any face in {image}.", "Nothing there, sorry."):
         llm.replies = [call("Detection", image), answer(said)]
         assert agent.chat(session, "Find the faces").text.startswith(said)  # it says so itself
+
+
+@pytest.mark.parametrize(
+    ("said", "observation", "expected"),
+    [
+        ("The image is ready: image/a1b2.png", NO_OBJECT_FOUND, NO_OBJECT_FOUND),
+        ("There is no object in image/a1b2.png.", NO_OBJECT_FOUND, None),
+        ("There is no object in image/a1b2.png.", NO_TEXT_FOUND, NO_TEXT_FOUND),  # seen after an empty reading
+        ("I couldn't read any text in it.", NO_TEXT_FOUND, None),
+        ("It says STOP.", "STOP", None),  # the reading found words
+    ],
+)
+def test_an_empty_search_is_answered_as_one(said, observation, expected):
+    assert as_empty_result(said, observation) == (expected or said)
 
 
 def test_only_a_closed_set_detector_that_found_nothing_has_a_note():
