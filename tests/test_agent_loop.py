@@ -793,14 +793,26 @@ def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_re
     assert not agent.chat(session, "what is your name?").steps  # not about writing: the answer stands
 
 
+def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
+    """A turn whose model refuses ``tool`` (loaded beside Detection), then names the image and answers ``done``
+    once the agent opens the tool's step: ``(agent, llm, image, reply)``."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=FakeRuntime(names=(tool, "Detection")))
+    image = upload(agent, session)
+    llm.replies = [answer(refusal), f" {image}\nObservation:", answer(done)]
+    return agent, llm, image, agent.chat(session, request)
+
+
 def test_a_refusal_of_a_tool_named_in_full_goes_on_with_that_tool(tiny_tokenizer, session):
     """The model refused "Remove the background" with the tool loaded; the agent opens its step."""
-    runtime = FakeRuntime(names=("Detection", "Remove the background"))
-    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    image = upload(agent, session)
     refusal = "Sorry, no loaded tool can remove objects."
-    llm.replies = [answer(refusal), f" {image}\nObservation:", answer("Done: the background is gone.")]
-    reply = agent.chat(session, "Remove the background")
+    agent, llm, image, reply = _refused_turn(
+        tiny_tokenizer,
+        session,
+        tool="Remove the background",
+        request="Remove the background",
+        refusal=refusal,
+        done="Done: the background is gone.",
+    )
     assert [(step.action, step.action_input) for step in reply.steps] == [("Remove the background", image)]
     assert reply.steps[0].model_call == f"AI: {refusal}"
     assert llm.prompts[1].endswith("Action: Remove the background\nAction Input:")
@@ -810,12 +822,10 @@ def test_a_refusal_of_a_tool_named_in_full_goes_on_with_that_tool(tiny_tokenizer
 
 def test_a_refusal_that_calls_a_loaded_tool_missing_goes_on_with_it(tiny_tokenizer, session):
     """Seen in a 200-turn server run: "Rotate it 90 degrees" refused as needing Rotate Image, which was loaded."""
-    runtime = FakeRuntime(names=("Rotate Image", "Detection"))
-    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    image = upload(agent, session)
     refusal = "Sorry, no loaded tool can rotate an image; that needs Rotate Image, which is not loaded."
-    llm.replies = [answer(refusal), f" {image}\nObservation:", answer("Rotated.")]
-    reply = agent.chat(session, "Rotate it 90 degrees")
+    agent, llm, _, reply = _refused_turn(
+        tiny_tokenizer, session, tool="Rotate Image", request="Rotate it 90 degrees", refusal=refusal, done="Rotated."
+    )
     assert [step.action for step in reply.steps] == ["Rotate Image"] and reply.text == "Rotated."
     assert llm.prompts[1].endswith("Action: Rotate Image\nAction Input:")
     for unserved in (  # a tool that is not loaded, or no tool named in the trained form: the refusal stands
