@@ -25,10 +25,11 @@ What the agent guarantees, whatever the model writes:
   in words where the model called a tool (agent/words_only.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
-  agent/pending_edit.py); a question about a sign ("what street is this sign for?") is not answered before the
-  reading tool read it (agent/read_text.py), nor a request naming a loaded tool in full ("Remove the background")
-  before that tool ran, nor refused as needing a tool that is loaded ("that needs Rotate Image, which is not
-  loaded"; agent/meant_call.py);
+  agent/pending_edit.py);
+* a question about a sign ("what street is this sign for?") is not answered before the reading tool read it, and
+  once it has, is answered rather than sent on to a detector it did not ask for (agent/read_text.py);
+* a request naming a loaded tool in full ("Remove the background") is not answered before that tool ran, nor
+  refused as needing a tool that is loaded ("that needs Rotate Image, which is not loaded"; agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
   miscopied them, and the one file the turn made where it presents another (agent/file_names.py,
   agent/read_text.py); after a search that found nothing (no object, no
@@ -57,7 +58,7 @@ from agent.meant_call import as_meant, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
-from agent.read_text import unread_writing, with_read_text
+from agent.read_text import read_already, unread_writing, with_read_text
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -407,6 +408,11 @@ class Agent:
                         continue
                     if step != written:
                         overruled = f"{written.tool}: {written.action_input}"
+                elif index < self.max_steps and read_already(user_input, step.tool, trace):
+                    forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
+                    logger.info("the reading was done; %s is not run and the model answers", step.tool)
+                    yield TextChunk(index + 1, f"\n{forced}")
+                    continue
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]

@@ -8,14 +8,20 @@ After Text Detection On Image a small model often rewrites the words it was give
 "MAYNAMENT", "OPEN 24 HOURS" as "24 Hours", and a sign that was read as "There is no reading material". The
 person asked what the sign says, so an answer that does not hold the words the tool read is set right: its first
 quoted span becomes those words, or, with nothing quoted, the answer says them.
+
+Once the reading tool has read, a small model sometimes goes on to a detector nobody asked for: "read the text on
+this page" was read, then Detection ran and the answer was "There is no object". A reading request whose reading
+is done, and that asks to find nothing, is answered instead of running the detector (:func:`read_already`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from agent.image_reference import asks_to_read
+from agent.picture_questions import DETECTORS
 from tools.outputs import NO_TEXT_FOUND
 
 READER = "Text Detection On Image"
@@ -26,6 +32,10 @@ _ABOUT_WRITING = re.compile(
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
     r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b",
     re.IGNORECASE,
+)
+# Requests that ask to find something besides the writing ("read the sign and box the dog").
+_FINDING = re.compile(
+    r"\b(?:find|detect|locate|box|boxes|where|count|how\s+many|objects?|faces?|people|persons?)\b", re.IGNORECASE
 )
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 
@@ -54,4 +64,23 @@ def unread_writing(request: str, called: Sequence[str], available: Sequence[str]
     ``None``."""
     if READER not in available or READING_TOOLS.intersection(called):
         return None
-    return READER if _ABOUT_WRITING.search(request) or asks_to_read(request) else None
+    return READER if _asks_about_writing(request) else None
+
+
+class Step(Protocol):
+    """What this rule reads of a step taken this turn (agent.loop.TraceStep)."""
+
+    action: str
+    ok: bool
+
+
+def read_already(request: str, tool: str, steps: Sequence[Step]) -> bool:
+    """Whether a call of ``tool`` would wander from a reading request already served: ``request`` asks to read and
+    to find nothing else, a reading tool ran in ``steps`` and ``tool`` is a detector."""
+    if tool not in DETECTORS or _FINDING.search(request) or not _asks_about_writing(request):
+        return False
+    return any(step.ok and step.action in READING_TOOLS for step in steps)
+
+
+def _asks_about_writing(request: str) -> bool:
+    return bool(_ABOUT_WRITING.search(request)) or asks_to_read(request)

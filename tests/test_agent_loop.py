@@ -15,7 +15,7 @@ from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
-from agent.read_text import with_read_text
+from agent.read_text import read_already, with_read_text
 from agent.words_only import asks_for_words
 from protocol.prompt import PromptTemplate, Turn
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -791,6 +791,39 @@ def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_re
     assert llm.prompts[1].endswith("Action: Text Detection On Image\nAction Input:")
     llm.replies += [answer("Hi!")]
     assert not agent.chat(session, "what is your name?").steps  # not about writing: the answer stands
+
+
+def test_a_reading_request_is_answered_once_read_rather_than_sent_on_to_a_detector(tiny_tokenizer, session):
+    """ "read the text on this page" was read, then the model called Detection and answered "There is no object";
+    the agent opens the answer instead of running the detector, and the answer holds the words read."""
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image"))
+    read = "markers coins background"
+    runtime.run = lambda tool, argument, workspace: Observation(
+        read if tool == "Text Detection On Image" else "No object found.", True, (), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Text Detection On Image", image), call("Detection", image), " There is no object.\n"]
+    reply = agent.chat(session, "read the text on this page")
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"]
+    assert reply.text == f'The text reads "{read}".' and reply.model_call == f"Detection: {image}"
+    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "wanders"),
+    [
+        ("read the text on this page", "Detection", True),
+        ("what's written on the sign?", "Detect the Give Object", True),
+        ("read the sign and box the dog", "Detect the Give Object", False),  # asks to find something too
+        ("read the sign and blur it", "Blur Region", False),  # not a detector
+        ("show me the edges", "Detection", False),  # not a reading request
+    ],
+)
+def test_which_calls_wander_from_a_reading_already_done(request_text, tool, wanders):
+    read = TraceStep(1, "", "Text Detection On Image", "image/a.png", "STOP", True)
+    assert read_already(request_text, tool, [read]) is wanders
+    assert not read_already(request_text, tool, [])  # nothing read yet
 
 
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
