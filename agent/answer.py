@@ -39,7 +39,8 @@ class Answer:
 
 
 def step_lines(execution: Execution, response: ResponseTemplate) -> str:
-    """One line per subtask: the model that produced the result and why, or why the subtask did not finish."""
+    """One line per subtask: the model that produced the result and why (with what the tool tells the person: "No
+    object found. This detector only finds: ..."), or why the subtask did not finish."""
     lines = [response.steps_header.strip()]
     for number, result in enumerate(execution.results, 1):
         if result.ok and result.outcome is not None:
@@ -49,7 +50,7 @@ def step_lines(execution: Execution, response: ResponseTemplate) -> str:
                 task=result.step.task,
                 model=outcome.model or result.tool.family,
                 reason=outcome.reason or "-",
-                result=outcome.text,
+                result=f"{outcome.text} {outcome.note}" if outcome.note else outcome.text,
             )
         else:
             status = response.statuses.get(result.status.value, result.status.value)

@@ -39,6 +39,7 @@ class StepOutcome:
     model: str = ""
     reason: str = ""
     competition: Mapping[str, Any] | None = None
+    note: str = ""  # the tool's sentence for the person (``Observation.note``: what a detector can find)
 
     @property
     def image(self) -> str | None:
@@ -121,6 +122,7 @@ class RuntimeStepRunner:
             observation.seconds,
             model=self.model_of(spec),
             reason=f"the only {spec.family} backend loaded here",
+            note=observation.note,
         )
 
 
@@ -177,4 +179,5 @@ class CompetingStepRunner:
             model=choice["id"],
             reason=choice["reason"],
             competition=result.to_dict() if result.candidates else None,
+            note=observation.note,
         )

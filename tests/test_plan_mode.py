@@ -19,6 +19,8 @@ from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, pieces
 from tests.plan_fakes import WAIT, Held, ScriptedRunner
+from tools.outputs import NO_OBJECT_FOUND, scope_note
+from tools.runtime import Observation
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
@@ -295,3 +297,16 @@ def test_a_step_that_repeats_an_earlier_one_runs_once(tiny_tokenizer, session):
     ]
     assert [tool for tool, _ in runtime.calls] == ["Edge Detection On Image", "Pose Detection On Image"]
     assert reply.plan.reply == llm.plans[0]  # the model's own words are kept
+
+
+def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, session):
+    """A detector that found nothing says what it can find (``Observation.note``); the plan's step line shows it, as
+    the ReAct answer does."""
+    note = scope_note(("face", "cat"))
+    llm = PlanningLLM([], answer=lambda prompt: "No object found.")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime=FakeRuntime(names=("Detection",)))
+    runtime.run = lambda tool, argument, workspace: Observation(NO_OBJECT_FOUND, True, (), 0.01, note=note)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Detection", {"image_path": image}))]
+    reply = list(plan_agent.run(session, f"find the objects in {image}"))[-1]
+    assert reply.text.splitlines()[-1].endswith(f": {NO_OBJECT_FOUND} {note}")
