@@ -11,6 +11,7 @@ from protocol.recipes import ConfigError, read_recipe, reject_unknown
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
+FACE_TURN_WEIGHT = 1.5  # the sessions' weight of a turn that edits faces (``face_turn_weight``)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class GenConfig:
             answer says that no loaded tool can do it.
         direction_turn_weight: how often a session turn asks for a rotation by direction ("90 degrees clockwise",
             "to the left", "upside down"), against 3 for a plain tool turn; 0 leaves the sessions as without it.
+        face_turn_weight: how often a session turn on a photo with faces asks for an edit of them ("blur the face":
+            Detection, then Blur Region or Crop Image with the face's box), against 3 for a plain tool turn.
         product_requests: requests routed as the product adapter must route them: questions about written text go
             to Text Detection On Image (never Answer Question About The Image), and no-tool requests include
             writing and advice.
@@ -108,6 +111,7 @@ class GenConfig:
     sessions: int = 0
     unserved_share: float = 0.0
     direction_turn_weight: float = 0.0
+    face_turn_weight: float = FACE_TURN_WEIGHT
     product_requests: bool = False
     val_share: float = 0.05
     test_share: float = 0.12
@@ -145,9 +149,10 @@ class GenConfig:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")
         if self.val_share + self.test_share + self.demo_share >= 1:
             raise ConfigError("val_share + test_share + demo_share must leave captions for training (sum below 1)")
-        weight = self.direction_turn_weight
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-            raise ConfigError(f"direction_turn_weight must be a number, 0 or more, got {weight!r}")
+        for name in ("direction_turn_weight", "face_turn_weight"):
+            weight = getattr(self, name)
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+                raise ConfigError(f"{name} must be a number, 0 or more, got {weight!r}")
         if not isinstance(self.product_requests, bool):
             raise ConfigError(f"product_requests must be true or false, got {self.product_requests!r}")
         if self.held_out is not None and not isinstance(self.held_out, list | tuple):

@@ -130,6 +130,7 @@ def _session_samples(plan: SplitPlan, config: GenConfig, template: PromptTemplat
         served_listing_share=1.0 if demo else config.served_listing_share,
         unserved_share=config.unserved_share,
         direction_turn_weight=config.direction_turn_weight,
+        face_turn_weight=config.face_turn_weight,
         answer_share=config.answer_share,
         tools_per_prompt=config.tools_per_prompt,
     )

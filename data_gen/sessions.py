@@ -40,6 +40,7 @@ from data_gen import files, phrasings, slots
 from data_gen import session_phrasings as say
 from data_gen.builders import Sample, answer_for, format_boxes, takes_a_box
 from data_gen.captions import Caption, CaptionBox
+from data_gen.config import FACE_TURN_WEIGHT
 from data_gen.negatives import negative_request
 from data_gen.served import served_listing
 from data_gen.tasks import (
@@ -248,6 +249,7 @@ class SessionBuilder:
         served_listing_share: float = 0.0,
         unserved_share: float = 0.0,
         direction_turn_weight: float = 0.0,
+        face_turn_weight: float = FACE_TURN_WEIGHT,
         answer_share: float = 0.35,
         tools_per_prompt: tuple[int, int] = (2, 5),
     ) -> None:
@@ -278,7 +280,7 @@ class SessionBuilder:
             (self.list_turn, lambda s: 0.8),
             (self.find_turn, lambda s: 0.6),
             (self.use_box_turn, lambda s: 8.0 if s.detected and s.after_tools else 0.0),  # most answers with boxes
-            (self.face_turn, lambda s: 1.5 if s.upload_photo() and face_boxes(s.scene()) else 0.0),
+            (self.face_turn, lambda s: face_turn_weight if s.upload_photo() and face_boxes(s.scene()) else 0.0),
             (self.numbers_turn, lambda s: 1.0),
             (self.thanks_turn, lambda s: 2.0 if s.after_tools else 0.0),
             (self.writing_turn, lambda s: 0.6),

@@ -186,6 +186,9 @@ def test_bad_configs_are_reported(tmp_path):
     bad.write_text("failure_share: 1.5\n")
     with pytest.raises(ConfigError, match="failure_share must be a number between 0 and 1"):
         GenConfig.load(bad)
+    bad.write_text("face_turn_weight: -1\n")
+    with pytest.raises(ConfigError, match="face_turn_weight must be a number, 0 or more"):
+        GenConfig.load(bad)
     with pytest.raises(ConfigError, match="held_out names unknown tools"):
         generate(replace(GenConfig.load("quick"), held_out=["Teleport"]), tmp_path, embedder=hash_embedder)
 

@@ -10,6 +10,7 @@ import pytest
 from agent.loop import Agent, ChatSession
 from data_gen import session_phrasings as say
 from data_gen.captions import load_captions
+from data_gen.config import FACE_TURN_WEIGHT
 from data_gen.phrasings import CONDITIONS, TEST_PHRASING, TRAIN_PHRASING, phrasing_pool
 from data_gen.sessions import PlannedTurn, Session, SessionBuilder, refer
 from data_gen.tasks import IMAGE_PLACEHOLDER
@@ -263,6 +264,24 @@ def test_rotations_asked_by_direction_take_the_signed_angle():
             assert angle > 0
         else:
             assert angle < 0 and re.search(r"clockwise|to the right", turn.request)
+
+
+def test_the_face_turn_weight_sets_how_often_faces_are_edited():
+    """The default weight gives the sessions of a recipe without the option; a larger one gives more face edits
+    (each a detection, then the edit with the face's box)."""
+    captions = CAPTIONS[:60]
+    plain = [builder().session(caption, 0, captions) for caption in captions]
+    assert plain == [builder(face_turn_weight=FACE_TURN_WEIGHT).session(caption, 0, captions) for caption in captions]
+
+    def face_turns(weight: float) -> list:
+        sessions = [builder(face_turn_weight=weight).session(caption, 0, captions) for caption in captions]
+        return [turn for _, turn, _ in turn_pairs(sessions) if turn.scenario == "face"]
+
+    assert face_turns(0.0) == []
+    weighted = face_turns(4 * FACE_TURN_WEIGHT)
+    assert len(weighted) > 2 * len(face_turns(FACE_TURN_WEIGHT)) > 0
+    for turn in weighted:
+        assert turn.steps[0].spec.name == "Detection" and turn.steps[-1].spec.name in ("Blur Region", "Crop Image")
 
 
 def test_unserved_tools_are_not_listed_and_the_answer_says_so(sessions):
