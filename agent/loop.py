@@ -24,8 +24,8 @@ What the agent guarantees, whatever the model writes:
 * a request for words alone (a haiku, tips, "how does edge detection work?") that points at no picture is answered
   in words where the model called a tool (agent/words_only.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
-  the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first;
-  agent/pending_edit.py);
+  the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first), nor
+  on a shown box's numbers in another order (the shown box is used; agent/pending_edit.py);
 * a question about a sign ("what street is this sign for?") is not answered before the reading tool read it, and
   once it has, is answered rather than sent on to a detector it did not ask for (agent/read_text.py);
 * a request naming a loaded tool in full ("Remove the background") is not answered before that tool ran, nor
@@ -47,7 +47,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
@@ -56,7 +56,7 @@ from agent.file_names import with_made_names, with_result_named
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
-from agent.pending_edit import FINDER, invented_box, pending_box_edit
+from agent.pending_edit import FINDER, as_shown_box, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.words_only import asks_for_words
@@ -413,6 +413,13 @@ class Agent:
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f"\n{forced}")
                     continue
+                box = as_shown_box(user_input, step.tool, step.arguments, self._shown_text(session, trace))
+                if box:  # a shown box's numbers copied in another order
+                    overruled = overruled or f"{step.tool}: {step.action_input}"
+                    step = replace(step, action_input=", ".join((step.arguments[0].strip(), *box)))
+                    logger.info(
+                        "ran %s: %s, the box shown, for the model's %s", step.tool, step.action_input, overruled
+                    )
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
@@ -566,7 +573,7 @@ class Agent:
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
-        shown = "\n".join(turn.text for turn in session.memory.turns)
+        shown = self._shown_text(session, ())
         meant = as_meant(
             call,
             request,
@@ -584,6 +591,11 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
             return meant, _opened_step(FINDER)
         return meant, ""
+
+    @staticmethod
+    def _shown_text(session: ChatSession, trace: Sequence[TraceStep]) -> str:
+        """What the conversation and this turn's observations have shown the model."""
+        return "\n".join([*(turn.text for turn in session.memory.turns), *(taken.observation for taken in trace)])
 
     def _nothing_works_without_image(self, session: ChatSession) -> bool:
         """Whether the session has no image and every loaded tool takes one (no tool call can succeed)."""

@@ -8,7 +8,9 @@ either half wrong:
   the arguments (the box it copies from the detector's answer) (:func:`pending_box_edit`);
 * it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face or a person
   gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
-  Detection first instead (:func:`invented_box`), and the first rule then sees the edit done.
+  Detection first instead (:func:`invented_box`), and the first rule then sees the edit done;
+* it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
+  which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ _ASKS = {
     ),
     "Crop Image": re.compile(r"\bcrop\b", re.IGNORECASE),
 }
-_BOX = re.compile(r"\[\d+, \d+, \d+, \d+\]")
+_BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
 _PEOPLE = re.compile(r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl)\b", re.IGNORECASE)
 FINDER = "Detection"  # the detector that finds faces and people without being told what to look for
 
@@ -58,3 +60,20 @@ def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, 
         return False
     box = ", ".join(argument.strip() for argument in arguments[1:])
     return f"[{box}]" not in shown
+
+
+def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) -> tuple[str, ...] | None:
+    """The box a box tool's call meant when ``request`` gives no numbers and the call's (``arguments`` after the
+    image) are those of a box in ``shown`` (the conversation's and the turn's text; the latest box first) in another
+    order, else ``None``."""
+    if tool not in _ASKS or len(arguments) != 5 or re.search(r"\d", request):
+        return None
+    try:
+        written = [int(argument.strip()) for argument in arguments[1:]]
+    except ValueError:
+        return None
+    for match in reversed(list(_BOX.finditer(shown))):
+        box = [int(number) for number in match.groups()]
+        if sorted(box) == sorted(written):
+            return None if box == written else tuple(str(number) for number in box)
+    return None

@@ -14,10 +14,12 @@ from agent.file_names import with_made_names
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
+from agent.pending_edit import as_shown_box
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, with_read_text
 from agent.words_only import asks_for_words
 from protocol.prompt import PromptTemplate, Turn
+from protocol.steps import ToolCall
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, Box, Detections, scope_note
 from tools.runtime import Observation
@@ -824,6 +826,36 @@ def test_which_calls_wander_from_a_reading_already_done(request_text, tool, wand
     read = TraceStep(1, "", "Text Detection On Image", "image/a.png", "STOP", True)
     assert read_already(request_text, tool, [read]) is wanders
     assert not read_already(request_text, tool, [])  # nothing read yet
+
+
+@pytest.mark.parametrize(
+    ("request_text", "arguments", "expected"),
+    [
+        ("blur it", "image/a.png, 65, 273, 162 , 176", ("176", "65", "273", "162")),  # seen in the sessions
+        ("blur it", "image/a.png, 176, 65, 273, 162", None),  # as shown
+        ("blur it", "image/a.png, 10, 20, 30, 40", None),  # no shown box holds these numbers
+        ("blur 65, 273, 162, 176", "image/a.png, 65, 273, 162, 176", None),  # the person's own numbers
+        ("blur it", "image/a.png, 65, 273, x, 176", None),  # not numbers: the tool says so
+    ],
+)
+def test_a_shown_box_copied_in_another_order_is_taken_as_shown(request_text, arguments, expected):
+    shown = "AI: I found these objects: face [1, 2, 3, 4]; face [176, 65, 273, 162]."
+    call = ToolCall("", "Blur Region", arguments)
+    assert as_shown_box(request_text, call.tool, call.arguments, shown) == expected
+    assert as_shown_box(request_text, "Rotate Image", call.arguments, shown) is None  # not a box tool
+
+
+def test_the_agent_blurs_the_detected_box_the_model_copied_out_of_order(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    runtime.run = lambda tool, argument, workspace: Observation(
+        "face [6, 2, 30, 40]" if tool == "Detection" else "image/made.png", True, (), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), call("Blur Region", f"{image}, 2, 30, 40, 6"), answer("Done.")]
+    reply = agent.chat(session, "blur the face")
+    assert [step.action_input for step in reply.steps] == [image, f"{image}, 6, 2, 30, 40"]
+    assert reply.steps[1].model_call == f"Blur Region: {image}, 2, 30, 40, 6"
 
 
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
