@@ -67,6 +67,9 @@ class GenConfig:
             "to the left", "upside down"), against 3 for a plain tool turn; 0 leaves the sessions as without it.
         face_turn_weight: how often a session turn on a photo with faces asks for an edit of them ("blur the face":
             Detection, then Blur Region or Crop Image with the face's box), against 3 for a plain tool turn.
+        offline_detection_share: share of the sessions' Detection calls on a photo with people that observe what the
+            demo's offline detector reports, the faces alone ("face [176, 65, 273, 162]"), instead of the faces and
+            every captioned object.
         product_requests: requests routed as the product adapter must route them: questions about written text go
             to Text Detection On Image (never Answer Question About The Image), and no-tool requests include
             writing and advice.
@@ -112,6 +115,7 @@ class GenConfig:
     unserved_share: float = 0.0
     direction_turn_weight: float = 0.0
     face_turn_weight: float = FACE_TURN_WEIGHT
+    offline_detection_share: float = 0.0
     product_requests: bool = False
     val_share: float = 0.05
     test_share: float = 0.12
@@ -143,7 +147,7 @@ class GenConfig:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
         shares = ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share")
         shares += ("failure_share", "plain_image_share", "condition_of_share", "held_out_phrasing")
-        for name in (*shares, "served_listing_share", "unserved_share", "demo_share"):
+        for name in (*shares, "served_listing_share", "unserved_share", "demo_share", "offline_detection_share"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")

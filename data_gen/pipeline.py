@@ -131,6 +131,7 @@ def _session_samples(plan: SplitPlan, config: GenConfig, template: PromptTemplat
         unserved_share=config.unserved_share,
         direction_turn_weight=config.direction_turn_weight,
         face_turn_weight=config.face_turn_weight,
+        offline_detection_share=config.offline_detection_share,
         answer_share=config.answer_share,
         tools_per_prompt=config.tools_per_prompt,
     )

@@ -250,6 +250,7 @@ class SessionBuilder:
         unserved_share: float = 0.0,
         direction_turn_weight: float = 0.0,
         face_turn_weight: float = FACE_TURN_WEIGHT,
+        offline_detection_share: float = 0.0,
         answer_share: float = 0.35,
         tools_per_prompt: tuple[int, int] = (2, 5),
     ) -> None:
@@ -259,6 +260,7 @@ class SessionBuilder:
         self.seed = seed
         self.phrasing = phrasing
         self.held_out_phrasing = held_out_phrasing
+        self.offline_detection_share = offline_detection_share
         self.plain_image_share = plain_image_share
         self.served_listing_share = served_listing_share
         self.unserved_share = unserved_share
@@ -371,7 +373,9 @@ class SessionBuilder:
         elif spec.name == "Text Detection On Image":
             observation = scene.sign_text if scene and scene.sign_text else NO_TEXT_FOUND
         elif spec.name == "Detection" and photo:
-            boxes = face_boxes(scene) + slots.caption_boxes(scene)
+            faces = face_boxes(scene)
+            offline = bool(faces) and self.offline_detection_share > 0 and rng.random() < self.offline_detection_share
+            boxes = faces if offline else faces + slots.caption_boxes(scene)
         elif spec.name == "Detect the Give Object" and photo:
             boxes = tuple(box for box in slots.caption_boxes(scene) if box.label == arguments[1])
         if boxes:

@@ -284,6 +284,20 @@ def test_the_face_turn_weight_sets_how_often_faces_are_edited():
         assert turn.steps[0].spec.name == "Detection" and turn.steps[-1].spec.name in ("Blur Region", "Crop Image")
 
 
+def test_offline_detections_observe_the_faces_alone():
+    """The demo's offline detector reports faces, not captioned objects: with the share at 1 every Detection on a
+    photo with people observes its faces alone; at 0 the sessions are those of a recipe without the option."""
+    captions = CAPTIONS[:80]
+    plain = [builder().session(caption, 0, captions) for caption in captions]
+    assert plain == [builder(offline_detection_share=0.0).session(caption, 0, captions) for caption in captions]
+    offline = [builder(offline_detection_share=1.0).session(caption, 0, captions) for caption in captions]
+    detections = [
+        step for _, turn, _ in turn_pairs(offline) for step in turn.steps if step.spec.name == "Detection" and step.boxes
+    ]
+    with_faces = [step for step in detections if any(box.label == "face" for box in step.boxes)]
+    assert with_faces and all(box.label == "face" for step in with_faces for box in step.boxes)
+
+
 def test_unserved_tools_are_not_listed_and_the_answer_says_so(sessions):
     unserved = 0
     for session in sessions:
