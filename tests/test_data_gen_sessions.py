@@ -292,7 +292,10 @@ def test_offline_detections_observe_the_faces_alone():
     assert plain == [builder(offline_detection_share=0.0).session(caption, 0, captions) for caption in captions]
     offline = [builder(offline_detection_share=1.0).session(caption, 0, captions) for caption in captions]
     detections = [
-        step for _, turn, _ in turn_pairs(offline) for step in turn.steps if step.spec.name == "Detection" and step.boxes
+        step
+        for _, turn, _ in turn_pairs(offline)
+        for step in turn.steps
+        if step.spec.name == "Detection" and step.boxes
     ]
     with_faces = [step for step in detections if any(box.label == "face" for box in step.boxes)]
     assert with_faces and all(box.label == "face" for step in with_faces for box in step.boxes)
