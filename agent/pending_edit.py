@@ -56,7 +56,7 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
 def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> bool:
     """Whether a call of ``tool`` with ``arguments`` is a box tool's made-up box for a face or person in ``request``
     (which gives no numbers), while :data:`FINDER` is loaded to find it; ``shown``: the conversation's text."""
-    if tool not in _ASKS or FINDER not in available or re.search(r"\d", request) or not _PEOPLE.search(request):
+    if tool not in _ASKS or FINDER not in available or _gives_numbers(request) or not _PEOPLE.search(request):
         return False
     box = ", ".join(argument.strip() for argument in arguments[1:])
     return f"[{box}]" not in shown
@@ -66,7 +66,7 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
     """The box a box tool's call meant when ``request`` gives no numbers and the call's (``arguments`` after the
     image) are those of a box in ``shown`` (the conversation's and the turn's text; the latest box first) in another
     order, else ``None``."""
-    if tool not in _ASKS or len(arguments) != 5 or re.search(r"\d", request):
+    if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
         return None
     try:
         written = [int(argument.strip()) for argument in arguments[1:]]
@@ -77,3 +77,8 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
         if sorted(box) == sorted(written):
             return None if box == written else tuple(str(number) for number in box)
     return None
+
+
+def _gives_numbers(request: str) -> bool:
+    """Whether ``request`` holds a number: its box, then, is the person's own."""
+    return bool(re.search(r"\d", request))

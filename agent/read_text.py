@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
 
 from agent.image_reference import asks_to_read
+from agent.pending_edit import Step
 from agent.picture_questions import DETECTORS
 from tools.outputs import NO_TEXT_FOUND
 
@@ -65,13 +65,6 @@ def unread_writing(request: str, called: Sequence[str], available: Sequence[str]
     if READER not in available or READING_TOOLS.intersection(called):
         return None
     return READER if _asks_about_writing(request) else None
-
-
-class Step(Protocol):
-    """What this rule reads of a step taken this turn (agent.loop.TraceStep)."""
-
-    action: str
-    ok: bool
 
 
 def read_already(request: str, tool: str, steps: Sequence[Step]) -> bool:
