@@ -21,7 +21,7 @@ import os
 import threading
 import time
 
-from agent.loop import DEFAULT_MAX_INPUT_CHARS
+from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
 from modeling.memory import bound_kernel_cache
@@ -76,6 +76,7 @@ def main(
     image_root: str | None = None,
     prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
     max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
+    max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
     session_idle_minutes: float = DEFAULT_IDLE_MINUTES,
 ) -> None:
     """Start the demo.
@@ -102,6 +103,8 @@ def main(
         max_new_tokens: tokens the model may write per step.
         max_upload_mb: largest upload the web app accepts, and the largest request body of the web API, in MB.
         max_input_chars: longest message accepted, in characters (a longer one is refused with this limit).
+        max_history_tokens: most conversation history a prompt holds, in tokens (older exchanges are left out; the
+            image introductions still referred to stay): about what the adapter was trained with.
         session_idle_minutes: a web session untouched this long is closed and its files removed.
         prefix_cache_mb: memory for the KV of recent prompts, so that each step prefills only what its prompt
             adds to an earlier one (0: prefill every prompt whole).
@@ -130,6 +133,7 @@ def main(
         max_new_tokens=max_new_tokens,
         max_upload_mb=max_upload_mb,
         max_input_chars=max_input_chars,
+        max_history_tokens=max_history_tokens,
         session_idle_minutes=session_idle_minutes,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -161,6 +165,7 @@ def main(
         max_new_tokens=max_new_tokens,
         prefix_cache_mb=prefix_cache_mb,
         max_input_chars=max_input_chars,
+        max_history_tokens=max_history_tokens,
     )
     started = time.perf_counter()
     opening = agent.warm_up()

@@ -109,6 +109,8 @@ _OPERATIONS = {"cropped": "crop", "rotated": "rotate", "resized": "resize", "blu
 _LATEST = re.compile(
     r"\b(?:it|this\s+one|that\s+one|the\s+result|the\s+output|the\s+new\s+image|that\s+image)\b", re.IGNORECASE
 )
+# Words by which a request reaches back past the newest upload ("the previous one", "the other photo").
+_EARLIER = re.compile(r"\b(?:previous|earlier|other|older|prior|both)\b", re.IGNORECASE)
 
 
 def meant_image(
@@ -117,21 +119,25 @@ def meant_image(
     latest: str | None,
     named: Sequence[str] = (),
     shown: Sequence[str] = (),
+    *,
+    making: str = "",
 ) -> str | None:
     """The image ``request`` points at by its place in the conversation, or ``None`` when it names none so.
 
     ``uploads``: the session's uploads, oldest first; ``latest``: the image the conversation last brought up;
     ``named``: the image file names the request itself holds (then the request says which, and this is ``None``);
-    ``shown``: the images the conversation has shown, oldest first.
-    "The cropped image" / "the edge map" is the latest shown result of that operation; "the original" / "the
+    ``shown``: the images the conversation has shown, oldest first; ``making``: the operation tag of the tool
+    about to run.
+    "The cropped image" / "the edge map" is the latest shown result of that operation (unless that is what the
+    tool makes: "show me the edge map of the image" asks for a new one); "the original" / "the
     photo I uploaded" the latest upload, "the first photo" the first, "the new photo" / "the one I just sent" the
     latest upload; "it", "this one", "the result" the latest image.
     """
     if named or (not uploads and latest is None):
         return None
     made_by = _MADE_BY.search(request)
-    if made_by:
-        operation = _OPERATIONS.get((made_by.group(1) or "").lower()) or made_by.group(2).lower()
+    operation = (_OPERATIONS.get((made_by.group(1) or "").lower()) or made_by.group(2).lower()) if made_by else ""
+    if operation and operation != making:
         made = [image for image in shown if f"_{operation}_" in image]
         return made[-1] if made else None
     if uploads and _FIRST.search(request):
@@ -141,6 +147,20 @@ def meant_image(
     if _LATEST.search(request):
         return latest
     return None
+
+
+def from_before_the_newest_upload(image: str, request: str, uploads: Sequence[str], shown: Sequence[str]) -> bool:
+    """Whether ``image`` came before the session's newest upload (``shown``: the conversation's images in order of
+    first mention; one no longer shown is older still) while ``request`` does not reach back to an earlier image.
+
+    After a second upload, asked "show me the straight lines in the image", the small model drew the lines of the
+    first photo or of its results, the images its history spoke of most.
+    """
+    if not uploads or image == uploads[-1] or _EARLIER.search(request):
+        return False
+    order = {name: index for index, name in enumerate(shown)}
+    newest = order.get(uploads[-1])
+    return newest is not None and order.get(image, -1) < newest
 
 
 # Words by which a request asks about a map itself ("what is in the depth map?", "the pose skeleton").

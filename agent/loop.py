@@ -29,10 +29,12 @@ What the agent guarantees, whatever the model writes:
 * a question about a sign ("what street is this sign for?") is not answered before the reading tool read it, and
   once it has, is answered rather than sent on to a detector it did not ask for (agent/read_text.py);
 * a request naming a loaded tool in full ("Remove the background") is not answered before that tool ran, nor
-  refused as needing a tool that is loaded ("that needs Rotate Image, which is not loaded"; agent/meant_call.py);
+  refused as needing a tool that is loaded ("that needs Rotate Image, which is not loaded"), and a request for a
+  loaded tool's map ("show me the straight lines") is not answered with an earlier file or a refusal before that
+  tool ran (agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
-  miscopied them, and the one file the turn made where it presents another (agent/file_names.py,
-  agent/read_text.py); after a search that found nothing (no object, no
+  miscopied them, and the one file the turn made where it presents another, by the name of the map it is where
+  it gives another map's (agent/file_names.py, agent/read_text.py, agent/result_words.py); after a search that found nothing (no object, no
   text) it says so, where the model announced a result (agent/detector_scope.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
@@ -54,11 +56,12 @@ from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names, with_result_named
 from agent.image_reference import outside_paths, refers_to_an_image
-from agent.meant_call import as_meant, named_but_not_run, refused_but_loaded
+from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, as_shown_box, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
+from agent.result_words import with_result_noun
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -91,6 +94,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_INPUT_CHARS = 2000
+# The most conversation history a prompt holds, in tokens. The adapters were trained on prompts whose history
+# held at most ~600 tokens (the demo split: prompts of 798 tokens on average, 1,194 at most, 598 of them the
+# opening); late in a long session, with 1,000+ tokens of history, the small model answered "I don't have an
+# image" with a photo just uploaded and presented files of earlier photos as new results.
+DEFAULT_MAX_HISTORY_TOKENS = 512
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
@@ -234,6 +242,7 @@ class Agent:
         max_steps: int = 5,
         max_new_tokens: int = 128,
         max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
+        max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
     ) -> None:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -250,6 +259,9 @@ class Agent:
         if max_input_chars < 1:
             raise ValueError(f"max_input_chars must be at least 1, got {max_input_chars}")
         self.max_input_chars = max_input_chars
+        if max_history_tokens < 0:
+            raise ValueError(f"max_history_tokens must not be negative, got {max_history_tokens}")
+        self.max_history_tokens = max_history_tokens
         self.image_tools = frozenset(
             spec.name for spec in runtime.available if any(i.kind is InputKind.IMAGE for i in spec.inputs)
         )
@@ -382,6 +394,7 @@ class Agent:
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
                 if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
                     answer = with_result_named(answer, seen[0])
+                    answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
                     answer = as_empty_result(answer, trace[-1].observation)
@@ -553,8 +566,9 @@ class Agent:
     def _undone_step(self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]) -> str | None:
         """The tool an answer (``said``) came too early for: the box tool asked for after a detection ("blur the
         face", agent/pending_edit.py), the reading tool for a question about a sign nothing read
-        (agent/read_text.py), the tool the request names in full, or the loaded tool the answer calls missing, when
-        nothing ran (agent/meant_call.py)."""
+        (agent/read_text.py), the tool the request names in full, the loaded tool the answer calls missing, or the
+        tool whose map the request asks for when the answer presents a file or refuses, when nothing ran
+        (agent/meant_call.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
@@ -564,6 +578,7 @@ class Agent:
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)
+            or map_not_made(request, said, called, self.runtime.available)
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
@@ -591,6 +606,12 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
             return meant, _opened_step(FINDER)
         return meant, ""
+
+    def _with_maker_noun(self, answer: str, made: str, trace: Sequence[TraceStep]) -> str:
+        """``answer`` calling the map ``made`` by the name of the loaded tool that made it (agent/result_words.py)."""
+        maker = next((step.action for step in trace if made in step.files), "")
+        tools = self.runtime.available
+        return with_result_noun(answer, made, tools.get(maker), tools) if maker in tools else answer
 
     @staticmethod
     def _shown_text(session: ChatSession, trace: Sequence[TraceStep]) -> str:
@@ -643,8 +664,10 @@ class Agent:
         return None
 
     def _history_budget(self, specs: list[Any], user_input: str, scratchpad: str) -> int:
+        """The tokens of history a prompt can hold: what the context leaves, at most ``max_history_tokens``."""
         bare = self._bare_prompt(specs, user_input, scratchpad)
-        return self.context_length - self.max_new_tokens - self.count_tokens(bare)
+        left = self.context_length - self.max_new_tokens - self.count_tokens(bare)
+        return min(left, self.max_history_tokens) if left >= 0 else left
 
     def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
         """The wrapped prompt with no history."""

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from agent.image_reference import meant_image, photo_behind
+from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind
 from agent.stated_numbers import signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
@@ -91,6 +91,32 @@ def named_but_not_run(request: str, called: Sequence[str], tools: ToolRegistry) 
     return tool
 
 
+# An answer that presents a file or a result, or says it cannot: what a small model writes in place of a call.
+_PRESENTS_OR_REFUSES = re.compile(
+    r"\b(?:ready|saved|here is|here's|done|you asked for|can't|cannot|not loaded|upload|don't have)\b", re.IGNORECASE
+)
+# Asking about a map or thanking for one rather than asking for it ("how is a depth map made?", "thanks for the
+# sketch!").
+_ABOUT_OR_THANKS = re.compile(
+    r"\b(?:what|how|why|which|when|who)\b|^\W*(?:thanks|thank\s+you|thx|cheers)\b", re.IGNORECASE
+)
+
+
+def map_not_made(request: str, answer: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """The map-making tool whose map ``request`` asks for (:func:`named_map_tool`) when nothing ran yet this turn and
+    the answer presents a file or a result, or says it cannot; else ``None``.
+
+    Asked "show me the straight lines in the image" late in a long session, the small model answered "I saved the
+    straight lines as image/6532_line_85c88573.png" (a file from an earlier photo) or "I don't have an image to work
+    on yet" with a photo just uploaded; the person asked for a map of a loaded tool.
+    """
+    if any(called) or _ABOUT_OR_THANKS.search(request):
+        return None
+    if not (image_names(answer) or _PRESENTS_OR_REFUSES.search(answer)):
+        return None
+    return named_map_tool(request, tools)
+
+
 def as_meant(
     call: ToolCall,
     request: str,
@@ -103,7 +129,8 @@ def as_meant(
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
     whose map it names, :func:`named_map_tool`), the image it points at
-    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; for a tool that
+    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; the newest upload
+    where the model took an image from before it and the request says nothing of which; for a tool that
     reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`) and the numbers
     it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
     none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
@@ -114,7 +141,12 @@ def as_meant(
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
-    image = meant_image(request, uploads, latest, image_names(request), shown) or (written[0] if written else None)
+    making = tools.get(meant.tool).operation if meant.tool in tools else ""
+    named = image_names(request)
+    image = meant_image(request, uploads, latest, named, shown, making=making)
+    if not (image or named) and written and from_before_the_newest_upload(written[0], request, uploads, shown):
+        image = uploads[-1]
+    image = image or (written[0] if written else None)
     if image and meant.tool in tools and tools.get(meant.tool).output is not OutputKind.IMAGE:
         image = photo_behind(image, request, map_operations(), [*uploads, *shown]) or image
     if written and image and written[0] != image and exists(written[0]) and exists(image):

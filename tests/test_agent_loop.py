@@ -903,6 +903,48 @@ def test_a_refusal_that_calls_a_loaded_tool_missing_goes_on_with_it(tiny_tokeniz
         assert agent.chat(session, "do something").text == unserved
 
 
+def test_an_earlier_file_presented_for_an_asked_map_goes_on_with_the_map_tool(tiny_tokenizer, session):
+    """Seen late in a long --cli session: "show me the straight lines" after a new upload was answered with a
+    line map of an earlier photo; the agent opens the map tool's step, on the new upload."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    first = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", first), answer("Done.")]
+    earlier = agent.chat(session, "edges please").files[0]
+    second = upload(agent, session, size=48)
+    llm.prompts.clear()
+    llm.replies = [answer(f"Glad it worked out! I saved the edges as {earlier}."), f" {earlier}\nObservation:"]
+    llm.replies.append(answer("Here is the edge map."))
+    reply = agent.chat(session, "Show me the edge map of the image")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Edge Detection On Image", second)]
+    assert llm.prompts[1].endswith("Action: Edge Detection On Image\nAction Input:")
+    assert reply.files and reply.files[0] != earlier
+
+
+def test_an_answer_calls_the_made_map_by_its_makers_name(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Pose Detection On Image", image), answer(f"The edge map is ready: {image}")]
+    reply = agent.chat(session, "show me the pose")
+    assert reply.text == f"The pose skeleton is ready: {reply.files[0]}" and "_pose_" in reply.files[0]
+
+
+def test_a_prompt_holds_at_most_max_history_tokens_of_history(tiny_tokenizer, session):
+    """Late in long sessions the small model, far past the history it was trained on, lost track of the uploads."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Noted.")], max_history_tokens=120)
+    image = upload(agent, session)
+    for n in range(12):
+        agent.chat(session, f"remember fact number {n}")
+    prompt = llm.prompts[-1]
+    assert image in prompt  # the upload's introduction stays
+    assert "fact number 10" in prompt and "fact number 0\n" not in prompt
+    roomy, llm, _ = make_agent(tiny_tokenizer, [answer("Noted.")], max_history_tokens=100_000)
+    upload(roomy, session)
+    roomy.chat(session, "one more")
+    assert "fact number 0\n" not in llm.prompts[-1]  # what was forgotten stays forgotten
+    with pytest.raises(ValueError, match="max_history_tokens"):
+        make_agent(tiny_tokenizer, [], max_history_tokens=-1)
+
+
 class EmptyDetection(FakeRuntime):
     """Detection as the offline Haar cascades answer a photo of a cup: nothing, and what they could have found."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.image_reference import meant_image
-from agent.meant_call import as_meant, named_but_not_run, named_tool
+from agent.image_reference import from_before_the_newest_upload, meant_image
+from agent.meant_call import as_meant, map_not_made, named_but_not_run, named_tool
 from protocol.steps import ToolCall
 from tools.catalog import default_registry
 
@@ -38,6 +38,42 @@ def test_a_request_points_at_an_image_by_its_place_in_the_conversation(request_t
     assert meant_image(request_text, UPLOADS, RESULT, image_names(request_text)) == meant
 
 
+FIRST_EDGES = "image/e1e1_edge_aaaa1111.png"  # made from the first upload, before the second came
+SECOND_EDGES = "image/e2e2_edge_bbbb2222.png"
+
+
+@pytest.mark.parametrize(
+    ("image", "request_text", "stale"),
+    [
+        (FIRST_EDGES, "Show me the straight lines in the image", True),
+        (UPLOADS[0], "edges please", True),
+        (UPLOADS[1], "edges please", False),  # the newest upload itself
+        (SECOND_EDGES, "edges please", False),  # made after it
+        ("image/gone1234.png", "edges please", True),  # no longer in the history: older still
+        (FIRST_EDGES, "now the edges of the previous one", False),  # reaches back
+        (UPLOADS[0], "do the same to the other photo", False),
+    ],
+)
+def test_an_image_from_before_the_newest_upload(image, request_text, stale):
+    shown = [UPLOADS[0], FIRST_EDGES, UPLOADS[1], SECOND_EDGES]
+    assert from_before_the_newest_upload(image, request_text, UPLOADS, shown) is stale
+
+
+def test_a_call_on_an_image_from_before_the_newest_upload_runs_on_the_new_one():
+    files = {*UPLOADS, FIRST_EDGES, SECOND_EDGES}
+    shown = [UPLOADS[0], FIRST_EDGES, UPLOADS[1], SECOND_EDGES]
+
+    def ran(call: ToolCall, request: str) -> str:
+        meant = as_meant(
+            call, request, TOOLS, uploads=UPLOADS, latest=SECOND_EDGES, exists=files.__contains__, shown=shown
+        )
+        return meant.action_input
+
+    assert ran(ToolCall("t", "Rotate Image", f"{FIRST_EDGES}, 90"), "rotate by 90") == f"{UPLOADS[1]}, 90"
+    assert ran(ToolCall("t", "Rotate Image", f"{UPLOADS[0]}, 90"), "rotate it by 90") == f"{SECOND_EDGES}, 90"
+    assert ran(ToolCall("t", "Rotate Image", f"{UPLOADS[0]}, 90"), f"rotate {UPLOADS[0]} by 90") == f"{UPLOADS[0]}, 90"
+
+
 @pytest.mark.parametrize(
     ("request_text", "tool"),
     [
@@ -65,6 +101,26 @@ def test_a_request_names_a_tool_by_its_full_name(request_text, tool):
 )
 def test_a_tool_named_in_full_is_owed_only_while_nothing_ran(request_text, called, tool):
     assert named_but_not_run(request_text, called, TOOLS) == tool
+
+
+EDGE = "Edge Detection On Image"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said", "called", "tool"),
+    [
+        ("Show me the edge map of the image", f"Glad it worked out! I saved it as {FIRST_EDGES}.", [], EDGE),
+        ("edge map please", "I don't have an image to work on yet. Please upload one first.", [], EDGE),
+        ("edge map please", "Done! The edge map is ready.", [""], EDGE),  # a rejected reply ran nothing
+        ("edge map please", f"The edge map is ready: {FIRST_EDGES}", [EDGE], None),  # it ran
+        ("thanks for the edge map!", f"You're welcome! It is {FIRST_EDGES}.", [], None),
+        ("how is an edge map made?", "It is done with the Canny algorithm.", [], None),  # asks about it
+        ("edge map please", "Sure, what threshold would you like?", [], None),  # asks back, presents nothing
+        ("rotate it by 90", f"Done! I saved it as {FIRST_EDGES}.", [], None),  # no map asked for
+    ],
+)
+def test_a_map_asked_for_is_owed_when_the_answer_presents_a_file_or_refuses(request_text, said, called, tool):
+    assert map_not_made(request_text, said, called, TOOLS) == tool
 
 
 def meant(call: ToolCall, request: str) -> ToolCall:
@@ -108,6 +164,13 @@ EDGES = "image/e5e5_edge_d4d4.png"
 def test_a_request_points_at_a_result_by_what_made_it(request_text, meant):
     shown = [UPLOADS[0], CROP, EDGES]
     assert meant_image(request_text, UPLOADS, EDGES, (), shown) == meant
+
+
+def test_the_map_a_tool_makes_is_what_it_is_asked_for_not_its_input():
+    shown = [UPLOADS[0], CROP, EDGES, UPLOADS[1]]
+    asked = "Show me the edge map of the image"
+    assert meant_image(asked, UPLOADS, UPLOADS[1], (), shown, making="edge") is None  # asks for one: not its input
+    assert meant_image("blur the edge map", UPLOADS, UPLOADS[1], (), shown, making="blur") == EDGES
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "hed",
         "Finds soft object boundaries in an image and returns a HED boundary map.",
         "tools.backends.hed:hed_boundary",
-        makes_map=("hed", "soft boundary", "soft boundaries"),
+        makes_map=("soft boundary map", "hed", "soft boundary", "soft boundaries"),
     ),
     _image_tool(
         "Sketch Detection On Image",
@@ -129,7 +129,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "pose",
         "Finds the body pose of the people in an image and returns a skeleton drawing.",
         "tools.backends.mediapipe:pose",
-        makes_map=("pose", "skeleton"),
+        makes_map=("pose skeleton", "pose", "skeleton"),
     ),
     _image_tool(
         "Predict Depth On Image",

@@ -69,7 +69,8 @@ class ToolSpec:
         operation: short tag used in chained output file names (``edge``, ``pose``...).
         held_out: GPT4Tools kept this tool out of training to measure generalisation to unseen tools.
         makes_map: for a tool whose output is a map drawn from the input photo (edges, pose, depth...), the words a
-            person names that map by ("edge map", "canny"); what is *in* the map is that photo's content.
+            person names that map by ("edge map", "canny"), the first being the name an answer gives it; what is
+            *in* the map is that photo's content.
         handler: ``"package.module:function"`` that runs the tool, imported only when the tool runs.
     """
 

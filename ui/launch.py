@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.loop import DEFAULT_MAX_INPUT_CHARS, Agent
+from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS, Agent
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.adapter_files import adapter_argument
 from modeling.loading import EMBEDDED_MODEL
@@ -104,6 +104,7 @@ def build_agent(
     max_new_tokens: int = 128,
     prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
     max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
+    max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
 ) -> Agent:
     """Load the model (merging the adapter) and the tool runtime, and bind them into an :class:`Agent`.
 
@@ -133,6 +134,7 @@ def build_agent(
         max_steps=max_steps,
         max_new_tokens=max_new_tokens,
         max_input_chars=max_input_chars,
+        max_history_tokens=max_history_tokens,
     )
 
 

@@ -1,0 +1,37 @@
+"""A made map called by the name of the tool that made it.
+
+A small model names a result by the words of the conversation rather than by what ran: after several turns of
+"the straight lines", a sketch came back as "The straight lines is ready: image/4108_scribble_886eb541.png" and a
+HED map as "The straight lines is image/994a_hed_299c.png". The person is told of a map they did not get. An answer
+that names the map the turn made, and names it only by another map tool's words (``ToolSpec.makes_map``), gets
+that tool's name for it instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from generation.tool_calls import image_names
+from tools.spec import ToolSpec
+
+
+def with_result_noun(answer: str, made: str, maker: ToolSpec, tools: Iterable[ToolSpec]) -> str:
+    """``answer`` with another map's name replaced by ``maker``'s, when it names ``made`` (the map ``maker`` made
+    this turn) and calls it only by the words of other map tools."""
+    if not maker.makes_map or made not in image_names(answer) or _names(answer, maker.makes_map):
+        return answer
+    others = [word for spec in tools if spec.name != maker.name for word in spec.makes_map]
+    wrong = _names(answer, others)
+    if not wrong:
+        return answer
+    pattern = "|".join(re.escape(word) for word in sorted(wrong, key=len, reverse=True))
+    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", maker.makes_map[0], answer, flags=re.IGNORECASE)
+
+
+def _names(answer: str, words: Iterable[str]) -> list[str]:
+    """The ``words`` that ``answer`` holds as whole words, in any case."""
+    text = answer
+    for name in image_names(answer):  # a file name's own words ("_line_") are not a name for the map
+        text = text.replace(name, " ")
+    return [word for word in words if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)]

@@ -1,0 +1,39 @@
+"""A made map is called by the name of the tool that made it."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.result_words import with_result_noun
+from tools.catalog import default_registry
+
+TOOLS = default_registry()
+SKETCH = "image/4108_scribble_886eb541.png"
+HED = "image/994a_hed_299c.png"
+
+
+@pytest.mark.parametrize(
+    ("answer", "made", "maker", "expected"),
+    [
+        (
+            f"The straight lines is ready: {SKETCH}",
+            SKETCH,
+            "Sketch Detection On Image",
+            f"The sketch is ready: {SKETCH}",
+        ),
+        (f"The Straight Lines is {HED}.", HED, "Hed Detection On Image", f"The soft boundary map is {HED}."),
+        (f"{SKETCH} is the sketch you asked for.", SKETCH, "Sketch Detection On Image", None),  # its own name
+        (f"Done! I saved it as {SKETCH}.", SKETCH, "Sketch Detection On Image", None),  # no map named
+        (f"The straight lines of {HED} are below.", SKETCH, "Sketch Detection On Image", None),  # not the file made
+        ("The depth map is ready.", SKETCH, "Sketch Detection On Image", None),  # names no file
+        (f"Rotated: {SKETCH} (the sketch turned)", SKETCH, "Rotate Image", None),  # the maker draws no map
+    ],
+)
+def test_an_answer_calls_the_made_map_by_its_makers_name(answer, made, maker, expected):
+    assert with_result_noun(answer, made, TOOLS.get(maker), TOOLS) == (expected or answer)
+
+
+def test_a_file_names_own_words_are_not_a_name_for_the_map():
+    line_file = "image/aa11_line_bb22.png"  # "line" inside the name, "straight lines" nowhere
+    answer = f"Here it is: {line_file}"
+    assert with_result_noun(answer, line_file, TOOLS.get("Line Detection On Image"), TOOLS) == answer
