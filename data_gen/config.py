@@ -12,6 +12,7 @@ from protocol.recipes import ConfigError, read_recipe, reject_unknown
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "data_gen"
 TEACHERS = ("template", "hf", "openai")
 FACE_TURN_WEIGHT = 1.5  # the sessions' weight of a turn that edits faces (``face_turn_weight``)
+SECOND_UPLOAD_SHARE = 0.1  # turns after which the human uploads a second photo (``second_upload_share``)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class GenConfig:
         offline_detection_share: share of the sessions' Detection calls on a photo with people that observe what the
             demo's offline detector reports, the faces alone ("face [176, 65, 273, 162]"), instead of the faces and
             every captioned object.
+        second_upload_share: chance, after each session turn while one photo is uploaded, that the human uploads a
+            second one before the next request.
+        new_photo_plain_share: share of the requests on a second photo just uploaded that call it as a first
+            upload is called ("the image", "this photo", "it") rather than "the new photo": after a new upload,
+            "show me the straight lines in the image" means the new photo.
         product_requests: requests routed as the product adapter must route them: questions about written text go
             to Text Detection On Image (never Answer Question About The Image), and no-tool requests include
             writing and advice.
@@ -116,6 +122,8 @@ class GenConfig:
     direction_turn_weight: float = 0.0
     face_turn_weight: float = FACE_TURN_WEIGHT
     offline_detection_share: float = 0.0
+    second_upload_share: float = SECOND_UPLOAD_SHARE
+    new_photo_plain_share: float = 0.0
     product_requests: bool = False
     val_share: float = 0.05
     test_share: float = 0.12
@@ -147,7 +155,8 @@ class GenConfig:
                 raise ConfigError(f"{name} must be a non-negative integer, got {value!r}")
         shares = ("zh_share", "negative_image_share", "answer_share", "rename_share", "val_share", "test_share")
         shares += ("failure_share", "plain_image_share", "condition_of_share", "held_out_phrasing")
-        for name in (*shares, "served_listing_share", "unserved_share", "demo_share", "offline_detection_share"):
+        shares += ("served_listing_share", "unserved_share", "demo_share", "offline_detection_share")
+        for name in (*shares, "second_upload_share", "new_photo_plain_share"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
                 raise ConfigError(f"{name} must be a number between 0 and 1, got {value!r}")

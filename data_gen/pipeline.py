@@ -132,6 +132,8 @@ def _session_samples(plan: SplitPlan, config: GenConfig, template: PromptTemplat
         direction_turn_weight=config.direction_turn_weight,
         face_turn_weight=config.face_turn_weight,
         offline_detection_share=config.offline_detection_share,
+        second_upload_share=config.second_upload_share,
+        new_photo_plain_share=config.new_photo_plain_share,
         answer_share=config.answer_share,
         tools_per_prompt=config.tools_per_prompt,
     )

@@ -40,7 +40,7 @@ from data_gen import files, phrasings, slots
 from data_gen import session_phrasings as say
 from data_gen.builders import Sample, answer_for, format_boxes, takes_a_box
 from data_gen.captions import Caption, CaptionBox
-from data_gen.config import FACE_TURN_WEIGHT
+from data_gen.config import FACE_TURN_WEIGHT, SECOND_UPLOAD_SHARE
 from data_gen.negatives import negative_request
 from data_gen.served import served_listing
 from data_gen.tasks import (
@@ -70,7 +70,6 @@ TYPO_RATE = 0.08
 TURNS = (2, 3, 3, 4)  # turns per session, drawn uniformly
 NO_UPLOAD_SHARE = 0.12  # sessions that open without an image
 MAP_UPLOAD_SHARE = 0.12  # sessions that open with a condition map the human supplies
-SECOND_UPLOAD_SHARE = 0.1  # turns after which the human uploads a second photo
 FILE_NAME_SHARE = 0.25  # requests that name the file instead of saying "it", "the result"...
 IMPLICIT_SHARE = 0.2  # requests about the latest image that do not point at it ("rotate by 90 degrees")
 CONTINUATION_SHARE = 0.4  # requests on a result that open with "Now", "Then"...
@@ -251,6 +250,8 @@ class SessionBuilder:
         direction_turn_weight: float = 0.0,
         face_turn_weight: float = FACE_TURN_WEIGHT,
         offline_detection_share: float = 0.0,
+        second_upload_share: float = SECOND_UPLOAD_SHARE,
+        new_photo_plain_share: float = 0.0,
         answer_share: float = 0.35,
         tools_per_prompt: tuple[int, int] = (2, 5),
     ) -> None:
@@ -261,6 +262,8 @@ class SessionBuilder:
         self.phrasing = phrasing
         self.held_out_phrasing = held_out_phrasing
         self.offline_detection_share = offline_detection_share
+        self.second_upload_share = second_upload_share
+        self.new_photo_plain_share = new_photo_plain_share
         self.plain_image_share = plain_image_share
         self.served_listing_share = served_listing_share
         self.unserved_share = unserved_share
@@ -327,8 +330,11 @@ class SessionBuilder:
             return ""
         if target not in state.uploads:
             kind = "result"
+        elif len(state.uploads) > 1 and target == state.uploads[-1]:
+            plain = target == state.current and self.new_photo_plain_share > 0
+            kind = "upload" if plain and rng.random() < self.new_photo_plain_share else "second"
         elif len(state.uploads) > 1:
-            kind = "second" if target == state.uploads[-1] else "first"
+            kind = "first"
         else:
             kind = "upload" if target == state.current else "original"
         return rng.choice(say.REFERENCES[kind])
@@ -734,7 +740,7 @@ class SessionBuilder:
                 and len(state.uploads) == 1
                 and state.turns
                 and companions
-                and rng.random() < SECOND_UPLOAD_SHARE
+                and rng.random() < self.second_upload_share
             ):
                 pending = self.upload(state, rng.choice(companions), rng)
             weights = [weight(state) for _, weight in self.turns]

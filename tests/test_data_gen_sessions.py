@@ -350,3 +350,24 @@ def test_phrasing_pools_split_every_bank():
     assert phrasing_pool(bank, "", 0.25) == bank == phrasing_pool(bank, TRAIN_PHRASING, 0.0)
     assert phrasing_pool(("one",), TEST_PHRASING, 0.5) == ("one",)  # a bank of one frame is shared
     assert phrasing_pool(bank[:2], TEST_PHRASING, 0.9) and phrasing_pool(bank[:2], TRAIN_PHRASING, 0.9)
+
+
+def test_a_second_photo_just_uploaded_can_be_called_as_a_first_one_is():
+    """After a new upload, "the image" / "this photo" / "it" mean the new photo; the default options give the
+    sessions of a recipe without them."""
+    captions = CAPTIONS[:80]
+    plain = [builder().session(caption, 0, captions) for caption in captions]
+    assert plain == [
+        builder(second_upload_share=0.1, new_photo_plain_share=0.0).session(caption, 0, captions)
+        for caption in captions
+    ]
+    made = [
+        builder(second_upload_share=1.0, new_photo_plain_share=1.0).session(caption, 0, captions)
+        for caption in captions
+    ]
+    second = [turn for session in made for turn in session.turns[1:] if turn.upload]
+    assert len(second) > len(captions) // 2
+    on_it = [turn for turn in second if turn.steps and turn.upload.name in turn.steps[0].arguments]
+    assert on_it
+    for turn in on_it:
+        assert not any(words in turn.request for words in say.REFERENCES["second"]), turn.request
