@@ -176,8 +176,32 @@ def photo_behind(image: str, request: str, map_operations: frozenset[str], image
     latest image) and answered "There is no object in image/..._pose_....png": the person asked about the photo.
     ``map_operations``: the operation tags of the tools that make maps (``ToolSpec.makes_map``).
     """
+    if _MAP_WORDS.search(request) or image in request:
+        return None
+    return _source_photo(image, map_operations, images)
+
+
+# Words by which a request points at the latest image itself ("turn it into a sketch", "lines of that").
+_POINTING = re.compile(r"\b(?:it|this|that|them|the\s+result|the\s+output)\b", re.IGNORECASE)
+
+
+def photo_behind_for_a_map(
+    image: str, request: str, map_operations: frozenset[str], images: Sequence[str]
+) -> str | None:
+    """For a call that draws a map: the photo the map ``image`` was drawn from, when ``request`` does not point at
+    the latest image itself ("turn it into a sketch" does); else ``None``.
+
+    Asked "show me the edges of the image" after an edge map, the small model drew the edges of the edge map.
+    """
+    if _POINTING.search(request) or image in request:
+        return None
+    return _source_photo(image, map_operations, images)
+
+
+def _source_photo(image: str, map_operations: frozenset[str], images: Sequence[str]) -> str | None:
+    """The image among ``images`` that the map ``image`` was drawn from, or ``None`` (not a map, or its source gone)."""
     made = made_from(image)
-    if made is None or made[0] not in map_operations or _MAP_WORDS.search(request) or image in request:
+    if made is None or made[0] not in map_operations:
         return None
     sources = [name for name in images if image_id(name) == made[1]]
     return sources[-1] if sources else None

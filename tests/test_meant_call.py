@@ -238,6 +238,29 @@ def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, r
     assert meant_call.action_input == image
 
 
+EDGES_OF_PHOTO = "image/e7e7_edge_bbbb2222.png"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "image"),
+    [
+        ("Show me the edges of the image", UPLOADS[1]),  # the edges of the edge map were drawn
+        ("edge map please", UPLOADS[1]),
+        ("turn it into edges", EDGES_OF_PHOTO),  # points at the latest image itself
+        ("edges of that", EDGES_OF_PHOTO),
+        (f"edges of {EDGES_OF_PHOTO}", EDGES_OF_PHOTO),  # names it
+    ],
+)
+def test_a_map_drawn_on_a_map_the_request_does_not_point_at_is_drawn_on_the_photo(request_text, image):
+    files = {*FILES, EDGES_OF_PHOTO}
+    call = ToolCall("t", "Edge Detection On Image", EDGES_OF_PHOTO)
+    shown = [*UPLOADS, EDGES_OF_PHOTO]
+    ran = as_meant(
+        call, request_text, TOOLS, uploads=UPLOADS, latest=EDGES_OF_PHOTO, exists=files.__contains__, shown=shown
+    )
+    assert ran.action_input == image
+
+
 MAPS = default_registry().subset(
     (
         "Edge Detection On Image",
