@@ -25,7 +25,8 @@ What the agent guarantees, whatever the model writes:
   in words where the model called a tool (agent/words_only.py);
 * an edit the request asks for on a detected region ("blur the face") is not left undone by an answer given after
   the detection alone (the turn goes on with the asked tool), nor done on a made-up box (Detection runs first), nor
-  on a shown box's numbers in another order (the shown box is used; agent/pending_edit.py);
+  on a shown box's numbers in another order (the shown box is used), nor on another image than the one the box was
+  found in (agent/pending_edit.py);
 * a question about a sign ("what street is this sign for?") is not answered before the reading tool read it, and
   once it has, is answered rather than sent on to a detector it did not ask for (agent/read_text.py);
 * a request naming a loaded tool in full ("Remove the background") is not answered before that tool ran, nor
@@ -58,7 +59,7 @@ from agent.file_names import with_made_names, with_result_named
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
-from agent.pending_edit import FINDER, as_shown_box, invented_box, pending_box_edit
+from agent.pending_edit import FINDER, as_shown_box, detected_in, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
@@ -432,6 +433,16 @@ class Agent:
                     step = replace(step, action_input=", ".join((step.arguments[0].strip(), *box)))
                     logger.info(
                         "ran %s: %s, the box shown, for the model's %s", step.tool, step.action_input, overruled
+                    )
+                found_in = detected_in(step.tool, step.arguments, trace)
+                if found_in:  # a detected box edited on another image than the one it was found in
+                    overruled = overruled or f"{step.tool}: {step.action_input}"
+                    step = replace(step, action_input=", ".join((found_in, *(a.strip() for a in step.arguments[1:]))))
+                    logger.info(
+                        "ran %s: %s, where the box was found, for the model's %s",
+                        step.tool,
+                        step.action_input,
+                        overruled,
                     )
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))

@@ -10,7 +10,10 @@ either half wrong:
   gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
   Detection first instead (:func:`invented_box`), and the first rule then sees the edit done;
 * it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
-  which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`).
+  which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`);
+* it edits the box on another image than the one it was found in: asked "blur the face" after a pose map, the
+  detection ran on the photo (the agent asks detectors about the photo behind a map) and the model blurred the
+  face's box on the pose map. The edit runs on the image the box was found in (:func:`detected_in`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Step(Protocol):
     """What this rule reads of a step taken this turn (agent.loop.TraceStep)."""
 
     action: str
+    action_input: str
     ok: bool
     observation: str
 
@@ -76,6 +80,19 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
         box = [int(number) for number in match.groups()]
         if sorted(box) == sorted(written):
             return None if box == written else tuple(str(number) for number in box)
+    return None
+
+
+def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> str | None:
+    """The image a detector of ``steps`` found the box of a box tool's call in (``arguments``: the image, then the
+    box), when the call names another image; else ``None``."""
+    if tool not in _ASKS or len(arguments) != 5:
+        return None
+    box = f"[{', '.join(argument.strip() for argument in arguments[1:])}]"
+    for step in reversed(steps):
+        if step.ok and step.action in DETECTORS and box in step.observation:
+            image = step.action_input.split(",", 1)[0].strip()
+            return image if image != arguments[0].strip() else None
     return None
 
 

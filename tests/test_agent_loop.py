@@ -858,6 +858,26 @@ def test_the_agent_blurs_the_detected_box_the_model_copied_out_of_order(tiny_tok
     assert reply.steps[1].model_call == f"Blur Region: {image}, 2, 30, 40, 6"
 
 
+def test_a_detected_box_is_edited_on_the_image_it_was_found_in(tiny_tokenizer, session):
+    """Seen in --cli: after a pose map, Detection ran on the photo behind it and the model blurred the face's box on
+    the pose map."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    runtime.run = lambda tool, argument, workspace: Observation(
+        "face [6, 2, 30, 40]" if tool == "Detection" else "image/made.png", True, (), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    photo = upload(agent, session)
+    pose = "image/0d40_pose_photo.png"
+    llm.replies = [call("Detection", photo), call("Blur Region", f"{pose}, 6, 2, 30, 40"), answer("Done.")]
+    reply = agent.chat(session, "blur the face")
+    assert [step.action_input for step in reply.steps] == [photo, f"{photo}, 6, 2, 30, 40"]
+    assert reply.steps[1].model_call == f"Blur Region: {pose}, 6, 2, 30, 40"
+    llm.prompts.clear()
+    llm.replies = [call("Detection", photo), call("Blur Region", f"{pose}, 1, 1, 9, 9"), answer("Done.")]
+    other_box = agent.chat(session, "blur the face")  # not a box the detector reported: the model's image stays
+    assert other_box.steps[1].action_input == f"{pose}, 1, 1, 9, 9"
+
+
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
     """A turn whose model refuses ``tool`` (loaded beside Detection), then names the image and answers ``done``
     once the agent opens the tool's step: ``(agent, llm, image, reply)``."""
