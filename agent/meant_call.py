@@ -72,7 +72,22 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
     On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several, or asks for more than one thing."""
     if _SEVERAL.search(request):
         return None
-    found = [spec.name for spec in tools if any(_says(request, word) for word in spec.makes_map)]
+    said = {spec.name: [word for word in spec.makes_map if _says(request, word)] for spec in tools}
+    said = {name: words for name, words in said.items() if words}
+    # a name inside another tool's longer one ("edges" in "soft edges") is that tool's
+    found = [
+        name
+        for name, words in said.items()
+        if not all(
+            any(
+                word != longer and _says(longer, word)
+                for other, longers in said.items()
+                if other != name
+                for longer in longers
+            )
+            for word in words
+        )
+    ]
     return found[0] if len(found) == 1 else None
 
 

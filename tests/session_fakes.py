@@ -49,7 +49,8 @@ class SessionPlayer:
     def reply(self, prompt: str) -> str:
         said, _, tail = prompt.rpartition(_NEW_INPUT)[2].partition("\n")
         observations = _OBSERVATION_RE.findall(tail)
-        while not observations:  # a new turn begins; turns the agent answered itself never reach the model
+        opened = prompt.endswith("Action Input:")  # a step the agent opened within the turn
+        while not observations and not opened:  # a new turn begins; turns the agent answered itself never reach it
             self.position += 1
             session, number = self.turns[self.position]
             if number == 1:
@@ -61,7 +62,7 @@ class SessionPlayer:
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
-        if prompt.endswith("Action Input:"):  # a step the agent opened: the model writes the image
+        if opened:  # the model writes the image
             return f" {self._resolve(turn.expect, names)}\nObservation:"
         return self._step(turn.expect, turn.say, number, names, observations)
 

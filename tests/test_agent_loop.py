@@ -501,6 +501,7 @@ def test_an_answer_that_presents_the_upload_as_the_result_names_the_made_file(ti
     reply = agent.chat(session, "edges please")
     made = reply.steps[0].files[0]
     assert reply.text == f"{made} is the edge map you asked for." and reply.files == (made,)
+    llm.prompts.clear()
     llm.replies = [call("Edge Detection On Image", image), answer(f"I made {made} from {image}.")]
     assert agent.chat(session, "edges of the original").text == f"I made {made} from {image}."  # names both: kept
 
@@ -590,6 +591,7 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("what is the dog holding?", ANSWERER),
         ("what's going on in this pic?", DESCRIBER),
         ("what does the image show?", DESCRIBER),
+        ("what can you see in the picture?", DESCRIBER),
         ("what colour should I paint my kitchen?", None),  # advice
         ("how many tools are there?", None),  # about the demo
         ("which file was my original photo?", None),  # about the conversation

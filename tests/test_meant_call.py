@@ -283,6 +283,9 @@ MAPS = default_registry().subset(
         ("Hed Detection On Image", "show me the outlines", "Hed Detection On Image"),  # no map named
         ("Detection", "what objects are in the edge map?", "Detection"),  # not a map-making call
         ("Pose Detection On Image", "pose please", "Pose Detection On Image"),  # already the one named
+        ("Hed Detection On Image", "Show me the edges of the image", "Edge Detection On Image"),
+        ("Edge Detection On Image", "soft edges please", "Hed Detection On Image"),  # "edges" inside "soft edges"
+        ("Edge Detection On Image", "HED edges", "Edge Detection On Image"),  # two maps named: the model's choice
     ],
 )
 def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_text, tool):

@@ -97,7 +97,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "edge",
         "Finds the edges in an image and returns an edge map (Canny).",
         "tools.backends.opencv:canny",
-        makes_map=("edge map", "canny"),
+        makes_map=("edge map", "canny", "edges"),
     ),
     _image_tool(
         "Line Detection On Image",
@@ -105,7 +105,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "line",
         "Finds the straight lines in an image and returns a line drawing.",
         "tools.backends.opencv:line_segments",
-        makes_map=("line drawing", "straight lines"),
+        makes_map=("line drawing", "straight lines", "lines"),
     ),
     _image_tool(
         "Hed Detection On Image",
@@ -113,7 +113,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         "hed",
         "Finds soft object boundaries in an image and returns a HED boundary map.",
         "tools.backends.hed:hed_boundary",
-        makes_map=("soft boundary map", "hed", "soft boundary", "soft boundaries"),
+        makes_map=("soft boundary map", "hed", "soft boundary", "soft boundaries", "soft edges"),
     ),
     _image_tool(
         "Sketch Detection On Image",
