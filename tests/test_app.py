@@ -519,7 +519,7 @@ def test_the_plan_view_follows_the_steps_and_the_switch_is_per_tab(tiny_tokenize
     *_, rows = outputs[-1]
     assert [row[1] for row in rows] == ["Edge Detection On Image", "Pose Detection On Image"]
     assert [row[4] for row in rows] == ["done", "done"]
-    app.accept({"text": "Show me the edges", "files": []}, plain)  # the app's default for this tab: off
+    app.accept({"text": "Say hello", "files": []}, plain)  # the app's default for this tab: off
     *_, (messages, _trace, _status, _it, graph, rows) = app.respond(plain)
     assert graph == "" and rows == [[""] * 9] and contents(messages)[-1] == "Done, see nothing"
 
