@@ -67,7 +67,7 @@ class SessionPlayer:
         return self._step(turn.expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
-        ref = expect.images[0]
+        ref = expect.images[-1]  # of several right images, the latest: "it" in a follow-up is the last result
         match = RESULT_REF.match(ref)
         return self.results[int(match.group(1))] if match else names[ref]
 
