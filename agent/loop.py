@@ -100,6 +100,7 @@ DEFAULT_MAX_INPUT_CHARS = 2000
 # opening); late in a long session, with 1,000+ tokens of history, the small model answered "I don't have an
 # image" with a photo just uploaded and presented files of earlier photos as new results.
 DEFAULT_MAX_HISTORY_TOKENS = 512
+KEPT_HISTORY_SHARE = 0.5  # of max_history_tokens, what the memory keeps once it outgrows them
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
@@ -685,9 +686,16 @@ class Agent:
         return self.template.wrap(self.template.render_instruction(specs, [], user_input), scratchpad, self.tokenizer)
 
     def _trim_memory(self, session: ChatSession) -> None:
+        """Forget what no prompt can hold any more. Past ``max_history_tokens`` the memory goes down to
+        :data:`KEPT_HISTORY_SHARE` of it, so that the next turns' prompts open alike and reuse the KV of the one
+        before (forgetting one exchange a turn would change every prompt right after its opening)."""
         specs = list(self.runtime.available)
-        if specs:
-            session.memory.trim(self._history_budget(specs, "", ""), self._history_cost)
+        if not specs:
+            return
+        budget = self._history_budget(specs, "", "")
+        if budget == self.max_history_tokens and self._history_cost(session.memory.turns) > budget:
+            budget = int(budget * KEPT_HISTORY_SHARE)
+        session.memory.trim(budget, self._history_cost)
 
     def _finish(
         self,

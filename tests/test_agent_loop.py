@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 
@@ -244,7 +245,9 @@ def test_upload_is_described_by_the_captioning_tool_when_loaded(tiny_tokenizer, 
 
 def test_history_is_trimmed_to_the_context_length_in_tokens(tiny_tokenizer, session):
     context = 1200
-    agent, llm, _ = make_agent(tiny_tokenizer, [answer("Noted.")], context_length=context, max_new_tokens=64)
+    agent, llm, _ = make_agent(
+        tiny_tokenizer, [answer("Noted.")], context_length=context, max_new_tokens=64, max_history_tokens=context
+    )
     old_image = upload(agent, session)
     kept_image = upload(agent, session)
     agent.chat(session, f"remember {kept_image} for later")
@@ -959,6 +962,10 @@ def test_a_prompt_holds_at_most_max_history_tokens_of_history(tiny_tokenizer, se
     prompt = llm.prompts[-1]
     assert image in prompt  # the upload's introduction stays
     assert "fact number 10" in prompt and "fact number 0\n" not in prompt
+    # past the cap the memory keeps half of it, so the next turns' prompts open alike (the KV cache reuses them)
+    histories = [prompt.rsplit("remember fact number", 1)[0] for prompt in llm.prompts]
+    oldest = [min(map(int, re.findall(r"fact number (\d+)", text)), default=-1) for text in histories]
+    assert any(oldest[i] == oldest[i + 1] > 0 for i in range(len(oldest) - 1))  # not one forgotten every turn
     roomy, llm, _ = make_agent(tiny_tokenizer, [answer("Noted.")], max_history_tokens=100_000)
     upload(roomy, session)
     roomy.chat(session, "one more")
