@@ -21,10 +21,10 @@
 # Research training runs the shipped research adapter's three stages: two on the adapter recipe's data into
 # $out/adapter (800 steps, then on to 1,600 on the longer schedule), then a new run from that adapter's weights
 # (`--init_adapter`) on the same data plus edit-then-analyse and pick-one chains into $out/adapter-stage3, which is
-# evaluated. Product training has four stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
+# evaluated. Product training has five stages: configs/train/smollm2_product.yaml into $out/product/adapter, from the
 # research adapter (this run's $out/adapter-stage3 when there is one, else the shipped one), then
-# configs/train/smollm2_product_stage2.yaml, _stage3.yaml and _stage4.yaml into $out/product/adapter-stage2, -stage3
-# and -stage4, each from the one before, on session-heavy data (data-stage2, -stage3, -stage4: new sessions and
+# configs/train/smollm2_product_stage2.yaml to _stage5.yaml into $out/product/adapter-stage2 to -stage5, each from
+# the one before, on session-heavy data (data-stage2 to -stage5: new sessions and
 # plans each); the last is the product adapter that is scored. configs/train/smollm2_product_plans.yaml then trains
 # it on plan records alone, in stages of new plans (configs/data_gen/smollm2_product_plans.yaml on data seeds 6, 7, 8
 # and 9 -> data-plans-seedN -> adapter-plans-seedN, each from the one before); the last is the plan adapter.
@@ -92,7 +92,8 @@ else
   stage3_data_args=(--config configs/data_gen/smollm2_adapter_stage3.yaml)
   stage3_args=(--max_steps 400 --learning_rate 5e-4)
   product_data_configs=(configs/data_gen/smollm2_product.yaml configs/data_gen/smollm2_product_stage2.yaml
-                        configs/data_gen/smollm2_product_stage3.yaml configs/data_gen/smollm2_product_stage4.yaml)
+                        configs/data_gen/smollm2_product_stage3.yaml configs/data_gen/smollm2_product_stage4.yaml
+                        configs/data_gen/smollm2_product_stage5.yaml)
   product_quick_args=()
   plans_data_args=()
   infer_args=(--base_model "$base" --batch_size 32)
@@ -100,7 +101,8 @@ else
 fi
 # the product adapter's stages, each continuing from the one before; the last is scored (and shipped)
 product_train_configs=(configs/train/smollm2_product.yaml configs/train/smollm2_product_stage2.yaml
-                       configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml)
+                       configs/train/smollm2_product_stage3.yaml configs/train/smollm2_product_stage4.yaml
+                       configs/train/smollm2_product_stage5.yaml)
 # the plan adapter: the last stage trained on plan records alone
 plans_data_config=configs/data_gen/smollm2_product_plans.yaml plans_train_config=configs/train/smollm2_product_plans.yaml
 plans_seeds=(6 7 8 9)  # one stage of the plan adapter per data seed, each from the one before
