@@ -199,9 +199,15 @@ def photo_behind_for_a_map(
 
 
 def _source_photo(image: str, map_operations: frozenset[str], images: Sequence[str]) -> str | None:
-    """The image among ``images`` that the map ``image`` was drawn from, or ``None`` (not a map, or its source gone)."""
-    made = made_from(image)
-    if made is None or made[0] not in map_operations:
-        return None
-    sources = [name for name in images if image_id(name) == made[1]]
-    return sources[-1] if sources else None
+    """The image among ``images`` that the map ``image`` was drawn from, through maps of maps (a sketch of a line
+    drawing: the line drawing's photo), or ``None`` (not a map, or its source gone)."""
+    source = None
+    for _ in range(len(images)):  # each step goes to an earlier image, so this many steps reach the first
+        made = made_from(source or image)
+        if made is None or made[0] not in map_operations:
+            return source
+        found = [name for name in images if image_id(name) == made[1]]
+        if not found:
+            return source
+        source = found[-1]
+    return source

@@ -241,6 +241,18 @@ def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, r
 EDGES_OF_PHOTO = "image/e7e7_edge_bbbb2222.png"
 
 
+def test_a_map_of_a_map_is_traced_back_to_the_photo():
+    lines = "image/a1a1_line_bbbb2222.png"
+    sketch = "image/b2b2_scribble_a1a1.png"
+    files = {*FILES, lines, sketch}
+    call = ToolCall("t", "Edge Detection On Image", sketch)
+    shown = [*UPLOADS, lines, sketch]
+    ran = as_meant(
+        call, "edge map please", TOOLS, uploads=UPLOADS, latest=sketch, exists=files.__contains__, shown=shown
+    )
+    assert ran.action_input == UPLOADS[1]
+
+
 @pytest.mark.parametrize(
     ("request_text", "image"),
     [
