@@ -74,21 +74,15 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
         return None
     said = {spec.name: [word for word in spec.makes_map if _says(request, word)] for spec in tools}
     said = {name: words for name, words in said.items() if words}
-    # a name inside another tool's longer one ("edges" in "soft edges") is that tool's
-    found = [
-        name
-        for name, words in said.items()
-        if not all(
-            any(
-                word != longer and _says(longer, word)
-                for other, longers in said.items()
-                if other != name
-                for longer in longers
-            )
-            for word in words
-        )
-    ]
+    found = [name for name, words in said.items() if not all(_inside_anothers(word, name, said) for word in words)]
     return found[0] if len(found) == 1 else None
+
+
+def _inside_anothers(word: str, tool: str, said: dict[str, list[str]]) -> bool:
+    """Whether ``word`` is part of a longer map name of another tool the request says ("edges" in "soft edges")."""
+    return any(
+        word != longer and _says(longer, word) for other, longers in said.items() if other != tool for longer in longers
+    )
 
 
 def named_but_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
@@ -157,14 +151,13 @@ def as_meant(
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
-    making = tools.get(meant.tool).operation if meant.tool in tools else ""
+    spec = tools.get(meant.tool) if meant.tool in tools else None
     named = image_names(request)
-    image = meant_image(request, uploads, latest, named, shown, making=making)
+    image = meant_image(request, uploads, latest, named, shown, making=spec.operation if spec else "")
     if not (image or named) and written and from_before_the_newest_upload(written[0], request, uploads, shown):
         image = uploads[-1]
     pointed = image is not None or bool(named)
     image = image or (written[0] if written else None)
-    spec = tools.get(meant.tool) if meant.tool in tools else None
     if image and spec and spec.output is not OutputKind.IMAGE:
         image = photo_behind(image, request, map_operations(), [*uploads, *shown]) or image
     elif image and spec and spec.makes_map and not pointed:
