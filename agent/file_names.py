@@ -7,11 +7,14 @@ exactly one file the turn made is taken to mean that file.
 
 It also sometimes presents the wrong file as the result: "image/ad5b7430.png is the edge map you asked for", the
 upload, when the edge map was ``image/e13b_edge_ad5b.png``. An answer that names one file, not the one the turn
-made, is taken to mean the one it made.
+made, is taken to mean the one it made; one that names the file the turn made and, beside it, another the request
+did not name ("I found these straight lines: image/7c59_line_99af7172.png and image/c841_line_9612ae06.png", the
+second an earlier photo's) names the made one alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from generation.tool_calls import image_names
@@ -52,3 +55,14 @@ def with_result_named(answer: str, result: str) -> str:
     if len(named) != 1 or named[0] == result:
         return answer
     return answer.replace(named[0], result)
+
+
+def without_other_results(answer: str, result: str, request: str) -> str:
+    """``answer`` without the files it lists beside ``result`` (the one file the turn made and the model saw) that
+    ``request`` does not name: "A and B" / "A, B" become "A"; an answer that names them otherwise is left as it is."""
+    for name in dict.fromkeys(image_names(answer)):
+        if name == result or name in request or result not in answer:
+            continue
+        listed = re.escape(name)
+        answer = re.sub(rf"(?:,\s*|\s+and\s+){listed}|{listed}(?:,\s*|\s+and\s+)(?=\S*{re.escape(result)})", "", answer)
+    return answer

@@ -34,9 +34,10 @@ What the agent guarantees, whatever the model writes:
   loaded tool's map ("show me the straight lines") is not answered with an earlier file or a refusal before that
   tool ran (agent/meant_call.py);
 * an answer names the files the turn made and the words a reading tool found as they are, where the model
-  miscopied them, and the one file the turn made where it presents another, by the name of the map it is where
-  it gives another map's (agent/file_names.py, agent/read_text.py, agent/result_words.py); after a search that found nothing (no object, no
-  text) it says so, where the model announced a result (agent/detector_scope.py);
+  miscopied them, and the one file the turn made where it presents another or lists an earlier one beside it, by
+  the name of the map it is where it gives another map's (agent/file_names.py, agent/read_text.py,
+  agent/result_words.py); after a search that found nothing (no object, no text) it says so, where the model
+  announced a result (agent/detector_scope.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
   is "what can you do?" (with the loaded tools, agent/capabilities.py);
@@ -55,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.detector_scope import as_empty_result, with_scope_note
-from agent.file_names import with_made_names, with_result_named
+from agent.file_names import with_made_names, with_result_named, without_other_results
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
@@ -396,6 +397,7 @@ class Agent:
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
                 if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
                     answer = with_result_named(answer, seen[0])
+                    answer = without_other_results(answer, seen[0], user_input)
                     answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)

@@ -509,6 +509,24 @@ def test_an_answer_that_presents_the_upload_as_the_result_names_the_made_file(ti
     assert agent.chat(session, "edges of the original").text == f"I made {made} from {image}."  # names both: kept
 
 
+def test_an_earlier_file_listed_beside_the_made_one_is_not_presented(tiny_tokenizer, session):
+    """Seen in --cli: "I found these straight lines: <this turn's> and <an earlier photo's>"; both were shown."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    earlier = agent.chat(session, "edges please").files[0]
+
+    class ListsBoth(ScriptedLLM):
+        def stream(self, prompt: str, max_new_tokens: int = 128):
+            made = OBSERVED_IMAGE_RE.findall(prompt.rsplit("New input", 1)[-1])
+            self.replies = [answer(f"Here are the edges: {made[-1]} and {earlier}.")] if made else self.replies
+            yield from super().stream(prompt, max_new_tokens)
+
+    agent.llm = ListsBoth([call("Edge Detection On Image", image)])
+    reply = agent.chat(session, "edge map again please")
+    assert reply.text == f"Here are the edges: {reply.steps[0].files[0]}." and reply.files == reply.steps[0].files
+
+
 @pytest.mark.parametrize(
     ("answer_text", "made", "existing", "expected"),
     [
