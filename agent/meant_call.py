@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
+from agent.pending_edit import edits_people
 from agent.stated_numbers import signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
@@ -141,7 +142,8 @@ def as_meant(
     (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; the newest upload
     where the model took an image from before it and the request says nothing of which; for a tool that
     reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`, and for one
-    that draws a map on a map the request does not point at, the photo behind it) and the numbers
+    that draws a map, or edits the faces or people a request speaks of, on a map the request does not point at,
+    the photo behind it) and the numbers
     it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
     none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
     meant = call
@@ -160,7 +162,7 @@ def as_meant(
     image = image or (written[0] if written else None)
     if image and spec and spec.output is not OutputKind.IMAGE:
         image = photo_behind(image, request, map_operations(), [*uploads, *shown]) or image
-    elif image and spec and spec.makes_map and not pointed:
+    elif image and spec and not pointed and (spec.makes_map or edits_people(request, spec.name)):
         image = photo_behind_for_a_map(image, request, map_operations(), [*uploads, *shown]) or image
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))

@@ -13,7 +13,8 @@ either half wrong:
   which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`);
 * it edits the box on another image than the one it was found in: asked "blur the face" after a pose map, the
   detection ran on the photo (the agent asks detectors about the photo behind a map) and the model blurred the
-  face's box on the pose map. The edit runs on the image the box was found in (:func:`detected_in`).
+  face's box on the pose map. The edit runs on the image the box was found in (:func:`detected_in`), and a face
+  edit asked for in a later turn on the photo behind the map (:func:`edits_people`, ``agent.meant_call``).
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
         if sorted(box) == sorted(written):
             return None if box == written else tuple(str(number) for number in box)
     return None
+
+
+def edits_people(request: str, tool: str) -> bool:
+    """Whether a call of ``tool`` is a box tool's edit of the faces or people ``request`` speaks of ("blur the
+    face"): they are in a photo, never in a map drawn from it."""
+    return tool in _ASKS and bool(_PEOPLE.search(request))
 
 
 def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> str | None:

@@ -241,6 +241,24 @@ def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, r
 EDGES_OF_PHOTO = "image/e7e7_edge_bbbb2222.png"
 
 
+def test_a_face_edit_on_a_map_runs_on_the_photo_behind_it():
+    """Seen in --cli: "find the faces" ran on the photo behind a pose map, then "blur the face" blurred the pose map."""
+    pose = "image/f6f6_pose_bbbb2222.png"
+    files = {*FILES, pose}
+
+    def ran(tool: str, request: str) -> str:
+        call = ToolCall("t", tool, f"{pose}, 176, 65, 273, 162" if tool != "Rotate Image" else f"{pose}, 90")
+        meant = as_meant(
+            call, request, TOOLS, uploads=UPLOADS, latest=pose, exists=files.__contains__, shown=[*UPLOADS, pose]
+        )
+        return meant.action_input.split(",")[0]
+
+    assert ran("Crop Image", "crop the face") == UPLOADS[1]
+    assert ran("Crop Image", "crop it to the face") == pose  # points at the map itself
+    assert ran("Crop Image", "crop the top left") == pose  # no face or person: the model's choice
+    assert ran("Rotate Image", "rotate the person by 90") == pose  # not a box tool
+
+
 def test_a_map_of_a_map_is_traced_back_to_the_photo():
     lines = "image/a1a1_line_bbbb2222.png"
     sketch = "image/b2b2_scribble_a1a1.png"
