@@ -60,8 +60,10 @@ def with_result_named(answer: str, result: str) -> str:
 def without_other_results(answer: str, result: str, request: str) -> str:
     """``answer`` without the files it lists beside ``result`` (the one file the turn made and the model saw) that
     ``request`` does not name: "A and B" / "A, B" become "A"; an answer that names them otherwise is left as it is."""
+    if result not in answer:
+        return answer
     for name in dict.fromkeys(image_names(answer)):
-        if name == result or name in request or result not in answer:
+        if name == result or name in request:
             continue
         listed = re.escape(name)
         answer = re.sub(rf"(?:,\s*|\s+and\s+){listed}|{listed}(?:,\s*|\s+and\s+)(?=\S*{re.escape(result)})", "", answer)

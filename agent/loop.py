@@ -51,7 +51,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer
@@ -60,7 +60,7 @@ from agent.file_names import with_made_names, with_result_named, without_other_r
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded
 from agent.memory import ConversationMemory
-from agent.pending_edit import FINDER, as_shown_box, detected_in, invented_box, pending_box_edit
+from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
@@ -430,23 +430,13 @@ class Agent:
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f"\n{forced}")
                     continue
-                box = as_shown_box(user_input, step.tool, step.arguments, self._shown_text(session, trace))
-                if box:  # a shown box's numbers copied in another order
+                found = as_found(user_input, step, self._shown_text(session, trace), trace)
+                if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
-                    step = replace(step, action_input=", ".join((step.arguments[0].strip(), *box)))
                     logger.info(
-                        "ran %s: %s, the box shown, for the model's %s", step.tool, step.action_input, overruled
+                        "ran %s: %s, the box as found, for the model's %s", found.tool, found.action_input, overruled
                     )
-                found_in = detected_in(step.tool, step.arguments, trace)
-                if found_in:  # a detected box edited on another image than the one it was found in
-                    overruled = overruled or f"{step.tool}: {step.action_input}"
-                    step = replace(step, action_input=", ".join((found_in, *(a.strip() for a in step.arguments[1:]))))
-                    logger.info(
-                        "ran %s: %s, where the box was found, for the model's %s",
-                        step.tool,
-                        step.action_input,
-                        overruled,
-                    )
+                    step = found
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
@@ -681,7 +671,7 @@ class Agent:
         """The tokens of history a prompt can hold: what the context leaves, at most ``max_history_tokens``."""
         bare = self._bare_prompt(specs, user_input, scratchpad)
         left = self.context_length - self.max_new_tokens - self.count_tokens(bare)
-        return min(left, self.max_history_tokens) if left >= 0 else left
+        return min(left, self.max_history_tokens)
 
     def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
         """The wrapped prompt with no history."""

@@ -36,7 +36,7 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
     Names of one word ("Detection") are too common in ordinary requests ("edge detection") to count; a name inside
     a longer one named too is not counted.
     """
-    found = [name for name in tools.names if " " in name and _says(request, name)]
+    found = [name for name in tools.names if " " in name and says(request, name)]
     found = [name for name in found if not any(name != other and name.lower() in other.lower() for other in found)]
     return found[0] if len(found) == 1 else None
 
@@ -73,7 +73,7 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
     On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several, or asks for more than one thing."""
     if _SEVERAL.search(request):
         return None
-    said = {spec.name: [word for word in spec.makes_map if _says(request, word)] for spec in tools}
+    said = {spec.name: [word for word in spec.makes_map if says(request, word)] for spec in tools}
     said = {name: words for name, words in said.items() if words}
     found = [name for name, words in said.items() if not all(_inside_anothers(word, name, said) for word in words)]
     return found[0] if len(found) == 1 else None
@@ -82,7 +82,7 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
 def _inside_anothers(word: str, tool: str, said: dict[str, list[str]]) -> bool:
     """Whether ``word`` is part of a longer map name of another tool the request says ("edges" in "soft edges")."""
     return any(
-        word != longer and _says(longer, word) for other, longers in said.items() if other != tool for longer in longers
+        word != longer and says(longer, word) for other, longers in said.items() if other != tool for longer in longers
     )
 
 
@@ -196,7 +196,7 @@ def _same_number(written: str, meant: str) -> bool:
         return written == meant
 
 
-def _says(request: str, phrase: str) -> bool:
+def says(request: str, phrase: str) -> bool:
     """Whether ``request`` holds ``phrase`` as whole words, in any case."""
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", request, re.IGNORECASE) is not None
 

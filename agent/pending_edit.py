@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS
+from protocol.steps import ToolCall
 
 # Box tools by the requests that ask for them.
 _ASKS = {
@@ -101,6 +103,19 @@ def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> s
             image = step.action_input.split(",", 1)[0].strip()
             return image if image != arguments[0].strip() else None
     return None
+
+
+def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step]) -> ToolCall:
+    """A box tool's ``call`` with the shown box where it copied one in another order (:func:`as_shown_box`), on
+    the image a detector of ``steps`` found that box in (:func:`detected_in`); ``call`` itself otherwise."""
+    arguments = [argument.strip() for argument in call.arguments]
+    box = as_shown_box(request, call.tool, arguments, shown)
+    if box:
+        arguments = [arguments[0], *box]
+    image = detected_in(call.tool, arguments, steps)
+    if image:
+        arguments[0] = image
+    return replace(call, action_input=", ".join(arguments)) if box or image else call
 
 
 def _gives_numbers(request: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from agent.meant_call import says
 from generation.tool_calls import image_names
 from tools.spec import ToolSpec
 
@@ -30,8 +31,8 @@ def with_result_noun(answer: str, made: str, maker: ToolSpec, tools: Iterable[To
 
 
 def _names(answer: str, words: Iterable[str]) -> list[str]:
-    """The ``words`` that ``answer`` holds as whole words, in any case."""
+    """The ``words`` that ``answer`` holds as whole words, in any case (file names aside)."""
     text = answer
     for name in image_names(answer):  # a file name's own words ("_line_") are not a name for the map
         text = text.replace(name, " ")
-    return [word for word in words if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE)]
+    return [word for word in words if says(text, word)]
