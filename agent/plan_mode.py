@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from agent.answer import Answer, AnswerWriter
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
+from agent.plan_maps import maps_on_photos
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
@@ -105,19 +106,20 @@ class PlanAgent:
     def plan(self, session: ChatSession, request: str) -> Iterator[PlanMade]:
         """The plan for ``request``, and the re-plan when the first cannot run (the last one made is the plan)."""
         images = list(session.images.items())
-        first = self._checked(self.planner.plan(request, images), session)
+        first = self._checked(self.planner.plan(request, images), session, request)
         yield PlanMade(first, 1, self.response.plan_header)
         if not first.ok:
             feedback = self.response.replan.format(error=first.error)
             yield PlanMade(
-                self._checked(self.planner.plan(request, images, feedback=feedback), session),
+                self._checked(self.planner.plan(request, images, feedback=feedback), session, request),
                 2,
                 self.response.plan_header,
             )
 
-    def _checked(self, result: PlanResult, session: ChatSession) -> PlanResult:
+    def _checked(self, result: PlanResult, session: ChatSession, request: str) -> PlanResult:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
-        that repeat an earlier one (:func:`protocol.plan.without_repeats`)."""
+        that repeat an earlier one (:func:`protocol.plan.without_repeats`), its maps drawn from photos
+        (:func:`agent.plan_maps.maps_on_photos`)."""
         if result.plan is None:
             return result
         try:
@@ -127,6 +129,9 @@ class PlanAgent:
         plan, repeats = without_repeats(result.plan)
         if repeats:
             logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
+        plan, redrawn = maps_on_photos(plan, request, self.executor.runner.available)
+        for step_id, image in redrawn.items():
+            logger.info("step %s draws its map on %s, not on another map", step_id, image)
         return replace(result, plan=plan)
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:

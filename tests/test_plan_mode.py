@@ -299,6 +299,19 @@ def test_a_step_that_repeats_an_earlier_one_runs_once(tiny_tokenizer, session):
     assert reply.plan.reply == llm.plans[0]  # the model's own words are kept
 
 
+def test_a_map_planned_on_another_map_is_drawn_from_the_photo(tiny_tokenizer, session):
+    """The embedded planner put "the pose" of "show me the edges, then the pose" on the edge map: no person there."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    pose_of_edges = ("Pose Detection On Image", {"image_path": "<GENERATED>-0"})
+    llm.plans = [steps(("Edge Detection On Image", {"image_path": image}), pose_of_edges)]
+    reply = plan_agent.chat(session, "Show me the edges, then the pose")
+    assert reply.plan.describe().splitlines()[1] == f'2. Pose Detection On Image: image_path = "{image}"'
+    # the two steps no longer depend on each other, so they may run in either order
+    assert sorted(runtime.calls) == [("Edge Detection On Image", image), ("Pose Detection On Image", image)]
+
+
 def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, session):
     """A detector that found nothing says what it can find (``Observation.note``); the plan's step line shows it, as
     the ReAct answer does."""

@@ -1,0 +1,62 @@
+"""A map step planned on another map step's output is drawn from the photo behind it, unless the request asks for
+the map of that map (agent.plan_maps)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.plan_maps import maps_on_photos
+from protocol.plan import Plan, PlanStep, Reference
+from tools.catalog import default_registry
+
+TOOLS = default_registry()
+PHOTO = "image/2c1b9d0e.png"
+
+
+def plan(*steps):
+    return Plan(tuple(PlanStep.of(task, index, args) for index, (task, args) in enumerate(steps)))
+
+
+EDGES = ("Edge Detection On Image", {"image_path": PHOTO})
+POSE_OF_0 = ("Pose Detection On Image", {"image_path": "<GENERATED>-0"})
+
+
+def test_the_pose_after_the_edges_is_the_photos():
+    redrawn, changed = maps_on_photos(plan(EDGES, POSE_OF_0), "Show me the edges, then the pose", TOOLS)
+    assert changed == {1: PHOTO}
+    assert redrawn.steps[1].arguments == {"image_path": PHOTO} and redrawn.links == []
+
+
+def test_maps_of_maps_go_back_to_the_image_the_first_map_was_drawn_from():
+    rotate = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
+    lines = ("Line Detection On Image", {"image_path": "<GENERATED>-0"})
+    sketch = ("Sketch Detection On Image", {"image_path": "<GENERATED>-1"})
+    pose = ("Pose Detection On Image", {"image_path": "<GENERATED>-2"})
+    redrawn, changed = maps_on_photos(plan(rotate, lines, sketch, pose), "rotate it, lines, sketch and pose", TOOLS)
+    # the lines are drawn on the rotated photo (not a map); the sketch and the pose on that photo too
+    assert changed == {2: Reference(0), 3: Reference(0)}
+    assert redrawn.links == [(0, 1), (0, 2), (0, 3)]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "edges, then the pose of the edges",
+        "get the edge map, then a pose from that",
+        "find the edges and draw the pose on the result",
+        "canny, then the pose of the edge map",
+    ],
+)
+def test_a_request_for_the_map_of_the_map_keeps_the_link(request_text):
+    assert maps_on_photos(plan(EDGES, POSE_OF_0), request_text, TOOLS) == (plan(EDGES, POSE_OF_0), {})
+
+
+def test_that_photo_is_not_the_map():
+    _, changed = maps_on_photos(plan(EDGES, POSE_OF_0), "the edges in that photo, then the pose", TOOLS)
+    assert changed == {1: PHOTO}
+
+
+def test_a_conditioned_generator_still_follows_its_map():
+    generate = ("Generate Image Condition On Canny Image", {"image_path": "<GENERATED>-0", "text": "a castle"})
+    steps = plan(EDGES, generate)
+    assert maps_on_photos(steps, "edges, then a castle", TOOLS) == (steps, {})
