@@ -27,7 +27,30 @@ def with_result_noun(answer: str, made: str, maker: ToolSpec, tools: Iterable[To
     if not wrong:
         return answer
     pattern = "|".join(re.escape(word) for word in sorted(wrong, key=len, reverse=True))
-    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", maker.makes_map[0], answer, flags=re.IGNORECASE)
+    name = maker.makes_map[0]
+    return re.sub(
+        rf"(?:\b(these|those)\s+)?(?<!\w)(?:{pattern})(?!\w)(\s+are\b)?",
+        lambda match: _singular(match, name),
+        answer,
+        flags=re.IGNORECASE,
+    )
+
+
+# A plural name ("these straight lines are ready") replaced by the maker's first name (always singular: "edge
+# map", "sketch") takes a singular determiner and verb.
+_SINGULAR = {"these": "this", "those": "that"}
+
+
+def _singular(match: re.Match[str], name: str) -> str:
+    """The matched name as ``name``, its "these / those" and "are" made singular."""
+    determiner, verb = match.group(1), match.group(2)
+    before = f"{_same_case(_SINGULAR[determiner.lower()], determiner)} " if determiner else ""
+    after = " is" if verb else ""
+    return f"{before}{name}{after}"
+
+
+def _same_case(word: str, like: str) -> str:
+    return word.capitalize() if like[:1].isupper() else word
 
 
 def _names(answer: str, words: Iterable[str]) -> list[str]:

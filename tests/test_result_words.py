@@ -22,6 +22,13 @@ HED = "image/994a_hed_299c.png"
             f"The sketch is ready: {SKETCH}",
         ),
         (f"The Straight Lines is {HED}.", HED, "Hed Detection On Image", f"The soft boundary map is {HED}."),
+        (
+            f"I found these straight lines: {SKETCH}",
+            SKETCH,
+            "Sketch Detection On Image",
+            f"I found this sketch: {SKETCH}",
+        ),
+        (f"Those straight lines are in {HED}.", HED, "Pose Detection On Image", f"That pose skeleton is in {HED}."),
         (f"{SKETCH} is the sketch you asked for.", SKETCH, "Sketch Detection On Image", None),  # its own name
         (f"Done! I saved it as {SKETCH}.", SKETCH, "Sketch Detection On Image", None),  # no map named
         (f"The straight lines of {HED} are below.", SKETCH, "Sketch Detection On Image", None),  # not the file made
