@@ -156,7 +156,7 @@ def from_before_the_newest_upload(image: str, request: str, uploads: Sequence[st
     After a second upload, asked "show me the straight lines in the image", the small model drew the lines of the
     first photo or of its results, the images its history spoke of most.
     """
-    if not uploads or image == uploads[-1] or _EARLIER.search(request):
+    if not uploads or image == uploads[-1] or _EARLIER.search(request) or _FIRST.search(request):
         return False
     order = {name: index for index, name in enumerate(shown)}
     newest = order.get(uploads[-1])

@@ -617,6 +617,10 @@ class Agent:
         tools = self.runtime.available
         return with_result_noun(answer, made, tools.get(maker), tools) if maker in tools else answer
 
+    def shown_images(self, session: ChatSession) -> list[str]:
+        """The images the conversation has shown the model, oldest first."""
+        return image_names(self._shown_text(session, ()))
+
     @staticmethod
     def _shown_text(session: ChatSession, trace: Sequence[TraceStep]) -> str:
         """What the conversation and this turn's observations have shown the model."""

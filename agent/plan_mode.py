@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from agent.answer import Answer, AnswerWriter
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
-from agent.plan_maps import maps_on_photos
+from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
@@ -118,8 +118,8 @@ class PlanAgent:
 
     def _checked(self, result: PlanResult, session: ChatSession, request: str) -> PlanResult:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
-        that repeat an earlier one (:func:`protocol.plan.without_repeats`), its maps drawn from photos
-        (:func:`agent.plan_maps.maps_on_photos`)."""
+        that repeat an earlier one (:func:`protocol.plan.without_repeats`), on the images the request means
+        (agent/plan_images.py)."""
         if result.plan is None:
             return result
         try:
@@ -129,6 +129,9 @@ class PlanAgent:
         plan, repeats = without_repeats(result.plan)
         if repeats:
             logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
+        plan, moved = on_the_newest_upload(plan, request, list(session.images), self.agent.shown_images(session))
+        for step_id, image in moved.items():
+            logger.info("step %s works on the newest upload %s", step_id, image)
         plan, redrawn = maps_on_photos(plan, request, self.executor.runner.available)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)

@@ -312,6 +312,19 @@ def test_a_map_planned_on_another_map_is_drawn_from_the_photo(tiny_tokenizer, se
     assert sorted(runtime.calls) == [("Edge Detection On Image", image), ("Pose Detection On Image", image)]
 
 
+def test_after_a_new_upload_a_plan_on_the_earlier_photo_runs_on_the_new_one(tiny_tokenizer, session):
+    """The embedded planner drew the lines of the first photo when asked for "the image" after a second upload."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    first, second = upload(plan_agent, session), upload(plan_agent, session)
+    llm.plans = [steps(("Edge Detection On Image", {"image_path": first}))]
+    reply = plan_agent.chat(session, "get the edges of the image")
+    assert reply.plan.describe() == f'1. Edge Detection On Image: image_path = "{second}"'
+    assert runtime.calls == [("Edge Detection On Image", second)]
+    plan_agent.chat(session, "now the edges of the first photo")
+    assert runtime.calls[-1] == ("Edge Detection On Image", first)
+
+
 def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, session):
     """A detector that found nothing says what it can find (``Observation.note``); the plan's step line shows it, as
     the ReAct answer does."""

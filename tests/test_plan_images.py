@@ -1,11 +1,12 @@
-"""A map step planned on another map step's output is drawn from the photo behind it, unless the request asks for
-the map of that map (agent.plan_maps)."""
+"""Which image a plan's steps work on (agent.plan_images): after a new upload, the new photo unless the request
+reaches back; a map planned on another map step's output, the photo behind it unless the request asks for the map of
+that map."""
 
 from __future__ import annotations
 
 import pytest
 
-from agent.plan_maps import maps_on_photos
+from agent.plan_images import maps_on_photos, on_the_newest_upload
 from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
@@ -60,3 +61,37 @@ def test_a_conditioned_generator_still_follows_its_map():
     generate = ("Generate Image Condition On Canny Image", {"image_path": "<GENERATED>-0", "text": "a castle"})
     steps = plan(EDGES, generate)
     assert maps_on_photos(steps, "edges, then a castle", TOOLS) == (steps, {})
+
+
+FIRST, SECOND = "image/aaaa1111.png", "image/bbbb2222.png"
+SHOWN = [FIRST, "image/0534_edge_aaaa1111.png", SECOND]
+
+
+def test_after_a_new_upload_the_steps_on_the_earlier_photo_work_on_the_new_one():
+    lines = ("Line Detection On Image", {"image_path": FIRST})
+    sketch = ("Sketch Detection On Image", {"image_path": "<GENERATED>-0"})
+    moved, changed = on_the_newest_upload(
+        plan(lines, sketch), "the straight lines of the image, then a sketch", [FIRST, SECOND], SHOWN
+    )
+    assert changed == {0: SECOND}
+    assert moved.steps[0].arguments == {"image_path": SECOND} and moved.steps[1] == plan(lines, sketch).steps[1]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "the edges of the first photo, then its pose",
+        "the edges of the previous image and of this one",
+        f"the edges of {FIRST}, then rotate it",
+    ],
+)
+def test_a_request_that_reaches_back_keeps_the_earlier_photo(request_text):
+    steps = plan(("Edge Detection On Image", {"image_path": FIRST}))
+    assert on_the_newest_upload(steps, request_text, [FIRST, SECOND], SHOWN) == (steps, {})
+
+
+def test_one_upload_or_the_new_one_changes_nothing():
+    steps = plan(("Edge Detection On Image", {"image_path": SECOND}))
+    assert on_the_newest_upload(steps, "edges", [FIRST, SECOND], SHOWN) == (steps, {})
+    steps = plan(("Edge Detection On Image", {"image_path": FIRST}))
+    assert on_the_newest_upload(steps, "edges", [FIRST], SHOWN[:1]) == (steps, {})

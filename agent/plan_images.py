@@ -1,0 +1,99 @@
+"""Which image each step of a plan works on, where the planner chose one the request does not mean.
+
+* After a new upload, a step on an earlier image works on the new one, unless the request reaches back ("the first
+  photo", "the previous one", a file name): the planner, like the ReAct model, took the photo the history spoke of
+  most (:func:`agent.image_reference.from_before_the_newest_upload`).
+* A step that draws a map (edges, pose, depth...) on another map step's output draws it from the image that map was
+  drawn from, unless the request asks for the map of that map. Asked "show me the edges, then the pose", the
+  embedded planner wrote the pose step on the edge map ("uses step 1"), and the pose detector found no person in an
+  edge map. The plan data never chains one map tool into another (a map is followed only by its conditioned
+  generator, ``data_gen.plans.SkeletonDrawer.followers``), so such a link is the planner reading "then" as "on the
+  result".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload
+from generation.tool_calls import image_names
+from protocol.plan import Plan, PlanStep, Reference, Value
+from tools.registry import ToolRegistry
+
+
+def on_the_newest_upload(
+    plan: Plan, request: str, uploads: Sequence[str], shown: Sequence[str]
+) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with each step whose image came before the newest of ``uploads`` working on that upload instead, and
+    the new image of each step changed (``{}``: the plan as it was). ``shown``: the conversation's images, oldest
+    first."""
+    if image_names(request):  # the request says which
+        return plan, {}
+    changed: dict[int, Value] = {}
+    for step in plan.steps:
+        source = _image_argument(step)
+        if isinstance(source, str) and from_before_the_newest_upload(source, request, uploads, shown):
+            changed[step.id] = uploads[-1]
+    return _with_images(plan, changed)
+
+
+def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with every map step that takes another map step's output taking that map's own image instead, and
+    the new image argument of each step changed (``{}``: the plan as it was).
+
+    A link is kept when ``request`` points at the earlier map: "the pose of the edges", "a sketch from that",
+    "... of the result" (:func:`_points_at`). ``tools``: the runner's tools (``ToolSpec.makes_map``).
+    """
+    steps = plan.by_id()
+
+    def map_words(step_id: int) -> tuple[str, ...]:
+        step = steps.get(step_id)
+        return tools.get(step.task).makes_map if step is not None and step.task in tools else ()
+
+    def drawn_from(value: Value) -> Value:
+        """The image a map step's output was drawn from, through maps of maps."""
+        seen: set[int] = set()
+        while isinstance(value, Reference) and map_words(value.step) and value.step not in seen:
+            seen.add(value.step)
+            value = _image_argument(steps[value.step])
+        return value
+
+    changed: dict[int, Value] = {}
+    for step in plan.steps:
+        source = _image_argument(step)
+        if (
+            map_words(step.id)
+            and isinstance(source, Reference)
+            and map_words(source.step)
+            and not _points_at(request, map_words(source.step))
+        ):
+            changed[step.id] = drawn_from(source)
+    return _with_images(plan, changed)
+
+
+def _with_images(plan: Plan, images: dict[int, Value]) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with the image argument of each step in ``images`` set to its value there, and ``images``."""
+    if not images:
+        return plan, {}
+    steps = tuple(
+        PlanStep(step.task, step.id, ((step.args[0][0], images[step.id]), *step.args[1:]))
+        if step.id in images
+        else step
+        for step in plan.steps
+    )
+    return Plan(steps), images
+
+
+def _image_argument(step: PlanStep) -> Value | None:
+    """The step's first argument: the image a map tool draws on."""
+    return step.args[0][1] if step.args else None
+
+
+def _points_at(request: str, map_words: tuple[str, ...]) -> bool:
+    """Whether ``request`` asks for something of the earlier map itself: "of the edges", "from that", "on the
+    result" (the map's own words, or a word for the latest output, after "of / from / on / in"; "in that photo" speaks
+    of a photo)."""
+    names = "|".join(re.escape(word) for word in (*map_words, "that", "the result", "the output"))
+    pattern = rf"\b(?:of|from|on|in)\s+(?:the\s+)?(?:{names})\b(?!\s+(?:{'|'.join(PICTURE_NOUNS)})\b)"
+    return bool(re.search(pattern, request, re.IGNORECASE))
