@@ -9,6 +9,7 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
 * a definite reference to a picture: "this / that / the / my / your (uploaded) image, photo, picture, pic"
   (not "an image of a cat");
 * or an image-editing verb whose object is "it / this / that / them": "rotate it", "crop this", "blur that";
+* or an edit of a part only a picture has: "blur the face", "remove the background" (not "how do I ...?");
 * or reading a definite piece of writing: "read the sign", "what does this label say?" (the sign can only be in a
   picture; "write a sign for my shop" asks for none);
 * and no request to make a picture ("draw a cat, then rotate it" refers to the picture it asks for).
@@ -57,6 +58,14 @@ _EDIT_PRONOUN = re.compile(
     r"\b(?:" + "|".join(EDITING_VERBS) + r")\s+(?:it|this|that|them)\b",
     re.IGNORECASE,
 )
+# An edit of a part of a picture that only a picture has: "blur the face", "remove the background", "crop her head"
+# (not a question of how to do it: "how do I blur the background?").
+PICTURE_PARTS = ("face", "faces", "background", "head", "eyes")
+_EDIT_PART = re.compile(
+    r"^(?!\s*how\b).*\b(?:" + "|".join((*EDITING_VERBS, "hide", "remove", "erase")) + r")\s+(?:out\s+)?"
+    r"(?:the|his|her|their|my)\s+(?:\w+\s+)?(?:" + "|".join(PICTURE_PARTS) + r")\b",
+    re.IGNORECASE,
+)
 _WRITTEN_THING = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
 _READING = re.compile(
     rf"\b(?:read|transcribe)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b",
@@ -74,7 +83,7 @@ def refers_to_an_image(request: str) -> bool:
     """Whether ``request`` speaks of an image it expects to exist (see the module docstring)."""
     if _MAKING.search(request):
         return False
-    return any(pattern.search(request) for pattern in (_DEFINITE_PICTURE, _EDIT_PRONOUN, _READING))
+    return any(pattern.search(request) for pattern in (_DEFINITE_PICTURE, _EDIT_PRONOUN, _EDIT_PART, _READING))
 
 
 # A path on the person's computer: absolute (POSIX, home, Windows drive) or climbing out with "..".

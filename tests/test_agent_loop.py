@@ -379,6 +379,11 @@ def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model
         ("what does the street sign say?", True),
         ("write a sign for my bakery", False),
         ("read me a poem", False),
+        ("blur the face please", True),  # a face to blur can only be in a picture
+        ("remove the background", True),
+        ("can you hide her face?", True),
+        ("how do I blur the background in a portrait?", False),  # advice
+        ("draw a cat and blur the background", False),
         ("what does the word 'ephemeral' mean?", False),
         ("tell me a joke", False),
     ],
