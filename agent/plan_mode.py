@@ -22,9 +22,12 @@ from agent.answer import Answer, AnswerWriter
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
 from agent.plan_images import maps_on_photos, on_the_newest_upload
+from agent.plan_stand_ins import asked_but_not_loaded, load_hint, without_stand_ins
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
+from tools.catalog import default_registry
+from tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +121,8 @@ class PlanAgent:
 
     def _checked(self, result: PlanResult, session: ChatSession, request: str) -> PlanResult:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
-        that repeat an earlier one (:func:`protocol.plan.without_repeats`), on the images the request means
+        that repeat an earlier one (:func:`protocol.plan.without_repeats`) and the map steps that stand in for a tool
+        the request asks for that is not loaded (agent/plan_stand_ins.py), on the images the request means
         (agent/plan_images.py)."""
         if result.plan is None:
             return result
@@ -129,6 +133,7 @@ class PlanAgent:
         plan, repeats = without_repeats(result.plan)
         if repeats:
             logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
+        plan = without_stand_ins(plan, request, self._not_loaded(request), self.executor.runner.available)
         plan, moved = on_the_newest_upload(plan, request, list(session.images), self.agent.shown_images(session))
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
@@ -136,6 +141,17 @@ class PlanAgent:
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
         return replace(result, plan=plan)
+
+    def _not_loaded(self, request: str) -> list[ToolSpec]:
+        """The tools ``request`` asks for that the executor does not run."""
+        return asked_but_not_loaded(request, self.executor.runner.available, default_registry())
+
+    def _with_missing(self, text: str, request: str) -> str:
+        """``text`` followed by a line for each tool ``request`` asks for that is not loaded."""
+        missing = [
+            self.response.not_loaded.format(tool=spec.name, load=load_hint(spec)) for spec in self._not_loaded(request)
+        ]
+        return "\n\n".join([text, *missing]) if text else "\n".join(missing)
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
@@ -153,6 +169,11 @@ class PlanAgent:
             self.agent.remember(session, request, text)
             yield PlanReply(text, (), tuple(plans), None)
             return
+        if not result.plan.steps and self._not_loaded(request):  # its only steps stood in for tools not loaded
+            text = self._with_missing("", request)
+            self.agent.remember(session, request, text)
+            yield PlanReply(text, (), tuple(plans), None)
+            return
         if not result.plan.steps:  # no tool needed: the ReAct loop answers (it may still use a tool)
             session.turns -= 1  # Agent.run counts the turn
             yield from self.agent.run(session, request)
@@ -166,8 +187,9 @@ class PlanAgent:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
         execution = run.result()
         answer = self.writer.write(session, request, execution)
-        self.agent.remember(session, request, answer.text, execution.files)
-        yield PlanReply(answer.text, execution.files, tuple(plans), execution, answer)
+        text = self._with_missing(answer.text, request)
+        self.agent.remember(session, request, text, execution.files)
+        yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
     def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:
         """Run a planned turn to the end and return only its reply."""

@@ -398,7 +398,8 @@ def odd_turn(
 def turn_line(count: int, record: TurnRecord) -> str:
     """One finished turn, as the scripts print it while they run."""
     trouble = f"  <- {record.crash or record.violation}" if record.crash or record.violation else ""
-    return f"{count:>4} s{record.session} {record.kind:<11} {record.seconds:7.1f} s  {record.answer[:70]!r}{trouble}"
+    asked = f"{record.prompt[:40]!r} -> " if record.prompt else ""
+    return f"{count:>4} s{record.session} {record.kind:<11} {record.seconds:7.1f} s  {asked}{record.answer[:90]!r}{trouble}"
 
 
 def summary(records: list[TurnRecord]) -> str:

@@ -24,7 +24,8 @@ class ResponseTemplate(TemplateFile):
     prompt); ``no_plan`` (``{error}``); ``steps_header``; ``step_done`` (``{number}``, ``{task}``, ``{model}``,
     ``{reason}``, ``{result}``); ``step_not_done`` (``{number}``, ``{task}``, ``{status}``, ``{reason}``);
     ``statuses`` (each of :data:`NOT_DONE_STATUSES` in words); ``summary_done``, ``summary_partial`` and
-    ``summary_nothing`` (``{done}``, ``{total}``)."""
+    ``summary_nothing`` (``{done}``, ``{total}``); ``not_loaded`` (``{tool}``, ``{load}``: a tool the request asks
+    for that is not loaded, and the ``--load`` value that loads it)."""
 
     name: str
     language: str
@@ -38,6 +39,7 @@ class ResponseTemplate(TemplateFile):
     summary_done: str
     summary_partial: str
     summary_nothing: str
+    not_loaded: str
 
     DIRECTORY: ClassVar[Path] = RESPONSE_PROMPTS_DIR
     FILE_NAME: ClassVar[str] = "response_template.yaml"
@@ -50,6 +52,7 @@ class ResponseTemplate(TemplateFile):
                 "step_done": ("{number}", "{task}", "{model}", "{reason}", "{result}"),
                 "step_not_done": ("{number}", "{task}", "{status}", "{reason}"),
                 "summary_partial": ("{done}", "{total}"),
+                "not_loaded": ("{tool}", "{load}"),
             }
         )
         missing = [status for status in NOT_DONE_STATUSES if status not in self.statuses]

@@ -325,6 +325,25 @@ def test_after_a_new_upload_a_plan_on_the_earlier_photo_runs_on_the_new_one(tiny
     assert runtime.calls[-1] == ("Edge Detection On Image", first)
 
 
+def test_a_map_standing_in_for_a_tool_not_loaded_is_left_out_and_the_answer_says_how_to_load_it(
+    tiny_tokenizer, session
+):
+    """Offline, "... then show me the depth" was planned as a HED map and called done."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    edges, pose = ("Edge Detection On Image", {"image_path": image}), ("Pose Detection On Image", {"image_path": image})
+    llm.plans = [steps(edges, pose)]
+    reply = plan_agent.chat(session, "show me the edges, then the depth")
+    assert reply.plan.describe() == f'1. Edge Detection On Image: image_path = "{image}"'
+    assert runtime.calls == [("Edge Detection On Image", image)]
+    missing = RESPONSE.not_loaded.format(tool="Predict Depth On Image", load="Image2Depth_cpu")
+    assert reply.text.endswith("\n\n" + missing) and missing in session.memory.turns[-1].text
+    llm.plans = [steps(pose)]
+    reply = plan_agent.chat(session, "show me the depth map")
+    assert reply.text == missing and reply.execution is None and len(runtime.calls) == 1
+
+
 def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, session):
     """A detector that found nothing says what it can find (``Observation.note``); the plan's step line shows it, as
     the ReAct answer does."""

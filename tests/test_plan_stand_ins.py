@@ -1,0 +1,70 @@
+"""A planned request that asks for a tool that is not loaded: the map step written in its place is left out and the
+answer says how to load the tool (agent.plan_stand_ins, agent.plan_mode)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.plan_stand_ins import asked_but_not_loaded, load_hint, without_stand_ins
+from protocol.plan import Plan, PlanStep
+from tools.catalog import default_registry
+
+CATALOG = default_registry()
+OFFLINE = CATALOG.subset(
+    (
+        "Edge Detection On Image",
+        "Hed Detection On Image",
+        "Pose Detection On Image",
+        "Rotate Image",
+        "Detection",
+        "Blur Region",
+    )
+)
+PHOTO = "image/2c1b9d0e.png"
+
+
+def plan(*steps):
+    return Plan(tuple(PlanStep.of(task, index, args) for index, (task, args) in enumerate(steps)))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "missing"),
+    [
+        ("rotate it by 90 degrees, then show me the depth", ["Predict Depth On Image"]),
+        ("get the edges, and describe the photo", ["Get Photo Description"]),
+        ("make a normal map and a depth map", ["Predict Depth On Image", "Predict Normal Map On Image"]),
+        ("what colour is her suit, and show me the edges", ["Answer Question About The Image"]),
+        ("how many people are there? then blur the faces", []),  # Detection counts them
+        ("show me the edges, then the pose", []),
+        ("what's the capital of France?", []),
+    ],
+)
+def test_the_tools_a_request_asks_for_that_are_not_loaded(request_text, missing):
+    assert [spec.name for spec in asked_but_not_loaded(request_text, OFFLINE, CATALOG)] == missing
+
+
+ROTATE = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
+HED_OF_0 = ("Hed Detection On Image", {"image_path": "<GENERATED>-0"})
+
+
+def test_the_map_standing_in_for_the_depth_is_left_out():
+    request = "rotate it by 90 degrees, then show me the depth"
+    missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
+    assert without_stand_ins(plan(ROTATE, HED_OF_0), request, missing, OFFLINE) == plan(ROTATE)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "steps"),
+    [
+        ("rotate it, then show me the depth and the soft edges", (ROTATE, HED_OF_0)),  # the HED map was asked for
+        ("rotate it, then the depth", (ROTATE, HED_OF_0, ("Pose Detection On Image", {"image_path": PHOTO}))),
+        ("rotate it, then the pose", (ROTATE, HED_OF_0)),  # nothing missing
+    ],
+)
+def test_a_map_the_request_names_or_an_unclear_stand_in_runs(request_text, steps):
+    missing = asked_but_not_loaded(request_text, OFFLINE, CATALOG)
+    assert without_stand_ins(plan(*steps), request_text, missing, OFFLINE) == plan(*steps)
+
+
+def test_the_load_hint_names_every_family_the_tool_needs():
+    assert load_hint(CATALOG.get("Predict Depth On Image")) == "Image2Depth_cpu"
