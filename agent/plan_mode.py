@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from agent.answer import Answer, AnswerWriter
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
+from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_stand_ins import asked_but_not_loaded, load_hint, without_stand_ins
 from agent.planner import Planner, PlanResult
@@ -123,7 +124,7 @@ class PlanAgent:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
         that repeat an earlier one (:func:`protocol.plan.without_repeats`) and the map steps that stand in for a tool
         the request asks for that is not loaded (agent/plan_stand_ins.py), on the images the request means
-        (agent/plan_images.py)."""
+        (agent/plan_images.py), a made-up box replaced by the plan's detection (agent/plan_boxes.py)."""
         if result.plan is None:
             return result
         try:
@@ -140,6 +141,9 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, self.executor.runner.available)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
+        plan, boxed = boxes_from_the_detection(plan, request, self.executor.runner.available)
+        for step_id, detection in boxed.items():
+            logger.info("step %s takes the boxes step %s finds, not a box the request never gave", step_id, detection)
         return replace(result, plan=plan)
 
     def _not_loaded(self, request: str) -> list[ToolSpec]:

@@ -1,0 +1,57 @@
+"""A box step of a plan takes the boxes a detection finds, where the planner made its box up.
+
+Asked "find the faces in d.png and blur them", the embedded planner wrote the detection and, beside it, a Blur Region
+on the same photo with the box ``512, 512, 512, 512`` (numbers the request never states), which failed as an empty
+box. The plan data feeds a box tool after a detector the detection itself (``"image_path": "<GENERATED>-k"``, every
+box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant. "Crop the face in d.png" was planned
+with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
+find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.pending_edit import FINDER, edits_people
+from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, takes_a_box
+from tools.registry import ToolRegistry
+from tools.spec import OutputKind
+
+
+def boxes_from_the_detection(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, int]]:
+    """``plan`` with each box step whose corners the request does not state taking the boxes of a detection step on
+    its image instead (the latest such step listed before it, else after it; a :data:`FINDER` step added before it
+    when there is none and the request speaks of faces or people), and the detection each changed step now takes
+    (``{}``: the plan as it was)."""
+    stated = set(re.findall(r"\d+(?:\.\d+)?", request))
+    steps = list(plan.steps)
+    changed: dict[int, int] = {}
+    for step in plan.steps:
+        if not (step.task in tools and takes_a_box(tools.get(step.task)) and step.args):
+            continue
+        corners = [step.arguments.get(name) for name in BOX_CORNERS]
+        if all(isinstance(value, int | float) and _number(value) in stated for value in corners):
+            continue  # the person's own box
+        image_name, image = step.args[0]
+        position = steps.index(step)
+        found = [other for other in steps if _detects(other, tools) and other.args[0][1] == image]
+        if found:
+            detection = ([other for other in found if steps.index(other) < position] or found)[-1].id
+        elif edits_people(request, step.task) and FINDER in tools:
+            detection = max(other.id for other in steps) + 1
+            steps.insert(position, PlanStep(FINDER, detection, ((tools.get(FINDER).inputs[0].name, image),)))
+        else:
+            continue
+        changed[step.id] = detection
+        steps[steps.index(step)] = PlanStep(step.task, step.id, ((image_name, Reference(detection)),))
+    return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
+
+
+def _detects(step: PlanStep, tools: ToolRegistry) -> bool:
+    """Whether ``step`` finds boxes (Detection, Detect the Give Object) on an image."""
+    return step.task in tools and tools.get(step.task).output is OutputKind.BOXES and bool(step.args)
+
+
+def _number(value: float) -> str:
+    """A corner as a request would write it (``176``, not ``176.0``)."""
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,64 @@
+"""A plan's box step with a box the request never states takes the boxes of the plan's detection on the same image
+(agent.plan_boxes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.plan_boxes import boxes_from_the_detection
+from protocol.plan import Plan, PlanStep, Reference
+from tools.catalog import default_registry
+
+TOOLS = default_registry()
+PHOTO, OTHER = "image/2c1b9d0e.png", "image/77aa11bb.png"
+
+
+def plan(*steps):
+    return Plan(tuple(PlanStep.of(task, index, args) for index, (task, args) in enumerate(steps)))
+
+
+def blur(image, box=(512, 512, 512, 512)):
+    return ("Blur Region", {"image_path": image, **dict(zip(("left", "top", "right", "bottom"), box, strict=True))})
+
+
+DETECT = ("Detection", {"image_path": PHOTO})
+
+
+def test_a_made_up_box_beside_a_detection_becomes_the_detection():
+    """The embedded planner's plan for "find the faces in d.png and blur them"."""
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    boxed, changed = boxes_from_the_detection(plan(DETECT, blur(PHOTO), edges), "find the faces and blur them", TOOLS)
+    assert changed == {1: 0}
+    assert boxed.steps[1] == PlanStep("Blur Region", 1, (("image_path", Reference(0)),))
+    assert boxed.steps[0] == plan(DETECT).steps[0] and boxed.links == [(0, 1)]
+
+
+@pytest.mark.parametrize(
+    ("steps", "request_text"),
+    [
+        ((DETECT, blur(PHOTO, (10, 20, 110, 220))), "find the faces, and blur 10, 20, 110, 220"),  # stated
+        ((DETECT, blur(OTHER)), "find the cats in one and blur the other"),  # another image
+        ((blur(PHOTO),), "blur the licence plate"),  # no detection in the plan, and no face or person to find
+    ],
+)
+def test_a_stated_box_or_one_on_another_image_is_kept(steps, request_text):
+    assert boxes_from_the_detection(plan(*steps), request_text, TOOLS) == (plan(*steps), {})
+
+
+def test_the_detection_listed_before_the_box_step_is_taken():
+    find_cat = ("Detect the Give Object", {"image_path": PHOTO, "text": "cat"})
+    _, changed = boxes_from_the_detection(plan(DETECT, find_cat, blur(PHOTO)), "find them and blur the cat", TOOLS)
+    assert changed == {2: 1}
+
+
+def test_a_made_up_box_for_a_face_with_no_detection_in_the_plan_gets_one():
+    """The embedded planner's plan for "crop the face in d.png": the crop alone, on a box it made up."""
+    crop = ("Crop Image", {"image_path": PHOTO, "left": 512, "top": 512, "right": 512, "bottom": 512})
+    boxed, changed = boxes_from_the_detection(
+        plan(("Rotate Image", {"image_path": PHOTO, "angle": 90}), crop), "rotate it 90, and crop the face", TOOLS
+    )
+    assert changed == {1: 2}
+    assert boxed.steps[1:] == (
+        PlanStep("Detection", 2, (("image_path", PHOTO),)),
+        PlanStep("Crop Image", 1, (("image_path", Reference(2)),)),
+    )
