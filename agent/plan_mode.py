@@ -150,12 +150,11 @@ class PlanAgent:
         """The tools ``request`` asks for that the executor does not run."""
         return asked_but_not_loaded(request, self.executor.runner.available, default_registry())
 
-    def _with_missing(self, text: str, request: str) -> str:
-        """``text`` followed by a line for each tool ``request`` asks for that is not loaded."""
-        missing = [
+    def not_loaded_text(self, request: str) -> str:
+        """A line for each tool ``request`` asks for that is not loaded (``""``: none)."""
+        return "\n".join(
             self.response.not_loaded.format(tool=spec.name, load=load_hint(spec)) for spec in self._not_loaded(request)
-        ]
-        return "\n\n".join([text, *missing]) if text else "\n".join(missing)
+        )
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
@@ -173,10 +172,10 @@ class PlanAgent:
             self.agent.remember(session, request, text)
             yield PlanReply(text, (), tuple(plans), None)
             return
-        if not result.plan.steps and self._not_loaded(request):  # its only steps stood in for tools not loaded
-            text = self._with_missing("", request)
-            self.agent.remember(session, request, text)
-            yield PlanReply(text, (), tuple(plans), None)
+        missing = self.not_loaded_text(request)
+        if not result.plan.steps and missing:  # its only steps stood in for tools not loaded
+            self.agent.remember(session, request, missing)
+            yield PlanReply(missing, (), tuple(plans), None)
             return
         if not result.plan.steps:  # no tool needed: the ReAct loop answers (it may still use a tool)
             session.turns -= 1  # Agent.run counts the turn
@@ -191,7 +190,7 @@ class PlanAgent:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
         execution = run.result()
         answer = self.writer.write(session, request, execution)
-        text = self._with_missing(answer.text, request)
+        text = f"{answer.text}\n\n{missing}" if missing else answer.text
         self.agent.remember(session, request, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 

@@ -164,6 +164,23 @@ def test_a_request_that_cannot_be_planned_gets_a_message_like_hugginggpts_early_
         service.close()
 
 
+def test_a_request_only_for_a_tool_that_is_not_loaded_says_how_to_load_it(tiny_tokenizer, image_root):
+    """The planner can write only loaded tools: "the depth map" came back as a pose, which is left out."""
+    import re
+
+    def pose_plan(prompt):
+        image = re.findall(r"image/[0-9a-f]{8}\.png", prompt.split("Images:")[1])[0]
+        return plan_reply((POSE, {"image_path": image}))
+
+    service = make_service(tiny_tokenizer, image_root, llm=PlanningLLM(pose_plan))
+    request = {"messages": [{"role": "user", "content": "show me the depth map of /examples/d.jpg"}]}
+    with TestClient(create_app(service)) as client:
+        for endpoint in ("/tasks", "/results", "/hugginggpt"):
+            body = client.post(endpoint, json=request).json()
+            assert body["message"].startswith("Predict Depth On Image is not loaded here"), (endpoint, body)
+    service.close()
+
+
 def test_a_failed_step_is_reported_as_an_error_result(tiny_tokenizer, image_root):
     runner = ScriptedRunner({POSE: lambda a, ws: StepOutcome(False, "no person found")}, tools=TOOLS)
     service = make_service(tiny_tokenizer, image_root, runner=runner)

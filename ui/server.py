@@ -143,7 +143,8 @@ class PlanService:
             if plan is None:
                 return {"message": self.plan_agent.response.no_plan.format(error=made.result.error)}
             if not plan.steps:  # HuggingGPT answers a request that needs no task as a chat
-                return {"message": self.plan_agent.agent.chat(session, intake.text).text}
+                missing = self.plan_agent.not_loaded_text(intake.text)  # or one whose tools are not loaded
+                return {"message": missing or self.plan_agent.agent.chat(session, intake.text).text}
             return api_shapes.task_list(plan, intake)
 
     def results(self, messages: Any, uploads: list[Upload]) -> Any:
