@@ -58,7 +58,7 @@ from agent.capabilities import asks_what_it_can_do, capabilities_answer
 from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names, with_result_named, without_other_results
 from agent.image_reference import outside_paths, refers_to_an_image
-from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded
+from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded, with_named_region
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
@@ -602,6 +602,7 @@ class Agent:
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
         )
+        meant = with_named_region(meant, request, self.runtime.available, lambda name: _size(session.workspace, name))
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
@@ -734,6 +735,14 @@ class Agent:
         except ToolError:
             return False
         return True
+
+
+def _size(workspace: Workspace, name: str) -> tuple[int, int] | None:
+    """The width and height of the workspace image ``name``, or ``None`` when it cannot be read."""
+    try:
+        return workspace.open_image(name).size
+    except ToolError:
+        return None
 
 
 def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:

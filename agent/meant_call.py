@@ -5,7 +5,9 @@ A small model picks well among similar options most of the time, but not always:
 Image on this" it called Detection; asked to "draw the outlines as an edge map" it drew a HED boundary map; asked
 to "crop the original" after a crop, it cropped the crop; asked to "make it 128 by 128" after a rotation, it
 resized the upload; asked for "0,0 to 300,200" it wrote ``0, 0, 0, 300``; asked to turn "90 degrees clockwise" it
-wrote 90 (positive turns counter-clockwise). When the request leaves no doubt, the
+wrote 90 (positive turns counter-clockwise); asked to "make it smaller, 100x100" after a crop, it cropped again
+(``100, 10000, 100, 10000``); asked to "crop the top half" of a 300x200 image, it wrote ``300, 200, -180, 0``. When
+the request leaves no doubt, the
 agent corrects the call before it runs (the rest of what the model wrote stays); the model's own call is kept in
 the trace.
 
@@ -20,14 +22,22 @@ from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import edits_people
-from agent.stated_numbers import signed_angle, stated_numbers
+from agent.stated_numbers import named_region, signed_angle, stated_numbers
 from generation.tool_calls import image_names
+from protocol.plan import takes_a_box
 from protocol.steps import ToolCall
 from tools.catalog import map_operations
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind
 
 ANGLE = "angle"  # Rotate Image's input, counter-clockwise degrees
+RESIZER = "Resize Image"
+# A request for another size: a word for it, or a width by a height ("make it 128 by 128", "100x100")
+_SIZE = re.compile(
+    r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d",
+    re.IGNORECASE,
+)
+_OTHER_EDIT = re.compile(r"\b(?:crop|cut|rotate|turn|blur|flip)\b", re.IGNORECASE)
 
 
 def named_tool(request: str, tools: ToolRegistry) -> str | None:
@@ -138,7 +148,7 @@ def as_meant(
     shown: Sequence[str] = (),
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
-    whose map it names, :func:`named_map_tool`), the image it points at
+    whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`), the image it points at
     (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; the newest upload
     where the model took an image from before it and the request says nothing of which; for a tool that
     reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`, and for one
@@ -146,7 +156,7 @@ def as_meant(
     the photo behind it) and the numbers
     it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
     none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
-    meant = call
+    meant = call = as_resize(call, request, tools)
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
         tool = named_map_tool(request, tools)
@@ -167,6 +177,32 @@ def as_meant(
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))
     return with_stated_numbers(meant, request, tools)
+
+
+def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
+    """:data:`RESIZER` on ``call``'s image with the width and height ``request`` states, when it asks for another size
+    and no other edit, and the model called another tool on an image; else ``call``."""
+    written = image_names(call.action_input)
+    if call.tool == RESIZER or RESIZER not in tools or not written:
+        return call
+    numbers = stated_numbers(request)
+    if len(numbers) != 2 or not _SIZE.search(request) or _OTHER_EDIT.search(request):
+        return call
+    return replace(call, tool=RESIZER, action_input=", ".join([written[0], *numbers]))
+
+
+def with_named_region(
+    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
+) -> ToolCall:
+    """``call`` of a box tool with the box of the part of its image that ``request`` names by its place ("the top
+    half": :func:`agent.stated_numbers.named_region`; ``size`` gives an image's width and height, ``None`` when it
+    cannot be read); else ``call``."""
+    written = image_names(call.action_input)
+    if call.tool not in tools or not takes_a_box(tools.get(call.tool)) or not written:
+        return call
+    dimensions = size(written[0])
+    box = named_region(request, *dimensions) if dimensions else None
+    return replace(call, action_input=", ".join([written[0], *map(str, box)])) if box else call
 
 
 def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:

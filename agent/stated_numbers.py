@@ -1,4 +1,5 @@
-"""The numbers a request states for a tool's number inputs, and the direction a rotation is asked in.
+"""The numbers a request states for a tool's number inputs, the direction a rotation is asked in, and the box of a
+part of a picture it names by its place ("the top half").
 
 A small model copying "0,0 to 300,200" into a box sometimes writes ``0, 0, 0, 300``; asked to "turn it 90 degrees
 clockwise" it writes ``90`` (the tool turns counter-clockwise for positive angles). When a request states exactly as
@@ -26,6 +27,31 @@ def stated_numbers(request: str) -> list[str]:
     for name in image_names(request):
         request = request.replace(name, " ")
     return [match.group() for match in _NUMBER.finditer(request)]
+
+
+# A part of a picture named by its place: "the top half", "the bottom-left quarter" / "corner".
+_HALF = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+half\b", re.IGNORECASE)
+_QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)
+_UPPER = ("top", "upper")
+
+
+def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
+    its place ("the top half", "the bottom-left quarter"), or ``None``: it states numbers (those are the box), names
+    no such part, or several."""
+    halves = {side.lower() for side in _HALF.findall(request)}
+    quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
+    if stated_numbers(request) or len(halves) + len(quarters) != 1:
+        return None
+    middle_x, middle_y = width // 2, height // 2
+    if quarters:
+        row, side = quarters.pop()
+        left, top = (0 if side == "left" else middle_x), (0 if row in _UPPER else middle_y)
+        return left, top, (middle_x if side == "left" else width), (middle_y if row in _UPPER else height)
+    half = halves.pop()
+    if half in ("left", "right"):
+        return (0, 0, middle_x, height) if half == "left" else (middle_x, 0, width, height)
+    return (0, 0, width, middle_y) if half in _UPPER else (0, middle_y, width, height)
 
 
 def rotation_sign(request: str) -> int:

@@ -1052,3 +1052,13 @@ def test_only_a_closed_set_detector_that_found_nothing_has_a_note():
     assert Detections(blank, (face,), finds_only=("face", "cat")).note == ""  # found something
     assert Detections(blank, ()).note == ""  # open-set: "no object" is what it looked for
     assert with_scope_note("Done.", "") == "Done."
+
+
+def test_a_crop_of_the_top_half_is_the_box_of_the_images_own_size(tiny_tokenizer, session):
+    """Asked to "crop the top half" of a 300x200 result, the model wrote ``300, 200, -180, 0``."""
+    runtime = FakeRuntime(names=("Crop Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [call("Crop Image", f"{image}, 300, 200, -180, 0"), answer("Done.")]
+    agent.chat(session, "crop the top half")
+    assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 32")]

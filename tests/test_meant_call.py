@@ -202,6 +202,66 @@ def test_the_call_takes_the_numbers_the_request_states():
     assert left.action_input == f"{UPLOADS[1]}, 30"
 
 
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "resized"),
+    [
+        (f"Crop Image: {RESULT}, 100, 10000, 100, 10000", "make it smaller, 100x100", f"{RESULT}, 100, 100"),
+        (f"Rotate Image: {RESULT}, 128", "now make it 128 by 128", f"{RESULT}, 128, 128"),
+        (f"Crop Image: {RESULT}, 0, 0, 50, 50", "scale it down to 64 x 48", f"{RESULT}, 64, 48"),
+    ],
+)
+def test_a_request_for_another_size_resizes(model_call, request_text, resized):
+    """After a crop, "make it smaller, 100x100" was read as another crop (a follow-up that changes the last call)."""
+    tool, argument = model_call.split(": ", 1)
+    assert meant(ToolCall("t", tool, argument), request_text) == ToolCall("t", "Resize Image", resized)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["crop it to 100x100", "rotate it 90 and make it smaller", "make it smaller", "make it 100 by 100 by 100"],
+)
+def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(request_text):
+    call = ToolCall("t", "Crop Image", f"{RESULT}, 0, 0, 100, 100")
+    assert meant(call, request_text).tool == "Crop Image"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "box"),
+    [
+        ("crop the top half", "0, 0, 300, 100"),
+        ("keep only the bottom half", "0, 100, 300, 200"),
+        ("crop out the left half please", "0, 0, 150, 200"),
+        ("blur the right half", "150, 0, 300, 200"),
+        ("crop the bottom-right quarter", "150, 100, 300, 200"),
+        ("crop the top left corner", "0, 0, 150, 100"),
+    ],
+)
+def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
+    """Asked to "crop the top half" of a 300x200 image, the model wrote ``300, 200, -180, 0``."""
+    from agent.meant_call import with_named_region
+
+    tools = default_registry().subset(("Crop Image", "Blur Region"))
+    tool = "Blur Region" if "blur" in request_text else "Crop Image"
+    call = ToolCall("t", tool, f"{RESULT}, 300, 200, -180, 0")
+    assert with_named_region(call, request_text, tools, lambda name: (300, 200)).action_input == f"{RESULT}, {box}"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "size"),
+    [
+        ("crop it to 0,0,100,100, the top half", (300, 200)),  # numbers stated: those are the box
+        ("crop the top half and the left half", (300, 200)),  # two parts
+        ("crop the dog", (300, 200)),
+        ("crop the top half", None),  # the image cannot be read
+    ],
+)
+def test_a_box_is_left_as_written_without_one_named_part_or_a_readable_image(request_text, size):
+    from agent.meant_call import with_named_region
+
+    call = ToolCall("t", "Crop Image", f"{RESULT}, 1, 2, 3, 4")
+    assert with_named_region(call, request_text, default_registry(), lambda name: size) is call
+
+
 def test_numbers_are_left_as_written_unless_the_request_states_as_many_as_the_tool_takes():
     same = ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 300.0, 200")
     assert meant(same, "resize the new photo to 300x200") is same  # the same numbers
