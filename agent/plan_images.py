@@ -33,7 +33,7 @@ def on_the_newest_upload(
     changed: dict[int, Value] = {}
     for step in plan.steps:
         source = _image_argument(step)
-        if isinstance(source, str) and from_before_the_newest_upload(source, request, uploads, shown):
+        if source in uploads and from_before_the_newest_upload(str(source), request, uploads, shown):
             changed[step.id] = uploads[-1]
     return _with_images(plan, changed)
 

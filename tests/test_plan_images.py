@@ -90,6 +90,11 @@ def test_a_request_that_reaches_back_keeps_the_earlier_photo(request_text):
     assert on_the_newest_upload(steps, request_text, [FIRST, SECOND], SHOWN) == (steps, {})
 
 
+def test_a_step_that_takes_words_first_keeps_them():
+    steps = plan(("Generate Image From User Input Text", {"text": "a cat on the moon"}))
+    assert on_the_newest_upload(steps, "draw a cat on the moon", [FIRST, SECOND], SHOWN) == (steps, {})
+
+
 def test_one_upload_or_the_new_one_changes_nothing():
     steps = plan(("Edge Detection On Image", {"image_path": SECOND}))
     assert on_the_newest_upload(steps, "edges", [FIRST, SECOND], SHOWN) == (steps, {})
