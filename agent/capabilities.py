@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tools.spec import ToolSpec
+
 _ASKS = re.compile(
     r"\bwhat\s+(?:else\s+)?(?:can|could)\s+you\s+do\b"
     r"|\bwhat\s+are\s+you\s+able\s+to\s+do\b"
@@ -22,6 +24,11 @@ _ASKS = re.compile(
 def asks_what_it_can_do(request: str) -> bool:
     """Whether ``request`` asks what the assistant can do or which tools it has."""
     return bool(_ASKS.search(request))
+
+
+def load_hint(spec: ToolSpec) -> str:
+    """The ``--load`` value that loads ``spec``'s model families on the CPU."""
+    return ",".join(f"{family}_cpu" for family in spec.families)
 
 
 def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:

@@ -54,9 +54,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.capabilities import asks_what_it_can_do, capabilities_answer
+from agent.capabilities import asks_what_it_can_do, capabilities_answer, load_hint
 from agent.detector_scope import as_empty_result, with_scope_note
 from agent.file_names import with_made_names, with_result_named, without_other_results
+from agent.generative_requests import asks_only_that, generative_tool
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded, with_named_region
 from agent.memory import ConversationMemory
@@ -108,6 +109,10 @@ NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload 
 CANNOT_SEE = (
     "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
     "Start the demo with --load {family}_cpu (or _cuda:0) where its weights are available."
+)
+NOT_LOADED = (
+    "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (or _cuda:0) "
+    "where its weights are available."
 )
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
@@ -535,8 +540,9 @@ class Agent:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one
-        of the conversation's images instead); or it only asks what the picture shows while the tool that answers
-        that is not loaded (agent/picture_questions.py)."""
+        of the conversation's images instead); it only asks what the picture shows while the tool that answers
+        that is not loaded (agent/picture_questions.py); or it only asks for a new picture or an edit that a
+        generative tool that is not loaded makes (agent/generative_requests.py)."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -549,6 +555,9 @@ class Agent:
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)
+        generative = generative_tool(request, self.runtime.available)
+        if generative and generative not in self.runtime.available and asks_only_that(request):
+            return NOT_LOADED.format(tool=generative, load=load_hint(default_registry().get(generative)))
         return None
 
     def _missing_answerer(

@@ -37,7 +37,7 @@ _SIZE = re.compile(
     r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d",
     re.IGNORECASE,
 )
-_OTHER_EDIT = re.compile(r"\b(?:crop|cut|rotate|turn|blur|flip)\b", re.IGNORECASE)
+_OTHER_EDIT = re.compile(r"\b(?:crop|cut|rotate|turn|blur|flip|extend|outpaint|canvas)\b", re.IGNORECASE)
 
 
 def named_tool(request: str, tools: ToolRegistry) -> str | None:
@@ -181,9 +181,12 @@ def as_meant(
 
 def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
     """:data:`RESIZER` on ``call``'s image with the width and height ``request`` states, when it asks for another size
-    and no other edit, and the model called another tool on an image; else ``call``."""
+    and no other edit, and the model called another tool that takes numbers (a crop or rotation read as the last
+    call changed; a tool that takes a size, such as Extend An Image, is left as called); else ``call``."""
     written = image_names(call.action_input)
-    if call.tool == RESIZER or RESIZER not in tools or not written:
+    if call.tool == RESIZER or RESIZER not in tools or call.tool not in tools or not written:
+        return call
+    if not any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs):
         return call
     numbers = stated_numbers(request)
     if len(numbers) != 2 or not _SIZE.search(request) or _OTHER_EDIT.search(request):

@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from agent.answer import Answer, AnswerWriter
+from agent.capabilities import load_hint
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
-from agent.plan_stand_ins import asked_but_not_loaded, load_hint, without_stand_ins
+from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate

@@ -9,6 +9,7 @@ answer says which tool is missing and how to load it.
 
 from __future__ import annotations
 
+from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
 from protocol.plan import Plan, PlanStep
@@ -18,17 +19,19 @@ from tools.spec import ToolSpec
 
 def asked_but_not_loaded(request: str, loaded: ToolRegistry, catalog: ToolRegistry) -> list[ToolSpec]:
     """The tools of ``catalog`` that are not ``loaded`` and that ``request`` asks for: by their full name, by the
-    name of the map they draw ("the depth", ``ToolSpec.makes_map``) or, for the tools that tell what a picture shows,
-    by the question (:func:`agent.picture_questions.answering_tool`) when no loaded tool answers it."""
+    name of the map they draw ("the depth", ``ToolSpec.makes_map``), for the tools that tell what a picture shows by
+    the question (:func:`agent.picture_questions.answering_tool`) when no loaded tool answers it, and for the
+    generative ones by the wording (:func:`agent.generative_requests.generative_tool`)."""
     answerer = answering_tool(request)
     if any(answered_by(request, name) for name in loaded.names):  # "how many people?" with a detector loaded
         answerer = None
+    generative = generative_tool(request, loaded)
     return [
         spec
         for spec in catalog
         if spec.name not in loaded
         and (
-            spec.name == answerer
+            spec.name in (answerer, generative)
             or says(request, spec.name)
             or any(says(request, word) and not _a_loaded_tools_word(word, loaded) for word in spec.makes_map)
         )
@@ -44,11 +47,6 @@ def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded:
     if not missing or not stand_ins or len(stand_ins) > len(missing):
         return plan
     return Plan(tuple(step for step in plan.steps if step.id not in stand_ins))
-
-
-def load_hint(spec: ToolSpec) -> str:
-    """The ``--load`` value that loads ``spec``'s model families on the CPU."""
-    return ",".join(f"{family}_cpu" for family in spec.families)
 
 
 def _unnamed_map(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:

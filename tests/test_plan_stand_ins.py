@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.plan_stand_ins import asked_but_not_loaded, load_hint, without_stand_ins
+from agent.capabilities import load_hint
+from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins
 from protocol.plan import Plan, PlanStep
 from tools.catalog import default_registry
 

@@ -1,0 +1,77 @@
+"""Requests for what only a generative model does: a new picture, a restyled one, an object removed or replaced.
+
+Offline none of those tools is loaded, and the small model, which cannot call a tool the prompt does not list, ran
+whatever was listed: "make it black and white" and "make it look like a watercolor painting" removed the
+background, "replace the cup with a teapot" too, "turn it into a cartoon" resized the picture to 3x2 and "draw a
+picture of a cat" sketched the photo, each answered as done. Read from the wording alone, so the agent can say
+which tool is missing instead (``agent.loop.Agent.answer_before_the_model``, ``agent.plan_stand_ins``).
+
+Narrow on purpose, since a match replaces whatever the model would have done: a request that names a loaded
+tool's map ("make it a sketch") or states numbers ("make it 128 by 128") is never one of these, and "remove the
+background" belongs to the loaded background remover.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.meant_call import says
+from tools.registry import ToolRegistry
+
+GENERATOR = "Generate Image From User Input Text"
+RESTYLER = "Instruct Image Using Text"
+REMOVER = "Remove Something From The Photo"
+REPLACER = "Replace Something From The Photo"
+
+_THE_PICTURE = r"(?:it|this|that|the\s+(?:\w+\s+)?(?:image|photo|picture|pic))"
+_LOOKS = (
+    r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
+    r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful"
+)
+_ASKS = {
+    # "draw a picture of a cat", "can you generate an image of a sunset?" (not "draw a box around the label")
+    GENERATOR: re.compile(
+        r"^\W*(?:(?:please|can\s+you|could\s+you|would\s+you)\s+)*(?:draw|paint|generate|create|render|imagine)"
+        r"\s+(?:me\s+)?(?:a|an|some)\s+(?!box|boxes|circle|rectangle|line|border)",
+        re.IGNORECASE,
+    ),
+    # "make it black and white", "turn this photo into a watercolor", "in the style of Van Gogh", "add a rainbow to ..."
+    RESTYLER: re.compile(
+        rf"\b(?:make|turn|change|convert)\s+{_THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
+        r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b",
+        re.IGNORECASE,
+    ),
+    # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)
+    REMOVER: re.compile(
+        r"\b(?:remove|erase|delete|get\s+rid\s+of|take\s+out)\s+(?:the|that|this|those|these)\s+(?!background\b|bg\b)",
+        re.IGNORECASE,
+    ),
+    # "replace the cup with a teapot", "swap the dog for a cat"
+    REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\w+(?:\s+\w+)?\s+(?:with|for)\b", re.IGNORECASE),
+}
+_NUMBER = re.compile(r"\d")
+# A new picture that follows one the conversation has ("a snowy street that follows this depth", "draw it as ..."):
+# a conditioned generator's work, or an edit, not a picture from words alone.
+_POINTS = re.compile(r"\b(?:it|this|that|these|those|my|the\s+(?:image|photo|picture|pic|map))\b", re.IGNORECASE)
+
+
+def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
+    """The generative tool ``request`` asks for by its wording (see the module docstring), or ``None``: it asks for
+    none, states numbers, or names a map or a tool that ``loaded`` holds."""
+    if _NUMBER.search(request) or any(
+        says(request, spec.name) or any(says(request, word) for word in spec.makes_map) for spec in loaded
+    ):
+        return None
+    for tool, pattern in _ASKS.items():
+        if pattern.search(request) and not (tool == GENERATOR and _POINTS.search(request)):
+            return tool
+    return None
+
+
+# A second request in the same message ("..., then rotate it"); "black and white" is one thing.
+_MORE = re.compile(r"[.?!;]\s*\S|\b(?:then|also|plus)\b|\band\s+(?!white\b)", re.IGNORECASE)
+
+
+def asks_only_that(request: str) -> bool:
+    """Whether ``request`` is one request, with nothing else asked beside it."""
+    return not _MORE.search(request.strip().rstrip(".?!"))
