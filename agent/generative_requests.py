@@ -1,9 +1,11 @@
-"""Requests for what only a generative model does: a new picture, a restyled one, an object removed or replaced.
+"""Requests for what only a generative model does: a new picture (from words, or following a map the person has), a
+restyled one, an object removed or replaced.
 
 Offline none of those tools is loaded, and the small model, which cannot call a tool the prompt does not list, ran
 whatever was listed: "make it black and white" and "make it look like a watercolor painting" removed the
 background, "replace the cup with a teapot" too, "turn it into a cartoon" resized the picture to 3x2 and "draw a
-picture of a cat" sketched the photo, each answered as done. Read from the wording alone, so the agent can say
+picture of a cat" sketched the photo, each answered as done ("here's a pose I made, turn it into an astronaut" is
+the trained example of a picture that follows a map). Read from the wording alone, so the agent can say
 which tool is missing instead (``agent.loop.Agent.answer_before_the_model``, ``agent.plan_stand_ins``).
 
 Narrow on purpose, since a match replaces whatever the model would have done: a request that names a loaded
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 
 from agent.meant_call import says
+from tools.catalog import default_registry
 from tools.registry import ToolRegistry
 
 GENERATOR = "Generate Image From User Input Text"
@@ -50,6 +53,13 @@ _ASKS = {
     REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\w+(?:\s+\w+)?\s+(?:with|for)\b", re.IGNORECASE),
 }
 _NUMBER = re.compile(r"\d")
+# A new picture asked for, and a map the person has as its source ("from this sketch", "use this depth map", "here's
+# a pose I made"), not as its target ("turn it into a sketch").
+_MAKES = re.compile(r"\b(?:draw|paint|generate|create|render|make|turn|imagine|design)\b", re.IGNORECASE)
+_SOURCE = (
+    r"(?:\b(?:from|following|follows|based\s+on|using|use|with)\s+(?:this|that|my|the)"
+    r"|\b(?:here'?s|here\s+is|this\s+is|i\s+have|i've\s+got)\s+(?:a|an|my|the))\s+(?:\w+\s+)?"
+)
 # A new picture that follows one the conversation has ("a snowy street that follows this depth", "draw it as ..."):
 # a conditioned generator's work, or an edit, not a picture from words alone.
 _POINTS = re.compile(r"\b(?:it|this|that|these|those|my|the\s+(?:image|photo|picture|pic|map))\b", re.IGNORECASE)
@@ -57,7 +67,11 @@ _POINTS = re.compile(r"\b(?:it|this|that|these|those|my|the\s+(?:image|photo|pic
 
 def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
     """The generative tool ``request`` asks for by its wording (see the module docstring), or ``None``: it asks for
-    none, states numbers, or names a map or a tool that ``loaded`` holds."""
+    none, states numbers, or names a map or a tool that ``loaded`` holds (other than as the map a new picture
+    follows: :func:`map_follower`)."""
+    follower = map_follower(request)
+    if follower:
+        return follower
     if _NUMBER.search(request) or any(
         says(request, spec.name) or any(says(request, word) for word in spec.makes_map) for spec in loaded
     ):
@@ -65,6 +79,18 @@ def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
     for tool, pattern in _ASKS.items():
         if pattern.search(request) and not (tool == GENERATOR and _POINTS.search(request)):
             return tool
+    return None
+
+
+def map_follower(request: str) -> str | None:
+    """The generator that draws a new picture following the map ``request`` says the person has ("draw a castle from
+    this sketch", "here's a pose I made, turn it into an astronaut"; ``ToolSpec.follows_map``), or ``None``."""
+    if not _MAKES.search(request):
+        return None
+    for spec in default_registry():
+        words = "|".join(re.escape(word) for word in spec.follows_map)
+        if words and re.search(rf"{_SOURCE}(?:{words})\b", request, re.IGNORECASE):
+            return spec.name
     return None
 
 

@@ -37,7 +37,14 @@ OFFLINE = default_registry().subset(
         ("replace the cup with a teapot", REPLACER),
         ("draw a picture of a cat", GENERATOR),
         ("can you paint a sunset over the sea?", GENERATOR),
-        # the loaded tools' work, numbers, advice, and a picture that follows one the conversation has
+        # a new picture that follows a map the person has (the conditioned generators: ToolSpec.follows_map)
+        ("Here's a pose I made. Turn it into an astronaut.", "Generate Image Condition On Pose Image"),
+        ("draw a castle from this sketch", "Generate Image Condition On Sketch Image"),
+        ("use this depth map to make a forest", "Generate Image Condition On Depth"),
+        ("here's a line drawing of a room, make it a modern kitchen", "Generate Image Condition On Line Image"),
+        ("show me the edges of this sketch", None),  # a map of it, not a picture that follows it
+        ("draw the pose of the person", None),
+        # the loaded tools' work, numbers and advice
         ("turn it into a sketch", None),
         ("make it 128 by 128", None),
         ("make it smaller", None),
@@ -46,7 +53,7 @@ OFFLINE = default_registry().subset(
         ("draw a box around the label", None),
         ("how do I remove the background?", None),
         ("write a haiku about rockets", None),
-        ("render a snowy village street that follows this depth", None),
+        ("render a snowy village street that follows this depth", "Generate Image Condition On Depth"),
     ],
 )
 def test_the_generative_tool_a_request_asks_for(request_text, tool):

@@ -27,8 +27,8 @@ def _image_tool(
     )
 
 
-def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
-    """A ControlNet generator: a condition image plus a prompt -> a new image."""
+def _conditioned_generator(condition: str, name: str, family: str, follows_map: tuple[str, ...]) -> ToolSpec:
+    """A ControlNet generator: a condition image plus a prompt -> a new image (``follows_map``: ``ToolSpec``'s)."""
     return ToolSpec(
         name,
         f"Draws a new image that follows the {condition} of a given image and a text description. "
@@ -38,18 +38,29 @@ def _conditioned_generator(condition: str, name: str, family: str) -> ToolSpec:
         family,
         operation=family.removesuffix("Text2Image").lower() + "2image",
         handler="tools.backends.diffusion:controlnet_generate",
+        follows_map=follows_map,
     )
 
 
 _CONTROLNET_CONDITIONS = (
-    ("edge map", "Generate Image Condition On Canny Image", "CannyText2Image"),
-    ("line drawing", "Generate Image Condition On Line Image", "LineText2Image"),
-    ("soft HED boundary", "Generate Image Condition On Soft Hed Boundary Image", "HedText2Image"),
-    ("sketch", "Generate Image Condition On Sketch Image", "ScribbleText2Image"),
-    ("human pose", "Generate Image Condition On Pose Image", "PoseText2Image"),
-    ("depth map", "Generate Image Condition On Depth", "DepthText2Image"),
-    ("normal map", "Generate Image Condition On Normal Map", "NormalText2Image"),
-    ("segmentation map", "Generate Image Condition On Segmentations", "SegText2Image"),
+    ("edge map", "Generate Image Condition On Canny Image", "CannyText2Image", ("edge map", "edges", "canny")),
+    ("line drawing", "Generate Image Condition On Line Image", "LineText2Image", ("line drawing", "lines")),
+    (
+        "soft HED boundary",
+        "Generate Image Condition On Soft Hed Boundary Image",
+        "HedText2Image",
+        ("soft boundary map", "hed", "soft edges"),
+    ),
+    ("sketch", "Generate Image Condition On Sketch Image", "ScribbleText2Image", ("sketch", "scribble", "doodle")),
+    ("human pose", "Generate Image Condition On Pose Image", "PoseText2Image", ("pose skeleton", "pose", "skeleton")),
+    ("depth map", "Generate Image Condition On Depth", "DepthText2Image", ("depth map", "depth")),
+    ("normal map", "Generate Image Condition On Normal Map", "NormalText2Image", ("normal map",)),
+    (
+        "segmentation map",
+        "Generate Image Condition On Segmentations",
+        "SegText2Image",
+        ("segmentation map", "segmentation"),
+    ),
 )
 
 TOOL_SPECS: tuple[ToolSpec, ...] = (

@@ -71,6 +71,8 @@ class ToolSpec:
         makes_map: for a tool whose output is a map drawn from the input photo (edges, pose, depth...), the words a
             person names that map by ("edge map", "canny"), the first being the name an answer gives it; what is
             *in* the map is that photo's content.
+        follows_map: for a generator that draws a new picture following a map (ControlNet), the words a person names
+            that map by ("pose", "sketch").
         handler: ``"package.module:function"`` that runs the tool, imported only when the tool runs.
     """
 
@@ -83,6 +85,7 @@ class ToolSpec:
     operation: str = ""
     held_out: bool = False
     makes_map: tuple[str, ...] = ()
+    follows_map: tuple[str, ...] = ()
     handler: str = ""
     examples: tuple[str, ...] = field(default=(), compare=False)
 
