@@ -98,6 +98,11 @@ def map_follower(request: str) -> str | None:
 _MORE = re.compile(r"[.?!;]\s*\S|\b(?:then|also|plus)\b|\band\s+(?!white\b)", re.IGNORECASE)
 
 
+# A sentence that only hands something over ("Here's a pose I made."), before the request itself.
+_INTRO = re.compile(r"^\s*(?:here'?s|here\s+is|this\s+is|i\s+have|i've\s+got)\b[^.?!;]*[.?!;]", re.IGNORECASE)
+
+
 def asks_only_that(request: str) -> bool:
-    """Whether ``request`` is one request, with nothing else asked beside it."""
-    return not _MORE.search(request.strip().rstrip(".?!"))
+    """Whether ``request`` is one request, with nothing else asked beside it (an opening sentence that only hands
+    something over aside)."""
+    return not _MORE.search(_INTRO.sub("", request).strip().rstrip(".?!"))

@@ -64,8 +64,10 @@ def test_the_generative_tool_a_request_asks_for(request_text, tool):
     ("request_text", "only"),
     [
         ("make it black and white", True),
+        ("Here is a pose I made. Turn it into an astronaut.", True),  # the first sentence only hands the map over
         ("rotate it and make it black and white", False),
         ("draw a cat, then rotate it", False),
+        ("Make it black and white. Then rotate it.", False),
     ],
 )
 def test_one_request_or_several(request_text, only):
