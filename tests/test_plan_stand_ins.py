@@ -37,6 +37,7 @@ def plan(*steps):
         ("what colour is her suit, and show me the edges", ["Answer Question About The Image"]),
         ("how many people are there? then blur the faces", []),  # Detection counts them
         ("show me the edges, then the pose", []),
+        ("rotate it, then make it black and white", ["Instruct Image Using Text"]),  # generative_requests' wording
         ("what's the capital of France?", []),
     ],
 )
