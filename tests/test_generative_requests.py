@@ -42,6 +42,11 @@ OFFLINE = default_registry().subset(
         ("draw a castle from this sketch", "Generate Image Condition On Sketch Image"),
         ("use this depth map to make a forest", "Generate Image Condition On Depth"),
         ("here's a line drawing of a room, make it a modern kitchen", "Generate Image Condition On Line Image"),
+        (
+            "based on pose of /examples/d.jpg and content of /examples/e.jpg, please show me a new image",  # HuggingGPT
+            "Generate Image Condition On Pose Image",
+        ),
+        ("I drew this segmentation map, make it a watercolour painting", "Generate Image Condition On Segmentations"),
         ("show me the edges of this sketch", None),  # a map of it, not a picture that follows it
         ("draw the pose of the person", None),
         # the loaded tools' work, numbers and advice
