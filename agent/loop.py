@@ -111,8 +111,8 @@ CANNOT_SEE = (
     "Start the demo with --load {family}_cpu (or _cuda:0) where its weights are available."
 )
 NOT_LOADED = (
-    "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (or _cuda:0) "
-    "where its weights are available."
+    "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
+    "place of _cpu on a GPU) where its weights are available."
 )
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
