@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from agent.meant_call import says
+from agent.stated_numbers import stated_numbers
 from tools.catalog import default_registry
 from tools.registry import ToolRegistry
 
@@ -26,7 +27,7 @@ RESTYLER = "Instruct Image Using Text"
 REMOVER = "Remove Something From The Photo"
 REPLACER = "Replace Something From The Photo"
 
-_THE_PICTURE = r"(?:it|this|that|the\s+(?:\w+\s+)?(?:image|photo|picture|pic))"
+_THE_PICTURE = r"(?:it|this|that|the\s+(?:\w+\s+)?(?:image|photo|picture|pic)|\S+\.(?:png|jpe?g|webp|bmp|gif))"
 _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful"
@@ -52,7 +53,6 @@ _ASKS = {
     # "replace the cup with a teapot", "swap the dog for a cat"
     REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\w+(?:\s+\w+)?\s+(?:with|for)\b", re.IGNORECASE),
 }
-_NUMBER = re.compile(r"\d")
 # A new picture asked for, and a map the person has as its source ("from this sketch", "use this depth map", "here's
 # a pose I made"), not as its target ("turn it into a sketch").
 _MAKES = re.compile(
@@ -70,20 +70,26 @@ _POINTS = re.compile(r"\b(?:it|this|that|these|those|my|the\s+(?:image|photo|pic
 
 
 def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
-    """The generative tool ``request`` asks for by its wording (see the module docstring), or ``None``: it asks for
-    none, states numbers, or names a map or a tool that ``loaded`` holds (other than as the map a new picture
-    follows: :func:`map_follower`)."""
+    """The generative tool ``request`` asks for by its wording (see the module docstring), or ``None``. Read clause
+    by clause ("rotate it by 90 degrees, then make it black and white"): a clause that states numbers or names a map
+    or a tool that ``loaded`` holds asks for none (other than as the map a new picture follows: :func:`map_follower`,
+    read over the whole request)."""
     follower = map_follower(request)
     if follower:
         return follower
-    if _NUMBER.search(request) or any(
-        says(request, spec.name) or any(says(request, word) for word in spec.makes_map) for spec in loaded
-    ):
-        return None
-    for tool, pattern in _ASKS.items():
-        if pattern.search(request) and not (tool == GENERATOR and _POINTS.search(request)):
-            return tool
+    for clause in _CLAUSE_BREAK.split(request):
+        if stated_numbers(clause) or any(
+            says(clause, spec.name) or any(says(clause, word) for word in spec.makes_map) for spec in loaded
+        ):
+            continue
+        for tool, pattern in _ASKS.items():
+            if pattern.search(clause) and not (tool == GENERATOR and _POINTS.search(clause)):
+                return tool
     return None
+
+
+# Where one thing asked ends and the next begins ("..., then ...", "... and then ...", a new sentence).
+_CLAUSE_BREAK = re.compile(r"[.?!;,]\s+|\s+(?:and\s+)?then\s+|\s+after\s+that\s+", re.IGNORECASE)
 
 
 def map_follower(request: str) -> str | None:

@@ -9,12 +9,14 @@ answer says which tool is missing and how to load it.
 
 from __future__ import annotations
 
+import re
+
 from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
 from protocol.plan import Plan, PlanStep
 from tools.registry import ToolRegistry
-from tools.spec import ToolSpec
+from tools.spec import OutputKind, ToolSpec
 
 
 def asked_but_not_loaded(request: str, loaded: ToolRegistry, catalog: ToolRegistry) -> list[ToolSpec]:
@@ -39,22 +41,58 @@ def asked_but_not_loaded(request: str, loaded: ToolRegistry, catalog: ToolRegist
 
 
 def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded: ToolRegistry) -> Plan:
-    """``plan`` less the map steps that stand in for the ``missing`` tools: those whose own map the request never
-    names and whose output no other step uses, when there are no more of them than tools missing (with more, which
-    one stands in for what is unclear, and the plan runs as written)."""
+    """``plan`` less the steps that stand in for the ``missing`` tools: steps that make an image the request never
+    names (a map by its map's words, another tool by the telling words of its name: "background", "rotate") and
+    whose output no other step uses, when there are no more of them than tools missing (with more, which one
+    stands in for what is unclear, and the plan runs as written)."""
     used = {source for step in plan.steps for source in step.references}
-    stand_ins = [step.id for step in plan.steps if step.id not in used and _unnamed_map(step, request, loaded)]
+    stand_ins = [step.id for step in plan.steps if step.id not in used and _unnamed(step, request, loaded)]
     if not missing or not stand_ins or len(stand_ins) > len(missing):
         return plan
     return Plan(tuple(step for step in plan.steps if step.id not in stand_ins))
 
 
-def _unnamed_map(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
-    """Whether ``step`` draws a map whose name ``request`` never says."""
-    if step.task not in loaded:
+# Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
+_GENERIC = frozenset(
+    [
+        "image",
+        "on",
+        "the",
+        "of",
+        "from",
+        "a",
+        "an",
+        "remove",
+        "something",
+        "photo",
+        "give",
+        "object",
+        "user",
+        "input",
+        "text",
+        "generate",
+        "detection",
+        "condition",
+        "using",
+        "region",
+        "instruct",
+    ]
+)
+
+
+def _unnamed(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
+    """Whether ``step`` makes an image that ``request`` never names: by the map's words for a map tool, else by the
+    telling words of the tool's name, as word starts ("rotate" in "rotated"); a tool with no such words (Text
+    Detection On Image) or one that makes no image is never a stand-in."""
+    if step.task not in loaded or says(request, step.task):
         return False
-    words = loaded.get(step.task).makes_map
-    return bool(words) and not any(says(request, word) for word in words) and not says(request, step.task)
+    spec = loaded.get(step.task)
+    if spec.output is not OutputKind.IMAGE:
+        return False
+    if spec.makes_map:
+        return not any(says(request, word) for word in spec.makes_map)
+    words = [word for word in step.task.lower().split() if word not in _GENERIC]
+    return bool(words) and not any(re.search(rf"\b{re.escape(word)}", request, re.IGNORECASE) for word in words)
 
 
 def _a_loaded_tools_word(word: str, loaded: ToolRegistry) -> bool:

@@ -37,6 +37,7 @@ OFFLINE = default_registry().subset(
         ("replace the cup with a teapot", REPLACER),
         ("draw a picture of a cat", GENERATOR),
         ("can you paint a sunset over the sea?", GENERATOR),
+        ("make image/ea159d93.png black and white", RESTYLER),  # a file name's digits are not numbers stated
         # a new picture that follows a map the person has (the conditioned generators: ToolSpec.follows_map)
         ("Here's a pose I made. Turn it into an astronaut.", "Generate Image Condition On Pose Image"),
         ("draw a castle from this sketch", "Generate Image Condition On Sketch Image"),

@@ -17,6 +17,7 @@ OFFLINE = CATALOG.subset(
         "Hed Detection On Image",
         "Pose Detection On Image",
         "Rotate Image",
+        "Remove the background",
         "Detection",
         "Blur Region",
     )
@@ -53,6 +54,24 @@ def test_the_map_standing_in_for_the_depth_is_left_out():
     request = "rotate it by 90 degrees, then show me the depth"
     missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
     assert without_stand_ins(plan(ROTATE, HED_OF_0), request, missing, OFFLINE) == plan(ROTATE)
+
+
+NOBG_OF_0 = ("Remove the background", {"image_path": "<GENERATED>-0"})
+
+
+def test_an_edit_standing_in_for_a_generative_tool_is_left_out():
+    """Offline the planner wrote "make it look like a watercolor painting" as a background removal."""
+    request = "rotate it by 90 degrees, then make it look like a watercolor painting"
+    missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
+    assert [spec.name for spec in missing] == ["Instruct Image Using Text"]
+    assert without_stand_ins(plan(ROTATE, NOBG_OF_0), request, missing, OFFLINE) == plan(ROTATE)
+    # "turn" does not name the rotation, but its output feeds the background removal, so only that can stand in
+    turned = "turn it 90 degrees, then make it black and white"
+    missing = asked_but_not_loaded(turned, OFFLINE, CATALOG)
+    assert without_stand_ins(plan(ROTATE, NOBG_OF_0), turned, missing, OFFLINE) == plan(ROTATE)
+    # side by side, neither named: which one stands in is unclear, and the plan runs as written
+    nobg = ("Remove the background", {"image_path": PHOTO})
+    assert without_stand_ins(plan(ROTATE, nobg), turned, missing, OFFLINE) == plan(ROTATE, nobg)
 
 
 @pytest.mark.parametrize(
