@@ -59,12 +59,15 @@ def with_result_named(answer: str, result: str) -> str:
 
 def without_other_results(answer: str, result: str, request: str) -> str:
     """``answer`` without the files it lists beside ``result`` (the one file the turn made and the model saw) that
-    ``request`` does not name: "A and B" / "A, B" become "A"; an answer that names them otherwise is left as it is."""
+    ``request`` does not name: "A and B" / "A, B" become "A"; an answer that names them otherwise is left as it is.
+    A comma left after ``result`` at the end of a sentence goes too."""
     if result not in answer:
         return answer
+    kept = answer
     for name in dict.fromkeys(image_names(answer)):
         if name == result or name in request:
             continue
         listed = re.escape(name)
-        answer = re.sub(rf"(?:,\s*|\s+and\s+){listed}|{listed}(?:,\s*|\s+and\s+)(?=\S*{re.escape(result)})", "", answer)
-    return answer
+        kept = re.sub(rf"(?:,\s*|\s+and\s+){listed}|{listed}(?:,\s*|\s+and\s+)(?=\S*{re.escape(result)})", "", kept)
+    # a list ended with a comma ("A, B,.", or "A,." as the model wrote it) reads "A."
+    return re.sub(rf"(?<={re.escape(result)}),\s*(?=[.!?]|$)", "", kept)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from agent.capabilities import asks_what_it_can_do
 from agent.detector_scope import as_empty_result, with_scope_note
-from agent.file_names import with_made_names
+from agent.file_names import with_made_names, without_other_results
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
@@ -1062,3 +1062,11 @@ def test_a_crop_of_the_top_half_is_the_box_of_the_images_own_size(tiny_tokenizer
     llm.replies = [call("Crop Image", f"{image}, 300, 200, -180, 0"), answer("Done.")]
     agent.chat(session, "crop the top half")
     assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 32")]
+
+
+@pytest.mark.parametrize("listed", ["{made}, {earlier},.", "{made},.", "{made}, {earlier}."])
+def test_a_list_of_files_cut_to_the_made_one_ends_cleanly(listed):
+    """Seen in the real demo: "I found these straight lines: image/4113_line_c2ca.png,."."""
+    made, earlier = "image/4113_line_c2ca.png", "image/d7fd_line_b7f6eea6.png"
+    answer_text = "I found these straight lines: " + listed.format(made=made, earlier=earlier)
+    assert without_other_results(answer_text, made, "lines please") == f"I found these straight lines: {made}."
