@@ -33,6 +33,22 @@ def as_empty_result(answer: str, observation: str) -> str:
     return answer
 
 
+# "The face is at cat [78, 0, 446, 300]": a box the detector found, called by the name the request used.
+_CALLED_AT = re.compile(r"\b[Tt]he\s+(\w+(?:\s+\w+)?)\s+(?:is|are)\s+at\s+([a-z][\w ]*?)\s+\[")
+
+
+def with_found_labels(answer: str, observation: str) -> str:
+    """``answer``, or the detector's findings as found when it calls a found box by another name than the
+    detector's: asked for the faces on the cat photo, the offline detector found "cat [78, 0, 446, 300]" (a cat's
+    face) and the model answered "The face is at cat [78, 0, 446, 300]."."""
+    called = _CALLED_AT.search(answer)
+    if called is None or f"{called.group(2)} [" not in observation:
+        return answer
+    if called.group(1).lower().rstrip("s") == called.group(2).lower().rstrip("s"):
+        return answer
+    return f"I found these objects: {observation.strip().rstrip('.')}."
+
+
 def with_scope_note(answer: str, note: str) -> str:
     """``answer`` followed by the tool's ``note`` for the person, unless it is empty or the answer holds it."""
     if not note or note in answer:

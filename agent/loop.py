@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer, load_hint
-from agent.detector_scope import as_empty_result, with_scope_note
+from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that, generative_tool
 from agent.image_reference import outside_paths, refers_to_an_image
@@ -407,6 +407,7 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
                     answer = as_empty_result(answer, trace[-1].observation)
+                    answer = with_found_labels(answer, trace[-1].observation)
                     answer = with_scope_note(answer, trace[-1].note)
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from agent.capabilities import asks_what_it_can_do
-from agent.detector_scope import as_empty_result, with_scope_note
+from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import with_made_names, without_other_results
 from agent.image_reference import refers_to_an_image
 from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
@@ -1043,6 +1043,24 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
 )
 def test_an_empty_search_is_answered_as_one(said, observation, expected):
     assert as_empty_result(said, observation) == (expected or said)
+
+
+@pytest.mark.parametrize(
+    ("said", "observation", "expected"),
+    [
+        # seen in the real demo: the faces asked for on the cat photo, a cat's face found
+        (
+            "The face is at cat [78, 0, 446, 300].",
+            "cat [78, 0, 446, 300]",
+            "I found these objects: cat [78, 0, 446, 300].",
+        ),
+        ("The faces are at face [1, 2, 3, 4].", "face [1, 2, 3, 4]", None),  # the same name
+        ("The cat is at [78, 0, 446, 300].", "cat [78, 0, 446, 300]", None),  # no other name for it
+        ("I found these faces: face [1, 2, 3, 4].", "face [1, 2, 3, 4]", None),
+    ],
+)
+def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected):
+    assert with_found_labels(said, observation) == (expected or said)
 
 
 def test_only_a_closed_set_detector_that_found_nothing_has_a_note():
