@@ -24,7 +24,7 @@ from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
-from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins
+from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
 from protocol.plan import PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
@@ -124,7 +124,8 @@ class PlanAgent:
     def _checked(self, result: PlanResult, session: ChatSession, request: str) -> PlanResult:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
         that repeat an earlier one (:func:`protocol.plan.without_repeats`) and the map steps that stand in for a tool
-        the request asks for that is not loaded (agent/plan_stand_ins.py), on the images the request means
+        the request asks for that is not loaded and, for a request of one thing, the image steps it never asked for
+        (agent/plan_stand_ins.py), on the images the request means
         (agent/plan_images.py), a made-up box replaced by the plan's detection (agent/plan_boxes.py)."""
         if result.plan is None:
             return result
@@ -136,6 +137,8 @@ class PlanAgent:
         if repeats:
             logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
         plan = without_stand_ins(plan, request, self._not_loaded(request), self.executor.runner.available)
+        if not asks_for_several(request):
+            plan = without_unasked(plan, request, self.executor.runner.available)
         plan, moved = on_the_newest_upload(plan, request, list(session.images), self.agent.shown_images(session))
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)

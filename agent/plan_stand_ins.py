@@ -52,6 +52,19 @@ def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded:
     return Plan(tuple(step for step in plan.steps if step.id not in stand_ins))
 
 
+def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
+    """``plan`` for a request that asks for one thing, less the steps that make an image it never names and that no
+    other step uses, when another step makes an image it does name: asked to "crop the face in d.png", the planner
+    also removed the background. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as
+    written."""
+    used = {source for step in plan.steps for source in step.references}
+    makes_images = [step for step in plan.steps if _makes_image(step, loaded)]
+    unasked = {step.id for step in makes_images if step.id not in used and _unnamed(step, request, loaded)}
+    if not unasked or all(_unnamed(step, request, loaded) for step in makes_images):
+        return plan
+    return Plan(tuple(step for step in plan.steps if step.id not in unasked))
+
+
 # Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
 _GENERIC = frozenset(
     [
@@ -84,15 +97,17 @@ def _unnamed(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
     """Whether ``step`` makes an image that ``request`` never names: by the map's words for a map tool, else by the
     telling words of the tool's name, as word starts ("rotate" in "rotated"); a tool with no such words (Text
     Detection On Image) or one that makes no image is never a stand-in."""
-    if step.task not in loaded or says(request, step.task):
+    if not _makes_image(step, loaded) or says(request, step.task):
         return False
     spec = loaded.get(step.task)
-    if spec.output is not OutputKind.IMAGE:
-        return False
     if spec.makes_map:
         return not any(says(request, word) for word in spec.makes_map)
     words = [word for word in step.task.lower().split() if word not in _GENERIC]
     return bool(words) and not any(re.search(rf"\b{re.escape(word)}", request, re.IGNORECASE) for word in words)
+
+
+def _makes_image(step: PlanStep, loaded: ToolRegistry) -> bool:
+    return step.task in loaded and loaded.get(step.task).output is OutputKind.IMAGE
 
 
 def _a_loaded_tools_word(word: str, loaded: ToolRegistry) -> bool:

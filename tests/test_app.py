@@ -511,7 +511,7 @@ def test_the_plan_view_follows_the_steps_and_the_switch_is_per_tab(tiny_tokenize
     planned, plain = app.sessions.new(), app.sessions.new()
     for session in (planned, plain):
         app.upload(str(images["astronaut"]), session)
-    app.accept({"text": "Show me the edges", "files": []}, planned, "on")
+    app.accept({"text": "Show me the edges and the pose", "files": []}, planned, "on")
     outputs = list(app.respond(planned))
     graphs = [graph for *_, graph, _rows in outputs]
     assert graphs[0] == "" and 'data-status="running"' in "".join(graphs) and graphs[-1].startswith("<svg")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.capabilities import load_hint
-from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins
+from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from protocol.plan import Plan, PlanStep
 from tools.catalog import default_registry
 
@@ -20,6 +20,7 @@ OFFLINE = CATALOG.subset(
         "Remove the background",
         "Detection",
         "Blur Region",
+        "Crop Image",
     )
 )
 PHOTO = "image/2c1b9d0e.png"
@@ -89,3 +90,25 @@ def test_a_map_the_request_names_or_an_unclear_stand_in_runs(request_text, steps
 
 def test_the_load_hint_names_every_family_the_tool_needs():
     assert load_hint(CATALOG.get("Predict Depth On Image")) == "Image2Depth_cpu"
+
+
+DETECT = ("Detection", {"image_path": PHOTO})
+CROP_OF_0 = ("Crop Image", {"image_path": "<GENERATED>-0"})
+NOBG = ("Remove the background", {"image_path": PHOTO})
+
+
+def test_an_image_step_nobody_asked_for_is_left_out():
+    """The embedded planner's plan for "crop the face in d.png" also removed the background."""
+    assert without_unasked(plan(DETECT, CROP_OF_0, NOBG), "crop the face in d.png", OFFLINE) == plan(DETECT, CROP_OF_0)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "steps"),
+    [
+        ("turn it 90 degrees", (ROTATE,)),  # the only image step, named by a synonym
+        ("turn it upside down and make it smaller", (ROTATE, NOBG)),  # nothing named: which is meant is unclear
+        ("crop the face and remove the background", (DETECT, CROP_OF_0, NOBG)),  # both named
+    ],
+)
+def test_a_plan_whose_image_steps_are_all_asked_for_or_none_named_runs_as_written(request_text, steps):
+    assert without_unasked(plan(*steps), request_text, OFFLINE) == plan(*steps)
