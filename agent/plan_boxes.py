@@ -33,6 +33,8 @@ def boxes_from_the_detection(plan: Plan, request: str, tools: ToolRegistry) -> t
         if all(isinstance(value, int | float) and _number(value) in stated for value in corners):
             continue  # the person's own box
         image_name, image = step.args[0]
+        if isinstance(image, Reference) and any(other.id == image.step and _detects(other, tools) for other in steps):
+            continue  # already given a detection: the executor runs it on every box found
         position = steps.index(step)
         found = [other for other in steps if _detects(other, tools) and other.args[0][1] == image]
         if found:

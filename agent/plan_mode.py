@@ -26,7 +26,7 @@ from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
-from protocol.plan import PlanError, without_repeats
+from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 from tools.catalog import default_registry
 from tools.spec import ToolSpec
@@ -123,32 +123,44 @@ class PlanAgent:
 
     def _checked(self, result: PlanResult, session: ChatSession, request: str) -> PlanResult:
         """``result`` if its plan also fits the tools the executor runs and the session's images, less the steps
-        that repeat an earlier one (:func:`protocol.plan.without_repeats`) and the map steps that stand in for a tool
-        the request asks for that is not loaded and, for a request of one thing, the image steps it never asked for
-        (agent/plan_stand_ins.py), on the images the request means
-        (agent/plan_images.py), a made-up box replaced by the plan's detection (agent/plan_boxes.py)."""
+        that repeat an earlier one (:func:`protocol.plan.without_repeats`), held to what the request says
+        (:meth:`_held_to_request`)."""
         if result.plan is None:
             return result
+        images = list(session.images)
         try:
-            self.executor.validate(result.plan, list(session.images))
+            self.executor.validate(result.plan, images)
         except PlanError as error:
             return PlanResult(result.request, result.reply, None, str(error), result.language)
         plan, repeats = without_repeats(result.plan)
         if repeats:
             logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
-        plan = without_stand_ins(plan, request, self._not_loaded(request), self.executor.runner.available)
+        held = self._held_to_request(plan, request, session)
+        try:  # the rules only re-point and drop steps; should one still break the plan, the model's plan runs
+            self.executor.validate(held, images)
+        except PlanError as error:
+            logger.warning("the plan held to the request does not run (%s); the planner's plan runs instead", error)
+            held = plan
+        return replace(result, plan=held)
+
+    def _held_to_request(self, plan: Plan, request: str, session: ChatSession) -> Plan:
+        """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and, for a
+        request of one thing, the image steps it never asked for (agent/plan_stand_ins.py), on the images the
+        request means (agent/plan_images.py), a made-up box replaced by a detection (agent/plan_boxes.py)."""
+        tools = self.executor.runner.available
+        plan = without_stand_ins(plan, request, self._not_loaded(request), tools)
         if not asks_for_several(request):
-            plan = without_unasked(plan, request, self.executor.runner.available)
+            plan = without_unasked(plan, request, tools)
         plan, moved = on_the_newest_upload(plan, request, list(session.images), self.agent.shown_images(session))
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
-        plan, redrawn = maps_on_photos(plan, request, self.executor.runner.available)
+        plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
-        plan, boxed = boxes_from_the_detection(plan, request, self.executor.runner.available)
+        plan, boxed = boxes_from_the_detection(plan, request, tools)
         for step_id, detection in boxed.items():
             logger.info("step %s takes the boxes step %s finds, not a box the request never gave", step_id, detection)
-        return replace(result, plan=plan)
+        return plan
 
     def _not_loaded(self, request: str) -> list[ToolSpec]:
         """The tools ``request`` asks for that the executor does not run."""

@@ -345,6 +345,22 @@ def test_a_map_standing_in_for_a_tool_not_loaded_is_left_out_and_the_answer_says
     assert reply.text == missing and reply.execution is None and len(runtime.calls) == 1
 
 
+def test_a_rule_that_breaks_the_plan_leaves_the_planners_plan_to_run(tiny_tokenizer, session, monkeypatch):
+    """A rule once re-pointed a box step already given a detection at a detection of that detection: the executor
+    refused the plan and the server answered 500. Whatever a rule does, the plan that runs is one that validates."""
+    import agent.plan_mode
+    from protocol.plan import Plan, PlanStep, Reference
+
+    broken = Plan((PlanStep("Pose Detection On Image", 0, (("image_path", Reference(7)),)),))
+    monkeypatch.setattr(agent.plan_mode, "boxes_from_the_detection", lambda plan, request, tools: (broken, {0: 7}))
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Edge Detection On Image", {"image_path": image}))]
+    reply = plan_agent.chat(session, "show me the edges")
+    assert reply.execution.ok and runtime.calls == [("Edge Detection On Image", image)]
+
+
 def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, session):
     """A detector that found nothing says what it can find (``Observation.note``); the plan's step line shows it, as
     the ReAct answer does."""
