@@ -51,7 +51,7 @@ _ASKS = {
         re.IGNORECASE,
     ),
     # "replace the cup with a teapot", "swap the dog for a cat"
-    REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\w+(?:\s+\w+)?\s+(?:with|for)\b", re.IGNORECASE),
+    REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\S+(?:\s+\S+){0,4}?\s+(?:with|for)\b", re.IGNORECASE),
 }
 # A new picture asked for, and a map the person has as its source ("from this sketch", "use this depth map", "here's
 # a pose I made"), not as its target ("turn it into a sketch").

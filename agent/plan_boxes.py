@@ -5,27 +5,33 @@ on the same photo with the box ``512, 512, 512, 512`` (numbers the request never
 box. The plan data feeds a box tool after a detector the detection itself (``"image_path": "<GENERATED>-k"``, every
 box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant. "Crop the face in d.png" was planned
 with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
-find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``).
+find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``). "Crop the top half of
+d.png" gets the top half's box from the image's size, as in the ReAct loop (``agent.stated_numbers.named_region``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from agent.pending_edit import FINDER, edits_people
-from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, takes_a_box
+from agent.stated_numbers import named_region
+from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind
 
 
-def boxes_from_the_detection(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, int]]:
-    """``plan`` with each box step whose corners the request does not state taking the boxes of a detection step on
-    its image instead (the latest such step listed before it, else after it; a :data:`FINDER` step added before it
-    when there is none and the request speaks of faces or people), and the detection each changed step now takes
-    (``{}``: the plan as it was)."""
+def boxes_from_the_detection(
+    plan: Plan, request: str, tools: ToolRegistry, size: Callable[[Value], tuple[int, int] | None] = lambda image: None
+) -> tuple[Plan, dict[int, int | None]]:
+    """``plan`` with each box step whose corners the request does not state taking the part of its image the request
+    names by its place ("the top half"; ``size`` gives an image's width and height, ``None`` when unknown before
+    the plan runs), else the boxes of a detection step on its image (the latest such step listed before it, else
+    after it; a :data:`FINDER` step added before it when there is none and the request speaks of faces or people),
+    and the detection each changed step now takes (``None``: a named part; ``{}``: the plan as it was)."""
     stated = set(re.findall(r"\d+(?:\.\d+)?", request))
     steps = list(plan.steps)
-    changed: dict[int, int] = {}
+    changed: dict[int, int | None] = {}
     for step in plan.steps:
         if not (step.task in tools and takes_a_box(tools.get(step.task)) and step.args):
             continue
@@ -33,6 +39,14 @@ def boxes_from_the_detection(plan: Plan, request: str, tools: ToolRegistry) -> t
         if all(isinstance(value, int | float) and _number(value) in stated for value in corners):
             continue  # the person's own box
         image_name, image = step.args[0]
+        dimensions = size(image)
+        region = named_region(request, *dimensions) if dimensions else None
+        if region:
+            changed[step.id] = None
+            steps[steps.index(step)] = PlanStep(
+                step.task, step.id, (step.args[0], *zip(BOX_CORNERS, region, strict=True))
+            )
+            continue
         if isinstance(image, Reference) and any(other.id == image.step and _detects(other, tools) for other in steps):
             continue  # already given a detection: the executor runs it on every box found
         position = steps.index(step)

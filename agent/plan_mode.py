@@ -29,6 +29,7 @@ from agent.planner import Planner, PlanResult
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 from tools.catalog import default_registry
+from tools.errors import ToolError
 from tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -157,9 +158,13 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
-        plan, boxed = boxes_from_the_detection(plan, request, tools)
+        plan, boxed = boxes_from_the_detection(plan, request, tools, lambda image: _size(session, image))
         for step_id, detection in boxed.items():
-            logger.info("step %s takes the boxes step %s finds, not a box the request never gave", step_id, detection)
+            logger.info(
+                "step %s takes the boxes of %s, not a box the request never gave",
+                step_id,
+                detection or "the part named",
+            )
         return plan
 
     def _not_loaded(self, request: str) -> list[ToolSpec]:
@@ -218,6 +223,16 @@ class PlanAgent:
                 reply = event
         assert reply is not None, "PlanAgent.run always ends with a reply"
         return reply
+
+
+def _size(session: ChatSession, image: object) -> tuple[int, int] | None:
+    """The width and height of one of the session's images, ``None`` for a step's output (not made yet)."""
+    if not isinstance(image, str) or image not in session.images:
+        return None
+    try:
+        return session.workspace.open_image(image).size
+    except ToolError:
+        return None
 
 
 def _updates(run: PlanRun, updates: queue.Queue[StepResult]) -> Iterator[StepUpdate]:

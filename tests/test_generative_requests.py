@@ -35,6 +35,7 @@ OFFLINE = default_registry().subset(
         ("add a rainbow to the sky", RESTYLER),
         ("remove the spoon from the picture", REMOVER),
         ("replace the cup with a teapot", REPLACER),
+        ("replace the cat in image/81017298.png with a dog", REPLACER),
         ("draw a picture of a cat", GENERATOR),
         ("can you paint a sunset over the sea?", GENERATOR),
         ("make image/ea159d93.png black and white", RESTYLER),  # a file name's digits are not numbers stated

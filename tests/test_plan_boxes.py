@@ -63,3 +63,15 @@ def test_a_made_up_box_for_a_face_with_no_detection_in_the_plan_gets_one():
         PlanStep("Detection", 2, (("image_path", PHOTO),)),
         PlanStep("Crop Image", 1, (("image_path", Reference(2)),)),
     )
+
+
+def test_a_part_named_by_its_place_is_cropped_by_the_images_size():
+    """The embedded planner's "crop the top half of d.png": a crop of ``512, 512, 512, 512``."""
+    boxed, changed = boxes_from_the_detection(
+        plan(("Crop Image", {"image_path": PHOTO, "left": 512, "top": 512, "right": 512, "bottom": 512})),
+        "crop the top half of d.png",
+        TOOLS,
+        lambda image: (512, 400) if image == PHOTO else None,
+    )
+    assert changed == {0: None}
+    assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 0, "top": 0, "right": 512, "bottom": 200}
