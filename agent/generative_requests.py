@@ -59,10 +59,12 @@ _MAKES = re.compile(
     r"\b(?:draw|paint|generate|create|render|make|turn|imagine|design)\b|\bnew\s+(?:image|picture|photo)\b",
     re.IGNORECASE,
 )
+# Words that hand something over ("here's a pose I made", "I drew this sketch").
+_HANDS_OVER = r"(?:here'?s|here\s+is|this\s+is|i\s+have|i've\s+got|i\s+drew|i\s+made)"
 _SOURCE = (
     r"(?:\bbased\s+on(?:\s+(?:this|that|my|the))?"  # HuggingGPT's "based on pose of d.jpg"
     r"|\b(?:from|following|follows|using|use|with)\s+(?:this|that|my|the)"
-    r"|\b(?:here'?s|here\s+is|this\s+is|i\s+have|i've\s+got|i\s+drew|i\s+made)\s+(?:a|an|my|the|this))\s+(?:\w+\s+)?"
+    rf"|\b{_HANDS_OVER}\s+(?:a|an|my|the|this))\s+(?:\w+\s+)?"
 )
 # A new picture that follows one the conversation has ("a snowy street that follows this depth", "draw it as ..."):
 # a conditioned generator's work, or an edit, not a picture from words alone.
@@ -109,9 +111,7 @@ _MORE = re.compile(r"[.?!;]\s*\S|\b(?:then|also|plus)\b|\band\s+(?!white\b)", re
 
 
 # A sentence that only hands something over ("Here's a pose I made."), before the request itself.
-_INTRO = re.compile(
-    r"^\s*(?:here'?s|here\s+is|this\s+is|i\s+have|i've\s+got|i\s+drew|i\s+made)\b[^.?!;,]*[.?!;,]", re.IGNORECASE
-)
+_INTRO = re.compile(rf"^\s*{_HANDS_OVER}\b[^.?!;,]*[.?!;,]", re.IGNORECASE)
 
 
 def asks_only_that(request: str) -> bool:

@@ -612,7 +612,9 @@ class Agent:
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
         )
-        meant = with_named_region(meant, request, self.runtime.available, lambda name: _size(session.workspace, name))
+        meant = with_named_region(
+            meant, request, self.runtime.available, lambda name: image_size(session.workspace, name)
+        )
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
@@ -747,7 +749,7 @@ class Agent:
         return True
 
 
-def _size(workspace: Workspace, name: str) -> tuple[int, int] | None:
+def image_size(workspace: Workspace, name: str) -> tuple[int, int] | None:
     """The width and height of the workspace image ``name``, or ``None`` when it cannot be read."""
     try:
         return workspace.open_image(name).size

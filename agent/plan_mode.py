@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from agent.answer import Answer, AnswerWriter
 from agent.capabilities import load_hint
 from agent.executor import Execution, Executor, PlanRun, StepResult
-from agent.loop import Agent, AgentEvent, ChatSession, Reply
+from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
@@ -29,7 +29,6 @@ from agent.planner import Planner, PlanResult
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 from tools.catalog import default_registry
-from tools.errors import ToolError
 from tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -158,7 +157,7 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
-        plan, boxed = boxes_from_the_detection(plan, request, tools, lambda image: _size(session, image))
+        plan, boxed = boxes_from_the_detection(plan, request, tools, lambda image: _upload_size(session, image))
         for step_id, detection in boxed.items():
             logger.info(
                 "step %s takes the boxes of %s, not a box the request never gave",
@@ -225,14 +224,9 @@ class PlanAgent:
         return reply
 
 
-def _size(session: ChatSession, image: object) -> tuple[int, int] | None:
+def _upload_size(session: ChatSession, image: object) -> tuple[int, int] | None:
     """The width and height of one of the session's images, ``None`` for a step's output (not made yet)."""
-    if not isinstance(image, str) or image not in session.images:
-        return None
-    try:
-        return session.workspace.open_image(image).size
-    except ToolError:
-        return None
+    return image_size(session.workspace, image) if isinstance(image, str) and image in session.images else None
 
 
 def _updates(run: PlanRun, updates: queue.Queue[StepResult]) -> Iterator[StepUpdate]:

@@ -1,10 +1,11 @@
-"""Tools a planned request asks for that are not loaded, and the map steps the planner wrote in their place.
+"""Tools a planned request asks for that are not loaded, and the image steps the planner wrote that nobody asked for.
 
 The planner writes only tools that are loaded (constrained decoding reads the listing). Asked offline "rotate it by
 90 degrees, then show me the depth", it planned a HED boundary map for the depth, and "describe the photo" became a
-HED map too: the person got a map they did not ask for, called done. A map step whose tool the request never names,
-in a plan for a request that asks for a tool that is not loaded, is that tool's stand-in: it is left out, and the
-answer says which tool is missing and how to load it.
+HED map too: the person got a map they did not ask for, called done. An image step whose tool the request never
+names, in a plan for a request that asks for a tool that is not loaded, is that tool's stand-in: it is left out, and
+the answer says which tool is missing and how to load it. For a request of one thing, such a step beside one the
+request does name is an extra the planner added ("crop the face" also removed the background).
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded:
     names (a map by its map's words, another tool by the telling words of its name: "background", "rotate") and
     whose output no other step uses, when there are no more of them than tools missing (with more, which one
     stands in for what is unclear, and the plan runs as written)."""
-    used = {source for step in plan.steps for source in step.references}
-    stand_ins = [step.id for step in plan.steps if step.id not in used and _unnamed(step, request, loaded)]
+    stand_ins = _unused_and_unnamed(plan, request, loaded)
     if not missing or not stand_ins or len(stand_ins) > len(missing):
         return plan
     return Plan(tuple(step for step in plan.steps if step.id not in stand_ins))
@@ -57,12 +57,16 @@ def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
     other step uses, when another step makes an image it does name: asked to "crop the face in d.png", the planner
     also removed the background. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as
     written."""
-    used = {source for step in plan.steps for source in step.references}
-    makes_images = [step for step in plan.steps if _makes_image(step, loaded)]
-    unasked = {step.id for step in makes_images if step.id not in used and _unnamed(step, request, loaded)}
-    if not unasked or all(_unnamed(step, request, loaded) for step in makes_images):
+    unasked = _unused_and_unnamed(plan, request, loaded)
+    if not unasked or all(_unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded)):
         return plan
     return Plan(tuple(step for step in plan.steps if step.id not in unasked))
+
+
+def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[int]:
+    """The ids of the steps whose output no other step uses and that make an image ``request`` never names."""
+    used = {source for step in plan.steps for source in step.references}
+    return {step.id for step in plan.steps if step.id not in used and _unnamed(step, request, loaded)}
 
 
 # Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).

@@ -13,7 +13,7 @@ from agent.capabilities import asks_what_it_can_do
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import with_made_names, without_other_results
 from agent.image_reference import refers_to_an_image
-from agent.loop import NEEDS_IMAGE, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
+from agent.loop import NEEDS_IMAGE, NOT_LOADED, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
 from agent.memory import ConversationMemory
 from agent.pending_edit import as_shown_box
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
@@ -1088,3 +1088,17 @@ def test_a_list_of_files_cut_to_the_made_one_ends_cleanly(listed):
     made, earlier = "image/4113_line_c2ca.png", "image/d7fd_line_b7f6eea6.png"
     answer_text = "I found these straight lines: " + listed.format(made=made, earlier=earlier)
     assert without_other_results(answer_text, made, "lines please") == f"I found these straight lines: {made}."
+
+
+def test_an_edit_no_loaded_tool_makes_is_answered_not_loaded_before_the_model(tiny_tokenizer, session):
+    """Offline, "make it black and white" removed the background and was answered as done."""
+    runtime = FakeRuntime(names=("Remove the background", "Rotate Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Remove the background", image), answer("Done!")]
+    reply = agent.chat(session, "make it black and white")
+    assert reply.text == NOT_LOADED.format(tool="Instruct Image Using Text", load="InstructPix2Pix_cpu")
+    assert runtime.calls == [] and llm.prompts == []
+    llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
+    agent.chat(session, "rotate it 90 degrees and make it black and white")  # several things: the model decides
+    assert runtime.calls == [("Rotate Image", f"{image}, 90")]

@@ -1,16 +1,12 @@
-"""Requests for a new picture or an edit only a generative tool makes (agent.generative_requests), answered
-"not loaded" before the model when that tool is not loaded (agent.loop)."""
+"""Requests for a new picture or an edit only a generative tool makes, read from their wording
+(agent.generative_requests; the loop's "not loaded" answer is tested in tests/test_agent_loop.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from agent.generative_requests import GENERATOR, REMOVER, REPLACER, RESTYLER, asks_only_that, generative_tool
-from agent.loop import NOT_LOADED, ChatSession
-from tests.agent_fakes import FakeRuntime
-from tests.test_agent_loop import answer, call, make_agent, upload
 from tools.catalog import default_registry
-from tools.workspace import Workspace
 
 OFFLINE = default_registry().subset(
     (
@@ -79,18 +75,3 @@ def test_the_generative_tool_a_request_asks_for(request_text, tool):
 )
 def test_one_request_or_several(request_text, only):
     assert asks_only_that(request_text) is only
-
-
-def test_an_edit_no_loaded_tool_makes_is_answered_not_loaded_before_the_model(tiny_tokenizer, tmp_path):
-    """Offline, "make it black and white" removed the background and was answered as done."""
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    runtime = FakeRuntime(names=("Remove the background", "Rotate Image"))
-    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    image = upload(agent, session)
-    llm.replies = [call("Remove the background", image), answer("Done!")]
-    reply = agent.chat(session, "make it black and white")
-    assert reply.text == NOT_LOADED.format(tool=RESTYLER, load="InstructPix2Pix_cpu")
-    assert runtime.calls == [] and llm.prompts == []
-    llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
-    agent.chat(session, "rotate it 90 degrees and make it black and white")  # several things: the model decides
-    assert runtime.calls == [("Rotate Image", f"{image}, 90")]
