@@ -132,10 +132,9 @@ class PlanAgent:
             self.executor.validate(result.plan, images)
         except PlanError as error:
             return PlanResult(result.request, result.reply, None, str(error), result.language)
-        plan, repeats = without_repeats(result.plan)
-        if repeats:
-            logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
-        held = self._held_to_request(plan, request, session)
+        plan = _each_once(result.plan)
+        # re-pointing a step at the newest upload can make it the twin of another
+        held = _each_once(self._held_to_request(plan, request, session))
         try:  # the rules only re-point and drop steps; should one still break the plan, the model's plan runs
             self.executor.validate(held, images)
         except PlanError as error:
@@ -222,6 +221,14 @@ class PlanAgent:
                 reply = event
         assert reply is not None, "PlanAgent.run always ends with a reply"
         return reply
+
+
+def _each_once(plan: Plan) -> Plan:
+    """``plan`` less the steps that repeat an earlier one (:func:`protocol.plan.without_repeats`)."""
+    plan, repeats = without_repeats(plan)
+    if repeats:
+        logger.info("steps %s repeat steps %s; each runs once", list(repeats), list(repeats.values()))
+    return plan
 
 
 def _upload_size(session: ChatSession, image: object) -> tuple[int, int] | None:

@@ -326,6 +326,20 @@ def test_after_a_new_upload_a_plan_on_the_earlier_photo_runs_on_the_new_one(tiny
     assert runtime.calls[-1] == ("Edge Detection On Image", first)
 
 
+def test_a_step_moved_to_the_newest_upload_onto_its_twin_runs_once(tiny_tokenizer, session):
+    """Asked "describe the cat photo and show me its edges" after two uploads, the embedded planner drew the edges of
+    both photos; moved to the newest, the two steps were the same call and ran twice."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    first, second = upload(plan_agent, session), upload(plan_agent, session)
+    llm.plans = [
+        steps(("Edge Detection On Image", {"image_path": first}), ("Edge Detection On Image", {"image_path": second}))
+    ]
+    reply = plan_agent.chat(session, "show me the edges of the image")
+    assert reply.plan.describe() == f'1. Edge Detection On Image: image_path = "{second}"'
+    assert runtime.calls == [("Edge Detection On Image", second)]
+
+
 def test_a_map_standing_in_for_a_tool_not_loaded_is_left_out_and_the_answer_says_how_to_load_it(
     tiny_tokenizer, session
 ):
