@@ -6,7 +6,8 @@ scratchpad as tool calls with their observations and it answers after ``AI:``, t
 (:meth:`agent.loop.Agent.stream_answer`); a line that names an image no step made and no one handed in, or none of
 the images the steps made, is replaced by the templated ``summary_done``. When a step did not finish, the summary is templated
 (``summary_partial`` / ``summary_nothing``): a small model shown a failure may still announce the result, so it
-is not asked, and no sentence of the answer claims a step that failed.
+is not asked, and no sentence of the answer claims a step that failed. Nor is it asked when the request also needs a
+tool that is not loaded (``summary_short_of_tools``).
 """
 
 from __future__ import annotations
@@ -89,13 +90,18 @@ class AnswerWriter:
         self.agent = agent
         self.response = response
 
-    def write(self, session: ChatSession, request: str, execution: Execution) -> Answer:
+    def write(self, session: ChatSession, request: str, execution: Execution, short_of_tools: bool = False) -> Answer:
+        """The answer to ``request`` after ``execution``; ``short_of_tools`` when the request also asks for a tool
+        that is not loaded (the model, answering the whole request, called "the new image you asked for" a pose map
+        when the generator it needed was missing, so its line is not asked for)."""
         results: tuple[StepResult, ...] = execution.results
         total, done = len(results), sum(r.ok for r in results)
         steps = step_lines(execution, self.response)
         if done < total:
             template = self.response.summary_partial if done else self.response.summary_nothing
             return Answer(template.format(done=done, total=total), False, steps)
+        if short_of_tools:
+            return Answer(self.response.summary_short_of_tools.format(total=total), False, steps)
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
         summary = _first_line(written)
         if summary and _names_what_was_made(summary, execution, session):

@@ -208,7 +208,7 @@ class PlanAgent:
         finally:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
         execution = run.result()
-        answer = self.writer.write(session, request, execution)
+        answer = self.writer.write(session, request, execution, short_of_tools=bool(missing))
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
         self.agent.remember(session, request, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)

@@ -5,7 +5,9 @@ The planner writes only tools that are loaded (constrained decoding reads the li
 HED map too: the person got a map they did not ask for, called done. An image step whose tool the request never
 names, in a plan for a request that asks for a tool that is not loaded, is that tool's stand-in: it is left out, and
 the answer says which tool is missing and how to load it. For a request of one thing, such a step beside one the
-request does name is an extra the planner added ("crop the face" also removed the background).
+request does name is an extra the planner added ("crop the face" also removed the background). A reading step is
+counted the same when the request never speaks of writing: "based on the pose of d.jpg and the content of e.jpg,
+show me a new image" had e.jpg read for its content (the describer is not loaded offline), and "No text found."
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
+from agent.read_text import READING_TOOLS
 from protocol.plan import Plan, PlanStep
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind, ToolSpec
@@ -64,7 +67,7 @@ def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
 
 
 def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[int]:
-    """The ids of the steps whose output no other step uses and that make an image ``request`` never names."""
+    """The ids of the steps whose output no other step uses and that ``request`` never asks for (:func:`_unnamed`)."""
     used = {source for step in plan.steps for source in step.references}
     return {step.id for step in plan.steps if step.id not in used and _unnamed(step, request, loaded)}
 
@@ -97,11 +100,20 @@ _GENERIC = frozenset(
 )
 
 
+# Words that speak of writing; a request with none of them never asks to read ("the content of e.jpg" is no text).
+_WRITING = re.compile(r"\b(?:read|text|writ|words?\b|says?\b|letter|sign|label|ocr\b|menu|poster|banner)", re.IGNORECASE)
+
+
 def _unnamed(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
-    """Whether ``step`` makes an image that ``request`` never names: by the map's words for a map tool, else by the
-    telling words of the tool's name, as word starts ("rotate" in "rotated"); a tool with no such words (Text
-    Detection On Image) or one that makes no image is never a stand-in."""
-    if not _makes_image(step, loaded) or says(request, step.task):
+    """Whether ``step`` makes an image that ``request`` never names (by the map's words for a map tool, else by the
+    telling words of the tool's name, as word starts: "rotate" in "rotated"), or reads text when the request never
+    speaks of writing (the embedded planner read "the content of e.jpg"). Another tool with no telling words, or one
+    that makes neither, is never a stand-in."""
+    if says(request, step.task):
+        return False
+    if step.task in READING_TOOLS:
+        return not _WRITING.search(request)
+    if not _makes_image(step, loaded):
         return False
     spec = loaded.get(step.task)
     if spec.makes_map:

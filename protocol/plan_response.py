@@ -24,8 +24,9 @@ class ResponseTemplate(TemplateFile):
     prompt); ``no_plan`` (``{error}``); ``steps_header``; ``step_done`` (``{number}``, ``{task}``, ``{model}``,
     ``{reason}``, ``{result}``); ``step_not_done`` (``{number}``, ``{task}``, ``{status}``, ``{reason}``);
     ``statuses`` (each of :data:`NOT_DONE_STATUSES` in words); ``summary_done``, ``summary_partial`` and
-    ``summary_nothing`` (``{done}``, ``{total}``); ``not_loaded`` (``{tool}``, ``{load}``: a tool the request asks
-    for that is not loaded, and the ``--load`` value that loads it)."""
+    ``summary_nothing`` (``{done}``, ``{total}``); ``summary_short_of_tools`` (``{total}``: every step finished, but
+    the request also asks for a tool that is not loaded); ``not_loaded`` (``{tool}``, ``{load}``: a tool the request
+    asks for that is not loaded, and the ``--load`` value that loads it)."""
 
     name: str
     language: str
@@ -39,6 +40,7 @@ class ResponseTemplate(TemplateFile):
     summary_done: str
     summary_partial: str
     summary_nothing: str
+    summary_short_of_tools: str
     not_loaded: str
 
     DIRECTORY: ClassVar[Path] = RESPONSE_PROMPTS_DIR
@@ -52,6 +54,7 @@ class ResponseTemplate(TemplateFile):
                 "step_done": ("{number}", "{task}", "{model}", "{reason}", "{result}"),
                 "step_not_done": ("{number}", "{task}", "{status}", "{reason}"),
                 "summary_partial": ("{done}", "{total}"),
+                "summary_short_of_tools": ("{total}",),
                 "not_loaded": ("{tool}", "{load}"),
             }
         )

@@ -618,6 +618,10 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("what's going on in this pic?", DESCRIBER),
         ("what does the image show?", DESCRIBER),
         ("what can you see in the picture?", DESCRIBER),
+        ("what is the content of e.jpg?", DESCRIBER),  # HuggingGPT names pictures by file
+        ("describe /examples/e.png", DESCRIBER),
+        ("tell me the contents of this photo", DESCRIBER),
+        ("what are the contents of the report?", None),
         ("what colour should I paint my kitchen?", None),  # advice
         ("how many tools are there?", None),  # about the demo
         ("which file was my original photo?", None),  # about the conversation

@@ -354,6 +354,8 @@ def test_a_map_standing_in_for_a_tool_not_loaded_is_left_out_and_the_answer_says
     assert runtime.calls == [("Edge Detection On Image", image)]
     missing = RESPONSE.not_loaded.format(tool="Predict Depth On Image", load="Image2Depth_cpu")
     assert reply.text.endswith("\n\n" + missing) and missing in session.memory.turns[-1].text
+    # the model, answering the whole request, would call the edges what was asked for: its line is not used
+    assert not reply.answer.by_model and reply.text.startswith(RESPONSE.summary_short_of_tools.format(total=1))
     llm.plans = [steps(pose)]
     reply = plan_agent.chat(session, "show me the depth map")
     assert reply.text == missing and reply.execution is None and len(runtime.calls) == 1

@@ -41,6 +41,10 @@ def plan(*steps):
         ("show me the edges, then the pose", []),
         ("rotate it, then make it black and white", ["Instruct Image Using Text"]),  # generative_requests' wording
         ("what's the capital of France?", []),
+        (
+            "based on pose of d.jpg and content of e.jpg, please show me a new image",  # HuggingGPT's example
+            ["Get Photo Description", "Generate Image Condition On Pose Image"],
+        ),
     ],
 )
 def test_the_tools_a_request_asks_for_that_are_not_loaded(request_text, missing):
@@ -75,6 +79,20 @@ def test_an_edit_standing_in_for_a_generative_tool_is_left_out():
     assert without_stand_ins(plan(ROTATE, nobg), turned, missing, OFFLINE) == plan(ROTATE, nobg)
 
 
+POSE = ("Pose Detection On Image", {"image_path": "d.jpg"})
+READ_E = ("Text Detection On Image", {"image_path": "e.jpg"})
+
+
+def test_a_reading_step_standing_in_for_the_describer_is_left_out():
+    """Offline the planner read e.jpg for "the content of e.jpg": "No text found." for a request about a picture."""
+    request = "based on pose of d.jpg and content of e.jpg, please show me a new image"
+    missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
+    assert without_stand_ins(plan(POSE, READ_E), request, missing, OFFLINE) == plan(POSE)
+    # a request that speaks of writing asked for the reading
+    signs = "based on pose of d.jpg and the sign in e.jpg, please show me a new image"
+    assert without_stand_ins(plan(POSE, READ_E), signs, missing, OFFLINE) == plan(POSE, READ_E)
+
+
 @pytest.mark.parametrize(
     ("request_text", "steps"),
     [
@@ -100,6 +118,14 @@ NOBG = ("Remove the background", {"image_path": PHOTO})
 def test_an_image_step_nobody_asked_for_is_left_out():
     """The embedded planner's plan for "crop the face in d.png" also removed the background."""
     assert without_unasked(plan(DETECT, CROP_OF_0, NOBG), "crop the face in d.png", OFFLINE) == plan(DETECT, CROP_OF_0)
+
+
+def test_a_reading_step_nobody_asked_for_is_left_out():
+    request = "crop the face in d.png"
+    read = ("Text Detection On Image", {"image_path": PHOTO})
+    assert without_unasked(plan(DETECT, CROP_OF_0, read), request, OFFLINE) == plan(DETECT, CROP_OF_0)
+    asked = "crop the face in d.png and read the label"
+    assert without_unasked(plan(DETECT, CROP_OF_0, read), asked, OFFLINE) == plan(DETECT, CROP_OF_0, read)
 
 
 @pytest.mark.parametrize(
