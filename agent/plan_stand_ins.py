@@ -101,7 +101,9 @@ _GENERIC = frozenset(
 
 
 # Words that speak of writing; a request with none of them never asks to read ("the content of e.jpg" is no text).
-_WRITING = re.compile(r"\b(?:read|text|writ|words?\b|says?\b|letter|sign|label|ocr\b|menu|poster|banner)", re.IGNORECASE)
+_WRITING = re.compile(
+    r"\b(?:read|text|writ|words?\b|says?\b|letter|sign|label|ocr\b|menu|poster|banner)", re.IGNORECASE
+)
 
 
 def _unnamed(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
