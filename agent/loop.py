@@ -114,6 +114,10 @@ NOT_LOADED = (
     "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
     "place of _cpu on a GPU) where its weights are available."
 )
+# Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
+# stay visible, so the person sees they were not acted on).
+CALL_SET_ASIDE = "[not run]"
+ANSWER_SET_ASIDE = "[not the answer: {tool} runs first]"
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
     f"({UPLOAD_HINT}), then ask again."
@@ -388,7 +392,7 @@ class Agent:
                     forced = _opened_step(undone)
                     overruled = f"{AI} {said}"
                     logger.info("the model answered before %s ran (%r); the turn goes on with it", undone, said)
-                    yield TextChunk(index + 1, f"\n{forced}")
+                    yield TextChunk(index + 1, f" {ANSWER_SET_ASIDE.format(tool=undone)}\n{forced}")
                     continue
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield _needs_image(trace, said)
@@ -427,14 +431,14 @@ class Agent:
                     written, (step, opening) = step, self._first_call(session, user_input, step)
                     if opening and index < self.max_steps:
                         forced, overruled = opening, f"{written.tool}: {written.action_input}"
-                        yield TextChunk(index + 1, f"\n{forced}")
+                        yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                         continue
                     if step != written:
                         overruled = f"{written.tool}: {written.action_input}"
                 elif index < self.max_steps and read_already(user_input, step.tool, trace):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
-                    yield TextChunk(index + 1, f"\n{forced}")
+                    yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
                 found = as_found(user_input, step, self._shown_text(session, trace), trace)
                 if found != step:  # a shown box copied in another order, or edited on another image than its own

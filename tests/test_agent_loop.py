@@ -13,7 +13,19 @@ from agent.capabilities import asks_what_it_can_do
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import with_made_names, without_other_results
 from agent.image_reference import refers_to_an_image
-from agent.loop import NEEDS_IMAGE, NOT_LOADED, OUTSIDE_PATH, Agent, ChatSession, Reply, StepTaken, TextChunk, TraceStep
+from agent.loop import (
+    ANSWER_SET_ASIDE,
+    CALL_SET_ASIDE,
+    NEEDS_IMAGE,
+    NOT_LOADED,
+    OUTSIDE_PATH,
+    Agent,
+    ChatSession,
+    Reply,
+    StepTaken,
+    TextChunk,
+    TraceStep,
+)
 from agent.memory import ConversationMemory
 from agent.pending_edit import as_shown_box
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
@@ -770,12 +782,24 @@ def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session)
         f" {image}, 0, 0, 8, 8\nObservation:",
         answer("Done."),
     ]
-    reply = agent.chat(session, "can you blur her face?")
+    events = list(agent.run(session, "can you blur her face?"))
+    reply = events[-1]
     assert [(step.action, step.action_input) for step in reply.steps] == [
         ("Detection", image),
         ("Blur Region", f"{image}, 0, 0, 8, 8"),
     ]
     assert reply.steps[0].model_call == f"Blur Region: {image}, 10, 20, 30, 40"
+    # the streamed scratchpad says which of the model's steps were set aside
+    written = "".join(event.text for event in events if isinstance(event, TextChunk))
+    assert (
+        f"10, 20, 30, 40\nObservation: {CALL_SET_ASIDE}\nThought: Do I need to use a tool? Yes\nAction: Detection"
+        in written
+    )
+    aside = ANSWER_SET_ASIDE.format(tool="Blur Region")
+    assert (
+        f"AI: The face is at [0, 0, 8, 8]. {aside}\nThought: Do I need to use a tool? Yes\nAction: Blur Region"
+        in written
+    )
     llm.replies += [call("Blur Region", f"{image}, 1, 2, 3, 4"), answer("Blurred.")]
     (step,) = agent.chat(session, "blur 1, 2, 3, 4").steps  # numbers given: the model's box
     assert step.action_input == f"{image}, 1, 2, 3, 4" and not step.model_call
