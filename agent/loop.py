@@ -65,6 +65,7 @@ from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
+from agent.undo import asks_to_undo, record_sources, undo
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -138,7 +139,8 @@ class ChatSession:
     description, for plan mode's planner prompt).
 
     ``latest_image`` is the image the conversation last brought up (the latest upload or the latest tool
-    output the model saw): the one "it" most likely means in the next message.
+    output the model saw): the one "it" most likely means in the next message. ``made_from``: each tool output's
+    source image, for undo (agent/undo.py).
     """
 
     workspace: Workspace
@@ -146,6 +148,7 @@ class ChatSession:
     turns: int = 0
     images: dict[str, str] = field(default_factory=dict)
     latest_image: str | None = None
+    made_from: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,10 @@ class Agent:
             yield Reply(problem, (), (), False, by_agent=True)
             return
         session.turns += 1
+        undone = self._undo(session, user_input)
+        if undone:
+            yield undone
+            return
         answer = self.answer_before_the_model(session, user_input)
         if answer:
             yield Reply(answer, (), (), False, by_agent=True)
@@ -452,6 +459,7 @@ class Agent:
                 made = [name for name in observation.files if observation.ok and name in observation.text]
                 if made:  # an image the model met (a generated one in a session with no upload) is one to work on
                     session.latest_image = made[-1]
+                    record_sources(session.made_from, made, image_names(step.action_input))
                 taken = TraceStep(
                     index,
                     step.thought,
@@ -509,12 +517,24 @@ class Agent:
                 break
 
     def remember(self, session: ChatSession, user_input: str, answer: str, files: Sequence[str] = ()) -> None:
-        """Add an exchange answered outside the loop (plan mode) to the session's memory; the last image it made
-        (``files``) becomes the one "it" means next."""
+        """Add an exchange answered outside the loop (plan mode, undo) to the session's memory; the last image it
+        made or brought back (``files``) becomes the one "it" means next."""
         session.memory.add_exchange(user_input, answer)
         self._trim_memory(session)
         if files:
             session.latest_image = files[-1]
+
+    def _undo(self, session: ChatSession, request: str) -> Reply | None:
+        """The reply to a request that asks only to undo the last step (agent/undo.py): the image it started from
+        is shown again and becomes the one "it" means; ``None`` for any other request."""
+        if not self.image_tools or not asks_to_undo(request):
+            return None
+        text, before = undo(session.latest_image, session.made_from)
+        if before is None:
+            return Reply(text, (), (), False, by_agent=True)
+        logger.info("undo: %s is the image again", before)
+        self.remember(session, request, text, (before,))
+        return Reply(text, (before,), (), False, by_agent=True)
 
     # ----------------------------------------------------------------- helpers
     def _run_tool(self, call: ToolCall, workspace: Workspace) -> Observation:

@@ -20,12 +20,14 @@ from dataclasses import dataclass, replace
 
 from agent.answer import Answer, AnswerWriter
 from agent.capabilities import load_hint
-from agent.executor import Execution, Executor, PlanRun, StepResult
+from agent.executor import Detected, Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
+from agent.undo import asks_to_undo, record_sources
+from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 from tools.catalog import default_registry
@@ -177,7 +179,7 @@ class PlanAgent:
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
-        if self.agent.answer_before_the_model(session, request):  # the ReAct loop gives that answer
+        if asks_to_undo(request) or self.agent.answer_before_the_model(session, request):  # the loop answers
             yield from self.agent.run(session, request)
             return
         session.turns += 1
@@ -210,6 +212,9 @@ class PlanAgent:
         execution = run.result()
         answer = self.writer.write(session, request, execution, short_of_tools=bool(missing))
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
+        for result in execution.results:
+            if result.ok and result.outcome is not None and result.outcome.image:
+                record_sources(session.made_from, [result.outcome.image], _input_images(result))
         self.agent.remember(session, request, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
@@ -221,6 +226,12 @@ class PlanAgent:
                 reply = event
         assert reply is not None, "PlanAgent.run always ends with a reply"
         return reply
+
+
+def _input_images(result: StepResult) -> list[str]:
+    """The images a finished step worked on, in argument order (a box step's: the image its boxes were found on)."""
+    values = [value.image if isinstance(value, Detected) else value for value in result.arguments.values()]
+    return [value for value in values if isinstance(value, str) and image_names(value) == (value,)]
 
 
 def _each_once(plan: Plan) -> Plan:

@@ -1,0 +1,88 @@
+"""Undo: "undo that" brings back the image the last step started from, answered by the agent (agent/undo.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession
+from agent.undo import NOTHING_TO_UNDO, NOTHING_YET, UNDONE, asks_to_undo
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.workspace import Workspace
+
+TEMPLATE = PromptTemplate.load("en")
+
+
+def call(tool: str, argument: str) -> str:
+    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
+
+
+def answer(text: str) -> str:
+    return f"Thought: Do I need to use a tool? No\nAI: {text}"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "undo"),
+    [
+        ("undo that", True),
+        ("Undo", True),
+        ("oops, undo that!", True),
+        ("can you undo the last step please", True),
+        ("go back to the previous image", True),
+        ("revert it", True),
+        ("take that back", True),
+        ("undo the edges and rotate it", False),  # asks for more: the model's
+        ("go back to sleep", False),
+        ("how do I undo in photoshop?", False),
+        ("revert the colours to normal", False),
+    ],
+)
+def test_which_requests_ask_to_undo(request_text, undo):
+    assert asks_to_undo(request_text) is undo
+
+
+@pytest.fixture
+def agent(tiny_tokenizer) -> Agent:
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Remove the background"))
+    return Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+
+
+def test_undo_shows_the_image_before_the_last_step_without_the_model(agent, tmp_path):
+    """The embedded model, asked "undo that" after a pose map, removed the pose map's background."""
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    assert agent.chat(session, "undo that").text == NOTHING_YET
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    agent.llm.replies += [call("Remove the background", edges), answer("Done.")]
+    (cut_out,) = agent.chat(session, "remove its background").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "undo that")
+    assert reply.text == UNDONE.format(image=edges, undone=cut_out) and reply.files == (edges,)
+    assert session.latest_image == edges and len(agent.llm.prompts) == prompts  # the model was not asked
+    assert session.memory.turns[-1].text.endswith(reply.text)  # the model sees it in later turns
+    assert agent.chat(session, "go back one step").files == (photo,)
+    assert agent.chat(session, "undo").text == NOTHING_TO_UNDO.format(image=photo)
+    assert session.latest_image == photo  # "it" in the next request
+
+
+def test_undo_after_a_planned_turn(agent, tmp_path):
+    from agent.executor import Executor
+    from agent.plan_mode import PlanAgent
+    from agent.planner import Planner
+    from agent.step_runner import RuntimeStepRunner
+    from protocol.plan_prompt import PlanTemplate
+    from protocol.plan_response import ResponseTemplate
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    planner = Planner(agent.llm, TEMPLATE, PlanTemplate.load("en"), agent.tokenizer, agent.runtime.available)
+    plan_agent = PlanAgent(agent, planner, Executor(RuntimeStepRunner(agent.runtime)), ResponseTemplate.load("en"))
+    agent.llm.replies = [
+        f'[{{"task": "Edge Detection On Image", "id": 0, "dep": [-1], "args": {{"image_path": "{photo}"}}}}]',
+        " Done.",
+    ]
+    (edges,) = plan_agent.chat(session, "show me the edges").files
+    reply = plan_agent.chat(session, "undo that")
+    assert reply.files == (photo,) and session.latest_image == photo and edges in reply.text
