@@ -52,6 +52,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer, load_hint
@@ -59,7 +60,14 @@ from agent.detector_scope import as_empty_result, with_found_labels, with_scope_
 from agent.file_names import with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that, generative_tool
 from agent.image_reference import outside_paths, refers_to_an_image
-from agent.meant_call import as_meant, map_not_made, named_but_not_run, refused_but_loaded, with_named_region
+from agent.meant_call import (
+    as_meant,
+    map_not_made,
+    named_but_not_run,
+    refused_but_loaded,
+    with_named_region,
+    with_relative_size,
+)
 from agent.memory import ConversationMemory
 from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
@@ -636,9 +644,9 @@ class Agent:
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
         )
-        meant = with_named_region(
-            meant, request, self.runtime.available, lambda name: image_size(session.workspace, name)
-        )
+        size = partial(image_size, session.workspace)
+        meant = with_named_region(meant, request, self.runtime.available, size)
+        meant = with_relative_size(meant, request, self.runtime.available, size)
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input

@@ -1,5 +1,6 @@
-"""The numbers a request states for a tool's number inputs, the direction a rotation is asked in, and the box of a
-part of a picture it names by its place ("the top half").
+"""The numbers a request states for a tool's number inputs, the direction a rotation is asked in, the box of a
+part of a picture it names by its place ("the top half"), and a size it asks for relative to the picture's ("twice as
+big", "half the size", "50%").
 
 A small model copying "0,0 to 300,200" into a box sometimes writes ``0, 0, 0, 300``; asked to "turn it 90 degrees
 clockwise" it writes ``90`` (the tool turns counter-clockwise for positive angles). When a request states exactly as
@@ -69,3 +70,43 @@ def signed_angle(number: str, request: str) -> str:
     if sign == 0:
         return number
     return magnitude if sign > 0 else f"-{magnitude}"
+
+
+# A size relative to the picture's: "twice as big", "double the size", "3 times larger", "half the size", "50%".
+_WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
+_TIMES = re.compile(
+    r"\b(twice|double|triple|three\s+times|four\s+times|(\d+(?:\.\d+)?)\s*(?:x|times))\s*"
+    r"(?:as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(?=[.!?]?\s*$))",
+    re.IGNORECASE,
+)
+_FRACTION = re.compile(
+    r"\b(?:(half|a\s+third|a\s+quarter)\s+(?:the\s+|its\s+)?(?:size|as\s+(?:big|large|wide))|halve)\b", re.IGNORECASE
+)
+_PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNORECASE)
+_SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)
+_BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
+_FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
+PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
+
+
+def scale_factor(request: str) -> float | None:
+    """The factor by which ``request`` asks to scale a picture ("twice as big": 2, "half the size": 0.5, "25%":
+    0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`), or ``None``: it states a size in
+    numbers ("128 by 128"), or no size relative to the picture's."""
+    percent = _PERCENT.search(request)
+    if percent:
+        return float(percent.group(1)) / 100 or None
+    if stated_numbers(request) and not _TIMES.search(request):
+        return None
+    times = _TIMES.search(request)
+    if times:
+        number = times.group(2)
+        return float(number) if number else _WORD_TIMES[" ".join(times.group(1).lower().split())]
+    fraction = _FRACTION.search(request)
+    if fraction:
+        return _FRACTIONS[" ".join((fraction.group(1) or "halve").lower().split())]
+    if _SMALLER.search(request):
+        return PLAIN_SHRINK
+    if _BIGGER.search(request):
+        return PLAIN_GROWTH
+    return None

@@ -382,3 +382,65 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
     call = ToolCall("t", model_tool, UPLOADS[0])
     meant_call = as_meant(call, request_text, MAPS, uploads=UPLOADS, latest=UPLOADS[0], exists=FILES.__contains__)
     assert meant_call.tool == tool
+
+
+@pytest.mark.parametrize(
+    ("request_text", "factor"),
+    [
+        ("make it twice as big", 2.0),
+        ("double the size", 2.0),
+        ("make it 3 times larger", 3.0),
+        ("scale it by 2x", 2.0),
+        ("make it 1.5 times bigger", 1.5),
+        ("half the size please", 0.5),
+        ("halve it", 0.5),
+        ("make it a quarter the size", 0.25),
+        ("resize to 50%", 0.5),
+        ("scale it to 25 percent", 0.25),
+        ("make it smaller", 0.5),  # no amount: half
+        ("make the image larger", 2.0),  # no amount: twice
+        ("make it 128 by 128", None),  # a size in numbers
+        ("rotate it 90 degrees", None),
+    ],
+)
+def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):
+    from agent.stated_numbers import scale_factor
+
+    assert scale_factor(request_text) == factor
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "resized"),
+    [
+        (f"Resize Image: {RESULT}, 20000, 30000", "make it twice as big", f"{RESULT}, 600, 400"),
+        (f"Resize Image: {RESULT}, 1, 2", "make it smaller", f"{RESULT}, 150, 100"),
+        (f"Rotate Image: {RESULT}, 50", "resize it to 50%", f"{RESULT}, 150, 100"),
+        (f"Resize Image: {RESULT}, 300, 200", "make it 100 times bigger", f"{RESULT}, 8192, 5461"),  # at most
+    ],
+)
+def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):
+    """The embedded model wrote 20000 x 30000 for "twice as big" and 1 x 2 for "smaller"."""
+    from agent.meant_call import with_relative_size
+
+    tool, argument = model_call.split(": ", 1)
+    tools = default_registry().subset(("Resize Image", "Rotate Image", "Crop Image"))
+    meant_call = with_relative_size(ToolCall("t", tool, argument), request_text, tools, lambda name: (300, 200))
+    assert meant_call == ToolCall("t", "Resize Image", resized)
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "size"),
+    [
+        (f"Rotate Image: {RESULT}, 90", "rotate it and make it smaller", (300, 200)),  # another edit asked for
+        (f"Crop Image: {RESULT}, 0, 0, 10, 10", "crop it to half the size", (300, 200)),
+        (f"Resize Image: {RESULT}, 64, 64", "make it 64 by 64", (300, 200)),  # numbers stated
+        (f"Resize Image: {RESULT}, 1, 2", "make it smaller", None),  # the image cannot be read
+        (f"Edge Detection On Image: {RESULT}", "make it twice as big", (300, 200)),  # takes no numbers
+    ],
+)
+def test_a_relative_size_is_left_to_the_model_where_the_request_asks_for_more(model_call, request_text, size):
+    from agent.meant_call import with_relative_size
+
+    tool, argument = model_call.split(": ", 1)
+    call = ToolCall("t", tool, argument)
+    assert with_relative_size(call, request_text, default_registry(), lambda name: size) is call

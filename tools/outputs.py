@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 # (data_gen) and at run time, so the adapter meets at run time the sentence it was trained on.
 NO_OBJECT_FOUND = "No object found."
 NO_TEXT_FOUND = "No text found."
+MAX_RESIZE_SIDE = 8192  # the largest width or height Resize Image makes
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from tools.backends import haar_scan
 from tools.errors import CheckpointUnavailableError, LoadSpecError, ToolArgumentError
 from tools.failures import empty_box
 from tools.model_family import ModelFamily
-from tools.outputs import Box, Detections, InputImage, box_iou
+from tools.outputs import MAX_RESIZE_SIDE, Box, Detections, InputImage, box_iou
 from tools.runtime import ToolContext
 
 CANNY_THRESHOLDS = (100, 200)
@@ -92,9 +92,6 @@ def _draw_lines(shape: tuple[int, ...], lines: np.ndarray | None) -> Image.Image
     return Image.fromarray(canvas)
 
 
-MAX_SIDE = 8192  # the largest width or height Resize Image makes
-
-
 def _pixel_box(image: Image.Image, corners: tuple[float, float, float, float], tool: str) -> tuple[int, int, int, int]:
     """The rectangle (left, top, right, bottom) in whole pixels, clipped to the image; empty is an argument error."""
     left, top, right, bottom = corners
@@ -123,9 +120,9 @@ def rotate(ctx: ToolContext, image: InputImage, angle: float) -> Image.Image:
 def resize(ctx: ToolContext, image: InputImage, width: float, height: float) -> Image.Image:
     """The image scaled to ``width`` x ``height`` pixels (area averaging when shrinking)."""
     size = (round(width), round(height))
-    if not all(1 <= side <= MAX_SIDE for side in size):
+    if not all(1 <= side <= MAX_RESIZE_SIDE for side in size):
         raise ToolArgumentError(
-            f"resize to {width:g}x{height:g} is out of range; give a width and height from 1 to {MAX_SIDE} pixels"
+            f"resize to {width:g}x{height:g} is out of range; give a width and height from 1 to {MAX_RESIZE_SIDE} pixels"
         )
     shrinking = size[0] * size[1] < image.image.size[0] * image.image.size[1]
     array = cv2.resize(np.asarray(image.image), size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
