@@ -9,7 +9,9 @@ It also sometimes presents the wrong file as the result: "image/ad5b7430.png is 
 upload, when the edge map was ``image/e13b_edge_ad5b.png``. An answer that names one file, not the one the turn
 made, is taken to mean the one it made; one that names the file the turn made and, beside it, another the request
 did not name ("I found these straight lines: image/7c59_line_99af7172.png and image/c841_line_9612ae06.png", the
-second an earlier photo's) names the made one alone.
+second an earlier photo's) names the made one alone. One that names no file and says there is none to work on ("I
+don't have an image to work on yet. Please upload one first.", after Remove the background had made one) presents
+the file made instead.
 """
 
 from __future__ import annotations
@@ -55,6 +57,23 @@ def with_result_named(answer: str, result: str) -> str:
     if len(named) != 1 or named[0] == result:
         return answer
     return answer.replace(named[0], result)
+
+
+# An answer that says there is no image, or asks for one, where a tool has just made one.
+_DENIAL = re.compile(
+    r"\b(?:don't|do\s+not|doesn't|does\s+not)\s+(?:have|see)\s+(?:an?|any|the)\s+(?:image|photo|picture)"
+    r"|\bno\s+(?:image|photo|picture)\b|\bupload\b",
+    re.IGNORECASE,
+)
+PRESENTED = "Here is the result: {result}."
+
+
+def as_presented(answer: str, result: str) -> str:
+    """``answer``, or :data:`PRESENTED` with ``result`` (the one file the turn made and the model saw) when the
+    answer names no file and says there is no image to work on."""
+    if image_names(answer) or not _DENIAL.search(answer):
+        return answer
+    return PRESENTED.format(result=result)
 
 
 def without_other_results(answer: str, result: str, request: str) -> str:

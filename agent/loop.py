@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, capabilities_answer, load_hint
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
-from agent.file_names import with_made_names, with_result_named, without_other_results
+from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that, generative_tool
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
@@ -420,7 +420,7 @@ class Agent:
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
                 if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
-                    answer = with_result_named(answer, seen[0])
+                    answer = as_presented(with_result_named(answer, seen[0]), seen[0])
                     answer = without_other_results(answer, seen[0], user_input)
                     answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find

@@ -526,6 +526,26 @@ def test_an_answer_that_presents_the_upload_as_the_result_names_the_made_file(ti
     assert agent.chat(session, "edges of the original").text == f"I made {made} from {image}."  # names both: kept
 
 
+@pytest.mark.parametrize(
+    ("said", "presented"),
+    [
+        ("I don't have an image to work on yet. Please upload one first.", True),  # seen in --cli
+        ("There is no image here.", True),
+        ("Done! The background is gone.", False),  # names no file, denies nothing: the image is shown beside it
+    ],
+)
+def test_an_answer_that_denies_the_image_the_turn_made_presents_it(tiny_tokenizer, session, said, presented):
+    """Remove the background made a file, and the model answered that there was no image to work on."""
+    from agent.file_names import PRESENTED
+
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer(said)]
+    reply = agent.chat(session, "edges please")
+    made = reply.steps[0].files[0]
+    assert reply.text == (PRESENTED.format(result=made) if presented else said) and reply.files == (made,)
+
+
 def test_an_earlier_file_listed_beside_the_made_one_is_not_presented(tiny_tokenizer, session):
     """Seen in --cli: "I found these straight lines: <this turn's> and <an earlier photo's>"; both were shown."""
     agent, llm, _ = make_agent(tiny_tokenizer, [])
