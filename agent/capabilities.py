@@ -1,8 +1,11 @@
-"""'What can you do?' answered from the tools that are loaded.
+"""'What can you do?' answered from the tools that are loaded, and what no tool does.
 
 The model learned a fixed answer to it ("I can describe images, answer questions about them ..."), which the
 offline demo cannot do: it serves neither captioning nor question answering. The agent knows what is loaded, so it
 answers such a question itself, before the model runs.
+
+No tool of the catalogue flips or mirrors an image; asked to "flip it horizontally", the model rotated it by 20000
+degrees and presented the result. A request only for that is answered with what can be done instead.
 """
 
 from __future__ import annotations
@@ -39,3 +42,15 @@ def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:
     if takes_image:
         answer += " Upload an image and tell me what to do with it."
     return answer
+
+
+_FLIP = re.compile(r"\b(?:flip|mirror)(?:ped|ping|s)?\b", re.IGNORECASE)
+NO_FLIP = (
+    "None of the tools here can flip or mirror an image. Rotate Image can turn it instead: by 180 degrees it is "
+    "upside down."
+)
+
+
+def asks_to_flip(request: str) -> bool:
+    """Whether ``request`` asks to flip or mirror an image ("flip it horizontally", "mirror the photo")."""
+    return bool(_FLIP.search(request))

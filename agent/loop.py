@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.capabilities import asks_what_it_can_do, capabilities_answer, load_hint
+from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that, generative_tool
@@ -574,8 +574,9 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one
         of the conversation's images instead); it only asks what the picture shows while the tool that answers
-        that is not loaded (agent/picture_questions.py); or it only asks for a new picture or an edit that a
-        generative tool that is not loaded makes (agent/generative_requests.py)."""
+        that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
+        (agent/capabilities.py); or it only asks for a new picture or an edit that a generative tool that is not
+        loaded makes (agent/generative_requests.py)."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -588,6 +589,8 @@ class Agent:
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)
+        if asks_to_flip(request) and asks_only_that(request):
+            return NO_FLIP
         generative = generative_tool(request, self.runtime.available)
         if generative and generative not in self.runtime.available and asks_only_that(request):
             return NOT_LOADED.format(tool=generative, load=load_hint(default_registry().get(generative)))

@@ -1150,3 +1150,16 @@ def test_an_edit_no_loaded_tool_makes_is_answered_not_loaded_before_the_model(ti
     llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
     agent.chat(session, "rotate it 90 degrees and make it black and white")  # several things: the model decides
     assert runtime.calls == [("Rotate Image", f"{image}, 90")]
+
+
+def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, session):
+    """Asked to "flip it horizontally", the embedded model rotated the photo by 20000 degrees and presented it."""
+    from agent.capabilities import NO_FLIP
+
+    runtime = FakeRuntime(names=("Rotate Image", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 20000"), answer("Done!")]
+    for request in ("flip it horizontally", "mirror the photo please", "can you flip this image?"):
+        assert agent.chat(session, request).text == NO_FLIP
+    assert runtime.calls == [] and llm.prompts == []
