@@ -6,8 +6,8 @@ either half wrong:
   blurred. When the request asks for a box tool, a detector found boxes this turn and that tool has not run, the
   agent does not take the answer: it writes the next step's opening with the asked tool and lets the model give
   the arguments (the box it copies from the detector's answer) (:func:`pending_box_edit`);
-* it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face or a person
-  gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
+* it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face, a person or
+  a cat (what :data:`FINDER` finds; "crop the cat" had cropped ``20000, 30000, 1, 2``) gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
   Detection first instead (:func:`invented_box`), and the first rule then sees the edit done;
 * it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
   which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`);
@@ -35,8 +35,11 @@ _ASKS = {
     "Crop Image": re.compile(r"\bcrop\b", re.IGNORECASE),
 }
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
-_PEOPLE = re.compile(r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl)\b", re.IGNORECASE)
-FINDER = "Detection"  # the detector that finds faces and people without being told what to look for
+# What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
+_PEOPLE = re.compile(
+    r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl|cats?|kittens?)\b", re.IGNORECASE
+)
+FINDER = "Detection"
 
 
 class Step(Protocol):

@@ -790,6 +790,24 @@ def test_which_requests_ask_for_an_edit_of_a_detected_region(request_text, tool)
     assert pending_box_edit(request_text, [], available) is None  # nothing detected: no box to use
 
 
+@pytest.mark.parametrize(
+    ("request_text", "invented"),
+    [
+        ("blur her face", True),
+        ("crop the cat", True),  # the model cropped 20000, 30000, 1, 2
+        ("crop the people out", True),
+        ("crop the dog", False),  # the detector does not find dogs: the model's box stands
+        ("crop it to 0, 0, 10, 10 around the face", False),  # numbers given
+    ],
+)
+def test_which_made_up_boxes_wait_for_a_detection(request_text, invented):
+    from agent.pending_edit import invented_box
+
+    available = ("Detection", "Crop Image", "Blur Region")
+    arguments = ["image/a.png", "20000", "30000", "1", "2"]
+    assert invented_box(request_text, "Crop Image", arguments, "", available) is invented
+
+
 def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session):
     """The model blurred 10, 20, 30, 40 for "blur her face": Detection runs first, then the blur takes its box."""
     runtime = FakeRuntime(names=("Detection", "Blur Region"))

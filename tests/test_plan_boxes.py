@@ -37,7 +37,7 @@ def test_a_made_up_box_beside_a_detection_becomes_the_detection():
     ("steps", "request_text"),
     [
         ((DETECT, blur(PHOTO, (10, 20, 110, 220))), "find the faces, and blur 10, 20, 110, 220"),  # stated
-        ((DETECT, blur(OTHER)), "find the cats in one and blur the other"),  # another image
+        ((DETECT, blur(OTHER)), "find the dogs in one and blur the other"),  # another image
         ((blur(PHOTO),), "blur the licence plate"),  # no detection in the plan, and no face or person to find
         ((DETECT, blur("<GENERATED>-0")), "find the faces and blur them"),  # given the detection already
     ],
