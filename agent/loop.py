@@ -69,7 +69,7 @@ from agent.meant_call import (
     with_relative_size,
 )
 from agent.memory import ConversationMemory
-from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit
+from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit, uncounted
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
@@ -614,16 +614,17 @@ class Agent:
 
     def _undone_step(self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]) -> str | None:
         """The tool an answer (``said``) came too early for: the box tool asked for after a detection ("blur the
-        face", agent/pending_edit.py), the reading tool for a question about a sign nothing read
-        (agent/read_text.py), the tool the request names in full, the loaded tool the answer calls missing, or the
-        tool whose map the request asks for when the answer presents a file or refuses, when nothing ran
-        (agent/meant_call.py)."""
+        face"), the detector for a count of what it finds (agent/pending_edit.py), the reading tool for a question
+        about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
+        calls missing, or the tool whose map the request asks for when the answer presents a file or refuses, when
+        nothing ran (agent/meant_call.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
         called = [step.action for step in trace]
         return (
             pending_box_edit(request, trace, available)
+            or uncounted(request, called, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)

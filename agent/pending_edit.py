@@ -9,6 +9,8 @@ either half wrong:
 * it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face, a person or
   a cat (what :data:`FINDER` finds; "crop the cat" had cropped ``20000, 30000, 1, 2``) gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
   Detection first instead (:func:`invented_box`), and the first rule then sees the edit done;
+* asked "how many cats are there?", it answers without a detection (a number it cannot know): the detection runs
+  first (:func:`uncounted`), and its boxes are the count;
 * it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
   which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`);
 * it edits the box on another image than the one it was found in: asked "blur the face" after a pose map, the
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from agent.picture_questions import DETECTORS
+from agent.picture_questions import DETECTORS, asks_to_count
 from protocol.steps import ToolCall
 
 # Box tools by the requests that ask for them.
@@ -61,6 +63,15 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
         if tool in available and tool not in called and asks.search(request):
             return tool
     return None
+
+
+def uncounted(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
+    """:data:`FINDER` when ``request`` asks how many faces, people or cats there are (what it finds), it is loaded
+    and no detector was ``called`` this turn (the model answered "There are 2 cats." without looking); else
+    ``None``."""
+    if FINDER not in available or any(tool in DETECTORS for tool in called) or not asks_to_count(request):
+        return None
+    return FINDER if _PEOPLE.search(request) else None
 
 
 def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> bool:

@@ -63,6 +63,11 @@ def answering_tool(request: str) -> str | None:
     return None
 
 
+def asks_to_count(request: str) -> bool:
+    """Whether ``request`` asks how many of something the picture holds ("how many cats are there?")."""
+    return bool(_COUNT.search(request))
+
+
 def answered_by(request: str, tool: str) -> bool:
     """Whether a successful call of ``tool`` can answer ``request``: its answering tool, or for a counting question
     a detector (its boxes count the things)."""

@@ -625,14 +625,14 @@ def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_to
 
 
 def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_was_done(tiny_tokenizer, session):
-    """Edges say nothing of a smile or a count: the model's words after them are made up. A detector's boxes do
-    count things, so a count after Detection is the model's to give."""
+    """Edges say nothing of a smile: the model's words after them are made up. A detector's boxes do count things,
+    so a count after Detection is the model's to give."""
     runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload(agent, session)
-    llm.replies = [call("Edge Detection On Image", image), answer("Here are its edges; there are two people.")]
-    reply = agent.chat(session, "how many people are in the photo? show me the edges")
-    assert "two people" not in reply.text and "Answer Question About The Image is not loaded" in reply.text
+    llm.replies = [call("Edge Detection On Image", image), answer("Here are its edges; yes, she is smiling.")]
+    reply = agent.chat(session, "is she smiling? show me the edges")
+    assert "smiling" not in reply.text and "Answer Question About The Image is not loaded" in reply.text
     assert "done this turn: Edge Detection On Image" in reply.text and reply.files and reply.corrected
     llm.replies += [call("Detection", image), answer("There are two people.")]
     assert agent.chat(session, "how many people are in the photo?").text == "There are two people."
@@ -1181,3 +1181,18 @@ def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, sessi
     for request in ("flip it horizontally", "mirror the photo please", "can you flip this image?"):
         assert agent.chat(session, request).text == NO_FLIP
     assert runtime.calls == [] and llm.prompts == []
+
+
+def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer, session):
+    """Asked "how many cats are there?", the embedded model answered "There are 2 cats." without looking."""
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("There are 2 cats."), f" {image}\nObservation:", answer("There is one: face [0, 0, 8, 8].")]
+    events = list(agent.run(session, "how many cats are there?"))
+    reply = events[-1]
+    assert [step.action for step in reply.steps] == ["Detection"] and reply.text.startswith("There is one")
+    written = "".join(event.text for event in events if isinstance(event, TextChunk))
+    assert ANSWER_SET_ASIDE.format(tool="Detection") in written
+    llm.replies += [answer("There are 3 cups.")]  # cups: not the detector's to count, so the model answers
+    assert "Answer Question About The Image is not loaded" in agent.chat(session, "how many cups are there?").text
