@@ -624,7 +624,7 @@ class Agent:
         called = [step.action for step in trace]
         return (
             pending_box_edit(request, trace, available)
-            or uncounted(request, called, available)
+            or uncounted(request, said, called, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from agent.picture_questions import DETECTORS, asks_to_count
+from agent.picture_questions import DETECTORS, answered_by, asks_to_count
 from protocol.steps import ToolCall
 
 # Box tools by the requests that ask for them.
@@ -65,13 +65,17 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
     return None
 
 
-def uncounted(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
-    """:data:`FINDER` when ``request`` asks how many faces, people or cats there are (what it finds), it is loaded
-    and no detector was ``called`` this turn (the model answered "There are 2 cats." without looking); else
-    ``None``."""
-    if FINDER not in available or any(tool in DETECTORS for tool in called) or not asks_to_count(request):
+# An answer that says it cannot answer, as the model was trained to where no listed tool answers picture questions
+_DECLINES = re.compile(r"\b(?:can't|cannot|not loaded|unable)\b", re.IGNORECASE)
+
+
+def uncounted(request: str, said: str, called: Sequence[str], available: Sequence[str]) -> str | None:
+    """:data:`FINDER` when ``request`` asks how many faces, people or cats there are (what it finds), it is loaded,
+    no tool that answers it was ``called`` this turn (a detector, or the question answerer) and the answer (``said``) gives a count rather than declining (the model
+    answered "There are 2 cats." without looking); else ``None``."""
+    if FINDER not in available or any(answered_by(request, tool) for tool in called) or not asks_to_count(request):
         return None
-    return FINDER if _PEOPLE.search(request) else None
+    return FINDER if _PEOPLE.search(request) and not _DECLINES.search(said) else None
 
 
 def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> bool:

@@ -1196,3 +1196,6 @@ def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer
     assert ANSWER_SET_ASIDE.format(tool="Detection") in written
     llm.replies += [answer("There are 3 cups.")]  # cups: not the detector's to count, so the model answers
     assert "Answer Question About The Image is not loaded" in agent.chat(session, "how many cups are there?").text
+    declined = "I can't do that here: Answer Question About The Image is not loaded."
+    llm.replies += [answer(declined)]  # declined, as trained: the answer stands
+    assert agent.chat(session, "how many cats are there?").text == declined
