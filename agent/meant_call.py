@@ -22,12 +22,11 @@ from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import edits_people
-from agent.stated_numbers import named_region, scale_factor, signed_angle, stated_numbers
+from agent.stated_numbers import named_region, scale_factor, scaled_size, signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
 from protocol.steps import ToolCall
 from tools.catalog import map_operations
-from tools.outputs import MAX_RESIZE_SIDE
 from tools.registry import ToolRegistry
 from tools.spec import InputKind, OutputKind
 
@@ -218,18 +217,14 @@ def with_relative_size(
     asks for no other edit (the embedded model wrote 20000 x 30000 for "twice as big", 1 x 2 for "smaller"); else
     ``call``."""
     written = image_names(call.action_input)
-    factor = scale_factor(request)
-    if factor is None or RESIZER not in tools or call.tool not in tools or not written:
+    if scale_factor(request) is None or RESIZER not in tools or call.tool not in tools or not written:
         return call
     takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
     if call.tool != RESIZER and (not takes_numbers or _OTHER_EDIT.search(request)):
         return call
     dimensions = size(written[0])
-    if dimensions is None:
-        return call
-    factor = min(factor, MAX_RESIZE_SIDE / max(dimensions))  # the largest the tool makes, in proportion
-    width, height = (max(1, round(side * factor)) for side in dimensions)
-    return replace(call, tool=RESIZER, action_input=f"{written[0]}, {width}, {height}")
+    scaled = scaled_size(request, *dimensions) if dimensions else None
+    return replace(call, tool=RESIZER, action_input=f"{written[0]}, {scaled[0]}, {scaled[1]}") if scaled else call
 
 
 def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:

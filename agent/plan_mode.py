@@ -24,6 +24,7 @@ from agent.executor import Detected, Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
+from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
 from agent.undo import asks_to_undo, record_sources
@@ -147,7 +148,8 @@ class PlanAgent:
     def _held_to_request(self, plan: Plan, request: str, session: ChatSession) -> Plan:
         """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and, for a
         request of one thing, the image steps it never asked for (agent/plan_stand_ins.py), on the images the
-        request means (agent/plan_images.py), a made-up box replaced by a detection (agent/plan_boxes.py)."""
+        request means (agent/plan_images.py), a size relative to the picture's computed (agent/plan_sizes.py), a
+        made-up box replaced by a detection (agent/plan_boxes.py)."""
         tools = self.executor.runner.available
         plan = without_stand_ins(plan, request, self._not_loaded(request), tools)
         if not asks_for_several(request):
@@ -158,6 +160,9 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
+        plan, sized = sizes_from_the_request(plan, request, tools, lambda image: _upload_size(session, image))
+        for step_id, (width, height) in sized.items():
+            logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
         plan, boxed = boxes_from_the_detection(plan, request, tools, lambda image: _upload_size(session, image))
         for step_id, detection in boxed.items():
             logger.info(

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 from generation.tool_calls import image_names
+from protocol.plan import BOX_CORNERS
+from tools.outputs import MAX_RESIZE_SIDE
 
 # A number not inside a longer one; "-" counts as a sign only where it does not join two words or numbers
 # ("-45", not "top-left" or "0-300"). "300x200" holds two numbers; "2nd" none.
@@ -38,11 +40,11 @@ _UPPER = ("top", "upper")
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter"), or ``None``: it states numbers (those are the box), names
-    no such part, or several."""
+    its place ("the top half", "the bottom-left quarter"), or ``None``: it states a box's worth of numbers (those are
+    the box; fewer are another edit's: "... then rotate it by 90 degrees"), names no such part, or several."""
     halves = {side.lower() for side in _HALF.findall(request)}
     quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
-    if stated_numbers(request) or len(halves) + len(quarters) != 1:
+    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(halves) + len(quarters) != 1:
         return None
     middle_x, middle_y = width // 2, height // 2
     if quarters:
@@ -87,6 +89,16 @@ _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
 PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
+
+
+def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None:
+    """The size a ``width`` x ``height`` picture takes when scaled as ``request`` asks (:func:`scale_factor`), in
+    proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side; ``None`` when it asks for no such size."""
+    factor = scale_factor(request)
+    if factor is None:
+        return None
+    factor = min(factor, MAX_RESIZE_SIDE / max(width, height))
+    return max(1, round(width * factor)), max(1, round(height * factor))
 
 
 def scale_factor(request: str) -> float | None:

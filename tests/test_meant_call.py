@@ -234,6 +234,7 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("blur the right half", "150, 0, 300, 200"),
         ("crop the bottom-right quarter", "150, 100, 300, 200"),
         ("crop the top left corner", "0, 0, 150, 100"),
+        ("crop the top half and then rotate it by 90 degrees", "0, 0, 300, 100"),  # 90: not a box
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):

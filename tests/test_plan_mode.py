@@ -390,3 +390,14 @@ def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, sess
     llm.plans = [steps(("Detection", {"image_path": image}))]
     reply = list(plan_agent.run(session, f"find the objects in {image}"))[-1]
     assert reply.text.splitlines()[-1].endswith(f": {NO_OBJECT_FOUND} {note}")
+
+
+def test_a_planned_resize_takes_the_size_asked_for_relative_to_the_upload(tiny_tokenizer, session):
+    """The embedded planner wrote the photo's own size for "make it twice as big, then show me the edges"."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime=FakeRuntime(names=("Resize Image",)))
+    image = upload(plan_agent, session)  # 32x32
+    llm.plans = [steps(("Resize Image", {"image_path": image, "width": 32, "height": 32}))]
+    reply = plan_agent.chat(session, "make it twice as big")
+    assert reply.plan.describe() == f'1. Resize Image: image_path = "{image}", width = 64, height = 64'
+    assert runtime.calls == [("Resize Image", f"{image}, 64, 64")]
