@@ -26,10 +26,46 @@ _COUNTER_CLOCKWISE = re.compile(r"\b(?:counter|anti)-?\s?clockwise\b|\bto\s+the\
 
 
 def stated_numbers(request: str) -> list[str]:
-    """The numbers ``request`` states, in order, leaving out those in image file names."""
+    """The numbers ``request`` states, in order, in digits or in words from ten up ("ninety", "forty-five", "a
+    hundred and eighty"), leaving out those in image file names."""
     for name in image_names(request):
         request = request.replace(name, " ")
-    return [match.group() for match in _NUMBER.finditer(request)]
+    return [match.group() for match in _NUMBER.finditer(_in_digits(request))]
+
+
+# Number words as people write angles and sizes; "one" to "nine" alone are left as words ("this one", "one photo").
+_UNITS = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_VALUES = {
+    **{word: index + 1 for index, word in enumerate(_UNITS)},
+    **{word: index + 10 for index, word in enumerate(_TEENS)},
+    **{word: (index + 2) * 10 for index, word in enumerate(_TENS)},
+}
+_UNIT = rf"(?:{'|'.join(_UNITS)})"
+_BELOW_HUNDRED = rf"(?:(?:{'|'.join(_TENS)})(?:[- ]{_UNIT})?|{'|'.join(_TEENS)})"
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:(?:a|{_UNIT})\s+hundred(?:\s+(?:and\s+)?{_BELOW_HUNDRED}|\s+(?:and\s+)?{_UNIT})?|{_BELOW_HUNDRED})\b",
+    re.IGNORECASE,
+)
+
+
+def _in_digits(text: str) -> str:
+    """``text`` with its number words from ten up written in digits."""
+
+    def value(match: re.Match[str]) -> str:
+        words = re.findall(r"[a-z]+", match.group().lower())
+        total = 0
+        for word in words:
+            if word == "hundred":
+                total = max(total, 1) * 100
+            elif word == "a":
+                total = 1
+            elif word != "and":
+                total += _VALUES[word]
+        return str(total)
+
+    return _NUMBER_WORDS.sub(value, text)
 
 
 # A part of a picture named by its place: "the top half", "the bottom-left quarter" / "corner".
@@ -78,7 +114,7 @@ def signed_angle(number: str, request: str) -> str:
 _WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
 _TIMES = re.compile(
     r"\b(twice|double|triple|three\s+times|four\s+times|(\d+(?:\.\d+)?)\s*(?:x|times))\s*"
-    r"(?:as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(?=[.!?]?\s*$))",
+    r"(as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(?=[.!?]?\s*$))",
     re.IGNORECASE,
 )
 _FRACTION = re.compile(
@@ -89,6 +125,7 @@ _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
 PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
+MAX_BARE_FACTOR = 10  # "3x" alone is a factor; "200x" alone is not
 
 
 def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None:
@@ -113,6 +150,8 @@ def scale_factor(request: str) -> float | None:
     times = _TIMES.search(request)
     if times:
         number = times.group(2)
+        if number and float(number) > MAX_BARE_FACTOR and not times.group(3):
+            return None  # "make it 200x": a size cut short ("200x200") more likely than 200 times
         return float(number) if number else _WORD_TIMES[" ".join(times.group(1).lower().split())]
     fraction = _FRACTION.search(request)
     if fraction:

@@ -184,6 +184,10 @@ def test_the_map_a_tool_makes_is_what_it_is_asked_for_not_its_input():
         ("rotate it to the right by 22.5", ["22.5"], -1),
         ("rotate image/ab12_crop_cd34.png by -45", ["-45"], 0),  # digits of a file name are not numbers stated
         ("crop the 2nd photo", [], 0),  # an ordinal neither
+        ("rotate it by ninety degrees", ["90"], 0),  # the model wrote 9
+        ("turn it forty-five degrees to the left", ["45"], 1),
+        ("rotate this one a hundred and eighty degrees", ["180"], 0),  # "one" alone stays a word
+        ("make it two hundred by three hundred", ["200", "300"], 0),
     ],
 )
 def test_the_numbers_and_direction_a_request_states(request_text, numbers, sign):
@@ -402,6 +406,8 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make the image larger", 2.0),  # no amount: twice
         ("make it 128 by 128", None),  # a size in numbers
         ("rotate it 90 degrees", None),
+        ("make it 200x", None),  # "200x200" cut short, more likely than 200 times
+        ("make it 20 times bigger", 20.0),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):
