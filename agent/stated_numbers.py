@@ -34,9 +34,9 @@ def stated_numbers(request: str) -> list[str]:
 
 
 # Number words as people write angles and sizes; "one" to "nine" alone are left as words ("this one", "one photo").
-_UNITS = "one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _VALUES = {
     **{word: index + 1 for index, word in enumerate(_UNITS)},
     **{word: index + 10 for index, word in enumerate(_TEENS)},
