@@ -98,6 +98,7 @@ from tools.catalog import default_registry
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
+from tools.workspace import IMAGE_DIR
 
 if TYPE_CHECKING:
     from tools.runtime import Observation
@@ -123,6 +124,11 @@ NOT_LOADED = (
     "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
     "place of _cpu on a GPU) where its weights are available."
 )
+UNKNOWN_IMAGE = (
+    "This conversation has no {name}; its images are: {images}. Name one of those, or upload the image "
+    f"({UPLOAD_HINT}), then ask again."
+)
+MAX_IMAGES_LISTED = 5  # the latest ones
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
 CALL_SET_ASIDE = "[not run]"
@@ -573,7 +579,7 @@ class Agent:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one
-        of the conversation's images instead); it only asks what the picture shows while the tool that answers
+        of the conversation's images instead), or one of the conversation's kind that it does not hold; it only asks what the picture shows while the tool that answers
         that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
         (agent/capabilities.py); or it only asks for a new picture or an edit that a generative tool that is not
         loaded makes (agent/generative_requests.py)."""
@@ -586,6 +592,9 @@ class Agent:
         paths = outside_paths(request)
         if paths:
             return OUTSIDE_PATH.format(path=paths[0])
+        unknown = self._unknown_image(session, request)
+        if unknown:
+            return unknown
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)
@@ -595,6 +604,18 @@ class Agent:
         if generative and generative not in self.runtime.available and asks_only_that(request):
             return NOT_LOADED.format(tool=generative, load=load_hint(default_registry().get(generative)))
         return None
+
+    def _unknown_image(self, session: ChatSession, request: str) -> str | None:
+        """What to say when ``request`` names a file of the conversation's kind (``image/...``) that it neither
+        mentioned nor holds (the model, asked about ``image/ffffffff.png``, answered with a tool name it made up);
+        else ``None``."""
+        shown = self.shown_images(session)
+        named = [name for name in image_names(request) if name.startswith(f"{IMAGE_DIR}/") and name not in shown]
+        missing = next((name for name in named if not self._exists(session.workspace, name)), None)
+        if missing is None:
+            return None
+        listed = ", ".join(shown[-MAX_IMAGES_LISTED:]) if shown else "none yet"
+        return UNKNOWN_IMAGE.format(name=missing, images=listed)
 
     def _missing_answerer(
         self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]

@@ -135,12 +135,12 @@ def test_a_refused_path_is_answered_with_the_refusal(tiny_tokenizer, session):
 @pytest.mark.parametrize("path", ["/etc/passwd", "~/Pictures/cat.png", "../../secret.png", "C:\\Users\\me\\a.jpg"])
 def test_a_request_naming_a_path_outside_the_conversation_is_answered_before_the_model(tiny_tokenizer, session, path):
     agent, llm, runtime = make_agent(tiny_tokenizer, [answer("unused")])
-    upload(agent, session)  # the constrained model would quietly take this image instead
+    image = upload(agent, session)  # the constrained model would quietly take this image instead
     reply = agent.chat(session, f"show me the edges of {path}")
     assert reply.text == OUTSIDE_PATH.format(path=path) and not reply.finished
     assert llm.prompts == [] and runtime.calls == []
     agent.llm.replies = [answer("Done.")]
-    assert agent.chat(session, "see https://example.com/a.png and image/x.png").text == "Done."  # not paths outside
+    assert agent.chat(session, f"see https://example.com/a.png and {image}").text == "Done."  # not paths outside
 
 
 def test_a_real_result_is_kept_when_a_later_step_fails(tiny_tokenizer, session):
@@ -1199,3 +1199,18 @@ def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer
     declined = "I can't do that here: Answer Question About The Image is not loaded."
     llm.replies += [answer(declined)]  # declined, as trained: the answer stands
     assert agent.chat(session, "how many cats are there?").text == declined
+
+
+def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before_the_model(tiny_tokenizer, session):
+    """Asked "what is in image/ffffffff.png?", the model answered with a tool name it made up."""
+    from agent.loop import UNKNOWN_IMAGE
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [answer("It shows a cat.")])
+    reply = agent.chat(session, "show me the edges of image/ffffffff.png")
+    assert reply.text == UNKNOWN_IMAGE.format(name="image/ffffffff.png", images="none yet")
+    image = upload(agent, session)
+    reply = agent.chat(session, "what is in image/ffffffff.png?")
+    assert reply.text == UNKNOWN_IMAGE.format(name="image/ffffffff.png", images=image)
+    assert llm.prompts == [] and runtime.calls == []
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    assert agent.chat(session, f"edges of {image}").steps  # a file it holds goes to the model

@@ -135,7 +135,7 @@ def test_a_plan_naming_an_image_not_handed_in_is_invalid(tiny_tokenizer, session
     llm = PlanningLLM([steps(("Edge Detection On Image", {"image_path": "image/elsewhere.png"}))])
     plan_agent, runtime = build(tiny_tokenizer, llm)
     upload(plan_agent, session)
-    reply = plan_agent.chat(session, "edges of image/elsewhere.png")
+    reply = plan_agent.chat(session, "edges of the other image")
     assert "not an image of this session" in reply.text and runtime.calls == []
 
 
