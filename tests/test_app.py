@@ -587,3 +587,14 @@ def test_new_session_during_a_plan_cancels_it_and_removes_the_folder_after_its_t
         turn.result(WAIT)
     assert chat == [] and graph == "" and rows == [[""] * 9] and not old_folder.exists()
     assert app.sessions.workspaces() == [fresh.chat.workspace.root]
+
+
+def test_a_step_the_agent_ran_in_place_of_the_models_says_so():
+    """The chat's step bubble shows the call that ran; where the model wrote another, the bubble says which."""
+    from agent.loop import TraceStep
+    from ui.app import MODEL_CALL_NOTE, _step_message
+
+    ran = TraceStep(1, "t", "Detection", "image/a.png", "face [1, 2, 3, 4]", True)
+    assert "agent ran" not in _step_message(ran)["content"]
+    overruled = TraceStep(1, "t", "Detection", "image/a.png", "face [1, 2, 3, 4]", True, model_call="Blur Region: x")
+    assert MODEL_CALL_NOTE.format(model_call="Blur Region: x") in _step_message(overruled)["content"]

@@ -57,6 +57,9 @@ SETTLE_SECONDS = 120.0  # a stopped plan's turn waits this long for its dropped 
 EMPTY_PLAN = [[""] * len(PLAN_HEADERS)]
 
 
+MODEL_CALL_NOTE = "The model wrote {model_call}; the agent ran the step above instead (docs/demo.md)."
+
+
 def _step_message(step: TraceStep) -> dict[str, Any]:
     """A finished step as a collapsed 'thought' message in the chat."""
     if step.action:
@@ -65,6 +68,8 @@ def _step_message(step: TraceStep) -> dict[str, Any]:
             f"**Thought:** {step.thought}\n\n**Action:** {step.action}\n\n**Action Input:** {step.action_input}"
             f"\n\n**Observation:** {step.observation}"
         )
+        if step.model_call:  # as the terminal's "[ran ...]": the step streamed was the model's, this one ran
+            body += f"\n\n*{MODEL_CALL_NOTE.format(model_call=step.model_call)}*"
     else:
         title, body = f"Step {step.index}: reply did not follow the format", step.observation
     return {
