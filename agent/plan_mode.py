@@ -17,6 +17,7 @@ import queue
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 from agent.answer import Answer, AnswerWriter
 from agent.capabilities import load_hint
@@ -160,10 +161,11 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
-        plan, sized = sizes_from_the_request(plan, request, tools, lambda image: _upload_size(session, image))
+        size = partial(_upload_size, session)
+        plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
-        plan, boxed = boxes_from_the_detection(plan, request, tools, lambda image: _upload_size(session, image))
+        plan, boxed = boxes_from_the_detection(plan, request, tools, size)
         for step_id, detection in boxed.items():
             logger.info(
                 "step %s takes the boxes of %s, not a box the request never gave",

@@ -145,9 +145,9 @@ def scale_factor(request: str) -> float | None:
     percent = _PERCENT.search(request)
     if percent:
         return float(percent.group(1)) / 100 or None
-    if stated_numbers(request) and not _TIMES.search(request):
-        return None
     times = _TIMES.search(request)
+    if stated_numbers(request) and not times:
+        return None
     if times:
         number = times.group(2)
         if number and float(number) > MAX_BARE_FACTOR and not times.group(3):
