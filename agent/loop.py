@@ -69,7 +69,7 @@ from agent.meant_call import (
     with_relative_size,
 )
 from agent.memory import ConversationMemory
-from agent.pending_edit import FINDER, as_found, invented_box, pending_box_edit, uncounted
+from agent.pending_edit import BOX_REQUESTS, as_found, invented_box, pending_box_edit, uncounted, unfound_box
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
@@ -129,6 +129,12 @@ UNKNOWN_IMAGE = (
     f"({UPLOAD_HINT}), then ask again."
 )
 MAX_IMAGES_LISTED = 5  # the latest ones
+EXAMPLE_BOX_SIDE = 200  # NEEDS_BOX's example box, where the image's size cannot be read, is its half
+NEEDS_BOX = (
+    "{tool} needs a box, and I can't find that in the picture here: the detector I have finds only faces, people "
+    "and cats. Give me the box in pixels as left, top, right, bottom{size}, for example "
+    '"{example}", or name a part: "the top half", "the bottom-left quarter".'
+)
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
 CALL_SET_ASIDE = "[not run]"
@@ -543,7 +549,7 @@ class Agent:
         is shown again and becomes the one "it" means; ``None`` for any other request."""
         if not self.image_tools or not asks_to_undo(request):
             return None
-        text, before = undo(session.latest_image, session.made_from)
+        text, before = undo(session.latest_image, session.made_from, request)
         if before is None:
             return Reply(text, (), (), False, by_agent=True)
         logger.info("undo: %s is the image again", before)
@@ -582,7 +588,8 @@ class Agent:
         of the conversation's images instead), or one of the conversation's kind that it does not hold; it only asks what the picture shows while the tool that answers
         that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
         (agent/capabilities.py); or it only asks for a new picture or an edit that a generative tool that is not
-        loaded makes (agent/generative_requests.py)."""
+        loaded makes (agent/generative_requests.py); or it asks to crop or blur something no loaded tool can find,
+        and gives no box (agent/pending_edit.py)."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -600,10 +607,23 @@ class Agent:
             return _cannot_see(asked)
         if asks_to_flip(request) and asks_only_that(request):
             return NO_FLIP
+        unboxed = unfound_box(request, self.runtime.available.names, self._shown_text(session, ()))
+        if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
+            return self._needs_box(session, unboxed)
         generative = generative_tool(request, self.runtime.available)
         if generative and generative not in self.runtime.available and asks_only_that(request):
             return NOT_LOADED.format(tool=generative, load=load_hint(default_registry().get(generative)))
         return None
+
+    @staticmethod
+    def _needs_box(session: ChatSession, tool: str) -> str:
+        """:data:`NEEDS_BOX` for ``tool``, its example box half of the latest image when its size can be read."""
+        image = session.latest_image or ""
+        size = image_size(session.workspace, image)
+        width, height = size or (EXAMPLE_BOX_SIDE, EXAMPLE_BOX_SIDE)
+        known = f" ({image} is {width}x{height})" if size else ""
+        box = f"0, 0, {max(1, width // 2)}, {max(1, height // 2)}"
+        return NEEDS_BOX.format(tool=tool, size=known, example=BOX_REQUESTS[tool].format(box=box))
 
     def _unknown_image(self, session: ChatSession, request: str) -> str | None:
         """What to say when ``request`` names a file of the conversation's kind (``image/...``) that it neither
@@ -676,9 +696,10 @@ class Agent:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
             )
-        if invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names):
-            logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, FINDER)
-            return meant, _opened_step(FINDER)
+        finder = invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names)
+        if finder:
+            logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
+            return meant, _opened_step(finder)
         return meant, ""
 
     def _with_maker_noun(self, answer: str, made: str, trace: Sequence[TraceStep]) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
-from agent.pending_edit import edits_people
-from agent.stated_numbers import named_region, scale_factor, scaled_size, signed_angle, stated_numbers
+from agent.pending_edit import edits_people, named_box
+from agent.stated_numbers import scale_factor, scaled_size, signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
 from protocol.steps import ToolCall
@@ -197,14 +197,14 @@ def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
 def with_named_region(
     call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
 ) -> ToolCall:
-    """``call`` of a box tool with the box of the part of its image that ``request`` names by its place ("the top
-    half": :func:`agent.stated_numbers.named_region`; ``size`` gives an image's width and height, ``None`` when it
-    cannot be read); else ``call``."""
+    """``call`` of a box tool with the box of the part of its image that ``request`` names ("the top half", or the
+    whole picture for "blur it": :func:`agent.pending_edit.named_box`; ``size`` gives an image's width and height,
+    ``None`` when it cannot be read); else ``call``."""
     written = image_names(call.action_input)
     if call.tool not in tools or not takes_a_box(tools.get(call.tool)) or not written:
         return call
     dimensions = size(written[0])
-    box = named_region(request, *dimensions) if dimensions else None
+    box = named_box(request, call.tool, *dimensions) if dimensions else None
     return replace(call, action_input=", ".join([written[0], *map(str, box)])) if box else call
 
 

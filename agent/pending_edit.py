@@ -8,7 +8,10 @@ either half wrong:
   the arguments (the box it copies from the detector's answer) (:func:`pending_box_edit`);
 * it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face, a person or
   a cat (what :data:`FINDER` finds; "crop the cat" had cropped ``20000, 30000, 1, 2``) gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
-  Detection first instead (:func:`invented_box`), and the first rule then sees the edit done;
+  Detection first instead (:func:`invented_box`; for other things, Detect the Give Object where it is loaded), and
+  the first rule then sees the edit done;
+* asked to "crop the cup" where nothing can find a cup, it cropped ``3, 2, 1, 2``: the agent asks for the box
+  instead (:func:`unfound_box`); "blur it" blurs the whole picture (:func:`blurs_the_whole`);
 * asked "how many cats are there?", it answers without a detection (a number it cannot know): the detection runs
   first (:func:`uncounted`), and its boxes are the count;
 * it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
@@ -27,21 +30,32 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
+from agent.stated_numbers import named_region
 from protocol.steps import ToolCall
 
+BLURRER, CROPPER = "Blur Region", "Crop Image"
 # Box tools by the requests that ask for them.
 _ASKS = {
-    "Blur Region": re.compile(
+    BLURRER: re.compile(
         r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b", re.IGNORECASE
     ),
-    "Crop Image": re.compile(r"\bcrop\b", re.IGNORECASE),
+    CROPPER: re.compile(r"\bcrop\b", re.IGNORECASE),
 }
+# How a person gives each box tool its box, for a box written as "left, top, right, bottom"
+BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
 # What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
 _PEOPLE = re.compile(
     r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl|cats?|kittens?)\b", re.IGNORECASE
 )
 FINDER = "Detection"
+NAMED_FINDER = "Detect the Give Object"  # finds what it is told to
+# "blur it", "please blur this photo": nothing in the picture named, the picture itself
+_BLUR_THE_WHOLE = re.compile(
+    r"(?:please\s+)?(?:blur|pixelate)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?"
+    r"(?:image|photo|picture|pic|map|result|original|one))(?:\s+please)?[\s.!]*$",
+    re.IGNORECASE,
+)
 
 
 class Step(Protocol):
@@ -78,13 +92,44 @@ def uncounted(request: str, said: str, called: Sequence[str], available: Sequenc
     return FINDER if _PEOPLE.search(request) and not _DECLINES.search(said) else None
 
 
-def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> bool:
-    """Whether a call of ``tool`` with ``arguments`` is a box tool's made-up box for a face or person in ``request``
-    (which gives no numbers), while :data:`FINDER` is loaded to find it; ``shown``: the conversation's text."""
-    if tool not in _ASKS or FINDER not in available or _gives_numbers(request) or not _PEOPLE.search(request):
-        return False
+def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> str | None:
+    """The detector to run first when a call of ``tool`` with ``arguments`` is a box tool's made-up box (one
+    ``shown``, the conversation's text, never held) for something ``request`` names without numbers: :data:`FINDER`
+    for a face, a person or a cat, :data:`NAMED_FINDER` for anything else, each when loaded (``available``); else
+    ``None``."""
+    if tool not in _ASKS or _gives_numbers(request):
+        return None
     box = ", ".join(argument.strip() for argument in arguments[1:])
-    return f"[{box}]" not in shown
+    if f"[{box}]" in shown:
+        return None
+    finder = FINDER if _PEOPLE.search(request) else NAMED_FINDER
+    return finder if finder in available else None
+
+
+def unfound_box(request: str, available: Sequence[str], shown: str) -> str | None:
+    """The box tool ``request`` asks for when nothing gives it a box: the request states no numbers, names no part
+    of the picture by its place ("the top half") nor anything :data:`FINDER` finds, :data:`NAMED_FINDER` is not
+    loaded (``available``) and the conversation (``shown``) holds no box to take. Asked to "crop the cup", the model
+    cropped ``3, 2, 1, 2``: no tool here can say where a cup is."""
+    if _gives_numbers(request) or NAMED_FINDER in available or _BOX.search(shown) or _PEOPLE.search(request):
+        return None
+    if named_region(request, 2, 2) or blurs_the_whole(request):  # any size: whether a part is named at all
+        return None
+    return next((tool for tool, asks in _ASKS.items() if tool in available and asks.search(request)), None)
+
+
+def blurs_the_whole(request: str) -> bool:
+    """Whether ``request`` asks to blur the picture itself ("blur it", "blur the edge map"): its box is the whole."""
+    return bool(_BLUR_THE_WHOLE.match(request.strip()))
+
+
+def named_box(request: str, tool: str, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The box of the part of a ``width`` x ``height`` picture that ``request`` names for box tool ``tool``: by its
+    place ("the top half": :func:`agent.stated_numbers.named_region`), or the whole picture for "blur it"."""
+    region = named_region(request, width, height)
+    if region is None and tool == BLURRER and blurs_the_whole(request):
+        return 0, 0, width, height
+    return region
 
 
 def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) -> tuple[str, ...] | None:

@@ -6,7 +6,8 @@ box. The plan data feeds a box tool after a detector the detection itself (``"im
 box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant. "Crop the face in d.png" was planned
 with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
 find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``). "Crop the top half of
-d.png" gets the top half's box from the image's size, as in the ReAct loop (``agent.stated_numbers.named_region``).
+d.png" gets the top half's box from the image's size, and "blur it" the whole picture's, as in the ReAct loop
+(``agent.pending_edit.named_box``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from agent.pending_edit import FINDER, edits_people
-from agent.stated_numbers import named_region
+from agent.pending_edit import FINDER, edits_people, named_box
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind
@@ -40,7 +40,7 @@ def boxes_from_the_detection(
             continue  # the person's own box
         image_name, image = step.args[0]
         dimensions = size(image)
-        region = named_region(request, *dimensions) if dimensions else None
+        region = named_box(request, step.task, *dimensions) if dimensions else None
         if region:
             changed[step.id] = None
             steps[steps.index(step)] = PlanStep(

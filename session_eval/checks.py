@@ -44,6 +44,7 @@ DETECTED_LABEL = re.compile(r"(?:^|;)\s*([^;\[\]]+?)\s*\[\s*-?\d")
 ROTATION_TOLERANCE = 2.0  # mean absolute difference, out of 255, allowed against the reference rotation
 COVER_SHARE = 0.9  # the blurred area holds at least this share of the face box...
 COVER_IOU = 0.5  # ...and is not much larger than it
+WHOLE_PICTURE = "whole"  # the ``cover`` that is the source's own box ("blur it")
 
 # (label, box) pairs the Detection tool finds in a workspace file: the truth a blur must cover
 Detector = Callable[[Path], Sequence[tuple[str, tuple[int, int, int, int]]]]
@@ -284,7 +285,10 @@ def _outcome(expect: Expect, step: TraceStep, workspace: Workspace, detect: Dete
         reference = source.crop((max(0, left), max(0, top), min(width, right), min(height, bottom)))
         return [_same_pixels("holds the requested box", output, reference, 0.5)]
     if expect.cover is not None:
-        truth = [box for label, box in detect(source_path) if label == expect.cover]
+        if expect.cover == WHOLE_PICTURE:
+            truth = [(0, 0, *source.size)]
+        else:
+            truth = [box for label, box in detect(source_path) if label == expect.cover]
         return [_covers("blurred the detected box", source, output, truth, expect.cover)]
     flat = np.ptp(np.asarray(output)) == 0
     return [

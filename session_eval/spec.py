@@ -18,7 +18,7 @@
 
 - ``{tool: NAME, image: REF or [REFS], CHECK: ...}``: the tool runs on that image and gives the requested result;
   checks: ``size`` (Resize Image), ``angle`` (Rotate Image), ``box`` (Crop Image), ``cover`` (Blur Region:
-  the label of the detected box to cover, e.g. ``face``), ``words`` (Text Detection On Image: the words it
+  the label of the detected box to cover, e.g. ``face``, or ``whole`` for the whole picture), ``words`` (Text Detection On Image: the words it
   must read; ``[]`` for none), ``labels`` (Detection: what it must find; ``[]`` for nothing).
 - ``{tool: NAME, image: REF, fails: true}``: the tool is called and fails (no person for a pose...); the reply
   must say so.

@@ -81,14 +81,15 @@ class FakeRuntime:
         if tool_name == "Generate Image From User Input Text":  # makes an image from words alone
             name = workspace.save_image(Image.new("RGB", (8, 8)), "text2image")
             return Observation(name, True, (name,), 0.01)
+        source = action_input.split(",", 1)[0].strip()  # a box tool's numbers follow the image
         try:
-            image = workspace.open_image(action_input)
+            image = workspace.open_image(source)
         except ToolError as error:
             return Observation(str(error), False)
         if tool_name == "Get Photo Description":
             return Observation(self.caption, True)
         spec = self.available.get(tool_name)
-        name = workspace.save_image(image.filter(ImageFilter.FIND_EDGES), spec.operation, action_input)
+        name = workspace.save_image(image.filter(ImageFilter.FIND_EDGES), spec.operation, source)
         if tool_name == "Detection":  # as the runtime: the boxes for the model, the drawn copy for the human
             return Observation("face [0, 0, 8, 8]", True, (name,), 0.01)
         return Observation(name, True, (name,), 0.01)

@@ -791,21 +791,75 @@ def test_which_requests_ask_for_an_edit_of_a_detected_region(request_text, tool)
 
 
 @pytest.mark.parametrize(
-    ("request_text", "invented"),
+    ("request_text", "offline", "with_named_finder"),
     [
-        ("blur her face", True),
-        ("crop the cat", True),  # the model cropped 20000, 30000, 1, 2
-        ("crop the people out", True),
-        ("crop the dog", False),  # the detector does not find dogs: the model's box stands
-        ("crop it to 0, 0, 10, 10 around the face", False),  # numbers given
+        ("blur her face", "Detection", "Detection"),
+        ("crop the cat", "Detection", "Detection"),  # the model cropped 20000, 30000, 1, 2
+        ("crop the people out", "Detection", "Detection"),
+        ("crop the dog", None, "Detect the Give Object"),  # Detection finds no dogs (answered before the model)
+        ("crop it to 0, 0, 10, 10 around the face", None, None),  # numbers given
     ],
 )
-def test_which_made_up_boxes_wait_for_a_detection(request_text, invented):
+def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_named_finder):
     from agent.pending_edit import invented_box
 
     available = ("Detection", "Crop Image", "Blur Region")
     arguments = ["image/a.png", "20000", "30000", "1", "2"]
-    assert invented_box(request_text, "Crop Image", arguments, "", available) is invented
+    assert invented_box(request_text, "Crop Image", arguments, "", available) == offline
+    named = (*available, "Detect the Give Object")
+    assert invented_box(request_text, "Crop Image", arguments, "", named) == with_named_finder
+    shown = "face [20000, 30000, 1, 2]"  # a box the conversation holds is not made up
+    assert invented_box(request_text, "Crop Image", arguments, shown, named) is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("crop the cup", "Crop Image"),  # the model cropped 3, 2, 1, 2
+        ("blur the spoon please", "Blur Region"),
+        ("crop it", "Crop Image"),
+        ("crop the top half", None),  # a part named by its place
+        ("blur the whole image", None),
+        ("blur it", None),  # the picture itself
+        ("blur the edge map", None),
+        ("crop the cup and then show me its edges", "Crop Image"),  # the edges wait for the crop's box
+        ("crop the face", None),  # Detection finds it
+        ("crop it to 0, 0, 300, 200", None),
+        ("show me the edges", None),
+    ],
+)
+def test_which_box_edits_nothing_can_place(request_text, tool):
+    from agent.pending_edit import unfound_box
+
+    available = ("Detection", "Crop Image", "Blur Region", "Edge Detection On Image")
+    assert unfound_box(request_text, available, "") == tool
+    assert unfound_box(request_text, available, "The face is at face [1, 2, 3, 4].") is None  # a box to take
+    assert unfound_box(request_text, (*available, "Detect the Give Object"), "") is None  # it finds the cup
+
+
+def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, session):
+    """Asked to "crop the cup" offline, the model cropped ``3, 2, 1, 2`` and the answer was the tool's refusal."""
+    from agent.loop import NEEDS_BOX
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Blur Region"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [call("Crop Image", f"{image}, 3, 2, 1, 2"), answer("Done!")]
+    reply = agent.chat(session, "crop the cup")
+    example = "crop it to 0, 0, 32, 32"
+    assert reply.text == NEEDS_BOX.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_blur_it_blurs_the_whole_picture(tiny_tokenizer, session):
+    """Asked to "blur it", the model wrote ``600, 400, 400, 600``: the picture's own box is blurred."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    for request in ("blur it", "Please blur this photo.", "blur the entire picture"):
+        llm.replies = [call("Blur Region", f"{image}, 600, 400, 400, 600"), answer("Done.")]
+        agent.chat(session, request)
+        assert runtime.calls[-1] == ("Blur Region", f"{image}, 0, 0, 64, 64")
 
 
 def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session):

@@ -239,6 +239,9 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("crop the bottom-right quarter", "150, 100, 300, 200"),
         ("crop the top left corner", "0, 0, 150, 100"),
         ("crop the top half and then rotate it by 90 degrees", "0, 0, 300, 100"),  # 90: not a box
+        ("blur the whole image", "0, 0, 300, 200"),
+        ("blur all of it", "0, 0, 300, 200"),
+        ("blur it", "0, 0, 300, 200"),  # the picture itself, for a blur alone
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
@@ -257,6 +260,7 @@ def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, b
         ("crop it to 0,0,100,100, the top half", (300, 200)),  # numbers stated: those are the box
         ("crop the top half and the left half", (300, 200)),  # two parts
         ("crop the dog", (300, 200)),
+        ("crop it", (300, 200)),  # a crop of the picture itself has no box
         ("crop the top half", None),  # the image cannot be read
     ],
 )

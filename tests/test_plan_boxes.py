@@ -75,3 +75,12 @@ def test_a_part_named_by_its_place_is_cropped_by_the_images_size():
     )
     assert changed == {0: None}
     assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 0, "top": 0, "right": 512, "bottom": 200}
+
+
+def test_blur_it_blurs_the_whole_picture():
+    """Planned for "blur it": a Blur Region of ``1, 2, 3, 4``."""
+    boxed, changed = boxes_from_the_detection(
+        plan(blur(PHOTO, (1, 2, 3, 4))), "blur it", TOOLS, lambda image: (512, 400) if image == PHOTO else None
+    )
+    assert changed == {0: None}
+    assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 0, "top": 0, "right": 512, "bottom": 400}

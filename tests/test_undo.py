@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.undo import NOTHING_TO_UNDO, NOTHING_YET, UNDONE, asks_to_undo
+from agent.undo import NO_SUCH_EDIT, NOT_THE_LAST, NOTHING_TO_UNDO, NOTHING_YET, UNDONE, asks_to_undo
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
@@ -36,6 +36,10 @@ def answer(text: str) -> str:
         ("go back to sleep", False),
         ("how do I undo in photoshop?", False),
         ("revert the colours to normal", False),
+        ("undo the rotation", True),  # an edit named
+        ("please revert the crop", True),
+        ("undo the last resize", True),
+        ("undo the rotation and blur it", False),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
@@ -86,3 +90,23 @@ def test_undo_after_a_planned_turn(agent, tmp_path):
     (edges,) = plan_agent.chat(session, "show me the edges").files
     reply = plan_agent.chat(session, "undo that")
     assert reply.files == (photo,) and session.latest_image == photo and edges in reply.text
+
+
+def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_path):
+    """ "Undo the rotation" was left to the model; an earlier edit is not undone alone (later steps would be lost)."""
+    runtime = FakeRuntime(names=("Rotate Image", "Crop Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    agent.llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    (turned,) = agent.chat(session, "rotate it by 90 degrees").files
+    agent.llm.replies += [call("Crop Image", f"{turned}, 0, 0, 8, 8"), answer("Done.")]
+    (cropped,) = agent.chat(session, "crop it to 0, 0, 8, 8").files
+    prompts = len(agent.llm.prompts)
+    assert agent.chat(session, "undo the rotation").text == NOT_THE_LAST.format(
+        edit="rotation", latest=cropped, before=turned
+    )
+    assert agent.chat(session, "undo the blur").text == NO_SUCH_EDIT.format(edit="blur", latest=cropped)
+    assert session.latest_image == cropped and len(agent.llm.prompts) == prompts
+    assert agent.chat(session, "undo the crop").files == (turned,)
+    assert agent.chat(session, "now undo the rotation").files == (photo,)
