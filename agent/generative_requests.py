@@ -27,7 +27,9 @@ RESTYLER = "Instruct Image Using Text"
 REMOVER = "Remove Something From The Photo"
 REPLACER = "Replace Something From The Photo"
 
-_THE_PICTURE = r"(?:it|this|that|the\s+(?:\w+\s+)?(?:image|photo|picture|pic)|\S+\.(?:png|jpe?g|webp|bmp|gif))"
+THE_PICTURE = (
+    r"(?:it|this|that|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic)|\S+\.(?:png|jpe?g|webp|bmp|gif))"
+)
 _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful"
@@ -41,7 +43,7 @@ _ASKS = {
     ),
     # "make it black and white", "turn this photo into a watercolor", "in the style of Van Gogh", "add a rainbow to ..."
     RESTYLER: re.compile(
-        rf"\b(?:make|turn|change|convert)\s+{_THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
+        rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
         r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b",
         re.IGNORECASE,
     ),

@@ -58,7 +58,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
-from agent.generative_requests import asks_only_that, generative_tool
+from agent.generative_requests import asks_only_that
+from agent.image_facts import SIZE_ANSWER, asks_for_the_size
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
     as_meant,
@@ -69,8 +70,17 @@ from agent.meant_call import (
     with_relative_size,
 )
 from agent.memory import ConversationMemory
-from agent.pending_edit import BOX_REQUESTS, as_found, invented_box, pending_box_edit, uncounted, unfound_box
+from agent.pending_edit import (
+    BOX_REQUESTS,
+    as_found,
+    invented_box,
+    pending_box_edit,
+    people_unfound,
+    uncounted,
+    unfound_box,
+)
 from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
+from agent.plan_stand_ins import asked_but_not_loaded
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
 from agent.undo import asks_to_undo, record_sources, undo
@@ -584,12 +594,13 @@ class Agent:
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
-        session has none; it names a file outside the conversation (the constrained model would quietly use one
-        of the conversation's images instead), or one of the conversation's kind that it does not hold; it only asks what the picture shows while the tool that answers
-        that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
-        (agent/capabilities.py); or it only asks for a new picture or an edit that a generative tool that is not
-        loaded makes (agent/generative_requests.py); or it asks to crop or blur something no loaded tool can find,
-        and gives no box (agent/pending_edit.py)."""
+        session has none; it names a file outside the conversation (the constrained model would quietly use one of
+        the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
+        the image is (agent/image_facts.py); it only asks what the picture shows while the tool that answers that is
+        not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
+        (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and gives no box
+        (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new picture, an edit
+        only a generative tool makes (agent/generative_requests.py), a map by its name ("show me the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -602,6 +613,8 @@ class Agent:
         unknown = self._unknown_image(session, request)
         if unknown:
             return unknown
+        if session.latest_image is not None and asks_for_the_size(request):
+            return self._size_answer(session, request)
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)
@@ -610,10 +623,23 @@ class Agent:
         unboxed = unfound_box(request, self.runtime.available.names, self._shown_text(session, ()))
         if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
             return self._needs_box(session, unboxed)
-        generative = generative_tool(request, self.runtime.available)
-        if generative and generative not in self.runtime.available and asks_only_that(request):
-            return NOT_LOADED.format(tool=generative, load=load_hint(default_registry().get(generative)))
+        missing = [
+            spec
+            for spec in asked_but_not_loaded(request, self.runtime.available, default_registry())
+            if spec.name != answering_tool(request)  # questions: answered after the model (_missing_answerer)
+        ]
+        if missing and asks_only_that(request) and not asks_for_words(request):  # "how does edge detection work?"
+            return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))
         return None
+
+    def _size_answer(self, session: ChatSession, request: str) -> str:
+        """:data:`SIZE_ANSWER` for the image ``request`` names, else the latest one."""
+        named = [name for name in image_names(request) if self._exists(session.workspace, name)]
+        image = named[0] if named else session.latest_image or ""
+        size = image_size(session.workspace, image)
+        if size is None:
+            return f"I could not read {image}."
+        return SIZE_ANSWER.format(image=image, width=size[0], height=size[1])
 
     @staticmethod
     def _needs_box(session: ChatSession, tool: str) -> str:
@@ -654,8 +680,9 @@ class Agent:
         return f"{cannot.removesuffix('.')}{done}." if done else cannot
 
     def _undone_step(self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]) -> str | None:
-        """The tool an answer (``said``) came too early for: the box tool asked for after a detection ("blur the
-        face"), the detector for a count of what it finds (agent/pending_edit.py), the reading tool for a question
+        """The tool an answer (``said``) came too early for, unless the request asks for words alone: the box tool
+        asked for after a detection ("blur the face"), the detector for an edit of a face nothing found or for a count
+        of what it finds (agent/pending_edit.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
         calls missing, or the tool whose map the request asks for when the answer presents a file or refuses, when
         nothing ran (agent/meant_call.py)."""
@@ -663,8 +690,11 @@ class Agent:
         if session.latest_image is None:
             return None
         called = [step.action for step in trace]
+        if asks_for_words(request):
+            return None
         return (
             pending_box_edit(request, trace, available)
+            or people_unfound(request, called, available)
             or uncounted(request, said, called, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
@@ -690,13 +720,16 @@ class Agent:
             shown=image_names(shown),
         )
         size = partial(image_size, session.workspace)
-        meant = with_named_region(meant, request, self.runtime.available, size)
-        meant = with_relative_size(meant, request, self.runtime.available, size)
+        boxed = with_named_region(meant, request, self.runtime.available, size)
+        named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
+        meant = with_relative_size(boxed, request, self.runtime.available, size)
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
             )
-        finder = invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names)
+        finder = (
+            None if named else invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names)
+        )
         if finder:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)

@@ -9,7 +9,8 @@ either half wrong:
 * it skips the detection and blurs a box it made up (``10, 20, 30, 40``). When a request about a face, a person or
   a cat (what :data:`FINDER` finds; "crop the cat" had cropped ``20000, 30000, 1, 2``) gives no numbers and the turn's first call is a box tool whose box the conversation never showed, the agent runs
   Detection first instead (:func:`invented_box`; for other things, Detect the Give Object where it is loaded), and
-  the first rule then sees the edit done;
+  the first rule then sees the edit done; so does an answer before such an edit and any detection
+  (:func:`people_unfound`);
 * asked to "crop the cup" where nothing can find a cup, it cropped ``3, 2, 1, 2``: the agent asks for the box
   instead (:func:`unfound_box`); "blur it" blurs the whole picture (:func:`blurs_the_whole`);
 * asked "how many cats are there?", it answers without a detection (a number it cannot know): the detection runs
@@ -104,6 +105,16 @@ def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, 
         return None
     finder = FINDER if _PEOPLE.search(request) else NAMED_FINDER
     return finder if finder in available else None
+
+
+def people_unfound(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
+    """:data:`FINDER` when ``request`` asks for a box edit of a face, a person or a cat whose tool did not run this
+    turn (``called``) and no detector ran to find them, each loaded (``available``); else ``None``. Asked to "crop the
+    left half and blur the face", the model cropped, then answered."""
+    if FINDER not in available or any(tool in DETECTORS for tool in called) or not _PEOPLE.search(request):
+        return None
+    asked = [tool for tool, asks in _ASKS.items() if tool in available and tool not in called and asks.search(request)]
+    return FINDER if asked and not _gives_numbers(request) else None
 
 
 def unfound_box(request: str, available: Sequence[str], shown: str) -> str | None:

@@ -122,7 +122,7 @@ def signed_angle(number: str, request: str) -> str:
 _WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
 _TIMES = re.compile(
     r"\b(twice|double|triple|three\s+times|four\s+times|(\d+(?:\.\d+)?)\s*(?:x|times))\s*"
-    r"(as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(?=[.!?]?\s*$))",
+    r"(as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(smaller)|(?=[.!?]?\s*$))",
     re.IGNORECASE,
 )
 _FRACTION = re.compile(
@@ -147,7 +147,8 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
 
 
 def scale_factor(request: str) -> float | None:
-    """The factor by which ``request`` asks to scale a picture ("twice as big": 2, "half the size": 0.5, "25%":
+    """The factor by which ``request`` asks to scale a picture ("twice as big": 2, "half the size" and "2 times
+    smaller": 0.5, "25%":
     0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
     percent = _PERCENT.search(request)
@@ -160,7 +161,8 @@ def scale_factor(request: str) -> float | None:
         number = times.group(2)
         if number and float(number) > MAX_BARE_FACTOR and not times.group(3):
             return None  # "make it 200x": a size cut short ("200x200") more likely than 200 times
-        return float(number) if number else _WORD_TIMES[" ".join(times.group(1).lower().split())]
+        factor = float(number) if number else _WORD_TIMES[" ".join(times.group(1).lower().split())]
+        return 1 / factor if times.group(4) and factor else factor  # "3 times smaller": a third
     fraction = _FRACTION.search(request)
     if fraction:
         return _FRACTIONS[" ".join((fraction.group(1) or "halve").lower().split())]

@@ -406,14 +406,14 @@ def test_which_requests_speak_of_an_existing_image(request_text, refers):
 
 def test_an_answer_ends_where_the_model_goes_on_writing_past_it(tiny_tokenizer, session):
     upload(make_agent(tiny_tokenizer, [])[0], session)
-    rambling = answer("I could not find a background to remove.\n" + call("Rotate Image", "x, 90"))
+    rambling = answer("The sky is blue there.\n" + call("Rotate Image", "x, 90"))
     agent = Agent(WatchedLLM([rambling]), FakeRuntime(), TEMPLATE, tiny_tokenizer, context_length=4096)
-    events = list(agent.run(session, "remove the background"))
-    assert events[-1].text == "I could not find a background to remove." and agent.runtime.calls == []
+    events = list(agent.run(session, "why is the sky blue?"))
+    assert events[-1].text == "The sky is blue there." and agent.runtime.calls == []
     written = "".join(event.text for event in events if isinstance(event, TextChunk))
     assert "Action:" not in written  # the stream stopped at the next step's start
-    agent, _, _ = make_agent(tiny_tokenizer, [answer("Detected the straight lines. AI: I could not do that.")])
-    assert agent.chat(session, "lines").text == "Detected the straight lines."
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Detected the edges. AI: I could not do that.")])
+    assert agent.chat(session, "edges").text == "Detected the edges."
 
 
 class DrawingLLM:
@@ -1202,6 +1202,25 @@ def test_a_crop_of_the_top_half_is_the_box_of_the_images_own_size(tiny_tokenizer
     assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 32")]
 
 
+def test_a_named_part_is_cropped_before_a_face_is_looked_for(tiny_tokenizer, session):
+    """ "Crop the left half and blur the face": the crop's box is the left half, not a made-up box that waits for
+    Detection (which then had the face's box cropped)."""
+    runtime = FakeRuntime(names=("Crop Image", "Blur Region", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [
+        call("Crop Image", f"{image}, 10000, 20000, 10000, 10000"),
+        answer("Done."),  # the face is not blurred yet: Detection runs, then Blur Region
+        f" {image}\nObservation:",
+        answer("The face is at [0, 0, 8, 8]."),
+        f" {image}, 0, 0, 8, 8\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "crop the left half and blur the face")
+    assert runtime.calls[0] == ("Crop Image", f"{image}, 0, 0, 32, 64")
+    assert [step.action for step in reply.steps] == ["Crop Image", "Detection", "Blur Region"]
+
+
 @pytest.mark.parametrize("listed", ["{made}, {earlier},.", "{made},.", "{made}, {earlier}."])
 def test_a_list_of_files_cut_to_the_made_one_ends_cleanly(listed):
     """Seen in the real demo: "I found these straight lines: image/4113_line_c2ca.png,."."""
@@ -1268,3 +1287,44 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
     assert llm.prompts == [] and runtime.calls == []
     llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
     assert agent.chat(session, f"edges of {image}").steps  # a file it holds goes to the model
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("what is the size of the image?", True),
+        ("how big is this photo?", True),
+        ("what are the dimensions?", True),
+        ("what resolution is it", True),
+        ("tell me the size of image/ab12cd34.png", True),
+        ("how big is the cat?", False),  # what the picture shows
+        ("make it twice the size", False),
+        ("what size should a profile picture be?", False),
+    ],
+)
+def test_which_requests_ask_how_big_the_image_is(request_text, asks):
+    from agent.image_facts import asks_for_the_size
+
+    assert asks_for_the_size(request_text) is asks
+
+
+def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session):
+    """Asked "what is the size of the image?", the model said it could not see images."""
+    from agent.image_facts import SIZE_ANSWER
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [answer("I cannot see images myself.")])
+    image = upload(agent, session, size=64)
+    assert agent.chat(session, "what is the size of the image?").text == SIZE_ANSWER.format(
+        image=image, width=64, height=64
+    )
+    assert llm.prompts == [] and runtime.calls == []
+
+
+@pytest.mark.parametrize("request_text", ["show me the depth of it", "make a normal map of the photo"])
+def test_a_map_no_loaded_tool_draws_is_answered_not_loaded_before_the_model(tiny_tokenizer, session, request_text):
+    """Offline, "show me the depth of it" ran Crop Image on a made-up box."""
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    assert agent.chat(session, request_text).text.startswith("That needs Predict")
+    assert llm.prompts == [] and runtime.calls == []

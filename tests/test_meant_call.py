@@ -412,6 +412,9 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("rotate it 90 degrees", None),
         ("make it 200x", None),  # "200x200" cut short, more likely than 200 times
         ("make it 20 times bigger", 20.0),
+        ("make it 4 times smaller", 0.25),  # the model resized a 368x300 crop to 300 x 300 for "3 times smaller"
+        ("make it twice smaller", 0.5),
+        ("make it smaller, 100x100", None),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):
