@@ -21,7 +21,7 @@ _SIZE_QUESTION = re.compile(
     r"(?:size|dimensions?|resolution|width\s+and\s+height)(?:\s+of\s+" + THE_PICTURE + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + THE_PICTURE + r"(?:\s+in\s+pixels)?"
     r"|what\s+(?:size|resolution)\s+is\s+" + THE_PICTURE + r")"
-    r"(?:\s+please)?\s*[.?!]*\s*$",
+    r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
 

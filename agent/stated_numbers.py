@@ -132,6 +132,9 @@ _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNOREC
 _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
+_ANGLE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE
+)  # "make it bigger and rotate it by 90 degrees"
 PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
 MAX_BARE_FACTOR = 10  # "3x" alone is a factor; "200x" alone is not
 
@@ -155,7 +158,7 @@ def scale_factor(request: str) -> float | None:
     if percent:
         return float(percent.group(1)) / 100 or None
     times = _TIMES.search(request)
-    if stated_numbers(request) and not times:
+    if stated_numbers(_ANGLE.sub("", request)) and not times:  # a size in numbers; an angle is another edit's
         return None
     if times:
         number = times.group(2)

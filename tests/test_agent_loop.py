@@ -1296,6 +1296,7 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("how big is this photo?", True),
         ("what are the dimensions?", True),
         ("what resolution is it", True),
+        ("what are its dimensions now?", True),
         ("tell me the size of image/ab12cd34.png", True),
         ("how big is the cat?", False),  # what the picture shows
         ("make it twice the size", False),

@@ -415,6 +415,8 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make it 4 times smaller", 0.25),  # the model resized a 368x300 crop to 300 x 300 for "3 times smaller"
         ("make it twice smaller", 0.5),
         ("make it smaller, 100x100", None),
+        ("make it bigger and rotate it by 90 degrees", 2.0),  # planned as a resize to 90 x 60
+        ("make it bigger and crop it to 0, 0, 100, 100", None),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):
