@@ -62,6 +62,7 @@ from agent.generative_requests import asks_only_that
 from agent.image_facts import SIZE_ANSWER, asks_for_the_size
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
+    RESIZER,
     as_meant,
     map_not_made,
     named_but_not_run,
@@ -83,6 +84,7 @@ from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only
 from agent.plan_stand_ins import asked_but_not_loaded
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
+from agent.several_edits import edit_not_run
 from agent.undo import asks_to_undo, record_sources, undo
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
@@ -472,6 +474,13 @@ class Agent:
                         continue
                     if step != written:
                         overruled = f"{written.tool}: {written.action_input}"
+                elif step.tool == RESIZER:
+                    # a later resize, as "make it bigger and rotate it" asks (agent/several_edits.py)
+                    resized = with_relative_size(
+                        step, user_input, self.runtime.available, partial(image_size, session.workspace)
+                    )
+                    if resized != step:
+                        overruled, step = f"{step.tool}: {step.action_input}", resized
                 elif index < self.max_steps and read_already(user_input, step.tool, trace):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
@@ -685,7 +694,7 @@ class Agent:
         of what it finds (agent/pending_edit.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
         calls missing, or the tool whose map the request asks for when the answer presents a file or refuses, when
-        nothing ran (agent/meant_call.py)."""
+        nothing ran (agent/meant_call.py), or an edit of several asked for that did not run (agent/several_edits.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
@@ -700,6 +709,7 @@ class Agent:
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)
             or map_not_made(request, said, called, self.runtime.available)
+            or edit_not_run(request, called, self.runtime.available)
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:

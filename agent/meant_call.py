@@ -33,7 +33,7 @@ from tools.spec import InputKind, OutputKind
 ANGLE = "angle"  # Rotate Image's input, counter-clockwise degrees
 RESIZER = "Resize Image"
 # A request for another size: a word for it, or a width by a height ("make it 128 by 128", "100x100")
-_SIZE = re.compile(
+SIZE_REQUEST = re.compile(
     r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d",
     re.IGNORECASE,
 )
@@ -83,10 +83,16 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
     On Image; ``ToolSpec.makes_map``), or ``None`` when it names none or several, or asks for more than one thing."""
     if _SEVERAL.search(request):
         return None
+    found = named_maps(request, tools)
+    return found[0] if len(found) == 1 else None
+
+
+def named_maps(request: str, tools: ToolRegistry) -> list[str]:
+    """The listed map-making tools whose maps ``request`` names, a name inside another's named too ("edges" in "soft
+    edges") not counted."""
     said = {spec.name: [word for word in spec.makes_map if says(request, word)] for spec in tools}
     said = {name: words for name, words in said.items() if words}
-    found = [name for name, words in said.items() if not all(_inside_anothers(word, name, said) for word in words)]
-    return found[0] if len(found) == 1 else None
+    return [name for name, words in said.items() if not all(_inside_anothers(word, name, said) for word in words)]
 
 
 def _inside_anothers(word: str, tool: str, said: dict[str, list[str]]) -> bool:
@@ -117,7 +123,7 @@ _PRESENTS_OR_REFUSES = re.compile(
 )
 # Asking about a map or thanking for one rather than asking for it ("how is a depth map made?", "thanks for the
 # sketch!").
-_ABOUT_OR_THANKS = re.compile(
+ABOUT_OR_THANKS = re.compile(
     r"\b(?:what|how|why|which|when|who)\b|^\W*(?:thanks|thank\s+you|thx|cheers)\b", re.IGNORECASE
 )
 
@@ -130,7 +136,7 @@ def map_not_made(request: str, answer: str, called: Sequence[str], tools: ToolRe
     straight lines as image/6532_line_85c88573.png" (a file from an earlier photo) or "I don't have an image to work
     on yet" with a photo just uploaded; the person asked for a map of a loaded tool.
     """
-    if any(called) or _ABOUT_OR_THANKS.search(request):
+    if any(called) or ABOUT_OR_THANKS.search(request):
         return None
     if not (image_names(answer) or _PRESENTS_OR_REFUSES.search(answer)):
         return None
@@ -189,7 +195,7 @@ def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
     if not any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs):
         return call
     numbers = stated_numbers(request)
-    if len(numbers) != 2 or not _SIZE.search(request) or _OTHER_EDIT.search(request):
+    if len(numbers) != 2 or not SIZE_REQUEST.search(request) or _OTHER_EDIT.search(request):
         return call
     return replace(call, tool=RESIZER, action_input=", ".join([written[0], *numbers]))
 

@@ -68,6 +68,11 @@ class Step(Protocol):
     observation: str
 
 
+def asks_for(tool: str, request: str) -> bool:
+    """Whether ``request`` asks for box tool ``tool`` by its words ("blur", "hide the faces"; "crop")."""
+    return bool(_ASKS[tool].search(request))
+
+
 def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[str]) -> str | None:
     """The box tool ``request`` asks for when a detector found boxes in ``steps`` and no call of that tool was made
     (``available``: the loaded tools), else ``None``."""

@@ -1329,3 +1329,21 @@ def test_a_map_no_loaded_tool_draws_is_answered_not_loaded_before_the_model(tiny
     llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
     assert agent.chat(session, request_text).text.startswith("That needs Predict")
     assert llm.prompts == [] and runtime.calls == []
+
+
+def test_an_answer_after_one_edit_of_two_runs_the_other(tiny_tokenizer, session):
+    """Asked to "make it bigger and rotate it by 90 degrees", the model rotated it and answered "... the rotated
+    image you asked for"; given the resize's step, it wrote ``90, 89336``."""
+    runtime = FakeRuntime(names=("Rotate Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [
+        call("Rotate Image", f"{image}, 90"),
+        answer("Here is the rotated image you asked for."),
+        f" {image}, 90, 89336\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "make it bigger and rotate it by 90 degrees")
+    assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Resize Image", f"{image}, 128, 128")]
+    assert reply.text == "Done." and reply.finished
+    assert reply.steps[1].model_call == f"Resize Image: {image}, 90, 89336"  # shown beside the step that ran

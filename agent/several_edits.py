@@ -1,0 +1,46 @@
+"""Requests for several edits at once ("make it bigger and rotate it by 90 degrees"): each one is done.
+
+A small model trained mostly on one tool a turn does one of the edits and answers ("image/....png is the rotated image
+you asked for"): the rest of the request is dropped, and the answer reads as if it were done. When a request asks
+for two or more edits or maps by their words, a tool ran this turn and an asked one did not, the agent opens a step
+with that tool and lets the model write its input. Questions and thanks ("thanks for the resize, now show me the
+edges") are not read so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.meant_call import ABOUT_OR_THANKS, RESIZER, SIZE_REQUEST, named_maps
+from agent.pending_edit import BLURRER, CROPPER, asks_for
+from tools.registry import ToolRegistry
+
+ROTATOR = "Rotate Image"
+# Edits by the words that ask for them (a map tool is asked for by its map's words: agent.meant_call.named_maps)
+_ROTATE = re.compile(
+    r"\brotate\b|\bturn\s+(?:it|this|that|the\s+\w+)\s+(?:by\s+)?"
+    r"(?:\d|upside|sideways|left|right|clockwise|counter|anti|a\s+quarter)",
+    re.IGNORECASE,
+)
+
+
+def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """The first edit or map ``request`` asks for whose tool is not among the turn's ``called`` ones, when it asks for
+    two or more and one of them ran; else ``None``."""
+    if not any(called) or ABOUT_OR_THANKS.search(request):
+        return None
+    asked = [
+        tool
+        for tool, asks in (
+            (ROTATOR, _ROTATE.search(request)),
+            (RESIZER, SIZE_REQUEST.search(request)),
+            (CROPPER, asks_for(CROPPER, request)),
+            (BLURRER, asks_for(BLURRER, request)),
+        )
+        if asks and tool in tools
+    ]
+    asked += [tool for tool in named_maps(request, tools) if tool not in asked]
+    if len(asked) < 2 or not set(asked) & set(called):
+        return None
+    return next((tool for tool in asked if tool not in called), None)
