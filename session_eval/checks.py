@@ -150,12 +150,15 @@ def claims_success(text: str) -> bool:
 def false_claim(expect: Expect, reply: Reply, state: SessionState, words: str | None = None) -> tuple[bool, str]:
     """Whether the model's words (or ``words``: the reply as shown) announce a result that was not produced, and why.
 
-    Always false: naming an image file that does not exist. Then, by what the turn asked for: a tool turn
+    A turn that ran out of steps, answered by the agent's "I could not finish" with what was done so far, makes no
+    claim. Always false: naming an image file that does not exist. Then, by what the turn asked for: a tool turn
     (expected to succeed or to fail) claims falsely when its words announce a result (a file other than an
     upload, or success words without failure words) while no call succeeded or every call of the expected
     tool failed; a question for a tool that is not loaded, when no call succeeded and the words give an
     answer instead of saying it cannot; a request without an image, when the words announce a result.
     """
+    if not reply.finished and not reply.model_answer:  # the agent's "I could not finish ... (done so far: ...)"
+        return False, ""
     words = model_words(reply) if words is None else words
     named = image_names(words)
     invented = [name for name in named if not _exists(state.workspace, name)]
