@@ -1,17 +1,21 @@
-"""What the agent knows of an image without seeing it: its size.
+"""What the agent knows of the conversation's images without seeing them: their sizes, and which there are.
 
 Asked "what is the size of the image?", the model answered "I cannot see images myself, ... so I can't do that",
-though the upload had been introduced as "a 512x512 image". The size is read from the file and given by the agent,
-for the latest image or the one the question names.
+though the upload had been introduced as "a 512x512 image"; asked "which images do I have?" after two uploads, "I
+don't have an image to work on yet". The agent answers both itself: the size read from the file (the latest image, or
+the one the question names), and the images listed, uploads first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.generative_requests import THE_PICTURE
 
 SIZE_ANSWER = "{image} is {width} x {height} pixels (width x height)."
+IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
+MADE_HERE = " Made here: {made}."
 
 # The whole request asks for the picture's size: "what is the size of the image?", "how big is this photo?",
 # "what are its dimensions?", "what resolution is it?"
@@ -29,3 +33,29 @@ _SIZE_QUESTION = re.compile(
 def asks_for_the_size(request: str) -> bool:
     """Whether ``request`` only asks how big the picture is (in pixels), not anything it shows."""
     return bool(_SIZE_QUESTION.match(request))
+
+
+# The whole request asks which images the conversation holds: "which images do I have?", "list my files"
+_IMAGES_QUESTION = re.compile(
+    r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
+    r"(?:(?:which|what)\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent|got)"
+    r"|did\s+i\s+(?:upload|send)|are\s+(?:there|here)|do\s+you\s+have)"
+    r"|(?:list|name)\s+(?:all\s+)?(?:my|the|of\s+my|of\s+the)\s+(?:images|pictures|photos|files)"
+    r"|how\s+many\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent)"
+    r"|are\s+there|did\s+i\s+(?:upload|send)))"
+    r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?(?:\s+please)?\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_the_images(request: str) -> bool:
+    """Whether ``request`` only asks which images the conversation holds."""
+    return bool(_IMAGES_QUESTION.match(request))
+
+
+def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> str:
+    """:data:`IMAGES_ANSWER` for the ``uploads`` and the images ``made`` by tools (each oldest first)."""
+    listed = ", ".join(made)
+    return IMAGES_ANSWER.format(
+        uploads=", ".join(uploads), made=MADE_HERE.format(made=listed) if made else "", latest=latest
+    )

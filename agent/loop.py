@@ -59,7 +59,7 @@ from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capab
 from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that
-from agent.image_facts import SIZE_ANSWER, asks_for_the_size
+from agent.image_facts import SIZE_ANSWER, asks_for_the_images, asks_for_the_size, images_answer
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
     RESIZER,
@@ -605,11 +605,12 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one of
         the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
-        the image is (agent/image_facts.py); it only asks what the picture shows while the tool that answers that is
-        not loaded (agent/picture_questions.py); it only asks to flip or mirror the image, which no tool does
-        (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and gives no box
-        (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new picture, an edit
-        only a generative tool makes (agent/generative_requests.py), a map by its name ("show me the depth")."""
+        the image is or which images there are (agent/image_facts.py); it only asks what the picture shows while the
+        tool that answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
+        which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
+        gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
+        picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
+        the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         if not self.image_tools:
@@ -624,6 +625,9 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
+        if session.latest_image is not None and asks_for_the_images(request):
+            made = [name for name in self.shown_images(session) if name in session.made_from]
+            return images_answer(list(session.images), made, session.latest_image)
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)

@@ -16,7 +16,9 @@ either half wrong:
 * asked "how many cats are there?", it answers without a detection (a number it cannot know): the detection runs
   first (:func:`uncounted`), and its boxes are the count;
 * it copies a shown box's numbers in another order ("65, 273, 162, 176" for the detected ``[176, 65, 273, 162]``),
-  which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`);
+  which the tool refuses as an empty box: the call takes the shown box (:func:`as_shown_box`); or it writes other
+  numbers where the turn's detection found one box of what was asked: the call takes that box
+  (:func:`the_found_box`);
 * it edits the box on another image than the one it was found in: asked "blur the face" after a pose map, the
   detection ran on the photo (the agent asks detectors about the photo behind a map) and the model blurred the
   face's box on the pose map. The edit runs on the image the box was found in (:func:`detected_in`), and a face
@@ -45,6 +47,7 @@ _ASKS = {
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
+_LABELLED_BOX = re.compile(r"([a-z][\w ]*?)\s*\[(\d+), (\d+), (\d+), (\d+)\]")  # "face [176, 65, 273, 162]"
 # What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
 _PEOPLE = re.compile(
     r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl|cats?|kittens?)\b", re.IGNORECASE
@@ -165,6 +168,27 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
     return None
 
 
+def the_found_box(request: str, tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> tuple[str, ...] | None:
+    """The one box a detector of ``steps`` found of what ``request`` names (or the one it found at all), when a box
+    tool's call (``arguments``: the image, then the box) is not one the detectors found and the request gives no
+    numbers; else ``None``. After Detection found "cat [91, 140, 205, 254]", asked to "blur the cat face", the model
+    wrote ``256, 256, 91, 205``."""
+    if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
+        return None
+    found = [
+        (label.strip().lower(), box)
+        for step in steps
+        if step.ok and step.action in DETECTORS
+        for label, *box in _LABELLED_BOX.findall(step.observation)
+    ]
+    if [argument.strip() for argument in arguments[1:]] in [box for _, box in found]:
+        return None
+    named = [box for label, box in found if re.search(rf"\b{re.escape(label)}s?\b", request, re.IGNORECASE)]
+    candidates = named or [box for _, box in found]
+    unique = {tuple(box) for box in candidates}
+    return unique.pop() if len(unique) == 1 else None
+
+
 def edits_people(request: str, tool: str) -> bool:
     """Whether a call of ``tool`` is a box tool's edit of the faces or people ``request`` speaks of ("blur the
     face"): they are in a photo, never in a map drawn from it."""
@@ -185,10 +209,11 @@ def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> s
 
 
 def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step]) -> ToolCall:
-    """A box tool's ``call`` with the shown box where it copied one in another order (:func:`as_shown_box`), on
-    the image a detector of ``steps`` found that box in (:func:`detected_in`); ``call`` itself otherwise."""
+    """A box tool's ``call`` with the shown box where it copied one in another order (:func:`as_shown_box`) or wrote
+    another than the one box found (:func:`the_found_box`), on the image a detector of ``steps`` found that box in
+    (:func:`detected_in`); ``call`` itself otherwise."""
     arguments = [argument.strip() for argument in call.arguments]
-    box = as_shown_box(request, call.tool, arguments, shown)
+    box = as_shown_box(request, call.tool, arguments, shown) or the_found_box(request, call.tool, arguments, steps)
     if box:
         arguments = [arguments[0], *box]
     image = detected_in(call.tool, arguments, steps)

@@ -1022,8 +1022,8 @@ def test_a_detected_box_is_edited_on_the_image_it_was_found_in(tiny_tokenizer, s
     assert reply.steps[1].model_call == f"Blur Region: {pose}, 6, 2, 30, 40"
     llm.prompts.clear()
     llm.replies = [call("Detection", photo), call("Blur Region", f"{pose}, 1, 1, 9, 9"), answer("Done.")]
-    other_box = agent.chat(session, "blur the face")  # not a box the detector reported: the model's image stays
-    assert other_box.steps[1].action_input == f"{pose}, 1, 1, 9, 9"
+    other_box = agent.chat(session, "blur the face")  # another box than the one face found: that face's box
+    assert other_box.steps[1].action_input == f"{photo}, 6, 2, 30, 40"
 
 
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
@@ -1347,3 +1347,53 @@ def test_an_answer_after_one_edit_of_two_runs_the_other(tiny_tokenizer, session)
     assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Resize Image", f"{image}, 128, 128")]
     assert reply.text == "Done." and reply.finished
     assert reply.steps[1].model_call == f"Resize Image: {image}, 90, 89336"  # shown beside the step that ran
+
+
+@pytest.mark.parametrize(
+    ("request_text", "observation", "box"),
+    [
+        ("blur the cat face", "cat [91, 140, 205, 254]", ("91", "140", "205", "254")),
+        ("blur the face", "face [1, 2, 30, 40]; cat [50, 60, 70, 80]", ("1", "2", "30", "40")),  # the one named
+        ("blur the faces", "face [1, 2, 30, 40]; face [50, 60, 70, 80]", None),  # which one: the model's
+        ("blur it to 0, 0, 9, 9", "face [1, 2, 30, 40]", None),  # the person's own numbers
+    ],
+)
+def test_a_box_edit_after_a_detection_takes_the_one_box_found(request_text, observation, box):
+    """After Detection found "cat [91, 140, 205, 254]", asked to "blur the cat face", the model wrote
+    ``256, 256, 91, 205``, which the tool refused."""
+    from agent.pending_edit import the_found_box
+
+    detected = [TraceStep(1, "", "Detection", "image/a.png", observation, True)]
+    arguments = ["image/a.png", "256", "256", "91", "205"]
+    assert the_found_box(request_text, "Blur Region", arguments, detected) == box
+    assert the_found_box(request_text, "Blur Region", arguments, []) is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("which images do I have?", True),
+        ("what files have I uploaded so far?", True),
+        ("list my images", True),
+        ("how many photos did I send?", True),
+        ("which images show a cat?", False),  # about what they show
+        ("what images can you make?", False),
+    ],
+)
+def test_which_requests_ask_which_images_there_are(request_text, asks):
+    from agent.image_facts import asks_for_the_images
+
+    assert asks_for_the_images(request_text) is asks
+
+
+def test_the_conversations_images_are_listed_by_the_agent(tiny_tokenizer, session):
+    """Asked "which images do I have?" after two uploads, the model answered "I don't have an image to work on yet"."""
+    from agent.image_facts import images_answer
+
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    first, second = upload(agent, session), upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", second), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    prompts = len(llm.prompts)
+    assert agent.chat(session, "which images do I have?").text == images_answer([first, second], [edges], edges)
+    assert len(llm.prompts) == prompts
