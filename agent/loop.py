@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
@@ -85,7 +86,8 @@ from agent.plan_stand_ins import asked_but_not_loaded
 from agent.read_text import read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
 from agent.several_edits import edit_not_run
-from agent.undo import asks_to_undo, record_sources, undo
+from agent.undo import asks_to_undo, lineage, record_sources, undo
+from agent.upload_names import upload_named
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -172,7 +174,7 @@ class ChatSession:
 
     ``latest_image`` is the image the conversation last brought up (the latest upload or the latest tool
     output the model saw): the one "it" most likely means in the next message. ``made_from``: each tool output's
-    source image, for undo (agent/undo.py).
+    source image, for undo (agent/undo.py). ``file_names``: each upload's name as the person's file had it.
     """
 
     workspace: Workspace
@@ -181,6 +183,7 @@ class ChatSession:
     images: dict[str, str] = field(default_factory=dict)
     latest_image: str | None = None
     made_from: dict[str, str] = field(default_factory=dict)
+    file_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -323,10 +326,14 @@ class Agent:
         return self.count_tokens(opening)
 
     # ----------------------------------------------------------------- images
-    def introduce_image(self, session: ChatSession, image: Any) -> ImageReceived:
+    def introduce_image(self, session: ChatSession, image: Any, file_name: str = "") -> ImageReceived:
         """Save an uploaded image (a PIL image, a path or the file's bytes) into the session's workspace,
-        describe it and remember it. Invalid images raise the workspace's error unchanged."""
+        describe it and remember it, with the name the person's file had (``file_name``, else a path's own; what
+        a request may call it by: agent/upload_names.py). Invalid images raise the workspace's error unchanged."""
         name = session.workspace.add_image(image)
+        file_name = file_name or (PurePath(image).name if isinstance(image, str | PurePath) else "")
+        if file_name:
+            session.file_names[name] = file_name
         original = _original_size(image)
         description = self._describe(name, session.workspace)
         session.memory.add_image(self.template.introduce_image(name, description), name)
@@ -724,6 +731,10 @@ class Agent:
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
         shown = self._shown_text(session, ())
+        by_name = upload_named(request, session.file_names)
+        written = image_names(call.action_input)
+        if by_name and written and by_name in lineage(written[0], session.made_from):
+            by_name = None  # the model chose that photo or a result made from it
         meant = as_meant(
             call,
             request,
@@ -732,6 +743,7 @@ class Agent:
             latest=session.latest_image,
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
+            named_upload=by_name,
         )
         size = partial(image_size, session.workspace)
         boxed = with_named_region(meant, request, self.runtime.available, size)

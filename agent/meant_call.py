@@ -152,16 +152,18 @@ def as_meant(
     latest: str | None,
     exists: Callable[[str], bool],
     shown: Sequence[str] = (),
+    named_upload: str | None = None,
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
-    whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`), the image it points at
-    (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; the newest upload
-    where the model took an image from before it and the request says nothing of which; for a tool that
-    reports on a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`, and for one
-    that draws a map, or edits the faces or people a request speaks of, on a map the request does not point at,
-    the photo behind it) and the numbers
-    it states (:func:`with_stated_numbers`) in place of the model's choices; ``call`` itself when the request says
-    none of them or the model chose them. ``exists`` tells whether a name is one of the session's files."""
+    whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`), the image it
+    points at (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; else
+    ``named_upload``, the upload the request calls by its file's words, agent/upload_names.py; the newest upload
+    where the model took an image from before it and the request says nothing of which; for a tool that reports on
+    a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`, and for one that draws
+    a map, or edits the faces or people a request speaks of, on a map the request does not point at, the photo
+    behind it) and the numbers it states (:func:`with_stated_numbers`) in place of the model's choices; ``call``
+    itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
+    the session's files."""
     meant = call = as_resize(call, request, tools)
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
@@ -172,6 +174,7 @@ def as_meant(
     spec = tools.get(meant.tool) if meant.tool in tools else None
     named = image_names(request)
     image = meant_image(request, uploads, latest, named, shown, making=spec.operation if spec else "")
+    image = image or (None if named else named_upload)
     if not (image or named) and written and from_before_the_newest_upload(written[0], request, uploads, shown):
         image = uploads[-1]
     pointed = image is not None or bool(named)

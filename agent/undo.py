@@ -69,7 +69,7 @@ def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") ->
     named = _NAMED_UNDO.match(request)
     if named:
         edit, operation = EDITS[" ".join(named.group(1).lower().split())]
-        chain = _sources(latest, made_from)
+        chain = lineage(latest, made_from)
         if _operation(latest) == operation:
             return UNDONE.format(image=before, undone=latest), before
         if before is not None and any(_operation(image) == operation for image in chain):
@@ -86,7 +86,7 @@ def _operation(image: str) -> str:
     return recorded[0] if recorded else ""
 
 
-def _sources(image: str, made_from: Mapping[str, str]) -> list[str]:
+def lineage(image: str, made_from: Mapping[str, str]) -> list[str]:
     """``image`` and the images it was made from, newest first."""
     chain = [image]
     while chain[-1] in made_from and made_from[chain[-1]] not in chain:

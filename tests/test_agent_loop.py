@@ -1397,3 +1397,19 @@ def test_the_conversations_images_are_listed_by_the_agent(tiny_tokenizer, sessio
     prompts = len(llm.prompts)
     assert agent.chat(session, "which images do I have?").text == images_answer([first, second], [edges], edges)
     assert len(llm.prompts) == prompts
+
+
+def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, session, tmp_path):
+    """After astronaut.png and cat.png, "resize the astronaut to 256x256" had resized the cat (the newest upload)."""
+    from PIL import Image
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=FakeRuntime(names=("Resize Image", "Rotate Image")))
+    for stem in ("astronaut", "cat"):
+        Image.new("RGB", (32, 32), "white").save(tmp_path / f"{stem}.png")
+    astronaut = agent.introduce_image(session, tmp_path / "astronaut.png").name
+    cat = agent.introduce_image(session, tmp_path / "cat.png").name
+    llm.replies = [call("Resize Image", f"{cat}, 256, 256"), answer("Done.")]
+    agent.chat(session, "resize the astronaut to 256x256")
+    llm.replies += [call("Rotate Image", f"{cat}, 90"), answer("Done.")]
+    agent.chat(session, "now rotate the image by 90 degrees")  # no file's word: the model's choice
+    assert runtime.calls == [("Resize Image", f"{astronaut}, 256, 256"), ("Rotate Image", f"{cat}, 90")]

@@ -147,7 +147,7 @@ class ImageIntake:
                 if len(names) >= self.max_images:
                     raise RequestError(f"a request may hold at most {self.max_images} images")
                 try:
-                    name = agent.introduce_image(session, source).name
+                    name = agent.introduce_image(session, source, PurePosixPath(reference).name).name
                 except ToolError as error:
                     raise RequestError(f"image {_short(reference)}: {error}") from None
                 names[reference] = name

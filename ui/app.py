@@ -385,7 +385,7 @@ class ChatApp:
         """Take an image file into the session, saying what was received (or why not) in the chat."""
         try:
             data = file.read_bytes()
-            received = self.agent.introduce_image(session.chat, data)
+            received = self.agent.introduce_image(session.chat, data, file.name)
         except (ToolError, OSError) as error:
             session.messages.append(_text_message(f"Could not use {file.name}: {error}"))
             return

@@ -1,0 +1,84 @@
+"""Uploads called by the words of their files' names: "resize the astronaut" after astronaut.png and cat.png.
+
+Without a captioner the demo introduces an upload by its size alone ("a 512x512 image"), so neither the model nor the
+agent knows which photo is "the astronaut"; after a second upload the agent takes the newest one for a request that
+does not say which (agent/image_reference.py), and so had resized the cat. The person often named the file: its words
+(``astronaut`` in ``astronaut.png``, ``red`` and ``car`` in ``red_car-2.jpg``) point at that upload when exactly one
+upload's name holds a word of the request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import PurePath
+
+MIN_WORD_LETTERS = 3
+# Words of file names that say nothing of what the picture shows
+_GENERIC = frozenset(
+    [
+        "img",
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "pic",
+        "pics",
+        "picture",
+        "pictures",
+        "screenshot",
+        "screen",
+        "shot",
+        "dsc",
+        "dcim",
+        "scan",
+        "untitled",
+        "download",
+        "downloads",
+        "file",
+        "copy",
+        "final",
+        "edit",
+        "edited",
+        "new",
+        "old",
+        "tmp",
+        "temp",
+        "upload",
+        "uploaded",
+        "jpeg",
+        "jpg",
+        "png",
+        "webp",
+        "bmp",
+        "gif",
+        "heic",
+        "whatsapp",
+        "signal",
+        "telegram",
+        "camera",
+        "the",
+        "and",
+        "with",
+        "from",
+    ]
+)
+
+
+def name_words(file_name: str) -> frozenset[str]:
+    """The telling words of a file's name (its stem split at anything but letters, at least three letters)."""
+    stem = PurePath(file_name).stem.lower()
+    words = re.split(r"[^a-z]+", stem)
+    return frozenset(word for word in words if len(word) >= MIN_WORD_LETTERS and word not in _GENERIC)
+
+
+def upload_named(request: str, file_names: Mapping[str, str]) -> str | None:
+    """The upload (workspace name) whose original file name (``file_names``: workspace name -> the name the person
+    gave) holds a word ``request`` says, when exactly one does; else ``None``."""
+    said = {word.lower().removesuffix("s") for word in re.findall(r"[A-Za-z]+", request)}
+    matching = [
+        name
+        for name, file_name in file_names.items()
+        if any(word.removesuffix("s") in said for word in name_words(file_name))
+    ]
+    return matching[0] if len(matching) == 1 else None
