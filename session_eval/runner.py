@@ -1,8 +1,8 @@
 """Playing the scripted sessions through an agent: uploads as the demo makes them, one turn at a time, then scoring.
 
 Every session gets a fresh :class:`~agent.loop.ChatSession` with its own workspace under ``work_dir``; images
-are handed to :meth:`Agent.introduce_image` as the bytes of a PNG file, as the Gradio upload does, and each
-turn goes through :meth:`Agent.chat`, the loop the demo streams. A session is scored after it is played, from
+are handed to :meth:`Agent.introduce_image` as the bytes of a PNG file with its name, as the Gradio upload does, and
+each turn goes through :meth:`Agent.chat`, the loop the demo streams. A session is scored after it is played, from
 its replies and the files in its workspace, so a finished run can be scored again (``session_eval.rescore``).
 """
 
@@ -219,7 +219,8 @@ def play_session(
     played = []
     for turn in spec.turns:
         for alias in turn.upload:
-            names[alias] = agent.introduce_image(session, uploads.path(alias).read_bytes()).name
+            path = uploads.path(alias)
+            names[alias] = agent.introduce_image(session, path.read_bytes(), path.name).name
         started = time.perf_counter()
         try:
             reply, error = agent.chat(session, turn.say), ""
