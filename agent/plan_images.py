@@ -23,18 +23,21 @@ from tools.registry import ToolRegistry
 
 
 def on_the_newest_upload(
-    plan: Plan, request: str, uploads: Sequence[str], shown: Sequence[str]
+    plan: Plan, request: str, uploads: Sequence[str], shown: Sequence[str], named_upload: str | None = None
 ) -> tuple[Plan, dict[int, Value]]:
-    """``plan`` with each step whose image came before the newest of ``uploads`` working on that upload instead, and
-    the new image of each step changed (``{}``: the plan as it was). ``shown``: the conversation's images, oldest
+    """``plan`` with each step whose image came before the newest of ``uploads`` working on that upload instead (on
+    ``named_upload``, the upload the request calls by its file's words, when there is one: agent/upload_names.py),
+    and the new image of each step changed (``{}``: the plan as it was). ``shown``: the conversation's images, oldest
     first."""
     if image_names(request):  # the request says which
         return plan, {}
     changed: dict[int, Value] = {}
     for step in plan.steps:
         source = _image_argument(step)
-        if source in uploads and from_before_the_newest_upload(str(source), request, uploads, shown):
-            changed[step.id] = uploads[-1]
+        if source not in uploads or source == named_upload:
+            continue
+        if named_upload or from_before_the_newest_upload(str(source), request, uploads, shown):
+            changed[step.id] = named_upload or uploads[-1]
     return _with_images(plan, changed)
 
 

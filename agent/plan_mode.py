@@ -29,6 +29,7 @@ from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
 from agent.undo import asks_to_undo, record_sources
+from agent.upload_names import upload_named
 from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
@@ -155,7 +156,8 @@ class PlanAgent:
         plan = without_stand_ins(plan, request, self._not_loaded(request), tools)
         if not asks_for_several(request):
             plan = without_unasked(plan, request, tools)
-        plan, moved = on_the_newest_upload(plan, request, list(session.images), self.agent.shown_images(session))
+        uploads, named = list(session.images), upload_named(request, session.file_names)
+        plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
         plan, redrawn = maps_on_photos(plan, request, tools)

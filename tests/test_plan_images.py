@@ -100,3 +100,12 @@ def test_one_upload_or_the_new_one_changes_nothing():
     assert on_the_newest_upload(steps, "edges", [FIRST, SECOND], SHOWN) == (steps, {})
     steps = plan(("Edge Detection On Image", {"image_path": FIRST}))
     assert on_the_newest_upload(steps, "edges", [FIRST], SHOWN[:1]) == (steps, {})
+
+
+def test_a_step_goes_to_the_upload_the_request_calls_by_its_files_name():
+    """After astronaut.png and cat.png, "resize the astronaut" is about the first upload, not the newest."""
+    resize = ("Resize Image", {"image_path": SECOND, "width": 256, "height": 256})
+    moved, changed = on_the_newest_upload(plan(resize), "resize the astronaut", [FIRST, SECOND], SHOWN, FIRST)
+    assert changed == {0: FIRST} and moved.steps[0].arguments["image_path"] == FIRST
+    on_it = plan(("Resize Image", {"image_path": FIRST, "width": 256, "height": 256}))
+    assert on_the_newest_upload(on_it, "resize the astronaut", [FIRST, SECOND], SHOWN, FIRST) == (on_it, {})
