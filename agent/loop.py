@@ -493,7 +493,7 @@ class Agent:
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
-                found = as_found(user_input, step, self._shown_text(session, trace), trace)
+                found = as_found(user_input, step, self.shown_text(session, trace), trace)
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(
@@ -640,7 +640,7 @@ class Agent:
             return _cannot_see(asked)
         if asks_to_flip(request) and asks_only_that(request):
             return NO_FLIP
-        unboxed = unfound_box(request, self.runtime.available.names, self._shown_text(session, ()))
+        unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
             return self._needs_box(session, unboxed)
         missing = [
@@ -730,7 +730,7 @@ class Agent:
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
-        shown = self._shown_text(session, ())
+        shown = self.shown_text(session)
         by_name = upload_named(request, session.file_names)
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
@@ -746,7 +746,7 @@ class Agent:
             named_upload=by_name,
         )
         size = partial(image_size, session.workspace)
-        boxed = with_named_region(meant, request, self.runtime.available, size)
+        boxed = with_named_region(meant, request, self.runtime.available, size, shown)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)
         if meant != call:
@@ -769,10 +769,10 @@ class Agent:
 
     def shown_images(self, session: ChatSession) -> list[str]:
         """The images the conversation has shown the model, oldest first."""
-        return image_names(self._shown_text(session, ()))
+        return image_names(self.shown_text(session))
 
     @staticmethod
-    def _shown_text(session: ChatSession, trace: Sequence[TraceStep]) -> str:
+    def shown_text(session: ChatSession, trace: Sequence[TraceStep] = ()) -> str:
         """What the conversation and this turn's observations have shown the model."""
         return "\n".join([*(turn.text for turn in session.memory.turns), *(taken.observation for taken in trace)])
 

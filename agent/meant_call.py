@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
-from agent.pending_edit import edits_people, named_box
+from agent.pending_edit import blurs_the_whole, edits_people, is_shown, named_box
 from agent.stated_numbers import scale_factor, scaled_size, signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
@@ -204,13 +204,16 @@ def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
 
 
 def with_named_region(
-    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
+    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None], shown: str = ""
 ) -> ToolCall:
     """``call`` of a box tool with the box of the part of its image that ``request`` names ("the top half", or the
     whole picture for "blur it": :func:`agent.pending_edit.named_box`; ``size`` gives an image's width and height,
-    ``None`` when it cannot be read); else ``call``."""
+    ``None`` when it cannot be read); else ``call``, as when it takes a box the conversation (``shown``) holds ("blur
+    it" after a detection: the face's box)."""
     written = image_names(call.action_input)
     if call.tool not in tools or not takes_a_box(tools.get(call.tool)) or not written:
+        return call
+    if blurs_the_whole(request) and is_shown(call.arguments[1:], shown):
         return call
     dimensions = size(written[0])
     box = named_box(request, call.tool, *dimensions) if dimensions else None

@@ -108,8 +108,7 @@ def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, 
     ``None``."""
     if tool not in _ASKS or _gives_numbers(request):
         return None
-    box = ", ".join(argument.strip() for argument in arguments[1:])
-    if f"[{box}]" in shown:
+    if is_shown(arguments[1:], shown):
         return None
     finder = FINDER if _PEOPLE.search(request) else NAMED_FINDER
     return finder if finder in available else None
@@ -140,6 +139,11 @@ def unfound_box(request: str, available: Sequence[str], shown: str) -> str | Non
 def blurs_the_whole(request: str) -> bool:
     """Whether ``request`` asks to blur the picture itself ("blur it", "blur the edge map"): its box is the whole."""
     return bool(_BLUR_THE_WHOLE.match(request.strip()))
+
+
+def is_shown(box: Sequence[object], shown: str) -> bool:
+    """Whether ``box`` (four corners) is one the conversation (``shown``) holds, as a detector writes it."""
+    return f"[{', '.join(str(corner).strip() for corner in box)}]" in shown
 
 
 def named_box(request: str, tool: str, width: int, height: int) -> tuple[int, int, int, int] | None:

@@ -15,20 +15,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from agent.pending_edit import FINDER, edits_people, named_box
+from agent.pending_edit import FINDER, edits_people, is_shown, named_box
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind
 
 
 def boxes_from_the_detection(
-    plan: Plan, request: str, tools: ToolRegistry, size: Callable[[Value], tuple[int, int] | None] = lambda image: None
+    plan: Plan,
+    request: str,
+    tools: ToolRegistry,
+    size: Callable[[Value], tuple[int, int] | None] = lambda image: None,
+    shown: str = "",
 ) -> tuple[Plan, dict[int, int | None]]:
     """``plan`` with each box step whose corners the request does not state taking the part of its image the request
     names by its place ("the top half"; ``size`` gives an image's width and height, ``None`` when unknown before
     the plan runs), else the boxes of a detection step on its image (the latest such step listed before it, else
     after it; a :data:`FINDER` step added before it when there is none and the request speaks of faces or people),
-    and the detection each changed step now takes (``None``: a named part; ``{}``: the plan as it was)."""
+    and the detection each changed step now takes (``None``: a named part; ``{}``: the plan as it was). A box the
+    conversation (``shown``) holds stays."""
     stated = set(re.findall(r"\d+(?:\.\d+)?", request))
     steps = list(plan.steps)
     changed: dict[int, int | None] = {}
@@ -38,6 +43,8 @@ def boxes_from_the_detection(
         corners = [step.arguments.get(name) for name in BOX_CORNERS]
         if all(isinstance(value, int | float) and _number(value) in stated for value in corners):
             continue  # the person's own box
+        if all(isinstance(value, int | float) for value in corners) and is_shown(map(_number, corners), shown):
+            continue  # a box the conversation holds ("blur it" after a detection)
         image_name, image = step.args[0]
         dimensions = size(image)
         region = named_box(request, step.task, *dimensions) if dimensions else None

@@ -167,7 +167,7 @@ class PlanAgent:
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
-        plan, boxed = boxes_from_the_detection(plan, request, tools, size)
+        plan, boxed = boxes_from_the_detection(plan, request, tools, size, self.agent.shown_text(session))
         for step_id, detection in boxed.items():
             logger.info(
                 "step %s takes the boxes of %s, not a box the request never gave",

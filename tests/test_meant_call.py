@@ -460,3 +460,16 @@ def test_a_relative_size_is_left_to_the_model_where_the_request_asks_for_more(mo
     tool, argument = model_call.split(": ", 1)
     call = ToolCall("t", tool, argument)
     assert with_relative_size(call, request_text, default_registry(), lambda name: size) is call
+
+
+def test_blur_it_after_a_detection_keeps_the_box_found():
+    """The session "find the face", then "blur it": the model blurred the face's box, not the whole picture."""
+    from agent.meant_call import with_named_region
+
+    tools = default_registry().subset(("Blur Region",))
+    call = ToolCall("t", "Blur Region", f"{RESULT}, 176, 65, 273, 162")
+    shown = "The face is at face [176, 65, 273, 162]."
+    assert with_named_region(call, "blur it", tools, lambda name: (512, 512), shown) is call
+    assert (
+        with_named_region(call, "blur it", tools, lambda name: (512, 512)).action_input == f"{RESULT}, 0, 0, 512, 512"
+    )

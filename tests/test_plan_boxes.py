@@ -84,3 +84,10 @@ def test_blur_it_blurs_the_whole_picture():
     )
     assert changed == {0: None}
     assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 0, "top": 0, "right": 512, "bottom": 400}
+
+
+def test_a_box_the_conversation_holds_stays():
+    """ "blur it" after an earlier turn's detection: the planner's box is the face found, not a made-up one."""
+    planned = plan(blur(PHOTO, (176, 65, 273, 162)))
+    size = lambda image: (512, 512)  # noqa: E731
+    assert boxes_from_the_detection(planned, "blur it", TOOLS, size, "face [176, 65, 273, 162]") == (planned, {})

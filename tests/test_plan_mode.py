@@ -370,7 +370,7 @@ def test_a_rule_that_breaks_the_plan_leaves_the_planners_plan_to_run(tiny_tokeni
 
     broken = Plan((PlanStep("Pose Detection On Image", 0, (("image_path", Reference(7)),)),))
     monkeypatch.setattr(
-        agent.plan_mode, "boxes_from_the_detection", lambda plan, request, tools, size: (broken, {0: 7})
+        agent.plan_mode, "boxes_from_the_detection", lambda plan, request, tools, size, shown: (broken, {0: 7})
     )
     llm = PlanningLLM([])
     plan_agent, runtime = build(tiny_tokenizer, llm)
