@@ -19,7 +19,10 @@ _ASKS = re.compile(
     r"\bwhat\s+(?:else\s+)?(?:can|could)\s+you\s+do\b"
     r"|\bwhat\s+are\s+you\s+able\s+to\s+do\b"
     r"|\bwhat\s+(?:tools|abilities|features|skills)\s+(?:do\s+you\s+have|have\s+you\s+got|are\s+(?:there|loaded|available))\b"
-    r"|\bwhich\s+tools\s+(?:do\s+you\s+have|are\s+(?:there|loaded|available))\b",
+    r"|\bwhich\s+tools\s+(?:do\s+you\s+have|are\s+(?:there|loaded|available))\b"
+    # "hi! what is this app?" (the model: "It is an AI assistant, not an app."), "who are you?"
+    r"|\bwhat\s+(?:is|'s)\s+this\s+(?:app|tool|thing|demo|program|site|place)\b|\b(?:who|what)\s+are\s+you\W*$"
+    r"|\bhow\s+(?:do|does)\s+(?:i\s+use\s+)?(?:this|it)\s+work\W*$|\bhow\s+do\s+i\s+use\s+(?:this|you)\b",
     re.IGNORECASE,
 )
 

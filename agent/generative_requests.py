@@ -32,7 +32,8 @@ THE_PICTURE = (
 )
 _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
-    r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful"
+    r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful|"
+    r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|professional"
 )
 _ASKS = {
     # "draw a picture of a cat", "can you generate an image of a sunset?" (not "draw a box around the label")
@@ -41,10 +42,12 @@ _ASKS = {
         r"\s+(?:me\s+)?(?:a|an|some)\s+(?!box|boxes|circle|rectangle|line|border)",
         re.IGNORECASE,
     ),
-    # "make it black and white", "turn this photo into a watercolor", "in the style of Van Gogh", "add a rainbow to ..."
+    # "make it black and white", "turn this photo into a watercolor", "in the style of Van Gogh", "add a rainbow to
+    # ...", "make it look nicer" (the embedded model read its text), "enhance the photo"
     RESTYLER: re.compile(
         rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
-        r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b",
+        r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b"
+        rf"|\b(?:enhance|improve|beautify|retouch)\s+{THE_PICTURE}",
         re.IGNORECASE,
     ),
     # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)

@@ -65,6 +65,7 @@ from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
     RESIZER,
     as_meant,
+    as_square_crop,
     map_not_made,
     named_but_not_run,
     refused_but_loaded,
@@ -747,6 +748,7 @@ class Agent:
         )
         size = partial(image_size, session.workspace)
         boxed = with_named_region(meant, request, self.runtime.available, size, shown)
+        boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)
         if meant != call:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
-from agent.pending_edit import blurs_the_whole, edits_people, is_shown, named_box
-from agent.stated_numbers import scale_factor, scaled_size, signed_angle, stated_numbers
+from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
+from agent.stated_numbers import centred_square, scale_factor, scaled_size, signed_angle, stated_numbers
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
 from protocol.steps import ToolCall
@@ -218,6 +218,21 @@ def with_named_region(
     dimensions = size(written[0])
     box = named_box(request, call.tool, *dimensions) if dimensions else None
     return replace(call, action_input=", ".join([written[0], *map(str, box)])) if box else call
+
+
+def as_square_crop(
+    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
+) -> ToolCall:
+    """:data:`~agent.pending_edit.CROPPER` on ``call``'s image with the largest centred square when ``request`` asks
+    to make the picture square (:func:`agent.stated_numbers.centred_square`) and the model called the cropper or the
+    resizer (asked to "make the picture square", the embedded model resized a 600 x 400 photo to 200 x 100); else
+    ``call``."""
+    written = image_names(call.action_input)
+    if call.tool not in (CROPPER, RESIZER) or CROPPER not in tools or not written:
+        return call
+    dimensions = size(written[0])
+    box = centred_square(request, *dimensions) if dimensions else None
+    return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
 
 
 def with_relative_size(

@@ -73,6 +73,12 @@ _WHOLE = re.compile(
     r"\b(?:whole|entire|full)\s+(?:image|photo|picture|frame)\b|\ball\s+of\s+(?:it|the\s+(?:image|photo|picture))\b",
     re.IGNORECASE,
 )
+# "make it square", "crop the photo to a square", "a square crop": the largest centred square
+_SQUARE = re.compile(
+    r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic))\s+"
+    r"(?:to\s+|into\s+)?(?:a\s+)?square\b|\bsquare\s+crop\b",
+    re.IGNORECASE,
+)
 _HALF = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+half\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)
 _UPPER = ("top", "upper")
@@ -99,6 +105,16 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
     if half in ("left", "right"):
         return (0, 0, middle_x, height) if half == "left" else (middle_x, 0, width, height)
     return (0, 0, width, middle_y) if half in _UPPER else (0, middle_y, width, height)
+
+
+def centred_square(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The box of the largest square centred in a ``width`` x ``height`` picture when ``request`` asks to make it
+    square ("make the picture square", "a square crop") and states no numbers; else ``None``."""
+    if not _SQUARE.search(request) or stated_numbers(request):
+        return None
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return left, top, left + side, top + side
 
 
 def rotation_sign(request: str) -> int:

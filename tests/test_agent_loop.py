@@ -707,6 +707,11 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
         ("what can you do with this image?", True),
         ("what do you think of this photo?", False),
         ("can you do the edges?", False),
+        ("hi! what is this app?", True),  # the model: "It is an AI assistant, not an app."
+        ("who are you?", True),
+        ("how does this work?", True),
+        ("what are you doing?", False),
+        ("how does edge detection work?", False),
     ],
 )
 def test_which_requests_ask_what_the_assistant_can_do(request_text, asks):

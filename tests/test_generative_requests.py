@@ -28,6 +28,8 @@ OFFLINE = default_registry().subset(
         ("make it black and white", RESTYLER),
         ("make it look like a watercolor painting", RESTYLER),
         ("turn it into a cartoon", RESTYLER),
+        ("make it look nicer", RESTYLER),  # the embedded model read the photo's text
+        ("can you enhance this photo?", RESTYLER),
         ("add a rainbow to the sky", RESTYLER),
         ("remove the spoon from the picture", REMOVER),
         ("replace the cup with a teapot", REPLACER),
@@ -51,6 +53,7 @@ OFFLINE = default_registry().subset(
         ("turn it into a sketch", None),
         ("make it 128 by 128", None),
         ("make it smaller", None),
+        ("make the crop bigger", None),
         ("remove the background", None),
         ("get rid of everything except the person", None),
         ("draw a box around the label", None),

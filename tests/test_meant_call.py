@@ -473,3 +473,23 @@ def test_blur_it_after_a_detection_keeps_the_box_found():
     assert (
         with_named_region(call, "blur it", tools, lambda name: (512, 512)).action_input == f"{RESULT}, 0, 0, 512, 512"
     )
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "ran"),
+    [
+        ("Resize Image: 200, 100", "can you make the picture square?", f"Crop Image: {RESULT}, 100, 0, 400, 300"),
+        ("Crop Image: 1, 2, 3, 4", "crop it to a square", f"Crop Image: {RESULT}, 100, 0, 400, 300"),
+        ("Resize Image: 300, 300", "make it 300 by 300, square", f"Resize Image: {RESULT}, 300, 300"),  # numbers
+        ("Resize Image: 200, 100", "make it smaller", f"Resize Image: {RESULT}, 200, 100"),
+    ],
+)
+def test_make_it_square_is_the_largest_centred_square(model_call, request_text, ran):
+    """Asked to "make the picture square", the embedded model resized a 600 x 400 photo to 200 x 100."""
+    from agent.meant_call import as_square_crop
+
+    tool, numbers = model_call.split(": ")
+    call = ToolCall("t", tool, f"{RESULT}, {numbers}")
+    tools = default_registry().subset(("Crop Image", "Resize Image"))
+    squared = as_square_crop(call, request_text, tools, lambda name: (500, 300))
+    assert f"{squared.tool}: {squared.action_input}" == ran
