@@ -51,7 +51,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -69,6 +69,7 @@ from agent.meant_call import (
     map_not_made,
     named_but_not_run,
     refused_but_loaded,
+    square_not_made,
     with_named_region,
     with_relative_size,
 )
@@ -175,7 +176,8 @@ class ChatSession:
 
     ``latest_image`` is the image the conversation last brought up (the latest upload or the latest tool
     output the model saw): the one "it" most likely means in the next message. ``made_from``: each tool output's
-    source image, for undo (agent/undo.py). ``file_names``: each upload's name as the person's file had it.
+    source image, for undo (agent/undo.py); ``undone``: the images an undo went back from. ``file_names``: each
+    upload's name as the person's file had it.
     """
 
     workspace: Workspace
@@ -185,6 +187,7 @@ class ChatSession:
     latest_image: str | None = None
     made_from: dict[str, str] = field(default_factory=dict)
     file_names: dict[str, str] = field(default_factory=dict)
+    undone: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -580,6 +583,7 @@ class Agent:
         if before is None:
             return Reply(text, (), (), False, by_agent=True)
         logger.info("undo: %s is the image again", before)
+        session.undone.add(session.latest_image or "")
         self.remember(session, request, text, (before,))
         return Reply(text, (before,), (), False, by_agent=True)
 
@@ -721,6 +725,7 @@ class Agent:
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)
             or map_not_made(request, said, called, self.runtime.available)
+            or square_not_made(request, called, self.runtime.available)
             or edit_not_run(request, called, self.runtime.available)
         )
 
@@ -736,6 +741,9 @@ class Agent:
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
             by_name = None  # the model chose that photo or a result made from it
+        if written and written[0] in session.undone and session.latest_image and not image_names(request):
+            logger.info("%s was undone; %s is the image now", written[0], session.latest_image)
+            call = replace(call, action_input=call.action_input.replace(written[0], session.latest_image, 1))
         meant = as_meant(
             call,
             request,

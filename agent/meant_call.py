@@ -22,7 +22,14 @@ from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
-from agent.stated_numbers import centred_square, scale_factor, scaled_size, signed_angle, stated_numbers
+from agent.stated_numbers import (
+    asks_for_square,
+    centred_square,
+    scale_factor,
+    scaled_size,
+    signed_angle,
+    stated_numbers,
+)
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
 from protocol.steps import ToolCall
@@ -233,6 +240,12 @@ def as_square_crop(
     dimensions = size(written[0])
     box = centred_square(request, *dimensions) if dimensions else None
     return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
+
+
+def square_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """:data:`~agent.pending_edit.CROPPER` when ``request`` asks to make the picture square and nothing ran yet this
+    turn (the model answered "I cannot see images myself ..."); else ``None``."""
+    return CROPPER if not any(called) and CROPPER in tools and asks_for_square(request) else None
 
 
 def with_relative_size(

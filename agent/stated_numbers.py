@@ -107,6 +107,11 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
     return (0, 0, width, middle_y) if half in _UPPER else (0, middle_y, width, height)
 
 
+def asks_for_square(request: str) -> bool:
+    """Whether ``request`` asks to make the picture square, stating no numbers (:func:`centred_square`)."""
+    return centred_square(request, 2, 2) is not None
+
+
 def centred_square(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box of the largest square centred in a ``width`` x ``height`` picture when ``request`` asks to make it
     square ("make the picture square", "a square crop") and states no numbers; else ``None``."""

@@ -1418,3 +1418,13 @@ def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, sess
     llm.replies += [call("Rotate Image", f"{cat}, 90"), answer("Done.")]
     agent.chat(session, "now rotate the image by 90 degrees")  # no file's word: the model's choice
     assert runtime.calls == [("Resize Image", f"{astronaut}, 256, 256"), ("Rotate Image", f"{cat}, 90")]
+
+
+def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session):
+    """Asked "can you make the picture square?", the model answered "I cannot see images myself ..."."""
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [answer("I cannot see images myself."), f" {image}, 1, 2, 3, 4\nObservation:", answer("Done.")]
+    agent.chat(session, "can you make the picture square?")
+    assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 64")]

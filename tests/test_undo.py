@@ -110,3 +110,20 @@ def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_pa
     assert session.latest_image == cropped and len(agent.llm.prompts) == prompts
     assert agent.chat(session, "undo the crop").files == (turned,)
     assert agent.chat(session, "now undo the rotation").files == (photo,)
+
+
+def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
+    """After "undo the rotation", "show me the edges" drew the rotated image's edges (the model's history spoke of it)."""
+    runtime = FakeRuntime(names=("Rotate Image", "Edge Detection On Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    agent.llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    (turned,) = agent.chat(session, "rotate it by 90 degrees").files
+    agent.chat(session, "undo the rotation")
+    agent.llm.replies += [call("Edge Detection On Image", turned), answer("Done.")]
+    agent.chat(session, "show me the edges")
+    assert runtime.calls[-1] == ("Edge Detection On Image", photo)
+    agent.llm.replies += [call("Edge Detection On Image", turned), answer("Done.")]
+    agent.chat(session, f"show me the edges of {turned}")  # named: that one
+    assert runtime.calls[-1] == ("Edge Detection On Image", turned)
