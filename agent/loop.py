@@ -740,7 +740,7 @@ class Agent:
         by_name = upload_named(request, session.file_names)
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
-            by_name = None  # the model chose that photo or a result made from it
+            by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
         if written and written[0] in session.undone and session.latest_image and not image_names(request):
             logger.info("%s was undone; %s is the image now", written[0], session.latest_image)
             call = replace(call, action_input=call.action_input.replace(written[0], session.latest_image, 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
 from tests.agent_fakes import pieces
 
@@ -13,6 +14,7 @@ _NEW_INPUT = "New input: "
 _OBSERVATION_RE = re.compile(r"Observation: (.*)")
 _INTRODUCED_RE = re.compile(r"Provide an image named (\S+?)\. Description")
 _BOX_RE = re.compile(r"face \[(\d+), (\d+), (\d+), (\d+)\]")
+_SIZE_RE = re.compile(r"Provide an image named (\S+?)\. Description: a (\d+)x(\d+) image")
 
 RIGHT = "right"
 FALSE_CLAIM = "false_claim"  # announce results without making them; claim success after a failed call
@@ -41,6 +43,7 @@ class SessionPlayer:
         self.position = -1
         self.results: dict[int, str] = {}
         self.prompts: list[str] = []
+        self.sizes: dict[str, tuple[str, str]] = {}  # the uploads' sizes, as the prompt introduces them
 
     def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
         self.prompts.append(prompt)
@@ -62,6 +65,7 @@ class SessionPlayer:
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
+        self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
         if opened:  # the model writes the image
             return f" {self._resolve(turn.expect, names)}\nObservation:"
         return self._step(turn.expect, turn.say, number, names, observations)
@@ -103,9 +107,12 @@ class SessionPlayer:
                 )
                 return call(other, image)
             return answer(f"Here is the result: {observations[-1]}")
-        if expect.cover and not observations:
+        if expect.cover == WHOLE_PICTURE and not observations:  # "blur it": the picture's own box
+            return call("Blur Region", f"{image}, 0, 0, {', '.join(self.sizes[image])}")
+        face = expect.cover and expect.cover != WHOLE_PICTURE
+        if face and not observations:
             return call("Detection", image)
-        if expect.cover and len(observations) == 1:
+        if face and len(observations) == 1:
             box = _BOX_RE.search(observations[0])
             assert box, f"Detection found no face: {observations[0]}"
             return call("Blur Region", f"{image}, {', '.join(box.groups())}")

@@ -1418,6 +1418,9 @@ def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, sess
     llm.replies += [call("Rotate Image", f"{cat}, 90"), answer("Done.")]
     agent.chat(session, "now rotate the image by 90 degrees")  # no file's word: the model's choice
     assert runtime.calls == [("Resize Image", f"{astronaut}, 256, 256"), ("Rotate Image", f"{cat}, 90")]
+    llm.replies += [call("Resize Image", f"{astronaut}, 128, 128"), answer("Done.")]
+    agent.chat(session, "resize the astronaut to 128x128")  # the model chose it: not moved to the newest upload
+    assert runtime.calls[-1] == ("Resize Image", f"{astronaut}, 128, 128")
 
 
 def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session):
