@@ -17,11 +17,12 @@ SIZE_ANSWER = "{image} is {width} x {height} pixels (width x height)."
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here: {made}."
 
+# Words before the question proper ("ok, how big is it?")
+_OPENING = r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
 # The whole request asks for the picture's size: "what is the size of the image?", "how big is this photo?",
 # "what are its dimensions?", "what resolution is it?"
 _SIZE_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
-    r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
+    _OPENING + r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
     r"(?:size|dimensions?|resolution|width\s+and\s+height)(?:\s+of\s+" + THE_PICTURE + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + THE_PICTURE + r"(?:\s+in\s+pixels)?"
     r"|what\s+(?:size|resolution)\s+is\s+" + THE_PICTURE + r")"
@@ -37,8 +38,8 @@ def asks_for_the_size(request: str) -> bool:
 
 # The whole request asks which images the conversation holds: "which images do I have?", "list my files"
 _IMAGES_QUESTION = re.compile(
-    r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
-    r"(?:(?:which|what)\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent|got)"
+    _OPENING
+    + r"(?:(?:which|what)\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent|got)"
     r"|did\s+i\s+(?:upload|send)|are\s+(?:there|here)|do\s+you\s+have)"
     r"|(?:list|name)\s+(?:all\s+)?(?:my|the|of\s+my|of\s+the)\s+(?:images|pictures|photos|files)"
     r"|how\s+many\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent)"

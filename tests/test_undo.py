@@ -92,14 +92,21 @@ def test_undo_after_a_planned_turn(agent, tmp_path):
     assert reply.files == (photo,) and session.latest_image == photo and edges in reply.text
 
 
-def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_path):
-    """ "Undo the rotation" was left to the model; an earlier edit is not undone alone (later steps would be lost)."""
-    runtime = FakeRuntime(names=("Rotate Image", "Crop Image"))
+def _rotated(tiny_tokenizer, tmp_path, other_tool: str) -> tuple[Agent, ChatSession, FakeRuntime, str, str]:
+    """An agent with Rotate Image and ``other_tool`` after "rotate it by 90 degrees" of an upload: (agent, session,
+    runtime, the upload, the rotation)."""
+    runtime = FakeRuntime(names=("Rotate Image", other_tool))
     agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     agent.llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
     (turned,) = agent.chat(session, "rotate it by 90 degrees").files
+    return agent, session, runtime, photo, turned
+
+
+def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_path):
+    """ "Undo the rotation" was left to the model; an earlier edit is not undone alone (later steps would be lost)."""
+    agent, session, _, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
     agent.llm.replies += [call("Crop Image", f"{turned}, 0, 0, 8, 8"), answer("Done.")]
     (cropped,) = agent.chat(session, "crop it to 0, 0, 8, 8").files
     prompts = len(agent.llm.prompts)
@@ -114,12 +121,7 @@ def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_pa
 
 def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
     """After "undo the rotation", "show me the edges" drew the rotated image's edges (the model's history spoke of it)."""
-    runtime = FakeRuntime(names=("Rotate Image", "Edge Detection On Image"))
-    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
-    agent.llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
-    (turned,) = agent.chat(session, "rotate it by 90 degrees").files
+    agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Edge Detection On Image")
     agent.chat(session, "undo the rotation")
     agent.llm.replies += [call("Edge Detection On Image", turned), answer("Done.")]
     agent.chat(session, "show me the edges")
