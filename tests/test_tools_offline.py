@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from skimage import data
 
+from session_eval.images import render_sign
 from tools.backends.opencv import LABELS
 from tools.failures import NO_PERSON_FOR_BACKGROUND, NO_PERSON_FOR_POSE
 from tools.loading import DEFAULT_LOAD
@@ -116,6 +117,13 @@ def test_crop_and_ocr(runtime, workspace, astronaut):
     nothing = runtime.run("Detection", blank, workspace)  # data_gen's words; what it can find, for the person
     assert nothing.text == NO_OBJECT_FOUND and nothing.note == scope_note(LABELS)
     assert nothing.note == "This detector only finds: face, cat, person, upper body."
+
+
+@pytest.mark.parametrize("words", ["OPEN 9 TO 5", "OPEN 9 TO 5\nMON TO FRI", "WELCOME TO THE CAFE", "SALE 50% OFF"])
+def test_ocr_keeps_the_spaces_of_a_bold_sign(runtime, workspace, words):
+    # Tesseract alone reads the first two "OPEN9TO5": their short words stand a bold letter's width apart
+    sign = workspace.add_image(render_sign(words, font_size=72))
+    assert runtime.run("Text Detection On Image", sign, workspace).text == " ".join(words.split())
 
 
 def test_person_tools_fail_on_a_photo_without_people_with_the_trained_words(runtime, workspace):
