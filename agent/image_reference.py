@@ -208,15 +208,18 @@ def photo_behind_for_a_map(
 
 
 def _source_photo(image: str, map_operations: frozenset[str], images: Sequence[str]) -> str | None:
-    """The image among ``images`` that the map ``image`` was drawn from, through maps of maps (a sketch of a line
-    drawing: the line drawing's photo), or ``None`` (not a map, or its source gone)."""
-    source = None
+    """The image among ``images`` that the map in ``image``'s making was drawn from, through edits of the map (a
+    rotated line drawing is still a drawing) and maps of maps (a sketch of a line drawing: the line drawing's
+    photo), or ``None`` (no map in its making, or the map's source gone)."""
+    current, behind = image, None
     for _ in range(len(images)):  # each step goes to an earlier image, so this many steps reach the first
-        made = made_from(source or image)
-        if made is None or made[0] not in map_operations:
-            return source
-        found = [name for name in images if image_id(name) == made[1]]
+        made = made_from(current)
+        found = [name for name in images if made and image_id(name) == made[1]]
         if not found:
-            return source
-        source = found[-1]
-    return source
+            return behind
+        if made[0] in map_operations:
+            behind = found[-1]
+        elif behind is not None:  # an edit of the photo the map was drawn from
+            return behind
+        current = found[-1]
+    return behind

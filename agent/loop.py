@@ -83,9 +83,9 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
-from agent.picture_questions import DESCRIBER, answered_by, answering_tool, only_asks_what_it_shows
+from agent.picture_questions import DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import asked_but_not_loaded
-from agent.read_text import read_already, unread_writing, with_read_text
+from agent.read_text import READER, READING_TOOLS, asks_of_the_reading, read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
 from agent.several_edits import edit_not_run
 from agent.undo import asks_to_undo, lineage, record_sources, undo
@@ -154,6 +154,7 @@ NEEDS_BOX = (
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
 CALL_SET_ASIDE = "[not run]"
+REPORTERS = frozenset(DETECTORS) | READING_TOOLS  # tools whose findings a later turn asks about (ChatSession.reports)
 ANSWER_SET_ASIDE = "[not the answer: {tool} runs first]"
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
@@ -188,6 +189,7 @@ class ChatSession:
     made_from: dict[str, str] = field(default_factory=dict)
     file_names: dict[str, str] = field(default_factory=dict)
     undone: set[str] = field(default_factory=set)
+    reports: tuple[TraceStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,7 +499,7 @@ class Agent:
                     logger.info("the reading was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
-                found = as_found(user_input, step, self.shown_text(session, trace), trace)
+                found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(
@@ -732,7 +734,9 @@ class Agent:
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
         """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py),
         and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
-        (agent/words_only.py), Detection before a box tool's made-up box for a face (agent/pending_edit.py)."""
+        (agent/words_only.py), Detection before a box tool's made-up box for a face, the box an earlier turn's detection
+        found of what the request names (agent/pending_edit.py), a reading again for a question after one
+        (agent/read_text.py)."""
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
@@ -759,6 +763,10 @@ class Agent:
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)
+        meant = as_found(request, meant, shown, (), session.reports)  # "crop the face" a detection found before
+        if asks_of_the_reading(request, meant.tool, session.reports, session.latest_image):
+            logger.info("a question after a reading of %s: read again, not %s", session.latest_image, meant.tool)
+            meant = ToolCall(meant.thought, READER, str(session.latest_image))
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
@@ -877,6 +885,7 @@ class Agent:
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]
+        session.reports = tuple(step for step in trace if step.ok and step.action in REPORTERS) or session.reports
         return Reply(
             answer,
             tuple(files),

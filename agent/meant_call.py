@@ -23,12 +23,15 @@ from dataclasses import replace
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
 from agent.stated_numbers import (
+    QUARTER_TURN,
     asks_for_square,
     centred_square,
+    rotation_sign,
     scale_factor,
     scaled_size,
     signed_angle,
     stated_numbers,
+    unstated_angle,
 )
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
@@ -92,6 +95,20 @@ def named_map_tool(request: str, tools: ToolRegistry) -> str | None:
         return None
     found = named_maps(request, tools)
     return found[0] if len(found) == 1 else None
+
+
+# "Outlines" are an edge map, a soft boundary map or a sketch, as the person's words go on ("soft outlines", "trace
+# the outlines for a colouring book"); a map of another kind drawn for them is the edge map meant
+OUTLINE_MAPS = ("Edge Detection On Image", "Hed Detection On Image", "Sketch Detection On Image")
+_OUTLINES = re.compile(r"\b(?:outlines?|contours?)\b", re.IGNORECASE)
+
+
+def outline_map(request: str, drawn: str, tools: ToolRegistry) -> str | None:
+    """The edge map (the first of :data:`OUTLINE_MAPS`), when ``request`` asks for outlines and names no map, and
+    the model drew a map that is none of them (straight lines for "show me the outlines"); else ``None``."""
+    if not _OUTLINES.search(request) or drawn in OUTLINE_MAPS or OUTLINE_MAPS[0] not in tools:
+        return None
+    return None if _SEVERAL.search(request) or named_maps(request, tools) else OUTLINE_MAPS[0]
 
 
 def named_maps(request: str, tools: ToolRegistry) -> list[str]:
@@ -174,7 +191,7 @@ def as_meant(
     meant = call = as_resize(call, request, tools)
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
-        tool = named_map_tool(request, tools)
+        tool = named_map_tool(request, tools) or outline_map(request, call.tool, tools)
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
@@ -277,6 +294,9 @@ def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> To
     arguments = list(call.arguments)
     numbers = stated_numbers(request)
     wanted = [spec_input for spec_input in inputs if spec_input.kind is InputKind.NUMBER]
+    if [spec_input.name for spec_input in wanted] == [ANGLE] and not numbers and len(arguments) == len(inputs):
+        written = arguments[[spec_input.name for spec_input in inputs].index(ANGLE)]
+        numbers = [angle] if (angle := _unstated_angle(written, request)) else []
     if not wanted or len(numbers) != len(wanted) or len(arguments) != len(inputs):
         return call
     stated = iter(signed_angle(n, request) if i.name == ANGLE else n for n, i in zip(numbers, wanted, strict=True))
@@ -284,6 +304,18 @@ def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> To
     if all(_same_number(a, m) for a, m in zip(arguments, meant, strict=True)):
         return call
     return replace(call, action_input=", ".join(meant))
+
+
+def _unstated_angle(written: str, request: str) -> str | None:
+    """The angle a rotation asked for in words means (:func:`agent.stated_numbers.unstated_angle`), where the model
+    wrote a turn of nothing (0, 360) or the words ask for a kind of turn ("upside down", "a bit", a direction) the
+    model's angle is not; else ``None`` (the model's angle stands: "rotate it" turned by 45 is a turn asked for)."""
+    meant = unstated_angle(request)
+    try:
+        turns = float(written) % 360
+    except ValueError:
+        return meant
+    return None if turns and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
 
 
 def _same_number(written: str, meant: str) -> bool:

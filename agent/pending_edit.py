@@ -34,6 +34,7 @@ from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
 from agent.stated_numbers import named_region
+from generation.tool_calls import image_names
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
@@ -172,11 +173,13 @@ def as_shown_box(request: str, tool: str, arguments: Sequence[str], shown: str) 
     return None
 
 
-def the_found_box(request: str, tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> tuple[str, ...] | None:
-    """The one box a detector of ``steps`` found of what ``request`` names (or the one it found at all), when a box
-    tool's call (``arguments``: the image, then the box) is not one the detectors found and the request gives no
-    numbers; else ``None``. After Detection found "cat [91, 140, 205, 254]", asked to "blur the cat face", the model
-    wrote ``256, 256, 91, 205``."""
+def the_found_box(
+    request: str, tool: str, arguments: Sequence[str], steps: Sequence[Step], *, named_only: bool = False
+) -> tuple[str, ...] | None:
+    """The one box a detector of ``steps`` found of what ``request`` names (or, unless ``named_only``, the one it
+    found at all), when a box tool's call (``arguments``: the image, then the box) is not one the detectors found and
+    the request gives no box of its own; else ``None``. After Detection found "cat [91, 140, 205, 254]", asked to
+    "blur the cat face", the model wrote ``256, 256, 91, 205``."""
     if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
         return None
     found = [
@@ -188,7 +191,7 @@ def the_found_box(request: str, tool: str, arguments: Sequence[str], steps: Sequ
     if [argument.strip() for argument in arguments[1:]] in [box for _, box in found]:
         return None
     named = [box for label, box in found if re.search(rf"\b{re.escape(label)}s?\b", request, re.IGNORECASE)]
-    candidates = named or [box for _, box in found]
+    candidates = named or ([] if named_only else [box for _, box in found])
     unique = {tuple(box) for box in candidates}
     return unique.pop() if len(unique) == 1 else None
 
@@ -212,20 +215,37 @@ def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> s
     return None
 
 
-def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step]) -> ToolCall:
+def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], earlier: Sequence[Step] = ()) -> ToolCall:
     """A box tool's ``call`` with the shown box where it copied one in another order (:func:`as_shown_box`) or wrote
-    another than the one box found (:func:`the_found_box`), on the image a detector of ``steps`` found that box in
-    (:func:`detected_in`); ``call`` itself otherwise."""
+    another than the one box found (:func:`the_found_box`) this turn (``steps``) or, of what the request names, in
+    the latest turn that ran a detector (``earlier``: "find the face", then "crop the face and make it 128x128"),
+    on the image a detector found that box in (:func:`detected_in`); ``call`` itself otherwise."""
     arguments = [argument.strip() for argument in call.arguments]
-    box = as_shown_box(request, call.tool, arguments, shown) or the_found_box(request, call.tool, arguments, steps)
+    box = (
+        as_shown_box(request, call.tool, arguments, shown)
+        or the_found_box(request, call.tool, arguments, steps)
+        or (None if _names_a_part(request) else the_found_box(request, call.tool, arguments, earlier, named_only=True))
+    )
     if box:
         arguments = [arguments[0], *box]
-    image = detected_in(call.tool, arguments, steps)
+    image = detected_in(call.tool, arguments, [*earlier, *steps])
     if image:
         arguments[0] = image
     return replace(call, action_input=", ".join(arguments)) if box or image else call
 
 
+def _names_a_part(request: str) -> bool:
+    """Whether ``request`` names a part of the picture by its place or the whole (its box is not a detection's)."""
+    return blurs_the_whole(request) or named_region(request, 2, 2) is not None  # any size: whether, not where
+
+
+# Numbers a request gives for something other than a box: a size ("make it 128x128") or an angle ("90 degrees")
+_SIZE_OR_ANGLE = re.compile(r"\d+\s*(?:x|×|by)\s*\d+|\d+(?:\.\d+)?\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE)
+
+
 def _gives_numbers(request: str) -> bool:
-    """Whether ``request`` holds a number: its box, then, is the person's own."""
-    return bool(re.search(r"\d", request))
+    """Whether ``request`` holds a number other than a size, an angle or a file name's: its box, then, is the
+    person's own."""
+    for name in image_names(request):
+        request = request.replace(name, " ")
+    return bool(re.search(r"\d", _SIZE_OR_ANGLE.sub(" ", request)))

@@ -11,7 +11,8 @@ quoted span becomes those words, or, with nothing quoted, the answer says them.
 
 Once the reading tool has read, a small model sometimes goes on to a detector nobody asked for: "read the text on
 this page" was read, then Detection ran and the answer was "There is no object". A reading request whose reading
-is done, and that asks to find nothing, is answered instead of running the detector (:func:`read_already`).
+is done, and that asks to find nothing, is answered instead of running the detector (:func:`read_already`); so is a
+later question about the words read, by reading again (:func:`asks_of_the_reading`).
 """
 
 from __future__ import annotations
@@ -73,6 +74,26 @@ def read_already(request: str, tool: str, steps: Sequence[Step]) -> bool:
     if tool not in DETECTORS or _FINDING.search(request) or not _asks_about_writing(request):
         return False
     return any(step.ok and step.action in READING_TOOLS for step in steps)
+
+
+# A question, by its first word ("what time does it open?", "is it open on Sundays?")
+_QUESTION = re.compile(r"^\W*(?:what|when|where|which|who|whose|how|is|are|does|do|can|will)\b", re.IGNORECASE)
+
+
+def asks_of_the_reading(request: str, tool: str, earlier: Sequence[Step], latest: str | None) -> bool:
+    """Whether a call of detector ``tool`` is for a question about writing read before: the latest turn that
+    reported on a picture (``earlier``) read words in ``latest``, the image still worked on, and ``request`` is a
+    question that asks to find nothing. Asked "what time does it open?" after a sign was read, the small model ran
+    Detection and answered "There is no object"; the words read answer it."""
+    if tool not in DETECTORS or latest is None or _FINDING.search(request) or not _QUESTION.search(request):
+        return False
+    return any(
+        step.ok
+        and step.action in READING_TOOLS
+        and step.action_input.split(",", 1)[0].strip() == latest
+        and " ".join(step.observation.split()) != NO_TEXT_FOUND
+        for step in earlier
+    )
 
 
 def _asks_about_writing(request: str) -> bool:

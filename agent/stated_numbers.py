@@ -139,6 +139,24 @@ def signed_angle(number: str, request: str) -> str:
     return magnitude if sign > 0 else f"-{magnitude}"
 
 
+# A turn asked for in words: "upside down", "a bit", "sideways"; the rotation verbs it goes with.
+_UPSIDE_DOWN = re.compile(r"\bupside[- ]down\b|\bhalf\s+(?:a\s+)?turn\b", re.IGNORECASE)
+_SLIGHTLY = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|slightly|a\s+touch|tilt(?:ed)?)\b", re.IGNORECASE)
+_ROTATION = re.compile(r"\b(?:rotate|turn|tilt|spin|upside)", re.IGNORECASE)
+SLIGHT_TURN, QUARTER_TURN = 15, 90  # "rotate it a bit"; "rotate it", "turn it sideways", "to the right"
+
+
+def unstated_angle(request: str) -> str | None:
+    """The counter-clockwise angle a rotation ``request`` that states no number asks for: 180 for "upside down",
+    :data:`SLIGHT_TURN` for "a bit" / "slightly", :data:`QUARTER_TURN` otherwise, turned the way it says
+    (:func:`rotation_sign`); ``None`` when it states a number or asks for no rotation."""
+    if stated_numbers(request) or not _ROTATION.search(request):
+        return None
+    if _UPSIDE_DOWN.search(request):
+        return "180"
+    return signed_angle(str(SLIGHT_TURN if _SLIGHTLY.search(request) else QUARTER_TURN), request)
+
+
 # A size relative to the picture's: "twice as big", "double the size", "3 times larger", "half the size", "50%".
 _WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
 _TIMES = re.compile(

@@ -965,6 +965,45 @@ def test_a_reading_request_is_answered_once_read_rather_than_sent_on_to_a_detect
     assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
 
 
+def test_a_question_after_a_reading_is_answered_from_the_words_read(tiny_tokenizer, session):
+    """Seen in --cli: "what does this sign say?" read "OPEN 9 TO 5 MON TO FRI"; asked next "what time does it
+    open?", the model ran Detection and answered "There is no object in image/...png"."""
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image"))
+    read = "OPEN 9 TO 5 MON TO FRI"
+    runtime.run = lambda tool, argument, workspace: Observation(
+        read if tool == "Text Detection On Image" else "No object found.", True, (), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    sign = upload(agent, session)
+    llm.replies = [call("Text Detection On Image", sign), answer(f'The sign says "{read}".')]
+    agent.chat(session, "what does this sign say?")
+    llm.replies += [call("Detection", sign), answer("There is no object.")]
+    reply = agent.chat(session, "what time does it open?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", sign)]
+    assert reply.text == f'The text reads "{read}".'
+    llm.replies += [call("Detection", sign), answer("I found no face.")]
+    assert agent.chat(session, "how many people are in it?").steps[0].action == "Detection"  # asks to find
+
+
+@pytest.mark.parametrize(
+    ("request_text", "wants_the_reading"),
+    [
+        ("what time does it open?", True),
+        ("Is it open on Sundays?", True),
+        ("where are the faces?", False),  # asks to find
+        ("make it bigger", False),  # no question
+    ],
+)
+def test_which_questions_ask_of_an_earlier_reading(request_text, wants_the_reading):
+    from agent.read_text import asks_of_the_reading
+
+    read = TraceStep(1, "", "Text Detection On Image", "image/a.png", "OPEN 9 TO 5", True)
+    assert asks_of_the_reading(request_text, "Detection", [read], "image/a.png") is wants_the_reading
+    assert not asks_of_the_reading(request_text, "Detection", [read], "image/b.png")  # another image since
+    nothing = TraceStep(1, "", "Text Detection On Image", "image/a.png", "No text found.", True)
+    assert not asks_of_the_reading(request_text, "Detection", [nothing], "image/a.png")
+
+
 @pytest.mark.parametrize(
     ("request_text", "tool", "wanders"),
     [
@@ -1029,6 +1068,27 @@ def test_a_detected_box_is_edited_on_the_image_it_was_found_in(tiny_tokenizer, s
     llm.replies = [call("Detection", photo), call("Blur Region", f"{pose}, 1, 1, 9, 9"), answer("Done.")]
     other_box = agent.chat(session, "blur the face")  # another box than the one face found: that face's box
     assert other_box.steps[1].action_input == f"{photo}, 6, 2, 30, 40"
+
+
+def test_a_box_found_in_an_earlier_turn_is_the_one_a_later_edit_names(tiny_tokenizer, session):
+    """Seen in --cli: after "how many people are in this photo?" found "face [176, 65, 273, 162]" on the photo,
+    asked to "crop the face and make it 128x128", the model cropped ``128, 128, 176, 65`` of the latest image."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Rotate Image"))
+    runtime.run = lambda tool, argument, workspace: Observation(
+        "face [176, 65, 273, 162]" if tool == "Detection" else "image/made.png", True, (), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    photo = upload(agent, session)
+    llm.replies = [call("Detection", photo), answer("I found the face [176, 65, 273, 162].")]
+    agent.chat(session, "how many people are in this photo?")
+    rotated = "image/9f9f_rotate_photo.png"
+    llm.replies += [call("Crop Image", f"{rotated}, 128, 128, 176, 65"), answer("Done.")]
+    reply = agent.chat(session, "crop the face and make it 128x128")
+    assert reply.steps[0].action_input == f"{photo}, 176, 65, 273, 162"
+    llm.replies += [call("Crop Image", f"{photo}, 0, 0, 256, 512"), answer("Done.")]
+    assert agent.chat(session, "crop the left half").steps[0].action_input == f"{photo}, 0, 0, 32, 64"  # its place
+    llm.replies += [call("Crop Image", f"{photo}, 5, 5, 50, 50"), answer("Done.")]
+    assert agent.chat(session, "crop the sky").steps[0].action_input == f"{photo}, 5, 5, 50, 50"  # nothing found
 
 
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):
@@ -1361,6 +1421,8 @@ def test_an_answer_after_one_edit_of_two_runs_the_other(tiny_tokenizer, session)
         ("blur the face", "face [1, 2, 30, 40]; cat [50, 60, 70, 80]", ("1", "2", "30", "40")),  # the one named
         ("blur the faces", "face [1, 2, 30, 40]; face [50, 60, 70, 80]", None),  # which one: the model's
         ("blur it to 0, 0, 9, 9", "face [1, 2, 30, 40]", None),  # the person's own numbers
+        ("blur the face and make it 128x128", "face [1, 2, 30, 40]", ("1", "2", "30", "40")),  # a size is no box
+        ("blur the face in image/a12b.png by 5 degrees", "face [1, 2, 30, 40]", ("1", "2", "30", "40")),
     ],
 )
 def test_a_box_edit_after_a_detection_takes_the_one_box_found(request_text, observation, box):

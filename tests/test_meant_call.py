@@ -207,6 +207,25 @@ def test_the_call_takes_the_numbers_the_request_states():
 
 
 @pytest.mark.parametrize(
+    ("written", "request_text", "angle"),
+    [
+        ("0", "rotate it a bit", "15"),  # a turn of nothing was shown as the rotated image
+        ("3", "tilt it slightly", "15"),
+        ("0", "turn it a little to the right", "-15"),
+        ("90", "turn it upside down", "180"),
+        ("90", "turn it to the right", "-90"),  # the model turned it left
+        ("360", "rotate it", "90"),
+        ("45", "rotate it", "45"),  # a turn the plain request leaves to the model
+        ("-90", "rotate it sideways", "-90"),
+        ("0", "rotate it by 0 degrees", "0"),  # stated: as asked
+    ],
+)
+def test_a_turn_asked_for_in_words_gets_its_angle(written, request_text, angle):
+    turned = meant(ToolCall("t", "Rotate Image", f"{RESULT}, {written}"), request_text)
+    assert turned.action_input == f"{RESULT}, {angle}"
+
+
+@pytest.mark.parametrize(
     ("model_call", "request_text", "resized"),
     [
         (f"Crop Image: {RESULT}, 100, 10000, 100, 10000", "make it smaller, 100x100", f"{RESULT}, 100, 100"),
@@ -284,6 +303,8 @@ def test_numbers_are_left_as_written_unless_the_request_states_as_many_as_the_to
 
 POSE = "image/f6f6_pose_bbbb2222.png"
 DEPTH_OF_CROP = "image/a7a7_depth_d4d4.png"
+LINES_OF_CROP = "image/b8b8_line_d4d4.png"
+ROTATED_LINES = "image/c9c9_rotate_b8b8.png"
 
 
 @pytest.mark.parametrize(
@@ -296,13 +317,21 @@ DEPTH_OF_CROP = "image/a7a7_depth_d4d4.png"
         (ToolCall("t", "Detection", POSE), f"find the objects in {POSE}", POSE),  # names the map's file
         (ToolCall("t", "Edge Detection On Image", POSE), "edges of it", POSE),  # a tool that makes an image
         (ToolCall("t", "Detection", RESULT), "what objects are in it?", RESULT),  # a rotation is no map
+        # a rotated line drawing is still a drawing: the photo it was drawn from (a crop of the upload)
+        (ToolCall("t", "Detection", ROTATED_LINES), "how many people are in this photo?", CROP),
     ],
 )
 def test_a_question_about_a_maps_content_is_asked_of_the_photo_behind_it(call, request_text, image):
-    files = {*FILES, POSE, CROP, DEPTH_OF_CROP}
+    files = {*FILES, POSE, CROP, DEPTH_OF_CROP, LINES_OF_CROP, ROTATED_LINES}
     latest = call.action_input if call.action_input != UPLOADS[0] else POSE
     meant_call = as_meant(
-        call, request_text, TOOLS, uploads=UPLOADS, latest=latest, exists=files.__contains__, shown=[CROP, latest]
+        call,
+        request_text,
+        TOOLS,
+        uploads=UPLOADS,
+        latest=latest,
+        exists=files.__contains__,
+        shown=[CROP, LINES_OF_CROP, latest],
     )
     assert meant_call.action_input == image
 
@@ -363,7 +392,9 @@ def test_a_map_drawn_on_a_map_the_request_does_not_point_at_is_drawn_on_the_phot
 MAPS = default_registry().subset(
     (
         "Edge Detection On Image",
+        "Line Detection On Image",
         "Hed Detection On Image",
+        "Sketch Detection On Image",
         "Pose Detection On Image",
         "Predict Depth On Image",
         "Detection",
@@ -379,7 +410,12 @@ MAPS = default_registry().subset(
         ("Edge Detection On Image", "how far is everything? give me a depth map", "Predict Depth On Image"),
         ("Hed Detection On Image", "a depth map or an edge map please", "Hed Detection On Image"),  # two named
         ("Edge Detection On Image", "edges and pose", "Edge Detection On Image"),  # asks for more: the model orders
-        ("Hed Detection On Image", "show me the outlines", "Hed Detection On Image"),  # no map named
+        ("Line Detection On Image", "show me the outlines", "Edge Detection On Image"),  # outlines: the edge map
+        ("Pose Detection On Image", "show me the contours", "Edge Detection On Image"),
+        ("Hed Detection On Image", "soft outlines please", "Hed Detection On Image"),  # an outline map: its choice
+        ("Sketch Detection On Image", "trace the outlines for a colouring book", "Sketch Detection On Image"),
+        ("Line Detection On Image", "the outlines and the pose", "Line Detection On Image"),  # asks for more
+        ("Hed Detection On Image", "show me what you can do", "Hed Detection On Image"),  # no map named
         ("Detection", "what objects are in the edge map?", "Detection"),  # not a map-making call
         ("Pose Detection On Image", "pose please", "Pose Detection On Image"),  # already the one named
         ("Hed Detection On Image", "Show me the edges of the image", "Edge Detection On Image"),
