@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.stated_numbers import named_region
+from agent.stated_numbers import centred_square, named_region
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
 
@@ -149,10 +149,13 @@ def is_shown(box: Sequence[object], shown: str) -> bool:
 
 def named_box(request: str, tool: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box of the part of a ``width`` x ``height`` picture that ``request`` names for box tool ``tool``: by its
-    place ("the top half": :func:`agent.stated_numbers.named_region`), or the whole picture for "blur it"."""
+    place ("the top half": :func:`agent.stated_numbers.named_region`), the whole picture for "blur it", the largest
+    centred square for a crop that makes it square (:func:`agent.stated_numbers.centred_square`)."""
     region = named_region(request, width, height)
     if region is None and tool == BLURRER and blurs_the_whole(request):
         return 0, 0, width, height
+    if region is None and tool == CROPPER:
+        return centred_square(request, width, height)
     return region
 
 

@@ -6,8 +6,8 @@ box. The plan data feeds a box tool after a detector the detection itself (``"im
 box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant. "Crop the face in d.png" was planned
 with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
 find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``). "Crop the top half of
-d.png" gets the top half's box from the image's size, and "blur it" the whole picture's, as in the ReAct loop
-(``agent.pending_edit.named_box``).
+d.png" gets the top half's box from the image's size, "blur it" the whole picture's and "make the picture square"
+the largest centred square's, as in the ReAct loop (``agent.pending_edit.named_box``).
 """
 
 from __future__ import annotations

@@ -91,3 +91,15 @@ def test_a_box_the_conversation_holds_stays():
     planned = plan(blur(PHOTO, (176, 65, 273, 162)))
     size = lambda image: (512, 512)  # noqa: E731
     assert boxes_from_the_detection(planned, "blur it", TOOLS, size, "face [176, 65, 273, 162]") == (planned, {})
+
+
+def test_a_square_asked_for_is_the_largest_centred_square():
+    """Planned for "make the picture square": a crop of ``0, 0, 100, 100`` of a 600 x 400 photo."""
+    crop = ("Crop Image", {"image_path": PHOTO, "left": 0, "top": 0, "right": 100, "bottom": 100})
+    boxed, changed = boxes_from_the_detection(
+        plan(crop), "make the picture square", TOOLS, lambda image: (600, 400) if image == PHOTO else None
+    )
+    assert changed == {0: None}
+    assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 100, "top": 0, "right": 500, "bottom": 400}
+    blurred, _ = boxes_from_the_detection(plan(blur(PHOTO)), "blur a square", TOOLS, lambda image: (600, 400))
+    assert blurred.steps[0].arguments["right"] == 512  # a square crop only: a blur's box is not the square
