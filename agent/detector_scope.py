@@ -9,12 +9,17 @@ answer carries it when the model left it out.
 A model trained on successful calls sometimes announces a result after an empty one: "The image is ready:
 image/5f22bcab.png" (the upload) after Detection found no face. An answer to an empty search that does not say
 so is replaced by the tool's own words.
+
+Asked "how many cats are there?", the model answered the detection with "The cat is at cat [78, 0, 446, 300].": no
+count. An answer to a count of what the detector finds that does not give the count found gives it
+(:func:`with_count`).
 """
 
 from __future__ import annotations
 
 import re
 
+from agent.picture_questions import DETECTORS, asks_to_count
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
@@ -54,3 +59,37 @@ def with_scope_note(answer: str, note: str) -> str:
     if not note or note in answer:
         return answer
     return f"{answer.rstrip()} {note}"
+
+
+# What a count asks for ("how many cats"), and the detector's labels that count as each: one person shows as a face
+# and an upper body, so people are counted by the label found most often
+_COUNTED = re.compile(r"\bhow\s+many\s+(\w+)", re.IGNORECASE)
+_COUNTED_LABELS = {
+    "cats": ("cat",),
+    "faces": ("face",),
+    "people": ("face", "person", "upper body"),
+    "persons": ("face", "person", "upper body"),
+}
+_SINGULAR = {"cats": "cat", "faces": "face", "people": "person", "persons": "person"}
+_LABEL = re.compile(r"([a-z][a-z ]*?)\s*\[\d+, \d+, \d+, \d+\]")
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def with_count(answer: str, request: str, tool: str, observation: str) -> str:
+    """``answer``, or the count the detector's ``observation`` gives when ``request`` asks how many cats, faces or
+    people there are and the answer states another count or none ("The cat is at cat [78, 0, 446, 300]." for "how
+    many cats are there?")."""
+    counted = _COUNTED.search(request)
+    noun = counted.group(1).lower() if counted else ""
+    if tool not in DETECTORS or not asks_to_count(request) or noun not in _COUNTED_LABELS:
+        return answer
+    labels = [label.strip() for label in _LABEL.findall(observation)]
+    count = max(labels.count(label) for label in _COUNTED_LABELS[noun])
+    said = _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
+    ways = {str(count), said} | ({"a", "an", "single"} if count == 1 else set())
+    if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", answer, re.IGNORECASE):
+        return answer
+    found = f"{count} {_SINGULAR[noun] if count == 1 else noun}"
+    if not labels:
+        return f"I found no {noun}."
+    return f"I found {found if count else 'no ' + noun}: {observation.strip().rstrip('.')}."

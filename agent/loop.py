@@ -37,7 +37,7 @@ What the agent guarantees, whatever the model writes:
   miscopied them, and the one file the turn made where it presents another or lists an earlier one beside it, by
   the name of the map it is where it gives another map's (agent/file_names.py, agent/read_text.py,
   agent/result_words.py); after a search that found nothing (no object, no text) it says so, where the model
-  announced a result (agent/detector_scope.py);
+  announced a result, and a count asked for is the count found (agent/detector_scope.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
   is "what can you do?" (with the loaded tools, agent/capabilities.py);
@@ -57,7 +57,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
-from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
+from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that
 from agent.image_facts import SIZE_ANSWER, asks_for_the_images, asks_for_the_size, images_answer
@@ -464,6 +464,7 @@ class Agent:
                     answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
                     answer = as_empty_result(answer, trace[-1].observation)
                     answer = with_found_labels(answer, trace[-1].observation)
+                    answer = with_count(answer, user_input, trace[-1].action, trace[-1].observation)
                     answer = with_scope_note(answer, trace[-1].note)
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""

@@ -179,7 +179,8 @@ def as_meant(
     named_upload: str | None = None,
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
-    whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`), the image it
+    whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`; for a cut-out,
+    :func:`as_cut_out`), the image it
     points at (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; else
     ``named_upload``, the upload the request calls by its file's words, agent/upload_names.py; the newest upload
     where the model took an image from before it and the request says nothing of which; for a tool that reports on
@@ -188,7 +189,7 @@ def as_meant(
     behind it) and the numbers it states (:func:`with_stated_numbers`) in place of the model's choices; ``call``
     itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
     the session's files."""
-    meant = call = as_resize(call, request, tools)
+    meant = call = as_resize(as_cut_out(call, request, tools), request, tools)
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
         tool = named_map_tool(request, tools) or outline_map(request, call.tool, tools)
@@ -210,6 +211,26 @@ def as_meant(
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))
     return with_stated_numbers(meant, request, tools)
+
+
+CUTTER = "Remove the background"
+# A person asked to be cut out of the picture ("cut me out of this", "cut the person out"), or the background gone
+# ("with a transparent background"); not "cut out the top half", a crop
+_CUT_OUT = re.compile(
+    r"\bcut\s+(?:me|him|her|them|us|(?:the|this|that)\s+(?:\w+\s+)?(?:person|man|woman|guy|girl|boy|kid|child|"
+    r"people|subject))\s+out\b|\b(?:transparent|no)\s+background\b|\bwithout\s+(?:a|the|any)\s+background\b",
+    re.IGNORECASE,
+)
+
+
+def as_cut_out(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
+    """:data:`CUTTER` on ``call``'s image when ``request`` asks to cut a person out of the picture and states no
+    numbers, and the model called another tool (asked to "cut me out of this so I can put it on my CV", the embedded
+    model cropped ``1000, 600, -1000, 600``; "cut the person out" ran Detection); else ``call``."""
+    written = image_names(call.action_input)
+    if call.tool == CUTTER or CUTTER not in tools or not written or not _CUT_OUT.search(request):
+        return call
+    return call if stated_numbers(request) else replace(call, tool=CUTTER, action_input=written[0])
 
 
 def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:

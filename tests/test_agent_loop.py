@@ -634,8 +634,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
     reply = agent.chat(session, "is she smiling? show me the edges")
     assert "smiling" not in reply.text and "Answer Question About The Image is not loaded" in reply.text
     assert "done this turn: Edge Detection On Image" in reply.text and reply.files and reply.corrected
-    llm.replies += [call("Detection", image), answer("There are two people.")]
-    assert agent.chat(session, "how many people are in the photo?").text == "There are two people."
+    llm.replies += [call("Detection", image), answer("There is one person.")]
+    assert agent.chat(session, "how many people are in the photo?").text == "There is one person."
     llm.replies += [call("Detection", image), answer("Yes, she is smiling.")]
     assert "is not loaded" in agent.chat(session, "is she smiling?").text
 
@@ -1246,6 +1246,36 @@ def test_an_empty_search_is_answered_as_one(said, observation, expected):
 )
 def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected):
     assert with_found_labels(said, observation) == (expected or said)
+
+
+@pytest.mark.parametrize(
+    ("said", "request_text", "observation", "expected"),
+    [
+        # seen in the session set: no count for "how many cats are there?"
+        (
+            "The cat is at cat [78, 0, 446, 300].",
+            "how many cats are there?",
+            "cat [78, 0, 446, 300]",
+            "I found 1 cat: cat [78, 0, 446, 300].",
+        ),
+        (  # a person shows as a face: "this person" with the face's box gave no count
+            "I found this person [176, 65, 273, 162].",
+            "how many people are in this photo?",
+            "face [176, 65, 273, 162]; upper body [150, 60, 300, 300]",
+            "I found 1 person: face [176, 65, 273, 162]; upper body [150, 60, 300, 300].",
+        ),
+        ("There are 3 cats.", "how many cats are there?", "face [1, 2, 3, 4]", "I found no cats: face [1, 2, 3, 4]."),
+        ("There are 2 faces.", "how many faces are in it?", "face [1, 2, 3, 4]; face [5, 6, 7, 8]", None),
+        ("There is one cat.", "how many cats are there?", "cat [1, 2, 3, 4]", None),
+        ("No object found.", "how many cats are there?", "No object found.", None),  # says none
+        ("I see 3 dogs.", "how many dogs are there?", "face [1, 2, 3, 4]", None),  # not what it finds
+        ("The cat is at cat [1, 2, 3, 4].", "where is the cat?", "cat [1, 2, 3, 4]", None),  # no count asked
+    ],
+)
+def test_a_count_asked_for_is_the_count_found(said, request_text, observation, expected):
+    from agent.detector_scope import with_count
+
+    assert with_count(said, request_text, "Detection", observation) == (expected or said)
 
 
 def test_only_a_closed_set_detector_that_found_nothing_has_a_note():

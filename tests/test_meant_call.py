@@ -529,3 +529,25 @@ def test_make_it_square_is_the_largest_centred_square(model_call, request_text, 
     tools = default_registry().subset(("Crop Image", "Resize Image"))
     squared = as_square_crop(call, request_text, tools, lambda name: (500, 300))
     assert f"{squared.tool}: {squared.action_input}" == ran
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "ran"),
+    [
+        # seen in the session set: the embedded model cropped a made-up box, or ran Detection
+        (("Crop Image", f"{RESULT}, 1000, 600, -1000, 600"), "cut me out of this so I can put it on my CV", RESULT),
+        (("Detection", RESULT), "cut the person out", RESULT),
+        (("Edge Detection On Image", RESULT), "give me this photo with a transparent background", RESULT),
+        (("Crop Image", f"{RESULT}, 0, 0, 100, 100"), "cut out the top half", None),  # a crop
+        (("Crop Image", f"{RESULT}, 50, 60, 350, 300"), "cut out the rectangle from 50, 60 to 350, 300", None),
+        (("Remove the background", RESULT), "cut her out", None),  # already the cutter
+    ],
+)
+def test_a_cut_out_asked_for_removes_the_background(model_call, request_text, ran):
+    tools = default_registry().subset((*TOOLS.names, "Remove the background"))
+    call = ToolCall("t", *model_call)
+    meant_call = as_meant(call, request_text, tools, uploads=UPLOADS, latest=RESULT, exists=FILES.__contains__)
+    if ran is None:
+        assert meant_call.tool == call.tool
+    else:
+        assert (meant_call.tool, meant_call.action_input) == ("Remove the background", ran)
