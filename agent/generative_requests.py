@@ -42,10 +42,10 @@ _ASKS = {
         r"\s+(?:me\s+)?(?:a|an|some)\s+(?!box|boxes|circle|rectangle|line|border)",
         re.IGNORECASE,
     ),
-    # "make it black and white", "turn this photo into a watercolor", "in the style of Van Gogh", "add a rainbow to
+    # "make it black and white", "turn this photo into a watercolor", "convert it to grayscale", "in the style of Van Gogh", "add a rainbow to
     # ...", "make it look nicer" (the embedded model read its text), "enhance the photo"
     RESTYLER: re.compile(
-        rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
+        rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+|to\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
         r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b"
         rf"|\b(?:enhance|improve|beautify|retouch)\s+{THE_PICTURE}",
         re.IGNORECASE,

@@ -1,9 +1,11 @@
-"""What the agent knows of the conversation's images without seeing them: their sizes, and which there are.
+"""What the agent knows of the conversation's images without seeing them: their sizes and file type, which is the
+bigger, and which images there are.
 
 Asked "what is the size of the image?", the model answered "I cannot see images myself, ... so I can't do that",
 though the upload had been introduced as "a 512x512 image"; asked "which images do I have?" after two uploads, "I
-don't have an image to work on yet". The agent answers both itself: the size read from the file (the latest image, or
-the one the question names), and the images listed, uploads first.
+don't have an image to work on yet"; asked "which one is bigger?" after a second upload, it resized the new one to
+twice its size. The agent answers these itself: the size and type read from the file (the latest image, or the one
+the question names), the uploads ordered by size, and the images listed, uploads first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 from agent.generative_requests import THE_PICTURE
 
-SIZE_ANSWER = "{image} is {width} x {height} pixels (width x height)."
+SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here: {made}."
 
@@ -23,17 +25,47 @@ _OPENING = r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
 # "what are its dimensions?", "what resolution is it?"
 _SIZE_QUESTION = re.compile(
     _OPENING + r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
-    r"(?:size|dimensions?|resolution|width\s+and\s+height)(?:\s+of\s+" + THE_PICTURE + r")?"
+    r"(?:size|dimensions?|resolution|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+" + THE_PICTURE + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + THE_PICTURE + r"(?:\s+in\s+pixels)?"
-    r"|what\s+(?:size|resolution)\s+is\s+" + THE_PICTURE + r")"
+    r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + THE_PICTURE + r")"
     r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
 
 
 def asks_for_the_size(request: str) -> bool:
-    """Whether ``request`` only asks how big the picture is (in pixels), not anything it shows."""
+    """Whether ``request`` only asks how big the picture is (in pixels) or its file type, not anything it shows."""
     return bool(_SIZE_QUESTION.match(request))
+
+
+# The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?"
+_BIGGER_QUESTION = re.compile(
+    _OPENING + r"which\s+(?:one|image|photo|picture|pic|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
+    r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest)(?:\s+(?:one|image|photo|picture))?"
+    r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_which_is_bigger(request: str) -> bool:
+    """Whether ``request`` only asks which of the images is the bigger or the smaller."""
+    return bool(_BIGGER_QUESTION.match(request))
+
+
+def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """The images of ``sizes`` (name -> width, height; two or more) from the one ``request`` asks for (the bigger,
+    by pixels, or the smaller) to the other end, each with its size."""
+    asked = _BIGGER_QUESTION.match(request)
+    smaller = bool(asked) and asked.group(1).lower().startswith("small")
+    ordered = sorted(sizes, key=lambda name: sizes[name][0] * sizes[name][1], reverse=not smaller)
+    listed = [f"{name} ({sizes[name][0]} x {sizes[name][1]})" for name in ordered]
+    areas = {sizes[name][0] * sizes[name][1] for name in ordered}
+    if len(areas) == 1:
+        return f"They are the same size: {', '.join(listed)}."
+    word = "smaller" if smaller else "bigger"
+    if len(listed) == 2:
+        return f"{listed[0]} is {word} than {listed[1]}."
+    return f"{listed[0]} is the {'smallest' if smaller else 'biggest'}, then {', then '.join(listed[1:])}."
 
 
 # The whole request asks which images the conversation holds: "which images do I have?", "list my files"

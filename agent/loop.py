@@ -60,7 +60,14 @@ from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capab
 from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that
-from agent.image_facts import SIZE_ANSWER, asks_for_the_images, asks_for_the_size, images_answer
+from agent.image_facts import (
+    SIZE_ANSWER,
+    asks_for_the_images,
+    asks_for_the_size,
+    asks_which_is_bigger,
+    comparison_answer,
+    images_answer,
+)
 from agent.image_reference import outside_paths, refers_to_an_image
 from agent.meant_call import (
     RESIZER,
@@ -620,7 +627,7 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one of
         the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
-        the image is or which images there are (agent/image_facts.py); it only asks what the picture shows while the
+        the image is, which image is the bigger or which images there are (agent/image_facts.py); it only asks what the picture shows while the
         tool that answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
         which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
@@ -640,6 +647,11 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
+        if len(session.images) > 1 and asks_which_is_bigger(request):
+            sizes = {name: image_size(session.workspace, name) for name in session.images}
+            readable = {name: size for name, size in sizes.items() if size}
+            if len(readable) > 1:
+                return comparison_answer(request, readable)
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
@@ -667,7 +679,8 @@ class Agent:
         size = image_size(session.workspace, image)
         if size is None:
             return f"I could not read {image}."
-        return SIZE_ANSWER.format(image=image, width=size[0], height=size[1])
+        kind = image.rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
+        return SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
 
     @staticmethod
     def _needs_box(session: ChatSession, tool: str) -> str:

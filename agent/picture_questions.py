@@ -8,8 +8,8 @@ uses this rule after the model, on an answer that came with no tool call, to say
 
 The rule is narrow on purpose: a false match replaces a good answer (a poem, advice, an answer about the
 conversation's files) with "that tool is not loaded". It needs an image in the conversation and one of:
-* a description request naming a picture or its file: "describe this photo", "what's going on in this pic?", "what
-  does the image show?", "what can you see in the picture?", "the content of e.jpg", or that is "describe it" and
+* a description request naming a picture or its file: "describe this photo", "what's going on in this pic?", "what's
+  in this picture?", "what does the image show?", "what can you see in the picture?", "the content of e.jpg", or that is "describe it" and
   nothing more;
 * a question on what things in the picture look like or do: "what colour is ...", "how many ... are there / in
   ...", "is the woman smiling?", "what is the dog holding?", "what's the weather like in this picture?".
@@ -29,7 +29,7 @@ _FILE = r"\S+\.(?:png|jpe?g|webp|bmp|gif)\b"  # HuggingGPT's requests name pictu
 _DESCRIBE = re.compile(
     rf"\b(?:describe|caption)\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
     rf"|\bcontents?\s+of\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
-    rf"|\bwhat(?:'s| is)\s+(?:going on|happening)\s+in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
+    rf"|\bwhat(?:'s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
     rf"|\bwhat\s+does\s+(?:this|that|the|my)\s+{_PICTURE}\s+show\b"
     r"|\bwhat\s+(?:can|do)\s+you\s+see\b"
     # the whole request: "describe it" with an image in the conversation is that image

@@ -648,6 +648,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("is the woman in the first picture smiling?", ANSWERER),
         ("what is the dog holding?", ANSWERER),
         ("what's going on in this pic?", DESCRIBER),
+        ("what's in this picture?", DESCRIBER),  # seen in --cli: "It shows image/ff3e6f12.png."
+        ("what objects are in this picture?", None),  # Detection's
         ("what does the image show?", DESCRIBER),
         ("what can you see in the picture?", DESCRIBER),
         ("what is the content of e.jpg?", DESCRIBER),  # HuggingGPT names pictures by file
@@ -1411,7 +1413,47 @@ def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session
     agent, llm, runtime = make_agent(tiny_tokenizer, [answer("I cannot see images myself.")])
     image = upload(agent, session, size=64)
     assert agent.chat(session, "what is the size of the image?").text == SIZE_ANSWER.format(
-        image=image, width=64, height=64
+        image=image, kind="PNG", width=64, height=64
+    )
+    assert (
+        agent.chat(session, "what format is this image?").text
+        == f"{image} is a PNG image of 64 x 64 pixels (width x height)."
+    )
+    assert llm.prompts == [] and runtime.calls == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("which one is bigger?", True),
+        ("ok, which photo is the smaller one?", True),
+        ("which of the two is larger", True),
+        ("which one is bigger, the cat or the dog?", False),  # what the pictures show
+        ("make the bigger one smaller", False),
+    ],
+)
+def test_which_requests_ask_which_image_is_bigger(request_text, asks):
+    from agent.image_facts import asks_which_is_bigger
+
+    assert asks_which_is_bigger(request_text) is asks
+
+
+def test_which_image_is_bigger_is_answered_from_the_files(tiny_tokenizer, session):
+    """Seen in --cli: asked "which one is bigger?" after a second upload, the model resized the new one to twice its
+    size."""
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    small, big, middle = upload(agent, session, size=32), upload(agent, session, size=96), upload(agent, session)
+    assert agent.chat(session, "which one is bigger?").text == (
+        f"{big} (96 x 96) is the biggest, then {middle} (64 x 64), then {small} (32 x 32)."
+    )
+    from agent.image_facts import comparison_answer
+
+    assert (
+        comparison_answer("which one is smaller?", {"a": (2, 3), "b": (1, 1)}) == "b (1 x 1) is smaller than a (2 x 3)."
+    )
+    assert (
+        comparison_answer("which is bigger", {"a": (2, 3), "b": (3, 2)})
+        == "They are the same size: a (2 x 3), b (3 x 2)."
     )
     assert llm.prompts == [] and runtime.calls == []
 

@@ -27,6 +27,7 @@ OFFLINE = default_registry().subset(
         # what the offline demo answered with another tool, as done
         ("make it black and white", RESTYLER),
         ("make it look like a watercolor painting", RESTYLER),
+        ("convert it to grayscale", RESTYLER),  # seen in --cli: it ran Text Detection
         ("turn it into a cartoon", RESTYLER),
         ("make it look nicer", RESTYLER),  # the embedded model read the photo's text
         ("can you enhance this photo?", RESTYLER),
