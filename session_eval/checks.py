@@ -122,9 +122,15 @@ def score_turn(expect: Expect, reply: Reply, state: SessionState, detect: Detect
         checks = _unavailable_checks(expect, reply, state)
     elif expect.behaviour is Behaviour.ANSWER:
         calls = [step.action for step in reply.steps if step.action]
+        missing = [word for word in expect.says if not _has_word(reply.text, word)]
         checks = [
             Check("no tool call", not calls, ", ".join(calls)),
             Check("answered", bool(model_words(reply).strip())),
+            *(
+                [Check("says the facts", not missing, f"missing {missing}: {_short(reply.text)}")]
+                if expect.says
+                else []
+            ),
         ]
     else:
         made = [step.action for step in reply.steps if step.ok]

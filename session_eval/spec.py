@@ -24,7 +24,8 @@
   must say so.
 - ``{unavailable: NAME, image: REF}``: a tool the offline demo does not load (Answer Question About The Image):
   calling it is right, answering without it is not; the reply must say it cannot answer.
-- ``{answer: true}``: no tool (chit-chat, thanks, writing).
+- ``{answer: true}``: no tool (chit-chat, thanks, writing); ``says: [WORDS]``: words the answer must hold (a fact
+  the agent knows of the files: ``[PNG, "451"]``).
 - ``{ask_image: true}``: the request needs an image and none was uploaded; the reply asks for one.
 """
 
@@ -83,6 +84,7 @@ class Expect:
     cover: str | None = None
     words: tuple[str, ...] | None = None
     labels: tuple[str, ...] | None = None
+    says: tuple[str, ...] = ()  # words an answer without a tool must hold
 
     @property
     def kind(self) -> str:
@@ -177,10 +179,13 @@ def _expect(raw: dict[str, Any], place: str) -> Expect:
     images = raw.get("image", ())
     images = (str(images),) if isinstance(images, str) else tuple(str(ref) for ref in images)
     if form in ("answer", "ask_image"):
-        extra = sorted(set(raw) - {form})
+        extra = sorted(set(raw) - {form, *(("says",) if form == "answer" else ())})
         if extra:
-            raise SessionSetError(f"{place}: {form!r} takes no other keys, got {extra}")
-        return Expect(Behaviour(form))
+            raise SessionSetError(f"{place}: {form!r} takes no other keys but 'says' (answers), got {extra}")
+        says = raw.get("says", ())
+        if isinstance(says, str) or not all(isinstance(word, str | int) for word in says):
+            raise SessionSetError(f"{place}: 'says' is a list of words the answer holds, e.g. [PNG, '512']")
+        return Expect(Behaviour(form), says=tuple(str(word) for word in says))
     tool = str(raw[form])
     if tool not in default_registry():
         raise SessionSetError(f"{place}: unknown tool {tool!r}")

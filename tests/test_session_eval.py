@@ -105,6 +105,14 @@ def test_every_image_of_the_set_builds():
             "unknown image",
         ),
         (
+            {"id": "x", "kind": "k", "turns": [{"say": "hi", "expect": {"answer": True, "says": "PNG"}}]},
+            "list of words",
+        ),
+        (
+            {"id": "x", "kind": "k", "turns": [{"say": "hi", "expect": {"ask_image": True, "says": ["PNG"]}}]},
+            "takes no other keys",
+        ),
+        (
             {
                 "id": "x",
                 "kind": "k",
@@ -233,6 +241,15 @@ def test_an_invented_file_is_always_a_false_claim(tmp_path):
     reply = Reply("Sure! Here you go: image/abcd_edge_1234.png", (), (), True)
     score = score_turn(Expect(Behaviour.ANSWER), reply, SessionState(workspace), lambda path: [])
     assert score.false_claim and not score.success and "does not exist" in score.claim_detail
+
+
+def test_an_answer_must_hold_the_facts_it_is_asked_for(tmp_path):
+    state = SessionState(Workspace(tmp_path))
+    expect = Expect(Behaviour.ANSWER, says=("PNG", "451"))
+    right = Reply("It is a PNG image of 451 x 300 pixels.", (), (), True, by_agent=True)
+    assert score_turn(expect, right, state, lambda path: []).success
+    wrong = Reply("It is a JPEG of 300 x 200.", (), (), True)
+    assert "says the facts" in score_turn(expect, wrong, state, lambda path: []).failed_checks
 
 
 def test_the_agents_own_upload_request_completes_a_no_image_turn(tmp_path):
