@@ -23,15 +23,13 @@ from dataclasses import replace
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
 from agent.stated_numbers import (
-    QUARTER_TURN,
+    angle_in_words,
     asks_for_square,
     centred_square,
-    rotation_sign,
     scale_factor,
     scaled_size,
     signed_angle,
     stated_numbers,
-    unstated_angle,
 )
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
@@ -317,7 +315,7 @@ def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> To
     wanted = [spec_input for spec_input in inputs if spec_input.kind is InputKind.NUMBER]
     if [spec_input.name for spec_input in wanted] == [ANGLE] and not numbers and len(arguments) == len(inputs):
         written = arguments[[spec_input.name for spec_input in inputs].index(ANGLE)]
-        numbers = [angle] if (angle := _unstated_angle(written, request)) else []
+        numbers = [angle] if (angle := angle_in_words(written, request)) else []
     if not wanted or len(numbers) != len(wanted) or len(arguments) != len(inputs):
         return call
     stated = iter(signed_angle(n, request) if i.name == ANGLE else n for n, i in zip(numbers, wanted, strict=True))
@@ -325,18 +323,6 @@ def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> To
     if all(_same_number(a, m) for a, m in zip(arguments, meant, strict=True)):
         return call
     return replace(call, action_input=", ".join(meant))
-
-
-def _unstated_angle(written: str, request: str) -> str | None:
-    """The angle a rotation asked for in words means (:func:`agent.stated_numbers.unstated_angle`), where the model
-    wrote a turn of nothing (0, 360) or the words ask for a kind of turn ("upside down", "a bit", a direction) the
-    model's angle is not; else ``None`` (the model's angle stands: "rotate it" turned by 45 is a turn asked for)."""
-    meant = unstated_angle(request)
-    try:
-        turns = float(written) % 360
-    except ValueError:
-        return meant
-    return None if turns and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
 
 
 def _same_number(written: str, meant: str) -> bool:

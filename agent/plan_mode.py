@@ -23,6 +23,7 @@ from agent.answer import Answer, AnswerWriter
 from agent.capabilities import load_hint
 from agent.executor import Detected, Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
+from agent.plan_angles import angles_from_the_request
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_sizes import sizes_from_the_request
@@ -150,8 +151,8 @@ class PlanAgent:
     def _held_to_request(self, plan: Plan, request: str, session: ChatSession) -> Plan:
         """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and, for a
         request of one thing, the image steps it never asked for (agent/plan_stand_ins.py), on the images the
-        request means (agent/plan_images.py), a size relative to the picture's computed (agent/plan_sizes.py), a
-        made-up box replaced by a detection (agent/plan_boxes.py)."""
+        request means (agent/plan_images.py), a size relative to the picture's computed (agent/plan_sizes.py), the
+        angle asked for (agent/plan_angles.py), a made-up box replaced by a detection (agent/plan_boxes.py)."""
         tools = self.executor.runner.available
         plan = without_stand_ins(plan, request, self._not_loaded(request), tools)
         if not asks_for_several(request):
@@ -167,6 +168,9 @@ class PlanAgent:
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
+        plan, turned = angles_from_the_request(plan, request, tools)
+        for step_id, angle in turned.items():
+            logger.info("step %s turns by %s degrees, as the request asks", step_id, angle)
         plan, boxed = boxes_from_the_detection(plan, request, tools, size, self.agent.shown_text(session))
         for step_id, detection in boxed.items():
             logger.info(

@@ -139,6 +139,8 @@ def signed_angle(number: str, request: str) -> str:
     return magnitude if sign > 0 else f"-{magnitude}"
 
 
+# "make it bigger and rotate it by 90 degrees": the number of an angle
+_ANGLE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE)
 # A turn asked for in words: "upside down", "a bit", "sideways"; the rotation verbs it goes with.
 _UPSIDE_DOWN = re.compile(r"\bupside[- ]down\b|\bhalf\s+(?:a\s+)?turn\b", re.IGNORECASE)
 _SLIGHTLY = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|slightly|a\s+touch|tilt(?:ed)?)\b", re.IGNORECASE)
@@ -157,6 +159,26 @@ def unstated_angle(request: str) -> str | None:
     return signed_angle(str(SLIGHT_TURN if _SLIGHTLY.search(request) else QUARTER_TURN), request)
 
 
+def angle_in_words(written: str, request: str) -> str | None:
+    """The angle a rotation asked for in words means (:func:`unstated_angle`), where the model wrote a turn of
+    nothing (0, 360; asked to "rotate it a bit", it rotated by 0) or the words ask for a kind of turn ("upside
+    down", "a bit", a direction) the model's angle ``written`` is not; else ``None`` (the model's angle stands:
+    "rotate it" turned by 45 is a turn asked for)."""
+    meant = unstated_angle(request)
+    try:
+        turns = float(written) % 360
+    except ValueError:
+        return meant
+    return None if turns and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
+
+
+def stated_angle(request: str) -> str | None:
+    """The one angle ``request`` states in degrees ("90 degrees", "ninety degrees", "45°"), turned the way it
+    says, or ``None`` when it states none or several ("resize it to 300x200 and rotate it 90 degrees": 90)."""
+    angles = _ANGLE.findall(_in_digits(request))
+    return signed_angle(angles[0], request) if len(angles) == 1 else None
+
+
 # A size relative to the picture's: "twice as big", "double the size", "3 times larger", "half the size", "50%".
 _WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
 _TIMES = re.compile(
@@ -171,9 +193,6 @@ _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNOREC
 _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
-_ANGLE = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE
-)  # "make it bigger and rotate it by 90 degrees"
 PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
 MAX_BARE_FACTOR = 10  # "3x" alone is a factor; "200x" alone is not
 
