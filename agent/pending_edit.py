@@ -132,7 +132,7 @@ def unfound_box(request: str, available: Sequence[str], shown: str) -> str | Non
     cropped ``3, 2, 1, 2``: no tool here can say where a cup is."""
     if _gives_numbers(request) or NAMED_FINDER in available or _BOX.search(shown) or _PEOPLE.search(request):
         return None
-    if named_region(request, 2, 2) or blurs_the_whole(request):  # any size: whether a part is named at all
+    if _names_a_part(request):
         return None
     return next((tool for tool, asks in _ASKS.items() if tool in available and asks.search(request)), None)
 
