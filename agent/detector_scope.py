@@ -29,11 +29,16 @@ SAYS_NOTHING = re.compile(r"\b(no|not|none|nothing|cannot|without)\b|n't\b|\buna
 EMPTY_RESULTS = {NO_OBJECT_FOUND: re.compile(""), NO_TEXT_FOUND: re.compile(r"text|word|writ|letter", re.IGNORECASE)}
 
 
+# An answer that says there is no image to work on ("I don't have an image to work on yet"), after a tool ran on one
+_NO_IMAGE = re.compile(r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+)?image\b|\bupload\b", re.IGNORECASE)
+
+
 def as_empty_result(answer: str, observation: str) -> str:
-    """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so."""
+    """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so (or
+    says there is no image: after Detection found no face, "I don't have an image to work on yet")."""
     found = observation.strip()
     about = EMPTY_RESULTS.get(found)
-    if about is not None and not (SAYS_NOTHING.search(answer) and about.search(answer)):
+    if about is not None and (_NO_IMAGE.search(answer) or not (SAYS_NOTHING.search(answer) and about.search(answer))):
         return found
     return answer
 

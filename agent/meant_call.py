@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
 from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
+from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
     angle_in_words,
     asks_for_square,
@@ -109,6 +110,24 @@ def outline_map(request: str, drawn: str, tools: ToolRegistry) -> str | None:
     return None if _SEVERAL.search(request) or named_maps(request, tools) else OUTLINE_MAPS[0]
 
 
+# A map asked for as the object of its verb: "detect the pose of the person", "show me the depth map" (not "find the
+# faces in the edge map", a search of a map)
+_ASKED_MAP = (
+    r"\b(?:detect|find|show|get|give|draw|make|estimate|extract|compute)\s+(?:me\s+)?"
+    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:human\s+|person's\s+)?"
+)
+
+
+def asked_map(request: str, tools: ToolRegistry) -> str | None:
+    """The one listed map-making tool whose map ``request`` asks for as its verb's object (the small model ran
+    Detection for "detect the pose of the person"), when it asks for one thing; else ``None``."""
+    found = named_maps(request, tools)
+    if len(found) != 1 or _SEVERAL.search(request):
+        return None
+    words = tools.get(found[0]).makes_map
+    return found[0] if any(re.search(_ASKED_MAP + re.escape(word) + r"\b", request, re.I) for word in words) else None
+
+
 def named_maps(request: str, tools: ToolRegistry) -> list[str]:
     """The listed map-making tools whose maps ``request`` names, a name inside another's named too ("edges" in "soft
     edges") not counted."""
@@ -191,6 +210,8 @@ def as_meant(
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
         tool = named_map_tool(request, tools) or outline_map(request, call.tool, tools)
+    elif tool is None and call.tool in DETECTORS:  # a map asked for, a search run
+        tool = asked_map(request, tools)
     if tool and tool != call.tool and call.tool in tools and _kinds(tools, tool) == _kinds(tools, call.tool):
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)

@@ -1226,6 +1226,8 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
         ("There is no object in image/a1b2.png.", NO_TEXT_FOUND, NO_TEXT_FOUND),  # seen after an empty reading
         ("I couldn't read any text in it.", NO_TEXT_FOUND, None),
         ("It says STOP.", "STOP", None),  # the reading found words
+        # seen in the drive: Detection found no face in the session's photo
+        ("I don't have an image to work on yet.", NO_OBJECT_FOUND, NO_OBJECT_FOUND),
     ],
 )
 def test_an_empty_search_is_answered_as_one(said, observation, expected):

@@ -551,3 +551,19 @@ def test_a_cut_out_asked_for_removes_the_background(model_call, request_text, ra
         assert meant_call.tool == call.tool
     else:
         assert (meant_call.tool, meant_call.action_input) == ("Remove the background", ran)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("Detect the pose of the person", "Pose Detection On Image"),  # seen in the drive: Detection ran
+        ("show me the depth map", "Predict Depth On Image"),
+        ("find the faces in the edge map", "Detection"),  # a search of a map
+        ("detect the pose and the faces", "Detection"),  # asks for more: the model orders
+        ("what objects are in it?", "Detection"),
+    ],
+)
+def test_a_map_asked_for_is_drawn_where_the_model_searched(request_text, tool):
+    call = ToolCall("t", "Detection", UPLOADS[0])
+    meant_call = as_meant(call, request_text, MAPS, uploads=UPLOADS, latest=UPLOADS[0], exists=FILES.__contains__)
+    assert meant_call.tool == tool
