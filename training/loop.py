@@ -168,7 +168,7 @@ def run(cfg: TrainConfig, resume: Path | None = None) -> dict[str, Any] | None:
     loss_module = CompletionLoss(model, compile=compiled)
     runner = (
         DistributedDataParallel(
-            loss_module, device_ids=[local_rank] if device != "cpu" else None, broadcast_buffers=False
+            loss_module, device_ids=[local_rank] if device != "cpu" else None, forward_sync_buffers=False
         )
         if ddp
         else loss_module
