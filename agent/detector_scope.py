@@ -94,7 +94,7 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     ways = {str(count), said} | ({"a", "an", "single"} if count == 1 else set())
     if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", answer, re.IGNORECASE):
         return answer
-    found = f"{count} {_SINGULAR[noun] if count == 1 else noun}"
     if not labels:
         return f"I found no {noun}."
-    return f"I found {found if count else 'no ' + noun}: {observation.strip().rstrip('.')}."
+    found = f"{count} {_SINGULAR[noun] if count == 1 else noun}" if count else f"no {noun}"
+    return f"I found {found}: {observation.strip().rstrip('.')}."

@@ -33,8 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.stated_numbers import centred_square, named_region
-from generation.tool_calls import image_names
+from agent.stated_numbers import centred_square, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
@@ -242,13 +241,6 @@ def _names_a_part(request: str) -> bool:
     return blurs_the_whole(request) or named_region(request, 2, 2) is not None  # any size: whether, not where
 
 
-# Numbers a request gives for something other than a box: a size ("make it 128x128") or an angle ("90 degrees")
-_SIZE_OR_ANGLE = re.compile(r"\d+\s*(?:x|×|by)\s*\d+|\d+(?:\.\d+)?\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE)
-
-
 def _gives_numbers(request: str) -> bool:
-    """Whether ``request`` holds a number other than a size, an angle or a file name's: its box, then, is the
-    person's own."""
-    for name in image_names(request):
-        request = request.replace(name, " ")
-    return bool(re.search(r"\d", _SIZE_OR_ANGLE.sub(" ", request)))
+    """Whether ``request`` states a number other than a size or an angle: its box, then, is the person's own."""
+    return bool(numbers_besides_size_and_angle(request))

@@ -172,6 +172,16 @@ def angle_in_words(written: str, request: str) -> str | None:
     return None if turns and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
 
 
+# A size written as two numbers: "128x128", "300 by 200"
+_SIZE = re.compile(r"\d+\s*(?:x|×|by)\s*\d+", re.IGNORECASE)
+
+
+def numbers_besides_size_and_angle(request: str) -> list[str]:
+    """The numbers ``request`` states (:func:`stated_numbers`) besides a size ("make it 128x128") and an angle ("90
+    degrees"): where there are any, a box it asks for is the person's own."""
+    return stated_numbers(_ANGLE.sub(" ", _SIZE.sub(" ", request)))
+
+
 def stated_angle(request: str) -> str | None:
     """The one angle ``request`` states in degrees ("90 degrees", "ninety degrees", "45°"), turned the way it
     says, or ``None`` when it states none or several ("resize it to 300x200 and rotate it 90 degrees": 90)."""
