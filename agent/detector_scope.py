@@ -24,9 +24,14 @@ from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
 SAYS_NOTHING = re.compile(r"\b(no|not|none|nothing|cannot|without)\b|n't\b|\bunable\b", re.IGNORECASE)
-# An empty search's observation, and what an answer must speak of to say that this search found nothing (after an
-# empty reading the model answered "There is no object in image/....png")
-EMPTY_RESULTS = {NO_OBJECT_FOUND: re.compile(""), NO_TEXT_FOUND: re.compile(r"text|word|writ|letter", re.IGNORECASE)}
+_TEXT = re.compile(r"text|word|writ|letter", re.IGNORECASE)
+# An empty search's observation: what an answer must speak of to say that this search found nothing, and what it
+# must not (the other search's result: after an empty reading the model answered "There is no object in
+# image/....png", after an empty detection that followed a reading, "There is no readable text in image/....png")
+EMPTY_RESULTS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
+    NO_OBJECT_FOUND: (re.compile(""), _TEXT),
+    NO_TEXT_FOUND: (_TEXT, None),
+}
 
 
 # An answer that says there is no image to work on ("I don't have an image to work on yet"), after a tool ran on one
@@ -35,12 +40,14 @@ _NO_IMAGE = re.compile(r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+)?image\b|\buplo
 
 def as_empty_result(answer: str, observation: str) -> str:
     """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so (or
-    says there is no image: after Detection found no face, "I don't have an image to work on yet")."""
+    says there is no image: after Detection found no face, "I don't have an image to work on yet"; or speaks of the
+    other search's empty result)."""
     found = observation.strip()
-    about = EMPTY_RESULTS.get(found)
-    if about is not None and (_NO_IMAGE.search(answer) or not (SAYS_NOTHING.search(answer) and about.search(answer))):
-        return found
-    return answer
+    if found not in EMPTY_RESULTS:
+        return answer
+    about, other = EMPTY_RESULTS[found]
+    says_so = SAYS_NOTHING.search(answer) and about.search(answer) and not (other and other.search(answer))
+    return found if _NO_IMAGE.search(answer) or not says_so else answer
 
 
 # "The face is at cat [78, 0, 446, 300]": a box the detector found, called by the name the request used.

@@ -207,6 +207,17 @@ def photo_behind_for_a_map(
     return _source_photo(image, map_operations, images)
 
 
+def photo_behind_for_an_edit(
+    image: str, request: str, map_operations: frozenset[str], images: Sequence[str]
+) -> str | None:
+    """For an edit that only a photo's content takes (a background removed, a face blurred): the photo behind the map
+    ``image``, as :func:`photo_behind_for_a_map` finds it, unless ``request`` speaks of the map ("remove the
+    background of the line drawing")."""
+    if _MAP_WORDS.search(request):
+        return None
+    return photo_behind_for_a_map(image, request, map_operations, images)
+
+
 def _source_photo(image: str, map_operations: frozenset[str], images: Sequence[str]) -> str | None:
     """The image among ``images`` that the map in ``image``'s making was drawn from, through edits of the map (a
     rotated line drawing is still a drawing) and maps of maps (a sketch of a line drawing: the line drawing's

@@ -20,7 +20,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from agent.image_reference import from_before_the_newest_upload, meant_image, photo_behind, photo_behind_for_a_map
+from agent.image_reference import (
+    from_before_the_newest_upload,
+    meant_image,
+    photo_behind,
+    photo_behind_for_a_map,
+    photo_behind_for_an_edit,
+)
 from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
@@ -201,9 +207,9 @@ def as_meant(
     points at (:func:`agent.image_reference.meant_image`; ``shown``: the conversation's images, oldest first; else
     ``named_upload``, the upload the request calls by its file's words, agent/upload_names.py; the newest upload
     where the model took an image from before it and the request says nothing of which; for a tool that reports on
-    a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`, and for one that draws
-    a map, or edits the faces or people a request speaks of, on a map the request does not point at, the photo
-    behind it) and the numbers it states (:func:`with_stated_numbers`) in place of the model's choices; ``call``
+    a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`; for one that draws
+    a map, removes a background, or edits the faces or people a request speaks of, on a map the request does not
+    point at (or, for the edits, speak of), the photo behind it) and the numbers it states (:func:`with_stated_numbers`) in place of the model's choices; ``call``
     itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
     the session's files."""
     meant = call = as_resize(as_cut_out(call, request, tools), request, tools)
@@ -225,8 +231,10 @@ def as_meant(
     image = image or (written[0] if written else None)
     if image and spec and spec.output is not OutputKind.IMAGE:
         image = photo_behind(image, request, map_operations(), [*uploads, *shown]) or image
-    elif image and spec and not pointed and (spec.makes_map or edits_people(request, spec.name)):
+    elif image and spec and not pointed and spec.makes_map:
         image = photo_behind_for_a_map(image, request, map_operations(), [*uploads, *shown]) or image
+    elif image and spec and not pointed and (spec.name == CUTTER or edits_people(request, spec.name)):
+        image = photo_behind_for_an_edit(image, request, map_operations(), [*uploads, *shown]) or image
     if written and image and written[0] != image and exists(written[0]) and exists(image):
         meant = replace(meant, action_input=call.action_input.replace(written[0], image, 1))
     return with_stated_numbers(meant, request, tools)

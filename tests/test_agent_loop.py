@@ -1224,6 +1224,9 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
         ("The image is ready: image/a1b2.png", NO_OBJECT_FOUND, NO_OBJECT_FOUND),
         ("There is no object in image/a1b2.png.", NO_OBJECT_FOUND, None),
         ("There is no object in image/a1b2.png.", NO_TEXT_FOUND, NO_TEXT_FOUND),  # seen after an empty reading
+        # seen after "blur the face" on a cat photo, the turn after an empty reading of it
+        ("There is no readable text in image/27dc.png.", NO_OBJECT_FOUND, NO_OBJECT_FOUND),
+        ("I found no face in image/27dc.png.", NO_OBJECT_FOUND, None),
         ("I couldn't read any text in it.", NO_TEXT_FOUND, None),
         ("It says STOP.", "STOP", None),  # the reading found words
         # seen in the drive: Detection found no face in the session's photo

@@ -357,6 +357,24 @@ def test_a_face_edit_on_a_map_runs_on_the_photo_behind_it():
     assert ran("Rotate Image", "rotate the person by 90") == pose  # not a box tool
 
 
+def test_a_background_removal_on_a_map_runs_on_the_photo_behind_it():
+    """Seen in the recorded demo: "remove the background of the image" after the straight lines cut out the drawing."""
+    lines = "image/a1a1_line_bbbb2222.png"
+    files = {*FILES, lines}
+
+    def ran(request: str) -> str:
+        call = ToolCall("t", "Remove the background", lines)
+        tools = default_registry().subset(("Remove the background", "Line Detection On Image"))
+        meant = as_meant(
+            call, request, tools, uploads=UPLOADS, latest=lines, exists=files.__contains__, shown=[*UPLOADS, lines]
+        )
+        return meant.action_input
+
+    assert ran("Remove the background of the image") == UPLOADS[1]
+    assert ran("remove the background of it") == lines  # points at the drawing itself
+    assert ran("remove the background of the line drawing") == lines
+
+
 def test_a_map_of_a_map_is_traced_back_to_the_photo():
     lines = "image/a1a1_line_bbbb2222.png"
     sketch = "image/b2b2_scribble_a1a1.png"
