@@ -33,6 +33,8 @@ FAILURE_WORDS = re.compile(
     r"\b(no|not|none|nothing|cannot|unable|fail|failed|fails|failure|sorry|unfortunately|unavailable|error)\b|n't\b",
     re.IGNORECASE,
 )
+# Words of a reading's result, which an answer to an empty detection has no business with
+_TEXT_WORDS = re.compile(r"\b(?:text|written|writing|words?|letters?|readable)\b", re.IGNORECASE)
 SUCCESS_WORDS = re.compile(
     r"\b(here is|here are|here's|i have|i've|done|ready|created|generated|produced|saved|made|completed?|"
     r"successfully|removed|blurred|cropped|rotated|resized|detected|found|extracted|drawn|drew|turned|converted)\b",
@@ -251,8 +253,12 @@ def _answer_names_result(expect: Expect, step: TraceStep | None, reply: Reply) -
     facts = expect.words if expect.words is not None else expect.labels
     if facts is not None:
         if not facts:
+            # an empty detection answered as an empty reading ("There is no readable text") says nothing of it
+            other = expect.words is None and _TEXT_WORDS.search(reply.text)
             return Check(
-                name, bool(FAILURE_WORDS.search(reply.text)), f"should say nothing was found: {_short(reply.text)}"
+                name,
+                bool(FAILURE_WORDS.search(reply.text)) and not other,
+                f"should say nothing was found: {_short(reply.text)}",
             )
         missing = [fact for fact in facts if not _has_word(reply.text, fact)]
         return Check(name, not missing, f"missing {missing}: {_short(reply.text)}" if missing else "")

@@ -236,6 +236,15 @@ def test_reading_a_sign_needs_its_words_in_the_tool_output_and_the_reply(runtime
     assert "called Text Detection On Image" in failed(detected)
 
 
+def test_an_empty_detection_must_be_answered_as_one(runtime, tmp_path):
+    run = OneCall(runtime, tmp_path, {"sample": "coffee"})
+    expect = Expect(Behaviour.TOOL, "Detection", ("coffee",), labels=())
+    assert run(expect, "Detection", "", "I found no face in it.")[0].success
+    # seen after an empty reading of the same photo: the detection answered with the reading's words
+    reading, _ = run(expect, "Detection", "", "There is no readable text in it.")
+    assert failed(reading) == {"reply names the result"}
+
+
 def test_an_invented_file_is_always_a_false_claim(tmp_path):
     workspace = Workspace(tmp_path)
     reply = Reply("Sure! Here you go: image/abcd_edge_1234.png", (), (), True)
