@@ -19,15 +19,19 @@ SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x h
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here: {made}."
 
+# A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
+_ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original))"
 # Words before the question proper ("ok, how big is it?")
 _OPENING = r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
 # The whole request asks for the picture's size: "what is the size of the image?", "how big is this photo?",
 # "what are its dimensions?", "what resolution is it?"
 _SIZE_QUESTION = re.compile(
     _OPENING + r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
-    r"(?:size|dimensions?|resolution|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+" + THE_PICTURE + r")?"
-    r"|how\s+(?:big|large)\s+is\s+" + THE_PICTURE + r"(?:\s+in\s+pixels)?"
-    r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + THE_PICTURE + r")"
+    r"(?:size|dimensions?|resolution|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+"
+    + _ASKED_PICTURE
+    + r")?"
+    r"|how\s+(?:big|large)\s+is\s+" + _ASKED_PICTURE + r"(?:\s+in\s+pixels)?"
+    r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + _ASKED_PICTURE + r")"
     r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
     re.IGNORECASE,
 )

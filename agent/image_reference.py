@@ -190,8 +190,9 @@ def photo_behind(image: str, request: str, map_operations: frozenset[str], image
     return _source_photo(image, map_operations, images)
 
 
-# Words by which a request points at the latest image itself ("turn it into a sketch", "lines of that").
-_POINTING = re.compile(r"\b(?:it|this|that|them|the\s+result|the\s+output)\b", re.IGNORECASE)
+# Words by which a request points at the latest image itself ("turn it into a sketch", "lines of that", "its
+# background").
+_POINTING = re.compile(r"\b(?:it|its|this|that|them|the\s+result|the\s+output)\b", re.IGNORECASE)
 
 
 def photo_behind_for_a_map(

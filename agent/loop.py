@@ -68,7 +68,7 @@ from agent.image_facts import (
     comparison_answer,
     images_answer,
 )
-from agent.image_reference import outside_paths, refers_to_an_image
+from agent.image_reference import meant_image, outside_paths, refers_to_an_image
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -95,6 +95,8 @@ from agent.plan_stand_ins import asked_but_not_loaded
 from agent.read_text import READER, READING_TOOLS, asks_of_the_reading, read_already, unread_writing, with_read_text
 from agent.result_words import with_result_noun
 from agent.several_edits import edit_not_run
+from agent.show_again import SHOWN, asks_to_see
+from agent.small_talk import farewell_answer
 from agent.undo import asks_to_undo, lineage, record_sources, undo
 from agent.upload_names import upload_named
 from agent.words_only import asks_for_words
@@ -396,9 +398,9 @@ class Agent:
             yield Reply(problem, (), (), False, by_agent=True)
             return
         session.turns += 1
-        undone = self._undo(session, user_input)
-        if undone:
-            yield undone
+        shown = self._undo(session, user_input) or self._show_again(session, user_input)
+        if shown:
+            yield shown
             return
         answer = self.answer_before_the_model(session, user_input)
         if answer:
@@ -597,6 +599,23 @@ class Agent:
         self.remember(session, request, text, (before,))
         return Reply(text, (before,), (), False, by_agent=True)
 
+    def _show_again(self, session: ChatSession, request: str) -> Reply | None:
+        """The reply to a request that only asks to see an image of the conversation again (agent/show_again.py):
+        the image it names or points at is shown and becomes the one "it" means; ``None`` for any other request, or
+        when the image cannot be told."""
+        if session.latest_image is None or not asks_to_see(request):
+            return None
+        named = [name for name in image_names(request) if self._exists(session.workspace, name)]
+        image = named[0] if named else None
+        if not image_names(request):
+            uploads, shown = list(session.images), self.shown_images(session)
+            image = meant_image(request, uploads, session.latest_image, (), shown)
+        if image is None or not self._exists(session.workspace, image):
+            return None
+        text = SHOWN.format(image=image)
+        self.remember(session, request, text, (image,))
+        return Reply(text, (image,), (), False, by_agent=True)
+
     # ----------------------------------------------------------------- helpers
     def _run_tool(self, call: ToolCall, workspace: Workspace) -> Observation:
         return self.runtime.run(call.tool, call.action_input, workspace)
@@ -624,7 +643,7 @@ class Agent:
 
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
-        assistant can do (the loaded tools, agent/capabilities.py); it speaks of an image ("rotate it") while the
+        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one of
         the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
         the image is, which image is the bigger or which images there are (agent/image_facts.py); it only asks what the picture shows while the
@@ -635,6 +654,9 @@ class Agent:
         the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
+        farewell = farewell_answer(request)
+        if farewell:
+            return farewell
         if not self.image_tools:
             return None
         if session.latest_image is None and refers_to_an_image(request):
@@ -673,9 +695,10 @@ class Agent:
         return None
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
-        """:data:`SIZE_ANSWER` for the image ``request`` names, else the latest one."""
+        """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""
         named = [name for name in image_names(request) if self._exists(session.workspace, name)]
-        image = named[0] if named else session.latest_image or ""
+        pointed = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
+        image = named[0] if named else pointed or session.latest_image or ""
         size = image_size(session.workspace, image)
         if size is None:
             return f"I could not read {image}."

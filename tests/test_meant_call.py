@@ -372,6 +372,7 @@ def test_a_background_removal_on_a_map_runs_on_the_photo_behind_it():
 
     assert ran("Remove the background of the image") == UPLOADS[1]
     assert ran("remove the background of it") == lines  # points at the drawing itself
+    assert ran("remove its background") == lines
     assert ran("remove the background of the line drawing") == lines
 
 

@@ -1,0 +1,37 @@
+"""Showing an image the conversation already holds: "show me the original again", "let me see the result".
+
+The model has no call that shows an image: asked "now show me the original again" after a blur, the embedded model
+removed the original's background. Every image of the conversation is a file the agent knows, so it answers such a
+request itself, without the model: the image is shown and becomes the one "it" means next ("show me the original
+again", then "resize it to 200x200" resizes the original).
+
+The rule is narrow: the whole request asks to see an image it points at by its place in the conversation ("the
+original", "the first photo", "the result", "the cropped one", "the edge map") or by its file name; "show me the
+edges" asks for a new map and is left to the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+SHOWN = "Here it is again: {image}."
+
+# Words before the request proper ("ok, show me the original", "now let me see the result")
+_OPENING = r"^\s*(?:(?:ok(?:ay)?|now|then|so|and|please|hmm+|actually)[,!.]?\s+)*"
+_PICTURE = r"(?:image|photo|picture|pic|one|version)"
+_SHOW = re.compile(
+    _OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
+    r"(?:the\s+original(?:\s+" + _PICTURE + r")?"
+    r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
+    r"|the\s+(?:result|output)|the\s+(?:cropped|rotated|resized|blurred)\s+"
+    + _PICTURE
+    + r"|the\s+(?:edge|depth|normal)\s+map"
+    r"|image/[\w.-]+\.(?:png|jpe?g|webp))"
+    r"(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_to_see(request: str) -> bool:
+    """Whether ``request`` only asks to see an image of the conversation again (see the module docstring)."""
+    return bool(_SHOW.match(request))

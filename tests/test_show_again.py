@@ -1,0 +1,83 @@
+"""Showing an image of the conversation again, answered by the agent (agent/show_again.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.image_facts import SIZE_ANSWER
+from agent.loop import Agent, ChatSession
+from agent.show_again import SHOWN, asks_to_see
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.workspace import Workspace
+
+TEMPLATE = PromptTemplate.load("en")
+
+
+def call(tool: str, argument: str) -> str:
+    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
+
+
+def answer(text: str) -> str:
+    return f"Thought: Do I need to use a tool? No\nAI: {text}"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("now show me the original again", True),
+        ("show me the original", True),
+        ("can you show the first photo again?", True),
+        ("let me see the result", True),
+        ("ok, display the cropped one again please", True),
+        ("show me the edge map", True),
+        ("show me image/ab12cd34.png", True),
+        ("show me the photo I uploaded", True),
+        ("show me the edges", False),  # a new map: the model's
+        ("show me the original rotated by 90 degrees", False),  # asks for more
+        ("show me how to crop", False),
+        ("what does the original show?", False),
+    ],
+)
+def test_which_requests_ask_to_see_an_image_again(request_text, asks):
+    assert asks_to_see(request_text) is asks
+
+
+@pytest.fixture
+def agent(tiny_tokenizer) -> Agent:
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Remove the background", "Resize Image"))
+    return Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+
+
+def test_the_original_is_shown_again_without_the_model(agent, tmp_path):
+    """Seen in the recorded demo: "now show me the original again" after a blur removed the original's background."""
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "now show me the original again")
+    assert reply.text == SHOWN.format(image=photo) and reply.files == (photo,)
+    assert session.latest_image == photo and len(agent.llm.prompts) == prompts  # "it" is the original next
+    assert session.memory.turns[-1].text.endswith(reply.text)  # the model sees it in later turns
+    assert agent.chat(session, "let me see the edge map").files == (edges,)
+    assert agent.chat(session, f"show me {photo}").files == (photo,)
+    assert len(agent.llm.prompts) == prompts
+    agent.llm.replies = [answer("I don't know that file.")]
+    assert agent.chat(session, "show me image/ffffffff.png").files == ()  # not one of the conversation's
+
+
+def test_the_size_of_an_image_pointed_at_is_answered_from_its_file(agent, tmp_path):
+    """Seen in the recorded demo: "what's the size of the result?" resized the result to 200x1."""
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    agent.llm.replies = [call("Resize Image", f"{photo}, 16, 12"), answer("Done.")]
+    (small,) = agent.chat(session, "resize it to 16x12").files
+    Image.new("RGB", (16, 12)).save(session.workspace.resolve(small))  # the fake runtime only filters
+    prompts = len(agent.llm.prompts)
+    result = agent.chat(session, "what's the size of the result?").text
+    assert result == SIZE_ANSWER.format(image=small, kind="PNG", width=16, height=12)
+    original = agent.chat(session, "how big is the original?").text
+    assert original == SIZE_ANSWER.format(image=photo, kind="PNG", width=32, height=24)
+    assert len(agent.llm.prompts) == prompts and agent.runtime.calls == [("Resize Image", f"{photo}, 16, 12")]
