@@ -31,9 +31,9 @@ from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown,
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
     angle_in_words,
+    asks_for_a_relative_size,
     asks_for_square,
     centred_square,
-    scale_factor,
     scaled_size,
     signed_angle,
     stated_numbers,
@@ -317,12 +317,12 @@ def with_relative_size(
     call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
 ) -> ToolCall:
     """:data:`RESIZER` on ``call``'s image with the width and height ``request`` asks for relative to the image's
-    ("twice as big", "half the size", "50%", "smaller": :func:`agent.stated_numbers.scale_factor`; ``size`` gives an
-    image's width and height), when the model called the resizer, or another tool that takes numbers and the request
+    ("twice as big", "half the size", "50%", "smaller": :func:`agent.stated_numbers.scale_factor`; "400 pixels wide",
+    the other side in proportion; ``size`` gives an image's width and height), when the model called the resizer, or another tool that takes numbers and the request
     asks for no other edit (the embedded model wrote 20000 x 30000 for "twice as big", 1 x 2 for "smaller"); else
     ``call``."""
     written = image_names(call.action_input)
-    if scale_factor(request) is None or RESIZER not in tools or call.tool not in tools or not written:
+    if not asks_for_a_relative_size(request) or RESIZER not in tools or call.tool not in tools or not written:
         return call
     takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
     if call.tool != RESIZER and (not takes_numbers or _OTHER_EDIT.search(request)):

@@ -207,11 +207,38 @@ PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no am
 MAX_BARE_FACTOR = 10  # "3x" alone is a factor; "200x" alone is not
 
 
+# One side of a size, the other kept in proportion: "400 pixels wide", "300px tall", "a width of 400"
+_ONE_SIDE = re.compile(
+    r"(?<![\d.])(\d+)\s*(?:px|pixels?)?\s+(wide|across|tall|high)\b"
+    r"|\b(width|height)\s+(?:of\s+|to\s+|=\s*|:\s*)?(\d+)\b",
+    re.IGNORECASE,
+)
+_WIDTH_WORDS = ("wide", "across", "width")
+
+
+def one_side(request: str) -> tuple[str, int] | None:
+    """``("width" | "height", pixels)`` when ``request`` states one side of a size and no other number ("make it 400
+    pixels wide"); else ``None``."""
+    side = _ONE_SIDE.search(request)
+    if side is None or len(stated_numbers(request)) != 1:
+        return None
+    pixels, word = (side.group(1), side.group(2)) if side.group(1) else (side.group(4), side.group(3))
+    return ("width" if word.lower() in _WIDTH_WORDS else "height"), int(pixels)
+
+
+def asks_for_a_relative_size(request: str) -> bool:
+    """Whether ``request`` asks for a size that depends on the picture's: scaled (:func:`scale_factor`) or one side
+    stated (:func:`one_side`)."""
+    return scale_factor(request) is not None or one_side(request) is not None
+
+
 def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None:
-    """The size a ``width`` x ``height`` picture takes when scaled as ``request`` asks (:func:`scale_factor`), in
-    proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side; ``None`` when it asks for no such size."""
-    factor = scale_factor(request)
-    if factor is None:
+    """The size a ``width`` x ``height`` picture takes when scaled as ``request`` asks (:func:`scale_factor`, or the
+    side it states: :func:`one_side`), in proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side;
+    ``None`` when it asks for no such size."""
+    side = one_side(request)
+    factor = side[1] / (width if side[0] == "width" else height) if side else scale_factor(request)
+    if not factor:
         return None
     factor = min(factor, MAX_RESIZE_SIDE / max(width, height))
     return max(1, round(width * factor)), max(1, round(height * factor))

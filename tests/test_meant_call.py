@@ -487,6 +487,10 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 1, 2", "make it smaller", f"{RESULT}, 150, 100"),
         (f"Rotate Image: {RESULT}, 50", "resize it to 50%", f"{RESULT}, 150, 100"),
         (f"Resize Image: {RESULT}, 300, 200", "make it 100 times bigger", f"{RESULT}, 8192, 5461"),  # at most
+        # seen in the recorded demo: "make it 400 pixels wide" of a 385x156 sign was resized to 400 x 0
+        (f"Resize Image: {RESULT}, 400, 0", "make it 400 pixels wide", f"{RESULT}, 400, 267"),
+        (f"Resize Image: {RESULT}, 100, 100", "resize it to 100px tall", f"{RESULT}, 150, 100"),
+        (f"Resize Image: {RESULT}, 1, 1", "set the width to 150", f"{RESULT}, 150, 100"),
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):
@@ -505,6 +509,7 @@ def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request
         (f"Rotate Image: {RESULT}, 90", "rotate it and make it smaller", (300, 200)),  # another edit asked for
         (f"Crop Image: {RESULT}, 0, 0, 10, 10", "crop it to half the size", (300, 200)),
         (f"Resize Image: {RESULT}, 64, 64", "make it 64 by 64", (300, 200)),  # numbers stated
+        (f"Resize Image: {RESULT}, 400, 300", "make it 400 wide and 300 tall", (300, 200)),  # both sides stated
         (f"Resize Image: {RESULT}, 1, 2", "make it smaller", None),  # the image cannot be read
         (f"Edge Detection On Image: {RESULT}", "make it twice as big", (300, 200)),  # takes no numbers
     ],
