@@ -1,11 +1,13 @@
 """What the agent knows of the conversation's images without seeing them: their sizes and file type, which is the
-bigger, and which images there are.
+bigger, which images there are, and what made each.
 
 Asked "what is the size of the image?", the model answered "I cannot see images myself, ... so I can't do that",
 though the upload had been introduced as "a 512x512 image"; asked "which images do I have?" after two uploads, "I
 don't have an image to work on yet"; asked "which one is bigger?" after a second upload, it resized the new one to
-twice its size. The agent answers these itself: the size and type read from the file (the latest image, or the one
-the question names), the uploads ordered by size, and the images listed, uploads first.
+twice its size; asked "what did you do so far?" after a resize and a rotation, it told of a background removal, a
+crop and a reading that never ran. The agent answers these itself: the size and type read from the file (the latest
+image, or the one the question names), the uploads ordered by size, the images listed, uploads first, and each image
+made with the tool and the image that made it.
 """
 
 from __future__ import annotations
@@ -96,3 +98,31 @@ def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> s
     return IMAGES_ANSWER.format(
         uploads=", ".join(uploads), made=MADE_HERE.format(made=listed) if made else "", latest=latest
     )
+
+
+DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'
+NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded {uploads}."
+
+# The whole request asks what has been done: "what did you do so far?", "what have we done?", "recap the edits"
+_DONE_QUESTION = re.compile(
+    _OPENING + r"(?:what\s+(?:did\s+(?:you|we)\s+do|have\s+(?:you|we)\s+done)"
+    r"|(?:summari[sz]e|recap|list)\s+(?:what\s+(?:you|we)\s+(?:did|have\s+done)|(?:the|your|all\s+the)\s+"
+    r"(?:steps|edits|changes)))"
+    r"(?:\s+(?:so\s+far|here|today|in\s+this\s+(?:chat|conversation)|to\s+" + THE_PICTURE + r"))*"
+    r"(?:\s+please)?\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_what_was_done(request: str) -> bool:
+    """Whether ``request`` only asks what the conversation's tools have done."""
+    return bool(_DONE_QUESTION.match(request))
+
+
+def done_answer(uploads: Sequence[str], made: Sequence[tuple[str, str, str]], latest: str) -> str:
+    """:data:`DONE_ANSWER` for the images ``made``, oldest first, each as ``(image, tool, source image)``;
+    :data:`NOTHING_DONE` when none was."""
+    if not made:
+        return NOTHING_DONE.format(uploads=", ".join(uploads))
+    steps = "; ".join(f"{tool} on {source} made {image}" for image, tool, source in made)
+    return DONE_ANSWER.format(steps=steps, latest=latest)

@@ -10,8 +10,8 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
   (not "an image of a cat");
 * or an image-editing verb whose object is "it / this / that / them": "rotate it", "crop this", "blur that";
 * or an edit of a part only a picture has: "blur the face", "remove the background" (not "how do I ...?");
-* or reading a definite piece of writing: "read the sign", "what does this label say?" (the sign can only be in a
-  picture; "write a sign for my shop" asks for none);
+* or reading a definite piece of writing: "read the sign", "what does this label say?", "translate this sign" (the
+  sign can only be in a picture; "write a sign for my shop" asks for none);
 * and no request to make a picture ("draw a cat, then rotate it" refers to the picture it asks for).
 """
 
@@ -68,7 +68,7 @@ _EDIT_PART = re.compile(
 )
 _WRITTEN_THING = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
 _READING = re.compile(
-    rf"\b(?:read|transcribe)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b",
+    rf"\b(?:read|transcribe|translate)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b",
     re.IGNORECASE,
 )
 _MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)

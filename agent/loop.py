@@ -64,8 +64,10 @@ from agent.image_facts import (
     SIZE_ANSWER,
     asks_for_the_images,
     asks_for_the_size,
+    asks_what_was_done,
     asks_which_is_bigger,
     comparison_answer,
+    done_answer,
     images_answer,
 )
 from agent.image_reference import meant_image, outside_paths, refers_to_an_image
@@ -124,6 +126,7 @@ from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
 from tools.workspace import IMAGE_DIR
+from tools.workspace import made_from as made_from_name
 
 if TYPE_CHECKING:
     from tools.runtime import Observation
@@ -470,7 +473,7 @@ class Agent:
                     answer = without_other_results(answer, seen[0], user_input)
                     answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
-                    answer = with_read_text(answer, trace[-1].action, trace[-1].observation)
+                    answer = with_read_text(answer, trace[-1].action, trace[-1].observation, user_input)
                     answer = as_empty_result(answer, trace[-1].observation)
                     answer = with_found_labels(answer, trace[-1].observation)
                     answer = with_count(answer, user_input, trace[-1].action, trace[-1].observation)
@@ -646,7 +649,7 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it speaks of an image ("rotate it") while the
         session has none; it names a file outside the conversation (the constrained model would quietly use one of
         the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
-        the image is, which image is the bigger or which images there are (agent/image_facts.py); it only asks what the picture shows while the
+        the image is, which image is the bigger, which images there are or what the tools made (agent/image_facts.py); it only asks what the picture shows while the
         tool that answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
         which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
@@ -674,6 +677,8 @@ class Agent:
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:
                 return comparison_answer(request, readable)
+        if session.latest_image is not None and asks_what_was_done(request):
+            return done_answer(list(session.images), self._made(session), session.latest_image)
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
@@ -693,6 +698,16 @@ class Agent:
         if missing and asks_only_that(request) and not asks_for_words(request):  # "how does edge detection work?"
             return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))
         return None
+
+    def _made(self, session: ChatSession) -> list[tuple[str, str, str]]:
+        """Each image a tool made in ``session``, oldest first: ``(image, tool, source image)`` (the tool told by the
+        operation its name records)."""
+        tools = {spec.operation: spec.name for spec in default_registry() if spec.operation}
+        made = []
+        for image, source in session.made_from.items():
+            operation = (made_from_name(image) or ("", ""))[0]
+            made.append((image, tools.get(operation, operation or "a tool"), source))
+        return made
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""

@@ -45,12 +45,19 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def with_read_text(answer: str, tool: str, observation: str) -> str:
+NO_TRANSLATION = 'The text reads "{words}". I can read the writing in a picture, but I cannot translate it reliably.'
+_TRANSLATE = re.compile(r"\btranslat", re.IGNORECASE)
+
+
+def with_read_text(answer: str, tool: str, observation: str, request: str = "") -> str:
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
-    step of the turn); otherwise ``answer`` unchanged."""
+    step of the turn); those words and :data:`NO_TRANSLATION` when ``request`` asks for a translation (asked to
+    translate a sign, the small model wrote "Le sign negé est le sign negé."); otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
         return answer
+    if _TRANSLATE.search(request):
+        return NO_TRANSLATION.format(words=words)
     if _normal(words) in _normal(answer):
         return answer
     quoted = _QUOTED.search(answer)

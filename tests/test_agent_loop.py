@@ -700,6 +700,21 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
     assert reply.model_answer == 'The sign says "24 Hours".'
 
 
+def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny_tokenizer, session):
+    """Seen in the recorded demo: "translate this sign into french" ran no tool and the model wrote "Le sign negé est
+    le sign negé."."""
+    from agent.read_text import NO_TRANSLATION
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Detection"))
+    runtime.run = lambda tool, argument, workspace: Observation("NO PARKING AFTER 6PM", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("Le sign negé est le sign negé."), call("Text Detection On Image", image), answer("Non.")]
+    reply = agent.chat(session, "translate this sign into french")
+    assert reply.text == NO_TRANSLATION.format(words="NO PARKING AFTER 6PM")
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"]
+
+
 @pytest.mark.parametrize(
     ("request_text", "asks"),
     [

@@ -81,3 +81,22 @@ def test_the_size_of_an_image_pointed_at_is_answered_from_its_file(agent, tmp_pa
     original = agent.chat(session, "how big is the original?").text
     assert original == SIZE_ANSWER.format(image=photo, kind="PNG", width=32, height=24)
     assert len(agent.llm.prompts) == prompts and agent.runtime.calls == [("Resize Image", f"{photo}, 16, 12")]
+
+
+def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
+    """Seen in the recorded demo: asked "what did you do so far?" after a resize, a rotation and an undo, the model
+    told of a background removal, a crop and a reading that never ran."""
+    from agent.image_facts import DONE_ANSWER, NOTHING_DONE, asks_what_was_done
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    assert agent.chat(session, "what did you do so far?").text == NOTHING_DONE.format(uploads=photo)
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    agent.llm.replies += [call("Resize Image", f"{edges}, 16, 12"), answer("Done.")]
+    (small,) = agent.chat(session, "resize it to 16x12").files
+    prompts = len(agent.llm.prompts)
+    steps = f"Edge Detection On Image on {photo} made {edges}; Resize Image on {edges} made {small}"
+    assert agent.chat(session, "what have we done so far?").text == DONE_ANSWER.format(steps=steps, latest=small)
+    assert len(agent.llm.prompts) == prompts
+    assert not asks_what_was_done("what did you do with the cat?")
