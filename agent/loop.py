@@ -86,6 +86,7 @@ from agent.memory import ConversationMemory
 from agent.pending_edit import (
     BOX_REQUESTS,
     as_found,
+    faces_hidden_otherwise,
     invented_box,
     pending_box_edit,
     people_unfound,
@@ -94,7 +95,15 @@ from agent.pending_edit import (
 )
 from agent.picture_questions import DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import asked_but_not_loaded
-from agent.read_text import READER, READING_TOOLS, asks_of_the_reading, read_already, unread_writing, with_read_text
+from agent.read_text import (
+    READER,
+    READING_TOOLS,
+    asks_of_the_reading,
+    read_already,
+    reads_unasked,
+    unread_writing,
+    with_read_text,
+)
 from agent.result_words import with_result_noun
 from agent.several_edits import edit_not_run
 from agent.show_again import SHOWN, asks_to_see
@@ -507,9 +516,11 @@ class Agent:
                     )
                     if resized != step:
                         overruled, step = f"{step.tool}: {step.action_input}", resized
-                elif index < self.max_steps and read_already(user_input, step.tool, trace):
+                elif index < self.max_steps and (
+                    read_already(user_input, step.tool, trace) or reads_unasked(user_input, step.tool, trace)
+                ):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
-                    logger.info("the reading was done; %s is not run and the model answers", step.tool)
+                    logger.info("the asked work was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
                 found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
@@ -787,7 +798,8 @@ class Agent:
         """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py),
         and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
         (agent/words_only.py), Detection before a box tool's made-up box for a face, the box an earlier turn's detection
-        found of what the request names (agent/pending_edit.py), a reading again for a question after one
+        found of what the request names, Detection before another tool than the blur for "hide her face"
+        (agent/pending_edit.py), a reading again for a question after one
         (agent/read_text.py)."""
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
@@ -823,9 +835,9 @@ class Agent:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
             )
-        finder = (
-            None if named else invented_box(request, meant.tool, meant.arguments, shown, self.runtime.available.names)
-        )
+        available = self.runtime.available.names
+        finder = None if named else invented_box(request, meant.tool, meant.arguments, shown, available)
+        finder = finder or faces_hidden_otherwise(request, meant.tool, available)
         if finder:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)

@@ -101,6 +101,23 @@ def uncounted(request: str, said: str, called: Sequence[str], available: Sequenc
     return FINDER if _PEOPLE.search(request) and not _DECLINES.search(said) else None
 
 
+# The whole request asks only to hide faces: "hide her face", "please blur their faces"
+_FACES_ONLY = re.compile(
+    r"^\W*(?:(?:please|can\s+you|could\s+you)\s+)?(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure|hide)\s+"
+    r"(?:out\s+)?(?:the|his|her|their|my|our|its|all\s+the)\s+faces?(?:\s+please)?[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def faces_hidden_otherwise(request: str, tool: str, available: Sequence[str]) -> str | None:
+    """:data:`FINDER` when ``request`` asks only to hide the faces, the turn's first call is of another tool than the
+    blur or the finder (asked "hide her face", the small model removed the background, then blurred the face on the
+    cut-out), and both are loaded; else ``None``."""
+    if tool in (BLURRER, FINDER) or BLURRER not in available or FINDER not in available:
+        return None
+    return FINDER if _FACES_ONLY.match(request) else None
+
+
 def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> str | None:
     """The detector to run first when a call of ``tool`` with ``arguments`` is a box tool's made-up box (one
     ``shown``, the conversation's text, never held) for something ``request`` names without numbers: :data:`FINDER`

@@ -12,7 +12,8 @@ quoted span becomes those words, or, with nothing quoted, the answer says them.
 Once the reading tool has read, a small model sometimes goes on to a detector nobody asked for: "read the text on
 this page" was read, then Detection ran and the answer was "There is no object". A reading request whose reading
 is done, and that asks to find nothing, is answered instead of running the detector (:func:`read_already`); so is a
-later question about the words read, by reading again (:func:`asks_of_the_reading`).
+later question about the words read, by reading again (:func:`asks_of_the_reading`); and a reading nobody asked for
+after the turn's edit is answered instead of run (:func:`reads_unasked`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,21 @@ def read_already(request: str, tool: str, steps: Sequence[Step]) -> bool:
     if tool not in DETECTORS or _FINDING.search(request) or not _asks_about_writing(request):
         return False
     return any(step.ok and step.action in READING_TOOLS for step in steps)
+
+
+# Words by which a request speaks of writing or reading at all ("read it", "the text", "the sign")
+_SPEAKS_OF_WRITING = re.compile(
+    r"\bread|\btext|\bwrit|\bwords?\b|\bletters?\b|\bsigns?\b|\blabels?\b|\bmenus?\b|\bocr\b", re.IGNORECASE
+)
+
+
+def reads_unasked(request: str, tool: str, steps: Sequence[Step]) -> bool:
+    """Whether a call of reading ``tool`` follows another tool's successful step this turn (``steps``) while
+    ``request`` says nothing of writing: asked to "remove the background and tell me when done", the small model
+    removed it, then read the cut-out and answered "There is no readable text"."""
+    if tool not in READING_TOOLS or _SPEAKS_OF_WRITING.search(request):
+        return False
+    return any(step.ok and step.action and step.action not in READING_TOOLS for step in steps)
 
 
 # A question, by its first word ("what time does it open?", "is it open on Sundays?")

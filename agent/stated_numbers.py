@@ -68,7 +68,8 @@ def _in_digits(text: str) -> str:
     return _NUMBER_WORDS.sub(value, text)
 
 
-# A part of a picture named by its place: "the top half", "the bottom-left quarter" / "corner", "the whole image".
+# A part of a picture named by its place: "the top half", "the bottom-left quarter" / "corner", "the left third", "the
+# whole image".
 _WHOLE = re.compile(
     r"\b(?:whole|entire|full)\s+(?:image|photo|picture|frame)\b|\ball\s+of\s+(?:it|the\s+(?:image|photo|picture))\b",
     re.IGNORECASE,
@@ -81,21 +82,32 @@ _SQUARE = re.compile(
 )
 _HALF = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+half\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)
+_THIRD = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+third\b", re.IGNORECASE)
 _UPPER = ("top", "upper")
 
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter", "the whole image"), or ``None``: it states a box's worth of
+    its place ("the top half", "the bottom-left quarter", "the left third", "the whole image"), or ``None``: it states a box's worth of
     numbers (those are the box; fewer are another edit's: "... then rotate it by 90 degrees"), names no such part,
     or several."""
     halves = {side.lower() for side in _HALF.findall(request)}
     quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
+    thirds = {side.lower() for side in _THIRD.findall(request)}
     whole = bool(_WHOLE.search(request))
-    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(halves) + len(quarters) + whole != 1:
+    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(halves) + len(quarters) + len(thirds) + whole != 1:
         return None
     if whole:
         return 0, 0, width, height
+    if thirds:
+        third, third_x, third_y = thirds.pop(), max(1, width // 3), max(1, height // 3)
+        boxes = {
+            "left": (0, 0, third_x, height),
+            "right": (width - third_x, 0, width, height),
+            "bottom": (0, height - third_y, width, height),
+            "lower": (0, height - third_y, width, height),
+        }
+        return boxes.get(third, (0, 0, width, third_y))
     middle_x, middle_y = width // 2, height // 2
     if quarters:
         row, side = quarters.pop()

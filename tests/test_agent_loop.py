@@ -919,6 +919,40 @@ def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session)
     assert step.action_input == f"{image}, 1, 2, 3, 4" and not step.model_call
 
 
+def test_hiding_a_face_finds_it_first_whatever_tool_the_model_called(tiny_tokenizer, session):
+    """Seen in the recorded demo: "hide her face" removed the background, then blurred the face on the cut-out and
+    ran out of steps."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region", "Remove the background"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Remove the background", image),
+        f" {image}\nObservation:",
+        f" Yes\nAction: Blur Region\nAction Input: {image}, 0, 0, 8, 8\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "hide her face")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", image),
+        ("Blur Region", f"{image}, 0, 0, 8, 8"),
+    ]
+    assert reply.steps[0].model_call == f"Remove the background: {image}"
+
+
+def test_a_reading_nobody_asked_for_after_the_edit_is_not_run(tiny_tokenizer, session):
+    """Seen in the recorded demo: "remove the background and tell me when done" removed it, then read the cut-out
+    and answered "There is no readable text"."""
+    runtime = FakeRuntime(names=("Remove the background", "Text Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Remove the background", image), call("Text Detection On Image", "x"), " Done."]
+    reply = agent.chat(session, "remove the background and tell me when done")
+    assert [step.action for step in reply.steps] == ["Remove the background"]
+    llm.replies += [call("Remove the background", image), call("Text Detection On Image", "x"), answer("It says hi.")]
+    reply = agent.chat(session, "remove the background, then read the text")  # asked: it runs
+    assert [step.action for step in reply.steps] == ["Remove the background", "Text Detection On Image"]
+
+
 @pytest.mark.parametrize(
     ("request_text", "words"),
     [

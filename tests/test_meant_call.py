@@ -261,6 +261,11 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("blur the whole image", "0, 0, 300, 200"),
         ("blur all of it", "0, 0, 300, 200"),
         ("blur it", "0, 0, 300, 200"),  # the picture itself, for a blur alone
+        # seen in the recorded demo: "can you crop out the left third?" was asked for a box
+        ("can you crop out the left third?", "0, 0, 100, 200"),
+        ("crop the right third", "200, 0, 300, 200"),
+        ("blur the top third", "0, 0, 300, 66"),
+        ("keep the bottom third", "0, 134, 300, 200"),
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
