@@ -104,7 +104,7 @@ from agent.read_text import (
     unread_writing,
     with_read_text,
 )
-from agent.result_words import with_result_noun
+from agent.result_words import declines, with_result_noun
 from agent.several_edits import edit_not_run
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
@@ -152,6 +152,7 @@ DEFAULT_MAX_HISTORY_TOKENS = 512
 KEPT_HISTORY_SHARE = 0.5  # of max_history_tokens, what the memory keeps once it outgrows them
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
+MADE_ANSWER = "Done: {tool} made {image}."
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 CANNOT_SEE = (
     "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
@@ -837,7 +838,8 @@ class Agent:
             )
         available = self.runtime.available.names
         finder = None if named else invented_box(request, meant.tool, meant.arguments, shown, available)
-        finder = finder or faces_hidden_otherwise(request, meant.tool, available)
+        if not finder and meant.tool in self.runtime.available and not self.runtime.available.get(meant.tool).makes_map:
+            finder = faces_hidden_otherwise(request, meant.tool, available)  # a map drawn first is found after it
         if finder:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
@@ -872,11 +874,13 @@ class Agent:
 
         After a failed last tool call, an answer that shows no file this turn made is replaced by the error,
         and one that does is kept with the error added. (Models trained on successful calls only tend to
-        announce a result that was never made, even when they quote the error.)
+        announce a result that was never made, even when they quote the error.) After a successful one that made
+        an image, an answer that declines and names no file made says what was made instead.
         """
         failure = _last_failure(trace)
         if failure is None:
-            return answer, True
+            made = _declined_after_success(answer, trace)
+            return (MADE_ANSWER.format(tool=made.action, image=made.files[-1]), False) if made else (answer, True)
         if any(name in answer for step in trace for name in step.files):
             return f"{answer}\n\nBut the last step failed: {failure}", True
         return f"I could not do that. {failure}" + _done_so_far(trace, "Done before it"), False
@@ -995,6 +999,18 @@ def _opened_step(tool: str) -> str:
 def _opened_answer() -> str:
     """The opening of a step that answers without a tool, up to where the answer goes (the model writes it)."""
     return f"{THOUGHT} {THOUGHT_NO}\n{AI}"
+
+
+def _declined_after_success(answer: str, trace: Sequence[TraceStep]) -> TraceStep | None:
+    """The turn's last step when it made an image the model was shown and ``answer`` declines without naming any
+    image the turn made (after "remove the background and tell me when done" removed it, the small model answered
+    that it could not see images); else ``None``."""
+    last = next((step for step in reversed(trace) if step.action), None)
+    if last is None or not last.ok or not any(name in last.observation for name in last.files):
+        return None
+    if not declines(answer) or any(name in answer for step in trace for name in step.files):
+        return None
+    return last
 
 
 def _last_failure(trace: Sequence[TraceStep]) -> str | None:

@@ -112,7 +112,7 @@ _FACES_ONLY = re.compile(
 def faces_hidden_otherwise(request: str, tool: str, available: Sequence[str]) -> str | None:
     """:data:`FINDER` when ``request`` asks only to hide the faces, the turn's first call is of another tool than the
     blur or the finder (asked "hide her face", the small model removed the background, then blurred the face on the
-    cut-out), and both are loaded; else ``None``."""
+    cut-out; the loop leaves a map drawn first to :func:`people_unfound`), and both are loaded; else ``None``."""
     if tool in (BLURRER, FINDER) or BLURRER not in available or FINDER not in available:
         return None
     return FINDER if _FACES_ONLY.match(request) else None

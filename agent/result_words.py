@@ -1,4 +1,4 @@
-"""A made map called by the name of the tool that made it.
+"""A made map called by the name of the tool that made it; an answer that declines.
 
 A small model names a result by the words of the conversation rather than by what ran: after several turns of
 "the straight lines", a sketch came back as "The straight lines is ready: image/4108_scribble_886eb541.png" and a
@@ -59,3 +59,12 @@ def _names(answer: str, words: Iterable[str]) -> list[str]:
     for name in image_names(answer):  # a file name's own words ("_line_") are not a name for the map
         text = text.replace(name, " ")
     return [word for word in words if says(text, word)]
+
+
+# An answer that declines ("I cannot see images myself ... so I can't do that")
+_DECLINING = re.compile(r"\b(?:can't|cannot|couldn't|could\s+not|unable|not\s+loaded)\b", re.IGNORECASE)
+
+
+def declines(answer: str) -> bool:
+    """Whether ``answer`` says it cannot do what was asked."""
+    return bool(_DECLINING.search(answer))

@@ -939,6 +939,22 @@ def test_hiding_a_face_finds_it_first_whatever_tool_the_model_called(tiny_tokeni
     assert reply.steps[0].model_call == f"Remove the background: {image}"
 
 
+def test_an_answer_that_declines_after_the_edit_ran_says_what_was_made(tiny_tokenizer, session):
+    """Seen in the recorded demo: the background was removed, and the answer was "I cannot see images myself ... so I
+    can't do that"."""
+    from agent.loop import MADE_ANSWER
+
+    runtime = FakeRuntime(names=("Remove the background", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Remove the background", image), answer("I cannot see images myself, so I can't do that.")]
+    reply = agent.chat(session, "remove the background and tell me when done")
+    (made,) = reply.files
+    assert reply.text == MADE_ANSWER.format(tool="Remove the background", image=made)
+    llm.replies += [call("Detection", image), answer("I can't count cups.")]
+    assert agent.chat(session, "how many cups?").text == "I can't count cups."  # no image made for the model
+
+
 def test_a_reading_nobody_asked_for_after_the_edit_is_not_run(tiny_tokenizer, session):
     """Seen in the recorded demo: "remove the background and tell me when done" removed it, then read the cut-out
     and answered "There is no readable text"."""
