@@ -83,6 +83,7 @@ from agent.meant_call import (
     with_relative_size,
 )
 from agent.memory import ConversationMemory
+from agent.other_way import the_other_way
 from agent.pending_edit import (
     BOX_REQUESTS,
     as_found,
@@ -199,7 +200,8 @@ class ChatSession:
 
     ``latest_image`` is the image the conversation last brought up (the latest upload or the latest tool
     output the model saw): the one "it" most likely means in the next message. ``made_from``: each tool output's
-    source image, for undo (agent/undo.py); ``undone``: the images an undo went back from. ``file_names``: each
+    source image, for undo (agent/undo.py); ``made_by``: the call that made it (``Tool: input``, agent/other_way.py);
+    ``undone``: the images an undo went back from. ``file_names``: each
     upload's name as the person's file had it.
     """
 
@@ -209,6 +211,7 @@ class ChatSession:
     images: dict[str, str] = field(default_factory=dict)
     latest_image: str | None = None
     made_from: dict[str, str] = field(default_factory=dict)
+    made_by: dict[str, str] = field(default_factory=dict)
     file_names: dict[str, str] = field(default_factory=dict)
     undone: set[str] = field(default_factory=set)
     reports: tuple[TraceStep, ...] = ()
@@ -537,6 +540,7 @@ class Agent:
                 if made:  # an image the model met (a generated one in a session with no upload) is one to work on
                     session.latest_image = made[-1]
                     record_sources(session.made_from, made, image_names(step.action_input))
+                    session.made_by.update(dict.fromkeys(made, f"{step.tool}: {step.action_input}"))
                 taken = TraceStep(
                     index,
                     step.thought,
@@ -796,8 +800,8 @@ class Agent:
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
-        """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py),
-        and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
+        """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py; a
+        rotation "the other way" of the last one, agent/other_way.py), and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
         (agent/words_only.py), Detection before a box tool's made-up box for a face, the box an earlier turn's detection
         found of what the request names, Detection before another tool than the blur for "hide her face"
         (agent/pending_edit.py), a reading again for a question after one
@@ -823,6 +827,7 @@ class Agent:
             shown=image_names(shown),
             named_upload=by_name,
         )
+        meant = the_other_way(meant, request, session.latest_image, session.made_by)
         size = partial(image_size, session.workspace)
         boxed = with_named_region(meant, request, self.runtime.available, size, shown)
         boxed = as_square_crop(boxed, request, self.runtime.available, size)

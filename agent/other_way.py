@@ -1,0 +1,37 @@
+""" "Rotate it the other way": the last rotation's photo, turned by the opposite angle.
+
+Asked "rotate it 90 degrees clockwise" and then "no, rotate it the other way", a person wants the photo the rotation
+started from turned the opposite way; the small model rotated the rotated image by -1. The agent records the call
+that made each image (``ChatSession.made_by``), so when the image "it" means is a rotation's result, a rotation asked
+for "the other way" runs on that rotation's source with the opposite angle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+
+from agent.several_edits import ROTATOR
+from protocol.steps import ToolCall
+
+_OTHER_WAY = re.compile(
+    r"\b(?:the\s+other\s+way|the\s+opposite\s+(?:way|direction)|the\s+other\s+direction)\b", re.IGNORECASE
+)
+
+
+def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall:
+    """``call``, a rotation, on the image the rotation that made ``latest`` started from, by its opposite angle, when
+    ``request`` asks to rotate "the other way" (``made_by``: each made image's call, ``Tool: input``); else ``call``."""
+    if call.tool != ROTATOR or latest is None or not _OTHER_WAY.search(request):
+        return call
+    tool, _, arguments = made_by.get(latest, "").partition(": ")
+    source, _, angle = arguments.rpartition(",")
+    if tool != ROTATOR or not source.strip():
+        return call
+    try:
+        opposite = -float(angle)
+    except ValueError:
+        return call
+    written = str(int(opposite)) if opposite.is_integer() else str(opposite)
+    return replace(call, action_input=f"{source.strip()}, {written}")
