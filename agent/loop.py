@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
 from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
+from agent.every_upload import failed_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
@@ -464,6 +465,12 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
+                every = upload_not_done(user_input, trace, list(session.images))
+                if every and index < self.max_steps:  # "... from both": the same call on the next upload
+                    forced, overruled = f"{_opened_step(every[0])} {every[1]}", f"{AI} {said}"
+                    logger.info("%s runs on %s too, as the request asks for every upload", *every)
+                    yield TextChunk(index + 1, f" {ANSWER_SET_ASIDE.format(tool=every[0])}\n{forced}")
+                    continue
                 undone = self._undone_step(session, user_input, said, trace)
                 if undone and index < self.max_steps:  # answered before the asked edit or reading was done
                     forced = _opened_step(undone)
@@ -491,6 +498,8 @@ class Agent:
                     answer = with_found_labels(answer, trace[-1].observation)
                     answer = with_count(answer, user_input, trace[-1].action, trace[-1].observation)
                     answer = with_scope_note(answer, trace[-1].note)
+                failed = failed_uploads(user_input, trace, list(session.images))
+                answer = f"{answer.rstrip()} {failed}" if failed and failed not in answer else answer
                 checked, kept = self._checked_answer(answer, trace)
                 named_in = answer if kept else ""
                 yield self._finish(

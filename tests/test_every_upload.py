@@ -1,0 +1,65 @@
+"""The same edit of every upload (agent/every_upload.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.every_upload import failed_uploads, upload_not_done
+from agent.loop import Agent, ChatSession, TraceStep
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.workspace import Workspace
+
+UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
+
+
+def step(tool: str, image: str, ok: bool = True) -> TraceStep:
+    return TraceStep(1, "", tool, image, "done" if ok else "failed", ok)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "steps", "expected"),
+    [
+        ("remove the background from both", [step("Remove the background", UPLOADS[1], ok=False)],
+         ("Remove the background", UPLOADS[0])),  # tried on one, even where it failed
+        ("show me the edges of each of them", [step("Edge Detection On Image", UPLOADS[0])],
+         ("Edge Detection On Image", UPLOADS[1])),
+        ("remove the background from both", [step("Remove the background", UPLOADS[0]),
+                                              step("Remove the background", UPLOADS[1])], None),  # all done
+        ("remove the background", [step("Remove the background", UPLOADS[0])], None),  # one asked for
+        ("rotate both", [step("Rotate Image", "image/c3c3_edge_aaaa1111.png")], None),  # a result, not an upload
+        ("rotate both", [], None),  # nothing ran
+    ],
+)  # fmt: skip
+def test_which_upload_the_edit_is_owed_to(request_text, steps, expected):
+    assert upload_not_done(request_text, steps, UPLOADS) == expected
+    assert upload_not_done(request_text, steps, UPLOADS[:1]) is None  # one upload: nothing more to do
+
+
+def test_an_edit_of_both_uploads_runs_on_each(tiny_tokenizer, tmp_path):
+    """Seen in the recorded demo: "remove the background from both" tried one photo and answered."""
+    runtime = FakeRuntime(names=("Remove the background",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (
+        agent.introduce_image(session, Image.new("RGB", (8, 8), colour)).name for colour in ("white", "black")
+    )
+    llm.replies = [
+        f"Thought: Do I need to use a tool? Yes\nAction: Remove the background\nAction Input: {second}\nObservation:",
+        "Thought: Do I need to use a tool? No\nAI: Done.",
+        "\nObservation:",
+        "Thought: Do I need to use a tool? No\nAI: Both are done.",
+    ]
+    reply = agent.chat(session, "remove the background from both")
+    assert runtime.calls == [("Remove the background", second), ("Remove the background", first)]
+    assert len(reply.files) == 2 and reply.text.startswith("Both are done")
+
+
+def test_the_answer_says_which_uploads_the_edit_failed_on():
+    steps = [step("Remove the background", UPLOADS[1], ok=False), step("Remove the background", UPLOADS[0])]
+    said = failed_uploads("remove the background from both", steps, UPLOADS)
+    assert said == f"Remove the background failed on {UPLOADS[1]}: failed."
+    assert failed_uploads("remove the background from both", steps[::-1], UPLOADS) == ""  # the last: the loop's
+    assert failed_uploads("remove the background", steps, UPLOADS) == ""
