@@ -633,11 +633,9 @@ class Agent:
         when the image cannot be told."""
         if session.latest_image is None or not asks_to_see(request):
             return None
-        named = [name for name in image_names(request) if self._exists(session.workspace, name)]
-        image = named[0] if named else None
-        if not image_names(request):
-            uploads, shown = list(session.images), self.shown_images(session)
-            image = meant_image(request, uploads, session.latest_image, (), shown)
+        named = image_names(request)
+        uploads, shown = list(session.images), self.shown_images(session)
+        image = named[0] if named else meant_image(request, uploads, session.latest_image, (), shown)
         if image is None or not self._exists(session.workspace, image):
             return None
         text = SHOWN.format(image=image)
@@ -671,11 +669,12 @@ class Agent:
 
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
-        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it speaks of an image ("rotate it") while the
-        session has none; it names a file outside the conversation (the constrained model would quietly use one of
-        the conversation's images instead), or one of the conversation's kind that it does not hold; it asks how big
-        the image is, which image is the bigger, which images there are or what the tools made (agent/image_facts.py); it only asks what the picture shows while the
-        tool that answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
+        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
+        speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
+        constrained model would quietly use one of the conversation's images instead), or one of the conversation's
+        kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are
+        or what the tools made (agent/image_facts.py); it only asks what the picture shows while the tool that
+        answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
         which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
         picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
@@ -810,11 +809,11 @@ class Agent:
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
         """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py; a
-        rotation "the other way" of the last one, agent/other_way.py), and the opening of the step to take instead of it (``""``: none): an answer to a request for words alone
-        (agent/words_only.py), Detection before a box tool's made-up box for a face, the box an earlier turn's detection
-        found of what the request names, Detection before another tool than the blur for "hide her face"
-        (agent/pending_edit.py), a reading again for a question after one
-        (agent/read_text.py)."""
+        rotation "the other way" of the last one, agent/other_way.py), and the opening of the step to take instead of
+        it (``""``: none): an answer to a request for words alone (agent/words_only.py), Detection before a box tool's
+        made-up box for a face, the box an earlier turn's detection found of what the request names, Detection before
+        another tool than the blur for "hide her face" (agent/pending_edit.py), a reading again for a question after
+        one (agent/read_text.py)."""
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()

@@ -209,7 +209,8 @@ def as_meant(
     where the model took an image from before it and the request says nothing of which; for a tool that reports on
     a picture's content, the photo behind a map, :func:`agent.image_reference.photo_behind`; for one that draws
     a map, removes a background, or edits the faces or people a request speaks of, on a map the request does not
-    point at (or, for the edits, speak of), the photo behind it) and the numbers it states (:func:`with_stated_numbers`) in place of the model's choices; ``call``
+    point at (or, for the edits, speak of), the photo behind it) and the numbers it states
+    (:func:`with_stated_numbers`) in place of the model's choices; ``call``
     itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
     the session's files."""
     meant = call = as_resize(as_cut_out(call, request, tools), request, tools)
@@ -318,9 +319,9 @@ def with_relative_size(
 ) -> ToolCall:
     """:data:`RESIZER` on ``call``'s image with the width and height ``request`` asks for relative to the image's
     ("twice as big", "half the size", "50%", "smaller": :func:`agent.stated_numbers.scale_factor`; "400 pixels wide",
-    the other side in proportion; ``size`` gives an image's width and height), when the model called the resizer, or another tool that takes numbers and the request
-    asks for no other edit (the embedded model wrote 20000 x 30000 for "twice as big", 1 x 2 for "smaller"); else
-    ``call``."""
+    the other side in proportion; ``size`` gives an image's width and height), when the model called the resizer,
+    or another tool that takes numbers and the request asks for no other edit (the embedded model wrote 20000 x
+    30000 for "twice as big", 1 x 2 for "smaller"); else ``call``."""
     written = image_names(call.action_input)
     if not asks_for_a_relative_size(request) or RESIZER not in tools or call.tool not in tools or not written:
         return call

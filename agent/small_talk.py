@@ -13,8 +13,8 @@ FAREWELL = "Goodbye! Come back any time you have a picture to work on."
 THANKED_FAREWELL = "You're welcome, goodbye! Come back any time you have a picture to work on."
 
 _THANKS = (
-    r"(?:(?:and\s+)?(?:thanks?(?:\s+(?:you|a\s+lot|so\s+much|again))*|thx|ty|cheers|great|perfect|cool|ok(?:ay)?|awesome)"
-    r"(?:\s+for\s+(?:the|your|all\s+the)\s+help)?)"
+    r"(?:(?:and\s+)?(?:thanks?(?:\s+(?:you|a\s+lot|so\s+much|again))*|thx|ty|cheers|great|perfect|cool"
+    r"|ok(?:ay)?|awesome)(?:\s+for\s+(?:the|your|all\s+the)\s+help)?)"
 )
 _GOODBYE = (
     r"(?:(?:good)?\s*bye(?:\s*bye)?|see\s+(?:you|ya)(?:\s+(?:later|soon|around))?|later|ciao"

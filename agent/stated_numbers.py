@@ -88,9 +88,9 @@ _UPPER = ("top", "upper")
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter", "the left third", "the whole image"), or ``None``: it states a box's worth of
-    numbers (those are the box; fewer are another edit's: "... then rotate it by 90 degrees"), names no such part,
-    or several."""
+    its place ("the top half", "the bottom-left quarter", "the left third", "the whole image"), or ``None``: it
+    states a box's worth of numbers (those are the box; fewer are another edit's: "... then rotate it by 90
+    degrees"), names no such part, or several."""
     halves = {side.lower() for side in _HALF.findall(request)}
     quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
     thirds = {side.lower() for side in _THIRD.findall(request)}
