@@ -84,7 +84,7 @@ from agent.meant_call import (
     with_relative_size,
 )
 from agent.memory import ConversationMemory
-from agent.other_way import the_other_way
+from agent.other_way import other_way_not_run, the_other_way
 from agent.pending_edit import (
     BOX_REQUESTS,
     as_found,
@@ -788,7 +788,8 @@ class Agent:
         of what it finds (agent/pending_edit.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
         calls missing, or the tool whose map the request asks for when the answer presents a file or refuses, when
-        nothing ran (agent/meant_call.py), or an edit of several asked for that did not run (agent/several_edits.py)."""
+        nothing ran (agent/meant_call.py), an edit of several asked for that did not run (agent/several_edits.py), or a
+        rotation "the other way" (agent/other_way.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
             return None
@@ -805,6 +806,7 @@ class Agent:
             or map_not_made(request, said, called, self.runtime.available)
             or square_not_made(request, called, self.runtime.available)
             or edit_not_run(request, called, self.runtime.available)
+            or other_way_not_run(request, called, session.latest_image, session.made_by)
         )
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:

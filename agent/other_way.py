@@ -3,13 +3,14 @@
 Asked "rotate it 90 degrees clockwise" and then "no, rotate it the other way", a person wants the photo the rotation
 started from turned the opposite way; the small model rotated the rotated image by -1. The agent records the call
 that made each image (``ChatSession.made_by``), so when the image "it" means is a rotation's result, a rotation asked
-for "the other way" runs on that rotation's source with the opposite angle.
+for "the other way" runs on that rotation's source with the opposite angle; an answer before any rotation ran ("Done!
+I saved the rotated image as ..." naming the last turn's result) gives way to that rotation.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from agent.several_edits import ROTATOR
@@ -35,3 +36,13 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
         return call
     written = str(int(opposite)) if opposite.is_integer() else str(opposite)
     return replace(call, action_input=f"{source.strip()}, {written}")
+
+
+def other_way_not_run(
+    request: str, called: Sequence[str], latest: str | None, made_by: Mapping[str, str]
+) -> str | None:
+    """:data:`ROTATOR` when ``request`` asks to rotate "the other way", ``latest`` was made by a rotation and none of the
+    turn's ``called`` tools is one (the model answered with the last turn's result instead); else ``None``."""
+    if ROTATOR in called or latest is None or not _OTHER_WAY.search(request):
+        return None
+    return ROTATOR if made_by.get(latest, "").startswith(f"{ROTATOR}: ") else None

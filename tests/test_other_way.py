@@ -47,3 +47,21 @@ def test_rotate_it_the_other_way_in_a_session(tiny_tokenizer, tmp_path):
     llm.replies += [call.format(f"{rotated}, -1"), done]
     agent.chat(session, "no, rotate it the other way")
     assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 90")
+
+
+def test_an_answer_before_the_rotation_gives_way_to_it(tiny_tokenizer, tmp_path):
+    """Seen with the research adapter: "no, rotate it the other way" was answered "Done! I saved the rotated image as"
+    the last turn's result, with no call."""
+    runtime = FakeRuntime(names=("Rotate Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
+    call = "Thought: Do I need to use a tool? Yes\nAction: Rotate Image\nAction Input: {}\nObservation:"
+    done = "Thought: Do I need to use a tool? No\nAI: Done! I saved the rotated image as {}."
+    llm.replies = [call.format(f"{photo}, -90"), done.format("it")]
+    (rotated,) = agent.chat(session, "rotate it 90 degrees clockwise").files
+    llm.replies += [done.format(rotated), f" {rotated}, -1\nObservation:", done.format("the new one")]
+    reply = agent.chat(session, "no, rotate it the other way")
+    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 90") and len(reply.files) == 1
+    assert reply.files[0] != rotated
