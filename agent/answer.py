@@ -64,23 +64,27 @@ def step_lines(execution: Execution, response: ResponseTemplate) -> str:
 
 def observed_steps(execution: Execution) -> list[ObservedStep]:
     """The finished steps as ReAct tool calls with their observations (a box step shows its first box)."""
-    steps = []
-    for result in execution.results:
-        if not (result.ok and result.outcome):
-            continue
-        arguments = {}
-        for name, value in result.arguments.items():
-            if isinstance(value, Detected):
-                arguments[name] = value.image
-                arguments.update(zip(BOX_CORNERS, value.boxes[0].box, strict=True))
-            else:
-                arguments[name] = value
-        try:
-            line = action_input(result.tool, arguments)
-        except ValueError:  # cannot happen for a step that ran; shown plainly rather than failing the answer
-            line = ", ".join(str(v) for v in arguments.values())
-        steps.append(ObservedStep(ToolCall(THOUGHT_YES, result.step.task, line), result.outcome.text))
-    return steps
+    return [
+        ObservedStep(step_call(result), result.outcome.text)
+        for result in execution.results
+        if result.ok and result.outcome
+    ]
+
+
+def step_call(result: StepResult) -> ToolCall:
+    """A finished plan step as the ReAct tool call that does the same (a box step's call has its first box)."""
+    arguments = {}
+    for name, value in result.arguments.items():
+        if isinstance(value, Detected):
+            arguments[name] = value.image
+            arguments.update(zip(BOX_CORNERS, value.boxes[0].box, strict=True))
+        else:
+            arguments[name] = value
+    try:
+        line = action_input(result.tool, arguments)
+    except ValueError:  # cannot happen for a step that ran; shown plainly rather than failing the answer
+        line = ", ".join(str(v) for v in arguments.values())
+    return ToolCall(THOUGHT_YES, result.step.task, line)
 
 
 class AnswerWriter:

@@ -23,11 +23,15 @@ _EVERY = re.compile(
 )
 
 
+def _asks_for_every(request: str, uploads: Sequence[str]) -> bool:
+    return len(uploads) > 1 and bool(_EVERY.search(request))
+
+
 def upload_not_done(request: str, steps: Sequence[Step], uploads: Sequence[str]) -> tuple[str, str] | None:
     """``(tool, upload)``: the turn's first tool and the first of ``uploads`` it was not tried on this turn (``steps``),
     when ``request`` asks for every upload, there are two or more and that tool was tried on one of them; else
     ``None``."""
-    if len(uploads) < 2 or not _EVERY.search(request):
+    if not _asks_for_every(request, uploads):
         return None
     calls = [(step.action, image_names(step.action_input)) for step in steps if step.action]
     first = next(((tool, images[0]) for tool, images in calls if images), None)
@@ -42,7 +46,7 @@ def failed_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str]) 
     """What to add to the answer of a request for every upload about the uploads its tool failed on before the turn's
     last call ("Remove the background failed on image/....png: no person found ..."; the last call's failure is the
     loop's to tell), or ``""``."""
-    if len(uploads) < 2 or not _EVERY.search(request):
+    if not _asks_for_every(request, uploads):
         return ""
     calls = [step for step in steps if step.action]
     failed = []

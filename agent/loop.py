@@ -137,7 +137,6 @@ from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
 from tools.workspace import IMAGE_DIR
-from tools.workspace import made_from as made_from_name
 
 if TYPE_CHECKING:
     from tools.runtime import Observation
@@ -216,6 +215,11 @@ class ChatSession:
     file_names: dict[str, str] = field(default_factory=dict)
     undone: set[str] = field(default_factory=set)
     reports: tuple[TraceStep, ...] = ()
+
+    def record_made(self, made: Sequence[str], call: ToolCall) -> None:
+        """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
+        record_sources(self.made_from, made, image_names(call.action_input))
+        self.made_by.update(dict.fromkeys(made, f"{call.tool}: {call.action_input}"))
 
 
 @dataclass(frozen=True)
@@ -548,8 +552,7 @@ class Agent:
                 made = [name for name in observation.files if observation.ok and name in observation.text]
                 if made:  # an image the model met (a generated one in a session with no upload) is one to work on
                     session.latest_image = made[-1]
-                    record_sources(session.made_from, made, image_names(step.action_input))
-                    session.made_by.update(dict.fromkeys(made, f"{step.tool}: {step.action_input}"))
+                    session.record_made(made, step)
                 taken = TraceStep(
                     index,
                     step.thought,
@@ -634,8 +637,10 @@ class Agent:
         if session.latest_image is None or not asks_to_see(request):
             return None
         named = image_names(request)
-        uploads, shown = list(session.images), self.shown_images(session)
-        image = named[0] if named else meant_image(request, uploads, session.latest_image, (), shown)
+        if named:
+            image = named[0]
+        else:
+            image = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
         if image is None or not self._exists(session.workspace, image):
             return None
         text = SHOWN.format(image=image)
@@ -723,15 +728,13 @@ class Agent:
             return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))
         return None
 
-    def _made(self, session: ChatSession) -> list[tuple[str, str, str]]:
-        """Each image a tool made in ``session``, oldest first: ``(image, tool, source image)`` (the tool told by the
-        operation its name records)."""
-        tools = {spec.operation: spec.name for spec in default_registry() if spec.operation}
-        made = []
-        for image, source in session.made_from.items():
-            operation = (made_from_name(image) or ("", ""))[0]
-            made.append((image, tools.get(operation, operation or "a tool"), source))
-        return made
+    @staticmethod
+    def _made(session: ChatSession) -> list[tuple[str, str, str]]:
+        """Each image a tool made in ``session``, oldest first: ``(image, tool, source image)``."""
+        return [
+            (image, session.made_by.get(image, "").partition(":")[0] or "a tool", source)
+            for image, source in session.made_from.items()
+        ]
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
-from agent.answer import Answer, AnswerWriter
+from agent.answer import Answer, AnswerWriter, step_call
 from agent.capabilities import load_hint
-from agent.executor import Detected, Execution, Executor, PlanRun, StepResult
+from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
 from agent.plan_boxes import boxes_from_the_detection
@@ -29,9 +29,8 @@ from agent.plan_images import maps_on_photos, on_the_newest_upload
 from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
-from agent.undo import asks_to_undo, record_sources
+from agent.undo import asks_to_undo
 from agent.upload_names import upload_named
-from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
 from tools.catalog import default_registry
@@ -227,7 +226,7 @@ class PlanAgent:
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
         for result in execution.results:
             if result.ok and result.outcome is not None and result.outcome.image:
-                record_sources(session.made_from, [result.outcome.image], _input_images(result))
+                session.record_made([result.outcome.image], step_call(result))
         self.agent.remember(session, request, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
@@ -239,12 +238,6 @@ class PlanAgent:
                 reply = event
         assert reply is not None, "PlanAgent.run always ends with a reply"
         return reply
-
-
-def _input_images(result: StepResult) -> list[str]:
-    """The images a finished step worked on, in argument order (a box step's: the image its boxes were found on)."""
-    values = [value.image if isinstance(value, Detected) else value for value in result.arguments.values()]
-    return [value for value in values if isinstance(value, str) and image_names(value) == (value,)]
 
 
 def _each_once(plan: Plan) -> Plan:

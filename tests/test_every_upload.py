@@ -9,6 +9,7 @@ from agent.every_upload import failed_uploads, upload_not_done
 from agent.loop import Agent, ChatSession, TraceStep
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
 from tools.workspace import Workspace
 
 UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
@@ -46,12 +47,7 @@ def test_an_edit_of_both_uploads_runs_on_each(tiny_tokenizer, tmp_path):
     first, second = (
         agent.introduce_image(session, Image.new("RGB", (8, 8), colour)).name for colour in ("white", "black")
     )
-    llm.replies = [
-        f"Thought: Do I need to use a tool? Yes\nAction: Remove the background\nAction Input: {second}\nObservation:",
-        "Thought: Do I need to use a tool? No\nAI: Done.",
-        "\nObservation:",
-        "Thought: Do I need to use a tool? No\nAI: Both are done.",
-    ]
+    llm.replies = [call("Remove the background", second), answer("Done."), "\nObservation:", answer("Both are done.")]
     reply = agent.chat(session, "remove the background from both")
     assert runtime.calls == [("Remove the background", second), ("Remove the background", first)]
     assert len(reply.files) == 2 and reply.text.startswith("Both are done")

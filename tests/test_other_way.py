@@ -10,6 +10,7 @@ from agent.other_way import the_other_way
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
 from tools.workspace import Workspace
 
 ROTATED = "image/b2b2_rotate_a1a1.png"
@@ -33,35 +34,32 @@ def test_the_other_way_is_the_opposite_of_the_rotation_that_made_the_image(reque
     assert the_other_way(edges, request_text, latest, MADE_BY) is edges  # only a rotation
 
 
-def test_rotate_it_the_other_way_in_a_session(tiny_tokenizer, tmp_path):
-    """Seen in the recorded demo: "rotate it the other way" rotated by -1."""
+@pytest.fixture
+def rotated(tiny_tokenizer, tmp_path):
+    """An agent over a scripted model, its session and the photo it rotated 90 degrees clockwise, and that result."""
     runtime = FakeRuntime(names=("Rotate Image",))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
-    call = "Thought: Do I need to use a tool? Yes\nAction: Rotate Image\nAction Input: {}\nObservation:"
-    done = "Thought: Do I need to use a tool? No\nAI: Done."
-    llm.replies = [call.format(f"{photo}, -90"), done]
-    (rotated,) = agent.chat(session, "rotate it 90 degrees clockwise").files
-    llm.replies += [call.format(f"{rotated}, -1"), done]
+    agent.llm.replies = [call("Rotate Image", f"{photo}, -90"), answer("Done.")]
+    (result,) = agent.chat(session, "rotate it 90 degrees clockwise").files
+    return agent, session, photo, result
+
+
+def test_rotate_it_the_other_way_in_a_session(rotated):
+    """Seen in the recorded demo: "rotate it the other way" rotated by -1."""
+    agent, session, photo, result = rotated
+    agent.llm.replies += [call("Rotate Image", f"{result}, -1"), answer("Done.")]
     agent.chat(session, "no, rotate it the other way")
-    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 90")
+    assert agent.runtime.calls[-1] == ("Rotate Image", f"{photo}, 90")
 
 
-def test_an_answer_before_the_rotation_gives_way_to_it(tiny_tokenizer, tmp_path):
+def test_an_answer_before_the_rotation_gives_way_to_it(rotated):
     """Seen with the research adapter: "no, rotate it the other way" was answered "Done! I saved the rotated image as"
     the last turn's result, with no call."""
-    runtime = FakeRuntime(names=("Rotate Image",))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
-    call = "Thought: Do I need to use a tool? Yes\nAction: Rotate Image\nAction Input: {}\nObservation:"
-    done = "Thought: Do I need to use a tool? No\nAI: Done! I saved the rotated image as {}."
-    llm.replies = [call.format(f"{photo}, -90"), done.format("it")]
-    (rotated,) = agent.chat(session, "rotate it 90 degrees clockwise").files
-    llm.replies += [done.format(rotated), f" {rotated}, -1\nObservation:", done.format("the new one")]
+    agent, session, photo, result = rotated
+    done = f"Done! I saved the rotated image as {result}."
+    agent.llm.replies += [answer(done), f" {result}, -1\nObservation:", answer("Done.")]
     reply = agent.chat(session, "no, rotate it the other way")
-    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 90") and len(reply.files) == 1
-    assert reply.files[0] != rotated
+    assert agent.runtime.calls[-1] == ("Rotate Image", f"{photo}, 90") and len(reply.files) == 1
+    assert reply.files[0] != result

@@ -10,17 +10,10 @@ from agent.loop import Agent, ChatSession
 from agent.show_again import SHOWN, asks_to_see
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
-
-
-def call(tool: str, argument: str) -> str:
-    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
-
-
-def answer(text: str) -> str:
-    return f"Thought: Do I need to use a tool? No\nAI: {text}"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from agent.loop import Agent, ChatSession
 from agent.small_talk import FAREWELL, THANKED_FAREWELL, farewell_answer
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer
 from tools.workspace import Workspace
 
 
@@ -33,7 +34,7 @@ def test_which_messages_only_say_goodbye(request_text, expected):
 
 def test_a_goodbye_is_answered_without_the_model(tiny_tokenizer, tmp_path):
     """Seen in the recorded demo: "bye" after two uploads was answered "I don't have an image to work on yet"."""
-    llm = ScriptedLLM(["Thought: Do I need to use a tool? No\nAI: I don't have an image to work on yet."])
+    llm = ScriptedLLM([answer("I don't have an image to work on yet.")])
     agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
     session = ChatSession(Workspace(tmp_path / "ws"))
     agent.introduce_image(session, Image.new("RGB", (8, 8)))

@@ -88,6 +88,7 @@ def test_undo_after_a_planned_turn(agent, tmp_path):
         " Done.",
     ]
     (edges,) = plan_agent.chat(session, "show me the edges").files
+    assert session.made_by[edges] == f"Edge Detection On Image: {photo}"  # as the ReAct loop records it
     reply = plan_agent.chat(session, "undo that")
     assert reply.files == (photo,) and session.latest_image == photo and edges in reply.text
 
