@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agent.executor import Detected, Execution, StepResult
-from agent.step_runner import action_input
+from agent.findings import held_to_findings
+from agent.step_runner import StepOutcome, action_input
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
 from protocol.plan_response import ResponseTemplate
@@ -109,16 +110,29 @@ class AnswerWriter:
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
         summary = _first_line(written)
         if summary and _names_what_was_made(summary, execution, session):
+            last = results[-1].outcome
+            if last is not None and _tells(last):
+                summary = held_to_findings(summary, request, results[-1].step.task, last.text, last.note)
             return Answer(summary, True, steps)
         return Answer(self.response.summary_done.format(done=done, total=total), False, steps)
 
 
 def _names_what_was_made(summary: str, execution: Execution, session: ChatSession) -> bool:
-    """Whether ``summary`` names an image the plan made (when it made any) and no image that nobody made or handed
-    in: the model learned to repeat the files it made, and a line that names none of them is not about them."""
-    named = image_names(summary)
-    made = set(execution.files)
-    return all(name in made or name in session.images for name in named) and (not made or bool(made & set(named)))
+    """Whether ``summary`` names no image that nobody made or handed in, and one the plan made as a step's answer
+    when it made any, unless the last step told something (a reading, a search: the line may answer that): the model
+    learned to repeat the files it made, and a line that names none of them is not about them. A detector's drawing
+    of its boxes is beside its answer, the boxes."""
+    named = set(image_names(summary))
+    results = [r.outcome for r in execution.results if r.ok and r.outcome]
+    answers = {outcome.text for outcome in results if not _tells(outcome)}
+    if not named <= set(execution.files) | set(session.images):
+        return False
+    return not answers or bool(answers & named) or (bool(results) and _tells(results[-1]))
+
+
+def _tells(outcome: StepOutcome) -> bool:
+    """Whether a step's answer is what it found (words, boxes) rather than the image it made."""
+    return outcome.image != outcome.text
 
 
 def _first_line(text: str) -> str:

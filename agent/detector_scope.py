@@ -40,14 +40,16 @@ _NO_IMAGE = re.compile(r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+)?image\b|\buplo
 
 def as_empty_result(answer: str, observation: str) -> str:
     """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so (or
-    says there is no image: after Detection found no face, "I don't have an image to work on yet"; or speaks of the
+    quotes the observation as what was found, or says there is no image: after Detection found no face, "I don't have an image to work on yet"; or speaks of the
     other search's empty result)."""
     found = observation.strip()
     if found not in EMPTY_RESULTS:
         return answer
     about, other = EMPTY_RESULTS[found]
     says_so = SAYS_NOTHING.search(answer) and about.search(answer) and not (other and other.search(answer))
-    return found if _NO_IMAGE.search(answer) or not says_so else answer
+    # 'The sign says "No text found.".': the observation quoted as what was found
+    quoted = re.search(rf"[\"“']{re.escape(found.rstrip('.'))}", answer)
+    return found if _NO_IMAGE.search(answer) or quoted or not says_so else answer
 
 
 # "The face is at cat [78, 0, 446, 300]": a box the detector found, called by the name the request used.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from agent.meant_call import says
+from agent.request_parts import TOOL_VERBS
 from agent.stated_numbers import stated_numbers
 from tools.catalog import default_registry
 from tools.registry import ToolRegistry
@@ -95,8 +96,11 @@ def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
     return None
 
 
-# Where one thing asked ends and the next begins ("..., then ...", "... and then ...", a new sentence).
-_CLAUSE_BREAK = re.compile(r"[.?!;,]\s+|\s+(?:and\s+)?then\s+|\s+after\s+that\s+", re.IGNORECASE)
+# Where one thing asked ends and the next begins ("..., then ...", "... and then ...", "... and rotate it", a new
+# sentence).
+_CLAUSE_BREAK = re.compile(
+    rf"[.?!;,]\s+|\s+(?:and\s+)?then\s+|\s+after\s+that\s+|\s+and\s+(?=(?:{TOOL_VERBS})\b)", re.IGNORECASE
+)
 
 
 def map_follower(request: str) -> str | None:

@@ -57,9 +57,9 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
-from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
 from agent.every_upload import failed_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
+from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
     SIZE_ANSWER,
@@ -104,14 +104,13 @@ from agent.read_text import (
     read_already,
     reads_unasked,
     unread_writing,
-    with_read_text,
 )
 from agent.result_words import declines, with_result_noun
 from agent.several_edits import edit_not_run
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.undo import asks_to_undo, lineage, record_sources, undo
-from agent.upload_names import upload_named
+from agent.upload_names import upload_named, upload_named_for
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -162,6 +161,10 @@ CANNOT_SEE = (
 NOT_LOADED = (
     "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
     "place of _cpu on a GPU) where its weights are available."
+)
+PART_NOT_LOADED = (
+    "{tool} is not loaded here, so that part of the request was not done: start the demo with --load {load} where "
+    "its weights are available."
 )
 UNKNOWN_IMAGE = (
     "This conversation has no {name}; its images are: {images}. Name one of those, or upload the image "
@@ -497,14 +500,12 @@ class Agent:
                     answer = without_other_results(answer, seen[0], user_input)
                     answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
-                    answer = with_read_text(answer, trace[-1].action, trace[-1].observation, user_input)
-                    answer = as_empty_result(answer, trace[-1].observation)
-                    answer = with_found_labels(answer, trace[-1].observation)
-                    answer = with_count(answer, user_input, trace[-1].action, trace[-1].observation)
-                    answer = with_scope_note(answer, trace[-1].note)
+                    last = trace[-1]
+                    answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
                 failed = failed_uploads(user_input, trace, list(session.images))
                 answer = f"{answer.rstrip()} {failed}" if failed and failed not in answer else answer
                 checked, kept = self._checked_answer(answer, trace)
+                checked = self._with_parts_not_loaded(checked, user_input)
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,
@@ -540,6 +541,10 @@ class Agent:
                     logger.info("the asked work was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
+                if any(taken.action for taken in trace):  # a later call: on the upload its part of the request names
+                    named = self._on_the_named_upload(session, user_input, step)
+                    if named != step:
+                        overruled, step = overruled or f"{step.tool}: {step.action_input}", named
                 found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
@@ -728,6 +733,20 @@ class Agent:
             return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))
         return None
 
+    def _with_parts_not_loaded(self, answer: str, request: str) -> str:
+        """``answer`` to a request of several things followed by :data:`PART_NOT_LOADED` for each tool a part asks
+        for that is not loaded: asked offline to "make it black and white and rotate it 45 degrees", the model
+        rotated the photo and answered done (a request of that one thing is answered before the model runs)."""
+        if asks_only_that(request):
+            return answer
+        missing = [
+            spec
+            for spec in asked_but_not_loaded(request, self.runtime.available, default_registry())
+            if spec.name != answering_tool(request) and spec.name not in answer
+        ]
+        notes = [PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing]
+        return " ".join([answer.rstrip(), *notes])
+
     @staticmethod
     def _made(session: ChatSession) -> list[tuple[str, str, str]]:
         """Each image a tool made in ``session``, oldest first: ``(image, tool, source image)``."""
@@ -823,7 +842,9 @@ class Agent:
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
         shown = self.shown_text(session)
-        by_name = upload_named(request, session.file_names)
+        by_name = upload_named(request, session.file_names) or upload_named_for(
+            request, call.tool, session.file_names, self.runtime.available
+        )
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
@@ -862,6 +883,16 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
         return meant, ""
+
+    def _on_the_named_upload(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
+        """A later call of the turn on the upload that the part of ``request`` asking for its tool names, when the
+        call works on another upload or a result made from one (agent/upload_names.py)."""
+        named = upload_named_for(request, call.tool, session.file_names, self.runtime.available)
+        written = image_names(call.action_input)
+        if not named or not written or named in lineage(written[0], session.made_from):
+            return call
+        logger.info("%s works on %s, the upload the request names for it, not on %s", call.tool, named, written[0])
+        return replace(call, action_input=call.action_input.replace(written[0], named, 1))
 
     def _with_maker_noun(self, answer: str, made: str, trace: Sequence[TraceStep]) -> str:
         """``answer`` calling the map ``made`` by the name of the loaded tool that made it (agent/result_words.py)."""

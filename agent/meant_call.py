@@ -223,7 +223,7 @@ def as_meant(
         meant = replace(meant, tool=tool)
     written = image_names(call.action_input)
     spec = tools.get(meant.tool) if meant.tool in tools else None
-    named = image_names(request)
+    named = [name for name in image_names(request) if exists(name)]  # not the person's own file names
     image = meant_image(request, uploads, latest, named, shown, making=spec.operation if spec else "")
     image = image or (None if named else named_upload)
     if not (image or named) and written and from_before_the_newest_upload(written[0], request, uploads, shown):

@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload
+from agent.upload_names import upload_named_for
 from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanStep, Reference, Value
 from tools.registry import ToolRegistry
@@ -38,6 +39,30 @@ def on_the_newest_upload(
             continue
         if named_upload or from_before_the_newest_upload(str(source), request, uploads, shown):
             changed[step.id] = named_upload or uploads[-1]
+    return _with_images(plan, changed)
+
+
+def on_the_named_uploads(
+    plan: Plan, request: str, file_names: Mapping[str, str], tools: ToolRegistry
+) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with each step that works on another image than the upload its part of ``request`` names by its
+    file's words working on that upload (:func:`agent.upload_names.upload_named_for`; ``file_names``: upload ->
+    the person's file name), and the new image of each step changed. Asked to "resize astronaut.png to 256x256 and
+    read the text in sign.png", the planner read the resized astronaut."""
+    steps = plan.by_id()
+
+    def upload_behind(value: Value | None) -> Value | None:
+        seen: set[int] = set()
+        while isinstance(value, Reference) and value.step in steps and value.step not in seen:
+            seen.add(value.step)
+            value = _image_argument(steps[value.step])
+        return value
+
+    changed: dict[int, Value] = {}
+    for step in plan.steps:
+        named = upload_named_for(request, step.task, file_names, tools)
+        if named and upload_behind(_image_argument(step)) != named:
+            changed[step.id] = named
     return _with_images(plan, changed)
 
 

@@ -7,14 +7,12 @@ goes back to the planner once with the error (:attr:`ResponseTemplate.replan`); 
 with the reason. A step that repeats an earlier one is left out (the plan shown and run has it once). An empty
 plan (no tool needed) is answered by the ReAct loop. Closing the generator (a Stop button) cancels the running plan.
 
-:func:`asks_for_several` is the "automatic" switch: whether a request reads as several things to do.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -25,7 +23,7 @@ from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
 from agent.plan_boxes import boxes_from_the_detection
-from agent.plan_images import maps_on_photos, on_the_newest_upload
+from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
 from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
 from agent.planner import Planner, PlanResult
@@ -37,24 +35,6 @@ from tools.catalog import default_registry
 from tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
-
-# A request reads as several things to do when a sequencing word joins its parts ("..., then ...", "... 然后 ...")
-# or "and" / a comma comes before a second verb of the kind tools do ("find the faces and blur them"). Whole words
-# only, so "band" or "thence" do not count.
-_SEQUENCE = re.compile(
-    r"\b(?:then|after that|afterwards|also|as well as|finally)\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE
-)
-_TOOL_VERBS = (
-    "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
-    "estimate|predict|extract|turn|convert|cut|count|caption|answer"
-)
-_SECOND_VERB = re.compile(rf"(?:\band|,)\s+(?:{_TOOL_VERBS})\b", re.IGNORECASE)
-
-
-def asks_for_several(request: str) -> bool:
-    """Whether ``request`` asks for several things: "find the faces, then blur them", "detect the text and
-    describe the photo" (a heuristic for the automatic switch; see ``_SEQUENCE`` and ``_SECOND_VERB``)."""
-    return bool(_SEQUENCE.search(request) or _SECOND_VERB.search(request))
 
 
 @dataclass(frozen=True)
@@ -148,18 +128,21 @@ class PlanAgent:
         return replace(result, plan=held)
 
     def _held_to_request(self, plan: Plan, request: str, session: ChatSession) -> Plan:
-        """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and, for a
-        request of one thing, the image steps it never asked for (agent/plan_stand_ins.py), on the images the
-        request means (agent/plan_images.py), a size relative to the picture's computed (agent/plan_sizes.py), the
-        angle asked for (agent/plan_angles.py), a made-up box replaced by a detection (agent/plan_boxes.py)."""
+        """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and the image
+        steps beyond the things it asks for (agent/plan_stand_ins.py), on the images the request means (the newest
+        upload, the upload each part names: agent/plan_images.py), a size relative to the picture's computed
+        (agent/plan_sizes.py), the angle asked for (agent/plan_angles.py), a made-up box replaced by a detection
+        (agent/plan_boxes.py)."""
         tools = self.executor.runner.available
         plan = without_stand_ins(plan, request, self._not_loaded(request), tools)
-        if not asks_for_several(request):
-            plan = without_unasked(plan, request, tools)
+        plan = without_unasked(plan, request, tools)
         uploads, named = list(session.images), upload_named(request, session.file_names)
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
+        plan, moved = on_the_named_uploads(plan, request, session.file_names, tools)
+        for step_id, image in moved.items():
+            logger.info("step %s works on %s, the upload its part of the request names", step_id, image)
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)

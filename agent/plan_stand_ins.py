@@ -4,7 +4,7 @@ The planner writes only tools that are loaded (constrained decoding reads the li
 90 degrees, then show me the depth", it planned a HED boundary map for the depth, and "describe the photo" became a
 HED map too: the person got a map they did not ask for, called done. An image step whose tool the request never
 names, in a plan for a request that asks for a tool that is not loaded, is that tool's stand-in: it is left out, and
-the answer says which tool is missing and how to load it. For a request of one thing, such a step beside one the
+the answer says which tool is missing and how to load it. Beyond the things a request asks for, such a step beside one the
 request does name is an extra the planner added ("crop the face" also removed the background). A reading step is
 counted the same when the request never speaks of writing: "based on the pose of d.jpg and the content of e.jpg,
 show me a new image" had e.jpg read for its content (the describer is not loaded offline), and "No text found."
@@ -12,13 +12,13 @@ show me a new image" had e.jpg read for its content (the describer is not loaded
 
 from __future__ import annotations
 
-import re
-
 from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
 from agent.read_text import READING_TOOLS
-from protocol.plan import Plan, PlanStep
+from agent.request_parts import asked_parts
+from agent.tool_words import named_by
+from protocol.plan import Plan, PlanStep, Reference, Value
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind, ToolSpec
 
@@ -46,24 +46,52 @@ def asked_but_not_loaded(request: str, loaded: ToolRegistry, catalog: ToolRegist
 
 def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded: ToolRegistry) -> Plan:
     """``plan`` less the steps that stand in for the ``missing`` tools: steps that make an image the request never
-    names (a map by its map's words, another tool by the telling words of its name: "background", "rotate") and
-    whose output no other step uses, when there are no more of them than tools missing (with more, which one
-    stands in for what is unclear, and the plan runs as written)."""
-    stand_ins = _unused_and_unnamed(plan, request, loaded)
-    if not missing or not stand_ins or len(stand_ins) > len(missing):
+    names (a map by its map's words, another tool by the telling words of its name: "background", "rotate"), when
+    there are no more of them than tools missing, or the other steps are as many as the other things the request
+    asks for (otherwise the plan runs as written). A step that used a stand-in's image uses the image the stand-in worked on: asked offline to
+    "make it black and white and rotate it 45 degrees", the planner drew the edges and rotated the edge map."""
+    stand_ins = _unused_and_unnamed(plan, request, loaded) | {
+        step.id for step in plan.steps if _makes_image(step, loaded) and _unnamed(step, request, loaded)
+    }
+    if not missing or not stand_ins:
         return plan
-    return Plan(tuple(step for step in plan.steps if step.id not in stand_ins))
+    # more of them than tools missing: which one stands in for what is unclear, unless the other steps are as many
+    # as the other things asked ("make it black and white and rotate it": edges, then a cut-out, then the rotation)
+    if len(stand_ins) > len(missing) and len(plan.steps) - len(stand_ins) < asked_parts(request) - len(missing):
+        return plan
+    by_id = plan.by_id()
+
+    def behind(value: Value) -> Value:
+        """The image behind a stand-in's output, through stand-ins of stand-ins."""
+        while isinstance(value, Reference) and value.step in stand_ins:
+            value = by_id[value.step].args[0][1]
+        return value
+
+    return Plan(
+        tuple(
+            PlanStep(step.task, step.id, tuple((name, behind(value)) for name, value in step.args))
+            for step in plan.steps
+            if step.id not in stand_ins
+        )
+    )
 
 
 def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
-    """``plan`` for a request that asks for one thing, less the steps that make an image it never names and that no
-    other step uses, when another step makes an image it does name: asked to "crop the face in d.png", the planner
-    also removed the background. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as
-    written."""
-    unasked = _unused_and_unnamed(plan, request, loaded)
-    if not unasked or all(_unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded)):
+    """``plan`` less the steps that make an image ``request`` never names and that no other step uses, when another
+    step makes an image it does name and the plan has more steps than the request asks for things
+    (:func:`agent.request_parts.asked_parts`; no more are left out than that excess): asked to "crop the face in
+    d.png", the planner also removed the background; asked to "detect the person and blur the face", it added the
+    edges. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as written."""
+    unasked = sorted(_unused_and_unnamed(plan, request, loaded))
+    excess = len(plan.steps) - asked_parts(request)
+    if (
+        not unasked
+        or excess <= 0
+        or all(_unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded))
+    ):
         return plan
-    return Plan(tuple(step for step in plan.steps if step.id not in unasked))
+    left_out = set(unasked[-excess:])
+    return Plan(tuple(step for step in plan.steps if step.id not in left_out))
 
 
 def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[int]:
@@ -72,56 +100,13 @@ def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[i
     return {step.id for step in plan.steps if step.id not in used and _unnamed(step, request, loaded)}
 
 
-# Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
-_GENERIC = frozenset(
-    [
-        "image",
-        "on",
-        "the",
-        "of",
-        "from",
-        "a",
-        "an",
-        "remove",
-        "something",
-        "photo",
-        "give",
-        "object",
-        "user",
-        "input",
-        "text",
-        "generate",
-        "detection",
-        "condition",
-        "using",
-        "region",
-        "instruct",
-    ]
-)
-
-
-# Words that speak of writing; a request with none of them never asks to read ("the content of e.jpg" is no text).
-_WRITING = re.compile(
-    r"\b(?:read|text|writ|words?\b|says?\b|letter|sign|label|ocr\b|menu|poster|banner)", re.IGNORECASE
-)
-
-
 def _unnamed(step: PlanStep, request: str, loaded: ToolRegistry) -> bool:
-    """Whether ``step`` makes an image that ``request`` never names (by the map's words for a map tool, else by the
-    telling words of the tool's name, as word starts: "rotate" in "rotated"), or reads text when the request never
-    speaks of writing (the embedded planner read "the content of e.jpg"). Another tool with no telling words, or one
-    that makes neither, is never a stand-in."""
-    if says(request, step.task):
+    """Whether ``step`` makes an image that ``request`` never asks for, or reads text when the request never speaks
+    of writing (the embedded planner read "the content of e.jpg"; :func:`agent.tool_words.named_by`). Another tool
+    with no telling words, or one that makes neither, is never a stand-in."""
+    if step.task not in READING_TOOLS and not _makes_image(step, loaded):
         return False
-    if step.task in READING_TOOLS:
-        return not _WRITING.search(request)
-    if not _makes_image(step, loaded):
-        return False
-    spec = loaded.get(step.task)
-    if spec.makes_map:
-        return not any(says(request, word) for word in spec.makes_map)
-    words = [word for word in step.task.lower().split() if word not in _GENERIC]
-    return bool(words) and not any(re.search(rf"\b{re.escape(word)}", request, re.IGNORECASE) for word in words)
+    return named_by(request, step.task, loaded) is False
 
 
 def _makes_image(step: PlanStep, loaded: ToolRegistry) -> bool:

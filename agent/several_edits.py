@@ -30,6 +30,15 @@ def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> st
     two or more and one of them ran; else ``None``."""
     if not any(called) or ABOUT_OR_THANKS.search(request):
         return None
+    asked = asked_edits(request, tools)
+    if len(asked) < 2 or not set(asked) & set(called):
+        return None
+    return next((tool for tool in asked if tool not in called), None)
+
+
+def asked_edits(request: str, tools: ToolRegistry) -> list[str]:
+    """The tools of ``tools`` whose edit or map ``request`` asks for by its words ("turn it upside down", "make it
+    smaller", "the top half", "blur the face", "the edges"), in that order."""
     asked = [
         tool
         for tool, asks in (
@@ -40,7 +49,4 @@ def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> st
         )
         if asks and tool in tools
     ]
-    asked += [tool for tool in named_maps(request, tools) if tool not in asked]
-    if len(asked) < 2 or not set(asked) & set(called):
-        return None
-    return next((tool for tool in asked if tool not in called), None)
+    return asked + [tool for tool in named_maps(request, tools) if tool not in asked]

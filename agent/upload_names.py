@@ -13,6 +13,10 @@ import re
 from collections.abc import Mapping
 from pathlib import PurePath
 
+from agent.request_parts import request_parts
+from agent.tool_words import named_by
+from tools.registry import ToolRegistry
+
 MIN_WORD_LETTERS = 3
 # Words of file names that say nothing of what the picture shows
 _GENERIC = frozenset(
@@ -82,3 +86,12 @@ def upload_named(request: str, file_names: Mapping[str, str]) -> str | None:
         if any(word.removesuffix("s") in said for word in name_words(file_name))
     ]
     return matching[0] if len(matching) == 1 else None
+
+
+def upload_named_for(request: str, tool: str, file_names: Mapping[str, str], tools: ToolRegistry) -> str | None:
+    """The upload named in the part of ``request`` that asks for ``tool`` when the request names more than one:
+    "resize astronaut.png to 256x256 and read the text in sign.png" means the astronaut for the resize and the sign
+    for the reading (the model resized the newest upload, the sign, and read the resized sign). ``None`` when the
+    parts that ask for the tool name no single upload."""
+    named = {upload_named(part, file_names) for part in request_parts(request) if named_by(part, tool, tools)} - {None}
+    return named.pop() if len(named) == 1 else None

@@ -22,16 +22,17 @@ def pieces(text: str, size: int = 5) -> Iterator[str]:
 
 
 class ScriptedLLM:
-    """Replies from a script, in order (the last one repeats); records every prompt it was given."""
+    """Replies from a script, in order (the last one repeats; a function of the prompt for a reply that names what
+    an earlier step made); records every prompt it was given."""
 
-    def __init__(self, replies: Sequence[str]) -> None:
+    def __init__(self, replies: Sequence[str | Callable[[str], str]]) -> None:
         self.replies = list(replies)
         self.prompts: list[str] = []
 
     def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
         reply = self.replies[min(len(self.prompts), len(self.replies) - 1)]
         self.prompts.append(prompt)
-        yield from pieces(reply)
+        yield from pieces(reply(prompt) if callable(reply) else reply)
 
 
 class EdgeMapLLM:

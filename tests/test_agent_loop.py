@@ -19,6 +19,7 @@ from agent.loop import (
     NEEDS_IMAGE,
     NOT_LOADED,
     OUTSIDE_PATH,
+    PART_NOT_LOADED,
     Agent,
     ChatSession,
     Reply,
@@ -1296,6 +1297,8 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
         ("It says STOP.", "STOP", None),  # the reading found words
         # seen in the drive: Detection found no face in the session's photo
         ("I don't have an image to work on yet.", NO_OBJECT_FOUND, NO_OBJECT_FOUND),
+        # seen in a drive: the reading found nothing, and its words were quoted as the sign's
+        ('The sign says "No text found.".', NO_TEXT_FOUND, NO_TEXT_FOUND),
     ],
 )
 def test_an_empty_search_is_answered_as_one(said, observation, expected):
@@ -1625,6 +1628,43 @@ def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, sess
     llm.replies += [call("Resize Image", f"{astronaut}, 128, 128"), answer("Done.")]
     agent.chat(session, "resize the astronaut to 128x128")  # the model chose it: not moved to the newest upload
     assert runtime.calls[-1] == ("Resize Image", f"{astronaut}, 128, 128")
+
+
+def test_each_part_of_a_request_works_on_the_upload_it_names(tiny_tokenizer, session, tmp_path):
+    """Asked "resize astronaut.png to 256x256 and read the text in sign.png", the model resized the sign (the newest
+    upload) and read the resized sign: "There is no readable text"."""
+    runtime = FakeRuntime(names=("Resize Image", "Text Detection On Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    for stem in ("astronaut", "sign"):
+        Image.new("RGB", (32, 32), "white").save(tmp_path / f"{stem}.png")
+    astronaut = agent.introduce_image(session, tmp_path / "astronaut.png").name
+    sign = agent.introduce_image(session, tmp_path / "sign.png").name
+    resized = re.compile(r"image/\w+_resize_\w+\.png")
+    llm.replies = [
+        call("Resize Image", f"{sign}, 256, 256"),
+        lambda prompt: call("Text Detection On Image", resized.findall(prompt)[-1]),
+        answer("Done."),
+    ]
+    agent.chat(session, "resize astronaut.png to 256x256 and read the text in sign.png")
+    assert runtime.calls == [("Resize Image", f"{astronaut}, 256, 256"), ("Text Detection On Image", sign)]
+
+
+def made(prompt: str) -> str:
+    """The image the last observation in ``prompt`` names."""
+    return OBSERVED_IMAGE_RE.findall(prompt)[-1]
+
+
+def test_a_part_asking_for_a_tool_that_is_not_loaded_is_said_to_be_undone(tiny_tokenizer, session):
+    """Asked offline to "make it black and white and rotate it 45 degrees", the model rotated the photo and
+    answered done."""
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=FakeRuntime(names=("Rotate Image",)))
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 45"), lambda prompt: answer(f"Done! I saved {made(prompt)}.")]
+    reply = agent.chat(session, "make it black and white and rotate it 45 degrees")
+    assert runtime.calls == [("Rotate Image", f"{image}, 45")]
+    assert reply.text == f"Done! I saved {reply.files[0]}. " + PART_NOT_LOADED.format(
+        tool="Instruct Image Using Text", load="InstructPix2Pix_cpu"
+    )
 
 
 def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.plan_images import maps_on_photos, on_the_newest_upload
+from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
 from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
@@ -109,3 +109,18 @@ def test_a_step_goes_to_the_upload_the_request_calls_by_its_files_name():
     assert changed == {0: FIRST} and moved.steps[0].arguments["image_path"] == FIRST
     on_it = plan(("Resize Image", {"image_path": FIRST, "width": 256, "height": 256}))
     assert on_the_newest_upload(on_it, "resize the astronaut", [FIRST, SECOND], SHOWN, FIRST) == (on_it, {})
+
+
+def test_each_step_goes_to_the_upload_its_part_of_the_request_names():
+    """Asked "resize astronaut.png to 256x256 and read the text in sign.png", the planner read the resized
+    astronaut."""
+    files = {FIRST: "astronaut.png", SECOND: "sign.png"}
+    request = "resize astronaut.png to 256x256 and read the text in sign.png"
+    resize = ("Resize Image", {"image_path": FIRST, "width": 256, "height": 256})
+    read_0 = ("Text Detection On Image", {"image_path": "<GENERATED>-0"})
+    moved, changed = on_the_named_uploads(plan(resize, read_0), request, files, TOOLS)
+    assert changed == {1: SECOND} and moved == plan(resize, ("Text Detection On Image", {"image_path": SECOND}))
+    # a step on a result made from the upload its part names keeps it
+    edges_0 = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
+    edges = "resize astronaut.png to 256x256, then show me the edges of astronaut.png and read sign.png"
+    assert on_the_named_uploads(plan(resize, edges_0), edges, files, TOOLS) == (plan(resize, edges_0), {})

@@ -11,8 +11,9 @@ from PIL import Image
 
 from agent.executor import Executor, StepStatus
 from agent.loop import NOT_LOADED, Agent, ChatSession, Reply
-from agent.plan_mode import PlanAgent, PlanMade, PlanReply, StepUpdate, asks_for_several
+from agent.plan_mode import PlanAgent, PlanMade, PlanReply, StepUpdate
 from agent.planner import Planner
+from agent.request_parts import asks_for_several
 from agent.step_runner import RuntimeStepRunner
 from protocol.plan_prompt import PlanTemplate, is_plan_prompt
 from protocol.plan_response import ResponseTemplate
@@ -391,6 +392,57 @@ def test_a_step_line_carries_what_the_tool_tells_the_person(tiny_tokenizer, sess
     llm.plans = [steps(("Detection", {"image_path": image}))]
     reply = list(plan_agent.run(session, f"find the objects in {image}"))[-1]
     assert reply.text.splitlines()[-1].endswith(f": {NO_OBJECT_FOUND} {note}")
+
+
+def detected(workspace, found):
+    """A detection that found ``found`` and drew its boxes (the drawing is beside its answer)."""
+    drawing = workspace.save_image(Image.new("RGB", (8, 8)), "det")
+    return Observation(found, True, (drawing,), 0.01)
+
+
+def test_a_planned_count_is_answered_with_the_count_found(tiny_tokenizer, session):
+    """Through the web API "how many cats are in /cat.jpg?" was planned as a detection and answered "Done: 1 of 1
+    steps finished." (the model's line did not name the detector's drawing); the model's line, "The cat is at cat
+    [...]", gives no count."""
+    llm = PlanningLLM([], answer=lambda prompt: "The cat is at cat [80, 0, 421, 300].")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime=FakeRuntime(names=("Detection",)))
+    runtime.run = lambda tool, argument, workspace: detected(workspace, "cat [80, 0, 421, 300]")
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Detection", {"image_path": image}))]
+    reply = plan_agent.chat(session, f"how many cats are in {image}?")
+    assert reply.answer.by_model and reply.answer.summary == "I found 1 cat: cat [80, 0, 421, 300]."
+
+
+def test_a_planned_reading_after_an_edit_is_answered_with_the_words_read(tiny_tokenizer, session):
+    llm = PlanningLLM([], answer=lambda prompt: 'The text reads "OPEN DAILY".')
+    runtime = FakeRuntime(names=("Resize Image", "Text Detection On Image"))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    edit = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("OPEN DAILY", True, (), 0.01)
+        if tool == "Text Detection On Image"
+        else edit(tool, argument, workspace)
+    )
+    image = upload(plan_agent, session)
+    llm.plans = [
+        json.dumps(
+            [
+                {
+                    "task": "Resize Image",
+                    "id": 0,
+                    "dep": [-1],
+                    "args": {"image_path": image, "width": 64, "height": 64},
+                },
+                {"task": "Text Detection On Image", "id": 1, "dep": [0], "args": {"image_path": "<GENERATED>-0"}},
+            ]
+        )
+    ]
+    reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
+    assert reply.answer.by_model and reply.answer.summary == 'The text reads "OPEN DAILY".'
+    # a line that misreads is held to the words read
+    llm.answer = lambda prompt: 'The text reads "OPEN".'
+    reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
+    assert "OPEN DAILY" in reply.answer.summary
 
 
 def test_a_planned_resize_takes_the_size_asked_for_relative_to_the_upload(tiny_tokenizer, session):

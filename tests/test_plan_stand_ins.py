@@ -70,13 +70,32 @@ def test_an_edit_standing_in_for_a_generative_tool_is_left_out():
     missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
     assert [spec.name for spec in missing] == ["Instruct Image Using Text"]
     assert without_stand_ins(plan(ROTATE, NOBG_OF_0), request, missing, OFFLINE) == plan(ROTATE)
-    # "turn" does not name the rotation, but its output feeds the background removal, so only that can stand in
+    # "turn it 90 degrees" asks for the rotation in other words, so only the background removal can stand in
     turned = "turn it 90 degrees, then make it black and white"
     missing = asked_but_not_loaded(turned, OFFLINE, CATALOG)
     assert without_stand_ins(plan(ROTATE, NOBG_OF_0), turned, missing, OFFLINE) == plan(ROTATE)
-    # side by side, neither named: which one stands in is unclear, and the plan runs as written
     nobg = ("Remove the background", {"image_path": PHOTO})
-    assert without_stand_ins(plan(ROTATE, nobg), turned, missing, OFFLINE) == plan(ROTATE, nobg)
+    assert without_stand_ins(plan(ROTATE, nobg), turned, missing, OFFLINE) == plan(ROTATE)
+    # side by side, neither named: which one stands in is unclear, and the plan runs as written
+    spun = "spin it a little, then make it black and white"
+    missing = asked_but_not_loaded(spun, OFFLINE, CATALOG)
+    assert without_stand_ins(plan(ROTATE, nobg), spun, missing, OFFLINE) == plan(ROTATE, nobg)
+
+
+def test_a_stand_in_that_a_later_step_worked_on_is_left_out_and_that_step_takes_its_image():
+    """Offline the planner drew the edges for "black and white" and rotated the edge map."""
+    request = "make it black and white and rotate it 45 degrees"
+    missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
+    assert [spec.name for spec in missing] == ["Instruct Image Using Text"]
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    rotate_0 = ("Rotate Image", {"image_path": "<GENERATED>-0", "angle": 45})
+    rotated = PlanStep.of("Rotate Image", 1, {"image_path": PHOTO, "angle": 45})
+    assert without_stand_ins(plan(edges, rotate_0), request, missing, OFFLINE) == Plan((rotated,))
+    # two stand-ins in a row for the one tool missing: the rotation is the other thing asked
+    nobg_0 = ("Remove the background", {"image_path": "<GENERATED>-0"})
+    rotate_1 = ("Rotate Image", {"image_path": "<GENERATED>-1", "angle": 45})
+    rotated = PlanStep.of("Rotate Image", 2, {"image_path": PHOTO, "angle": 45})
+    assert without_stand_ins(plan(edges, nobg_0, rotate_1), request, missing, OFFLINE) == Plan((rotated,))
 
 
 POSE = ("Pose Detection On Image", {"image_path": "d.jpg"})
@@ -97,13 +116,20 @@ def test_a_reading_step_standing_in_for_the_describer_is_left_out():
     ("request_text", "steps"),
     [
         ("rotate it, then show me the depth and the soft edges", (ROTATE, HED_OF_0)),  # the HED map was asked for
-        ("rotate it, then the depth", (ROTATE, HED_OF_0, ("Pose Detection On Image", {"image_path": PHOTO}))),
         ("rotate it, then the pose", (ROTATE, HED_OF_0)),  # nothing missing
     ],
 )
 def test_a_map_the_request_names_or_an_unclear_stand_in_runs(request_text, steps):
     missing = asked_but_not_loaded(request_text, OFFLINE, CATALOG)
     assert without_stand_ins(plan(*steps), request_text, missing, OFFLINE) == plan(*steps)
+
+
+def test_more_stand_ins_than_tools_missing_are_left_out_when_the_other_steps_do_the_rest():
+    """Two maps nobody named for the one missing depth: the rotation is the other thing asked, so neither is it."""
+    request = "rotate it, then the depth"
+    missing = asked_but_not_loaded(request, OFFLINE, CATALOG)
+    pose = ("Pose Detection On Image", {"image_path": PHOTO})
+    assert without_stand_ins(plan(ROTATE, HED_OF_0, pose), request, missing, OFFLINE) == plan(ROTATE)
 
 
 def test_the_load_hint_names_every_family_the_tool_needs():
@@ -138,3 +164,19 @@ def test_a_reading_step_nobody_asked_for_is_left_out():
 )
 def test_a_plan_whose_image_steps_are_all_asked_for_or_none_named_runs_as_written(request_text, steps):
     assert without_unasked(plan(*steps), request_text, OFFLINE) == plan(*steps)
+
+
+BLUR_OF_0 = ("Blur Region", {"image_path": "<GENERATED>-0"})
+EDGES = ("Edge Detection On Image", {"image_path": PHOTO})
+
+
+def test_an_image_step_beyond_the_things_asked_is_left_out_of_a_plan_for_several():
+    """The embedded planner's plan for "detect the person ... and blur the face" also drew the edges."""
+    request = "detect the person in d.png and blur the face"
+    assert without_unasked(plan(DETECT, BLUR_OF_0, EDGES), request, OFFLINE) == plan(DETECT, BLUR_OF_0)
+    # as many steps as things asked: the unnamed one may be asked in other words, and it runs
+    spun = "detect the person in d.png and spin it a little"
+    assert without_unasked(plan(DETECT, NOBG), spun, OFFLINE) == plan(DETECT, NOBG)
+    # a rotation asked in other words is asked
+    turned = "blur the face and turn it upside down"
+    assert without_unasked(plan(DETECT, BLUR_OF_0, ROTATE), turned, OFFLINE) == plan(DETECT, BLUR_OF_0, ROTATE)

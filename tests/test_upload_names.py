@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.upload_names import name_words, upload_named
+from agent.upload_names import name_words, upload_named, upload_named_for
+from tools.catalog import default_registry
+
+TOOLS = default_registry()
 
 FILES = {"image/a1.png": "astronaut.png", "image/b2.png": "IMG_2041.jpg", "image/c3.png": "red_car-2.jpg"}
 
@@ -26,3 +29,14 @@ def test_the_telling_words_of_a_file_name():
 )
 def test_which_upload_a_request_calls_by_its_files_name(request_text, upload):
     assert upload_named(request_text, FILES) == upload
+
+
+def test_each_part_of_a_request_means_the_upload_it_names():
+    """The model resized the newest upload (the sign) for "resize astronaut.png to 256x256 and read the text in
+    sign.png" and read the resized sign."""
+    files = {"image/a1.png": "astronaut.png", "image/s2.png": "sign.png"}
+    request = "resize astronaut.png to 256x256 and read the text in sign.png"
+    assert upload_named(request, files) is None  # both named: the request as a whole says neither
+    assert upload_named_for(request, "Resize Image", files, TOOLS) == "image/a1.png"
+    assert upload_named_for(request, "Text Detection On Image", files, TOOLS) == "image/s2.png"
+    assert upload_named_for(request, "Edge Detection On Image", files, TOOLS) is None  # no part asks for it

@@ -34,7 +34,8 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.executor import PlanRun
 from agent.loop import ChatSession, Reply
-from agent.plan_mode import PlanAgent, PlanMade, PlanReply, PlanStarted, asks_for_several
+from agent.plan_mode import PlanAgent, PlanMade, PlanReply, PlanStarted
+from agent.request_parts import asks_for_several
 from protocol.errors import InputError
 from tools.workspace import Workspace
 from ui import api_shapes

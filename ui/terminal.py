@@ -1,7 +1,7 @@
 """Terminal chat with the same agent as the Gradio demo (``python gpt4tools.py --mode cli``, or ``--cli``).
 
 With plan mode available, ``/plan on|off|auto`` says when a message is planned first: always, never (the ReAct
-loop answers), or when it asks for several things (:func:`agent.plan_mode.asks_for_several`). A planned message
+loop answers), or when it asks for several things (:func:`agent.request_parts.asks_for_several`). A planned message
 shows the plan before it runs, each step as it ends, then the answer.
 
 With piped input (not a terminal), each input line is echoed after its prompt, so the output reads as a
@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from agent.executor import StepStatus
 from agent.loop import UPLOAD_HINT, Agent, ChatSession, Reply, StepTaken, TextChunk
-from agent.plan_mode import PlanMade, PlanReply, StepUpdate, asks_for_several
+from agent.plan_mode import PlanMade, PlanReply, StepUpdate
+from agent.request_parts import asks_for_several
 from protocol.steps import AI
 from tools.errors import ToolError
 from tools.workspace import Workspace

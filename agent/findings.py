@@ -1,0 +1,18 @@
+"""An answer held to what the turn's last search found: the words a reading tool read, what a detector found and
+could have found, the count asked for. Shared by the ReAct loop's answers and plan mode's summary line."""
+
+from __future__ import annotations
+
+from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
+from agent.read_text import with_read_text
+
+
+def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "") -> str:
+    """``answer`` to ``request`` after ``tool`` answered ``observation`` (and the tool's ``note`` for the person),
+    corrected where it misquotes the reading, hides an empty search, renames a found box, miscounts, or leaves out
+    what the detector can find (agent/read_text.py, agent/detector_scope.py)."""
+    answer = with_read_text(answer, tool, observation, request)
+    answer = as_empty_result(answer, observation)
+    answer = with_found_labels(answer, observation)
+    answer = with_count(answer, request, tool, observation)
+    return with_scope_note(answer, note)

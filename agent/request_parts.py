@@ -1,0 +1,42 @@
+"""How many things a request asks for: "find the faces, then blur them" is two, "blur the face" one.
+
+A sequencing word joins two parts ("..., then ...", "... 然后 ..."), and so does "and" or a comma before a second verb
+of the kind tools do ("find the faces and blur them"; "black and white" is one). Whole words only, so "band" or
+"thence" do not count. Plan mode's automatic switch (:func:`asks_for_several`) and its check for steps nobody asked
+for (agent/plan_stand_ins.py) read requests so.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+_SEQUENCE = re.compile(
+    r"\b(?:then|after that|afterwards|also|as well as|finally)\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE
+)
+TOOL_VERBS = (
+    "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
+    "estimate|predict|extract|turn|convert|cut|count|caption|answer"
+)
+_SECOND_VERB = re.compile(rf"(?:\band|,)\s+(?:{TOOL_VERBS})\b", re.IGNORECASE)
+
+
+def request_parts(request: str) -> list[str]:
+    """``request`` cut where one thing asked ends and the next begins (a heuristic: at least one part)."""
+    joins = sorted({match.start() for pattern in (_SEQUENCE, _SECOND_VERB) for match in pattern.finditer(request)})
+    # "; then" is one join, not two
+    joins = [start for index, start in enumerate(joins) if index == 0 or start - joins[index - 1] > len("and ")]
+    bounds = [0, *joins, len(request)]
+    parts = [request[start:end].strip(" ,;") for start, end in pairwise(bounds)]
+    return [part for part in parts if part] or [request]
+
+
+def asked_parts(request: str) -> int:
+    """The number of things ``request`` asks for, read from the words that join them (at least 1)."""
+    return len(request_parts(request))
+
+
+def asks_for_several(request: str) -> bool:
+    """Whether ``request`` asks for several things: "find the faces, then blur them", "detect the text and
+    describe the photo" (the automatic switch to plan mode)."""
+    return asked_parts(request) > 1

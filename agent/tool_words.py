@@ -1,0 +1,63 @@
+"""Whether a request asks for a tool by its words: its full name, the name of the map it draws ("the edges"), the
+telling words of its name ("background", "rotate"), an edit in other words ("turn it upside down"), or, for a
+reading tool, any word of writing."""
+
+from __future__ import annotations
+
+import re
+
+from agent.meant_call import says
+from agent.read_text import READING_TOOLS
+from agent.several_edits import asked_edits
+from tools.registry import ToolRegistry
+
+# Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
+_GENERIC = frozenset(
+    [
+        "image",
+        "on",
+        "the",
+        "of",
+        "from",
+        "a",
+        "an",
+        "remove",
+        "something",
+        "photo",
+        "give",
+        "object",
+        "user",
+        "input",
+        "text",
+        "generate",
+        "detection",
+        "condition",
+        "using",
+        "region",
+        "instruct",
+    ]
+)
+
+
+# Words that speak of writing; a request with none of them never asks to read ("the content of e.jpg" is no text).
+_WRITING = re.compile(
+    r"\b(?:read|text|writ|words?\b|says?\b|letter|sign|label|ocr\b|menu|poster|banner)", re.IGNORECASE
+)
+
+
+def named_by(request: str, tool: str, loaded: ToolRegistry) -> bool | None:
+    """Whether ``request`` asks for ``tool`` (one of ``loaded``, or a reading tool) by its words; ``None`` when the
+    tool has no telling words to look for (Detection, Crop Image by name only)."""
+    if says(request, tool) or tool in asked_edits(request, loaded):
+        return True
+    if tool in READING_TOOLS:
+        return bool(_WRITING.search(request))
+    if tool not in loaded:
+        return None
+    spec = loaded.get(tool)
+    if spec.makes_map:
+        return any(says(request, word) for word in spec.makes_map)
+    words = [word for word in tool.lower().split() if word not in _GENERIC]
+    if not words:
+        return None
+    return any(re.search(rf"\b{re.escape(word)}", request, re.IGNORECASE) for word in words)

@@ -1,0 +1,46 @@
+"""Requests of several things read part by part (agent/request_parts.py) and the tools a part asks for by its words
+(agent/tool_words.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.request_parts import asked_parts, asks_for_several, request_parts
+from agent.tool_words import named_by
+from tools.catalog import default_registry
+
+TOOLS = default_registry()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "parts"),
+    [
+        ("blur the face", ["blur the face"]),
+        ("make it black and white", ["make it black and white"]),  # "and white" is no second thing
+        ("detect the person in d.png and blur the face", ["detect the person in d.png", "and blur the face"]),
+        ("find the faces, then blur them", ["find the faces", "then blur them"]),
+        ("rotate it; then crop it", ["rotate it", "then crop it"]),  # "; then" is one join
+        ("crop it, then resize it and finally rotate it", ["crop it", "then resize it and", "finally rotate it"]),
+    ],
+)
+def test_a_request_is_cut_where_one_thing_asked_ends(request_text, parts):
+    assert request_parts(request_text) == parts
+    assert asked_parts(request_text) == len(parts)
+    assert asks_for_several(request_text) is (len(parts) > 1)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "named"),
+    [
+        ("rotate it", "Rotate Image", True),
+        ("turn it upside down", "Rotate Image", True),  # an edit in other words
+        ("show me the edges", "Edge Detection On Image", True),  # the map's name
+        ("remove the background", "Remove the background", True),  # a telling word of the tool's name
+        ("make it black and white", "Remove the background", False),
+        ("read the sign", "Text Detection On Image", True),  # any word of writing
+        ("the content of e.jpg", "Text Detection On Image", False),
+        ("find the cat", "Detection", None),  # no telling word to look for
+    ],
+)
+def test_whether_a_request_asks_for_a_tool_by_its_words(request_text, tool, named):
+    assert named_by(request_text, tool, TOOLS) is named
