@@ -175,7 +175,7 @@ EXAMPLE_BOX_SIDE = 200  # NEEDS_BOX's example box, where the image's size cannot
 NEEDS_BOX = (
     "{tool} needs a box, and I can't find that in the picture here: the detector I have finds only faces, people "
     "and cats. Give me the box in pixels as left, top, right, bottom{size}, for example "
-    '"{example}", or name a part: "the top half", "the bottom-left quarter".'
+    '"{example}", or name a part: "the top half", "the bottom-left quarter", "the middle".'
 )
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).

@@ -69,7 +69,7 @@ def _in_digits(text: str) -> str:
 
 
 # A part of a picture named by its place: "the top half", "the bottom-left quarter" / "corner", "the left third", "the
-# whole image".
+# middle", "the whole image".
 _WHOLE = re.compile(
     r"\b(?:whole|entire|full)\s+(?:image|photo|picture|frame)\b|\ball\s+of\s+(?:it|the\s+(?:image|photo|picture))\b",
     re.IGNORECASE,
@@ -83,22 +83,33 @@ _SQUARE = re.compile(
 _HALF = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+half\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)
 _THIRD = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+third\b", re.IGNORECASE)
+# "crop the middle", "the centre of the photo": the centred box of half the width and height ("the person in the
+# middle" is someone to find, not a part)
+_MIDDLE = re.compile(
+    r"(?<!\bin\s)\bthe\s+(?:middle|cent(?:er|re)|central\s+(?:part|area|region))\b(?!\s+(?:third|half))",
+    re.IGNORECASE,
+)
 _UPPER = ("top", "upper")
 
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter", "the left third", "the whole image"), or ``None``: it
+    its place ("the top half", "the bottom-left quarter", "the left third", "the middle", "the whole image"), or
+    ``None``: it
     states a box's worth of numbers (those are the box; fewer are another edit's: "... then rotate it by 90
     degrees"), names no such part, or several."""
     halves = {side.lower() for side in _HALF.findall(request)}
     quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
     thirds = {side.lower() for side in _THIRD.findall(request)}
     whole = bool(_WHOLE.search(request))
-    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(halves) + len(quarters) + len(thirds) + whole != 1:
+    middle = bool(_MIDDLE.search(request))
+    named = len(halves) + len(quarters) + len(thirds) + whole + middle
+    if len(stated_numbers(request)) >= len(BOX_CORNERS) or named != 1:
         return None
     if whole:
         return 0, 0, width, height
+    if middle:
+        return width // 4, height // 4, width - width // 4, height - height // 4
     if thirds:
         third, third_x, third_y = thirds.pop(), max(1, width // 3), max(1, height // 3)
         boxes = {

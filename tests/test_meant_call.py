@@ -266,6 +266,9 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("crop the right third", "200, 0, 300, 200"),
         ("blur the top third", "0, 0, 300, 66"),
         ("keep the bottom third", "0, 134, 300, 200"),
+        # seen in a drive: "crop the middle of the picture" was asked for a box
+        ("crop the middle of the picture", "75, 50, 225, 150"),
+        ("blur the centre", "75, 50, 225, 150"),
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
@@ -284,6 +287,7 @@ def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, b
         ("crop it to 0,0,100,100, the top half", (300, 200)),  # numbers stated: those are the box
         ("crop the top half and the left half", (300, 200)),  # two parts
         ("crop the dog", (300, 200)),
+        ("crop the person in the middle", (300, 200)),  # someone to find, not a part
         ("crop it", (300, 200)),  # a crop of the picture itself has no box
         ("crop the top half", None),  # the image cannot be read
     ],
