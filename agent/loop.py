@@ -105,6 +105,7 @@ from agent.read_text import (
     reads_unasked,
     unread_writing,
 )
+from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
 from agent.several_edits import edit_not_run
 from agent.show_again import SHOWN, asks_to_see
@@ -153,6 +154,7 @@ KEPT_HISTORY_SHARE = 0.5  # of max_history_tokens, what the memory keeps once it
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 MADE_ANSWER = "Done: {tool} made {image}."
+ALSO_MADE = "{tool} made {image}."
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 CANNOT_SEE = (
     "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
@@ -505,6 +507,7 @@ class Agent:
                 failed = failed_uploads(user_input, trace, list(session.images))
                 answer = f"{answer.rstrip()} {failed}" if failed and failed not in answer else answer
                 checked, kept = self._checked_answer(answer, trace)
+                checked = _with_every_result(checked, user_input, trace)
                 checked = self._with_parts_not_loaded(checked, user_input)
                 named_in = answer if kept else ""
                 yield self._finish(
@@ -1038,6 +1041,24 @@ def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:
 def _cannot_see(tool: str) -> str:
     """That ``tool``, which answers what a picture shows, is not loaded, with the ``--load`` family that has it."""
     return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
+
+
+def _with_every_result(answer: str, request: str, trace: Sequence[TraceStep]) -> str:
+    """``answer`` to a request of several things followed by :data:`ALSO_MADE` for each image the turn made that no
+    later call used and the answer does not name: asked to "resize astronaut.png to 256x256 and read the text in
+    sign.png", the model answered with the words read alone."""
+    if asked_parts(request) == 1:
+        return answer
+    notes = [
+        ALSO_MADE.format(tool=step.action, image=image)
+        for index, step in enumerate(trace)
+        for image in step.files
+        if step.ok
+        and image in step.observation  # the call's answer, not a detector's drawing of its boxes
+        and image not in answer
+        and not any(image in later.action_input for later in trace[index + 1 :])
+    ]
+    return " ".join([answer.rstrip(), *notes])
 
 
 def _opened_step(tool: str) -> str:

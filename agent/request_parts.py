@@ -18,6 +18,8 @@ TOOL_VERBS = (
     "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
     "estimate|predict|extract|turn|convert|cut|count|caption|answer"
 )
+# A part made of joining words alone ("edges then") asks for nothing
+_JOIN_WORDS = re.compile(r"\b(?:and|then|after that|afterwards|also|as well as|finally|please)\b", re.IGNORECASE)
 _SECOND_VERB = re.compile(rf"(?:\band|,)\s+(?:{TOOL_VERBS})\b", re.IGNORECASE)
 
 
@@ -28,7 +30,7 @@ def request_parts(request: str) -> list[str]:
     joins = [start for index, start in enumerate(joins) if index == 0 or start - joins[index - 1] > len("and ")]
     bounds = [0, *joins, len(request)]
     parts = [request[start:end].strip(" ,;") for start, end in pairwise(bounds)]
-    return [part for part in parts if part] or [request]
+    return [part for part in parts if _JOIN_WORDS.sub("", part).strip(" ,;.!?")] or [request]
 
 
 def asked_parts(request: str) -> int:

@@ -85,9 +85,11 @@ def test_multi_step_chain_feeds_each_observation_back(tiny_tokenizer, session):
     first, second = (s.files[0] for s in reply.steps)
     assert runtime.calls[1] == ("Pose Detection On Image", first)
     assert f"Observation: {first}" in llm.prompts[1] and f"Observation: {second}" in llm.prompts[2]
-    assert reply.files == (first, second)  # both images are shown, though the answer names neither
+    assert reply.files == (first, second)  # both images are shown
     assert all((session.workspace.root / name).is_file() for name in reply.files)
-    assert session.memory.turns[-1].text == f"Done. ({first}, {second})"  # later turns can still name them
+    # the answer to two things names the result the model left out; later turns can still name both
+    assert reply.text == f"Done. Pose Detection On Image made {second}."
+    assert session.memory.turns[-1].text == f"{reply.text} ({first})"
 
 
 def test_a_drawn_copy_is_shown_but_not_remembered(tiny_tokenizer, session):
@@ -1555,7 +1557,8 @@ def test_an_answer_after_one_edit_of_two_runs_the_other(tiny_tokenizer, session)
     ]
     reply = agent.chat(session, "make it bigger and rotate it by 90 degrees")
     assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Resize Image", f"{image}, 128, 128")]
-    assert reply.text == "Done." and reply.finished
+    rotated, resized = (step.files[0] for step in reply.steps)
+    assert reply.text == f"Done. Rotate Image made {rotated}. Resize Image made {resized}." and reply.finished
     assert reply.steps[1].model_call == f"Resize Image: {image}, 90, 89336"  # shown beside the step that ran
 
 
@@ -1675,3 +1678,26 @@ def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session)
     llm.replies = [answer("I cannot see images myself."), f" {image}, 1, 2, 3, 4\nObservation:", answer("Done.")]
     agent.chat(session, "can you make the picture square?")
     assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 64")]
+
+
+def runtime_made(reply: Reply, tool: str) -> str:
+    """The image the turn's call of ``tool`` made."""
+    return next(step.files[0] for step in reply.steps if step.action == tool)
+
+
+def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session):
+    """Asked to "resize it to 32x32 and read the text in it", the model answered with the words read alone."""
+    runtime = FakeRuntime(names=("Resize Image", "Text Detection On Image", "Detection", "Blur Region"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Resize Image", f"{image}, 32, 32"),
+        call("Text Detection On Image", image),
+        answer("The text reads STOP."),
+    ]
+    reply = agent.chat(session, "resize it to 32x32 and read the text in it")
+    resized = runtime_made(reply, "Resize Image")
+    assert reply.text.endswith(f" Resize Image made {resized}.")
+    # one thing asked: the answer stands
+    llm.replies += [call("Resize Image", f"{image}, 16, 16"), answer("Done.")]
+    assert "made" not in agent.chat(session, "resize it to 16x16").text

@@ -21,6 +21,7 @@ TOOLS = default_registry()
         ("find the faces, then blur them", ["find the faces", "then blur them"]),
         ("rotate it; then crop it", ["rotate it", "then crop it"]),  # "; then" is one join
         ("crop it, then resize it and finally rotate it", ["crop it", "then resize it and", "finally rotate it"]),
+        ("edges then", ["edges"]),  # a part of joining words alone asks for nothing
     ],
 )
 def test_a_request_is_cut_where_one_thing_asked_ends(request_text, parts):
