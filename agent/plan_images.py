@@ -8,7 +8,8 @@
   embedded planner wrote the pose step on the edge map ("uses step 1"), and the pose detector found no person in an
   edge map. The plan data never chains one map tool into another (a map is followed only by its conditioned
   generator, ``data_gen.plans.SkeletonDrawer.followers``), so such a link is the planner reading "then" as "on the
-  result".
+  result". A step that tells what a picture shows (a search, a reading) on a map step's output is held the same
+  way: "show me the pose, then tell me how many faces it has" had the faces counted on the pose map.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import re
 from collections.abc import Mapping, Sequence
 
 from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload
+from agent.meant_call import says
+from agent.request_parts import request_parts
 from agent.upload_names import upload_named_for
 from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanStep, Reference, Value
 from tools.registry import ToolRegistry
+from tools.spec import OutputKind
 
 
 def on_the_newest_upload(
@@ -34,7 +38,7 @@ def on_the_newest_upload(
         return plan, {}
     changed: dict[int, Value] = {}
     for step in plan.steps:
-        source = _image_argument(step)
+        source = image_argument(step)
         if source not in uploads or source == named_upload:
             continue
         if named_upload or from_before_the_newest_upload(str(source), request, uploads, shown):
@@ -55,20 +59,22 @@ def on_the_named_uploads(
         seen: set[int] = set()
         while isinstance(value, Reference) and value.step in steps and value.step not in seen:
             seen.add(value.step)
-            value = _image_argument(steps[value.step])
+            value = image_argument(steps[value.step])
         return value
 
     changed: dict[int, Value] = {}
     for step in plan.steps:
         named = upload_named_for(request, step.task, file_names, tools)
-        if named and upload_behind(_image_argument(step)) != named:
+        if named and upload_behind(image_argument(step)) != named:
             changed[step.id] = named
     return _with_images(plan, changed)
 
 
 def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, Value]]:
-    """``plan`` with every map step that takes another map step's output taking that map's own image instead, and
-    the new image argument of each step changed (``{}``: the plan as it was).
+    """``plan`` with every map step, and every step that tells what a picture shows, that takes another map step's
+    output taking that map's own image instead, and the new image argument of each step changed (``{}``: the plan as
+    it was). Asked to "show me the pose of d.png, then tell me how many faces it has", the planner counted the faces
+    of the pose map.
 
     A link is kept when ``request`` points at the earlier map: "the pose of the edges", "a sketch from that",
     "... of the result" (:func:`_points_at`). ``tools``: the runner's tools (``ToolSpec.makes_map``).
@@ -84,20 +90,36 @@ def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan,
         seen: set[int] = set()
         while isinstance(value, Reference) and map_words(value.step) and value.step not in seen:
             seen.add(value.step)
-            value = _image_argument(steps[value.step])
+            value = image_argument(steps[value.step])
         return value
+
+    def reports(step_id: int) -> bool:
+        """Whether the step tells what a picture shows (words, boxes, an answer) rather than making an image."""
+        step = steps.get(step_id)
+        return step is not None and step.task in tools and tools.get(step.task).output is not OutputKind.IMAGE
 
     changed: dict[int, Value] = {}
     for step in plan.steps:
-        source = _image_argument(step)
-        if (
-            map_words(step.id)
-            and isinstance(source, Reference)
-            and map_words(source.step)
-            and not _points_at(request, map_words(source.step))
+        source = image_argument(step)
+        if not (isinstance(source, Reference) and map_words(source.step)):
+            continue
+        words = map_words(source.step)
+        if (map_words(step.id) and not _points_at(request, words)) or (
+            reports(step.id) and not _speaks_of_the_map_again(request, words)
         ):
             changed[step.id] = drawn_from(source)
     return _with_images(plan, changed)
+
+
+def _speaks_of_the_map_again(request: str, map_words: tuple[str, ...]) -> bool:
+    """Whether a later part of ``request`` points at the map: its words, "them" ("show me the edges, then describe
+    them"), or what :func:`_points_at` reads; "how many faces it has" after the pose speaks of the photo."""
+    later = " ".join(request_parts(request)[1:])
+    return (
+        _points_at(request, map_words)
+        or bool(re.search(r"\b(?:them|those|these)\b", later, re.IGNORECASE))
+        or any(says(later, word) for word in map_words)
+    )
 
 
 def _with_images(plan: Plan, images: dict[int, Value]) -> tuple[Plan, dict[int, Value]]:
@@ -113,7 +135,7 @@ def _with_images(plan: Plan, images: dict[int, Value]) -> tuple[Plan, dict[int, 
     return Plan(steps), images
 
 
-def _image_argument(step: PlanStep) -> Value | None:
+def image_argument(step: PlanStep) -> Value | None:
     """The step's first argument: the image a map tool draws on."""
     return step.args[0][1] if step.args else None
 

@@ -28,6 +28,19 @@ def test_the_pose_after_the_edges_is_the_photos():
     assert redrawn.steps[1].arguments == {"image_path": PHOTO} and redrawn.links == []
 
 
+def test_a_search_after_a_map_is_on_the_photo():
+    """Asked "show me the pose of d.png, then tell me how many faces it has", the planner counted the pose map's."""
+    pose = ("Pose Detection On Image", {"image_path": PHOTO})
+    faces_of_0 = ("Detection", {"image_path": "<GENERATED>-0"})
+    request = "show me the pose of d.png, then tell me how many faces it has"
+    redrawn, changed = maps_on_photos(plan(pose, faces_of_0), request, TOOLS)
+    assert changed == {1: PHOTO} and redrawn.links == []
+    # asked of the map itself, the link stays
+    reading = ("Text Detection On Image", {"image_path": "<GENERATED>-0"})
+    for asked in ("show me the pose, then read the text in the pose", "show me the pose, then read them"):
+        assert maps_on_photos(plan(pose, reading), asked, TOOLS) == (plan(pose, reading), {})
+
+
 def test_maps_of_maps_go_back_to_the_image_the_first_map_was_drawn_from():
     rotate = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
     lines = ("Line Detection On Image", {"image_path": "<GENERATED>-0"})

@@ -1,0 +1,72 @@
+"""Each thing a planned request asks for, done once: a step that repeats the tool of the step it works on is left out
+when the request asks for that tool once, and a reading the request asks for that no step does is added.
+
+Asked through the web API to "read /sign.png and crop its top half", the embedded planner cropped the top half, then
+cropped the crop again with the box ``156, 156, 156, 156`` (which failed as empty), and read nothing: the request's
+two things became one thing twice. The ReAct loop opens the reading step the model left out
+(:func:`agent.read_text.unread_writing`); a plan gets the step added, on the image its part of the request names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.plan_images import image_argument
+from agent.read_text import READER, unread_writing
+from agent.request_parts import request_parts
+from agent.tool_words import named_by
+from agent.upload_names import upload_named_for
+from generation.tool_calls import image_names
+from protocol.plan import Plan, PlanStep, Reference, Value
+from tools.registry import ToolRegistry
+
+
+def without_chained_twins(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, list[int]]:
+    """``plan`` less each step that works on the output of a step of the same tool when at most one part of
+    ``request`` asks for that tool (the steps that used it use the earlier one's output), and the ids left out."""
+    steps = plan.by_id()
+    twins = {
+        step.id: source
+        for step in plan.steps
+        if isinstance(source := image_argument(step), Reference)
+        and source.step in steps
+        and steps[source.step].task == step.task
+        and sum(bool(named_by(part, step.task, tools)) for part in request_parts(request)) <= 1
+    }
+    if not twins:
+        return plan, []
+
+    def earlier(value: Value) -> Value:
+        while isinstance(value, Reference) and value.step in twins:
+            value = twins[value.step]
+        return value
+
+    kept = tuple(
+        PlanStep(step.task, step.id, tuple((name, earlier(value)) for name, value in step.args))
+        for step in plan.steps
+        if step.id not in twins
+    )
+    return Plan(kept), sorted(twins)
+
+
+def with_the_reading_asked(
+    plan: Plan,
+    request: str,
+    tools: ToolRegistry,
+    images: Sequence[str],
+    file_names: dict[str, str],
+) -> tuple[Plan, int | None]:
+    """``plan`` with a reading step added when ``request`` asks to read and no step reads, on the image the part
+    that asks names (a session image by name, an upload by its file's words), else on the image the plan's first
+    step works on when that is one of the session's ``images``; and the id of the added step (``None``: none)."""
+    if not plan.steps or READER not in tools or unread_writing(request, plan.tasks, tools.names) is None:
+        return plan, None
+    parts = [part for part in request_parts(request) if unread_writing(part, (), tools.names)]
+    named = [name for part in parts for name in image_names(part) if name in images]
+    upload = upload_named_for(request, READER, file_names, tools)
+    first = image_argument(plan.steps[0])
+    target = named[0] if named else upload or (first if isinstance(first, str) and first in images else None)
+    if target is None:
+        return plan, None
+    added = PlanStep(READER, max(step.id for step in plan.steps) + 1, (("image_path", target),))
+    return Plan((*plan.steps, added)), added.id
