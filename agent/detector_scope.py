@@ -101,7 +101,8 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     count = max(labels.count(label) for label in _COUNTED_LABELS[noun])
     said = _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
     ways = {str(count), said} | ({"a", "an", "single"} if count == 1 else set())
-    if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", answer, re.IGNORECASE):
+    words = re.sub(r"\[[^\]]*\]", "", answer)  # a box's numbers are no count
+    if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", words, re.IGNORECASE):
         return answer
     if not labels:
         return f"I found no {noun}."

@@ -39,7 +39,12 @@ _DESCRIBE = re.compile(
 _THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
 # nouns that make "how many ... are there" a question about the conversation, not the picture
 _NOT_IN_PICTURES = r"(?!(?:tools?|files?|images?|pictures?|photos?|steps?|turns?|models?|messages?)\b)"
-_COUNT = re.compile(rf"\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:are|is)\s+(?:there|in|on)\b", re.IGNORECASE)
+# "how many cats are there?", "how many faces does it have?", "how many faces it has"
+_COUNT = re.compile(
+    rf"\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:(?:are|is)\s+(?:there|in|on)"
+    r"|(?:does|do)\s+(?:it|this|that|the\s+\w+)\s+have|(?:it|this|that|the\s+\w+)\s+(?:has|have))\b",
+    re.IGNORECASE,
+)
 _LOOKS = re.compile(
     rf"\bwhat\s+colou?rs?\s+(?:is|are|was|were)\s+{_THING}\b"
     rf"|{_COUNT.pattern}"

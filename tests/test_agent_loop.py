@@ -1342,6 +1342,12 @@ def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected
             "I found 1 person: face [176, 65, 273, 162]; upper body [150, 60, 300, 300].",
         ),
         ("There are 3 cats.", "how many cats are there?", "face [1, 2, 3, 4]", "I found no cats: face [1, 2, 3, 4]."),
+        (  # seen through the web API: "I found these features: face [...]" for a count asked so
+            "I found these features: face [1, 2, 3, 4].",
+            "show me the pose, then tell me how many faces it has",
+            "face [1, 2, 3, 4]",
+            "I found 1 face: face [1, 2, 3, 4].",
+        ),
         ("There are 2 faces.", "how many faces are in it?", "face [1, 2, 3, 4]; face [5, 6, 7, 8]", None),
         ("There is one cat.", "how many cats are there?", "cat [1, 2, 3, 4]", None),
         ("No object found.", "how many cats are there?", "No object found.", None),  # says none
@@ -1436,7 +1442,8 @@ def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer
     llm.replies = [answer("There are 2 cats."), f" {image}\nObservation:", answer("There is one: face [0, 0, 8, 8].")]
     events = list(agent.run(session, "how many cats are there?"))
     reply = events[-1]
-    assert [step.action for step in reply.steps] == ["Detection"] and reply.text.startswith("There is one")
+    assert [step.action for step in reply.steps] == ["Detection"]
+    assert reply.text == "I found no cats: face [0, 0, 8, 8]."  # a face is no cat; the box's 0 is no count
     written = "".join(event.text for event in events if isinstance(event, TextChunk))
     assert ANSWER_SET_ASIDE.format(tool="Detection") in written
     llm.replies += [answer("There are 3 cups.")]  # cups: not the detector's to count, so the model answers
