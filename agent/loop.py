@@ -37,7 +37,10 @@ What the agent guarantees, whatever the model writes:
   miscopied them, and the one file the turn made where it presents another or lists an earlier one beside it, by
   the name of the map it is where it gives another map's (agent/file_names.py, agent/read_text.py,
   agent/result_words.py); after a search that found nothing (no object, no text) it says so, where the model
-  announced a result, and a count asked for is the count found (agent/detector_scope.py);
+  announced a result, and a count asked for is the count found (agent/detector_scope.py, agent/findings.py);
+* a message of several things has each call on the upload its part names by its file's words
+  (agent/upload_names.py), and its answer names every result the turn made and says which part needs a tool that
+  is not loaded (agent/request_parts.py);
 * a turn stops between two tokens or two steps once its ``cancel`` event is set (a running tool finishes);
 * a request naming a file outside the conversation ("/etc/passwd") is answered so before the model runs, and so
   is "what can you do?" (with the loaded tools, agent/capabilities.py);
@@ -96,7 +99,7 @@ from agent.pending_edit import (
     unfound_box,
 )
 from agent.picture_questions import DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
-from agent.plan_stand_ins import asked_but_not_loaded
+from agent.plan_stand_ins import asked_but_not_loaded, stands_in
 from agent.read_text import (
     READER,
     READING_TOOLS,
@@ -107,7 +110,7 @@ from agent.read_text import (
 )
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
-from agent.several_edits import edit_not_run
+from agent.several_edits import asked_edits, edit_not_run
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.undo import asks_to_undo, lineage, record_sources, undo
@@ -522,6 +525,12 @@ class Agent:
                 )
                 return
             if isinstance(step, ToolCall):
+                instead = self._instead_of_a_stand_in(user_input, step, trace)
+                if instead and index < self.max_steps:
+                    forced, overruled = instead, f"{step.tool}: {step.action_input}"
+                    logger.info("%s stands in for a tool that is not loaded; it is not run", step.tool)
+                    yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
+                    continue
                 if not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
                     written, (step, opening) = step, self._first_call(session, user_input, step)
                     if opening and index < self.max_steps:
@@ -749,6 +758,16 @@ class Agent:
         ]
         notes = [PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing]
         return " ".join([answer.rstrip(), *notes])
+
+    def _instead_of_a_stand_in(self, request: str, call: ToolCall, trace: Sequence[TraceStep]) -> str:
+        """The opening to take in place of ``call`` when it makes an image in place of a tool the request asks for
+        that is not loaded (:func:`agent.plan_stand_ins.stands_in`): the step of an edit the request asks for that
+        has not run (agent/several_edits.py), else the answer; ``""`` when the call is no stand-in."""
+        if not stands_in(request, call.tool, self.runtime.available, default_registry()):
+            return ""
+        called = [step.action for step in trace]
+        asked = [tool for tool in asked_edits(request, self.runtime.available) if tool not in called]
+        return _opened_step(asked[0]) if asked else _opened_answer()
 
     @staticmethod
     def _made(session: ChatSession) -> list[tuple[str, str, str]]:

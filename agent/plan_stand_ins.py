@@ -44,6 +44,17 @@ def asked_but_not_loaded(request: str, loaded: ToolRegistry, catalog: ToolRegist
     ]
 
 
+def stands_in(request: str, tool: str, loaded: ToolRegistry, catalog: ToolRegistry) -> bool:
+    """Whether a call of ``tool`` (one of ``loaded``) makes an image ``request`` never asks for while the request
+    asks for a tool of ``catalog`` that is not loaded: asked offline to "make it black and white and rotate it 45
+    degrees", the model removed the background, then rotated the cut-out."""
+    if tool not in loaded or loaded.get(tool).output is not OutputKind.IMAGE:
+        return False
+    answerer = answering_tool(request)
+    missing = [spec for spec in asked_but_not_loaded(request, loaded, catalog) if spec.name != answerer]
+    return bool(missing) and named_by(request, tool, loaded) is False
+
+
 def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded: ToolRegistry) -> Plan:
     """``plan`` less the steps that stand in for the ``missing`` tools: steps that make an image the request never
     names (a map by its map's words, another tool by the telling words of its name: "background", "rotate"), when

@@ -44,6 +44,9 @@ REQUESTS = (
     "Rotate it 90 degrees",
     "Show me the straight lines in the image",
     "What can you do?",
+    "Crop the middle of the picture",
+    "How many faces does it have?",
+    "Make it black and white and rotate it 45 degrees",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine

@@ -1677,6 +1677,22 @@ def test_a_part_asking_for_a_tool_that_is_not_loaded_is_said_to_be_undone(tiny_t
     )
 
 
+def test_a_call_standing_in_for_a_tool_that_is_not_loaded_gives_way_to_the_asked_edit(tiny_tokenizer, session):
+    """Seen in the Gradio drive: for "make it black and white and rotate it 45 degrees" the model removed the
+    background (for "black and white"), then rotated the cut-out."""
+    runtime = FakeRuntime(names=("Rotate Image", "Remove the background"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Remove the background", image), f" {image}, 45\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "make it black and white and rotate it 45 degrees")
+    assert runtime.calls == [("Rotate Image", f"{image}, 45")]
+    assert reply.steps[0].model_call == f"Remove the background: {image}"
+    # asked for by name, the background removal runs
+    llm.replies += [call("Remove the background", image), answer("Done.")]
+    agent.chat(session, "remove the background and make it black and white")
+    assert runtime.calls[-1][0] == "Remove the background"
+
+
 def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session):
     """Asked "can you make the picture square?", the model answered "I cannot see images myself ..."."""
     runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
