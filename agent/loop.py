@@ -593,6 +593,14 @@ class Agent:
             if cancel.is_set():
                 yield self._stopped(session, user_input, trace)
                 return
+        pending = self._undone_step(session, user_input, "", trace) or upload_not_done(
+            user_input, trace, list(session.images)
+        )
+        calls = [(step.action, step.action_input) for step in trace if step.action]
+        if trace and trace[-1].ok and not pending and len(set(calls)) == len(calls):
+            # the asked work ran, each call once; the steps ran out before the answer
+            yield self._finish(session, user_input, f"Done{_done_so_far(trace, 'steps')}.", trace, False)
+            return
         message = f"I could not finish this within {self.max_steps} steps" + _done_so_far(trace)
         failure = _last_failure(trace)
         if failure:
@@ -1064,7 +1072,8 @@ def _cannot_see(tool: str) -> str:
 
 def _with_every_result(answer: str, request: str, trace: Sequence[TraceStep]) -> str:
     """``answer`` to a request of several things followed by :data:`ALSO_MADE` for each image the turn made that no
-    later call used and the answer does not name: asked to "resize astronaut.png to 256x256 and read the text in
+    later call used (a description of the result speaks of it, as the training data's answers do) and the answer
+    does not name: asked to "resize astronaut.png to 256x256 and read the text in
     sign.png", the model answered with the words read alone."""
     if asked_parts(request) == 1:
         return answer

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from agent.meant_call import says
+from agent.pending_edit import BLURRER, CROPPER, asks_for
+from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS
 from agent.several_edits import asked_edits
 from tools.registry import ToolRegistry
@@ -45,11 +47,18 @@ _WRITING = re.compile(
 )
 
 
+# Words that ask to find things in a picture
+_SEARCH = re.compile(r"\b(?:detect|find|locate|count|how\s+many|objects?)\b", re.IGNORECASE)
+
+
 def named_by(request: str, tool: str, loaded: ToolRegistry) -> bool | None:
     """Whether ``request`` asks for ``tool`` (one of ``loaded``, or a reading tool) by its words; ``None`` when the
-    tool has no telling words to look for (Detection, Crop Image by name only)."""
+    tool has no telling words to look for (a detector where nothing is searched for, blurred or cropped)."""
     if says(request, tool) or tool in asked_edits(request, loaded):
         return True
+    if tool in DETECTORS:  # a search, or the boxes a crop or blur of something found needs
+        searched = _SEARCH.search(request) or asks_for(BLURRER, request) or asks_for(CROPPER, request)
+        return True if searched else None
     if tool in READING_TOOLS:
         return bool(_WRITING.search(request))
     if tool not in loaded:

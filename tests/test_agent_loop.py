@@ -239,6 +239,23 @@ def test_step_limit_ends_with_an_honest_message(tiny_tokenizer, session):
     assert session.memory.turns[-1].text.startswith("I could not finish")
 
 
+def test_steps_that_run_out_after_the_asked_work_ran_end_with_what_was_done(tiny_tokenizer, session):
+    """Seen in a drive: "blur the face in astronaut.png and show me the edges of coffee.jpg" ran the detection, the
+    edges and the blur, and ended "I could not finish this within 5 steps"."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Rotate Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime, max_steps=3)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Edge Detection On Image", image),
+        answer("Here are the edges."),  # set aside: the rotation asked has not run
+        f" {image}, 90\nObservation:",
+    ]
+    reply = agent.chat(session, "show me the edges and rotate it by 90 degrees")
+    edges, rotated = (step.files[0] for step in reply.steps if step.action)
+    assert not reply.finished
+    assert reply.text == (f"Done (steps: Edge Detection On Image -> {edges}; Rotate Image -> {rotated}).")
+
+
 def test_answer_is_cut_where_the_model_writes_the_next_human_turn(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [answer("Hello!\nHuman: and now draw a cat")])
     assert agent.chat(session, "hi").text == "Hello!"
@@ -1712,6 +1729,10 @@ def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session)
     """Asked to "resize it to 32x32 and read the text in it", the model answered with the words read alone."""
     runtime = FakeRuntime(names=("Resize Image", "Text Detection On Image", "Detection", "Blur Region"))
     agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    edit = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("STOP", True, (), 0.01) if tool == "Text Detection On Image" else edit(tool, argument, workspace)
+    )
     image = upload(agent, session)
     llm.replies = [
         call("Resize Image", f"{image}, 32, 32"),

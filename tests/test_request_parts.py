@@ -40,7 +40,9 @@ def test_a_request_is_cut_where_one_thing_asked_ends(request_text, parts):
         ("make it black and white", "Remove the background", False),
         ("read the sign", "Text Detection On Image", True),  # any word of writing
         ("the content of e.jpg", "Text Detection On Image", False),
-        ("find the cat", "Detection", None),  # no telling word to look for
+        ("find the cat", "Detection", True),  # a search
+        ("blur the face", "Detection", True),  # the boxes a blur of something found needs
+        ("make it smaller", "Detection", None),  # a detector has no other telling words
     ],
 )
 def test_whether_a_request_asks_for_a_tool_by_its_words(request_text, tool, named):
