@@ -111,9 +111,16 @@ class AnswerWriter:
         summary = _first_line(written)
         if summary and _names_what_was_made(summary, execution, session):
             last = results[-1].outcome
-            if last is not None and _tells(last):
-                summary = held_to_findings(summary, request, results[-1].step.task, last.text, last.note)
-            return Answer(summary, True, steps)
+            if last is None or not _tells(last):
+                return Answer(summary, True, steps)
+            if set(image_names(summary)) <= _made_answers(execution):
+                return Answer(
+                    held_to_findings(summary, request, results[-1].step.task, last.text, last.note), True, steps
+                )
+            # "I have made the text reading image OPEN DAILY; it is <the upload>": the findings alone
+            found = held_to_findings("", request, results[-1].step.task, last.text, last.note)
+            if found:
+                return Answer(found, False, steps)
         return Answer(self.response.summary_done.format(done=done, total=total), False, steps)
 
 
@@ -124,10 +131,15 @@ def _names_what_was_made(summary: str, execution: Execution, session: ChatSessio
     of its boxes is beside its answer, the boxes."""
     named = set(image_names(summary))
     results = [r.outcome for r in execution.results if r.ok and r.outcome]
-    answers = {outcome.text for outcome in results if not _tells(outcome)}
+    answers = _made_answers(execution)
     if not named <= set(execution.files) | set(session.images):
         return False
     return not answers or bool(answers & named) or (bool(results) and _tells(results[-1]))
+
+
+def _made_answers(execution: Execution) -> set[str]:
+    """The images the plan's steps made as their answers."""
+    return {r.outcome.text for r in execution.results if r.ok and r.outcome and not _tells(r.outcome)}
 
 
 def _tells(outcome: StepOutcome) -> bool:

@@ -53,20 +53,20 @@ def on_the_named_uploads(
     file's words working on that upload (:func:`agent.upload_names.upload_named_for`; ``file_names``: upload ->
     the person's file name), and the new image of each step changed. Asked to "resize astronaut.png to 256x256 and
     read the text in sign.png", the planner read the resized astronaut."""
-    steps = plan.by_id()
+    images = {step.id: image_argument(step) for step in plan.steps}  # as changed so far
 
     def upload_behind(value: Value | None) -> Value | None:
         seen: set[int] = set()
-        while isinstance(value, Reference) and value.step in steps and value.step not in seen:
+        while isinstance(value, Reference) and value.step in images and value.step not in seen:
             seen.add(value.step)
-            value = image_argument(steps[value.step])
+            value = images[value.step]
         return value
 
     changed: dict[int, Value] = {}
-    for step in plan.steps:
+    for step in plan.steps:  # a step's sources come before it
         named = upload_named_for(request, step.task, file_names, tools)
-        if named and upload_behind(image_argument(step)) != named:
-            changed[step.id] = named
+        if named and upload_behind(images[step.id]) != named:
+            changed[step.id] = images[step.id] = named
     return _with_images(plan, changed)
 
 

@@ -133,6 +133,10 @@ def test_each_step_goes_to_the_upload_its_part_of_the_request_names():
     read_0 = ("Text Detection On Image", {"image_path": "<GENERATED>-0"})
     moved, changed = on_the_named_uploads(plan(resize, read_0), request, files, TOOLS)
     assert changed == {1: SECOND} and moved == plan(resize, ("Text Detection On Image", {"image_path": SECOND}))
+    # the resize on the sign moves to the astronaut, so the reading of its output moves to the sign
+    on_sign = ("Resize Image", {"image_path": SECOND, "width": 256, "height": 256})
+    moved, changed = on_the_named_uploads(plan(on_sign, read_0), request, files, TOOLS)
+    assert changed == {0: FIRST, 1: SECOND}
     # a step on a result made from the upload its part names keeps it
     edges_0 = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
     edges = "resize astronaut.png to 256x256, then show me the edges of astronaut.png and read sign.png"

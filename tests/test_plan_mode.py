@@ -443,6 +443,10 @@ def test_a_planned_reading_after_an_edit_is_answered_with_the_words_read(tiny_to
     llm.answer = lambda prompt: 'The text reads "OPEN".'
     reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
     assert "OPEN DAILY" in reply.answer.summary
+    # a line that calls the upload a result it made gives way to the words read (seen in plan mode)
+    llm.answer = lambda prompt: f"I have made the text reading image OPEN DAILY; it is {image}."
+    reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
+    assert reply.answer.summary == 'The text reads "OPEN DAILY".' and not reply.answer.by_model
 
 
 def test_a_planned_resize_takes_the_size_asked_for_relative_to_the_upload(tiny_tokenizer, session):
