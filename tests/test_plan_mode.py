@@ -213,7 +213,7 @@ def test_closing_the_turn_cancels_the_running_plan(tiny_tokenizer, session):
             ("Get Photo Description", {"image_path": "<GENERATED>-0"}),
         )
     ]
-    turn = plan_agent.run(session, "edges then describe")
+    turn = plan_agent.run(session, "edges then describe them")  # "them": the description waits for the edges
     for event in turn:
         if isinstance(event, StepUpdate) and event.result.status is StepStatus.RUNNING:
             break
