@@ -99,7 +99,7 @@ from agent.pending_edit import (
     unfound_box,
 )
 from agent.picture_questions import DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
-from agent.plan_stand_ins import asked_but_not_loaded, stands_in
+from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.read_text import (
     READER,
     READING_TOOLS,
@@ -744,11 +744,7 @@ class Agent:
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
             return self._needs_box(session, unboxed)
-        missing = [
-            spec
-            for spec in asked_but_not_loaded(request, self.runtime.available, default_registry())
-            if spec.name != answering_tool(request)  # questions: answered after the model (_missing_answerer)
-        ]
+        missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
         if missing and asks_only_that(request) and not asks_for_words(request):  # "how does edge detection work?"
             return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))
         return None
@@ -759,12 +755,10 @@ class Agent:
         rotated the photo and answered done (a request of that one thing is answered before the model runs)."""
         if asks_only_that(request):
             return answer
-        missing = [
-            spec
-            for spec in asked_but_not_loaded(request, self.runtime.available, default_registry())
-            if spec.name != answering_tool(request) and spec.name not in answer
+        missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
+        notes = [
+            PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing if spec.name not in answer
         ]
-        notes = [PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing]
         return " ".join([answer.rstrip(), *notes])
 
     def _instead_of_a_stand_in(self, request: str, call: ToolCall, trace: Sequence[TraceStep]) -> str:

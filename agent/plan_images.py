@@ -122,6 +122,25 @@ def _speaks_of_the_map_again(request: str, map_words: tuple[str, ...]) -> bool:
     )
 
 
+def bypassed(plan: Plan, left_out: set[int]) -> Plan:
+    """``plan`` less the steps ``left_out``; a step that used one's output uses the image that step worked on (through
+    left-out steps in a row)."""
+    steps = plan.by_id()
+
+    def behind(value: Value) -> Value:
+        while isinstance(value, Reference) and value.step in left_out:
+            value = image_argument(steps[value.step])
+        return value
+
+    return Plan(
+        tuple(
+            PlanStep(step.task, step.id, tuple((name, behind(value)) for name, value in step.args))
+            for step in plan.steps
+            if step.id not in left_out
+        )
+    )
+
+
 def _with_images(plan: Plan, images: dict[int, Value]) -> tuple[Plan, dict[int, Value]]:
     """``plan`` with the image argument of each step in ``images`` set to its value there, and ``images``."""
     if not images:

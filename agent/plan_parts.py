@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.plan_images import image_argument
+from agent.plan_images import bypassed, image_argument
 from agent.read_text import READER, unread_writing
 from agent.request_parts import request_parts
 from agent.tool_words import named_by
 from agent.upload_names import upload_named_for
 from generation.tool_calls import image_names
-from protocol.plan import Plan, PlanStep, Reference, Value
+from protocol.plan import Plan, PlanStep, Reference
 from tools.registry import ToolRegistry
 
 
@@ -26,27 +26,14 @@ def without_chained_twins(plan: Plan, request: str, tools: ToolRegistry) -> tupl
     ``request`` asks for that tool (the steps that used it use the earlier one's output), and the ids left out."""
     steps = plan.by_id()
     twins = {
-        step.id: source
+        step.id
         for step in plan.steps
         if isinstance(source := image_argument(step), Reference)
         and source.step in steps
         and steps[source.step].task == step.task
         and sum(bool(named_by(part, step.task, tools)) for part in request_parts(request)) <= 1
     }
-    if not twins:
-        return plan, []
-
-    def earlier(value: Value) -> Value:
-        while isinstance(value, Reference) and value.step in twins:
-            value = twins[value.step]
-        return value
-
-    kept = tuple(
-        PlanStep(step.task, step.id, tuple((name, earlier(value)) for name, value in step.args))
-        for step in plan.steps
-        if step.id not in twins
-    )
-    return Plan(kept), sorted(twins)
+    return bypassed(plan, twins), sorted(twins)
 
 
 def with_the_reading_asked(

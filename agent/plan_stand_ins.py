@@ -15,10 +15,11 @@ from __future__ import annotations
 from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
+from agent.plan_images import bypassed
 from agent.read_text import READING_TOOLS
 from agent.request_parts import asked_parts
 from agent.tool_words import named_by
-from protocol.plan import Plan, PlanStep, Reference, Value
+from protocol.plan import Plan, PlanStep
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind, ToolSpec
 
@@ -50,9 +51,14 @@ def stands_in(request: str, tool: str, loaded: ToolRegistry, catalog: ToolRegist
     degrees", the model removed the background, then rotated the cut-out."""
     if tool not in loaded or loaded.get(tool).output is not OutputKind.IMAGE:
         return False
+    return bool(missing_besides_the_answerer(request, loaded, catalog)) and named_by(request, tool, loaded) is False
+
+
+def missing_besides_the_answerer(request: str, loaded: ToolRegistry, catalog: ToolRegistry) -> list[ToolSpec]:
+    """:func:`asked_but_not_loaded` less the tool that answers a question about the picture (the ReAct loop answers
+    those after the model: ``Agent._missing_answerer``)."""
     answerer = answering_tool(request)
-    missing = [spec for spec in asked_but_not_loaded(request, loaded, catalog) if spec.name != answerer]
-    return bool(missing) and named_by(request, tool, loaded) is False
+    return [spec for spec in asked_but_not_loaded(request, loaded, catalog) if spec.name != answerer]
 
 
 def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded: ToolRegistry) -> Plan:
@@ -70,21 +76,7 @@ def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded:
     # as the other things asked ("make it black and white and rotate it": edges, then a cut-out, then the rotation)
     if len(stand_ins) > len(missing) and len(plan.steps) - len(stand_ins) < asked_parts(request) - len(missing):
         return plan
-    by_id = plan.by_id()
-
-    def behind(value: Value) -> Value:
-        """The image behind a stand-in's output, through stand-ins of stand-ins."""
-        while isinstance(value, Reference) and value.step in stand_ins:
-            value = by_id[value.step].args[0][1]
-        return value
-
-    return Plan(
-        tuple(
-            PlanStep(step.task, step.id, tuple((name, behind(value)) for name, value in step.args))
-            for step in plan.steps
-            if step.id not in stand_ins
-        )
-    )
+    return bypassed(plan, stand_ins)
 
 
 def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:

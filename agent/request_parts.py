@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-_SEQUENCE = re.compile(
-    r"\b(?:then|after that|afterwards|also|as well as|finally)\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE
-)
+_JOINING = "then|after that|afterwards|also|as well as|finally"
+_SEQUENCE = re.compile(rf"\b(?:{_JOINING})\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE)
 TOOL_VERBS = (
     "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
     "estimate|predict|extract|turn|convert|cut|count|caption|answer"
 )
 # A part made of joining words alone ("edges then") asks for nothing
-_JOIN_WORDS = re.compile(r"\b(?:and|then|after that|afterwards|also|as well as|finally|please)\b", re.IGNORECASE)
+_JOIN_WORDS = re.compile(rf"\b(?:and|please|{_JOINING})\b", re.IGNORECASE)
 _SECOND_VERB = re.compile(rf"(?:\band|,)\s+(?:{TOOL_VERBS})\b", re.IGNORECASE)
 
 
