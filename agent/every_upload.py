@@ -4,7 +4,8 @@ A small model trained on one image a call runs the tool on one upload and answer
 from both" after two uploads, it cut out one photo (which failed: no person in it) and never tried the other. When
 a request asks for every upload, the session holds two or more and the turn's first tool ran on one of them, an
 answer before that tool was tried on each is set aside and the agent opens the next call with the next upload; the
-model writes the rest of the call. The answer then says which uploads the tool failed on, if any.
+model writes the rest of the call. The answer then says which uploads the tool failed on, if any, what it answered
+in words on the others (each reading, for "what do these two signs say?"), and names every image it made.
 """
 
 from __future__ import annotations
@@ -13,17 +14,27 @@ import re
 from collections.abc import Sequence
 
 from agent.pending_edit import Step
+from agent.read_text import READING_TOOLS
 from generation.tool_calls import image_names
 
-# Words by which a request means every upload ("both", "each of them", "all the photos")
+# Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
+# pictures")
 _EVERY = re.compile(
     r"\b(?:both(?:\s+of\s+them)?|each\s+(?:of\s+them|one|photo|image|picture|pic)"
-    r"|all\s+(?:of\s+them|three|four|(?:the|my)\s+(?:photos|images|pictures|pics)))\b",
+    r"|all\s+(?:of\s+them|three|four|(?:the|my)\s+(?:photos|images|pictures|pics))"
+    r"|(?:these|those|the|my)\s+(?:two|three|four)"
+    r"|(?:these|those)\s+(?:\w+\s+)?(?:photos|images|pictures|pics|signs|ones|files))\b",
     re.IGNORECASE,
 )
 
 
-def _asks_for_every(request: str, uploads: Sequence[str]) -> bool:
+FAILED_ON = "{tool} failed on {image}: {said}."
+ANSWERED_ON = '{tool} on {image}: "{said}".'
+READ_ON = '{image} reads "{said}".'
+
+
+def asks_for_every(request: str, uploads: Sequence[str]) -> bool:
+    """Whether ``request`` asks for every one of two or more ``uploads``."""
     return len(uploads) > 1 and bool(_EVERY.search(request))
 
 
@@ -31,7 +42,7 @@ def upload_not_done(request: str, steps: Sequence[Step], uploads: Sequence[str])
     """``(tool, upload)``: the turn's first tool and the first of ``uploads`` it was not tried on this turn (``steps``),
     when ``request`` asks for every upload, there are two or more and that tool was tried on one of them; else
     ``None``."""
-    if not _asks_for_every(request, uploads):
+    if not asks_for_every(request, uploads):
         return None
     calls = [(step.action, image_names(step.action_input)) for step in steps if step.action]
     first = next(((tool, images[0]) for tool, images in calls if images), None)
@@ -42,16 +53,22 @@ def upload_not_done(request: str, steps: Sequence[Step], uploads: Sequence[str])
     return (first[0], missing[0]) if missing else None
 
 
-def failed_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str]) -> str:
-    """What to add to the answer of a request for every upload about the uploads its tool failed on before the turn's
-    last call ("Remove the background failed on image/....png: no person found ..."; the last call's failure is the
-    loop's to tell), or ``""``."""
-    if not _asks_for_every(request, uploads):
+def earlier_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str], answer: str = "") -> str:
+    """What to add to the ``answer`` of a request for every upload about the uploads its tool ran on before the turn's
+    last call (the last call is the loop's to tell): where it failed ("Remove the background failed on
+    image/....png: no person found ..."), and what it answered in words that the answer does not hold (asked "what do
+    these two signs say?", the model quoted the second reading alone); ``""`` when nothing is to add."""
+    if not asks_for_every(request, uploads):
         return ""
-    calls = [step for step in steps if step.action]
-    failed = []
-    for step in calls[:-1]:
+    notes = []
+    for step in [step for step in steps if step.action][:-1]:
         images = image_names(step.action_input)
-        if not step.ok and images and images[0] in uploads:
-            failed.append(f"{step.action} failed on {images[0]}: {step.observation.strip().rstrip('.')}.")
-    return " ".join(failed)
+        said = " ".join(step.observation.split()).rstrip(".")
+        if not images or images[0] not in uploads:
+            continue
+        if not step.ok:
+            notes.append(FAILED_ON.format(tool=step.action, image=images[0], said=said))
+        elif said and not image_names(said) and said not in answer:
+            said_on = READ_ON if step.action in READING_TOOLS else ANSWERED_ON
+            notes.append(said_on.format(tool=step.action, image=images[0], said=said))
+    return " ".join(notes)

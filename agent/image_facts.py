@@ -1,5 +1,5 @@
 """What the agent knows of the conversation's images without seeing them: their sizes and file type, which is the
-bigger, which images there are, and what made each.
+bigger, which images there are, what made each, and what changed from the original.
 
 Asked "what is the size of the image?", the model answered "I cannot see images myself, ... so I can't do that",
 though the upload had been introduced as "a 512x512 image"; asked "which images do I have?" after two uploads, "I
@@ -7,7 +7,8 @@ don't have an image to work on yet"; asked "which one is bigger?" after a second
 twice its size; asked "what did you do so far?" after a resize and a rotation, it told of a background removal, a
 crop and a reading that never ran. The agent answers these itself: the size and type read from the file (the latest
 image, or the one the question names), the uploads ordered by size, the images listed, uploads first, and each image
-made with the tool and the image that made it.
+made with the tool, its numbers and the image that made it. Asked "compare it with the original: what changed?"
+after a rotation, the model drew an edge map of the original; the agent tells the steps from the upload to it.
 """
 
 from __future__ import annotations
@@ -24,18 +25,25 @@ MADE_HERE = " Made here: {made}."
 # A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
 _ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original))"
 # Words before the question proper ("ok, how big is it?")
-_OPENING = r"^\s*(?:(?:and|so|ok(?:ay)?|please|hey)[,!]?\s+)*"
+_OPENING = r"^\s*(?:(?:and|so|now|ok(?:ay)?|please|hey)[,!]?\s+)*"
+
+
+def _whole_question(body: str) -> re.Pattern[str]:
+    """A pattern of a request that is the question ``body`` and nothing else: words before it (:data:`_OPENING`),
+    "please" and punctuation after it."""
+    return re.compile(_OPENING + body + r"(?:\s+please)?\s*[.?!]*\s*$", re.IGNORECASE)
+
+
 # The whole request asks for the picture's size: "what is the size of the image?", "how big is this photo?",
 # "what are its dimensions?", "what resolution is it?"
-_SIZE_QUESTION = re.compile(
-    _OPENING + r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
+_SIZE_QUESTION = _whole_question(
+    r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
     r"(?:size|dimensions?|resolution|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+"
     + _ASKED_PICTURE
     + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + _ASKED_PICTURE + r"(?:\s+in\s+pixels)?"
     r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + _ASKED_PICTURE + r")"
-    r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
-    re.IGNORECASE,
+    r"(?:\s+now)?",
 )
 
 
@@ -45,11 +53,10 @@ def asks_for_the_size(request: str) -> bool:
 
 
 # The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?"
-_BIGGER_QUESTION = re.compile(
-    _OPENING + r"which\s+(?:one|image|photo|picture|pic|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
+_BIGGER_QUESTION = _whole_question(
+    r"which\s+(?:one|image|photo|picture|pic|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
     r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest)(?:\s+(?:one|image|photo|picture))?"
-    r"(?:\s+now)?(?:\s+please)?\s*[.?!]*\s*$",
-    re.IGNORECASE,
+    r"(?:\s+now)?",
 )
 
 
@@ -75,15 +82,13 @@ def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
 
 
 # The whole request asks which images the conversation holds: "which images do I have?", "list my files"
-_IMAGES_QUESTION = re.compile(
-    _OPENING
-    + r"(?:(?:which|what)\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent|got)"
+_IMAGES_QUESTION = _whole_question(
+    r"(?:(?:which|what)\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent|got)"
     r"|did\s+i\s+(?:upload|send)|are\s+(?:there|here)|do\s+you\s+have)"
     r"|(?:list|name)\s+(?:all\s+)?(?:my|the|of\s+my|of\s+the)\s+(?:images|pictures|photos|files)"
     r"|how\s+many\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent)"
     r"|are\s+there|did\s+i\s+(?:upload|send)))"
-    r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?(?:\s+please)?\s*[.?!]*\s*$",
-    re.IGNORECASE,
+    r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?",
 )
 
 
@@ -104,13 +109,11 @@ DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'
 NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded {uploads}."
 
 # The whole request asks what has been done: "what did you do so far?", "what have we done?", "recap the edits"
-_DONE_QUESTION = re.compile(
-    _OPENING + r"(?:what\s+(?:did\s+(?:you|we)\s+do|have\s+(?:you|we)\s+done)"
+_DONE_QUESTION = _whole_question(
+    r"(?:what\s+(?:did\s+(?:you|we)\s+do|have\s+(?:you|we)\s+done)"
     r"|(?:summari[sz]e|recap|list)\s+(?:what\s+(?:you|we)\s+(?:did|have\s+done)|(?:the|your|all\s+the)\s+"
     r"(?:steps|edits|changes)))"
-    r"(?:\s+(?:so\s+far|here|today|in\s+this\s+(?:chat|conversation)|to\s+" + THE_PICTURE + r"))*"
-    r"(?:\s+please)?\s*[.?!]*\s*$",
-    re.IGNORECASE,
+    r"(?:\s+(?:so\s+far|here|today|in\s+this\s+(?:chat|conversation)|to\s+" + THE_PICTURE + r"))*",
 )
 
 
@@ -124,5 +127,38 @@ def done_answer(uploads: Sequence[str], made: Sequence[tuple[str, str, str]], la
     :data:`NOTHING_DONE` when none was."""
     if not made:
         return NOTHING_DONE.format(uploads=", ".join(uploads))
-    steps = "; ".join(f"{tool} on {source} made {image}" for image, tool, source in made)
-    return DONE_ANSWER.format(steps=steps, latest=latest)
+    return DONE_ANSWER.format(steps=_steps_said(made), latest=latest)
+
+
+def _steps_said(made: Sequence[tuple[str, str, str]]) -> str:
+    """The images ``made`` (``(image, tool, source image)``, oldest first) as "Tool on source made image; ..."."""
+    return "; ".join(f"{tool} on {source} made {image}" for image, tool, source in made)
+
+
+CHANGES_ANSWER = "{latest} was made from {original}: {steps}."
+UNCHANGED = "{latest} is as you uploaded it: no tool has changed it in this conversation."
+
+# The whole request asks how the latest image differs from the one it was made from: "what changed?", "compare it
+# with the original: what changed?", "how is it different from the original?"
+_CHANGES_QUESTION = _whole_question(
+    r"(?:compare\s+(?:it|this|the\s+result)\s+(?:with|to)\s+the\s+original\s*[:,;-]?\s*)?"
+    r"(?:what(?:'?s|\s+has|\s+is)?\s+(?:changed|different)"
+    r"|what(?:'s|\s+is)\s+the\s+difference(?:\s+(?:from|to|with)\s+the\s+original"
+    r"|\s+between\s+(?:it|this|them|the\s+result)\s+and\s+the\s+original)?"
+    r"|how\s+(?:is|does)\s+(?:it|this|the\s+result)\s+(?:differ|different)"
+    r"|compare\s+(?:it|this|the\s+result)\s+(?:with|to)\s+the\s+original)"
+    r"(?:\s+(?:from|to|with)\s+the\s+original)?(?:\s+now)?",
+)
+
+
+def asks_what_changed(request: str) -> bool:
+    """Whether ``request`` only asks how the latest image differs from the upload it was made from."""
+    return bool(_CHANGES_QUESTION.match(request))
+
+
+def changes_answer(upload: str, steps: Sequence[tuple[str, str, str]]) -> str:
+    """:data:`CHANGES_ANSWER` for the ``steps`` that made the latest image from ``upload``, oldest first, each as
+    ``(image, tool, source image)``; :data:`UNCHANGED` when there are none (the latest image is the upload)."""
+    if not steps:
+        return UNCHANGED.format(latest=upload)
+    return CHANGES_ANSWER.format(latest=steps[-1][0], original=upload, steps=_steps_said(steps))

@@ -67,11 +67,15 @@ _EDIT_PART = re.compile(
     re.IGNORECASE,
 )
 _WRITTEN_THING = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
+_WRITTEN_OR_PICTURE = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join((*WRITTEN_THINGS, *PICTURE_NOUNS)) + r")\b"
 _READING = re.compile(
     rf"\b(?:read|transcribe|translate)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b"
     rf"|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b"
     r"|\b(?:read|transcribe)\s+(?:the\s+(?:text|words|writing)\s+(?:in|on|of)\s+)?\S+\.(?:png|jpe?g|webp|bmp|gif)\b"
-    r"|\bread\s+(?:it|this|that)(?:\s+(?:out|aloud|to\s+me|for\s+me))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))",
+    r"|\bread\s+(?:it|this|that)(?:\s+(?:out|aloud|to\s+me|for\s+me))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))"
+    r"|\bwhat(?:'?s|\s+is)\s+written\s+(?:here|there|(?:on|in)\s+(?:it|this|that|" + _WRITTEN_OR_PICTURE + r"))"
+    r"|\bwhat\s+does\s+it\s+say\b"
+    r"|\b(?:translate|summari[sz]e|transcribe)\s+(?:the\s+)?(?:text|words|writing)\s+(?:in|on|of)\b",
     re.IGNORECASE,
 )
 _MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)

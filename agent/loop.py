@@ -60,7 +60,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
-from agent.every_upload import failed_uploads, upload_not_done
+from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
@@ -68,8 +68,10 @@ from agent.image_facts import (
     SIZE_ANSWER,
     asks_for_the_images,
     asks_for_the_size,
+    asks_what_changed,
     asks_what_was_done,
     asks_which_is_bigger,
+    changes_answer,
     comparison_answer,
     done_answer,
     images_answer,
@@ -91,6 +93,7 @@ from agent.other_way import other_way_not_run, the_other_way
 from agent.pending_edit import (
     BOX_REQUESTS,
     as_found,
+    box_edit_unfound,
     faces_hidden_otherwise,
     invented_box,
     pending_box_edit,
@@ -113,6 +116,7 @@ from agent.result_words import declines, with_result_noun
 from agent.several_edits import asked_edits, edit_not_run
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
+from agent.tool_words import named_by
 from agent.undo import asks_to_undo, lineage, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
 from agent.words_only import asks_for_words
@@ -177,11 +181,16 @@ UNKNOWN_IMAGE = (
 )
 MAX_IMAGES_LISTED = 5  # the latest ones
 EXAMPLE_BOX_SIDE = 200  # NEEDS_BOX's example box, where the image's size cannot be read, is its half
+GIVE_A_BOX = (
+    'Give me the box in pixels as left, top, right, bottom{size}, for example "{example}", or name a part: "the top '
+    'half", "the bottom-left quarter", "the middle".'
+)
 NEEDS_BOX = (
     "{tool} needs a box, and I can't find that in the picture here: the detector I have finds only faces, people "
-    "and cats. Give me the box in pixels as left, top, right, bottom{size}, for example "
-    '"{example}", or name a part: "the top half", "the bottom-left quarter", "the middle".'
+    "and cats. " + GIVE_A_BOX
 )
+# After a search for the box found nothing
+NO_BOX_FOUND = "So {tool} did not run: it needs a box. " + GIVE_A_BOX
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
 CALL_SET_ASIDE = "[not run]"
@@ -507,10 +516,13 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
-                failed = failed_uploads(user_input, trace, list(session.images))
-                answer = f"{answer.rstrip()} {failed}" if failed and failed not in answer else answer
+                earlier = earlier_uploads(user_input, trace, list(session.images), answer)
+                answer = f"{answer.rstrip()} {earlier}" if earlier else answer
+                unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
+                answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
-                checked = _with_every_result(checked, user_input, trace)
+                several = asked_parts(user_input) > 1 or asks_for_every(user_input, list(session.images))
+                checked = _with_every_result(checked, trace) if several else checked
                 checked = self._with_parts_not_loaded(checked, user_input)
                 named_in = answer if kept else ""
                 yield self._finish(
@@ -702,8 +714,8 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
-        kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are
-        or what the tools made (agent/image_facts.py); it only asks what the picture shows while the tool that
+        kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are,
+        what the tools made or what changed from the original (agent/image_facts.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
         which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
@@ -733,6 +745,10 @@ class Agent:
                 return comparison_answer(request, readable)
         if session.latest_image is not None and asks_what_was_done(request):
             return done_answer(list(session.images), self._made(session), session.latest_image)
+        if session.latest_image is not None and asks_what_changed(request):
+            chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
+            steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
+            return changes_answer(chain[0], [steps[image] for image in chain[1:]])
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
@@ -773,11 +789,14 @@ class Agent:
 
     @staticmethod
     def _made(session: ChatSession) -> list[tuple[str, str, str]]:
-        """Each image a tool made in ``session``, oldest first: ``(image, tool, source image)``."""
-        return [
-            (image, session.made_by.get(image, "").partition(":")[0] or "a tool", source)
-            for image, source in session.made_from.items()
-        ]
+        """Each image a tool made in ``session``, oldest first: ``(image, tool and its numbers, source image)``, as
+        "Rotate Image (-30)"."""
+        made = []
+        for image, source in session.made_from.items():
+            tool, _, action_input = session.made_by.get(image, "").partition(": ")
+            numbers = [part.strip() for part in action_input.split(",")[1:] if part.strip()]
+            made.append((image, f"{tool or 'a tool'} ({', '.join(numbers)})" if numbers else tool or "a tool", source))
+        return made
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""
@@ -791,14 +810,15 @@ class Agent:
         return SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
 
     @staticmethod
-    def _needs_box(session: ChatSession, tool: str) -> str:
-        """:data:`NEEDS_BOX` for ``tool``, its example box half of the latest image when its size can be read."""
+    def _needs_box(session: ChatSession, tool: str, said: str = NEEDS_BOX) -> str:
+        """``said`` (:data:`NEEDS_BOX`, or :data:`NO_BOX_FOUND`) for ``tool``, its example box half of the latest image
+        when its size can be read."""
         image = session.latest_image or ""
         size = image_size(session.workspace, image)
         width, height = size or (EXAMPLE_BOX_SIDE, EXAMPLE_BOX_SIDE)
         known = f" ({image} is {width}x{height})" if size else ""
         box = f"0, 0, {max(1, width // 2)}, {max(1, height // 2)}"
-        return NEEDS_BOX.format(tool=tool, size=known, example=BOX_REQUESTS[tool].format(box=box))
+        return said.format(tool=tool, size=known, example=BOX_REQUESTS[tool].format(box=box))
 
     def _unknown_image(self, session: ChatSession, request: str) -> str | None:
         """What to say when ``request`` names a file of the conversation's kind (``image/...``) that it neither
@@ -884,6 +904,7 @@ class Agent:
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
             named_upload=by_name,
+            asked_for=partial(named_by, request, loaded=self.runtime.available),
         )
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
         size = partial(image_size, session.workspace)
@@ -1064,13 +1085,11 @@ def _cannot_see(tool: str) -> str:
     return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
 
 
-def _with_every_result(answer: str, request: str, trace: Sequence[TraceStep]) -> str:
-    """``answer`` to a request of several things followed by :data:`ALSO_MADE` for each image the turn made that no
-    later call used (a description of the result speaks of it, as the training data's answers do) and the answer
-    does not name: asked to "resize astronaut.png to 256x256 and read the text in
-    sign.png", the model answered with the words read alone."""
-    if asked_parts(request) == 1:
-        return answer
+def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
+    """``answer`` to a request of several things (or of one for every upload) followed by :data:`ALSO_MADE` for each
+    image the turn made that no later call used (a description of the result speaks of it, as the training data's
+    answers do) and the answer does not name: asked to "resize astronaut.png to 256x256 and read the text in
+    sign.png", the model answered with the words read alone; asked to "rotate both of them", it named one result."""
     notes = [
         ALSO_MADE.format(tool=step.action, image=image)
         for index, step in enumerate(trace)

@@ -27,7 +27,7 @@ from agent.image_reference import (
     photo_behind_for_a_map,
     photo_behind_for_an_edit,
 )
-from agent.pending_edit import CROPPER, blurs_the_whole, edits_people, is_shown, named_box
+from agent.pending_edit import CROPPER, NOT_A_NOUN, blurs_the_whole, edits_people, is_shown, named_box
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
     angle_in_words,
@@ -52,7 +52,8 @@ SIZE_REQUEST = re.compile(
     r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d",
     re.IGNORECASE,
 )
-_OTHER_EDIT = re.compile(r"\b(?:crop|cut|rotate|turn|blur|flip|extend|outpaint|canvas)\b", re.IGNORECASE)
+# Another edit asked for; not one named as the image it made ("make the crop 2x bigger")
+_OTHER_EDIT = re.compile(NOT_A_NOUN + r"\b(?:crop|cut|rotate|turn|blur|flip|extend|outpaint|canvas)\b", re.IGNORECASE)
 
 
 def named_tool(request: str, tools: ToolRegistry) -> str | None:
@@ -200,6 +201,7 @@ def as_meant(
     exists: Callable[[str], bool],
     shown: Sequence[str] = (),
     named_upload: str | None = None,
+    asked_for: Callable[[str], bool | None] | None = None,
 ) -> ToolCall:
     """``call`` with the tool the request names (when it takes the same inputs; for a map-making call, also the tool
     whose map it names, :func:`named_map_tool`; for a request for another size, :func:`as_resize`; for a cut-out,
@@ -212,8 +214,8 @@ def as_meant(
     point at (or, for the edits, speak of), the photo behind it) and the numbers it states
     (:func:`with_stated_numbers`) in place of the model's choices; ``call``
     itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
-    the session's files."""
-    meant = call = as_resize(as_cut_out(call, request, tools), request, tools)
+    the session's files; ``asked_for``, whether the request asks for a tool by its words."""
+    meant = call = as_resize(as_cut_out(call, request, tools), request, tools, asked_for)
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
         tool = named_map_tool(request, tools) or outline_map(request, call.tool, tools)
@@ -261,14 +263,19 @@ def as_cut_out(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
     return call if stated_numbers(request) else replace(call, tool=CUTTER, action_input=written[0])
 
 
-def as_resize(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
+def as_resize(
+    call: ToolCall, request: str, tools: ToolRegistry, asked_for: Callable[[str], bool | None] | None = None
+) -> ToolCall:
     """:data:`RESIZER` on ``call``'s image with the width and height ``request`` states, when it asks for another size
     and no other edit, and the model called another tool that takes numbers (a crop or rotation read as the last
-    call changed; a tool that takes a size, such as Extend An Image, is left as called); else ``call``."""
+    call changed; a tool that takes a size, such as Extend An Image, is left as called) or one that takes an image
+    alone and that ``asked_for`` (whether the request asks for a tool by its words) says the request does not ask
+    for (asked to "make it 200x200 instead", the model removed the background); else ``call``."""
     written = image_names(call.action_input)
     if call.tool == RESIZER or RESIZER not in tools or call.tool not in tools or not written:
         return call
-    if not any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs):
+    takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
+    if not takes_numbers and (asked_for is None or asked_for(call.tool) is not False):
         return call
     numbers = stated_numbers(request)
     if len(numbers) != 2 or not SIZE_REQUEST.search(request) or _OTHER_EDIT.search(request):

@@ -38,11 +38,14 @@ from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
 # Box tools by the requests that ask for them.
+# Not the noun of an edit's result: "make the crop 2x bigger", "this blur is too weak"
+NOT_A_NOUN = r"(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bmy\s)"
 _ASKS = {
     BLURRER: re.compile(
-        r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b", re.IGNORECASE
+        NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b",
+        re.IGNORECASE,
     ),
-    CROPPER: re.compile(r"\bcrop\b", re.IGNORECASE),
+    CROPPER: re.compile(NOT_A_NOUN + r"\bcrop\b", re.IGNORECASE),
 }
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
@@ -86,6 +89,20 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
         if tool in available and tool not in called and asks.search(request):
             return tool
     return None
+
+
+def box_edit_unfound(request: str, steps: Sequence[Step], available: Sequence[str]) -> str | None:
+    """The box tool ``request`` asks for when the detectors of ``steps`` ran and found nothing and no call of that
+    tool was made (``available``: the loaded tools), else ``None``: asked to "blur his face" of a man whose face the
+    offline detector missed, the answer said only "There is no object found."."""
+    searched = [step for step in steps if step.ok and step.action in DETECTORS]
+    if not searched or any(_BOX.search(step.observation) for step in searched):
+        return None
+    called = {step.action for step in steps}
+    return next(
+        (tool for tool, asks in _ASKS.items() if tool in available and tool not in called and asks.search(request)),
+        None,
+    )
 
 
 # An answer that says it cannot answer, as the model was trained to where no listed tool answers picture questions

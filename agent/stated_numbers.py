@@ -80,9 +80,10 @@ _SQUARE = re.compile(
     r"(?:to\s+|into\s+)?(?:a\s+)?square\b|\bsquare\s+crop\b",
     re.IGNORECASE,
 )
-_HALF = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+half\b", re.IGNORECASE)
 _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)
-_THIRD = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+third\b", re.IGNORECASE)
+# A strip along one side: "the top half", "the left third", "the bottom quarter"
+_STRIP = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+(half|third|quarter)\b", re.IGNORECASE)
+_PARTS = {"half": 2, "third": 3, "quarter": 4}
 # "crop the middle", "the centre of the photo": the centred box of half the width and height ("the person in the
 # middle" is someone to find, not a part)
 _MIDDLE = re.compile(
@@ -94,40 +95,32 @@ _UPPER = ("top", "upper")
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter", "the left third", "the middle", "the whole image"), or
-    ``None``: it
-    states a box's worth of numbers (those are the box; fewer are another edit's: "... then rotate it by 90
-    degrees"), names no such part, or several."""
-    halves = {side.lower() for side in _HALF.findall(request)}
-    quarters = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
-    thirds = {side.lower() for side in _THIRD.findall(request)}
+    its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the middle", "the
+    whole image"), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
+    then rotate it by 90 degrees"), names no such part, or several."""
+    corners = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
+    strips = {(side.lower(), _PARTS[part.lower()]) for side, part in _STRIP.findall(_QUARTER.sub(" ", request))}
     whole = bool(_WHOLE.search(request))
     middle = bool(_MIDDLE.search(request))
-    named = len(halves) + len(quarters) + len(thirds) + whole + middle
-    if len(stated_numbers(request)) >= len(BOX_CORNERS) or named != 1:
+    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(corners) + len(strips) + whole + middle != 1:
         return None
     if whole:
         return 0, 0, width, height
     if middle:
         return width // 4, height // 4, width - width // 4, height - height // 4
-    if thirds:
-        third, third_x, third_y = thirds.pop(), max(1, width // 3), max(1, height // 3)
-        boxes = {
-            "left": (0, 0, third_x, height),
-            "right": (width - third_x, 0, width, height),
-            "bottom": (0, height - third_y, width, height),
-            "lower": (0, height - third_y, width, height),
-        }
-        return boxes.get(third, (0, 0, width, third_y))
-    middle_x, middle_y = width // 2, height // 2
-    if quarters:
-        row, side = quarters.pop()
+    if corners:
+        (row, side), middle_x, middle_y = corners.pop(), width // 2, height // 2
         left, top = (0 if side == "left" else middle_x), (0 if row in _UPPER else middle_y)
         return left, top, (middle_x if side == "left" else width), (middle_y if row in _UPPER else height)
-    half = halves.pop()
-    if half in ("left", "right"):
-        return (0, 0, middle_x, height) if half == "left" else (middle_x, 0, width, height)
-    return (0, 0, width, middle_y) if half in _UPPER else (0, middle_y, width, height)
+    side, parts = strips.pop()
+    part_x, part_y = max(1, width // parts), max(1, height // parts)
+    boxes = {
+        "left": (0, 0, part_x, height),
+        "right": (width - part_x, 0, width, height),
+        "bottom": (0, height - part_y, width, height),
+        "lower": (0, height - part_y, width, height),
+    }
+    return boxes.get(side, (0, 0, width, part_y))
 
 
 def asks_for_square(request: str) -> bool:

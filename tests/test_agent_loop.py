@@ -418,6 +418,10 @@ def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model
         ("draw a cat and blur the background", False),
         ("what does the word 'ephemeral' mean?", False),
         ("tell me a joke", False),
+        ("what's written here?", True),
+        ("whats written on this photo", True),
+        ("what is written in the history books about Rome?", False),
+        ("summarize the text in the photo", True),
     ],
 )
 def test_which_requests_speak_of_an_existing_image(request_text, refers):
@@ -720,9 +724,13 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
     assert reply.model_answer == 'The sign says "24 Hours".'
 
 
-def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny_tokenizer, session):
+@pytest.mark.parametrize(
+    "request_text",
+    ["translate this sign into french", "can you tell me what's written here and translate it to french?"],
+)
+def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny_tokenizer, session, request_text):
     """Seen in the recorded demo: "translate this sign into french" ran no tool and the model wrote "Le sign negé est
-    le sign negé."."""
+    le sign negé."; in a drive, so did "what's written here and translate it"."""
     from agent.read_text import NO_TRANSLATION
 
     runtime = FakeRuntime(names=("Text Detection On Image", "Detection"))
@@ -730,7 +738,7 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload(agent, session)
     llm.replies = [answer("Le sign negé est le sign negé."), call("Text Detection On Image", image), answer("Non.")]
-    reply = agent.chat(session, "translate this sign into french")
+    reply = agent.chat(session, request_text)
     assert reply.text == NO_TRANSLATION.format(words="NO PARKING AFTER 6PM")
     assert [step.action for step in reply.steps] == ["Text Detection On Image"]
 
@@ -893,6 +901,24 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     assert runtime.calls == [] and llm.prompts == []
 
 
+def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
+    """Seen in a drive: asked to "blur his face" of a man whose face the offline detector missed, the answer said
+    only "There is no object found. ..." and not what to do next."""
+    from agent.loop import NO_BOX_FOUND
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Blur Region"))
+    runtime.run = lambda tool, argument, workspace: Observation("No object found.", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [call("Detection", image), answer("There is no object found.")]
+    reply = agent.chat(session, "blur his face please")
+    hint = NO_BOX_FOUND.format(tool="Blur Region", size=f" ({image} is 64x64)", example="blur 0, 0, 32, 32")
+    assert reply.text == f"There is no object found. {hint}"
+    llm.replies = [call("Detection", image), answer("I found a face: face [1, 2, 3, 4].")]
+    runtime.run = lambda tool, argument, workspace: Observation("face [1, 2, 3, 4]", True, (), 0.01)
+    assert "needs a box" not in agent.chat(session, "find the faces").text  # no box edit asked for
+
+
 def test_blur_it_blurs_the_whole_picture(tiny_tokenizer, session):
     """Asked to "blur it", the model wrote ``600, 400, 400, 600``: the picture's own box is blurred."""
     runtime = FakeRuntime(names=("Detection", "Blur Region"))
@@ -1002,6 +1028,9 @@ def test_a_reading_nobody_asked_for_after_the_edit_is_not_run(tiny_tokenizer, se
         ("draw a cat and write a poem about it", False),
         ("how does this look?", False),
         ("show me the edges", False),
+        ("translate 'good morning' into french", True),
+        # seen in a drive: the model wrote French of its own and no tool read the sign
+        ("can you tell me what's written here and translate it to french?", False),
     ],
 )
 def test_which_requests_ask_for_words_alone(request_text, words):

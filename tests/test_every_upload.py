@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.every_upload import failed_uploads, upload_not_done
+from agent.every_upload import earlier_uploads, upload_not_done
 from agent.loop import Agent, ChatSession, TraceStep
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -16,7 +16,7 @@ UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
 
 
 def step(tool: str, image: str, ok: bool = True) -> TraceStep:
-    return TraceStep(1, "", tool, image, "done" if ok else "failed", ok)
+    return TraceStep(1, "", tool, image, "image/dddd_made.png" if ok else "failed", ok)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,13 @@ def step(tool: str, image: str, ok: bool = True) -> TraceStep:
         ("remove the background from both", [step("Remove the background", UPLOADS[0]),
                                               step("Remove the background", UPLOADS[1])], None),  # all done
         ("remove the background", [step("Remove the background", UPLOADS[0])], None),  # one asked for
+        # seen in a drive: "what do these two signs say?" read one of the two
+        ("what do these two signs say?", [step("Text Detection On Image", UPLOADS[1])],
+         ("Text Detection On Image", UPLOADS[0])),
+        ("read the text on these photos", [step("Text Detection On Image", UPLOADS[0])],
+         ("Text Detection On Image", UPLOADS[1])),
+        ("the two pictures: make their edges", [step("Edge Detection On Image", UPLOADS[0])],
+         ("Edge Detection On Image", UPLOADS[1])),
         ("rotate both", [step("Rotate Image", "image/c3c3_edge_aaaa1111.png")], None),  # a result, not an upload
         ("rotate both", [], None),  # nothing ran
     ],
@@ -51,11 +58,24 @@ def test_an_edit_of_both_uploads_runs_on_each(tiny_tokenizer, tmp_path):
     reply = agent.chat(session, "remove the background from both")
     assert runtime.calls == [("Remove the background", second), ("Remove the background", first)]
     assert len(reply.files) == 2 and reply.text.startswith("Both are done")
+    assert all(name in reply.text for name in reply.files)  # seen in a drive: "rotate both" named one result
 
 
 def test_the_answer_says_which_uploads_the_edit_failed_on():
     steps = [step("Remove the background", UPLOADS[1], ok=False), step("Remove the background", UPLOADS[0])]
-    said = failed_uploads("remove the background from both", steps, UPLOADS)
+    said = earlier_uploads("remove the background from both", steps, UPLOADS)
     assert said == f"Remove the background failed on {UPLOADS[1]}: failed."
-    assert failed_uploads("remove the background from both", steps[::-1], UPLOADS) == ""  # the last: the loop's
-    assert failed_uploads("remove the background", steps, UPLOADS) == ""
+    assert earlier_uploads("remove the background from both", steps[::-1], UPLOADS) == ""  # the last: the loop's
+    assert earlier_uploads("remove the background", steps, UPLOADS) == ""
+
+
+def test_the_answer_holds_what_the_tool_said_of_every_upload():
+    """Seen in a drive: asked "what do these two signs say?", the answer would have quoted the last reading alone."""
+    steps = [
+        TraceStep(1, "", "Text Detection On Image", UPLOADS[0], "NO PARKING", True),
+        TraceStep(2, "", "Text Detection On Image", UPLOADS[1], "STOP", True),
+    ]
+    request = "what do these two signs say?"
+    said = earlier_uploads(request, steps, UPLOADS, 'The sign says "STOP".')
+    assert said == f'{UPLOADS[0]} reads "NO PARKING".'
+    assert earlier_uploads(request, steps, UPLOADS, 'They say "NO PARKING" and "STOP".') == ""  # quoted already

@@ -6,6 +6,7 @@ import pytest
 
 from agent.image_reference import from_before_the_newest_upload, meant_image
 from agent.meant_call import as_meant, map_not_made, named_but_not_run, named_tool
+from agent.tool_words import named_by
 from protocol.steps import ToolCall
 from tools.catalog import default_registry
 
@@ -231,12 +232,37 @@ def test_a_turn_asked_for_in_words_gets_its_angle(written, request_text, angle):
         (f"Crop Image: {RESULT}, 100, 10000, 100, 10000", "make it smaller, 100x100", f"{RESULT}, 100, 100"),
         (f"Rotate Image: {RESULT}, 128", "now make it 128 by 128", f"{RESULT}, 128, 128"),
         (f"Crop Image: {RESULT}, 0, 0, 50, 50", "scale it down to 64 x 48", f"{RESULT}, 64, 48"),
+        (f"Crop Image: {RESULT}, 0, 0, 50, 50", "make the crop 64 x 48", f"{RESULT}, 64, 48"),  # the crop: a noun
     ],
 )
 def test_a_request_for_another_size_resizes(model_call, request_text, resized):
     """After a crop, "make it smaller, 100x100" was read as another crop (a follow-up that changes the last call)."""
     tool, argument = model_call.split(": ", 1)
     assert meant(ToolCall("t", tool, argument), request_text) == ToolCall("t", "Resize Image", resized)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "resized"),
+    [
+        # seen in a drive: the model removed the background for "... make it 200x200 instead"
+        ("undo that, I want the original back. make it 200x200 instead", True),
+        ("show me the edges at 256x256", False),  # the edge map asked for by its words
+        ("edge map, 256 by 256", False),
+    ],
+)
+def test_a_size_overrules_a_tool_of_an_image_alone_only_when_the_request_does_not_ask_for_it(request_text, resized):
+    call = ToolCall("t", "Edge Detection On Image", RESULT)
+    meant_call = as_meant(
+        call,
+        request_text,
+        TOOLS,
+        uploads=UPLOADS,
+        latest=RESULT,
+        exists=FILES.__contains__,
+        asked_for=lambda tool: named_by(request_text, tool, TOOLS),
+    )
+    assert (meant_call.tool == "Resize Image") is resized
+    assert meant(call, request_text).tool == "Edge Detection On Image"  # nobody said what the request asks for
 
 
 @pytest.mark.parametrize(
@@ -268,6 +294,10 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("keep the bottom third", "0, 134, 300, 200"),
         # seen in a drive: "crop the middle of the picture" was asked for a box
         ("crop the middle of the picture", "75, 50, 225, 150"),
+        # seen in a drive: "and blur the bottom quarter" was asked for a box
+        ("and blur the bottom quarter", "0, 150, 300, 200"),
+        ("crop the left quarter", "0, 0, 75, 200"),
+        ("blur the top-left quarter", "0, 0, 150, 100"),  # a corner, not the left strip
         ("blur the centre", "75, 50, 225, 150"),
     ],
 )
@@ -500,6 +530,8 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 400, 0", "make it 400 pixels wide", f"{RESULT}, 400, 267"),
         (f"Resize Image: {RESULT}, 100, 100", "resize it to 100px tall", f"{RESULT}, 150, 100"),
         (f"Resize Image: {RESULT}, 1, 1", "set the width to 150", f"{RESULT}, 150, 100"),
+        # seen in a drive: the model cropped 20000, 20000, 20000, 20000 (failed) for "make the crop 2x bigger"
+        (f"Crop Image: {RESULT}, 20000, 20000, 20000, 20000", "make the crop 2x bigger", f"{RESULT}, 600, 400"),
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):

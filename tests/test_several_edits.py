@@ -24,6 +24,10 @@ TOOLS = default_registry().subset(
         ("rotate it by 90 degrees", ["Rotate Image"], None),  # one edit
         ("thanks for the resize, now show me the edges", ["Edge Detection On Image"], None),
         ("turn it into a sketch and show me the edges", ["Edge Detection On Image"], None),  # no rotation
+        # seen in a drive: after the resize, a crop was opened for "the crop" and failed
+        ("make the crop 2x bigger", ["Resize Image"], None),
+        ("this blur is too weak, make it 2x bigger", ["Resize Image"], None),
+        ("blur the face and make it bigger", ["Resize Image"], "Blur Region"),
     ],
 )
 def test_which_edit_of_several_did_not_run(request_text, called, missing):

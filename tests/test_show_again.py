@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.image_facts import SIZE_ANSWER
+from agent.image_facts import (
+    CHANGES_ANSWER,
+    DONE_ANSWER,
+    NOTHING_DONE,
+    SIZE_ANSWER,
+    UNCHANGED,
+    asks_what_changed,
+    asks_what_was_done,
+)
 from agent.loop import Agent, ChatSession
 from agent.show_again import SHOWN, asks_to_see
 from protocol.prompt import PromptTemplate
@@ -79,7 +87,6 @@ def test_the_size_of_an_image_pointed_at_is_answered_from_its_file(agent, tmp_pa
 def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     """Seen in the recorded demo: asked "what did you do so far?" after a resize, a rotation and an undo, the model
     told of a background removal, a crop and a reading that never ran."""
-    from agent.image_facts import DONE_ANSWER, NOTHING_DONE, asks_what_was_done
 
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
@@ -89,7 +96,18 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     agent.llm.replies += [call("Resize Image", f"{edges}, 16, 12"), answer("Done.")]
     (small,) = agent.chat(session, "resize it to 16x12").files
     prompts = len(agent.llm.prompts)
-    steps = f"Edge Detection On Image on {photo} made {edges}; Resize Image on {edges} made {small}"
+    steps = f"Edge Detection On Image on {photo} made {edges}; Resize Image (16, 12) on {edges} made {small}"
     assert agent.chat(session, "what have we done so far?").text == DONE_ANSWER.format(steps=steps, latest=small)
+    # seen in a drive: "compare it with the original: what changed?" drew an edge map of the original
+    changes = agent.chat(session, "compare it with the original: what changed?").text
+    assert changes == CHANGES_ANSWER.format(latest=small, original=photo, steps=steps)
     assert len(agent.llm.prompts) == prompts
     assert not asks_what_was_done("what did you do with the cat?")
+    assert not asks_what_changed("what is the difference between a cat and a dog?")  # words alone
+
+
+def test_an_upload_no_tool_changed_is_said_to_be_unchanged(agent, tmp_path):
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    assert agent.chat(session, "what changed?").text == UNCHANGED.format(latest=photo)
+    assert agent.llm.prompts == []
