@@ -57,3 +57,21 @@ NO_FLIP = (
 def asks_to_flip(request: str) -> bool:
     """Whether ``request`` asks to flip or mirror an image ("flip it horizontally", "mirror the photo")."""
     return bool(_FLIP.search(request))
+
+
+# A blur of all but a part: "blur everything except her face", "blur the rest but keep the cat sharp"
+_BLUR_ALL_BUT = re.compile(
+    r"\bblur\b.*\b(?:everything|all\s+of\s+it|it\s+all|the\s+rest|the\s+whole\s+(?:image|photo|picture))\b.*"
+    r"\b(?:except|but|other\s+than|apart\s+from|besides|save|keep)\b",
+    re.IGNORECASE,
+)
+NO_BLUR_ALL_BUT = (
+    "Blur Region blurs the inside of one box, so it can't keep one part sharp and blur the rest. I can blur a part "
+    'itself instead: "blur her face", a part by its place ("the top half"), or a box you give as left, top, right, '
+    "bottom."
+)
+
+
+def asks_to_blur_all_but(request: str) -> bool:
+    """Whether ``request`` asks to blur the picture except a part of it, which Blur Region (one box) cannot do."""
+    return bool(_BLUR_ALL_BUT.search(request))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from agent.picture_questions import DETECTORS, asks_to_count
+from agent.picture_questions import DETECTORS, asks_to_count, counted_noun
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
@@ -77,7 +77,6 @@ def with_scope_note(answer: str, note: str) -> str:
 
 # What a count asks for ("how many cats"), and the detector's labels that count as each: one person shows as a face
 # and an upper body, so people are counted by the label found most often
-_COUNTED = re.compile(r"\bhow\s+many\s+(\w+)", re.IGNORECASE)
 _COUNTED_LABELS = {
     "cats": ("cat",),
     "faces": ("face",),
@@ -93,8 +92,7 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     """``answer``, or the count the detector's ``observation`` gives when ``request`` asks how many cats, faces or
     people there are and the answer states another count or none ("The cat is at cat [78, 0, 446, 300]." for "how
     many cats are there?")."""
-    counted = _COUNTED.search(request)
-    noun = counted.group(1).lower() if counted else ""
+    noun = counted_noun(request)
     if tool not in DETECTORS or not asks_to_count(request) or noun not in _COUNTED_LABELS:
         return answer
     labels = [label.strip() for label in _LABEL.findall(observation)]

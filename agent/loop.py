@@ -59,7 +59,15 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.capabilities import NO_FLIP, asks_to_flip, asks_what_it_can_do, capabilities_answer, load_hint
+from agent.capabilities import (
+    NO_BLUR_ALL_BUT,
+    NO_FLIP,
+    asks_to_blur_all_but,
+    asks_to_flip,
+    asks_what_it_can_do,
+    capabilities_answer,
+    load_hint,
+)
 from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
@@ -91,6 +99,7 @@ from agent.meant_call import (
 from agent.memory import ConversationMemory
 from agent.other_way import other_way_not_run, the_other_way
 from agent.pending_edit import (
+    BLURRER,
     BOX_REQUESTS,
     as_found,
     box_edit_unfound,
@@ -111,6 +120,7 @@ from agent.read_text import (
     reads_unasked,
     unread_writing,
 )
+from agent.redo import corrected_image, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
 from agent.several_edits import asked_edits, edit_not_run
@@ -219,7 +229,8 @@ class ChatSession:
     output the model saw): the one "it" most likely means in the next message. ``made_from``: each tool output's
     source image, for undo (agent/undo.py); ``made_by``: the call that made it (``Tool: input``, agent/other_way.py);
     ``undone``: the images an undo went back from. ``file_names``: each
-    upload's name as the person's file had it.
+    upload's name as the person's file had it. ``last_call``: the first call that succeeded in the last turn that
+    ran one, whose request was ``last_request`` (agent/redo.py).
     """
 
     workspace: Workspace
@@ -232,6 +243,8 @@ class ChatSession:
     file_names: dict[str, str] = field(default_factory=dict)
     undone: set[str] = field(default_factory=set)
     reports: tuple[TraceStep, ...] = ()
+    last_call: ToolCall | None = None
+    last_request: str = ""
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
@@ -451,7 +464,10 @@ class Agent:
         if not specs:
             yield self._finish(session, user_input, "No tools are loaded, so I cannot work on images.", trace, False)
             return
-        forced = ""  # the opening of the next step when the agent writes it (agent/pending_edit.py)
+        # the opening of the next step when the agent writes it (agent/pending_edit.py, agent/redo.py)
+        forced = self._redo_opening(session, user_input)
+        if forced:
+            yield TextChunk(1, forced)
         overruled = ""  # what the model wrote instead of the call the agent runs next
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
@@ -717,7 +733,7 @@ class Agent:
         kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are,
         what the tools made or what changed from the original (agent/image_facts.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
-        which no tool does (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
+        which no tool does, or to blur all of it but a part, which Blur Region cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
         picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
         the depth")."""
@@ -757,6 +773,8 @@ class Agent:
             return _cannot_see(asked)
         if asks_to_flip(request) and asks_only_that(request):
             return NO_FLIP
+        if session.latest_image is not None and asks_to_blur_all_but(request) and BLURRER in self.runtime.available:
+            return NO_BLUR_ALL_BUT
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
             return self._needs_box(session, unboxed)
@@ -929,6 +947,27 @@ class Agent:
             return meant, _opened_step(finder)
         return meant, ""
 
+    def _redo_opening(self, session: ChatSession, request: str) -> str:
+        """The opening of the last turn's first call again, on the image ``request`` says was meant, when it only
+        corrects which image that call should have worked on ("no, I meant the first photo": agent/redo.py); else
+        ``""``."""
+        last = session.last_call
+        written = image_names(last.action_input) if last else []
+        if not written:
+            return ""
+        image = corrected_image(
+            request,
+            written[0],
+            list(session.images),
+            session.file_names,
+            lambda name: lineage(name, session.made_from),
+        )
+        if image is None:
+            return ""
+        call = redone(last, session.last_request, image, self.runtime.available, partial(image_size, session.workspace))
+        logger.info("a correction of the image: %s again on %s", call.tool, image)
+        return f"{_opened_step(call.tool)} {call.action_input}"
+
     def _on_the_named_upload(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
         """A later call of the turn on the upload that the part of ``request`` asking for its tool names, when the
         call works on another upload or a result made from one (agent/upload_names.py)."""
@@ -1048,6 +1087,9 @@ class Agent:
         if seen:
             session.latest_image = seen[-1]
         session.reports = tuple(step for step in trace if step.ok and step.action in REPORTERS) or session.reports
+        ran = next((step for step in trace if step.action and step.ok), None)
+        if ran:
+            session.last_call, session.last_request = ToolCall(ran.thought, ran.action, ran.action_input), user_input
         return Reply(
             answer,
             tuple(files),

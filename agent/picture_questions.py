@@ -68,15 +68,31 @@ def answering_tool(request: str) -> str | None:
     return None
 
 
+# "detect faces and count them", "count the cats": a count asked of what is found
+_COUNT_THEM = re.compile(
+    r"\b(?:detect|find|locate)\s+(?:the\s+|all\s+(?:the\s+)?)?(\w+)\s*(?:and|,)\s+(?:then\s+)?count\s+them\b"
+    r"|\bcount\s+(?:the\s+|all\s+(?:the\s+)?)?(\w+)",
+    re.IGNORECASE,
+)
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(\w+)", re.IGNORECASE)
+
+
 def asks_to_count(request: str) -> bool:
-    """Whether ``request`` asks how many of something the picture holds ("how many cats are there?")."""
-    return bool(_COUNT.search(request))
+    """Whether ``request`` asks how many of something the picture holds ("how many cats are there?", "detect the
+    faces and count them")."""
+    return bool(_COUNT.search(request) or _COUNT_THEM.search(request))
+
+
+def counted_noun(request: str) -> str:
+    """The word for what ``request`` asks to count ("cats" of "how many cats are there?"), lower-cased; ``""``."""
+    found = _HOW_MANY.search(request) or _COUNT_THEM.search(request)
+    return next((word for word in found.groups() if word), "").lower() if found else ""
 
 
 def answered_by(request: str, tool: str) -> bool:
     """Whether a successful call of ``tool`` can answer ``request``: its answering tool, or for a counting question
     a detector (its boxes count the things)."""
-    return tool == answering_tool(request) or (tool in DETECTORS and bool(_COUNT.search(request)))
+    return tool == answering_tool(request) or (tool in DETECTORS and asks_to_count(request))
 
 
 # Where a request goes on to ask for something else: a second sentence or clause ("... and show me the edges").

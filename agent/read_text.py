@@ -39,6 +39,11 @@ _ABOUT_WRITING = re.compile(
 _FINDING = re.compile(
     r"\b(?:find|detect|locate|box|boxes|where|count|how\s+many|objects?|faces?|people|persons?)\b", re.IGNORECASE
 )
+# An answer that says nothing was read ("There is no readable text", "I couldn't find any text")
+_SAYS_NO_TEXT = re.compile(
+    r"\bno\s+(?:readable\s+|visible\s+)?(?:text|writing|words)\b|\b(?:find|see|read)\s+any\s+(?:text|writing|words)\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 
 
@@ -53,12 +58,15 @@ _TRANSLATE = re.compile(r"\btranslat", re.IGNORECASE)
 def with_read_text(answer: str, tool: str, observation: str, request: str = "") -> str:
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
     step of the turn); those words and :data:`NO_TRANSLATION` when ``request`` asks for a translation (asked to
-    translate a sign, the small model wrote "Le sign negé est le sign negé."); otherwise ``answer`` unchanged."""
+    translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
+    there is no text; otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
         return answer
     if _TRANSLATE.search(request):
         return NO_TRANSLATION.format(words=words)
+    if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
+        return f'The text reads "{words}".'
     if _normal(words) in _normal(answer):
         return answer
     quoted = _QUOTED.search(answer)

@@ -232,9 +232,19 @@ _ONE_SIDE = re.compile(
 _WIDTH_WORDS = ("wide", "across", "width")
 
 
+# A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion)
+_NAMED_RESOLUTIONS = {"8k": 7680, "4k": 3840, "uhd": 3840, "2k": 2048, "full hd": 1920, "fhd": 1920, "1080p": 1920}
+_NAMED_RESOLUTION = re.compile(
+    r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS) + r")\b", re.IGNORECASE
+)
+
+
 def one_side(request: str) -> tuple[str, int] | None:
-    """``("width" | "height", pixels)`` when ``request`` states one side of a size and no other number ("make it 400
-    pixels wide"); else ``None``."""
+    """``("width" | "height" | "longer", pixels)`` when ``request`` states one side of a size and no other number
+    ("make it 400 pixels wide"), or names a resolution ("make it 4k": the longer side); else ``None``."""
+    named = _NAMED_RESOLUTION.search(request)
+    if named and not stated_numbers(_NAMED_RESOLUTION.sub(" ", request)):
+        return "longer", _NAMED_RESOLUTIONS[" ".join(named.group(1).lower().split())]
     side = _ONE_SIDE.search(request)
     if side is None or len(stated_numbers(request)) != 1:
         return None
@@ -253,7 +263,8 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
     side it states: :func:`one_side`), in proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side;
     ``None`` when it asks for no such size."""
     side = one_side(request)
-    factor = side[1] / (width if side[0] == "width" else height) if side else scale_factor(request)
+    sides = {"width": width, "height": height, "longer": max(width, height)}
+    factor = side[1] / sides[side[0]] if side else scale_factor(request)
     if not factor:
         return None
     factor = min(factor, MAX_RESIZE_SIDE / max(width, height))

@@ -706,6 +706,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ),
         ("The sign reads cafe open daily.", "CAFE OPEN DAILY", "The sign reads cafe open daily."),  # copied: kept
         ("There is no text in it.", "No text found.", "There is no text in it."),  # nothing was read
+        # seen in a drive: the words read, quoted in an answer that says there are none
+        ('There is no readable text on the sign: "No Parking".', "NO PARKING", 'The text reads "NO PARKING".'),
     ],
 )
 def test_an_answer_that_rewrites_the_words_read_gives_them_as_read(answer_text, observation, expected):
@@ -1399,6 +1401,14 @@ def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected
         ("No object found.", "how many cats are there?", "No object found.", None),  # says none
         ("I see 3 dogs.", "how many dogs are there?", "face [1, 2, 3, 4]", None),  # not what it finds
         ("The cat is at cat [1, 2, 3, 4].", "where is the cat?", "cat [1, 2, 3, 4]", None),  # no count asked
+        # seen in a drive: "The face is at face [...]" for a count asked so
+        (
+            "The face is at face [1, 2, 3, 4].",
+            "detect faces and count them",
+            "face [1, 2, 3, 4]",
+            "I found 1 face: face [1, 2, 3, 4].",
+        ),
+        ("There are 4 cats.", "count the cats", "cat [1, 2, 3, 4]", "I found 1 cat: cat [1, 2, 3, 4]."),
     ],
 )
 def test_a_count_asked_for_is_the_count_found(said, request_text, observation, expected):
@@ -1477,6 +1487,18 @@ def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, sessi
     llm.replies = [call("Rotate Image", f"{image}, 20000"), answer("Done!")]
     for request in ("flip it horizontally", "mirror the photo please", "can you flip this image?"):
         assert agent.chat(session, request).text == NO_FLIP
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "blur everything except her face", the model blurred the face."""
+    from agent.capabilities import NO_BLUR_ALL_BUT
+
+    runtime = FakeRuntime(names=("Blur Region", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    for request in ("blur everything except her face", "blur the rest of the photo but keep the cat sharp"):
+        assert agent.chat(session, request).text == NO_BLUR_ALL_BUT
     assert runtime.calls == [] and llm.prompts == []
 
 

@@ -532,6 +532,9 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 1, 1", "set the width to 150", f"{RESULT}, 150, 100"),
         # seen in a drive: the model cropped 20000, 20000, 20000, 20000 (failed) for "make the crop 2x bigger"
         (f"Crop Image: {RESULT}, 20000, 20000, 20000, 20000", "make the crop 2x bigger", f"{RESULT}, 600, 400"),
+        # seen in a drive: "ok, then make it 4k" was resized to 400 x 300
+        (f"Resize Image: {RESULT}, 400, 300", "ok, then make it 4k", f"{RESULT}, 3840, 2560"),
+        (f"Resize Image: {RESULT}, 1920, 1080", "make it full HD", f"{RESULT}, 1920, 1280"),
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):

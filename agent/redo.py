@@ -1,0 +1,73 @@
+"""A correction of the image: "no, I meant the first photo" runs the last turn's call again on the image meant.
+
+After "edges" ran on the newest of two uploads, "no, I meant the first photo" had the small model run Detection on
+the first photo: it does not read a correction as the last request again. When a message only corrects which image
+the last turn worked on (an opening that says so, then an image by its place, "the other one", or a word of an
+upload's file name), the agent opens the last turn's first call with that image and the model writes the rest of
+the step; a box of a part named by its place ("the top half") is taken again from the new image's size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from agent.image_reference import meant_image
+from agent.pending_edit import named_box
+from agent.upload_names import upload_named
+from generation.tool_calls import image_names
+from protocol.plan import takes_a_box
+from protocol.steps import ToolCall
+from tools.registry import ToolRegistry
+
+# A message that only corrects the image: an opening that says the last one was wrong, then what was meant
+_CORRECTION = re.compile(
+    r"^\s*(?:(?:no+|nope|oops|sorry|wrong\s+(?:one|photo|image|picture|pic)|not\s+(?:that|this)(?:\s+(?:one|photo|"
+    r"image|picture|pic))?)\s*[,.!;-]*\s*)+(?:(?:i\s+)?(?:meant|said|wanted|want|asked\s+for)\s+|use\s+|do\s+(?:it|that|"
+    r"the\s+same)\s+(?:on|for|with|to)\s+|on\s+|with\s+)?(?P<meant>[\w .'-]{2,40}?)\s*[.!?]*\s*$"
+    r"|^\s*i\s+meant\s+(?P<meant_alone>[\w .'-]{2,40}?)\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(r"\bother\s+(?:one|photo|image|picture|pic|upload)\b", re.IGNORECASE)
+# What the meant image is said as: its place, "the other one", or one word of a file name (no verbs of an edit)
+_POINTER = re.compile(r"^(?:the|my|that|this)\s+[\w .'-]+$|^[\w.-]+$", re.IGNORECASE)
+
+
+def corrected_image(
+    request: str,
+    last_image: str,
+    uploads: Sequence[str],
+    file_names: Mapping[str, str],
+    lineage: Callable[[str], Sequence[str]],
+) -> str | None:
+    """The image ``request`` says the last turn should have worked on (``last_image``), when it only corrects that;
+    else ``None``. ``lineage`` gives an image and the images it was made from, newest first."""
+    match = _CORRECTION.match(request)
+    meant = match and (match.group("meant") or match.group("meant_alone") or "").strip()
+    if not meant or not _POINTER.match(meant):
+        return None
+    behind = [image for image in lineage(last_image) if image in uploads]
+    if _OTHER.search(meant):
+        others = [upload for upload in uploads if upload not in behind]
+        image = others[0] if len(others) == 1 else None
+    else:
+        image = meant_image(meant, uploads, last_image) or upload_named(meant, file_names)
+    return image if image and image != last_image and image not in behind[:1] else None
+
+
+def redone(
+    last_call: ToolCall,
+    last_request: str,
+    image: str,
+    tools: ToolRegistry,
+    size: Callable[[str], tuple[int, int] | None],
+) -> ToolCall:
+    """``last_call`` again on ``image``; a box of a part ``last_request`` named by its place, from ``image``'s size."""
+    written = image_names(last_call.action_input)
+    action_input = last_call.action_input.replace(written[0], image, 1) if written else image
+    dimensions = size(image)
+    if last_call.tool in tools and takes_a_box(tools.get(last_call.tool)) and dimensions:
+        box = named_box(last_request, last_call.tool, *dimensions)
+        if box:
+            action_input = ", ".join([image, *map(str, box)])
+    return ToolCall(last_call.thought, last_call.tool, action_input)

@@ -1,0 +1,80 @@
+"""A correction of the image runs the last turn's call again on the image meant (agent/redo.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession
+from agent.redo import corrected_image, redone
+from protocol.prompt import PromptTemplate
+from protocol.steps import ToolCall
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
+from tools.catalog import default_registry
+from tools.workspace import Workspace
+
+UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
+FILE_NAMES = {UPLOADS[0]: "astronaut.png", UPLOADS[1]: "sign.png"}
+EDGES = "image/e1e1_edge_bbbb2222.png"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "meant"),
+    [
+        ("no, I meant the first photo", UPLOADS[0]),
+        ("not that one, the other one", UPLOADS[0]),
+        ("wrong photo, use the astronaut", UPLOADS[0]),
+        ("I meant the astronaut", UPLOADS[0]),
+        ("nope, do it on the astronaut please", UPLOADS[0]),
+        ("no, the first one", UPLOADS[0]),
+        ("no, I meant the sign", None),  # the photo it worked on
+        ("no", None),
+        ("no thanks", None),
+        ("no, rotate it by 90 degrees", None),  # another request
+        ("no, crop the first photo", None),
+        ("the first photo", None),  # no correction said
+    ],
+)
+def test_which_messages_correct_the_image(request_text, meant):
+    lineage = {EDGES: [EDGES, UPLOADS[1]]}
+    assert corrected_image(request_text, UPLOADS[1], UPLOADS, FILE_NAMES, lambda name: lineage.get(name, [name])) == (
+        meant
+    )
+
+
+def test_a_named_part_takes_its_box_from_the_new_image():
+    tools = default_registry().subset(("Crop Image", "Rotate Image"))
+    sizes = {UPLOADS[0]: (600, 400), UPLOADS[1]: (512, 512)}
+    crop = ToolCall("t", "Crop Image", f"{UPLOADS[1]}, 0, 0, 512, 256")
+    assert (
+        redone(crop, "crop the top half", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 0, 0, 600, 200"
+    )
+    given = ToolCall("t", "Crop Image", f"{UPLOADS[1]}, 1, 2, 30, 40")  # a box the person gave stays
+    assert (
+        redone(given, "crop it to 1,2,30,40", UPLOADS[0], tools, sizes.get).action_input
+        == f"{UPLOADS[0]}, 1, 2, 30, 40"
+    )
+    turn = ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, 90")
+    assert redone(turn, "rotate it", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 90"
+
+
+def test_no_i_meant_the_first_photo_runs_the_last_call_on_it(tiny_tokenizer, tmp_path):
+    """Seen in a drive: after "edges" ran on the second of two uploads, "no, I meant the first photo" ran Detection
+    on the first."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (
+        agent.introduce_image(session, Image.new("RGB", (8, 8), colour), f"{word}.png").name
+        for colour, word in (("white", "astronaut"), ("black", "sign"))
+    )
+    llm.replies = [call("Edge Detection On Image", second), answer("Done.")]
+    agent.chat(session, "edges")
+    # the agent writes the call up to its image; the model ends the step, then answers
+    llm.replies += ["\nObservation:", answer("Here are the edges of the first photo.")]
+    reply = agent.chat(session, "no, I meant the first photo")
+    assert runtime.calls[-1] == ("Edge Detection On Image", first)
+    assert [step.action for step in reply.steps] == ["Edge Detection On Image"]
+    assert len(reply.files) == 1
