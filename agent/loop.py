@@ -92,6 +92,7 @@ from agent.meant_call import (
     map_not_made,
     named_but_not_run,
     refused_but_loaded,
+    size_not_made,
     square_not_made,
     with_named_region,
     with_relative_size,
@@ -465,7 +466,8 @@ class Agent:
             yield self._finish(session, user_input, "No tools are loaded, so I cannot work on images.", trace, False)
             return
         # the opening of the next step when the agent writes it (agent/pending_edit.py, agent/redo.py)
-        forced = self._redo_opening(session, user_input)
+        redo = self._redo(session, user_input)
+        forced = f"{_opened_step(redo.tool)} {redo.action_input}" if redo else ""
         if forced:
             yield TextChunk(1, forced)
         overruled = ""  # what the model wrote instead of the call the agent runs next
@@ -559,7 +561,9 @@ class Agent:
                     logger.info("%s stands in for a tool that is not loaded; it is not run", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
-                if not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
+                if redo and not trace:  # the agent wrote this call (agent/redo.py): it runs as written
+                    step = replace(step, tool=redo.tool, action_input=redo.action_input)
+                elif not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
                     written, (step, opening) = step, self._first_call(session, user_input, step)
                     if opening and index < self.max_steps:
                         forced, overruled = opening, f"{written.tool}: {written.action_input}"
@@ -871,8 +875,8 @@ class Agent:
         asked for after a detection ("blur the face"), the detector for an edit of a face nothing found or for a count
         of what it finds (agent/pending_edit.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
-        calls missing, or the tool whose map the request asks for when the answer presents a file or refuses, when
-        nothing ran (agent/meant_call.py), an edit of several asked for that did not run (agent/several_edits.py), or a
+        calls missing, the tool whose map the request asks for when the answer presents a file or refuses, or the
+        square crop or resize asked for, when nothing ran (agent/meant_call.py), an edit of several asked for that did not run (agent/several_edits.py), or a
         rotation "the other way" (agent/other_way.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
@@ -889,6 +893,7 @@ class Agent:
             or refused_but_loaded(said, called, self.runtime.available)
             or map_not_made(request, said, called, self.runtime.available)
             or square_not_made(request, called, self.runtime.available)
+            or size_not_made(request, called, self.runtime.available)
             or edit_not_run(request, called, self.runtime.available)
             or other_way_not_run(request, called, session.latest_image, session.made_by)
         )
@@ -947,14 +952,13 @@ class Agent:
             return meant, _opened_step(finder)
         return meant, ""
 
-    def _redo_opening(self, session: ChatSession, request: str) -> str:
-        """The opening of the last turn's first call again, on the image ``request`` says was meant, when it only
-        corrects which image that call should have worked on ("no, I meant the first photo": agent/redo.py); else
-        ``""``."""
+    def _redo(self, session: ChatSession, request: str) -> ToolCall | None:
+        """The last turn's first call again, on the image ``request`` says was meant, when it only corrects which
+        image that call should have worked on ("no, I meant the first photo": agent/redo.py); else ``None``."""
         last = session.last_call
         written = image_names(last.action_input) if last else []
         if not written:
-            return ""
+            return None
         image = corrected_image(
             request,
             written[0],
@@ -963,10 +967,10 @@ class Agent:
             lambda name: lineage(name, session.made_from),
         )
         if image is None:
-            return ""
+            return None
         call = redone(last, session.last_request, image, self.runtime.available, partial(image_size, session.workspace))
         logger.info("a correction of the image: %s again on %s", call.tool, image)
-        return f"{_opened_step(call.tool)} {call.action_input}"
+        return call
 
     def _on_the_named_upload(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
         """A later call of the turn on the upload that the part of ``request`` asking for its tool names, when the

@@ -30,6 +30,7 @@ from agent.image_reference import (
 from agent.pending_edit import CROPPER, NOT_A_NOUN, blurs_the_whole, edits_people, is_shown, named_box
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
+    NAMED_RESOLUTION,
     angle_in_words,
     asks_for_a_relative_size,
     asks_for_square,
@@ -49,7 +50,8 @@ ANGLE = "angle"  # Rotate Image's input, counter-clockwise degrees
 RESIZER = "Resize Image"
 # A request for another size: a word for it, or a width by a height ("make it 128 by 128", "100x100")
 SIZE_REQUEST = re.compile(
-    r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d",
+    r"\b(?:smaller|bigger|larger|shrink|enlarge|resize|rescale|scale|downscale|upscale)\b|\d\s*(?:x|by|×)\s*\d|"
+    + NAMED_RESOLUTION.pattern,
     re.IGNORECASE,
 )
 # Another edit asked for; not one named as the image it made ("make the crop 2x bigger")
@@ -313,6 +315,15 @@ def as_square_crop(
     dimensions = size(written[0])
     box = centred_square(request, *dimensions) if dimensions else None
     return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
+
+
+def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """:data:`RESIZER` when ``request`` asks for another size and no other edit and nothing ran yet this turn (asked
+    to "make it 4k" right after an upload, the model answered "I don't have an image to work on yet"); else
+    ``None``."""
+    if any(called) or RESIZER not in tools or ABOUT_OR_THANKS.search(request) or _OTHER_EDIT.search(request):
+        return None
+    return RESIZER if SIZE_REQUEST.search(request) or asks_for_a_relative_size(request) else None
 
 
 def square_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:

@@ -233,18 +233,18 @@ _WIDTH_WORDS = ("wide", "across", "width")
 
 
 # A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion)
-_NAMED_RESOLUTIONS = {"8k": 7680, "4k": 3840, "uhd": 3840, "2k": 2048, "full hd": 1920, "fhd": 1920, "1080p": 1920}
-_NAMED_RESOLUTION = re.compile(
-    r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS) + r")\b", re.IGNORECASE
+_NAMED_RESOLUTIONS_PX = {"8k": 7680, "4k": 3840, "uhd": 3840, "2k": 2048, "full hd": 1920, "fhd": 1920, "1080p": 1920}
+NAMED_RESOLUTION = re.compile(
+    r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS_PX) + r")\b", re.IGNORECASE
 )
 
 
 def one_side(request: str) -> tuple[str, int] | None:
     """``("width" | "height" | "longer", pixels)`` when ``request`` states one side of a size and no other number
     ("make it 400 pixels wide"), or names a resolution ("make it 4k": the longer side); else ``None``."""
-    named = _NAMED_RESOLUTION.search(request)
-    if named and not stated_numbers(_NAMED_RESOLUTION.sub(" ", request)):
-        return "longer", _NAMED_RESOLUTIONS[" ".join(named.group(1).lower().split())]
+    named = NAMED_RESOLUTION.search(request)
+    if named and not stated_numbers(NAMED_RESOLUTION.sub(" ", request)):
+        return "longer", _NAMED_RESOLUTIONS_PX[" ".join(named.group(1).lower().split())]
     side = _ONE_SIDE.search(request)
     if side is None or len(stated_numbers(request)) != 1:
         return None

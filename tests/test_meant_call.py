@@ -635,3 +635,21 @@ def test_a_map_asked_for_is_drawn_where_the_model_searched(request_text, tool):
     call = ToolCall("t", "Detection", UPLOADS[0])
     meant_call = as_meant(call, request_text, MAPS, uploads=UPLOADS, latest=UPLOADS[0], exists=FILES.__contains__)
     assert meant_call.tool == tool
+
+
+@pytest.mark.parametrize(
+    ("request_text", "called", "tool"),
+    [
+        ("ok, then make it 4k", [], "Resize Image"),  # seen in a drive: "I don't have an image to work on yet"
+        ("make it 128 by 128", [], "Resize Image"),
+        ("make it twice as big", [], "Resize Image"),
+        ("make it 4k", ["Resize Image"], None),  # it ran
+        ("how do I make it smaller?", [], None),  # a question
+        ("crop it and make it smaller", [], None),  # another edit: the other rules' turn
+        ("thanks, it is bigger now", [], None),
+    ],
+)
+def test_a_size_asked_for_that_nothing_made(request_text, called, tool):
+    from agent.meant_call import size_not_made
+
+    assert size_not_made(request_text, called, TOOLS) == tool

@@ -78,3 +78,20 @@ def test_no_i_meant_the_first_photo_runs_the_last_call_on_it(tiny_tokenizer, tmp
     assert runtime.calls[-1] == ("Edge Detection On Image", first)
     assert [step.action for step in reply.steps] == ["Edge Detection On Image"]
     assert len(reply.files) == 1
+
+
+def test_not_that_one_the_other_one_crops_the_other_upload_with_its_own_half(tiny_tokenizer, tmp_path):
+    """Seen in a drive: after "crop the top half" of the newer upload, "not that one, the other one" cropped the crop
+    (the agent's call was read again as one on "that one")."""
+    runtime = FakeRuntime(names=("Crop Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (
+        agent.introduce_image(session, Image.new("RGB", size, "white")).name for size in ((60, 40), (64, 64))
+    )
+    llm.replies = [call("Crop Image", f"{second}, 0, 0, 64, 32"), answer("Done.")]
+    agent.chat(session, "crop the top half")
+    llm.replies += ["\nObservation:", answer("Done.")]
+    agent.chat(session, "not that one, the other one")
+    assert runtime.calls[-1] == ("Crop Image", f"{first}, 0, 0, 60, 20")
