@@ -75,3 +75,20 @@ NO_BLUR_ALL_BUT = (
 def asks_to_blur_all_but(request: str) -> bool:
     """Whether ``request`` asks to blur the picture except a part of it, which Blur Region (one box) cannot do."""
     return bool(_BLUR_ALL_BUT.search(request))
+
+
+# A request to change the file's format: "convert it to jpg", "save it as a webp"
+_FORMAT = re.compile(
+    r"\b(?:convert|save|export|change|turn)\b.*\b(?:to|as|into)\s+(?:an?\s+)?(?:jpe?g|png|webp|gif|bmp|tiff?|pdf)\b"
+    r"(?:\s+(?:file|format|image))?",
+    re.IGNORECASE,
+)
+NO_FORMAT = (
+    "Every image here is saved as PNG, and none of the tools changes a file's format: download the image and convert "
+    "it with any image editor."
+)
+
+
+def asks_for_another_format(request: str) -> bool:
+    """Whether ``request`` asks to convert the image to another file format, which no tool does."""
+    return bool(_FORMAT.search(request))

@@ -13,6 +13,7 @@ after a rotation, the model drew an edge map of the original; the agent tells th
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -38,13 +39,31 @@ def _whole_question(body: str) -> re.Pattern[str]:
 # "what are its dimensions?", "what resolution is it?"
 _SIZE_QUESTION = _whole_question(
     r"(?:(?:what(?:'s|\s+is|\s+are)|tell\s+me|give\s+me)\s+(?:the\s+|its\s+)?"
-    r"(?:size|dimensions?|resolution|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+"
+    r"(?:size|dimensions?|resolution|aspect\s+ratio|width\s+and\s+height|(?:file\s+)?(?:format|type))(?:\s+of\s+"
     + _ASKED_PICTURE
     + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + _ASKED_PICTURE + r"(?:\s+in\s+pixels)?"
     r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + _ASKED_PICTURE + r")"
     r"(?:\s+now)?",
 )
+
+
+ASPECT_RATIO = " Its aspect ratio is {ratio}."
+_ASPECT = re.compile(r"\baspect\s+ratio\b", re.IGNORECASE)
+_PLAIN_RATIO_TERMS = 32  # "16:9" is read at a glance; "451:300" is given with its decimal too
+
+
+def with_aspect_ratio(answer: str, request: str, width: int, height: int) -> str:
+    """``answer`` followed by :data:`ASPECT_RATIO` when ``request`` asks for the aspect ratio ("16:9", or "451:300
+    (about 1.50:1)")."""
+    if not _ASPECT.search(request):
+        return answer
+    divisor = math.gcd(width, height)
+    across, down = width // divisor, height // divisor
+    ratio = f"{across}:{down}"
+    if max(across, down) > _PLAIN_RATIO_TERMS:
+        ratio += f" (about {width / height:.2f}:1)"
+    return answer + ASPECT_RATIO.format(ratio=ratio)
 
 
 def asks_for_the_size(request: str) -> bool:

@@ -215,6 +215,25 @@ def photo_behind_for_a_map(
     return _source_photo(image, map_operations, images)
 
 
+# A map as the thing worked on: "the pose of the edge map", "the lines in them", "turn it into a sketch"
+_ON_A_MAP = re.compile(
+    r"\b(?:of|on|in|from|to|into)\s+(?:the\s+|that\s+|this\s+)?(?:\w+\s+)?(?:map|sketch|skeleton|drawing|edges|lines"
+    r"|outlines?)\b",
+    re.IGNORECASE,
+)
+
+
+def photo_behind_for_a_later_map(
+    image: str, request: str, map_operations: frozenset[str], images: Sequence[str]
+) -> str | None:
+    """For a later call of a turn that draws a map on the map ``image`` the turn made: the photo behind it, as
+    :func:`photo_behind_for_a_map` finds it, unless ``request`` speaks of drawing on a map ("the pose of the edge
+    map"); asked to "show me both the edges and the straight lines", the model drew the lines of the edge map."""
+    if _ON_A_MAP.search(request):
+        return None
+    return photo_behind_for_a_map(image, request, map_operations, images)
+
+
 def photo_behind_for_an_edit(
     image: str, request: str, map_operations: frozenset[str], images: Sequence[str]
 ) -> str | None:

@@ -62,6 +62,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.capabilities import (
     NO_BLUR_ALL_BUT,
     NO_FLIP,
+    NO_FORMAT,
+    asks_for_another_format,
     asks_to_blur_all_but,
     asks_to_flip,
     asks_what_it_can_do,
@@ -83,8 +85,9 @@ from agent.image_facts import (
     comparison_answer,
     done_answer,
     images_answer,
+    with_aspect_ratio,
 )
-from agent.image_reference import meant_image, outside_paths, refers_to_an_image
+from agent.image_reference import meant_image, outside_paths, photo_behind_for_a_later_map, refers_to_an_image
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -150,7 +153,7 @@ from protocol.steps import (
     parse_reply,
     written_action,
 )
-from tools.catalog import default_registry
+from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
@@ -586,7 +589,8 @@ class Agent:
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
                 if any(taken.action for taken in trace):  # a later call: on the upload its part of the request names
-                    named = self._on_the_named_upload(session, user_input, step)
+                    named = self._map_on_the_photo(session, user_input, step, trace)
+                    named = self._on_the_named_upload(session, user_input, named)
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
                 found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
@@ -737,7 +741,8 @@ class Agent:
         kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are,
         what the tools made or what changed from the original (agent/image_facts.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
-        which no tool does, or to blur all of it but a part, which Blur Region cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
+        which no tool does, to convert it to another file format, or to blur all of it but a part, which Blur Region
+        cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
         picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
         the depth")."""
@@ -777,6 +782,8 @@ class Agent:
             return _cannot_see(asked)
         if asks_to_flip(request) and asks_only_that(request):
             return NO_FLIP
+        if session.latest_image is not None and asks_for_another_format(request) and asks_only_that(request):
+            return NO_FORMAT
         if session.latest_image is not None and asks_to_blur_all_but(request) and BLURRER in self.runtime.available:
             return NO_BLUR_ALL_BUT
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
@@ -829,7 +836,8 @@ class Agent:
         if size is None:
             return f"I could not read {image}."
         kind = image.rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
-        return SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
+        answer = SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
+        return with_aspect_ratio(answer, request, *size)
 
     @staticmethod
     def _needs_box(session: ChatSession, tool: str, said: str = NEEDS_BOX) -> str:
@@ -971,6 +979,22 @@ class Agent:
         call = redone(last, session.last_request, image, self.runtime.available, partial(image_size, session.workspace))
         logger.info("a correction of the image: %s again on %s", call.tool, image)
         return call
+
+    def _map_on_the_photo(
+        self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
+    ) -> ToolCall:
+        """A later call that draws a map on the photo behind a map the turn made, unless ``request`` points at that
+        map (agent.image_reference.photo_behind_for_a_later_map)."""
+        written = image_names(call.action_input)
+        spec = self.runtime.available.get(call.tool) if call.tool in self.runtime.available else None
+        if not written or spec is None or not spec.makes_map or not any(written[0] in step.files for step in trace):
+            return call
+        shown = [*session.images, *self.shown_images(session)]
+        photo = photo_behind_for_a_later_map(written[0], request, map_operations(), shown)
+        if photo is None:
+            return call
+        logger.info("%s draws on %s, the photo behind %s", call.tool, photo, written[0])
+        return replace(call, action_input=call.action_input.replace(written[0], photo, 1))
 
     def _on_the_named_upload(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
         """A later call of the turn on the upload that the part of ``request`` asking for its tool names, when the

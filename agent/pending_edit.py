@@ -45,7 +45,7 @@ _ASKS = {
         NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b",
         re.IGNORECASE,
     ),
-    CROPPER: re.compile(NOT_A_NOUN + r"\bcrop\b", re.IGNORECASE),
+    CROPPER: re.compile(NOT_A_NOUN + r"\bcrop\b|\bzoom\s+in\b", re.IGNORECASE),
 }
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}

@@ -91,21 +91,32 @@ _MIDDLE = re.compile(
     re.IGNORECASE,
 )
 _UPPER = ("top", "upper")
+# A margin taken off every side: "crop 100 pixels off each side", "trim 20px from all the edges"
+_INSET = re.compile(
+    r"(?<![\d.])(\d+)\s*(?:px|pixels?)?\s+(?:off|from|in\s+from)\s+(?:each|every|all(?:\s+the)?|both|the)\s+"
+    r"(?:four\s+)?(?:sides?|edges?)\b",
+    re.IGNORECASE,
+)
 
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
     its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the middle", "the
-    whole image"), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
+    whole image", "100 pixels off each side"), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
     then rotate it by 90 degrees"), names no such part, or several."""
     corners = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
     strips = {(side.lower(), _PARTS[part.lower()]) for side, part in _STRIP.findall(_QUARTER.sub(" ", request))}
     whole = bool(_WHOLE.search(request))
     middle = bool(_MIDDLE.search(request))
-    if len(stated_numbers(request)) >= len(BOX_CORNERS) or len(corners) + len(strips) + whole + middle != 1:
+    inset = _INSET.search(request)
+    named = len(corners) + len(strips) + whole + middle + bool(inset)
+    if len(stated_numbers(request)) >= len(BOX_CORNERS) or named != 1:
         return None
     if whole:
         return 0, 0, width, height
+    if inset:
+        margin = int(inset.group(1))
+        return (margin, margin, width - margin, height - margin) if 2 * margin < min(width, height) else None
     if middle:
         return width // 4, height // 4, width - width // 4, height - height // 4
     if corners:

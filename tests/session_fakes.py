@@ -73,6 +73,8 @@ class SessionPlayer:
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
         ref = expect.images[-1]  # of several right images, the latest: "it" in a follow-up is the last result
         match = RESULT_REF.match(ref)
+        if match and int(match.group(1)) not in self.results:  # a claim made it up; the agent opened the step
+            return list(names.values())[-1]
         return self.results[int(match.group(1))] if match else names[ref]
 
     def _step(self, expect: Expect, said: str, number: int, names: dict[str, str], observations: list[str]) -> str:

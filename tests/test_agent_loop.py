@@ -1490,6 +1490,39 @@ def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, sessi
     assert runtime.calls == [] and llm.prompts == []
 
 
+def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "convert it to jpg", the model resized the photo to 3 x 4."""
+    from agent.capabilities import NO_FORMAT
+
+    runtime = FakeRuntime(names=("Resize Image", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    for request in ("convert it to jpg", "can you save it as a webp file?"):
+        assert agent.chat(session, request).text == NO_FORMAT
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session):
+    """Seen in a drive: "zoom in on her face" ran Detection and answered with the box."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"))
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("face [1, 2, 30, 40]", True, (), 0.01)
+        if tool == "Detection"
+        else FakeRuntime.run(runtime, tool, argument, workspace)
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Detection", image),
+        answer("The face is at face [1, 2, 30, 40]."),
+        f" {image}, 1, 2, 30, 40\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "zoom in on her face")
+    assert [step.action for step in reply.steps] == ["Detection", "Crop Image"]
+    assert reply.steps[-1].action_input == f"{image}, 1, 2, 30, 40"
+
+
 def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, session):
     """Seen in a drive: asked to "blur everything except her face", the model blurred the face."""
     from agent.capabilities import NO_BLUR_ALL_BUT
@@ -1796,3 +1829,20 @@ def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session)
     # one thing asked: the answer stands
     llm.replies += [call("Resize Image", f"{image}, 16, 16"), answer("Done.")]
     assert "made" not in agent.chat(session, "resize it to 16x16").text
+
+
+def test_a_second_map_asked_beside_the_first_is_drawn_on_the_photo(tiny_tokenizer, session):
+    """Seen in a drive: asked to "show me both the edges and the straight lines", the model drew the lines of the
+    edge map."""
+    from tests.agent_fakes import OBSERVED_IMAGE_RE
+
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Line Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    on_the_map = lambda prompt: call("Line Detection On Image", OBSERVED_IMAGE_RE.findall(prompt)[-1])  # noqa: E731
+    llm.replies = [call("Edge Detection On Image", image), on_the_map, answer("Done.")]
+    agent.chat(session, "show me both the edges and the straight lines")
+    assert runtime.calls == [("Edge Detection On Image", image), ("Line Detection On Image", image)]
+    llm.replies += [call("Edge Detection On Image", image), on_the_map, answer("Done.")]
+    agent.chat(session, "show me the edges, then the straight lines in them")  # the map pointed at: as written
+    assert runtime.calls[-1][1] != image

@@ -298,6 +298,8 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("and blur the bottom quarter", "0, 150, 300, 200"),
         ("crop the left quarter", "0, 0, 75, 200"),
         ("blur the top-left quarter", "0, 0, 150, 100"),  # a corner, not the left strip
+        # seen in a drive: "crop 100 pixels off each side" was cropped 10000, 0, 423, 300
+        ("crop 50 pixels off each side", "50, 50, 250, 150"),
         ("blur the centre", "75, 50, 225, 150"),
     ],
 )

@@ -81,6 +81,8 @@ def test_the_size_of_an_image_pointed_at_is_answered_from_its_file(agent, tmp_pa
     assert result == SIZE_ANSWER.format(image=small, kind="PNG", width=16, height=12)
     original = agent.chat(session, "how big is the original?").text
     assert original == SIZE_ANSWER.format(image=photo, kind="PNG", width=32, height=24)
+    ratio = agent.chat(session, "what's the aspect ratio?").text  # seen in a drive: "I cannot see images myself"
+    assert ratio == SIZE_ANSWER.format(image=small, kind="PNG", width=16, height=12) + " Its aspect ratio is 4:3."
     assert len(agent.llm.prompts) == prompts and agent.runtime.calls == [("Resize Image", f"{photo}, 16, 12")]
 
 
