@@ -542,7 +542,11 @@ class Agent:
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
                 answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
-                several = asked_parts(user_input) > 1 or asks_for_every(user_input, list(session.images))
+                several = (
+                    asked_parts(user_input) > 1
+                    or asks_for_every(user_input, list(session.images))
+                    or len(asked_edits(user_input, self.runtime.available)) > 1  # "both the edges and the lines"
+                )
                 checked = _with_every_result(checked, trace) if several else checked
                 checked = self._with_parts_not_loaded(checked, user_input)
                 named_in = answer if kept else ""

@@ -231,6 +231,7 @@ _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
 PLAIN_SHRINK, PLAIN_GROWTH = 0.5, 2.0  # "make it smaller" / "bigger" with no amount: half, twice
+SLIGHT_SHRINK, SLIGHT_GROWTH = 0.75, 1.25  # "a bit smaller" / "slightly bigger"
 MAX_BARE_FACTOR = 10  # "3x" alone is a factor; "200x" alone is not
 
 
@@ -285,7 +286,8 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
 def scale_factor(request: str) -> float | None:
     """The factor by which ``request`` asks to scale a picture ("twice as big": 2, "half the size" and "2 times
     smaller": 0.5, "25%":
-    0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`), or ``None``: it states a size in
+    0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
+    bigger": :data:`SLIGHT_SHRINK` / :data:`SLIGHT_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
     percent = _PERCENT.search(request)
     if percent:
@@ -302,8 +304,9 @@ def scale_factor(request: str) -> float | None:
     fraction = _FRACTION.search(request)
     if fraction:
         return _FRACTIONS[" ".join((fraction.group(1) or "halve").lower().split())]
+    slightly = bool(_SLIGHTLY.search(request))  # "a bit smaller", as "rotate it a bit"
     if _SMALLER.search(request):
-        return PLAIN_SHRINK
+        return SLIGHT_SHRINK if slightly else PLAIN_SHRINK
     if _BIGGER.search(request):
-        return PLAIN_GROWTH
+        return SLIGHT_GROWTH if slightly else PLAIN_GROWTH
     return None

@@ -1841,8 +1841,9 @@ def test_a_second_map_asked_beside_the_first_is_drawn_on_the_photo(tiny_tokenize
     image = upload(agent, session)
     on_the_map = lambda prompt: call("Line Detection On Image", OBSERVED_IMAGE_RE.findall(prompt)[-1])  # noqa: E731
     llm.replies = [call("Edge Detection On Image", image), on_the_map, answer("Done.")]
-    agent.chat(session, "show me both the edges and the straight lines")
+    reply = agent.chat(session, "show me both the edges and the straight lines")
     assert runtime.calls == [("Edge Detection On Image", image), ("Line Detection On Image", image)]
+    assert all(name in reply.text for name in reply.files)  # both maps named
     llm.replies += [call("Edge Detection On Image", image), on_the_map, answer("Done.")]
     agent.chat(session, "show me the edges, then the straight lines in them")  # the map pointed at: as written
     assert runtime.calls[-1][1] != image

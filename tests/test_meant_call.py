@@ -526,6 +526,8 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
     [
         (f"Resize Image: {RESULT}, 20000, 30000", "make it twice as big", f"{RESULT}, 600, 400"),
         (f"Resize Image: {RESULT}, 1, 2", "make it smaller", f"{RESULT}, 150, 100"),
+        (f"Resize Image: {RESULT}, 1, 2", "make it a bit smaller", f"{RESULT}, 225, 150"),  # not half
+        (f"Resize Image: {RESULT}, 1, 2", "slightly bigger please", f"{RESULT}, 375, 250"),
         (f"Rotate Image: {RESULT}, 50", "resize it to 50%", f"{RESULT}, 150, 100"),
         (f"Resize Image: {RESULT}, 300, 200", "make it 100 times bigger", f"{RESULT}, 8192, 5461"),  # at most
         # seen in the recorded demo: "make it 400 pixels wide" of a 385x156 sign was resized to 400 x 0
