@@ -66,7 +66,7 @@ _EDIT_PART = re.compile(
     r"(?:the|his|her|their|my)\s+(?:\w+\s+)?(?:" + "|".join(PICTURE_PARTS) + r")\b",
     re.IGNORECASE,
 )
-_WRITTEN_THING = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
+_WRITTEN_THING = r"(?:this|that|the|my|both|these|those|all\s+the)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
 _WRITTEN_OR_PICTURE = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join((*WRITTEN_THINGS, *PICTURE_NOUNS)) + r")\b"
 _READING = re.compile(
     rf"\b(?:read|transcribe|translate)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b"

@@ -22,6 +22,7 @@ from agent.capabilities import load_hint
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
+from agent.plan_asked import with_the_edits_asked
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
 from agent.plan_parts import with_the_reading_asked, without_chained_twins
@@ -131,7 +132,7 @@ class PlanAgent:
     def _held_to_request(self, plan: Plan, request: str, session: ChatSession) -> Plan:
         """``plan`` less the steps that stand in for a tool the request asks for that is not loaded and the image
         steps beyond the things it asks for (agent/plan_stand_ins.py), each thing asked done once, a reading asked
-        for added (agent/plan_parts.py), on the images the request means (the newest
+        for added (agent/plan_parts.py), an edit or map asked for added (agent/plan_asked.py), on the images the request means (the newest
         upload, the upload each part names: agent/plan_images.py), a size relative to the picture's computed
         (agent/plan_sizes.py), the angle asked for (agent/plan_angles.py), a made-up box replaced by a detection
         (agent/plan_boxes.py)."""
@@ -141,9 +142,12 @@ class PlanAgent:
         plan, twins = without_chained_twins(plan, request, tools)
         for step_id in twins:
             logger.info("step %s repeats the tool of the step it works on; the request asks for it once", step_id)
-        plan, reading = with_the_reading_asked(plan, request, tools, list(session.images), session.file_names)
-        if reading is not None:
-            logger.info("step %s reads, as the request asks", reading)
+        plan, readings = with_the_reading_asked(plan, request, tools, list(session.images), session.file_names)
+        for step_id in readings:
+            logger.info("step %s reads, as the request asks", step_id)
+        plan, asked = with_the_edits_asked(plan, request, tools, session.file_names, partial(_upload_size, session))
+        for step_id in asked:
+            logger.info("step %s does what the request asks and no step did", step_id)
         uploads, named = list(session.images), upload_named(request, session.file_names)
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():

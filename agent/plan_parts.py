@@ -1,5 +1,6 @@
 """Each thing a planned request asks for, done once: a step that repeats the tool of the step it works on is left out
-when the request asks for that tool once, and a reading the request asks for that no step does is added.
+when the request asks for that tool once, and a reading the request asks for that no step does is added (one of
+each upload, for "read both signs").
 
 Asked through the web API to "read /sign.png and crop its top half", the embedded planner cropped the top half, then
 cropped the crop again with the box ``156, 156, 156, 156`` (which failed as empty), and read nothing: the request's
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from agent.every_upload import asks_for_every
 from agent.plan_images import bypassed, image_argument
 from agent.read_text import READER, unread_writing
 from agent.request_parts import request_parts
@@ -42,18 +44,25 @@ def with_the_reading_asked(
     tools: ToolRegistry,
     images: Sequence[str],
     file_names: dict[str, str],
-) -> tuple[Plan, int | None]:
+) -> tuple[Plan, list[int]]:
     """``plan`` with a reading step added when ``request`` asks to read and no step reads, on the image the part
     that asks names (a session image by name, an upload by its file's words), else on the image the plan's first
-    step works on when that is one of the session's ``images``; and the id of the added step (``None``: none)."""
-    if not plan.steps or READER not in tools or unread_writing(request, plan.tasks, tools.names) is None:
-        return plan, None
+    step works on when that is one of the session's ``images``; a reading of every upload the request asks for
+    ("read both signs") that no step reads; and the ids of the added steps."""
+    if not plan.steps or READER not in tools:
+        return plan, []
     parts = [part for part in request_parts(request) if unread_writing(part, (), tools.names)]
-    named = [name for part in parts for name in image_names(part) if name in images]
-    upload = upload_named_for(request, READER, file_names, tools)
-    first = image_argument(plan.steps[0])
-    target = named[0] if named else upload or (first if isinstance(first, str) and first in images else None)
-    if target is None:
-        return plan, None
-    added = PlanStep(READER, max(step.id for step in plan.steps) + 1, (("image_path", target),))
-    return Plan((*plan.steps, added)), added.id
+    if any(asks_for_every(part, images) for part in parts):
+        read = {image_argument(step) for step in plan.steps if step.task == READER}
+        targets = [image for image in images if image not in read]
+    elif unread_writing(request, plan.tasks, tools.names) is None:
+        return plan, []
+    else:
+        named = [name for part in parts for name in image_names(part) if name in images]
+        upload = upload_named_for(request, READER, file_names, tools)
+        first = image_argument(plan.steps[0])
+        target = named[0] if named else upload or (first if isinstance(first, str) and first in images else None)
+        targets = [target] if target else []
+    next_id = max(step.id for step in plan.steps) + 1
+    added = [PlanStep(READER, next_id + index, (("image_path", target),)) for index, target in enumerate(targets)]
+    return (Plan((*plan.steps, *added)), [step.id for step in added]) if added else (plan, [])

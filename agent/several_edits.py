@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from agent.meant_call import ABOUT_OR_THANKS, RESIZER, SIZE_REQUEST, named_maps
 from agent.pending_edit import BLURRER, CROPPER, asks_for
+from agent.stated_numbers import asks_for_a_relative_size
 from tools.registry import ToolRegistry
 
 ROTATOR = "Rotate Image"
@@ -38,12 +39,12 @@ def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> st
 
 def asked_edits(request: str, tools: ToolRegistry) -> list[str]:
     """The tools of ``tools`` whose edit or map ``request`` asks for by its words ("turn it upside down", "make it
-    smaller", "the top half", "blur the face", "the edges"), in that order."""
+    smaller", "400 pixels wide", "the top half", "blur the face", "the edges"), in that order."""
     asked = [
         tool
         for tool, asks in (
             (ROTATOR, _ROTATE.search(request)),
-            (RESIZER, SIZE_REQUEST.search(request)),
+            (RESIZER, SIZE_REQUEST.search(request) or asks_for_a_relative_size(request)),
             (CROPPER, asks_for(CROPPER, request)),
             (BLURRER, asks_for(BLURRER, request)),
         )

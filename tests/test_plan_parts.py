@@ -38,17 +38,25 @@ def test_two_of_a_tool_asked_for_stay():
 
 def test_a_reading_asked_for_that_no_step_does_is_added_on_the_image_named():
     request = f"read {SIGN} and crop its top half"
-    added, step_id = with_the_reading_asked(plan(TOP_HALF), request, TOOLS, [SIGN, PHOTO], {})
-    assert step_id == 1 and added == plan(TOP_HALF, ("Text Detection On Image", {"image_path": SIGN}))
+    added, step_ids = with_the_reading_asked(plan(TOP_HALF), request, TOOLS, [SIGN, PHOTO], {})
+    assert step_ids == [1] and added == plan(TOP_HALF, ("Text Detection On Image", {"image_path": SIGN}))
 
 
 def test_a_reading_is_added_only_when_asked_and_missing():
     read = ("Text Detection On Image", {"image_path": SIGN})
     images = [SIGN, PHOTO]
-    assert with_the_reading_asked(plan(read), f"read {SIGN}", TOOLS, images, {}) == (plan(read), None)  # it reads
+    assert with_the_reading_asked(plan(read), f"read {SIGN}", TOOLS, images, {}) == (plan(read), [])  # it reads
     edges = ("Edge Detection On Image", {"image_path": PHOTO})
     assert with_the_reading_asked(plan(edges), "show me the edges of the sign", TOOLS, images, {}) == (
         plan(edges),
-        None,
+        [],
     )
-    assert with_the_reading_asked(Plan(), f"read {SIGN}", TOOLS, images, {}) == (Plan(), None)  # the loop answers
+    assert with_the_reading_asked(Plan(), f"read {SIGN}", TOOLS, images, {}) == (Plan(), [])  # the loop answers
+
+
+def test_both_signs_asked_to_be_read_are_each_read():
+    """Seen in a drive: "read both signs and make the stop sign 400 wide" was planned with no reading."""
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    added, step_ids = with_the_reading_asked(plan(edges), "read both signs", TOOLS, [SIGN, PHOTO], {})
+    reads = [("Text Detection On Image", {"image_path": image}) for image in (SIGN, PHOTO)]
+    assert step_ids == [1, 2] and added == plan(edges, *reads)

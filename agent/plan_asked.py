@@ -1,0 +1,133 @@
+"""Each edit or map a planned request asks for by its words gets a step, where the planner left it out.
+
+Through the web API, "crop 50 pixels off each side and rotate it by 30 degrees" was planned as the crop alone, "make
+it 4k, then give me the straight lines" as an edge map and the lines (no resize), "zoom in on her face, then show me
+its edges" as the edges of the whole photo. The ReAct loop opens the step of an asked edit the model left out
+(agent/several_edits.py); a plan gets the step added, in the part's place:
+
+- on the upload its part names by its file's words, else on the output of the step before it when its part points
+  back ("rotate it", "its edges"), else on the image the plan's first step works on;
+- with the numbers its part gives: an angle stated or in words, a size stated or relative to an upload's, a box
+  stated or of a part named by its place, or the faces or people a detection added before it finds;
+- and a later part that points back ("then show me its edges") works on the added step's output.
+
+A step whose numbers cannot be known before the plan runs (a relative size of another step's output) is not added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from agent.meant_call import ANGLE, RESIZER
+from agent.pending_edit import FINDER, edits_people, named_box
+from agent.plan_images import image_argument
+from agent.request_parts import request_parts
+from agent.several_edits import ROTATOR, asked_edits
+from agent.stated_numbers import angle_in_words, scaled_size, stated_angle, stated_numbers
+from agent.upload_names import upload_named_for
+from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
+from tools.registry import ToolRegistry
+from tools.spec import InputKind, OutputKind
+
+# A part that works on what the part before it made: "rotate it", "show me its edges", "then blur them"
+_POINTS_BACK = re.compile(r"\b(?:it|its|them|their|the\s+result|the\s+output)\b", re.IGNORECASE)
+_DEFAULT_TURN = "90"  # "rotate it" with no angle: a quarter turn, as agent.stated_numbers.angle_in_words reads it
+
+
+def with_the_edits_asked(
+    plan: Plan,
+    request: str,
+    tools: ToolRegistry,
+    file_names: Mapping[str, str],
+    size: Callable[[Value], tuple[int, int] | None],
+) -> tuple[Plan, list[int]]:
+    """``plan`` with a step for each edit or map a part of ``request`` asks for (agent/several_edits.py) that no step
+    does (see the module docstring; ``size`` gives an upload's width and height), and the ids added."""
+    if not plan.steps:
+        return plan, []
+    steps = list(plan.steps)
+    added: list[int] = []
+    before: Value | None = None  # the image the last asked step makes, for a part that points back
+    first_image = image_argument(steps[0])
+    for part in request_parts(request):
+        points_back = bool(_POINTS_BACK.search(part))
+        for tool in asked_edits(part, tools):
+            done = next((step for step in steps if step.task == tool), None)
+            if done is not None:
+                if points_back and before is not None and not isinstance(image_argument(done), Reference):
+                    steps[steps.index(done)] = done = _repointed(done, before)  # the executor follows the references
+                before = Reference(done.id) if tools.get(tool).output is OutputKind.IMAGE else before
+                continue
+            named = upload_named_for(part, tool, file_names, tools)
+            image = named or (before if points_back and before is not None else first_image)
+            if image is None:
+                continue
+            new = _step_for(part, tool, image=image, tools=tools, size=size, step_id=_next_id(steps))
+            if not new:
+                continue
+            steps.extend(new)
+            added.extend(step.id for step in new)
+            before = Reference(new[-1].id)
+    return (Plan(_in_order(steps)), added) if added else (plan, [])
+
+
+def _step_for(
+    part: str,
+    tool: str,
+    *,
+    image: Value,
+    tools: ToolRegistry,
+    size: Callable[[Value], tuple[int, int] | None],
+    step_id: int,
+) -> list[PlanStep]:
+    """The step (with a detection before it, for a box of faces or people) that does ``tool`` on ``image`` as
+    ``part`` asks, or ``[]`` when its numbers cannot be known before the plan runs."""
+    spec = tools.get(tool)
+    image_input = spec.inputs[0].name
+    numbers = [spec_input.name for spec_input in spec.inputs if spec_input.kind is InputKind.NUMBER]
+    if not numbers:
+        return [PlanStep(tool, step_id, ((image_input, image),))]
+    stated = stated_numbers(part)
+    if tool == ROTATOR:
+        angle = float(stated_angle(part) or angle_in_words(_DEFAULT_TURN, part))
+        return [PlanStep(tool, step_id, ((image_input, image), (ANGLE, int(angle) if angle.is_integer() else angle)))]
+    dimensions = size(image)
+    if tool == RESIZER:
+        made = (int(stated[0]), int(stated[1])) if len(stated) == 2 else None
+        made = made or (scaled_size(part, *dimensions) if dimensions else None)
+        return [PlanStep(tool, step_id, ((image_input, image), *zip(numbers, made, strict=True)))] if made else []
+    if not takes_a_box(spec):
+        return []
+    box = tuple(int(number) for number in stated) if len(stated) == len(BOX_CORNERS) else None
+    box = box or (named_box(part, tool, *dimensions) if dimensions else None)
+    if box:
+        return [PlanStep(tool, step_id, ((image_input, image), *zip(BOX_CORNERS, box, strict=True)))]
+    if edits_people(part, tool) and FINDER in tools:  # the box tool takes every box the detection finds
+        finder = PlanStep(FINDER, step_id, ((tools.get(FINDER).inputs[0].name, image),))
+        return [finder, PlanStep(tool, step_id + 1, ((image_input, Reference(step_id)),))]
+    return []
+
+
+def _repointed(step: PlanStep, image: Value) -> PlanStep:
+    """``step`` working on ``image``."""
+    return PlanStep(step.task, step.id, ((step.args[0][0], image), *step.args[1:])) if step.args else step
+
+
+def _in_order(steps: Sequence[PlanStep]) -> tuple[PlanStep, ...]:
+    """``steps`` listed so that each comes after the steps whose outputs it uses (a step pointed at an added step's
+    output moves after it), otherwise in their order."""
+    placed: list[PlanStep] = []
+    waiting = list(steps)
+    while waiting:
+        ready = next(
+            (step for step in waiting if all(any(done.id == used for done in placed) for used in step.references)),
+            waiting[0],  # a cycle: the executor's check names it
+        )
+        placed.append(ready)
+        waiting.remove(ready)
+    return tuple(placed)
+
+
+def _next_id(steps: Sequence[PlanStep]) -> int:
+    return max(step.id for step in steps) + 1

@@ -1,0 +1,90 @@
+"""Each edit or map a planned request asks for gets a step (agent/plan_asked.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.plan_asked import with_the_edits_asked
+from protocol.plan import Plan, PlanStep
+from tools.catalog import default_registry
+
+TOOLS = default_registry().subset(
+    (
+        "Detection",
+        "Crop Image",
+        "Blur Region",
+        "Rotate Image",
+        "Resize Image",
+        "Edge Detection On Image",
+        "Line Detection On Image",
+    )
+)
+PHOTO, SIGN = "image/aaaa1111.png", "image/bbbb2222.png"
+SIZES = {PHOTO: (600, 400), SIGN: (190, 96)}
+FILE_NAMES = {PHOTO: "coffee.jpg", SIGN: "stop.png"}
+
+
+def plan(*steps: tuple[str, dict[str, object]]) -> Plan:
+    return Plan(tuple(PlanStep.of(task, index, args) for index, (task, args) in enumerate(steps)))
+
+
+def held(planned: Plan, request: str) -> tuple[str, list[int]]:
+    made, added = with_the_edits_asked(planned, request, TOOLS, FILE_NAMES, SIZES.get)
+    return made.render(), added
+
+
+def test_a_rotation_left_out_works_on_the_step_before_it():
+    """Seen through the plan drive: "crop 50 pixels off each side and rotate it by 30 degrees" was the crop alone."""
+    crop = ("Crop Image", {"image_path": PHOTO, "left": 50, "top": 50, "right": 550, "bottom": 350})
+    rotated = ("Rotate Image", {"image_path": "<GENERATED>-0", "angle": 30})
+    assert held(plan(crop), "crop 50 pixels off each side and rotate it by 30 degrees") == (
+        plan(crop, rotated).render(),
+        [1],
+    )
+
+
+def test_a_size_left_out_is_computed_from_the_upload():
+    """Seen through the plan drive: "make it 4k, then give me the straight lines" had no resize."""
+    lines = ("Line Detection On Image", {"image_path": PHOTO})
+    resized = ("Resize Image", {"image_path": PHOTO, "width": 3840, "height": 2560})
+    made, added = held(plan(lines), "make it 4k, then give me the straight lines")
+    assert added == [1] and made == plan(lines, resized).render()
+
+
+def test_a_part_naming_an_upload_works_on_it():
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    resized = ("Resize Image", {"image_path": SIGN, "width": 400, "height": 202})
+    made, _ = held(plan(edges), "show me the edges of the coffee and make the stop sign 400 wide")
+    assert made == plan(edges, resized).render()
+
+
+def test_a_face_to_crop_is_found_first_and_a_later_part_works_on_the_crop():
+    """Seen through the plan drive: "zoom in on her face, then show me its edges" drew the whole photo's edges."""
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    made, added = held(plan(edges), "zoom in on her face, then show me its edges")
+    assert added == [1, 2]
+    assert (
+        made
+        == Plan(
+            (
+                PlanStep.of("Detection", 1, {"image_path": PHOTO}),
+                PlanStep.of("Crop Image", 2, {"image_path": "<GENERATED>-1"}),
+                PlanStep.of("Edge Detection On Image", 0, {"image_path": "<GENERATED>-2"}),
+            )
+        ).render()
+    )
+
+
+@pytest.mark.parametrize(
+    ("steps", "request_text"),
+    [
+        ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it 90 degrees"),  # done already
+        ([("Edge Detection On Image", {"image_path": PHOTO})], "show me the edges and describe it"),  # no edit left out
+        ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it and blur the sky"),  # no box to know
+        # a size relative to another step's output cannot be known before the plan runs
+        ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it by 90 degrees, then make it twice as big"),
+    ],
+)
+def test_nothing_is_added_that_cannot_be_known_or_was_done(steps, request_text):
+    planned = plan(*steps)
+    assert with_the_edits_asked(planned, request_text, TOOLS, FILE_NAMES, SIZES.get) == (planned, [])
