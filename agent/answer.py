@@ -12,11 +12,13 @@ tool that is not loaded (``summary_short_of_tools``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from agent.executor import Detected, Execution, StepResult
-from agent.findings import held_to_findings
+from agent.findings import held_to_findings, told_on
+from agent.picture_questions import asks_to_count
 from agent.step_runner import StepOutcome, action_input
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
@@ -109,19 +111,41 @@ class AnswerWriter:
             return Answer(self.response.summary_short_of_tools.format(total=total), False, steps)
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
         summary = _first_line(written)
+        answer = None
         if summary and _names_what_was_made(summary, execution, session):
             last = results[-1].outcome
             if last is None or not _tells(last):
-                return Answer(summary, True, steps)
-            if set(image_names(summary)) <= _made_answers(execution):
-                return Answer(
-                    held_to_findings(summary, request, results[-1].step.task, last.text, last.note), True, steps
-                )
-            # "I have made the text reading image OPEN DAILY; it is <the upload>": the findings alone
-            found = held_to_findings("", request, results[-1].step.task, last.text, last.note)
-            if found:
-                return Answer(found, False, steps)
-        return Answer(self.response.summary_done.format(done=done, total=total), False, steps)
+                answer = Answer(summary, True, steps)
+            elif set(image_names(summary)) <= _made_answers(execution):
+                held = held_to_findings(summary, request, results[-1].step.task, last.text, last.note)
+                answer = Answer(held, True, steps)
+            elif found := held_to_findings("", request, results[-1].step.task, last.text, last.note):
+                # "I have made the text reading image OPEN DAILY; it is <the upload>": the findings alone
+                answer = Answer(found, False, steps)
+        answer = answer or Answer(self.response.summary_done.format(done=done, total=total), False, steps)
+        return replace(answer, summary=_with_earlier_findings(answer.summary, request, results))
+
+
+def _with_earlier_findings(text: str, request: str, results: Sequence[StepResult]) -> str:
+    """``text`` followed by what each step before the last found (a reading, a search) that no later step took and it
+    does not hold: asked
+    to "read both signs and make the stop sign 400 wide", the line told of the resize alone; asked to "detect the cat
+    and count them, then blur it", of the blur alone (a count asked for is given as counted)."""
+    notes = []
+    used = {source for result in results for source in result.step.references}
+    for result in results[:-1]:
+        outcome = result.outcome
+        if not result.ok or outcome is None or not _tells(outcome) or not outcome.text.strip():
+            continue
+        counted = held_to_findings("", request, result.step.task, outcome.text) if asks_to_count(request) else ""
+        if result.step.id in used and not counted:  # a finding a later step took (a caption, the boxes a blur took)
+            continue
+        said = " ".join(outcome.text.split()).rstrip(".")
+        if said in text:
+            continue
+        images = image_names(step_call(result).action_input)
+        notes.append(counted or told_on(result.step.task, images[0] if images else "its image", said))
+    return " ".join([text, *notes])
 
 
 def _names_what_was_made(summary: str, execution: Execution, session: ChatSession) -> bool:

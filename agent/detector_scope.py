@@ -84,6 +84,7 @@ _COUNTED_LABELS = {
     "persons": ("face", "person", "upper body"),
 }
 _SINGULAR = {"cats": "cat", "faces": "face", "people": "person", "persons": "person"}
+_PLURAL = {"cat": "cats", "face": "faces", "person": "people"}  # "detect the cat and count them"
 _LABEL = re.compile(r"([a-z][a-z ]*?)\s*\[\d+, \d+, \d+, \d+\]")
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -92,7 +93,7 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     """``answer``, or the count the detector's ``observation`` gives when ``request`` asks how many cats, faces or
     people there are and the answer states another count or none ("The cat is at cat [78, 0, 446, 300]." for "how
     many cats are there?")."""
-    noun = counted_noun(request)
+    noun = _PLURAL.get(counted_noun(request), counted_noun(request))
     if tool not in DETECTORS or not asks_to_count(request) or noun not in _COUNTED_LABELS:
         return answer
     labels = [label.strip() for label in _LABEL.findall(observation)]

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.findings import told_on
 from agent.pending_edit import Step
-from agent.read_text import READING_TOOLS
 from generation.tool_calls import image_names
 
 # Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
@@ -29,8 +29,6 @@ _EVERY = re.compile(
 
 
 FAILED_ON = "{tool} failed on {image}: {said}."
-ANSWERED_ON = '{tool} on {image}: "{said}".'
-READ_ON = '{image} reads "{said}".'
 
 
 def asks_for_every(request: str, uploads: Sequence[str]) -> bool:
@@ -69,6 +67,5 @@ def earlier_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str],
         if not step.ok:
             notes.append(FAILED_ON.format(tool=step.action, image=images[0], said=said))
         elif said and not image_names(said) and said not in answer:
-            said_on = READ_ON if step.action in READING_TOOLS else ANSWERED_ON
-            notes.append(said_on.format(tool=step.action, image=images[0], said=said))
+            notes.append(told_on(step.action, images[0], said))
     return " ".join(notes)

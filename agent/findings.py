@@ -4,7 +4,10 @@ could have found, the count asked for. Shared by the ReAct loop's answers and pl
 from __future__ import annotations
 
 from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
-from agent.read_text import with_read_text
+from agent.read_text import READING_TOOLS, with_read_text
+
+ANSWERED_ON = '{tool} on {image}: "{said}".'
+READ_ON = '{image} reads "{said}".'
 
 
 def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "") -> str:
@@ -16,3 +19,9 @@ def held_to_findings(answer: str, request: str, tool: str, observation: str, not
     answer = with_found_labels(answer, observation)
     answer = with_count(answer, request, tool, observation)
     return with_scope_note(answer, note)
+
+
+def told_on(tool: str, image: str, said: str) -> str:
+    """What ``tool`` found on ``image`` (``said``), as a line of an answer that tells several findings:
+    :data:`READ_ON` for a reading, else :data:`ANSWERED_ON`."""
+    return (READ_ON if tool in READING_TOOLS else ANSWERED_ON).format(tool=tool, image=image, said=said)

@@ -70,7 +70,7 @@ def answering_tool(request: str) -> str | None:
 
 # "detect faces and count them", "count the cats": a count asked of what is found
 _COUNT_THEM = re.compile(
-    r"\b(?:detect|find|locate)\s+(?:the\s+|all\s+(?:the\s+)?)?(\w+)\s*(?:and|,)\s+(?:then\s+)?count\s+them\b"
+    r"\b(?:detect|find|locate)\s+(?:the\s+|all\s+(?:the\s+)?)?(\w+)\b[^,;]*?(?:\s+and|,)\s+(?:then\s+)?count\s+them\b"
     r"|\bcount\s+(?:the\s+|all\s+(?:the\s+)?)?(\w+)",
     re.IGNORECASE,
 )

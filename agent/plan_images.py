@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from agent.every_upload import asks_for_every
 from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload
 from agent.meant_call import says
 from agent.request_parts import request_parts
@@ -34,7 +35,7 @@ def on_the_newest_upload(
     ``named_upload``, the upload the request calls by its file's words, when there is one: agent/upload_names.py),
     and the new image of each step changed (``{}``: the plan as it was). ``shown``: the conversation's images, oldest
     first."""
-    if image_names(request):  # the request says which
+    if image_names(request) or asks_for_every(request, uploads):  # the request says which, or asks for each
         return plan, {}
     changed: dict[int, Value] = {}
     for step in plan.steps:
@@ -63,7 +64,10 @@ def on_the_named_uploads(
         return value
 
     changed: dict[int, Value] = {}
+    every = asks_for_every(request, list(file_names))  # "read both signs": each upload's step stays on it
     for step in plan.steps:  # a step's sources come before it
+        if every and images[step.id] in file_names:
+            continue
         named = upload_named_for(request, step.task, file_names, tools)
         if named and upload_behind(images[step.id]) != named:
             changed[step.id] = images[step.id] = named

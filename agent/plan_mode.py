@@ -148,6 +148,8 @@ class PlanAgent:
         plan, asked = with_the_edits_asked(plan, request, tools, session.file_names, partial(_upload_size, session))
         for step_id in asked:
             logger.info("step %s does what the request asks and no step did", step_id)
+        while (trimmed := without_unasked(plan, request, tools)) != plan:  # a step left unused by one left out
+            plan = trimmed
         uploads, named = list(session.images), upload_named(request, session.file_names)
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -20,7 +21,7 @@ from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, pieces
 from tests.plan_fakes import WAIT, Held, ScriptedRunner
-from tools.outputs import NO_OBJECT_FOUND, scope_note
+from tools.outputs import NO_OBJECT_FOUND, Box, scope_note
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
@@ -411,6 +412,27 @@ def test_a_planned_count_is_answered_with_the_count_found(tiny_tokenizer, sessio
     llm.plans = [steps(("Detection", {"image_path": image}))]
     reply = plan_agent.chat(session, f"how many cats are in {image}?")
     assert reply.answer.by_model and reply.answer.summary == "I found 1 cat: cat [80, 0, 421, 300]."
+
+
+def test_what_earlier_steps_found_is_in_the_answer(tiny_tokenizer, session):
+    """Seen in a plan drive: "detect the cat and count them, then blur it" was answered with the blur alone."""
+    llm = PlanningLLM([], answer=lambda prompt: "The blurred image is ready: " + _OBSERVED.findall(prompt)[-1])
+    runtime = FakeRuntime(names=("Detection", "Blur Region", "Text Detection On Image"))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    blur = runtime.run
+    cat = Box("cat", 0.9, (1, 2, 20, 30))
+    runtime.run = lambda tool, argument, workspace: (
+        replace(detected(workspace, "cat [1, 2, 20, 30]"), data=(cat,))
+        if tool == "Detection"
+        else blur(tool, argument, workspace)
+    )
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Detection", {"image_path": image}), ("Blur Region", {"image_path": "<GENERATED>-0"}))]
+    reply = plan_agent.chat(session, f"detect the cat in {image} and count them, then blur it")
+    assert reply.answer.summary.endswith("I found 1 cat: cat [1, 2, 20, 30].")
+    # a finding a later step took is not told again when no count is asked
+    reply = plan_agent.chat(session, f"find the cat in {image}, then blur it")
+    assert "cat [1, 2, 20, 30]" not in reply.answer.summary
 
 
 def test_a_planned_reading_after_an_edit_is_answered_with_the_words_read(tiny_tokenizer, session):
