@@ -47,18 +47,21 @@ def with_the_reading_asked(
 ) -> tuple[Plan, list[int]]:
     """``plan`` with a reading step added when ``request`` asks to read and no step reads, on the image the part
     that asks names (a session image by name, an upload by its file's words), else on the image the plan's first
-    step works on when that is one of the session's ``images``; a reading of every upload the request asks for
-    ("read both signs") that no step reads; and the ids of the added steps."""
+    step works on when that is one of the session's ``images`` (each image the part names, when it names several); a
+    reading of every upload the request asks for ("read both signs") that no step reads; and the ids of the added
+    steps."""
     if not plan.steps or READER not in tools:
         return plan, []
     parts = [part for part in request_parts(request) if unread_writing(part, (), tools.names)]
+    read = {image_argument(step) for step in plan.steps if step.task == READER}
+    named = [name for part in parts for name in dict.fromkeys(image_names(part)) if name in images]
     if any(asks_for_every(part, images) for part in parts):
-        read = {image_argument(step) for step in plan.steps if step.task == READER}
         targets = [image for image in images if image not in read]
+    elif len(named) > 1:  # "read image/a.png and image/b.png"
+        targets = [name for name in named if name not in read]
     elif unread_writing(request, plan.tasks, tools.names) is None:
         return plan, []
     else:
-        named = [name for part in parts for name in image_names(part) if name in images]
         upload = upload_named_for(request, READER, file_names, tools)
         first = image_argument(plan.steps[0])
         target = named[0] if named else upload or (first if isinstance(first, str) and first in images else None)

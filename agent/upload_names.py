@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 from agent.request_parts import request_parts
 from agent.tool_words import named_by
+from generation.tool_calls import image_names
 from tools.registry import ToolRegistry
 
 MIN_WORD_LETTERS = 3
@@ -77,8 +78,12 @@ def name_words(file_name: str) -> frozenset[str]:
 
 
 def upload_named(request: str, file_names: Mapping[str, str]) -> str | None:
-    """The upload (workspace name) whose original file name (``file_names``: workspace name -> the name the person
-    gave) holds a word ``request`` says, when exactly one does; else ``None``."""
+    """The upload (workspace name) that ``request`` names by its workspace name, or whose original file name
+    (``file_names``: workspace name -> the name the person gave) holds a word ``request`` says, when exactly one
+    does; else ``None``."""
+    written = {name for name in image_names(request) if name in file_names}  # "make image/....png 400 wide"
+    if written:
+        return written.pop() if len(written) == 1 else None
     said = {word.lower().removesuffix("s") for word in re.findall(r"[A-Za-z]+", request)}
     matching = [
         name

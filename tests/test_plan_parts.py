@@ -60,3 +60,10 @@ def test_both_signs_asked_to_be_read_are_each_read():
     added, step_ids = with_the_reading_asked(plan(edges), "read both signs", TOOLS, [SIGN, PHOTO], {})
     reads = [("Text Detection On Image", {"image_path": image}) for image in (SIGN, PHOTO)]
     assert step_ids == [1, 2] and added == plan(edges, *reads)
+
+
+def test_each_image_a_reading_part_names_is_read():
+    """Through the web API, "read /parking.png and /stop.png, then make /stop.png 400 wide" read one sign."""
+    read_sign = ("Text Detection On Image", {"image_path": SIGN})
+    added, step_ids = with_the_reading_asked(plan(read_sign), f"read {SIGN} and {PHOTO}", TOOLS, [SIGN, PHOTO], {})
+    assert step_ids == [1] and added == plan(read_sign, ("Text Detection On Image", {"image_path": PHOTO}))

@@ -25,6 +25,8 @@ def test_the_telling_words_of_a_file_name():
         ("show me the edges of the cars", "image/c3.png"),  # plural
         ("rotate the image by 90 degrees", None),  # no file's word
         ("make the red astronaut smaller", None),  # two files' words: which is unclear
+        ("make image/c3.png 400 wide", "image/c3.png"),  # by its name in the workspace (the web API's requests)
+        ("read image/a1.png and image/c3.png", None),
     ],
 )
 def test_which_upload_a_request_calls_by_its_files_name(request_text, upload):
