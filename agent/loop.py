@@ -151,6 +151,7 @@ from protocol.steps import (
     ParseError,
     ToolCall,
     parse_reply,
+    without_protocol,
     written_action,
 )
 from tools.catalog import default_registry, map_operations
@@ -1108,6 +1109,7 @@ class Agent:
     ) -> Reply:
         """End the turn with ``answer``. The images shown are those the turn made and the existing ones the
         model's own answer (``named_in``) names; never names quoted from an error (they list other files)."""
+        answer = without_protocol(answer) or answer  # never the raw protocol, should a model write it twice
         files = [name for step in trace for name in step.files]
         files += [name for name in image_names(named_in) if self._exists(session.workspace, name)]
         files = list(dict.fromkeys(files))

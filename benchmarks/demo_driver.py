@@ -47,6 +47,9 @@ REQUESTS = (
     "Crop the middle of the picture",
     "How many faces does it have?",
     "Make it black and white and rotate it 45 degrees",
+    "Zoom in on the face",
+    "Make it a bit smaller",
+    "Compare it with the original: what changed?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine

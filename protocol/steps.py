@@ -99,6 +99,15 @@ class ObservedStep:
         return f"{self.call.render()} {self.observation}\n"
 
 
+def without_protocol(text: str) -> str:
+    """``text`` shown to a person without the protocol's markers: what follows the last ``AI:`` of a text that
+    holds a ``Thought:`` or ``AI:`` line ("Thought: Do I need to use a tool? No\nAI: Done!" is "Done!")."""
+    if not (_THOUGHT_RE.search(text) or _AI_RE.search(text)):
+        return text
+    answers = list(re.finditer(_LINE_START + r"AI:[ \t]*", text))
+    return text[answers[-1].end() :].strip() if answers else text
+
+
 def parse_reply(text: str) -> Step:
     """Parse one model reply (everything up to the first ``Observation:``) into a step."""
     if not isinstance(text, str):

@@ -17,6 +17,7 @@ from protocol.steps import (
     parse_reply,
     parse_trajectory,
     thought_decision,
+    without_protocol,
 )
 from tools.catalog import TOOL_SPECS, default_registry
 from tools.spec import InputKind
@@ -207,3 +208,16 @@ def test_fast_token_ids_match_the_tokenizer_call(tiny_tokenizer):
 
     text = PromptTemplate.load("zh").wrap("多语言 text with <|im_end|> special tokens", "Thought:", tiny_tokenizer)
     assert token_ids(tiny_tokenizer, text) == tiny_tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        # a model that writes the opening twice
+        ("Thought: Do I need to use a tool? No\nAI: Done! I saved image/a.png.", "Done! I saved image/a.png."),
+        ("Done! I saved image/a.png.", "Done! I saved image/a.png."),
+        ("The poster says AI: the future", "The poster says AI: the future"),  # not at a line's start
+    ],
+)
+def test_a_reply_is_shown_without_the_protocol(text, shown):
+    assert without_protocol(text) == shown
