@@ -758,7 +758,9 @@ class Agent:
             return farewell
         if not self.image_tools:
             return None
-        if session.latest_image is None and refers_to_an_image(request):
+        if session.latest_image is None and (
+            refers_to_an_image(request) or asks_what_changed(request) or asks_what_was_done(request)
+        ):
             return NEEDS_IMAGE
         paths = outside_paths(request)
         if paths:

@@ -108,6 +108,16 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     assert not asks_what_changed("what is the difference between a cat and a dog?")  # words alone
 
 
+def test_what_changed_with_no_image_asks_for_one(agent, tmp_path):
+    """Seen through the web API: "what changed?" with no image gave model words ("I changed Detection, Input: ...")."""
+    from agent.loop import NEEDS_IMAGE
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    for request in ("what changed?", "what did you do so far?"):
+        assert agent.chat(session, request).text == NEEDS_IMAGE
+    assert agent.llm.prompts == []
+
+
 def test_an_upload_no_tool_changed_is_said_to_be_unchanged(agent, tmp_path):
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
