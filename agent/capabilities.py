@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from tools.spec import ToolSpec
 
@@ -47,41 +48,14 @@ def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:
     return answer
 
 
-_FLIP = re.compile(r"\b(?:flip|mirror)(?:ped|ping|s)?\b", re.IGNORECASE)
 NO_FLIP = (
     "None of the tools here can flip or mirror an image. Rotate Image can turn it instead: by 180 degrees it is "
     "upside down."
-)
-
-
-def asks_to_flip(request: str) -> bool:
-    """Whether ``request`` asks to flip or mirror an image ("flip it horizontally", "mirror the photo")."""
-    return bool(_FLIP.search(request))
-
-
-# A blur of all but a part: "blur everything except her face", "blur the rest but keep the cat sharp"
-_BLUR_ALL_BUT = re.compile(
-    r"\bblur\b.*\b(?:everything|all\s+of\s+it|it\s+all|the\s+rest|the\s+whole\s+(?:image|photo|picture))\b.*"
-    r"\b(?:except|but|other\s+than|apart\s+from|besides|save|keep)\b",
-    re.IGNORECASE,
 )
 NO_BLUR_ALL_BUT = (
     "Blur Region blurs the inside of one box, so it can't keep one part sharp and blur the rest. I can blur a part "
     'itself instead: "blur her face", a part by its place ("the top half"), or a box you give as left, top, right, '
     "bottom."
-)
-
-
-def asks_to_blur_all_but(request: str) -> bool:
-    """Whether ``request`` asks to blur the picture except a part of it, which Blur Region (one box) cannot do."""
-    return bool(_BLUR_ALL_BUT.search(request))
-
-
-# A request to change the file's format: "convert it to jpg", "save it as a webp"
-_FORMAT = re.compile(
-    r"\b(?:convert|save|export|change|turn)\b.*\b(?:to|as|into)\s+(?:an?\s+)?(?:jpe?g|png|webp|gif|bmp|tiff?|pdf)\b"
-    r"(?:\s+(?:file|format|image))?",
-    re.IGNORECASE,
 )
 NO_FORMAT = (
     "Every image here is saved as PNG, and none of the tools changes a file's format: download the image and convert "
@@ -89,6 +63,56 @@ NO_FORMAT = (
 )
 
 
-def asks_for_another_format(request: str) -> bool:
-    """Whether ``request`` asks to convert the image to another file format, which no tool does."""
-    return bool(_FORMAT.search(request))
+@dataclass(frozen=True)
+class _BeyondTheTools:
+    """A request no tool here does, and its answer."""
+
+    asks: re.Pattern[str]
+    answer: str
+    alone: bool  # answered only when the request asks for nothing else
+    on_an_image: bool  # answered only when the conversation has an image
+    tool: str = ""  # answered only when this tool, which the answer speaks of, is loaded
+
+
+_BEYOND = (
+    # "flip it horizontally", "mirror the photo"
+    _BeyondTheTools(re.compile(r"\b(?:flip|mirror)(?:ped|ping|s)?\b", re.I), NO_FLIP, alone=True, on_an_image=False),
+    # "convert it to jpg", "save it as a webp"
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:convert|save|export|change|turn)\b.*\b(?:to|as|into)\s+(?:an?\s+)?"
+            r"(?:jpe?g|png|webp|gif|bmp|tiff?|pdf)\b",
+            re.I,
+        ),
+        NO_FORMAT,
+        alone=True,
+        on_an_image=True,
+    ),
+    # "blur everything except her face", "blur the rest but keep the cat sharp" (Blur Region takes one box)
+    _BeyondTheTools(
+        re.compile(
+            r"\bblur\b.*\b(?:everything|all\s+of\s+it|it\s+all|the\s+rest|the\s+whole\s+(?:image|photo|picture))\b.*"
+            r"\b(?:except|but|other\s+than|apart\s+from|besides|save|keep)\b",
+            re.I,
+        ),
+        NO_BLUR_ALL_BUT,
+        alone=False,
+        on_an_image=True,
+        tool="Blur Region",
+    ),
+)
+
+
+def beyond_the_tools(request: str, *, only_that: bool, has_image: bool, loaded: Sequence[str]) -> str | None:
+    """The answer to ``request`` when it asks for what no tool here does (to flip or mirror the image, to convert
+    its file format, to blur all of it but a part), or ``None``; ``only_that``: whether it asks for nothing else,
+    ``has_image``: whether the conversation has an image, ``loaded``: the tools' names."""
+    for beyond in _BEYOND:
+        if (
+            beyond.asks.search(request)
+            and (only_that or not beyond.alone)
+            and (has_image or not beyond.on_an_image)
+            and (not beyond.tool or beyond.tool in loaded)
+        ):
+            return beyond.answer
+    return None

@@ -93,7 +93,8 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     """``answer``, or the count the detector's ``observation`` gives when ``request`` asks how many cats, faces or
     people there are and the answer states another count or none ("The cat is at cat [78, 0, 446, 300]." for "how
     many cats are there?")."""
-    noun = _PLURAL.get(counted_noun(request), counted_noun(request))
+    noun = counted_noun(request)
+    noun = _PLURAL.get(noun, noun)
     if tool not in DETECTORS or not asks_to_count(request) or noun not in _COUNTED_LABELS:
         return answer
     labels = [label.strip() for label in _LABEL.findall(observation)]

@@ -59,17 +59,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.capabilities import (
-    NO_BLUR_ALL_BUT,
-    NO_FLIP,
-    NO_FORMAT,
-    asks_for_another_format,
-    asks_to_blur_all_but,
-    asks_to_flip,
-    asks_what_it_can_do,
-    capabilities_answer,
-    load_hint,
-)
+from agent.capabilities import asks_what_it_can_do, beyond_the_tools, capabilities_answer, load_hint
 from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
@@ -103,7 +93,6 @@ from agent.meant_call import (
 from agent.memory import ConversationMemory
 from agent.other_way import other_way_not_run, the_other_way
 from agent.pending_edit import (
-    BLURRER,
     BOX_REQUESTS,
     as_found,
     box_edit_unfound,
@@ -787,12 +776,14 @@ class Agent:
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)
-        if asks_to_flip(request) and asks_only_that(request):
-            return NO_FLIP
-        if session.latest_image is not None and asks_for_another_format(request) and asks_only_that(request):
-            return NO_FORMAT
-        if session.latest_image is not None and asks_to_blur_all_but(request) and BLURRER in self.runtime.available:
-            return NO_BLUR_ALL_BUT
+        beyond = beyond_the_tools(
+            request,
+            only_that=asks_only_that(request),
+            has_image=session.latest_image is not None,
+            loaded=self.runtime.available.names,
+        )
+        if beyond:
+            return beyond
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
             return self._needs_box(session, unboxed)

@@ -317,13 +317,19 @@ def as_square_crop(
     return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
 
 
+def asks_for_another_size(request: str) -> bool:
+    """Whether ``request`` asks for another size: in words or numbers (:data:`SIZE_REQUEST`), or relative to the
+    picture's ("twice as big", "400 pixels wide")."""
+    return bool(SIZE_REQUEST.search(request)) or asks_for_a_relative_size(request)
+
+
 def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
     """:data:`RESIZER` when ``request`` asks for another size and no other edit and nothing ran yet this turn (asked
     to "make it 4k" right after an upload, the model answered "I don't have an image to work on yet"); else
     ``None``."""
     if any(called) or RESIZER not in tools or ABOUT_OR_THANKS.search(request) or _OTHER_EDIT.search(request):
         return None
-    return RESIZER if SIZE_REQUEST.search(request) or asks_for_a_relative_size(request) else None
+    return RESIZER if asks_for_another_size(request) else None
 
 
 def square_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:

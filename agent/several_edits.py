@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.meant_call import ABOUT_OR_THANKS, RESIZER, SIZE_REQUEST, named_maps
+from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps
 from agent.pending_edit import BLURRER, CROPPER, asks_for
-from agent.stated_numbers import asks_for_a_relative_size
 from tools.registry import ToolRegistry
 
 ROTATOR = "Rotate Image"
@@ -44,7 +43,7 @@ def asked_edits(request: str, tools: ToolRegistry) -> list[str]:
         tool
         for tool, asks in (
             (ROTATOR, _ROTATE.search(request)),
-            (RESIZER, SIZE_REQUEST.search(request) or asks_for_a_relative_size(request)),
+            (RESIZER, asks_for_another_size(request)),
             (CROPPER, asks_for(CROPPER, request)),
             (BLURRER, asks_for(BLURRER, request)),
         )
