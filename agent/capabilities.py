@@ -4,8 +4,9 @@ The model learned a fixed answer to it ("I can describe images, answer questions
 offline demo cannot do: it serves neither captioning nor question answering. The agent knows what is loaded, so it
 answers such a question itself, before the model runs.
 
-No tool of the catalogue flips or mirrors an image; asked to "flip it horizontally", the model rotated it by 20000
-degrees and presented the result. A request only for that is answered with what can be done instead.
+No tool of the catalogue flips or mirrors an image or writes text onto it; asked to "flip it horizontally", the model
+rotated it by 20000 degrees and presented the result. A request only for that is answered with what can be done
+instead.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ NO_FORMAT = (
     "it with any image editor."
 )
 
+NO_TEXT_ON_IMAGE = (
+    "None of the tools here writes text onto an image, so I can't add a caption, title or watermark: add it in any "
+    "image editor. I can write the caption's words for you, or read the text already in the picture."
+)
+
 
 @dataclass(frozen=True)
 class _BeyondTheTools:
@@ -87,6 +93,17 @@ _BEYOND = (
         NO_FORMAT,
         alone=True,
         on_an_image=True,
+    ),
+    # "add a caption that says hello", "put a watermark on it" (the model answered "Goodbye!"), not "write a caption"
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:add|put|overlay|stamp|insert|place)\s+(?:an?\s+|some\s+|the\s+|my\s+)?(?:\w+\s+)?"
+            r"(?:caption|text|title|words?|watermark|subtitles?|signature|logo)\b",
+            re.I,
+        ),
+        NO_TEXT_ON_IMAGE,
+        alone=True,
+        on_an_image=False,
     ),
     # "blur everything except her face", "blur the rest but keep the cat sharp" (Blur Region takes one box)
     _BeyondTheTools(

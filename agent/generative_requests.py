@@ -44,11 +44,15 @@ _ASKS = {
         re.IGNORECASE,
     ),
     # "make it black and white", "turn this photo into a watercolor", "convert it to grayscale", "in the style of Van Gogh", "add a rainbow to
-    # ...", "make it look nicer" (the embedded model read its text), "enhance the photo"
+    # ...", "make it look nicer" (the embedded model read its text), "enhance the photo", "sharpen it"
     RESTYLER: re.compile(
         rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+|to\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
         r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b"
-        rf"|\b(?:enhance|improve|beautify|retouch)\s+{THE_PICTURE}",
+        rf"|\b(?:enhance|improve|beautify|retouch|sharpen|brighten|darken|(?:de)?saturate|colou?ri[sz]e|denoise)\s+"
+        rf"{THE_PICTURE}"
+        # "increase the brightness a little", "boost the contrast" (the model blurred or resized)
+        r"|\b(?:increase|decrease|raise|lower|boost|reduce|adjust|fix|change|turn\s+(?:up|down))\s+(?:the\s+|its\s+)?"
+        r"(?:brightness|contrast|saturation|exposure|colou?rs?|sharpness|hue|warmth|white\s+balance)\b",
         re.IGNORECASE,
     ),
     # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)

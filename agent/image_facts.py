@@ -124,6 +124,26 @@ def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> s
     )
 
 
+WHERE_ANSWER = 'The latest image, the one "it" means, is {latest}: the file {path}. Every image of this conversation is in {folder}.'
+
+# The whole request asks where the image is saved: "where is the file saved?", "where did you save it?", "what's the
+# file called?" (the model answered 'The image saved as <the latest> is named <an earlier one>.')
+_WHERE_QUESTION = _whole_question(
+    # "where is it" alone may ask where a thing found is: "it" is the file when it is saved
+    r"(?:where\s+(?:is|are|was|were|'s)\s+(?:it|they)\s+(?:saved|stored|kept)"
+    r"|where\s+(?:is|are|was|were|'s|can\s+i\s+find|do\s+i\s+find)\s+"
+    r"(?:the|my)\s+(?:file|files|result|results|output|edited\s+(?:image|photo|picture))(?:\s+(?:saved|stored|kept))?"
+    r"|where\s+did\s+you\s+(?:save|put|store)\s+(?:it|them|the\s+\w+)"
+    r"|what(?:'s|\s+is)\s+(?:the\s+|its\s+)?(?:file\s*name|name\s+of\s+the\s+file|path)(?:\s+of\s+(?:it|the\s+\w+))?"
+    r"|what\s+is\s+the\s+file\s+called)",
+)
+
+
+def asks_where_it_is(request: str) -> bool:
+    """Whether ``request`` only asks where the image is saved or what its file is called."""
+    return bool(_WHERE_QUESTION.match(request))
+
+
 DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'
 NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded {uploads}."
 

@@ -75,6 +75,9 @@ _READING = re.compile(
     r"|\bread\s+(?:it|this|that)(?:\s+(?:out|aloud|to\s+me|for\s+me))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))"
     r"|\bwhat(?:'?s|\s+is)\s+written\s+(?:here|there|(?:on|in)\s+(?:it|this|that|" + _WRITTEN_OR_PICTURE + r"))"
     r"|\bwhat\s+does\s+it\s+say\b"
+    # "which of these signs says stop?", "which one reads OPEN?", "what do they say?"
+    rf"|\bwhich\s+(?:one|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?|(?:{'|'.join(WRITTEN_THINGS)}))\s+(?:says|reads)\b"
+    r"|\bwhat\s+do\s+(?:they|these|those|the\s+\w+|both(?:\s+of\s+them)?)\s+say\b"
     r"|\b(?:translate|summari[sz]e|transcribe)\s+(?:the\s+)?(?:text|words|writing)\s+(?:in|on|of)\b",
     re.IGNORECASE,
 )

@@ -66,10 +66,12 @@ from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
     SIZE_ANSWER,
+    WHERE_ANSWER,
     asks_for_the_images,
     asks_for_the_size,
     asks_what_changed,
     asks_what_was_done,
+    asks_where_it_is,
     asks_which_is_bigger,
     changes_answer,
     comparison_answer,
@@ -109,6 +111,7 @@ from agent.read_text import (
     READER,
     READING_TOOLS,
     asks_of_the_reading,
+    detects_instead_of_reading,
     read_already,
     reads_unasked,
     unread_writing,
@@ -584,7 +587,7 @@ class Agent:
                     continue
                 if any(taken.action for taken in trace):  # a later call: on the upload its part of the request names
                     named = self._map_on_the_photo(session, user_input, step, trace)
-                    named = self._on_the_named_upload(session, user_input, named)
+                    named = self._on_the_named_upload(session, user_input, named, trace)
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
                 found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
@@ -673,15 +676,15 @@ class Agent:
             session.latest_image = files[-1]
 
     def _undo(self, session: ChatSession, request: str) -> Reply | None:
-        """The reply to a request that asks only to undo the last step (agent/undo.py): the image it started from
-        is shown again and becomes the one "it" means; ``None`` for any other request."""
+        """The reply to a request that asks only to undo the last step, or several (agent/undo.py): the image they
+        started from is shown again and becomes the one "it" means; ``None`` for any other request."""
         if not self.image_tools or not asks_to_undo(request):
             return None
-        text, before = undo(session.latest_image, session.made_from, request)
+        text, before, undone = undo(session.latest_image, session.made_from, request)
         if before is None:
             return Reply(text, (), (), False, by_agent=True)
         logger.info("undo: %s is the image again", before)
-        session.undone.add(session.latest_image or "")
+        session.undone.update(undone)
         self.remember(session, request, text, (before,))
         return Reply(text, (before,), (), False, by_agent=True)
 
@@ -770,6 +773,12 @@ class Agent:
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
+        if session.latest_image is not None and asks_where_it_is(request):
+            return WHERE_ANSWER.format(
+                latest=session.latest_image,
+                path=session.workspace.root / session.latest_image,
+                folder=session.workspace.root,
+            )
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
@@ -945,6 +954,8 @@ class Agent:
         if asks_of_the_reading(request, meant.tool, session.reports, session.latest_image):
             logger.info("a question after a reading of %s: read again, not %s", session.latest_image, meant.tool)
             meant = ToolCall(meant.thought, READER, str(session.latest_image))
+        elif detects_instead_of_reading(request, meant.tool) and image_names(meant.action_input):
+            meant = ToolCall(meant.thought, READER, image_names(meant.action_input)[0])
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
@@ -994,9 +1005,16 @@ class Agent:
         logger.info("%s draws on %s, the photo behind %s", call.tool, photo, written[0])
         return replace(call, action_input=call.action_input.replace(written[0], photo, 1))
 
-    def _on_the_named_upload(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
+    def _on_the_named_upload(
+        self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
+    ) -> ToolCall:
         """A later call of the turn on the upload that the part of ``request`` asking for its tool names, when the
-        call works on another upload or a result made from one (agent/upload_names.py)."""
+        call works on another upload or a result made from one (agent/upload_names.py); not a call of the turn's
+        first tool when the request asks for every upload, which that tool then runs on ("which of these signs says
+        stop?" names none by the word "stop" of stop.png)."""
+        first = next((taken.action for taken in trace if taken.action), "")
+        if call.tool == first and asks_for_every(request, list(session.images)):
+            return call
         named = upload_named_for(request, call.tool, session.file_names, self.runtime.available)
         written = image_names(call.action_input)
         if not named or not written or named in lineage(written[0], session.made_from):

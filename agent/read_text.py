@@ -39,9 +39,10 @@ _ABOUT_WRITING = re.compile(
 _FINDING = re.compile(
     r"\b(?:find|detect|locate|box|boxes|where|count|how\s+many|objects?|faces?|people|persons?)\b", re.IGNORECASE
 )
-# An answer that says nothing was read ("There is no readable text", "I couldn't find any text")
+# An answer that says nothing was read ("There is no readable text", "I couldn't find any text", "... is not found")
 _SAYS_NO_TEXT = re.compile(
-    r"\bno\s+(?:readable\s+|visible\s+)?(?:text|writing|words)\b|\b(?:find|see|read)\s+any\s+(?:text|writing|words)\b",
+    r"\bno\s+(?:readable\s+|visible\s+)?(?:text|writing|words)\b|\b(?:find|see|read)\s+any\s+(?:text|writing|words)\b"
+    r"|\bnot\s+(?:found|readable|legible)\b",  # 'The letter "NO PARKING" is not found in text.'
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
@@ -105,6 +106,12 @@ def reads_unasked(request: str, tool: str, steps: Sequence[Step]) -> bool:
     if tool not in READING_TOOLS or _SPEAKS_OF_WRITING.search(request):
         return False
     return any(step.ok and step.action and step.action not in READING_TOOLS for step in steps)
+
+
+def detects_instead_of_reading(request: str, tool: str) -> bool:
+    """Whether a call of detector ``tool`` answers a ``request`` that asks to read a piece of writing and to find
+    nothing: asked "which of these signs says stop?", the small model ran Detection on each sign."""
+    return tool in DETECTORS and asks_to_read(request) and not _FINDING.search(request)
 
 
 # A question, by its first word ("what time does it open?", "is it open on Sundays?")

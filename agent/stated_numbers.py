@@ -13,6 +13,7 @@ numbers than the tool takes leave the model's numbers as written.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
@@ -84,6 +85,10 @@ _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter
 # A strip along one side: "the top half", "the left third", "the bottom quarter"
 _STRIP = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+(half|third|quarter)\b", re.IGNORECASE)
 _PARTS = {"half": 2, "third": 3, "quarter": 4}
+# A strip by its share in percent: "the left 40%", "the top 25 percent"
+_PERCENT_STRIP = re.compile(
+    r"\b(top|upper|bottom|lower|left|right)\s+(\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b|per\s*cent\b)", re.IGNORECASE
+)
 # "crop the middle", "the centre of the photo": the centred box of half the width and height ("the person in the
 # middle" is someone to find, not a part)
 _MIDDLE = re.compile(
@@ -101,11 +106,14 @@ _INSET = re.compile(
 
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
-    its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the middle", "the
+    its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the left 40%", "the middle", "the
     whole image", "100 pixels off each side"), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
     then rotate it by 90 degrees"), names no such part, or several."""
     corners = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
-    strips = {(side.lower(), _PARTS[part.lower()]) for side, part in _STRIP.findall(_QUARTER.sub(" ", request))}
+    strips = {
+        (side.lower(), Fraction(1, _PARTS[part.lower()])) for side, part in _STRIP.findall(_QUARTER.sub(" ", request))
+    }
+    strips |= {(side.lower(), Fraction(share) / 100) for side, share in _PERCENT_STRIP.findall(request) if float(share)}
     whole = bool(_WHOLE.search(request))
     middle = bool(_MIDDLE.search(request))
     inset = _INSET.search(request)
@@ -123,8 +131,8 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
         (row, side), middle_x, middle_y = corners.pop(), width // 2, height // 2
         left, top = (0 if side == "left" else middle_x), (0 if row in _UPPER else middle_y)
         return left, top, (middle_x if side == "left" else width), (middle_y if row in _UPPER else height)
-    side, parts = strips.pop()
-    part_x, part_y = max(1, width // parts), max(1, height // parts)
+    side, share = strips.pop()
+    part_x, part_y = max(1, int(width * share)), max(1, int(height * share))
     boxes = {
         "left": (0, 0, part_x, height),
         "right": (width - part_x, 0, width, height),
@@ -289,6 +297,7 @@ def scale_factor(request: str) -> float | None:
     0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
     bigger": :data:`SLIGHT_SHRINK` / :data:`SLIGHT_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
+    request = _PERCENT_STRIP.sub(" ", request)  # "the left 40%" is a part to crop, not a size
     percent = _PERCENT.search(request)
     if percent:
         return float(percent.group(1)) / 100 or None

@@ -3,7 +3,9 @@
 The model has no notion of undo: asked "undo that" after a pose map, the embedded model removed the pose map's
 background. Every image a tool makes is recorded with the image it was made from (``ChatSession.made_from``), so the
 agent answers such a request itself, without the model: the image before the last step is shown again and becomes the
-one "it" means next. Undoing again goes one more step back; nothing is deleted, so a result undone stays nameable. An
+one "it" means next. Undoing again goes one more step back; several steps asked at once ("undo the last two
+changes", "undo everything", "go back to the original": the embedded model removed the background) go back that many,
+at most to the upload; nothing is deleted, so a result undone stays nameable. An
 edit named ("undo the rotation") is undone when it made the image "it" means; an earlier one is not undone alone (the
 steps after it would be lost), and the answer says how to go back.
 """
@@ -16,6 +18,10 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from tools.workspace import made_from as made_from_name
 
 UNDONE = "Undone: back to {image}, the image before that step ({undone} is still here if you want it)."
+UNDONE_SEVERAL = (
+    "Undone {count} steps: back to {image}, the image before them ({undone} are still here if you want them)."
+)
+UNDONE_ALL = "Undone every step: back to {image}, the original ({undone} are still here if you want them)."
 NOTHING_TO_UNDO = "There is nothing to undo: no tool has changed {image} in this conversation."
 NOTHING_YET = "There is nothing to undo yet: no tool has made an image in this conversation."
 
@@ -30,6 +36,35 @@ _UNDO = re.compile(
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+
+
+# The whole request asks to undo several steps ("undo the last two changes", "undo both", "revert everything", "go back
+# to the original"): how many, a word or a digit, or every step.
+_STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
+_EVERY_STEP = "every"
+_SEVERAL_UNDO = re.compile(
+    _OPENING + r"(?:(?:undo|revert|take\s+back)\s+(?:the\s+)?(?:last\s+)?"
+    r"(?:(?P<count>two|three|four|five|[2-9]|both)(?:\s+(?:of\s+them|steps|changes|edits|things))?"
+    r"|(?P<every>all(?:\s+(?:the|my|of\s+the|of\s+my))?\s+(?:changes|edits|steps)|all\s+of\s+(?:it|them)|everything|all))"
+    r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
+    r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?))"
+    r"(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def steps_to_undo(request: str) -> int | str | None:
+    """How many steps ``request`` asks to undo when it asks for several ("undo the last two changes": 2), or
+    :data:`_EVERY_STEP` ("undo everything", "go back to the original"); ``None`` for any other request."""
+    several = _SEVERAL_UNDO.match(request)
+    if not several:
+        return None
+    if several.group("every") is not None or several.group("original") is not None:
+        return _EVERY_STEP
+    if several.group("twice") is not None:
+        return 2
+    count = several.group("count").lower()
+    return int(count) if count.isdigit() else _STEP_COUNTS[count]
 
 
 # The whole request asks to undo an edit it names ("undo the rotation", "revert the crop"): the edit's word start,
@@ -56,28 +91,42 @@ NO_SUCH_EDIT = "There is no {edit} to undo: no {edit} made {latest}."
 def asks_to_undo(request: str) -> bool:
     """Whether ``request`` asks only to undo the last step ("undo that", "go back to the previous image") or an edit
     it names ("undo the rotation")."""
-    return bool(_UNDO.match(request) or _NAMED_UNDO.match(request))
+    return bool(_UNDO.match(request) or _NAMED_UNDO.match(request) or steps_to_undo(request))
 
 
-def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") -> tuple[str, str | None]:
-    """The answer to an undo ``request`` and the image it brings back (``None``: nothing to undo), given the image
-    "it" means now (``latest``) and what each tool output was made from: a named edit ("undo the rotation") is
-    undone only when it made ``latest``."""
+def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") -> tuple[str, str | None, list[str]]:
+    """The answer to an undo ``request``, the image it brings back (``None``: nothing to undo) and the images it went
+    back from, given the image "it" means now (``latest``) and what each tool output was made from: a named edit
+    ("undo the rotation") is undone only when it made ``latest``; several steps ("undo the last two changes") go
+    back that many, at most to the upload."""
     if latest is None:
-        return NOTHING_YET, None
-    before = made_from.get(latest)
+        return NOTHING_YET, None, []
+    chain = lineage(latest, made_from)
     named = _NAMED_UNDO.match(request)
     if named:
         edit, operation = EDITS[" ".join(named.group(1).lower().split())]
-        chain = lineage(latest, made_from)
         if _operation(latest) == operation:
-            return UNDONE.format(image=before, undone=latest), before
-        if before is not None and any(_operation(image) == operation for image in chain):
-            return NOT_THE_LAST.format(edit=edit, latest=latest, before=before), None
-        return NO_SUCH_EDIT.format(edit=edit, latest=latest), None
-    if before is None:
-        return NOTHING_TO_UNDO.format(image=latest), None
-    return UNDONE.format(image=before, undone=latest), before
+            return UNDONE.format(image=chain[1], undone=latest), chain[1], [latest]
+        if len(chain) > 1 and any(_operation(image) == operation for image in chain):
+            return NOT_THE_LAST.format(edit=edit, latest=latest, before=chain[1]), None, []
+        return NO_SUCH_EDIT.format(edit=edit, latest=latest), None, []
+    if len(chain) == 1:
+        return NOTHING_TO_UNDO.format(image=latest), None, []
+    asked = steps_to_undo(request) or 1
+    steps = len(chain) - 1 if asked == _EVERY_STEP else min(int(asked), len(chain) - 1)
+    image, undone = chain[steps], chain[:steps]
+    if steps == 1:
+        text = UNDONE.format(image=image, undone=latest)
+    elif steps == len(chain) - 1:
+        text = UNDONE_ALL.format(image=image, undone=_listed(undone))
+    else:
+        text = UNDONE_SEVERAL.format(count=steps, image=image, undone=_listed(undone))
+    return text, image, undone
+
+
+def _listed(images: Sequence[str]) -> str:
+    """``images`` joined as words: "a, b and c"."""
+    return ", ".join(images[:-1]) + f" and {images[-1]}" if len(images) > 1 else "".join(images)
 
 
 def _operation(image: str) -> str:

@@ -708,6 +708,7 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ("There is no text in it.", "No text found.", "There is no text in it."),  # nothing was read
         # seen in a drive: the words read, quoted in an answer that says there are none
         ('There is no readable text on the sign: "No Parking".', "NO PARKING", 'The text reads "NO PARKING".'),
+        ('The letter "NO PARKING" is not found in text.', "NO PARKING", 'The text reads "NO PARKING".'),
     ],
 )
 def test_an_answer_that_rewrites_the_words_read_gives_them_as_read(answer_text, observation, expected):
@@ -1500,6 +1501,66 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
     for request in ("convert it to jpg", "can you save it as a webp file?"):
         assert agent.chat(session, request).text == NO_FORMAT
     assert runtime.calls == [] and llm.prompts == []
+
+
+def test_text_on_the_image_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "add a caption that says hello", the model answered "Goodbye! What would you like to
+    do today?"; a caption to write is the model's."""
+    from agent.capabilities import NO_TEXT_ON_IMAGE
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [answer("A cat on a sofa.")])
+    upload(agent, session)
+    for request in ("add a caption that says hello", "put a watermark on it", "can you add some text saying hi?"):
+        assert agent.chat(session, request).text == NO_TEXT_ON_IMAGE
+    assert llm.prompts == []
+    assert agent.chat(session, "write a caption for this photo").text == "A cat on a sofa."
+    assert runtime.calls == []
+
+
+@pytest.mark.parametrize(
+    "request_text", ["can you sharpen it?", "increase the brightness a little", "boost the contrast", "brighten it"]
+)
+def test_a_change_of_light_or_colour_needs_the_restyler(tiny_tokenizer, session, request_text):
+    """Seen in a drive: "can you sharpen it?" ran Blur Region on 500, 10000, 10000, 500 and "increase the brightness a
+    little" resized the photo to 500 x 10000."""
+    runtime = FakeRuntime(names=("Blur Region", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    reply = agent.chat(session, request_text)
+    assert reply.text == NOT_LOADED.format(tool="Instruct Image Using Text", load="InstructPix2Pix_cpu")
+    assert runtime.calls == [] and llm.prompts == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("where is the file saved?", True),
+        ("where did you save it?", True),
+        ("what's the file name?", True),
+        ("where can I find the result?", True),
+        ("where is it saved?", True),
+        ("where is it?", False),  # may ask where a thing found is
+        ("where is the cat?", False),
+    ],
+)
+def test_which_requests_ask_where_the_image_is_saved(request_text, asks):
+    from agent.image_facts import asks_where_it_is
+
+    assert asks_where_it_is(request_text) is asks
+
+
+def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer, session):
+    """Seen in a drive: asked "where is the file saved?", the model answered "The image saved as <the latest> is named
+    <an earlier one>."."""
+    from agent.image_facts import WHERE_ANSWER
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    root = session.workspace.root
+    assert agent.chat(session, "where is the file saved?").text == WHERE_ANSWER.format(
+        latest=image, path=root / image, folder=root
+    )
+    assert llm.prompts == [] and runtime.calls == []
 
 
 def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session):

@@ -79,3 +79,29 @@ def test_the_answer_holds_what_the_tool_said_of_every_upload():
     said = earlier_uploads(request, steps, UPLOADS, 'The sign says "STOP".')
     assert said == f'{UPLOADS[0]} reads "NO PARKING".'
     assert earlier_uploads(request, steps, UPLOADS, 'They say "NO PARKING" and "STOP".') == ""  # quoted already
+
+
+def test_which_of_the_signs_says_a_word_reads_each_sign(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "which of these signs says stop?" ran Detection on each sign; then a reading of each was kept
+    on stop.png, the upload whose name holds the word "stop", three times over."""
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    stop, parking = (
+        agent.introduce_image(session, Image.new("RGB", (8, 8), "white"), name).name
+        for name in ("stop.png", "parking.png")
+    )
+    words = {stop: "STOP", parking: "NO PARKING"}
+    runtime.run = lambda tool, argument, workspace: (
+        Observation(words[argument], True, (), 0.01) if tool == "Text Detection On Image" else None
+    )
+    llm.replies = [call("Detection", parking), answer("Done."), "\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "which of these signs says stop?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Text Detection On Image", stop),
+        ("Text Detection On Image", parking),
+    ]
+    assert '"STOP"' in reply.text and '"NO PARKING"' in reply.text

@@ -301,6 +301,10 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         # seen in a drive: "crop 100 pixels off each side" was cropped 10000, 0, 423, 300
         ("crop 50 pixels off each side", "50, 50, 250, 150"),
         ("blur the centre", "75, 50, 225, 150"),
+        # seen in a drive: "crop the left 40%" was cropped 40, 0.01, 10000, 10000 and resized to 40%
+        ("crop the left 40%", "0, 0, 120, 200"),
+        ("blur the bottom 25 percent", "0, 150, 300, 200"),
+        ("keep the right 12.5%", "263, 0, 300, 200"),
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
@@ -513,6 +517,8 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make it smaller, 100x100", None),
         ("make it bigger and rotate it by 90 degrees", 2.0),  # planned as a resize to 90 x 60
         ("make it bigger and crop it to 0, 0, 100, 100", None),
+        ("crop the left 40%", None),  # a part to crop, not a size
+        ("crop the left 40% and shrink it to 50%", 0.5),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):

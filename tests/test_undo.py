@@ -6,7 +6,17 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.undo import NO_SUCH_EDIT, NOT_THE_LAST, NOTHING_TO_UNDO, NOTHING_YET, UNDONE, asks_to_undo
+from agent.undo import (
+    NO_SUCH_EDIT,
+    NOT_THE_LAST,
+    NOTHING_TO_UNDO,
+    NOTHING_YET,
+    UNDONE,
+    UNDONE_ALL,
+    UNDONE_SEVERAL,
+    asks_to_undo,
+    steps_to_undo,
+)
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
@@ -40,6 +50,12 @@ def answer(text: str) -> str:
         ("please revert the crop", True),
         ("undo the last resize", True),
         ("undo the rotation and blur it", False),
+        ("now undo the last two changes", True),  # several steps
+        ("undo both", True),
+        ("revert everything", True),
+        ("go back to the original", True),
+        ("undo the last 3 edits please", True),
+        ("undo all of it and rotate it", False),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
@@ -69,6 +85,31 @@ def test_undo_shows_the_image_before_the_last_step_without_the_model(agent, tmp_
     assert agent.chat(session, "go back one step").files == (photo,)
     assert agent.chat(session, "undo").text == NOTHING_TO_UNDO.format(image=photo)
     assert session.latest_image == photo  # "it" in the next request
+
+
+def test_several_steps_are_undone_at_once_at_most_to_the_upload(agent, tmp_path):
+    """Asked "now undo the last two changes" after a rotation and a resize, the embedded model removed the
+    background of the rotated photo."""
+    assert steps_to_undo("undo the last two changes") == 2 and steps_to_undo("undo that") is None
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    agent.llm.replies += [call("Remove the background", edges), answer("Done.")]
+    (cut_out,) = agent.chat(session, "remove its background").files
+    agent.llm.replies += [call("Edge Detection On Image", cut_out), answer("Done.")]
+    (edges_again,) = agent.chat(session, "and its edges").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "now undo the last two changes")
+    assert reply.text == UNDONE_SEVERAL.format(count=2, image=edges, undone=f"{edges_again} and {cut_out}")
+    assert reply.files == (edges,) and session.latest_image == edges and len(agent.llm.prompts) == prompts
+    assert {edges_again, cut_out} <= session.undone  # "it" no longer means them
+    reply = agent.chat(session, "undo the last three steps")  # one step is left: back to the upload
+    assert reply.text == UNDONE.format(image=photo, undone=edges) and session.latest_image == photo
+    session.latest_image = edges_again
+    reply = agent.chat(session, "go back to the original")
+    assert reply.text == UNDONE_ALL.format(image=photo, undone=f"{edges_again}, {cut_out} and {edges}")
+    assert reply.files == (photo,)
 
 
 def test_undo_after_a_planned_turn(agent, tmp_path):
