@@ -4,7 +4,7 @@ The model learned a fixed answer to it ("I can describe images, answer questions
 offline demo cannot do: it serves neither captioning nor question answering. The agent knows what is loaded, so it
 answers such a question itself, before the model runs.
 
-No tool of the catalogue flips or mirrors an image or writes text onto it; asked to "flip it horizontally", the model
+No tool of the catalogue flips or mirrors an image, writes text onto it or puts two together; asked to "flip it horizontally", the model
 rotated it by 20000 degrees and presented the result. A request only for that is answered with what can be done
 instead.
 """
@@ -68,6 +68,11 @@ NO_TEXT_ON_IMAGE = (
     "image editor. I can write the caption's words for you, or read the text already in the picture."
 )
 
+NO_MONTAGE = (
+    "None of the tools here puts images together: each works on one image. I can work on each of them in turn, for "
+    'example "rotate both by 90 degrees"; combine them in any image editor.'
+)
+
 
 @dataclass(frozen=True)
 class _BeyondTheTools:
@@ -104,6 +109,17 @@ _BEYOND = (
         NO_TEXT_ON_IMAGE,
         alone=True,
         on_an_image=False,
+    ),
+    # "put them side by side", "merge the two photos", "make a collage" (the model cropped one of them to 1, 2, 3, 4)
+    _BeyondTheTools(
+        re.compile(
+            r"\bside\s+by\s+side\b|\bcollage\b|\bmontage\b|\b(?:merge|combine|stitch|join|blend|overlay)\s+"
+            r"(?:them|these|those|both|the\s+(?:two|three|\d+)\b|(?:the|my)\s+(?:images|photos|pictures|pics)\b)",
+            re.I,
+        ),
+        NO_MONTAGE,
+        alone=True,
+        on_an_image=True,
     ),
     # "blur everything except her face", "blur the rest but keep the cat sharp" (Blur Region takes one box)
     _BeyondTheTools(

@@ -12,12 +12,15 @@ so is replaced by the tool's own words.
 
 Asked "how many cats are there?", the model answered the detection with "The cat is at cat [78, 0, 446, 300].": no
 count. An answer to a count of what the detector finds that does not give the count found gives it
-(:func:`with_count`).
+(:func:`with_count`). Asked "which photo has a cat?" of two uploads, it answered "The face is ready: face [...]"
+for the one without: the answer to which picture shows what the detector finds is each picture's finding
+(:func:`which_has`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.picture_questions import DETECTORS, asks_to_count, counted_noun
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
@@ -108,3 +111,45 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
         return f"I found no {noun}."
     found = f"{count} {_SINGULAR[noun] if count == 1 else noun}" if count else f"no {noun}"
     return f"I found {found}: {observation.strip().rstrip('.')}."
+
+
+# "which photo has a cat?", "which one shows a face?": what the detector finds, asked of each picture
+_WHICH_HAS = re.compile(
+    r"\bwhich\s+(?:one|photo|image|picture|pic|of\s+(?:them|these|those|the\s+\w+))\s+"
+    r"(?:has|have|shows?|contains?|includes?)\s+(?:an?\s+|any\s+|the\s+|some\s+)?"
+    r"(cats?|faces?|persons?|people)\b",
+    re.IGNORECASE,
+)
+HAS = "{image} shows {what}"
+HAS_NONE = "{image} shows no {noun}"
+WHICH_HAS = "{findings}."
+
+
+def which_has_unfound(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
+    """The detector when ``request`` asks which picture shows a cat, a face or a person (what it finds), it is
+    loaded and no detector ran this turn (``called``; asked "which photo has a cat?", the model answered that it
+    cannot see images); else ``None``."""
+    if DETECTORS[0] not in available or any(tool in DETECTORS for tool in called):
+        return None
+    return DETECTORS[0] if _WHICH_HAS.search(request) else None
+
+
+def which_has(request: str, searched: Sequence[tuple[str, str]]) -> str | None:
+    """The answer to ``request`` when it asks which picture shows a cat, a face or a person, from what a detector
+    found on each picture ``searched`` (image, observation): each image with the boxes of the noun asked for, or
+    none ('The face is ready: face [...]' answered "which photo has a cat?"); ``None`` for another request or no
+    search."""
+    asked = _WHICH_HAS.search(request)
+    if not asked or not searched:
+        return None
+    noun = asked.group(1).lower()
+    noun = _PLURAL.get(noun, noun)
+    lines = []
+    for image, observation in dict(searched).items():
+        boxes = [
+            match.group(0) for match in _LABEL.finditer(observation) if match.group(1).strip() in _COUNTED_LABELS[noun]
+        ]
+        what = f"a {_SINGULAR[noun]}" if len(boxes) == 1 else f"{len(boxes)} {noun}"
+        found = HAS.format(image=image, what=what, boxes=", ".join(boxes))
+        lines.append(found if boxes else HAS_NONE.format(image=image, noun=_SINGULAR[noun]))
+    return WHICH_HAS.format(findings="; ".join(lines))

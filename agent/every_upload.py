@@ -18,12 +18,15 @@ from agent.pending_edit import Step
 from generation.tool_calls import image_names
 
 # Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
-# pictures")
+# pictures", "which photo has ...")
 _EVERY = re.compile(
     r"\b(?:both(?:\s+of\s+them)?|each\s+(?:of\s+them|one|photo|image|picture|pic)"
     r"|all\s+(?:of\s+them|three|four|(?:the|my)\s+(?:photos|images|pictures|pics))"
     r"|(?:these|those|the|my)\s+(?:two|three|four)"
-    r"|(?:these|those)\s+(?:\w+\s+)?(?:photos|images|pictures|pics|signs|ones|files))\b",
+    r"|(?:these|those)\s+(?:\w+\s+)?(?:photos|images|pictures|pics|signs|ones|files)"
+    # "which photo has a cat?", "which one says stop?": each upload looked at
+    r"|which\s+(?:one|photo|image|picture|pic|sign|of\s+(?:them|these|those|the\s+\w+))\s+"
+    r"(?:has|have|shows?|contains?|includes?|says|reads))\b",
     re.IGNORECASE,
 )
 

@@ -47,7 +47,10 @@ EDITING_VERBS = (
     "darken",
     "invert",
 )
-WRITTEN_THINGS = ("sign", "signs", "label", "menu", "poster", "plate", "banner", "board", "text", "writing", "words")
+WRITTEN_THINGS = (
+    "sign", "signs", "label", "menu", "poster", "plate", "banner", "board", "text", "writing", "words", "page", "pages",
+    "document", "note", "receipt", "letter", "ticket",
+)  # fmt: skip
 MAKING_VERBS = ("generate", "draw", "create", "paint", "render", "produce", "imagine", "design", "sketch")
 
 _DEFINITE_PICTURE = re.compile(

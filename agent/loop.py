@@ -60,6 +60,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.capabilities import asks_what_it_can_do, beyond_the_tools, capabilities_answer, load_hint
+from agent.detector_scope import which_has, which_has_unfound
 from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
@@ -530,8 +531,14 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
-                earlier = earlier_uploads(user_input, trace, list(session.images), answer)
-                answer = f"{answer.rstrip()} {earlier}" if earlier else answer
+                searched = [
+                    (image_names(taken.action_input)[0], taken.observation)
+                    for taken in trace
+                    if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
+                ]
+                which = which_has(user_input, searched)
+                earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer)
+                answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
                 answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
@@ -903,6 +910,7 @@ class Agent:
             pending_box_edit(request, trace, available)
             or people_unfound(request, called, available)
             or uncounted(request, said, called, available)
+            or which_has_unfound(request, called, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)

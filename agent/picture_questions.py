@@ -51,7 +51,11 @@ _LOOKS = re.compile(
     rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
     r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
     rf"|\bwhat\s+(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
-    rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b",
+    rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b"
+    # a judgement of how pictures look ("which one looks better?": the model answered "The straight lines is sharper")
+    rf"|\bwhich\s+(?:one|{_PICTURE}|version|map|of\s+(?:them|these|those|the\s+\w+))\s+(?:looks?|is)\s+"
+    r"(?:better|best|nicer|nicest|prettier|sharper|clearer|cleaner)\b"
+    r"|\b(?:does|do)\s+(?:it|this|that|they|these)\s+look\s+(?:good|ok|okay|nice|better|right|fine)\b",
     re.IGNORECASE,
 )
 

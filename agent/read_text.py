@@ -52,20 +52,22 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-NO_TRANSLATION = 'The text reads "{words}". I can read the writing in a picture, but I cannot translate it reliably.'
-_TRANSLATE = re.compile(r"\btranslat", re.IGNORECASE)
+NOT_RELIABLY = 'The text reads "{words}". I can read the writing in a picture, but I cannot {task} it reliably.'
+# What the small model cannot do with the words read (asked to summarise a page, it wrote "This page says <file>")
+_BEYOND_READING = {"translate": re.compile(r"\btranslat", re.I), "summarize": re.compile(r"\bsummari[sz]", re.I)}
 
 
 def with_read_text(answer: str, tool: str, observation: str, request: str = "") -> str:
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
-    step of the turn); those words and :data:`NO_TRANSLATION` when ``request`` asks for a translation (asked to
-    translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
+    step of the turn); those words and :data:`NOT_RELIABLY` when ``request`` asks for a translation or a summary
+    (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
     there is no text; otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
         return answer
-    if _TRANSLATE.search(request):
-        return NO_TRANSLATION.format(words=words)
+    task = next((task for task, asks in _BEYOND_READING.items() if asks.search(request)), None)
+    if task:
+        return NOT_RELIABLY.format(words=words, task=task)
     if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
         return f'The text reads "{words}".'
     if _normal(words) in _normal(answer):

@@ -235,6 +235,30 @@ _FRACTION = re.compile(
     r"\b(?:(half|a\s+third|a\s+quarter)\s+(?:the\s+|its\s+)?(?:size|as\s+(?:big|large|wide))|halve)\b", re.IGNORECASE
 )
 _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNORECASE)
+# A percentage of growth or shrinkage: "50% bigger", "20 percent smaller" (the words after it), "enlarge it by 20%",
+# "reduce its size by 30%" (a change "by" it, the way the request's verb says)
+_PERCENT_AFTER = re.compile(r"\s*(?:percent\s+|per\s*cent\s+)?(?:(?P<more>bigger|larger|more)|smaller|less)\b", re.I)
+_BY = re.compile(r"\bby\s+$", re.IGNORECASE)
+_GROW = re.compile(r"\b(?:increase|enlarge|grow|upscale|scale\s+(?:it\s+)?up|bigger|larger)\b", re.IGNORECASE)
+_SHRINK = re.compile(r"\b(?:decrease|reduce|shrink|downscale|scale\s+(?:it\s+)?down|smaller)\b", re.IGNORECASE)
+
+
+def _percent_factor(request: str, percent: re.Match[str]) -> float | None:
+    """The factor a percentage ``percent`` of ``request`` asks for: the share itself ("to 50%"), or a change by it
+    ("50% bigger": 1.5; "reduce it by 30%": 0.7)."""
+    share = float(percent.group(1)) / 100
+    after = _PERCENT_AFTER.match(request, percent.end())
+    by = _BY.search(request[: percent.start()])
+    if after:
+        grows = bool(after.group("more"))
+    elif by and (_GROW.search(request) or _SHRINK.search(request)):
+        grows = bool(_GROW.search(request))
+    else:
+        return share or None
+    factor = 1 + share if grows else 1 - share
+    return factor if factor > 0 else None
+
+
 _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
@@ -293,14 +317,13 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
 
 def scale_factor(request: str) -> float | None:
     """The factor by which ``request`` asks to scale a picture ("twice as big": 2, "half the size" and "2 times
-    smaller": 0.5, "25%":
-    0.25; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
+    smaller": 0.5, "25%": 0.25, "50% bigger": 1.5; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
     bigger": :data:`SLIGHT_SHRINK` / :data:`SLIGHT_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
     request = _PERCENT_STRIP.sub(" ", request)  # "the left 40%" is a part to crop, not a size
     percent = _PERCENT.search(request)
     if percent:
-        return float(percent.group(1)) / 100 or None
+        return _percent_factor(request, percent)
     times = _TIMES.search(request)
     if stated_numbers(_ANGLE.sub("", request)) and not times:  # a size in numbers; an angle is another edit's
         return None

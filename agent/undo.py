@@ -7,7 +7,8 @@ one "it" means next. Undoing again goes one more step back; several steps asked 
 changes", "undo everything", "go back to the original": the embedded model removed the background) go back that many,
 at most to the upload; nothing is deleted, so a result undone stays nameable. An
 edit named ("undo the rotation") is undone when it made the image "it" means; an earlier one is not undone alone (the
-steps after it would be lost), and the answer says how to go back.
+steps after it would be lost), and the answer says how to go back. "Rotate it back" undoes the rotation (the model
+rotated the rotated image again by the same angle).
 """
 
 from __future__ import annotations
@@ -74,6 +75,13 @@ _NAMED_UNDO = re.compile(
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "rotate it back", "turn it back to normal": the rotation undone (the model rotated the rotated image again, by the
+# same angle)
+_ROTATE_BACK = re.compile(
+    _OPENING + r"(?:rotate|turn)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+back"
+    r"(?:\s+(?:to\s+(?:normal|how\s+it\s+was|the\s+original|upright)|again))?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 EDITS = {
     "rotat": ("rotation", "rotate"),
     "crop": ("crop", "crop"),
@@ -89,9 +97,17 @@ NO_SUCH_EDIT = "There is no {edit} to undo: no {edit} made {latest}."
 
 
 def asks_to_undo(request: str) -> bool:
-    """Whether ``request`` asks only to undo the last step ("undo that", "go back to the previous image") or an edit
-    it names ("undo the rotation")."""
-    return bool(_UNDO.match(request) or _NAMED_UNDO.match(request) or steps_to_undo(request))
+    """Whether ``request`` asks only to undo the last step ("undo that", "go back to the previous image"), an edit
+    it names ("undo the rotation", "rotate it back") or several steps ("undo the last two changes")."""
+    return bool(_UNDO.match(request) or _named_edit(request) or steps_to_undo(request))
+
+
+def _named_edit(request: str) -> str | None:
+    """The edit (a key of :data:`EDITS`) that ``request`` asks to undo by its name, or ``None``."""
+    if _ROTATE_BACK.match(request):
+        return "rotat"
+    named = _NAMED_UNDO.match(request)
+    return " ".join(named.group(1).lower().split()) if named else None
 
 
 def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") -> tuple[str, str | None, list[str]]:
@@ -102,9 +118,9 @@ def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") ->
     if latest is None:
         return NOTHING_YET, None, []
     chain = lineage(latest, made_from)
-    named = _NAMED_UNDO.match(request)
+    named = _named_edit(request)
     if named:
-        edit, operation = EDITS[" ".join(named.group(1).lower().split())]
+        edit, operation = EDITS[named]
         if _operation(latest) == operation:
             return UNDONE.format(image=chain[1], undone=latest), chain[1], [latest]
         if len(chain) > 1 and any(_operation(image) == operation for image in chain):

@@ -422,6 +422,8 @@ def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model
         ("whats written on this photo", True),
         ("what is written in the history books about Rome?", False),
         ("summarize the text in the photo", True),
+        ("what does this page say?", True),  # seen in a drive: answered 'It says "This page says <file>"'
+        ("summarize it", False),  # it may be a story the model wrote
     ],
 )
 def test_which_requests_speak_of_an_existing_image(request_text, refers):
@@ -688,6 +690,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("Describe it.", DESCRIBER),
         ("can you describe this one for me?", DESCRIBER),
         ("describe it in a poem", None),  # writing about it
+        ("which one looks better?", ANSWERER),  # seen in a drive: "The straight lines is sharper and smoother."
+        ("does it look good?", ANSWERER),
+        ("which one is bigger?", None),  # the files answer it (agent/image_facts.py)
         ("draw a cat wearing a hat", None),
     ],
 )
@@ -728,13 +733,20 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
 
 
 @pytest.mark.parametrize(
-    "request_text",
-    ["translate this sign into french", "can you tell me what's written here and translate it to french?"],
+    ("request_text", "task"),
+    [
+        ("translate this sign into french", "translate"),
+        ("can you tell me what's written here and translate it to french?", "translate"),
+        ("what does this page say? summarise it", "summarize"),  # seen in a drive: 'It says "This page says <file>"'
+        ("summarize the text on this page", "summarize"),
+    ],
 )
-def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny_tokenizer, session, request_text):
+def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(
+    tiny_tokenizer, session, request_text, task
+):
     """Seen in the recorded demo: "translate this sign into french" ran no tool and the model wrote "Le sign negé est
     le sign negé."; in a drive, so did "what's written here and translate it"."""
-    from agent.read_text import NO_TRANSLATION
+    from agent.read_text import NOT_RELIABLY
 
     runtime = FakeRuntime(names=("Text Detection On Image", "Detection"))
     runtime.run = lambda tool, argument, workspace: Observation("NO PARKING AFTER 6PM", True, (), 0.01)
@@ -742,7 +754,7 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(tiny
     image = upload(agent, session)
     llm.replies = [answer("Le sign negé est le sign negé."), call("Text Detection On Image", image), answer("Non.")]
     reply = agent.chat(session, request_text)
-    assert reply.text == NO_TRANSLATION.format(words="NO PARKING AFTER 6PM")
+    assert reply.text == NOT_RELIABLY.format(words="NO PARKING AFTER 6PM", task=task)
     assert [step.action for step in reply.steps] == ["Text Detection On Image"]
 
 
@@ -1500,6 +1512,19 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
     upload(agent, session)
     for request in ("convert it to jpg", "can you save it as a webp file?"):
         assert agent.chat(session, request).text == NO_FORMAT
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_images_put_together_are_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4."""
+    from agent.capabilities import NO_MONTAGE
+
+    runtime = FakeRuntime(names=("Crop Image", "Rotate Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    upload(agent, session)
+    for request in ("put them side by side", "merge the two photos", "can you make a collage?"):
+        assert agent.chat(session, request).text == NO_MONTAGE
     assert runtime.calls == [] and llm.prompts == []
 
 

@@ -105,3 +105,32 @@ def test_which_of_the_signs_says_a_word_reads_each_sign(tiny_tokenizer, tmp_path
         ("Text Detection On Image", parking),
     ]
     assert '"STOP"' in reply.text and '"NO PARKING"' in reply.text
+
+
+def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokenizer, tmp_path):
+    """Seen in a drive: asked "which photo has a cat?" of the astronaut and a cat, the model answered that it cannot
+    see images; made to detect, it answered "The face is ready: face [...]"."""
+    from agent.detector_scope import HAS, HAS_NONE, WHICH_HAS
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Detection", "Rotate Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    astronaut, cat = (agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name for _ in range(2))
+    found = {astronaut: "face [1, 2, 5, 6]", cat: "cat [0, 0, 7, 7], cat [1, 1, 3, 3]"}
+    runtime.run = lambda tool, argument, workspace: Observation(found[argument], True, (), 0.01)
+    llm.replies = [
+        answer("I cannot see images myself."),
+        f" {cat}\nObservation:",  # the agent opened Detection
+        answer("The face is ready: face [1, 2, 5, 6]."),
+        "\nObservation:",
+        answer("The face is ready: face [1, 2, 5, 6]."),
+    ]
+    reply = agent.chat(session, "which photo has a cat?")
+    assert sorted(step.action_input for step in reply.steps) == sorted([astronaut, cat])
+    lines = {
+        cat: HAS.format(image=cat, what="2 cats", boxes=found[cat]),
+        astronaut: HAS_NONE.format(image=astronaut, noun="cat"),
+    }
+    assert reply.text == WHICH_HAS.format(findings="; ".join(lines[step.action_input] for step in reply.steps))

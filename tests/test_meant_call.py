@@ -519,6 +519,10 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make it bigger and crop it to 0, 0, 100, 100", None),
         ("crop the left 40%", None),  # a part to crop, not a size
         ("crop the left 40% and shrink it to 50%", 0.5),
+        ("make it 50% bigger", 1.5),  # seen in a drive: resized to half
+        ("make it 20 percent smaller", 0.8),
+        ("enlarge it by 20%", 1.2),
+        ("reduce its size by 30%", 0.7),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):

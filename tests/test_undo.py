@@ -56,6 +56,9 @@ def answer(text: str) -> str:
         ("go back to the original", True),
         ("undo the last 3 edits please", True),
         ("undo all of it and rotate it", False),
+        ("rotate it back", True),  # the rotation undone
+        ("ok, turn the photo back to normal", True),
+        ("rotate it back and blur it", False),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
@@ -159,6 +162,14 @@ def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_pa
     assert session.latest_image == cropped and len(agent.llm.prompts) == prompts
     assert agent.chat(session, "undo the crop").files == (turned,)
     assert agent.chat(session, "now undo the rotation").files == (photo,)
+
+
+def test_rotate_it_back_undoes_the_rotation(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "rotate it back" after "rotate 90 degrees counterclockwise" rotated the result by 90 again."""
+    agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
+    reply = agent.chat(session, "rotate it back")
+    assert reply.text == UNDONE.format(image=photo, undone=turned) and session.latest_image == photo
+    assert runtime.calls == [("Rotate Image", f"{photo}, 90")]  # no other rotation ran
 
 
 def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
