@@ -117,10 +117,10 @@ from agent.read_text import (
     reads_unasked,
     unread_writing,
 )
-from agent.redo import corrected_image, redone
+from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
-from agent.several_edits import asked_edits, edit_not_run
+from agent.several_edits import ROTATOR, asked_edits, edit_not_run, with_stated_angle
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
@@ -585,6 +585,9 @@ class Agent:
                     )
                     if resized != step:
                         overruled, step = f"{step.tool}: {step.action_input}", resized
+                elif step.tool == ROTATOR and with_stated_angle(step, user_input) != step:
+                    # a later rotation, as "crop her face and rotate it 180" asks
+                    overruled, step = f"{step.tool}: {step.action_input}", with_stated_angle(step, user_input)
                 elif index < self.max_steps and (
                     read_already(user_input, step.tool, trace) or reads_unasked(user_input, step.tool, trace)
                 ):
@@ -595,9 +598,15 @@ class Agent:
                 if any(taken.action for taken in trace):  # a later call: on the upload its part of the request names
                     named = self._map_on_the_photo(session, user_input, step, trace)
                     named = self._on_the_named_upload(session, user_input, named, trace)
+                    named = self._not_undone(session, user_input, named)
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
-                found = as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
+                as_written = bool(redo) and not trace  # the agent's own call keeps its box and image
+                found = (
+                    step
+                    if as_written
+                    else as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
+                )
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(
@@ -938,9 +947,7 @@ class Agent:
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
-        if written and written[0] in session.undone and session.latest_image and not image_names(request):
-            logger.info("%s was undone; %s is the image now", written[0], session.latest_image)
-            call = replace(call, action_input=call.action_input.replace(written[0], session.latest_image, 1))
+        call = self._not_undone(session, request, call)
         meant = as_meant(
             call,
             request,
@@ -979,7 +986,12 @@ class Agent:
 
     def _redo(self, session: ChatSession, request: str) -> ToolCall | None:
         """The last turn's first call again, on the image ``request`` says was meant, when it only corrects which
-        image that call should have worked on ("no, I meant the first photo": agent/redo.py); else ``None``."""
+        image that call should have worked on ("no, I meant the first photo": agent/redo.py), or the last blur's box
+        again on its result when it only asks for more blur; else ``None``."""
+        again = blurred_again(request, session.latest_image, session.made_by)
+        if again:
+            logger.info("more blur: %s", again.action_input)
+            return again
         last = session.last_call
         written = image_names(last.action_input) if last else []
         if not written:
@@ -1012,6 +1024,16 @@ class Agent:
             return call
         logger.info("%s draws on %s, the photo behind %s", call.tool, photo, written[0])
         return replace(call, action_input=call.action_input.replace(written[0], photo, 1))
+
+    @staticmethod
+    def _not_undone(session: ChatSession, request: str, call: ToolCall) -> ToolCall:
+        """``call`` on the image "it" means now when it works on an image an undo went back from and ``request``
+        names no image (after "undo the rotation", "show me the edges" had drawn the rotated image's edges)."""
+        written = image_names(call.action_input)
+        if not written or written[0] not in session.undone or not session.latest_image or image_names(request):
+            return call
+        logger.info("%s was undone; %s is the image now", written[0], session.latest_image)
+        return replace(call, action_input=call.action_input.replace(written[0], session.latest_image, 1))
 
     def _on_the_named_upload(
         self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
@@ -1182,9 +1204,10 @@ def _cannot_see(tool: str) -> str:
 
 def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
     """``answer`` to a request of several things (or of one for every upload) followed by :data:`ALSO_MADE` for each
-    image the turn made that no later call used (a description of the result speaks of it, as the training data's
-    answers do) and the answer does not name: asked to "resize astronaut.png to 256x256 and read the text in
-    sign.png", the model answered with the words read alone; asked to "rotate both of them", it named one result."""
+    image the turn made that no later call made another image from (a description of the result speaks of it, as
+    the training data's answers do) and the answer does not name: asked to "resize astronaut.png to 256x256 and read
+    the text in sign.png", the model answered with the words read alone; asked to "rotate both of them", it named one
+    result; asked to "read it and make it twice as big", it read the resized sign and gave the words alone."""
     notes = [
         ALSO_MADE.format(tool=step.action, image=image)
         for index, step in enumerate(trace)
@@ -1192,7 +1215,7 @@ def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
         if step.ok
         and image in step.observation  # the call's answer, not a detector's drawing of its boxes
         and image not in answer
-        and not any(image in later.action_input for later in trace[index + 1 :])
+        and not any(image in later.action_input and later.files for later in trace[index + 1 :])
     ]
     return " ".join([answer.rstrip(), *notes])
 

@@ -374,12 +374,12 @@ def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> To
         return call
     stated = iter(signed_angle(n, request) if i.name == ANGLE else n for n, i in zip(numbers, wanted, strict=True))
     meant = [next(stated) if i.kind is InputKind.NUMBER else a for a, i in zip(arguments, inputs, strict=True)]
-    if all(_same_number(a, m) for a, m in zip(arguments, meant, strict=True)):
+    if all(same_number(a, m) for a, m in zip(arguments, meant, strict=True)):
         return call
     return replace(call, action_input=", ".join(meant))
 
 
-def _same_number(written: str, meant: str) -> bool:
+def same_number(written: str, meant: str) -> bool:
     """Whether two arguments are equal, as numbers where both are ("90" and "90.0")."""
     try:
         return float(written) == float(meant)

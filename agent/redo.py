@@ -5,6 +5,9 @@ the first photo: it does not read a correction as the last request again. When a
 the last turn worked on (an opening that says so, then an image by its place, "the other one", or a word of an
 upload's file name), the agent opens the last turn's first call with that image and the model writes the rest of
 the step; a box of a part named by its place ("the top half") is taken again from the new image's size.
+
+Blur Region has no strength: asked to "make the blur stronger", the small model blurred a box of 48450s. A message
+that only asks for more blur, right after a blur, blurs the same box of the blurred image again.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from agent.image_reference import meant_image
-from agent.pending_edit import named_box
+from agent.pending_edit import BLURRER, named_box
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
@@ -71,3 +74,26 @@ def redone(
         if box:
             action_input = ", ".join([image, *map(str, box)])
     return ToolCall(last_call.thought, last_call.tool, action_input)
+
+
+# The whole message asks for more of the last blur: "make the blur stronger", "blur it more", "more blur please"
+_MORE_BLUR = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|can\s+you|could\s+you)[,!.]?\s+)*(?:"
+    r"make\s+(?:the\s+|that\s+|it\s+)?blur(?:ry)?\s+(?:stronger|heavier|more(?:\s+blurry)?|thicker)"
+    r"|make\s+it\s+(?:more\s+blurry|blurrier)|blur\s+(?:it|that|them|the\s+face)\s+(?:more|again|even\s+more|harder)"
+    r"|(?:a\s+)?(?:more|stronger|heavier)\s+blur|(?:it'?s\s+)?not\s+blurry\s+enough|more\s+blurry"
+    r")(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall | None:
+    """The last blur's box again, on its result ``latest``, when ``request`` only asks for more blur and ``latest``
+    was made by Blur Region (``made_by``: each made image's call, ``Tool: input``); else ``None``."""
+    if latest is None or not _MORE_BLUR.match(request):
+        return None
+    tool, _, arguments = made_by.get(latest, "").partition(": ")
+    box = [argument.strip() for argument in arguments.split(",")[1:]]
+    if tool != BLURRER or len(box) != 4:
+        return None
+    return ToolCall("", BLURRER, ", ".join([latest, *box]))

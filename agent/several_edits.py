@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
-from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps
+from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number
 from agent.pending_edit import BLURRER, CROPPER, asks_for
+from agent.stated_numbers import stated_angle
+from protocol.steps import ToolCall
 from tools.registry import ToolRegistry
 
 ROTATOR = "Rotate Image"
@@ -50,3 +53,13 @@ def asked_edits(request: str, tools: ToolRegistry) -> list[str]:
         if asks and tool in tools
     ]
     return asked + [tool for tool in named_maps(request, tools) if tool not in asked]
+
+
+def with_stated_angle(call: ToolCall, request: str) -> ToolCall:
+    """``call``, a later rotation of the turn, by the one angle ``request`` states (``call`` itself for another tool,
+    no angle or several): asked to "crop her face and rotate it 180", the model rotated by 18000.05."""
+    angle = stated_angle(request)
+    arguments = call.arguments
+    if call.tool != ROTATOR or angle is None or len(arguments) != 2 or same_number(arguments[1], angle):
+        return call
+    return replace(call, action_input=f"{arguments[0]}, {angle}")

@@ -175,7 +175,14 @@ def signed_angle(number: str, request: str) -> str:
 
 
 # "make it bigger and rotate it by 90 degrees": the number of an angle
-_ANGLE = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:degrees?\b|deg\b|°)", re.IGNORECASE)
+# An angle: a number in degrees ("90 degrees", "45°"), or a bare number a rotation verb takes ("rotate it 180": the
+# model wrote 18000)
+_ANGLE = re.compile(
+    r"(?P<verb>\b(?:rotate|turn|spin)\s+(?:(?:it|this|that|them|the\s+\w+)\s+)?(?:by\s+)?)?"
+    r"(?P<angle>-?\d+(?:\.\d+)?)"
+    r"(?(verb)\s*(?:degrees?\b|deg\b|°)?(?![\d.]|,\s*\d|\s*(?:x|by|px|pixels?|%|times)\b)|\s*(?:degrees?\b|deg\b|°))",
+    re.IGNORECASE,
+)
 # A turn asked for in words: "upside down", "a bit", "sideways"; the rotation verbs it goes with.
 _UPSIDE_DOWN = re.compile(r"\bupside[- ]down\b|\bhalf\s+(?:a\s+)?turn\b", re.IGNORECASE)
 _SLIGHTLY = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|slightly|a\s+touch|tilt(?:ed)?)\b", re.IGNORECASE)
@@ -220,7 +227,7 @@ def numbers_besides_size_and_angle(request: str) -> list[str]:
 def stated_angle(request: str) -> str | None:
     """The one angle ``request`` states in degrees ("90 degrees", "ninety degrees", "45°"), turned the way it
     says, or ``None`` when it states none or several ("resize it to 300x200 and rotate it 90 degrees": 90)."""
-    angles = _ANGLE.findall(_in_digits(request))
+    angles = [angle.group("angle") for angle in _ANGLE.finditer(_in_digits(request))]
     return signed_angle(angles[0], request) if len(angles) == 1 else None
 
 

@@ -1912,6 +1912,14 @@ def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session)
     reply = agent.chat(session, "resize it to 32x32 and read the text in it")
     resized = runtime_made(reply, "Resize Image")
     assert reply.text.endswith(f" Resize Image made {resized}.")
+    # seen in a drive: "read it and make it twice as big" read the resized sign and named no resized image
+    llm.replies += [
+        call("Resize Image", f"{image}, 128, 128"),
+        call("Text Detection On Image", f"{resized}"),
+        answer("The text reads STOP."),
+    ]
+    reply = agent.chat(session, "read it and make it twice as big")
+    assert reply.text.endswith(f" Resize Image made {runtime_made(reply, 'Resize Image')}.")
     # one thing asked: the answer stands
     llm.replies += [call("Resize Image", f"{image}, 16, 16"), answer("Done.")]
     assert "made" not in agent.chat(session, "resize it to 16x16").text

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.redo import corrected_image, redone
+from agent.redo import blurred_again, corrected_image, redone
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -95,3 +95,21 @@ def test_not_that_one_the_other_one_crops_the_other_upload_with_its_own_half(tin
     llm.replies += ["\nObservation:", answer("Done.")]
     agent.chat(session, "not that one, the other one")
     assert runtime.calls[-1] == ("Crop Image", f"{first}, 0, 0, 60, 20")
+
+
+def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer, tmp_path):
+    """Seen in a drive: asked to "make the blur stronger" after a face was blurred, the model blurred a box of 48450s
+    (Blur Region has no strength); the agent's call kept its box and image (the found box is the upload's)."""
+    runtime = FakeRuntime(names=("Blur Region", "Detection"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    llm.replies = [call("Blur Region", f"{photo}, 2, 3, 20, 21"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur 2, 3, 20, 21").files
+    llm.replies += ["\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "make the blur stronger")
+    assert runtime.calls[-1] == ("Blur Region", f"{blurred}, 2, 3, 20, 21") and len(reply.files) == 1
+    made_by = {blurred: f"Blur Region: {photo}, 2, 3, 20, 21"}
+    assert blurred_again("blur the face", blurred, made_by) is None  # a blur asked anew: the model's call
+    assert blurred_again("blur it more", photo, made_by) is None  # the image is no blur's result
