@@ -120,7 +120,7 @@ _WHICH_HAS = re.compile(
     r"(cats?|faces?|persons?|people)\b",
     re.IGNORECASE,
 )
-HAS = "{image} shows {what}"
+HAS = "{image} shows {what}: {boxes}"
 HAS_NONE = "{image} shows no {noun}"
 WHICH_HAS = "{findings}."
 

@@ -124,7 +124,10 @@ def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> s
     )
 
 
-WHERE_ANSWER = 'The latest image, the one "it" means, is {latest}: the file {path}. Every image of this conversation is in {folder}.'
+WHERE_ANSWER = (
+    'The latest image, the one "it" means, is saved as {latest}: the file {path}. Every image of this conversation is '
+    "saved in {folder}."
+)
 
 # The whole request asks where the image is saved: "where is the file saved?", "where did you save it?", "what's the
 # file called?" (the model answered 'The image saved as <the latest> is named <an earlier one>.')

@@ -134,3 +134,4 @@ def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokeniz
         astronaut: HAS_NONE.format(image=astronaut, noun="cat"),
     }
     assert reply.text == WHICH_HAS.format(findings="; ".join(lines[step.action_input] for step in reply.steps))
+    assert found[cat] in reply.text and "no cat" in reply.text
