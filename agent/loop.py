@@ -1204,8 +1204,8 @@ def _cannot_see(tool: str) -> str:
 
 def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
     """``answer`` to a request of several things (or of one for every upload) followed by :data:`ALSO_MADE` for each
-    image the turn made that no later call made another image from (a description of the result speaks of it, as
-    the training data's answers do) and the answer does not name: asked to "resize astronaut.png to 256x256 and read
+    image the turn made that no later call used other than to read it (a description of the result speaks of it, as
+    the training data's answers do; the words read do not) and the answer does not name: asked to "resize astronaut.png to 256x256 and read
     the text in sign.png", the model answered with the words read alone; asked to "rotate both of them", it named one
     result; asked to "read it and make it twice as big", it read the resized sign and gave the words alone."""
     notes = [
@@ -1215,7 +1215,10 @@ def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
         if step.ok
         and image in step.observation  # the call's answer, not a detector's drawing of its boxes
         and image not in answer
-        and not any(image in later.action_input and later.files for later in trace[index + 1 :])
+        and not any(
+            image in later.action_input and (later.files or later.action not in READING_TOOLS)
+            for later in trace[index + 1 :]
+        )
     ]
     return " ".join([answer.rstrip(), *notes])
 

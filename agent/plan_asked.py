@@ -7,21 +7,24 @@ its edges" as the edges of the whole photo. The ReAct loop opens the step of an 
 
 - on the upload its part names by its file's words, else on the output of the step before it when its part points
   back ("rotate it", "its edges"), else on the image the plan's first step works on;
-- with the numbers its part gives: an angle stated or in words, a size stated or relative to an upload's, a box
-  stated or of a part named by its place, or the faces or people a detection added before it finds;
+- with the numbers its part gives: an angle stated or in words, a size stated or relative to the size of the image
+  it works on (an upload's, or another step's output as the plan will make it: agent.plan_sizes.planned_size), a
+  box stated or of a part named by its place, or the faces or people a detection added before it finds;
 - and a later part that points back ("then show me its edges") works on the added step's output.
 
-A step whose numbers cannot be known before the plan runs (a relative size of another step's output) is not added.
+A step whose numbers cannot be known before the plan runs (a relative size of a detection's crop) is not added.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 from agent.meant_call import ANGLE, RESIZER
 from agent.pending_edit import FINDER, edits_people, named_box
 from agent.plan_images import image_argument
+from agent.plan_sizes import planned_size
 from agent.request_parts import request_parts
 from agent.several_edits import ROTATOR, asked_edits
 from agent.stated_numbers import angle_in_words, scaled_size, stated_angle, stated_numbers
@@ -63,7 +66,8 @@ def with_the_edits_asked(
             image = named or (before if points_back and before is not None else first_image)
             if image is None:
                 continue
-            new = _step_for(part, tool, image=image, tools=tools, size=size, step_id=_next_id(steps))
+            planned = partial(planned_size, steps=steps, size=size, tools=tools)  # an output's size as planned
+            new = _step_for(part, tool, image=image, tools=tools, size=planned, step_id=_next_id(steps))
             if not new:
                 continue
             steps.extend(new)

@@ -27,7 +27,7 @@ from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
 from agent.plan_parts import with_the_reading_asked, without_chained_twins
 from agent.plan_sizes import sizes_from_the_request
-from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
+from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
 from agent.undo import asks_to_undo
 from agent.upload_names import upload_named
@@ -150,6 +150,7 @@ class PlanAgent:
             logger.info("step %s does what the request asks and no step did", step_id)
         while (trimmed := without_unasked(plan, request, tools)) != plan:  # a step left unused by one left out
             plan = trimmed
+        plan = without_unasked_links(plan, request, tools)
         uploads, named = list(session.images), upload_named(request, session.file_names)
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():

@@ -4,19 +4,27 @@ Asked "make it twice as big, then show me the edges" of a 512x512 photo, the emb
 ``width = 512, height = 512``: the plan ran, and the person got the same size back, called done. A resize step on an
 image whose size is known before the plan runs (an upload) takes the size the request asks for relative to it ("twice
 as big", "half the size", "50%": :func:`agent.stated_numbers.scaled_size`), as the ReAct loop does
-(:func:`agent.meant_call.with_relative_size`). A step on another step's output keeps the planner's numbers: that
-image's size is not known until the plan runs.
+(:func:`agent.meant_call.with_relative_size`). A step on another step's output takes it from that output's size as
+the plan will make it (:func:`planned_size`: a rotation's grown canvas, a resize's numbers, a crop's box, a map of its
+source's size); asked to "rotate it 90 degrees clockwise, then make it half the size", the planner had removed the
+background instead, and no resize could be added while the rotated image's size was unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 
-from agent.meant_call import RESIZER
+from agent.meant_call import ANGLE, RESIZER
+from agent.pending_edit import BLURRER, CROPPER
+from agent.several_edits import ROTATOR
 from agent.stated_numbers import scaled_size
-from protocol.plan import Plan, PlanStep, Value
+from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
+
+BACKGROUND_REMOVER = "Remove the background"
+Size = tuple[int, int]
 
 
 def sizes_from_the_request(
@@ -33,10 +41,66 @@ def sizes_from_the_request(
     for index, step in enumerate(steps):
         if step.task != RESIZER or not step.args:
             continue
-        dimensions = size(step.args[0][1])
+        dimensions = planned_size(step.args[0][1], steps, size, tools)
         scaled = scaled_size(request, *dimensions) if dimensions else None
         if scaled is None or tuple(step.arguments.get(name) for name in numbers) == scaled:
             continue
         changed[step.id] = scaled
         steps[index] = PlanStep(step.task, step.id, (step.args[0], *zip(numbers, scaled, strict=True)))
     return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
+
+
+def planned_size(
+    image: Value, steps: Sequence[PlanStep], size: Callable[[Value], Size | None], tools: ToolRegistry
+) -> Size | None:
+    """The width and height of ``image``: an upload's (``size``), or the output of one of ``steps`` as the plan will
+    make it from its input's size (:func:`output_size`); ``None`` when that cannot be known before the plan runs."""
+    seen: set[int] = set()
+    chain: list[PlanStep] = []
+    while isinstance(image, Reference):
+        step = next((step for step in steps if step.id == image.step), None)
+        if step is None or step.id in seen or not step.args:
+            return None
+        seen.add(step.id)
+        chain.append(step)
+        image = step.args[0][1]
+    dimensions = size(image)
+    for step in reversed(chain):  # from the upload on
+        dimensions = output_size(step, dimensions, tools) if dimensions else None
+    return dimensions
+
+
+def output_size(step: PlanStep, source: Size, tools: ToolRegistry) -> Size | None:
+    """The width and height of the image ``step`` makes from one of ``source``'s size, or ``None`` when it makes none
+    or its size cannot be told from its numbers."""
+    numbers = step.arguments
+    try:
+        if step.task == ROTATOR:
+            return rotated_size(*source, float(numbers[ANGLE]))
+        if step.task == RESIZER:
+            return round(float(numbers["width"])), round(float(numbers["height"]))
+        if step.task == CROPPER:
+            left, top, right, bottom = (float(numbers[corner]) for corner in BOX_CORNERS)
+            return round(right) - round(left), round(bottom) - round(top)
+    except (KeyError, TypeError, ValueError):
+        return None
+    keeps_size = step.task in (BLURRER, BACKGROUND_REMOVER) or (step.task in tools and tools.get(step.task).makes_map)
+    return source if keeps_size else None
+
+
+def rotated_size(width: int, height: int, angle: float) -> Size:
+    """The canvas of a ``width`` x ``height`` picture turned counter-clockwise by ``angle`` degrees, grown to hold all
+    of it, as Rotate Image makes it (the corners' span, rounded outwards, as PIL's ``rotate(expand=True)``)."""
+    turns = angle % 360
+    if turns % 90 == 0:  # a quarter turn is a transpose: the sides swap exactly
+        return (height, width) if turns in (90, 270) else (width, height)
+    radians = -math.radians(angle)
+    cos, sin = round(math.cos(radians), 15), round(math.sin(radians), 15)
+    centre_x, centre_y = width / 2, height / 2
+    # the turn about the centre, as an affine map of the source's corners
+    shift_x = cos * -centre_x + sin * -centre_y + centre_x
+    shift_y = -sin * -centre_x + cos * -centre_y + centre_y
+    corners = ((0, 0), (width, 0), (width, height), (0, height))
+    xs = [cos * x + sin * y + shift_x for x, y in corners]
+    ys = [-sin * x + cos * y + shift_y for x, y in corners]
+    return math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys))

@@ -97,6 +97,24 @@ def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
     return Plan(tuple(step for step in plan.steps if step.id not in left_out))
 
 
+def without_unasked_links(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
+    """``plan`` less the steps in the middle of a chain that make an image ``request`` never asks for, the steps after
+    them working on their input instead, when the plan has more steps than the request asks for things (no more are
+    left out than that excess) and another step makes an image it does ask for: asked to "crop her face, rotate it
+    180 and tell me where the file is saved", the planner removed the crop's background before the rotation."""
+    excess = len(plan.steps) - asked_parts(request)
+    named_image = any(_makes_image(step, loaded) and not _unnamed(step, request, loaded) for step in plan.steps)
+    used = {source for step in plan.steps for source in step.references}
+    links = [
+        step
+        for step in plan.steps
+        if step.id in used and _makes_image(step, loaded) and _unnamed(step, request, loaded) and step.args
+    ]
+    if excess <= 0 or not named_image or not links:
+        return plan
+    return bypassed(plan, {step.id for step in links[:excess]})
+
+
 def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[int]:
     """The ids of the steps whose output no other step uses and that ``request`` never asks for (:func:`_unnamed`)."""
     used = {source for step in plan.steps for source in step.references}

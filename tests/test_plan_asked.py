@@ -75,16 +75,26 @@ def test_a_face_to_crop_is_found_first_and_a_later_part_works_on_the_crop():
     )
 
 
+def test_a_size_relative_to_another_steps_output_is_computed_as_the_plan_makes_it():
+    """Seen through the plan drive: "rotate it 90 degrees clockwise, then make it half the size" was planned as the
+    rotation and a background removal, and no resize could be added while the rotated image's size was unknown."""
+    rotated = ("Rotate Image", {"image_path": PHOTO, "angle": -90})
+    resized = ("Resize Image", {"image_path": "<GENERATED>-0", "width": 200, "height": 300})
+    made, added = held(plan(rotated), "rotate it 90 degrees clockwise, then make it half the size")
+    assert added == [1] and made == plan(rotated, resized).render()
+
+
 @pytest.mark.parametrize(
     ("steps", "request_text"),
     [
         ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it 90 degrees"),  # done already
         ([("Edge Detection On Image", {"image_path": PHOTO})], "show me the edges and describe it"),  # no edit left out
         ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it and blur the sky"),  # no box to know
-        # a size relative to another step's output cannot be known before the plan runs
-        ([("Rotate Image", {"image_path": PHOTO, "angle": 90})], "rotate it by 90 degrees, then make it twice as big"),
+        # a size relative to a detection's crop cannot be known before the plan runs
+        ([("Detection", {"image_path": PHOTO}), ("Crop Image", {"image_path": "<GENERATED>-0"})],
+         "crop her face, then make it twice as big"),
     ],
-)
+)  # fmt: skip
 def test_nothing_is_added_that_cannot_be_known_or_was_done(steps, request_text):
     planned = plan(*steps)
     assert with_the_edits_asked(planned, request_text, TOOLS, FILE_NAMES, SIZES.get) == (planned, [])

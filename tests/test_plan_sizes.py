@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from agent.plan_sizes import sizes_from_the_request
-from protocol.plan import Plan, PlanStep
+import pytest
+
+from agent.plan_sizes import planned_size, rotated_size, sizes_from_the_request
+from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
 TOOLS = default_registry().subset(("Resize Image", "Edge Detection On Image", "Crop Image"))
@@ -35,8 +37,40 @@ def test_twice_as_big_is_twice_the_uploads_size():
 def test_a_size_in_numbers_or_on_an_unknown_image_is_the_planners():
     stated = plan(resize(PHOTO, 128, 128))
     assert sizes_from_the_request(stated, "make it 128 by 128", TOOLS, known) == (stated, {})
+    unknown = plan(resize("image/ffff0000.png", 10, 10))
+    assert sizes_from_the_request(unknown, "make it half the size", TOOLS, known) == (unknown, {})
+
+
+def test_a_size_relative_to_another_steps_output_is_computed_from_the_plan():
     crop = ("Crop Image", {"image_path": PHOTO, "left": 0, "top": 0, "right": 256, "bottom": 192})
-    chained = plan(crop, resize("<GENERATED>-0", 10, 10))  # the crop's size is known only once it ran
-    assert sizes_from_the_request(chained, "crop it, then make it half the size", TOOLS, known) == (chained, {})
+    chained = plan(crop, resize("<GENERATED>-0", 10, 10))
+    sized, changed = sizes_from_the_request(chained, "crop it, then make it half the size", TOOLS, known)
+    assert sized == plan(crop, resize("<GENERATED>-0", 128, 96)) and changed == {1: (128, 96)}
+
+
+@pytest.mark.parametrize(
+    ("task", "args", "size"),
+    [
+        ("Rotate Image", {"angle": 90}, (384, 512)),
+        ("Rotate Image", {"angle": 30}, (636, 590)),
+        ("Resize Image", {"width": 100, "height": 50}, (100, 50)),
+        ("Crop Image", {"left": 10, "top": 20, "right": 110, "bottom": 70}, (100, 50)),
+        ("Edge Detection On Image", {}, (512, 384)),  # a map of its source's size
+        ("Detection", {}, None),  # no image made
+    ],
+)
+def test_the_size_of_a_steps_output_as_the_plan_makes_it(task, args, size):
+    tools = default_registry()
+    chained = plan((task, {"image_path": PHOTO, **args}))
+    assert planned_size(Reference(0), chained.steps, known, tools) == size
+    assert planned_size(Reference(7), chained.steps, known, tools) is None  # no such step
+
+
+@pytest.mark.parametrize("size", [(512, 512), (451, 300), (33, 17), (1, 1)])
+@pytest.mark.parametrize("angle", [90, -90, 180, 270, 45, 30, -15, 12.345, 359.5, 1e-9, -720])
+def test_a_rotations_canvas_is_the_one_rotate_image_makes(size, angle):
+    from PIL import Image
+
+    assert rotated_size(*size, angle) == Image.new("L", size).rotate(angle, expand=True).size
     already = plan(resize(PHOTO, 256, 192))
     assert sizes_from_the_request(already, "half the size please", TOOLS, known) == (already, {})

@@ -7,7 +7,7 @@ import pytest
 
 from agent.capabilities import load_hint
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked
-from protocol.plan import Plan, PlanStep
+from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
 CATALOG = default_registry()
@@ -180,3 +180,19 @@ def test_an_image_step_beyond_the_things_asked_is_left_out_of_a_plan_for_several
     # a rotation asked in other words is asked
     turned = "blur the face and turn it upside down"
     assert without_unasked(plan(DETECT, BLUR_OF_0, ROTATE), turned, OFFLINE) == plan(DETECT, BLUR_OF_0, ROTATE)
+
+
+def test_an_image_step_nobody_asked_for_in_the_middle_of_a_chain_is_bypassed():
+    """Seen through the plan drive: "crop her face, rotate it 180 and tell me where the file is saved" was planned as
+    a detection, the crop, a background removal of the crop and the rotation of the cut-out."""
+    from agent.plan_stand_ins import without_unasked_links
+
+    request = "crop her face, rotate it 180 and tell me where the file is saved"
+    nobg = ("Remove the background", {"image_path": "<GENERATED>-1"})
+    turned = ("Rotate Image", {"image_path": "<GENERATED>-2", "angle": 180})
+    planned = plan(DETECT, CROP_OF_0, nobg, turned)
+    kept = without_unasked_links(planned, request, OFFLINE)
+    assert [step.task for step in kept.steps] == ["Detection", "Crop Image", "Rotate Image"]
+    assert kept.steps[-1].arguments["image_path"] == Reference(1)  # the crop
+    asked = "crop her face, remove its background and rotate it 180"  # asked for: runs
+    assert without_unasked_links(planned, asked, OFFLINE) == planned
