@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.request_parts import request_parts
 from tools.spec import ToolSpec
 
 _ASKS = re.compile(
@@ -149,3 +150,24 @@ def beyond_the_tools(request: str, *, only_that: bool, has_image: bool, loaded: 
         ):
             return beyond.answer
     return None
+
+
+def without_parts_beyond_the_tools(request: str, *, has_image: bool, loaded: Sequence[str]) -> tuple[str, list[str]]:
+    """``request`` less its parts that ask for what no tool here does (:func:`beyond_the_tools`), and their answers;
+    ``request`` itself and no answers when no part, or every part, asks for such a thing (a request of that alone
+    is answered before any plan). Plan mode plans the rest: asked to "flip it and show me the edges", the planner had
+    rotated the photo by 30 degrees; asked to "blur her face and add a caption that says hello", it read the
+    photo."""
+    kept, answers = [], []
+    for part in request_parts(request):
+        answer = beyond_the_tools(part, only_that=True, has_image=has_image, loaded=loaded)
+        if answer is None:
+            kept.append(part)
+        elif answer not in answers:
+            answers.append(answer)
+    if not answers or not kept:
+        return request, []
+    return _LEADING_JOIN.sub("", ", ".join(kept)), answers
+
+
+_LEADING_JOIN = re.compile(r"^\s*(?:(?:and|then|also|,)\s+)+", re.IGNORECASE)

@@ -59,7 +59,13 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
-from agent.capabilities import asks_what_it_can_do, beyond_the_tools, capabilities_answer, load_hint
+from agent.capabilities import (
+    asks_what_it_can_do,
+    beyond_the_tools,
+    capabilities_answer,
+    load_hint,
+    without_parts_beyond_the_tools,
+)
 from agent.detector_scope import which_has, which_has_unfound
 from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
@@ -437,9 +443,33 @@ class Agent:
         Setting ``cancel`` stops the turn at the next token or step boundary with a reply that says so.
         """
         try:
-            yield from self._turn(session, user_input, cancel)
+            kept, beyond = without_parts_beyond_the_tools(
+                user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
+            )
+            for event in self._turn(session, kept, cancel):
+                yield self._told_beside(session, user_input, kept, event, beyond) if beyond else event
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
+
+    @staticmethod
+    def _told_beside(
+        session: ChatSession, request: str, kept: str, event: AgentEvent, beyond: Sequence[str]
+    ) -> AgentEvent:
+        """``event``, the reply to the parts of ``request`` a tool here does (``kept``), followed by the answers to
+        the parts no tool does (``beyond``: agent/capabilities.py), remembered as the answer to ``request``: asked
+        to "flip it and show me the edges", the model rotated the photo by 176 degrees and drew nothing."""
+        if not isinstance(event, Reply):
+            return event
+        told = " ".join(beyond)
+
+        def ended(text: str) -> str:
+            text = text.rstrip()
+            return text if text.endswith((".", "!", "?")) else f"{text}."
+
+        remembered = session.memory.turns[-1].text if session.memory.turns else event.text
+        if session.memory.forget_last_exchange(kept):
+            session.memory.add_exchange(request, f"{ended(remembered)} {told}")
+        return replace(event, text=f"{ended(event.text)} {told}")
 
     def _turn(self, session: ChatSession, user_input: str, cancel: threading.Event | None) -> Iterator[AgentEvent]:
         problem = self.input_problem(user_input)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from agent.answer import Answer, AnswerWriter, step_call
-from agent.capabilities import load_hint
+from agent.capabilities import load_hint, without_parts_beyond_the_tools
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
@@ -192,6 +192,10 @@ class PlanAgent:
         if asks_to_undo(request) or self.agent.answer_before_the_model(session, request):  # the loop answers
             yield from self.agent.run(session, request)
             return
+        said = request  # what is remembered; the plan and its answer are of the parts a tool here does
+        request, beyond = without_parts_beyond_the_tools(
+            request, has_image=bool(session.images), loaded=self.executor.runner.available.names
+        )
         session.turns += 1
         plans = []
         for made in self.plan(session, request):
@@ -200,17 +204,18 @@ class PlanAgent:
         result = plans[-1]
         if result.plan is None:
             text = self.response.no_plan.format(error=result.error)
-            self.agent.remember(session, request, text)
+            self.agent.remember(session, said, text)
             yield PlanReply(text, (), tuple(plans), None)
             return
-        missing = self.not_loaded_text(request)
+        not_loaded = self.not_loaded_text(request)
+        missing = "\n\n".join(filter(None, [not_loaded, *beyond]))  # said after the answer
         if not result.plan.steps and missing:  # its only steps stood in for tools not loaded
-            self.agent.remember(session, request, missing)
+            self.agent.remember(session, said, missing)
             yield PlanReply(missing, (), tuple(plans), None)
             return
         if not result.plan.steps:  # no tool needed: the ReAct loop answers (it may still use a tool)
             session.turns -= 1  # Agent.run counts the turn
-            yield from self.agent.run(session, request)
+            yield from self.agent.run(session, said)
             return
         updates: queue.Queue[StepResult] = queue.Queue()
         run = self.executor.start(result.plan, session.workspace, images=list(session.images), listener=updates.put)
@@ -220,12 +225,12 @@ class PlanAgent:
         finally:
             run.cancel("stopped")  # the consumer went away (Stop); no-op when the plan has ended
         execution = run.result()
-        answer = self.writer.write(session, request, execution, short_of_tools=bool(missing))
+        answer = self.writer.write(session, request, execution, short_of_tools=bool(not_loaded))
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
         for result in execution.results:
             if result.ok and result.outcome is not None and result.outcome.image:
                 session.record_made([result.outcome.image], step_call(result))
-        self.agent.remember(session, request, text, execution.files)
+        self.agent.remember(session, said, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
     def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:

@@ -15,7 +15,7 @@ _JOINING = "then|after that|afterwards|also|as well as|finally"
 _SEQUENCE = re.compile(rf"\b(?:{_JOINING})\b|;|然后|接着|并且|同时|最后|之后", re.IGNORECASE)
 TOOL_VERBS = (
     "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
-    "estimate|predict|extract|turn|convert|cut|count|caption|answer"
+    "estimate|predict|extract|turn|convert|cut|count|caption|answer|add|put|flip|mirror|merge|combine|sharpen|brighten"
 )
 # A part made of joining words alone ("edges then") asks for nothing
 _JOIN_WORDS = re.compile(rf"\b(?:and|please|{_JOINING})\b", re.IGNORECASE)

@@ -1941,3 +1941,20 @@ def test_a_second_map_asked_beside_the_first_is_drawn_on_the_photo(tiny_tokenize
     llm.replies += [call("Edge Detection On Image", image), on_the_map, answer("Done.")]
     agent.chat(session, "show me the edges, then the straight lines in them")  # the map pointed at: as written
     assert runtime.calls[-1][1] != image
+
+
+def test_a_part_no_tool_does_is_answered_beside_the_rest(tiny_tokenizer, session):
+    """Seen in a drive: asked to "flip it and show me the edges", the model rotated the photo by 176 degrees and drew
+    nothing; "blur her face and add a caption that says hello" had the plan read the photo."""
+    from agent.capabilities import NO_FLIP
+
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Rotate Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done! I saved the edge map")]
+    reply = agent.chat(session, "flip it and show me the edges")
+    assert runtime.calls == [("Edge Detection On Image", image)]
+    assert "flip" not in llm.prompts[0] and "show me the edges" in llm.prompts[0]  # the edges alone are asked
+    assert reply.text.startswith("Done! I saved the edge map") and reply.text.endswith(f". {NO_FLIP}")
+    assert session.memory.turns[-2].text.endswith("flip it and show me the edges")  # remembered as said
+    assert NO_FLIP in session.memory.turns[-1].text

@@ -480,3 +480,18 @@ def test_a_planned_resize_takes_the_size_asked_for_relative_to_the_upload(tiny_t
     reply = plan_agent.chat(session, "make it twice as big")
     assert reply.plan.describe() == f'1. Resize Image: image_path = "{image}", width = 64, height = 64'
     assert runtime.calls == [("Resize Image", f"{image}, 64, 64")]
+
+
+def test_a_part_no_tool_does_is_left_out_of_the_plan_and_answered(tiny_tokenizer, session):
+    """Seen through the plan drive: "flip it and show me the edges" was planned as a rotation by 30 degrees and the
+    edges; "put them side by side and rotate the cat" rotated the cat and removed its background."""
+    from agent.capabilities import NO_FLIP
+
+    llm = PlanningLLM([])
+    plan_agent, _ = build(tiny_tokenizer, llm)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Edge Detection On Image", {"image_path": image}))]
+    reply = plan_agent.chat(session, "flip it and show me the edges")
+    assert "flip" not in llm.prompts[0] and "show me the edges" in llm.prompts[0]  # planned without the flip
+    assert isinstance(reply, PlanReply) and reply.execution.ok and reply.text.endswith(NO_FLIP)
+    assert session.memory.turns[-2].text.endswith("flip it and show me the edges")  # remembered as said
