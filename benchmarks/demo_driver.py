@@ -50,6 +50,10 @@ REQUESTS = (
     "Zoom in on the face",
     "Make it a bit smaller",
     "Compare it with the original: what changed?",
+    "Make the blur stronger",
+    "Now undo the last two changes",
+    "Flip it and show me the edges",
+    "Which photo has a cat?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
