@@ -25,7 +25,7 @@ from agent.plan_angles import angles_from_the_request
 from agent.plan_asked import with_the_edits_asked
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
-from agent.plan_parts import with_the_reading_asked, without_chained_twins
+from agent.plan_parts import with_the_reading_asked, without_chained_twins, without_detections_for_reading
 from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
@@ -145,6 +145,9 @@ class PlanAgent:
         plan, readings = with_the_reading_asked(plan, request, tools, list(session.images), session.file_names)
         for step_id in readings:
             logger.info("step %s reads, as the request asks", step_id)
+        plan, detections = without_detections_for_reading(plan, request)
+        for step_id in detections:
+            logger.info("step %s detected what the request asks to read; the reading answers it", step_id)
         plan, asked = with_the_edits_asked(plan, request, tools, session.file_names, partial(_upload_size, session))
         for step_id in asked:
             logger.info("step %s does what the request asks and no step did", step_id)

@@ -67,3 +67,19 @@ def test_each_image_a_reading_part_names_is_read():
     read_sign = ("Text Detection On Image", {"image_path": SIGN})
     added, step_ids = with_the_reading_asked(plan(read_sign), f"read {SIGN} and {PHOTO}", TOOLS, [SIGN, PHOTO], {})
     assert step_ids == [1] and added == plan(read_sign, ("Text Detection On Image", {"image_path": PHOTO}))
+
+
+def test_detections_standing_in_for_a_reading_are_left_out():
+    """Seen through the web API: "which of /stop.png and /parking.png says stop?" was planned as a detection of each
+    sign, and answered "The detector found: No object found"."""
+    from agent.plan_parts import without_detections_for_reading
+
+    tools = default_registry().subset(("Detection", "Text Detection On Image"))
+    request = f"which of {SIGN} and {PHOTO} says stop?"
+    detected = plan(("Detection", {"image_path": SIGN}), ("Detection", {"image_path": PHOTO}))
+    read, added = with_the_reading_asked(detected, request, tools, [SIGN, PHOTO], {})
+    assert added == [2, 3]
+    kept, left_out = without_detections_for_reading(read, request)
+    assert left_out == [0, 1] and kept.tasks == ["Text Detection On Image"] * 2
+    asked = f"read {SIGN} and find the faces in it"  # a search asked for stays
+    assert without_detections_for_reading(read, asked) == (read, [])
