@@ -74,6 +74,11 @@ NO_MONTAGE = (
     'example "rotate both by 90 degrees"; combine them in any image editor.'
 )
 
+NO_DELETE = (
+    "No tool here deletes a file: every image of this conversation stays in its folder until the session ends (New "
+    "session, or the demo stopping, removes them). The images you don't want you can simply leave."
+)
+
 
 @dataclass(frozen=True)
 class _BeyondTheTools:
@@ -119,6 +124,18 @@ _BEYOND = (
             re.I,
         ),
         NO_MONTAGE,
+        alone=True,
+        on_an_image=True,
+    ),
+    # "delete it" (the model removed the background)
+    _BeyondTheTools(
+        re.compile(
+            r"^\W*(?:(?:please|ok(?:ay)?|now|can\s+you|could\s+you)[,!.]?\s+)*(?:delete|discard|trash|erase)\s+"
+            r"(?:it|this|that|them|the\s+(?:file|files|image|images|photo|picture|result|results|copy|copies))"
+            r"(?:\s+please)?\W*$",
+            re.I,
+        ),
+        NO_DELETE,
         alone=True,
         on_an_image=True,
     ),

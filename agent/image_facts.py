@@ -188,7 +188,12 @@ _CHANGES_QUESTION = _whole_question(
     r"|what(?:'s|\s+is)\s+the\s+difference(?:\s+(?:from|to|with)\s+the\s+original"
     r"|\s+between\s+(?:it|this|them|the\s+result)\s+and\s+the\s+original)?"
     r"|how\s+(?:is|does)\s+(?:it|this|the\s+result)\s+(?:differ|different)"
-    r"|compare\s+(?:it|this|the\s+result)\s+(?:with|to)\s+the\s+original)"
+    r"|compare\s+(?:it|this|the\s+result)\s+(?:with|to)\s+the\s+original"
+    # the numbers of a step asked ("what angle did you rotate it by?": the model rotated it again)
+    r"|(?:what|which)\s+(?:angle|size|box|numbers?|width|height)\s+did\s+you\s+(?:use|pick|choose|rotate|turn|resize|crop|"
+    r"blur|make)(?:\s+(?:it|this|that|the\s+\w+))?(?:\s+(?:by|to|with|at))?"
+    r"|how\s+(?:much|far|many\s+degrees)\s+did\s+you\s+(?:rotate|turn|resize|shrink|enlarge|crop)\s+(?:it|this|that|the\s+\w+)"
+    r"(?:\s+by)?)"
     r"(?:\s+(?:from|to|with)\s+the\s+original)?(?:\s+now)?",
 )
 

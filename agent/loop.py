@@ -126,7 +126,7 @@ from agent.read_text import (
 from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
-from agent.several_edits import ROTATOR, asked_edits, edit_not_run, with_stated_angle
+from agent.several_edits import ROTATOR, asked_edits, edit_not_run, map_unasked, with_stated_angle
 from agent.show_again import SHOWN, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
@@ -481,7 +481,10 @@ class Agent:
         if shown:
             yield shown
             return
-        answer = self.answer_before_the_model(session, user_input)
+        # the opening of the next step when the agent writes it (agent/redo.py): before the answers the agent gives
+        # itself, which read "blur it more" as a blur without a box
+        redo = self._redo(session, user_input)
+        answer = None if redo else self.answer_before_the_model(session, user_input)
         if answer:
             yield Reply(answer, (), (), False, by_agent=True)
             return
@@ -492,8 +495,6 @@ class Agent:
         if not specs:
             yield self._finish(session, user_input, "No tools are loaded, so I cannot work on images.", trace, False)
             return
-        # the opening of the next step when the agent writes it (agent/pending_edit.py, agent/redo.py)
-        redo = self._redo(session, user_input)
         forced = f"{_opened_step(redo.tool)} {redo.action_input}" if redo else ""
         if forced:
             yield TextChunk(1, forced)
@@ -619,7 +620,9 @@ class Agent:
                     # a later rotation, as "crop her face and rotate it 180" asks
                     overruled, step = f"{step.tool}: {step.action_input}", with_stated_angle(step, user_input)
                 elif index < self.max_steps and (
-                    read_already(user_input, step.tool, trace) or reads_unasked(user_input, step.tool, trace)
+                    read_already(user_input, step.tool, trace)
+                    or reads_unasked(user_input, step.tool, trace)
+                    or map_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
                 ):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the asked work was done; %s is not run and the model answers", step.tool)

@@ -52,6 +52,8 @@ _LOOKS = re.compile(
     r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
     rf"|\bwhat\s+(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
     rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b"
+    # "what breed is the cat?" (the model answered "The cat is named Luna.")
+    rf"|\bwhat\s+(?:breed|kind|type|species|sort|make|model|brand|age)\s+(?:of\s+\w+\s+)?(?:is|are)\s+{_THING}\b"
     # a judgement of how pictures look ("which one looks better?": the model answered "The straight lines is sharper")
     rf"|\bwhich\s+(?:one|{_PICTURE}|version|map|of\s+(?:them|these|those|the\s+\w+))\s+(?:looks?|is)\s+"
     r"(?:better|best|nicer|nicest|prettier|sharper|clearer|cleaner)\b"

@@ -63,3 +63,21 @@ def with_stated_angle(call: ToolCall, request: str) -> ToolCall:
     if call.tool != ROTATOR or angle is None or len(arguments) != 2 or same_number(arguments[1], angle):
         return call
     return replace(call, action_input=f"{arguments[0]}, {angle}")
+
+
+# Words that may ask for a map, by a loaded tool's name of it or another ("a drawing", "the outlines"); drawing a box
+# is a detector's
+_MAP_WORDS = re.compile(
+    r"\b(?:draw(?:ing|n)?s?(?!\s+(?:an?\s+)?(?:box|boxes|rectangle|rectangles|square|circle|border)\b)|outlines?|"
+    r"contours?|maps?|lines?|edges?|sketch\w*|pose|skeleton|boundar\w*|scribble\w*|depth|normal)\b",
+    re.IGNORECASE,
+)
+
+
+def map_unasked(request: str, tool: str, called: Sequence[str], tools: ToolRegistry) -> bool:
+    """Whether a call of map ``tool`` follows another tool's call this turn (``called``) while ``request`` says nothing
+    of any map: asked to "detect her face and draw a box around it", the model detected the face, then sketched the
+    photo and presented the sketch."""
+    if tool not in tools or not tools.get(tool).makes_map or not any(called):
+        return False
+    return not _MAP_WORDS.search(request)

@@ -188,6 +188,7 @@ _UPSIDE_DOWN = re.compile(r"\bupside[- ]down\b|\bhalf\s+(?:a\s+)?turn\b", re.IGN
 _SLIGHTLY = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|slightly|a\s+touch|tilt(?:ed)?)\b", re.IGNORECASE)
 _ROTATION = re.compile(r"\b(?:rotate|turn|tilt|spin|upside)", re.IGNORECASE)
 SLIGHT_TURN, QUARTER_TURN = 15, 90  # "rotate it a bit"; "rotate it", "turn it sideways", "to the right"
+ROUND_ANGLE = 15  # the model's own angle for "rotate it" stands when a multiple of this (45, 30, 180)
 
 
 def unstated_angle(request: str) -> str | None:
@@ -203,15 +204,17 @@ def unstated_angle(request: str) -> str | None:
 
 def angle_in_words(written: str, request: str) -> str | None:
     """The angle a rotation asked for in words means (:func:`unstated_angle`), where the model wrote a turn of
-    nothing (0, 360; asked to "rotate it a bit", it rotated by 0) or the words ask for a kind of turn ("upside
-    down", "a bit", a direction) the model's angle ``written`` is not; else ``None`` (the model's angle stands:
-    "rotate it" turned by 45 is a turn asked for)."""
+    nothing (0, 360; asked to "rotate it a bit", it rotated by 0), an angle no one picks (176, a number of a box
+    shown before: not a multiple of :data:`ROUND_ANGLE`) or the words ask for a kind of turn ("upside down", "a bit",
+    a direction) the model's angle ``written`` is not; else ``None`` (the model's angle stands: "rotate it" turned
+    by 45 is a turn asked for)."""
     meant = unstated_angle(request)
     try:
         turns = float(written) % 360
     except ValueError:
         return meant
-    return None if turns and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
+    plain = turns and turns % ROUND_ANGLE == 0
+    return None if plain and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
 
 
 # A size written as two numbers: "128x128", "300 by 200"

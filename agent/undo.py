@@ -40,7 +40,7 @@ _UNDO = re.compile(
 
 
 # The whole request asks to undo several steps ("undo the last two changes", "undo both", "revert everything", "go back
-# to the original"): how many, a word or a digit, or every step.
+# to the original", "start over"): how many, a word or a digit, or every step.
 _STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
 _EVERY_STEP = "every"
 _SEVERAL_UNDO = re.compile(
@@ -48,7 +48,9 @@ _SEVERAL_UNDO = re.compile(
     r"(?:(?P<count>two|three|four|five|[2-9]|both)(?:\s+(?:of\s+them|steps|changes|edits|things))?"
     r"|(?P<every>all(?:\s+(?:the|my|of\s+the|of\s+my))?\s+(?:changes|edits|steps)|all\s+of\s+(?:it|them)|everything|all))"
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
-    r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?))"
+    r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?"
+    # "start over" (the model read the photo's text), "reset the image"
+    r"|(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch)|reset\s+(?:it|the\s+(?:image|photo|picture))))"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -691,6 +691,7 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("can you describe this one for me?", DESCRIBER),
         ("describe it in a poem", None),  # writing about it
         ("which one looks better?", ANSWERER),  # seen in a drive: "The straight lines is sharper and smoother."
+        ("what breed is the cat?", ANSWERER),  # seen in a drive: "The cat is named Luna."
         ("does it look good?", ANSWERER),
         ("which one is bigger?", None),  # the files answer it (agent/image_facts.py)
         ("draw a cat wearing a hat", None),
@@ -1512,6 +1513,18 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
     upload(agent, session)
     for request in ("convert it to jpg", "can you save it as a webp file?"):
         assert agent.chat(session, request).text == NO_FORMAT
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_a_file_to_delete_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "delete it", the model removed the photo's background."""
+    from agent.capabilities import NO_DELETE
+
+    runtime = FakeRuntime(names=("Remove the background",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    for request in ("delete it", "please delete the file"):
+        assert agent.chat(session, request).text == NO_DELETE
     assert runtime.calls == [] and llm.prompts == []
 
 

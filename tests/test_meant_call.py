@@ -217,6 +217,8 @@ def test_the_call_takes_the_numbers_the_request_states():
         ("90", "turn it to the right", "-90"),  # the model turned it left
         ("360", "rotate it", "90"),
         ("45", "rotate it", "45"),  # a turn the plain request leaves to the model
+        # seen in a drive: "rotate it and show me the edges" after a face was found turned it by 176, the box's left
+        ("176", "rotate it and show me the edges", "90"),
         ("-90", "rotate it sideways", "-90"),
         ("0", "rotate it by 0 degrees", "0"),  # stated: as asked
     ],

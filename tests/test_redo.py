@@ -110,6 +110,11 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
     llm.replies += ["\nObservation:", answer("Done.")]
     reply = agent.chat(session, "make the blur stronger")
     assert runtime.calls[-1] == ("Blur Region", f"{blurred}, 2, 3, 20, 21") and len(reply.files) == 1
+    # seen in a drive: "ok now blur it more" was asked for a box (read as a blur of the picture, before the model)
+    (stronger,) = reply.files
+    llm.replies += ["\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "ok now blur it more")
+    assert runtime.calls[-1] == ("Blur Region", f"{stronger}, 2, 3, 20, 21") and len(reply.files) == 1
     made_by = {blurred: f"Blur Region: {photo}, 2, 3, 20, 21"}
     assert blurred_again("blur the face", blurred, made_by) is None  # a blur asked anew: the model's call
     assert blurred_again("blur it more", photo, made_by) is None  # the image is no blur's result

@@ -102,3 +102,21 @@ def test_the_angle_a_request_states(request_text, angle, other_numbers):
 
     assert stated_angle(request_text) == angle
     assert numbers_besides_size_and_angle(request_text) == other_numbers
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "called", "unasked"),
+    [
+        # seen in a drive: the face was detected, then the photo sketched and the sketch presented
+        ("can you detect her face and draw a box around it?", "Sketch Detection On Image", ["Detection"], True),
+        ("detect her face and show me the edges", "Edge Detection On Image", ["Detection"], False),  # asked
+        ("rotate it and turn it into a drawing", "Sketch Detection On Image", ["Rotate Image"], False),  # a synonym
+        ("draw a box around her face", "Sketch Detection On Image", [], False),  # nothing ran yet: the model's turn
+        ("detect her face and blur it", "Blur Region", ["Detection"], False),  # an edit, not a map
+    ],
+)
+def test_a_map_nobody_asked_for_after_another_tool(request_text, tool, called, unasked):
+    from agent.several_edits import map_unasked
+
+    tools = default_registry()
+    assert map_unasked(request_text, tool, called, tools) is unasked

@@ -103,6 +103,9 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     # seen in a drive: "compare it with the original: what changed?" drew an edge map of the original
     changes = agent.chat(session, "compare it with the original: what changed?").text
     assert changes == CHANGES_ANSWER.format(latest=small, original=photo, steps=steps)
+    # seen in a drive: "what angle did you rotate it by?" rotated the image again
+    for asked in ("what size did you make it?", "how much did you resize it?"):
+        assert agent.chat(session, asked).text == changes
     assert len(agent.llm.prompts) == prompts
     assert not asks_what_was_done("what did you do with the cat?")
     assert not asks_what_changed("what is the difference between a cat and a dog?")  # words alone

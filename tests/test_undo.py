@@ -57,6 +57,8 @@ def answer(text: str) -> str:
         ("undo the last 3 edits please", True),
         ("undo all of it and rotate it", False),
         ("rotate it back", True),  # the rotation undone
+        ("start over", True),  # seen in a drive: the model read the photo's text
+        ("let's start again", True),
         ("ok, turn the photo back to normal", True),
         ("rotate it back and blur it", False),
     ],
