@@ -73,6 +73,7 @@ from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
     SIZE_ANSWER,
+    UNCHANGED,
     WHERE_ANSWER,
     asks_for_the_images,
     asks_for_the_size,
@@ -127,7 +128,7 @@ from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
 from agent.several_edits import ROTATOR, asked_edits, edit_not_run, map_unasked, with_stated_angle
-from agent.show_again import SHOWN, asks_to_see
+from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
 from agent.undo import asks_to_undo, lineage, record_sources, undo
@@ -739,8 +740,17 @@ class Agent:
 
     def _show_again(self, session: ChatSession, request: str) -> Reply | None:
         """The reply to a request that only asks to see an image of the conversation again (agent/show_again.py):
-        the image it names or points at is shown and becomes the one "it" means; ``None`` for any other request, or
-        when the image cannot be told."""
+        the image it names or points at is shown and becomes the one "it" means ("before and after": the upload and
+        the latest image made from it); ``None`` for any other request, or when the image cannot be told."""
+        if session.latest_image is not None and asks_for_before_and_after(request):
+            before = lineage(session.latest_image, session.made_from)[-1]
+            if before == session.latest_image:
+                text = UNCHANGED.format(latest=before)
+                self.remember(session, request, text, (before,))
+                return Reply(text, (before,), (), False, by_agent=True)
+            text = BEFORE_AND_AFTER.format(before=before, after=session.latest_image)
+            self.remember(session, request, text, (before, session.latest_image))
+            return Reply(text, (before, session.latest_image), (), False, by_agent=True)
         if session.latest_image is None or not asks_to_see(request):
             return None
         named = image_names(request)

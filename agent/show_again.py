@@ -3,7 +3,8 @@
 The model has no call that shows an image: asked "now show me the original again" after a blur, the embedded model
 removed the original's background. Every image of the conversation is a file the agent knows, so it answers such a
 request itself, without the model: the image is shown and becomes the one "it" means next ("show me the original
-again", then "resize it to 200x200" resizes the original).
+again", then "resize it to 200x200" resizes the original). "Show me the before and after" shows the upload and the
+latest image made from it (the model had removed the background).
 
 The rule is narrow: the whole request asks to see an image it points at by its place in the conversation ("the
 original", "the first photo", "the result", "the cropped one", "the edge map") or by its file name; "show me the
@@ -35,3 +36,18 @@ _SHOW = re.compile(
 def asks_to_see(request: str) -> bool:
     """Whether ``request`` only asks to see an image of the conversation again (see the module docstring)."""
     return bool(_SHOW.match(request))
+
+
+BEFORE_AND_AFTER = "Before: {before}. After: {after}."
+# The whole request asks to see the upload beside the latest image: "show me the before and after", "before/after"
+_BEFORE_AND_AFTER = re.compile(
+    _OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?\s+|let\s+me\s+see\s+)?"
+    r"(?:the\s+|a\s+)?before\s*(?:and|&|/|-)\s*after(?:\s+(?:images|pictures|photos|versions|comparison))?"
+    r"(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_before_and_after(request: str) -> bool:
+    """Whether ``request`` only asks to see the original beside the latest image."""
+    return bool(_BEFORE_AND_AFTER.match(request))

@@ -126,3 +126,20 @@ def test_an_upload_no_tool_changed_is_said_to_be_unchanged(agent, tmp_path):
     photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
     assert agent.chat(session, "what changed?").text == UNCHANGED.format(latest=photo)
     assert agent.llm.prompts == []
+
+
+def test_before_and_after_shows_the_upload_and_the_latest_image(agent, tmp_path):
+    """Seen in a drive: asked to "show me the before and after" of a resized crop, the model removed the
+    background (and failed: no person)."""
+    from agent.image_facts import UNCHANGED
+    from agent.show_again import BEFORE_AND_AFTER
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    assert agent.chat(session, "show me the before and after").text == UNCHANGED.format(latest=photo)
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "ok, show me the before and after")
+    assert reply.text == BEFORE_AND_AFTER.format(before=photo, after=edges) and reply.files == (photo, edges)
+    assert session.latest_image == edges and len(agent.llm.prompts) == prompts
