@@ -1002,6 +1002,7 @@ class Agent:
             named_upload=by_name,
             asked_for=partial(named_by, request, loaded=self.runtime.available),
         )
+        meant = self._on_the_uploads_written(session, request, call, meant)
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
         size = partial(image_size, session.workspace)
         boxed = with_named_region(meant, request, self.runtime.available, size, shown)
@@ -1067,6 +1068,18 @@ class Agent:
             return call
         logger.info("%s draws on %s, the photo behind %s", call.tool, photo, written[0])
         return replace(call, action_input=call.action_input.replace(written[0], photo, 1))
+
+    @staticmethod
+    def _on_the_uploads_written(session: ChatSession, request: str, written: ToolCall, meant: ToolCall) -> ToolCall:
+        """``meant`` on the upload the model ``written`` chose, when ``request`` asks for every upload and both work
+        on an upload: each will be done, so the first is the model's choice (it had been moved to the newest)."""
+        chosen, moved = image_names(written.action_input), image_names(meant.action_input)
+        uploads = list(session.images)
+        if not (chosen and moved and asks_for_every(request, uploads)) or meant.tool != written.tool:
+            return meant
+        if chosen[0] not in uploads or moved[0] not in uploads or chosen[0] == moved[0]:
+            return meant
+        return replace(meant, action_input=meant.action_input.replace(moved[0], chosen[0], 1))
 
     @staticmethod
     def _not_undone(session: ChatSession, request: str, call: ToolCall) -> ToolCall:

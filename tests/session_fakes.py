@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from agent.every_upload import asks_for_every
 from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
 from tests.agent_fakes import pieces
@@ -63,11 +64,17 @@ class SessionPlayer:
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
+        if re.search(r"\nAction Input: \S+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
+            return "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
         self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
         if opened:  # the model writes the image
             return f" {self._resolve(turn.expect, names)}\nObservation:"
+        used = re.findall(r"Action Input: ([^,\s]+)", tail)
+        unused = [name for name in names.values() if name not in used]
+        if observations and unused and turn.expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
+            return call(str(turn.expect.tool), unused[0])  # every upload asked for: the tool on each in turn
         return self._step(turn.expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
