@@ -169,6 +169,10 @@ def beyond_the_tools(request: str, *, only_that: bool, has_image: bool, loaded: 
     return None
 
 
+# The joining words left at the start of what is kept once a part is left out ("and show me the edges")
+_LEADING_JOIN = re.compile(r"^\s*(?:(?:and|then|also|,)\s+)+", re.IGNORECASE)
+
+
 def without_parts_beyond_the_tools(request: str, *, has_image: bool, loaded: Sequence[str]) -> tuple[str, list[str]]:
     """``request`` less its parts that ask for what no tool here does (:func:`beyond_the_tools`), and their answers;
     ``request`` itself and no answers when no part, or every part, asks for such a thing (a request of that alone
@@ -185,6 +189,3 @@ def without_parts_beyond_the_tools(request: str, *, has_image: bool, loaded: Seq
     if not answers or not kept:
         return request, []
     return _LEADING_JOIN.sub("", ", ".join(kept)), answers
-
-
-_LEADING_JOIN = re.compile(r"^\s*(?:(?:and|then|also|,)\s+)+", re.IGNORECASE)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.pending_edit import FINDER
 from agent.picture_questions import DETECTORS, asks_to_count, counted_noun
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
@@ -129,9 +130,9 @@ def which_has_unfound(request: str, called: Sequence[str], available: Sequence[s
     """The detector when ``request`` asks which picture shows a cat, a face or a person (what it finds), it is
     loaded and no detector ran this turn (``called``; asked "which photo has a cat?", the model answered that it
     cannot see images); else ``None``."""
-    if DETECTORS[0] not in available or any(tool in DETECTORS for tool in called):
+    if FINDER not in available or any(tool in DETECTORS for tool in called):
         return None
-    return DETECTORS[0] if _WHICH_HAS.search(request) else None
+    return FINDER if _WHICH_HAS.search(request) else None
 
 
 def which_has(request: str, searched: Sequence[tuple[str, str]]) -> str | None:

@@ -131,7 +131,7 @@ from agent.several_edits import ROTATOR, asked_edits, edit_not_run, map_unasked,
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
-from agent.undo import asks_to_undo, lineage, record_sources, undo
+from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
@@ -254,7 +254,7 @@ class ChatSession:
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
         record_sources(self.made_from, made, image_names(call.action_input))
-        self.made_by.update(dict.fromkeys(made, f"{call.tool}: {call.action_input}"))
+        self.made_by.update(dict.fromkeys(made, made_record(call)))
 
 
 @dataclass(frozen=True)
@@ -617,9 +617,9 @@ class Agent:
                     )
                     if resized != step:
                         overruled, step = f"{step.tool}: {step.action_input}", resized
-                elif step.tool == ROTATOR and with_stated_angle(step, user_input) != step:
+                elif step.tool == ROTATOR and (turned := with_stated_angle(step, user_input)) != step:
                     # a later rotation, as "crop her face and rotate it 180" asks
-                    overruled, step = f"{step.tool}: {step.action_input}", with_stated_angle(step, user_input)
+                    overruled, step = f"{step.tool}: {step.action_input}", turned
                 elif index < self.max_steps and (
                     read_already(user_input, step.tool, trace)
                     or reads_unasked(user_input, step.tool, trace)
@@ -743,14 +743,15 @@ class Agent:
         the image it names or points at is shown and becomes the one "it" means ("before and after": the upload and
         the latest image made from it); ``None`` for any other request, or when the image cannot be told."""
         if session.latest_image is not None and asks_for_before_and_after(request):
-            before = lineage(session.latest_image, session.made_from)[-1]
-            if before == session.latest_image:
-                text = UNCHANGED.format(latest=before)
-                self.remember(session, request, text, (before,))
-                return Reply(text, (before,), (), False, by_agent=True)
-            text = BEFORE_AND_AFTER.format(before=before, after=session.latest_image)
-            self.remember(session, request, text, (before, session.latest_image))
-            return Reply(text, (before, session.latest_image), (), False, by_agent=True)
+            before, after = lineage(session.latest_image, session.made_from)[-1], session.latest_image
+            shown = (before,) if before == after else (before, after)
+            text = (
+                UNCHANGED.format(latest=before)
+                if before == after
+                else BEFORE_AND_AFTER.format(before=before, after=after)
+            )
+            self.remember(session, request, text, shown)
+            return Reply(text, shown, (), False, by_agent=True)
         if session.latest_image is None or not asks_to_see(request):
             return None
         named = image_names(request)
@@ -888,8 +889,8 @@ class Agent:
         "Rotate Image (-30)"."""
         made = []
         for image, source in session.made_from.items():
-            tool, _, action_input = session.made_by.get(image, "").partition(": ")
-            numbers = [part.strip() for part in action_input.split(",")[1:] if part.strip()]
+            call = made_call(session.made_by, image)
+            tool, numbers = call.tool, [part for part in call.arguments[1:] if part]
             made.append((image, f"{tool or 'a tool'} ({', '.join(numbers)})" if numbers else tool or "a tool", source))
         return made
 

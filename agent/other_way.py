@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from agent.several_edits import ROTATOR
+from agent.undo import made_call
 from protocol.steps import ToolCall
 
 _OTHER_WAY = re.compile(
@@ -26,9 +27,9 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
     ``request`` asks to rotate "the other way" (``made_by``: each made image's call, ``Tool: input``); else ``call``."""
     if call.tool != ROTATOR or latest is None or not _OTHER_WAY.search(request):
         return call
-    tool, _, arguments = made_by.get(latest, "").partition(": ")
-    source, _, angle = arguments.rpartition(",")
-    if tool != ROTATOR or not source.strip():
+    made = made_call(made_by, latest)
+    source, _, angle = made.action_input.rpartition(",")
+    if made.tool != ROTATOR or not source.strip():
         return call
     try:
         opposite = -float(angle)
@@ -45,4 +46,4 @@ def other_way_not_run(
     turn's ``called`` tools is one (the model answered with the last turn's result instead); else ``None``."""
     if ROTATOR in called or latest is None or not _OTHER_WAY.search(request):
         return None
-    return ROTATOR if made_by.get(latest, "").startswith(f"{ROTATOR}: ") else None
+    return ROTATOR if made_call(made_by, latest).tool == ROTATOR else None

@@ -17,9 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 from agent.image_reference import meant_image
 from agent.pending_edit import BLURRER, named_box
+from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
-from protocol.plan import takes_a_box
+from protocol.plan import BOX_CORNERS, takes_a_box
 from protocol.steps import ToolCall
 from tools.registry import ToolRegistry
 
@@ -92,8 +93,8 @@ def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) 
     was made by Blur Region (``made_by``: each made image's call, ``Tool: input``); else ``None``."""
     if latest is None or not _MORE_BLUR.match(request):
         return None
-    tool, _, arguments = made_by.get(latest, "").partition(": ")
-    box = [argument.strip() for argument in arguments.split(",")[1:]]
-    if tool != BLURRER or len(box) != 4:
+    made = made_call(made_by, latest)
+    box = made.arguments[1:]
+    if made.tool != BLURRER or len(box) != len(BOX_CORNERS):
         return None
     return ToolCall("", BLURRER, ", ".join([latest, *box]))

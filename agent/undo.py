@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
 
+from protocol.steps import ToolCall
 from tools.workspace import made_from as made_from_name
 
 UNDONE = "Undone: back to {image}, the image before that step ({undone} is still here if you want it)."
@@ -166,3 +167,15 @@ def record_sources(made_from: MutableMapping[str, str], made: Sequence[str], inp
     picture drawn from text alone, which nothing comes before)."""
     if inputs:
         made_from.update({name: inputs[0] for name in made if name != inputs[0]})
+
+
+def made_record(call: ToolCall) -> str:
+    """How ``ChatSession.made_by`` records the call that made an image: ``Tool: input``."""
+    return f"{call.tool}: {call.action_input}"
+
+
+def made_call(made_by: Mapping[str, str], image: str | None) -> ToolCall:
+    """The call that made ``image``, as ``made_by`` records it (:func:`made_record`); a call of no tool for an upload
+    or an image nothing recorded."""
+    tool, _, action_input = made_by.get(image or "", "").partition(": ")
+    return ToolCall("", tool, action_input)
