@@ -334,7 +334,7 @@ class HFGenerator:
         device = self.input_device
         width = max(len(row) for row in prompt_ids)
         mask = torch.zeros(len(prompt_ids), width, dtype=torch.long, device=device)
-        store = BatchKV(len(prompt_ids), capacity, self._layer_count())
+        store = BatchKV(len(prompt_ids), capacity, self._layer_count(), width)
         logits = []
         for first, end in prefix_groups(prompt_ids, sharing=self.prefixes is not None):
             shared, prefix = self._shared_prefix(prompt_ids[first:end])

@@ -19,7 +19,7 @@ def _decoding_logits(model, steps: int = 4) -> torch.Tensor:
     torch.manual_seed(0)
     prompt = torch.randint(5, 100, (1, PROMPT_TOKENS))
     keyword = cache_keyword()
-    store = BatchKV(1, PROMPT_TOKENS + steps, model.config.num_hidden_layers)
+    store = BatchKV(1, PROMPT_TOKENS + steps, model.config.num_hidden_layers, PROMPT_TOKENS)
     logits = []
     with torch.inference_mode():
         model(

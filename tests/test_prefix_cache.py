@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
+import generation.kv_cache as generation_kv_cache
 from generation.generator import MIN_SHARED_PREFIX, HFGenerator, prefix_groups
 from generation.prefix_cache import BLOCK_TOKENS, PrefixCache, common_prefix_length
 from modeling.loading import load_for_inference
@@ -202,6 +203,38 @@ def test_batches_share_their_prefix_and_decode_the_same_tokens(perturbed, monkey
         sharing.model.prefilled = 0
         assert sharing.generate(prompts, MAX_NEW) == expected  # the prefix now comes from the cache
         assert sharing.model.prefilled < plain.model.prefilled * 0.8
+
+
+def test_key_value_memory_left_unzeroed_is_never_read(perturbed, monkeypatch):
+    """Only the prompts' positions of the batch's key/value buffers start zeroed: with every other position
+    holding NaN, chunked prefills with gaps and rows leaving the batch at different steps decode the same tokens."""
+    from generation.kv_cache import BatchKV
+
+    model, tokenizer, template = perturbed
+    prompts = [
+        template.wrap(template.render_instruction(TOOL_SPECS[:k], "", f"task {k}"), "", tokenizer)
+        for k in (3, 1, 6, 2, 5, 4, 2, 1)
+    ]
+    # rows finish at different steps, so finished rows leave the batch (the buffers are copied) mid-decoding
+    monkeypatch.setattr(HFGenerator, "_row_done", lambda self, tokens, most: len(tokens) >= most or tokens[-1] % 3 == 0)
+    selections = []
+    original_select = generation_kv_cache.PreallocatedLayer.batch_select_indices
+    monkeypatch.setattr(
+        generation_kv_cache.PreallocatedLayer,
+        "batch_select_indices",
+        lambda layer, indices: selections.append(len(indices)) or original_select(layer, indices),
+    )
+    plain = HFGenerator(model, tokenizer, template, batch_size=8, prefix_cache_mb=0, fast_forward=False)
+    expected = plain.generate(prompts, MAX_NEW)
+    assert selections and len({len(reply) for reply in expected}) > 2
+    original_unset = BatchKV._unset
+    monkeypatch.setattr(BatchKV, "_unset", lambda store, like: original_unset(store, like).fill_(float("nan")))
+    monkeypatch.setattr("generation.generator.PREFILL_TOKENS", 1)  # a chunk a row: gaps between prefix and rows
+    for cache_mb in (0, 64):
+        poisoned_run = HFGenerator(
+            model, tokenizer, template, batch_size=8, prefix_cache_mb=cache_mb, fast_forward=False
+        )
+        assert poisoned_run.generate(prompts, MAX_NEW) == expected
 
 
 def test_prefix_groups_keep_prompts_that_open_alike_together():
