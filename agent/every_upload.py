@@ -6,6 +6,12 @@ a request asks for every upload, the session holds two or more and the turn's fi
 answer before that tool was tried on each is set aside and the agent opens the next call with the next upload; the
 model writes the rest of the call. The answer then says which uploads the tool failed on, if any, what it answered
 in words on the others (each reading, for "what do these two signs say?"), and names every image it made.
+
+When the tool answers in words (a detector, the reading tool) and ran on every upload, the answer is those words,
+one upload after another (:func:`every_finding`): asked to "detect faces in both", the model had answered "The
+detected face is ready: cat [80, 0, 421, 300]." of the cat photo and left the astronaut's face to a note; asked
+"which of these signs says stop?", it quoted the other sign. The one a "which ... says" question asks for comes
+first.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from collections.abc import Sequence
 
 from agent.findings import told_on
 from agent.pending_edit import Step
+from agent.picture_questions import DETECTORS
+from agent.read_text import READING_TOOLS
 from generation.tool_calls import image_names
 
 # Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
 # pictures", "which photo has ...")
 _EVERY = re.compile(
-    r"\b(?:both(?:\s+of\s+them)?|each\s+(?:of\s+them|one|photo|image|picture|pic)"
+    r"\b(?:both(?:\s+of\s+them)?|(?:each|every)\s+(?:of\s+them|one|photo|image|picture|pic|sign|label|page)"
     r"|all\s+(?:of\s+them|three|four|(?:the|my)\s+(?:photos|images|pictures|pics))"
     r"|(?:these|those|the|my)\s+(?:two|three|four)"
     r"|(?:these|those)\s+(?:\w+\s+)?(?:photos|images|pictures|pics|signs|ones|files)"
@@ -72,3 +80,44 @@ def earlier_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str],
         elif said and not image_names(said) and said not in answer:
             notes.append(told_on(step.action, images[0], said))
     return " ".join(notes)
+
+
+# "which of these signs says stop?", "which one reads 'OPEN'?": the words asked for
+_WHICH_SAYS = re.compile(
+    r"\bwhich\s+(?:one|photo|image|picture|pic|sign|label|page|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?)\s+"
+    r"(?:says|reads)\s+[\"“']?(.+?)[\"”']?\s*[?.!]*$",
+    re.IGNORECASE,
+)
+SAYS = '{image} says "{words}".'
+NONE_SAYS = 'None of them says "{wanted}".'
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def every_finding(request: str, steps: Sequence[Step], uploads: Sequence[str]) -> str | None:
+    """The answer to ``request`` of every upload when the turn's first tool is a detector or the reading tool and it
+    answered on each of ``uploads``: what it found on each, in the uploads' order, the uploads whose words hold what
+    a "which one says ..." question asks for first (or that none does); else ``None``."""
+    if not asks_for_every(request, uploads):
+        return None
+    calls = [step for step in steps if step.action]
+    if not calls or calls[0].action not in {*DETECTORS, *READING_TOOLS}:
+        return None
+    tool = calls[0].action
+    found: dict[str, str] = {}
+    for step in calls:
+        images = image_names(step.action_input)
+        if step.action == tool and images and images[0] in uploads:
+            found[images[0]] = " ".join(step.observation.split()).rstrip(".") if step.ok else ""
+    if set(found) != set(uploads) or not all(found.values()):
+        return None
+    asked = _WHICH_SAYS.search(request) if tool in READING_TOOLS else None
+    wanted = _normal(asked.group(1)) if asked else ""
+    saying = [image for image in uploads if wanted and wanted in _normal(found[image])]
+    lines = [SAYS.format(image=image, words=found[image]) for image in saying]
+    if wanted and not saying:
+        lines.append(NONE_SAYS.format(wanted=asked.group(1)))
+    lines += [told_on(tool, image, found[image]) for image in uploads if image not in saying]
+    return " ".join(lines)

@@ -69,13 +69,15 @@ _EDIT_PART = re.compile(
     r"(?:the|his|her|their|my)\s+(?:\w+\s+)?(?:" + "|".join(PICTURE_PARTS) + r")\b",
     re.IGNORECASE,
 )
-_WRITTEN_THING = r"(?:this|that|the|my|both|these|those|all\s+the)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
+_WRITTEN_THING = (
+    r"(?:this|that|the|my|both|these|those|all\s+the|each|every)\s+(?:\w+\s+)?(?:" + "|".join(WRITTEN_THINGS) + r")"
+)
 _WRITTEN_OR_PICTURE = r"(?:this|that|the|my)\s+(?:\w+\s+)?(?:" + "|".join((*WRITTEN_THINGS, *PICTURE_NOUNS)) + r")\b"
 _READING = re.compile(
     rf"\b(?:read|transcribe|translate)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b"
     rf"|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b"
     r"|\b(?:read|transcribe)\s+(?:the\s+(?:text|words|writing)\s+(?:in|on|of)\s+)?\S+\.(?:png|jpe?g|webp|bmp|gif)\b"
-    r"|\bread\s+(?:it|this|that)(?:\s+(?:out|aloud|to\s+me|for\s+me))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))"
+    r"|\bread\s+(?:it|this|that|them)(?:\s+(?:out|aloud|to\s+me|for\s+me|again|back))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))"
     r"|\bwhat(?:'?s|\s+is)\s+written\s+(?:here|there|(?:on|in)\s+(?:it|this|that|" + _WRITTEN_OR_PICTURE + r"))"
     r"|\bwhat\s+does\s+it\s+say\b"
     # "which of these signs says stop?", "which one reads OPEN?", "what do they say?"

@@ -67,7 +67,7 @@ from agent.capabilities import (
     without_parts_beyond_the_tools,
 )
 from agent.detector_scope import which_has, which_has_unfound
-from agent.every_upload import asks_for_every, earlier_uploads, upload_not_done
+from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
@@ -123,6 +123,7 @@ from agent.read_text import (
     read_already,
     reads_unasked,
     unread_writing,
+    words_read,
 )
 from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
@@ -133,6 +134,7 @@ from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
+from agent.word_questions import answer_about_words
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -568,7 +570,7 @@ class Agent:
                     for taken in trace
                     if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
                 ]
-                which = which_has(user_input, searched)
+                which = which_has(user_input, searched) or every_finding(user_input, trace, list(session.images))
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
@@ -796,7 +798,8 @@ class Agent:
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
         kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are,
-        what the tools made or what changed from the original (agent/image_facts.py); it only asks what the picture shows while the tool that
+        what the tools made or what changed from the original (agent/image_facts.py); it asks of the words a reading
+        found (agent/word_questions.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
         which no tool does, to convert it to another file format, or to blur all of it but a part, which Blur Region
         cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
@@ -842,6 +845,10 @@ class Agent:
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
+        words = words_read(session.reports, session.latest_image)
+        told = answer_about_words(request, words) if words else None
+        if told:
+            return told
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)

@@ -32,7 +32,9 @@ _WRITING_ON = r"(?:this|that|the)\s+(?:\w+\s+)?(?:sign|label|menu|poster|plate|b
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
-    r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b",
+    r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b"
+    # "is this sign in english?", "what language is the menu in?"
+    rf"|\bis\s+{_WRITING_ON}\s+(?:written\s+)?in\s+\w+|\bwhat\s+language\s+is\s+{_WRITING_ON}",
     re.IGNORECASE,
 )
 # Requests that ask to find something besides the writing ("read the sign and box the dog").
@@ -52,22 +54,37 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-NOT_RELIABLY = 'The text reads "{words}". I can read the writing in a picture, but I cannot {task} it reliably.'
-# What the small model cannot do with the words read (asked to summarise a page, it wrote "This page says <file>")
-_BEYOND_READING = {"translate": re.compile(r"\btranslat", re.I), "summarize": re.compile(r"\bsummari[sz]", re.I)}
+NOT_RELIABLY = 'The text reads "{words}". I can read the writing in a picture, but I cannot {task} reliably.'
+# What the small model cannot do with the words read (asked to summarise a page, it wrote "This page says <file>";
+# asked "is this sign in english?", it declined to look)
+_BEYOND_READING = {
+    "translate it": re.compile(r"\btranslat", re.I),
+    "summarize it": re.compile(r"\bsummari[sz]", re.I),
+    "tell its language": re.compile(
+        r"\blanguage\b|\bin\s+(?:english|french|german|spanish|italian|portuguese|dutch|chinese|japanese|korean)\b",
+        re.I,
+    ),
+}
+
+
+def beyond_reading(request: str, words: str) -> str | None:
+    """:data:`NOT_RELIABLY` with ``words`` when ``request`` asks to translate or summarise the words read, or what
+    language they are in; else ``None``."""
+    task = next((task for task, asks in _BEYOND_READING.items() if asks.search(request)), None)
+    return NOT_RELIABLY.format(words=words, task=task) if task else None
 
 
 def with_read_text(answer: str, tool: str, observation: str, request: str = "") -> str:
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
-    step of the turn); those words and :data:`NOT_RELIABLY` when ``request`` asks for a translation or a summary
-    (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
+    step of the turn); those words and :data:`NOT_RELIABLY` when ``request`` asks for a translation, a summary or the
+    language (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
     there is no text; otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
         return answer
-    task = next((task for task, asks in _BEYOND_READING.items() if asks.search(request)), None)
-    if task:
-        return NOT_RELIABLY.format(words=words, task=task)
+    beyond = beyond_reading(request, words)
+    if beyond:
+        return beyond
     if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
         return f'The text reads "{words}".'
     if _normal(words) in _normal(answer):
@@ -125,15 +142,20 @@ def asks_of_the_reading(request: str, tool: str, earlier: Sequence[Step], latest
     reported on a picture (``earlier``) read words in ``latest``, the image still worked on, and ``request`` is a
     question that asks to find nothing. Asked "what time does it open?" after a sign was read, the small model ran
     Detection and answered "There is no object"; the words read answer it."""
-    if tool not in DETECTORS or latest is None or _FINDING.search(request) or not _QUESTION.search(request):
+    if tool not in DETECTORS or _FINDING.search(request) or not _QUESTION.search(request):
         return False
-    return any(
-        step.ok
-        and step.action in READING_TOOLS
-        and step.action_input.split(",", 1)[0].strip() == latest
-        and " ".join(step.observation.split()) != NO_TEXT_FOUND
+    return words_read(earlier, latest) is not None
+
+
+def words_read(earlier: Sequence[Step], latest: str | None) -> str | None:
+    """The words the last reading among ``earlier`` steps found in ``latest`` (the image still worked on), on one
+    line; ``None`` when none of them read it or the reading found nothing."""
+    readings = [
+        " ".join(step.observation.split())
         for step in earlier
-    )
+        if step.ok and step.action in READING_TOOLS and step.action_input.split(",", 1)[0].strip() == latest
+    ]
+    return readings[-1] if readings and readings[-1] != NO_TEXT_FOUND else None
 
 
 def _asks_about_writing(request: str) -> bool:

@@ -424,6 +424,9 @@ def test_a_request_about_an_image_the_session_lacks_is_answered_before_the_model
         ("summarize the text in the photo", True),
         ("what does this page say?", True),  # seen in a drive: answered 'It says "This page says <file>"'
         ("summarize it", False),  # it may be a story the model wrote
+        ("make it 2x bigger and read it again", True),  # seen in a drive: resized, never read
+        ("what does each sign say?", True),  # seen in a drive: one sign of two read
+        ("read it back to me", True),
     ],
 )
 def test_which_requests_speak_of_an_existing_image(request_text, refers):
@@ -736,10 +739,10 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
 @pytest.mark.parametrize(
     ("request_text", "task"),
     [
-        ("translate this sign into french", "translate"),
-        ("can you tell me what's written here and translate it to french?", "translate"),
-        ("what does this page say? summarise it", "summarize"),  # seen in a drive: 'It says "This page says <file>"'
-        ("summarize the text on this page", "summarize"),
+        ("translate this sign into french", "translate it"),
+        ("can you tell me what's written here and translate it to french?", "translate it"),
+        ("what does this page say? summarise it", "summarize it"),  # seen in a drive: 'It says "This page says <file>"'
+        ("summarize the text on this page", "summarize it"),
     ],
 )
 def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.every_upload import earlier_uploads, upload_not_done
+from agent.every_upload import NONE_SAYS, SAYS, earlier_uploads, every_finding, upload_not_done
 from agent.loop import Agent, ChatSession, TraceStep
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -104,7 +104,44 @@ def test_which_of_the_signs_says_a_word_reads_each_sign(tiny_tokenizer, tmp_path
         ("Text Detection On Image", parking),  # the model's choice of upload: each is read
         ("Text Detection On Image", stop),
     ]
-    assert '"STOP"' in reply.text and '"NO PARKING"' in reply.text
+    # seen in a drive: 'The text reads "NO PARKING". image/... reads "STOP".': the one asked for comes first
+    assert reply.text == f'{SAYS.format(image=stop, words="STOP")} {parking} reads "NO PARKING".'
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("which of these signs says stop?", f'{UPLOADS[1]} says "STOP". {UPLOADS[0]} reads "NO PARKING".'),
+        ("which one reads 'no parking'?", f'{UPLOADS[0]} says "NO PARKING". {UPLOADS[1]} reads "STOP".'),
+        ("which sign says open?",
+         f'{NONE_SAYS.format(wanted="open")} {UPLOADS[0]} reads "NO PARKING". {UPLOADS[1]} reads "STOP".'),
+        ("what does each sign say?", f'{UPLOADS[0]} reads "NO PARKING". {UPLOADS[1]} reads "STOP".'),
+        ("read the sign", None),  # one sign asked for
+    ],
+)  # fmt: skip
+def test_the_answer_to_a_reading_of_every_upload_is_each_reading(request_text, expected):
+    steps = [
+        TraceStep(1, "", "Text Detection On Image", UPLOADS[1], "STOP", True),  # the model's choice came first
+        TraceStep(2, "", "Text Detection On Image", UPLOADS[0], "NO PARKING.", True),
+    ]
+    assert every_finding(request_text, steps, UPLOADS) == expected
+
+
+def test_the_answer_to_a_detection_of_every_upload_is_each_finding():
+    """Seen in a drive: "detect faces in both" was answered 'The detected face is ready: cat [80, 0, 421, 300].'
+    with the astronaut's face in a note after it."""
+    steps = [
+        TraceStep(1, "", "Detection", UPLOADS[1], "cat [80, 0, 421, 300]", True),
+        TraceStep(2, "", "Detection", UPLOADS[0], "face [176, 65, 273, 162]", True),
+    ]
+    assert every_finding("detect faces in both", steps, UPLOADS) == (
+        f'Detection on {UPLOADS[0]}: "face [176, 65, 273, 162]". Detection on {UPLOADS[1]}: "cat [80, 0, 421, 300]".'
+    )
+    assert every_finding("detect faces in both", steps[:1], UPLOADS) is None  # one upload not searched yet
+    failed = [steps[0], TraceStep(2, "", "Detection", UPLOADS[0], "the image could not be read", False)]
+    assert every_finding("detect faces in both", failed, UPLOADS) is None  # the failure is told otherwise
+    edges = [TraceStep(1, "", "Edge Detection On Image", image, "image/dddd_edge.png", True) for image in UPLOADS]
+    assert every_finding("show me the edges of both", edges, UPLOADS) is None  # images, not words
 
 
 def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokenizer, tmp_path):

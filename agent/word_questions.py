@@ -1,0 +1,49 @@
+"""Questions about the words a reading found, answered from those words.
+
+After "read it" read a page, "what's the first word?" was answered 'The word "word" is not loaded, and no loaded
+tool can answer questions about an image': the small model took the question for one about the picture. The words
+are in the conversation already. A question that picks a word out of them, counts them, asks for them again, or
+asks what language they are in is answered from the last reading of the image still worked on
+(:func:`agent.read_text.words_read`), before the model runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.read_text import beyond_reading
+
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_NTH_WORD = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+word\b", re.IGNORECASE)
+_COUNT = re.compile(r"\bhow\s+many\s+(words|letters)\b", re.IGNORECASE)
+_AGAIN = re.compile(
+    r"\bwhat\s+did\s+(?:it|the\s+\w+)\s+say\b|\bsay\s+(?:it|that)\s+again\b|\brepeat\s+(?:it|that|the\s+(?:text|words))\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
+
+NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
+TOO_FEW_WORDS = 'The text has {count} word{s}: "{words}".'
+COUNTED = 'The text has {count} {unit}: "{words}".'
+READ_AGAIN = 'The text reads "{words}".'
+
+
+def answer_about_words(request: str, words: str) -> str | None:
+    """The answer to ``request`` when it asks for a word of ``words`` (the text a reading found) by its place, how
+    many words or letters they hold, the words again, or their language; else ``None``."""
+    tokens = _WORD.findall(words)
+    nth = _NTH_WORD.search(request)
+    if nth:
+        ordinal = nth.group(1).lower()
+        index = _ORDINALS[ordinal]
+        if not -len(tokens) <= index < len(tokens):
+            return TOO_FEW_WORDS.format(count=len(tokens), s="" if len(tokens) == 1 else "s", words=words)
+        return NTH_WORD.format(ordinal=ordinal, word=tokens[index], words=words)
+    counted = _COUNT.search(request)
+    if counted:
+        unit = counted.group(1).lower()
+        count = len(tokens) if unit == "words" else sum(char.isalpha() for char in words)
+        return COUNTED.format(count=count, unit=unit if count != 1 else unit[:-1], words=words)
+    if _AGAIN.search(request):
+        return READ_AGAIN.format(words=words)
+    return beyond_reading(request, words)

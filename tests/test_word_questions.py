@@ -1,0 +1,83 @@
+"""Questions about the words a reading found, answered from those words (agent/word_questions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession
+from agent.read_text import NOT_RELIABLY
+from agent.word_questions import COUNTED, NTH_WORD, READ_AGAIN, TOO_FEW_WORDS, answer_about_words
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
+from tools.workspace import Workspace
+
+WORDS = "-based segmentation of the coins"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("what's the first word?", NTH_WORD.format(ordinal="first", word="based", words=WORDS)),
+        ("and the LAST word?", NTH_WORD.format(ordinal="last", word="coins", words=WORDS)),
+        ("what is the third word", NTH_WORD.format(ordinal="third", word="of", words=WORDS)),
+        ("how many words are there?", COUNTED.format(count=5, unit="words", words=WORDS)),
+        ("how many letters does it have?", COUNTED.format(count=27, unit="letters", words=WORDS)),
+        ("what did it say?", READ_AGAIN.format(words=WORDS)),
+        ("is it in english?", NOT_RELIABLY.format(words=WORDS, task="tell its language")),
+        ("translate it to french", NOT_RELIABLY.format(words=WORDS, task="translate it")),
+        ("now rotate it by 90 degrees", None),
+        ("what colour is the sign?", None),
+    ],
+)
+def test_questions_about_the_words_read(request_text, expected):
+    assert answer_about_words(request_text, WORDS) == expected
+
+
+def test_a_word_past_the_end_says_how_many_there_are():
+    assert answer_about_words("what's the fifth word?", "NO PARKING") == TOO_FEW_WORDS.format(
+        count=2, s="s", words="NO PARKING"
+    )
+    assert answer_about_words("the second word?", "STOP") == TOO_FEW_WORDS.format(count=1, s="", words="STOP")
+
+
+def test_the_first_word_after_a_reading_is_answered_from_it(tiny_tokenizer, tmp_path):
+    """Seen in a drive: after "read it", "what's the first word?" was answered 'The word "word" is not loaded, and no
+    loaded tool can answer questions about an image'."""
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Rotate Image"))
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("OPEN 24 HOURS", True, (), 0.01)
+        if tool == "Text Detection On Image"
+        else run(tool, argument, workspace)
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    sign = agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name
+    llm.replies = [call("Text Detection On Image", sign), answer('The sign says "OPEN 24 HOURS".')]
+    agent.chat(session, "read it")
+    prompts = len(llm.prompts)
+    reply = agent.chat(session, "what's the first word?")
+    assert reply.text == NTH_WORD.format(ordinal="first", word="OPEN", words="OPEN 24 HOURS")
+    assert len(llm.prompts) == prompts and not reply.steps  # the model was not asked
+    llm.replies = [*llm.prompts, call("Rotate Image", f"{sign}, 90"), answer("Rotated.")]  # replies by prompt count
+    agent.chat(session, "rotate it by 90 degrees")
+    llm.replies = [*llm.prompts, answer("The first word is STOP.")]
+    assert agent.chat(session, "what's the first word?").text != NTH_WORD.format(
+        ordinal="first", word="OPEN", words="OPEN 24 HOURS"
+    )  # the rotated image was not read
+
+
+def test_the_language_of_a_sign_not_read_yet_is_read_first():
+    """Seen in a drive: "is this sign in english?" was declined as a question about the picture."""
+    from agent.read_text import READER, unread_writing, with_read_text
+
+    for request in ("is this sign in english?", "what language is the menu in?"):
+        assert unread_writing(request, [], [READER]) == READER
+        assert with_read_text("Yes.", READER, "OPEN DAILY", request) == NOT_RELIABLY.format(
+            words="OPEN DAILY", task="tell its language"
+        )
