@@ -21,7 +21,7 @@ import os
 import threading
 import time
 
-from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS
+from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS, DEFAULT_MAX_STEPS
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.loading import EMBEDDED_MODEL
 from modeling.memory import bound_kernel_cache
@@ -63,7 +63,7 @@ def main(
     server_port: int | None = None,
     share: bool = False,
     lang: str = "en",
-    max_steps: int = 5,
+    max_steps: int = DEFAULT_MAX_STEPS,
     max_new_tokens: int = 128,
     max_upload_mb: int = 50,
     plan: str | None = None,

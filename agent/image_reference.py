@@ -174,6 +174,12 @@ def meant_image(
     return None
 
 
+def points_past_the_latest(request: str) -> bool:
+    """Whether ``request`` points at an image other than the latest by its place in the conversation ("the
+    original", "the first photo", "the cropped image", "the other one")."""
+    return any(pattern.search(request) for pattern in (_ORIGINAL, _FIRST, _NEWEST_UPLOAD, _MADE_BY, _EARLIER))
+
+
 def from_before_the_newest_upload(image: str, request: str, uploads: Sequence[str], shown: Sequence[str]) -> bool:
     """Whether ``image`` came before the session's newest upload (``shown``: the conversation's images in order of
     first mention; one no longer shown is older still) while ``request`` does not reach back to an earlier image.

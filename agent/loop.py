@@ -128,7 +128,15 @@ from agent.read_text import (
 from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, with_result_noun
-from agent.several_edits import ROTATOR, asked_edits, edit_not_run, map_unasked, with_stated_angle
+from agent.several_edits import (
+    ROTATOR,
+    asked_edits,
+    edit_not_run,
+    edit_out_of_order,
+    map_unasked,
+    on_the_last_edit,
+    with_stated_angle,
+)
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.tool_words import named_by
@@ -169,6 +177,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_INPUT_CHARS = 2000
+# Steps a turn may take: tool calls, answers, and the calls and answers the agent sets aside (a made-up box becomes
+# a detection; an edit asked for first runs first). "Crop her face and rotate it 180" takes six: a crop on a made-up
+# box set aside for Detection, the detection, a rotation set aside for the crop, the crop, the rotation, the answer.
+DEFAULT_MAX_STEPS = 6
 # The most conversation history a prompt holds, in tokens. The adapters were trained on prompts whose history
 # held at most ~600 tokens (the demo split: prompts of 798 tokens on average, 1,194 at most, 598 of them the
 # opening); late in a long session, with 1,000+ tokens of history, the small model answered "I don't have an
@@ -187,6 +199,9 @@ CANNOT_SEE = (
 NOT_LOADED = (
     "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
     "place of _cpu on a GPU) where its weights are available."
+)
+STEPS_RAN_OUT = (
+    "{tool} did not run: this turn used its {steps} steps. Ask for it again (or start with a larger --max_steps)."
 )
 PART_NOT_LOADED = (
     "{tool} is not loaded here, so that part of the request was not done: start the demo with --load {load} where "
@@ -362,7 +377,7 @@ class Agent:
         tokenizer: Any,
         *,
         context_length: int,
-        max_steps: int = 5,
+        max_steps: int = DEFAULT_MAX_STEPS,
         max_new_tokens: int = 128,
         max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
         max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
@@ -583,6 +598,8 @@ class Agent:
                 )
                 checked = _with_every_result(checked, trace) if several else checked
                 checked = self._with_parts_not_loaded(checked, user_input)
+                if undone:  # the asked work left, with no step left to do it
+                    checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,
@@ -612,6 +629,13 @@ class Agent:
                         continue
                     if step != written:
                         overruled = f"{written.tool}: {written.action_input}"
+                elif index < self.max_steps and (
+                    waiting := edit_out_of_order(user_input, step.tool, trace, self.runtime.available)
+                ):  # "crop her face and rotate it 180": the crop before the rotation (agent/several_edits.py)
+                    forced, overruled = _opened_step(waiting), f"{step.tool}: {step.action_input}"
+                    logger.info("%s is asked for before %s; it runs first", waiting, step.tool)
+                    yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
+                    continue
                 elif step.tool == RESIZER:
                     # a later resize, as "make it bigger and rotate it" asks (agent/several_edits.py)
                     resized = with_relative_size(
@@ -649,6 +673,18 @@ class Agent:
                         "ran %s: %s, the box as found, for the model's %s", found.tool, found.action_input, overruled
                     )
                     step = found
+                if any(taken.action for taken in trace) and not as_written:
+                    chained = on_the_last_edit(
+                        user_input,
+                        step,
+                        trace,
+                        session.made_from,
+                        uploads=list(session.images),
+                        tools=self.runtime.available,
+                    )  # "crop the top half and show me the edges": the edges of the crop
+                    if chained != step:
+                        logger.info("%s works on the turn's last edit: %s", chained.tool, chained.action_input)
+                        overruled, step = overruled or f"{step.tool}: {step.action_input}", chained
                 observation = self._run_tool(step, session.workspace)
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]

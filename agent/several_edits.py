@@ -5,17 +5,30 @@ you asked for"): the rest of the request is dropped, and the answer reads as if 
 for two or more edits or maps by their words, a tool ran this turn and an asked one did not, the agent opens a step
 with that tool and lets the model write its input. Questions and thanks ("thanks for the resize, now show me the
 edges") are not read so.
+
+The edits are done in the order the request asks for them, each on the image the one before it made. Asked to
+"crop her face and rotate it 180", the model detected the face, then rotated the whole photo, and the face was
+cropped from the unrotated photo; asked to "crop the top half and show me the edges", it drew the edges of the
+photo before the crop. A later call of an edit asked for after one that has not run is set aside for that one
+(:func:`edit_out_of_order`), and a later call on an image the turn's last edit was made from works on that edit's
+result (:func:`on_the_last_edit`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Protocol
 
+from agent.every_upload import asks_for_every
+from agent.image_reference import points_past_the_latest
 from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number
-from agent.pending_edit import BLURRER, CROPPER, asks_for
+from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
+from agent.request_parts import asked_parts, request_parts
 from agent.stated_numbers import stated_angle
+from agent.undo import lineage
+from generation.tool_calls import image_names
 from protocol.steps import ToolCall
 from tools.registry import ToolRegistry
 
@@ -33,10 +46,76 @@ def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> st
     two or more and one of them ran; else ``None``."""
     if not any(called) or ABOUT_OR_THANKS.search(request):
         return None
-    asked = asked_edits(request, tools)
+    asked = edits_in_order(request, tools)
     if len(asked) < 2 or not set(asked) & set(called):
         return None
     return next((tool for tool in asked if tool not in called), None)
+
+
+def edits_in_order(request: str, tools: ToolRegistry) -> list[str]:
+    """:func:`asked_edits` in the order the parts of ``request`` ask for them ("crop her face and rotate it 180":
+    the crop first)."""
+    in_parts = [tool for part in request_parts(request) for tool in asked_edits(part, tools)]
+    return list(dict.fromkeys([*in_parts, *asked_edits(request, tools)]))
+
+
+def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: ToolRegistry) -> str | None:
+    """The edit ``request`` asks for before ``tool`` (an edit it asks for too) that none of the turn's ``steps``
+    called, when it can run now: a box edit only on a box a detector found this turn; else ``None``."""
+    asked = edits_in_order(request, tools)
+    if tool not in asked:
+        return None
+    called = {step.action for step in steps}
+    waiting = next((earlier for earlier in asked[: asked.index(tool)] if earlier not in called), None)
+    if waiting in (CROPPER, BLURRER) and pending_box_edit(request, steps, tools.names) != waiting:
+        return None
+    return waiting
+
+
+_BOX_TOOLS = frozenset({CROPPER, BLURRER})
+_SAME_GEOMETRY = frozenset({BLURRER})  # edits whose result keeps every pixel where it was
+
+
+class MadeStep(Step, Protocol):
+    """A step taken this turn with the files it made (agent.loop.TraceStep)."""
+
+    files: tuple[str, ...]
+
+
+def on_the_last_edit(
+    request: str,
+    call: ToolCall,
+    steps: Sequence[MadeStep],
+    made_from: Mapping[str, str],
+    *,
+    uploads: Sequence[str],
+    tools: ToolRegistry,
+) -> ToolCall:
+    """``call``, a later call of a request for several things, on the image the turn's last edit (not a map) made,
+    when it works on an image that edit's result was made from and ``request`` points at no other image (by name,
+    "the original", every upload); a box edit only when the edits since its image moved no pixel (a blur: "blur her
+    face and crop it" had cropped the unblurred photo); else ``call`` unchanged."""
+    written = image_names(call.action_input)
+    if not written or asked_parts(request) < 2 or image_names(request) or points_past_the_latest(request):
+        return call
+    if asks_for_every(request, uploads):
+        return call
+    edited = [
+        name
+        for step in steps
+        if step.ok and step.action in tools and not tools.get(step.action).makes_map
+        for name in step.files
+        if name in step.observation
+    ]
+    if not edited or written[0] == edited[-1] or written[0] not in lineage(edited[-1], made_from):
+        return call
+    chain = lineage(edited[-1], made_from)
+    makers = {name: step.action for step in steps for name in step.files}
+    if call.tool in _BOX_TOOLS and any(
+        makers.get(name) not in _SAME_GEOMETRY for name in chain[: chain.index(written[0])]
+    ):
+        return call  # a box found before a crop, a rotation or a resize is not a box of its result
+    return replace(call, action_input=call.action_input.replace(written[0], edited[-1], 1))
 
 
 def asked_edits(request: str, tools: ToolRegistry) -> list[str]:

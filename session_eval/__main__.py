@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agent.loop import DEFAULT_MAX_STEPS
 from modeling.loading import EMBEDDED_MODEL
 from protocol.cli import run_cli
 from protocol.errors import InputError
@@ -40,7 +41,7 @@ def main(
     label: str | None = None,
     load: str | None = None,
     llm_device: str = "cpu",
-    max_steps: int = 5,
+    max_steps: int = DEFAULT_MAX_STEPS,
     max_new_tokens: int = 128,
 ) -> dict[str, Any]:
     """Run the session set and write the scored results; returns the overall figures.

@@ -161,7 +161,8 @@ def false_claim(expect: Expect, reply: Reply, state: SessionState, words: str | 
     A turn that ran out of steps, answered by the agent's "I could not finish" with what was done so far, makes no
     claim. Always false: naming an image file that does not exist. Then, by what the turn asked for: a tool turn
     (expected to succeed or to fail) claims falsely when its words announce a result (a file other than an
-    upload, or success words without failure words) while no call succeeded or every call of the expected
+    upload, or success words without failure words; another tool's result named beside failure words is told
+    apart) while no call succeeded or every call of the expected
     tool failed; a question for a tool that is not loaded, when no call succeeded and the words give an
     answer instead of saying it cannot; a request without an image, when the words announce a result.
     """
@@ -176,7 +177,11 @@ def false_claim(expect: Expect, reply: Reply, state: SessionState, words: str | 
     uploads = set(state.uploads.values())
     if expect.behaviour in (Behaviour.TOOL, Behaviour.FAILS):
         relevant = [step for step in reply.steps if step.action == expect.tool]
-        announced = [name for name in named if name not in uploads]
+        # another tool's real result, named by words that say the asked one failed ("I could not do that ... (Done
+        # before it: Line Detection On Image -> image/....png)"), announces nothing
+        told_apart = {name for step in succeeded if step.action != expect.tool for name in step.files}
+        says_failed = bool(FAILURE_WORDS.search(words))
+        announced = [name for name in named if name not in uploads and not (says_failed and name in told_apart)]
         if (announced or claims_success(words)) and (not succeeded or (relevant and not any(s.ok for s in relevant))):
             what = f"names {announced[0]}" if announced else "announces success"
             return True, f"{what} but {expect.tool if relevant else 'no tool'} produced nothing: {_short(words)}"

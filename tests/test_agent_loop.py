@@ -1766,9 +1766,10 @@ def test_an_answer_after_one_edit_of_two_runs_the_other(tiny_tokenizer, session)
         answer("Done."),
     ]
     reply = agent.chat(session, "make it bigger and rotate it by 90 degrees")
-    assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Resize Image", f"{image}, 128, 128")]
     rotated, resized = (step.files[0] for step in reply.steps)
-    assert reply.text == f"Done. Rotate Image made {rotated}. Resize Image made {resized}." and reply.finished
+    # the resize works on the rotation's result: one image with both edits
+    assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Resize Image", f"{rotated}, 128, 128")]
+    assert reply.text == f"Done. Resize Image made {resized}." and reply.finished
     assert reply.steps[1].model_call == f"Resize Image: {image}, 90, 89336"  # shown beside the step that ran
 
 

@@ -315,15 +315,19 @@ def test_a_made_up_answer_the_agent_replaced_is_the_models_false_claim_but_not_s
 def test_the_wrong_tool_fails_the_turn_but_is_no_false_claim(runtime, tiny_tokenizer, tmp_path, detect):
     records = play(SessionPlayer(SESSIONS.select(TOOL_SESSIONS), WRONG_TOOL), runtime, tiny_tokenizer, tmp_path, detect)
     overall = summarise(records)["overall"]
-    assert overall["turn_success"] == 0 and overall["false_claims"] == 0 and overall["false_claims_shown"] == 0
+    assert overall["turn_success"] == 0 and overall["false_claims_shown"] == 0
     for record in records:
         (turn,) = record.turns
+        # this model answers "Here is the result: <observation>" whatever the observation; it makes that claim of its
+        # own only after steps the agent took in its place (given a sixth step, after a Blur Region it left
+        # without a box)
+        assert not turn.score.false_claim or turn.score.overruled
         if turn.score.overruled:  # a sign question went on with the reading tool (agent/read_text.py), a map
             # request drew the map it names (agent/meant_call.named_map_tool), "blur the face" ran Detection
             # (agent/pending_edit.people_unfound; this scripted model then gives Blur Region no box)
             last = turn.reply.steps[-1]
             assert last.model_call
-            assert turn.score.shown_success or (last.action == "Blur Region" and not turn.reply.finished)
+            assert turn.score.shown_success or (last.action == "Blur Region" and not last.ok)
         else:
             assert any(name.startswith("called ") for name in turn.score.failed_checks), turn.score.checks
 

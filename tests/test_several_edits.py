@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.several_edits import edit_not_run
+from agent.loop import TraceStep
+from agent.several_edits import edit_not_run, edit_out_of_order, edits_in_order, on_the_last_edit
+from protocol.steps import ToolCall
 from tools.catalog import default_registry
 
 TOOLS = default_registry().subset(
@@ -79,11 +81,9 @@ def test_a_later_call_on_an_undone_image_works_on_the_image_now(tiny_tokenizer, 
         f" {blurred}, 18000\nObservation:",
         answer("Done."),
     ]
-    agent.chat(session, "crop it to 0, 0, 16, 16 and rotate it 180")
-    cropped = runtime.calls[-2]
-    assert cropped == ("Crop Image", f"{photo}, 0, 0, 16, 16")
-    assert runtime.calls[-1][0] == "Rotate Image" and runtime.calls[-1][1].endswith(", 180")
-    assert blurred not in runtime.calls[-1][1]
+    reply = agent.chat(session, "crop it to 0, 0, 16, 16 and rotate it 180")
+    assert runtime.calls[-2] == ("Crop Image", f"{photo}, 0, 0, 16, 16")
+    assert runtime.calls[-1] == ("Rotate Image", f"{reply.steps[0].files[0]}, 180")  # the crop, turned
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,130 @@ def test_a_map_nobody_asked_for_after_another_tool(request_text, tool, called, u
 
     tools = default_registry()
     assert map_unasked(request_text, tool, called, tools) is unasked
+
+
+@pytest.mark.parametrize(
+    ("request_text", "order"),
+    [
+        ("crop her face and rotate it 180", ["Crop Image", "Rotate Image"]),  # asked_edits alone: rotation first
+        ("make it bigger and rotate it by 90 degrees", ["Resize Image", "Rotate Image"]),
+        ("show me the edges, then crop the top half", ["Edge Detection On Image", "Crop Image"]),
+        ("blur the face and crop it", ["Blur Region", "Crop Image"]),
+    ],
+)
+def test_edits_in_the_order_asked(request_text, order):
+    assert edits_in_order(request_text, TOOLS) == order
+
+
+FACE = TraceStep(1, "", "Detection", "image/aaaa.png", "face [1, 2, 30, 40]", True)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "steps", "waiting"),
+    [
+        # seen in a drive: after the detection the model rotated the photo, and the face was cropped unrotated
+        ("crop her face and rotate it 180", "Rotate Image", [FACE], "Crop Image"),
+        ("crop her face and rotate it 180", "Rotate Image", [], None),  # no box to crop yet: the model's call runs
+        ("crop her face and rotate it 180", "Crop Image", [FACE], None),  # the first asked
+        ("make it bigger and rotate it by 90 degrees", "Rotate Image", [], "Resize Image"),
+        ("make it bigger and rotate it by 90 degrees", "Rotate Image",
+         [TraceStep(1, "", "Resize Image", "image/aaaa.png, 64, 64", "image/b_resize_aaaa.png", True)], None),
+        ("rotate it by 90 degrees", "Rotate Image", [], None),
+        ("crop her face and rotate it 180", "Edge Detection On Image", [FACE], None),  # not asked
+    ],
+)  # fmt: skip
+def test_an_edit_asked_for_first_runs_first(request_text, tool, steps, waiting):
+    assert edit_out_of_order(request_text, tool, steps, TOOLS) == waiting
+
+
+def made(tool: str, source: str, name: str) -> TraceStep:
+    return TraceStep(1, "", tool, source, name, True, (name,))
+
+
+PHOTO, CROP, BLUR, EDGES = (
+    "image/aaaa.png",
+    "image/c1_crop_aaaa.png",
+    "image/b1_blur_aaaa.png",
+    "image/e1_edge_aaaa.png",
+)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "steps", "written", "expected"),
+    [
+        # seen in a drive: the edges of the photo before the crop
+        ("crop the top half and show me the edges", [made("Crop Image", PHOTO, CROP)],
+         ("Edge Detection On Image", PHOTO), ("Edge Detection On Image", CROP)),
+        ("crop the top half and rotate it 90", [made("Crop Image", PHOTO, CROP)],
+         ("Rotate Image", f"{PHOTO}, 90"), ("Rotate Image", f"{CROP}, 90")),
+        # a box found on the photo is not a box of its crop
+        ("crop it to 0,0,9,9 and blur the face", [made("Crop Image", PHOTO, CROP)],
+         ("Blur Region", f"{PHOTO}, 1, 2, 3, 4"), ("Blur Region", f"{PHOTO}, 1, 2, 3, 4")),
+        # a blur moves no pixel: the crop of "blur her face and crop it" is of the blurred photo
+        ("blur her face and crop it", [FACE, made("Blur Region", PHOTO, BLUR)],
+         ("Crop Image", f"{PHOTO}, 1, 2, 30, 40"), ("Crop Image", f"{BLUR}, 1, 2, 30, 40")),
+        ("crop the top half and show me the edges of the original", [made("Crop Image", PHOTO, CROP)],
+         ("Edge Detection On Image", PHOTO), ("Edge Detection On Image", PHOTO)),
+        ("show me the edges and rotate it 90", [made("Edge Detection On Image", PHOTO, EDGES)],
+         ("Rotate Image", f"{PHOTO}, 90"), ("Rotate Image", f"{PHOTO}, 90")),  # a map is not an edit to go on from
+        ("show me the edges", [made("Crop Image", PHOTO, CROP)],
+         ("Edge Detection On Image", PHOTO), ("Edge Detection On Image", PHOTO)),  # one thing asked
+    ],
+)  # fmt: skip
+def test_a_later_call_works_on_the_last_edit(request_text, steps, written, expected):
+    made_from = {CROP: PHOTO, BLUR: PHOTO, EDGES: PHOTO}
+    call = ToolCall("Do I need to use a tool? Yes", *written)
+    chained = on_the_last_edit(request_text, call, steps, made_from, uploads=[PHOTO], tools=TOOLS)
+    assert (chained.tool, chained.action_input) == expected
+
+
+def test_crop_her_face_and_rotate_it_crops_then_turns_the_crop(tiny_tokenizer, tmp_path):
+    """Seen in a drive: after the detection the model rotated the whole photo, then the face was cropped from the
+    unrotated photo: two images, neither the one asked for."""
+    from PIL import Image
+
+    from agent.loop import Agent, ChatSession
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.workspace import Workspace
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Rotate Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 16), "white")).name
+    llm.replies = [
+        call("Detection", photo),
+        call("Rotate Image", f"{photo}, 180"),  # set aside: the crop is asked for first
+        f" {photo}, 0, 0, 8, 8\nObservation:",
+        call("Rotate Image", f"{photo}, 180"),  # on the photo the crop was made from
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "crop her face and rotate it 180")
+    cropped = reply.steps[1].files[0]
+    assert runtime.calls == [
+        ("Detection", photo),
+        ("Crop Image", f"{photo}, 0, 0, 8, 8"),
+        ("Rotate Image", f"{cropped}, 180"),
+    ]
+    assert reply.steps[2].files[0] in reply.text
+
+
+def test_an_edit_left_when_the_steps_run_out_is_told(tiny_tokenizer, tmp_path):
+    from PIL import Image
+
+    from agent.loop import STEPS_RAN_OUT, Agent, ChatSession
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.workspace import Workspace
+
+    runtime = FakeRuntime(names=("Resize Image", "Rotate Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096, max_steps=2)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 16), "white")).name
+    llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    reply = agent.chat(session, "rotate it by 90 degrees and make it 32x32")
+    assert reply.text.endswith(STEPS_RAN_OUT.format(tool="Resize Image", steps=2))

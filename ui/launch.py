@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS, Agent
+from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS, DEFAULT_MAX_STEPS, Agent
 from generation.prefix_cache import DEFAULT_PREFIX_CACHE_MB
 from modeling.adapter_files import adapter_argument
 from modeling.loading import EMBEDDED_MODEL
@@ -100,7 +100,7 @@ def build_agent(
     max_memory: str | None = None,
     load: str | None = None,
     lang: str = "en",
-    max_steps: int = 5,
+    max_steps: int = DEFAULT_MAX_STEPS,
     max_new_tokens: int = 128,
     prefix_cache_mb: float = DEFAULT_PREFIX_CACHE_MB,
     max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
