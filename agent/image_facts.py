@@ -7,7 +7,8 @@ don't have an image to work on yet"; asked "which one is bigger?" after a second
 twice its size; asked "what did you do so far?" after a resize and a rotation, it told of a background removal, a
 crop and a reading that never ran. The agent answers these itself: the size and type read from the file (the latest
 image, or the one the question names), the uploads ordered by size, the images listed, uploads first, and each image
-made with the tool, its numbers and the image that made it. Asked "compare it with the original: what changed?"
+made with the tool, its numbers and the image that made it; asked "what sizes are they now?", the size of the
+latest image made from each upload. Asked "compare it with the original: what changed?"
 after a rotation, the model drew an edge map of the original; the agent tells the steps from the upload to it.
 """
 
@@ -46,6 +47,38 @@ _SIZE_QUESTION = _whole_question(
     r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + _ASKED_PICTURE + r")"
     r"(?:\s+now)?",
 )
+
+
+# The whole request asks for the sizes of the pictures: "what sizes are they now?", "how big are they?", "what are
+# their dimensions?" (the model resized the latest image to 256 x 3)
+_SIZES_QUESTION = _whole_question(
+    r"(?:what(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:sizes?|dimensions?|resolutions?)\s+(?:of\s+)?"
+    r"(?:they|them|both(?:\s+of\s+them)?|each(?:\s+of\s+them)?|all\s+of\s+them|the\s+(?:images|photos|pictures))"
+    r"|what\s+(?:sizes?|resolutions?)\s+are\s+they"
+    r"|what\s+are\s+their\s+(?:sizes?|dimensions?|resolutions?)"
+    r"|how\s+(?:big|large)\s+are\s+(?:they|both(?:\s+of\s+them)?|the\s+(?:images|photos|pictures))"
+    r"|what\s+size\s+is\s+each(?:\s+(?:one|of\s+them))?)"
+    r"(?:\s+now)?",
+)
+SIZE_OF = "{image} is {width} x {height}"
+SIZE_OF_MADE = "{image} (from {upload}) is {width} x {height}"
+
+
+def asks_for_their_sizes(request: str) -> bool:
+    """Whether ``request`` only asks how big the pictures are ("what sizes are they now?")."""
+    return bool(_SIZES_QUESTION.match(request))
+
+
+def sizes_answer(sizes: Sequence[tuple[str, str, tuple[int, int] | None]]) -> str:
+    """Each of ``sizes`` ``(image, the upload it came from, its width and height)`` told, with the upload when the
+    image is a result; an image that cannot be read is said so."""
+    told = [
+        (SIZE_OF if image == upload else SIZE_OF_MADE).format(image=image, upload=upload, width=size[0], height=size[1])
+        if size
+        else f"{image} could not be read"
+        for image, upload, size in sizes
+    ]
+    return "; ".join(told) + "."
 
 
 ASPECT_RATIO = " Its aspect ratio is {ratio}."

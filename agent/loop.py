@@ -77,6 +77,7 @@ from agent.image_facts import (
     WHERE_ANSWER,
     asks_for_the_images,
     asks_for_the_size,
+    asks_for_their_sizes,
     asks_what_changed,
     asks_what_was_done,
     asks_where_it_is,
@@ -85,6 +86,7 @@ from agent.image_facts import (
     comparison_answer,
     done_answer,
     images_answer,
+    sizes_answer,
     with_aspect_ratio,
 )
 from agent.image_reference import meant_image, outside_paths, photo_behind_for_a_later_map, refers_to_an_image
@@ -135,6 +137,7 @@ from agent.several_edits import (
     edit_out_of_order,
     map_unasked,
     on_the_last_edit,
+    reads_instead_of_editing,
     with_stated_angle,
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
@@ -833,7 +836,7 @@ class Agent:
         assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
-        kind that it does not hold; it asks how big the image is, which image is the bigger, which images there are,
+        kind that it does not hold; it asks how big the image is (or the images are), which image is the bigger, which images there are,
         what the tools made or what changed from the original (agent/image_facts.py); it asks of the words a reading
         found (agent/word_questions.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
@@ -861,6 +864,13 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
+        if session.latest_image is not None and asks_for_their_sizes(request):
+            return sizes_answer(
+                [
+                    (image, upload, image_size(session.workspace, image))
+                    for upload, image in self._latest_of_each(session)
+                ]
+            )
         if len(session.images) > 1 and asks_which_is_bigger(request):
             sizes = {name: image_size(session.workspace, name) for name in session.images}
             readable = {name: size for name, size in sizes.items() if size}
@@ -936,6 +946,16 @@ class Agent:
             tool, numbers = call.tool, [part for part in call.arguments[1:] if part]
             made.append((image, f"{tool or 'a tool'} ({', '.join(numbers)})" if numbers else tool or "a tool", source))
         return made
+
+    @staticmethod
+    def _latest_of_each(session: ChatSession) -> list[tuple[str, str]]:
+        """Each upload and the newest image made from it that no undo went back from (the upload itself if none)."""
+        latest = {upload: upload for upload in session.images}
+        for image in session.made_from:  # oldest first
+            upload = lineage(image, session.made_from)[-1]
+            if upload in latest and image not in session.undone:
+                latest[upload] = image
+        return list(latest.items())
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""
@@ -1063,6 +1083,10 @@ class Agent:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input
             )
+        edit = reads_instead_of_editing(request, meant.tool, self.runtime.available)
+        if edit:
+            logger.info("a reading nobody asked for; %s, asked for, runs instead", edit)
+            return meant, _opened_step(edit)
         available = self.runtime.available.names
         finder = None if named else invented_box(request, meant.tool, meant.arguments, shown, available)
         if not finder and meant.tool in self.runtime.available and not self.runtime.available.get(meant.tool).makes_map:

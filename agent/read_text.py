@@ -47,6 +47,7 @@ _SAYS_NO_TEXT = re.compile(
     r"|\bnot\s+(?:found|readable|legible)\b",  # 'The letter "NO PARKING" is not found in text.'
     re.IGNORECASE,
 )
+_IMAGE_NAME = re.compile(r"\S*image/\S+")
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 
 
@@ -78,7 +79,7 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
     step of the turn); those words and :data:`NOT_RELIABLY` when ``request`` asks for a translation, a summary or the
     language (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
-    there is no text; otherwise ``answer`` unchanged."""
+    there is no text or adds a number the reading did not give; otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
         return answer
@@ -88,7 +89,9 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
         return f'The text reads "{words}".'
     if _normal(words) in _normal(answer):
-        return answer
+        # 'The letter "OPEN DAILY" is at position 156.': a number the reading did not give is made up
+        invented = set(re.findall(r"\d+", _IMAGE_NAME.sub("", answer))) - set(re.findall(r"\d+", words))
+        return f'The text reads "{words}".' if invented else answer
     quoted = _QUOTED.search(answer)
     if quoted:
         return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
@@ -101,13 +104,13 @@ def unread_writing(request: str, called: Sequence[str], available: Sequence[str]
     ``None``."""
     if READER not in available or READING_TOOLS.intersection(called):
         return None
-    return READER if _asks_about_writing(request) else None
+    return READER if asks_about_writing(request) else None
 
 
 def read_already(request: str, tool: str, steps: Sequence[Step]) -> bool:
     """Whether a call of ``tool`` would wander from a reading request already served: ``request`` asks to read and
     to find nothing else, a reading tool ran in ``steps`` and ``tool`` is a detector."""
-    if tool not in DETECTORS or _FINDING.search(request) or not _asks_about_writing(request):
+    if tool not in DETECTORS or _FINDING.search(request) or not asks_about_writing(request):
         return False
     return any(step.ok and step.action in READING_TOOLS for step in steps)
 
@@ -158,5 +161,6 @@ def words_read(earlier: Sequence[Step], latest: str | None) -> str | None:
     return readings[-1] if readings and readings[-1] != NO_TEXT_FOUND else None
 
 
-def _asks_about_writing(request: str) -> bool:
+def asks_about_writing(request: str) -> bool:
+    """Whether ``request`` asks about the writing in the picture ("what street is this sign for?", "read the label")."""
     return bool(_ABOUT_WRITING.search(request)) or asks_to_read(request)

@@ -25,6 +25,7 @@ from agent.every_upload import asks_for_every
 from agent.image_reference import points_past_the_latest
 from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number
 from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
+from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.request_parts import asked_parts, request_parts
 from agent.stated_numbers import stated_angle
 from agent.undo import lineage
@@ -70,6 +71,15 @@ def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: Too
     if waiting in (CROPPER, BLURRER) and pending_box_edit(request, steps, tools.names) != waiting:
         return None
     return waiting
+
+
+def reads_instead_of_editing(request: str, tool: str, tools: ToolRegistry) -> str | None:
+    """The first edit ``request`` asks for when the turn's first call, of ``tool``, is a reading the request does not
+    ask for: asked to "make the sign bigger so I can read it better", the model read the sign; else ``None``."""
+    if tool not in READING_TOOLS or asks_about_writing(request):
+        return None
+    asked = edits_in_order(request, tools)
+    return asked[0] if asked else None
 
 
 _BOX_TOOLS = frozenset({CROPPER, BLURRER})

@@ -718,6 +718,10 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         # seen in a drive: the words read, quoted in an answer that says there are none
         ('There is no readable text on the sign: "No Parking".', "NO PARKING", 'The text reads "NO PARKING".'),
         ('The letter "NO PARKING" is not found in text.', "NO PARKING", 'The text reads "NO PARKING".'),
+        # seen in a drive: a position nobody read
+        ('The letter "OPEN DAILY" is at position 156.', "OPEN DAILY", 'The text reads "OPEN DAILY".'),
+        ('The sign says "OPEN 24 HOURS".', "OPEN 24 HOURS", 'The sign says "OPEN 24 HOURS".'),  # its own number
+        ('image/66fc4e77.png says "OPEN".', "OPEN", 'image/66fc4e77.png says "OPEN".'),  # a file name's digits
     ],
 )
 def test_an_answer_that_rewrites_the_words_read_gives_them_as_read(answer_text, observation, expected):
@@ -1705,6 +1709,25 @@ def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session
         == f"{image} is a PNG image of 64 x 64 pixels (width x height)."
     )
     assert llm.prompts == [] and runtime.calls == []
+
+
+def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_tokenizer, session):
+    """Seen in a drive: after "make both 256 wide" resized one of two edge maps, "what sizes are they now?" ran Resize
+    Image with 256, 3."""
+    from agent.image_facts import SIZE_OF, SIZE_OF_MADE
+
+    runtime = FakeRuntime(names=("Resize Image", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    first, second = upload(agent, session, size=32), upload(agent, session, size=48)
+    llm.replies = [call("Edge Detection On Image", first), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges of the first one").files
+    prompts = len(llm.prompts)
+    for question in ("what sizes are they now?", "how big are they?", "what are their dimensions"):
+        assert agent.chat(session, question).text == (
+            f"{SIZE_OF_MADE.format(image=edges, upload=first, width=32, height=32)}; "
+            f"{SIZE_OF.format(image=second, width=48, height=48)}."
+        )
+    assert len(llm.prompts) == prompts and len(runtime.calls) == 1
 
 
 @pytest.mark.parametrize(

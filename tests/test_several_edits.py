@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from agent.loop import TraceStep
-from agent.several_edits import edit_not_run, edit_out_of_order, edits_in_order, on_the_last_edit
+from agent.several_edits import (
+    edit_not_run,
+    edit_out_of_order,
+    edits_in_order,
+    on_the_last_edit,
+    reads_instead_of_editing,
+)
 from protocol.steps import ToolCall
 from tools.catalog import default_registry
 
@@ -247,3 +253,18 @@ def test_an_edit_left_when_the_steps_run_out_is_told(tiny_tokenizer, tmp_path):
     llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
     reply = agent.chat(session, "rotate it by 90 degrees and make it 32x32")
     assert reply.text.endswith(STEPS_RAN_OUT.format(tool="Resize Image", steps=2))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "instead"),
+    [
+        # seen in a drive: the sign was read, not resized
+        ("make the sign bigger so I can read it better", "Text Detection On Image", "Resize Image"),
+        ("make it 2x bigger and read it again", "Text Detection On Image", None),  # a reading asked for
+        ("what does the sign say?", "Text Detection On Image", None),
+        ("make the sign bigger", "Resize Image", None),  # the model's call is the edit
+        ("thanks, that's readable", "Text Detection On Image", None),  # no edit asked
+    ],
+)
+def test_a_reading_in_place_of_the_edit_asked(request_text, tool, instead):
+    assert reads_instead_of_editing(request_text, tool, TOOLS) == instead
