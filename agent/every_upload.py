@@ -47,14 +47,29 @@ def asks_for_every(request: str, uploads: Sequence[str]) -> bool:
     return len(uploads) > 1 and bool(_EVERY.search(request))
 
 
-def upload_not_done(request: str, steps: Sequence[Step], uploads: Sequence[str]) -> tuple[str, str] | None:
-    """``(tool, upload)``: the turn's first tool and the first of ``uploads`` it was not tried on this turn (``steps``),
-    when ``request`` asks for every upload, there are two or more and that tool was tried on one of them; else
-    ``None``."""
+def worked_on(steps: Sequence[Step], uploads: Sequence[str], versions: Sequence[str] = ()) -> list[str]:
+    """The images a request for every upload means: ``uploads``, or ``versions`` (the newest image made from each
+    upload) when the turn's first call worked on one of those and not on an upload: after the edges of two photos
+    were drawn, "make both 256 wide" resized one edge map; ``[]`` when the first call worked on neither."""
+    first = next(
+        (image_names(step.action_input)[0] for step in steps if step.action and image_names(step.action_input)), None
+    )
+    if first in uploads:
+        return list(uploads)
+    return list(versions) if first in versions else []
+
+
+def upload_not_done(
+    request: str, steps: Sequence[Step], uploads: Sequence[str], versions: Sequence[str] = ()
+) -> tuple[str, str] | None:
+    """``(tool, image)``: the turn's first tool and the first of the images a request for every upload means
+    (:func:`worked_on`) it was not tried on this turn (``steps``), when ``request`` asks for every upload, there are
+    two or more and that tool was tried on one of them; else ``None``."""
     if not asks_for_every(request, uploads):
         return None
     calls = [(step.action, image_names(step.action_input)) for step in steps if step.action]
     first = next(((tool, images[0]) for tool, images in calls if images), None)
+    uploads = worked_on(steps, uploads, versions)
     if first is None or first[1] not in uploads:
         return None
     tried = {images[0] for tool, images in calls if tool == first[0] and images}
@@ -62,13 +77,16 @@ def upload_not_done(request: str, steps: Sequence[Step], uploads: Sequence[str])
     return (first[0], missing[0]) if missing else None
 
 
-def earlier_uploads(request: str, steps: Sequence[Step], uploads: Sequence[str], answer: str = "") -> str:
+def earlier_uploads(
+    request: str, steps: Sequence[Step], uploads: Sequence[str], answer: str = "", versions: Sequence[str] = ()
+) -> str:
     """What to add to the ``answer`` of a request for every upload about the uploads its tool ran on before the turn's
     last call (the last call is the loop's to tell): where it failed ("Remove the background failed on
     image/....png: no person found ..."), and what it answered in words that the answer does not hold (asked "what do
     these two signs say?", the model quoted the second reading alone); ``""`` when nothing is to add."""
     if not asks_for_every(request, uploads):
         return ""
+    uploads = worked_on(steps, uploads, versions)
     notes = []
     for step in [step for step in steps if step.action][:-1]:
         images = image_names(step.action_input)
@@ -96,9 +114,11 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def every_finding(request: str, steps: Sequence[Step], uploads: Sequence[str]) -> str | None:
+def every_finding(
+    request: str, steps: Sequence[Step], uploads: Sequence[str], versions: Sequence[str] = ()
+) -> str | None:
     """The answer to ``request`` of every upload when the turn's first tool is a detector or the reading tool and it
-    answered on each of ``uploads``: what it found on each, in the uploads' order, the uploads whose words hold what
+    answered on each of ``uploads`` (or their newest ``versions``, :func:`worked_on`): what it found on each, in the uploads' order, the uploads whose words hold what
     a "which one says ..." question asks for first (or that none does); else ``None``."""
     if not asks_for_every(request, uploads):
         return None
@@ -106,12 +126,13 @@ def every_finding(request: str, steps: Sequence[Step], uploads: Sequence[str]) -
     if not calls or calls[0].action not in {*DETECTORS, *READING_TOOLS}:
         return None
     tool = calls[0].action
+    uploads = worked_on(steps, uploads, versions)
     found: dict[str, str] = {}
     for step in calls:
         images = image_names(step.action_input)
         if step.action == tool and images and images[0] in uploads:
             found[images[0]] = " ".join(step.observation.split()).rstrip(".") if step.ok else ""
-    if set(found) != set(uploads) or not all(found.values()):
+    if not uploads or set(found) != set(uploads) or not all(found.values()):
         return None
     asked = _WHICH_SAYS.search(request) if tool in READING_TOOLS else None
     wanted = _normal(asked.group(1)) if asked else ""

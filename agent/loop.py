@@ -52,7 +52,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -553,7 +553,7 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
-                every = upload_not_done(user_input, trace, list(session.images))
+                every = upload_not_done(user_input, trace, list(session.images), self._versions(session, trace))
                 if every and index < self.max_steps:  # "... from both": the same call on the next upload
                     forced, overruled = f"{_opened_step(every[0])} {every[1]}", f"{AI} {said}"
                     logger.info("%s runs on %s too, as the request asks for every upload", *every)
@@ -588,8 +588,11 @@ class Agent:
                     for taken in trace
                     if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
                 ]
-                which = which_has(user_input, searched) or every_finding(user_input, trace, list(session.images))
-                earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer)
+                versions = self._versions(session, trace)
+                which = which_has(user_input, searched) or every_finding(
+                    user_input, trace, list(session.images), versions
+                )
+                earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
                 answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
@@ -718,7 +721,7 @@ class Agent:
                 yield self._stopped(session, user_input, trace)
                 return
         pending = self._undone_step(session, user_input, "", trace) or upload_not_done(
-            user_input, trace, list(session.images)
+            user_input, trace, list(session.images), self._versions(session, trace)
         )
         calls = [(step.action, step.action_input) for step in trace if step.action]
         if trace and trace[-1].ok and not pending and len(set(calls)) == len(calls):
@@ -948,14 +951,20 @@ class Agent:
         return made
 
     @staticmethod
-    def _latest_of_each(session: ChatSession) -> list[tuple[str, str]]:
-        """Each upload and the newest image made from it that no undo went back from (the upload itself if none)."""
+    def _latest_of_each(session: ChatSession, leaving_out: Set[str] = frozenset()) -> list[tuple[str, str]]:
+        """Each upload and the newest image made from it that no undo went back from, other than those ``leaving_out``
+        (the upload itself if none)."""
         latest = {upload: upload for upload in session.images}
         for image in session.made_from:  # oldest first
             upload = lineage(image, session.made_from)[-1]
-            if upload in latest and image not in session.undone:
+            if upload in latest and image not in session.undone and image not in leaving_out:
                 latest[upload] = image
         return list(latest.items())
+
+    def _versions(self, session: ChatSession, trace: Sequence[TraceStep]) -> list[str]:
+        """The newest image made from each upload before this turn (``trace``; agent/every_upload.py ``worked_on``)."""
+        made_now = {name for step in trace for name in step.files}
+        return [image for _, image in self._latest_of_each(session, made_now)]
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""

@@ -172,3 +172,38 @@ def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokeniz
     }
     assert reply.text == WHICH_HAS.format(findings="; ".join(lines[step.action_input] for step in reply.steps))
     assert found[cat] in reply.text and "no cat" in reply.text
+
+
+def test_both_after_a_result_of_each_means_those_results(tiny_tokenizer, tmp_path):
+    """Seen in a drive: after the edges of each of two photos, "make both 256 wide" resized one edge map."""
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Resize Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name for _ in range(2))
+    edges = {}
+    for photo in (second, first):
+        llm.replies = [*llm.prompts, call("Edge Detection On Image", photo), answer("Done.")]
+        (edges[photo],) = agent.chat(session, f"show me the edges of {photo}").files
+    llm.replies = [
+        *llm.prompts,
+        call("Resize Image", f"{edges[first]}, 256, 256"),
+        answer("Done."),  # set aside: the other edge map
+        ", 256, 256\nObservation:",
+        answer("Both are resized."),
+    ]
+    reply = agent.chat(session, "make both 256 wide")
+    assert runtime.calls[-2:] == [
+        ("Resize Image", f"{edges[first]}, 256, 256"),
+        ("Resize Image", f"{edges[second]}, 256, 256"),
+    ]
+    assert len(reply.files) == 2
+
+
+def test_the_images_every_upload_means():
+    from agent.every_upload import worked_on
+
+    versions = ["image/e1_edge_aaaa1111.png", "image/bbbb2222.png"]
+    assert worked_on([step("Resize Image", UPLOADS[0])], UPLOADS, versions) == UPLOADS
+    assert worked_on([step("Resize Image", versions[0])], UPLOADS, versions) == versions
+    assert worked_on([step("Resize Image", "image/ffff.png")], UPLOADS, versions) == []
