@@ -90,6 +90,7 @@ from agent.image_facts import (
     with_aspect_ratio,
 )
 from agent.image_reference import meant_image, outside_paths, photo_behind_for_a_later_map, refers_to_an_image
+from agent.kept_size import size_not_kept, with_kept_size
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -642,6 +643,12 @@ class Agent:
                     logger.info("%s is asked for before %s; it runs first", waiting, step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
+                elif (
+                    kept := with_kept_size(
+                        step, user_input, trace, self.runtime.available, partial(image_size, session.workspace)
+                    )
+                ) != step:  # "rotate it 45 degrees but keep the same size": the middle at the size it had
+                    overruled, step = f"{step.tool}: {step.action_input}", kept
                 elif step.tool == RESIZER:
                     # a later resize, as "make it bigger and rotate it" asks (agent/several_edits.py)
                     resized = with_relative_size(
@@ -1023,7 +1030,8 @@ class Agent:
         of what it finds (agent/pending_edit.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
         calls missing, the tool whose map the request asks for when the answer presents a file or refuses, or the
-        square crop or resize asked for, when nothing ran (agent/meant_call.py), an edit of several asked for that did not run (agent/several_edits.py), or a
+        square crop or resize asked for, when nothing ran (agent/meant_call.py), the crop back to the size a rotation
+        was asked to keep (agent/kept_size.py), an edit of several asked for that did not run (agent/several_edits.py), or a
         rotation "the other way" (agent/other_way.py)."""
         available = self.runtime.available.names
         if session.latest_image is None:
@@ -1042,6 +1050,7 @@ class Agent:
             or map_not_made(request, said, called, self.runtime.available)
             or square_not_made(request, called, self.runtime.available)
             or size_not_made(request, called, self.runtime.available)
+            or size_not_kept(request, trace, self.runtime.available, partial(image_size, session.workspace))
             or edit_not_run(request, called, self.runtime.available)
             or other_way_not_run(request, called, session.latest_image, session.made_by)
         )

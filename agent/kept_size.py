@@ -1,0 +1,78 @@
+"""A rotation asked to keep the picture's size: the rotated canvas cut back to it.
+
+Rotate Image enlarges the canvas to hold the whole turned picture (512 x 512 turned by 45 degrees is 725 x 725).
+Asked to "rotate it 45 degrees but keep the same size", the model rotated and presented the larger picture as
+asked. When a request asks for a rotation that keeps the size and the turn's rotation made a larger canvas, the
+agent opens Crop Image after it (:func:`size_not_kept`), and the crop takes the middle of the rotated picture at
+its source's size (:func:`with_kept_size`), whatever box the model wrote: the picture turned in place, its corners
+cut as a rotation that keeps the canvas cuts them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from agent.pending_edit import CROPPER
+from agent.several_edits import ROTATOR, MadeStep, asked_edits
+from protocol.steps import ToolCall
+from tools.registry import ToolRegistry
+
+Size = Callable[[str], tuple[int, int] | None]
+
+_KEEP_SIZE = re.compile(
+    r"\b(?:keep|keeping|retain|preserve|maintain)\s+(?:the\s+|its\s+)?(?:same\s+|original\s+)?"
+    r"(?:size|dimensions|resolution|canvas)\b"
+    r"|\b(?:same|original)\s+(?:size|dimensions|resolution)\b"
+    r"|\bwithout\s+(?:changing|enlarging|growing)\s+(?:the\s+|its\s+)?(?:size|dimensions|canvas)\b"
+    r"|\b(?:don't|do\s+not)\s+(?:change|enlarge|grow)\s+(?:the\s+|its\s+)?(?:size|dimensions|canvas)\b",
+    re.IGNORECASE,
+)
+
+
+def keeps_the_size(request: str, tools: ToolRegistry) -> bool:
+    """Whether ``request`` asks for a rotation that keeps the picture's size."""
+    return bool(_KEEP_SIZE.search(request)) and ROTATOR in asked_edits(request, tools)
+
+
+def _grown_rotation(steps: Sequence[MadeStep], size: Size) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
+    """The turn's last rotation that made a canvas larger than its source, both ways: its index in ``steps``, its
+    source's size and its result's size; ``None`` when there is none."""
+    for index in range(len(steps) - 1, -1, -1):
+        step = steps[index]
+        made = [name for name in step.files if name in step.observation]
+        if step.action != ROTATOR or not step.ok or not made:
+            continue
+        source, result = size(step.action_input.split(",", 1)[0].strip()), size(made[0])
+        if source and result and result != source and all(r >= s for r, s in zip(result, source, strict=True)):
+            return index, source, result
+        return None
+    return None
+
+
+def size_not_kept(request: str, steps: Sequence[MadeStep], tools: ToolRegistry, size: Size) -> str | None:
+    """:data:`CROPPER` when ``request`` asks for a rotation that keeps the size, the turn's rotation made a larger
+    canvas and no crop followed it; else ``None``."""
+    if CROPPER not in tools or not keeps_the_size(request, tools):
+        return None
+    grown = _grown_rotation(steps, size)
+    if grown is None or any(step.action == CROPPER for step in steps[grown[0] + 1 :]):
+        return None
+    return CROPPER
+
+
+def with_kept_size(
+    call: ToolCall, request: str, steps: Sequence[MadeStep], tools: ToolRegistry, size: Size
+) -> ToolCall:
+    """``call``, a crop, as the middle of the turn's grown rotation at its source's size when ``request`` asks for a
+    rotation that keeps the size; else ``call`` unchanged."""
+    if call.tool != CROPPER or not keeps_the_size(request, tools):
+        return call
+    grown = _grown_rotation(steps, size)
+    if grown is None:
+        return call
+    index, (width, height), (wide, high) = grown
+    rotated = next(name for name in steps[index].files if name in steps[index].observation)
+    left, top = (wide - width) // 2, (high - height) // 2
+    return replace(call, action_input=f"{rotated}, {left}, {top}, {left + width}, {top + height}")
