@@ -153,6 +153,25 @@ def test_hugginggpt_answers_with_a_message(client):
     assert "3. Generate Image Condition On Pose Image, by fake (scripted): image/generate.png" in body["message"]
 
 
+def test_messages_name_the_requests_images_as_the_client_did(tiny_tokenizer, image_root):
+    """Seen driving the web API: the answer named /examples/d.jpg by its workspace name, which the client never saw."""
+    import re
+
+    def naming_the_pose_photo(prompt):
+        upload = re.findall(r"image/[0-9a-f]{8}\.png", prompt)[0]
+        return f"Here is the new image: image/generate.png, posed as in {upload}"
+
+    llm = PlanningLLM(documented_plan, answer=naming_the_pose_photo)
+    service = make_service(tiny_tokenizer, image_root, llm=llm)
+    with TestClient(create_app(service)) as client:
+        for endpoint in ("/hugginggpt", "/v1/chat/completions"):
+            body = client.post(endpoint, json=DOCUMENTED_REQUEST).json()
+            message = body["message"] if endpoint == "/hugginggpt" else body["choices"][0]["message"]["content"]
+            assert "posed as in /examples/" in message, message
+            assert not re.search(r"image/[0-9a-f]{8}\.png", message)  # no upload by its workspace name
+    service.close()
+
+
 def test_a_request_that_cannot_be_planned_gets_a_message_like_hugginggpts_early_exits(tiny_tokenizer, image_root):
     for reply, expected in (("no idea", "I could not make a plan the tools can run"), ("[]", "Hello there")):
         llm = PlanningLLM([reply], answer=lambda prompt: "Hello there")

@@ -142,17 +142,21 @@ class PlanService:
             made = list(self.plan_agent.plan(session, intake.text))[-1]
             plan = made.result.plan
             if plan is None:
-                return {"message": self.plan_agent.response.no_plan.format(error=made.result.error)}
+                return {
+                    "message": intake.in_client_names(self.plan_agent.response.no_plan.format(error=made.result.error))
+                }
             if not plan.steps:  # HuggingGPT answers a request that needs no task as a chat
                 missing = self.plan_agent.not_loaded_text(intake.text)  # or one whose tools are not loaded
-                return {"message": missing or self.plan_agent.agent.chat(session, intake.text).text}
+                return {
+                    "message": intake.in_client_names(missing or self.plan_agent.agent.chat(session, intake.text).text)
+                }
             return api_shapes.task_list(plan, intake)
 
     def results(self, messages: Any, uploads: list[Upload]) -> Any:
         with self.session(messages, uploads) as (session, intake, runs):
             reply = self._finish(self.plan_agent.run(session, intake.text), runs)
             if isinstance(reply, Reply) or reply.execution is None:
-                return {"message": reply.text}
+                return {"message": intake.in_client_names(reply.text)}
             body = api_shapes.results(reply.execution, intake)
             files = inline_files(session.workspace, reply.files)
             for entry in body.values():  # each step's files inline beside its names
@@ -166,7 +170,10 @@ class PlanService:
     def hugginggpt(self, messages: Any, uploads: list[Upload]) -> dict[str, Any]:
         with self.session(messages, uploads) as (session, intake, runs):
             reply = self._finish(self.plan_agent.run(session, intake.text), runs)
-            return {"message": reply.text, "files": inline_files(session.workspace, reply.files)}
+            return {
+                "message": intake.in_client_names(reply.text),
+                "files": inline_files(session.workspace, reply.files),
+            }
 
     @staticmethod
     def _finish(events: Iterator[Any], runs: list[PlanRun]) -> PlanReply | Reply:
@@ -196,7 +203,7 @@ class PlanService:
                     yield intake.in_client_names(event.text) + "\n\n"
                 elif isinstance(event, PlanReply | Reply):
                     files = event.files
-                    yield event.text
+                    yield intake.in_client_names(event.text)
             yield inline_files(session.workspace, files)
 
 
