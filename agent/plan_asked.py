@@ -6,7 +6,8 @@ its edges" as the edges of the whole photo. The ReAct loop opens the step of an 
 (agent/several_edits.py); a plan gets the step added, in the part's place:
 
 - on the upload its part names by its file's words, else on the output of the step before it when its part points
-  back ("rotate it", "its edges"), else on the image the plan's first step works on;
+  back ("rotate it", "its edges") or that step is an edit it goes on from ("crop the top half and show me the
+  edges": the edges of the crop; agent.several_edits.goes_on_from), else on the image the plan's first step works on;
 - with the numbers its part gives: an angle stated or in words, a size stated or relative to the size of the image
   it works on (an upload's, or another step's output as the plan will make it: agent.plan_sizes.planned_size), a
   box stated or of a part named by its place, or the faces or people a detection added before it finds;
@@ -21,12 +22,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
+from agent.image_reference import points_past_the_latest
 from agent.meant_call import ANGLE, RESIZER
 from agent.pending_edit import FINDER, edits_people, named_box
 from agent.plan_images import image_argument
 from agent.plan_sizes import planned_size
 from agent.request_parts import request_parts
-from agent.several_edits import ROTATOR, asked_edits
+from agent.several_edits import ROTATOR, asked_edits, goes_on_from
 from agent.stated_numbers import angle_in_words, scaled_size, stated_angle, stated_numbers
 from agent.upload_names import upload_named_for
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
@@ -46,24 +48,31 @@ def with_the_edits_asked(
     size: Callable[[Value], tuple[int, int] | None],
 ) -> tuple[Plan, list[int]]:
     """``plan`` with a step for each edit or map a part of ``request`` asks for (agent/several_edits.py) that no step
-    does (see the module docstring; ``size`` gives an upload's width and height), and the ids added."""
+    does and each later part on the edit it goes on from (see the module docstring; ``size`` gives an upload's width
+    and height), and the ids added."""
     if not plan.steps:
         return plan, []
     steps = list(plan.steps)
     added: list[int] = []
     before: Value | None = None  # the image the last asked step makes, for a part that points back
+    edited = ""  # the edit (not a map) that made it, which a later part goes on from
     first_image = image_argument(steps[0])
     for part in request_parts(request):
         points_back = bool(_POINTS_BACK.search(part))
         for tool in asked_edits(part, tools):
+            named = upload_named_for(part, tool, file_names, tools)
+            # "crop the top half and show me the edges": the edges of the crop, as "its edges" would say
+            goes_on = before is not None and (
+                points_back or (bool(edited) and goes_on_from(tool, edited) and not points_past_the_latest(part))
+            )
             done = next((step for step in steps if step.task == tool), None)
             if done is not None:
-                if points_back and before is not None and not isinstance(image_argument(done), Reference):
+                if goes_on and not named and not isinstance(image_argument(done), Reference):
                     steps[steps.index(done)] = done = _repointed(done, before)  # the executor follows the references
-                before = Reference(done.id) if tools.get(tool).output is OutputKind.IMAGE else before
+                if tools.get(tool).output is OutputKind.IMAGE:
+                    before, edited = Reference(done.id), "" if tools.get(tool).makes_map else tool
                 continue
-            named = upload_named_for(part, tool, file_names, tools)
-            image = named or (before if points_back and before is not None else first_image)
+            image = named or (before if goes_on else first_image)
             if image is None:
                 continue
             planned = partial(planned_size, steps=steps, size=size, tools=tools)  # an output's size as planned
@@ -72,8 +81,8 @@ def with_the_edits_asked(
                 continue
             steps.extend(new)
             added.extend(step.id for step in new)
-            before = Reference(new[-1].id)
-    return (Plan(_in_order(steps)), added) if added else (plan, [])
+            before, edited = Reference(new[-1].id), "" if tools.get(tool).makes_map else tool
+    return (Plan(_in_order(steps)), added) if added or tuple(steps) != tuple(plan.steps) else (plan, [])
 
 
 def _step_for(

@@ -86,6 +86,13 @@ _BOX_TOOLS = frozenset({CROPPER, BLURRER})
 _SAME_GEOMETRY = frozenset({BLURRER})  # edits whose result keeps every pixel where it was
 
 
+def goes_on_from(tool: str, edit: str) -> bool:
+    """Whether a call of ``tool`` may work on what ``edit`` made in its source's place: any tool but a box edit, and
+    a box edit after an edit that moved no pixel (a box found before a crop, a rotation or a resize is not a box of
+    its result)."""
+    return tool not in _BOX_TOOLS or edit in _SAME_GEOMETRY
+
+
 class MadeStep(Step, Protocol):
     """A step taken this turn with the files it made (agent.loop.TraceStep)."""
 
@@ -121,10 +128,8 @@ def on_the_last_edit(
         return call
     chain = lineage(edited[-1], made_from)
     makers = {name: step.action for step in steps for name in step.files}
-    if call.tool in _BOX_TOOLS and any(
-        makers.get(name) not in _SAME_GEOMETRY for name in chain[: chain.index(written[0])]
-    ):
-        return call  # a box found before a crop, a rotation or a resize is not a box of its result
+    if not all(goes_on_from(call.tool, makers.get(name, "")) for name in chain[: chain.index(written[0])]):
+        return call
     return replace(call, action_input=call.action_input.replace(written[0], edited[-1], 1))
 
 

@@ -48,7 +48,15 @@ def test_a_size_left_out_is_computed_from_the_upload():
     lines = ("Line Detection On Image", {"image_path": PHOTO})
     resized = ("Resize Image", {"image_path": PHOTO, "width": 3840, "height": 2560})
     made, added = held(plan(lines), "make it 4k, then give me the straight lines")
-    assert added == [1] and made == plan(lines, resized).render()
+    assert added == [1]
+    # the lines of the 4k image: the part after an edit goes on from its result, the resize placed before its user
+    resize_first = Plan(
+        (
+            PlanStep.of("Resize Image", 1, resized[1]),
+            PlanStep.of("Line Detection On Image", 0, {"image_path": "<GENERATED>-1"}),
+        )
+    )
+    assert made == resize_first.render()
 
 
 def test_a_part_naming_an_upload_works_on_it():
@@ -98,3 +106,19 @@ def test_a_size_relative_to_another_steps_output_is_computed_as_the_plan_makes_i
 def test_nothing_is_added_that_cannot_be_known_or_was_done(steps, request_text):
     planned = plan(*steps)
     assert with_the_edits_asked(planned, request_text, TOOLS, FILE_NAMES, SIZES.get) == (planned, [])
+
+
+def test_a_later_part_goes_on_from_the_edit_before_it():
+    """Seen through the plan drive: "crop the top half and show me the edges" drew the uncropped photo's edges."""
+    crop = ("Crop Image", {"image_path": PHOTO, "left": 0, "top": 0, "right": 600, "bottom": 200})
+    edges = ("Edge Detection On Image", {"image_path": PHOTO})
+    made, added = held(plan(crop, edges), "crop the top half and show me the edges")
+    assert added == [] and made == plan(crop, ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})).render()
+    # a part that points elsewhere, and a box found on the photo, stay on the photo
+    assert (
+        held(plan(crop, edges), "crop the top half and show me the edges of the original")[0]
+        == plan(crop, edges).render()
+    )
+    rotated = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
+    blur = ("Blur Region", {"image_path": PHOTO, "left": 1, "top": 2, "right": 30, "bottom": 40})
+    assert held(plan(rotated, blur), "rotate it 90 degrees and blur 1, 2, 30, 40")[0] == plan(rotated, blur).render()
