@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
 from agent.read_text import READING_TOOLS, with_read_text
+from agent.word_questions import answer_about_words
+from tools.outputs import NO_TEXT_FOUND
 
 ANSWERED_ON = '{tool} on {image}: "{said}".'
 READ_ON = '{image} reads "{said}".'
@@ -13,8 +15,12 @@ READ_ON = '{image} reads "{said}".'
 def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "") -> str:
     """``answer`` to ``request`` after ``tool`` answered ``observation`` (and the tool's ``note`` for the person),
     corrected where it misquotes the reading, hides an empty search, renames a found box, miscounts, or leaves out
-    what the detector can find (agent/read_text.py, agent/detector_scope.py)."""
+    what the detector can find (agent/read_text.py, agent/detector_scope.py); a question of the words read answered
+    from them (agent/word_questions.py)."""
     answer = with_read_text(answer, tool, observation, request)
+    words = " ".join(observation.split())
+    told = answer_about_words(request, words) if tool in READING_TOOLS and words != NO_TEXT_FOUND else None
+    answer = told or answer  # "how many words are on this page?": counted from the words read
     answer = as_empty_result(answer, observation)
     answer = with_found_labels(answer, observation)
     answer = with_count(answer, request, tool, observation)

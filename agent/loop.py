@@ -121,6 +121,7 @@ from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.read_text import (
     READER,
     READING_TOOLS,
+    asks_about_writing,
     asks_of_the_reading,
     detects_instead_of_reading,
     read_already,
@@ -140,6 +141,7 @@ from agent.several_edits import (
     on_the_last_edit,
     reads_instead_of_editing,
     with_stated_angle,
+    with_the_parts_size,
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
@@ -654,6 +656,7 @@ class Agent:
                     resized = with_relative_size(
                         step, user_input, self.runtime.available, partial(image_size, session.workspace)
                     )
+                    resized = with_the_parts_size(resized, user_input) if resized == step else resized
                     if resized != step:
                         overruled, step = f"{step.tool}: {step.action_input}", resized
                 elif step.tool == ROTATOR and (turned := with_stated_angle(step, user_input)) != step:
@@ -1013,10 +1016,13 @@ class Agent:
     ) -> str | None:
         """The answer to give instead of the model's (``said``) when ``request`` asks what the picture shows, the
         tool that answers such questions is not loaded, no call this turn could answer it (agent/picture_questions.py:
-        edges or a rotation say nothing of a smile) and the model did not say so itself; else ``None``. What the
+        edges or a rotation say nothing of a smile; a reading answers a question of its words) and the model did not say
+        so itself; else ``None``. What the
         turn's tools did is added, and their files are still shown."""
         if session.latest_image is None or any(step.ok and answered_by(request, step.action) for step in trace):
             return None
+        if asks_about_writing(request) and any(step.ok and step.action in READING_TOOLS for step in trace):
+            return None  # "how many words are on this page?": the words read answer it
         tool = answering_tool(request)
         if tool is None or tool in self.runtime.available or tool in said or "not loaded" in said.lower():
             return None

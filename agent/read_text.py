@@ -29,10 +29,23 @@ from tools.outputs import NO_TEXT_FOUND
 READER = "Text Detection On Image"
 READING_TOOLS = frozenset({READER})
 _WRITING_ON = r"(?:this|that|the)\s+(?:\w+\s+)?(?:sign|label|menu|poster|plate|banner)s?"
+# A question of the words read themselves ("what's the first word?", "how many words are on this page?"), not of a
+# word it names ("how many letters are in the word 'lantern'?", "the first word of the Gettysburg Address")
+_OF_THE_WRITING = (
+    r"(?:\s+(?:are\s+(?:there\s*)?|is\s+|does\s+it\s+have\s*)?"
+    r"(?:(?:on|in|of)\s+(?:it|this|that|there|here|(?:this|that|the)\s+\w+))?)?\s*[?.!]*$"
+)
+WORD_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}  # a word's index by its name
+_WORD_QUESTION = (
+    rf"\b(?:how\s+many\s+(?P<unit>words|letters)|(?P<ordinal>{'|'.join(WORD_PLACES)})\s+word){_OF_THE_WRITING}"
+)
+WORD_QUESTION = re.compile(_WORD_QUESTION, re.IGNORECASE)
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
     r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b"
+    # "how many words are on this page?", "what's the last word on the sign?"
+    rf"|{_WORD_QUESTION}"
     # "is this sign in english?", "what language is the menu in?"
     rf"|\bis\s+{_WRITING_ON}\s+(?:written\s+)?in\s+\w+|\bwhat\s+language\s+is\s+{_WRITING_ON}",
     re.IGNORECASE,

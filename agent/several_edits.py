@@ -27,7 +27,7 @@ from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, na
 from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
 from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.request_parts import asked_parts, request_parts
-from agent.stated_numbers import stated_angle
+from agent.stated_numbers import stated_angle, stated_numbers
 from agent.undo import lineage
 from generation.tool_calls import image_names
 from protocol.steps import ToolCall
@@ -157,6 +157,18 @@ def with_stated_angle(call: ToolCall, request: str) -> ToolCall:
     if call.tool != ROTATOR or angle is None or len(arguments) != 2 or same_number(arguments[1], angle):
         return call
     return replace(call, action_input=f"{arguments[0]}, {angle}")
+
+
+def with_the_parts_size(call: ToolCall, request: str) -> ToolCall:
+    """``call``, a later resize, with the width and height the part of ``request`` that asks for a size states, when it
+    states two numbers ("crop the cat and make it 200x200": the model wrote 200, 0); else ``call`` unchanged."""
+    if call.tool != RESIZER or not call.arguments:
+        return call
+    part = next((part for part in request_parts(request) if asks_for_another_size(part)), "")
+    numbers = stated_numbers(part)
+    if len(numbers) != 2 or not all(number.isdigit() for number in numbers):
+        return call
+    return replace(call, action_input=f"{call.arguments[0]}, {numbers[0]}, {numbers[1]}")
 
 
 # Words that may ask for a map, by a loaded tool's name of it or another ("a drawing", "the outlines"); drawing a box

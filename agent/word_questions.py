@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import re
 
-from agent.read_text import beyond_reading
+from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading
 
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
-_NTH_WORD = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+word\b", re.IGNORECASE)
-_COUNT = re.compile(r"\bhow\s+many\s+(words|letters)\b", re.IGNORECASE)
 _AGAIN = re.compile(
     r"\bwhat\s+did\s+(?:it|the\s+\w+)\s+say\b|\bsay\s+(?:it|that)\s+again\b|\brepeat\s+(?:it|that|the\s+(?:text|words))\b",
     re.IGNORECASE,
@@ -32,16 +29,15 @@ def answer_about_words(request: str, words: str) -> str | None:
     """The answer to ``request`` when it asks for a word of ``words`` (the text a reading found) by its place, how
     many words or letters they hold, the words again, or their language; else ``None``."""
     tokens = _WORD.findall(words)
-    nth = _NTH_WORD.search(request)
-    if nth:
-        ordinal = nth.group(1).lower()
-        index = _ORDINALS[ordinal]
+    asked = WORD_QUESTION.search(request)
+    if asked and asked.group("ordinal"):
+        ordinal = asked.group("ordinal").lower()
+        index = WORD_PLACES[ordinal]
         if not -len(tokens) <= index < len(tokens):
             return TOO_FEW_WORDS.format(count=len(tokens), s="" if len(tokens) == 1 else "s", words=words)
         return NTH_WORD.format(ordinal=ordinal, word=tokens[index], words=words)
-    counted = _COUNT.search(request)
-    if counted:
-        unit = counted.group(1).lower()
+    if asked:
+        unit = asked.group("unit").lower()
         count = len(tokens) if unit == "words" else sum(char.isalpha() for char in words)
         return COUNTED.format(count=count, unit=unit if count != 1 else unit[:-1], words=words)
     if _AGAIN.search(request):

@@ -1636,7 +1636,12 @@ def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, s
     runtime = FakeRuntime(names=("Blur Region", "Detection"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     upload(agent, session)
-    for request in ("blur everything except her face", "blur the rest of the photo but keep the cat sharp"):
+    # seen in a drive: "blur the background" blurred the cat
+    for request in (
+        "blur everything except her face",
+        "blur the rest of the photo but keep the cat sharp",
+        "blur the background",
+    ):
         assert agent.chat(session, request).text == NO_BLUR_ALL_BUT
     assert runtime.calls == [] and llm.prompts == []
 

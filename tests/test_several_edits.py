@@ -11,6 +11,7 @@ from agent.several_edits import (
     edits_in_order,
     on_the_last_edit,
     reads_instead_of_editing,
+    with_the_parts_size,
 )
 from protocol.steps import ToolCall
 from tools.catalog import default_registry
@@ -268,3 +269,16 @@ def test_an_edit_left_when_the_steps_run_out_is_told(tiny_tokenizer, tmp_path):
 )
 def test_a_reading_in_place_of_the_edit_asked(request_text, tool, instead):
     assert reads_instead_of_editing(request_text, tool, TOOLS) == instead
+
+
+@pytest.mark.parametrize(
+    ("request_text", "written", "meant"),
+    [
+        ("crop the cat and make it 200x200", "200, 0", "200, 200"),  # seen in a drive: the resize failed
+        ("crop it to 0,0,100,100 and resize to 50 by 60", "100, 100", "50, 60"),  # the numbers of the size's part
+        ("rotate it 90 and make it bigger", "200, 0", "200, 0"),  # no size stated
+    ],
+)
+def test_a_later_resize_takes_the_size_its_part_states(request_text, written, meant):
+    call = ToolCall("Do I need to use a tool? Yes", "Resize Image", f"image/a.png, {written}")
+    assert with_the_parts_size(call, request_text).action_input == f"image/a.png, {meant}"

@@ -29,6 +29,8 @@ WORDS = "-based segmentation of the coins"
         ("translate it to french", NOT_RELIABLY.format(words=WORDS, task="translate it")),
         ("now rotate it by 90 degrees", None),
         ("what colour is the sign?", None),
+        ("how many letters are in the word 'lantern'?", None),  # a word the question names
+        ("what's the first word of the Gettysburg Address?", None),
     ],
 )
 def test_questions_about_the_words_read(request_text, expected):
@@ -66,10 +68,12 @@ def test_the_first_word_after_a_reading_is_answered_from_it(tiny_tokenizer, tmp_
     assert len(llm.prompts) == prompts and not reply.steps  # the model was not asked
     llm.replies = [*llm.prompts, call("Rotate Image", f"{sign}, 90"), answer("Rotated.")]  # replies by prompt count
     agent.chat(session, "rotate it by 90 degrees")
-    llm.replies = [*llm.prompts, answer("The first word is STOP.")]
-    assert agent.chat(session, "what's the first word?").text != NTH_WORD.format(
-        ordinal="first", word="OPEN", words="OPEN 24 HOURS"
-    )  # the rotated image was not read
+    rotated = session.latest_image
+    llm.replies = [*llm.prompts, answer("The first word is STOP."), f" {rotated}\nObservation:", answer("STOP.")]
+    reply = agent.chat(session, "what's the first word?")  # the rotated image was not read: it is read now
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"]
+    assert reply.steps[0].action_input == rotated != sign
+    assert reply.text == NTH_WORD.format(ordinal="first", word="OPEN", words="OPEN 24 HOURS")
 
 
 def test_the_language_of_a_sign_not_read_yet_is_read_first():
@@ -81,3 +85,20 @@ def test_the_language_of_a_sign_not_read_yet_is_read_first():
         assert with_read_text("Yes.", READER, "OPEN DAILY", request) == NOT_RELIABLY.format(
             words="OPEN DAILY", task="tell its language"
         )
+
+
+def test_a_question_of_the_words_before_any_reading_reads_then_answers(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "how many words are on this page?" was declined as a question about the picture, then read
+    with the answer still declining."""
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Detection"))
+    runtime.run = lambda tool, argument, workspace: Observation("OPEN 24 HOURS", True, (), 0.01)
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent.introduce_image(session, Image.new("RGB", (8, 8), "white"))
+    llm.replies = [answer("I can't see images myself."), " image\nObservation:", answer("I can't see images myself.")]
+    reply = agent.chat(session, "how many words are on this page?")
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"]
+    assert reply.text == COUNTED.format(count=3, unit="words", words="OPEN 24 HOURS")
