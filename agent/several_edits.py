@@ -60,6 +60,10 @@ def edits_in_order(request: str, tools: ToolRegistry) -> list[str]:
     return list(dict.fromkeys([*in_parts, *asked_edits(request, tools)]))
 
 
+_BOX_TOOLS = frozenset({CROPPER, BLURRER})
+_SAME_GEOMETRY = frozenset({BLURRER})  # edits whose result keeps every pixel where it was
+
+
 def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: ToolRegistry) -> str | None:
     """The edit ``request`` asks for before ``tool`` (an edit it asks for too) that none of the turn's ``steps``
     called, when it can run now: a box edit only on a box a detector found this turn; else ``None``."""
@@ -68,7 +72,7 @@ def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: Too
         return None
     called = {step.action for step in steps}
     waiting = next((earlier for earlier in asked[: asked.index(tool)] if earlier not in called), None)
-    if waiting in (CROPPER, BLURRER) and pending_box_edit(request, steps, tools.names) != waiting:
+    if waiting in _BOX_TOOLS and pending_box_edit(request, steps, tools.names) != waiting:
         return None
     return waiting
 
@@ -80,10 +84,6 @@ def reads_instead_of_editing(request: str, tool: str, tools: ToolRegistry) -> st
         return None
     asked = edits_in_order(request, tools)
     return asked[0] if asked else None
-
-
-_BOX_TOOLS = frozenset({CROPPER, BLURRER})
-_SAME_GEOMETRY = frozenset({BLURRER})  # edits whose result keeps every pixel where it was
 
 
 def goes_on_from(tool: str, edit: str) -> bool:
@@ -124,9 +124,9 @@ def on_the_last_edit(
         for name in step.files
         if name in step.observation
     ]
-    if not edited or written[0] == edited[-1] or written[0] not in lineage(edited[-1], made_from):
+    chain = lineage(edited[-1], made_from) if edited else []
+    if written[0] not in chain[1:]:
         return call
-    chain = lineage(edited[-1], made_from)
     makers = {name: step.action for step in steps for name in step.files}
     if not all(goes_on_from(call.tool, makers.get(name, "")) for name in chain[: chain.index(written[0])]):
         return call
