@@ -5,7 +5,8 @@ Asked to "rotate it 45 degrees but keep the same size", the model rotated and pr
 asked. When a request asks for a rotation that keeps the size and the turn's rotation made a larger canvas, the
 agent opens Crop Image after it (:func:`size_not_kept`), and the crop takes the middle of the rotated picture at
 its source's size (:func:`with_kept_size`), whatever box the model wrote: the picture turned in place, its corners
-cut as a rotation that keeps the canvas cuts them.
+cut as a rotation that keeps the canvas cuts them. Plan mode adds the same crop after the planned rotation
+(agent/plan_asked.py).
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ def with_kept_size(
     grown = _grown_rotation(steps, size)
     if grown is None:
         return call
-    index, (width, height), (wide, high) = grown
+    index, source, turned = grown
     rotated = next(name for name in steps[index].files if name in steps[index].observation)
+    return replace(call, action_input=", ".join([rotated, *map(str, middle_box(source, turned))]))
+
+
+def middle_box(source: tuple[int, int], turned: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom) of ``source``'s size in the middle of a ``turned`` canvas that holds it."""
+    (width, height), (wide, high) = source, turned
     left, top = (wide - width) // 2, (high - height) // 2
-    return replace(call, action_input=f"{rotated}, {left}, {top}, {left + width}, {top + height}")
+    return left, top, left + width, top + height

@@ -23,8 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from agent.image_reference import points_past_the_latest
+from agent.kept_size import keeps_the_size, middle_box
 from agent.meant_call import ANGLE, RESIZER
-from agent.pending_edit import FINDER, edits_people, named_box
+from agent.pending_edit import CROPPER, FINDER, edits_people, named_box
 from agent.plan_images import image_argument
 from agent.plan_sizes import planned_size
 from agent.request_parts import request_parts
@@ -82,6 +83,8 @@ def with_the_edits_asked(
             steps.extend(new)
             added.extend(step.id for step in new)
             before, edited = Reference(new[-1].id), "" if tools.get(tool).makes_map else tool
+    kept = _size_kept(steps, request, tools, size)
+    steps, added = ([*_after(steps, kept), kept], [*added, kept.id]) if kept else (steps, added)
     return (Plan(_in_order(steps)), added) if added or tuple(steps) != tuple(plan.steps) else (plan, [])
 
 
@@ -120,6 +123,35 @@ def _step_for(
         finder = PlanStep(FINDER, step_id, ((tools.get(FINDER).inputs[0].name, image),))
         return [finder, PlanStep(tool, step_id + 1, ((image_input, Reference(step_id)),))]
     return []
+
+
+def _size_kept(
+    steps: Sequence[PlanStep], request: str, tools: ToolRegistry, size: Callable[[Value], tuple[int, int] | None]
+) -> PlanStep | None:
+    """A crop of the middle of the plan's rotation back to its source's size when ``request`` asks for a rotation that
+    keeps the size and the plan crops nothing (agent/kept_size.py); ``None`` otherwise or when a size is unknown."""
+    rotation = next((step for step in steps if step.task == ROTATOR), None)
+    if rotation is None or CROPPER not in tools or any(step.task == CROPPER for step in steps):
+        return None
+    if not keeps_the_size(request, tools):
+        return None
+    source = planned_size(image_argument(rotation), steps, size, tools)
+    turned = planned_size(Reference(rotation.id), steps, size, tools)
+    if not source or not turned or turned == source or any(t < s for t, s in zip(turned, source, strict=True)):
+        return None
+    box = middle_box(source, turned)
+    image_input = tools.get(CROPPER).inputs[0].name
+    return PlanStep(
+        CROPPER, _next_id(steps), ((image_input, Reference(rotation.id)), *zip(BOX_CORNERS, box, strict=True))
+    )
+
+
+def _after(steps: Sequence[PlanStep], crop: PlanStep) -> list[PlanStep]:
+    """``steps`` with those that worked on the rotation ``crop`` cuts back working on the crop."""
+    rotated = crop.args[0][1]
+    return [
+        _repointed(step, Reference(crop.id)) if step.args and step.args[0][1] == rotated else step for step in steps
+    ]
 
 
 def _repointed(step: PlanStep, image: Value) -> PlanStep:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from agent.kept_size import keeps_the_size
 from agent.meant_call import says
 from agent.pending_edit import BLURRER, CROPPER, asks_for
 from agent.picture_questions import DETECTORS
@@ -55,6 +56,8 @@ def named_by(request: str, tool: str, loaded: ToolRegistry) -> bool | None:
     """Whether ``request`` asks for ``tool`` (one of ``loaded``, or a reading tool) by its words; ``None`` when the
     tool has no telling words to look for (a detector where nothing is searched for, blurred or cropped)."""
     if says(request, tool) or tool in asked_edits(request, loaded):
+        return True
+    if tool == CROPPER and keeps_the_size(request, loaded):  # the cut back to the size a rotation keeps
         return True
     if tool in DETECTORS:  # a search, or the boxes a crop or blur of something found needs
         searched = _SEARCH.search(request) or asks_for(BLURRER, request) or asks_for(CROPPER, request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agent.plan_asked import with_the_edits_asked
@@ -122,3 +124,22 @@ def test_a_later_part_goes_on_from_the_edit_before_it():
     rotated = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
     blur = ("Blur Region", {"image_path": PHOTO, "left": 1, "top": 2, "right": 30, "bottom": 40})
     assert held(plan(rotated, blur), "rotate it 90 degrees and blur 1, 2, 30, 40")[0] == plan(rotated, blur).render()
+
+
+def test_a_rotation_that_keeps_the_size_gets_the_crop_back_to_it():
+    """As in the chat (agent/kept_size.py): the plan drive's "rotate it 45 degrees but keep the same size" presented
+    the grown canvas."""
+    rotated = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
+    made, added = held(plan(rotated), "rotate it 90 degrees but keep the same size")
+    assert added == [] and made == plan(rotated).render()  # a quarter turn of a wide photo: no middle at its size
+    turned = ("Rotate Image", {"image_path": PHOTO, "angle": 180})
+    assert held(plan(turned), "rotate it 180 degrees but keep the same size") == (plan(turned).render(), [])
+    tilted = ("Rotate Image", {"image_path": SIGN, "angle": 30})
+    edges = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
+    made, added = held(plan(tilted, edges), "rotate it 30 degrees without changing the size, then show me the edges")
+    steps = {step["task"]: step for step in json.loads(made)}
+    crop = steps["Crop Image"]
+    assert added == [crop["id"]] and crop["args"]["image_path"] == "<GENERATED>-0"
+    box = [crop["args"][corner] for corner in ("left", "top", "right", "bottom")]
+    assert (box[2] - box[0], box[3] - box[1]) == SIZES[SIGN]  # the sign's own size, from the middle
+    assert steps["Edge Detection On Image"]["args"]["image_path"] == f"<GENERATED>-{crop['id']}"
