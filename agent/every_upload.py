@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from agent.findings import told_on
 from agent.pending_edit import Step
 from agent.picture_questions import DETECTORS
-from agent.read_text import READING_TOOLS
+from agent.read_text import READING_TOOLS, normal_words
 from generation.tool_calls import image_names
 
 # Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
@@ -110,10 +110,6 @@ SAYS = '{image} says "{words}".'
 NONE_SAYS = 'None of them says "{wanted}".'
 
 
-def _normal(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
-
-
 def every_finding(
     request: str, steps: Sequence[Step], uploads: Sequence[str], versions: Sequence[str] = ()
 ) -> str | None:
@@ -135,8 +131,8 @@ def every_finding(
     if not uploads or set(found) != set(uploads) or not all(found.values()):
         return None
     asked = _WHICH_SAYS.search(request) if tool in READING_TOOLS else None
-    wanted = _normal(asked.group(1)) if asked else ""
-    saying = [image for image in uploads if wanted and wanted in _normal(found[image])]
+    wanted = normal_words(asked.group(1)) if asked else ""
+    saying = [image for image in uploads if wanted and wanted in normal_words(found[image])]
     lines = [SAYS.format(image=image, words=found[image]) for image in saying]
     if wanted and not saying:
         lines.append(NONE_SAYS.format(wanted=asked.group(1)))

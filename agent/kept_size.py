@@ -37,18 +37,22 @@ def keeps_the_size(request: str, tools: ToolRegistry) -> bool:
     return bool(_KEEP_SIZE.search(request)) and ROTATOR in asked_edits(request, tools)
 
 
-def _grown_rotation(steps: Sequence[MadeStep], size: Size) -> tuple[int, tuple[int, int], tuple[int, int]] | None:
-    """The turn's last rotation that made a canvas larger than its source, both ways: its index in ``steps``, its
-    source's size and its result's size; ``None`` when there is none."""
+def grows(source: tuple[int, int], turned: tuple[int, int]) -> bool:
+    """Whether a rotation of a ``source``-sized picture to a ``turned`` canvas grew it both ways (so a box of the
+    source's size fits in its middle)."""
+    return turned != source and all(t >= s for t, s in zip(turned, source, strict=True))
+
+
+def _grown_rotation(steps: Sequence[MadeStep], size: Size) -> tuple[int, str, tuple[int, int], tuple[int, int]] | None:
+    """The turn's last rotation, when it made a canvas larger than its source: its index in ``steps``, the image it
+    made, its source's size and its result's size; ``None`` when there is none."""
     for index in range(len(steps) - 1, -1, -1):
         step = steps[index]
         made = [name for name in step.files if name in step.observation]
         if step.action != ROTATOR or not step.ok or not made:
             continue
         source, result = size(step.action_input.split(",", 1)[0].strip()), size(made[0])
-        if source and result and result != source and all(r >= s for r, s in zip(result, source, strict=True)):
-            return index, source, result
-        return None
+        return (index, made[0], source, result) if source and result and grows(source, result) else None
     return None
 
 
@@ -73,8 +77,7 @@ def with_kept_size(
     grown = _grown_rotation(steps, size)
     if grown is None:
         return call
-    index, source, turned = grown
-    rotated = next(name for name in steps[index].files if name in steps[index].observation)
+    _, rotated, source, turned = grown
     return replace(call, action_input=", ".join([rotated, *map(str, middle_box(source, turned))]))
 
 

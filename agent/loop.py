@@ -556,7 +556,8 @@ class Agent:
                 return
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
-                every = upload_not_done(user_input, trace, list(session.images), self._versions(session, trace))
+                versions = self._versions(session, trace)
+                every = upload_not_done(user_input, trace, list(session.images), versions)
                 if every and index < self.max_steps:  # "... from both": the same call on the next upload
                     forced, overruled = f"{_opened_step(every[0])} {every[1]}", f"{AI} {said}"
                     logger.info("%s runs on %s too, as the request asks for every upload", *every)
@@ -591,7 +592,6 @@ class Agent:
                     for taken in trace
                     if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
                 ]
-                versions = self._versions(session, trace)
                 which = which_has(user_input, searched) or every_finding(
                     user_input, trace, list(session.images), versions
                 )

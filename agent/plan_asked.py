@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from agent.image_reference import points_past_the_latest
-from agent.kept_size import keeps_the_size, middle_box
+from agent.kept_size import grows, keeps_the_size, middle_box
 from agent.meant_call import ANGLE, RESIZER
 from agent.pending_edit import CROPPER, FINDER, edits_people, named_box
 from agent.plan_images import image_argument
@@ -137,7 +137,7 @@ def _size_kept(
         return None
     source = planned_size(image_argument(rotation), steps, size, tools)
     turned = planned_size(Reference(rotation.id), steps, size, tools)
-    if not source or not turned or turned == source or any(t < s for t, s in zip(turned, source, strict=True)):
+    if not source or not turned or not grows(source, turned):
         return None
     box = middle_box(source, turned)
     image_input = tools.get(CROPPER).inputs[0].name

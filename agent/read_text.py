@@ -64,7 +64,8 @@ _IMAGE_NAME = re.compile(r"\S*image/\S+")
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 
 
-def _normal(text: str) -> str:
+def normal_words(text: str) -> str:
+    """``text``'s words, lower-cased and single-spaced (punctuation and line breaks dropped)."""
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
@@ -94,14 +95,14 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     language (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
     there is no text or adds a number the reading did not give; otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
-    if tool not in READING_TOOLS or not _normal(words) or words == NO_TEXT_FOUND:
+    if tool not in READING_TOOLS or not normal_words(words) or words == NO_TEXT_FOUND:
         return answer
     beyond = beyond_reading(request, words)
     if beyond:
         return beyond
     if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
         return f'The text reads "{words}".'
-    if _normal(words) in _normal(answer):
+    if normal_words(words) in normal_words(answer):
         # 'The letter "OPEN DAILY" is at position 156.': a number the reading did not give is made up
         invented = set(re.findall(r"\d+", _IMAGE_NAME.sub("", answer))) - set(re.findall(r"\d+", words))
         return f'The text reads "{words}".' if invented else answer
