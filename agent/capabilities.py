@@ -145,7 +145,11 @@ _BEYOND = (
         re.compile(
             r"\bblur\b.*\b(?:everything|all\s+of\s+it|it\s+all|the\s+rest|the\s+whole\s+(?:image|photo|picture))\b.*"
             r"\b(?:except|but|other\s+than|apart\s+from|besides|save|keep)\b"
-            r"|^(?!\s*how\b).*\bblur\s+(?:out\s+)?(?:the|its|her|his|their|my)\s+background\b",  # not advice
+            r"|^(?!\s*how\b).*\bblur\s+(?:out\s+)?(?:the|its|her|his|their|my)\s+background\b"
+            # "how do I blur the background?" here, not in another program (advice: the model's)
+            r"|^\W*how\s+(?:do|can|could|would|should)\s+(?:i|we|you)\s+blur\s+(?:out\s+)?(?:the|its|her|his|their|my)"
+            r"\s+background(?:\s+(?:here|of\s+(?:this|the|my)\s+\w+|in\s+(?:this|the|my)\s+(?:image|photo|picture|pic)))?"
+            r"\W*$",
             re.I,
         ),
         NO_BLUR_ALL_BUT,

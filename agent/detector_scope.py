@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from agent.pending_edit import FINDER
-from agent.picture_questions import DETECTORS, asks_to_count, counted_noun
+from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
@@ -96,7 +96,7 @@ _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "e
 def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     """``answer``, or the count the detector's ``observation`` gives when ``request`` asks how many cats, faces or
     people there are and the answer states another count or none ("The cat is at cat [78, 0, 446, 300]." for "how
-    many cats are there?")."""
+    many cats are there?"); asked whether there is one, the count follows a yes or a no."""
     noun = counted_noun(request)
     noun = _PLURAL.get(noun, noun)
     if tool not in DETECTORS or not asks_to_count(request) or noun not in _COUNTED_LABELS:
@@ -106,12 +106,17 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     said = _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
     ways = {str(count), said} | ({"a", "an", "single"} if count == 1 else set())
     words = re.sub(r"\[[^\]]*\]", "", answer)  # a box's numbers are no count
-    if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", words, re.IGNORECASE):
+    whether = asks_whether_shown(request)
+    yes_or_no = ("Yes" if count else "No") if whether else ""
+    if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", words, re.IGNORECASE) and (
+        not whether or re.search(rf"\b{yes_or_no}\b", words, re.IGNORECASE)
+    ):
         return answer
+    opening = f"{yes_or_no}: " if whether else ""
     if not labels:
-        return f"I found no {noun}."
+        return f"{opening}I found no {noun}."
     found = f"{count} {_SINGULAR[noun] if count == 1 else noun}" if count else f"no {noun}"
-    return f"I found {found}: {observation.strip().rstrip('.')}."
+    return f"{opening}I found {found}: {observation.strip().rstrip('.')}."
 
 
 # "which photo has a cat?", "which one shows a face?": what the detector finds, asked of each picture

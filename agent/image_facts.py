@@ -21,6 +21,11 @@ from collections.abc import Sequence
 from agent.generative_requests import THE_PICTURE
 
 SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
+# "make it square" of a square picture (the model cropped all of it: the same picture again)
+ALREADY_SQUARE = (
+    "{image} is already square ({width} x {height} pixels), so a square crop would not change it. To make it smaller, "
+    'give a size: "resize it to {half}x{half}".'
+)
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here: {made}."
 
@@ -181,11 +186,12 @@ def asks_where_it_is(request: str) -> bool:
 
 
 DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'
+JUST_DONE_ANSWER = 'Just now: {steps}. The latest, the one "it" means, is {latest}.'
 NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded {uploads}."
 
 # The whole request asks what has been done: "what did you do so far?", "what have we done?", "recap the edits"
 _DONE_QUESTION = _whole_question(
-    r"(?:what\s+(?:did\s+(?:you|we)\s+do|have\s+(?:you|we)\s+done)"
+    r"(?:what\s+(?:did\s+(?:you|we)\s+(?:just\s+)?do|have\s+(?:you|we)\s+(?:just\s+)?done|just\s+happened)"
     r"|(?:summari[sz]e|recap|list)\s+(?:what\s+(?:you|we)\s+(?:did|have\s+done)|(?:the|your|all\s+the)\s+"
     r"(?:steps|edits|changes)))"
     r"(?:\s+(?:so\s+far|here|today|in\s+this\s+(?:chat|conversation)|to\s+" + THE_PICTURE + r"))*",
@@ -197,12 +203,20 @@ def asks_what_was_done(request: str) -> bool:
     return bool(_DONE_QUESTION.match(request))
 
 
-def done_answer(uploads: Sequence[str], made: Sequence[tuple[str, str, str]], latest: str) -> str:
-    """:data:`DONE_ANSWER` for the images ``made``, oldest first, each as ``(image, tool, source image)``;
-    :data:`NOTHING_DONE` when none was."""
+def asks_what_was_just_done(request: str) -> bool:
+    """Whether ``request`` only asks what the last turn's tools did ("what did you just do?"; the model answered
+    with a tool it had not run)."""
+    return asks_what_was_done(request) and bool(re.search(r"\bjust\b", request, re.IGNORECASE))
+
+
+def done_answer(
+    uploads: Sequence[str], made: Sequence[tuple[str, str, str]], latest: str, *, just: bool = False
+) -> str:
+    """:data:`DONE_ANSWER` for the images ``made``, oldest first, each as ``(image, tool, source image)``
+    (:data:`JUST_DONE_ANSWER` when ``just``: the last turn's); :data:`NOTHING_DONE` when none was."""
     if not made:
         return NOTHING_DONE.format(uploads=", ".join(uploads))
-    return DONE_ANSWER.format(steps=_steps_said(made), latest=latest)
+    return (JUST_DONE_ANSWER if just else DONE_ANSWER).format(steps=_steps_said(made), latest=latest)
 
 
 def _steps_said(made: Sequence[tuple[str, str, str]]) -> str:

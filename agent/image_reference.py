@@ -18,8 +18,9 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
+from generation.tool_calls import image_names
 from tools.workspace import image_id, made_from
 
 PICTURE_NOUNS = ("image", "images", "photo", "photos", "picture", "pictures", "pic", "pics")
@@ -172,6 +173,26 @@ def meant_image(
     if _LATEST.search(request):
         return latest
     return None
+
+
+# A request that changes the last edit rather than going on from it ("No, crop 310 90 430 200 instead.", "make that
+# 45 degrees"): its call works on what the last edit worked on
+_REDOES = re.compile(r"\b(?:instead|actually|rather|wrong)\b|^\W*(?:no+|nope|hmm+|make\s+that|try)\b", re.IGNORECASE)
+
+
+def on_the_newest_edit(
+    request: str, image: str, latest: str | None, lineage: Sequence[str], maps: Set[str]
+) -> str | None:
+    """``latest`` when a call works on ``image``, one of the images ``latest`` was made from (``lineage``: ``latest``
+    and those, newest first), ``latest`` is an edit's result rather than a map (``maps``: the maps' operation tags)
+    and ``request`` names or points at no image nor changes the last edit; else ``None``. After "rotate it by 180",
+    "crop the left half" had the model crop the upload: an edit asked with no image named goes on from the last
+    one."""
+    made = made_from(latest or "")
+    if latest is None or image == latest or image not in lineage or not made or made[0] in maps:
+        return None
+    pointed = image_names(request) or meant_image(request, [], latest) or points_past_the_latest(request)
+    return None if pointed or _REDOES.search(request) else latest
 
 
 def points_past_the_latest(request: str) -> bool:

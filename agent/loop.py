@@ -72,6 +72,7 @@ from agent.file_names import as_presented, with_made_names, with_result_named, w
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
+    ALREADY_SQUARE,
     SIZE_ANSWER,
     UNCHANGED,
     WHERE_ANSWER,
@@ -80,6 +81,7 @@ from agent.image_facts import (
     asks_for_their_sizes,
     asks_what_changed,
     asks_what_was_done,
+    asks_what_was_just_done,
     asks_where_it_is,
     asks_which_is_bigger,
     changes_answer,
@@ -89,7 +91,13 @@ from agent.image_facts import (
     sizes_answer,
     with_aspect_ratio,
 )
-from agent.image_reference import meant_image, outside_paths, photo_behind_for_a_later_map, refers_to_an_image
+from agent.image_reference import (
+    meant_image,
+    on_the_newest_edit,
+    outside_paths,
+    photo_behind_for_a_later_map,
+    refers_to_an_image,
+)
 from agent.kept_size import size_not_kept, with_kept_size
 from agent.meant_call import (
     RESIZER,
@@ -145,6 +153,7 @@ from agent.several_edits import (
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
+from agent.stated_numbers import asks_for_square
 from agent.tool_words import named_by
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
@@ -258,7 +267,8 @@ class ChatSession:
     source image, for undo (agent/undo.py); ``made_by``: the call that made it (``Tool: input``, agent/other_way.py);
     ``undone``: the images an undo went back from. ``file_names``: each
     upload's name as the person's file had it. ``last_call``: the first call that succeeded in the last turn that
-    ran one, whose request was ``last_request`` (agent/redo.py).
+    ran one, whose request was ``last_request`` (agent/redo.py); ``last_made``: the images the last turn that made
+    any made, oldest first (undone together when it worked on several uploads).
     """
 
     workspace: Workspace
@@ -273,6 +283,7 @@ class ChatSession:
     reports: tuple[TraceStep, ...] = ()
     last_call: ToolCall | None = None
     last_request: str = ""
+    last_made: tuple[str, ...] = ()
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
@@ -784,13 +795,13 @@ class Agent:
         started from is shown again and becomes the one "it" means; ``None`` for any other request."""
         if not self.image_tools or not asks_to_undo(request):
             return None
-        text, before, undone = undo(session.latest_image, session.made_from, request)
-        if before is None:
+        text, before, undone = undo(session.latest_image, session.made_from, request, session.last_made)
+        if not before:
             return Reply(text, (), (), False, by_agent=True)
-        logger.info("undo: %s is the image again", before)
+        logger.info("undo: %s the image(s) again", ", ".join(before))
         session.undone.update(undone)
-        self.remember(session, request, text, (before,))
-        return Reply(text, (before,), (), False, by_agent=True)
+        self.remember(session, request, text, before)
+        return Reply(text, tuple(before), (), False, by_agent=True)
 
     def _show_again(self, session: ChatSession, request: str) -> Reply | None:
         """The reply to a request that only asks to see an image of the conversation again (agent/show_again.py):
@@ -877,6 +888,12 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
+        if session.latest_image is not None and asks_for_square(request) and asks_only_that(request):
+            size = image_size(session.workspace, session.latest_image)
+            if size and size[0] == size[1]:
+                return ALREADY_SQUARE.format(
+                    image=session.latest_image, width=size[0], height=size[1], half=size[0] // 2
+                )
         if session.latest_image is not None and asks_for_their_sizes(request):
             return sizes_answer(
                 [
@@ -890,7 +907,10 @@ class Agent:
             if len(readable) > 1:
                 return comparison_answer(request, readable)
         if session.latest_image is not None and asks_what_was_done(request):
-            return done_answer(list(session.images), self._made(session), session.latest_image)
+            made, just = self._made(session), asks_what_was_just_done(request)
+            if just:
+                made = [step for step in made if step[0] in session.last_made]
+            return done_answer(list(session.images), made, session.latest_image, just=just)
         if session.latest_image is not None and asks_what_changed(request):
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
@@ -920,7 +940,7 @@ class Agent:
         if beyond:
             return beyond
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
-        if session.latest_image is not None and unboxed:  # the rest of the request waits for the box too
+        if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too
             return self._needs_box(session, unboxed)
         missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
         if missing and asks_only_that(request) and not asks_for_words(request):  # "how does edge detection work?"
@@ -1079,6 +1099,16 @@ class Agent:
         if by_name and written and by_name in lineage(written[0], session.made_from):
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
         call = self._not_undone(session, request, call)
+        newest = written and on_the_newest_edit(
+            request,
+            written[0],
+            session.latest_image,
+            lineage(session.latest_image or "", session.made_from),
+            map_operations(),
+        )
+        if newest and not by_name and not asks_for_every(request, list(session.images)):
+            logger.info("%s on %s, the newest edit, not on %s", call.tool, newest, written[0])
+            call = replace(call, action_input=call.action_input.replace(written[0], newest, 1))
         meant = as_meant(
             call,
             request,
@@ -1313,6 +1343,7 @@ class Agent:
         ran = next((step for step in trace if step.action and step.ok), None)
         if ran:
             session.last_call, session.last_request = ToolCall(ran.thought, ran.action, ran.action_input), user_input
+        session.last_made = tuple(name for name in files if name in session.made_from) or session.last_made
         return Reply(
             answer,
             tuple(files),

@@ -83,15 +83,30 @@ _COUNT_THEM = re.compile(
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(\w+)", re.IGNORECASE)
 
 
+# "is there a person in this photo?", "does it have a cat?": whether the picture shows what the detector finds (the
+# model answered "The cat is at cat [80, 0, 421, 300]." of the cat photo, neither yes nor no)
+_IS_THERE = re.compile(
+    r"^\W*(?:(?:is|are)\s+there|(?:does|do)\s+(?:it|this|that|the\s+\w+)\s+(?:have|show|contain)"
+    r"|(?:can|do)\s+you\s+see)\s+(?:an?\s+|any\s+|some\s+)?(cats?|faces?|persons?|people)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_to_count(request: str) -> bool:
     """Whether ``request`` asks how many of something the picture holds ("how many cats are there?", "detect the
-    faces and count them")."""
-    return bool(_COUNT.search(request) or _COUNT_THEM.search(request))
+    faces and count them"), or whether it holds a cat, a face or a person (:func:`asks_whether_shown`)."""
+    return bool(_COUNT.search(request) or _COUNT_THEM.search(request) or _IS_THERE.search(request))
+
+
+def asks_whether_shown(request: str) -> bool:
+    """Whether ``request`` asks whether the picture shows a cat, a face or a person ("is there a person in it?")."""
+    return bool(_IS_THERE.search(request))
 
 
 def counted_noun(request: str) -> str:
-    """The word for what ``request`` asks to count ("cats" of "how many cats are there?"), lower-cased; ``""``."""
-    found = _HOW_MANY.search(request) or _COUNT_THEM.search(request)
+    """The word for what ``request`` asks to count ("cats" of "how many cats are there?", "person" of "is there a
+    person?"), lower-cased; ``""``."""
+    found = _HOW_MANY.search(request) or _COUNT_THEM.search(request) or _IS_THERE.search(request)
     return next((word for word in found.groups() if word), "").lower() if found else ""
 
 

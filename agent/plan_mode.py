@@ -230,9 +230,10 @@ class PlanAgent:
         execution = run.result()
         answer = self.writer.write(session, request, execution, short_of_tools=bool(not_loaded))
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
-        for result in execution.results:
-            if result.ok and result.outcome is not None and result.outcome.image:
-                session.record_made([result.outcome.image], step_call(result))
+        made = [result for result in execution.results if result.ok and result.outcome and result.outcome.image]
+        for result in made:
+            session.record_made([result.outcome.image], step_call(result))
+        session.last_made = tuple(result.outcome.image for result in made) or session.last_made
         self.agent.remember(session, said, text, execution.files)
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 

@@ -4,7 +4,9 @@ After "edges" ran on the newest of two uploads, "no, I meant the first photo" ha
 the first photo: it does not read a correction as the last request again. When a message only corrects which image
 the last turn worked on (an opening that says so, then an image by its place, "the other one", or a word of an
 upload's file name), the agent opens the last turn's first call with that image and the model writes the rest of
-the step; a box of a part named by its place ("the top half") is taken again from the new image's size.
+the step; a box of a part named by its place ("the top half") is taken again from the new image's size. "Do the same
+to the original" (the model removed the background of the original after a crop) is the same again on the image it
+names.
 
 Blur Region has no strength: asked to "make the blur stronger", the small model blurred a box of 48450s. A message
 that only asks for more blur, right after a blur, blurs the same box of the blurred image again.
@@ -26,10 +28,14 @@ from tools.registry import ToolRegistry
 
 # A message that only corrects the image: an opening that says the last one was wrong, then what was meant
 _CORRECTION = re.compile(
-    r"^\s*(?:(?:no+|nope|oops|sorry|wrong\s+(?:one|photo|image|picture|pic)|not\s+(?:that|this)(?:\s+(?:one|photo|"
+    r"^\s*(?:(?:no+\b|nope|oops|sorry|wrong\s+(?:one|photo|image|picture|pic)|not\s+(?:that|this)(?:\s+(?:one|photo|"
     r"image|picture|pic))?)\s*[,.!;-]*\s*)+(?:(?:i\s+)?(?:meant|said|wanted|want|asked\s+for)\s+|use\s+|do\s+(?:it|that|"
     r"the\s+same)\s+(?:on|for|with|to)\s+|on\s+|with\s+)?(?P<meant>[\w .'-]{2,40}?)\s*[.!?]*\s*$"
-    r"|^\s*i\s+meant\s+(?P<meant_alone>[\w .'-]{2,40}?)\s*[.!?]*\s*$",
+    r"|^\s*i\s+meant\s+(?P<meant_alone>[\w .'-]{2,40}?)\s*[.!?]*\s*$"
+    # no correction: the same again on another image ("do the same to the original", "now do that for the cat too")
+    r"|^\s*(?:(?:ok(?:ay)?|now|great|thanks|thank\s+you|cool|nice|please|and|then|can\s+you|could\s+you)[,!.]?\s+)*"
+    r"(?:do|apply|repeat)\s+(?:it|that|this|the\s+same(?:\s+thing)?)(?:\s+again)?\s+(?:on|for|with|to)\s+"
+    r"(?P<same>[\w .'-]{2,40}?)(?:\s+(?:too|as\s+well))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 _OTHER = re.compile(r"\bother\s+(?:one|photo|image|picture|pic|upload)\b", re.IGNORECASE)
@@ -47,7 +53,7 @@ def corrected_image(
     """The image ``request`` says the last turn should have worked on (``last_image``), when it only corrects that;
     else ``None``. ``lineage`` gives an image and the images it was made from, newest first."""
     match = _CORRECTION.match(request)
-    meant = match and (match.group("meant") or match.group("meant_alone") or "").strip()
+    meant = match and (match.group("meant") or match.group("meant_alone") or match.group("same") or "").strip()
     if not meant or not _POINTER.match(meant):
         return None
     behind = [image for image in lineage(last_image) if image in uploads]
@@ -56,7 +62,8 @@ def corrected_image(
         image = others[0] if len(others) == 1 else None
     else:
         image = meant_image(meant, uploads, last_image) or upload_named(meant, file_names)
-    return image if image and image != last_image and image not in behind[:1] else None
+    again = match.group("same") is not None  # the same again: on any image but the one it ran on
+    return image if image and image != last_image and (again or image not in behind[:1]) else None
 
 
 def redone(
@@ -81,7 +88,8 @@ def redone(
 _MORE_BLUR = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|can\s+you|could\s+you)[,!.]?\s+)*(?:"
     r"make\s+(?:the\s+|that\s+|it\s+)?blur(?:ry)?\s+(?:stronger|heavier|more(?:\s+blurry)?|thicker)"
-    r"|make\s+it\s+(?:more\s+blurry|blurrier)|blur\s+(?:it|that|them|the\s+face)\s+(?:more|again|even\s+more|harder)"
+    r"|make\s+it\s+(?:more\s+blurry|blurrier)|blur\s+(?:it|that|them|the\s+face)\s+"
+    r"(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?(?:more|again|harder|stronger)"
     r"|(?:a\s+)?(?:more|stronger|heavier)\s+blur|(?:it'?s\s+)?not\s+blurry\s+enough|more\s+blurry"
     r")(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,

@@ -8,7 +8,8 @@ changes", "undo everything", "go back to the original": the embedded model remov
 at most to the upload; nothing is deleted, so a result undone stays nameable. An
 edit named ("undo the rotation") is undone when it made the image "it" means; an earlier one is not undone alone (the
 steps after it would be lost), and the answer says how to go back. "Rotate it back" undoes the rotation (the model
-rotated the rotated image again by the same angle).
+rotated the rotated image again by the same angle). A turn that worked on several uploads ("rotate both by 90
+degrees") is undone on each of them by "undo that" or "undo both" (only the last rotation was undone).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ UNDONE_SEVERAL = (
     "Undone {count} steps: back to {image}, the image before them ({undone} are still here if you want them)."
 )
 UNDONE_ALL = "Undone every step: back to {image}, the original ({undone} are still here if you want them)."
+UNDONE_EACH = "Undone: back to {images}, the images before that step ({undone} are still here if you want them)."
 NOTHING_TO_UNDO = "There is nothing to undo: no tool has changed {image} in this conversation."
 NOTHING_YET = "There is nothing to undo yet: no tool has made an image in this conversation."
 
@@ -113,24 +115,33 @@ def _named_edit(request: str) -> str | None:
     return " ".join(named.group(1).lower().split()) if named else None
 
 
-def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") -> tuple[str, str | None, list[str]]:
-    """The answer to an undo ``request``, the image it brings back (``None``: nothing to undo) and the images it went
-    back from, given the image "it" means now (``latest``) and what each tool output was made from: a named edit
-    ("undo the rotation") is undone only when it made ``latest``; several steps ("undo the last two changes") go
-    back that many, at most to the upload."""
+def undo(
+    latest: str | None, made_from: Mapping[str, str], request: str = "", last_made: Sequence[str] = ()
+) -> tuple[str, list[str], list[str]]:
+    """The answer to an undo ``request``, the images it brings back (none: nothing to undo), the one "it" means next
+    last, and the images it went back from, given the image "it" means now (``latest``), what each tool output was
+    made from and the images the last turn that made any made (``last_made``): a named edit ("undo the rotation") is
+    undone only when it made ``latest``; several steps ("undo the last two changes") go back that many, at most to
+    the upload; the last step of a turn that worked on several uploads is undone on each."""
     if latest is None:
-        return NOTHING_YET, None, []
+        return NOTHING_YET, [], []
+    ends = turn_ends(last_made, made_from)
+    if len(ends) > 1 and latest in ends and _one_step_or_both(request):
+        ends.remove(latest)
+        ends.append(latest)  # the one "it" meant stays the one it means
+        before = [made_from[image] for image in ends]
+        return UNDONE_EACH.format(images=_listed(before), undone=_listed(ends)), before, ends
     chain = lineage(latest, made_from)
     named = _named_edit(request)
     if named:
         edit, operation = EDITS[named]
         if _operation(latest) == operation:
-            return UNDONE.format(image=chain[1], undone=latest), chain[1], [latest]
+            return UNDONE.format(image=chain[1], undone=latest), [chain[1]], [latest]
         if len(chain) > 1 and any(_operation(image) == operation for image in chain):
-            return NOT_THE_LAST.format(edit=edit, latest=latest, before=chain[1]), None, []
-        return NO_SUCH_EDIT.format(edit=edit, latest=latest), None, []
+            return NOT_THE_LAST.format(edit=edit, latest=latest, before=chain[1]), [], []
+        return NO_SUCH_EDIT.format(edit=edit, latest=latest), [], []
     if len(chain) == 1:
-        return NOTHING_TO_UNDO.format(image=latest), None, []
+        return NOTHING_TO_UNDO.format(image=latest), [], []
     asked = steps_to_undo(request) or 1
     steps = len(chain) - 1 if asked == _EVERY_STEP else min(int(asked), len(chain) - 1)
     image, undone = chain[steps], chain[:steps]
@@ -140,7 +151,22 @@ def undo(latest: str | None, made_from: Mapping[str, str], request: str = "") ->
         text = UNDONE_ALL.format(image=image, undone=_listed(undone))
     else:
         text = UNDONE_SEVERAL.format(count=steps, image=image, undone=_listed(undone))
-    return text, image, undone
+    return text, [image], undone
+
+
+def turn_ends(made: Sequence[str], made_from: Mapping[str, str]) -> list[str]:
+    """The last image of ``made`` (a turn's results, oldest first) made from each upload, in the order made."""
+    ends: dict[str, str] = {}
+    for image in made:
+        upload = lineage(image, made_from)[-1]
+        ends.pop(upload, None)
+        ends[upload] = image
+    return list(ends.values())
+
+
+def _one_step_or_both(request: str) -> bool:
+    """Whether an undo ``request`` asks for the last step ("undo that") or says "both" ("undo both")."""
+    return not _named_edit(request) and (steps_to_undo(request) is None or bool(re.search(r"\bboth\b", request, re.I)))
 
 
 def _listed(images: Sequence[str]) -> str:

@@ -28,6 +28,13 @@ _ASKS_FOR_WORDS = re.compile(
     r"|\b(?:translate|summari[sz]e)\b",
     re.IGNORECASE,
 )
+# How to do something in another program or on another device ("how do I blur the background in photoshop?"):
+# advice even where it names an edit the tools here make
+_HOW_ELSEWHERE = re.compile(
+    r"^\W*how\s+(?:do|can|could|would|should|to)\b.*\b(?:in|on|with|using)\s+"
+    r"(?!(?:this|that|the|it|its|her|his|here|half|my\s+(?:photo|image|picture|pic))\b)\w",
+    re.IGNORECASE,
+)
 # Asking for an image to be made, or for an edit by name, is a tool's work whatever else the request says.
 _IMAGE_WORK = re.compile(
     r"\b(?:generate|draw|paint|render|sketch|rotate|crop|blur|resize|segment|detect)\b", re.IGNORECASE
@@ -36,6 +43,8 @@ _IMAGE_WORK = re.compile(
 
 def asks_for_words(request: str) -> bool:
     """Whether ``request`` asks only for writing, advice or an explanation (see the module docstring)."""
-    if refers_to_an_image(request) or image_names(request) or _IMAGE_WORK.search(request):
+    if refers_to_an_image(request) or image_names(request):
         return False
-    return bool(_ASKS_FOR_WORDS.search(request))
+    if _HOW_ELSEWHERE.search(request):
+        return True
+    return not _IMAGE_WORK.search(request) and bool(_ASKS_FOR_WORDS.search(request))

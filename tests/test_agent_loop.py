@@ -984,8 +984,8 @@ def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session)
         in written
     )
     llm.replies += [call("Blur Region", f"{image}, 1, 2, 3, 4"), answer("Blurred.")]
-    (step,) = agent.chat(session, "blur 1, 2, 3, 4").steps  # numbers given: the model's box
-    assert step.action_input == f"{image}, 1, 2, 3, 4" and not step.model_call
+    (step,) = agent.chat(session, "blur 1, 2, 3, 4").steps  # numbers given: the model's box, on the blurred image
+    assert step.action_input == f"{reply.files[-1]}, 1, 2, 3, 4" and step.model_call
 
 
 def test_hiding_a_face_finds_it_first_whatever_tool_the_model_called(tiny_tokenizer, session):
@@ -1054,6 +1054,10 @@ def test_a_reading_nobody_asked_for_after_the_edit_is_not_run(tiny_tokenizer, se
         ("translate 'good morning' into french", True),
         # seen in a drive: the model wrote French of its own and no tool read the sign
         ("can you tell me what's written here and translate it to french?", False),
+        ("how do I blur the background in photoshop?", True),  # another program: advice
+        ("how can I crop a photo on my iphone", True),
+        ("how do I crop it in half?", False),
+        ("how do I crop the cup in this photo?", False),
     ],
 )
 def test_which_requests_ask_for_words_alone(request_text, words):
@@ -1430,6 +1434,22 @@ def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected
             "I found 1 face: face [1, 2, 3, 4].",
         ),
         ("There are 4 cats.", "count the cats", "cat [1, 2, 3, 4]", "I found 1 cat: cat [1, 2, 3, 4]."),
+        # seen in a drive: "is there a person?" of the cat photo answered with the cat's place, no yes or no
+        (
+            "The cat is at cat [80, 0, 421, 300].",
+            "is there a person in this photo?",
+            "cat [80, 0, 421, 300]",
+            "No: I found no people: cat [80, 0, 421, 300].",
+        ),
+        (
+            "The cat is at cat [1, 2, 3, 4].",
+            "does it have a cat?",
+            "cat [1, 2, 3, 4]",
+            "Yes: I found 1 cat: cat [1, 2, 3, 4].",
+        ),
+        ("Yes, there is a face at [1, 2, 3, 4].", "is there a face?", "face [1, 2, 3, 4]", None),
+        ("No, there are no cats.", "are there any cats?", "No object found.", None),
+        ("There is a face.", "can you see any cats", "No object found.", "No: I found no cats."),
     ],
 )
 def test_a_count_asked_for_is_the_count_found(said, request_text, observation, expected):
@@ -1641,9 +1661,14 @@ def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, s
         "blur everything except her face",
         "blur the rest of the photo but keep the cat sharp",
         "blur the background",
+        "how do I blur the background?",  # seen in a drive: asked for Blur Region's box
+        "how can I blur the background of this photo",
     ):
         assert agent.chat(session, request).text == NO_BLUR_ALL_BUT
     assert runtime.calls == [] and llm.prompts == []
+    llm.replies = [answer("Use a wide aperture, or a blur filter with a mask.")]
+    reply = agent.chat(session, "how do I blur the background in photoshop?")  # advice: the model's
+    assert reply.text == "Use a wide aperture, or a blur filter with a mask." and runtime.calls == []
 
 
 def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer, session):
@@ -1929,10 +1954,10 @@ def test_make_it_square_refused_by_the_model_is_cropped(tiny_tokenizer, session)
     """Asked "can you make the picture square?", the model answered "I cannot see images myself ..."."""
     runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    image = upload(agent, session, size=64)
+    image = agent.introduce_image(session, Image.new("RGB", (96, 64), "white")).name
     llm.replies = [answer("I cannot see images myself."), f" {image}, 1, 2, 3, 4\nObservation:", answer("Done.")]
     agent.chat(session, "can you make the picture square?")
-    assert runtime.calls == [("Crop Image", f"{image}, 0, 0, 64, 64")]
+    assert runtime.calls == [("Crop Image", f"{image}, 16, 0, 80, 64")]
 
 
 def runtime_made(reply: Reply, tool: str) -> str:
@@ -2003,3 +2028,18 @@ def test_a_part_no_tool_does_is_answered_beside_the_rest(tiny_tokenizer, session
     assert reply.text.startswith("Done! I saved the edge map") and reply.text.endswith(f". {NO_FLIP}")
     assert session.memory.turns[-2].text.endswith("flip it and show me the edges")  # remembered as said
     assert NO_FLIP in session.memory.turns[-1].text
+
+
+def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(tiny_tokenizer, session):
+    """Seen in a drive: after "rotate it by 180", the model cropped the upload for "crop the left half"."""
+    runtime = FakeRuntime(names=("Rotate Image", "Crop Image", "Edge Detection On Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = agent.introduce_image(session, Image.new("RGB", (40, 20), "white")).name
+    llm.replies = [call("Rotate Image", f"{image}, 180"), answer("Done.")]
+    (turned,) = agent.chat(session, "rotate it by 180").files
+    llm.replies += [call("Crop Image", f"{image}, 0, 0, 20, 20"), answer("Done.")]
+    agent.chat(session, "crop the left half")
+    assert runtime.calls[-1] == ("Crop Image", f"{turned}, 0, 0, 20, 20")
+    llm.replies += [call("Edge Detection On Image", image), answer("Done.")]
+    agent.chat(session, "show me the edges of the original")  # pointed at: the upload
+    assert runtime.calls[-1] == ("Edge Detection On Image", image)

@@ -669,3 +669,24 @@ def test_a_size_asked_for_that_nothing_made(request_text, called, tool):
     from agent.meant_call import size_not_made
 
     assert size_not_made(request_text, called, TOOLS) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_text", "image", "runs_on"),
+    [
+        ("crop the left half", "image/a.png", "image/b_rotate_a.png"),  # seen in a drive: the upload was cropped
+        ("make it 256 wide", "image/a.png", None),  # "it": the model's reading of it stands
+        ("crop the original's left half", "image/a.png", None),
+        ("No, crop 310 90 430 200 instead.", "image/a.png", None),  # changes the last edit
+        ("make that 45 degrees", "image/a.png", None),
+        ("crop the left half", "image/b_rotate_a.png", None),  # already the newest
+        ("crop the left half", "image/z.png", None),  # another upload
+    ],
+)
+def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(request_text, image, runs_on):
+    from agent.image_reference import on_the_newest_edit
+
+    lineage = ["image/b_rotate_a.png", "image/a.png"]
+    assert on_the_newest_edit(request_text, image, lineage[0], lineage, {"edge"}) == runs_on
+    edges = ["image/c_edge_a.png", "image/a.png"]  # a map is no edit to go on from
+    assert on_the_newest_edit(request_text, image, edges[0], edges, {"edge"}) is None

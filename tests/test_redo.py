@@ -34,6 +34,10 @@ EDGES = "image/e1e1_edge_bbbb2222.png"
         ("no, rotate it by 90 degrees", None),  # another request
         ("no, crop the first photo", None),
         ("the first photo", None),  # no correction said
+        ("do the same to the astronaut", UPLOADS[0]),  # the same again, no correction
+        ("now do that for the other one too", UPLOADS[0]),
+        ("do the same for the sign", None),  # the image it ran on
+        ("do the same", None),
     ],
 )
 def test_which_messages_correct_the_image(request_text, meant):
@@ -116,5 +120,22 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
     reply = agent.chat(session, "ok now blur it more")
     assert runtime.calls[-1] == ("Blur Region", f"{stronger}, 2, 3, 20, 21") and len(reply.files) == 1
     made_by = {blurred: f"Blur Region: {photo}, 2, 3, 20, 21"}
+    assert blurred_again("blur it a lot more", blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
     assert blurred_again("blur the face", blurred, made_by) is None  # a blur asked anew: the model's call
     assert blurred_again("blur it more", photo, made_by) is None  # the image is no blur's result
+
+
+def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "do the same to the original" after a crop of a rotation removed the original's background."""
+    runtime = FakeRuntime(names=("Rotate Image", "Crop Image", "Remove the background"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (60, 40), "white")).name
+    llm.replies = [call("Rotate Image", f"{photo}, 180"), answer("Done.")]
+    (turned,) = agent.chat(session, "turn it upside down").files
+    llm.replies += [call("Crop Image", f"{turned}, 0, 0, 20, 40"), answer("Done.")]
+    agent.chat(session, "crop the left third")
+    llm.replies += ["\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "do the same to the original")
+    assert runtime.calls[-1] == ("Crop Image", f"{photo}, 0, 0, 20, 40") and len(reply.files) == 1

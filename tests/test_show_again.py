@@ -8,6 +8,7 @@ from PIL import Image
 from agent.image_facts import (
     CHANGES_ANSWER,
     DONE_ANSWER,
+    JUST_DONE_ANSWER,
     NOTHING_DONE,
     SIZE_ANSWER,
     UNCHANGED,
@@ -100,6 +101,9 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     prompts = len(agent.llm.prompts)
     steps = f"Edge Detection On Image on {photo} made {edges}; Resize Image (16, 12) on {edges} made {small}"
     assert agent.chat(session, "what have we done so far?").text == DONE_ANSWER.format(steps=steps, latest=small)
+    # seen in a drive: "what did you just do?" after a crop was answered with a background removal
+    just = agent.chat(session, "what did you just do?").text
+    assert just == JUST_DONE_ANSWER.format(steps=f"Resize Image (16, 12) on {edges} made {small}", latest=small)
     # seen in a drive: "compare it with the original: what changed?" drew an edge map of the original
     changes = agent.chat(session, "compare it with the original: what changed?").text
     assert changes == CHANGES_ANSWER.format(latest=small, original=photo, steps=steps)
@@ -143,3 +147,20 @@ def test_before_and_after_shows_the_upload_and_the_latest_image(agent, tmp_path)
     reply = agent.chat(session, "ok, show me the before and after")
     assert reply.text == BEFORE_AND_AFTER.format(before=photo, after=edges) and reply.files == (photo, edges)
     assert session.latest_image == edges and len(agent.llm.prompts) == prompts
+
+
+def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "make it square" of the 512 x 512 astronaut cropped all of it and answered done."""
+    from agent.image_facts import ALREADY_SQUARE
+
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    square = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    reply = agent.chat(session, "make it square")
+    assert reply.text == ALREADY_SQUARE.format(image=square, width=32, height=32, half=16)
+    assert runtime.calls == [] and agent.llm.prompts == []
+    wide = agent.introduce_image(session, Image.new("RGB", (48, 32), "white")).name
+    agent.llm.replies = [call("Crop Image", f"{wide}, 8, 0, 40, 32"), answer("Done.")]
+    agent.chat(session, "make it square")  # not square: cropped
+    assert runtime.calls == [("Crop Image", f"{wide}, 8, 0, 40, 32")]

@@ -13,9 +13,11 @@ from agent.undo import (
     NOTHING_YET,
     UNDONE,
     UNDONE_ALL,
+    UNDONE_EACH,
     UNDONE_SEVERAL,
     asks_to_undo,
     steps_to_undo,
+    undo,
 )
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -184,3 +186,30 @@ def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_pat
     agent.llm.replies += [call("Edge Detection On Image", turned), answer("Done.")]
     agent.chat(session, f"show me the edges of {turned}")  # named: that one
     assert runtime.calls[-1] == ("Edge Detection On Image", turned)
+
+
+def test_a_turn_on_several_uploads_is_undone_on_each(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "undo that" after "rotate both by 90 degrees" brought back one upload, the other stayed
+    rotated; "undo both" did the same."""
+    runtime = FakeRuntime(names=("Rotate Image", "Edge Detection On Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name for _ in range(2))
+    agent.llm.replies = [call("Rotate Image", f"{first}, 90"), call("Rotate Image", f"{second}, 90"), answer("Done.")]
+    first_turned, second_turned = agent.chat(session, "rotate both by 90 degrees").files
+    for request in ("undo that", "undo both"):
+        session.undone.clear()
+        session.latest_image = second_turned
+        reply = agent.chat(session, request)
+        assert reply.text == UNDONE_EACH.format(
+            images=f"{first} and {second}", undone=f"{first_turned} and {second_turned}"
+        )
+        assert reply.files == (first, second) and session.latest_image == second
+        assert {first_turned, second_turned} <= session.undone
+    assert agent.chat(session, "undo that").text == NOTHING_TO_UNDO.format(image=second)
+
+
+def test_a_turn_of_several_steps_on_one_upload_is_undone_a_step_at_a_time():
+    made_from = {"b.png": "a.png", "c.png": "b.png"}
+    text, before, undone = undo("c.png", made_from, "undo that", last_made=("b.png", "c.png"))
+    assert (text, before, undone) == (UNDONE.format(image="b.png", undone="c.png"), ["b.png"], ["c.png"])
