@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 from agent.pending_edit import FINDER
 from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
+from agent.result_words import says_there_is_no_image
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 
 # Words with which an answer says that nothing was found ("There is no object in ...", "I couldn't find ...")
@@ -38,10 +39,6 @@ EMPTY_RESULTS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]] = {
 }
 
 
-# An answer that says there is no image to work on ("I don't have an image to work on yet"), after a tool ran on one
-_NO_IMAGE = re.compile(r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+)?image\b|\bupload\b", re.IGNORECASE)
-
-
 def as_empty_result(answer: str, observation: str) -> str:
     """``answer``, or the ``observation`` itself when the tool found nothing and the answer does not say so (or
     quotes the observation as what was found, or says there is no image: after Detection found no face, "I don't have an image to work on yet"; or speaks of the
@@ -53,7 +50,7 @@ def as_empty_result(answer: str, observation: str) -> str:
     says_so = SAYS_NOTHING.search(answer) and about.search(answer) and not (other and other.search(answer))
     # 'The sign says "No text found.".': the observation quoted as what was found
     quoted = re.search(rf"[\"“']{re.escape(found.rstrip('.'))}", answer)
-    return found if _NO_IMAGE.search(answer) or quoted or not says_so else answer
+    return found if says_there_is_no_image(answer) or quoted or not says_so else answer
 
 
 # "The face is at cat [78, 0, 446, 300]": a box the detector found, called by the name the request used.

@@ -139,7 +139,7 @@ from agent.read_text import (
 )
 from agent.redo import blurred_again, corrected_image, redone
 from agent.request_parts import asked_parts
-from agent.result_words import declines, with_result_noun
+from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
     ROTATOR,
     asked_edits,
@@ -205,6 +205,11 @@ KEPT_HISTORY_SHARE = 0.5  # of max_history_tokens, what the memory keeps once it
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 MADE_ANSWER = "Done: {tool} made {image}."
+# The model said there is no image when there is one (asked "how do I blur the background in photoshop?")
+NOT_ANSWERED = (
+    "I could not answer that. Your image is here ({latest}), and I can work on it with the tools loaded: ask "
+    '"what can you do?" to see them, or name an edit, for example "show me the edges".'
+)
 ALSO_MADE = "{tool} made {image}."
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 CANNOT_SEE = (
@@ -583,6 +588,11 @@ class Agent:
                     continue
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield _needs_image(trace, said)
+                    return
+                if session.latest_image is not None and not trace and says_there_is_no_image(said):
+                    logger.info("the model said there is no image (%r); %s is", said, session.latest_image)
+                    wrong = NOT_ANSWERED.format(latest=session.latest_image)
+                    yield self._finish(session, user_input, wrong, trace, True, model_answer=said)
                     return
                 missing = self._missing_answerer(session, user_input, said, trace)
                 if missing:  # the model answered a question about the picture that no tool looked at

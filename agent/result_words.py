@@ -68,3 +68,16 @@ _DECLINING = re.compile(r"\b(?:can't|cannot|couldn't|could\s+not|unable|not\s+lo
 def declines(answer: str) -> bool:
     """Whether ``answer`` says it cannot do what was asked."""
     return bool(_DECLINING.search(answer))
+
+
+# An answer that says there is no image to work on ("I don't have an image to work on yet. Please upload one first.")
+_NO_IMAGE = re.compile(
+    r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+|any\s+)?(?:image|photo|picture)\b|\bno\s+(?:image|photo|picture)\s+"
+    r"(?:yet|to\s+work|uploaded)\b|\bupload\s+(?:one|an?\s+(?:image|photo|picture))(?:\s+first)?\b",
+    re.IGNORECASE,
+)
+
+
+def says_there_is_no_image(answer: str) -> bool:
+    """Whether ``answer`` says there is no image to work on, or asks for one to be uploaded."""
+    return bool(_NO_IMAGE.search(answer))

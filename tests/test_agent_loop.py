@@ -2043,3 +2043,33 @@ def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(tiny_tokenizer, 
     llm.replies += [call("Edge Detection On Image", image), answer("Done.")]
     agent.chat(session, "show me the edges of the original")  # pointed at: the upload
     assert runtime.calls[-1] == ("Edge Detection On Image", image)
+
+
+@pytest.mark.parametrize(
+    ("said", "says"),
+    [
+        ("I don't have an image to work on yet. Please upload one first.", True),
+        ("There is no image uploaded yet.", True),
+        ("Please upload an image first.", True),
+        ("Click the Upload image button, then drop your photo.", False),  # how to upload: an answer
+        ("You uploaded image/ab12cd34.png.", False),
+    ],
+)
+def test_which_answers_say_there_is_no_image(said, says):
+    from agent.result_words import says_there_is_no_image
+
+    assert says_there_is_no_image(said) is says
+
+
+def test_an_answer_that_there_is_no_image_is_not_given_when_there_is_one(tiny_tokenizer, session):
+    """Seen in a drive: asked "how do I blur the background in photoshop?" with the astronaut uploaded, the model
+    answered "I don't have an image to work on yet. Please upload one first."."""
+    from agent.loop import NOT_ANSWERED
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    llm.replies = [answer("I don't have an image to work on yet. Please upload one first.")]
+    reply = agent.chat(session, "how do I blur the background in photoshop?")
+    assert reply.text == NOT_ANSWERED.format(latest=image) and runtime.calls == []
+    llm.replies += [answer("Use the Upload image button.")]
+    assert agent.chat(session, "how do I upload another photo?").text == "Use the Upload image button."
