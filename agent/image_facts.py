@@ -104,9 +104,35 @@ def with_aspect_ratio(answer: str, request: str, width: int, height: int) -> str
     return answer + ASPECT_RATIO.format(ratio=ratio)
 
 
+# The whole request asks how much room the file takes: "how big is the file?", "what's the file size?", "how many MB
+# is it?" (the model answered that it cannot see images)
+_FILE_SIZE_QUESTION = _whole_question(
+    r"(?:how\s+(?:big|large|heavy)\s+is\s+(?:the|its|this|that)\s+file"
+    r"|(?:what(?:'s|\s+is)\s+)?(?:the\s+|its\s+)?file\s*size(?:\s+of\s+" + _ASKED_PICTURE + r")?"
+    r"|how\s+many\s+(?:bytes|kb|kilobytes|mb|megabytes)\s+(?:is|does)\s+" + _ASKED_PICTURE + r"(?:\s+take)?"
+    r"|how\s+much\s+(?:space|room|disk\s+space)\s+does\s+" + _ASKED_PICTURE + r"\s+take(?:\s+up)?)"
+    r"(?:\s+now)?",
+)
+FILE_SIZE_ANSWER = "{image} takes {amount} on disk: a {kind} file of {width} x {height} pixels."
+
+
 def asks_for_the_size(request: str) -> bool:
-    """Whether ``request`` only asks how big the picture is (in pixels) or its file type, not anything it shows."""
-    return bool(_SIZE_QUESTION.match(request))
+    """Whether ``request`` only asks how big the picture is (in pixels, or its file) or its file type, not anything
+    it shows."""
+    return bool(_SIZE_QUESTION.match(request) or _FILE_SIZE_QUESTION.match(request))
+
+
+def asks_for_the_file_size(request: str) -> bool:
+    """Whether ``request`` only asks how much room the picture's file takes."""
+    return bool(_FILE_SIZE_QUESTION.match(request))
+
+
+def amount_of_bytes(count: int) -> str:
+    """``count`` bytes as a person reads it: "812 bytes", "95.3 KB", "1.2 MB" (1 KB = 1,024 bytes)."""
+    if count < 1024:
+        return f"{count} bytes"
+    kilobytes = count / 1024
+    return f"{kilobytes:.1f} KB" if kilobytes < 1024 else f"{kilobytes / 1024:.1f} MB"
 
 
 # The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?"

@@ -73,9 +73,12 @@ from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
 from agent.image_facts import (
     ALREADY_SQUARE,
+    FILE_SIZE_ANSWER,
     SIZE_ANSWER,
     UNCHANGED,
     WHERE_ANSWER,
+    amount_of_bytes,
+    asks_for_the_file_size,
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
@@ -1007,7 +1010,8 @@ class Agent:
         return [image for _, image in self._latest_of_each(session, made_now)]
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
-        """:data:`SIZE_ANSWER` for the image ``request`` names or points at ("the original"), else the latest one."""
+        """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or
+        points at ("the original"), else the latest one."""
         named = [name for name in image_names(request) if self._exists(session.workspace, name)]
         pointed = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
         image = named[0] if named else pointed or session.latest_image or ""
@@ -1015,6 +1019,9 @@ class Agent:
         if size is None:
             return f"I could not read {image}."
         kind = image.rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
+        if asks_for_the_file_size(request):
+            amount = amount_of_bytes(session.workspace.resolve(image).stat().st_size)
+            return FILE_SIZE_ANSWER.format(image=image, amount=amount, kind=kind, width=size[0], height=size[1])
         answer = SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
         return with_aspect_ratio(answer, request, *size)
 

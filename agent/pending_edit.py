@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.stated_numbers import centred_square, named_region, numbers_besides_size_and_angle
+from agent.stated_numbers import ENLARGED_PART, centred_square, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
@@ -45,7 +45,7 @@ _ASKS = {
         NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b",
         re.IGNORECASE,
     ),
-    CROPPER: re.compile(NOT_A_NOUN + r"\bcrop\b|\bzoom\s+in\b", re.IGNORECASE),
+    CROPPER: re.compile(NOT_A_NOUN + rf"\bcrop\b|\bzoom\s+in\b|{ENLARGED_PART.pattern}", re.IGNORECASE),
 }
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}

@@ -186,7 +186,8 @@ _ANGLE = re.compile(
 # A turn asked for in words: "upside down", "a bit", "sideways"; the rotation verbs it goes with.
 _UPSIDE_DOWN = re.compile(r"\bupside[- ]down\b|\bhalf\s+(?:a\s+)?turn\b", re.IGNORECASE)
 _SLIGHTLY = re.compile(r"\b(?:a\s+(?:little\s+)?bit|a\s+little|slightly|a\s+touch|tilt(?:ed)?)\b", re.IGNORECASE)
-_ROTATION = re.compile(r"\b(?:rotate|turn|tilt|spin|upside)", re.IGNORECASE)
+_SIDEWAYS = re.compile(r"\bsideways\b|\bon\s+(?:its|her|his|their)\s+side\b", re.IGNORECASE)  # a quarter turn only
+_ROTATION = re.compile(rf"\b(?:rotate|turn|tilt|spin|upside)|{_SIDEWAYS.pattern}", re.IGNORECASE)
 SLIGHT_TURN, QUARTER_TURN = 15, 90  # "rotate it a bit"; "rotate it", "turn it sideways", "to the right"
 ROUND_ANGLE = 15  # the model's own angle for "rotate it" stands when a multiple of this (45, 30, 180)
 
@@ -206,14 +207,14 @@ def angle_in_words(written: str, request: str) -> str | None:
     """The angle a rotation asked for in words means (:func:`unstated_angle`), where the model wrote a turn of
     nothing (0, 360; asked to "rotate it a bit", it rotated by 0), an angle no one picks (176, a number of a box
     shown before: not a multiple of :data:`ROUND_ANGLE`) or the words ask for a kind of turn ("upside down", "a bit",
-    a direction) the model's angle ``written`` is not; else ``None`` (the model's angle stands: "rotate it" turned
-    by 45 is a turn asked for)."""
+    a direction, "sideways": the model had turned it by 180) the model's angle ``written`` is not; else ``None`` (the
+    model's angle stands: "rotate it" turned by 45 is a turn asked for)."""
     meant = unstated_angle(request)
     try:
         turns = float(written) % 360
     except ValueError:
         return meant
-    plain = turns and turns % ROUND_ANGLE == 0
+    plain = turns and turns % ROUND_ANGLE == 0 and (turns in (90, 270) or not _SIDEWAYS.search(request))
     return None if plain and meant == str(QUARTER_TURN) and not rotation_sign(request) else meant
 
 
@@ -269,6 +270,12 @@ def _percent_factor(request: str, percent: re.Match[str]) -> float | None:
     return factor if factor > 0 else None
 
 
+# A part of the picture made bigger ("enlarge the face", "blow up her face"): a crop of it, not a resize of the whole
+ENLARGED_PART = re.compile(
+    r"\b(?:enlarge|magnify|blow\s+up)\s+(?:the|her|his|its|their|my)\s+(?:\w+\s+)?"
+    r"(?:faces?|heads?|cats?|kittens?|person|people|man|woman|child|kid|boy|girl)\b",
+    re.IGNORECASE,
+)
 _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)
 _BIGGER = re.compile(r"\b(?:bigger|larger|enlarge|upscale)\b", re.IGNORECASE)
 _FRACTIONS = {"half": 0.5, "halve": 0.5, "a third": 1 / 3, "a quarter": 0.25}
@@ -286,8 +293,18 @@ _ONE_SIDE = re.compile(
 _WIDTH_WORDS = ("wide", "across", "width")
 
 
-# A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion)
-_NAMED_RESOLUTIONS_PX = {"8k": 7680, "4k": 3840, "uhd": 3840, "2k": 2048, "full hd": 1920, "fhd": 1920, "1080p": 1920}
+# A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion; "I
+# want a thumbnail": 128, the model had cropped a box of 1000s)
+_NAMED_RESOLUTIONS_PX = {
+    "8k": 7680,
+    "4k": 3840,
+    "uhd": 3840,
+    "2k": 2048,
+    "full hd": 1920,
+    "fhd": 1920,
+    "1080p": 1920,
+    "thumbnail": 128,
+}
 NAMED_RESOLUTION = re.compile(
     r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS_PX) + r")\b", re.IGNORECASE
 )
@@ -330,6 +347,8 @@ def scale_factor(request: str) -> float | None:
     smaller": 0.5, "25%": 0.25, "50% bigger": 1.5; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
     bigger": :data:`SLIGHT_SHRINK` / :data:`SLIGHT_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
+    if ENLARGED_PART.search(request):
+        return None
     request = _PERCENT_STRIP.sub(" ", request)  # "the left 40%" is a part to crop, not a size
     percent = _PERCENT.search(request)
     if percent:

@@ -1628,8 +1628,9 @@ def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer,
     assert llm.prompts == [] and runtime.calls == []
 
 
-def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session):
-    """Seen in a drive: "zoom in on her face" ran Detection and answered with the box."""
+@pytest.mark.parametrize("request_text", ["zoom in on her face", "enlarge the face"])
+def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session, request_text):
+    """Seen in drives: "zoom in on her face" and "enlarge the face" ran Detection and answered with the box."""
     runtime = FakeRuntime(names=("Detection", "Crop Image"))
     runtime.run = lambda tool, argument, workspace: (
         Observation("face [1, 2, 30, 40]", True, (), 0.01)
@@ -1644,7 +1645,7 @@ def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session):
         f" {image}, 1, 2, 30, 40\nObservation:",
         answer("Done."),
     ]
-    reply = agent.chat(session, "zoom in on her face")
+    reply = agent.chat(session, request_text)
     assert [step.action for step in reply.steps] == ["Detection", "Crop Image"]
     assert reply.steps[-1].action_input == f"{image}, 1, 2, 30, 40"
 
@@ -1717,6 +1718,11 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("how big is the cat?", False),  # what the picture shows
         ("make it twice the size", False),
         ("what size should a profile picture be?", False),
+        ("how big is the file?", True),  # seen in a drive: "I cannot see images myself"
+        ("what's the file size of the original?", True),
+        ("how many MB is it?", True),
+        ("how much space does this photo take up?", True),
+        ("how big is the file limit for uploads?", False),
     ],
 )
 def test_which_requests_ask_how_big_the_image_is(request_text, asks):
@@ -1738,7 +1744,14 @@ def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session
         agent.chat(session, "what format is this image?").text
         == f"{image} is a PNG image of 64 x 64 pixels (width x height)."
     )
+    from agent.image_facts import FILE_SIZE_ANSWER, amount_of_bytes
+
+    amount = amount_of_bytes((session.workspace.root / image).stat().st_size)
+    assert agent.chat(session, "how big is the file?").text == FILE_SIZE_ANSWER.format(
+        image=image, amount=amount, kind="PNG", width=64, height=64
+    )
     assert llm.prompts == [] and runtime.calls == []
+    assert [amount_of_bytes(count) for count in (812, 97_587, 1_258_291)] == ["812 bytes", "95.3 KB", "1.2 MB"]
 
 
 def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_tokenizer, session):

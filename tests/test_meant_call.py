@@ -220,6 +220,8 @@ def test_the_call_takes_the_numbers_the_request_states():
         # seen in a drive: "rotate it and show me the edges" after a face was found turned it by 176, the box's left
         ("176", "rotate it and show me the edges", "90"),
         ("-90", "rotate it sideways", "-90"),
+        ("180", "turn it sideways", "90"),  # seen in a drive: a half turn is not sideways
+        ("45", "put it on its side", "90"),
         ("0", "rotate it by 0 degrees", "0"),  # stated: as asked
     ],
 )
@@ -551,6 +553,8 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         # seen in a drive: "ok, then make it 4k" was resized to 400 x 300
         (f"Resize Image: {RESULT}, 400, 300", "ok, then make it 4k", f"{RESULT}, 3840, 2560"),
         (f"Resize Image: {RESULT}, 1920, 1080", "make it full HD", f"{RESULT}, 1920, 1280"),
+        # seen in a drive: "I want a thumbnail" cropped a box of 1000s
+        (f"Crop Image: {RESULT}, 1000, 1000, 1000, 1000", "I want a thumbnail", f"{RESULT}, 128, 85"),
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):
@@ -658,6 +662,7 @@ def test_a_map_asked_for_is_drawn_where_the_model_searched(request_text, tool):
     [
         ("ok, then make it 4k", [], "Resize Image"),  # seen in a drive: "I don't have an image to work on yet"
         ("make it 128 by 128", [], "Resize Image"),
+        ("can you make me a thumbnail of it?", [], "Resize Image"),
         ("make it twice as big", [], "Resize Image"),
         ("make it 4k", ["Resize Image"], None),  # it ran
         ("how do I make it smaller?", [], None),  # a question
