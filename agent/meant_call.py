@@ -30,6 +30,7 @@ from agent.image_reference import (
 from agent.pending_edit import CROPPER, NOT_A_NOUN, blurs_the_whole, edits_people, is_shown, named_box
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
+    ENLARGED_PART,
     NAMED_RESOLUTION,
     angle_in_words,
     asks_for_a_relative_size,
@@ -319,7 +320,8 @@ def as_square_crop(
 
 def asks_for_another_size(request: str) -> bool:
     """Whether ``request`` asks for another size: in words or numbers (:data:`SIZE_REQUEST`), or relative to the
-    picture's ("twice as big", "400 pixels wide")."""
+    picture's ("twice as big", "400 pixels wide"); "enlarge the face" asks for a crop."""
+    request = ENLARGED_PART.sub(" ", request)
     return bool(SIZE_REQUEST.search(request)) or asks_for_a_relative_size(request)
 
 
