@@ -15,10 +15,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from agent.every_upload import asks_for_every
-from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload
+from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload, on_the_newest_edit
 from agent.meant_call import says
 from agent.request_parts import request_parts
 from agent.upload_names import upload_named_for
@@ -72,6 +72,57 @@ def on_the_named_uploads(
         if named and upload_behind(images[step.id]) != named:
             changed[step.id] = images[step.id] = named
     return _with_images(plan, changed)
+
+
+def on_the_newest_edits(
+    plan: Plan, request: str, latest: str | None, lineage: Sequence[str], maps: Set[str]
+) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with each step on an image the newest edit ``latest`` was made from (``lineage``: ``latest`` and
+    those, newest first) working on ``latest`` when the request names or points at no image nor changes the last
+    edit (:func:`agent.image_reference.on_the_newest_edit`), and the new image of each step changed. After "rotate it
+    by 180", the planner cropped the upload for "crop the left half", as the ReAct model did."""
+    changed: dict[int, Value] = {}
+    for step in plan.steps:
+        source = image_argument(step)
+        if isinstance(source, str) and on_the_newest_edit(request, source, latest, lineage, maps):
+            changed[step.id] = latest
+    return _with_images(plan, changed)
+
+
+def for_every_upload(plan: Plan, request: str, uploads: Sequence[str]) -> tuple[Plan, list[int]]:
+    """``plan`` with its steps repeated on each upload no step works on when ``request`` asks for every upload
+    ("rotate both by 90 degrees": the planner rotated one) and the plan's steps start from one upload alone, and the
+    ids of the steps added."""
+    if not asks_for_every(request, uploads):
+        return plan, []
+    started_on = {source for step in plan.steps if (source := image_argument(step)) in uploads}
+    if len(started_on) != 1 or any(
+        not isinstance(source := image_argument(step), Reference) and source not in uploads for step in plan.steps
+    ):
+        return plan, []
+    (done,) = started_on
+    next_id = max(step.id for step in plan.steps) + 1
+    added: list[PlanStep] = []
+    for upload in (image for image in uploads if image != done):
+        ids = {step.id: next_id + index for index, step in enumerate(plan.steps)}
+        next_id += len(plan.steps)
+        added += [
+            PlanStep(
+                step.task,
+                ids[step.id],
+                tuple((name, _copied(value, ids, done, upload)) for name, value in step.args),
+            )
+            for step in plan.steps
+        ]
+    return Plan((*plan.steps, *added)), [step.id for step in added]
+
+
+def _copied(value: Value, ids: Mapping[int, int], done: str, upload: str) -> Value:
+    """A step's argument ``value`` in its copy for ``upload``: the other upload (``done``) becomes it, a reference
+    points at the copy of its step (``ids``)."""
+    if isinstance(value, Reference):
+        return Reference(ids.get(value.step, value.step))
+    return upload if value == done else value
 
 
 def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, Value]]:

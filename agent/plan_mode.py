@@ -24,16 +24,22 @@ from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
 from agent.plan_asked import with_the_edits_asked
 from agent.plan_boxes import boxes_from_the_detection
-from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
+from agent.plan_images import (
+    for_every_upload,
+    maps_on_photos,
+    on_the_named_uploads,
+    on_the_newest_edits,
+    on_the_newest_upload,
+)
 from agent.plan_parts import with_the_reading_asked, without_chained_twins, without_detections_for_reading
 from agent.plan_sizes import sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
-from agent.undo import asks_to_undo
+from agent.undo import asks_to_undo, lineage
 from agent.upload_names import upload_named
 from protocol.plan import Plan, PlanError, without_repeats
 from protocol.plan_response import ResponseTemplate
-from tools.catalog import default_registry
+from tools.catalog import default_registry, map_operations
 from tools.spec import ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -114,7 +120,7 @@ class PlanAgent:
         (:meth:`_held_to_request`)."""
         if result.plan is None:
             return result
-        images = list(session.images)
+        images = _known_images(session)
         try:
             self.executor.validate(result.plan, images)
         except PlanError as error:
@@ -161,6 +167,15 @@ class PlanAgent:
         plan, moved = on_the_named_uploads(plan, request, session.file_names, tools)
         for step_id, image in moved.items():
             logger.info("step %s works on %s, the upload its part of the request names", step_id, image)
+        latest = session.latest_image
+        plan, moved = on_the_newest_edits(
+            plan, request, latest, lineage(latest or "", session.made_from), map_operations()
+        )
+        for step_id, image in moved.items():
+            logger.info("step %s works on %s, the newest edit", step_id, image)
+        plan, copies = for_every_upload(plan, request, uploads)
+        if copies:
+            logger.info("steps %s repeat the plan on every upload, as the request asks", copies)
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
@@ -221,7 +236,7 @@ class PlanAgent:
             yield from self.agent.run(session, said)
             return
         updates: queue.Queue[StepResult] = queue.Queue()
-        run = self.executor.start(result.plan, session.workspace, images=list(session.images), listener=updates.put)
+        run = self.executor.start(result.plan, session.workspace, images=_known_images(session), listener=updates.put)
         try:
             yield PlanStarted(run)
             yield from _updates(run, updates)
@@ -267,3 +282,9 @@ def _updates(run: PlanRun, updates: queue.Queue[StepResult]) -> Iterator[StepUpd
         result = updates.get()
         remaining -= result.status.finished
         yield StepUpdate(result)
+
+
+def _known_images(session: ChatSession) -> list[str]:
+    """The images a plan may work on: the session's uploads and the images its tools made (a later request goes on
+    from an edit: agent.plan_images.on_the_newest_edits)."""
+    return [*session.images, *session.made_from]

@@ -12,6 +12,8 @@ show me a new image" had e.jpg read for its content (the describer is not loaded
 
 from __future__ import annotations
 
+import re
+
 from agent.generative_requests import generative_tool
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
@@ -79,19 +81,25 @@ def without_stand_ins(plan: Plan, request: str, missing: list[ToolSpec], loaded:
     return bypassed(plan, stand_ins)
 
 
+# Words that join two things asked ("detect the person and spin it a little": the second may be a synonym)
+_JOINED = re.compile(r"\b(?:and|then|also|plus)\b|[,;]", re.IGNORECASE)
+
+
 def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
     """``plan`` less the steps that make an image ``request`` never names and that no other step uses, when another
     step makes an image it does name and the plan has more steps than the request asks for things
     (:func:`agent.request_parts.asked_parts`; no more are left out than that excess): asked to "crop the face in
     d.png", the planner also removed the background; asked to "detect the person and blur the face", it added the
-    edges. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as written."""
+    edges. A plan whose image steps are all unnamed ("turn it 90 degrees": a synonym) runs as written, unless the
+    request asks for one thing and names another of its steps (asked to "read both signs", the planner added the
+    edges of one and removed their background)."""
     unasked = sorted(_unused_and_unnamed(plan, request, loaded))
     excess = len(plan.steps) - asked_parts(request)
-    if (
-        not unasked
-        or excess <= 0
-        or all(_unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded))
-    ):
+    one_thing_named = not _JOINED.search(request) and any(named_by(request, step.task, loaded) for step in plan.steps)
+    synonyms = not one_thing_named and all(
+        _unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded)
+    )
+    if not unasked or excess <= 0 or synonyms:
         return plan
     left_out = set(unasked[-excess:])
     return Plan(tuple(step for step in plan.steps if step.id not in left_out))

@@ -141,3 +141,33 @@ def test_each_step_goes_to_the_upload_its_part_of_the_request_names():
     edges_0 = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
     edges = "resize astronaut.png to 256x256, then show me the edges of astronaut.png and read sign.png"
     assert on_the_named_uploads(plan(resize, edges_0), edges, files, TOOLS) == (plan(resize, edges_0), {})
+
+
+def test_every_upload_asked_for_gets_the_plan():
+    """Seen in a plan drive: "rotate both by 90 degrees" rotated one of two uploads."""
+    from agent.plan_images import for_every_upload
+
+    rotate = ("Rotate Image", {"image_path": SECOND, "angle": 90})
+    edges_of_it = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
+    copied, added = for_every_upload(
+        plan(rotate, edges_of_it), "rotate both by 90 degrees, then the edges", [FIRST, SECOND]
+    )
+    assert added == [2, 3]
+    assert copied.steps[2].arguments == {"image_path": FIRST, "angle": 90}
+    assert copied.steps[3].arguments == {"image_path": Reference(2)}
+    one = plan(rotate)
+    assert for_every_upload(one, "rotate it by 90 degrees", [FIRST, SECOND]) == (one, [])  # one asked for
+    both = plan(rotate, ("Rotate Image", {"image_path": FIRST, "angle": 90}))
+    assert for_every_upload(both, "rotate both by 90 degrees", [FIRST, SECOND]) == (both, [])  # each done
+
+
+def test_a_step_with_no_image_named_goes_on_from_the_last_edit():
+    """Seen in a plan drive: after "rotate it by 180", the planner cropped the upload for "crop the left half"."""
+    from agent.plan_images import on_the_newest_edits
+
+    turned = f"image/aa11_rotate_{FIRST[6:14]}.png"
+    crop = ("Crop Image", {"image_path": FIRST, "left": 0, "top": 0, "right": 225, "bottom": 300})
+    moved, changed = on_the_newest_edits(plan(crop), "crop the left half", turned, [turned, FIRST], {"edge"})
+    assert changed == {0: turned} and moved.steps[0].arguments["image_path"] == turned
+    steps = plan(crop)
+    assert on_the_newest_edits(steps, "crop the original's left half", turned, [turned, FIRST], {"edge"}) == (steps, {})

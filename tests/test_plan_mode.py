@@ -495,3 +495,22 @@ def test_a_part_no_tool_does_is_left_out_of_the_plan_and_answered(tiny_tokenizer
     assert "flip" not in llm.prompts[0] and "show me the edges" in llm.prompts[0]  # planned without the flip
     assert isinstance(reply, PlanReply) and reply.execution.ok and reply.text.endswith(NO_FLIP)
     assert session.memory.turns[-2].text.endswith("flip it and show me the edges")  # remembered as said
+
+
+def test_a_planned_edit_goes_on_from_the_last_edit_and_both_means_each_upload(tiny_tokenizer, session):
+    """Seen in a plan drive: after "rotate it by 180", "crop the left half" was planned on the upload; "rotate both by
+    90 degrees" rotated one of two uploads."""
+    llm = PlanningLLM([])
+    runtime = FakeRuntime(names=("Rotate Image", "Crop Image"))
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Rotate Image", {"image_path": image, "angle": 180}))]
+    (turned,) = plan_agent.chat(session, "rotate it by 180").files
+    llm.plans = [steps(("Crop Image", {"image_path": image, "left": 0, "top": 0, "right": 16, "bottom": 32}))]
+    plan_agent.chat(session, "crop the left half")
+    assert runtime.calls[-1] == ("Crop Image", f"{turned}, 0, 0, 16, 32")
+    other = upload(plan_agent, session)
+    llm.plans = [steps(("Rotate Image", {"image_path": other, "angle": 90}))]
+    reply = plan_agent.chat(session, "rotate both by 90 degrees")
+    assert sorted(runtime.calls[-2:]) == sorted([("Rotate Image", f"{other}, 90"), ("Rotate Image", f"{image}, 90")])
+    assert len(reply.files) == 2

@@ -146,6 +146,23 @@ def test_an_image_step_nobody_asked_for_is_left_out():
     assert without_unasked(plan(DETECT, CROP_OF_0, NOBG), "crop the face in d.png", OFFLINE) == plan(DETECT, CROP_OF_0)
 
 
+def test_image_steps_beside_the_reading_asked_are_left_out():
+    """Seen in a plan drive: "read both signs" was planned as the edges of one sign, their background removed and a
+    reading of each."""
+    other = "image/0f0f0f0f.png"
+    edges, nobg = (
+        ("Edge Detection On Image", {"image_path": other}),
+        ("Remove the background", {"image_path": "<GENERATED>-0"}),
+    )
+    read, read_other = (
+        ("Text Detection On Image", {"image_path": PHOTO}),
+        ("Text Detection On Image", {"image_path": other}),
+    )
+    planned = plan(edges, read, nobg, read_other)
+    trimmed = without_unasked(without_unasked(planned, "read both signs", OFFLINE), "read both signs", OFFLINE)
+    assert trimmed.tasks == ["Text Detection On Image", "Text Detection On Image"]
+
+
 def test_a_reading_step_nobody_asked_for_is_left_out():
     request = "crop the face in d.png"
     read = ("Text Detection On Image", {"image_path": PHOTO})
