@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from agent.every_upload import asks_for_every
 from agent.executor import Detected, Execution, StepResult
 from agent.findings import held_to_findings, told_on
+from agent.loop import TraceStep, with_every_result
 from agent.picture_questions import asks_to_count
+from agent.request_parts import asked_parts
 from agent.step_runner import StepOutcome, action_input
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
@@ -74,6 +77,17 @@ def observed_steps(execution: Execution) -> list[ObservedStep]:
     ]
 
 
+def traced(execution: Execution) -> list[TraceStep]:
+    """The finished steps as the ReAct loop's trace shows its calls (asked to "rotate both by 90 degrees", the line
+    named one of the two rotations: :func:`agent.loop.with_every_result` tells the other)."""
+    return [
+        TraceStep(index, "", result.step.task, step_call(result).action_input, result.outcome.text, True, made)
+        for index, result in enumerate(execution.results, 1)
+        if result.ok and result.outcome
+        for made in [(result.outcome.image,) if result.outcome.image else ()]
+    ]
+
+
 def step_call(result: StepResult) -> ToolCall:
     """A finished plan step as the ReAct tool call that does the same (a box step's call has its first box)."""
     arguments = {}
@@ -123,7 +137,10 @@ class AnswerWriter:
                 # "I have made the text reading image OPEN DAILY; it is <the upload>": the findings alone
                 answer = Answer(found, False, steps)
         answer = answer or Answer(self.response.summary_done.format(done=done, total=total), False, steps)
-        return replace(answer, summary=_with_earlier_findings(answer.summary, request, results))
+        summary = _with_earlier_findings(answer.summary, request, results)
+        if asks_for_every(request, list(session.images)) or asked_parts(request) > 1:
+            summary = with_every_result(summary, traced(execution))
+        return replace(answer, summary=summary)
 
 
 def _with_earlier_findings(text: str, request: str, results: Sequence[StepResult]) -> str:

@@ -629,7 +629,7 @@ class Agent:
                     or asks_for_every(user_input, list(session.images))
                     or len(asked_edits(user_input, self.runtime.available)) > 1  # "both the edges and the lines"
                 )
-                checked = _with_every_result(checked, trace) if several else checked
+                checked = with_every_result(checked, trace) if several else checked
                 checked = self._with_parts_not_loaded(checked, user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
@@ -1398,7 +1398,7 @@ def _cannot_see(tool: str) -> str:
     return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
 
 
-def _with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
+def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
     """``answer`` to a request of several things (or of one for every upload) followed by :data:`ALSO_MADE` for each
     image the turn made that no later call used other than to read it (a description of the result speaks of it, as
     the training data's answers do; the words read do not) and the answer does not name: asked to "resize astronaut.png to 256x256 and read

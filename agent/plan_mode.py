@@ -154,7 +154,7 @@ class PlanAgent:
         plan, detections = without_detections_for_reading(plan, request)
         for step_id in detections:
             logger.info("step %s detected what the request asks to read; the reading answers it", step_id)
-        plan, asked = with_the_edits_asked(plan, request, tools, session.file_names, partial(_upload_size, session))
+        plan, asked = with_the_edits_asked(plan, request, tools, session.file_names, partial(_image_size, session))
         for step_id in asked:
             logger.info("step %s does what the request asks and no step did", step_id)
         while (trimmed := without_unasked(plan, request, tools)) != plan:  # a step left unused by one left out
@@ -179,7 +179,7 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
-        size = partial(_upload_size, session)
+        size = partial(_image_size, session)
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
@@ -270,9 +270,11 @@ def _each_once(plan: Plan) -> Plan:
     return plan
 
 
-def _upload_size(session: ChatSession, image: object) -> tuple[int, int] | None:
-    """The width and height of one of the session's images, ``None`` for a step's output (not made yet)."""
-    return image_size(session.workspace, image) if isinstance(image, str) and image in session.images else None
+def _image_size(session: ChatSession, image: object) -> tuple[int, int] | None:
+    """The width and height of one of the session's images (its uploads and what its tools made), ``None`` for a
+    step's output (not made yet)."""
+    known = isinstance(image, str) and (image in session.images or image in session.made_from)
+    return image_size(session.workspace, image) if known else None
 
 
 def _updates(run: PlanRun, updates: queue.Queue[StepResult]) -> Iterator[StepUpdate]:

@@ -460,7 +460,9 @@ def test_a_planned_reading_after_an_edit_is_answered_with_the_words_read(tiny_to
         )
     ]
     reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
-    assert reply.answer.by_model and reply.answer.summary == 'The text reads "OPEN DAILY".'
+    (resized,) = reply.files
+    also = f"Resize Image made {resized}."  # the edit asked for is told too, as in the chat
+    assert reply.answer.by_model and reply.answer.summary == f'The text reads "OPEN DAILY". {also}'
     # a line that misreads is held to the words read
     llm.answer = lambda prompt: 'The text reads "OPEN".'
     reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
@@ -468,7 +470,8 @@ def test_a_planned_reading_after_an_edit_is_answered_with_the_words_read(tiny_to
     # a line that calls the upload a result it made gives way to the words read (seen in plan mode)
     llm.answer = lambda prompt: f"I have made the text reading image OPEN DAILY; it is {image}."
     reply = plan_agent.chat(session, f"resize {image} to 64x64, then read the text in it")
-    assert reply.answer.summary == 'The text reads "OPEN DAILY".' and not reply.answer.by_model
+    assert reply.answer.summary.startswith('The text reads "OPEN DAILY". Resize Image made ')
+    assert not reply.answer.by_model
 
 
 def test_a_planned_resize_takes_the_size_asked_for_relative_to_the_upload(tiny_tokenizer, session):
@@ -513,4 +516,4 @@ def test_a_planned_edit_goes_on_from_the_last_edit_and_both_means_each_upload(ti
     llm.plans = [steps(("Rotate Image", {"image_path": other, "angle": 90}))]
     reply = plan_agent.chat(session, "rotate both by 90 degrees")
     assert sorted(runtime.calls[-2:]) == sorted([("Rotate Image", f"{other}, 90"), ("Rotate Image", f"{image}, 90")])
-    assert len(reply.files) == 2
+    assert len(reply.files) == 2 and all(name in reply.answer.summary for name in reply.files)  # the line tells both
