@@ -117,6 +117,7 @@ from agent.meant_call import (
 from agent.memory import ConversationMemory
 from agent.other_way import other_way_not_run, the_other_way
 from agent.pending_edit import (
+    BLURRER,
     BOX_REQUESTS,
     as_found,
     box_edit_unfound,
@@ -140,7 +141,7 @@ from agent.read_text import (
     unread_writing,
     words_read,
 )
-from agent.redo import blurred_again, corrected_image, redone
+from agent.redo import blurred_again, corrected_image, no_blur_to_strengthen, redone
 from agent.request_parts import asked_parts
 from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
@@ -901,6 +902,9 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
+        unblurred = no_blur_to_strengthen(request, session.latest_image, session.made_by)
+        if unblurred and BLURRER in self.runtime.available:
+            return unblurred
         if session.latest_image is not None and asks_for_square(request) and asks_only_that(request):
             size = image_size(session.workspace, session.latest_image)
             if size and size[0] == size[1]:

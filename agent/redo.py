@@ -96,6 +96,21 @@ _MORE_BLUR = re.compile(
 )
 
 
+NO_BLUR_TO_STRENGTHEN = (
+    "There is no blur to make stronger: {latest} was not made by Blur Region. Blur Region blurs one box, and blurring "
+    'the same box again makes it stronger; ask for a blur first: "blur her face", "blur the top half", or a box as '
+    "left, top, right, bottom."
+)
+
+
+def no_blur_to_strengthen(request: str, latest: str | None, made_by: Mapping[str, str]) -> str | None:
+    """:data:`NO_BLUR_TO_STRENGTHEN` when ``request`` only asks for more blur and ``latest`` was not made by Blur
+    Region (the model had blurred a box of made-up numbers, which failed); else ``None``."""
+    if latest is None or not _MORE_BLUR.match(request) or made_call(made_by, latest).tool == BLURRER:
+        return None
+    return NO_BLUR_TO_STRENGTHEN.format(latest=latest)
+
+
 def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall | None:
     """The last blur's box again, on its result ``latest``, when ``request`` only asks for more blur and ``latest``
     was made by Blur Region (``made_by``: each made image's call, ``Tool: input``); else ``None``."""

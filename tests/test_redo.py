@@ -139,3 +139,20 @@ def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_token
     llm.replies += ["\nObservation:", answer("Done.")]
     reply = agent.chat(session, "do the same to the original")
     assert runtime.calls[-1] == ("Crop Image", f"{photo}, 0, 0, 20, 40") and len(reply.files) == 1
+
+
+def test_more_blur_with_no_blur_before_says_so(tiny_tokenizer, tmp_path):
+    """Seen in the Gradio drive: "make the blur stronger" after a background removal blurred a box of 1800, 512, 512,
+    512, which failed."""
+    from agent.redo import NO_BLUR_TO_STRENGTHEN
+
+    runtime = FakeRuntime(names=("Blur Region", "Edge Detection On Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    assert agent.chat(session, "make the blur stronger").text == NO_BLUR_TO_STRENGTHEN.format(latest=photo)
+    llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    assert agent.chat(session, "blur it more").text == NO_BLUR_TO_STRENGTHEN.format(latest=edges)
+    assert runtime.calls == [("Edge Detection On Image", photo)] and len(llm.prompts) == 2
