@@ -1144,7 +1144,9 @@ class Agent:
         meant = self._on_the_uploads_written(session, request, call, meant)
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
         size = partial(image_size, session.workspace)
-        boxed = with_named_region(meant, request, self.runtime.available, size, shown)
+        last = session.last_call
+        last_found = session.reports if last and last.tool in DETECTORS else ()  # the last turn's detections
+        boxed = with_named_region(meant, request, self.runtime.available, size, shown, last_found=last_found)
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)

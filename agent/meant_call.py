@@ -27,7 +27,16 @@ from agent.image_reference import (
     photo_behind_for_a_map,
     photo_behind_for_an_edit,
 )
-from agent.pending_edit import CROPPER, NOT_A_NOUN, blurs_the_whole, edits_people, is_shown, named_box
+from agent.pending_edit import (
+    CROPPER,
+    NOT_A_NOUN,
+    Step,
+    blurs_the_whole,
+    edits_people,
+    is_shown,
+    named_box,
+    the_one_box_found,
+)
 from agent.picture_questions import DETECTORS
 from agent.stated_numbers import (
     ENLARGED_PART,
@@ -287,17 +296,28 @@ def as_resize(
 
 
 def with_named_region(
-    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None], shown: str = ""
+    call: ToolCall,
+    request: str,
+    tools: ToolRegistry,
+    size: Callable[[str], tuple[int, int] | None],
+    shown: str = "",
+    *,
+    last_found: Sequence[Step] = (),
 ) -> ToolCall:
     """``call`` of a box tool with the box of the part of its image that ``request`` names ("the top half", or the
     whole picture for "blur it": :func:`agent.pending_edit.named_box`; ``size`` gives an image's width and height,
     ``None`` when it cannot be read); else ``call``, as when it takes a box the conversation (``shown``) holds ("blur
-    it" after a detection: the face's box)."""
+    it" after a detection: the face's box). "Blur it" right after a detection that found one box on the image
+    (``last_found``: the last turn's detections) blurs that box, whatever the model wrote (it had blurred the whole
+    photo after "Yes: I found 1 face: face [...]")."""
     written = image_names(call.action_input)
     if call.tool not in tools or not takes_a_box(tools.get(call.tool)) or not written:
         return call
     if blurs_the_whole(request) and is_shown(call.arguments[1:], shown):
         return call
+    one_found = the_one_box_found(last_found, written[0]) if blurs_the_whole(request) else None
+    if one_found:
+        return replace(call, action_input=", ".join([written[0], *one_found]))
     dimensions = size(written[0])
     box = named_box(request, call.tool, *dimensions) if dimensions else None
     return replace(call, action_input=", ".join([written[0], *map(str, box)])) if box else call

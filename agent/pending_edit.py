@@ -232,6 +232,17 @@ def the_found_box(
     return unique.pop() if len(unique) == 1 else None
 
 
+def the_one_box_found(steps: Sequence[Step], image: str) -> tuple[str, ...] | None:
+    """The one box the detectors of ``steps`` found on ``image``; ``None`` when they found none or several."""
+    boxes = {
+        tuple(box)
+        for step in steps
+        if step.ok and step.action in DETECTORS and step.action_input.split(",", 1)[0].strip() == image
+        for _, *box in _LABELLED_BOX.findall(step.observation)
+    }
+    return boxes.pop() if len(boxes) == 1 else None
+
+
 def edits_people(request: str, tool: str) -> bool:
     """Whether a call of ``tool`` is a box tool's edit of the faces or people ``request`` speaks of ("blur the
     face"): they are in a photo, never in a map drawn from it."""

@@ -597,6 +597,16 @@ def test_blur_it_after_a_detection_keeps_the_box_found():
     assert (
         with_named_region(call, "blur it", tools, lambda name: (512, 512)).action_input == f"{RESULT}, 0, 0, 512, 512"
     )
+    # seen in a session run: after "are there any faces in here?" answered "Yes: I found 1 face: face [...]", the model
+    # blurred the whole photo for "blur it"
+    from agent.loop import TraceStep
+
+    found = [TraceStep(1, "", "Detection", RESULT, "face [176, 65, 273, 162]", True)]
+    whole = ToolCall("t", "Blur Region", f"{RESULT}, 0, 0, 512, 512")
+    blurred = with_named_region(whole, "blur it", tools, lambda name: (512, 512), last_found=found)
+    assert blurred.action_input == f"{RESULT}, 176, 65, 273, 162"
+    two = [TraceStep(1, "", "Detection", RESULT, "face [176, 65, 273, 162]; upper body [1, 2, 300, 400]", True)]
+    assert with_named_region(whole, "blur it", tools, lambda name: (512, 512), last_found=two) == whole  # which one?
 
 
 @pytest.mark.parametrize(
