@@ -149,6 +149,7 @@ from agent.several_edits import (
     asked_edits,
     edit_not_run,
     edit_out_of_order,
+    edit_unasked,
     map_unasked,
     on_the_last_edit,
     reads_instead_of_editing,
@@ -691,6 +692,7 @@ class Agent:
                     read_already(user_input, step.tool, trace)
                     or reads_unasked(user_input, step.tool, trace)
                     or map_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
+                    or edit_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
                 ):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the asked work was done; %s is not run and the model answers", step.tool)

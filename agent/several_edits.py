@@ -25,6 +25,7 @@ from agent.every_upload import asks_for_every
 from agent.image_reference import points_past_the_latest
 from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number
 from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
+from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.request_parts import asked_parts, request_parts
 from agent.stated_numbers import stated_angle, stated_numbers
@@ -178,6 +179,23 @@ _MAP_WORDS = re.compile(
     r"contours?|maps?|lines?|edges?|sketch\w*|pose|skeleton|boundar\w*|scribble\w*|depth|normal)\b",
     re.IGNORECASE,
 )
+
+
+# A question about the picture ("what objects are in this image?", "is there a face?"), not a request for work
+_QUESTION = re.compile(
+    r"^\W*(?:what|which|where|who|how\s+many|is|are|does)\b.*\?\W*$",
+    re.IGNORECASE,
+)
+_EDITS = frozenset({ROTATOR, RESIZER, CROPPER, BLURRER})
+
+
+def edit_unasked(request: str, tool: str, called: Sequence[str], tools: ToolRegistry) -> bool:
+    """Whether a call of edit ``tool`` follows a search or a reading this turn (``called``) while ``request`` is a
+    question that asks for no edit: asked "what objects are in this image?", the research adapter detected the
+    face, then cropped it and presented the crop."""
+    if tool not in _EDITS or not any(done in (*DETECTORS, *READING_TOOLS) for done in called):
+        return False
+    return bool(_QUESTION.match(request)) and not asked_edits(request, tools)
 
 
 def map_unasked(request: str, tool: str, called: Sequence[str], tools: ToolRegistry) -> bool:

@@ -130,6 +130,24 @@ def test_a_map_nobody_asked_for_after_another_tool(request_text, tool, called, u
 
 
 @pytest.mark.parametrize(
+    ("request_text", "tool", "called", "unasked"),
+    [
+        # seen in the session set: the research adapter detected the face, then cropped it and presented the crop
+        ("what objects are in this image?", "Crop Image", ["Detection"], True),
+        ("is there any text on the sign?", "Rotate Image", ["Text Detection On Image"], True),
+        ("what objects are in this image?", "Crop Image", [], False),  # nothing found yet: the model's turn
+        ("is it possible to crop her face?", "Crop Image", ["Detection"], False),  # asked
+        ("detect her face and blur it", "Blur Region", ["Detection"], False),  # no question
+        ("how many cats are there?", "Edge Detection On Image", ["Detection"], False),  # a map: map_unasked's
+    ],
+)
+def test_an_edit_nobody_asked_for_after_a_search(request_text, tool, called, unasked):
+    from agent.several_edits import edit_unasked
+
+    assert edit_unasked(request_text, tool, called, default_registry()) is unasked
+
+
+@pytest.mark.parametrize(
     ("request_text", "order"),
     [
         ("crop her face and rotate it 180", ["Crop Image", "Rotate Image"]),  # asked_edits alone: rotation first
