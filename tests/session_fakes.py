@@ -34,7 +34,7 @@ class SessionPlayer:
     """Follows ``sessions`` turn by turn, as the harness plays them, and answers each prompt.
 
     Uploads are recognised by the order the prompt introduces them; "@N" by the file the player itself saw
-    in turn N's observation. Blurring a face first runs Detection and blurs the box it reports.
+    in turn N's observation. Blurring or cropping a face first runs Detection and takes the box it reports.
     """
 
     def __init__(self, sessions: Sequence[SessionSpec], mode: str = RIGHT) -> None:
@@ -64,17 +64,19 @@ class SessionPlayer:
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
         assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
-        if re.search(r"\nAction Input: \S+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
+        if re.search(r"\nAction Input: [^\n]+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
             return "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
         self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
-        if opened:  # the model writes the image
-            return f" {self._resolve(turn.expect, names)}\nObservation:"
+        if opened:  # the model writes the image, and the numbers its tool is asked for (a box, an angle, a size)
+            image = self._resolve(turn.expect, names)
+            asked = prompt.rpartition("Action: ")[2].startswith(f"{turn.expect.tool}\n")
+            return f" {_arguments(turn.expect, image) if asked else image}\nObservation:"
         used = re.findall(r"Action Input: ([^,\s]+)", tail)
         unused = [name for name in names.values() if name not in used]
         if observations and unused and turn.expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
-            return call(str(turn.expect.tool), unused[0])  # every upload asked for: the tool on each in turn
+            return call(str(turn.expect.tool), _arguments(turn.expect, unused[0]))  # every upload: each in turn
         return self._step(turn.expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
@@ -106,9 +108,9 @@ class SessionPlayer:
             if not observations:
                 return call(str(expect.tool), image)
             return answer("Done! Here it is.") if self.mode == FALSE_CLAIM else answer(f"Sorry: {observations[-1]}")
-        return self._tool_step(expect, number, image, observations)
+        return self._tool_step(expect, number, image, observations, said)
 
-    def _tool_step(self, expect: Expect, number: int, image: str, observations: list[str]) -> str:
+    def _tool_step(self, expect: Expect, number: int, image: str, observations: list[str], said: str = "") -> str:
         if self.mode == WRONG_TOOL:
             if not observations:
                 other = (
@@ -118,13 +120,13 @@ class SessionPlayer:
             return answer(f"Here is the result: {observations[-1]}")
         if expect.cover == WHOLE_PICTURE and not observations:  # "blur it": the picture's own box
             return call("Blur Region", f"{image}, 0, 0, {', '.join(self.sizes[image])}")
-        face = expect.cover and expect.cover != WHOLE_PICTURE
+        # a face to blur or crop is found first
+        face = (expect.cover and expect.cover != WHOLE_PICTURE) or (expect.box and re.search(r"\bface\b", said))
         if face and not observations:
             return call("Detection", image)
-        if face and len(observations) == 1:
-            box = _BOX_RE.search(observations[0])
-            assert box, f"Detection found no face: {observations[0]}"
-            return call("Blur Region", f"{image}, {', '.join(box.groups())}")
+        box = _BOX_RE.search(observations[0]) if face and len(observations) == 1 else None
+        if box:  # the face Detection found (after the agent's own blur, its result: the answer follows)
+            return call(str(expect.tool), f"{image}, {', '.join(box.groups())}")
         if not observations:
             return call(str(expect.tool), _arguments(expect, image))
         result = observations[-1]
