@@ -135,9 +135,10 @@ def amount_of_bytes(count: int) -> str:
     return f"{kilobytes:.1f} KB" if kilobytes < 1024 else f"{kilobytes / 1024:.1f} MB"
 
 
-# The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?"
+# The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?", "which
+# sign is bigger?" (declined as a question about the picture)
 _BIGGER_QUESTION = _whole_question(
-    r"which\s+(?:one|image|photo|picture|pic|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
+    r"which\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
     r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest)(?:\s+(?:one|image|photo|picture))?"
     r"(?:\s+now)?",
 )

@@ -44,7 +44,7 @@ from agent.stated_numbers import (
     angle_in_words,
     asks_for_a_relative_size,
     asks_for_square,
-    centred_square,
+    centred_shape,
     scaled_size,
     signed_angle,
     stated_numbers,
@@ -326,15 +326,16 @@ def with_named_region(
 def as_square_crop(
     call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
 ) -> ToolCall:
-    """:data:`~agent.pending_edit.CROPPER` on ``call``'s image with the largest centred square when ``request`` asks
-    to make the picture square (:func:`agent.stated_numbers.centred_square`) and the model called the cropper or the
+    """:data:`~agent.pending_edit.CROPPER` on ``call``'s image with the largest centred square (or box of the ratio
+    asked) when ``request`` asks to make the picture square or crop it to a ratio
+    (:func:`agent.stated_numbers.centred_shape`) and the model called the cropper or the
     resizer (asked to "make the picture square", the embedded model resized a 600 x 400 photo to 200 x 100); else
     ``call``."""
     written = image_names(call.action_input)
     if call.tool not in (CROPPER, RESIZER) or CROPPER not in tools or not written:
         return call
     dimensions = size(written[0])
-    box = centred_square(request, *dimensions) if dimensions else None
+    box = centred_shape(request, *dimensions) if dimensions else None
     return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
 
 

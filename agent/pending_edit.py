@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.stated_numbers import ENLARGED_PART, centred_square, named_region, numbers_besides_size_and_angle
+from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
@@ -183,12 +183,13 @@ def is_shown(box: Sequence[object], shown: str) -> bool:
 def named_box(request: str, tool: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box of the part of a ``width`` x ``height`` picture that ``request`` names for box tool ``tool``: by its
     place ("the top half": :func:`agent.stated_numbers.named_region`), the whole picture for "blur it", the largest
-    centred square for a crop that makes it square (:func:`agent.stated_numbers.centred_square`)."""
+    centred square (or box of a ratio: "crop it to 4:3") for a crop that asks for that shape
+    (:func:`agent.stated_numbers.centred_shape`)."""
     region = named_region(request, width, height)
     if region is None and tool == BLURRER and blurs_the_whole(request):
         return 0, 0, width, height
     if region is None and tool == CROPPER:
-        return centred_square(request, width, height)
+        return centred_shape(request, width, height)
     return region
 
 

@@ -42,7 +42,10 @@ BEFORE_AND_AFTER = "Before: {before}. After: {after}."
 # The whole request asks to see the upload beside the latest image: "show me the before and after", "before/after"
 _BEFORE_AND_AFTER = re.compile(
     _OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?\s+|let\s+me\s+see\s+)?"
-    r"(?:the\s+|a\s+)?before\s*(?:and|&|/|-)\s*after(?:\s+(?:images|pictures|photos|versions|comparison))?"
+    r"(?:(?:the\s+|a\s+)?before\s*(?:and|&|/|-)\s*after(?:\s+(?:images|pictures|photos|versions|comparison))?"
+    # "show me the original and the latest" (the model removed the original's background)
+    r"|(?:the\s+)?original(?:\s+(?:one|image|photo|picture))?\s+(?:and|&|next\s+to|beside)\s+(?:the\s+)?"
+    r"(?:latest|newest|last|current|result|edited)(?:\s+(?:one|image|photo|picture|version))?)"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

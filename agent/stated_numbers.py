@@ -143,18 +143,31 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
 
 
 def asks_for_square(request: str) -> bool:
-    """Whether ``request`` asks to make the picture square, stating no numbers (:func:`centred_square`)."""
-    return centred_square(request, 2, 2) is not None
+    """Whether ``request`` asks to make the picture square, stating no numbers (:func:`centred_shape`)."""
+    return bool(_SQUARE.search(request)) and not stated_numbers(request)
 
 
-def centred_square(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """The box of the largest square centred in a ``width`` x ``height`` picture when ``request`` asks to make it
-    square ("make the picture square", "a square crop") and states no numbers; else ``None``."""
-    if not _SQUARE.search(request) or stated_numbers(request):
+# A crop to an aspect ratio: "crop it to 4:3", "make it 16:9" (the model cropped 4, 3, -10000, -10000)
+_RATIO = re.compile(r"\b(?:crop|cut|make|turn)\b.*?(?<![\d.])(\d{1,2})\s*:\s*(\d{1,2})(?![\d.])", re.IGNORECASE)
+
+
+def centred_shape(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The box of the largest square (or box of the aspect ratio asked: "crop it to 4:3") centred in a ``width`` x
+    ``height`` picture when ``request`` asks to make it square ("make the picture square", "a square crop") and
+    states no numbers, or asks for a ratio and states no other; else ``None``."""
+    ratio = _RATIO.search(request)
+    if asks_for_square(request):
+        across, down = 1, 1
+    elif ratio and len(stated_numbers(request)) == 2 and int(ratio.group(1)) and int(ratio.group(2)):
+        across, down = int(ratio.group(1)), int(ratio.group(2))
+    else:
         return None
-    side = min(width, height)
-    left, top = (width - side) // 2, (height - side) // 2
-    return left, top, left + side, top + side
+    if width * down >= height * across:  # wider than the shape: its height is the picture's
+        box_width, box_height = round(height * across / down), height
+    else:
+        box_width, box_height = width, round(width * down / across)
+    left, top = (width - box_width) // 2, (height - box_height) // 2
+    return left, top, left + box_width, top + box_height
 
 
 def rotation_sign(request: str) -> int:

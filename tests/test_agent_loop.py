@@ -1777,6 +1777,7 @@ def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_token
     ("request_text", "asks"),
     [
         ("which one is bigger?", True),
+        ("which sign is bigger?", True),  # seen in a drive: declined as a question about the picture
         ("ok, which photo is the smaller one?", True),
         ("which of the two is larger", True),
         ("which one is bigger, the cat or the dog?", False),  # what the pictures show

@@ -616,6 +616,9 @@ def test_blur_it_after_a_detection_keeps_the_box_found():
         ("Crop Image: 1, 2, 3, 4", "crop it to a square", f"Crop Image: {RESULT}, 100, 0, 400, 300"),
         ("Resize Image: 300, 300", "make it 300 by 300, square", f"Resize Image: {RESULT}, 300, 300"),  # numbers
         ("Resize Image: 200, 100", "make it smaller", f"Resize Image: {RESULT}, 200, 100"),
+        # seen in a drive: "crop it to 4:3" cropped 4, 3, -10000, -10000
+        ("Crop Image: 4, 3, -10000, -10000", "crop it to 4:3", f"Crop Image: {RESULT}, 50, 0, 450, 300"),
+        ("Crop Image: 1, 2, 3, 4", "make it 16:9", f"Crop Image: {RESULT}, 0, 9, 500, 290"),
     ],
 )
 def test_make_it_square_is_the_largest_centred_square(model_call, request_text, ran):

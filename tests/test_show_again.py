@@ -147,6 +147,9 @@ def test_before_and_after_shows_the_upload_and_the_latest_image(agent, tmp_path)
     reply = agent.chat(session, "ok, show me the before and after")
     assert reply.text == BEFORE_AND_AFTER.format(before=photo, after=edges) and reply.files == (photo, edges)
     assert session.latest_image == edges and len(agent.llm.prompts) == prompts
+    # seen in a drive: "show me the original and the latest" removed the original's background
+    assert agent.chat(session, "show me the original and the latest").files == (photo, edges)
+    assert len(agent.llm.prompts) == prompts
 
 
 def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
