@@ -81,10 +81,17 @@ def traced(execution: Execution) -> list[TraceStep]:
     """The finished steps as the ReAct loop's trace shows its calls (asked to "rotate both by 90 degrees", the line
     named one of the two rotations: :func:`agent.loop.with_every_result` tells the other)."""
     return [
-        TraceStep(index, "", result.step.task, step_call(result).action_input, result.outcome.text, True, made)
+        TraceStep(
+            index,
+            "",
+            result.step.task,
+            step_call(result).action_input,
+            result.outcome.text,
+            True,
+            tuple(filter(None, [result.outcome.image])),
+        )
         for index, result in enumerate(execution.results, 1)
         if result.ok and result.outcome
-        for made in [(result.outcome.image,) if result.outcome.image else ()]
     ]
 
 

@@ -63,13 +63,18 @@ def test_a_named_part_takes_its_box_from_the_new_image():
     assert redone(turn, "rotate it", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 90"
 
 
+def _chat(tokenizer, tmp_path, tools: tuple[str, ...]) -> tuple[Agent, ScriptedLLM, FakeRuntime, ChatSession]:
+    """An agent with ``tools`` and a scripted model, and a session: (agent, model, runtime, session)."""
+    runtime = FakeRuntime(names=tools)
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tokenizer, context_length=4096)
+    return agent, llm, runtime, ChatSession(Workspace(tmp_path / "ws"))
+
+
 def test_no_i_meant_the_first_photo_runs_the_last_call_on_it(tiny_tokenizer, tmp_path):
     """Seen in a drive: after "edges" ran on the second of two uploads, "no, I meant the first photo" ran Detection
     on the first."""
-    runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Edge Detection On Image", "Detection"))
     first, second = (
         agent.introduce_image(session, Image.new("RGB", (8, 8), colour), f"{word}.png").name
         for colour, word in (("white", "astronaut"), ("black", "sign"))
@@ -87,10 +92,7 @@ def test_no_i_meant_the_first_photo_runs_the_last_call_on_it(tiny_tokenizer, tmp
 def test_not_that_one_the_other_one_crops_the_other_upload_with_its_own_half(tiny_tokenizer, tmp_path):
     """Seen in a drive: after "crop the top half" of the newer upload, "not that one, the other one" cropped the crop
     (the agent's call was read again as one on "that one")."""
-    runtime = FakeRuntime(names=("Crop Image",))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Crop Image",))
     first, second = (
         agent.introduce_image(session, Image.new("RGB", size, "white")).name for size in ((60, 40), (64, 64))
     )
@@ -104,10 +106,7 @@ def test_not_that_one_the_other_one_crops_the_other_upload_with_its_own_half(tin
 def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer, tmp_path):
     """Seen in a drive: asked to "make the blur stronger" after a face was blurred, the model blurred a box of 48450s
     (Blur Region has no strength); the agent's call kept its box and image (the found box is the upload's)."""
-    runtime = FakeRuntime(names=("Blur Region", "Detection"))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Blur Region", "Detection"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     llm.replies = [call("Blur Region", f"{photo}, 2, 3, 20, 21"), answer("Done.")]
     (blurred,) = agent.chat(session, "blur 2, 3, 20, 21").files
@@ -127,10 +126,9 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
 
 def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):
     """Seen in a drive: "do the same to the original" after a crop of a rotation removed the original's background."""
-    runtime = FakeRuntime(names=("Rotate Image", "Crop Image", "Remove the background"))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent, llm, runtime, session = _chat(
+        tiny_tokenizer, tmp_path, ("Rotate Image", "Crop Image", "Remove the background")
+    )
     photo = agent.introduce_image(session, Image.new("RGB", (60, 40), "white")).name
     llm.replies = [call("Rotate Image", f"{photo}, 180"), answer("Done.")]
     (turned,) = agent.chat(session, "turn it upside down").files
@@ -146,10 +144,7 @@ def test_more_blur_with_no_blur_before_says_so(tiny_tokenizer, tmp_path):
     512, which failed."""
     from agent.redo import NO_BLUR_TO_STRENGTHEN
 
-    runtime = FakeRuntime(names=("Blur Region", "Edge Detection On Image"))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Blur Region", "Edge Detection On Image"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     assert agent.chat(session, "make the blur stronger").text == NO_BLUR_TO_STRENGTHEN.format(latest=photo)
     llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
