@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from agent.generative_requests import THE_PICTURE
+from agent.request_parts import OPENING
 
 SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
 # "make it square" of a square picture (the model cropped all of it: the same picture again)
@@ -31,14 +32,12 @@ MADE_HERE = " Made here: {made}."
 
 # A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
 _ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original))"
-# Words before the question proper ("ok, how big is it?")
-_OPENING = r"^\s*(?:(?:and|so|now|ok(?:ay)?|please|hey)[,!]?\s+)*"
 
 
 def _whole_question(body: str) -> re.Pattern[str]:
-    """A pattern of a request that is the question ``body`` and nothing else: words before it (:data:`_OPENING`),
+    """A pattern of a request that is the question ``body`` and nothing else: words before it (:data:`OPENING`),
     "please" and punctuation after it."""
-    return re.compile(_OPENING + body + r"(?:\s+please)?\s*[.?!]*\s*$", re.IGNORECASE)
+    return re.compile(OPENING + body + r"(?:\s+please)?\s*[.?!]*\s*$", re.IGNORECASE)
 
 
 # The whole request asks for the picture's size: "what is the size of the image?", "how big is this photo?",

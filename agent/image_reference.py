@@ -18,7 +18,7 @@ The rule is deliberately narrow (a false "upload an image" blocks a request that
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 
 from generation.tool_calls import image_names
 from tools.workspace import image_id, made_from
@@ -78,6 +78,7 @@ _READING = re.compile(
     rf"\b(?:read|transcribe|translate)\s+(?:out\s+)?(?:me\s+)?{_WRITTEN_THING}\b"
     rf"|\bwhat\s+does\s+{_WRITTEN_THING}\s+say\b"
     r"|\b(?:read|transcribe)\s+(?:the\s+(?:text|words|writing)\s+(?:in|on|of)\s+)?\S+\.(?:png|jpe?g|webp|bmp|gif)\b"
+    r"|\bread\s+(?:the|this|that)\s+(?:\w+\s+)?one\b"  # "read the smaller one", "read this one"
     r"|\bread\s+(?:it|this|that|them)(?:\s+(?:out|aloud|to\s+me|for\s+me|again|back))*(?=\s*(?:[,.;!?]|$|and\b|then\b|please\b))"
     r"|\bwhat(?:'?s|\s+is)\s+written\s+(?:here|there|(?:on|in)\s+(?:it|this|that|" + _WRITTEN_OR_PICTURE + r"))"
     r"|\bwhat\s+does\s+it\s+say\b"
@@ -173,6 +174,25 @@ def meant_image(
     if _LATEST.search(request):
         return latest
     return None
+
+
+# An image called by its size among several: "read the smaller one", "crop the bigger photo to a square"
+BY_SIZE = re.compile(
+    r"\bthe\s+(smaller|smallest|bigger|biggest|larger|largest)\s+(?:one|image|photo|picture|pic|sign|file)\b",
+    re.IGNORECASE,
+)
+
+
+def image_by_size(request: str, images: Sequence[str], size: Callable[[str], tuple[int, int] | None]) -> str | None:
+    """The image of ``images`` (two or more) that ``request`` calls the smaller or bigger one, by area (``size``
+    gives an image's width and height); ``None`` when it calls none so, or their areas tie. Without a captioner the
+    demo knows its uploads by their sizes only: asked to "read the smaller one" of two signs, the model resized one."""
+    wanted = BY_SIZE.search(request)
+    areas = {image: dims[0] * dims[1] for image in images if (dims := size(image))}
+    if not wanted or len(areas) < 2 or len(set(areas.values())) < len(areas):
+        return None
+    pick = min if wanted.group(1).lower().startswith("small") else max
+    return pick(areas, key=areas.__getitem__)
 
 
 # A request that changes the last edit rather than going on from it ("No, crop 310 90 430 200 instead.", "make that

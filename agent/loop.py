@@ -95,6 +95,7 @@ from agent.image_facts import (
     with_aspect_ratio,
 )
 from agent.image_reference import (
+    image_by_size,
     meant_image,
     on_the_newest_edit,
     outside_paths,
@@ -105,6 +106,7 @@ from agent.kept_size import size_not_kept, with_kept_size
 from agent.meant_call import (
     RESIZER,
     as_meant,
+    as_same_size,
     as_square_crop,
     map_not_made,
     named_but_not_run,
@@ -135,7 +137,7 @@ from agent.read_text import (
     READING_TOOLS,
     asks_about_writing,
     asks_of_the_reading,
-    detects_instead_of_reading,
+    called_instead_of_reading,
     read_already,
     reads_unasked,
     unread_writing,
@@ -159,7 +161,7 @@ from agent.several_edits import (
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.stated_numbers import asks_for_square
-from agent.tool_words import named_by
+from agent.tool_words import edit_beyond_the_asked, named_by
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
 from agent.word_questions import answer_about_words
@@ -693,6 +695,9 @@ class Agent:
                     or reads_unasked(user_input, step.tool, trace)
                     or map_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
                     or edit_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
+                    or edit_beyond_the_asked(
+                        user_input, step.tool, [taken.action for taken in trace], self.runtime.available
+                    )
                 ):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the asked work was done; %s is not run and the model answers", step.tool)
@@ -1115,8 +1120,12 @@ class Agent:
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
         shown = self.shown_text(session)
-        by_name = upload_named(request, session.file_names) or upload_named_for(
-            request, call.tool, session.file_names, self.runtime.available
+        size = partial(image_size, session.workspace)
+        versions = [image for _, image in self._latest_of_each(session)]
+        by_name = (
+            upload_named(request, session.file_names)
+            or upload_named_for(request, call.tool, session.file_names, self.runtime.available)
+            or image_by_size(request, versions, size)
         )
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
@@ -1145,18 +1154,20 @@ class Agent:
         )
         meant = self._on_the_uploads_written(session, request, call, meant)
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
-        size = partial(image_size, session.workspace)
         last = session.last_call
         last_found = session.reports if last and last.tool in DETECTORS else ()  # the last turn's detections
         boxed = with_named_region(meant, request, self.runtime.available, size, shown, last_found=last_found)
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)
+        meant = as_same_size(meant, request, self.runtime.available, versions, size)
         meant = as_found(request, meant, shown, (), session.reports)  # "crop the face" a detection found before
         if asks_of_the_reading(request, meant.tool, session.reports, session.latest_image):
             logger.info("a question after a reading of %s: read again, not %s", session.latest_image, meant.tool)
             meant = ToolCall(meant.thought, READER, str(session.latest_image))
-        elif detects_instead_of_reading(request, meant.tool) and image_names(meant.action_input):
+        elif called_instead_of_reading(
+            request, meant.tool, named_by(request, meant.tool, self.runtime.available)
+        ) and image_names(meant.action_input):
             meant = ToolCall(meant.thought, READER, image_names(meant.action_input)[0])
         if meant != call:
             logger.info(

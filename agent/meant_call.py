@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from agent.image_reference import (
+    BY_SIZE,
     from_before_the_newest_upload,
     meant_image,
     photo_behind,
@@ -342,7 +343,7 @@ def as_square_crop(
 def asks_for_another_size(request: str) -> bool:
     """Whether ``request`` asks for another size: in words or numbers (:data:`SIZE_REQUEST`), or relative to the
     picture's ("twice as big", "400 pixels wide"); "enlarge the face" asks for a crop."""
-    request = ENLARGED_PART.sub(" ", request)
+    request = BY_SIZE.sub(" ", ENLARGED_PART.sub(" ", request))  # "crop the bigger one" names an image, not a size
     return bool(SIZE_REQUEST.search(request)) or asks_for_a_relative_size(request)
 
 
@@ -378,6 +379,38 @@ def with_relative_size(
     dimensions = size(written[0])
     scaled = scaled_size(request, *dimensions) if dimensions else None
     return replace(call, tool=RESIZER, action_input=f"{written[0]}, {scaled[0]}, {scaled[1]}") if scaled else call
+
+
+# "make them the same size", "the same dimensions as the other one"
+_SAME_SIZE = re.compile(
+    r"\b(?:make|give|resize|rescale|scale|set|change|bring)\b.*\bsame\s+(?:size|dimensions|resolution)\b", re.IGNORECASE
+)
+_SAME_SIZE_AS = re.compile(r"\bsame\s+(?:size|dimensions|resolution)\s+as\b", re.IGNORECASE)
+
+
+def as_same_size(
+    call: ToolCall,
+    request: str,
+    tools: ToolRegistry,
+    images: Sequence[str],
+    size: Callable[[str], tuple[int, int] | None],
+) -> ToolCall:
+    """:data:`RESIZER` giving one of two ``images`` the other's width and height when ``request`` asks to make them
+    the same size and names no other edit: the bigger one (by area) made the smaller's size, or, for "the same size
+    as ...", the image ``call`` worked on made the other's; else ``call``. Asked to "make them the same size" after
+    two uploads, the model resized one of them to 1 x 2."""
+    if not _SAME_SIZE.search(request) or _OTHER_EDIT.search(request) or RESIZER not in tools or len(images) != 2:
+        return call
+    dimensions = {image: size(image) for image in images}
+    if None in dimensions.values() or len(set(dimensions.values())) < 2:
+        return call
+    written = image_names(call.action_input)
+    if _SAME_SIZE_AS.search(request) and written and written[0] in images:
+        resized = written[0]
+    else:
+        resized = max(images, key=lambda image: dimensions[image][0] * dimensions[image][1])
+    width, height = dimensions[next(image for image in images if image != resized)]
+    return replace(call, tool=RESIZER, action_input=f"{resized}, {width}, {height}")
 
 
 def with_stated_numbers(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:

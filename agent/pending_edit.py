@@ -283,8 +283,12 @@ def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], ea
 
 
 def _names_a_part(request: str) -> bool:
-    """Whether ``request`` names a part of the picture by its place or the whole (its box is not a detection's)."""
-    return blurs_the_whole(request) or named_region(request, 2, 2) is not None  # any size: whether, not where
+    """Whether ``request`` names a part of the picture by its place, its shape ("crop it to a square") or the whole
+    (its box is not a detection's)."""
+    # any size: whether, not where
+    return (
+        blurs_the_whole(request) or named_region(request, 2, 2) is not None or centred_shape(request, 2, 2) is not None
+    )
 
 
 def _gives_numbers(request: str) -> bool:

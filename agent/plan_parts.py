@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from agent.every_upload import asks_for_every
 from agent.plan_images import bypassed, image_argument
-from agent.read_text import READER, detects_instead_of_reading, unread_writing
+from agent.read_text import READER, called_instead_of_reading, unread_writing
 from agent.request_parts import request_parts
 from agent.tool_words import named_by
 from agent.upload_names import upload_named_for
@@ -73,13 +73,13 @@ def with_the_reading_asked(
 
 def without_detections_for_reading(plan: Plan, request: str) -> tuple[Plan, list[int]]:
     """``plan`` less the detection steps whose output no step uses, on an image a reading step reads, when
-    ``request`` asks to read and to find nothing (:func:`agent.read_text.detects_instead_of_reading`): asked "which of
+    ``request`` asks to read and to find nothing (:func:`agent.read_text.called_instead_of_reading`): asked "which of
     /stop.png and /parking.png says stop?", the planner detected objects on each sign; and the ids left out."""
     used = {source for step in plan.steps for source in step.references}
     read = {image_argument(step) for step in plan.steps if step.task == READER}
     left_out = [
         step.id
         for step in plan.steps
-        if step.id not in used and image_argument(step) in read and detects_instead_of_reading(request, step.task)
+        if step.id not in used and image_argument(step) in read and called_instead_of_reading(request, step.task)
     ]
     return (Plan(tuple(step for step in plan.steps if step.id not in left_out)), left_out) if left_out else (plan, [])

@@ -144,10 +144,14 @@ def reads_unasked(request: str, tool: str, steps: Sequence[Step]) -> bool:
     return any(step.ok and step.action and step.action not in READING_TOOLS for step in steps)
 
 
-def detects_instead_of_reading(request: str, tool: str) -> bool:
-    """Whether a call of detector ``tool`` answers a ``request`` that asks to read a piece of writing and to find
-    nothing: asked "which of these signs says stop?", the small model ran Detection on each sign."""
-    return tool in DETECTORS and asks_to_read(request) and not _FINDING.search(request)
+def called_instead_of_reading(request: str, tool: str, asked: bool | None = None) -> bool:
+    """Whether a call of ``tool`` stands where a reading was meant: ``request`` asks to read a piece of writing and
+    to find nothing, and ``tool`` is a detector (asked "which of these signs says stop?", the small model ran
+    Detection on each sign) or another tool the request does not ask for (``asked`` false: asked to "read the smaller
+    one", it resized a sign)."""
+    if tool in READING_TOOLS or not asks_to_read(request) or _FINDING.search(request):
+        return False
+    return tool in DETECTORS or asked is False
 
 
 # A question, by its first word ("what time does it open?", "is it open on Sundays?")

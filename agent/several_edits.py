@@ -186,14 +186,14 @@ _QUESTION = re.compile(
     r"^\W*(?:what|which|where|who|how\s+many|is|are|does)\b.*\?\W*$",
     re.IGNORECASE,
 )
-_EDITS = frozenset({ROTATOR, RESIZER, CROPPER, BLURRER})
+EDITS = frozenset({ROTATOR, RESIZER, CROPPER, BLURRER})
 
 
 def edit_unasked(request: str, tool: str, called: Sequence[str], tools: ToolRegistry) -> bool:
     """Whether a call of edit ``tool`` follows a search or a reading this turn (``called``) while ``request`` is a
     question that asks for no edit: asked "what objects are in this image?", the research adapter detected the
     face, then cropped it and presented the crop."""
-    if tool not in _EDITS or not any(done in (*DETECTORS, *READING_TOOLS) for done in called):
+    if tool not in EDITS or not any(done in (*DETECTORS, *READING_TOOLS) for done in called):
         return False
     return bool(_QUESTION.match(request)) and not asked_edits(request, tools)
 

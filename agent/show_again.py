@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 
+from agent.request_parts import OPENING
+
 SHOWN = "Here it is again: {image}."
 
 # Words before the request proper ("ok, show me the original", "now let me see the result")
-_OPENING = r"^\s*(?:(?:ok(?:ay)?|now|then|so|and|please|hmm+|actually)[,!.]?\s+)*"
 _PICTURE = r"(?:image|photo|picture|pic|one|version)"
 _SHOW = re.compile(
-    _OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
+    OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
     r"(?:the\s+original(?:\s+" + _PICTURE + r")?"
     r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
     r"|the\s+(?:result|output)|the\s+(?:cropped|rotated|resized|blurred)\s+"
@@ -41,7 +42,7 @@ def asks_to_see(request: str) -> bool:
 BEFORE_AND_AFTER = "Before: {before}. After: {after}."
 # The whole request asks to see the upload beside the latest image: "show me the before and after", "before/after"
 _BEFORE_AND_AFTER = re.compile(
-    _OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?\s+|let\s+me\s+see\s+)?"
+    OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?\s+|let\s+me\s+see\s+)?"
     r"(?:(?:the\s+|a\s+)?before\s*(?:and|&|/|-)\s*after(?:\s+(?:images|pictures|photos|versions|comparison))?"
     # "show me the original and the latest" (the model removed the original's background)
     r"|(?:the\s+)?original(?:\s+(?:one|image|photo|picture))?\s+(?:and|&|next\s+to|beside)\s+(?:the\s+)?"

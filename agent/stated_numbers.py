@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from agent.image_reference import BY_SIZE
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
 from tools.outputs import MAX_RESIZE_SIDE
@@ -77,7 +78,7 @@ _WHOLE = re.compile(
 )
 # "make it square", "crop the photo to a square", "a square crop": the largest centred square
 _SQUARE = re.compile(
-    r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic))\s+"
+    r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one))\s+"
     r"(?:to\s+|into\s+)?(?:a\s+)?square\b|\bsquare\s+crop\b",
     re.IGNORECASE,
 )
@@ -252,16 +253,28 @@ def stated_angle(request: str) -> str | None:
 _WORD_TIMES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "three times": 3.0, "four times": 4.0}
 _TIMES = re.compile(
     r"\b(twice|double|triple|three\s+times|four\s+times|(\d+(?:\.\d+)?)\s*(?:x|times))\s*"
-    r"(as\s+(?:big|large|wide)|the\s+size|bigger|larger|its\s+size|(smaller)|(?=[.!?]?\s*$))",
+    r"(as\s+(?:big|large|wide|tall|high)|the\s+(?:size|width|height)|bigger|larger|its\s+(?:size|width|height)|(smaller)"
+    r"|(?=[.!?]?\s*$))",
     re.IGNORECASE,
 )
 _FRACTION = re.compile(
-    r"\b(?:(half|a\s+third|a\s+quarter)\s+(?:the\s+|its\s+)?(?:size|as\s+(?:big|large|wide))|halve)\b", re.IGNORECASE
+    r"\b(?:(half|a\s+third|a\s+quarter)\s+(?:the\s+|its\s+)?(?:size|width|height|as\s+(?:big|large|wide|tall|high))"
+    r"|halve)\b",
+    re.IGNORECASE,
+)
+# One side scaled, the other kept: "half as wide", "twice as tall", "double the width", "halve its height"
+_SCALED_SIDE = re.compile(
+    r"\b(?:as\s+(?:(?P<width>wide)|tall|high)|(?:the|its)\s+(?:(?P<w>width)|height)|(?P<wider>wider|narrower)|taller"
+    r"|shorter)\b",
+    re.IGNORECASE,
 )
 _PERCENT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.IGNORECASE)
 # A percentage of growth or shrinkage: "50% bigger", "20 percent smaller" (the words after it), "enlarge it by 20%",
 # "reduce its size by 30%" (a change "by" it, the way the request's verb says)
-_PERCENT_AFTER = re.compile(r"\s*(?:percent\s+|per\s*cent\s+)?(?:(?P<more>bigger|larger|more)|smaller|less)\b", re.I)
+_PERCENT_AFTER = re.compile(
+    r"\s*(?:percent\s+|per\s*cent\s+)?(?:(?P<more>bigger|larger|more|wider|taller)|smaller|less|narrower|shorter)\b",
+    re.I,
+)
 _BY = re.compile(r"\bby\s+$", re.IGNORECASE)
 _GROW = re.compile(r"\b(?:increase|enlarge|grow|upscale|scale\s+(?:it\s+)?up|bigger|larger)\b", re.IGNORECASE)
 _SHRINK = re.compile(r"\b(?:decrease|reduce|shrink|downscale|scale\s+(?:it\s+)?down|smaller)\b", re.IGNORECASE)
@@ -351,8 +364,19 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
     factor = side[1] / sides[side[0]] if side else scale_factor(request)
     if not factor:
         return None
-    factor = min(factor, MAX_RESIZE_SIDE / max(width, height))
-    return max(1, round(width * factor)), max(1, round(height * factor))
+    alone = None if side else scaled_side(request)
+    factor = min(factor, MAX_RESIZE_SIDE / (sides[alone] if alone else max(width, height)))
+    new_width = width if alone == "height" else max(1, round(width * factor))
+    return new_width, height if alone == "width" else max(1, round(height * factor))
+
+
+def scaled_side(request: str) -> str | None:
+    """``"width"`` or ``"height"`` when ``request`` scales that side alone ("half as wide", "double the height");
+    else ``None`` (both sides in proportion)."""
+    match = _SCALED_SIDE.search(request)
+    if match is None or scale_factor(request) is None:
+        return None
+    return "width" if match.group("width") or match.group("w") or match.group("wider") else "height"
 
 
 def scale_factor(request: str) -> float | None:
@@ -362,6 +386,7 @@ def scale_factor(request: str) -> float | None:
     numbers ("128 by 128"), or no size relative to the picture's."""
     if ENLARGED_PART.search(request):
         return None
+    request = BY_SIZE.sub(" ", request)  # "crop the bigger one": which image, not a size
     request = _PERCENT_STRIP.sub(" ", request)  # "the left 40%" is a part to crop, not a size
     percent = _PERCENT.search(request)
     if percent:

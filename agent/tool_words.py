@@ -5,13 +5,14 @@ reading tool, any word of writing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.kept_size import keeps_the_size
 from agent.meant_call import says
 from agent.pending_edit import BLURRER, CROPPER, asks_for
 from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS
-from agent.several_edits import asked_edits
+from agent.several_edits import EDITS, asked_edits
 from tools.registry import ToolRegistry
 
 # Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
@@ -73,3 +74,11 @@ def named_by(request: str, tool: str, loaded: ToolRegistry) -> bool | None:
     if not words:
         return None
     return any(re.search(rf"\b{re.escape(word)}", request, re.IGNORECASE) for word in words)
+
+
+def edit_beyond_the_asked(request: str, tool: str, called: Sequence[str], loaded: ToolRegistry) -> bool:
+    """Whether a call of edit ``tool`` comes after every edit ``request`` asks for ran this turn (``called``) while
+    the request does not ask for ``tool`` (:func:`named_by`): asked to "crop the bigger one to a square", the model
+    cropped it, then resized the crop to 500 x 0."""
+    asked = asked_edits(request, loaded)
+    return tool in EDITS and bool(asked) and set(asked) <= set(called) and not named_by(request, tool, loaded)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
 
+from agent.request_parts import OPENING
 from protocol.steps import ToolCall
 from tools.workspace import made_from as made_from_name
 
@@ -29,11 +30,9 @@ UNDONE_EACH = "Undone: back to {images}, the images before that step ({undone} a
 NOTHING_TO_UNDO = "There is nothing to undo: no tool has changed {image} in this conversation."
 NOTHING_YET = "There is nothing to undo yet: no tool has made an image in this conversation."
 
-# Words before the request proper ("oops, undo that", "now undo the rotation")
-_OPENING = r"^\s*(?:(?:please|ok(?:ay)?|hmm+|no|oops|actually|now|then|can you|could you)[,!.]?\s+)*"
 # The whole request asks to undo, and nothing else ("undo that", "go back to the previous image", "revert it").
 _UNDO = re.compile(
-    _OPENING + r"(?:undo|revert|take\s+(?:that|it)\s+back|go\s+back|back\s+to)"
+    OPENING + r"(?:undo|revert|take\s+(?:that|it)\s+back|go\s+back|back\s+to)"
     r"(?:\s+(?:that|it|this|the\s+last\s+(?:step|edit|change|one)|(?:that|the\s+last)\s+change|one\s+step"
     r"|to\s+the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)"
     r"|the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)))?"
@@ -47,7 +46,7 @@ _UNDO = re.compile(
 _STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
 _EVERY_STEP = "every"
 _SEVERAL_UNDO = re.compile(
-    _OPENING + r"(?:(?:undo|revert|take\s+back)\s+(?:the\s+)?(?:last\s+)?"
+    OPENING + r"(?:(?:undo|revert|take\s+back)\s+(?:the\s+)?(?:last\s+)?"
     r"(?:(?P<count>two|three|four|five|[2-9]|both)(?:\s+(?:of\s+them|steps|changes|edits|things))?"
     r"|(?P<every>all(?:\s+(?:the|my|of\s+the|of\s+my))?\s+(?:changes|edits|steps)|all\s+of\s+(?:it|them)|everything|all))"
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
@@ -76,14 +75,14 @@ def steps_to_undo(request: str) -> int | str | None:
 # The whole request asks to undo an edit it names ("undo the rotation", "revert the crop"): the edit's word start,
 # and the operation its outputs' names record (tools.workspace.made_from)
 _NAMED_UNDO = re.compile(
-    _OPENING + r"(?:undo|revert|take\s+back)\s+(?:the\s+(?:last\s+)?)?(rotat|crop|blur|resiz|background\s+removal)\w*"
+    OPENING + r"(?:undo|revert|take\s+back)\s+(?:the\s+(?:last\s+)?)?(rotat|crop|blur|resiz|background\s+removal)\w*"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 # "rotate it back", "turn it back to normal": the rotation undone (the model rotated the rotated image again, by the
 # same angle)
 _ROTATE_BACK = re.compile(
-    _OPENING + r"(?:rotate|turn)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+back"
+    OPENING + r"(?:rotate|turn)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+back"
     r"(?:\s+(?:to\s+(?:normal|how\s+it\s+was|the\s+original|upright)|again))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -899,6 +899,9 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
         ("crop the face", None),  # Detection finds it
         ("crop it to 0, 0, 300, 200", None),
         ("show me the edges", None),
+        ("crop it to a square", None),  # seen in a drive: asked for a box; the centred square is the box
+        ("crop the bigger one to a square", None),
+        ("crop it to 16:9", None),
     ],
 )
 def test_which_box_edits_nothing_can_place(request_text, tool):

@@ -527,6 +527,8 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make it 20 percent smaller", 0.8),
         ("enlarge it by 20%", 1.2),
         ("reduce its size by 30%", 0.7),
+        ("crop the bigger one to a square", None),  # which image, not a size
+        ("read the smaller one", None),
     ],
 )
 def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, factor):
@@ -555,6 +557,14 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 1920, 1080", "make it full HD", f"{RESULT}, 1920, 1280"),
         # seen in a drive: "I want a thumbnail" cropped a box of 1000s
         (f"Crop Image: {RESULT}, 1000, 1000, 1000, 1000", "I want a thumbnail", f"{RESULT}, 128, 85"),
+        # seen in a drive: "make it half as wide" halved both sides, "twice as tall" resized to 200 x 200
+        (f"Resize Image: {RESULT}, 150, 100", "make it half as wide", f"{RESULT}, 150, 200"),
+        (f"Resize Image: {RESULT}, 200, 200", "now make it twice as tall", f"{RESULT}, 300, 400"),
+        (f"Resize Image: {RESULT}, 1, 1", "double the width", f"{RESULT}, 600, 200"),
+        (f"Resize Image: {RESULT}, 1, 1", "halve its height", f"{RESULT}, 300, 100"),
+        (f"Resize Image: {RESULT}, 1, 1", "make it 50% wider", f"{RESULT}, 450, 200"),
+        (f"Resize Image: {RESULT}, 1, 1", "make it 20 percent shorter", f"{RESULT}, 300, 160"),
+        (f"Resize Image: {RESULT}, 1, 1", "make it 100 times as tall", f"{RESULT}, 300, 8192"),  # at most
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):
@@ -708,3 +718,60 @@ def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(request_text, im
     assert on_the_newest_edit(request_text, image, lineage[0], lineage, {"edge"}) == runs_on
     edges = ["image/c_edge_a.png", "image/a.png"]  # a map is no edit to go on from
     assert on_the_newest_edit(request_text, image, edges[0], edges, {"edge"}) is None
+
+
+UPLOADS = ("image/aaaa1111.png", "image/bbbb2222.png")
+SIZES = {"image/aaaa1111.png": (451, 300), "image/bbbb2222.png": (600, 400)}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "image"),
+    [
+        ("read the smaller one", "image/aaaa1111.png"),  # seen in a drive: the model resized one of two signs
+        ("crop the bigger one to a square", "image/bbbb2222.png"),
+        ("rotate the largest image", "image/bbbb2222.png"),
+        ("rotate the smaller", None),  # no image named
+        ("make it smaller", None),
+    ],
+)
+def test_an_image_called_by_its_size(request_text, image):
+    from agent.image_reference import image_by_size
+
+    assert image_by_size(request_text, UPLOADS, SIZES.get) == image
+    assert image_by_size(request_text, UPLOADS[:1], SIZES.get) is None  # one image: no comparison
+    assert image_by_size(request_text, UPLOADS, lambda name: (10, 10)) is None  # a tie
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "meant"),
+    [
+        # seen in a drive: "make them the same size" resized the resized sign to 1000 x 156
+        ("Resize Image: image/aaaa1111.png, 1000, 156", "make them the same size", "image/bbbb2222.png, 451, 300"),
+        (
+            "Resize Image: image/aaaa1111.png, 1, 2",
+            "make it the same size as the other one",
+            "image/aaaa1111.png, 600, 400",
+        ),
+        (
+            "Resize Image: image/bbbb2222.png, 1, 2",
+            "give it the same dimensions as the first",
+            "image/bbbb2222.png, 451, 300",
+        ),
+    ],
+)
+def test_two_images_made_the_same_size(model_call, request_text, meant):
+    from agent.meant_call import as_same_size
+
+    tool, argument = model_call.split(": ", 1)
+    tools = default_registry()
+    made = as_same_size(ToolCall("t", tool, argument), request_text, tools, UPLOADS, SIZES.get)
+    assert made == ToolCall("t", "Resize Image", meant)
+
+
+@pytest.mark.parametrize("request_text", ["crop them to the same size", "make it bigger", "is it the same size?"])
+def test_the_same_size_only_when_asked_alone(request_text):
+    from agent.meant_call import as_same_size
+
+    call = ToolCall("t", "Crop Image", "image/aaaa1111.png, 0, 0, 10, 10")
+    assert as_same_size(call, request_text, default_registry(), UPLOADS, SIZES.get) == call
+    assert as_same_size(call, "make them the same size", default_registry(), UPLOADS, lambda n: (9, 9)) == call

@@ -148,6 +148,25 @@ def test_an_edit_nobody_asked_for_after_a_search(request_text, tool, called, una
 
 
 @pytest.mark.parametrize(
+    ("request_text", "tool", "called", "beyond"),
+    [
+        # seen in a drive: the square crop done, the model resized the crop to 500 x 0
+        ("crop the bigger one to a square", "Resize Image", ["Crop Image"], True),
+        ("crop it to a square and rotate it", "Rotate Image", ["Crop Image"], False),  # asked, not yet done
+        ("crop it to a square", "Crop Image", ["Crop Image"], False),  # the asked edit again: the model's
+        ("rotate it by 90 degrees", "Crop Image", ["Rotate Image"], True),
+        ("rotate it by 45 degrees but keep the size", "Crop Image", ["Rotate Image"], False),  # the kept size's cut
+        ("show me the edges", "Crop Image", ["Edge Detection On Image"], True),  # a map asked alone
+        ("blur the face", "Blur Region", ["Detection"], False),
+    ],
+)
+def test_an_edit_after_every_asked_one(request_text, tool, called, beyond):
+    from agent.tool_words import edit_beyond_the_asked
+
+    assert edit_beyond_the_asked(request_text, tool, called, default_registry()) is beyond
+
+
+@pytest.mark.parametrize(
     ("request_text", "order"),
     [
         ("crop her face and rotate it 180", ["Crop Image", "Rotate Image"]),  # asked_edits alone: rotation first

@@ -63,6 +63,8 @@ def answer(text: str) -> str:
         ("let's start again", True),
         ("ok, turn the photo back to normal", True),
         ("rotate it back and blur it", False),
+        ("thanks! can you undo that?", True),  # seen in a drive: answered that no tool can undo
+        ("great, undo the blur", True),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
