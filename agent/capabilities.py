@@ -69,6 +69,10 @@ NO_TEXT_ON_IMAGE = (
     "image editor. I can write the caption's words for you, or read the text already in the picture."
 )
 
+NO_LINE_WIDTH = (
+    "None of the tools here can make a map's lines thicker or thinner: each draws them as it finds them. Resize "
+    "Image can make the whole map bigger."
+)
 NO_MONTAGE = (
     "None of the tools here puts images together: each works on one image. I can work on each of them in turn, for "
     'example "rotate both by 90 degrees"; combine them in any image editor.'
@@ -124,6 +128,17 @@ _BEYOND = (
             re.I,
         ),
         NO_MONTAGE,
+        alone=True,
+        on_an_image=True,
+    ),
+    # "make the lines thicker" after an edge map (the model drew the straight lines of the photo)
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:thicker|thinner|bolder|heavier)\s+(?:lines|edges|outlines?|strokes)\b"
+            r"|\b(?:lines|edges|outlines?|strokes)\s+(?:\w+\s+){0,2}(?:thicker|thinner|bolder|heavier)\b",
+            re.I,
+        ),
+        NO_LINE_WIDTH,
         alone=True,
         on_an_image=True,
     ),

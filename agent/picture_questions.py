@@ -12,7 +12,8 @@ conversation's files) with "that tool is not loaded". It needs an image in the c
   in this picture?", "what does the image show?", "what can you see in the picture?", "the content of e.jpg", or that is "describe it" and
   nothing more;
 * a question on what things in the picture look like or do: "what colour is ...", "how many ... are there / in
-  ...", "is the woman smiling?", "what is the dog holding?", "what's the weather like in this picture?".
+  ...", "is the woman smiling?", "what is the dog holding?", "what's the weather like in this picture?", "what time
+  is it on the clock?".
 Questions about files, tools or the conversation ("which file was my original?", "how did you do that?") match
 none of them.
 """
@@ -57,7 +58,9 @@ _LOOKS = re.compile(
     # a judgement of how pictures look ("which one looks better?": the model answered "The straight lines is sharper")
     rf"|\bwhich\s+(?:one|{_PICTURE}|version|map|of\s+(?:them|these|those|the\s+\w+))\s+(?:looks?|is)\s+"
     r"(?:better|best|nicer|nicest|prettier|sharper|clearer|cleaner)\b"
-    r"|\b(?:does|do)\s+(?:it|this|that|they|these)\s+look\s+(?:good|ok|okay|nice|better|right|fine)\b",
+    r"|\b(?:does|do)\s+(?:it|this|that|they|these)\s+look\s+(?:good|ok|okay|nice|better|right|fine)\b"
+    # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
+    rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,
 )
 

@@ -17,11 +17,14 @@ TOOL_VERBS = (
     "show|give|tell|make|find|detect|crop|blur|draw|generate|describe|read|remove|replace|rotate|resize|segment|"
     "estimate|predict|extract|turn|convert|cut|count|caption|answer|add|put|flip|mirror|merge|combine|sharpen|brighten"
 )
-# Words before a request proper ("oops, undo that", "thanks! can you undo that?", "ok so what size is it?"): a
+# Words before a request proper ("oops, undo that", "thanks! can you undo that?", "ok so what size is it?", "hmm too
+# much, rotate it back"): a
 # pattern anchored at the start, for requests matched whole
 OPENING = (
     r"^\s*(?:(?:please|ok(?:ay)?|hmm+|no|oops|actually|now|then|so|and|hey|thanks?(?:\s+you)?|thx|great|perfect|cool"
-    r"|nice|can\s+you|could\s+you)[,!.]?\s+)*"
+    r"|nice|can\s+you|could\s+you|not\s+quite|wrong\s+way"
+    # a judgement of the last result: "hmm too much, rotate it back", "that's way too blurry, undo it"
+    r"|(?:that(?:'s|\s+is)\s+|it(?:'s|\s+is)\s+)?(?:(?:way|far|much|a\s+bit|a\s+little)\s+)?too\s+\w+)[,!.]?\s+)*"
 )
 # A part made of joining words alone ("edges then") asks for nothing
 _JOIN_WORDS = re.compile(rf"\b(?:and|please|{_JOINING})\b", re.IGNORECASE)

@@ -698,6 +698,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("does it look good?", ANSWERER),
         ("which one is bigger?", None),  # the files answer it (agent/image_facts.py)
         ("draw a cat wearing a hat", None),
+        ("what time is it on the clock?", ANSWERER),  # seen in a drive: "It will be 11:45 tomorrow."
+        ("what time does the clock in this photo show?", ANSWERER),
+        ("what time does the cafe open?", None),  # a sign's words answer it
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -1531,6 +1534,20 @@ def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, sessi
     llm.replies = [call("Rotate Image", f"{image}, 20000"), answer("Done!")]
     for request in ("flip it horizontally", "mirror the photo please", "can you flip this image?"):
         assert agent.chat(session, request).text == NO_FLIP
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_thicker_lines_no_tool_draws_are_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "make the lines thicker" after an edge map, the model drew the photo's straight
+    lines."""
+    from agent.capabilities import NO_LINE_WIDTH
+
+    runtime = FakeRuntime(names=("Line Detection On Image", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Line Detection On Image", image), answer("Done!")]
+    for request in ("make the lines thicker", "can you draw thicker edges?", "the outlines should be bolder"):
+        assert agent.chat(session, request).text == NO_LINE_WIDTH
     assert runtime.calls == [] and llm.prompts == []
 
 

@@ -65,6 +65,8 @@ def answer(text: str) -> str:
         ("rotate it back and blur it", False),
         ("thanks! can you undo that?", True),  # seen in a drive: answered that no tool can undo
         ("great, undo the blur", True),
+        ("hmm too much, rotate it back", True),  # seen in a drive: rotated the rotated image by 90
+        ("that's way too blurry, undo it", True),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
