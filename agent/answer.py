@@ -132,17 +132,18 @@ class AnswerWriter:
             return Answer(self.response.summary_short_of_tools.format(total=total), False, steps)
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
         summary = _first_line(written)
-        answer = None
+        answer, last = None, results[-1].outcome
         if summary and _names_what_was_made(summary, execution, session):
-            last = results[-1].outcome
             if last is None or not _tells(last):
                 answer = Answer(summary, True, steps)
             elif set(image_names(summary)) <= _made_answers(execution):
                 held = held_to_findings(summary, request, results[-1].step.task, last.text, last.note)
                 answer = Answer(held, True, steps)
-            elif found := held_to_findings("", request, results[-1].step.task, last.text, last.note):
-                # "I have made the text reading image OPEN DAILY; it is <the upload>": the findings alone
-                answer = Answer(found, False, steps)
+        if answer is None and last is not None and _tells(last):
+            # the model's line is not kept ("I have made the text reading image OPEN DAILY; it is <the upload>",
+            # "Done" for a reading that found nothing): what was found
+            found = held_to_findings("", request, results[-1].step.task, last.text, last.note)
+            answer = Answer(found, False, steps) if found else None
         answer = answer or Answer(self.response.summary_done.format(done=done, total=total), False, steps)
         summary = _with_earlier_findings(answer.summary, request, results)
         if asks_for_every(request, list(session.images)) or asked_parts(request) > 1:

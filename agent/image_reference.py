@@ -217,8 +217,8 @@ def on_the_newest_edit(
 
 def points_past_the_latest(request: str) -> bool:
     """Whether ``request`` points at an image other than the latest by its place in the conversation ("the
-    original", "the first photo", "the cropped image", "the other one")."""
-    return any(pattern.search(request) for pattern in (_ORIGINAL, _FIRST, _NEWEST_UPLOAD, _MADE_BY, _EARLIER))
+    original", "the first photo", "the cropped image", "the other one", "the smaller one")."""
+    return any(pattern.search(request) for pattern in (_ORIGINAL, _FIRST, _NEWEST_UPLOAD, _MADE_BY, _EARLIER, BY_SIZE))
 
 
 def from_before_the_newest_upload(image: str, request: str, uploads: Sequence[str], shown: Sequence[str]) -> bool:

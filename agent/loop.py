@@ -922,7 +922,7 @@ class Agent:
             return sizes_answer(
                 [
                     (image, upload, image_size(session.workspace, image))
-                    for upload, image in self._latest_of_each(session)
+                    for upload, image in self.latest_of_each(session)
                 ]
             )
         if len(session.images) > 1 and asks_which_is_bigger(request):
@@ -981,7 +981,7 @@ class Agent:
         notes = [
             PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing if spec.name not in answer
         ]
-        return " ".join([answer.rstrip(), *notes])
+        return with_notes(answer, notes)
 
     def _instead_of_a_stand_in(self, request: str, call: ToolCall, trace: Sequence[TraceStep]) -> str:
         """The opening to take in place of ``call`` when it makes an image in place of a tool the request asks for
@@ -1005,7 +1005,7 @@ class Agent:
         return made
 
     @staticmethod
-    def _latest_of_each(session: ChatSession, leaving_out: Set[str] = frozenset()) -> list[tuple[str, str]]:
+    def latest_of_each(session: ChatSession, leaving_out: Set[str] = frozenset()) -> list[tuple[str, str]]:
         """Each upload and the newest image made from it that no undo went back from, other than those ``leaving_out``
         (the upload itself if none)."""
         latest = {upload: upload for upload in session.images}
@@ -1018,7 +1018,7 @@ class Agent:
     def _versions(self, session: ChatSession, trace: Sequence[TraceStep]) -> list[str]:
         """The newest image made from each upload before this turn (``trace``; agent/every_upload.py ``worked_on``)."""
         made_now = {name for step in trace for name in step.files}
-        return [image for _, image in self._latest_of_each(session, made_now)]
+        return [image for _, image in self.latest_of_each(session, made_now)]
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or
@@ -1121,7 +1121,7 @@ class Agent:
             return call, _opened_answer()
         shown = self.shown_text(session)
         size = partial(image_size, session.workspace)
-        versions = [image for _, image in self._latest_of_each(session)]
+        versions = [image for _, image in self.latest_of_each(session)]
         by_name = (
             upload_named(request, session.file_names)
             or upload_named_for(request, call.tool, session.file_names, self.runtime.available)
@@ -1435,7 +1435,16 @@ def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
             for later in trace[index + 1 :]
         )
     ]
-    return " ".join([answer.rstrip(), *notes])
+    return with_notes(answer, notes)
+
+
+def with_notes(answer: str, notes: Sequence[str]) -> str:
+    """``answer`` followed by ``notes``, a full stop put after it first where it ends without one ("The rotated image
+    is ready: image/....png")."""
+    answer = answer.rstrip()
+    if notes and answer and answer[-1] not in ".!?\"')":
+        answer += "."
+    return " ".join([answer, *notes])
 
 
 def _opened_step(tool: str) -> str:

@@ -18,9 +18,16 @@ import re
 from collections.abc import Mapping, Sequence, Set
 
 from agent.every_upload import asks_for_every
-from agent.image_reference import PICTURE_NOUNS, from_before_the_newest_upload, on_the_newest_edit
+from agent.image_reference import (
+    BY_SIZE,
+    PICTURE_NOUNS,
+    from_before_the_newest_upload,
+    meant_image,
+    on_the_newest_edit,
+)
 from agent.meant_call import says
 from agent.request_parts import request_parts
+from agent.tool_words import named_by
 from agent.upload_names import upload_named_for
 from generation.tool_calls import image_names
 from protocol.plan import Plan, PlanStep, Reference, Value
@@ -89,10 +96,12 @@ def on_the_newest_edits(
     return _with_images(plan, changed)
 
 
-def for_every_upload(plan: Plan, request: str, uploads: Sequence[str]) -> tuple[Plan, list[int]]:
+def for_every_upload(plan: Plan, request: str, uploads: Sequence[str], tools: ToolRegistry) -> tuple[Plan, list[int]]:
     """``plan`` with its steps repeated on each upload no step works on when ``request`` asks for every upload
     ("rotate both by 90 degrees": the planner rotated one) and the plan's steps start from one upload alone, and the
-    ids of the steps added."""
+    ids of the steps added. A step that a part of the request asks of one image is not repeated ("crop the left half
+    of the first one, then rotate both": the crop had been repeated on the second); a repeated step that took its
+    output takes the upload instead."""
     if not asks_for_every(request, uploads):
         return plan, []
     started_on = {source for step in plan.steps if (source := image_argument(step)) in uploads}
@@ -101,27 +110,41 @@ def for_every_upload(plan: Plan, request: str, uploads: Sequence[str]) -> tuple[
     ):
         return plan, []
     (done,) = started_on
+    held = _asked_of_one_image(plan, request, uploads, tools)
+    repeated = [step for step in plan.steps if step.id not in held]
     next_id = max(step.id for step in plan.steps) + 1
     added: list[PlanStep] = []
     for upload in (image for image in uploads if image != done):
-        ids = {step.id: next_id + index for index, step in enumerate(plan.steps)}
-        next_id += len(plan.steps)
+        ids = {step.id: next_id + index for index, step in enumerate(repeated)}
+        next_id += len(repeated)
         added += [
             PlanStep(
                 step.task,
                 ids[step.id],
-                tuple((name, _copied(value, ids, done, upload)) for name, value in step.args),
+                tuple((name, _copied(value, ids, done, upload, held)) for name, value in step.args),
             )
-            for step in plan.steps
+            for step in repeated
         ]
     return Plan((*plan.steps, *added)), [step.id for step in added]
 
 
-def _copied(value: Value, ids: Mapping[int, int], done: str, upload: str) -> Value:
+def _asked_of_one_image(plan: Plan, request: str, uploads: Sequence[str], tools: ToolRegistry) -> set[int]:
+    """The ids of ``plan``'s steps whose tool a part of ``request`` asks for on one image it names ("the first one",
+    "the smaller one", a file name) rather than on every upload."""
+    one_image = [
+        part
+        for part in request_parts(request)
+        if not asks_for_every(part, uploads)
+        and (image_names(part) or BY_SIZE.search(part) or meant_image(part, uploads, None))
+    ]
+    return {step.id for step in plan.steps for part in one_image if named_by(part, step.task, tools)}
+
+
+def _copied(value: Value, ids: Mapping[int, int], done: str, upload: str, held: Set[int]) -> Value:
     """A step's argument ``value`` in its copy for ``upload``: the other upload (``done``) becomes it, a reference
-    points at the copy of its step (``ids``)."""
+    points at the copy of its step (``ids``), or at ``upload`` itself when its step is not repeated (``held``)."""
     if isinstance(value, Reference):
-        return Reference(ids.get(value.step, value.step))
+        return upload if value.step in held else Reference(ids.get(value.step, value.step))
     return upload if value == done else value
 
 

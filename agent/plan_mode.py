@@ -20,6 +20,7 @@ from functools import partial
 from agent.answer import Answer, AnswerWriter, step_call
 from agent.capabilities import load_hint, without_parts_beyond_the_tools
 from agent.executor import Execution, Executor, PlanRun, StepResult
+from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.plan_angles import angles_from_the_request
 from agent.plan_asked import with_the_edits_asked
@@ -32,7 +33,7 @@ from agent.plan_images import (
     on_the_newest_upload,
 )
 from agent.plan_parts import with_the_reading_asked, without_chained_twins, without_detections_for_reading
-from agent.plan_sizes import sizes_from_the_request
+from agent.plan_sizes import same_sizes, sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
 from agent.undo import asks_to_undo, lineage
@@ -160,7 +161,11 @@ class PlanAgent:
         while (trimmed := without_unasked(plan, request, tools)) != plan:  # a step left unused by one left out
             plan = trimmed
         plan = without_unasked_links(plan, request, tools)
-        uploads, named = list(session.images), upload_named(request, session.file_names)
+        versions = [image for _, image in self.agent.latest_of_each(session)]
+        uploads = list(session.images)
+        named = upload_named(request, session.file_names) or image_by_size(
+            request, versions, partial(_image_size, session)
+        )
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
@@ -173,7 +178,7 @@ class PlanAgent:
         )
         for step_id, image in moved.items():
             logger.info("step %s works on %s, the newest edit", step_id, image)
-        plan, copies = for_every_upload(plan, request, uploads)
+        plan, copies = for_every_upload(plan, request, uploads, tools)
         if copies:
             logger.info("steps %s repeat the plan on every upload, as the request asks", copies)
         plan, redrawn = maps_on_photos(plan, request, tools)
@@ -183,6 +188,9 @@ class PlanAgent:
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
+        plan, resized = same_sizes(plan, request, tools, versions, size)
+        for step_id, action_input in resized.items():
+            logger.info("step %s resizes %s, to make the two the same size", step_id, action_input)
         plan, turned = angles_from_the_request(plan, request, tools)
         for step_id, angle in turned.items():
             logger.info("step %s turns by %s degrees, as the request asks", step_id, angle)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from agent.meant_call import ANGLE, RESIZER
+from agent.meant_call import ANGLE, RESIZER, as_same_size
 from agent.pending_edit import BLURRER, CROPPER
 from agent.several_edits import ROTATOR
 from agent.stated_numbers import scaled_size
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value
+from protocol.steps import ToolCall
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
 
@@ -47,6 +48,34 @@ def sizes_from_the_request(
             continue
         changed[step.id] = scaled
         steps[index] = PlanStep(step.task, step.id, (step.args[0], *zip(numbers, scaled, strict=True)))
+    return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
+
+
+def same_sizes(
+    plan: Plan, request: str, tools: ToolRegistry, images: Sequence[str], size: Callable[[str], tuple[int, int] | None]
+) -> tuple[Plan, dict[int, str]]:
+    """``plan`` with each resize step on one of two ``images`` made as "make them the same size" asks
+    (:func:`agent.meant_call.as_same_size`: the bigger one takes the smaller's size), and the new input of each
+    changed step (``{}``: the plan as it was). Asked to "make them the same size", the planner resized the bigger
+    image to its own size turned sideways."""
+    if RESIZER not in tools:
+        return plan, {}
+    numbers = [spec_input.name for spec_input in tools.get(RESIZER).inputs if spec_input.kind is InputKind.NUMBER]
+    steps = list(plan.steps)
+    changed: dict[int, str] = {}
+    for index, step in enumerate(steps):
+        image = step.args[0][1] if step.task == RESIZER and step.args else None
+        if not isinstance(image, str):
+            continue
+        written = ToolCall("", RESIZER, ", ".join([image, *(str(step.arguments.get(name)) for name in numbers)]))
+        meant = as_same_size(written, request, tools, images, size)
+        if meant == written:
+            continue
+        resized, *sides = meant.arguments
+        changed[step.id] = meant.action_input
+        steps[index] = PlanStep(
+            step.task, step.id, ((step.args[0][0], resized), *zip(numbers, map(int, sides), strict=True))
+        )
     return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
 
 

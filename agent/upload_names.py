@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import PurePath
 
+from agent.image_reference import meant_image
 from agent.request_parts import request_parts
 from agent.tool_words import named_by
 from generation.tool_calls import image_names
@@ -96,7 +97,13 @@ def upload_named(request: str, file_names: Mapping[str, str]) -> str | None:
 def upload_named_for(request: str, tool: str, file_names: Mapping[str, str], tools: ToolRegistry) -> str | None:
     """The upload named in the part of ``request`` that asks for ``tool`` when the request names more than one:
     "resize astronaut.png to 256x256 and read the text in sign.png" means the astronaut for the resize and the sign
-    for the reading (the model resized the newest upload, the sign, and read the resized sign). ``None`` when the
-    parts that ask for the tool name no single upload."""
-    named = {upload_named(part, file_names) for part in request_parts(request) if named_by(part, tool, tools)} - {None}
+    for the reading (the model resized the newest upload, the sign, and read the resized sign); so does a part that
+    points at one by its place ("crop the left half of the first one, then rotate both":
+    :func:`agent.image_reference.meant_image`). ``None`` when the parts that ask for the tool name no single upload."""
+    uploads = list(file_names)
+    named = {
+        upload_named(part, file_names) or meant_image(part, uploads, None)
+        for part in request_parts(request)
+        if named_by(part, tool, tools)
+    } - {None}
     return named.pop() if len(named) == 1 else None

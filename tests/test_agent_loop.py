@@ -2107,3 +2107,19 @@ def test_an_answer_that_there_is_no_image_is_not_given_when_there_is_one(tiny_to
     assert reply.text == NOT_ANSWERED.format(latest=image) and runtime.calls == []
     llm.replies += [answer("Use the Upload image button.")]
     assert agent.chat(session, "how do I upload another photo?").text == "Use the Upload image button."
+
+
+@pytest.mark.parametrize(
+    ("answer_text", "joined"),
+    [
+        # seen in a plan drive: "... ready: image/feb7_rotate_d4c0.png Rotate Image made ..."
+        ("The rotated image is ready: image/b.png", "The rotated image is ready: image/b.png. Also made."),
+        ("Done! ", "Done! Also made."),
+        ('The text reads "OPEN".', 'The text reads "OPEN". Also made.'),
+    ],
+)
+def test_notes_follow_an_answer_after_a_full_stop(answer_text, joined):
+    from agent.loop import with_notes
+
+    assert with_notes(answer_text, ["Also made."]) == joined
+    assert with_notes(answer_text, []) == answer_text.rstrip()

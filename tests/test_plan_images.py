@@ -150,15 +150,22 @@ def test_every_upload_asked_for_gets_the_plan():
     rotate = ("Rotate Image", {"image_path": SECOND, "angle": 90})
     edges_of_it = ("Edge Detection On Image", {"image_path": "<GENERATED>-0"})
     copied, added = for_every_upload(
-        plan(rotate, edges_of_it), "rotate both by 90 degrees, then the edges", [FIRST, SECOND]
+        plan(rotate, edges_of_it), "rotate both by 90 degrees, then the edges", [FIRST, SECOND], TOOLS
     )
     assert added == [2, 3]
     assert copied.steps[2].arguments == {"image_path": FIRST, "angle": 90}
     assert copied.steps[3].arguments == {"image_path": Reference(2)}
     one = plan(rotate)
-    assert for_every_upload(one, "rotate it by 90 degrees", [FIRST, SECOND]) == (one, [])  # one asked for
+    assert for_every_upload(one, "rotate it by 90 degrees", [FIRST, SECOND], TOOLS) == (one, [])  # one asked for
     both = plan(rotate, ("Rotate Image", {"image_path": FIRST, "angle": 90}))
-    assert for_every_upload(both, "rotate both by 90 degrees", [FIRST, SECOND]) == (both, [])  # each done
+    assert for_every_upload(both, "rotate both by 90 degrees", [FIRST, SECOND], TOOLS) == (both, [])  # each done
+    # seen in a plan drive: "crop the left half of the first one, then rotate both" cropped both
+    crop = ("Crop Image", {"image_path": FIRST, "left": 0, "top": 0, "right": 10, "bottom": 20})
+    rotate_it = ("Rotate Image", {"image_path": "<GENERATED>-0", "angle": 90})
+    request = "crop the left half of the first one, then rotate both by 90 degrees"
+    copied, added = for_every_upload(plan(crop, rotate_it), request, [FIRST, SECOND], TOOLS)
+    assert added == [2] and copied.steps[2].task == "Rotate Image"
+    assert copied.steps[2].arguments == {"image_path": SECOND, "angle": 90}
 
 
 def test_a_step_with_no_image_named_goes_on_from_the_last_edit():

@@ -517,3 +517,16 @@ def test_a_planned_edit_goes_on_from_the_last_edit_and_both_means_each_upload(ti
     reply = plan_agent.chat(session, "rotate both by 90 degrees")
     assert sorted(runtime.calls[-2:]) == sorted([("Rotate Image", f"{other}, 90"), ("Rotate Image", f"{image}, 90")])
     assert len(reply.files) == 2 and all(name in reply.answer.summary for name in reply.files)  # the line tells both
+
+
+def test_a_planned_reading_that_found_nothing_says_so(tiny_tokenizer, session):
+    """Seen in a plan drive: "read the text in the smaller one" found no text and was answered "Done: 1 of 1 steps
+    finished." (the model's line named an image nobody made)."""
+    llm = PlanningLLM([], answer=lambda prompt: "The text is in image/made_up.png.")
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    runtime.run = lambda tool, argument, workspace: Observation("No text found.", True, (), 0.01)
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Text Detection On Image", {"image_path": image}))]
+    reply = plan_agent.chat(session, f"read the text in {image}")
+    assert not reply.answer.by_model and reply.answer.summary == "No text found."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.plan_sizes import planned_size, rotated_size, sizes_from_the_request
+from agent.plan_sizes import planned_size, rotated_size, same_sizes, sizes_from_the_request
 from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
@@ -74,3 +74,15 @@ def test_a_rotations_canvas_is_the_one_rotate_image_makes(size, angle):
     assert rotated_size(*size, angle) == Image.new("L", size).rotate(angle, expand=True).size
     already = plan(resize(PHOTO, 256, 192))
     assert sizes_from_the_request(already, "half the size please", TOOLS, known) == (already, {})
+
+
+def test_two_images_made_the_same_size():
+    """Seen in a plan drive: "make them the same size" resized the bigger image to its own size turned sideways."""
+    smaller = "image/aaaa0000.png"
+    sizes = {PHOTO: (512, 384), smaller: (300, 225)}
+    request = "make them the same size and show me the edges"
+    made, changed = same_sizes(plan(resize(PHOTO, 384, 512), EDGES_OF_0), request, TOOLS, [smaller, PHOTO], sizes.get)
+    assert made == plan(resize(PHOTO, 300, 225), EDGES_OF_0) and changed == {0: f"{PHOTO}, 300, 225"}
+    on_the_smaller = plan(resize(smaller, 1, 2))
+    assert same_sizes(on_the_smaller, request, TOOLS, [smaller, PHOTO], sizes.get)[0] == plan(resize(PHOTO, 300, 225))
+    assert same_sizes(on_the_smaller, "make it smaller", TOOLS, [smaller, PHOTO], sizes.get) == (on_the_smaller, {})

@@ -42,3 +42,8 @@ def test_each_part_of_a_request_means_the_upload_it_names():
     assert upload_named_for(request, "Resize Image", files, TOOLS) == "image/a1.png"
     assert upload_named_for(request, "Text Detection On Image", files, TOOLS) == "image/s2.png"
     assert upload_named_for(request, "Edge Detection On Image", files, TOOLS) is None  # no part asks for it
+    # by its place: seen in a plan drive, "crop the left half of the first one, then rotate both" cropped the second
+    files = {"image/c1.png": "IMG_001.png", "image/c2.png": "IMG_002.png"}
+    request = "crop the left half of the first one, then rotate both by 90 degrees"
+    assert upload_named_for(request, "Crop Image", files, TOOLS) == "image/c1.png"
+    assert upload_named_for(request, "Rotate Image", files, TOOLS) is None  # both
