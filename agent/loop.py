@@ -71,6 +71,7 @@ from agent.every_upload import asks_for_every, earlier_uploads, every_finding, u
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
+from agent.handed_over import request_taken_up
 from agent.image_facts import (
     ALREADY_SQUARE,
     FILE_SIZE_ANSWER,
@@ -296,6 +297,7 @@ class ChatSession:
     last_call: ToolCall | None = None
     last_request: str = ""
     last_made: tuple[str, ...] = ()
+    waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
@@ -490,13 +492,26 @@ class Agent:
         Setting ``cancel`` stops the turn at the next token or step boundary with a reply that says so.
         """
         try:
+            user_input = self.taken_up(session, user_input)
             kept, beyond = without_parts_beyond_the_tools(
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
             for event in self._turn(session, kept, cancel):
+                if isinstance(event, Reply) and event.text == NEEDS_IMAGE:
+                    session.waiting_for_image = user_input
                 yield self._told_beside(session, user_input, kept, event, beyond) if beyond else event
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
+
+    @staticmethod
+    def taken_up(session: ChatSession, user_input: str) -> str:
+        """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
+        it over (agent/handed_over.py); the wait ends either way."""
+        request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
+        if request != user_input:
+            logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
+        session.waiting_for_image = ""
+        return request
 
     @staticmethod
     def _told_beside(

@@ -95,10 +95,28 @@ _IS_THERE = re.compile(
 )
 
 
+# "is it a cat or a dog?": which of two, one of them what the detector finds (the model answered "The cat is the cat
+# you asked for.")
+_EITHER = re.compile(
+    r"^\W*(?:is|are)\s+(?:it|this|that|they|these|those|the\s+\w+)\s+(?:an?\s+)?(\w+)\s+or\s+(?:an?\s+)?(\w+)\b",
+    re.IGNORECASE,
+)
+_FOUND_NOUNS = frozenset({"cat", "cats", "face", "faces", "person", "persons", "people"})
+
+
+def _either_found(request: str) -> str:
+    """Of "is it a cat or a dog?", the one of the two the detector finds ("cat"), lower-cased; ``""``."""
+    either = _EITHER.search(request)
+    return next((word.lower() for word in either.groups() if word.lower() in _FOUND_NOUNS), "") if either else ""
+
+
 def asks_to_count(request: str) -> bool:
     """Whether ``request`` asks how many of something the picture holds ("how many cats are there?", "detect the
-    faces and count them"), or whether it holds a cat, a face or a person (:func:`asks_whether_shown`)."""
-    return bool(_COUNT.search(request) or _COUNT_THEM.search(request) or _IS_THERE.search(request))
+    faces and count them"), whether it holds a cat, a face or a person (:func:`asks_whether_shown`), or which of two
+    it shows, one of them those ("is it a cat or a dog?": the count found answers it)."""
+    return bool(
+        _COUNT.search(request) or _COUNT_THEM.search(request) or _IS_THERE.search(request) or _either_found(request)
+    )
 
 
 def asks_whether_shown(request: str) -> bool:
@@ -110,7 +128,7 @@ def counted_noun(request: str) -> str:
     """The word for what ``request`` asks to count ("cats" of "how many cats are there?", "person" of "is there a
     person?"), lower-cased; ``""``."""
     found = _HOW_MANY.search(request) or _COUNT_THEM.search(request) or _IS_THERE.search(request)
-    return next((word for word in found.groups() if word), "").lower() if found else ""
+    return next((word for word in found.groups() if word), "").lower() if found else _either_found(request)
 
 
 def answered_by(request: str, tool: str) -> bool:

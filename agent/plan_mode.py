@@ -215,6 +215,7 @@ class PlanAgent:
 
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
+        request = self.agent.taken_up(session, request)
         if asks_to_undo(request) or self.agent.answer_before_the_model(session, request):  # the loop answers
             yield from self.agent.run(session, request)
             return

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
+from agent.handed_over import hands_over
 from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
 from tests.agent_fakes import pieces
@@ -59,11 +60,13 @@ class SessionPlayer:
             session, number = self.turns[self.position]
             if number == 1:
                 self.results = {}
-            if session.turns[number - 1].say == said:
+            uploaded = sum(len(earlier.upload) for earlier in session.turns[:number])
+            # the same words twice (a request, then "here it is" standing for it): the turn the uploads tell
+            if _asked(session, number) == said and uploaded == len(_INTRODUCED_RE.findall(prompt)):
                 break
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
-        assert turn.say == said, f"the harness said {said!r}, the script expects {turn.say!r}"
+        assert _asked(session, number) == said, f"the harness said {said!r}, the script expects {turn.say!r}"
         if re.search(r"\nAction Input: [^\n]+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
             return "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
@@ -144,3 +147,10 @@ def _arguments(expect: Expect, image: str) -> str:
     if expect.box:
         return f"{image}, {', '.join(map(str, expect.box))}"
     return image
+
+
+def _asked(session: SessionSpec, number: int) -> str:
+    """What the model is asked in turn ``number`` of ``session``: its words, or, for one that only hands an image
+    over ("here it is"), the request before it that waited for the image (agent/handed_over.py)."""
+    say = session.turns[number - 1].say
+    return session.turns[number - 2].say if number > 1 and hands_over(say) else say

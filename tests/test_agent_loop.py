@@ -1456,6 +1456,15 @@ def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected
         ("Yes, there is a face at [1, 2, 3, 4].", "is there a face?", "face [1, 2, 3, 4]", None),
         ("No, there are no cats.", "are there any cats?", "No object found.", None),
         ("There is a face.", "can you see any cats", "No object found.", "No: I found no cats."),
+        # seen in a drive: "is it a cat or a dog?" answered "The cat is the cat you asked for."
+        (
+            "The cat is the cat you asked for.",
+            "is it a cat or a dog?",
+            "cat [1, 2, 3, 4]; cat [5, 6, 7, 8]",
+            "I found 2 cats: cat [1, 2, 3, 4]; cat [5, 6, 7, 8].",
+        ),
+        ("It is a dog.", "is this a dog or a cat?", "No object found.", "I found no cats."),
+        ("It is red.", "is it red or blue?", "cat [1, 2, 3, 4]", None),  # nothing the detector finds
     ],
 )
 def test_a_count_asked_for_is_the_count_found(said, request_text, observation, expected):
@@ -2123,3 +2132,37 @@ def test_notes_follow_an_answer_after_a_full_stop(answer_text, joined):
 
     assert with_notes(answer_text, ["Also made."]) == joined
     assert with_notes(answer_text, []) == answer_text.rstrip()
+
+
+@pytest.mark.parametrize(
+    "handing_over", ["here it is", "Here you go!", "ok, done", "I uploaded it", "here's the photo"]
+)
+def test_a_request_that_waited_for_an_image_is_taken_up_when_it_comes(tiny_tokenizer, session, handing_over):
+    """Seen in a drive: "can you rotate my photo?" was answered with a request for an image; after the upload,
+    "here it is" had the model run Detection, and the rotation was lost."""
+    from agent.loop import NEEDS_IMAGE
+
+    runtime = FakeRuntime(names=("Rotate Image", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    assert agent.chat(session, "can you rotate my photo by 90 degrees?").text == NEEDS_IMAGE
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
+    agent.chat(session, handing_over)
+    assert runtime.calls == [("Rotate Image", f"{image}, 90")]
+    assert "rotate my photo" in llm.prompts[0]  # the model was asked the request that waited
+
+
+def test_only_a_bare_hand_over_takes_up_the_waiting_request(tiny_tokenizer, session):
+    from agent.handed_over import request_taken_up
+
+    waiting = "can you rotate my photo?"
+    assert request_taken_up("here it is", waiting, has_image=False) == "here it is"  # still no image
+    assert request_taken_up("here it is", "", has_image=True) == "here it is"  # nothing waited
+    assert request_taken_up("show me the edges", waiting, has_image=True) == "show me the edges"  # a request of its own
+    runtime = FakeRuntime(names=("Rotate Image",))
+    agent, _, _ = make_agent(tiny_tokenizer, [answer("Hi!")], runtime=runtime)
+    agent.chat(session, "can you rotate my photo?")
+    agent.chat(session, "hello")  # answered: the request no longer waits
+    upload(agent, session)
+    agent.chat(session, "here it is")
+    assert runtime.calls == []

@@ -530,3 +530,18 @@ def test_a_planned_reading_that_found_nothing_says_so(tiny_tokenizer, session):
     llm.plans = [steps(("Text Detection On Image", {"image_path": image}))]
     reply = plan_agent.chat(session, f"read the text in {image}")
     assert not reply.answer.by_model and reply.answer.summary == "No text found."
+
+
+def test_a_request_that_waited_for_an_image_is_planned_when_it_comes(tiny_tokenizer, session):
+    """As in the chat (agent/handed_over.py): "here it is" after an upload stands for the request that waited."""
+    from agent.loop import NEEDS_IMAGE
+
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime=FakeRuntime(names=("Rotate Image",)))
+    assert plan_agent.chat(session, "can you rotate my photo by 90 degrees?").text == NEEDS_IMAGE
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Rotate Image", {"image_path": image, "angle": 90}))]
+    plan_agent.chat(session, "here it is")
+    planned = [prompt for prompt in llm.prompts if is_plan_prompt(prompt)]
+    assert len(planned) == 1 and "rotate my photo by 90 degrees" in planned[0]
+    assert runtime.calls == [("Rotate Image", f"{image}, 90")]
