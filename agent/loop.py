@@ -123,6 +123,7 @@ from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
     as_found,
+    asks_for,
     box_edit_unfound,
     faces_hidden_otherwise,
     invented_box,
@@ -145,7 +146,7 @@ from agent.read_text import (
     words_read,
 )
 from agent.redo import blurred_again, corrected_image, no_blur_to_strengthen, redone
-from agent.request_parts import asked_parts
+from agent.request_parts import asked_parts, request_parts
 from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
     ROTATOR,
@@ -503,6 +504,20 @@ class Agent:
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
 
+    def _later_named_region(
+        self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
+    ) -> ToolCall:
+        """A later box call of a turn with the box of the part its own part of ``request`` names by its place
+        (:func:`agent.meant_call.with_named_region` on that part alone: "crop the top half and blur the face" blurs
+        no half; a box the turn found stands for "blur it"); ``call`` when no single part asks for its tool."""
+        if call.tool not in BOX_REQUESTS:
+            return call
+        parts = [part for part in request_parts(request) if asks_for(call.tool, part)]
+        if len(parts) != 1:
+            return call
+        size = partial(image_size, session.workspace)
+        return with_named_region(call, parts[0], self.runtime.available, size, self.shown_text(session, trace))
+
     @staticmethod
     def taken_up(session: ChatSession, user_input: str) -> str:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
@@ -702,6 +717,9 @@ class Agent:
                     resized = with_the_parts_size(resized, user_input) if resized == step else resized
                     if resized != step:
                         overruled, step = f"{step.tool}: {step.action_input}", resized
+                elif (boxed := self._later_named_region(session, user_input, step, trace)) != step:
+                    # a later crop of a part named by its place: "rotate it 90 degrees and then crop the center"
+                    overruled, step = f"{step.tool}: {step.action_input}", boxed
                 elif step.tool == ROTATOR and (turned := with_stated_angle(step, user_input)) != step:
                     # a later rotation, as "crop her face and rotate it 180" asks
                     overruled, step = f"{step.tool}: {step.action_input}", turned

@@ -40,6 +40,11 @@ _WORD_QUESTION = (
     rf"\b(?:how\s+many\s+(?P<unit>words|letters)|(?P<ordinal>{'|'.join(WORD_PLACES)})\s+word){_OF_THE_WRITING}"
 )
 WORD_QUESTION = re.compile(_WORD_QUESTION, re.IGNORECASE)
+# What a sign's opening hours are of ("is the library open on sundays?"; not "is the door open?")
+_PLACE = (
+    r"(?:it|this|that|they|the\s+(?:shop|store|cafe|café|restaurant|bakery|library|office|bank|museum|pharmacy|place"
+    r"|bar|pub|market|gym|pool|park|clinic))"
+)
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
@@ -47,7 +52,11 @@ _ABOUT_WRITING = re.compile(
     # "how many words are on this page?", "what's the last word on the sign?"
     rf"|{_WORD_QUESTION}"
     # "is this sign in english?", "what language is the menu in?"
-    rf"|\bis\s+{_WRITING_ON}\s+(?:written\s+)?in\s+\w+|\bwhat\s+language\s+is\s+{_WRITING_ON}",
+    rf"|\bis\s+{_WRITING_ON}\s+(?:written\s+)?in\s+\w+|\bwhat\s+language\s+is\s+{_WRITING_ON}"
+    # opening hours, which a sign tells: "when is it open?", "is it open on saturday?", "what time does it close?"
+    rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
+    rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
+    r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b",
     re.IGNORECASE,
 )
 # Requests that ask to find something besides the writing ("read the sign and box the dog").

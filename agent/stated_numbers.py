@@ -96,6 +96,15 @@ _MIDDLE = re.compile(
     r"(?<!\bin\s)\bthe\s+(?:middle|cent(?:er|re)|central\s+(?:part|area|region))\b(?!\s+(?:third|half))",
     re.IGNORECASE,
 )
+# A strip in pixels, cut away by a crop: "crop out the top 100 pixels", "cut 50 px off the bottom" (the model cropped
+# 100, 10000, 0, 10000); kept where the request says so ("keep only the left 200 pixels") or asks for no cut ("blur
+# the bottom 20 pixels")
+_PIXEL_STRIP = re.compile(
+    r"\b(top|upper|bottom|lower|left|right)\s+(\d+)\s*(?:px|pixels?)\b"
+    r"|(?<![\d.])(\d+)\s*(?:px|pixels?)\s+(?:off|from)\s+(?:the\s+)?(top|bottom|left|right)\b",
+    re.IGNORECASE,
+)
+_CUT_AWAY = re.compile(r"^(?!.*\b(?:keep|only|just)\b).*\b(?:crop|cut|trim|chop|remove|shave|take)\b", re.IGNORECASE)
 _UPPER = ("top", "upper")
 # A margin taken off every side: "crop 100 pixels off each side", "trim 20px from all the edges"
 _INSET = re.compile(
@@ -105,10 +114,34 @@ _INSET = re.compile(
 )
 
 
+def _pixel_strip_box(strip: re.Match[str], width: int, height: int, *, kept: bool) -> tuple[int, int, int, int] | None:
+    """The box left when the strip of pixels ``strip`` names is cut away from a ``width`` x ``height`` picture (the
+    strip itself when ``kept``); ``None`` when the strip is not narrower than the picture."""
+    side = (strip.group(1) or strip.group(4)).lower()
+    pixels = int(strip.group(2) or strip.group(3))
+    across = side in ("left", "right")
+    if pixels <= 0 or pixels >= (width if across else height):
+        return None
+    cut = {
+        "left": (pixels, 0, width, height),
+        "right": (0, 0, width - pixels, height),
+        "bottom": (0, 0, width, height - pixels),
+        "lower": (0, 0, width, height - pixels),
+    }.get(side, (0, pixels, width, height))
+    if not kept:
+        return cut
+    return {
+        "left": (0, 0, pixels, height),
+        "right": (width - pixels, 0, width, height),
+        "bottom": (0, height - pixels, width, height),
+        "lower": (0, height - pixels, width, height),
+    }.get(side, (0, 0, width, pixels))
+
+
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
     its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the left 40%", "the middle", "the
-    whole image", "100 pixels off each side"), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
+    whole image", "100 pixels off each side", "crop out the top 100 pixels": the rest), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
     then rotate it by 90 degrees"), names no such part, or several."""
     corners = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
     strips = {
@@ -118,11 +151,14 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
     whole = bool(_WHOLE.search(request))
     middle = bool(_MIDDLE.search(request))
     inset = _INSET.search(request)
-    named = len(corners) + len(strips) + whole + middle + bool(inset)
+    pixels = _PIXEL_STRIP.search(request)
+    named = len(corners) + len(strips) + whole + middle + bool(inset) + bool(pixels)
     if len(stated_numbers(request)) >= len(BOX_CORNERS) or named != 1:
         return None
     if whole:
         return 0, 0, width, height
+    if pixels:
+        return _pixel_strip_box(pixels, width, height, kept=not _CUT_AWAY.search(request))
     if inset:
         margin = int(inset.group(1))
         return (margin, margin, width - margin, height - margin) if 2 * margin < min(width, height) else None

@@ -2166,3 +2166,50 @@ def test_only_a_bare_hand_over_takes_up_the_waiting_request(tiny_tokenizer, sess
     upload(agent, session)
     agent.chat(session, "here it is")
     assert runtime.calls == []
+
+
+def test_a_later_crop_of_a_part_named_by_its_place_is_that_parts_box(tiny_tokenizer, session):
+    """Seen in a drive: "rotate it 90 degrees and then crop the center" rotated, then cropped -20000 four times."""
+    runtime = FakeRuntime(names=("Rotate Image", "Crop Image", "Blur Region"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Rotate Image", f"{image}, 90"),
+        lambda prompt: call("Crop Image", f"{OBSERVED_IMAGE_RE.findall(prompt)[-1]}, -20000, -20000, -20000, -20000"),
+        answer("Done!"),
+    ]
+    reply = agent.chat(session, "rotate it 90 degrees and then crop the center")
+    rotated = reply.steps[0].files[0]
+    assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Crop Image", f"{rotated}, 16, 16, 48, 48")]
+
+
+def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
+    """Seen in a drive: "when is it open?" of a sign was answered "I cannot see images myself"."""
+    from agent.read_text import asks_about_writing
+
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("I cannot see images myself."), f" {image}\nObservation:", answer("Mon to Fri.")]
+    reply = agent.chat(session, "when is it open?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", image)]
+    for question in ("is the library open on sundays?", "what time does the cafe close?", "what are its hours?"):
+        assert asks_about_writing(question)
+    assert not asks_about_writing("is the door open?")  # no sign tells that
+
+
+def test_a_later_blur_of_a_box_the_turn_found_keeps_it(tiny_tokenizer, session):
+    """ "blur it" names the whole picture only where no box was found: the scripted player detected the face, then
+    blurred its box, and the later-crop rule had widened it to the whole photo."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    runtime_run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("face [1, 2, 30, 40]", True, (), 0.01)
+        if tool == "Detection"
+        else runtime_run(tool, argument, workspace)
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), call("Blur Region", f"{image}, 1, 2, 30, 40"), answer("Done!")]
+    reply = agent.chat(session, "blur it")
+    assert [(step.action, step.action_input) for step in reply.steps][-1] == ("Blur Region", f"{image}, 1, 2, 30, 40")

@@ -309,6 +309,12 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         ("crop the left 40%", "0, 0, 120, 200"),
         ("blur the bottom 25 percent", "0, 150, 300, 200"),
         ("keep the right 12.5%", "263, 0, 300, 200"),
+        # seen in a drive: "crop out the top 100 pixels" was cropped 100, 10000, 0, 10000; a strip in pixels is cut away
+        ("crop out the top 100 pixels", "0, 100, 300, 200"),
+        ("cut 50 px off the bottom", "0, 0, 300, 150"),
+        ("crop 30 pixels from the right", "0, 0, 270, 200"),
+        ("keep only the left 120 pixels", "0, 0, 120, 200"),
+        ("blur the bottom 20 pixels", "0, 180, 300, 200"),  # no cut: the strip itself
     ],
 )
 def test_a_part_named_by_its_place_is_the_box_of_the_images_size(request_text, box):
