@@ -537,16 +537,10 @@ class Agent:
         to "flip it and show me the edges", the model rotated the photo by 176 degrees and drew nothing."""
         if not isinstance(event, Reply):
             return event
-        told = " ".join(beyond)
-
-        def ended(text: str) -> str:
-            text = text.rstrip()
-            return text if text.endswith((".", "!", "?")) else f"{text}."
-
         remembered = session.memory.turns[-1].text if session.memory.turns else event.text
         if session.memory.forget_last_exchange(kept):
-            session.memory.add_exchange(request, f"{ended(remembered)} {told}")
-        return replace(event, text=f"{ended(event.text)} {told}")
+            session.memory.add_exchange(request, with_notes(remembered, beyond))
+        return replace(event, text=with_notes(event.text, beyond))
 
     def _turn(self, session: ChatSession, user_input: str, cancel: threading.Event | None) -> Iterator[AgentEvent]:
         problem = self.input_problem(user_input)
