@@ -122,9 +122,12 @@ _ORIGINAL = re.compile(
 )
 _FIRST = re.compile(r"\bthe\s+first\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
 _NEWEST_UPLOAD = re.compile(
-    r"\bthe\s+(?:new|second|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
+    r"\bthe\s+(?:new|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
     re.IGNORECASE,
 )
+# An upload by its place in the order of uploads: "the second one", "the third photo" ("the first": _FIRST)
+_ORDINAL = re.compile(r"\bthe\s+(second|third|fourth)\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
+_ORDINALS = {"second": 1, "third": 2, "fourth": 3}
 # Results named by what made them ("the cropped image", "the edge map"): the operation tag in output names
 # (tools/workspace.py ``chained_image_name``).
 _MADE_BY = re.compile(
@@ -157,7 +160,7 @@ def meant_image(
     about to run.
     "The cropped image" / "the edge map" is the latest shown result of that operation (unless that is what the
     tool makes: "show me the edge map of the image" asks for a new one); "the original" / "the
-    photo I uploaded" the latest upload, "the first photo" the first, "the new photo" / "the one I just sent" the
+    photo I uploaded" the latest upload, "the first photo" the first, "the second one" / "the third photo" that one, "the new photo" / "the one I just sent" the
     latest upload; "it", "this one", "the result" the latest image.
     """
     if named or (not uploads and latest is None):
@@ -169,6 +172,9 @@ def meant_image(
         return made[-1] if made else None
     if uploads and _FIRST.search(request):
         return uploads[0]
+    ordinal = _ORDINAL.search(request)
+    if ordinal and _ORDINALS[ordinal.group(1).lower()] < len(uploads):
+        return uploads[_ORDINALS[ordinal.group(1).lower()]]
     if uploads and (_ORIGINAL.search(request) or _NEWEST_UPLOAD.search(request)):
         return uploads[-1]
     if _LATEST.search(request):
@@ -218,7 +224,8 @@ def on_the_newest_edit(
 def points_past_the_latest(request: str) -> bool:
     """Whether ``request`` points at an image other than the latest by its place in the conversation ("the
     original", "the first photo", "the cropped image", "the other one", "the smaller one")."""
-    return any(pattern.search(request) for pattern in (_ORIGINAL, _FIRST, _NEWEST_UPLOAD, _MADE_BY, _EARLIER, BY_SIZE))
+    patterns = (_ORIGINAL, _FIRST, _ORDINAL, _NEWEST_UPLOAD, _MADE_BY, _EARLIER, BY_SIZE)
+    return any(pattern.search(request) for pattern in patterns)
 
 
 def from_before_the_newest_upload(image: str, request: str, uploads: Sequence[str], shown: Sequence[str]) -> bool:

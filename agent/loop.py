@@ -504,6 +504,16 @@ class Agent:
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
 
+    def _later_resize(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
+        """A later resize of a turn at the size ``request`` asks for relative to its image, or its part's size
+        (agent/several_edits.py); ``call`` for another tool or when it asks for none (a resize nobody asked for then
+        meets the rule for edits beyond the asked: asked to "rotate it by 45 degrees but keep it the same size", the
+        model also resized the photo to 45 x 2)."""
+        if call.tool != RESIZER:
+            return call
+        resized = with_relative_size(call, request, self.runtime.available, partial(image_size, session.workspace))
+        return with_the_parts_size(resized, request) if resized == call else resized
+
     def _later_named_region(
         self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
     ) -> ToolCall:
@@ -703,14 +713,9 @@ class Agent:
                     )
                 ) != step:  # "rotate it 45 degrees but keep the same size": the middle at the size it had
                     overruled, step = f"{step.tool}: {step.action_input}", kept
-                elif step.tool == RESIZER:
+                elif (resized := self._later_resize(session, user_input, step)) != step:
                     # a later resize, as "make it bigger and rotate it" asks (agent/several_edits.py)
-                    resized = with_relative_size(
-                        step, user_input, self.runtime.available, partial(image_size, session.workspace)
-                    )
-                    resized = with_the_parts_size(resized, user_input) if resized == step else resized
-                    if resized != step:
-                        overruled, step = f"{step.tool}: {step.action_input}", resized
+                    overruled, step = f"{step.tool}: {step.action_input}", resized
                 elif (boxed := self._later_named_region(session, user_input, step, trace)) != step:
                     # a later crop of a part named by its place: "rotate it 90 degrees and then crop the center"
                     overruled, step = f"{step.tool}: {step.action_input}", boxed

@@ -46,7 +46,10 @@ _BEFORE_AND_AFTER = re.compile(
     r"(?:(?:the\s+|a\s+)?before\s*(?:and|&|/|-)\s*after(?:\s+(?:images|pictures|photos|versions|comparison))?"
     # "show me the original and the latest" (the model removed the original's background)
     r"|(?:the\s+)?original(?:\s+(?:one|image|photo|picture))?\s+(?:and|&|next\s+to|beside)\s+(?:the\s+)?"
-    r"(?:latest|newest|last|current|result|edited)(?:\s+(?:one|image|photo|picture|version))?)"
+    r"(?:latest|newest|last|current|result|edited)(?:\s+(?:one|image|photo|picture|version))?"
+    # "show me the result next to the original" (the model cropped the original to 300, 300, 10000, 10000)
+    r"|(?:the\s+)?(?:latest|newest|last|current|result|edited)(?:\s+(?:one|image|photo|picture|version))?\s+"
+    r"(?:and|&|next\s+to|beside)\s+(?:the\s+)?original(?:\s+(?:one|image|photo|picture))?)"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -2213,3 +2213,14 @@ def test_a_later_blur_of_a_box_the_turn_found_keeps_it(tiny_tokenizer, session):
     llm.replies = [call("Detection", image), call("Blur Region", f"{image}, 1, 2, 30, 40"), answer("Done!")]
     reply = agent.chat(session, "blur it")
     assert [(step.action, step.action_input) for step in reply.steps][-1] == ("Blur Region", f"{image}, 1, 2, 30, 40")
+
+
+def test_a_later_resize_nobody_asked_for_is_set_aside(tiny_tokenizer, session):
+    """Seen in a drive: asked to "rotate the cat photo by 45 degrees but keep it the same size", the model also resized
+    the photo to 45 x 2 (a later resize went through its own branch and never met the rule for unasked edits)."""
+    runtime = FakeRuntime(names=("Rotate Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 45"), call("Resize Image", f"{image}, 45, 2"), answer("Done!")]
+    agent.chat(session, "rotate it by 45 degrees")
+    assert runtime.calls == [("Rotate Image", f"{image}, 45")]

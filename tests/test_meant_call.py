@@ -28,6 +28,9 @@ FILES = {*UPLOADS, RESULT}
         ("the straight lines of the photo I uploaded", UPLOADS[-1]),
         ("rotate the first photo by 90", UPLOADS[0]),
         ("edges of the one I just sent", UPLOADS[-1]),
+        # seen in a drive: "blur the face in the second one" blurred the first upload again
+        ("blur the face in the second one", UPLOADS[1]),
+        ("rotate the third photo", None),  # two uploads: there is no third
         ("rotate image/aaaa1111.png by 90", None),  # the request names the file itself
         ("edges please", None),  # says nothing of which image
         ("what does the sign say?", None),

@@ -149,6 +149,8 @@ def test_before_and_after_shows_the_upload_and_the_latest_image(agent, tmp_path)
     assert session.latest_image == edges and len(agent.llm.prompts) == prompts
     # seen in a drive: "show me the original and the latest" removed the original's background
     assert agent.chat(session, "show me the original and the latest").files == (photo, edges)
+    # seen in a drive: "show me the result next to the original" cropped the original to 300, 300, 10000, 10000
+    assert agent.chat(session, "show me the result next to the original").files == (photo, edges)
     assert len(agent.llm.prompts) == prompts
 
 
