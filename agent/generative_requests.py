@@ -52,7 +52,10 @@ _ASKS = {
         rf"{THE_PICTURE}"
         # "increase the brightness a little", "boost the contrast" (the model blurred or resized)
         r"|\b(?:increase|decrease|raise|lower|boost|reduce|adjust|fix|change|turn\s+(?:up|down))\s+(?:the\s+|its\s+)?"
-        r"(?:brightness|contrast|saturation|exposure|colou?rs?|sharpness|hue|warmth|white\s+balance)\b",
+        r"(?:brightness|contrast|saturation|exposure|colou?rs?|sharpness|hue|warmth|white\s+balance)\b"
+        # the look alone, after an edit: "and now black and white?" (the model removed the background)
+        r"|^\W*(?:(?:and|now|then|ok(?:ay)?|also|maybe)[,!.]?\s+)*(?:in\s+)?(?:black[- ]and[- ]white|gr[ae]yscale|monochrome"
+        r"|sepia)(?:\s+(?:now|too|please|as\s+well|instead))*\s*[.!?]*\s*$",
         re.IGNORECASE,
     ),
     # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)

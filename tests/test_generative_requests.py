@@ -28,6 +28,9 @@ OFFLINE = default_registry().subset(
         ("make it black and white", RESTYLER),
         ("make it look like a watercolor painting", RESTYLER),
         ("convert it to grayscale", RESTYLER),  # seen in --cli: it ran Text Detection
+        ("and now black and white?", RESTYLER),  # seen in a drive: it removed the background of a rocket
+        ("grayscale please", RESTYLER),
+        ("what is black and white photography?", None),
         ("turn it into a cartoon", RESTYLER),
         ("make it look nicer", RESTYLER),  # the embedded model read the photo's text
         ("can you enhance this photo?", RESTYLER),
