@@ -163,7 +163,7 @@ from agent.several_edits import (
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
 from agent.small_talk import farewell_answer
 from agent.stated_numbers import asks_for_square
-from agent.tool_words import edit_beyond_the_asked, named_by
+from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
 from agent.word_questions import answer_about_words
@@ -1151,6 +1151,10 @@ class Agent:
         if asks_for_words(request):
             logger.info("a request for words alone; the model's %s call gives way to an answer", call.tool)
             return call, _opened_answer()
+        spoken = tool_spoken_of(request, session.memory.last_said, self.runtime.available)
+        if spoken and session.latest_image and call.tool != spoken:
+            logger.info("%s, which the message before spoke of, for the model's %s", spoken, call.tool)
+            call = ToolCall(call.thought, spoken, session.latest_image)
         shown = self.shown_text(session)
         size = partial(image_size, session.workspace)
         versions = [image for _, image in self.latest_of_each(session)]

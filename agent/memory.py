@@ -62,6 +62,12 @@ class ConversationMemory:
         return [turn for exchange in self._exchanges for turn in exchange.turns]
 
     @property
+    def last_said(self) -> str:
+        """What the person said in the newest exchange that is no image's introduction (``""``: none yet)."""
+        said = [exchange.turns[0].text for exchange in self._exchanges if exchange.image is None]
+        return said[-1] if said else ""
+
+    @property
     def images(self) -> list[str]:
         """The names of the images introduced and still remembered, oldest first."""
         return [exchange.image for exchange in self._exchanges if exchange.image]

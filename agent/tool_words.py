@@ -82,3 +82,27 @@ def edit_beyond_the_asked(request: str, tool: str, called: Sequence[str], loaded
     cropped it, then resized the crop to 500 x 0."""
     asked = asked_edits(request, loaded)
     return tool in EDITS and bool(asked) and set(asked) <= set(called) and not named_by(request, tool, loaded)
+
+
+# "show me that on this photo", "try it on my picture", "can you do that to this image?": the tool the message before
+# spoke of (asked "what is edge detection?", then "show me that on this photo", the model ran Detection)
+_ON_THE_PICTURE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|now|then|great|cool|nice|so|and)[,!.]?\s+)*(?:(?:can|could|would)\s+you\s+)?"
+    r"(?:show\s+me|do|try|use|apply|run)\s+(?:that|it|this)\s+(?:on|with|to|for|in)\s+(?:this|the|my|that)\s+"
+    r"(?:\w+\s+)?(?:photo|image|picture|pic)(?:\s+please)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def tool_spoken_of(request: str, earlier: str, loaded: ToolRegistry) -> str | None:
+    """The one map tool of ``loaded`` that ``earlier`` (the message before) spoke of, by its name less "On Image"
+    ("edge detection") or its map's words, when ``request`` only asks to show "that" on the picture; else ``None``."""
+    if not _ON_THE_PICTURE.match(request):
+        return None
+    spoken = [
+        spec.name
+        for spec in loaded
+        if spec.makes_map
+        and (says(earlier, spec.name.removesuffix(" On Image")) or any(says(earlier, word) for word in spec.makes_map))
+    ]
+    return spoken[0] if len(spoken) == 1 else None

@@ -2224,3 +2224,16 @@ def test_a_later_resize_nobody_asked_for_is_set_aside(tiny_tokenizer, session):
     llm.replies = [call("Rotate Image", f"{image}, 45"), call("Resize Image", f"{image}, 45, 2"), answer("Done!")]
     agent.chat(session, "rotate it by 45 degrees")
     assert runtime.calls == [("Rotate Image", f"{image}, 45")]
+
+
+def test_that_on_the_picture_is_the_tool_the_message_before_spoke_of(tiny_tokenizer, session):
+    """Seen in a drive: "what is edge detection?", an upload, then "show me that on this photo" ran Detection."""
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image", "Line Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("It finds the edges in an image.")], runtime=runtime)
+    agent.chat(session, "what is edge detection?")
+    image = upload(agent, session)
+    llm.replies += [call("Detection", image), answer("Done!")] * 2  # the script goes on from the prompts so far
+    agent.chat(session, "show me that on this photo")
+    assert runtime.calls == [("Edge Detection On Image", image)]
+    agent.chat(session, "show me that on this photo")  # the message before spoke of no map: the model's call
+    assert runtime.calls[-1] == ("Detection", image)
