@@ -504,6 +504,20 @@ class Agent:
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
 
+    def _asked_work_done(self, request: str, tool: str, trace: Sequence[TraceStep]) -> bool:
+        """Whether a later call of ``tool`` would go past what ``request`` asks, which this turn's steps (``trace``)
+        did: a detector after the reading asked for, a reading, a map or an edit nobody asked for
+        (agent/read_text.py, agent/several_edits.py, agent/tool_words.py)."""
+        called = [taken.action for taken in trace]
+        loaded = self.runtime.available
+        return (
+            read_already(request, tool, trace)
+            or reads_unasked(request, tool, trace)
+            or map_unasked(request, tool, called, loaded)
+            or edit_unasked(request, tool, called, loaded)
+            or edit_beyond_the_asked(request, tool, called, loaded)
+        )
+
     def _later_resize(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
         """A later resize of a turn at the size ``request`` asks for relative to its image, or its part's size
         (agent/several_edits.py); ``call`` for another tool or when it asks for none (a resize nobody asked for then
@@ -722,15 +736,7 @@ class Agent:
                 elif step.tool == ROTATOR and (turned := with_stated_angle(step, user_input)) != step:
                     # a later rotation, as "crop her face and rotate it 180" asks
                     overruled, step = f"{step.tool}: {step.action_input}", turned
-                elif index < self.max_steps and (
-                    read_already(user_input, step.tool, trace)
-                    or reads_unasked(user_input, step.tool, trace)
-                    or map_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
-                    or edit_unasked(user_input, step.tool, [taken.action for taken in trace], self.runtime.available)
-                    or edit_beyond_the_asked(
-                        user_input, step.tool, [taken.action for taken in trace], self.runtime.available
-                    )
-                ):
+                elif index < self.max_steps and self._asked_work_done(user_input, step.tool, trace):
                     forced, overruled = _opened_answer(), f"{step.tool}: {step.action_input}"
                     logger.info("the asked work was done; %s is not run and the model answers", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
