@@ -26,7 +26,7 @@ from agent.step_runner import StepOutcome, action_input
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS
 from protocol.plan_response import ResponseTemplate
-from protocol.steps import THOUGHT_YES, ObservedStep, ToolCall
+from protocol.steps import THOUGHT_YES, ObservedStep, ToolCall, without_loop
 
 if TYPE_CHECKING:
     from agent.loop import Agent, ChatSession
@@ -131,7 +131,7 @@ class AnswerWriter:
         if short_of_tools:
             return Answer(self.response.summary_short_of_tools.format(total=total), False, steps)
         written = "".join(self.agent.stream_answer(session, request, observed_steps(execution)))
-        summary = _first_line(written)
+        summary = _first_line(without_loop(written))
         answer, last = None, results[-1].outcome
         if summary and _names_what_was_made(summary, execution, session):
             if last is None or not _tells(last):

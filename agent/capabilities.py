@@ -78,6 +78,11 @@ NO_MONTAGE = (
     'example "rotate both by 90 degrees"; combine them in any image editor.'
 )
 
+NO_SPLIT = (
+    "Crop Image keeps one part of a picture, so it cannot cut one into two at once: ask for a half at a time, for "
+    'example "crop the left half", then "crop the right half of the original".'
+)
+
 NO_DELETE = (
     "No tool here deletes a file: every image of this conversation stays in its folder until the session ends (New "
     "session, or the demo stopping, removes them). The images you don't want you can simply leave."
@@ -141,6 +146,18 @@ _BEYOND = (
         NO_LINE_WIDTH,
         alone=True,
         on_an_image=True,
+    ),
+    # "cut it in half", "split the photo into two halves" (the model cropped 1, 2, 3, 4)
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:cut|split|divide|chop|slice)\s+(?:it|this|that|them|(?:the|this|that|my)\s+(?:\w+\s+)?"
+            r"(?:image|photo|picture|pic|one))\s+(?:in|into)\s+(?:half|halves|two|2)\b",
+            re.I,
+        ),
+        NO_SPLIT,
+        alone=True,
+        on_an_image=True,
+        tool="Crop Image",
     ),
     # "delete it" (the model removed the background)
     _BeyondTheTools(

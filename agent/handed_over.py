@@ -3,7 +3,7 @@ needs an image ... Upload one"), an upload, then "here it is".
 
 Asked so, the embedded model read "here it is" as a request of its own and ran Detection on the photo: the rotation
 asked for was lost. A message that only hands the image over ("here it is", "here you go", "done", "uploaded",
-"here's the photo") right after the agent asked for an image stands for the request that waited.
+"here's the photo") right after an answer that asked for an image (the agent's, or the model's own "Please upload the image first") stands for the request that waited.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ _HANDED_OVER = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|there|alright|sure)[,!.]?\s+)*"
     r"(?:here(?:'s|\s+is)?(?:\s+(?:it|you\s+go|it\s+is|they\s+are|the\s+(?:photo|image|picture|pic|file)|mine))?"
     r"|there\s+you\s+go|done|uploaded|sent|i(?:'ve|\s+have)?\s+(?:just\s+)?(?:uploaded|sent|added|attached)\s+"
-    r"(?:it|one|the\s+(?:photo|image|picture|pic|file))|this\s+one|that\s+one)"
+    r"(?:it|one|the\s+(?:photo|image|picture|pic|file))"
+    r"|(?:(?:use|try|take)\s+)?(?:this|that)\s+(?:one|photo|image|picture|pic))"
     r"(?:[\s,.!]+(?:please|thanks?(?:\s+you)?))*[\s.!:)]*$",
     re.IGNORECASE,
 )

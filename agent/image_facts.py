@@ -211,6 +211,25 @@ def asks_where_it_is(request: str) -> bool:
     return bool(_WHERE_QUESTION.match(request))
 
 
+SAVED_ANSWER = (
+    'It is saved already: the latest image, the one "it" means, is {latest}, the file {path}. Every image of this '
+    "conversation is saved in {folder} as it is made."
+)
+# The whole request asks to save the image: "save this", "can you save the result for me?", "how do I download it?"
+# (the model answered "no loaded tool can save an image; that needs Image Archive", a tool that exists nowhere)
+_SAVE_REQUEST = _whole_question(
+    r"(?:(?:save|download|export|store)\s+(?:it|this|that|them|these|(?:this|that)\s+one"
+    r"|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|result|picture|photo|file|edit|output|version|map))"
+    r"(?:\s+(?:for\s+me|too|now|somewhere))?"
+    r"|how\s+(?:do|can)\s+i\s+(?:download|save|get)\s+(?:it|this|that|them|the\s+\w+))"
+)
+
+
+def asks_to_save(request: str) -> bool:
+    """Whether ``request`` only asks to save or download the image (each is saved as it is made)."""
+    return bool(_SAVE_REQUEST.match(request))
+
+
 DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'
 JUST_DONE_ANSWER = 'Just now: {steps}. The latest, the one "it" means, is {latest}.'
 NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded {uploads}."

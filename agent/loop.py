@@ -75,6 +75,7 @@ from agent.handed_over import request_taken_up
 from agent.image_facts import (
     ALREADY_SQUARE,
     FILE_SIZE_ANSWER,
+    SAVED_ANSWER,
     SIZE_ANSWER,
     UNCHANGED,
     WHERE_ANSWER,
@@ -83,6 +84,7 @@ from agent.image_facts import (
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
+    asks_to_save,
     asks_what_changed,
     asks_what_was_done,
     asks_what_was_just_done,
@@ -104,6 +106,7 @@ from agent.image_reference import (
     refers_to_an_image,
 )
 from agent.kept_size import size_not_kept, with_kept_size
+from agent.live_data import live_data_answer
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -127,6 +130,7 @@ from agent.pending_edit import (
     box_edit_unfound,
     faces_hidden_otherwise,
     invented_box,
+    names_no_part,
     pending_box_edit,
     people_unfound,
     uncounted,
@@ -185,6 +189,7 @@ from protocol.steps import (
     ParseError,
     ToolCall,
     parse_reply,
+    without_loop,
     without_protocol,
     written_action,
 )
@@ -246,6 +251,8 @@ GIVE_A_BOX = (
     'Give me the box in pixels as left, top, right, bottom{size}, for example "{example}", or name a part: "the top '
     'half", "the bottom-left quarter", "the middle".'
 )
+# A crop that names nothing to keep ("crop it")
+NEEDS_PART = "{tool} needs to know which part of the picture to keep. " + GIVE_A_BOX
 NEEDS_BOX = (
     "{tool} needs a box, and I can't find that in the picture here: the detector I have finds only faces, people "
     "and cats. " + GIVE_A_BOX
@@ -498,8 +505,8 @@ class Agent:
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
             for event in self._turn(session, kept, cancel):
-                if isinstance(event, Reply) and event.text == NEEDS_IMAGE:
-                    session.waiting_for_image = user_input
+                if isinstance(event, Reply) and session.latest_image is None and says_there_is_no_image(event.text):
+                    session.waiting_for_image = user_input  # NEEDS_IMAGE, or the model's own words for it
                 yield self._told_beside(session, user_input, kept, event, beyond) if beyond else event
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
@@ -904,10 +911,11 @@ class Agent:
         return (f"\n{self.template.human_prefix}:", f"\n{THOUGHT}", f"\n{ACTION}", f" {AI}", f"\n{AI}")
 
     def _clean_answer(self, answer: str) -> str:
-        """Cut an answer where the model goes on writing past it (the answer is its first part)."""
+        """Cut an answer where the model goes on writing past it (the answer is its first part) or starts repeating
+        itself."""
         for end in self._answer_ends:
             answer = answer.split(end, 1)[0]
-        return answer.strip()
+        return without_loop(answer.strip())
 
     def _answered(self, text: str) -> bool:
         """Whether the reply so far holds a whole answer: ``AI:`` and, after it, the start of something else."""
@@ -917,6 +925,7 @@ class Agent:
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
+        asks about the world now, the weather or the news (agent/live_data.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
         kind that it does not hold; it asks how big the image is (or the images are), which image is the bigger, which images there are,
@@ -930,7 +939,7 @@ class Agent:
         the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
-        farewell = farewell_answer(request)
+        farewell = farewell_answer(request) or live_data_answer(request)
         if farewell:
             return farewell
         if not self.image_tools:
@@ -977,8 +986,8 @@ class Agent:
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
-        if session.latest_image is not None and asks_where_it_is(request):
-            return WHERE_ANSWER.format(
+        if session.latest_image is not None and (asks_where_it_is(request) or asks_to_save(request)):
+            return (SAVED_ANSWER if asks_to_save(request) else WHERE_ANSWER).format(
                 latest=session.latest_image,
                 path=session.workspace.root / session.latest_image,
                 folder=session.workspace.root,
@@ -1003,7 +1012,7 @@ class Agent:
             return beyond
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too
-            return self._needs_box(session, unboxed)
+            return self._needs_box(session, unboxed, NEEDS_PART if names_no_part(request) else NEEDS_BOX)
         missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
         if missing and asks_only_that(request) and not asks_for_words(request):  # "how does edge detection work?"
             return NOT_LOADED.format(tool=missing[0].name, load=load_hint(missing[0]))

@@ -33,6 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
+from agent.request_parts import OPENING
 from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
@@ -45,8 +46,15 @@ _ASKS = {
         NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b",
         re.IGNORECASE,
     ),
-    CROPPER: re.compile(NOT_A_NOUN + rf"\bcrop\b|\bzoom\s+in\b|{ENLARGED_PART.pattern}", re.IGNORECASE),
+    CROPPER: re.compile(NOT_A_NOUN + rf"\b(?:crop|trim)\b|\bzoom\s+in\b|{ENLARGED_PART.pattern}", re.IGNORECASE),
 }
+# A box edit of the picture that names no part of it: "crop it", "trim the photo a bit"
+_NAMES_NOTHING = re.compile(
+    OPENING
+    + r"(?:crop|trim|zoom\s+in(?:\s+on)?)(?:\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?"
+    r"(?:\s+(?:a\s+bit|a\s+little|slightly|some|more|please|for\s+me))*\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
@@ -168,6 +176,11 @@ def unfound_box(request: str, available: Sequence[str], shown: str) -> str | Non
     if _names_a_part(request):
         return None
     return next((tool for tool, asks in _ASKS.items() if tool in available and asks.search(request)), None)
+
+
+def names_no_part(request: str) -> bool:
+    """Whether ``request`` asks for a crop and names nothing to keep ("crop it", "trim the photo a bit")."""
+    return bool(_NAMES_NOTHING.match(request))
 
 
 def blurs_the_whole(request: str) -> bool:

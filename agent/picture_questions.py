@@ -33,17 +33,26 @@ _DESCRIBE = re.compile(
     rf"|\bwhat(?:'s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
     rf"|\bwhat\s+does\s+(?:this|that|the|my)\s+{_PICTURE}\s+show\b"
     r"|\bwhat\s+(?:can|do)\s+you\s+see\b"
+    # words about the picture that need it seen: "write a caption for instagram" (the model answered that Text
+    # Detection On Image was not loaded); not when the request itself tells what it shows ("... of a dog on a beach")
+    r"|^(?!.*\b(?:of|about|showing|featuring|with|says?|saying)\b).*\b(?:write|give\s+me|suggest|come\s+up\s+with)\s+"
+    r"(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:caption|captions|alt\s+text|description|hashtags)\b"
     # the whole request: "describe it" with an image in the conversation is that image
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,
 )
 _THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
 # nouns that make "how many ... are there" a question about the conversation, not the picture
-_NOT_IN_PICTURES = r"(?!(?:tools?|files?|images?|pictures?|photos?|steps?|turns?|models?|messages?)\b)"
-# "how many cats are there?", "how many faces does it have?", "how many faces it has"
+_NOT_IN_PICTURES = (
+    r"(?!(?:tools?|files?|images?|pictures?|photos?|steps?|turns?|models?|messages?|pixels?|words?|letters?"
+    r"|characters?|degrees?|times?|percent)\b)"
+)
+# "how many cats are there?", "how many faces does it have?", "how many faces it has", "how many animals in total?"
 _COUNT = re.compile(
     rf"\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+\w+)?\s+(?:(?:are|is)\s+(?:there|in|on)"
-    r"|(?:does|do)\s+(?:it|this|that|the\s+\w+)\s+have|(?:it|this|that|the\s+\w+)\s+(?:has|have))\b",
+    r"|(?:does|do)\s+(?:it|this|that|the\s+\w+)\s+have|(?:it|this|that|the\s+\w+)\s+(?:has|have))\b"
+    rf"|\bhow\s+many\s+{_NOT_IN_PICTURES}\w+(?:\s+(?:in\s+total|altogether|all\s+together|total"
+    r"|(?:can|do)\s+you\s+(?:see|find|spot|count)))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 _LOOKS = re.compile(

@@ -45,6 +45,11 @@ _PLACE = (
     r"(?:it|this|that|they|the\s+(?:shop|store|cafe|café|restaurant|bakery|library|office|bank|museum|pharmacy|place"
     r"|bar|pub|market|gym|pool|park|clinic))"
 )
+# What signs allow or forbid
+_RULED = (
+    r"(?:park|parking|smoke|smoking|stop|stopping|enter|entering|camp|camping|swim|swimming|fish|fishing|cycle"
+    r"|cycling|skate|skating|drive|driving|walk|walking|dive|diving|eat|eating|drink|drinking|wait|waiting)"
+)
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
@@ -56,7 +61,10 @@ _ABOUT_WRITING = re.compile(
     # opening hours, which a sign tells: "when is it open?", "is it open on saturday?", "what time does it close?"
     rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
     rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
-    r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b",
+    r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b"
+    # what a sign allows: "can I park here?", "am I allowed to smoke here?", "is parking allowed?"
+    rf"|\b(?:can|may)\s+(?:i|we|one)\s+{_RULED}\b[^?.!]*\b(?:here|there)\b"
+    rf"|\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_RULED}\b|\b(?:is|are)\s+{_RULED}\s+(?:allowed|permitted)\b",
     re.IGNORECASE,
 )
 # Requests that ask to find something besides the writing ("read the sign and box the dog").

@@ -73,7 +73,8 @@ def declines(answer: str) -> bool:
 # An answer that says there is no image to work on ("I don't have an image to work on yet. Please upload one first.")
 _NO_IMAGE = re.compile(
     r"\b(?:don't|do\s+not)\s+have\s+(?:an?\s+|any\s+)?(?:image|photo|picture)\b|\bno\s+(?:image|photo|picture)\s+"
-    r"(?:yet|to\s+work|uploaded)\b|\bupload\s+(?:one|an?\s+(?:image|photo|picture))(?:\s+first)?\b",
+    r"(?:yet|to\s+work|uploaded)\b|\bupload\s+(?:one|it|(?:an?|the)\s+(?:image|photo|picture))(?:\s+first)?\b"
+    r"|\bneed\s+an?\s+(?:image|photo|picture)\s+for\s+that\b",
     re.IGNORECASE,
 )
 

@@ -2,8 +2,8 @@
 
 After "read it" read a page, "what's the first word?" was answered 'The word "word" is not loaded, and no loaded
 tool can answer questions about an image': the small model took the question for one about the picture. The words
-are in the conversation already. A question that picks a word out of them, counts them, asks for them again, or
-asks what language they are in is answered from the last reading of the image still worked on
+are in the conversation already. A question that picks a word out of them, counts them, asks for them again, asks
+whether the place is open on a day, or asks what language they are in is answered from the last reading of the image still worked on
 (:func:`agent.read_text.words_read`), before the model runs.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from agent.opening_days import opening_answer
 from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading
 
 _AGAIN = re.compile(
@@ -27,7 +28,8 @@ READ_AGAIN = 'The text reads "{words}".'
 
 def answer_about_words(request: str, words: str) -> str | None:
     """The answer to ``request`` when it asks for a word of ``words`` (the text a reading found) by its place, how
-    many words or letters they hold, the words again, or their language; else ``None``."""
+    many words or letters they hold, the words again, whether the place is open on a day (agent/opening_days.py),
+    or their language; else ``None``."""
     tokens = _WORD.findall(words)
     asked = WORD_QUESTION.search(request)
     if asked and asked.group("ordinal"):
@@ -42,4 +44,4 @@ def answer_about_words(request: str, words: str) -> str | None:
         return COUNTED.format(count=count, unit=unit if count != 1 else unit[:-1], words=words)
     if _AGAIN.search(request):
         return READ_AGAIN.format(words=words)
-    return beyond_reading(request, words)
+    return opening_answer(request, words) or beyond_reading(request, words)

@@ -36,6 +36,8 @@ _AI_RE = re.compile(_LINE_START + r"AI:[ \t]*(.*)", re.DOTALL)
 _OBSERVATION_RE = re.compile(_LINE_START + r"Observation:")
 _STEP_START_RE = re.compile(r"\n(?=[ \t]*Thought:)")
 _DECISION_RE = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
+# A phrase written three times or more running; phrases of up to 120 characters keep the search linear in practice
+_LOOP_RE = re.compile(r"(.{8,120}?)\1{2,}", re.DOTALL)
 
 
 def split_arguments(action_input: str) -> tuple[str, ...]:
@@ -106,6 +108,21 @@ def without_protocol(text: str) -> str:
         return text
     answers = list(re.finditer(_LINE_START + r"AI:[ \t]*", text))
     return text[answers[-1].end() :].strip() if answers else text
+
+
+def without_loop(text: str) -> str:
+    """``text`` up to where it starts repeating itself, or its first copy when it opens with the repetition: a small
+    model that loses its place writes 'The text reads "..."The text reads "The text reads "' to its token limit."""
+    loop = _LOOP_RE.search(text)
+    if loop is None or not re.search(r"[^\W\d_]", loop.group(1)):
+        return text
+    start, period = loop.start(), len(loop.group(1))
+    # the repeated phrase may be met mid-way ('"The text reads ' after a closing quote): cut where a word starts
+    cut = next(
+        (at for at in range(start, start + period) if text[at].isalpha() and (at == 0 or not text[at - 1].isalnum())),
+        start,
+    )
+    return text[:cut].rstrip() or text[cut : cut + period].strip()
 
 
 def parse_reply(text: str) -> Step:

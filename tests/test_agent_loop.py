@@ -32,6 +32,7 @@ from agent.pending_edit import as_shown_box
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, with_read_text
 from agent.words_only import asks_for_words
+from data_gen.session_phrasings import ASK_FOR_IMAGE
 from protocol.prompt import PromptTemplate, Turn
 from protocol.steps import ToolCall
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -701,6 +702,16 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("what time is it on the clock?", ANSWERER),  # seen in a drive: "It will be 11:45 tomorrow."
         ("what time does the clock in this photo show?", ANSWERER),
         ("what time does the cafe open?", None),  # a sign's words answer it
+        ("write a caption for instagram", DESCRIBER),  # seen in a drive: "Text Detection On Image ... not loaded"
+        ("can you give me some hashtags for this?", DESCRIBER),
+        ("write a caption for a photo of my dog on the beach", None),  # it tells what the picture shows
+        ("write a caption that says hello", None),  # the words are given
+        ("how many animals in total?", ANSWERER),  # seen in a drive: "There are 10 animals in total."
+        ("how many people?", ANSWERER),
+        ("how many birds can you see", ANSWERER),
+        ("how many pixels?", None),  # the file's size answers it
+        ("how many words?", None),  # the words read answer it
+        ("how many steps did you take?", None),
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -741,6 +752,21 @@ def test_the_agent_answers_with_the_words_the_reading_tool_found(tiny_tokenizer,
     reply = agent.chat(session, "what does the sign say?")
     assert reply.text == 'The sign says "OPEN 24 HOURS".' and reply.corrected
     assert reply.model_answer == 'The sign says "24 Hours".'
+
+
+def test_an_answer_that_loops_after_the_words_read_ends_with_them(tiny_tokenizer, session):
+    """Seen in a drive: asked to "extract the text" of a page, the model quoted the words, then wrote 'The text reads
+    "' again and again to its token limit."""
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    runtime.run = lambda tool, argument, workspace: Observation("markers of the coins", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [
+        call("Text Detection On Image", image),
+        answer('The text reads "markers of the coins"' + 'The text reads "' * 9),
+    ]
+    reply = agent.chat(session, "extract the text")
+    assert reply.text == 'The text reads "markers of the coins"'
 
 
 @pytest.mark.parametrize(
@@ -905,6 +931,7 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
         ("crop it to a square", None),  # seen in a drive: asked for a box; the centred square is the box
         ("crop the bigger one to a square", None),
         ("crop it to 16:9", None),
+        ("trim it a bit", "Crop Image"),  # seen in a drive: cropped 2, 1000, 400, 800
     ],
 )
 def test_which_box_edits_nothing_can_place(request_text, tool):
@@ -918,7 +945,7 @@ def test_which_box_edits_nothing_can_place(request_text, tool):
 
 def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, session):
     """Asked to "crop the cup" offline, the model cropped ``3, 2, 1, 2`` and the answer was the tool's refusal."""
-    from agent.loop import NEEDS_BOX
+    from agent.loop import NEEDS_BOX, NEEDS_PART
 
     runtime = FakeRuntime(names=("Detection", "Crop Image", "Blur Region"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
@@ -928,6 +955,9 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     example = "crop it to 0, 0, 32, 32"
     assert reply.text == NEEDS_BOX.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
     assert runtime.calls == [] and llm.prompts == []
+    for bare in ("crop it", "trim the photo a bit"):  # nothing named to look for: which part to keep
+        reply = agent.chat(session, bare)
+        assert reply.text == NEEDS_PART.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
 
 
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
@@ -1597,6 +1627,18 @@ def test_images_put_together_are_answered_before_the_model(tiny_tokenizer, sessi
     assert runtime.calls == [] and llm.prompts == []
 
 
+def test_a_picture_to_cut_in_two_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked to "cut it in half", the model cropped the photo to 1, 2, 3, 4."""
+    from agent.capabilities import NO_SPLIT
+
+    runtime = FakeRuntime(names=("Crop Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    for request in ("cut it in half", "split the photo into two halves", "can you divide this image in two?"):
+        assert agent.chat(session, request).text == NO_SPLIT
+    assert runtime.calls == [] and llm.prompts == []
+
+
 def test_text_on_the_image_is_answered_before_the_model(tiny_tokenizer, session):
     """Seen in a drive: asked to "add a caption that says hello", the model answered "Goodbye! What would you like to
     do today?"; a caption to write is the model's."""
@@ -1654,6 +1696,33 @@ def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer,
     assert agent.chat(session, "where is the file saved?").text == WHERE_ANSWER.format(
         latest=image, path=root / image, folder=root
     )
+    assert llm.prompts == [] and runtime.calls == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("save this", True),  # seen in a drive: "no loaded tool can save an image; that needs Image Archive"
+        ("can you save the result for me?", True),
+        ("how do I download it?", True),
+        ("download the edge map", True),
+        ("save it as a jpg", False),  # a format no tool makes (agent/capabilities.py)
+        ("save the cat and blur the dog", False),
+    ],
+)
+def test_which_requests_ask_to_save_the_image(request_text, asks):
+    from agent.image_facts import asks_to_save
+
+    assert asks_to_save(request_text) is asks
+
+
+def test_a_request_to_save_the_image_says_where_it_is_saved(tiny_tokenizer, session):
+    from agent.image_facts import SAVED_ANSWER
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    root = session.workspace.root
+    assert agent.chat(session, "save this").text == SAVED_ANSWER.format(latest=image, path=root / image, folder=root)
     assert llm.prompts == [] and runtime.calls == []
 
 
@@ -2094,6 +2163,9 @@ def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(tiny_tokenizer, 
         ("I don't have an image to work on yet. Please upload one first.", True),
         ("There is no image uploaded yet.", True),
         ("Please upload an image first.", True),
+        # each way the model learned to ask for one (data_gen/session_phrasings.py: ASK_FOR_IMAGE); seen in a drive:
+        # "can I park here?" of a sign answered "Please upload the image first, then ask me again."
+        *((said, True) for said in ASK_FOR_IMAGE),
         ("Click the Upload image button, then drop your photo.", False),  # how to upload: an answer
         ("You uploaded image/ab12cd34.png.", False),
     ],
@@ -2135,7 +2207,7 @@ def test_notes_follow_an_answer_after_a_full_stop(answer_text, joined):
 
 
 @pytest.mark.parametrize(
-    "handing_over", ["here it is", "Here you go!", "ok, done", "I uploaded it", "here's the photo"]
+    "handing_over", ["here it is", "Here you go!", "ok, done", "I uploaded it", "here's the photo", "use this one"]
 )
 def test_a_request_that_waited_for_an_image_is_taken_up_when_it_comes(tiny_tokenizer, session, handing_over):
     """Seen in a drive: "can you rotate my photo?" was answered with a request for an image; after the upload,
@@ -2150,6 +2222,19 @@ def test_a_request_that_waited_for_an_image_is_taken_up_when_it_comes(tiny_token
     agent.chat(session, handing_over)
     assert runtime.calls == [("Rotate Image", f"{image}, 90")]
     assert "rotate my photo" in llm.prompts[0]  # the model was asked the request that waited
+
+
+def test_a_request_the_model_asked_an_image_for_is_taken_up_when_it_comes(tiny_tokenizer, session):
+    """Seen in a drive: "write a caption for instagram" was answered "I don't have an image to work on yet. Please
+    upload one first." (the model's words); after the upload, "use this one" read the photo's text."""
+    runtime = FakeRuntime(names=("Rotate Image", "Text Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer(ASK_FOR_IMAGE[0])], runtime=runtime)
+    agent.chat(session, "turn my photo upside down")
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 180"), answer("Done!")]
+    agent.chat(session, "use this one")
+    assert runtime.calls == [("Rotate Image", f"{image}, 180")]
+    assert "upside down" in llm.prompts[-1]
 
 
 def test_only_a_bare_hand_over_takes_up_the_waiting_request(tiny_tokenizer, session):
@@ -2193,9 +2278,32 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
     llm.replies = [answer("I cannot see images myself."), f" {image}\nObservation:", answer("Mon to Fri.")]
     reply = agent.chat(session, "when is it open?")
     assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", image)]
-    for question in ("is the library open on sundays?", "what time does the cafe close?", "what are its hours?"):
-        assert asks_about_writing(question)
+    questions = (
+        "is the library open on sundays?",
+        "what time does the cafe close?",
+        "what are its hours?",
+        "can i park here?",  # seen in a drive: "Please upload the image first" with the sign uploaded
+        "am I allowed to smoke here?",
+        "is parking allowed?",
+    )
+    for question in questions:
+        assert asks_about_writing(question), question
     assert not asks_about_writing("is the door open?")  # no sign tells that
+    assert not asks_about_writing("can i crop it here?")  # no sign rules that
+
+
+def test_whether_it_is_open_on_a_day_is_answered_yes_or_no_from_the_sign(tiny_tokenizer, session):
+    """Seen in a drive: "is it open on sunday?" of a sign reading "OPEN 9 TO 5 MON TO FRI" gave the words alone."""
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    runtime.run = lambda tool, argument, workspace: Observation("OPEN 9 TO 5 MON TO FRI", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Text Detection On Image", image), answer('The text reads "OPEN 9 TO 5 MON TO FRI".')]
+    reply = agent.chat(session, "is it open on sunday?")
+    assert reply.text.startswith("No: ") and "leaves out Sundays" in reply.text
+    asked = len(llm.prompts)
+    assert agent.chat(session, "and on monday? is it open on monday?").text.startswith("Yes: ")  # from the words read
+    assert len(llm.prompts) == asked
 
 
 def test_a_later_blur_of_a_box_the_turn_found_keeps_it(tiny_tokenizer, session):
@@ -2237,3 +2345,30 @@ def test_that_on_the_picture_is_the_tool_the_message_before_spoke_of(tiny_tokeni
     assert runtime.calls == [("Edge Detection On Image", image)]
     agent.chat(session, "show me that on this photo")  # the message before spoke of no map: the model's call
     assert runtime.calls[-1] == ("Detection", image)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("what's the weather like today?", True),  # seen in a drive: "no loaded tool can answer questions about an image"
+        ("will it rain tomorrow?", True),
+        ("any news?", True),
+        ("what's the bitcoin price?", True),
+        ("who won the game last night?", True),
+        ("what's the weather like in this photo?", False),  # a picture question
+        ("is it raining?", False),  # of the picture, when there is one
+        ("write a poem about rain", False),
+    ],
+)
+def test_which_requests_ask_about_the_world_now(request_text, asks):
+    from agent.live_data import live_data_answer
+
+    assert (live_data_answer(request_text) is not None) is asks
+
+
+def test_a_question_about_the_world_now_is_answered_before_the_model(tiny_tokenizer, session):
+    from agent.live_data import NO_LIVE_DATA
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    assert agent.chat(session, "what's the weather like today?").text == NO_LIVE_DATA
+    assert llm.prompts == [] and runtime.calls == []

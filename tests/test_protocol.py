@@ -17,6 +17,7 @@ from protocol.steps import (
     parse_reply,
     parse_trajectory,
     thought_decision,
+    without_loop,
     without_protocol,
 )
 from tools.catalog import TOOL_SPECS, default_registry
@@ -221,3 +222,18 @@ def test_fast_token_ids_match_the_tokenizer_call(tiny_tokenizer):
 )
 def test_a_reply_is_shown_without_the_protocol(text, shown):
     assert without_protocol(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # seen in a drive: the answer to "extract the text" went on to the token limit
+        ('The text reads "the coins"' + 'The text reads "' * 12 + "The te", 'The text reads "the coins"'),
+        ("It is done now. " * 4, "It is done now."),  # a loop from the start keeps one copy
+        ("Done. Done. Done.", "Done. Done. Done."),  # too short to be a lost place
+        ("1234567890" * 3, "1234567890" * 3),  # no words
+        ("I rotated image/a.png and image/b.png.", "I rotated image/a.png and image/b.png."),
+    ],
+)
+def test_an_answer_that_repeats_itself_is_cut_where_the_repetition_starts(text, kept):
+    assert without_loop(text) == kept

@@ -1,0 +1,57 @@
+"""Whether a place is open on a day, from the words read on its sign (agent/opening_days.py)."""
+
+import pytest
+
+from agent.opening_days import opening_answer, sign_days
+
+
+@pytest.mark.parametrize(
+    ("words", "open_days", "closed_days"),
+    [
+        ("OPEN 9 TO 5 MON TO FRI", {0, 1, 2, 3, 4}, set()),
+        ("MON-SAT 10-6 SUN CLOSED", {0, 1, 2, 3, 4, 5}, {6}),
+        ("OPEN TUES-SUN, CLOSED MON", {1, 2, 3, 4, 5, 6}, {0}),
+        ("CLOSED MONDAYS", {1, 2, 3, 4, 5, 6}, {0}),  # open on the days it does not close
+        ("OPEN DAILY 7AM-7PM", set(range(7)), set()),
+        ("FRI TO MON", {4, 5, 6, 0}, set()),  # a range over the weekend
+    ],
+)
+def test_the_days_a_sign_names(words, open_days, closed_days):
+    assert sign_days(words) == (open_days, closed_days)
+
+
+def test_a_sign_that_names_no_day_tells_no_days():
+    assert sign_days("NO PARKING TOW AWAY ZONE") is None
+    assert opening_answer("is it open on sunday?", "FRESH BREAD") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a drive: the words and no answer
+        (
+            "is it open on saturday?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'No: the sign reads "OPEN 9 TO 5 MON TO FRI", which leaves out Saturdays.',
+        ),
+        (
+            "is the library open on mondays?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'Yes: the sign reads "OPEN 9 TO 5 MON TO FRI", open on Mondays.',
+        ),
+        (
+            "is it closed on sunday?",
+            "MON-SAT 10-6 SUN CLOSED",
+            'Yes: the sign reads "MON-SAT 10-6 SUN CLOSED", closed on Sundays.',
+        ),
+        (
+            "are they open on the weekend?",
+            "MON-SAT 10-6 SUN CLOSED",
+            'Partly: the sign reads "MON-SAT 10-6 SUN CLOSED", open on Saturdays but not on Sundays.',
+        ),
+        ("is it open on weekdays?", "OPEN DAILY", 'Yes: the sign reads "OPEN DAILY", open on weekdays.'),
+        ("what does it say?", "OPEN DAILY", None),  # no day asked about
+    ],
+)
+def test_whether_it_is_open_on_a_day_is_answered_from_the_sign(question, words, answer):
+    assert opening_answer(question, words) == answer
