@@ -182,10 +182,7 @@ def _expect(raw: dict[str, Any], place: str) -> Expect:
         extra = sorted(set(raw) - {form, *(("says",) if form == "answer" else ())})
         if extra:
             raise SessionSetError(f"{place}: {form!r} takes no other keys but 'says' (answers), got {extra}")
-        says = raw.get("says", ())
-        if isinstance(says, str) or not all(isinstance(word, str | int) for word in says):
-            raise SessionSetError(f"{place}: 'says' is a list of words the answer holds, e.g. [PNG, '512']")
-        return Expect(Behaviour(form), says=tuple(str(word) for word in says))
+        return Expect(Behaviour(form), says=_words(raw.get("says", ()), place, "says"))
     tool = str(raw[form])
     if tool not in default_registry():
         raise SessionSetError(f"{place}: unknown tool {tool!r}")
@@ -208,11 +205,22 @@ def _expect(raw: dict[str, Any], place: str) -> Expect:
             angle=float(raw["angle"]) if "angle" in raw else None,
             box=_ints(raw["box"], 4) if "box" in raw else None,
             cover=str(raw["cover"]) if "cover" in raw else None,
-            words=tuple(str(word) for word in raw["words"]) if "words" in raw else None,
+            words=_words(raw["words"], place, "words") if "words" in raw else None,
             labels=tuple(str(label) for label in raw["labels"]) if "labels" in raw else None,
         )
     except (TypeError, ValueError) as error:
         raise SessionSetError(f"{place}: {error}") from None
+
+
+def _words(raw: object, place: str, key: str) -> tuple[str, ...]:
+    """The list of words under ``key``, each a string or a number; YAML reads a bare NO, YES, ON or OFF as a
+    truth value, which no answer spells, so it must be quoted."""
+    if not isinstance(raw, list | tuple) or not all(isinstance(word, str | int) for word in raw):
+        raise SessionSetError(f"{place}: {key!r} is a list of words, e.g. [PNG, '512']")
+    truths = [word for word in raw if isinstance(word, bool)]
+    if truths:
+        raise SessionSetError(f"{place}: {key!r} holds {truths}: YAML reads NO, YES, ON and OFF so; quote them ('NO')")
+    return tuple(str(word) for word in raw)
 
 
 def _ints(value: Any, count: int) -> Any:

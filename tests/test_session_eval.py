@@ -112,6 +112,24 @@ def test_every_image_of_the_set_builds():
             {"id": "x", "kind": "k", "turns": [{"say": "hi", "expect": {"ask_image": True, "says": ["PNG"]}}]},
             "takes no other keys",
         ),
+        (  # a bare NO in YAML: the check would have looked for "False"
+            {"id": "x", "kind": "k", "turns": [{"say": "hi", "expect": {"answer": True, "says": [False]}}]},
+            "quote them",
+        ),
+        (
+            {
+                "id": "x",
+                "kind": "k",
+                "turns": [
+                    {
+                        "upload": ["a"],
+                        "say": "hi",
+                        "expect": {"tool": "Text Detection On Image", "image": "a", "words": [False, "PARKING"]},
+                    }
+                ],
+            },
+            "quote them",
+        ),
         (
             {
                 "id": "x",
