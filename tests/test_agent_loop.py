@@ -2350,7 +2350,10 @@ def test_that_on_the_picture_is_the_tool_the_message_before_spoke_of(tiny_tokeni
 @pytest.mark.parametrize(
     ("request_text", "asks"),
     [
-        ("what's the weather like today?", True),  # seen in a drive: "no loaded tool can answer questions about an image"
+        (
+            "what's the weather like today?",
+            True,
+        ),  # seen in a drive: "no loaded tool can answer questions about an image"
         ("will it rain tomorrow?", True),
         ("any news?", True),
         ("what's the bitcoin price?", True),
