@@ -66,7 +66,8 @@ NO_FORMAT = (
 
 NO_TEXT_ON_IMAGE = (
     "None of the tools here writes text onto an image, so I can't add a caption, title or watermark: add it in any "
-    "image editor. I can write the caption's words for you, or read the text already in the picture."
+    "image editor. I can write the caption's words for you if you tell me what the picture shows, or read the text "
+    "already in the picture."
 )
 
 NO_LINE_WIDTH = (

@@ -134,34 +134,75 @@ def amount_of_bytes(count: int) -> str:
     return f"{kilobytes:.1f} KB" if kilobytes < 1024 else f"{kilobytes / 1024:.1f} MB"
 
 
-# The whole request asks which of the images is bigger: "which one is bigger?", "which photo is smaller?", "which
-# sign is bigger?" (declined as a question about the picture)
+# The whole request asks which of the images is bigger (by pixels), wider or taller: "which one is bigger?", "which
+# photo is smaller?", "which sign is bigger?" (declined as a question about the picture), "which one is wider?" (the
+# model resized an edge map to 10000 x 20000); or asks to compare them, which their sizes answer while nothing here
+# can see them ("compare them": the model drew the edges of the edges)
 _BIGGER_QUESTION = _whole_question(
-    r"which\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
-    r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest)(?:\s+(?:one|image|photo|picture))?"
-    r"(?:\s+now)?",
+    r"(?:which\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
+    r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest|wider|widest|narrower|narrowest|taller"
+    r"|tallest|shorter|shortest)(?:\s+(?:one|image|photo|picture))?(?:\s+now)?"
+    r"|(compare)\s+(?:them|these|those|the\s+(?:two(?:\s+(?:images|photos|pictures|pics))?|images|photos|pictures"
+    r"|pics)|both(?:\s+of\s+them)?))",
 )
 
 
+def _area(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
+
+
+def _width(size: tuple[int, int]) -> int:
+    return size[0]
+
+
+def _height(size: tuple[int, int]) -> int:
+    return size[1]
+
+
+# What each word of the question measures, whether it asks for the least, what is the same when all are equal,
+# and its comparative and superlative
+_MEASURES = {
+    "big": (_area, False, "size", "bigger", "biggest"),
+    "larg": (_area, False, "size", "larger", "largest"),
+    "compare": (_area, False, "size", "bigger", "biggest"),
+    "small": (_area, True, "size", "smaller", "smallest"),
+    "wid": (_width, False, "width", "wider", "widest"),
+    "narrow": (_width, True, "width", "narrower", "narrowest"),
+    "tall": (_height, False, "height", "taller", "tallest"),
+    "short": (_height, True, "height", "shorter", "shortest"),
+}
+SIZES_ONLY = "I can't see the pictures themselves, so I can compare their sizes only."
+
+
 def asks_which_is_bigger(request: str) -> bool:
-    """Whether ``request`` only asks which of the images is the bigger or the smaller."""
+    """Whether ``request`` only asks which of the images is the bigger, the smaller, the wider, the taller ..., or to
+    compare them."""
     return bool(_BIGGER_QUESTION.match(request))
 
 
-def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
-    """The images of ``sizes`` (name -> width, height; two or more) from the one ``request`` asks for (the bigger,
-    by pixels, or the smaller) to the other end, each with its size."""
+def asks_to_compare(request: str) -> bool:
+    """Whether ``request`` only asks to compare the images ("compare them")."""
     asked = _BIGGER_QUESTION.match(request)
-    smaller = bool(asked) and asked.group(1).lower().startswith("small")
-    ordered = sorted(sizes, key=lambda name: sizes[name][0] * sizes[name][1], reverse=not smaller)
+    return bool(asked and asked.group(2))
+
+
+def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """The images of ``sizes`` (name -> width, height; two or more) from the one ``request`` asks for (the bigger by
+    pixels, the smaller, the wider, the taller ...) to the other end, each with its size; a request to compare them
+    is answered by pixels, saying that is all that can be compared."""
+    asked = _BIGGER_QUESTION.match(request)
+    word = ((asked.group(1) or asked.group(2)) if asked else "bigger").lower()
+    measure, least, same, comparative, superlative = next(
+        value for stem, value in _MEASURES.items() if word.startswith(stem)
+    )
+    ordered = sorted(sizes, key=lambda name: measure(sizes[name]), reverse=not least)
     listed = [f"{name} ({sizes[name][0]} x {sizes[name][1]})" for name in ordered]
-    areas = {sizes[name][0] * sizes[name][1] for name in ordered}
-    if len(areas) == 1:
-        return f"They are the same size: {', '.join(listed)}."
-    word = "smaller" if smaller else "bigger"
+    note = f" {SIZES_ONLY}" if word == "compare" else ""
+    if len({measure(sizes[name]) for name in ordered}) == 1:
+        return f"They are the same {same}: {', '.join(listed)}.{note}"
     if len(listed) == 2:
-        return f"{listed[0]} is {word} than {listed[1]}."
-    return f"{listed[0]} is the {'smallest' if smaller else 'biggest'}, then {', then '.join(listed[1:])}."
+        return f"{listed[0]} is {comparative} than {listed[1]}.{note}"
+    return f"{listed[0]} is the {superlative}, then {', then '.join(listed[1:])}.{note}"
 
 
 # The whole request asks which images the conversation holds: "which images do I have?", "list my files"

@@ -84,6 +84,7 @@ from agent.image_facts import (
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
+    asks_to_compare,
     asks_to_save,
     asks_what_changed,
     asks_what_was_done,
@@ -119,6 +120,7 @@ from agent.meant_call import (
     square_not_made,
     with_named_region,
     with_relative_size,
+    without_made_up_tools,
 )
 from agent.memory import ConversationMemory
 from agent.other_way import other_way_not_run, the_other_way
@@ -136,7 +138,7 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
-from agent.picture_questions import DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
+from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.read_text import (
     READER,
@@ -689,7 +691,7 @@ class Agent:
                     or len(asked_edits(user_input, self.runtime.available)) > 1  # "both the edges and the lines"
                 )
                 checked = with_every_result(checked, trace) if several else checked
-                checked = self._with_parts_not_loaded(checked, user_input)
+                checked = self._with_parts_not_loaded(without_made_up_tools(checked, default_registry()), user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
                 named_in = answer if kept else ""
@@ -972,7 +974,8 @@ class Agent:
                     for upload, image in self.latest_of_each(session)
                 ]
             )
-        if len(session.images) > 1 and asks_which_is_bigger(request):
+        seeing = ANSWERER in self.runtime.available  # "compare them" is then the model's, with the tool that sees
+        if len(session.images) > 1 and asks_which_is_bigger(request) and not (seeing and asks_to_compare(request)):
             sizes = {name: image_size(session.workspace, name) for name in session.images}
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:

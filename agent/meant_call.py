@@ -29,9 +29,11 @@ from agent.image_reference import (
     photo_behind_for_an_edit,
 )
 from agent.pending_edit import (
+    BLURRER,
     CROPPER,
     NOT_A_NOUN,
     Step,
+    asks_for,
     blurs_the_whole,
     edits_people,
     is_shown,
@@ -83,6 +85,23 @@ def named_tool(request: str, tools: ToolRegistry) -> str | None:
 # The tool an answer says is missing, in the forms the model was trained on for tools the runtime does not serve
 # ("that needs Rotate Image, which is not loaded", "(Rotate Image is not loaded)").
 _NOT_LOADED = re.compile(r"needs ([A-Z][\w ]+?), which is not loaded|\(([A-Z][\w ]+?) is not loaded\)")
+
+
+# A refusal's claim of the tool it would need: "; that needs Image Archive, which is not loaded", " (X is not loaded)"
+_NEEDS_CLAUSE = re.compile(
+    r";\s*that\s+needs\s+([A-Z][\w ]+?)(?:,\s*which\s+is\s+not\s+loaded)?(?=[.!]|$)"
+    r"|\s*\(([A-Z][\w ]+?)\s+is\s+not\s+loaded\)"
+)
+
+
+def without_made_up_tools(answer: str, known: ToolRegistry) -> str:
+    """``answer`` less each claim that it needs a tool ``known`` (every tool there is, loaded or not) has never
+    heard of: asked to "save this", the model answered "no loaded tool can save an image; that needs Image Archive"."""
+
+    def kept(claim: re.Match[str]) -> str:
+        return claim.group(0) if (claim.group(1) or claim.group(2)).strip() in known else ""
+
+    return _NEEDS_CLAUSE.sub(kept, answer)
 
 
 def refused_but_loaded(answer: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
@@ -228,7 +247,9 @@ def as_meant(
     (:func:`with_stated_numbers`) in place of the model's choices; ``call``
     itself when the request says none of them or the model chose them. ``exists`` tells whether a name is one of
     the session's files; ``asked_for``, whether the request asks for a tool by its words."""
-    meant = call = as_resize(as_cut_out(call, request, tools), request, tools, asked_for)
+    meant = call = as_other_box_tool(
+        as_resize(as_cut_out(call, request, tools), request, tools, asked_for), request, tools
+    )
     tool = named_tool(request, tools)
     if tool is None and call.tool in tools and tools.get(call.tool).makes_map:  # one map asked for, another drawn
         tool = named_map_tool(request, tools) or outline_map(request, call.tool, tools)
@@ -274,6 +295,15 @@ def as_cut_out(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
     if call.tool == CUTTER or CUTTER not in tools or not written or not _CUT_OUT.search(request):
         return call
     return call if stated_numbers(request) else replace(call, tool=CUTTER, action_input=written[0])
+
+
+def as_other_box_tool(call: ToolCall, request: str, tools: ToolRegistry) -> ToolCall:
+    """``call`` of one box tool as the other, with the same image and box, when ``request`` asks for the other by its
+    words and not for the one called (asked to "pixelate it" after a face was found, the model cropped the face)."""
+    other = {CROPPER: BLURRER, BLURRER: CROPPER}.get(call.tool)
+    if other is None or other not in tools or not asks_for(other, request) or asks_for(call.tool, request):
+        return call
+    return replace(call, tool=other)
 
 
 def as_resize(

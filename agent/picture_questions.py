@@ -68,6 +68,10 @@ _LOOKS = re.compile(
     rf"|\bwhich\s+(?:one|{_PICTURE}|version|map|of\s+(?:them|these|those|the\s+\w+))\s+(?:looks?|is)\s+"
     r"(?:better|best|nicer|nicest|prettier|sharper|clearer|cleaner)\b"
     r"|\b(?:does|do)\s+(?:it|this|that|they|these)\s+look\s+(?:good|ok|okay|nice|better|right|fine)\b"
+    # an opinion of the picture ("what do you think of this photo?": answered "I could not answer that")
+    rf"|\bwhat\s+do\s+you\s+think\s+(?:of|about)\s+(?:it|this|that|(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE})\b"
+    rf"|\b(?:do\s+you\s+like|how\s+do\s+you\s+like)\s+(?:it|this|that|(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE})\b"
+    rf"|\bis\s+(?:it|this|that)\s+a\s+good\s+(?:\w+\s+)?{_PICTURE}\b"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,

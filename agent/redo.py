@@ -96,6 +96,14 @@ _MORE_BLUR = re.compile(
 )
 
 
+# The whole message only asks for more, said right after a blur: "stronger", "a bit more", "even more please"
+_BARE_MORE = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|and)[,!.]?\s+)*(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?"
+    r"(?:more|stronger|harder|heavier)(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
 NO_BLUR_TO_STRENGTHEN = (
     "There is no blur to make stronger: {latest} was not made by Blur Region. Blur Region blurs one box, and blurring "
     'the same box again makes it stronger; ask for a blur first: "blur her face", "blur the top half", or a box as '
@@ -113,8 +121,9 @@ def no_blur_to_strengthen(request: str, latest: str | None, made_by: Mapping[str
 
 def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall | None:
     """The last blur's box again, on its result ``latest``, when ``request`` only asks for more blur and ``latest``
-    was made by Blur Region (``made_by``: each made image's call, ``Tool: input``); else ``None``."""
-    if latest is None or not _MORE_BLUR.match(request):
+    was made by Blur Region (``made_by``: each made image's call, ``Tool: input``), or only asks for more
+    ("stronger": the model answered that sharpening needs a tool it named "Sharpen the Key"); else ``None``."""
+    if latest is None or not (_MORE_BLUR.match(request) or _BARE_MORE.match(request)):
         return None
     made = made_call(made_by, latest)
     box = made.arguments[1:]

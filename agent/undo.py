@@ -79,6 +79,14 @@ _NAMED_UNDO = re.compile(
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "remove the blur", "unblur it", "make it less blurry": the blur undone (Blur Region has no strength to lower; the
+# model blurred the same box of the original again)
+_UNBLUR = re.compile(
+    OPENING
+    + r"(?:(?:remove|take\s+(?:off|away))\s+the\s+blur|un-?blur\s+(?:it|this|that|the\s+(?:image|photo|picture))"
+    r"|make\s+it\s+(?:less\s+blurry|sharp(?:er)?\s+again|clear(?:er)?\s+again))(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 # "rotate it back", "turn it back to normal": the rotation undone (the model rotated the rotated image again, by the
 # same angle)
 _ROTATE_BACK = re.compile(
@@ -110,6 +118,8 @@ def _named_edit(request: str) -> str | None:
     """The edit (a key of :data:`EDITS`) that ``request`` asks to undo by its name, or ``None``."""
     if _ROTATE_BACK.match(request):
         return "rotat"
+    if _UNBLUR.match(request):
+        return "blur"
     named = _NAMED_UNDO.match(request)
     return " ".join(named.group(1).lower().split()) if named else None
 

@@ -706,6 +706,10 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("can you give me some hashtags for this?", DESCRIBER),
         ("write a caption for a photo of my dog on the beach", None),  # it tells what the picture shows
         ("write a caption that says hello", None),  # the words are given
+        ("what do you think of this photo?", ANSWERER),  # seen in a drive: "I could not answer that"
+        ("do you like it?", ANSWERER),
+        ("is this a good photo?", ANSWERER),
+        ("what do you think about edge detection?", None),
         ("how many animals in total?", ANSWERER),  # seen in a drive: "There are 10 animals in total."
         ("how many people?", ANSWERER),
         ("how many birds can you see", ANSWERER),
@@ -1641,7 +1645,8 @@ def test_a_picture_to_cut_in_two_is_answered_before_the_model(tiny_tokenizer, se
 
 def test_text_on_the_image_is_answered_before_the_model(tiny_tokenizer, session):
     """Seen in a drive: asked to "add a caption that says hello", the model answered "Goodbye! What would you like to
-    do today?"; a caption to write is the model's."""
+    do today?"; a caption to write is the model's when the request tells what the picture shows (else it needs the
+    picture seen: agent/picture_questions.py)."""
     from agent.capabilities import NO_TEXT_ON_IMAGE
 
     agent, llm, runtime = make_agent(tiny_tokenizer, [answer("A cat on a sofa.")])
@@ -1649,7 +1654,8 @@ def test_text_on_the_image_is_answered_before_the_model(tiny_tokenizer, session)
     for request in ("add a caption that says hello", "put a watermark on it", "can you add some text saying hi?"):
         assert agent.chat(session, request).text == NO_TEXT_ON_IMAGE
     assert llm.prompts == []
-    assert agent.chat(session, "write a caption for this photo").text == "A cat on a sofa."
+    assert agent.chat(session, "write a caption for a photo of my cat on the sofa").text == "A cat on a sofa."
+    assert "Get Photo Description is not loaded" in agent.chat(session, "write a caption for this photo").text
     assert runtime.calls == []
 
 
@@ -1746,6 +1752,23 @@ def test_zoom_in_on_a_face_crops_the_face_found(tiny_tokenizer, session, request
     reply = agent.chat(session, request_text)
     assert [step.action for step in reply.steps] == ["Detection", "Crop Image"]
     assert reply.steps[-1].action_input == f"{image}, 1, 2, 30, 40"
+
+
+def test_a_crop_written_for_a_blur_asked_by_its_word_runs_the_blur(tiny_tokenizer, session):
+    """Seen in a drive: asked to "now pixelate it" after her face was found, the model cropped the face."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Blur Region"))
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("face [1, 2, 30, 40]", True, (), 0.01)
+        if tool == "Detection"
+        else FakeRuntime.run(runtime, tool, argument, workspace)
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer("The face is at face [1, 2, 30, 40].")]
+    agent.chat(session, "can you find her face?")
+    llm.replies += [call("Crop Image", f"{image}, 1, 2, 30, 40"), answer("Done.")]
+    reply = agent.chat(session, "now pixelate it")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Blur Region", f"{image}, 1, 2, 30, 40")]
 
 
 def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, session):
@@ -1880,6 +1903,11 @@ def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_token
         ("which of the two is larger", True),
         ("which one is bigger, the cat or the dog?", False),  # what the pictures show
         ("make the bigger one smaller", False),
+        ("which one is wider?", True),  # seen in a drive: the model resized the edge map to 10000 x 20000
+        ("which photo is the tallest?", True),
+        ("compare them", True),  # seen in a drive: the model drew the edges of the edge map
+        ("compare the two photos please", True),
+        ("compare them to the original", False),
     ],
 )
 def test_which_requests_ask_which_image_is_bigger(request_text, asks):
@@ -1896,7 +1924,7 @@ def test_which_image_is_bigger_is_answered_from_the_files(tiny_tokenizer, sessio
     assert agent.chat(session, "which one is bigger?").text == (
         f"{big} (96 x 96) is the biggest, then {middle} (64 x 64), then {small} (32 x 32)."
     )
-    from agent.image_facts import comparison_answer
+    from agent.image_facts import SIZES_ONLY, comparison_answer
 
     assert (
         comparison_answer("which one is smaller?", {"a": (2, 3), "b": (1, 1)}) == "b (1 x 1) is smaller than a (2 x 3)."
@@ -1905,6 +1933,14 @@ def test_which_image_is_bigger_is_answered_from_the_files(tiny_tokenizer, sessio
         comparison_answer("which is bigger", {"a": (2, 3), "b": (3, 2)})
         == "They are the same size: a (2 x 3), b (3 x 2)."
     )
+    wide, tall = {"a": (2, 3), "b": (3, 2)}, {"a": (2, 3), "b": (3, 2), "c": (1, 1)}
+    assert comparison_answer("which one is wider?", wide) == "b (3 x 2) is wider than a (2 x 3)."
+    assert (
+        comparison_answer("which one is the tallest?", tall)
+        == "a (2 x 3) is the tallest, then b (3 x 2), then c (1 x 1)."
+    )
+    assert comparison_answer("which one is narrower?", {"a": (2, 3), "b": (2, 5)}).startswith("They are the same width")
+    assert comparison_answer("compare them", wide).endswith(SIZES_ONLY)
     assert llm.prompts == [] and runtime.calls == []
 
 
@@ -2375,3 +2411,33 @@ def test_a_question_about_the_world_now_is_answered_before_the_model(tiny_tokeni
     agent, llm, runtime = make_agent(tiny_tokenizer, [])
     assert agent.chat(session, "what's the weather like today?").text == NO_LIVE_DATA
     assert llm.prompts == [] and runtime.calls == []
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        # seen in drives: tools that exist nowhere
+        (
+            "Sorry, no loaded tool can save an image; that needs Image Archive.",
+            "Sorry, no loaded tool can save an image.",
+        ),
+        (
+            "Sorry, no loaded tool can sharpen a photo; that needs Sharpen the Key.",
+            "Sorry, no loaded tool can sharpen a photo.",
+        ),
+        (
+            "I can't do that here: none of the loaded tools can fly (Wing Maker is not loaded).",
+            "I can't do that here: none of the loaded tools can fly.",
+        ),
+        # a tool that exists keeps its name
+        (
+            "Sorry, no loaded tool can draw; that needs Generate Image From User Input Text, which is not loaded.",
+            "Sorry, no loaded tool can draw; that needs Generate Image From User Input Text, which is not loaded.",
+        ),
+    ],
+)
+def test_a_refusal_never_names_a_tool_that_does_not_exist(said, shown):
+    from agent.meant_call import without_made_up_tools
+    from tools.catalog import default_registry
+
+    assert without_made_up_tools(said, default_registry()) == shown

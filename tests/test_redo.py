@@ -122,6 +122,10 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
     assert blurred_again("blur it a lot more", blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
     assert blurred_again("blur the face", blurred, made_by) is None  # a blur asked anew: the model's call
     assert blurred_again("blur it more", photo, made_by) is None  # the image is no blur's result
+    # seen in a drive: "stronger" after a blur was answered "no loaded tool can sharpen a photo"
+    for more in ("stronger", "a bit more", "even more please"):
+        assert blurred_again(more, blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
+    assert blurred_again("stronger", photo, made_by) is None  # "more" of no blur is the model's to read
 
 
 def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):

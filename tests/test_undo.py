@@ -67,6 +67,10 @@ def answer(text: str) -> str:
         ("great, undo the blur", True),
         ("hmm too much, rotate it back", True),  # seen in a drive: rotated the rotated image by 90
         ("that's way too blurry, undo it", True),
+        ("make it less blurry", True),  # seen in a drive: the model blurred the same box of the original again
+        ("remove the blur", True),
+        ("unblur it please", True),
+        ("make it less blurry and rotate it", False),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
