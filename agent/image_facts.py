@@ -48,7 +48,12 @@ _SIZE_QUESTION = _whole_question(
     + _ASKED_PICTURE
     + r")?"
     r"|how\s+(?:big|large)\s+is\s+" + _ASKED_PICTURE + r"(?:\s+in\s+pixels)?"
-    r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+" + _ASKED_PICTURE + r")"
+    r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+"
+    + _ASKED_PICTURE
+    # "how many pixels is it now?" (the model answered that it cannot see images)
+    + r"|how\s+many\s+pixels\s+(?:is|does|has)\s+"
+    + _ASKED_PICTURE
+    + r"(?:\s+(?:have|got))?)"
     r"(?:\s+now)?",
 )
 

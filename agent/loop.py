@@ -151,7 +151,7 @@ from agent.read_text import (
     unread_writing,
     words_read,
 )
-from agent.redo import blurred_again, corrected_image, no_blur_to_strengthen, redone
+from agent.redo import blurred_again, corrected_image, no_blur_to_strengthen, redone, replayed
 from agent.request_parts import asked_parts, request_parts
 from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
@@ -290,7 +290,8 @@ class ChatSession:
     source image, for undo (agent/undo.py); ``made_by``: the call that made it (``Tool: input``, agent/other_way.py);
     ``undone``: the images an undo went back from. ``file_names``: each
     upload's name as the person's file had it. ``last_call``: the first call that succeeded in the last turn that
-    ran one, whose request was ``last_request`` (agent/redo.py); ``last_made``: the images the last turn that made
+    ran one, whose request was ``last_request``, and ``last_steps`` the calls of that turn that succeeded
+    (agent/redo.py); ``last_made``: the images the last turn that made
     any made, oldest first (undone together when it worked on several uploads).
     """
 
@@ -307,6 +308,7 @@ class ChatSession:
     last_call: ToolCall | None = None
     last_request: str = ""
     last_made: tuple[str, ...] = ()
+    last_steps: tuple[TraceStep, ...] = ()
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
@@ -587,7 +589,7 @@ class Agent:
             return
         # the opening of the next step when the agent writes it (agent/redo.py): before the answers the agent gives
         # itself, which read "blur it more" as a blur without a box
-        redo = self._redo(session, user_input)
+        redo, replaying = self._redo(session, user_input)
         answer = None if redo else self.answer_before_the_model(session, user_input)
         if answer:
             yield Reply(answer, (), (), False, by_agent=True)
@@ -603,6 +605,8 @@ class Agent:
         if forced:
             yield TextChunk(1, forced)
         overruled = ""  # what the model wrote instead of the call the agent runs next
+        agent_call = redo  # the call the agent wrote for the next step, which runs as written
+        replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
             if prompt is None:
@@ -694,6 +698,8 @@ class Agent:
                 checked = self._with_parts_not_loaded(without_made_up_tools(checked, default_registry()), user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
+                if replay_note:  # "do the same to the cat photo": the face to blur was not found there
+                    checked = f"{checked.rstrip()} {replay_note}"
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,
@@ -713,8 +719,8 @@ class Agent:
                     logger.info("%s stands in for a tool that is not loaded; it is not run", step.tool)
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
-                if redo and not trace:  # the agent wrote this call (agent/redo.py): it runs as written
-                    step = replace(step, tool=redo.tool, action_input=redo.action_input)
+                if agent_call:  # the agent wrote this call (agent/redo.py): it runs as written
+                    step = replace(step, tool=agent_call.tool, action_input=agent_call.action_input)
                 elif not any(taken.action for taken in trace):  # the turn's first call: held to what was asked
                     written, (step, opening) = step, self._first_call(session, user_input, step)
                     if opening and index < self.max_steps:
@@ -756,7 +762,7 @@ class Agent:
                     named = self._not_undone(session, user_input, named)
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
-                as_written = bool(redo) and not trace  # the agent's own call keeps its box and image
+                as_written = agent_call is not None  # the agent's own call keeps its box and image
                 found = (
                     step
                     if as_written
@@ -804,8 +810,21 @@ class Agent:
                 scratch.append(RejectedReply(text.split(OBSERVATION, 1)[0], message))
                 taken = TraceStep(index, "", "", "", message, False, (), llm_seconds)
             trace.append(taken)
-            overruled = ""
+            overruled, agent_call = "", None
             yield StepTaken(taken)
+            if replaying and index < self.max_steps:  # "do the same to the cat photo": the last turn's next call
+                agent_call, replay_note = replayed(
+                    session.last_steps,
+                    trace,
+                    image_names(redo.action_input)[0],
+                    last_request=session.last_request,
+                    tools=self.runtime.available,
+                    size=partial(image_size, session.workspace),
+                )
+                replaying = agent_call is not None
+                if agent_call:
+                    forced = f"{_opened_step(agent_call.tool)} {agent_call.action_input}"
+                    yield TextChunk(index + 1, forced)
             if cancel.is_set():
                 yield self._stopped(session, user_input, trace)
                 return
@@ -1240,18 +1259,19 @@ class Agent:
             return meant, _opened_step(finder)
         return meant, ""
 
-    def _redo(self, session: ChatSession, request: str) -> ToolCall | None:
+    def _redo(self, session: ChatSession, request: str) -> tuple[ToolCall | None, bool]:
         """The last turn's first call again, on the image ``request`` says was meant, when it only corrects which
-        image that call should have worked on ("no, I meant the first photo": agent/redo.py), or the last blur's box
-        again on its result when it only asks for more blur; else ``None``."""
+        image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
+        to the cat photo": agent/redo.py), and ``True``: the last turn's later calls follow it; or the last blur's
+        box again on its result when it only asks for more blur, and ``False``; else ``(None, False)``."""
         again = blurred_again(request, session.latest_image, session.made_by)
         if again:
             logger.info("more blur: %s", again.action_input)
-            return again
+            return again, False
         last = session.last_call
         written = image_names(last.action_input) if last else []
         if not written:
-            return None
+            return None, False
         image = corrected_image(
             request,
             written[0],
@@ -1260,10 +1280,10 @@ class Agent:
             lambda name: lineage(name, session.made_from),
         )
         if image is None:
-            return None
+            return None, False
         call = redone(last, session.last_request, image, self.runtime.available, partial(image_size, session.workspace))
         logger.info("a correction of the image: %s again on %s", call.tool, image)
-        return call
+        return call, True
 
     def _map_on_the_photo(
         self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
@@ -1433,6 +1453,7 @@ class Agent:
         ran = next((step for step in trace if step.action and step.ok), None)
         if ran:
             session.last_call, session.last_request = ToolCall(ran.thought, ran.action, ran.action_input), user_input
+            session.last_steps = tuple(step for step in trace if step.action and step.ok)
         session.last_made = tuple(name for name in files if name in session.made_from) or session.last_made
         return Reply(
             answer,

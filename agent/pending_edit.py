@@ -246,6 +246,11 @@ def the_found_box(
     return unique.pop() if len(unique) == 1 else None
 
 
+def labelled_boxes(observation: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The boxes a detector's ``observation`` lists, each with its label, lower-cased ("face [1, 2, 3, 4]")."""
+    return [(label.strip().lower(), tuple(box)) for label, *box in _LABELLED_BOX.findall(observation)]
+
+
 def the_one_box_found(steps: Sequence[Step], image: str) -> tuple[str, ...] | None:
     """The one box the detectors of ``steps`` found on ``image``; ``None`` when they found none or several."""
     boxes = {

@@ -37,6 +37,9 @@ _DESCRIBE = re.compile(
     # Detection On Image was not loaded); not when the request itself tells what it shows ("... of a dog on a beach")
     r"|^(?!.*\b(?:of|about|showing|featuring|with|says?|saying)\b).*\b(?:write|give\s+me|suggest|come\s+up\s+with)\s+"
     r"(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:caption|captions|alt\s+text|description|hashtags)\b"
+    # the whole request: "what's this?", "what am I looking at?" (the model answered "I could not answer that")
+    r"|^\s*(?:so\s+|and\s+|hmm+\s+)?(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
+    r"|what\s+am\s+i\s+looking\s+at)\s*[?.!]*\s*$"
     # the whole request: "describe it" with an image in the conversation is that image
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,

@@ -62,6 +62,9 @@ _ABOUT_WRITING = re.compile(
     rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
     rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
     r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b"
+    # the place a sign names: "what street is this?" (the model answered that it cannot see images)
+    r"|\b(?:what|which)\s+(?:street|road|avenue|shop|store|cafe|café|restaurant|station|town|city)\s+is\s+"
+    r"(?:this|it|that)\b"
     # what a sign allows: "can I park here?", "am I allowed to smoke here?", "is parking allowed?"
     rf"|\b(?:can|may)\s+(?:i|we|one)\s+{_RULED}\b[^?.!]*\b(?:here|there)\b"
     rf"|\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_RULED}\b|\b(?:is|are)\s+{_RULED}\s+(?:allowed|permitted)\b",

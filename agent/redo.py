@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from agent.image_reference import meant_image
-from agent.pending_edit import BLURRER, named_box
+from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
+from agent.picture_questions import DETECTORS
 from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
@@ -35,7 +37,12 @@ _CORRECTION = re.compile(
     # no correction: the same again on another image ("do the same to the original", "now do that for the cat too")
     r"|^\s*(?:(?:ok(?:ay)?|now|great|thanks|thank\s+you|cool|nice|please|and|then|can\s+you|could\s+you)[,!.]?\s+)*"
     r"(?:do|apply|repeat)\s+(?:it|that|this|the\s+same(?:\s+thing)?)(?:\s+again)?\s+(?:on|for|with|to)\s+"
-    r"(?P<same>[\w .'-]{2,40}?)(?:\s+(?:too|as\s+well))?(?:\s+please)?\s*[.!?]*\s*$",
+    r"(?P<same>[\w .'-]{2,40}?)(?:\s+(?:too|as\s+well))?(?:\s+please)?\s*[.!?]*\s*$"
+    # the same again, said short: "and in the second one?", "what about the other photo?", "same for the cat photo"
+    r"|^\s*(?:(?:and|now|then)\s+(?:(?:what|how)\s+about\s+)?|(?:what|how)\s+about\s+"
+    r"|(?:the\s+)?same\s+(?:thing\s+)?(?:for|on|to|with)\s+)"
+    r"(?:(?:in|on|for|with|to)\s+)?(?P<also>(?:the|this|that|my)\s+[\w .'-]{2,40}?)(?:\s+(?:too|as\s+well))?"
+    r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 _OTHER = re.compile(r"\bother\s+(?:one|photo|image|picture|pic|upload)\b", re.IGNORECASE)
@@ -53,7 +60,12 @@ def corrected_image(
     """The image ``request`` says the last turn should have worked on (``last_image``), when it only corrects that;
     else ``None``. ``lineage`` gives an image and the images it was made from, newest first."""
     match = _CORRECTION.match(request)
-    meant = match and (match.group("meant") or match.group("meant_alone") or match.group("same") or "").strip()
+    meant = (
+        match
+        and (
+            match.group("meant") or match.group("meant_alone") or match.group("same") or match.group("also") or ""
+        ).strip()
+    )
     if not meant or not _POINTER.match(meant):
         return None
     behind = [image for image in lineage(last_image) if image in uploads]
@@ -62,7 +74,8 @@ def corrected_image(
         image = others[0] if len(others) == 1 else None
     else:
         image = meant_image(meant, uploads, last_image) or upload_named(meant, file_names)
-    again = match.group("same") is not None  # the same again: on any image but the one it ran on
+    # the same again: on any image but the one it ran on
+    again = match.group("same") is not None or match.group("also") is not None
     return image if image and image != last_image and (again or image not in behind[:1]) else None
 
 
@@ -130,3 +143,63 @@ def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) 
     if made.tool != BLURRER or len(box) != len(BOX_CORNERS):
         return None
     return ToolCall("", BLURRER, ", ".join([latest, *box]))
+
+
+NOT_FOUND_AGAIN = "No {label} was found on {image}, so {tool} did not run there."
+
+
+class MadeStep(Step, Protocol):
+    """A step with the files it made (agent.loop.TraceStep)."""
+
+    files: tuple[str, ...]
+
+
+def replayed(
+    last_steps: Sequence[MadeStep],
+    steps: Sequence[MadeStep],
+    image: str,
+    *,
+    last_request: str,
+    tools: ToolRegistry,
+    size: Callable[[str], tuple[int, int] | None],
+) -> tuple[ToolCall | None, str]:
+    """The next of the last turn's calls (``last_steps``, those that ran, asked for by ``last_request``) done again
+    on ``image``, after ``steps`` did the first of them again, and ``""``; ``(None, why)`` when a box edit's box was
+    a detector's and the detector found nothing of that label this time; ``(None, "")`` when all were done again or
+    a call worked on another image. "Do the same to the cat photo" after "blur the face in the first one" (a
+    detection, then the blur of the face found) had run the detection alone: the blur of the face found this time
+    follows it."""
+    if len(steps) >= len(last_steps) or not all(step.ok for step in steps):
+        return None, ""
+    first = image_names(last_steps[0].action_input)
+    images = {first[0]: image} if first else {}
+    for old, new in zip(last_steps, steps, strict=False):
+        images.update(zip(old.files, new.files, strict=False))
+    old = last_steps[len(steps)]
+    arguments = [argument.strip() for argument in old.action_input.split(",")]
+    if arguments[0] not in images:
+        return None, ""
+    arguments[0] = images[arguments[0]]
+    if old.action in tools and takes_a_box(tools.get(old.action)) and len(arguments) == 1 + len(BOX_CORNERS):
+        box = _box_found_again(tuple(arguments[1:]), last_steps[: len(steps)], steps)
+        if isinstance(box, str):
+            return None, NOT_FOUND_AGAIN.format(label=box, image=arguments[0], tool=old.action)
+        dimensions = size(arguments[0])
+        named = named_box(last_request, old.action, *dimensions) if box is None and dimensions else None
+        arguments[1:] = box or (tuple(map(str, named)) if named else arguments[1:])
+    return ToolCall(old.thought, old.action, ", ".join(arguments)), ""
+
+
+def _box_found_again(box: tuple[str, ...], before: Sequence[Step], now: Sequence[Step]) -> tuple[str, ...] | str | None:
+    """The box the detection of ``now`` found where ``box`` was the detection of ``before`` (its step, label and
+    place among that label's boxes); the label when this time's detection found no such box; ``None`` when no
+    detection found ``box``."""
+    for old, new in zip(before, now, strict=False):
+        found = labelled_boxes(old.observation) if old.action in DETECTORS else []
+        if box not in [place for _, place in found]:
+            continue
+        label = next(label for label, place in found if place == box)
+        ordinal = [place for name, place in found if name == label].index(box)
+        again = [place for name, place in labelled_boxes(new.observation) if name == label]
+        return again[ordinal] if ordinal < len(again) else label
+    return None

@@ -87,6 +87,12 @@ _UNBLUR = re.compile(
     r"|make\s+it\s+(?:less\s+blurry|sharp(?:er)?\s+again|clear(?:er)?\s+again))(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "put it back", "put the background back" after the background was removed (the model removed it again)
+_BACKGROUND_BACK = re.compile(
+    OPENING
+    + r"(?:put|bring|add)\s+(?:it|the\s+background|the\s+bg)\s+back(?:\s+(?:in|on))?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 # "rotate it back", "turn it back to normal": the rotation undone (the model rotated the rotated image again, by the
 # same angle)
 _ROTATE_BACK = re.compile(
@@ -120,6 +126,8 @@ def _named_edit(request: str) -> str | None:
         return "rotat"
     if _UNBLUR.match(request):
         return "blur"
+    if _BACKGROUND_BACK.match(request):
+        return "background removal"
     named = _NAMED_UNDO.match(request)
     return " ".join(named.group(1).lower().split()) if named else None
 

@@ -706,6 +706,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("can you give me some hashtags for this?", DESCRIBER),
         ("write a caption for a photo of my dog on the beach", None),  # it tells what the picture shows
         ("write a caption that says hello", None),  # the words are given
+        ("what's this?", DESCRIBER),  # seen in a drive: "I could not answer that"
+        ("what am I looking at?", DESCRIBER),
+        ("what's this tool for?", None),
         ("what do you think of this photo?", ANSWERER),  # seen in a drive: "I could not answer that"
         ("do you like it?", ANSWERER),
         ("is this a good photo?", ANSWERER),
@@ -1837,6 +1840,7 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("what are its dimensions now?", True),
         ("tell me the size of image/ab12cd34.png", True),
         ("how big is the cat?", False),  # what the picture shows
+        ("how many pixels is it now?", True),  # seen in a drive: "I cannot see images myself"
         ("make it twice the size", False),
         ("what size should a profile picture be?", False),
         ("how big is the file?", True),  # seen in a drive: "I cannot see images myself"
@@ -2321,6 +2325,7 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "can i park here?",  # seen in a drive: "Please upload the image first" with the sign uploaded
         "am I allowed to smoke here?",
         "is parking allowed?",
+        "what street is this?",  # seen in a drive: "I cannot see images myself"
     )
     for question in questions:
         assert asks_about_writing(question), question

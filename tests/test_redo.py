@@ -12,6 +12,7 @@ from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
 from tools.catalog import default_registry
+from tools.runtime import Observation
 from tools.workspace import Workspace
 
 UPLOADS = ["image/aaaa1111.png", "image/bbbb2222.png"]
@@ -34,6 +35,10 @@ EDGES = "image/e1e1_edge_bbbb2222.png"
         ("no, rotate it by 90 degrees", None),  # another request
         ("no, crop the first photo", None),
         ("the first photo", None),  # no correction said
+        ("and in the astronaut one?", UPLOADS[0]),  # the same again, said short
+        ("what about the astronaut?", UPLOADS[0]),
+        ("same for the astronaut photo", UPLOADS[0]),
+        ("and the pose?", None),  # no image
         ("do the same to the astronaut", UPLOADS[0]),  # the same again, no correction
         ("now do that for the other one too", UPLOADS[0]),
         ("do the same for the sign", None),  # the image it ran on
@@ -155,3 +160,44 @@ def test_more_blur_with_no_blur_before_says_so(tiny_tokenizer, tmp_path):
     (edges,) = agent.chat(session, "show me the edges").files
     assert agent.chat(session, "blur it more").text == NO_BLUR_TO_STRENGTHEN.format(latest=edges)
     assert runtime.calls == [("Edge Detection On Image", photo)] and len(llm.prompts) == 2
+
+
+def _detecting(runtime: FakeRuntime, found: dict[str, str]) -> None:
+    """``runtime`` with Detection answering ``found[image]`` (the boxes it finds there)."""
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation(found[argument.split(",")[0].strip()], True, (), 0.01)
+        if tool == "Detection"
+        else run(tool, argument, workspace)
+    )
+
+
+@pytest.mark.parametrize("request_text", ["do the same to the second photo", "and in the second one?"])
+def test_the_same_again_on_another_image_does_every_call_of_the_last_turn(tiny_tokenizer, tmp_path, request_text):
+    """Seen in a drive: after "blur the face in the first one" (Detection, then the blur of the face found), "and in
+    the second one?" blurred a box of 20000s on the second, and "do the same to the cat photo" ran Detection alone."""
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Detection", "Blur Region"))
+    first, second = (agent.introduce_image(session, Image.new("RGB", (64, 64), "white")).name for _ in range(2))
+    _detecting(runtime, {first: "face [1, 2, 30, 40]", second: "cat [0, 0, 9, 9], face [5, 6, 20, 21]"})
+    llm.replies = [call("Detection", first), call("Blur Region", f"{first}, 1, 2, 30, 40"), answer("Done.")]
+    agent.chat(session, "blur the face in the first one")
+    llm.replies += ["\nObservation:", "\nObservation:", answer("Done.")]
+    reply = agent.chat(session, request_text)
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", second),
+        ("Blur Region", f"{second}, 5, 6, 20, 21"),  # the face found there
+    ]
+
+
+def test_the_same_again_says_when_the_box_to_edit_is_not_found_there(tiny_tokenizer, tmp_path):
+    from agent.redo import NOT_FOUND_AGAIN
+
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Detection", "Blur Region"))
+    first, second = (agent.introduce_image(session, Image.new("RGB", (64, 64), "white")).name for _ in range(2))
+    _detecting(runtime, {first: "face [1, 2, 30, 40]", second: "cat [0, 0, 9, 9]"})
+    llm.replies = [call("Detection", first), call("Blur Region", f"{first}, 1, 2, 30, 40"), answer("Done.")]
+    agent.chat(session, "blur the face in the first one")
+    llm.replies += ["\nObservation:", answer("There is a cat.")]
+    reply = agent.chat(session, "do the same to the second photo")
+    assert [step.action for step in reply.steps] == ["Detection"]
+    assert reply.text.endswith(NOT_FOUND_AGAIN.format(label="face", image=second, tool="Blur Region"))

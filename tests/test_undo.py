@@ -71,6 +71,8 @@ def answer(text: str) -> str:
         ("remove the blur", True),
         ("unblur it please", True),
         ("make it less blurry and rotate it", False),
+        ("put it back", True),  # seen in a drive, after the background was removed: removed again
+        ("put the background back please", True),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
