@@ -120,7 +120,8 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     beyond = beyond_reading(request, words)
     if beyond:
         return beyond
-    if _SAYS_NO_TEXT.search(answer):  # 'There is no readable text on the sign: "NO PARKING".'
+    if _SAYS_NO_TEXT.search(answer) or (_IMAGE_NAME.search(answer) and not _QUOTED.search(answer)):
+        # 'There is no readable text on the sign: "NO PARKING".', 'The main street is image/21636369.png.'
         return f'The text reads "{words}".'
     if normal_words(words) in normal_words(answer):
         # 'The letter "OPEN DAILY" is at position 156.': a number the reading did not give is made up

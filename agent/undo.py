@@ -105,7 +105,7 @@ EDITS = {
     "crop": ("crop", "crop"),
     "blur": ("blur", "blur"),
     "resiz": ("resize", "resize"),
-    "background removal": ("background removal", "remove"),
+    "background removal": ("background removal", "nobg"),  # the name its outputs are saved under
 }
 NOT_THE_LAST = (
     'The {edit} was not the last step, so I can\'t undo it alone: {latest} was made by another step. "Undo that" '

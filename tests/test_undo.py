@@ -178,6 +178,17 @@ def test_a_named_edit_is_undone_only_when_it_was_the_last(tiny_tokenizer, tmp_pa
     assert agent.chat(session, "now undo the rotation").files == (photo,)
 
 
+@pytest.mark.parametrize("request_text", ["undo the background removal", "put it back", "put the background back"])
+def test_the_background_removal_is_undone_by_its_name(tiny_tokenizer, tmp_path, request_text):
+    """Seen in a drive: "put it back" after the background was removed said no background removal had made it (the
+    edit's outputs are saved as "nobg")."""
+    agent, session, _, _, turned = _rotated(tiny_tokenizer, tmp_path, "Remove the background")
+    agent.llm.replies += [call("Remove the background", turned), answer("Done.")]
+    (cut_out,) = agent.chat(session, "remove the background").files
+    reply = agent.chat(session, request_text)
+    assert reply.text == UNDONE.format(image=turned, undone=cut_out) and session.latest_image == turned
+
+
 def test_rotate_it_back_undoes_the_rotation(tiny_tokenizer, tmp_path):
     """Seen in a drive: "rotate it back" after "rotate 90 degrees counterclockwise" rotated the result by 90 again."""
     agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
