@@ -44,6 +44,7 @@ _DESCRIBE = re.compile(
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,
 )
+_COLOUR = r"(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|dark|light)"
 _THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
 # nouns that make "how many ... are there" a question about the conversation, not the picture
 _NOT_IN_PICTURES = (
@@ -75,6 +76,8 @@ _LOOKS = re.compile(
     rf"|\bwhat\s+do\s+you\s+think\s+(?:of|about)\s+(?:it|this|that|(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE})\b"
     rf"|\b(?:do\s+you\s+like|how\s+do\s+you\s+like)\s+(?:it|this|that|(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE})\b"
     rf"|\bis\s+(?:it|this|that)\s+a\s+good\s+(?:\w+\s+)?{_PICTURE}\b"
+    # a colour of two: "is it red or blue?", "is the car black or white?"
+    rf"|^\W*(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:more\s+)?{_COLOUR}\s+or\s+(?:more\s+)?{_COLOUR}\b"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,

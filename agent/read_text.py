@@ -62,6 +62,10 @@ _ABOUT_WRITING = re.compile(
     rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
     rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
     r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b"
+    # writing too hard to read: "make the text easier to read", "I can't read the sign" (the model answered "The
+    # text is readable"): the reading gives its words
+    r"|\beasier\s+to\s+read\b|\bcan'?t\s+read\s+(?:it|this|that|the\s+(?:text|sign|words|writing|label|menu))\b"
+    r"|\b(?:text|writing|words|letters)\s+(?:is|are)\s+(?:too\s+(?:small|blurry|tiny)|hard\s+to\s+read)\b"
     # the place a sign names: "what street is this?" (the model answered that it cannot see images)
     r"|\b(?:what|which)\s+(?:street|road|avenue|shop|store|cafe|café|restaurant|station|town|city)\s+is\s+"
     r"(?:this|it|that)\b"

@@ -706,6 +706,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("can you give me some hashtags for this?", DESCRIBER),
         ("write a caption for a photo of my dog on the beach", None),  # it tells what the picture shows
         ("write a caption that says hello", None),  # the words are given
+        ("is it red or blue?", ANSWERER),
+        ("is the car black or white?", ANSWERER),
+        ("is it a cat or a dog?", None),  # the detector's count answers it
         ("what's this?", DESCRIBER),  # seen in a drive: "I could not answer that"
         ("what am I looking at?", DESCRIBER),
         ("what's this tool for?", None),
@@ -2328,6 +2331,9 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "am I allowed to smoke here?",
         "is parking allowed?",
         "what street is this?",  # seen in a drive: "I cannot see images myself"
+        "make the text easier to read",  # seen in a drive: "The text is readable"
+        "I can't read the sign",
+        "the text is too small",
     )
     for question in questions:
         assert asks_about_writing(question), question
