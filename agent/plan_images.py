@@ -96,25 +96,29 @@ def on_the_newest_edits(
     return _with_images(plan, changed)
 
 
-def for_every_upload(plan: Plan, request: str, uploads: Sequence[str], tools: ToolRegistry) -> tuple[Plan, list[int]]:
+def for_every_upload(
+    plan: Plan, request: str, uploads: Sequence[str], tools: ToolRegistry, versions: Sequence[str] = ()
+) -> tuple[Plan, list[int]]:
     """``plan`` with its steps repeated on each upload no step works on when ``request`` asks for every upload
     ("rotate both by 90 degrees": the planner rotated one) and the plan's steps start from one upload alone, and the
     ids of the steps added. A step that a part of the request asks of one image is not repeated ("crop the left half
     of the first one, then rotate both": the crop had been repeated on the second); a repeated step that took its
-    output takes the upload instead."""
+    output takes the upload instead. When the plan starts from the newest image made from one upload, as the chat
+    reads "both" (:func:`agent.every_upload.worked_on`), it is repeated on the newest of each other upload
+    (``versions``): after a crop of the first, "rotate both" had rotated the crop alone."""
     if not asks_for_every(request, uploads):
         return plan, []
-    started_on = {source for step in plan.steps if (source := image_argument(step)) in uploads}
-    if len(started_on) != 1 or any(
-        not isinstance(source := image_argument(step), Reference) and source not in uploads for step in plan.steps
-    ):
+    sources = [image_argument(step) for step in plan.steps]
+    images = list(uploads) if any(source in uploads for source in sources) else list(versions)
+    started_on = {source for source in sources if source in images}
+    if len(started_on) != 1 or any(not isinstance(source, Reference) and source not in images for source in sources):
         return plan, []
     (done,) = started_on
     held = _asked_of_one_image(plan, request, uploads, tools)
     repeated = [step for step in plan.steps if step.id not in held]
     next_id = max(step.id for step in plan.steps) + 1
     added: list[PlanStep] = []
-    for upload in (image for image in uploads if image != done):
+    for upload in (image for image in images if image != done):
         ids = {step.id: next_id + index for index, step in enumerate(repeated)}
         next_id += len(repeated)
         added += [

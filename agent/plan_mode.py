@@ -178,7 +178,7 @@ class PlanAgent:
         )
         for step_id, image in moved.items():
             logger.info("step %s works on %s, the newest edit", step_id, image)
-        plan, copies = for_every_upload(plan, request, uploads, tools)
+        plan, copies = for_every_upload(plan, request, uploads, tools, versions)
         if copies:
             logger.info("steps %s repeat the plan on every upload, as the request asks", copies)
         plan, redrawn = maps_on_photos(plan, request, tools)

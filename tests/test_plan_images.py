@@ -166,6 +166,11 @@ def test_every_upload_asked_for_gets_the_plan():
     copied, added = for_every_upload(plan(crop, rotate_it), request, [FIRST, SECOND], TOOLS)
     assert added == [2] and copied.steps[2].task == "Rotate Image"
     assert copied.steps[2].arguments == {"image_path": SECOND, "angle": 90}
+    # after a crop of the first upload, "rotate both": the crop and the second upload
+    cropped = f"image/aa11_crop_{FIRST[6:14]}.png"
+    rotate_crop = ("Rotate Image", {"image_path": cropped, "angle": 90})
+    copied, added = for_every_upload(plan(rotate_crop), "rotate both", [FIRST, SECOND], TOOLS, [cropped, SECOND])
+    assert added == [1] and copied.steps[1].arguments == {"image_path": SECOND, "angle": 90}
 
 
 def test_a_step_with_no_image_named_goes_on_from_the_last_edit():
