@@ -699,7 +699,7 @@ class Agent:
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
-                    checked = f"{checked.rstrip()} {replay_note}"
+                    checked = with_notes(checked, [replay_note])
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,

@@ -5,8 +5,9 @@ the first photo: it does not read a correction as the last request again. When a
 the last turn worked on (an opening that says so, then an image by its place, "the other one", or a word of an
 upload's file name), the agent opens the last turn's first call with that image and the model writes the rest of
 the step; a box of a part named by its place ("the top half") is taken again from the new image's size. "Do the same
-to the original" (the model removed the background of the original after a crop) is the same again on the image it
-names.
+to the original" (the model removed the background of the original after a crop), "and in the second one?" are the
+same again on the image they name, every call of the last turn in turn (:func:`replayed`): a box a detector found is
+found again there.
 
 Blur Region has no strength: asked to "make the blur stronger", the small model blurred a box of 48450s. A message
 that only asks for more blur, right after a blur, blurs the same box of the blurred image again.
