@@ -84,6 +84,11 @@ NO_SPLIT = (
     'example "crop the left half", then "crop the right half of the original".'
 )
 
+SAVED_AS_MADE = (
+    'Every image here is saved as it is made, so there is nothing more to save: ask "where is the file saved?" for '
+    "its folder."
+)
+
 NO_DELETE = (
     "No tool here deletes a file: every image of this conversation stays in its folder until the session ends (New "
     "session, or the demo stopping, removes them). The images you don't want you can simply leave."
@@ -159,6 +164,19 @@ _BEYOND = (
         alone=True,
         on_an_image=True,
         tool="Crop Image",
+    ),
+    # "... then save it" (plan mode left it out unanswered); a request of that alone is answered from the files
+    # (agent/image_facts.py: SAVED_ANSWER)
+    _BeyondTheTools(
+        re.compile(
+            r"^\W*(?:(?:and|then|also|please)[,]?\s+)*(?:save|download|export|store)\s+(?:it|this|that|them|these"
+            r"|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|images|result|results|picture|photo|file|edit|output|map|one))"
+            r"(?:\s+(?:for\s+me|too|somewhere|please))*\W*$",
+            re.I,
+        ),
+        SAVED_AS_MADE,
+        alone=True,
+        on_an_image=False,
     ),
     # "delete it" (the model removed the background)
     _BeyondTheTools(

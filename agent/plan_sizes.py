@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from agent.meant_call import ANGLE, RESIZER, as_same_size
 from agent.pending_edit import BLURRER, CROPPER
+from agent.picture_questions import DETECTORS
 from agent.several_edits import ROTATOR
 from agent.stated_numbers import scaled_size
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value
@@ -83,7 +84,8 @@ def planned_size(
     image: Value, steps: Sequence[PlanStep], size: Callable[[Value], Size | None], tools: ToolRegistry
 ) -> Size | None:
     """The width and height of ``image``: an upload's (``size``), or the output of one of ``steps`` as the plan will
-    make it from its input's size (:func:`output_size`); ``None`` when that cannot be known before the plan runs."""
+    make it from its input's size (:func:`output_size`; a blur of a face a detection found takes the detection's output,
+    the image searched); ``None`` when that cannot be known before the plan runs."""
     seen: set[int] = set()
     chain: list[PlanStep] = []
     while isinstance(image, Reference):
@@ -94,8 +96,9 @@ def planned_size(
         chain.append(step)
         image = step.args[0][1]
     dimensions = size(image)
-    for step in reversed(chain):  # from the upload on
-        dimensions = output_size(step, dimensions, tools) if dimensions else None
+    for step in reversed(chain):  # from the upload on; a detector hands on the image it searched, with its boxes
+        if step.task not in DETECTORS:
+            dimensions = output_size(step, dimensions, tools) if dimensions else None
     return dimensions
 
 

@@ -2187,6 +2187,22 @@ def test_a_part_no_tool_does_is_answered_beside_the_rest(tiny_tokenizer, session
     assert NO_FLIP in session.memory.turns[-1].text
 
 
+def test_a_part_that_asks_to_save_is_answered_beside_the_rest(tiny_tokenizer, session):
+    """Seen in a plan drive: "make it 300 wide, then show me the edges, then save it" left the saving unanswered."""
+    from agent.capabilities import SAVED_AS_MADE, without_parts_beyond_the_tools
+
+    kept, answers = without_parts_beyond_the_tools(
+        "make it 300 wide, then show me the edges, then save it", has_image=True, loaded=("Resize Image",)
+    )
+    assert answers == [SAVED_AS_MADE] and "save" not in kept
+    assert without_parts_beyond_the_tools("save this", has_image=True, loaded=()) == ("save this", [])
+    runtime = FakeRuntime(names=("Rotate Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
+    assert agent.chat(session, "rotate it by 90 degrees, then save it").text.endswith(SAVED_AS_MADE)
+
+
 def test_an_edit_with_no_image_named_goes_on_from_the_last_edit(tiny_tokenizer, session):
     """Seen in a drive: after "rotate it by 180", the model cropped the upload for "crop the left half"."""
     runtime = FakeRuntime(names=("Rotate Image", "Crop Image", "Edge Detection On Image"))

@@ -48,6 +48,18 @@ def test_a_size_relative_to_another_steps_output_is_computed_from_the_plan():
     assert sized == plan(crop, resize("<GENERATED>-0", 128, 96)) and changed == {1: (128, 96)}
 
 
+def test_a_size_relative_to_a_blur_of_what_a_detection_found_is_the_photos():
+    """Seen in a plan drive: "find her face and pixelate it, then make the picture half the size" resized to 100 x 100
+    (the blur takes the detection's output, the photo with its boxes)."""
+    tools = default_registry().subset(("Resize Image", "Detection", "Blur Region"))
+    detect = ("Detection", {"image_path": PHOTO})
+    blur = ("Blur Region", {"image_path": "<GENERATED>-0"})
+    chained = plan(detect, blur, resize("<GENERATED>-1", 100, 100))
+    request = "find her face and pixelate it, then make the picture half the size"
+    sized, changed = sizes_from_the_request(chained, request, tools, known)
+    assert changed == {2: (256, 192)} and sized == plan(detect, blur, resize("<GENERATED>-1", 256, 192))
+
+
 @pytest.mark.parametrize(
     ("task", "args", "size"),
     [
@@ -56,7 +68,7 @@ def test_a_size_relative_to_another_steps_output_is_computed_from_the_plan():
         ("Resize Image", {"width": 100, "height": 50}, (100, 50)),
         ("Crop Image", {"left": 10, "top": 20, "right": 110, "bottom": 70}, (100, 50)),
         ("Edge Detection On Image", {}, (512, 384)),  # a map of its source's size
-        ("Detection", {}, None),  # no image made
+        ("Detection", {}, (512, 384)),  # the image it searched, handed on with its boxes
     ],
 )
 def test_the_size_of_a_steps_output_as_the_plan_makes_it(task, args, size):
