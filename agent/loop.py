@@ -676,14 +676,7 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
-                searched = [
-                    (image_names(taken.action_input)[0], taken.observation)
-                    for taken in trace
-                    if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
-                ]
-                which = which_has(user_input, searched) or every_finding(
-                    user_input, trace, list(session.images), versions
-                )
+                which = self._found_on_each(session, user_input, trace)
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
@@ -833,8 +826,10 @@ class Agent:
         )
         calls = [(step.action, step.action_input) for step in trace if step.action]
         if trace and trace[-1].ok and not pending and len(set(calls)) == len(calls):
-            # the asked work ran, each call once; the steps ran out before the answer
-            yield self._finish(session, user_input, f"Done{_done_so_far(trace, 'steps')}.", trace, False)
+            # the asked work ran, each call once; the steps ran out before the answer ("which photo has a cat?" of
+            # six photos: what was found on each)
+            found = self._found_on_each(session, user_input, trace)
+            yield self._finish(session, user_input, found or f"Done{_done_so_far(trace, 'steps')}.", trace, False)
             return
         message = f"I could not finish this within {self.max_steps} steps" + _done_so_far(trace)
         failure = _last_failure(trace)
@@ -1088,6 +1083,18 @@ class Agent:
         """The newest image made from each upload before this turn (``trace``; agent/every_upload.py ``worked_on``)."""
         made_now = {name for step in trace for name in step.files}
         return [image for _, image in self.latest_of_each(session, made_now)]
+
+    def _found_on_each(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
+        """What the turn's detectors or readings found on each image, when ``request`` asks which picture shows
+        something (agent/detector_scope.py) or asks it of every upload (agent/every_upload.py); else ``None``."""
+        searched = [
+            (image_names(taken.action_input)[0], taken.observation)
+            for taken in trace
+            if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
+        ]
+        return which_has(request, searched) or every_finding(
+            request, trace, list(session.images), self._versions(session, trace)
+        )
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or

@@ -174,6 +174,26 @@ def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokeniz
     assert found[cat] in reply.text and "no cat" in reply.text
 
 
+def test_which_photo_has_a_cat_of_more_photos_than_steps_is_answered_from_the_detections(tiny_tokenizer, tmp_path):
+    """Seen in a Gradio drive: asked "which photo has a cat?" of a session with many uploads, the steps ran out after
+    the detections and the answer was "Done (steps: Detection -> ...)"."""
+    from agent.detector_scope import HAS_NONE, WHICH_HAS
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Detection",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096, max_steps=3)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photos = [agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name for _ in range(2)]
+    runtime.run = lambda tool, argument, workspace: Observation("No object found.", True, (), 0.01)
+    # the answer after the first search gives way to the search of the other photo, the last step there is
+    llm.replies = [call("Detection", photos[1]), answer("No cat."), "\nObservation:"]
+    reply = agent.chat(session, "which photo has a cat?")
+    assert [step.action_input for step in reply.steps] == [photos[1], photos[0]]
+    lines = [HAS_NONE.format(image=image, noun="cat") for image in (photos[1], photos[0])]
+    assert reply.text == WHICH_HAS.format(findings="; ".join(lines))
+
+
 def test_both_after_a_result_of_each_means_those_results(tiny_tokenizer, tmp_path):
     """Seen in a drive: after the edges of each of two photos, "make both 256 wide" resized one edge map."""
     runtime = FakeRuntime(names=("Edge Detection On Image", "Resize Image"))
