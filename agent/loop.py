@@ -123,7 +123,7 @@ from agent.meant_call import (
     without_made_up_tools,
 )
 from agent.memory import ConversationMemory
-from agent.other_way import other_way_not_run, the_other_way
+from agent.other_way import further_the_same_way, other_way_not_run, the_other_way
 from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
@@ -1234,6 +1234,7 @@ class Agent:
         )
         meant = self._on_the_uploads_written(session, request, call, meant)
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
+        meant = further_the_same_way(meant, request, session.latest_image, session.made_by)
         last = session.last_call
         last_found = session.reports if last and last.tool in DETECTORS else ()  # the last turn's detections
         boxed = with_named_region(meant, request, self.runtime.available, size, shown, last_found=last_found)

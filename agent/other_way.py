@@ -4,7 +4,9 @@ Asked "rotate it 90 degrees clockwise" and then "no, rotate it the other way", a
 started from turned the opposite way; the small model rotated the rotated image by -1. The agent records the call
 that made each image (``ChatSession.made_by``), so when the image "it" means is a rotation's result, a rotation asked
 for "the other way" runs on that rotation's source with the opposite angle; an answer before any rotation ran ("Done!
-I saved the rotated image as ..." naming the last turn's result) gives way to that rotation.
+I saved the rotated image as ..." naming the last turn's result) gives way to that rotation. "45 more" / "another 30
+degrees" after a rotation turns the result further the same way (asked "now 45 more" after "rotate it 45 degrees
+clockwise", the model turned it back by +45).
 """
 
 from __future__ import annotations
@@ -37,6 +39,30 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
         return call
     written = str(int(opposite)) if opposite.is_integer() else str(opposite)
     return replace(call, action_input=f"{source.strip()}, {written}")
+
+
+# "now 45 more", "another 30 degrees", "rotate it 10 more degrees": further, the way the last rotation turned
+_FURTHER = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|now|and|then|please|hmm+)[,!.]?\s+)*(?:(?:rotate|turn)\s+(?:it\s+)?(?:by\s+)?)?"
+    r"(?:(?:another|an\s+extra)\s+(?P<another>\d+(?:\.\d+)?)|(?P<more>\d+(?:\.\d+)?)(?:\s*(?:degrees?|°))?\s+more)"
+    r"(?:\s*(?:degrees?|°))?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def further_the_same_way(call: ToolCall, request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall:
+    """``call``, a rotation, on ``latest`` by the angle ``request`` asks for more ("45 more"), turned the way the
+    rotation that made ``latest`` turned; else ``call``."""
+    further = _FURTHER.match(request)
+    made = made_call(made_by, latest)
+    if call.tool != ROTATOR or latest is None or further is None or made.tool != ROTATOR:
+        return call
+    try:
+        clockwise = float(made.action_input.rpartition(",")[2]) < 0
+    except ValueError:
+        return call
+    angle = further.group("another") or further.group("more")
+    return replace(call, action_input=f"{latest}, {'-' if clockwise else ''}{angle}")
 
 
 def other_way_not_run(

@@ -66,6 +66,9 @@ _ABOUT_WRITING = re.compile(
     # text is readable"): the reading gives its words
     r"|\beasier\s+to\s+read\b|\bcan'?t\s+read\s+(?:it|this|that|the\s+(?:text|sign|words|writing|label|menu))\b"
     r"|\b(?:text|writing|words|letters)\s+(?:is|are)\s+(?:too\s+(?:small|blurry|tiny)|hard\s+to\s+read)\b"
+    # what a sign offers or says: "what's on sale?" (answered "I could not answer that"), "does it say everything
+    # must go?" (answered 'Yes, it says "Do I need to use a tool?"')
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+on\s+(?:sale|offer|special)\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
     # the place a sign names: "what street is this?" (the model answered that it cannot see images)
     r"|\b(?:what|which)\s+(?:street|road|avenue|shop|store|cafe|café|restaurant|station|town|city)\s+is\s+"
     r"(?:this|it|that)\b"

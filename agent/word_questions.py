@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from agent.opening_days import opening_answer
-from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading
+from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading, normal_words
 
 _AGAIN = re.compile(
     r"\bwhat\s+did\s+(?:it|the\s+\w+)\s+say\b|\bsay\s+(?:it|that)\s+again\b|\brepeat\s+(?:it|that|the\s+(?:text|words))\b",
@@ -20,6 +20,13 @@ _AGAIN = re.compile(
 )
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 
+# "does it say everything must go?", 'does the sign say "open"?'
+_SAYS = re.compile(
+    r"\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\s+(?:that\s+)?[\"“']?(?P<phrase>[^\"”?]+?)[\"”']?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+SAYS_YES = 'Yes: the text reads "{words}".'
+SAYS_NO = 'No: the text reads "{words}".'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
 TOO_FEW_WORDS = 'The text has {count} word{s}: "{words}".'
 COUNTED = 'The text has {count} {unit}: "{words}".'
@@ -28,8 +35,8 @@ READ_AGAIN = 'The text reads "{words}".'
 
 def answer_about_words(request: str, words: str) -> str | None:
     """The answer to ``request`` when it asks for a word of ``words`` (the text a reading found) by its place, how
-    many words or letters they hold, the words again, whether the place is open on a day (agent/opening_days.py),
-    or their language; else ``None``."""
+    many words or letters they hold, the words again, whether they say a phrase, whether the place is open on a day
+    (agent/opening_days.py), or their language; else ``None``."""
     tokens = _WORD.findall(words)
     asked = WORD_QUESTION.search(request)
     if asked and asked.group("ordinal"):
@@ -44,4 +51,8 @@ def answer_about_words(request: str, words: str) -> str | None:
         return COUNTED.format(count=count, unit=unit if count != 1 else unit[:-1], words=words)
     if _AGAIN.search(request):
         return READ_AGAIN.format(words=words)
+    said = _SAYS.search(request)
+    if said:  # every word asked about among those read
+        read = set(normal_words(words).split())
+        return (SAYS_YES if set(normal_words(said.group("phrase")).split()) <= read else SAYS_NO).format(words=words)
     return opening_answer(request, words) or beyond_reading(request, words)

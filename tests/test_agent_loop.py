@@ -2350,6 +2350,8 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "make the text easier to read",  # seen in a drive: "The text is readable"
         "I can't read the sign",
         "the text is too small",
+        "what's on sale?",  # seen in a drive: "I could not answer that"
+        "does it say everything must go?",
     )
     for question in questions:
         assert asks_about_writing(question), question

@@ -63,3 +63,28 @@ def test_an_answer_before_the_rotation_gives_way_to_it(rotated):
     reply = agent.chat(session, "no, rotate it the other way")
     assert agent.runtime.calls[-1] == ("Rotate Image", f"{photo}, 90") and len(reply.files) == 1
     assert reply.files[0] != result
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("now 45 more", f"{ROTATED}, -45"),  # seen in a drive: turned back by +45 after 45 clockwise
+        ("another 30 degrees", f"{ROTATED}, -30"),
+        ("rotate it 10 more degrees please", f"{ROTATED}, -10"),
+        ("make it 45 more pixels wide", f"{ROTATED}, 45"),  # no rotation asked: the call as written
+    ],
+)
+def test_more_of_a_rotation_turns_further_the_same_way(request_text, expected):
+    from agent.other_way import further_the_same_way
+
+    call = ToolCall("t", "Rotate Image", f"{ROTATED}, 45")
+    assert further_the_same_way(call, request_text, ROTATED, MADE_BY).action_input == expected
+    upload = ToolCall("t", "Rotate Image", "image/a1a1.png, 45")
+    assert further_the_same_way(upload, "45 more", "image/a1a1.png", MADE_BY) is upload  # no rotation made it
+
+
+def test_more_of_a_rotation_in_a_session(rotated):
+    agent, session, photo, result = rotated
+    agent.llm.replies += [call("Rotate Image", f"{result}, 45"), answer("Done.")]
+    agent.chat(session, "now 45 more")
+    assert agent.runtime.calls[-1] == ("Rotate Image", f"{result}, -45")

@@ -7,7 +7,15 @@ from PIL import Image
 
 from agent.loop import Agent, ChatSession
 from agent.read_text import NOT_RELIABLY
-from agent.word_questions import COUNTED, NTH_WORD, READ_AGAIN, TOO_FEW_WORDS, answer_about_words
+from agent.word_questions import (
+    COUNTED,
+    NTH_WORD,
+    READ_AGAIN,
+    SAYS_NO,
+    SAYS_YES,
+    TOO_FEW_WORDS,
+    answer_about_words,
+)
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
@@ -31,6 +39,9 @@ WORDS = "-based segmentation of the coins"
         ("what colour is the sign?", None),
         ("how many letters are in the word 'lantern'?", None),  # a word the question names
         ("what's the first word of the Gettysburg Address?", None),
+        # seen in a drive: 'Yes, it says "Do I need to use a tool?"'
+        ("does it say segmentation of the coins?", SAYS_YES.format(words=WORDS)),
+        ('does the page say "watershed"?', SAYS_NO.format(words=WORDS)),
     ],
 )
 def test_questions_about_the_words_read(request_text, expected):
