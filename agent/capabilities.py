@@ -25,7 +25,9 @@ _ASKS = re.compile(
     r"|\bwhich\s+tools\s+(?:do\s+you\s+have|are\s+(?:there|loaded|available))\b"
     # "hi! what is this app?" (the model: "It is an AI assistant, not an app."), "who are you?"
     r"|\bwhat\s+(?:is|'s)\s+this\s+(?:app|tool|thing|demo|program|site|place)\b|\b(?:who|what)\s+are\s+you\W*$"
-    r"|\bhow\s+(?:do|does)\s+(?:i\s+use\s+)?(?:this|it)\s+work\W*$|\bhow\s+do\s+i\s+use\s+(?:this|you)\b",
+    r"|\bhow\s+(?:do|does)\s+(?:i\s+use\s+)?(?:this|it)\s+work\W*$|\bhow\s+do\s+i\s+use\s+(?:this|you)\b"
+    # "what can I do here?" (the model asked for an image)
+    r"|^\W*(?:\w+[,!.]?\s+)?what\s+can\s+i\s+do(?:\s+(?:here|with\s+(?:this|it|you)))?\W*$",
     re.IGNORECASE,
 )
 
@@ -87,6 +89,11 @@ NO_SPLIT = (
 SAVED_AS_MADE = (
     'Every image here is saved as it is made, so there is nothing more to save: ask "where is the file saved?" for '
     "its folder."
+)
+
+NO_STRAIGHTEN = (
+    "I can't see how much the picture is tilted, so I can't straighten it myself. Rotate Image turns it by an angle "
+    'you give: "rotate it 5 degrees clockwise", then "a bit more" or "rotate it back".'
 )
 
 NO_DELETE = (
@@ -164,6 +171,14 @@ _BEYOND = (
         alone=True,
         on_an_image=True,
         tool="Crop Image",
+    ),
+    # "can you straighten it?" (the model resized the photo to 300 x 300)
+    _BeyondTheTools(
+        re.compile(r"\b(?:straighten|level|deskew|un-?tilt)\b|\bmake\s+it\s+(?:straight|level)\b", re.I),
+        NO_STRAIGHTEN,
+        alone=True,
+        on_an_image=True,
+        tool="Rotate Image",
     ),
     # "... then save it" (plan mode left it out unanswered); a request of that alone is answered from the files
     # (agent/image_facts.py: SAVED_ANSWER)

@@ -50,6 +50,9 @@ _SIZE_QUESTION = _whole_question(
     r"|how\s+(?:big|large)\s+is\s+" + _ASKED_PICTURE + r"(?:\s+in\s+pixels)?"
     r"|what\s+(?:size|resolution|(?:file\s+)?(?:format|type)|kind\s+of\s+file)\s+is\s+"
     + _ASKED_PICTURE
+    # "what was the original size?" (the model answered with the latest file's name)
+    + r"|what\s+(?:was|is)\s+(?:the\s+)?original(?:'s)?\s+(?:size|dimensions?|resolution)"
+    + r"|(?:what\s+size|how\s+big)\s+was\s+(?:the\s+)?original(?:\s+(?:image|photo|picture|one))?"
     # "how many pixels is it now?" (the model answered that it cannot see images)
     + r"|how\s+many\s+pixels\s+(?:is|does|has)\s+"
     + _ASKED_PICTURE

@@ -821,6 +821,8 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(
         ("how does this work?", True),
         ("what are you doing?", False),
         ("how does edge detection work?", False),
+        ("what can I do here?", True),  # seen in a drive: "Please upload one first."
+        ("what can I do to make it sharper?", False),
     ],
 )
 def test_which_requests_ask_what_the_assistant_can_do(request_text, asks):
@@ -1846,6 +1848,7 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("tell me the size of image/ab12cd34.png", True),
         ("how big is the cat?", False),  # what the picture shows
         ("how many pixels is it now?", True),  # seen in a drive: "I cannot see images myself"
+        ("what was the original size?", True),  # seen in a drive: "The original size was image/....png."
         ("make it twice the size", False),
         ("what size should a profile picture be?", False),
         ("how big is the file?", True),  # seen in a drive: "I cannot see images myself"
@@ -2185,6 +2188,27 @@ def test_a_part_no_tool_does_is_answered_beside_the_rest(tiny_tokenizer, session
     assert reply.text.startswith("Done! I saved the edge map") and reply.text.endswith(f". {NO_FLIP}")
     assert session.memory.turns[-2].text.endswith("flip it and show me the edges")  # remembered as said
     assert NO_FLIP in session.memory.turns[-1].text
+
+
+def test_a_picture_to_straighten_is_answered_before_the_model(tiny_tokenizer, session):
+    """Seen in a drive: asked "can you straighten it?" of the clock, the model resized it to 300 x 300."""
+    from agent.capabilities import NO_STRAIGHTEN
+
+    runtime = FakeRuntime(names=("Rotate Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    for request in ("can you straighten it?", "level the horizon please"):
+        assert agent.chat(session, request).text == NO_STRAIGHTEN
+    assert runtime.calls == [] and llm.prompts == []
+
+
+def test_the_original_size_is_the_uploads(tiny_tokenizer, session):
+    runtime = FakeRuntime(names=("Rotate Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = agent.introduce_image(session, Image.new("RGB", (40, 20), "white")).name
+    llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it by 90 degrees")
+    assert agent.chat(session, "what was the original size?").text.startswith(f"{image} is a PNG image of 40 x 20")
 
 
 def test_a_part_that_asks_to_save_is_answered_beside_the_rest(tiny_tokenizer, session):
