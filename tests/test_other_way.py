@@ -84,7 +84,7 @@ def test_more_of_a_rotation_turns_further_the_same_way(request_text, expected):
 
 
 def test_more_of_a_rotation_in_a_session(rotated):
-    agent, session, photo, result = rotated
+    agent, session, _, result = rotated
     agent.llm.replies += [call("Rotate Image", f"{result}, 45"), answer("Done.")]
     agent.chat(session, "now 45 more")
     assert agent.runtime.calls[-1] == ("Rotate Image", f"{result}, -45")
