@@ -77,7 +77,7 @@ _LOOKS = re.compile(
     rf"|\b(?:do\s+you\s+like|how\s+do\s+you\s+like)\s+(?:it|this|that|(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE})\b"
     rf"|\bis\s+(?:it|this|that)\s+a\s+good\s+(?:\w+\s+)?{_PICTURE}\b"
     # a colour of two: "is it red or blue?", "is the car black or white?"
-    rf"|^\W*(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:more\s+)?{_COLOUR}\s+or\s+(?:more\s+)?{_COLOUR}\b"
+    rf"|(?:^|[.!?]\s)\W*(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:more\s+)?{_COLOUR}\s+or\s+(?:more\s+)?{_COLOUR}\b"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,

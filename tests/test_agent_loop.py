@@ -708,6 +708,7 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("write a caption that says hello", None),  # the words are given
         ("is it red or blue?", ANSWERER),
         ("is the car black or white?", ANSWERER),
+        ("ok here's my cat. is it black or white?", ANSWERER),  # seen in a drive: "The cat is black."
         ("is it a cat or a dog?", None),  # the detector's count answers it
         ("what's this?", DESCRIBER),  # seen in a drive: "I could not answer that"
         ("what am I looking at?", DESCRIBER),
