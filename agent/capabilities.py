@@ -174,7 +174,10 @@ _BEYOND = (
     ),
     # "can you straighten it?" (the model resized the photo to 300 x 300)
     _BeyondTheTools(
-        re.compile(r"\b(?:straighten|level|deskew|un-?tilt)\b|\bmake\s+it\s+(?:straight|level)\b", re.I),
+        re.compile(  # not with the angle said ("straighten it by rotating it -30 degrees")
+            r"^(?!.*(?:\brotat|\bturn|\d)).*(?:\b(?:straighten|level|deskew|un-?tilt)\b|\bmake\s+it\s+(?:straight|level)\b)",
+            re.I,
+        ),
         NO_STRAIGHTEN,
         alone=True,
         on_an_image=True,

@@ -2201,6 +2201,10 @@ def test_a_picture_to_straighten_is_answered_before_the_model(tiny_tokenizer, se
     for request in ("can you straighten it?", "level the horizon please"):
         assert agent.chat(session, request).text == NO_STRAIGHTEN
     assert runtime.calls == [] and llm.prompts == []
+    from agent.capabilities import beyond_the_tools
+
+    angle_said = "straighten the photo by rotating it -30 degrees"  # the generator's wording: a rotation
+    assert beyond_the_tools(angle_said, only_that=True, has_image=True, loaded=("Rotate Image",)) is None
 
 
 def test_the_original_size_is_the_uploads(tiny_tokenizer, session):
