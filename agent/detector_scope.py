@@ -120,7 +120,10 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
 _WHICH_HAS = re.compile(
     r"\bwhich\s+(?:one|photo|image|picture|pic|of\s+(?:them|these|those|the\s+\w+))\s+"
     r"(?:has|have|shows?|contains?|includes?)\s+(?:an?\s+|any\s+|the\s+|some\s+)?"
-    r"(cats?|faces?|persons?|people)\b",
+    r"(?P<noun>cats?|faces?|persons?|people)\b"
+    # "which is the cat one?", "which one is the cat photo?" (the model answered "The cat is the cat.")
+    r"|\bwhich\s+(?:one\s+|photo\s+|image\s+|picture\s+)?is\s+the\s+(?P<the>cat|person|face)"
+    r"(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 HAS = "{image} shows {what}: {boxes}"
@@ -145,7 +148,7 @@ def which_has(request: str, searched: Sequence[tuple[str, str]]) -> str | None:
     asked = _WHICH_HAS.search(request)
     if not asked or not searched:
         return None
-    noun = asked.group(1).lower()
+    noun = (asked.group("noun") or asked.group("the")).lower()
     noun = _PLURAL.get(noun, noun)
     lines = []
     for image, observation in dict(searched).items():

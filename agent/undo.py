@@ -46,7 +46,7 @@ _UNDO = re.compile(
 _STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
 _EVERY_STEP = "every"
 _SEVERAL_UNDO = re.compile(
-    OPENING + r"(?:(?:undo|revert|take\s+back)\s+(?:the\s+)?(?:last\s+)?"
+    OPENING + r"(?:(?:undo|revert|take\s+back|go\s+back)\s+(?:the\s+)?(?:last\s+)?"
     r"(?:(?P<count>two|three|four|five|[2-9]|both)(?:\s+(?:of\s+them|steps|changes|edits|things))?"
     r"|(?P<every>all(?:\s+(?:the|my|of\s+the|of\s+my))?\s+(?:changes|edits|steps)|all\s+of\s+(?:it|them)|everything|all))"
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"

@@ -174,6 +174,17 @@ def test_which_photo_has_a_cat_is_answered_from_a_detection_of_each(tiny_tokeniz
     assert found[cat] in reply.text and "no cat" in reply.text
 
 
+def test_which_is_the_cat_one_asks_which_photo_has_a_cat():
+    """Seen in a drive: "which is the cat one?" of a coffee cup and a cat was answered "The cat is the cat."."""
+    from agent.detector_scope import which_has, which_has_unfound
+
+    searched = [("image/a.png", "No object found."), ("image/b.png", "cat [1, 2, 3, 4]")]
+    for request in ("which is the cat one?", "which one is the cat photo?"):
+        assert which_has_unfound(request, [], ["Detection"]) == "Detection"
+        assert which_has(request, searched) == "image/a.png shows no cat; image/b.png shows a cat: cat [1, 2, 3, 4]."
+    assert which_has_unfound("which is the cat's name?", [], ["Detection"]) is None
+
+
 def test_which_photo_has_a_cat_of_more_photos_than_steps_is_answered_from_the_detections(tiny_tokenizer, tmp_path):
     """Seen in a Gradio drive: asked "which photo has a cat?" of a session with many uploads, the steps ran out after
     the detections and the answer was "Done (steps: Detection -> ...)"."""

@@ -73,6 +73,7 @@ def answer(text: str) -> str:
         ("make it less blurry and rotate it", False),
         ("put it back", True),  # seen in a drive, after the background was removed: removed again
         ("put the background back please", True),
+        ("go back two steps", True),  # seen in a drive: rotated by 2
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
@@ -108,6 +109,7 @@ def test_several_steps_are_undone_at_once_at_most_to_the_upload(agent, tmp_path)
     """Asked "now undo the last two changes" after a rotation and a resize, the embedded model removed the
     background of the rotated photo."""
     assert steps_to_undo("undo the last two changes") == 2 and steps_to_undo("undo that") is None
+    assert steps_to_undo("go back two steps") == 2
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
