@@ -955,9 +955,9 @@ class Agent:
         the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
-        farewell = farewell_answer(request) or live_data_answer(request)
-        if farewell:
-            return farewell
+        said = farewell_answer(request) or live_data_answer(request)
+        if said:
+            return said
         if not self.image_tools:
             return None
         if session.latest_image is None and (
@@ -1003,8 +1003,9 @@ class Agent:
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
-        if session.latest_image is not None and (asks_where_it_is(request) or asks_to_save(request)):
-            return (SAVED_ANSWER if asks_to_save(request) else WHERE_ANSWER).format(
+        saving = asks_to_save(request)
+        if session.latest_image is not None and (saving or asks_where_it_is(request)):
+            return (SAVED_ANSWER if saving else WHERE_ANSWER).format(
                 latest=session.latest_image,
                 path=session.workspace.root / session.latest_image,
                 folder=session.workspace.root,

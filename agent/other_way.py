@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
 from agent.undo import made_call
 from protocol.steps import ToolCall
@@ -43,7 +44,7 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
 
 # "now 45 more", "another 30 degrees", "rotate it 10 more degrees": further, the way the last rotation turned
 _FURTHER = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|now|and|then|please|hmm+)[,!.]?\s+)*(?:(?:rotate|turn)\s+(?:it\s+)?(?:by\s+)?)?"
+    OPENING + r"(?:(?:rotate|turn)\s+(?:it\s+)?(?:by\s+)?)?"
     r"(?:(?:another|an\s+extra)\s+(?P<another>\d+(?:\.\d+)?)|(?P<more>\d+(?:\.\d+)?)(?:\s*(?:degrees?|°))?\s+more)"
     r"(?:\s*(?:degrees?|°))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,

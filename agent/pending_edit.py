@@ -233,12 +233,12 @@ def the_found_box(
     if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
         return None
     found = [
-        (label.strip().lower(), box)
+        labelled
         for step in steps
         if step.ok and step.action in DETECTORS
-        for label, *box in _LABELLED_BOX.findall(step.observation)
+        for labelled in labelled_boxes(step.observation)
     ]
-    if [argument.strip() for argument in arguments[1:]] in [box for _, box in found]:
+    if tuple(argument.strip() for argument in arguments[1:]) in [box for _, box in found]:
         return None
     named = [box for label, box in found if re.search(rf"\b{re.escape(label)}s?\b", request, re.IGNORECASE)]
     candidates = named or ([] if named_only else [box for _, box in found])
@@ -254,10 +254,10 @@ def labelled_boxes(observation: str) -> list[tuple[str, tuple[str, ...]]]:
 def the_one_box_found(steps: Sequence[Step], image: str) -> tuple[str, ...] | None:
     """The one box the detectors of ``steps`` found on ``image``; ``None`` when they found none or several."""
     boxes = {
-        tuple(box)
+        box
         for step in steps
         if step.ok and step.action in DETECTORS and step.action_input.split(",", 1)[0].strip() == image
-        for _, *box in _LABELLED_BOX.findall(step.observation)
+        for _, box in labelled_boxes(step.observation)
     }
     return boxes.pop() if len(boxes) == 1 else None
 

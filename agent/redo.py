@@ -22,6 +22,7 @@ from typing import Protocol
 from agent.image_reference import meant_image
 from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
+from agent.request_parts import OPENING
 from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
@@ -112,7 +113,7 @@ _MORE_BLUR = re.compile(
 
 # The whole message only asks for more, said right after a blur: "stronger", "a bit more", "even more please"
 _BARE_MORE = re.compile(
-    r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|and)[,!.]?\s+)*(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?"
+    OPENING + r"(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?"
     r"(?:more|stronger|harder|heavier)(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -100,6 +100,8 @@ _ROTATE_BACK = re.compile(
     r"(?:\s+(?:to\s+(?:normal|how\s+it\s+was|the\s+original|upright)|again))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# Edits undone in other words than "undo the ...": "rotate it back", "make it less blurry", "put the background back"
+_UNDONE_IN_OTHER_WORDS = ((_ROTATE_BACK, "rotat"), (_UNBLUR, "blur"), (_BACKGROUND_BACK, "background removal"))
 EDITS = {
     "rotat": ("rotation", "rotate"),
     "crop": ("crop", "crop"),
@@ -122,12 +124,9 @@ def asks_to_undo(request: str) -> bool:
 
 def _named_edit(request: str) -> str | None:
     """The edit (a key of :data:`EDITS`) that ``request`` asks to undo by its name, or ``None``."""
-    if _ROTATE_BACK.match(request):
-        return "rotat"
-    if _UNBLUR.match(request):
-        return "blur"
-    if _BACKGROUND_BACK.match(request):
-        return "background removal"
+    said = next((edit for pattern, edit in _UNDONE_IN_OTHER_WORDS if pattern.match(request)), None)
+    if said:
+        return said
     named = _NAMED_UNDO.match(request)
     return " ".join(named.group(1).lower().split()) if named else None
 

@@ -1702,17 +1702,22 @@ def test_which_requests_ask_where_the_image_is_saved(request_text, asks):
     assert asks_where_it_is(request_text) is asks
 
 
-def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer, session):
-    """Seen in a drive: asked "where is the file saved?", the model answered "The image saved as <the latest> is named
-    <an earlier one>."."""
-    from agent.image_facts import WHERE_ANSWER
+@pytest.mark.parametrize(
+    ("request_text", "template"),
+    [
+        # seen in a drive: "The image saved as <the latest> is named <an earlier one>."
+        ("where is the file saved?", "WHERE_ANSWER"),
+        ("save this", "SAVED_ANSWER"),  # seen in a drive: "... that needs Image Archive"
+    ],
+)
+def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer, session, request_text, template):
+    from agent import image_facts
 
     agent, llm, runtime = make_agent(tiny_tokenizer, [])
     image = upload(agent, session)
     root = session.workspace.root
-    assert agent.chat(session, "where is the file saved?").text == WHERE_ANSWER.format(
-        latest=image, path=root / image, folder=root
-    )
+    expected = getattr(image_facts, template).format(latest=image, path=root / image, folder=root)
+    assert agent.chat(session, request_text).text == expected
     assert llm.prompts == [] and runtime.calls == []
 
 
@@ -1731,16 +1736,6 @@ def test_which_requests_ask_to_save_the_image(request_text, asks):
     from agent.image_facts import asks_to_save
 
     assert asks_to_save(request_text) is asks
-
-
-def test_a_request_to_save_the_image_says_where_it_is_saved(tiny_tokenizer, session):
-    from agent.image_facts import SAVED_ANSWER
-
-    agent, llm, runtime = make_agent(tiny_tokenizer, [])
-    image = upload(agent, session)
-    root = session.workspace.root
-    assert agent.chat(session, "save this").text == SAVED_ANSWER.format(latest=image, path=root / image, folder=root)
-    assert llm.prompts == [] and runtime.calls == []
 
 
 @pytest.mark.parametrize("request_text", ["zoom in on her face", "enlarge the face"])
