@@ -92,8 +92,9 @@ SAVED_AS_MADE = (
 )
 
 NO_STRAIGHTEN = (
-    "I can't see how much the picture is tilted, so I can't straighten it myself. Rotate Image turns it by an angle "
-    'you give: "rotate it 5 degrees clockwise", then "a bit more" or "rotate it back".'
+    "I can't see how much the picture is tilted or which way is up, so I can't straighten it myself. Rotate Image "
+    'turns it by an angle you give: "rotate it 90 degrees", "rotate it 5 degrees clockwise", then "a bit more" or '
+    '"rotate it back".'
 )
 
 NO_DELETE = (
@@ -172,10 +173,13 @@ _BEYOND = (
         on_an_image=True,
         tool="Crop Image",
     ),
-    # "can you straighten it?" (the model resized the photo to 300 x 300)
+    # "can you straighten it?" (the model resized the photo to 300 x 300), "rotate it so it's upright" (it rotated 30)
     _BeyondTheTools(
-        re.compile(  # not with the angle said ("straighten it by rotating it -30 degrees")
-            r"^(?!.*(?:\brotat|\bturn|\d)).*(?:\b(?:straighten|level|deskew|un-?tilt)\b|\bmake\s+it\s+(?:straight|level)\b)",
+        re.compile(  # not with the angle said ("straighten it by rotating it -30 degrees", "turn it upright by 90")
+            r"^(?!.*(?:\d|\bdegrees?\b|\bupside\b|\bsideways\b)).*(?:"
+            r"\b(?:straighten|level|deskew|un-?tilt)\b"
+            r"|\bmake\s+it\s+(?:straight|level|upright)\b"
+            r"|\b(?:rotate|turn)\b.*\b(?:upright|straight|level|right\s+way\s+up)\b)",
             re.I,
         ),
         NO_STRAIGHTEN,

@@ -274,9 +274,33 @@ _SAVE_REQUEST = _whole_question(
 )
 
 
+SAVED_NAMED = (
+    "The workspace names its files itself; to keep it as {name}, give that name as you download it (the image "
+    "shown) or copy the file above."
+)
+# The whole request asks to save the image under a name: "save it as coffee_small.png", "save this as holiday"
+# (the model answered that no loaded tool can save an image)
+_SAVE_AS = _whole_question(
+    r"(?:save|download|export|store|keep|rename)\s+(?:it|this|that|(?:the|this|that|my)\s+(?:\w+\s+)?"
+    r"(?:image|result|picture|photo|file|edit|output|version|map|one))"
+    r"(?:\s+(?:as|to|under)(?:\s+the\s+name)?|\s+(?:named|called))\s+[\"'“]?(?P<name>[\w.-]+?)[\"'”]?"
+)
+_FORMAT_ONLY = re.compile(r"(?:an?\s+)?\.?(?:jpe?g|png|webp|gif|bmp|tiff?|pdf)$", re.IGNORECASE)
+
+
 def asks_to_save(request: str) -> bool:
-    """Whether ``request`` only asks to save or download the image (each is saved as it is made)."""
-    return bool(_SAVE_REQUEST.match(request))
+    """Whether ``request`` only asks to save or download the image (each is saved as it is made), perhaps under a
+    name (:func:`name_to_save_as`)."""
+    return bool(_SAVE_REQUEST.match(request)) or bool(name_to_save_as(request))
+
+
+def name_to_save_as(request: str) -> str:
+    """The file name ``request`` asks to save the image as ("coffee_small.png" of "save it as coffee_small.png");
+    ``""`` when it asks no name, or only a format ("save it as a jpg": agent/capabilities.py)."""
+    named = _SAVE_AS.match(request)
+    if named is None or _FORMAT_ONLY.match(named.group("name")):
+        return ""
+    return named.group("name")
 
 
 DONE_ANSWER = 'So far: {steps}. The latest, the one "it" means, is {latest}.'

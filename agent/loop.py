@@ -55,6 +55,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,7 +67,7 @@ from agent.capabilities import (
     load_hint,
     without_parts_beyond_the_tools,
 )
-from agent.detector_scope import which_has, which_has_unfound
+from agent.detector_scope import which_has, which_has_unfound, with_scope_note
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
@@ -76,6 +77,7 @@ from agent.image_facts import (
     ALREADY_SQUARE,
     FILE_SIZE_ANSWER,
     SAVED_ANSWER,
+    SAVED_NAMED,
     SIZE_ANSWER,
     UNCHANGED,
     WHERE_ANSWER,
@@ -95,6 +97,7 @@ from agent.image_facts import (
     comparison_answer,
     done_answer,
     images_answer,
+    name_to_save_as,
     sizes_answer,
     with_aspect_ratio,
 )
@@ -107,7 +110,7 @@ from agent.image_reference import (
     refers_to_an_image,
 )
 from agent.kept_size import size_not_kept, with_kept_size
-from agent.live_data import live_data_answer
+from agent.live_data import clock_answer, live_data_answer
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -172,6 +175,7 @@ from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_names import upload_named, upload_named_for
+from agent.whereabouts import unlocated, whereabouts_answer
 from agent.word_questions import answer_about_words
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
@@ -676,6 +680,7 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
+                answer = self._whereabouts(session, user_input, trace) or answer
                 which = self._found_on_each(session, user_input, trace)
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
@@ -941,7 +946,7 @@ class Agent:
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
         assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
-        asks about the world now, the weather or the news (agent/live_data.py); it
+        asks about the world now, the weather or the news, or the time (agent/live_data.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
         kind that it does not hold; it asks how big the image is (or the images are), which image is the bigger, which images there are,
@@ -958,6 +963,11 @@ class Agent:
         said = farewell_answer(request) or live_data_answer(request)
         if said:
             return said
+        has_image = session.latest_image is not None
+        if not (has_image and ANSWERER in self.runtime.available):  # else it may ask of a clock the tool can read
+            told = clock_answer(request, datetime.now().astimezone(), has_image=has_image)
+            if told:
+                return told
         if not self.image_tools:
             return None
         if session.latest_image is None and (
@@ -1005,11 +1015,13 @@ class Agent:
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
         saving = asks_to_save(request)
         if session.latest_image is not None and (saving or asks_where_it_is(request)):
-            return (SAVED_ANSWER if saving else WHERE_ANSWER).format(
+            told = (SAVED_ANSWER if saving else WHERE_ANSWER).format(
                 latest=session.latest_image,
                 path=session.workspace.root / session.latest_image,
                 folder=session.workspace.root,
             )
+            name = name_to_save_as(request)
+            return f"{told} {SAVED_NAMED.format(name=name)}" if name else told
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
@@ -1097,6 +1109,21 @@ class Agent:
             request, trace, list(session.images), self._versions(session, trace)
         )
 
+    def _whereabouts(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
+        """Where the turn's last detection found what ``request`` asks the place of (agent/whereabouts.py); else
+        ``None``."""
+        searched = [
+            taken for taken in trace if taken.ok and taken.action in DETECTORS and image_names(taken.action_input)
+        ]
+        if not searched:
+            return None
+        last = searched[-1]
+        image = image_names(last.action_input)[0]
+        located = whereabouts_answer(
+            request, last.action, image, last.observation, image_size(session.workspace, image)
+        )
+        return with_scope_note(located, last.note) if located else None
+
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or
         points at ("the original"), else the latest one."""
@@ -1158,7 +1185,7 @@ class Agent:
     def _undone_step(self, session: ChatSession, request: str, said: str, trace: Sequence[TraceStep]) -> str | None:
         """The tool an answer (``said``) came too early for, unless the request asks for words alone: the box tool
         asked for after a detection ("blur the face"), the detector for an edit of a face nothing found or for a count
-        of what it finds (agent/pending_edit.py), the reading tool for a question
+        of what it finds (agent/pending_edit.py) or the place of it (agent/whereabouts.py), the reading tool for a question
         about a sign nothing read (agent/read_text.py), the tool the request names in full, the loaded tool the answer
         calls missing, the tool whose map the request asks for when the answer presents a file or refuses, or the
         square crop or resize asked for, when nothing ran (agent/meant_call.py), the crop back to the size a rotation
@@ -1174,6 +1201,7 @@ class Agent:
             pending_box_edit(request, trace, available)
             or people_unfound(request, called, available)
             or uncounted(request, said, called, available)
+            or unlocated(request, called, available)
             or which_has_unfound(request, called, available)
             or unread_writing(request, called, available)
             or named_but_not_run(request, called, self.runtime.available)

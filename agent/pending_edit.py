@@ -60,8 +60,15 @@ BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
 _LABELLED_BOX = re.compile(r"([a-z][\w ]*?)\s*\[(\d+), (\d+), (\d+), (\d+)\]")  # "face [176, 65, 273, 162]"
 # What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
+PEOPLE_WORDS = (
+    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|cats?|kittens?|astronauts?|lady"
+    r"|ladies|guys?|baby|babies"
+)
 _PEOPLE = re.compile(
-    r"\b(?:faces?|person|people|man|men|woman|women|child|children|kids?|boy|girl|cats?|kittens?)\b", re.IGNORECASE
+    rf"\b(?:{PEOPLE_WORDS})\b"
+    # "zoom in on her", "crop it to him": a person by a pronoun, not by "her hat"
+    r"|\b(?:on|to|around)\s+(?:her|him)\b(?!\s+(?!(?:and|then|please|more|now|too|a\s+bit|a\s+little)\b)[a-z])",
+    re.IGNORECASE,
 )
 FINDER = "Detection"
 NAMED_FINDER = "Detect the Give Object"  # finds what it is told to

@@ -78,6 +78,10 @@ _LOOKS = re.compile(
     rf"|\bis\s+(?:it|this|that)\s+a\s+good\s+(?:\w+\s+)?{_PICTURE}\b"
     # a colour of two: "is it red or blue?", "is the car black or white?"
     rf"|(?:^|[.!?]\s)\W*(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:more\s+)?{_COLOUR}\s+or\s+(?:more\s+)?{_COLOUR}\b"
+    # what a thing in the picture holds ("what's in the cup?": Detection ran and the answer was "There is no object")
+    rf"|\bwhat(?:'s|\s+is|\s+are)\s+(?:in|inside|on)\s+(?:the|her|his|its|their)\s+{_NOT_IN_PICTURES}"
+    r"(?!(?:sign|page|text|note|menu|label|board|poster|screen|paper|letter|book|list|box(?:e(?=s))?|history|conversation"
+    r"|workspace|folder|chat)s?\b)\w+\s*[?.!]*\s*$"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,

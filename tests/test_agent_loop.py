@@ -723,6 +723,10 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("how many pixels?", None),  # the file's size answers it
         ("how many words?", None),  # the words read answer it
         ("how many steps did you take?", None),
+        ("what's in the cup?", ANSWERER),  # seen in a drive: Detection, then "There is no object in image/....png"
+        ("what is in her hand?", ANSWERER),
+        ("what's on the sign?", None),  # reading
+        ("what's in the history?", None),
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -947,6 +951,9 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
         ("crop the bigger one to a square", None),
         ("crop it to 16:9", None),
         ("trim it a bit", "Crop Image"),  # seen in a drive: cropped 2, 1000, 400, 800
+        ("zoom in on her", None),  # seen in a drive: asked for a box; Detection finds her
+        ("blur the astronaut", None),
+        ("zoom in on her hat", "Crop Image"),  # a hat: nothing finds it
     ],
 )
 def test_which_box_edits_nothing_can_place(request_text, tool):
@@ -1730,12 +1737,26 @@ def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer,
         ("download the edge map", True),
         ("save it as a jpg", False),  # a format no tool makes (agent/capabilities.py)
         ("save the cat and blur the dog", False),
+        ("save it as coffee_small.png", True),  # seen in a drive: "no loaded tool can save an image"
+        ('rename the result to "final"', True),
     ],
 )
 def test_which_requests_ask_to_save_the_image(request_text, asks):
     from agent.image_facts import asks_to_save
 
     assert asks_to_save(request_text) is asks
+
+
+def test_a_name_to_save_as_is_given_as_the_file_is_downloaded(tiny_tokenizer, session):
+    from agent.image_facts import SAVED_ANSWER, SAVED_NAMED
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    root = session.workspace.root
+    saved = SAVED_ANSWER.format(latest=image, path=root / image, folder=root)
+    told = agent.chat(session, "save it as coffee_small.png").text
+    assert told == f"{saved} {SAVED_NAMED.format(name='coffee_small.png')}"
+    assert llm.prompts == [] and runtime.calls == []
 
 
 @pytest.mark.parametrize("request_text", ["zoom in on her face", "enlarge the face"])
@@ -2193,13 +2214,24 @@ def test_a_picture_to_straighten_is_answered_before_the_model(tiny_tokenizer, se
     runtime = FakeRuntime(names=("Rotate Image", "Resize Image"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     upload(agent, session)
-    for request in ("can you straighten it?", "level the horizon please"):
+    # "rotate it so it's upright": the model rotated by 30 degrees, an angle it made up
+    for request in (
+        "can you straighten it?",
+        "level the horizon please",
+        "rotate it so it's upright",
+        "make it upright",
+    ):
         assert agent.chat(session, request).text == NO_STRAIGHTEN
     assert runtime.calls == [] and llm.prompts == []
     from agent.capabilities import beyond_the_tools
 
-    angle_said = "straighten the photo by rotating it -30 degrees"  # the generator's wording: a rotation
-    assert beyond_the_tools(angle_said, only_that=True, has_image=True, loaded=("Rotate Image",)) is None
+    # the generator's wording, and a turn whose angle is plain: rotations
+    for said in (
+        "straighten the photo by rotating it -30 degrees",
+        "turn it upside down",
+        "rotate it 90 degrees so it's upright",
+    ):
+        assert beyond_the_tools(said, only_that=True, has_image=True, loaded=("Rotate Image",)) is None
 
 
 def test_the_original_size_is_the_uploads(tiny_tokenizer, session):
@@ -2465,6 +2497,39 @@ def test_a_question_about_the_world_now_is_answered_before_the_model(tiny_tokeni
 
     agent, llm, runtime = make_agent(tiny_tokenizer, [])
     assert agent.chat(session, "what's the weather like today?").text == NO_LIVE_DATA
+    assert llm.prompts == [] and runtime.calls == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("what time is it?", True),  # seen in a drive: "It will be 12:34 tomorrow."
+        ("what's today's date?", True),  # "Tomorrow will be 12:34."
+        ("can you tell me what time it is?", True),
+        ("what day of the week is it?", True),
+        ("what time is it on the clock?", False),  # a picture question
+        ("what time does the sign say it opens?", False),
+        ("what's the date on this page?", False),
+    ],
+)
+def test_which_requests_ask_the_time(request_text, asks):
+    from datetime import datetime
+
+    from agent.live_data import clock_answer
+
+    assert (clock_answer(request_text, datetime(2026, 12, 6, 3, 5), has_image=False) is not None) is asks
+
+
+def test_the_time_is_the_computers_and_a_clock_in_the_picture_is_not_read(tiny_tokenizer, session):
+    from datetime import datetime
+
+    from agent.live_data import CLOCK_IN_PICTURE
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    told = agent.chat(session, "what time is it?").text
+    assert datetime.now().strftime("%A") in told and CLOCK_IN_PICTURE not in told
+    upload(agent, session)
+    assert agent.chat(session, "what time is it?").text.endswith(CLOCK_IN_PICTURE)  # may be of a clock in the photo
     assert llm.prompts == [] and runtime.calls == []
 
 
