@@ -69,6 +69,7 @@ from agent.capabilities import (
 )
 from agent.detector_scope import which_has, which_has_unfound, with_scope_note
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
+from agent.feedback import feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
@@ -154,7 +155,7 @@ from agent.read_text import (
     unread_writing,
     words_read,
 )
-from agent.redo import blurred_again, corrected_image, no_blur_to_strengthen, redone, replayed
+from agent.redo import blurred_again, corrected_image, less_of_the_last, no_blur_to_strengthen, redone, replayed
 from agent.request_parts import asked_parts, request_parts
 from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
@@ -170,7 +171,7 @@ from agent.several_edits import (
     with_the_parts_size,
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
-from agent.small_talk import farewell_answer
+from agent.small_talk import farewell_answer, reaction_answer
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -945,8 +946,9 @@ class Agent:
 
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
-        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye (agent/small_talk.py); it
-        asks about the world now, the weather or the news, or the time (agent/live_data.py); it
+        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye or reacts, "lol" (agent/small_talk.py); it
+        asks about the world now, the weather or the news, or the time (agent/live_data.py); it asks why, says it is
+        wrong or doubts the last turn (agent/feedback.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
         kind that it does not hold; it asks how big the image is (or the images are), which image is the bigger, which images there are,
@@ -960,9 +962,21 @@ class Agent:
         the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
-        said = farewell_answer(request) or live_data_answer(request)
+        said = farewell_answer(request) or reaction_answer(request) or live_data_answer(request)
         if said:
             return said
+        turns = session.memory.turns
+        said = turns[-1].text if turns and turns[-1].role == "ai" else ""
+        told = feedback_answer(
+            request,
+            last_request=session.last_request,
+            steps=session.last_steps,
+            made=list(session.made_from),
+            previous=session.memory.last_said,
+            said=said,
+        )
+        if told:
+            return told
         has_image = session.latest_image is not None
         if not (has_image and ANSWERER in self.runtime.available):  # else it may ask of a clock the tool can read
             told = clock_answer(request, datetime.now().astimezone(), has_image=has_image)
@@ -1300,11 +1314,16 @@ class Agent:
         """The last turn's first call again, on the image ``request`` says was meant, when it only corrects which
         image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
         to the cat photo": agent/redo.py), and ``True``: the last turn's later calls follow it; or the last blur's
-        box again on its result when it only asks for more blur, and ``False``; else ``(None, False)``."""
+        box again on its result when it only asks for more blur, or the last resize or rotation half as far when it says
+        that went too far, and ``False``; else ``(None, False)``."""
         again = blurred_again(request, session.latest_image, session.made_by)
         if again:
             logger.info("more blur: %s", again.action_input)
             return again, False
+        less = less_of_the_last(request, session.latest_image, session.made_by, partial(image_size, session.workspace))
+        if less:
+            logger.info("the last edit went too far: %s", less.action_input)
+            return less, False
         last = session.last_call
         written = image_names(last.action_input) if last else []
         if not written:

@@ -20,9 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from agent.image_reference import meant_image
+from agent.meant_call import RESIZER
 from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
+from agent.several_edits import ROTATOR
 from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
@@ -145,6 +147,48 @@ def blurred_again(request: str, latest: str | None, made_by: Mapping[str, str]) 
     if made.tool != BLURRER or len(box) != len(BOX_CORNERS):
         return None
     return ToolCall("", BLURRER, ", ".join([latest, *box]))
+
+
+# The whole message says the last edit went too far: "not that much", "too much", "a bit less", "too small"
+_LESS = re.compile(
+    r"^\W*(?:(?:no+|nope|hmm+|oops|whoa|woah)[,.!]*\s+)*(?:"
+    r"not\s+(?:that|so|as)\s+much|(?:(?:that(?:'s|\s+is|\s+was)|it(?:'s|\s+is))\s+)?(?:way\s+|a\s+bit\s+|much\s+)?"
+    r"too\s+(?:much|far|(?P<shrunk>small|little|tiny)|(?P<grown>big|large|huge))"
+    r"|(?:(?:a\s+(?:bit|little)|slightly)\s+)?less(?:\s+than\s+that)?|half\s+(?:of\s+)?that|halfway"
+    r")(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def less_of_the_last(
+    request: str,
+    latest: str | None,
+    made_by: Mapping[str, str],
+    size: Callable[[str], tuple[int, int] | None],
+) -> ToolCall | None:
+    """The resize or rotation that made ``latest`` again on its source, half as far, when ``request`` only says it went
+    too far ("not that much": the model answered that it cannot see images); else ``None``. ``made_by``: each made
+    image's call (``Tool: input``); ``size``: an image's width and height. "Too small" takes back only a shrink, "too
+    big" only an enlargement."""
+    less = _LESS.match(request)
+    made = made_call(made_by, latest)
+    if less is None or latest is None or not made.arguments:
+        return None
+    source = made.arguments[0]
+    if made.tool == ROTATOR and len(made.arguments) == 2 and not (less.group("shrunk") or less.group("grown")):
+        try:
+            angle = float(made.arguments[1]) / 2
+        except ValueError:
+            return None
+        return ToolCall("", ROTATOR, f"{source}, {int(angle) if angle.is_integer() else angle}")
+    before, after = size(source), size(latest)
+    if made.tool != RESIZER or before is None or after is None:
+        return None
+    grown = after[0] * after[1] > before[0] * before[1]
+    if (less.group("shrunk") and grown) or (less.group("grown") and not grown):
+        return None
+    width, height = ((old + new) // 2 for old, new in zip(before, after, strict=True))
+    return ToolCall("", RESIZER, f"{source}, {width}, {height}")
 
 
 NOT_FOUND_AGAIN = "No {label} was found on {image}, so {tool} did not run there."

@@ -1,8 +1,9 @@
-"""A goodbye: "bye", "thanks, bye!", "that's all for now".
+"""A goodbye ("bye", "thanks, bye!", "that's all for now") and a reaction ("lol", "nice", "ok").
 
 Asked "bye" in a session with two photos, the embedded model answered "I don't have an image to work on yet. Please
-upload one first."; asked "thanks bye", "Glad you're doing well.". A message that only says goodbye (with thanks or
-not) is answered by the agent, without the model.
+upload one first."; asked "thanks bye", "Glad you're doing well."; asked "lol", "I cannot see images myself, and no
+loaded tool can find a word or image (lol).". A message that only says goodbye (with thanks or not), or only reacts,
+is answered by the agent, without the model. Thanks alone are the model's: it was trained on them.
 """
 
 from __future__ import annotations
@@ -33,3 +34,23 @@ def farewell_answer(request: str) -> str | None:
     if not _FAREWELL.match(request):
         return None
     return THANKED_FAREWELL if _THANKED.search(request) else FAREWELL
+
+
+LIKED = "Glad you like it! What would you like to do next?"
+NOTED = "OK. What would you like to do next?"
+_LIKING = (
+    r"(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+|nice(?:\s+one)?|cool|wow|great|perfect|awesome|amazing|neat|sweet|excellent"
+    r"|beautiful|brilliant|wonderful|lovely|love\s+it|good\s+job|well\s+done|you(?:'re|\s+are)\s+(?:awesome|great|the\s+best)"
+    r"|(?:that(?:'s|\s+is)|it(?:'s|\s+is)|looks)\s+(?:really\s+|so\s+|very\s+)?(?:great|cool|nice|awesome|perfect|amazing|good))"
+)
+_NOTING = r"(?:ok(?:ay)?|k|alright|all\s+right|got\s+it|i\s+see|noted|understood|hmm+)"
+_REACTION = re.compile(rf"^\W*(?:(?P<liking>{_LIKING})|{_NOTING})(?:[\s,.!]+(?:{_LIKING}|{_NOTING}))*[\s.!:)D]*$", re.I)
+
+
+def reaction_answer(request: str) -> str | None:
+    """The answer to a message that only reacts ("lol", "nice", "ok"): :data:`LIKED` when it likes what it saw,
+    :data:`NOTED` otherwise; ``None`` for any other message, thanks among them."""
+    reacted = _REACTION.match(request)
+    if reacted is None:
+        return None
+    return LIKED if re.search(_LIKING, request, re.IGNORECASE) else NOTED

@@ -10,6 +10,8 @@ whether the place is open on a day, or asks what language they are in is answere
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import pairwise
 
 from agent.opening_days import opening_answer
 from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading, normal_words
@@ -25,6 +27,15 @@ _SAYS = re.compile(
     r"\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\s+(?:that\s+)?[\"“']?(?P<phrase>[^\"”?]+?)[\"”']?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# "can I park here?", "is parking allowed?", "are dogs allowed here?": what a sign allows, answered "no" where it
+# says "NO <that>" (the model answered 'The image shows "NO PARKING TOW AWAY ZONE".')
+_ALLOWED = re.compile(
+    r"^\W*(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)|(?:am\s+i|are\s+we)\s+allowed\s+to\s+(?P<verb_allowed>\w+)"
+    r"|(?:is|are)\s+(?P<noun>\w+)\s+(?:allowed|permitted|ok|okay))"
+    r"(?:\s+(?:here|there|now|today|in\s+there))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_FORBIDDING = re.compile(r"^(?:no|not)$", re.IGNORECASE)
 SAYS_YES = 'Yes: the text reads "{words}".'
 SAYS_NO = 'No: the text reads "{words}".'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
@@ -55,4 +66,18 @@ def answer_about_words(request: str, words: str) -> str | None:
     if said:  # every word asked about among those read
         read = set(normal_words(words).split())
         return (SAYS_YES if set(normal_words(said.group("phrase")).split()) <= read else SAYS_NO).format(words=words)
-    return opening_answer(request, words) or beyond_reading(request, words)
+    return _forbidden(request, tokens, words) or opening_answer(request, words) or beyond_reading(request, words)
+
+
+def _forbidden(request: str, tokens: Sequence[str], words: str) -> str | None:
+    """:data:`SAYS_NO` when ``request`` asks whether something is allowed and the words read (``tokens`` of
+    ``words``) say "NO" right before it ("NO PARKING" for "can I park here?"); else ``None``."""
+    asked = _ALLOWED.match(request)
+    if asked is None:
+        return None
+    verb = next(word for word in asked.groups() if word).lower()
+    stem = re.sub(r"(?:ing|e|s)$", "", verb)
+    if len(stem) < 3:  # "can I go?": too short a word to find in a sign's
+        return None
+    forbids = any(_FORBIDDING.match(before) and word.lower().startswith(stem) for before, word in pairwise(tokens))
+    return SAYS_NO.format(words=words) if forbids else None

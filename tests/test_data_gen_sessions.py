@@ -104,7 +104,7 @@ def test_every_record_is_the_prompt_the_demo_agent_sends(sessions, tiny_tokenize
             assert prompt == TEMPLATE.wrap(sample.record.instruction, sample.record.input, tiny_tokenizer)
             replayed += 1
         assert len(llm.prompts) >= len(samples)
-    assert replayed > 150 and skipped < 10
+    assert replayed > 150 and skipped < 15  # skipped: a turn the agent answers itself ("cool", "no image yet")
 
 
 def test_records_parse_and_call_listed_tools(sessions):

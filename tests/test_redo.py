@@ -201,3 +201,46 @@ def test_the_same_again_says_when_the_box_to_edit_is_not_found_there(tiny_tokeni
     reply = agent.chat(session, "do the same to the second photo")
     assert [step.action for step in reply.steps] == ["Detection"]
     assert reply.text.endswith(NOT_FOUND_AGAIN.format(label="face", image=second, tool="Blur Region"))
+
+
+RESIZED, ENLARGED, ROTATED = "image/b1b1_resize_a1a1.png", "image/d1d1_resize_a1a1.png", "image/c1c1_rotate_a1a1.png"
+MADE_BY = {
+    RESIZED: "Resize Image: image/a1a1.png, 320, 240",
+    ENLARGED: "Resize Image: image/a1a1.png, 1280, 960",
+    ROTATED: "Rotate Image: image/a1a1.png, 90",
+}
+SIZES = {"image/a1a1.png": (640, 480), RESIZED: (320, 240), ENLARGED: (1280, 960), ROTATED: (480, 640)}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "latest", "expected"),
+    [
+        ("not that much", RESIZED, ("Resize Image", "image/a1a1.png, 480, 360")),  # halfway back
+        ("too small", RESIZED, ("Resize Image", "image/a1a1.png, 480, 360")),
+        ("too big", RESIZED, None),  # it shrank: "too big" asks for smaller, the model's
+        ("that's way too big", ENLARGED, ("Resize Image", "image/a1a1.png, 960, 720")),
+        ("no, too much!", ROTATED, ("Rotate Image", "image/a1a1.png, 45")),
+        ("a bit less", ROTATED, ("Rotate Image", "image/a1a1.png, 45")),
+        ("too small", ROTATED, None),
+        ("not that much", "image/a1a1.png", None),  # an upload: nothing went too far
+        ("make it less blurry", RESIZED, None),  # an undo of a blur (agent/undo.py)
+        ("less than 100 pixels wide", RESIZED, None),
+    ],
+)
+def test_an_edit_that_went_too_far_is_done_again_half_as_far(request_text, latest, expected):
+    from agent.redo import less_of_the_last
+
+    less = less_of_the_last(request_text, latest, MADE_BY, SIZES.get)
+    assert (less and (less.tool, less.action_input)) == expected
+
+
+def test_not_that_much_after_a_rotation_turns_the_photo_half_as_far(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "not that much" after a resize was answered that no loaded tool can answer questions about an
+    image."""
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Rotate Image",))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 16), "white")).name
+    llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it 90 degrees")
+    llm.replies += ["\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "not that much")
+    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 45") and len(reply.files) == 1

@@ -40,3 +40,24 @@ def test_a_goodbye_is_answered_without_the_model(tiny_tokenizer, tmp_path):
     agent.introduce_image(session, Image.new("RGB", (8, 8)))
     assert agent.chat(session, "bye").text == FAREWELL
     assert llm.prompts == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("lol", "LIKED"),  # seen in a drive: "no loaded tool can find a word or image (lol)"
+        ("haha nice", "LIKED"),
+        ("wow, that's great!", "LIKED"),
+        ("looks good :)", "LIKED"),
+        ("ok", "NOTED"),
+        ("okay, got it", "NOTED"),
+        ("thanks!", None),  # thanks: the model's, as trained
+        ("cool, thanks", None),
+        ("ok rotate it", None),
+        ("nice. now blur it", None),
+    ],
+)
+def test_which_messages_only_react(request_text, expected):
+    from agent import small_talk
+
+    assert small_talk.reaction_answer(request_text) == (getattr(small_talk, expected) if expected else None)

@@ -147,6 +147,17 @@ def test_rotate_resize_and_blur_region(runtime, workspace, astronaut):
     assert np.array_equal(blurred[rest], original[rest])
 
 
+@pytest.mark.parametrize("tool", ["Crop Image", "Blur Region"])
+def test_a_box_past_the_picture_is_clipped_and_said_so(runtime, workspace, astronaut, tool):
+    """Seen in a drive: "crop it to 0,0,5000,5000" of a 512 x 512 photo cropped the whole photo and said done."""
+    clipped = runtime.run(tool, f"{astronaut}, 0, 0, 5000, 5000", workspace)
+    edit = "crop" if tool == "Crop Image" else "blur"
+    expected = f"The box 0, 0, 5000, 5000 went past the 512x512 picture, so the {edit} used 0, 0, 512, 512, the part"
+    assert clipped.ok and clipped.note == f"{expected} inside it."
+    assert clipped.text == clipped.files[0]  # the model reads the file name alone, as trained
+    assert runtime.run(tool, f"{astronaut}, 0, 0, 512, 512", workspace).note == ""  # inside: nothing to say
+
+
 @pytest.mark.parametrize(
     "case",
     [

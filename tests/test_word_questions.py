@@ -48,6 +48,22 @@ def test_questions_about_the_words_read(request_text, expected):
     assert answer_about_words(request_text, WORDS) == expected
 
 
+@pytest.mark.parametrize(
+    ("request_text", "words", "forbidden"),
+    [
+        ("is parking allowed here?", "NO PARKING TOW AWAY ZONE", True),  # seen in a drive: 'The image shows "..."'
+        ("can I park here?", "NO PARKING TOW AWAY ZONE", True),
+        ("am I allowed to smoke here?", "NO SMOKING", True),
+        ("can I park here?", "PARKING 2 HOURS", False),  # no "no" before it: the words alone cannot say
+        ("can I smoke here?", "NO PARKING", False),
+        ("can we go?", "NO GOING BACK", False),  # too short a word to match
+    ],
+)
+def test_a_sign_that_says_no_to_what_is_asked_answers_no(request_text, words, forbidden):
+    told = answer_about_words(request_text, words)
+    assert (told == SAYS_NO.format(words=words)) is forbidden
+
+
 def test_a_word_past_the_end_says_how_many_there_are():
     assert answer_about_words("what's the fifth word?", "NO PARKING") == TOO_FEW_WORDS.format(
         count=2, s="s", words="NO PARKING"

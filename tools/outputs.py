@@ -25,6 +25,18 @@ class InputImage:
 
 
 @dataclass(frozen=True)
+class NotedImage:
+    """An image handler's result with a ``note`` for the person, never for the model: where the tool did other than
+    it was told, as a box clipped to the picture."""
+
+    image: Image.Image
+    note: str
+
+
+CLIPPED_BOX = "The box {asked} went past the {width}x{height} picture, so the {edit} used {used}, the part inside it."
+
+
+@dataclass(frozen=True)
 class Box:
     """One detection: a label, a confidence and pixel corners (left, top, right, bottom)."""
 

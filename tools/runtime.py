@@ -28,7 +28,7 @@ from tools.failures import tool_failed
 from tools.family_registry import create_family, import_target
 from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
 from tools.model_family import ModelFamily
-from tools.outputs import Detections, InputImage, draw_boxes
+from tools.outputs import Detections, InputImage, NotedImage, draw_boxes
 from tools.registry import ToolRegistry, UnknownToolError
 from tools.spec import ArgumentCountError, InputKind, ToolSpec, parse_size
 from tools.workspace import Workspace
@@ -253,6 +253,9 @@ class ToolRuntime:
             # the boxes as the model was trained to read them; the drawn copy goes to the human only (named in
             # the text, the model crops or blurs the copy with the boxes drawn on it instead of the photo)
             return result.describe(), (name,), list(result.boxes), result.note
+        if isinstance(result, NotedImage):
+            name = workspace.save_image(result.image, spec.operation, source)
+            return name, (name,), None, result.note
         if isinstance(result, Image.Image):
             name = workspace.save_image(result, spec.operation, source)
             return name, (name,), None, ""

@@ -17,7 +17,7 @@ from tools.backends import haar_scan
 from tools.errors import CheckpointUnavailableError, LoadSpecError, ToolArgumentError
 from tools.failures import empty_box
 from tools.model_family import ModelFamily
-from tools.outputs import MAX_RESIZE_SIDE, Box, Detections, InputImage, box_iou
+from tools.outputs import CLIPPED_BOX, MAX_RESIZE_SIDE, Box, Detections, InputImage, NotedImage, box_iou
 from tools.runtime import ToolContext
 
 CANNY_THRESHOLDS = (100, 200)
@@ -102,11 +102,25 @@ def _pixel_box(image: Image.Image, corners: tuple[float, float, float, float], t
     return box
 
 
+def _with_clip_note(
+    result: Image.Image, image: Image.Image, asked: tuple[float, ...], used: tuple[int, ...], edit: str
+) -> Image.Image | NotedImage:
+    """``result``, with a note that says so when the box ``used`` is not the box ``asked`` (clipped to ``image``):
+    asked to "crop it to 0,0,5000,5000" of a 512 x 512 photo, the crop was the whole photo, and done was said."""
+    if tuple(round(corner) for corner in asked) == used:
+        return result
+    asked_text, used_text = (", ".join(f"{corner:g}" for corner in box) for box in (asked, used))
+    width, height = image.size
+    note = CLIPPED_BOX.format(asked=asked_text, width=width, height=height, edit=edit, used=used_text)
+    return NotedImage(result, note)
+
+
 def crop(  # noqa: PLR0917 (the arguments of the tool, in the order the model writes them)
     ctx: ToolContext, image: InputImage, left: float, top: float, right: float, bottom: float
-) -> Image.Image:
-    """The rectangle (left, top, right, bottom) in pixels, clipped to the image."""
-    return image.image.crop(_pixel_box(image.image, (left, top, right, bottom), "crop"))
+) -> Image.Image | NotedImage:
+    """The rectangle (left, top, right, bottom) in pixels, clipped to the image (with a note when it was)."""
+    box = _pixel_box(image.image, (left, top, right, bottom), "crop")
+    return _with_clip_note(image.image.crop(box), image.image, (left, top, right, bottom), box, "crop")
 
 
 def rotate(ctx: ToolContext, image: InputImage, angle: float) -> Image.Image:
@@ -131,14 +145,15 @@ def resize(ctx: ToolContext, image: InputImage, width: float, height: float) -> 
 
 def blur_region(  # noqa: PLR0917 (the arguments of the tool, in the order the model writes them)
     ctx: ToolContext, image: InputImage, left: float, top: float, right: float, bottom: float
-) -> Image.Image:
-    """The image with the rectangle (left, top, right, bottom) blurred past recognition; the rest is untouched."""
-    x0, y0, x1, y1 = _pixel_box(image.image, (left, top, right, bottom), "blur")
+) -> Image.Image | NotedImage:
+    """The image with the rectangle (left, top, right, bottom) blurred past recognition; the rest is untouched (a
+    note says so when the rectangle was clipped to the image)."""
+    box = x0, y0, x1, y1 = _pixel_box(image.image, (left, top, right, bottom), "blur")
     array = np.array(image.image)
     region = array[y0:y1, x0:x1]
     kernel = max(3, (max(region.shape[:2]) // 4) | 1)  # odd, about a quarter of the region
     array[y0:y1, x0:x1] = cv2.GaussianBlur(region, (kernel, kernel), 0)
-    return Image.fromarray(array)
+    return _with_clip_note(Image.fromarray(array), image.image, (left, top, right, bottom), box, "blur")
 
 
 # (label, cascade file, minimum stage weight, passes): a pass is (longest side the image is scaled to,

@@ -1,0 +1,93 @@
+"""What a person says of the last turn: "why did you do that?", "that's wrong", "are you sure?".
+
+Asked each of these after a resize, the embedded model answered that it cannot see images and no loaded tool can
+answer questions about an image. Such a message is about the conversation, which the agent knows: it is answered
+from the last turn's request and calls, with what the person can do next (undo, say what they wanted).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+WHY_ANSWER = 'Because you asked "{request}": {steps}.'
+WRONG_ANSWER = (
+    'Sorry about that. For "{request}" {steps}. Say "undo" to go back, or tell me what you wanted, with numbers where '
+    'they help ("resize it to 640x480", "crop it to 0, 0, 200, 200").'
+)
+DOUBT_ANSWER = (
+    "For \"{request}\" {steps}, and the tool reported no error. I can't see pictures, so I can't check the result by "
+    'looking: the image is shown above, and "undo" goes back if it is not what you wanted.'
+)
+NO_TOOL_YET = (
+    "I haven't run any tool in this conversation yet, so there is nothing of mine to explain or undo; tell me what "
+    "you would like done."
+)
+NO_TOOL_LAST = (
+    'My last answer ran no tool: it answered "{said}" from the conversation alone. Tell me what you would like done '
+    "and I will use the tools for it."
+)
+
+_OPEN = r"^\W*(?:(?:no|nope|hmm+|wait|but|so|um+|uh+|huh)[,.!?]*\s+)*"
+_CLOSE = r"\s*[?!.]*\s*$"
+# "why did you do that?", "why?", "why did you rotate it?", "why that size?"
+_WHY = re.compile(
+    _OPEN + r"why(?:\s+(?:did|would)\s+you\s+(?:do\s+(?:that|this|it)|\w+\s+(?:it|that|this|them)(?:\s+\w+)?)"
+    r"|\s+(?:that|this)(?:\s+\w+)?|'d\s+you\s+do\s+that)?" + _CLOSE,
+    re.IGNORECASE,
+)
+# "that's wrong", "you got it wrong", "that's not what I asked for", "incorrect"
+_WRONG = re.compile(
+    _OPEN
+    + r"(?:that(?:'s|\s+is|\s+was)\s+(?:(?:all\s+)?wrong|not\s+(?:right|correct|it|what\s+i\s+(?:asked|wanted|meant)"
+    r"(?:\s+for)?))|(?:you\s+)?(?:got\s+it|did\s+(?:it|that))\s+wrong|wrong(?:\s+(?:one|image|picture))?|incorrect"
+    r"|not\s+what\s+i\s+(?:asked|wanted|meant)(?:\s+for)?|that\s+didn'?t\s+work)" + _CLOSE,
+    re.IGNORECASE,
+)
+# "are you sure?", "is that right?", "did it work?"
+_DOUBT = re.compile(
+    _OPEN + r"(?:are\s+you\s+sure|really|is\s+(?:that|it)\s+(?:right|correct)|did\s+(?:it|that)\s+(?:really\s+)?work"
+    r"|did\s+you\s+(?:really\s+)?do\s+it)" + _CLOSE,
+    re.IGNORECASE,
+)
+_ANSWERS = ((_WHY, WHY_ANSWER), (_WRONG, WRONG_ANSWER), (_DOUBT, DOUBT_ANSWER))
+
+
+class Step(Protocol):
+    """What this rule reads of a step the last turn took (agent.loop.TraceStep)."""
+
+    action: str
+    action_input: str
+    files: tuple[str, ...]
+
+
+def asks_about_the_last_turn(request: str) -> bool:
+    """Whether ``request`` only asks why, says it is wrong or doubts the last turn."""
+    return any(pattern.match(request) for pattern, _ in _ANSWERS)
+
+
+def steps_told(steps: Sequence[Step], made: Sequence[str]) -> str:
+    """The ``steps`` as "I ran Tool on input (it made image/...)", joined; ``made``: the images tools made."""
+    told = []
+    for step in steps:
+        results = [name for name in step.files if name in made]
+        result = f" (it made {', '.join(results)})" if results else ""
+        told.append(f"{step.action} on {step.action_input}{result}")
+    return "I ran " + ", then ".join(told)
+
+
+def feedback_answer(
+    request: str, *, last_request: str, steps: Sequence[Step], made: Sequence[str], previous: str, said: str
+) -> str | None:
+    """The answer to ``request`` when it only asks why, says it is wrong or doubts the last turn; else ``None``.
+    ``last_request`` and ``steps``: the request of the last turn that ran tools and its calls (``made``: the images
+    tools made); ``previous``: the person's message before this one, ``said``: the answer to it."""
+    answer = next((answer for pattern, answer in _ANSWERS if pattern.match(request)), None)
+    if answer is None:
+        return None
+    if not steps:
+        return NO_TOOL_YET
+    if previous and previous != last_request and not asks_about_the_last_turn(previous):  # it ran no tool
+        return NO_TOOL_LAST.format(said=said)
+    return answer.format(request=last_request, steps=steps_told(steps, made))

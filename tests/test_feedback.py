@@ -1,0 +1,64 @@
+""" "Why did you do that?", "that's wrong", "are you sure?" are answered from the last turn (agent/feedback.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.feedback import (
+    DOUBT_ANSWER,
+    NO_TOOL_LAST,
+    NO_TOOL_YET,
+    WHY_ANSWER,
+    WRONG_ANSWER,
+    asks_about_the_last_turn,
+)
+from agent.loop import Agent, ChatSession
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
+from tools.workspace import Workspace
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("why did you do that?", True),  # seen in a drive: "I cannot see images myself, ..."
+        ("why?", True),
+        ("why did you rotate it?", True),
+        ("that's wrong", True),
+        ("no, that's not what I asked for", True),
+        ("are you sure?", True),
+        ("did it work?", True),
+        ("why is the sky blue?", False),  # general knowledge: the model's
+        ("no, I meant the first photo", False),  # a correction (agent/redo.py)
+        ("that's wrong, rotate it the other way", False),  # a request follows
+        ("is it red?", False),
+    ],
+)
+def test_which_messages_ask_about_the_last_turn(request_text, asks):
+    assert asks_about_the_last_turn(request_text) is asks
+
+
+@pytest.mark.parametrize(
+    ("request_text", "template"),
+    [("why did you do that?", WHY_ANSWER), ("that's wrong", WRONG_ANSWER), ("are you sure?", DOUBT_ANSWER)],
+)
+def test_the_last_turn_is_told_from_its_request_and_calls(tiny_tokenizer, tmp_path, request_text, template):
+    runtime = FakeRuntime(names=("Rotate Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 8), "white")).name
+    assert agent.chat(session, request_text).text == NO_TOOL_YET
+    llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    (rotated,) = agent.chat(session, "rotate it 90 degrees").files
+    steps = f"I ran Rotate Image on {photo}, 90 (it made {rotated})"
+    told = template.format(request="rotate it 90 degrees", steps=steps)
+    assert agent.chat(session, request_text).text == told
+    assert agent.chat(session, request_text).text == told  # asked again: still of the rotation
+    llm.replies += [answer("A photo is a picture.")]
+    agent.chat(session, "what is a photo?")  # a turn that runs no tool
+    said = agent.chat(session, request_text).text
+    assert said == NO_TOOL_LAST.format(said="A photo is a picture.")
+    assert runtime.calls == [("Rotate Image", f"{photo}, 90")] and len(llm.prompts) == 3
