@@ -60,6 +60,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.bad_numbers import bad_numbers_answer
 from agent.capabilities import (
     asks_what_it_can_do,
     beyond_the_tools,
@@ -951,7 +952,8 @@ class Agent:
         wrong or doubts the last turn (agent/feedback.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
         constrained model would quietly use one of the conversation's images instead), or one of the conversation's
-        kind that it does not hold; it asks how big the image is (or the images are), which image is the bigger, which images there are,
+        kind that it does not hold; it states numbers no tool takes ("resize to -5", "rotate by abc":
+        agent/bad_numbers.py); it asks how big the image is (or the images are), which image is the bigger, which images there are,
         what the tools made or what changed from the original (agent/image_facts.py); it asks of the words a reading
         found (agent/word_questions.py); it only asks what the picture shows while the tool that
         answers that is not loaded (agent/picture_questions.py); it only asks to flip or mirror the image,
@@ -991,6 +993,9 @@ class Agent:
         paths = outside_paths(request)
         if paths:
             return OUTSIDE_PATH.format(path=paths[0])
+        bad = bad_numbers_answer(request)
+        if bad:
+            return bad
         unknown = self._unknown_image(session, request)
         if unknown:
             return unknown

@@ -1,0 +1,54 @@
+"""Numbers no tool can take, said by the person: "resize to -5", "make it 0 x 100", "rotate by abc".
+
+Asked to "resize to -5", the embedded model called Resize Image with -5000 x 5000 and the answer quoted the tool's
+refusal of numbers the person never wrote; asked to "rotate by abc", it rotated by 90 and said done. A request whose
+own numbers no tool can take is answered, before the model runs, with one line that says which number and what to
+give instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.outputs import MAX_RESIZE_SIDE
+
+BAD_SIZE = (
+    '"{said}" is not a size: a width and height are whole numbers from 1 to {most} pixels, for example "resize it to '
+    '640x480" or "make it 300 pixels wide".'
+)
+BAD_ANGLE = (
+    '"{said}" is not an angle: give it in degrees, for example "rotate it by 90" (counter-clockwise) or "rotate it 45 '
+    'degrees clockwise".'
+)
+
+# "resize to -5", "resize it to 0x100", "make it -200 by 300", "scale it to 640x0"
+_SIZE = re.compile(
+    r"\b(?:resize|rescale|scale|make|change|set)\b[^0-9-]*?\b(?:to|it|them|image|photo|picture)\s+"
+    r"(?P<said>(?P<first>-\s*\d+|0+)(?:\s*(?:x|by|×)\s*-?\s*\d+)?|\d+\s*(?:x|by|×)\s*(?:-\s*\d+|0+))"
+    r"(?:\s*(?:px|pixels))?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+# "rotate by abc", "turn it by lots": a word where the angle goes that is neither a number nor an amount said in words
+_ANGLE = re.compile(
+    r"^\W*(?:please\s+)?(?:rotate|turn)\s+(?:it\s+|this\s+|that\s+|(?:the|my)\s+\w+\s+)?by\s+(?P<said>[a-z]+)"
+    r"\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+_AMOUNT_WORDS = re.compile(
+    r"^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety|hundred|half|quarter|degrees?|some|more|less|much|little|bit|lot|slightly|itself"
+    r"|clockwise|counterclockwise|anticlockwise)$",
+    re.IGNORECASE,
+)
+
+
+def bad_numbers_answer(request: str) -> str | None:
+    """:data:`BAD_SIZE` when ``request`` asks for a size with a side below 1, :data:`BAD_ANGLE` when it asks to
+    rotate by a word that is no angle; else ``None``."""
+    size = _SIZE.search(request)
+    if size:
+        return BAD_SIZE.format(said=" ".join(size.group("said").split()), most=MAX_RESIZE_SIDE)
+    angle = _ANGLE.match(request)
+    if angle and not _AMOUNT_WORDS.match(angle.group("said")):
+        return BAD_ANGLE.format(said=angle.group("said"))
+    return None
