@@ -24,8 +24,9 @@ _WHERE = re.compile(
     r"(?:\s+(?:in|on)\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# The detector's labels that answer each word asked of: a person shows as a person, an upper body or a face
+# What Detection finds, by its word or a pronoun
 _PEOPLE_OR_PRONOUN = re.compile(rf"(?:{PEOPLE_WORDS}|she|he|they)$")
+# The detector's labels that answer each word asked of: a person shows as a person, an upper body or a face
 _CAT_LABELS, _FACE_LABELS = ("cat",), ("face",)
 _PERSON_LABELS = ("person", "upper body", "face")
 
