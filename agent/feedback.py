@@ -59,6 +59,8 @@ class Step(Protocol):
 
     action: str
     action_input: str
+    ok: bool
+    observation: str
     files: tuple[str, ...]
 
 
@@ -68,26 +70,30 @@ def asks_about_the_last_turn(request: str) -> bool:
 
 
 def steps_told(steps: Sequence[Step], made: Sequence[str]) -> str:
-    """The ``steps`` as "I ran Tool on input (it made image/...)", joined; ``made``: the images tools made."""
+    """The ``steps`` as "I ran Tool on input (it made image/...)", or "..., which failed: why", joined; ``made``: the
+    images tools made."""
     told = []
     for step in steps:
         results = [name for name in step.files if name in made]
-        result = f" (it made {', '.join(results)})" if results else ""
+        if not step.ok:
+            result = f", which failed: {step.observation.strip().rstrip('.')}"
+        else:
+            result = f" (it made {', '.join(results)})" if results else ""
         told.append(f"{step.action} on {step.action_input}{result}")
     return "I ran " + ", then ".join(told)
 
 
 def feedback_answer(
-    request: str, *, last_request: str, steps: Sequence[Step], made: Sequence[str], previous: str, said: str
+    request: str, *, last_request: str, steps: Sequence[Step], made: Sequence[str], said: str
 ) -> str | None:
     """The answer to ``request`` when it only asks why, says it is wrong or doubts the last turn; else ``None``.
-    ``last_request`` and ``steps``: the request of the last turn that ran tools and its calls (``made``: the images
-    tools made); ``previous``: the person's message before this one, ``said``: the answer to it."""
+    ``last_request``, ``steps`` and ``said``: the request of the last turn the model worked on (``""``: none yet),
+    its calls, failed ones too, and its answer; ``made``: the images tools made."""
     answer = next((answer for pattern, answer in _ANSWERS if pattern.match(request)), None)
     if answer is None:
         return None
-    if not steps:
+    if not last_request:
         return NO_TOOL_YET
-    if previous and previous != last_request and not asks_about_the_last_turn(previous):  # it ran no tool
+    if not steps:
         return NO_TOOL_LAST.format(said=said)
     return answer.format(request=last_request, steps=steps_told(steps, made))

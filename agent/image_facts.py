@@ -146,12 +146,19 @@ def amount_of_bytes(count: int) -> str:
 # photo is smaller?", "which sign is bigger?" (declined as a question about the picture), "which one is wider?" (the
 # model resized an edge map to 10000 x 20000); or asks to compare them, which their sizes answer while nothing here
 # can see them ("compare them": the model drew the edges of the edges)
+_THE_TWO = (
+    r"(?:them|these|those|they|the\s+(?:two(?:\s+(?:images|photos|pictures|pics))?|images|photos|pictures|pics)"
+    r"|both(?:\s+of\s+them)?)"
+)
 _BIGGER_QUESTION = _whole_question(
     r"(?:which\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
     r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest|wider|widest|narrower|narrowest|taller"
     r"|tallest|shorter|shortest)(?:\s+(?:one|image|photo|picture))?(?:\s+now)?"
-    r"|(compare)\s+(?:them|these|those|the\s+(?:two(?:\s+(?:images|photos|pictures|pics))?|images|photos|pictures"
-    r"|pics)|both(?:\s+of\s+them)?))",
+    r"|(compare)\s+" + _THE_TWO + r"|"
+    # "what's different between the two photos?" (the model answered that no tool can undo an action)
+    r"(?:what(?:'s|\s+is)\s+(?:(?:the\s+)?difference|different)\s+between\s+|how\s+(?:do|are)\s+)(?P<differ>"
+    + _THE_TWO
+    + r")(?:\s+(?:differ|different))?)",
 )
 
 
@@ -191,7 +198,7 @@ def asks_which_is_bigger(request: str) -> bool:
 def asks_to_compare(request: str) -> bool:
     """Whether ``request`` only asks to compare the images ("compare them")."""
     asked = _BIGGER_QUESTION.match(request)
-    return bool(asked and asked.group(2))
+    return bool(asked and (asked.group(2) or asked.group("differ")))
 
 
 def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
@@ -199,7 +206,7 @@ def comparison_answer(request: str, sizes: dict[str, tuple[int, int]]) -> str:
     pixels, the smaller, the wider, the taller ...) to the other end, each with its size; a request to compare them
     is answered by pixels, saying that is all that can be compared."""
     asked = _BIGGER_QUESTION.match(request)
-    word = ((asked.group(1) or asked.group(2)) if asked else "bigger").lower()
+    word = "bigger" if asked is None else (asked.group(1) or "compare").lower()  # "compare", said or as a difference
     measure, least, same, comparative, superlative = next(
         value for stem, value in _MEASURES.items() if word.startswith(stem)
     )

@@ -156,7 +156,15 @@ from agent.read_text import (
     unread_writing,
     words_read,
 )
-from agent.redo import blurred_again, corrected_image, less_of_the_last, no_blur_to_strengthen, redone, replayed
+from agent.redo import (
+    blurred_again,
+    corrected_image,
+    less_of_the_last,
+    no_blur_to_strengthen,
+    other_upload_hint,
+    redone,
+    replayed,
+)
 from agent.request_parts import asked_parts, request_parts
 from agent.result_words import declines, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
@@ -298,7 +306,8 @@ class ChatSession:
     upload's name as the person's file had it. ``last_call``: the first call that succeeded in the last turn that
     ran one, whose request was ``last_request``, and ``last_steps`` the calls of that turn that succeeded
     (agent/redo.py); ``last_made``: the images the last turn that made
-    any made, oldest first (undone together when it worked on several uploads).
+    any made, oldest first (undone together when it worked on several uploads). ``turn_request`` and ``turn_steps``:
+    the request of the last turn the model worked on and its calls, failed ones too (agent/feedback.py).
     """
 
     workspace: Workspace
@@ -315,6 +324,8 @@ class ChatSession:
     last_request: str = ""
     last_made: tuple[str, ...] = ()
     last_steps: tuple[TraceStep, ...] = ()
+    turn_request: str = ""
+    turn_steps: tuple[TraceStep, ...] = ()
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
@@ -689,6 +700,8 @@ class Agent:
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
                 answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
+                hint = "" if kept else self._other_upload(session, user_input, trace)
+                checked = with_notes(checked, [hint]) if hint else checked  # a failure on one of several uploads
                 several = (
                     asked_parts(user_input) > 1
                     or asks_for_every(user_input, list(session.images))
@@ -971,10 +984,9 @@ class Agent:
         said = turns[-1].text if turns and turns[-1].role == "ai" else ""
         told = feedback_answer(
             request,
-            last_request=session.last_request,
-            steps=session.last_steps,
+            last_request=session.turn_request,
+            steps=session.turn_steps,
             made=list(session.made_from),
-            previous=session.memory.last_said,
             said=said,
         )
         if told:
@@ -1127,6 +1139,18 @@ class Agent:
         return which_has(request, searched) or every_finding(
             request, trace, list(session.images), self._versions(session, trace)
         )
+
+    def _other_upload(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str:
+        """How to point at another upload when the turn's last call failed on one of several that ``request`` did not
+        name (agent/redo.py ``other_upload_hint``); else ``""``."""
+        failed = next((step for step in reversed(trace) if step.action), None)
+        uploads = list(session.images)
+        if failed is None or failed.ok or image_names(request) or meant_image(request, uploads, None):
+            return ""
+        written = image_names(failed.action_input)
+        if not written or upload_named(request, session.file_names):
+            return ""
+        return other_upload_hint(written[0], uploads, lambda name: lineage(name, session.made_from))
 
     def _whereabouts(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
         """Where the turn's last detection found what ``request`` asks the place of (agent/whereabouts.py); else
@@ -1516,6 +1540,7 @@ class Agent:
             session.last_call, session.last_request = ToolCall(ran.thought, ran.action, ran.action_input), user_input
             session.last_steps = tuple(step for step in trace if step.action and step.ok)
         session.last_made = tuple(name for name in files if name in session.made_from) or session.last_made
+        session.turn_request, session.turn_steps = user_input, tuple(step for step in trace if step.action)
         return Reply(
             answer,
             tuple(files),

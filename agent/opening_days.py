@@ -15,7 +15,8 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 _DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
 _GROUPS = {"weekend": (5, 6), "weekday": (0, 1, 2, 3, 4)}
 _ASKED = re.compile(
-    rf"\b(?P<state>open|closed)\b[^?.!]*?\b(?:on\s+)?(?:a\s+|the\s+)?(?P<day>{_DAY}|weekend|weekday)s?\b",
+    rf"\b(?P<state>open|closed|hours|opening\s+times)\b[^?.!]*?\b(?:on\s+)?(?:a\s+|the\s+)?"
+    rf"(?P<day>{_DAY}|weekend|weekday)s?\b",
     re.IGNORECASE,
 )
 _RANGE = re.compile(rf"\b({_DAY})s?\.?\s*(?:-|–|to|through|thru|until|till)\s*({_DAY})s?\b\.?", re.IGNORECASE)
@@ -24,9 +25,9 @@ _EVERY_DAY = re.compile(r"\b(?:daily|every\s*day|7\s*days|seven\s+days|24\s*/\s*
 _CLOSED = re.compile(r"\bclosed\b", re.IGNORECASE)
 _NEAR = 12  # characters between a day and a "CLOSED" that marks it
 
-OPEN_ON = '{answer}: the sign reads "{words}", open on {day}.'
-CLOSED_ON = '{answer}: the sign reads "{words}", closed on {day}.'
-LEFT_OUT = '{answer}: the sign reads "{words}", which leaves out {day}.'
+OPEN_ON = 'the sign reads "{words}", open on {day}.'
+CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
+LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
 PARTLY = 'Partly: the sign reads "{words}", open on {days} but not on {others}.'
 
 
@@ -74,7 +75,7 @@ def sign_days(words: str) -> tuple[set[int], set[int]] | None:
 
 def opening_answer(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
-    name days; else ``None``."""
+    name days, what the sign says of that day when it asks the day's hours; else ``None``."""
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
     if asked is None or days is None:
@@ -94,5 +95,8 @@ def opening_answer(request: str, words: str) -> str | None:
         template, is_open = CLOSED_ON, False
     else:
         template, is_open = LEFT_OUT, False
-    asks_open = asked.group("state").lower() == "open"
-    return template.format(answer="Yes" if is_open == asks_open else "No", words=words, day=said)
+    told = template.format(words=words, day=said)
+    state = asked.group("state").lower()
+    if state not in {"open", "closed"}:  # "what are the hours on sunday?": no yes or no
+        return told[0].upper() + told[1:]
+    return f"{'Yes' if is_open == (state == 'open') else 'No'}: {told}"

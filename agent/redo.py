@@ -25,11 +25,13 @@ from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
+from agent.stated_numbers import SLIGHT_GROWTH, SLIGHT_SHRINK
 from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS, takes_a_box
 from protocol.steps import ToolCall
+from tools.outputs import MAX_RESIZE_SIDE
 from tools.registry import ToolRegistry
 
 # A message that only corrects the image: an opening that says the last one was wrong, then what was meant
@@ -101,6 +103,26 @@ def redone(
     return ToolCall(last_call.thought, last_call.tool, action_input)
 
 
+OTHER_UPLOAD = (
+    'It ran on {image}, the {place} of your {count} uploads; to use another, say "no, I meant the {other} photo".'
+)
+_PLACES = ("first", "second", "third", "fourth")
+
+
+def other_upload_hint(failed: str, uploads: Sequence[str], lineage: Callable[[str], Sequence[str]]) -> str:
+    """:data:`OTHER_UPLOAD` when a call failed on ``failed``, an image made from one of several ``uploads`` (oldest
+    first), so the person can say which one they meant (asked "show me her pose" of the astronaut and the cat, the
+    pose ran on the cat, the newest, and failed); ``""`` otherwise. ``lineage`` gives an image and the images it was
+    made from, newest first."""
+    behind = [image for image in lineage(failed) if image in uploads]
+    if len(uploads) < 2 or len(uploads) > len(_PLACES) or not behind:
+        return ""
+    used = uploads.index(behind[0])
+    place = "newest" if used == len(uploads) - 1 else _PLACES[used]
+    other = _PLACES[1 if used == 0 else 0]
+    return OTHER_UPLOAD.format(image=failed, place=place, count=len(uploads), other=other)
+
+
 # The whole message asks for more of the last blur: "make the blur stronger", "blur it more", "more blur please"
 _MORE_BLUR = re.compile(
     r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|can\s+you|could\s+you)[,!.]?\s+)*(?:"
@@ -169,13 +191,24 @@ def less_of_the_last(
     """The resize or rotation that made ``latest`` again on its source, half as far, when ``request`` only says it went
     too far ("not that much": the model answered that it cannot see images); else ``None``. ``made_by``: each made
     image's call (``Tool: input``); ``size``: an image's width and height. "Too small" takes back only a shrink, "too
-    big" only an enlargement."""
+    big" only an enlargement; said of an image no resize made, they resize it a bit
+    (:data:`agent.stated_numbers.SLIGHT_GROWTH`, :data:`~agent.stated_numbers.SLIGHT_SHRINK`)."""
     less = _LESS.match(request)
+    if less is None or latest is None:
+        return None
     made = made_call(made_by, latest)
-    if less is None or latest is None or not made.arguments:
+    sized = less.group("shrunk") or less.group("grown")
+    if made.tool != RESIZER and sized:  # no resize to take back: "too big" of a crop makes it a bit smaller
+        dimensions = size(latest)
+        factor = SLIGHT_GROWTH if less.group("shrunk") else SLIGHT_SHRINK
+        if dimensions is None:
+            return None
+        width, height = (max(1, min(MAX_RESIZE_SIDE, round(side * factor))) for side in dimensions)
+        return ToolCall("", RESIZER, f"{latest}, {width}, {height}")
+    if not made.arguments:
         return None
     source = made.arguments[0]
-    if made.tool == ROTATOR and len(made.arguments) == 2 and not (less.group("shrunk") or less.group("grown")):
+    if made.tool == ROTATOR and len(made.arguments) == 2 and not sized:
         try:
             angle = float(made.arguments[1]) / 2
         except ValueError:

@@ -36,7 +36,7 @@ _UNDO = re.compile(
     r"(?:\s+(?:that|it|this|the\s+last\s+(?:step|edit|change|one)|(?:that|the\s+last)\s+change|one\s+step"
     r"|to\s+the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)"
     r"|the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)))?"
-    r"(?:\s+please)?\s*[.!?]*\s*$",
+    r"(?:\s+(?:again|once\s+more|one\s+more\s+time))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 

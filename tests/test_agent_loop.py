@@ -1937,6 +1937,9 @@ def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_token
         ("compare them", True),  # seen in a drive: the model drew the edges of the edge map
         ("compare the two photos please", True),
         ("compare them to the original", False),
+        ("what's different between the two photos?", True),  # seen in a drive: "no loaded tool can undo an action"
+        ("how do they differ?", True),
+        ("what's the difference between a cat and a dog?", False),
     ],
 )
 def test_which_requests_ask_which_image_is_bigger(request_text, asks):
@@ -1970,6 +1973,7 @@ def test_which_image_is_bigger_is_answered_from_the_files(tiny_tokenizer, sessio
     )
     assert comparison_answer("which one is narrower?", {"a": (2, 3), "b": (2, 5)}).startswith("They are the same width")
     assert comparison_answer("compare them", wide).endswith(SIZES_ONLY)
+    assert comparison_answer("how are they different?", wide).endswith(SIZES_ONLY)
     assert llm.prompts == [] and runtime.calls == []
 
 

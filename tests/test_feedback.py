@@ -62,3 +62,16 @@ def test_the_last_turn_is_told_from_its_request_and_calls(tiny_tokenizer, tmp_pa
     said = agent.chat(session, request_text).text
     assert said == NO_TOOL_LAST.format(said="A photo is a picture.")
     assert runtime.calls == [("Rotate Image", f"{photo}, 90")] and len(llm.prompts) == 3
+
+
+def test_a_failed_call_is_told_with_why_it_failed(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "why?" after a resize the tool refused was answered as if no tool had run."""
+    runtime = FakeRuntime(names=("Resize Image",), fail=lambda tool: "resize to 20000x1 is out of range")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 8), "white")).name
+    llm.replies = [call("Resize Image", f"{photo}, 20000, 1"), answer("I could not do that.")]
+    agent.chat(session, "resize it to 20000x1")
+    steps = f"I ran Resize Image on {photo}, 20000, 1, which failed: resize to 20000x1 is out of range"
+    assert agent.chat(session, "why?").text == WHY_ANSWER.format(request="resize it to 20000x1", steps=steps)

@@ -51,6 +51,11 @@ def test_a_sign_that_names_no_day_tells_no_days():
         ),
         ("is it open on weekdays?", "OPEN DAILY", 'Yes: the sign reads "OPEN DAILY", open on weekdays.'),
         ("what does it say?", "OPEN DAILY", None),  # no day asked about
+        (  # seen in a drive: the words again; no yes or no for what was not a yes-or-no question
+            "what are the hours on sunday?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'The sign reads "OPEN 9 TO 5 MON TO FRI", which leaves out Sundays.',
+        ),
     ],
 )
 def test_whether_it_is_open_on_a_day_is_answered_from_the_sign(question, words, answer):

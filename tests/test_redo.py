@@ -221,7 +221,8 @@ SIZES = {"image/a1a1.png": (640, 480), RESIZED: (320, 240), ENLARGED: (1280, 960
         ("that's way too big", ENLARGED, ("Resize Image", "image/a1a1.png, 960, 720")),
         ("no, too much!", ROTATED, ("Rotate Image", "image/a1a1.png, 45")),
         ("a bit less", ROTATED, ("Rotate Image", "image/a1a1.png, 45")),
-        ("too small", ROTATED, None),
+        ("too small", ROTATED, ("Resize Image", f"{ROTATED}, 600, 800")),  # no resize to take back: a bit bigger
+        ("too big", "image/a1a1.png", ("Resize Image", "image/a1a1.png, 480, 360")),  # seen in a drive: 20000 x 1
         ("not that much", "image/a1a1.png", None),  # an upload: nothing went too far
         ("make it less blurry", RESIZED, None),  # an undo of a blur (agent/undo.py)
         ("less than 100 pixels wide", RESIZED, None),
@@ -244,3 +245,21 @@ def test_not_that_much_after_a_rotation_turns_the_photo_half_as_far(tiny_tokeniz
     llm.replies += ["\nObservation:", answer("Done.")]
     reply = agent.chat(session, "not that much")
     assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 45") and len(reply.files) == 1
+
+
+def test_a_failure_on_one_of_several_uploads_says_how_to_use_another(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "show me her pose" of the astronaut and the cat ran on the cat, the newest, and failed."""
+    from agent.redo import OTHER_UPLOAD
+
+    runtime = FakeRuntime(names=("Pose Detection On Image",), fail=lambda tool: "no person found in the image")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first = agent.introduce_image(session, Image.new("RGB", (16, 8), "white")).name
+    newest = agent.introduce_image(session, Image.new("RGB", (8, 8), "black")).name
+    llm.replies = [call("Pose Detection On Image", newest), answer("I could not do that.")]
+    told = agent.chat(session, "show me her pose").text
+    assert told.endswith(OTHER_UPLOAD.format(image=newest, place="newest", count=2, other="first"))
+    llm.replies += [call("Pose Detection On Image", first), answer("I could not do that.")]
+    told = agent.chat(session, "show me the pose in the first photo").text  # it said which: nothing to add
+    assert "uploads" not in told and first in runtime.calls[-1][1]

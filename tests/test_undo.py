@@ -42,6 +42,7 @@ def answer(text: str) -> str:
         ("oops, undo that!", True),
         ("can you undo the last step please", True),
         ("go back to the previous image", True),
+        ("undo again", True),  # seen in a drive: "no loaded tool can undo an action"
         ("revert it", True),
         ("take that back", True),
         ("undo the edges and rotate it", False),  # asks for more: the model's
