@@ -207,17 +207,19 @@ _REDOES = re.compile(r"\b(?:instead|actually|rather|wrong)\b|^\W*(?:no+|nope|hmm
 
 
 def on_the_newest_edit(
-    request: str, image: str, latest: str | None, lineage: Sequence[str], maps: Set[str]
+    request: str, image: str, latest: str | None, lineage: Sequence[str], maps: Set[str], *, it_is_latest: bool = False
 ) -> str | None:
     """``latest`` when a call works on ``image``, one of the images ``latest`` was made from (``lineage``: ``latest``
     and those, newest first), ``latest`` is an edit's result rather than a map (``maps``: the maps' operation tags)
     and ``request`` names or points at no image nor changes the last edit; else ``None``. After "rotate it by 180",
     "crop the left half" had the model crop the upload: an edit asked with no image named goes on from the last
-    one."""
+    one. "It" points at an image the ReAct model reads from the conversation, and its reading stands; a planner
+    (``it_is_latest``) keeps no such reading, and "make it half the size" after a blur means the blurred image."""
     made = made_from(latest or "")
     if latest is None or image == latest or image not in lineage or not made or made[0] in maps:
         return None
-    pointed = image_names(request) or meant_image(request, [], latest) or points_past_the_latest(request)
+    said_it = not it_is_latest and meant_image(request, [], latest)
+    pointed = image_names(request) or said_it or points_past_the_latest(request)
     return None if pointed or _REDOES.search(request) else latest
 
 

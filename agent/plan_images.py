@@ -86,12 +86,13 @@ def on_the_newest_edits(
 ) -> tuple[Plan, dict[int, Value]]:
     """``plan`` with each step on an image the newest edit ``latest`` was made from (``lineage``: ``latest`` and
     those, newest first) working on ``latest`` when the request names or points at no image nor changes the last
-    edit (:func:`agent.image_reference.on_the_newest_edit`), and the new image of each step changed. After "rotate it
-    by 180", the planner cropped the upload for "crop the left half", as the ReAct model did."""
+    edit (:func:`agent.image_reference.on_the_newest_edit`; "it" is ``latest``), and the new image of each step
+    changed. After "rotate it by 180", the planner cropped the upload for "crop the left half", as the ReAct model did;
+    after "blur her face", it resized the upload for "make it half the size"."""
     changed: dict[int, Value] = {}
     for step in plan.steps:
         source = image_argument(step)
-        if isinstance(source, str) and on_the_newest_edit(request, source, latest, lineage, maps):
+        if isinstance(source, str) and on_the_newest_edit(request, source, latest, lineage, maps, it_is_latest=True):
             changed[step.id] = latest
     return _with_images(plan, changed)
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 
 from agent.generative_requests import generative_tool
+from agent.image_reference import asks_to_read
 from agent.meant_call import says
 from agent.picture_questions import answered_by, answering_tool
 from agent.plan_images import bypassed
-from agent.read_text import READING_TOOLS
-from agent.request_parts import asked_parts
+from agent.read_text import READING_TOOLS, asks_about_writing
+from agent.request_parts import asked_parts, request_parts
 from agent.tool_words import named_by
 from protocol.plan import Plan, PlanStep
 from tools.registry import ToolRegistry
@@ -94,8 +95,10 @@ def without_unasked(plan: Plan, request: str, loaded: ToolRegistry) -> Plan:
     request asks for one thing and names another of its steps (asked to "read both signs", the planner added the
     edges of one and removed their background)."""
     unasked = sorted(_unused_and_unnamed(plan, request, loaded))
-    excess = len(plan.steps) - asked_parts(request)
-    one_thing_named = not _JOINED.search(request) and any(named_by(request, step.task, loaded) for step in plan.steps)
+    excess = len(plan.steps) - _things_asked(request)
+    # one thing said in one part, or in several that one reading answers
+    one_thing = not _JOINED.search(request) or (asked_parts(request) > 1 and _things_asked(request) == 1)
+    one_thing_named = one_thing and any(named_by(request, step.task, loaded) for step in plan.steps)
     synonyms = not one_thing_named and all(
         _unnamed(step, request, loaded) for step in plan.steps if _makes_image(step, loaded)
     )
@@ -110,7 +113,7 @@ def without_unasked_links(plan: Plan, request: str, loaded: ToolRegistry) -> Pla
     them working on their input instead, when the plan has more steps than the request asks for things (no more are
     left out than that excess) and another step makes an image it does ask for: asked to "crop her face, rotate it
     180 and tell me where the file is saved", the planner removed the crop's background before the rotation."""
-    excess = len(plan.steps) - asked_parts(request)
+    excess = len(plan.steps) - _things_asked(request)
     named_image = any(_makes_image(step, loaded) and not _unnamed(step, request, loaded) for step in plan.steps)
     used = {source for step in plan.steps for source in step.references}
     links = [
@@ -121,6 +124,15 @@ def without_unasked_links(plan: Plan, request: str, loaded: ToolRegistry) -> Pla
     if excess <= 0 or not named_image or not links:
         return plan
     return bypassed(plan, {step.id for step in links[:excess]})
+
+
+def _things_asked(request: str) -> int:
+    """The number of things ``request`` asks for (:func:`agent.request_parts.asked_parts`), its parts about a sign's
+    words counted once: one reading answers "read the sign and tell me if I can park here" (the planner added a
+    background removal as the second step)."""
+    parts = request_parts(request)
+    about_words = sum(1 for part in parts if asks_about_writing(part) or asks_to_read(part))
+    return len(parts) - max(0, about_words - 1)
 
 
 def _unused_and_unnamed(plan: Plan, request: str, loaded: ToolRegistry) -> set[int]:

@@ -74,6 +74,7 @@ _ABOUT_WRITING = re.compile(
     r"(?:this|it|that)\b"
     # what a sign allows: "can I park here?", "am I allowed to smoke here?", "is parking allowed?"
     rf"|\b(?:can|may)\s+(?:i|we|one)\s+{_RULED}\b[^?.!]*\b(?:here|there)\b"
+    rf"|\bif\s+(?:i|we)\s+(?:can|may)\s+{_RULED}\b|\bif\s+{_PLACE}(?:'s|\s+is|\s+are)\s+(?:open|closed)\b"
     rf"|\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_RULED}\b|\b(?:is|are)\s+{_RULED}\s+(?:allowed|permitted)\b",
     re.IGNORECASE,
 )

@@ -183,3 +183,8 @@ def test_a_step_with_no_image_named_goes_on_from_the_last_edit():
     assert changed == {0: turned} and moved.steps[0].arguments["image_path"] == turned
     steps = plan(crop)
     assert on_the_newest_edits(steps, "crop the original's left half", turned, [turned, FIRST], {"edge"}) == (steps, {})
+    # seen in a plan drive: after "blur her face", "make it half the size" resized the upload
+    blurred = f"image/bb22_blur_{FIRST[6:14]}.png"
+    resize = ("Resize Image", {"image_path": FIRST, "width": 256, "height": 256})
+    _, changed = on_the_newest_edits(plan(resize), "make it half the size", blurred, [blurred, FIRST], {"edge"})
+    assert changed == {0: blurred}

@@ -163,6 +163,16 @@ def test_image_steps_beside_the_reading_asked_are_left_out():
     assert trimmed.tasks == ["Text Detection On Image", "Text Detection On Image"]
 
 
+def test_a_question_of_the_signs_words_asks_for_no_step_besides_the_reading():
+    """Seen in a plan drive: "read the sign and tell me if I can park here" was planned as a reading and a background
+    removal (which failed: no person)."""
+    read = ("Text Detection On Image", {"image_path": PHOTO})
+    request = "read the sign and tell me if I can park here"
+    assert without_unasked(plan(read, NOBG), request, OFFLINE) == plan(read)
+    asked = "read the sign and remove the background"  # two things: both stay
+    assert without_unasked(plan(read, NOBG), asked, OFFLINE) == plan(read, NOBG)
+
+
 def test_a_reading_step_nobody_asked_for_is_left_out():
     request = "crop the face in d.png"
     read = ("Text Detection On Image", {"image_path": PHOTO})
