@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
 from agent.read_text import READING_TOOLS, with_read_text
+from agent.request_parts import request_parts
 from agent.word_questions import answer_about_words
 from tools.outputs import NO_TEXT_FOUND
 
@@ -19,7 +20,10 @@ def held_to_findings(answer: str, request: str, tool: str, observation: str, not
     from them (agent/word_questions.py)."""
     answer = with_read_text(answer, tool, observation, request)
     words = " ".join(observation.split())
-    told = answer_about_words(request, words) if tool in READING_TOOLS and words != NO_TEXT_FOUND else None
+    read = tool in READING_TOOLS and words != NO_TEXT_FOUND
+    # the request, or one of its parts ("read the sign and tell me if I can park here")
+    asked = [request, *request_parts(request)] if read else []
+    told = next(filter(None, (answer_about_words(part, words) for part in asked)), None)
     answer = told or answer  # "how many words are on this page?": counted from the words read
     answer = as_empty_result(answer, observation)
     answer = with_found_labels(answer, observation)

@@ -30,8 +30,10 @@ _SAYS = re.compile(
 # "can I park here?", "is parking allowed?", "are dogs allowed here?": what a sign allows, answered "no" where it
 # says "NO <that>" (the model answered 'The image shows "NO PARKING TOW AWAY ZONE".')
 _ALLOWED = re.compile(
-    r"^\W*(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)|(?:am\s+i|are\s+we)\s+allowed\s+to\s+(?P<verb_allowed>\w+)"
-    r"|(?:is|are)\s+(?P<noun>\w+)\s+(?:allowed|permitted|ok|okay))"
+    r"^\W*(?:(?:and|then)\s+)?(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)"
+    r"|(?:am\s+i|are\s+we)\s+allowed\s+to\s+(?P<verb_allowed>\w+)"
+    r"|(?:is|are)\s+(?P<noun>\w+)\s+(?:allowed|permitted|ok|okay)"
+    r"|(?:tell\s+me\s+|let\s+me\s+know\s+)?(?:if|whether)\s+(?:i|we)\s+(?:can|may)\s+(?P<verb_if>\w+))"
     r"(?:\s+(?:here|there|now|today|in\s+there))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )

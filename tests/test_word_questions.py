@@ -129,3 +129,14 @@ def test_a_question_of_the_words_before_any_reading_reads_then_answers(tiny_toke
     reply = agent.chat(session, "how many words are on this page?")
     assert [step.action for step in reply.steps] == ["Text Detection On Image"]
     assert reply.text == COUNTED.format(count=3, unit="words", words="OPEN 24 HOURS")
+
+
+def test_a_part_of_the_request_about_the_words_is_answered_from_the_reading():
+    """Seen in a plan drive: "read the sign and tell me if I can park here" was answered with the words alone."""
+    from agent.findings import held_to_findings
+
+    request = "read the sign and tell me if I can park here"
+    told = held_to_findings('The text reads "NO PARKING".', request, "Text Detection On Image", "NO PARKING")
+    assert told == SAYS_NO.format(words="NO PARKING")
+    kept = held_to_findings('The text reads "NO PARKING".', "read the sign", "Text Detection On Image", "NO PARKING")
+    assert kept == 'The text reads "NO PARKING".'
