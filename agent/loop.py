@@ -1340,8 +1340,8 @@ class Agent:
         return meant, ""
 
     def _redo(self, session: ChatSession, request: str) -> tuple[ToolCall | None, bool]:
-        """The last turn's first call again, on the image ``request`` says was meant, when it only corrects which
-        image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
+        """The last turn's first call again (a failed one when the last turn's calls all failed), on the image
+        ``request`` says was meant, when it only corrects which image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
         to the cat photo": agent/redo.py), and ``True``: the last turn's later calls follow it; or the last blur's
         box again on its result when it only asks for more blur, or the last resize or rotation half as far when it says
         that went too far, and ``False``; else ``(None, False)``."""
@@ -1353,7 +1353,10 @@ class Agent:
         if less:
             logger.info("the last edit went too far: %s", less.action_input)
             return less, False
-        last = session.last_call
+        last, last_request = session.last_call, session.last_request
+        if session.turn_steps and not any(step.ok for step in session.turn_steps):  # "show me her pose" failed
+            failed = session.turn_steps[0]
+            last, last_request = ToolCall(failed.thought, failed.action, failed.action_input), session.turn_request
         written = image_names(last.action_input) if last else []
         if not written:
             return None, False
@@ -1366,7 +1369,7 @@ class Agent:
         )
         if image is None:
             return None, False
-        call = redone(last, session.last_request, image, self.runtime.available, partial(image_size, session.workspace))
+        call = redone(last, last_request, image, self.runtime.available, partial(image_size, session.workspace))
         logger.info("a correction of the image: %s again on %s", call.tool, image)
         return call, True
 

@@ -260,6 +260,9 @@ def test_a_failure_on_one_of_several_uploads_says_how_to_use_another(tiny_tokeni
     llm.replies = [call("Pose Detection On Image", newest), answer("I could not do that.")]
     told = agent.chat(session, "show me her pose").text
     assert told.endswith(OTHER_UPLOAD.format(image=newest, place="newest", count=2, other="first"))
+    llm.replies += ["\nObservation:", answer("I could not do that.")]
+    agent.chat(session, "no, I meant the first photo")  # as the hint says: the failed call again on the first
+    assert runtime.calls[-1] == ("Pose Detection On Image", first)
     llm.replies += [call("Pose Detection On Image", first), answer("I could not do that.")]
     told = agent.chat(session, "show me the pose in the first photo").text  # it said which: nothing to add
     assert "uploads" not in told and first in runtime.calls[-1][1]
