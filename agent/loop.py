@@ -1162,9 +1162,9 @@ class Agent:
             return None
         last = searched[-1]
         image = image_names(last.action_input)[0]
-        located = whereabouts_answer(
-            request, last.action, image, last.observation, image_size(session.workspace, image)
-        )
+        # the image by its name only where there are several to tell apart (a name shows the image again)
+        said = image if len(session.images) > 1 or image not in session.images else "the picture"
+        located = whereabouts_answer(request, last.action, said, last.observation, image_size(session.workspace, image))
         return with_scope_note(located, last.note) if located else None
 
     def _size_answer(self, session: ChatSession, request: str) -> str:

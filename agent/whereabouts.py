@@ -1,4 +1,4 @@
-"""Where something the detector finds is in the picture: "where is the cat?", "where's her face?".
+"""Where something the detector finds is in the picture: "where is the cat?", "where's her face?", "find the faces".
 
 Asked "where is the cat?" of the cat photo, the model answered that no loaded tool can answer questions about an
 image, though Detection finds cats; asked "where is her face?", it ran Detection and answered "The face is at face
@@ -16,12 +16,22 @@ from agent.picture_questions import DETECTORS
 
 # The whole request asks where a face, a person or a cat is: "where is the cat?", "where's her face?", "where is
 # she?", "can you show me where the astronaut is?"
+_IN_THE_PICTURE = (
+    r"(?:\s+(?:in|on)\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?\s*[?.!]*\s*$"
+)
 _WHERE = re.compile(
     r"^\W*(?:(?:so|and|ok|okay|hmm+)[,]?\s+)?(?:(?:can|could)\s+you\s+(?:show\s+me|tell\s+me)\s+|show\s+me\s+)?"
     r"where(?:'s|\s+is|\s+are|'re)?\s+(?:(?:the|her|his|their|my|a|an)\s+)?"
     r"(?P<what>(?!(?:it|this|that|file|image|photo|picture|pic|result|original|folder|workspace)s?\b)\w+)"
-    r"(?:\s+(?:is|are))?"
-    r"(?:\s+(?:in|on)\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?\s*[?.!]*\s*$",
+    r"(?:\s+(?:is|are))?" + _IN_THE_PICTURE,
+    re.IGNORECASE,
+)
+# The whole request asks to find what Detection finds: "find the faces in this photo" (answered "The nose is cat [78,
+# 0, 446, 300]." of the cat photo)
+_FIND = re.compile(
+    r"^\W*(?:(?:please|can\s+you|could\s+you)\s+)?(?:find|detect|locate|spot)\s+"
+    r"(?:(?:the|all(?:\s+the)?|any|her|his|their|a|an)\s+)?"
+    rf"(?P<what>{PEOPLE_WORDS})" + _IN_THE_PICTURE,
     re.IGNORECASE,
 )
 # What Detection finds, by its word or a pronoun
@@ -31,7 +41,10 @@ _CAT_LABELS, _FACE_LABELS = ("cat",), ("face",)
 _PERSON_LABELS = ("person", "upper body", "face")
 
 # The copy with the boxes drawn is shown, not named: an answer that names it leads the model to take it for the photo
-ONE_FOUND = "The {label} is {place} of {image} ({box}: left, top, right, bottom, in pixels); the copy shown marks it."
+# The boxes as the detector writes them, which a later turn's blur or crop takes (the model copies them from its history)
+ONE_FOUND = (
+    "The {label} is {place} of {image}: {label} [{box}] (left, top, right, bottom, in pixels); the copy shown marks it."
+)
 SEVERAL_FOUND = (
     "There are {count} {label}s on {image}: {places} (left, top, right, bottom, in pixels); the copy shown marks them."
 )
@@ -39,9 +52,9 @@ NONE_OF_THEM = "{finder} found no {asked} on {image}; it found {others}."
 
 
 def asks_where(request: str) -> str:
-    """The word for what ``request`` asks the place of ("cat" of "where is the cat?"), lower-cased; ``""`` when it
-    asks no such thing."""
-    where = _WHERE.match(request.strip())
+    """The word for what ``request`` asks the place of ("cat" of "where is the cat?", "faces" of "find the faces"),
+    lower-cased; ``""`` when it asks no such thing."""
+    where = _WHERE.match(request.strip()) or _FIND.match(request.strip())
     return where.group("what").lower() if where else ""
 
 
@@ -82,7 +95,8 @@ def place_in_words(box: Sequence[int], width: int, height: int) -> str:
 def whereabouts_answer(
     request: str, tool: str, image: str, observation: str, size: tuple[int, int] | None
 ) -> str | None:
-    """Where the boxes detector ``tool`` found on ``image`` (its ``observation``; ``size``: the image's width and height)
+    """Where the boxes detector ``tool`` found on ``image`` (its name, or "the picture"; its ``observation``; ``size``:
+    the image's width and height)
     lie, of those that answer what ``request`` asks the place of; what it found instead when none does; ``None`` when
     the request asks no such thing, the detector found nothing (the empty result says so) or the size cannot be
     read."""
@@ -101,5 +115,5 @@ def whereabouts_answer(
     if len(boxes) == 1:
         box = ", ".join(map(str, boxes[0]))
         return ONE_FOUND.format(label=best, place=place_in_words(boxes[0], *size), image=image, box=box)
-    places = ", ".join(f"one {place_in_words(box, *size)} ({', '.join(map(str, box))})" for box in boxes)
+    places = ", ".join(f"{best} [{', '.join(map(str, box))}] {place_in_words(box, *size)}" for box in boxes)
     return SEVERAL_FOUND.format(count=len(boxes), label=best, image=image, places=places)

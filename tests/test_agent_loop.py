@@ -98,7 +98,7 @@ def test_a_drawn_copy_is_shown_but_not_remembered(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [], runtime)
     image = upload(agent, session)
     agent.llm.replies = [call("Detection", image), answer("There is a face at [0, 0, 8, 8].")]
-    reply = agent.chat(session, "find the faces")
+    reply = agent.chat(session, "find the faces and count them")
     (drawn,) = reply.files  # shown to the human
     assert drawn not in session.memory.turns[-1].text  # the model saw boxes, not this file: later turns must
     assert session.memory.turns[-1].text == "There is a face at [0, 0, 8, 8]."  # not take it for the photo
@@ -1413,6 +1413,7 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
     assert reply.text == "No object found. This detector only finds: face, cat."
     assert reply.model_answer == f"The image is ready: {image}"
     for said in (f"I couldn't find any face in {image}.", "Nothing there, sorry."):
+        llm.prompts.clear()
         llm.replies = [call("Detection", image), answer(said)]
         assert agent.chat(session, "Find the faces").text.startswith(said)  # it says so itself
 

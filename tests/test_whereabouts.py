@@ -25,6 +25,9 @@ from tools.workspace import Workspace
         ("where is it saved?", "", False),  # the file (agent/image_facts.py)
         ("where is the file?", "", False),
         ("blur the cat and tell me where it is", "", False),  # not the whole request
+        ("find the faces in this photo", "faces", True),  # seen in a Gradio drive: "The nose is cat [78, 0, 446, 300]."
+        ("find the faces and blur them", "", False),
+        ("detect objects", "", False),  # not only what Detection finds
     ],
 )
 def test_which_requests_ask_where_something_is(request_text, asked, finds):
@@ -55,20 +58,20 @@ def test_a_place_in_words_is_the_third_of_the_picture_the_box_centre_is_in(box, 
         (
             "where is her face?",
             "face [176, 65, 273, 162]",
-            "The face is at the top of image/a.png (176, 65, 273, 162: left, top, right, bottom, in pixels); the copy"
-            " shown marks it.",
+            "The face is at the top of image/a.png: face [176, 65, 273, 162] (left, top, right, bottom, in pixels); the"
+            " copy shown marks it.",
         ),
         (  # a person's own box before the face that stands for it
             "where is the woman?",
             "face [176, 65, 273, 162], upper body [100, 50, 400, 500]",
-            "The upper body is in the middle of image/a.png (100, 50, 400, 500: left, top, right, bottom, in pixels);"
-            " the copy shown marks it.",
+            "The upper body is in the middle of image/a.png: upper body [100, 50, 400, 500] (left, top, right, bottom,"
+            " in pixels); the copy shown marks it.",
         ),
         (
             "where are the faces?",
             "face [10, 10, 50, 50], face [400, 400, 500, 500]",
-            "There are 2 faces on image/a.png: one at the top left (10, 10, 50, 50), one at the bottom right (400, 400,"
-            " 500, 500) (left, top, right, bottom, in pixels); the copy shown marks them.",
+            "There are 2 faces on image/a.png: face [10, 10, 50, 50] at the top left, face [400, 400, 500, 500] at the"
+            " bottom right (left, top, right, bottom, in pixels); the copy shown marks them.",
         ),
         (
             "where is the cat?",
@@ -104,8 +107,8 @@ def test_where_the_cat_is_runs_the_detector_and_names_no_marked_copy(tiny_tokeni
     reply = agent.chat(session, "where is her face?")
     assert runtime.calls == [("Detection", image)]
     assert reply.text == (
-        f"The face is at the top left of {image} (0, 0, 8, 8: left, top, right, bottom, in pixels); the copy shown"
-        " marks it."
+        "The face is at the top left of the picture: face [0, 0, 8, 8] (left, top, right, bottom, in pixels); the copy"
+        " shown marks it."
     )
-    marked = reply.steps[-1].files[0]
-    assert marked in reply.files and marked not in session.memory.turns[-1].text
+    (marked,) = reply.files  # the one image: named, the upload would be shown again
+    assert marked == reply.steps[-1].files[0] and marked not in session.memory.turns[-1].text
