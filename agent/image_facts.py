@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 
 from agent.generative_requests import THE_PICTURE
+from agent.pending_edit import BLURRER
 from agent.request_parts import OPENING
 
 SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
@@ -381,3 +382,34 @@ def changes_answer(upload: str, steps: Sequence[tuple[str, str, str]]) -> str:
     if not steps:
         return UNCHANGED.format(latest=upload)
     return CHANGES_ANSWER.format(latest=steps[-1][0], original=upload, steps=_steps_said(steps))
+
+
+BLURRED = "Yes: Blur Region blurred {box} (left, top, right, bottom) of {source}, which made {blurred}."
+BLURRED_BEFORE = BLURRED + " {latest} was made from it."
+NOT_BLURRED = (
+    'No: no blur went into {latest}. Blur Region blurs a box: "blur her face", "blur the top half", or a box as left, '
+    "top, right, bottom."
+)
+# The whole request asks whether the picture is blurred: "is her face blurred?" (the model ran Detection and answered
+# "I found these features: face [...]"), "did you blur it?"
+_BLURRED_QUESTION = _whole_question(
+    r"(?:(?:is|are)\s+(?:it|this|that|they|(?:her|his|their|the)\s+\w+(?:\s+\w+)?)\s+(?:now\s+)?"
+    r"(?:blurred|blurry|pixelated|hidden)(?:\s+now)?"
+    r"|did\s+(?:you|it)\s+(?:really\s+)?(?:blur|pixelate)\s+(?:it|that|them|(?:her|his|their|the)\s+\w+))"
+)
+
+
+def asks_if_blurred(request: str) -> bool:
+    """Whether ``request`` only asks whether the picture, or a part of it, is blurred."""
+    return bool(_BLURRED_QUESTION.match(request))
+
+
+def blurred_answer(chain: Sequence[str], calls: Sequence[tuple[str, str]]) -> str:
+    """Whether a blur went into the latest image, from how it was made: ``chain`` is the latest image and the images
+    it was made from, newest first; ``calls`` each one's making call (tool, input), ``("", "")`` for an upload."""
+    for index, (tool, action_input) in enumerate(calls):
+        source, *box = [part.strip() for part in action_input.split(",")]
+        if tool == BLURRER and len(box) == 4:
+            said = BLURRED if index == 0 else BLURRED_BEFORE
+            return said.format(box=", ".join(box), source=source, blurred=chain[index], latest=chain[0])
+    return NOT_BLURRED.format(latest=chain[0])

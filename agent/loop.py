@@ -88,6 +88,7 @@ from agent.image_facts import (
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
+    asks_if_blurred,
     asks_to_compare,
     asks_to_save,
     asks_what_changed,
@@ -95,6 +96,7 @@ from agent.image_facts import (
     asks_what_was_just_done,
     asks_where_it_is,
     asks_which_is_bigger,
+    blurred_answer,
     changes_answer,
     comparison_answer,
     done_answer,
@@ -1044,6 +1046,10 @@ class Agent:
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
+        if session.latest_image is not None and asks_if_blurred(request):
+            chain = lineage(session.latest_image, session.made_from)
+            calls = [(made.tool, made.action_input) for made in (made_call(session.made_by, name) for name in chain)]
+            return blurred_answer(chain, calls)
         saving = asks_to_save(request)
         if session.latest_image is not None and (saving or asks_where_it_is(request)):
             told = (SAVED_ANSWER if saving else WHERE_ANSWER).format(

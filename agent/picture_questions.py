@@ -82,6 +82,13 @@ _LOOKS = re.compile(
     rf"|\bwhat(?:'s|\s+is|\s+are)\s+(?:in|inside|on)\s+(?:the|her|his|its|their)\s+{_NOT_IN_PICTURES}"
     r"(?!(?:sign|page|text|note|menu|label|board|poster|screen|paper|letter|book|list|box(?:e(?=s))?|history|conversation"
     r"|workspace|folder|chat)s?\b)\w+\s*[?.!]*\s*$"
+    # which picture shows a thing the detector does not find ("which one is the clock?": the model answered "The
+    # clock is the time clock."; a cat, a face or a person: agent/detector_scope.py)
+    r"|^\W*which\s+(?:one|photo|image|picture|pic|of\s+(?:them|these|those|the\s+\w+))\s+"
+    r"(?:is|shows?|has|have|contains?)\s+(?:the|a|an|any|some)\s+"
+    r"(?!(?:cats?|faces?|persons?|people|bigger|biggest|larger|largest|smaller|smallest|wider|widest|narrower"
+    r"|taller|tallest|shorter|shortest|original|first|second|last|newest|latest|new|old|older|edited|cropped"
+    r"|rotated|resized|blurred|upload|uploaded)\b)\w+(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
     re.IGNORECASE,

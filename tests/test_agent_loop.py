@@ -727,6 +727,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("what is in her hand?", ANSWERER),
         ("what's on the sign?", None),  # reading
         ("what's in the history?", None),
+        ("which one is the clock?", ANSWERER),  # seen in a drive: "The clock is the time clock."
+        ("which one is the cat?", None),  # the detector finds cats (agent/detector_scope.py)
+        ("which one is the bigger one?", None),  # the files tell (agent/image_facts.py)
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -2566,3 +2569,18 @@ def test_a_refusal_never_names_a_tool_that_does_not_exist(said, shown):
     from tools.catalog import default_registry
 
     assert without_made_up_tools(said, default_registry()) == shown
+
+
+def test_whether_it_is_blurred_is_answered_from_how_it_was_made(tiny_tokenizer, session):
+    """Seen in a drive: "is her face blurred?" after the blur ran Detection and answered "I found these features:
+    face [175, 67, 271, 163]"."""
+    from agent.image_facts import BLURRED, NOT_BLURRED
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], FakeRuntime(names=("Blur Region",)))
+    image = upload(agent, session)
+    assert agent.chat(session, "is her face blurred?").text == NOT_BLURRED.format(latest=image)
+    llm.replies = [call("Blur Region", f"{image}, 1, 2, 30, 40"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur 1, 2, 30, 40").files
+    told = agent.chat(session, "is her face blurred?").text
+    assert told == BLURRED.format(box="1, 2, 30, 40", source=image, blurred=blurred)
+    assert runtime.calls == [("Blur Region", f"{image}, 1, 2, 30, 40")] and len(llm.prompts) == 2
