@@ -32,9 +32,11 @@ _EVERY = re.compile(
     r"|all\s+(?:of\s+them|three|four|(?:the|my)\s+(?:photos|images|pictures|pics))"
     r"|(?:these|those|the|my)\s+(?:two|three|four)"
     r"|(?:these|those)\s+(?:\w+\s+)?(?:photos|images|pictures|pics|signs|ones|files)"
-    # "which photo has a cat?", "which one says stop?": each upload looked at
+    # "what do the signs say?" (one was read): the plural of what was uploaded
+    r"|(?:the|my)\s+(?:signs|labels|pages|menus|posters)"
+    # "which photo has a cat?", "which one says stop?", "which one is about bread?": each upload looked at
     r"|which\s+(?:one|photo|image|picture|pic|sign|of\s+(?:them|these|those|the\s+\w+))\s+"
-    r"(?:has|have|shows?|contains?|includes?|says|reads))\b",
+    r"(?:has|have|shows?|contains?|includes?|says|reads|is\s+about|mentions))\b",
     re.IGNORECASE,
 )
 
@@ -100,10 +102,10 @@ def earlier_uploads(
     return " ".join(notes)
 
 
-# "which of these signs says stop?", "which one reads 'OPEN'?": the words asked for
+# "which of these signs says stop?", "which one reads 'OPEN'?", "which one is about bread?": the words asked for
 _WHICH_SAYS = re.compile(
     r"\bwhich\s+(?:one|photo|image|picture|pic|sign|label|page|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?)\s+"
-    r"(?:says|reads)\s+[\"“']?(.+?)[\"”']?\s*[?.!]*$",
+    r"(?:says|reads|is\s+about|mentions)\s+[\"“']?(.+?)[\"”']?\s*[?.!]*$",
     re.IGNORECASE,
 )
 SAYS = '{image} says "{words}".'

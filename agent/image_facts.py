@@ -413,3 +413,41 @@ def blurred_answer(chain: Sequence[str], calls: Sequence[tuple[str, str]]) -> st
             said = BLURRED if index == 0 else BLURRED_BEFORE
             return said.format(box=", ".join(box), source=source, blurred=chain[index], latest=chain[0])
     return NOT_BLURRED.format(latest=chain[0])
+
+
+SCALED = (
+    "{latest} is {width} x {height}: {scale} of {source} ({source_width} x {source_height}), the image it was made "
+    "from."
+)
+# The whole request asks how much the size changed: "how much bigger is it now?" (the model answered that no tool can
+# answer questions about an image)
+_HOW_MUCH_QUESTION = _whole_question(
+    r"how\s+much\s+(?:bigger|larger|smaller)\s+(?:is\s+(?:it|this|that|the\s+(?:image|photo|picture|pic|result|one))"
+    r"|did\s+(?:it|this|that)\s+get)"
+    r"(?:\s+now)?"
+)
+
+
+def asks_how_much_it_changed(request: str) -> bool:
+    """Whether ``request`` only asks how much bigger or smaller the image got."""
+    return bool(_HOW_MUCH_QUESTION.match(request))
+
+
+def scaled_answer(latest: str, size: tuple[int, int], source: str, source_size: tuple[int, int]) -> str:
+    """:data:`SCALED`: ``latest`` (``size``) against the image it was made from (``source``, ``source_size``), as the
+    factor of each side ("1.25 times", "0.5 times the width and 0.6 times the height")."""
+    width_factor, height_factor = (round(new / old, 2) for new, old in zip(size, source_size, strict=True))
+    scale = (
+        f"{width_factor:g} times the width and height"
+        if width_factor == height_factor
+        else f"{width_factor:g} times the width and {height_factor:g} times the height"
+    )
+    return SCALED.format(
+        latest=latest,
+        width=size[0],
+        height=size[1],
+        scale=scale,
+        source=source,
+        source_width=source_size[0],
+        source_height=source_size[1],
+    )

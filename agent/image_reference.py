@@ -83,7 +83,8 @@ _READING = re.compile(
     r"|\bwhat(?:'?s|\s+is)\s+written\s+(?:here|there|(?:on|in)\s+(?:it|this|that|" + _WRITTEN_OR_PICTURE + r"))"
     r"|\bwhat\s+does\s+it\s+say\b"
     # "which of these signs says stop?", "which one reads OPEN?", "what do they say?"
-    rf"|\bwhich\s+(?:one|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?|(?:{'|'.join(WRITTEN_THINGS)}))\s+(?:says|reads)\b"
+    rf"|\bwhich\s+(?:one|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?|(?:{'|'.join(WRITTEN_THINGS)}))\s+"
+    r"(?:says|reads|is\s+about|mentions)\b"
     r"|\bwhich\s+of\s+\S+\.(?:png|jpe?g|webp|bmp|gif)\s+(?:and|or)\s+\S+\.(?:png|jpe?g|webp|bmp|gif)\s+(?:says|reads)\b"
     r"|\bwhat\s+do\s+(?:they|these|those|the\s+\w+|both(?:\s+of\s+them)?)\s+say\b"
     r"|\b(?:translate|summari[sz]e|transcribe)\s+(?:the\s+)?(?:text|words|writing)\s+(?:in|on|of)\b",

@@ -88,6 +88,7 @@ from agent.image_facts import (
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
+    asks_how_much_it_changed,
     asks_if_blurred,
     asks_to_compare,
     asks_to_save,
@@ -102,6 +103,7 @@ from agent.image_facts import (
     done_answer,
     images_answer,
     name_to_save_as,
+    scaled_answer,
     sizes_answer,
     with_aspect_ratio,
 )
@@ -182,7 +184,7 @@ from agent.several_edits import (
     with_the_parts_size,
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
-from agent.small_talk import farewell_answer, reaction_answer
+from agent.small_talk import farewell_answer, greeting_answer, reaction_answer
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -962,7 +964,7 @@ class Agent:
 
     def answer_before_the_model(self, session: ChatSession, request: str) -> str | None:
         """The answer to ``request`` when the agent knows it better than the model, or ``None``: it asks what the
-        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye or reacts, "lol" (agent/small_talk.py); it
+        assistant can do (the loaded tools, agent/capabilities.py); it only says goodbye, greets or reacts, "lol" (agent/small_talk.py); it
         asks about the world now, the weather or the news, or the time (agent/live_data.py); it asks why, says it is
         wrong or doubts the last turn (agent/feedback.py); it
         speaks of an image ("rotate it") while the session has none; it names a file outside the conversation (the
@@ -979,7 +981,12 @@ class Agent:
         the depth")."""
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
-        said = farewell_answer(request) or reaction_answer(request) or live_data_answer(request)
+        said = (
+            farewell_answer(request)
+            or greeting_answer(request, session.latest_image)
+            or reaction_answer(request)
+            or live_data_answer(request)
+        )
         if said:
             return said
         turns = session.memory.turns
@@ -1046,6 +1053,11 @@ class Agent:
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}
             return changes_answer(chain[0], [steps[image] for image in chain[1:]])
+        source = session.made_from.get(session.latest_image or "")
+        if source and asks_how_much_it_changed(request):
+            sizes = image_size(session.workspace, session.latest_image or ""), image_size(session.workspace, source)
+            if sizes[0] and sizes[1]:
+                return scaled_answer(session.latest_image or "", sizes[0], source, sizes[1])
         if session.latest_image is not None and asks_if_blurred(request):
             chain = lineage(session.latest_image, session.made_from)
             calls = [(made.tool, made.action_input) for made in (made_call(session.made_by, name) for name in chain)]

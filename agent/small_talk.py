@@ -1,9 +1,9 @@
-"""A goodbye ("bye", "thanks, bye!", "that's all for now") and a reaction ("lol", "nice", "ok").
+"""A goodbye ("bye", "thanks, bye!", "that's all for now"), a greeting ("hello") and a reaction ("lol", "nice").
 
 Asked "bye" in a session with two photos, the embedded model answered "I don't have an image to work on yet. Please
 upload one first."; asked "thanks bye", "Glad you're doing well."; asked "lol", "I cannot see images myself, and no
-loaded tool can find a word or image (lol).". A message that only says goodbye (with thanks or not), or only reacts,
-is answered by the agent, without the model. Thanks alone are the model's: it was trained on them.
+loaded tool can find a word or image (lol)."; asked "hello" after an upload, "Goodbye! Have a great day.". A message
+that only says goodbye (with thanks or not), only greets or only reacts is answered by the agent, without the model. Thanks alone are the model's: it was trained on them.
 """
 
 from __future__ import annotations
@@ -54,3 +54,24 @@ def reaction_answer(request: str) -> str | None:
     if reacted is None:
         return None
     return LIKED if re.search(_LIKING, request, re.IGNORECASE) else NOTED
+
+
+GREETING = (
+    "Hello! Upload a picture and tell me what to do with it (its edges, its text, a crop, a blur ...), or ask what I "
+    "can do."
+)
+GREETING_WITH_IMAGE = "Hello! What would you like me to do with {image}? Ask what I can do to see the tools."
+# The whole message greets: "hello", "hi there", "hey!", "good morning"
+_GREETING = re.compile(
+    r"^\W*(?:hello|hi|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening))(?:\s+(?:there|again|you))?"
+    r"[\s,.!:)]*$",
+    re.IGNORECASE,
+)
+
+
+def greeting_answer(request: str, latest: str | None) -> str | None:
+    """The answer to a message that only greets (asked "hello" after an upload, the model said goodbye):
+    :data:`GREETING`, or :data:`GREETING_WITH_IMAGE` with the ``latest`` image; ``None`` for any other message."""
+    if not _GREETING.match(request):
+        return None
+    return GREETING_WITH_IMAGE.format(image=latest) if latest else GREETING

@@ -259,7 +259,7 @@ def test_steps_that_run_out_after_the_asked_work_ran_end_with_what_was_done(tiny
 
 def test_answer_is_cut_where_the_model_writes_the_next_human_turn(tiny_tokenizer, session):
     agent, _, _ = make_agent(tiny_tokenizer, [answer("Hello!\nHuman: and now draw a cat")])
-    assert agent.chat(session, "hi").text == "Hello!"
+    assert agent.chat(session, "how are you today?").text == "Hello!"
 
 
 def test_upload_is_described_by_the_captioning_tool_when_loaded(tiny_tokenizer, session):
@@ -2584,3 +2584,20 @@ def test_whether_it_is_blurred_is_answered_from_how_it_was_made(tiny_tokenizer, 
     told = agent.chat(session, "is her face blurred?").text
     assert told == BLURRED.format(box="1, 2, 30, 40", source=image, blurred=blurred)
     assert runtime.calls == [("Blur Region", f"{image}, 1, 2, 30, 40")] and len(llm.prompts) == 2
+
+
+def test_how_much_bigger_is_answered_from_the_files(tiny_tokenizer, session):
+    """Seen in a drive: "how much bigger is it now?" after a resize was declined as a question about the picture."""
+    from agent.image_facts import scaled_answer
+
+    runtime = FakeRuntime(names=("Resize Image",))
+    runtime.run = lambda tool, argument, workspace: Observation(
+        name := workspace.save_image(Image.new("RGB", (80, 40)), "resize", argument.split(",")[0]), True, (name,), 0.01
+    )
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = agent.introduce_image(session, Image.new("RGB", (64, 40), "white")).name
+    llm.replies = [call("Resize Image", f"{image}, 80, 40"), answer("Done.")]
+    (bigger,) = agent.chat(session, "make it 80 wide").files
+    told = agent.chat(session, "how much bigger is it now?").text
+    assert told == scaled_answer(bigger, (80, 40), image, (64, 40))
+    assert "1.25 times the width and 1 times the height" in told and len(llm.prompts) == 2

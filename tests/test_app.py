@@ -235,7 +235,7 @@ def test_a_failing_model_ends_the_turn_with_a_message(tiny_tokenizer, tmp_path):
             raise RuntimeError("out of memory")
 
     agent = Agent(BrokenLLM(), FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    *_, (textbox, messages, _trace, session) = ChatApp(agent, SessionFactory(tmp_path)).chat("hi", None)
+    *_, (textbox, messages, _trace, session) = ChatApp(agent, SessionFactory(tmp_path)).chat("how are you?", None)
     assert textbox == "" and messages[-1] == {
         "role": "assistant",
         "content": "Sorry, this turn failed (RuntimeError: out of memory). The conversation is kept: press Retry "

@@ -116,6 +116,9 @@ def test_which_of_the_signs_says_a_word_reads_each_sign(tiny_tokenizer, tmp_path
         ("which sign says open?",
          f'{NONE_SAYS.format(wanted="open")} {UPLOADS[0]} reads "NO PARKING". {UPLOADS[1]} reads "STOP".'),
         ("what does each sign say?", f'{UPLOADS[0]} reads "NO PARKING". {UPLOADS[1]} reads "STOP".'),
+        # seen in a drive: "what do the signs say?" read one sign, "which one is about bread?" was declined
+        ("what do the signs say?", f'{UPLOADS[0]} reads "NO PARKING". {UPLOADS[1]} reads "STOP".'),
+        ("which one is about parking?", f'{UPLOADS[0]} says "NO PARKING". {UPLOADS[1]} reads "STOP".'),
         ("read the sign", None),  # one sign asked for
     ],
 )  # fmt: skip

@@ -31,8 +31,8 @@ def test_every_turn_ends_by_releasing_memory_even_when_stopped_early(tiny_tokeni
     released = []
     monkeypatch.setattr("agent.loop.release_free_memory", lambda: released.append(1))
     agent, _, _ = make_agent(tiny_tokenizer, [answer("Hello!"), answer("Hi again!")])
-    assert agent.chat(session, "hi").text == "Hello!" and released == [1]
-    events = agent.run(session, "hello")
+    assert agent.chat(session, "how are you?").text == "Hello!" and released == [1]
+    events = agent.run(session, "how is it going?")
     next(events)  # a consumer that goes away mid-turn (Stop, a closed tab)
     events.close()
     assert released == [1, 1]

@@ -184,7 +184,7 @@ def test_a_summary_that_does_not_name_what_was_made_is_replaced(tiny_tokenizer, 
 def test_an_empty_plan_is_answered_by_the_react_loop(tiny_tokenizer, session):
     llm = PlanningLLM(["[]"], answer=lambda prompt: "Hello!")
     plan_agent, runtime = build(tiny_tokenizer, llm)
-    reply = plan_agent.chat(session, "hi there")
+    reply = plan_agent.chat(session, "how are you?")
     assert isinstance(reply, Reply) and reply.text == "Hello!" and runtime.calls == []
     assert session.turns == 1
 

@@ -178,7 +178,7 @@ def test_a_request_that_cannot_be_planned_gets_a_message_like_hugginggpts_early_
         service = make_service(tiny_tokenizer, image_root, llm=llm)
         with TestClient(create_app(service)) as client:
             for endpoint in ("/tasks", "/results", "/hugginggpt"):
-                body = client.post(endpoint, json={"messages": [{"role": "user", "content": "hi"}]}).json()
+                body = client.post(endpoint, json={"messages": [{"role": "user", "content": "how are you?"}]}).json()
                 assert body["message"].startswith(expected), (endpoint, body)
         service.close()
 

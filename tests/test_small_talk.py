@@ -61,3 +61,22 @@ def test_which_messages_only_react(request_text, expected):
     from agent import small_talk
 
     assert small_talk.reaction_answer(request_text) == (getattr(small_talk, expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "greets"),
+    [
+        ("hello", True),
+        ("hi there!", True),
+        ("good morning", True),
+        ("hello, rotate it", False),
+        ("hi, who made you?", False),
+    ],
+)
+def test_a_greeting_is_answered_by_the_agent(request_text, greets):
+    """Seen in a drive: "hello" after an upload was answered "Goodbye! Have a great day."."""
+    from agent.small_talk import GREETING, GREETING_WITH_IMAGE, greeting_answer
+
+    assert (greeting_answer(request_text, None) == GREETING) is greets
+    expected = GREETING_WITH_IMAGE.format(image="image/a.png") if greets else None
+    assert greeting_answer(request_text, "image/a.png") == expected
