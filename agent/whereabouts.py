@@ -40,8 +40,8 @@ _PEOPLE_OR_PRONOUN = re.compile(rf"(?:{PEOPLE_WORDS}|she|he|they)$")
 _CAT_LABELS, _FACE_LABELS = ("cat",), ("face",)
 _PERSON_LABELS = ("person", "upper body", "face")
 
-# The copy with the boxes drawn is shown, not named: an answer that names it leads the model to take it for the photo
-# The boxes as the detector writes them, which a later turn's blur or crop takes (the model copies them from its history)
+# The copy with the boxes drawn is shown, not named (named, the model took it for the photo next); the boxes are
+# written as the detector writes them, which a later turn's blur or crop takes (the model copies them from its history)
 ONE_FOUND = (
     "The {label} is {place} of {image}: {label} [{box}] (left, top, right, bottom, in pixels); the copy shown marks it."
 )
@@ -96,10 +96,9 @@ def whereabouts_answer(
     request: str, tool: str, image: str, observation: str, size: tuple[int, int] | None
 ) -> str | None:
     """Where the boxes detector ``tool`` found on ``image`` (its name, or "the picture"; its ``observation``; ``size``:
-    the image's width and height)
-    lie, of those that answer what ``request`` asks the place of; what it found instead when none does; ``None`` when
-    the request asks no such thing, the detector found nothing (the empty result says so) or the size cannot be
-    read."""
+    the image's width and height) lie, of those that answer what ``request`` asks the place of; what it found instead
+    when none does; ``None`` when the request asks no such thing, the detector found nothing (the empty result says
+    so) or the size cannot be read."""
     asked = asks_where(request)
     found = [(label, tuple(int(corner) for corner in box)) for label, box in labelled_boxes(observation)]
     if not asked or not found or size is None:
