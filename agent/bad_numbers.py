@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from agent.stated_numbers import is_number_word
 from tools.outputs import MAX_RESIZE_SIDE
 
 BAD_SIZE = (
@@ -34,10 +35,10 @@ _ANGLE = re.compile(
     r"\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# Words of an amount other than numbers (those: agent.stated_numbers.is_number_word)
 _AMOUNT_WORDS = re.compile(
-    r"^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty"
-    r"|seventy|eighty|ninety|hundred|half|quarter|degrees?|some|more|less|much|little|bit|lot|slightly|itself"
-    r"|clockwise|counterclockwise|anticlockwise)$",
+    r"^(?:half|quarter|degrees?|some|more|less|much|little|bit|lot|slightly|itself|clockwise|counterclockwise"
+    r"|anticlockwise)$",
     re.IGNORECASE,
 )
 
@@ -49,6 +50,7 @@ def bad_numbers_answer(request: str) -> str | None:
     if size:
         return BAD_SIZE.format(said=" ".join(size.group("said").split()), most=MAX_RESIZE_SIDE)
     angle = _ANGLE.match(request)
-    if angle and not _AMOUNT_WORDS.match(angle.group("said")):
-        return BAD_ANGLE.format(said=angle.group("said"))
+    said = angle.group("said") if angle else ""
+    if angle and not (_AMOUNT_WORDS.match(said) or is_number_word(said)):
+        return BAD_ANGLE.format(said=said)
     return None

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from agent.generative_requests import THE_PICTURE
 from agent.pending_edit import BLURRER
 from agent.request_parts import OPENING
+from protocol.plan import BOX_CORNERS
+from protocol.steps import ToolCall
 
 SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
 # "make it square" of a square picture (the model cropped all of it: the same picture again)
@@ -404,14 +406,14 @@ def asks_if_blurred(request: str) -> bool:
     return bool(_BLURRED_QUESTION.match(request))
 
 
-def blurred_answer(chain: Sequence[str], calls: Sequence[tuple[str, str]]) -> str:
+def blurred_answer(chain: Sequence[str], calls: Sequence[ToolCall]) -> str:
     """Whether a blur went into the latest image, from how it was made: ``chain`` is the latest image and the images
-    it was made from, newest first; ``calls`` each one's making call (tool, input), ``("", "")`` for an upload."""
-    for index, (tool, action_input) in enumerate(calls):
-        source, *box = [part.strip() for part in action_input.split(",")]
-        if tool == BLURRER and len(box) == 4:
+    it was made from, newest first; ``calls`` each one's making call (a call of no tool for an upload)."""
+    for index, call in enumerate(calls):
+        box = call.arguments[1:]
+        if call.tool == BLURRER and len(box) == len(BOX_CORNERS):
             said = BLURRED if index == 0 else BLURRED_BEFORE
-            return said.format(box=", ".join(box), source=source, blurred=chain[index], latest=chain[0])
+            return said.format(box=", ".join(box), source=call.arguments[0], blurred=chain[index], latest=chain[0])
     return NOT_BLURRED.format(latest=chain[0])
 
 

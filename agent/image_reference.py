@@ -127,8 +127,9 @@ _NEWEST_UPLOAD = re.compile(
     re.IGNORECASE,
 )
 # An upload by its place in the order of uploads: "the second one", "the third photo" ("the first": _FIRST)
-_ORDINAL = re.compile(r"\bthe\s+(second|third|fourth)\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
-_ORDINALS = {"second": 1, "third": 2, "fourth": 3}
+UPLOAD_PLACES = ("first", "second", "third", "fourth")  # the uploads a request can name by their place
+_ORDINAL = re.compile(rf"\bthe\s+({'|'.join(UPLOAD_PLACES[1:])})\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
+_ORDINALS = {place: index for index, place in enumerate(UPLOAD_PLACES)}
 # Results named by what made them ("the cropped image", "the edge map"): the operation tag in output names
 # (tools/workspace.py ``chained_image_name``).
 _MADE_BY = re.compile(

@@ -70,7 +70,7 @@ from agent.capabilities import (
 )
 from agent.detector_scope import which_has, which_has_unfound, with_scope_note
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
-from agent.feedback import feedback_answer
+from agent.feedback import asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
@@ -989,17 +989,15 @@ class Agent:
         )
         if said:
             return said
-        turns = session.memory.turns
-        said = turns[-1].text if turns and turns[-1].role == "ai" else ""
-        told = feedback_answer(
-            request,
-            last_request=session.turn_request,
-            steps=session.turn_steps,
-            made=list(session.made_from),
-            said=said,
-        )
-        if told:
-            return told
+        if asks_about_the_last_turn(request):
+            turns = session.memory.turns
+            return feedback_answer(
+                request,
+                last_request=session.turn_request,
+                steps=session.turn_steps,
+                made=list(session.made_from),
+                said=turns[-1].text if turns and turns[-1].role == "ai" else "",
+            )
         has_image = session.latest_image is not None
         if not (has_image and ANSWERER in self.runtime.available):  # else it may ask of a clock the tool can read
             told = clock_answer(request, datetime.now().astimezone(), has_image=has_image)
@@ -1060,8 +1058,7 @@ class Agent:
                 return scaled_answer(session.latest_image or "", sizes[0], source, sizes[1])
         if session.latest_image is not None and asks_if_blurred(request):
             chain = lineage(session.latest_image, session.made_from)
-            calls = [(made.tool, made.action_input) for made in (made_call(session.made_by, name) for name in chain)]
-            return blurred_answer(chain, calls)
+            return blurred_answer(chain, [made_call(session.made_by, name) for name in chain])
         saving = asks_to_save(request)
         if session.latest_image is not None and (saving or asks_where_it_is(request)):
             told = (SAVED_ANSWER if saving else WHERE_ANSWER).format(

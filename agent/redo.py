@@ -19,19 +19,18 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from agent.image_reference import meant_image
+from agent.image_reference import UPLOAD_PLACES, meant_image
 from agent.meant_call import RESIZER
 from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
-from agent.stated_numbers import SLIGHT_GROWTH, SLIGHT_SHRINK
+from agent.stated_numbers import SLIGHT_GROWTH, SLIGHT_SHRINK, scaled_by
 from agent.undo import made_call
 from agent.upload_names import upload_named
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS, takes_a_box
 from protocol.steps import ToolCall
-from tools.outputs import MAX_RESIZE_SIDE
 from tools.registry import ToolRegistry
 
 # A message that only corrects the image: an opening that says the last one was wrong, then what was meant
@@ -106,7 +105,6 @@ def redone(
 OTHER_UPLOAD = (
     'It ran on {image}, the {place} of your {count} uploads; to use another, say "no, I meant the {other} photo".'
 )
-_PLACES = ("first", "second", "third", "fourth")
 
 
 def other_upload_hint(failed: str, uploads: Sequence[str], lineage: Callable[[str], Sequence[str]]) -> str:
@@ -115,11 +113,11 @@ def other_upload_hint(failed: str, uploads: Sequence[str], lineage: Callable[[st
     pose ran on the cat, the newest, and failed); ``""`` otherwise. ``lineage`` gives an image and the images it was
     made from, newest first."""
     behind = [image for image in lineage(failed) if image in uploads]
-    if len(uploads) < 2 or len(uploads) > len(_PLACES) or not behind:
+    if len(uploads) < 2 or len(uploads) > len(UPLOAD_PLACES) or not behind:
         return ""
     used = uploads.index(behind[0])
-    place = "newest" if used == len(uploads) - 1 else _PLACES[used]
-    other = _PLACES[1 if used == 0 else 0]
+    place = "newest" if used == len(uploads) - 1 else UPLOAD_PLACES[used]
+    other = UPLOAD_PLACES[1 if used == 0 else 0]
     return OTHER_UPLOAD.format(image=failed, place=place, count=len(uploads), other=other)
 
 
@@ -200,10 +198,9 @@ def less_of_the_last(
     sized = less.group("shrunk") or less.group("grown")
     if made.tool != RESIZER and sized:  # no resize to take back: "too big" of a crop makes it a bit smaller
         dimensions = size(latest)
-        factor = SLIGHT_GROWTH if less.group("shrunk") else SLIGHT_SHRINK
         if dimensions is None:
             return None
-        width, height = (max(1, min(MAX_RESIZE_SIDE, round(side * factor))) for side in dimensions)
+        width, height = scaled_by(SLIGHT_GROWTH if less.group("shrunk") else SLIGHT_SHRINK, *dimensions)
         return ToolCall("", RESIZER, f"{latest}, {width}, {height}")
     if not made.arguments:
         return None

@@ -52,6 +52,11 @@ _NUMBER_WORDS = re.compile(
 )
 
 
+def is_number_word(word: str) -> bool:
+    """Whether ``word`` is a number in words ("ninety", "seven", "hundred")."""
+    return word.lower() in _VALUES or word.lower() == "hundred"
+
+
 def _in_digits(text: str) -> str:
     """``text`` with its number words from ten up written in digits."""
 
@@ -391,6 +396,13 @@ def asks_for_a_relative_size(request: str) -> bool:
     return scale_factor(request) is not None or one_side(request) is not None
 
 
+def scaled_by(factor: float, width: int, height: int) -> tuple[int, int]:
+    """A ``width`` x ``height`` picture's size scaled by ``factor``, in proportion and at most
+    :data:`~tools.outputs.MAX_RESIZE_SIDE` a side."""
+    factor = min(factor, MAX_RESIZE_SIDE / max(width, height))
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
 def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None:
     """The size a ``width`` x ``height`` picture takes when scaled as ``request`` asks (:func:`scale_factor`, or the
     side it states: :func:`one_side`), in proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side;
@@ -401,7 +413,9 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
     if not factor:
         return None
     alone = None if side else scaled_side(request)
-    factor = min(factor, MAX_RESIZE_SIDE / (sides[alone] if alone else max(width, height)))
+    if alone is None:
+        return scaled_by(factor, width, height)
+    factor = min(factor, MAX_RESIZE_SIDE / sides[alone])
     new_width = width if alone == "height" else max(1, round(width * factor))
     return new_width, height if alone == "width" else max(1, round(height * factor))
 
