@@ -77,22 +77,21 @@ def observed_steps(execution: Execution) -> list[ObservedStep]:
     ]
 
 
-def traced(execution: Execution) -> list[TraceStep]:
+def traced(execution: Execution, *, with_failures: bool = False) -> list[TraceStep]:
     """The finished steps as the ReAct loop's trace shows its calls (asked to "rotate both by 90 degrees", the line
-    named one of the two rotations: :func:`agent.loop.with_every_result` tells the other)."""
-    return [
-        TraceStep(
-            index,
-            "",
-            result.step.task,
-            step_call(result).action_input,
-            result.outcome.text,
-            True,
-            tuple(filter(None, [result.outcome.image])),
-        )
-        for index, result in enumerate(execution.results, 1)
-        if result.ok and result.outcome
-    ]
+    named one of the two rotations: :func:`agent.loop.with_every_result` tells the other); ``with_failures``: the
+    steps that started and failed too, with why (what "why did you do that?" tells: agent/feedback.py)."""
+    steps = []
+    for index, result in enumerate(execution.results, 1):
+        if result.ok and result.outcome:
+            made = tuple(filter(None, [result.outcome.image]))
+            steps.append(
+                TraceStep(index, "", result.step.task, step_call(result).action_input, result.outcome.text, True, made)
+            )
+        elif with_failures and result.arguments:
+            why = (result.outcome.text if result.outcome else "") or result.reason
+            steps.append(TraceStep(index, "", result.step.task, step_call(result).action_input, why, False))
+    return steps
 
 
 def step_call(result: StepResult) -> ToolCall:

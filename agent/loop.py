@@ -136,11 +136,14 @@ from agent.other_way import further_the_same_way, other_way_not_run, the_other_w
 from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
+    CROPPER,
+    FINDER,
     as_found,
     asks_for,
     box_edit_unfound,
     faces_hidden_otherwise,
     invented_box,
+    leaves_out,
     names_no_part,
     pending_box_edit,
     people_unfound,
@@ -184,10 +187,11 @@ from agent.several_edits import (
     with_the_parts_size,
 )
 from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
-from agent.small_talk import farewell_answer, greeting_answer, reaction_answer
+from agent.small_talk import farewell_answer, greeting_answer, joke_answer, reaction_answer
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
+from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
 from agent.whereabouts import unlocated, whereabouts_answer
 from agent.word_questions import answer_about_words
@@ -331,6 +335,7 @@ class ChatSession:
     turn_request: str = ""
     turn_steps: tuple[TraceStep, ...] = ()
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
+    shows: dict[str, frozenset[str]] = field(default_factory=dict)  # upload -> detector labels (upload_contents.py)
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
@@ -888,13 +893,23 @@ class Agent:
             if OBSERVATION in text:
                 break
 
-    def remember(self, session: ChatSession, user_input: str, answer: str, files: Sequence[str] = ()) -> None:
+    def remember(
+        self,
+        session: ChatSession,
+        user_input: str,
+        answer: str,
+        files: Sequence[str] = (),
+        steps: Sequence[TraceStep] | None = None,
+    ) -> None:
         """Add an exchange answered outside the loop (plan mode, undo) to the session's memory; the last image it
-        made or brought back (``files``) becomes the one "it" means next."""
+        made or brought back (``files``) becomes the one "it" means next. ``steps``: the calls of a turn that
+        worked on the request (plan mode's, none for a plan not made), which "why did you do that?" tells of."""
         session.memory.add_exchange(user_input, answer)
         self._trim_memory(session)
         if files:
             session.latest_image = files[-1]
+        if steps is not None:
+            session.turn_request, session.turn_steps = user_input, tuple(steps)
 
     def _undo(self, session: ChatSession, request: str) -> Reply | None:
         """The reply to a request that asks only to undo the last step, or several (agent/undo.py): the image they
@@ -985,6 +1000,7 @@ class Agent:
             farewell_answer(request)
             or greeting_answer(request, session.latest_image)
             or reaction_answer(request)
+            or joke_answer(request, session.turns - 1, session.latest_image)
             or live_data_answer(request)
         )
         if said:
@@ -1086,6 +1102,8 @@ class Agent:
         )
         if beyond:
             return beyond
+        if session.latest_image is not None and CROPPER in self.runtime.available and leaves_out(request):
+            return self._needs_box(session, CROPPER, NEEDS_PART)
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too
             return self._needs_box(session, unboxed, NEEDS_PART if names_no_part(request) else NEEDS_BOX)
@@ -1163,9 +1181,33 @@ class Agent:
         if failed is None or failed.ok or image_names(request) or meant_image(request, uploads, None):
             return ""
         written = image_names(failed.action_input)
-        if not written or upload_named(request, session.file_names):
+        if not written or self._upload_called(session, request):
             return ""
         return other_upload_hint(written[0], uploads, lambda name: lineage(name, session.made_from))
+
+    def _upload_called(self, session: ChatSession, words: str) -> str | None:
+        """The one upload ``words`` call by its file's name or by what it shows; else ``None``."""
+        return upload_named(words, session.file_names) or self.upload_by_what_it_shows(session, words)
+
+    def upload_by_what_it_shows(self, session: ChatSession, request: str) -> str | None:
+        """The one upload where the detector finds what ``request`` names ("the cat photo", "her pose"), when the
+        session has several and nothing else in the request points at one (agent/upload_contents.py); the detector
+        looks at each upload once in a session. ``None`` otherwise."""
+        uploads = list(session.images)
+        labels = labels_named(request)
+        if (
+            not labels
+            or len(uploads) < 2
+            or FINDER not in self.runtime.available
+            or meant_image(request, uploads, None)
+        ):
+            return None
+        for upload in uploads:
+            if upload not in session.shows:
+                observed = self.runtime.run(FINDER, upload, session.workspace)
+                session.shows[upload] = labels_found(observed.text) if observed.ok else frozenset()
+                logger.info("%s on %s, to tell the uploads apart: %s", FINDER, upload, observed.text)
+        return upload_showing(labels, session.shows)
 
     def _whereabouts(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
         """Where the turn's last detection found what ``request`` asks the place of (agent/whereabouts.py); else
@@ -1293,6 +1335,7 @@ class Agent:
             upload_named(request, session.file_names)
             or upload_named_for(request, call.tool, session.file_names, self.runtime.available)
             or image_by_size(request, versions, size)
+            or self.upload_by_what_it_shows(session, request)
         )
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
@@ -1379,7 +1422,7 @@ class Agent:
             request,
             written[0],
             list(session.images),
-            session.file_names,
+            partial(self._upload_called, session),
             lambda name: lineage(name, session.made_from),
         )
         if image is None:

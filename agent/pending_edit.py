@@ -55,6 +55,12 @@ _NAMES_NOTHING = re.compile(
     r"(?:\s+(?:a\s+bit|a\s+little|slightly|some|more|please|for\s+me))*\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "crop her out": what to leave out, not what to keep (a crop to her box, the detector's, would keep only her)
+_LEAVES_OUT = re.compile(
+    OPENING + r"crop\s+(?:her|him|them|me|(?:the|that|this)\s+\w+(?:\s+\w+)?)\s+out(?:\s+of\s+(?:it|the\s+\w+))?"
+    r"(?:\s+(?:please|for\s+me))*\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 # How a person gives each box tool its box, for a box written as "left, top, right, bottom"
 BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
@@ -186,8 +192,14 @@ def unfound_box(request: str, available: Sequence[str], shown: str) -> str | Non
 
 
 def names_no_part(request: str) -> bool:
-    """Whether ``request`` asks for a crop and names nothing to keep ("crop it", "trim the photo a bit")."""
-    return bool(_NAMES_NOTHING.match(request))
+    """Whether ``request`` asks for a crop and names nothing to keep ("crop it", "trim the photo a bit", "crop her
+    out")."""
+    return bool(_NAMES_NOTHING.match(request) or _LEAVES_OUT.match(request))
+
+
+def leaves_out(request: str) -> bool:
+    """Whether ``request`` asks to crop something out of the picture ("crop her out"), which names what to drop."""
+    return bool(_LEAVES_OUT.match(request))
 
 
 def blurs_the_whole(request: str) -> bool:

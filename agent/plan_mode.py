@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 
-from agent.answer import Answer, AnswerWriter, step_call
+from agent.answer import Answer, AnswerWriter, step_call, traced
 from agent.capabilities import load_hint, without_parts_beyond_the_tools
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.image_reference import image_by_size
@@ -163,8 +163,10 @@ class PlanAgent:
         plan = without_unasked_links(plan, request, tools)
         versions = [image for _, image in self.agent.latest_of_each(session)]
         uploads = list(session.images)
-        named = upload_named(request, session.file_names) or image_by_size(
-            request, versions, partial(_image_size, session)
+        named = (
+            upload_named(request, session.file_names)
+            or image_by_size(request, versions, partial(_image_size, session))
+            or self.agent.upload_by_what_it_shows(session, request)
         )
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():
@@ -231,13 +233,13 @@ class PlanAgent:
         result = plans[-1]
         if result.plan is None:
             text = self.response.no_plan.format(error=result.error)
-            self.agent.remember(session, said, text)
+            self.agent.remember(session, said, text, steps=())
             yield PlanReply(text, (), tuple(plans), None)
             return
         not_loaded = self.not_loaded_text(request)
         missing = "\n\n".join(filter(None, [not_loaded, *beyond]))  # said after the answer
         if not result.plan.steps and missing:  # its only steps stood in for tools not loaded
-            self.agent.remember(session, said, missing)
+            self.agent.remember(session, said, missing, steps=())
             yield PlanReply(missing, (), tuple(plans), None)
             return
         if not result.plan.steps:  # no tool needed: the ReAct loop answers (it may still use a tool)
@@ -258,7 +260,7 @@ class PlanAgent:
         for result in made:
             session.record_made([result.outcome.image], step_call(result))
         session.last_made = tuple(result.outcome.image for result in made) or session.last_made
-        self.agent.remember(session, said, text, execution.files)
+        self.agent.remember(session, said, text, execution.files, traced(execution, with_failures=True))
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
     def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:

@@ -27,7 +27,6 @@ from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
 from agent.stated_numbers import SLIGHT_GROWTH, SLIGHT_SHRINK, scaled_by
 from agent.undo import made_call
-from agent.upload_names import upload_named
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS, takes_a_box
 from protocol.steps import ToolCall
@@ -59,11 +58,13 @@ def corrected_image(
     request: str,
     last_image: str,
     uploads: Sequence[str],
-    file_names: Mapping[str, str],
+    named: Callable[[str], str | None],
     lineage: Callable[[str], Sequence[str]],
 ) -> str | None:
     """The image ``request`` says the last turn should have worked on (``last_image``), when it only corrects that;
-    else ``None``. ``lineage`` gives an image and the images it was made from, newest first."""
+    else ``None``. ``named`` gives the upload that words call by its file's name or what it shows
+    (agent/upload_names.py, agent/upload_contents.py); ``lineage`` an image and the images it was made from, newest
+    first."""
     match = _CORRECTION.match(request)
     meant = (
         match
@@ -78,7 +79,7 @@ def corrected_image(
         others = [upload for upload in uploads if upload not in behind]
         image = others[0] if len(others) == 1 else None
     else:
-        image = meant_image(meant, uploads, last_image) or upload_named(meant, file_names)
+        image = meant_image(meant, uploads, last_image) or named(meant)
     # the same again: on any image but the one it ran on
     again = match.group("same") is not None or match.group("also") is not None
     return image if image and image != last_image and (again or image not in behind[:1]) else None

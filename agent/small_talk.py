@@ -1,9 +1,12 @@
-"""A goodbye ("bye", "thanks, bye!", "that's all for now"), a greeting ("hello") and a reaction ("lol", "nice").
+"""A goodbye ("bye", "thanks, bye!", "that's all for now"), a greeting ("hello"), a reaction ("lol", "nice") and
+a request for a joke.
 
 Asked "bye" in a session with two photos, the embedded model answered "I don't have an image to work on yet. Please
 upload one first."; asked "thanks bye", "Glad you're doing well."; asked "lol", "I cannot see images myself, and no
-loaded tool can find a word or image (lol)."; asked "hello" after an upload, "Goodbye! Have a great day.". A message
-that only says goodbye (with thanks or not), only greets or only reacts is answered by the agent, without the model. Thanks alone are the model's: it was trained on them.
+loaded tool can find a word or image (lol)."; asked "hello" after an upload, "Goodbye! Have a great day."; asked "tell
+me a joke", "No problem at all. Tell me a joke about a joke about a tool.". A message that only says goodbye (with
+thanks or not), only greets, only reacts or only asks for a joke is answered by the agent, without the model. Thanks
+alone are the model's: it was trained on them.
 """
 
 from __future__ import annotations
@@ -75,3 +78,32 @@ def greeting_answer(request: str, latest: str | None) -> str | None:
     if not _GREETING.match(request):
         return None
     return GREETING_WITH_IMAGE.format(image=latest) if latest else GREETING
+
+
+# Told in turn, one a request (a 135M model tells no joke that lands)
+JOKES = (
+    "Why did the photograph go to jail? It was framed.",
+    "I tried to take a picture of the fog this morning. Mist.",
+    "Why did the edge map break up with the blur? It needed more definition.",
+    "Why are pixels never lonely? They always come in a grid of friends.",
+    'What did the cropped photo say? "I feel like I\'ve been cut out of the picture."',
+)
+JOKE_AFTER = "Now, what shall we do with your picture?"
+_JOKE = re.compile(
+    r"^\W*(?:(?:please|can\s+you|could\s+you|would\s+you|will\s+you)\s+)?(?:tell|give)\s+(?:me|us)\s+"
+    r"(?:a|another|one\s+more|some|a\s+(?:funny|good|bad|silly|short))?\s*(?:\w+\s+)?jokes?"
+    r"(?:\s+(?:please|again|now))?\W*$"
+    r"|^\W*(?:do\s+you\s+)?know\s+any\s+(?:good\s+)?jokes\W*$|^\W*make\s+me\s+laugh\W*$"
+    r"|^\W*(?:say|tell\s+me)\s+something\s+funny\W*$|^\W*(?:another|one\s+more)\s+joke\W*$",
+    re.IGNORECASE,
+)
+
+
+def joke_answer(request: str, turn: int, latest: str | None) -> str | None:
+    """A joke for a message that only asks for one ("tell me a joke", "make me laugh"), by the session's ``turn``
+    (so that jokes asked for in turn differ), then back to the picture when there is one (``latest``); ``None`` for
+    any other message."""
+    if not _JOKE.match(request):
+        return None
+    joke = JOKES[turn % len(JOKES)]
+    return f"{joke} {JOKE_AFTER}" if latest else joke

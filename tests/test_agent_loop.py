@@ -980,7 +980,8 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     example = "crop it to 0, 0, 32, 32"
     assert reply.text == NEEDS_BOX.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
     assert runtime.calls == [] and llm.prompts == []
-    for bare in ("crop it", "trim the photo a bit"):  # nothing named to look for: which part to keep
+    # nothing named to keep: which part to keep ("crop her out" had been told the detector cannot find her)
+    for bare in ("crop it", "trim the photo a bit", "crop her out", "crop the guy out of the photo"):
         reply = agent.chat(session, bare)
         assert reply.text == NEEDS_PART.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
 

@@ -162,6 +162,11 @@ def test_after_a_failed_step_the_summary_is_templated_and_says_so(tiny_tokenizer
         lines[5] == "3. Edge Detection On Image: skipped, step 2 (Pose Detection On Image) failed: the pose model broke"
     )
     assert sum(not is_plan_prompt(p) for p in llm.prompts) == 0  # the model was not asked for the summary
+    # "why?" tells the planned turn's steps that ran (it had told of the chat turn before it)
+    assert plan_agent.chat(session, "why did you do that?").text == (
+        f'Because you asked "edges, pose, and the edges of the pose": I ran Edge Detection On Image on {image} (it'
+        f" made {reply.files[0]}), then Pose Detection On Image on {image}, which failed: the pose model broke."
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
 from agent.redo import blurred_again, corrected_image, redone
+from agent.upload_names import upload_named
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -47,9 +50,8 @@ EDGES = "image/e1e1_edge_bbbb2222.png"
 )
 def test_which_messages_correct_the_image(request_text, meant):
     lineage = {EDGES: [EDGES, UPLOADS[1]]}
-    assert corrected_image(request_text, UPLOADS[1], UPLOADS, FILE_NAMES, lambda name: lineage.get(name, [name])) == (
-        meant
-    )
+    named = partial(upload_named, file_names=FILE_NAMES)
+    assert corrected_image(request_text, UPLOADS[1], UPLOADS, named, lambda name: lineage.get(name, [name])) == meant
 
 
 def test_a_named_part_takes_its_box_from_the_new_image():

@@ -80,3 +80,36 @@ def test_a_greeting_is_answered_by_the_agent(request_text, greets):
     assert (greeting_answer(request_text, None) == GREETING) is greets
     expected = GREETING_WITH_IMAGE.format(image="image/a.png") if greets else None
     assert greeting_answer(request_text, "image/a.png") == expected
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("tell me a joke", True),  # seen in a drive: "No problem at all. Tell me a joke about a joke about a tool."
+        ("can you tell me a funny joke?", True),
+        ("tell me another joke please", True),
+        ("know any jokes?", True),
+        ("make me laugh", True),
+        ("another joke", True),
+        ("another one", False),  # another of anything
+        ("write a joke about cats", False),  # writing asked for: the model's, as trained
+        ("tell me a joke about this picture and blur it", False),
+    ],
+)
+def test_which_messages_only_ask_for_a_joke(request_text, asks):
+    from agent.small_talk import joke_answer
+
+    assert (joke_answer(request_text, 0, None) is not None) is asks
+
+
+def test_jokes_are_told_in_turn_and_lead_back_to_the_picture(tiny_tokenizer, tmp_path):
+    from agent.small_talk import JOKE_AFTER, JOKES
+
+    llm = ScriptedLLM([answer("Tell me a joke about a joke about a tool.")])
+    agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    assert agent.chat(session, "tell me a joke").text == JOKES[0]
+    assert agent.chat(session, "another joke").text == JOKES[1]
+    agent.introduce_image(session, Image.new("RGB", (8, 8)))
+    assert agent.chat(session, "tell me a joke").text == f"{JOKES[2]} {JOKE_AFTER}"
+    assert llm.prompts == []
