@@ -97,6 +97,11 @@ NO_STRAIGHTEN = (
     '"rotate it back".'
 )
 
+NO_FRAME = (
+    "None of the tools here adds a frame or a border to a picture: add one in any image editor. Crop Image can trim "
+    'the picture\'s own edges instead, for example "crop 20 pixels off each side".'
+)
+
 NO_DELETE = (
     "No tool here deletes a file: every image of this conversation stays in its folder until the session ends (New "
     "session, or the demo stopping, removes them). The images you don't want you can simply leave."
@@ -197,6 +202,17 @@ _BEYOND = (
             re.I,
         ),
         SAVED_AS_MADE,
+        alone=True,
+        on_an_image=False,
+    ),
+    # "put a frame around it", "add a white border" (the model blurred a box of 1, 1, 1, 2)
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:add|put|draw|place|give\s+(?:it|this|the\s+\w+))\s+(?:an?\s+|some\s+|the\s+)?(?:\w+\s+){0,2}"
+            r"(?:frame|border)s?\b|\bframe\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\b",
+            re.I,
+        ),
+        NO_FRAME,
         alone=True,
         on_an_image=False,
     ),

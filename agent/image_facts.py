@@ -274,13 +274,17 @@ SAVED_ANSWER = (
     'It is saved already: the latest image, the one "it" means, is {latest}, the file {path}. Every image of this '
     "conversation is saved in {folder} as it is made."
 )
-# The whole request asks to save the image: "save this", "can you save the result for me?", "how do I download it?"
+# The whole request asks to save the image: "save this", "can you save the result for me?", "how do I download it?",
+# "can I download it?"
 # (the model answered "no loaded tool can save an image; that needs Image Archive", a tool that exists nowhere)
 _SAVE_REQUEST = _whole_question(
     r"(?:(?:save|download|export|store)\s+(?:it|this|that|them|these|(?:this|that)\s+one"
     r"|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|result|picture|photo|file|edit|output|version|map))"
     r"(?:\s+(?:for\s+me|too|now|somewhere))?"
-    r"|how\s+(?:do|can)\s+i\s+(?:download|save|get)\s+(?:it|this|that|them|the\s+\w+))"
+    r"|how\s+(?:do|can)\s+i\s+(?:download|save|get)\s+(?:it|this|that|them|the\s+\w+)"
+    # "can I download it?" (the model read the text of the picture)
+    r"|(?:can|could|may)\s+i\s+(?:download|save|keep|have)\s+(?:it|this|that|them|the\s+(?:\w+\s+)?(?:image|result"
+    r"|picture|photo|file|edit|map|one))(?:\s+(?:now|somehow))?)"
 )
 
 

@@ -67,7 +67,8 @@ _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
 _LABELLED_BOX = re.compile(r"([a-z][\w ]*?)\s*\[(\d+), (\d+), (\d+), (\d+)\]")  # "face [176, 65, 273, 162]"
 # What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
 PEOPLE_WORDS = (
-    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|cats?|kittens?|astronauts?|lady"
+    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|cats?|kittens?|kitty|kitties"
+    r"|astronauts?|lady"
     r"|ladies|guys?|baby|babies"
 )
 _PEOPLE = re.compile(

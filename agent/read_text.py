@@ -50,6 +50,16 @@ _RULED = (
     r"(?:park|parking|smoke|smoking|stop|stopping|enter|entering|camp|camping|swim|swimming|fish|fishing|cycle"
     r"|cycling|skate|skating|drive|driving|walk|walking|dive|diving|eat|eating|drink|drinking|wait|waiting)"
 )
+# What the writing in the picture means: "summarize the text", "translate the sign", "what is this page about?"; not
+# a text the request itself holds ("summarize this text: ...")
+_WHAT_IT_MEANS = (
+    r"(?:\b(?:summari[sz]e|translate|explain|paraphrase)\s+(?:the|this|that|its|what)\s+(?:\w+\s+)?(?:text|writing"
+    r"|words|page|document|sign|label|menu|letter|note|says?)"
+    r"|\bwhat\s+(?:is|'s)\s+(?:the|this|that)\s+(?:text|page|document|letter|note)\s+about)"
+    r"(?:\s+(?:in|on|of)\s+(?:it|(?:the|this|that)\s+(?:image|photo|picture|pic|page|sign)))?(?:\s+(?:for\s+me|please))?"
+    r"\s*[?.!]*\s*$"
+)
+WHAT_IT_MEANS = re.compile(_WHAT_IT_MEANS, re.IGNORECASE)
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
@@ -69,6 +79,8 @@ _ABOUT_WRITING = re.compile(
     # what a sign offers or says: "what's on sale?" (answered "I could not answer that"), "does it say everything
     # must go?" (answered 'Yes, it says "Do I need to use a tool?"')
     r"|\bwhat(?:'s|\s+is|\s+are)\s+on\s+(?:sale|offer|special)\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
+    # what the writing means: "summarize the text" (answered "I could not answer that"), "what is this page about?"
+    rf"|{_WHAT_IT_MEANS}"
     # the place a sign names: "what street is this?" (the model answered that it cannot see images)
     r"|\b(?:what|which)\s+(?:street|road|avenue|shop|store|cafe|café|restaurant|station|town|city)\s+is\s+"
     r"(?:this|it|that)\b"

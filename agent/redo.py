@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from agent.image_reference import UPLOAD_PLACES, meant_image
-from agent.meant_call import RESIZER
+from agent.meant_call import RESIZER, with_relative_size
 from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
@@ -92,7 +92,9 @@ def redone(
     tools: ToolRegistry,
     size: Callable[[str], tuple[int, int] | None],
 ) -> ToolCall:
-    """``last_call`` again on ``image``; a box of a part ``last_request`` named by its place, from ``image``'s size."""
+    """``last_call`` again on ``image``; a box of a part ``last_request`` named by its place, or a size it gives
+    relative to the picture ("256 pixels wide", "half the size"), from ``image``'s size ("and the coffee one too" had
+    resized the 600 x 400 photo to the 256 x 256 of the square one)."""
     written = image_names(last_call.action_input)
     action_input = last_call.action_input.replace(written[0], image, 1) if written else image
     dimensions = size(image)
@@ -100,7 +102,8 @@ def redone(
         box = named_box(last_request, last_call.tool, *dimensions)
         if box:
             action_input = ", ".join([image, *map(str, box)])
-    return ToolCall(last_call.thought, last_call.tool, action_input)
+    call = ToolCall(last_call.thought, last_call.tool, action_input)
+    return with_relative_size(call, last_request, tools, size) if call.tool == RESIZER else call
 
 
 OTHER_UPLOAD = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from agent.image_reference import refers_to_an_image
+from agent.read_text import WHAT_IT_MEANS
 from generation.tool_calls import image_names
 
 _TEXTS = (
@@ -43,8 +44,8 @@ _IMAGE_WORK = re.compile(
 
 def asks_for_words(request: str) -> bool:
     """Whether ``request`` asks only for writing, advice or an explanation (see the module docstring)."""
-    if refers_to_an_image(request) or image_names(request):
-        return False
+    if refers_to_an_image(request) or image_names(request) or WHAT_IT_MEANS.search(request):
+        return False  # "summarize the text": of the writing in the picture
     if _HOW_ELSEWHERE.search(request):
         return True
     return not _IMAGE_WORK.search(request) and bool(_ASKS_FOR_WORDS.search(request))

@@ -15,7 +15,7 @@ from tests.agent_fakes import pieces
 _NEW_INPUT = "New input: "
 _OBSERVATION_RE = re.compile(r"Observation: (.*)")
 _INTRODUCED_RE = re.compile(r"Provide an image named (\S+?)\. Description")
-_BOX_RE = re.compile(r"face \[(\d+), (\d+), (\d+), (\d+)\]")
+_BOX = r"\[(\d+), (\d+), (\d+), (\d+)\]"
 _SIZE_RE = re.compile(r"Provide an image named (\S+?)\. Description: a (\d+)x(\d+) image")
 
 RIGHT = "right"
@@ -127,7 +127,8 @@ class SessionPlayer:
         face = (expect.cover and expect.cover != WHOLE_PICTURE) or (expect.box and re.search(r"\bface\b", said))
         if face and not observations:
             return call("Detection", image)
-        box = _BOX_RE.search(observations[0]) if face and len(observations) == 1 else None
+        label = expect.cover or "face"  # the label to blur ("blur the kitty": cat), or the face to crop
+        box = re.search(rf"{label} {_BOX}", observations[0]) if face and len(observations) == 1 else None
         if box:  # the face Detection found (after the agent's own blur, its result: the answer follows)
             return call(str(expect.tool), f"{image}, {', '.join(box.groups())}")
         if not observations:

@@ -1629,40 +1629,29 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
     assert runtime.calls == [] and llm.prompts == []
 
 
-def test_a_file_to_delete_is_answered_before_the_model(tiny_tokenizer, session):
-    """Seen in a drive: asked to "delete it", the model removed the photo's background."""
-    from agent.capabilities import NO_DELETE
+@pytest.mark.parametrize(
+    ("answer_name", "setting", "requests"),  # setting: the tools loaded and the number of uploads
+    [
+        # seen in a drive: asked to "delete it", the model removed the photo's background
+        ("NO_DELETE", (("Remove the background",), 1), ("delete it", "please delete the file")),
+        # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
+        ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
+        # seen in a drive: asked to "cut it in half", the model cropped the photo to 1, 2, 3, 4
+        ("NO_SPLIT", (("Crop Image",), 1), ("cut it in half", "split the photo into two halves")),
+        # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
+        ("NO_FRAME", (("Blur Region", "Crop Image"), 1), ("put a frame around it", "give it a thin black border")),
+    ],
+)
+def test_what_no_tool_does_is_answered_before_the_model(tiny_tokenizer, session, answer_name, setting, requests):
+    from agent import capabilities
 
-    runtime = FakeRuntime(names=("Remove the background",))
+    tools, uploads = setting
+    runtime = FakeRuntime(names=tools)
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    upload(agent, session)
-    for request in ("delete it", "please delete the file"):
-        assert agent.chat(session, request).text == NO_DELETE
-    assert runtime.calls == [] and llm.prompts == []
-
-
-def test_images_put_together_are_answered_before_the_model(tiny_tokenizer, session):
-    """Seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4."""
-    from agent.capabilities import NO_MONTAGE
-
-    runtime = FakeRuntime(names=("Crop Image", "Rotate Image"))
-    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    upload(agent, session)
-    upload(agent, session)
-    for request in ("put them side by side", "merge the two photos", "can you make a collage?"):
-        assert agent.chat(session, request).text == NO_MONTAGE
-    assert runtime.calls == [] and llm.prompts == []
-
-
-def test_a_picture_to_cut_in_two_is_answered_before_the_model(tiny_tokenizer, session):
-    """Seen in a drive: asked to "cut it in half", the model cropped the photo to 1, 2, 3, 4."""
-    from agent.capabilities import NO_SPLIT
-
-    runtime = FakeRuntime(names=("Crop Image",))
-    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
-    upload(agent, session)
-    for request in ("cut it in half", "split the photo into two halves", "can you divide this image in two?"):
-        assert agent.chat(session, request).text == NO_SPLIT
+    for _ in range(uploads):
+        upload(agent, session)
+    for request in requests:
+        assert agent.chat(session, request).text == getattr(capabilities, answer_name)
     assert runtime.calls == [] and llm.prompts == []
 
 
@@ -1739,6 +1728,8 @@ def test_where_the_image_is_saved_is_answered_from_the_workspace(tiny_tokenizer,
         ("save this", True),  # seen in a drive: "no loaded tool can save an image; that needs Image Archive"
         ("can you save the result for me?", True),
         ("how do I download it?", True),
+        ("can I download it?", True),  # seen in a drive: the model read the text of the picture
+        ("can I have the result?", True),
         ("download the edge map", True),
         ("save it as a jpg", False),  # a format no tool makes (agent/capabilities.py)
         ("save the cat and blur the dog", False),
@@ -2417,11 +2408,15 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "the text is too small",
         "what's on sale?",  # seen in a drive: "I could not answer that"
         "does it say everything must go?",
+        "summarize the text",  # seen in a drive: "I could not answer that"
+        "can you translate what it says?",
+        "what is this page about?",
     )
     for question in questions:
         assert asks_about_writing(question), question
     assert not asks_about_writing("is the door open?")  # no sign tells that
     assert not asks_about_writing("can i crop it here?")  # no sign rules that
+    assert not asks_about_writing("explain the edge map")
 
 
 def test_whether_it_is_open_on_a_day_is_answered_yes_or_no_from_the_sign(tiny_tokenizer, session):

@@ -68,6 +68,14 @@ def test_a_named_part_takes_its_box_from_the_new_image():
     )
     turn = ToolCall("t", "Rotate Image", f"{UPLOADS[1]}, 90")
     assert redone(turn, "rotate it", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 90"
+    # seen in a drive: "and the coffee one too" after "make the astronaut 256 pixels wide" made the photo 256 x 256
+    tools = default_registry().subset(("Resize Image",))
+    wide = ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 256, 256")
+    assert (
+        redone(wide, "make it 256 pixels wide", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 256, 171"
+    )
+    exact = ToolCall("t", "Resize Image", f"{UPLOADS[1]}, 300, 200")
+    assert redone(exact, "make it 300x200", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 300, 200"
 
 
 def _chat(tokenizer, tmp_path, tools: tuple[str, ...]) -> tuple[Agent, ScriptedLLM, FakeRuntime, ChatSession]:
