@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from agent.every_upload import asks_for_every
 from agent.executor import Detected, Execution, StepResult
 from agent.findings import held_to_findings, told_on
-from agent.loop import TraceStep, with_every_result
+from agent.loop import TraceStep, with_every_result, with_notes
 from agent.picture_questions import asks_to_count
 from agent.request_parts import asked_parts
 from agent.step_runner import StepOutcome, action_input
@@ -169,7 +169,7 @@ def _with_earlier_findings(text: str, request: str, results: Sequence[StepResult
             continue
         images = image_names(step_call(result).action_input)
         notes.append(counted or told_on(result.step.task, images[0] if images else "its image", said))
-    return " ".join([text, *notes])
+    return with_notes(text, notes)
 
 
 def _names_what_was_made(summary: str, execution: Execution, session: ChatSession) -> bool:

@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.request_parts import OPENING
+from agent.request_parts import OPENING, request_parts
 from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
@@ -81,7 +81,7 @@ FINDER = "Detection"
 NAMED_FINDER = "Detect the Give Object"  # finds what it is told to
 # "blur it", "please blur this photo": nothing in the picture named, the picture itself
 _BLUR_THE_WHOLE = re.compile(
-    r"(?:please\s+)?(?:blur|pixelate)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?"
+    r"(?:(?:and|then|and\s+then|now)[,]?\s+)?(?:please\s+)?(?:blur|pixelate)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?"
     r"(?:image|photo|picture|pic|map|result|original|one))(?:\s+please)?[\s.!]*$",
     re.IGNORECASE,
 )
@@ -217,12 +217,16 @@ def named_box(request: str, tool: str, width: int, height: int) -> tuple[int, in
     """The box of the part of a ``width`` x ``height`` picture that ``request`` names for box tool ``tool``: by its
     place ("the top half": :func:`agent.stated_numbers.named_region`), the whole picture for "blur it", the largest
     centred square (or box of a ratio: "crop it to 4:3") for a crop that asks for that shape
-    (:func:`agent.stated_numbers.centred_shape`)."""
-    region = named_region(request, width, height)
-    if region is None and tool == BLURRER and blurs_the_whole(request):
+    (:func:`agent.stated_numbers.centred_shape`). Of a request of several things, the one part that asks for
+    ``tool`` says it: "crop it to a square, then make it 200 pixels wide" (a number stated elsewhere had read as the
+    crop's own)."""
+    parts = [part for part in request_parts(request) if tool in _ASKS and asks_for(tool, part)]
+    said = parts[0] if len(parts) == 1 else request
+    region = named_region(said, width, height)
+    if region is None and tool == BLURRER and blurs_the_whole(said):
         return 0, 0, width, height
     if region is None and tool == CROPPER:
-        return centred_shape(request, width, height)
+        return centred_shape(said, width, height)
     return region
 
 

@@ -187,6 +187,15 @@ class PlanAgent:
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
         size = partial(_image_size, session)
+        # boxes before sizes: a resize of a crop ("crop it to a square, then make it 200 pixels wide") is sized from
+        # the crop's box
+        plan, boxed = boxes_from_the_detection(plan, request, tools, size, self.agent.shown_text(session))
+        for step_id, detection in boxed.items():
+            logger.info(
+                "step %s takes the boxes of %s, not a box the request never gave",
+                step_id,
+                detection or "the part named",
+            )
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
             logger.info("step %s makes %sx%s, as the request asks", step_id, width, height)
@@ -196,13 +205,6 @@ class PlanAgent:
         plan, turned = angles_from_the_request(plan, request, tools)
         for step_id, angle in turned.items():
             logger.info("step %s turns by %s degrees, as the request asks", step_id, angle)
-        plan, boxed = boxes_from_the_detection(plan, request, tools, size, self.agent.shown_text(session))
-        for step_id, detection in boxed.items():
-            logger.info(
-                "step %s takes the boxes of %s, not a box the request never gave",
-                step_id,
-                detection or "the part named",
-            )
         return plan
 
     def _not_loaded(self, request: str) -> list[ToolSpec]:

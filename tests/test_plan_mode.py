@@ -307,6 +307,19 @@ def test_a_step_that_repeats_an_earlier_one_runs_once(tiny_tokenizer, session):
     assert reply.plan.reply == llm.plans[0]  # the model's own words are kept
 
 
+def test_a_resize_of_a_square_crop_is_sized_from_the_square(tiny_tokenizer, session):
+    """Seen in a drive: "crop it to a square, then make it 200 pixels wide" of a 600 x 400 photo was planned with the
+    crop box 200, 1, 1, 200 and the resize 200 x 1; the crop failed."""
+    llm = PlanningLLM([])
+    plan_agent, runtime = build(tiny_tokenizer, llm, FakeRuntime(names=("Crop Image", "Resize Image")))
+    image = plan_agent.agent.introduce_image(session, Image.new("RGB", (60, 40), "white")).name
+    crop = ("Crop Image", {"image_path": image, "left": 20, "top": 1, "right": 1, "bottom": 20})
+    llm.plans = [steps(crop, ("Resize Image", {"image_path": "<GENERATED>-0", "width": 20, "height": 1}))]
+    plan_agent.chat(session, "crop it to a square, then make it 20 pixels wide")
+    assert runtime.calls[0] == ("Crop Image", f"{image}, 10, 0, 50, 40")
+    assert runtime.calls[1][1].endswith(", 20, 20")
+
+
 def test_a_map_planned_on_another_map_is_drawn_from_the_photo(tiny_tokenizer, session):
     """The embedded planner put "the pose" of "show me the edges, then the pose" on the edge map: no person there."""
     llm = PlanningLLM([])
@@ -434,7 +447,8 @@ def test_what_earlier_steps_found_is_in_the_answer(tiny_tokenizer, session):
     image = upload(plan_agent, session)
     llm.plans = [steps(("Detection", {"image_path": image}), ("Blur Region", {"image_path": "<GENERATED>-0"}))]
     reply = plan_agent.chat(session, f"detect the cat in {image} and count them, then blur it")
-    assert reply.answer.summary.endswith("I found 1 cat: cat [1, 2, 20, 30].")
+    made = reply.files[-1]  # the line ends with a full stop before the finding (it had run on: "...png I found")
+    assert reply.answer.summary == f"The blurred image is ready: {made}. I found 1 cat: cat [1, 2, 20, 30]."
     # a finding a later step took is not told again when no count is asked
     reply = plan_agent.chat(session, f"find the cat in {image}, then blur it")
     assert "cat [1, 2, 20, 30]" not in reply.answer.summary
