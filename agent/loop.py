@@ -221,7 +221,7 @@ from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
 from tools.spec import InputKind
-from tools.workspace import IMAGE_DIR
+from tools.workspace import IMAGE_DIR, upright_size
 
 if TYPE_CHECKING:
     from tools.runtime import Observation
@@ -1715,6 +1715,6 @@ def _original_size(image: Any) -> tuple[int, int] | None:
         return image.size
     try:
         with Image.open(io.BytesIO(image) if isinstance(image, bytes) else image) as opened:
-            return opened.size
+            return upright_size(opened)
     except (OSError, UnidentifiedImageError, ValueError):
         return None

@@ -105,6 +105,17 @@ def test_detection_finds_the_face_and_the_cat(runtime, workspace, astronaut, che
     assert cats[0].box[2] - cats[0].box[0] > 200  # the close-up face fills most of the photo
 
 
+@pytest.mark.parametrize("angle", [90, -90])
+def test_detection_finds_a_face_turned_by_a_quarter(runtime, workspace, astronaut, angle):
+    """Asked to "blur her face" after "rotate it 90 degrees", the detector (upright faces only) had found none."""
+    turned = workspace.add_image(workspace.open_image(astronaut).rotate(angle, expand=True))
+    (face,) = [b for b in runtime.run("Detection", turned, workspace).data if b.label == "face"]
+    x, y = FACE_CENTRE
+    centre = (y, 511 - x) if angle == 90 else (511 - y, x)  # counter-clockwise, then clockwise
+    x0, y0, x1, y1 = face.box
+    assert x0 < centre[0] < x1 and y0 < centre[1] < y1
+
+
 def test_crop_and_ocr(runtime, workspace, astronaut):
     cropped = run_image(runtime, workspace, "Crop Image", f"{astronaut}, 10, 20, 110, 70")
     assert cropped.shape[:2] == (50, 100)

@@ -76,6 +76,29 @@ def test_add_image_resizes_and_chained_names_record_operation_and_source(workspa
     assert generated.count("_") == second.count("_") == 2
 
 
+def test_a_phone_photos_exif_turn_is_applied(workspace, tmp_path):
+    """A phone stores a portrait photo sideways with an EXIF turn that every viewer applies; the workspace (and so
+    every tool) had kept it lying on its side."""
+    from agent.loop import _original_size
+
+    stored = Image.new("RGB", (40, 20), "red")
+    stored.paste((0, 0, 255), (20, 0, 40, 20))  # the right half blue, as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to view
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", exif=exif, quality=95)
+    for source in (buffer.getvalue(), _saved(tmp_path / "phone.jpg", buffer.getvalue())):
+        upright = workspace.open_image(workspace.add_image(source))
+        assert upright.size == (20, 40)
+        assert upright.getpixel((10, 35))[2] > 200  # the stored right half is at the bottom once turned
+        assert _original_size(source) == (20, 40)
+
+
+def _saved(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
 def test_parse_load_and_device_errors():
     assert parse_load("ImageCaptioning_cpu, Image2Canny_cpu") == {"ImageCaptioning": "cpu", "Image2Canny": "cpu"}
     assert set(parse_load(None)) == set(parse_load(DEFAULT_LOAD))

@@ -190,7 +190,7 @@ class Workspace:
 
 
 def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
         raise ImageFileError(f"{label} is empty (0 bytes); pass a PNG or JPEG file")
@@ -215,7 +215,19 @@ def _decode(data: bytes, label: str, max_pixels: int) -> Image.Image:
         image.load()
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageFileError(f"{label} is truncated or corrupt ({error}); upload the image again") from None
-    return _to_rgb(image)
+    # a phone stores a portrait photo sideways with an EXIF turn that viewers apply: applied here too, or every
+    # result (and the detector's search for faces) would be of the picture lying on its side
+    return _to_rgb(ImageOps.exif_transpose(image) if image.getexif().get(EXIF_ORIENTATION, 1) != 1 else image)
+
+
+EXIF_ORIENTATION = 0x0112  # the EXIF tag of the turn a viewer applies; 5-8 turn by a quarter (width and height swap)
+
+
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """The width and height of ``image`` (opened, not necessarily loaded) as a viewer shows it: its EXIF turn
+    applied."""
+    width, height = image.size
+    return (height, width) if image.getexif().get(EXIF_ORIENTATION, 1) in (5, 6, 7, 8) else (width, height)
 
 
 def _shortened(name: str, limit: int = 60) -> str:

@@ -245,7 +245,30 @@ def detect_objects(ctx: ToolContext, image: InputImage) -> Detections:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     detectors = ctx.model()
     found = [box for detector in detectors.values() for box in detector(gray, rgb)]
+    if "face" in detectors and not any(box.label == "face" for box in found):
+        found += _sideways_faces(detectors["face"], gray, rgb)
     return Detections(image.image, tuple(sorted(found, key=lambda b: -b.score)), finds_only=tuple(detectors))
+
+
+def _sideways_faces(detector: Detector, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
+    """The faces of a picture lying on its side (a photo turned by a quarter: "rotate it 90 degrees", then "blur her
+    face" found none), in the picture's own pixels: those the first quarter turn back that finds any finds. The
+    detectors find upright faces only."""
+    height, width = gray.shape
+    for turns in (1, 3):  # counter-clockwise, then clockwise
+        upright = detector(np.ascontiguousarray(np.rot90(gray, turns)), np.ascontiguousarray(np.rot90(rgb, turns)))
+        if upright:
+            return [Box(box.label, box.score, _turned_back(box.box, turns, width, height)) for box in upright]
+    return []
+
+
+def _turned_back(box: tuple[int, int, int, int], turns: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """``box`` of a ``width`` x ``height`` picture turned counter-clockwise by ``turns`` quarters (1 or 3), in the
+    picture's own pixels."""
+    left, top, right, bottom = box
+    if turns == 1:
+        return width - bottom, left, width - top, right
+    return top, height - right, bottom, height - left
 
 
 def _cascade_boxes(file: Path, settings: _Cascade, gray: np.ndarray, rgb: np.ndarray) -> list[Box]:
