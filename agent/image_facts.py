@@ -159,9 +159,9 @@ _BIGGER_QUESTION = _whole_question(
     r"|tallest|shorter|shortest)(?:\s+(?:one|image|photo|picture))?(?:\s+now)?"
     r"|(compare)\s+" + _THE_TWO + r"|"
     # "what's different between the two photos?" (the model answered that no tool can undo an action)
-    r"(?:what(?:'s|\s+is)\s+(?:(?:the\s+)?difference|different)\s+between\s+|how\s+(?:do|are)\s+)(?P<differ>"
-    + _THE_TWO
-    + r")(?:\s+(?:differ|different))?)",
+    # "what's the difference in size between them?" (the model resized one of them to its own size)
+    r"(?:what(?:'s|\s+is)\s+(?:(?:the\s+)?(?:size\s+)?difference(?:\s+in\s+(?:size|sizes|dimensions))?|different)"
+    r"\s+between\s+|how\s+(?:do|are)\s+)(?P<differ>" + _THE_TWO + r")(?:\s+(?:differ|different))?)",
 )
 
 

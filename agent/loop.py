@@ -125,6 +125,7 @@ from agent.meant_call import (
     map_not_made,
     named_but_not_run,
     refused_but_loaded,
+    resized_subject,
     size_not_made,
     square_not_made,
     with_named_region,
@@ -186,8 +187,15 @@ from agent.several_edits import (
     with_stated_angle,
     with_the_parts_size,
 )
-from agent.show_again import BEFORE_AND_AFTER, SHOWN, asks_for_before_and_after, asks_to_see
-from agent.small_talk import farewell_answer, greeting_answer, joke_answer, reaction_answer
+from agent.show_again import (
+    BEFORE_AND_AFTER,
+    SHOWN,
+    SHOWN_EACH,
+    asks_for_before_and_after,
+    asks_to_see,
+    asks_to_see_each,
+)
+from agent.small_talk import asks_how_to_upload, farewell_answer, greeting_answer, joke_answer, reaction_answer
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -243,6 +251,8 @@ KEPT_HISTORY_SHARE = 0.5  # of max_history_tokens, what the memory keeps once it
 # How to hand in an image in the web app; the terminal shows its own way instead (ui/terminal.py).
 UPLOAD_HINT = "the Upload image button, or drag or paste it into the message box"
 MADE_ANSWER = "Done: {tool} made {image}."
+# "how do I upload a picture?" (the model answered "Please upload one first")
+HOW_TO_UPLOAD = f'Use {UPLOAD_HINT}; then tell me what to do with the picture, for example "show me the edges".'
 # The model said there is no image when there is one (asked "how do I blur the background in photoshop?")
 NOT_ANSWERED = (
     "I could not answer that. Your image is here ({latest}), and I can work on it with the tools loaded: ask "
@@ -927,7 +937,8 @@ class Agent:
     def _show_again(self, session: ChatSession, request: str) -> Reply | None:
         """The reply to a request that only asks to see an image of the conversation again (agent/show_again.py):
         the image it names or points at is shown and becomes the one "it" means ("before and after": the upload and
-        the latest image made from it); ``None`` for any other request, or when the image cannot be told."""
+        the latest image made from it; "show me both": each upload as it is now); ``None`` for any other request, or
+        when the image cannot be told."""
         if session.latest_image is not None and asks_for_before_and_after(request):
             before, after = lineage(session.latest_image, session.made_from)[-1], session.latest_image
             shown = (before,) if before == after else (before, after)
@@ -937,6 +948,11 @@ class Agent:
                 else BEFORE_AND_AFTER.format(before=before, after=after)
             )
             self.remember(session, request, text, shown)
+            return Reply(text, shown, (), False, by_agent=True)
+        if session.latest_image is not None and len(session.images) > 1 and asks_to_see_each(request):
+            shown = tuple(image for _, image in self.latest_of_each(session))  # each upload as it is now
+            text = SHOWN_EACH.format(images=", ".join(shown))
+            self.remember(session, request, text)  # "it" stays the image it was
             return Reply(text, shown, (), False, by_agent=True)
         if session.latest_image is None or not asks_to_see(request):
             return None
@@ -1001,6 +1017,7 @@ class Agent:
             or greeting_answer(request, session.latest_image)
             or reaction_answer(request)
             or joke_answer(request, session.turns - 1, session.latest_image)
+            or (HOW_TO_UPLOAD if asks_how_to_upload(request) else None)
             or live_data_answer(request)
         )
         if said:
@@ -1184,6 +1201,15 @@ class Agent:
         if not written or self._upload_called(session, request):
             return ""
         return other_upload_hint(written[0], uploads, lambda name: lineage(name, session.made_from))
+
+    def _resized(self, session: ChatSession, request: str) -> str | None:
+        """The newest version of the upload "make X the same size as Y" says first (by its place, file name or what
+        it shows: agent/meant_call.py ``resized_subject``); ``None`` when it says none."""
+        said = resized_subject(request)
+        uploads = list(session.images)
+        upload = said and (meant_image(said, uploads, None) or self._upload_called(session, said))
+        latest = dict(self.latest_of_each(session))
+        return latest.get(upload) if upload else None
 
     def _upload_called(self, session: ChatSession, words: str) -> str | None:
         """The one upload ``words`` call by its file's name or by what it shows; else ``None``."""
@@ -1371,7 +1397,9 @@ class Agent:
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size)
-        meant = as_same_size(meant, request, self.runtime.available, versions, size)
+        meant = as_same_size(
+            meant, request, self.runtime.available, versions, size, subject=self._resized(session, request)
+        )
         meant = as_found(request, meant, shown, (), session.reports)  # "crop the face" a detection found before
         if asks_of_the_reading(request, meant.tool, session.reports, session.latest_image):
             logger.info("a question after a reading of %s: read again, not %s", session.latest_image, meant.tool)

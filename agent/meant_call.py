@@ -416,6 +416,19 @@ _SAME_SIZE = re.compile(
     r"\b(?:make|give|resize|rescale|scale|set|change|bring)\b.*\bsame\s+(?:size|dimensions|resolution)\b", re.IGNORECASE
 )
 _SAME_SIZE_AS = re.compile(r"\bsame\s+(?:size|dimensions|resolution)\s+as\b", re.IGNORECASE)
+# What "make X the same size as Y" resizes: X ("the cat picture"), not a pronoun
+_RESIZED_SUBJECT = re.compile(
+    r"\b(?:make|resize|rescale|scale|change|bring)\s+(?!(?:it|this|that|them|these|those)\s)(?P<subject>[\w' -]{2,40}?)\s+"
+    r"(?:to\s+)?(?:the\s+)?same\s+(?:size|dimensions|resolution)\s+as\b",
+    re.IGNORECASE,
+)
+
+
+def resized_subject(request: str) -> str:
+    """The words for the image "make X the same size as Y" resizes ("the cat picture"); ``""`` when ``request``
+    says it by a pronoun or asks no such thing."""
+    said = _RESIZED_SUBJECT.search(request)
+    return said.group("subject") if said else ""
 
 
 def as_same_size(
@@ -424,18 +437,24 @@ def as_same_size(
     tools: ToolRegistry,
     images: Sequence[str],
     size: Callable[[str], tuple[int, int] | None],
+    *,
+    subject: str | None = None,
 ) -> ToolCall:
     """:data:`RESIZER` giving one of two ``images`` the other's width and height when ``request`` asks to make them
     the same size and names no other edit: the bigger one (by area) made the smaller's size, or, for "the same size
-    as ...", the image ``call`` worked on made the other's; else ``call``. Asked to "make them the same size" after
-    two uploads, the model resized one of them to 1 x 2."""
+    as ...", ``subject`` (the image the request says first: :func:`resized_subject`) or else the image ``call``
+    worked on made the other's; else ``call``. Asked to "make them the same size" after two uploads, the model
+    resized one of them to 1 x 2; asked to "make the cat picture the same size as the coffee one", it resized the
+    coffee."""
     if not _SAME_SIZE.search(request) or _OTHER_EDIT.search(request) or RESIZER not in tools or len(images) != 2:
         return call
     dimensions = {image: size(image) for image in images}
     if None in dimensions.values() or len(set(dimensions.values())) < 2:
         return call
     written = image_names(call.action_input)
-    if _SAME_SIZE_AS.search(request) and written and written[0] in images:
+    if _SAME_SIZE_AS.search(request) and subject in images:
+        resized = subject
+    elif _SAME_SIZE_AS.search(request) and written and written[0] in images:
         resized = written[0]
     else:
         resized = max(images, key=lambda image: dimensions[image][0] * dimensions[image][1])

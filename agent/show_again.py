@@ -58,3 +58,20 @@ _BEFORE_AND_AFTER = re.compile(
 def asks_for_before_and_after(request: str) -> bool:
     """Whether ``request`` only asks to see the original beside the latest image."""
     return bool(_BEFORE_AND_AFTER.match(request))
+
+
+SHOWN_EACH = "Here they are: {images}."
+# The whole request asks to see every image again: "show me both" (the model removed the background of both), "show
+# me them all", "let me see all my photos"
+_SHOW_EACH = re.compile(
+    OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see)\s+"
+    r"(?:both(?:\s+of\s+them)?|them(?:\s+(?:both|all))?|all\s+of\s+them|(?:both|all)\s+(?:the\s+|my\s+)?"
+    r"(?:images|photos|pictures|pics)|the\s+(?:two|three)\s+(?:images|photos|pictures|pics))"
+    r"(?:\s+(?:again|now|together|side\s+by\s+side))?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_to_see_each(request: str) -> bool:
+    """Whether ``request`` only asks to see every image (each upload as it is now) again."""
+    return bool(_SHOW_EACH.match(request))

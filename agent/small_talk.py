@@ -5,8 +5,8 @@ Asked "bye" in a session with two photos, the embedded model answered "I don't h
 upload one first."; asked "thanks bye", "Glad you're doing well."; asked "lol", "I cannot see images myself, and no
 loaded tool can find a word or image (lol)."; asked "hello" after an upload, "Goodbye! Have a great day."; asked "tell
 me a joke", "No problem at all. Tell me a joke about a joke about a tool.". A message that only says goodbye (with
-thanks or not), only greets, only reacts or only asks for a joke is answered by the agent, without the model. Thanks
-alone are the model's: it was trained on them.
+thanks or not), only greets, only reacts, only asks for a joke or only asks how to upload a picture (answered "Please
+upload one first") is answered by the agent, without the model. Thanks alone are the model's: it was trained on them.
 """
 
 from __future__ import annotations
@@ -107,3 +107,17 @@ def joke_answer(request: str, turn: int, latest: str | None) -> str | None:
         return None
     joke = JOKES[turn % len(JOKES)]
     return f"{joke} {JOKE_AFTER}" if latest else joke
+
+
+# The whole message asks how to hand in a picture: "how do I upload a picture?", "how can I send you a photo?"
+_HOW_TO_UPLOAD = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|hi|hello)[,!.]?\s+)*(?:how\s+(?:do|can|should)\s+i|how\s+to|where\s+(?:do|can)\s+i)\s+"
+    r"(?:upload|send|add|attach|give|share|show|put\s+in|load)(?:\s+you)?\s+(?:a|an|the|my|some)?\s*"
+    r"(?:image|photo|picture|pic|file)s?(?:\s+(?:here|to\s+you|for\s+you|in\s+here))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_how_to_upload(request: str) -> bool:
+    """Whether ``request`` only asks how to hand in a picture."""
+    return bool(_HOW_TO_UPLOAD.match(request))

@@ -42,7 +42,7 @@ _UNDO = re.compile(
 
 
 # The whole request asks to undo several steps ("undo the last two changes", "undo both", "revert everything", "go back
-# to the original", "start over"): how many, a word or a digit, or every step.
+# to the original", "start over", "put it back how it was"): how many, a word or a digit, or every step.
 _STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
 _EVERY_STEP = "every"
 _SEVERAL_UNDO = re.compile(
@@ -52,7 +52,11 @@ _SEVERAL_UNDO = re.compile(
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
     r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?"
     # "start over" (the model read the photo's text), "reset the image"
-    r"|(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch)|reset\s+(?:it|the\s+(?:image|photo|picture))))"
+    r"|(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch)|reset\s+(?:it|the\s+(?:image|photo|picture))"
+    # "put it back how it was" (the model removed the background), "change it back", "restore the original"
+    r"|(?:put|change|turn|set)\s+it\s+back(?:\s+(?:to\s+)?(?:how|the\s+way|as)\s+it\s+was(?:\s+before)?"
+    r"|\s+to\s+(?:normal|the\s+original))|restore\s+(?:it|the\s+original(?:\s+(?:image|photo|picture))?)"
+    r"|(?:back\s+to\s+)?(?:how|the\s+way)\s+it\s+was(?:\s+before)?))"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -1935,6 +1935,7 @@ def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_token
         ("compare them to the original", False),
         ("what's different between the two photos?", True),  # seen in a drive: "no loaded tool can undo an action"
         ("how do they differ?", True),
+        ("what's the difference in size between them?", True),  # seen in a drive: the model resized one of them
         ("what's the difference between a cat and a dog?", False),
     ],
 )

@@ -784,3 +784,27 @@ def test_the_same_size_only_when_asked_alone(request_text):
     call = ToolCall("t", "Crop Image", "image/aaaa1111.png, 0, 0, 10, 10")
     assert as_same_size(call, request_text, default_registry(), UPLOADS, SIZES.get) == call
     assert as_same_size(call, "make them the same size", default_registry(), UPLOADS, lambda n: (9, 9)) == call
+
+
+def test_the_image_said_first_is_made_the_same_size_as_the_other(tiny_tokenizer, tmp_path):
+    """Seen in a drive: asked to "make the cat picture the same size as the coffee one", the model resized the coffee
+    photo to the cat's size."""
+    from PIL import Image
+
+    from agent.loop import Agent, ChatSession
+    from agent.meant_call import resized_subject
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.workspace import Workspace
+
+    assert resized_subject("make the cat picture the same size as the coffee one") == "the cat picture"
+    assert resized_subject("make it the same size as the first") == ""
+    runtime = FakeRuntime(names=("Resize Image",))
+    agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    cat = agent.introduce_image(session, Image.new("RGB", (45, 30)), "cat.png").name
+    coffee = agent.introduce_image(session, Image.new("RGB", (60, 40)), "coffee.png").name
+    agent.llm.replies = [call("Resize Image", f"{coffee}, 45, 30"), answer("Done.")]
+    agent.chat(session, "make the cat picture the same size as the coffee one")
+    assert runtime.calls == [("Resize Image", f"{cat}, 60, 40")]

@@ -154,6 +154,24 @@ def test_before_and_after_shows_the_upload_and_the_latest_image(agent, tmp_path)
     assert len(agent.llm.prompts) == prompts
 
 
+def test_show_me_both_shows_each_upload_as_it_is_now(agent, tmp_path):
+    """Seen in a drive: asked to "show me both" after a cat and a coffee photo, the model removed both backgrounds."""
+    from agent.show_again import SHOWN_EACH, asks_to_see_each
+
+    for request_text in ("show me both", "can you show me them all again?", "let me see both photos"):
+        assert asks_to_see_each(request_text), request_text
+    assert not asks_to_see_each("show me both edges")
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    cat = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    cup = agent.introduce_image(session, Image.new("RGB", (24, 24), "gray")).name
+    agent.llm.replies = [call("Edge Detection On Image", cat), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges of the first one").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "show me both")
+    assert reply.files == (edges, cup) and reply.text == SHOWN_EACH.format(images=f"{edges}, {cup}")
+    assert session.latest_image == edges and len(agent.llm.prompts) == prompts  # "it" is still the edge map
+
+
 def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
     """Seen in a drive: "make it square" of the 512 x 512 astronaut cropped all of it and answered done."""
     from agent.image_facts import ALREADY_SQUARE

@@ -113,3 +113,19 @@ def test_jokes_are_told_in_turn_and_lead_back_to_the_picture(tiny_tokenizer, tmp
     agent.introduce_image(session, Image.new("RGB", (8, 8)))
     assert agent.chat(session, "tell me a joke").text == f"{JOKES[2]} {JOKE_AFTER}"
     assert llm.prompts == []
+
+
+def test_how_to_upload_is_answered_by_the_agent(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "how do I upload a picture?" was answered "I don't have an image to work on yet. Please upload
+    one first."."""
+    from agent.loop import HOW_TO_UPLOAD
+    from agent.small_talk import asks_how_to_upload
+
+    for request_text in ("how do I upload a picture?", "how can I send you a photo", "where do I add my image?"):
+        assert asks_how_to_upload(request_text), request_text
+    assert not asks_how_to_upload("how do I blur a picture?")
+    llm = ScriptedLLM([answer("Please upload one first.")])
+    agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    assert agent.chat(session, "how do I upload a picture?").text == HOW_TO_UPLOAD
+    assert llm.prompts == []

@@ -75,6 +75,8 @@ def answer(text: str) -> str:
         ("put it back", True),  # seen in a drive, after the background was removed: removed again
         ("put the background back please", True),
         ("go back two steps", True),  # seen in a drive: rotated by 2
+        ("put it back how it was", True),  # seen in a drive: the model removed the background
+        ("restore the original", True),
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):
@@ -111,6 +113,8 @@ def test_several_steps_are_undone_at_once_at_most_to_the_upload(agent, tmp_path)
     background of the rotated photo."""
     assert steps_to_undo("undo the last two changes") == 2 and steps_to_undo("undo that") is None
     assert steps_to_undo("go back two steps") == 2
+    assert steps_to_undo("put it back how it was") == steps_to_undo("go back to the original")  # every step
+    assert steps_to_undo("put it back") is None  # the last step (the background put back)
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
     agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
