@@ -1377,6 +1377,7 @@ class Agent:
         if newest and not by_name and not asks_for_every(request, list(session.images)):
             logger.info("%s on %s, the newest edit, not on %s", call.tool, newest, written[0])
             call = replace(call, action_input=call.action_input.replace(written[0], newest, 1))
+        asked_for = partial(named_by, request, loaded=self.runtime.available)
         meant = as_meant(
             call,
             request,
@@ -1386,7 +1387,7 @@ class Agent:
             exists=lambda name: self._exists(session.workspace, name),
             shown=image_names(shown),
             named_upload=by_name,
-            asked_for=partial(named_by, request, loaded=self.runtime.available),
+            asked_for=asked_for,
         )
         meant = self._on_the_uploads_written(session, request, call, meant)
         meant = the_other_way(meant, request, session.latest_image, session.made_by)
@@ -1396,7 +1397,7 @@ class Agent:
         boxed = with_named_region(meant, request, self.runtime.available, size, shown, last_found=last_found)
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
-        meant = with_relative_size(boxed, request, self.runtime.available, size)
+        meant = with_relative_size(boxed, request, self.runtime.available, size, asked_for)
         meant = as_same_size(
             meant, request, self.runtime.available, versions, size, subject=self._resized(session, request)
         )

@@ -51,6 +51,7 @@ from agent.stated_numbers import (
     scaled_size,
     signed_angle,
     stated_numbers,
+    zoom_factor,
 )
 from generation.tool_calls import image_names
 from protocol.plan import takes_a_box
@@ -387,24 +388,32 @@ def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> s
 
 
 def square_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
-    """:data:`~agent.pending_edit.CROPPER` when ``request`` asks to make the picture square and nothing ran yet this
-    turn (the model answered "I cannot see images myself ..."); else ``None``."""
-    return CROPPER if not any(called) and CROPPER in tools and asks_for_square(request) else None
+    """:data:`~agent.pending_edit.CROPPER` when ``request`` asks to make the picture square or to zoom in and nothing
+    ran yet this turn (the model answered "I cannot see images myself ..."); else ``None``."""
+    shaped = asks_for_square(request) or zoom_factor(request)
+    return CROPPER if not any(called) and CROPPER in tools and shaped else None
 
 
 def with_relative_size(
-    call: ToolCall, request: str, tools: ToolRegistry, size: Callable[[str], tuple[int, int] | None]
+    call: ToolCall,
+    request: str,
+    tools: ToolRegistry,
+    size: Callable[[str], tuple[int, int] | None],
+    asked_for: Callable[[str], bool | None] | None = None,
 ) -> ToolCall:
     """:data:`RESIZER` on ``call``'s image with the width and height ``request`` asks for relative to the image's
     ("twice as big", "half the size", "50%", "smaller": :func:`agent.stated_numbers.scale_factor`; "400 pixels wide",
     the other side in proportion; ``size`` gives an image's width and height), when the model called the resizer,
-    or another tool that takes numbers and the request asks for no other edit (the embedded model wrote 20000 x
-    30000 for "twice as big", 1 x 2 for "smaller"); else ``call``."""
+    or, where the request asks for no other edit, another tool that takes numbers (the embedded model wrote 20000 x
+    30000 for "twice as big", 1 x 2 for "smaller") or one that takes an image alone that ``asked_for`` (whether the
+    request asks for a tool by its words) says the request does not ask for ("make her face bigger" removed the
+    background); else ``call``."""
     written = image_names(call.action_input)
     if not asks_for_a_relative_size(request) or RESIZER not in tools or call.tool not in tools or not written:
         return call
     takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
-    if call.tool != RESIZER and (not takes_numbers or _OTHER_EDIT.search(request)):
+    unasked = takes_numbers or (asked_for is not None and asked_for(call.tool) is False)
+    if call.tool != RESIZER and (not unasked or _OTHER_EDIT.search(request)):
         return call
     dimensions = size(written[0])
     scaled = scaled_size(request, *dimensions) if dimensions else None

@@ -50,14 +50,16 @@ _ASKS = {
 }
 # A box edit of the picture that names no part of it: "crop it", "trim the photo a bit"
 _NAMES_NOTHING = re.compile(
-    OPENING
-    + r"(?:crop|trim|zoom\s+in(?:\s+on)?)(?:\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?"
+    OPENING + r"(?:crop|trim)(?:\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic)))?"
     r"(?:\s+(?:a\s+bit|a\s+little|slightly|some|more|please|for\s+me))*\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
-# "crop her out": what to leave out, not what to keep (a crop to her box, the detector's, would keep only her)
+# "crop her out", "crop out the left side": what to leave out, not what to keep (a crop to her box, the detector's,
+# would keep only her)
 _LEAVES_OUT = re.compile(
-    OPENING + r"crop\s+(?:her|him|them|me|(?:the|that|this)\s+\w+(?:\s+\w+)?)\s+out(?:\s+of\s+(?:it|the\s+\w+))?"
+    OPENING + r"(?:crop\s+(?:her|him|them|me|(?:the|that|this)\s+\w+(?:\s+\w+)?)\s+out(?:\s+of\s+(?:it|the\s+\w+))?"
+    # "crop out the left side": how much, it does not say
+    r"|crop\s+(?:out|off|away)\s+(?:the\s+)?(?:left|right|top|bottom|upper|lower)\s+(?:side|part|edge|bit|area))"
     r"(?:\s+(?:please|for\s+me))*\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

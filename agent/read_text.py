@@ -64,6 +64,9 @@ _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
     r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b"
+    # "what does the first one say?" (the model answered 'The first one says "What does the first one say?"')
+    r"|\bwhat\s+(?:does|do)\s+(?:this|that|the|these|those)\s+(?:(?:first|second|third|last|other|new|\w+)\s+)?"
+    r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+say\b"
     # "how many words are on this page?", "what's the last word on the sign?"
     rf"|{_WORD_QUESTION}"
     # "is this sign in english?", "what language is the menu in?"

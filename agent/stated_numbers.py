@@ -193,10 +193,40 @@ def asks_for_square(request: str) -> bool:
 _RATIO = re.compile(r"\b(?:crop|cut|make|turn)\b.*?(?<![\d.])(\d{1,2})\s*:\s*(\d{1,2})(?![\d.])", re.IGNORECASE)
 
 
+# A zoom into the middle: "zoom in", "zoom in 2x", "zoom in by 3 times", "zoom in a bit" (the model resized the
+# picture to its own size, then cropped 200, 20000, 200, 20000)
+_ZOOM = re.compile(
+    r"\bzoom\s+in(?:\s+on\s+(?:it|this|that|the\s+(?:image|photo|picture|pic|middle|cent(?:er|re))))?"
+    r"(?:\s+(?:by\s+)?(?P<factor>\d+(?:\.\d+)?)\s*(?:x|times)|\s+(?P<slight>a\s+(?:bit|little)|slightly))?"
+    r"(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+DEFAULT_ZOOM, SLIGHT_ZOOM, MAX_ZOOM = 2.0, 1.5, 16.0
+
+
+def zoom_factor(request: str) -> float | None:
+    """How many times ``request`` asks to zoom into the middle of the picture ("zoom in 3x": 3; "zoom in":
+    :data:`DEFAULT_ZOOM`; "zoom in a bit": :data:`SLIGHT_ZOOM`), or ``None``: it asks no zoom, one of at most 1x or
+    over :data:`MAX_ZOOM`, or a zoom on something ("zoom in on her face": a detection's box)."""
+    zoom = _ZOOM.search(request)
+    if zoom is None:
+        return None
+    factor = (
+        float(zoom.group("factor")) if zoom.group("factor") else SLIGHT_ZOOM if zoom.group("slight") else DEFAULT_ZOOM
+    )
+    return factor if 1 < factor <= MAX_ZOOM else None
+
+
 def centred_shape(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box of the largest square (or box of the aspect ratio asked: "crop it to 4:3") centred in a ``width`` x
     ``height`` picture when ``request`` asks to make it square ("make the picture square", "a square crop") and
-    states no numbers, or asks for a ratio and states no other; else ``None``."""
+    states no numbers, or asks for a ratio and states no other; the middle of the picture, a zoom's share of each side,
+    for a zoom ("zoom in 2x": :func:`zoom_factor`); else ``None``."""
+    zoom = zoom_factor(request)
+    if zoom:
+        box_width, box_height = max(1, round(width / zoom)), max(1, round(height / zoom))
+        left, top = (width - box_width) // 2, (height - box_height) // 2
+        return left, top, left + box_width, top + box_height
     ratio = _RATIO.search(request)
     if asks_for_square(request):
         across, down = 1, 1
@@ -434,7 +464,7 @@ def scale_factor(request: str) -> float | None:
     smaller": 0.5, "25%": 0.25, "50% bigger": 1.5; "smaller" / "bigger" alone: :data:`PLAIN_SHRINK` / :data:`PLAIN_GROWTH`; "a bit smaller" / "slightly
     bigger": :data:`SLIGHT_SHRINK` / :data:`SLIGHT_GROWTH`), or ``None``: it states a size in
     numbers ("128 by 128"), or no size relative to the picture's."""
-    if ENLARGED_PART.search(request):
+    if ENLARGED_PART.search(request) or _ZOOM.search(request):  # a part made bigger, a zoom: a crop
         return None
     request = BY_SIZE.sub(" ", request)  # "crop the bigger one": which image, not a size
     request = _PERCENT_STRIP.sub(" ", request)  # "the left 40%" is a part to crop, not a size

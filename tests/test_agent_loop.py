@@ -981,7 +981,13 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     assert reply.text == NEEDS_BOX.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
     assert runtime.calls == [] and llm.prompts == []
     # nothing named to keep: which part to keep ("crop her out" had been told the detector cannot find her)
-    for bare in ("crop it", "trim the photo a bit", "crop her out", "crop the guy out of the photo"):
+    for bare in (
+        "crop it",
+        "trim the photo a bit",
+        "crop her out",
+        "crop the guy out of the photo",
+        "crop out the left side",
+    ):
         reply = agent.chat(session, bare)
         assert reply.text == NEEDS_PART.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
 
@@ -2409,6 +2415,8 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "the text is too small",
         "what's on sale?",  # seen in a drive: "I could not answer that"
         "does it say everything must go?",
+        "what does the first one say?",  # seen in a drive: 'The first one says "What does the first one say?"'
+        "what does the sign say?",
         "summarize the text",  # seen in a drive: "I could not answer that"
         "can you translate what it says?",
         "what is this page about?",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from agent.image_reference import from_before_the_newest_upload, meant_image
@@ -605,6 +607,20 @@ def test_a_relative_size_is_left_to_the_model_where_the_request_asks_for_more(mo
     assert with_relative_size(call, request_text, default_registry(), lambda name: size) is call
 
 
+def test_a_tool_not_asked_for_gives_way_to_the_size_asked_for():
+    """Seen in a drive: asked to "make her face bigger" after a crop to her face, the model removed the background."""
+    from agent.meant_call import with_relative_size
+    from agent.tool_words import named_by
+
+    tools = default_registry().subset(("Resize Image", "Remove the background", "Edge Detection On Image"))
+    cut_out = ToolCall("t", "Remove the background", RESULT)
+    asked = partial(named_by, "make her face bigger", loaded=tools)
+    resized = with_relative_size(cut_out, "make her face bigger", tools, lambda name: (300, 200), asked)
+    assert resized == ToolCall("t", "Resize Image", f"{RESULT}, 600, 400")  # "bigger": twice
+    asked = partial(named_by, "cut her out and make it bigger", loaded=tools)  # asked for: the model's
+    assert with_relative_size(cut_out, "cut her out and make it bigger", tools, lambda name: (3, 2), asked) is cut_out
+
+
 def test_blur_it_after_a_detection_keeps_the_box_found():
     """The session "find the face", then "blur it": the model blurred the face's box, not the whole picture."""
     from agent.meant_call import with_named_region
@@ -638,6 +654,11 @@ def test_blur_it_after_a_detection_keeps_the_box_found():
         # seen in a drive: "crop it to 4:3" cropped 4, 3, -10000, -10000
         ("Crop Image: 4, 3, -10000, -10000", "crop it to 4:3", f"Crop Image: {RESULT}, 50, 0, 450, 300"),
         ("Crop Image: 1, 2, 3, 4", "make it 16:9", f"Crop Image: {RESULT}, 0, 9, 500, 290"),
+        # seen in a drive: "zoom in 2x" resized the picture to its own size, then cropped 200, 20000, 200, 20000
+        ("Resize Image: 500, 300", "zoom in 2x", f"Crop Image: {RESULT}, 125, 75, 375, 225"),
+        ("Crop Image: 1, 2, 3, 4", "zoom in", f"Crop Image: {RESULT}, 125, 75, 375, 225"),
+        ("Crop Image: 1, 2, 3, 4", "zoom in by 5 times", f"Crop Image: {RESULT}, 200, 120, 300, 180"),
+        ("Crop Image: 1, 2, 3, 4", "zoom in a bit", f"Crop Image: {RESULT}, 83, 50, 416, 250"),
     ],
 )
 def test_make_it_square_is_the_largest_centred_square(model_call, request_text, ran):
