@@ -45,24 +45,27 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
 # "now 45 more", "another 30 degrees", "rotate it 10 more degrees": further, the way the last rotation turned
 _FURTHER = re.compile(
     OPENING + r"(?:(?:rotate|turn)\s+(?:it\s+)?(?:by\s+)?)?"
-    r"(?:(?:another|an\s+extra)\s+(?P<another>\d+(?:\.\d+)?)|(?P<more>\d+(?:\.\d+)?)(?:\s*(?:degrees?|°))?\s+more)"
+    r"(?:(?:another|an\s+extra)\s+(?P<another>\d+(?:\.\d+)?)|(?P<more>\d+(?:\.\d+)?)(?:\s*(?:degrees?|°))?\s+more"
+    # "a bit more" after "rotate it 10 degrees clockwise" (the model turned it back 10 degrees counter-clockwise)
+    r"|(?P<bit>(?:just\s+)?(?:a\s+(?:bit|little|tad)|slightly|a\s+little\s+bit)\s+more|more))"
     r"(?:\s*(?:degrees?|°))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 
 
 def further_the_same_way(call: ToolCall, request: str, latest: str | None, made_by: Mapping[str, str]) -> ToolCall:
-    """``call``, a rotation, on ``latest`` by the angle ``request`` asks for more ("45 more"), turned the way the
-    rotation that made ``latest`` turned; else ``call``."""
+    """``call``, a rotation, on ``latest`` by the angle ``request`` asks for more ("45 more"; half the last angle for
+    "a bit more"), turned the way the rotation that made ``latest`` turned; else ``call``."""
     further = _FURTHER.match(request)
     made = made_call(made_by, latest)
     if call.tool != ROTATOR or latest is None or further is None or made.tool != ROTATOR:
         return call
     try:
-        clockwise = float(made.action_input.rpartition(",")[2]) < 0
+        last = float(made.action_input.rpartition(",")[2])
     except ValueError:
         return call
-    angle = further.group("another") or further.group("more")
+    clockwise = last < 0
+    angle = further.group("another") or further.group("more") or f"{abs(last) / 2:g}"
     return replace(call, action_input=f"{latest}, {'-' if clockwise else ''}{angle}")
 
 

@@ -76,7 +76,9 @@ PEOPLE_WORDS = (
 _PEOPLE = re.compile(
     rf"\b(?:{PEOPLE_WORDS})\b"
     # "zoom in on her", "crop it to him": a person by a pronoun, not by "her hat"
-    r"|\b(?:on|to|around)\s+(?:her|him)\b(?!\s+(?!(?:and|then|please|more|now|too|a\s+bit|a\s+little)\b)[a-z])",
+    r"|\b(?:on|to|around)\s+(?:her|him)\b(?!\s+(?!(?:and|then|please|more|now|too|a\s+bit|a\s+little)\b)[a-z])"
+    # "crop him", "blur them" (told that the detector cannot find him); not "crop her out", what to drop
+    r"|\b(?:crop|blur|pixelate|hide)\s+(?:her|him|them)\b(?!\s+(?!(?:and|then|please|now|too)\b)[a-z])",
     re.IGNORECASE,
 )
 FINDER = "Detection"

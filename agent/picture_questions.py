@@ -90,7 +90,11 @@ _LOOKS = re.compile(
     r"|taller|tallest|shorter|shortest|original|first|second|last|newest|latest|new|old|older|edited|cropped"
     r"|rotated|resized|blurred|upload|uploaded)\b)\w+(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
-    rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b",
+    rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b"
+    # who is shown ("who is this?": answered "I could not answer that")
+    r"|^\W*who(?:'s|\s+is|\s+are)\s+(?:this|that|these|those|he|she|they|it|the\s+(?:man|woman|person|people|guy"
+    rf"|girl|boy|kid|child|lady)|in\s+(?:it|(?:the|this|that|my)\s+{_PICTURE}))(?:\s+in\s+(?:it|(?:the|this|that|my)\s+"
+    rf"{_PICTURE}))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 

@@ -45,6 +45,11 @@ _PLACE = (
     r"(?:it|this|that|they|the\s+(?:shop|store|cafe|café|restaurant|bakery|library|office|bank|museum|pharmacy|place"
     r"|bar|pub|market|gym|pool|park|clinic))"
 )
+# What a sign names
+_NAMED = (
+    r"(?:shop|store|cafe|café|restaurant|bakery|library|office|bank|museum|pharmacy|bar|pub|market|gym|hotel|street"
+    r"|road|avenue|business|company|brand|place|station)"
+)
 # What signs allow or forbid
 _RULED = (
     r"(?:park|parking|smoke|smoking|stop|stopping|enter|entering|camp|camping|swim|swimming|fish|fishing|cycle"
@@ -84,6 +89,9 @@ _ABOUT_WRITING = re.compile(
     r"|\bwhat(?:'s|\s+is|\s+are)\s+on\s+(?:sale|offer|special)\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
     # what the writing means: "summarize the text" (answered "I could not answer that"), "what is this page about?"
     rf"|{_WHAT_IT_MEANS}"
+    # the name a sign gives: "what's the name of the cafe?" (the model answered "The cafe is called El Tres.")
+    rf"|\bwhat(?:'s|\s+is)\s+the\s+name\s+of\s+(?:the|this|that)\s+{_NAMED}\b"
+    rf"|\bwhat(?:'s|\s+is)\s+(?:the|this|that)\s+{_NAMED}(?:\s+called|'s\s+name)\b"
     # the place a sign names: "what street is this?" (the model answered that it cannot see images)
     r"|\b(?:what|which)\s+(?:street|road|avenue|shop|store|cafe|café|restaurant|station|town|city)\s+is\s+"
     r"(?:this|it|that)\b"

@@ -696,6 +696,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("describe it in a poem", None),  # writing about it
         ("which one looks better?", ANSWERER),  # seen in a drive: "The straight lines is sharper and smoother."
         ("what breed is the cat?", ANSWERER),  # seen in a drive: "The cat is named Luna."
+        ("who is this?", ANSWERER),  # seen in a drive: "I could not answer that"
+        ("who are you?", None),
         ("does it look good?", ANSWERER),
         ("which one is bigger?", None),  # the files answer it (agent/image_facts.py)
         ("draw a cat wearing a hat", None),
@@ -957,6 +959,8 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
         ("zoom in on her", None),  # seen in a drive: asked for a box; Detection finds her
         ("blur the astronaut", None),
         ("zoom in on her hat", "Crop Image"),  # a hat: nothing finds it
+        ("crop him", None),  # seen in a drive: told that the detector cannot find him
+        ("blur them please", None),
     ],
 )
 def test_which_box_edits_nothing_can_place(request_text, tool):
@@ -2417,6 +2421,8 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "does it say everything must go?",
         "what does the first one say?",  # seen in a drive: 'The first one says "What does the first one say?"'
         "what does the sign say?",
+        "what's the name of the cafe?",  # seen in a drive: "The cafe is called El Tres."
+        "what is this shop called?",
         "summarize the text",  # seen in a drive: "I could not answer that"
         "can you translate what it says?",
         "what is this page about?",

@@ -72,6 +72,8 @@ def test_an_answer_before_the_rotation_gives_way_to_it(rotated):
         ("another 30 degrees", f"{ROTATED}, -30"),
         ("rotate it 10 more degrees please", f"{ROTATED}, -10"),
         ("make it 45 more pixels wide", f"{ROTATED}, 45"),  # no rotation asked: the call as written
+        ("a bit more", f"{ROTATED}, -45"),  # half the last 90; seen in a drive: turned back after 10 clockwise
+        ("just a little more please", f"{ROTATED}, -45"),
     ],
 )
 def test_more_of_a_rotation_turns_further_the_same_way(request_text, expected):
