@@ -1357,9 +1357,10 @@ class Agent:
         shown = self.shown_text(session)
         size = partial(image_size, session.workspace)
         versions = [image for _, image in self.latest_of_each(session)]
+        shows = partial(self.upload_by_what_it_shows, session)
         by_name = (
             upload_named(request, session.file_names)
-            or upload_named_for(request, call.tool, session.file_names, self.runtime.available)
+            or upload_named_for(request, call.tool, session.file_names, self.runtime.available, shows)
             or image_by_size(request, versions, size)
             or self.upload_by_what_it_shows(session, request)
         )
@@ -1508,7 +1509,8 @@ class Agent:
         first = next((taken.action for taken in trace if taken.action), "")
         if call.tool == first and asks_for_every(request, list(session.images)):
             return call
-        named = upload_named_for(request, call.tool, session.file_names, self.runtime.available)
+        shows = partial(self.upload_by_what_it_shows, session)
+        named = upload_named_for(request, call.tool, session.file_names, self.runtime.available, shows)
         written = image_names(call.action_input)
         if not named or not written or named in lineage(written[0], session.made_from):
             return call

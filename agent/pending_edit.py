@@ -329,11 +329,12 @@ def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], ea
 
 
 def _names_a_part(request: str) -> bool:
-    """Whether ``request`` names a part of the picture by its place, its shape ("crop it to a square") or the whole
-    (its box is not a detection's)."""
+    """Whether ``request``, or one of its parts ("zoom in and then show me the edges"), names a part of the picture by
+    its place, its shape ("crop it to a square", "zoom in") or the whole (its box is not a detection's)."""
     # any size: whether, not where
-    return (
-        blurs_the_whole(request) or named_region(request, 2, 2) is not None or centred_shape(request, 2, 2) is not None
+    return any(
+        blurs_the_whole(said) or named_region(said, 2, 2) is not None or centred_shape(said, 2, 2) is not None
+        for said in dict.fromkeys([request, *request_parts(request)])
     )
 
 

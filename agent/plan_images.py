@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 
 from agent.every_upload import asks_for_every
 from agent.image_reference import (
@@ -55,12 +55,16 @@ def on_the_newest_upload(
 
 
 def on_the_named_uploads(
-    plan: Plan, request: str, file_names: Mapping[str, str], tools: ToolRegistry
+    plan: Plan,
+    request: str,
+    file_names: Mapping[str, str],
+    tools: ToolRegistry,
+    shows: Callable[[str], str | None] = lambda part: None,
 ) -> tuple[Plan, dict[int, Value]]:
     """``plan`` with each step that works on another image than the upload its part of ``request`` names by its
-    file's words working on that upload (:func:`agent.upload_names.upload_named_for`; ``file_names``: upload ->
-    the person's file name), and the new image of each step changed. Asked to "resize astronaut.png to 256x256 and
-    read the text in sign.png", the planner read the resized astronaut."""
+    file's words or by what it shows (``shows``) working on that upload (:func:`agent.upload_names.upload_named_for`;
+    ``file_names``: upload -> the person's file name), and the new image of each step changed. Asked to "resize
+    astronaut.png to 256x256 and read the text in sign.png", the planner read the resized astronaut."""
     images = {step.id: image_argument(step) for step in plan.steps}  # as changed so far
 
     def upload_behind(value: Value | None) -> Value | None:
@@ -75,7 +79,7 @@ def on_the_named_uploads(
     for step in plan.steps:  # a step's sources come before it
         if every and images[step.id] in file_names:
             continue
-        named = upload_named_for(request, step.task, file_names, tools)
+        named = upload_named_for(request, step.task, file_names, tools, shows)
         if named and upload_behind(images[step.id]) != named:
             changed[step.id] = images[step.id] = named
     return _with_images(plan, changed)

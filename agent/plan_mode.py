@@ -36,6 +36,7 @@ from agent.plan_parts import with_the_reading_asked, without_chained_twins, with
 from agent.plan_sizes import same_sizes, sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
+from agent.show_again import asks_to_see_again
 from agent.undo import asks_to_undo, lineage
 from agent.upload_names import upload_named
 from protocol.plan import Plan, PlanError, without_repeats
@@ -171,7 +172,8 @@ class PlanAgent:
         plan, moved = on_the_newest_upload(plan, request, uploads, self.agent.shown_images(session), named)
         for step_id, image in moved.items():
             logger.info("step %s works on the newest upload %s", step_id, image)
-        plan, moved = on_the_named_uploads(plan, request, session.file_names, tools)
+        shows = partial(self.agent.upload_by_what_it_shows, session)
+        plan, moved = on_the_named_uploads(plan, request, session.file_names, tools, shows)
         for step_id, image in moved.items():
             logger.info("step %s works on %s, the upload its part of the request names", step_id, image)
         latest = session.latest_image
@@ -220,7 +222,9 @@ class PlanAgent:
     def run(self, session: ChatSession, request: str) -> Iterator[PlanEvent | AgentEvent]:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
         request = self.agent.taken_up(session, request)
-        if asks_to_undo(request) or self.agent.answer_before_the_model(session, request):  # the loop answers
+        if (
+            asks_to_undo(request) or asks_to_see_again(request) or self.agent.answer_before_the_model(session, request)
+        ):  # the loop answers
             yield from self.agent.run(session, request)
             return
         said = request  # what is remembered; the plan and its answer are of the parts a tool here does

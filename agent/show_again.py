@@ -75,3 +75,9 @@ _SHOW_EACH = re.compile(
 def asks_to_see_each(request: str) -> bool:
     """Whether ``request`` only asks to see every image (each upload as it is now) again."""
     return bool(_SHOW_EACH.match(request))
+
+
+def asks_to_see_again(request: str) -> bool:
+    """Whether ``request`` only asks to see images of the conversation again, in any of the ways above (plan mode
+    leaves these to the chat's answers: "show me both" had been planned as the edges of both)."""
+    return asks_to_see(request) or asks_to_see_each(request) or asks_for_before_and_after(request)

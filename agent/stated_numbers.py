@@ -198,7 +198,7 @@ _RATIO = re.compile(r"\b(?:crop|cut|make|turn)\b.*?(?<![\d.])(\d{1,2})\s*:\s*(\d
 _ZOOM = re.compile(
     r"\bzoom\s+in(?:\s+on\s+(?:it|this|that|the\s+(?:image|photo|picture|pic|middle|cent(?:er|re))))?"
     r"(?:\s+(?:by\s+)?(?P<factor>\d+(?:\.\d+)?)\s*(?:x|times)|\s+(?P<slight>a\s+(?:bit|little)|slightly))?"
-    r"(?:\s+please)?\s*[.!?]*\s*$",
+    r"(?:\s+please)?\s*[.!?,]*(?:\s+(?:and|then|and\s+then))?\s*$",  # a part of a request: "zoom in and"
     re.IGNORECASE,
 )
 DEFAULT_ZOOM, SLIGHT_ZOOM, MAX_ZOOM = 2.0, 1.5, 16.0

@@ -11,7 +11,7 @@ from agent.kept_size import keeps_the_size
 from agent.meant_call import says
 from agent.pending_edit import BLURRER, CROPPER, asks_for
 from agent.picture_questions import DETECTORS
-from agent.read_text import READING_TOOLS
+from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.several_edits import EDITS, asked_edits
 from tools.registry import ToolRegistry
 
@@ -63,8 +63,8 @@ def named_by(request: str, tool: str, loaded: ToolRegistry) -> bool | None:
     if tool in DETECTORS:  # a search, or the boxes a crop or blur of something found needs
         searched = _SEARCH.search(request) or asks_for(BLURRER, request) or asks_for(CROPPER, request)
         return True if searched else None
-    if tool in READING_TOOLS:
-        return bool(_WRITING.search(request))
+    if tool in READING_TOOLS:  # "what's the name of the cafe?": a sign's words, said without "sign"
+        return bool(_WRITING.search(request)) or asks_about_writing(request)
     if tool not in loaded:
         return None
     spec = loaded.get(tool)

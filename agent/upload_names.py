@@ -10,7 +10,7 @@ upload's name holds a word of the request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
 
 from agent.image_reference import meant_image
@@ -94,15 +94,23 @@ def upload_named(request: str, file_names: Mapping[str, str]) -> str | None:
     return matching[0] if len(matching) == 1 else None
 
 
-def upload_named_for(request: str, tool: str, file_names: Mapping[str, str], tools: ToolRegistry) -> str | None:
+def upload_named_for(
+    request: str,
+    tool: str,
+    file_names: Mapping[str, str],
+    tools: ToolRegistry,
+    shows: Callable[[str], str | None] = lambda part: None,
+) -> str | None:
     """The upload named in the part of ``request`` that asks for ``tool`` when the request names more than one:
     "resize astronaut.png to 256x256 and read the text in sign.png" means the astronaut for the resize and the sign
     for the reading (the model resized the newest upload, the sign, and read the resized sign); so does a part that
     points at one by its place ("crop the left half of the first one, then rotate both":
-    :func:`agent.image_reference.meant_image`). ``None`` when the parts that ask for the tool name no single upload."""
+    :func:`agent.image_reference.meant_image`) or by what it shows (``shows``: "crop the cat photo to a square and
+    then detect the lines of the coffee one", agent/upload_contents.py). ``None`` when the parts that ask for the
+    tool name no single upload."""
     uploads = list(file_names)
     named = {
-        upload_named(part, file_names) or meant_image(part, uploads, None)
+        upload_named(part, file_names) or meant_image(part, uploads, None) or shows(part)
         for part in request_parts(request)
         if named_by(part, tool, tools)
     } - {None}

@@ -194,6 +194,16 @@ def test_an_empty_plan_is_answered_by_the_react_loop(tiny_tokenizer, session):
     assert session.turns == 1
 
 
+def test_a_request_to_see_images_again_is_answered_without_a_plan(tiny_tokenizer, session):
+    """Seen in a plan drive: "show me both" was planned as the edges of both uploads."""
+    llm = PlanningLLM([steps(("Edge Detection On Image", {"image_path": "image/x.png"}))])
+    plan_agent, runtime = build(tiny_tokenizer, llm)
+    first, second = upload(plan_agent, session), upload(plan_agent, session)
+    reply = plan_agent.chat(session, "show me both")
+    assert isinstance(reply, Reply) and reply.files == (first, second)
+    assert runtime.calls == [] and llm.prompts == []
+
+
 class RecordingExecutor(Executor):
     """Keeps the runs it starts, so a test can look at them."""
 

@@ -173,6 +173,18 @@ def test_a_question_of_the_signs_words_asks_for_no_step_besides_the_reading():
     assert without_unasked(plan(read, NOBG), asked, OFFLINE) == plan(read, NOBG)
 
 
+def test_a_reading_asked_for_by_a_signs_name_stays_and_the_unasked_crop_goes():
+    """Seen in a plan drive: "what's the name of the cafe and make the picture smaller" was planned as a resize and a
+    crop of 1, 1, 1, 1; the reading added for the name was then left out in place of the crop."""
+    resize = ("Resize Image", {"image_path": PHOTO, "width": 320, "height": 214})
+    crop = ("Crop Image", {"image_path": "<GENERATED>-0", "left": 1, "top": 1, "right": 1, "bottom": 1})
+    read = ("Text Detection On Image", {"image_path": PHOTO})
+    request = "what's the name of the cafe and make the picture smaller"
+    loaded = CATALOG.subset((*OFFLINE.names, "Resize Image", "Text Detection On Image"))
+    kept = without_unasked(plan(resize, crop, read), request, loaded)
+    assert [step.task for step in kept.steps] == ["Resize Image", "Text Detection On Image"]
+
+
 def test_a_reading_step_nobody_asked_for_is_left_out():
     request = "crop the face in d.png"
     read = ("Text Detection On Image", {"image_path": PHOTO})

@@ -10,6 +10,7 @@ from agent.upload_contents import labels_found, labels_named, upload_showing
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
+from tools.catalog import default_registry
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
@@ -110,3 +111,23 @@ def test_one_upload_or_a_file_name_needs_no_look(tiny_tokenizer, tmp_path):
     agent.chat(session, "detect the edges of the cat photo")
     assert runtime.calls[-1] == ("Edge Detection On Image", other)  # its file's name says so
     assert [tool for tool, _ in runtime.calls].count("Detection") == 0
+
+
+def test_each_part_of_a_plan_works_on_the_upload_it_calls_by_what_it_shows(tiny_tokenizer, tmp_path):
+    """Seen in a plan drive: "crop the cat photo to a square and then detect the lines of the coffee one" cropped the
+    coffee photo (the one upload a file's name called) and drew the lines of the crop."""
+    from tests.test_plan_mode import PlanningLLM, build, steps
+
+    runtime = _CatOnFirst("")
+    runtime.available = default_registry().subset(("Detection", "Crop Image", "Line Detection On Image"))
+    llm = PlanningLLM([])
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    cat = plan_agent.agent.introduce_image(session, Image.new("RGB", (30, 20), "gray"), "IMG_2041.jpg").name
+    coffee = plan_agent.agent.introduce_image(session, Image.new("RGB", (30, 20), "white"), "coffee.png").name
+    runtime.cat = cat
+    crop = ("Crop Image", {"image_path": coffee, "left": 1, "top": 2, "right": 3, "bottom": 4})
+    llm.plans = [steps(crop, ("Line Detection On Image", {"image_path": "<GENERATED>-0"}))]
+    plan_agent.chat(session, "crop the cat photo to a square and then detect the lines of the coffee one")
+    ran = [(tool, argument) for tool, argument in runtime.calls if tool != "Detection"]
+    assert sorted(ran) == [("Crop Image", f"{cat}, 5, 0, 25, 20"), ("Line Detection On Image", coffee)]
