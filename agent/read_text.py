@@ -113,6 +113,8 @@ _SAYS_NO_TEXT = re.compile(
 )
 _IMAGE_NAME = re.compile(r"\S*image/\S+")
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
+# An answer that presents a made image, after a reading that made none: "The sign is ready: CAFE OPEN DAILY"
+_AS_MADE = re.compile(r"\b(?:is|are)\s+ready\b|\bI\s+(?:have\s+)?(?:saved|made)\b|^\W*done\b", re.IGNORECASE)
 
 
 def normal_words(text: str) -> str:
@@ -144,15 +146,21 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     """``answer`` holding the words ``observation`` read when ``tool`` is a reading tool that found text (the last
     step of the turn); those words and :data:`NOT_RELIABLY` when ``request`` asks for a translation, a summary or the
     language (asked to translate a sign, the small model wrote "Le sign negé est le sign negé."); those words alone when the answer says
-    there is no text or adds a number the reading did not give; otherwise ``answer`` unchanged."""
+    there is no text, presents a made image ("The sign is ready: ...") or adds a number the reading did not give;
+    otherwise ``answer`` unchanged."""
     words = " ".join(observation.split())
     if tool not in READING_TOOLS or not normal_words(words) or words == NO_TEXT_FOUND:
         return answer
     beyond = beyond_reading(request, words)
     if beyond:
         return beyond
-    if _SAYS_NO_TEXT.search(answer) or (_IMAGE_NAME.search(answer) and not _QUOTED.search(answer)):
-        # 'There is no readable text on the sign: "NO PARKING".', 'The main street is image/21636369.png.'
+    if (
+        _SAYS_NO_TEXT.search(answer)
+        or _AS_MADE.search(answer)
+        or (_IMAGE_NAME.search(answer) and not _QUOTED.search(answer))
+    ):
+        # 'There is no readable text on the sign: "NO PARKING".', 'The main street is image/21636369.png.',
+        # "The sign is ready: CAFE OPEN DAILY"
         return f'The text reads "{words}".'
     if normal_words(words) in normal_words(answer):
         # 'The letter "OPEN DAILY" is at position 156.': a number the reading did not give is made up

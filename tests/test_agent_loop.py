@@ -758,6 +758,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ('image/66fc4e77.png says "OPEN".', "OPEN", 'image/66fc4e77.png says "OPEN".'),  # a file name's digits
         # seen in a drive, asked "what street is this?": a file for the words
         ("The main street is image/21636369.png.", "MAIN STREET", 'The text reads "MAIN STREET".'),
+        # seen in a drive, asked to "make the sign easier to read": a made image announced for a reading
+        ("The sign is ready: CAFE OPEN DAILY", "CAFE OPEN DAILY", 'The text reads "CAFE OPEN DAILY".'),
     ],
 )
 def test_an_answer_that_rewrites_the_words_read_gives_them_as_read(answer_text, observation, expected):
