@@ -1206,10 +1206,8 @@ class Agent:
         """The newest version of the upload "make X the same size as Y" says first (by its place, file name or what
         it shows: agent/meant_call.py ``resized_subject``); ``None`` when it says none."""
         said = resized_subject(request)
-        uploads = list(session.images)
-        upload = said and (meant_image(said, uploads, None) or self._upload_called(session, said))
-        latest = dict(self.latest_of_each(session))
-        return latest.get(upload) if upload else None
+        upload = said and (meant_image(said, list(session.images), None) or self._upload_called(session, said))
+        return dict(self.latest_of_each(session)).get(upload) if upload else None
 
     def _upload_called(self, session: ChatSession, words: str) -> str | None:
         """The one upload ``words`` call by its file's name or by what it shows; else ``None``."""

@@ -68,11 +68,12 @@ BOX_REQUESTS = {BLURRER: "blur {box}", CROPPER: "crop it to {box}"}
 _BOX = re.compile(r"\[(\d+), (\d+), (\d+), (\d+)\]")
 _LABELLED_BOX = re.compile(r"([a-z][\w ]*?)\s*\[(\d+), (\d+), (\d+), (\d+)\]")  # "face [176, 65, 273, 162]"
 # What FINDER finds without being told what to look for (the offline detector: faces, people, cats)
-PEOPLE_WORDS = (
-    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|cats?|kittens?|kitty|kitties"
-    r"|astronauts?|lady"
-    r"|ladies|guys?|baby|babies"
+PERSON_WORDS = (
+    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|astronauts?|lady|ladies|guys?|baby"
+    r"|babies"
 )
+CAT_WORDS = r"cats?|kittens?|kitty|kitties"
+PEOPLE_WORDS = f"{PERSON_WORDS}|{CAT_WORDS}"
 _PEOPLE = re.compile(
     rf"\b(?:{PEOPLE_WORDS})\b"
     # "zoom in on her", "crop it to him": a person by a pronoun, not by "her hat"

@@ -13,18 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Set
 
-from agent.pending_edit import labelled_boxes
+from agent.pending_edit import CAT_WORDS, PERSON_WORDS, labelled_boxes
+from agent.whereabouts import CAT_LABELS, PERSON_LABELS
 
-# The detector's labels each word stands for: a person shows as a person, an upper body or a face
-_PERSON_LABELS = frozenset(["person", "upper body", "face"])
-_CAT_LABELS = frozenset(["cat"])
-_PERSON_WORDS = (
-    r"faces?|person|people|man|men|woman|women|child|children|kids?|boys?|girls?|astronauts?|lady|ladies|guys?"
-    r"|bab(?:y|ies)|selfies?|portraits?|she|her|he|him|his"
-)
-_CAT_WORDS = r"cats?|kittens?|kitty|kitties"
-_PERSON = re.compile(rf"\b(?:{_PERSON_WORDS})\b", re.IGNORECASE)
-_CAT = re.compile(rf"\b(?:{_CAT_WORDS})\b", re.IGNORECASE)
+# A person is also said by a pronoun, or as a selfie or portrait, when telling uploads apart ("show me her pose")
+_PERSON = re.compile(rf"\b(?:{PERSON_WORDS}|selfies?|portraits?|she|her|he|him|his)\b", re.IGNORECASE)
+_CAT = re.compile(rf"\b(?:{CAT_WORDS})\b", re.IGNORECASE)
 
 
 def labels_named(request: str) -> frozenset[str]:
@@ -34,7 +28,7 @@ def labels_named(request: str) -> frozenset[str]:
     person, cat = bool(_PERSON.search(request)), bool(_CAT.search(request))
     if person == cat:
         return frozenset()
-    return _PERSON_LABELS if person else _CAT_LABELS
+    return frozenset(PERSON_LABELS if person else CAT_LABELS)
 
 
 def labels_found(observation: str) -> frozenset[str]:

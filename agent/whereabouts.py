@@ -37,8 +37,8 @@ _FIND = re.compile(
 # What Detection finds, by its word or a pronoun
 _PEOPLE_OR_PRONOUN = re.compile(rf"(?:{PEOPLE_WORDS}|she|he|they)$")
 # The detector's labels that answer each word asked of: a person shows as a person, an upper body or a face
-_CAT_LABELS, _FACE_LABELS = ("cat",), ("face",)
-_PERSON_LABELS = ("person", "upper body", "face")
+CAT_LABELS, FACE_LABELS = ("cat",), ("face",)
+PERSON_LABELS = ("person", "upper body", "face")
 
 # The copy with the boxes drawn is shown, not named (named, the model took it for the photo next); the boxes are
 # written as the detector writes them, which a later turn's blur or crop takes (the model copies them from its history)
@@ -75,8 +75,8 @@ def _labels(asked: str, found: Sequence[str]) -> tuple[str, ...]:
     if not _PEOPLE_OR_PRONOUN.match(asked):
         return ()
     if asked.startswith(("cat", "kitten")):
-        return _CAT_LABELS
-    return _FACE_LABELS if asked.startswith("face") else _PERSON_LABELS
+        return CAT_LABELS
+    return FACE_LABELS if asked.startswith("face") else PERSON_LABELS
 
 
 def place_in_words(box: Sequence[int], width: int, height: int) -> str:
