@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.generative_requests import COLOURS
 from agent.request_parts import request_parts
 from tools.spec import ToolSpec
 
@@ -79,6 +80,12 @@ NO_LINE_WIDTH = (
 NO_MONTAGE = (
     "None of the tools here puts images together: each works on one image. I can work on each of them in turn, for "
     'example "rotate both by 90 degrees"; combine them in any image editor.'
+)
+
+NO_BACKDROP = (
+    "None of the tools here puts a picture on a new background or colours one in. Remove the background makes "
+    "everything but the people transparent (most viewers show that as white or as a checkerboard); add a backdrop in "
+    "any image editor."
 )
 
 NO_SPLIT = (
@@ -148,12 +155,31 @@ _BEYOND = (
     _BeyondTheTools(
         re.compile(
             r"\bside\s+by\s+side\b|\bcollage\b|\bmontage\b|\b(?:merge|combine|stitch|join|blend|overlay)\s+"
-            r"(?:them|these|those|both|the\s+(?:two|three|\d+)\b|(?:the|my)\s+(?:images|photos|pictures|pics)\b)",
+            r"(?:them|these|those|both|the\s+(?:two|three|\d+)\b|(?:the|my)\s+(?:images|photos|pictures|pics)\b)"
+            # "swap the cat into the coffee picture" (the model removed the coffee photo's background)
+            r"|\b(?:put|paste|place|insert|swap|move|drop|add)\s+(?:the\s+\w+|her|him|it|them|this|that)\s+"
+            r"(?:into|onto|in|on|to)\s+(?:the|my|that|this)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one)\b",
             re.I,
         ),
         NO_MONTAGE,
         alone=True,
         on_an_image=True,
+    ),
+    # "put it on a white background" after the background was removed (the model removed it again), "make the
+    # background black"
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:put|place|set|paste)\s+(?:it|her|him|them|this|that|the\s+\w+)\s+(?:on|onto|against|in\s+front\s+of)"
+            r"\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:background|backdrop)\b"
+            r"|\b(?:make|change|turn|colou?r|paint|fill)\s+(?:the|its|her|his|their)\s+background\s+(?:to\s+|into\s+|with\s+)?"
+            rf"(?:an?\s+)?(?:{COLOURS})\b"
+            r"|\b(?:add|give\s+(?:it|her|him|them))\s+(?:an?\s+)?(?:\w+\s+)?(?:background|backdrop)\b",
+            re.I,
+        ),
+        NO_BACKDROP,
+        alone=True,
+        on_an_image=True,
+        tool="Remove the background",
     ),
     # "make the lines thicker" after an edge map (the model drew the straight lines of the photo)
     _BeyondTheTools(

@@ -28,13 +28,15 @@ RESTYLER = "Instruct Image Using Text"
 REMOVER = "Remove Something From The Photo"
 REPLACER = "Replace Something From The Photo"
 
-THE_PICTURE = (
-    r"(?:it|this|that|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic)|\S+\.(?:png|jpe?g|webp|bmp|gif))"
-)
+THE_PICTURE = r"(?:it|this|that|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one)|\S+\.(?:png|jpe?g|webp|bmp|gif))"
 _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful|"
     r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|professional"
+)
+COLOURS = (
+    r"red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|turquoise|teal"
+    r"|magenta|cyan"
 )
 _ASKS = {
     # "draw a picture of a cat", "can you generate an image of a sunset?" (not "draw a box around the label")
@@ -53,6 +55,9 @@ _ASKS = {
         # "increase the brightness a little", "boost the contrast" (the model blurred or resized)
         r"|\b(?:increase|decrease|raise|lower|boost|reduce|adjust|fix|change|turn\s+(?:up|down))\s+(?:the\s+|its\s+)?"
         r"(?:brightness|contrast|saturation|exposure|colou?rs?|sharpness|hue|warmth|white\s+balance)\b"
+        # a part's colour: "make the sky purple", "change her hair to blue" (the model removed the background)
+        rf"|\b(?:make|turn|change|colou?r|paint|dye)\s+(?:the|her|his|its|their)\s+(?:\w+\s+)?\w+\s+(?:to\s+|into\s+)?"
+        rf"(?:{COLOURS})\b"
         # the look alone, after an edit: "and now black and white?" (the model removed the background)
         r"|^\W*(?:(?:and|now|then|ok(?:ay)?|also|maybe)[,!.]?\s+)*(?:in\s+)?(?:black[- ]and[- ]white|gr[ae]yscale|monochrome"
         r"|sepia)(?:\s+(?:now|too|please|as\s+well|instead))*\s*[.!?]*\s*$",

@@ -154,7 +154,8 @@ _THE_TWO = (
     r"|both(?:\s+of\s+them)?)"
 )
 _BIGGER_QUESTION = _whole_question(
-    r"(?:which\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures)))"
+    # "which is bigger?" too: asked with several images, the question is of them
+    r"(?:which(?:\s+(?:one|image|photo|picture|pic|sign|file|upload|of\s+(?:them|the\s+(?:two|images|photos|pictures))))?"
     r"\s+is\s+(?:the\s+)?(bigger|biggest|larger|largest|smaller|smallest|wider|widest|narrower|narrowest|taller"
     r"|tallest|shorter|shortest)(?:\s+(?:one|image|photo|picture))?(?:\s+now)?"
     r"|(compare)\s+" + _THE_TWO + r"|"

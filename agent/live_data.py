@@ -24,6 +24,8 @@ NO_LIVE_DATA = (
 _NOW = r"(?:today|tonight|tomorrow|right\s+now|now|outside|this\s+(?:morning|afternoon|evening|week|weekend))"
 _LIVE = re.compile(
     rf"\b(?:weather|forecast|temperature)\b[^?.!]*\b{_NOW}\b|\b{_NOW}'?s?\s+(?:weather|forecast|temperature)\b"
+    # "what's the weather in paris?" (the model answered that no loaded tool answers questions about an image)
+    r"|\b(?:weather|forecast|temperature)\s+(?:like\s+)?(?:in|at|for)\s+(?!(?:the|this|that|my|it|her|his|your)\b)[a-z]"
     r"|\bweather\s+forecast\b|\bwill\s+it\s+(?:rain|snow)\b|\bis\s+it\s+going\s+to\s+(?:rain|snow)\b"
     r"|\b(?:latest|today'?s|any)\s+news\b|\bwhat(?:'s|\s+is)\s+(?:in\s+)?the\s+news\b|\bheadlines\b"
     r"|\b(?:stock|share|bitcoin|btc|ethereum|gold|oil)\s+prices?\b|\bprice\s+of\s+(?:bitcoin|gold|oil|(?:\w+\s+)?stock)\b"

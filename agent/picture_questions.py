@@ -40,6 +40,9 @@ _DESCRIBE = re.compile(
     # the whole request: "what's this?", "what am I looking at?" (the model answered "I could not answer that")
     r"|^\s*(?:so\s+|and\s+|hmm+\s+)?(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
     r"|what\s+am\s+i\s+looking\s+at)\s*[?.!]*\s*$"
+    # "can you tell me what this is?", "do you know what that is?" (the model answered "It shows an image named ...")
+    r"|^\W*(?:(?:can|could)\s+you\s+(?:tell\s+me|say)|do\s+you\s+know|tell\s+me|any\s+idea)\s+what\s+"
+    r"(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?\s+(?:is|shows)(?:\s+please)?\s*[?.!]*\s*$"
     # the whole request: "describe it" with an image in the conversation is that image
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,
@@ -64,7 +67,10 @@ _LOOKS = re.compile(
     rf"|{_COUNT.pattern}"
     rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
     r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
-    rf"|\bwhat\s+(?:is|are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
+    rf"|\bwhat(?:'s|\s+is|\s+are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
+    # whether it is real ("is that a real rocket?": the model answered "A rocket engine is the fuel it uses ...")
+    r"|^\W*(?:is|are)\s+(?:it|this|that|they|these|those|the\s+\w+)\s+(?:an?\s+)?(?:\w+\s+)?"
+    r"(?:real|fake|genuine|authentic|photoshopped|ai[- ]generated)\b"
     rf"|\bwhat(?:'s| is)\s+the\s+(?:weather|mood|season)\b.*\b{_PICTURE}\b"
     # "what breed is the cat?" (the model answered "The cat is named Luna.")
     rf"|\bwhat\s+(?:breed|kind|type|species|sort|make|model|brand|age)\s+(?:of\s+\w+\s+)?(?:is|are)\s+{_THING}\b"
@@ -102,11 +108,27 @@ _LOOKS = re.compile(
 DETECTORS = ("Detection", "Detect the Give Object")  # their boxes answer "how many ... are there?"
 
 
+# Words of the image's file, size or edits: "is it png or jpg?" is a question agent/image_facts.py answers
+_OF_THE_FILE = (
+    r"bigger|smaller|larger|wider|narrower|taller|shorter|png|jpe?g|webp|gif|bmp|portrait|landscape|square|horizontal"
+    r"|vertical|original|new|old|rotated|cropped|blurred|resized|edited|done|ready|finished|saved|ok|okay|right|wrong"
+    r"|correct|better|worse|same|different|more|less|transparent|crop|resize|rotation|blur|copy|file|map|version"
+    r"|upload|one|image|photo|picture"
+)
+# "is this tea or coffee?" (the model answered "Tea is not brewed, it is coffee."): which of two things it shows, not
+# of the file nor of what the detector finds (``_EITHER`` below)
+_WHICH_OF_TWO = re.compile(
+    rf"^\W*(?:is|are)\s+(?:it|this|that|they|these|those|the\s+\w+)\s+(?:an?\s+)?(?!(?:{_OF_THE_FILE})\b)\w+\s+or\s+"
+    r"(?:an?\s+)?(?:\w+\s+)?\w+\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def answering_tool(request: str) -> str | None:
     """The tool that answers ``request`` when it asks what a picture shows (see the module docstring), or ``None``."""
     if _DESCRIBE.search(request):
         return DESCRIBER
-    if _LOOKS.search(request):
+    if _LOOKS.search(request) or (_WHICH_OF_TWO.search(request) and not _either_found(request)):
         return ANSWERER
     return None
 
@@ -180,6 +202,6 @@ def only_asks_what_it_shows(request: str) -> str | None:
     ("describe this picture", "is she smiling?"), never a count (a detector may answer that); else ``None``. Such a
     request needs that tool alone, so without it the agent can say so before the model runs another."""
     tool = answering_tool(request)
-    if tool is None or _COUNT.search(request) or _MORE.search(request.strip().rstrip(".?!")):
+    if tool is None or asks_to_count(request) or _MORE.search(request.strip().rstrip(".?!")):
         return None
     return tool

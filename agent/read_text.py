@@ -205,11 +205,12 @@ def reads_unasked(request: str, tool: str, steps: Sequence[Step]) -> bool:
 
 
 def called_instead_of_reading(request: str, tool: str, asked: bool | None = None) -> bool:
-    """Whether a call of ``tool`` stands where a reading was meant: ``request`` asks to read a piece of writing and
-    to find nothing, and ``tool`` is a detector (asked "which of these signs says stop?", the small model ran
-    Detection on each sign) or another tool the request does not ask for (``asked`` false: asked to "read the smaller
-    one", it resized a sign)."""
-    if tool in READING_TOOLS or not asks_to_read(request) or _FINDING.search(request):
+    """Whether a call of ``tool`` stands where a reading was meant: ``request`` asks to read a piece of writing or
+    about it (:func:`asks_about_writing`: "can I park here on sunday?", answered with a background removal) and to
+    find nothing, and ``tool`` is a detector (asked "which of these signs says stop?", the small model ran Detection
+    on each sign) or another tool the request does not ask for (``asked`` false: asked to "read the smaller one", it
+    resized a sign)."""
+    if tool in READING_TOOLS or not asks_about_writing(request) or _FINDING.search(request):
         return False
     return tool in DETECTORS or asked is False
 

@@ -732,6 +732,16 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("which one is the clock?", ANSWERER),  # seen in a drive: "The clock is the time clock."
         ("which one is the cat?", None),  # the detector finds cats (agent/detector_scope.py)
         ("which one is the bigger one?", None),  # the files tell (agent/image_facts.py)
+        ("is this tea or coffee?", ANSWERER),  # seen in a drive: "Tea is not brewed, it is coffee."
+        ("is it bigger or smaller?", None),
+        ("is it png or jpg?", None),
+        ("is it a crop or a resize?", None),
+        ("is that a real rocket?", ANSWERER),  # seen in a drive: "A rocket engine is the fuel it uses ..."
+        ("is this photo real?", ANSWERER),
+        ("can you tell me what this is?", DESCRIBER),  # seen in a drive: "It shows an image named image/....png"
+        ("do you know what that is?", DESCRIBER),
+        ("can you tell me what it is saved as?", None),
+        ("what's she wearing?", ANSWERER),  # seen in a drive: "I could not answer that"
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -1202,6 +1212,18 @@ def test_a_question_after_a_reading_is_answered_from_the_words_read(tiny_tokeniz
     assert agent.chat(session, "how many people are in it?").steps[0].action == "Detection"  # asks to find
 
 
+def test_a_question_about_what_a_sign_allows_reads_it_rather_than_running_an_unasked_tool(tiny_tokenizer, session):
+    """Seen in a drive: asked "can I park here on sunday?" of a parking sign, the model removed the background (no
+    person found), or cropped 1, 2, 3, 4, before any reading."""
+    runtime = FakeRuntime(names=("Remove the background", "Crop Image", "Text Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    sign = upload(agent, session)
+    llm.replies = [call("Remove the background", sign), answer("You can park.")]
+    reply = agent.chat(session, "can I park here on sunday?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", sign)]
+    assert runtime.calls == [("Text Detection On Image", sign)]
+
+
 @pytest.mark.parametrize(
     ("request_text", "wants_the_reading"),
     [
@@ -1648,6 +1670,18 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_DELETE", (("Remove the background",), 1), ("delete it", "please delete the file")),
         # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
         ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
+        # seen in a drive: asked to "swap the cat into the coffee picture", the model removed the coffee's background
+        (
+            "NO_MONTAGE",
+            (("Remove the background",), 2),
+            ("swap the cat into the coffee picture", "put the cat in the other photo"),
+        ),
+        # seen in a drive: asked to "put it on a white background" after a background removal, it removed it again
+        (
+            "NO_BACKDROP",
+            (("Remove the background",), 1),
+            ("now put it on a white background", "make the background black", "add a blue background"),
+        ),
         # seen in a drive: asked to "cut it in half", the model cropped the photo to 1, 2, 3, 4
         ("NO_SPLIT", (("Crop Image",), 1), ("cut it in half", "split the photo into two halves")),
         # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
@@ -1949,6 +1983,8 @@ def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_token
         ("how do they differ?", True),
         ("what's the difference in size between them?", True),  # seen in a drive: the model resized one of them
         ("what's the difference between a cat and a dog?", False),
+        ("which is bigger?", True),  # seen in a drive: "I could not answer that"
+        ("which is the original?", False),
     ],
 )
 def test_which_requests_ask_which_image_is_bigger(request_text, asks):
@@ -2505,6 +2541,9 @@ def test_that_on_the_picture_is_the_tool_the_message_before_spoke_of(tiny_tokeni
         ("what's the weather like in this photo?", False),  # a picture question
         ("is it raining?", False),  # of the picture, when there is one
         ("write a poem about rain", False),
+        ("what's the weather in paris?", True),  # seen in a drive: "no loaded tool can answer questions about an image"
+        ("what's the weather like in London", True),
+        ("what is the weather like in the picture", False),
     ],
 )
 def test_which_requests_ask_about_the_world_now(request_text, asks):

@@ -35,6 +35,11 @@ OFFLINE = default_registry().subset(
         ("make it look nicer", RESTYLER),  # the embedded model read the photo's text
         ("can you enhance this photo?", RESTYLER),
         ("add a rainbow to the sky", RESTYLER),
+        ("make the sky purple", RESTYLER),  # seen in a drive: it removed the background (no person found)
+        ("change her hair to blue", RESTYLER),
+        ("make the second one a cartoon", RESTYLER),  # seen in a drive: it sketched the photo, answered as asked for
+        ("make the text bigger", None),
+        ("make her face blurry", None),
         ("remove the spoon from the picture", REMOVER),
         ("replace the cup with a teapot", REPLACER),
         ("replace the cat in image/81017298.png with a dog", REPLACER),
