@@ -32,7 +32,8 @@ THE_PICTURE = r"(?:it|this|that|(?:the|this|that|my)\s+(?:\w+\s+)?(?:image|photo
 _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful|"
-    r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|professional"
+    r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|clearer|crisper|less\s+blurry|more\s+vivid"
+    r"|professional"
 )
 COLOURS = (
     r"red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|turquoise|teal"

@@ -30,6 +30,15 @@ ALREADY_SQUARE = (
     "{image} is already square ({width} x {height} pixels), so a square crop would not change it. To make it smaller, "
     'give a size: "resize it to {half}x{half}".'
 )
+ALREADY_ORIENTED = "{image} is already {orientation} ({width} x {height} pixels)."
+ORIENTATION_CHOICE = (
+    'To make {image} ({width} x {height} pixels) {orientation}, "rotate it 90 degrees" turns it on its side, or "crop '
+    'it to {ratio}" keeps the {part} centred part ({crop_width} x {crop_height}). Which would you like?'
+)
+SQUARE_TO_ORIENTED = (
+    '{image} is square ({width} x {height} pixels), so turning it changes nothing: "crop it to {ratio}" keeps the '
+    "{part} centred part ({crop_width} x {crop_height})."
+)
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here: {made}."
 
@@ -458,3 +467,38 @@ def scaled_answer(latest: str, size: tuple[int, int], source: str, source_size: 
         source_width=source_size[0],
         source_height=source_size[1],
     )
+
+
+# "make it landscape", "turn this photo into portrait mode" (the model resized a 328 x 400 photo to 1500 x 328)
+_ORIENTATION = _whole_question(
+    r"(?:make|turn|change|convert|switch|put|set)\s+" + _ASKED_PICTURE + r"\s+(?:in(?:to)?\s+|to\s+)?(?:an?\s+)?"
+    r"(landscape|portrait)(?:\s+(?:mode|orientation|format|shape|one))?"
+)
+
+
+def asks_for_orientation(request: str) -> str:
+    """``"landscape"`` or ``"portrait"`` when ``request`` only asks to make the picture that, else ``""``."""
+    asked = _ORIENTATION.match(request)
+    return asked.group(1).lower() if asked else ""
+
+
+def orientation_answer(image: str, size: tuple[int, int], orientation: str) -> str:
+    """The answer to a request to make ``image`` (``size``: width, height) ``orientation``: already so, or the two
+    ways a tool here does it (a quarter turn, a centred 4:3 crop), for the person to choose; the model does neither
+    reliably."""
+    width, height = size
+    landscape = orientation == "landscape"
+    if (width > height) == landscape and width != height:
+        return ALREADY_ORIENTED.format(image=image, orientation=orientation, width=width, height=height)
+    crop = (width, min(height, round(width * 3 / 4))) if landscape else (min(width, round(height * 3 / 4)), height)
+    facts = {
+        "image": image,
+        "orientation": orientation,
+        "width": width,
+        "height": height,
+        "ratio": "4:3" if landscape else "3:4",
+        "part": "widest" if landscape else "tallest",
+        "crop_width": crop[0],
+        "crop_height": crop[1],
+    }
+    return (SQUARE_TO_ORIENTED if width == height else ORIENTATION_CHOICE).format(**facts)

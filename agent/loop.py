@@ -84,6 +84,7 @@ from agent.image_facts import (
     UNCHANGED,
     WHERE_ANSWER,
     amount_of_bytes,
+    asks_for_orientation,
     asks_for_the_file_size,
     asks_for_the_images,
     asks_for_the_size,
@@ -103,6 +104,7 @@ from agent.image_facts import (
     done_answer,
     images_answer,
     name_to_save_as,
+    orientation_answer,
     scaled_answer,
     sizes_answer,
     with_aspect_ratio,
@@ -198,6 +200,7 @@ from agent.show_again import (
 from agent.small_talk import asks_how_to_upload, farewell_answer, greeting_answer, joke_answer, reaction_answer
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
+from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
@@ -592,7 +595,9 @@ class Agent:
     @staticmethod
     def taken_up(session: ChatSession, user_input: str) -> str:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
-        it over (agent/handed_over.py); the wait ends either way."""
+        it over (agent/handed_over.py), with contractions typed without their apostrophe written out
+        (agent/typed_words.py); the wait ends either way."""
+        user_input = as_spelled(user_input)
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1062,6 +1067,10 @@ class Agent:
                 return ALREADY_SQUARE.format(
                     image=session.latest_image, width=size[0], height=size[1], half=size[0] // 2
                 )
+        orientation = asks_for_orientation(request) if session.latest_image is not None else ""
+        size = image_size(session.workspace, session.latest_image) if orientation else None
+        if orientation and size and {ROTATOR, CROPPER} <= set(self.runtime.available.names):
+            return orientation_answer(session.latest_image or "", size, orientation)
         if session.latest_image is not None and asks_for_their_sizes(request):
             return sizes_answer(
                 [

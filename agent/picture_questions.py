@@ -68,6 +68,11 @@ _LOOKS = re.compile(
     rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
     r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
     rf"|\bwhat(?:'s|\s+is|\s+are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
+    # a measure of what it shows ("how tall is the horse?": the model answered "The horse is 1500 years tall."), not
+    # of the picture (agent/image_facts.py)
+    r"|\bhow\s+(?:tall|old|heavy|long|big|large|far|fast|high|young|fat)\s+(?:is|are|was|were)\s+(?:he|she|they\b|"
+    r"(?:the|this|that|her|his|its|their)\s+(?!(?:image|photo|picture|pic|file|crop|map|result|original|upload|one"
+    r"|edit|version|copy|text|sign|page|box|region|output|resize)s?\b)\w+)"
     # whether it is real ("is that a real rocket?": the model answered "A rocket engine is the fuel it uses ...")
     r"|^\W*(?:is|are)\s+(?:it|this|that|they|these|those|the\s+\w+)\s+(?:an?\s+)?(?:\w+\s+)?"
     r"(?:real|fake|genuine|authentic|photoshopped|ai[- ]generated)\b"

@@ -86,7 +86,11 @@ _ABOUT_WRITING = re.compile(
     r"|\b(?:text|writing|words|letters)\s+(?:is|are)\s+(?:too\s+(?:small|blurry|tiny)|hard\s+to\s+read)\b"
     # what a sign offers or says: "what's on sale?" (answered "I could not answer that"), "does it say everything
     # must go?" (answered 'Yes, it says "Do I need to use a tool?"')
-    r"|\bwhat(?:'s|\s+is|\s+are)\s+on\s+(?:sale|offer|special)\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+on\s+(?:sale|offer|special)\b"
+    # a price a sign gives: "how much is the discount?" (the model answered that no tool answers questions about
+    # an image), "what's the price?"
+    r"|\bhow\s+much\s+(?:is|are|does|do|for)\b[^?.!]*\b(?:discount|cost|price|fee|fare|off|ticket|entry|admission)s?\b"
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+the\s+(?:price|discount|cost|fee|fare)s?\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
     # what the writing means: "summarize the text" (answered "I could not answer that"), "what is this page about?"
     rf"|{_WHAT_IT_MEANS}"
     # the name a sign gives: "what's the name of the cafe?" (the model answered "The cafe is called El Tres.")

@@ -742,6 +742,10 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("do you know what that is?", DESCRIBER),
         ("can you tell me what it is saved as?", None),
         ("what's she wearing?", ANSWERER),  # seen in a drive: "I could not answer that"
+        ("how tall is the horse?", ANSWERER),  # seen in a drive: "The horse is 1500 years tall."
+        ("how old is she?", ANSWERER),
+        ("how big is the image?", None),  # the file answers it
+        ("how big is the crop?", None),
     ],
 )
 def test_which_requests_ask_what_a_picture_shows(request_text, tool):
@@ -2434,6 +2438,22 @@ def test_a_later_crop_of_a_part_named_by_its_place_is_that_parts_box(tiny_tokeni
     assert runtime.calls == [("Rotate Image", f"{image}, 90"), ("Crop Image", f"{rotated}, 16, 16, 48, 48")]
 
 
+def test_contractions_typed_without_their_apostrophe_reach_the_rules_written_out(tiny_tokenizer, session):
+    """Seen in a drive: "whats on sale" of a sale sign was answered "I could not answer that" ("what's on sale?"
+    reads the sign)."""
+    from agent.typed_words import as_spelled
+
+    assert as_spelled("Whats on sale? i cant read it") == "What's on sale? i can't read it"
+    assert as_spelled("its fine, lets go to the cantina") == "its fine, lets go to the cantina"  # words of their own
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("I could not answer that."), f" {image}\nObservation:", answer("Shoes.")]
+    reply = agent.chat(session, "whats on sale")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Text Detection On Image", image)]
+    assert session.memory.turns[-2].text.endswith("what's on sale")
+
+
 def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
     """Seen in a drive: "when is it open?" of a sign was answered "I cannot see images myself"."""
     from agent.read_text import asks_about_writing
@@ -2464,9 +2484,12 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "summarize the text",  # seen in a drive: "I could not answer that"
         "can you translate what it says?",
         "what is this page about?",
+        "how much is the discount?",  # seen in a drive: "no loaded tool can answer questions about an image"
+        "what's the price?",
     )
     for question in questions:
         assert asks_about_writing(question), question
+    assert not asks_about_writing("how much bigger is it now?")
     assert not asks_about_writing("is the door open?")  # no sign tells that
     assert not asks_about_writing("can i crop it here?")  # no sign rules that
     assert not asks_about_writing("explain the edge map")

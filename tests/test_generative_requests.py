@@ -39,6 +39,7 @@ OFFLINE = default_registry().subset(
         ("change her hair to blue", RESTYLER),
         ("make the second one a cartoon", RESTYLER),  # seen in a drive: it sketched the photo, answered as asked for
         ("make the text bigger", None),
+        ("can you make it clearer", RESTYLER),  # seen in a drive: it removed the background (no person found)
         ("make her face blurry", None),
         ("remove the spoon from the picture", REMOVER),
         ("replace the cup with a teapot", REPLACER),

@@ -187,3 +187,28 @@ def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
     agent.llm.replies = [call("Crop Image", f"{wide}, 8, 0, 40, 32"), answer("Done.")]
     agent.chat(session, "make it square")  # not square: cropped
     assert runtime.calls == [("Crop Image", f"{wide}, 8, 0, 40, 32")]
+
+
+def test_a_request_to_make_the_picture_landscape_offers_the_two_ways(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "make it landscape" of a 328 x 400 photo resized it to 1500 x 328."""
+    from agent.image_facts import ALREADY_ORIENTED, ORIENTATION_CHOICE
+
+    runtime = FakeRuntime(names=("Crop Image", "Rotate Image", "Resize Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    tall = agent.introduce_image(session, Image.new("RGB", (32, 40), "white")).name
+    reply = agent.chat(session, "make it landscape")
+    assert reply.text == ORIENTATION_CHOICE.format(
+        image=tall,
+        width=32,
+        height=40,
+        orientation="landscape",
+        ratio="4:3",
+        part="widest",
+        crop_width=32,
+        crop_height=24,
+    )
+    assert agent.chat(session, "turn this photo into portrait mode").text == ALREADY_ORIENTED.format(
+        image=tall, orientation="portrait", width=32, height=40
+    )
+    assert runtime.calls == [] and agent.llm.prompts == []
