@@ -121,6 +121,10 @@ def outside_paths(request: str) -> list[str]:
 _ORIGINAL = re.compile(
     r"\b(?:the|my)\s+original\b|\bthe\s+(?:photo|image|picture|pic)\s+I\s+(?:uploaded|sent)\b", re.IGNORECASE
 )
+# "the original cat": the original of the upload showing a cat, which its content tells (agent/upload_contents.py)
+_ORIGINAL_BY_CONTENT = re.compile(
+    r"\b(?:the|my)\s+original\s+(?!(?:photo|image|picture|pic|one|version|upload|file|size)s?\b)[a-z]", re.IGNORECASE
+)
 _FIRST = re.compile(r"\bthe\s+first\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
 _NEWEST_UPLOAD = re.compile(
     r"\bthe\s+(?:new|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
@@ -182,6 +186,12 @@ def meant_image(
     if _LATEST.search(request):
         return latest
     return None
+
+
+def original_by_content(request: str) -> bool:
+    """Whether ``request`` calls an upload "the original" followed by what it shows ("the original cat"), which
+    tells that upload among several better than its place does."""
+    return bool(_ORIGINAL_BY_CONTENT.search(request))
 
 
 # An image called by its size among several: "read the smaller one", "crop the bigger photo to a square"

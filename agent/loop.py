@@ -113,6 +113,7 @@ from agent.image_reference import (
     image_by_size,
     meant_image,
     on_the_newest_edit,
+    original_by_content,
     outside_paths,
     photo_behind_for_a_later_map,
     refers_to_an_image,
@@ -197,7 +198,14 @@ from agent.show_again import (
     asks_to_see,
     asks_to_see_each,
 )
-from agent.small_talk import asks_how_to_upload, farewell_answer, greeting_answer, joke_answer, reaction_answer
+from agent.small_talk import (
+    asks_how_to_upload,
+    farewell_answer,
+    greeting_answer,
+    handed_over_answer,
+    joke_answer,
+    reaction_answer,
+)
 from agent.stated_numbers import asks_for_square
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
@@ -965,7 +973,9 @@ class Agent:
         if named:
             image = named[0]
         else:
-            image = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
+            image = self.upload_by_what_it_shows(session, request) or meant_image(
+                request, list(session.images), session.latest_image, (), self.shown_images(session)
+            )
         if image is None or not self._exists(session.workspace, image):
             return None
         text = SHOWN.format(image=image)
@@ -1019,6 +1029,7 @@ class Agent:
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         said = (
             farewell_answer(request)
+            or handed_over_answer(request, list(session.images))
             or greeting_answer(request, session.latest_image)
             or reaction_answer(request)
             or joke_answer(request, session.turns - 1, session.latest_image)
@@ -1232,7 +1243,7 @@ class Agent:
             not labels
             or len(uploads) < 2
             or FINDER not in self.runtime.available
-            or meant_image(request, uploads, None)
+            or (meant_image(request, uploads, None) and not original_by_content(request))
         ):
             return None
         for upload in uploads:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from agent.pending_edit import PEOPLE_WORDS
 from agent.request_parts import OPENING
 
 SHOWN = "Here it is again: {image}."
@@ -23,7 +24,8 @@ SHOWN = "Here it is again: {image}."
 _PICTURE = r"(?:image|photo|picture|pic|one|version)"
 _SHOW = re.compile(
     OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
-    r"(?:the\s+original(?:\s+" + _PICTURE + r")?"
+    # "the original cat" (the model ran Detection): the upload showing it (agent/upload_contents.py)
+    r"(?:the\s+original(?:\s+(?:" + PEOPLE_WORDS + r"|astronaut|selfie|portrait))?(?:\s+" + _PICTURE + r")?"
     r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
     r"|the\s+(?:result|output)|the\s+(?:cropped|rotated|resized|blurred)\s+"
     + _PICTURE

@@ -12,6 +12,7 @@ upload one first") is answered by the agent, without the model. Thanks alone are
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 FAREWELL = "Goodbye! Come back any time you have a picture to work on."
 THANKED_FAREWELL = "You're welcome, goodbye! Come back any time you have a picture to work on."
@@ -78,6 +79,30 @@ def greeting_answer(request: str, latest: str | None) -> str | None:
     if not _GREETING.match(request):
         return None
     return GREETING_WITH_IMAGE.format(image=latest) if latest else GREETING
+
+
+HANDED_OVER = "Got {them}: {images}. What would you like me to do with {it}? Ask what I can do to see the tools."
+# The whole message says images were handed over, maybe after a greeting: "hi! i uploaded two pics", "here's my
+# photo" (the model answered "Glad you like it!")
+_HANDED = re.compile(
+    r"^\W*(?:(?:hello|hi|hey|hiya|ok|okay|so)\b[\s,.!]*)?(?:i(?:'ve|\s+have)?\s+(?:just\s+)?(?:uploaded|sent|attached"
+    r"|added|shared)(?:\s+you)?|here\s+(?:is|are)|here'?s)\s+(?:an?\s+|two\s+|three\s+|\d+\s+|some\s+|my\s+|the\s+|both\s+"
+    r"|a\s+couple\s+(?:of\s+)?)?(?:\w+\s+)?(?:pics?|pictures?|photos?|images?|files?|ones?)(?:\s+(?:for\s+you|of\s+mine))?"
+    r"[\s,.!:)]*$",
+    re.IGNORECASE,
+)
+
+
+def handed_over_answer(request: str, uploads: Sequence[str]) -> str | None:
+    """The answer to a message that only says images were handed over, with the ``uploads`` of the conversation;
+    ``None`` for any other message or before any upload (agent/handed_over.py answers "here it is" to a request
+    that waited for an image)."""
+    if not uploads or not _HANDED.match(request):
+        return None
+    several = len(uploads) > 1
+    return HANDED_OVER.format(
+        them="them" if several else "it", images=", ".join(uploads), it="them" if several else "it"
+    )
 
 
 # Told in turn, one a request (a 135M model tells no joke that lands)

@@ -17,7 +17,7 @@ from agent.pending_edit import CAT_WORDS, PERSON_WORDS, labelled_boxes
 from agent.whereabouts import CAT_LABELS, PERSON_LABELS
 
 # A person is also said by a pronoun, or as a selfie or portrait, when telling uploads apart ("show me her pose")
-_PERSON = re.compile(rf"\b(?:{PERSON_WORDS}|selfies?|portraits?|she|her|he|him|his)\b", re.IGNORECASE)
+_PERSON = re.compile(rf"\b(?:{PERSON_WORDS}|selfies?|portraits?|she|her|hers|he|him|his)\b", re.IGNORECASE)
 _CAT = re.compile(rf"\b(?:{CAT_WORDS})\b", re.IGNORECASE)
 
 

@@ -129,3 +129,20 @@ def test_how_to_upload_is_answered_by_the_agent(tiny_tokenizer, tmp_path):
     session = ChatSession(Workspace(tmp_path / "ws"))
     assert agent.chat(session, "how do I upload a picture?").text == HOW_TO_UPLOAD
     assert llm.prompts == []
+
+
+def test_a_message_that_only_hands_images_over_is_answered_with_them(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "hi! i uploaded two pics" after two uploads was answered "Glad you like it!"."""
+    from agent.small_talk import HANDED_OVER, handed_over_answer
+
+    llm = ScriptedLLM([answer("Glad you like it!")])
+    agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first = agent.introduce_image(session, Image.new("RGB", (8, 8))).name
+    assert agent.chat(session, "here's my photo").text == HANDED_OVER.format(them="it", images=first, it="it")
+    second = agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name
+    reply = agent.chat(session, "hi! i uploaded two pics")
+    assert reply.text == HANDED_OVER.format(them="them", images=f"{first}, {second}", it="them")
+    assert llm.prompts == []
+    assert handed_over_answer("i uploaded a photo of my cat, blur it", [first]) is None  # asks for something
+    assert handed_over_answer("here's my photo", []) is None  # nothing uploaded yet

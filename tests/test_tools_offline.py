@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -103,6 +105,20 @@ def test_detection_finds_the_face_and_the_cat(runtime, workspace, astronaut, che
     cats = runtime.run("Detection", chelsea, workspace).data
     assert [b.label for b in cats] == ["cat"]
     assert cats[0].box[2] - cats[0].box[0] > 200  # the close-up face fills most of the photo
+
+
+def test_detection_finds_the_cameramans_face_the_cascade_misses(runtime, workspace):
+    """Seen in a drive: "find the guy" and "crop his face" of scikit-image's cameraman found nothing (the Haar
+    cascade misses his turned face; MediaPipe's short-range face model finds it)."""
+    from tools.backends.opencv import HAAR_FACES, _cascade_boxes
+
+    photo = Image.fromarray(data.camera()).convert("RGB")
+    rgb = np.asarray(photo)
+    haar = HAAR_FACES["haar-default"]
+    assert _cascade_boxes(Path(cv2.data.haarcascades) / haar[1], haar, rgb[..., 0], rgb) == []
+    (face,) = [b for b in runtime.run("Detection", workspace.add_image(photo), workspace).data if b.label == "face"]
+    x0, y0, x1, y1 = face.box
+    assert x0 < 235 < x1 and y0 < 160 < y1  # his face, by the camera
 
 
 @pytest.mark.parametrize("angle", [90, -90])

@@ -131,3 +131,26 @@ def test_each_part_of_a_plan_works_on_the_upload_it_calls_by_what_it_shows(tiny_
     plan_agent.chat(session, "crop the cat photo to a square and then detect the lines of the coffee one")
     ran = [(tool, argument) for tool, argument in runtime.calls if tool != "Detection"]
     assert sorted(ran) == [("Crop Image", f"{cat}, 5, 0, 25, 20"), ("Line Detection On Image", coffee)]
+
+
+def test_the_original_cat_is_shown_from_the_upload_showing_a_cat(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "show me the original cat" after both uploads were edited ran Detection and answered with the
+    cat's box; "the original" alone is the newest upload."""
+    agent, session, runtime, cat, person = _two_uploads(tiny_tokenizer, tmp_path, [])
+    reply = agent.chat(session, "show me the original cat")
+    assert reply.files == (cat,) and session.latest_image == cat and agent.llm.prompts == []
+    assert agent.chat(session, "show me the original").files == (person,)
+
+
+def test_hers_after_an_edit_of_the_cat_is_the_face_on_the_upload_showing_a_person(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "now blur hers too" after "blur the cat's face" was told the detector cannot find that."""
+    agent, session, runtime, cat, person = _two_uploads(tiny_tokenizer, tmp_path, [])
+    runtime.available = default_registry().subset(("Detection", "Blur Region"))
+    agent.llm.replies = [
+        call("Blur Region", f"{cat}, 1000, 2000, 3000, 4000"),
+        f" {cat}\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "now blur hers too")
+    assert runtime.calls[:3] == [("Detection", cat), ("Detection", person), ("Detection", person)]
+    assert reply.steps[0].action == "Detection" and reply.steps[0].action_input == person  # her face is looked for
