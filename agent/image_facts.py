@@ -386,7 +386,11 @@ _CHANGES_QUESTION = _whole_question(
     r"|(?:what|which)\s+(?:angle|size|box|numbers?|width|height)\s+did\s+you\s+(?:use|pick|choose|rotate|turn|resize|crop|"
     r"blur|make)(?:\s+(?:it|this|that|the\s+\w+))?(?:\s+(?:by|to|with|at))?"
     r"|how\s+(?:much|far|many\s+degrees)\s+did\s+you\s+(?:rotate|turn|resize|shrink|enlarge|crop)\s+(?:it|this|that|the\s+\w+)"
-    r"(?:\s+by)?)"
+    r"(?:\s+by)?"
+    # "how many degrees is that in total?" after two rotations (answered that no tool answers questions about an image)
+    r"|how\s+many\s+degrees(?:\s+(?:is\s+(?:that|it)|has\s+it\s+(?:been\s+)?(?:rotated|turned)))?"
+    r"(?:\s+(?:in\s+total|altogether|all\s+together|so\s+far|in\s+all))?"
+    r"|what(?:'s|\s+is)\s+the\s+total\s+(?:rotation|angle))"
     r"(?:\s+(?:from|to|with)\s+the\s+original)?(?:\s+now)?",
 )
 
@@ -401,7 +405,16 @@ def changes_answer(upload: str, steps: Sequence[tuple[str, str, str]]) -> str:
     ``(image, tool, source image)``; :data:`UNCHANGED` when there are none (the latest image is the upload)."""
     if not steps:
         return UNCHANGED.format(latest=upload)
-    return CHANGES_ANSWER.format(latest=steps[-1][0], original=upload, steps=_steps_said(steps))
+    said = CHANGES_ANSWER.format(latest=steps[-1][0], original=upload, steps=_steps_said(steps))
+    angles = [float(turn.group(1)) for _, tool, _ in steps if (turn := _ROTATION_MADE.fullmatch(tool))]
+    if len(angles) > 1:
+        total = sum(angles)
+        said += ROTATIONS_IN_ALL.format(angle=f"{total:g}")
+    return said
+
+
+ROTATIONS_IN_ALL = " The rotations add up to {angle} degrees."
+_ROTATION_MADE = re.compile(r"Rotate Image \((-?\d+(?:\.\d+)?)\)")
 
 
 BLURRED = "Yes: Blur Region blurred {box} (left, top, right, bottom) of {source}, which made {blurred}."

@@ -829,6 +829,8 @@ class Agent:
                         tools=self.runtime.available,
                     )  # "crop the top half and show me the edges": the edges of the crop
                     if chained != step:
+                        # "crop his face and make it bigger": twice the crop's size, not the photo's
+                        chained = self._later_resize(session, user_input, chained)
                         logger.info("%s works on the turn's last edit: %s", chained.tool, chained.action_input)
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", chained
                 observation = self._run_tool(step, session.workspace)

@@ -69,6 +69,8 @@ _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"
     r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b"
+    # "whats it say" (the model answered 'It says "What I'm looking at is image/....png"')
+    r"|^\W*what(?:'s|\s+is)\s+(?:it|this|that)\s+(?:say|saying)\b"
     # "what does the first one say?" (the model answered 'The first one says "What does the first one say?"')
     r"|\bwhat\s+(?:does|do)\s+(?:this|that|the|these|those)\s+(?:(?:first|second|third|last|other|new|\w+)\s+)?"
     r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+say\b"

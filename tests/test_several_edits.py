@@ -319,3 +319,35 @@ def test_a_reading_in_place_of_the_edit_asked(request_text, tool, instead):
 def test_a_later_resize_takes_the_size_its_part_states(request_text, written, meant):
     call = ToolCall("Do I need to use a tool? Yes", "Resize Image", f"image/a.png, {written}")
     assert with_the_parts_size(call, request_text).action_input == f"image/a.png, {meant}"
+
+
+def test_crop_and_make_it_bigger_scales_the_crop(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "crop his face and make it bigger" resized the 85 x 85 crop of a 512 x 512 photo to 1024 x
+    1024, twice the photo's size; twice the crop's is meant."""
+    from PIL import Image
+
+    from agent.loop import Agent, ChatSession
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.runtime import Observation
+    from tools.workspace import Workspace
+
+    class CroppingRuntime(FakeRuntime):
+        def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+            if tool_name != "Crop Image":
+                return super().run(tool_name, action_input, workspace)
+            self.calls.append((tool_name, action_input))
+            source, *box = (part.strip() for part in action_input.split(","))
+            name = workspace.save_image(workspace.open_image(source).crop(tuple(map(int, box))), "crop", source)
+            return Observation(name, True, (name,), 0.01)
+
+    runtime = CroppingRuntime(names=("Crop Image", "Resize Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (40, 40), "white")).name
+    llm.replies = [call("Crop Image", f"{photo}, 0, 0, 10, 10"), call("Resize Image", f"{photo}, 80, 80"), answer("")]
+    reply = agent.chat(session, "crop it to 0, 0, 10, 10 and make it twice as big")
+    cropped = reply.steps[0].files[0]
+    assert runtime.calls[-1] == ("Resize Image", f"{cropped}, 20, 20")

@@ -215,3 +215,21 @@ def test_a_request_to_make_the_picture_landscape_offers_the_two_ways(tiny_tokeni
         image=tall, orientation="portrait", width=32, height=40
     )
     assert runtime.calls == [] and agent.llm.prompts == []
+
+
+def test_the_total_of_two_rotations_is_told(agent, tmp_path):
+    """Seen in a drive: "how many degrees is that in total?" after "rotate 15" and "rotate it another 15" was
+    answered that no tool answers questions about an image."""
+    from agent.image_facts import CHANGES_ANSWER, ROTATIONS_IN_ALL
+    from tools.catalog import default_registry
+
+    agent.runtime.available = default_registry().subset(("Rotate Image",))
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    agent.llm.replies = [call("Rotate Image", f"{photo}, 15"), answer("Done.")]
+    (first,) = agent.chat(session, "rotate 15").files
+    agent.llm.replies += [call("Rotate Image", f"{first}, 15"), answer("Done.")]
+    (second,) = agent.chat(session, "rotate it another 15").files
+    steps = f"Rotate Image (15) on {photo} made {first}; Rotate Image (15) on {first} made {second}"
+    told = CHANGES_ANSWER.format(latest=second, original=photo, steps=steps) + ROTATIONS_IN_ALL.format(angle="30")
+    assert agent.chat(session, "how many degrees is that in total?").text == told

@@ -119,6 +119,8 @@ def test_detection_finds_the_cameramans_face_the_cascade_misses(runtime, workspa
     (face,) = [b for b in runtime.run("Detection", workspace.add_image(photo), workspace).data if b.label == "face"]
     x0, y0, x1, y1 = face.box
     assert x0 < 235 < x1 and y0 < 160 < y1  # his face, by the camera
+    coffee = workspace.add_image(Image.fromarray(data.coffee()))
+    assert runtime.run("Detection", coffee, workspace).text == NO_OBJECT_FOUND  # BlazeFace saw a face in the cup turned
 
 
 @pytest.mark.parametrize("angle", [90, -90])

@@ -136,7 +136,7 @@ def test_each_part_of_a_plan_works_on_the_upload_it_calls_by_what_it_shows(tiny_
 def test_the_original_cat_is_shown_from_the_upload_showing_a_cat(tiny_tokenizer, tmp_path):
     """Seen in a drive: "show me the original cat" after both uploads were edited ran Detection and answered with the
     cat's box; "the original" alone is the newest upload."""
-    agent, session, runtime, cat, person = _two_uploads(tiny_tokenizer, tmp_path, [])
+    agent, session, _, cat, person = _two_uploads(tiny_tokenizer, tmp_path, [])
     reply = agent.chat(session, "show me the original cat")
     assert reply.files == (cat,) and session.latest_image == cat and agent.llm.prompts == []
     assert agent.chat(session, "show me the original").files == (person,)
