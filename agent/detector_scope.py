@@ -14,7 +14,8 @@ Asked "how many cats are there?", the model answered the detection with "The cat
 count. An answer to a count of what the detector finds that does not give the count found gives it
 (:func:`with_count`). Asked "which photo has a cat?" of two uploads, it answered "The face is ready: face [...]"
 for the one without: the answer to which picture shows what the detector finds is each picture's finding
-(:func:`which_has`).
+(:func:`which_has`). Asked again after a search of the same picture ("find the faces", then "how many faces does
+it have?"), the model declined as for a picture question; the count is the search's (:func:`count_found_before`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.pending_edit import FINDER
+from agent.pending_edit import FINDER, Step
 from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
 from agent.result_words import says_there_is_no_image
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
@@ -102,7 +103,8 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
     count = max(labels.count(label) for label in _COUNTED_LABELS[noun])
     said = _NUMBER_WORDS[count] if count < len(_NUMBER_WORDS) else str(count)
     ways = {str(count), said} | ({"a", "an", "single"} if count == 1 else set())
-    words = re.sub(r"\[[^\]]*\]", "", answer)  # a box's numbers are no count
+    # a box's numbers are no count, bracketed or not ("The cat has 78, 0, 446, 300 faces.")
+    words = re.sub(r"\[[^\]]*\]|\d+(?:\s*,\s*\d+){3}", "", answer)
     whether = asks_whether_shown(request)
     yes_or_no = ("Yes" if count else "No") if whether else ""
     if re.search(rf"\b(?:{'|'.join(sorted(ways))})\b", words, re.IGNORECASE) and (
@@ -114,6 +116,17 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
         return f"{opening}I found no {noun}."
     found = f"{count} {_SINGULAR[noun] if count == 1 else noun}" if count else f"no {noun}"
     return f"{opening}I found {found}: {observation.strip().rstrip('.')}."
+
+
+def count_found_before(request: str, earlier: Sequence[Step], latest: str | None) -> str | None:
+    """The count :func:`with_count` gives when ``request`` asks how many cats, faces or people there are and one of
+    the ``earlier`` steps searched ``latest``, the image still worked on (the last such search); else ``None``."""
+    searched = [
+        step.observation
+        for step in earlier
+        if step.ok and step.action in DETECTORS and step.action_input.split(",", 1)[0].strip() == latest
+    ]
+    return (with_count("", request, FINDER, searched[-1]) or None) if searched else None
 
 
 # "which photo has a cat?", "which one shows a face?": what the detector finds, asked of each picture

@@ -68,7 +68,7 @@ from agent.capabilities import (
     load_hint,
     without_parts_beyond_the_tools,
 )
-from agent.detector_scope import which_has, which_has_unfound, with_scope_note
+from agent.detector_scope import count_found_before, which_has, which_has_unfound, with_scope_note
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
 from agent.feedback import asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
@@ -1130,6 +1130,9 @@ class Agent:
         told = answer_about_words(request, words) if words else None
         if told:
             return told
+        counted = count_found_before(request, session.reports, session.latest_image)
+        if counted:
+            return counted
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             return _cannot_see(asked)

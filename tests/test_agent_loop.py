@@ -1560,6 +1560,13 @@ def test_a_found_box_is_called_by_the_detectors_name(said, observation, expected
         ),
         ("It is a dog.", "is this a dog or a cat?", "No object found.", "I found no cats."),
         ("It is red.", "is it red or blue?", "cat [1, 2, 3, 4]", None),  # nothing the detector finds
+        # seen in a Gradio drive: a box's numbers without brackets read as a count of 0
+        (
+            "The cat has 78, 0, 446, 300 faces.",
+            "How many faces does it have?",
+            "cat [78, 0, 446, 300]",
+            "I found no faces: cat [78, 0, 446, 300].",
+        ),
     ],
 )
 def test_a_count_asked_for_is_the_count_found(said, request_text, observation, expected):
@@ -1880,6 +1887,11 @@ def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer
     assert ANSWER_SET_ASIDE.format(tool="Detection") in written
     llm.replies += [answer("There are 3 cups.")]  # cups: not the detector's to count, so the model answers
     assert "Answer Question About The Image is not loaded" in agent.chat(session, "how many cups are there?").text
+    # seen in a Gradio drive: asked again after the search, the model declined; the search's count answers
+    prompts = len(llm.prompts)
+    assert agent.chat(session, "how many cats are there?").text == "I found no cats: face [0, 0, 8, 8]."
+    assert len(llm.prompts) == prompts
+    upload(agent, session)  # a picture not searched yet
     declined = "I can't do that here: Answer Question About The Image is not loaded."
     llm.replies += [answer(declined)]  # declined, as trained: the answer stands
     assert agent.chat(session, "how many cats are there?").text == declined
