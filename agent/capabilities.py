@@ -28,7 +28,8 @@ _ASKS = re.compile(
     r"|\bwhat\s+(?:is|'s)\s+this\s+(?:app|tool|thing|demo|program|site|place)\b|\b(?:who|what)\s+are\s+you\W*$"
     r"|\bhow\s+(?:do|does)\s+(?:i\s+use\s+)?(?:this|it)\s+work\W*$|\bhow\s+do\s+i\s+use\s+(?:this|you)\b"
     # "what can I do here?" (the model asked for an image)
-    r"|^\W*(?:\w+[,!.]?\s+)?what\s+can\s+i\s+do(?:\s+(?:here|with\s+(?:this|it|you)))?\W*$",
+    r"|^\W*(?:\w+[,!.]?\s+)?what\s+can\s+i\s+do(?:\s+(?:here|with\s+(?:this|it|you|(?:this|the|my)\s+"
+    r"(?:photo|image|picture|pic))))?\W*$",
     re.IGNORECASE,
 )
 

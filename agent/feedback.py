@@ -29,6 +29,9 @@ NO_TOOL_LAST = (
     "and I will use the tools for it."
 )
 
+ASKED_BEFORE = 'You asked: "{request}".'
+NOTHING_ASKED = "You have not asked me anything else in this conversation yet."
+
 _OPEN = r"^\W*(?:(?:no|nope|hmm+|wait|but|so|um+|uh+|huh)[,.!?]*\s+)*"
 _CLOSE = r"\s*[?!.]*\s*$"
 # "why did you do that?", "why?", "why did you rotate it?", "why that size?"
@@ -97,3 +100,26 @@ def feedback_answer(
     if not steps:
         return NO_TOOL_LAST.format(said=said)
     return answer.format(request=last_request, steps=steps_told(steps, made))
+
+
+# "what did I ask you before?", "what was my last question?", "what did I say first?" (the model answered 'You asked
+# me, "What would you like to do?"')
+_ASKED = re.compile(
+    _OPEN + r"(?:what\s+(?:did|was\s+it)\s+i\s+(?:just\s+)?(?:ask|say|request|want|tell\s+you)(?:\s+(?:you|for))?"
+    r"(?:\s+(?P<when>before|earlier|last|just\s+now|a\s+moment\s+ago|first|at\s+first))?"
+    r"|what\s+(?:was|is)\s+my\s+(?P<which>last|previous|first)\s+(?:question|request|message))" + _CLOSE,
+    re.IGNORECASE,
+)
+
+
+def asked_before_answer(request: str, said: Sequence[str]) -> str | None:
+    """The answer to ``request`` when it asks what the person asked before: :data:`ASKED_BEFORE` with the first or
+    the last of the requests ``said`` before it (oldest first), :data:`NOTHING_ASKED` when there is none; else
+    ``None``."""
+    asked = _ASKED.match(request)
+    if not asked:
+        return None
+    if not said:
+        return NOTHING_ASKED
+    first = "first" in (asked.group("when") or asked.group("which") or "").lower()
+    return ASKED_BEFORE.format(request=said[0] if first else said[-1])

@@ -70,7 +70,7 @@ from agent.capabilities import (
 )
 from agent.detector_scope import count_found_before, which_has, which_has_unfound, with_scope_note
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
-from agent.feedback import asks_about_the_last_turn, feedback_answer
+from agent.feedback import asked_before_answer, asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings
 from agent.generative_requests import asks_only_that
@@ -120,6 +120,7 @@ from agent.image_reference import (
 )
 from agent.kept_size import size_not_kept, with_kept_size
 from agent.live_data import clock_answer, live_data_answer
+from agent.marking import NO_MARKER, marked, marks_what_is_found
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -1040,6 +1041,9 @@ class Agent:
         )
         if said:
             return said
+        recalled = asked_before_answer(request, session.memory.said)
+        if recalled:
+            return recalled
         if asks_about_the_last_turn(request):
             turns = session.memory.turns
             return feedback_answer(
@@ -1144,6 +1148,9 @@ class Agent:
         )
         if beyond:
             return beyond
+        unfound = marked(request) and not marks_what_is_found(request)  # "circle the cup": nothing here finds a cup
+        if session.latest_image is not None and FINDER in self.runtime.available and unfound:
+            return NO_MARKER
         if session.latest_image is not None and CROPPER in self.runtime.available and leaves_out(request):
             return self._needs_box(session, CROPPER, NEEDS_PART)
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
@@ -1433,6 +1440,9 @@ class Agent:
             request, meant.tool, named_by(request, meant.tool, self.runtime.available)
         ) and image_names(meant.action_input):
             meant = ToolCall(meant.thought, READER, image_names(meant.action_input)[0])
+        marking = marks_what_is_found(request) and FINDER in self.runtime.available and meant.tool != FINDER
+        if marking and image_names(meant.action_input):  # "put a box around the cat": the model cropped to it
+            meant = ToolCall(meant.thought, FINDER, image_names(meant.action_input)[0])
         if meant != call:
             logger.info(
                 "ran %s: %s for the model's %s: %s", meant.tool, meant.action_input, call.tool, call.action_input

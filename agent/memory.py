@@ -62,9 +62,14 @@ class ConversationMemory:
         return [turn for exchange in self._exchanges for turn in exchange.turns]
 
     @property
+    def said(self) -> list[str]:
+        """What the person said in each remembered exchange that is no image's introduction, oldest first."""
+        return [exchange.turns[0].text for exchange in self._exchanges if exchange.image is None]
+
+    @property
     def last_said(self) -> str:
         """What the person said in the newest exchange that is no image's introduction (``""``: none yet)."""
-        said = [exchange.turns[0].text for exchange in self._exchanges if exchange.image is None]
+        said = self.said
         return said[-1] if said else ""
 
     @property

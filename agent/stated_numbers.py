@@ -23,8 +23,16 @@ from tools.outputs import MAX_RESIZE_SIDE
 # A number not inside a longer one; "-" counts as a sign only where it does not join two words or numbers
 # ("-45", not "top-left" or "0-300"). "300x200" holds two numbers; "2nd" none.
 _NUMBER = re.compile(r"(?:(?<![\w-])-)?(?<![\d.])\d+(?:\.\d+)?(?![\d.]*\d)(?!st\b|nd\b|rd\b|th\b)")
-_CLOCKWISE = re.compile(r"(?<!counter)(?<!counter[- ])(?<!anti)(?<!anti[- ])\bclockwise\b|\bto\s+the\s+right\b", re.I)
-_COUNTER_CLOCKWISE = re.compile(r"\b(?:counter|anti)-?\s?clockwise\b|\bto\s+the\s+left\b", re.I)
+# "rotate right", "turn it left" too (the model turned "rotate right" by 90, counter-clockwise)
+_CLOCKWISE = re.compile(
+    r"(?<!counter)(?<!counter[- ])(?<!anti)(?<!anti[- ])\bclockwise\b|\bto\s+the\s+right\b"
+    r"|\b(?:rotate|turn|spin)\s+(?:(?:it|this|that|them|the\s+\w+)\s+)?right\b(?!\s+(?:away|now|here|there)\b)",
+    re.I,
+)
+_COUNTER_CLOCKWISE = re.compile(
+    r"\b(?:counter|anti)-?\s?clockwise\b|\bto\s+the\s+left\b|\b(?:rotate|turn|spin)\s+(?:(?:it|this|that|them|the\s+\w+)\s+)?left\b",
+    re.I,
+)
 
 
 def stated_numbers(request: str) -> list[str]:

@@ -848,6 +848,7 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(
         ("what are you doing?", False),
         ("how does edge detection work?", False),
         ("what can I do here?", True),  # seen in a drive: "Please upload one first."
+        ("what can I do with this photo", True),  # seen in a drive: "I could not answer that."
         ("what can I do to make it sharper?", False),
     ],
 )
@@ -2689,3 +2690,18 @@ def test_how_much_bigger_is_answered_from_the_files(tiny_tokenizer, session):
     told = agent.chat(session, "how much bigger is it now?").text
     assert told == scaled_answer(bigger, (80, 40), image, (64, 40))
     assert "1.25 times the width and 1 times the height" in told and len(llm.prompts) == 2
+
+
+def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer, session):
+    """Seen in a drive: "put a box around the cat" cropped the photo to the cat's box; "circle the cup" names what
+    nothing here finds."""
+    from agent.marking import NO_MARKER
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Crop Image", f"{image}, 0, 0, 8, 8"), answer("The cat is marked.")]
+    reply = agent.chat(session, "put a box around the cat")
+    assert runtime.calls == [("Detection", image)] and reply.steps[0].action == "Detection"
+    prompts = len(llm.prompts)
+    assert agent.chat(session, "circle the cup").text == NO_MARKER and len(llm.prompts) == prompts

@@ -75,3 +75,24 @@ def test_a_failed_call_is_told_with_why_it_failed(tiny_tokenizer, tmp_path):
     agent.chat(session, "resize it to 20000x1")
     steps = f"I ran Resize Image on {photo}, 20000, 1, which failed: resize to 20000x1 is out of range"
     assert agent.chat(session, "why?").text == WHY_ANSWER.format(request="resize it to 20000x1", steps=steps)
+
+
+def test_what_was_asked_before_is_told_from_the_conversation(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "what did I ask you before?" was answered 'You asked me, "What would you like to do?"'."""
+    from agent.feedback import ASKED_BEFORE, NOTHING_ASKED
+
+    runtime = FakeRuntime(names=("Rotate Image",))
+    agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 16))).name
+    assert agent.chat(session, "what did I ask you before?").text == NOTHING_ASKED
+    agent.llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it 90 degrees")
+    agent.llm.replies = [answer("Hello!")]
+    agent.chat(session, "thanks")
+    prompts = len(agent.llm.prompts)
+    assert agent.chat(session, "what did I ask you before?").text == ASKED_BEFORE.format(request="thanks")
+    assert agent.chat(session, "what was my first question?").text == ASKED_BEFORE.format(
+        request="rotate it 90 degrees"
+    )
+    assert len(agent.llm.prompts) == prompts

@@ -194,6 +194,9 @@ def test_the_map_a_tool_makes_is_what_it_is_asked_for_not_its_input():
         ("turn it forty-five degrees to the left", ["45"], 1),
         ("rotate this one a hundred and eighty degrees", ["180"], 0),  # "one" alone stays a word
         ("make it two hundred by three hundred", ["200", "300"], 0),
+        ("rotate right", [], -1),  # seen in a drive: turned by 90, counter-clockwise
+        ("turn it left", [], 1),
+        ("rotate it right away", [], 0),
     ],
 )
 def test_the_numbers_and_direction_a_request_states(request_text, numbers, sign):

@@ -1,0 +1,47 @@
+"""Requests to mark something in the picture: "put a box around the cat", "draw a rectangle around her face",
+"highlight the faces".
+
+No tool here draws on a picture; Detection's copy for the person marks what it finds with boxes. Asked to "put a box
+around the cat", the model cropped the photo to the cat's box. Such a request runs Detection when it names what the
+detector finds (a face, a person, a cat: agent/upload_contents.py reads those words), and is answered with what can
+be marked otherwise ("circle the cup").
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.upload_contents import labels_named
+
+# "put a box around the cat", "draw a red rectangle around her face", "circle the cup", "highlight the faces"; not a
+# frame around the picture itself ("put a box around it": agent/capabilities.py NO_FRAME) nor "the outline of" (edges)
+_MARK = re.compile(
+    r"\b(?:put|draw|add|place)\s+(?:an?\s+|some\s+)?(?:\w+\s+)?(?:box|boxes|rectangles?|squares?|circles?|marks?)\s+"
+    r"(?:around|round|on|over)\s+(?P<around>(?:the|her|his|their|its|all\s+the|each|every)\s+[\w' ]+)"
+    r"|\b(?:circle|highlight|mark|box)\s+(?P<marked>(?:the|her|his|their|its|all\s+the|each|every)\s+[\w' ]+)",
+    re.IGNORECASE,
+)
+_PICTURE = re.compile(r"^(?:the|its)\s+(?:image|photo|picture|pic|edges?)\b", re.IGNORECASE)
+# "box every object you can find": whatever the detector finds
+_ANYTHING_FOUND = re.compile(r"^(?:all\s+the|each|every)\s+(?:objects?|things?)\b", re.IGNORECASE)
+
+NO_MARKER = (
+    "No tool here draws on a picture: Detection marks what it finds with boxes in the copy it shows, and it finds "
+    'faces, people and cats only ("put a box around her face", "mark the cat").'
+)
+
+
+def marked(request: str) -> str | None:
+    """What ``request`` asks to mark ("the cat" of "put a box around the cat"), or ``None`` when it asks to mark
+    nothing in the picture."""
+    asked = _MARK.search(request)
+    if not asked:
+        return None
+    thing = (asked.group("around") or asked.group("marked")).strip()
+    return None if _PICTURE.match(thing) else thing
+
+
+def marks_what_is_found(request: str) -> bool:
+    """Whether ``request`` asks to mark something the detector finds (a face, a person, a cat, or every object)."""
+    thing = marked(request)
+    return bool(thing and (labels_named(thing) or _ANYTHING_FOUND.match(thing)))
