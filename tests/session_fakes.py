@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
+from agent.typed_words import as_spelled
 from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
 from tests.agent_fakes import pieces
@@ -154,4 +155,4 @@ def _asked(session: SessionSpec, number: int) -> str:
     """What the model is asked in turn ``number`` of ``session``: its words, or, for one that only hands an image
     over ("here it is"), the request before it that waited for the image (agent/handed_over.py)."""
     say = session.turns[number - 1].say
-    return session.turns[number - 2].say if number > 1 and hands_over(say) else say
+    return as_spelled(session.turns[number - 2].say if number > 1 and hands_over(say) else say)
