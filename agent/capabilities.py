@@ -22,6 +22,8 @@ from tools.spec import ToolSpec
 _ASKS = re.compile(
     r"\bwhat\s+(?:else\s+)?(?:can|could)\s+you\s+do\b"
     r"|\bwhat\s+are\s+you\s+able\s+to\s+do\b"
+    # "im new here, what do you do?" (the model answered "I could not answer that")
+    r"|\bwhat\s+(?:exactly\s+)?(?:do|does)\s+(?:you|this\s+(?:app|tool|thing|demo))\s+do\W*$"
     r"|\bwhat\s+(?:tools|abilities|features|skills)\s+(?:do\s+you\s+have|have\s+you\s+got|are\s+(?:there|loaded|available))\b"
     r"|\bwhich\s+tools\s+(?:do\s+you\s+have|are\s+(?:there|loaded|available))\b"
     # "hi! what is this app?" (the model: "It is an AI assistant, not an app."), "who are you?"

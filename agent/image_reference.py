@@ -235,6 +235,19 @@ def on_the_newest_edit(
     return None if pointed or _REDOES.search(request) else latest
 
 
+# "the other one", "the other photo": of two uploads, the one the conversation is not on
+_OTHER_ONE = re.compile(r"\bthe\s+other\s+(?:one|photo|image|picture|pic|upload)\b", re.IGNORECASE)
+
+
+def the_other_upload(request: str, uploads: Sequence[str], current: str | None) -> str | None:
+    """The upload of two that ``request`` calls "the other one", the one ``current`` (the upload the latest image
+    comes from) is not; ``None`` for another request or another number of uploads. Asked "draw the edges of the
+    other one" after "which one is the cat?", the model drew the cat's edges."""
+    if len(uploads) != 2 or current not in uploads or not _OTHER_ONE.search(request):
+        return None
+    return uploads[1] if current == uploads[0] else uploads[0]
+
+
 def points_past_the_latest(request: str) -> bool:
     """Whether ``request`` points at an image other than the latest by its place in the conversation ("the
     original", "the first photo", "the cropped image", "the other one", "the smaller one")."""

@@ -117,6 +117,7 @@ from agent.image_reference import (
     outside_paths,
     photo_behind_for_a_later_map,
     refers_to_an_image,
+    the_other_upload,
 )
 from agent.kept_size import size_not_kept, with_kept_size
 from agent.live_data import clock_answer, live_data_answer
@@ -137,6 +138,7 @@ from agent.meant_call import (
     without_made_up_tools,
 )
 from agent.memory import ConversationMemory
+from agent.negated_edits import without_negated_edits
 from agent.other_way import further_the_same_way, other_way_not_run, the_other_way
 from agent.pending_edit import (
     BLURRER,
@@ -605,8 +607,9 @@ class Agent:
     def taken_up(session: ChatSession, user_input: str) -> str:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
         it over (agent/handed_over.py), with contractions typed without their apostrophe written out
-        (agent/typed_words.py); the wait ends either way."""
-        user_input = as_spelled(user_input)
+        (agent/typed_words.py) and clauses that only say not to blur or crop left out (agent/negated_edits.py); the
+        wait ends either way."""
+        user_input = without_negated_edits(as_spelled(user_input))
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1393,6 +1396,9 @@ class Agent:
             or upload_named_for(request, call.tool, session.file_names, self.runtime.available, shows)
             or image_by_size(request, versions, size)
             or self.upload_by_what_it_shows(session, request)
+            or the_other_upload(
+                request, list(session.images), lineage(session.latest_image or "", session.made_from)[-1]
+            )
         )
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):

@@ -849,6 +849,8 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(
         ("how does edge detection work?", False),
         ("what can I do here?", True),  # seen in a drive: "Please upload one first."
         ("what can I do with this photo", True),  # seen in a drive: "I could not answer that."
+        ("im new here, what do you do?", True),  # seen in a drive: "I could not answer that."
+        ("what do you do for a living?", False),
         ("what can I do to make it sharper?", False),
     ],
 )
@@ -2705,3 +2707,33 @@ def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer
     assert runtime.calls == [("Detection", image)] and reply.steps[0].action == "Detection"
     prompts = len(llm.prompts)
     assert agent.chat(session, "circle the cup").text == NO_MARKER and len(llm.prompts) == prompts
+
+
+def test_a_clause_that_only_says_not_to_blur_is_left_out(tiny_tokenizer, session):
+    """Seen in a drive: "dont blur anything, just show me the edges" was answered that Blur Region needs a box."""
+    from agent.negated_edits import without_negated_edits
+
+    runtime = FakeRuntime(names=("Blur Region", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    reply = agent.chat(session, "dont blur anything, just show me the edges")
+    assert runtime.calls == [("Edge Detection On Image", image)] and reply.steps[0].ok
+    assert without_negated_edits("rotate it but don't crop it") == "rotate it"
+    assert without_negated_edits("don't crop it") == "don't crop it"  # nothing else asked: the model's
+    assert without_negated_edits("rotate it without changing the size") == "rotate it without changing the size"
+
+
+def test_the_other_one_of_two_uploads_is_the_one_not_worked_on(tiny_tokenizer, session):
+    """Seen in a drive: "draw the edges of the other one" after "which one is the cat?" drew the cat's edges."""
+    from agent.image_reference import the_other_upload
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [])
+    first, second = upload(agent, session), upload(agent, session, size=32)
+    session.latest_image = first  # the conversation is on the first upload
+    llm.replies = [call("Edge Detection On Image", first), answer("Done.")]
+    agent.chat(session, "draw the edges of the other one")
+    assert runtime.calls == [("Edge Detection On Image", second)]
+    assert the_other_upload("the other one", [first, second], second) == first
+    assert the_other_upload("the other one", [first], first) is None
+    assert the_other_upload("the edges", [first, second], first) is None
