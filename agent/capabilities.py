@@ -213,7 +213,10 @@ _BEYOND = (
             r"^(?!.*(?:\d|\bdegrees?\b|\bupside\b|\bsideways\b)).*(?:"
             r"\b(?:straighten|level|deskew|un-?tilt)\b"
             r"|\bmake\s+it\s+(?:straight|level|upright)\b"
-            r"|\b(?:rotate|turn)\b.*\b(?:upright|straight|level|right\s+way\s+up)\b)",
+            r"|\b(?:rotate|turn)\b.*\b(?:upright|straight|level|right\s+way\s+up)\b)"
+            # "rotate it so 12 is at the top" (the model rotated by 12): what is up, not an angle
+            r"|^(?!.*(?:\bdegrees?\b|°)).*\b(?:rotate|turn)\b.*\bso\s+(?:that\s+)?(?:the\s+)?\w+(?:\s+\w+)?\s+(?:is|are|points?)\s+"
+            r"(?:at\s+the\s+top|on\s+top|up|upright|straight|level)\b",
             re.I,
         ),
         NO_STRAIGHTEN,

@@ -2288,6 +2288,7 @@ def test_a_picture_to_straighten_is_answered_before_the_model(tiny_tokenizer, se
         "level the horizon please",
         "rotate it so it's upright",
         "make it upright",
+        "rotate it so 12 is at the top",  # seen in a drive: rotated by 12
     ):
         assert agent.chat(session, request).text == NO_STRAIGHTEN
     assert runtime.calls == [] and llm.prompts == []
