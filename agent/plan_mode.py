@@ -22,6 +22,7 @@ from agent.capabilities import load_hint, without_parts_beyond_the_tools
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
+from agent.picture_questions import DETECTORS
 from agent.plan_angles import angles_from_the_request
 from agent.plan_asked import with_the_edits_asked
 from agent.plan_boxes import boxes_from_the_detection
@@ -262,11 +263,18 @@ class PlanAgent:
         execution = run.result()
         answer = self.writer.write(session, request, execution, short_of_tools=bool(not_loaded))
         text = f"{answer.text}\n\n{missing}" if missing else answer.text
-        made = [result for result in execution.results if result.ok and result.outcome and result.outcome.image]
+        # a detector's copy with its boxes drawn is for the person: "it" stays the photo, as in the chat ("rotate
+        # right" after "put a box around the cat" had rotated the drawn copy)
+        made = [
+            result
+            for result in execution.results
+            if result.ok and result.outcome and result.outcome.image and result.step.task not in DETECTORS
+        ]
         for result in made:
             session.record_made([result.outcome.image], step_call(result))
         session.last_made = tuple(result.outcome.image for result in made) or session.last_made
-        self.agent.remember(session, said, text, execution.files, traced(execution, with_failures=True))
+        images = [result.outcome.image for result in made if result.outcome and result.outcome.image]
+        self.agent.remember(session, said, text, images, traced(execution, with_failures=True))
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 
     def chat(self, session: ChatSession, request: str) -> PlanReply | Reply:

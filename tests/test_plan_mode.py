@@ -574,3 +574,17 @@ def test_a_request_that_waited_for_an_image_is_planned_when_it_comes(tiny_tokeni
     planned = [prompt for prompt in llm.prompts if is_plan_prompt(prompt)]
     assert len(planned) == 1 and "rotate my photo by 90 degrees" in planned[0]
     assert runtime.calls == [("Rotate Image", f"{image}, 90")]
+
+
+def test_a_detectors_drawn_copy_is_not_what_it_means_next(tiny_tokenizer, session):
+    """Seen in a plan drive: "rotate right" after "put a box around the cat" rotated the detector's copy with the box
+    drawn on it; in the chat that copy is the person's only."""
+    llm = PlanningLLM([], answer=lambda prompt: "Done.")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime=FakeRuntime(names=("Detection", "Rotate Image")))
+    image = upload(plan_agent, session)
+    llm.plans = [steps(("Detection", {"image_path": image}))]
+    reply = plan_agent.chat(session, "put a box around the cat")
+    assert reply.files and session.latest_image == image  # the drawn copy is shown, the photo is still "it"
+    llm.plans = [steps(("Rotate Image", {"image_path": image, "angle": -90}))]
+    plan_agent.chat(session, "rotate right")
+    assert runtime.calls[-1] == ("Rotate Image", f"{image}, -90")
