@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from agent.generative_requests import COLOURS
+from agent.picture_questions import COLOURS
 from agent.request_parts import request_parts
 from tools.spec import ToolSpec
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.pending_edit import FINDER, Step
+from agent.pending_edit import FINDER, Step, observations_on
 from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
 from agent.result_words import says_there_is_no_image
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
@@ -121,11 +121,7 @@ def with_count(answer: str, request: str, tool: str, observation: str) -> str:
 def count_found_before(request: str, earlier: Sequence[Step], latest: str | None) -> str | None:
     """The count :func:`with_count` gives when ``request`` asks how many cats, faces or people there are and one of
     the ``earlier`` steps searched ``latest``, the image still worked on (the last such search); else ``None``."""
-    searched = [
-        step.observation
-        for step in earlier
-        if step.ok and step.action in DETECTORS and step.action_input.split(",", 1)[0].strip() == latest
-    ]
+    searched = observations_on(earlier, DETECTORS, latest)
     return (with_count("", request, FINDER, searched[-1]) or None) if searched else None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from agent.meant_call import says
+from agent.picture_questions import COLOURS
 from agent.request_parts import TOOL_VERBS
 from agent.stated_numbers import stated_numbers
 from tools.catalog import default_registry
@@ -34,10 +35,6 @@ _LOOKS = (
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful|"
     r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|clearer|crisper|less\s+blurry|more\s+vivid"
     r"|professional"
-)
-COLOURS = (
-    r"red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|turquoise|teal"
-    r"|magenta|cyan"
 )
 _ASKS = {
     # "draw a picture of a cat", "can you generate an image of a sunset?" (not "draw a box around the label")

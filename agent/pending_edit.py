@@ -28,7 +28,7 @@ either half wrong:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -101,6 +101,15 @@ class Step(Protocol):
     action_input: str
     ok: bool
     observation: str
+
+
+def observations_on(earlier: Sequence[Step], tools: Collection[str], image: str | None) -> list[str]:
+    """What the steps among ``earlier`` that ran one of ``tools`` on ``image`` and succeeded observed, oldest first."""
+    return [
+        step.observation
+        for step in earlier
+        if step.ok and step.action in tools and step.action_input.split(",", 1)[0].strip() == image
+    ]
 
 
 def asks_for(tool: str, request: str) -> bool:

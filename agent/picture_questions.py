@@ -47,7 +47,11 @@ _DESCRIBE = re.compile(
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,
 )
-_COLOUR = r"(?:red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|dark|light)"
+COLOURS = (
+    r"red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|turquoise|teal"
+    r"|magenta|cyan"
+)  # colour words, as a regular expression's alternatives
+_COLOUR = rf"(?:{COLOURS}|dark|light)"
 _THING = r"(?:the|this|that|these|those|her|his|their|its|he|she|they|it)"
 # nouns that make "how many ... are there" a question about the conversation, not the picture
 _NOT_IN_PICTURES = (

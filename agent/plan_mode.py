@@ -270,10 +270,10 @@ class PlanAgent:
             for result in execution.results
             if result.ok and result.outcome and result.outcome.image and result.step.task not in DETECTORS
         ]
-        for result in made:
-            session.record_made([result.outcome.image], step_call(result))
-        session.last_made = tuple(result.outcome.image for result in made) or session.last_made
-        images = [result.outcome.image for result in made if result.outcome and result.outcome.image]
+        images = [image for result in made if result.outcome and (image := result.outcome.image)]
+        for result, image in zip(made, images, strict=True):
+            session.record_made([image], step_call(result))
+        session.last_made = tuple(images) or session.last_made
         self.agent.remember(session, said, text, images, traced(execution, with_failures=True))
         yield PlanReply(text, execution.files, tuple(plans), execution, answer)
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from agent.image_reference import asks_to_read
-from agent.pending_edit import Step
+from agent.pending_edit import Step, observations_on
 from agent.picture_questions import DETECTORS
 from tools.outputs import NO_TEXT_FOUND
 
@@ -238,11 +238,7 @@ def asks_of_the_reading(request: str, tool: str, earlier: Sequence[Step], latest
 def words_read(earlier: Sequence[Step], latest: str | None) -> str | None:
     """The words the last reading among ``earlier`` steps found in ``latest`` (the image still worked on), on one
     line; ``None`` when none of them read it or the reading found nothing."""
-    readings = [
-        " ".join(step.observation.split())
-        for step in earlier
-        if step.ok and step.action in READING_TOOLS and step.action_input.split(",", 1)[0].strip() == latest
-    ]
+    readings = [" ".join(observed.split()) for observed in observations_on(earlier, READING_TOOLS, latest)]
     return readings[-1] if readings and readings[-1] != NO_TEXT_FOUND else None
 
 

@@ -25,7 +25,7 @@ _PICTURE = r"(?:image|photo|picture|pic|one|version)"
 _SHOW = re.compile(
     OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
     # "the original cat" (the model ran Detection): the upload showing it (agent/upload_contents.py)
-    r"(?:the\s+original(?:\s+(?:" + PEOPLE_WORDS + r"|astronaut|selfie|portrait))?(?:\s+" + _PICTURE + r")?"
+    r"(?:the\s+original(?:\s+(?:" + PEOPLE_WORDS + r"|selfie|portrait))?(?:\s+" + _PICTURE + r")?"
     r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
     r"|the\s+(?:result|output)|the\s+(?:cropped|rotated|resized|blurred)\s+"
     + _PICTURE
