@@ -115,6 +115,7 @@ from agent.image_reference import (
     on_the_newest_edit,
     original_by_content,
     outside_paths,
+    photo_behind,
     photo_behind_for_a_later_map,
     refers_to_an_image,
     the_other_upload,
@@ -210,6 +211,7 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
+from agent.text_region import text_box, writing_box_tool, writing_edit_input
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -643,10 +645,14 @@ class Agent:
         # the opening of the next step when the agent writes it (agent/redo.py): before the answers the agent gives
         # itself, which read "blur it more" as a blur without a box
         redo, replaying = self._redo(session, user_input)
-        answer = None if redo else self.answer_before_the_model(session, user_input)
+        # "crop to the sign": the reading first, which places the text (agent/text_region.py)
+        on_writing = None if redo else writing_box_tool(user_input, self.runtime.available.names)
+        reading = self._reading_for(session, user_input) if on_writing else None
+        answer = None if redo or reading else self.answer_before_the_model(session, user_input)
         if answer:
             yield Reply(answer, (), (), False, by_agent=True)
             return
+        redo = redo or reading
         cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
         scratch: list[ObservedStep | RejectedReply] = []
@@ -660,6 +666,7 @@ class Agent:
         overruled = ""  # what the model wrote instead of the call the agent runs next
         agent_call = redo  # the call the agent wrote for the next step, which runs as written
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
+        unplaced = None  # the box tool asked for on writing that the reading did not place
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
             if prompt is None:
@@ -733,7 +740,7 @@ class Agent:
                 which = self._found_on_each(session, user_input, trace)
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
-                unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names)
+                unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names) or unplaced
                 answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
                 hint = "" if kept else self._other_upload(session, user_input, trace)
@@ -863,6 +870,18 @@ class Agent:
             trace.append(taken)
             overruled, agent_call = "", None
             yield StepTaken(taken)
+            if on_writing and reading and taken.action == READER and index < self.max_steps:
+                placed = text_box(observation.data) if taken.ok else None
+                image = image_names(taken.action_input)[0]
+                if placed:  # the edit on the text's box, which the model never saw
+                    size = image_size(session.workspace, image)
+                    agent_call = ToolCall("", on_writing, writing_edit_input(image, placed, size))
+                    forced = f"{_opened_step(agent_call.tool)} {agent_call.action_input}"
+                    logger.info("%s on the box of the text read: %s", on_writing, agent_call.action_input)
+                    yield TextChunk(index + 1, forced)
+                else:
+                    unplaced = on_writing
+                reading = None
             if replaying and index < self.max_steps:  # "do the same to the cat photo": the last turn's next call
                 agent_call, replay_note = replayed(
                     session.last_steps,
@@ -1465,6 +1484,16 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
         return meant, ""
+
+    def _reading_for(self, session: ChatSession, request: str) -> ToolCall | None:
+        """The reading that places the writing a box edit is asked for on: of the upload ``request`` names, else of
+        the latest image (the photo behind it when it is a map); ``None`` with no image."""
+        latest = upload_named(request, session.file_names) or session.latest_image
+        if latest is None:
+            return None
+        shown = [*session.images, *self.shown_images(session)]
+        image = photo_behind(latest, request, map_operations(), shown) or latest
+        return ToolCall("", READER, image)
 
     def _redo(self, session: ChatSession, request: str) -> tuple[ToolCall | None, bool]:
         """The last turn's first call again (a failed one when the last turn's calls all failed), on the image

@@ -350,6 +350,16 @@ def _names_a_part(request: str) -> bool:
     )
 
 
+def box_of_its_own(request: str) -> bool:
+    """Whether ``request`` gives its box itself: numbers, or a part named by its place or shape ("the top half")."""
+    return _gives_numbers(request) or _names_a_part(request)
+
+
+def names_people(request: str) -> bool:
+    """Whether ``request`` speaks of a face, a person or a cat (what :data:`FINDER` finds), by a word or a pronoun."""
+    return bool(_PEOPLE.search(request))
+
+
 def _gives_numbers(request: str) -> bool:
     """Whether ``request`` states a number other than a size or an angle: its box, then, is the person's own."""
     return bool(numbers_besides_size_and_angle(request))

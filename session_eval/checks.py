@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from agent.pending_edit import CROPPER
 from generation.tool_calls import image_names
 from session_eval.spec import RESULT_REF, Behaviour, Expect
 from tools.errors import ToolError
@@ -309,6 +310,8 @@ def _outcome(expect: Expect, step: TraceStep, workspace: Workspace, detect: Dete
             truth = [(0, 0, *source.size)]
         else:
             truth = [box for label, box in detect(source_path) if label == expect.cover]
+        if step.action == CROPPER:
+            return [_crop_covers(step.action_input, truth, expect.cover)]
         return [_covers("blurred the detected box", source, output, truth, expect.cover)]
     flat = np.ptp(np.asarray(output)) == 0
     return [
@@ -337,18 +340,36 @@ def _same_pixels(name: str, output: Image.Image, reference: Image.Image, toleran
 def _covers(name: str, source: Image.Image, output: Image.Image, truth: list, label: str) -> Check:
     """The changed pixels' bounding box covers a true ``label`` box and is not much larger."""
     if not truth:
-        return Check(name, False, f"the Detection tool finds no {label} in the source")
+        return Check(name, False, f"the tools find no {label} in the source")
     if output.size != source.size:
         return Check(name, False, f"size {output.size}; the source is {source.size}")
     changed = np.abs(np.asarray(output, int) - np.asarray(source, int)).max(axis=-1) > 0
     if not changed.any():
         return Check(name, False, "no pixel changed")
     ys, xs = np.nonzero(changed)
-    blurred = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-    best = max(truth, key=lambda box: _overlap(blurred, box)[1])
-    share, iou = _overlap(blurred, best)
+    return _covering(name, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), truth, label)
+
+
+def _crop_covers(action_input: str, truth: list, label: str) -> Check:
+    """The crop's box (its call's numbers; the tool's own checks keep the pixels to them) holds a true ``label`` box
+    and is not much larger."""
+    name = "kept the found box"
+    if not truth:
+        return Check(name, False, f"the tools find no {label} in the source")
+    try:
+        left, top, right, bottom = (round(float(number)) for number in action_input.split(",")[1:])
+    except ValueError:
+        return Check(name, False, f"no box in {action_input!r}")
+    return _covering(name, (left, top, right, bottom), truth, label)
+
+
+def _covering(name: str, region: tuple[int, int, int, int], truth: list, label: str) -> Check:
+    """Whether ``region`` holds :data:`COVER_SHARE` of its best match among the true boxes with IoU
+    :data:`COVER_IOU`."""
+    best = max(truth, key=lambda box: _overlap(region, box)[1])
+    share, iou = _overlap(region, best)
     ok = share >= COVER_SHARE and iou >= COVER_IOU
-    return Check(name, ok, f"changed {list(blurred)}; {label} {list(best)}: covers {share:.0%}, IoU {iou:.2f}")
+    return Check(name, ok, f"{list(region)}; {label} {list(best)}: covers {share:.0%}, IoU {iou:.2f}")
 
 
 def _overlap(region: tuple[int, ...], box: tuple[int, ...]) -> tuple[float, float]:

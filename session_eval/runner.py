@@ -168,18 +168,19 @@ class UploadFiles:
 
 
 def tool_detector(work_dir: Path) -> Detector:
-    """The Detection tool of the offline runtime as the truth for blur checks (cached per file)."""
+    """The Detection tool of the offline runtime, and the box of the text the reading tool reads (label ``text``), as
+    the truth for cover checks (cached per file)."""
     from tools.runtime import ToolRuntime
 
-    runtime = ToolRuntime.from_load("ObjectDetection_cpu")
+    runtime = ToolRuntime.from_load("ObjectDetection_cpu,TextDetection_cpu")
     scratch = Workspace(work_dir)
     cache: dict[Path, list[tuple[str, tuple[int, int, int, int]]]] = {}
 
     def detect(path: Path) -> list[tuple[str, tuple[int, int, int, int]]]:
         if path not in cache:
             name = scratch.add_image(path)
-            observation = runtime.run("Detection", name, scratch)
-            cache[path] = [(box.label, box.box) for box in observation.data or ()]
+            found = [runtime.run(tool, name, scratch) for tool in ("Detection", "Text Detection On Image")]
+            cache[path] = [(box.label, box.box) for observation in found for box in observation.data or ()]
         return cache[path]
 
     return detect

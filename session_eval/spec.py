@@ -17,9 +17,10 @@
 ``expect`` takes one of five forms (docs/sessions_eval.md says how each is scored):
 
 - ``{tool: NAME, image: REF or [REFS], CHECK: ...}``: the tool runs on that image and gives the requested result;
-  checks: ``size`` (Resize Image), ``angle`` (Rotate Image), ``box`` (Crop Image), ``cover`` (Blur Region:
-  the label of the detected box to cover, e.g. ``face``, or ``whole`` for the whole picture), ``words`` (Text Detection On Image: the words it
-  must read; ``[]`` for none), ``labels`` (Detection: what it must find; ``[]`` for nothing).
+  checks: ``size`` (Resize Image), ``angle`` (Rotate Image), ``box`` (Crop Image), ``cover`` (Blur Region, Crop
+  Image: the label of the found box to blur or keep, e.g. ``face``, ``text`` for the words the reading tool places,
+  or ``whole`` for the whole picture), ``words`` (Text Detection On Image: the words it must read; ``[]`` for none),
+  ``labels`` (Detection: what it must find; ``[]`` for nothing).
 - ``{tool: NAME, image: REF, fails: true}``: the tool is called and fails (no person for a pose...); the reply
   must say so.
 - ``{unavailable: NAME, image: REF}``: a tool the offline demo does not load (Answer Question About The Image):
@@ -45,14 +46,14 @@ from tools.catalog import default_registry
 
 DEFAULT_SESSIONS = Path(__file__).resolve().parent / "sessions.yaml"
 RESULT_REF = re.compile(r"^@(\d+)$")
-# each outcome check belongs to one tool
+# the tools each outcome check applies to
 CHECK_TOOLS = {
-    "size": "Resize Image",
-    "angle": "Rotate Image",
-    "box": "Crop Image",
-    "cover": "Blur Region",
-    "words": "Text Detection On Image",
-    "labels": "Detection",
+    "size": ("Resize Image",),
+    "angle": ("Rotate Image",),
+    "box": ("Crop Image",),
+    "cover": ("Blur Region", "Crop Image"),
+    "words": ("Text Detection On Image",),
+    "labels": ("Detection",),
 }
 _FORMS = ("tool", "unavailable", "answer", "ask_image")
 
@@ -188,7 +189,7 @@ def _expect(raw: dict[str, Any], place: str) -> Expect:
         raise SessionSetError(f"{place}: unknown tool {tool!r}")
     if not images:
         raise SessionSetError(f"{place}: {form} {tool!r} needs 'image': the image the call must use")
-    allowed = {form, "image", "fails", *(key for key, owner in CHECK_TOOLS.items() if owner == tool)}
+    allowed = {form, "image", "fails", *(key for key, owners in CHECK_TOOLS.items() if tool in owners)}
     extra = sorted(set(raw) - allowed)
     if extra:
         raise SessionSetError(f"{place}: {extra} do not apply to {tool!r} (checks: {CHECK_TOOLS})")

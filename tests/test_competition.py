@@ -255,7 +255,7 @@ def test_a_failing_or_hanging_candidate_is_left_out(workspace, photo):
     outcomes = {c.name: c for c in result.candidates}
     assert "RuntimeError: backend crashed" in outcomes["crashes"].error and not outcomes["crashes"].ok
     assert outcomes["hangs"].error == "timed out after 0.5 s" and not outcomes["hangs"].ok
-    assert "returned int; expected an image, text or Detections" in outcomes["returns-a-number"].error
+    assert "returned int; expected an image, text, a Reading or Detections" in outcomes["returns-a-number"].error
     assert result.compared == ("reads", "reads-too") and len(result.matrix) == 2
     assert result.chosen == "reads" and "prior rank" in result.reason  # two results: a tie by construction
     assert result.observation.ok and result.observation.text == "EXIT HERE"

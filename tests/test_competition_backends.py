@@ -47,10 +47,14 @@ def workspace(tmp_path_factory) -> Workspace:
     return Workspace(tmp_path_factory.mktemp("ws"))
 
 
+SIGN_AT = (20, 35)
+SIGN_FONT = ImageFont.load_default(size=40)
+
+
 @pytest.fixture(scope="module")
 def photos(workspace) -> dict[str, str]:
     sign = Image.new("RGB", (480, 120), "white")
-    ImageDraw.Draw(sign).text((20, 35), "OPEN 24 HOURS", fill="black", font=ImageFont.load_default(size=40))
+    ImageDraw.Draw(sign).text(SIGN_AT, "OPEN 24 HOURS", fill="black", font=SIGN_FONT)
     return {
         "astronaut": workspace.add_image(Image.fromarray(data.astronaut())),
         "small": workspace.add_image(Image.fromarray(data.astronaut()), max_side=256),
@@ -72,7 +76,11 @@ def each_candidate(competition: Competition, family: str, image: str, workspace:
 def test_every_ocr_candidate_reads_a_clear_sign(competition, workspace, photos):
     readings = each_candidate(competition, "TextDetection", photos["sign"], workspace)
     assert len(readings) >= 4
-    assert all(o.value == "OPEN 24 HOURS" for o in readings.values()), {n: o.value for n, o in readings.items()}
+    assert all(o.value.text == "OPEN 24 HOURS" for o in readings.values()), {n: o.value for n, o in readings.items()}
+    # each says where the words are: within two pixels of the ink
+    ink = ImageDraw.Draw(Image.new("RGB", (1, 1))).textbbox(SIGN_AT, "OPEN 24 HOURS", font=SIGN_FONT)
+    for name, outcome in readings.items():
+        assert max(abs(a - b) for a, b in zip(outcome.value.box, ink, strict=True)) <= 2, (name, outcome.value, ink)
     with pytest.raises(LoadSpecError, match="psm 5"):
         TesseractFamily("TextDetection", "cpu", {"psm": 5}).check()
     with pytest.raises(LoadSpecError, match="unknown options"):

@@ -1,17 +1,20 @@
-"""Spaces Tesseract missed inside a word it read, put back from its letters' boxes in its hOCR output."""
+"""Spaces Tesseract missed inside a word it read, put back from its letters' boxes in its hOCR output; and the box
+of the text a reading found."""
 
 from __future__ import annotations
 
-from tools.backends.ocr import Letter, hocr_words, respaced
+from tools.backends.ocr import Letter, Word, hocr_words, respaced, text_box
 
 
-def word(letters: str, gaps: list[int], start: int = 0, width: int = 40, height: int = 50) -> list[Letter]:
+def word(
+    letters: str, gaps: list[int], start: int = 0, width: int = 40, height: int = 50, *, top: int = 0, sure: int = 96
+) -> Word:
     """One letter ``width`` wide after another, the n-th gap after the n-th letter."""
     placed, left = [], start
     for text, gap in zip(letters, [*gaps, 0], strict=True):
-        placed.append(Letter(text, left, left + width, height))
+        placed.append(Letter(text, left, top, left + width, top + height))
         left += width + gap
-    return placed
+    return Word(tuple(placed), sure)
 
 
 def test_a_gap_as_wide_as_a_space_splits_the_word():
@@ -45,5 +48,20 @@ HOCR = b"""<?xml version="1.0" encoding="UTF-8"?>
 </span></div></body></html>"""
 
 
-def test_hocr_gives_each_word_its_letters_with_their_extent():
-    assert hocr_words(HOCR) == [[Letter("O", 68, 161, 95), Letter("&", 178, 253, 91)]]
+def test_hocr_gives_each_word_its_letters_with_their_boxes_and_its_confidence():
+    assert hocr_words(HOCR) == [Word((Letter("O", 68, 62, 161, 157), Letter("&", 178, 64, 253, 155)), 54)]
+
+
+def test_the_text_box_holds_every_line_of_a_sign():
+    lines = [word("NO", [5], start=90, sure=96), word("PARKING", [5] * 6, start=200, sure=96)]
+    lines.append(word("ZONE", [5] * 3, start=30, top=60, sure=95))
+    assert text_box(lines) == (30, 0, 510, 110)
+
+
+def test_the_specks_read_in_a_photo_do_not_place_the_text():
+    sign = word("STREET", [5] * 5, start=300, top=70, sure=95)
+    specks = [word("74", [2], start=600, top=360, sure=73), word("lt", [2], top=600, sure=54)]
+    unsure = word("MAIN", [5] * 3, top=70, sure=0)
+    assert text_box([sign, *specks, unsure]) == (300, 70, 565, 120)
+    assert text_box([*specks, unsure]) is None
+    assert text_box([word("—", [], sure=89)]) is None  # no letter nor digit

@@ -38,7 +38,7 @@ from tools.failures import tool_failed
 from tools.family_registry import create_family, import_target
 from tools.model_family import ModelFamily
 from tools.model_registry import Agreement, Candidate, FamilyCandidates, ModelRegistry, Selection
-from tools.outputs import Detections
+from tools.outputs import EXPECTED_RESULTS, Detections, Reading
 from tools.registry import UnknownToolError
 from tools.runtime import Observation, ToolContext, ToolRuntime
 from tools.spec import InputKind, ToolSpec
@@ -400,8 +400,10 @@ class Competition:
             log.warning("candidate %s of %r failed", candidate.name, spec.name, exc_info=True)
             message = tool_failed(spec.name, f"{type(error).__name__}: {error}")
             return False, time.perf_counter() - start, message, context.files
-        if not isinstance(result, str | Detections | Image.Image):
-            message = f"{candidate.handler or spec.handler} returned {type(result).__name__}; expected an image, text or Detections"
+        if not isinstance(result, str | Reading | Detections | Image.Image):
+            message = (
+                f"{candidate.handler or spec.handler} returned {type(result).__name__}; expected {EXPECTED_RESULTS}"
+            )
             return False, time.perf_counter() - start, message, context.files
         return True, time.perf_counter() - start, result, context.files
 
@@ -493,7 +495,7 @@ def _unsaved_text(result: Any) -> str:
     """A result not kept, as an observation would say it, without saving its image."""
     if isinstance(result, str):
         return result
-    if isinstance(result, Detections):
+    if isinstance(result, Detections | Reading):
         return result.describe()
     return "(image not kept)"
 

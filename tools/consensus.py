@@ -33,7 +33,7 @@ import numpy as np
 
 from tools.embeddings import Embedder
 from tools.model_registry import Agreement
-from tools.outputs import Box, Detections, box_iou
+from tools.outputs import Box, Detections, Reading, box_iou
 
 EDGE_TOLERANCE = 0.0075  # of the image diagonal (Martin et al.'s BSDS boundary benchmark)
 IMAGE_SIDE = 32
@@ -117,6 +117,8 @@ def _text_matrix(texts: list[str], embed: Embedder | None) -> np.ndarray:
 
 
 def as_text(value: Any) -> str:
+    if isinstance(value, Reading):
+        return value.describe()
     return value if isinstance(value, str) else str(value)
 
 

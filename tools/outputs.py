@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 # (data_gen) and at run time, so the adapter meets at run time the sentence it was trained on.
 NO_OBJECT_FOUND = "No object found."
 NO_TEXT_FOUND = "No text found."
+# What a handler may return, as the refusal of another result says it
+EXPECTED_RESULTS = "an image, text, a Reading or Detections"
+TEXT_LABEL = "text"  # the label of a reading's box (:class:`Reading`)
 MAX_RESIZE_SIDE = 8192  # the largest width or height Resize Image makes
 
 
@@ -81,6 +84,24 @@ class Detections:
         (:func:`scope_note`), since "no object" from a face-and-cat detector is not "nothing in the picture"; else
         ``""``. (Shown that sentence in its observation, the small model answered "It found: person, upper body".)"""
         return scope_note(self.finds_only) if self.finds_only and not self.boxes else ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text reader returns: the words it read (the observation) and the box that holds them, in the pixels
+    of the image read (``None`` when it read nothing it is sure of), which the agent crops or blurs for "crop to the
+    sign". The model reads the words only, as it was trained to."""
+
+    text: str
+    box: tuple[int, int, int, int] | None = None
+
+    def describe(self) -> str:
+        return self.text
+
+    @property
+    def boxes(self) -> tuple[Box, ...]:
+        """The text's box as a detection (label ``text``), or none."""
+        return (Box(TEXT_LABEL, 1.0, self.box),) if self.box else ()
 
 
 def scope_note(labels: tuple[str, ...]) -> str:

@@ -28,7 +28,7 @@ from tools.failures import tool_failed
 from tools.family_registry import create_family, import_target
 from tools.loading import DEFAULT_LOAD, ToolsConfig, parse_load
 from tools.model_family import ModelFamily
-from tools.outputs import Detections, InputImage, NotedImage, draw_boxes
+from tools.outputs import EXPECTED_RESULTS, Detections, InputImage, NotedImage, Reading, draw_boxes
 from tools.registry import ToolRegistry, UnknownToolError
 from tools.spec import ArgumentCountError, InputKind, ToolSpec, parse_size
 from tools.workspace import Workspace
@@ -248,6 +248,8 @@ class ToolRuntime:
         source = next((a.name for a in arguments if isinstance(a, InputImage)), None)
         if isinstance(result, str):
             return result, (), None, ""
+        if isinstance(result, Reading):
+            return result.describe(), (), list(result.boxes), ""
         if isinstance(result, Detections):
             name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
             # the boxes as the model was trained to read them; the drawn copy goes to the human only (named in
@@ -259,6 +261,4 @@ class ToolRuntime:
         if isinstance(result, Image.Image):
             name = workspace.save_image(result, spec.operation, source)
             return name, (name,), None, ""
-        raise TypeError(
-            f"handler {spec.handler} returned {type(result).__name__}; expected an image, text or Detections"
-        )
+        raise TypeError(f"handler {spec.handler} returned {type(result).__name__}; expected {EXPECTED_RESULTS}")

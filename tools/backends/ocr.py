@@ -7,10 +7,14 @@ data, default ``eng``), ``psm`` (Tesseract's page segmentation mode: 3 automatic
 
 Tesseract joins short words of bold signs ("OPEN 9 TO 5" reads "OPEN9TO5"), so a word it read is split again
 where the gap between two of its letters is as wide as a space of that lettering (:func:`respaced`).
+
+A reading also says where its text is (:func:`text_box`), so "crop to the sign" and "blur the writing" have a box: the
+words Tesseract is sure of, without the specks it reads in a photo's texture.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import dataclass
 from itertools import pairwise
@@ -23,7 +27,7 @@ from PIL import Image, ImageOps
 
 from tools.errors import CheckpointUnavailableError, LoadSpecError
 from tools.model_family import ModelFamily
-from tools.outputs import NO_TEXT_FOUND, InputImage
+from tools.outputs import NO_TEXT_FOUND, InputImage, Reading
 from tools.runtime import ToolContext
 
 PAGE_SEGMENTATION_MODES = (3, 4, 6, 7, 11, 12)
@@ -32,45 +36,103 @@ MIN_SIDE = 1000  # Tesseract reads best with capital letters some 30 px tall; sm
 # A gap between two letters of one read word this wide, as a share of the letters' median height, is a space:
 # measured on bold rendered signs, spaces are 0.53-0.67 of the height and gaps inside words at most 0.25
 SPACE_GAP = 0.45
+# The words that place the text: those Tesseract is this sure of (x_wconf, 0-100: the specks it reads in a photo's
+# texture mostly score under 50, a sign's words 54-96) with this many letters or digits, or short and surer still
+# (the specks it is sure of are one or two marks: "74" at 73, "lt" at 54 on the coffee photo; a sign's "NO" 96)
+PLACED_CONFIDENCE = 50
+PLACED_LENGTH = 3
+PLACED_SHORT_CONFIDENCE = 90
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
 @dataclass(frozen=True)
 class Letter:
-    """One letter of a word Tesseract read, with its box's extent (pixels of the image it read)."""
+    """One letter of a word Tesseract read, with its box (pixels of the image it read)."""
 
     text: str
     left: int
+    top: int
     right: int
-    height: int
+    bottom: int
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
 
 
-def hocr_words(hocr: bytes) -> list[list[Letter]]:
-    """The words of Tesseract's hOCR output (with ``hocr_char_boxes``), in reading order, as their letters."""
+@dataclass(frozen=True)
+class Word:
+    """One word Tesseract read: its letters and how sure it is of the word (``x_wconf``, 0-100)."""
+
+    letters: tuple[Letter, ...]
+    confidence: int
+
+    @property
+    def text(self) -> str:
+        return "".join(letter.text for letter in self.letters)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return (
+            min(letter.left for letter in self.letters),
+            min(letter.top for letter in self.letters),
+            max(letter.right for letter in self.letters),
+            max(letter.bottom for letter in self.letters),
+        )
+
+
+def _title_field(title: str, field: str) -> list[int]:
+    """The numbers of one field of an hOCR ``title`` (``"x_bboxes 68 62 161 157; x_conf 98.8"``)."""
+    for part in title.split(";"):
+        name, *values = part.split()
+        if name == field:
+            return [round(float(value)) for value in values]
+    return []
+
+
+def hocr_words(hocr: bytes) -> list[Word]:
+    """The words of Tesseract's hOCR output (with ``hocr_char_boxes``), in reading order, with their letters."""
     words = []
     for span in ElementTree.fromstring(hocr).iter(f"{XHTML}span"):
         if span.get("class") != "ocrx_word":
             continue
-        letters = []
-        for letter in span.iter(f"{XHTML}span"):
-            if letter.get("class") == "ocrx_cinfo" and letter.text:
-                left, top, right, bottom = (int(v) for v in letter.get("title", "").split(";")[0].split()[1:5])
-                letters.append(Letter(letter.text, left, right, bottom - top))
+        letters = [
+            Letter(letter.text, *_title_field(letter.get("title", ""), "x_bboxes")[:4])
+            for letter in span.iter(f"{XHTML}span")
+            if letter.get("class") == "ocrx_cinfo" and letter.text
+        ]
         if letters:
-            words.append(letters)
+            words.append(Word(tuple(letters), (_title_field(span.get("title", ""), "x_wconf") or [0])[0]))
     return words
 
 
-def respaced(words: list[list[Letter]]) -> list[str]:
+def places_the_text(word: Word) -> bool:
+    """Whether ``word`` is one Tesseract is sure enough of to say where the text is (:data:`PLACED_CONFIDENCE`)."""
+    length = sum(c.isalnum() for c in word.text)
+    if length >= PLACED_LENGTH:
+        return word.confidence >= PLACED_CONFIDENCE
+    return length > 0 and word.confidence >= PLACED_SHORT_CONFIDENCE
+
+
+def text_box(words: list[Word]) -> tuple[int, int, int, int] | None:
+    """The box around the words that place the text (:func:`places_the_text`), in the pixels of the image read;
+    ``None`` when there are none."""
+    placed = [word.box for word in words if places_the_text(word)]
+    if not placed:
+        return None
+    return min(b[0] for b in placed), min(b[1] for b in placed), max(b[2] for b in placed), max(b[3] for b in placed)
+
+
+def respaced(words: list[Word]) -> list[str]:
     """The words as text, each split where two neighbouring letters stand as far apart as a space."""
-    heights = [letter.height for word in words for letter in word]
+    heights = [letter.height for word in words for letter in word.letters]
     if not heights:
         return []
     space = SPACE_GAP * median(heights)
     split = []
     for word in words:
-        current = word[0].text
-        for previous, letter in pairwise(word):
+        current = word.letters[0].text
+        for previous, letter in pairwise(word.letters):
             if letter.left - previous.right >= space:
                 split.append(current)
                 current = ""
@@ -107,14 +169,27 @@ class TesseractReader:
             gray = Image.fromarray(binary)
         return gray
 
-    def read(self, image: Image.Image) -> str:
-        """The words found, lines joined by spaces, or :data:`~tools.outputs.NO_TEXT_FOUND`."""
+    def read(self, image: Image.Image) -> Reading:
+        """The words found, lines joined by spaces (or :data:`~tools.outputs.NO_TEXT_FOUND`), and where they are in
+        ``image``."""
         import pytesseract
 
+        prepared = self.prepare(image)
         hocr = pytesseract.image_to_pdf_or_hocr(
-            self.prepare(image), lang=self.lang, extension="hocr", config=f"--psm {self.psm} -c hocr_char_boxes=1"
+            prepared, lang=self.lang, extension="hocr", config=f"--psm {self.psm} -c hocr_char_boxes=1"
         )
-        return " ".join(" ".join(respaced(hocr_words(hocr))).split()) or NO_TEXT_FOUND
+        words = hocr_words(hocr)
+        text = " ".join(" ".join(respaced(words)).split())
+        box = text_box(words) if text else None
+        if box is not None:  # the prepared copy may be upscaled
+            scale_x, scale_y = image.width / prepared.width, image.height / prepared.height
+            box = (
+                math.floor(box[0] * scale_x),
+                math.floor(box[1] * scale_y),
+                min(image.width, math.ceil(box[2] * scale_x)),
+                min(image.height, math.ceil(box[3] * scale_y)),
+            )
+        return Reading(text or NO_TEXT_FOUND, box)
 
 
 class TesseractFamily(ModelFamily):
@@ -137,6 +212,6 @@ class TesseractFamily(ModelFamily):
         return self.reader()
 
 
-def read_text(ctx: ToolContext, image: InputImage) -> str:
-    """The text found in the image, lines joined by spaces, or :data:`~tools.outputs.NO_TEXT_FOUND`."""
+def read_text(ctx: ToolContext, image: InputImage) -> Reading:
+    """The text found in the image, lines joined by spaces (or :data:`~tools.outputs.NO_TEXT_FOUND`), and its box."""
     return ctx.model().read(image.image)

@@ -1,0 +1,59 @@
+"""Box edits of the writing in a picture: "crop to the sign", "zoom in on the text", "blur the writing".
+
+No detector here finds a sign, and asked to "crop to the sign" the agent asked for a box in pixels. The reading tool
+knows where the words it read are (``tools.outputs.Reading``: the box travels in the observation's data, while the
+model reads the words alone, as it was trained to). So when a crop or a blur is asked for the writing, with no box,
+place or person of its own, and the reading tool is loaded, the agent reads the picture first and then runs the
+edit itself on the text's box with a margin (the model never sees that box, so it could not copy it); after a
+reading that placed no text the answer says that the edit did not run and asks for the box.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from agent.pending_edit import BLURRER, CROPPER, asks_for, box_of_its_own, leaves_out, names_people
+from agent.read_text import READER
+from agent.request_parts import request_parts
+from tools.outputs import TEXT_LABEL, Box
+
+# The writing a box edit may be asked for: "the sign", "the words", "the price label"
+_WRITING = re.compile(
+    r"\b(?:signs?|signboard|text|words?|writing|letters|lettering|labels?|captions?|title|heading|headline|banner"
+    r"|notice|menu|page)\b",
+    re.IGNORECASE,
+)
+MARGIN = 0.25  # of the text's height, around the words: a crop to the letters' very edges reads as cut off
+
+
+def writing_box_tool(request: str, available: Sequence[str]) -> str | None:
+    """The box tool, crop or blur, that ``request`` asks for on the writing in the picture ("crop to the sign",
+    "blur the text"), with the reading tool loaded (``available``) and no box, place or person of the request's own
+    ("crop the top half of the sign", "blur the face and the sign" go as before); else ``None``."""
+    if READER not in available or box_of_its_own(request) or names_people(request) or leaves_out(request):
+        return None
+    for part in request_parts(request):
+        for tool in (CROPPER, BLURRER):
+            if tool in available and asks_for(tool, part) and _WRITING.search(part):
+                return tool
+    return None
+
+
+def text_box(data: object) -> tuple[int, int, int, int] | None:
+    """The box a reading placed its text in (the observation's data), or ``None``."""
+    boxes = [item.box for item in data or () if isinstance(item, Box) and item.label == TEXT_LABEL]
+    return boxes[0] if boxes else None
+
+
+def with_margin(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """``box`` grown by :data:`MARGIN` of its height on every side, inside a ``width`` x ``height`` picture."""
+    left, top, right, bottom = box
+    margin = round(MARGIN * (bottom - top))
+    return max(0, left - margin), max(0, top - margin), min(width, right + margin), min(height, bottom + margin)
+
+
+def writing_edit_input(image: str, box: tuple[int, int, int, int], size: tuple[int, int] | None) -> str:
+    """The action input of a box tool's call on ``image`` (of ``size``, when it can be read) for the text's ``box``."""
+    placed = with_margin(box, *size) if size else box
+    return ", ".join([image, *map(str, placed)])

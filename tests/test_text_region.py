@@ -1,0 +1,90 @@
+"""Box edits of the writing in a picture ("crop to the sign"): the reading places the text, the edit takes its box."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession
+from agent.text_region import with_margin, writing_box_tool
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.outputs import NO_TEXT_FOUND, Box
+from tools.runtime import Observation
+from tools.workspace import Workspace
+
+READER, CROPPER, BLURRER = "Text Detection On Image", "Crop Image", "Blur Region"
+LOADED = (READER, CROPPER, BLURRER, "Detection")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool"),
+    [
+        ("crop to the sign", CROPPER),
+        ("zoom in on the text", CROPPER),
+        ("can you crop it to just the words", CROPPER),
+        ("blur the writing", BLURRER),
+        ("please blur the sign before I post this", BLURRER),
+        ("crop to the sign and make it bigger", CROPPER),  # the crop's part names the sign
+        ("crop the top half of the sign", None),  # a part by its place: its own box
+        ("crop it to 0, 0, 100, 50", None),  # numbers: the person's box
+        ("blur the face and the sign", None),  # a person: the detector's turn, as before
+        ("crop the text out", None),  # what to leave out, not what to keep
+        ("crop it and read the text", None),  # the crop names no writing
+        ("read the sign", None),  # no box edit
+        ("crop the cat", None),
+    ],
+)
+def test_which_box_edits_are_of_the_writing(request_text, tool):
+    assert writing_box_tool(request_text, LOADED) == tool
+
+
+def test_without_the_reading_tool_no_edit_is_of_the_writing():
+    assert writing_box_tool("crop to the sign", (CROPPER, BLURRER)) is None
+
+
+def test_the_margin_grows_the_box_by_a_quarter_of_its_height_inside_the_picture():
+    assert with_margin((100, 40, 300, 80), 400, 200) == (90, 30, 310, 90)
+    assert with_margin((2, 4, 398, 196), 400, 200) == (0, 0, 400, 200)
+
+
+class ReadingRuntime(FakeRuntime):
+    """The fake runtime whose reading tool reads ``words`` placed in ``box`` (none: nothing placed)."""
+
+    def __init__(self, words: str, box: tuple[int, int, int, int] | None) -> None:
+        super().__init__(names=LOADED)
+        self.words, self.box = words, box
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        if tool_name != READER:
+            return super().run(tool_name, action_input, workspace)
+        self.calls.append((tool_name, action_input))
+        return Observation(self.words, True, (), 0.01, data=[Box("text", 1.0, self.box)] if self.box else None)
+
+
+def chat(tiny_tokenizer, tmp_path, runtime: ReadingRuntime, say: str, replies: list[str]):
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM(replies)
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    return agent.chat(session, say), image
+
+
+def test_crop_to_the_sign_reads_it_first_and_crops_the_text_with_a_margin(tiny_tokenizer, tmp_path):
+    runtime = ReadingRuntime("OPEN 24 HOURS", (100, 40, 300, 80))
+    # the model's own calls (a box it made up) are set aside for the reading and the crop the agent writes
+    made_up = (
+        "Thought: Do I need to use a tool? Yes\nAction: Crop Image\nAction Input: {image}, 0, 0, 1, 2\nObservation:"
+    )
+    done = "Thought: Do I need to use a tool? No\nAI: Done."
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "crop to the sign", [made_up, made_up, done])
+    assert runtime.calls == [(READER, image), (CROPPER, f"{image}, 90, 30, 310, 90")]
+    assert [step.action for step in reply.steps] == [READER, CROPPER] and reply.files
+
+
+def test_a_reading_that_places_no_text_says_the_edit_did_not_run_and_asks_for_the_box(tiny_tokenizer, tmp_path):
+    runtime = ReadingRuntime(NO_TEXT_FOUND, None)
+    said = "Thought: Do I need to use a tool? No\nAI: There is no text in the image."
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the text", ["", said])
+    assert runtime.calls == [(READER, image)]
+    assert "Blur Region did not run: it needs a box" in reply.text and "left, top, right, bottom" in reply.text
