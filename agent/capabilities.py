@@ -266,6 +266,8 @@ _BEYOND = (
         re.compile(
             r"\bblur\b.*\b(?:everything|all\s+of\s+it|it\s+all|the\s+rest|the\s+whole\s+(?:image|photo|picture))\b.*"
             r"\b(?:except|but|other\s+than|apart\s+from|besides|save|keep)\b"
+            # "crop the face and blur the rest": the model blurred the face
+            r"|\bblur\s+(?:out\s+)?(?:the\s+rest|everything\s+else|all\s+the\s+rest|all\s+else)\b"
             r"|^(?!\s*how\b).*\bblur\s+(?:out\s+)?(?:the|its|her|his|their|my)\s+background\b"
             # "how do I blur the background?" here, not in another program (advice: the model's)
             r"|^\W*how\s+(?:do|can|could|would|should)\s+(?:i|we|you)\s+blur\s+(?:out\s+)?(?:the|its|her|his|their|my)"

@@ -175,6 +175,7 @@ from agent.redo import (
     blurred_again,
     corrected_image,
     less_of_the_last,
+    lighter_blur,
     no_blur_to_strengthen,
     other_upload_hint,
     redone,
@@ -638,7 +639,11 @@ class Agent:
             yield Reply(problem, (), (), False, by_agent=True)
             return
         session.turns += 1
-        shown = self._undo(session, user_input) or self._show_again(session, user_input)
+        shown = (
+            self._lighter_blur(session, user_input)
+            or self._undo(session, user_input)
+            or self._show_again(session, user_input)
+        )
         if shown:
             yield shown
             return
@@ -959,18 +964,31 @@ class Agent:
         if steps is not None:
             session.turn_request, session.turn_steps = user_input, tuple(steps)
 
-    def _undo(self, session: ChatSession, request: str) -> Reply | None:
+    def _undo(self, session: ChatSession, request: str, *, why: str = "") -> Reply | None:
         """The reply to a request that asks only to undo the last step, or several (agent/undo.py): the image they
-        started from is shown again and becomes the one "it" means; ``None`` for any other request."""
-        if not self.image_tools or not asks_to_undo(request):
+        started from is shown again and becomes the one "it" means; ``None`` for any other request. With ``why``
+        (the reason, said first), the last step is undone whatever the request says."""
+        if not self.image_tools or not (why or asks_to_undo(request)):
             return None
-        text, before, undone = undo(session.latest_image, session.made_from, request, session.last_made)
+        text, before, undone = undo(
+            session.latest_image, session.made_from, request if not why else "", session.last_made
+        )
+        text = f"{why} {text}" if why else text
         if not before:
             return Reply(text, (), (), False, by_agent=True)
         logger.info("undo: %s the image(s) again", ", ".join(before))
         session.undone.update(undone)
         self.remember(session, request, text, before)
         return Reply(text, tuple(before), (), False, by_agent=True)
+
+    def _lighter_blur(self, session: ChatSession, request: str) -> Reply | None:
+        """The reply to "the blur is too strong" after a blur (agent/redo.py): the last pass undone where the blur has
+        several, else what Blur Region can do; ``None`` for any other request."""
+        lighter = lighter_blur(request, session.latest_image, session.made_by)
+        if lighter is None:
+            return None
+        note, undo_a_pass = lighter
+        return self._undo(session, request, why=note) if undo_a_pass else Reply(note, (), (), False, by_agent=True)
 
     def _show_again(self, session: ChatSession, request: str) -> Reply | None:
         """The reply to a request that only asks to see an image of the conversation again (agent/show_again.py):

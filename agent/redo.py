@@ -132,6 +132,11 @@ _MORE_BLUR = re.compile(
     r"|make\s+it\s+(?:more\s+blurry|blurrier)|blur\s+(?:it|that|them|the\s+face)\s+"
     r"(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?(?:more|again|harder|stronger)"
     r"|(?:a\s+)?(?:more|stronger|heavier)\s+blur|(?:it'?s\s+)?not\s+blurry\s+enough|more\s+blurry"
+    # "the blur is too weak", "it's not blurred enough", "i can still see her face"
+    r"|(?:the\s+|that\s+|this\s+)?blur(?:'s|\s+is|\s+was)\s+(?:(?:way|much|a\s+bit|a\s+little)\s+)?too\s+"
+    r"(?:weak|light|soft|faint|subtle|little)|(?:the\s+|that\s+|this\s+)?blur\s+(?:isn'?t|is\s+not|wasn'?t)\s+"
+    r"(?:strong|heavy|enough)(?:\s+enough)?|(?:it'?s\s+|it\s+is\s+)?not\s+blurred\s+enough"
+    r"|i\s+can\s+still\s+(?:see|read|recogni[sz]e)\s+(?:it|her|him|them|(?:the|her|his|their)\s+\w+)"
     r")(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
@@ -150,6 +155,42 @@ NO_BLUR_TO_STRENGTHEN = (
     'the same box again makes it stronger; ask for a blur first: "blur her face", "blur the top half", or a box as '
     "left, top, right, bottom."
 )
+
+
+# The whole message asks for less of the last blur: "the blur is too strong", "too blurry", "less blur please"
+_LESS_BLUR = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|hmm+|no+|oops|whoa|now|please|can\s+you|could\s+you)[,!.]?\s+)*(?:"
+    r"(?:the\s+|that\s+|this\s+)?blur(?:'s|\s+is|\s+was)\s+(?:(?:way|much|a\s+bit|a\s+little)\s+)?too\s+"
+    r"(?:strong|heavy|much|thick|intense|hard)"
+    r"|(?:(?:it|that)(?:'s|\s+is)\s+)?(?:(?:way|much|a\s+bit|a\s+little)\s+)?too\s+blurry"
+    # ("make it less blurry" undoes the blur: agent/undo.py)
+    r"|(?:(?:a\s+(?:bit|little)|slightly)\s+)?less\s+blur|make\s+(?:the\s+blur|it)\s+(?:lighter|weaker|softer)"
+    r"|blur\s+it\s+less"
+    r")(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+# Blur Region has one strength: less blur is one pass fewer, or none
+ONE_STRENGTH = "Blur Region blurs at one strength, so a lighter blur is one pass fewer."
+ONE_PASS_LEFT = (
+    ONE_STRENGTH + ' {latest} has the one pass; "undo" takes it away and goes back to {before}, or I can blur a '
+    "smaller box."
+)
+
+
+def lighter_blur(request: str, latest: str | None, made_by: Mapping[str, str]) -> tuple[str, bool] | None:
+    """What to do when ``request`` only asks for less of the last blur and Blur Region made ``latest``: ``(note,
+    True)`` to undo the last pass (``latest`` is a blur of a blur: "blur it more" then "too blurry"), ``(answer,
+    False)`` when it has a single pass (undoing would show the face again; the person decides); else ``None``. The
+    model had blurred a box of made-up numbers, which failed."""
+    if latest is None or not _LESS_BLUR.match(request):
+        return None
+    made = made_call(made_by, latest)
+    if made.tool != BLURRER or not made.arguments:
+        return None
+    before = made.arguments[0]
+    if made_call(made_by, before).tool == BLURRER:
+        return ONE_STRENGTH, True
+    return ONE_PASS_LEFT.format(latest=latest, before=before), False
 
 
 def no_blur_to_strengthen(request: str, latest: str | None, made_by: Mapping[str, str]) -> str | None:

@@ -36,9 +36,19 @@ _SHOW = re.compile(
 )
 
 
+# The latest image by "it": "what does it look like now?" after a blur (the model ran Detection and answered with
+# the face's box), "let me see it", "can I see that?"
+_SHOW_IT = re.compile(
+    OPENING + r"(?:(?:what\s+does|how\s+does)\s+(?:it|that)\s+look(?:\s+like)?\s+now"
+    r"|(?:let\s+me|can\s+i|could\s+i)\s+see\s+(?:it|that)|show\s+(?:it|that)\s+to\s+me|show\s+me\s+(?:it|that))"
+    r"(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def asks_to_see(request: str) -> bool:
     """Whether ``request`` only asks to see an image of the conversation again (see the module docstring)."""
-    return bool(_SHOW.match(request))
+    return bool(_SHOW.match(request) or _SHOW_IT.match(request))
 
 
 BEFORE_AND_AFTER = "Before: {before}. After: {after}."

@@ -1874,6 +1874,12 @@ def test_a_blur_of_all_but_a_part_is_answered_before_the_model(tiny_tokenizer, s
     llm.replies = [answer("Use a wide aperture, or a blur filter with a mask.")]
     reply = agent.chat(session, "how do I blur the background in photoshop?")  # advice: the model's
     assert reply.text == "Use a wide aperture, or a blur filter with a mask." and runtime.calls == []
+    # seen in a drive: "crop the face and blur the rest" blurred the face, then cropped it; the crop runs, the rest
+    # is answered
+    for request in ("crop the face and blur the rest", "keep the cat sharp and blur everything else"):
+        llm.replies = [answer("Done.")]
+        assert NO_BLUR_ALL_BUT in agent.chat(session, request).text
+    assert "Blur Region" not in [tool for tool, _ in runtime.calls]
 
 
 def test_a_count_of_what_the_detector_finds_waits_for_a_detection(tiny_tokenizer, session):

@@ -141,6 +141,33 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
     for more in ("stronger", "a bit more", "even more please"):
         assert blurred_again(more, blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
     assert blurred_again("stronger", photo, made_by) is None  # "more" of no blur is the model's to read
+    # seen in a drive: "the blur is too weak" blurred a box of 0.5, 10000, 10000, 10000, which failed
+    for weak in (
+        "the blur is too weak",
+        "it's not blurred enough",
+        "i can still see her face",
+        "blur isn't strong enough",
+    ):
+        assert blurred_again(weak, blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21", weak
+
+
+def test_less_blur_takes_a_pass_away_or_says_what_blur_region_can_do(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "the blur is too strong" blurred a box of 23, 3, 4, 5, which failed. Blur Region has one
+    strength: a blur of a blur loses its last pass; a single pass is left to the person (undoing it shows the face)."""
+    from agent.redo import ONE_PASS_LEFT, ONE_STRENGTH
+
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Blur Region", "Detection"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    llm.replies = [call("Blur Region", f"{photo}, 2, 3, 20, 21"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur 2, 3, 20, 21").files
+    reply = agent.chat(session, "the blur is too strong")
+    assert reply.text == ONE_PASS_LEFT.format(latest=blurred, before=photo) and not reply.files
+    llm.replies += ["\nObservation:", answer("Done.")]
+    (twice,) = agent.chat(session, "blur it more").files
+    reply = agent.chat(session, "hmm, too blurry")
+    assert reply.text.startswith(ONE_STRENGTH) and reply.files == (blurred,) and session.latest_image == blurred
+    assert [tool for tool, _ in runtime.calls] == ["Blur Region", "Blur Region"]  # no call for either
+    assert agent.chat(session, "less blur please").text == ONE_PASS_LEFT.format(latest=blurred, before=photo)
 
 
 def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):

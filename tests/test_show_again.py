@@ -40,6 +40,11 @@ TEMPLATE = PromptTemplate.load("en")
         ("show me the original rotated by 90 degrees", False),  # asks for more
         ("show me how to crop", False),
         ("what does the original show?", False),
+        # seen in a drive after a blur: the model ran Detection and answered with the face's box
+        ("what does it look like now", True),
+        ("let me see it", True),
+        ("can I see that?", True),
+        ("what does the cat look like?", False),  # a question about the picture
     ],
 )
 def test_which_requests_ask_to_see_an_image_again(request_text, asks):
