@@ -165,7 +165,8 @@ def test_less_blur_takes_a_pass_away_or_says_what_blur_region_can_do(tiny_tokeni
     llm.replies += ["\nObservation:", answer("Done.")]
     (twice,) = agent.chat(session, "blur it more").files
     reply = agent.chat(session, "hmm, too blurry")
-    assert reply.text.startswith(ONE_STRENGTH) and reply.files == (blurred,) and session.latest_image == blurred
+    assert reply.text.startswith(ONE_STRENGTH) and twice in reply.text
+    assert reply.files == (blurred,) and session.latest_image == blurred
     assert [tool for tool, _ in runtime.calls] == ["Blur Region", "Blur Region"]  # no call for either
     assert agent.chat(session, "less blur please").text == ONE_PASS_LEFT.format(latest=blurred, before=photo)
 
