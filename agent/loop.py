@@ -61,6 +61,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.bad_numbers import bad_numbers_answer
+from agent.brightness import asks_which_is_brighter, brightness_answer, mean_brightness
 from agent.capabilities import (
     asks_what_it_can_do,
     beyond_the_tools,
@@ -1141,6 +1142,11 @@ class Agent:
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:
                 return comparison_answer(request, readable)
+        if len(session.images) > 1 and asks_which_is_brighter(request):
+            brightness = {name: self._brightness(session.workspace, name) for name in session.images}
+            readable = {name: value for name, value in brightness.items() if value is not None}
+            if len(readable) > 1:
+                return brightness_answer(request, readable)
         if session.latest_image is not None and asks_what_was_done(request):
             made, just = self._made(session), asks_what_was_just_done(request)
             if just:
@@ -1728,6 +1734,14 @@ class Agent:
             model_answer=model_answer,
             model_call=model_call,
         )
+
+    @staticmethod
+    def _brightness(workspace: Workspace, name: str) -> float | None:
+        """The mean brightness of ``name``'s pixels (agent/brightness.py), or ``None`` when it cannot be read."""
+        try:
+            return mean_brightness(workspace.open_image(name))
+        except ToolError:
+            return None
 
     @staticmethod
     def _exists(workspace: Workspace, name: str) -> bool:
