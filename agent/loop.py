@@ -652,13 +652,15 @@ class Agent:
         # itself, which read "blur it more" as a blur without a box
         redo, replaying = self._redo(session, user_input)
         # "crop to the sign": the reading first, which places the text (agent/text_region.py)
-        on_writing = None if redo else writing_box_tool(user_input, self.runtime.available.names)
-        reading = self._reading_for(session, user_input) if on_writing else None
-        answer = None if redo or reading else self.answer_before_the_model(session, user_input)
+        last_read = session.last_call is not None and session.last_call.tool == READER
+        on_writing = None if redo else writing_box_tool(user_input, self.runtime.available.names, last_read)
+        readings = self._readings_for(session, user_input) if on_writing else []
+        answer = None if redo or readings else self.answer_before_the_model(session, user_input)
         if answer:
             yield Reply(answer, (), (), False, by_agent=True)
             return
-        redo = redo or reading
+        redo = redo or (readings.pop(0) if readings else None)
+        writing_step = bool(on_writing and redo)  # the next step is one the writing edit wrote
         cancel = cancel or threading.Event()
         specs = list(self.runtime.available)
         scratch: list[ObservedStep | RejectedReply] = []
@@ -876,18 +878,21 @@ class Agent:
             trace.append(taken)
             overruled, agent_call = "", None
             yield StepTaken(taken)
-            if on_writing and reading and taken.action == READER and index < self.max_steps:
-                placed = text_box(observation.data) if taken.ok else None
-                image = image_names(taken.action_input)[0]
-                if placed:  # the edit on the text's box, which the model never saw
-                    size = image_size(session.workspace, image)
-                    agent_call = ToolCall("", on_writing, writing_edit_input(image, placed, size))
-                    forced = f"{_opened_step(agent_call.tool)} {agent_call.action_input}"
-                    logger.info("%s on the box of the text read: %s", on_writing, agent_call.action_input)
-                    yield TextChunk(index + 1, forced)
+            if on_writing and writing_step and index < self.max_steps:
+                # the edit on the text's box the reading placed (the model never sees it), then the next reading
+                placed = text_box(observation.data) if taken.action == READER and taken.ok else None
+                unplaced = on_writing if taken.action == READER and not placed else unplaced
+                if placed:
+                    image = image_names(taken.action_input)[0]
+                    edit = writing_edit_input(image, placed, image_size(session.workspace, image))
+                    agent_call = ToolCall("", on_writing, edit)
+                    logger.info("%s on the box of the text read: %s", on_writing, edit)
                 else:
-                    unplaced = on_writing
-                reading = None
+                    agent_call = readings.pop(0) if readings else None
+                writing_step = agent_call is not None
+                if agent_call:
+                    forced = f"{_opened_step(agent_call.tool)} {agent_call.action_input}"
+                    yield TextChunk(index + 1, forced)
             if replaying and index < self.max_steps:  # "do the same to the cat photo": the last turn's next call
                 agent_call, replay_note = replayed(
                     session.last_steps,
@@ -1509,15 +1514,20 @@ class Agent:
             return meant, _opened_step(finder)
         return meant, ""
 
-    def _reading_for(self, session: ChatSession, request: str) -> ToolCall | None:
-        """The reading that places the writing a box edit is asked for on: of the upload ``request`` names, else of
-        the latest image (the photo behind it when it is a map); ``None`` with no image."""
-        latest = upload_named(request, session.file_names) or session.latest_image
-        if latest is None:
-            return None
+    def _readings_for(self, session: ChatSession, request: str) -> list[ToolCall]:
+        """The readings that place the writing a box edit is asked for on: of each upload as it is now when
+        ``request`` asks for every one ("crop both to the text"), else of the image it names or points at ("on the
+        original"; the photo behind a map); none with no image."""
+        if session.latest_image is None:
+            return []
+        if asks_for_every(request, list(session.images)):
+            return [ToolCall("", READER, image) for _, image in self.latest_of_each(session)]
         shown = [*session.images, *self.shown_images(session)]
-        image = photo_behind(latest, request, map_operations(), shown) or latest
-        return ToolCall("", READER, image)
+        meant = upload_named(request, session.file_names) or meant_image(
+            request, list(session.images), session.latest_image, (), self.shown_images(session)
+        )
+        latest = meant or session.latest_image
+        return [ToolCall("", READER, photo_behind(latest, request, map_operations(), shown) or latest)]
 
     def _redo(self, session: ChatSession, request: str) -> tuple[ToolCall | None, bool]:
         """The last turn's first call again (a failed one when the last turn's calls all failed), on the image

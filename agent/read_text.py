@@ -37,7 +37,8 @@ _OF_THE_WRITING = (
 )
 WORD_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}  # a word's index by its name
 _WORD_QUESTION = (
-    rf"\b(?:how\s+many\s+(?P<unit>words|letters)|(?P<ordinal>{'|'.join(WORD_PLACES)})\s+word){_OF_THE_WRITING}"
+    rf"\b(?:how\s+many\s+(?P<unit>words|letters|lines)(?:\s+of\s+(?:text|writing))?"
+    rf"|(?P<ordinal>{'|'.join(WORD_PLACES)})\s+word){_OF_THE_WRITING}"
 )
 WORD_QUESTION = re.compile(_WORD_QUESTION, re.IGNORECASE)
 # What a sign's opening hours are of ("is the library open on sundays?"; not "is the door open?")

@@ -24,18 +24,22 @@ _WRITING = re.compile(
     r"|notice|menu|page)\b",
     re.IGNORECASE,
 )
+# Right after a reading, the writing is also "it": "whats the sign say", then "crop to it" (asked for a box)
+_WRITING_OR_IT = re.compile(rf"{_WRITING.pattern}|\b(?:to|on|around)\s+(?:it|that)\b", re.IGNORECASE)
 MARGIN = 0.25  # of the text's height, around the words: a crop to the letters' very edges reads as cut off
 
 
-def writing_box_tool(request: str, available: Sequence[str]) -> str | None:
+def writing_box_tool(request: str, available: Sequence[str], after_reading: bool = False) -> str | None:
     """The box tool, crop or blur, that ``request`` asks for on the writing in the picture ("crop to the sign",
-    "blur the text"), with the reading tool loaded (``available``) and no box, place or person of the request's own
-    ("crop the top half of the sign", "blur the face and the sign" go as before); else ``None``."""
+    "blur the text"; right ``after_reading``, "crop to it" too), with the reading tool loaded (``available``) and no
+    box, place or person of the request's own ("crop the top half of the sign", "blur the face and the sign" go as
+    before); else ``None``."""
     if READER not in available or box_of_its_own(request) or names_people(request) or leaves_out(request):
         return None
+    writing = _WRITING_OR_IT if after_reading else _WRITING
     for part in request_parts(request):
         for tool in (CROPPER, BLURRER):
-            if tool in available and asks_for(tool, part) and _WRITING.search(part):
+            if tool in available and asks_for(tool, part) and writing.search(part):
                 return tool
     return None
 

@@ -43,6 +43,10 @@ SAYS_NO = 'No: the text reads "{words}".'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
 TOO_FEW_WORDS = 'The text has {count} word{s}: "{words}".'
 COUNTED = 'The text has {count} {unit}: "{words}".'
+LINES_UNKNOWN = (
+    'The text reads "{words}" ({count} words). The reading gives the words without their line breaks, so I can\'t '
+    "count the lines."
+)
 READ_AGAIN = 'The text reads "{words}".'
 
 
@@ -60,6 +64,8 @@ def answer_about_words(request: str, words: str) -> str | None:
         return NTH_WORD.format(ordinal=ordinal, word=tokens[index], words=words)
     if asked:
         unit = asked.group("unit").lower()
+        if unit == "lines":  # "how many lines of text are there?" (the model answered 11000)
+            return LINES_UNKNOWN.format(words=words, count=len(tokens))
         count = len(tokens) if unit == "words" else sum(char.isalpha() for char in words)
         return COUNTED.format(count=count, unit=unit if count != 1 else unit[:-1], words=words)
     if _AGAIN.search(request):

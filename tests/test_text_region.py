@@ -43,6 +43,14 @@ def test_without_the_reading_tool_no_edit_is_of_the_writing():
     assert writing_box_tool("crop to the sign", (CROPPER, BLURRER)) is None
 
 
+def test_right_after_a_reading_the_writing_is_it():
+    """Seen in a drive: "whats the sign say", then "crop to it" was asked for a box."""
+    assert writing_box_tool("crop to it", LOADED, after_reading=True) == CROPPER
+    assert writing_box_tool("crop around that", LOADED, after_reading=True) == CROPPER
+    assert writing_box_tool("crop to it", LOADED) is None
+    assert writing_box_tool("blur it", LOADED, after_reading=True) is None  # the whole picture, as before
+
+
 def test_the_margin_grows_the_box_by_a_quarter_of_its_height_inside_the_picture():
     assert with_margin((100, 40, 300, 80), 400, 200) == (90, 30, 310, 90)
     assert with_margin((2, 4, 398, 196), 400, 200) == (0, 0, 400, 200)
@@ -70,6 +78,9 @@ def chat(tiny_tokenizer, tmp_path, runtime: ReadingRuntime, say: str, replies: l
     return agent.chat(session, say), image
 
 
+DONE = "Thought: Do I need to use a tool? No\nAI: Done."
+
+
 def test_crop_to_the_sign_reads_it_first_and_crops_the_text_with_a_margin(tiny_tokenizer, tmp_path):
     runtime = ReadingRuntime("OPEN 24 HOURS", (100, 40, 300, 80))
     # the model's own calls (a box it made up) are set aside for the reading and the crop the agent writes
@@ -88,3 +99,40 @@ def test_a_reading_that_places_no_text_says_the_edit_did_not_run_and_asks_for_th
     reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the text", ["", said])
     assert runtime.calls == [(READER, image)]
     assert "Blur Region did not run: it needs a box" in reply.text and "left, top, right, bottom" in reply.text
+
+
+def test_both_uploads_are_read_and_cropped_in_turn(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "crop both to the text" cropped one sign and only read the other."""
+    runtime = ReadingRuntime("OPEN", (100, 40, 300, 80))
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent = Agent(ScriptedLLM([DONE]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    first, second = (agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name for _ in range(2))
+    reply = agent.chat(session, "crop both to the text")
+    box = "90, 30, 310, 90"
+    assert runtime.calls == [
+        (READER, first),
+        (CROPPER, f"{first}, {box}"),
+        (READER, second),
+        (CROPPER, f"{second}, {box}"),
+    ]
+    assert len([name for name in reply.files if "_crop_" in name]) == 2
+
+
+def test_the_original_is_read_when_the_request_says_so(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "now blur the words on the original" after a resize read and blurred the resized copy."""
+    runtime = ReadingRuntime("OPEN", (100, 40, 300, 80))
+    runtime.available = runtime.available.__class__(
+        [*runtime.available, *FakeRuntime(names=("Resize Image",)).available]
+    )
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    resize = (
+        "Thought: Do I need to use a tool? Yes\nAction: Resize Image\nAction Input: {image}, 800, 400\nObservation:"
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    photo = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    llm.replies = [resize.format(image=photo), DONE]
+    agent.chat(session, "make it twice as big")
+    llm.replies += [DONE]
+    agent.chat(session, "now blur the words on the original")
+    assert runtime.calls[-2:] == [(READER, photo), (BLURRER, f"{photo}, 90, 30, 310, 90")]

@@ -9,6 +9,7 @@ from agent.loop import Agent, ChatSession
 from agent.read_text import NOT_RELIABLY
 from agent.word_questions import (
     COUNTED,
+    LINES_UNKNOWN,
     NTH_WORD,
     READ_AGAIN,
     SAYS_NO,
@@ -32,6 +33,8 @@ WORDS = "-based segmentation of the coins"
         ("what is the third word", NTH_WORD.format(ordinal="third", word="of", words=WORDS)),
         ("how many words are there?", COUNTED.format(count=5, unit="words", words=WORDS)),
         ("how many letters does it have?", COUNTED.format(count=27, unit="letters", words=WORDS)),
+        # seen in a drive: "how many lines of text are there" was answered 11000
+        ("how many lines of text are there", LINES_UNKNOWN.format(words=WORDS, count=5)),
         ("what did it say?", READ_AGAIN.format(words=WORDS)),
         ("is it in english?", NOT_RELIABLY.format(words=WORDS, task="tell its language")),
         ("translate it to french", NOT_RELIABLY.format(words=WORDS, task="translate it")),
