@@ -246,11 +246,11 @@ from protocol.steps import (
 from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
+from tools.runtime import Observation
 from tools.spec import InputKind
 from tools.workspace import IMAGE_DIR, upright_size
 
 if TYPE_CHECKING:
-    from tools.runtime import Observation
     from tools.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -311,6 +311,8 @@ NEEDS_BOX = (
 )
 # After a search for the box found nothing
 NO_BOX_FOUND = "So {tool} did not run: it needs a box. " + GIVE_A_BOX
+# A resize to the size the image has is not run; the model reads this observation, and the answer holds it
+ALREADY_SIZED = "{image} is already {width} x {height} pixels, so Resize Image left it as it is."
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
 CALL_SET_ASIDE = "[not run]"
@@ -675,6 +677,7 @@ class Agent:
         agent_call = redo  # the call the agent wrote for the next step, which runs as written
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
         unplaced = None  # the box tool asked for on writing that the reading did not place
+        size_notes: list[str] = []  # resizes not run: the image already had that size
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
             if prompt is None:
@@ -764,6 +767,7 @@ class Agent:
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
                     checked = with_notes(checked, [replay_note])
+                checked = with_notes(checked, size_notes)
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,
@@ -852,7 +856,9 @@ class Agent:
                         chained = self._later_resize(session, user_input, chained)
                         logger.info("%s works on the turn's last edit: %s", chained.tool, chained.action_input)
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", chained
-                observation = self._run_tool(step, session.workspace)
+                unchanged = self._already_that_size(session, step)  # "make them both the same size"
+                observation = Observation(unchanged, True) if unchanged else self._run_tool(step, session.workspace)
+                size_notes += [unchanged] if unchanged else []
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
                 if made:  # an image the model met (a generated one in a session with no upload) is one to work on
@@ -1744,6 +1750,21 @@ class Agent:
             model_answer=model_answer,
             model_call=model_call,
         )
+
+    @staticmethod
+    def _already_that_size(session: ChatSession, call: ToolCall) -> str:
+        """What to say instead of running ``call`` when it resizes an image to the size it has (:data:`ALREADY_SIZED`;
+        the model had made an unchanged copy of the cat when both photos were to have the cat's size), else ``""``."""
+        if call.tool != RESIZER or len(call.arguments) != 3:
+            return ""
+        try:
+            width, height = (float(number) for number in call.arguments[1:])
+        except ValueError:
+            return ""
+        image = call.arguments[0].strip()
+        if image_size(session.workspace, image) != (width, height):
+            return ""
+        return ALREADY_SIZED.format(image=image, width=round(width), height=round(height))
 
     @staticmethod
     def _brightness(workspace: Workspace, name: str) -> float | None:

@@ -9,7 +9,9 @@ at most to the upload; nothing is deleted, so a result undone stays nameable. An
 edit named ("undo the rotation") is undone when it made the image "it" means; an earlier one is not undone alone (the
 steps after it would be lost), and the answer says how to go back. "Rotate it back" undoes the rotation (the model
 rotated the rotated image again by the same angle). A turn that worked on several uploads ("rotate both by 90
-degrees") is undone on each of them by "undo that" or "undo both" (only the last rotation was undone).
+degrees") is undone on each of them by "undo that" or "undo both" (only the last rotation was undone). "Undo
+everything" / "start over" after edits of several uploads goes back to every upload (only the latest image's edits
+had been undone).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ UNDONE_SEVERAL = (
 )
 UNDONE_ALL = "Undone every step: back to {image}, the original ({undone} are still here if you want them)."
 UNDONE_EACH = "Undone: back to {images}, the images before that step ({undone} are still here if you want them)."
+UNDONE_EVERY = (
+    "Undone every step on each image: back to the uploads {images} (the {count} images made are still here if you "
+    "want them)."
+)
 NOTHING_TO_UNDO = "There is nothing to undo: no tool has changed {image} in this conversation."
 NOTHING_YET = "There is nothing to undo yet: no tool has made an image in this conversation."
 
@@ -52,7 +58,7 @@ _SEVERAL_UNDO = re.compile(
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
     r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?"
     # "start over" (the model read the photo's text), "reset the image"
-    r"|(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch)|reset\s+(?:it|the\s+(?:image|photo|picture))"
+    r"|(?P<over>(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch))|reset\s+(?:it|the\s+(?:image|photo|picture))"
     # "put it back how it was" (the model removed the background), "change it back", "restore the original"
     r"|(?:put|change|turn|set)\s+it\s+back(?:\s+(?:to\s+)?(?:how|the\s+way|as)\s+it\s+was(?:\s+before)?"
     r"|\s+to\s+(?:normal|the\s+original))|restore\s+(?:it|the\s+original(?:\s+(?:image|photo|picture))?)"
@@ -60,6 +66,13 @@ _SEVERAL_UNDO = re.compile(
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+
+
+def undoes_every_upload(request: str) -> bool:
+    """Whether ``request`` asks to undo everything done in the conversation ("undo everything", "start over"), not
+    only the edits of the image worked on ("go back to the original", "reset the image")."""
+    several = _SEVERAL_UNDO.match(request)
+    return bool(several and (several.group("every") is not None or several.group("over") is not None))
 
 
 def steps_to_undo(request: str) -> int | str | None:
@@ -151,6 +164,11 @@ def undo(
         ends.append(latest)  # the one "it" meant stays the one it means
         before = [made_from[image] for image in ends]
         return UNDONE_EACH.format(images=_listed(before), undone=_listed(ends)), before, ends
+    edited = list(dict.fromkeys(lineage(image, made_from)[-1] for image in made_from))  # oldest first
+    if len(edited) > 1 and undoes_every_upload(request):
+        upload = lineage(latest, made_from)[-1]
+        before = [image for image in edited if image != upload] + [upload]  # "it" means the one it meant
+        return UNDONE_EVERY.format(images=_listed(before), count=len(made_from)), before, list(made_from)
     chain = lineage(latest, made_from)
     named = _named_edit(request)
     if named:

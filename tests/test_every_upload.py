@@ -61,6 +61,23 @@ def test_an_edit_of_both_uploads_runs_on_each(tiny_tokenizer, tmp_path):
     assert all(name in reply.text for name in reply.files)  # seen in a drive: "rotate both" named one result
 
 
+def test_an_upload_that_already_has_the_size_is_left_as_it_is(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "make them both the same size" resized the cat photo to the 451 x 300 it had, and the answer
+    presented the unchanged upload as the resized image."""
+    from agent.loop import ALREADY_SIZED
+
+    runtime = FakeRuntime(names=("Resize Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    square = agent.introduce_image(session, Image.new("RGB", (16, 16), "white")).name
+    wide = agent.introduce_image(session, Image.new("RGB", (12, 8), "black")).name
+    llm.replies = [call("Resize Image", f"{square}, 12, 8"), answer("Done."), ", 12, 8\nObservation:", answer("Done.")]
+    reply = agent.chat(session, "make them both the same size")
+    assert runtime.calls == [("Resize Image", f"{square}, 12, 8")] and len(reply.files) == 1
+    assert reply.text.endswith(ALREADY_SIZED.format(image=wide, width=12, height=8))
+
+
 def test_the_answer_says_which_uploads_the_edit_failed_on():
     steps = [step("Remove the background", UPLOADS[1], ok=False), step("Remove the background", UPLOADS[0])]
     said = earlier_uploads("remove the background from both", steps, UPLOADS)

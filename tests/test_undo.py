@@ -14,6 +14,7 @@ from agent.undo import (
     UNDONE,
     UNDONE_ALL,
     UNDONE_EACH,
+    UNDONE_EVERY,
     UNDONE_SEVERAL,
     asks_to_undo,
     steps_to_undo,
@@ -241,3 +242,17 @@ def test_a_turn_of_several_steps_on_one_upload_is_undone_a_step_at_a_time():
     made_from = {"b.png": "a.png", "c.png": "b.png"}
     text, before, undone = undo("c.png", made_from, "undo that", last_made=("b.png", "c.png"))
     assert (text, before, undone) == (UNDONE.format(image="b.png", undone="c.png"), ["b.png"], ["c.png"])
+
+
+def test_undo_everything_after_edits_of_several_uploads_goes_back_to_each():
+    """Seen in a drive: "undo everything" after the cat was resized and blurred and the astronaut rotated undid the
+    rotation only; "go back to the original" stays with the image worked on."""
+    made_from = {"cat-small.png": "cat.png", "cat-blur.png": "cat-small.png", "astro-turned.png": "astro.png"}
+    for request in ("undo everything", "let's start over"):
+        text, before, undone = undo("astro-turned.png", made_from, request, last_made=("astro-turned.png",))
+        assert before == ["cat.png", "astro.png"] and set(undone) == set(made_from)
+        assert text == UNDONE_EVERY.format(images="cat.png and astro.png", count=3)
+    text, before, _ = undo("astro-turned.png", made_from, "go back to the original", last_made=("astro-turned.png",))
+    assert before == ["astro.png"] and text.startswith("Undone: back to astro.png")
+    one = {"b.png": "a.png", "c.png": "b.png"}  # one upload edited: every step of its own, as before
+    assert undo("c.png", one, "undo everything")[1] == ["a.png"]
