@@ -110,12 +110,16 @@ def output_size(step: PlanStep, source: Size, tools: ToolRegistry) -> Size | Non
         if step.task == ROTATOR:
             return rotated_size(*source, float(numbers[ANGLE]))
         if step.task == RESIZER:
-            return round(float(numbers["width"])), round(float(numbers["height"]))
-        if step.task == CROPPER:
+            made = round(float(numbers["width"])), round(float(numbers["height"]))
+        elif step.task == CROPPER:
             left, top, right, bottom = (float(numbers[corner]) for corner in BOX_CORNERS)
-            return round(right) - round(left), round(bottom) - round(top)
+            made = round(right) - round(left), round(bottom) - round(top)
+        else:
+            made = None
     except (KeyError, TypeError, ValueError):
         return None
+    if made is not None:  # an empty box or size makes no image (the planner had cropped 0, 0, 0, 0)
+        return made if min(made) > 0 else None
     keeps_size = step.task in (BLURRER, BACKGROUND_REMOVER) or (step.task in tools and tools.get(step.task).makes_map)
     return source if keeps_size else None
 

@@ -45,6 +45,13 @@ def test_a_rotation_left_out_works_on_the_step_before_it():
     )
 
 
+def test_a_resize_after_an_empty_crop_is_left_out_rather_than_sized_from_it():
+    """Seen through the plan drive: "read the sign, then crop to it and make it 2x bigger" was planned with the crop
+    ``2, 2, 2, 2``, and sizing the resize from that empty crop raised ZeroDivisionError."""
+    crop = ("Crop Image", {"image_path": SIGN, "left": 2, "top": 2, "right": 2, "bottom": 2})
+    assert held(plan(crop), "crop to it and make it 2x bigger") == (plan(crop).render(), [])
+
+
 def test_a_size_left_out_is_computed_from_the_upload():
     """Seen through the plan drive: "make it 4k, then give me the straight lines" had no resize."""
     lines = ("Line Detection On Image", {"image_path": PHOTO})
