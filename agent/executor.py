@@ -29,7 +29,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from agent.step_runner import ArgumentValue, StepOutcome, StepRunner
+from agent.text_region import with_margin
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, takes_a_box, validate_plan
+from tools.outputs import TEXT_LABEL
 from tools.spec import OutputKind
 
 if TYPE_CHECKING:
@@ -89,11 +91,13 @@ class StepResult:
             return 0.0
         return self.finished - self.started
 
-    def value(self) -> str | Detected | None:
-        """What ``"<GENERATED>-k"`` of this step is bound to (``None`` unless the step is done)."""
+    def value(self, *, for_a_box: bool = False) -> str | Detected | None:
+        """What ``"<GENERATED>-k"`` of this step is bound to (``None`` unless the step is done); ``for_a_box``: for a
+        box-taking step's image, which takes a reading's text box as a detection's ("crop to the sign")."""
         if not self.ok or self.outcome is None:
             return None
-        if self.tool.output is OutputKind.BOXES:
+        placed = for_a_box and self.tool.output is OutputKind.TEXT and bool(self.outcome.data)
+        if self.tool.output is OutputKind.BOXES or placed:
             image = self.arguments.get(self.tool.inputs[0].name, "")
             return Detected(str(image), tuple(sorted(self.outcome.data or (), key=lambda b: -b.score)))
         if self.tool.output is OutputKind.IMAGE:
@@ -235,12 +239,13 @@ class PlanRun:
     def _bind(self, step: PlanStep) -> dict[str, Any]:
         """The step's arguments with each reference replaced by what the referenced step gave."""
         arguments: dict[str, Any] = {}
+        boxed = takes_a_box(self._results[step.id].tool)
         for name, value in step.args:
             if not isinstance(value, Reference):
                 arguments[name] = value
                 continue
             source = self._results[value.step]
-            bound = source.value()
+            bound = source.value(for_a_box=boxed and name == self._results[step.id].tool.inputs[0].name)
             if isinstance(bound, Detected) and not bound.boxes:
                 raise _Unbound(f"step {self._number(value.step)} ({source.step.task}) found no object to work on")
             if bound is None or bound == "":
@@ -371,7 +376,8 @@ class PlanRun:
         outcomes: list[StepOutcome] = []
         image, in_place = detected.image, False
         for index, box in enumerate(detected.boxes):
-            arguments = {first: image, **dict(zip(BOX_CORNERS, box.box, strict=True))}
+            corners = self._with_margin(detected.image, box.box) if box.label == TEXT_LABEL else box.box
+            arguments = {first: image, **dict(zip(BOX_CORNERS, corners, strict=True))}
             outcome = self.runner(tool.name, arguments, self.workspace)
             outcomes.append(outcome)
             if not outcome.ok or outcome.image is None:
@@ -391,6 +397,13 @@ class PlanRun:
         # the step's image (what later steps take) is the first file it names
         ordered = (primary, *(f for f in files if f != primary))
         return replace(last, text=text, files=ordered, seconds=seconds)
+
+    def _with_margin(self, image: str, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A reading's text ``box`` on ``image`` with the margin the chat's writing edits give it."""
+        from PIL import Image
+
+        with Image.open(self.workspace.resolve(image)) as opened:
+            return with_margin(box, *opened.size)
 
 
 class _Unbound(Exception):

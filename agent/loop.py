@@ -111,6 +111,7 @@ from agent.image_facts import (
     with_aspect_ratio,
 )
 from agent.image_reference import (
+    asks_to_read,
     image_by_size,
     meant_image,
     on_the_newest_edit,
@@ -654,8 +655,7 @@ class Agent:
         # itself, which read "blur it more" as a blur without a box
         redo, replaying = self._redo(session, user_input)
         # "crop to the sign": the reading first, which places the text (agent/text_region.py)
-        last_read = session.last_call is not None and session.last_call.tool == READER
-        on_writing = None if redo else writing_box_tool(user_input, self.runtime.available.names, last_read)
+        on_writing = None if redo else self._writing_edit(session, user_input)
         readings = self._readings_for(session, user_input) if on_writing else []
         answer = None if redo or readings else self.answer_before_the_model(session, user_input)
         if answer:
@@ -1211,6 +1211,7 @@ class Agent:
         if session.latest_image is not None and CROPPER in self.runtime.available and leaves_out(request):
             return self._needs_box(session, CROPPER, NEEDS_PART)
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
+        unboxed = None if self._writing_edit(session, request) else unboxed  # the reading gives its box
         if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too
             return self._needs_box(session, unboxed, NEEDS_PART if names_no_part(request) else NEEDS_BOX)
         missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
@@ -1519,6 +1520,13 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
         return meant, ""
+
+    def _writing_edit(self, session: ChatSession, request: str) -> str | None:
+        """The box tool ``request`` asks for on the writing in the picture (agent/text_region.py), the writing being
+        "it" too right after a reading or beside one asked for ("read the sign, then crop to it"); else ``None``."""
+        last_read = session.last_call is not None and session.last_call.tool == READER
+        reads = last_read or asks_to_read(request)
+        return writing_box_tool(request, self.runtime.available.names, after_reading=reads)
 
     def _readings_for(self, session: ChatSession, request: str) -> list[ToolCall]:
         """The readings that place the writing a box edit is asked for on: of each upload as it is now when

@@ -13,7 +13,8 @@ its edges" as the edges of the whole photo. The ReAct loop opens the step of an 
   box stated or of a part named by its place, or the faces or people a detection added before it finds;
 - and a later part that points back ("then show me its edges") works on the added step's output.
 
-A step whose numbers cannot be known before the plan runs (a relative size of a detection's crop) is not added.
+A step whose numbers cannot be known before the plan runs (a relative size of a detection's crop) is not added;
+such a request is then no plan's to run (:func:`asked_but_unplanned`): the ReAct loop does it a step at a time.
 """
 
 from __future__ import annotations
@@ -176,3 +177,12 @@ def _in_order(steps: Sequence[PlanStep]) -> tuple[PlanStep, ...]:
 
 def _next_id(steps: Sequence[PlanStep]) -> int:
     return max(step.id for step in steps) + 1
+
+
+def asked_but_unplanned(plan: Plan, request: str, tools: ToolRegistry) -> list[str]:
+    """The edits and maps a part of ``request`` asks for (agent/several_edits.py) that no step of ``plan`` does: "read
+    the sign, then crop to it and make it 2x bigger" had run the crop alone (the crop's size is the reading's to give)
+    and answered as if all was done."""
+    planned = {step.task for step in plan.steps}
+    asked = [tool for part in request_parts(request) for tool in asked_edits(part, tools)]
+    return [tool for tool in dict.fromkeys(asked) if tool not in planned]

@@ -7,15 +7,19 @@ box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant.
 with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
 find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``). "Crop the top half of
 d.png" gets the top half's box from the image's size, "blur it" the whole picture's and "make the picture square"
-the largest centred square's, as in the ReAct loop (``agent.pending_edit.named_box``).
+the largest centred square's, as in the ReAct loop (``agent.pending_edit.named_box``). "Crop to the sign" takes the
+box of the words a reading finds (a reading added when the plan has none), as the ReAct loop does
+(``agent.text_region``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from agent.pending_edit import FINDER, edits_people, is_shown, named_box
+from agent.read_text import READER
+from agent.stated_numbers import numbers_besides_size_and_angle
+from agent.text_region import writing_box_tool
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value, takes_a_box
 from tools.registry import ToolRegistry
 from tools.spec import OutputKind
@@ -34,7 +38,7 @@ def boxes_from_the_detection(
     after it; a :data:`FINDER` step added before it when there is none and the request speaks of faces or people),
     and the detection each changed step now takes (``None``: a named part; ``{}``: the plan as it was). A box the
     conversation (``shown``) holds stays."""
-    stated = set(re.findall(r"\d+(?:\.\d+)?", request))
+    stated = set(numbers_besides_size_and_angle(request))
     steps = list(plan.steps)
     changed: dict[int, int | None] = {}
     for step in plan.steps:
@@ -54,11 +58,21 @@ def boxes_from_the_detection(
                 step.task, step.id, (step.args[0], *zip(BOX_CORNERS, region, strict=True))
             )
             continue
-        if isinstance(image, Reference) and any(other.id == image.step and _detects(other, tools) for other in steps):
-            continue  # already given a detection: the executor runs it on every box found
+        if isinstance(image, Reference) and any(
+            other.id == image.step and (_detects(other, tools) or other.task == READER) for other in steps
+        ):
+            continue  # already given a detection or a reading: the executor runs it on every box found
         position = steps.index(step)
         found = [other for other in steps if _detects(other, tools) and other.args[0][1] == image]
-        if found:
+        read = [other for other in steps if other.task == READER and other.args and other.args[0][1] == image]
+        if writing_box_tool(request, tools.names, after_reading=bool(read)) == step.task:
+            # "crop to the sign": the reading's box of the words (agent/text_region.py), a reading added if none
+            if read:
+                detection = ([other for other in read if steps.index(other) < position] or read)[-1].id
+            else:
+                detection = max(other.id for other in steps) + 1
+                steps.insert(position, PlanStep(READER, detection, ((tools.get(READER).inputs[0].name, image),)))
+        elif found:
             detection = ([other for other in found if steps.index(other) < position] or found)[-1].id
         elif edits_people(request, step.task) and FINDER in tools:
             detection = max(other.id for other in steps) + 1

@@ -24,7 +24,7 @@ from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
 from agent.picture_questions import DETECTORS
 from agent.plan_angles import angles_from_the_request
-from agent.plan_asked import with_the_edits_asked
+from agent.plan_asked import asked_but_unplanned, with_the_edits_asked
 from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import (
     for_every_upload,
@@ -197,7 +197,7 @@ class PlanAgent:
             logger.info(
                 "step %s takes the boxes of %s, not a box the request never gave",
                 step_id,
-                detection or "the part named",
+                "the part named" if detection is None else f"step {detection}",
             )
         plan, sized = sizes_from_the_request(plan, request, tools, size)
         for step_id, (width, height) in sized.items():
@@ -233,11 +233,16 @@ class PlanAgent:
             request, has_image=bool(session.images), loaded=self.executor.runner.available.names
         )
         session.turns += 1
-        plans = []
-        for made in self.plan(session, request):
-            plans.append(made.result)
-            yield made
+        made_plans = list(self.plan(session, request))
+        plans = [made.result for made in made_plans]
         result = plans[-1]
+        unplanned = asked_but_unplanned(result.plan, request, self.executor.runner.available) if result.plan else []
+        if unplanned:  # a step's numbers are another step's result: the loop does it a step at a time
+            logger.info("the plan leaves out %s, which the request asks for; the ReAct loop does it", unplanned)
+            session.turns -= 1  # Agent.run counts the turn
+            yield from self.agent.run(session, said)
+            return
+        yield from made_plans
         if result.plan is None:
             text = self.response.no_plan.format(error=result.error)
             self.agent.remember(session, said, text, steps=())

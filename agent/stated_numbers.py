@@ -316,9 +316,10 @@ _SIZE = re.compile(r"\d+\s*(?:x|×|by)\s*\d+", re.IGNORECASE)
 
 
 def numbers_besides_size_and_angle(request: str) -> list[str]:
-    """The numbers ``request`` states (:func:`stated_numbers`) besides a size ("make it 128x128") and an angle ("90
-    degrees"): where there are any, a box it asks for is the person's own."""
-    return stated_numbers(_ANGLE.sub(" ", _SIZE.sub(" ", request)))
+    """The numbers ``request`` states (:func:`stated_numbers`) besides a size ("make it 128x128"), a scale ("2x
+    bigger": "crop to the sign and make it 2x bigger" had kept the planner's crop 2, 2, 2, 2 as the person's) and an
+    angle ("90 degrees"): where there are any, a box it asks for is the person's own."""
+    return stated_numbers(_ANGLE.sub(" ", _TIMES.sub(" ", _SIZE.sub(" ", request))))
 
 
 def stated_angle(request: str) -> str | None:

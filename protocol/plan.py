@@ -343,7 +343,11 @@ class _Checker:
             return [f"{where}: unknown tool {step.task!r}; {hint}use one of: {', '.join(self.tools)}"]
         kinds = {i.name: i.kind for i in tool.inputs}
         given = step.arguments
-        required = required_inputs(tool, given.get(tool.inputs[0].name, ""), self.outputs)
+        first = given.get(tool.inputs[0].name, "")
+        outputs = self.outputs
+        if isinstance(first, Reference) and first.step in outputs:
+            outputs = {**outputs, first.step: self.output_for(tool, tool.inputs[0].name, first)}
+        required = required_inputs(tool, first, outputs)
         problems = []
         for name in given:
             if name not in kinds:
@@ -392,6 +396,15 @@ class _Checker:
                 return str(exc)
         return None
 
+    def output_for(self, tool: Tool, name: str, value: Reference) -> OutputKind:
+        """What the step ``value`` refers to gives input ``name`` of ``tool``: its output, or boxes where it reads text
+        and says where (``ToolSpec.places_text``) and the input takes a detection's boxes ("crop to the sign")."""
+        output = self.outputs[value.step]
+        source = self.tools[self.steps[value.step].task]
+        if output is OutputKind.TEXT and getattr(source, "places_text", False):
+            return OutputKind.BOXES if OutputKind.BOXES in accepted_outputs(tool, name) else output
+        return output
+
     def reference_problem(self, tool: Tool, name: str, value: Reference, index: int, step_id: int) -> str | None:
         if value.step not in self.position:
             return f"there is no step with id {value.step}; refer to an earlier step's id"
@@ -402,7 +415,7 @@ class _Checker:
         if value.step not in self.outputs:
             return None  # its unknown tool is reported on its own step
         accepted = accepted_outputs(tool, name)
-        output = self.outputs[value.step]
+        output = self.output_for(tool, name, value)
         if output in accepted:
             return None
         source = self.steps[value.step].task

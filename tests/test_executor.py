@@ -238,14 +238,14 @@ def editing_runtime():
 
 
 class _Mixed(ScriptedRunner):
-    """Detection scripted, the rest through the real runtime."""
+    """Detection (or the ``scripted`` tool) scripted, the rest through the real runtime."""
 
-    def __init__(self, detection, real):
-        super().__init__({"Detection": detection})
-        self.real = real
+    def __init__(self, detection, real, scripted="Detection"):
+        super().__init__({scripted: detection})
+        self.real, self.scripted = real, scripted
 
     def __call__(self, tool, arguments, workspace):
-        if tool == "Detection":
+        if tool == self.scripted:
             return super().__call__(tool, arguments, workspace)
         with self._lock:
             self.calls.append((tool, dict(arguments)))
@@ -288,6 +288,19 @@ def test_blur_after_detection_blurs_every_box_into_one_image(workspace, photo, e
     blur = execution.by_id()[1].outcome
     assert second["image_path"] == blur.files[1]  # the second box is blurred on the first result
     assert blur.text == blur.image == blur.files[0]
+
+
+def test_a_crop_of_a_reading_crops_the_texts_box_with_a_margin(workspace, photo, editing_runtime):
+    """ "Crop to the sign" in a plan: the reading's box of the words (``tools.outputs.Reading``) is the crop's box, with
+    the margin the chat gives it (a quarter of the text's height, inside the 64 x 48 photo); its words stay text for a
+    text input."""
+    reading = lambda arguments, ws: StepOutcome(True, "OPEN", (), [Box("text", 1.0, (10, 10, 50, 30))])  # noqa: E731
+    runner = _Mixed(reading, editing_runtime, scripted="Text Detection On Image")
+    plan = plan_of(("Text Detection On Image", {"image_path": photo}), ("Crop Image", {"image_path": "<GENERATED>-0"}))
+    execution = Executor(runner).run(plan, workspace)
+    assert execution.ok, [r.reason for r in execution.results]
+    assert runner.arguments_of("Crop Image") == [{"image_path": photo, "left": 5, "top": 5, "right": 55, "bottom": 35}]
+    assert execution.by_id()[0].value() == "OPEN"
 
 
 def test_a_detection_that_found_nothing_skips_the_box_step(workspace, photo, editing_runtime):

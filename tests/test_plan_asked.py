@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agent.plan_asked import with_the_edits_asked
+from agent.plan_asked import asked_but_unplanned, with_the_edits_asked
 from protocol.plan import Plan, PlanStep
 from tools.catalog import default_registry
 
@@ -150,3 +150,15 @@ def test_a_rotation_that_keeps_the_size_gets_the_crop_back_to_it():
     box = [crop["args"][corner] for corner in ("left", "top", "right", "bottom")]
     assert (box[2] - box[0], box[3] - box[1]) == SIZES[SIGN]  # the sign's own size, from the middle
     assert steps["Edge Detection On Image"]["args"]["image_path"] == f"<GENERATED>-{crop['id']}"
+
+
+def test_an_edit_asked_for_that_no_step_does_is_named():
+    """Seen in the plan drive: "read the sign, then crop to it and make it 2x bigger" ran the crop alone (its size is
+    the reading's to give) and answered as if all was done; plan mode hands such a request to the ReAct loop."""
+    read = ("Text Detection On Image", {"image_path": SIGN})
+    crop = ("Crop Image", {"image_path": "<GENERATED>-0"})
+    tools = default_registry().subset(("Text Detection On Image", "Crop Image", "Resize Image"))
+    request = "read the sign, then crop to it and make it 2x bigger"
+    assert asked_but_unplanned(plan(read, crop), request, tools) == ["Resize Image"]
+    resize = ("Resize Image", {"image_path": "<GENERATED>-1", "width": 10, "height": 10})
+    assert asked_but_unplanned(plan(read, crop, resize), request, tools) == []

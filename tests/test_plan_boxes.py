@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.plan_boxes import boxes_from_the_detection
-from protocol.plan import Plan, PlanStep, Reference
+from protocol.plan import Plan, PlanStep, Reference, plan_problems
 from tools.catalog import default_registry
 
 TOOLS = default_registry()
@@ -103,3 +103,21 @@ def test_a_square_asked_for_is_the_largest_centred_square():
     assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 100, "top": 0, "right": 500, "bottom": 400}
     blurred, _ = boxes_from_the_detection(plan(blur(PHOTO)), "blur a square", TOOLS, lambda image: (600, 400))
     assert blurred.steps[0].arguments["right"] == 512  # a square crop only: a blur's box is not the square
+
+
+def test_a_crop_of_the_writing_takes_the_readings_box():
+    """Seen in the plan drive: "read the sign, then crop to it and make it 2x bigger" cropped ``2, 2, 2, 2``; "blur
+    the text" with no reading in the plan gets one."""
+    read = ("Text Detection On Image", {"image_path": PHOTO})
+    crop = ("Crop Image", {"image_path": PHOTO, "left": 2, "top": 2, "right": 2, "bottom": 2})
+    boxed, changed = boxes_from_the_detection(plan(read, crop), "read the sign, then crop to it", TOOLS)
+    assert changed == {1: 0} and boxed.steps[1] == PlanStep("Crop Image", 1, (("image_path", Reference(0)),))
+    boxed, changed = boxes_from_the_detection(plan(blur(PHOTO)), "blur the text", TOOLS)
+    assert changed == {0: 1}
+    assert boxed.steps == (
+        PlanStep("Text Detection On Image", 1, (("image_path", PHOTO),)),
+        PlanStep("Blur Region", 0, (("image_path", Reference(1)),)),
+    )
+    assert plan_problems(boxed, TOOLS) == []  # a reading hands a box tool its text's box
+    unplaced = plan(("Get Photo Description", {"image_path": PHOTO}), ("Crop Image", {"image_path": "<GENERATED>-0"}))
+    assert any("gives text" in problem for problem in plan_problems(unplaced, TOOLS))  # a caption places nothing

@@ -274,6 +274,7 @@ TOOL_SPECS: tuple[ToolSpec, ...] = (
         operation="ocr",
         handler="tools.backends.ocr:read_text",
         held_out=True,
+        places_text=True,
     ),
     ToolSpec(
         "Detection",

@@ -73,6 +73,8 @@ class ToolSpec:
             *in* the map is that photo's content.
         follows_map: for a generator that draws a new picture following a map (ControlNet), the words a person names
             that map by ("pose", "sketch").
+        places_text: for a tool that reads text: its result also says where the words are (``tools.outputs.Reading``),
+            so a plan may hand it to a box tool as a detection's boxes ("crop to the sign").
         handler: ``"package.module:function"`` that runs the tool, imported only when the tool runs.
     """
 
@@ -86,6 +88,7 @@ class ToolSpec:
     held_out: bool = False
     makes_map: tuple[str, ...] = ()
     follows_map: tuple[str, ...] = ()
+    places_text: bool = False
     handler: str = ""
     examples: tuple[str, ...] = field(default=(), compare=False)
 
