@@ -427,7 +427,7 @@ NOT_BLURRED = (
 # "I found these features: face [...]"), "did you blur it?"
 _BLURRED_QUESTION = _whole_question(
     r"(?:(?:is|are)\s+(?:it|this|that|they|(?:her|his|their|the)\s+\w+(?:\s+\w+)?)\s+(?:now\s+)?"
-    r"(?:blurred|blurry|pixelated|hidden)(?:\s+now)?"
+    r"(?:blurred|blurry|pixelated|hidden|anonymous|anonymi[sz]ed|unrecogni[sz]able|censored)(?:\s+now)?"
     r"|did\s+(?:you|it)\s+(?:really\s+)?(?:blur|pixelate)\s+(?:it|that|them|(?:her|his|their|the)\s+\w+))"
 )
 

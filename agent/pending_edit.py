@@ -79,7 +79,9 @@ _PEOPLE = re.compile(
     # "zoom in on her", "crop it to him": a person by a pronoun, not by "her hat"
     r"|\b(?:on|to|around)\s+(?:her|him)\b(?!\s+(?!(?:and|then|please|more|now|too|a\s+bit|a\s+little)\b)[a-z])"
     # "crop him", "blur them" (told that the detector cannot find him); not "crop her out", what to drop
-    r"|\b(?:crop|blur|pixelate|hide)\s+(?:her|him|them)\b(?!\s+(?!(?:and|then|please|now|too)\b)[a-z])"
+    # "anonymize him" (asked for a box, told the detector finds people)
+    r"|\b(?:crop|blur|pixelate|hide|anonymi[sz]e|obscure|censor)\s+(?:her|him|them)\b"
+    r"(?!\s+(?!(?:and|then|please|now|too)\b)[a-z])"
     # "now blur hers too" after "blur the cat's face" (told that the detector cannot find that): her face
     r"|\b(?:crop|blur|pixelate|hide)\s+(?:hers|his|theirs)\b(?!\s+(?!(?:and|then|please|now|too|as\s+well)\b)[a-z])",
     re.IGNORECASE,

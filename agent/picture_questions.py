@@ -39,7 +39,9 @@ _DESCRIBE = re.compile(
     r"(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:caption|captions|alt\s+text|description|hashtags)\b"
     # the whole request: "what's this?", "what am I looking at?" (the model answered "I could not answer that")
     r"|^\s*(?:so\s+|and\s+|hmm+\s+)?(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
-    r"|what\s+am\s+i\s+looking\s+at)\s*[?.!]*\s*$"
+    r"|what\s+am\s+i\s+looking\s+at"
+    # "whats left" after a background removal (the model read the cut-out's text)
+    r"|what(?:'s|\s+is)\s+(?:left|remaining|still\s+there)(?:\s+(?:in\s+it|now|over))?|what\s+remains)\s*[?.!]*\s*$"
     # "can you tell me what this is?", "do you know what that is?" (the model answered "It shows an image named ...")
     r"|^\W*(?:(?:can|could)\s+you\s+(?:tell\s+me|say)|do\s+you\s+know|tell\s+me|any\s+idea)\s+what\s+"
     r"(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?\s+(?:is|shows)(?:\s+please)?\s*[?.!]*\s*$"

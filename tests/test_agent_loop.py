@@ -714,6 +714,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("is it a cat or a dog?", None),  # the detector's count answers it
         ("what's this?", DESCRIBER),  # seen in a drive: "I could not answer that"
         ("what am I looking at?", DESCRIBER),
+        ("what's left", DESCRIBER),  # seen in a drive after a background removal: the model read the cut-out
+        ("what's left to do?", None),
         ("what's this tool for?", None),
         ("what do you think of this photo?", ANSWERER),  # seen in a drive: "I could not answer that"
         ("do you like it?", ANSWERER),
@@ -979,6 +981,7 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
         ("blur the astronaut", None),
         ("zoom in on her hat", "Crop Image"),  # a hat: nothing finds it
         ("crop him", None),  # seen in a drive: told that the detector cannot find him
+        ("anonymize him", None),  # seen in a drive: told that the detector finds people only
         ("blur them please", None),
     ],
 )
@@ -2681,6 +2684,8 @@ def test_whether_it_is_blurred_is_answered_from_how_it_was_made(tiny_tokenizer, 
     (blurred,) = agent.chat(session, "blur 1, 2, 30, 40").files
     told = agent.chat(session, "is her face blurred?").text
     assert told == BLURRED.format(box="1, 2, 30, 40", source=image, blurred=blurred)
+    # seen in a drive: "is it anonymous now" after "anonymize him" was "I could not answer that"
+    assert agent.chat(session, "is it anonymous now").text == told
     assert runtime.calls == [("Blur Region", f"{image}, 1, 2, 30, 40")] and len(llm.prompts) == 2
 
 

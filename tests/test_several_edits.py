@@ -99,7 +99,7 @@ def test_a_later_call_on_an_undone_image_works_on_the_image_now(tiny_tokenizer, 
         ("crop her face and rotate it 180", "180", []),  # a bare number a rotation verb takes
         ("turn it 90", "90", []),
         ("rotate it by 45 degrees", "45", []),
-        ("turn it 2x bigger", None, ["2"]),  # a size, not an angle
+        ("turn it 2x bigger", None, []),  # a scale: neither an angle nor a box's number
         ("rotate it 10, then crop 0, 0, 5, 5", "10", ["0", "0", "5", "5"]),
         ("crop it to 0,0,100,100", None, ["0", "0", "100", "100"]),
     ],
