@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import cache
 
 from agent.generative_requests import THE_PICTURE
 from agent.pending_edit import BLURRER
 from agent.request_parts import OPENING
 from protocol.plan import BOX_CORNERS
 from protocol.steps import ToolCall
+from tools.catalog import TOOL_SPECS
+from tools.workspace import made_from as made_from_name
 
 SIZE_ANSWER = "{image} is a {kind} image of {width} x {height} pixels (width x height)."
 # "make it square" of a square picture (the model cropped all of it: the same picture again)
@@ -68,7 +71,11 @@ _SIZE_QUESTION = _whole_question(
     # "how many pixels is it now?" (the model answered that it cannot see images)
     + r"|how\s+many\s+pixels\s+(?:is|does|has)\s+"
     + _ASKED_PICTURE
-    + r"(?:\s+(?:have|got))?)"
+    + r"(?:\s+(?:have|got))?"
+    # "how tall is it in pixels" (the model answered that it cannot see images); "how tall is it?" alone may be of
+    # the thing shown
+    + r"|how\s+(?:tall|wide|high)\s+is\s+(?:(?:it|this|that)\s+in\s+(?:pixels|px)"
+    r"|(?:the|this|that|my)\s+(?:image|photo|picture|pic|crop|result)(?:\s+in\s+(?:pixels|px))?))"
     r"(?:\s+now)?",
 )
 
@@ -242,6 +249,48 @@ _IMAGES_QUESTION = _whole_question(
     r"|are\s+there|did\s+i\s+(?:upload|send)))"
     r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?",
 )
+
+
+# The whole request asks which image is a result by what it is: "which file is the pose", "what's the sketch called?"
+_WHICH_FILE = _whole_question(
+    r"(?:(?:which|what)\s+(?:file|image|picture|one)\s+is\s+(?:the\s+)?(?P<thing>[a-z][a-z -]*?)"
+    r"|what(?:'s|\s+is)\s+the\s+(?P<called>[a-z][a-z -]*?)\s+(?:called|named|saved\s+as))"
+)
+# What a person calls the result of each edit (a map's words are its tool's ``makes_map``)
+EDIT_WORDS = {
+    "crop": ("crop", "cropped one", "cropped image", "cropped version"),
+    "resize": ("resized one", "resized image", "resized version", "bigger one", "smaller one"),
+    "rotate": ("rotated one", "rotated image", "rotated version", "rotation"),
+    "blur": ("blurred one", "blurred image", "blurred version", "blur"),
+    "nobg": ("cut-out", "cutout", "cut out", "background-free one", "one without the background"),
+}
+WHICH_FILE = "The {thing} is {image}, made by {tool} from {source}."
+WHICH_FILES = "The {thing}s are {images} (the newest last)."
+
+
+@cache
+def result_names() -> dict[str, tuple[str, ...]]:
+    """Each operation tag's names for its results: a map's words (``ToolSpec.makes_map``), an edit's
+    (:data:`EDIT_WORDS`)."""
+    return {**{spec.operation: spec.makes_map for spec in TOOL_SPECS if spec.makes_map}, **EDIT_WORDS}
+
+
+def which_file_is(request: str, made: Sequence[tuple[str, str, str]]) -> str | None:
+    """The answer to "which file is the pose?" from ``made`` (each made image, oldest first, with the tool that made
+    it and its source); ``None`` for another request or a thing nothing made (asked, the model drew the pose again
+    and named the new file)."""
+    asked = _WHICH_FILE.match(request)
+    if not asked:
+        return None
+    thing = (asked.group("thing") or asked.group("called")).strip().lower()
+    operations = {operation for operation, names in result_names().items() if thing in names}
+    found = [(image, tool, source) for image, tool, source in made if (made_from_name(image) or ("",))[0] in operations]
+    if not found:
+        return None
+    if len(found) == 1:
+        image, tool, source = found[0]
+        return WHICH_FILE.format(thing=thing, image=image, tool=tool, source=source)
+    return WHICH_FILES.format(thing=thing, images=", ".join(image for image, _, _ in found))
 
 
 def asks_for_the_images(request: str) -> bool:

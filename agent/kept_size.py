@@ -6,7 +6,8 @@ asked. When a request asks for a rotation that keeps the size and the turn's rot
 agent opens Crop Image after it (:func:`size_not_kept`), and the crop takes the middle of the rotated picture at
 its source's size (:func:`with_kept_size`), whatever box the model wrote: the picture turned in place, its corners
 cut as a rotation that keeps the canvas cuts them. Plan mode adds the same crop after the planned rotation
-(agent/plan_asked.py).
+(agent/plan_asked.py). Where the source's box does not fit in the turned canvas (a wide strip turned by 45 degrees),
+the answer says the size was not kept (:func:`size_not_keepable`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,29 @@ def size_not_kept(request: str, steps: Sequence[MadeStep], tools: ToolRegistry, 
     if grown is None or any(step.action == CROPPER for step in steps[grown[0] + 1 :]):
         return None
     return CROPPER
+
+
+NOT_KEPT = (
+    "The size was not kept: turned, the {width} x {height} picture needs a {turned_width} x {turned_height} canvas, "
+    "and a {width} x {height} box does not fit inside it."
+)
+
+
+def size_not_keepable(request: str, steps: Sequence[MadeStep], tools: ToolRegistry, size: Size) -> str | None:
+    """:data:`NOT_KEPT` when ``request`` asks for a rotation that keeps the size and the turn's last rotation made a
+    canvas its source's box does not fit in (a wide strip turned by 45 degrees is narrower than it; "rotate that 45
+    and keep the size" had presented the larger canvas as asked); else ``None``."""
+    if not keeps_the_size(request, tools):
+        return None
+    for step in reversed(steps):
+        made = [name for name in step.files if name in step.observation]
+        if step.action != ROTATOR or not step.ok or not made:
+            continue
+        source, turned = size(step.action_input.split(",", 1)[0].strip()), size(made[0])
+        if not source or not turned or turned == source or grows(source, turned):
+            return None
+        return NOT_KEPT.format(width=source[0], height=source[1], turned_width=turned[0], turned_height=turned[1])
+    return None
 
 
 def with_kept_size(

@@ -108,6 +108,7 @@ from agent.image_facts import (
     orientation_answer,
     scaled_answer,
     sizes_answer,
+    which_file_is,
     with_aspect_ratio,
 )
 from agent.image_reference import (
@@ -122,7 +123,7 @@ from agent.image_reference import (
     refers_to_an_image,
     the_other_upload,
 )
-from agent.kept_size import size_not_kept, with_kept_size
+from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
 from agent.live_data import clock_answer, live_data_answer
 from agent.marking import NO_MARKER, marked, marks_what_is_found
 from agent.meant_call import (
@@ -767,7 +768,10 @@ class Agent:
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
                     checked = with_notes(checked, [replay_note])
-                checked = with_notes(checked, size_notes)
+                unkept = size_not_keepable(
+                    user_input, trace, self.runtime.available, partial(image_size, session.workspace)
+                )
+                checked = with_notes(checked, [*size_notes, *([unkept] if unkept else [])])
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,
@@ -1153,6 +1157,9 @@ class Agent:
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:
                 return comparison_answer(request, readable)
+        which_file = which_file_is(request, self._made(session))  # "which file is the pose"
+        if which_file:
+            return which_file
         if len(session.images) > 1 and asks_which_is_brighter(request):
             brightness = {name: self._brightness(session.workspace, name) for name in session.images}
             readable = {name: value for name, value in brightness.items() if value is not None}

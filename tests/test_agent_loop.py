@@ -1935,6 +1935,9 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("tell me the size of image/ab12cd34.png", True),
         ("how big is the cat?", False),  # what the picture shows
         ("how many pixels is it now?", True),  # seen in a drive: "I cannot see images myself"
+        ("how tall is it in pixels", True),  # seen in a drive: "I cannot see images myself"
+        ("how wide is the image?", True),
+        ("how tall is it?", False),  # may be of the thing shown
         ("what was the original size?", True),  # seen in a drive: "The original size was image/....png."
         ("make it twice the size", False),
         ("what size should a profile picture be?", False),

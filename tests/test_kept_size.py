@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.kept_size import keeps_the_size, size_not_kept, with_kept_size
+from agent.kept_size import NOT_KEPT, keeps_the_size, size_not_keepable, size_not_kept, with_kept_size
 from agent.loop import Agent, ChatSession, TraceStep
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
@@ -47,6 +47,18 @@ def test_the_crop_is_the_middle_at_the_sources_size():
     turned_90 = TraceStep(1, "", "Rotate Image", f"{PHOTO}, 90", TURNED, True, (TURNED,))
     sideways = {PHOTO: (600, 400), TURNED: (400, 600)}  # a quarter turn of a wide photo: no middle at its size
     assert size_not_kept("rotate it 90 but keep the size", [turned_90], TOOLS, sideways.get) is None
+
+
+def test_a_size_that_cannot_be_kept_is_said():
+    """Seen in a drive: "rotate that 45 and keep the size" of a 640 x 142 strip presented the 553 x 553 canvas as
+    asked (the strip's box does not fit in it)."""
+    strip = {PHOTO: (640, 142), TURNED: (553, 553)}
+    request = "rotate that 45 and keep the size"
+    assert size_not_keepable(request, [ROTATION], TOOLS, strip.get) == NOT_KEPT.format(
+        width=640, height=142, turned_width=553, turned_height=553
+    )
+    assert size_not_keepable(request, [ROTATION], TOOLS, SIZES.get) is None  # the crop keeps it
+    assert size_not_keepable("rotate that 45", [ROTATION], TOOLS, strip.get) is None  # not asked
 
 
 def test_a_rotation_that_keeps_the_size_is_cut_back_to_it(tiny_tokenizer, tmp_path):

@@ -1,0 +1,31 @@
+"""Which file a result is, by what it is: "which file is the pose" (agent.image_facts.which_file_is)."""
+
+from __future__ import annotations
+
+from agent.image_facts import WHICH_FILE, WHICH_FILES, which_file_is
+
+PHOTO = "image/e3e70682.png"
+POSE, SKETCH = "image/f728_pose_e3e70682.png", "image/eb11_scribble_e3e70682.png"
+MADE = [
+    (POSE, "Pose Detection On Image", PHOTO),
+    (SKETCH, "Sketch Detection On Image", PHOTO),
+    ("image/e443_crop_eb11.png", "Crop Image (1, 2, 30, 40)", SKETCH),
+    ("image/23a7_crop_e443.png", "Crop Image (0, 0, 10, 10)", "image/e443_crop_eb11.png"),
+]
+
+
+def test_a_result_is_named_by_what_it_is():
+    """Seen in a drive: "which file is the pose" drew the pose again and named the new file."""
+    assert which_file_is("which file is the pose", MADE) == WHICH_FILE.format(
+        thing="pose", image=POSE, tool="Pose Detection On Image", source=PHOTO
+    )
+    assert which_file_is("what's the sketch called?", MADE).startswith(f"The sketch is {SKETCH}")
+    assert which_file_is("which one is the cropped one", MADE) == WHICH_FILES.format(
+        thing="cropped one", images="image/e443_crop_eb11.png, image/23a7_crop_e443.png"
+    )
+
+
+def test_a_thing_nothing_made_or_another_question_is_left_to_the_rest():
+    assert which_file_is("which file is the edge map", MADE) is None  # no edge map was made
+    assert which_file_is("which one is bigger?", MADE) is None
+    assert which_file_is("which file is the pose", []) is None
