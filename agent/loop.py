@@ -861,7 +861,14 @@ class Agent:
                         logger.info("%s works on the turn's last edit: %s", chained.tool, chained.action_input)
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", chained
                 unchanged = self._already_that_size(session, step)  # "make them both the same size"
-                observation = Observation(unchanged, True) if unchanged else self._run_tool(step, session.workspace)
+                drawn = self._drawn_before(session, step)  # "make the sketch bigger": the sketch there is
+                if drawn:
+                    logger.info("%s of %s was drawn before: %s", step.tool, step.action_input, drawn)
+                    observation = Observation(drawn, True, (drawn,))
+                elif unchanged:
+                    observation = Observation(unchanged, True)
+                else:
+                    observation = self._run_tool(step, session.workspace)
                 size_notes += [unchanged] if unchanged else []
                 scratch.append(ObservedStep(step, observation.text))
                 made = [name for name in observation.files if observation.ok and name in observation.text]
@@ -1764,6 +1771,23 @@ class Agent:
             bool(model_answer),
             model_answer=model_answer,
             model_call=model_call,
+        )
+
+    def _drawn_before(self, session: ChatSession, call: ToolCall) -> str | None:
+        """The map this very ``call`` made earlier in the conversation, still there and not undone, for a map tool (its
+        map of the same image is the same picture; asked to "make the sketch bigger", the model drew the sketch again
+        and resized the new one); else ``None``."""
+        spec = self.runtime.available.get(call.tool) if call.tool in self.runtime.available else None
+        if spec is None or not spec.makes_map:
+            return None
+        record = made_record(call)
+        return next(
+            (
+                image
+                for image, made in reversed(session.made_by.items())
+                if made == record and image not in session.undone and self._exists(session.workspace, image)
+            ),
+            None,
         )
 
     @staticmethod

@@ -2752,3 +2752,20 @@ def test_the_other_one_of_two_uploads_is_the_one_not_worked_on(tiny_tokenizer, s
     assert the_other_upload("the other one", [first, second], second) == first
     assert the_other_upload("the other one", [first], first) is None
     assert the_other_upload("the edges", [first, second], first) is None
+
+
+def test_a_map_drawn_before_is_shown_again_not_drawn_again(tiny_tokenizer, session):
+    """Seen in a drive: "make the sketch bigger" drew the sketch of the photo again and resized the new copy."""
+    runtime = FakeRuntime(names=("Sketch Detection On Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Sketch Detection On Image", image), answer("Done.")]
+    (sketch,) = agent.chat(session, "make a sketch of it").files
+    llm.replies += [
+        call("Sketch Detection On Image", image),
+        call("Resize Image", f"{sketch}, 128, 128"),
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "make the sketch bigger")
+    assert reply.steps[0].observation == sketch and reply.steps[1].action_input == f"{sketch}, 128, 128"
+    assert [tool for tool, _ in runtime.calls] == ["Sketch Detection On Image", "Resize Image"]
