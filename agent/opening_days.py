@@ -25,6 +25,18 @@ _EVERY_DAY = re.compile(r"\b(?:daily|every\s*day|7\s*days|seven\s+days|24\s*/\s*
 _CLOSED = re.compile(r"\bclosed\b", re.IGNORECASE)
 _NEAR = 12  # characters between a day and a "CLOSED" that marks it
 
+# Opening hours on a sign ("9 TO 5", "8AM-6PM", "10:30 - 22:00") and a time asked about ("at 6", "at 5:30 pm")
+_HOURS = re.compile(
+    r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm)?\s*(?:-|–|to|till|until)\s*(\d{1,2})(?::(\d\d))?\s*(am|pm)?\b", re.IGNORECASE
+)
+_AT = re.compile(r"\bat\s+(\d{1,2})(?::(\d\d))?\s*(am|pm|o'?clock)?\b", re.IGNORECASE)
+# "what about monday morning?" after a question of another day: the same question of that day
+_WHAT_ABOUT = re.compile(
+    rf"^\W*(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?(?:a\s+|the\s+)?(?P<day>{_DAY}|weekend|weekday)s?"
+    r"(?:\s+(?:morning|afternoon|evening|night))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
 CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
 LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
@@ -76,6 +88,9 @@ def sign_days(words: str) -> tuple[set[int], set[int]] | None:
 def opening_answer(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
     name days, what the sign says of that day when it asks the day's hours; else ``None``."""
+    elliptic = _WHAT_ABOUT.match(request)
+    if elliptic:
+        request = f"is it open on {elliptic.group('day')}"
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
     if asked is None or days is None:
@@ -97,6 +112,35 @@ def opening_answer(request: str, words: str) -> str | None:
         template, is_open = LEFT_OUT, False
     told = template.format(words=words, day=said)
     state = asked.group("state").lower()
+    at = _at_hours(request, words) if is_open and state in {"open", "closed"} else None
+    if at is not None:  # "are they open on friday at 6?" of "OPEN 9 TO 5 MON TO FRI" had been a yes
+        within, hours, time = at
+        answer = "Yes" if within == (state == "open") else "No"
+        return AT_HOURS.format(answer=answer, words=words, hours=hours, so="so open" if within else "not", time=time)
     if state not in {"open", "closed"}:  # "what are the hours on sunday?": no yes or no
         return told[0].upper() + told[1:]
     return f"{'Yes' if is_open == (state == 'open') else 'No'}: {told}"
+
+
+def _minutes(hour: str, minute: str | None, half: str | None) -> int:
+    """Minutes after midnight of a clock time (``half``: am or pm, when written)."""
+    hours = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
+    return hours * 60 + int(minute or 0)
+
+
+def _at_hours(request: str, words: str) -> tuple[bool, str, str] | None:
+    """Whether the time ``request`` asks about ("at 6") falls in the hours ``words`` give ("9 TO 5"), with those hours
+    and the time as written; ``None`` when either is missing. A closing hour before the opening one is in the
+    afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at 6": 6:00 or 18:00)."""
+    hours, at = _HOURS.search(words), _AT.search(request)
+    if hours is None or at is None or int(at.group(1)) > 24:
+        return None
+    start = _minutes(hours.group(1), hours.group(2), hours.group(3))
+    end = _minutes(hours.group(4), hours.group(5), hours.group(6))
+    if end <= start and not hours.group(6):
+        end += 12 * 60
+    half = at.group(3) if at.group(3) and at.group(3).lower() in {"am", "pm"} else None
+    asked = _minutes(at.group(1), at.group(2), half)
+    candidates = [asked] if half or asked >= 13 * 60 else [asked, asked + 12 * 60]
+    within = any(start <= time < end for time in candidates)
+    return within, hours.group(0).strip(), at.group(0).removeprefix("at ").strip()

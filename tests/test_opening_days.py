@@ -51,6 +51,26 @@ def test_a_sign_that_names_no_day_tells_no_days():
         ),
         ("is it open on weekdays?", "OPEN DAILY", 'Yes: the sign reads "OPEN DAILY", open on weekdays.'),
         ("what does it say?", "OPEN DAILY", None),  # no day asked about
+        (  # seen in a drive: "Yes ... open on Fridays", at 6 (after 5)
+            "are they open on friday at 6",
+            "OPEN 9 TO 5 MON TO FRI",
+            'No: the sign reads "OPEN 9 TO 5 MON TO FRI", open 9 TO 5, not at 6.',
+        ),
+        (
+            "is it open on saturday at 11am?",
+            "MON-SAT 10-6 SUN CLOSED",
+            'Yes: the sign reads "MON-SAT 10-6 SUN CLOSED", open 10-6, so open at 11am.',
+        ),
+        (
+            "is it open on tuesday at 9pm",
+            "OPEN 8AM-10PM DAILY",
+            'Yes: the sign reads "OPEN 8AM-10PM DAILY", open 8AM-10PM, so open at 9pm.',
+        ),
+        (  # seen in a drive after "are they open on friday at 6": declined as a question about the picture
+            "what about monday morning",
+            "OPEN 9 TO 5 MON TO FRI",
+            'Yes: the sign reads "OPEN 9 TO 5 MON TO FRI", open on Mondays.',
+        ),
         (  # seen in a drive: the words again; no yes or no for what was not a yes-or-no question
             "what are the hours on sunday?",
             "OPEN 9 TO 5 MON TO FRI",
