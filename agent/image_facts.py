@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 from agent.generative_requests import THE_PICTURE
@@ -291,6 +291,30 @@ def which_file_is(request: str, made: Sequence[tuple[str, str, str]]) -> str | N
         image, tool, source = found[0]
         return WHICH_FILE.format(thing=thing, image=image, tool=tool, source=source)
     return WHICH_FILES.format(thing=thing, images=", ".join(image for image, _, _ in found))
+
+
+# The whole request asks which upload came first or last: "which one did i upload first" (the model named the second)
+_UPLOAD_ORDER = _whole_question(
+    r"(?:which|what)(?:\s+(?:one|image|photo|picture|pic|file))?\s+did\s+i\s+(?:upload|send|add|give\s+you)\s+"
+    r"(?P<place>first|second|third|last|most\s+recently)"
+)
+_PLACES = {"first": 0, "second": 1, "third": 2, "last": -1, "most recently": -1}
+UPLOAD_ORDER = "You uploaded {image}{called} {place}; in order: {uploads}."
+
+
+def upload_order_answer(request: str, uploads: Sequence[str], file_names: Mapping[str, str]) -> str | None:
+    """The answer to "which one did I upload first?" from the ``uploads`` (oldest first; ``file_names``: each one's
+    file name as sent), or ``None`` for another request or too few uploads."""
+    asked = _UPLOAD_ORDER.match(request)
+    if not asked or not uploads:
+        return None
+    place = " ".join(asked.group("place").lower().split())
+    index = _PLACES[place]
+    if not -len(uploads) <= index < len(uploads):
+        return None
+    image = uploads[index]
+    called = f" ({file_names[image]})" if file_names.get(image) else ""
+    return UPLOAD_ORDER.format(image=image, called=called, place=place, uploads=", ".join(uploads))
 
 
 def asks_for_the_images(request: str) -> bool:

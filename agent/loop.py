@@ -108,6 +108,7 @@ from agent.image_facts import (
     orientation_answer,
     scaled_answer,
     sizes_answer,
+    upload_order_answer,
     which_file_is,
     with_aspect_ratio,
 )
@@ -1165,8 +1166,9 @@ class Agent:
             if len(readable) > 1:
                 return comparison_answer(request, readable)
         which_file = which_file_is(request, self._made(session))  # "which file is the pose"
-        if which_file:
-            return which_file
+        order = upload_order_answer(request, list(session.images), session.file_names)  # "which did I upload first"
+        if which_file or order:
+            return which_file or order
         if len(session.images) > 1 and asks_which_is_brighter(request):
             brightness = {name: self._brightness(session.workspace, name) for name in session.images}
             readable = {name: value for name, value in brightness.items() if value is not None}

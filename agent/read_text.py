@@ -35,7 +35,12 @@ _OF_THE_WRITING = (
     r"(?:\s+(?:are\s+(?:there\s*)?|is\s+|does\s+it\s+have\s*)?"
     r"(?:(?:on|in|of)\s+(?:it|this|that|there|here|(?:this|that|the)\s+\w+))?)?\s*[?.!]*$"
 )
-WORD_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}  # a word's index by its name
+# a word's index by its name ("what's the 3rd word" had been answered 'The 3rd word is "word".')
+WORD_PLACES = {
+    **{name: index for index, name in enumerate(("first", "second", "third", "fourth", "fifth"))},
+    **{name: index for index, name in enumerate(("1st", "2nd", "3rd", "4th", "5th"))},
+    "last": -1,
+}
 _WORD_QUESTION = (
     rf"\b(?:how\s+many\s+(?P<unit>words|letters|lines)(?:\s+of\s+(?:text|writing))?"
     rf"|(?P<ordinal>{'|'.join(WORD_PLACES)})\s+word){_OF_THE_WRITING}"

@@ -137,8 +137,10 @@ def joke_answer(request: str, turn: int, latest: str | None) -> str | None:
 # The whole message asks how to hand in a picture: "how do I upload a picture?", "how can I send you a photo?"
 _HOW_TO_UPLOAD = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|and|hi|hello)[,!.]?\s+)*(?:how\s+(?:do|can|should)\s+i|how\s+to|where\s+(?:do|can)\s+i)\s+"
-    r"(?:upload|send|add|attach|give|share|show|put\s+in|load)(?:\s+you)?\s+(?:a|an|the|my|some)?\s*"
-    r"(?:image|photo|picture|pic|file)s?(?:\s+(?:here|to\s+you|for\s+you|in\s+here))?\s*[?.!]*\s*$",
+    r"(?:upload|send|add|attach|give|share|show|put\s+in|load)(?:\s+you)?\s+"
+    # "how do i upload one" (answered that there is no image yet)
+    r"(?:(?:a|an|the|my|some)?\s*(?:image|photo|picture|pic|file)s?|one|it|them)"
+    r"(?:\s+(?:here|to\s+you|for\s+you|in\s+here))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 

@@ -121,7 +121,12 @@ def test_how_to_upload_is_answered_by_the_agent(tiny_tokenizer, tmp_path):
     from agent.loop import HOW_TO_UPLOAD
     from agent.small_talk import asks_how_to_upload
 
-    for request_text in ("how do I upload a picture?", "how can I send you a photo", "where do I add my image?"):
+    for request_text in (
+        "how do I upload a picture?",
+        "how can I send you a photo",
+        "where do I add my image?",
+        "ok how do i upload one",
+    ):
         assert asks_how_to_upload(request_text), request_text
     assert not asks_how_to_upload("how do I blur a picture?")
     llm = ScriptedLLM([answer("Please upload one first.")])

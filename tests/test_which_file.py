@@ -1,8 +1,8 @@
-"""Which file a result is, by what it is: "which file is the pose" (agent.image_facts.which_file_is)."""
+"""Which file a result or an upload is: "which file is the pose", "which one did I upload first" (agent.image_facts)."""
 
 from __future__ import annotations
 
-from agent.image_facts import WHICH_FILE, WHICH_FILES, which_file_is
+from agent.image_facts import UPLOAD_ORDER, WHICH_FILE, WHICH_FILES, upload_order_answer, which_file_is
 
 PHOTO = "image/e3e70682.png"
 POSE, SKETCH = "image/f728_pose_e3e70682.png", "image/eb11_scribble_e3e70682.png"
@@ -29,3 +29,15 @@ def test_a_thing_nothing_made_or_another_question_is_left_to_the_rest():
     assert which_file_is("which file is the edge map", MADE) is None  # no edge map was made
     assert which_file_is("which one is bigger?", MADE) is None
     assert which_file_is("which file is the pose", []) is None
+
+
+def test_which_upload_came_first_is_answered_from_the_order_of_the_uploads():
+    """Seen in a drive: "which one did i upload first" was answered with the second upload."""
+    uploads = ["image/cd613e30.png", "image/1e2feb89.png"]
+    names = {"image/cd613e30.png": "chelsea.png"}
+    assert upload_order_answer("which one did i upload first", uploads, names) == UPLOAD_ORDER.format(
+        image=uploads[0], called=" (chelsea.png)", place="first", uploads=", ".join(uploads)
+    )
+    assert upload_order_answer("which did I upload last?", uploads, names).startswith(f"You uploaded {uploads[1]} last")
+    assert upload_order_answer("which one did i upload third", uploads, names) is None  # only two
+    assert upload_order_answer("which one is first?", uploads, names) is None
