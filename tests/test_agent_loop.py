@@ -229,14 +229,14 @@ def test_tool_failure_is_reported_to_the_model(tiny_tokenizer, session):
 
 
 def test_step_limit_ends_with_an_honest_message(tiny_tokenizer, session):
-    agent, llm, _ = make_agent(tiny_tokenizer, [], max_steps=3)
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], max_steps=3)
     image = upload(agent, session)
     llm.replies = [call("Edge Detection On Image", image)]  # never stops calling tools
     reply = agent.chat(session, "edges please")
     assert not reply.finished and len(llm.prompts) == 3 and len(reply.steps) == 3
     assert "could not finish this within 3 steps" in reply.text
     assert "Edge Detection On Image -> image/" in reply.text  # says what was done
-    assert len(reply.files) == 3
+    assert len(reply.files) == 1 and len(runtime.calls) == 1  # the same map each time, drawn once
     assert session.memory.turns[-1].text.startswith("I could not finish")
 
 
@@ -579,9 +579,10 @@ def test_an_answer_that_denies_the_image_the_turn_made_presents_it(tiny_tokenize
 def test_an_earlier_file_listed_beside_the_made_one_is_not_presented(tiny_tokenizer, session):
     """Seen in --cli: "I found these straight lines: <this turn's> and <an earlier photo's>"; both were shown."""
     agent, llm, _ = make_agent(tiny_tokenizer, [])
-    image = upload(agent, session)
-    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    other = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", other), answer("Done.")]
     earlier = agent.chat(session, "edges please").files[0]
+    image = upload(agent, session)
 
     class ListsBoth(ScriptedLLM):
         def stream(self, prompt: str, max_new_tokens: int = 128):
