@@ -174,13 +174,14 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
         # 'There is no readable text on the sign: "NO PARKING".', 'The main street is image/21636369.png.',
         # "The sign is ready: CAFE OPEN DAILY"
         return f'The text reads "{words}".'
+    quoted = _QUOTED.search(answer)
+    if quoted and normal_words(words) not in normal_words(quoted.group(0)):
+        # 'The main street is "MANA STREET".': the words outside the quotes do not make the quoted ones right
+        return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
     if normal_words(words) in normal_words(answer):
         # 'The letter "OPEN DAILY" is at position 156.': a number the reading did not give is made up
         invented = set(re.findall(r"\d+", _IMAGE_NAME.sub("", answer))) - set(re.findall(r"\d+", words))
         return f'The text reads "{words}".' if invented else answer
-    quoted = _QUOTED.search(answer)
-    if quoted:
-        return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
     return f'The text reads "{words}".'
 
 

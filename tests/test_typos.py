@@ -1,0 +1,48 @@
+"""Shorthand and slips of the keyboard set right before any rule or the model reads a message (agent/typos.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.loop import Agent, ChatSession
+from agent.typos import without_typos
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tools.workspace import Workspace
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # seen in a drive: rotated, then "mak it smallr" resized to 90000 x 2
+        ("plz rotat it 90", "please rotate it 90"),
+        ("mak it smallr", "make it smaller"),
+        ("blurr her face pls", "blur her face please"),  # found the face and blurred nothing
+        ("can u detect the edegs", "can you detect the edges"),  # ran Detection
+        ("croppp to the sign", "crop to the sign"),
+        ("remvoe the bakground", "remove the background"),
+        ("Show me the Edegs", "Show me the edges"),
+        ("thnks 👍", "thanks 👍"),
+        # words of their own stay, however near a tool word
+        ("FRESH BREAD DAILY", "FRESH BREAD DAILY"),
+        ("the pole is tall", "the pole is tall"),
+        ("I am pleased, thank you", "I am pleased, thank you"),
+        ("the cup and the crops", "the cup and the crops"),
+        # file names stay as written
+        ("rotate image/u.png by 90", "rotate image/u.png by 90"),
+        ("blur ur.png", "blur ur.png"),
+    ],
+)
+def test_shorthand_and_slips_are_read_as_meant(typed, read):
+    assert without_typos(typed) == read
+
+
+def test_the_agent_reads_a_typed_request_set_right(tiny_tokenizer, tmp_path):
+    """The request the rules and the model read is the one set right."""
+    llm = ScriptedLLM(["Thought: Do I need to use a tool? No\nAI: Done."])
+    agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent.introduce_image(session, Image.new("RGB", (8, 8)))
+    agent.chat(session, "can u show me the edegs")
+    assert "New input: can you show me the edges" in llm.prompts[0]
