@@ -6,7 +6,8 @@ as another. Before anything reads a message, common shorthand is written out (:d
 "thx", "wat") and a word one slip away from a word the tools answer to (:data:`TOOL_WORDS`; a letter missing, added,
 changed or two swapped: "rotat", "smallr", "edegs", "bakground") becomes that word. Only words of five letters or
 more are matched, each to a word of its own first letter, and never a word of the list itself (its other forms are
-listed: "rotated", "crops", "thank"), so "bread" stays bread and "pole" stays pole.
+listed: "rotated", "crops", "thank") nor an English word that is one slip from one (:data:`REAL_NEIGHBOURS`:
+"think", "photo", "cross"), so "bread" stays bread and "pole" stays pole.
 """
 
 from __future__ import annotations
@@ -116,6 +117,74 @@ TOOL_WORDS = frozenset(
         "centre",
     ]
 )
+# English words one slip away from a tool word, kept as typed: those of SmolLM2's vocabulary (its whole-word tokens
+# of five letters or more) that are ("think" is not "thank", "photo" not "photos", "cross" not "crops")
+REAL_NEIGHBOURS = frozenset(
+    [
+        "bottoms",
+        "captions",
+        "caution",
+        "centers",
+        "centred",
+        "centres",
+        "chopped",
+        "chopping",
+        "cornea",
+        "corners",
+        "corps",
+        "cross",
+        "crows",
+        "death",
+        "decrees",
+        "defect",
+        "defects",
+        "degree",
+        "delect",
+        "depths",
+        "described",
+        "describes",
+        "detention",
+        "doubled",
+        "doubles",
+        "heights",
+        "lanes",
+        "large",
+        "lifes",
+        "likes",
+        "lined",
+        "linen",
+        "liner",
+        "links",
+        "lives",
+        "norman",
+        "outline",
+        "outlined",
+        "photo",
+        "photographs",
+        "photography",
+        "photon",
+        "photons",
+        "pleas",
+        "remote",
+        "reside",
+        "resided",
+        "resides",
+        "residing",
+        "rotations",
+        "rotting",
+        "skeletons",
+        "squared",
+        "squares",
+        "tanks",
+        "think",
+        "thinks",
+        "widths",
+        "describer",
+        "normals",
+        "sketched",
+        "straightens",
+    ]
+)
 _LEAST_LENGTH = 5  # shorter words are too near other words ("pole" and "pose", "bread" and "read")
 # a word, not part of a file name or path ("image/pic.png", "u.png")
 _WORD = re.compile(r"(?<![\w/.-])[A-Za-z]+(?![\w/-]|\.\w)")
@@ -139,7 +208,7 @@ def _corrected(match: re.Match[str]) -> str:
     lower = _REPEATED.sub(r"\1\1", typed.lower())
     if lower in SHORTHAND:
         return SHORTHAND[lower]
-    if len(lower) < _LEAST_LENGTH or lower in TOOL_WORDS:
+    if len(lower) < _LEAST_LENGTH or lower in TOOL_WORDS or lower in REAL_NEIGHBOURS:
         return typed
     near = sorted(word for word in TOOL_WORDS if word[0] == lower[0] and _one_slip(lower, word))
     return near[0] if len(near) == 1 else typed

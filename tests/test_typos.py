@@ -29,6 +29,9 @@ from tools.workspace import Workspace
         ("the pole is tall", "the pole is tall"),
         ("I am pleased, thank you", "I am pleased, thank you"),
         ("the cup and the crops", "the cup and the crops"),
+        # seen in the session set: "what do you think of this photo?" had read "thank" and "photos"
+        ("what do you think of this photo?", "what do you think of this photo?"),
+        ("show me its outline", "show me its outline"),
         # file names stay as written
         ("rotate image/u.png by 90", "rotate image/u.png by 90"),
         ("blur ur.png", "blur ur.png"),
@@ -46,3 +49,12 @@ def test_the_agent_reads_a_typed_request_set_right(tiny_tokenizer, tmp_path):
     agent.introduce_image(session, Image.new("RGB", (8, 8)))
     agent.chat(session, "can u show me the edegs")
     assert "New input: can you show me the edges" in llm.prompts[0]
+
+
+def test_the_session_sets_requests_are_read_as_written():
+    """The requests people wrote for the session set have no slips: none is changed (a tool word added to the list
+    must not make an English word near it a slip)."""
+    from session_eval.spec import SessionSet
+
+    said = [turn.say for session in SessionSet.load().sessions for turn in session.turns]
+    assert [say for say in said if without_typos(say) != say] == []
