@@ -219,7 +219,6 @@ from agent.stated_numbers import asks_for_square
 from agent.text_region import text_box, writing_box_tool, writing_edit_input
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
-from agent.typos import without_typos
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
@@ -247,6 +246,7 @@ from protocol.steps import (
     without_protocol,
     written_action,
 )
+from protocol.typos import without_typos
 from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
 from tools.registry import ToolRegistry
@@ -616,7 +616,7 @@ class Agent:
     @staticmethod
     def taken_up(session: ChatSession, user_input: str) -> str:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
-        it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (agent/typos.py),
+        it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (protocol/typos.py),
         contractions typed without their apostrophe written out (agent/typed_words.py) and clauses that only say not to blur or crop left out (agent/negated_edits.py); the
         wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))

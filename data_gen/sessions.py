@@ -58,6 +58,7 @@ from data_gen.teachers.template import TemplateTeacher
 from protocol.prompt import PromptTemplate, Turn, remembered_answer, size_description
 from protocol.records import Record
 from protocol.steps import THOUGHT_NO, THOUGHT_YES, FinalAnswer, ObservedStep, ToolCall
+from protocol.typos import without_typos
 from tools.catalog import default_registry
 from tools.loading import OFFLINE_FAMILIES
 from tools.outputs import NO_TEXT_FOUND
@@ -818,14 +819,15 @@ class SessionBuilder:
         for turn in session.turns:
             if turn.upload:
                 history += self.template.introduce_image(turn.upload.name, turn.description)
-            instruction = self.template.render_instruction(session.listed, history, turn.request)
+            request = without_typos(turn.request)  # as the demo reads it: its slips in tool words set right
+            instruction = self.template.render_instruction(session.listed, history, request)
             samples += self._turn_samples(instruction, turn, session.caption, rng)
             if turn.answer is None:
                 break
             made = [
                 step.observation for step in turn.steps if step.spec.output is OutputKind.IMAGE and step.observation
             ]
-            history += [Turn("human", turn.request), Turn("ai", remembered_answer(turn.answer, made))]
+            history += [Turn("human", request), Turn("ai", remembered_answer(turn.answer, made))]
         return samples
 
     def build(self, caption: Caption, index: int, companions: Sequence[Caption] = ()) -> list[Sample]:

@@ -1,4 +1,4 @@
-"""Shorthand and slips of the keyboard set right before any rule or the model reads a message (agent/typos.py)."""
+"""Shorthand and slips of the keyboard set right before any rule or the model reads a message (protocol/typos.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.typos import without_typos
 from protocol.prompt import PromptTemplate
+from protocol.typos import without_typos
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.workspace import Workspace
 
@@ -22,7 +22,8 @@ from tools.workspace import Workspace
         ("can u detect the edegs", "can you detect the edges"),  # ran Detection
         ("croppp to the sign", "crop to the sign"),
         ("remvoe the bakground", "remove the background"),
-        ("Show me the Edegs", "Show me the edges"),
+        ("Show me the Edegs", "Show me the Edges"),
+        ("Detet all the objects", "Detect all the objects"),  # the case kept
         ("thnks 👍", "thanks 👍"),
         # words of their own stay, however near a tool word
         ("FRESH BREAD DAILY", "FRESH BREAD DAILY"),

@@ -207,11 +207,18 @@ def _corrected(match: re.Match[str]) -> str:
     typed = match.group(0)
     lower = _REPEATED.sub(r"\1\1", typed.lower())
     if lower in SHORTHAND:
-        return SHORTHAND[lower]
+        return _cased(SHORTHAND[lower], typed)
     if len(lower) < _LEAST_LENGTH or lower in TOOL_WORDS or lower in REAL_NEIGHBOURS:
         return typed
     near = sorted(word for word in TOOL_WORDS if word[0] == lower[0] and _one_slip(lower, word))
-    return near[0] if len(near) == 1 else typed
+    return _cased(near[0], typed) if len(near) == 1 else typed
+
+
+def _cased(word: str, typed: str) -> str:
+    """``word`` written in the case ``typed`` was: "Detet" -> "Detect", "EDEGS" -> "EDGES"."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    return word[0].upper() + word[1:] if typed[0].isupper() else word
 
 
 def without_typos(request: str) -> str:
