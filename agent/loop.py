@@ -216,7 +216,7 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
-from agent.text_region import text_box, writing_box_tool, writing_edit_input
+from agent.text_region import NO_WRITING, text_box, writing_box_tool, writing_edit_input
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -901,6 +901,12 @@ class Agent:
                 # the edit on the text's box the reading placed (the model never sees it), then the next reading
                 placed = text_box(observation.data) if taken.action == READER and taken.ok else None
                 unplaced = on_writing if taken.action == READER and not placed else unplaced
+                if unplaced and not readings and not any(step.action == on_writing for step in trace):
+                    # nothing to edit: said by the agent (the model had repeated the last turn's refusal)
+                    image = image_names(taken.action_input)[0]
+                    told = f"{NO_WRITING.format(image=image)} {self._needs_box(session, on_writing, NO_BOX_FOUND)}"
+                    yield self._finish(session, user_input, told, trace, True)
+                    return
                 if placed:
                     image = image_names(taken.action_input)[0]
                     edit = writing_edit_input(image, placed, image_size(session.workspace, image))

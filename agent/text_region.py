@@ -29,11 +29,20 @@ _WRITING_OR_IT = re.compile(rf"{_WRITING.pattern}|\b(?:to|on|around)\s+(?:it|tha
 MARGIN = 0.25  # of the text's height, around the words: a crop to the letters' very edges reads as cut off
 
 
+# What stays as it is beside the edit: "blur the sign but keep the cat" (the cat is no person to blur)
+_KEPT = re.compile(
+    r"[,\s]*\b(?:but|and)\s+(?:keep|leave|not|don'?t\s+(?:blur|touch|crop))\s+(?:the\s+|her\s+|his\s+)?\w+(?:\s+\w+)?",
+    re.IGNORECASE,
+)
+NO_WRITING = "I found no writing to place in {image}."
+
+
 def writing_box_tool(request: str, available: Sequence[str], after_reading: bool = False) -> str | None:
     """The box tool, crop or blur, that ``request`` asks for on the writing in the picture ("crop to the sign",
     "blur the text"; right ``after_reading``, "crop to it" too), with the reading tool loaded (``available``) and no
     box, place or person of the request's own ("crop the top half of the sign", "blur the face and the sign" go as
     before); else ``None``."""
+    request = _KEPT.sub("", request)
     if READER not in available or box_of_its_own(request) or names_people(request) or leaves_out(request):
         return None
     writing = _WRITING_OR_IT if after_reading else _WRITING

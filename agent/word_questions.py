@@ -24,7 +24,8 @@ _WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
 
 # "does it say everything must go?", 'does the sign say "open"?'
 _SAYS = re.compile(
-    r"\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\s+(?:that\s+)?[\"“']?(?P<phrase>[^\"”?]+?)[\"”']?\s*[?.!]*\s*$",
+    # not "what does the sign say now" (answered 'No: the text reads ...': it does not say "now")
+    r"(?<!what\s)\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\s+(?:that\s+)?[\"“']?(?P<phrase>[^\"”?]+?)[\"”']?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # "can I park here?", "is parking allowed?", "are dogs allowed here?": what a sign allows, answered "no" where it

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.text_region import with_margin, writing_box_tool
+from agent.text_region import NO_WRITING, with_margin, writing_box_tool
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.outputs import NO_TEXT_FOUND, Box
@@ -29,6 +29,7 @@ LOADED = (READER, CROPPER, BLURRER, "Detection")
         ("crop the top half of the sign", None),  # a part by its place: its own box
         ("crop it to 0, 0, 100, 50", None),  # numbers: the person's box
         ("blur the face and the sign", None),  # a person: the detector's turn, as before
+        ("blur the sign but keep the cat", BLURRER),  # seen in a drive: the cat kept is no person to blur
         ("crop the text out", None),  # what to leave out, not what to keep
         ("crop it and read the text", None),  # the crop names no writing
         ("read the sign", None),  # no box edit
@@ -99,6 +100,8 @@ def test_a_reading_that_places_no_text_says_the_edit_did_not_run_and_asks_for_th
     reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the text", ["", said])
     assert runtime.calls == [(READER, image)]
     assert "Blur Region did not run: it needs a box" in reply.text and "left, top, right, bottom" in reply.text
+    # said by the agent: the model had repeated the last turn's refusal before it
+    assert reply.text.startswith(NO_WRITING.format(image=image))
 
 
 def test_both_uploads_are_read_and_cropped_in_turn(tiny_tokenizer, tmp_path):

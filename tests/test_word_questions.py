@@ -31,6 +31,7 @@ WORDS = "-based segmentation of the coins"
         ("what's the first word?", NTH_WORD.format(ordinal="first", word="based", words=WORDS)),
         ("and the LAST word?", NTH_WORD.format(ordinal="last", word="coins", words=WORDS)),
         ("what is the third word", NTH_WORD.format(ordinal="third", word="of", words=WORDS)),
+        ("what does the sign say now", None),  # seen in a drive: 'No: the text reads ...' (it does not say "now")
         # seen in a drive: 'The 3rd word is "word".'
         ("what's the 3rd word", NTH_WORD.format(ordinal="3rd", word="of", words=WORDS)),
         ("how many words are there?", COUNTED.format(count=5, unit="words", words=WORDS)),
