@@ -23,7 +23,7 @@ from typing import Protocol
 
 from agent.every_upload import asks_for_every
 from agent.image_reference import points_past_the_latest
-from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number
+from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number, says
 from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
 from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS, asks_about_writing
@@ -147,7 +147,25 @@ def asked_edits(request: str, tools: ToolRegistry) -> list[str]:
         )
         if asks and tool in tools
     ]
-    return asked + [tool for tool in named_maps(request, tools) if tool not in asked]
+    return asked + [
+        tool for tool in named_maps(request, tools) if tool not in asked and not _edits_the_map(request, tool, tools)
+    ]
+
+
+# An edit of a map the conversation has: "make the sketch bigger", "rotate the edge map", "crop the pose" (the map is
+# what the edit works on, not a map asked for anew: the sketch had been drawn again)
+_EDIT_OF = (
+    r"\b(?:make|rotate|turn|resize|scale|shrink|enlarge|crop|trim|blur|pixelate|zoom\s+in\s+on|flip)\s+"
+    r"(?:the|this|that|my|your)\s+(?:\w+\s+)?{word}\b"
+)
+
+
+def _edits_the_map(request: str, tool: str, tools: ToolRegistry) -> bool:
+    """Whether ``request`` names ``tool``'s map only as the thing an edit works on ("make the sketch bigger")."""
+    words = [word for word in tools.get(tool).makes_map if says(request, word)]
+    return bool(words) and all(
+        re.search(_EDIT_OF.format(word=re.escape(word)), request, re.IGNORECASE) for word in words
+    )
 
 
 def with_stated_angle(call: ToolCall, request: str) -> ToolCall:

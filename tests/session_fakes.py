@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
 from agent.typed_words import as_spelled
+from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
 from tests.agent_fakes import pieces
@@ -152,7 +153,8 @@ def _arguments(expect: Expect, image: str) -> str:
 
 
 def _asked(session: SessionSpec, number: int) -> str:
-    """What the model is asked in turn ``number`` of ``session``: its words, or, for one that only hands an image
-    over ("here it is"), the request before it that waited for the image (agent/handed_over.py)."""
+    """What the model is asked in turn ``number`` of ``session``: its words as the agent reads them (protocol/typos.py,
+    agent/typed_words.py), or, for one that only hands an image over ("here it is"), the request before it that
+    waited for the image (agent/handed_over.py)."""
     say = session.turns[number - 1].say
-    return as_spelled(session.turns[number - 2].say if number > 1 and hands_over(say) else say)
+    return as_spelled(without_typos(session.turns[number - 2].say if number > 1 and hands_over(say) else say))
