@@ -179,6 +179,22 @@ def test_edits_in_the_order_asked(request_text, order):
     assert edits_in_order(request_text, TOOLS) == order
 
 
+@pytest.mark.parametrize(
+    ("request_text", "asked"),
+    [
+        # seen in a drive: "make the sketch bigger" drew the sketch again, then resized the new one
+        ("make the sketch bigger", ["Resize Image"]),
+        ("rotate the edge map 90 degrees", ["Rotate Image"]),
+        ("crop the top half and show me the edges", ["Crop Image", "Edge Detection On Image"]),  # a map asked for
+        ("make a sketch and make it bigger", ["Resize Image", "Sketch Detection On Image"]),
+    ],
+)
+def test_a_map_an_edit_works_on_is_not_asked_anew(request_text, asked):
+    from agent.several_edits import asked_edits
+
+    assert asked_edits(request_text, default_registry()) == asked
+
+
 FACE = TraceStep(1, "", "Detection", "image/aaaa.png", "face [1, 2, 30, 40]", True)
 
 
