@@ -45,11 +45,13 @@ _ROTATE = re.compile(
 
 def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
     """The first edit or map ``request`` asks for whose tool is not among the turn's ``called`` ones, when it asks for
-    two or more and one of them ran; else ``None``."""
+    two or more and one of them ran, or the map it edits ran in its place; else ``None``."""
     if not any(called) or ABOUT_OR_THANKS.search(request):
         return None
     asked = edits_in_order(request, tools)
-    if len(asked) < 2 or not set(asked) & set(called):
+    # "make the sketch bigger": the model called the sketch (shown again, agent/loop.py) and answered
+    edited = [tool for tool in named_maps(request, tools) if _edits_the_map(request, tool, tools)]
+    if (len(asked) < 2 and not set(called) & set(edited)) or not set(asked + edited) & set(called):
         return None
     return next((tool for tool in asked if tool not in called), None)
 

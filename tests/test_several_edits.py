@@ -43,6 +43,14 @@ def test_which_edit_of_several_did_not_run(request_text, called, missing):
     assert edit_not_run(request_text, called, TOOLS) == missing
 
 
+def test_an_edit_of_a_map_the_model_drew_in_its_place_is_not_run():
+    """Seen in the session run: asked to "make the sketch bigger", the model called the sketch (shown again) and
+    answered; the resize is the step left."""
+    tools = default_registry()
+    assert edit_not_run("make the sketch bigger", ["Sketch Detection On Image"], tools) == "Resize Image"
+    assert edit_not_run("make the sketch bigger", ["Sketch Detection On Image", "Resize Image"], tools) is None
+
+
 @pytest.mark.parametrize(
     ("request_text", "written", "meant"),
     [
