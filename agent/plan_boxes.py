@@ -80,7 +80,12 @@ def boxes_from_the_detection(
         else:
             continue
         changed[step.id] = detection
-        steps[steps.index(step)] = PlanStep(step.task, step.id, ((image_name, Reference(detection)),))
+        boxed = PlanStep(step.task, step.id, ((image_name, Reference(detection)),))
+        steps[steps.index(step)] = boxed
+        finder = next(other for other in steps if other.id == detection)
+        if steps.index(finder) > steps.index(boxed):  # listed after the step it now feeds: it runs first
+            steps.remove(finder)
+            steps.insert(steps.index(boxed), finder)
     return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
 
 

@@ -121,3 +121,16 @@ def test_a_crop_of_the_writing_takes_the_readings_box():
     assert plan_problems(boxed, TOOLS) == []  # a reading hands a box tool its text's box
     unplaced = plan(("Get Photo Description", {"image_path": PHOTO}), ("Crop Image", {"image_path": "<GENERATED>-0"}))
     assert any("gives text" in problem for problem in plan_problems(unplaced, TOOLS))  # a caption places nothing
+
+
+def test_a_reading_listed_after_the_blur_it_places_runs_first():
+    """Seen in the plan drive: "blur the words on the first one" was planned as a blur of 1, 2, 3, 4 and a reading
+    after it; taking the reading's box made a plan whose blur used a later step, so the made-up box ran."""
+    read = ("Text Detection On Image", {"image_path": PHOTO})
+    boxed, changed = boxes_from_the_detection(plan(blur(PHOTO, (1, 2, 3, 4)), read), "blur the words", TOOLS)
+    assert changed == {0: 1}
+    assert boxed.steps == (
+        PlanStep("Text Detection On Image", 1, (("image_path", PHOTO),)),
+        PlanStep("Blur Region", 0, (("image_path", Reference(1)),)),
+    )
+    assert plan_problems(boxed, TOOLS) == []
