@@ -1559,12 +1559,13 @@ class Agent:
             return []
         if asks_for_every(request, list(session.images)):
             return [ToolCall("", READER, image) for _, image in self.latest_of_each(session)]
-        shown = [*session.images, *self.shown_images(session)]
+        shown = self.shown_images(session)
         meant = upload_named(request, session.file_names) or meant_image(
-            request, list(session.images), session.latest_image, (), self.shown_images(session)
+            request, list(session.images), session.latest_image, (), shown
         )
         latest = meant or session.latest_image
-        return [ToolCall("", READER, photo_behind(latest, request, map_operations(), shown) or latest)]
+        image = photo_behind(latest, request, map_operations(), [*session.images, *shown]) or latest
+        return [ToolCall("", READER, image)]
 
     def _redo(self, session: ChatSession, request: str) -> tuple[ToolCall | None, bool]:
         """The last turn's first call again (a failed one when the last turn's calls all failed), on the image
