@@ -172,7 +172,11 @@ def test_rotate_resize_and_blur_region(runtime, workspace, astronaut):
     assert run_image(runtime, workspace, "Resize Image", f"{astronaut}, 200, 100").shape[:2] == (100, 200)
     blurred = run_image(runtime, workspace, "Blur Region", f"{astronaut}, 170, 60, 270, 170").astype(int)
     face, rest = (slice(60, 170), slice(170, 270)), (slice(300, 512), slice(0, 512))
-    assert np.abs(np.diff(blurred[face], axis=1)).mean() < 0.5 * np.abs(np.diff(original[face], axis=1)).mean()
+    # Eyes, brows and mouth are the face's edges: a fifth of their strength left hides them (a blur with a quarter
+    # of the box as its kernel had kept two fifths, and the eyes and smile could be made out).
+    for axis in (0, 1):
+        left = np.abs(np.diff(blurred[face], axis=axis)).mean()
+        assert left < 0.2 * np.abs(np.diff(original[face], axis=axis)).mean()
     assert np.array_equal(blurred[rest], original[rest])
 
 
