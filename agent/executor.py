@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from agent.step_runner import ArgumentValue, StepOutcome, StepRunner
 from agent.text_region import with_margin
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, takes_a_box, validate_plan
-from tools.outputs import TEXT_LABEL
+from tools.outputs import TEXT_LABEL, Box
 from tools.spec import OutputKind
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class StepResult:
         placed = for_a_box and self.tool.output is OutputKind.TEXT and bool(self.outcome.data)
         if self.tool.output is OutputKind.BOXES or placed:
             image = self.arguments.get(self.tool.inputs[0].name, "")
-            return Detected(str(image), tuple(sorted(self.outcome.data or (), key=lambda b: -b.score)))
+            boxes = [item for item in self.outcome.data or () if isinstance(item, Box)]  # a reading's words aside
+            return Detected(str(image), tuple(sorted(boxes, key=lambda b: -b.score)))
         if self.tool.output is OutputKind.IMAGE:
             return self.outcome.image
         return self.outcome.text

@@ -216,7 +216,7 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
-from agent.text_region import NO_WRITING, text_box, writing_box_tool, writing_edit_input
+from agent.text_region import not_placed, text_box, writing_box_tool, writing_edit_input
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -680,6 +680,7 @@ class Agent:
         agent_call = redo  # the call the agent wrote for the next step, which runs as written
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
         unplaced = None  # the box tool asked for on writing that the reading did not place
+        why = ""  # what the reading lacked for it
         size_notes: list[str] = []  # resizes not run: the image already had that size
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
@@ -899,12 +900,14 @@ class Agent:
             yield StepTaken(taken)
             if on_writing and writing_step and index < self.max_steps:
                 # the edit on the text's box the reading placed (the model never sees it), then the next reading
-                placed = text_box(observation.data) if taken.action == READER and taken.ok else None
-                unplaced = on_writing if taken.action == READER and not placed else unplaced
+                placed = text_box(user_input, observation.data) if taken.action == READER and taken.ok else None
+                if taken.action == READER and not placed:
+                    unplaced = on_writing
+                    image = image_names(taken.action_input)[0]
+                    why = not_placed(user_input, image, taken.observation, bool(taken.ok and observation.data))
                 if unplaced and not readings and not any(step.action == on_writing for step in trace):
                     # nothing to edit: said by the agent (the model had repeated the last turn's refusal)
-                    image = image_names(taken.action_input)[0]
-                    told = f"{NO_WRITING.format(image=image)} {self._needs_box(session, on_writing, NO_BOX_FOUND)}"
+                    told = f"{why} {self._needs_box(session, on_writing, NO_BOX_FOUND)}"
                     yield self._finish(session, user_input, told, trace, True)
                     return
                 if placed:

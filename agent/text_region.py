@@ -5,7 +5,8 @@ knows where the words it read are (``tools.outputs.Reading``: the box travels in
 model reads the words alone, as it was trained to). So when a crop or a blur is asked for the writing, with no box,
 place or person of its own, and the reading tool is loaded, the agent reads the picture first and then runs the
 edit itself on the text's box with a margin (the model never sees that box, so it could not copy it); after a
-reading that placed no text the answer says that the edit did not run and asks for the box.
+reading that placed no text the answer says that the edit did not run and asks for the box. A request that names a
+part of the writing ("blur the phone number", "crop to the first line") takes that part's words (agent/text_parts.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Sequence
 from agent.pending_edit import BLURRER, CROPPER, asks_for, box_of_its_own, leaves_out, names_people
 from agent.read_text import READER
 from agent.request_parts import request_parts
-from tools.outputs import TEXT_LABEL, Box
+from agent.text_parts import around, asked_part, part_words
+from tools.outputs import TEXT_LABEL, Box, PlacedWord
 
 # The writing a box edit may be asked for: "the sign", "the words", "the price label"
 _WRITING = re.compile(
@@ -35,6 +37,7 @@ _KEPT = re.compile(
     re.IGNORECASE,
 )
 NO_WRITING = "I found no writing to place in {image}."
+NO_PART = 'I read "{text}" in {image} and found no {part} in it.'
 
 
 def writing_box_tool(request: str, available: Sequence[str], after_reading: bool = False) -> str | None:
@@ -48,15 +51,27 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
     writing = _WRITING_OR_IT if after_reading else _WRITING
     for part in request_parts(request):
         for tool in (CROPPER, BLURRER):
-            if tool in available and asks_for(tool, part) and writing.search(part):
+            if tool in available and asks_for(tool, part) and (writing.search(part) or asked_part(part)):
                 return tool
     return None
 
 
-def text_box(data: object) -> tuple[int, int, int, int] | None:
-    """The box a reading placed its text in (the observation's data), or ``None``."""
+def text_box(request: str, data: object) -> tuple[int, int, int, int] | None:
+    """The box of the writing ``request`` edits, from a reading's data: around the words of the part it names
+    (agent/text_parts.py), else the whole text's; ``None`` when the reading placed neither."""
+    if asked_part(request):
+        return around(part_words(request, [item for item in data or () if isinstance(item, PlacedWord)]))
     boxes = [item.box for item in data or () if isinstance(item, Box) and item.label == TEXT_LABEL]
     return boxes[0] if boxes else None
+
+
+def not_placed(request: str, image: str, reading: str, placed_any: bool) -> str:
+    """Why the edit did not run: no part ``request`` names in the ``reading`` of ``image`` when the reading placed
+    words (``placed_any``), else no writing at all."""
+    part = asked_part(request)
+    if part and placed_any:
+        return NO_PART.format(text=reading, image=image, part=part)
+    return NO_WRITING.format(image=image)
 
 
 def with_margin(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:

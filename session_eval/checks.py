@@ -48,6 +48,8 @@ ROTATION_TOLERANCE = 2.0  # mean absolute difference, out of 255, allowed agains
 COVER_SHARE = 0.9  # the blurred area holds at least this share of the face box...
 COVER_IOU = 0.5  # ...and is not much larger than it
 WHOLE_PICTURE = "whole"  # the ``cover`` that is the source's own box ("blur it")
+TEXT_PART = "text:"  # the ``cover`` of some words read ("text: 555-0147"): the box around those words
+WORD_PREFIX = "word:"  # the label of a word the reading tool places (``word:555-0147``)
 
 # (label, box) pairs the Detection tool finds in a workspace file: the truth a blur must cover
 Detector = Callable[[Path], Sequence[tuple[str, tuple[int, int, int, int]]]]
@@ -308,6 +310,8 @@ def _outcome(expect: Expect, step: TraceStep, workspace: Workspace, detect: Dete
     if expect.cover is not None:
         if expect.cover == WHOLE_PICTURE:
             truth = [(0, 0, *source.size)]
+        elif expect.cover.startswith(TEXT_PART):
+            truth = _words_box(detect(source_path), expect.cover.removeprefix(TEXT_PART).split())
         else:
             truth = [box for label, box in detect(source_path) if label == expect.cover]
         if step.action == CROPPER:
@@ -335,6 +339,26 @@ def _same_pixels(name: str, output: Image.Image, reference: Image.Image, toleran
         return Check(name, False, f"size {output.size}; expected {reference.size}")
     difference = float(np.abs(np.asarray(output, float) - np.asarray(reference, float)).mean())
     return Check(name, difference <= tolerance, f"mean pixel difference {difference:.2f} (allowed {tolerance})")
+
+
+def _words_box(found: Sequence[tuple[str, tuple[int, int, int, int]]], words: list[str]) -> list:
+    """The boxes around each place the reader placed ``words`` in a row (as found: "TO" of "9 TO 5", not "MON TO
+    FRI"), the truths a box must match; none when they stand nowhere."""
+    placed = [(label.removeprefix(WORD_PREFIX), box) for label, box in found if label.startswith(WORD_PREFIX)]
+    truths = []
+    for start in range(len(placed) - len(words) + 1):
+        run = placed[start : start + len(words)]
+        if words and [text for text, _ in run] == words:
+            corners = [box for _, box in run]
+            truths.append(
+                (
+                    min(b[0] for b in corners),
+                    min(b[1] for b in corners),
+                    max(b[2] for b in corners),
+                    max(b[3] for b in corners),
+                )
+            )
+    return truths
 
 
 def _covers(name: str, source: Image.Image, output: Image.Image, truth: list, label: str) -> Check:

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from agent.loop import NEEDS_IMAGE, Agent, ChatSession, Reply, TraceStep
-from session_eval.checks import Check, Detector, SessionState, TurnScore, score_turn
+from session_eval.checks import WORD_PREFIX, Check, Detector, SessionState, TurnScore, score_turn
 from session_eval.images import build_image
 from session_eval.spec import SessionSet, SessionSpec
+from tools.outputs import Box, PlacedWord
 from tools.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -167,9 +168,14 @@ class UploadFiles:
         return self._paths[alias]
 
 
+def truth_label(item: Box | PlacedWord) -> str:
+    """A found box's label for cover checks: a detection's own, a word the reader placed as ``word:TEXT``."""
+    return f"{WORD_PREFIX}{item.text}" if isinstance(item, PlacedWord) else item.label
+
+
 def tool_detector(work_dir: Path) -> Detector:
-    """The Detection tool of the offline runtime, and the box of the text the reading tool reads (label ``text``), as
-    the truth for cover checks (cached per file)."""
+    """The Detection tool of the offline runtime, and the box of the text the reading tool reads (label ``text``) and
+    of each word it places (``word:TEXT``), as the truth for cover checks (cached per file)."""
     from tools.runtime import ToolRuntime
 
     runtime = ToolRuntime.from_load("ObjectDetection_cpu,TextDetection_cpu")
@@ -180,7 +186,7 @@ def tool_detector(work_dir: Path) -> Detector:
         if path not in cache:
             name = scratch.add_image(path)
             found = [runtime.run(tool, name, scratch) for tool in ("Detection", "Text Detection On Image")]
-            cache[path] = [(box.label, box.box) for observation in found for box in observation.data or ()]
+            cache[path] = [(truth_label(item), item.box) for observation in found for item in observation.data or ()]
         return cache[path]
 
     return detect

@@ -19,7 +19,7 @@
 - ``{tool: NAME, image: REF or [REFS], CHECK: ...}``: the tool runs on that image and gives the requested result;
   checks: ``size`` (Resize Image), ``angle`` (Rotate Image), ``box`` (Crop Image), ``cover`` (Blur Region, Crop
   Image: the label of the found box to blur or keep, e.g. ``face``, ``text`` for the words the reading tool places,
-  or ``whole`` for the whole picture), ``words`` (Text Detection On Image: the words it must read; ``[]`` for none),
+  ``"text: 555 0147"`` for the box around some of those words, or ``whole`` for the whole picture), ``words`` (Text Detection On Image: the words it must read; ``[]`` for none),
   ``labels`` (Detection: what it must find; ``[]`` for nothing).
 - ``{tool: NAME, image: REF, fails: true}``: the tool is called and fails (no person for a pose...); the reply
   must say so.

@@ -79,8 +79,15 @@ def test_every_ocr_candidate_reads_a_clear_sign(competition, workspace, photos):
     assert all(o.value.text == "OPEN 24 HOURS" for o in readings.values()), {n: o.value for n, o in readings.items()}
     # each says where the words are: within two pixels of the ink
     ink = ImageDraw.Draw(Image.new("RGB", (1, 1))).textbbox(SIGN_AT, "OPEN 24 HOURS", font=SIGN_FONT)
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     for name, outcome in readings.items():
         assert max(abs(a - b) for a, b in zip(outcome.value.box, ink, strict=True)) <= 2, (name, outcome.value, ink)
+        # and each word, within three pixels of its own ink ("blur the hours")
+        assert [word.text for word in outcome.value.words] == ["OPEN", "24", "HOURS"], name
+        for word in outcome.value.words:
+            start = SIGN_AT[0] + draw.textlength("OPEN 24 HOURS"[: "OPEN 24 HOURS".index(word.text)], font=SIGN_FONT)
+            own = draw.textbbox((start, SIGN_AT[1]), word.text, font=SIGN_FONT)
+            assert max(abs(a - b) for a, b in zip(word.box, own, strict=True)) <= 3, (name, word, own)
     with pytest.raises(LoadSpecError, match="psm 5"):
         TesseractFamily("TextDetection", "cpu", {"psm": 5}).check()
     with pytest.raises(LoadSpecError, match="unknown options"):

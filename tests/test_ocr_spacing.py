@@ -3,7 +3,7 @@ of the text a reading found."""
 
 from __future__ import annotations
 
-from tools.backends.ocr import Letter, Word, hocr_words, respaced, text_box
+from tools.backends.ocr import Letter, Word, hocr_words, placed_words, respaced, text_box
 
 
 def word(
@@ -65,3 +65,25 @@ def test_the_specks_read_in_a_photo_do_not_place_the_text():
     assert text_box([sign, *specks, unsure]) == (300, 70, 565, 120)
     assert text_box([*specks, unsure]) is None
     assert text_box([word("—", [], sure=89)]) is None  # no letter nor digit
+
+
+TWO_LINES = b"""<?xml version="1.0" encoding="UTF-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><body><div class='ocr_page' title='bbox 0 0 1000 402'>
+<span class='ocr_line' title="bbox 68 62 253 157">
+ <span class='ocrx_word' title='bbox 68 62 161 157; x_wconf 96'>
+  <span class='ocrx_cinfo' title='x_bboxes 68 62 161 157; x_conf 98.8'>A</span></span></span>
+<span class='ocr_caption' title="bbox 68 200 253 290">
+ <span class='ocrx_word' title='bbox 68 200 161 290; x_wconf 95'>
+  <span class='ocrx_cinfo' title='x_bboxes 68 200 161 290; x_conf 98.8'>B</span></span></span>
+</div></body></html>"""
+
+
+def test_hocr_words_know_their_line():
+    assert [(word.text, word.line) for word in hocr_words(TWO_LINES)] == [("A", 0), ("B", 1)]
+
+
+def test_the_placed_words_are_the_pieces_of_the_sure_words():
+    """ "9" of a sure "OPEN9TO5" is placed (a lone "9" needs 90); a speck's pieces are not."""
+    sure = word("OPEN9TO5", [5, 5, 5, 30, 30, 5, 30], sure=54)
+    speck = word("ee", [5], start=600, sure=30)
+    assert [piece.text for piece in placed_words([sure, speck])] == ["OPEN", "9", "TO", "5"]

@@ -244,6 +244,18 @@ def test_a_blur_must_cover_the_detected_face(runtime, tmp_path):
     assert failed(whole) == {"blurred the detected box"}  # covers the face, but blurs everything
 
 
+def test_a_crop_to_some_words_must_hold_those_words_as_they_stand_in_a_row(runtime, tmp_path):
+    """ "crop to the hours" of "OPEN 9 TO 5 / MON TO FRI": "9 TO 5" is the truth, not every "TO" on the sign."""
+    run = OneCall(runtime, tmp_path, SESSIONS.images["sign-hours"])
+    expect = Expect(Behaviour.TOOL, "Crop Image", ("sign",), cover="text: 9 TO 5")
+    placed = {label: box for label, box in run.detect(run.workspace.resolve(run.photo)) if label.startswith("word:")}
+    left, top, right, bottom = placed["word:9"][0], placed["word:9"][1], placed["word:5"][2], placed["word:5"][3]
+    hours, _ = run(expect, "Crop Image", f"{left - 5}, {top - 5}, {right + 5}, {bottom + 5}", "Here: {result}")
+    assert hours.success, hours.checks
+    whole, _ = run(expect, "Crop Image", f"{left - 5}, {top - 5}, {right + 5}, {bottom + 70}", "Here: {result}")
+    assert failed(whole) == {"kept the found box"}
+
+
 def test_reading_a_sign_needs_its_words_in_the_tool_output_and_the_reply(runtime, tmp_path):
     run = OneCall(runtime, tmp_path, SESSIONS.images["sign-street"])
     expect = Expect(Behaviour.TOOL, "Text Detection On Image", ("sign",), words=("MAIN", "STREET"))

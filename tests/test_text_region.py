@@ -6,10 +6,10 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.text_region import NO_WRITING, with_margin, writing_box_tool
+from agent.text_region import NO_PART, NO_WRITING, with_margin, writing_box_tool
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
-from tools.outputs import NO_TEXT_FOUND, Box
+from tools.outputs import NO_TEXT_FOUND, Box, PlacedWord
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
@@ -34,6 +34,10 @@ LOADED = (READER, CROPPER, BLURRER, "Detection")
         ("crop it and read the text", None),  # the crop names no writing
         ("read the sign", None),  # no box edit
         ("crop the cat", None),
+        ("blur the phone number", BLURRER),  # a part of the writing (agent/text_parts.py)
+        ("crop to the first line", CROPPER),
+        ("blur 'SALE'", BLURRER),
+        ("blur it one more time", None),
     ],
 )
 def test_which_box_edits_are_of_the_writing(request_text, tool):
@@ -60,15 +64,16 @@ def test_the_margin_grows_the_box_by_a_quarter_of_its_height_inside_the_picture(
 class ReadingRuntime(FakeRuntime):
     """The fake runtime whose reading tool reads ``words`` placed in ``box`` (none: nothing placed)."""
 
-    def __init__(self, words: str, box: tuple[int, int, int, int] | None) -> None:
+    def __init__(self, words: str, box: tuple[int, int, int, int] | None, placed: tuple[PlacedWord, ...] = ()) -> None:
         super().__init__(names=LOADED)
-        self.words, self.box = words, box
+        self.words, self.box, self.placed = words, box, placed
 
     def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
         if tool_name != READER:
             return super().run(tool_name, action_input, workspace)
         self.calls.append((tool_name, action_input))
-        return Observation(self.words, True, (), 0.01, data=[Box("text", 1.0, self.box)] if self.box else None)
+        data = [Box("text", 1.0, self.box), *self.placed] if self.box else None
+        return Observation(self.words, True, (), 0.01, data=data)
 
 
 def chat(tiny_tokenizer, tmp_path, runtime: ReadingRuntime, say: str, replies: list[str]):
@@ -139,3 +144,27 @@ def test_the_original_is_read_when_the_request_says_so(tiny_tokenizer, tmp_path)
     llm.replies += [DONE]
     agent.chat(session, "now blur the words on the original")
     assert runtime.calls[-2:] == [(READER, photo), (BLURRER, f"{photo}, 90, 30, 310, 90")]
+
+
+FOR_RENT = (
+    PlacedWord("FOR", (100, 40, 160, 80), 0),
+    PlacedWord("RENT", (170, 40, 260, 80), 0),
+    PlacedWord("CALL", (100, 100, 180, 140), 1),
+    PlacedWord("555-0147", (190, 100, 300, 140), 1),
+)
+
+
+def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
+    """ "blur the phone number" blurs the number's words with the margin, not the whole sign."""
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the phone number", [DONE, DONE])
+    assert runtime.calls == [(READER, image), (BLURRER, f"{image}, 180, 90, 310, 150")]
+    assert reply.files
+
+
+def test_a_part_the_reading_does_not_hold_is_said_and_nothing_is_edited(tiny_tokenizer, tmp_path):
+    runtime = ReadingRuntime("FOR RENT", (100, 40, 260, 80), FOR_RENT[:2])
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the phone number", [DONE, DONE])
+    assert runtime.calls == [(READER, image)] and not reply.files
+    assert reply.text.startswith(NO_PART.format(text="FOR RENT", image=image, part="phone number"))
+    assert "Blur Region did not run: it needs a box" in reply.text

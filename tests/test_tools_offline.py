@@ -155,6 +155,20 @@ def test_ocr_keeps_the_spaces_of_a_bold_sign(runtime, workspace, words):
     assert runtime.run("Text Detection On Image", sign, workspace).text == " ".join(words.split())
 
 
+def test_a_crop_to_a_signs_words_is_read_again(runtime, workspace):
+    """Seen in a drive: "crop to the hours", then the crop (its letters fill it; upscaled to 1000 px they grew past
+    what Tesseract reads) read "No text found."."""
+    sign = workspace.add_image(render_sign("FOR RENT\nCALL 555-0147"))
+    reading = runtime.run("Text Detection On Image", sign, workspace)
+    call = next(word for word in reading.data if getattr(word, "text", "") == "CALL")
+    left, top, right, bottom = call.box
+    margin = round(0.25 * (bottom - top))
+    crop = runtime.run(
+        "Crop Image", f"{sign}, {left - margin}, {top - margin}, {right + margin}, {bottom + margin}", workspace
+    )
+    assert runtime.run("Text Detection On Image", crop.files[0], workspace).text == "CALL"
+
+
 def test_person_tools_fail_on_a_photo_without_people_with_the_trained_words(runtime, workspace):
     blank = workspace.add_image(Image.new("RGB", (320, 240), "white"))
     pose = runtime.run("Pose Detection On Image", blank, workspace)

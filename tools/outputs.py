@@ -87,13 +87,24 @@ class Detections:
 
 
 @dataclass(frozen=True)
+class PlacedWord:
+    """One word a reader is sure of, where it is (pixels of the image read) and its line (0 for the first)."""
+
+    text: str
+    box: tuple[int, int, int, int]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Reading:
     """What a text reader returns: the words it read (the observation) and the box that holds them, in the pixels
     of the image read (``None`` when it read nothing it is sure of), which the agent crops or blurs for "crop to the
-    sign". The model reads the words only, as it was trained to."""
+    sign"; and each word it is sure of, placed, for "blur the phone number". The model reads the words only, as it
+    was trained to."""
 
     text: str
     box: tuple[int, int, int, int] | None = None
+    words: tuple[PlacedWord, ...] = ()
 
     def describe(self) -> str:
         return self.text

@@ -249,7 +249,7 @@ class ToolRuntime:
         if isinstance(result, str):
             return result, (), None, ""
         if isinstance(result, Reading):
-            return result.describe(), (), list(result.boxes), ""
+            return result.describe(), (), [*result.boxes, *result.words], ""
         if isinstance(result, Detections):
             name = workspace.save_image(draw_boxes(result.image, result.boxes), spec.operation, source)
             # the boxes as the model was trained to read them; the drawn copy goes to the human only (named in

@@ -9,7 +9,8 @@ Tesseract joins short words of bold signs ("OPEN 9 TO 5" reads "OPEN9TO5"), so a
 where the gap between two of its letters is as wide as a space of that lettering (:func:`respaced`).
 
 A reading also says where its text is (:func:`text_box`), so "crop to the sign" and "blur the writing" have a box: the
-words Tesseract is sure of, without the specks it reads in a photo's texture.
+words Tesseract is sure of, without the specks it reads in a photo's texture. It places each of those words too
+(:func:`placed_words`), so "blur the phone number" and "crop to the hours" have theirs.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from PIL import Image, ImageOps
 
 from tools.errors import CheckpointUnavailableError, LoadSpecError
 from tools.model_family import ModelFamily
-from tools.outputs import NO_TEXT_FOUND, InputImage, Reading
+from tools.outputs import NO_TEXT_FOUND, InputImage, PlacedWord, Reading
 from tools.runtime import ToolContext
 
 PAGE_SEGMENTATION_MODES = (3, 4, 6, 7, 11, 12)
 PREPROCESSING = ("grey", "otsu")
 MIN_SIDE = 1000  # Tesseract reads best with capital letters some 30 px tall; small photos are upscaled
+FALLBACK_SCALE = 2  # a small picture read as nothing at MIN_SIDE is read again at this scale
 # A gap between two letters of one read word this wide, as a share of the letters' median height, is a space:
 # measured on bold rendered signs, spaces are 0.53-0.67 of the height and gaps inside words at most 0.25
 SPACE_GAP = 0.45
@@ -43,6 +45,7 @@ PLACED_CONFIDENCE = 50
 PLACED_LENGTH = 3
 PLACED_SHORT_CONFIDENCE = 90
 XHTML = "{http://www.w3.org/1999/xhtml}"
+LINE_CLASSES = ("ocr_line", "ocr_header", "ocr_caption", "ocr_textfloat")  # hOCR's kinds of line
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,12 @@ class Letter:
 
 @dataclass(frozen=True)
 class Word:
-    """One word Tesseract read: its letters and how sure it is of the word (``x_wconf``, 0-100)."""
+    """One word Tesseract read: its letters, how sure it is of the word (``x_wconf``, 0-100) and the line it is on
+    (0 for the first line read)."""
 
     letters: tuple[Letter, ...]
     confidence: int
+    line: int = 0
 
     @property
     def text(self) -> str:
@@ -93,16 +98,19 @@ def _title_field(title: str, field: str) -> list[int]:
 def hocr_words(hocr: bytes) -> list[Word]:
     """The words of Tesseract's hOCR output (with ``hocr_char_boxes``), in reading order, with their letters."""
     words = []
-    for span in ElementTree.fromstring(hocr).iter(f"{XHTML}span"):
-        if span.get("class") != "ocrx_word":
-            continue
-        letters = [
-            Letter(letter.text, *_title_field(letter.get("title", ""), "x_bboxes")[:4])
-            for letter in span.iter(f"{XHTML}span")
-            if letter.get("class") == "ocrx_cinfo" and letter.text
-        ]
-        if letters:
-            words.append(Word(tuple(letters), (_title_field(span.get("title", ""), "x_wconf") or [0])[0]))
+    spans = ElementTree.fromstring(hocr).iter(f"{XHTML}span")
+    lines = [span for span in spans if span.get("class") in LINE_CLASSES]
+    for line, line_span in enumerate(lines):
+        for span in line_span.iter(f"{XHTML}span"):
+            if span.get("class") != "ocrx_word":
+                continue
+            letters = [
+                Letter(letter.text, *_title_field(letter.get("title", ""), "x_bboxes")[:4])
+                for letter in span.iter(f"{XHTML}span")
+                if letter.get("class") == "ocrx_cinfo" and letter.text
+            ]
+            if letters:
+                words.append(Word(tuple(letters), (_title_field(span.get("title", ""), "x_wconf") or [0])[0], line))
     return words
 
 
@@ -123,22 +131,35 @@ def text_box(words: list[Word]) -> tuple[int, int, int, int] | None:
     return min(b[0] for b in placed), min(b[1] for b in placed), max(b[2] for b in placed), max(b[3] for b in placed)
 
 
-def respaced(words: list[Word]) -> list[str]:
-    """The words as text, each split where two neighbouring letters stand as far apart as a space."""
+def respaced_words(words: list[Word]) -> list[Word]:
+    """The words, each split where two neighbouring letters stand as far apart as a space (the pieces keep the
+    word's confidence and line)."""
     heights = [letter.height for word in words for letter in word.letters]
     if not heights:
         return []
     space = SPACE_GAP * median(heights)
     split = []
     for word in words:
-        current = word.letters[0].text
+        current = [word.letters[0]]
         for previous, letter in pairwise(word.letters):
             if letter.left - previous.right >= space:
-                split.append(current)
-                current = ""
-            current += letter.text
-        split.append(current)
+                split.append(Word(tuple(current), word.confidence, word.line))
+                current = []
+            current.append(letter)
+        split.append(Word(tuple(current), word.confidence, word.line))
     return split
+
+
+def respaced(words: list[Word]) -> list[str]:
+    """The words as text, split as :func:`respaced_words` splits them."""
+    return [word.text for word in respaced_words(words)]
+
+
+def placed_words(words: list[Word]) -> list[Word]:
+    """The pieces (:func:`respaced_words`) of the words that place the text (:func:`places_the_text`): a short word
+    Tesseract joined to a sure one ("9" of "OPEN9TO5") is placed with it."""
+    sure = [word for word in words if places_the_text(word)]
+    return [piece for piece in respaced_words(words) if any(piece.letters[0] in word.letters for word in sure)]
 
 
 @dataclass(frozen=True)
@@ -155,10 +176,18 @@ class TesseractReader:
         if self.preprocess not in PREPROCESSING:
             raise LoadSpecError(f"tesseract preprocess {self.preprocess!r} is not one of {PREPROCESSING}")
 
-    def prepare(self, image: Image.Image) -> Image.Image:
+    def _hocr(self, prepared: Image.Image) -> bytes:
+        import pytesseract
+
+        return pytesseract.image_to_pdf_or_hocr(
+            prepared, lang=self.lang, extension="hocr", config=f"--psm {self.psm} -c hocr_char_boxes=1"
+        )
+
+    def prepare(self, image: Image.Image, factor: float | None = None) -> Image.Image:
+        """A grey copy (black on white with ``otsu``), upscaled by ``factor``, or to :data:`MIN_SIDE` when ``None``."""
         gray = ImageOps.grayscale(image)
-        if max(gray.size) < MIN_SIDE:
-            factor = MIN_SIDE / max(gray.size)
+        factor = factor or (MIN_SIDE / max(gray.size) if max(gray.size) < MIN_SIDE else None)
+        if factor:
             gray = gray.resize((round(gray.width * factor), round(gray.height * factor)), Image.Resampling.BICUBIC)
         if self.preprocess == "otsu":
             import cv2
@@ -172,24 +201,28 @@ class TesseractReader:
     def read(self, image: Image.Image) -> Reading:
         """The words found, lines joined by spaces (or :data:`~tools.outputs.NO_TEXT_FOUND`), and where they are in
         ``image``."""
-        import pytesseract
-
         prepared = self.prepare(image)
-        hocr = pytesseract.image_to_pdf_or_hocr(
-            prepared, lang=self.lang, extension="hocr", config=f"--psm {self.psm} -c hocr_char_boxes=1"
-        )
-        words = hocr_words(hocr)
+        words = hocr_words(self._hocr(prepared))
+        if not words and prepared.width > FALLBACK_SCALE * image.width:
+            # letters that fill a small picture (a crop to a sign's words) grow past what Tesseract reads
+            prepared = self.prepare(image, FALLBACK_SCALE)
+            words = hocr_words(self._hocr(prepared))
         text = " ".join(" ".join(respaced(words)).split())
-        box = text_box(words) if text else None
-        if box is not None:  # the prepared copy may be upscaled
-            scale_x, scale_y = image.width / prepared.width, image.height / prepared.height
-            box = (
+        if not text:
+            return Reading(NO_TEXT_FOUND)
+        scale_x, scale_y = image.width / prepared.width, image.height / prepared.height  # the copy may be upscaled
+
+        def in_image(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+            return (
                 math.floor(box[0] * scale_x),
                 math.floor(box[1] * scale_y),
                 min(image.width, math.ceil(box[2] * scale_x)),
                 min(image.height, math.ceil(box[3] * scale_y)),
             )
-        return Reading(text or NO_TEXT_FOUND, box)
+
+        box = text_box(words)
+        placed = tuple(PlacedWord(word.text, in_image(word.box), word.line) for word in placed_words(words))
+        return Reading(text, in_image(box) if box else None, placed)
 
 
 class TesseractFamily(ModelFamily):
