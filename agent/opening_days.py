@@ -36,7 +36,14 @@ _WHAT_ABOUT = re.compile(
     r"(?:\s+(?:morning|afternoon|evening|night))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# "what time do they close?", "when does the cafe open on friday?"
+_WHEN = re.compile(
+    r"\b(?:what\s+time|when)\s+(?:do|does|will|is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
+    r"(?P<verb>open|close|shut)",
+    re.IGNORECASE,
+)
 AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
+OPENS_AT = '{who} {verb} at {time}{on}: the sign reads "{words}".'
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
 CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
 LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
@@ -87,7 +94,38 @@ def sign_days(words: str) -> tuple[set[int], set[int]] | None:
 
 def opening_answer(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
-    name days, what the sign says of that day when it asks the day's hours; else ``None``."""
+    name days, what the sign says of that day when it asks the day's hours, the time it opens or closes (on that
+    day) when it asks for that; else ``None``."""
+    return _opens_at(request, words) or _open_on(request, words)
+
+
+def _opens_at(request: str, words: str) -> str | None:
+    """The hour ``request`` asks ("what time do they close?") from the hours ``words`` give ("9 TO 5": they close at
+    5); ``None`` when it asks no such thing or the sign gives no hours. A day the sign does not open on is answered
+    by :func:`_open_on`."""
+    when, hours = _WHEN.search(request), _HOURS.search(words)
+    if when is None or hours is None:
+        return None
+    day = _SINGLE.search(request[when.end() :])
+    if day:
+        days = sign_days(words)
+        if days is not None and _index(day.group(1)) not in days[0]:  # what the sign says of that day, no yes or no
+            return _open_on(f"what are the hours on {day.group(1)}", words)
+    verb = "open" if when.group("verb").lower() == "open" else "close"
+    start = 1 if verb == "open" else 4  # the groups of the opening or the closing time: hour, minutes, am or pm
+    hour, minute, half = hours.group(start), hours.group(start + 1), hours.group(start + 2)
+    time = hour + (f":{minute}" if minute else "") + (f" {half.lower()}" if half else "")
+    who = when.group("who")
+    plural = who.lower() == "they"
+    on = f" on {DAYS[_index(day.group(1))]}s" if day else ""
+    return OPENS_AT.format(
+        who=who[0].upper() + who[1:], verb=verb if plural else f"{verb}s", time=time, on=on, words=words
+    )
+
+
+def _open_on(request: str, words: str) -> str | None:
+    """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` name days;
+    what the sign says of that day when it asks the day's hours; else ``None``."""
     elliptic = _WHAT_ABOUT.match(request)
     if elliptic:
         request = f"is it open on {elliptic.group('day')}"

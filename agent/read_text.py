@@ -99,6 +99,14 @@ _ABOUT_WRITING = re.compile(
     # an image), "what's the price?"
     r"|\bhow\s+much\s+(?:is|are|does|do|for)\b[^?.!]*\b(?:discount|cost|price|fee|fare|off|ticket|entry|admission)s?\b"
     r"|\bwhat(?:'s|\s+is|\s+are)\s+the\s+(?:price|discount|cost|fee|fare)s?\b|\b(?:does|do)\s+(?:it|this|that|they|the\s+\w+)\s+say\b"
+    # "how much is the bread?" (the model answered "There is 1000 grams of bread in the bread basket."), "how much
+    # do they cost?"; not "how much of it is sky?" nor "how much bigger is it?"
+    r"|\bhow\s+much\s+(?:is|are)\s+(?:the|a|an|this|that|these|those|it|they|one)\b(?!\s+(?:of|image|photo|picture)\b)"
+    r"[^?.!]{0,30}[?.!]*$|\bhow\s+much\s+(?:does|do)\b[^?.!]*\bcost\b"
+    # what a sign gives to get in touch: "what's the phone number on this sign?" (the model answered that no tool
+    # answers questions about an image), "what number do I call?", "what's their website?"
+    r"|\bwhat(?:'s|\s+is|\s+are)\s+(?:the|their|its|his|her)\s+(?:(?:tele)?phone(?:\s+number)?|number|e-?mail(?:\s+address)?"
+    r"|website|web\s+address|url|address)\b|\bwhat\s+number\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text)\b"
     # what the writing means: "summarize the text" (answered "I could not answer that"), "what is this page about?"
     rf"|{_WHAT_IT_MEANS}"
     # the name a sign gives: "what's the name of the cafe?" (the model answered "The cafe is called El Tres.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tools.outputs import PlacedWord
 
 Words = Sequence[PlacedWord]
+Texts = Sequence[str]
 
 _DIGIT = re.compile(r"\d")
 _NUMBERISH = re.compile(r"^[+(]?[\d()./\-–]*\d[\d()./\-–]*$")
@@ -39,79 +40,83 @@ _CALLED = re.compile(r"\b[Tt]he\s+[Ww]ords?\s+([\w$£€@.\-]+(?:\s+[A-Z0-9$£�
 
 @dataclass(frozen=True)
 class TextPart:
-    """A part of the writing a request can name: what it is called, the words that ask for it and how to find its
-    words among those read."""
+    """A part of the writing a request can name: what it is called, the words that ask for it and which of the words
+    read (their texts, in reading order) are its own (their indices)."""
 
     name: str
     asked: re.Pattern[str]
-    picks: Callable[[Words], list[PlacedWord]]
+    picks: Callable[[Texts], list[int]]
 
 
 def _bare(text: str) -> str:
     return text.strip(".,:;!?\"'“”()").lower()
 
 
-def _runs(words: Words, belongs: Callable[[PlacedWord], bool]) -> list[list[PlacedWord]]:
-    """The longest runs of neighbouring words (in reading order) that all belong."""
-    runs: list[list[PlacedWord]] = [[]]
-    for word in words:
-        if belongs(word):
-            runs[-1].append(word)
+def _phone_numbers(texts: Texts) -> list[int]:
+    """The runs of neighbouring numbers ("(555) 201 3344") with :data:`PHONE_DIGITS` digits or more."""
+    runs: list[list[int]] = [[]]
+    for index, text in enumerate(texts):
+        if _NUMBERISH.match(text):
+            runs[-1].append(index)
         elif runs[-1]:
             runs.append([])
-    return [run for run in runs if run]
+    return [i for run in runs if sum(len(_DIGIT.findall(texts[j])) for j in run) >= PHONE_DIGITS for i in run]
 
 
-def _phone_numbers(words: Words) -> list[PlacedWord]:
-    runs = _runs(words, lambda word: bool(_NUMBERISH.match(word.text)))
-    return [word for run in runs if sum(len(_DIGIT.findall(w.text)) for w in run) >= PHONE_DIGITS for word in run]
-
-
-def _numbers(words: Words) -> list[PlacedWord]:
-    return [word for word in words if _DIGIT.search(word.text)]
-
-
-def _linked(words: Words, kind: Callable[[str], bool], beside: frozenset[str] = frozenset()) -> list[PlacedWord]:
+def _linked(texts: Texts, kind: Callable[[str], bool], beside: frozenset[str] = frozenset()) -> list[int]:
     """The words of ``kind``, with a link word between two of them ("9 TO 5", "MON - FRI") and the ``beside`` words
     next to one ("24 HOURS")."""
     picked = []
-    for index, word in enumerate(words):
-        before = words[index - 1].text if index > 0 else ""
-        after = words[index + 1].text if index + 1 < len(words) else ""
-        text = _bare(word.text)
+    for index, text in enumerate(texts):
+        before = texts[index - 1] if index > 0 else ""
+        after = texts[index + 1] if index + 1 < len(texts) else ""
+        bare = _bare(text)
         if (
-            kind(word.text)
-            or (text in _LINKS and kind(before) and kind(after))
-            or (text in beside and (kind(before) or kind(after)))
+            kind(text)
+            or (bare in _LINKS and kind(before) and kind(after))
+            or (bare in beside and (kind(before) or kind(after)))
         ):
-            picked.append(word)
+            picked.append(index)
     return picked
 
 
-def _hours(words: Words) -> list[PlacedWord]:
-    return _linked(words, lambda text: bool(_TIME.match(_bare(text))), _TIME_WORDS)
+def _hours(texts: Texts) -> list[int]:
+    return _linked(texts, lambda text: bool(_TIME.match(_bare(text))), _TIME_WORDS)
 
 
-def _days(words: Words) -> list[PlacedWord]:
-    return _linked(words, lambda text: bool(_DAYS.match(_bare(text))))
+def _days(texts: Texts) -> list[int]:
+    return _linked(texts, lambda text: bool(_DAYS.match(_bare(text))))
 
 
-def _matching(pattern: re.Pattern[str]) -> Callable[[Words], list[PlacedWord]]:
-    return lambda words: [word for word in words if pattern.search(word.text)]
+def _matching(pattern: re.Pattern[str]) -> Callable[[Texts], list[int]]:
+    return lambda texts: [index for index, text in enumerate(texts) if pattern.search(text)]
 
 
 PARTS = (
     TextPart(
-        "phone number", re.compile(r"\b(?:tele)?phone\b|\bmobile\s+number\b|\bcell\s+number\b", re.I), _phone_numbers
+        "phone number",
+        re.compile(
+            r"\b(?:tele)?phone\b|\b(?:mobile|cell)\s+number\b|\bnumber\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text)\b",
+            re.I,
+        ),
+        _phone_numbers,
     ),
     TextPart("email address", re.compile(r"\be-?mail\b", re.I), _matching(_EMAIL)),
     TextPart(
         "web address", re.compile(r"\bwebsite\b|\bweb\s*address\b|\burl\b|\bweb\s*link\b", re.I), _matching(_WEBSITE)
     ),
-    TextPart("price", re.compile(r"\bprices?\b|\bcosts?\b", re.I), _matching(_PRICE)),
+    TextPart(
+        "price",
+        re.compile(
+            r"\bprices?\b|\bcosts?\b|\bhow\s+much\s+(?:is|are)\s+(?:the|a|an|it|they|this|that|these|those|one)\b"
+            r"(?!\s+(?:discount|sale|saving|reduction|off)s?\b)",
+            re.I,
+        ),
+        _matching(_PRICE),
+    ),
     TextPart("hours", re.compile(r"\bhours\b|\bopening\s+times\b|\bthe\s+times\b", re.I), _hours),
     TextPart("days", re.compile(r"\bdays\b", re.I), _days),
-    TextPart("number", re.compile(r"\bnumbers?\b|\bdigits\b", re.I), _numbers),
+    TextPart("number", re.compile(r"\bnumbers?\b|\bdigits\b", re.I), _matching(_DIGIT)),
 )
 
 
@@ -128,14 +133,19 @@ def _named_words(request: str) -> list[str] | None:
     return [word for word in named if word] or None
 
 
-def _sequence(words: Words, named: list[str]) -> list[PlacedWord]:
-    """Every place the ``named`` words stand in a row among ``words``."""
-    texts = [_bare(word.text) for word in words]
+def _sequence(texts: Texts, named: list[str]) -> list[int]:
+    """Every place the ``named`` words stand in a row among ``texts``."""
+    bare = [_bare(text) for text in texts]
     picked = []
-    for start in range(len(words) - len(named) + 1):
-        if texts[start : start + len(named)] == named:
-            picked.extend(words[start : start + len(named)])
+    for start in range(len(texts) - len(named) + 1):
+        if bare[start : start + len(named)] == named:
+            picked.extend(range(start, start + len(named)))
     return picked
+
+
+def part_named_by_words(request: str) -> bool:
+    """Whether ``request`` names its part by quoting its words or calling them "the word ..."."""
+    return _named_words(request) is not None
 
 
 def asked_part(request: str) -> str | None:
@@ -149,20 +159,37 @@ def asked_part(request: str) -> str | None:
     return next((part.name for part in PARTS if part.asked.search(request)), None)
 
 
+def _picked(request: str, texts: Texts) -> list[int] | None:
+    """The indices of the words of the part ``request`` names among ``texts``, other than a line; ``None`` when it
+    names none."""
+    named = _named_words(request)
+    if named:
+        return _sequence(texts, named)
+    part = next((part for part in PARTS if part.asked.search(request)), None)
+    return part.picks(texts) if part else None
+
+
 def part_words(request: str, words: Words) -> list[PlacedWord]:
     """The placed words of the part ``request`` names (:func:`asked_part`); all of them when it names none; none when
     the reading does not hold that part."""
-    named = _named_words(request)
-    if named:
-        return _sequence(words, named)
     line = _LINE.search(request)
-    if line:
+    if line and not _named_words(request):
         lines = sorted({word.line for word in words})
         index = _ORDINALS[line.group(1).lower()]
         wanted = lines[index] if -len(lines) <= index < len(lines) else None
         return [word for word in words if word.line == wanted]
-    part = next((part for part in PARTS if part.asked.search(request)), None)
-    return part.picks(words) if part else list(words)
+    picked = _picked(request, [word.text for word in words])
+    return list(words) if picked is None else [words[index] for index in picked]
+
+
+def part_text(request: str, text: str) -> str | None:
+    """The words of the part ``request`` names in a reading's ``text`` ("(555) 201 3344"); ``""`` when the text does
+    not hold it; ``None`` when the request names no part, or a line (a reading's text has no line breaks)."""
+    if _LINE.search(request) and not _named_words(request):
+        return None
+    texts = text.split()
+    picked = _picked(request, texts)
+    return None if picked is None else " ".join(texts[index] for index in picked)
 
 
 def around(words: Words) -> tuple[int, int, int, int] | None:

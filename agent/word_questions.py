@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from agent.opening_days import opening_answer
 from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading, normal_words
+from agent.text_parts import asked_part, part_named_by_words, part_text
 
 _AGAIN = re.compile(
     r"\bwhat\s+did\s+(?:it|the\s+\w+)\s+say\b|\bsay\s+(?:it|that)\s+again\b|\brepeat\s+(?:it|that|the\s+(?:text|words))\b",
@@ -49,6 +50,15 @@ LINES_UNKNOWN = (
     "count the lines."
 )
 READ_AGAIN = 'The text reads "{words}".'
+# A question for a part of the writing: "what's the phone number?", "how much is the bread?", "what days are they open?"
+_PART_QUESTION = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay)[,]?\s+)?(?:what(?:'s|s|\s+is|\s+are|\s+number)?|which|how\s+much|is\s+there|are\s+there"
+    r"|(?:does|do)\s+(?:it|they|the\s+\w+)\s+(?:have|give|show|list)|tell\s+me|give\s+me)\b",
+    re.IGNORECASE,
+)
+PLURAL_PARTS = frozenset({"hours", "days"})
+PART_READ = 'The {part} {verb} {found} (the text reads "{words}").'
+NO_PART_READ = 'The text reads "{words}", with no {part} in it.'
 
 
 def answer_about_words(request: str, words: str) -> str | None:
@@ -75,7 +85,27 @@ def answer_about_words(request: str, words: str) -> str | None:
     if said:  # every word asked about among those read
         read = set(normal_words(words).split())
         return (SAYS_YES if set(normal_words(said.group("phrase")).split()) <= read else SAYS_NO).format(words=words)
-    return _forbidden(request, tokens, words) or opening_answer(request, words) or beyond_reading(request, words)
+    return (
+        _forbidden(request, tokens, words)
+        or opening_answer(request, words)
+        or _part_answer(request, words)
+        or beyond_reading(request, words)
+    )
+
+
+def _part_answer(request: str, words: str) -> str | None:
+    """The phone number, price, hours... ``request`` asks for, from the words read (agent/text_parts.py), or that they
+    hold none ("how much is the bread?" of "FRESH BREAD DAILY" had been answered "There is 1000 grams of bread");
+    ``None`` when it asks for no such part."""
+    if not _PART_QUESTION.search(request) or part_named_by_words(request):
+        return None
+    found, part = part_text(request, words), asked_part(request)
+    if found is None or part is None:
+        return None
+    if not found:
+        return NO_PART_READ.format(part=part, words=words)
+    verb = "are" if part in PLURAL_PARTS or (part == "number" and len(found.split()) > 1) else "is"
+    return PART_READ.format(part=part, verb=verb, found=found, words=words)
 
 
 def _forbidden(request: str, tokens: Sequence[str], words: str) -> str | None:

@@ -2518,10 +2518,17 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "what is this page about?",
         "how much is the discount?",  # seen in a drive: "no loaded tool can answer questions about an image"
         "what's the price?",
+        "how much is the bread?",  # seen in a drive: "There is 1000 grams of bread in the bread basket."
+        "how much do they cost?",
+        "what's the phone number on this sign?",  # seen in a drive: "no loaded tool can answer ..."
+        "what number do I call?",
+        "what's their website?",
     )
     for question in questions:
         assert asks_about_writing(question), question
     assert not asks_about_writing("how much bigger is it now?")
+    assert not asks_about_writing("how much of the picture is sky?")
+    assert not asks_about_writing("how much is it in pixels, roughly, after everything you did to it?")
     assert not asks_about_writing("is the door open?")  # no sign tells that
     assert not asks_about_writing("can i crop it here?")  # no sign rules that
     assert not asks_about_writing("explain the edge map")

@@ -80,3 +80,36 @@ def test_a_sign_that_names_no_day_tells_no_days():
 )
 def test_whether_it_is_open_on_a_day_is_answered_from_the_sign(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a drive: the answer gave the sign's words and no time
+        (
+            "what time do they close on friday?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'They close at 5 on Fridays: the sign reads "OPEN 9 TO 5 MON TO FRI".',
+        ),
+        (
+            "when does the cafe open?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'The cafe opens at 9: the sign reads "OPEN 9 TO 5 MON TO FRI".',
+        ),
+        (
+            "what time does it close",
+            "OPEN 8:30AM-6PM DAILY",
+            'It closes at 6 pm: the sign reads "OPEN 8:30AM-6PM DAILY".',
+        ),
+        ("when does it open?", "OPEN 8:30AM-6PM DAILY", 'It opens at 8:30 am: the sign reads "OPEN 8:30AM-6PM DAILY".'),
+        # a day it does not open: what the sign says of that day, no time
+        (
+            "what time do they close on sunday?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'The sign reads "OPEN 9 TO 5 MON TO FRI", which leaves out Sundays.',
+        ),
+        ("what time does it close?", "CAFE OPEN DAILY", None),  # no hours on the sign
+    ],
+)
+def test_the_time_it_opens_or_closes_is_answered_from_the_signs_hours(question, words, answer):
+    assert opening_answer(question, words) == answer

@@ -146,3 +146,27 @@ def test_a_part_of_the_request_about_the_words_is_answered_from_the_reading():
     assert told == SAYS_NO.format(words="NO PARKING")
     kept = held_to_findings('The text reads "NO PARKING".', "read the sign", "Text Detection On Image", "NO PARKING")
     assert kept == 'The text reads "NO PARKING".'
+
+
+@pytest.mark.parametrize(
+    ("request_text", "words", "expected"),
+    [
+        # seen in a drive: "The sign is missing: LOST CAT CALL (555) 201 3344."
+        ("what's the phone number on this sign?", "LOST CAT CALL (555) 201 3344", "The phone number is (555) 201 3344"),
+        ("what number do I call?", "FOR RENT CALL 555-0147", "The phone number is 555-0147"),
+        ("how much does it cost?", "FRESH BREAD $3.50 A LOAF", "The price is $3.50"),
+        ("what days are they open?", "OPEN 9 TO 5 MON TO FRI", "The days are MON TO FRI"),
+        ("what's their website?", "VISIT www.example.org TODAY", "The web address is www.example.org"),
+    ],
+)
+def test_a_question_for_a_part_of_the_writing_is_answered_with_its_words(request_text, words, expected):
+    assert answer_about_words(request_text, words) == f'{expected} (the text reads "{words}").'
+
+
+def test_a_part_the_words_do_not_hold_is_said_missing_and_edits_are_no_questions():
+    # seen in a drive: "how much is the bread?" was answered "There is 1000 grams of bread in the bread basket."
+    assert answer_about_words("how much is the bread?", "FRESH BREAD DAILY") == (
+        'The text reads "FRESH BREAD DAILY", with no price in it.'
+    )
+    assert answer_about_words("how much is the discount?", "SALE 50% OFF") is None  # no price: the words decide
+    assert answer_about_words("blur the phone number", "FOR RENT CALL 555-0147") is None  # an edit, not a question
