@@ -161,7 +161,10 @@ _BEYOND = (
             r"(?:them|these|those|both|the\s+(?:two|three|\d+)\b|(?:the|my)\s+(?:images|photos|pictures|pics)\b)"
             # "swap the cat into the coffee picture" (the model removed the coffee photo's background)
             r"|\b(?:put|paste|place|insert|swap|move|drop|add)\s+(?:the\s+\w+|her|him|it|them|this|that)\s+"
-            r"(?:into|onto|in|on|to)\s+(?:the|my|that|this)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one)\b",
+            r"(?:into|onto|in|on|to)\s+(?:the|my|that|this)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one)\b"
+            # "swap them" (the model rotated one by 45100.3 degrees), "swap their faces", "switch the two around"
+            r"|\b(?:swap|switch|exchange)\s+(?:them|these|those|both|their\s+\w+|the\s+(?:two|faces?|heads?|images|photos"
+            r"|pictures|pics|backgrounds?)\b)",
             re.I,
         ),
         NO_MONTAGE,

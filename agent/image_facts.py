@@ -410,6 +410,8 @@ _DONE_QUESTION = _whole_question(
     # "which one did you blur first?" (answered that Blur Region needs a box), "what did you crop?"
     r"|(?:which|what)(?:\s+(?:one|ones|image|images|photo|photos|picture|pictures|pic|pics))?\s+(?:did|have)\s+"
     r"(?:you|we)\s+(?:just\s+)?(?:blur|blurred|crop|cropped|rotate|rotated|resize|resized|edit|edited|change|changed"
+    # "what did you remove?" after a background removal (answered "I lost objects in the background")
+    r"|remove|removed|erase|erased|cut\s+out|take\s+out|took\s+out"
     r"|work\s+on|worked\s+on)(?:\s+(?:first|last|before|earlier|then))?"
     r"|(?:summari[sz]e|recap|list)\s+(?:what\s+(?:you|we)\s+(?:did|have\s+done)|(?:the|your|all\s+the)\s+"
     r"(?:steps|edits|changes)))"

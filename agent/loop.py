@@ -186,7 +186,7 @@ from agent.redo import (
     replayed,
 )
 from agent.request_parts import asked_parts, request_parts
-from agent.result_words import declines, says_there_is_no_image, with_result_noun
+from agent.result_words import declines, repeats_the_listing, says_there_is_no_image, with_result_noun
 from agent.several_edits import (
     ROTATOR,
     asked_edits,
@@ -280,6 +280,7 @@ NOT_ANSWERED = (
     "I could not answer that. Your image is here ({latest}), and I can work on it with the tools loaded: ask "
     '"what can you do?" to see them, or name an edit, for example "show me the edges".'
 )
+NOT_ANSWERED_NO_IMAGE = 'I could not answer that. Ask "what can you do?" to see the tools loaded.'
 ALSO_MADE = "{tool} made {image}."
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 CANNOT_SEE = (
@@ -731,6 +732,12 @@ class Agent:
                     continue
                 if session.latest_image is None and image_names(said):  # names an image that cannot exist
                     yield _needs_image(trace, said)
+                    return
+                if repeats_the_listing(said, specs):
+                    logger.info("the model read the tool listing back (%r)", said)
+                    latest = session.latest_image
+                    wrong = NOT_ANSWERED.format(latest=latest) if latest else NOT_ANSWERED_NO_IMAGE
+                    yield self._finish(session, user_input, wrong, trace, True, model_answer=said)
                     return
                 if session.latest_image is not None and not trace and says_there_is_no_image(said):
                     logger.info("the model said there is no image (%r); %s is", said, session.latest_image)

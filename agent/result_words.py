@@ -82,3 +82,20 @@ _NO_IMAGE = re.compile(
 def says_there_is_no_image(answer: str) -> bool:
     """Whether ``answer`` says there is no image to work on, or asks for one to be uploaded."""
     return bool(_NO_IMAGE.search(answer))
+
+
+# The inputs line of the prompt's tool listing ("Input: image/x.png,"), repeated as if it were an answer
+_LISTING_INPUT = re.compile(r"\bInputs?:\s", re.IGNORECASE)
+LISTING_ECHO = 24  # characters of a tool's description an answer must repeat to be the listing read back
+
+
+def repeats_the_listing(answer: str, tools: Iterable[ToolSpec]) -> bool:
+    """Whether ``answer`` reads the prompt's tool listing back (a tool's description, or its inputs line) instead of
+    answering: asked "which one has more edges?", the model answered 'Detection: Finds the edges in an image and
+    returns an edge map (Canny). Input: image/....png, What would you like me to do with it?'."""
+    said = " ".join(answer.lower().split())
+    described = any(
+        len(spec.description.strip()) >= LISTING_ECHO and spec.description.strip().lower()[:LISTING_ECHO] in said
+        for spec in tools
+    )
+    return described or bool(_LISTING_INPUT.search(answer))

@@ -1696,6 +1696,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
             (("Remove the background",), 2),
             ("swap the cat into the coffee picture", "put the cat in the other photo"),
         ),
+        # seen in a drive: asked to "swap them" of two uploads, the model rotated one by 45100.3 degrees
+        ("NO_MONTAGE", (("Rotate Image",), 2), ("swap them", "can you swap their faces?")),
         # seen in a drive: asked to "put it on a white background" after a background removal, it removed it again
         (
             "NO_BACKDROP",
@@ -2779,3 +2781,19 @@ def test_a_map_drawn_before_is_shown_again_not_drawn_again(tiny_tokenizer, sessi
     reply = agent.chat(session, "make the sketch bigger")
     assert reply.steps[0].observation == sketch and reply.steps[1].action_input == f"{sketch}, 128, 128"
     assert [tool for tool, _ in runtime.calls] == ["Sketch Detection On Image", "Resize Image"]
+
+
+def test_an_answer_that_reads_the_tool_listing_back_is_not_given(tiny_tokenizer, session):
+    """Seen in a drive: asked "which one has more edges?", the model answered 'Detection: Finds the edges in an image
+    and returns an edge map (Canny). Input: image/....png, What would you like me to do with it?'."""
+    from agent.loop import NOT_ANSWERED
+
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    echo = f"Detection: Finds the edges in an image and returns an edge map (Canny). Input: {image}, What next?"
+    llm.replies = [answer(echo)]
+    reply = agent.chat(session, "which one has more edges?")
+    assert reply.text == NOT_ANSWERED.format(latest=image) and reply.model_answer == echo
+    llm.replies = [answer("Edge maps show where brightness changes sharply.")]
+    assert agent.chat(session, "what is an edge map?").text.startswith("Edge maps show")  # an answer of its own

@@ -107,7 +107,8 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     steps = f"Edge Detection On Image on {photo} made {edges}; Resize Image (16, 12) on {edges} made {small}"
     assert agent.chat(session, "what have we done so far?").text == DONE_ANSWER.format(steps=steps, latest=small)
     # seen in a drive: "which one did you blur first?" was answered that Blur Region needs a box
-    for asked in ("which one did you blur first?", "what did you crop?"):
+    # and "what did you remove?" after a background removal ("I lost objects in the background")
+    for asked in ("which one did you blur first?", "what did you crop?", "what did you remove?"):
         assert agent.chat(session, asked).text == DONE_ANSWER.format(steps=steps, latest=small)
     # seen in a drive: "what did you just do?" after a crop was answered with a background removal
     just = agent.chat(session, "what did you just do?").text

@@ -95,6 +95,13 @@ def test_background_removal_keeps_the_person(runtime, workspace, astronaut):
     assert 0.1 < (alpha == 0).mean() < 0.9
 
 
+def test_background_removal_of_a_photo_without_a_person_fails_with_the_trained_words(runtime, workspace):
+    """Seen in a drive: the motorcycle's "background removal" kept a 1.3% streak and was presented as done."""
+    motorcycle = workspace.add_image(Image.fromarray(data.stereo_motorcycle()[0]))
+    removed = runtime.run("Remove the background", motorcycle, workspace)
+    assert not removed.ok and removed.text == NO_PERSON_FOR_BACKGROUND
+
+
 def test_detection_finds_the_face_and_the_cat(runtime, workspace, astronaut, chelsea):
     observation = runtime.run("Detection", astronaut, workspace)
     assert observation.ok and observation.files and observation.files[0] not in observation.text

@@ -20,6 +20,9 @@ from tools.runtime import ToolContext
 logger = logging.getLogger(__name__)
 
 MASK_THRESHOLD = 0.5
+# A person mask under this share of the picture is slivers the selfie segmenter takes for a person on a photo with
+# none (a 1.3% streak of the scikit-image motorcycle, 2.2% of the clock), which the removal had kept as its result
+MIN_PERSON_SHARE = 0.025
 
 
 # mediapipe 0.10.21's C++ bindings print this when imported next to protobuf 6 (which tensorboard needs) and
@@ -157,7 +160,7 @@ class MediapipeFaces:
 def remove_background(ctx: ToolContext, image: InputImage) -> Image.Image:
     """The image with everything but the people made transparent (RGBA)."""
     mask = person_mask(ctx, image.image)
-    if not mask.any():
+    if mask.mean() < MIN_PERSON_SHARE:
         raise NothingFoundError(NO_PERSON_FOR_BACKGROUND)
     rgba = image.image.convert("RGBA")
     rgba.putalpha(Image.fromarray(mask.astype(np.uint8) * 255))
