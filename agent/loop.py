@@ -52,7 +52,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -222,7 +222,7 @@ from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
-from agent.whereabouts import unlocated, whereabouts_answer
+from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
 from agent.word_questions import answer_about_words
 from agent.words_only import asks_for_words
 from generation.generator import TextGenerator
@@ -682,6 +682,7 @@ class Agent:
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
         unplaced = None  # the box tool asked for on writing that the reading did not place
         why = ""  # what the reading lacked for it
+        read_at: dict[str, tuple[int, int, int, int]] = {}  # the box of the text each reading this turn placed
         size_notes: list[str] = []  # resizes not run: the image already had that size
         for index in range(1, self.max_steps + 1):
             prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
@@ -758,7 +759,11 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
-                answer = self._whereabouts(session, user_input, trace) or answer
+                answer = (
+                    self._whereabouts(session, user_input, trace)
+                    or self._writing_whereabouts(session, user_input, trace, read_at)
+                    or answer
+                )
                 which = self._found_on_each(session, user_input, trace)
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
@@ -903,6 +908,10 @@ class Agent:
                 scratch.append(RejectedReply(text.split(OBSERVATION, 1)[0], message))
                 taken = TraceStep(index, "", "", "", message, False, (), llm_seconds)
             trace.append(taken)
+            read_on = image_names(taken.action_input) if taken.action == READER and taken.ok else ()
+            placed_text = text_box("", observation.data) if read_on else None
+            if placed_text:
+                read_at[read_on[0]] = placed_text
             overruled, agent_call = "", None
             yield StepTaken(taken)
             if on_writing and writing_step and index < self.max_steps:
@@ -1370,6 +1379,30 @@ class Agent:
         said = image if len(session.images) > 1 or image not in session.images else "the picture"
         located = whereabouts_answer(request, last.action, said, last.observation, image_size(session.workspace, image))
         return with_scope_note(located, last.note) if located else None
+
+    def _writing_whereabouts(
+        self,
+        session: ChatSession,
+        request: str,
+        trace: Sequence[TraceStep],
+        read_at: Mapping[str, tuple[int, int, int, int]],
+    ) -> str | None:
+        """Where the turn's last reading placed its text, when ``request`` asks where the writing is
+        (agent/whereabouts.py); else ``None``."""
+        read = [
+            (names[0], taken)
+            for taken in trace
+            if taken.action == READER and (names := image_names(taken.action_input)) and names[0] in read_at
+        ]
+        if not read or not asks_where_the_writing_is(request):
+            return None
+        image, reading = read[-1]
+        size = image_size(session.workspace, image)
+        if size is None:
+            return None
+        said = image if len(session.images) > 1 or image not in session.images else "the picture"
+        words = " ".join(reading.observation.split())
+        return writing_whereabouts(words, read_at[image], said, size)
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or

@@ -82,6 +82,8 @@ _ABOUT_WRITING = re.compile(
     r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+say\b"
     # "how many words are on this page?", "what's the last word on the sign?"
     rf"|{_WORD_QUESTION}"
+    # where the writing is: "where is the text in the picture?" (the answer gave the words alone)
+    r"|^\W*where(?:'s|\s+is|\s+are)\s+(?:the\s+)?(?:text|writing|words|sign|lettering|letters|caption)\b"
     # "is this sign in english?", "what language is the menu in?"
     rf"|\bis\s+{_WRITING_ON}\s+(?:written\s+)?in\s+\w+|\bwhat\s+language\s+is\s+{_WRITING_ON}"
     # opening hours, which a sign tells: "when is it open?", "is it open on saturday?", "what time does it close?"

@@ -49,6 +49,8 @@ SEVERAL_FOUND = (
     "There are {count} {label}s on {image}: {places} (left, top, right, bottom, in pixels); the copy shown marks them."
 )
 NONE_OF_THEM = "{finder} found no {asked} on {image}; it found {others}."
+TEXT_PLACED = 'The text ("{words}") is {place} of {image}: {box} (left, top, right, bottom, in pixels).'
+_WRITING_WORDS = frozenset({"text", "writing", "words", "sign", "signs", "label", "lettering", "letters", "caption"})
 
 
 def asks_where(request: str) -> str:
@@ -116,3 +118,15 @@ def whereabouts_answer(
         return ONE_FOUND.format(label=best, place=place_in_words(boxes[0], *size), image=image, box=box)
     places = ", ".join(f"{best} [{', '.join(map(str, box))}] {place_in_words(box, *size)}" for box in boxes)
     return SEVERAL_FOUND.format(count=len(boxes), label=best, image=image, places=places)
+
+
+def asks_where_the_writing_is(request: str) -> bool:
+    """Whether ``request`` asks where the writing is ("where is the text?", "where's the sign in this photo?")."""
+    return asks_where(request) in _WRITING_WORDS
+
+
+def writing_whereabouts(words: str, box: Sequence[int], image: str, size: tuple[int, int]) -> str:
+    """Where the text a reading placed in ``box`` lies in ``image`` (its name, or "the picture") of ``size``: asked
+    "where is the text in the picture?", the answer had given the words alone."""
+    place = place_in_words(box, *size)
+    return TEXT_PLACED.format(words=words, place=place, image=image, box=", ".join(map(str, box)))

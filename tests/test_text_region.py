@@ -168,3 +168,20 @@ def test_a_part_the_reading_does_not_hold_is_said_and_nothing_is_edited(tiny_tok
     assert runtime.calls == [(READER, image)] and not reply.files
     assert reply.text.startswith(NO_PART.format(text="FOR RENT", image=image, part="phone number"))
     assert "Blur Region did not run: it needs a box" in reply.text
+
+
+def test_where_the_writing_is_is_answered_from_the_readings_box(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "where is the text in the picture?" was answered with the words alone."""
+    from agent.whereabouts import TEXT_PLACED
+
+    runtime = ReadingRuntime("NO PARKING", (20, 20, 150, 60), ())
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    said = "Thought: Do I need to use a tool? No\nAI: The text reads NO PARKING."
+    llm.replies = [said, f" {image}\nObservation:", said]  # the answer before any reading is set aside
+    reply = agent.chat(session, "where is the text in the picture?")
+    assert runtime.calls == [(READER, image)]
+    words = TEXT_PLACED.format(words="NO PARKING", place="at the top left", image="the picture", box="20, 20, 150, 60")
+    assert reply.text == words
