@@ -38,6 +38,7 @@ from agent.plan_sizes import same_sizes, sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
 from agent.show_again import asks_to_see_again
+from agent.text_region import edits_a_part_of_the_writing
 from agent.undo import asks_to_undo, lineage
 from agent.upload_names import upload_named
 from protocol.plan import Plan, PlanError, without_repeats
@@ -224,7 +225,10 @@ class PlanAgent:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
         request = self.agent.taken_up(session, request)
         if (
-            asks_to_undo(request) or asks_to_see_again(request) or self.agent.answer_before_the_model(session, request)
+            asks_to_undo(request)
+            or asks_to_see_again(request)
+            or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
+            or self.agent.answer_before_the_model(session, request)
         ):  # the loop answers
             yield from self.agent.run(session, request)
             return

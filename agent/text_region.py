@@ -56,6 +56,15 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
     return None
 
 
+def edits_a_part_of_the_writing(request: str, available: Sequence[str]) -> bool:
+    """Whether ``request`` asks for a crop or blur of a part of the writing it names ("blur the phone number, then
+    read the sign"), with the reading tool loaded: plan mode leaves it to the chat, whose edit takes the part's
+    words (a plan's box step takes the whole text's box: the planned blur of "FOR RENT CALL 555-0147" hid it all)."""
+    if READER not in available or not asked_part(request):
+        return False
+    return any(tool in available and asks_for(tool, request) for tool in (CROPPER, BLURRER))
+
+
 def text_box(request: str, data: object) -> tuple[int, int, int, int] | None:
     """The box of the writing ``request`` edits, from a reading's data: around the words of the part it names
     (agent/text_parts.py), else the whole text's; ``None`` when the reading placed neither."""

@@ -588,3 +588,15 @@ def test_a_detectors_drawn_copy_is_not_what_it_means_next(tiny_tokenizer, sessio
     llm.plans = [steps(("Rotate Image", {"image_path": image, "angle": -90}))]
     plan_agent.chat(session, "rotate right")
     assert runtime.calls[-1] == ("Rotate Image", f"{image}, -90")
+
+
+def test_a_crop_or_blur_of_a_part_of_the_writing_is_left_to_the_chat(tiny_tokenizer, session):
+    """Seen in a plan drive: "blur the phone number, then read the sign" was planned as a blur of the whole text's
+    box (a plan's box step takes the reading's whole box), which hid every word."""
+    llm = PlanningLLM([steps(("Text Detection On Image", {"image_path": "image/x.png"}))], answer=lambda p: "Done.")
+    runtime = FakeRuntime(names=("Text Detection On Image", "Blur Region", "Crop Image"))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    upload(plan_agent, session)
+    reply = plan_agent.chat(session, "blur the phone number, then read the sign")
+    assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
+    assert session.turns == 1
