@@ -216,7 +216,7 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
-from agent.text_region import not_placed, text_box, writing_box_tool, writing_edit_input
+from agent.text_region import not_placed, read_after_the_edit, text_box, writing_box_tool, writing_edit_input
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -1484,6 +1484,7 @@ class Agent:
             or unlocated(request, called, available)
             or which_has_unfound(request, called, available)
             or unread_writing(request, called, available)
+            or read_after_the_edit(request, called)
             or named_but_not_run(request, called, self.runtime.available)
             or refused_but_loaded(said, called, self.runtime.available)
             or map_not_made(request, said, called, self.runtime.available)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.image_reference import asks_to_read
 from agent.pending_edit import BLURRER, CROPPER, asks_for, box_of_its_own, leaves_out, names_people
 from agent.read_text import READER
 from agent.request_parts import request_parts
@@ -63,6 +64,20 @@ def edits_a_part_of_the_writing(request: str, available: Sequence[str]) -> bool:
     if READER not in available or not asked_part(request):
         return False
     return any(tool in available and asks_for(tool, request) for tool in (CROPPER, BLURRER))
+
+
+def read_after_the_edit(request: str, called: Sequence[str]) -> str | None:
+    """The reading tool when ``request`` asks to read after its crop or blur ("blur the phone number, then read the
+    sign": the edit's own reading ran before it, and the answer came with no reading of the result) and none of the
+    turn's ``called`` tools read after the last such edit; else ``None``."""
+    parts = request_parts(request)
+    edit_at = next((i for i, part in enumerate(parts) if asks_for(BLURRER, part) or asks_for(CROPPER, part)), None)
+    if edit_at is None or not any(asks_to_read(part) for part in parts[edit_at + 1 :]):
+        return None
+    edits = [index for index, tool in enumerate(called) if tool in (BLURRER, CROPPER)]
+    if not edits or READER in called[edits[-1] + 1 :]:
+        return None
+    return READER
 
 
 def text_box(request: str, data: object) -> tuple[int, int, int, int] | None:

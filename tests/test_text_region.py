@@ -185,3 +185,16 @@ def test_where_the_writing_is_is_answered_from_the_readings_box(tiny_tokenizer, 
     assert runtime.calls == [(READER, image)]
     words = TEXT_PLACED.format(words="NO PARKING", place="at the top left", image="the picture", box="20, 20, 150, 60")
     assert reply.text == words
+
+
+def test_a_reading_asked_after_the_edit_reads_the_result():
+    """Seen in a drive: "blur the phone number, then read the sign" read, blurred and answered with no reading of
+    the blurred sign (the edit's own reading ran before it)."""
+    from agent.text_region import read_after_the_edit
+
+    asked = "blur the phone number, then read the sign"
+    assert read_after_the_edit(asked, [READER, BLURRER]) == READER
+    assert read_after_the_edit(asked, [READER, BLURRER, READER]) is None  # read after the edit
+    assert read_after_the_edit("read the sign and blur the phone number", [READER, BLURRER]) is None  # read first
+    assert read_after_the_edit("blur the phone number", [READER, BLURRER]) is None
+    assert read_after_the_edit("crop to the sign, then read it", [READER]) is None  # no edit ran yet
