@@ -2,7 +2,8 @@
 
 The reading tool places each word it is sure of (``tools.outputs.PlacedWord``), so a crop or blur of one part of a
 sign takes the box around that part's words, not the whole text's. A part that the reading does not hold is said
-so ("I read ... and found no phone number in it"): the whole sign is never edited in its place.
+so ("I read ... and found no phone number in it"): the whole sign is never edited in its place. A question for a
+part ("what's the phone number?") is answered with its words from the reading's text (:func:`part_text`).
 """
 
 from __future__ import annotations
