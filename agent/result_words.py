@@ -86,16 +86,20 @@ def says_there_is_no_image(answer: str) -> bool:
 
 # The inputs line of the prompt's tool listing ("Input: image/x.png,"), repeated as if it were an answer
 _LISTING_INPUT = re.compile(r"\bInputs?:\s", re.IGNORECASE)
-LISTING_ECHO = 24  # characters of a tool's description an answer must repeat to be the listing read back
+LISTING_ECHO = 24  # characters of a tool's description that, after a tool's name and a colon, are a listing line
 
 
 def repeats_the_listing(answer: str, tools: Iterable[ToolSpec]) -> bool:
-    """Whether ``answer`` reads the prompt's tool listing back (a tool's description, or its inputs line) instead of
-    answering: asked "which one has more edges?", the model answered 'Detection: Finds the edges in an image and
-    returns an edge map (Canny). Input: image/....png, What would you like me to do with it?'."""
+    """Whether ``answer`` reads the prompt's tool listing back instead of answering: its inputs line, or a line of it
+    (a tool's name, a colon, a description). Asked "which one has more edges?", the model answered 'Detection: Finds
+    the edges in an image and returns an edge map (Canny). Input: image/....png, What would you like me to do with
+    it?'. A description alone is an answer ("what is edge detection?": "It finds the edges in an image ...")."""
     said = " ".join(answer.lower().split())
-    described = any(
-        len(spec.description.strip()) >= LISTING_ECHO and spec.description.strip().lower()[:LISTING_ECHO] in said
+    names = [spec.name.lower() for spec in tools]
+    described = [
+        spec.description.strip().lower()[:LISTING_ECHO]
         for spec in tools
-    )
-    return described or bool(_LISTING_INPUT.search(answer))
+        if len(spec.description.strip()) >= LISTING_ECHO
+    ]
+    listed = any(f"{name}: {start}" in said for name in names for start in described)
+    return listed or bool(_LISTING_INPUT.search(answer))

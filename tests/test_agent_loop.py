@@ -2795,5 +2795,7 @@ def test_an_answer_that_reads_the_tool_listing_back_is_not_given(tiny_tokenizer,
     llm.replies = [answer(echo)]
     reply = agent.chat(session, "which one has more edges?")
     assert reply.text == NOT_ANSWERED.format(latest=image) and reply.model_answer == echo
-    llm.replies = [answer("Edge maps show where brightness changes sharply.")]
-    assert agent.chat(session, "what is an edge map?").text.startswith("Edge maps show")  # an answer of its own
+    # a description alone answers what a tool does (the guard had declined it)
+    described = "It finds the edges in an image and returns an edge map (Canny)."
+    llm.replies = [answer(described)]
+    assert agent.chat(session, "what is edge detection?").text == described
