@@ -216,7 +216,14 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
-from agent.text_region import not_placed, read_after_the_edit, text_box, writing_box_tool, writing_edit_input
+from agent.text_region import (
+    not_placed,
+    read_after_the_edit,
+    text_box,
+    whole_text_box,
+    writing_box_tool,
+    writing_edit_input,
+)
 from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -909,7 +916,7 @@ class Agent:
                 taken = TraceStep(index, "", "", "", message, False, (), llm_seconds)
             trace.append(taken)
             read_on = image_names(taken.action_input) if taken.action == READER and taken.ok else ()
-            placed_text = text_box("", observation.data) if read_on else None
+            placed_text = whole_text_box(observation.data) if read_on else None
             if placed_text:
                 read_at[read_on[0]] = placed_text
             overruled, agent_call = "", None

@@ -85,6 +85,11 @@ def text_box(request: str, data: object) -> tuple[int, int, int, int] | None:
     (agent/text_parts.py), else the whole text's; ``None`` when the reading placed neither."""
     if asked_part(request):
         return around(part_words(request, [item for item in data or () if isinstance(item, PlacedWord)]))
+    return whole_text_box(data)
+
+
+def whole_text_box(data: object) -> tuple[int, int, int, int] | None:
+    """The box around all the text a reading placed (the observation's data), or ``None``."""
     boxes = [item.box for item in data or () if isinstance(item, Box) and item.label == TEXT_LABEL]
     return boxes[0] if boxes else None
 
