@@ -126,7 +126,7 @@ from agent.image_reference import (
 )
 from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
 from agent.live_data import clock_answer, live_data_answer
-from agent.marking import NO_MARKER, marked, marks_what_is_found
+from agent.marking import NO_MARKER, WRITING_MARKED, marked, marks_the_writing, marks_what_is_found
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -162,6 +162,7 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
+from agent.person_and_writing import blurs_one_by_one
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.read_text import (
@@ -186,7 +187,13 @@ from agent.redo import (
     replayed,
 )
 from agent.request_parts import asked_parts, request_parts
-from agent.result_words import declines, repeats_the_listing, says_there_is_no_image, with_result_noun
+from agent.result_words import (
+    declines,
+    repeats_the_last_answer,
+    repeats_the_listing,
+    says_there_is_no_image,
+    with_result_noun,
+)
 from agent.several_edits import (
     ROTATOR,
     asked_edits,
@@ -216,11 +223,13 @@ from agent.small_talk import (
     reaction_answer,
 )
 from agent.stated_numbers import asks_for_square
+from agent.text_parts import asked_part, part_text
 from agent.text_region import (
     not_placed,
     read_after_the_edit,
     text_box,
     whole_text_box,
+    with_margin,
     writing_box_tool,
     writing_edit_input,
 )
@@ -256,6 +265,7 @@ from protocol.steps import (
 from protocol.typos import without_typos
 from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
+from tools.outputs import TEXT_LABEL, Box, draw_boxes
 from tools.registry import ToolRegistry
 from tools.runtime import Observation
 from tools.spec import InputKind
@@ -461,6 +471,11 @@ class Reply:
 AgentEvent = TextChunk | StepTaken | Reply
 
 
+def _numbered_on(reply: Reply, offset: int) -> Reply:
+    """``reply`` with its steps numbered from ``offset`` on (the second of a turn's parts run one after the other)."""
+    return replace(reply, steps=tuple(replace(step, index=step.index + offset) for step in reply.steps))
+
+
 @dataclass(frozen=True)
 class RejectedReply:
     """A reply that did not follow the protocol, with the observation that says why."""
@@ -576,12 +591,54 @@ class Agent:
             kept, beyond = without_parts_beyond_the_tools(
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
-            for event in self._turn(session, kept, cancel):
+            parts = blurs_one_by_one(kept) if session.latest_image is not None else None
+            turn = self._one_by_one(session, kept, parts, cancel) if parts else self._turn(session, kept, cancel)
+            for event in turn:
                 if isinstance(event, Reply) and session.latest_image is None and says_there_is_no_image(event.text):
                     session.waiting_for_image = user_input  # NEEDS_IMAGE, or the model's own words for it
                 yield self._told_beside(session, user_input, kept, event, beyond) if beyond else event
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
+
+    def _one_by_one(
+        self, session: ChatSession, request: str, parts: Sequence[str], cancel: threading.Event | None
+    ) -> Iterator[AgentEvent]:
+        """The turns of ``request``'s ``parts``, one after the other (agent/person_and_writing.py), as one turn: their
+        steps numbered on, their replies joined and remembered as the answer to ``request``."""
+        replies: list[Reply] = []
+        remembered: list[str] = []
+        offset = 0
+        for part in parts:
+            last = offset
+            for event in self._turn(session, part, cancel):
+                if isinstance(event, Reply):
+                    replies.append(_numbered_on(event, offset))
+                    said = session.memory.turns[-1].text if session.memory.turns else ""
+                    remembered.append(said if session.memory.forget_last_exchange(part) else event.text)
+                elif isinstance(event, TextChunk):
+                    last = max(last, event.step + offset)
+                    yield replace(event, step=event.step + offset)
+                else:
+                    last = max(last, event.step.index + offset)
+                    yield StepTaken(replace(event.step, index=event.step.index + offset))
+            offset = last
+            if replies and replies[-1].stopped:
+                break
+        session.turns -= len(replies) - 1
+        session.memory.add_exchange(request, " ".join(remembered))
+        steps = tuple(step for reply in replies for step in reply.steps)
+        session.turn_request, session.turn_steps = request, tuple(step for step in steps if step.action)
+        yield Reply(
+            " ".join(reply.text.strip() for reply in replies),
+            tuple(dict.fromkeys(name for reply in replies for name in reply.files)),
+            steps,
+            all(reply.finished for reply in replies),
+            any(reply.corrected for reply in replies),
+            any(reply.stopped for reply in replies),
+            " ".join(reply.model_answer for reply in replies if reply.model_answer),
+            all(reply.by_agent for reply in replies),
+            next((reply.model_call for reply in replies if reply.model_call), ""),
+        )
 
     def _asked_work_done(self, request: str, tool: str, trace: Sequence[TraceStep]) -> bool:
         """Whether a later call of ``tool`` would go past what ``request`` asks, which this turn's steps (``trace``)
@@ -658,6 +715,7 @@ class Agent:
             self._lighter_blur(session, user_input)
             or self._undo(session, user_input)
             or self._show_again(session, user_input)
+            or self._mark_the_writing(session, user_input)
         )
         if shown:
             yield shown
@@ -756,6 +814,13 @@ class Agent:
                 if missing:  # the model answered a question about the picture that no tool looked at
                     yield self._finish(session, user_input, missing, trace, True, model_answer=said)
                     return
+                model_said = said
+                if any(taken.ok for taken in trace) and repeats_the_last_answer(
+                    said, session.memory.turns[-1].text if session.memory.turns else ""
+                ):
+                    # "put a box around her face" ran Detection and was answered "I found no writing ..." again
+                    logger.info("the model gave the last turn's answer again (%r)", said)
+                    said = f"Done{_done_so_far(trace, 'steps')}."
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
@@ -802,7 +867,7 @@ class Agent:
                     trace,
                     True,
                     named_in=named_in,
-                    model_answer=said if checked != said else "",
+                    model_answer=model_said if checked != model_said else "",
                     model_call=overruled,
                 )
                 return
@@ -1083,6 +1148,34 @@ class Agent:
         return Reply(text, (image,), (), False, by_agent=True)
 
     # ----------------------------------------------------------------- helpers
+    def _mark_the_writing(self, session: ChatSession, request: str) -> Reply | None:
+        """The reply to a request to mark the writing or a part of it ("put a box around the text", "circle the phone
+        number": agent/marking.py): the picture is read and the words' box drawn on a copy shown to the person (not
+        the image "it" means next); ``None`` for any other request, or with no picture or reading tool."""
+        thing = marks_the_writing(request)
+        if not thing or session.latest_image is None or READER not in self.runtime.available:
+            return None
+        call = self._readings_for(session, request)[0]
+        observation = self._run_tool(call, session.workspace)
+        trace = [
+            TraceStep(1, "", READER, call.action_input, observation.text, observation.ok, (), 0.0, observation.seconds)
+        ]
+        box = text_box(thing, observation.data) if observation.ok else None
+        if not observation.ok:
+            text = f"{READER} failed on {call.action_input}: {observation.text}"
+        elif box is None:
+            text = not_placed(thing, call.action_input, observation.text, bool(observation.data))
+        else:
+            photo = session.workspace.open_image(call.action_input)
+            mark = Box(asked_part(thing) or TEXT_LABEL, 1.0, with_margin(box, *photo.size))
+            name = session.workspace.save_image(draw_boxes(photo, (mark,), scores=False), "mark", call.action_input)
+            trace[0] = replace(trace[0], files=(name,))
+            part = asked_part(thing)
+            words = part_text(thing, observation.text) if part else None
+            what = f"the {part}" + (f' ("{words}")' if words else "") if part else "the text"
+            text = WRITING_MARKED.format(text=observation.text, image=call.action_input, what=what)
+        return replace(self._finish(session, request, text, trace, False), by_agent=True)
+
     def _run_tool(self, call: ToolCall, workspace: Workspace) -> Observation:
         return self.runtime.run(call.tool, call.action_input, workspace)
 

@@ -1,16 +1,19 @@
 """Requests to mark something in the picture: "put a box around the cat", "draw a rectangle around her face",
-"highlight the faces".
+"highlight the faces", "put a box around the text".
 
 No tool here draws on a picture; Detection's copy for the person marks what it finds with boxes. Asked to "put a box
 around the cat", the model cropped the photo to the cat's box. Such a request runs Detection when it names what the
-detector finds (a face, a person, a cat: agent/upload_contents.py reads those words), and is answered with what can
-be marked otherwise ("circle the cup").
+detector finds (a face, a person, a cat: agent/upload_contents.py reads those words). Writing ("the text", "the
+phone number") is placed by the reading tool, and the agent draws the box of the words asked for on a copy
+(``Agent._mark_the_writing``). Anything else is answered with what can be marked ("circle the cup").
 """
 
 from __future__ import annotations
 
 import re
 
+from agent.text_parts import asked_part
+from agent.text_region import WRITING
 from agent.upload_contents import labels_named
 
 # "put a box around the cat", "draw a red rectangle around her face", "circle the cup", "highlight the faces"; not a
@@ -27,8 +30,10 @@ _ANYTHING_FOUND = re.compile(r"^(?:all\s+the|each|every)\s+(?:objects?|things?)\
 
 NO_MARKER = (
     "No tool here draws on a picture: Detection marks what it finds with boxes in the copy it shows, and it finds "
-    'faces, people and cats only ("put a box around her face", "mark the cat").'
+    'faces, people and cats only ("put a box around her face", "mark the cat"); the writing is marked from a '
+    'reading ("put a box around the text").'
 )
+WRITING_MARKED = 'I read "{text}" in {image} and marked {what} with a box in the copy shown.'
 
 
 def marked(request: str) -> str | None:
@@ -45,3 +50,10 @@ def marks_what_is_found(request: str) -> bool:
     """Whether ``request`` asks to mark something the detector finds (a face, a person, a cat, or every object)."""
     thing = marked(request)
     return bool(thing and (labels_named(thing) or _ANYTHING_FOUND.match(thing)))
+
+
+def marks_the_writing(request: str) -> str | None:
+    """What of the writing ``request`` asks to mark ("the phone number" of "circle the phone number", "the text" of
+    "put a box around the text"), or ``None``."""
+    thing = marked(request)
+    return thing if thing and (WRITING.search(thing) or asked_part(thing)) and not labels_named(thing) else None

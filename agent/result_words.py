@@ -89,6 +89,13 @@ _LISTING_INPUT = re.compile(r"\bInputs?:\s", re.IGNORECASE)
 LISTING_ECHO = 24  # characters of a tool's description that, after a tool's name and a colon, are a listing line
 
 
+def repeats_the_last_answer(answer: str, last: str) -> bool:
+    """Whether ``answer``, given after this turn's tools ran, is the conversation's ``last`` answer word for word:
+    the model copied it from the prompt instead of answering what the tools found."""
+    said = " ".join(answer.lower().split())
+    return bool(said) and said == " ".join(last.lower().split())
+
+
 def repeats_the_listing(answer: str, tools: Iterable[ToolSpec]) -> bool:
     """Whether ``answer`` reads the prompt's tool listing back instead of answering: its inputs line, or a line of it
     (a tool's name, a colon, a description). Asked "which one has more edges?", the model answered 'Detection: Finds

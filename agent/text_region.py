@@ -22,13 +22,13 @@ from agent.text_parts import around, asked_part, part_words
 from tools.outputs import TEXT_LABEL, Box, PlacedWord
 
 # The writing a box edit may be asked for: "the sign", "the words", "the price label"
-_WRITING = re.compile(
+WRITING = re.compile(
     r"\b(?:signs?|signboard|text|words?|writing|letters|lettering|labels?|captions?|title|heading|headline|banner"
     r"|notice|menu|page)\b",
     re.IGNORECASE,
 )
 # Right after a reading, the writing is also "it": "whats the sign say", then "crop to it" (asked for a box)
-_WRITING_OR_IT = re.compile(rf"{_WRITING.pattern}|\b(?:to|on|around)\s+(?:it|that)\b", re.IGNORECASE)
+_WRITING_OR_IT = re.compile(rf"{WRITING.pattern}|\b(?:to|on|around)\s+(?:it|that)\b", re.IGNORECASE)
 MARGIN = 0.25  # of the text's height, around the words: a crop to the letters' very edges reads as cut off
 
 
@@ -49,7 +49,7 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
     request = _KEPT.sub("", request)
     if READER not in available or box_of_its_own(request) or names_people(request) or leaves_out(request):
         return None
-    writing = _WRITING_OR_IT if after_reading else _WRITING
+    writing = _WRITING_OR_IT if after_reading else WRITING
     for part in request_parts(request):
         for tool in (CROPPER, BLURRER):
             if tool in available and asks_for(tool, part) and (writing.search(part) or asked_part(part)):

@@ -2799,3 +2799,16 @@ def test_an_answer_that_reads_the_tool_listing_back_is_not_given(tiny_tokenizer,
     described = "It finds the edges in an image and returns an edge map (Canny)."
     llm.replies = [answer(described)]
     assert agent.chat(session, "what is edge detection?").text == described
+
+
+def test_the_last_answer_given_again_after_a_tool_ran_is_not_the_answer(tiny_tokenizer, session):
+    """Seen in a drive: "put a box around her face" ran Detection and was answered "I found no writing to place in
+    image/....png." again, the last turn's answer."""
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    agent.remember(session, "put a box around the text", "There is nothing to mark in the picture.")
+    llm.replies = [call("Detection", image), answer("There is nothing to mark in the picture.")]
+    reply = agent.chat(session, "put a box around her face")
+    assert reply.text == "Done (steps: Detection -> face [0, 0, 8, 8])."
+    assert reply.model_answer == "There is nothing to mark in the picture."

@@ -198,3 +198,36 @@ def test_a_reading_asked_after_the_edit_reads_the_result():
     assert read_after_the_edit("read the sign and blur the phone number", [READER, BLURRER]) is None  # read first
     assert read_after_the_edit("blur the phone number", [READER, BLURRER]) is None
     assert read_after_the_edit("crop to the sign, then read it", [READER]) is None  # no edit ran yet
+
+
+@pytest.mark.parametrize(
+    ("request_text", "marked_box", "said"),
+    [
+        ("circle the phone number", (180, 90, 310, 150), 'the phone number ("555-0147")'),
+        ("put a box around the text", (75, 15, 325, 165), "the text"),
+    ],
+)
+def test_the_writing_asked_to_be_marked_is_boxed_on_a_copy(tiny_tokenizer, tmp_path, request_text, marked_box, said):
+    """Seen in a drive: "put a box around the text" was answered that no tool draws."""
+    from agent.marking import WRITING_MARKED
+
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    reply = agent.chat(session, request_text)
+    assert runtime.calls == [(READER, image)] and not llm.prompts  # the agent's own answer
+    assert reply.text == WRITING_MARKED.format(text="FOR RENT CALL 555-0147", image=image, what=said)
+    (copy,) = reply.files
+    drawn = session.workspace.open_image(copy).convert("RGB")
+    left, top, right, bottom = marked_box
+    assert drawn.getpixel((left, (top + bottom) // 2)) != (255, 255, 255)  # the outline on the box's edge
+    assert drawn.getpixel(((left + right) // 2, (top + bottom) // 2)) == (255, 255, 255)  # inside left as it was
+    assert session.latest_image == image  # "it" is still the photo, not the marked copy
+
+
+def test_a_part_to_mark_the_reading_does_not_hold_is_said(tiny_tokenizer, tmp_path):
+    runtime = ReadingRuntime("FOR RENT", (100, 40, 260, 80), FOR_RENT[:2])
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "highlight the phone number", [])
+    assert reply.text == NO_PART.format(text="FOR RENT", image=image, part="phone number") and not reply.files

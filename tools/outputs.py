@@ -120,8 +120,8 @@ def scope_note(labels: tuple[str, ...]) -> str:
     return f"This detector only finds: {', '.join(labels)}."
 
 
-def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:
-    """A copy of ``image`` with each box outlined and labelled."""
+def draw_boxes(image: Image.Image, boxes: tuple[Box, ...], scores: bool = True) -> Image.Image:
+    """A copy of ``image`` with each box outlined and labelled (with its score unless ``scores`` is false)."""
     from PIL import ImageDraw
 
     drawn = image.copy()
@@ -131,5 +131,9 @@ def draw_boxes(image: Image.Image, boxes: tuple[Box, ...]) -> Image.Image:
     for index, box in enumerate(boxes):
         colour = colours[index % len(colours)]
         draw.rectangle(box.box, outline=colour, width=width)
-        draw.text((box.box[0] + width, box.box[1] + width), f"{box.label} {box.score:.2f}", fill=colour)
+        draw.text(
+            (box.box[0] + width, box.box[1] + width),
+            f"{box.label} {box.score:.2f}" if scores else box.label,
+            fill=colour,
+        )
     return drawn
