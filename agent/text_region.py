@@ -18,7 +18,7 @@ from agent.image_reference import asks_to_read
 from agent.pending_edit import BLURRER, CROPPER, asks_for, box_of_its_own, leaves_out, names_people
 from agent.read_text import READER
 from agent.request_parts import request_parts
-from agent.text_parts import around, asked_part, part_words
+from agent.text_parts import around, asked_part, part_text, part_words
 from tools.outputs import TEXT_LABEL, Box, PlacedWord
 
 # The writing a box edit may be asked for: "the sign", "the words", "the price label"
@@ -39,6 +39,8 @@ _KEPT = re.compile(
 )
 NO_WRITING = "I found no writing to place in {image}."
 NO_PART = 'I read "{text}" in {image} and found no {part} in it.'
+# the reading holds the part's words, but none of them among the words it is sure enough of to place
+UNPLACED_PART = 'I read "{text}" in {image} but could not tell where the {part} ("{words}") is in the picture.'
 
 
 def writing_box_tool(request: str, available: Sequence[str], after_reading: bool = False) -> str | None:
@@ -95,10 +97,13 @@ def whole_text_box(data: object) -> tuple[int, int, int, int] | None:
 
 
 def not_placed(request: str, image: str, reading: str, placed_any: bool) -> str:
-    """Why the edit did not run: no part ``request`` names in the ``reading`` of ``image`` when the reading placed
-    words (``placed_any``), else no writing at all."""
+    """Why the edit did not run: the part ``request`` names is in the ``reading`` of ``image`` but not among the words
+    it placed, or not in it at all, when the reading placed words (``placed_any``); else no writing at all."""
     part = asked_part(request)
     if part and placed_any:
+        words = part_text(request, reading)
+        if words:
+            return UNPLACED_PART.format(text=reading, image=image, part=part, words=words)
         return NO_PART.format(text=reading, image=image, part=part)
     return NO_WRITING.format(image=image)
 

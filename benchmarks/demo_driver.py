@@ -35,6 +35,8 @@ from ui.sessions import OWNER_FILE, SESSIONS_PREFIX, served_folder  # noqa: E402
 logger = logging.getLogger("demo_driver")
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "camera")
+# a photo with a person and a sign, for the requests about writing; named so no request's words name it
+SIGN_PHOTO = ("renter", {"sample": "astronaut", "paste": {"sign": "FOR RENT\nCALL 555-0147"}, "at": [58, 352]})
 REQUESTS = (
     "Show me the edges of the image",
     "Detect the pose of the person",
@@ -54,6 +56,10 @@ REQUESTS = (
     "Now undo the last two changes",
     "Flip it and show me the edges",
     "Which photo has a cat?",
+    "What does the sign say?",
+    "Put a box around the text",
+    "Blur her face and the phone number",
+    "Crop to the sign",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
@@ -67,16 +73,20 @@ def free_port() -> int:
 
 
 def photo_files(folder: Path) -> list[Path]:
-    """The scikit-image photos saved as PNG files to upload."""
+    """The scikit-image photos and the photo with a sign, saved as PNG files to upload."""
     from PIL import Image
     from skimage import data
+
+    from session_eval.images import build_image
 
     paths = []
     for name in PHOTOS:
         path = folder / f"{name}.png"
         Image.fromarray(getattr(data, name)()).save(path)
         paths.append(path)
-    return paths
+    name, spec = SIGN_PHOTO
+    build_image(spec, name).save(folder / f"{name}.png")
+    return [*paths, folder / f"{name}.png"]
 
 
 def add_server_options(parser: argparse.ArgumentParser) -> None:

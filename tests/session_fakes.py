@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
+from agent.pending_edit import names_people
+from agent.person_and_writing import blurs_one_by_one
 from agent.typed_words import as_spelled
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -48,6 +50,7 @@ class SessionPlayer:
         self.results: dict[int, str] = {}
         self.prompts: list[str] = []
         self.sizes: dict[str, tuple[str, str]] = {}  # the uploads' sizes, as the prompt introduces them
+        self.introduced: list[str] = []  # the uploads the latest prompt introduced
 
     def stream(self, prompt: str, max_new_tokens: int = 128) -> Iterator[str]:
         self.prompts.append(prompt)
@@ -57,32 +60,40 @@ class SessionPlayer:
         said, _, tail = prompt.rpartition(_NEW_INPUT)[2].partition("\n")
         observations = _OBSERVATION_RE.findall(tail)
         opened = prompt.endswith("Action Input:")  # a step the agent opened within the turn
-        while not observations and not opened:  # a new turn begins; turns the agent answered itself never reach it
+        # the later part of a turn the agent runs as two requests (agent/person_and_writing.py) goes on with it
+        introduced = _INTRODUCED_RE.findall(prompt)
+        going_on = (
+            self.position >= 0 and said in _parts(*self.turns[self.position])[1:] and introduced == self.introduced
+        )
+        while not observations and not opened and not going_on:  # a new turn begins; turns the agent answered
+            # itself never reach it
             self.position += 1
             session, number = self.turns[self.position]
             if number == 1:
                 self.results = {}
             uploaded = sum(len(earlier.upload) for earlier in session.turns[:number])
             # the same words twice (a request, then "here it is" standing for it): the turn the uploads tell
-            if _asked(session, number) == said and uploaded == len(_INTRODUCED_RE.findall(prompt)):
+            if said in _parts(session, number)[:1] and uploaded == len(introduced):
                 break
+        self.introduced = introduced
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
-        assert _asked(session, number) == said, f"the harness said {said!r}, the script expects {turn.say!r}"
+        assert said in _parts(session, number), f"the harness said {said!r}, the script expects {turn.say!r}"
         if re.search(r"\nAction Input: [^\n]+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
             return "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
         self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
+        expect = _part_expect(turn.expect, said, _asked(session, number), uploads)
         if opened:  # the model writes the image, and the numbers its tool is asked for (a box, an angle, a size)
-            image = self._resolve(turn.expect, names)
-            asked = prompt.rpartition("Action: ")[2].startswith(f"{turn.expect.tool}\n")
-            return f" {_arguments(turn.expect, image) if asked else image}\nObservation:"
+            image = self._resolve(expect, names)
+            asked = prompt.rpartition("Action: ")[2].startswith(f"{expect.tool}\n")
+            return f" {_arguments(expect, image) if asked else image}\nObservation:"
         used = re.findall(r"Action Input: ([^,\s]+)", tail)
         unused = [name for name in names.values() if name not in used]
-        if observations and unused and turn.expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
-            return call(str(turn.expect.tool), _arguments(turn.expect, unused[0]))  # every upload: each in turn
-        return self._step(turn.expect, turn.say, number, names, observations)
+        if observations and unused and expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
+            return call(str(expect.tool), _arguments(expect, unused[0]))  # every upload: each in turn
+        return self._step(expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
         ref = expect.images[-1]  # of several right images, the latest: "it" in a follow-up is the last result
@@ -150,6 +161,26 @@ def _arguments(expect: Expect, image: str) -> str:
     if expect.box:
         return f"{image}, {', '.join(map(str, expect.box))}"
     return image
+
+
+_ORDINALS = {"first": 0, "second": 1, "third": 2}
+
+
+def _part_expect(expect: Expect, said: str, asked: str, uploads: Sequence[str]) -> Expect:
+    """What the player does for ``said``: ``expect``, or for the part of a turn run as two requests that blurs a
+    person (agent/person_and_writing.py), the blur of the face on the upload it names by its place."""
+    if said == asked or not names_people(said):
+        return expect
+    place = re.search(rf"\b({'|'.join(_ORDINALS)})\b", said)
+    alias = uploads[_ORDINALS[place.group(1)]] if place else uploads[-1]
+    return Expect(Behaviour.TOOL, tool="Blur Region", images=(alias,), cover="face")
+
+
+def _parts(session: SessionSpec, number: int) -> list[str]:
+    """What the model is asked in turn ``number`` of ``session``, as one request or as the requests the agent runs
+    one after the other."""
+    asked = _asked(session, number)
+    return blurs_one_by_one(asked) or [asked]
 
 
 def _asked(session: SessionSpec, number: int) -> str:

@@ -10,7 +10,7 @@ from skimage import data
 
 from tests import tiny_vision
 from tests.competition_fakes import bag_of_words
-from tools.backends.ocr import TesseractFamily
+from tools.backends.ocr import TextReadingFamily
 from tools.backends.opencv import HaarCascadeFamily
 from tools.competition import Competition
 from tools.consensus import as_mask, edge_f_measure
@@ -89,9 +89,9 @@ def test_every_ocr_candidate_reads_a_clear_sign(competition, workspace, photos):
             own = draw.textbbox((start, SIGN_AT[1]), word.text, font=SIGN_FONT)
             assert max(abs(a - b) for a, b in zip(word.box, own, strict=True)) <= 3, (name, word, own)
     with pytest.raises(LoadSpecError, match="psm 5"):
-        TesseractFamily("TextDetection", "cpu", {"psm": 5}).check()
+        TextReadingFamily("TextDetection", "cpu", {"engine": "tesseract", "psm": 5}).check()
     with pytest.raises(LoadSpecError, match="unknown options"):
-        TesseractFamily("TextDetection", "cpu", {"mode": 6}).check()
+        TextReadingFamily("TextDetection", "cpu", {"engine": "tesseract", "mode": 6}).check()
 
 
 def test_every_face_detector_finds_the_astronaut(competition, workspace, photos):

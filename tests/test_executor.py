@@ -400,18 +400,24 @@ def test_competing_runner_reports_the_candidate_kept_and_the_record(workspace, p
 
 
 def test_a_plan_step_competes_through_the_real_competition(workspace):
-    """With tools/competition.py present: OCR competes (configs/models.yaml), the kept reading and the matrix
-    come back with the step."""
+    """With tools/competition.py present and OCR set to compete (its shipped candidates, configs/models.yaml), the
+    kept reading and the matrix come back with the step."""
     competition_module = pytest.importorskip("tools.competition", exc_type=ImportError)
+    from dataclasses import replace
+
     from PIL import Image, ImageDraw, ImageFont
 
     from agent.step_runner import CompetingStepRunner
+    from tools.model_registry import ModelRegistry
 
     sign = Image.new("RGB", (420, 140), "white")
     ImageDraw.Draw(sign).text((20, 30), "OPEN", fill="black", font=ImageFont.load_default(size=72))
     name = workspace.add_image(sign)
     runtime = ToolRuntime.from_load("TextDetection_cpu,Image2Canny_cpu")
-    runner = CompetingStepRunner(competition_module.Competition(runtime))
+    shipped = ModelRegistry.load(catalog=runtime.catalog)
+    ocr_competes = replace(shipped.families["TextDetection"], compete=True)
+    registry = ModelRegistry({**shipped.families, "TextDetection": ocr_competes})
+    runner = CompetingStepRunner(competition_module.Competition(runtime, registry))
     plan = plan_of(("Text Detection On Image", {"image_path": name}), ("Edge Detection On Image", {"image_path": name}))
     execution = Executor(runner).run(plan, workspace)
     assert execution.ok, [r.reason for r in execution.results]

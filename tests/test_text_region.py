@@ -170,6 +170,17 @@ def test_a_part_the_reading_does_not_hold_is_said_and_nothing_is_edited(tiny_tok
     assert "Blur Region did not run: it needs a box" in reply.text
 
 
+def test_a_part_read_but_not_placed_is_said_so(tiny_tokenizer, tmp_path):
+    """Seen in a drive: 'I read "FOR RENT 'a e 555-0147" ... and found no phone number in it.' (the number was read,
+    but not among the words the reader was sure enough of to place)."""
+    from agent.text_region import UNPLACED_PART
+
+    runtime = ReadingRuntime("FOR RENT 555-0147", (100, 40, 300, 140), FOR_RENT[:2])
+    reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the phone number", [DONE, DONE])
+    said = UNPLACED_PART.format(text="FOR RENT 555-0147", image=image, part="phone number", words="555-0147")
+    assert runtime.calls == [(READER, image)] and reply.text.startswith(said) and not reply.files
+
+
 def test_where_the_writing_is_is_answered_from_the_readings_box(tiny_tokenizer, tmp_path):
     """Seen in a drive: "where is the text in the picture?" was answered with the words alone."""
     from agent.whereabouts import TEXT_PLACED

@@ -37,7 +37,7 @@ FAMILY_CLASSES: dict[str, str] = {
     "Image2Scribble": "tools.backends.hed:HedFamily",
     "Image2Pose": "tools.backends.mediapipe:PoseFamily",
     "BackgroundRemoving": "tools.backends.mediapipe:SelfieSegmentationFamily",
-    "TextDetection": "tools.backends.ocr:TesseractFamily",
+    "TextDetection": "tools.backends.ocr:TextReadingFamily",
     "Image2Depth": "tools.backends.depth:DepthFamily",
     "Image2Normal": "tools.backends.depth:NormalFamily",
     "Segmenting": "tools.backends.sam:SamFamily",

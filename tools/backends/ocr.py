@@ -1,9 +1,10 @@
-"""Text reading with the Tesseract OCR engine (Debian ``tesseract-ocr``) through pytesseract.
+"""Text reading: the family that picks the engine, and the Tesseract OCR engine (Debian ``tesseract-ocr``) through
+pytesseract; the default engine, PP-OCR, is tools/backends/ppocr.py.
 
-Options (``configs/tools.yaml`` or a competing candidate in ``configs/models.yaml``): ``lang`` (trained
-data, default ``eng``), ``psm`` (Tesseract's page segmentation mode: 3 automatic, 6 one block of text,
-7 one line, 11 sparse text in any order) and ``preprocess`` (``grey``: grey, upscaled to 1000 px;
-``otsu``: that, then black text on white by Otsu's threshold).
+Options (``configs/tools.yaml`` or a competing candidate in ``configs/models.yaml``): ``engine`` (``ppocr``, the
+default, or ``tesseract``); for Tesseract ``lang`` (trained data, default ``eng``), ``psm`` (Tesseract's page
+segmentation mode: 3 automatic, 6 one block of text, 7 one line, 11 sparse text in any order) and ``preprocess``
+(``grey``: grey, upscaled to 1000 px; ``otsu``: that, then black text on white by Otsu's threshold).
 
 Tesseract joins short words of bold signs ("OPEN 9 TO 5" reads "OPEN9TO5"), so a word it read is split again
 where the gap between two of its letters is as wide as a space of that lettering (:func:`respaced`).
@@ -225,24 +226,56 @@ class TesseractReader:
         return Reading(text, in_image(box) if box else None, placed)
 
 
-class TesseractFamily(ModelFamily):
-    """The ``tesseract`` binary, run as the options say (a :class:`TesseractReader`)."""
+ENGINES = ("ppocr", "tesseract")  # the first is the default: it reads signs in photos (tools/backends/ppocr.py)
+TESSERACT_OPTIONS = frozenset({"lang", "psm", "preprocess"})
+
+
+class TextReadingFamily(ModelFamily):
+    """The text reader the options say: ``engine`` ``ppocr`` (PP-OCRv4 from the rapidocr-onnxruntime package, the
+    default; option ``threads``) or ``tesseract`` (the ``tesseract`` binary, run as ``lang``, ``psm`` and
+    ``preprocess`` say: a :class:`TesseractReader`)."""
 
     def check(self) -> None:
-        if shutil.which("tesseract") is None:
+        engine = self._engine()
+        if engine == "tesseract" and shutil.which("tesseract") is None:
             raise CheckpointUnavailableError(
                 "the tesseract binary is missing; apt-get install tesseract-ocr (make install)"
             )
-        self.reader()
+        if engine == "ppocr":
+            try:
+                import rapidocr_onnxruntime  # noqa: F401
+            except ImportError as error:
+                raise CheckpointUnavailableError(
+                    f"the PP-OCR reader needs rapidocr-onnxruntime and onnxruntime ({error}); run make install"
+                ) from None
+        options = self._options(engine)
+        if engine == "tesseract":
+            TesseractReader(**options)
 
-    def reader(self) -> TesseractReader:
-        unknown = sorted(set(self.options) - {"lang", "psm", "preprocess"})
+    def _engine(self) -> str:
+        engine = self.options.get("engine", ENGINES[0])
+        if engine not in ENGINES:
+            raise LoadSpecError(f"{self.name}: engine {engine!r} is not one of {', '.join(ENGINES)}")
+        return engine
+
+    def _options(self, engine: str) -> dict[str, Any]:
+        """The options of ``engine``, checked."""
+        options = {key: value for key, value in self.options.items() if key != "engine"}
+        allowed = TESSERACT_OPTIONS if engine == "tesseract" else {"threads"}
+        unknown = sorted(set(options) - allowed)
         if unknown:
-            raise LoadSpecError(f"{self.name}: unknown options {unknown}; tesseract takes lang, psm, preprocess")
-        return TesseractReader(**self.options)
+            raise LoadSpecError(
+                f"{self.name}: unknown options {unknown}; {engine} takes engine, {', '.join(sorted(allowed))}"
+            )
+        return options
 
     def build(self) -> Any:
-        return self.reader()
+        engine = self._engine()
+        if engine == "tesseract":
+            return TesseractReader(**self._options(engine))
+        from tools.backends.ppocr import paddle_reader
+
+        return paddle_reader(**self._options(engine))
 
 
 def read_text(ctx: ToolContext, image: InputImage) -> Reading:
