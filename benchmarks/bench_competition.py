@@ -52,7 +52,9 @@ from tools.workspace import Workspace  # noqa: E402
 FACE_IOU = 0.5
 
 
-def _words(text: str) -> str:
+def _words(value: Any) -> str:
+    """The words of a reading (or of its text), upper case, punctuation as spaces."""
+    text = getattr(value, "text", value)
     text = "" if text in (None, NO_TEXT_FOUND) else text
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text.upper()).split())
 

@@ -429,3 +429,13 @@ def test_end_to_end_through_a_real_server_with_the_tiny_model_and_real_tools(liv
     while leftovers(service) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert leftovers(service) == []
+
+
+def test_compete_with_no_family_set_to_compete_says_so(tiny_model_dir, caplog):
+    """As shipped no family competes (benchmarks/competition.md): --compete alone changes nothing, and says how."""
+    from ui.launch import build_agent, build_plan_agent
+
+    agent = build_agent(str(tiny_model_dir), "none", load="Image2Canny_cpu")
+    with caplog.at_level("WARNING", logger="ui.launch"):
+        build_plan_agent(agent, None, compete=True)
+    assert "no family in" in caplog.text and "compete: true" in caplog.text

@@ -176,7 +176,14 @@ def build_plan_agent(
             raise CompetitionUnavailableError(
                 f"--compete needs the competing backends (tools/competition.py), which this build lacks ({error})"
             ) from None
-        runner = CompetingStepRunner(Competition(agent.runtime))
+        competition = Competition(agent.runtime)
+        if not any(entry.compete for entry in competition.registry.families.values()):
+            logger.warning(
+                "--compete: no family in %s is set to compete (compete: true), so every step runs its default "
+                "backend alone; set it for a family to run several backends per step",
+                competition.registry.source,
+            )
+        runner = CompetingStepRunner(competition)
     executor = Executor(
         runner,
         step_timeout_s=step_timeout_s or DEFAULT_STEP_TIMEOUT_S,
