@@ -817,8 +817,9 @@ class Agent:
                     yield self._finish(session, user_input, missing, trace, True, model_answer=said)
                     return
                 model_said = said
-                if any(taken.ok for taken in trace) and repeats_the_last_answer(
-                    said, session.memory.turns[-1].text if session.memory.turns else ""
+                found = [taken.observation for taken in trace if taken.ok]
+                if found and repeats_the_last_answer(
+                    said, session.memory.turns[-1].text if session.memory.turns else "", found
                 ):
                     # "put a box around her face" ran Detection and was answered "I found no writing ..." again
                     logger.info("the model gave the last turn's answer again (%r)", said)

@@ -10,7 +10,7 @@ that tool's name for it instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from agent.meant_call import says
 from generation.tool_calls import image_names
@@ -89,11 +89,14 @@ _LISTING_INPUT = re.compile(r"\bInputs?:\s", re.IGNORECASE)
 LISTING_ECHO = 24  # characters of a tool's description that, after a tool's name and a colon, are a listing line
 
 
-def repeats_the_last_answer(answer: str, last: str) -> bool:
-    """Whether ``answer``, given after this turn's tools ran, is the conversation's ``last`` answer word for word:
-    the model copied it from the prompt instead of answering what the tools found."""
+def repeats_the_last_answer(answer: str, last: str, found: Sequence[str]) -> bool:
+    """Whether ``answer``, given after this turn's tools found ``found`` (their observations), is the conversation's
+    ``last`` answer word for word and holds none of what they found: the model copied it from the prompt instead of
+    answering (the same reading asked for twice is answered the same, rightly)."""
     said = " ".join(answer.lower().split())
-    return bool(said) and said == " ".join(last.lower().split())
+    if not said or said != " ".join(last.lower().split()):
+        return False
+    return not any(" ".join(text.lower().split()) in said for text in found if text.strip())
 
 
 def repeats_the_listing(answer: str, tools: Iterable[ToolSpec]) -> bool:

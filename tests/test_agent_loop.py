@@ -2812,3 +2812,8 @@ def test_the_last_answer_given_again_after_a_tool_ran_is_not_the_answer(tiny_tok
     reply = agent.chat(session, "put a box around her face")
     assert reply.text == "Done (steps: Detection -> face [0, 0, 8, 8])."
     assert reply.model_answer == "There is nothing to mark in the picture."
+    # the same finding answered the same way again is an answer
+    llm.replies = [call("Detection", image), answer("I found face [0, 0, 8, 8].")]
+    agent.chat(session, "find her face")
+    llm.replies = [call("Detection", image), answer("I found face [0, 0, 8, 8].")]
+    assert agent.chat(session, "find her face again").text == "I found face [0, 0, 8, 8]."
