@@ -1169,11 +1169,11 @@ class Agent:
         elif box is None:
             text = not_placed(thing, call.action_input, observation.text, bool(observation.data))
         else:
+            part = asked_part(thing)
             photo = session.workspace.open_image(call.action_input)
-            mark = Box(asked_part(thing) or TEXT_LABEL, 1.0, with_margin(box, *photo.size))
+            mark = Box(part or TEXT_LABEL, 1.0, with_margin(box, *photo.size))
             name = session.workspace.save_image(draw_boxes(photo, (mark,), scores=False), "mark", call.action_input)
             trace[0] = replace(trace[0], files=(name,))
-            part = asked_part(thing)
             words = part_text(thing, observation.text) if part else None
             what = f"the {part}" + (f' ("{words}")' if words else "") if part else "the text"
             text = WRITING_MARKED.format(text=observation.text, image=call.action_input, what=what)

@@ -16,6 +16,7 @@ words Tesseract is sure of, without the specks it reads in a photo's texture. It
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 from dataclasses import dataclass
@@ -241,13 +242,10 @@ class TextReadingFamily(ModelFamily):
             raise CheckpointUnavailableError(
                 "the tesseract binary is missing; apt-get install tesseract-ocr (make install)"
             )
-        if engine == "ppocr":
-            try:
-                import rapidocr_onnxruntime  # noqa: F401
-            except ImportError as error:
-                raise CheckpointUnavailableError(
-                    f"the PP-OCR reader needs rapidocr-onnxruntime and onnxruntime ({error}); run make install"
-                ) from None
+        # found, not imported: onnxruntime loads with the reader, at the first reading, not at start-up
+        missing = [name for name in ("rapidocr_onnxruntime", "onnxruntime") if importlib.util.find_spec(name) is None]
+        if engine == "ppocr" and missing:
+            raise CheckpointUnavailableError(f"the PP-OCR reader needs {' and '.join(missing)}; run make install")
         options = self._options(engine)
         if engine == "tesseract":
             TesseractReader(**options)

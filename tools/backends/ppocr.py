@@ -7,9 +7,9 @@ best Tesseract mode, at 0.18 s a sign against 0.3 s (benchmarks/competition.md).
 
 The recogniser leaves out the space between two words it reads as one line when their gap is narrow ("WETFLOOR",
 "CALL555-0147"), and it says where each character is (a cell around the character's centre, not its ink). So a line
-is split into words where the ink leaves a gap between two characters' centres that is a word's gap: as wide as a
-fifth of the line's height and half again as wide as the line's usual gap between letters (its narrower gaps), in the line's whole
-height (a T's bar closes the gaps beside its stem) and in its middle (a serif or an I's foot does not).
+is split into words where the ink leaves a gap between two characters' centres that is a word's gap (:func:`_word_gaps`)
+in the line's whole height (a T's bar closes the gaps beside its stem) and in its middle (a serif or an I's foot does
+not). The detector's pieces of one row overlap, so a letter one piece re-reads over the piece before it is dropped.
 """
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ PLACED_SCORE = 0.5  # the recogniser's least score of a word's characters for th
 # a line of one letter or digit is text only at this score (a cup's rim read "O" at 0.51); one without any is none
 # (a clock's face read "®")
 SHORT_SCORE = 0.8
-SAME_LINE = 0.5
+SAME_LINE = 0.5  # two read lines whose centres are nearer than this share of their height are one line of text
 # A character of one piece of a row centred within this share of the line's height past where the ink of the piece
 # before it ends reads that piece's last letter again: a letter's centre stands at least a third of the height
 # past the ink before it
-REREAD = 0.2  # two read lines whose centres are nearer than this share of their height are one line of text
+REREAD = 0.2
 
 
 @dataclass(frozen=True)
