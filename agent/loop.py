@@ -268,7 +268,7 @@ from tools.errors import ToolError
 from tools.outputs import TEXT_LABEL, Box, draw_boxes
 from tools.registry import ToolRegistry
 from tools.runtime import Observation
-from tools.spec import InputKind
+from tools.spec import InputKind, OutputKind
 from tools.workspace import IMAGE_DIR, upright_size
 
 if TYPE_CHECKING:
@@ -604,7 +604,7 @@ class Agent:
         self, session: ChatSession, request: str, parts: Sequence[str], cancel: threading.Event | None
     ) -> Iterator[AgentEvent]:
         """The turns of ``request``'s ``parts``, one after the other (agent/person_and_writing.py), as one turn: their
-        steps numbered on, their replies joined and remembered as the answer to ``request``."""
+        steps numbered on, their replies on lines of their own and remembered as the answer to ``request``."""
         replies: list[Reply] = []
         remembered: list[str] = []
         offset = 0
@@ -631,7 +631,7 @@ class Agent:
         steps = tuple(step for reply in replies for step in reply.steps)
         session.turn_request, session.turn_steps = request, tuple(step for step in steps if step.action)
         yield Reply(
-            " ".join(reply.text.strip() for reply in replies),
+            "\n".join(reply.text.strip() for reply in replies),  # as streamed: each request's answer on its line
             tuple(dict.fromkeys(name for reply in replies for name in reply.files)),
             steps,
             all(reply.finished for reply in replies),
@@ -1628,6 +1628,7 @@ class Agent:
         written = image_names(call.action_input)
         if by_name and written and by_name in lineage(written[0], session.made_from):
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
+        by_name = self._newest_edit_of(session, request, call.tool, by_name) if by_name else by_name
         call = self._not_undone(session, request, call)
         newest = written and on_the_newest_edit(
             request,
@@ -1700,14 +1701,16 @@ class Agent:
 
     def _readings_for(self, session: ChatSession, request: str) -> list[ToolCall]:
         """The readings that place the writing a box edit is asked for on: of each upload as it is now when
-        ``request`` asks for every one ("crop both to the text"), else of the image it names or points at ("on the
-        original"; the photo behind a map); none with no image."""
+        ``request`` asks for every one ("crop both to the text"), else of the image it names (an upload by its file's
+        words: as the edits made since left it) or points at ("on the original"; the photo behind a map); none with
+        no image."""
         if session.latest_image is None:
             return []
         if asks_for_every(request, list(session.images)):
             return [ToolCall("", READER, image) for _, image in self.latest_of_each(session)]
         shown = self.shown_images(session)
-        meant = upload_named(request, session.file_names) or meant_image(
+        named = upload_named(request, session.file_names)
+        meant = (named and self._edited_since(session, request, named)) or meant_image(
             request, list(session.images), session.latest_image, (), shown
         )
         latest = meant or session.latest_image
@@ -1785,6 +1788,30 @@ class Agent:
             return call
         logger.info("%s was undone; %s is the image now", written[0], session.latest_image)
         return replace(call, action_input=call.action_input.replace(written[0], session.latest_image, 1))
+
+    def _newest_edit_of(self, session: ChatSession, request: str, tool: str, upload: str) -> str:
+        """The session's newest image for an edit of ``upload``, the photo ``request`` calls by its file's words, when
+        that image is an edit made from it and the request points at no earlier one
+        (:func:`agent.image_reference.on_the_newest_edit`); else ``upload``. An edit is ``tool`` making an image
+        other than a map, or any step of a request that asks for one (the reading before "blur the sign" blurs the
+        text it places). After "blur her face" on astronaut-sign.png, "blur the sign" had read and blurred the upload
+        and lost the face's blur."""
+        loaded = self.runtime.available
+        if upload not in session.images or not session.latest_image or tool not in loaded:
+            return upload
+        spec = loaded.get(tool)
+        edits = spec.output is OutputKind.IMAGE and not spec.makes_map
+        if not edits and not any(not loaded.get(asked).makes_map for asked in asked_edits(request, loaded)):
+            return upload
+        return self._edited_since(session, request, upload)
+
+    @staticmethod
+    def _edited_since(session: ChatSession, request: str, image: str) -> str:
+        """The session's newest image when it is an edit made from ``image`` and ``request`` points at no earlier
+        one (:func:`agent.image_reference.on_the_newest_edit`); else ``image``."""
+        latest = session.latest_image or ""
+        chain = lineage(latest, session.made_from)
+        return on_the_newest_edit(request, image, latest or None, chain, map_operations()) or image
 
     def _on_the_named_upload(
         self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]

@@ -2159,6 +2159,30 @@ def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, sess
     assert runtime.calls[-1] == ("Resize Image", f"{astronaut}, 128, 128")
 
 
+def test_an_upload_called_by_its_files_name_after_an_edit_of_it_is_that_edit(tiny_tokenizer, session, tmp_path):
+    """After "blur her face" on astronaut-sign.png, "blur the sign" had blurred the upload, losing the face's blur;
+    a map of it, a report on it and "the original" keep the upload."""
+    runtime = FakeRuntime(names=("Blur Region", "Edge Detection On Image", "Text Detection On Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    Image.new("RGB", (32, 32), "white").save(tmp_path / "astronaut-sign.png")
+    photo = agent.introduce_image(session, tmp_path / "astronaut-sign.png").name
+    llm.replies = [call("Blur Region", f"{photo}, 0, 0, 8, 8"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur the box 0, 0, 8, 8").files
+    for request, tool, image in [
+        ("blur the sign at 10, 10, 20, 20", "Blur Region", blurred),
+        ("blur the sign at 10, 10, 20, 20 in the original", "Blur Region", photo),
+        ("blur the sign", "Text Detection On Image", blurred),  # the reading that places the blur
+        ("show me the edges of the sign", "Edge Detection On Image", photo),
+        ("read the sign", "Text Detection On Image", photo),
+    ]:
+        session.latest_image = blurred
+        numbers = ", 10, 10, 20, 20" if "20" in request else ""
+        llm.replies, llm.prompts = [call(tool, photo + numbers), answer("Done.")], []
+        before = len(runtime.calls)
+        agent.chat(session, request)
+        assert runtime.calls[before] == (tool, image + numbers), request
+
+
 def test_each_part_of_a_request_works_on_the_upload_it_names(tiny_tokenizer, session, tmp_path):
     """Asked "resize astronaut.png to 256x256 and read the text in sign.png", the model resized the sign (the newest
     upload) and read the resized sign: "There is no readable text"."""

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from agent.loop import NEEDS_IMAGE, Agent, StepTaken, TraceStep
+from agent.loop import NEEDS_IMAGE, Agent, Reply, StepTaken, TextChunk, TraceStep
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import EdgeMapLLM, FakeRuntime, GatedLLM
 from tools.runtime import ToolRuntime
@@ -598,3 +598,22 @@ def test_a_step_the_agent_ran_in_place_of_the_models_says_so():
     assert "agent ran" not in _step_message(ran)["content"]
     overruled = TraceStep(1, "t", "Detection", "image/a.png", "face [1, 2, 3, 4]", True, model_call="Blur Region: x")
     assert MODEL_CALL_NOTE.format(model_call="Blur Region: x") in _step_message(overruled)["content"]
+
+
+def test_the_terminal_prints_an_answer_it_did_not_stream(tmp_path):
+    """ "blur the phone number" on a photo with no writing ended at "No text found.": the agent's answer, which it
+    gives as a finished turn without streaming it, was never printed."""
+    session = SimpleNamespace(workspace=SimpleNamespace(root=tmp_path))
+    lines: list[str] = []
+    streamed: list[str] = []
+
+    def shown(event: object) -> None:
+        show(event, session, io.StringIO(), lambda *text: lines.append(" ".join(text)), streamed)
+
+    for chunk in ("Thought: Do I need to use a tool? No\n", "AI: Here is the edge map: image/a.png"):
+        shown(TextChunk(1, chunk))
+    shown(Reply("Here is the edge map: image/a.png", (), (), True))
+    assert lines == [""]  # streamed as it is: not again
+    told = "I found no writing to place in image/a.png."
+    shown(Reply(told, (), (), True))
+    assert lines[-1] == f"\nAI: {told}"

@@ -57,6 +57,7 @@ def test_the_face_and_the_phone_number_are_both_blurred(tiny_tokenizer, tmp_path
     numbers = [step.index for step in reply.steps]  # the second request's steps numbered on from the first's
     assert numbers == sorted(set(numbers))
     assert len([name for name in reply.files if "_blur_" in name]) == 2
+    assert len(reply.text.splitlines()) == 2  # each request's answer on its own line, as streamed
     # one exchange in the conversation, as asked
     assert session.memory.said[-1] == "blur her face in the first image and the phone number in the second"
     assert session.turns == 1

@@ -130,9 +130,10 @@ def _answer(
     in_main = threading.current_thread() is threading.main_thread()  # only the main thread may set handlers
     previous = signal.signal(signal.SIGINT, lambda _signum, _frame: cancel.set()) if in_main else None
     events: Iterator[Any] = plan_agent.run(session, line) if plan_agent else agent.run(session, line, cancel)
+    streamed: list[str] = []
     try:
         for event in events:
-            show(event, session, stdout, say)
+            show(event, session, stdout, say, streamed)
             if plan_agent and cancel.is_set():
                 events.close()  # closing plan mode's turn cancels the plan
                 say("\nStopped.")
@@ -142,11 +143,15 @@ def _answer(
             signal.signal(signal.SIGINT, previous)
 
 
-def show(event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., None]) -> None:
-    """Print one event of a turn (the ReAct loop's or plan mode's)."""
+def show(
+    event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., None], streamed: list[str] | None = None
+) -> None:
+    """Print one event of a turn (the ReAct loop's or plan mode's); ``streamed`` collects the turn's text so far."""
     if isinstance(event, TextChunk):
         stdout.write(event.text)
         stdout.flush()
+        if streamed is not None:
+            streamed.append(event.text)
     elif isinstance(event, StepTaken):
         step = event.step
         ran = f"{step.action}: {step.action_input}"
@@ -165,10 +170,16 @@ def show(event: Any, session: ChatSession, stdout: TextIO, say: Callable[..., No
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
     elif isinstance(event, Reply):
-        if event.finished and not event.corrected:  # the answer was streamed as it is
+        if event.finished and not event.corrected and _was_streamed(event.text, "".join(streamed or ())):
             say()
         else:  # the agent's own message, or its correction of what the model wrote above
             text = event.text.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT)
             say(f"\n{'[corrected] ' if event.corrected else ''}AI: {text}")
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
+
+
+def _was_streamed(answer: str, streamed: str) -> bool:
+    """Whether each line of ``answer`` was streamed as it is: the model's words, not the agent's ("blur the phone
+    number" on a photo with no writing had ended at "No text found." with the agent's answer unprinted)."""
+    return all(line.strip() in streamed for line in answer.splitlines() if line.strip())
