@@ -240,7 +240,7 @@ from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
 from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
 from agent.word_questions import answer_about_words
-from agent.words_only import asks_for_words
+from agent.words_only import asks_for_words, refuses_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from modeling.memory import release_free_memory
@@ -340,6 +340,7 @@ ALREADY_SIZED = "{image} is already {width} x {height} pixels, so Resize Image l
 CALL_SET_ASIDE = "[not run]"
 REPORTERS = frozenset(DETECTORS) | READING_TOOLS  # tools whose findings a later turn asks about (ChatSession.reports)
 ANSWER_SET_ASIDE = "[not the answer: {tool} runs first]"
+ASKED_ALONE = "[not the answer: the request asked again on its own]"
 OUTSIDE_PATH = (
     "I can only open images in this conversation, and {path!r} is a path outside it. Upload the image "
     f"({UPLOAD_HINT}), then ask again."
@@ -751,8 +752,14 @@ class Agent:
         why = ""  # what the reading lacked for it
         read_at: dict[str, tuple[int, int, int, int]] = {}  # the box of the text each reading this turn placed
         size_notes: list[str] = []  # resizes not run: the image already had that size
+        asked_alone = False  # the request asked again without the conversation (a refused request for words)
         for index in range(1, self.max_steps + 1):
-            prompt = self._prompt(session, specs, user_input, self.template.render_scratchpad(scratch) + forced)
+            scratchpad = self.template.render_scratchpad(scratch) + forced
+            prompt = (
+                self._bare_prompt(specs, user_input, scratchpad)
+                if asked_alone
+                else self._prompt(session, specs, user_input, scratchpad)
+            )
             if prompt is None:
                 message = (
                     f"I stopped after {index - 1} step(s): the conversation no longer fits the model's context "
@@ -807,6 +814,14 @@ class Agent:
                     wrong = NOT_ANSWERED.format(latest=latest) if latest else NOT_ANSWERED_NO_IMAGE
                     yield self._finish(session, user_input, wrong, trace, True, model_answer=said)
                     return
+                if not (trace or asked_alone) and index < self.max_steps and refuses_words(user_input, said):
+                    # the conversation's images and tools had talked the model out of writing: ask it alone
+                    asked_alone, forced, overruled = True, _opened_answer(), f"{AI} {said}"
+                    logger.info(
+                        "the model refused a request for words (%r); asked again without the conversation", said
+                    )
+                    yield TextChunk(index + 1, f" {ASKED_ALONE}\n{forced}")
+                    continue
                 if session.latest_image is not None and not trace and says_there_is_no_image(said):
                     logger.info("the model said there is no image (%r); %s is", said, session.latest_image)
                     wrong = NOT_ANSWERED.format(latest=session.latest_image)
@@ -1509,10 +1524,14 @@ class Agent:
 
     def _size_answer(self, session: ChatSession, request: str) -> str:
         """:data:`SIZE_ANSWER` (:data:`FILE_SIZE_ANSWER` when it asks of the file) for the image ``request`` names or
-        points at ("the original"), else the latest one."""
+        points at ("the original"), or the upload it calls by its file's words or by what it shows (as the edits
+        made since left it: agent/upload_names.py), else the latest one. "What size is the coffee image?" had been
+        answered with the size of the cat's edge map made last."""
         named = [name for name in image_names(request) if self._exists(session.workspace, name)]
         pointed = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
-        image = named[0] if named else pointed or session.latest_image or ""
+        upload = upload_named(request, session.file_names) or self.upload_by_what_it_shows(session, request)
+        called = self._edited_since(session, request, upload) if upload else None
+        image = named[0] if named else pointed or called or session.latest_image or ""
         size = image_size(session.workspace, image)
         if size is None:
             return f"I could not read {image}."
@@ -1626,7 +1645,12 @@ class Agent:
             )
         )
         written = image_names(call.action_input)
-        if by_name and written and by_name in lineage(written[0], session.made_from):
+        if (
+            by_name
+            and written
+            and by_name in lineage(written[0], session.made_from)
+            and written[0] not in session.undone
+        ):
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
         by_name = self._newest_edit_of(session, request, call.tool, by_name) if by_name else by_name
         call = self._not_undone(session, request, call)

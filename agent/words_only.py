@@ -15,6 +15,7 @@ import re
 
 from agent.image_reference import refers_to_an_image
 from agent.read_text import WHAT_IT_MEANS
+from agent.result_words import declines, says_there_is_no_image
 from generation.tool_calls import image_names
 
 _TEXTS = (
@@ -49,3 +50,15 @@ def asks_for_words(request: str) -> bool:
     if _HOW_ELSEWHERE.search(request):
         return True
     return not _IMAGE_WORK.search(request) and bool(_ASKS_FOR_WORDS.search(request))
+
+
+# "no loaded tool can write a haiku", "no tool does that": a refusal that points at the tools
+_NO_TOOL = re.compile(r"\bno\s+(?:loaded\s+)?tools?\b", re.IGNORECASE)
+
+
+def refuses_words(request: str, answer: str) -> bool:
+    """Whether ``answer`` refuses ``request``, a request for words alone (:func:`asks_for_words`), for want of an
+    image or a tool: after a few edits, "write me a haiku about coffee" was answered "I don't have an image to work
+    on, and no loaded tool can write a haiku about coffee."."""
+    refused = declines(answer) or says_there_is_no_image(answer) or bool(_NO_TOOL.search(answer))
+    return refused and asks_for_words(request)

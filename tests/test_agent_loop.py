@@ -17,6 +17,7 @@ from agent.loop import (
     ANSWER_SET_ASIDE,
     CALL_SET_ASIDE,
     NEEDS_IMAGE,
+    NOT_ANSWERED,
     NOT_LOADED,
     OUTSIDE_PATH,
     PART_NOT_LOADED,
@@ -31,7 +32,7 @@ from agent.memory import ConversationMemory
 from agent.pending_edit import as_shown_box
 from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_asks_what_it_shows
 from agent.read_text import read_already, with_read_text
-from agent.words_only import asks_for_words
+from agent.words_only import asks_for_words, refuses_words
 from data_gen.session_phrasings import ASK_FOR_IMAGE
 from protocol.prompt import PromptTemplate, Turn
 from protocol.steps import ToolCall
@@ -1161,6 +1162,20 @@ def test_which_requests_ask_for_words_alone(request_text, words):
     assert asks_for_words(request_text) is words
 
 
+@pytest.mark.parametrize(
+    ("request_text", "said", "refuses"),
+    [
+        ("write me a haiku about coffee", "I don't have an image to work on.", True),
+        ("write me a haiku about coffee", "Sorry, no tool writes poems.", True),
+        ("give me tips for portraits", "I cannot do that: Pose Detection On Image is not loaded.", True),
+        ("write me a haiku about coffee", "Dark roast at dawn.", False),
+        ("rotate it", "I cannot see images myself.", False),  # not a request for words
+    ],
+)
+def test_which_answers_refuse_a_request_for_words(request_text, said, refuses):
+    assert refuses_words(request_text, said) is refuses
+
+
 def test_a_request_for_words_alone_is_answered_where_the_model_called_a_tool(tiny_tokenizer, session):
     """After a tool turn the model called a tool for advice; the agent opens an answer and the model writes it."""
     agent, llm, runtime = make_agent(tiny_tokenizer, [])
@@ -1173,6 +1188,27 @@ def test_a_request_for_words_alone_is_answered_where_the_model_called_a_tool(tin
     assert reply.model_call == f"Edge Detection On Image: {image}"
     assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
     assert len(runtime.calls) == 1  # the advice ran no tool
+
+
+def test_a_refused_request_for_words_is_asked_again_without_the_conversation(tiny_tokenizer, session):
+    """After a few edits, "write me a haiku about coffee" was answered "I don't have an image to work on, and no
+    loaded tool can write a haiku about coffee." and the agent had said it could not answer."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session)
+    refusal = "I don't have an image to work on, and no loaded tool can write a haiku about coffee."
+    llm.replies = [call("Edge Detection On Image", image), answer("Done."), answer(refusal)]
+    llm.replies.append(" Dark roast at dawn, warm cup.")
+    (edges,) = agent.chat(session, "show me the edges").files
+    reply = agent.chat(session, "write me a haiku about coffee")
+    assert reply.text == "Dark roast at dawn, warm cup." and not reply.steps
+    assert "show me the edges" in llm.prompts[-2] and "show me the edges" not in llm.prompts[-1]  # asked alone
+    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    llm.replies += [answer("I cannot rotate it.")]
+    assert agent.chat(session, "rotate it").text.startswith("I cannot")  # not a request for words: as it was
+    llm.replies += [answer(refusal), f" {refusal}"]  # refused again on its own: said as before, once asked again
+    prompts = len(llm.prompts)
+    assert agent.chat(session, "write me a haiku about tea").text == NOT_ANSWERED.format(latest=edges)
+    assert len(llm.prompts) == prompts + 2
 
 
 def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_reading_tool(tiny_tokenizer, session):
@@ -1982,6 +2018,40 @@ def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session
     assert [amount_of_bytes(count) for count in (812, 97_587, 1_258_291)] == ["812 bytes", "95.3 KB", "1.2 MB"]
 
 
+def test_the_size_of_an_upload_called_by_its_files_name_is_that_uploads(tiny_tokenizer, session, tmp_path):
+    """After coffee.jpg and the edges of cat.png, "what size is the coffee image?" had been answered with the size of
+    the cat's edge map."""
+    from agent.image_facts import SIZE_ANSWER
+
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    Image.new("RGB", (30, 30), "white").save(tmp_path / "cat.png")
+    Image.new("RGB", (60, 40), "white").save(tmp_path / "coffee.jpg")
+    cat = agent.introduce_image(session, tmp_path / "cat.png").name
+    coffee = agent.introduce_image(session, tmp_path / "coffee.jpg").name
+    llm.replies = [call("Edge Detection On Image", cat), answer("Done.")]
+    agent.chat(session, "show me the edges of the cat")
+    assert agent.chat(session, "what size is the coffee image?").text == SIZE_ANSWER.format(
+        image=coffee, kind="PNG", width=60, height=40
+    )
+
+
+def test_an_undone_result_the_model_chose_gives_way_to_the_image_now(tiny_tokenizer, session, tmp_path):
+    """After "crop the left half", "make it 20 pixels wide" and "undo that", "rotate the cat by 90 degrees" rotated
+    the undone resize: the model wrote it, and the request called cat.png by its name."""
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image", "Rotate Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    Image.new("RGB", (40, 30), "white").save(tmp_path / "cat.png")
+    cat = agent.introduce_image(session, tmp_path / "cat.png").name
+    llm.replies = [call("Crop Image", f"{cat}, 0, 0, 20, 30"), answer("Done.")]
+    (cropped,) = agent.chat(session, "crop the left half").files
+    llm.replies, llm.prompts = [call("Resize Image", f"{cropped}, 20, 30"), answer("Done.")], []
+    (resized,) = agent.chat(session, "make it 20 pixels wide").files
+    agent.chat(session, "undo that")
+    llm.replies, llm.prompts = [call("Rotate Image", f"{resized}, 90"), answer("Done.")], []
+    agent.chat(session, "rotate the cat by 90 degrees")
+    assert runtime.calls[-1] == ("Rotate Image", f"{cropped}, 90")
+
+
 def test_the_sizes_of_the_images_are_the_latest_made_from_each_upload(tiny_tokenizer, session):
     """Seen in a drive: after "make both 256 wide" resized one of two edge maps, "what sizes are they now?" ran Resize
     Image with 256, 3."""
@@ -2406,11 +2476,11 @@ def test_which_answers_say_there_is_no_image(said, says):
 def test_an_answer_that_there_is_no_image_is_not_given_when_there_is_one(tiny_tokenizer, session):
     """Seen in a drive: asked "how do I blur the background in photoshop?" with the astronaut uploaded, the model
     answered "I don't have an image to work on yet. Please upload one first."."""
-    from agent.loop import NOT_ANSWERED
 
     agent, llm, runtime = make_agent(tiny_tokenizer, [])
     image = upload(agent, session)
-    llm.replies = [answer("I don't have an image to work on yet. Please upload one first.")]
+    refusal = "I don't have an image to work on yet. Please upload one first."
+    llm.replies = [answer(refusal), f" {refusal}"]  # asked again alone (a request for advice), refused again
     reply = agent.chat(session, "how do I blur the background in photoshop?")
     assert reply.text == NOT_ANSWERED.format(latest=image) and runtime.calls == []
     llm.replies += [answer("Use the Upload image button.")]
@@ -2810,7 +2880,6 @@ def test_a_map_drawn_before_is_shown_again_not_drawn_again(tiny_tokenizer, sessi
 def test_an_answer_that_reads_the_tool_listing_back_is_not_given(tiny_tokenizer, session):
     """Seen in a drive: asked "which one has more edges?", the model answered 'Detection: Finds the edges in an image
     and returns an edge map (Canny). Input: image/....png, What would you like me to do with it?'."""
-    from agent.loop import NOT_ANSWERED
 
     runtime = FakeRuntime(names=("Edge Detection On Image", "Detection"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
