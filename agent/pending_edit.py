@@ -90,7 +90,8 @@ FINDER = "Detection"
 NAMED_FINDER = "Detect the Give Object"  # finds what it is told to
 # "blur it", "please blur this photo": nothing in the picture named, the picture itself
 _BLUR_THE_WHOLE = re.compile(
-    r"(?:(?:and|then|and\s+then|now)[,]?\s+)?(?:please\s+)?(?:blur|pixelate)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?"
+    r"(?:(?:and|then|and\s+then|now)[,]?\s+)?(?:please\s+)?(?:blur|pixelate)\s+"
+    r"(?:(?:all\s+of\s+)?(?:it|this|that)(?:\s+all)?|everything|the\s+(?:whole|entire)\s+thing|(?:the|this|my)\s+(?:\w+\s+)?"
     r"(?:image|photo|picture|pic|map|result|original|one))(?:\s+please)?[\s.!]*$",
     re.IGNORECASE,
 )

@@ -1045,7 +1045,13 @@ def test_blur_it_blurs_the_whole_picture(tiny_tokenizer, session):
     runtime = FakeRuntime(names=("Detection", "Blur Region"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload(agent, session, size=64)
-    for request in ("blur it", "Please blur this photo.", "blur the entire picture"):
+    for request in (
+        "blur it",
+        "Please blur this photo.",
+        "blur the entire picture",
+        "blur the whole thing",
+        "blur it all",
+    ):
         llm.replies = [call("Blur Region", f"{image}, 600, 400, 400, 600"), answer("Done.")]
         agent.chat(session, request)
         assert runtime.calls[-1] == ("Blur Region", f"{image}, 0, 0, 64, 64")
