@@ -1771,7 +1771,8 @@ class Agent:
         )
         if image is None:
             return None, False
-        call = redone(last, last_request, image, self.runtime.available, partial(image_size, session.workspace))
+        size = partial(image_size, session.workspace)
+        call = redone(last, last_request, image, self.runtime.available, size, request=request)
         logger.info("a correction of the image: %s again on %s", call.tool, image)
         return call, True
 

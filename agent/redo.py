@@ -91,15 +91,18 @@ def redone(
     image: str,
     tools: ToolRegistry,
     size: Callable[[str], tuple[int, int] | None],
+    *,
+    request: str = "",
 ) -> ToolCall:
-    """``last_call`` again on ``image``; a box of a part ``last_request`` named by its place, or a size it gives
-    relative to the picture ("256 pixels wide", "half the size"), from ``image``'s size ("and the coffee one too" had
-    resized the 600 x 400 photo to the 256 x 256 of the square one)."""
+    """``last_call`` again on ``image``; a box of a part ``request`` (the message that asks for it again) or else
+    ``last_request`` names by its place, or a size ``last_request`` gives relative to the picture ("256 pixels wide",
+    "half the size"), from ``image``'s size ("and the coffee one too" had resized the 600 x 400 photo to the 256 x 256
+    of the square one; after "crop the top third", "now the bottom third of the original" had cropped its top third)."""
     written = image_names(last_call.action_input)
     action_input = last_call.action_input.replace(written[0], image, 1) if written else image
     dimensions = size(image)
     if last_call.tool in tools and takes_a_box(tools.get(last_call.tool)) and dimensions:
-        box = named_box(last_request, last_call.tool, *dimensions)
+        box = named_box(request, last_call.tool, *dimensions) or named_box(last_request, last_call.tool, *dimensions)
         if box:
             action_input = ", ".join([image, *map(str, box)])
     call = ToolCall(last_call.thought, last_call.tool, action_input)

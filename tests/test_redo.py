@@ -61,6 +61,12 @@ def test_a_named_part_takes_its_box_from_the_new_image():
     assert (
         redone(crop, "crop the top half", UPLOADS[0], tools, sizes.get).action_input == f"{UPLOADS[0]}, 0, 0, 600, 200"
     )
+    # the part the message itself names: after "crop the top third", "now the bottom third of the original" had
+    # cropped the original's top third
+    again = redone(
+        crop, "crop the top half", UPLOADS[0], tools, sizes.get, request="now the bottom third of the original"
+    )
+    assert again.action_input == f"{UPLOADS[0]}, 0, 267, 600, 400"
     given = ToolCall("t", "Crop Image", f"{UPLOADS[1]}, 1, 2, 30, 40")  # a box the person gave stays
     assert (
         redone(given, "crop it to 1,2,30,40", UPLOADS[0], tools, sizes.get).action_input
