@@ -41,6 +41,7 @@ from agent.pending_edit import (
     the_one_box_found,
 )
 from agent.picture_questions import DETECTORS
+from agent.request_parts import request_parts
 from agent.stated_numbers import (
     ENLARGED_PART,
     NAMED_RESOLUTION,
@@ -409,15 +410,23 @@ def with_relative_size(
     request asks for a tool by its words) says the request does not ask for ("make her face bigger" removed the
     background); else ``call``."""
     written = image_names(call.action_input)
-    if not asks_for_a_relative_size(request) or RESIZER not in tools or call.tool not in tools or not written:
+    said = the_size_part(request)
+    if not asks_for_a_relative_size(said) or RESIZER not in tools or call.tool not in tools or not written:
         return call
     takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
     unasked = takes_numbers or (asked_for is not None and asked_for(call.tool) is False)
     if call.tool != RESIZER and (not unasked or _OTHER_EDIT.search(request)):
         return call
     dimensions = size(written[0])
-    scaled = scaled_size(request, *dimensions) if dimensions else None
+    scaled = scaled_size(said, *dimensions) if dimensions else None
     return replace(call, tool=RESIZER, action_input=f"{written[0]}, {scaled[0]}, {scaled[1]}") if scaled else call
+
+
+def the_size_part(request: str) -> str:
+    """The one part of ``request`` that asks for another size, else ``request``: of "make it 300 pixels wide and rotate
+    it by 90 degrees", the angle had read as the height (300 x 90)."""
+    parts = [part for part in request_parts(request) if asks_for_another_size(part)]
+    return parts[0] if len(parts) == 1 else request
 
 
 # "make them the same size", "the same dimensions as the other one"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from agent.meant_call import ANGLE, RESIZER, as_same_size
+from agent.meant_call import ANGLE, RESIZER, as_same_size, the_size_part
 from agent.pending_edit import BLURRER, CROPPER
 from agent.picture_questions import DETECTORS
 from agent.several_edits import ROTATOR
@@ -44,7 +44,7 @@ def sizes_from_the_request(
         if step.task != RESIZER or not step.args:
             continue
         dimensions = planned_size(step.args[0][1], steps, size, tools)
-        scaled = scaled_size(request, *dimensions) if dimensions else None
+        scaled = scaled_size(the_size_part(request), *dimensions) if dimensions else None
         if scaled is None or tuple(step.arguments.get(name) for name in numbers) == scaled:
             continue
         changed[step.id] = scaled

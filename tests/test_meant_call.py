@@ -579,6 +579,12 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 1, 1", "make it 50% wider", f"{RESULT}, 450, 200"),
         (f"Resize Image: {RESULT}, 1, 1", "make it 20 percent shorter", f"{RESULT}, 300, 160"),
         (f"Resize Image: {RESULT}, 1, 1", "make it 100 times as tall", f"{RESULT}, 300, 8192"),  # at most
+        # seen in --cli: the angle of another part had read as the height (300 x 90)
+        (
+            f"Resize Image: {RESULT}, 300, 90",
+            "make it 150 pixels wide and rotate it by 90 degrees",
+            f"{RESULT}, 150, 100",
+        ),
     ],
 )
 def test_a_size_relative_to_the_pictures_is_computed_from_it(model_call, request_text, resized):

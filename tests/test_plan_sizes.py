@@ -34,6 +34,13 @@ def test_twice_as_big_is_twice_the_uploads_size():
     assert sized == plan(resize(PHOTO, 1024, 768), EDGES_OF_0) and changed == {0: (1024, 768)}
 
 
+def test_one_side_is_taken_from_the_part_that_asks_for_a_size():
+    """Seen in plan mode: "make it 300 pixels wide and rotate it by 90 degrees" ran a resize to 300 x 512."""
+    request = "make it 300 pixels wide and rotate it by 90 degrees"
+    sized, changed = sizes_from_the_request(plan(resize(PHOTO, 300, 512)), request, TOOLS, known)
+    assert sized == plan(resize(PHOTO, 300, 225)) and changed == {0: (300, 225)}
+
+
 def test_a_size_in_numbers_or_on_an_unknown_image_is_the_planners():
     stated = plan(resize(PHOTO, 128, 128))
     assert sizes_from_the_request(stated, "make it 128 by 128", TOOLS, known) == (stated, {})
