@@ -814,7 +814,8 @@ class Agent:
                     wrong = NOT_ANSWERED.format(latest=latest) if latest else NOT_ANSWERED_NO_IMAGE
                     yield self._finish(session, user_input, wrong, trace, True, model_answer=said)
                     return
-                if not (trace or asked_alone) and index < self.max_steps and refuses_words(user_input, said):
+                alone = not (trace or asked_alone) and session.latest_image is not None and index < self.max_steps
+                if alone and refuses_words(user_input, said):
                     # the conversation's images and tools had talked the model out of writing: ask it alone
                     asked_alone, forced, overruled = True, _opened_answer(), f"{AI} {said}"
                     logger.info(

@@ -1215,6 +1215,10 @@ def test_a_refused_request_for_words_is_asked_again_without_the_conversation(tin
     prompts = len(llm.prompts)
     assert agent.chat(session, "write me a haiku about tea").text == NOT_ANSWERED.format(latest=edges)
     assert len(llm.prompts) == prompts + 2
+    llm.replies, llm.prompts = [answer("Please upload the photo first.")], []
+    empty = ChatSession(Workspace(session.workspace.root.parent / "empty"))
+    agent.chat(empty, "write a caption for instagram")  # no image yet: asking for one is right, not asked again
+    assert len(llm.prompts) == 1
 
 
 def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_reading_tool(tiny_tokenizer, session):
