@@ -77,9 +77,10 @@ _ABOUT_WRITING = re.compile(
     r"|\bwhat(?:'s|\s+is)\s+written\b|\bwhat\s+does\s+it\s+say\b"
     # "whats it say" (the model answered 'It says "What I'm looking at is image/....png"')
     r"|^\W*what(?:'s|\s+is)\s+(?:it|this|that)\s+(?:say|saying)\b"
-    # "what does the first one say?" (the model answered 'The first one says "What does the first one say?"')
-    r"|\bwhat\s+(?:does|do)\s+(?:this|that|the|these|those)\s+(?:(?:first|second|third|last|other|new|\w+)\s+)?"
-    r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+say\b"
+    # "what does the first one say?" (the model answered 'The first one says "What does the first one say?"'); typed
+    # "whats the sign say" (the model answered that there was no image)
+    r"|\bwhat(?:'s|\s+(?:does|do))\s+(?:this|that|the|these|those)\s+(?:(?:first|second|third|last|other|new|\w+)\s+)?"
+    r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+(?:say|saying)\b"
     # "how many words are on this page?", "what's the last word on the sign?"
     rf"|{_WORD_QUESTION}"
     # where the writing is: "where is the text in the picture?" (the answer gave the words alone)

@@ -2616,6 +2616,8 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "does it say everything must go?",
         "what does the first one say?",  # seen in a drive: 'The first one says "What does the first one say?"'
         "what does the sign say?",
+        "what's the sign say",  # seen in the sessions, typed "whats the sign say": "I don't have an image to work on"
+        "what's that poster saying?",
         "what's it say",  # seen in a drive, typed "whats it say": 'It says "What I'm looking at is image/....png"'
         "what's the name of the cafe?",  # seen in a drive: "The cafe is called El Tres."
         "what is this shop called?",
