@@ -1529,10 +1529,14 @@ class Agent:
         made since left it: agent/upload_names.py), else the latest one. "What size is the coffee image?" had been
         answered with the size of the cat's edge map made last."""
         named = [name for name in image_names(request) if self._exists(session.workspace, name)]
-        pointed = meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
-        upload = upload_named(request, session.file_names) or self.upload_by_what_it_shows(session, request)
-        called = self._edited_since(session, request, upload) if upload else None
-        image = named[0] if named else pointed or called or session.latest_image or ""
+        image = (
+            named[0]
+            if named
+            else meant_image(request, list(session.images), session.latest_image, (), self.shown_images(session))
+        )
+        if not image:  # the detector looks for what the request names only where nothing else says which image
+            upload = upload_named(request, session.file_names) or self.upload_by_what_it_shows(session, request)
+            image = self._edited_since(session, request, upload) if upload else session.latest_image or ""
         size = image_size(session.workspace, image)
         if size is None:
             return f"I could not read {image}."
@@ -1655,14 +1659,8 @@ class Agent:
             by_name = written[0]  # the model chose that photo or a result made from it: its choice stands
         by_name = self._newest_edit_of(session, request, call.tool, by_name) if by_name else by_name
         call = self._not_undone(session, request, call)
-        newest = written and on_the_newest_edit(
-            request,
-            written[0],
-            session.latest_image,
-            lineage(session.latest_image or "", session.made_from),
-            map_operations(),
-        )
-        if newest and not by_name and not asks_for_every(request, list(session.images)):
+        newest = self._edited_since(session, request, written[0]) if written else ""
+        if written and newest != written[0] and not by_name and not asks_for_every(request, list(session.images)):
             logger.info("%s on %s, the newest edit, not on %s", call.tool, newest, written[0])
             call = replace(call, action_input=call.action_input.replace(written[0], newest, 1))
         asked_for = partial(named_by, request, loaded=self.runtime.available)

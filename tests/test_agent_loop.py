@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -66,6 +67,12 @@ def make_agent(tokenizer, replies, runtime=None, **kwargs) -> tuple[Agent, Scrip
 
 def upload(agent: Agent, session: ChatSession, size: int = 64) -> str:
     return agent.introduce_image(session, Image.new("RGB", (size, size), "white")).name
+
+
+def upload_file(agent: Agent, session: ChatSession, path: Path, size: tuple[int, int] = (32, 32)) -> str:
+    """A white picture saved as ``path`` and uploaded under that file's name."""
+    Image.new("RGB", size, "white").save(path)
+    return agent.introduce_image(session, path).name
 
 
 def test_multi_step_chain_feeds_each_observation_back(tiny_tokenizer, session):
@@ -2034,10 +2041,8 @@ def test_the_size_of_an_upload_called_by_its_files_name_is_that_uploads(tiny_tok
     from agent.image_facts import SIZE_ANSWER
 
     agent, llm, _ = make_agent(tiny_tokenizer, [])
-    Image.new("RGB", (30, 30), "white").save(tmp_path / "cat.png")
-    Image.new("RGB", (60, 40), "white").save(tmp_path / "coffee.jpg")
-    cat = agent.introduce_image(session, tmp_path / "cat.png").name
-    coffee = agent.introduce_image(session, tmp_path / "coffee.jpg").name
+    cat = upload_file(agent, session, tmp_path / "cat.png", (30, 30))
+    coffee = upload_file(agent, session, tmp_path / "coffee.jpg", (60, 40))
     llm.replies = [call("Edge Detection On Image", cat), answer("Done.")]
     agent.chat(session, "show me the edges of the cat")
     assert agent.chat(session, "what size is the coffee image?").text == SIZE_ANSWER.format(
@@ -2050,8 +2055,7 @@ def test_an_undone_result_the_model_chose_gives_way_to_the_image_now(tiny_tokeni
     the undone resize: the model wrote it, and the request called cat.png by its name."""
     runtime = FakeRuntime(names=("Crop Image", "Resize Image", "Rotate Image"))
     agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
-    Image.new("RGB", (40, 30), "white").save(tmp_path / "cat.png")
-    cat = agent.introduce_image(session, tmp_path / "cat.png").name
+    cat = upload_file(agent, session, tmp_path / "cat.png", (40, 30))
     llm.replies = [call("Crop Image", f"{cat}, 0, 0, 20, 30"), answer("Done.")]
     (cropped,) = agent.chat(session, "crop the left half").files
     llm.replies, llm.prompts = [call("Resize Image", f"{cropped}, 20, 30"), answer("Done.")], []
@@ -2244,8 +2248,7 @@ def test_an_upload_called_by_its_files_name_after_an_edit_of_it_is_that_edit(tin
     a map of it, a report on it and "the original" keep the upload."""
     runtime = FakeRuntime(names=("Blur Region", "Edge Detection On Image", "Text Detection On Image"))
     agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
-    Image.new("RGB", (32, 32), "white").save(tmp_path / "astronaut-sign.png")
-    photo = agent.introduce_image(session, tmp_path / "astronaut-sign.png").name
+    photo = upload_file(agent, session, tmp_path / "astronaut-sign.png")
     llm.replies = [call("Blur Region", f"{photo}, 0, 0, 8, 8"), answer("Done.")]
     (blurred,) = agent.chat(session, "blur the box 0, 0, 8, 8").files
     for request, tool, image in [
