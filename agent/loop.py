@@ -189,7 +189,7 @@ from agent.redo import (
 from agent.request_parts import asked_parts, request_parts
 from agent.result_words import (
     declines,
-    repeats_the_last_answer,
+    repeats_an_earlier_answer,
     repeats_the_listing,
     says_there_is_no_image,
     with_result_noun,
@@ -834,11 +834,10 @@ class Agent:
                     return
                 model_said = said
                 found = [taken.observation for taken in trace if taken.ok]
-                if found and repeats_the_last_answer(
-                    said, session.memory.turns[-1].text if session.memory.turns else "", found
-                ):
+                answers = [turn.text for turn in session.memory.turns if turn.role == "ai"]
+                if found and repeats_an_earlier_answer(said, answers, found):
                     # "put a box around her face" ran Detection and was answered "I found no writing ..." again
-                    logger.info("the model gave the last turn's answer again (%r)", said)
+                    logger.info("the model gave an earlier turn's answer again (%r)", said)
                     said = f"Done{_done_so_far(trace, 'steps')}."
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))

@@ -42,6 +42,14 @@ _WHEN = re.compile(
     r"(?P<verb>open|close|shut)",
     re.IGNORECASE,
 )
+# "when is it open?", "what are the opening hours?", "what are their hours?": the hours and days, not a time
+_OPEN_WHEN = re.compile(
+    r"\b(?:when\s+(?:is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+open\b"
+    r"|what\s+(?:are|is)\s+(?:the|its|their|your)\s+(?:opening\s+|business\s+|open\s+)?(?:hours|times)\b"
+    r"|what\s+hours\s+(?:is|are|do|does)\b)",
+    re.IGNORECASE,
+)
+OPEN_WHEN = '{who} open {hours}{days}: the sign reads "{words}".'
 AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
 OPENS_AT = '{who} {verb} at {time}{on}: the sign reads "{words}".'
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
@@ -96,7 +104,31 @@ def opening_answer(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
     name days, what the sign says of that day when it asks the day's hours, the time it opens or closes (on that
     day) when it asks for that; else ``None``."""
-    return _opens_at(request, words) or _open_on(request, words)
+    return _open_when(request, words) or _opens_at(request, words) or _open_on(request, words)
+
+
+def _open_when(request: str, words: str) -> str | None:
+    """The hours and days ``words`` give ("9 TO 5", Monday to Friday) when ``request`` asks when the place is open
+    and names no day ("when is it open?" had been answered "It opens at 9"); ``None`` otherwise."""
+    asked, hours = _OPEN_WHEN.search(request), _HOURS.search(words)
+    if asked is None or hours is None or _SINGLE.search(request[asked.end() :]):
+        return None
+    who = asked.group("who") or ""
+    said = (who[0].upper() + who[1:] + (" are" if who.lower() == "they" else " is")) if who else "It is"
+    days = sign_days(words)
+    return OPEN_WHEN.format(
+        who=said, hours=hours.group(0).strip().lower(), days=f", {_day_span(days[0])}" if days else "", words=words
+    )
+
+
+def _day_span(days: set[int]) -> str:
+    """Open days as a person says them: "every day", "Monday to Friday", "on Mondays and Saturdays"."""
+    ordered = sorted(days)
+    if len(ordered) == len(DAYS):
+        return "every day"
+    if len(ordered) >= 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{DAYS[ordered[0]]} to {DAYS[ordered[-1]]}"
+    return f"on {_listed(ordered)}"
 
 
 def _opens_at(request: str, words: str) -> str | None:

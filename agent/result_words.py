@@ -89,12 +89,13 @@ _LISTING_INPUT = re.compile(r"\bInputs?:\s", re.IGNORECASE)
 LISTING_ECHO = 24  # characters of a tool's description that, after a tool's name and a colon, are a listing line
 
 
-def repeats_the_last_answer(answer: str, last: str, found: Sequence[str]) -> bool:
-    """Whether ``answer``, given after this turn's tools found ``found`` (their observations), is the conversation's
-    ``last`` answer word for word and holds none of what they found: the model copied it from the prompt instead of
-    answering (the same reading asked for twice is answered the same, rightly)."""
+def repeats_an_earlier_answer(answer: str, earlier: Iterable[str], found: Sequence[str]) -> bool:
+    """Whether ``answer``, given after this turn's tools found ``found`` (their observations), is one of the
+    conversation's ``earlier`` answers word for word and holds none of what they found: the model copied it from the
+    prompt instead of answering, from the last turn or from several turns back (the same reading asked for twice is
+    answered the same, rightly)."""
     said = " ".join(answer.lower().split())
-    if not said or said != " ".join(last.lower().split()):
+    if not said or all(said != " ".join(text.lower().split()) for text in earlier):
         return False
     return not any(" ".join(text.lower().split()) in said for text in found if text.strip())
 

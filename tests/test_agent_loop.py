@@ -2925,3 +2925,18 @@ def test_the_last_answer_given_again_after_a_tool_ran_is_not_the_answer(tiny_tok
     agent.chat(session, "find her face")
     llm.replies = [call("Detection", image), answer("I found face [0, 0, 8, 8].")]
     assert agent.chat(session, "find her face again").text == "I found face [0, 0, 8, 8]."
+
+
+def test_an_answer_from_turns_back_given_again_after_a_tool_ran_is_not_the_answer(tiny_tokenizer, session):
+    """Seen in a Gradio drive: "Flip it and show me the edges" was answered "I found no writing to place in ..."
+    copied from two turns back."""
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    copied = f"I found no writing to place in {image}."
+    agent.remember(session, "write HELLO on the sign", copied)
+    agent.remember(session, "hi", "Hello! What would you like to do with the image?")
+    llm.replies = [call("Edge Detection On Image", image), answer(copied)]
+    reply = agent.chat(session, "show me the edges")
+    assert reply.model_answer == copied and "no writing" not in reply.text
+    assert reply.text.startswith("Done")

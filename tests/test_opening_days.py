@@ -113,3 +113,36 @@ def test_whether_it_is_open_on_a_day_is_answered_from_the_sign(question, words, 
 )
 def test_the_time_it_opens_or_closes_is_answered_from_the_signs_hours(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a drive: "when is it open?" had been answered "It opens at 9"
+        (
+            "when is it open?",
+            "OPEN 9 TO 5 MON - FRI",
+            'It is open 9 to 5, Monday to Friday: the sign reads "OPEN 9 TO 5 MON - FRI".',
+        ),
+        (
+            "what are their hours?",
+            "OPEN 8AM-6PM DAILY",
+            'It is open 8am-6pm, every day: the sign reads "OPEN 8AM-6PM DAILY".',
+        ),
+        (
+            "when are they open",
+            "HOURS 10 - 4 SAT SUN",
+            'They are open 10 - 4, on Saturdays and Sundays: the sign reads "HOURS 10 - 4 SAT SUN".',
+        ),
+        ("what are the opening hours?", "OPEN 9 TO 5", 'It is open 9 to 5: the sign reads "OPEN 9 TO 5".'),
+        ("when is it open?", "CAFE OPEN DAILY", None),  # no hours on the sign
+        # a day asked is answered for that day
+        (
+            "when is it open on sunday?",
+            "OPEN 9 TO 5 MON - FRI",
+            'The sign reads "OPEN 9 TO 5 MON - FRI", which leaves out Sundays.',
+        ),
+    ],
+)
+def test_when_it_is_open_is_answered_with_the_signs_hours_and_days(question, words, answer):
+    assert opening_answer(question, words) == answer
