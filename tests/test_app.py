@@ -617,3 +617,15 @@ def test_the_terminal_prints_an_answer_it_did_not_stream(tmp_path):
     told = "I found no writing to place in image/a.png."
     shown(Reply(told, (), (), True))
     assert lines[-1] == f"\nAI: {told}"
+
+
+def test_the_terminal_prints_a_note_after_a_streamed_answer_once(tmp_path):
+    """Seen in a --cli drive: "flip it and show me the edges" printed the streamed answer, then the whole answer again
+    with the note on the flip; the note alone follows it now."""
+    session = SimpleNamespace(workspace=SimpleNamespace(root=tmp_path))
+    lines: list[str] = []
+    streamed = ["Thought: Do I need to use a tool? No\n", "AI: Done! I saved the edge map as image/e.png."]
+    note = "None of the tools here can flip or mirror an image."
+    reply = Reply(f"Done! I saved the edge map as image/e.png. {note}", (), (), True)
+    show(reply, session, io.StringIO(), lambda *text: lines.append(" ".join(text)), streamed)
+    assert lines == [note]

@@ -170,13 +170,28 @@ def show(
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
     elif isinstance(event, Reply):
-        if event.finished and not event.corrected and _was_streamed(event.text, "".join(streamed or ())):
+        so_far = "".join(streamed or ())
+        added = None if event.corrected else _added_to_streamed(event.text, so_far)
+        if event.finished and not event.corrected and _was_streamed(event.text, so_far):
             say()
+        elif added:  # a note after the model's streamed answer: the note alone, not the answer twice
+            say(added.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT))
         else:  # the agent's own message, or its correction of what the model wrote above
             text = event.text.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT)
             say(f"\n{'[corrected] ' if event.corrected else ''}AI: {text}")
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
+
+
+def _added_to_streamed(answer: str, streamed: str) -> str | None:
+    """What ``answer`` adds after the answer the model streamed ("AI: ..."), when it begins with it: the agent's note
+    on a part it could not do had printed the whole answer a second time."""
+    if AI not in streamed:
+        return None
+    said = streamed.rsplit(AI, 1)[1].strip()
+    if not said or not answer.startswith(said):
+        return None
+    return answer[len(said) :].strip() or None
 
 
 def _was_streamed(answer: str, streamed: str) -> bool:
