@@ -126,7 +126,14 @@ from agent.image_reference import (
 )
 from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
 from agent.live_data import clock_answer, live_data_answer
-from agent.marking import NO_MARKER, WRITING_MARKED, marked, marks_the_writing, marks_what_is_found
+from agent.marking import (
+    NO_MARKER,
+    WRITING_MARKED,
+    marked,
+    marked_finding,
+    marks_the_writing,
+    marks_what_is_found,
+)
 from agent.meant_call import (
     RESIZER,
     as_meant,
@@ -1495,7 +1502,8 @@ class Agent:
         image = image_names(last.action_input)[0]
         # the image by its name only where there are several to tell apart (a name shows the image again)
         said = image if len(session.images) > 1 or image not in session.images else "the picture"
-        located = whereabouts_answer(request, last.action, said, last.observation, image_size(session.workspace, image))
+        size = image_size(session.workspace, image)
+        located = whereabouts_answer(request, last.action, said, last.observation, size, asked=marked_finding(request))
         return with_scope_note(located, last.note) if located else None
 
     def _writing_whereabouts(

@@ -52,6 +52,15 @@ def marks_what_is_found(request: str) -> bool:
     return bool(thing and (labels_named(thing) or _ANYTHING_FOUND.match(thing)))
 
 
+def marked_finding(request: str) -> str:
+    """The word for the face, person or cat ``request`` asks to mark ("cat" of "put a box around the cat"), to answer
+    where it was found; ``""`` for anything else (every object, the writing, a cup)."""
+    thing = marked(request)
+    if not thing or not labels_named(thing):
+        return ""
+    return re.findall(r"\w+", thing.lower())[-1]
+
+
 def marks_the_writing(request: str) -> str | None:
     """What of the writing ``request`` asks to mark ("the phone number" of "circle the phone number", "the text" of
     "put a box around the text"), or ``None``."""

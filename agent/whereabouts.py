@@ -95,13 +95,13 @@ def place_in_words(box: Sequence[int], width: int, height: int) -> str:
 
 
 def whereabouts_answer(
-    request: str, tool: str, image: str, observation: str, size: tuple[int, int] | None
+    request: str, tool: str, image: str, observation: str, size: tuple[int, int] | None, *, asked: str = ""
 ) -> str | None:
     """Where the boxes detector ``tool`` found on ``image`` (its name, or "the picture"; its ``observation``; ``size``:
-    the image's width and height) lie, of those that answer what ``request`` asks the place of; what it found instead
-    when none does; ``None`` when the request asks no such thing, the detector found nothing (the empty result says
-    so) or the size cannot be read."""
-    asked = asks_where(request)
+    the image's width and height) lie, of those that answer what ``request`` asks the place of (or ``asked``: what it
+    asks to mark); what it found instead when none does; ``None`` when the request asks no such thing, the detector
+    found nothing (the empty result says so) or the size cannot be read."""
+    asked = asked or asks_where(request)
     found = [(label, tuple(int(corner) for corner in box)) for label, box in labelled_boxes(observation)]
     if not asked or not found or size is None:
         return None

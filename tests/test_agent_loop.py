@@ -2830,7 +2830,7 @@ def test_how_much_bigger_is_answered_from_the_files(tiny_tokenizer, session):
     assert "1.25 times the width and 1 times the height" in told and len(llm.prompts) == 2
 
 
-def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer, session):
+def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer, session, tmp_path):
     """Seen in a drive: "put a box around the cat" cropped the photo to the cat's box; "circle the cup" names what
     nothing here finds."""
     from agent.marking import NO_MARKER
@@ -2841,6 +2841,14 @@ def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer
     llm.replies = [call("Crop Image", f"{image}, 0, 0, 8, 8"), answer("The cat is marked.")]
     reply = agent.chat(session, "put a box around the cat")
     assert runtime.calls == [("Detection", image)] and reply.steps[0].action == "Detection"
+    assert reply.text == "Detection found no cat on the picture; it found a face at the top left."
+    other = ChatSession(Workspace(tmp_path / "other"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, other)
+    llm.replies = [call("Detection", image), answer("The face is at face [0, 0, 8, 8].")]
+    reply = agent.chat(other, "draw a rectangle around her face")  # where it is, in words (it had been the box alone)
+    assert reply.text.startswith("The face is at the top left of the picture: face [0, 0, 8, 8]")
+    assert reply.text.endswith("the copy shown marks it.")
     prompts = len(llm.prompts)
     assert agent.chat(session, "circle the cup").text == NO_MARKER and len(llm.prompts) == prompts
 
@@ -2917,7 +2925,7 @@ def test_the_last_answer_given_again_after_a_tool_ran_is_not_the_answer(tiny_tok
     image = upload(agent, session)
     agent.remember(session, "put a box around the text", "There is nothing to mark in the picture.")
     llm.replies = [call("Detection", image), answer("There is nothing to mark in the picture.")]
-    reply = agent.chat(session, "put a box around her face")
+    reply = agent.chat(session, "run the detector on it")
     assert reply.text == "Done (steps: Detection -> face [0, 0, 8, 8])."
     assert reply.model_answer == "There is nothing to mark in the picture."
     # the same finding answered the same way again is an answer
