@@ -141,6 +141,7 @@ from agent.meant_call import (
     as_square_crop,
     map_not_made,
     named_but_not_run,
+    names_made_up_tools,
     refused_but_loaded,
     resized_subject,
     size_not_made,
@@ -1590,7 +1591,13 @@ class Agent:
         if asks_about_writing(request) and any(step.ok and step.action in READING_TOOLS for step in trace):
             return None  # "how many words are on this page?": the words read answer it
         tool = answering_tool(request)
-        if tool is None or tool in self.runtime.available or tool in said or "not loaded" in said.lower():
+        made_up = names_made_up_tools(said, default_registry())  # "(text is not loaded)": not the tool it needs
+        if (
+            tool is None
+            or tool in self.runtime.available
+            or tool in said
+            or ("not loaded" in said.lower() and not made_up)
+        ):
             return None
         cannot = _cannot_see(tool)
         done = _done_so_far(trace, "done this turn")

@@ -92,7 +92,7 @@ _NOT_LOADED = re.compile(r"needs ([A-Z][\w ]+?), which is not loaded|\(([A-Z][\w
 # A refusal's claim of the tool it would need: "; that needs Image Archive, which is not loaded", " (X is not loaded)"
 _NEEDS_CLAUSE = re.compile(
     r";\s*that\s+needs\s+([A-Z][\w ]+?)(?:,\s*which\s+is\s+not\s+loaded)?(?=[.!]|$)"
-    r"|\s*\(([A-Z][\w ]+?)\s+is\s+not\s+loaded\)"
+    r"|\s*\(([A-Za-z][\w ]+?)\s+is\s+not\s+loaded\)"  # "(text is not loaded)" too: no tool has that name
 )
 
 
@@ -104,6 +104,12 @@ def without_made_up_tools(answer: str, known: ToolRegistry) -> str:
         return claim.group(0) if (claim.group(1) or claim.group(2)).strip() in known else ""
 
     return _NEEDS_CLAUSE.sub(kept, answer)
+
+
+def names_made_up_tools(answer: str, known: ToolRegistry) -> bool:
+    """Whether ``answer`` claims it needs a tool ``known`` has never heard of ("no loaded tool can see a document
+    (text is not loaded)")."""
+    return any((claim.group(1) or claim.group(2)).strip() not in known for claim in _NEEDS_CLAUSE.finditer(answer))
 
 
 def refused_but_loaded(answer: str, called: Sequence[str], tools: ToolRegistry) -> str | None:

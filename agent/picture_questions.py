@@ -106,6 +106,11 @@ _LOOKS = re.compile(
     r"(?!(?:cats?|faces?|persons?|people|bigger|biggest|larger|largest|smaller|smallest|wider|widest|narrower"
     r"|taller|tallest|shorter|shortest|original|first|second|last|newest|latest|new|old|older|edited|cropped"
     r"|rotated|resized|blurred|upload|uploaded)\b)\w+(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$"
+    # which of two things is nearer ("which one is closer to the camera, her or the flag?": the model answered that
+    # a tool it called "text" is not loaded)
+    r"|^\W*which\s+(?:one|of\s+(?:them|these|those|the\s+two))\s+(?:is|are|was|looks?)\s+(?:(?:closer|nearer|further"
+    r"|farther)(?:\s+(?:to|from)\s+(?:the\s+)?(?:camera|viewer|lens|us|me))?|in\s+front|behind"
+    r"|in\s+the\s+(?:front|back|background|foreground))\s*(?:[,:;?.!]|$)"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b"
     # who is shown ("who is this?": answered "I could not answer that")

@@ -130,7 +130,7 @@ def other_upload_hint(failed: str, uploads: Sequence[str], lineage: Callable[[st
 
 # The whole message asks for more of the last blur: "make the blur stronger", "blur it more", "more blur please"
 _MORE_BLUR = re.compile(
-    r"^\s*(?:(?:ok(?:ay)?|hmm+|now|please|can\s+you|could\s+you)[,!.]?\s+)*(?:"
+    OPENING + r"(?:"
     r"make\s+(?:the\s+|that\s+|it\s+)?blur(?:ry)?\s+(?:stronger|heavier|more(?:\s+blurry)?|thicker)"
     r"|make\s+it\s+(?:more\s+blurry|blurrier)|blur\s+(?:it|that|them|the\s+face)\s+"
     r"(?:(?:a\s+(?:lot|bit|little)|much|even|way|some)\s+)?(?:more|again|harder|stronger)"

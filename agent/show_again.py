@@ -23,7 +23,8 @@ SHOWN = "Here it is again: {image}."
 # Words before the request proper ("ok, show me the original", "now let me see the result")
 _PICTURE = r"(?:image|photo|picture|pic|one|version)"
 _SHOW = re.compile(
-    OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see|bring\s+back)\s+"
+    OPENING
+    + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|(?:let\s+me|(?:can|could|may)\s+i)\s+see|bring\s+back)\s+"
     # "the original cat" (the model ran Detection): the upload showing it (agent/upload_contents.py)
     r"(?:the\s+original(?:\s+(?:" + PEOPLE_WORDS + r"|selfie|portrait))?(?:\s+" + _PICTURE + r")?"
     r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"

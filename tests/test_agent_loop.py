@@ -744,6 +744,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("which one is the cat?", None),  # the detector finds cats (agent/detector_scope.py)
         ("which one is the bigger one?", None),  # the files tell (agent/image_facts.py)
         ("is this tea or coffee?", ANSWERER),  # seen in a drive: "Tea is not brewed, it is coffee."
+        ("which one is closer to the camera, her or the flag?", ANSWERER),  # seen in a --cli drive
+        ("which of them is in front?", ANSWERER),
+        ("which one is closer to the original?", None),  # of the edits
         ("is it bigger or smaller?", None),
         ("is it png or jpg?", None),
         ("is it a crop or a resize?", None),
@@ -2948,3 +2951,18 @@ def test_an_answer_from_turns_back_given_again_after_a_tool_ran_is_not_the_answe
     reply = agent.chat(session, "show me the edges")
     assert reply.model_answer == copied and "no writing" not in reply.text
     assert reply.text.startswith("Done")
+
+
+def test_a_refusal_that_names_no_tool_there_is_gets_the_tool_it_needs(tiny_tokenizer, session):
+    """Seen in a --cli drive: "which one is closer to the camera, her or the flag?" was answered "Sorry, no loaded tool
+    can see a document (text is not loaded), so I can't do that."."""
+    runtime = FakeRuntime(names=("Detection",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    said = "Sorry, no loaded tool can see a document (text is not loaded), so I can't do that."
+    reply = agent.chat(session, "which one is closer to the camera, her or the flag?")  # a question of the picture
+    assert "Answer Question About The Image" in reply.text and not llm.prompts
+    llm.replies = [answer(said)]
+    reply = agent.chat(session, "what's she wearing and what's she holding?")  # the model's to answer: two questions
+    assert "Answer Question About The Image" in reply.text and "text is not loaded" not in reply.text
+    assert reply.model_answer == said

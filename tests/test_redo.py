@@ -141,6 +141,8 @@ def test_more_blur_blurs_the_last_box_of_the_blurred_image_again(tiny_tokenizer,
     assert runtime.calls[-1] == ("Blur Region", f"{stronger}, 2, 3, 20, 21") and len(reply.files) == 1
     made_by = {blurred: f"Blur Region: {photo}, 2, 3, 20, 21"}
     assert blurred_again("blur it a lot more", blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
+    # seen in a --cli drive: "actually make the blur stronger" blurred the photo again, the same blur as before
+    assert blurred_again("actually make the blur stronger", blurred, made_by).action_input == f"{blurred}, 2, 3, 20, 21"
     assert blurred_again("blur the face", blurred, made_by) is None  # a blur asked anew: the model's call
     assert blurred_again("blur it more", photo, made_by) is None  # the image is no blur's result
     # seen in a drive: "stronger" after a blur was answered "no loaded tool can sharpen a photo"

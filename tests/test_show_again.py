@@ -32,6 +32,9 @@ TEMPLATE = PromptTemplate.load("en")
         ("show me the original", True),
         ("can you show the first photo again?", True),
         ("let me see the result", True),
+        ("can i see the original again", True),  # seen in a --cli drive: "no loaded tool can see a document"
+        ("could I see the first photo?", True),
+        ("can i see the edges", False),
         ("ok, display the cropped one again please", True),
         ("show me the edge map", True),
         ("show me image/ab12cd34.png", True),
