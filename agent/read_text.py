@@ -33,7 +33,9 @@ _WRITING_ON = r"(?:this|that|the)\s+(?:\w+\s+)?(?:sign|label|menu|poster|plate|b
 # word it names ("how many letters are in the word 'lantern'?", "the first word of the Gettysburg Address")
 _OF_THE_WRITING = (
     r"(?:\s+(?:are\s+(?:there\s*)?|is\s+|does\s+it\s+have\s*)?"
-    r"(?:(?:on|in|of)\s+(?:it|this|that|there|here|(?:this|that|the)\s+\w+))?)?\s*[?.!]*$"
+    r"(?:(?:on|in|of)\s+(?:it|this|that|there|here|(?:this|that|the)\s+\w+))?"
+    r"|\s+(?:is|are|was|were)\s+(?:it|that|this|those|these))?"  # "how many words is that?" (answered "1100 words")
+    r"(?:\s+(?:in\s+total|altogether))?\s*[?.!]*$"
 )
 # a word's index by its name ("what's the 3rd word" had been answered 'The 3rd word is "word".')
 WORD_PLACES = {

@@ -35,6 +35,9 @@ WORDS = "-based segmentation of the coins"
         # seen in a drive: 'The 3rd word is "word".'
         ("what's the 3rd word", NTH_WORD.format(ordinal="3rd", word="of", words=WORDS)),
         ("how many words are there?", COUNTED.format(count=5, unit="words", words=WORDS)),
+        # seen in a --cli drive: "It has 1100 words."
+        ("how many words is that?", COUNTED.format(count=5, unit="words", words=WORDS)),
+        ("how many words in total?", COUNTED.format(count=5, unit="words", words=WORDS)),
         ("how many letters does it have?", COUNTED.format(count=27, unit="letters", words=WORDS)),
         # seen in a drive: "how many lines of text are there" was answered 11000
         ("how many lines of text are there", LINES_UNKNOWN.format(words=WORDS, count=5)),
