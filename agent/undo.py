@@ -49,6 +49,7 @@ _UNDO = re.compile(
 
 # The whole request asks to undo several steps ("undo the last two changes", "undo both", "revert everything", "go back
 # to the original", "start over", "put it back how it was"): how many, a word or a digit, or every step.
+FEWER_STEPS = "Only {count} step{s} had been made from {image}, the upload; there is nothing before it."
 _STEP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
 _EVERY_STEP = "every"
 _SEVERAL_UNDO = re.compile(
@@ -189,6 +190,8 @@ def undo(
         text = UNDONE_ALL.format(image=image, undone=_listed(undone))
     else:
         text = UNDONE_SEVERAL.format(count=steps, image=image, undone=_listed(undone))
+    if asked != _EVERY_STEP and int(asked) > steps:  # "go back two steps" after one: say the upload is reached
+        text = f"{text} {FEWER_STEPS.format(count=steps, s='' if steps == 1 else 's', image=image)}"
     return text, [image], undone
 
 
