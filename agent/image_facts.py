@@ -501,8 +501,8 @@ NOT_BLURRED = (
 # The whole request asks whether the picture is blurred: "is her face blurred?" (the model ran Detection and answered
 # "I found these features: face [...]"), "did you blur it?"
 _BLURRED_QUESTION = _whole_question(
-    r"(?:(?:is|are)\s+(?:it|this|that|they|(?:her|his|their|the)\s+\w+(?:\s+\w+)?)\s+(?:now\s+)?"
-    r"(?:blurred|blurry|pixelated|hidden|anonymous|anonymi[sz]ed|unrecogni[sz]able|censored)(?:\s+now)?"
+    r"(?:(?:is|are)\s+(?:it|this|that|they|(?:her|his|their|the)\s+\w+(?:\s+\w+)?)\s+(?:now\s+|still\s+)?"
+    r"(?:blurred|blurry|pixelated|hidden|anonymous|anonymi[sz]ed|unrecogni[sz]able|censored)(?:\s+now|\s+still)?"
     r"|did\s+(?:you|it)\s+(?:really\s+)?(?:blur|pixelate)\s+(?:it|that|them|(?:her|his|their|the)\s+\w+))"
 )
 

@@ -173,6 +173,7 @@ from agent.pending_edit import (
 from agent.person_and_writing import blurs_one_by_one
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
+from agent.privacy import privacy_answer, private_parts
 from agent.read_text import (
     READER,
     READING_TOOLS,
@@ -600,8 +601,13 @@ class Agent:
             kept, beyond = without_parts_beyond_the_tools(
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
-            parts = blurs_one_by_one(kept) if session.latest_image is not None else None
-            turn = self._one_by_one(session, kept, parts, cancel) if parts else self._turn(session, kept, cancel)
+            latest = session.latest_image
+            private = private_parts(kept, latest) if latest is not None else None
+            parts = (blurs_one_by_one(kept) if latest is not None else None) or private
+            summary = privacy_answer if private and parts is private else None
+            turn = (
+                self._one_by_one(session, kept, parts, cancel, summary) if parts else self._turn(session, kept, cancel)
+            )
             for event in turn:
                 if isinstance(event, Reply) and session.latest_image is None and says_there_is_no_image(event.text):
                     session.waiting_for_image = user_input  # NEEDS_IMAGE, or the model's own words for it
@@ -610,10 +616,16 @@ class Agent:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
 
     def _one_by_one(
-        self, session: ChatSession, request: str, parts: Sequence[str], cancel: threading.Event | None
+        self,
+        session: ChatSession,
+        request: str,
+        parts: Sequence[str],
+        cancel: threading.Event | None,
+        summary: Callable[[Sequence[TraceStep]], str] | None = None,
     ) -> Iterator[AgentEvent]:
         """The turns of ``request``'s ``parts``, one after the other (agent/person_and_writing.py), as one turn: their
-        steps numbered on, their replies on lines of their own and remembered as the answer to ``request``."""
+        steps numbered on, their replies on lines of their own and remembered as the answer to ``request``, or
+        ``summary`` of all their steps in their place (agent/privacy.py)."""
         replies: list[Reply] = []
         remembered: list[str] = []
         offset = 0
@@ -636,11 +648,12 @@ class Agent:
             if replies and replies[-1].stopped:
                 break
         session.turns -= len(replies) - 1
-        session.memory.add_exchange(request, " ".join(remembered))
         steps = tuple(step for reply in replies for step in reply.steps)
+        summed = summary(steps) if summary and not any(reply.stopped for reply in replies) else ""
+        session.memory.add_exchange(request, summed or " ".join(remembered))
         session.turn_request, session.turn_steps = request, tuple(step for step in steps if step.action)
         yield Reply(
-            "\n".join(reply.text.strip() for reply in replies),  # as streamed: each request's answer on its line
+            summed or "\n".join(reply.text.strip() for reply in replies),  # as streamed: each answer on its line
             tuple(dict.fromkeys(name for reply in replies for name in reply.files)),
             steps,
             all(reply.finished for reply in replies),

@@ -120,10 +120,28 @@ def asks_for(tool: str, request: str) -> bool:
     return bool(_ASKS[tool].search(request))
 
 
+_CATS = re.compile(rf"\b(?:{CAT_WORDS})\b", re.IGNORECASE)
+_PERSONS = re.compile(rf"\b(?:{PERSON_WORDS})\b", re.IGNORECASE)
+_PERSON_LABELS = frozenset({"face", "person", "upper body"})
+
+
+def _found_for(request: str, steps: Sequence[Step]) -> bool:
+    """Whether the detectors of ``steps`` found a box of what ``request`` names: a cat for a cat, a face or a person
+    for a person (asked to "blur the faces" of the cat photo, the cat's box had been blurred); any box when it names
+    neither or both."""
+    labels = {
+        label for step in steps if step.ok and step.action in DETECTORS for label, _ in labelled_boxes(step.observation)
+    }
+    cat, person = bool(_CATS.search(request)), bool(_PERSONS.search(request))
+    if cat == person:
+        return bool(labels)
+    return bool(labels & ({"cat"} if cat else _PERSON_LABELS))
+
+
 def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[str]) -> str | None:
-    """The box tool ``request`` asks for when a detector found boxes in ``steps`` and no call of that tool was made
-    (``available``: the loaded tools), else ``None``."""
-    if not any(step.ok and step.action in DETECTORS and _BOX.search(step.observation) for step in steps):
+    """The box tool ``request`` asks for when a detector found boxes of what it names in ``steps`` and no call of that
+    tool was made (``available``: the loaded tools), else ``None``."""
+    if not _found_for(request, steps):
         return None
     called = {step.action for step in steps}
     for tool, asks in _ASKS.items():
@@ -135,9 +153,9 @@ def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[st
 def box_edit_unfound(request: str, steps: Sequence[Step], available: Sequence[str]) -> str | None:
     """The box tool ``request`` asks for when the detectors of ``steps`` ran and found nothing and no call of that
     tool was made (``available``: the loaded tools), else ``None``: asked to "blur his face" of a man whose face the
-    offline detector missed, the answer said only "There is no object found."."""
+    offline detector missed, the answer said only "There is no object found."; a cat's box is no face found."""
     searched = [step for step in steps if step.ok and step.action in DETECTORS]
-    if not searched or any(_BOX.search(step.observation) for step in searched):
+    if not searched or _found_for(request, searched):
         return None
     called = {step.action for step in steps}
     return next(

@@ -63,8 +63,10 @@ class FakeRuntime:
         names: Sequence[str] = ("Edge Detection On Image", "Pose Detection On Image"),
         caption: str = "an astronaut in a white suit.",
         fail: Callable[[str], str | None] = lambda tool: None,
+        found: str = "face [0, 0, 8, 8]",
     ) -> None:
         self.available = default_registry().subset(names)
+        self.found = found  # what Detection finds
         self.unavailable = {"ImageCaptioning": "no BLIP checkpoint offline"}
         self.caption = caption
         self.fail = fail
@@ -92,7 +94,7 @@ class FakeRuntime:
         spec = self.available.get(tool_name)
         name = workspace.save_image(image.filter(ImageFilter.FIND_EDGES), spec.operation, source)
         if tool_name == "Detection":  # as the runtime: the boxes for the model, the drawn copy for the human
-            return Observation("face [0, 0, 8, 8]", True, (name,), 0.01)
+            return Observation(self.found, True, (name,), 0.01)
         return Observation(name, True, (name,), 0.01)
 
 

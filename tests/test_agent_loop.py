@@ -2966,3 +2966,19 @@ def test_a_refusal_that_names_no_tool_there_is_gets_the_tool_it_needs(tiny_token
     reply = agent.chat(session, "what's she wearing and what's she holding?")  # the model's to answer: two questions
     assert "Answer Question About The Image" in reply.text and "text is not loaded" not in reply.text
     assert reply.model_answer == said
+
+
+def test_a_cat_found_is_no_face_to_blur(tiny_tokenizer, session):
+    """Seen in a --cli drive: "anonymize this photo" of the cat photo blurred the whole cat: Detection found "cat
+    [...]" and the blur the request asked for ran on that box."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"), found="cat [1, 0, 30, 30]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer("The blurred image is ready: cat [1, 0, 30, 30].")]
+    reply = agent.chat(session, "blur the faces")
+    assert [tool for tool, _ in runtime.calls] == ["Detection"] and not reply.steps[-1].files[1:]
+    assert "Blur Region" in reply.text and "needs a box" in reply.text
+    runtime.calls.clear()  # a cat asked for is the cat found
+    llm.replies += [call("Detection", image), answer("Done.")]
+    agent.chat(session, "blur the cat")
+    assert [tool for tool, _ in runtime.calls] == ["Detection", "Blur Region"]
