@@ -10,6 +10,7 @@ from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
 from agent.pending_edit import names_people
 from agent.person_and_writing import blurs_one_by_one
+from agent.privacy import private_parts
 from agent.typed_words import as_spelled
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -21,6 +22,7 @@ _OBSERVATION_RE = re.compile(r"Observation: (.*)")
 _INTRODUCED_RE = re.compile(r"Provide an image named (\S+?)\. Description")
 _BOX = r"\[(\d+), (\d+), (\d+), (\d+)\]"
 _SIZE_RE = re.compile(r"Provide an image named (\S+?)\. Description: a (\d+)x(\d+) image")
+_IMAGE_NAME_RE = re.compile(r"\bimage/[\w.-]+\.png\b")  # a file name in what the harness said
 
 RIGHT = "right"
 FALSE_CLAIM = "false_claim"  # announce results without making them; claim success after a failed call
@@ -63,7 +65,7 @@ class SessionPlayer:
         # the later part of a turn the agent runs as two requests (agent/person_and_writing.py) goes on with it
         introduced = _INTRODUCED_RE.findall(prompt)
         going_on = (
-            self.position >= 0 and said in _parts(*self.turns[self.position])[1:] and introduced == self.introduced
+            self.position >= 0 and said in _parts(*self.turns[self.position], said)[1:] and introduced == self.introduced
         )
         while not observations and not opened and not going_on:  # a new turn begins; turns the agent answered
             # itself never reach it
@@ -73,12 +75,12 @@ class SessionPlayer:
                 self.results = {}
             uploaded = sum(len(earlier.upload) for earlier in session.turns[:number])
             # the same words twice (a request, then "here it is" standing for it): the turn the uploads tell
-            if said in _parts(session, number)[:1] and uploaded == len(introduced):
+            if said in _parts(session, number, said)[:1] and uploaded == len(introduced):
                 break
         self.introduced = introduced
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
-        assert said in _parts(session, number), f"the harness said {said!r}, the script expects {turn.say!r}"
+        assert said in _parts(session, number, said), f"the harness said {said!r}, the script expects {turn.say!r}"
         if re.search(r"\nAction Input: [^\n]+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
             return "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
@@ -176,11 +178,12 @@ def _part_expect(expect: Expect, said: str, asked: str, uploads: Sequence[str]) 
     return Expect(Behaviour.TOOL, tool="Blur Region", images=(alias,), cover="face")
 
 
-def _parts(session: SessionSpec, number: int) -> list[str]:
+def _parts(session: SessionSpec, number: int, said: str = "") -> list[str]:
     """What the model is asked in turn ``number`` of ``session``, as one request or as the requests the agent runs
-    one after the other."""
+    one after the other; a part that names the image worked on (agent/privacy.py) names the one in ``said``."""
     asked = _asked(session, number)
-    return blurs_one_by_one(asked) or [asked]
+    image = next(iter(_IMAGE_NAME_RE.findall(said)), "")
+    return blurs_one_by_one(asked) or private_parts(asked, image) or [asked]
 
 
 def _asked(session: SessionSpec, number: int) -> str:
