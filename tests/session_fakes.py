@@ -65,7 +65,9 @@ class SessionPlayer:
         # the later part of a turn the agent runs as two requests (agent/person_and_writing.py) goes on with it
         introduced = _INTRODUCED_RE.findall(prompt)
         going_on = (
-            self.position >= 0 and said in _parts(*self.turns[self.position], said)[1:] and introduced == self.introduced
+            self.position >= 0
+            and said in _parts(*self.turns[self.position], said)[1:]
+            and introduced == self.introduced
         )
         while not observations and not opened and not going_on:  # a new turn begins; turns the agent answered
             # itself never reach it

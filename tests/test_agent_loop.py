@@ -38,19 +38,12 @@ from data_gen.session_phrasings import ASK_FOR_IMAGE
 from protocol.prompt import PromptTemplate, Turn
 from protocol.steps import ToolCall
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, Box, Detections, scope_note
 from tools.runtime import Observation
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
-
-
-def call(tool: str, argument: str) -> str:
-    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
-
-
-def answer(text: str) -> str:
-    return f"Thought: Do I need to use a tool? No\nAI: {text}"
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from agent.loop import ChatSession
 from modeling import memory
-from tests.test_agent_loop import answer, make_agent
+from tests.session_fakes import answer
+from tests.test_agent_loop import make_agent
 from tools.workspace import Workspace
 
 

@@ -23,17 +23,10 @@ from agent.undo import (
 )
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
 from tools.workspace import Workspace
 
 TEMPLATE = PromptTemplate.load("en")
-
-
-def call(tool: str, argument: str) -> str:
-    return f"Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {argument}\nObservation:"
-
-
-def answer(text: str) -> str:
-    return f"Thought: Do I need to use a tool? No\nAI: {text}"
 
 
 @pytest.mark.parametrize(
