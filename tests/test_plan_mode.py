@@ -600,3 +600,15 @@ def test_a_crop_or_blur_of_a_part_of_the_writing_is_left_to_the_chat(tiny_tokeni
     reply = plan_agent.chat(session, "blur the phone number, then read the sign")
     assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
     assert session.turns == 1
+
+
+def test_a_request_to_hide_what_is_personal_is_left_to_the_chat(tiny_tokenizer, session):
+    """Seen in a plan drive: "can you hide anything personal?" was planned as a background removal; the chat blurs the
+    faces and the phone number (agent/privacy.py)."""
+    llm = PlanningLLM([steps(("Remove the background", {"image_path": "image/x.png"}))], answer=lambda p: "Done.")
+    runtime = FakeRuntime(names=("Detection", "Text Detection On Image", "Blur Region", "Remove the background"))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    upload(plan_agent, session)
+    reply = plan_agent.chat(session, "can you hide anything personal?")
+    assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
+    assert "Remove the background" not in [tool for tool, _ in runtime.calls]
