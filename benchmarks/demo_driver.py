@@ -60,6 +60,9 @@ REQUESTS = (
     "Put a box around the text",
     "Blur her face and the phone number",
     "Crop to the sign",
+    "I want to post this online, can you hide anything personal?",
+    "Can I see the original again",
+    "Actually make the blur stronger",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
