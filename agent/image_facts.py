@@ -209,6 +209,15 @@ _MEASURES = {
 SIZES_ONLY = "I can't see the pictures themselves, so I can compare their sizes only."
 
 
+# "which one is bigger now?": the images as the edits left them, not the uploads
+_NOW = re.compile(r"\b(?:now|currently|at\s+the\s+moment|after\s+(?:that|the\s+edits?|those\s+edits))\b", re.IGNORECASE)
+
+
+def asks_of_them_now(request: str) -> bool:
+    """Whether ``request`` asks about the images as they are now ("which one is bigger now?")."""
+    return bool(_NOW.search(request))
+
+
 def asks_which_is_bigger(request: str) -> bool:
     """Whether ``request`` only asks which of the images is the bigger, the smaller, the wider, the taller ..., or to
     compare them."""

@@ -92,6 +92,7 @@ from agent.image_facts import (
     asks_for_their_sizes,
     asks_how_much_it_changed,
     asks_if_blurred,
+    asks_of_them_now,
     asks_to_compare,
     asks_to_save,
     asks_what_changed,
@@ -879,7 +880,17 @@ class Agent:
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names) or unplaced
-                answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND)}" if unboxed else answer
+                # the image the detector searched: "blur the cat's face" searched the cat, not the latest crop
+                searched = [
+                    names[0]
+                    for taken in trace
+                    if taken.action in DETECTORS
+                    if (names := image_names(taken.action_input))
+                ]
+                needs = (
+                    self._needs_box(session, unboxed, NO_BOX_FOUND, searched[-1] if searched else "") if unboxed else ""
+                )
+                answer = f"{answer.rstrip()} {needs}" if unboxed else answer
                 checked, kept = self._checked_answer(answer, trace)
                 hint = "" if kept else self._other_upload(session, user_input, trace)
                 checked = with_notes(checked, [hint]) if hint else checked  # a failure on one of several uploads
@@ -1326,7 +1337,9 @@ class Agent:
             )
         seeing = ANSWERER in self.runtime.available  # "compare them" is then the model's, with the tool that sees
         if len(session.images) > 1 and asks_which_is_bigger(request) and not (seeing and asks_to_compare(request)):
-            sizes = {name: image_size(session.workspace, name) for name in session.images}
+            now = asks_of_them_now(request)  # after a crop of one, "which one is bigger now?" had compared the uploads
+            names = [latest for _, latest in self.latest_of_each(session)] if now else list(session.images)
+            sizes = {name: image_size(session.workspace, name) for name in names}
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:
                 return comparison_answer(request, readable)
@@ -1569,10 +1582,10 @@ class Agent:
         return with_aspect_ratio(answer, request, *size)
 
     @staticmethod
-    def _needs_box(session: ChatSession, tool: str, said: str = NEEDS_BOX) -> str:
-        """``said`` (:data:`NEEDS_BOX`, or :data:`NO_BOX_FOUND`) for ``tool``, its example box half of the latest image
-        when its size can be read."""
-        image = session.latest_image or ""
+    def _needs_box(session: ChatSession, tool: str, said: str = NEEDS_BOX, image: str = "") -> str:
+        """``said`` (:data:`NEEDS_BOX`, or :data:`NO_BOX_FOUND`) for ``tool``, its example box half of ``image`` (the
+        latest image unless given) when its size can be read."""
+        image = image or session.latest_image or ""
         size = image_size(session.workspace, image)
         width, height = size or (EXAMPLE_BOX_SIDE, EXAMPLE_BOX_SIDE)
         known = f" ({image} is {width}x{height})" if size else ""

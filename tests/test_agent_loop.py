@@ -2975,3 +2975,30 @@ def test_a_cat_found_is_no_face_to_blur(tiny_tokenizer, session):
     llm.replies += [call("Detection", image), answer("Done.")]
     agent.chat(session, "blur the cat")
     assert [tool for tool, _ in runtime.calls] == ["Detection", "Blur Region"]
+
+
+def test_which_image_is_bigger_now_compares_them_as_the_edits_left_them(tiny_tokenizer, session):
+    """Seen in a --cli drive: after the coffee photo was cropped to its left half, "which one is bigger now?" compared
+    the two uploads."""
+    runtime = FakeRuntime(names=("Crop Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    small, big = upload(agent, session, size=32), upload(agent, session, size=96)
+    llm.replies = [call("Crop Image", f"{big}, 0, 0, 8, 96"), answer("Done.")]
+    (crop,) = agent.chat(session, "crop it to 0, 0, 8, 96").files
+    prompts = len(llm.prompts)
+    # the fake crop keeps the size: the answer names the crop, as it is now
+    assert agent.chat(session, "which one is bigger now?").text == f"{crop} (96 x 96) is bigger than {small} (32 x 32)."
+    assert agent.chat(session, "which one is bigger?").text.startswith(big)  # the uploads
+    assert len(llm.prompts) == prompts
+
+
+def test_a_box_asked_for_after_nothing_was_found_is_of_the_image_searched(tiny_tokenizer, session, tmp_path):
+    """Seen in a --cli drive: after "blur the cat's face" found nothing on the rotated cat, the box was asked for with
+    the size of the coffee photo cropped last."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"), found="No object found.")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    cat, _ = upload_file(agent, session, tmp_path / "my_cat.png"), upload(agent, session, size=96)
+    llm.replies = [call("Detection", cat), answer("There is no object found.")]
+    reply = agent.chat(session, "blur the cat's face")
+    assert reply.steps[-1].action_input == cat, reply.steps
+    assert f"({cat} is 32x32)" in reply.text and "blur 0, 0, 16, 16" in reply.text
