@@ -22,8 +22,9 @@ from agent.text_region import WRITING
 # "blur X and Y", "blur X, and Y": the second thing named from a determiner on, so "blur the face and then read the
 # sign" is no such request (the reading is another tool's)
 _BLUR_OF_TWO = re.compile(
-    OPENING + r"(?P<verb>blur|pixelate|obscure|censor|anonymi[sz]e)\s+(?P<first>.+?)"
-    r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:also\s+)?(?P<second>(?:the|her|his|their|its|that|this)\b.+?)[\s.!?]*$",
+    OPENING + r"(?P<verb>blur|pixelate|obscure|censor|anonymi[sz]e|hide)\s+(?P<first>.+?)"
+    r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:also\s+)?(?P<second>(?:the|her|his|their|its|that|this)\b.+?)"
+    r"(?:\s+please)?[\s.!?]*$",
     re.IGNORECASE,
 )
 _OTHER_VERB = re.compile(rf"\b(?:{TOOL_VERBS}|then)\b", re.IGNORECASE)
@@ -42,6 +43,7 @@ def blurs_one_by_one(request: str) -> list[str] | None:
     if not match:
         return None
     verb, first, second = match.group("verb"), match.group("first"), match.group("second")
+    verb = "blur" if verb.lower() == "hide" else verb  # "hide the number": a blur, as the box tools read it
     if _OTHER_VERB.search(first) or _OTHER_VERB.search(second):
         return None
     kinds = {_kind(first), _kind(second)}

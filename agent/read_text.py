@@ -189,6 +189,9 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
         return f'The text reads "{words}".'
     quoted = _QUOTED.search(answer)
     if quoted and normal_words(words) not in normal_words(quoted.group(0)):
+        if 2 * len(normal_words(quoted.group(0))) < len(normal_words(words)):
+            # 'The letter "F" is at position 9 and 5.': a piece of the words, with words around it made for the piece
+            return f'The text reads "{words}".'
         # 'The main street is "MANA STREET".': the words outside the quotes do not make the quoted ones right
         return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
     if normal_words(words) in normal_words(answer):

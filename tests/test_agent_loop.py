@@ -778,6 +778,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ('The sign says "OPEN 24 HOURS".', "OPEN 24 HOURS", 'The sign says "OPEN 24 HOURS".'),  # its own number
         # seen in a drive: the words unquoted beside a misquote
         ('The main street is "MANA STREET".', "MAIN STREET", 'The main street is "MAIN STREET".'),
+        # seen in a --cli drive, asked "wat does it say": a letter quoted in words made for it
+        ('The letter "F" is at position 9 and 5.', "OPEN 9 TO 5 MON - FRI", 'The text reads "OPEN 9 TO 5 MON - FRI".'),
         ('image/66fc4e77.png says "OPEN".', "OPEN", 'image/66fc4e77.png says "OPEN".'),  # a file name's digits
         # seen in a drive, asked "what street is this?": a file for the words
         ("The main street is image/21636369.png.", "MAIN STREET", 'The text reads "MAIN STREET".'),

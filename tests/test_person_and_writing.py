@@ -31,6 +31,8 @@ from tools.workspace import Workspace
         ("blur the sign and the text", None),  # the same writing
         ("blur the phone number and the email", ["blur the phone number", "blur the email"]),  # two of its parts
         ("blur the face", None),
+        # seen in a --cli drive: the background was removed, then the face blurred; the number was left
+        ("hide her face and the number please", ["blur her face", "blur the number"]),
         ("crop to her face and the sign", None),  # one crop can hold both
     ],
 )
