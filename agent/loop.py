@@ -653,6 +653,8 @@ class Agent:
         summed = summary(steps) if summary and not any(reply.stopped for reply in replies) else ""
         session.memory.add_exchange(request, summed or " ".join(remembered))
         session.turn_request, session.turn_steps = request, tuple(step for step in steps if step.action)
+        made = tuple(name for reply in replies for name in reply.files if name in session.made_from)
+        session.last_made = made or session.last_made  # "what did you just do?" tells every part's images
         yield Reply(
             summed or "\n".join(reply.text.strip() for reply in replies),  # as streamed: each answer on its line
             tuple(dict.fromkeys(name for reply in replies for name in reply.files)),

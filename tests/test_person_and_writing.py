@@ -63,3 +63,6 @@ def test_the_face_and_the_phone_number_are_both_blurred(tiny_tokenizer, tmp_path
     # one exchange in the conversation, as asked
     assert session.memory.said[-1] == "blur her face in the first image and the phone number in the second"
     assert session.turns == 1
+    # seen in a --cli drive: "what did you just do?" told the second blur only
+    told = agent.chat(session, "what did you just do?").text
+    assert all(name in told for name in reply.files if "_blur_" in name)
