@@ -603,7 +603,11 @@ class Agent:
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
             latest = session.latest_image
-            private = private_parts(kept, latest) if latest is not None else None
+            # a map's faces are the photo's: "hide anything personal" after a sketch blurs the photo behind it
+            behind = latest and photo_behind(
+                latest, kept, map_operations(), [*session.images, *self.shown_images(session)]
+            )
+            private = private_parts(kept, behind or latest) if latest is not None else None
             parts = (blurs_one_by_one(kept) if latest is not None else None) or private
             summary = privacy_answer if private and parts is private else None
             turn = (

@@ -69,3 +69,20 @@ def test_anonymize_blurs_the_face_of_the_photo_worked_on(tiny_tokenizer, tmp_pat
     assert [tool for tool, _ in runtime.calls][:2] == ["Detection", "Blur Region"]
     assert "Remove the background" not in [tool for tool, _ in runtime.calls]
     assert reply.text.startswith("I blurred the face") and reply.text.endswith(NOT_FOUND_BY_TOOLS)
+
+
+def test_after_a_map_the_photo_behind_it_is_the_one_anonymized(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "i want to post this online, can you hide anything personal?" right after a sketch ran
+    the detector on the sketch."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region", "Text Detection On Image", "Edge Detection On Image"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en_product"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    assert session.latest_image == edges
+    llm.replies += [answer("Done.")] * 6
+    agent.chat(session, "anonymize this photo")
+    asked = [prompt.rpartition("New input: ")[2].partition("\n")[0] for prompt in llm.prompts[2:]]
+    assert f"blur the faces in {photo}" in asked and not any(edges in said for said in asked)
