@@ -73,6 +73,9 @@ PERSON_WORDS = (
     r"|babies"
 )
 CAT_WORDS = r"cats?|kittens?|kitty|kitties"
+# The detector's labels that answer each: a person shows as a person, an upper body or a face (best first)
+CAT_LABELS, FACE_LABELS = ("cat",), ("face",)
+PERSON_LABELS = ("person", "upper body", "face")
 PEOPLE_WORDS = f"{PERSON_WORDS}|{CAT_WORDS}"
 _PEOPLE = re.compile(
     rf"\b(?:{PEOPLE_WORDS})\b"
@@ -122,7 +125,6 @@ def asks_for(tool: str, request: str) -> bool:
 
 _CATS = re.compile(rf"\b(?:{CAT_WORDS})\b", re.IGNORECASE)
 _PERSONS = re.compile(rf"\b(?:{PERSON_WORDS})\b", re.IGNORECASE)
-_PERSON_LABELS = frozenset({"face", "person", "upper body"})
 
 
 def _found_for(request: str, steps: Sequence[Step]) -> bool:
@@ -135,7 +137,7 @@ def _found_for(request: str, steps: Sequence[Step]) -> bool:
     cat, person = bool(_CATS.search(request)), bool(_PERSONS.search(request))
     if cat == person:
         return bool(labels)
-    return bool(labels & ({"cat"} if cat else _PERSON_LABELS))
+    return bool(labels & set(CAT_LABELS if cat else PERSON_LABELS))
 
 
 def pending_box_edit(request: str, steps: Sequence[Step], available: Sequence[str]) -> str | None:

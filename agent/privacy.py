@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from agent.pending_edit import BLURRER, FINDER, labelled_boxes
+from agent.pending_edit import BLURRER, FINDER, PERSON_LABELS, labelled_boxes
 from agent.read_text import READER
 from agent.request_parts import TOOL_VERBS
 
@@ -54,7 +54,6 @@ class Step(Protocol):
     files: tuple[str, ...]
 
 
-_FACE_LABELS = frozenset({"face", "person", "upper body"})
 NOT_FOUND_BY_TOOLS = (
     "The tools here find faces and phone numbers only; anything else personal (a name, an address, a car's plate) "
     'needs its own blur by its box, for example "blur 0, 0, 100, 50".'
@@ -81,7 +80,7 @@ def privacy_answer(steps: Sequence[Step]) -> str:
         blurred = ["the phone number"]
     said = [f"I blurred {blurred[0]}: {blurs[-1][1].files[-1]}." if blurred else "Nothing was blurred."]
     if not faces:
-        others = ", ".join(label for label in found if label not in _FACE_LABELS)
+        others = ", ".join(label for label in found if label not in PERSON_LABELS)
         said.append(f"No face was found (the detector found: {others})." if others else "No face was found.")
     if not numbers:
         words = steps[reading].observation if reading < len(steps) and steps[reading].ok else ""

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Set
 
-from agent.pending_edit import CAT_WORDS, PERSON_WORDS, labelled_boxes
-from agent.whereabouts import CAT_LABELS, PERSON_LABELS
+from agent.pending_edit import CAT_LABELS, CAT_WORDS, PERSON_LABELS, PERSON_WORDS, labelled_boxes
 
 # A person is also said by a pronoun, or as a selfie or portrait, when telling uploads apart ("show me her pose")
 _PERSON = re.compile(rf"\b(?:{PERSON_WORDS}|selfies?|portraits?|she|her|hers|he|him|his)\b", re.IGNORECASE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.pending_edit import FINDER, PEOPLE_WORDS, labelled_boxes
+from agent.pending_edit import CAT_LABELS, FACE_LABELS, FINDER, PEOPLE_WORDS, PERSON_LABELS, labelled_boxes
 from agent.picture_questions import DETECTORS
 
 # The whole request asks where a face, a person or a cat is: "where is the cat?", "where's her face?", "where is
@@ -36,9 +36,6 @@ _FIND = re.compile(
 )
 # What Detection finds, by its word or a pronoun
 _PEOPLE_OR_PRONOUN = re.compile(rf"(?:{PEOPLE_WORDS}|she|he|they)$")
-# The detector's labels that answer each word asked of: a person shows as a person, an upper body or a face
-CAT_LABELS, FACE_LABELS = ("cat",), ("face",)
-PERSON_LABELS = ("person", "upper body", "face")
 
 # The copy with the boxes drawn is shown, not named (named, the model took it for the photo next); the boxes are
 # written as the detector writes them, which a later turn's blur or crop takes (the model copies them from its history)
