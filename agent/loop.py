@@ -142,7 +142,6 @@ from agent.meant_call import (
     as_square_crop,
     map_not_made,
     named_but_not_run,
-    names_made_up_tools,
     refused_but_loaded,
     resized_subject,
     size_not_made,
@@ -174,7 +173,7 @@ from agent.pending_edit import (
 from agent.person_and_writing import blurs_one_by_one
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
-from agent.privacy import privacy_answer, private_parts
+from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
 from agent.read_text import (
     READER,
     READING_TOOLS,
@@ -603,13 +602,13 @@ class Agent:
                 user_input, has_image=session.latest_image is not None, loaded=self.runtime.available.names
             )
             latest = session.latest_image
-            # a map's faces are the photo's: "hide anything personal" after a sketch blurs the photo behind it
-            behind = latest and photo_behind(
-                latest, kept, map_operations(), [*session.images, *self.shown_images(session)]
-            )
-            private = private_parts(kept, behind or latest) if latest is not None else None
-            parts = (blurs_one_by_one(kept) if latest is not None else None) or private
-            summary = privacy_answer if private and parts is private else None
+            parts = blurs_one_by_one(kept) if latest is not None else None
+            summary = None
+            if latest is not None and not parts and hides_what_is_personal(kept):
+                # a map's faces are the photo's: "hide anything personal" after a sketch blurs the photo behind it
+                shown = [*session.images, *self.shown_images(session)]
+                parts = private_parts(photo_behind(latest, kept, map_operations(), shown) or latest)
+                summary = privacy_answer
             turn = (
                 self._one_by_one(session, kept, parts, cancel, summary) if parts else self._turn(session, kept, cancel)
             )
@@ -886,17 +885,17 @@ class Agent:
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names) or unplaced
-                # the image the detector searched: "blur the cat's face" searched the cat, not the latest crop
-                searched = [
-                    names[0]
-                    for taken in trace
-                    if taken.action in DETECTORS
-                    if (names := image_names(taken.action_input))
-                ]
-                needs = (
-                    self._needs_box(session, unboxed, NO_BOX_FOUND, searched[-1] if searched else "") if unboxed else ""
-                )
-                answer = f"{answer.rstrip()} {needs}" if unboxed else answer
+                if unboxed:  # the box asked for of the image the detector searched ("blur the cat's face": the cat)
+                    searched = next(
+                        (
+                            names[0]
+                            for t in reversed(trace)
+                            if t.action in DETECTORS
+                            if (names := image_names(t.action_input))
+                        ),
+                        "",
+                    )
+                    answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND, searched)}"
                 checked, kept = self._checked_answer(answer, trace)
                 hint = "" if kept else self._other_upload(session, user_input, trace)
                 checked = with_notes(checked, [hint]) if hint else checked  # a failure on one of several uploads
@@ -1623,7 +1622,8 @@ class Agent:
         if asks_about_writing(request) and any(step.ok and step.action in READING_TOOLS for step in trace):
             return None  # "how many words are on this page?": the words read answer it
         tool = answering_tool(request)
-        made_up = names_made_up_tools(said, default_registry())  # "(text is not loaded)": not the tool it needs
+        # "(text is not loaded)" names no tool there is: not the model saying the tool it needs is missing
+        made_up = without_made_up_tools(said, default_registry()) != said
         if (
             tool is None
             or tool in self.runtime.available

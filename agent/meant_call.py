@@ -106,12 +106,6 @@ def without_made_up_tools(answer: str, known: ToolRegistry) -> str:
     return _NEEDS_CLAUSE.sub(kept, answer)
 
 
-def names_made_up_tools(answer: str, known: ToolRegistry) -> bool:
-    """Whether ``answer`` claims it needs a tool ``known`` has never heard of ("no loaded tool can see a document
-    (text is not loaded)")."""
-    return any((claim.group(1) or claim.group(2)).strip() not in known for claim in _NEEDS_CLAUSE.finditer(answer))
-
-
 def refused_but_loaded(answer: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
     """The loaded tool an answer calls missing ("Sorry, no loaded tool can rotate an image; that needs Rotate
     Image, which is not loaded") when no tool ran yet this turn, else ``None``.

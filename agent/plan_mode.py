@@ -37,7 +37,7 @@ from agent.plan_parts import with_the_reading_asked, without_chained_twins, with
 from agent.plan_sizes import same_sizes, sizes_from_the_request
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
-from agent.privacy import private_parts
+from agent.privacy import hides_what_is_personal
 from agent.show_again import asks_to_see_again
 from agent.text_region import edits_a_part_of_the_writing
 from agent.undo import asks_to_undo, lineage
@@ -229,7 +229,7 @@ class PlanAgent:
             asks_to_undo(request)
             or asks_to_see_again(request)
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
-            or (session.latest_image is not None and private_parts(request, session.latest_image))
+            or (session.latest_image is not None and hides_what_is_personal(request))
             or self.agent.answer_before_the_model(session, request)
         ):  # the loop answers (a request to hide what is personal: its blurs one after the other, agent/privacy.py)
             yield from self.agent.run(session, request)

@@ -36,12 +36,14 @@ _PRIVATE = re.compile(
 _OTHER_WORK = re.compile(rf"\b(?:{TOOL_VERBS})\b", re.IGNORECASE)
 
 
-def private_parts(request: str, image: str) -> list[str] | None:
-    """The blurs that hide what is personal in ``image`` (:data:`PRIVATE_PARTS`) when ``request`` asks for that and
-    nothing else a tool does; else ``None``."""
+def hides_what_is_personal(request: str) -> bool:
+    """Whether ``request`` asks to hide what is personal and nothing else a tool does."""
     asked = _PRIVATE.search(request)
-    if asked is None or _OTHER_WORK.search(request[: asked.start()] + " " + request[asked.end() :]):
-        return None
+    return asked is not None and not _OTHER_WORK.search(request[: asked.start()] + " " + request[asked.end() :])
+
+
+def private_parts(image: str) -> list[str]:
+    """The blurs that hide what is personal in ``image`` (:data:`PRIVATE_PARTS`)."""
     return [part.format(image=image) for part in PRIVATE_PARTS]
 
 

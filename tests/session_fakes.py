@@ -10,7 +10,7 @@ from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
 from agent.pending_edit import names_people
 from agent.person_and_writing import blurs_one_by_one
-from agent.privacy import private_parts
+from agent.privacy import hides_what_is_personal, private_parts
 from agent.typed_words import as_spelled
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -185,7 +185,8 @@ def _parts(session: SessionSpec, number: int, said: str = "") -> list[str]:
     one after the other; a part that names the image worked on (agent/privacy.py) names the one in ``said``."""
     asked = _asked(session, number)
     image = next(iter(_IMAGE_NAME_RE.findall(said)), "")
-    return blurs_one_by_one(asked) or private_parts(asked, image) or [asked]
+    private = private_parts(image) if hides_what_is_personal(asked) else None
+    return blurs_one_by_one(asked) or private or [asked]
 
 
 def _asked(session: SessionSpec, number: int) -> str:
