@@ -136,7 +136,8 @@ class AnswerWriter:
             if last is None or not _tells(last):
                 answer = Answer(summary, True, steps)
             elif set(image_names(summary)) <= _made_answers(execution):
-                held = held_to_findings(summary, request, results[-1].step.task, last.text, last.note)
+                searched = next(iter(image_names(step_call(results[-1]).action_input)), "")
+                held = held_to_findings(summary, request, results[-1].step.task, last.text, last.note, image=searched)
                 answer = Answer(held, True, steps)
         if answer is None and last is not None and _tells(last):
             # the model's line is not kept ("I have made the text reading image OPEN DAILY; it is <the upload>",

@@ -58,6 +58,32 @@ def as_empty_result(answer: str, observation: str) -> str:
 _CALLED_AT = re.compile(r"\b[Tt]he\s+(\w+(?:\s+\w+)?)\s+(?:is|are)\s+at\s+([a-z][\w ]*?)\s+\[")
 
 
+# The model's words for an empty detection ("There is no object in image/....png."): read as "the picture is
+# empty" of a cup of coffee, and silent on what was looked for
+_NO_OBJECT_IN = re.compile(
+    r"^(?:There\s+(?:is|are)\s+no\s+objects?(?:\s+found)?|No\s+objects?\s+(?:was\s+|were\s+)?found)"
+    r"(?:\s+in\s+(?P<image>\S+?))?\s*\.?$",
+    re.IGNORECASE,
+)
+# what a request looks for among the detector's labels ("zoom in on the face", "find the cats")
+_LOOKED_FOR = re.compile(r"\b(faces?|cats?|people|persons?)\b", re.IGNORECASE)
+FOUND_NONE = "I found no {noun} in {image}."
+FOUND_NOTHING = "Detection found nothing in {image}."
+
+
+def named_empty_search(answer: str, request: str, observation: str, image: str) -> str:
+    """``answer``, or what an empty detection of ``image`` found when the answer is the model's "There is no object in
+    ...": no face (cat, person) when ``request`` looks for one, else nothing the detector knows."""
+    said = _NO_OBJECT_IN.match(answer.strip())
+    if observation.strip() != NO_OBJECT_FOUND or not said or not image:
+        return answer
+    looked_for = _LOOKED_FOR.search(request)
+    if looked_for is None:
+        return FOUND_NOTHING.format(image=image)
+    noun = looked_for.group(1).lower()
+    return FOUND_NONE.format(noun=_SINGULAR.get(noun, noun), image=image)
+
+
 def with_found_labels(answer: str, observation: str) -> str:
     """``answer``, or the detector's findings as found when it calls a found box by another name than the
     detector's: asked for the faces on the cat photo, the offline detector found "cat [78, 0, 446, 300]" (a cat's

@@ -3,7 +3,7 @@ could have found, the count asked for. Shared by the ReAct loop's answers and pl
 
 from __future__ import annotations
 
-from agent.detector_scope import as_empty_result, with_count, with_found_labels, with_scope_note
+from agent.detector_scope import as_empty_result, named_empty_search, with_count, with_found_labels, with_scope_note
 from agent.read_text import READING_TOOLS, with_read_text
 from agent.request_parts import request_parts
 from agent.word_questions import answer_about_words
@@ -13,10 +13,10 @@ ANSWERED_ON = '{tool} on {image}: "{said}".'
 READ_ON = '{image} reads "{said}".'
 
 
-def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "") -> str:
-    """``answer`` to ``request`` after ``tool`` answered ``observation`` (and the tool's ``note`` for the person),
-    corrected where it misquotes the reading, hides an empty search, renames a found box, miscounts, or leaves out
-    what the detector can find (agent/read_text.py, agent/detector_scope.py); a question of the words read answered
+def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "", *, image: str = "") -> str:
+    """``answer`` to ``request`` after ``tool`` answered ``observation`` on ``image`` (and the tool's ``note`` for the
+    person), corrected where it misquotes the reading, hides an empty search or calls it an empty picture, renames a
+    found box, miscounts, or leaves out what the detector can find (agent/read_text.py, agent/detector_scope.py); a question of the words read answered
     from them (agent/word_questions.py)."""
     answer = with_read_text(answer, tool, observation, request)
     words = " ".join(observation.split())
@@ -25,7 +25,7 @@ def held_to_findings(answer: str, request: str, tool: str, observation: str, not
     asked = [request, *request_parts(request)] if read else []
     told = next(filter(None, (answer_about_words(part, words) for part in asked)), None)
     answer = told or answer  # "how many words are on this page?": counted from the words read
-    answer = as_empty_result(answer, observation)
+    answer = named_empty_search(as_empty_result(answer, observation), request, observation, image)
     answer = with_found_labels(answer, observation)
     answer = with_count(answer, request, tool, observation)
     return with_scope_note(answer, note)

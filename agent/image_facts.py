@@ -307,22 +307,35 @@ _UPLOAD_ORDER = _whole_question(
     r"(?:which|what)(?:\s+(?:one|image|photo|picture|pic|file))?\s+did\s+i\s+(?:upload|send|add|give\s+you)\s+"
     r"(?P<place>first|second|third|last|most\s+recently)"
 )
+# ... or the name of one of them: "what's the name of the first file?" (the model named the newest edit)
+_NAMED_UPLOAD = r"(?P<{group}>first|second|third|last)\s+(?:one|image|photo|picture|pic|file|upload)"
+_UPLOAD_NAME = _whole_question(
+    r"what(?:'s|\s+is|\s+was)\s+(?:the\s+(?:file\s*)?name\s+of\s+the\s+"
+    + _NAMED_UPLOAD.format(group="place")
+    + r"|the\s+"
+    + _NAMED_UPLOAD.format(group="of")
+    + r"(?:'s\s+(?:file\s*)?name|\s+called|\s+named))"
+)
 _PLACES = {"first": 0, "second": 1, "third": 2, "last": -1, "most recently": -1}
 UPLOAD_ORDER = "You uploaded {image}{called} {place}; in order: {uploads}."
+UPLOAD_NAME = "The {place} image you uploaded is {image}{called}."
 
 
 def upload_order_answer(request: str, uploads: Sequence[str], file_names: Mapping[str, str]) -> str | None:
-    """The answer to "which one did I upload first?" from the ``uploads`` (oldest first; ``file_names``: each one's
-    file name as sent), or ``None`` for another request or too few uploads."""
-    asked = _UPLOAD_ORDER.match(request)
+    """The answer to "which one did I upload first?" or "what's the name of the first file?" from the ``uploads``
+    (oldest first; ``file_names``: each one's file name as sent), or ``None`` for another request or too few
+    uploads."""
+    asked = _UPLOAD_ORDER.match(request) or _UPLOAD_NAME.match(request)
     if not asked or not uploads:
         return None
-    place = " ".join(asked.group("place").lower().split())
+    place = " ".join((asked.group("place") or asked.group("of")).lower().split())
     index = _PLACES[place]
     if not -len(uploads) <= index < len(uploads):
         return None
     image = uploads[index]
-    called = f" ({file_names[image]})" if file_names.get(image) else ""
+    called = f" (your file {file_names[image]})" if file_names.get(image) else ""
+    if asked.re is _UPLOAD_NAME:
+        return UPLOAD_NAME.format(place=place, image=image, called=called)
     return UPLOAD_ORDER.format(image=image, called=called, place=place, uploads=", ".join(uploads))
 
 

@@ -170,7 +170,7 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
-from agent.person_and_writing import blurs_one_by_one
+from agent.person_and_writing import blurs_one_by_one, joined_answers
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
@@ -659,7 +659,7 @@ class Agent:
         made = tuple(name for reply in replies for name in reply.files if name in session.made_from)
         session.last_made = made or session.last_made  # "what did you just do?" tells every part's images
         yield Reply(
-            summed or "\n".join(reply.text.strip() for reply in replies),  # as streamed: each answer on its line
+            summed or joined_answers([reply.text for reply in replies]),
             tuple(dict.fromkeys(name for reply in replies for name in reply.files)),
             steps,
             all(reply.finished for reply in replies),
@@ -875,7 +875,8 @@ class Agent:
                     answer = self._with_maker_noun(answer, seen[0], trace)
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
-                    answer = held_to_findings(answer, user_input, last.action, last.observation, last.note)
+                    on = next(iter(image_names(last.action_input)), "")
+                    answer = held_to_findings(answer, user_input, last.action, last.observation, last.note, image=on)
                 answer = (
                     self._whereabouts(session, user_input, trace)
                     or self._writing_whereabouts(session, user_input, trace, read_at)

@@ -264,7 +264,10 @@ def as_meant(
     named = [name for name in image_names(request) if exists(name)]  # not the person's own file names
     image = meant_image(request, uploads, latest, named, shown, making=spec.operation if spec else "")
     image = image or (None if named else named_upload)
-    if not (image or named) and written and from_before_the_newest_upload(written[0], request, uploads, shown):
+    # the latest image is the newest upload's or made since it, shown yet or not (a part of a request run one after
+    # the other is shown with the whole: agent/person_and_writing.py)
+    before = written and written[0] != latest and from_before_the_newest_upload(written[0], request, uploads, shown)
+    if not (image or named) and before:
         image = uploads[-1]
     pointed = image is not None or bool(named)
     image = image or (written[0] if written else None)

@@ -1,6 +1,6 @@
 """A blur asked for on a person and on the writing at once ("blur her face in the first image and the phone number
-in the second", "blur the face and the sign"), or on two parts of the writing ("blur the phone number and the
-email").
+in the second", "blur the face and the sign"), on two parts of the writing ("blur the phone number and the
+email"), or on two places ("blur the top half and the bottom half": a box was asked for).
 
 A face is placed by the detector and the writing by the reading tool, each turn with its own shape
 (agent/pending_edit.py, agent/text_region.py). Asked for both in one request, the writing edit stepped aside for the
@@ -13,9 +13,11 @@ the second image"); on the same image the second blurs the first's result.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agent.pending_edit import names_people
 from agent.request_parts import OPENING, TOOL_VERBS
+from agent.stated_numbers import named_region
 from agent.text_parts import asked_part
 from agent.text_region import WRITING
 
@@ -47,20 +49,54 @@ def blurs_one_by_one(request: str) -> list[str] | None:
     if _OTHER_VERB.search(first) or _OTHER_VERB.search(second):
         return None
     kinds = {_kind(first), _kind(second)}
-    parts = asked_part(first), asked_part(second)
-    two_parts = kinds == {"writing"} and None not in parts and parts[0] != parts[1]
-    if kinds != {"person", "writing"} and not two_parts:
+    if None in kinds or kinds == {"person"}:  # two the detector finds: one search finds both
         return None
+    if len(kinds) == 1:  # two parts of the writing, or two places, each its own
+        parts = (asked_part(first), asked_part(second)) if kinds == {"writing"} else (first, second)
+        if None in parts or _places_the_same(*parts):
+            return None
     return [f"{verb} {_with_place_noun(first, second)}", f"{verb} {_with_place_noun(second, first)}"]
 
 
 def _kind(thing: str) -> str | None:
-    """Whether ``thing`` names a person (the detector's) or writing (the reading's), or ``None`` for neither or both."""
+    """Whether ``thing`` names a person (the detector's), writing (the reading's) or a place in the picture ("the top
+    half"), or ``None`` for none or several."""
     person, writing = names_people(thing), bool(WRITING.search(thing) or asked_part(thing))
-    return "person" if person and not writing else "writing" if writing and not person else None
+    place = named_region(thing, *_ANY_SIZE) is not None
+    kinds = [kind for kind, named in (("person", person), ("writing", writing), ("place", place)) if named]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+_ANY_SIZE = (120, 120)  # a size to tell places apart by their boxes
+
+
+def _places_the_same(first: str, second: str) -> bool:
+    """Whether two things of one kind are the same: the same words, or the same place ("the top half", "the upper
+    half")."""
+    boxes = named_region(first, *_ANY_SIZE), named_region(second, *_ANY_SIZE)
+    return first.lower() == second.lower() or (None not in boxes and boxes[0] == boxes[1])
 
 
 def _with_place_noun(thing: str, other: str) -> str:
     """``thing`` with the noun ``other`` gives its image's place ("in the second" -> "in the second image")."""
     noun = _PLACED_NOUN.search(other)
     return f"{thing} {noun.group(1)}" if noun and _BARE_PLACE.search(thing) else thing
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def joined_answers(answers: Sequence[str]) -> str:
+    """The answers of a turn's parts, each on its line, with the sentences that end all of them said once, at the
+    end: "blur her face and the phone number" on a photo with neither had told how to give a box twice."""
+    sentences = [_SENTENCE_END.split(answer.strip()) for answer in answers]
+    shared = 0
+    while (
+        all(len(said) > shared + 1 for said in sentences)
+        and len({tuple(said[-shared - 1 :]) for said in sentences}) == 1
+    ):
+        shared += 1
+    if len(answers) < 2 or not shared:
+        return "\n".join(answer.strip() for answer in answers)
+    lines = [" ".join(said[:-shared]) for said in sentences]
+    return "\n".join([*lines, " ".join(sentences[0][-shared:])])

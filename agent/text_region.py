@@ -37,7 +37,7 @@ _KEPT = re.compile(
     r"[,\s]*\b(?:but|and)\s+(?:keep|leave|not|don'?t\s+(?:blur|touch|crop))\s+(?:the\s+|her\s+|his\s+)?\w+(?:\s+\w+)?",
     re.IGNORECASE,
 )
-NO_WRITING = "I found no writing to place in {image}."
+NO_WRITING = "I found no writing in {image}."
 NO_PART = 'I read "{text}" in {image} and found no {part} in it.'
 # the reading holds the part's words, but none of them among the words it is sure enough of to place
 UNPLACED_PART = 'I read "{text}" in {image} but could not tell where the {part} ("{words}") is in the picture.'

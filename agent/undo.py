@@ -58,6 +58,8 @@ _SEVERAL_UNDO = re.compile(
     r"|(?P<every>all(?:\s+(?:the|my|of\s+the|of\s+my))?\s+(?:changes|edits|steps)|all\s+of\s+(?:it|them)|everything|all))"
     r"|undo\s+(?:that|it)\s+twice(?P<twice>)"
     r"|(?P<original>(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+original(?:\s+(?:image|photo|picture|one|version))?"
+    # "go back to the first version" (the model removed the background), "back to the start"
+    r"|(?:go\s+|take\s+me\s+)?back\s+to\s+the\s+(?:(?:very\s+)?first\s+version|start|beginning)"
     # "start over" (the model read the photo's text), "reset the image"
     r"|(?P<over>(?:let'?s\s+)?start\s+(?:over|again|from\s+scratch))|reset\s+(?:it|the\s+(?:image|photo|picture))"
     # "put it back how it was" (the model removed the background), "change it back", "restore the original"

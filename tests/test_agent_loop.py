@@ -11,7 +11,13 @@ import pytest
 from PIL import Image
 
 from agent.capabilities import asks_what_it_can_do
-from agent.detector_scope import as_empty_result, with_found_labels, with_scope_note
+from agent.detector_scope import (
+    FOUND_NOTHING,
+    as_empty_result,
+    named_empty_search,
+    with_found_labels,
+    with_scope_note,
+)
 from agent.file_names import with_made_names, without_other_results
 from agent.image_reference import refers_to_an_image
 from agent.loop import (
@@ -1039,7 +1045,7 @@ def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, 
     llm.replies = [call("Detection", image), answer("There is no object found.")]
     reply = agent.chat(session, "blur his face please")
     hint = NO_BOX_FOUND.format(tool="Blur Region", size=f" ({image} is 64x64)", example="blur 0, 0, 32, 32")
-    assert reply.text == f"There is no object found. {hint}"
+    assert reply.text == f"I found no face in {image}. {hint}"
     llm.replies = [call("Detection", image), answer("I found a face: face [1, 2, 3, 4].")]
     runtime.run = lambda tool, argument, workspace: Observation("face [1, 2, 3, 4]", True, (), 0.01)
     assert "needs a box" not in agent.chat(session, "find the faces").text  # no box edit asked for
@@ -1500,7 +1506,7 @@ def test_an_empty_closed_set_detection_says_what_the_detector_can_find(tiny_toke
     image = upload(agent, session)
     llm.replies = [call("Detection", image), answer(f"There is no object in {image}.")]
     reply = agent.chat(session, "what objects are in it?")
-    assert reply.text == f"There is no object in {image}. This detector only finds: face, cat."
+    assert reply.text == f"Detection found nothing in {image}. This detector only finds: face, cat."
     assert "only finds" not in llm.prompts[-1]  # the model reads the words it was trained on
     llm.replies = [call("Detection", image), answer("This detector only finds: face, cat. None here.")]
     assert agent.chat(session, "any objects?").text == "This detector only finds: face, cat. None here."  # said
@@ -1512,7 +1518,7 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
     image = upload(agent, session)
     llm.replies = [call("Detection", image), answer(f"The image is ready: {image}")]
     reply = agent.chat(session, "Find the faces in this photo")
-    assert reply.text == "No object found. This detector only finds: face, cat."
+    assert reply.text == f"I found no face in {image}. This detector only finds: face, cat."
     assert reply.model_answer == f"The image is ready: {image}"
     for said in (f"I couldn't find any face in {image}.", "Nothing there, sorry."):
         llm.prompts.clear()
@@ -1539,6 +1545,27 @@ def test_an_empty_search_is_not_announced_as_a_result(tiny_tokenizer, session):
 )
 def test_an_empty_search_is_answered_as_one(said, observation, expected):
     assert as_empty_result(said, observation) == (expected or said)
+
+
+@pytest.mark.parametrize(
+    ("said", "request_text", "observation", "expected"),
+    [
+        # seen in a --cli drive on the coffee photo: "zoom in on the face" read as "the picture is empty"
+        (
+            "There is no object in image/c.png.",
+            "Zoom in on the face",
+            NO_OBJECT_FOUND,
+            "I found no face in image/a.png.",
+        ),
+        (NO_OBJECT_FOUND, "find the cats", NO_OBJECT_FOUND, "I found no cat in image/a.png."),
+        ("There are no objects found.", "what objects are in it?", NO_OBJECT_FOUND, FOUND_NOTHING),
+        ("There is no object in image/a.png.", "find the faces", "face [0, 0, 8, 8]", None),  # it found one
+        ("No face here, only a cup.", "find the faces", NO_OBJECT_FOUND, None),  # the model's own words
+    ],
+)
+def test_an_empty_detection_says_what_was_looked_for(said, request_text, observation, expected):
+    told = named_empty_search(said, request_text, observation, "image/a.png")
+    assert told == (expected.format(image="image/a.png") if expected else said)
 
 
 @pytest.mark.parametrize(

@@ -628,4 +628,4 @@ def test_the_terminal_prints_a_note_after_a_streamed_answer_once(tmp_path):
     note = "None of the tools here can flip or mirror an image."
     reply = Reply(f"Done! I saved the edge map as image/e.png. {note}", (), (), True)
     show(reply, session, io.StringIO(), lambda *text: lines.append(" ".join(text)), streamed)
-    assert lines == [note]
+    assert lines == [f" {note}"]  # the stream ends without a new line: "...image/e.png. None of the tools ..."

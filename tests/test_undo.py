@@ -72,6 +72,9 @@ TEMPLATE = PromptTemplate.load("en")
         ("go back two steps", True),  # seen in a drive: rotated by 2
         ("put it back how it was", True),  # seen in a drive: the model removed the background
         ("restore the original", True),
+        ("go back to the first version", True),  # seen in a --cli drive: the model removed the background
+        ("back to the start please", True),
+        ("go back to the first image", False),  # of several uploads, the first one
     ],
 )
 def test_which_requests_ask_to_undo(request_text, undo):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.image_facts import UPLOAD_ORDER, WHICH_FILE, WHICH_FILES, upload_order_answer, which_file_is
 
 PHOTO = "image/e3e70682.png"
@@ -36,8 +38,27 @@ def test_which_upload_came_first_is_answered_from_the_order_of_the_uploads():
     uploads = ["image/cd613e30.png", "image/1e2feb89.png"]
     names = {"image/cd613e30.png": "chelsea.png"}
     assert upload_order_answer("which one did i upload first", uploads, names) == UPLOAD_ORDER.format(
-        image=uploads[0], called=" (chelsea.png)", place="first", uploads=", ".join(uploads)
+        image=uploads[0], called=" (your file chelsea.png)", place="first", uploads=", ".join(uploads)
     )
     assert upload_order_answer("which did I upload last?", uploads, names).startswith(f"You uploaded {uploads[1]} last")
     assert upload_order_answer("which one did i upload third", uploads, names) is None  # only two
     assert upload_order_answer("which one is first?", uploads, names) is None
+
+
+@pytest.mark.parametrize(
+    ("request_text", "told"),
+    [
+        # seen in a --cli drive: answered with the blur made last ("The first file is image/40a5_blur_4e6e.png.")
+        (
+            "what's the name of the first file?",
+            "The first image you uploaded is image/cd613e30.png (your file chelsea.png).",
+        ),
+        ("What was the last photo called?", "The last image you uploaded is image/1e2feb89.png."),
+        ("what is the second image's name", "The second image you uploaded is image/1e2feb89.png."),
+        ("what's the name of the third file?", None),  # only two
+        ("what's the name of the cat?", None),
+    ],
+)
+def test_the_name_of_an_upload_is_answered_from_the_uploads(request_text, told):
+    uploads = ["image/cd613e30.png", "image/1e2feb89.png"]
+    assert upload_order_answer(request_text, uploads, {"image/cd613e30.png": "chelsea.png"}) == told

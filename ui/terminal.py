@@ -175,7 +175,7 @@ def show(
         if event.finished and not event.corrected and _was_streamed(event.text, so_far):
             say()
         elif added:  # a note after the model's streamed answer: the note alone, not the answer twice
-            say(added.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT))
+            say(f" {added.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT)}")  # the stream ends its sentence, not its line
         else:  # the agent's own message, or its correction of what the model wrote above
             text = event.text.replace(UPLOAD_HINT, TERMINAL_UPLOAD_HINT)
             say(f"\n{'[corrected] ' if event.corrected else ''}AI: {text}")
