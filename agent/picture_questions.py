@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from agent.request_parts import OPENING
+
 DESCRIBER = "Get Photo Description"
 ANSWERER = "Answer Question About The Image"
 
@@ -30,7 +32,9 @@ _FILE = r"\S+\.(?:png|jpe?g|webp|bmp|gif)\b"  # HuggingGPT's requests name pictu
 _DESCRIBE = re.compile(
     rf"\b(?:describe|caption)\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
     rf"|\bcontents?\s+of\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
-    rf"|\bwhat(?:'s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
+    rf"|\bwhat(?:'s|s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
+    # "what is this a picture of?" (the model answered "It is image/....png.")
+    rf"|\bwhat(?:'s|s| is)\s+(?:this|that|it)\s+an?\s+{_PICTURE}\s+of\b"
     rf"|\bwhat\s+does\s+(?:this|that|the|my)\s+{_PICTURE}\s+show\b"
     r"|\bwhat\s+(?:can|do)\s+you\s+see\b"
     # words about the picture that need it seen: "write a caption for instagram" (the model answered that Text
@@ -38,7 +42,7 @@ _DESCRIBE = re.compile(
     r"|^(?!.*\b(?:of|about|showing|featuring|with|says?|saying)\b).*\b(?:write|give\s+me|suggest|come\s+up\s+with)\s+"
     r"(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:caption|captions|alt\s+text|description|hashtags)\b"
     # the whole request: "what's this?", "what am I looking at?" (the model answered "I could not answer that")
-    r"|^\s*(?:so\s+|and\s+|hmm+\s+)?(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
+    r"|" + OPENING + r"(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
     r"|what\s+am\s+i\s+looking\s+at"
     # "whats left" after a background removal (the model read the cut-out's text)
     r"|what(?:'s|\s+is)\s+(?:left|remaining|still\s+there)(?:\s+(?:in\s+it|now|over))?|what\s+remains)\s*[?.!]*\s*$"
@@ -218,6 +222,7 @@ def only_asks_what_it_shows(request: str) -> str | None:
     ("describe this picture", "is she smiling?"), never a count (a detector may answer that); else ``None``. Such a
     request needs that tool alone, so without it the agent can say so before the model runs another."""
     tool = answering_tool(request)
-    if tool is None or asks_to_count(request) or _MORE.search(request.strip().rstrip(".?!")):
+    asked = re.sub(OPENING, "", request, flags=re.IGNORECASE)  # "hi! what is this a picture of?"
+    if tool is None or asks_to_count(request) or _MORE.search(asked.strip().rstrip(".?!")):
         return None
     return tool

@@ -21,7 +21,7 @@ TOOL_VERBS = (
 # much, rotate it back"): a
 # pattern anchored at the start, for requests matched whole
 OPENING = (
-    r"^\s*(?:(?:please|ok(?:ay)?|hmm+|no|oops|actually|now|then|so|and|hey|thanks?(?:\s+you)?|thx|great|perfect|cool"
+    r"^\s*(?:(?:please|ok(?:ay)?|hmm+|no|oops|actually|now|then|so|and|hey|hi|hello|thanks?(?:\s+you)?|thx|great|perfect|cool"
     r"|nice|can\s+you|could\s+you|not\s+quite|wrong\s+way"
     # a judgement of the last result: "hmm too much, rotate it back", "that's way too blurry, undo it"
     r"|(?:that(?:'s|\s+is)\s+|it(?:'s|\s+is)\s+)?(?:(?:way|far|much|a\s+bit|a\s+little)\s+)?too\s+\w+)[,!.]?\s+)*"

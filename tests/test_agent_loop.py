@@ -647,6 +647,8 @@ def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_
         ("is she smiling? then rotate it by 90", None),  # asks for more
         ("what colour is her suit, and is it new?", None),
         ("rotate it by 90", None),
+        ("hi! what is this a picture of?", DESCRIBER),  # a greeting asks for nothing more
+        ("hi! what is this a picture of? and rotate it", None),
     ],
 )
 def test_which_requests_only_ask_what_the_picture_shows(request_text, tool):
@@ -722,6 +724,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("is it a cat or a dog?", None),  # the detector's count answers it
         ("what's this?", DESCRIBER),  # seen in a drive: "I could not answer that"
         ("what am I looking at?", DESCRIBER),
+        ("hi! what is this a picture of?", DESCRIBER),  # seen in a --cli drive: "It is image/aff27f3f.png."
+        ("whats in the picture", DESCRIBER),
         ("what's left", DESCRIBER),  # seen in a drive after a background removal: the model read the cut-out
         ("what's left to do?", None),
         ("what's this tool for?", None),
