@@ -170,7 +170,7 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
-from agent.person_and_writing import blurs_one_by_one, joined_answers
+from agent.person_and_writing import blurs_one_by_one, joined_answers, places_answer
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
@@ -603,7 +603,7 @@ class Agent:
             )
             latest = session.latest_image
             parts = blurs_one_by_one(kept) if latest is not None else None
-            summary = None
+            summary = places_answer(parts) if parts else None
             if latest is not None and not parts and hides_what_is_personal(kept):
                 # a map's faces are the photo's: "hide anything personal" after a sketch blurs the photo behind it
                 shown = [*session.images, *self.shown_images(session)]
@@ -629,7 +629,7 @@ class Agent:
     ) -> Iterator[AgentEvent]:
         """The turns of ``request``'s ``parts``, one after the other (agent/person_and_writing.py), as one turn: their
         steps numbered on, their replies on lines of their own and remembered as the answer to ``request``, or
-        ``summary`` of all their steps in their place (agent/privacy.py)."""
+        ``summary`` of all their steps in their place (agent/privacy.py; blurs of places)."""
         replies: list[Reply] = []
         remembered: list[str] = []
         offset = 0

@@ -13,9 +13,10 @@ the second image"); on the same image the second blurs the first's result.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from agent.pending_edit import names_people
+from agent.pending_edit import BLURRER, names_people
+from agent.privacy import Step
 from agent.request_parts import OPENING, TOOL_VERBS
 from agent.stated_numbers import named_region
 from agent.text_parts import asked_part
@@ -81,6 +82,27 @@ def _with_place_noun(thing: str, other: str) -> str:
     """``thing`` with the noun ``other`` gives its image's place ("in the second" -> "in the second image")."""
     noun = _PLACED_NOUN.search(other)
     return f"{thing} {noun.group(1)}" if noun and _BARE_PLACE.search(thing) else thing
+
+
+PLACES_BLURRED = "I blurred {earlier}, then {last}: {image}."
+
+
+def places_answer(parts: Sequence[str]) -> Callable[[Sequence[Step]], str] | None:
+    """The answer to the blurs of places ``parts`` (:func:`blurs_one_by_one`: "blur the top half", "blur the bottom
+    half") from their steps, each place with its image (the two parts had answered "Here is the blurred image: ..."
+    twice), or ``""`` when one of them did not blur; ``None`` for parts that are not all places."""
+    places = [part.split(maxsplit=1)[1] for part in parts]
+    if len(places) < 2 or not all(named_region(place, *_ANY_SIZE) for place in places):
+        return None
+
+    def told(steps: Sequence[Step]) -> str:
+        blurs = [step for step in steps if step.action == BLURRER and step.ok and step.files]
+        if len(blurs) != len(places):
+            return ""
+        earlier = ", then ".join(f"{place} ({step.files[-1]})" for place, step in zip(places, blurs[:-1], strict=False))
+        return PLACES_BLURRED.format(earlier=earlier, last=places[-1], image=blurs[-1].files[-1])
+
+    return told
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from agent.pending_edit import CROPPER
+from agent.read_text import READER
 from generation.tool_calls import image_names
 from session_eval.spec import RESULT_REF, Behaviour, Expect
 from tools.errors import ToolError
@@ -36,6 +37,8 @@ FAILURE_WORDS = re.compile(
 )
 # Words of a reading's result, which an answer to an empty detection has no business with
 _TEXT_WORDS = re.compile(r"\b(?:text|written|writing|words?|letters?|readable)\b", re.IGNORECASE)
+# words with which a reply speaks of what the detector looked for
+_SEARCH_WORDS = re.compile(r"\b(?:faces?|cats?|person|people|objects?|detect\w*)\b", re.IGNORECASE)
 SUCCESS_WORDS = re.compile(
     r"\b(here is|here are|here's|i have|i've|done|ready|created|generated|produced|saved|made|completed?|"
     r"successfully|removed|blurred|cropped|rotated|resized|detected|found|extracted|drawn|drew|turned|converted)\b",
@@ -261,8 +264,10 @@ def _answer_names_result(expect: Expect, step: TraceStep | None, reply: Reply) -
     facts = expect.words if expect.words is not None else expect.labels
     if facts is not None:
         if not facts:
-            # an empty detection answered as an empty reading ("There is no readable text") says nothing of it
-            other = expect.words is None and _TEXT_WORDS.search(reply.text)
+            # an empty detection answered as an empty reading ("There is no readable text") says nothing of it,
+            # unless the turn read the picture too and the reply speaks of both ("blur her face and the phone number")
+            both = any(taken.action == READER for taken in reply.steps) and _SEARCH_WORDS.search(reply.text)
+            other = expect.words is None and _TEXT_WORDS.search(reply.text) and not both
             return Check(
                 name,
                 bool(FAILURE_WORDS.search(reply.text)) and not other,

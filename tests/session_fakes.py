@@ -11,6 +11,7 @@ from agent.handed_over import hands_over
 from agent.pending_edit import names_people
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
+from agent.stated_numbers import named_region
 from agent.typed_words import as_spelled
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -88,7 +89,8 @@ class SessionPlayer:
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
         self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
-        expect = _part_expect(turn.expect, said, _asked(session, number), uploads)
+        size = tuple(int(side) for side in self.sizes.get(names[uploads[-1]], (0, 0))) if uploads else (0, 0)
+        expect = _part_expect(turn.expect, said, _asked(session, number), uploads, number=number, size=size)
         if opened:  # the model writes the image, and the numbers its tool is asked for (a box, an angle, a size)
             image = self._resolve(expect, names)
             asked = prompt.rpartition("Action: ")[2].startswith(f"{expect.tool}\n")
@@ -170,10 +172,19 @@ def _arguments(expect: Expect, image: str) -> str:
 _ORDINALS = {"first": 0, "second": 1, "third": 2}
 
 
-def _part_expect(expect: Expect, said: str, asked: str, uploads: Sequence[str]) -> Expect:
-    """What the player does for ``said``: ``expect``, or for the part of a turn run as two requests that blurs a
-    person (agent/person_and_writing.py), the blur of the face on the upload it names by its place."""
-    if said == asked or not names_people(said):
+def _part_expect(
+    expect: Expect, said: str, asked: str, uploads: Sequence[str], *, number: int, size: tuple[int, int]
+) -> Expect:
+    """What the player does for ``said``: ``expect``, or for the part of a turn run as two requests
+    (agent/person_and_writing.py) that blurs a person, the blur of the face on the upload it names by its place; that
+    blurs a place ("the bottom half"), the blur of its box (of a picture of ``size``) on the turn's last result, the
+    upload before it."""
+    if said == asked:
+        return expect
+    region = named_region(said, *size)
+    if region and not names_people(said):
+        return Expect(Behaviour.TOOL, tool="Blur Region", images=(f"@{number}",), box=region)
+    if not names_people(said):
         return expect
     place = re.search(rf"\b({'|'.join(_ORDINALS)})\b", said)
     alias = uploads[_ORDINALS[place.group(1)]] if place else uploads[-1]

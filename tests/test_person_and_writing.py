@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.person_and_writing import blurs_one_by_one, joined_answers
+from agent.person_and_writing import PLACES_BLURRED, blurs_one_by_one, joined_answers
 from agent.text_region import NO_WRITING
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import ScriptedLLM
@@ -125,3 +125,8 @@ def test_two_places_are_blurred_one_after_the_other(tiny_tokenizer, tmp_path):
     assert top.action_input == f"{rotated}, 0, 0, 40, 10"
     assert bottom.action_input == f"{top.files[0]}, 0, 10, 40, 20"
     assert session.latest_image == bottom.files[0]
+    # one answer for both (each part had answered "Here is the blurred image: ...")
+    told = PLACES_BLURRED.format(
+        earlier=f"the top half ({top.files[0]})", last="the bottom half", image=bottom.files[0]
+    )
+    assert reply.text == told

@@ -22,6 +22,7 @@ from session_eval.rescore import main as rescore
 from session_eval.runner import PlayedTurn, run_sessions, tool_detector
 from session_eval.spec import Behaviour, Expect, SessionSet, SessionSetError
 from tests.session_fakes import FALSE_CLAIM, WRONG_TOOL, SessionPlayer
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
 from tools.runtime import Observation, ToolRuntime
 from tools.workspace import Workspace
 
@@ -273,6 +274,14 @@ def test_an_empty_detection_must_be_answered_as_one(runtime, tmp_path):
     # seen after an empty reading of the same photo: the detection answered with the reading's words
     reading, _ = run(expect, "Detection", "", "There is no readable text in it.")
     assert failed(reading) == {"reply names the result"}
+    # "blur her face and the phone number": the turn read the photo too, and the reply tells both searches
+    detection = TraceStep(1, "", "Detection", run.photo, NO_OBJECT_FOUND, True, ())
+    reading_step = TraceStep(2, "", "Text Detection On Image", run.photo, NO_TEXT_FOUND, True, ())
+    both = Reply("I found no face in it. I found no writing in it.", (), (detection, reading_step), True)
+    state = SessionState(run.workspace, {"coffee": run.photo})
+    assert score_turn(expect, both, state, run.detect).success
+    only_writing = Reply("I found no writing in it.", (), (detection, reading_step), True)
+    assert not score_turn(expect, only_writing, state, run.detect).success
 
 
 def test_an_invented_file_is_always_a_false_claim(tmp_path):
