@@ -4,7 +4,8 @@ The offline Detection is a set of Haar cascades that find faces, cats, people an
 objects are in it?" of a cup of coffee, it finds nothing, and the model answers as it was trained to: "There is no
 object in image/....png", which reads as "the picture is empty". The runtime hands the person's note beside the
 observation (``Observation.note``: the model reads only "No object found.", the words it was trained on), and the
-answer carries it when the model left it out.
+answer carries it when the model left it out. The model's own words for the empty search, "There is
+no object in ...", say what was looked for instead: "I found no face in ..." (:func:`named_empty_search`).
 
 A model trained on successful calls sometimes announces a result after an empty one: "The image is ready:
 image/5f22bcab.png" (the upload) after Detection found no face. An answer to an empty search that does not say
@@ -58,32 +59,6 @@ def as_empty_result(answer: str, observation: str) -> str:
 _CALLED_AT = re.compile(r"\b[Tt]he\s+(\w+(?:\s+\w+)?)\s+(?:is|are)\s+at\s+([a-z][\w ]*?)\s+\[")
 
 
-# The model's words for an empty detection ("There is no object in image/....png."): read as "the picture is
-# empty" of a cup of coffee, and silent on what was looked for
-_NO_OBJECT_IN = re.compile(
-    r"^(?:There\s+(?:is|are)\s+no\s+objects?(?:\s+found)?|No\s+objects?\s+(?:was\s+|were\s+)?found)"
-    r"(?:\s+in\s+(?P<image>\S+?))?\s*\.?$",
-    re.IGNORECASE,
-)
-# what a request looks for among the detector's labels ("zoom in on the face", "find the cats")
-_LOOKED_FOR = re.compile(r"\b(faces?|cats?|people|persons?)\b", re.IGNORECASE)
-FOUND_NONE = "I found no {noun} in {image}."
-FOUND_NOTHING = "Detection found nothing in {image}."
-
-
-def named_empty_search(answer: str, request: str, observation: str, image: str) -> str:
-    """``answer``, or what an empty detection of ``image`` found when the answer is the model's "There is no object in
-    ...": no face (cat, person) when ``request`` looks for one, else nothing the detector knows."""
-    said = _NO_OBJECT_IN.match(answer.strip())
-    if observation.strip() != NO_OBJECT_FOUND or not said or not image:
-        return answer
-    looked_for = _LOOKED_FOR.search(request)
-    if looked_for is None:
-        return FOUND_NOTHING.format(image=image)
-    noun = looked_for.group(1).lower()
-    return FOUND_NONE.format(noun=_SINGULAR.get(noun, noun), image=image)
-
-
 def with_found_labels(answer: str, observation: str) -> str:
     """``answer``, or the detector's findings as found when it calls a found box by another name than the
     detector's: asked for the faces on the cat photo, the offline detector found "cat [78, 0, 446, 300]" (a cat's
@@ -115,6 +90,49 @@ _SINGULAR = {"cats": "cat", "faces": "face", "people": "person", "persons": "per
 _PLURAL = {"cat": "cats", "face": "faces", "person": "people"}  # "detect the cat and count them"
 _LABEL = re.compile(r"([a-z][a-z ]*?)\s*\[\d+, \d+, \d+, \d+\]")
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+# The model's words for an empty detection ("There is no object in image/....png."): read as "the picture is
+# empty" of a cup of coffee, and silent on what was looked for
+_NO_OBJECT_IN = re.compile(
+    r"^(?:There\s+(?:is|are)\s+no\s+objects?(?:\s+found)?|No\s+objects?\s+(?:was\s+|were\s+)?found)"
+    r"(?:\s+in\s+(?P<image>\S+?))?\s*\.?$",
+    re.IGNORECASE,
+)
+# what a request looks for among the detector's labels ("zoom in on the face", "find the cats")
+_LOOKED_FOR = re.compile(r"\b(faces?|cats?|people|persons?)\b", re.IGNORECASE)
+FOUND_NONE = "I found no {noun} in {image}."
+FOUND_NOTHING = "Detection found nothing in {image}."
+
+
+def named_empty_search(answer: str, request: str, observation: str, image: str) -> str:
+    """``answer``, or what an empty detection of ``image`` found when the answer is the model's "There is no object in
+    ...": no face (cat, person) when ``request`` looks for one, else nothing the detector knows."""
+    said = _NO_OBJECT_IN.match(answer.strip())
+    if observation.strip() != NO_OBJECT_FOUND or not said or not image:
+        return answer
+    looked_for = _LOOKED_FOR.search(request)
+    if looked_for is None:
+        return FOUND_NOTHING.format(image=image)
+    noun = looked_for.group(1).lower()
+    return FOUND_NONE.format(noun=_SINGULAR.get(noun, noun), image=image)
+
+
+FOUND_OTHER = "I found no {noun} in {image}; the detector found: {found}."
+
+
+def found_other_things(answer: str, request: str, observation: str, image: str) -> str:
+    """``answer``, or what the detection of ``image`` found instead of the face (cat, person) ``request`` asked to
+    edit, when the edit did not run for want of its box and the answer does not say so: "zoom in on the face" of the
+    cat photo was answered "Done! I saved the detected face as cat [229, 180, 302, 253]"."""
+    looked_for = _LOOKED_FOR.search(request)
+    found = observation.strip().rstrip(".")
+    if looked_for is None or not found or found == NO_OBJECT_FOUND.rstrip(".") or not image:
+        return answer
+    noun = _SINGULAR.get(looked_for.group(1).lower(), looked_for.group(1).lower())
+    if SAYS_NOTHING.search(answer) and re.search(rf"\b{noun}", answer, re.IGNORECASE):
+        return answer
+    return FOUND_OTHER.format(noun=noun, image=image, found=found)
 
 
 def with_count(answer: str, request: str, tool: str, observation: str) -> str:

@@ -69,7 +69,13 @@ from agent.capabilities import (
     load_hint,
     without_parts_beyond_the_tools,
 )
-from agent.detector_scope import count_found_before, which_has, which_has_unfound, with_scope_note
+from agent.detector_scope import (
+    count_found_before,
+    found_other_things,
+    which_has,
+    which_has_unfound,
+    with_scope_note,
+)
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
 from agent.feedback import asked_before_answer, asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
@@ -887,15 +893,12 @@ class Agent:
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names) or unplaced
                 if unboxed:  # the box asked for of the image the detector searched ("blur the cat's face": the cat)
-                    searched = next(
-                        (
-                            names[0]
-                            for t in reversed(trace)
-                            if t.action in DETECTORS
-                            if (names := image_names(t.action_input))
-                        ),
-                        "",
+                    search = next(
+                        (t for t in reversed(trace) if t.action in DETECTORS and image_names(t.action_input)), None
                     )
+                    searched = image_names(search.action_input)[0] if search else ""
+                    if search and search.ok:  # what it found instead ("zoom in on the face": a cat)
+                        answer = found_other_things(answer, user_input, search.observation, searched)
                     answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND, searched)}"
                 checked, kept = self._checked_answer(answer, trace)
                 hint = "" if kept else self._other_upload(session, user_input, trace)

@@ -13,6 +13,7 @@ from PIL import Image
 from agent.capabilities import asks_what_it_can_do
 from agent.detector_scope import (
     FOUND_NOTHING,
+    FOUND_OTHER,
     as_empty_result,
     named_empty_search,
     with_found_labels,
@@ -1035,6 +1036,19 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     ):
         reply = agent.chat(session, bare)
         assert reply.text == NEEDS_PART.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
+
+
+def test_a_face_edit_after_a_cat_was_found_says_what_was_found_instead(tiny_tokenizer, session):
+    """Seen in a Gradio drive on the cat photo: "zoom in on the face" was answered "Done! I saved the detected face as
+    cat [229, 180, 302, 253]. So Crop Image did not run: ..."."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [229, 180, 302, 253]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer("Done! I saved the detected face as cat [229, 180, 302, 253].")]
+    reply = agent.chat(session, "Zoom in on the face")
+    told = FOUND_OTHER.format(noun="face", image=image, found="cat [229, 180, 302, 253]")
+    assert reply.text.startswith(f"{told} So Crop Image did not run: it needs a box.")
+    assert not any(step.action == "Crop Image" for step in reply.steps)
 
 
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
