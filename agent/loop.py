@@ -638,6 +638,7 @@ class Agent:
         ``summary`` of all their steps in their place (agent/privacy.py; blurs of places)."""
         replies: list[Reply] = []
         remembered: list[str] = []
+        exchanges: list[str] = []  # the parts whose exchange the conversation holds until the whole is remembered
         offset = 0
         for part in parts:
             last = offset
@@ -646,8 +647,11 @@ class Agent:
             for event in self._turn(session, part, cancel):
                 if isinstance(event, Reply):
                     replies.append(_numbered_on(event, offset))
-                    said = session.memory.turns[-1].text if session.memory.turns else ""
-                    remembered.append(said if session.memory.forget_last_exchange(part) else event.text)
+                    # the next part sees this one's exchange, its result by name ("blur the top half and the bottom
+                    # half": the second blur had been written on the image before the first)
+                    remembered_now = session.memory.said[-1:] == [part]
+                    remembered.append(session.memory.turns[-1].text if remembered_now else event.text)
+                    exchanges += [part] if remembered_now else []
                 elif isinstance(event, TextChunk):
                     last = max(last, event.step + offset)
                     yield replace(event, step=event.step + offset)
@@ -657,6 +661,8 @@ class Agent:
             offset = last
             if replies and replies[-1].stopped:
                 break
+        for part in reversed(exchanges):
+            session.memory.forget_last_exchange(part)
         session.turns -= len(replies) - 1
         steps = tuple(step for reply in replies for step in reply.steps)
         summed = summary(steps) if summary and not any(reply.stopped for reply in replies) else ""
@@ -984,7 +990,11 @@ class Agent:
                 found = (
                     step
                     if as_written
-                    else as_found(user_input, step, self.shown_text(session, trace), trace, session.reports)
+                    else self._found_on_an_older_version(
+                        session,
+                        step,
+                        as_found(user_input, step, self.shown_text(session, trace), trace, session.reports),
+                    )
                 )
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
@@ -1737,7 +1747,8 @@ class Agent:
         meant = as_same_size(
             meant, request, self.runtime.available, versions, size, subject=self._resized(session, request)
         )
-        meant = as_found(request, meant, shown, (), session.reports)  # "crop the face" a detection found before
+        found = as_found(request, meant, shown, (), session.reports)  # "crop the face" a detection found before
+        meant = self._found_on_an_older_version(session, meant, found)
         if asks_of_the_reading(request, meant.tool, session.reports, session.latest_image):
             logger.info("a question after a reading of %s: read again, not %s", session.latest_image, meant.tool)
             meant = ToolCall(meant.thought, READER, str(session.latest_image))
@@ -1852,6 +1863,22 @@ class Agent:
         if chosen[0] not in uploads or moved[0] not in uploads or chosen[0] == moved[0]:
             return meant
         return replace(meant, action_input=meant.action_input.replace(moved[0], chosen[0], 1))
+
+    def _found_on_an_older_version(self, session: ChatSession, call: ToolCall, found: ToolCall) -> ToolCall:
+        """``found`` (:func:`agent.pending_edit.as_found`), unless it moved ``call`` from its image to an older version
+        of it, the one the box was found in: then ``call``'s image with that box when both have one size, else the
+        detector on ``call``'s image first. "Remove the background and then blur her face" after a crop had blurred
+        the face the upload's detection found, on the upload: the background removal and the crop were lost."""
+        written, moved = image_names(call.action_input), image_names(found.action_input)
+        if not written or not moved or written[0] == moved[0]:
+            return found
+        if moved[0] not in lineage(written[0], session.made_from)[1:] or FINDER not in self.runtime.available:
+            return found
+        size = partial(image_size, session.workspace)
+        if size(written[0]) == size(moved[0]):
+            return replace(found, action_input=found.action_input.replace(moved[0], written[0], 1))
+        logger.info("the box of %s was found in %s, an older version: %s runs first", written[0], moved[0], FINDER)
+        return ToolCall(found.thought, FINDER, written[0])
 
     @staticmethod
     def _not_undone(session: ChatSession, request: str, call: ToolCall) -> ToolCall:
@@ -2103,7 +2130,9 @@ def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
     image the turn made that no later call used other than to read it (a description of the result speaks of it, as
     the training data's answers do; the words read do not) and the answer does not name: asked to "resize astronaut.png to 256x256 and read
     the text in sign.png", the model answered with the words read alone; asked to "rotate both of them", it named one
-    result; asked to "read it and make it twice as big", it read the resized sign and gave the words alone."""
+    result; asked to "read it and make it twice as big", it read the resized sign and gave the words alone; asked to
+    "remove the background and then blur her face", the face searched for in the cut-out was not found, and the
+    answer said so alone."""
     notes = [
         ALSO_MADE.format(tool=step.action, image=image)
         for index, step in enumerate(trace)
@@ -2112,7 +2141,9 @@ def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
         and image in step.observation  # the call's answer, not a detector's drawing of its boxes
         and image not in answer
         and not any(
-            image in later.action_input and (later.files or later.action not in READING_TOOLS)
+            image in later.action_input
+            and later.action not in DETECTORS  # a search of it speaks of what it found, not of it
+            and (later.files or later.action not in READING_TOOLS)
             for later in trace[index + 1 :]
         )
     ]

@@ -42,6 +42,7 @@ from agent.picture_questions import ANSWERER, DESCRIBER, answering_tool, only_as
 from agent.read_text import read_already, with_read_text
 from agent.words_only import asks_for_words, refuses_words
 from data_gen.session_phrasings import ASK_FOR_IMAGE
+from generation.tool_calls import image_names
 from protocol.prompt import PromptTemplate, Turn
 from protocol.steps import ToolCall
 from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
@@ -2405,6 +2406,16 @@ def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session)
     # one thing asked: the answer stands
     llm.replies += [call("Resize Image", f"{image}, 16, 16"), answer("Done.")]
     assert "made" not in agent.chat(session, "resize it to 16x16").text
+    # a search of the result speaks of what it found, not of the result
+    llm.replies += [
+        call("Resize Image", f"{image}, 48, 48"),
+        call("Detection", image),
+        answer("The face is at face [0, 0, 8, 8]."),
+    ]
+    reply = agent.chat(session, "make it 48 by 48 and find the faces")
+    resized = runtime_made(reply, "Resize Image")
+    assert reply.steps[-1].action_input == resized  # the searched image: the resize, as asked
+    assert reply.text.endswith(f" Resize Image made {resized}.")
 
 
 def test_a_second_map_asked_beside_the_first_is_drawn_on_the_photo(tiny_tokenizer, session):
@@ -3049,3 +3060,46 @@ def test_a_box_asked_for_after_nothing_was_found_is_of_the_image_searched(tiny_t
     reply = agent.chat(session, "blur the cat's face")
     assert reply.steps[-1].action_input == cat, reply.steps
     assert f"({cat} is 32x32)" in reply.text and "blur 0, 0, 16, 16" in reply.text
+
+
+class ResizingRuntime(FakeRuntime):
+    """The fake runtime whose Resize Image makes a picture of the size asked for."""
+
+    def run(self, tool_name: str, action_input: str, workspace: Workspace) -> Observation:
+        if tool_name != "Resize Image":
+            return super().run(tool_name, action_input, workspace)
+        self.calls.append((tool_name, action_input))
+        source, width, height = (part.strip() for part in action_input.split(","))
+        name = workspace.save_image(workspace.open_image(source).resize((int(width), int(height))), "resize", source)
+        return Observation(name, True, (name,), 0.01)
+
+
+@pytest.mark.parametrize("found_again", [True, False])
+def test_a_face_found_in_an_older_version_of_another_size_is_found_again(tiny_tokenizer, session, found_again):
+    """Seen in a --cli drive: after a crop, "remove the background and then blur her face" blurred the face the
+    upload's detection had found, on the upload: the background removal and the crop were lost. Found nowhere in the
+    cut-out (the face blurred before), the answer names and shows the cut-out."""
+    names = ("Detection", "Blur Region", "Resize Image", "Remove the background")
+    runtime = ResizingRuntime(names=names)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies += [call("Detection", image), answer("The face is at face [0, 0, 8, 8].")]
+    agent.chat(session, "find her face")
+    llm.replies += [call("Resize Image", f"{image}, 32, 32"), answer("Done.")]
+    (small,) = agent.chat(session, "make it 32 by 32").files
+    llm.replies += [call("Remove the background", small), call("Blur Region", f"{small}, 800, 900, 16, 16")]
+    if not found_again:
+        runtime.found = NO_OBJECT_FOUND
+        llm.replies += [answer("There is no object found.")]
+        reply = agent.chat(session, "remove the background and then blur her face")
+        cut = reply.steps[0].files[0]
+        assert [(step.action, image_names(step.action_input)[0]) for step in reply.steps[1:]] == [("Detection", cut)]
+        assert reply.text.startswith(f"I found no face in {cut}.") and cut in reply.files  # the cut-out, shown
+        return
+    llm.replies += [call("Blur Region", f"{small}, 0, 0, 8, 8"), answer("Done.")]
+    reply = agent.chat(session, "remove the background and then blur her face")
+    cut = reply.steps[0].files[0]
+    assert [(step.action, image_names(step.action_input)[0]) for step in reply.steps[1:]] == [
+        ("Detection", cut),
+        ("Blur Region", cut),
+    ]

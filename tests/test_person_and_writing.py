@@ -125,6 +125,10 @@ def test_two_places_are_blurred_one_after_the_other(tiny_tokenizer, tmp_path):
     assert top.action_input == f"{rotated}, 0, 0, 40, 10"
     assert bottom.action_input == f"{top.files[0]}, 0, 10, 40, 20"
     assert session.latest_image == bottom.files[0]
+    # the second part is asked with the first's exchange before it: its result by name
+    second = [prompt for prompt in llm.prompts if "New input: blur the bottom half" in prompt]
+    assert second and all(top.files[0] in prompt for prompt in second)
+    assert session.memory.said[-1] == "blur the top half and the bottom half"  # one exchange, as asked
     # one answer for both (each part had answered "Here is the blurred image: ...")
     told = PLACES_BLURRED.format(
         earlier=f"the top half ({top.files[0]})", last="the bottom half", image=bottom.files[0]
