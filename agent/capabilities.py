@@ -36,6 +36,31 @@ _ASKS = re.compile(
 )
 
 
+# "what model are you?", "which llm is this?", "are you chatgpt?" (the model: "I'm an AI model, not a tool.")
+_ASKS_WHICH_MODEL = re.compile(
+    r"\b(?:what|which)\s+(?:language\s+)?(?:model|llm|ai)\s+(?:are\s+you|is\s+(?:this|it|running|behind\s+this))\b"
+    r"|\bwhat(?:'s|\s+is)\s+(?:your\s+(?:language\s+)?(?:model|llm)\W*$|the\s+(?:language\s+)?(?:model|llm)\s+"
+    r"(?:behind\s+(?:this|you)|you\s+(?:use|run\s+on)|here)\b)"
+    r"|\bare\s+you\s+(?:chat\s?gpt|gpt|gpt-?\d|an?\s+(?:llm|language\s+model))\b"
+    r"|\bwho\s+(?:made|built|created|trained)\s+you\b",
+    re.IGNORECASE,
+)
+
+
+def asks_which_model(request: str) -> bool:
+    """Whether ``request`` asks which language model answers (or who made it)."""
+    return bool(_ASKS_WHICH_MODEL.search(request))
+
+
+def model_answer(identity: str, tools: Sequence[str]) -> str:
+    """Which model answers (``identity``, as the launcher names it) and that it drives the loaded ``tools``."""
+    runs = f"I am {identity}" if identity else "I am a small open language model"
+    drives = f": {', '.join(tools)}" if tools else ", though none is loaded now"
+    return (
+        f"{runs}, running here on this machine. I cannot see images myself; I choose and call the image tools{drives}."
+    )
+
+
 def asks_what_it_can_do(request: str) -> bool:
     """Whether ``request`` asks what the assistant can do or which tools it has."""
     return bool(_ASKS.search(request))

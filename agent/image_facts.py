@@ -142,10 +142,36 @@ _FILE_SIZE_QUESTION = _whole_question(
 FILE_SIZE_ANSWER = "{image} takes {amount} on disk: a {kind} file of {width} x {height} pixels."
 
 
+# The whole request asks of the picture's shape: "is it square now?" (the model cropped it again, and the crop failed)
+_SHAPE_QUESTION = _whole_question(
+    r"is\s+"
+    + _ASKED_PICTURE
+    + r"\s+(?:now\s+)?(?:a\s+)?(?P<shape>square|landscape|portrait|wider\s+than\s+(?:it\s+is\s+)?tall"
+    r"|taller\s+than\s+(?:it\s+is\s+)?wide)(?:\s+(?:now|yet))?"
+)
+_SHAPES = {
+    "square": lambda width, height: width == height,
+    "landscape": lambda width, height: width > height,
+    "portrait": lambda width, height: height > width,
+    "wider": lambda width, height: width > height,
+    "taller": lambda width, height: height > width,
+}
+
+
 def asks_for_the_size(request: str) -> bool:
-    """Whether ``request`` only asks how big the picture is (in pixels, or its file) or its file type, not anything
-    it shows."""
-    return bool(_SIZE_QUESTION.match(request) or _FILE_SIZE_QUESTION.match(request))
+    """Whether ``request`` only asks how big the picture is (in pixels, or its file), its file type or its shape
+    ("is it square?"), not anything it shows."""
+    return bool(_SIZE_QUESTION.match(request) or _FILE_SIZE_QUESTION.match(request) or _SHAPE_QUESTION.match(request))
+
+
+def as_shape_answer(answer: str, request: str, width: int, height: int) -> str:
+    """``answer`` (the picture's size) opened with a yes or a no when ``request`` asks whether the picture of
+    ``width`` x ``height`` pixels has a shape ("is it square now?")."""
+    asked = _SHAPE_QUESTION.match(request)
+    if not asked:
+        return answer
+    has = _SHAPES[asked.group("shape").split()[0].lower()](width, height)
+    return f"{'Yes' if has else 'No'}: {answer}"
 
 
 def asks_for_the_file_size(request: str) -> bool:

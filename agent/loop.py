@@ -64,9 +64,11 @@ from agent.bad_numbers import bad_numbers_answer
 from agent.brightness import asks_which_is_brighter, brightness_answer, mean_brightness
 from agent.capabilities import (
     asks_what_it_can_do,
+    asks_which_model,
     beyond_the_tools,
     capabilities_answer,
     load_hint,
+    model_answer,
     without_parts_beyond_the_tools,
 )
 from agent.detector_scope import (
@@ -91,6 +93,7 @@ from agent.image_facts import (
     UNCHANGED,
     WHERE_ANSWER,
     amount_of_bytes,
+    as_shape_answer,
     asks_for_orientation,
     asks_for_the_file_size,
     asks_for_the_images,
@@ -523,6 +526,7 @@ class Agent:
         max_new_tokens: int = 128,
         max_input_chars: int = DEFAULT_MAX_INPUT_CHARS,
         max_history_tokens: int = DEFAULT_MAX_HISTORY_TOKENS,
+        identity: str = "",
     ) -> None:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -542,6 +546,7 @@ class Agent:
         if max_history_tokens < 0:
             raise ValueError(f"max_history_tokens must not be negative, got {max_history_tokens}")
         self.max_history_tokens = max_history_tokens
+        self.identity = identity  # which model answers, for "what model are you?"
         self.image_tools = frozenset(
             spec.name for spec in runtime.available if any(i.kind is InputKind.IMAGE for i in spec.inputs)
         )
@@ -1286,7 +1291,9 @@ class Agent:
         cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
         picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
-        the depth")."""
+        the depth"); or it asks which model answers (agent/capabilities.py)."""
+        if asks_which_model(request):
+            return model_answer(self.identity, self.runtime.available.names)
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         said = (
@@ -1598,7 +1605,7 @@ class Agent:
             amount = amount_of_bytes(session.workspace.resolve(image).stat().st_size)
             return FILE_SIZE_ANSWER.format(image=image, amount=amount, kind=kind, width=size[0], height=size[1])
         answer = SIZE_ANSWER.format(image=image, kind=kind, width=size[0], height=size[1])
-        return with_aspect_ratio(answer, request, *size)
+        return as_shape_answer(with_aspect_ratio(answer, request, *size), request, *size)
 
     @staticmethod
     def _needs_box(session: ChatSession, tool: str, said: str = NEEDS_BOX, image: str = "") -> str:

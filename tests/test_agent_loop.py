@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agent.capabilities import asks_what_it_can_do
+from agent.capabilities import asks_what_it_can_do, asks_which_model, model_answer
 from agent.detector_scope import (
     FOUND_NOTHING,
     FOUND_OTHER,
@@ -886,6 +886,32 @@ def test_what_it_can_do_is_answered_from_the_loaded_tools_before_the_model(tiny_
     reply = agent.chat(session, "hi there! what can you do?")
     assert "Edge Detection On Image" in reply.text and "Pose Detection On Image" in reply.text
     assert "describe" not in reply.text and reply.by_agent and llm.prompts == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("what model are you?", True),  # seen in a --cli drive: "I'm an AI model, not a tool."
+        ("which llm is this?", True),
+        ("are you chatgpt?", True),
+        ("who made you", True),
+        ("what's the model of this camera?", False),
+        ("which model is best for faces?", False),
+        ("what is the model wearing?", False),
+        ("what's your model?", True),
+        ("what is the model behind this?", True),
+    ],
+)
+def test_which_requests_ask_which_model_answers(request_text, asks):
+    assert asks_which_model(request_text) is asks
+
+
+def test_which_model_answers_is_told_by_the_agent(tiny_tokenizer, session):
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("I'm an AI model, not a tool.")])
+    agent.identity = "smollm2-135m-instruct with the LoRA adapter smollm2-gpt4tools"
+    reply = agent.chat(session, "what model are you?")
+    assert reply.text == model_answer(agent.identity, agent.runtime.available.names) and llm.prompts == []
+    assert reply.text.startswith(f"I am {agent.identity}, running here") and "Edge Detection On Image" in reply.text
 
 
 def test_the_first_call_runs_on_the_image_the_request_points_at(tiny_tokenizer, session):
@@ -2048,6 +2074,9 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("how many MB is it?", True),
         ("how much space does this photo take up?", True),
         ("how big is the file limit for uploads?", False),
+        ("is it square now?", True),  # seen in a --cli drive: the model cropped it again, and the crop failed
+        ("is the image landscape?", True),
+        ("is the cat square?", False),
     ],
 )
 def test_which_requests_ask_how_big_the_image_is(request_text, asks):
@@ -2075,6 +2104,9 @@ def test_the_size_of_the_image_is_answered_from_the_file(tiny_tokenizer, session
     assert agent.chat(session, "how big is the file?").text == FILE_SIZE_ANSWER.format(
         image=image, amount=amount, kind="PNG", width=64, height=64
     )
+    square = SIZE_ANSWER.format(image=image, kind="PNG", width=64, height=64)
+    assert agent.chat(session, "is it square now?").text == f"Yes: {square}"
+    assert agent.chat(session, "is it wider than it is tall?").text == f"No: {square}"
     assert llm.prompts == [] and runtime.calls == []
     assert [amount_of_bytes(count) for count in (812, 97_587, 1_258_291)] == ["812 bytes", "95.3 KB", "1.2 MB"]
 

@@ -56,8 +56,9 @@ def detect(tmp_path_factory):
 
 
 def play(player: SessionPlayer, runtime, tokenizer, work_dir: Path, detect):
-    """The player's sessions through the real agent loop and tools."""
-    agent = Agent(player, runtime, PromptTemplate.load("en"), tokenizer, context_length=8192)
+    """The player's sessions through the real agent loop and tools, the agent named as the demo names it."""
+    identity = "smollm2-135m-instruct with the LoRA adapter smollm2-gpt4tools"
+    agent = Agent(player, runtime, PromptTemplate.load("en"), tokenizer, context_length=8192, identity=identity)
     return run_sessions(agent, SESSIONS, player.sessions, work_dir, detect=detect)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from agent.loop import DEFAULT_MAX_HISTORY_TOKENS, DEFAULT_MAX_INPUT_CHARS, DEFAULT_MAX_STEPS, Agent
@@ -125,6 +125,7 @@ def build_agent(
     where = f"device map {device_map}" if device_map else llm_device
     logger.info("model %s%s on %s", base_model, f" + adapter {adapter}" if adapter else "", where)
     generator = HFGenerator(model, tokenizer, template, prefix_cache_mb=prefix_cache_mb)
+    tuned = f" with the LoRA adapter {PurePath(adapter).name}" if adapter else ""
     return Agent(
         generator,
         runtime,
@@ -135,6 +136,7 @@ def build_agent(
         max_new_tokens=max_new_tokens,
         max_input_chars=max_input_chars,
         max_history_tokens=max_history_tokens,
+        identity=f"{PurePath(base_model).name}{tuned}",
     )
 
 
