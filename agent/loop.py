@@ -210,6 +210,7 @@ from agent.result_words import (
     repeats_an_earlier_answer,
     repeats_the_listing,
     says_there_is_no_image,
+    with_plural_agreement,
     with_result_noun,
 )
 from agent.several_edits import (
@@ -889,7 +890,7 @@ class Agent:
                 if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
                     answer = as_presented(with_result_named(answer, seen[0]), seen[0])
                     answer = without_other_results(answer, seen[0], user_input)
-                    answer = self._with_maker_noun(answer, seen[0], trace)
+                    answer = with_plural_agreement(self._with_maker_noun(answer, seen[0], trace))
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     on = next(iter(image_names(last.action_input)), "")

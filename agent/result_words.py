@@ -114,3 +114,16 @@ def repeats_the_listing(answer: str, tools: Iterable[ToolSpec]) -> bool:
     ]
     listed = any(f"{name}: {start}" in said for name in names for start in described)
     return listed or bool(_LISTING_INPUT.search(answer))
+
+
+# A map named by a plural ("the straight lines", "the edges") with the verb of a singular, as the training data's
+# answers have it: "image/....png is the straight lines you asked for", "The straight lines is ready: ..."
+_PLURAL_MAPS = r"straight\s+lines|lines|edges|outlines|soft\s+edges|soft\s+boundaries|segments"
+_IS_THE_PLURAL = re.compile(rf"\bis\s+the\s+({_PLURAL_MAPS})\b", re.IGNORECASE)
+_THE_PLURAL_IS = re.compile(rf"\b([Tt]he\s+(?:{_PLURAL_MAPS}))\s+is\b")
+
+
+def with_plural_agreement(answer: str) -> str:
+    """``answer`` with a map named by a plural given a plural's verb: "image/....png shows the straight lines you
+    asked for", "The straight lines are ready: ..."."""
+    return _THE_PLURAL_IS.sub(r"\1 are", _IS_THE_PLURAL.sub(r"shows the \1", answer))

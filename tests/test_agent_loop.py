@@ -3135,3 +3135,14 @@ def test_a_face_found_in_an_older_version_of_another_size_is_found_again(tiny_to
         ("Detection", cut),
         ("Blur Region", cut),
     ]
+
+
+def test_a_map_named_by_a_plural_is_answered_with_a_plurals_verb(tiny_tokenizer, session):
+    """Seen in a Gradio drive: "image/4a67_line_58bc8900.png is the straight lines you asked for."."""
+    runtime = FakeRuntime(names=("Line Detection On Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    # the model names the upload; the agent names the map it made
+    llm.replies = [call("Line Detection On Image", image), answer(f"{image} is the straight lines you asked for.")]
+    reply = agent.chat(session, "show me the straight lines in the image")
+    assert reply.text == f"{reply.files[0]} shows the straight lines you asked for."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.result_words import with_result_noun
+from agent.result_words import with_plural_agreement, with_result_noun
 from tools.catalog import default_registry
 
 TOOLS = default_registry()
@@ -44,3 +44,23 @@ def test_a_file_names_own_words_are_not_a_name_for_the_map():
     line_file = "image/aa11_line_bb22.png"  # "line" inside the name, "straight lines" nowhere
     answer = f"Here it is: {line_file}"
     assert with_result_noun(answer, line_file, TOOLS.get("Line Detection On Image"), TOOLS) == answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # seen in a Gradio drive
+        (
+            "image/4a67_line_58bc.png is the straight lines you asked for.",
+            "image/4a67_line_58bc.png shows the straight lines you asked for.",
+        ),
+        (
+            "The straight lines is ready: image/4a67_line_58bc.png",
+            "The straight lines are ready: image/4a67_line_58bc.png",
+        ),
+        ("The edge map is ready: image/4c70_edge_58bc.png", None),
+        ("Done! I saved the straight lines as image/4a67_line_58bc.png.", None),
+    ],
+)
+def test_a_map_named_by_a_plural_takes_a_plurals_verb(answer, expected):
+    assert with_plural_agreement(answer) == (expected or answer)
