@@ -63,6 +63,9 @@ REQUESTS = (
     "I want to post this online, can you hide anything personal?",
     "Can I see the original again",
     "Actually make the blur stronger",
+    "Blur the top half and the bottom half",
+    "Is it square now?",
+    "What model are you?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
