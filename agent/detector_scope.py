@@ -105,17 +105,21 @@ FOUND_NONE = "I found no {noun} in {image}."
 FOUND_NOTHING = "Detection found nothing in {image}."
 
 
+def _looked_for(request: str) -> str | None:
+    """What ``request`` looks for among the detector's labels, singular ("face" of "find the faces"), or ``None``."""
+    found = _LOOKED_FOR.search(request)
+    noun = found.group(1).lower() if found else None
+    return _SINGULAR.get(noun, noun) if noun else None
+
+
 def named_empty_search(answer: str, request: str, observation: str, image: str) -> str:
     """``answer``, or what an empty detection of ``image`` found when the answer is the model's "There is no object in
     ...": no face (cat, person) when ``request`` looks for one, else nothing the detector knows."""
     said = _NO_OBJECT_IN.match(answer.strip())
     if observation.strip() != NO_OBJECT_FOUND or not said or not image:
         return answer
-    looked_for = _LOOKED_FOR.search(request)
-    if looked_for is None:
-        return FOUND_NOTHING.format(image=image)
-    noun = looked_for.group(1).lower()
-    return FOUND_NONE.format(noun=_SINGULAR.get(noun, noun), image=image)
+    noun = _looked_for(request)
+    return FOUND_NONE.format(noun=noun, image=image) if noun else FOUND_NOTHING.format(image=image)
 
 
 FOUND_OTHER = "I found no {noun} in {image}; the detector found: {found}."
@@ -125,11 +129,10 @@ def found_other_things(answer: str, request: str, observation: str, image: str) 
     """``answer``, or what the detection of ``image`` found instead of the face (cat, person) ``request`` asked to
     edit, when the edit did not run for want of its box and the answer does not say so: "zoom in on the face" of the
     cat photo was answered "Done! I saved the detected face as cat [229, 180, 302, 253]"."""
-    looked_for = _LOOKED_FOR.search(request)
+    noun = _looked_for(request)
     found = observation.strip().rstrip(".")
-    if looked_for is None or not found or found == NO_OBJECT_FOUND.rstrip(".") or not image:
+    if noun is None or not found or found == NO_OBJECT_FOUND.rstrip(".") or not image:
         return answer
-    noun = _SINGULAR.get(looked_for.group(1).lower(), looked_for.group(1).lower())
     if SAYS_NOTHING.search(answer) and re.search(rf"\b{noun}", answer, re.IGNORECASE):
         return answer
     return FOUND_OTHER.format(noun=noun, image=image, found=found)

@@ -16,8 +16,8 @@ READ_ON = '{image} reads "{said}".'
 def held_to_findings(answer: str, request: str, tool: str, observation: str, note: str = "", *, image: str = "") -> str:
     """``answer`` to ``request`` after ``tool`` answered ``observation`` on ``image`` (and the tool's ``note`` for the
     person), corrected where it misquotes the reading, hides an empty search or calls it an empty picture, renames a
-    found box, miscounts, or leaves out what the detector can find (agent/read_text.py, agent/detector_scope.py); a question of the words read answered
-    from them (agent/word_questions.py)."""
+    found box, miscounts, or leaves out what the detector can find (agent/read_text.py, agent/detector_scope.py); a
+    question of the words read answered from them (agent/word_questions.py)."""
     answer = with_read_text(answer, tool, observation, request)
     words = " ".join(observation.split())
     read = tool in READING_TOOLS and words != NO_TEXT_FOUND

@@ -153,9 +153,8 @@ _SHAPES = {
     "square": lambda width, height: width == height,
     "landscape": lambda width, height: width > height,
     "portrait": lambda width, height: height > width,
-    "wider": lambda width, height: width > height,
-    "taller": lambda width, height: height > width,
 }
+_SHAPES |= {"wider": _SHAPES["landscape"], "taller": _SHAPES["portrait"]}  # "wider than it is tall"
 
 
 def asks_for_the_size(request: str) -> bool:
