@@ -155,13 +155,14 @@ from agent.meant_call import (
     resized_subject,
     size_not_made,
     square_not_made,
+    squared_around_its_box,
     with_named_region,
     with_relative_size,
     without_made_up_tools,
 )
 from agent.memory import ConversationMemory
 from agent.negated_edits import without_negated_edits
-from agent.other_way import further_the_same_way, other_way_not_run, the_other_way
+from agent.other_way import further_the_same_way, other_way_not_run, the_other_way, with_angle_told
 from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
@@ -179,7 +180,7 @@ from agent.pending_edit import (
     uncounted,
     unfound_box,
 )
-from agent.person_and_writing import blurs_one_by_one, joined_answers, places_answer
+from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
@@ -615,7 +616,7 @@ class Agent:
             )
             latest = session.latest_image
             parts = blurs_one_by_one(kept) if latest is not None else None
-            summary = places_answer(parts) if parts else None
+            summary = blurs_answer(parts) if parts else None
             if latest is not None and not parts and hides_what_is_personal(kept):
                 # a map's faces are the photo's: "hide anything personal" after a sketch blurs the photo behind it
                 shown = [*session.images, *self.shown_images(session)]
@@ -641,7 +642,7 @@ class Agent:
     ) -> Iterator[AgentEvent]:
         """The turns of ``request``'s ``parts``, one after the other (agent/person_and_writing.py), as one turn: their
         steps numbered on, their replies on lines of their own and remembered as the answer to ``request``, or
-        ``summary`` of all their steps in their place (agent/privacy.py; blurs of places)."""
+        ``summary`` of all their steps in their place (agent/privacy.py, agent/person_and_writing.py)."""
         replies: list[Reply] = []
         remembered: list[str] = []
         exchanges: list[str] = []  # the parts whose exchange the conversation holds until the whole is remembered
@@ -903,6 +904,7 @@ class Agent:
                 which = self._found_on_each(session, user_input, trace)
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
+                answer = with_angle_told(answer, user_input, trace)  # an angle the request left to the agent
                 unboxed = box_edit_unfound(user_input, trace, self.runtime.available.names) or unplaced
                 if unboxed:  # the box asked for of the image the detector searched ("blur the cat's face": the cat)
                     search = next(
@@ -1002,6 +1004,8 @@ class Agent:
                         as_found(user_input, step, self.shown_text(session, trace), trace, session.reports),
                     )
                 )
+                # "crop to the cat and make it square": the square around the box, once the box is the cat's
+                found = squared_around_its_box(found, user_input, partial(image_size, session.workspace))
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(

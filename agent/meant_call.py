@@ -38,6 +38,7 @@ from agent.pending_edit import (
     edits_people,
     is_shown,
     named_box,
+    squares_a_named_part,
     the_one_box_found,
 )
 from agent.picture_questions import DETECTORS
@@ -51,6 +52,7 @@ from agent.stated_numbers import (
     centred_shape,
     scaled_size,
     signed_angle,
+    square_around,
     stated_numbers,
     zoom_factor,
 )
@@ -370,9 +372,29 @@ def as_square_crop(
     written = image_names(call.action_input)
     if call.tool not in (CROPPER, RESIZER) or CROPPER not in tools or not written:
         return call
+    if squares_a_named_part(request):  # its box is the thing's or the place's, squared once found
+        return call
     dimensions = size(written[0])
     box = centred_shape(request, *dimensions) if dimensions else None
     return replace(call, tool=CROPPER, action_input=", ".join([written[0], *map(str, box)])) if box else call
+
+
+def squared_around_its_box(call: ToolCall, request: str, size: Callable[[str], tuple[int, int] | None]) -> ToolCall:
+    """:data:`~agent.pending_edit.CROPPER`'s ``call`` with the square around its box when ``request`` asks for a
+    square crop of something it names ("crop to the cat and make it square": the cat's box, found or copied, made
+    square around the cat); else ``call``."""
+    arguments = [argument.strip() for argument in call.arguments]
+    if call.tool != CROPPER or len(arguments) != 5 or not squares_a_named_part(request):
+        return call
+    dimensions = size(arguments[0])
+    try:
+        left, top, right, bottom = (round(float(number)) for number in arguments[1:])
+    except ValueError:
+        return call
+    if not dimensions or right <= left or bottom <= top:
+        return call
+    box = square_around((left, top, right, bottom), *dimensions)
+    return replace(call, action_input=", ".join([arguments[0], *map(str, box)]))
 
 
 def asks_for_another_size(request: str) -> bool:

@@ -6,7 +6,8 @@ that made each image (``ChatSession.made_by``), so when the image "it" means is 
 for "the other way" runs on that rotation's source with the opposite angle; an answer before any rotation ran ("Done!
 I saved the rotated image as ..." naming the last turn's result) gives way to that rotation. "45 more" / "another 30
 degrees" after a rotation turns the result further the same way (asked "now 45 more" after "rotate it 45 degrees
-clockwise", the model turned it back by +45).
+clockwise", the model turned it back by +45). A rotation whose angle the request did not state ("rotate it a bit",
+"a bit more") is answered with the angle it turned by.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from agent.pending_edit import Step
 from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
+from agent.stated_numbers import stated_numbers
 from agent.undo import made_call
 from protocol.steps import ToolCall
 
@@ -77,3 +80,22 @@ def other_way_not_run(
     if ROTATOR in called or latest is None or not _OTHER_WAY.search(request):
         return None
     return ROTATOR if made_call(made_by, latest).tool == ROTATOR else None
+
+
+TURNED_BY = "It is turned {angle} degrees{direction}."
+_SAYS_ANGLE = re.compile(r"\bdegrees?\b|°", re.IGNORECASE)
+
+
+def with_angle_told(answer: str, request: str, steps: Sequence[Step]) -> str:
+    """``answer`` with the angle the turn's one rotation turned by and its direction when ``request`` states no angle
+    and the answer none ("rotate it a bit more" before any rotation turned 15 degrees; the answer said "the rotated
+    image you asked for"); else ``answer``."""
+    rotations = [step for step in steps if step.ok and step.action == ROTATOR]
+    if len(rotations) != 1 or stated_numbers(request) or _SAYS_ANGLE.search(answer):
+        return answer
+    try:
+        angle = float(rotations[0].action_input.rpartition(",")[2])
+    except ValueError:
+        return answer
+    direction = "" if abs(angle) % 180 == 0 else " clockwise" if angle < 0 else " counter-clockwise"
+    return f"{answer.rstrip()} {TURNED_BY.format(angle=f'{abs(angle):g}', direction=direction)}"

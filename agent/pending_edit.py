@@ -373,6 +373,24 @@ def _names_a_part(request: str) -> bool:
     )
 
 
+# The words that make a crop square, taken off to see what the crop is of: "crop to the cat and make it square"
+_SQUARED = re.compile(
+    r"(?:\s*,?\s*(?:and\s+)?(?:then\s+)?(?:make|turn)\s+(?:it|that|the\s+crop)\s+(?:into\s+)?(?:a\s+)?square"
+    r"|\s+(?:in)?to\s+a\s+square|\s*,\s*square)\b",
+    re.IGNORECASE,
+)
+
+
+def squares_a_named_part(request: str) -> bool:
+    """Whether ``request`` asks for a square crop of something it names by its place or by what is in it ("crop to the
+    cat and make it square", "crop the left half to a square"), not of the picture's middle."""
+    rest = _SQUARED.sub(" ", request)
+    if rest == request or not _ASKS[CROPPER].search(rest):
+        return False
+    rest = re.sub(r"(?:\s+(?:and|then|please))+\s*[.!?]*\s*$", "", rest.strip())
+    return not names_no_part(rest) and centred_shape(rest, 2, 2) is None
+
+
 def box_of_its_own(request: str) -> bool:
     """Whether ``request`` gives its box itself: numbers, or a part named by its place or shape ("the top half")."""
     return _gives_numbers(request) or _names_a_part(request)

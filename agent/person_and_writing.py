@@ -84,23 +84,21 @@ def _with_place_noun(thing: str, other: str) -> str:
     return f"{thing} {noun.group(1)}" if noun and _BARE_PLACE.search(thing) else thing
 
 
-PLACES_BLURRED = "I blurred {earlier}, then {last}: {image}."
+BLURRED_ONE_BY_ONE = "I blurred {earlier}, then {last}: {image}."
 
 
-def places_answer(parts: Sequence[str]) -> Callable[[Sequence[Step]], str] | None:
-    """The answer to the blurs of places ``parts`` (:func:`blurs_one_by_one`: "blur the top half", "blur the bottom
-    half") from their steps, each place with its image (the two parts had answered "Here is the blurred image: ..."
-    twice), or ``""`` when one of them did not blur; ``None`` for parts that are not all places."""
-    places = [part.split(maxsplit=1)[1] for part in parts]
-    if len(places) < 2 or not all(named_region(place, *_ANY_SIZE) for place in places):
-        return None
+def blurs_answer(parts: Sequence[str]) -> Callable[[Sequence[Step]], str]:
+    """The answer to the blurs ``parts`` (:func:`blurs_one_by_one`: "blur her face", "blur the phone number") from
+    their steps, each thing with its image (each part had answered "The blurred image is ready: ..."), or ``""`` when
+    one of them did not blur (each part's answer then says why)."""
+    things = [part.split(maxsplit=1)[1] for part in parts]
 
     def told(steps: Sequence[Step]) -> str:
         blurs = [step for step in steps if step.action == BLURRER and step.ok and step.files]
-        if len(blurs) != len(places):
+        if len(blurs) != len(things):
             return ""
-        earlier = ", then ".join(f"{place} ({step.files[-1]})" for place, step in zip(places, blurs[:-1], strict=False))
-        return PLACES_BLURRED.format(earlier=earlier, last=places[-1], image=blurs[-1].files[-1])
+        earlier = ", then ".join(f"{thing} ({step.files[-1]})" for thing, step in zip(things, blurs[:-1], strict=False))
+        return BLURRED_ONE_BY_ONE.format(earlier=earlier, last=things[-1], image=blurs[-1].files[-1])
 
     return told
 

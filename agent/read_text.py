@@ -188,6 +188,9 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
         # "The sign is ready: CAFE OPEN DAILY"
         return f'The text reads "{words}".'
     quoted = _QUOTED.search(answer)
+    if quoted and normal_words(quoted.group(0)) == normal_words(words) and quoted.group(0)[1:-1] != words:
+        # 'The sign says "For Rent CALL".' of "FOR RENT CALL": quoted as read, in the sign's own letters
+        return f'{answer[: quoted.start()]}"{words}"{answer[quoted.end() :]}'
     if quoted and normal_words(words) not in normal_words(quoted.group(0)):
         if 2 * len(normal_words(quoted.group(0))) < len(normal_words(words)):
             # 'The letter "F" is at position 9 and 5.': a piece of the words, with words around it made for the piece

@@ -250,6 +250,17 @@ def centred_shape(request: str, width: int, height: int) -> tuple[int, int, int,
     return left, top, left + box_width, top + box_height
 
 
+def square_around(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
+    """The smallest square holding ``box`` (left, top, right, bottom), centred on it and moved inside a ``width`` x
+    ``height`` picture; as large as the picture allows when the box is larger ("crop to the cat and make it square":
+    the square had been the picture's middle, not the cat's)."""
+    left, top, right, bottom = box
+    side = max(1, min(max(right - left, bottom - top), width, height))
+    x = min(max(round((left + right - side) / 2), 0), width - side)
+    y = min(max(round((top + bottom - side) / 2), 0), height - side)
+    return x, y, x + side, y + side
+
+
 def rotation_sign(request: str) -> int:
     """-1 when ``request`` asks to turn clockwise (or to the right), 1 counter-clockwise (or to the left), 0 when
     it says no direction or both."""

@@ -790,6 +790,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ('The sign says "OPEN 24 HOURS".', "OPEN 24 HOURS", 'The sign says "OPEN 24 HOURS".'),  # its own number
         # seen in a drive: the words unquoted beside a misquote
         ('The main street is "MANA STREET".', "MAIN STREET", 'The main street is "MAIN STREET".'),
+        # seen in a --cli drive: the words read, quoted in other letters
+        ('The sign says "For Rent CALL".', "FOR RENT CALL", 'The sign says "FOR RENT CALL".'),
         # seen in a --cli drive, asked "wat does it say": a letter quoted in words made for it
         ('The letter "F" is at position 9 and 5.', "OPEN 9 TO 5 MON - FRI", 'The text reads "OPEN 9 TO 5 MON - FRI".'),
         ('image/66fc4e77.png says "OPEN".', "OPEN", 'image/66fc4e77.png says "OPEN".'),  # a file name's digits
@@ -1111,6 +1113,26 @@ def test_blur_it_blurs_the_whole_picture(tiny_tokenizer, session):
         llm.replies = [call("Blur Region", f"{image}, 600, 400, 400, 600"), answer("Done.")]
         agent.chat(session, request)
         assert runtime.calls[-1] == ("Blur Region", f"{image}, 0, 0, 64, 64")
+
+
+def test_a_square_crop_of_the_cat_is_square_around_the_cat(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop to the cat and make it square" cropped the largest square in the picture's middle
+    (75, 0, 375, 300 of a 451 x 300 photo), the cat's box never looked for."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [100, 40, 220, 200]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=300)
+    llm.replies = [
+        call("Crop Image", f"{image}, 20, 30, 40, 50"),
+        f" {image}\nObservation:",
+        answer("Found."),
+        f" {image}, 100, 40, 220, 200\nObservation:",
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "crop to the cat and make it square")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", image),
+        ("Crop Image", f"{image}, 80, 40, 240, 200"),
+    ]
 
 
 def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session):

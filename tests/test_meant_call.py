@@ -668,6 +668,8 @@ def test_blur_it_after_a_detection_keeps_the_box_found():
         ("Crop Image: 1, 2, 3, 4", "zoom in", f"Crop Image: {RESULT}, 125, 75, 375, 225"),
         ("Crop Image: 1, 2, 3, 4", "zoom in by 5 times", f"Crop Image: {RESULT}, 200, 120, 300, 180"),
         ("Crop Image: 1, 2, 3, 4", "zoom in a bit", f"Crop Image: {RESULT}, 83, 50, 416, 250"),
+        # the cat's box, not the middle's square: the made-up box is left for the detector to replace
+        ("Crop Image: 1, 2, 3, 4", "crop to the cat and make it square", f"Crop Image: {RESULT}, 1, 2, 3, 4"),
     ],
 )
 def test_make_it_square_is_the_largest_centred_square(model_call, request_text, ran):
@@ -679,6 +681,27 @@ def test_make_it_square_is_the_largest_centred_square(model_call, request_text, 
     tools = default_registry().subset(("Crop Image", "Resize Image"))
     squared = as_square_crop(call, request_text, tools, lambda name: (500, 300))
     assert f"{squared.tool}: {squared.action_input}" == ran
+
+
+@pytest.mark.parametrize(
+    ("request_text", "box", "squared"),
+    [
+        # seen in a --cli drive: "crop to the cat and make it square" cropped the picture's middle, not the cat
+        ("crop to the cat and make it square", "100, 40, 220, 200", "80, 40, 240, 200"),
+        ("crop the cat to a square", "100, 40, 220, 200", "80, 40, 240, 200"),
+        ("crop to her face, square", "10, 0, 30, 60", "0, 0, 60, 60"),  # moved inside the picture
+        ("crop the left half and make it square", "0, 0, 250, 300", "0, 0, 300, 300"),  # as large as it can be
+        ("zoom in on the cat and make it square", "100, 40, 220, 200", "80, 40, 240, 200"),
+        ("crop to the cat", "100, 40, 220, 200", "100, 40, 220, 200"),  # no square asked
+        ("crop it to a square", "100, 0, 400, 300", "100, 0, 400, 300"),  # the middle's square already
+        ("crop to the cat and make it square", "220, 40, 100, 200", "220, 40, 100, 200"),  # no box: a made-up one
+    ],
+)
+def test_a_square_crop_of_a_named_thing_is_square_around_it(request_text, box, squared):
+    from agent.meant_call import squared_around_its_box
+
+    call = ToolCall("t", "Crop Image", f"{RESULT}, {box}")
+    assert squared_around_its_box(call, request_text, lambda name: (500, 300)).action_input == f"{RESULT}, {squared}"
 
 
 @pytest.mark.parametrize(

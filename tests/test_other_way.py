@@ -90,3 +90,36 @@ def test_more_of_a_rotation_in_a_session(rotated):
     agent.llm.replies += [call("Rotate Image", f"{result}, 45"), answer("Done.")]
     agent.chat(session, "now 45 more")
     assert agent.runtime.calls[-1] == ("Rotate Image", f"{result}, -45")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "angle", "answered"),
+    [
+        # seen in a --cli drive: "rotate it a bit more" before any rotation turned 15 degrees, said nowhere
+        ("rotate it a bit more", "15", "Done. It is turned 15 degrees counter-clockwise."),
+        ("rotate it a little to the right", "-15", "Done. It is turned 15 degrees clockwise."),
+        ("rotate it the other way", "90", "Done. It is turned 90 degrees counter-clockwise."),
+        ("turn it upside down", "180", "Done. It is turned 180 degrees."),
+        ("rotate it by 15 degrees", "15", "Done."),  # the request said it
+    ],
+)
+def test_an_angle_the_request_left_open_is_told(request_text, angle, answered):
+    from agent.other_way import with_angle_told
+    from agent.loop import TraceStep
+
+    step = TraceStep(1, "", "Rotate Image", f"image/a1a1.png, {angle}", "image/b.png", True)
+    assert with_angle_told("Done.", request_text, [step]) == answered
+    assert with_angle_told("Turned by 15 degrees.", request_text, [step]) == "Turned by 15 degrees."  # said already
+    failed = TraceStep(1, "", "Rotate Image", f"image/a1a1.png, {angle}", "no such file", False)
+    assert with_angle_told("Done.", request_text, [failed]) == "Done."
+
+
+def test_a_slight_turn_in_a_session_says_how_far(tiny_tokenizer, tmp_path):
+    runtime = FakeRuntime(names=("Rotate Image",))
+    agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
+    agent.llm.replies = [call("Rotate Image", f"{photo}, 3"), answer("Done.")]
+    reply = agent.chat(session, "rotate it a bit more")
+    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 15")
+    assert reply.text.endswith("It is turned 15 degrees counter-clockwise.")

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.person_and_writing import PLACES_BLURRED, blurs_one_by_one, joined_answers
+from agent.person_and_writing import BLURRED_ONE_BY_ONE, blurs_one_by_one, joined_answers
 from agent.text_region import NO_WRITING
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import ScriptedLLM
@@ -66,7 +66,11 @@ def test_the_face_and_the_phone_number_are_both_blurred(tiny_tokenizer, tmp_path
     numbers = [step.index for step in reply.steps]  # the second request's steps numbered on from the first's
     assert numbers == sorted(set(numbers))
     assert len([name for name in reply.files if "_blur_" in name]) == 2
-    assert len(reply.text.splitlines()) == 2  # each request's answer on its own line, as streamed
+    # one answer for both, each thing with its image (each part had answered "The blurred image is ready: ...")
+    face, number = (step.files[0] for step in reply.steps if step.action == BLURRER)
+    assert reply.text == BLURRED_ONE_BY_ONE.format(
+        earlier=f"her face in the first image ({face})", last="the phone number in the second image", image=number
+    )
     # one exchange in the conversation, as asked
     assert session.memory.said[-1] == "blur her face in the first image and the phone number in the second"
     assert session.turns == 1
@@ -130,7 +134,7 @@ def test_two_places_are_blurred_one_after_the_other(tiny_tokenizer, tmp_path):
     assert second and all(top.files[0] in prompt for prompt in second)
     assert session.memory.said[-1] == "blur the top half and the bottom half"  # one exchange, as asked
     # one answer for both (each part had answered "Here is the blurred image: ...")
-    told = PLACES_BLURRED.format(
+    told = BLURRED_ONE_BY_ONE.format(
         earlier=f"the top half ({top.files[0]})", last="the bottom half", image=bottom.files[0]
     )
     assert reply.text == told
