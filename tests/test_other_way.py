@@ -104,8 +104,8 @@ def test_more_of_a_rotation_in_a_session(rotated):
     ],
 )
 def test_an_angle_the_request_left_open_is_told(request_text, angle, answered):
-    from agent.other_way import with_angle_told
     from agent.loop import TraceStep
+    from agent.other_way import with_angle_told
 
     step = TraceStep(1, "", "Rotate Image", f"image/a1a1.png, {angle}", "image/b.png", True)
     assert with_angle_told("Done.", request_text, [step]) == answered
