@@ -141,6 +141,7 @@ from agent.marking import (
     WRITING_MARKED,
     marked,
     marked_finding,
+    marks_it,
     marks_the_writing,
     marks_what_is_found,
 )
@@ -173,6 +174,7 @@ from agent.pending_edit import (
     box_edit_unfound,
     faces_hidden_otherwise,
     invented_box,
+    labelled_boxes,
     leaves_out,
     names_no_part,
     pending_box_edit,
@@ -1768,7 +1770,11 @@ class Agent:
             request, meant.tool, named_by(request, meant.tool, self.runtime.available)
         ) and image_names(meant.action_input):
             meant = ToolCall(meant.thought, READER, image_names(meant.action_input)[0])
-        marking = marks_what_is_found(request) and FINDER in self.runtime.available and meant.tool != FINDER
+        # "put a box around it" right after a detection found something: what it found, marked again
+        marks_found = marks_what_is_found(request) or (
+            marks_it(request) and any(labelled_boxes(step.observation) for step in last_found if step.ok)
+        )
+        marking = marks_found and FINDER in self.runtime.available and meant.tool != FINDER
         if marking and image_names(meant.action_input):  # "put a box around the cat": the model cropped to it
             meant = ToolCall(meant.thought, FINDER, image_names(meant.action_input)[0])
         if meant != call:

@@ -52,6 +52,20 @@ def marks_what_is_found(request: str) -> bool:
     return bool(thing and (labels_named(thing) or _ANYTHING_FOUND.match(thing)))
 
 
+# "put a box around it", "circle them", "mark it": what "it" is, the last detection says
+_MARK_IT = re.compile(
+    r"\b(?:put|draw|add|place)\s+(?:an?\s+|some\s+)?(?:\w+\s+)?(?:box|boxes|rectangles?|squares?|circles?|marks?)\s+"
+    r"(?:around|round|on|over)\s+(?:it|them)\b|\b(?:circle|highlight|mark|box)\s+(?:it|them)\b",
+    re.IGNORECASE,
+)
+
+
+def marks_it(request: str) -> bool:
+    """Whether ``request`` asks to mark "it" or "them" ("put a box around it" after "find the cat": the model cropped
+    to the cat's box)."""
+    return bool(_MARK_IT.search(request))
+
+
 def marked_finding(request: str) -> str:
     """The word for the face, person or cat ``request`` asks to mark ("cat" of "put a box around the cat"), to answer
     where it was found; ``""`` for anything else (every object, the writing, a cup)."""

@@ -50,6 +50,8 @@ _CORRECTION = re.compile(
     re.IGNORECASE,
 )
 _OTHER = re.compile(r"\bother\s+(?:one|photo|image|picture|pic|upload)\b", re.IGNORECASE)
+# An image's place said without its noun: "and the first", "now the second"
+_BARE_PLACE = re.compile(r"^the\s+(?:first|second|third|fourth|last)$", re.IGNORECASE)
 # What the meant image is said as: its place, "the other one", or one word of a file name (no verbs of an edit)
 _POINTER = re.compile(r"^(?:the|my|that|this)\s+[\w .'-]+$|^[\w.-]+$", re.IGNORECASE)
 
@@ -74,6 +76,7 @@ def corrected_image(
     )
     if not meant or not _POINTER.match(meant):
         return None
+    meant = _BARE_PLACE.sub(r"\g<0> one", meant)  # "and the first": the first one
     behind = [image for image in lineage(last_image) if image in uploads]
     if _OTHER.search(meant):
         others = [upload for upload in uploads if upload not in behind]

@@ -2961,6 +2961,25 @@ def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer
     assert agent.chat(session, "circle the cup").text == NO_MARKER and len(llm.prompts) == prompts
 
 
+def test_a_box_around_it_after_a_detection_marks_what_it_found(tiny_tokenizer, session):
+    """Seen in a --cli drive: "put a box around it" right after "find the cat" cropped the photo to the cat's box."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [78, 0, 446, 300]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer("The cat is at cat [78, 0, 446, 300].")]
+    agent.chat(session, "find the cat")
+    llm.replies += [call("Crop Image", f"{image}, 78, 0, 446, 300"), answer("Done.")]
+    reply = agent.chat(session, "put a box around it")
+    assert [step.action for step in reply.steps] == ["Detection"] and runtime.calls[-1] == ("Detection", image)
+    assert "Crop Image" not in [tool for tool, _ in runtime.calls]
+    # nothing found before: "it" is the picture, the model's call stands
+    runtime.found = NO_OBJECT_FOUND
+    llm.replies += [call("Detection", image), answer("No object found."), call("Crop Image", f"{image}, 0, 0, 8, 8")]
+    llm.replies += [answer("Done.")]
+    agent.chat(session, "find the cat")
+    assert agent.chat(session, "put a box around it").steps[0].action == "Crop Image"
+
+
 def test_a_clause_that_only_says_not_to_blur_is_left_out(tiny_tokenizer, session):
     """Seen in a drive: "dont blur anything, just show me the edges" was answered that Blur Region needs a box."""
     from agent.negated_edits import without_negated_edits

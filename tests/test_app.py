@@ -198,6 +198,26 @@ def test_the_terminal_says_which_call_ran_where_the_agent_ran_another_than_the_s
     as_streamed = replace(ran, model_call="")
     show(StepTaken(as_streamed), session, io.StringIO(), lambda *text: lines.append(" ".join(text)))
     assert lines == [" face [1, 2, 3, 4]"]
+    # seen in a --cli drive: an answer set aside, the agent opened the crop, the model wrote the cat's box and the
+    # square around it ran, while the terminal showed the model's box as the one cropped
+    lines.clear()
+    crop = TraceStep(2, "", "Crop Image", f"{photo}, 28, 0, 328, 300", pose, True, model_call="AI: The cat is there.")
+    streamed = [
+        f"AI: The cat is there. [not the answer]\nAction: Crop Image\nAction Input: {photo}, 3, 0, 352",
+        ", 300\n",
+    ]
+    show(StepTaken(crop), session, io.StringIO(), lambda *text: lines.append(" ".join(text)), streamed)
+    assert lines == [f" [ran Crop Image: {photo}, 28, 0, 328, 300] {pose}"]
+    lines.clear()
+    streamed[-1] = ", 300\nObservation:"
+    show(
+        StepTaken(replace(crop, action_input=f"{photo}, 3, 0, 352, 300")),
+        session,
+        io.StringIO(),
+        lines.append,
+        streamed,
+    )
+    assert lines == [f" {pose}"]  # as streamed
 
 
 def test_cli_with_piped_input_echoes_it_and_removes_its_folder(tiny_model_dir, images, tmp_path):

@@ -39,6 +39,8 @@ EDGES = "image/e1e1_edge_bbbb2222.png"
         ("no, crop the first photo", None),
         ("the first photo", None),  # no correction said
         ("and in the astronaut one?", UPLOADS[0]),  # the same again, said short
+        ("and the first", UPLOADS[0]),  # seen in a --cli drive: the edges of the second again
+        ("now the first", UPLOADS[0]),
         ("what about the astronaut?", UPLOADS[0]),
         ("same for the astronaut photo", UPLOADS[0]),
         ("and the pose?", None),  # no image

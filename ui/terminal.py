@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -23,7 +23,7 @@ from agent.executor import StepStatus
 from agent.loop import UPLOAD_HINT, Agent, ChatSession, Reply, StepTaken, TextChunk
 from agent.plan_mode import PlanMade, PlanReply, StepUpdate
 from agent.request_parts import asks_for_several
-from protocol.steps import AI
+from protocol.steps import ACTION, ACTION_INPUT, AI, OBSERVATION
 from tools.errors import ToolError
 from tools.workspace import Workspace
 from ui.panels import received_text
@@ -155,8 +155,10 @@ def show(
     elif isinstance(event, StepTaken):
         step = event.step
         ran = f"{step.action}: {step.action_input}"
-        # the streamed call is the model's; where the agent ran another (agent/meant_call.py), say which
-        overruled = step.model_call and step.model_call != ran and not step.model_call.startswith(AI)
+        # the streamed call is the model's; where the agent ran another (agent/meant_call.py), say which; a call the
+        # agent opened after setting an answer aside is the model's input as streamed, set right after it
+        model_call = step.model_call if not step.model_call.startswith(AI) else _streamed_call(streamed or ())
+        overruled = model_call and model_call != ran
         correction = f" [ran {ran}]" if overruled else ""
         say(f"{correction} {step.observation}")
     elif isinstance(event, PlanMade):
@@ -181,6 +183,17 @@ def show(
             say(f"\n{'[corrected] ' if event.corrected else ''}AI: {text}")
         for name in event.files:
             say(f"Image: {session.workspace.root / name}")
+
+
+def _streamed_call(streamed: Iterable[str]) -> str:
+    """The last call the turn's ``streamed`` text wrote (``Tool: input``), or ``""`` for none."""
+    text = "".join(streamed)
+    action, _, rest = text.rpartition(f"\n{ACTION_INPUT}")
+    if not _:
+        return ""
+    tool = action.rpartition(f"{ACTION}")[2].strip()
+    written = rest.split("\n", 1)[0].removesuffix(OBSERVATION).strip()
+    return f"{tool}: {written}" if tool else ""
 
 
 def _added_to_streamed(answer: str, streamed: str) -> str | None:
