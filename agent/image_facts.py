@@ -364,6 +364,35 @@ def upload_order_answer(request: str, uploads: Sequence[str], file_names: Mappin
     return UPLOAD_ORDER.format(image=image, called=called, place=place, uploads=", ".join(uploads))
 
 
+# The whole request asks whether the upload was kept: "is the original still there?", "did you keep my photo?" (the
+# model ran Detection and answered "I found it here: face [...]")
+_ORIGINAL_KEPT = _whole_question(
+    r"(?:is|was)\s+(?:the|my)\s+(?:original|upload(?:ed\s+(?:image|photo|picture|pic))?)"
+    r"(?:\s+(?:image|photo|picture|pic|one|file))?\s+(?:still\s+(?:there|here|saved|kept|ok(?:ay)?|safe|around)|(?:saved|kept|safe|gone|lost|deleted|overwritten|changed))"
+    r"|(?:did|have)\s+you\s+(?:keep|kept|save|saved|overwrite|overwritten|change|changed|delete|deleted|replace|replaced)"
+    r"\s+(?:the|my)\s+(?:original|upload)(?:\s+(?:image|photo|picture|pic|one|file))?"
+    r"|do\s+you\s+still\s+have\s+(?:the|my)\s+original(?:\s+(?:image|photo|picture|pic|one|file))?"
+)
+_LOST = re.compile(r"\b(?:gone|lost|delete[ds]?|overwrit\w*|change[ds]?|replace[ds]?)\b", re.IGNORECASE)
+ORIGINAL_KEPT = "{answer}: {uploads} {are} unchanged. Every edit is saved as a new file{made}, and all stay here until the session ends."
+
+
+def original_kept_answer(request: str, uploads: Sequence[str], file_names: Mapping[str, str], made: int) -> str | None:
+    """:data:`ORIGINAL_KEPT` when ``request`` asks whether the ``uploads`` (``file_names``: each one's name as sent)
+    were kept (yes) or lost (no: "did you overwrite my original?"), ``made`` images having been made since; else
+    ``None``."""
+    if not uploads or not _ORIGINAL_KEPT.match(request):
+        return None
+    named = [f"{image} (your file {file_names[image]})" if file_names.get(image) else image for image in uploads]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return ORIGINAL_KEPT.format(
+        answer="No" if _LOST.search(request) else "Yes",
+        uploads=listed,
+        are="is" if len(named) == 1 else "are",
+        made=f" ({made} so far)" if made else " (none made yet)",
+    )
+
+
 def asks_for_the_images(request: str) -> bool:
     """Whether ``request`` only asks which images the conversation holds."""
     return bool(_IMAGES_QUESTION.match(request))

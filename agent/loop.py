@@ -116,6 +116,7 @@ from agent.image_facts import (
     images_answer,
     name_to_save_as,
     orientation_answer,
+    original_kept_answer,
     scaled_answer,
     sizes_answer,
     upload_order_answer,
@@ -196,6 +197,7 @@ from agent.read_text import (
     reads_unasked,
     unread_writing,
     words_read,
+    words_untold,
 )
 from agent.redo import (
     blurred_again,
@@ -925,6 +927,8 @@ class Agent:
                     or len(asked_edits(user_input, self.runtime.available)) > 1  # "both the edges and the lines"
                 )
                 checked = with_every_result(checked, trace) if several else checked
+                untold = words_untold(checked, user_input, trace)  # "read the sign and blur the phone number"
+                checked = with_notes(checked, [untold]) if untold else checked
                 checked = self._with_parts_not_loaded(without_made_up_tools(checked, default_registry()), user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
@@ -1378,8 +1382,9 @@ class Agent:
                 return comparison_answer(request, readable)
         which_file = which_file_is(request, self._made(session))  # "which file is the pose"
         order = upload_order_answer(request, list(session.images), session.file_names)  # "which did I upload first"
-        if which_file or order:
-            return which_file or order
+        kept = original_kept_answer(request, list(session.images), session.file_names, len(session.made_from))
+        if which_file or order or kept:
+            return which_file or order or kept
         if len(session.images) > 1 and asks_which_is_brighter(request):
             brightness = {name: self._brightness(session.workspace, name) for name in session.images}
             readable = {name: value for name, value in brightness.items() if value is not None}
@@ -1563,7 +1568,10 @@ class Agent:
         # the image by its name only where there are several to tell apart (a name shows the image again)
         said = image if len(session.images) > 1 or image not in session.images else "the picture"
         size = image_size(session.workspace, image)
-        located = whereabouts_answer(request, last.action, said, last.observation, size, asked=marked_finding(request))
+        asked = marked_finding(request)
+        if not asked and marks_it(request):  # "put a box around it" after "find the cat": what this search found
+            asked = next((label for label, _ in labelled_boxes(last.observation)), "")
+        located = whereabouts_answer(request, last.action, said, last.observation, size, asked=asked)
         return with_scope_note(located, last.note) if located else None
 
     def _writing_whereabouts(

@@ -139,6 +139,8 @@ _SAYS_NO_TEXT = re.compile(
 _IMAGE_NAME = re.compile(r"\S*image/\S+")
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 # An answer that presents a made image, after a reading that made none: "The sign is ready: CAFE OPEN DAILY"
+# An answer that gives the words as a detector's finding: "The detector found: REGION-BASED SEGMENTATION ..."
+_AS_DETECTED = re.compile(r"\b(?:detector|detection)\s+found\b|^\W*detected\b", re.IGNORECASE)
 _AS_MADE = re.compile(r"\b(?:is|are)\s+ready\b|\bI\s+(?:have\s+)?(?:saved|made)\b|^\W*done\b", re.IGNORECASE)
 
 
@@ -182,6 +184,7 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
     if (
         _SAYS_NO_TEXT.search(answer)
         or _AS_MADE.search(answer)
+        or _AS_DETECTED.search(answer)
         or (_IMAGE_NAME.search(answer) and not _QUOTED.search(answer))
     ):
         # 'There is no readable text on the sign: "NO PARKING".', 'The main street is image/21636369.png.',
@@ -202,6 +205,21 @@ def with_read_text(answer: str, tool: str, observation: str, request: str = "") 
         invented = set(re.findall(r"\d+", _IMAGE_NAME.sub("", answer))) - set(re.findall(r"\d+", words))
         return f'The text reads "{words}".' if invented else answer
     return f'The text reads "{words}".'
+
+
+WORDS_READ = 'The text reads "{words}".'
+
+
+def words_untold(answer: str, request: str, steps: Sequence[Step]) -> str:
+    """:data:`WORDS_READ` of the turn's last reading when ``request`` asks to read and ``answer`` leaves the words out
+    ("can you read the sign and blur the phone number?" was answered with the blurred image alone); else ``""``."""
+    readings = [step for step in steps if step.ok and step.action in READING_TOOLS]
+    if not readings or not asks_to_read(request):
+        return ""
+    words = " ".join(readings[-1].observation.split())
+    if words == NO_TEXT_FOUND or not normal_words(words) or normal_words(words) in normal_words(answer):
+        return ""
+    return WORDS_READ.format(words=words)
 
 
 def unread_writing(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:

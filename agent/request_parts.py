@@ -46,7 +46,21 @@ def asked_parts(request: str) -> int:
     return len(request_parts(request))
 
 
+# A part that only shapes the crop before it: "crop to the cat and make it square" is one square crop
+_SHAPES_THE_CROP = re.compile(
+    r"^(?:and\s+)?(?:then\s+)?(?:make|turn)\s+(?:it|that|the\s+crop)\s+(?:into\s+)?(?:a\s+)?square(?:\s+please)?[.!?]*$",
+    re.IGNORECASE,
+)
+_CROP = re.compile(r"\b(?:crop|trim)\b|\bzoom\s+in\b", re.IGNORECASE)
+
+
 def asks_for_several(request: str) -> bool:
     """Whether ``request`` asks for several things: "find the faces, then blur them", "detect the text and
-    describe the photo" (the automatic switch to plan mode)."""
-    return asked_parts(request) > 1
+    describe the photo" (the automatic switch to plan mode); a crop made square is one thing."""
+    parts = request_parts(request)
+    shaping = [
+        index
+        for index, part in enumerate(parts)
+        if index and _SHAPES_THE_CROP.match(part) and _CROP.search(parts[index - 1])
+    ]
+    return len(parts) - len(shaping) > 1

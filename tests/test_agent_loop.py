@@ -790,6 +790,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ('The sign says "OPEN 24 HOURS".', "OPEN 24 HOURS", 'The sign says "OPEN 24 HOURS".'),  # its own number
         # seen in a drive: the words unquoted beside a misquote
         ('The main street is "MANA STREET".', "MAIN STREET", 'The main street is "MAIN STREET".'),
+        # seen in a --cli drive, asked to "read it again": the words as a detector's finding
+        ("The detector found: OPEN DAILY.", "OPEN DAILY", 'The text reads "OPEN DAILY".'),
         # seen in a --cli drive: the words read, quoted in other letters
         ('The sign says "For Rent CALL".', "FOR RENT CALL", 'The sign says "FOR RENT CALL".'),
         # seen in a --cli drive, asked "wat does it say": a letter quoted in words made for it
@@ -2972,6 +2974,7 @@ def test_a_box_around_it_after_a_detection_marks_what_it_found(tiny_tokenizer, s
     reply = agent.chat(session, "put a box around it")
     assert [step.action for step in reply.steps] == ["Detection"] and runtime.calls[-1] == ("Detection", image)
     assert "Crop Image" not in [tool for tool, _ in runtime.calls]
+    assert reply.text.startswith("The cat is at the bottom right of the picture: cat [78, 0, 446, 300]")  # 64 x 64
     # nothing found before: "it" is the picture, the model's call stands
     runtime.found = NO_OBJECT_FOUND
     llm.replies += [call("Detection", image), answer("No object found."), call("Crop Image", f"{image}, 0, 0, 8, 8")]

@@ -31,6 +31,21 @@ def test_a_request_is_cut_where_one_thing_asked_ends(request_text, parts):
 
 
 @pytest.mark.parametrize(
+    ("request_text", "several"),
+    [
+        # seen in a --cli drive in plan mode "auto": planned as a detection, a crop of the upper body found in place of
+        # the cat, and a resize to 1 x 1; one square crop, as the ReAct loop runs it
+        ("crop to the cat and make it square", False),
+        ("zoom in on her face, then make it square please", False),
+        ("rotate it and make it square", True),  # the square is not the rotation's
+        ("crop to the cat and make it 200 wide", True),
+    ],
+)
+def test_a_crop_made_square_is_one_thing(request_text, several):
+    assert asks_for_several(request_text) is several
+
+
+@pytest.mark.parametrize(
     ("request_text", "tool", "named"),
     [
         ("rotate it", "Rotate Image", True),

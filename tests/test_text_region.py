@@ -162,6 +162,23 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
     assert reply.files
 
 
+def test_the_words_asked_to_be_read_are_told_beside_the_edit(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "can you read the sign and blur the phone number?" was answered with the blurred image
+    alone, the words never told."""
+    from agent.read_text import WORDS_READ
+
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    done = "Thought: Do I need to use a tool? No\nAI: The blurred image is ready."
+    reply, image = chat(
+        tiny_tokenizer, tmp_path, runtime, "can you read the sign and blur the phone number?", [done] * 2
+    )
+    assert runtime.calls == [(READER, image), (BLURRER, f"{image}, 180, 90, 310, 150")]
+    assert reply.text.endswith(WORDS_READ.format(words="FOR RENT CALL 555-0147"))
+    # not asked to read: the words are not told
+    reply, image = chat(tiny_tokenizer, tmp_path / "2", runtime, "blur the phone number", [done] * 2)
+    assert "FOR RENT" not in reply.text
+
+
 def test_a_part_the_reading_does_not_hold_is_said_and_nothing_is_edited(tiny_tokenizer, tmp_path):
     runtime = ReadingRuntime("FOR RENT", (100, 40, 260, 80), FOR_RENT[:2])
     reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the phone number", [DONE, DONE])

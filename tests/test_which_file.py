@@ -62,3 +62,27 @@ def test_which_upload_came_first_is_answered_from_the_order_of_the_uploads():
 def test_the_name_of_an_upload_is_answered_from_the_uploads(request_text, told):
     uploads = ["image/cd613e30.png", "image/1e2feb89.png"]
     assert upload_order_answer(request_text, uploads, {"image/cd613e30.png": "chelsea.png"}) == told
+
+
+@pytest.mark.parametrize(
+    ("request_text", "answer"),
+    [
+        # seen in a --cli drive: the model ran Detection and answered "I found it here: face [176, 65, 273, 162]."
+        ("is the original still there?", "Yes"),
+        ("did you keep my original photo?", "Yes"),
+        ("do you still have the original?", "Yes"),
+        ("did you overwrite my original?", "No"),
+        ("is my upload gone?", "No"),
+        ("make the original bigger", None),
+        ("what was the original size?", None),
+    ],
+)
+def test_whether_the_upload_was_kept_is_answered_from_the_session(request_text, answer):
+    from agent.image_facts import ORIGINAL_KEPT, original_kept_answer
+
+    told = original_kept_answer(request_text, ["image/cd613e30.png"], {"image/cd613e30.png": "chelsea.png"}, 2)
+    expected = ORIGINAL_KEPT.format(
+        answer=answer, uploads="image/cd613e30.png (your file chelsea.png)", are="is", made=" (2 so far)"
+    )
+    assert told == (expected if answer else None)
+    assert original_kept_answer(request_text, [], {}, 0) is None  # nothing uploaded: the rest answers
