@@ -137,6 +137,11 @@ NO_FRAME = (
     'the picture\'s own edges instead, for example "crop 20 pixels off each side".'
 )
 
+NO_CALLS = (
+    "I can't make phone calls or send messages: I only work on the images of this conversation. Reading a number or "
+    'an address off a picture I can do ("what\'s the phone number on the sign?").'
+)
+
 NO_DELETE = (
     "No tool here deletes a file: every image of this conversation stays in its folder until the session ends (New "
     "session, or the demo stopping, removes them). The images you don't want you can simply leave."
@@ -273,6 +278,22 @@ _BEYOND = (
             re.I,
         ),
         NO_FRAME,
+        alone=True,
+        on_an_image=False,
+    ),
+    # "call it for me", "text this number", "send them an email" (the model read the sign again and answered "I have
+    # made the call")
+    _BeyondTheTools(
+        re.compile(
+            r"^\W*(?:(?:please|ok(?:ay)?|now|great|thanks|can\s+you|could\s+you|will\s+you)[,!.]?\s+)*"
+            r"(?:(?:phone|call|ring|dial|text|sms)\s+(?:it|them|him|her|this(?:\s+number)?|that(?:\s+number)?|"
+            r"the\s+(?:number|phone\s+number|shop|owner|landlord))"
+            r"|(?:send|write)\s+(?:an?\s+)?(?:email|e-mail|text|sms|message)\s+to\s+(?:it|them|him|her|this|that|the\s+\w+)"
+            r"|send\s+(?:it|them|him|her)\s+an?\s+(?:email|e-mail|text|sms|message))"
+            r"(?:\s+for\s+me)?(?:\s+please)?\W*$",
+            re.I,
+        ),
+        NO_CALLS,
         alone=True,
         on_an_image=False,
     ),

@@ -531,6 +531,9 @@ _CHANGES_QUESTION = _whole_question(
     r"(?:what(?:'?s|\s+has|\s+is)?\s+(?:changed|different)"
     r"|what(?:'s|\s+is)\s+the\s+difference(?:\s+(?:from|to|with)\s+the\s+original"
     r"|\s+between\s+(?:it|this|them|the\s+result)\s+and\s+the\s+original)?"
+    # "whats the difference between the first and the last picture" (the model named the crop as the first)
+    r"|what(?:'?s|\s+is)\s+the\s+difference\s+between\s+the\s+(?:first|original)(?:\s+(?:one|image|photo|picture|pic))?"
+    r"\s+and\s+the\s+(?:last|latest|newest|final|result)(?:\s+(?:one|image|photo|picture|pic))?"
     r"|how\s+(?:is|does)\s+(?:it|this|the\s+result)\s+(?:differ|different)"
     r"|compare\s+(?:it|this|the\s+result)\s+(?:with|to)\s+the\s+original"
     # the numbers of a step asked ("what angle did you rotate it by?": the model rotated it again)

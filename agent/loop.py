@@ -185,7 +185,7 @@ from agent.pending_edit import (
 )
 from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
-from agent.plan_stand_ins import missing_besides_the_answerer, stands_in
+from agent.plan_stand_ins import asked_but_not_loaded, missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
 from agent.read_text import (
     READER,
@@ -1454,10 +1454,12 @@ class Agent:
     def _with_parts_not_loaded(self, answer: str, request: str) -> str:
         """``answer`` to a request of several things followed by :data:`PART_NOT_LOADED` for each tool a part asks
         for that is not loaded: asked offline to "make it black and white and rotate it 45 degrees", the model
-        rotated the photo and answered done (a request of that one thing is answered before the model runs)."""
+        rotated the photo and answered done (a request of that one thing is answered before the model runs); asked to
+        "remove the background and describe what is left", it answered with the cut-out alone (a question the model
+        answered itself is answered before: ``_missing_answerer``)."""
         if asks_only_that(request):
             return answer
-        missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
+        missing = asked_but_not_loaded(request, self.runtime.available, default_registry())
         notes = [
             PART_NOT_LOADED.format(tool=spec.name, load=load_hint(spec)) for spec in missing if spec.name not in answer
         ]

@@ -31,6 +31,9 @@ _PICTURE = r"(?:image|photo|picture|pic|photograph|shot)"
 _FILE = r"\S+\.(?:png|jpe?g|webp|bmp|gif)\b"  # HuggingGPT's requests name pictures by file: "content of e.jpg"
 _DESCRIBE = re.compile(
     rf"\b(?:describe|caption)\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
+    # "remove the background and describe what is left", "rotate it and describe it"
+    r"|\bdescribe\s+(?:it|them|what(?:'s|\s+is)\s+(?:left|there|in\s+it|on\s+it))"
+    r"(?=\s*(?:[.!?,;]|$|(?:and|then|please|for\s+me)\b))"  # "describe it in a poem" is writing
     rf"|\bcontents?\s+of\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
     rf"|\bwhat(?:'s|s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
     # "what is this a picture of?" (the model answered "It is image/....png.")

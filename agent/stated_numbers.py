@@ -411,16 +411,21 @@ _WIDTH_WORDS = ("wide", "across", "width")
 
 
 # A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion; "I
-# want a thumbnail": 128, the model had cropped a box of 1000s)
+# want a thumbnail": 128, the model had cropped a box of 1000s), or its shorter for a number of lines ("1080p": 1080
+# lines, 1620 x 1080 of a 3:2 photo; it had been 1920 x 1280)
 _NAMED_RESOLUTIONS_PX = {
-    "8k": 7680,
-    "4k": 3840,
-    "uhd": 3840,
-    "2k": 2048,
-    "full hd": 1920,
-    "fhd": 1920,
-    "1080p": 1920,
-    "thumbnail": 128,
+    "8k": ("longer", 7680),
+    "4k": ("longer", 3840),
+    "uhd": ("longer", 3840),
+    "2k": ("longer", 2048),
+    "full hd": ("longer", 1920),
+    "fhd": ("longer", 1920),
+    "2160p": ("shorter", 2160),
+    "1440p": ("shorter", 1440),
+    "1080p": ("shorter", 1080),
+    "720p": ("shorter", 720),
+    "480p": ("shorter", 480),
+    "thumbnail": ("longer", 128),
 }
 NAMED_RESOLUTION = re.compile(
     r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS_PX) + r")\b", re.IGNORECASE
@@ -428,11 +433,12 @@ NAMED_RESOLUTION = re.compile(
 
 
 def one_side(request: str) -> tuple[str, int] | None:
-    """``("width" | "height" | "longer", pixels)`` when ``request`` states one side of a size and no other number
-    ("make it 400 pixels wide"), or names a resolution ("make it 4k": the longer side); else ``None``."""
+    """``("width" | "height" | "longer" | "shorter", pixels)`` when ``request`` states one side of a size and no
+    other number ("make it 400 pixels wide"), or names a resolution ("make it 4k": the longer side; "720p": the
+    shorter); else ``None``."""
     named = NAMED_RESOLUTION.search(request)
     if named and not stated_numbers(NAMED_RESOLUTION.sub(" ", request)):
-        return "longer", _NAMED_RESOLUTIONS_PX[" ".join(named.group(1).lower().split())]
+        return _NAMED_RESOLUTIONS_PX[" ".join(named.group(1).lower().split())]
     side = _ONE_SIDE.search(request)
     if side is None or len(stated_numbers(request)) != 1:
         return None
@@ -458,7 +464,7 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
     side it states: :func:`one_side`), in proportion and at most :data:`~tools.outputs.MAX_RESIZE_SIDE` a side;
     ``None`` when it asks for no such size."""
     side = one_side(request)
-    sides = {"width": width, "height": height, "longer": max(width, height)}
+    sides = {"width": width, "height": height, "longer": max(width, height), "shorter": min(width, height)}
     factor = side[1] / sides[side[0]] if side else scale_factor(request)
     if not factor:
         return None

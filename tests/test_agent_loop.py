@@ -706,6 +706,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("Describe it.", DESCRIBER),
         ("can you describe this one for me?", DESCRIBER),
         ("describe it in a poem", None),  # writing about it
+        # seen in a --cli drive: answered with the cut-out alone, the description left out without a word
+        ("remove the background and describe what is left", DESCRIBER),
+        ("rotate it and describe it", DESCRIBER),
         ("which one looks better?", ANSWERER),  # seen in a drive: "The straight lines is sharper and smoother."
         ("what breed is the cat?", ANSWERER),  # seen in a drive: "The cat is named Luna."
         ("who is this?", ANSWERER),  # seen in a drive: "I could not answer that"
@@ -1853,6 +1856,9 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ),
         # seen in a drive: asked to "cut it in half", the model cropped the photo to 1, 2, 3, 4
         ("NO_SPLIT", (("Crop Image",), 1), ("cut it in half", "split the photo into two halves")),
+        # seen in a --cli drive: asked to "call it for me" after the number was read, the model read the sign again and
+        # answered "I have made the call"
+        ("NO_CALLS", (("Text Detection On Image",), 1), ("call it for me", "can you text this number?")),
         # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
         ("NO_FRAME", (("Blur Region", "Crop Image"), 1), ("put a frame around it", "give it a thin black border")),
     ],
@@ -2401,6 +2407,16 @@ def test_a_part_asking_for_a_tool_that_is_not_loaded_is_said_to_be_undone(tiny_t
     assert reply.text == f"Done! I saved {reply.files[0]}. " + PART_NOT_LOADED.format(
         tool="Instruct Image Using Text", load="InstructPix2Pix_cpu"
     )
+
+
+def test_a_description_asked_beside_an_edit_is_said_to_be_undone(tiny_tokenizer, session):
+    """Seen in a --cli drive: "remove the background and describe what is left" was answered with the cut-out alone."""
+    runtime = FakeRuntime(names=("Remove the background",))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Remove the background", image), lambda prompt: answer(f"Done: {made(prompt)}.")]
+    reply = agent.chat(session, "remove the background and describe what is left")
+    assert "Get Photo Description is not loaded" in reply.text and reply.files[0] in reply.text
 
 
 def test_a_call_standing_in_for_a_tool_that_is_not_loaded_gives_way_to_the_asked_edit(tiny_tokenizer, session):

@@ -569,6 +569,9 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         # seen in a drive: "ok, then make it 4k" was resized to 400 x 300
         (f"Resize Image: {RESULT}, 400, 300", "ok, then make it 4k", f"{RESULT}, 3840, 2560"),
         (f"Resize Image: {RESULT}, 1920, 1080", "make it full HD", f"{RESULT}, 1920, 1280"),
+        # seen in a --cli drive: "make it 1080p" gave 1920 x 1281 (1080 lines: the shorter side)
+        (f"Resize Image: {RESULT}, 10800, 1080", "that's too big, make it 1080p", f"{RESULT}, 1620, 1080"),
+        (f"Resize Image: {RESULT}, 1, 1", "make it 720p", f"{RESULT}, 1080, 720"),
         # seen in a drive: "I want a thumbnail" cropped a box of 1000s
         (f"Crop Image: {RESULT}, 1000, 1000, 1000, 1000", "I want a thumbnail", f"{RESULT}, 128, 85"),
         # seen in a drive: "make it half as wide" halved both sides, "twice as tall" resized to 200 x 200

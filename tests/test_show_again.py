@@ -120,7 +120,12 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     changes = agent.chat(session, "compare it with the original: what changed?").text
     assert changes == CHANGES_ANSWER.format(latest=small, original=photo, steps=steps)
     # seen in a drive: "what angle did you rotate it by?" rotated the image again
-    for asked in ("what size did you make it?", "how much did you resize it?"):
+    # seen in a --cli drive: answered "The first picture is image/fcfb_crop_bf7f.png." (the crop)
+    for asked in (
+        "what size did you make it?",
+        "how much did you resize it?",
+        "whats the difference between the first and the last picture",
+    ):
         assert agent.chat(session, asked).text == changes
     assert len(agent.llm.prompts) == prompts
     assert not asks_what_was_done("what did you do with the cat?")
