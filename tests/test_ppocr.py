@@ -49,6 +49,19 @@ def test_each_word_is_placed_on_its_own_ink_and_line(reader):
     )
 
 
+@pytest.mark.parametrize("words", ["FOR RENT\nCALL 555-0147", "OPEN 9 TO 5\nMON TO FRI"])
+def test_an_upside_down_sign_is_read_turned_back(reader, words):
+    """Seen in a --cli drive: the sign turned upside down read "CALL 555- 0147 FOR R ENT" (its lines bottom first, its
+    words split where the turned letters' gaps are)."""
+    sign = render_sign(words)
+    upright, turned = reader.read(sign), reader.read(sign.rotate(180))
+    assert turned.text == upright.text == " ".join(words.split())
+    width, height = sign.size
+    for word, seen in zip(upright.words, turned.words, strict=True):  # each box where the turned picture has it
+        left, top, right, bottom = word.box
+        assert (seen.text, seen.box) == (word.text, (width - right, height - bottom, width - left, height - top))
+
+
 def test_a_sign_in_a_photo_is_read(reader):
     """Tesseract read "'oe 555-0147" for this sign on the astronaut photo."""
     photo = sample_photo("astronaut").convert("RGB")

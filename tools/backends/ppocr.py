@@ -42,6 +42,7 @@ PLACED_SCORE = 0.5  # the recogniser's least score of a word's characters for th
 # a line of one letter or digit is text only at this score (a cup's rim read "O" at 0.51); one without any is none
 # (a clock's face read "®")
 SHORT_SCORE = 0.8
+UPSIDE_DOWN_SCORE = 0.9  # the direction classifier's least score for a line to count as upside down
 SAME_LINE = 0.5  # two read lines whose centres are nearer than this share of their height are one line of text
 # A character of one piece of a row centred within this share of the line's height past where the ink of the piece
 # before it ends reads that piece's last letter again: a letter's centre stands at least a third of the height
@@ -228,14 +229,42 @@ class PaddleReader:
 
     def read(self, image: Image.Image) -> Reading:
         """The lines read top to bottom (words left to right on a line), joined by spaces, or
-        :data:`~tools.outputs.NO_TEXT_FOUND`; where the text and each word it is sure of are in ``image``."""
+        :data:`~tools.outputs.NO_TEXT_FOUND`; where the text and each word it is sure of are in ``image``. An
+        upside-down picture is read turned back (:func:`_upside_down`), its boxes given in ``image``'s pixels."""
+        rgb, lines = self._lines(image)
+        if self._upside_down(rgb, lines):
+            turned = image.rotate(180)
+            return _turned_back(self._reading(turned, *self._lines(turned)), image.size)
+        return self._reading(image, rgb, lines)
+
+    def _lines(self, image: Image.Image) -> tuple[np.ndarray, list[_Line]]:
+        """``image`` with its border added, and the lines of text the detector found and the recogniser read there."""
         import cv2
 
         rgb = cv2.copyMakeBorder(np.asarray(image.convert("RGB")), *(4 * [BORDER]), cv2.BORDER_REPLICATE)
         results, _ = self.engine(rgb[:, :, ::-1], return_word_box=True)
+        lines = [_line(result, rgb.shape[1], rgb.shape[0]) for result in results or ()]
+        return rgb, [line for line in lines if _is_text(line)]
+
+    def _upside_down(self, rgb: np.ndarray, lines: Sequence[_Line]) -> bool:
+        """Whether most of ``lines`` are upside down, as PP-OCR's direction classifier sees each one: the recogniser
+        reads each turned line the right way, but the lines come bottom first and the words of a line split where
+        the turned letters' gaps are ("CALL 555- 0147 FOR R ENT" of an upside-down "FOR RENT CALL 555-0147")."""
+        turned = 0
+        for line in lines:
+            left, top, right, bottom = line.box
+            crop = np.ascontiguousarray(rgb[top:bottom, left:right, ::-1])
+            if crop.size == 0:
+                continue
+            (label, score), *_ = self.engine(crop, use_det=False, use_cls=True, use_rec=False)[0]
+            turned += label == "180" and score >= UPSIDE_DOWN_SCORE
+        return 2 * turned > len(lines)
+
+    def _reading(self, image: Image.Image, rgb: np.ndarray, lines: Sequence[_Line]) -> Reading:
+        """The :class:`~tools.outputs.Reading` of ``lines``, read on ``image`` bordered as ``rgb``."""
+        import cv2
+
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        lines = [_line(result, grey.shape[1], grey.shape[0]) for result in results or ()]
-        lines = [line for line in lines if _is_text(line)]
         order = sorted(range(len(lines)), key=lambda i: (lines[i].centre, lines[i].box[0]))
         numbers = _line_numbers([lines[i] for i in order])
         rows = sorted(zip(numbers, order, strict=True), key=lambda pair: (pair[0], lines[pair[1]].box[0]))
@@ -263,6 +292,17 @@ class PaddleReader:
             else None
         )
         return Reading(" ".join(text for _, (text, _, _) in words), box, placed)
+
+
+def _turned_back(reading: Reading, size: tuple[int, int]) -> Reading:
+    """``reading`` of a picture of ``size`` turned by 180 degrees, its boxes given in the unturned picture's pixels."""
+
+    def back(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        left, top, right, bottom = box
+        return size[0] - right, size[1] - bottom, size[0] - left, size[1] - top
+
+    words = tuple(replace(word, box=back(word.box)) for word in reading.words)
+    return replace(reading, box=back(reading.box) if reading.box else None, words=words)
 
 
 def paddle_reader(threads: int | None = None) -> PaddleReader:
