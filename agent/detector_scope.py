@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.pending_edit import FINDER, Step, observations_on
+from agent.pending_edit import CAT_LABELS, FINDER, PERSON_LABELS, Step, observations_on
 from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
 from agent.result_words import says_there_is_no_image
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
@@ -96,7 +96,8 @@ _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "e
 # empty" of a cup of coffee, and silent on what was looked for
 _NO_OBJECT_IN = re.compile(
     r"^(?:There\s+(?:is|are)\s+no\s+objects?(?:\s+found)?|No\s+objects?\s+(?:was\s+|were\s+)?found)"
-    r"(?:\s+in\s+(?P<image>\S+?))?\s*\.?$",
+    # "There is no object found; that is not detected." (a Gradio drive): the clause after it says no more
+    r"(?:\s+in\s+(?P<image>\S+?))?\s*(?:[;,]\s*(?:that|it)\s+is\s+not\s+(?:detected|found)\s*)?\.?$",
     re.IGNORECASE,
 )
 # what a request looks for among the detector's labels ("zoom in on the face", "find the cats")
@@ -110,6 +111,18 @@ def _looked_for(request: str) -> str | None:
     found = _LOOKED_FOR.search(request)
     noun = found.group(1).lower() if found else None
     return _SINGULAR.get(noun, noun) if noun else None
+
+
+def labels_asked(request: str) -> tuple[str, ...]:
+    """The detector's labels whose boxes ``request`` asks to edit ("crop to the cat": cat; "blur the faces": face;
+    "blur the person": person, upper body or face; "blur the face and the cat": both), or none when it names none of
+    them (every box found)."""
+    nouns = {_SINGULAR.get(noun.lower(), noun.lower()) for noun in _LOOKED_FOR.findall(request)}
+    return tuple(
+        label
+        for label in (*PERSON_LABELS, *CAT_LABELS)
+        if label in nouns or ("person" in nouns and label in PERSON_LABELS)
+    )
 
 
 def named_empty_search(answer: str, request: str, observation: str, image: str) -> str:

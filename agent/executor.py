@@ -14,7 +14,9 @@ result is dropped; the plan does not wait for it.
 A box-taking step given a detection runs once per box, the most confident first. When its first result keeps the
 image's size (an edit in place, such as a blur), each further box is applied to the result before it and the step
 gives one image; otherwise (a crop) each box is applied to the detected image and the step gives one image per box,
-of which the first (the most confident box) is what later steps take.
+of which the first (the most confident box) is what later steps take. A run may be given the labels its request asks
+to edit ("crop to the cat": the cat's boxes, not the upper body found beside it); a detection that found none of them
+skips the box step, saying what it found.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -142,8 +144,10 @@ class PlanRun:
         step_timeout_s: float,
         max_workers: int,
         listener: Listener | None,
+        labels: Collection[str] = (),
     ) -> None:
         self.plan = plan
+        self.labels = frozenset(labels)
         self.runner = runner
         self.workspace = workspace
         self.step_timeout_s = step_timeout_s
@@ -249,10 +253,22 @@ class PlanRun:
             bound = source.value(for_a_box=boxed and name == self._results[step.id].tool.inputs[0].name)
             if isinstance(bound, Detected) and not bound.boxes:
                 raise _Unbound(f"step {self._number(value.step)} ({source.step.task}) found no object to work on")
+            if isinstance(bound, Detected) and self.labels and source.tool.output is OutputKind.BOXES:
+                bound = self._of_the_labels(bound, value.step, source.step.task)
             if bound is None or bound == "":
                 raise _Unbound(f"step {self._number(value.step)} ({source.step.task}) gave no output to use")
             arguments[name] = bound
         return arguments
+
+    def _of_the_labels(self, detected: Detected, source: int, task: str) -> Detected:
+        """``detected`` with the boxes of the run's labels only ("crop to the cat": a crop of the upper body found
+        instead would have been a silent wrong result); raises :class:`_Unbound` when it found none of them."""
+        kept = tuple(box for box in detected.boxes if box.label in self.labels)
+        if not kept:
+            found = ", ".join(dict.fromkeys(box.label for box in detected.boxes))
+            wanted = " or ".join(sorted(self.labels))
+            raise _Unbound(f"step {self._number(source)} ({task}) found no {wanted}, only: {found}")
+        return replace(detected, boxes=kept)
 
     def _done(self, step_id: int, future: Future) -> None:
         if future.cancelled():
@@ -451,15 +467,20 @@ class Executor:
         *,
         images: list[str] | None = None,
         listener: Listener | None = None,
+        labels: Collection[str] = (),
     ) -> PlanRun:
-        """Validate ``plan`` and start it; ``listener`` hears each step start and end (from pool threads).
+        """Validate ``plan`` and start it; ``listener`` hears each step start and end (from pool threads). A box step
+        given a detection takes its boxes of ``labels`` only (all when empty): what the request asks to edit.
 
         Raises:
             PlanError: the plan does not fit the tools (nothing has run).
         """
         self.validate(plan, images)
-        return PlanRun(plan, self.runner, workspace, self.step_timeout_s, self.max_workers, listener).start()
+        run = PlanRun(plan, self.runner, workspace, self.step_timeout_s, self.max_workers, listener, labels)
+        return run.start()
 
-    def run(self, plan: Plan, workspace: Workspace, *, images: list[str] | None = None) -> Execution:
+    def run(
+        self, plan: Plan, workspace: Workspace, *, images: list[str] | None = None, labels: Collection[str] = ()
+    ) -> Execution:
         """Run ``plan`` to the end."""
-        return self.start(plan, workspace, images=images).result()
+        return self.start(plan, workspace, images=images, labels=labels).result()

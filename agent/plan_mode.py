@@ -19,6 +19,7 @@ from functools import partial
 
 from agent.answer import Answer, AnswerWriter, step_call, traced
 from agent.capabilities import load_hint, without_parts_beyond_the_tools
+from agent.detector_scope import labels_asked
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
@@ -265,7 +266,13 @@ class PlanAgent:
             yield from self.agent.run(session, said)
             return
         updates: queue.Queue[StepResult] = queue.Queue()
-        run = self.executor.start(result.plan, session.workspace, images=_known_images(session), listener=updates.put)
+        run = self.executor.start(
+            result.plan,
+            session.workspace,
+            images=_known_images(session),
+            listener=updates.put,
+            labels=labels_asked(request),  # "crop to the cat": not the upper body found beside it
+        )
         try:
             yield PlanStarted(run)
             yield from _updates(run, updates)

@@ -142,14 +142,18 @@ class SessionPlayer:
             return answer(f"Here is the result: {observations[-1]}")
         if expect.cover == WHOLE_PICTURE and not observations:  # "blur it": the picture's own box
             return call("Blur Region", f"{image}, 0, 0, {', '.join(self.sizes[image])}")
-        # a face to blur or crop is found first
-        face = (expect.cover and expect.cover != WHOLE_PICTURE) or (expect.box and re.search(r"\bface\b", said))
+        # a face (or a cat) to blur or crop is found first
+        named = re.search(r"\b(face|cat)\b", said) if expect.box else None
+        face = (expect.cover and expect.cover != WHOLE_PICTURE) or named
         if face and not observations:
             return call("Detection", image)
-        label = expect.cover or "face"  # the label to blur ("blur the kitty": cat), or the face to crop
+        # the label to blur ("blur the kitty": cat), or the face or cat to crop
+        label = expect.cover or (named.group(1) if named else "face")
         box = re.search(rf"{label} {_BOX}", observations[0]) if face and len(observations) == 1 else None
-        if box:  # the face Detection found (after the agent's own blur, its result: the answer follows)
-            return call(str(expect.tool), f"{image}, {', '.join(box.groups())}")
+        if box:  # the box Detection found, or the crop asked of it ("make it square"); the answer follows
+            return call(
+                str(expect.tool), _arguments(expect, image) if expect.box else f"{image}, {', '.join(box.groups())}"
+            )
         if not observations:
             return call(str(expect.tool), _arguments(expect, image))
         result = observations[-1]

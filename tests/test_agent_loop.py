@@ -1631,6 +1631,13 @@ def test_an_empty_search_is_answered_as_one(said, observation, expected):
         ),
         (NO_OBJECT_FOUND, "find the cats", NO_OBJECT_FOUND, "I found no cat in image/a.png."),
         ("There are no objects found.", "what objects are in it?", NO_OBJECT_FOUND, FOUND_NOTHING),
+        # seen in a Gradio drive
+        (
+            "There is no object found; that is not detected.",
+            "Find the faces",
+            NO_OBJECT_FOUND,
+            "I found no face in image/a.png.",
+        ),
         ("There is no object in image/a.png.", "find the faces", "face [0, 0, 8, 8]", None),  # it found one
         ("No face here, only a cup.", "find the faces", NO_OBJECT_FOUND, None),  # the model's own words
     ],

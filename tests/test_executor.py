@@ -311,6 +311,23 @@ def test_a_detection_that_found_nothing_skips_the_box_step(workspace, photo, edi
     assert execution.results[1].reason == "step 1 (Detection) found no object to work on"
 
 
+def test_a_box_step_takes_the_boxes_of_the_labels_asked(workspace, photo, editing_runtime):
+    """Seen in a --cli drive in plan mode: "crop to the cat and make it square" cropped the upper body the detection
+    found in place of a cat, and said it was done."""
+    found = (Box("upper body", 0.9, (0, 0, 30, 30)), Box("cat", 0.5, (20, 10, 40, 30)))
+    plan = plan_of(("Detection", {"image_path": photo}), ("Crop Image", {"image_path": "<GENERATED>-0"}))
+    runner = _Mixed(_detection(found), editing_runtime)
+    execution = Executor(runner).run(plan, workspace, labels=("cat",))
+    assert execution.ok and runner.arguments_of("Crop Image") == [
+        {"image_path": photo, "left": 20, "top": 10, "right": 40, "bottom": 30}
+    ]
+    runner = _Mixed(_detection(found[:1]), editing_runtime)
+    execution = Executor(runner).run(plan, workspace, labels=("cat",))
+    assert [r.status for r in execution.results] == [StepStatus.DONE, StepStatus.SKIPPED]
+    assert execution.results[1].reason == "step 1 (Detection) found no cat, only: upper body"
+    assert runner.arguments_of("Crop Image") == []
+
+
 # ----------------------------------------------------------------- the runtime runner
 def test_runtime_runner_runs_real_tools_and_names_the_backend(workspace, photo):
     runner = RuntimeStepRunner(ToolRuntime.from_load("Image2Canny_cpu,ImageEditing_cpu"))
