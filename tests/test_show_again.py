@@ -189,6 +189,20 @@ def test_show_me_both_shows_each_upload_as_it_is_now(agent, tmp_path):
     assert session.latest_image == edges and len(agent.llm.prompts) == prompts  # "it" is still the edge map
 
 
+def test_all_the_images_of_one_upload_are_it_and_its_results(agent, tmp_path):
+    """Seen in a --cli drive: "show me all the images" after a sketch (and its undo) ran Detection."""
+    from agent.show_again import SHOWN_EACH
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    agent.llm.replies = [call("Edge Detection On Image", photo), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "show me all the images")
+    assert reply.files == (photo, edges) and reply.text == SHOWN_EACH.format(images=f"{photo}, {edges}")
+    assert session.latest_image == edges and len(agent.llm.prompts) == prompts
+
+
 def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
     """Seen in a drive: "make it square" of the 512 x 512 astronaut cropped all of it and answered done."""
     from agent.image_facts import ALREADY_SQUARE
