@@ -1215,9 +1215,11 @@ class Agent:
         if session.latest_image is not None and asks_to_see_each(request):
             # each upload as it is now; of one upload, it and every image made from it ("show me all the images" had
             # run Detection)
-            several = len(session.images) > 1
-            every = [*session.images, *(name for name in session.made_from if self._exists(session.workspace, name))]
-            shown = tuple(image for _, image in self.latest_of_each(session)) if several else tuple(every)
+            if len(session.images) > 1:
+                shown = tuple(image for _, image in self.latest_of_each(session))
+            else:
+                made = (name for name in session.made_from if self._exists(session.workspace, name))
+                shown = (*session.images, *made)
             text = SHOWN_EACH.format(images=", ".join(shown)) if len(shown) > 1 else SHOWN.format(image=shown[0])
             self.remember(session, request, text)  # "it" stays the image it was
             return Reply(text, shown, (), False, by_agent=True)

@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
-from agent.request_parts import OPENING, request_parts
+from agent.request_parts import MADE_SQUARE, OPENING, request_parts
 from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, numbers_besides_size_and_angle
 from protocol.steps import ToolCall
 
@@ -375,9 +375,7 @@ def _names_a_part(request: str) -> bool:
 
 # The words that make a crop square, taken off to see what the crop is of: "crop to the cat and make it square"
 _SQUARED = re.compile(
-    r"(?:\s*,?\s*(?:and\s+)?(?:then\s+)?(?:make|turn)\s+(?:it|that|the\s+crop)\s+(?:into\s+)?(?:a\s+)?square"
-    r"|\s+(?:in)?to\s+a\s+square|\s*,\s*square)\b",
-    re.IGNORECASE,
+    rf"(?:\s*,?\s*(?:and\s+)?(?:then\s+)?{MADE_SQUARE}|\s+(?:in)?to\s+a\s+square|\s*,\s*square)\b", re.IGNORECASE
 )
 
 

@@ -46,9 +46,11 @@ def asked_parts(request: str) -> int:
     return len(request_parts(request))
 
 
+# The words that make a crop square ("crop to the cat and make it square")
+MADE_SQUARE = r"(?:make|turn)\s+(?:it|that|the\s+crop)\s+(?:into\s+)?(?:a\s+)?square"
 # A part that only shapes the crop before it: "crop to the cat and make it square" is one square crop
 _SHAPES_THE_CROP = re.compile(
-    r"^(?:and\s+)?(?:then\s+)?(?:make|turn)\s+(?:it|that|the\s+crop)\s+(?:into\s+)?(?:a\s+)?square(?:\s+please)?[.!?]*$",
+    rf"^(?:and\s+)?(?:then\s+)?{MADE_SQUARE}(?:\s+please)?[.!?]*$",
     re.IGNORECASE,
 )
 _CROP = re.compile(r"\b(?:crop|trim)\b|\bzoom\s+in\b", re.IGNORECASE)
