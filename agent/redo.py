@@ -21,7 +21,7 @@ from typing import Protocol
 
 from agent.image_reference import UPLOAD_PLACES, meant_image
 from agent.meant_call import RESIZER, with_relative_size
-from agent.pending_edit import BLURRER, Step, labelled_boxes, named_box
+from agent.pending_edit import BLURRER, FINDER, Step, blurs_the_whole, labelled_boxes, named_box
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
 from agent.several_edits import ROTATOR
@@ -106,10 +106,23 @@ def redone(
     dimensions = size(image)
     if last_call.tool in tools and takes_a_box(tools.get(last_call.tool)) and dimensions:
         box = named_box(request, last_call.tool, *dimensions) or named_box(last_request, last_call.tool, *dimensions)
+        if box and _found_before(last_call, last_request, size) and FINDER in tools:
+            # "blur it" had blurred what a detection found (the cat), not the whole picture: it is looked for here
+            return ToolCall(last_call.thought, FINDER, image)
         if box:
             action_input = ", ".join([image, *map(str, box)])
     call = ToolCall(last_call.thought, last_call.tool, action_input)
     return with_relative_size(call, last_request, tools, size) if call.tool == RESIZER else call
+
+
+def _found_before(last_call: ToolCall, last_request: str, size: Callable[[str], tuple[int, int] | None]) -> bool:
+    """Whether ``last_call``, a box edit asked for as the whole picture ("blur it"), took a smaller box: one a
+    detection had found before (agent.meant_call.with_named_region)."""
+    arguments = [argument.strip() for argument in last_call.action_input.split(",")]
+    dimensions = size(arguments[0]) if arguments else None
+    if not dimensions or len(arguments) != 1 + len(BOX_CORNERS) or not blurs_the_whole(last_request):
+        return False
+    return arguments[1:] != ["0", "0", *map(str, dimensions)]
 
 
 OTHER_UPLOAD = (

@@ -237,6 +237,23 @@ def test_the_same_again_on_another_image_does_every_call_of_the_last_turn(tiny_t
     ]
 
 
+def test_the_same_again_of_a_found_box_blurred_as_it_looks_for_it_there(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after "which one has a cat?" and "blur it" (the cat's box), "now the other one" blurred
+    the whole coffee photo: "blur it" was read as the whole picture. The other photo is searched instead."""
+    agent, llm, runtime, session = _chat(tiny_tokenizer, tmp_path, ("Detection", "Blur Region"))
+    cup = agent.introduce_image(session, Image.new("RGB", (60, 40), "gray")).name
+    cat = agent.introduce_image(session, Image.new("RGB", (64, 48), "white")).name
+    _detecting(runtime, {cat: "cat [10, 5, 40, 25]", cup: "No object found."})
+    llm.replies = [call("Detection", cat), answer("The cat is there.")]
+    agent.chat(session, "find the cat")
+    llm.replies += [call("Blur Region", f"{cat}, 1, 2, 3, 4"), answer("Done.")]
+    assert agent.chat(session, "blur it").steps[-1].action_input == f"{cat}, 10, 5, 40, 25"
+    llm.replies += [answer("There is no object in it.")]
+    reply = agent.chat(session, "now the other one")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Detection", cup)]
+    assert "Blur Region" not in [tool for tool, argument in runtime.calls if cup in argument]
+
+
 def test_the_same_again_says_when_the_box_to_edit_is_not_found_there(tiny_tokenizer, tmp_path):
     from agent.redo import NOT_FOUND_AGAIN
 
