@@ -50,15 +50,17 @@ def asks_for_every(request: str, uploads: Sequence[str]) -> bool:
 
 
 def worked_on(steps: Sequence[Step], uploads: Sequence[str], versions: Sequence[str] = ()) -> list[str]:
-    """The images a request for every upload means: ``uploads``, or ``versions`` (the newest image made from each
-    upload) when the turn's first call worked on one of those and not on an upload: after the edges of two photos
-    were drawn, "make both 256 wide" resized one edge map; ``[]`` when the first call worked on neither."""
+    """The images a request for every upload means: ``versions`` (the newest image made from each upload) when the
+    turn's first call worked on one of those (after the edges of two photos were drawn, "make both 256 wide" resized
+    one edge map; an upload never edited is its own newest: after the cat photo's blur, "make both of them 200 pixels
+    wide" had resized the coffee photo and the cat's upload, not its blur), else ``uploads`` when it worked on an
+    upload; ``[]`` when it worked on neither."""
     first = next(
         (image_names(step.action_input)[0] for step in steps if step.action and image_names(step.action_input)), None
     )
-    if first in uploads:
-        return list(uploads)
-    return list(versions) if first in versions else []
+    if first in versions:
+        return list(versions)
+    return list(uploads) if first in uploads else []
 
 
 def upload_not_done(

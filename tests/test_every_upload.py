@@ -258,3 +258,6 @@ def test_the_images_every_upload_means():
     assert worked_on([step("Resize Image", UPLOADS[0])], UPLOADS, versions) == UPLOADS
     assert worked_on([step("Resize Image", versions[0])], UPLOADS, versions) == versions
     assert worked_on([step("Resize Image", "image/ffff.png")], UPLOADS, versions) == []
+    # seen in a --cli drive: after the second photo's blur, "make both of them 200 pixels wide" began on the first
+    # photo, never edited (its own newest), and resized the second's upload, not its blur
+    assert worked_on([step("Resize Image", versions[1])], UPLOADS, versions) == versions
