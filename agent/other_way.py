@@ -34,13 +34,11 @@ def the_other_way(call: ToolCall, request: str, latest: str | None, made_by: Map
     if call.tool != ROTATOR or latest is None or not _OTHER_WAY.search(request):
         return call
     made = made_call(made_by, latest)
-    source, _, angle = made.action_input.rpartition(",")
-    if made.tool != ROTATOR or not source.strip():
+    source = made.action_input.rpartition(",")[0].strip()
+    angle = _angle(made.action_input)
+    if made.tool != ROTATOR or not source or angle is None:
         return call
-    try:
-        opposite = -float(angle)
-    except ValueError:
-        return call
+    opposite = -angle
     written = str(int(opposite)) if opposite.is_integer() else str(opposite)
     return replace(call, action_input=f"{source.strip()}, {written}")
 
@@ -61,11 +59,8 @@ def further_the_same_way(call: ToolCall, request: str, latest: str | None, made_
     "a bit more"), turned the way the rotation that made ``latest`` turned; else ``call``."""
     further = _FURTHER.match(request)
     made = made_call(made_by, latest)
-    if call.tool != ROTATOR or latest is None or further is None or made.tool != ROTATOR:
-        return call
-    try:
-        last = float(made.action_input.rpartition(",")[2])
-    except ValueError:
+    last = _angle(made.action_input)
+    if call.tool != ROTATOR or latest is None or further is None or made.tool != ROTATOR or last is None:
         return call
     clockwise = last < 0
     angle = further.group("another") or further.group("more") or f"{abs(last) / 2:g}"
@@ -93,9 +88,16 @@ def with_angle_told(answer: str, request: str, steps: Sequence[Step]) -> str:
     rotations = [step for step in steps if step.ok and step.action == ROTATOR]
     if len(rotations) != 1 or stated_numbers(request) or _SAYS_ANGLE.search(answer):
         return answer
-    try:
-        angle = float(rotations[0].action_input.rpartition(",")[2])
-    except ValueError:
+    angle = _angle(rotations[0].action_input)
+    if angle is None:
         return answer
     direction = "" if abs(angle) % 180 == 0 else " clockwise" if angle < 0 else " counter-clockwise"
     return f"{answer.rstrip()} {TURNED_BY.format(angle=f'{abs(angle):g}', direction=direction)}"
+
+
+def _angle(rotation_input: str) -> float | None:
+    """The angle a rotation's input ends with ("image/a.png, -90": -90.0), or ``None`` when it ends with none."""
+    try:
+        return float(rotation_input.rpartition(",")[2])
+    except ValueError:
+        return None

@@ -35,12 +35,18 @@ def test_the_other_way_is_the_opposite_of_the_rotation_that_made_the_image(reque
 
 
 @pytest.fixture
-def rotated(tiny_tokenizer, tmp_path):
-    """An agent over a scripted model, its session and the photo it rotated 90 degrees clockwise, and that result."""
+def uploaded(tiny_tokenizer, tmp_path):
+    """An agent over a scripted model with Rotate Image, its session and a photo uploaded there."""
     runtime = FakeRuntime(names=("Rotate Image",))
     agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
     session = ChatSession(Workspace(tmp_path / "ws"))
-    photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
+    return agent, session, agent.introduce_image(session, Image.new("RGB", (16, 8))).name
+
+
+@pytest.fixture
+def rotated(uploaded):
+    """An agent over a scripted model, its session and the photo it rotated 90 degrees clockwise, and that result."""
+    agent, session, photo = uploaded
     agent.llm.replies = [call("Rotate Image", f"{photo}, -90"), answer("Done.")]
     (result,) = agent.chat(session, "rotate it 90 degrees clockwise").files
     return agent, session, photo, result
@@ -114,12 +120,9 @@ def test_an_angle_the_request_left_open_is_told(request_text, angle, answered):
     assert with_angle_told("Done.", request_text, [failed]) == "Done."
 
 
-def test_a_slight_turn_in_a_session_says_how_far(tiny_tokenizer, tmp_path):
-    runtime = FakeRuntime(names=("Rotate Image",))
-    agent = Agent(ScriptedLLM([]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    photo = agent.introduce_image(session, Image.new("RGB", (16, 8))).name
+def test_a_slight_turn_in_a_session_says_how_far(uploaded):
+    agent, session, photo = uploaded
     agent.llm.replies = [call("Rotate Image", f"{photo}, 3"), answer("Done.")]
     reply = agent.chat(session, "rotate it a bit more")
-    assert runtime.calls[-1] == ("Rotate Image", f"{photo}, 15")
+    assert agent.runtime.calls[-1] == ("Rotate Image", f"{photo}, 15")
     assert reply.text.endswith("It is turned 15 degrees counter-clockwise.")
