@@ -46,7 +46,7 @@ IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, i
 MADE_HERE = " Made here: {made}."
 
 # A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
-_ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original))"
+_ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original|crop|(?:edge|depth|normal)\s+map))"
 
 
 def _whole_question(body: str) -> re.Pattern[str]:

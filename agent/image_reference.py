@@ -134,10 +134,10 @@ _NEWEST_UPLOAD = re.compile(
 UPLOAD_PLACES = ("first", "second", "third", "fourth")  # the uploads a request can name by their place
 _ORDINAL = re.compile(rf"\bthe\s+({'|'.join(UPLOAD_PLACES[1:])})\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
 _ORDINALS = {place: index for index, place in enumerate(UPLOAD_PLACES)}
-# Results named by what made them ("the cropped image", "the edge map"): the operation tag in output names
-# (tools/workspace.py ``chained_image_name``).
+# Results named by what made them ("the cropped image", "the crop", "the edge map"): the operation tag in output
+# names (tools/workspace.py ``chained_image_name``).
 _MADE_BY = re.compile(
-    r"\bthe\s+(?:(cropped|rotated|resized|blurred)\s+(?:photo|image|picture|pic|one|version|copy)"
+    r"\bthe\s+(?:(cropped|rotated|resized|blurred)\s+(?:photo|image|picture|pic|one|version|copy)|(crop)(?!\s+box)"
     r"|(edge|depth|normal)\s+map)\b",
     re.IGNORECASE,
 )
@@ -172,7 +172,10 @@ def meant_image(
     if named or (not uploads and latest is None):
         return None
     made_by = _MADE_BY.search(request)
-    operation = (_OPERATIONS.get((made_by.group(1) or "").lower()) or made_by.group(2).lower()) if made_by else ""
+    operation = ""
+    if made_by:
+        adjective, noun, map_kind = made_by.groups()
+        operation = _OPERATIONS[adjective.lower()] if adjective else (noun or map_kind).lower()
     if operation and operation != making:
         made = [image for image in shown if f"_{operation}_" in image]
         return made[-1] if made else None

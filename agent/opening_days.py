@@ -5,11 +5,15 @@ answer. The days a sign names are plain to read: single days ("SAT"), ranges ("M
 day ("DAILY", "7 DAYS", "24/7"), each marked closed when "CLOSED" stands next to it. A question that asks whether
 it is open (or closed) on a day, the weekend or weekdays is answered yes or no with the words; a sign that names no
 day leaves the question to the words alone.
+
+A sign with hours for each run of days ("MON-FRI 8AM-6PM SAT 10AM-2PM") answers a day's question with that day's
+hours: "what time do they open on saturday?" had been answered "8 am", the first hours on the sign.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
@@ -50,6 +54,8 @@ _OPEN_WHEN = re.compile(
     re.IGNORECASE,
 )
 OPEN_WHEN = '{who} open {hours}{days}: the sign reads "{words}".'
+OPEN_BY_DAY = '{who} open {runs}: the sign reads "{words}".'
+OPENS_BY_DAY = '{who} {verb} {runs}: the sign reads "{words}".'
 AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
 OPENS_AT = '{who} {verb} at {time}{on}: the sign reads "{words}".'
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
@@ -100,6 +106,52 @@ def sign_days(words: str) -> tuple[set[int], set[int]] | None:
     return open_days - closed_days, closed_days
 
 
+def _hours_by_run(words: str) -> list[tuple[tuple[int, ...], re.Match[str]]]:
+    """Each run of days ``words`` name with the hours written for it, in the sign's order, when the sign gives
+    hours for more than one run ("MON-FRI 8AM-6PM SAT 10AM-2PM"); ``[]`` when it gives one set of hours or none.
+    Hours belong to the run they follow, or, on a sign that writes hours before its first day, the run they
+    precede."""
+    hours = list(_HOURS.finditer(words))
+    spans = sorted(_spans(words), key=lambda span: span[1])
+    if len(hours) < 2 or not spans:
+        return []
+    after = spans[0][1] < hours[0].start()  # "MON-FRI 8AM-6PM ..." rather than "8AM-6PM MON-FRI ..."
+    runs: list[tuple[tuple[int, ...], re.Match[str]]] = []
+    for number, (days, start, end) in enumerate(spans):
+        if after:
+            low, high = end, spans[number + 1][1] if number + 1 < len(spans) else len(words)
+        else:
+            low, high = spans[number - 1][2] if number else 0, start
+        within = [found for found in hours if low <= found.start() < high]
+        if within:
+            runs.append((days, within[0] if after else within[-1]))
+    return runs if len(runs) > 1 else []
+
+
+def _hours_on(words: str, day: int | None) -> re.Match[str] | None:
+    """The hours ``words`` give for ``day`` (0 is Monday; ``None``: any day), or their only hours."""
+    runs = _hours_by_run(words)
+    if runs and day is not None:
+        return next((hours for days, hours in runs if day in days), None)
+    return _HOURS.search(words)
+
+
+def _clock(hours: re.Match[str], start: int) -> str:
+    """The opening (``start`` 1) or closing (``start`` 4) time of ``hours`` as a person says it: "8:30 am"."""
+    hour, minute, half = hours.group(start), hours.group(start + 1), hours.group(start + 2)
+    return hour + (f":{minute}" if minute else "") + (f" {half.lower()}" if half else "")
+
+
+def _by_run(words: str, told: Callable[[re.Match[str]], str]) -> str | None:
+    """What ``told`` says of each run's hours ("8am-6pm Monday to Friday and 10am-2 pm on Saturdays") on a sign
+    with hours for more than one run of days; ``None`` otherwise."""
+    runs = _hours_by_run(words)
+    if not runs:
+        return None
+    said = [f"{told(hours)} {_day_span(set(days))}" for days, hours in runs]
+    return ", ".join(said[:-1]) + f" and {said[-1]}"
+
+
 def opening_answer(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
     name days, what the sign says of that day when it asks the day's hours, the time it opens or closes (on that
@@ -115,6 +167,9 @@ def _open_when(request: str, words: str) -> str | None:
         return None
     who = asked.group("who") or ""
     said = (who[0].upper() + who[1:] + (" are" if who.lower() == "they" else " is")) if who else "It is"
+    runs = _by_run(words, lambda found: found.group(0).strip().lower())
+    if runs:
+        return OPEN_BY_DAY.format(who=said, runs=runs, words=words)
     days = sign_days(words)
     return OPEN_WHEN.format(
         who=said, hours=hours.group(0).strip().lower(), days=f", {_day_span(days[0])}" if days else "", words=words
@@ -135,24 +190,24 @@ def _opens_at(request: str, words: str) -> str | None:
     """The hour ``request`` asks ("what time do they close?") from the hours ``words`` give ("9 TO 5": they close at
     5); ``None`` when it asks no such thing or the sign gives no hours. A day the sign does not open on is answered
     by :func:`_open_on`."""
-    when, hours = _WHEN.search(request), _HOURS.search(words)
+    when = _WHEN.search(request)
+    day = _SINGLE.search(request[when.end() :]) if when else None
+    hours = _hours_on(words, _index(day.group(1)) if day else None) if when else None
     if when is None or hours is None:
         return None
-    day = _SINGLE.search(request[when.end() :])
     if day:
         days = sign_days(words)
         if days is not None and _index(day.group(1)) not in days[0]:  # what the sign says of that day, no yes or no
             return _open_on(f"what are the hours on {day.group(1)}", words)
     verb = "open" if when.group("verb").lower() == "open" else "close"
     start = 1 if verb == "open" else 4  # the groups of the opening or the closing time: hour, minutes, am or pm
-    hour, minute, half = hours.group(start), hours.group(start + 1), hours.group(start + 2)
-    time = hour + (f":{minute}" if minute else "") + (f" {half.lower()}" if half else "")
     who = when.group("who")
-    plural = who.lower() == "they"
+    verb = verb if who.lower() == "they" else f"{verb}s"
+    runs = None if day else _by_run(words, lambda found: f"at {_clock(found, start)}")
+    if runs:  # "what time do they open?" of a sign with hours for each run of days
+        return OPENS_BY_DAY.format(who=who[0].upper() + who[1:], verb=verb, runs=runs, words=words)
     on = f" on {DAYS[_index(day.group(1))]}s" if day else ""
-    return OPENS_AT.format(
-        who=who[0].upper() + who[1:], verb=verb if plural else f"{verb}s", time=time, on=on, words=words
-    )
+    return OPENS_AT.format(who=who[0].upper() + who[1:], verb=verb, time=_clock(hours, start), on=on, words=words)
 
 
 def _open_on(request: str, words: str) -> str | None:
@@ -181,8 +236,15 @@ def _open_on(request: str, words: str) -> str | None:
     else:
         template, is_open = LEFT_OUT, False
     told = template.format(words=words, day=said)
+    day_hours = _hours_on(words, wanted[0]) if is_open and len(wanted) == 1 and _hours_by_run(words) else None
+    if day_hours:  # "is it open on saturday?" of "MON-FRI 8AM-6PM SAT 10AM-2PM": that day's hours
+        told = told.removesuffix(".") + f", {day_hours.group(0).strip()}."
     state = asked.group("state").lower()
-    at = _at_hours(request, words) if is_open and state in {"open", "closed"} else None
+    at = (
+        _at_hours(request, words, wanted[0] if len(wanted) == 1 else None)
+        if is_open and state in {"open", "closed"}
+        else None
+    )
     if at is not None:  # "are they open on friday at 6?" of "OPEN 9 TO 5 MON TO FRI" had been a yes
         within, hours, time = at
         answer = "Yes" if within == (state == "open") else "No"
@@ -198,11 +260,11 @@ def _minutes(hour: str, minute: str | None, half: str | None) -> int:
     return hours * 60 + int(minute or 0)
 
 
-def _at_hours(request: str, words: str) -> tuple[bool, str, str] | None:
-    """Whether the time ``request`` asks about ("at 6") falls in the hours ``words`` give ("9 TO 5"), with those hours
-    and the time as written; ``None`` when either is missing. A closing hour before the opening one is in the
-    afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at 6": 6:00 or 18:00)."""
-    hours, at = _HOURS.search(words), _AT.search(request)
+def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str] | None:
+    """Whether the time ``request`` asks about ("at 6") falls in the hours ``words`` give ("9 TO 5") for ``day``, with
+    those hours and the time as written; ``None`` when either is missing. A closing hour before the opening one is in
+    the afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at 6": 6:00 or 18:00)."""
+    hours, at = _hours_on(words, day), _AT.search(request)
     if hours is None or at is None or int(at.group(1)) > 24:
         return None
     start = _minutes(hours.group(1), hours.group(2), hours.group(3))

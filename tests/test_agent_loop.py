@@ -2114,6 +2114,8 @@ def test_a_request_naming_an_image_the_conversation_lacks_gets_its_images_before
         ("is it square now?", True),  # seen in a --cli drive: the model cropped it again, and the crop failed
         ("is the image landscape?", True),
         ("is the cat square?", False),
+        ("how big is the crop?", True),  # seen in a --cli drive: "I cannot see images myself"
+        ("what size is the edge map?", True),
     ],
 )
 def test_which_requests_ask_how_big_the_image_is(request_text, asks):
@@ -2161,6 +2163,27 @@ def test_the_size_of_an_upload_called_by_its_files_name_is_that_uploads(tiny_tok
     assert agent.chat(session, "what size is the coffee image?").text == SIZE_ANSWER.format(
         image=coffee, kind="PNG", width=60, height=40
     )
+
+
+def test_the_size_of_the_crop_is_the_crops_after_a_later_edit(tiny_tokenizer, session, tmp_path):
+    """ "How big is the crop?" is answered with the crop's size, not the newest image's (the rotation after it)."""
+    from agent.image_facts import SIZE_ANSWER
+
+    runtime = FakeRuntime(names=("Crop Image", "Rotate Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    cat = upload_file(agent, session, tmp_path / "cat.png", (40, 30))
+    llm.replies = [call("Crop Image", f"{cat}, 0, 0, 20, 30"), answer("Done.")]
+    (cropped,) = agent.chat(session, "crop the left half").files
+    llm.replies = [call("Rotate Image", f"{cropped}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it 90 degrees")
+    llm.prompts = []
+    assert agent.chat(session, "how big is the crop?").text == SIZE_ANSWER.format(
+        image=cropped,
+        kind="PNG",
+        width=40,
+        height=30,  # the fake crop keeps the size
+    )
+    assert llm.prompts == []
 
 
 def test_an_undone_result_the_model_chose_gives_way_to_the_image_now(tiny_tokenizer, session, tmp_path):

@@ -146,3 +146,53 @@ def test_the_time_it_opens_or_closes_is_answered_from_the_signs_hours(question, 
 )
 def test_when_it_is_open_is_answered_with_the_signs_hours_and_days(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+HOURS_AFTER_DAYS = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
+HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a drive: "They open at 8 am on Saturdays", the weekdays' hours
+        (
+            "what time do they open on saturday?",
+            HOURS_AFTER_DAYS,
+            f'They open at 10 am on Saturdays: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "what time do they open on saturday?",
+            HOURS_BEFORE_DAYS,
+            f'They open at 10 am on Saturdays: the sign reads "{HOURS_BEFORE_DAYS}".',
+        ),
+        (
+            "what time does it close on monday?",
+            HOURS_AFTER_DAYS,
+            f'It closes at 6 pm on Mondays: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "what time do they close?",
+            HOURS_AFTER_DAYS,
+            f'They close at 6 pm Monday to Friday and at 2 pm on Saturdays: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "when is it open?",
+            HOURS_BEFORE_DAYS,
+            f'It is open 8am-6pm Monday to Friday and 10am-2pm on Saturdays: the sign reads "{HOURS_BEFORE_DAYS}".',
+        ),
+        (
+            "is it open on saturday?",
+            HOURS_AFTER_DAYS,
+            f'Yes: the sign reads "{HOURS_AFTER_DAYS}", open on Saturdays, 10AM-2 PM.',
+        ),
+        (
+            "are they open on saturday at 3pm?",
+            HOURS_AFTER_DAYS,
+            f'No: the sign reads "{HOURS_AFTER_DAYS}", open 10AM-2 PM, not at 3pm.',
+        ),
+        ("is it open on sunday?", HOURS_BEFORE_DAYS, f'No: the sign reads "{HOURS_BEFORE_DAYS}", closed on Sundays.'),
+    ],
+)
+def test_a_sign_with_hours_for_each_run_of_days_answers_with_the_days_hours(question, words, answer):
+    assert opening_answer(question, words) == answer
