@@ -404,6 +404,16 @@ def asks_for_another_size(request: str) -> bool:
     return bool(SIZE_REQUEST.search(request)) or asks_for_a_relative_size(request)
 
 
+def states_a_size(request: str) -> bool:
+    """Whether ``request`` says what size a resize makes: in numbers, in words for another size
+    (:func:`asks_for_another_size`) or as another picture's ("the same size as the original")."""
+    return (
+        bool(stated_numbers(request))
+        or asks_for_another_size(request)
+        or bool(_SAME_SIZE.search(request) or _SAME_SIZE_AS.search(request))
+    )
+
+
 def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
     """:data:`RESIZER` when ``request`` asks for another size and no other edit and nothing ran yet this turn (asked
     to "make it 4k" right after an upload, the model answered "I don't have an image to work on yet"); else

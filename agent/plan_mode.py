@@ -23,6 +23,7 @@ from agent.detector_scope import labels_asked
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
+from agent.pending_edit import squares_a_named_part
 from agent.picture_questions import DETECTORS
 from agent.plan_angles import angles_from_the_request
 from agent.plan_asked import asked_but_unplanned, with_the_edits_asked
@@ -35,10 +36,11 @@ from agent.plan_images import (
     on_the_newest_upload,
 )
 from agent.plan_parts import with_the_reading_asked, without_chained_twins, without_detections_for_reading
-from agent.plan_sizes import same_sizes, sizes_from_the_request
+from agent.plan_sizes import same_sizes, sizes_from_the_request, without_unstated_sizes
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
 from agent.privacy import hides_what_is_personal
+from agent.request_parts import asks_for_several
 from agent.show_again import asks_to_see_again
 from agent.text_region import edits_a_part_of_the_writing
 from agent.undo import asks_to_undo, lineage
@@ -208,6 +210,9 @@ class PlanAgent:
         plan, resized = same_sizes(plan, request, tools, versions, size)
         for step_id, action_input in resized.items():
             logger.info("step %s resizes %s, to make the two the same size", step_id, action_input)
+        plan, unstated = without_unstated_sizes(plan, request, tools, {*sized, *resized})
+        for step_id in sorted(unstated):
+            logger.info("step %s resizes to a size the request never gives; it is left out", step_id)
         plan, turned = angles_from_the_request(plan, request, tools)
         for step_id, angle in turned.items():
             logger.info("step %s turns by %s degrees, as the request asks", step_id, angle)
@@ -230,6 +235,8 @@ class PlanAgent:
             asks_to_undo(request)
             or asks_to_see_again(request)
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
+            # one square crop around what the detector finds: the loop's crop (agent.meant_call.squared_around_its_box)
+            or (squares_a_named_part(request) and not asks_for_several(request))
             or (session.latest_image is not None and hides_what_is_personal(request))
             or self.agent.answer_before_the_model(session, request)
         ):  # the loop answers (a request to hide what is personal: its blurs one after the other, agent/privacy.py)

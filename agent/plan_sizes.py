@@ -13,11 +13,12 @@ background instead, and no resize could be added while the rotated image's size 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from agent.meant_call import ANGLE, RESIZER, as_same_size, the_size_part
+from agent.meant_call import ANGLE, RESIZER, as_same_size, states_a_size, the_size_part
 from agent.pending_edit import BLURRER, CROPPER
 from agent.picture_questions import DETECTORS
+from agent.plan_images import bypassed
 from agent.several_edits import ROTATOR
 from agent.stated_numbers import scaled_size
 from protocol.plan import BOX_CORNERS, Plan, PlanStep, Reference, Value
@@ -50,6 +51,19 @@ def sizes_from_the_request(
         changed[step.id] = scaled
         steps[index] = PlanStep(step.task, step.id, (step.args[0], *zip(numbers, scaled, strict=True)))
     return (plan, {}) if not changed else (Plan(tuple(steps)), changed)
+
+
+def without_unstated_sizes(
+    plan: Plan, request: str, tools: ToolRegistry, sized: Collection[int]
+) -> tuple[Plan, set[int]]:
+    """``plan`` less the resize steps whose size neither ``request`` says (:func:`agent.meant_call.states_a_size`)
+    nor a rule worked out (``sized``: the ids of such steps), and the ids left out; a step that used one's output
+    uses its input. Asked to "crop to the cat and make it square", the planner resized the crop to 1 x 1 and the
+    plan answered done."""
+    if states_a_size(request):
+        return plan, set()
+    unstated = {step.id for step in plan.steps if step.task == RESIZER and step.id not in sized}
+    return (bypassed(plan, unstated), unstated) if unstated else (plan, set())
 
 
 def same_sizes(

@@ -16,6 +16,7 @@ from agent.plan_mode import PlanAgent, PlanMade, PlanReply, StepUpdate
 from agent.planner import Planner
 from agent.request_parts import asks_for_several
 from agent.step_runner import RuntimeStepRunner
+from protocol.plan import Reference
 from protocol.plan_prompt import PlanTemplate, is_plan_prompt
 from protocol.plan_response import ResponseTemplate
 from protocol.prompt import PromptTemplate
@@ -612,3 +613,35 @@ def test_a_request_to_hide_what_is_personal_is_left_to_the_chat(tiny_tokenizer, 
     reply = plan_agent.chat(session, "can you hide anything personal?")
     assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
     assert "Remove the background" not in [tool for tool, _ in runtime.calls]
+
+
+def test_a_resize_whose_size_the_request_never_gives_is_left_out(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop to the cat and make it square" was planned as a crop and a resize to 1 x 1, which
+    made a one-pixel picture and answered done."""
+    llm = PlanningLLM([])
+    names = ("Detection", "Crop Image", "Resize Image", "Rotate Image")
+    runtime = FakeRuntime(names=names, found="cat [10, 0, 40, 30]")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime)
+    image = plan_agent.agent.introduce_image(session, Image.new("RGB", (60, 40), "white")).name
+    crop = ("Crop Image", {"image_path": "<GENERATED>-0"})
+    resize = ("Resize Image", {"image_path": "<GENERATED>-1", "width": 1, "height": 1})
+    rotate = ("Rotate Image", {"image_path": "<GENERATED>-2", "angle": 90})
+    llm.plans = [steps(("Detection", {"image_path": image}), crop, resize, rotate)]
+    reply = plan_agent.chat(session, "crop to the cat, make it square and rotate it 90 degrees")
+    assert [step.task for step in reply.plan.plan.steps] == ["Detection", "Crop Image", "Rotate Image"]
+    assert reply.plan.plan.steps[-1].args[0] == ("image_path", Reference(1))  # the rotation takes the crop
+    llm.plans, runtime.calls = [steps(("Resize Image", {"image_path": image, "width": 30, "height": 20}))], []
+    plan_agent.chat(session, "make it 30 by 20")  # a size the request gives runs
+    assert runtime.calls == [("Resize Image", f"{image}, 30, 20")]
+
+
+def test_a_square_crop_of_a_named_thing_is_left_to_the_chat(tiny_tokenizer, session):
+    """With plan mode on, "crop to the cat and make it square" goes to the chat, which crops the smallest square
+    around the cat the detector finds (the plan had cropped the cat's box and resized it to 1 x 1)."""
+    llm = PlanningLLM([steps(("Detection", {"image_path": "image/x.png"}))], answer=lambda prompt: "Done.")
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Resize Image"), found="cat [10, 0, 40, 30]")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime)
+    plan_agent.agent.introduce_image(session, Image.new("RGB", (60, 40), "white"))
+    reply = plan_agent.chat(session, "crop to the cat and make it square")
+    assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
+    assert runtime.calls[0][0] == "Detection" and "Resize Image" not in [tool for tool, _ in runtime.calls]
