@@ -249,6 +249,7 @@ from agent.small_talk import (
 from agent.stated_numbers import asks_for_square
 from agent.text_parts import asked_part, part_text
 from agent.text_region import (
+    every_word_placed,
     not_placed,
     read_after_the_edit,
     text_box,
@@ -263,7 +264,7 @@ from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sou
 from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
 from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
-from agent.word_questions import answer_about_words
+from agent.word_questions import answer_about_lines, answer_about_words, answer_before_the_edits
 from agent.words_only import asks_for_words, refuses_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -289,7 +290,7 @@ from protocol.steps import (
 from protocol.typos import without_typos
 from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
-from tools.outputs import TEXT_LABEL, Box, draw_boxes
+from tools.outputs import TEXT_LABEL, Box, PlacedWord, draw_boxes
 from tools.registry import ToolRegistry
 from tools.runtime import Observation
 from tools.spec import InputKind, OutputKind
@@ -413,6 +414,7 @@ class ChatSession:
     turn_steps: tuple[TraceStep, ...] = ()
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
     shows: dict[str, frozenset[str]] = field(default_factory=dict)  # upload -> detector labels (upload_contents.py)
+    placed: dict[str, tuple[PlacedWord, ...]] = field(default_factory=dict)  # image -> its last reading's words
 
     def record_made(self, made: Sequence[str], call: ToolCall) -> None:
         """Record that ``call`` made the images ``made``: their source (the call's first image) and the call."""
@@ -1069,6 +1071,8 @@ class Agent:
             placed_text = whole_text_box(observation.data) if read_on else None
             if placed_text:
                 read_at[read_on[0]] = placed_text
+            if read_on:  # each word on its line, for "how many lines?" (agent/word_questions.py)
+                session.placed[read_on[0]] = every_word_placed(observation.text, observation.data)
             overruled, agent_call = "", None
             yield StepTaken(taken)
             if on_writing and writing_step and index < self.max_steps:
@@ -1425,8 +1429,14 @@ class Agent:
         if session.latest_image is not None and asks_for_the_images(request):
             made = [name for name in self.shown_images(session) if name in session.made_from]
             return images_answer(list(session.images), made, session.latest_image)
+        placed = session.placed.get(session.latest_image or "")
+        told = answer_about_lines(request, placed) if placed else None
+        if told:
+            return told
+        chain = lineage(session.latest_image or "", session.made_from)
+        told = answer_before_the_edits(request, partial(words_read, session.reports), chain)
         words = words_read(session.reports, session.latest_image)
-        told = answer_about_words(request, words) if words else None
+        told = told or (answer_about_words(request, words) if words else None)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)

@@ -31,7 +31,7 @@ _EMAIL = re.compile(r"\S@\S")
 _WEBSITE = re.compile(r"^(?:https?://|www\.)|\.(?:com|org|net|co|io|uk|de|fr|info|shop)(?:/\S*)?$", re.IGNORECASE)
 PHONE_DIGITS = 6  # a run of numbers with fewer digits is a house number or a price, not a phone number
 _ORDINALS = {"first": 0, "top": 0, "second": 1, "third": 2, "last": -1, "bottom": -1}
-_LINE = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+line\b", re.IGNORECASE)
+LINE = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+line\b", re.IGNORECASE)
 # Quoted words ("blur 'SALE'", 'crop to "FRESH BREAD"'; an apostrophe is no quote), or "the word sale" and "the
 # words FRESH BREAD" (more than one word when typed in capitals, as a sign has them)
 _QUOTED = re.compile(r"[\"“]([^\"”\n]+)[\"”]|(?<!\w)'([^'\n]+)'(?!\w)")
@@ -154,7 +154,7 @@ def asked_part(request: str) -> str | None:
     named = _named_words(request)
     if named:
         return f'"{" ".join(named).upper()}"'
-    line = _LINE.search(request)
+    line = LINE.search(request)
     if line:
         return f"{line.group(1).lower()} line"
     return next((part.name for part in PARTS if part.asked.search(request)), None)
@@ -173,7 +173,7 @@ def _picked(request: str, texts: Texts) -> list[int] | None:
 def part_words(request: str, words: Words) -> list[PlacedWord]:
     """The placed words of the part ``request`` names (:func:`asked_part`); all of them when it names none; none when
     the reading does not hold that part."""
-    line = _LINE.search(request)
+    line = LINE.search(request)
     if line and not _named_words(request):
         lines = sorted({word.line for word in words})
         index = _ORDINALS[line.group(1).lower()]
@@ -186,7 +186,7 @@ def part_words(request: str, words: Words) -> list[PlacedWord]:
 def part_text(request: str, text: str) -> str | None:
     """The words of the part ``request`` names in a reading's ``text`` ("(555) 201 3344"); ``""`` when the text does
     not hold it; ``None`` when the request names no part, or a line (a reading's text has no line breaks)."""
-    if _LINE.search(request) and not _named_words(request):
+    if LINE.search(request) and not _named_words(request):
         return None
     texts = text.split()
     picked = _picked(request, texts)

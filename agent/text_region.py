@@ -96,6 +96,13 @@ def whole_text_box(data: object) -> tuple[int, int, int, int] | None:
     return boxes[0] if boxes else None
 
 
+def every_word_placed(text: str, data: object) -> tuple[PlacedWord, ...]:
+    """The words a reading placed (the observation's data), when they are every word of its ``text``; else none (a
+    line counted from part of the words would be wrong)."""
+    placed = tuple(item for item in data or () if isinstance(item, PlacedWord))
+    return placed if " ".join(word.text for word in placed).split() == text.split() else ()
+
+
 def not_placed(request: str, image: str, reading: str, placed_any: bool) -> str:
     """Why the edit did not run: the part ``request`` names is in the ``reading`` of ``image`` but not among the words
     it placed, or not in it at all, when the reading placed words (``placed_any``); else no writing at all."""

@@ -10,12 +10,13 @@ whether the place is open on a day, or asks what language they are in is answere
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 from agent.opening_days import opening_answer
 from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading, normal_words
-from agent.text_parts import asked_part, part_named_by_words, part_text
+from agent.text_parts import LINE, asked_part, part_named_by_words, part_text, part_words
+from tools.outputs import PlacedWord
 
 _AGAIN = re.compile(
     r"\bwhat\s+did\s+(?:it|the\s+\w+)\s+say\b|\bsay\s+(?:it|that)\s+again\b|\brepeat\s+(?:it|that|the\s+(?:text|words))\b",
@@ -45,6 +46,15 @@ SAYS_NO = 'No: the text reads "{words}".'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
 TOO_FEW_WORDS = 'The text has {count} word{s}: "{words}".'
 COUNTED = 'The text has {count} {unit}: "{words}".'
+LINES_COUNTED = "The text has {count} line{s}: {lines}."
+LINE_READ = 'The {place} line reads "{line}".'
+# "read me just the first line", "what does the last line say?", "what's on the second line?": a question, not an
+# edit of a line ("blur the second line")
+_LINE_ASKED = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|now)[,]?\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?"
+    r"(?:what(?:'s|s|\s+is|\s+does|\s+did)|read|tell\s+me|say|give\s+me|just|only)\b[^?.!]*?" + LINE.pattern,
+    re.IGNORECASE,
+)
 LINES_UNKNOWN = (
     'The text reads "{words}" ({count} words). The reading gives the words without their line breaks, so I can\'t '
     "count the lines."
@@ -57,6 +67,13 @@ _PART_QUESTION = re.compile(
     re.IGNORECASE,
 )
 PLURAL_PARTS = frozenset({"hours", "days"})
+# "what did the sign say before you blurred it?", "what did it say originally?": of a version before the edits
+_BEFORE_THE_EDITS = re.compile(
+    r"\bbefore\s+(?:you\s+|i\s+|we\s+|the\s+)?(?:\w+ed\b|edit|blur|crop|change)|\boriginally\b"
+    r"|\b(?:in|on)\s+the\s+original\b",
+    re.IGNORECASE,
+)
+BEFORE_THE_EDITS = "Before the edits, in {image}: {told}"
 PART_READ = 'The {part} {verb} {found} (the text reads "{words}").'
 NO_PART_READ = 'The text reads "{words}", with no {part} in it.'
 
@@ -91,6 +108,44 @@ def answer_about_words(request: str, words: str) -> str | None:
         or _part_answer(request, words)
         or beyond_reading(request, words)
     )
+
+
+def answer_about_lines(request: str, placed: Sequence[PlacedWord]) -> str | None:
+    """How many lines the words a reading ``placed`` fill, or the line ``request`` asks for by its place ("read me
+    just the first line" had been answered with every word), when it asks that; else ``None``."""
+    numbers = sorted({word.line for word in placed})
+    lines = [
+        " ".join(word.text for word in sorted(placed, key=lambda word: word.box[0]) if word.line == number)
+        for number in numbers
+    ]
+    quoted = ", ".join(f'"{line}"' for line in lines)
+    counted = {"count": len(lines), "s": "" if len(lines) == 1 else "s", "lines": quoted}
+    asked = WORD_QUESTION.search(request)
+    if asked and (asked.group("unit") or "").lower() == "lines":
+        return LINES_COUNTED.format(**counted)
+    wanted = _LINE_ASKED.search(request)
+    if not wanted or not lines:
+        return None
+    chosen = part_words(request, placed)
+    if not chosen:
+        return LINES_COUNTED.format(**counted)
+    line = " ".join(word.text for word in sorted(chosen, key=lambda word: word.box[0]))
+    return LINE_READ.format(place=wanted.group(1).lower(), line=line)
+
+
+def answer_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
+    """The answer to ``request`` from the words read on an older version of the image (:func:`answer_about_words`)
+    when it asks about the writing before the edits ("what did the sign say before you blurred it?" had read the
+    blurred copy); ``chain``: the image worked on and those it was made from, newest first; ``readings`` gives the
+    words the last reading of an image found. ``None`` otherwise."""
+    if not _BEFORE_THE_EDITS.search(request):
+        return None
+    for image in chain[1:]:
+        words = readings(image)
+        told = answer_about_words(request, words) if words else None
+        if told:
+            return BEFORE_THE_EDITS.format(image=image, told=told)
+    return None
 
 
 def _part_answer(request: str, words: str) -> str | None:

@@ -7,19 +7,24 @@ from PIL import Image
 
 from agent.loop import Agent, ChatSession
 from agent.read_text import NOT_RELIABLY
+from agent.text_region import every_word_placed
 from agent.word_questions import (
     COUNTED,
+    LINE_READ,
+    LINES_COUNTED,
     LINES_UNKNOWN,
     NTH_WORD,
     READ_AGAIN,
     SAYS_NO,
     SAYS_YES,
     TOO_FEW_WORDS,
+    answer_about_lines,
     answer_about_words,
 )
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
+from tools.outputs import Box, PlacedWord
 from tools.workspace import Workspace
 
 WORDS = "-based segmentation of the coins"
@@ -138,6 +143,92 @@ def test_a_question_of_the_words_before_any_reading_reads_then_answers(tiny_toke
     reply = agent.chat(session, "how many words are on this page?")
     assert [step.action for step in reply.steps] == ["Text Detection On Image"]
     assert reply.text == COUNTED.format(count=3, unit="words", words="OPEN 24 HOURS")
+
+
+HOURS_PLACED = tuple(
+    PlacedWord(text, (left, 20 + 40 * line, left + 30, 50 + 40 * line), line)
+    for text, left, line in (
+        ("STORE", 10, 0),
+        ("HOURS", 50, 0),
+        ("MON-FRI", 10, 1),
+        ("8AM-6PM", 60, 1),
+        ("SAT", 10, 2),
+        ("10AM-2PM", 50, 2),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        # seen in a --cli drive: "The reading gives the words without their line breaks, so I can't count the lines."
+        (
+            "how many lines of text are there?",
+            LINES_COUNTED.format(count=3, s="s", lines='"STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2PM"'),
+        ),
+        # seen in a --cli drive: every word read again
+        ("read me just the first line", LINE_READ.format(place="first", line="STORE HOURS")),
+        ("what does the last line say?", LINE_READ.format(place="last", line="SAT 10AM-2PM")),
+        ("what's on the second line?", LINE_READ.format(place="second", line="MON-FRI 8AM-6PM")),
+        ("blur the second line", None),  # an edit of the line, not a question
+        ("what's the first word?", None),  # of the words: answered from them
+    ],
+)
+def test_a_question_of_the_lines_is_answered_from_the_placed_words(request_text, expected):
+    assert answer_about_lines(request_text, HOURS_PLACED) == expected
+
+
+def test_the_lines_of_a_reading_are_kept_only_when_it_placed_every_word():
+    words = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2PM"
+    assert every_word_placed(words, [Box("text", 1.0, (0, 0, 9, 9)), *HOURS_PLACED]) == HOURS_PLACED
+    assert every_word_placed(words, HOURS_PLACED[:-1]) == ()  # a word it was not sure of: no lines to count
+    assert every_word_placed(words, None) == ()
+
+
+def test_the_lines_of_the_last_reading_answer_a_later_turn(tiny_tokenizer, tmp_path):
+    from tests.test_text_region import READER, ReadingRuntime
+
+    words = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2PM"
+    runtime = ReadingRuntime(words, (10, 20, 80, 130), HOURS_PLACED)
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (120, 160), "white")).name
+    llm.replies = [call(READER, image), answer(f"It reads {words}.")]
+    agent.chat(session, "what does this sign say?")
+    llm.prompts = []
+    assert agent.chat(session, "read me just the first line").text == LINE_READ.format(
+        place="first", line="STORE HOURS"
+    )
+    assert agent.chat(session, "how many lines of text are there?").text.startswith("The text has 3 lines")
+    assert llm.prompts == []
+
+
+def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after "blur the phone number", "what did the sign say before you blurred it?" read the
+    blurred copy ("OPEN 9 TO 5 CALL") and answered with it."""
+    from agent.word_questions import BEFORE_THE_EDITS
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Blur Region"))
+    read = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("OPEN 9 TO 5 CALL 555-0147", True, (), 0.01)
+        if tool == "Text Detection On Image"
+        else read(tool, argument, workspace)
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (80, 40), "white")).name
+    llm.replies = [call("Text Detection On Image", image), answer("It reads OPEN 9 TO 5 CALL 555-0147.")]
+    agent.chat(session, "read the sign")
+    llm.replies, llm.prompts = [call("Blur Region", f"{image}, 0, 20, 80, 40"), answer("Done.")], []
+    agent.chat(session, "blur the bottom half")
+    llm.prompts = []
+    reply = agent.chat(session, "what did the sign say before you blurred it?")
+    told = READ_AGAIN.format(words="OPEN 9 TO 5 CALL 555-0147")
+    assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and llm.prompts == []
 
 
 def test_a_part_of_the_request_about_the_words_is_answered_from_the_reading():
