@@ -201,6 +201,17 @@ _BEYOND = (
         alone=True,
         on_an_image=True,
     ),
+    # "put the original and the edges side by side" (the model drew the edges again): the "and" is what goes together
+    _BeyondTheTools(
+        re.compile(
+            r"^\W*(?:(?:can|could|would)\s+you\s+|please\s+)*(?:put|place|show|set|display|arrange|line\s+up)\s+"
+            r"[^.?!;]*\band\s+(?!(?:then\s+)?(?:put|place|show|set|display|arrange|line|make|lay)\b)[^.?!;]*\b(?:side\s+by\s+side|next\s+to\s+each\s+other|together)(?:\s+please)?\W*$",
+            re.I,
+        ),
+        NO_MONTAGE,
+        alone=False,
+        on_an_image=True,
+    ),
     # "put it on a white background" after the background was removed (the model removed it again), "make the
     # background black"
     _BeyondTheTools(

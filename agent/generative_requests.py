@@ -69,6 +69,11 @@ _ASKS = {
     # "replace the cup with a teapot", "swap the dog for a cat"
     REPLACER: re.compile(r"\b(?:replace|swap)\s+(?:the\s+)?\S+(?:\s+\S+){0,4}?\s+(?:with|for)\b", re.IGNORECASE),
 }
+# "invert the colors of the edges" (the model rotated the photo by 180 degrees), "make it a negative"
+_INVERTED = re.compile(
+    rf"\binvert\s+(?:the\s+|its\s+)?(?:colou?rs?\b|{THE_PICTURE})|\bmake\s+{THE_PICTURE}\s+(?:a\s+)?negative\b",
+    re.IGNORECASE,
+)
 # A new picture asked for, and a map the person has as its source ("from this sketch", "use this depth map", "here's
 # a pose I made"), not as its target ("turn it into a sketch").
 _MAKES = re.compile(
@@ -95,6 +100,8 @@ def generative_tool(request: str, loaded: ToolRegistry) -> str | None:
     follower = map_follower(request)
     if follower:
         return follower
+    if _INVERTED.search(request):  # of any image, a map too: "invert the colors of the edges"
+        return RESTYLER
     for clause in _CLAUSE_BREAK.split(request):
         if stated_numbers(clause) or any(
             says(clause, spec.name) or any(says(clause, word) for word in spec.makes_map) for spec in loaded

@@ -164,7 +164,13 @@ from agent.meant_call import (
 )
 from agent.memory import ConversationMemory
 from agent.negated_edits import without_negated_edits
-from agent.other_way import further_the_same_way, other_way_not_run, the_other_way, with_angle_told
+from agent.other_way import (
+    further_the_same_way,
+    other_way_not_run,
+    rotation_answer,
+    the_other_way,
+    with_angle_told,
+)
 from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
@@ -1405,6 +1411,9 @@ class Agent:
             if just:
                 made = [step for step in made if step[0] in session.last_made]
             return done_answer(list(session.images), made, session.latest_image, just=just)
+        turned = rotation_answer(request, session.latest_image, session.made_by)
+        if turned:
+            return turned
         if session.latest_image is not None and asks_what_changed(request):
             chain = lineage(session.latest_image, session.made_from)[::-1]  # the upload first
             steps = {image: (image, tool, source) for image, tool, source in self._made(session)}

@@ -7,7 +7,8 @@ for "the other way" runs on that rotation's source with the opposite angle; an a
 I saved the rotated image as ..." naming the last turn's result) gives way to that rotation. "45 more" / "another 30
 degrees" after a rotation turns the result further the same way (asked "now 45 more" after "rotate it 45 degrees
 clockwise", the model turned it back by +45). A rotation whose angle the request did not state ("rotate it a bit",
-"a bit more") is answered with the angle it turned by.
+"a bit more") is answered with the angle it turned by, and "how much did you rotate it?" with the angle the
+rotations since the upload turned it (it had been answered with every step since the upload).
 """
 
 from __future__ import annotations
@@ -91,8 +92,44 @@ def with_angle_told(answer: str, request: str, steps: Sequence[Step]) -> str:
     angle = _angle(rotations[0].action_input)
     if angle is None:
         return answer
-    direction = "" if abs(angle) % 180 == 0 else " clockwise" if angle < 0 else " counter-clockwise"
-    return f"{answer.rstrip()} {TURNED_BY.format(angle=f'{abs(angle):g}', direction=direction)}"
+    return f"{answer.rstrip()} {TURNED_BY.format(angle=f'{abs(angle):g}', direction=_direction(angle))}"
+
+
+def _direction(angle: float) -> str:
+    """The way ``angle`` (counter-clockwise when positive) turns, as said after "N degrees"; none for half turns."""
+    return "" if abs(angle) % 180 == 0 else " clockwise" if angle < 0 else " counter-clockwise"
+
+
+# "how much did you rotate it?", "by how many degrees did you turn it?", "what angle did you rotate it by?"
+_HOW_MUCH_TURNED = re.compile(
+    r"\b(?:how\s+(?:much|many\s+degrees|far)|by\s+how\s+(?:much|many\s+degrees)|what\s+angle)\s+"
+    r"(?:did|have|was|is|has)\s+(?:you\s+|it\s+|this\s+|that\s+|the\s+\w+\s+)?(?:been\s+)?(?:rotat|turn|spun|spin)\w*\b",
+    re.IGNORECASE,
+)
+ROTATED_BY = "{image} is {source} turned {angle} degrees{direction}{steps}."
+NOT_ROTATED = "{image} is not rotated: none of the steps that made it from {source} turned it."
+
+
+def rotation_answer(request: str, latest: str | None, made_by: Mapping[str, str]) -> str | None:
+    """How far the rotations that made ``latest`` from its upload turned it, when ``request`` asks how much it was
+    rotated (``made_by``: each made image's call, ``Tool: input``); else ``None``."""
+    if latest is None or latest not in made_by or not _HOW_MUCH_TURNED.search(request):
+        return None
+    angles: list[float] = []
+    image = latest
+    while image in made_by:
+        made = made_call(made_by, image)
+        angle = _angle(made.action_input) if made.tool == ROTATOR else None
+        if angle is not None:
+            angles.insert(0, angle)
+        image = made.action_input.split(",", 1)[0].strip()
+    if not angles:
+        return NOT_ROTATED.format(image=latest, source=image)
+    total = sum(angles)
+    steps = f" ({', then '.join(f'{abs(angle):g}{_direction(angle)}' for angle in angles)})" if len(angles) > 1 else ""
+    return ROTATED_BY.format(
+        image=latest, source=image, angle=f"{abs(total):g}", direction=_direction(total), steps=steps
+    )
 
 
 def _angle(rotation_input: str) -> float | None:

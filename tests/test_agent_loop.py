@@ -1847,6 +1847,12 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_DELETE", (("Remove the background",), 1), ("delete it", "please delete the file")),
         # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
         ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
+        # seen in a --cli drive: "put the original and the edges side by side" drew the edges again
+        (
+            "NO_MONTAGE",
+            (("Edge Detection On Image",), 1),
+            ("put the original and the edges side by side", "show the cat and the coffee next to each other"),
+        ),
         # seen in a drive: asked to "swap the cat into the coffee picture", the model removed the coffee's background
         (
             "NO_MONTAGE",

@@ -26,6 +26,9 @@ OFFLINE = default_registry().subset(
     [
         # what the offline demo answered with another tool, as done
         ("make it black and white", RESTYLER),
+        ("invert the colors of the edges", RESTYLER),  # seen in a --cli drive: it rotated the photo by 180 degrees
+        ("make it a negative", RESTYLER),
+        ("invert the crop box", None),
         ("make it look like a watercolor painting", RESTYLER),
         ("convert it to grayscale", RESTYLER),  # seen in --cli: it ran Text Detection
         ("and now black and white?", RESTYLER),  # seen in a drive: it removed the background of a rocket

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.other_way import the_other_way
+from agent.other_way import NOT_ROTATED, rotation_answer, the_other_way
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -126,3 +126,51 @@ def test_a_slight_turn_in_a_session_says_how_far(uploaded):
     reply = agent.chat(session, "rotate it a bit more")
     assert agent.runtime.calls[-1] == ("Rotate Image", f"{photo}, 15")
     assert reply.text.endswith("It is turned 15 degrees counter-clockwise.")
+
+
+CHAIN = {
+    "image/b.png": "Rotate Image: image/a.png, 30",
+    "image/c.png": "Crop Image: image/b.png, 0, 0, 5, 5",
+    "image/d.png": "Rotate Image: image/c.png, -45",
+}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "latest", "expected"),
+    [
+        # seen in a --cli drive: every step since the upload ("image/... was made from image/...: Rotate Image (30) ...")
+        (
+            "how much did you rotate it?",
+            "image/b.png",
+            "image/b.png is image/a.png turned 30 degrees counter-clockwise.",
+        ),
+        (
+            "by how many degrees did you turn it?",
+            "image/d.png",
+            "image/d.png is image/a.png turned 15 degrees clockwise (30 counter-clockwise, then 45 clockwise).",
+        ),
+        (
+            "how much was it rotated?",
+            "image/c.png",
+            "image/c.png is image/a.png turned 30 degrees counter-clockwise.",
+        ),
+        ("what angle did you rotate it by?", "image/a.png", None),  # an upload: nothing made it
+        ("rotate it a bit more", "image/b.png", None),
+    ],
+)
+def test_how_much_it_was_rotated_is_the_sum_of_the_rotations_since_the_upload(request_text, latest, expected):
+    assert rotation_answer(request_text, latest, CHAIN) == expected
+
+
+def test_how_much_an_image_no_rotation_made_was_rotated():
+    made_by = {"image/c.png": "Crop Image: image/a.png, 0, 0, 5, 5"}
+    assert rotation_answer("how much did you rotate it?", "image/c.png", made_by) == NOT_ROTATED.format(
+        image="image/c.png", source="image/a.png"
+    )
+
+
+def test_how_much_it_was_rotated_in_a_session(rotated):
+    agent, session, photo, result = rotated
+    agent.llm.prompts = []
+    reply = agent.chat(session, "how much did you rotate it?")
+    assert reply.text == f"{result} is {photo} turned 90 degrees clockwise." and agent.llm.prompts == []
