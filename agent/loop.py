@@ -259,6 +259,7 @@ from agent.text_region import (
     not_placed,
     read_after_the_edit,
     text_box,
+    the_part_read,
     whole_text_box,
     with_margin,
     writing_box_tool,
@@ -742,10 +743,13 @@ class Agent:
     @staticmethod
     def taken_up(session: ChatSession, user_input: str) -> str:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
-        it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (protocol/typos.py),
+        it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (protocol/typos.py), "it"
+        spelled as the part of the writing the last reading was asked for (agent/text_region.py),
         contractions typed without their apostrophe written out (agent/typed_words.py) and clauses that only say not to blur or crop left out (agent/negated_edits.py); the
         wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
+        last_tool = session.last_call.tool if session.last_call else ""
+        user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)

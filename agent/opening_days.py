@@ -13,11 +13,12 @@ hours: "what time do they open on saturday?" had been answered "8 am", the first
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
 _GROUPS = {"weekend": (5, 6), "weekday": (0, 1, 2, 3, 4)}
+_GROUP_ASKED = re.compile(r"\b(weekend|weekday)s?\b", re.IGNORECASE)
 _ASKED = re.compile(
     rf"\b(?P<state>open|closed|hours|opening\s+times)\b[^?.!]*?\b(?:on\s+)?(?:a\s+|the\s+)?"
     rf"(?P<day>{_DAY}|weekend|weekday)s?\b",
@@ -142,14 +143,14 @@ def _clock(hours: re.Match[str], start: int) -> str:
     return hour + (f":{minute}" if minute else "") + (f" {half.lower()}" if half else "")
 
 
-def _by_run(words: str, told: Callable[[re.Match[str]], str]) -> str | None:
-    """What ``told`` says of each run's hours ("8am-6pm Monday to Friday and 10am-2 pm on Saturdays") on a sign
-    with hours for more than one run of days; ``None`` otherwise."""
-    runs = _hours_by_run(words)
+def _by_run(words: str, told: Callable[[re.Match[str]], str], wanted: Collection[int] = range(7)) -> str | None:
+    """What ``told`` says of each run's hours ("8am-6pm Monday to Friday and 10am-2 pm on Saturdays") among the runs
+    open on a ``wanted`` day, on a sign with hours for more than one run of days; ``None`` otherwise."""
+    runs = [(days, hours) for days, hours in _hours_by_run(words) if set(days) & set(wanted)]
     if not runs:
         return None
     said = [f"{told(hours)} {_day_span(set(days))}" for days, hours in runs]
-    return ", ".join(said[:-1]) + f" and {said[-1]}"
+    return " and ".join(filter(None, [", ".join(said[:-1]), said[-1]]))
 
 
 def opening_answer(request: str, words: str) -> str | None:
@@ -203,7 +204,9 @@ def _opens_at(request: str, words: str) -> str | None:
     start = 1 if verb == "open" else 4  # the groups of the opening or the closing time: hour, minutes, am or pm
     who = when.group("who")
     verb = verb if who.lower() == "they" else f"{verb}s"
-    runs = None if day else _by_run(words, lambda found: f"at {_clock(found, start)}")
+    group = _GROUP_ASKED.search(request[when.end() :])
+    wanted = _GROUPS[group.group(1).lower()] if group else range(7)
+    runs = None if day else _by_run(words, lambda found: f"at {_clock(found, start)}", wanted)
     if runs:  # "what time do they open?" of a sign with hours for each run of days
         return OPENS_BY_DAY.format(who=who[0].upper() + who[1:], verb=verb, runs=runs, words=words)
     on = f" on {DAYS[_index(day.group(1))]}s" if day else ""

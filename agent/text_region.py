@@ -59,6 +59,26 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
     return None
 
 
+# "blur it", "crop to that", "hide it please": an edit of what the last turn was about
+_EDITS_IT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|now|then|so|and|please|can\s+you|could\s+you)[,!.]?\s+)*"
+    r"(?P<verb>blur|crop|hide|cover|censor|obscure|pixelate|zoom\s+in)\s+(?:out\s+)?(?P<to>(?:to|on|in\s+on|around)\s+)?"
+    r"(?P<it>it|that|this)(?:\s+out)?(?:\s+(?:please|too|as\s+well))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def the_part_read(request: str, last_request: str, last_tool: str) -> str:
+    """``request`` with "it" spelled as the part of the writing the last turn read ("blur it" after "what's the phone
+    number on the sign?" is "blur the phone number"; it had blurred the whole photo), when it only edits "it" and
+    the last turn's reading was asked for that part; else ``request``."""
+    edit = _EDITS_IT.match(request)
+    part = asked_part(last_request) if last_tool == READER else None
+    if edit is None or part is None or part.startswith('"'):
+        return request
+    return request[: edit.start("it")] + f"the {part}" + request[edit.end("it") :]
+
+
 def edits_a_part_of_the_writing(request: str, available: Sequence[str]) -> bool:
     """Whether ``request`` asks for a crop or blur of a part of the writing it names ("blur the phone number, then
     read the sign"), with the reading tool loaded: plan mode leaves it to the chat, whose edit takes the part's

@@ -171,6 +171,11 @@ HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
             HOURS_AFTER_DAYS,
             f'It closes at 6 pm on Mondays: the sign reads "{HOURS_AFTER_DAYS}".',
         ),
+        (  # seen in a --cli drive: the Saturday hours too
+            "what time do they close on weekdays?",
+            HOURS_AFTER_DAYS,
+            f'They close at 6 pm Monday to Friday: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
         (
             "what time do they close?",
             HOURS_AFTER_DAYS,

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.text_region import NO_PART, NO_WRITING, with_margin, writing_box_tool
+from agent.text_region import NO_PART, NO_WRITING, the_part_read, with_margin, writing_box_tool
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.outputs import NO_TEXT_FOUND, Box, PlacedWord
@@ -160,6 +160,43 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
     reply, image = chat(tiny_tokenizer, tmp_path, runtime, "blur the phone number", [DONE, DONE])
     assert runtime.calls == [(READER, image), (BLURRER, f"{image}, 180, 90, 310, 150")]
     assert reply.files
+
+
+def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "whats the phone number on the sign", then "blur it" blurred the whole photo."""
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    llm.replies = [
+        f"Thought: Do I need to use a tool? Yes\nAction: {READER}\nAction Input: {image}\nObservation:",
+        DONE,
+    ]
+    agent.chat(session, "whats the phone number on the sign")
+    llm.replies, llm.prompts = (
+        [
+            f"Thought: Do I need to use a tool? Yes\nAction: {BLURRER}\nAction Input: {image}, 0, 0, 400, 200\nObservation:",
+            DONE,
+        ],
+        [],
+    )
+    agent.chat(session, "blur it")
+    assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
+
+
+@pytest.mark.parametrize(
+    ("request_text", "last_request", "last_tool", "expected"),
+    [
+        ("blur it", "whats the phone number on the sign", READER, "blur the phone number"),
+        ("can you crop to that please", "what are the hours?", READER, "can you crop to the hours please"),
+        ("blur it", "what does the sign say?", READER, "blur it"),  # no part: the whole picture, as before
+        ("blur it", "whats the phone number", "Detection", "blur it"),  # no reading
+        ("blur it and rotate it", "whats the phone number on the sign", READER, "blur it and rotate it"),
+    ],
+)
+def test_which_edits_of_it_take_the_part_read(request_text, last_request, last_tool, expected):
+    assert the_part_read(request_text, last_request, last_tool) == expected
 
 
 def test_the_words_asked_to_be_read_are_told_beside_the_edit(tiny_tokenizer, tmp_path):
