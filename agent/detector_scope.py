@@ -24,7 +24,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.pending_edit import CAT_LABELS, FINDER, PERSON_LABELS, Step, observations_on
+from agent.pending_edit import (
+    BOX_TOOLS,
+    CAT_LABELS,
+    FINDER,
+    PERSON_LABELS,
+    Step,
+    labelled_boxes,
+    observations_on,
+)
 from agent.picture_questions import DETECTORS, asks_to_count, asks_whether_shown, counted_noun
 from agent.result_words import says_there_is_no_image
 from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND
@@ -149,6 +157,33 @@ def found_other_things(answer: str, request: str, observation: str, image: str) 
     if SAYS_NOTHING.search(answer) and re.search(rf"\b{noun}", answer, re.IGNORECASE):
         return answer
     return FOUND_OTHER.format(noun=noun, image=image, found=found)
+
+
+# A part of a cat the detector does not find apart from the cat: "crop the cat's face", "blur the cat's head"
+_PART_OF_A_CAT = re.compile(
+    r"\bcat'?s\s+(?P<part>face|head|eyes?|nose|ears?|mouth|whiskers|paws?|tail)\b", re.IGNORECASE
+)
+WHOLE_CAT = "The detector finds whole cats, not a cat's {part}, so this is the whole cat (cat [{box}])."
+
+
+def whole_cat_note(request: str, steps: Sequence[Step]) -> str | None:
+    """What a crop or blur asked for a part of a cat ("crop the cat's face") took when it took a whole cat's box the
+    detector found (the answer had been "The cropped image is ready", the whole cat in it); else ``None``."""
+    part = _PART_OF_A_CAT.search(request)
+    if part is None:
+        return None
+    cats = {
+        box
+        for step in steps
+        if step.ok and step.action in DETECTORS
+        for label, box in labelled_boxes(step.observation)
+        if label in CAT_LABELS
+    }
+    for step in steps:
+        box = tuple(value.strip() for value in step.action_input.split(",")[1:])
+        if step.ok and step.action in BOX_TOOLS and box in cats:
+            return WHOLE_CAT.format(part=part.group("part").lower(), box=", ".join(box))
+    return None
 
 
 def with_count(answer: str, request: str, tool: str, observation: str) -> str:

@@ -38,6 +38,7 @@ from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, num
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
+BOX_TOOLS = frozenset({CROPPER, BLURRER})  # the tools that take a box
 # Box tools by the requests that ask for them.
 # Not the noun of an edit's result: "make the crop 2x bigger", "this blur is too weak"
 NOT_A_NOUN = r"(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bmy\s)"

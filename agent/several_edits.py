@@ -24,7 +24,7 @@ from typing import Protocol
 from agent.every_upload import asks_for_every
 from agent.image_reference import points_past_the_latest
 from agent.meant_call import ABOUT_OR_THANKS, RESIZER, asks_for_another_size, named_maps, same_number, says
-from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, pending_box_edit
+from agent.pending_edit import BLURRER, BOX_TOOLS, CROPPER, Step, asks_for, pending_box_edit
 from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.request_parts import asked_parts, request_parts
@@ -63,7 +63,6 @@ def edits_in_order(request: str, tools: ToolRegistry) -> list[str]:
     return list(dict.fromkeys([*in_parts, *asked_edits(request, tools)]))
 
 
-_BOX_TOOLS = frozenset({CROPPER, BLURRER})
 _SAME_GEOMETRY = frozenset({BLURRER})  # edits whose result keeps every pixel where it was
 
 
@@ -75,7 +74,7 @@ def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: Too
         return None
     called = {step.action for step in steps}
     waiting = next((earlier for earlier in asked[: asked.index(tool)] if earlier not in called), None)
-    if waiting in _BOX_TOOLS and pending_box_edit(request, steps, tools.names) != waiting:
+    if waiting in BOX_TOOLS and pending_box_edit(request, steps, tools.names) != waiting:
         return None
     return waiting
 
@@ -93,7 +92,7 @@ def goes_on_from(tool: str, edit: str) -> bool:
     """Whether a call of ``tool`` may work on what ``edit`` made in its source's place: any tool but a box edit, and
     a box edit after an edit that moved no pixel (a box found before a crop, a rotation or a resize is not a box of
     its result)."""
-    return tool not in _BOX_TOOLS or edit in _SAME_GEOMETRY
+    return tool not in BOX_TOOLS or edit in _SAME_GEOMETRY
 
 
 class MadeStep(Step, Protocol):

@@ -33,13 +33,29 @@ _SAYS = re.compile(
 # "can I park here?", "is parking allowed?", "are dogs allowed here?": what a sign allows, answered "no" where it
 # says "NO <that>" (the model answered 'The image shows "NO PARKING TOW AWAY ZONE".')
 _ALLOWED = re.compile(
-    r"^\W*(?:(?:and|then)\s+)?(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)"
+    r"^\W*(?:(?:and|then|so|ok|okay)[,]?\s+)?(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)"
     r"|(?:am\s+i|are\s+we)\s+allowed\s+to\s+(?P<verb_allowed>\w+)"
     r"|(?:is|are)\s+(?P<noun>\w+)\s+(?:allowed|permitted|ok|okay)"
+    # "is it ok to bring my dog?" (the model declined it as a question about the picture)
+    r"|is\s+it\s+(?:ok|okay|alright|allowed|fine)\s+to\s+(?P<verb_ok>\w+)"
     r"|(?:tell\s+me\s+|let\s+me\s+know\s+)?(?:if|whether)\s+(?:i|we)\s+(?:can|may)\s+(?P<verb_if>\w+))"
-    r"(?:\s+(?:here|there|now|today|in\s+there))?\s*[?.!]*\s*$",
+    r"(?:\s+(?:(?:my|our|a|the|your)\s+)?(?P<thing>\w+))??(?:\s+(?:here|there|now|today|in\s+there|inside|in))?"
+    r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# What a sign's "NO <word>" forbids besides its own word: "NO PETS" forbids bringing a dog
+_FORBIDDEN_WITH = {
+    "pets": ("dog", "cat", "puppy", "puppies", "kitten", "pet", "animal"),
+    "dogs": ("dog", "puppy", "puppies"),
+    "animals": ("dog", "cat", "puppy", "puppies", "kitten", "pet", "animal"),
+    "smoking": ("smoke", "cigarette", "vape", "vaping"),
+    "parking": ("park", "car"),
+    "food": ("eat", "food", "snack", "lunch"),
+    "drinks": ("drink", "coffee", "beer", "soda"),
+    "photos": ("photo", "picture", "camera", "film"),
+    "bikes": ("bike", "bicycle", "cycle", "ride"),
+    "swimming": ("swim",),
+}
 _FORBIDDING = re.compile(r"^(?:no|not)$", re.IGNORECASE)
 SAYS_YES = 'Yes: the text reads "{words}".'
 SAYS_NO = 'No: the text reads "{words}".'
@@ -165,13 +181,23 @@ def _part_answer(request: str, words: str) -> str | None:
 
 def _forbidden(request: str, tokens: Sequence[str], words: str) -> str | None:
     """:data:`SAYS_NO` when ``request`` asks whether something is allowed and the words read (``tokens`` of
-    ``words``) say "NO" right before it ("NO PARKING" for "can I park here?"); else ``None``."""
+    ``words``) say "NO" right before it ("NO PARKING" for "can I park here?", "NO PETS" for "can I bring my dog?");
+    else ``None``."""
     asked = _ALLOWED.match(request)
     if asked is None:
         return None
-    verb = next(word for word in asked.groups() if word).lower()
-    stem = re.sub(r"(?:ing|e|s)$", "", verb)
-    if len(stem) < 3:  # "can I go?": too short a word to find in a sign's
-        return None
-    forbids = any(_FORBIDDING.match(before) and word.lower().startswith(stem) for before, word in pairwise(tokens))
-    return SAYS_NO.format(words=words) if forbids else None
+    verb = next(word for name, word in asked.groupdict().items() if word and name != "thing").lower()
+    thing = (asked.group("thing") or "").lower()
+    asked_words = [stem for stem in (_stem(verb), _stem(thing)) if len(stem) >= 3]  # "can I go?": too short to find
+
+    def forbids(word: str) -> bool:
+        also = _FORBIDDEN_WITH.get(word.lower(), ())
+        return any(word.lower().startswith(stem) or any(kind.startswith(stem) for kind in also) for stem in asked_words)
+
+    told = any(_FORBIDDING.match(before) and forbids(word) for before, word in pairwise(tokens))
+    return SAYS_NO.format(words=words) if told else None
+
+
+def _stem(word: str) -> str:
+    """``word`` less an ending that varies ("parking", "smoke", "dogs": "park", "smok", "dog")."""
+    return re.sub(r"(?:ing|e|s)$", "", word)

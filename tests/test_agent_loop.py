@@ -1085,6 +1085,23 @@ def test_a_face_edit_after_a_cat_was_found_says_what_was_found_instead(tiny_toke
     assert not any(step.action == "Crop Image" for step in reply.steps)
 
 
+def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop the cat's face" cropped the cat's box, answered "The cropped image is ready"."""
+    from agent.detector_scope import WHOLE_CAT
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [8, 0, 60, 40]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), call("Crop Image", f"{image}, 8, 0, 60, 40"), answer("Done.")]
+    reply = agent.chat(session, "crop the cat's face")
+    assert reply.text.endswith(WHOLE_CAT.format(part="face", box="8, 0, 60, 40"))
+    llm.replies, llm.prompts = (
+        [call("Detection", image), call("Crop Image", f"{image}, 8, 0, 60, 40"), answer("Done.")],
+        [],
+    )
+    assert WHOLE_CAT[:20] not in agent.chat(session, "crop to the cat").text
+
+
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
     """Seen in a drive: asked to "blur his face" of a man whose face the offline detector missed, the answer said
     only "There is no object found. ..." and not what to do next."""

@@ -71,6 +71,11 @@ def test_questions_about_the_words_read(request_text, expected):
         ("can I park here?", "PARKING 2 HOURS", False),  # no "no" before it: the words alone cannot say
         ("can I smoke here?", "NO PARKING", False),
         ("can we go?", "NO GOING BACK", False),  # too short a word to match
+        # seen in a --cli drive: declined as a question about the picture
+        ("is it ok to bring my dog?", "FOR RENT CALL 555-0147 NO PETS", True),
+        ("can I bring my dog in?", "NO PETS", True),
+        ("is it ok to eat here?", "NO FOOD OR DRINK", True),
+        ("can I bring my cat?", "NO DOGS", False),
     ],
 )
 def test_a_sign_that_says_no_to_what_is_asked_answers_no(request_text, words, forbidden):
