@@ -912,7 +912,10 @@ class Agent:
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find
                     last = trace[-1]
                     on = next(iter(image_names(last.action_input)), "")
-                    answer = held_to_findings(answer, user_input, last.action, last.observation, last.note, image=on)
+                    placed = session.placed.get(on, ())
+                    answer = held_to_findings(
+                        answer, user_input, last.action, last.observation, last.note, image=on, placed=placed
+                    )
                 answer = (
                     self._whereabouts(session, user_input, trace)
                     or self._writing_whereabouts(session, user_input, trace, read_at)

@@ -209,6 +209,20 @@ def test_the_lines_of_the_last_reading_answer_a_later_turn(tiny_tokenizer, tmp_p
     assert llm.prompts == []
 
 
+def test_a_line_asked_for_before_any_reading_is_answered_after_it(tiny_tokenizer, tmp_path):
+    from tests.test_text_region import READER, ReadingRuntime
+
+    words = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2PM"
+    runtime = ReadingRuntime(words, (10, 20, 80, 130), HOURS_PLACED)
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (120, 160), "white")).name
+    llm.replies = [call(READER, image), answer(f"It reads {words}.")]
+    reply = agent.chat(session, "what does the last line of the sign say?")
+    assert reply.text == LINE_READ.format(place="last", line="SAT 10AM-2PM")
+
+
 def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_tokenizer, tmp_path):
     """Seen in a --cli drive: after "blur the phone number", "what did the sign say before you blurred it?" read the
     blurred copy ("OPEN 9 TO 5 CALL") and answered with it."""
