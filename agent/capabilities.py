@@ -61,6 +61,29 @@ def model_answer(identity: str, tools: Sequence[str]) -> str:
     )
 
 
+# "what is a lora adapter?" (the model answered that it is an image editing tool)
+_ASKS_ABOUT_LORA = re.compile(
+    r"\b(?:what(?:'s|\s+is|\s+are|\s+does)|explain|tell\s+me\s+about|how\s+does)\s+(?:an?\s+|the\s+|your\s+)?"
+    r"(?:q?lora|low[- ]rank\s+adaptation)s?\b",
+    re.IGNORECASE,
+)
+LORA_ANSWER = (
+    "A LoRA adapter is a small set of low-rank weight changes trained on top of a language model whose own weights "
+    "stay frozen: it teaches the model a new skill, here choosing and calling the image tools, for a fraction of the "
+    "cost of training the whole model. {runs}"
+)
+
+
+def asks_about_lora(request: str) -> bool:
+    """Whether ``request`` asks what a LoRA adapter is."""
+    return bool(_ASKS_ABOUT_LORA.search(request))
+
+
+def lora_answer(identity: str) -> str:
+    """What a LoRA adapter is, and which model (and adapter: ``identity``, as the launcher names it) answers here."""
+    return LORA_ANSWER.format(runs=f"This demo runs {identity}." if identity else "")
+
+
 def asks_what_it_can_do(request: str) -> bool:
     """Whether ``request`` asks what the assistant can do or which tools it has."""
     return bool(_ASKS.search(request))
@@ -312,7 +335,9 @@ _BEYOND = (
     _BeyondTheTools(
         re.compile(
             r"^\W*(?:(?:please|ok(?:ay)?|now|can\s+you|could\s+you)[,!.]?\s+)*(?:delete|discard|trash|erase)\s+"
-            r"(?:it|this|that|them|the\s+(?:file|files|image|images|photo|picture|result|results|copy|copies))"
+            r"(?:it|this|that|them|the\s+(?:file|files|image|images|photo|picture|result|results|copy|copies)"
+            # "delete the lines one", "remove the edge map" (the model removed the photo's background)
+            r"|the\s+(?:\w+\s+){1,2}(?:one|map|image|version|copy))"
             r"(?:\s+please)?\W*$",
             re.I,
         ),

@@ -63,11 +63,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.bad_numbers import bad_numbers_answer
 from agent.brightness import asks_which_is_brighter, brightness_answer, mean_brightness
 from agent.capabilities import (
+    asks_about_lora,
     asks_what_it_can_do,
     asks_which_model,
     beyond_the_tools,
     capabilities_answer,
     load_hint,
+    lora_answer,
     model_answer,
     without_parts_beyond_the_tools,
 )
@@ -161,6 +163,7 @@ from agent.meant_call import (
     squared_around_its_box,
     with_named_region,
     with_relative_size,
+    with_the_original_size,
     without_made_up_tools,
 )
 from agent.memory import ConversationMemory
@@ -1331,6 +1334,8 @@ class Agent:
         the depth"); or it asks which model answers (agent/capabilities.py)."""
         if asks_which_model(request):
             return model_answer(self.identity, self.runtime.available.names)
+        if asks_about_lora(request):
+            return lora_answer(self.identity)
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         said = (
@@ -1803,6 +1808,8 @@ class Agent:
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size, asked_for)
+        upload_size = partial(self._upload_size, session)
+        meant = with_the_original_size(meant, request, self.runtime.available, session.latest_image, upload_size)
         meant = as_same_size(
             meant, request, self.runtime.available, versions, size, subject=self._resized(session, request)
         )
@@ -1838,6 +1845,11 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
         return meant, ""
+
+    @staticmethod
+    def _upload_size(session: ChatSession, image: str) -> tuple[int, int] | None:
+        """The width and height of the upload ``image`` was made from (``image`` itself for an upload)."""
+        return image_size(session.workspace, lineage(image, session.made_from)[-1])
 
     def _writing_edit(self, session: ChatSession, request: str) -> str | None:
         """The box tool ``request`` asks for on the writing in the picture (agent/text_region.py), the writing being

@@ -457,6 +457,31 @@ def with_relative_size(
     return replace(call, tool=RESIZER, action_input=f"{written[0]}, {scaled[0]}, {scaled[1]}") if scaled else call
 
 
+# "go back to the original size", "make it the original dimensions again", "as big as the original"
+_ORIGINAL_SIZE = re.compile(
+    r"\boriginal\s+(?:size|dimensions|resolution)\b|\b(?:as\s+big\s+as|same\s+size\s+as)\s+(?:the\s+)?original\b",
+    re.IGNORECASE,
+)
+
+
+def with_the_original_size(
+    call: ToolCall,
+    request: str,
+    tools: ToolRegistry,
+    latest: str | None,
+    original: Callable[[str], tuple[int, int] | None],
+) -> ToolCall:
+    """:data:`RESIZER` on ``latest`` (the image worked on) with the size of the upload it was made from (``original``
+    gives it) when ``request`` asks for the original size back and the model called the resizer or another tool
+    that takes numbers ("actually go back to the original size" after a thumbnail was resized to 64 x 1); else
+    ``call``."""
+    if not _ORIGINAL_SIZE.search(request) or RESIZER not in tools or call.tool not in tools or latest is None:
+        return call
+    takes_numbers = any(spec_input.kind is InputKind.NUMBER for spec_input in tools.get(call.tool).inputs)
+    size = original(latest) if takes_numbers and not _OTHER_EDIT.search(request) else None
+    return replace(call, tool=RESIZER, action_input=f"{latest}, {size[0]}, {size[1]}") if size else call
+
+
 def the_size_part(request: str) -> str:
     """The one part of ``request`` that asks for another size, else ``request``: of "make it 300 pixels wide and rotate
     it by 90 degrees", the angle had read as the height (300 x 90)."""

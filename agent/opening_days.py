@@ -7,13 +7,16 @@ it is open (or closed) on a day, the weekend or weekdays is answered yes or no w
 day leaves the question to the words alone.
 
 A sign with hours for each run of days ("MON-FRI 8AM-6PM SAT 10AM-2PM") answers a day's question with that day's
-hours: "what time do they open on saturday?" had been answered "8 am", the first hours on the sign.
+hours: "what time do they open on saturday?" had been answered "8 am", the first hours on the sign. "Today",
+"tomorrow" and "now" are the day and time by this computer's clock ("are they open right now?" had been answered
+with the words alone).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
@@ -153,11 +156,40 @@ def _by_run(words: str, told: Callable[[re.Match[str]], str], wanted: Collection
     return " and ".join(filter(None, [", ".join(said[:-1]), said[-1]]))
 
 
-def opening_answer(request: str, words: str) -> str | None:
+def opening_answer(request: str, words: str, now: datetime | None = None) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` (its sign)
     name days, what the sign says of that day when it asks the day's hours, the time it opens or closes (on that
-    day) when it asks for that; else ``None``."""
-    return _open_when(request, words) or _opens_at(request, words) or _open_on(request, words)
+    day) when it asks for that; else ``None``. "Today", "tomorrow" and "now" are read by ``now`` (the computer's
+    clock when not given), said first."""
+    dated, clock = with_the_clock(request, now or datetime.now())
+    told = _open_when(dated, words) or _opens_at(dated, words) or _open_on(dated, words)
+    return f"{clock} {told}" if told and clock else told
+
+
+# "today", "tomorrow", "tonight", "(right) now", "at the moment", "currently"
+_RELATIVE_DAY = re.compile(
+    r"\b(?:(?P<now>(?:right\s+)?now|at\s+the\s+moment|currently)|(?P<day>today|tonight|tomorrow))\b", re.IGNORECASE
+)
+CLOCK_NOW = "By this computer's clock it is {day}, {time}."
+CLOCK_DAY = "{said} is {day}."
+
+
+def with_the_clock(request: str, now: datetime) -> tuple[str, str]:
+    """``request`` with its first "today", "tomorrow" or "now" written as the day (and for "now" the time) it is by
+    ``now`` ("are they open right now?": "are they open on Monday at 9:05 am?"), and the sentence that says so;
+    ``(request, "")`` when it says none of them."""
+    found = _RELATIVE_DAY.search(request)
+    if found is None:
+        return request, ""
+    said = (found.group("day") or "").lower()
+    when = now + timedelta(days=1) if said == "tomorrow" else now
+    day = DAYS[when.weekday()]
+    if found.group("now"):
+        time = f"{when.hour % 12 or 12}:{when.minute:02d} {'pm' if when.hour >= 12 else 'am'}"
+        written, clock = f"on {day} at {time}", CLOCK_NOW.format(day=day, time=time)
+    else:
+        written, clock = f"on {day}", CLOCK_DAY.format(said=said.capitalize(), day=day)
+    return request[: found.start()] + written + request[found.end() :], clock
 
 
 def _open_when(request: str, words: str) -> str | None:

@@ -408,6 +408,12 @@ _ONE_SIDE = re.compile(
     re.IGNORECASE,
 )
 _WIDTH_WORDS = ("wide", "across", "width")
+# A size in pixels with no side named: the longer side ("can you make it 64 pixels": the model wrote 64000 x -1)
+_PIXELS_ALONE = re.compile(
+    r"\b(?:make|resize|scale|shrink|set|change)\s+(?:it|this|that|the\s+\w+)\s+(?:(?:down\s+|up\s+)?to\s+)?"
+    r"(\d+)\s*(?:px|pixels?)\b(?!\s+(?:wide|across|tall|high|off|from|on|each))",
+    re.IGNORECASE,
+)
 
 
 # A resolution by its name: the picture's longer side ("make it 4k": 3840 pixels, the other side in proportion; "I
@@ -426,6 +432,7 @@ _NAMED_RESOLUTIONS_PX = {
     "720p": ("shorter", 720),
     "480p": ("shorter", 480),
     "thumbnail": ("longer", 128),
+    "instagram": ("width", 1080),  # the width Instagram shows a post at
 }
 NAMED_RESOLUTION = re.compile(
     r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS_PX) + r")\b", re.IGNORECASE
@@ -434,14 +441,17 @@ NAMED_RESOLUTION = re.compile(
 
 def one_side(request: str) -> tuple[str, int] | None:
     """``("width" | "height" | "longer" | "shorter", pixels)`` when ``request`` states one side of a size and no
-    other number ("make it 400 pixels wide"), or names a resolution ("make it 4k": the longer side; "720p": the
-    shorter); else ``None``."""
+    other number ("make it 400 pixels wide"; "make it 64 pixels": the longer side), or names a resolution ("make it
+    4k": the longer side; "720p": the shorter); else ``None``."""
     named = NAMED_RESOLUTION.search(request)
     if named and not stated_numbers(NAMED_RESOLUTION.sub(" ", request)):
         return _NAMED_RESOLUTIONS_PX[" ".join(named.group(1).lower().split())]
     side = _ONE_SIDE.search(request)
-    if side is None or len(stated_numbers(request)) != 1:
+    alone = _PIXELS_ALONE.search(request) if side is None else None
+    if len(stated_numbers(request)) != 1 or not (side or alone):
         return None
+    if alone:
+        return "longer", int(alone.group(1))
     pixels, word = (side.group(1), side.group(2)) if side.group(1) else (side.group(4), side.group(3))
     return ("width" if word.lower() in _WIDTH_WORDS else "height"), int(pixels)
 

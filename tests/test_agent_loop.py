@@ -921,6 +921,32 @@ def test_which_model_answers_is_told_by_the_agent(tiny_tokenizer, session):
     assert reply.text.startswith(f"I am {agent.identity}, running here") and "Edge Detection On Image" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("what is a lora adapter?", True),  # seen in a --cli drive: "an image editing tool that allows you to resize"
+        ("explain LoRA", True),
+        ("how does qlora work?", True),
+        ("what's the lorax?", False),
+        ("lora is my cat's name", False),
+    ],
+)
+def test_which_requests_ask_what_lora_is(request_text, asks):
+    from agent.capabilities import asks_about_lora
+
+    assert asks_about_lora(request_text) is asks
+
+
+def test_what_a_lora_adapter_is_is_told_with_the_one_loaded(tiny_tokenizer, session):
+    from agent.capabilities import lora_answer
+
+    agent, llm, _ = make_agent(tiny_tokenizer, [answer("A lora adapter is an image editing tool.")])
+    agent.identity = "smollm2-135m-instruct with the LoRA adapter smollm2-gpt4tools"
+    reply = agent.chat(session, "what is a lora adapter?")
+    assert reply.text == lora_answer(agent.identity) and llm.prompts == []
+    assert "low-rank" in reply.text and reply.text.endswith(f"This demo runs {agent.identity}.")
+
+
 def test_the_first_call_runs_on_the_image_the_request_points_at(tiny_tokenizer, session):
     """ "The original" after an edit is the upload, whichever file the model wrote; the model's call stays in the
     trace, and the step the model reads next is the call that ran."""
@@ -1862,6 +1888,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
     [
         # seen in a drive: asked to "delete it", the model removed the photo's background
         ("NO_DELETE", (("Remove the background",), 1), ("delete it", "please delete the file")),
+        # seen in a --cli drive: the model removed the background of the HED map
+        ("NO_DELETE", (("Remove the background",), 1), ("delete the lines one", "delete the edge map")),
         # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
         ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
         # seen in a --cli drive: "put the original and the edges side by side" drew the edges again

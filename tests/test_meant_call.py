@@ -574,6 +574,11 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         (f"Resize Image: {RESULT}, 1, 1", "make it 720p", f"{RESULT}, 1080, 720"),
         # seen in a drive: "I want a thumbnail" cropped a box of 1000s
         (f"Crop Image: {RESULT}, 1000, 1000, 1000, 1000", "I want a thumbnail", f"{RESULT}, 128, 85"),
+        # seen in a --cli drive: "can you make it 64 pixels" was resized to 64000 x -1 (failed)
+        (f"Resize Image: {RESULT}, 64000, -1", "can you make it 64 pixels", f"{RESULT}, 64, 43"),
+        (f"Resize Image: {RESULT}, 1, 1", "resize it to 150 px", f"{RESULT}, 150, 100"),
+        # seen in a --cli drive: "make it instagram size" of a square photo was resized to 1000 x 2000
+        (f"Resize Image: {RESULT}, 1000, 2000", "make it instagram size", f"{RESULT}, 1080, 720"),
         # seen in a drive: "make it half as wide" halved both sides, "twice as tall" resized to 200 x 200
         (f"Resize Image: {RESULT}, 150, 100", "make it half as wide", f"{RESULT}, 150, 200"),
         (f"Resize Image: {RESULT}, 200, 200", "now make it twice as tall", f"{RESULT}, 300, 400"),
@@ -864,3 +869,28 @@ def test_the_image_said_first_is_made_the_same_size_as_the_other(tiny_tokenizer,
     agent.llm.replies = [call("Resize Image", f"{coffee}, 45, 30"), answer("Done.")]
     agent.chat(session, "make the cat picture the same size as the coffee one")
     assert runtime.calls == [("Resize Image", f"{cat}, 60, 40")]
+
+
+@pytest.mark.parametrize(
+    ("model_call", "request_text", "resized"),
+    [
+        # seen in a --cli drive: "actually go back to the original size" of a thumbnail was resized to 64 x 1
+        (
+            f"Resize Image: {RESULT}, 64, 1",
+            "actually go back to the original size",
+            f"Resize Image: {RESULT}, 451, 300",
+        ),
+        (f"Crop Image: {RESULT}, 0, 0, 1, 1", "make it as big as the original", f"Resize Image: {RESULT}, 451, 300"),
+        (f"Resize Image: {RESULT}, 64, 1", "make it 64 pixels wide", f"Resize Image: {RESULT}, 64, 1"),  # not asked
+        (f"Rotate Image: {RESULT}, 90", "rotate it to the original size", f"Rotate Image: {RESULT}, 90"),  # an edit
+    ],
+)
+def test_the_original_size_is_the_uploads(model_call, request_text, resized):
+    from agent.meant_call import with_the_original_size
+
+    tool, argument = model_call.split(": ", 1)
+    tools = default_registry().subset(("Resize Image", "Rotate Image", "Crop Image"))
+    meant_call = with_the_original_size(
+        ToolCall("t", tool, argument), request_text, tools, RESULT, lambda name: (451, 300)
+    )
+    assert f"{meant_call.tool}: {meant_call.action_input}" == resized

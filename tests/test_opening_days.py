@@ -1,5 +1,7 @@
 """Whether a place is open on a day, from the words read on its sign (agent/opening_days.py)."""
 
+from datetime import datetime
+
 import pytest
 
 from agent.opening_days import opening_answer, sign_days
@@ -201,3 +203,41 @@ HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
 )
 def test_a_sign_with_hours_for_each_run_of_days_answers_with_the_days_hours(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+MONDAY_MORNING = datetime(2026, 12, 7, 9, 5)
+SATURDAY_AFTERNOON = datetime(2026, 12, 12, 15, 0)
+
+
+@pytest.mark.parametrize(
+    ("question", "now", "answer"),
+    [
+        # seen in a --cli drive: the words alone, no yes or no
+        (
+            "are they open right now?",
+            MONDAY_MORNING,
+            "By this computer's clock it is Monday, 9:05 am. Yes: the sign reads "
+            f'"{HOURS_AFTER_DAYS}", open 8AM-6PM, so open at 9:05 am.',
+        ),
+        (
+            "are they open right now?",
+            SATURDAY_AFTERNOON,
+            "By this computer's clock it is Saturday, 3:00 pm. No: the sign reads "
+            f'"{HOURS_AFTER_DAYS}", open 10AM-2 PM, not at 3:00 pm.',
+        ),
+        # seen in a --cli drive: both runs' hours
+        (
+            "when do they open tomorrow?",
+            MONDAY_MORNING,
+            f'Tomorrow is Tuesday. They open at 8 am on Tuesdays: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "is it open today?",
+            SATURDAY_AFTERNOON,
+            f'Today is Saturday. Yes: the sign reads "{HOURS_AFTER_DAYS}", open on Saturdays, 10AM-2 PM.',
+        ),
+        ("what does the sign say now?", MONDAY_MORNING, None),
+    ],
+)
+def test_today_tomorrow_and_now_are_read_by_the_clock(question, now, answer):
+    assert opening_answer(question, HOURS_AFTER_DAYS, now) == answer
