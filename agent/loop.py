@@ -154,8 +154,10 @@ from agent.meant_call import (
     as_meant,
     as_same_size,
     as_square_crop,
+    asks_for_an_unstated_size,
     map_not_made,
     named_but_not_run,
+    needs_size,
     refused_but_loaded,
     resized_subject,
     size_not_made,
@@ -1441,6 +1443,12 @@ class Agent:
         if session.latest_image is not None and asks_if_blurred(request):
             chain = lineage(session.latest_image, session.made_from)
             return blurred_answer(chain, [made_call(session.made_by, name) for name in chain])
+        if (
+            session.latest_image is not None
+            and RESIZER in self.runtime.available
+            and asks_for_an_unstated_size(request)
+        ):
+            return needs_size(session.latest_image, image_size(session.workspace, session.latest_image))
         saving = asks_to_save(request)
         if session.latest_image is not None and (saving or asks_where_it_is(request)):
             told = (SAVED_ANSWER if saving else WHERE_ANSWER).format(

@@ -42,7 +42,7 @@ from agent.pending_edit import (
     the_one_box_found,
 )
 from agent.picture_questions import DETECTORS
-from agent.request_parts import request_parts
+from agent.request_parts import OPENING, request_parts
 from agent.stated_numbers import (
     ENLARGED_PART,
     NAMED_RESOLUTION,
@@ -412,6 +412,32 @@ def states_a_size(request: str) -> bool:
         or asks_for_another_size(request)
         or bool(_SAME_SIZE.search(request) or _SAME_SIZE_AS.search(request))
     )
+
+
+# The whole request asks for another size and gives none: "resize it", "can you change the size of this photo?"
+_UNSIZED_RESIZE = re.compile(
+    OPENING + r"(?:resize|rescale|scale|change\s+the\s+size\s+of|change\s+(?:its|the)\s+size|make\s+it\s+a\s+"
+    r"different\s+size)(?:\s+(?:it|this|that|(?:the|this|that|my)\s+(?:image|photo|picture|pic|crop|result|one)))?"
+    r"(?:\s+(?:please|for\s+me))?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+NEEDS_SIZE = (
+    'Resize Image needs a size{size}: give the width and height in pixels ("make it {example}"), one side ("make '
+    'it {side} pixels wide") or a scale ("half the size", "twice as big").'
+)
+
+
+def asks_for_an_unstated_size(request: str) -> bool:
+    """Whether ``request`` only asks for another size and says none ("resize it": the model wrote 1 x 2 and the
+    answer was "Done!")."""
+    return bool(_UNSIZED_RESIZE.match(request))
+
+
+def needs_size(image: str, size: tuple[int, int] | None) -> str:
+    """:data:`NEEDS_SIZE`, its examples half of ``image``'s ``size`` when it is known."""
+    width, height = size or (512, 512)
+    known = f" ({image} is {width} x {height})" if size else ""
+    return NEEDS_SIZE.format(size=known, example=f"{max(1, width // 2)}x{max(1, height // 2)}", side=max(1, width // 2))
 
 
 def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:

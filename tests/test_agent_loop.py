@@ -2216,6 +2216,34 @@ def test_the_size_of_an_upload_called_by_its_files_name_is_that_uploads(tiny_tok
     )
 
 
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("resize it", True),  # seen in a --cli drive: the model resized a 512 x 512 photo to 1 x 2, answered "Done!"
+        ("can you resize this image?", True),
+        ("please change the size of this photo", True),
+        ("resize it to 200", False),
+        ("resize it by half", False),
+        ("make it smaller", False),  # a size in words
+    ],
+)
+def test_which_requests_ask_for_a_size_they_never_give(request_text, asks):
+    from agent.meant_call import asks_for_an_unstated_size
+
+    assert asks_for_an_unstated_size(request_text) is asks
+
+
+def test_a_resize_with_no_size_asks_for_one(tiny_tokenizer, session):
+    from agent.meant_call import needs_size
+
+    runtime = FakeRuntime(names=("Resize Image",))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [call("Resize Image", "image/x.png, 1, 2")], runtime=runtime)
+    image = upload(agent, session, size=64)
+    reply = agent.chat(session, "resize it")
+    assert reply.text == needs_size(image, (64, 64)) and runtime.calls == [] and llm.prompts == []
+    assert '"make it 32x32"' in reply.text
+
+
 def test_the_size_of_the_crop_is_the_crops_after_a_later_edit(tiny_tokenizer, session, tmp_path):
     """ "How big is the crop?" is answered with the crop's size, not the newest image's (the rotation after it)."""
     from agent.image_facts import SIZE_ANSWER
