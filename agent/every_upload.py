@@ -23,6 +23,7 @@ from agent.findings import told_on
 from agent.pending_edit import Step
 from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS, normal_words
+from agent.text_parts import asked_part, part_text
 from generation.tool_calls import image_names
 
 # Words by which a request means every upload ("both", "each of them", "all the photos", "these two signs", "these
@@ -112,6 +113,12 @@ _WHICH_SAYS = re.compile(
 )
 SAYS = '{image} says "{words}".'
 NONE_SAYS = 'None of them says "{wanted}".'
+# "which sign has a phone number?", "which one gives the hours?": a part of the writing asked for
+_WHICH_HAS = re.compile(
+    r"\bwhich\s+(?:one|sign|label|page|poster|of\s+\S+(?:\s+\w+)?)\s+(?:has|have|shows?|gives?|lists?)\b", re.I
+)
+HAS_PART = "{image} has the {part}: {found}."
+NONE_HAS = "None of them has a {part}."
 
 
 def every_finding(
@@ -140,5 +147,11 @@ def every_finding(
     lines = [SAYS.format(image=image, words=found[image]) for image in saying]
     if wanted and not saying:
         lines.append(NONE_SAYS.format(wanted=asked.group(1)))
+    part = asked_part(request) if tool in READING_TOOLS and _WHICH_HAS.search(request) else None
+    if part and not part.startswith('"'):  # "which sign has a phone number?": the signs whose words hold one
+        having = {image: held for image in uploads if (held := part_text(request, found[image]))}
+        saying = list(having)
+        lines = [HAS_PART.format(image=image, part=part, found=held) for image, held in having.items()]
+        lines += [] if having else [NONE_HAS.format(part=part)]
     lines += [told_on(tool, image, found[image]) for image in uploads if image not in saying]
     return " ".join(lines)

@@ -149,6 +149,17 @@ _LATEST = re.compile(
 _EARLIER = re.compile(r"\b(?:previous|earlier|other|older|prior|both)\b", re.IGNORECASE)
 
 
+def result_named(request: str) -> tuple[str, str]:
+    """The operation tag of the result ``request`` names by what made it, and its words ("the crop": ``("crop",
+    "crop")``; "the edge map": ``("edge", "edge map")``), or ``("", "")``."""
+    made_by = _MADE_BY.search(request)
+    if made_by is None:
+        return "", ""
+    adjective, noun, map_kind = made_by.groups()
+    operation = _OPERATIONS[adjective.lower()] if adjective else (noun or map_kind).lower()
+    return operation, " ".join(made_by.group(0).lower().split()[1:])
+
+
 def meant_image(
     request: str,
     uploads: Sequence[str],
@@ -171,11 +182,7 @@ def meant_image(
     """
     if named or (not uploads and latest is None):
         return None
-    made_by = _MADE_BY.search(request)
-    operation = ""
-    if made_by:
-        adjective, noun, map_kind = made_by.groups()
-        operation = _OPERATIONS[adjective.lower()] if adjective else (noun or map_kind).lower()
+    operation, _ = result_named(request)
     if operation and operation != making:
         made = [image for image in shown if f"_{operation}_" in image]
         return made[-1] if made else None

@@ -136,6 +136,7 @@ from agent.image_reference import (
     photo_behind,
     photo_behind_for_a_later_map,
     refers_to_an_image,
+    result_named,
     the_other_upload,
 )
 from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
@@ -277,7 +278,12 @@ from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sou
 from agent.upload_contents import labels_found, labels_named, upload_showing
 from agent.upload_names import upload_named, upload_named_for
 from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
-from agent.word_questions import answer_about_lines, answer_about_words, answer_before_the_edits
+from agent.word_questions import (
+    answer_about_lines,
+    answer_about_the_place,
+    answer_about_words,
+    answer_before_the_edits,
+)
 from agent.words_only import asks_for_words, refuses_words
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
@@ -372,6 +378,9 @@ NEEDS_BOX = (
 # After a search for the box found nothing
 NO_BOX_FOUND = "So {tool} did not run: it needs a box. " + GIVE_A_BOX
 # A resize to the size the image has is not run; the model reads this observation, and the answer holds it
+NO_SUCH_RESULT = (
+    "No {result} has been made in this conversation yet; {image}, the image now, is {width} x {height} pixels."
+)
 ALREADY_SIZED = "{image} is already {width} x {height} pixels, so Resize Image left it as it is."
 # Shown in the streamed scratchpad where the agent sets the model's step aside and opens another (the model's words
 # stay visible, so the person sees they were not acted on).
@@ -1469,6 +1478,9 @@ class Agent:
         told = answer_before_the_edits(request, partial(words_read, session.reports), chain)
         words = words_read(session.reports, session.latest_image)
         told = told or (answer_about_words(request, words) if words else None)
+        # "are pets allowed?" after the sign's number was blurred: the sign read before the blur
+        earlier = next(filter(None, (words_read(session.reports, image) for image in chain[1:])), None)
+        told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
@@ -1665,6 +1677,10 @@ class Agent:
         size = image_size(session.workspace, image)
         if size is None:
             return f"I could not read {image}."
+        made, called = result_named(request)
+        if made and not named and not any(f"_{made}_" in shown for shown in self.shown_images(session)):
+            # "how big is the crop?" before any crop: not the latest image's size as if it were one
+            return NO_SUCH_RESULT.format(result=called, image=image, width=size[0], height=size[1])
         kind = image.rsplit(".", 1)[-1].upper().replace("JPG", "JPEG")
         if asks_for_the_file_size(request):
             amount = amount_of_bytes(session.workspace.resolve(image).stat().st_size)

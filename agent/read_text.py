@@ -112,6 +112,10 @@ _ABOUT_WRITING = re.compile(
     # answers questions about an image), "what number do I call?", "what's their website?"
     r"|\bwhat(?:'s|\s+is|\s+are)\s+(?:the|their|its|his|her)\s+(?:(?:tele)?phone(?:\s+number)?|number|e-?mail(?:\s+address)?"
     r"|website|web\s+address|url|address)\b|\bwhat\s+number\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text)\b"
+    # "which sign has a phone number?" (the model ran Detection on each sign)
+    r"|\bwhich\s+(?:one|sign|label|page|poster|of\s+(?:them|these|those|the\s+\w+))\s+(?:has|have|shows?|gives?|lists?)\s+"
+    r"(?:a|an|the|any|their|its)\s+(?:(?:tele)?phone(?:\s+number)?|number|e-?mail(?:\s+address)?|website|price|hours"
+    r"|opening\s+hours|address)\b"
     # what the writing means: "summarize the text" (answered "I could not answer that"), "what is this page about?"
     rf"|{_WHAT_IT_MEANS}"
     # the name a sign gives: "what's the name of the cafe?" (the model answered "The cafe is called El Tres.")

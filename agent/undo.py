@@ -39,7 +39,8 @@ NOTHING_YET = "There is nothing to undo yet: no tool has made an image in this c
 # The whole request asks to undo, and nothing else ("undo that", "go back to the previous image", "revert it").
 _UNDO = re.compile(
     OPENING + r"(?:undo|revert|take\s+(?:that|it)\s+back|go\s+back|back\s+to)"
-    r"(?:\s+(?:that|it|this|the\s+last\s+(?:step|edit|change|one)|(?:that|the\s+last)\s+change|one\s+step"
+    # "too much, go back one" (the model removed the background)
+    r"(?:\s+(?:that|it|this|the\s+last\s+(?:step|edit|change|one)|(?:that|the\s+last)\s+change|(?:one|a)\s+step|one"
     r"|to\s+the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)"
     r"|the\s+(?:previous|last|earlier)\s+(?:one|image|picture|photo|version)))?"
     r"(?:\s+(?:again|once\s+more|one\s+more\s+time))?(?:\s+please)?\s*[.!?]*\s*$",

@@ -149,6 +149,12 @@ def answer_about_lines(request: str, placed: Sequence[PlacedWord]) -> str | None
     return LINE_READ.format(place=wanted.group(1).lower(), line=line)
 
 
+def answer_about_the_place(request: str, words: str) -> str | None:
+    """What the words read on a sign say of the place ``request`` asks about (whether something is allowed, whether
+    it is open), which an edit of the picture since (a blur of its phone number) leaves as it was; else ``None``."""
+    return _forbidden(request, _WORD.findall(words), words) or opening_answer(request, words)
+
+
 def answer_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
     """The answer to ``request`` from the words read on an older version of the image (:func:`answer_about_words`)
     when it asks about the writing before the edits ("what did the sign say before you blurred it?" had read the

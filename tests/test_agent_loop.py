@@ -2265,6 +2265,18 @@ def test_the_size_of_the_crop_is_the_crops_after_a_later_edit(tiny_tokenizer, se
     assert llm.prompts == []
 
 
+def test_the_size_of_a_crop_never_made_says_there_is_none(tiny_tokenizer, session):
+    """Seen in a --cli drive: "how big is the crop?" with no crop made was answered with the upload's size."""
+    from agent.loop import NO_SUCH_RESULT
+
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    image = upload(agent, session, size=64)
+    assert agent.chat(session, "how big is the crop?").text == NO_SUCH_RESULT.format(
+        result="crop", image=image, width=64, height=64
+    )
+    assert llm.prompts == []
+
+
 def test_an_undone_result_the_model_chose_gives_way_to_the_image_now(tiny_tokenizer, session, tmp_path):
     """After "crop the left half", "make it 20 pixels wide" and "undo that", "rotate the cat by 90 degrees" rotated
     the undone resize: the model wrote it, and the request called cat.png by its name."""

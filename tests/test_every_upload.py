@@ -7,6 +7,7 @@ from PIL import Image
 
 from agent.every_upload import NONE_SAYS, SAYS, earlier_uploads, every_finding, upload_not_done
 from agent.loop import Agent, ChatSession, TraceStep
+from agent.read_text import asks_about_writing
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
@@ -145,6 +146,23 @@ def test_the_answer_to_a_reading_of_every_upload_is_each_reading(request_text, e
         TraceStep(2, "", "Text Detection On Image", UPLOADS[0], "NO PARKING.", True),
     ]
     assert every_finding(request_text, steps, UPLOADS) == expected
+
+
+def test_which_sign_has_a_part_of_the_writing_is_answered_with_its_words():
+    """Seen in a --cli drive: "which sign has a phone number?" ran Detection on each sign."""
+    from agent.every_upload import HAS_PART, NONE_HAS
+
+    steps = [
+        TraceStep(1, "", "Text Detection On Image", UPLOADS[0], "STORE HOURS MON-FRI 8AM-6PM", True),
+        TraceStep(2, "", "Text Detection On Image", UPLOADS[1], "FOR RENT CALL 555-0147 NO PETS", True),
+    ]
+    told = HAS_PART.format(image=UPLOADS[1], part="phone number", found="555-0147")
+    expected = f'{told} {UPLOADS[0]} reads "STORE HOURS MON-FRI 8AM-6PM".'
+    assert every_finding("which sign has a phone number?", steps, UPLOADS) == expected
+    assert every_finding("which one has an email address?", steps, UPLOADS).startswith(
+        NONE_HAS.format(part="email address")
+    )
+    assert asks_about_writing("which sign has a phone number?")
 
 
 def test_the_answer_to_a_detection_of_every_upload_is_each_finding():

@@ -37,6 +37,8 @@ TEMPLATE = PromptTemplate.load("en")
         ("oops, undo that!", True),
         ("can you undo the last step please", True),
         ("go back to the previous image", True),
+        ("too much, go back one", True),  # seen in a --cli drive: the model removed the background
+        ("go back a step", True),
         ("undo again", True),  # seen in a drive: "no loaded tool can undo an action"
         ("revert it", True),
         ("take that back", True),

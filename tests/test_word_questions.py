@@ -250,6 +250,28 @@ def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_token
     assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and llm.prompts == []
 
 
+def test_what_a_sign_allows_is_answered_from_its_reading_before_a_blur(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after "blur the number on it", "are pets allowed?" ran Detection on the blur."""
+    from tools.runtime import Observation
+
+    words = "FOR RENT CALL 555-0147 NO PETS"
+    runtime = FakeRuntime(names=("Text Detection On Image", "Blur Region"))
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation(words, True, (), 0.01) if tool == "Text Detection On Image" else run(tool, argument, workspace)
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (80, 40), "white")).name
+    llm.replies = [call("Text Detection On Image", image), answer(f"It reads {words}.")]
+    agent.chat(session, "read the sign")
+    llm.replies, llm.prompts = [call("Blur Region", f"{image}, 0, 20, 80, 40"), answer("Done.")], []
+    agent.chat(session, "blur the bottom half")
+    llm.prompts = []
+    assert agent.chat(session, "are pets allowed?").text == SAYS_NO.format(words=words) and llm.prompts == []
+
+
 def test_a_part_of_the_request_about_the_words_is_answered_from_the_reading():
     """Seen in a plan drive: "read the sign and tell me if I can park here" was answered with the words alone."""
     from agent.findings import held_to_findings
