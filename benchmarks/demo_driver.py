@@ -66,6 +66,11 @@ REQUESTS = (
     "Blur the top half and the bottom half",
     "Is it square now?",
     "What model are you?",
+    "Whats the phone number on the sign",
+    "Blur it",
+    "How much did you rotate it?",
+    "Resize it",
+    "Too much, go back one",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
