@@ -288,13 +288,18 @@ class DemoSession:
         started = time.monotonic()
         job = self.client.submit(text, api_name="/chat")
         time.sleep(after)
+        seen = self.last_turn
         try:
             interrupt()
             outputs = job.result(timeout=STARTUP_SECONDS)
         except Exception as error:
             return TurnRecord(self.index, kind, text, time.monotonic() - started, crash=repr(error)[:300])
         record = TurnRecord(self.index, kind, text, time.monotonic() - started)
+        # New session here cleared the count, while the turn's trace is still the old session's: judged by the rows
+        # after the ones seen before it (the old session's earlier failed call had counted as this turn's)
+        cleared, self.last_turn = self.last_turn != seen, seen
         self.judge(record, outputs[1], outputs[2])
+        self.last_turn = 0 if cleared else self.last_turn
         return record
 
     def stop(self) -> None:
