@@ -32,7 +32,7 @@ _SIZE = re.compile(
 # "rotate by abc", "turn it by lots": a word where the angle goes that is neither a number nor an amount said in words
 _ANGLE = re.compile(
     r"^\W*(?:please\s+)?(?:rotate|turn)\s+(?:it\s+|this\s+|that\s+|(?:the|my)\s+\w+\s+)?by\s+(?P<said>[a-z]+)"
-    r"\s*[.!?]*\s*$",
+    r"(?:\s+degrees?)?\s*[.!?]*\s*$",  # "rotate it by abc degrees" (the model turned it 300 degrees)
     re.IGNORECASE,
 )
 # Words of an amount other than numbers (those: agent.stated_numbers.is_number_word)

@@ -13,6 +13,7 @@ from tools.outputs import NO_TEXT_FOUND, PlacedWord
 
 ANSWERED_ON = '{tool} on {image}: "{said}".'
 READ_ON = '{image} reads "{said}".'
+NOTHING_READ = "I found no text in {image}."
 
 
 def held_to_findings(
@@ -47,4 +48,6 @@ def held_to_findings(
 def told_on(tool: str, image: str, said: str) -> str:
     """What ``tool`` found on ``image`` (``said``), as a line of an answer that tells several findings:
     :data:`READ_ON` for a reading, else :data:`ANSWERED_ON`."""
+    if tool in READING_TOOLS and said.rstrip(".") == NO_TEXT_FOUND.rstrip("."):  # not 'reads "No text found"'
+        return NOTHING_READ.format(image=image)
     return (READ_ON if tool in READING_TOOLS else ANSWERED_ON).format(tool=tool, image=image, said=said)

@@ -1397,7 +1397,8 @@ class Agent:
         unblurred = no_blur_to_strengthen(request, session.latest_image, session.made_by)
         if unblurred and BLURRER in self.runtime.available:
             return unblurred
-        if session.latest_image is not None and asks_for_square(request) and asks_only_that(request):
+        every = asks_for_every(request, list(session.images))
+        if session.latest_image is not None and asks_for_square(request) and asks_only_that(request) and not every:
             size = image_size(session.workspace, session.latest_image)
             if size and size[0] == size[1]:
                 return ALREADY_SQUARE.format(

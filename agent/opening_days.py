@@ -37,11 +37,13 @@ _NEAR = 12  # characters between a day and a "CLOSED" that marks it
 _HOURS = re.compile(
     r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm)?\s*(?:-|–|to|till|until)\s*(\d{1,2})(?::(\d\d))?\s*(am|pm)?\b", re.IGNORECASE
 )
-_AT = re.compile(r"\bat\s+(\d{1,2})(?::(\d\d))?\s*(am|pm|o'?clock)?\b", re.IGNORECASE)
+_AT = re.compile(r"\bat\s+(?:(\d{1,2})(?::(\d\d))?\s*(am|pm|o'?clock)?|(noon|midday|midnight))\b", re.IGNORECASE)
+_NAMED_TIMES = {"noon": ("12", "pm"), "midday": ("12", "pm"), "midnight": ("12", "am")}
 # "what about monday morning?" after a question of another day: the same question of that day
 _WHAT_ABOUT = re.compile(
     rf"^\W*(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?(?:a\s+|the\s+)?(?P<day>{_DAY}|weekend|weekday)s?"
-    r"(?:\s+(?:morning|afternoon|evening|night))?\s*[?.!]*\s*$",
+    r"(?:\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
+    r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # "what time do they close?", "when does the cafe open on friday?"
@@ -250,7 +252,7 @@ def _open_on(request: str, words: str) -> str | None:
     what the sign says of that day when it asks the day's hours; else ``None``."""
     elliptic = _WHAT_ABOUT.match(request)
     if elliptic:
-        request = f"is it open on {elliptic.group('day')}"
+        request = f"is it open on {elliptic.group('day')}{elliptic.group('at') or ''}"
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
     if asked is None or days is None:
@@ -300,14 +302,19 @@ def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str
     those hours and the time as written; ``None`` when either is missing. A closing hour before the opening one is in
     the afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at 6": 6:00 or 18:00)."""
     hours, at = _hours_on(words, day), _AT.search(request)
-    if hours is None or at is None or int(at.group(1)) > 24:
+    if hours is None or at is None:
+        return None
+    hour, minute, half = at.groups()[:3]
+    if at.group(4):  # "at noon"
+        hour, half = _NAMED_TIMES[at.group(4).lower()]
+    if int(hour) > 24:
         return None
     start = _minutes(hours.group(1), hours.group(2), hours.group(3))
     end = _minutes(hours.group(4), hours.group(5), hours.group(6))
     if end <= start and not hours.group(6):
         end += 12 * 60
-    half = at.group(3) if at.group(3) and at.group(3).lower() in {"am", "pm"} else None
-    asked = _minutes(at.group(1), at.group(2), half)
+    half = half if half and half.lower() in {"am", "pm"} else None
+    asked = _minutes(hour, minute, half)
     candidates = [asked] if half or asked >= 13 * 60 else [asked, asked + 12 * 60]
     within = any(start <= time < end for time in candidates)
     return within, hours.group(0).strip(), at.group(0).removeprefix("at ").strip()

@@ -92,7 +92,10 @@ _WHOLE = re.compile(
 # "make it square", "crop the photo to a square", "a square crop": the largest centred square
 _SQUARE = re.compile(
     r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|(?:the|this|my)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one))\s+"
-    r"(?:to\s+|into\s+)?(?:a\s+)?square\b|\bsquare\s+crop\b",
+    r"(?:to\s+|into\s+)?(?:a\s+)?square\b|\bsquare\s+crop\b"
+    # "crop both to squares" (asked for a box)
+    r"|\b(?:make|crop|cut|turn)\s+(?:them|both(?:\s+of\s+them)?|each(?:\s+of\s+them)?|all\s+of\s+them|the\s+(?:two|images"
+    r"|photos|pictures))\s+(?:to\s+|into\s+)?(?:a\s+)?squares?\b",
     re.IGNORECASE,
 )
 _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter|corner)\b", re.IGNORECASE)

@@ -19,7 +19,8 @@ Texts = Sequence[str]
 
 _DIGIT = re.compile(r"\d")
 _NUMBERISH = re.compile(r"^[+(]?[\d()./\-–]*\d[\d()./\-–]*$")
-_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm|h)?$", re.IGNORECASE)
+# a time, or two joined as one word ("8AM-6PM", "10AM-2" before "PM")
+_TIME = re.compile(r"^\d{1,2}(?:[:.]\d{2})?(?:am|pm|h)?(?:[-–]\d{1,2}(?:[:.]\d{2})?(?:am|pm|h)?)?$", re.IGNORECASE)
 _TIME_WORDS = frozenset({"am", "pm", "a.m.", "p.m.", "hours", "hrs", "noon", "midnight"})
 _DAYS = re.compile(
     r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\.?$|^(?:daily|weekdays|weekends?|today|tomorrow)$",

@@ -20,6 +20,8 @@ from tools.workspace import Workspace
         ("resize it to 0x100", BAD_SIZE.format(said="0x100", most=MAX_RESIZE_SIDE)),
         ("make it -200 by 300", BAD_SIZE.format(said="-200 by 300", most=MAX_RESIZE_SIDE)),
         ("rotate by abc", BAD_ANGLE.format(said="abc")),  # seen in a drive: rotated by 90, "Done!"
+        ("rotate it by abc degrees", BAD_ANGLE.format(said="abc")),  # seen in a --cli drive: turned 300 degrees
+        ("rotate it by ninety degrees", None),
         ("turn it by lots", BAD_ANGLE.format(said="lots")),
         ("resize it to 640x480", None),
         ("make it 300 pixels wide", None),

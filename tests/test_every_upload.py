@@ -165,6 +165,16 @@ def test_which_sign_has_a_part_of_the_writing_is_answered_with_its_words():
     assert asks_about_writing("which sign has a phone number?")
 
 
+def test_a_reading_of_every_upload_that_found_nothing_says_so():
+    """Seen in a --cli drive: "read both" of two photos was answered 'image/....png reads "No text found".'."""
+    from agent.findings import NOTHING_READ
+
+    steps = [
+        TraceStep(i, "", "Text Detection On Image", image, "No text found.", True) for i, image in enumerate(UPLOADS)
+    ]
+    assert every_finding("read both", steps, UPLOADS) == " ".join(NOTHING_READ.format(image=image) for image in UPLOADS)
+
+
 def test_the_answer_to_a_detection_of_every_upload_is_each_finding():
     """Seen in a drive: "detect faces in both" was answered 'The detected face is ready: cat [80, 0, 421, 300].'
     with the astronaut's face in a note after it."""

@@ -199,6 +199,17 @@ HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
             f'No: the sign reads "{HOURS_AFTER_DAYS}", open 10AM-2 PM, not at 3pm.',
         ),
         ("is it open on sunday?", HOURS_BEFORE_DAYS, f'No: the sign reads "{HOURS_BEFORE_DAYS}", closed on Sundays.'),
+        # seen in a --cli drive: Detection ran, then the words alone
+        (
+            "what about saturday at noon?",
+            HOURS_AFTER_DAYS,
+            f'Yes: the sign reads "{HOURS_AFTER_DAYS}", open 10AM-2 PM, so open at noon.',
+        ),
+        (
+            "is it open on monday at midnight?",
+            HOURS_AFTER_DAYS,
+            f'No: the sign reads "{HOURS_AFTER_DAYS}", open 8AM-6PM, not at midnight.',
+        ),
     ],
 )
 def test_a_sign_with_hours_for_each_run_of_days_answers_with_the_days_hours(question, words, answer):
