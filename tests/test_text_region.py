@@ -162,6 +162,14 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
     assert reply.files
 
 
+def test_hours_written_as_one_word_are_a_part_of_the_writing():
+    """Seen in a --cli drive: "crop to the hours" of "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM" found no hours."""
+    from agent.text_parts import part_text
+
+    assert part_text("crop to the hours", "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM") == "8AM-6PM 10AM-2 PM"
+    assert part_text("blur the phone number", "CALL 555-0147") == "555-0147"  # no time
+
+
 def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenizer, tmp_path):
     """Seen in a --cli drive: "whats the phone number on the sign", then "blur it" blurred the whole photo."""
     runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
