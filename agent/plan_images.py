@@ -198,6 +198,31 @@ def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan,
     return _with_images(plan, changed)
 
 
+def on_the_maps_named(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with each step that makes no map, whose own part of ``request`` asks for its tool and names a map
+    another step makes ("the edges"), working on that map step's output, and the new image of each step changed.
+    Asked to "show me the edges and the lines, then rotate the edges 90 degrees", the planner rotated the photo."""
+    makers = [step for step in plan.steps if step.task in tools and tools.get(step.task).makes_map]
+    changed: dict[int, Value] = {}
+    for step in plan.steps:
+        if step.task not in tools or tools.get(step.task).makes_map or not step.args:
+            continue
+        parts = [part for part in request_parts(request) if named_by(part, step.task, tools)]
+        named = [
+            maker
+            for maker in makers
+            if step.id not in maker.references
+            and any(
+                re.search(rf"\bthe\s+{re.escape(word)}\b", part, re.IGNORECASE)
+                for part in parts
+                for word in tools.get(maker.task).makes_map
+            )
+        ]
+        if len(named) == 1 and image_argument(step) != Reference(named[0].id):
+            changed[step.id] = Reference(named[0].id)
+    return _with_images(plan, changed)
+
+
 def _speaks_of_the_map_again(request: str, map_words: tuple[str, ...]) -> bool:
     """Whether a later part of ``request`` points at the map: its words, "them" ("show me the edges, then describe
     them"), or what :func:`_points_at` reads; "how many faces it has" after the pose speaks of the photo."""

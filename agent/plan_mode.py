@@ -31,6 +31,7 @@ from agent.plan_boxes import boxes_from_the_detection
 from agent.plan_images import (
     for_every_upload,
     maps_on_photos,
+    on_the_maps_named,
     on_the_named_uploads,
     on_the_newest_edits,
     on_the_newest_upload,
@@ -194,6 +195,9 @@ class PlanAgent:
         plan, redrawn = maps_on_photos(plan, request, tools)
         for step_id, image in redrawn.items():
             logger.info("step %s draws its map on %s, not on another map", step_id, image)
+        plan, on_maps = on_the_maps_named(plan, request, tools)
+        for step_id, image in on_maps.items():
+            logger.info("step %s works on %s, the map its part of the request names", step_id, image)
         size = partial(_image_size, session)
         # boxes before sizes: a resize of a crop ("crop it to a square, then make it 200 pixels wide") is sized from
         # the crop's box

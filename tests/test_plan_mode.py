@@ -645,3 +645,18 @@ def test_a_square_crop_of_a_named_thing_is_left_to_the_chat(tiny_tokenizer, sess
     reply = plan_agent.chat(session, "crop to the cat and make it square")
     assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
     assert runtime.calls[0][0] == "Detection" and "Resize Image" not in [tool for tool, _ in runtime.calls]
+
+
+def test_an_edit_of_a_map_the_plan_draws_works_on_that_map(tiny_tokenizer, session):
+    """Seen in a --cli drive: "show me the edges and the lines, then rotate the edges 90 degrees" was planned with
+    the rotation on the photo."""
+    llm = PlanningLLM([])
+    names = ("Edge Detection On Image", "Line Detection On Image", "Rotate Image")
+    plan_agent, runtime = build(tiny_tokenizer, llm, FakeRuntime(names=names))
+    image = upload(plan_agent, session)
+    edges, lines = ("Edge Detection On Image", {"image_path": image}), ("Line Detection On Image", {"image_path": image})
+    llm.plans = [steps(edges, lines, ("Rotate Image", {"image_path": image, "angle": 90}))]
+    reply = plan_agent.chat(session, "show me the edges and the lines, then rotate the edges 90 degrees")
+    assert reply.plan.plan.steps[-1].args[0] == ("image_path", Reference(0))
+    rotated = next(argument for tool, argument in runtime.calls if tool == "Rotate Image")
+    assert "_edge_" in rotated and rotated.endswith(", 90")
