@@ -68,10 +68,21 @@ _DENIAL = re.compile(
 PRESENTED = "Here is the result: {result}."
 
 
-def as_presented(answer: str, result: str) -> str:
+# An answer that tells what the made image shows or that nothing was found, which the model cannot see: "I found no
+# straight lines in the image; it found a fence." after Line Detection had drawn its map
+_TELLS_CONTENT = re.compile(
+    r"\b(?:found|finds|shows?|showing|contains?|there\s+(?:is|are)|no\s+\w+\s+(?:was|were)\s+(?:found|detected))\b",
+    re.IGNORECASE,
+)
+
+
+def as_presented(answer: str, result: str, *, words_observed: bool = True) -> str:
     """``answer``, or :data:`PRESENTED` with ``result`` (the one file the turn made and the model saw) when the
-    answer names no file and says there is no image to work on."""
-    if image_names(answer) or not _DENIAL.search(answer):
+    answer names no file and says there is no image to work on, or, when no step of the turn told anything in words
+    (``words_observed``: a caption, an answer, a reading, boxes), tells what the picture shows or that nothing was
+    found (the model cannot see the image the tool made)."""
+    invented = not words_observed and _TELLS_CONTENT.search(answer)
+    if image_names(answer) or not (_DENIAL.search(answer) or invented):
         return answer
     return PRESENTED.format(result=result)
 

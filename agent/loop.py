@@ -920,7 +920,8 @@ class Agent:
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
                 if len(seen) == 1 and trace[-1].ok:  # the one result the model saw is the file its answer presents
-                    answer = as_presented(with_result_named(answer, seen[0]), seen[0])
+                    told = any(taken.ok and taken.observation and not image_names(taken.observation) for taken in trace)
+                    answer = as_presented(with_result_named(answer, seen[0]), seen[0], words_observed=told)
                     answer = without_other_results(answer, seen[0], user_input)
                     answer = with_plural_agreement(self._with_maker_noun(answer, seen[0], trace))
                 if trace and trace[-1].ok:  # the words a reading tool found, as it read them; what a detector can find

@@ -1111,6 +1111,23 @@ def test_a_face_edit_after_a_cat_was_found_says_what_was_found_instead(tiny_toke
     assert not any(step.action == "Crop Image" for step in reply.steps)
 
 
+@pytest.mark.parametrize(
+    "said", ["I found no straight lines in the image; it found a fence.", "The image shows a fence.", "Done!"]
+)
+def test_an_answer_that_tells_what_a_made_map_shows_gives_way_to_the_map(tiny_tokenizer, session, said):
+    """Seen in a Gradio drive: "show me the straight lines" drew the map and was answered "I found no straight lines
+    in the image; it found a fence." (the model cannot see the map)."""
+    from agent.file_names import PRESENTED
+
+    runtime = FakeRuntime(names=("Line Detection On Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Line Detection On Image", image), answer(said)]
+    reply = agent.chat(session, "Show me the straight lines in the image")
+    (made,) = reply.files
+    assert reply.text == (said if said == "Done!" else PRESENTED.format(result=made))
+
+
 def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session):
     """Seen in a --cli drive: "crop the cat's face" cropped the cat's box, answered "The cropped image is ready"."""
     from agent.detector_scope import WHOLE_CAT
