@@ -22,7 +22,6 @@ from functools import cache
 from agent.generative_requests import THE_PICTURE
 from agent.pending_edit import BLURRER
 from agent.request_parts import OPENING
-from protocol.plan import BOX_CORNERS
 from protocol.steps import ToolCall
 from tools.catalog import TOOL_SPECS
 from tools.workspace import made_from as made_from_name
@@ -586,20 +585,40 @@ _BLURRED_QUESTION = _whole_question(
 )
 
 
+# "how many things did you blur?" (the model blurred the face again)
+_HOW_MANY_BLURRED = _whole_question(
+    r"how\s+many\s+(?:things|places|parts|regions|areas|boxes|spots|times)\s+(?:did|have)\s+you\s+"
+    r"(?:blurr?ed|blur|pixelated?)(?:\s+(?:so\s+far|in\s+total|altogether))?"
+)
+BLURS_COUNTED = "I blurred {count} place{s} in {latest}: {boxes}."
+
+
+def asks_how_many_blurred(request: str) -> bool:
+    """Whether ``request`` only asks how many places were blurred."""
+    return bool(_HOW_MANY_BLURRED.match(request))
+
+
 def asks_if_blurred(request: str) -> bool:
-    """Whether ``request`` only asks whether the picture, or a part of it, is blurred."""
-    return bool(_BLURRED_QUESTION.match(request))
+    """Whether ``request`` only asks whether the picture, or a part of it, is blurred, or how many places were."""
+    return bool(_BLURRED_QUESTION.match(request) or _HOW_MANY_BLURRED.match(request))
 
 
-def blurred_answer(chain: Sequence[str], calls: Sequence[ToolCall]) -> str:
-    """Whether a blur went into the latest image, from how it was made: ``chain`` is the latest image and the images
-    it was made from, newest first; ``calls`` each one's making call (a call of no tool for an upload)."""
-    for index, call in enumerate(calls):
-        box = call.arguments[1:]
-        if call.tool == BLURRER and len(box) == len(BOX_CORNERS):
-            said = BLURRED if index == 0 else BLURRED_BEFORE
-            return said.format(box=", ".join(box), source=call.arguments[0], blurred=chain[index], latest=chain[0])
-    return NOT_BLURRED.format(latest=chain[0])
+def blurred_answer(chain: Sequence[str], calls: Sequence[ToolCall], *, counted: bool = False) -> str:
+    """Whether a blur went into the latest image, from how it was made (every blur, with ``counted``): ``chain`` is
+    the latest image and the images it was made from, newest first; ``calls`` each one's making call (a call of no
+    tool for an upload)."""
+    blurs = [(index, call) for index, call in enumerate(calls) if call.tool == BLURRER and len(call.arguments) == 5]
+    if not blurs:
+        return NOT_BLURRED.format(latest=chain[0])
+    if counted:  # every blur, the first first
+        boxes = [f"{', '.join(call.arguments[1:])} of {call.arguments[0]}" for _, call in reversed(blurs)]
+        listed = ", ".join(boxes[:-1]) + f" and {boxes[-1]}" if len(boxes) > 1 else boxes[0]
+        return BLURS_COUNTED.format(count=len(boxes), s="" if len(boxes) == 1 else "s", latest=chain[0], boxes=listed)
+    index, call = blurs[0]
+    said = BLURRED if index == 0 else BLURRED_BEFORE
+    return said.format(
+        box=", ".join(call.arguments[1:]), source=call.arguments[0], blurred=chain[index], latest=chain[0]
+    )
 
 
 SCALED = (

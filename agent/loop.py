@@ -102,6 +102,7 @@ from agent.image_facts import (
     asks_for_the_images,
     asks_for_the_size,
     asks_for_their_sizes,
+    asks_how_many_blurred,
     asks_how_much_it_changed,
     asks_if_blurred,
     asks_of_them_now,
@@ -262,6 +263,7 @@ from agent.small_talk import (
 from agent.stated_numbers import asks_for_square
 from agent.text_parts import asked_part, part_text
 from agent.text_region import (
+    blur_of_another_thing,
     every_word_placed,
     not_placed,
     read_after_the_edit,
@@ -765,6 +767,7 @@ class Agent:
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
+        user_input = blur_of_another_thing(user_input, last_tool)  # "and her face too" after a blur
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1453,7 +1456,8 @@ class Agent:
                 return scaled_answer(session.latest_image or "", sizes[0], source, sizes[1])
         if session.latest_image is not None and asks_if_blurred(request):
             chain = lineage(session.latest_image, session.made_from)
-            return blurred_answer(chain, [made_call(session.made_by, name) for name in chain])
+            calls = [made_call(session.made_by, name) for name in chain]
+            return blurred_answer(chain, calls, counted=asks_how_many_blurred(request))
         if (
             session.latest_image is not None
             and RESIZER in self.runtime.available

@@ -107,6 +107,7 @@ _HOW_MUCH_TURNED = re.compile(
     re.IGNORECASE,
 )
 ROTATED_BY = "{image} is {source} turned {angle} degrees{direction}{steps}."
+TURNED_BACK = "{image} is {source} turned back the way it was{steps}."
 NOT_ROTATED = "{image} is not rotated: none of the steps that made it from {source} turned it."
 
 
@@ -125,8 +126,11 @@ def rotation_answer(request: str, latest: str | None, made_by: Mapping[str, str]
         image = made.action_input.split(",", 1)[0].strip()
     if not angles:
         return NOT_ROTATED.format(image=latest, source=image)
-    total = sum(angles)
+    total = sum(angles) % 360
+    total = total - 360 if total > 180 else total  # 300 counter-clockwise is 60 clockwise
     steps = f" ({', then '.join(f'{abs(angle):g}{_direction(angle)}' for angle in angles)})" if len(angles) > 1 else ""
+    if total == 0:
+        return TURNED_BACK.format(image=latest, source=image, steps=steps)
     return ROTATED_BY.format(
         image=latest, source=image, angle=f"{abs(total):g}", direction=_direction(total), steps=steps
     )

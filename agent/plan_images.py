@@ -26,6 +26,7 @@ from agent.image_reference import (
     on_the_newest_edit,
 )
 from agent.meant_call import says
+from agent.pending_edit import edits_people
 from agent.request_parts import request_parts
 from agent.tool_words import named_by
 from agent.upload_names import upload_named_for
@@ -158,10 +159,11 @@ def _copied(value: Value, ids: Mapping[int, int], done: str, upload: str, held: 
 
 
 def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan, dict[int, Value]]:
-    """``plan`` with every map step, and every step that tells what a picture shows, that takes another map step's
-    output taking that map's own image instead, and the new image argument of each step changed (``{}``: the plan as
-    it was). Asked to "show me the pose of d.png, then tell me how many faces it has", the planner counted the faces
-    of the pose map.
+    """``plan`` with every map step, every step that tells what a picture shows and every box edit of the faces or
+    people the request speaks of, that takes another map step's output taking that map's own image instead, and the
+    new image argument of each step changed (``{}``: the plan as it was). Asked to "show me the pose of d.png, then
+    tell me how many faces it has", the planner counted the faces of the pose map; asked to "detect her pose and then
+    blur her face", it blurred the pose map.
 
     A link is kept when ``request`` points at the earlier map: "the pose of the edges", "a sketch from that",
     "... of the result" (:func:`_points_at`). ``tools``: the runner's tools (``ToolSpec.makes_map``).
@@ -191,8 +193,11 @@ def maps_on_photos(plan: Plan, request: str, tools: ToolRegistry) -> tuple[Plan,
         if not (isinstance(source, Reference) and map_words(source.step)):
             continue
         words = map_words(source.step)
-        if (map_words(step.id) and not _points_at(request, words)) or (
-            reports(step.id) and not _speaks_of_the_map_again(request, words)
+        if (
+            (map_words(step.id) and not _points_at(request, words))
+            or (reports(step.id) and not _speaks_of_the_map_again(request, words))
+            # "detect her pose and then blur her face": the face is in the photo (the blur was planned on the pose)
+            or (edits_people(request, step.task) and not _points_at(request, words))
         ):
             changed[step.id] = drawn_from(source)
     return _with_images(plan, changed)

@@ -79,6 +79,24 @@ def the_part_read(request: str, last_request: str, last_tool: str) -> str:
     return request[: edit.start("it")] + f"the {part}" + request[edit.end("it") :]
 
 
+# "and her face too", "the phone number as well": another thing for the last turn's blur
+_ALSO_THING = re.compile(
+    # not "and the other one too": the same again on another image (agent/redo.py)
+    r"^(?!.*\b(?:other|first|second|third|last)\b)\W*(?:and|also|plus|now)?\s*"
+    r"(?P<thing>(?:her|his|their|the|its|my)\s+[\w-]+(?:\s+[\w-]+)?)\s+"
+    r"(?:too|as\s+well|also)\W*$",
+    re.IGNORECASE,
+)
+
+
+def blur_of_another_thing(request: str, last_tool: str) -> str:
+    """``request`` as a blur of the thing it names ("and her face too" after a blur is "blur her face"; the
+    detector ran and nothing was blurred), when it only names another thing after a turn whose first call blurred;
+    else ``request``."""
+    also = _ALSO_THING.match(request)
+    return f"blur {also.group('thing')}" if also and last_tool == BLURRER else request
+
+
 def edits_a_part_of_the_writing(request: str, available: Sequence[str]) -> bool:
     """Whether ``request`` asks for a crop or blur of a part of the writing it names ("blur the phone number, then
     read the sign"), with the reading tool loaded: plan mode leaves it to the chat, whose edit takes the part's

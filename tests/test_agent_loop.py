@@ -1128,6 +1128,25 @@ def test_an_answer_that_tells_what_a_made_map_shows_gives_way_to_the_map(tiny_to
     assert reply.text == (said if said == "Done!" else PRESENTED.format(result=made))
 
 
+def test_how_many_places_were_blurred_is_counted_from_the_blurs(tiny_tokenizer, session):
+    """Seen in a --cli drive: "how many things did you blur?" blurred the face again."""
+    from agent.image_facts import BLURS_COUNTED
+
+    runtime = FakeRuntime(names=("Blur Region",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [call("Blur Region", f"{image}, 0, 0, 10, 10"), answer("Done.")]
+    (first,) = agent.chat(session, "blur 0, 0, 10, 10").files
+    llm.replies, llm.prompts = [call("Blur Region", f"{first}, 20, 20, 30, 30"), answer("Done.")], []
+    (second,) = agent.chat(session, "blur 20, 20, 30, 30 too").files
+    llm.prompts = []
+    boxes = f"0, 0, 10, 10 of {image} and 20, 20, 30, 30 of {first}"
+    assert agent.chat(session, "how many things did you blur?").text == BLURS_COUNTED.format(
+        count=2, s="s", latest=second, boxes=boxes
+    )
+    assert llm.prompts == []
+
+
 def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session):
     """Seen in a --cli drive: "crop the cat's face" cropped the cat's box, answered "The cropped image is ready"."""
     from agent.detector_scope import WHOLE_CAT

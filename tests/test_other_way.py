@@ -132,6 +132,9 @@ CHAIN = {
     "image/b.png": "Rotate Image: image/a.png, 30",
     "image/c.png": "Crop Image: image/b.png, 0, 0, 5, 5",
     "image/d.png": "Rotate Image: image/c.png, -45",
+    "image/e2.png": "Rotate Image: image/e.png, 45",
+    "image/f.png": "Rotate Image: image/e2.png, -45",
+    "image/g.png": "Rotate Image: image/e.png, 300",
 }
 
 
@@ -155,6 +158,13 @@ CHAIN = {
             "image/c.png is image/a.png turned 30 degrees counter-clockwise.",
         ),
         ("what angle did you rotate it by?", "image/a.png", None),  # an upload: nothing made it
+        # seen in a --cli drive: "turned 0 degrees (45 counter-clockwise, then 45 clockwise)"
+        (
+            "how much did you rotate it?",
+            "image/f.png",
+            "image/f.png is image/e.png turned back the way it was (45 counter-clockwise, then 45 clockwise).",
+        ),
+        ("how much did you rotate it?", "image/g.png", "image/g.png is image/e.png turned 60 degrees clockwise."),
         ("rotate it a bit more", "image/b.png", None),
     ],
 )

@@ -654,9 +654,29 @@ def test_an_edit_of_a_map_the_plan_draws_works_on_that_map(tiny_tokenizer, sessi
     names = ("Edge Detection On Image", "Line Detection On Image", "Rotate Image")
     plan_agent, runtime = build(tiny_tokenizer, llm, FakeRuntime(names=names))
     image = upload(plan_agent, session)
-    edges, lines = ("Edge Detection On Image", {"image_path": image}), ("Line Detection On Image", {"image_path": image})
+    edges, lines = (
+        ("Edge Detection On Image", {"image_path": image}),
+        ("Line Detection On Image", {"image_path": image}),
+    )
     llm.plans = [steps(edges, lines, ("Rotate Image", {"image_path": image, "angle": 90}))]
     reply = plan_agent.chat(session, "show me the edges and the lines, then rotate the edges 90 degrees")
     assert reply.plan.plan.steps[-1].args[0] == ("image_path", Reference(0))
     rotated = next(argument for tool, argument in runtime.calls if tool == "Rotate Image")
     assert "_edge_" in rotated and rotated.endswith(", 90")
+
+
+def test_a_blur_of_her_face_planned_on_her_pose_map_blurs_the_photo(tiny_tokenizer, session):
+    """Seen in a --cli drive: "detect her pose and then blur her face" was planned with the blur (and the detection
+    added for its box) on the pose map, where no face was found."""
+    llm = PlanningLLM([])
+    names = ("Pose Detection On Image", "Detection", "Blur Region")
+    plan_agent, runtime = build(tiny_tokenizer, llm, FakeRuntime(names=names))
+    image = upload(plan_agent, session)
+    pose = ("Pose Detection On Image", {"image_path": image})
+    blur = ("Blur Region", {"image_path": "<GENERATED>-0", "left": 1, "top": 2, "right": 3, "bottom": 4})
+    llm.plans = [steps(pose, blur)]
+    reply = plan_agent.chat(session, "detect her pose and then blur her face")
+    assert ("Detection", image) in runtime.calls
+    assert all(
+        step.args[0][1] != Reference(0) for step in reply.plan.plan.steps if step.task != "Pose Detection On Image"
+    )

@@ -162,6 +162,21 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
     assert reply.files
 
 
+@pytest.mark.parametrize(
+    ("request_text", "last_tool", "expected"),
+    [
+        ("and her face too", BLURRER, "blur her face"),  # seen in a --cli drive: Detection ran, nothing blurred
+        ("the phone number as well", BLURRER, "blur the phone number"),
+        ("and the other one too", BLURRER, "and the other one too"),  # the same again elsewhere: agent/redo.py
+        ("and her face too", "Rotate Image", "and her face too"),
+    ],
+)
+def test_another_thing_after_a_blur_is_blurred(request_text, last_tool, expected):
+    from agent.text_region import blur_of_another_thing
+
+    assert blur_of_another_thing(request_text, last_tool) == expected
+
+
 def test_hours_written_as_one_word_are_a_part_of_the_writing():
     """Seen in a --cli drive: "crop to the hours" of "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM" found no hours."""
     from agent.text_parts import part_text
