@@ -767,7 +767,8 @@ class Agent:
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
-        user_input = blur_of_another_thing(user_input, last_tool)  # "and her face too" after a blur
+        blurred = any(step.action == BLURRER for step in session.last_steps)
+        user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)

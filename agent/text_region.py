@@ -89,12 +89,12 @@ _ALSO_THING = re.compile(
 )
 
 
-def blur_of_another_thing(request: str, last_tool: str) -> str:
+def blur_of_another_thing(request: str, blurred: bool) -> str:
     """``request`` as a blur of the thing it names ("and her face too" after a blur is "blur her face"; the
-    detector ran and nothing was blurred), when it only names another thing after a turn whose first call blurred;
-    else ``request``."""
+    detector ran and nothing was blurred), when it only names another thing after a turn that ``blurred``; else
+    ``request``."""
     also = _ALSO_THING.match(request)
-    return f"blur {also.group('thing')}" if also and last_tool == BLURRER else request
+    return f"blur {also.group('thing')}" if also and blurred else request
 
 
 def edits_a_part_of_the_writing(request: str, available: Sequence[str]) -> bool:

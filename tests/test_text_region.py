@@ -163,18 +163,18 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("request_text", "last_tool", "expected"),
+    ("request_text", "blurred", "expected"),
     [
-        ("and her face too", BLURRER, "blur her face"),  # seen in a --cli drive: Detection ran, nothing blurred
-        ("the phone number as well", BLURRER, "blur the phone number"),
-        ("and the other one too", BLURRER, "and the other one too"),  # the same again elsewhere: agent/redo.py
-        ("and her face too", "Rotate Image", "and her face too"),
+        ("and her face too", True, "blur her face"),  # seen in a --cli drive: Detection ran, nothing blurred
+        ("the phone number as well", True, "blur the phone number"),
+        ("and the other one too", True, "and the other one too"),  # the same again elsewhere: agent/redo.py
+        ("and her face too", False, "and her face too"),
     ],
 )
-def test_another_thing_after_a_blur_is_blurred(request_text, last_tool, expected):
+def test_another_thing_after_a_blur_is_blurred(request_text, blurred, expected):
     from agent.text_region import blur_of_another_thing
 
-    assert blur_of_another_thing(request_text, last_tool) == expected
+    assert blur_of_another_thing(request_text, blurred) == expected
 
 
 def test_hours_written_as_one_word_are_a_part_of_the_writing():
@@ -206,6 +206,21 @@ def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenize
     )
     agent.chat(session, "blur it")
     assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
+
+
+def test_her_face_too_after_the_number_was_blurred_blurs_her_face(tiny_tokenizer, tmp_path):
+    """Seen in a session: the blur of the number read first, then "and her face too" ran Detection alone."""
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([DONE])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    agent.introduce_image(session, Image.new("RGB", (400, 200), "white"))
+    (blurred,) = agent.chat(session, "blur the phone number").files
+    detect = f"Thought: Do I need to use a tool? Yes\nAction: Detection\nAction Input: {blurred}\nObservation:"
+    # the model answers after the detection; the blur asked for opens, and the model writes its input
+    llm.replies, llm.prompts = [detect, DONE, f" {blurred}, 0, 0, 8, 8\nObservation:", DONE], []
+    reply = agent.chat(session, "and her face too")
+    assert runtime.calls[-1] == (BLURRER, f"{blurred}, 0, 0, 8, 8") and reply.files
 
 
 @pytest.mark.parametrize(
