@@ -61,6 +61,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.bad_numbers import bad_numbers_answer
+from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
 from agent.brightness import asks_which_is_brighter, brightness_answer, mean_brightness
 from agent.capabilities import (
     asks_about_lora,
@@ -1511,6 +1512,11 @@ class Agent:
             return self._needs_box(session, CROPPER, NEEDS_PART)
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         unboxed = None if self._writing_edit(session, request) else unboxed  # the reading gives its box
+        if session.latest_image is not None and asks_to_crop_the_corners(request):
+            latest_size = partial(image_size, session.workspace)
+            if corners_box(request, session.latest_image, session.made_by, latest_size) is None:
+                return NO_CORNERS.format(image=session.latest_image)
+            unboxed = None  # the rotations tell the box
         if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too
             return self._needs_box(session, unboxed, NEEDS_PART if names_no_part(request) else NEEDS_BOX)
         missing = missing_besides_the_answerer(request, self.runtime.available, default_registry())
@@ -1771,6 +1777,7 @@ class Agent:
             or refused_but_loaded(said, called, self.runtime.available)
             or map_not_made(request, said, called, self.runtime.available)
             or square_not_made(request, called, self.runtime.available)
+            or corners_not_cropped(request, called, self.runtime.available.names)
             or size_not_made(request, called, self.runtime.available)
             or size_not_kept(request, trace, self.runtime.available, partial(image_size, session.workspace))
             or edit_not_run(request, called, self.runtime.available)
@@ -1837,6 +1844,9 @@ class Agent:
         last_found = session.reports if last and last.tool in DETECTORS else ()  # the last turn's detections
         boxed = with_named_region(meant, request, self.runtime.available, size, shown, last_found=last_found)
         boxed = as_square_crop(boxed, request, self.runtime.available, size)
+        corners = corners_box(request, session.latest_image, session.made_by, size)
+        if corners and CROPPER in self.runtime.available:  # "crop out the black corners" after a rotation
+            boxed = ToolCall(boxed.thought, CROPPER, ", ".join([str(session.latest_image), *map(str, corners)]))
         named = boxed != meant  # the box of a part the request names ("crop the left half and blur the face")
         meant = with_relative_size(boxed, request, self.runtime.available, size, asked_for)
         upload_size = partial(self._upload_size, session)
