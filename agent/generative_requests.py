@@ -58,7 +58,9 @@ _ASKS = {
         rf"(?:{COLOURS})\b"
         # the look alone, after an edit: "and now black and white?" (the model removed the background)
         r"|^\W*(?:(?:and|now|then|ok(?:ay)?|also|maybe)[,!.]?\s+)*(?:in\s+)?(?:black[- ]and[- ]white|gr[ae]yscale|monochrome"
-        r"|sepia)(?:\s+(?:now|too|please|as\s+well|instead))*\s*[.!?]*\s*$",
+        # "and sharper?" after "make her face bigger" (the model resized to 176 x 65616)
+        r"|sepia|(?:a\s+(?:bit|little)\s+)?(?:sharper|brighter|darker|clearer|crisper|more\s+vivid|less\s+blurry))"
+        r"(?:\s+(?:now|too|please|as\s+well|instead))*\s*[.!?]*\s*$",
         re.IGNORECASE,
     ),
     # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)

@@ -62,7 +62,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.bad_numbers import bad_numbers_answer
 from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
-from agent.brightness import asks_which_is_brighter, brightness_answer, mean_brightness
+from agent.brightness import (
+    asks_if_grey,
+    asks_which_is_brighter,
+    brightness_answer,
+    grey_answer,
+    grey_share,
+    mean_brightness,
+)
 from agent.capabilities import (
     asks_about_lora,
     asks_what_it_can_do,
@@ -197,6 +204,7 @@ from agent.pending_edit import (
     people_unfound,
     uncounted,
     unfound_box,
+    zoom_onto_the_part,
 )
 from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
@@ -770,6 +778,8 @@ class Agent:
         user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
         blurred = any(step.action == BLURRER for step in session.last_steps)
         user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
+        cropped = made_call(session.made_by, session.latest_image).tool == CROPPER
+        user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1439,6 +1449,12 @@ class Agent:
             readable = {name: value for name, value in brightness.items() if value is not None}
             if len(readable) > 1:
                 return brightness_answer(request, readable)
+        if session.latest_image is not None and asks_if_grey(request):  # a fact of the pixels
+            try:
+                share = grey_share(session.workspace.open_image(session.latest_image))
+            except ToolError as error:
+                return str(error)
+            return grey_answer(request, session.latest_image, share)
         if session.latest_image is not None and asks_what_was_done(request):
             made, just = self._made(session), asks_what_was_just_done(request)
             if just:

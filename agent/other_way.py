@@ -111,29 +111,46 @@ TURNED_BACK = "{image} is {source} turned back the way it was{steps}."
 NOT_ROTATED = "{image} is not rotated: none of the steps that made it from {source} turned it."
 
 
+# "is it back to normal?" after four quarter turns (the model resized the picture to 900 x 1000)
+_BACK_TO_NORMAL = re.compile(
+    r"^\W*(?:so\s+|and\s+|now\s+)?is\s+it\s+(?:now\s+)?(?:back\s+(?:to\s+(?:normal|the\s+way\s+it\s+was|how\s+it\s+was"
+    r"|the\s+original|the\s+start)|the\s+right\s+way(?:\s+up)?)|upright|the\s+right\s+way\s+up|straight)"
+    r"(?:\s+(?:again|now))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def rotation_answer(request: str, latest: str | None, made_by: Mapping[str, str]) -> str | None:
     """How far the rotations that made ``latest`` from its upload turned it, when ``request`` asks how much it was
-    rotated (``made_by``: each made image's call, ``Tool: input``); else ``None``."""
-    if latest is None or latest not in made_by or not _HOW_MUCH_TURNED.search(request):
+    rotated, or whether it is back the way it was (yes or no first; only when rotations alone made it) (``made_by``:
+    each made image's call, ``Tool: input``); else ``None``."""
+    back = bool(_BACK_TO_NORMAL.match(request))
+    if latest is None or latest not in made_by or not (back or _HOW_MUCH_TURNED.search(request)):
         return None
     angles: list[float] = []
-    image = latest
+    image, other_edits = latest, False
     while image in made_by:
         made = made_call(made_by, image)
         angle = _angle(made.action_input) if made.tool == ROTATOR else None
         if angle is not None:
             angles.insert(0, angle)
+        other_edits = other_edits or angle is None
         image = made.action_input.split(",", 1)[0].strip()
+    if back and (other_edits or not angles):  # another edit since: not the rotations' to say
+        return None
     if not angles:
         return NOT_ROTATED.format(image=latest, source=image)
     total = sum(angles) % 360
     total = total - 360 if total > 180 else total  # 300 counter-clockwise is 60 clockwise
     steps = f" ({', then '.join(f'{abs(angle):g}{_direction(angle)}' for angle in angles)})" if len(angles) > 1 else ""
-    if total == 0:
-        return TURNED_BACK.format(image=latest, source=image, steps=steps)
-    return ROTATED_BY.format(
-        image=latest, source=image, angle=f"{abs(total):g}", direction=_direction(total), steps=steps
+    told = (
+        TURNED_BACK.format(image=latest, source=image, steps=steps)
+        if total == 0
+        else ROTATED_BY.format(
+            image=latest, source=image, angle=f"{abs(total):g}", direction=_direction(total), steps=steps
+        )
     )
+    return f"{'Yes' if total == 0 else 'No'}: {told}" if back else told
 
 
 def _angle(rotation_input: str) -> float | None:

@@ -380,6 +380,23 @@ _SQUARED = re.compile(
 )
 
 
+# "can you make her face bigger": a part of the photo made bigger, as a zoom onto it (the detector ran and nothing
+# more); after a crop to it, the same words resize the crop (agent.meant_call.with_relative_size)
+_PART_BIGGER = re.compile(
+    r"^\W*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?make\s+(?P<part>(?:the|her|his|its|their|my)\s+(?:\w+\s+)?"
+    r"(?:faces?|heads?|cats?|kittens?|person|man|woman|child|kid|boy|girl))\s+(?:bigger|larger)"
+    r"(?:\s+please)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def zoom_onto_the_part(request: str, cropped: bool) -> str:
+    """``request`` as a zoom onto the part it asks to make bigger ("make her face bigger": "zoom in on her face")
+    when the image worked on was not ``cropped`` (to that part, most likely); else ``request``."""
+    bigger = _PART_BIGGER.match(request)
+    return f"zoom in on {bigger.group('part')}" if bigger and not cropped else request
+
+
 def squares_a_named_part(request: str) -> bool:
     """Whether ``request`` asks for a square crop of something it names by its place or by what is in it ("crop to the
     cat and make it square", "crop the left half to a square"), not of the picture's middle."""

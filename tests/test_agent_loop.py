@@ -1147,6 +1147,21 @@ def test_how_many_places_were_blurred_is_counted_from_the_blurs(tiny_tokenizer, 
     assert llm.prompts == []
 
 
+@pytest.mark.parametrize(
+    ("request_text", "cropped", "expected"),
+    [
+        ("can you make her face bigger", False, "zoom in on her face"),  # seen in a --cli drive: Detection alone
+        ("make the cat bigger", False, "zoom in on the cat"),  # it had resized the whole photo
+        ("make her face bigger", True, "make her face bigger"),  # after a crop to it: the crop, resized
+        ("make it bigger", False, "make it bigger"),
+    ],
+)
+def test_a_part_made_bigger_is_a_zoom_onto_it(request_text, cropped, expected):
+    from agent.pending_edit import zoom_onto_the_part
+
+    assert zoom_onto_the_part(request_text, cropped) == expected
+
+
 def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session):
     """Seen in a --cli drive: "crop the cat's face" cropped the cat's box, answered "The cropped image is ready"."""
     from agent.detector_scope import WHOLE_CAT

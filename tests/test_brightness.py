@@ -48,3 +48,34 @@ def test_the_agent_answers_which_upload_is_brighter_without_the_model(tiny_token
     light = agent.introduce_image(session, Image.new("RGB", (8, 8), (230, 230, 230))).name
     reply = agent.chat(session, "which one is brighter?")
     assert reply.text.startswith(f"{light} (230) is brighter than {dark} (20)") and llm.prompts == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("is this photo black and white?", True),  # seen in a --cli drive: a made-up tool was said to be missing
+        ("is it in colour?", True),
+        ("is the image grayscale", True),
+        ("make it black and white", False),
+        ("is the cat black and white?", False),  # of the cat, which the pixels do not tell
+    ],
+)
+def test_which_requests_ask_whether_the_picture_is_black_and_white(request_text, asks):
+    from agent.brightness import asks_if_grey
+
+    assert asks_if_grey(request_text) is asks
+
+
+def test_black_and_white_is_told_from_the_pixels():
+    from agent.brightness import HAS_COLOUR, IS_GREY, grey_answer, grey_share
+
+    grey = Image.new("RGB", (20, 10), (90, 90, 90))
+    coloured = Image.new("RGB", (20, 10), (200, 40, 40))
+    assert grey_share(grey) == 1.0 and grey_share(coloured) == 0.0
+    assert grey_answer("is it black and white?", "image/a.png", 1.0) == "Yes: " + IS_GREY.format(
+        image="image/a.png", share=1.0
+    )
+    assert grey_answer("is it in color?", "image/a.png", 0.0) == "Yes: " + HAS_COLOUR.format(
+        image="image/a.png", share=1.0
+    )
+    assert grey_answer("is it in color?", "image/a.png", 1.0).startswith("No: ")

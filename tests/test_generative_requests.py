@@ -26,7 +26,9 @@ OFFLINE = default_registry().subset(
     [
         # what the offline demo answered with another tool, as done
         ("make it black and white", RESTYLER),
-        ("invert the colors of the edges", RESTYLER),  # seen in a --cli drive: it rotated the photo by 180 degrees
+        ("invert the colors of the edges", RESTYLER),
+        ("and sharper?", RESTYLER),  # seen in a --cli drive: the model resized to 176 x 65616
+        ("a bit brighter please", RESTYLER),  # seen in a --cli drive: it rotated the photo by 180 degrees
         ("make it a negative", RESTYLER),
         ("invert the crop box", None),
         ("make it look like a watercolor painting", RESTYLER),

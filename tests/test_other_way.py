@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.other_way import NOT_ROTATED, rotation_answer, the_other_way
+from agent.other_way import NOT_ROTATED, TURNED_BACK, rotation_answer, the_other_way
 from protocol.prompt import PromptTemplate
 from protocol.steps import ToolCall
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -184,3 +184,21 @@ def test_how_much_it_was_rotated_in_a_session(rotated):
     agent.llm.prompts = []
     reply = agent.chat(session, "how much did you rotate it?")
     assert reply.text == f"{result} is {photo} turned 90 degrees clockwise." and agent.llm.prompts == []
+
+
+QUARTERS = {
+    "image/q1.png": "Rotate Image: image/q0.png, 90",
+    "image/q2.png": "Rotate Image: image/q1.png, 90",
+    "image/q3.png": "Rotate Image: image/q2.png, 90",
+    "image/q4.png": "Rotate Image: image/q3.png, 90",
+    "image/q5.png": "Crop Image: image/q4.png, 0, 0, 5, 5",
+}
+
+
+def test_whether_it_is_back_to_normal_is_answered_from_the_rotations():
+    """Seen in a --cli drive: "is it back to normal?" after four quarter turns resized the picture to 900 x 1000."""
+    steps = " (90 counter-clockwise, then 90 counter-clockwise, then 90 counter-clockwise, then 90 counter-clockwise)"
+    yes = rotation_answer("is it back to normal?", "image/q4.png", QUARTERS)
+    assert yes == "Yes: " + TURNED_BACK.format(image="image/q4.png", source="image/q0.png", steps=steps)
+    assert rotation_answer("is it upright again?", "image/q3.png", QUARTERS).startswith("No: image/q3.png is")
+    assert rotation_answer("is it back to normal?", "image/q5.png", QUARTERS) is None  # a crop since: not said
