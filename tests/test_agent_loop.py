@@ -1957,6 +1957,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ),
         # seen in a drive: asked to "swap them" of two uploads, the model rotated one by 45100.3 degrees
         ("NO_MONTAGE", (("Rotate Image",), 2), ("swap them", "can you swap their faces?")),
+        # seen in a --cli drive: "put the cat on the left" of two photos removed the cat's background
+        ("NO_MONTAGE", (("Remove the background",), 2), ("put the cat on the left", "move her to the right side")),
         # seen in a drive: asked to "put it on a white background" after a background removal, it removed it again
         (
             "NO_BACKDROP",
