@@ -42,7 +42,7 @@ _NAMED_TIMES = {"noon": ("12", "pm"), "midday": ("12", "pm"), "midnight": ("12",
 # "what about monday morning?" after a question of another day: the same question of that day
 _WHAT_ABOUT = re.compile(
     rf"^\W*(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?(?:a\s+|the\s+)?(?P<day>{_DAY}|weekend|weekday)s?"
-    r"(?:\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
+    r"(?P<part>\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -189,8 +189,9 @@ def with_the_clock(request: str, now: datetime) -> tuple[str, str]:
     if found.group("now"):
         time = f"{when.hour % 12 or 12}:{when.minute:02d} {'pm' if when.hour >= 12 else 'am'}"
         written, clock = f"on {day} at {time}", CLOCK_NOW.format(day=day, time=time)
-    else:
-        written, clock = f"on {day}", CLOCK_DAY.format(said=said.capitalize(), day=day)
+    else:  # "tonight" stays beside its day: a part of it (_PART_OF_DAY)
+        written = f"on {day} tonight" if said == "tonight" else f"on {day}"
+        clock = CLOCK_DAY.format(said=said.capitalize(), day=day)
     return request[: found.start()] + written + request[found.end() :], clock
 
 
@@ -252,7 +253,7 @@ def _open_on(request: str, words: str) -> str | None:
     what the sign says of that day when it asks the day's hours; else ``None``."""
     elliptic = _WHAT_ABOUT.match(request)
     if elliptic:
-        request = f"is it open on {elliptic.group('day')}{elliptic.group('at') or ''}"
+        request = f"is it open on {elliptic.group('day')}{elliptic.group('part') or ''}{elliptic.group('at') or ''}"
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
     if asked is None or days is None:
@@ -286,6 +287,9 @@ def _open_on(request: str, words: str) -> str | None:
         within, hours, time = at
         answer = "Yes" if within == (state == "open") else "No"
         return AT_HOURS.format(answer=answer, words=words, hours=hours, so="so open" if within else "not", time=time)
+    part = _in_part_of_day(request, words, wanted[0] if len(wanted) == 1 else None, state) if is_open else None
+    if part and state in {"open", "closed"}:
+        return part
     if state not in {"open", "closed"}:  # "what are the hours on sunday?": no yes or no
         return told[0].upper() + told[1:]
     return f"{'Yes' if is_open == (state == 'open') else 'No'}: {told}"
@@ -295,6 +299,48 @@ def _minutes(hour: str, minute: str | None, half: str | None) -> int:
     """Minutes after midnight of a clock time (``half``: am or pm, when written)."""
     hours = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
     return hours * 60 + int(minute or 0)
+
+
+def _span(hours: re.Match[str]) -> tuple[int, int]:
+    """The opening and closing minutes after midnight of ``hours`` ("9 TO 5": 9:00-17:00, a closing hour before the
+    opening one being in the afternoon)."""
+    start = _minutes(hours.group(1), hours.group(2), hours.group(3))
+    end = _minutes(hours.group(4), hours.group(5), hours.group(6))
+    return start, end + 12 * 60 if end <= start and not hours.group(6) else end
+
+
+# A part of the day asked about ("open on friday evening?", "tonight"), as minutes after midnight
+_PART_OF_DAY = re.compile(r"\b(morning|lunchtime|afternoon|evening|night|tonight)\b", re.IGNORECASE)
+_PARTS_OF_DAY = {
+    "morning": (6 * 60, 12 * 60),
+    "lunchtime": (12 * 60, 14 * 60),
+    "afternoon": (12 * 60, 18 * 60),
+    "evening": (18 * 60, 22 * 60),
+    "night": (22 * 60, 30 * 60),
+    "tonight": (18 * 60, 24 * 60),
+}
+IN_PART = '{answer}: the sign reads "{words}", open {hours}, so {so} the {part}.'
+
+
+def _in_part_of_day(request: str, words: str, day: int | None, state: str) -> str | None:
+    """Yes, no or partly to whether the place is open (``state``) in the part of the day ``request`` names ("is it
+    open on friday evening?" of "MON-FRI 8AM-6PM" had been a yes), from the hours ``words`` give for ``day``;
+    ``None`` when it names none or the sign gives no hours."""
+    part, hours = _PART_OF_DAY.search(request), _hours_on(words, day)
+    if part is None or hours is None:
+        return None
+    name = part.group(1).lower()
+    (start, end), (first, last) = _span(hours), _PARTS_OF_DAY[name]
+    overlap = max(0, min(end, last) - max(start, first))
+    name = "evening" if name == "tonight" else name
+    if 0 < overlap < last - first:
+        return IN_PART.format(
+            answer="Partly", words=words, hours=hours.group(0).strip(), so="open for part of", part=name
+        )
+    opened = overlap > 0
+    answer = "Yes" if opened == (state == "open") else "No"
+    so = "open in" if opened else "closed in"
+    return IN_PART.format(answer=answer, words=words, hours=hours.group(0).strip(), so=so, part=name)
 
 
 def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str] | None:
@@ -309,10 +355,7 @@ def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str
         hour, half = _NAMED_TIMES[at.group(4).lower()]
     if int(hour) > 24:
         return None
-    start = _minutes(hours.group(1), hours.group(2), hours.group(3))
-    end = _minutes(hours.group(4), hours.group(5), hours.group(6))
-    if end <= start and not hours.group(6):
-        end += 12 * 60
+    start, end = _span(hours)
     half = half if half and half.lower() in {"am", "pm"} else None
     asked = _minutes(hour, minute, half)
     candidates = [asked] if half or asked >= 13 * 60 else [asked, asked + 12 * 60]

@@ -44,7 +44,10 @@ BOX_TOOLS = frozenset({CROPPER, BLURRER})  # the tools that take a box
 NOT_A_NOUN = r"(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bmy\s)"
 _ASKS = {
     BLURRER: re.compile(
-        NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b",
+        NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b"
+        # "hide the phone number" (the model removed the background)
+        r"|\b(?:hide|censor|redact|cover\s+up)\b.*\b(?:phone\s+number|number|address|e-?mail|plate|licen[cs]e|text"
+        r"|writing|words|name|sign)\b",
         re.IGNORECASE,
     ),
     CROPPER: re.compile(NOT_A_NOUN + rf"\b(?:crop|trim)\b|\bzoom\s+in\b|{ENLARGED_PART.pattern}", re.IGNORECASE),

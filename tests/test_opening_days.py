@@ -6,6 +6,9 @@ import pytest
 
 from agent.opening_days import opening_answer, sign_days
 
+HOURS_AFTER_DAYS = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
+HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
+
 
 @pytest.mark.parametrize(
     ("words", "open_days", "closed_days"),
@@ -71,7 +74,17 @@ def test_a_sign_that_names_no_day_tells_no_days():
         (  # seen in a drive after "are they open on friday at 6": declined as a question about the picture
             "what about monday morning",
             "OPEN 9 TO 5 MON TO FRI",
-            'Yes: the sign reads "OPEN 9 TO 5 MON TO FRI", open on Mondays.',
+            'Partly: the sign reads "OPEN 9 TO 5 MON TO FRI", open 9 TO 5, so open for part of the morning.',
+        ),
+        (  # seen in a --cli drive: "Yes ... open on Fridays, 8AM-6PM"
+            "is the store open on friday evening?",
+            HOURS_AFTER_DAYS,
+            f'No: the sign reads "{HOURS_AFTER_DAYS}", open 8AM-6PM, so closed in the evening.',
+        ),
+        (
+            "is it open on monday afternoon?",
+            HOURS_AFTER_DAYS,
+            f'Yes: the sign reads "{HOURS_AFTER_DAYS}", open 8AM-6PM, so open in the afternoon.',
         ),
         (  # seen in a drive: the words again; no yes or no for what was not a yes-or-no question
             "what are the hours on sunday?",
@@ -148,10 +161,6 @@ def test_the_time_it_opens_or_closes_is_answered_from_the_signs_hours(question, 
 )
 def test_when_it_is_open_is_answered_with_the_signs_hours_and_days(question, words, answer):
     assert opening_answer(question, words) == answer
-
-
-HOURS_AFTER_DAYS = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
-HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
 
 
 @pytest.mark.parametrize(

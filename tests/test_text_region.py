@@ -35,6 +35,7 @@ LOADED = (READER, CROPPER, BLURRER, "Detection")
         ("read the sign", None),  # no box edit
         ("crop the cat", None),
         ("blur the phone number", BLURRER),  # a part of the writing (agent/text_parts.py)
+        ("hide the phone number", BLURRER),  # seen in a --cli drive: the model removed the background
         ("crop to the first line", CROPPER),
         ("blur 'SALE'", BLURRER),
         ("blur it one more time", None),
