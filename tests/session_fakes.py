@@ -8,10 +8,11 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
-from agent.pending_edit import names_people
+from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
 from agent.stated_numbers import named_region
+from agent.text_region import blur_of_another_thing, the_part_read
 from agent.typed_words import as_spelled
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -209,4 +210,10 @@ def _asked(session: SessionSpec, number: int) -> str:
     agent/typed_words.py), or, for one that only hands an image over ("here it is"), the request before it that
     waited for the image (agent/handed_over.py)."""
     say = session.turns[number - 1].say
-    return as_spelled(without_typos(session.turns[number - 2].say if number > 1 and hands_over(say) else say))
+    asked = as_spelled(without_typos(session.turns[number - 2].say if number > 1 and hands_over(say) else say))
+    # "it" after a question of a part of the writing, "and her face too" after a blur, "make her face bigger" of a
+    # photo not cropped: as Agent.taken_up spells them out from the last turn (its tool, as the script expects it)
+    last_tool = str(session.turns[number - 2].expect.tool or "") if number > 1 else ""
+    asked = the_part_read(asked, _asked(session, number - 1) if number > 1 else "", last_tool)
+    asked = blur_of_another_thing(asked, last_tool == BLURRER)
+    return zoom_onto_the_part(asked, last_tool == CROPPER)
