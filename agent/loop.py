@@ -1895,7 +1895,11 @@ class Agent:
             logger.info("a reading nobody asked for; %s, asked for, runs instead", edit)
             return meant, _opened_step(edit)
         available = self.runtime.available.names
-        finder = None if named else invented_box(request, meant.tool, meant.arguments, shown, available)
+        finder = (
+            None
+            if named
+            else invented_box(request, meant.tool, meant.arguments, shown, available, found=session.reports)
+        )
         if not finder and meant.tool in self.runtime.available and not self.runtime.available.get(meant.tool).makes_map:
             finder = faces_hidden_otherwise(request, meant.tool, available)  # a map drawn first is found after it
         if finder:

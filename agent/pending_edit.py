@@ -200,16 +200,28 @@ def faces_hidden_otherwise(request: str, tool: str, available: Sequence[str]) ->
     return FINDER if _FACES_ONLY.match(request) else None
 
 
-def invented_box(request: str, tool: str, arguments: Sequence[str], shown: str, available: Sequence[str]) -> str | None:
+def invented_box(
+    request: str,
+    tool: str,
+    arguments: Sequence[str],
+    shown: str,
+    available: Sequence[str],
+    *,
+    found: Sequence[Step] = (),
+) -> str | None:
     """The detector to run first when a call of ``tool`` with ``arguments`` is a box tool's made-up box (one
-    ``shown``, the conversation's text, never held) for something ``request`` names without numbers: :data:`FINDER`
-    for a face, a person or a cat, :data:`NAMED_FINDER` for anything else, each when loaded (``available``); else
-    ``None``."""
+    ``shown``, the conversation's text, never held, or one the detectors of ``found`` gave something else than what
+    the request names: the cat's box for "now blur hers too") for something ``request`` names without numbers:
+    :data:`FINDER` for a face, a person or a cat, :data:`NAMED_FINDER` for anything else, each when loaded
+    (``available``); else ``None``."""
     if tool not in _ASKS or _gives_numbers(request):
         return None
-    if is_shown(arguments[1:], shown):
+    corners = tuple(argument.strip() for argument in arguments[1:])
+    labels = [label for step in found if step.ok for label, box in labelled_boxes(step.observation) if box == corners]
+    of_another = bool(labels) and not any(_of_what_is_named(request, label) for label in labels)
+    if is_shown(arguments[1:], shown) and not of_another:
         return None
-    finder = FINDER if _PEOPLE.search(request) else NAMED_FINDER
+    finder = FINDER if _PEOPLE.search(request) or _PRONOUNS.search(request) else NAMED_FINDER
     return finder if finder in available else None
 
 
@@ -300,10 +312,11 @@ def the_found_box(
     if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
         return None
     found = [
-        labelled
+        (label, box)
         for step in steps
         if step.ok and step.action in DETECTORS
-        for labelled in labelled_boxes(step.observation)
+        for label, box in labelled_boxes(step.observation)
+        if _of_what_is_named(request, label)  # not the cat's box for "now blur hers too"
     ]
     if tuple(argument.strip() for argument in arguments[1:]) in [box for _, box in found]:
         return None
@@ -335,17 +348,31 @@ def edits_people(request: str, tool: str) -> bool:
     return tool in _ASKS and bool(_PEOPLE.search(request))
 
 
-def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step]) -> str | None:
+def detected_in(tool: str, arguments: Sequence[str], steps: Sequence[Step], request: str = "") -> str | None:
     """The image a detector of ``steps`` found the box of a box tool's call in (``arguments``: the image, then the
-    box), when the call names another image; else ``None``."""
+    box), when the call names another image and the box is of what ``request`` names (a cat's box is no box for
+    "now blur hers too": the blur had gone back to the cat's photo); else ``None``."""
     if tool not in _ASKS or len(arguments) != 5:
         return None
-    box = f"[{', '.join(argument.strip() for argument in arguments[1:])}]"
+    corners = tuple(argument.strip() for argument in arguments[1:])
     for step in reversed(steps):
-        if step.ok and step.action in DETECTORS and box in step.observation:
+        labels = [label for label, box in labelled_boxes(step.observation) if box == corners] if step.ok else []
+        if step.action in DETECTORS and labels:
             image = step.action_input.split(",", 1)[0].strip()
-            return image if image != arguments[0].strip() else None
+            return image if image != arguments[0].strip() and _of_what_is_named(request, labels[0]) else None
     return None
+
+
+# A person said as "her", "hers", "his", "him": "now blur hers too"
+_PRONOUNS = re.compile(r"\b(?:she|her|hers|he|him|his)\b", re.IGNORECASE)
+
+
+def _of_what_is_named(request: str, label: str) -> bool:
+    """Whether a box the detector labelled ``label`` is of what ``request`` names: not a cat's for a person (or "her"),
+    nor a person's for a cat; any box when it names neither or both, and a label of neither kind (the open-vocabulary
+    detector's "baby")."""
+    cat, person = bool(_CATS.search(request)), bool(_PERSONS.search(request) or _PRONOUNS.search(request))
+    return cat == person or label not in (PERSON_LABELS if cat else CAT_LABELS)
 
 
 def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], earlier: Sequence[Step] = ()) -> ToolCall:
@@ -361,7 +388,7 @@ def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], ea
     )
     if box:
         arguments = [arguments[0], *box]
-    image = detected_in(call.tool, arguments, [*earlier, *steps])
+    image = detected_in(call.tool, arguments, [*earlier, *steps], request)
     if image:
         arguments[0] = image
     return replace(call, action_input=", ".join(arguments)) if box or image else call

@@ -1162,6 +1162,37 @@ def test_a_part_made_bigger_is_a_zoom_onto_it(request_text, cropped, expected):
     assert zoom_onto_the_part(request_text, cropped) == expected
 
 
+def test_a_cats_box_is_no_box_for_her(tiny_tokenizer, session):
+    """Seen in a session: after "blur the cat's face" of two photos, "now blur hers too" blurred the cat's photo again
+    with the cat's box (the model wrote it); the detector now looks for her first."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    run = runtime.run
+    photos: dict[str, str] = {}
+
+    def found(tool, argument, workspace):
+        if tool != "Detection":
+            return run(tool, argument, workspace)
+        runtime.calls.append((tool, argument))
+        said = "cat [8, 0, 40, 30]" if argument.startswith(photos["cat"]) else "face [2, 2, 10, 10]"
+        return Observation(said, True, (), 0.01)
+
+    runtime.run = found
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    astronaut = agent.introduce_image(session, Image.new("RGB", (64, 64), "white")).name
+    photos["cat"] = cat = agent.introduce_image(session, Image.new("RGB", (48, 32), "white")).name
+    llm.replies = [call("Detection", cat), call("Blur Region", f"{cat}, 8, 0, 40, 30"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur the cat's face").files
+    # the model's blur with the cat's box, the detection opened first, its answer, the blur opened with the face's box
+    llm.replies = [call("Blur Region", f"{blurred}, 8, 0, 40, 30"), f" {astronaut}\nObservation:", answer("Done.")]
+    llm.replies += [f" {astronaut}, 2, 2, 10, 10\nObservation:", answer("Done.")]
+    llm.prompts = []
+    reply = agent.chat(session, "now blur hers too")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", astronaut),
+        ("Blur Region", f"{astronaut}, 2, 2, 10, 10"),
+    ]
+
+
 def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session):
     """Seen in a --cli drive: "crop the cat's face" cropped the cat's box, answered "The cropped image is ready"."""
     from agent.detector_scope import WHOLE_CAT
