@@ -441,12 +441,12 @@ def needs_size(image: str, size: tuple[int, int] | None) -> str:
 
 
 def size_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
-    """:data:`RESIZER` when ``request`` asks for another size and no other edit and nothing ran yet this turn (asked
-    to "make it 4k" right after an upload, the model answered "I don't have an image to work on yet"); else
-    ``None``."""
+    """:data:`RESIZER` when ``request`` asks for another size (or the original size back) and no other edit and
+    nothing ran yet this turn (asked to "make it 4k" right after an upload, the model answered "I don't have an image
+    to work on yet"); else ``None``."""
     if any(called) or RESIZER not in tools or ABOUT_OR_THANKS.search(request) or _OTHER_EDIT.search(request):
         return None
-    return RESIZER if asks_for_another_size(request) else None
+    return RESIZER if asks_for_another_size(request) or _ORIGINAL_SIZE.search(request) else None
 
 
 def square_not_made(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:

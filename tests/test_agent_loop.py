@@ -1162,6 +1162,20 @@ def test_a_part_made_bigger_is_a_zoom_onto_it(request_text, cropped, expected):
     assert zoom_onto_the_part(request_text, cropped) == expected
 
 
+def test_the_original_size_asked_with_no_call_opens_the_resize(tiny_tokenizer, session, tmp_path):
+    """Seen with the zero-shot model: "actually go back to the original size" was answered with prompt text naming
+    two files, and no call."""
+    runtime = FakeRuntime(names=("Resize Image",))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload_file(agent, session, tmp_path / "cat.png", (40, 30))
+    llm.replies = [call("Resize Image", f"{image}, 20, 15"), answer("Done.")]
+    (small,) = agent.chat(session, "make it half the size").files
+    llm.replies, llm.prompts = [answer(f"your answer ({small})"), f" {small}, 1, 1\nObservation:", answer("Done.")], []
+    reply = agent.chat(session, "actually go back to the original size")
+    # the fake resize keeps the size: the step is the call the agent ran
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Resize Image", f"{small}, 40, 30")]
+
+
 def test_a_cats_box_is_no_box_for_her(tiny_tokenizer, session):
     """Seen in a session: after "blur the cat's face" of two photos, "now blur hers too" blurred the cat's photo again
     with the cat's box (the model wrote it); the detector now looks for her first."""
