@@ -34,7 +34,13 @@ from typing import Protocol
 
 from agent.picture_questions import DETECTORS, answered_by, asks_to_count
 from agent.request_parts import MADE_SQUARE, OPENING, request_parts
-from agent.stated_numbers import ENLARGED_PART, centred_shape, named_region, numbers_besides_size_and_angle
+from agent.stated_numbers import (
+    ENLARGED_NOUNS,
+    ENLARGED_PART,
+    centred_shape,
+    named_region,
+    numbers_besides_size_and_angle,
+)
 from protocol.steps import ToolCall
 
 BLURRER, CROPPER = "Blur Region", "Crop Image"
@@ -414,7 +420,7 @@ _SQUARED = re.compile(
 # more); after a crop to it, the same words resize the crop (agent.meant_call.with_relative_size)
 _PART_BIGGER = re.compile(
     r"^\W*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?make\s+(?P<part>(?:the|her|his|its|their|my)\s+(?:\w+\s+)?"
-    r"(?:faces?|heads?|cats?|kittens?|person|man|woman|child|kid|boy|girl))\s+(?:bigger|larger)"
+    rf"{ENLARGED_NOUNS})\s+(?:bigger|larger)"
     r"(?:\s+please)?\W*$",
     re.IGNORECASE,
 )

@@ -391,9 +391,10 @@ def _percent_factor(request: str, percent: re.Match[str]) -> float | None:
 
 
 # A part of the picture made bigger ("enlarge the face", "blow up her face"): a crop of it, not a resize of the whole
+# A part of a photo the detector finds, named to be made bigger ("her face", "the cat")
+ENLARGED_NOUNS = r"(?:faces?|heads?|cats?|kittens?|person|people|man|woman|child|kid|boy|girl)"
 ENLARGED_PART = re.compile(
-    r"\b(?:enlarge|magnify|blow\s+up)\s+(?:the|her|his|its|their|my)\s+(?:\w+\s+)?"
-    r"(?:faces?|heads?|cats?|kittens?|person|people|man|woman|child|kid|boy|girl)\b",
+    rf"\b(?:enlarge|magnify|blow\s+up)\s+(?:the|her|his|its|their|my)\s+(?:\w+\s+)?{ENLARGED_NOUNS}\b",
     re.IGNORECASE,
 )
 _SMALLER = re.compile(r"\b(?:smaller|shrink|downscale|reduce\s+(?:the\s+|its\s+)?size)\b", re.IGNORECASE)

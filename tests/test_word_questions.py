@@ -30,6 +30,22 @@ from tools.workspace import Workspace
 WORDS = "-based segmentation of the coins"
 
 
+def reading_agent(tiny_tokenizer, tmp_path, words: str, other: str, size: tuple[int, int] = (8, 8)):
+    """An agent over a scripted model whose reading tool reads ``words`` (``other`` the second tool loaded), its
+    session and an upload of ``size``."""
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Text Detection On Image", other))
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation(words, True, (), 0.01) if tool == "Text Detection On Image" else run(tool, argument, workspace)
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    return agent, llm, session, agent.introduce_image(session, Image.new("RGB", size, "white")).name
+
+
 @pytest.mark.parametrize(
     ("request_text", "expected"),
     [
@@ -227,19 +243,10 @@ def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_token
     """Seen in a --cli drive: after "blur the phone number", "what did the sign say before you blurred it?" read the
     blurred copy ("OPEN 9 TO 5 CALL") and answered with it."""
     from agent.word_questions import BEFORE_THE_EDITS
-    from tools.runtime import Observation
 
-    runtime = FakeRuntime(names=("Text Detection On Image", "Blur Region"))
-    read = runtime.run
-    runtime.run = lambda tool, argument, workspace: (
-        Observation("OPEN 9 TO 5 CALL 555-0147", True, (), 0.01)
-        if tool == "Text Detection On Image"
-        else read(tool, argument, workspace)
+    agent, llm, session, image = reading_agent(
+        tiny_tokenizer, tmp_path, "OPEN 9 TO 5 CALL 555-0147", "Blur Region", (80, 40)
     )
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    image = agent.introduce_image(session, Image.new("RGB", (80, 40), "white")).name
     llm.replies = [call("Text Detection On Image", image), answer("It reads OPEN 9 TO 5 CALL 555-0147.")]
     agent.chat(session, "read the sign")
     llm.replies, llm.prompts = [call("Blur Region", f"{image}, 0, 20, 80, 40"), answer("Done.")], []
@@ -252,18 +259,8 @@ def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_token
 
 def test_what_a_sign_allows_is_answered_from_its_reading_before_a_blur(tiny_tokenizer, tmp_path):
     """Seen in a --cli drive: after "blur the number on it", "are pets allowed?" ran Detection on the blur."""
-    from tools.runtime import Observation
-
     words = "FOR RENT CALL 555-0147 NO PETS"
-    runtime = FakeRuntime(names=("Text Detection On Image", "Blur Region"))
-    run = runtime.run
-    runtime.run = lambda tool, argument, workspace: (
-        Observation(words, True, (), 0.01) if tool == "Text Detection On Image" else run(tool, argument, workspace)
-    )
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    image = agent.introduce_image(session, Image.new("RGB", (80, 40), "white")).name
+    agent, llm, session, image = reading_agent(tiny_tokenizer, tmp_path, words, "Blur Region", (80, 40))
     llm.replies = [call("Text Detection On Image", image), answer(f"It reads {words}.")]
     agent.chat(session, "read the sign")
     llm.replies, llm.prompts = [call("Blur Region", f"{image}, 0, 20, 80, 40"), answer("Done.")], []
