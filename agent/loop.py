@@ -295,7 +295,7 @@ from agent.word_questions import (
     answer_about_words,
     answer_before_the_edits,
 )
-from agent.words_only import asks_for_words, refuses_words
+from agent.words_only import asks_for_words, needs_no_picture, refuses_words, with_what_was_read
 from generation.generator import TextGenerator
 from generation.tool_calls import image_names
 from modeling.memory import release_free_memory
@@ -848,7 +848,7 @@ class Agent:
         for index in range(1, self.max_steps + 1):
             scratchpad = self.template.render_scratchpad(scratch) + forced
             prompt = (
-                self._bare_prompt(specs, user_input, scratchpad)
+                self._bare_prompt(specs, with_what_was_read(user_input, self._words_read(session)), scratchpad)
                 if asked_alone
                 else self._prompt(session, specs, user_input, scratchpad)
             )
@@ -875,6 +875,12 @@ class Agent:
                 yield self._stopped(session, user_input, trace)
                 return
             if self._needs_missing_image(session, text):
+                if not trace and not asked_alone and index < self.max_steps and needs_no_picture(user_input):
+                    # "write a short email to my landlord": words, which need no picture (agent/words_only.py)
+                    asked_alone, forced = True, _opened_answer()
+                    logger.info("a request for words alone with no image; the model's call gives way to an answer")
+                    yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
+                    continue
                 yield _needs_image(trace)
                 return
             step = parse_reply(text)
@@ -1279,8 +1285,11 @@ class Agent:
         if named:
             image = named[0]
         else:
-            image = self.upload_by_what_it_shows(session, request) or meant_image(
-                request, list(session.images), session.latest_image, (), self.shown_images(session)
+            uploads, latest = list(session.images), session.latest_image
+            image = (
+                self.upload_by_what_it_shows(session, request)
+                or the_other_upload(request, uploads, lineage(latest, session.made_from)[-1])
+                or meant_image(request, uploads, latest, (), self.shown_images(session))
             )
         if image is None or not self._exists(session.workspace, image):
             return None
@@ -2136,6 +2145,24 @@ class Agent:
         left = self.context_length - self.max_new_tokens - self.count_tokens(bare)
         return min(left, self.max_history_tokens)
 
+    @staticmethod
+    def _other_upload_worked_on(session: ChatSession, trace: Sequence[TraceStep]) -> str | None:
+        """The one upload every successful call of the turn worked on when it made no image and that upload is not
+        the one the latest image comes from ("what's in the other one?"); else ``None`` (a reading of each upload to
+        tell which has a phone number keeps "it" the image its answer names)."""
+        worked_on = {image_names(step.action_input)[0] for step in trace if step.ok and image_names(step.action_input)}
+        if len(worked_on) != 1 or session.latest_image is None:
+            return None
+        (upload,) = worked_on
+        latest_upload = lineage(session.latest_image, session.made_from)[-1]
+        return upload if upload in session.images and upload != latest_upload else None
+
+    @staticmethod
+    def _words_read(session: ChatSession) -> str | None:
+        """The words the last reading found in the latest image or one it was made from (``None``: none)."""
+        chain = lineage(session.latest_image or "", session.made_from)
+        return next(filter(None, (words_read(session.reports, image) for image in chain)), None)
+
     def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
         """The wrapped prompt with no history."""
         return self.template.wrap(self.template.render_instruction(specs, [], user_input), scratchpad, self.tokenizer)
@@ -2177,6 +2204,8 @@ class Agent:
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]
+        elif (upload := self._other_upload_worked_on(session, trace)) is not None:
+            session.latest_image = upload  # "what's in the other one?", then "blur the cup": on that one
         session.reports = tuple(step for step in trace if step.ok and step.action in REPORTERS) or session.reports
         ran = next((step for step in trace if step.action and step.ok), None)
         if ran:

@@ -227,7 +227,8 @@ def invented_box(
     of_another = bool(labels) and not any(_of_what_is_named(request, label) for label in labels)
     if is_shown(arguments[1:], shown) and not of_another:
         return None
-    finder = FINDER if _PEOPLE.search(request) or _PRONOUNS.search(request) else NAMED_FINDER
+    people = (_PEOPLE.search(request) or _PRONOUNS.search(request)) and not names_another_thing(request)
+    finder = FINDER if people else NAMED_FINDER  # not for "zoom in on her hat"
     return finder if finder in available else None
 
 
@@ -246,7 +247,8 @@ def unfound_box(request: str, available: Sequence[str], shown: str) -> str | Non
     of the picture by its place ("the top half") nor anything :data:`FINDER` finds, :data:`NAMED_FINDER` is not
     loaded (``available``) and the conversation (``shown``) holds no box to take. Asked to "crop the cup", the model
     cropped ``3, 2, 1, 2``: no tool here can say where a cup is."""
-    if _gives_numbers(request) or NAMED_FINDER in available or _BOX.search(shown) or _PEOPLE.search(request):
+    box_to_take = _BOX.search(shown) and not names_another_thing(request)
+    if _gives_numbers(request) or NAMED_FINDER in available or box_to_take or _PEOPLE.search(request):
         return None
     if _names_a_part(request):
         return None
@@ -375,10 +377,45 @@ _PRONOUNS = re.compile(r"\b(?:she|her|hers|he|him|his)\b", re.IGNORECASE)
 
 def _of_what_is_named(request: str, label: str) -> bool:
     """Whether a box the detector labelled ``label`` is of what ``request`` names: not a cat's for a person (or "her"),
-    nor a person's for a cat; any box when it names neither or both, and a label of neither kind (the open-vocabulary
-    detector's "baby")."""
+    nor a person's for a cat, nor either for another thing the edit names ("blur the cup"); any box when it names
+    neither or both, and a label of neither kind (the open-vocabulary detector's "baby")."""
+    known = (*PERSON_LABELS, *CAT_LABELS)
+    if names_another_thing(request):
+        return label not in known
     cat, person = bool(_CATS.search(request)), bool(_PERSONS.search(request) or _PRONOUNS.search(request))
     return cat == person or label not in (PERSON_LABELS if cat else CAT_LABELS)
+
+
+# What a box edit is of, said after its verb: "blur the cup", "crop to the red car", "zoom in on her hat"
+_EDITED_THING = re.compile(
+    r"\b(?:blur|pixelate|crop|trim|hide|obscure|censor|zoom\s+in\s+on|zoom\s+into)\s+"
+    r"(?:(?:out|to|into|around|in\s+on)\s+)?(?:the|that|this|a|an|my|his|her|its|their)\s+"
+    r"(?P<thing>[a-z'-]+(?:\s+[a-z'-]+){0,2}?)\s*(?:$|[,.;!?]|\b(?:and|then|please|too|as\s+well|in|on|of|from|so|for)\b)",
+    re.IGNORECASE,
+)
+# The things a box edit is given a box of without a detector told what to look for: what FINDER finds, the picture or a
+# result, a part by its place or shape, the writing (agent/text_region.py), a map, a box already found
+_BOXED_WITHOUT_NAMING = re.compile(
+    rf"\b(?:{PEOPLE_WORDS}|cat's|kitty's|(?:wo)?man's|person's|head|heads|selfie|portrait"
+    r"|image|photo|picture|pic|one|version|copy|map|result|original|crop|whole|entire|everything|rest|thing|same|other"
+    r"|first|second|third|last|background|foreground|subject|box|boxes|region|area|part|bit|section|detected|found"
+    r"|top|bottom|left|right|middle|center|centre|upper|lower|half|halves|quarter|corners?|sides?|edges?|borders?"
+    r"|margins?|square|circle|black|white"
+    r"|text|writing|words?|sign|signs|label|lettering|letters|number|numbers|phone|address|e-?mail|plate|licen[cs]e"
+    r"|name|caption|hours|times|days|price|website|url"
+    r"|lines|pose|depth|sketch|skeleton|outlines?|segments?)\b",
+    re.IGNORECASE,
+)
+
+
+def names_another_thing(request: str) -> str | None:
+    """The thing a box edit of ``request`` names that no box already found is of and the offline detector does not
+    find ("blur the cup": the cup; "blur the face", "crop the top half", "blur the phone number": ``None``). Asked to
+    "blur the cup" after "show me the cat one", the model blurred the cat's box on the cat's photo."""
+    edited = _EDITED_THING.search(request)
+    if edited is None or _BOXED_WITHOUT_NAMING.search(edited.group("thing")):
+        return None
+    return edited.group("thing")
 
 
 def as_found(request: str, call: ToolCall, shown: str, steps: Sequence[Step], earlier: Sequence[Step] = ()) -> ToolCall:

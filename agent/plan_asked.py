@@ -69,7 +69,7 @@ def with_the_edits_asked(
             )
             done = next((step for step in steps if step.task == tool), None)
             if done is not None:
-                if goes_on and not named and not isinstance(image_argument(done), Reference):
+                if goes_on and not named and _works_before(done, before, steps):
                     steps[steps.index(done)] = done = _repointed(done, before)  # the executor follows the references
                 if tools.get(tool).output is OutputKind.IMAGE:
                     before, edited = Reference(done.id), "" if tools.get(tool).makes_map else tool
@@ -153,6 +153,28 @@ def _after(steps: Sequence[PlanStep], crop: PlanStep) -> list[PlanStep]:
     return [
         _repointed(step, Reference(crop.id)) if step.args and step.args[0][1] == rotated else step for step in steps
     ]
+
+
+def _works_before(step: PlanStep, before: Value, steps: Sequence[PlanStep]) -> bool:
+    """Whether ``step`` works on an image ``before`` (a step's output, made after the parts before ``step``'s) was
+    made from: an upload, or the output of a step ``before`` goes on from ("blur her face, rotate it and make it 300
+    pixels wide" was planned with the rotation and the resize side by side on the blur), and not on ``step``'s own
+    output (no cycle)."""
+    image = image_argument(step)
+    if not isinstance(image, Reference):
+        return True
+    chain = _chain_of(before, steps)
+    return image.step in chain and step.id not in chain and image != before
+
+
+def _chain_of(image: Value, steps: Sequence[PlanStep]) -> list[int]:
+    """The ids of the steps ``image`` comes from, following each step's image back (``image``'s own step first)."""
+    by_id = {step.id: step for step in steps}
+    chain: list[int] = []
+    while isinstance(image, Reference) and image.step in by_id and image.step not in chain:
+        chain.append(image.step)
+        image = image_argument(by_id[image.step])
+    return chain
 
 
 def _repointed(step: PlanStep, image: Value) -> PlanStep:

@@ -27,7 +27,15 @@ _SHOW = re.compile(
     + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|(?:let\s+me|(?:can|could|may)\s+i)\s+see|bring\s+back)\s+"
     # "the original cat" (the model ran Detection): the upload showing it (agent/upload_contents.py)
     r"(?:the\s+original(?:\s+(?:" + PEOPLE_WORDS + r"|selfie|portrait))?(?:\s+" + _PICTURE + r")?"
-    r"|the\s+(?:first|new)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
+    r"|the\s+(?:first|new|other)\s+" + _PICTURE + r"|the\s+(?:photo|image|picture)\s+I\s+(?:uploaded|sent)"
+    # an upload by what it shows: "the cat one", "the one with the cat" (the model ran Detection)
+    r"|the\s+(?:"
+    + PEOPLE_WORDS
+    + r")\s+"
+    + _PICTURE
+    + r"|the\s+(?:one|photo|image|picture|pic)\s+(?:with|of)\s+(?:the\s+|a\s+|an\s+)?(?:"
+    + PEOPLE_WORDS
+    + r"|her|him)"
     r"|the\s+(?:result|output)|the\s+(?:cropped|rotated|resized|blurred)\s+"
     + _PICTURE
     + r"|the\s+(?:edge|depth|normal)\s+map"

@@ -102,6 +102,8 @@ _QUARTER = re.compile(r"\b(top|upper|bottom|lower)[- ]?(left|right)\s+(?:quarter
 # A strip along one side: "the top half", "the left third", "the bottom quarter"
 _STRIP = re.compile(r"\b(top|upper|bottom|lower|left|right)\s+(half|third|quarter)\b", re.IGNORECASE)
 _PARTS = {"half": 2, "third": 3, "quarter": 4}
+# A strip across the middle, along the longer side: "crop the middle third" (asked for a box)
+_MIDDLE_STRIP = re.compile(r"\b(?:middle|cent(?:er|re)|central)\s+(third|quarter)\b", re.IGNORECASE)
 # A strip by its share in percent: "the left 40%", "the top 25 percent"
 _PERCENT_STRIP = re.compile(
     r"\b(top|upper|bottom|lower|left|right)\s+(\d{1,2}(?:\.\d+)?)\s*(?:%|percent\b|per\s*cent\b)", re.IGNORECASE
@@ -157,6 +159,7 @@ def _pixel_strip_box(strip: re.Match[str], width: int, height: int, *, kept: boo
 def named_region(request: str, width: int, height: int) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of the part of a ``width`` x ``height`` picture that ``request`` names by
     its place ("the top half", "the bottom-left quarter", "the left third", "the bottom quarter", "the left 40%", "the middle", "the
+    middle third" (across the longer side), "the
     whole image", "100 pixels off each side", "crop out the top 100 pixels": the rest), or ``None``: it states a box's worth of numbers (those are the box; fewer are another edit's: "...
     then rotate it by 90 degrees"), names no such part, or several."""
     corners = {(row.lower(), side.lower()) for row, side in _QUARTER.findall(request)}
@@ -164,6 +167,7 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
         (side.lower(), Fraction(1, _PARTS[part.lower()])) for side, part in _STRIP.findall(_QUARTER.sub(" ", request))
     }
     strips |= {(side.lower(), Fraction(share) / 100) for side, share in _PERCENT_STRIP.findall(request) if float(share)}
+    strips |= {("middle", Fraction(1, _PARTS[part.lower()])) for part in _MIDDLE_STRIP.findall(request)}
     whole = bool(_WHOLE.search(request))
     middle = bool(_MIDDLE.search(request))
     inset = _INSET.search(request)
@@ -191,6 +195,11 @@ def named_region(request: str, width: int, height: int) -> tuple[int, int, int, 
         "right": (width - part_x, 0, width, height),
         "bottom": (0, height - part_y, width, height),
         "lower": (0, height - part_y, width, height),
+        "middle": (
+            ((width - part_x) // 2, 0, (width - part_x) // 2 + part_x, height)
+            if width >= height
+            else (0, (height - part_y) // 2, width, (height - part_y) // 2 + part_y)
+        ),
     }
     return boxes.get(side, (0, 0, width, part_y))
 

@@ -16,6 +16,7 @@ import re
 from agent.image_reference import refers_to_an_image
 from agent.read_text import WHAT_IT_MEANS
 from agent.result_words import declines, says_there_is_no_image
+from agent.text_parts import part_text
 from generation.tool_calls import image_names
 
 _TEXTS = (
@@ -50,6 +51,38 @@ def asks_for_words(request: str) -> bool:
     if _HOW_ELSEWHERE.search(request):
         return True
     return not _IMAGE_WORK.search(request) and bool(_ASKS_FOR_WORDS.search(request))
+
+
+# Writing about a picture: a caption or a title waits for the picture when there is none yet
+_OF_A_PICTURE = re.compile(
+    r"\b(?:caption|title|alt\s+text)\b|\b(?:post|tweet)\s+(?:for|about|with)\s+(?:this|my|the)\b", re.I
+)
+
+
+def needs_no_picture(request: str) -> bool:
+    """Whether ``request`` asks for words alone (:func:`asks_for_words`) that no picture is needed for: with none
+    uploaded, "write a short email to my landlord about the broken heater" had been answered "That needs an image"
+    (the model called the reading tool); "write a caption for instagram" waits for the photo."""
+    return asks_for_words(request) and not _OF_A_PICTURE.search(request)
+
+
+# A part of the writing read earlier, pointed back at: "that number", "this address", "the same email"
+_READ_BACK = re.compile(
+    r"\b(?:that|this|the\s+same)\s+(?:phone\s+)?(?:number|e-?mail(?:\s+address)?|website|web\s+address|url)\b",
+    re.IGNORECASE,
+)
+
+
+def with_what_was_read(request: str, read: str | None) -> str:
+    """``request`` with the part of the writing it points back at written out from the last reading's words
+    (``read``), for the model asked without the conversation: asked alone to "write me a text message to send to that
+    number asking about the flat" after the sign's number was read, the model asked for an image."""
+    pointed = _READ_BACK.search(request)
+    if not pointed or not read:
+        return request
+    said = pointed.group(0)
+    words = part_text("phone number" if said.lower().endswith("number") else said, read)
+    return f"{request[: pointed.start()]}{words}{request[pointed.end() :]}" if words else request
 
 
 # "no loaded tool can write a haiku", "no tool does that": a refusal that points at the tools

@@ -618,6 +618,39 @@ def test_only_a_name_nearly_spelling_one_made_file_is_set_right(answer_text, mad
     assert with_made_names(answer_text, made, lambda name: name in existing) == (expected or answer_text)
 
 
+def test_words_that_need_no_picture_are_written_with_none_uploaded(tiny_tokenizer, session):
+    """Seen in a --cli drive with no upload: "write a short email to my landlord about the broken heater" was answered
+    "That needs an image" (the model called the reading tool); a caption still waits for the photo."""
+    reader = "Text Detection On Image"
+    runtime = FakeRuntime(names=(reader, "Edge Detection On Image"))
+    email = "Dear landlord, the heater is broken. Could you send someone to fix it? Thanks."
+    agent, llm, _ = make_agent(tiny_tokenizer, [call(reader, "image/abcd1234.png"), f" {email}"], runtime=runtime)
+    reply = agent.chat(session, "write a short email to my landlord about the broken heater")
+    assert reply.text == email and not reply.steps and not runtime.calls
+    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    llm.replies, llm.prompts = [call(reader, "image/abcd1234.png")], []
+    assert agent.chat(session, "write a caption for instagram").text.startswith("That needs an image")
+
+
+def test_words_asked_alone_carry_the_part_of_the_sign_they_point_back_at(tiny_tokenizer, session):
+    """Seen in a --cli drive: after "what's the phone number?" read 555-0147, "write me a text message to send to that
+    number asking about the flat" was refused in the conversation and again on its own ("Please upload the image
+    first"), ending "I could not answer that": asked alone, the model is now given the number."""
+    reader = "Text Detection On Image"
+    runtime = FakeRuntime(names=(reader, "Edge Detection On Image"))
+    runtime.run = lambda tool, argument, workspace: Observation("FOR RENT CALL 555-0147 NO PETS", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    sign = upload(agent, session)
+    llm.replies = [call(reader, sign), answer("The phone number is 555-0147.")]
+    agent.chat(session, "what's the phone number?")
+    refusal = "Please upload the image first, then ask me again."
+    text = "Hi, is the flat still for rent? When could I see it?"
+    llm.replies += [call(reader, sign), f" {refusal}", f" {text}"]
+    reply = agent.chat(session, "write me a text message to send to that number asking about the flat")
+    assert reply.text == text and not reply.steps
+    assert "send to 555-0147 asking about the flat" in llm.prompts[-1] and "that number" not in llm.prompts[-1]
+
+
 def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
     """The model cannot see: with no question-answering tool loaded, its answer about the picture is made up. A
     request that asks only that is answered before the model runs; one that asks more is left to the model, and
@@ -1066,11 +1099,13 @@ def test_which_made_up_boxes_wait_for_a_detection(request_text, offline, with_na
     ],
 )
 def test_which_box_edits_nothing_can_place(request_text, tool):
-    from agent.pending_edit import unfound_box
+    from agent.pending_edit import names_another_thing, unfound_box
 
     available = ("Detection", "Crop Image", "Blur Region", "Edge Detection On Image")
     assert unfound_box(request_text, available, "") == tool
-    assert unfound_box(request_text, available, "The face is at face [1, 2, 3, 4].") is None  # a box to take
+    # a box to take, unless the edit names a thing nobody found ("blur the cup": not the face's box)
+    taken = tool if names_another_thing(request_text) else None
+    assert unfound_box(request_text, available, "The face is at face [1, 2, 3, 4].") == taken
     assert unfound_box(request_text, (*available, "Detect the Give Object"), "") is None  # it finds the cup
 
 
@@ -1590,6 +1625,51 @@ def test_a_detected_box_is_edited_on_the_image_it_was_found_in(tiny_tokenizer, s
     assert other_box.steps[1].action_input == f"{photo}, 6, 2, 30, 40"
 
 
+@pytest.mark.parametrize(
+    ("request_text", "thing"),
+    [
+        ("blur the cup", "cup"),
+        ("crop to the red car please", "red car"),
+        ("zoom in on her hat", "hat"),
+        ("blur the face", None),
+        ("blur the cat's face", None),
+        ("blur the little girl", None),
+        ("crop the top half", None),
+        ("blur the phone number", None),
+        ("crop to the opening times", None),
+        ("crop the first one to a square", None),
+        ("crop out the black corners", None),
+        ("blur the background", None),
+        ("crop it", None),
+    ],
+)
+def test_which_box_edits_name_a_thing_no_box_found_is_of(request_text, thing):
+    from agent.pending_edit import invented_box, names_another_thing
+
+    assert names_another_thing(request_text) == thing
+    shown = "The cat is at cat [78, 0, 446, 300]."
+    found = [TraceStep(1, "", "Detection", "image/a.png", "cat [78, 0, 446, 300]", True)]
+    available = ("Detection", "Crop Image", "Blur Region", "Detect the Give Object")
+    arguments = ["image/b.png", "78", "0", "446", "300"]  # the cat's box copied
+    finder = invented_box(request_text, "Blur Region", arguments, shown, available, found=found)
+    assert (finder == "Detect the Give Object") is (thing is not None)  # the open-vocabulary detector looks for it
+
+
+def test_a_cats_box_is_no_box_for_the_cup_on_another_photo(tiny_tokenizer, session):
+    """Seen in a --cli drive of a cat photo and a coffee photo: after Detection found the cat, "blur the cup" ran the
+    model's blur with the cat's box, moved onto the cat's photo, and answered that the blur was done."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region", "Crop Image"), found="cat [78, 0, 446, 300]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    cat = upload(agent, session)
+    coffee = upload(agent, session)
+    llm.replies = [call("Detection", cat), answer("The cat is at cat [78, 0, 446, 300].")]
+    agent.chat(session, f"where is the cat in {cat}?")
+    llm.replies += [call("Blur Region", f"{coffee}, 78, 0, 446, 300"), answer("Done.")]
+    reply = agent.chat(session, "blur the cup")
+    assert reply.files == () and "Blur Region needs a box" in reply.text and coffee in reply.text
+    assert "Blur Region" not in [tool for tool, _ in runtime.calls]
+
+
 def test_a_box_found_in_an_earlier_turn_is_the_one_a_later_edit_names(tiny_tokenizer, session):
     """Seen in --cli: after "how many people are in this photo?" found "face [176, 65, 273, 162]" on the photo,
     asked to "crop the face and make it 128x128", the model cropped ``128, 128, 176, 65`` of the latest image."""
@@ -1607,8 +1687,9 @@ def test_a_box_found_in_an_earlier_turn_is_the_one_a_later_edit_names(tiny_token
     assert reply.steps[0].action_input == f"{photo}, 176, 65, 273, 162"
     llm.replies += [call("Crop Image", f"{photo}, 0, 0, 256, 512"), answer("Done.")]
     assert agent.chat(session, "crop the left half").steps[0].action_input == f"{photo}, 0, 0, 32, 64"  # its place
-    llm.replies += [call("Crop Image", f"{photo}, 5, 5, 50, 50"), answer("Done.")]
-    assert agent.chat(session, "crop the sky").steps[0].action_input == f"{photo}, 5, 5, 50, 50"  # nothing found
+    prompts = len(llm.prompts)
+    reply = agent.chat(session, "crop the sky")  # nothing finds the sky: the face's box is not its box
+    assert reply.steps == () and "needs a box" in reply.text and len(llm.prompts) == prompts
 
 
 def _refused_turn(tiny_tokenizer, session, *, tool: str, request: str, refusal: str, done: str):

@@ -313,6 +313,9 @@ def test_a_size_with_another_edit_or_without_two_numbers_is_left_to_the_model(re
         # seen in a drive: "crop 100 pixels off each side" was cropped 10000, 0, 423, 300
         ("crop 50 pixels off each side", "50, 50, 250, 150"),
         ("blur the centre", "75, 50, 225, 150"),
+        # seen in a --cli drive: "crop the middle third" was asked for a box; across the longer side
+        ("crop the middle third", "100, 0, 200, 200"),
+        ("blur the central quarter", "112, 0, 187, 200"),
         # seen in a drive: "crop the left 40%" was cropped 40, 0.01, 10000, 10000 and resized to 40%
         ("crop the left 40%", "0, 0, 120, 200"),
         ("blur the bottom 25 percent", "0, 150, 300, 200"),

@@ -133,6 +133,30 @@ def test_a_later_part_goes_on_from_the_edit_before_it():
     assert held(plan(rotated, blur), "rotate it 90 degrees and blur 1, 2, 30, 40")[0] == plan(rotated, blur).render()
 
 
+def test_edits_asked_in_a_row_are_chained_where_the_planner_set_them_side_by_side():
+    """Seen in a --cli drive: "blur her face, rotate it 90 degrees and make it 300 pixels wide" was planned with the
+    rotation and the resize each on the blur; the answer was the rotation at 512 x 512."""
+    found = ("Detection", {"image_path": PHOTO})
+    blur = ("Blur Region", {"image_path": "<GENERATED>-0"})
+    resized = ("Resize Image", {"image_path": "<GENERATED>-1", "width": 300, "height": 200})
+    rotated = ("Rotate Image", {"image_path": "<GENERATED>-1", "angle": 90})
+    made, added = held(
+        plan(found, blur, resized, rotated), "blur her face, rotate it 90 degrees and make it 300 pixels wide"
+    )
+    chained = Plan(
+        (
+            PlanStep.of(found[0], 0, found[1]),
+            PlanStep.of(blur[0], 1, blur[1]),
+            PlanStep.of(rotated[0], 3, rotated[1]),
+            PlanStep.of("Resize Image", 2, {"image_path": "<GENERATED>-3", "width": 300, "height": 200}),
+        )
+    )
+    assert added == [] and made == chained.render()
+    # asked as two things of the blur ("the blur, rotated; and the blur, resized") they stay side by side
+    side_by_side = plan(found, blur, resized, rotated)
+    assert held(side_by_side, "blur her face, then rotate the blurred image 90 degrees")[0] == side_by_side.render()
+
+
 def test_a_rotation_that_keeps_the_size_gets_the_crop_back_to_it():
     """As in the chat (agent/kept_size.py): the plan drive's "rotate it 45 degrees but keep the same size" presented
     the grown canvas."""

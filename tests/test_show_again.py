@@ -48,6 +48,11 @@ TEMPLATE = PromptTemplate.load("en")
         ("let me see it", True),
         ("can I see that?", True),
         ("what does the cat look like?", False),  # a question about the picture
+        # seen in a --cli drive of a cat and a coffee photo: the model ran Detection on the cat
+        ("show me the cat one", True),
+        ("can I see the one with the cat?", True),
+        ("show me the other one", True),
+        ("show me the cat", False),  # where it is: the detector's
     ],
 )
 def test_which_requests_ask_to_see_an_image_again(request_text, asks):
@@ -76,6 +81,26 @@ def test_the_original_is_shown_again_without_the_model(agent, tmp_path):
     assert len(agent.llm.prompts) == prompts
     agent.llm.replies = [answer("I don't know that file.")]
     assert agent.chat(session, "show me image/ffffffff.png").files == ()  # not one of the conversation's
+
+
+def test_an_upload_called_by_what_it_shows_or_as_the_other_one_is_shown(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive of a cat photo and then a coffee photo: "show me the cat one" ran Detection on the cat,
+    then "what's in the other one?" ran it on the cat again (the coffee photo had stayed "it"); after a question about
+    the coffee photo, "blur the cup" gave the cat's size."""
+    runtime = FakeRuntime(names=("Detection", "Edge Detection On Image"), found="cat [78, 0, 446, 300]")
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    cat = agent.introduce_image(session, Image.new("RGB", (45, 30), "white")).name
+    coffee = agent.introduce_image(session, Image.new("RGB", (60, 40), "white")).name
+    session.shows[coffee] = frozenset()  # the detector finds nothing it knows on the coffee photo
+    reply = agent.chat(session, "show me the cat one")
+    assert reply.text == SHOWN.format(image=cat) and reply.files == (cat,) and session.latest_image == cat
+    assert agent.chat(session, "show me the other one").files == (coffee,) and session.latest_image == coffee
+    assert agent.llm.prompts == [] and [tool for tool, _ in runtime.calls] == ["Detection"]  # the cat's, once
+    agent.llm.replies = [call("Detection", coffee), answer("No object found.")]
+    agent.chat(session, "show me the cat one")
+    agent.chat(session, f"what is in {coffee}?")  # a question about the other upload: "it" is that one next
+    assert session.latest_image == coffee
 
 
 def test_the_size_of_an_image_pointed_at_is_answered_from_its_file(agent, tmp_path):
