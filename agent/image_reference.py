@@ -138,10 +138,20 @@ _ORDINALS = {place: index for index, place in enumerate(UPLOAD_PLACES)}
 # names (tools/workspace.py ``chained_image_name``).
 _MADE_BY = re.compile(
     r"\bthe\s+(?:(cropped|rotated|resized|blurred)\s+(?:photo|image|picture|pic|one|version|copy)|(crop)(?!\s+box)"
-    r"|(edge|depth|normal)\s+map)\b",
+    # "rotate the pose map by 180" after a pose map and a crop (the planner rotated the crop)
+    r"|(edge|depth|normal|pose|line|hed|segmentation)\s+map|(pose\s+skeleton|skeleton|sketch))\b",
     re.IGNORECASE,
 )
-_OPERATIONS = {"cropped": "crop", "rotated": "rotate", "resized": "resize", "blurred": "blur"}
+_OPERATIONS = {
+    "cropped": "crop",
+    "rotated": "rotate",
+    "resized": "resize",
+    "blurred": "blur",
+    "segmentation": "segment",
+    "pose skeleton": "pose",
+    "skeleton": "pose",
+    "sketch": "scribble",
+}  # the words that differ from the operation tag
 _LATEST = re.compile(
     r"\b(?:it|this\s+one|that\s+one|the\s+result|the\s+output|the\s+new\s+image|that\s+image)\b", re.IGNORECASE
 )
@@ -155,9 +165,8 @@ def result_named(request: str) -> tuple[str, str]:
     made_by = _MADE_BY.search(request)
     if made_by is None:
         return "", ""
-    adjective, noun, map_kind = made_by.groups()
-    operation = _OPERATIONS[adjective.lower()] if adjective else (noun or map_kind).lower()
-    return operation, " ".join(made_by.group(0).lower().split()[1:])
+    word = " ".join(next(group for group in made_by.groups() if group).lower().split())
+    return _OPERATIONS.get(word, word), " ".join(made_by.group(0).lower().split()[1:])
 
 
 def meant_image(

@@ -79,7 +79,10 @@ _LOOKS = re.compile(
     rf"\bwhat\s+colou?rs?\s+(?:is|are|was|were)\s+{_THING}\b"
     rf"|{_COUNT.pattern}"
     rf"|\b(?:is|are)\s+{_THING}\s+(?:[\w']+\s+){{0,5}}"
-    r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny)\b"
+    r"(?:smiling|wearing|holding|sitting|standing|looking|happy|sad|raining|sunny"
+    # "is the cat sleeping?" (Detection ran and the model answered "The cat is sleeping.")
+    r"|sleeping|asleep|awake|eating|drinking|running|walking|playing|lying|jumping|flying|laughing|crying|angry|scared"
+    r"|tired|hungry|cute|pretty|beautiful|dancing|talking|singing)\b"
     rf"|\bwhat(?:'s|\s+is|\s+are)\s+{_THING}\s+(?:\w+\s+)?(?:doing|holding|wearing|eating|reading)\b"
     # a measure of what it shows ("how tall is the horse?": the model answered "The horse is 1500 years tall."), not
     # of the picture (agent/image_facts.py)

@@ -24,6 +24,8 @@ from agent.image_reference import (
     from_before_the_newest_upload,
     meant_image,
     on_the_newest_edit,
+    points_past_the_latest,
+    result_named,
 )
 from agent.meant_call import says
 from agent.pending_edit import edits_people
@@ -100,6 +102,34 @@ def on_the_newest_edits(
         if isinstance(source, str) and on_the_newest_edit(request, source, latest, lineage, maps, it_is_latest=True):
             changed[step.id] = latest
     return _with_images(plan, changed)
+
+
+def on_the_result_named(
+    plan: Plan, request: str, shown: Sequence[str], tools: ToolRegistry
+) -> tuple[Plan, dict[int, Value]]:
+    """``plan`` with each step on an image of the conversation working on the earlier result ``request`` names by
+    what made it ("the pose map", "the crop", "the sketch": the latest of ``shown``, the conversation's images oldest
+    first, with that operation's tag), unless the step makes such a result itself or the request also points at
+    another image; and the new image of each step changed. Asked to "rotate the pose map by 180 and make it half the
+    size" after a pose map and a crop of the face, the planner rotated the crop."""
+    operation, _ = result_named(request)
+    made = [image for image in shown if f"_{operation}_" in image] if operation else []
+    if not made or image_names(request) or points_past_the_latest(_without_the_result_named(request)):
+        return plan, {}
+    changed = {
+        step.id: made[-1]
+        for step in plan.steps
+        if isinstance(image_argument(step), str)
+        and image_argument(step) != made[-1]
+        and not (step.task in tools and tools.get(step.task).operation == operation)
+    }
+    return _with_images(plan, changed)
+
+
+def _without_the_result_named(request: str) -> str:
+    """``request`` without the words that name a result by what made it ("rotate the pose map" -> "rotate")."""
+    _, words = result_named(request)
+    return re.sub(rf"\bthe\s+{re.escape(words)}\b", " ", request, flags=re.IGNORECASE) if words else request
 
 
 def for_every_upload(

@@ -35,6 +35,7 @@ from agent.plan_images import (
     on_the_named_uploads,
     on_the_newest_edits,
     on_the_newest_upload,
+    on_the_result_named,
 )
 from agent.plan_parts import with_the_reading_asked, without_chained_twins, without_detections_for_reading
 from agent.plan_sizes import same_sizes, sizes_from_the_request, without_unstated_sizes
@@ -189,6 +190,9 @@ class PlanAgent:
         )
         for step_id, image in moved.items():
             logger.info("step %s works on %s, the newest edit", step_id, image)
+        plan, moved = on_the_result_named(plan, request, self.agent.shown_images(session), tools)
+        for step_id, image in moved.items():
+            logger.info("step %s works on %s, the result the request names", step_id, image)
         plan, copies = for_every_upload(plan, request, uploads, tools, versions)
         if copies:
             logger.info("steps %s repeat the plan on every upload, as the request asks", copies)

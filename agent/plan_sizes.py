@@ -59,8 +59,11 @@ def without_unstated_sizes(
     """``plan`` less the resize steps whose size neither ``request`` says (:func:`agent.meant_call.states_a_size`)
     nor a rule worked out (``sized``: the ids of such steps), and the ids left out; a step that used one's output
     uses its input. Asked to "crop to the cat and make it square", the planner resized the crop to 1 x 1 and the
-    plan answered done."""
-    if states_a_size(request):
+    plan answered done. A size relative to the picture's ("2x bigger") that no rule worked out is of an image whose
+    size is unknown before the plan runs: "crop to the sign then make it 2x bigger" had resized the crop to 1 x 1; the
+    resize left out, the request is the chat's, a step at a time (:func:`agent.plan_asked.asked_but_unplanned`)."""
+    relative = scaled_size(the_size_part(request), 100, 100) is not None
+    if states_a_size(request) and not relative:
         return plan, set()
     unstated = {step.id for step in plan.steps if step.task == RESIZER and step.id not in sized}
     return (bypassed(plan, unstated), unstated) if unstated else (plan, set())

@@ -156,6 +156,7 @@ def test_the_call_is_left_as_written_where_the_request_leaves_room():
 
 CROP = "image/d4d4_crop_aaaa1111.png"
 EDGES = "image/e5e5_edge_d4d4.png"
+POSE_MAP = "image/f6f6_pose_aaaa1111.png"
 
 
 @pytest.mark.parametrize(
@@ -165,10 +166,13 @@ EDGES = "image/e5e5_edge_d4d4.png"
         ("rotate the cropped one by 90", CROP),
         ("blur the edge map", EDGES),
         ("resize the rotated photo", None),  # nothing was rotated: the model chooses
+        ("rotate the pose map by 180", POSE_MAP),  # seen in a --cli drive: the crop made after it was rotated
+        ("blur the skeleton", POSE_MAP),
+        ("crop the sketch", None),  # no sketch was made
     ],
 )
 def test_a_request_points_at_a_result_by_what_made_it(request_text, meant):
-    shown = [UPLOADS[0], CROP, EDGES]
+    shown = [UPLOADS[0], POSE_MAP, CROP, EDGES]
     assert meant_image(request_text, UPLOADS, EDGES, (), shown) == meant
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload
+from agent.plan_images import maps_on_photos, on_the_named_uploads, on_the_newest_upload, on_the_result_named
 from protocol.plan import Plan, PlanStep, Reference
 from tools.catalog import default_registry
 
@@ -188,3 +188,24 @@ def test_a_step_with_no_image_named_goes_on_from_the_last_edit():
     resize = ("Resize Image", {"image_path": FIRST, "width": 256, "height": 256})
     _, changed = on_the_newest_edits(plan(resize), "make it half the size", blurred, [blurred, FIRST], {"edge"})
     assert changed == {0: blurred}
+
+
+def test_a_result_named_by_what_made_it_is_the_one_worked_on():
+    """Seen in a --cli drive: after "detect her pose and then crop her face", "rotate the pose map by 180 and make it
+    half the size" was planned on the crop."""
+    pose, crop = "image/f2f5_pose_2c1b9d0e.png", "image/55d0_crop_2c1b9d0e.png"
+    shown = [PHOTO, pose, crop]
+    rotate = ("Rotate Image", {"image_path": crop, "angle": 180})
+    resize = ("Resize Image", {"image_path": "<GENERATED>-0", "width": 48, "height": 48})
+    moved, changed = on_the_result_named(
+        plan(rotate, resize), "rotate the pose map by 180 and make it half the size", shown, TOOLS
+    )
+    assert changed == {0: pose} and moved.steps[1].arguments["image_path"] == Reference(0)
+    for request in (
+        "rotate the pose map and the original by 180",  # another image too: as planned
+        "rotate it by 180",  # no result named
+        "show me the pose map of the crop",  # a new map: its own result is not the one meant
+    ):
+        assert on_the_result_named(plan(rotate), request, shown, TOOLS)[1] == {}
+    redraw = ("Pose Detection On Image", {"image_path": crop})
+    assert on_the_result_named(plan(redraw), "show me the pose map again", shown, TOOLS)[1] == {}

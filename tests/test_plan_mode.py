@@ -635,6 +635,22 @@ def test_a_resize_whose_size_the_request_never_gives_is_left_out(tiny_tokenizer,
     assert runtime.calls == [("Resize Image", f"{image}, 30, 20")]
 
 
+def test_a_relative_size_of_an_image_unknown_before_the_plan_runs_is_the_chats(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop to the sign then make it 2x bigger" was planned as a reading, a crop to it and a
+    resize to 1 x 1, answered "The resized image is ready"; the chat does it a step at a time."""
+    reader = "Text Detection On Image"
+    names = (reader, "Crop Image", "Resize Image")
+    llm = PlanningLLM([], answer=lambda prompt: "Done.")
+    plan_agent, runtime = build(tiny_tokenizer, llm, FakeRuntime(names=names))
+    image = upload(plan_agent, session)
+    crop = ("Crop Image", {"image_path": "<GENERATED>-0"})
+    resize = ("Resize Image", {"image_path": "<GENERATED>-1", "width": 1, "height": 1})
+    llm.plans = [steps((reader, {"image_path": image}), crop, resize)]
+    reply = plan_agent.chat(session, "crop to the sign then make it 2x bigger")
+    assert not isinstance(reply, PlanReply) and session.turns == 1  # the chat's turn, counted once
+    assert not any(tool == "Resize Image" and arguments.endswith(", 1, 1") for tool, arguments in runtime.calls)
+
+
 def test_a_square_crop_of_a_named_thing_is_left_to_the_chat(tiny_tokenizer, session):
     """With plan mode on, "crop to the cat and make it square" goes to the chat, which crops the smallest square
     around the cat the detector finds (the plan had cropped the cat's box and resized it to 1 x 1)."""
