@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.bad_numbers import bad_numbers_answer
 from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
+from agent.box_size import asks_for_the_box_size, box_size_answer
 from agent.brightness import (
     asks_if_grey,
     asks_which_is_brighter,
@@ -283,7 +284,7 @@ from agent.text_region import (
     writing_box_tool,
     writing_edit_input,
 )
-from agent.tool_words import edit_beyond_the_asked, named_by, tool_spoken_of
+from agent.tool_words import edit_beyond_the_asked, image_beyond_the_search, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
@@ -740,6 +741,7 @@ class Agent:
             or map_unasked(request, tool, called, loaded)
             or edit_unasked(request, tool, called, loaded)
             or edit_beyond_the_asked(request, tool, called, loaded)
+            or image_beyond_the_search(request, tool, called, loaded)
         )
 
     def _later_resize(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
@@ -1417,6 +1419,8 @@ class Agent:
         unknown = self._unknown_image(session, request)
         if unknown:
             return unknown
+        if session.latest_image is not None and asks_for_the_box_size(request):
+            return box_size_answer(session.reports)
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
         unblurred = no_blur_to_strengthen(request, session.latest_image, session.made_by)

@@ -30,7 +30,12 @@ _PRIVATE = re.compile(
     r"(?:\s+(?:info(?:rmation)?|details?|data|stuff|things|bits|parts))?"
     r"|\banonymi[sz]e\s+(?:it|this|that|me|us|them|(?:the|this|my)\s+(?:photo|image|picture|pic))"
     r"|\bmake\s+(?:it|this|the\s+\w+)\s+(?:safe|ok(?:ay)?)\s+to\s+(?:post|share|upload|put\s+online)"
-    r"|\bprotect\s+(?:my|our|their|his|her)\s+privacy",
+    r"|\bprotect\s+(?:my|our|their|his|her)\s+privacy"
+    # "I don't want people to recognize her" (the model removed the background)
+    r"|\b(?:don'?t|do\s+not|wouldn'?t|would\s+not)\s+want\s+(?:people|anyone|anybody|others|strangers|them)\s+to\s+"
+    r"(?:recogni[sz]e|identify)\b"
+    r"|\bso\s+(?:that\s+)?(?:no\s*one|nobody|people|strangers)\s+(?:can(?:'?t|not)?\s+|won'?t\s+)?(?:recogni[sz]e|identify)\b"
+    r"|\b(?:make\s+(?:her|him|me|us|them|it|people|everyone)\s+)?(?:unrecogni[sz]able|not\s+recogni[sz]able)\b",
     re.IGNORECASE,
 )
 _OTHER_WORK = re.compile(rf"\b(?:{TOOL_VERBS})\b", re.IGNORECASE)

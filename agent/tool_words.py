@@ -14,6 +14,7 @@ from agent.picture_questions import DETECTORS
 from agent.read_text import READING_TOOLS, asks_about_writing
 from agent.several_edits import EDITS, asked_edits
 from tools.registry import ToolRegistry
+from tools.spec import OutputKind
 
 # Words of tool names that tell nothing of what a request asks for ("image", "on"; "remove" is said of objects too).
 _GENERIC = frozenset(
@@ -82,6 +83,18 @@ def edit_beyond_the_asked(request: str, tool: str, called: Sequence[str], loaded
     cropped it, then resized the crop to 500 x 0."""
     asked = asked_edits(request, loaded)
     return tool in EDITS and bool(asked) and set(asked) <= set(called) and not named_by(request, tool, loaded)
+
+
+def image_beyond_the_search(request: str, tool: str, called: Sequence[str], loaded: ToolRegistry) -> bool:
+    """Whether a call of ``tool``, which makes an image and is neither a map nor a box edit (those have rules of their
+    own), follows a search this turn (``called``) while ``request`` asks for no edit and does not name ``tool``:
+    asked to "find the cat and put a box around it", the model ran Detection, then removed the background."""
+    if tool not in loaded or tool in EDITS or not any(done in DETECTORS for done in called):
+        return False
+    spec = loaded.get(tool)
+    if spec.makes_map or spec.output is not OutputKind.IMAGE:
+        return False
+    return not asked_edits(request, loaded) and not named_by(request, tool, loaded)
 
 
 # "show me that on this photo", "try it on my picture", "can you do that to this image?": the tool the message before

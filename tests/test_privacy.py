@@ -22,6 +22,11 @@ from tools.workspace import Workspace
         ("anonymize this photo", True),
         ("make it safe to post online", True),
         ("blur any personal info please", True),
+        # seen in a --cli drive: the model removed the background
+        ("I want to post this on my blog but I don't want people to recognize her. Can you help?", True),
+        ("make her unrecognizable", True),
+        ("can you recognize her?", False),
+        ("rotate it so nobody can recognize her", False),  # an edit asked: the model's
         ("hide personal details and show me the edges", False),  # more than that: the model's
         ("is this personal?", False),
         ("remove the background", False),

@@ -158,6 +158,24 @@ def test_an_edit_nobody_asked_for_after_a_search(request_text, tool, called, una
 @pytest.mark.parametrize(
     ("request_text", "tool", "called", "beyond"),
     [
+        # seen in a --cli drive: the cat was found, then its background removed and the cut-out became "it"
+        ("find the cat and put a box around it", "Remove the background", ["Detection"], True),
+        ("find the cat and remove the background", "Remove the background", ["Detection"], False),  # asked
+        ("find the cat and crop it", "Remove the background", ["Detection"], False),  # an edit asked: its rules
+        ("put a box around the cat", "Remove the background", [], False),  # nothing searched yet
+        ("find the cat", "Edge Detection On Image", ["Detection"], False),  # a map: map_unasked's
+        ("find the cat", "Blur Region", ["Detection"], False),  # a box edit: pending_edit's
+    ],
+)
+def test_an_image_nobody_asked_for_after_a_search(request_text, tool, called, beyond):
+    from agent.tool_words import image_beyond_the_search
+
+    assert image_beyond_the_search(request_text, tool, called, default_registry()) is beyond
+
+
+@pytest.mark.parametrize(
+    ("request_text", "tool", "called", "beyond"),
+    [
         # seen in a drive: the square crop done, the model resized the crop to 500 x 0
         ("crop the bigger one to a square", "Resize Image", ["Crop Image"], True),
         ("crop it to a square and rotate it", "Rotate Image", ["Crop Image"], False),  # asked, not yet done

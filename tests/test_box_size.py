@@ -1,0 +1,55 @@
+"""The size of a box a detector found, told from its corners (agent/box_size.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from agent.box_size import BOX_SIZE, NO_BOX, asks_for_the_box_size, box_size_answer
+from agent.loop import Agent, ChatSession
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
+from tests.session_fakes import answer, call
+from tools.workspace import Workspace
+
+
+@pytest.mark.parametrize(
+    ("request_text", "asks"),
+    [
+        ("how big is the box?", True),  # seen in a --cli drive: the model cropped the photo to the box
+        ("what size is the cat's box?", True),
+        ("how large is the bounding box around her face?", True),
+        ("what are the box's dimensions?", True),
+        ("how big is the image?", False),  # the picture's: agent/image_facts.py
+        ("how big is the crop?", False),
+        ("put a box around the cat", False),
+    ],
+)
+def test_which_requests_ask_how_big_a_found_box_is(request_text, asks):
+    assert asks_for_the_box_size(request_text) is asks
+
+
+def test_the_last_detections_boxes_are_measured_without_the_model(tiny_tokenizer, tmp_path):
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [78, 0, 446, 300]")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (451, 300), "white")).name
+    assert agent.chat(session, "how big is the box?").text == NO_BOX  # nothing found yet
+    llm.replies = [call("Detection", photo), answer("The cat is at cat [78, 0, 446, 300].")]
+    agent.chat(session, "find the cat and put a box around it")
+    prompts = len(llm.prompts)
+    reply = agent.chat(session, "how big is the box?")
+    assert reply.text == BOX_SIZE.format(label="cat", box="78, 0, 446, 300", width=368, height=300)
+    assert len(llm.prompts) == prompts and not reply.files and [tool for tool, _ in runtime.calls] == ["Detection"]
+
+
+def test_each_box_is_measured():
+    class Found:
+        action, action_input, ok = "Detection", "image/a.png", True
+        observation = "face [10, 20, 30, 60], cat [0, 0, 5, 5]"
+
+    assert box_size_answer([Found()]) == (
+        "The face's box [10, 20, 30, 60] is 20 x 40 pixels (width x height). "
+        "The cat's box [0, 0, 5, 5] is 5 x 5 pixels (width x height)."
+    )
