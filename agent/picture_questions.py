@@ -38,6 +38,8 @@ _DESCRIBE = re.compile(
     rf"|\bwhat(?:'s|s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
     # "what is this a picture of?" (the model answered "It is image/....png.")
     rf"|\bwhat(?:'s|s| is)\s+(?:this|that|it)\s+an?\s+{_PICTURE}\s+of\b"
+    # "what is this photo of?" (the model answered "It is image/....png.")
+    rf"|\bwhat(?:'s|s| is)\s+(?:this|that|the|my)\s+{_PICTURE}\s+of\b"
     rf"|\bwhat\s+does\s+(?:this|that|the|my)\s+{_PICTURE}\s+show\b"
     r"|\bwhat\s+(?:can|do)\s+you\s+see\b"
     # words about the picture that need it seen: "write a caption for instagram" (the model answered that Text

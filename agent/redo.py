@@ -30,6 +30,7 @@ from agent.undo import made_call
 from generation.tool_calls import image_names
 from protocol.plan import BOX_CORNERS, takes_a_box
 from protocol.steps import ToolCall
+from tools.catalog import default_registry
 from tools.registry import ToolRegistry
 
 # A message that only corrects the image: an opening that says the last one was wrong, then what was meant
@@ -54,6 +55,15 @@ _OTHER = re.compile(r"\bother\s+(?:one|photo|image|picture|pic|upload)\b", re.IG
 _BARE_PLACE = re.compile(r"^the\s+(?:first|second|third|fourth|last)$", re.IGNORECASE)
 # What the meant image is said as: its place, "the other one", or one word of a file name (no verbs of an edit)
 _POINTER = re.compile(r"^(?:the|my|that|this)\s+[\w .'-]+$|^[\w.-]+$", re.IGNORECASE)
+# A map named beside the image ("and the edges of the original too" after the lines: the edges, not the lines again)
+_MAP_NAMED = re.compile(
+    r"\b(?:"
+    + "|".join(
+        sorted({re.escape(word) for spec in default_registry() for word in spec.makes_map}, key=len, reverse=True)
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 
 
 def corrected_image(
@@ -74,7 +84,7 @@ def corrected_image(
             match.group("meant") or match.group("meant_alone") or match.group("same") or match.group("also") or ""
         ).strip()
     )
-    if not meant or not _POINTER.match(meant):
+    if not meant or not _POINTER.match(meant) or _MAP_NAMED.search(meant):
         return None
     meant = _BARE_PLACE.sub(r"\g<0> one", meant)  # "and the first": the first one
     behind = [image for image in lineage(last_image) if image in uploads]

@@ -684,6 +684,7 @@ def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_
         ("what colour is her suit, and is it new?", None),
         ("rotate it by 90", None),
         ("hi! what is this a picture of?", DESCRIBER),  # a greeting asks for nothing more
+        ("what is this photo of?", DESCRIBER),  # seen in a --cli drive: answered "It is image/....png."
         ("hi! what is this a picture of? and rotate it", None),
     ],
 )

@@ -44,6 +44,8 @@ EDGES = "image/e1e1_edge_bbbb2222.png"
         ("what about the astronaut?", UPLOADS[0]),
         ("same for the astronaut photo", UPLOADS[0]),
         ("and the pose?", None),  # no image
+        # seen in a --cli drive: after the lines of a crop, the lines of the original were drawn again
+        ("and the edges of the astronaut too", None),  # another map: the model's, held to the map it names
         ("do the same to the astronaut", UPLOADS[0]),  # the same again, no correction
         ("now do that for the other one too", UPLOADS[0]),
         ("do the same for the sign", None),  # the image it ran on
