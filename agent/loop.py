@@ -93,7 +93,7 @@ from agent.detector_scope import (
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
 from agent.feedback import asked_before_answer, asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
-from agent.findings import held_to_findings
+from agent.findings import held_to_findings, told_on
 from agent.generative_requests import asks_only_that
 from agent.handed_over import request_taken_up
 from agent.image_facts import (
@@ -321,7 +321,7 @@ from protocol.steps import (
 from protocol.typos import without_typos
 from tools.catalog import default_registry, map_operations
 from tools.errors import ToolError
-from tools.outputs import TEXT_LABEL, Box, PlacedWord, draw_boxes
+from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, TEXT_LABEL, Box, PlacedWord, draw_boxes
 from tools.registry import ToolRegistry
 from tools.runtime import Observation
 from tools.spec import InputKind, OutputKind
@@ -938,7 +938,7 @@ class Agent:
                 if found and repeats_an_earlier_answer(said, answers, found):
                     # "put a box around her face" ran Detection and was answered "I found no writing ..." again
                     logger.info("the model gave an earlier turn's answer again (%r)", said)
-                    said = f"Done{_done_so_far(trace, 'steps')}."
+                    said = _empty_finding(trace) or f"Done{_done_so_far(trace, 'steps')}."
                 made = [name for taken in trace for name in taken.files]
                 answer = with_made_names(said, made, lambda name: self._exists(session.workspace, name))
                 seen = list(dict.fromkeys(name for taken in trace for name in taken.files if name in taken.observation))
@@ -2356,6 +2356,16 @@ def _last_failure(trace: Sequence[TraceStep]) -> str | None:
     if last is None or last.ok:
         return None
     return last.observation if last.action in last.observation else f"{last.action} failed: {last.observation}"
+
+
+def _empty_finding(trace: Sequence[TraceStep]) -> str:
+    """What the turn's last successful step told when it found nothing ("I found no text in image/....png."), else
+    ``""``: "Done (steps: Text Detection On Image -> No text found.)" read as a success."""
+    last = next((taken for taken in reversed(trace) if taken.ok), None)
+    if last is None or last.observation.strip() not in (NO_TEXT_FOUND, NO_OBJECT_FOUND):
+        return ""
+    on = next(iter(image_names(last.action_input)), "")
+    return told_on(last.action, on, last.observation) if on else ""
 
 
 def _done_so_far(trace: Sequence[TraceStep], label: str = "done so far") -> str:

@@ -71,6 +71,11 @@ REQUESTS = (
     "How much did you rotate it?",
     "Resize it",
     "Too much, go back one",
+    "Show me the cat one",
+    "Blur the cup",
+    "How big is the box?",
+    "What is this photo of?",
+    "Find the cat and put a box around it",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine

@@ -3385,6 +3385,20 @@ def test_the_last_answer_given_again_after_a_tool_ran_is_not_the_answer(tiny_tok
     assert agent.chat(session, "find her face again").text == "I found face [0, 0, 8, 8]."
 
 
+def test_an_empty_reading_answered_as_before_is_told_as_empty_not_done(tiny_tokenizer, session):
+    """Seen in a Gradio drive: "Whats the phone number on the sign" asked again of a pose map, where the reading found
+    nothing, was answered "Done (steps: Text Detection On Image -> No text found.)"."""
+    reader = "Text Detection On Image"
+    runtime = FakeRuntime(names=(reader, "Edge Detection On Image"))
+    runtime.run = lambda tool, argument, workspace: Observation("No text found.", True, (), 0.01)
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    agent.remember(session, "what does the sign say?", "There is no readable text on the sign.")
+    llm.replies = [call(reader, image), answer("There is no readable text on the sign.")]
+    reply = agent.chat(session, "whats the phone number on the sign")
+    assert reply.text == f"I found no text in {image}."
+
+
 def test_an_answer_from_turns_back_given_again_after_a_tool_ran_is_not_the_answer(tiny_tokenizer, session):
     """Seen in a Gradio drive: "Flip it and show me the edges" was answered "I found no writing to place in ..."
     copied from two turns back."""
