@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from agent.pending_edit import (
     BOX_TOOLS,
     CAT_LABELS,
+    FACE_LABELS,
     FINDER,
     PERSON_LABELS,
     Step,
@@ -164,25 +165,40 @@ _PART_OF_A_CAT = re.compile(
     r"\bcat'?s\s+(?P<part>face|head|eyes?|nose|ears?|mouth|whiskers|paws?|tail)\b", re.IGNORECASE
 )
 WHOLE_CAT = "The detector finds whole cats, not a cat's {part}, so this is the whole cat (cat [{box}])."
+# A whole person asked for by a box edit: "crop to the man", "zoom in on her" (not "her face")
+_WHOLE_PERSON = re.compile(
+    r"\b(?:crop|zoom\s+in\s+on|zoom\s+into|blur)\s+(?:(?:to|into|around)\s+)?(?:the\s+)?"
+    r"(?:man|woman|person|guy|lady|boy|girl|kid|child|astronaut|cameraman|photographer|him|her)\b"
+    r"(?!'s|\s+(?:face|head|hair|eyes?|nose|mouth|ears?|hands?)\b)",
+    re.IGNORECASE,
+)
+FACE_ONLY = "The detector found only a face here, not the whole person, so this is the face (face [{box}])."
 
 
-def whole_cat_note(request: str, steps: Sequence[Step]) -> str | None:
-    """What a crop or blur asked for a part of a cat ("crop the cat's face") took when it took a whole cat's box the
-    detector found (the answer had been "The cropped image is ready", the whole cat in it); else ``None``."""
-    part = _PART_OF_A_CAT.search(request)
-    if part is None:
+def part_taken_note(request: str, steps: Sequence[Step]) -> str | None:
+    """What a crop or blur took when the detector's box is of another part than the one asked for: a whole cat's for
+    a part of a cat ("crop the cat's face": the answer had been "The cropped image is ready", the whole cat in it), a
+    face for a whole person it found no more of ("crop to the man": his face alone); else ``None``."""
+    cat_part = _PART_OF_A_CAT.search(request)
+    if cat_part is not None:
+        note, labels = WHOLE_CAT.replace("{part}", cat_part.group("part").lower()), CAT_LABELS
+    elif _WHOLE_PERSON.search(request):
+        note, labels = FACE_ONLY, FACE_LABELS
+    else:
         return None
-    cats = {
-        box
+    found = [
+        (label, box)
         for step in steps
         if step.ok and step.action in DETECTORS
         for label, box in labelled_boxes(step.observation)
-        if label in CAT_LABELS
-    }
+    ]
+    if labels is FACE_LABELS and any(label in PERSON_LABELS and label not in FACE_LABELS for label, _ in found):
+        return None  # a person's box was found too
+    taken = {box for label, box in found if label in labels}
     for step in steps:
         box = tuple(value.strip() for value in step.action_input.split(",")[1:])
-        if step.ok and step.action in BOX_TOOLS and box in cats:
-            return WHOLE_CAT.format(part=part.group("part").lower(), box=", ".join(box))
+        if step.ok and step.action in BOX_TOOLS and box in taken:
+            return note.format(box=", ".join(box))
     return None
 
 

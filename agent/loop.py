@@ -85,9 +85,9 @@ from agent.capabilities import (
 from agent.detector_scope import (
     count_found_before,
     found_other_things,
+    part_taken_note,
     which_has,
     which_has_unfound,
-    whole_cat_note,
     with_scope_note,
 )
 from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
@@ -986,8 +986,8 @@ class Agent:
                 checked = self._with_parts_not_loaded(without_made_up_tools(checked, default_registry()), user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
-                whole_cat = whole_cat_note(user_input, trace)  # "crop the cat's face": the detector's cat
-                checked = with_notes(checked, [whole_cat]) if whole_cat else checked
+                part_taken = part_taken_note(user_input, trace)  # "crop the cat's face": the detector's cat
+                checked = with_notes(checked, [part_taken]) if part_taken else checked
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
                     checked = with_notes(checked, [replay_note])
                 unkept = size_not_keepable(

@@ -1263,6 +1263,27 @@ def test_a_crop_of_a_cats_face_says_it_is_the_whole_cat(tiny_tokenizer, session)
     assert WHOLE_CAT[:20] not in agent.chat(session, "crop to the cat").text
 
 
+def test_a_crop_of_a_man_the_detector_found_the_face_of_says_it_is_the_face(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop to the man" of the cameraman cropped his face (the detector found no more of him)
+    and answered "The cropped image is ready"."""
+    from agent.detector_scope import FACE_ONLY
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="face [18, 12, 26, 20]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    replies = [call("Detection", image), call("Crop Image", f"{image}, 18, 12, 26, 20"), answer("Done.")]
+    llm.replies = list(replies)
+    assert agent.chat(session, "crop to the man").text.endswith(FACE_ONLY.format(box="18, 12, 26, 20"))
+    for asked in ("crop her face", "crop to the cat"):  # a face asked for; no person asked for
+        llm.replies, llm.prompts = list(replies), []
+        assert FACE_ONLY[:20] not in agent.chat(session, asked).text
+    runtime.found = (
+        "person [10, 2, 40, 60], face [18, 12, 26, 20]"  # more of him was found: the crop's box is the model's
+    )
+    llm.replies, llm.prompts = list(replies), []
+    assert FACE_ONLY[:20] not in agent.chat(session, "crop to the man").text
+
+
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
     """Seen in a drive: asked to "blur his face" of a man whose face the offline detector missed, the answer said
     only "There is no object found. ..." and not what to do next."""
