@@ -150,6 +150,7 @@ from agent.image_reference import (
     the_other_upload,
 )
 from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
+from agent.language import only_english_answer
 from agent.live_data import clock_answer, live_data_answer
 from agent.marking import (
     NO_MARKER,
@@ -325,7 +326,7 @@ from tools.outputs import NO_OBJECT_FOUND, NO_TEXT_FOUND, TEXT_LABEL, Box, Place
 from tools.registry import ToolRegistry
 from tools.runtime import Observation
 from tools.spec import InputKind, OutputKind
-from tools.workspace import IMAGE_DIR, upright_size
+from tools.workspace import IMAGE_DIR, made_from, upright_size
 
 if TYPE_CHECKING:
     from tools.workspace import Workspace
@@ -1369,7 +1370,11 @@ class Agent:
         cannot (agent/capabilities.py); it asks to crop or blur something no loaded tool can find, and
         gives no box (agent/pending_edit.py); or it only asks for what a tool that is not loaded makes: a new
         picture, an edit only a generative tool makes (agent/generative_requests.py), a map by its name ("show me
-        the depth"); or it asks which model answers (agent/capabilities.py)."""
+        the depth"); or it asks which model answers (agent/capabilities.py); or it is plainly in another language than
+        English (agent/language.py)."""
+        other_language = only_english_answer(request)
+        if other_language:
+            return other_language
         if asks_which_model(request):
             return model_answer(self.identity, self.runtime.available.names)
         if asks_about_lora(request):
@@ -2014,12 +2019,15 @@ class Agent:
         return replace(meant, action_input=meant.action_input.replace(moved[0], chosen[0], 1))
 
     def _found_on_an_older_version(self, session: ChatSession, call: ToolCall, found: ToolCall) -> ToolCall:
-        """``found`` (:func:`agent.pending_edit.as_found`), unless it moved ``call`` from its image to an older version
-        of it, the one the box was found in: then ``call``'s image with that box when both have one size, else the
+        """``found`` (:func:`agent.pending_edit.as_found`), unless it moved ``call`` from its image (not a map) to an
+        older version of it, the one the box was found in: then ``call``'s image with that box when both have one size, else the
         detector on ``call``'s image first. "Remove the background and then blur her face" after a crop had blurred
         the face the upload's detection found, on the upload: the background removal and the crop were lost."""
         written, moved = image_names(call.action_input), image_names(found.action_input)
         if not written or not moved or written[0] == moved[0]:
+            return found
+        made = made_from(written[0])
+        if made and made[0] in map_operations():  # a face on a pose map is the photo's ("I wanted her face blurred")
             return found
         if moved[0] not in lineage(written[0], session.made_from)[1:] or FINDER not in self.runtime.available:
             return found

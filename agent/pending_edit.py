@@ -51,6 +51,9 @@ NOT_A_NOUN = r"(?<!\bthe\s)(?<!\bthis\s)(?<!\bthat\s)(?<!\bmy\s)"
 _ASKS = {
     BLURRER: re.compile(
         NOT_A_NOUN + r"\b(?:blur|pixelate|pixelise|pixelize|anonymi[sz]e|obscure)\b|\bhide\b.*\bfaces?\b"
+        # "that's wrong, I wanted her face blurred" (Detection ran, then the face's box was the answer)
+        r"|\b(?:want|wanted|need|needed|like|have)\s+(?:(?:her|his|their|the|my|its|it|them|this|that)\s+)?(?:\w+\s+)?"
+        r"(?:blurred|pixelated)\b"
         # "hide the phone number" (the model removed the background)
         r"|\b(?:hide|censor|redact|cover\s+up)\b.*\b(?:phone\s+number|number|address|e-?mail|plate|licen[cs]e|text"
         r"|writing|words|name|sign)\b",

@@ -1040,6 +1040,9 @@ def test_an_answer_after_the_detection_alone_does_not_end_a_blur_the_face_turn(t
     [
         ("blur the face", "Blur Region"),
         ("hide her face for privacy", "Blur Region"),
+        # seen in a --cli drive: Detection ran, then the face's box was the answer
+        ("that's wrong, I wanted her face blurred", "Blur Region"),
+        ("is the face blurred?", None),
         ("crop to the dog", "Crop Image"),
         ("find the faces", None),
         ("hide the cables", None),
@@ -3545,3 +3548,24 @@ def test_a_map_named_by_a_plural_is_answered_with_a_plurals_verb(tiny_tokenizer,
     llm.replies = [call("Line Detection On Image", image), answer(f"{image} is the straight lines you asked for.")]
     reply = agent.chat(session, "show me the straight lines in the image")
     assert reply.text == f"{reply.files[0]} shows the straight lines you asked for."
+
+
+def test_a_face_found_on_the_photo_behind_a_map_is_blurred_there(tiny_tokenizer, session):
+    """Seen in the session run: after "pose", "that's wrong, I wanted her face blurred" found the face on the photo and
+    the model blurred its box on the pose map, a map of the photo's size taken for a newer version of it."""
+    runtime = FakeRuntime(names=("Detection", "Blur Region", "Pose Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Pose Detection On Image", image), answer("Done.")]
+    (pose,) = agent.chat(session, "pose").files
+    llm.replies += [
+        call("Detection", pose),
+        answer("The blurred face is ready: face [0, 0, 8, 8]."),
+        f" {pose}, 0, 0, 8, 8\nObservation:",  # the blur's step, opened by the agent
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "that's wrong, I wanted her face blurred")
+    assert [(step.action, step.action_input.split(",")[0]) for step in reply.steps if step.action] == [
+        ("Detection", image),
+        ("Blur Region", image),
+    ]
