@@ -34,7 +34,7 @@ _LOOKS = (
     r"black[- ]and[- ]white|gr[ae]yscale|monochrome|sepia|vintage|retro|cartoon|anime|watercolou?r|"
     r"(?:an?\s+)?(?:oil\s+)?painting|pixel\s+art|comic|winter|snowy|autumn|at\s+night|colou?rful|"
     r"nicer|better|prettier|more\s+beautiful|brighter|darker|sharper|clearer|crisper|less\s+blurry|more\s+vivid"
-    r"|professional"
+    r"|professional|warmer|cooler|colder|more\s+saturated|less\s+saturated|more\s+colou?rful|softer"
 )
 _ASKS = {
     # "draw a picture of a cat", "can you generate an image of a sunset?" (not "draw a box around the label")

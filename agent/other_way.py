@@ -103,7 +103,9 @@ def _direction(angle: float) -> str:
 # "how much did you rotate it?", "by how many degrees did you turn it?", "what angle did you rotate it by?"
 _HOW_MUCH_TURNED = re.compile(
     r"\b(?:how\s+(?:much|many\s+degrees|far)|by\s+how\s+(?:much|many\s+degrees)|what\s+angle)\s+"
-    r"(?:did|have|was|is|has)\s+(?:you\s+|it\s+|this\s+|that\s+|the\s+\w+\s+)?(?:been\s+)?(?:rotat|turn|spun|spin)\w*\b",
+    r"(?:did|have|was|is|has)\s+(?:you\s+|it\s+|this\s+|that\s+|the\s+\w+\s+)?(?:been\s+)?(?:rotat|turn|spun|spin)\w*\b"
+    # "how many degrees is slightly?" after "rotate it slightly to the left" (it was rotated again)
+    r"|^\W*how\s+(?:much|many\s+degrees)\s+(?:is|was)\s+(?:slightly|a\s+(?:bit|little)|a\s+touch|somewhat)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 ROTATED_BY = "{image} is {source} turned {angle} degrees{direction}{steps}."

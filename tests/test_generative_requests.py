@@ -38,6 +38,7 @@ OFFLINE = default_registry().subset(
         ("what is black and white photography?", None),
         ("turn it into a cartoon", RESTYLER),
         ("make it look nicer", RESTYLER),  # the embedded model read the photo's text
+        ("make it look warmer", RESTYLER),  # seen in a --cli drive: "I could not answer that"
         ("can you enhance this photo?", RESTYLER),
         ("add a rainbow to the sky", RESTYLER),
         ("make the sky purple", RESTYLER),  # seen in a drive: it removed the background (no person found)

@@ -166,6 +166,12 @@ CHAIN = {
         ),
         ("how much did you rotate it?", "image/g.png", "image/g.png is image/e.png turned 60 degrees clockwise."),
         ("rotate it a bit more", "image/b.png", None),
+        # seen in a --cli drive after "rotate it slightly to the left": it was rotated again
+        (
+            "how many degrees is slightly?",
+            "image/b.png",
+            "image/b.png is image/a.png turned 30 degrees counter-clockwise.",
+        ),
     ],
 )
 def test_how_much_it_was_rotated_is_the_sum_of_the_rotations_since_the_upload(request_text, latest, expected):
