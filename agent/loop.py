@@ -278,6 +278,7 @@ from agent.text_region import (
     every_word_placed,
     not_placed,
     read_after_the_edit,
+    read_before_the_edit,
     text_box,
     the_part_read,
     whole_text_box,
@@ -296,6 +297,7 @@ from agent.word_questions import (
     answer_about_the_place,
     answer_about_words,
     answer_before_the_edits,
+    part_read_before_the_edits,
 )
 from agent.words_only import asks_for_words, needs_no_picture, refuses_words, with_what_was_read
 from generation.generator import TextGenerator
@@ -1089,6 +1091,10 @@ class Agent:
                         chained = self._later_resize(session, user_input, chained)
                         logger.info("%s works on the turn's last edit: %s", chained.tool, chained.action_input)
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", chained
+                    # "read the sign then crop her face": the reading of what the crop worked on
+                    before = _read_before_the_edit(user_input, step, trace)
+                    if before != step:
+                        overruled, step = overruled or f"{step.tool}: {step.action_input}", before
                 unchanged = self._already_that_size(session, step)  # "make them both the same size"
                 drawn = self._drawn_before(session, step)  # "make the sketch bigger": the sketch there is
                 if drawn:
@@ -1523,6 +1529,7 @@ class Agent:
         # "are pets allowed?" after the sign's number was blurred: the sign read before the blur
         earlier = next(filter(None, (words_read(session.reports, image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
+        told = told or part_read_before_the_edits(request, partial(words_read, session.reports), chain)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
@@ -2364,6 +2371,17 @@ def _last_failure(trace: Sequence[TraceStep]) -> str | None:
     if last is None or last.ok:
         return None
     return last.observation if last.action in last.observation else f"{last.action} failed: {last.observation}"
+
+
+def _read_before_the_edit(request: str, call: ToolCall, trace: Sequence[TraceStep]) -> ToolCall:
+    """A later reading on the image the turn's first crop or blur worked on when ``request`` asks to read before that
+    edit (agent.text_region.read_before_the_edit); ``call`` otherwise."""
+    before = read_before_the_edit(request, call.tool, trace)
+    written = image_names(call.action_input)
+    if before is None or not written or written[0] == before:
+        return call
+    logger.info("the reading was asked before the edit: %s, not %s", before, written[0])
+    return replace(call, action_input=call.action_input.replace(written[0], before, 1))
 
 
 def _empty_finding(trace: Sequence[TraceStep]) -> str:

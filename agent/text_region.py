@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from agent.image_reference import asks_to_read
-from agent.pending_edit import BLURRER, CROPPER, asks_for, box_of_its_own, leaves_out, names_people
+from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, box_of_its_own, leaves_out, names_people
 from agent.read_text import READER
 from agent.request_parts import request_parts
 from agent.text_parts import around, asked_part, part_text, part_words
@@ -118,6 +118,21 @@ def read_after_the_edit(request: str, called: Sequence[str]) -> str | None:
     if not edits or READER in called[edits[-1] + 1 :]:
         return None
     return READER
+
+
+def read_before_the_edit(request: str, tool: str, steps: Sequence[Step]) -> str | None:
+    """The image the turn's first crop or blur worked on, for a later reading (``tool``) asked before that edit ("read
+    the sign then crop her face": the model cropped first and the reading, opened after, read the crop and found
+    nothing); ``None`` for another tool or request, or when no such edit ran (``steps``: the turn's, in order)."""
+    if tool != READER:
+        return None
+    parts = request_parts(request)
+    read_at = next((i for i, part in enumerate(parts) if asks_to_read(part)), None)
+    edit_at = next((i for i, part in enumerate(parts) if asks_for(BLURRER, part) or asks_for(CROPPER, part)), None)
+    if read_at is None or edit_at is None or read_at > edit_at:
+        return None
+    edit = next((step for step in steps if step.ok and step.action in (BLURRER, CROPPER)), None)
+    return edit.action_input.split(",", 1)[0].strip() if edit else None
 
 
 def text_box(request: str, data: object) -> tuple[int, int, int, int] | None:

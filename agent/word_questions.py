@@ -170,6 +170,21 @@ def answer_before_the_edits(request: str, readings: Callable[[str], str | None],
     return None
 
 
+def part_read_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
+    """The part of the writing ``request`` asks for ("what's the phone number?") from the words read on an older
+    version of the image when the image worked on (``chain[0]``; ``chain``: it and those it was made from, newest
+    first) was never read: after "read the sign then crop her face", the question read the face's crop and found no
+    text. ``None`` otherwise."""
+    if not chain or readings(chain[0]):
+        return None
+    for image in chain[1:]:
+        words = readings(image)
+        told = _part_answer(request, words) if words else None
+        if told:
+            return BEFORE_THE_EDITS.format(image=image, told=told)
+    return None
+
+
 def _part_answer(request: str, words: str) -> str | None:
     """The phone number, price, hours... ``request`` asks for, from the words read (agent/text_parts.py), or that they
     hold none ("how much is the bread?" of "FRESH BREAD DAILY" had been answered "There is 1000 grams of bread");

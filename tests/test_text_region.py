@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from agent.loop import Agent, ChatSession
-from agent.text_region import NO_PART, NO_WRITING, the_part_read, with_margin, writing_box_tool
+from agent.text_region import NO_PART, NO_WRITING, read_before_the_edit, the_part_read, with_margin, writing_box_tool
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.outputs import NO_TEXT_FOUND, Box, PlacedWord
@@ -302,6 +302,28 @@ def test_a_reading_asked_after_the_edit_reads_the_result():
     assert read_after_the_edit("read the sign and blur the phone number", [READER, BLURRER]) is None  # read first
     assert read_after_the_edit("blur the phone number", [READER, BLURRER]) is None
     assert read_after_the_edit("crop to the sign, then read it", [READER]) is None  # no edit ran yet
+
+
+def test_a_reading_asked_before_the_edit_reads_what_the_edit_worked_on(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "read the sign then crop her face" had the model find the face and crop it first; the
+    reading, opened after, read the crop and found no text."""
+    runtime = ReadingRuntime("OPEN 9 TO 5", (100, 40, 300, 80))
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    step = "Thought: Do I need to use a tool? Yes\nAction: {tool}\nAction Input: {input}\nObservation:"
+    llm.replies = [
+        step.format(tool="Detection", input=image),
+        step.format(tool=CROPPER, input=f"{image}, 0, 0, 8, 8"),
+        DONE,  # answered before the reading asked for
+        " image/made_crop.png\nObservation:",  # the reading's input, written as the crop
+        "Thought: Do I need to use a tool? No\nAI: The sign reads OPEN 9 TO 5.",
+    ]
+    reply = agent.chat(session, "read the sign then crop her face")
+    readings = [step.action_input for step in reply.steps if step.action == READER]
+    assert readings == [image]  # the photo, not the crop
+    assert read_before_the_edit("crop her face then read the sign", READER, reply.steps) is None  # read after
 
 
 @pytest.mark.parametrize(

@@ -257,6 +257,23 @@ def test_the_words_before_an_edit_are_those_read_on_the_older_version(tiny_token
     assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and llm.prompts == []
 
 
+def test_a_part_of_the_sign_asked_after_a_crop_is_the_one_read_before_it(tiny_tokenizer, tmp_path):
+    """Seen in the session run: after "read the sign then crop her face", "what's the phone number?" read the face's
+    crop and answered "There is no readable text"."""
+    from agent.word_questions import BEFORE_THE_EDITS, PART_READ
+
+    words = "FOR RENT CALL 555-0147"
+    agent, llm, session, image = reading_agent(tiny_tokenizer, tmp_path, words, "Crop Image", (80, 40))
+    llm.replies = [call("Text Detection On Image", image), answer(f"It reads {words}.")]
+    agent.chat(session, "read the sign")
+    llm.replies, llm.prompts = [call("Crop Image", f"{image}, 0, 0, 40, 20"), answer("Done.")], []
+    agent.chat(session, "crop the top left quarter")
+    llm.prompts = []
+    reply = agent.chat(session, "what's the phone number?")
+    told = PART_READ.format(part="phone number", verb="is", found="555-0147", words=words)
+    assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and llm.prompts == []
+
+
 def test_what_a_sign_allows_is_answered_from_its_reading_before_a_blur(tiny_tokenizer, tmp_path):
     """Seen in a --cli drive: after "blur the number on it", "are pets allowed?" ran Detection on the blur."""
     words = "FOR RENT CALL 555-0147 NO PETS"
