@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import pairwise
 
 from agent.opening_days import opening_answer
@@ -162,12 +163,7 @@ def answer_before_the_edits(request: str, readings: Callable[[str], str | None],
     words the last reading of an image found. ``None`` otherwise."""
     if not _BEFORE_THE_EDITS.search(request):
         return None
-    for image in chain[1:]:
-        words = readings(image)
-        told = answer_about_words(request, words) if words else None
-        if told:
-            return BEFORE_THE_EDITS.format(image=image, told=told)
-    return None
+    return _told_before_the_edits(partial(answer_about_words, request), readings, chain)
 
 
 def part_read_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
@@ -177,9 +173,17 @@ def part_read_before_the_edits(request: str, readings: Callable[[str], str | Non
     text. ``None`` otherwise."""
     if not chain or readings(chain[0]):
         return None
+    return _told_before_the_edits(partial(_part_answer, request), readings, chain)
+
+
+def _told_before_the_edits(
+    answer: Callable[[str], str | None], readings: Callable[[str], str | None], chain: Sequence[str]
+) -> str | None:
+    """:data:`BEFORE_THE_EDITS` with what ``answer`` tells from the words of the newest older version of the image
+    (``chain[1:]``) whose reading tells something; ``None`` when none does."""
     for image in chain[1:]:
         words = readings(image)
-        told = _part_answer(request, words) if words else None
+        told = answer(words) if words else None
         if told:
             return BEFORE_THE_EDITS.format(image=image, told=told)
     return None
