@@ -1,20 +1,25 @@
-"""The size of a box a detector found: "how big is the box?" after "find the cat and put a box around it".
+"""The size of a box a detector found: "how big is the box?" after "find the cat and put a box around it", "how big
+is the cat in the photo?" after "find the cat".
 
-The model cannot measure a box; asked so, it cropped the photo to the box and presented the crop. The boxes the last
-detection found are the conversation's facts (``ChatSession.reports``): the answer gives each one's width and height,
-in pixels, from its corners.
+The model cannot measure a box; asked so, it cropped the photo to the box and presented the crop (asked how big the
+cat is, it refused). The boxes the last detection found are the conversation's facts (``ChatSession.reports``): the
+answer gives each one's width and height, in pixels, from its corners, and for a thing found, its share of the
+picture.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from agent.pending_edit import Step, labelled_boxes
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
+from agent.whereabouts import answering_labels
+from generation.tool_calls import image_names
 
 BOX_SIZE = "The {label}'s box [{box}] is {width} x {height} pixels (width x height)."
+SHARE = "That is {share}% of the {width} x {height} picture."
 NO_BOX = "No box has been found yet: ask me to find a face, a person or a cat first."
 
 # The whole request asks how big a found box is: "how big is the box?", "what size is the cat's box?", "how large is
@@ -29,6 +34,14 @@ _BOX_SIZE_QUESTION = re.compile(
     + r"|what\s+are\s+(?:the\s+dimensions\s+of\s+"
     + _BOX
     + r"|the\s+box's\s+dimensions))(?:\s+please)?\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+
+# The whole request asks how big something a detector finds is: "how big is the cat in the photo?", "how large is her
+# face?", "what size is the cat?"
+_THING_SIZE = re.compile(
+    OPENING + r"(?:how\s+(?:big|large|wide|tall)|what\s+size)\s+(?:is|are)\s+(?:the|her|his|their|my|that|this)\s+"
+    r"(?P<what>\w+)(?:\s+(?:in|on)\s+(?:it|the\s+(?:image|photo|picture|pic)))?(?:\s+please)?\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
 
@@ -54,3 +67,29 @@ def box_size_answer(reports: Sequence[Step]) -> str:
         left, top, right, bottom = (int(corner) for corner in box)
         told.append(BOX_SIZE.format(label=label, box=", ".join(box), width=right - left, height=bottom - top))
     return " ".join(told)
+
+
+def found_size_answer(
+    request: str, reports: Sequence[Step], size_of: Callable[[str], tuple[int, int] | None]
+) -> str | None:
+    """How big the things ``request`` asks the size of are, when the last detection (``reports``) found them: each
+    box's :data:`BOX_SIZE` and its :data:`SHARE` of the picture (``size_of``: an image's width and height); ``None``
+    when it asks no such thing or nothing it names was found."""
+    asked = _THING_SIZE.match(request.strip())
+    if asked is None:
+        return None
+    told = []
+    for step in reports:
+        found = labelled_boxes(step.observation) if step.ok and step.action in DETECTORS else []
+        labels = answering_labels(asked.group("what").lower(), [label for label, _ in found])
+        size = size_of(image_names(step.action_input)[0]) if image_names(step.action_input) else None
+        for label, box in found:
+            if label not in labels:
+                continue
+            left, top, right, bottom = (int(corner) for corner in box)
+            width, height = right - left, bottom - top
+            told.append(BOX_SIZE.format(label=label, box=", ".join(box), width=width, height=height))
+            if size:
+                share = round(100 * width * height / max(1, size[0] * size[1]))
+                told.append(SHARE.format(share=share, width=size[0], height=size[1]))
+    return " ".join(told) if told else None

@@ -25,8 +25,8 @@ NO_TOOL_YET = (
     "you would like done."
 )
 NO_TOOL_LAST = (
-    'My last answer ran no tool: it answered "{said}" from the conversation alone. Tell me what you would like done '
-    "and I will use the tools for it."
+    'I ran no tool for "{request}", I answered: "{said}" Tell me what you would like done and I will use the tools '
+    "for it."
 )
 
 ASKED_BEFORE = 'You asked: "{request}".'
@@ -90,15 +90,15 @@ def feedback_answer(
     request: str, *, last_request: str, steps: Sequence[Step], made: Sequence[str], said: str
 ) -> str | None:
     """The answer to ``request`` when it only asks why, says it is wrong or doubts the last turn; else ``None``.
-    ``last_request``, ``steps`` and ``said``: the request of the last turn the model worked on (``""``: none yet),
-    its calls, failed ones too, and its answer; ``made``: the images tools made."""
+    ``last_request``, ``steps`` and ``said``: the request of the last turn (``""``: none yet), its calls, failed ones
+    too, and its answer; ``made``: the images tools made."""
     answer = next((answer for pattern, answer in _ANSWERS if pattern.match(request)), None)
     if answer is None:
         return None
     if not last_request:
         return NO_TOOL_YET
     if not steps:
-        return NO_TOOL_LAST.format(said=said)
+        return NO_TOOL_LAST.format(request=last_request, said=said)
     return answer.format(request=last_request, steps=steps_told(steps, made))
 
 

@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agent.bad_numbers import bad_numbers_answer
 from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
-from agent.box_size import asks_for_the_box_size, box_size_answer
+from agent.box_size import asks_for_the_box_size, box_size_answer, found_size_answer
 from agent.brightness import (
     asks_if_grey,
     asks_which_is_brighter,
@@ -152,6 +152,7 @@ from agent.image_reference import (
 from agent.kept_size import size_not_keepable, size_not_kept, with_kept_size
 from agent.language import only_english_answer
 from agent.live_data import clock_answer, live_data_answer
+from agent.margin import with_asked_margin
 from agent.marking import (
     NO_MARKER,
     WRITING_MARKED,
@@ -260,6 +261,7 @@ from agent.show_again import (
     SHOWN,
     SHOWN_EACH,
     asks_for_before_and_after,
+    asks_for_what_was_made,
     asks_to_see,
     asks_to_see_each,
 )
@@ -430,7 +432,8 @@ class ChatSession:
     ran one, whose request was ``last_request``, and ``last_steps`` the calls of that turn that succeeded
     (agent/redo.py); ``last_made``: the images the last turn that made
     any made, oldest first (undone together when it worked on several uploads). ``turn_request`` and ``turn_steps``:
-    the request of the last turn the model worked on and its calls, failed ones too (agent/feedback.py).
+    the request of the last turn the model or the agent answered and its calls, failed ones too, and ``last_answer``
+    that turn's answer (agent/feedback.py).
     """
 
     workspace: Workspace
@@ -449,6 +452,7 @@ class ChatSession:
     last_steps: tuple[TraceStep, ...] = ()
     turn_request: str = ""
     turn_steps: tuple[TraceStep, ...] = ()
+    last_answer: str = ""
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
     shows: dict[str, frozenset[str]] = field(default_factory=dict)  # upload -> detector labels (upload_contents.py)
     placed: dict[str, tuple[PlacedWord, ...]] = field(default_factory=dict)  # image -> its last reading's words
@@ -671,6 +675,8 @@ class Agent:
             for event in turn:
                 if isinstance(event, Reply) and session.latest_image is None and says_there_is_no_image(event.text):
                     session.waiting_for_image = user_input  # NEEDS_IMAGE, or the model's own words for it
+                if isinstance(event, Reply) and not asks_about_the_last_turn(kept):
+                    session.last_answer = event.text
                 yield self._told_beside(session, user_input, kept, event, beyond) if beyond else event
         finally:
             release_free_memory()  # a long-running server gives back what the turn freed (modeling/memory.py)
@@ -828,6 +834,8 @@ class Agent:
         readings = self._readings_for(session, user_input) if on_writing else []
         answer = None if redo or readings else self.answer_before_the_model(session, user_input)
         if answer:
+            if not asks_about_the_last_turn(user_input):  # "why?" after a refusal asks why it was refused
+                session.turn_request, session.turn_steps = user_input, ()
             yield Reply(answer, (), (), False, by_agent=True)
             return
         redo = redo or (readings.pop(0) if readings else None)
@@ -989,7 +997,10 @@ class Agent:
                 checked = self._with_parts_not_loaded(without_made_up_tools(checked, default_registry()), user_input)
                 if undone:  # the asked work left, with no step left to do it
                     checked = f"{checked.rstrip()} {STEPS_RAN_OUT.format(tool=undone, steps=self.max_steps)}"
-                part_taken = part_taken_note(user_input, trace)  # "crop the cat's face": the detector's cat
+                # "crop the cat's face": the detector's cat; "crop the person" after "detect the person": a face
+                part_taken = part_taken_note(user_input, trace) or part_taken_note(
+                    user_input, [*session.reports, *trace]
+                )
                 checked = with_notes(checked, [part_taken]) if part_taken else checked
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
                     checked = with_notes(checked, [replay_note])
@@ -1071,6 +1082,9 @@ class Agent:
                 )
                 # "crop to the cat and make it square": the square around the box, once the box is the cat's
                 found = squared_around_its_box(found, user_input, partial(image_size, session.workspace))
+                found = with_asked_margin(
+                    found, user_input, partial(image_size, session.workspace)
+                )  # "with some margin"
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(
@@ -1280,10 +1294,12 @@ class Agent:
         if session.latest_image is not None and asks_to_see_each(request):
             # each upload as it is now; of one upload, it and every image made from it ("show me all the images" had
             # run Detection)
-            if len(session.images) > 1:
+            made = tuple(name for name in session.made_from if self._exists(session.workspace, name))
+            if made and asks_for_what_was_made(request):  # "show me all the images we made"
+                shown = made
+            elif len(session.images) > 1:
                 shown = tuple(image for _, image in self.latest_of_each(session))
             else:
-                made = (name for name in session.made_from if self._exists(session.workspace, name))
                 shown = (*session.images, *made)
             text = SHOWN_EACH.format(images=", ".join(shown)) if len(shown) > 1 else SHOWN.format(image=shown[0])
             self.remember(session, request, text)  # "it" stays the image it was
@@ -1402,13 +1418,12 @@ class Agent:
         if recalled:
             return recalled
         if asks_about_the_last_turn(request):
-            turns = session.memory.turns
             return feedback_answer(
                 request,
                 last_request=session.turn_request,
                 steps=session.turn_steps,
                 made=list(session.made_from),
-                said=turns[-1].text if turns and turns[-1].role == "ai" else "",
+                said=session.last_answer,
             )
         has_image = session.latest_image is not None
         if not (has_image and ANSWERER in self.runtime.available):  # else it may ask of a clock the tool can read
@@ -1432,6 +1447,9 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_box_size(request):
             return box_size_answer(session.reports)
+        found_size = found_size_answer(request, session.reports, partial(image_size, session.workspace))
+        if found_size:
+            return found_size
         if session.latest_image is not None and asks_for_the_size(request):
             return self._size_answer(session, request)
         unblurred = no_blur_to_strengthen(request, session.latest_image, session.made_by)

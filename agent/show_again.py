@@ -83,11 +83,14 @@ def asks_for_before_and_after(request: str) -> bool:
 
 SHOWN_EACH = "Here they are: {images}."
 # The whole request asks to see every image again: "show me both" (the model removed the background of both), "show
-# me them all", "let me see all my photos"
+# me them all", "let me see all my photos", "show me all the images we made" (the model ran the sketch again)
 _SHOW_EACH = re.compile(
     OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see)\s+"
     r"(?:both(?:\s+of\s+them)?|them(?:\s+(?:both|all))?|all\s+of\s+them|(?:both|all)\s+(?:the\s+|my\s+)?"
-    r"(?:images|photos|pictures|pics)|the\s+(?:two|three)\s+(?:images|photos|pictures|pics))"
+    r"(?:images|photos|pictures|pics|results)|the\s+(?:two|three)\s+(?:images|photos|pictures|pics)"
+    r"|everything)"
+    r"(?P<made>\s+(?:that\s+|which\s+)?(?:we|you)(?:'ve|\s+have)?\s+(?:made|created|done|generated)"
+    r"(?:\s+(?:so\s+far|today|here))?)?"
     r"(?:\s+(?:again|now|together|side\s+by\s+side))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
@@ -96,6 +99,12 @@ _SHOW_EACH = re.compile(
 def asks_to_see_each(request: str) -> bool:
     """Whether ``request`` only asks to see every image (each upload as it is now) again."""
     return bool(_SHOW_EACH.match(request))
+
+
+def asks_for_what_was_made(request: str) -> bool:
+    """Whether ``request`` asks to see every image the tools made ("show me all the images we made")."""
+    each = _SHOW_EACH.match(request)
+    return bool(each and each.group("made"))
 
 
 def asks_to_see_again(request: str) -> bool:

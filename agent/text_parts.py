@@ -98,7 +98,8 @@ PARTS = (
     TextPart(
         "phone number",
         re.compile(
-            r"\b(?:tele)?phone\b|\b(?:mobile|cell)\s+number\b|\bnumber\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text)\b",
+            r"\b(?:tele)?phone\b|\b(?:mobile|cell)\s+number\b|\bnumber\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text)\b"
+            r"|^\W*(?:who|how)\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text|contact|reach)\b",
             re.I,
         ),
         _phone_numbers,

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from agent.image_reference import asks_to_read
+from agent.margin import grown_box
 from agent.pending_edit import BLURRER, CROPPER, Step, asks_for, box_of_its_own, leaves_out, names_people
 from agent.read_text import READER
 from agent.request_parts import request_parts
@@ -170,9 +171,8 @@ def not_placed(request: str, image: str, reading: str, placed_any: bool) -> str:
 
 def with_margin(box: tuple[int, int, int, int], width: int, height: int) -> tuple[int, int, int, int]:
     """``box`` grown by :data:`MARGIN` of its height on every side, inside a ``width`` x ``height`` picture."""
-    left, top, right, bottom = box
-    margin = round(MARGIN * (bottom - top))
-    return max(0, left - margin), max(0, top - margin), min(width, right + margin), min(height, bottom + margin)
+    margin = round(MARGIN * (box[3] - box[1]))
+    return grown_box(box, margin, margin, width, height)
 
 
 def writing_edit_input(image: str, box: tuple[int, int, int, int], size: tuple[int, int] | None) -> str:

@@ -26,6 +26,16 @@ _WHERE = re.compile(
     r"(?:\s+(?:is|are))?" + _IN_THE_PICTURE,
     re.IGNORECASE,
 )
+# The whole request asks which side something is on: "is the cat on the left or the right?" (answered "The cat is on
+# the left." of a crop the cat filled), "which side is the cat on?"
+_SIDE_WORD = r"(?:(?:on|in|at|to(?:wards)?)\s+)?(?:the\s+)?(?:left|right|top|bottom|middle|cent(?:er|re))(?:\s+(?:side|half|edge))?"
+_SIDE = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay)[,]?\s+)?(?:(?:is|are)\s+(?:(?:the|her|his|their|my|a|an)\s+)?"
+    r"(?P<what>(?!(?:it|this|that)\b)\w+)\s+" + _SIDE_WORD + r"(?:\s*,?\s+or\s+" + _SIDE_WORD + r")*"
+    r"|which\s+(?:side|half|part)(?:\s+of\s+the\s+(?:image|photo|picture|pic))?\s+(?:is|are)\s+"
+    r"(?:(?:the|her|his|their|my)\s+)?(?P<which>\w+)(?:\s+(?:on|in))?)" + _IN_THE_PICTURE,
+    re.IGNORECASE,
+)
 # The whole request asks to find what Detection finds: "find the faces in this photo" (answered "The nose is cat [78,
 # 0, 446, 300]." of the cat photo)
 _FIND = re.compile(
@@ -46,6 +56,9 @@ SEVERAL_FOUND = (
     "There are {count} {label}s on {image}: {places} (left, top, right, bottom, in pixels); the copy shown marks them."
 )
 NONE_OF_THEM = "{finder} found no {asked} on {image}; it found {others}."
+MOST_OF_IT = " It takes up most of the picture."
+# how much of the picture's width and height a box spans for the answer to say it takes up most of the picture
+_MOST = 0.8
 TEXT_PLACED = 'The text ("{words}") is {place} of {image}: {box} (left, top, right, bottom, in pixels).'
 _WRITING_WORDS = frozenset({"text", "writing", "words", "sign", "signs", "label", "lettering", "letters", "caption"})
 
@@ -53,8 +66,9 @@ _WRITING_WORDS = frozenset({"text", "writing", "words", "sign", "signs", "label"
 def asks_where(request: str) -> str:
     """The word for what ``request`` asks the place of ("cat" of "where is the cat?", "faces" of "find the faces"),
     lower-cased; ``""`` when it asks no such thing."""
-    where = _WHERE.match(request.strip()) or _FIND.match(request.strip())
-    return where.group("what").lower() if where else ""
+    where = _WHERE.match(request.strip()) or _FIND.match(request.strip()) or _SIDE.match(request.strip())
+    named = where.groupdict() if where else {}
+    return (named.get("what") or named.get("which") or "").lower()
 
 
 def unlocated(request: str, called: Sequence[str], available: Sequence[str]) -> str | None:
@@ -65,7 +79,7 @@ def unlocated(request: str, called: Sequence[str], available: Sequence[str]) -> 
     return FINDER if _PEOPLE_OR_PRONOUN.match(asks_where(request)) else None
 
 
-def _labels(asked: str, found: Sequence[str]) -> tuple[str, ...]:
+def answering_labels(asked: str, found: Sequence[str]) -> tuple[str, ...]:
     """The detector's labels that answer a question about ``asked``: its own word where the detector found that
     (a detector told what to find labels by it), else those that stand for a cat, a face or a person; none for
     anything else."""
@@ -102,7 +116,7 @@ def whereabouts_answer(
     found = [(label, tuple(int(corner) for corner in box)) for label, box in labelled_boxes(observation)]
     if not asked or not found or size is None:
         return None
-    labels = _labels(asked, [label for label, _ in found])
+    labels = answering_labels(asked, [label for label, _ in found])
     answering = [(label, box) for label, box in found if label in labels]
     if not answering:
         others = ", ".join(f"a {label} {place_in_words(box, *size)}" for label, box in found)
@@ -112,7 +126,10 @@ def whereabouts_answer(
     boxes = [box for label, box in answering if label == best]
     if len(boxes) == 1:
         box = ", ".join(map(str, boxes[0]))
-        return ONE_FOUND.format(label=best, place=place_in_words(boxes[0], *size), image=image, box=box)
+        left, top, right, bottom = boxes[0]
+        most = right - left >= _MOST * size[0] and bottom - top >= _MOST * size[1]
+        found_at = ONE_FOUND.format(label=best, place=place_in_words(boxes[0], *size), image=image, box=box)
+        return found_at + (MOST_OF_IT if most else "")
     places = ", ".join(f"{best} [{', '.join(map(str, box))}] {place_in_words(box, *size)}" for box in boxes)
     return SEVERAL_FOUND.format(count=len(boxes), label=best, image=image, places=places)
 

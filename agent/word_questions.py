@@ -80,7 +80,8 @@ READ_AGAIN = 'The text reads "{words}".'
 # A question for a part of the writing: "what's the phone number?", "how much is the bread?", "what days are they open?"
 _PART_QUESTION = re.compile(
     r"^\W*(?:(?:and|so|ok|okay)[,]?\s+)?(?:what(?:'s|s|\s+is|\s+are|\s+number)?|which|how\s+much|is\s+there|are\s+there"
-    r"|(?:does|do)\s+(?:it|they|the\s+\w+)\s+(?:have|give|show|list)|tell\s+me|give\s+me)\b",
+    r"|(?:does|do)\s+(?:it|they|the\s+\w+)\s+(?:have|give|show|list)|tell\s+me|give\s+me"
+    r"|(?:who|how)\s+(?:do|should|can|shall)\s+(?:i|we)\s+(?:call|ring|text|contact|reach))\b",
     re.IGNORECASE,
 )
 PLURAL_PARTS = frozenset({"hours", "days"})

@@ -1287,6 +1287,22 @@ def test_a_crop_of_a_man_the_detector_found_the_face_of_says_it_is_the_face(tiny
     assert FACE_ONLY[:20] not in agent.chat(session, "crop to the man").text
 
 
+def test_a_crop_of_a_person_found_in_an_earlier_turn_as_a_face_says_it_is_the_face(tiny_tokenizer, session):
+    """Seen in a --cli drive: "detect the person" found a face; "crop the person" then cropped the face with the
+    box of that turn and answered "Done!" with no word of it being the face alone."""
+    from agent.detector_scope import FACE_ONLY
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="face [18, 12, 26, 20]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), answer("The face is at face [18, 12, 26, 20].")]
+    agent.chat(session, "detect the person")
+    llm.replies, llm.prompts = [call("Crop Image", f"{image}, 18, 12, 26, 20"), answer("Done.")], []
+    assert agent.chat(session, "crop the person").text.endswith(FACE_ONLY.format(box="18, 12, 26, 20"))
+    llm.replies, llm.prompts = [call("Crop Image", f"{image}, 18, 12, 26, 20"), answer("Done.")], []
+    assert FACE_ONLY[:20] not in agent.chat(session, "crop her face").text
+
+
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
     """Seen in a drive: asked to "blur his face" of a man whose face the offline detector missed, the answer said
     only "There is no object found. ..." and not what to do next."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.box_size import BOX_SIZE, NO_BOX, asks_for_the_box_size, box_size_answer
+from agent.box_size import BOX_SIZE, NO_BOX, SHARE, asks_for_the_box_size, box_size_answer, found_size_answer
 from agent.loop import Agent, ChatSession
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -53,3 +53,21 @@ def test_each_box_is_measured():
         "The face's box [10, 20, 30, 60] is 20 x 40 pixels (width x height). "
         "The cat's box [0, 0, 5, 5] is 5 x 5 pixels (width x height)."
     )
+
+
+def test_how_big_a_found_thing_is_is_its_box_and_its_share_of_the_picture(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "how big is the cat in the photo?" after "find the cat" was refused (no tool answers
+    questions about an image), though the cat's box was found."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [78, 0, 446, 300]")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (451, 300), "white")).name
+    llm.replies = [call("Detection", photo), answer("The cat is at cat [78, 0, 446, 300].")]
+    agent.chat(session, "find the cat")
+    told = agent.chat(session, "how big is the cat in the photo?").text
+    box = BOX_SIZE.format(label="cat", box="78, 0, 446, 300", width=368, height=300)
+    assert told == f"{box} {SHARE.format(share=82, width=451, height=300)}"
+    assert agent.chat(session, "what size is the cat?").text == told
+    assert len(llm.prompts) == 2
+    assert found_size_answer("how large is her face?", session.reports, lambda name: (451, 300)) is None  # not found

@@ -60,8 +60,25 @@ def test_the_last_turn_is_told_from_its_request_and_calls(tiny_tokenizer, tmp_pa
     llm.replies += [answer("A photo is a picture.")]
     agent.chat(session, "what is a photo?")  # a turn that runs no tool
     said = agent.chat(session, request_text).text
-    assert said == NO_TOOL_LAST.format(said="A photo is a picture.")
+    assert said == NO_TOOL_LAST.format(request="what is a photo?", said="A photo is a picture.")
     assert runtime.calls == [("Rotate Image", f"{photo}, 90")] and len(llm.prompts) == 3
+
+
+def test_why_after_a_refusal_is_told_of_the_refusal(tiny_tokenizer, tmp_path):
+    """Seen in a drive: "why?" after "make it look warmer" was refused explained the rotation before it."""
+    runtime = FakeRuntime(names=("Rotate Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (16, 8), "white")).name
+    llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it 90 degrees")
+    refused = agent.chat(session, "make it look warmer")
+    assert refused.by_agent and "not loaded" in refused.text
+    told = agent.chat(session, "why?").text
+    assert told == NO_TOOL_LAST.format(request="make it look warmer", said=refused.text)
+    assert agent.chat(session, "why?").text == told  # asked again: still of the refusal
+    assert len(llm.prompts) == 2
 
 
 def test_a_failed_call_is_told_with_why_it_failed(tiny_tokenizer, tmp_path):

@@ -228,6 +228,26 @@ def test_all_the_images_of_one_upload_are_it_and_its_results(agent, tmp_path):
     assert session.latest_image == edges and len(agent.llm.prompts) == prompts
 
 
+def test_all_the_images_we_made_are_the_tools_results(agent, tmp_path):
+    """Seen in a --cli drive: "show me all the images we made" after the edges and a sketch ran the sketch again."""
+    from agent.show_again import SHOWN_EACH, asks_for_what_was_made
+
+    assert asks_for_what_was_made("show me all the images we made")
+    assert asks_for_what_was_made("can you show me everything you've created so far?")
+    assert not asks_for_what_was_made("show me all the images")
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    cat = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    cup = agent.introduce_image(session, Image.new("RGB", (24, 24), "gray")).name
+    agent.llm.replies = [call("Edge Detection On Image", cat), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges of the first one").files
+    agent.llm.replies += [call("Edge Detection On Image", cup), answer("Done.")]
+    (cup_edges,) = agent.chat(session, "show me the edges of the second one").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "show me all the images we made")
+    assert reply.files == (edges, cup_edges) and reply.text == SHOWN_EACH.format(images=f"{edges}, {cup_edges}")
+    assert len(agent.llm.prompts) == prompts
+
+
 def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
     """Seen in a drive: "make it square" of the 512 x 512 astronaut cropped all of it and answered done."""
     from agent.image_facts import ALREADY_SQUARE

@@ -28,6 +28,11 @@ from tools.workspace import Workspace
         ("find the faces in this photo", "faces", True),  # seen in a Gradio drive: "The nose is cat [78, 0, 446, 300]."
         ("find the faces and blur them", "", False),
         ("detect objects", "", False),  # not only what Detection finds
+        ("is the cat on the left or the right?", "cat", True),  # seen in a drive: "The cat is on the left." of a crop
+        ("which side of the photo is her face on?", "face", True),  # it filled
+        ("is she in the middle?", "she", True),
+        ("is it on the left?", "", False),  # "it": the image
+        ("is the cat on the left and blur it", "", False),
     ],
 )
 def test_which_requests_ask_where_something_is(request_text, asked, finds):
@@ -50,6 +55,17 @@ def test_which_requests_ask_where_something_is(request_text, asked, finds):
 )
 def test_a_place_in_words_is_the_third_of_the_picture_the_box_centre_is_in(box, words):
     assert place_in_words(box, 512, 512) == words
+
+
+def test_a_box_that_takes_up_most_of_the_picture_is_said_to():
+    """Asked "is the cat on the left or the right?" of a crop the cat filled, the answer had been "on the left"."""
+    from agent.whereabouts import MOST_OF_IT
+
+    asked = "is the cat on the left or the right?"
+    filled = whereabouts_answer(asked, "Detection", "the picture", "cat [3, 0, 352, 300]", (355, 300))
+    assert filled is not None and "in the middle" in filled and filled.endswith(MOST_OF_IT)
+    small = whereabouts_answer(asked, "Detection", "the picture", "cat [0, 0, 100, 300]", (355, 300))
+    assert small is not None and "on the left" in small and MOST_OF_IT not in small
 
 
 @pytest.mark.parametrize(

@@ -303,6 +303,8 @@ def test_a_part_of_the_request_about_the_words_is_answered_from_the_reading():
         # seen in a drive: "The sign is missing: LOST CAT CALL (555) 201 3344."
         ("what's the phone number on this sign?", "LOST CAT CALL (555) 201 3344", "The phone number is (555) 201 3344"),
         ("what number do I call?", "FOR RENT CALL 555-0147", "The phone number is 555-0147"),
+        ("who do i call?", "FOR RENT CALL 555-0147", "The phone number is 555-0147"),  # seen in a drive: refused
+        ("how can we contact them?", "FOR RENT CALL 555-0147", "The phone number is 555-0147"),
         ("how much does it cost?", "FRESH BREAD $3.50 A LOAF", "The price is $3.50"),
         ("what days are they open?", "OPEN 9 TO 5 MON TO FRI", "The days are MON TO FRI"),
         ("what's their website?", "VISIT www.example.org TODAY", "The web address is www.example.org"),
