@@ -82,6 +82,7 @@ from agent.capabilities import (
     model_answer,
     without_parts_beyond_the_tools,
 )
+from agent.centring import centred_crop
 from agent.detector_scope import (
     count_found_before,
     found_other_things,
@@ -1254,7 +1255,7 @@ class Agent:
         """The reply to a request that asks only to undo the last step, or several (agent/undo.py): the image they
         started from is shown again and becomes the one "it" means; ``None`` for any other request. With ``why``
         (the reason, said first), the last step is undone whatever the request says."""
-        if not self.image_tools or not (why or asks_to_undo(request)):
+        if not self.image_tools or not (why or asks_to_undo(request, session.latest_image)):
             return None
         text, before, undone = undo(
             session.latest_image, session.made_from, request if not why else "", session.last_made
@@ -1984,8 +1985,9 @@ class Agent:
         """The last turn's first call again (a failed one when the last turn's calls all failed), on the image
         ``request`` says was meant, when it only corrects which image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
         to the cat photo": agent/redo.py), and ``True``: the last turn's later calls follow it; or the last blur's
-        box again on its result when it only asks for more blur, or the last resize or rotation half as far when it says
-        that went too far, and ``False``; else ``(None, False)``."""
+        box again on its result when it only asks for more blur, the last resize or rotation half as far when it says
+        that went too far, or a crop with what the last detection found in the middle when it asks for that there
+        (agent/centring.py), and ``False``; else ``(None, False)``."""
         again = blurred_again(request, session.latest_image, session.made_by)
         if again:
             logger.info("more blur: %s", again.action_input)
@@ -1994,6 +1996,10 @@ class Agent:
         if less:
             logger.info("the last edit went too far: %s", less.action_input)
             return less, False
+        centred = centred_crop(request, session.reports, partial(image_size, session.workspace))
+        if centred and CROPPER in self.runtime.available:  # "make the cat the center of the image"
+            logger.info("a crop with what was found in the middle: %s", centred.action_input)
+            return centred, False
         last, last_request = session.last_call, session.last_request
         if session.turn_steps and not any(step.ok for step in session.turn_steps):  # "show me her pose" failed
             failed = session.turn_steps[0]

@@ -240,7 +240,7 @@ class PlanAgent:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
         request = self.agent.taken_up(session, request)
         if (
-            asks_to_undo(request)
+            asks_to_undo(request, session.latest_image)
             or asks_to_see_again(request)
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
             # one square crop around what the detector finds: the loop's crop (agent.meant_call.squared_around_its_box)

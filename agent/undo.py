@@ -121,14 +121,28 @@ _ROTATE_BACK = re.compile(
     r"(?:\s+(?:to\s+(?:normal|how\s+it\s+was|the\s+original|upright)|again))?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "put it back the right way" after rotations (the model turned it a quarter more): every rotation since the last
+# other step undone
+_RIGHT_WAY_AGAIN = re.compile(
+    OPENING + r"(?:put|turn|rotate|get|set)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+(?:back\s+)?"
+    r"(?:(?:the\s+)?right\s+way(?:\s+(?:up|round|around))?|upright|straight)(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+ROTATIONS = "rotations"
 # Edits undone in other words than "undo the ...": "rotate it back", "make it less blurry", "put the background back"
-_UNDONE_IN_OTHER_WORDS = ((_ROTATE_BACK, "rotat"), (_UNBLUR, "blur"), (_BACKGROUND_BACK, "background removal"))
+_UNDONE_IN_OTHER_WORDS = (
+    (_ROTATE_BACK, "rotat"),
+    (_UNBLUR, "blur"),
+    (_BACKGROUND_BACK, "background removal"),
+    (_RIGHT_WAY_AGAIN, ROTATIONS),
+)
 EDITS = {
     "rotat": ("rotation", "rotate"),
     "crop": ("crop", "crop"),
     "blur": ("blur", "blur"),
     "resiz": ("resize", "resize"),
     "background removal": ("background removal", "nobg"),  # the name its outputs are saved under
+    ROTATIONS: ("rotation", "rotate"),
 }
 NOT_THE_LAST = (
     'The {edit} was not the last step, so I can\'t undo it alone: {latest} was made by another step. "Undo that" '
@@ -137,10 +151,14 @@ NOT_THE_LAST = (
 NO_SUCH_EDIT = "There is no {edit} to undo: no {edit} made {latest}."
 
 
-def asks_to_undo(request: str) -> bool:
+def asks_to_undo(request: str, latest: str | None = None) -> bool:
     """Whether ``request`` asks only to undo the last step ("undo that", "go back to the previous image"), an edit
-    it names ("undo the rotation", "rotate it back") or several steps ("undo the last two changes")."""
-    return bool(_UNDO.match(request) or _named_edit(request) or steps_to_undo(request))
+    it names ("undo the rotation", "rotate it back") or several steps ("undo the last two changes"); "put it back
+    the right way" only when a rotation made ``latest`` (of a photo taken crooked, it asks to straighten it)."""
+    named = _named_edit(request)
+    if named == ROTATIONS:
+        return latest is not None and _operation(latest) == "rotate"
+    return bool(_UNDO.match(request) or named or steps_to_undo(request))
 
 
 def _named_edit(request: str) -> str | None:
@@ -175,6 +193,10 @@ def undo(
         return UNDONE_EVERY.format(images=_listed(before), count=len(made_from)), before, list(made_from)
     chain = lineage(latest, made_from)
     named = _named_edit(request)
+    rotations = next((index for index, image in enumerate(chain) if _operation(image) != "rotate"), 0)
+    if named == ROTATIONS and rotations > 1:  # "put it back the right way": each rotation in a row since
+        text = UNDONE_SEVERAL.format(count=rotations, image=chain[rotations], undone=_listed(chain[:rotations]))
+        return text, [chain[rotations]], chain[:rotations]
     if named:
         edit, operation = EDITS[named]
         if _operation(latest) == operation:

@@ -205,6 +205,23 @@ def test_rotate_it_back_undoes_the_rotation(tiny_tokenizer, tmp_path):
     assert runtime.calls == [("Rotate Image", f"{photo}, 90")]  # no other rotation ran
 
 
+def test_put_it_back_the_right_way_undoes_every_rotation_in_a_row(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "put it back the right way" after three rotations (a whole turn in all) turned it a
+    quarter more."""
+    agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
+    agent.llm.replies += [call("Rotate Image", f"{turned}, 180"), answer("Done.")]
+    (upside_down,) = agent.chat(session, "turn it upside down").files
+    reply = agent.chat(session, "put it back the right way")
+    assert reply.text == UNDONE_SEVERAL.format(count=2, image=photo, undone=f"{upside_down} and {turned}")
+    assert reply.files == (photo,) and session.latest_image == photo
+    assert runtime.calls[-1] == ("Rotate Image", f"{turned}, 180")  # no other rotation ran
+    agent.llm.replies += [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    agent.chat(session, "rotate it by 90 degrees")
+    assert agent.chat(session, "turn it the right way up").text.startswith("Undone: back to")  # one rotation
+    assert not asks_to_undo("turn it the right way up", photo)  # an upload taken crooked: no rotation to undo
+    assert asks_to_undo("turn it the right way up", turned)
+
+
 def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
     """After "undo the rotation", "show me the edges" drew the rotated image's edges (the model's history spoke of it)."""
     agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Edge Detection On Image")
