@@ -337,10 +337,11 @@ _BEYOND = (
     _BeyondTheTools(
         re.compile(
             r"^\W*(?:(?:please|ok(?:ay)?|now|can\s+you|could\s+you)[,!.]?\s+)*(?:delete|discard|trash|erase)\s+"
-            r"(?:it|this|that|them|the\s+(?:file|files|image|images|photo|picture|result|results|copy|copies)"
-            # "delete the lines one", "remove the edge map" (the model removed the photo's background)
-            r"|the\s+(?:\w+\s+){1,2}(?:one|map|image|version|copy))"
-            r"(?:\s+please)?\W*$",
+            r"(?:it|this|that|them|(?:the|this|that|my|all(?:\s+the|\s+my)?)\s+(?:file|image|photo|picture|result|cop(?:y|ie))s?"
+            # "delete the lines one", "remove the edge map" (the model removed the photo's background), "delete the
+            # cat photo" ("That needs Remove Something From The Photo")
+            r"|(?:the|my)\s+(?:\w+\s+){1,2}(?:one|map|image|photo|picture|pic|file|upload|version|copy)s?)"
+            r"(?:\s+(?:for\s+me|now|from\s+(?:here|the\s+server|your\s+(?:server|computer|disk))))?(?:\s+please)?\W*$",
             re.I,
         ),
         NO_DELETE,

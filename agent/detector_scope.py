@@ -238,11 +238,12 @@ def count_found_before(request: str, earlier: Sequence[Step], latest: str | None
 
 # "which photo has a cat?", "which one shows a face?": what the detector finds, asked of each picture
 _WHICH_HAS = re.compile(
-    r"\bwhich\s+(?:one|photo|image|picture|pic|of\s+(?:them|these|those|the\s+\w+))\s+"
+    r"\bwhich\s+(?:one|photo|image|picture|pic|file|upload|of\s+(?:them|these|those|the\s+\w+))\s+"
     r"(?:has|have|shows?|contains?|includes?)\s+(?:an?\s+|any\s+|the\s+|some\s+)?"
     r"(?P<noun>cats?|faces?|persons?|people)\b"
     # "which is the cat one?", "which one is the cat photo?" (the model answered "The cat is the cat.")
-    r"|\bwhich\s+(?:one\s+|photo\s+|image\s+|picture\s+)?is\s+the\s+(?P<the>cat|person|face)"
+    # "which file is the cat?" (answered with the coffee photo)
+    r"|\bwhich\s+(?:one\s+|photo\s+|image\s+|picture\s+|file\s+|upload\s+)?is\s+the\s+(?P<the>cat|person|face)"
     r"(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )

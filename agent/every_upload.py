@@ -36,8 +36,10 @@ _EVERY = re.compile(
     # "what do the signs say?" (one was read): the plural of what was uploaded
     r"|(?:the|my)\s+(?:signs|labels|pages|menus|posters)"
     # "which photo has a cat?", "which one says stop?", "which one is about bread?": each upload looked at
-    r"|which\s+(?:one|photo|image|picture|pic|sign|of\s+(?:them|these|those|the\s+\w+))\s+"
-    r"(?:has|have|shows?|contains?|includes?|says|reads|is\s+about|mentions))\b",
+    r"|which\s+(?:one|photo|image|picture|pic|sign|file|upload|of\s+(?:them|these|those|the\s+\w+))\s+"
+    r"(?:has|have|shows?|contains?|includes?|says|reads|is\s+about|mentions"
+    # "which file is the cat?" (answered with the coffee photo): agent/detector_scope.py's which_has answers
+    r"|is\s+the\s+(?:cat|person|face)))\b",
     re.IGNORECASE,
 )
 

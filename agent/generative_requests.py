@@ -89,6 +89,8 @@ _SOURCE = (
     r"|\b(?:from|following|follows|using|use|with)\s+(?:this|that|my|the)"
     rf"|\b{_HANDS_OVER}\s+(?:a|an|my|the|this))\s+(?:\w+\s+)?"
 )
+# A new picture from what an earlier part of the request made: "... and then generate a new image from it"
+_FROM_IT = r"\b(?:from|following|using|based\s+on)\s+(?:it|that|this|the\s+(?:result|map|output))\b"
 # A new picture that follows one the conversation has ("a snowy street that follows this depth", "draw it as ..."):
 # a conditioned generator's work, or an edit, not a picture from words alone.
 _POINTS = re.compile(r"\b(?:it|this|that|these|those|my|the\s+(?:image|photo|picture|pic|map))\b", re.IGNORECASE)
@@ -130,6 +132,9 @@ def map_follower(request: str) -> str | None:
     for spec in default_registry():
         words = "|".join(re.escape(word) for word in spec.follows_map)
         if words and re.search(rf"{_SOURCE}(?:{words})\b", request, re.IGNORECASE):
+            return spec.name
+        # the map made earlier in the request: "make a pose map and then generate a new image from it"
+        if words and re.search(rf"\b(?:{words})\b.*{_FROM_IT}", request, re.IGNORECASE):
             return spec.name
     return None
 

@@ -454,6 +454,7 @@ class ChatSession:
     turn_request: str = ""
     turn_steps: tuple[TraceStep, ...] = ()
     last_answer: str = ""
+    readings: tuple[TraceStep, ...] = ()  # every reading of the conversation, oldest first
     waiting_for_image: str = ""  # the request last answered with NEEDS_IMAGE (agent/handed_over.py)
     shows: dict[str, frozenset[str]] = field(default_factory=dict)  # upload -> detector labels (upload_contents.py)
     placed: dict[str, tuple[PlacedWord, ...]] = field(default_factory=dict)  # image -> its last reading's words
@@ -1542,13 +1543,14 @@ class Agent:
         if told:
             return told
         chain = lineage(session.latest_image or "", session.made_from)
-        told = answer_before_the_edits(request, partial(words_read, session.reports), chain)
+        read = partial(words_read, session.readings)  # "what's the number again?" turns after the reading
+        told = answer_before_the_edits(request, read, chain)
         words = words_read(session.reports, session.latest_image)
         told = told or (answer_about_words(request, words) if words else None)
         # "are pets allowed?" after the sign's number was blurred: the sign read before the blur
-        earlier = next(filter(None, (words_read(session.reports, image) for image in chain[1:])), None)
+        earlier = next(filter(None, (read(image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
-        told = told or part_read_before_the_edits(request, partial(words_read, session.reports), chain)
+        told = told or part_read_before_the_edits(request, read, chain)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
@@ -1556,6 +1558,12 @@ class Agent:
             return counted
         asked = only_asks_what_it_shows(request)
         if session.latest_image is not None and asked and asked not in self.runtime.available:
+            uploads = list(session.images)
+            pointed = the_other_upload(
+                request, uploads, lineage(session.latest_image, session.made_from)[-1]
+            ) or meant_image(request, uploads, None)
+            if pointed in uploads:  # "what's in the other one?", then "blur the cup": on that one
+                session.latest_image = pointed
             return _cannot_see(asked)
         beyond = beyond_the_tools(
             request,
@@ -2204,7 +2212,7 @@ class Agent:
     def _words_read(session: ChatSession) -> str | None:
         """The words the last reading found in the latest image or one it was made from (``None``: none)."""
         chain = lineage(session.latest_image or "", session.made_from)
-        return next(filter(None, (words_read(session.reports, image) for image in chain)), None)
+        return next(filter(None, (words_read(session.readings, image) for image in chain)), None)
 
     def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
         """The wrapped prompt with no history."""
@@ -2250,6 +2258,7 @@ class Agent:
         elif (upload := self._other_upload_worked_on(session, trace)) is not None:
             session.latest_image = upload  # "what's in the other one?", then "blur the cup": on that one
         session.reports = tuple(step for step in trace if step.ok and step.action in REPORTERS) or session.reports
+        session.readings += tuple(step for step in trace if step.ok and step.action in READING_TOOLS)
         ran = next((step for step in trace if step.action and step.ok), None)
         if ran:
             session.last_call, session.last_request = ToolCall(ran.thought, ran.action, ran.action_input), user_input

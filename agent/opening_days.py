@@ -46,10 +46,10 @@ _WHAT_ABOUT = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# "what time do they close?", "when does the cafe open on friday?"
+# "what time do they close?", "when does the cafe open on friday?", "tell me when they close on saturday"
 _WHEN = re.compile(
-    r"\b(?:what\s+time|when)\s+(?:do|does|will|is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
-    r"(?P<verb>open|close|shut)",
+    r"\b(?:what\s+time|when)\s+(?:(?:do|does|will|is|are)\s+)?(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
+    r"(?P<verb>open|close|shut)(?:s|es)?\b",
     re.IGNORECASE,
 )
 # "when is it open?", "what are the opening hours?", "what are their hours?": the hours and days, not a time

@@ -35,7 +35,8 @@ _DESCRIBE = re.compile(
     r"|\bdescribe\s+(?:it|them|what(?:'s|\s+is)\s+(?:left|there|in\s+it|on\s+it))"
     r"(?=\s*(?:[.!?,;]|$|(?:and|then|please|for\s+me)\b))"  # "describe it in a poem" is writing
     rf"|\bcontents?\s+of\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}\b|{_FILE})"
-    rf"|\bwhat(?:'s|s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:this|that|the|my)\s+{_PICTURE}\b"
+    # "what's in the first one?" (the model answered "It shows the image named image/....png.")
+    rf"|\bwhat(?:'s|s| is)\s+(?:going on\s+|happening\s+)?in\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?(?:{_PICTURE}|one)|it)\b"
     # "what is this a picture of?" (the model answered "It is image/....png.")
     rf"|\bwhat(?:'s|s| is)\s+(?:this|that|it)\s+an?\s+{_PICTURE}\s+of\b"
     # "what is this photo of?" (the model answered "It is image/....png.")

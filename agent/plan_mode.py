@@ -42,7 +42,7 @@ from agent.plan_sizes import same_sizes, sizes_from_the_request, without_unstate
 from agent.plan_stand_ins import asked_but_not_loaded, without_stand_ins, without_unasked, without_unasked_links
 from agent.planner import Planner, PlanResult
 from agent.privacy import hides_what_is_personal
-from agent.request_parts import asks_for_several
+from agent.request_parts import asks_for_several, reads_then_asks
 from agent.show_again import asks_to_see_again
 from agent.text_region import edits_a_part_of_the_writing
 from agent.undo import asks_to_undo, lineage
@@ -242,6 +242,7 @@ class PlanAgent:
         if (
             asks_to_undo(request, session.latest_image)
             or asks_to_see_again(request)
+            or reads_then_asks(request)  # "read the sign and tell me when they close": the chat answers from the words
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
             # one square crop around what the detector finds: the loop's crop (agent.meant_call.squared_around_its_box)
             or (squares_a_named_part(request) and not asks_for_several(request))

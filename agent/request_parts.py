@@ -65,4 +65,22 @@ def asks_for_several(request: str) -> bool:
         for index, part in enumerate(parts)
         if index and _SHAPES_THE_CROP.match(part) and _CROP.search(parts[index - 1])
     ]
-    return len(parts) - len(shaping) > 1
+    return len(parts) - len(shaping) > 1 and not reads_then_asks(request)
+
+
+# A reading, then a question of its words: "read the sign and tell me when they close on saturday" (plan mode read the
+# sign and never answered); the chat reads and answers from the words (agent/word_questions.py)
+_READS = re.compile(
+    r"^(?:please\s+)?(?:read|scan|ocr)\b|^(?:please\s+)?(?:detect|find|get|extract)\s+(?:the\s+)?(?:text|writing|words)\b",
+    re.IGNORECASE,
+)
+_ASKS_OF_IT = re.compile(
+    r"^(?:and\s+)?(?:then\s+)?(?:tell|give|show)\s+me\s+(?:what|when|where|who|how|which|if|whether|the\s+\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def reads_then_asks(request: str) -> bool:
+    """Whether ``request`` asks for a reading and then only a question of what it reads (one thing, not two)."""
+    parts = request_parts(request)
+    return len(parts) == 2 and bool(_READS.search(parts[0])) and bool(_ASKS_OF_IT.match(parts[1]))

@@ -119,7 +119,12 @@ PARTS = (
     ),
     TextPart("hours", re.compile(r"\bhours\b|\bopening\s+times\b|\bthe\s+times\b", re.I), _hours),
     TextPart("days", re.compile(r"\bdays\b", re.I), _days),
-    TextPart("number", re.compile(r"\bnumbers?\b|\bdigits\b", re.I), _matching(_DIGIT)),
+    # "what's the number again?" of a sign with a phone number on it: the phone number, not every digit ("9 5")
+    TextPart(
+        "number",
+        re.compile(r"\bnumbers?\b|\bdigits\b", re.I),
+        lambda texts: _phone_numbers(texts) or _matching(_DIGIT)(texts),
+    ),
 )
 
 

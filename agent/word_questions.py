@@ -180,11 +180,13 @@ def part_read_before_the_edits(request: str, readings: Callable[[str], str | Non
 def _told_before_the_edits(
     answer: Callable[[str], str | None], readings: Callable[[str], str | None], chain: Sequence[str]
 ) -> str | None:
-    """:data:`BEFORE_THE_EDITS` with what ``answer`` tells from the words of the newest older version of the image
-    (``chain[1:]``) whose reading tells something; ``None`` when none does."""
-    for image in chain[1:]:
-        words = readings(image)
-        told = answer(words) if words else None
+    """:data:`BEFORE_THE_EDITS` with what ``answer`` tells from the words of the older version of the image
+    (``chain[1:]``) whose reading holds the most words (the newest of those): an edit only takes words away ("what's
+    the number again?" after the phone number was blurred, then the sign cropped: the reading before the blur);
+    ``None`` when none tells something."""
+    read = [(image, words) for image in chain[1:] if (words := readings(image))]
+    for image, words in sorted(read, key=lambda pair: -len(pair[1].split())):
+        told = answer(words)
         if told:
             return BEFORE_THE_EDITS.format(image=image, told=told)
     return None
@@ -201,7 +203,9 @@ def _part_answer(request: str, words: str) -> str | None:
         return None
     if not found:
         return NO_PART_READ.format(part=part, words=words)
-    verb = "are" if part in PLURAL_PARTS or (part == "number" and len(found.split()) > 1) else "is"
+    several_numbers = part == "number" and len(found.split()) > 1
+    verb = "are" if part in PLURAL_PARTS or several_numbers else "is"
+    part = "numbers" if several_numbers else part
     return PART_READ.format(part=part, verb=verb, found=found, words=words)
 
 

@@ -685,11 +685,27 @@ def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_
         ("rotate it by 90", None),
         ("hi! what is this a picture of?", DESCRIBER),  # a greeting asks for nothing more
         ("what is this photo of?", DESCRIBER),  # seen in a --cli drive: answered "It is image/....png."
+        ("what's in the first one?", DESCRIBER),  # seen in a --cli drive: "It shows the image named image/....png."
+        ("what is in it?", DESCRIBER),
         ("hi! what is this a picture of? and rotate it", None),
     ],
 )
 def test_which_requests_only_ask_what_the_picture_shows(request_text, tool):
     assert only_asks_what_it_shows(request_text) == tool
+
+
+def test_what_is_in_the_other_upload_is_refused_of_that_upload(tiny_tokenizer, session):
+    """Seen in a --cli drive: "what's in the first one?" was answered "It shows the image named image/....png."; the
+    upload asked about is the one "it" means next ("blur the cup" then works on it)."""
+    agent, llm, _ = make_agent(tiny_tokenizer, [])
+    first = upload(agent, session)
+    second = upload(agent, session)
+    assert session.latest_image == second
+    reply = agent.chat(session, "what's in the first one?")
+    assert DESCRIBER in reply.text and "not loaded" in reply.text and reply.by_agent and not llm.prompts
+    assert session.latest_image == first
+    agent.chat(session, "what's in the other one?")
+    assert session.latest_image == second
 
 
 def test_a_picture_question_is_left_to_the_model_when_its_tool_is_loaded_or_a_tool_ran(tiny_tokenizer, session):
@@ -2111,6 +2127,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_DELETE", (("Remove the background",), 1), ("delete it", "please delete the file")),
         # seen in a --cli drive: the model removed the background of the HED map
         ("NO_DELETE", (("Remove the background",), 1), ("delete the lines one", "delete the edge map")),
+        # seen in a --cli drive: "That needs Remove Something From The Photo"
+        ("NO_DELETE", (("Remove the background",), 1), ("delete the cat photo", "can you delete all the images?")),
         # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
         ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
         # seen in a --cli drive: "put the original and the edges side by side" drew the edges again

@@ -39,6 +39,9 @@ def step(tool: str, image: str, ok: bool = True) -> TraceStep:
          ("Edge Detection On Image", UPLOADS[1])),
         ("rotate both", [step("Rotate Image", "image/c3c3_edge_aaaa1111.png")], None),  # a result, not an upload
         ("rotate both", [], None),  # nothing ran
+        # seen in a --cli drive: "which file is the cat?" was answered with the coffee photo, looked at alone
+        ("which file is the cat?", [step("Detection", UPLOADS[0])], ("Detection", UPLOADS[1])),
+        ("which one is the biggest?", [step("Detection", UPLOADS[0])], None),  # sizes, not a detection of each
     ],
 )  # fmt: skip
 def test_which_upload_the_edit_is_owed_to(request_text, steps, expected):
@@ -227,7 +230,7 @@ def test_which_is_the_cat_one_asks_which_photo_has_a_cat():
     from agent.detector_scope import which_has, which_has_unfound
 
     searched = [("image/a.png", "No object found."), ("image/b.png", "cat [1, 2, 3, 4]")]
-    for request in ("which is the cat one?", "which one is the cat photo?"):
+    for request in ("which is the cat one?", "which one is the cat photo?", "which file is the cat?"):
         assert which_has_unfound(request, [], ["Detection"]) == "Detection"
         assert which_has(request, searched) == "image/a.png shows no cat; image/b.png shows a cat: cat [1, 2, 3, 4]."
     assert which_has_unfound("which is the cat's name?", [], ["Detection"]) is None

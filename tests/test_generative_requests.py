@@ -76,6 +76,10 @@ OFFLINE = default_registry().subset(
         ("how do I remove the background?", None),
         ("write a haiku about rockets", None),
         ("render a snowy village street that follows this depth", "Generate Image Condition On Depth"),
+        # a map made earlier in the request (seen in a --cli drive: the pose map's sketch, answered "Here is the sketch")
+        ("make a pose map and then generate a new image from it", "Generate Image Condition On Pose Image"),
+        ("show me the edges, then make a new picture from that", "Generate Image Condition On Canny Image"),
+        ("show me her pose and then crop it", None),
     ],
 )
 def test_the_generative_tool_a_request_asks_for(request_text, tool):

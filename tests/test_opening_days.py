@@ -124,6 +124,12 @@ def test_whether_it_is_open_on_a_day_is_answered_from_the_sign(question, words, 
             'The sign reads "OPEN 9 TO 5 MON TO FRI", which leaves out Sundays.',
         ),
         ("what time does it close?", "CAFE OPEN DAILY", None),  # no hours on the sign
+        # seen in a --cli drive: "read the sign and tell me when they close on saturday" gave the words alone
+        (
+            "read the sign and tell me when they close on saturday",
+            "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM",
+            'They close at 2 pm on Saturdays: the sign reads "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM".',
+        ),
     ],
 )
 def test_the_time_it_opens_or_closes_is_answered_from_the_signs_hours(question, words, answer):

@@ -603,6 +603,17 @@ def test_a_crop_or_blur_of_a_part_of_the_writing_is_left_to_the_chat(tiny_tokeni
     assert session.turns == 1
 
 
+def test_a_reading_and_a_question_of_its_words_is_left_to_the_chat(tiny_tokenizer, session):
+    """Seen in a plan drive: "read the sign and tell me when they close on saturday" was planned as a detection, a
+    crop and a reading, and the answer never said when they close."""
+    llm = PlanningLLM([steps(("Text Detection On Image", {"image_path": "image/x.png"}))], answer=lambda p: "Done.")
+    runtime = FakeRuntime(names=("Text Detection On Image", "Detection", "Crop Image"))
+    plan_agent, _ = build(tiny_tokenizer, llm, runtime=runtime)
+    upload(plan_agent, session)
+    reply = plan_agent.chat(session, "read the sign and tell me when they close on saturday")
+    assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
+
+
 def test_a_request_to_hide_what_is_personal_is_left_to_the_chat(tiny_tokenizer, session):
     """Seen in a plan drive: "can you hide anything personal?" was planned as a background removal; the chat blurs the
     faces and the phone number (agent/privacy.py)."""

@@ -46,6 +46,24 @@ def test_a_crop_made_square_is_one_thing(request_text, several):
 
 
 @pytest.mark.parametrize(
+    ("request_text", "several"),
+    [
+        # seen in a --cli drive in plan mode "auto": planned as a detection, a crop and a reading, and the question
+        # was never answered; the chat reads and answers from the words
+        ("read the sign and tell me when they close on saturday", False),
+        ("detect the text, then tell me the phone number", False),
+        ("read the sign and blur the phone number", True),
+        ("crop the sign and tell me what it says", True),  # a crop, then a reading
+    ],
+)
+def test_a_reading_and_a_question_of_its_words_is_one_thing(request_text, several):
+    from agent.request_parts import reads_then_asks
+
+    assert asks_for_several(request_text) is several
+    assert reads_then_asks(request_text) is not several
+
+
+@pytest.mark.parametrize(
     ("request_text", "tool", "named"),
     [
         ("rotate it", "Rotate Image", True),

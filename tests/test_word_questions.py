@@ -321,3 +321,44 @@ def test_a_part_the_words_do_not_hold_is_said_missing_and_edits_are_no_questions
     )
     assert answer_about_words("how much is the discount?", "SALE 50% OFF") is None  # no price: the words decide
     assert answer_about_words("blur the phone number", "FOR RENT CALL 555-0147") is None  # an edit, not a question
+
+
+def test_the_number_asked_again_after_it_was_blurred_is_from_the_fullest_reading():
+    """Seen in a --cli drive: after "blur her face and the phone number" and "now crop to the sign", "what's the
+    number again?" was answered "The number are 9 5" from the reading of the sign with the number blurred."""
+    from agent.word_questions import BEFORE_THE_EDITS, part_read_before_the_edits
+
+    read = {"image/face_blurred.png": "OPEN 9 TO 5 CALL 555-0147", "image/number_blurred.png": "OPEN 9 TO 5 CALL"}
+    chain = ["image/crop.png", "image/number_blurred.png", "image/face_blurred.png", "image/photo.png"]
+    told = part_read_before_the_edits("what's the number again?", read.get, chain)
+    expected = 'The number is 555-0147 (the text reads "OPEN 9 TO 5 CALL 555-0147").'
+    assert told == BEFORE_THE_EDITS.format(image="image/face_blurred.png", told=expected)
+    numbers = answer_about_words("what are the numbers?", "OPEN 9 TO 5")  # no phone number: each number
+    assert numbers == 'The numbers are 9 5 (the text reads "OPEN 9 TO 5").'
+
+
+def test_a_number_asked_again_is_from_the_reading_before_it_was_blurred_turns_ago(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: the sign read, its phone number blurred, the sign read again and cropped; "what's the
+    number again?" answered "The number are 9 5" from the later reading (the first one was no longer kept)."""
+    from agent.word_questions import BEFORE_THE_EDITS, PART_READ
+    from tools.runtime import Observation
+
+    words = ["OPEN 9 TO 5 CALL 555-0147"]
+    agent, llm, session, image = reading_agent(tiny_tokenizer, tmp_path, "", "Blur Region", (80, 40))
+    run = FakeRuntime.run.__get__(agent.runtime)
+    agent.runtime.run = lambda tool, argument, workspace: (
+        Observation(words[0], True, (), 0.01) if tool == "Text Detection On Image" else run(tool, argument, workspace)
+    )
+    llm.replies = [call("Text Detection On Image", image), answer(f"It reads {words[0]}.")]
+    agent.chat(session, "read the sign")
+    llm.replies += [call("Blur Region", f"{image}, 0, 20, 80, 40"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur the bottom half").files
+    words[0] = "OPEN 9 TO 5 CALL"
+    llm.replies += [call("Text Detection On Image", blurred), answer("It reads OPEN 9 TO 5 CALL.")]
+    agent.chat(session, "read it again")
+    llm.replies += [call("Blur Region", f"{blurred}, 0, 0, 40, 20"), answer("Done.")]
+    agent.chat(session, "blur the top left quarter")
+    prompts = len(llm.prompts)
+    reply = agent.chat(session, "what's the number again?")
+    told = PART_READ.format(part="number", verb="is", found="555-0147", words="OPEN 9 TO 5 CALL 555-0147")
+    assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and len(llm.prompts) == prompts
