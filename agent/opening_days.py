@@ -164,7 +164,7 @@ def opening_answer(request: str, words: str, now: datetime | None = None) -> str
     day) when it asks for that; else ``None``. "Today", "tomorrow" and "now" are read by ``now`` (the computer's
     clock when not given), said first."""
     dated, clock = with_the_clock(request, now or datetime.now())
-    told = _open_when(dated, words) or _opens_at(dated, words) or _open_on(dated, words)
+    told = _how_long(dated, words) or _open_when(dated, words) or _opens_at(dated, words) or _open_on(dated, words)
     return f"{clock} {told}" if told and clock else told
 
 
@@ -220,6 +220,66 @@ def _day_span(days: set[int]) -> str:
     if len(ordered) >= 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
         return f"{DAYS[ordered[0]]} to {DAYS[ordered[-1]]}"
     return f"on {_listed(ordered)}"
+
+
+# "how many hours are they open on saturday?", "how long is it open?", "which day are they open longest?"
+_HOW_LONG = re.compile(
+    r"\bhow\s+(?:many\s+hours|long)\s+(?:are|is|do|does)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
+    r"(?:open|stay\s+open)\b",
+    re.IGNORECASE,
+)
+_LONGEST = re.compile(
+    r"\b(?:which|what)\s+days?\s+(?:are|is|do|does)\s+(?:it|they|the\s+\w+)\s+(?:open|stay\s+open)\s+(?:the\s+)?"
+    r"(?P<most>longest|most|shortest|least)\b",
+    re.IGNORECASE,
+)
+OPEN_FOR = '{who} open {length} {days} ({hours}): the sign reads "{words}".'
+LONGEST = '{most} {days}: {hours}, {length}. The sign reads "{words}".'
+
+
+def _length(hours: re.Match[str]) -> str:
+    """How long ``hours`` ("10AM-2 PM") last, as a person says it: "4 hours", "8 and a half hours"."""
+    start, end = _span(hours)
+    whole, rest = divmod(end - start, 60)
+    said = f"{whole} and a half" if rest == 30 else (str(whole) if not rest else f"{whole} hours {rest} minutes")
+    return said if rest not in (0, 30) else f"{said} hour{'' if said == '1' else 's'}"
+
+
+def _how_long(request: str, words: str) -> str | None:
+    """How long the place is open (on the day ``request`` names), or which of the sign's runs of days it is open
+    longest or shortest, from the hours ``words`` give; ``None`` when it asks no such thing or the sign gives no
+    hours for it ("how many hours are they open on saturday?" had been answered with Saturday's hours alone)."""
+    longest = _LONGEST.search(request)
+    if longest:
+        runs = _hours_by_run(words)
+        if not runs:
+            return None
+        most = longest.group("most").lower() in ("longest", "most")
+        days, hours = (max if most else min)(runs, key=lambda run: _span(run[1])[1] - _span(run[1])[0])
+        return LONGEST.format(
+            most="Longest:" if most else "Shortest:",
+            days=_day_span(set(days)),
+            hours=hours.group(0).strip(),
+            length=_length(hours),
+            words=words,
+        )
+    asked = _HOW_LONG.search(request)
+    if asked is None:
+        return None
+    day = _SINGLE.search(request[asked.end() :])
+    index = _index(day.group(1)) if day else None
+    hours = _hours_on(words, index)
+    if hours is None and day is not None:  # a day the sign gives no hours for: what it says of that day
+        return _open_on(f"what are the hours on {day.group(1)}", words)
+    if hours is None:
+        return None
+    who = asked.group("who")
+    who = f"{who[0].upper()}{who[1:]} {'are' if who.lower() == 'they' else 'is'}"
+    runs = _by_run(words, lambda found: f"{_length(found)} ({found.group(0).strip()})") if index is None else None
+    if runs:  # "how long is it open?" of a sign with hours for each run of days
+        return OPEN_BY_DAY.format(who=who, runs=runs, words=words)
+    days = f"on {DAYS[index]}s" if index is not None else "a day"
+    return OPEN_FOR.format(who=who, length=_length(hours), days=days, hours=hours.group(0).strip(), words=words)
 
 
 def _opens_at(request: str, words: str) -> str | None:

@@ -210,8 +210,11 @@ def lighter_blur(request: str, latest: str | None, made_by: Mapping[str, str]) -
     """What to do when ``request`` only asks for less of the last blur and Blur Region made ``latest``: ``(note,
     True)`` to undo the last pass (``latest`` is a blur of a blur: "blur it more" then "too blurry"), ``(answer,
     False)`` when it has a single pass (undoing would show the face again; the person decides); else ``None``. The
-    model had blurred a box of made-up numbers, which failed."""
-    if latest is None or not _LESS_BLUR.match(request):
+    model had blurred a box of made-up numbers, which failed. "That's too much" after a blur says so too (it had run
+    Detection)."""
+    too_far = _LESS.match(request)
+    said_too_far = too_far is not None and not (too_far.group("shrunk") or too_far.group("grown"))
+    if latest is None or not (_LESS_BLUR.match(request) or said_too_far):
         return None
     made = made_call(made_by, latest)
     if made.tool != BLURRER or not made.arguments:

@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from agent.opening_days import opening_answer
 from agent.read_text import WORD_PLACES, WORD_QUESTION, beyond_reading, normal_words
+from agent.sign_words import meaning_answer
 from agent.text_parts import LINE, asked_part, part_named_by_words, part_text, part_words
 from tools.outputs import PlacedWord
 
@@ -98,8 +99,9 @@ NO_PART_READ = 'The text reads "{words}", with no {part} in it.'
 
 def answer_about_words(request: str, words: str) -> str | None:
     """The answer to ``request`` when it asks for a word of ``words`` (the text a reading found) by its place, how
-    many words or letters they hold, the words again, whether they say a phrase, whether the place is open on a day
-    (agent/opening_days.py), or their language; else ``None``."""
+    many words or letters they hold, the words again, whether they say a phrase, what a short word stands for
+    (agent/sign_words.py), whether the place is open on a day (agent/opening_days.py), or their language; else
+    ``None``."""
     tokens = _WORD.findall(words)
     asked = WORD_QUESTION.search(request)
     if asked and asked.group("ordinal"):
@@ -122,6 +124,7 @@ def answer_about_words(request: str, words: str) -> str | None:
         return (SAYS_YES if set(normal_words(said.group("phrase")).split()) <= read else SAYS_NO).format(words=words)
     return (
         _forbidden(request, tokens, words)
+        or meaning_answer(request, words)
         or opening_answer(request, words)
         or _part_answer(request, words)
         or beyond_reading(request, words)

@@ -267,3 +267,24 @@ SATURDAY_AFTERNOON = datetime(2026, 12, 12, 15, 0)
 )
 def test_today_tomorrow_and_now_are_read_by_the_clock(question, now, answer):
     assert opening_answer(question, HOURS_AFTER_DAYS, now) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # seen in a --cli drive: Saturday's hours alone, no length
+        ("how many hours are they open on saturday?", "They are open 4 hours on Saturdays (10AM-2 PM)"),
+        ("how long is it open?", "It is open 10 hours (8AM-6PM) Monday to Friday and 4 hours (10AM-2 PM) on Saturdays"),
+        # seen in a --cli drive: "They are open 10am-2pm."
+        ("which day are they open longest?", "Longest: Monday to Friday: 8AM-6PM, 10 hours."),
+        ("which days is it open the shortest?", "Shortest: on Saturdays: 10AM-2 PM, 4 hours."),
+        ("how long are they open on sunday?", "The sign reads"),  # no hours that day: what the sign says of it
+    ],
+)
+def test_how_long_it_is_open_is_worked_out_from_the_hours(question, answer):
+    words = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
+    told = opening_answer(question, words)
+    assert told is not None and told.startswith(answer) and words in told
+    assert opening_answer("how long is it open?", "OPEN 8:30AM-6PM DAILY") == (
+        'It is open 9 and a half hours a day (8:30AM-6PM): the sign reads "OPEN 8:30AM-6PM DAILY".'
+    )

@@ -181,6 +181,11 @@ def test_less_blur_takes_a_pass_away_or_says_what_blur_region_can_do(tiny_tokeni
     assert reply.files == (blurred,) and session.latest_image == blurred
     assert [tool for tool, _ in runtime.calls] == ["Blur Region", "Blur Region"]  # no call for either
     assert agent.chat(session, "less blur please").text == ONE_PASS_LEFT.format(latest=blurred, before=photo)
+    # seen in a --cli drive: "that's too much" after "make the blur stronger" ran Detection
+    llm.replies += ["\nObservation:", answer("Done.")]
+    (again,) = agent.chat(session, "make the blur stronger").files
+    reply = agent.chat(session, "that's too much")
+    assert reply.text.startswith(ONE_STRENGTH) and reply.files == (blurred,)
 
 
 def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):
