@@ -74,13 +74,18 @@ def upload_not_done(
     two or more and that tool was tried on one of them; else ``None``."""
     if not asks_for_every(request, uploads):
         return None
+    return not_done_on(steps, worked_on(steps, uploads, versions))
+
+
+def not_done_on(steps: Sequence[Step], images: Sequence[str]) -> tuple[str, str] | None:
+    """``(tool, image)``: the turn's first tool and the first of ``images`` it was not tried on this turn
+    (``steps``), when it was tried on one of them; else ``None``."""
     calls = [(step.action, image_names(step.action_input)) for step in steps if step.action]
-    first = next(((tool, images[0]) for tool, images in calls if images), None)
-    uploads = worked_on(steps, uploads, versions)
-    if first is None or first[1] not in uploads:
+    first = next(((tool, named[0]) for tool, named in calls if named), None)
+    if first is None or first[1] not in images:
         return None
-    tried = {images[0] for tool, images in calls if tool == first[0] and images}
-    missing = [upload for upload in uploads if upload not in tried]
+    tried = {named[0] for tool, named in calls if tool == first[0] and named}
+    missing = [image for image in images if image not in tried]
     return (first[0], missing[0]) if missing else None
 
 

@@ -91,7 +91,7 @@ from agent.detector_scope import (
     which_has_unfound,
     with_scope_note,
 )
-from agent.every_upload import asks_for_every, earlier_uploads, every_finding, upload_not_done
+from agent.every_upload import asks_for_every, earlier_uploads, every_finding, not_done_on, upload_not_done
 from agent.feedback import asked_before_answer, asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings, told_on
@@ -183,6 +183,7 @@ from agent.meant_call import (
     without_made_up_tools,
 )
 from agent.memory import ConversationMemory
+from agent.named_pair import images_named
 from agent.negated_edits import without_negated_edits
 from agent.other_way import (
     further_the_same_way,
@@ -905,7 +906,9 @@ class Agent:
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
                 versions = self._versions(session, trace)
-                every = upload_not_done(user_input, trace, list(session.images), versions)
+                every = upload_not_done(user_input, trace, list(session.images), versions) or not_done_on(
+                    trace, self._pair_named(session, user_input)
+                )  # "... of the original and of the crop": on the other one too
                 if every and index < self.max_steps:  # "... from both": the same call on the next upload
                     forced, overruled = f"{_opened_step(every[0])} {every[1]}", f"{AI} {said}"
                     logger.info("%s runs on %s too, as the request asks for every upload", *every)
@@ -1697,6 +1700,12 @@ class Agent:
                 session.shows[upload] = labels_found(observed.text) if observed.ok else frozenset()
                 logger.info("%s on %s, to tell the uploads apart: %s", FINDER, upload, observed.text)
         return upload_showing(labels, session.shows)
+
+    def _pair_named(self, session: ChatSession, request: str) -> list[str]:
+        """The two images of the conversation ``request`` names for one tool ("the edges of the original and of the
+        crop": agent/named_pair.py); none when it names no such pair."""
+        uploads, shown = list(session.images), self.shown_images(session)
+        return images_named(request, lambda words: meant_image(words, uploads, session.latest_image, (), shown))
 
     def _whereabouts(self, session: ChatSession, request: str, trace: Sequence[TraceStep]) -> str | None:
         """Where the turn's last detection found what ``request`` asks the place of (agent/whereabouts.py); else

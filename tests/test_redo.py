@@ -185,7 +185,7 @@ def test_less_blur_takes_a_pass_away_or_says_what_blur_region_can_do(tiny_tokeni
     llm.replies += ["\nObservation:", answer("Done.")]
     (again,) = agent.chat(session, "make the blur stronger").files
     reply = agent.chat(session, "that's too much")
-    assert reply.text.startswith(ONE_STRENGTH) and reply.files == (blurred,)
+    assert reply.text.startswith(ONE_STRENGTH) and again in reply.text and reply.files == (blurred,)
 
 
 def test_do_the_same_to_the_original_runs_the_last_call_on_the_upload(tiny_tokenizer, tmp_path):
