@@ -995,6 +995,7 @@ class Agent:
                     asked_parts(user_input) > 1
                     or asks_for_every(user_input, list(session.images))
                     or len(asked_edits(user_input, self.runtime.available)) > 1  # "both the edges and the lines"
+                    or bool(self._pair_named(session, user_input))  # "the edges of the original and of the crop"
                 )
                 checked = with_every_result(checked, trace) if several else checked
                 untold = words_untold(checked, user_input, trace)  # "read the sign and blur the phone number"
@@ -1702,8 +1703,11 @@ class Agent:
         return upload_showing(labels, session.shows)
 
     def _pair_named(self, session: ChatSession, request: str) -> list[str]:
-        """The two images of the conversation ``request`` names for one tool ("the edges of the original and of the
-        crop": agent/named_pair.py); none when it names no such pair."""
+        """The images of the conversation ``request`` names for one tool: two by their place ("the edges of the
+        original and of the crop": agent/named_pair.py), or those the last turn made when it asks for "both" of them
+        ("now rotate both by 90" after the two edge maps); none otherwise."""
+        if len(session.images) < 2 and asks_for_every(request, session.last_made):
+            return list(session.last_made)
         uploads, shown = list(session.images), self.shown_images(session)
         return images_named(request, lambda words: meant_image(words, uploads, session.latest_image, (), shown))
 

@@ -49,3 +49,10 @@ def test_the_edges_of_the_original_and_of_the_crop_are_both_drawn(tiny_tokenizer
     reply = agent.chat(session, "show me the edges of the original and of the crop")
     drawn = sorted(argument for tool, argument in runtime.calls if tool == "Edge Detection On Image")
     assert drawn == sorted([photo, crop]) and len(reply.files) == 2
+    assert all(name in reply.text for name in reply.files)  # the answer names both maps
+    # seen in the same drive: "now rotate both by 90" rotated one of the two maps
+    llm.replies += [call("Rotate Image", f"{reply.files[0]}, 90"), answer("Done."), ", 90\nObservation:"]
+    llm.replies += [answer("Both rotated.")]
+    agent.chat(session, "now rotate both by 90")
+    turned = sorted(argument for tool, argument in runtime.calls if tool == "Rotate Image")
+    assert turned == sorted(f"{name}, 90" for name in reply.files)
