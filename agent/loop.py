@@ -60,6 +60,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent.arithmetic import sum_answer
 from agent.bad_numbers import bad_numbers_answer
 from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
 from agent.box_size import asks_for_the_box_size, box_size_answer, found_size_answer
@@ -294,7 +295,7 @@ from agent.tool_words import edit_beyond_the_asked, image_beyond_the_search, nam
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
-from agent.upload_names import upload_named, upload_named_for
+from agent.upload_names import upload_named, upload_named_for, which_is_answer
 from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
 from agent.word_questions import (
     answer_about_lines,
@@ -1411,6 +1412,7 @@ class Agent:
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
         said = (
             farewell_answer(request)
+            or sum_answer(request)  # "what's 2+2?" had been answered "2 plus 2 is 6"
             or handed_over_answer(request, list(session.images))
             or greeting_answer(request, session.latest_image)
             or reaction_answer(request)
@@ -1453,6 +1455,9 @@ class Agent:
             return unknown
         if session.latest_image is not None and asks_for_the_box_size(request):
             return box_size_answer(session.reports)
+        sent_as = which_is_answer(request, session.file_names) if len(session.images) > 1 else None
+        if sent_as:  # "which one is the rocket?" of rocket.png and another upload
+            return sent_as
         found_size = found_size_answer(request, session.reports, partial(image_size, session.workspace))
         if found_size:
             return found_size
@@ -1463,11 +1468,13 @@ class Agent:
             return unblurred
         every = asks_for_every(request, list(session.images))
         if session.latest_image is not None and asks_for_square(request) and asks_only_that(request) and not every:
-            size = image_size(session.workspace, session.latest_image)
+            # "make the rocket photo square": the upload sent as rocket.png (the newest one had been measured)
+            named = upload_named(request, session.file_names)
+            squared = dict(self.latest_of_each(session)).get(named, session.latest_image) if named else None
+            squared = squared or session.latest_image
+            size = image_size(session.workspace, squared)
             if size and size[0] == size[1]:
-                return ALREADY_SQUARE.format(
-                    image=session.latest_image, width=size[0], height=size[1], half=size[0] // 2
-                )
+                return ALREADY_SQUARE.format(image=squared, width=size[0], height=size[1], half=size[0] // 2)
         orientation = asks_for_orientation(request) if session.latest_image is not None else ""
         size = image_size(session.workspace, session.latest_image) if orientation else None
         if orientation and size and {ROTATOR, CROPPER} <= set(self.runtime.available.names):

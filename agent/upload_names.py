@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 
 from agent.image_reference import meant_image
-from agent.request_parts import request_parts
+from agent.request_parts import OPENING, request_parts
 from agent.tool_words import named_by
 from generation.tool_calls import image_names
 from tools.registry import ToolRegistry
@@ -115,3 +115,21 @@ def upload_named_for(
         if named_by(part, tool, tools)
     } - {None}
     return named.pop() if len(named) == 1 else None
+
+
+SENT_AS = "{upload} is the one you sent as {file_name}."
+# The whole request asks which upload is something: "which one is the rocket?" (refused: no tool answers questions
+# about an image), "which file is my holiday photo?"
+_WHICH_IS = re.compile(
+    OPENING + r"(?:which|what)\s+(?:one|photo|image|picture|pic|file|upload)\s+is\s+(?:the|my)\s+(?P<what>[\w\s-]+?)"
+    r"(?:\s+(?:one|photo|image|picture|pic))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def which_is_answer(request: str, file_names: Mapping[str, str]) -> str | None:
+    """:data:`SENT_AS` when ``request`` asks which upload is something its file's name says (``file_names``: each
+    upload -> the person's file name); else ``None``."""
+    asked = _WHICH_IS.match(request.strip())
+    upload = upload_named(asked.group("what"), file_names) if asked else None
+    return SENT_AS.format(upload=upload, file_name=file_names[upload]) if upload else None

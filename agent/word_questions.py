@@ -78,6 +78,10 @@ LINES_UNKNOWN = (
     "count the lines."
 )
 READ_AGAIN = 'The text reads "{words}".'
+# Where a second question about the words begins: "what's the phone number and what time do they open?"
+_SECOND_QUESTION = re.compile(
+    r",?\s+and\s+(?=(?:what|when|where|who|how|which|is|are|does|do|can)\b)|\?\s+(?=\w)", re.IGNORECASE
+)
 # A question for a part of the writing: "what's the phone number?", "how much is the bread?", "what days are they open?"
 _PART_QUESTION = re.compile(
     r"^\W*(?:(?:and|so|ok|okay)[,]?\s+)?(?:what(?:'s|s|\s+is|\s+are|\s+number)?|which|how\s+much|is\s+there|are\s+there"
@@ -102,6 +106,11 @@ def answer_about_words(request: str, words: str) -> str | None:
     many words or letters they hold, the words again, whether they say a phrase, what a short word stands for
     (agent/sign_words.py), whether the place is open on a day (agent/opening_days.py), or their language; else
     ``None``."""
+    questions = _SECOND_QUESTION.split(request)
+    if len(questions) > 1:  # "what's the phone number and what time do they open?" (the number went unanswered)
+        answers = [answer_about_words(question, words) for question in questions]
+        if all(answers):
+            return " ".join(answer for answer in answers if answer)
     tokens = _WORD.findall(words)
     asked = WORD_QUESTION.search(request)
     if asked and asked.group("ordinal"):

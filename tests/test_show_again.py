@@ -265,6 +265,23 @@ def test_a_square_picture_is_not_cropped_to_a_square(tiny_tokenizer, tmp_path):
     assert runtime.calls == [("Crop Image", f"{wide}, 8, 0, 40, 32")]
 
 
+def test_a_square_crop_of_an_upload_named_by_its_file_measures_that_upload(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "make the rocket photo square" after rocket.png and a square astronaut was answered
+    that the astronaut is already square."""
+    from agent.image_facts import ALREADY_SQUARE
+
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    rocket = agent.introduce_image(session, Image.new("RGB", (48, 32), "white"), "rocket.png").name
+    square = agent.introduce_image(session, Image.new("RGB", (32, 32), "white"), "astronaut.png").name
+    agent.llm.replies = [call("Crop Image", f"{square}, 0, 0, 32, 32"), answer("Done.")]
+    agent.chat(session, "make the rocket photo square")
+    assert runtime.calls == [("Crop Image", f"{rocket}, 8, 0, 40, 32")]  # the rocket's, as the model was corrected
+    told = agent.chat(session, "make the astronaut photo square").text
+    assert told == ALREADY_SQUARE.format(image=square, width=32, height=32, half=16)
+
+
 def test_a_request_to_make_the_picture_landscape_offers_the_two_ways(tiny_tokenizer, tmp_path):
     """Seen in a drive: "make it landscape" of a 328 x 400 photo resized it to 1500 x 328."""
     from agent.image_facts import ALREADY_ORIENTED, ORIENTATION_CHOICE

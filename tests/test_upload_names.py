@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
-from agent.upload_names import name_words, upload_named, upload_named_for
+from agent.loop import Agent, ChatSession
+from agent.upload_names import SENT_AS, name_words, upload_named, upload_named_for, which_is_answer
+from protocol.prompt import PromptTemplate
+from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tools.catalog import default_registry
+from tools.workspace import Workspace
 
 TOOLS = default_registry()
 
@@ -47,3 +52,16 @@ def test_each_part_of_a_request_means_the_upload_it_names():
     request = "crop the left half of the first one, then rotate both by 90 degrees"
     assert upload_named_for(request, "Crop Image", files, TOOLS) == "image/c1.png"
     assert upload_named_for(request, "Rotate Image", files, TOOLS) is None  # both
+
+
+def test_which_upload_is_something_its_file_name_says(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "which one is the rocket?" after rocket.png and astro.png was refused (no tool answers
+    questions about an image)."""
+    llm = ScriptedLLM([])
+    agent = Agent(llm, FakeRuntime(), PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    rocket = agent.introduce_image(session, Image.new("RGB", (8, 8)), "rocket.png").name
+    agent.introduce_image(session, Image.new("RGB", (8, 8)), "astro.png")
+    assert agent.chat(session, "which one is the rocket?").text == SENT_AS.format(upload=rocket, file_name="rocket.png")
+    assert llm.prompts == []
+    assert which_is_answer("which one is the biggest?", session.file_names) is None

@@ -362,3 +362,15 @@ def test_a_number_asked_again_is_from_the_reading_before_it_was_blurred_turns_ag
     reply = agent.chat(session, "what's the number again?")
     told = PART_READ.format(part="number", verb="is", found="555-0147", words="OPEN 9 TO 5 CALL 555-0147")
     assert reply.text == BEFORE_THE_EDITS.format(image=image, told=told) and len(llm.prompts) == prompts
+
+
+def test_two_questions_of_the_words_are_both_answered():
+    """Seen in a --cli drive: "what's the phone number and what time do they open?" was answered "They open at 9"
+    alone."""
+    words = "OPEN 9 TO 5 CALL 555-0147"
+    told = answer_about_words("what's the phone number and what time do they open?", words)
+    assert told == (
+        f'The phone number is 555-0147 (the text reads "{words}"). They open at 9: the sign reads "{words}".'
+    )
+    mixed = answer_about_words("what's the phone number and how are you?", words)  # the second is not of the words
+    assert mixed == f'The phone number is 555-0147 (the text reads "{words}").'
