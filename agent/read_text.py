@@ -82,7 +82,8 @@ _ABOUT_WRITING = re.compile(
     # "what does the first one say?" (the model answered 'The first one says "What does the first one say?"'); typed
     # "whats the sign say" (the model answered that there was no image)
     r"|\bwhat(?:'s|\s+(?:does|do))\s+(?:this|that|the|these|those)\s+(?:(?:first|second|third|last|other|new|\w+)\s+)?"
-    r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing)\s+(?:say|saying)\b"
+    r"(?:one|ones|signs?|labels?|pages?|posters?|notes?|cards?|menus?|plates?|text|writing|lines?|words?)\s+"
+    r"(?:say|saying)\b"
     # "how many words are on this page?", "what's the last word on the sign?"
     rf"|{_WORD_QUESTION}"
     # where the writing is: "where is the text in the picture?" (the answer gave the words alone)

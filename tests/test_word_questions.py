@@ -374,3 +374,26 @@ def test_two_questions_of_the_words_are_both_answered():
     )
     mixed = answer_about_words("what's the phone number and how are you?", words)  # the second is not of the words
     assert mixed == f'The phone number is 555-0147 (the text reads "{words}").'
+
+
+def test_a_line_of_the_writing_asked_of_a_resized_sign_is_read_not_drawn(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "what does the second line say?" of a sign made bigger ran Line Detection On Image (the
+    straight lines) and answered with its map."""
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Line Detection On Image", "Resize Image"))
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation("FOR RENT CALL 555-0147", True, (), 0.01)
+        if tool == "Text Detection On Image"
+        else run(tool, argument, workspace)
+    )
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (40, 20), "white")).name
+    llm.replies = [call("Resize Image", f"{image}, 80, 40"), answer("Done.")]
+    (bigger,) = agent.chat(session, "make it twice as big").files
+    llm.replies += [call("Line Detection On Image", bigger), answer("Here are the lines.")]
+    reply = agent.chat(session, "what does the second line say?")
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"] and not reply.files
