@@ -93,23 +93,9 @@ _READING = re.compile(
 _MAKING = re.compile(r"\b(?:" + "|".join(MAKING_VERBS) + r")\b|\bmake\s+(?:me\s+)?(?:an?|some)\b", re.IGNORECASE)
 
 
-# Reading as the person's purpose, not a request: "enlarge it so I can read it" (a reading was added, and its answer
-# was "The call sign is correct")
-_READ_BY_THE_PERSON = re.compile(
-    r"\b(?:so(?:\s+that)?\s+(?:i|we|you|people|they|anyone|everyone)\s+(?:can|could|will\s+be\s+able\s+to)"
-    r"|(?:easier|easy|able|possible|hard|harder)\s+to)\s+read\b(?:\s+(?:it|this|that|them|the\s+\w+))?",
-    re.IGNORECASE,
-)
-
-
-def without_reading_by_the_person(request: str) -> str:
-    """``request`` without the words that say the person will read something ("so I can read it")."""
-    return _READ_BY_THE_PERSON.sub(" ", request)
-
-
 def asks_to_read(request: str) -> bool:
     """Whether ``request`` asks to read a definite piece of writing ("read the sign", "what does this label say?")."""
-    return bool(_READING.search(without_reading_by_the_person(request)))
+    return bool(_READING.search(request))
 
 
 def refers_to_an_image(request: str) -> bool:

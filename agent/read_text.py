@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.image_reference import asks_to_read, without_reading_by_the_person
+from agent.image_reference import asks_to_read
 from agent.pending_edit import Step, observations_on
 from agent.picture_questions import DETECTORS
 from tools.outputs import NO_TEXT_FOUND
@@ -293,4 +293,4 @@ def words_read(earlier: Sequence[Step], latest: str | None) -> str | None:
 
 def asks_about_writing(request: str) -> bool:
     """Whether ``request`` asks about the writing in the picture ("what street is this sign for?", "read the label")."""
-    return bool(_ABOUT_WRITING.search(without_reading_by_the_person(request))) or asks_to_read(request)
+    return bool(_ABOUT_WRITING.search(request)) or asks_to_read(request)
