@@ -107,7 +107,10 @@ def feedback_answer(
 _ASKED = re.compile(
     _OPEN + r"(?:what\s+(?:did|was\s+it)\s+i\s+(?:just\s+)?(?:ask|say|request|want|tell\s+you)(?:\s+(?:you|for))?"
     r"(?:\s+(?P<when>before|earlier|last|just\s+now|a\s+moment\s+ago|first|at\s+first))?"
-    r"|what\s+(?:was|is)\s+my\s+(?P<which>last|previous|first)\s+(?:question|request|message))" + _CLOSE,
+    r"|what\s+(?:was|is)\s+my\s+(?P<which>last|previous|first)\s+(?:question|request|message)"
+    # "what was the first thing I asked?" (answered 'The tool called "Detection" found "face"')
+    r"|what\s+(?:was|is)\s+the\s+(?P<thing>last|previous|first)\s+thing\s+i\s+(?:asked(?:\s+(?:you|for))?|said|wanted))"
+    + _CLOSE,
     re.IGNORECASE,
 )
 
@@ -121,5 +124,5 @@ def asked_before_answer(request: str, said: Sequence[str]) -> str | None:
         return None
     if not said:
         return NOTHING_ASKED
-    first = "first" in (asked.group("when") or asked.group("which") or "").lower()
+    first = "first" in (asked.group("when") or asked.group("which") or asked.group("thing") or "").lower()
     return ASKED_BEFORE.format(request=said[0] if first else said[-1])

@@ -261,12 +261,14 @@ from agent.several_edits import (
 )
 from agent.show_again import (
     BEFORE_AND_AFTER,
+    FEWER_MADE,
     SHOWN,
     SHOWN_EACH,
     asks_for_before_and_after,
     asks_for_what_was_made,
     asks_to_see,
     asks_to_see_each,
+    made_place,
 )
 from agent.small_talk import (
     asks_how_to_upload,
@@ -1311,6 +1313,15 @@ class Agent:
             text = SHOWN_EACH.format(images=", ".join(shown)) if len(shown) > 1 else SHOWN.format(image=shown[0])
             self.remember(session, request, text)  # "it" stays the image it was
             return Reply(text, shown, (), False, by_agent=True)
+        place = made_place(request) if session.latest_image is not None else None
+        made = [name for name in session.made_from if self._exists(session.workspace, name)]
+        if place is not None and made and -len(made) <= place < len(made):  # "show me the first result"
+            text = SHOWN.format(image=made[place])
+            self.remember(session, request, text, (made[place],))
+            return Reply(text, (made[place],), (), False, by_agent=True)
+        if place is not None:
+            text = FEWER_MADE.format(count=len(made), s="" if len(made) == 1 else "s")
+            return Reply(text, (), (), False, by_agent=True)
         if session.latest_image is None or not asks_to_see(request):
             return None
         named = image_names(request)
@@ -2176,11 +2187,15 @@ class Agent:
         """The answer to give and whether the model's ``answer`` is kept in it.
 
         After a failed last tool call, an answer that shows no file this turn made is replaced by the error,
-        and one that does is kept with the error added. (Models trained on successful calls only tend to
+        and one that does is kept with the error added; so is the error of an earlier call that failed with no later
+        call of its tool working. (Models trained on successful calls only tend to
         announce a result that was never made, even when they quote the error.) After a successful one that made
         an image, an answer that declines and names no file made says what was made instead.
         """
         failure = _last_failure(trace)
+        on_the_way = _failures_on_the_way(trace)
+        if failure is None and on_the_way:
+            return f"{answer}\n\nBut a step before failed: {' '.join(on_the_way)}", True
         if failure is None:
             made = _declined_after_success(answer, trace)
             return (MADE_ANSWER.format(tool=made.action, image=made.files[-1]), False) if made else (answer, True)
@@ -2416,6 +2431,18 @@ def _declined_after_success(answer: str, trace: Sequence[TraceStep]) -> TraceSte
     if not declines(answer) or any(name in answer for step in trace for name in step.files):
         return None
     return last
+
+
+def _failures_on_the_way(trace: Sequence[TraceStep]) -> list[str]:
+    """The errors of the turn's calls before its last one that failed with no later call of their tool working
+    ("find her face, crop it, make it 256 wide and show me the edges": the crop failed, and the answer told of the
+    edge map alone)."""
+    calls = [step for step in trace if step.action]
+    return [
+        step.observation if step.action in step.observation else f"{step.action} failed: {step.observation}"
+        for index, step in enumerate(calls[:-1])
+        if not step.ok and not any(later.ok and later.action == step.action for later in calls[index + 1 :])
+    ]
 
 
 def _last_failure(trace: Sequence[TraceStep]) -> str | None:

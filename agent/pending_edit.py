@@ -223,7 +223,11 @@ def invented_box(
     the request names: the cat's box for "now blur hers too") for something ``request`` names without numbers:
     :data:`FINDER` for a face, a person or a cat, :data:`NAMED_FINDER` for anything else, each when loaded
     (``available``); else ``None``."""
-    if tool not in _ASKS or _gives_numbers(request):
+    if tool not in _ASKS:
+        return None
+    # the numbers of the part that asks for the box tool: "crop it, make it 256 wide" gives the crop none
+    parts = [part for part in request_parts(request) if asks_for(tool, part)]
+    if _gives_numbers(parts[0] if len(parts) == 1 else request):
         return None
     corners = tuple(argument.strip() for argument in arguments[1:])
     labels = [label for step in found if step.ok for label, box in labelled_boxes(step.observation) if box == corners]

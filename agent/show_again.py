@@ -60,6 +60,28 @@ def asks_to_see(request: str) -> bool:
     return bool(_SHOW.match(request) or _SHOW_IT.match(request))
 
 
+# An image the tools made, by its place among them: "show me the first result", "go back to the second image you
+# made" (the model ran Detection, and removed the background)
+_MADE_PLACES = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latest": -1}
+_MADE_BY_PLACE = re.compile(
+    OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|(?:let\s+me|(?:can|could|may)\s+i)"
+    r"\s+see|bring\s+back|go\s+back\s+to|take\s+me\s+back\s+to)\s+the\s+(?P<place>first|second|third|fourth|fifth"
+    r"|last|latest)\s+(?:(?:image|picture|photo|result|one|version|edit|output)\s+(?:that\s+)?(?:you|we|the\s+tools?)"
+    r"\s+(?:made|created|generated|produced)|result|output)(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+FEWER_MADE = "The tools have made {count} image{s} in this conversation, so there is none in that place."
+
+
+def made_place(request: str) -> int | None:
+    """The place (0 first, -1 last) among the images the tools made of the one ``request`` only asks to see again
+    ("show me the first result"); ``None`` for any other request."""
+    asked = _MADE_BY_PLACE.match(request)
+    return _MADE_PLACES[asked.group("place").lower()] if asked else None
+
+
 BEFORE_AND_AFTER = "Before: {before}. After: {after}."
 # The whole request asks to see the upload beside the latest image: "show me the before and after", "before/after"
 _BEFORE_AND_AFTER = re.compile(
@@ -110,4 +132,9 @@ def asks_for_what_was_made(request: str) -> bool:
 def asks_to_see_again(request: str) -> bool:
     """Whether ``request`` only asks to see images of the conversation again, in any of the ways above (plan mode
     leaves these to the chat's answers: "show me both" had been planned as the edges of both)."""
-    return asks_to_see(request) or asks_to_see_each(request) or asks_for_before_and_after(request)
+    return (
+        asks_to_see(request)
+        or asks_to_see_each(request)
+        or asks_for_before_and_after(request)
+        or made_place(request) is not None
+    )

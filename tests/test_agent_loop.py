@@ -1319,6 +1319,35 @@ def test_a_crop_of_a_person_found_in_an_earlier_turn_as_a_face_says_it_is_the_fa
     assert FACE_ONLY[:20] not in agent.chat(session, "crop her face").text
 
 
+def test_a_crop_of_a_face_asked_beside_a_size_finds_the_face_first(tiny_tokenizer, session):
+    """Seen in a --cli drive: "find her face, crop it, make it 256 wide and show me the edges" cropped with a made-up
+    box (the "256" of the resize read as the crop's numbers), which failed, and the answer told of the edge map
+    alone."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Resize Image"), found="face [18, 12, 26, 20]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Crop Image", f"{image}, 256, 256, -16000, -16000"), f" {image}\nObservation:"]
+    llm.replies += [call("Crop Image", f"{image}, 18, 12, 26, 20"), answer("Done.")]
+    agent.chat(session, "find her face, crop it and make it 256 wide")
+    assert runtime.calls[:2] == [("Detection", image), ("Crop Image", f"{image}, 18, 12, 26, 20")]
+
+
+def test_a_step_that_failed_on_the_way_is_told():
+    """A failed call with no later call of its tool working is told after the answer, not only a failed last one."""
+    from agent.loop import TraceStep
+
+    crop = TraceStep(1, "", "Crop Image", "image/a.png, 256, 256, -1, -1", "crop box is empty", False)
+    resize = TraceStep(
+        2, "", "Resize Image", "image/a.png, 4, 4", "image/b_resize_a.png", True, ("image/b_resize_a.png",)
+    )
+    told, kept = Agent._checked_answer("Done! image/b_resize_a.png is ready.", [crop, resize])
+    assert told.endswith("But a step before failed: Crop Image failed: crop box is empty") and kept
+    retried = TraceStep(
+        3, "", "Crop Image", "image/a.png, 0, 0, 4, 4", "image/c_crop_a.png", True, ("image/c_crop_a.png",)
+    )
+    assert Agent._checked_answer("Done.", [crop, retried, resize]) == ("Done.", True)  # it worked the second time
+
+
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):
     """Seen in a drive: asked to "blur his face" of a man whose face the offline detector missed, the answer said
     only "There is no object found. ..." and not what to do next."""

@@ -112,4 +112,8 @@ def test_what_was_asked_before_is_told_from_the_conversation(tiny_tokenizer, tmp
     assert agent.chat(session, "what was my first question?").text == ASKED_BEFORE.format(
         request="rotate it 90 degrees"
     )
+    # seen in a --cli drive: 'The tool called "Detection" found "face" and "upper body".'
+    assert agent.chat(session, "what was the first thing I asked?").text == ASKED_BEFORE.format(
+        request="rotate it 90 degrees"
+    )
     assert len(agent.llm.prompts) == prompts

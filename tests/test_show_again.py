@@ -323,3 +323,22 @@ def test_the_total_of_two_rotations_is_told(agent, tmp_path):
     steps = f"Rotate Image (15) on {photo} made {first}; Rotate Image (15) on {first} made {second}"
     told = CHANGES_ANSWER.format(latest=second, original=photo, steps=steps) + ROTATIONS_IN_ALL.format(angle="30")
     assert agent.chat(session, "how many degrees is that in total?").text == told
+
+
+def test_an_image_the_tools_made_is_shown_by_its_place_among_them(agent, tmp_path):
+    """Seen in a --cli drive: "go back to the second image you made" removed the background, "show me the first
+    result" ran Detection."""
+    from agent.show_again import FEWER_MADE, SHOWN
+
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 24), "white")).name
+    agent.llm.replies = [call("Resize Image", f"{photo}, 16, 12"), answer("Done.")]
+    (smaller,) = agent.chat(session, "make it 16 wide").files
+    agent.llm.replies += [call("Edge Detection On Image", smaller), answer("Done.")]
+    (edges,) = agent.chat(session, "show me the edges").files
+    prompts = len(agent.llm.prompts)
+    reply = agent.chat(session, "show me the first result")
+    assert reply.text == SHOWN.format(image=smaller) and reply.files == (smaller,) and session.latest_image == smaller
+    assert agent.chat(session, "go back to the second image you made").files == (edges,)
+    assert agent.chat(session, "show me the third result").text == FEWER_MADE.format(count=2, s="s")
+    assert len(agent.llm.prompts) == prompts
