@@ -223,11 +223,7 @@ def invented_box(
     the request names: the cat's box for "now blur hers too") for something ``request`` names without numbers:
     :data:`FINDER` for a face, a person or a cat, :data:`NAMED_FINDER` for anything else, each when loaded
     (``available``); else ``None``."""
-    if tool not in _ASKS:
-        return None
-    # the numbers of the part that asks for the box tool: "crop it, make it 256 wide" gives the crop none
-    parts = [part for part in request_parts(request) if asks_for(tool, part)]
-    if _gives_numbers(parts[0] if len(parts) == 1 else request):
+    if tool not in _ASKS or _gives_its_numbers(request, tool):
         return None
     corners = tuple(argument.strip() for argument in arguments[1:])
     labels = [label for step in found if step.ok for label, box in labelled_boxes(step.observation) if box == corners]
@@ -324,7 +320,7 @@ def the_found_box(
     found at all), when a box tool's call (``arguments``: the image, then the box) is not one the detectors found and
     the request gives no box of its own; else ``None``. After Detection found "cat [91, 140, 205, 254]", asked to
     "blur the cat face", the model wrote ``256, 256, 91, 205``."""
-    if tool not in _ASKS or len(arguments) != 5 or _gives_numbers(request):
+    if tool not in _ASKS or len(arguments) != 5 or _gives_its_numbers(request, tool):
         return None
     found = [
         (label, box)
@@ -339,6 +335,13 @@ def the_found_box(
     candidates = named or ([] if named_only else [box for _, box in found])
     unique = {tuple(box) for box in candidates}
     return unique.pop() if len(unique) == 1 else None
+
+
+def _gives_its_numbers(request: str, tool: str) -> bool:
+    """Whether the part of ``request`` that asks for box tool ``tool`` states numbers (the whole request where no one
+    part asks for it): "crop it, make it 256 wide" gives the crop none (the model had written 256 into its box)."""
+    parts = [part for part in request_parts(request) if asks_for(tool, part)]
+    return _gives_numbers(parts[0] if len(parts) == 1 else request)
 
 
 def labelled_boxes(observation: str) -> list[tuple[str, tuple[str, ...]]]:

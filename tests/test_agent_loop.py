@@ -1332,6 +1332,18 @@ def test_a_crop_of_a_face_asked_beside_a_size_finds_the_face_first(tiny_tokenize
     assert runtime.calls[:2] == [("Detection", image), ("Crop Image", f"{image}, 18, 12, 26, 20")]
 
 
+def test_a_crop_box_with_a_resize_number_in_it_is_the_box_found(tiny_tokenizer, session):
+    """Seen in the same drive once the face was found: the crop's box was written with the resize's 256 in it."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Resize Image"), found="face [18, 12, 26, 20]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Detection", image), call("Crop Image", f"{image}, 256, 12, 26, 20"), answer("Done.")]
+    llm.replies += ["\nObservation:", answer("Done.")]
+    agent.chat(session, "find her face, crop it and make it 256 wide")
+    crops = [argument for tool, argument in runtime.calls if tool == "Crop Image"]
+    assert crops == [f"{image}, 18, 12, 26, 20"]
+
+
 def test_a_step_that_failed_on_the_way_is_told():
     """A failed call with no later call of its tool working is told after the answer, not only a failed last one."""
     from agent.loop import TraceStep
