@@ -345,8 +345,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_INPUT_CHARS = 2000
 # Steps a turn may take: tool calls, answers, and the calls and answers the agent sets aside (a made-up box becomes
 # a detection; an edit asked for first runs first). "Crop her face and rotate it 180" takes six: a crop on a made-up
-# box set aside for Detection, the detection, a rotation set aside for the crop, the crop, the rotation, the answer.
-DEFAULT_MAX_STEPS = 6
+# box set aside for Detection, the detection, a rotation set aside for the crop, the crop, the rotation, the answer;
+# "find her face, crop it, make it 256 wide and show me the edges" takes eight.
+DEFAULT_MAX_STEPS = 8
 # The most conversation history a prompt holds, in tokens. The adapters were trained on prompts whose history
 # held at most ~600 tokens (the demo split: prompts of 798 tokens on average, 1,194 at most, 598 of them the
 # opening); late in a long session, with 1,000+ tokens of history, the small model answered "I don't have an
@@ -769,6 +770,17 @@ class Agent:
         resized = with_relative_size(call, request, self.runtime.available, partial(image_size, session.workspace))
         return with_the_parts_size(resized, request) if resized == call else resized
 
+    def _corners_of_the_rotation(
+        self, session: ChatSession, request: str, trace: Sequence[TraceStep]
+    ) -> ToolCall | None:
+        """The crop of the black corners of the turn's last rotation when ``request`` asks for it ("rotate it 30
+        degrees and crop out the black corners": agent/black_corners.py); ``None`` otherwise."""
+        made = (step.files[-1] for step in reversed(trace) if step.ok and step.action == ROTATOR and step.files)
+        rotated = next(made, None)
+        size = partial(image_size, session.workspace)
+        box = corners_box(request, rotated, session.made_by, size) if rotated else None
+        return ToolCall("", CROPPER, ", ".join([rotated, *map(str, box)])) if rotated and box else None
+
     def _later_named_region(
         self, session: ChatSession, request: str, call: ToolCall, trace: Sequence[TraceStep]
     ) -> ToolCall:
@@ -1062,6 +1074,9 @@ class Agent:
                 elif (resized := self._later_resize(session, user_input, step)) != step:
                     # a later resize, as "make it bigger and rotate it" asks (agent/several_edits.py)
                     overruled, step = f"{step.tool}: {step.action_input}", resized
+                elif step.tool == CROPPER and (cornered := self._corners_of_the_rotation(session, user_input, trace)):
+                    # "rotate it 30 degrees and crop out the black corners": the corners of the rotation just made
+                    overruled, step = f"{step.tool}: {step.action_input}", cornered
                 elif (boxed := self._later_named_region(session, user_input, step, trace)) != step:
                     # a later crop of a part named by its place: "rotate it 90 degrees and then crop the center"
                     overruled, step = f"{step.tool}: {step.action_input}", boxed
@@ -1604,7 +1619,8 @@ class Agent:
         unboxed = None if self._writing_edit(session, request) else unboxed  # the reading gives its box
         if session.latest_image is not None and asks_to_crop_the_corners(request):
             latest_size = partial(image_size, session.workspace)
-            if corners_box(request, session.latest_image, session.made_by, latest_size) is None:
+            rotates_first = ROTATOR in asked_edits(request, self.runtime.available)  # "rotate it 30 and crop ..."
+            if not rotates_first and corners_box(request, session.latest_image, session.made_by, latest_size) is None:
                 return NO_CORNERS.format(image=session.latest_image)
             unboxed = None  # the rotations tell the box
         if session.latest_image is not None and unboxed and not asks_for_words(request):  # the rest waits for it too

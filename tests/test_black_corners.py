@@ -70,3 +70,19 @@ def test_the_black_corners_are_cropped_after_a_real_rotation(tiny_tokenizer, tmp
     llm.prompts = []
     assert agent.chat(session, "crop out the black corners").text == NO_CORNERS.format(image=cropped)
     assert llm.prompts == []
+
+
+def test_a_rotation_and_its_corners_asked_at_once_are_both_done(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "rotate it 30 degrees and crop out the black corners" was answered that the upload has
+    no black corners (it was not made by Rotate Image)."""
+    runtime = ToolRuntime.from_load("ImageEditing_cpu,ImageCropping_cpu")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    image = agent.introduce_image(session, Image.new("RGB", (600, 400), "white")).name
+    llm.replies = [call("Rotate Image", f"{image}, 15"), call("Crop Image", f"{image}, 1500, 400, 2000, 2000")]
+    llm.replies += [answer("Done.")]
+    reply = agent.chat(session, "rotate it 15 degrees and crop out the black corners")
+    assert [step.action for step in reply.steps] == ["Rotate Image", "Crop Image"]
+    kept = np.asarray(Image.open(tmp_path / "ws" / reply.files[-1]).convert("RGB"))
+    assert (kept.min(axis=2) == 0).sum() == 0 and kept.shape[:2] == (266, 549)
