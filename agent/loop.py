@@ -216,6 +216,7 @@ from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answ
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
 from agent.plan_stand_ins import asked_but_not_loaded, missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
+from agent.profile_picture import as_a_profile_picture
 from agent.read_text import (
     READER,
     READING_TOOLS,
@@ -800,8 +801,9 @@ class Agent:
         """The request to answer for ``user_input``: the one that waited for an image when ``user_input`` only hands
         it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (protocol/typos.py), "it"
         spelled as the part of the writing the last reading was asked for (agent/text_region.py),
-        contractions typed without their apostrophe written out (agent/typed_words.py) and clauses that only say not to blur or crop left out (agent/negated_edits.py); the
-        wait ends either way."""
+        contractions typed without their apostrophe written out (agent/typed_words.py), clauses that only say not to
+        blur or crop left out (agent/negated_edits.py) and a profile picture asked as the square crop around the face
+        (agent/profile_picture.py); the wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
@@ -809,6 +811,7 @@ class Agent:
         user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
         cropped = made_call(session.made_by, session.latest_image).tool == CROPPER
         user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
+        user_input = as_a_profile_picture(user_input)  # the square around the face (agent/profile_picture.py)
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1104,11 +1107,16 @@ class Agent:
                         as_found(user_input, step, self.shown_text(session, trace), trace, session.reports),
                     )
                 )
-                # "crop to the cat and make it square": the square around the box, once the box is the cat's
+                # "with some margin", then "crop to the cat and make it square": the square around the box (once the
+                # box is the cat's) and its room
+                boxes = {
+                    box
+                    for taken in [*session.reports, *trace]
+                    if taken.ok and taken.action in DETECTORS
+                    for _, box in labelled_boxes(taken.observation)
+                }
+                found = with_asked_margin(found, user_input, partial(image_size, session.workspace), boxes)
                 found = squared_around_its_box(found, user_input, partial(image_size, session.workspace))
-                found = with_asked_margin(
-                    found, user_input, partial(image_size, session.workspace)
-                )  # "with some margin"
                 if found != step:  # a shown box copied in another order, or edited on another image than its own
                     overruled = overruled or f"{step.tool}: {step.action_input}"
                     logger.info(

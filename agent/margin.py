@@ -1,14 +1,14 @@
 """A crop with room around its box: "crop it with some margin", "crop to her face with 20 pixels of padding".
 
 Asked "crop it with some margin" after "find the cat", the model cropped to the cat's box exactly: it cannot work out
-a margin, and the box it copies is the detector's. The crop's box grows on each side by the pixels the request
-states, or by :data:`MARGIN_SHARE` of the box's width and height, and stays inside the picture.
+a margin, and the box it copies is the detector's. A crop of a box a detector found grows on each side by the pixels
+the request states, or by :data:`MARGIN_SHARE` of the box's width and height, and stays inside the picture.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from agent.pending_edit import CROPPER
@@ -32,12 +32,18 @@ def asks_for_a_margin(request: str) -> bool:
     return bool(_MARGIN.search(request))
 
 
-def with_asked_margin(call: ToolCall, request: str, size: Callable[[str], tuple[int, int] | None]) -> ToolCall:
-    """:data:`~agent.pending_edit.CROPPER`'s ``call`` with its box grown by the margin ``request`` asks for, kept
-    inside its image (``size``: an image's width and height); else ``call``."""
+def with_asked_margin(
+    call: ToolCall,
+    request: str,
+    size: Callable[[str], tuple[int, int] | None],
+    found: Collection[tuple[str, ...]],
+) -> ToolCall:
+    """:data:`~agent.pending_edit.CROPPER`'s ``call`` with its box, one a detector ``found``, grown by the margin
+    ``request`` asks for, kept inside its image (``size``: an image's width and height); else ``call`` (a box of
+    other numbers may hold its margin already)."""
     asked = _MARGIN.search(request)
     arguments = [argument.strip() for argument in call.arguments]
-    if call.tool != CROPPER or asked is None or len(arguments) != 5:
+    if call.tool != CROPPER or asked is None or len(arguments) != 5 or tuple(arguments[1:]) not in found:
         return call
     dimensions = size(arguments[0])
     try:

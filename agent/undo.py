@@ -128,6 +128,12 @@ _RIGHT_WAY_AGAIN = re.compile(
     r"(?:(?:the\s+)?right\s+way(?:\s+(?:up|round|around))?|upright|straight)(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
+# "zoom out" after "zoom in" (the model resized the crop to numbers from its file's name): the crop undone
+_ZOOM_OUT = re.compile(
+    OPENING
+    + r"zoom(?:\s+(?:it|back))?\s+(?:back\s+)?out(?:\s+(?:again|a\s+(?:bit|little)))?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 ROTATIONS = "rotations"
 # Edits undone in other words than "undo the ...": "rotate it back", "make it less blurry", "put the background back"
 _UNDONE_IN_OTHER_WORDS = (
@@ -135,6 +141,7 @@ _UNDONE_IN_OTHER_WORDS = (
     (_UNBLUR, "blur"),
     (_BACKGROUND_BACK, "background removal"),
     (_RIGHT_WAY_AGAIN, ROTATIONS),
+    (_ZOOM_OUT, "crop"),
 )
 EDITS = {
     "rotat": ("rotation", "rotate"),

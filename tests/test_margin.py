@@ -26,11 +26,14 @@ from tools.workspace import Workspace
     ],
 )
 def test_the_margin_asked_grows_the_crop_inside_the_picture(request_text, box):
+    found = {("78", "0", "446", "300")}
     cropped = ToolCall("", "Crop Image", "image/a.png, 78, 0, 446, 300")
-    grown = with_asked_margin(cropped, request_text, lambda name: (451, 300))
+    grown = with_asked_margin(cropped, request_text, lambda name: (451, 300), found)
     assert grown.action_input == f"image/a.png, {box}"
     blurred = ToolCall("", "Blur Region", "image/a.png, 78, 0, 446, 300")
-    assert with_asked_margin(blurred, request_text, lambda name: (451, 300)) == blurred  # crops only
+    assert with_asked_margin(blurred, request_text, lambda name: (451, 300), found) == blurred  # crops only
+    roomy = ToolCall("", "Crop Image", "image/a.png, 41, 0, 451, 300")  # a box of its own: its margin may be there
+    assert with_asked_margin(roomy, request_text, lambda name: (451, 300), found) == roomy
     assert not asks_for_a_margin("what is the margin of error?")
 
 

@@ -222,6 +222,17 @@ def test_put_it_back_the_right_way_undoes_every_rotation_in_a_row(tiny_tokenizer
     assert asks_to_undo("turn it the right way up", turned)
 
 
+def test_zoom_out_after_a_zoom_in_undoes_the_crop(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "zoom out" after "zoom in" resized the crop to numbers from its file's name."""
+    agent, session, runtime, _, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
+    agent.llm.replies += [call("Crop Image", f"{turned}, 8, 8, 24, 24"), answer("Done.")]
+    (crop,) = agent.chat(session, "zoom in").files
+    reply = agent.chat(session, "zoom out")
+    assert reply.text == UNDONE.format(image=turned, undone=crop) and session.latest_image == turned
+    assert agent.chat(session, "zoom out").text == NO_SUCH_EDIT.format(edit="crop", latest=turned)
+    assert [tool for tool, _ in runtime.calls] == ["Rotate Image", "Crop Image"]
+
+
 def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
     """After "undo the rotation", "show me the edges" drew the rotated image's edges (the model's history spoke of it)."""
     agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Edge Detection On Image")
