@@ -52,7 +52,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -1006,7 +1006,7 @@ class Agent:
                     if search and search.ok:  # what it found instead ("zoom in on the face": a cat)
                         answer = found_other_things(answer, user_input, search.observation, searched)
                     answer = f"{answer.rstrip()} {self._needs_box(session, unboxed, NO_BOX_FOUND, searched)}"
-                checked, kept = self._checked_answer(answer, trace)
+                checked, kept = self._checked_answer(answer, trace, asked_edits(user_input, self.runtime.available))
                 hint = "" if kept else self._other_upload(session, user_input, trace)
                 checked = with_notes(checked, [hint]) if hint else checked  # a failure on one of several uploads
                 several = (
@@ -2207,17 +2207,17 @@ class Agent:
         return session.latest_image is None and written_action(text) in self.image_tools
 
     @staticmethod
-    def _checked_answer(answer: str, trace: Sequence[TraceStep]) -> tuple[str, bool]:
+    def _checked_answer(answer: str, trace: Sequence[TraceStep], asked: Collection[str] = ()) -> tuple[str, bool]:
         """The answer to give and whether the model's ``answer`` is kept in it.
 
         After a failed last tool call, an answer that shows no file this turn made is replaced by the error,
-        and one that does is kept with the error added; so is the error of an earlier call that failed with no later
-        call of its tool working. (Models trained on successful calls only tend to
+        and one that does is kept with the error added; so is the error of an earlier call of a tool ``asked`` for
+        that failed with no later call of its tool working. (Models trained on successful calls only tend to
         announce a result that was never made, even when they quote the error.) After a successful one that made
         an image, an answer that declines and names no file made says what was made instead.
         """
         failure = _last_failure(trace)
-        on_the_way = _failures_on_the_way(trace)
+        on_the_way = _failures_on_the_way(trace, asked)
         if failure is None and on_the_way:
             return f"{answer}\n\nBut a step before failed: {' '.join(on_the_way)}", True
         if failure is None:
@@ -2457,15 +2457,18 @@ def _declined_after_success(answer: str, trace: Sequence[TraceStep]) -> TraceSte
     return last
 
 
-def _failures_on_the_way(trace: Sequence[TraceStep]) -> list[str]:
-    """The errors of the turn's calls before its last one that failed with no later call of their tool working
-    ("find her face, crop it, make it 256 wide and show me the edges": the crop failed, and the answer told of the
-    edge map alone)."""
+def _failures_on_the_way(trace: Sequence[TraceStep], asked: Collection[str]) -> list[str]:
+    """The errors of the turn's calls of a tool ``asked`` for, before its last call, that failed with no later call of
+    their tool working ("find her face, crop it, make it 256 wide and show me the edges": the crop failed, and the
+    answer told of the edge map alone); a stray call of a tool nobody asked for that failed is no part of the
+    answer."""
     calls = [step for step in trace if step.action]
     return [
         step.observation if step.action in step.observation else f"{step.action} failed: {step.observation}"
         for index, step in enumerate(calls[:-1])
-        if not step.ok and not any(later.ok and later.action == step.action for later in calls[index + 1 :])
+        if not step.ok
+        and step.action in asked
+        and not any(later.ok and later.action == step.action for later in calls[index + 1 :])
     ]
 
 

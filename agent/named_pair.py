@@ -22,6 +22,11 @@ _PAIR = re.compile(
 )
 
 
+def names_a_pair(request: str) -> bool:
+    """Whether ``request`` names two images for one tool in words ("of the original and of the crop")."""
+    return _PAIR.search(request) is not None
+
+
 def images_named(request: str, resolve: Callable[[str], str | None]) -> list[str]:
     """The two images ``request`` names for one tool, each by words ``resolve`` turns into an image, oldest word
     first; none when it names no such pair, a word names no image, or both name the same one."""

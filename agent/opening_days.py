@@ -275,7 +275,10 @@ def _how_long(request: str, words: str) -> str | None:
         return None
     who = asked.group("who")
     who = f"{who[0].upper()}{who[1:]} {'are' if who.lower() == 'they' else 'is'}"
-    runs = _by_run(words, lambda found: f"{_length(found)} ({found.group(0).strip()})") if index is None else None
+    group = _GROUP_ASKED.search(request[asked.end() :])  # "on weekdays": those runs alone
+    wanted = _GROUPS[group.group(1).lower()] if group else range(7)
+    told = _by_run(words, lambda found: f"{_length(found)} ({found.group(0).strip()})", wanted)
+    runs = told if index is None else None
     if runs:  # "how long is it open?" of a sign with hours for each run of days
         return OPEN_BY_DAY.format(who=who, runs=runs, words=words)
     days = f"on {DAYS[index]}s" if index is not None else "a day"

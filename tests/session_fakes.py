@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
+from agent.named_pair import names_a_pair
 from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
@@ -100,10 +101,17 @@ class SessionPlayer:
         unused = [name for name in names.values() if name not in used]
         if observations and unused and expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
             return call(str(expect.tool), _arguments(expect, unused[0]))  # every upload: each in turn
+        pair = expect.behaviour is Behaviour.TOOL and names_a_pair(said)
+        expected = [self._resolve_one(ref, names) for ref in expect.images] if pair else []
+        left = [image for image in expected if image not in used]
+        if observations and len(expected) > 1 and left:  # "the edges of the original and of the crop": each in turn
+            return call(str(expect.tool), _arguments(expect, left[0]))
         return self._step(expect, turn.say, number, names, observations)
 
     def _resolve(self, expect: Expect, names: dict[str, str]) -> str:
-        ref = expect.images[-1]  # of several right images, the latest: "it" in a follow-up is the last result
+        return self._resolve_one(expect.images[-1], names)  # of several right images, the latest: "it" in a follow-up
+
+    def _resolve_one(self, ref: str, names: dict[str, str]) -> str:
         match = RESULT_REF.match(ref)
         if match and int(match.group(1)) not in self.results:  # a claim made it up; the agent opened the step
             return list(names.values())[-1]

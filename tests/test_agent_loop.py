@@ -1352,12 +1352,15 @@ def test_a_step_that_failed_on_the_way_is_told():
     resize = TraceStep(
         2, "", "Resize Image", "image/a.png, 4, 4", "image/b_resize_a.png", True, ("image/b_resize_a.png",)
     )
-    told, kept = Agent._checked_answer("Done! image/b_resize_a.png is ready.", [crop, resize])
+    asked = ("Crop Image", "Resize Image")
+    told, kept = Agent._checked_answer("Done! image/b_resize_a.png is ready.", [crop, resize], asked)
     assert told.endswith("But a step before failed: Crop Image failed: crop box is empty") and kept
     retried = TraceStep(
         3, "", "Crop Image", "image/a.png, 0, 0, 4, 4", "image/c_crop_a.png", True, ("image/c_crop_a.png",)
     )
-    assert Agent._checked_answer("Done.", [crop, retried, resize]) == ("Done.", True)  # it worked the second time
+    assert Agent._checked_answer("Done.", [crop, retried, resize], asked) == ("Done.", True)  # it worked at last
+    # a stray call nobody asked for that failed is no part of the answer
+    assert Agent._checked_answer("Done.", [crop, resize], ("Resize Image",)) == ("Done.", True)
 
 
 def test_a_box_edit_whose_search_found_nothing_asks_for_the_box(tiny_tokenizer, session):

@@ -275,6 +275,7 @@ def test_today_tomorrow_and_now_are_read_by_the_clock(question, now, answer):
         # seen in a --cli drive: Saturday's hours alone, no length
         ("how many hours are they open on saturday?", "They are open 4 hours on Saturdays (10AM-2 PM)"),
         ("how long is it open?", "It is open 10 hours (8AM-6PM) Monday to Friday and 4 hours (10AM-2 PM) on Saturdays"),
+        ("how long is it open on weekdays?", "It is open 10 hours (8AM-6PM) Monday to Friday: the sign"),
         # seen in a --cli drive: "They are open 10am-2pm."
         ("which day are they open longest?", "Longest: Monday to Friday: 8AM-6PM, 10 hours."),
         ("which days is it open the shortest?", "Shortest: on Saturdays: 10AM-2 PM, 4 hours."),
