@@ -161,8 +161,9 @@ NO_FRAME = (
 )
 
 NO_CALLS = (
-    "I can't make phone calls or send messages: I only work on the images of this conversation. Reading a number or "
-    'an address off a picture I can do ("what\'s the phone number on the sign?").'
+    "I can't make phone calls, send messages, share or print: I only work on the images of this conversation (each is "
+    "saved as it is made, for you to download). Reading a number or an address off a picture I can do (\"what's the "
+    'phone number on the sign?").'
 )
 
 NO_DELETE = (
@@ -282,7 +283,7 @@ _BEYOND = (
             r"^(?!.*(?:\d|\bdegrees?\b|\bupside\b|\bsideways\b)).*(?:"
             r"\b(?:straighten|level|deskew|un-?tilt)\b"
             r"|\bmake\s+it\s+(?:straight|level|upright)\b"
-            r"|\b(?:rotate|turn)\b.*\b(?:upright|straight|level|right\s+way\s+up)\b)"
+            r"|\b(?:rotate|turn)\b.*\b(?:upright|straight|level|right\s+way(?:\s+(?:up|round|around))?)\b)"
             # "rotate it so 12 is at the top" (the model rotated by 12): what is up, not an angle
             r"|^(?!.*(?:\bdegrees?\b|°)).*\b(?:rotate|turn)\b.*\bso\s+(?:that\s+)?(?:the\s+)?\w+(?:\s+\w+)?\s+(?:is|are|points?)\s+"
             r"(?:at\s+the\s+top|on\s+top|up|upright|straight|level)\b",
@@ -325,7 +326,10 @@ _BEYOND = (
             r"(?:(?:phone|call|ring|dial|text|sms)\s+(?:it|them|him|her|this(?:\s+number)?|that(?:\s+number)?|"
             r"the\s+(?:number|phone\s+number|shop|owner|landlord))"
             r"|(?:send|write)\s+(?:an?\s+)?(?:email|e-mail|text|sms|message)\s+to\s+(?:it|them|him|her|this|that|the\s+\w+)"
-            r"|send\s+(?:it|them|him|her)\s+an?\s+(?:email|e-mail|text|sms|message))"
+            r"|send\s+(?:it|them|him|her)\s+an?\s+(?:email|e-mail|text|sms|message)"
+            # "send it to my email", "email it to me", "print it" (a reading ran, twice)
+            r"|(?:send|share|post|upload|email|e-mail|text|print)\s+(?:it|this|that|them|the\s+(?:image|photo|picture|result))"
+            r"(?:\s+(?:to|on|via|by)\s+(?:me|my\s+\w+(?:\s+\w+)?|\w+))?)"
             r"(?:\s+for\s+me)?(?:\s+please)?\W*$",
             re.I,
         ),

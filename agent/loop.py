@@ -254,6 +254,7 @@ from agent.several_edits import (
     edit_not_run,
     edit_out_of_order,
     edit_unasked,
+    lone_edit_not_run,
     map_unasked,
     on_the_last_edit,
     reads_instead_of_editing,
@@ -1904,6 +1905,7 @@ class Agent:
             or size_not_made(request, called, self.runtime.available)
             or size_not_kept(request, trace, self.runtime.available, partial(image_size, session.workspace))
             or edit_not_run(request, called, self.runtime.available)
+            or lone_edit_not_run(request, called, self.runtime.available)
             or other_way_not_run(request, called, session.latest_image, session.made_by)
         )
 

@@ -56,6 +56,23 @@ def edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> st
     return next((tool for tool in asked if tool not in called), None)
 
 
+# A question, not a request for an edit: "is it bigger now?"
+_QUESTION = re.compile(r"\?\s*$|^\W*(?:is|are|was|were|does|do|did|what|how|why|which|can\s+i)\b", re.IGNORECASE)
+
+
+def lone_edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) -> str | None:
+    """The one edit ``request`` asks for when the turn's ``called`` tools are only lookups (a detector, a reader)
+    and it did not run: asked to "upscale it", the model ran Detection and answered with the face's box; else
+    ``None``."""
+    if not called or _QUESTION.search(request) or ABOUT_OR_THANKS.search(request):
+        return None
+    asked = asked_edits(request, tools)
+    lookups = set(DETECTORS) | READING_TOOLS
+    if len(asked) != 1 or asked[0] in called or not all(tool in lookups for tool in called if tool):
+        return None
+    return None if asked[0] in BOX_TOOLS else asked[0]  # a box edit waits for its box (agent/pending_edit.py)
+
+
 def edits_in_order(request: str, tools: ToolRegistry) -> list[str]:
     """:func:`asked_edits` in the order the parts of ``request`` ask for them ("crop her face and rotate it 180":
     the crop first)."""

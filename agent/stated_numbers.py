@@ -443,6 +443,7 @@ _NAMED_RESOLUTIONS_PX = {
     "1440p": ("shorter", 1440),
     "1080p": ("shorter", 1080),
     "720p": ("shorter", 720),
+    "hd": ("shorter", 720),  # "make it HD" (the model removed the background)
     "480p": ("shorter", 480),
     "thumbnail": ("longer", 128),
     "instagram": ("width", 1080),  # the width Instagram shows a post at

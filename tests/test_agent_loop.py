@@ -2202,6 +2202,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         # seen in a --cli drive: asked to "call it for me" after the number was read, the model read the sign again and
         # answered "I have made the call"
         ("NO_CALLS", (("Text Detection On Image",), 1), ("call it for me", "can you text this number?")),
+        # seen in a --cli drive: "send it to my email" and "print it" each ran a reading
+        ("NO_CALLS", (("Text Detection On Image",), 1), ("send it to my email", "print it", "share it on instagram")),
         # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
         ("NO_FRAME", (("Blur Region", "Crop Image"), 1), ("put a frame around it", "give it a thin black border")),
     ],
@@ -2945,6 +2947,7 @@ def test_a_picture_to_straighten_is_answered_before_the_model(tiny_tokenizer, se
         "rotate it so it's upright",
         "make it upright",
         "rotate it so 12 is at the top",  # seen in a drive: rotated by 12
+        "rotate it the right way",  # seen in a --cli drive: rotated by 300 degrees
     ):
         assert agent.chat(session, request).text == NO_STRAIGHTEN
     assert runtime.calls == [] and llm.prompts == []

@@ -579,6 +579,7 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         # seen in a --cli drive: "make it 1080p" gave 1920 x 1281 (1080 lines: the shorter side)
         (f"Resize Image: {RESULT}, 10800, 1080", "that's too big, make it 1080p", f"{RESULT}, 1620, 1080"),
         (f"Resize Image: {RESULT}, 1, 1", "make it 720p", f"{RESULT}, 1080, 720"),
+        (f"Resize Image: {RESULT}, 1, 1", "make it HD", f"{RESULT}, 1080, 720"),  # seen: the background was removed
         # seen in a drive: "I want a thumbnail" cropped a box of 1000s
         (f"Crop Image: {RESULT}, 1000, 1000, 1000, 1000", "I want a thumbnail", f"{RESULT}, 128, 85"),
         # seen in a --cli drive: "can you make it 64 pixels" was resized to 64000 x -1 (failed)

@@ -393,3 +393,35 @@ def test_crop_and_make_it_bigger_scales_the_crop(tiny_tokenizer, tmp_path):
     reply = agent.chat(session, "crop it to 0, 0, 10, 10 and make it twice as big")
     cropped = reply.steps[0].files[0]
     assert runtime.calls[-1] == ("Resize Image", f"{cropped}, 20, 20")
+
+
+def test_a_lone_edit_is_run_after_a_lookup_nobody_asked_for(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "upscale it" ran Detection and was answered "I found that face is [176, 65, 273, 162].\""""
+    from PIL import Image
+
+    from agent.loop import Agent, ChatSession
+    from agent.several_edits import lone_edit_not_run
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.catalog import default_registry
+    from tools.workspace import Workspace
+
+    tools = default_registry()
+    assert lone_edit_not_run("upscale it", ["Detection"], tools) == "Resize Image"
+    assert lone_edit_not_run("is it bigger now?", ["Detection"], tools) is None  # a question
+    assert lone_edit_not_run("blur the face", ["Detection"], tools) is None  # its box comes from the detection
+    assert lone_edit_not_run("upscale it", ["Rotate Image"], tools) is None  # an edit ran: not a lookup alone
+    runtime = FakeRuntime(names=("Detection", "Resize Image"), found="face [1, 2, 5, 6]")
+    llm = ScriptedLLM([call("Detection", "image/x.png"), answer("I found that face is [1, 2, 5, 6].")])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (64, 64), "white")).name
+    llm.replies = [
+        call("Detection", photo),
+        answer("I found that face is [1, 2, 5, 6]."),
+        f" {photo}, 9, 9\nObservation:",
+    ]
+    llm.replies += [answer("Done.")]
+    agent.chat(session, "upscale it")
+    assert runtime.calls[-1] == ("Resize Image", f"{photo}, 128, 128")  # twice its size, as "bigger" with no amount
