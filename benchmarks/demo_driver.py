@@ -76,6 +76,11 @@ REQUESTS = (
     "How big is the box?",
     "What is this photo of?",
     "Find the cat and put a box around it",
+    "Make it a profile picture",
+    "Zoom out",
+    "How big is the cat in the photo?",
+    "Send it to my email",
+    "What's 2+2?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
