@@ -1287,7 +1287,7 @@ class Agent:
         """The reply to a request that asks only to undo the last step, or several (agent/undo.py): the image they
         started from is shown again and becomes the one "it" means; ``None`` for any other request. With ``why``
         (the reason, said first), the last step is undone whatever the request says."""
-        if not self.image_tools or not (why or asks_to_undo(request, session.latest_image)):
+        if not self.image_tools or not (why or asks_to_undo(request, session.latest_image, session.made_from)):
             return None
         text, before, undone = undo(
             session.latest_image, session.made_from, request if not why else "", session.last_made

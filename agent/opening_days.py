@@ -64,6 +64,8 @@ OPEN_BY_DAY = '{who} open {runs}: the sign reads "{words}".'
 OPENS_BY_DAY = '{who} {verb} {runs}: the sign reads "{words}".'
 AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
 OPENS_AT = '{who} {verb} at {time}{on}: the sign reads "{words}".'
+OPENS_AND_CLOSES = '{who} {opens} at {opening} and {closes} at {closing}{on}: the sign reads "{words}".'
+_BOTH_TIMES = re.compile(r"\b(?:open|close|shut)s?\s+and\s+(?:open|close|shut)s?\b", re.IGNORECASE)
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
 CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
 LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
@@ -304,10 +306,30 @@ def _opens_at(request: str, words: str) -> str | None:
     verb = verb if who.lower() == "they" else f"{verb}s"
     group = _GROUP_ASKED.search(request[when.end() :])
     wanted = _GROUPS[group.group(1).lower()] if group else range(7)
+    both = _BOTH_TIMES.search(request)
+    if (
+        both
+        and not day
+        and (spans := _by_run(words, lambda found: f"from {_clock(found, 1)} to {_clock(found, 4)}", wanted))
+    ):
+        be = "are" if who.lower() == "they" else "is"  # "what time do they open and close?" of each run's hours
+        return OPEN_BY_DAY.format(who=f"{who[0].upper() + who[1:]} {be}", runs=spans, words=words)
     runs = None if day else _by_run(words, lambda found: f"at {_clock(found, start)}", wanted)
     if runs:  # "what time do they open?" of a sign with hours for each run of days
         return OPENS_BY_DAY.format(who=who[0].upper() + who[1:], verb=verb, runs=runs, words=words)
     on = f" on {DAYS[_index(day.group(1))]}s" if day else ""
+    if both:  # "what time do they open and close?" (the closing time went unanswered)
+        shut = "close" if who.lower() == "they" else "closes"
+        opened = "open" if who.lower() == "they" else "opens"
+        return OPENS_AND_CLOSES.format(
+            who=who[0].upper() + who[1:],
+            opens=opened,
+            opening=_clock(hours, 1),
+            closes=shut,
+            closing=_clock(hours, 4),
+            on=on,
+            words=words,
+        )
     return OPENS_AT.format(who=who[0].upper() + who[1:], verb=verb, time=_clock(hours, start), on=on, words=words)
 
 

@@ -240,7 +240,7 @@ class PlanAgent:
         """Answer ``request`` by planning first (events as described in the module's docstring)."""
         request = self.agent.taken_up(session, request)
         if (
-            asks_to_undo(request, session.latest_image)
+            asks_to_undo(request, session.latest_image, session.made_from)
             or asks_to_see_again(request)
             or reads_then_asks(request)  # "read the sign and tell me when they close": the chat answers from the words
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)

@@ -124,8 +124,11 @@ _ROTATE_BACK = re.compile(
 # "put it back the right way" after rotations (the model turned it a quarter more): every rotation since the last
 # other step undone
 _RIGHT_WAY_AGAIN = re.compile(
-    OPENING + r"(?:put|turn|rotate|get|set)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+(?:back\s+)?"
-    r"(?:(?:the\s+)?right\s+way(?:\s+(?:up|round|around))?|upright|straight)(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    OPENING + r"(?:(?:put|turn|rotate|get|set)\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))\s+(?:back\s+)?"
+    r"(?:(?:the\s+)?right\s+way(?:\s+(?:up|round|around))?|upright|straight)(?:\s+again)?"
+    # "make it look like it was never rotated" after a rotation and a crop of its corners (it was rotated again)
+    r"|(?:make\s+it\s+)?(?:look\s+)?(?:as\s+if|like)\s+it\s+was\s+never\s+(?:rotated|turned)"
+    r"|undo\s+(?:all\s+)?(?:the\s+)?rotations|un-?rotate\s+it)(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 # "zoom out" after "zoom in" (the model resized the crop to numbers from its file's name): the crop undone
@@ -135,6 +138,13 @@ _ZOOM_OUT = re.compile(
     re.IGNORECASE,
 )
 ROTATIONS = "rotations"
+# "go back to the original size" after resizes alone (the small copy had been resized up): the upload again
+_ORIGINAL_SIZE = re.compile(
+    OPENING + r"(?:(?:go\s+)?back\s+to|(?:make|put|set|resize|turn)\s+it\s+(?:back\s+)?(?:to\s+)?)\s*(?:the\s+|its\s+)?"
+    r"original\s+size(?:\s+again)?(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+RESIZES = "resizes"
 # Edits undone in other words than "undo the ...": "rotate it back", "make it less blurry", "put the background back"
 _UNDONE_IN_OTHER_WORDS = (
     (_ROTATE_BACK, "rotat"),
@@ -142,6 +152,7 @@ _UNDONE_IN_OTHER_WORDS = (
     (_BACKGROUND_BACK, "background removal"),
     (_RIGHT_WAY_AGAIN, ROTATIONS),
     (_ZOOM_OUT, "crop"),
+    (_ORIGINAL_SIZE, RESIZES),
 )
 EDITS = {
     "rotat": ("rotation", "rotate"),
@@ -150,6 +161,7 @@ EDITS = {
     "resiz": ("resize", "resize"),
     "background removal": ("background removal", "nobg"),  # the name its outputs are saved under
     ROTATIONS: ("rotation", "rotate"),
+    RESIZES: ("resize", "resize"),
 }
 NOT_THE_LAST = (
     'The {edit} was not the last step, so I can\'t undo it alone: {latest} was made by another step. "Undo that" '
@@ -158,13 +170,17 @@ NOT_THE_LAST = (
 NO_SUCH_EDIT = "There is no {edit} to undo: no {edit} made {latest}."
 
 
-def asks_to_undo(request: str, latest: str | None = None) -> bool:
+def asks_to_undo(request: str, latest: str | None = None, made_from: Mapping[str, str] | None = None) -> bool:
     """Whether ``request`` asks only to undo the last step ("undo that", "go back to the previous image"), an edit
     it names ("undo the rotation", "rotate it back") or several steps ("undo the last two changes"); "put it back
-    the right way" only when a rotation made ``latest`` (of a photo taken crooked, it asks to straighten it)."""
+    the right way" only when rotations (and crops) made ``latest`` in a row, as ``made_from`` tells (of a photo taken
+    crooked, it asks to straighten it)."""
     named = _named_edit(request)
-    if named == ROTATIONS:
-        return latest is not None and _operation(latest) == "rotate"
+    if named == ROTATIONS:  # a crop of a rotation's corners too
+        return latest is not None and _rotations_in_a_row(lineage(latest, made_from or {})) > 0
+    if named == RESIZES:  # resizes alone since the upload: the upload itself; else a resize to its size
+        chain = lineage(latest, made_from or {}) if latest else []
+        return len(chain) > 1 and all(_operation(image) == "resize" for image in chain[:-1])
     return bool(_UNDO.match(request) or named or steps_to_undo(request))
 
 
@@ -200,8 +216,10 @@ def undo(
         return UNDONE_EVERY.format(images=_listed(before), count=len(made_from)), before, list(made_from)
     chain = lineage(latest, made_from)
     named = _named_edit(request)
-    rotations = next((index for index, image in enumerate(chain) if _operation(image) != "rotate"), 0)
-    if named == ROTATIONS and rotations > 1:  # "put it back the right way": each rotation in a row since
+    if named == RESIZES and len(chain) > 1:  # "go back to the original size": every resize undone
+        return UNDONE_ALL.format(image=chain[-1], undone=_listed(chain[:-1])), [chain[-1]], chain[:-1]
+    rotations = _rotations_in_a_row(chain)
+    if named == ROTATIONS and rotations > 1:  # "put it back the right way": the rotations (and crops) in a row since
         text = UNDONE_SEVERAL.format(count=rotations, image=chain[rotations], undone=_listed(chain[:rotations]))
         return text, [chain[rotations]], chain[:rotations]
     if named:
@@ -245,6 +263,13 @@ def _one_step_or_both(request: str) -> bool:
 def _listed(images: Sequence[str]) -> str:
     """``images`` joined as words: "a, b and c"."""
     return ", ".join(images[:-1]) + f" and {images[-1]}" if len(images) > 1 else "".join(images)
+
+
+def _rotations_in_a_row(chain: Sequence[str]) -> int:
+    """How many of the newest images of ``chain`` (newest first) rotations and crops made in a row, when a rotation
+    is among them ("put it back the right way" after a rotation and a crop of its corners); else 0."""
+    turned = next((index for index, image in enumerate(chain) if _operation(image) not in ("rotate", "crop")), 0)
+    return turned if any(_operation(image) == "rotate" for image in chain[:turned]) else 0
 
 
 def _operation(image: str) -> str:

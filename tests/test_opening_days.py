@@ -289,3 +289,29 @@ def test_how_long_it_is_open_is_worked_out_from_the_hours(question, answer):
     assert opening_answer("how long is it open?", "OPEN 8:30AM-6PM DAILY") == (
         'It is open 9 and a half hours a day (8:30AM-6PM): the sign reads "OPEN 8:30AM-6PM DAILY".'
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a --cli drive: the opening time alone
+        (
+            "what time do they open and close?",
+            "OPEN 9 TO 5",
+            'They open at 9 and close at 5: the sign reads "OPEN 9 TO 5".',
+        ),
+        (
+            "when does it open and close on saturday?",
+            "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM",
+            'It opens at 10 am and closes at 2 pm on Saturdays: the sign reads "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM".',
+        ),
+        (
+            "what time do they open and close?",
+            "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM",
+            "They are open from 8 am to 6 pm Monday to Friday and from 10 am to 2 pm on Saturdays: the sign reads "
+            '"STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM".',
+        ),
+    ],
+)
+def test_both_times_asked_are_both_told(question, words, answer):
+    assert opening_answer(question, words) == answer

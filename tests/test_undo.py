@@ -219,7 +219,19 @@ def test_put_it_back_the_right_way_undoes_every_rotation_in_a_row(tiny_tokenizer
     agent.chat(session, "rotate it by 90 degrees")
     assert agent.chat(session, "turn it the right way up").text.startswith("Undone: back to")  # one rotation
     assert not asks_to_undo("turn it the right way up", photo)  # an upload taken crooked: no rotation to undo
-    assert asks_to_undo("turn it the right way up", turned)
+    assert asks_to_undo("turn it the right way up", turned, session.made_from)
+
+
+def test_never_rotated_undoes_a_rotation_and_the_crop_of_its_corners(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "make it look like it was never rotated" after "rotate it 30 degrees and crop out the
+    black corners" rotated the crop by 30 more."""
+    agent, session, runtime, photo, turned = _rotated(tiny_tokenizer, tmp_path, "Crop Image")
+    agent.llm.replies += [call("Crop Image", f"{turned}, 8, 8, 24, 24"), answer("Done.")]
+    (cropped,) = agent.chat(session, "crop it to 8, 8, 24, 24").files
+    reply = agent.chat(session, "make it look like it was never rotated")
+    assert reply.text == UNDONE_SEVERAL.format(count=2, image=photo, undone=f"{cropped} and {turned}")
+    assert session.latest_image == photo and runtime.calls[-1][0] == "Crop Image"
+    assert not asks_to_undo("turn it the right way up", cropped)  # what made it is not known: not claimed
 
 
 def test_zoom_out_after_a_zoom_in_undoes_the_crop(tiny_tokenizer, tmp_path):
@@ -231,6 +243,24 @@ def test_zoom_out_after_a_zoom_in_undoes_the_crop(tiny_tokenizer, tmp_path):
     assert reply.text == UNDONE.format(image=turned, undone=crop) and session.latest_image == turned
     assert agent.chat(session, "zoom out").text == NO_SUCH_EDIT.format(edit="crop", latest=turned)
     assert [tool for tool, _ in runtime.calls] == ["Rotate Image", "Crop Image"]
+
+
+def test_back_to_the_original_size_after_resizes_is_the_upload(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "go back to the original size" after three resizes made the 64 x 64 copy 512 x 512."""
+    runtime = FakeRuntime(names=("Resize Image", "Rotate Image"))
+    agent = Agent(ScriptedLLM([]), runtime, TEMPLATE, tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    agent.llm.replies = [call("Resize Image", f"{photo}, 16, 16"), answer("Done.")]
+    (half,) = agent.chat(session, "make it smaller").files
+    agent.llm.replies += [call("Resize Image", f"{half}, 8, 8"), answer("Done.")]
+    (quarter,) = agent.chat(session, "smaller").files
+    reply = agent.chat(session, "go back to the original size")
+    assert reply.text == UNDONE_ALL.format(image=photo, undone=f"{quarter} and {half}") and reply.files == (photo,)
+    assert len(runtime.calls) == 2  # no resize up of the small copy
+    agent.llm.replies += [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    (turned,) = agent.chat(session, "rotate it 90 degrees").files
+    assert not asks_to_undo("go back to the original size", turned, session.made_from)  # the rotation stays
 
 
 def test_after_an_undo_the_undone_image_is_not_worked_on(tiny_tokenizer, tmp_path):
