@@ -375,6 +375,12 @@ _BEYOND = (
 )
 
 
+def blurs_all_but_a_part(request: str) -> bool:
+    """Whether ``request`` asks to blur all of the picture but a part (which Blur Region's one box cannot): "blur
+    everything except the phone number" had blurred the phone number alone."""
+    return any(limit.answer == NO_BLUR_ALL_BUT and limit.asks.search(request) for limit in _BEYOND)
+
+
 def beyond_the_tools(request: str, *, only_that: bool, has_image: bool, loaded: Sequence[str]) -> str | None:
     """The answer to ``request`` when it asks for what no tool here does (to flip or mirror the image, to convert
     its file format, to blur all of it but a part), or ``None``; ``only_that``: whether it asks for nothing else,

@@ -77,6 +77,7 @@ from agent.capabilities import (
     asks_what_it_can_do,
     asks_which_model,
     beyond_the_tools,
+    blurs_all_but_a_part,
     capabilities_answer,
     load_hint,
     lora_answer,
@@ -193,9 +194,11 @@ from agent.other_way import (
     the_other_way,
     with_angle_told,
 )
+from agent.part_crops import crop_of_the_part
 from agent.pending_edit import (
     BLURRER,
     BOX_REQUESTS,
+    BOX_TOOLS,
     CROPPER,
     FINDER,
     as_found,
@@ -267,6 +270,7 @@ from agent.show_again import (
     SHOWN,
     SHOWN_EACH,
     asks_for_before_and_after,
+    asks_for_the_crops,
     asks_for_what_was_made,
     asks_to_see,
     asks_to_see_each,
@@ -1328,7 +1332,10 @@ class Agent:
             # each upload as it is now; of one upload, it and every image made from it ("show me all the images" had
             # run Detection)
             made = tuple(name for name in session.made_from if self._exists(session.workspace, name))
-            if made and asks_for_what_was_made(request):  # "show me all the images we made"
+            crops = tuple(name for name in made if made_call(session.made_by, name).tool == CROPPER)
+            if crops and asks_for_the_crops(request):  # "show me both halves"
+                shown = crops
+            elif made and asks_for_what_was_made(request):  # "show me all the images we made"
                 shown = made
             elif len(session.images) > 1:
                 shown = tuple(image for _, image in self.latest_of_each(session))
@@ -1935,6 +1942,8 @@ class Agent:
             or the_other_upload(
                 request, list(session.images), lineage(session.latest_image or "", session.made_from)[-1]
             )
+            # "rotate the left half 180" after crops of both halves (a box tool's words name the part to edit)
+            or (None if call.tool in BOX_TOOLS else crop_of_the_part(request, session.made_by, size))
         )
         written = image_names(call.action_input)
         if (
@@ -2024,6 +2033,8 @@ class Agent:
     def _writing_edit(self, session: ChatSession, request: str) -> str | None:
         """The box tool ``request`` asks for on the writing in the picture (agent/text_region.py), the writing being
         "it" too right after a reading or beside one asked for ("read the sign, then crop to it"); else ``None``."""
+        if blurs_all_but_a_part(request):  # "blur everything except the phone number": no box does it
+            return None
         last_read = session.last_call is not None and session.last_call.tool == READER
         reads = last_read or asks_to_read(request)
         return writing_box_tool(request, self.runtime.available.names, after_reading=reads)

@@ -110,7 +110,7 @@ _SHOW_EACH = re.compile(
     OPENING + r"(?:(?:can|could|would)\s+you\s+)?(?:(?:show|display|give)(?:\s+me)?|let\s+me\s+see)\s+"
     r"(?:both(?:\s+of\s+them)?|them(?:\s+(?:both|all))?|all\s+of\s+them|(?:both|all)\s+(?:the\s+|my\s+)?"
     r"(?:images|photos|pictures|pics|results)|the\s+(?:two|three)\s+(?:images|photos|pictures|pics)"
-    r"|everything)"
+    r"|everything|(?P<crops>(?:both|the\s+two|the|all(?:\s+the)?)\s+(?:halves|crops|cropped\s+(?:ones|images)|quarters|parts)))"
     r"(?P<made>\s+(?:that\s+|which\s+)?(?:we|you)(?:'ve|\s+have)?\s+(?:made|created|done|generated)"
     r"(?:\s+(?:so\s+far|today|here))?)?"
     r"(?:\s+(?:again|now|together|side\s+by\s+side))?(?:\s+please)?\s*[.!?]*\s*$",
@@ -121,6 +121,12 @@ _SHOW_EACH = re.compile(
 def asks_to_see_each(request: str) -> bool:
     """Whether ``request`` only asks to see every image (each upload as it is now) again."""
     return bool(_SHOW_EACH.match(request))
+
+
+def asks_for_the_crops(request: str) -> bool:
+    """Whether ``request`` asks to see the crops made ("show me both halves": a crop had been made again)."""
+    each = _SHOW_EACH.match(request)
+    return bool(each and each.group("crops"))
 
 
 def asks_for_what_was_made(request: str) -> bool:

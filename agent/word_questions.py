@@ -62,6 +62,8 @@ _FORBIDDING = re.compile(r"^(?:no|not)$", re.IGNORECASE)
 SAYS_YES = 'Yes: the text reads "{words}".'
 SAYS_NO = 'No: the text reads "{words}".'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
+WORD_LETTERS = 'The {ordinal} word, "{word}", has {count} letter{s} (the text reads "{words}").'
+_HOW_MANY_LETTERS = re.compile(r"\bhow\s+many\s+(?:letters|characters)\b", re.IGNORECASE)
 TOO_FEW_WORDS = 'The text has {count} word{s}: "{words}".'
 COUNTED = 'The text has {count} {unit}: "{words}".'
 LINES_COUNTED = "The text has {count} line{s}: {lines}."
@@ -118,7 +120,13 @@ def answer_about_words(request: str, words: str) -> str | None:
         index = WORD_PLACES[ordinal]
         if not -len(tokens) <= index < len(tokens):
             return TOO_FEW_WORDS.format(count=len(tokens), s="" if len(tokens) == 1 else "s", words=words)
-        return NTH_WORD.format(ordinal=ordinal, word=tokens[index], words=words)
+        word = tokens[index]
+        if _HOW_MANY_LETTERS.search(request):  # "how many letters in the last word?" (the word alone was told)
+            count = sum(char.isalpha() for char in word)
+            return WORD_LETTERS.format(
+                ordinal=ordinal, word=word, count=count, s="" if count == 1 else "s", words=words
+            )
+        return NTH_WORD.format(ordinal=ordinal, word=word, words=words)
     if asked:
         unit = asked.group("unit").lower()
         if unit == "lines":  # "how many lines of text are there?" (the model answered 11000)

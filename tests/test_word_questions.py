@@ -397,3 +397,24 @@ def test_a_line_of_the_writing_asked_of_a_resized_sign_is_read_not_drawn(tiny_to
     llm.replies += [call("Line Detection On Image", bigger), answer("Here are the lines.")]
     reply = agent.chat(session, "what does the second line say?")
     assert [step.action for step in reply.steps] == ["Text Detection On Image"] and not reply.files
+
+
+def test_the_letters_of_a_word_asked_by_its_place_are_counted():
+    """Seen in a --cli drive: "how many letters in the last word?" was answered with the word alone."""
+    from agent.word_questions import WORD_LETTERS
+
+    words = "FOR RENT CALL 555-0147 NO PETS"
+    told = answer_about_words("how many letters in the last word?", words)
+    assert told == WORD_LETTERS.format(ordinal="last", word="PETS", count=4, s="s", words=words)
+    assert answer_about_words("what's the last word?", words) == NTH_WORD.format(
+        ordinal="last", word="PETS", words=words
+    )
+
+
+def test_blur_everything_except_the_phone_number_is_no_blur_of_the_number(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "blur everything except the phone number" read the sign and blurred the number alone."""
+    from agent.capabilities import NO_BLUR_ALL_BUT
+
+    agent, llm, session, _ = reading_agent(tiny_tokenizer, tmp_path, "FOR RENT CALL 555-0147", "Blur Region")
+    reply = agent.chat(session, "blur everything except the phone number")
+    assert reply.text == NO_BLUR_ALL_BUT and not reply.files and llm.prompts == []
