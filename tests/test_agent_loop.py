@@ -1223,14 +1223,17 @@ def test_a_part_made_bigger_is_a_zoom_onto_it(request_text, cropped, expected):
 def test_the_original_size_asked_with_no_call_opens_the_resize(tiny_tokenizer, session, tmp_path):
     """Seen with the zero-shot model: "actually go back to the original size" was answered with prompt text naming
     two files, and no call."""
-    runtime = FakeRuntime(names=("Resize Image",))
+    runtime = FakeRuntime(names=("Resize Image", "Rotate Image"))
     agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload_file(agent, session, tmp_path / "cat.png", (40, 30))
-    llm.replies = [call("Resize Image", f"{image}, 20, 15"), answer("Done.")]
+    llm.replies = [call("Rotate Image", f"{image}, 180"), answer("Done.")]
+    (turned,) = agent.chat(session, "turn it upside down").files
+    llm.replies, llm.prompts = [call("Resize Image", f"{turned}, 20, 15"), answer("Done.")], []
     (small,) = agent.chat(session, "make it half the size").files
     llm.replies, llm.prompts = [answer(f"your answer ({small})"), f" {small}, 1, 1\nObservation:", answer("Done.")], []
     reply = agent.chat(session, "actually go back to the original size")
-    # the fake resize keeps the size: the step is the call the agent ran
+    # the fake resize keeps the size: the step is the call the agent ran (after resizes alone, the upload is shown:
+    # tests/test_undo.py)
     assert [(step.action, step.action_input) for step in reply.steps] == [("Resize Image", f"{small}, 40, 30")]
 
 
