@@ -70,6 +70,8 @@ def lone_edit_not_run(request: str, called: Sequence[str], tools: ToolRegistry) 
     lookups = set(DETECTORS) | READING_TOOLS
     if len(asked) != 1 or asked[0] in called or not all(tool in lookups for tool in called if tool):
         return None
+    if any(tool in READING_TOOLS for tool in called) and asks_about_writing(request):
+        return None  # a reading asked for beside it ("resize it and read the text"): the loop's two parts
     return None if asked[0] in BOX_TOOLS else asked[0]  # a box edit waits for its box (agent/pending_edit.py)
 
 

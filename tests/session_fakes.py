@@ -12,6 +12,7 @@ from agent.named_pair import names_a_pair
 from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
+from agent.profile_picture import as_a_profile_picture
 from agent.stated_numbers import named_region
 from agent.text_region import blur_of_another_thing, the_part_read
 from agent.typed_words import as_spelled
@@ -224,4 +225,4 @@ def _asked(session: SessionSpec, number: int) -> str:
     last_tool = str(session.turns[number - 2].expect.tool or "") if number > 1 else ""
     asked = the_part_read(asked, _asked(session, number - 1) if number > 1 else "", last_tool)
     asked = blur_of_another_thing(asked, last_tool == BLURRER)
-    return zoom_onto_the_part(asked, last_tool == CROPPER)
+    return as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER))
