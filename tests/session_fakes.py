@@ -8,14 +8,17 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
+from agent.margin import with_asked_margin
+from agent.meant_call import squared_around_its_box
 from agent.named_pair import names_a_pair
 from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
-from agent.profile_picture import as_a_profile_picture
+from agent.profile_picture import AS_A_CROP, as_a_profile_picture
 from agent.stated_numbers import named_region
 from agent.text_region import blur_of_another_thing, the_part_read
 from agent.typed_words import as_spelled
+from protocol.steps import ToolCall
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
 from session_eval.spec import RESULT_REF, Behaviour, Expect, SessionSpec
@@ -161,9 +164,16 @@ class SessionPlayer:
         label = expect.cover or (named.group(1) if named else "face")
         box = re.search(rf"{label} {_BOX}", observations[0]) if face and len(observations) == 1 else None
         if box:  # the box Detection found, or the crop asked of it ("make it square"); the answer follows
-            return call(
-                str(expect.tool), _arguments(expect, image) if expect.box else f"{image}, {', '.join(box.groups())}"
-            )
+            corners = ", ".join(box.groups())
+            if as_a_profile_picture(said) == AS_A_CROP:  # a profile picture: the square around the face with room
+
+                def size(name: str) -> tuple[int, int]:
+                    width, height = self.sizes[name]
+                    return int(width), int(height)
+
+                crop = with_asked_margin(ToolCall("", CROPPER, f"{image}, {corners}"), AS_A_CROP, size, {box.groups()})
+                corners = squared_around_its_box(crop, AS_A_CROP, size).action_input.split(", ", 1)[1]
+            return call(str(expect.tool), _arguments(expect, image) if expect.box else f"{image}, {corners}")
         if not observations:
             return call(str(expect.tool), _arguments(expect, image))
         result = observations[-1]
