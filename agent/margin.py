@@ -43,20 +43,33 @@ def with_asked_margin(
     other numbers may hold its margin already)."""
     asked = _MARGIN.search(request)
     arguments = [argument.strip() for argument in call.arguments]
-    if call.tool != CROPPER or asked is None or len(arguments) != 5 or tuple(arguments[1:]) not in found:
+    cropped = crop_box(call, size)
+    if asked is None or cropped is None or tuple(arguments[1:]) not in found:
         return call
-    dimensions = size(arguments[0])
-    try:
-        left, top, right, bottom = (round(float(number)) for number in arguments[1:])
-    except ValueError:
-        return call
-    if not dimensions or right <= left or bottom <= top:
-        return call
+    (left, top, right, bottom), dimensions = cropped
     stated = asked.group("pixels") or asked.group("around")
     across = int(stated) if stated else round(MARGIN_SHARE * (right - left))
     down = int(stated) if stated else round(MARGIN_SHARE * (bottom - top))
     box = grown_box((left, top, right, bottom), across, down, *dimensions)
     return replace(call, action_input=", ".join([arguments[0], *map(str, box)]))
+
+
+def crop_box(
+    call: ToolCall, size: Callable[[str], tuple[int, int] | None]
+) -> tuple[tuple[int, int, int, int], tuple[int, int]] | None:
+    """The box of :data:`~agent.pending_edit.CROPPER`'s ``call`` in whole pixels and its image's size (``size``: an
+    image's width and height), when the call is a crop of a box with room inside and the size can be read."""
+    arguments = [argument.strip() for argument in call.arguments]
+    if call.tool != CROPPER or len(arguments) != 5:
+        return None
+    dimensions = size(arguments[0])
+    try:
+        left, top, right, bottom = (round(float(number)) for number in arguments[1:])
+    except ValueError:
+        return None
+    if not dimensions or right <= left or bottom <= top:
+        return None
+    return (left, top, right, bottom), dimensions
 
 
 def grown_box(

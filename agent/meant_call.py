@@ -28,6 +28,7 @@ from agent.image_reference import (
     photo_behind_for_a_map,
     photo_behind_for_an_edit,
 )
+from agent.margin import crop_box
 from agent.pending_edit import (
     BLURRER,
     CROPPER,
@@ -383,18 +384,11 @@ def squared_around_its_box(call: ToolCall, request: str, size: Callable[[str], t
     """:data:`~agent.pending_edit.CROPPER`'s ``call`` with the square around its box when ``request`` asks for a
     square crop of something it names ("crop to the cat and make it square": the cat's box, found or copied, made
     square around the cat); else ``call``."""
-    arguments = [argument.strip() for argument in call.arguments]
-    if call.tool != CROPPER or len(arguments) != 5 or not squares_a_named_part(request):
+    cropped = crop_box(call, size)
+    if cropped is None or not squares_a_named_part(request):
         return call
-    dimensions = size(arguments[0])
-    try:
-        left, top, right, bottom = (round(float(number)) for number in arguments[1:])
-    except ValueError:
-        return call
-    if not dimensions or right <= left or bottom <= top:
-        return call
-    box = square_around((left, top, right, bottom), *dimensions)
-    return replace(call, action_input=", ".join([arguments[0], *map(str, box)]))
+    box = square_around(cropped[0], *cropped[1])
+    return replace(call, action_input=", ".join([call.arguments[0].strip(), *map(str, box)]))
 
 
 def asks_for_another_size(request: str) -> bool:
