@@ -47,7 +47,13 @@ _ASKS = {
     # ...", "make it look nicer" (the embedded model read its text), "enhance the photo", "sharpen it"
     RESTYLER: re.compile(
         rf"\b(?:make|turn|change|convert)\s+{THE_PICTURE}\s+(?:look\s+)?(?:like\s+|into\s+|to\s+)?(?:an?\s+)?(?:{_LOOKS})\b"
-        r"|\bin\s+the\s+style\s+of\b|\badd\s+(?:an?|some)\s+\w+(?:\s+\w+)?\s+(?:to|in|on|into)\b"
+        r"|\bin\s+the\s+style\s+of\b"
+        # "add a rainbow" (the model blurred a box of 600, 400, 400, 600), "add some snow to it"
+        r"|\badd\s+(?:an?|some)\s+(?!(?:\w+\s+)?(?:caption|text|title|words?|watermark|border|frame|background|backdrop|box(?:es)?"
+        r"|margin|label|blur|padding)\b)\w+(?:\s+\w+)?\s*(?:(?:to|in|on|into)\b|[.!?]*$)"
+        # "make a cartoon of it", "make a black and white version of this photo" (the model drew a sketch)
+        rf"|\b(?:make|create|do)\s+(?:me\s+)?(?:an?\s+)?(?:{_LOOKS})(?:\s+(?:version|copy|one))?\s+(?:of|from)\s+"
+        rf"{THE_PICTURE}"
         rf"|\b(?:enhance|improve|beautify|retouch|sharpen|brighten|darken|(?:de)?saturate|colou?ri[sz]e|denoise)\s+"
         rf"{THE_PICTURE}"
         # "increase the brightness a little", "boost the contrast" (the model blurred or resized)

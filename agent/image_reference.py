@@ -267,6 +267,24 @@ def the_other_upload(request: str, uploads: Sequence[str], current: str | None) 
     return uploads[1] if current == uploads[0] else uploads[0]
 
 
+# "now the other one", "and the other photo?": nothing but the pointer
+_ONLY_THE_OTHER = re.compile(
+    r"^\W*(?:(?:and|now|then|ok(?:ay)?|what\s+about|how\s+about)[,!.]?\s+)*(?:do\s+)?(?:the|that)\s+other\s+"
+    r"(?:one|photo|image|picture|pic|upload)(?:\s+(?:too|now|please))*\W*$",
+    re.IGNORECASE,
+)
+NO_OTHER_IMAGE = (
+    "Which other one do you mean? This conversation has one upload, {image}. Upload another ({hint}), or say what "
+    'to do and to what, for example "blur the other face".'
+)
+
+
+def asks_for_the_other_alone(request: str, uploads: Sequence[str]) -> bool:
+    """Whether ``request`` only points at "the other one" while the conversation has a single upload: after a
+    refused blur, "now the other one" had removed the photo's background."""
+    return len(uploads) == 1 and bool(_ONLY_THE_OTHER.search(request))
+
+
 def points_past_the_latest(request: str) -> bool:
     """Whether ``request`` points at an image other than the latest by its place in the conversation ("the
     original", "the first photo", "the cropped image", "the other one", "the smaller one")."""

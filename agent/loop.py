@@ -140,6 +140,8 @@ from agent.image_facts import (
     with_aspect_ratio,
 )
 from agent.image_reference import (
+    NO_OTHER_IMAGE,
+    asks_for_the_other_alone,
     asks_to_read,
     image_by_size,
     meant_image,
@@ -299,6 +301,7 @@ from agent.text_region import (
     writing_box_tool,
     writing_edit_input,
 )
+from agent.tool_usage import asks_how_many_tools, count_answer, usage_answer
 from agent.tool_words import edit_beyond_the_asked, image_beyond_the_search, named_by, tool_spoken_of
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
@@ -403,6 +406,11 @@ NEEDS_PART = "{tool} needs to know which part of the picture to keep. " + GIVE_A
 NEEDS_BOX = (
     "{tool} needs a box, and I can't find that in the picture here: the detector I have finds only faces, people "
     "and cats. " + GIVE_A_BOX
+)
+# "crop him out": what is dropped, and a crop keeps one rectangle
+NEEDS_PART_KEPT = (
+    "{tool} keeps one rectangle of the picture and drops the rest, so to crop something out I need the part to keep. "
+    + GIVE_A_BOX
 )
 # After a search for the box found nothing
 NO_BOX_FOUND = "So {tool} did not run: it needs a box. " + GIVE_A_BOX
@@ -887,7 +895,7 @@ class Agent:
         for index in range(1, self.max_steps + 1):
             scratchpad = self.template.render_scratchpad(scratch) + forced
             prompt = (
-                self._bare_prompt(specs, with_what_was_read(user_input, self._words_read(session)), scratchpad)
+                self._words_prompt(with_what_was_read(user_input, self._words_read(session)))
                 if asked_alone
                 else self._prompt(session, specs, user_input, scratchpad)
             )
@@ -916,7 +924,7 @@ class Agent:
             if self._needs_missing_image(session, text):
                 if not trace and not asked_alone and index < self.max_steps and needs_no_picture(user_input):
                     # "write a short email to my landlord": words, which need no picture (agent/words_only.py)
-                    asked_alone, forced = True, _opened_answer()
+                    asked_alone, forced = True, f"{_opened_answer()} "
                     logger.info("a request for words alone with no image; the model's call gives way to an answer")
                     yield TextChunk(index + 1, f" {CALL_SET_ASIDE}\n{forced}")
                     continue
@@ -953,10 +961,11 @@ class Agent:
                     wrong = NOT_ANSWERED.format(latest=latest) if latest else NOT_ANSWERED_NO_IMAGE
                     yield self._finish(session, user_input, wrong, trace, True, model_answer=said)
                     return
-                alone = not (trace or asked_alone) and session.latest_image is not None and index < self.max_steps
+                alone = not (trace or asked_alone) and index < self.max_steps
+                alone = alone and (session.latest_image is not None or needs_no_picture(user_input))
                 if alone and refuses_words(user_input, said):
                     # the conversation's images and tools had talked the model out of writing: ask it alone
-                    asked_alone, forced, overruled = True, _opened_answer(), f"{AI} {said}"
+                    asked_alone, forced, overruled = True, f"{_opened_answer()} ", f"{AI} {said}"
                     logger.info(
                         "the model refused a request for words (%r); asked again without the conversation", said
                     )
@@ -1452,6 +1461,11 @@ class Agent:
             return lora_answer(self.identity)
         if asks_what_it_can_do(request):
             return capabilities_answer(self.runtime.available.names, set(self.image_tools))
+        if asks_how_many_tools(request):
+            return count_answer(self.runtime.available.names)
+        usage = usage_answer(request, list(self.runtime.available), has_image=session.latest_image is not None)
+        if usage:
+            return usage
         said = (
             farewell_answer(request)
             or sum_answer(request)  # "what's 2+2?" had been answered "2 plus 2 is 6"
@@ -1495,6 +1509,8 @@ class Agent:
         unknown = self._unknown_image(session, request)
         if unknown:
             return unknown
+        if asks_for_the_other_alone(request, list(session.images)):
+            return NO_OTHER_IMAGE.format(image=next(iter(session.images)), hint=UPLOAD_HINT)
         if session.latest_image is not None and asks_for_the_box_size(request):
             return box_size_answer(session.reports)
         sent_as = which_is_answer(request, session.file_names) if len(session.images) > 1 else None
@@ -1630,7 +1646,7 @@ class Agent:
         if session.latest_image is not None and FINDER in self.runtime.available and unfound:
             return NO_MARKER
         if session.latest_image is not None and CROPPER in self.runtime.available and leaves_out(request):
-            return self._needs_box(session, CROPPER, NEEDS_PART)
+            return self._needs_box(session, CROPPER, NEEDS_PART_KEPT)
         unboxed = unfound_box(request, self.runtime.available.names, self.shown_text(session))
         unboxed = None if self._writing_edit(session, request) else unboxed  # the reading gives its box
         if session.latest_image is not None and asks_to_crop_the_corners(request):
@@ -2289,6 +2305,11 @@ class Agent:
     def _bare_prompt(self, specs: list[Any], user_input: str, scratchpad: str) -> str:
         """The wrapped prompt with no history."""
         return self.template.wrap(self.template.render_instruction(specs, [], user_input), scratchpad, self.tokenizer)
+
+    def _words_prompt(self, request: str) -> str:
+        """``request`` alone as the person's turn, with no persona, tools or history: asked with the tools listed, the
+        model answered "write a poem about cats" with "I don't have an image to work on yet" or one flat line."""
+        return self.template.wrap(request, "", self.tokenizer)
 
     def _trim_memory(self, session: ChatSession) -> None:
         """Forget what no prompt can hold any more. Past ``max_history_tokens`` the memory goes down to

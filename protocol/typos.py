@@ -5,7 +5,7 @@ Typed fast, "mak it smallr" was resized to 90000 x 2, "blurr her face pls" found
 as another. Before anything reads a message, common shorthand is written out (:data:`SHORTHAND`: "u", "plz",
 "thx", "wat") and a word one slip away from a word the tools answer to (:data:`TOOL_WORDS`; a letter missing, added,
 changed or two swapped: "rotat", "smallr", "edegs", "bakground") becomes that word. Only words of five letters or
-more are matched, each to a word of its own first letter, and never a word of the list itself (its other forms are
+more are matched (and four-letter ones with two letters swapped: "fcae"), each to a word of its own first letter, and never a word of the list itself (its other forms are
 listed: "rotated", "crops", "thank") nor an English word that is one slip from one (:data:`REAL_NEIGHBOURS`:
 "think", "photo", "cross"), so "bread" stays bread and "pole" stays pole.
 """
@@ -186,6 +186,10 @@ REAL_NEIGHBOURS = frozenset(
     ]
 )
 _LEAST_LENGTH = 5  # shorter words are too near other words ("pole" and "pose", "bread" and "read")
+# Four-letter words the tools answer to, restored only from two neighbouring letters swapped ("fcae", "bulr",
+# "txet"): one letter changed is most often another word ("pole", "lace"), a swap of these is not, but for "sing"
+SWAPPED_SHORT_WORDS = frozenset(["face", "blur", "crop", "text", "sign", "edge", "pose", "half", "left"])
+_SHORT_NEIGHBOURS = frozenset(["sing"])
 # a word, not part of a file name or path ("image/pic.png", "u.png")
 _WORD = re.compile(r"(?<![\w/.-])[A-Za-z]+(?![\w/-]|\.\w)")
 _REPEATED = re.compile(r"(.)\1{2,}")  # "croppp", "blurrrr"
@@ -208,6 +212,10 @@ def _corrected(match: re.Match[str]) -> str:
     lower = _REPEATED.sub(r"\1\1", typed.lower())
     if lower in SHORTHAND:
         return _cased(SHORTHAND[lower], typed)
+    if len(lower) == _LEAST_LENGTH - 1 and lower not in _SHORT_NEIGHBOURS:
+        near = [word for word in SWAPPED_SHORT_WORDS if word[0] == lower[0] and _one_slip(lower, word)]
+        swapped = [word for word in near if sorted(word) == sorted(lower)]
+        return _cased(swapped[0], typed) if len(swapped) == 1 else typed
     if len(lower) < _LEAST_LENGTH or lower in TOOL_WORDS or lower in REAL_NEIGHBOURS:
         return typed
     near = sorted(word for word in TOOL_WORDS if word[0] == lower[0] and _one_slip(lower, word))

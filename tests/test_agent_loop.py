@@ -627,7 +627,9 @@ def test_words_that_need_no_picture_are_written_with_none_uploaded(tiny_tokenize
     agent, llm, _ = make_agent(tiny_tokenizer, [call(reader, "image/abcd1234.png"), f" {email}"], runtime=runtime)
     reply = agent.chat(session, "write a short email to my landlord about the broken heater")
     assert reply.text == email and not reply.steps and not runtime.calls
-    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    assert llm.prompts[-1] == agent.template.wrap(
+        "write a short email to my landlord about the broken heater", "", tiny_tokenizer
+    )
     llm.replies, llm.prompts = [call(reader, "image/abcd1234.png")], []
     assert agent.chat(session, "write a caption for instagram").text.startswith("That needs an image")
 
@@ -1134,7 +1136,7 @@ def test_which_box_edits_nothing_can_place(request_text, tool):
 
 def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, session):
     """Asked to "crop the cup" offline, the model cropped ``3, 2, 1, 2`` and the answer was the tool's refusal."""
-    from agent.loop import NEEDS_BOX, NEEDS_PART
+    from agent.loop import NEEDS_BOX, NEEDS_PART, NEEDS_PART_KEPT
 
     runtime = FakeRuntime(names=("Detection", "Crop Image", "Blur Region"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
@@ -1145,15 +1147,13 @@ def test_a_box_edit_of_what_nothing_finds_asks_for_the_box(tiny_tokenizer, sessi
     assert reply.text == NEEDS_BOX.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
     assert runtime.calls == [] and llm.prompts == []
     # nothing named to keep: which part to keep ("crop her out" had been told the detector cannot find her)
-    for bare in (
-        "crop it",
-        "trim the photo a bit",
-        "crop her out",
-        "crop the guy out of the photo",
-        "crop out the left side",
-    ):
+    for bare in ("crop it", "trim the photo a bit"):
         reply = agent.chat(session, bare)
         assert reply.text == NEEDS_PART.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
+    # something to drop: the crop keeps one rectangle, so the part to keep is asked for
+    for dropped in ("crop her out", "crop the guy out of the photo", "crop out the left side"):
+        reply = agent.chat(session, dropped)
+        assert reply.text == NEEDS_PART_KEPT.format(tool="Crop Image", size=f" ({image} is 64x64)", example=example)
 
 
 def test_a_face_edit_after_a_cat_was_found_says_what_was_found_instead(tiny_tokenizer, session):
@@ -1572,7 +1572,8 @@ def test_a_refused_request_for_words_is_asked_again_without_the_conversation(tin
     reply = agent.chat(session, "write me a haiku about coffee")
     assert reply.text == "Dark roast at dawn, warm cup." and not reply.steps
     assert "show me the edges" in llm.prompts[-2] and "show me the edges" not in llm.prompts[-1]  # asked alone
-    assert llm.prompts[-1].endswith("Thought: Do I need to use a tool? No\nAI:")
+    # the request is the whole prompt: with the tools listed, the model still wrote "I don't have an image"
+    assert llm.prompts[-1] == agent.template.wrap("write me a haiku about coffee", "", tiny_tokenizer)
     llm.replies += [answer("I cannot rotate it.")]
     assert agent.chat(session, "rotate it").text.startswith("I cannot")  # not a request for words: as it was
     llm.replies += [answer(refusal), f" {refusal}"]  # refused again on its own: said as before, once asked again
@@ -1583,6 +1584,10 @@ def test_a_refused_request_for_words_is_asked_again_without_the_conversation(tin
     empty = ChatSession(Workspace(session.workspace.root.parent / "empty"))
     agent.chat(empty, "write a caption for instagram")  # no image yet: asking for one is right, not asked again
     assert len(llm.prompts) == 1
+    # a poem needs no picture: "I don't have an image to work on yet" is no answer to it, with no image either
+    llm.replies += [answer("I don't have an image to work on yet. Please upload one first."), " Soft paws at dusk."]
+    assert agent.chat(empty, "write a poem about cats").text == "Soft paws at dusk."
+    assert llm.prompts[-1] == agent.template.wrap("write a poem about cats", "", tiny_tokenizer)
 
 
 def test_a_question_about_a_sign_answered_without_reading_it_goes_on_with_the_reading_tool(tiny_tokenizer, session):
@@ -3653,3 +3658,17 @@ def test_a_face_found_on_the_photo_behind_a_map_is_blurred_there(tiny_tokenizer,
         ("Detection", image),
         ("Blur Region", image),
     ]
+
+
+def test_the_other_one_of_a_single_upload_is_asked_about(tiny_tokenizer, session):
+    """Seen in a --cli drive: after a refused blur of the one photo, "now the other one" removed its background."""
+    from agent.image_reference import NO_OTHER_IMAGE, asks_for_the_other_alone
+    from agent.loop import UPLOAD_HINT
+
+    agent, llm, runtime = make_agent(tiny_tokenizer, [call("Remove the background", "image/x.png")])
+    image = upload(agent, session)
+    reply = agent.chat(session, "now the other one")
+    assert reply.text == NO_OTHER_IMAGE.format(image=image, hint=UPLOAD_HINT)
+    assert llm.prompts == [] and runtime.calls == []
+    assert not asks_for_the_other_alone("blur the other one", [image])  # an edit said: the other face, say
+    assert not asks_for_the_other_alone("now the other one", [image, "image/b.png"])  # two uploads: that one

@@ -41,6 +41,14 @@ OFFLINE = default_registry().subset(
         ("make it look warmer", RESTYLER),  # seen in a --cli drive: "I could not answer that"
         ("can you enhance this photo?", RESTYLER),
         ("add a rainbow to the sky", RESTYLER),
+        ("add a rainbow", RESTYLER),  # seen in a --cli drive: it blurred a box of 600, 400, 400, 600
+        ("add some snow", RESTYLER),
+        ("add a white border", None),  # no tool adds one (agent/capabilities.py says so)
+        ("add some blur to the face", None),
+        ("add a red box around it", None),
+        ("make a cartoon of it", RESTYLER),  # seen in a --cli drive: it drew a sketch, answered as asked for
+        ("make a black and white version of this photo", RESTYLER),
+        ("make a sketch of it", None),
         ("make the sky purple", RESTYLER),  # seen in a drive: it removed the background (no person found)
         ("change her hair to blue", RESTYLER),
         ("make the second one a cartoon", RESTYLER),  # seen in a drive: it sketched the photo, answered as asked for

@@ -25,7 +25,13 @@ from tools.workspace import Workspace
         ("Show me the Edegs", "Show me the Edges"),
         ("Detet all the objects", "Detect all the objects"),  # the case kept
         ("thnks 👍", "thanks 👍"),
+        # four letters, two of them swapped (seen in a --cli drive: "blurr the fcae" asked for a box)
+        ("blurr the fcae", "blur the face"),
+        ("corp the left hlaf", "crop the left half"),
+        ("read the txet on the sgin", "read the text on the sign"),
         # words of their own stay, however near a tool word
+        ("sing it a song", "sing it a song"),
+        ("a lace dress", "a lace dress"),
         ("FRESH BREAD DAILY", "FRESH BREAD DAILY"),
         ("the pole is tall", "the pole is tall"),
         ("I am pleased, thank you", "I am pleased, thank you"),

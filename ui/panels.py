@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.loop import ImageReceived, TraceStep
+from agent.tool_usage import EXAMPLE_REQUESTS
 from tools.catalog import TOOL_SPECS
 
 TRACE_HEADERS = ["turn", "step", "tool", "input", "result", "ok", "model s", "tool s"]
@@ -15,21 +16,25 @@ EMPTY_TRACE = [[""] * len(TRACE_HEADERS)]
 
 @dataclass(frozen=True)
 class Example:
-    """A photo that ships with scikit-image (``skimage.data.<photo>``) and a request to try on it."""
+    """A photo that ships with scikit-image (``skimage.data.<photo>``) and a tool to try on it."""
 
     photo: str
-    prompt: str
     tool: str  # offered only when this tool is loaded
+
+    @property
+    def prompt(self) -> str:
+        """The request that runs the tool, as the agent tells a person who asks how to use it."""
+        return EXAMPLE_REQUESTS[self.tool]
 
 
 EXAMPLES = (
-    Example("astronaut", "Show me the edges of the image", "Edge Detection On Image"),
-    Example("astronaut", "Detect the pose of the person", "Pose Detection On Image"),
-    Example("coffee", "Remove the background", "Remove the background"),
-    Example("chelsea", "Turn it into a sketch", "Sketch Detection On Image"),
-    Example("rocket", "Rotate it 90 degrees", "Rotate Image"),
-    Example("astronaut", "Find the faces in this photo", "Detection"),
-    Example("text", "Read the text in this image", "Text Detection On Image"),
+    Example("astronaut", "Edge Detection On Image"),
+    Example("astronaut", "Pose Detection On Image"),
+    Example("coffee", "Remove the background"),
+    Example("chelsea", "Sketch Detection On Image"),
+    Example("rocket", "Rotate Image"),
+    Example("astronaut", "Detection"),
+    Example("text", "Text Detection On Image"),
 )
 
 
