@@ -48,10 +48,13 @@ _WRONG = re.compile(
     r"|not\s+what\s+i\s+(?:asked|wanted|meant)(?:\s+for)?|that\s+didn'?t\s+work)" + _CLOSE,
     re.IGNORECASE,
 )
-# "are you sure?", "is that right?", "did it work?"
+# "are you sure?", "is that right?", "did it work?", "how sure are you?"
 _DOUBT = re.compile(
     _OPEN + r"(?:are\s+you\s+sure|really|is\s+(?:that|it)\s+(?:right|correct)|did\s+(?:it|that)\s+(?:really\s+)?work"
-    r"|did\s+you\s+(?:really\s+)?do\s+it)" + _CLOSE,
+    r"|did\s+you\s+(?:really\s+)?do\s+it"
+    # "how sure are you?" after a detection (the model: "I could not answer that")
+    r"|how\s+(?:sure|confident|certain)\s+are\s+you(?:\s+(?:about|of)\s+(?:that|it|this))?"
+    r"|how\s+(?:accurate|reliable)\s+is\s+(?:that|it|this))" + _CLOSE,
     re.IGNORECASE,
 )
 _ANSWERS = ((_WHY, WHY_ANSWER), (_WRONG, WRONG_ANSWER), (_DOUBT, DOUBT_ANSWER))

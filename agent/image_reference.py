@@ -125,14 +125,16 @@ _ORIGINAL = re.compile(
 _ORIGINAL_BY_CONTENT = re.compile(
     r"\b(?:the|my)\s+original\s+(?!(?:photo|image|picture|pic|one|version|upload|file|size)s?\b)[a-z]", re.IGNORECASE
 )
-_FIRST = re.compile(r"\bthe\s+first\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
+# "the first sign" of two signs uploaded (the reading had gone to the newest)
+_UPLOAD_NOUN = r"(?:photo|image|picture|pic|one|sign|upload|file)"
+_FIRST = re.compile(rf"\bthe\s+first\s+{_UPLOAD_NOUN}\b", re.IGNORECASE)
 _NEWEST_UPLOAD = re.compile(
     r"\bthe\s+(?:new|latest)\s+(?:photo|image|picture|pic)\b|\bthe\s+one\s+I\s+just\s+(?:sent|uploaded)\b",
     re.IGNORECASE,
 )
 # An upload by its place in the order of uploads: "the second one", "the third photo" ("the first": _FIRST)
 UPLOAD_PLACES = ("first", "second", "third", "fourth")  # the uploads a request can name by their place
-_ORDINAL = re.compile(rf"\bthe\s+({'|'.join(UPLOAD_PLACES[1:])})\s+(?:photo|image|picture|pic|one)\b", re.IGNORECASE)
+_ORDINAL = re.compile(rf"\bthe\s+({'|'.join(UPLOAD_PLACES[1:])})\s+{_UPLOAD_NOUN}\b", re.IGNORECASE)
 _ORDINALS = {place: index for index, place in enumerate(UPLOAD_PLACES)}
 # Results named by what made them ("the cropped image", "the crop", "the edge map"): the operation tag in output
 # names (tools/workspace.py ``chained_image_name``).

@@ -99,6 +99,7 @@ from agent.file_names import as_presented, with_made_names, with_result_named, w
 from agent.findings import held_to_findings, told_on
 from agent.generative_requests import asks_only_that
 from agent.handed_over import request_taken_up
+from agent.head_as_face import as_the_face
 from agent.image_facts import (
     ALREADY_SQUARE,
     FILE_SIZE_ANSWER,
@@ -166,6 +167,7 @@ from agent.marking import (
     marks_it,
     marks_the_writing,
     marks_what_is_found,
+    unmarked,
 )
 from agent.meant_call import (
     RESIZER,
@@ -189,6 +191,7 @@ from agent.meant_call import (
 from agent.memory import ConversationMemory
 from agent.named_pair import images_named
 from agent.negated_edits import without_negated_edits
+from agent.opening_days import opening_answer
 from agent.other_way import (
     further_the_same_way,
     other_way_not_run,
@@ -772,6 +775,18 @@ class Agent:
             or edit_unasked(request, tool, called, loaded)
             or edit_beyond_the_asked(request, tool, called, loaded)
             or image_beyond_the_search(request, tool, called, loaded)
+            or self._edit_beyond_the_marking(request, tool, called)
+        )
+
+    def _edit_beyond_the_marking(self, request: str, tool: str, called: Sequence[str]) -> bool:
+        """Whether a box edit ``tool`` follows the detection that marks what ``request`` asks to mark, which names no
+        edit: asked to "draw a box around it" after "detect the cat", the model blurred the cat once it was found."""
+        asks_to_mark = marks_it(request) or marked(request) is not None
+        return (
+            asks_to_mark
+            and tool in BOX_TOOLS
+            and FINDER in called
+            and not named_by(request, tool, self.runtime.available)
         )
 
     def _later_resize(self, session: ChatSession, request: str, call: ToolCall) -> ToolCall:
@@ -815,8 +830,8 @@ class Agent:
         it over (agent/handed_over.py), with shorthand and slips of the keyboard set right (protocol/typos.py), "it"
         spelled as the part of the writing the last reading was asked for (agent/text_region.py),
         contractions typed without their apostrophe written out (agent/typed_words.py), clauses that only say not to
-        blur or crop left out (agent/negated_edits.py) and a profile picture asked as the square crop around the face
-        (agent/profile_picture.py); the wait ends either way."""
+        blur or crop left out (agent/negated_edits.py), a profile picture asked as the square crop around the face
+        (agent/profile_picture.py) and a head as the face (agent/head_as_face.py); the wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
@@ -825,6 +840,7 @@ class Agent:
         cropped = made_call(session.made_by, session.latest_image).tool == CROPPER
         user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
         user_input = as_a_profile_picture(user_input)  # the square around the face (agent/profile_picture.py)
+        user_input = as_the_face(user_input)  # "crop her head": the face with some margin (agent/head_as_face.py)
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1552,7 +1568,15 @@ class Agent:
             readable = {name: size for name, size in sizes.items() if size}
             if len(readable) > 1:
                 return comparison_answer(request, readable)
-        which_file = which_file_is(request, self._made(session))  # "which file is the pose"
+        made = self._made(session)
+        if len(session.images) == 1 and len(made) > 1 and asks_to_compare(request) and not seeing:
+            # "compare them" after the edges and the lines of one photo (the model drew the lines of the lines)
+            sizes = {image: image_size(session.workspace, image) for image, _, _ in made[-2:]}
+            readable = {name: size for name, size in sizes.items() if size}
+            if len(readable) == 2:
+                told = "; ".join(f"{image} was made by {tool} from {source}" for image, tool, source in made[-2:])
+                return f"{told}. {comparison_answer(request, readable)}"
+        which_file = which_file_is(request, made)  # "which file is the pose"
         order = upload_order_answer(request, list(session.images), session.file_names)  # "which did I upload first"
         kept = original_kept_answer(request, list(session.images), session.file_names, len(session.made_from))
         if which_file or order or kept:
@@ -1620,6 +1644,7 @@ class Agent:
         earlier = next(filter(None, (read(image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
         told = told or part_read_before_the_edits(request, read, chain)
+        told = told or self._hours_of_another_upload(session, request, chain)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
@@ -1859,6 +1884,18 @@ class Agent:
         box = f"0, 0, {max(1, width // 2)}, {max(1, height // 2)}"
         return said.format(tool=tool, size=known, example=BOX_REQUESTS[tool].format(box=box))
 
+    @staticmethod
+    def _hours_of_another_upload(session: ChatSession, request: str, chain: Sequence[str]) -> str | None:
+        """The opening hours ``request`` asks for from the newest reading of another image than those of ``chain``
+        (the latest image and those it was made from) whose words give them: after both signs were read and the
+        rental sign blurred, "what time do they open on saturday?" read the blurred sign and found no text."""
+        for reading in reversed(session.readings):
+            image = next(iter(image_names(reading.action_input)), "")
+            told = None if image in chain else opening_answer(request, " ".join(reading.observation.split()))
+            if told:
+                return f"{image}: {told}"
+        return None
+
     def _unknown_image(self, session: ChatSession, request: str) -> str | None:
         """What to say when ``request`` names a file of the conversation's kind (``image/...``) that it neither
         mentioned nor holds (the model, asked about ``image/ffffffff.png``, answered with a tool name it made up);
@@ -1917,6 +1954,7 @@ class Agent:
             or people_unfound(request, called, available)
             or uncounted(request, said, called, available)
             or unlocated(request, called, available)
+            or unmarked(request, called, FINDER, available)
             or which_has_unfound(request, called, available)
             or unread_writing(request, called, available)
             or read_after_the_edit(request, called)

@@ -11,6 +11,7 @@ phone number") is placed by the reading tool, and the agent draws the box of the
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 
 from agent.text_parts import asked_part
 from agent.text_region import WRITING
@@ -80,3 +81,11 @@ def marks_the_writing(request: str) -> str | None:
     "put a box around the text"), or ``None``."""
     thing = marked(request)
     return thing if thing and (WRITING.search(thing) or asked_part(thing)) and not labels_named(thing) else None
+
+
+def unmarked(request: str, called: Sequence[str], finder: str, available: Collection[str]) -> str | None:
+    """``finder`` when ``request`` asks to mark what it finds, it is loaded (``available``) and none of the turn's
+    ``called`` tools ran it: the answer came before anything was marked; else ``None``."""
+    if finder in available and finder not in called and marks_what_is_found(request):
+        return finder
+    return None

@@ -23,6 +23,7 @@ from agent.detector_scope import labels_asked
 from agent.executor import Execution, Executor, PlanRun, StepResult
 from agent.image_reference import image_by_size
 from agent.loop import Agent, AgentEvent, ChatSession, Reply, image_size
+from agent.marking import marked, marks_it
 from agent.pending_edit import squares_a_named_part
 from agent.picture_questions import DETECTORS
 from agent.plan_angles import angles_from_the_request
@@ -246,6 +247,8 @@ class PlanAgent:
             or edits_a_part_of_the_writing(request, self.executor.runner.available.names)
             # one square crop around what the detector finds: the loop's crop (agent.meant_call.squared_around_its_box)
             or (squares_a_named_part(request) and not asks_for_several(request))
+            # "draw a box around it": the loop's marking, told where it is (the planned line said "I have made the hat")
+            or ((marks_it(request) or marked(request) is not None) and not asks_for_several(request))
             or (session.latest_image is not None and hides_what_is_personal(request))
             or self.agent.answer_before_the_model(session, request)
         ):  # the loop answers (a request to hide what is personal: its blurs one after the other, agent/privacy.py)

@@ -47,13 +47,15 @@ UNPLACED_PART = 'I read "{text}" in {image} but could not tell where the {part} 
 def writing_box_tool(request: str, available: Sequence[str], after_reading: bool = False) -> str | None:
     """The box tool, crop or blur, that ``request`` asks for on the writing in the picture ("crop to the sign",
     "blur the text"; right ``after_reading``, "crop to it" too), with the reading tool loaded (``available``) and no
-    box, place or person of the request's own ("crop the top half of the sign", "blur the face and the sign" go as
-    before); else ``None``."""
+    box or place of the request's own nor person of the edit's part ("crop the top half of the sign", "blur the face
+    and the sign" go as before); else ``None``."""
     request = _KEPT.sub("", request)
-    if READER not in available or box_of_its_own(request) or names_people(request) or leaves_out(request):
+    if READER not in available or box_of_its_own(request) or leaves_out(request):
         return None
     writing = _WRITING_OR_IT if after_reading else WRITING
     for part in request_parts(request):
+        if names_people(part):  # a part of its own names them: "read the sign, blur the number and crop the face"
+            continue
         for tool in (CROPPER, BLURRER):
             if tool in available and asks_for(tool, part) and (writing.search(part) or asked_part(part)):
                 return tool
@@ -64,7 +66,10 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
 _EDITS_IT = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|now|then|so|and|please|can\s+you|could\s+you)[,!.]?\s+)*"
     r"(?P<verb>blur|crop|hide|cover|censor|obscure|pixelate|zoom\s+in)\s+(?:out\s+)?(?P<to>(?:to|on|in\s+on|around)\s+)?"
-    r"(?P<it>it|that|this)(?:\s+out)?(?:\s+(?:please|too|as\s+well))?\W*$",
+    r"(?P<it>it|that|this)(?:\s+out)?"
+    # "blur it on that one" after "which one has a phone number?" (the whole sign was blurred)
+    r"(?:\s+(?:on|in)\s+(?:that|this|the)\s+(?:one|sign|photo|image|picture|pic))?"
+    r"(?:\s+(?:please|too|as\s+well))?\W*$",
     re.IGNORECASE,
 )
 

@@ -3408,6 +3408,13 @@ def test_a_box_around_it_after_a_detection_marks_what_it_found(tiny_tokenizer, s
     assert [step.action for step in reply.steps] == ["Detection"] and runtime.calls[-1] == ("Detection", image)
     assert "Crop Image" not in [tool for tool, _ in runtime.calls]
     assert reply.text.startswith("The cat is at the bottom right of the picture: cat [78, 0, 446, 300]")  # 64 x 64
+    # seen in a --cli drive: once the cat was marked, the model blurred it (and the answer told of the marking alone)
+    runtime.names = ("Detection", "Crop Image", "Blur Region")
+    llm.replies += [call("Crop Image", f"{image}, 78, 0, 446, 300"), call("Blur Region", f"{image}, 78, 0, 446, 300")]
+    llm.replies += [answer("The cat is marked.")]
+    reply = agent.chat(session, "draw a box around it")
+    assert [step.action for step in reply.steps] == ["Detection"] and not reply.files[1:]
+    assert "Blur Region" not in [tool for tool, _ in runtime.calls]
     # nothing found before: "it" is the picture, the model's call stands
     runtime.found = NO_OBJECT_FOUND
     llm.replies += [call("Detection", image), answer("No object found."), call("Crop Image", f"{image}, 0, 0, 8, 8")]
@@ -3672,3 +3679,33 @@ def test_the_other_one_of_a_single_upload_is_asked_about(tiny_tokenizer, session
     assert llm.prompts == [] and runtime.calls == []
     assert not asks_for_the_other_alone("blur the other one", [image])  # an edit said: the other face, say
     assert not asks_for_the_other_alone("now the other one", [image, "image/b.png"])  # two uploads: that one
+
+
+def test_comparing_two_results_of_one_photo_tells_what_each_is(tiny_tokenizer, session):
+    """Seen in a --cli drive: "compare them" after the edges and the lines of one photo drew the lines of the lines."""
+    from agent.image_facts import SIZES_ONLY
+
+    runtime = FakeRuntime(names=("Edge Detection On Image", "Line Detection On Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [call("Edge Detection On Image", image), answer("Done.")]
+    (edges,) = agent.chat(session, "detect edges").files
+    llm.replies += [call("Line Detection On Image", image), answer("Done."), call("Line Detection On Image", image)]
+    (lines,) = agent.chat(session, "now lines").files
+    calls, prompts = len(runtime.calls), len(llm.prompts)
+    reply = agent.chat(session, "compare them")
+    assert reply.text.startswith(
+        f"{edges} was made by Edge Detection On Image from {image}; {lines} was made by Line Detection On Image"
+    )
+    assert reply.text.endswith(SIZES_ONLY)
+    assert (len(runtime.calls), len(llm.prompts)) == (calls, prompts)
+
+
+def test_a_request_to_mark_what_the_detector_finds_runs_it_before_the_answer(tiny_tokenizer, session):
+    """The model answered "Done." to "put a box around the cat" with nothing marked."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [1, 2, 30, 40]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    llm.replies = [answer("Done."), f" {image}\nObservation:", answer("Marked.")]
+    reply = agent.chat(session, "put a box around the cat")
+    assert runtime.calls == [("Detection", image)] and "cat [1, 2, 30, 40]" in reply.text

@@ -29,6 +29,9 @@ from tools.workspace import Workspace
         ("that's wrong", True),
         ("no, that's not what I asked for", True),
         ("are you sure?", True),
+        ("how sure are you?", True),  # seen in a --cli drive after a detection: "I could not answer that"
+        ("how accurate is that?", True),
+        ("how sure is the weather forecast?", False),
         ("did it work?", True),
         ("why is the sky blue?", False),  # general knowledge: the model's
         ("no, I meant the first photo", False),  # a correction (agent/redo.py)

@@ -32,6 +32,8 @@ FILES = {*UPLOADS, RESULT}
         ("edges of the one I just sent", UPLOADS[-1]),
         # seen in a drive: "blur the face in the second one" blurred the first upload again
         ("blur the face in the second one", UPLOADS[1]),
+        ("read the first sign", UPLOADS[0]),  # seen in a --cli drive of two signs: the newest was read
+        ("crop the second upload", UPLOADS[1]),
         ("rotate the third photo", None),  # two uploads: there is no third
         ("rotate image/aaaa1111.png by 90", None),  # the request names the file itself
         ("edges please", None),  # says nothing of which image

@@ -29,6 +29,7 @@ from tools.workspace import Workspace
 TEMPLATE = PromptTemplate.load("en")
 RESPONSE = ResponseTemplate.load("en")
 _OBSERVED = re.compile(r"Observation: (image/\S+\.png)")
+_IMAGES = re.compile(r"image/[0-9a-f]+\.png")
 
 
 class PlanningLLM:
@@ -50,6 +51,8 @@ class PlanningLLM:
             yield from pieces(self.plans[min(planned, len(self.plans)) - 1])
         elif prompt.endswith("AI:"):
             yield from pieces(" " + self.answer(prompt))
+        elif prompt.endswith("Action Input:"):  # a step the agent opened: on the latest image named
+            yield from pieces(f" {_IMAGES.findall(prompt)[-1]}\nObservation:")
         else:
             yield from pieces("Thought: Do I need to use a tool? No\nAI: " + self.answer(prompt))
 
@@ -707,3 +710,18 @@ def test_a_blur_of_her_face_planned_on_her_pose_map_blurs_the_photo(tiny_tokeniz
     assert all(
         step.args[0][1] != Reference(0) for step in reply.plan.plan.steps if step.task != "Pose Detection On Image"
     )
+
+
+def test_a_request_to_mark_something_is_left_to_the_chat(tiny_tokenizer, session):
+    """Seen in a --cli drive with plan mode on: "draw a box around it" after "detect the cat" was planned as a
+    detection and answered "I have made the hat; it is cat [...]"; the chat tells where the marked cat is."""
+    llm = PlanningLLM([steps(("Detection", {"image_path": "image/x.png"}))], answer=lambda prompt: "Done.")
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [10, 0, 40, 30]")
+    plan_agent, runtime = build(tiny_tokenizer, llm, runtime)
+    plan_agent.agent.introduce_image(session, Image.new("RGB", (60, 40), "white"))
+    for request_text in ("put a box around the cat", "draw a box around it"):
+        reply = plan_agent.chat(session, request_text)
+        assert isinstance(reply, Reply) and not any(is_plan_prompt(prompt) for prompt in llm.prompts)
+    llm.plans = [steps(("Detection", {"image_path": "image/x.png"}), ("Crop Image", {"image_path": "image/x.png"}))]
+    plan_agent.chat(session, "find the cat, put a box around it and crop it")  # several things: planned
+    assert any(is_plan_prompt(prompt) for prompt in llm.prompts)

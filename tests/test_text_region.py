@@ -29,6 +29,9 @@ LOADED = (READER, CROPPER, BLURRER, "Detection")
         ("crop the top half of the sign", None),  # a part by its place: its own box
         ("crop it to 0, 0, 100, 50", None),  # numbers: the person's box
         ("blur the face and the sign", None),  # a person: the detector's turn, as before
+        # the person in a part of their own (seen in a --cli drive: the face was blurred for the phone number)
+        ("read the sign, blur the phone number and crop the face", BLURRER),
+        ("blur her face and the phone number", None),
         ("blur the sign but keep the cat", BLURRER),  # seen in a drive: the cat kept is no person to blur
         ("crop the text out", None),  # what to leave out, not what to keep
         ("crop it and read the text", None),  # the crop names no writing
@@ -228,6 +231,8 @@ def test_her_face_too_after_the_number_was_blurred_blurs_her_face(tiny_tokenizer
     ("request_text", "last_request", "last_tool", "expected"),
     [
         ("blur it", "whats the phone number on the sign", READER, "blur the phone number"),
+        # seen in a --cli drive of two signs: the whole sign with the number was blurred
+        ("blur it on that one", "which one has a phone number?", READER, "blur the phone number on that one"),
         ("can you crop to that please", "what are the hours?", READER, "can you crop to the hours please"),
         ("blur it", "what does the sign say?", READER, "blur it"),  # no part: the whole picture, as before
         ("blur it", "whats the phone number", "Detection", "blur it"),  # no reading

@@ -63,7 +63,7 @@ def test_the_session_sets_requests_are_read_as_written_but_the_typed_ones():
     tool word added to the list must not make an English word near it a slip)."""
     from session_eval.spec import SessionSet
 
-    typed = {"typed-fast-rotate-then-blur", "detect-the-edegs", "remove-the-bg-whats-left"}
+    typed = {"typed-fast-rotate-then-blur", "detect-the-edegs", "remove-the-bg-whats-left", "blurr-the-fcae"}
     changed = {
         session.id
         for session in SessionSet.load().sessions

@@ -418,3 +418,27 @@ def test_blur_everything_except_the_phone_number_is_no_blur_of_the_number(tiny_t
     agent, llm, session, _ = reading_agent(tiny_tokenizer, tmp_path, "FOR RENT CALL 555-0147", "Blur Region")
     reply = agent.chat(session, "blur everything except the phone number")
     assert reply.text == NO_BLUR_ALL_BUT and not reply.files and llm.prompts == []
+
+
+def test_opening_hours_are_told_from_the_other_sign_read(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: both signs were read, the rental sign blurred, and "what time do they open on
+    saturday?" read the blurred rental sign and found no text; the store's hours had been read."""
+    from tools.runtime import Observation
+
+    hours = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2PM"
+    agent, llm, session, store = reading_agent(tiny_tokenizer, tmp_path, hours, "Blur Region")
+    rental = agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name
+    run = agent.runtime.run
+    agent.runtime.run = lambda tool, argument, workspace: (
+        Observation("FOR RENT CALL 555-0147", True, (), 0.01) if argument == rental else run(tool, argument, workspace)
+    )
+    reader = "Text Detection On Image"
+    llm.replies = [call(reader, store), answer("Read."), call(reader, rental), answer("Read.")]
+    agent.chat(session, "read the first sign")
+    agent.chat(session, "read the second sign")
+    llm.replies += [call("Blur Region", f"{rental}, 0, 0, 8, 8"), answer("Done.")]
+    (blurred,) = agent.chat(session, "blur it").files
+    assert session.latest_image == blurred
+    prompts = len(llm.prompts)
+    told = agent.chat(session, "what time do they open on saturday?").text
+    assert told.startswith(f"{store}: They open at 10 am on Saturdays") and len(llm.prompts) == prompts
