@@ -834,7 +834,10 @@ class Agent:
         (agent/profile_picture.py) and a head as the face (agent/head_as_face.py); the wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
-        user_input = the_part_read(user_input, session.last_request, last_tool)  # "blur it": the number asked for
+        # "blur it": the number asked for, by the last turn too when it was answered from that reading ("which one
+        # has a phone number?", then "blur it on that one" had blurred the whole sign)
+        answered = "" if session.turn_steps else session.turn_request
+        user_input = the_part_read(the_part_read(user_input, answered, last_tool), session.last_request, last_tool)
         blurred = any(step.action == BLURRER for step in session.last_steps)
         user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
         cropped = made_call(session.made_by, session.latest_image).tool == CROPPER

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 
 from agent.every_upload import asks_for_every
 from agent.handed_over import hands_over
-from agent.margin import with_asked_margin
+from agent.head_as_face import as_the_face
+from agent.margin import asks_for_a_margin, with_asked_margin
 from agent.meant_call import squared_around_its_box
 from agent.named_pair import names_a_pair
 from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
@@ -145,6 +146,10 @@ class SessionPlayer:
             return answer("Done! Here it is.") if self.mode == FALSE_CLAIM else answer(f"Sorry: {observations[-1]}")
         return self._tool_step(expect, number, image, observations, said)
 
+    def _size(self, name: str) -> tuple[int, int]:
+        width, height = self.sizes[name]
+        return int(width), int(height)
+
     def _tool_step(self, expect: Expect, number: int, image: str, observations: list[str], said: str = "") -> str:
         if self.mode == WRONG_TOOL:
             if not observations:
@@ -166,13 +171,15 @@ class SessionPlayer:
         if box:  # the box Detection found, or the crop asked of it ("make it square"); the answer follows
             corners = ", ".join(box.groups())
             if as_a_profile_picture(said) == AS_A_CROP:  # a profile picture: the square around the face with room
-
-                def size(name: str) -> tuple[int, int]:
-                    width, height = self.sizes[name]
-                    return int(width), int(height)
-
-                crop = with_asked_margin(ToolCall("", CROPPER, f"{image}, {corners}"), AS_A_CROP, size, {box.groups()})
-                corners = squared_around_its_box(crop, AS_A_CROP, size).action_input.split(", ", 1)[1]
+                crop = with_asked_margin(
+                    ToolCall("", CROPPER, f"{image}, {corners}"), AS_A_CROP, self._size, {box.groups()}
+                )
+                corners = squared_around_its_box(crop, AS_A_CROP, self._size).action_input.split(", ", 1)[1]
+            elif asks_for_a_margin(as_the_face(said)):  # "crop her head": the face with some margin
+                crop = ToolCall("", CROPPER, f"{image}, {corners}")
+                corners = with_asked_margin(crop, as_the_face(said), self._size, {box.groups()}).action_input.split(
+                    ", ", 1
+                )[1]
             return call(str(expect.tool), _arguments(expect, image) if expect.box else f"{image}, {corners}")
         if not observations:
             return call(str(expect.tool), _arguments(expect, image))
@@ -235,4 +242,4 @@ def _asked(session: SessionSpec, number: int) -> str:
     last_tool = str(session.turns[number - 2].expect.tool or "") if number > 1 else ""
     asked = the_part_read(asked, _asked(session, number - 1) if number > 1 else "", last_tool)
     asked = blur_of_another_thing(asked, last_tool == BLURRER)
-    return as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER))
+    return as_the_face(as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER)))

@@ -3709,3 +3709,16 @@ def test_a_request_to_mark_what_the_detector_finds_runs_it_before_the_answer(tin
     llm.replies = [answer("Done."), f" {image}\nObservation:", answer("Marked.")]
     reply = agent.chat(session, "put a box around the cat")
     assert runtime.calls == [("Detection", image)] and "cat [1, 2, 30, 40]" in reply.text
+
+
+def test_a_new_size_of_the_crop_called_as_a_crop_resizes_the_crop(tiny_tokenizer, session):
+    """Seen in a --cli drive: "make the crop 200 wide", called as a crop of the upload, resized the upload: "the crop"
+    had been read as what the call was about to make."""
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=100)
+    llm.replies = [call("Crop Image", f"{image}, 10, 10, 40, 40"), answer("Done.")]
+    (crop,) = agent.chat(session, "crop it to 10, 10, 40, 40").files
+    llm.replies += [call("Crop Image", f"{image}, 200, 00000.00 ,-14000.00 ,-14000.00"), answer("Done.")]
+    agent.chat(session, "make the crop 200 wide")
+    assert runtime.calls[-1] == ("Resize Image", f"{crop}, 200, 200")

@@ -212,6 +212,31 @@ def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenize
     assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
 
 
+def test_it_after_a_part_told_from_an_earlier_reading_is_that_part(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: the signs read, "which one has a phone number?" answered from the reading, then "blur it
+    on that one" blurred the whole sign."""
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    llm.replies = [
+        f"Thought: Do I need to use a tool? Yes\nAction: {READER}\nAction Input: {image}\nObservation:",
+        DONE,
+    ]
+    agent.chat(session, "what does the sign say?")
+    assert "The phone number is 555-0147" in agent.chat(session, "which one has a phone number?").text
+    llm.replies, llm.prompts = (
+        [
+            f"Thought: Do I need to use a tool? Yes\nAction: {BLURRER}\nAction Input: {image}, 0, 0, 400, 200\nObservation:",
+            DONE,
+        ],
+        [],
+    )
+    agent.chat(session, "blur it on that one")
+    assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
+
+
 def test_her_face_too_after_the_number_was_blurred_blurs_her_face(tiny_tokenizer, tmp_path):
     """Seen in a session: the blur of the number read first, then "and her face too" ran Detection alone."""
     runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
