@@ -15,12 +15,17 @@ from collections.abc import Callable, Sequence
 from agent.pending_edit import Step, labelled_boxes
 from agent.picture_questions import DETECTORS
 from agent.request_parts import OPENING
+from agent.upload_contents import labels_named
 from agent.whereabouts import answering_labels
 from generation.tool_calls import image_names
 
 BOX_SIZE = "The {label}'s box [{box}] is {width} x {height} pixels (width x height)."
 SHARE = "That is {share}% of the {width} x {height} picture."
 NO_BOX = "No box has been found yet: ask me to find a face, a person or a cat first."
+CANNOT_MEASURE = (
+    "I can't measure the {what}: the detector here finds only faces, people and cats, so nothing gives me its box. "
+    "{image} itself is {width} x {height} pixels."
+)
 
 # The whole request asks how big a found box is: "how big is the box?", "what size is the cat's box?", "how large is
 # the bounding box around her face?", "what are the box's dimensions?"
@@ -40,7 +45,9 @@ _BOX_SIZE_QUESTION = re.compile(
 # The whole request asks how big something a detector finds is: "how big is the cat in the photo?", "how large is her
 # face?", "what size is the cat?"
 _THING_SIZE = re.compile(
-    OPENING + r"(?:how\s+(?:big|large|wide|tall)|what\s+size)\s+(?:is|are)\s+(?:the|her|his|their|my|that|this)\s+"
+    OPENING + r"(?:(?:how\s+(?:big|large|wide|tall)|what\s+size)\s+(?:is|are)\s+"
+    # "what's the size of the cup?" (the model: "The cup is 3000 x 4000.")
+    r"|what(?:'s|\s+is)\s+the\s+(?:size|width|height|dimensions)\s+of\s+)(?:the|her|his|their|my|that|this)\s+"
     r"(?P<what>\w+)(?:\s+(?:in|on)\s+(?:it|the\s+(?:image|photo|picture|pic)))?(?:\s+please)?\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
@@ -69,15 +76,31 @@ def box_size_answer(reports: Sequence[Step]) -> str:
     return " ".join(told)
 
 
+# What a size is asked of that is the picture itself, or writing the reading tool places
+_NOT_A_THING = re.compile(
+    r"^(?:image|photo|picture|pic|file|upload|original|crop|result|output|edit|rotation|resize|blur|cut-?out|map|edges|"
+    r"lines|pose|sketch|drawing|one|version|copy|first|second|third|last|latest|new|other|sign|text|writing|words?|"
+    r"box|it)$",
+    re.IGNORECASE,
+)
+
+
 def found_size_answer(
-    request: str, reports: Sequence[Step], size_of: Callable[[str], tuple[int, int] | None]
+    request: str, reports: Sequence[Step], size_of: Callable[[str], tuple[int, int] | None], latest: str | None = None
 ) -> str | None:
     """How big the things ``request`` asks the size of are, when the last detection (``reports``) found them: each
-    box's :data:`BOX_SIZE` and its :data:`SHARE` of the picture (``size_of``: an image's width and height); ``None``
-    when it asks no such thing or nothing it names was found."""
+    box's :data:`BOX_SIZE` and its :data:`SHARE` of the picture (``size_of``: an image's width and height);
+    :data:`CANNOT_MEASURE` for a thing the detector does not find, with the size of ``latest``, the image worked on;
+    ``None`` when it asks no such thing or what it names was not found yet."""
     asked = _THING_SIZE.match(request.strip())
     if asked is None:
         return None
+    what = asked.group("what").lower()
+    latest_size = size_of(latest) if latest else None
+    # "how tall is the horse?" asks of the world: the tool that answers questions about a picture's
+    of_the_picture = not re.search(r"\b(?:tall|wide|height|width)\b", request, re.IGNORECASE)
+    if latest_size and of_the_picture and not labels_named(what) and not _NOT_A_THING.match(what):
+        return CANNOT_MEASURE.format(what=what, image=latest, width=latest_size[0], height=latest_size[1])
     told = []
     for step in reports:
         found = labelled_boxes(step.observation) if step.ok and step.action in DETECTORS else []

@@ -216,6 +216,9 @@ _BEYOND = (
             # "swap the cat into the coffee picture" (the model removed the coffee photo's background)
             r"|\b(?:put|paste|place|insert|swap|move|drop|add)\s+(?:the\s+\w+|her|him|it|them|this|that)\s+"
             r"(?:into|onto|in|on|to)\s+(?:the|my|that|this)\s+(?:\w+\s+)?(?:image|photo|picture|pic|one)\b"
+            # "show me the original next to it" (the model ran Detection)
+            r"|\b(?:show|put|place|display|set)\s+(?:me\s+)?(?:the\s+\w+|it|them|both|this|that)\s+(?:next\s+to|beside"
+            r"|alongside)\s+(?:it|each\s+other|the\s+\w+|this|that|them)\b"
             # "put the cat on the left" of two photos (the model removed the cat's background)
             r"|\b(?:put|place|move)\s+(?:the\s+\w+|it|her|him|them)\s+(?:on|to|at|onto)\s+the\s+(?:left|right)(?:\s+side)?\b"
             # "swap them" (the model rotated one by 45100.3 degrees), "swap their faces", "switch the two around"

@@ -20,6 +20,7 @@ DOUBT_ANSWER = (
     "For \"{request}\" {steps}, and the tool reported no error. I can't see pictures, so I can't check the result by "
     'looking: the image is shown above, and "undo" goes back if it is not what you wanted.'
 )
+STEPS_ANSWER = 'For "{request}" I took {count}: {steps}.'
 NO_TOOL_YET = (
     "I haven't run any tool in this conversation yet, so there is nothing of mine to explain or undo; tell me what "
     "you would like done."
@@ -57,7 +58,13 @@ _DOUBT = re.compile(
     r"|how\s+(?:accurate|reliable)\s+is\s+(?:that|it|this))" + _CLOSE,
     re.IGNORECASE,
 )
-_ANSWERS = ((_WHY, WHY_ANSWER), (_WRONG, WRONG_ANSWER), (_DOUBT, DOUBT_ANSWER))
+# "how many steps did you take?" (the model: "I used 1 step." after two calls)
+_HOW_MANY_STEPS = re.compile(
+    _OPEN + r"how\s+many\s+(?:steps|tools|calls|actions|tool\s+calls)\s+(?:did|have)\s+you\s+"
+    r"(?:take|taken|use|used|run|ran|make|made|do|done|call|called)(?:\s+(?:for\s+)?(?:that|this|it))?" + _CLOSE,
+    re.IGNORECASE,
+)
+_ANSWERS = ((_WHY, WHY_ANSWER), (_WRONG, WRONG_ANSWER), (_DOUBT, DOUBT_ANSWER), (_HOW_MANY_STEPS, STEPS_ANSWER))
 
 
 class Step(Protocol):
@@ -102,7 +109,8 @@ def feedback_answer(
         return NO_TOOL_YET
     if not steps:
         return NO_TOOL_LAST.format(request=last_request, said=said)
-    return answer.format(request=last_request, steps=steps_told(steps, made))
+    count = f"{len(steps)} step{'s' if len(steps) > 1 else ''}"
+    return answer.format(request=last_request, steps=steps_told(steps, made), count=count)
 
 
 # "what did I ask you before?", "what was my last question?", "what did I say first?" (the model answered 'You asked

@@ -206,6 +206,7 @@ from agent.pending_edit import (
     BOX_TOOLS,
     CROPPER,
     FINDER,
+    NAMED_FINDER,
     as_found,
     asks_for,
     box_edit_unfound,
@@ -1535,7 +1536,12 @@ class Agent:
         sent_as = which_is_answer(request, session.file_names) if len(session.images) > 1 else None
         if sent_as:  # "which one is the rocket?" of rocket.png and another upload
             return sent_as
-        found_size = found_size_answer(request, session.reports, partial(image_size, session.workspace))
+        found_size = found_size_answer(
+            request,
+            session.reports,
+            partial(image_size, session.workspace),
+            None if NAMED_FINDER in self.runtime.available else session.latest_image,  # that detector finds a cup
+        )
         if found_size:
             return found_size
         if session.latest_image is not None and asks_for_the_size(request):

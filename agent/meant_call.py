@@ -266,8 +266,9 @@ def as_meant(
     spec = tools.get(meant.tool) if meant.tool in tools else None
     named = [name for name in image_names(request) if exists(name)]  # not the person's own file names
     making = spec.operation if spec else ""
-    if spec and meant.tool != RESIZER and RESIZER in tools and asks_for_another_size(request):
-        making = tools.get(RESIZER).operation  # "make the crop 200 wide", called as a crop: the crop is its image
+    if spec and not spec.makes_map and meant.tool != RESIZER and RESIZER in tools and asks_for_another_size(request):
+        # "make the crop 200 wide", called as a crop: the crop is its image (a map called for is shown again instead)
+        making = tools.get(RESIZER).operation
     image = meant_image(request, uploads, latest, named, shown, making=making)
     image = image or (None if named else named_upload)
     # the latest image is the newest upload's or made since it, shown yet or not (a part of a request run one after

@@ -71,9 +71,10 @@ def further_the_same_way(call: ToolCall, request: str, latest: str | None, made_
 def other_way_not_run(
     request: str, called: Sequence[str], latest: str | None, made_by: Mapping[str, str]
 ) -> str | None:
-    """:data:`ROTATOR` when ``request`` asks to rotate "the other way", ``latest`` was made by a rotation and none of the
-    turn's ``called`` tools is one (the model answered with the last turn's result instead); else ``None``."""
-    if ROTATOR in called or latest is None or not _OTHER_WAY.search(request):
+    """:data:`ROTATOR` when ``request`` asks to rotate "the other way" or further ("more": the model answered that no
+    tool adds more images), ``latest`` was made by a rotation and none of the turn's ``called`` tools is one (the
+    model answered with the last turn's result instead); else ``None``."""
+    if ROTATOR in called or latest is None or not (_OTHER_WAY.search(request) or _FURTHER.match(request)):
         return None
     return ROTATOR if made_call(made_by, latest).tool == ROTATOR else None
 

@@ -38,6 +38,8 @@ _ALLOWED = re.compile(
     r"^\W*(?:(?:and|then|so|ok|okay)[,]?\s+)?(?:(?:can|may)\s+(?:i|we|you)\s+(?P<verb>\w+)"
     r"|(?:am\s+i|are\s+we)\s+allowed\s+to\s+(?P<verb_allowed>\w+)"
     r"|(?:is|are)\s+(?P<noun>\w+)\s+(?:allowed|permitted|ok|okay)"
+    # "can pets live there?" (answered with the text alone)
+    r"|(?:can|may)\s+(?P<noun_can>(?!(?:i|we|you|they|it)\b)\w+)\s+(?:live|stay|come|go|be|sleep|play|park|smoke)"
     # "is it ok to bring my dog?" (the model declined it as a question about the picture)
     r"|is\s+it\s+(?:ok|okay|alright|allowed|fine)\s+to\s+(?P<verb_ok>\w+)"
     r"|(?:tell\s+me\s+|let\s+me\s+know\s+)?(?:if|whether)\s+(?:i|we)\s+(?:can|may)\s+(?P<verb_if>\w+))"

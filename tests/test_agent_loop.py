@@ -2183,6 +2183,12 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_DELETE", (("Remove the background",), 1), ("delete the cat photo", "can you delete all the images?")),
         # seen in a drive: asked to "put them side by side" after two uploads, the model cropped one to 1, 2, 3, 4
         ("NO_MONTAGE", (("Crop Image", "Rotate Image"), 2), ("put them side by side", "merge the two photos")),
+        # seen in a --cli drive: Detection ran
+        (
+            "NO_MONTAGE",
+            (("Detection", "Rotate Image"), 1),
+            ("show me the original next to it", "put them next to each other"),
+        ),
         # seen in a --cli drive: "put the original and the edges side by side" drew the edges again
         (
             "NO_MONTAGE",

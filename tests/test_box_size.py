@@ -10,6 +10,7 @@ from agent.loop import Agent, ChatSession
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
 from tests.session_fakes import answer, call
+from tools.catalog import default_registry
 from tools.workspace import Workspace
 
 
@@ -71,3 +72,22 @@ def test_how_big_a_found_thing_is_is_its_box_and_its_share_of_the_picture(tiny_t
     assert agent.chat(session, "what size is the cat?").text == told
     assert len(llm.prompts) == 2
     assert found_size_answer("how large is her face?", session.reports, lambda name: (451, 300)) is None  # not found
+
+
+def test_the_size_of_a_thing_no_detector_here_finds_is_not_made_up(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "crop the cup" was refused for want of a box, then "what's the size of the cup?" was
+    answered "The cup is 3000 x 4000." (the photo is 600 x 400)."""
+    from agent.box_size import CANNOT_MEASURE
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image"))
+    llm = ScriptedLLM([answer("The cup is 3000 x 4000.")])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (600, 400), "white")).name
+    told = agent.chat(session, "what's the size of the cup?").text
+    assert told == CANNOT_MEASURE.format(what="cup", image=photo, width=600, height=400) and not llm.prompts
+    assert found_size_answer("how big is the picture?", [], lambda name: (6, 4), photo) is None  # its own size
+    assert found_size_answer("how big is the cat?", [], lambda name: (6, 4), photo) is None  # to be found first
+    assert found_size_answer("how tall is the horse?", [], lambda name: (6, 4), photo) is None  # of the world
+    runtime.available = default_registry().subset(("Detection", "Detect the Give Object", "Crop Image"))
+    assert not agent.chat(session, "how big is the cup?").text.startswith("I can't measure")  # it may find a cup

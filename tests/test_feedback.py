@@ -9,6 +9,7 @@ from agent.feedback import (
     DOUBT_ANSWER,
     NO_TOOL_LAST,
     NO_TOOL_YET,
+    STEPS_ANSWER,
     WHY_ANSWER,
     WRONG_ANSWER,
     asks_about_the_last_turn,
@@ -45,7 +46,12 @@ def test_which_messages_ask_about_the_last_turn(request_text, asks):
 
 @pytest.mark.parametrize(
     ("request_text", "template"),
-    [("why did you do that?", WHY_ANSWER), ("that's wrong", WRONG_ANSWER), ("are you sure?", DOUBT_ANSWER)],
+    [
+        ("why did you do that?", WHY_ANSWER),
+        ("that's wrong", WRONG_ANSWER),
+        ("are you sure?", DOUBT_ANSWER),
+        ("how many steps did you take?", STEPS_ANSWER),  # seen in a --cli drive: "I used 1 step." after two calls
+    ],
 )
 def test_the_last_turn_is_told_from_its_request_and_calls(tiny_tokenizer, tmp_path, request_text, template):
     runtime = FakeRuntime(names=("Rotate Image",))
@@ -57,7 +63,7 @@ def test_the_last_turn_is_told_from_its_request_and_calls(tiny_tokenizer, tmp_pa
     llm.replies = [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
     (rotated,) = agent.chat(session, "rotate it 90 degrees").files
     steps = f"I ran Rotate Image on {photo}, 90 (it made {rotated})"
-    told = template.format(request="rotate it 90 degrees", steps=steps)
+    told = template.format(request="rotate it 90 degrees", steps=steps, count="1 step")
     assert agent.chat(session, request_text).text == told
     assert agent.chat(session, request_text).text == told  # asked again: still of the rotation
     llm.replies += [answer("A photo is a picture.")]

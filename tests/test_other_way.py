@@ -208,3 +208,13 @@ def test_whether_it_is_back_to_normal_is_answered_from_the_rotations():
     assert yes == "Yes: " + TURNED_BACK.format(image="image/q4.png", source="image/q0.png", steps=steps)
     assert rotation_answer("is it upright again?", "image/q3.png", QUARTERS).startswith("No: image/q3.png is")
     assert rotation_answer("is it back to normal?", "image/q5.png", QUARTERS) is None  # a crop since: not said
+
+
+def test_more_answered_before_the_rotation_gives_way_to_it(rotated):
+    """Seen in a --cli drive: "more" after "rotate it a little to the left" was answered "Sorry, no loaded tool can add
+    more images"."""
+    agent, session, _, result = rotated
+    agent.llm.replies += [answer("Sorry, no loaded tool can add more images."), f" {result}, 1\nObservation:"]
+    agent.llm.replies += [answer("Done.")]
+    agent.chat(session, "more")
+    assert agent.runtime.calls[-1] == ("Rotate Image", f"{result}, -45")

@@ -92,6 +92,9 @@ def test_questions_about_the_words_read(request_text, expected):
         ("can I bring my dog in?", "NO PETS", True),
         ("is it ok to eat here?", "NO FOOD OR DRINK", True),
         ("can I bring my cat?", "NO DOGS", False),
+        ("can pets live there?", "FOR RENT CALL 555-0147 NO PETS", True),  # seen in a --cli drive: the text alone
+        ("can dogs stay here?", "NO PETS", True),
+        ("can they live there?", "NO PETS", False),
     ],
 )
 def test_a_sign_that_says_no_to_what_is_asked_answers_no(request_text, words, forbidden):
