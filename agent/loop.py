@@ -1065,7 +1065,11 @@ class Agent:
                 unkept = size_not_keepable(
                     user_input, trace, self.runtime.available, partial(image_size, session.workspace)
                 )
-                checked = with_notes(checked, [*size_notes, *([unkept] if unkept else [])])
+                notes = [*size_notes, *([unkept] if unkept else [])]
+                if size_notes and not any(taken.ok and taken.files for taken in trace):
+                    checked = " ".join(notes)  # "Done! I saved the resized image as" a resize that did not run
+                else:
+                    checked = with_notes(checked, notes)
                 named_in = answer if kept else ""
                 yield self._finish(
                     session,

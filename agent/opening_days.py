@@ -69,6 +69,7 @@ _BOTH_TIMES = re.compile(r"\b(?:open|close|shut)s?\s+and\s+(?:open|close|shut)s?
 OPEN_ON = 'the sign reads "{words}", open on {day}.'
 CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
 LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
+NO_DAYS = 'The sign names no days: it reads "{words}" (open {hours}), so it does not say whether they open on {day}.'
 PARTLY = 'Partly: the sign reads "{words}", open on {days} but not on {others}.'
 
 
@@ -341,6 +342,11 @@ def _open_on(request: str, words: str) -> str | None:
         request = f"is it open on {elliptic.group('day')}{elliptic.group('part') or ''}{elliptic.group('at') or ''}"
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
+    hours = _HOURS.search(words)
+    if asked is not None and days is None and hours:  # "is it open on sunday?" of "OPEN 9 TO 5": the text alone
+        day = asked.group("day").lower().removesuffix("s")
+        said = f"{day}s" if day in _GROUPS else f"{day.capitalize()}s"
+        return NO_DAYS.format(words=words, hours=hours.group(0).strip(), day=said)
     if asked is None or days is None:
         return None
     open_days, closed_days = days

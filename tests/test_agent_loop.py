@@ -3728,3 +3728,16 @@ def test_a_new_size_of_the_crop_called_as_a_crop_resizes_the_crop(tiny_tokenizer
     llm.replies += [call("Crop Image", f"{image}, 200, 00000.00 ,-14000.00 ,-14000.00"), answer("Done.")]
     agent.chat(session, "make the crop 200 wide")
     assert runtime.calls[-1] == ("Resize Image", f"{crop}, 200, 200")
+
+
+def test_a_resize_to_the_size_it_has_is_told_without_a_claim_of_a_new_image(tiny_tokenizer, session):
+    """Seen in a --cli drive: "make it 300 wide" of a 300 x 368 picture was answered "Done! I saved the resized image
+    as <the same file>. ... is already 300 x 368 pixels, so Resize Image left it as it is."."""
+    from agent.loop import ALREADY_SIZED
+
+    runtime = FakeRuntime(names=("Resize Image",))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload_file(agent, session, session.workspace.root / "tall.png", size=(30, 36))
+    llm.replies = [call("Resize Image", f"{image}, 30, 30"), answer(f"Done! I saved the resized image as {image}.")]
+    reply = agent.chat(session, "make it 30 wide")
+    assert reply.text == ALREADY_SIZED.format(image=image, width=30, height=36) and not runtime.calls

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from agent.opening_days import opening_answer, sign_days
+from agent.opening_days import NO_DAYS, opening_answer, sign_days
 
 HOURS_AFTER_DAYS = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
 HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
@@ -28,6 +28,12 @@ def test_the_days_a_sign_names(words, open_days, closed_days):
 def test_a_sign_that_names_no_day_tells_no_days():
     assert sign_days("NO PARKING TOW AWAY ZONE") is None
     assert opening_answer("is it open on sunday?", "FRESH BREAD") is None
+    # hours with no days (seen in a --cli drive: "is it open on sunday?" was answered with the text alone)
+    no_days = "OPEN 9 TO 5 CALL 555-0147"
+    assert opening_answer("is it open on sunday?", no_days) == NO_DAYS.format(
+        words=no_days, hours="9 TO 5", day="Sundays"
+    )
+    assert opening_answer("are they open on weekends?", no_days).endswith("whether they open on weekends.")
 
 
 @pytest.mark.parametrize(
