@@ -162,6 +162,7 @@ from agent.margin import with_asked_margin
 from agent.marking import (
     NO_MARKER,
     WRITING_MARKED,
+    it_finding,
     marked,
     marked_finding,
     marks_it,
@@ -1830,7 +1831,7 @@ class Agent:
         size = image_size(session.workspace, image)
         asked = marked_finding(request)
         if not asked and marks_it(request):  # "put a box around it" after "find the cat": what this search found
-            asked = next((label for label, _ in labelled_boxes(last.observation)), "")
+            asked = it_finding(request, [label for label, _ in labelled_boxes(last.observation)])
         located = whereabouts_answer(request, last.action, said, last.observation, size, asked=asked)
         return with_scope_note(located, last.note) if located else None
 

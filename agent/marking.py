@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
+from agent.pending_edit import PEOPLE_WORDS
 from agent.text_parts import asked_part
 from agent.text_region import WRITING
 from agent.upload_contents import labels_named
@@ -89,3 +90,14 @@ def unmarked(request: str, called: Sequence[str], finder: str, available: Collec
     if finder in available and finder not in called and marks_what_is_found(request):
         return finder
     return None
+
+
+_NAMED_FINDING = re.compile(rf"\b({PEOPLE_WORDS})\b", re.IGNORECASE)
+
+
+def it_finding(request: str, found: Sequence[str]) -> str:
+    """What "it" is in ``request``, which asks to mark it: the face, person or cat the request names beside ("find the
+    cat and put a box around it": a face alone found had been told as "The face is at ..."), else the first of the
+    labels ``found``."""
+    named = _NAMED_FINDING.search(request)
+    return named.group(1).lower() if named else next(iter(found), "")

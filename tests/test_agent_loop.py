@@ -3741,3 +3741,17 @@ def test_a_resize_to_the_size_it_has_is_told_without_a_claim_of_a_new_image(tiny
     llm.replies = [call("Resize Image", f"{image}, 30, 30"), answer(f"Done! I saved the resized image as {image}.")]
     reply = agent.chat(session, "make it 30 wide")
     assert reply.text == ALREADY_SIZED.format(image=image, width=30, height=36) and not runtime.calls
+
+
+def test_find_the_cat_and_box_it_where_only_a_face_is_found_says_no_cat(tiny_tokenizer, session):
+    """Seen in a Gradio drive on the astronaut: "Find the cat and put a box around it" was answered "The face is at
+    the top of the picture: face [...]"."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="face [10, 10, 40, 40]")
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=100)
+    llm.replies = [call("Detection", image), answer("The cat is at face [10, 10, 40, 40].")]
+    reply = agent.chat(session, "Find the cat and put a box around it")
+    assert reply.text.startswith("Detection found no cat on the picture; it found a face")
+    runtime.found = "cat [10, 10, 40, 40]"
+    llm.replies += [call("Detection", image), answer("Done.")]
+    assert agent.chat(session, "find the cat and put a box around it").text.startswith("The cat is at the top left")
