@@ -81,6 +81,11 @@ REQUESTS = (
     "How big is the cat in the photo?",
     "Send it to my email",
     "What's 2+2?",
+    "How many tools do you have?",
+    "Make a cartoon of it",
+    "Crop her head",
+    "What's the size of the cup?",
+    "How sure are you?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
