@@ -116,3 +116,13 @@ def found_size_answer(
                 share = round(100 * width * height / max(1, size[0] * size[1]))
                 told.append(SHARE.format(share=share, width=size[0], height=size[1]))
     return " ".join(told) if told else None
+
+
+def unmeasured(request: str, called: Sequence[str], finder: str, available: Sequence[str]) -> str | None:
+    """``finder`` when ``request`` asks how big a face, a person or a cat is (what it finds), it is loaded
+    (``available``) and none of the turn's ``called`` tools ran it: asked "how big is the cat in the photo?" with no
+    detection run yet, the model answered that the tool for questions about a picture is missing; else ``None``."""
+    asked = _THING_SIZE.match(request.strip())
+    if asked and finder in available and finder not in called and labels_named(asked.group("what")):
+        return finder
+    return None

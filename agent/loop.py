@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent.arithmetic import sum_answer
 from agent.bad_numbers import bad_numbers_answer
 from agent.black_corners import NO_CORNERS, asks_to_crop_the_corners, corners_box, corners_not_cropped
-from agent.box_size import asks_for_the_box_size, box_size_answer, found_size_answer
+from agent.box_size import asks_for_the_box_size, box_size_answer, found_size_answer, unmeasured
 from agent.brightness import (
     asks_if_grey,
     asks_which_is_brighter,
@@ -1026,6 +1026,8 @@ class Agent:
                 answer = (
                     self._whereabouts(session, user_input, trace)
                     or self._writing_whereabouts(session, user_input, trace, read_at)
+                    # "how big is the cat in the photo?": the box this turn's detection found, measured
+                    or found_size_answer(user_input, trace, partial(image_size, session.workspace))
                     or answer
                 )
                 which = self._found_on_each(session, user_input, trace)
@@ -1665,6 +1667,7 @@ class Agent:
         if counted:
             return counted
         asked = only_asks_what_it_shows(request)
+        asked = None if unmeasured(request, (), FINDER, self.runtime.available.names) else asked  # the detector's
         if session.latest_image is not None and asked and asked not in self.runtime.available:
             uploads = list(session.images)
             pointed = the_other_upload(
@@ -1932,6 +1935,9 @@ class Agent:
         turn's tools did is added, and their files are still shown."""
         if session.latest_image is None or any(step.ok and answered_by(request, step.action) for step in trace):
             return None
+        measured = unmeasured(request, (), FINDER, self.runtime.available.names)  # "how big is the cat?": its box
+        if measured and any(step.ok and step.action == FINDER for step in trace):
+            return None
         if asks_about_writing(request) and any(step.ok and step.action in READING_TOOLS for step in trace):
             return None  # "how many words are on this page?": the words read answer it
         tool = answering_tool(request)
@@ -1969,6 +1975,7 @@ class Agent:
             or uncounted(request, said, called, available)
             or unlocated(request, called, available)
             or unmarked(request, called, FINDER, available)
+            or unmeasured(request, called, FINDER, available)
             or which_has_unfound(request, called, available)
             or unread_writing(request, called, available)
             or read_after_the_edit(request, called)

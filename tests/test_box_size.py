@@ -91,3 +91,19 @@ def test_the_size_of_a_thing_no_detector_here_finds_is_not_made_up(tiny_tokenize
     assert found_size_answer("how tall is the horse?", [], lambda name: (6, 4), photo) is None  # of the world
     runtime.available = default_registry().subset(("Detection", "Detect the Give Object", "Crop Image"))
     assert not agent.chat(session, "how big is the cup?").text.startswith("I can't measure")  # it may find a cup
+
+
+def test_how_big_a_cat_is_with_no_detection_yet_runs_the_detector(tiny_tokenizer, tmp_path):
+    """Seen in a Gradio drive: "How big is the cat in the photo?" with no detection run yet was answered that the tool
+    for questions about a picture is missing; the detector finds the cat, and its box is measured."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"), found="cat [78, 0, 446, 300]")
+    missing = "I can't see images myself, and no tool here answers questions about an image."
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (451, 300), "white")).name
+    llm.replies = [answer(missing), f" {photo}\nObservation:", answer("The cat is at cat [78, 0, 446, 300].")]
+    told = agent.chat(session, "how big is the cat in the photo?").text
+    box = BOX_SIZE.format(label="cat", box="78, 0, 446, 300", width=368, height=300)
+    assert told == f"{box} {SHARE.format(share=82, width=451, height=300)}"
+    assert runtime.calls == [("Detection", photo)]
