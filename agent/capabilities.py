@@ -94,10 +94,13 @@ def load_hint(spec: ToolSpec) -> str:
     return ",".join(f"{family}_cpu" for family in spec.families)
 
 
+NO_TOOLS = "No tools are loaded, so I can only chat; I cannot work on images."
+
+
 def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:
     """The loaded ``tools`` in a sentence, with how to use them (``takes_image``: those that work on an upload)."""
     if not tools:
-        return "No tools are loaded, so I can only chat; I cannot work on images."
+        return NO_TOOLS
     answer = f"With the tools loaded here I can use: {', '.join(tools)}."
     if takes_image:
         answer += " Upload an image and tell me what to do with it."

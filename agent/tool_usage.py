@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from agent.capabilities import NO_TOOLS
 from tools.spec import ToolSpec
 
 # A request in words that runs each tool, for a person who asks how to use it (and the demo's example prompts)
@@ -84,5 +85,5 @@ def asks_how_many_tools(request: str) -> bool:
 def count_answer(tools: Sequence[str]) -> str:
     """How many ``tools`` are loaded, and which."""
     if not tools:
-        return "No tools are loaded, so I can only chat; I cannot work on images."
+        return NO_TOOLS
     return f"{len(tools)} tool{'s are' if len(tools) > 1 else ' is'} loaded here: {', '.join(tools)}."

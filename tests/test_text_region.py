@@ -189,8 +189,17 @@ def test_hours_written_as_one_word_are_a_part_of_the_writing():
     assert part_text("blur the phone number", "CALL 555-0147") == "555-0147"  # no time
 
 
-def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenizer, tmp_path):
-    """Seen in a --cli drive: "whats the phone number on the sign", then "blur it" blurred the whole photo."""
+@pytest.mark.parametrize(
+    ("asked", "told", "edit"),
+    [
+        # seen in a --cli drive: "whats the phone number on the sign", then "blur it" blurred the whole photo
+        ("whats the phone number on the sign", "", "blur it"),
+        # seen in a --cli drive: the signs read, "which one has a phone number?" answered from the reading, then "blur
+        # it on that one" blurred the whole sign
+        ("what does the sign say?", "which one has a phone number?", "blur it on that one"),
+    ],
+)
+def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenizer, tmp_path, asked, told, edit):
     runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
     session = ChatSession(Workspace(tmp_path / "ws"))
     llm = ScriptedLLM([])
@@ -200,7 +209,9 @@ def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenize
         f"Thought: Do I need to use a tool? Yes\nAction: {READER}\nAction Input: {image}\nObservation:",
         DONE,
     ]
-    agent.chat(session, "whats the phone number on the sign")
+    agent.chat(session, asked)
+    if told:  # answered from the reading, with no tool
+        assert "The phone number is 555-0147" in agent.chat(session, told).text
     llm.replies, llm.prompts = (
         [
             f"Thought: Do I need to use a tool? Yes\nAction: {BLURRER}\nAction Input: {image}, 0, 0, 400, 200\nObservation:",
@@ -208,32 +219,7 @@ def test_it_after_a_question_of_a_part_of_the_writing_is_that_part(tiny_tokenize
         ],
         [],
     )
-    agent.chat(session, "blur it")
-    assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
-
-
-def test_it_after_a_part_told_from_an_earlier_reading_is_that_part(tiny_tokenizer, tmp_path):
-    """Seen in a --cli drive: the signs read, "which one has a phone number?" answered from the reading, then "blur it
-    on that one" blurred the whole sign."""
-    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
-    session = ChatSession(Workspace(tmp_path / "ws"))
-    llm = ScriptedLLM([])
-    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
-    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
-    llm.replies = [
-        f"Thought: Do I need to use a tool? Yes\nAction: {READER}\nAction Input: {image}\nObservation:",
-        DONE,
-    ]
-    agent.chat(session, "what does the sign say?")
-    assert "The phone number is 555-0147" in agent.chat(session, "which one has a phone number?").text
-    llm.replies, llm.prompts = (
-        [
-            f"Thought: Do I need to use a tool? Yes\nAction: {BLURRER}\nAction Input: {image}, 0, 0, 400, 200\nObservation:",
-            DONE,
-        ],
-        [],
-    )
-    agent.chat(session, "blur it on that one")
+    agent.chat(session, edit)
     assert runtime.calls[-1] == (BLURRER, f"{image}, 180, 90, 310, 150")
 
 
