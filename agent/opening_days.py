@@ -52,15 +52,18 @@ _WHEN = re.compile(
     r"(?P<verb>open|close|shut)(?:s|es)?\b",
     re.IGNORECASE,
 )
-# "when is it open?", "what are the opening hours?", "what are their hours?": the hours and days, not a time
+# "when is it open?", "what are the opening hours?", "what are their hours?": the hours and days, not a time; "what
+# are the weekend hours?", "what are saturday's hours?": those of the days named
 _OPEN_WHEN = re.compile(
     r"\b(?:when\s+(?:is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+open\b"
-    r"|what\s+(?:are|is)\s+(?:the|its|their|your)\s+(?:opening\s+|business\s+|open\s+)?(?:hours|times)\b"
+    rf"|what\s+(?:are|is)\s+(?:(?:the|its|their|your)\s+)?(?:(?P<named>{_DAY}|weekend|weekday)(?:'s|s)?\s+)?"
+    r"(?:opening\s+|business\s+|open\s+)?(?:hours|times)\b"
     r"|what\s+hours\s+(?:is|are|do|does)\b)",
     re.IGNORECASE,
 )
 OPEN_WHEN = '{who} open {hours}{days}: the sign reads "{words}".'
 OPEN_BY_DAY = '{who} open {runs}: the sign reads "{words}".'
+OPEN_BUT = 'It is open {runs}, not on {others}: the sign reads "{words}".'
 OPENS_BY_DAY = '{who} {verb} {runs}: the sign reads "{words}".'
 AT_HOURS = '{answer}: the sign reads "{words}", open {hours}, {so} at {time}.'
 OPENS_AT = '{who} {verb} at {time}{on}: the sign reads "{words}".'
@@ -202,8 +205,15 @@ def _open_when(request: str, words: str) -> str | None:
     """The hours and days ``words`` give ("9 TO 5", Monday to Friday) when ``request`` asks when the place is open
     and names no day ("when is it open?" had been answered "It opens at 9"); ``None`` otherwise."""
     asked, hours = _OPEN_WHEN.search(request), _HOURS.search(words)
-    if asked is None or hours is None or _SINGLE.search(request[asked.end() :]):
+    if asked is None or hours is None:
         return None
+    named = asked.group("named") or ""
+    day = _SINGLE.fullmatch(named) or _SINGLE.search(request[asked.end() :])
+    if day:  # "what are saturday's hours?": what the sign says of that day
+        return _open_on(f"what are the hours on {day.group(1)}", words)
+    group = _GROUP_ASKED.search(named or request[asked.end() :])
+    if group:  # "what are the weekend hours?" had been answered with every run's hours
+        return _group_hours(group.group(1).lower(), words)
     who = asked.group("who") or ""
     said = (who[0].upper() + who[1:] + (" are" if who.lower() == "they" else " is")) if who else "It is"
     runs = _by_run(words, lambda found: found.group(0).strip().lower())
@@ -213,6 +223,20 @@ def _open_when(request: str, words: str) -> str | None:
     return OPEN_WHEN.format(
         who=said, hours=hours.group(0).strip().lower(), days=f", {_day_span(days[0])}" if days else "", words=words
     )
+
+
+def _group_hours(group: str, words: str) -> str:
+    """The hours ``words`` give on the days of ``group`` (weekend or weekday), and those of its days the sign
+    leaves out or closes ("10am-2 pm on Saturdays; Sundays left out")."""
+    wanted = _GROUPS[group]
+    runs = _by_run(words, lambda found: found.group(0).strip().lower(), wanted)
+    days = sign_days(words)
+    if not runs or days is None:  # one set of hours: whether the sign opens on those days, with its hours
+        return _open_on(f"what are the hours on {group}s", words) or ""
+    others = [index for index in wanted if index not in days[0]]
+    if not others:
+        return OPEN_BY_DAY.format(who="It is", runs=runs, words=words)
+    return OPEN_BUT.format(runs=runs, others=_listed(others), words=words)
 
 
 def _day_span(days: set[int]) -> str:
@@ -365,10 +389,15 @@ def _open_on(request: str, words: str) -> str | None:
     else:
         template, is_open = LEFT_OUT, False
     told = template.format(words=words, day=said)
-    day_hours = _hours_on(words, wanted[0]) if is_open and len(wanted) == 1 and _hours_by_run(words) else None
-    if day_hours:  # "is it open on saturday?" of "MON-FRI 8AM-6PM SAT 10AM-2PM": that day's hours
-        told = told.removesuffix(".") + f", {day_hours.group(0).strip()}."
     state = asked.group("state").lower()
+    by_run = bool(_hours_by_run(words))
+    day_hours = None
+    if is_open and by_run and len(wanted) == 1:  # "is it open on saturday?" of "MON-FRI 8AM-6PM SAT 10AM-2PM"
+        day_hours = _hours_on(words, wanted[0])
+    elif is_open and not by_run and state not in {"open", "closed"}:  # "what are the weekday hours?" of "9 TO 5"
+        day_hours = hours
+    if day_hours:  # that day's hours
+        told = told.removesuffix(".") + f", {day_hours.group(0).strip()}."
     at = (
         _at_hours(request, words, wanted[0] if len(wanted) == 1 else None)
         if is_open and state in {"open", "closed"}

@@ -321,3 +321,49 @@ def test_how_long_it_is_open_is_worked_out_from_the_hours(question, answer):
 )
 def test_both_times_asked_are_both_told(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        # seen in a --cli drive: answered "The hours are 8AM-6PM 10AM-2 PM", the weekdays' hours among them
+        (
+            "what are the weekend hours?",
+            HOURS_AFTER_DAYS,
+            f'It is open 10am-2 pm on Saturdays, not on Sundays: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "what are the opening hours at the weekend?",
+            HOURS_BEFORE_DAYS,
+            f'It is open 10am-2pm on Saturdays, not on Sundays: the sign reads "{HOURS_BEFORE_DAYS}".',
+        ),
+        (
+            "what are the weekday hours?",
+            HOURS_AFTER_DAYS,
+            f'It is open 8am-6pm Monday to Friday: the sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "what are saturday's hours?",
+            HOURS_AFTER_DAYS,
+            f'The sign reads "{HOURS_AFTER_DAYS}", open on Saturdays, 10AM-2 PM.',
+        ),
+        # one set of hours: whether the days named are among the sign's, with its hours
+        (
+            "what are the weekday hours?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'The sign reads "OPEN 9 TO 5 MON TO FRI", open on weekdays, 9 TO 5.',
+        ),
+        (
+            "what are the weekend hours?",
+            "OPEN 9 TO 5 MON TO FRI",
+            'The sign reads "OPEN 9 TO 5 MON TO FRI", which leaves out weekends.',
+        ),
+        (
+            "what are the hours on sunday?",
+            "OPEN DAILY 7AM-10PM",
+            'The sign reads "OPEN DAILY 7AM-10PM", open on Sundays, 7AM-10PM.',
+        ),
+    ],
+)
+def test_the_hours_of_the_days_named_are_those_days_hours(question, words, answer):
+    assert opening_answer(question, words) == answer
