@@ -505,14 +505,45 @@ def asks_what_was_just_done(request: str) -> bool:
     return asks_what_was_done(request) and bool(re.search(r"\bjust\b", request, re.IGNORECASE))
 
 
+# A question of what was done that names an edit ("what did you blur?") is of the steps of its tool: the tool's name
+# begins with the word, and what to say when none ran
+_EDIT_ASKED = re.compile(r"\b(blur|crop|rotat|resiz|remov|eras|cut\s+out|t(?:ake|ook)\s+out)", re.IGNORECASE)
+_EDIT_TOOLS = {
+    "blur": ("Blur", "blurred"),
+    "crop": ("Crop", "cropped"),
+    "rotat": ("Rotate", "rotated"),
+    "resiz": ("Resize", "resized"),
+    "remov": ("Remove", "removed"),
+}
+THOSE_DONE = '{steps}. The latest, the one "it" means, is {latest}.'
+NONE_OF_THAT = "Nothing was {done} in this conversation. "
+
+
 def done_answer(
-    uploads: Sequence[str], made: Sequence[tuple[str, str, str]], latest: str, *, just: bool = False
+    uploads: Sequence[str],
+    made: Sequence[tuple[str, str, str]],
+    latest: str,
+    *,
+    just: bool = False,
+    request: str = "",
 ) -> str:
     """:data:`DONE_ANSWER` for the images ``made``, oldest first, each as ``(image, tool, source image)``
-    (:data:`JUST_DONE_ANSWER` when ``just``: the last turn's); :data:`NOTHING_DONE` when none was."""
+    (:data:`JUST_DONE_ANSWER` when ``just``: the last turn's); :data:`NOTHING_DONE` when none was. A ``request``
+    that names an edit ("what did you blur?" had been told every step) is answered with that edit's steps
+    (:data:`THOSE_DONE`), or that none was made before the steps that were."""
     if not made:
         return NOTHING_DONE.format(uploads=", ".join(uploads))
-    return (JUST_DONE_ANSWER if just else DONE_ANSWER).format(steps=_steps_said(made), latest=latest)
+    told = (JUST_DONE_ANSWER if just else DONE_ANSWER).format(steps=_steps_said(made), latest=latest)
+    edit = _EDIT_ASKED.search(request)
+    if edit is None:
+        return told
+    word = edit.group(1).lower()
+    name, done = _EDIT_TOOLS.get(word, _EDIT_TOOLS["remov"])  # erase, cut out, take out: a removal
+    of_it = [step for step in made if step[1].startswith(name)]
+    if of_it:
+        steps = _steps_said(of_it)
+        return THOSE_DONE.format(steps=steps[0].upper() + steps[1:], latest=latest)
+    return NONE_OF_THAT.format(done=done) + told
 
 
 def _steps_said(made: Sequence[tuple[str, str, str]]) -> str:

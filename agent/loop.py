@@ -1612,7 +1612,7 @@ class Agent:
             made, just = self._made(session), asks_what_was_just_done(request)
             if just:
                 made = [step for step in made if step[0] in session.last_made]
-            return done_answer(list(session.images), made, session.latest_image, just=just)
+            return done_answer(list(session.images), made, session.latest_image, just=just, request=request)
         turned = rotation_answer(request, session.latest_image, session.made_by)
         if turned:
             return turned

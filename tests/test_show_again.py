@@ -9,8 +9,10 @@ from agent.image_facts import (
     CHANGES_ANSWER,
     DONE_ANSWER,
     JUST_DONE_ANSWER,
+    NONE_OF_THAT,
     NOTHING_DONE,
     SIZE_ANSWER,
+    THOSE_DONE,
     UNCHANGED,
     asks_what_changed,
     asks_what_was_done,
@@ -136,8 +138,12 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     assert agent.chat(session, "what have we done so far?").text == DONE_ANSWER.format(steps=steps, latest=small)
     # seen in a drive: "which one did you blur first?" was answered that Blur Region needs a box
     # and "what did you remove?" after a background removal ("I lost objects in the background")
-    for asked in ("which one did you blur first?", "what did you crop?", "what did you remove?"):
-        assert agent.chat(session, asked).text == DONE_ANSWER.format(steps=steps, latest=small)
+    told = DONE_ANSWER.format(steps=steps, latest=small)
+    for asked, done in (("which one did you blur first?", "blurred"), ("what did you remove?", "removed")):
+        assert agent.chat(session, asked).text == NONE_OF_THAT.format(done=done) + told
+    # seen in a --cli drive: "what did you blur?" was told every step; the edit named is told alone
+    resized = f"Resize Image (16, 12) on {edges} made {small}"
+    assert agent.chat(session, "what did you resize?").text == THOSE_DONE.format(steps=resized, latest=small)
     # seen in a drive: "what did you just do?" after a crop was answered with a background removal
     just = agent.chat(session, "what did you just do?").text
     assert just == JUST_DONE_ANSWER.format(steps=f"Resize Image (16, 12) on {edges} made {small}", latest=small)
