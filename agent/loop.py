@@ -338,6 +338,7 @@ from protocol.steps import (
     ParseError,
     ToolCall,
     parse_reply,
+    split_arguments,
     without_loop,
     without_protocol,
     written_action,
@@ -2513,10 +2514,27 @@ def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:
             image in later.action_input
             and later.action not in DETECTORS  # a search of it speaks of what it found, not of it
             and (later.files or later.action not in READING_TOOLS)
+            and not _crops_the_blur_away(step, later)
             for later in trace[index + 1 :]
         )
     ]
     return with_notes(answer, notes)
+
+
+def _crops_the_blur_away(step: TraceStep, later: TraceStep) -> bool:
+    """Whether ``later`` crops the image the blur ``step`` made to a box clear of the blurred one, so the crop does
+    not show the blur ("read the sign, blur the phone number and crop the face": the blurred sign went untold)."""
+    if step.action != "Blur Region" or later.action != "Crop Image":
+        return False
+    blurred, kept = split_arguments(step.action_input)[1:5], split_arguments(later.action_input)[1:5]
+    try:
+        (left, top, right, bottom), (kept_left, kept_top, kept_right, kept_bottom) = (
+            [float(number) for number in blurred],
+            [float(number) for number in kept],
+        )
+    except ValueError:  # no box of four numbers: the crop is taken to show it
+        return False
+    return right <= kept_left or kept_right <= left or bottom <= kept_top or kept_bottom <= top
 
 
 def with_notes(answer: str, notes: Sequence[str]) -> str:

@@ -35,6 +35,7 @@ from agent.loop import (
     StepTaken,
     TextChunk,
     TraceStep,
+    with_every_result,
 )
 from agent.memory import ConversationMemory
 from agent.pending_edit import as_shown_box
@@ -2910,6 +2911,21 @@ def test_an_answer_to_several_things_names_every_result(tiny_tokenizer, session)
     resized = runtime_made(reply, "Resize Image")
     assert reply.steps[-1].action_input == resized  # the searched image: the resize, as asked
     assert reply.text.endswith(f" Resize Image made {resized}.")
+
+
+@pytest.mark.parametrize(("crop_box", "told"), [("176, 65, 273, 162", True), ("0, 300, 512, 512", False)])
+def test_a_blur_cropped_away_is_told_beside_the_crop(crop_box, told):
+    """Seen in a --cli drive: "read the sign, blur the phone number and crop the face" named the crop of the face
+    alone; the blurred sign it was cut from was not told. A crop that keeps the blurred box shows the blur."""
+    blurred, cropped = "image/b_blur_a.png", "image/c_crop_b.png"
+    trace = [
+        TraceStep(1, "", "Text Detection On Image", "image/a.png", "OPEN 9 TO 5 CALL 555-0147", True),
+        TraceStep(2, "", "Blur Region", "image/a.png, 187, 403, 456, 462", blurred, True, (blurred,)),
+        TraceStep(3, "", "Detection", blurred, "face [176, 65, 273, 162]", True),
+        TraceStep(4, "", "Crop Image", f"{blurred}, {crop_box}", cropped, True, (cropped,)),
+    ]
+    answer_text = with_every_result(f"I have made the cropped image; it is {cropped}.", trace)
+    assert answer_text.endswith(f"Blur Region made {blurred}.") is told
 
 
 def test_a_second_map_asked_beside_the_first_is_drawn_on_the_photo(tiny_tokenizer, session):
