@@ -42,7 +42,7 @@ SQUARE_TO_ORIENTED = (
     "{part} centred part ({crop_width} x {crop_height})."
 )
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
-MADE_HERE = " Made here: {made}."
+MADE_HERE = " Made here, {count} image{s}: {made}."
 
 # A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
 _ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original|crop|(?:edge|depth|normal)\s+map))"
@@ -279,7 +279,10 @@ _IMAGES_QUESTION = _whole_question(
     r"|did\s+i\s+(?:upload|send)|are\s+(?:there|here)|do\s+you\s+have)"
     r"|(?:list|name)\s+(?:all\s+)?(?:my|the|of\s+my|of\s+the)\s+(?:images|pictures|photos|files)"
     r"|how\s+many\s+(?:images|pictures|photos|files)\s+(?:do\s+i\s+have|have\s+i\s+(?:uploaded|sent)"
-    r"|are\s+there|did\s+i\s+(?:upload|send)))"
+    r"|are\s+there|did\s+i\s+(?:upload|send))"
+    # "how many images have we made?" (the model answered "We have made 1 images." after four)
+    r"|(?:how\s+many|which|what)\s+(?:images|pictures|photos|files)\s+(?:have|did)\s+(?:we|you)\s+"
+    r"(?:made|make|created|create|generated|generate))"
     r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?",
 )
 
@@ -399,10 +402,8 @@ def asks_for_the_images(request: str) -> bool:
 
 def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> str:
     """:data:`IMAGES_ANSWER` for the ``uploads`` and the images ``made`` by tools (each oldest first)."""
-    listed = ", ".join(made)
-    return IMAGES_ANSWER.format(
-        uploads=", ".join(uploads), made=MADE_HERE.format(made=listed) if made else "", latest=latest
-    )
+    listed = MADE_HERE.format(count=len(made), s="" if len(made) == 1 else "s", made=", ".join(made))
+    return IMAGES_ANSWER.format(uploads=", ".join(uploads), made=listed if made else "", latest=latest)
 
 
 WHERE_ANSWER = (

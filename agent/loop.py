@@ -261,6 +261,7 @@ from agent.result_words import (
 from agent.several_edits import (
     ROTATOR,
     asked_edits,
+    asked_first,
     edit_not_run,
     edit_out_of_order,
     edit_unasked,
@@ -381,6 +382,7 @@ NOT_ANSWERED = (
 )
 NOT_ANSWERED_NO_IMAGE = 'I could not answer that. Ask "what can you do?" to see the tools loaded.'
 ALSO_MADE = "{tool} made {image}."
+BLURRED_PART = "The {part} is blurred in {image}; where it is comes from the reading of {read}, before the blur."
 NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload one ({UPLOAD_HINT}), then ask again."
 CANNOT_SEE = (
     "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
@@ -909,6 +911,7 @@ class Agent:
         overruled = ""  # what the model wrote instead of the call the agent runs next
         agent_call = redo  # the call the agent wrote for the next step, which runs as written
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
+        blurred_note = ""  # the part of the writing edited is blurred: placed by the reading before the blur
         unplaced = None  # the box tool asked for on writing that the reading did not place
         why = ""  # what the reading lacked for it
         read_at: dict[str, tuple[int, int, int, int]] = {}  # the box of the text each reading this turn placed
@@ -1066,6 +1069,8 @@ class Agent:
                 checked = with_notes(checked, [part_taken]) if part_taken else checked
                 if replay_note:  # "do the same to the cat photo": the face to blur was not found there
                     checked = with_notes(checked, [replay_note])
+                if blurred_note and any(step.action == on_writing and step.ok for step in trace):
+                    checked = with_notes(checked, [blurred_note])
                 unkept = size_not_keepable(
                     user_input, trace, self.runtime.available, partial(image_size, session.workspace)
                 )
@@ -1227,6 +1232,8 @@ class Agent:
             if on_writing and writing_step and index < self.max_steps:
                 # the edit on the text's box the reading placed (the model never sees it), then the next reading
                 placed = text_box(user_input, observation.data) if taken.action == READER and taken.ok else None
+                if taken.action == READER and not placed:  # "now crop the phone number" after it was blurred
+                    placed, blurred_note = self._placed_before_the_blur(session, user_input, taken)
                 if taken.action == READER and not placed:
                     unplaced = on_writing
                     image = image_names(taken.action_input)[0]
@@ -1654,13 +1661,12 @@ class Agent:
             return told
         chain = lineage(session.latest_image or "", session.made_from)
         read = partial(words_read, session.readings)  # "what's the number again?" turns after the reading
-        told = answer_before_the_edits(request, read, chain)
+        told = answer_before_the_edits(request, read, chain) or part_read_before_the_edits(request, read, chain)
         words = words_read(session.reports, session.latest_image)
         told = told or (answer_about_words(request, words) if words else None)
         # "are pets allowed?" after the sign's number was blurred: the sign read before the blur
         earlier = next(filter(None, (read(image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
-        told = told or part_read_before_the_edits(request, read, chain)
         told = told or self._hours_of_another_upload(session, request, chain)
         if told:
             return told
@@ -2089,6 +2095,13 @@ class Agent:
             logger.info("a reading nobody asked for; %s, asked for, runs instead", edit)
             return meant, _opened_step(edit)
         available = self.runtime.available.names
+        # a box edit of a face, a person or a cat asked first: the detector searches the picture before the other
+        # edit changes it; other orders are the model's (a resize and a rotation give one picture either way)
+        if asked_first(request, meant.tool, self.runtime.available) in BOX_TOOLS and (
+            finder := people_unfound(request, (), available)
+        ):
+            logger.info("a box edit is asked for before %s: %s runs first", meant.tool, finder)
+            return meant, _opened_step(finder)
         finder = (
             None
             if named
@@ -2100,6 +2113,23 @@ class Agent:
             logger.info("%s on a box never shown (%s): %s runs first", meant.tool, meant.action_input, finder)
             return meant, _opened_step(finder)
         return meant, ""
+
+    @staticmethod
+    def _placed_before_the_blur(
+        session: ChatSession, request: str, reading: TraceStep
+    ) -> tuple[tuple[int, int, int, int] | None, str]:
+        """The box of the writing ``request`` edits as the last reading of the image a blur made the one ``reading``
+        read from placed it (a blur moves no pixel), and the note that says so; ``(None, "")`` when no such reading
+        places it. Asked to "crop the phone number" after it was blurred, the reading of the blurred sign found no
+        number and nothing was cropped."""
+        image = image_names(reading.action_input)[0] if image_names(reading.action_input) else ""
+        source = image
+        while made_call(session.made_by, source).tool == BLURRER and source in session.made_from:
+            source = session.made_from[source]
+            placed = text_box(request, session.placed.get(source)) if session.placed.get(source) else None
+            if placed:
+                return placed, BLURRED_PART.format(part=asked_part(request) or "writing", image=image, read=source)
+        return None, ""
 
     @staticmethod
     def _upload_size(session: ChatSession, image: str) -> tuple[int, int] | None:
@@ -2345,16 +2375,21 @@ class Agent:
         return min(left, self.max_history_tokens)
 
     @staticmethod
-    def _other_upload_worked_on(session: ChatSession, trace: Sequence[TraceStep]) -> str | None:
-        """The one upload every successful call of the turn worked on when it made no image and that upload is not
-        the one the latest image comes from ("what's in the other one?"); else ``None`` (a reading of each upload to
-        tell which has a phone number keeps "it" the image its answer names)."""
+    def _earlier_image_worked_on(session: ChatSession, trace: Sequence[TraceStep]) -> str | None:
+        """The one image every successful call of the turn worked on when it made no image and that image is an
+        upload other than the one the latest image comes from ("what's in the other one?") or the photo behind the
+        latest image, a map ("draw a box around his face" after "detect the pose": "make a sketch of it" then drew
+        the pose map's); else ``None`` (a reading of each upload to tell which has a phone number keeps "it" the
+        image its answer names)."""
         worked_on = {image_names(step.action_input)[0] for step in trace if step.ok and image_names(step.action_input)}
         if len(worked_on) != 1 or session.latest_image is None:
             return None
-        (upload,) = worked_on
-        latest_upload = lineage(session.latest_image, session.made_from)[-1]
-        return upload if upload in session.images and upload != latest_upload else None
+        (image,) = worked_on
+        chain = lineage(session.latest_image, session.made_from)
+        if image in session.images and image != chain[-1]:
+            return image
+        made = made_from(session.latest_image)
+        return image if image in chain[1:] and made is not None and made[0] in map_operations() else None
 
     @staticmethod
     def _words_read(session: ChatSession) -> str | None:
@@ -2408,8 +2443,8 @@ class Agent:
         self._trim_memory(session)
         if seen:
             session.latest_image = seen[-1]
-        elif (upload := self._other_upload_worked_on(session, trace)) is not None:
-            session.latest_image = upload  # "what's in the other one?", then "blur the cup": on that one
+        elif (worked_on := self._earlier_image_worked_on(session, trace)) is not None:
+            session.latest_image = worked_on  # "what's in the other one?", then "blur the cup": on that one
         session.reports = tuple(step for step in trace if step.ok and step.action in REPORTERS) or session.reports
         session.readings += tuple(step for step in trace if step.ok and step.action in READING_TOOLS)
         ran = next((step for step in trace if step.action and step.ok), None)

@@ -98,6 +98,14 @@ def edit_out_of_order(request: str, tool: str, steps: Sequence[Step], tools: Too
     return waiting
 
 
+def asked_first(request: str, tool: str, tools: ToolRegistry) -> str | None:
+    """The edit ``request`` asks for before ``tool``'s when the turn's first call is of ``tool``: asked to "crop the
+    cat and rotate it 45 degrees", the model rotated first, and the cat was not found on the turned picture; else
+    ``None``."""
+    asked = edits_in_order(request, tools)
+    return asked[0] if tool in asked[1:] else None
+
+
 def reads_instead_of_editing(request: str, tool: str, tools: ToolRegistry) -> str | None:
     """The first edit ``request`` asks for when the turn's first call, of ``tool``, is a reading the request does not
     ask for: asked to "make the sign bigger so I can read it better", the model read the sign; else ``None``."""

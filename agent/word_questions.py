@@ -192,11 +192,19 @@ def answer_before_the_edits(request: str, readings: Callable[[str], str | None],
 def part_read_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
     """The part of the writing ``request`` asks for ("what's the phone number?") from the words read on an older
     version of the image when the image worked on (``chain[0]``; ``chain``: it and those it was made from, newest
-    first) was never read: after "read the sign then crop her face", the question read the face's crop and found no
-    text. ``None`` otherwise."""
-    if not chain or readings(chain[0]):
+    first) was never read (after "read the sign then crop her face", the question read the face's crop and found no
+    text), or its reading holds some of an older one's words alone (after the phone number was blurred, "whats the
+    number again" was answered "The numbers are 9 5"). ``None`` otherwise."""
+    newest = readings(chain[0]) if chain else None
+    if not chain or (newest and not _words_taken_away(newest, [readings(image) for image in chain[1:]])):
         return None
     return _told_before_the_edits(partial(_part_answer, request), readings, chain)
+
+
+def _words_taken_away(newest: str, older: Sequence[str | None]) -> bool:
+    """Whether an edit took words away from an ``older`` reading: the ``newest`` holds some of its words alone."""
+    kept = set(newest.split())
+    return any(words and kept < set(words.split()) for words in older)
 
 
 def _told_before_the_edits(

@@ -2732,6 +2732,8 @@ def test_a_box_edit_after_a_detection_takes_the_one_box_found(request_text, obse
         ("how many photos did I send?", True),
         ("which images show a cat?", False),  # about what they show
         ("what images can you make?", False),
+        ("how many images have we made?", True),  # seen in a --cli drive: "We have made 1 images." after four
+        ("which pictures did you create?", True),
     ],
 )
 def test_which_requests_ask_which_images_there_are(request_text, asks):
@@ -2749,7 +2751,9 @@ def test_the_conversations_images_are_listed_by_the_agent(tiny_tokenizer, sessio
     llm.replies = [call("Edge Detection On Image", second), answer("Done.")]
     (edges,) = agent.chat(session, "show me the edges").files
     prompts = len(llm.prompts)
-    assert agent.chat(session, "which images do I have?").text == images_answer([first, second], [edges], edges)
+    listed = agent.chat(session, "which images do I have?").text
+    assert listed == images_answer([first, second], [edges], edges)
+    assert f"Made here, 1 image: {edges}." in listed
     assert len(llm.prompts) == prompts
 
 
@@ -3771,3 +3775,19 @@ def test_find_the_cat_and_box_it_where_only_a_face_is_found_says_no_cat(tiny_tok
     runtime.found = "cat [10, 10, 40, 40]"
     llm.replies += [call("Detection", image), answer("Done.")]
     assert agent.chat(session, "find the cat and put a box around it").text.startswith("The cat is at the top left")
+
+
+def test_it_after_a_search_of_the_photo_behind_a_map_is_the_photo(tiny_tokenizer, session):
+    """Seen in a --cli drive: "detect the pose", "draw a box around his face" (the detector searched the photo), then
+    "make a sketch of it" drew the sketch of the pose map."""
+    runtime = FakeRuntime(names=("Pose Detection On Image", "Detection", "Sketch Detection On Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    photo = upload(agent, session)
+    llm.replies = [call("Pose Detection On Image", photo), answer("Done.")]
+    (pose,) = agent.chat(session, "detect the pose").files
+    llm.replies += [call("Detection", photo), answer("The face is at face [0, 0, 8, 8].")]
+    agent.chat(session, "draw a box around his face")
+    assert session.latest_image == photo
+    llm.replies += [call("Sketch Detection On Image", pose), answer("Done.")]
+    agent.chat(session, "make a sketch of it")
+    assert runtime.calls[-1] == ("Sketch Detection On Image", photo)

@@ -425,3 +425,37 @@ def test_a_lone_edit_is_run_after_a_lookup_nobody_asked_for(tiny_tokenizer, tmp_
     llm.replies += [answer("Done.")]
     agent.chat(session, "upscale it")
     assert runtime.calls[-1] == ("Resize Image", f"{photo}, 128, 128")  # twice its size, as "bigger" with no amount
+
+
+def test_a_first_call_of_a_later_edit_gives_way_to_the_edit_asked_first(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: asked to "crop the cat and rotate it 45 degrees", the model rotated first; the cat was
+    not found on the turned picture and the crop never ran."""
+    from PIL import Image
+
+    from agent.loop import Agent, ChatSession
+    from protocol.prompt import PromptTemplate
+    from tests.agent_fakes import OBSERVED_IMAGE_RE, FakeRuntime, ScriptedLLM
+    from tests.session_fakes import answer, call
+    from tools.workspace import Workspace
+
+    runtime = FakeRuntime(names=("Detection", "Crop Image", "Rotate Image"), found="cat [2, 2, 20, 20]")
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    photo = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    llm.replies = [
+        call("Rotate Image", f"{photo}, 45"),  # set aside: the detector is opened, and the model writes its input
+        f" {photo}\nObservation:",
+        call("Crop Image", f"{photo}, 2, 2, 20, 20"),
+        lambda prompt: call("Rotate Image", f"{OBSERVED_IMAGE_RE.findall(prompt)[-1]}, 45"),
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "crop the cat and rotate it 45 degrees")
+    assert llm.prompts[1].endswith("Action: Detection\nAction Input:")
+    assert [tool for tool, _ in runtime.calls] == ["Detection", "Crop Image", "Rotate Image"]
+    assert runtime.calls[-1] == ("Rotate Image", f"{reply.steps[1].files[0]}, 45")  # the crop, turned
+    # the edit asked first of numbers is left to the model's order
+    runtime.calls.clear()
+    llm.replies += [call("Rotate Image", f"{photo}, 90"), answer("Done.")]
+    agent.chat(session, "crop it to 0, 0, 16, 16 and rotate it 90")
+    assert runtime.calls[0][0] == "Rotate Image"

@@ -166,6 +166,23 @@ def test_a_part_of_the_writing_is_edited_alone(tiny_tokenizer, tmp_path):
     assert reply.files
 
 
+def test_a_part_blurred_since_it_was_read_is_placed_by_the_reading_before_the_blur(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after "blur the phone number", "now crop the phone number" read the blurred sign, found
+    no number in it and cropped nothing."""
+    from agent.loop import BLURRED_PART
+
+    runtime = ReadingRuntime("FOR RENT CALL 555-0147", (100, 40, 300, 140), FOR_RENT)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    agent = Agent(ScriptedLLM([DONE, DONE]), runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    image = agent.introduce_image(session, Image.new("RGB", (400, 200), "white")).name
+    (blurred,) = agent.chat(session, "blur the phone number").files
+    runtime.words, runtime.placed = "FOR RENT CALL", FOR_RENT[:3]  # the number is a blur now
+    agent.llm.replies += [DONE, DONE]
+    reply = agent.chat(session, "now crop the phone number")
+    assert runtime.calls[-2:] == [(READER, blurred), (CROPPER, f"{blurred}, 180, 90, 310, 150")]
+    assert reply.text.endswith(BLURRED_PART.format(part="phone number", image=blurred, read=image))
+
+
 @pytest.mark.parametrize(
     ("request_text", "blurred", "expected"),
     [

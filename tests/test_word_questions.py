@@ -336,6 +336,11 @@ def test_the_number_asked_again_after_it_was_blurred_is_from_the_fullest_reading
     told = part_read_before_the_edits("what's the number again?", read.get, chain)
     expected = 'The number is 555-0147 (the text reads "OPEN 9 TO 5 CALL 555-0147").'
     assert told == BEFORE_THE_EDITS.format(image="image/face_blurred.png", told=expected)
+    # seen in a --cli drive: the blurred sign itself read since ("now crop the phone number" found none in it)
+    read["image/crop.png"] = "OPEN 9 TO 5 CALL"
+    assert part_read_before_the_edits("whats the number again", read.get, chain) == told
+    read["image/crop.png"] = "OPEN 9 TO 5 CALL 555-0147"  # every word kept: the newest reading answers
+    assert part_read_before_the_edits("whats the number again", read.get, chain) is None
     numbers = answer_about_words("what are the numbers?", "OPEN 9 TO 5")  # no phone number: each number
     assert numbers == 'The numbers are 9 5 (the text reads "OPEN 9 TO 5").'
 
