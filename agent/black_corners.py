@@ -16,10 +16,13 @@ from agent.pending_edit import CROPPER
 from agent.several_edits import ROTATOR
 from agent.undo import made_call
 
-# "crop out the black corners", "remove the black borders", "get rid of the black bits"
+# "crop out the black corners", "remove the black borders", "get rid of the black bits"; "the corners are black, fix
+# that", "fix the black edges" (the model cropped a box of its own)
 _ASKS = re.compile(
-    r"\b(?:crop|cut|trim|remove|get\s+rid\s+of)\s+(?:out\s+|off\s+|away\s+)?(?:the|those|these|all\s+the)\s+"
-    r"black\s+(?:corners?|edges?|borders?|bits|parts|triangles|areas|background)\b",
+    r"\b(?:crop|cut|trim|remove|get\s+rid\s+of|fix)\s+(?:out\s+|off\s+|away\s+)?(?:the|those|these|all\s+the)\s+"
+    r"black\s+(?:corners?|edges?|borders?|bits|parts|triangles|areas|background)\b"
+    r"|\b(?:the\s+)?(?:corners|edges|borders)\s+(?:are|look|went|turned)\s+(?:all\s+)?black\b.*\b(?:fix|crop|remove|"
+    r"get\s+rid|cut|trim)",
     re.IGNORECASE,
 )
 Box = tuple[int, int, int, int]

@@ -25,6 +25,11 @@ from tools.workspace import Workspace
         ("get rid of the black bits please", True),
         ("crop the black cat", False),
         ("make the corners black", False),
+        ("the corners are black, fix that", True),  # seen in a --cli drive: the model cropped 0, 0, 266, 266
+        ("fix the black edges", True),
+        ("the edges look black, can you crop them off?", True),
+        ("why are the corners black?", False),  # a question
+        ("the corners are black", False),  # nothing asked
     ],
 )
 def test_which_requests_ask_to_crop_the_black_corners(request_text, asks):
