@@ -63,6 +63,7 @@ _FORBIDDEN_WITH = {
 _FORBIDDING = re.compile(r"^(?:no|not)$", re.IGNORECASE)
 SAYS_YES = 'Yes: the text reads "{words}".'
 SAYS_NO = 'No: the text reads "{words}".'
+NOT_SAID = 'The sign does not say: it reads "{words}", which forbids nothing of that.'
 NTH_WORD = 'The {ordinal} word is "{word}" (the text reads "{words}").'
 WORD_LETTERS = 'The {ordinal} word, "{word}", has {count} letter{s} (the text reads "{words}").'
 _HOW_MANY_LETTERS = re.compile(r"\bhow\s+many\s+(?:letters|characters)\b", re.IGNORECASE)
@@ -147,6 +148,7 @@ def answer_about_words(request: str, words: str) -> str | None:
         or opening_answer(request, words)
         or _part_answer(request, words)
         or beyond_reading(request, words)
+        or _not_said(request, words)
     )
 
 
@@ -176,7 +178,9 @@ def answer_about_lines(request: str, placed: Sequence[PlacedWord]) -> str | None
 def answer_about_the_place(request: str, words: str) -> str | None:
     """What the words read on a sign say of the place ``request`` asks about (whether something is allowed, whether
     it is open), which an edit of the picture since (a blur of its phone number) leaves as it was; else ``None``."""
-    return _forbidden(request, _WORD.findall(words), words) or opening_answer(request, words)
+    return (
+        _forbidden(request, _WORD.findall(words), words) or opening_answer(request, words) or _not_said(request, words)
+    )
 
 
 def answer_before_the_edits(request: str, readings: Callable[[str], str | None], chain: Sequence[str]) -> str | None:
@@ -256,6 +260,14 @@ def _forbidden(request: str, tokens: Sequence[str], words: str) -> str | None:
 
     told = any(_FORBIDDING.match(before) and forbids(word) for before, word in pairwise(tokens))
     return SAYS_NO.format(words=words) if told else None
+
+
+def _not_said(request: str, words: str) -> str | None:
+    """:data:`NOT_SAID` when ``request`` asks whether something is allowed and the words read forbid other things
+    alone (asked "is it allowed to smoke there?" of "FOR RENT ... NO PETS", the answer was the words alone); else
+    ``None`` (a sign that forbids nothing may answer otherwise: its days open)."""
+    forbids_some = any(_FORBIDDING.match(word) for word in _WORD.findall(words)[:-1])
+    return NOT_SAID.format(words=words) if forbids_some and _ALLOWED.match(request) else None
 
 
 def _stem(word: str) -> str:

@@ -102,6 +102,16 @@ def test_a_sign_that_says_no_to_what_is_asked_answers_no(request_text, words, fo
     assert (told == SAYS_NO.format(words=words)) is forbidden
 
 
+def test_a_sign_that_forbids_other_things_says_nothing_of_what_is_asked():
+    """Seen in a --cli drive: "is it allowed to smoke there?" of a sign that says "NO PETS" was told the words alone."""
+    from agent.word_questions import NOT_SAID
+
+    words = "FOR RENT CALL 555-0147 NO PETS"
+    assert answer_about_words("is it allowed to smoke there?", words) == NOT_SAID.format(words=words)
+    assert answer_about_words("can I smoke here?", "NO PARKING") == NOT_SAID.format(words="NO PARKING")
+    assert answer_about_words("can I park here?", "PARKING 2 HOURS") is None  # forbids nothing: the words alone
+
+
 def test_a_word_past_the_end_says_how_many_there_are():
     assert answer_about_words("what's the fifth word?", "NO PARKING") == TOO_FEW_WORDS.format(
         count=2, s="s", words="NO PARKING"
