@@ -21,6 +21,7 @@ from generation.tool_calls import image_names
 
 _TEXTS = (
     r"poem|haiku|limerick|story|message|note|letter|e-?mail|caption|slogan|title|sentence|paragraph|joke|tweet|post"
+    r"|ad|advert|advertisement|listing|review"
 )
 _ASKS_FOR_WORDS = re.compile(
     rf"\b(?:write|compose)\s+(?:me\s+)?(?:a|an|one|two|three|some)\s+(?:[\w-]+\s+){{0,2}}(?:{_TEXTS})\b"
@@ -73,10 +74,28 @@ _READ_BACK = re.compile(
 )
 
 
+# The place or the offer a sign read is about: "write a short ad for this apartment"
+_THE_SIGNS_SUBJECT = re.compile(
+    r"\b(?:this|that|the)\s+(?:apartment|flat|place|shop|store|house|room|sign|listing|offer|sale|event|restaurant"
+    r"|cafe|café|business)\b",
+    re.IGNORECASE,
+)
+SIGN_READS = '{request} The sign reads "{words}".'
+
+
+def _ended(sentence: str) -> str:
+    """``sentence`` with a full stop where it ends without one."""
+    sentence = sentence.rstrip()
+    return sentence if sentence.endswith((".", "!", "?")) else f"{sentence}."
+
+
 def with_what_was_read(request: str, read: str | None) -> str:
     """``request`` with the part of the writing it points back at written out from the last reading's words
     (``read``), for the model asked without the conversation: asked alone to "write me a text message to send to that
-    number asking about the flat" after the sign's number was read, the model asked for an image."""
+    number asking about the flat" after the sign's number was read, the model asked for an image. A request about
+    the place the sign is of ("write a short ad for this apartment") is followed by the words read."""
+    if read and _THE_SIGNS_SUBJECT.search(request) and not _READ_BACK.search(request):
+        return SIGN_READS.format(request=_ended(request), words=read)
     pointed = _READ_BACK.search(request)
     if not pointed or not read:
         return request

@@ -652,6 +652,12 @@ def test_words_asked_alone_carry_the_part_of_the_sign_they_point_back_at(tiny_to
     reply = agent.chat(session, "write me a text message to send to that number asking about the flat")
     assert reply.text == text and not reply.steps
     assert "send to 555-0147 asking about the flat" in llm.prompts[-1] and "that number" not in llm.prompts[-1]
+    # seen in a --cli drive: "write a short ad for this apartment" read the sign again and gave its words
+    ad = "Flat for rent! Call 555-0147. Sorry, no pets."
+    llm.replies += [call(reader, sign), f" {refusal}", f" {ad}"]
+    reply = agent.chat(session, "write a short ad for this apartment")
+    assert reply.text == ad and not reply.steps
+    assert 'this apartment. The sign reads "FOR RENT CALL 555-0147 NO PETS".' in llm.prompts[-1]
 
 
 def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
@@ -1527,6 +1533,7 @@ def test_a_reading_nobody_asked_for_after_the_edit_is_not_run(tiny_tokenizer, se
         ("how can I crop a photo on my iphone", True),
         ("how do I crop it in half?", False),
         ("how do I crop the cup in this photo?", False),
+        ("write a short ad for this apartment", True),  # seen in a --cli drive: the sign was read again
     ],
 )
 def test_which_requests_ask_for_words_alone(request_text, words):
