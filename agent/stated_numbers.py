@@ -448,6 +448,7 @@ _NAMED_RESOLUTIONS_PX = {
     "thumbnail": ("longer", 128),
     "instagram": ("width", 1080),  # the width Instagram shows a post at
 }
+_FRAME = 16 / 9  # the width of the frame a number of lines ("720p") names, to its height
 NAMED_RESOLUTION = re.compile(
     r"\b(" + "|".join(name.replace(" ", r"\s+") for name in _NAMED_RESOLUTIONS_PX) + r")\b", re.IGNORECASE
 )
@@ -492,6 +493,8 @@ def scaled_size(request: str, width: int, height: int) -> tuple[int, int] | None
     factor = side[1] / sides[side[0]] if side else scale_factor(request)
     if not factor:
         return None
+    if side and side[0] == "shorter":  # lines of a 16:9 frame: a wide strip fits its width ("make it HD" of a crop
+        factor = min(factor, side[1] * _FRAME / max(width, height))  # of a phone number had been 3283 x 720)
     alone = None if side else scaled_side(request)
     if alone is None:
         return scaled_by(factor, width, height)

@@ -904,3 +904,12 @@ def test_the_original_size_is_the_uploads(model_call, request_text, resized):
         ToolCall("t", tool, argument), request_text, tools, RESULT, lambda name: (451, 300)
     )
     assert f"{meant_call.tool}: {meant_call.action_input}" == resized
+
+
+def test_a_number_of_lines_fits_a_wide_strip_in_its_frame():
+    """Seen in a --cli drive: "make it HD" of the crop of a phone number (269 x 59) was resized to 3283 x 720."""
+    from agent.stated_numbers import scaled_size
+
+    assert scaled_size("make it HD", 269, 59) == (1280, 281)
+    assert scaled_size("make it 1080p", 640, 480) == (1440, 1080)  # a 4:3 photo: 1080 lines, as before
+    assert scaled_size("make it HD", 300, 600) == (640, 1280)  # upright: the frame turned
