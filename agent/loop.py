@@ -1653,7 +1653,8 @@ class Agent:
             name = name_to_save_as(request)
             return f"{told} {SAVED_NAMED.format(name=name)}" if name else told
         if session.latest_image is not None and asks_for_the_images(request):
-            made = [name for name in self.shown_images(session) if name in session.made_from]
+            shown = set(self.shown_images(session))
+            made = [name for name in session.made_from if name in shown]  # in the order they were made
             return images_answer(list(session.images), made, session.latest_image)
         placed = session.placed.get(session.latest_image or "")
         told = answer_about_lines(request, placed) if placed else None

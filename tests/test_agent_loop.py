@@ -2762,6 +2762,15 @@ def test_the_conversations_images_are_listed_by_the_agent(tiny_tokenizer, sessio
     assert listed == images_answer([first, second], [edges], edges)
     assert f"Made here, 1 image: {edges}." in listed
     assert len(llm.prompts) == prompts
+    # seen in a --cli drive: listed in the order the answers named them, not the order they were made
+    llm.replies += [
+        call("Edge Detection On Image", first),
+        call("Pose Detection On Image", first),
+        lambda prompt: answer(f"The pose is {OBSERVED_IMAGE_RE.findall(prompt)[-1]}; the edges are the other one."),
+    ]
+    made = agent.chat(session, "show me the edges and the pose of the first one").files
+    listed = agent.chat(session, "how many images have we made?").text
+    assert f"Made here, 3 images: {edges}, {made[0]}, {made[1]}." in listed
 
 
 def test_an_upload_called_by_its_files_name_is_the_one_used(tiny_tokenizer, session, tmp_path):
