@@ -80,22 +80,17 @@ _THE_SIGNS_SUBJECT = re.compile(
     r"|cafe|café|business)\b",
     re.IGNORECASE,
 )
-SIGN_READS = '{request} The sign reads "{words}".'
-
-
-def _ended(sentence: str) -> str:
-    """``sentence`` with a full stop where it ends without one."""
-    sentence = sentence.rstrip()
-    return sentence if sentence.endswith((".", "!", "?")) else f"{sentence}."
+# the words first: after the request, SmolLM2 gave the sign's words back as the ad
+SIGN_READS = 'The sign reads "{words}". {request}'
 
 
 def with_what_was_read(request: str, read: str | None) -> str:
     """``request`` with the part of the writing it points back at written out from the last reading's words
     (``read``), for the model asked without the conversation: asked alone to "write me a text message to send to that
     number asking about the flat" after the sign's number was read, the model asked for an image. A request about
-    the place the sign is of ("write a short ad for this apartment") is followed by the words read."""
+    the place the sign is of ("write a short ad for this apartment") follows the words read."""
     if read and _THE_SIGNS_SUBJECT.search(request) and not _READ_BACK.search(request):
-        return SIGN_READS.format(request=_ended(request), words=read)
+        return SIGN_READS.format(request=request.strip(), words=read)
     pointed = _READ_BACK.search(request)
     if not pointed or not read:
         return request

@@ -657,7 +657,7 @@ def test_words_asked_alone_carry_the_part_of_the_sign_they_point_back_at(tiny_to
     llm.replies += [call(reader, sign), f" {refusal}", f" {ad}"]
     reply = agent.chat(session, "write a short ad for this apartment")
     assert reply.text == ad and not reply.steps
-    assert 'this apartment. The sign reads "FOR RENT CALL 555-0147 NO PETS".' in llm.prompts[-1]
+    assert 'The sign reads "FOR RENT CALL 555-0147 NO PETS". write a short ad for this apartment' in llm.prompts[-1]
 
 
 def test_a_picture_question_answered_without_a_tool_names_the_missing_tool(tiny_tokenizer, session):
