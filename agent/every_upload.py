@@ -17,12 +17,12 @@ first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from agent.findings import told_on
 from agent.pending_edit import Step
 from agent.picture_questions import DETECTORS
-from agent.read_text import READING_TOOLS, normal_words
+from agent.read_text import READER, READING_TOOLS, normal_words
 from agent.text_parts import asked_part, part_text
 from generation.tool_calls import image_names
 
@@ -115,7 +115,7 @@ def earlier_uploads(
 # "which of these signs says stop?", "which one reads 'OPEN'?", "which one is about bread?": the words asked for
 _WHICH_SAYS = re.compile(
     r"\bwhich\s+(?:one|photo|image|picture|pic|sign|label|page|of\s+(?:them|these|those|the\s+\w+)(?:\s+\w+)?)\s+"
-    r"(?:says|reads|is\s+about|mentions)\s+[\"“']?(.+?)[\"”']?\s*[?.!]*$",
+    r"(?:says|reads|is\s+about|mentions|is\s+for)\s+[\"“']?(.+?)[\"”']?\s*[?.!]*$",
     re.IGNORECASE,
 )
 SAYS = '{image} says "{words}".'
@@ -148,17 +148,37 @@ def every_finding(
             found[images[0]] = " ".join(step.observation.split()).rstrip(".") if step.ok else ""
     if not uploads or set(found) != set(uploads) or not all(found.values()):
         return None
-    asked = _WHICH_SAYS.search(request) if tool in READING_TOOLS else None
+    lines, saying = _which_says(request, found) if tool in READING_TOOLS else ([], [])
+    lines += [told_on(tool, image, found[image]) for image in uploads if image not in saying]
+    return " ".join(lines)
+
+
+def _which_says(request: str, found: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """What "which one says ...", "which sign has a phone number?" ``request`` asks of the words ``found`` on each
+    upload: the lines that answer it and the uploads they name (none of either when it asks neither)."""
+    asked = _WHICH_SAYS.search(request)
     wanted = normal_words(asked.group(1)) if asked else ""
-    saying = [image for image in uploads if wanted and wanted in normal_words(found[image])]
+    saying = [image for image in found if wanted and wanted in normal_words(found[image])]
     lines = [SAYS.format(image=image, words=found[image]) for image in saying]
     if wanted and not saying:
         lines.append(NONE_SAYS.format(wanted=asked.group(1)))
-    part = asked_part(request) if tool in READING_TOOLS and _WHICH_HAS.search(request) else None
+    part = asked_part(request) if _WHICH_HAS.search(request) else None
     if part and not part.startswith('"'):  # "which sign has a phone number?": the signs whose words hold one
-        having = {image: held for image in uploads if (held := part_text(request, found[image]))}
+        having = {image: held for image in found if (held := part_text(request, found[image]))}
         saying = list(having)
         lines = [HAS_PART.format(image=image, part=part, found=held) for image, held in having.items()]
         lines += [] if having else [NONE_HAS.format(part=part)]
-    lines += [told_on(tool, image, found[image]) for image in uploads if image not in saying]
-    return " ".join(lines)
+    return lines, saying
+
+
+def which_was_read(request: str, found: Mapping[str, str | None]) -> str | None:
+    """The answer to "which one is for rent?" after each of two uploads or more was read (``found``: each upload's
+    words, ``None`` where it was never read) from those words, and the words of the others; ``None`` when it asks no
+    such thing or an upload was not read (the model had answered "image/... is the rentier")."""
+    if len(found) < 2 or not all(found.values()):
+        return None
+    read = {image: words for image, words in found.items() if words}
+    lines, saying = _which_says(request, read)
+    if not lines:
+        return None
+    return " ".join([*lines, *(told_on(READER, image, read[image]) for image in read if image not in saying)])

@@ -93,7 +93,14 @@ from agent.detector_scope import (
     which_has_unfound,
     with_scope_note,
 )
-from agent.every_upload import asks_for_every, earlier_uploads, every_finding, not_done_on, upload_not_done
+from agent.every_upload import (
+    asks_for_every,
+    earlier_uploads,
+    every_finding,
+    not_done_on,
+    upload_not_done,
+    which_was_read,
+)
 from agent.feedback import asked_before_answer, asks_about_the_last_turn, feedback_answer
 from agent.file_names import as_presented, with_made_names, with_result_named, without_other_results
 from agent.findings import held_to_findings, told_on
@@ -160,6 +167,7 @@ from agent.language import only_english_answer
 from agent.live_data import clock_answer, live_data_answer
 from agent.margin import with_asked_margin
 from agent.marking import (
+    BOX_STYLE,
     NO_MARKER,
     WRITING_MARKED,
     it_finding,
@@ -168,6 +176,7 @@ from agent.marking import (
     marks_it,
     marks_the_writing,
     marks_what_is_found,
+    restyles_the_marking,
     unmarked,
 )
 from agent.meant_call import (
@@ -1669,6 +1678,10 @@ class Agent:
         earlier = next(filter(None, (read(image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
         told = told or self._hours_of_another_upload(session, request, chain)
+        read_on_each = {
+            upload: read(image) or read(upload) for upload, image in self.latest_of_each(session)
+        }  # "which one is for rent?" after both signs were read
+        told = told or which_was_read(request, read_on_each)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
@@ -1692,6 +1705,8 @@ class Agent:
         )
         if beyond:
             return beyond
+        if restyles_the_marking(request) and any(step.action == FINDER for step in session.reports):
+            return BOX_STYLE  # "make the box red" after a marking
         unfound = marked(request) and not marks_what_is_found(request)  # "circle the cup": nothing here finds a cup
         if session.latest_image is not None and FINDER in self.runtime.available and unfound:
             return NO_MARKER

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from agent.pending_edit import PEOPLE_WORDS
+from agent.picture_questions import COLOURS
 from agent.text_parts import asked_part
 from agent.text_region import WRITING
 from agent.upload_contents import labels_named
@@ -36,6 +37,22 @@ NO_MARKER = (
     'reading ("put a box around the text").'
 )
 WRITING_MARKED = 'I read "{text}" in {image} and marked {what} with a box in the copy shown.'
+BOX_STYLE = (
+    "Detection draws its boxes in colours and widths of its own (the first box red), and no tool here redraws them. "
+    'I can crop to a box or blur it instead ("crop to the face", "blur the face").'
+)
+# "make the box red", "change the rectangle to blue", "make the boxes thicker": the detector's drawing restyled (the
+# restyler had been named as missing)
+_RESTYLED = re.compile(
+    r"\b(?:make|change|turn|colou?r|paint)\s+(?:the|that|this|those|these|its)\s+(?:box|boxes|rectangles?|outlines?)\s+"
+    rf"(?:to\s+|into\s+)?(?:{COLOURS}|thicker|thinner|bolder)\b",
+    re.IGNORECASE,
+)
+
+
+def restyles_the_marking(request: str) -> bool:
+    """Whether ``request`` asks to change how a marking's boxes are drawn (their colour or width)."""
+    return bool(_RESTYLED.search(request))
 
 
 def marked(request: str) -> str | None:

@@ -3418,7 +3418,7 @@ def test_how_much_bigger_is_answered_from_the_files(tiny_tokenizer, session):
 def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer, session, tmp_path):
     """Seen in a drive: "put a box around the cat" cropped the photo to the cat's box; "circle the cup" names what
     nothing here finds."""
-    from agent.marking import NO_MARKER
+    from agent.marking import BOX_STYLE, NO_MARKER
 
     runtime = FakeRuntime(names=("Detection", "Crop Image"))
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
@@ -3436,6 +3436,9 @@ def test_a_mark_around_what_the_detector_finds_is_its_marked_copy(tiny_tokenizer
     assert reply.text.endswith("the copy shown marks it.")
     prompts = len(llm.prompts)
     assert agent.chat(session, "circle the cup").text == NO_MARKER and len(llm.prompts) == prompts
+    # seen in a --cli drive: "make the box red" after a marking named the restyler as missing
+    for restyled in ("make the box red", "make the boxes thicker"):
+        assert agent.chat(other, restyled).text == BOX_STYLE and len(llm.prompts) == prompts
 
 
 def test_a_box_around_it_after_a_detection_marks_what_it_found(tiny_tokenizer, session):

@@ -168,6 +168,32 @@ def test_which_sign_has_a_part_of_the_writing_is_answered_with_its_words():
     assert asks_about_writing("which sign has a phone number?")
 
 
+def test_which_one_after_both_were_read_is_answered_from_their_words(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after "read both signs", "which one is for rent?" was answered "image/... is the
+    rentier, which is image/..."."""
+    from tools.runtime import Observation
+
+    words = {0: "STORE HOURS MON-FRI 8AM-6PM", 1: "FOR RENT CALL 555-0147 NO PETS"}
+    runtime = FakeRuntime(names=("Text Detection On Image",))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name for _ in range(2))
+    read = {first: words[0], second: words[1]}
+    runtime.run = lambda tool, image, workspace: Observation(read.get(image, "EXIT"), True, (), 0.01)
+    llm.replies = [call("Text Detection On Image", first), call("Text Detection On Image", second), answer("Done.")]
+    agent.chat(session, "read both signs")
+    prompts = len(llm.prompts)
+    told = agent.chat(session, "which one is for rent?").text
+    assert told == f'{SAYS.format(image=second, words=words[1])} {first} reads "{words[0]}".'
+    assert len(llm.prompts) == prompts
+    # one of them never read: the model's turn, as before
+    third = agent.introduce_image(session, Image.new("RGB", (32, 32), "white")).name
+    llm.replies += [call("Text Detection On Image", third), answer("Done.")]
+    agent.chat(session, "which one is for rent?")
+    assert len(llm.prompts) > prompts
+
+
 def test_a_reading_of_every_upload_that_found_nothing_says_so():
     """Seen in a --cli drive: "read both" of two photos was answered 'image/....png reads "No text found".'."""
     from agent.findings import NOTHING_READ
