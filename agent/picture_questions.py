@@ -126,6 +126,9 @@ _LOOKS = re.compile(
     r"|in\s+the\s+(?:front|back|background|foreground))\s*(?:[,:;?.!]|$)"
     # the time a clock shows ("what time is it on the clock?": the model answered "It will be 11:45 tomorrow.")
     rf"|\bwhat\s+time\b[^?.!]*\b(?:clock|watch|{_PICTURE})\b"
+    # a name of what is shown ("whats the cats name?": the model answered "The cat's name is Feline.")
+    r"|\bwhat(?:'s|s|\s+is)\s+(?:the\s+(?!(?:image|photo|picture|pic|file|crop|map|result|upload|output)"
+    r"(?:'s|s|s')?\s)\w+(?:'s|s|s')|her|his|their)\s+name\b"
     # who is shown ("who is this?": answered "I could not answer that")
     r"|^\W*who(?:'s|\s+is|\s+are)\s+(?:this|that|these|those|he|she|they|it|the\s+(?:man|woman|person|people|guy"
     rf"|girl|boy|kid|child|lady)|in\s+(?:it|(?:the|this|that|my)\s+{_PICTURE}))(?:\s+in\s+(?:it|(?:the|this|that|my)\s+"

@@ -145,7 +145,10 @@ _IMAGE_NAME = re.compile(r"\S*image/\S+")
 _QUOTED = re.compile(r"\"[^\"\n]+\"|“[^”\n]+”")
 # An answer that presents a made image, after a reading that made none: "The sign is ready: CAFE OPEN DAILY"
 # An answer that gives the words as a detector's finding: "The detector found: REGION-BASED SEGMENTATION ..."
-_AS_DETECTED = re.compile(r"\b(?:detector|detection)\s+found\b|^\W*detected\b", re.IGNORECASE)
+# "Detection found ...", "I found it here: OPEN 9 TO 5" (the detector's answer, as trained, of a reading)
+_AS_DETECTED = re.compile(
+    r"\b(?:detector|detection)\s+found\b|^\W*detected\b|\bI\s+found\s+(?:it|them)\s+here\b", re.IGNORECASE
+)
 _AS_MADE = re.compile(r"\b(?:is|are)\s+ready\b|\bI\s+(?:have\s+)?(?:saved|made)\b|^\W*done\b", re.IGNORECASE)
 
 

@@ -774,6 +774,8 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("which one looks better?", ANSWERER),  # seen in a drive: "The straight lines is sharper and smoother."
         ("what breed is the cat?", ANSWERER),  # seen in a drive: "The cat is named Luna."
         ("who is this?", ANSWERER),  # seen in a drive: "I could not answer that"
+        ("whats the cats name?", ANSWERER),  # seen in a --cli drive: "The cat's name is Feline."
+        ("what's the image's name?", None),  # the file's
         ("who are you?", None),
         ("does it look good?", ANSWERER),
         ("which one is bigger?", None),  # the files answer it (agent/image_facts.py)
@@ -857,6 +859,8 @@ def test_which_requests_ask_what_a_picture_shows(request_text, tool):
         ('The main street is "MANA STREET".', "MAIN STREET", 'The main street is "MAIN STREET".'),
         # seen in a --cli drive, asked to "read it again": the words as a detector's finding
         ("The detector found: OPEN DAILY.", "OPEN DAILY", 'The text reads "OPEN DAILY".'),
+        # seen in a --cli drive, asked "what does the sign say and what is she wearing?"
+        ("I found it here: OPEN 9 TO 5.", "OPEN 9 TO 5", 'The text reads "OPEN 9 TO 5".'),
         # seen in a --cli drive: the words read, quoted in other letters
         ('The sign says "For Rent CALL".', "FOR RENT CALL", 'The sign says "FOR RENT CALL".'),
         # seen in a --cli drive, asked "wat does it say": a letter quoted in words made for it
