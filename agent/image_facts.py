@@ -482,7 +482,7 @@ NOTHING_DONE = "No tool has made an image in this conversation yet. You uploaded
 
 # The whole request asks what has been done: "what did you do so far?", "what have we done?", "recap the edits"
 _DONE_QUESTION = _whole_question(
-    r"(?:what\s+(?:did\s+(?:you|we)\s+(?:just\s+)?do|have\s+(?:you|we)\s+(?:just\s+)?done|just\s+happened)"
+    r"(?:what\s+(?:did\s+(?:you|we|the\s+plan)\s+(?:just\s+)?do|have\s+(?:you|we)\s+(?:just\s+)?done|just\s+happened)"
     # "which one did you blur first?" (answered that Blur Region needs a box), "what did you crop?"
     r"|(?:which|what)(?:\s+(?:one|ones|image|images|photo|photos|picture|pictures|pic|pics))?\s+(?:did|have)\s+"
     r"(?:you|we)\s+(?:just\s+)?(?:blur|blurred|crop|cropped|rotate|rotated|resize|resized|edit|edited|change|changed"

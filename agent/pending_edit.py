@@ -56,7 +56,10 @@ _ASKS = {
         r"(?:blurred|pixelated)\b"
         # "hide the phone number" (the model removed the background)
         r"|\b(?:hide|censor|redact|cover\s+up)\b.*\b(?:phone\s+number|number|address|e-?mail|plate|licen[cs]e|text"
-        r"|writing|words|name|sign)\b",
+        r"|writing|words|name|sign)\b"
+        # "can you make her face anonymous" (Detection ran, and its box was the answer)
+        r"|\bmake\s+(?:her|his|their|the|my|its)\s+(?:\w+\s+)?(?:faces?|heads?)\s+(?:\w+\s+)?"
+        r"(?:anonymous|unrecogni[sz]able|invisible|hidden)\b",
         re.IGNORECASE,
     ),
     CROPPER: re.compile(NOT_A_NOUN + rf"\b(?:crop|trim)\b|\bzoom\s+in\b|{ENLARGED_PART.pattern}", re.IGNORECASE),

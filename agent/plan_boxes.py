@@ -6,7 +6,7 @@ box. The plan data feeds a box tool after a detector the detection itself (``"im
 box it finds; ``data_gen.plans.from_teacher_draft``), so that is the step meant. "Crop the face in d.png" was planned
 with no detection at all and a made-up box: when the request speaks of faces or people, a Detection step is added to
 find them (as the ReAct loop runs Detection first: ``agent.pending_edit.invented_box``). "Crop the top half of
-d.png" gets the top half's box from the image's size, "blur it" the whole picture's and "make the picture square"
+d.png" gets the top half's box from the image's size (another step's output: its size as the plan will make it), "blur it" the whole picture's and "make the picture square"
 the largest centred square's, as in the ReAct loop (``agent.pending_edit.named_box``). "Crop to the sign" takes the
 box of the words a reading finds (a reading added when the plan has none), as the ReAct loop does
 (``agent.text_region``).
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.pending_edit import FINDER, edits_people, is_shown, named_box
+from agent.plan_sizes import planned_size
 from agent.read_text import READER
 from agent.stated_numbers import numbers_besides_size_and_angle
 from agent.text_region import writing_box_tool
@@ -50,7 +51,7 @@ def boxes_from_the_detection(
         if all(isinstance(value, int | float) for value in corners) and is_shown(map(_number, corners), shown):
             continue  # a box the conversation holds ("blur it" after a detection)
         image_name, image = step.args[0]
-        dimensions = size(image)
+        dimensions = planned_size(image, steps, size, tools)  # "rotate it 90 degrees, then crop the top half"
         region = named_box(request, step.task, *dimensions) if dimensions else None
         if region:
             changed[step.id] = None

@@ -1071,6 +1071,7 @@ def test_an_answer_after_the_detection_alone_does_not_end_a_blur_the_face_turn(t
         ("hide her face for privacy", "Blur Region"),
         # seen in a --cli drive: Detection ran, then the face's box was the answer
         ("that's wrong, I wanted her face blurred", "Blur Region"),
+        ("can you make her face anonymous", "Blur Region"),  # seen in a --cli drive: the box was the answer
         ("is the face blurred?", None),
         ("crop to the dog", "Crop Image"),
         ("find the faces", None),

@@ -77,6 +77,21 @@ def test_a_part_named_by_its_place_is_cropped_by_the_images_size():
     assert boxed.steps[0].arguments == {"image_path": PHOTO, "left": 0, "top": 0, "right": 512, "bottom": 200}
 
 
+def test_a_part_of_another_steps_output_is_cropped_by_the_size_the_plan_makes():
+    """Seen in a --cli drive (plan mode auto): "rotate it 90 degrees and then crop the top half" of a 600 x 400 photo
+    cropped ``1, 1, 1, 1`` of the rotation, which failed as empty."""
+    rotate = ("Rotate Image", {"image_path": PHOTO, "angle": 90})
+    crop = ("Crop Image", {"image_path": "<GENERATED>-0", "left": 1, "top": 1, "right": 1, "bottom": 1})
+    boxed, changed = boxes_from_the_detection(
+        plan(rotate, crop),
+        "rotate it 90 degrees and then crop the top half",
+        TOOLS,
+        lambda image: (600, 400) if image == PHOTO else None,
+    )
+    assert changed == {1: None}
+    assert boxed.steps[1].arguments == {"image_path": Reference(0), "left": 0, "top": 0, "right": 400, "bottom": 300}
+
+
 def test_blur_it_blurs_the_whole_picture():
     """Planned for "blur it": a Blur Region of ``1, 2, 3, 4``."""
     boxed, changed = boxes_from_the_detection(

@@ -160,6 +160,7 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
         assert agent.chat(session, asked).text == changes
     assert len(agent.llm.prompts) == prompts
     assert not asks_what_was_done("what did you do with the cat?")
+    assert asks_what_was_done("what did the plan do?")  # seen in a --cli drive: Detection ran
     assert not asks_what_changed("what is the difference between a cat and a dog?")  # words alone
 
 
