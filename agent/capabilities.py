@@ -163,6 +163,11 @@ NO_FRAME = (
     'the picture\'s own edges instead, for example "crop 20 pixels off each side".'
 )
 
+NO_ROUND = (
+    "Crop Image keeps a rectangle: none of the tools here cuts a circle or rounds the corners. I can crop it to a "
+    'square ("crop it to a square"), which any image editor can then mask round.'
+)
+
 NO_CALLS = (
     "I can't make phone calls, send messages, share or print: I only work on the images of this conversation (each is "
     "saved as it is made, for you to download). Reading a number or an address off a picture I can do (\"what's the "
@@ -324,13 +329,27 @@ _BEYOND = (
         alone=True,
         on_an_image=False,
     ),
-    # "call it for me", "text this number", "send them an email" (the model read the sign again and answered "I have
-    # made the call")
+    # "make it round", "crop it into a circle", "round the corners" (the model rotated the crop by 3 degrees)
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|them|the\s+\w+)\s+(?:into\s+|to\s+|as\s+)?(?:an?\s+)?"
+            r"(?:round|circle|circular|oval)\b|\bround(?:ed)?\s+(?:the\s+|its\s+)?corners\b",
+            re.I,
+        ),
+        NO_ROUND,
+        alone=True,
+        on_an_image=True,
+        tool="Crop Image",
+    ),
+    # "call it for me", "text this number", "send them an email", "text them that I want to see the flat" (the model
+    # read the sign again and answered "I have made the call")
     _BeyondTheTools(
         re.compile(
             r"^\W*(?:(?:please|ok(?:ay)?|now|great|thanks|can\s+you|could\s+you|will\s+you)[,!.]?\s+)*"
             r"(?:(?:phone|call|ring|dial|text|sms)\s+(?:it|them|him|her|this(?:\s+number)?|that(?:\s+number)?|"
             r"the\s+(?:number|phone\s+number|shop|owner|landlord))"
+            # "text them that I want to see the flat"
+            r"(?:\s+(?:that|saying|to\s+(?:say|tell|ask)|and\s+(?:say|tell|ask))\b[^?]*)?"
             r"|(?:send|write)\s+(?:an?\s+)?(?:email|e-mail|text|sms|message)\s+to\s+(?:it|them|him|her|this|that|the\s+\w+)"
             r"|send\s+(?:it|them|him|her)\s+an?\s+(?:email|e-mail|text|sms|message)"
             # "send it to my email", "email it to me", "print it" (a reading ran, twice)

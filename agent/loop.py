@@ -229,6 +229,7 @@ from agent.pending_edit import (
     people_unfound,
     uncounted,
     unfound_box,
+    zoom_in_more,
     zoom_onto_the_part,
 )
 from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
@@ -845,7 +846,8 @@ class Agent:
         spelled as the part of the writing the last reading was asked for (agent/text_region.py),
         contractions typed without their apostrophe written out (agent/typed_words.py), clauses that only say not to
         blur or crop left out (agent/negated_edits.py), a profile picture asked as the square crop around the face
-        (agent/profile_picture.py) and a head as the face (agent/head_as_face.py); the wait ends either way."""
+        (agent/profile_picture.py), a head as the face (agent/head_as_face.py) and "zoom in more" after a crop as the
+        crop's middle; the wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         # "blur it": the number asked for, by the last turn too when it was answered from that reading ("which one
@@ -856,6 +858,7 @@ class Agent:
         user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
         cropped = made_call(session.made_by, session.latest_image).tool == CROPPER
         user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
+        user_input = zoom_in_more(user_input, cropped)  # "zoom in more" after a crop: the middle of the crop
         user_input = as_a_profile_picture(user_input)  # the square around the face (agent/profile_picture.py)
         user_input = as_the_face(user_input)  # "crop her head": the face with some margin (agent/head_as_face.py)
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)

@@ -483,6 +483,20 @@ def zoom_onto_the_part(request: str, cropped: bool) -> str:
     return f"zoom in on {bigger.group('part')}" if bigger and not cropped else request
 
 
+# "zoom in more", "zoom in further", "closer": after a crop, the middle of the crop (a box had been asked for)
+_ZOOM_MORE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|now|and|please|can\s+you|could\s+you)[,!.]?\s+)*(?:zoom\s+(?:in\s+)?(?:more|further|again"
+    r"|closer|some\s+more)|(?:get\s+|go\s+|a\s+bit\s+|even\s+)?closer)(?:\s+(?:please|still))*\W*$",
+    re.IGNORECASE,
+)
+
+
+def zoom_in_more(request: str, cropped: bool) -> str:
+    """``request`` as a crop of the middle when it asks to zoom in more and the image worked on was ``cropped``; else
+    ``request``."""
+    return "crop the middle" if cropped and _ZOOM_MORE.match(request) else request
+
+
 def squares_a_named_part(request: str) -> bool:
     """Whether ``request`` asks for a square crop of something it names by its place or by what is in it ("crop to the
     cat and make it square", "crop the left half to a square"), not of the picture's middle."""

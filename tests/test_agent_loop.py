@@ -2231,6 +2231,10 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_CALLS", (("Text Detection On Image",), 1), ("call it for me", "can you text this number?")),
         # seen in a --cli drive: "send it to my email" and "print it" each ran a reading
         ("NO_CALLS", (("Text Detection On Image",), 1), ("send it to my email", "print it", "share it on instagram")),
+        # seen in a --cli drive: the sign was read again
+        ("NO_CALLS", (("Text Detection On Image",), 1), ("text them that I want to see the flat",)),
+        # seen in a --cli drive: "make it round" after a crop rotated the crop by 3 degrees
+        ("NO_ROUND", (("Crop Image", "Rotate Image"), 1), ("make it round", "crop it into a circle")),
         # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
         ("NO_FRAME", (("Blur Region", "Crop Image"), 1), ("put a frame around it", "give it a thin black border")),
     ],
@@ -3815,3 +3819,16 @@ def test_it_after_a_search_of_the_photo_behind_a_map_is_the_photo(tiny_tokenizer
     llm.replies += [call("Sketch Detection On Image", pose), answer("Done.")]
     agent.chat(session, "make a sketch of it")
     assert runtime.calls[-1] == ("Sketch Detection On Image", photo)
+
+
+def test_zoom_in_more_after_a_crop_crops_the_middle_of_the_crop(tiny_tokenizer, session):
+    """Seen in a --cli drive: "crop the middle", then "zoom in more" was asked for a box in pixels."""
+    runtime = FakeRuntime(names=("Crop Image", "Resize Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session, size=64)
+    llm.replies = [call("Crop Image", f"{image}, 200, 400, 600, 800"), answer("Done.")]
+    (middle,) = agent.chat(session, "crop the middle").files
+    assert runtime.calls[-1] == ("Crop Image", f"{image}, 16, 16, 48, 48")
+    llm.replies += [call("Crop Image", f"{middle}, 1, 1, 1, 1"), answer("Done.")]
+    agent.chat(session, "zoom in more")
+    assert runtime.calls[-1] == ("Crop Image", f"{middle}, 16, 16, 48, 48")  # the fake's crop keeps the size
