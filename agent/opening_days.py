@@ -41,7 +41,9 @@ _AT = re.compile(r"\bat\s+(?:(\d{1,2})(?::(\d\d))?\s*(am|pm|o'?clock)?|(noon|mid
 _NAMED_TIMES = {"noon": ("12", "pm"), "midday": ("12", "pm"), "midnight": ("12", "am")}
 # "what about monday morning?" after a question of another day: the same question of that day
 _WHAT_ABOUT = re.compile(
-    rf"^\W*(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?(?:a\s+|the\s+)?(?P<day>{_DAY}|weekend|weekday)s?"
+    # "and on sunday?" (the model said the question back)
+    rf"^\W*(?:(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?|and\s+(?:on\s+)?)(?:a\s+|the\s+)?"
+    rf"(?P<day>{_DAY}|weekend|weekday)s?"
     r"(?P<part>\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,

@@ -82,6 +82,11 @@ def test_a_sign_that_names_no_day_tells_no_days():
             "OPEN 9 TO 5 MON TO FRI",
             'Partly: the sign reads "OPEN 9 TO 5 MON TO FRI", open 9 TO 5, so open for part of the morning.',
         ),
+        (  # seen in a --cli drive after "what about tomorrow morning?": the model said the question back
+            "and on sunday?",
+            HOURS_AFTER_DAYS,
+            f'No: the sign reads "{HOURS_AFTER_DAYS}", which leaves out Sundays.',
+        ),
         (  # seen in a --cli drive: "Yes ... open on Fridays, 8AM-6PM"
             "is the store open on friday evening?",
             HOURS_AFTER_DAYS,
