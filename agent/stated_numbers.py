@@ -424,7 +424,9 @@ _WIDTH_WORDS = ("wide", "across", "width")
 # A size in pixels with no side named: the longer side ("can you make it 64 pixels": the model wrote 64000 x -1)
 _PIXELS_ALONE = re.compile(
     r"\b(?:make|resize|scale|shrink|set|change)\s+(?:it|this|that|the\s+\w+)\s+(?:(?:down\s+|up\s+)?to\s+)?"
-    r"(\d+)\s*(?:px|pixels?)\b(?!\s+(?:wide|across|tall|high|off|from|on|each))",
+    r"(\d+)\s*(?:px|pixels?)\b(?!\s+(?:wide|across|tall|high|off|from|on|each))"
+    # "resize it to 128", a number with no unit after a verb of size (the model resized to 1280 x 1280)
+    r"|\b(?:resize|scale|shrink)\s+(?:(?:it|this|that|the\s+\w+)\s+)?(?:down\s+|up\s+)?to\s+(\d+)\s*[.!?]*\s*$",
     re.IGNORECASE,
 )
 
@@ -456,8 +458,8 @@ NAMED_RESOLUTION = re.compile(
 
 def one_side(request: str) -> tuple[str, int] | None:
     """``("width" | "height" | "longer" | "shorter", pixels)`` when ``request`` states one side of a size and no
-    other number ("make it 400 pixels wide"; "make it 64 pixels": the longer side), or names a resolution ("make it
-    4k": the longer side; "720p": the shorter); else ``None``."""
+    other number ("make it 400 pixels wide"; "make it 64 pixels", "resize it to 128": the longer side), or names a
+    resolution ("make it 4k": the longer side; "720p": the shorter); else ``None``."""
     named = NAMED_RESOLUTION.search(request)
     if named and not stated_numbers(NAMED_RESOLUTION.sub(" ", request)):
         return _NAMED_RESOLUTIONS_PX[" ".join(named.group(1).lower().split())]
@@ -466,7 +468,7 @@ def one_side(request: str) -> tuple[str, int] | None:
     if len(stated_numbers(request)) != 1 or not (side or alone):
         return None
     if alone:
-        return "longer", int(alone.group(1))
+        return "longer", int(alone.group(1) or alone.group(2))
     pixels, word = (side.group(1), side.group(2)) if side.group(1) else (side.group(4), side.group(3))
     return ("width" if word.lower() in _WIDTH_WORDS else "height"), int(pixels)
 

@@ -587,6 +587,8 @@ def test_the_size_a_request_asks_for_relative_to_the_pictures(request_text, fact
         # seen in a --cli drive: "can you make it 64 pixels" was resized to 64000 x -1 (failed)
         (f"Resize Image: {RESULT}, 64000, -1", "can you make it 64 pixels", f"{RESULT}, 64, 43"),
         (f"Resize Image: {RESULT}, 1, 1", "resize it to 150 px", f"{RESULT}, 150, 100"),
+        # seen in a --cli drive: "resize it to 128" was resized to 1280 x 1280
+        (f"Resize Image: {RESULT}, 1280, 1280", "resize it to 150", f"{RESULT}, 150, 100"),
         # seen in a --cli drive: "make it instagram size" of a square photo was resized to 1000 x 2000
         (f"Resize Image: {RESULT}, 1000, 2000", "make it instagram size", f"{RESULT}, 1080, 720"),
         # seen in a drive: "make it half as wide" halved both sides, "twice as tall" resized to 200 x 200
