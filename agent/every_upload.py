@@ -17,7 +17,7 @@ first.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from agent.findings import told_on
 from agent.pending_edit import Step
@@ -87,6 +87,31 @@ def not_done_on(steps: Sequence[Step], images: Sequence[str]) -> tuple[str, str]
     tried = {named[0] for tool, named in calls if tool == first[0] and named}
     missing = [image for image in images if image not in tried]
     return (first[0], missing[0]) if missing else None
+
+
+NOT_ON_ONE = "{tool} did not run on {image}: the detector found {found} there, not what was asked."
+
+
+def edit_not_on_each(
+    request: str,
+    steps: Sequence[Step],
+    uploads: Sequence[str],
+    unfound: Callable[[str, Sequence[Step]], str | None],
+    versions: Sequence[str] = (),
+) -> list[str]:
+    """:data:`NOT_ON_ONE` for each image a request for every upload means (:func:`worked_on`) where a detector ran and
+    the box edit it asks for did not, as ``unfound`` tells of the steps on that image (``pending_edit.box_edit_unfound``):
+    asked to "blur the face in both" of a photo and a cat, the answer told the detections and the one blur."""
+    if not asks_for_every(request, uploads):
+        return []
+    notes = []
+    for image in worked_on(steps, uploads, versions):
+        on_it = [step for step in steps if step.action and image_names(step.action_input)[:1] == (image,)]
+        tool = unfound(request, on_it)
+        found = "; ".join(" ".join(step.observation.split()) for step in on_it if step.ok and step.action in DETECTORS)
+        if tool:
+            notes.append(NOT_ON_ONE.format(tool=tool, image=image, found=found.rstrip(".") or "nothing"))
+    return notes
 
 
 def earlier_uploads(

@@ -96,6 +96,7 @@ from agent.detector_scope import (
 from agent.every_upload import (
     asks_for_every,
     earlier_uploads,
+    edit_not_on_each,
     every_finding,
     not_done_on,
     upload_not_done,
@@ -1047,6 +1048,9 @@ class Agent:
                     or answer
                 )
                 which = self._found_on_each(session, user_input, trace)
+                unfound = partial(box_edit_unfound, available=self.runtime.available.names)
+                not_on = edit_not_on_each(user_input, trace, list(session.images), unfound, versions)
+                which = with_notes(which, not_on) if which and not_on else which  # "blur the face in both" of a cat
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
                 answer = which or (f"{answer.rstrip()} {earlier}" if earlier else answer)
                 answer = with_angle_told(answer, user_input, trace)  # an angle the request left to the agent

@@ -318,3 +318,20 @@ def test_the_images_every_upload_means():
     # seen in a --cli drive: after the second photo's blur, "make both of them 200 pixels wide" began on the first
     # photo, never edited (its own newest), and resized the second's upload, not its blur
     assert worked_on([step("Resize Image", versions[1])], UPLOADS, versions) == versions
+
+
+def test_a_box_edit_of_every_upload_not_run_on_one_is_said():
+    """Seen in a --cli drive: "blur the face in both" of the astronaut and a cat told the detections and the one
+    blur; that the cat photo was not blurred went unsaid."""
+    from agent.every_upload import NOT_ON_ONE, edit_not_on_each
+    from agent.pending_edit import box_edit_unfound
+
+    steps = [
+        TraceStep(1, "", "Detection", UPLOADS[1], "cat [78, 0, 446, 300]", True),
+        TraceStep(2, "", "Detection", UPLOADS[0], "face [176, 65, 273, 162]", True),
+        TraceStep(3, "", "Blur Region", f"{UPLOADS[0]}, 176, 65, 273, 162", "image/cc_blur.png", True),
+    ]
+    unfound = lambda request, on_it: box_edit_unfound(request, on_it, ["Blur Region", "Detection"])  # noqa: E731
+    notes = edit_not_on_each("blur the face in both", steps, UPLOADS, unfound)
+    assert notes == [NOT_ON_ONE.format(tool="Blur Region", image=UPLOADS[1], found="cat [78, 0, 446, 300]")]
+    assert edit_not_on_each("blur the face", steps, UPLOADS, unfound) == []  # one picture asked for
