@@ -332,7 +332,7 @@ _BEYOND = (
     # "make it round", "crop it into a circle", "round the corners" (the model rotated the crop by 3 degrees)
     _BeyondTheTools(
         re.compile(
-            r"\b(?:make|crop|cut|turn)\s+(?:it|this|that|them|the\s+\w+)\s+(?:into\s+|to\s+|as\s+)?(?:an?\s+)?"
+            r"\b(?:make|crop|cut)\s+(?:it|this|that|them|the\s+\w+)\s+(?:into\s+|to\s+|as\s+)?(?:an?\s+)?"
             r"(?:round|circle|circular|oval)\b|\bround(?:ed)?\s+(?:the\s+|its\s+)?corners\b",
             re.I,
         ),

@@ -2010,7 +2010,7 @@ class Agent:
             or unread_writing(request, called, available)
             or read_after_the_edit(request, called)
             or named_but_not_run(request, called, self.runtime.available)
-            or refused_but_loaded(said, called, self.runtime.available)
+            or self._refused_but_loaded(request, said, called)
             or map_not_made(request, said, called, self.runtime.available)
             or square_not_made(request, called, self.runtime.available)
             or corners_not_cropped(request, called, self.runtime.available.names)
@@ -2020,6 +2020,16 @@ class Agent:
             or lone_edit_not_run(request, called, self.runtime.available)
             or other_way_not_run(request, called, session.latest_image, session.made_by)
         )
+
+    def _refused_but_loaded(self, request: str, said: str, called: Sequence[str]) -> str | None:
+        """The loaded tool the answer (``said``) calls missing (agent/meant_call.py), unless it would stand in for a
+        tool ``request`` asks for that is not loaded: asked to "make the astronaut black and white", the model called
+        Remove the background (set aside), then answered that Remove the background is not loaded, and the turn
+        opened that call again until its steps ran out."""
+        refused = refused_but_loaded(said, called, self.runtime.available)
+        if refused and stands_in(request, refused, self.runtime.available, default_registry()):
+            return None
+        return refused
 
     def _first_call(self, session: ChatSession, request: str, call: ToolCall) -> tuple[ToolCall, str]:
         """The turn's first call with the tool, image and numbers ``request`` states plainly (agent/meant_call.py; a

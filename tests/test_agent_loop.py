@@ -3832,3 +3832,28 @@ def test_zoom_in_more_after_a_crop_crops_the_middle_of_the_crop(tiny_tokenizer, 
     llm.replies += [call("Crop Image", f"{middle}, 1, 1, 1, 1"), answer("Done.")]
     agent.chat(session, "zoom in more")
     assert runtime.calls[-1] == ("Crop Image", f"{middle}, 16, 16, 48, 48")  # the fake's crop keeps the size
+
+
+def test_a_half_turn_is_no_round_crop():
+    """ "Turn it round 180" (a rotation of the scripted sessions) had been told crops are rectangles."""
+    from agent.capabilities import NO_ROUND, beyond_the_tools
+
+    loaded = ("Crop Image", "Rotate Image")
+    assert beyond_the_tools("make it round", only_that=True, has_image=True, loaded=loaded) == NO_ROUND
+    assert (
+        beyond_the_tools("it's upside down, turn it round 180", only_that=True, has_image=True, loaded=loaded) is None
+    )
+
+
+def test_a_stand_in_the_answer_calls_missing_is_not_opened_again(tiny_tokenizer, session):
+    """Seen in a --cli drive: "and make the astronaut black and white" had the model call Remove the background (set
+    aside: it stands in for the restyler), then answer "(Remove the background is not loaded)"; that answer reopened
+    the call, set aside again, until the turn's eight steps ran out."""
+    runtime = FakeRuntime(names=("Remove the background", "Crop Image"))
+    agent, llm, runtime = make_agent(tiny_tokenizer, [], runtime=runtime)
+    image = upload(agent, session)
+    refusal = "I cannot see images myself, and no loaded tool can edit an image (Remove the background is not loaded)."
+    llm.replies = [call("Remove the background", image)] + [f" {refusal}", f" {image}\nObservation:"] * 8
+    reply = agent.chat(session, "and make the astronaut black and white")
+    assert not any(step.action == "Remove the background" for step in reply.steps)
+    assert "this turn used its" not in reply.text and "Instruct Image Using Text is not loaded" in reply.text
