@@ -86,6 +86,11 @@ REQUESTS = (
     "Crop her head",
     "What's the size of the cup?",
     "How sure are you?",
+    "What are the weekend hours?",
+    "Zoom in more",
+    "Make it round",
+    "What did you blur?",
+    "How many images have we made?",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine
