@@ -43,6 +43,8 @@ SQUARE_TO_ORIENTED = (
 )
 IMAGES_ANSWER = 'You uploaded {uploads}.{made} The latest, the one "it" means, is {latest}.'
 MADE_HERE = " Made here, {count} image{s}: {made}."
+NONE_MADE_HERE = " No tool has made an image here yet."
+_ASKS_WHAT_WAS_MADE = re.compile(r"\b(?:made|make|created|create|generated|generate)\b", re.IGNORECASE)
 
 # A picture the question asks about: as THE_PICTURE, or by its place ("what's the size of the result?")
 _ASKED_PICTURE = rf"(?:{THE_PICTURE}|the\s+(?:result|output|original|crop|(?:edge|depth|normal)\s+map))"
@@ -400,10 +402,12 @@ def asks_for_the_images(request: str) -> bool:
     return bool(_IMAGES_QUESTION.match(request))
 
 
-def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str) -> str:
-    """:data:`IMAGES_ANSWER` for the ``uploads`` and the images ``made`` by tools (each oldest first)."""
+def images_answer(uploads: Sequence[str], made: Sequence[str], latest: str, request: str = "") -> str:
+    """:data:`IMAGES_ANSWER` for the ``uploads`` and the images ``made`` by tools (each oldest first); of a
+    ``request`` that asks what was made when nothing was, :data:`NONE_MADE_HERE` says so."""
     listed = MADE_HERE.format(count=len(made), s="" if len(made) == 1 else "s", made=", ".join(made))
-    return IMAGES_ANSWER.format(uploads=", ".join(uploads), made=listed if made else "", latest=latest)
+    none = NONE_MADE_HERE if _ASKS_WHAT_WAS_MADE.search(request) else ""
+    return IMAGES_ANSWER.format(uploads=", ".join(uploads), made=listed if made else none, latest=latest)
 
 
 WHERE_ANSWER = (

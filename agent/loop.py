@@ -230,8 +230,8 @@ from agent.pending_edit import (
     people_unfound,
     uncounted,
     unfound_box,
-    zoom_in_more,
     zoom_onto_the_part,
+    zoomed_in_more,
 )
 from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
 from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
@@ -847,8 +847,7 @@ class Agent:
         spelled as the part of the writing the last reading was asked for (agent/text_region.py),
         contractions typed without their apostrophe written out (agent/typed_words.py), clauses that only say not to
         blur or crop left out (agent/negated_edits.py), a profile picture asked as the square crop around the face
-        (agent/profile_picture.py), a head as the face (agent/head_as_face.py) and "zoom in more" after a crop as the
-        crop's middle; the wait ends either way."""
+        (agent/profile_picture.py) and a head as the face (agent/head_as_face.py); the wait ends either way."""
         user_input = without_negated_edits(as_spelled(without_typos(user_input)))
         last_tool = session.last_call.tool if session.last_call else ""
         # "blur it": the number asked for, by the last turn too when it was answered from that reading ("which one
@@ -859,7 +858,6 @@ class Agent:
         user_input = blur_of_another_thing(user_input, blurred)  # "and her face too" after a blur
         cropped = made_call(session.made_by, session.latest_image).tool == CROPPER
         user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
-        user_input = zoom_in_more(user_input, cropped)  # "zoom in more" after a crop: the middle of the crop
         user_input = as_a_profile_picture(user_input)  # the square around the face (agent/profile_picture.py)
         user_input = as_the_face(user_input)  # "crop her head": the face with some margin (agent/head_as_face.py)
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
@@ -1671,7 +1669,7 @@ class Agent:
         if session.latest_image is not None and asks_for_the_images(request):
             shown = set(self.shown_images(session))
             made = [name for name in session.made_from if name in shown]  # in the order they were made
-            return images_answer(list(session.images), made, session.latest_image)
+            return images_answer(list(session.images), made, session.latest_image, request)
         placed = session.placed.get(session.latest_image or "")
         told = answer_about_lines(request, placed) if placed else None
         if told:
@@ -2201,8 +2199,8 @@ class Agent:
         ``request`` says was meant, when it only corrects which image that call should have worked on or asks for the same again ("no, I meant the first photo", "do the same
         to the cat photo": agent/redo.py), and ``True``: the last turn's later calls follow it; or the last blur's
         box again on its result when it only asks for more blur, the last resize or rotation half as far when it says
-        that went too far, or a crop with what the last detection found in the middle when it asks for that there
-        (agent/centring.py), and ``False``; else ``(None, False)``."""
+        that went too far, a crop of the middle when it asks to zoom in more, or a crop with what the last detection
+        found in the middle when it asks for that there (agent/centring.py), and ``False``; else ``(None, False)``."""
         again = blurred_again(request, session.latest_image, session.made_by)
         if again:
             logger.info("more blur: %s", again.action_input)
@@ -2211,6 +2209,10 @@ class Agent:
         if less:
             logger.info("the last edit went too far: %s", less.action_input)
             return less, False
+        zoomed = zoomed_in_more(request, session.latest_image, partial(image_size, session.workspace))
+        if zoomed and CROPPER in self.runtime.available:  # "zoom in more": the middle of the picture
+            logger.info("zoom in more: %s", zoomed.action_input)
+            return zoomed, False
         centred = centred_crop(request, session.reports, partial(image_size, session.workspace))
         if centred and CROPPER in self.runtime.available:  # "make the cat the center of the image"
             logger.info("a crop with what was found in the middle: %s", centred.action_input)

@@ -28,7 +28,7 @@ either half wrong:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -483,7 +483,8 @@ def zoom_onto_the_part(request: str, cropped: bool) -> str:
     return f"zoom in on {bigger.group('part')}" if bigger and not cropped else request
 
 
-# "zoom in more", "zoom in further", "closer": after a crop, the middle of the crop (a box had been asked for)
+# "zoom in more", "zoom in further", "closer": the middle of the picture worked on (after a crop, a box had been asked
+# for)
 _ZOOM_MORE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|now|and|please|can\s+you|could\s+you)[,!.]?\s+)*(?:zoom\s+(?:in\s+)?(?:more|further|again"
     r"|closer|some\s+more)|(?:get\s+|go\s+|a\s+bit\s+|even\s+)?closer)(?:\s+(?:please|still))*\W*$",
@@ -491,10 +492,15 @@ _ZOOM_MORE = re.compile(
 )
 
 
-def zoom_in_more(request: str, cropped: bool) -> str:
-    """``request`` as a crop of the middle when it asks to zoom in more and the image worked on was ``cropped``; else
-    ``request``."""
-    return "crop the middle" if cropped and _ZOOM_MORE.match(request) else request
+def zoomed_in_more(request: str, image: str | None, size: Callable[[str], tuple[int, int] | None]) -> ToolCall | None:
+    """The crop of the middle of ``image`` (``size`` gives its width and height) when ``request`` asks to zoom in
+    more: of a crop, a box had been asked for; of a picture never cropped, the model had resized it to 78 x 0.01.
+    ``None`` otherwise."""
+    dimensions = size(image) if image is not None and _ZOOM_MORE.match(request) else None
+    if image is None or dimensions is None:
+        return None
+    box = named_box("crop the middle", CROPPER, *dimensions)
+    return ToolCall("", CROPPER, ", ".join([image, *map(str, box)])) if box else None
 
 
 def squares_a_named_part(request: str) -> bool:

@@ -12,7 +12,7 @@ from agent.head_as_face import as_the_face
 from agent.margin import asks_for_a_margin, with_asked_margin
 from agent.meant_call import squared_around_its_box
 from agent.named_pair import names_a_pair
-from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_in_more, zoom_onto_the_part
+from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_part
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
 from agent.profile_picture import AS_A_CROP, as_a_profile_picture
@@ -242,5 +242,4 @@ def _asked(session: SessionSpec, number: int) -> str:
     last_tool = str(session.turns[number - 2].expect.tool or "") if number > 1 else ""
     asked = the_part_read(asked, _asked(session, number - 1) if number > 1 else "", last_tool)
     asked = blur_of_another_thing(asked, last_tool == BLURRER)
-    asked = zoom_in_more(zoom_onto_the_part(asked, last_tool == CROPPER), last_tool == CROPPER)
-    return as_the_face(as_a_profile_picture(asked))
+    return as_the_face(as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER)))

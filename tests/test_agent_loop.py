@@ -2764,6 +2764,7 @@ def test_the_conversations_images_are_listed_by_the_agent(tiny_tokenizer, sessio
 
     agent, llm, _ = make_agent(tiny_tokenizer, [])
     first, second = upload(agent, session), upload(agent, session)
+    assert "No tool has made an image here yet." in agent.chat(session, "how many images have we made?").text
     llm.replies = [call("Edge Detection On Image", second), answer("Done.")]
     (edges,) = agent.chat(session, "show me the edges").files
     prompts = len(llm.prompts)
@@ -3832,6 +3833,11 @@ def test_zoom_in_more_after_a_crop_crops_the_middle_of_the_crop(tiny_tokenizer, 
     llm.replies += [call("Crop Image", f"{middle}, 1, 1, 1, 1"), answer("Done.")]
     agent.chat(session, "zoom in more")
     assert runtime.calls[-1] == ("Crop Image", f"{middle}, 16, 16, 48, 48")  # the fake's crop keeps the size
+    # seen in a Gradio drive: "zoom in more" of a photo never cropped was resized to 78 x 0.01
+    other = upload(agent, session, size=64)
+    llm.replies += [call("Resize Image", f"{other}, 78, 0.01"), answer("Done.")]
+    agent.chat(session, "zoom in more")
+    assert runtime.calls[-1] == ("Crop Image", f"{other}, 16, 16, 48, 48")
 
 
 def test_a_half_turn_is_no_round_crop():
