@@ -93,7 +93,9 @@ _ABOUT_WRITING = re.compile(
     # opening hours, which a sign tells: "when is it open?", "is it open on saturday?", "what time does it close?"
     rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
     rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
-    r"|\bwhat\s+are\s+(?:the|its|their)\s+(?:opening\s+)?hours\b"
+    # "what are the weekend hours?", "what are saturday's hours?" (the model said it cannot see images)
+    r"|\bwhat\s+are\s+(?:(?:the|its|their)\s+)?(?:(?:weekend|weekday|mon|tues|wednes|thurs|fri|satur|sun)(?:day)?"
+    r"(?:'s|s)?\s+)?(?:opening\s+)?hours\b"
     # writing too hard to read: "make the text easier to read", "I can't read the sign" (the model answered "The
     # text is readable"): the reading gives its words
     r"|\beasier\s+to\s+read\b|\bcan'?t\s+read\s+(?:it|this|that|the\s+(?:text|sign|words|writing|label|menu))\b"

@@ -3203,6 +3203,7 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "is the library open on sundays?",
         "what time does the cafe close?",
         "what are its hours?",
+        "what are the weekend hours?",  # seen in a Gradio drive: "I cannot see images myself ..."
         "can i park here?",  # seen in a drive: "Please upload the image first" with the sign uploaded
         "am I allowed to smoke here?",
         "is parking allowed?",
