@@ -284,7 +284,10 @@ _IMAGES_QUESTION = _whole_question(
     r"|are\s+there|did\s+i\s+(?:upload|send))"
     # "how many images have we made?" (the model answered "We have made 1 images." after four)
     r"|(?:how\s+many|which|what)\s+(?:images|pictures|photos|files)\s+(?:have|did)\s+(?:we|you)\s+"
-    r"(?:made|make|created|create|generated|generate))"
+    r"(?:made|make|created|create|generated|generate)"
+    # "what's the current image?" (the model said it cannot see images)
+    r"|(?:what|which)(?:'s|s|\s+is)\s+(?:the\s+)?(?:current|latest|newest|last)\s+(?:image|picture|photo|file|one)"
+    r"|(?:which|what)\s+(?:image|picture|photo|file|one)\s+(?:are\s+we|am\s+i)\s+(?:on|working\s+on))"
     r"(?:\s+(?:so\s+far|now|here|in\s+this\s+(?:chat|conversation)))?",
 )
 

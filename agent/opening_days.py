@@ -172,8 +172,64 @@ def opening_answer(request: str, words: str, now: datetime | None = None) -> str
     day) when it asks for that; else ``None``. "Today", "tomorrow" and "now" are read by ``now`` (the computer's
     clock when not given), said first."""
     dated, clock = with_the_clock(request, now or datetime.now())
-    told = _how_long(dated, words) or _open_when(dated, words) or _opens_at(dated, words) or _open_on(dated, words)
+    told = (
+        _days_a_week(dated, words)
+        or _on_a_holiday(dated, words)
+        or _how_late(dated, words)
+        or _how_long(dated, words)
+        or _open_when(dated, words)
+        or _opens_at(dated, words)
+        or _open_on(dated, words)
+    )
     return f"{clock} {told}" if told and clock else told
+
+
+# "how many days a week are they open?" (Detection ran)
+_DAYS_A_WEEK = re.compile(
+    r"\bhow\s+many\s+days\s+(?:a|per|each|in\s+a)\s+week\b"
+    r"|\bhow\s+many\s+days\s+(?:are|is|do|does)\s+(?:it|they|the\s+\w+)\s+(?:open|stay\s+open)\b",
+    re.IGNORECASE,
+)
+DAYS_A_WEEK = 'The sign names {count} day{s} a week, {span}: it reads "{words}".'
+# "is it open on christmas?" (the words alone): a sign's days are days of the week
+_HOLIDAY = re.compile(
+    r"\b(?:open|closed|hours)\b.*\b(?P<holiday>christmas(?:\s+(?:eve|day))?|xmas|new\s+year'?s?(?:\s+(?:eve|day))?|easter"
+    r"|thanksgiving|(?:bank|public)\s+holidays?|holidays?)\b",
+    re.IGNORECASE,
+)
+NO_HOLIDAYS = (
+    'The sign names days of the week, not holidays: it reads "{words}", so it does not say whether they open on '
+    "{holiday}."
+)
+# "are they open late?", "how late are they open?" (the words alone): the closing times
+_LATE = re.compile(
+    r"\b(?:open\s+(?:late|(?:un)?till?\s+late)|how\s+late\s+(?:are|is|do|does)\s+(?:it|they|the\s+\w+)\s+open)\b",
+    re.IGNORECASE,
+)
+
+
+def _days_a_week(request: str, words: str) -> str | None:
+    """How many days a week the sign says the place is open, when ``request`` asks that and the sign names days."""
+    days = sign_days(words) if _DAYS_A_WEEK.search(request) else None
+    if not days or not days[0]:
+        return None
+    count = len(days[0])
+    return DAYS_A_WEEK.format(count=count, s="" if count == 1 else "s", span=_day_span(days[0]), words=words)
+
+
+def _on_a_holiday(request: str, words: str) -> str | None:
+    """That a sign's days say nothing of the holiday ``request`` asks about, when the sign gives days or hours."""
+    asked = _HOLIDAY.search(request)
+    if asked is None or (sign_days(words) is None and _HOURS.search(words) is None):
+        return None
+    holiday = asked.group("holiday")
+    return NO_HOLIDAYS.format(words=words, holiday=holiday[0].upper() + holiday[1:])
+
+
+def _how_late(request: str, words: str) -> str | None:
+    """The closing times, when ``request`` asks whether the place is open late."""
+    asked = _LATE.search(request)
+    return _opens_at("what time do they close?", words) if asked else None
 
 
 # "today", "tomorrow", "tonight", "(right) now", "at the moment", "currently"

@@ -26,6 +26,8 @@ SHORTHAND = {
     "ty": "thank you",
     "wat": "what",
     "wut": "what",
+    "wats": "what's",  # "wats on the sign" (the model said it cannot see images)
+    "wuts": "what's",
     "mak": "make",
     "blurr": "blur",
     "cropp": "crop",

@@ -2750,6 +2750,8 @@ def test_a_box_edit_after_a_detection_takes_the_one_box_found(request_text, obse
         ("what images can you make?", False),
         ("how many images have we made?", True),  # seen in a --cli drive: "We have made 1 images." after four
         ("which pictures did you create?", True),
+        ("what's the current image?", True),  # seen in a --cli drive: "I cannot see images myself"
+        ("which image are we working on?", True),
     ],
 )
 def test_which_requests_ask_which_images_there_are(request_text, asks):

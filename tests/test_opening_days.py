@@ -372,3 +372,17 @@ def test_both_times_asked_are_both_told(question, words, answer):
 )
 def test_the_hours_of_the_days_named_are_those_days_hours(question, words, answer):
     assert opening_answer(question, words) == answer
+
+
+def test_days_a_week_holidays_and_how_late_are_told_from_the_sign():
+    """Seen in a --cli drive: "how many days a week are they open?" ran Detection; "is it open on christmas?" and
+    "are they open late?" were given the words alone."""
+    from agent.opening_days import DAYS_A_WEEK, NO_HOLIDAYS
+
+    days = DAYS_A_WEEK.format(count=6, s="s", span="Monday to Saturday", words=HOURS_AFTER_DAYS)
+    assert opening_answer("how many days a week are they open?", HOURS_AFTER_DAYS) == days
+    holiday = NO_HOLIDAYS.format(words=HOURS_AFTER_DAYS, holiday="Christmas")
+    assert opening_answer("is it open on christmas?", HOURS_AFTER_DAYS) == holiday
+    late = opening_answer("are they open late?", HOURS_AFTER_DAYS)
+    assert late.startswith("They close at 6 pm Monday to Friday and at 2 pm on Saturdays")
+    assert opening_answer("is it open on christmas?", "NO PARKING") is None  # no days, no hours: not a timetable

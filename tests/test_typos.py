@@ -25,6 +25,7 @@ from tools.workspace import Workspace
         ("Show me the Edegs", "Show me the Edges"),
         ("Detet all the objects", "Detect all the objects"),  # the case kept
         ("thnks 👍", "thanks 👍"),
+        ("wats on the sign", "what's on the sign"),  # seen in a --cli drive: "I cannot see images myself"
         # four letters, two of them swapped (seen in a --cli drive: "blurr the fcae" asked for a box)
         ("blurr the fcae", "blur the face"),
         ("corp the left hlaf", "crop the left half"),
