@@ -196,6 +196,11 @@ def _which_says(request: str, found: Mapping[str, str]) -> tuple[list[str], list
     return lines, saying
 
 
+def asks_which_says(request: str) -> bool:
+    """Whether ``request`` asks which upload's words say something or hold a part of the writing."""
+    return bool(_WHICH_SAYS.search(request) or _WHICH_HAS.search(request))
+
+
 def which_was_read(request: str, found: Mapping[str, str | None]) -> str | None:
     """The answer to "which one is for rent?" after each of two uploads or more was read (``found``: each upload's
     words, ``None`` where it was never read) from those words, and the words of the others; ``None`` when it asks no

@@ -95,6 +95,7 @@ from agent.detector_scope import (
 )
 from agent.every_upload import (
     asks_for_every,
+    asks_which_says,
     earlier_uploads,
     edit_not_on_each,
     every_finding,
@@ -1683,10 +1684,9 @@ class Agent:
         earlier = next(filter(None, (read(image) for image in chain[1:])), None)
         told = told or (answer_about_the_place(request, earlier) if earlier and not words else None)
         told = told or self._hours_of_another_upload(session, request, chain)
-        read_on_each = {
-            upload: read(image) or read(upload) for upload, image in self.latest_of_each(session)
-        }  # "which one is for rent?" after both signs were read
-        told = told or which_was_read(request, read_on_each)
+        if not told and asks_which_says(request):  # "which one is for rent?" after both signs were read
+            read_on_each = {upload: read(image) or read(upload) for upload, image in self.latest_of_each(session)}
+            told = which_was_read(request, read_on_each)
         if told:
             return told
         counted = count_found_before(request, session.reports, session.latest_image)
