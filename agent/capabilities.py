@@ -127,6 +127,11 @@ NO_TEXT_ON_IMAGE = (
     "already in the picture."
 )
 
+NO_FONT = (
+    "None of the tools here writes text onto an image, so I can't change the font of its writing: set the words "
+    "again in any image editor. I can read the text already in the picture for you."
+)
+
 NO_LINE_WIDTH = (
     "None of the tools here can make a map's lines thicker or thinner: each draws them as it finds them. Resize "
     "Image can make the whole map bigger."
@@ -169,7 +174,7 @@ NO_ROUND = (
 )
 
 NO_CALLS = (
-    "I can't make phone calls, send messages, share or print: I only work on the images of this conversation (each is "
+    "I can't make phone calls, send messages, share, print or save contacts: I only work on the images of this conversation (each is "
     "saved as it is made, for you to download). Reading a number or an address off a picture I can do (\"what's the "
     'phone number on the sign?").'
 )
@@ -213,6 +218,17 @@ _BEYOND = (
             re.I,
         ),
         NO_TEXT_ON_IMAGE,
+        alone=True,
+        on_an_image=False,
+    ),
+    # "write it in a nicer font", "change the font" (the model read the sign again)
+    _BeyondTheTools(
+        re.compile(
+            r"\b(?:change|switch|swap|replace)\s+(?:the\s+|its\s+|their\s+)?(?:fonts?|typeface)\b"
+            r"|\b(?:in|with|to|use)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:fonts?|typeface)\b",
+            re.I,
+        ),
+        NO_FONT,
         alone=True,
         on_an_image=False,
     ),
@@ -354,7 +370,10 @@ _BEYOND = (
             r"|send\s+(?:it|them|him|her)\s+an?\s+(?:email|e-mail|text|sms|message)"
             # "send it to my email", "email it to me", "print it" (a reading ran, twice)
             r"|(?:send|share|post|upload|email|e-mail|text|print)\s+(?:it|this|that|them|the\s+(?:image|photo|picture|result))"
-            r"(?:\s+(?:to|on|via|by)\s+(?:me|my\s+\w+(?:\s+\w+)?|\w+))?)"
+            r"(?:\s+(?:to|on|via|by)\s+(?:me|my\s+\w+(?:\s+\w+)?|\w+))?"
+            # "save the number to my contacts" (the sign was read again)
+            r"|(?:save|add|put|store)\s+(?:it|this|that|them|(?:the|this|that|their)\s+(?:phone\s+)?(?:number|address|email))"
+            r"\s+(?:to|in|into)\s+(?:my\s+)?(?:contacts|contact\s+list|address\s+book|phone|calendar))"
             r"(?:\s+for\s+me)?(?:\s+please)?\W*$",
             re.I,
         ),

@@ -153,7 +153,11 @@ _MORE = re.compile(r"[.?!;]\s*\S|\b(?:then|also|plus)\b|\band\s+(?!white\b)", re
 _INTRO = re.compile(rf"^\s*{_HANDS_OVER}\b[^.?!;,]*[.?!;,]", re.IGNORECASE)
 
 
+# A word that only joins the request to the last one: "and a normal map" after a depth map (the model was run)
+_JOINED = re.compile(r"^\s*(?:(?:and|also|plus|then|now|ok(?:ay)?)\b[,]?\s*)+", re.IGNORECASE)
+
+
 def asks_only_that(request: str) -> bool:
     """Whether ``request`` is one request, with nothing else asked beside it (an opening sentence that only hands
-    something over aside)."""
-    return not _MORE.search(_INTRO.sub("", request).strip().rstrip(".?!"))
+    something over aside, and a word that joins it to the last one)."""
+    return not _MORE.search(_JOINED.sub("", _INTRO.sub("", request)).strip().rstrip(".?!"))

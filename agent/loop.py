@@ -235,7 +235,15 @@ from agent.pending_edit import (
     zoomed_in_more,
 )
 from agent.person_and_writing import blurs_answer, blurs_one_by_one, joined_answers
-from agent.picture_questions import ANSWERER, DESCRIBER, DETECTORS, answered_by, answering_tool, only_asks_what_it_shows
+from agent.picture_questions import (
+    ANSWERER,
+    DESCRIBER,
+    DETECTORS,
+    answered_by,
+    answering_tool,
+    only_asks_what_it_shows,
+    writes_about_the_picture,
+)
 from agent.plan_stand_ins import asked_but_not_loaded, missing_besides_the_answerer, stands_in
 from agent.privacy import hides_what_is_personal, privacy_answer, private_parts
 from agent.profile_picture import as_a_profile_picture
@@ -324,7 +332,7 @@ from agent.tool_words import edit_beyond_the_asked, image_beyond_the_search, nam
 from agent.typed_words import as_spelled
 from agent.undo import asks_to_undo, lineage, made_call, made_record, record_sources, undo
 from agent.upload_contents import labels_found, labels_named, upload_showing
-from agent.upload_names import upload_named, upload_named_for, which_is_answer
+from agent.upload_names import the_upload_as_the_picture, upload_named, upload_named_for, which_is_answer
 from agent.whereabouts import asks_where_the_writing_is, unlocated, whereabouts_answer, writing_whereabouts
 from agent.word_questions import (
     answer_about_lines,
@@ -399,6 +407,11 @@ NEEDS_IMAGE = f"That needs an image, and this conversation has none yet. Upload 
 CANNOT_SEE = (
     "I can't see images myself, and {tool} is not loaded, so I can't answer that about the picture here. "
     "Start the demo with --load {family}_cpu (or _cuda:0) where its weights are available."
+)
+CANNOT_SEE_TO_WRITE = (
+    "I can't see images myself, and {tool} is not loaded, so I can't write that about the picture here. Tell me what "
+    "it shows and I'll write it, or start the demo with --load {family}_cpu (or _cuda:0) where its weights are "
+    "available."
 )
 NOT_LOADED = (
     "That needs {tool}, which is not loaded here, so I can't do it. Start the demo with --load {load} (_cuda:0 in "
@@ -861,6 +874,9 @@ class Agent:
         user_input = zoom_onto_the_part(user_input, cropped)  # "make her face bigger" of the whole photo
         user_input = as_a_profile_picture(user_input)  # the square around the face (agent/profile_picture.py)
         user_input = as_the_face(user_input)  # "crop her head": the face with some margin (agent/head_as_face.py)
+        if session.latest_image is not None:  # "crop the rocket to a square" of rocket.png: of the photo
+            upload = lineage(session.latest_image, session.made_from)[-1]
+            user_input = the_upload_as_the_picture(user_input, session.file_names.get(upload))
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)
@@ -1701,7 +1717,7 @@ class Agent:
             ) or meant_image(request, uploads, None)
             if pointed in uploads:  # "what's in the other one?", then "blur the cup": on that one
                 session.latest_image = pointed
-            return _cannot_see(asked)
+            return _cannot_see(asked, writes_about_the_picture(request))
         beyond = beyond_the_tools(
             request,
             only_that=asks_only_that(request),
@@ -1932,8 +1948,13 @@ class Agent:
     @staticmethod
     def _hours_of_another_upload(session: ChatSession, request: str, chain: Sequence[str]) -> str | None:
         """The opening hours ``request`` asks for from the newest reading of another image than those of ``chain``
-        (the latest image and those it was made from) whose words give them: after both signs were read and the
-        rental sign blurred, "what time do they open on saturday?" read the blurred sign and found no text."""
+        (the latest image and those it was made from) whose words give them, when one of ``chain`` was read and
+        gave none: after both signs were read and the rental sign blurred, "what time do they open on saturday?" read
+        the blurred sign and found no text. A new upload not read yet is read (asked "is it open at 9am?" of a new
+        sign, the answer had been the last sign's)."""
+        read_images = [next(iter(image_names(reading.action_input)), "") for reading in session.readings]
+        if not any(image in chain for image in read_images):
+            return None
         for reading in reversed(session.readings):
             image = next(iter(image_names(reading.action_input)), "")
             told = None if image in chain else opening_answer(request, " ".join(reading.observation.split()))
@@ -2560,9 +2581,11 @@ def _needs_image(trace: Sequence[TraceStep], said: str = "") -> Reply:
     return Reply(NEEDS_IMAGE, (), tuple(trace), False, bool(said), model_answer=said, by_agent=True)
 
 
-def _cannot_see(tool: str) -> str:
-    """That ``tool``, which answers what a picture shows, is not loaded, with the ``--load`` family that has it."""
-    return CANNOT_SEE.format(tool=tool, family=default_registry().get(tool).family)
+def _cannot_see(tool: str, to_write: bool = False) -> str:
+    """That ``tool``, which answers what a picture shows, is not loaded, with the ``--load`` family that has it; for
+    writing about the picture (``to_write``), also that a person's own account of it will do."""
+    template = CANNOT_SEE_TO_WRITE if to_write else CANNOT_SEE
+    return template.format(tool=tool, family=default_registry().get(tool).family)
 
 
 def with_every_result(answer: str, trace: Sequence[TraceStep]) -> str:

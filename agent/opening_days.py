@@ -60,7 +60,9 @@ _OPEN_WHEN = re.compile(
     r"\b(?:when\s+(?:is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+open\b"
     rf"|what\s+(?:are|is)\s+(?:(?:the|its|their|your)\s+)?(?:(?P<named>{_DAY}|weekend|weekday)(?:'s|s)?\s+)?"
     r"(?:opening\s+|business\s+|open\s+)?(?:hours|times)\b"
-    r"|what\s+hours\s+(?:is|are|do|does)\b)",
+    r"|what\s+hours\s+(?:is|are|do|does)\b"
+    # "what do the hours mean?" (the hours were given without their days)
+    r"|what\s+(?:do|does)\s+(?:the|its|their|these|those)\s+(?:opening\s+)?hours\s+(?:mean|say)\b)",
     re.IGNORECASE,
 )
 OPEN_WHEN = '{who} open {hours}{days}: the sign reads "{words}".'
@@ -142,6 +144,18 @@ def _hours_by_run(words: str) -> list[tuple[tuple[int, ...], re.Match[str]]]:
     return runs if len(runs) > 1 else []
 
 
+def day_run_span(words: str, day: int) -> tuple[int, int] | None:
+    """Where in ``words`` the run of days that holds ``day`` (0 is Monday) stands with its hours, from the first
+    character of either to the last, on a sign with hours for more than one run of days; ``None`` when the sign
+    gives no hours of that day's own."""
+    spans = _spans(words)
+    for days, hours in _hours_by_run(words):
+        if day in days:
+            start, end = next((start, end) for named, start, end in spans if named == days)
+            return min(start, hours.start()), max(end, hours.end())
+    return None
+
+
 def _hours_on(words: str, day: int | None) -> re.Match[str] | None:
     """The hours ``words`` give for ``day`` (0 is Monday; ``None``: any day), or their only hours."""
     runs = _hours_by_run(words)
@@ -179,6 +193,7 @@ def opening_answer(request: str, words: str, now: datetime | None = None) -> str
         or _how_long(dated, words)
         or _open_when(dated, words)
         or _opens_at(dated, words)
+        or _open_at(dated, words)
         or _open_on(dated, words)
     )
     return f"{clock} {told}" if told and clock else told
@@ -523,11 +538,18 @@ def _in_part_of_day(request: str, words: str, day: int | None, state: str) -> st
 
 def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str] | None:
     """Whether the time ``request`` asks about ("at 6") falls in the hours ``words`` give ("9 TO 5") for ``day``, with
-    those hours and the time as written; ``None`` when either is missing. A closing hour before the opening one is in
-    the afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at 6": 6:00 or 18:00)."""
+    those hours and the time as written; ``None`` when either is missing."""
     hours, at = _hours_on(words, day), _AT.search(request)
     if hours is None or at is None:
         return None
+    within = _within(at, hours)
+    return None if within is None else (within, hours.group(0).strip(), at.group(0).removeprefix("at ").strip())
+
+
+def _within(at: re.Match[str], hours: re.Match[str]) -> bool | None:
+    """Whether the time ``at`` asks about falls in ``hours``; ``None`` when it is no time of day. A closing hour
+    before the opening one is in the afternoon ("9 TO 5" is 9:00-17:00), and a time without am or pm is either ("at
+    6": 6:00 or 18:00)."""
     hour, minute, half = at.groups()[:3]
     if at.group(4):  # "at noon"
         hour, half = _NAMED_TIMES[at.group(4).lower()]
@@ -537,5 +559,40 @@ def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str
     half = half if half and half.lower() in {"am", "pm"} else None
     asked = _minutes(hour, minute, half)
     candidates = [asked] if half or asked >= 13 * 60 else [asked, asked + 12 * 60]
-    within = any(start <= time < end for time in candidates)
-    return within, hours.group(0).strip(), at.group(0).removeprefix("at ").strip()
+    return any(start <= time < end for time in candidates)
+
+
+# "is it open at 6?" with no day named (the model answered 'I found it open: OPEN 9 TO 5 ...')
+_OPEN_AT = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay)[,]?\s+)?(?:is|are|will)\s+(?:it|they|the\s+\w+|this\s+\w+)\s+(?:be\s+|still\s+)?"
+    r"(?P<state>open|closed)\s+at\b",
+    re.IGNORECASE,
+)
+AT_BY_RUN = 'It depends on the day: at {time} they are {runs}. The sign reads "{words}".'
+
+
+def _open_at(request: str, words: str) -> str | None:
+    """Yes or no to whether the place is open (or closed) at the time ``request`` names without a day, from the hours
+    ``words`` give; on a sign whose hours differ by day, what each run of days says. ``None`` otherwise."""
+    asked, at = _OPEN_AT.match(request), _AT.search(request)
+    if asked is None or at is None or _ASKED.search(request):
+        return None
+    state, time = asked.group("state").lower(), at.group(0).removeprefix("at ").strip()
+    runs = [(days, hours, _within(at, hours)) for days, hours in _hours_by_run(words)]
+    if runs and len({within for _, _, within in runs}) > 1:
+        said = [
+            f"{'open' if within else 'closed'} {_day_span(set(days))} ({hours.group(0).strip()})"
+            for days, hours, within in runs
+        ]
+        return AT_BY_RUN.format(time=time, runs=" and ".join(said), words=words)
+    at_hours = _at_hours(request, words, None) if not runs else (runs[0][2], _by_run(words, _spelled), time)
+    if at_hours is None or at_hours[0] is None:
+        return None
+    within, hours, _ = at_hours
+    answer = "Yes" if within == (state == "open") else "No"
+    return AT_HOURS.format(answer=answer, words=words, hours=hours, so="so open" if within else "not", time=time)
+
+
+def _spelled(hours: re.Match[str]) -> str:
+    """``hours`` as the sign writes them."""
+    return hours.group(0).strip()

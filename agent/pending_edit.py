@@ -466,11 +466,14 @@ _SQUARED = re.compile(
 )
 
 
+# Parts of the writing a reading finds (agent/text_region.py)
+_WRITTEN_PARTS = r"(?:number|text|writing|words|letters|price|address|e-?mail|website|hours|sign)"
 # "can you make her face bigger": a part of the photo made bigger, as a zoom onto it (the detector ran and nothing
 # more); after a crop to it, the same words resize the crop (agent.meant_call.with_relative_size)
 _PART_BIGGER = re.compile(
     r"^\W*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?make\s+(?P<part>(?:the|her|his|its|their|my)\s+(?:\w+\s+)?"
-    rf"{ENLARGED_NOUNS})\s+(?:bigger|larger)"
+    # "make the phone number bigger" (the model resized the whole sign)
+    rf"(?:{ENLARGED_NOUNS}|{_WRITTEN_PARTS}))\s+(?:bigger|larger)"
     r"(?:\s+please)?\W*$",
     re.IGNORECASE,
 )

@@ -45,8 +45,13 @@ _DESCRIBE = re.compile(
     r"|\bwhat\s+(?:can|do)\s+you\s+see\b"
     # words about the picture that need it seen: "write a caption for instagram" (the model answered that Text
     # Detection On Image was not loaded); not when the request itself tells what it shows ("... of a dog on a beach")
-    r"|^(?!.*\b(?:of|about|showing|featuring|with|says?|saying)\b).*\b(?:write|give\s+me|suggest|come\s+up\s+with)\s+"
+    r"|^(?!.*\b(?:of|about|showing|featuring|with|says?|saying)\b).*\b(?:write|give\s+me|suggest|come\s+up\s+with"
+    r"|make|create)\s+"
     r"(?:me\s+)?(?:an?\s+|some\s+)?(?:\w+\s+)?(?:caption|captions|alt\s+text|description|hashtags)\b"
+    # a poem or a story about the picture: "write a short poem about this picture" (the model read the picture's
+    # text and answered that there was none)
+    r"|\b(?:write|compose|make)\s+(?:me\s+)?(?:an?\s+|some\s+)?(?:[\w-]+\s+){0,2}(?:poem|haiku|limerick|story|song"
+    rf"|rhyme|verse)s?\s+(?:about|of|on|for|describing)\s+(?:(?:this|that|the|my)\s+(?:\w+\s+)?{_PICTURE}|it)\b"
     # the whole request: "what's this?", "what am I looking at?" (the model answered "I could not answer that")
     r"|" + OPENING + r"(?:what(?:'s|\s+is)\s+(?:this|that|it)(?:\s+(?:one|photo|picture|image|pic))?"
     r"|what\s+am\s+i\s+looking\s+at"
@@ -59,6 +64,16 @@ _DESCRIBE = re.compile(
     r"|^\s*(?:(?:please|can you|could you)\s+)?describe\s+(?:it|this|that)(?:\s+one)?(?:\s+(?:for me|please))?\W*$",
     re.IGNORECASE,
 )
+# writing about the picture (a poem, a story, a caption), which the model can't write without seeing it
+_WRITES_ABOUT = re.compile(r"\b(?:write|compose|make|create|give\s+me|suggest|come\s+up\s+with)\b", re.IGNORECASE)
+
+
+def writes_about_the_picture(request: str) -> bool:
+    """Whether ``request``, one about what the picture shows (:func:`only_asks_what_it_shows`), asks for writing
+    about it ("write a short poem about this picture", "write a caption for instagram") rather than an answer."""
+    return bool(_WRITES_ABOUT.search(request)) and only_asks_what_it_shows(request) is not None
+
+
 COLOURS = (
     r"red|orange|yellow|green|blue|purple|violet|pink|brown|black|white|gr[ae]y|silver|gold|beige|turquoise|teal"
     r"|magenta|cyan"

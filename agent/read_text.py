@@ -63,6 +63,8 @@ _RULED = (
     r"(?:park|parking|smoke|smoking|stop|stopping|enter|entering|camp|camping|swim|swimming|fish|fishing|cycle"
     r"|cycling|skate|skating|drive|driving|walk|walking|dive|diving|eat|eating|drink|drinking|wait|waiting)"
 )
+# The animals a sign allows or forbids
+_ANIMALS = r"(?:pets?|dogs?|cats?|animals?|puppy|puppies|kittens?)"
 # What the writing in the picture means: "summarize the text", "translate the sign", "what is this page about?"; not
 # a text the request itself holds ("summarize this text: ...")
 _WHAT_IT_MEANS = (
@@ -130,7 +132,13 @@ _ABOUT_WRITING = re.compile(
     # what a sign allows: "can I park here?", "am I allowed to smoke here?", "is parking allowed?"
     rf"|\b(?:can|may)\s+(?:i|we|one)\s+{_RULED}\b[^?.!]*\b(?:here|there)\b"
     rf"|\bif\s+(?:i|we)\s+(?:can|may)\s+{_RULED}\b|\bif\s+{_PLACE}(?:'s|\s+is|\s+are)\s+(?:open|closed)\b"
-    rf"|\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_RULED}\b|\b(?:is|are)\s+{_RULED}\s+(?:allowed|permitted)\b",
+    rf"|\b(?:am\s+i|are\s+we)\s+allowed\s+to\s+{_RULED}\b|\b(?:is|are)\s+{_RULED}\s+(?:allowed|permitted)\b"
+    # the animals a sign allows: "can i have pets?" (the model answered "Yes, I don't have pets (Puppy)"), "are dogs
+    # allowed?"
+    rf"|\b(?:can|may)\s+(?:i|we|one)\s+(?:have|bring|keep|take)\s+(?:a\s+|my\s+|our\s+)?{_ANIMALS}\b"
+    rf"|\b(?:is|are)\s+{_ANIMALS}\s+(?:allowed|permitted|ok|okay|welcome)\b"
+    # what a sign offers: "is it for sale?"
+    r"|\b(?:is|are)\s+(?:it|this|that|they|these|the\s+\w+)\s+(?:up\s+)?for\s+(?:sale|rent|lease|hire)\b",
     re.IGNORECASE,
 )
 # Requests that ask to find something besides the writing ("read the sign and box the dog").

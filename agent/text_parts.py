@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from agent.opening_days import DAYS, day_run_span, sign_days
 from tools.outputs import PlacedWord
 
 Words = Sequence[PlacedWord]
@@ -94,7 +95,33 @@ def _matching(pattern: re.Pattern[str]) -> Callable[[Texts], list[int]]:
     return lambda texts: [index for index, text in enumerate(texts) if pattern.search(text)]
 
 
+def _day_hours(day: int) -> Callable[[Texts], list[int]]:
+    """What picks the words of the run of days that holds ``day`` with its hours ("SAT 10AM-2 PM" for Saturday), on
+    a sign with hours for more than one run of days; on a sign with one set of hours, those hours when the sign opens
+    on ``day`` or names no days; none when it leaves ``day`` out or closes then."""
+
+    def picks(texts: Texts) -> list[int]:
+        text = " ".join(texts)
+        span = day_run_span(text, day)
+        if span is None:
+            days = sign_days(text)
+            return _hours(texts) if days is None or day in days[0] else []
+        starts = [sum(len(text) + 1 for text in texts[:index]) for index in range(len(texts))]
+        return [index for index, start in enumerate(starts) if span[0] <= start < span[1]]
+
+    return picks
+
+
 PARTS = (
+    # "blur the saturday hours" (every run's hours were blurred)
+    *(
+        TextPart(
+            f"{name} hours",
+            re.compile(rf"\b{name[:3]}\w*(?:'s)?\s+(?:opening\s+)?(?:hours|times)\b", re.I),
+            _day_hours(index),
+        )
+        for index, name in enumerate(DAYS)
+    ),
     TextPart(
         "phone number",
         re.compile(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 
 from agent.image_reference import meant_image
+from agent.pending_edit import names_people, squares_a_named_part
 from agent.request_parts import OPENING, request_parts
 from agent.tool_words import named_by
 from generation.tool_calls import image_names
@@ -133,3 +134,21 @@ def which_is_answer(request: str, file_names: Mapping[str, str]) -> str | None:
     asked = _WHICH_IS.match(request.strip())
     upload = upload_named(asked.group("what"), file_names) if asked else None
     return SENT_AS.format(upload=upload, file_name=file_names[upload]) if upload else None
+
+
+def the_upload_as_the_picture(request: str, file_name: str | None) -> str:
+    """``request`` with the thing it crops to a shape said as the picture when that thing is a word of the name of the
+    file the picture came from (``file_name``) and nothing the detector finds: "crop the rocket to a square" of
+    rocket.png is "crop it to a square" (a box had been asked for: nothing here finds a rocket); else ``request``."""
+    words = name_words(file_name) if file_name else frozenset()
+    if not words or names_people(request) or not squares_a_named_part(request):
+        return request
+    named = "|".join(map(re.escape, sorted(words)))
+    said = re.sub(
+        rf"\b(?:the|my|this|that)\s+(?:{named})s?(?:\s+(?:photo|picture|image|pic|shot|one))?\b",
+        "it",
+        request,
+        count=1,
+        flags=re.IGNORECASE,
+    )
+    return request if said == request or squares_a_named_part(said) else said

@@ -144,6 +144,7 @@ def answer_about_words(request: str, words: str) -> str | None:
         return (SAYS_YES if set(normal_words(said.group("phrase")).split()) <= read else SAYS_NO).format(words=words)
     return (
         _forbidden(request, tokens, words)
+        or _offered_for(request, words)
         or meaning_answer(request, words)
         or opening_answer(request, words)
         or _part_answer(request, words)
@@ -260,6 +261,30 @@ def _forbidden(request: str, tokens: Sequence[str], words: str) -> str | None:
 
     told = any(_FORBIDDING.match(before) and forbids(word) for before, word in pairwise(tokens))
     return SAYS_NO.format(words=words) if told else None
+
+
+# "is it for sale?" of a FOR RENT sign (the words alone had been the answer), "is it for sale or for rent?"
+OFFERED_FOR = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay)[,]?\s+)?(?:is|are)\s+(?:it|this|that|they|these|the\s+\w+)\s+(?:up\s+)?for\s+"
+    r"(?P<asked>sale|rent|lease|hire)(?P<either>\s+or\s+(?:for\s+)?(?:sale|rent|lease|hire))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_OFFERS = re.compile(r"\bfor\s+(sale|rent|lease|hire)\b", re.IGNORECASE)
+IS_FOR = 'It is for {offered}: the text reads "{words}".'
+
+
+def _offered_for(request: str, words: str) -> str | None:
+    """Yes or no to whether the thing a sign offers is for sale, rent, lease or hire, as ``request`` asks, when the
+    words read say which; else ``None``."""
+    asked, offers = OFFERED_FOR.match(request), _OFFERS.search(words)
+    if asked is None or offers is None:
+        return None
+    offered = offers.group(1).lower()
+    if asked.group("either"):
+        return IS_FOR.format(offered=offered, words=words)
+    if asked.group("asked").lower() == offered:
+        return SAYS_YES.format(words=words)
+    return f"No: {IS_FOR[0].lower()}{IS_FOR[1:]}".format(offered=offered, words=words)
 
 
 def _not_said(request: str, words: str) -> str | None:

@@ -19,6 +19,7 @@ from agent.profile_picture import AS_A_CROP, as_a_profile_picture
 from agent.stated_numbers import named_region
 from agent.text_region import blur_of_another_thing, the_part_read
 from agent.typed_words import as_spelled
+from agent.upload_names import the_upload_as_the_picture
 from protocol.steps import ToolCall
 from protocol.typos import without_typos
 from session_eval.checks import WHOLE_PICTURE
@@ -242,4 +243,6 @@ def _asked(session: SessionSpec, number: int) -> str:
     last_tool = str(session.turns[number - 2].expect.tool or "") if number > 1 else ""
     asked = the_part_read(asked, _asked(session, number - 1) if number > 1 else "", last_tool)
     asked = blur_of_another_thing(asked, last_tool == BLURRER)
-    return as_the_face(as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER)))
+    asked = as_the_face(as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER)))
+    uploaded = [alias for turn in session.turns[:number] for alias in turn.upload]
+    return the_upload_as_the_picture(asked, f"{uploaded[-1]}.png" if uploaded else None)

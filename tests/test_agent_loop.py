@@ -787,6 +787,9 @@ def test_a_picture_question_no_call_could_answer_gets_the_missing_tool_and_what_
         ("can you give me some hashtags for this?", DESCRIBER),
         ("write a caption for a photo of my dog on the beach", None),  # it tells what the picture shows
         ("write a caption that says hello", None),  # the words are given
+        ("write a short poem about this picture", DESCRIBER),  # seen in a --cli drive: the picture was read
+        ("make a caption for instagram", DESCRIBER),  # seen in a --cli drive: resized to 1080 pixels wide
+        ("write a haiku about coffee", None),
         ("is it red or blue?", ANSWERER),
         ("is the car black or white?", ANSWERER),
         ("ok here's my cat. is it black or white?", ANSWERER),  # seen in a drive: "The cat is black."
@@ -1224,6 +1227,9 @@ def test_how_many_places_were_blurred_is_counted_from_the_blurs(tiny_tokenizer, 
         ("make the cat bigger", False, "zoom in on the cat"),  # it had resized the whole photo
         ("make her face bigger", True, "make her face bigger"),  # after a crop to it: the crop, resized
         ("make it bigger", False, "make it bigger"),
+        # seen in a --cli drive: the whole sign was resized
+        ("make the phone number bigger", False, "zoom in on the phone number"),
+        ("make the picture bigger", False, "make the picture bigger"),
     ],
 )
 def test_a_part_made_bigger_is_a_zoom_onto_it(request_text, cropped, expected):
@@ -1431,6 +1437,36 @@ def test_a_square_crop_of_the_cat_is_square_around_the_cat(tiny_tokenizer, sessi
         ("Detection", image),
         ("Crop Image", f"{image}, 80, 40, 240, 200"),
     ]
+
+
+def test_a_square_crop_of_what_the_files_name_says_is_of_the_photo(tiny_tokenizer, session, tmp_path):
+    """Seen in a --cli drive: "crop the rocket to a square" of rocket.png asked for a box (nothing here finds a
+    rocket); the rocket is the photo, squared in its middle. A cat the detector finds is still found."""
+    runtime = FakeRuntime(names=("Detection", "Crop Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    rocket = upload_file(agent, session, tmp_path / "rocket.png", size=(60, 40))
+    llm.replies = [call("Crop Image", f"{rocket}, 1, 2, 3, 4"), answer("Done.")]
+    reply = agent.chat(session, "crop the rocket to a square")
+    assert [(step.action, step.action_input) for step in reply.steps] == [("Crop Image", f"{rocket}, 10, 0, 50, 40")]
+    from agent.upload_names import the_upload_as_the_picture
+
+    assert the_upload_as_the_picture("crop the cat to a square", "cat.png") == "crop the cat to a square"
+    assert the_upload_as_the_picture("crop the rocket", "rocket.png") == "crop the rocket"  # no shape: no box either
+    assert the_upload_as_the_picture("crop the rocket to a square", "coffee.jpg") == "crop the rocket to a square"
+
+
+def test_writing_about_a_picture_no_tool_sees_asks_what_it_shows(tiny_tokenizer, session):
+    """Seen in a --cli drive: "write a short poem about this picture" read the picture and answered that it held no
+    text; "make a caption for instagram" resized it to 1080 pixels wide."""
+    from agent.loop import CANNOT_SEE_TO_WRITE
+
+    runtime = FakeRuntime(names=("Text Detection On Image", "Resize Image"))
+    agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
+    upload(agent, session)
+    written = CANNOT_SEE_TO_WRITE.format(tool="Get Photo Description", family="ImageCaptioning")
+    assert agent.chat(session, "write a short poem about this picture").text == written
+    assert agent.chat(session, "make a caption for instagram").text == written
+    assert llm.prompts == []
 
 
 def test_a_face_blurred_on_a_made_up_box_is_found_first(tiny_tokenizer, session):
@@ -2144,6 +2180,11 @@ def test_an_edit_no_loaded_tool_makes_is_answered_not_loaded_before_the_model(ti
     llm.replies = [call("Rotate Image", f"{image}, 90"), answer("Done!")]
     agent.chat(session, "rotate it 90 degrees and make it black and white")  # several things: the model decides
     assert runtime.calls == [("Rotate Image", f"{image}, 90")]
+    # seen in a --cli drive: after the depth map was answered not loaded, "and a normal map" ran Line Detection
+    prompts = len(llm.prompts)
+    reply = agent.chat(session, "and a normal map")
+    assert reply.text == NOT_LOADED.format(tool="Predict Normal Map On Image", load="Image2Normal_cpu")
+    assert len(llm.prompts) == prompts
 
 
 def test_a_flip_no_tool_makes_is_answered_before_the_model(tiny_tokenizer, session):
@@ -2233,6 +2274,10 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_CALLS", (("Text Detection On Image",), 1), ("send it to my email", "print it", "share it on instagram")),
         # seen in a --cli drive: the sign was read again
         ("NO_CALLS", (("Text Detection On Image",), 1), ("text them that I want to see the flat",)),
+        # seen in a --cli drive: the sign was read again
+        ("NO_CALLS", (("Text Detection On Image",), 1), ("save the number to my contacts", "add it to my calendar")),
+        # seen in a --cli drive: "write it in a nicer font" read the sign again
+        ("NO_FONT", (("Text Detection On Image",), 1), ("write it in a nicer font", "change the font")),
         # seen in a --cli drive: "make it round" after a crop rotated the crop by 3 degrees
         ("NO_ROUND", (("Crop Image", "Rotate Image"), 1), ("make it round", "crop it into a circle")),
         # seen in a drive: asked to "put a frame around it", the model blurred a box of 1, 1, 1, 2
@@ -3209,6 +3254,9 @@ def test_a_question_of_opening_hours_reads_the_sign(tiny_tokenizer, session):
         "can i park here?",  # seen in a drive: "Please upload the image first" with the sign uploaded
         "am I allowed to smoke here?",
         "is parking allowed?",
+        "can i have pets?",  # seen in a --cli drive: "Yes, I don't have pets (Puppy) ..."
+        "are dogs allowed?",
+        "is it for sale?",  # seen in a --cli drive: the words alone
         "what street is this?",  # seen in a drive: "I cannot see images myself"
         "make the text easier to read",  # seen in a drive: "The text is readable"
         "I can't read the sign",
@@ -3863,6 +3911,7 @@ def test_a_stand_in_the_answer_calls_missing_is_not_opened_again(tiny_tokenizer,
     image = upload(agent, session)
     refusal = "I cannot see images myself, and no loaded tool can edit an image (Remove the background is not loaded)."
     llm.replies = [call("Remove the background", image)] + [f" {refusal}", f" {image}\nObservation:"] * 8
-    reply = agent.chat(session, "and make the astronaut black and white")
+    # two sentences, so the model is asked ("and make the astronaut black and white" alone is answered before it)
+    reply = agent.chat(session, "Nice one. Now make the astronaut black and white")
     assert not any(step.action == "Remove the background" for step in reply.steps)
     assert "this turn used its" not in reply.text and "Instruct Image Using Text is not loaded" in reply.text

@@ -102,6 +102,8 @@ def test_the_generative_tool_a_request_asks_for(request_text, tool):
         ("rotate it and make it black and white", False),
         ("draw a cat, then rotate it", False),
         ("Make it black and white. Then rotate it.", False),
+        ("and a normal map", True),  # seen in a --cli drive after a depth map: the model ran Line Detection
+        ("ok, and then rotate it", True),
     ],
 )
 def test_one_request_or_several(request_text, only):

@@ -386,3 +386,45 @@ def test_days_a_week_holidays_and_how_late_are_told_from_the_sign():
     late = opening_answer("are they open late?", HOURS_AFTER_DAYS)
     assert late.startswith("They close at 6 pm Monday to Friday and at 2 pm on Saturdays")
     assert opening_answer("is it open on christmas?", "NO PARKING") is None  # no days, no hours: not a timetable
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "answer"),
+    [
+        (
+            "is it open at 6?",  # seen in a --cli drive: 'I found it open: OPEN 9 TO 5 CALL 555-0147.'
+            "OPEN 9 TO 5 CALL 555-0147",
+            'No: the sign reads "OPEN 9 TO 5 CALL 555-0147", open 9 TO 5, not at 6.',
+        ),
+        (
+            "are they open at noon?",
+            "OPEN 9 TO 5 CALL 555-0147",
+            'Yes: the sign reads "OPEN 9 TO 5 CALL 555-0147", open 9 TO 5, so open at noon.',
+        ),
+        (
+            "is it closed at 10?",
+            "OPEN 9 TO 5 CALL 555-0147",
+            'No: the sign reads "OPEN 9 TO 5 CALL 555-0147", open 9 TO 5, so open at 10.',
+        ),
+        (
+            "is it open at 9am?",  # open on weekdays, not yet on Saturdays
+            HOURS_AFTER_DAYS,
+            "It depends on the day: at 9am they are open Monday to Friday (8AM-6PM) and closed on Saturdays (10AM-2 PM)."
+            f' The sign reads "{HOURS_AFTER_DAYS}".',
+        ),
+        (
+            "are they open at 7am?",  # closed on every day it names
+            HOURS_AFTER_DAYS,
+            f'No: the sign reads "{HOURS_AFTER_DAYS}", open 8AM-6PM Monday to Friday and 10AM-2 PM on Saturdays, not at'
+            " 7am.",
+        ),
+    ],
+)
+def test_a_time_asked_without_a_day_is_told_from_the_hours(question, words, answer):
+    assert opening_answer(question, words) == answer
+
+
+def test_what_the_hours_mean_is_their_days_and_times():
+    """Seen in a --cli drive: "what do the hours mean?" was answered with the hours without their days."""
+    told = opening_answer("what do the hours mean?", HOURS_AFTER_DAYS)
+    assert told.startswith("It is open 8am-6pm Monday to Friday and 10am-2 pm on Saturdays")

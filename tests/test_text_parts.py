@@ -31,6 +31,12 @@ def picked(request: str, *lines: str) -> str:
         ("crop to the opening times", ("OPEN 9:30 - 17:00",), "9:30 - 17:00"),
         ("crop to the hours", ("OPEN 24 HOURS",), "24 HOURS"),
         ("blur the days", ("OPEN 9 TO 5", "MON TO FRI"), "MON TO FRI"),
+        # seen in a --cli drive: every run's hours were blurred
+        ("blur the saturday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), "SAT 10AM-2 PM"),
+        ("crop to the tuesday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), "MON-FRI 8AM-6PM"),
+        ("crop the sunday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), ""),  # left out: none
+        ("blur the saturday hours", ("OPEN DAILY 7AM-7PM",), "7AM-7PM"),  # one set of hours, every day
+        ("blur the saturday hours", ("OPEN 9 TO 5", "MON TO FRI"), ""),  # not open on Saturdays
         ("blur the price", ("FRESH BREAD", "$3.50 A LOAF"), "$3.50"),
         ("blur the email", ("WRITE TO", "ana@example.org"), "ana@example.org"),
         ("crop to the website", ("VISIT", "www.example.org"), "www.example.org"),

@@ -95,6 +95,8 @@ def test_questions_about_the_words_read(request_text, expected):
         ("can pets live there?", "FOR RENT CALL 555-0147 NO PETS", True),  # seen in a --cli drive: the text alone
         ("can dogs stay here?", "NO PETS", True),
         ("can they live there?", "NO PETS", False),
+        ("can i have pets?", "FOR RENT CALL 555-0147 NO PETS", True),  # seen in a --cli drive: "Yes, I don't have pets"
+        ("are dogs allowed?", "FOR RENT CALL 555-0147 NO PETS", True),
     ],
 )
 def test_a_sign_that_says_no_to_what_is_asked_answers_no(request_text, words, forbidden):
@@ -110,6 +112,17 @@ def test_a_sign_that_forbids_other_things_says_nothing_of_what_is_asked():
     assert answer_about_words("is it allowed to smoke there?", words) == NOT_SAID.format(words=words)
     assert answer_about_words("can I smoke here?", "NO PARKING") == NOT_SAID.format(words="NO PARKING")
     assert answer_about_words("can I park here?", "PARKING 2 HOURS") is None  # forbids nothing: the words alone
+
+
+def test_what_a_sign_offers_is_told_for_sale_or_rent():
+    """Seen in a --cli drive: "is it for sale?" of a FOR RENT sign was answered with the words alone."""
+    from agent.word_questions import IS_FOR, SAYS_YES
+
+    words = "FOR RENT CALL 555-0147 NO PETS"
+    assert answer_about_words("is it for sale?", words) == f'No: it is for rent: the text reads "{words}".'
+    assert answer_about_words("is it for rent?", words) == SAYS_YES.format(words=words)
+    assert answer_about_words("is the flat for sale or rent?", words) == IS_FOR.format(offered="rent", words=words)
+    assert answer_about_words("is it for sale?", "OPEN 9 TO 5") is None  # the sign offers nothing: not told
 
 
 def test_a_word_past_the_end_says_how_many_there_are():
@@ -460,3 +473,24 @@ def test_opening_hours_are_told_from_the_other_sign_read(tiny_tokenizer, tmp_pat
     prompts = len(llm.prompts)
     told = agent.chat(session, "what time do they open on saturday?").text
     assert told.startswith(f"{store}: They open at 10 am on Saturdays") and len(llm.prompts) == prompts
+
+
+def test_a_new_sign_not_read_yet_is_read_for_its_hours(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: after one sign was read, a second was uploaded and "is it open at 9am?" was answered from
+    the first sign's words; the new sign is read."""
+    from tools.runtime import Observation
+
+    agent, llm, session, first = reading_agent(tiny_tokenizer, tmp_path, "OPEN 9 TO 5 CALL 555-0147", "Detection")
+    reader = "Text Detection On Image"
+    llm.replies = [call(reader, first), answer("Read.")]
+    agent.chat(session, "is it open at 6?")
+    second = agent.introduce_image(session, Image.new("RGB", (8, 8), "white")).name
+    run = agent.runtime.run
+    hours = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
+    agent.runtime.run = lambda tool, argument, workspace: (
+        Observation(hours, True, (), 0.01) if argument == second else run(tool, argument, workspace)
+    )
+    llm.replies += [call(reader, second), answer("Read.")]
+    reply = agent.chat(session, "is it open at 9am?")
+    assert [(step.action, step.action_input) for step in reply.steps] == [(reader, second)]
+    assert reply.text.startswith("It depends on the day: at 9am they are open Monday to Friday")
