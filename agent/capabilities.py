@@ -31,7 +31,11 @@ _ASKS = re.compile(
     r"|\bhow\s+(?:do|does)\s+(?:i\s+use\s+)?(?:this|it)\s+work\W*$|\bhow\s+do\s+i\s+use\s+(?:this|you)\b"
     # "what can I do here?" (the model asked for an image)
     r"|^\W*(?:\w+[,!.]?\s+)?what\s+can\s+i\s+do(?:\s+(?:here|with\s+(?:this|it|you|(?:this|the|my)\s+"
-    r"(?:photo|image|picture|pic))))?\W*$",
+    r"(?:photo|image|picture|pic))))?\W*$"
+    # "what should i do with this photo?" (the model answered "I could not answer that"), "what else can I do with
+    # it?"
+    r"|^\W*(?:\w+[,!.]?\s+)?what\s+(?:else\s+)?(?:should|could|shall|can)\s+(?:i|we)\s+do\s+with\s+(?:it|this|that"
+    r"|(?:this|the|my)\s+(?:photo|image|picture|pic))\W*$",
     re.IGNORECASE,
 )
 
@@ -97,12 +101,15 @@ def load_hint(spec: ToolSpec) -> str:
 NO_TOOLS = "No tools are loaded, so I can only chat; I cannot work on images."
 
 
-def capabilities_answer(tools: Sequence[str], takes_image: set[str]) -> str:
-    """The loaded ``tools`` in a sentence, with how to use them (``takes_image``: those that work on an upload)."""
+def capabilities_answer(tools: Sequence[str], takes_image: set[str], latest: str | None = None) -> str:
+    """The loaded ``tools`` in a sentence, with how to use them (``takes_image``: those that work on an upload;
+    ``latest``: the image the conversation works on, when it has one)."""
     if not tools:
         return NO_TOOLS
     answer = f"With the tools loaded here I can use: {', '.join(tools)}."
-    if takes_image:
+    if takes_image and latest:  # asked "what should i do with this photo?", it had been told to upload one
+        answer += f' Tell me what to do with {latest}, for example "show me the edges".'
+    elif takes_image:
         answer += " Upload an image and tell me what to do with it."
     return answer
 
@@ -125,6 +132,11 @@ NO_TEXT_ON_IMAGE = (
     "None of the tools here writes text onto an image, so I can't add a caption, title or watermark: add it in any "
     "image editor. I can write the caption's words for you if you tell me what the picture shows, or read the text "
     "already in the picture."
+)
+
+NO_COMPRESSION = (
+    "Every image here is saved as PNG, which is lossless, and none of the tools changes how a file is compressed. "
+    'A smaller picture makes a smaller file: "make it half the size" or "resize it to 800 wide".'
 )
 
 NO_FONT = (
@@ -174,9 +186,9 @@ NO_ROUND = (
 )
 
 NO_CALLS = (
-    "I can't make phone calls, send messages, share, print or save contacts: I only work on the images of this conversation (each is "
-    "saved as it is made, for you to download). Reading a number or an address off a picture I can do (\"what's the "
-    'phone number on the sign?").'
+    "I can't make phone calls, send messages, share, print or save contacts: I only work on the images of this "
+    "conversation (each is saved as it is made, for you to download). Reading a number or an address off a picture "
+    'I can do ("what\'s the phone number on the sign?").'
 )
 
 NO_DELETE = (
@@ -220,6 +232,17 @@ _BEYOND = (
         NO_TEXT_ON_IMAGE,
         alone=True,
         on_an_image=False,
+    ),
+    # "compress it", "reduce the file size" (the model resized it to its own size)
+    _BeyondTheTools(
+        re.compile(
+            r"\bcompress(?:ed|ion)?\b|\b(?:reduce|shrink|lower|cut)\s+(?:the\s+|its\s+)?file\s*size\b"
+            r"|\bmake\s+(?:the|its)\s+file\s+(?:smaller|lighter)\b",
+            re.I,
+        ),
+        NO_COMPRESSION,
+        alone=True,
+        on_an_image=True,
     ),
     # "write it in a nicer font", "change the font" (the model read the sign again)
     _BeyondTheTools(
@@ -285,7 +308,10 @@ _BEYOND = (
     _BeyondTheTools(
         re.compile(
             r"\b(?:thicker|thinner|bolder|heavier)\s+(?:lines|edges|outlines?|strokes)\b"
-            r"|\b(?:lines|edges|outlines?|strokes)\s+(?:\w+\s+){0,2}(?:thicker|thinner|bolder|heavier)\b",
+            r"|\b(?:lines|edges|outlines?|strokes)\s+(?:\w+\s+){0,2}(?:thicker|thinner|bolder|heavier)\b"
+            # "make them thicker" (the model resized the edge map)
+            r"|^\W*make\s+(?:them|it|these|those)\s+(?:a\s+(?:bit|little)\s+|much\s+)?(?:thicker|thinner|bolder|heavier)"
+            r"(?:\s+please)?\W*$",
             re.I,
         ),
         NO_LINE_WIDTH,

@@ -77,6 +77,31 @@ def upload_not_done(
     return not_done_on(steps, worked_on(steps, uploads, versions))
 
 
+def edit_not_done(
+    request: str,
+    steps: Sequence[Step],
+    uploads: Sequence[str],
+    unfound: Callable[[str, Sequence[Step]], str | None],
+    versions: Sequence[str] = (),
+) -> tuple[str, str] | None:
+    """``(tool, image)``: an edit the turn made after a detector (not its first call) and the first image a request for
+    every upload means (:func:`worked_on`) where a detector ran and found what the edit needs (``unfound``, as
+    ``pending_edit.box_edit_unfound``, tells it did not) but the edit was not tried; else ``None``. Asked to "blur
+    the faces in both", the model found both faces, blurred one and answered."""
+    if not asks_for_every(request, uploads):
+        return None
+    images = worked_on(steps, uploads, versions)
+    edits = [(step.action, image_names(step.action_input)[:1]) for step in steps if step.action not in DETECTORS]
+    for tool in dict.fromkeys(tool for tool, named in edits if tool and named and named[0] in images):
+        tried = {named[0] for done, named in edits if done == tool and named}
+        for image in images:
+            on_it = [step for step in steps if step.action and image_names(step.action_input)[:1] == (image,)]
+            searched = any(step.ok and step.action in DETECTORS for step in on_it)
+            if image not in tried and searched and unfound(request, on_it) is None:
+                return tool, image
+    return None
+
+
 def not_done_on(steps: Sequence[Step], images: Sequence[str]) -> tuple[str, str] | None:
     """``(tool, image)``: the turn's first tool and the first of ``images`` it was not tried on this turn
     (``steps``), when it was tried on one of them; else ``None``."""

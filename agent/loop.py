@@ -97,6 +97,7 @@ from agent.every_upload import (
     asks_for_every,
     asks_which_says,
     earlier_uploads,
+    edit_not_done,
     edit_not_on_each,
     every_finding,
     not_done_on,
@@ -938,6 +939,7 @@ class Agent:
             yield TextChunk(1, forced)
         overruled = ""  # what the model wrote instead of the call the agent runs next
         agent_call = redo  # the call the agent wrote for the next step, which runs as written
+        every_on = ""  # the upload the agent opened the next call on, as the request asks for every upload
         replay_note = ""  # why the last turn's calls were not all done again (agent/redo.py)
         blurred_note = ""  # the part of the writing edited is blurred: placed by the reading before the blur
         unplaced = None  # the box tool asked for on writing that the reading did not place
@@ -990,11 +992,15 @@ class Agent:
             if isinstance(step, FinalAnswer):
                 said = self._clean_answer(step.answer)
                 versions = self._versions(session, trace)
-                every = upload_not_done(user_input, trace, list(session.images), versions) or not_done_on(
-                    trace, self._pair_named(session, user_input)
+                unfound = partial(box_edit_unfound, available=self.runtime.available.names)
+                every = (
+                    upload_not_done(user_input, trace, list(session.images), versions)
+                    or edit_not_done(user_input, trace, list(session.images), unfound, versions)
+                    or not_done_on(trace, self._pair_named(session, user_input))
                 )  # "... of the original and of the crop": on the other one too
                 if every and index < self.max_steps:  # "... from both": the same call on the next upload
                     forced, overruled = f"{_opened_step(every[0])} {every[1]}", f"{AI} {said}"
+                    every_on = every[1]
                     logger.info("%s runs on %s too, as the request asks for every upload", *every)
                     yield TextChunk(index + 1, f" {ANSWER_SET_ASIDE.format(tool=every[0])}\n{forced}")
                     continue
@@ -1063,7 +1069,6 @@ class Agent:
                     or answer
                 )
                 which = self._found_on_each(session, user_input, trace)
-                unfound = partial(box_edit_unfound, available=self.runtime.available.names)
                 not_on = edit_not_on_each(user_input, trace, list(session.images), unfound, versions)
                 which = with_notes(which, not_on) if which and not_on else which  # "blur the face in both" of a cat
                 earlier = "" if which else earlier_uploads(user_input, trace, list(session.images), answer, versions)
@@ -1176,15 +1181,22 @@ class Agent:
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
                 as_written = agent_call is not None  # the agent's own call keeps its box and image
+                on_every = bool(every_on) and image_names(step.action_input)[:1] == (every_on,)
+                # an edit the agent opened on the next upload: its box is the one found there (the model copied the
+                # box found on the other, which moved the blur back onto that one)
+                searched = [taken for taken in trace if image_names(taken.action_input)[:1] == (every_on,)]
                 found = (
                     step
                     if as_written
+                    else as_found(user_input, step, "", searched)
+                    if on_every
                     else self._found_on_an_older_version(
                         session,
                         step,
                         as_found(user_input, step, self.shown_text(session, trace), trace, session.reports),
                     )
                 )
+                every_on = ""
                 # "with some margin", then "crop to the cat and make it square": the square around the box (once the
                 # box is the cat's) and its room
                 boxes = {
@@ -1526,7 +1538,7 @@ class Agent:
         if asks_about_lora(request):
             return lora_answer(self.identity)
         if asks_what_it_can_do(request):
-            return capabilities_answer(self.runtime.available.names, set(self.image_tools))
+            return capabilities_answer(self.runtime.available.names, set(self.image_tools), session.latest_image)
         if asks_how_many_tools(request):
             return count_answer(self.runtime.available.names)
         usage = usage_answer(request, list(self.runtime.available), has_image=session.latest_image is not None)

@@ -43,7 +43,8 @@ _NAMED_TIMES = {"noon": ("12", "pm"), "midday": ("12", "pm"), "midnight": ("12",
 _WHAT_ABOUT = re.compile(
     # "and on sunday?" (the model said the question back)
     rf"^\W*(?:(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?|and\s+(?:on\s+)?)(?:a\s+|the\s+)?"
-    rf"(?P<day>{_DAY}|weekend|weekday)s?"
+    # "what about holidays?" after the days were asked (Detection ran)
+    rf"(?P<day>{_DAY}|weekend|weekday|(?:bank\s+|public\s+)?holiday|christmas|xmas|easter|thanksgiving)s?"
     r"(?P<part>\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -185,6 +186,9 @@ def opening_answer(request: str, words: str, now: datetime | None = None) -> str
     name days, what the sign says of that day when it asks the day's hours, the time it opens or closes (on that
     day) when it asks for that; else ``None``. "Today", "tomorrow" and "now" are read by ``now`` (the computer's
     clock when not given), said first."""
+    elliptic = _WHAT_ABOUT.match(request)
+    if elliptic:  # "and on sunday?", "what about holidays?": the question asked again of that day
+        request = f"is it open on {elliptic.group('day')}{elliptic.group('part') or ''}{elliptic.group('at') or ''}"
     dated, clock = with_the_clock(request, now or datetime.now())
     told = (
         _days_a_week(dated, words)
@@ -237,8 +241,9 @@ def _on_a_holiday(request: str, words: str) -> str | None:
     asked = _HOLIDAY.search(request)
     if asked is None or (sign_days(words) is None and _HOURS.search(words) is None):
         return None
-    holiday = asked.group("holiday")
-    return NO_HOLIDAYS.format(words=words, holiday=holiday[0].upper() + holiday[1:])
+    holiday = asked.group("holiday").lower()
+    said = "holidays" if holiday.endswith(("holiday", "holidays")) else holiday[0].upper() + holiday[1:]
+    return NO_HOLIDAYS.format(words=words, holiday=said)
 
 
 def _how_late(request: str, words: str) -> str | None:
@@ -324,7 +329,9 @@ def _day_span(days: set[int]) -> str:
 
 # "how many hours are they open on saturday?", "how long is it open?", "which day are they open longest?"
 _HOW_LONG = re.compile(
-    r"\bhow\s+(?:many\s+hours|long)\s+(?:are|is|do|does)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
+    # "how many hours a day are they open on weekdays?" (Detection ran)
+    r"\bhow\s+(?:many\s+hours|long)\s+(?:(?:a|per|each)\s+day\s+)?(?:are|is|do|does)\s+"
+    r"(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+"
     r"(?:open|stay\s+open)\b",
     re.IGNORECASE,
 )
@@ -434,9 +441,6 @@ def _opens_at(request: str, words: str) -> str | None:
 def _open_on(request: str, words: str) -> str | None:
     """Yes or no to ``request`` when it asks whether the place is open or closed on a day and ``words`` name days;
     what the sign says of that day when it asks the day's hours; else ``None``."""
-    elliptic = _WHAT_ABOUT.match(request)
-    if elliptic:
-        request = f"is it open on {elliptic.group('day')}{elliptic.group('part') or ''}{elliptic.group('at') or ''}"
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
     hours = _HOURS.search(words)
@@ -579,20 +583,17 @@ def _open_at(request: str, words: str) -> str | None:
         return None
     state, time = asked.group("state").lower(), at.group(0).removeprefix("at ").strip()
     runs = [(days, hours, _within(at, hours)) for days, hours in _hours_by_run(words)]
-    if runs and len({within for _, _, within in runs}) > 1:
+    if len({within for _, _, within in runs}) > 1:
         said = [
             f"{'open' if within else 'closed'} {_day_span(set(days))} ({hours.group(0).strip()})"
             for days, hours, within in runs
         ]
         return AT_BY_RUN.format(time=time, runs=" and ".join(said), words=words)
-    at_hours = _at_hours(request, words, None) if not runs else (runs[0][2], _by_run(words, _spelled), time)
-    if at_hours is None or at_hours[0] is None:
+    if runs:  # the same on every run of days
+        within, hours = runs[0][2], _by_run(words, lambda found: found.group(0).strip())
+    else:
+        within, hours, _ = _at_hours(request, words, None) or (None, None, None)
+    if within is None:
         return None
-    within, hours, _ = at_hours
     answer = "Yes" if within == (state == "open") else "No"
     return AT_HOURS.format(answer=answer, words=words, hours=hours, so="so open" if within else "not", time=time)
-
-
-def _spelled(hours: re.Match[str]) -> str:
-    """``hours`` as the sign writes them."""
-    return hours.group(0).strip()

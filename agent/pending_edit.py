@@ -320,10 +320,10 @@ def the_found_box(
     request: str, tool: str, arguments: Sequence[str], steps: Sequence[Step], *, named_only: bool = False
 ) -> tuple[str, ...] | None:
     """The one box a detector of ``steps`` found of what ``request`` names (or, unless ``named_only``, the one it
-    found at all), when a box tool's call (``arguments``: the image, then the box) is not one the detectors found and
-    the request gives no box of its own; else ``None``. After Detection found "cat [91, 140, 205, 254]", asked to
-    "blur the cat face", the model wrote ``256, 256, 91, 205``."""
-    if tool not in _ASKS or len(arguments) != 5 or _gives_its_numbers(request, tool):
+    found at all), when a box tool's call (``arguments``: the image, then the box, or the image alone) is not one the
+    detectors found and the request gives no box of its own; else ``None``. After Detection found "cat [91, 140, 205,
+    254]", asked to "blur the cat face", the model wrote ``256, 256, 91, 205``."""
+    if tool not in _ASKS or len(arguments) not in (1, 5) or _gives_its_numbers(request, tool):
         return None
     found = [
         (label, box)

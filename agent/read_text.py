@@ -95,6 +95,9 @@ _ABOUT_WRITING = re.compile(
     # opening hours, which a sign tells: "when is it open?", "is it open on saturday?", "what time does it close?"
     rf"|\b(?:when|what\s+time|what\s+days?)\s+(?:is|are|does|do)\s+{_PLACE}\s+(?:open|close)"
     rf"|^\W*(?:is|are)\s+{_PLACE}\s+(?:open|closed)\b"
+    # "do they open on sundays?" (the model answered "I could not answer that"), "how many hours a day are they open?"
+    rf"|^\W*(?:do|does|will)\s+{_PLACE}\s+(?:open|close)\b"
+    rf"|\bhow\s+(?:many\s+hours|long)\s+(?:(?:a|per|each)\s+day\s+)?(?:is|are|do|does)\s+{_PLACE}\s+(?:stay\s+)?open\b"
     # "what are the weekend hours?", "what are saturday's hours?" (the model said it cannot see images)
     r"|\bwhat\s+are\s+(?:(?:the|its|their)\s+)?(?:(?:weekend|weekday|mon|tues|wednes|thurs|fri|satur|sun)(?:day)?"
     r"(?:'s|s)?\s+)?(?:opening\s+)?hours\b"
@@ -137,6 +140,8 @@ _ABOUT_WRITING = re.compile(
     # allowed?"
     rf"|\b(?:can|may)\s+(?:i|we|one)\s+(?:have|bring|keep|take)\s+(?:a\s+|my\s+|our\s+)?{_ANIMALS}\b"
     rf"|\b(?:is|are)\s+{_ANIMALS}\s+(?:allowed|permitted|ok|okay|welcome)\b"
+    # "what's the area code?" of the number on a sign
+    r"|\barea\s+code\b"
     # what a sign offers: "is it for sale?"
     r"|\b(?:is|are)\s+(?:it|this|that|they|these|the\s+\w+)\s+(?:up\s+)?for\s+(?:sale|rent|lease|hire)\b",
     re.IGNORECASE,

@@ -362,6 +362,8 @@ _TIMES = re.compile(
 )
 _FRACTION = re.compile(
     r"\b(?:(half|a\s+third|a\s+quarter)\s+(?:the\s+|its\s+)?(?:size|width|height|as\s+(?:big|large|wide|tall|high))"
+    # "and then half of that" after a resize (the model cropped to a box of its own)
+    r"|^\W*(?:(?:and|then|now|ok|okay)[,]?\s+)*(half|a\s+third|a\s+quarter)\s+of\s+(?:that|it|this)(?=\s*[.!?]*\s*$)"
     r"|halve)\b",
     re.IGNORECASE,
 )
@@ -537,7 +539,7 @@ def scale_factor(request: str) -> float | None:
         return 1 / factor if times.group(4) and factor else factor  # "3 times smaller": a third
     fraction = _FRACTION.search(request)
     if fraction:
-        return _FRACTIONS[" ".join((fraction.group(1) or "halve").lower().split())]
+        return _FRACTIONS[" ".join((fraction.group(1) or fraction.group(2) or "halve").lower().split())]
     slightly = bool(_SLIGHTLY.search(request))  # "a bit smaller", as "rotate it a bit"
     if _SMALLER.search(request):
         return SLIGHT_SHRINK if slightly else PLAIN_SHRINK

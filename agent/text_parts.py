@@ -95,21 +95,29 @@ def _matching(pattern: re.Pattern[str]) -> Callable[[Texts], list[int]]:
     return lambda texts: [index for index, text in enumerate(texts) if pattern.search(text)]
 
 
-def _day_hours(day: int) -> Callable[[Texts], list[int]]:
-    """What picks the words of the run of days that holds ``day`` with its hours ("SAT 10AM-2 PM" for Saturday), on
-    a sign with hours for more than one run of days; on a sign with one set of hours, those hours when the sign opens
-    on ``day`` or names no days; none when it leaves ``day`` out or closes then."""
+def _day_hours(days: tuple[int, ...]) -> Callable[[Texts], list[int]]:
+    """What picks the words of the runs of days that hold ``days`` (0 is Monday) with their hours ("SAT 10AM-2 PM"
+    for Saturday), on a sign with hours for more than one run of days; on a sign with one set of hours, those hours
+    when the sign opens on one of ``days`` or names no days; none when it leaves them out or closes then."""
 
     def picks(texts: Texts) -> list[int]:
         text = " ".join(texts)
-        span = day_run_span(text, day)
-        if span is None:
-            days = sign_days(text)
-            return _hours(texts) if days is None or day in days[0] else []
+        spans = [span for span in (day_run_span(text, day) for day in days) if span]
+        if not spans:
+            named = sign_days(text)
+            return _hours(texts) if named is None or set(days) & named[0] else []
         starts = [sum(len(text) + 1 for text in texts[:index]) for index in range(len(texts))]
-        return [index for index, start in enumerate(starts) if span[0] <= start < span[1]]
+        return [index for index, start in enumerate(starts) if any(low <= start < high for low, high in spans)]
 
     return picks
+
+
+# The days a request can ask the hours of, as it says them: each by its name, and the two groups
+_DAYS_ASKED = {
+    **{rf"{name[:3]}\w*": (name, (index,)) for index, name in enumerate(DAYS)},
+    r"week\s*days?": ("weekday", (0, 1, 2, 3, 4)),
+    r"week\s*ends?": ("weekend", (5, 6)),
+}
 
 
 PARTS = (
@@ -117,10 +125,10 @@ PARTS = (
     *(
         TextPart(
             f"{name} hours",
-            re.compile(rf"\b{name[:3]}\w*(?:'s)?\s+(?:opening\s+)?(?:hours|times)\b", re.I),
-            _day_hours(index),
+            re.compile(rf"\b{said}(?:'s)?\s+(?:opening\s+)?(?:hours|times)\b", re.I),
+            _day_hours(days),
         )
-        for index, name in enumerate(DAYS)
+        for said, (name, days) in _DAYS_ASKED.items()
     ),
     TextPart(
         "phone number",

@@ -145,6 +145,7 @@ def answer_about_words(request: str, words: str) -> str | None:
     return (
         _forbidden(request, tokens, words)
         or _offered_for(request, words)
+        or _area_code(request, words)
         or meaning_answer(request, words)
         or opening_answer(request, words)
         or _part_answer(request, words)
@@ -271,6 +272,7 @@ OFFERED_FOR = re.compile(
 )
 _OFFERS = re.compile(r"\bfor\s+(sale|rent|lease|hire)\b", re.IGNORECASE)
 IS_FOR = 'It is for {offered}: the text reads "{words}".'
+NOT_FOR = 'No: it is for {offered}, the text reads "{words}".'
 
 
 def _offered_for(request: str, words: str) -> str | None:
@@ -284,7 +286,27 @@ def _offered_for(request: str, words: str) -> str | None:
         return IS_FOR.format(offered=offered, words=words)
     if asked.group("asked").lower() == offered:
         return SAYS_YES.format(words=words)
-    return f"No: {IS_FOR[0].lower()}{IS_FOR[1:]}".format(offered=offered, words=words)
+    return NOT_FOR.format(offered=offered, words=words)
+
+
+_AREA_CODE = re.compile(r"\barea\s+codes?\b|\bprefix\b", re.IGNORECASE)
+AREA_CODE = 'The area code is {code}: the phone number reads "{number}".'
+NO_AREA_CODE = "The phone number {number} has no area code: it has {digits} digits, a local number."
+LOCAL_DIGITS = 7  # a number of this many digits or fewer is dialled without an area code
+AREA_DIGITS = 3  # the area code's digits, before the local number's seven
+
+
+def _area_code(request: str, words: str) -> str | None:
+    """The area code of the phone number the words read hold, when ``request`` asks for it, or that it has none
+    (asked "whats the area code" of "CALL 555-0147", the answer had been the words alone); ``None`` when it asks for
+    none or the words hold no phone number."""
+    number = part_text("phone number", words) if _AREA_CODE.search(request) else None
+    if not number:
+        return None
+    digits = re.sub(r"\D", "", number)
+    if len(digits) <= LOCAL_DIGITS:
+        return NO_AREA_CODE.format(number=number, digits=len(digits))
+    return AREA_CODE.format(code=digits[:-LOCAL_DIGITS][-AREA_DIGITS:], number=number)
 
 
 def _not_said(request: str, words: str) -> str | None:

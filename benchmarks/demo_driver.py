@@ -91,6 +91,11 @@ REQUESTS = (
     "Make it round",
     "What did you blur?",
     "How many images have we made?",
+    "Can I have pets?",
+    "Is it open at 6?",
+    "Write a short poem about this picture",
+    "Make the phone number bigger",
+    "Compress it",
 )
 CRASH_SIGNS = ("this turn failed", "Traceback", "InferenceMode", "RuntimeError")
 STARTUP_SECONDS = 900  # loading the embedded model takes ~15 s idle, minutes on a busy machine

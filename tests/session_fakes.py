@@ -92,8 +92,11 @@ class SessionPlayer:
         session, number = self.turns[self.position]
         turn = session.turns[number - 1]
         assert said in _parts(session, number, said), f"the harness said {said!r}, the script expects {turn.say!r}"
-        if re.search(r"\nAction Input: [^\n]+$", prompt):  # the agent wrote the whole call (the next upload, a redo)
-            return "\nObservation:"
+        written = re.search(r"\nAction: ([^\n]+)\nAction Input: ([^\n]+)$", prompt)
+        if written:  # the agent wrote the whole call (the next upload, a redo), or its image: the box found there
+            box_edit = written.group(1) == turn.expect.tool and "," not in written.group(2)
+            box = _found_box(tail, written.group(2), turn.expect.cover) if box_edit else None
+            return f", {box}\nObservation:" if box else "\nObservation:"
         uploads = [alias for earlier in session.turns[:number] for alias in earlier.upload]
         names = dict(zip(uploads, _INTRODUCED_RE.findall(prompt), strict=True))
         self.sizes = {name: (width, height) for name, width, height in _SIZE_RE.findall(prompt)}
@@ -102,10 +105,19 @@ class SessionPlayer:
         if opened:  # the model writes the image, and the numbers its tool is asked for (a box, an angle, a size)
             image = self._resolve(expect, names)
             asked = prompt.rpartition("Action: ")[2].startswith(f"{expect.tool}\n")
-            return f" {_arguments(expect, image) if asked else image}\nObservation:"
+            box = _found_box(tail, image, expect.cover) if asked and not expect.box else None
+            return f" {f'{image}, {box}' if box else _arguments(expect, image) if asked else image}\nObservation:"
         used = re.findall(r"Action Input: ([^,\s]+)", tail)
         unused = [name for name in names.values() if name not in used]
-        if observations and unused and expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names)):
+        every = observations and expect.behaviour is Behaviour.TOOL and asks_for_every(said, list(names))
+        if every and expect.cover and expect.cover != WHOLE_PICTURE:  # "blur the faces in both": found, then edited
+            for image in names.values():
+                box = _found_box(tail, image, expect.cover)
+                if f"Action: Detection\nAction Input: {image}\n" not in tail:
+                    return call("Detection", image)
+                if box and f"Action: {expect.tool}\nAction Input: {image}," not in tail:
+                    return call(str(expect.tool), f"{image}, {box}")
+        elif every and unused:
             return call(str(expect.tool), _arguments(expect, unused[0]))  # every upload: each in turn
         pair = expect.behaviour is Behaviour.TOOL and names_a_pair(said)
         expected = [self._resolve_one(ref, names) for ref in expect.images] if pair else []
@@ -189,6 +201,16 @@ class SessionPlayer:
             return answer(f"The tool says: {result}")
         self.results[number] = result
         return answer(f"Here is the result: {result}")
+
+
+def _found_box(said: str, image: str, label: str | None) -> str | None:
+    """The box of ``label`` ("face") that a Detection of ``image`` found in the turn so far (``said``), as a call
+    writes it; ``None`` when none did."""
+    if not label or label == WHOLE_PICTURE:
+        return None
+    found = re.findall(rf"Action: Detection\nAction Input: {re.escape(image)}\nObservation: (.*)", said)
+    box = re.search(rf"{label} {_BOX}", found[0]) if found else None
+    return ", ".join(box.groups()) if box else None
 
 
 def _arguments(expect: Expect, image: str) -> str:

@@ -951,6 +951,10 @@ def test_a_sign_asked_to_be_translated_is_read_and_the_translation_declined(
         ("im new here, what do you do?", True),  # seen in a drive: "I could not answer that."
         ("what do you do for a living?", False),
         ("what can I do to make it sharper?", False),
+        ("what should i do with this photo?", True),  # seen in a --cli drive: "I could not answer that."
+        ("what else can i do with it?", True),
+        ("what else?", False),  # after a reading, what else it says
+        ("what else did you find?", False),
     ],
 )
 def test_which_requests_ask_what_the_assistant_can_do(request_text, asks):
@@ -962,6 +966,11 @@ def test_what_it_can_do_is_answered_from_the_loaded_tools_before_the_model(tiny_
     reply = agent.chat(session, "hi there! what can you do?")
     assert "Edge Detection On Image" in reply.text and "Pose Detection On Image" in reply.text
     assert "describe" not in reply.text and reply.by_agent and llm.prompts == []
+    assert "Upload an image" in reply.text
+    # seen in a --cli drive: asked "what should i do with this photo?", it was told to upload one
+    image = upload(agent, session)
+    told = agent.chat(session, "what should i do with this photo?").text
+    assert "Upload an image" not in told and f"Tell me what to do with {image}" in told
 
 
 @pytest.mark.parametrize(
@@ -2209,7 +2218,14 @@ def test_thicker_lines_no_tool_draws_are_answered_before_the_model(tiny_tokenize
     agent, llm, _ = make_agent(tiny_tokenizer, [], runtime=runtime)
     image = upload(agent, session)
     llm.replies = [call("Line Detection On Image", image), answer("Done!")]
-    for request in ("make the lines thicker", "can you draw thicker edges?", "the outlines should be bolder"):
+    # "make them thicker", seen in a --cli drive after an edge map: the map was resized
+    asked = (
+        "make the lines thicker",
+        "can you draw thicker edges?",
+        "the outlines should be bolder",
+        "make them thicker",
+    )
+    for request in asked:
         assert agent.chat(session, request).text == NO_LINE_WIDTH
     assert runtime.calls == [] and llm.prompts == []
 
@@ -2276,6 +2292,8 @@ def test_a_change_of_file_format_is_answered_before_the_model(tiny_tokenizer, se
         ("NO_CALLS", (("Text Detection On Image",), 1), ("text them that I want to see the flat",)),
         # seen in a --cli drive: the sign was read again
         ("NO_CALLS", (("Text Detection On Image",), 1), ("save the number to my contacts", "add it to my calendar")),
+        # seen in a --cli drive: "compress it" resized the photo to its own size
+        ("NO_COMPRESSION", (("Resize Image",), 1), ("compress it", "can you reduce the file size?")),
         # seen in a --cli drive: "write it in a nicer font" read the sign again
         ("NO_FONT", (("Text Detection On Image",), 1), ("write it in a nicer font", "change the font")),
         # seen in a --cli drive: "make it round" after a crop rotated the crop by 3 degrees

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from agent.bad_numbers import BAD_ANGLE, BAD_SIZE, bad_numbers_answer
+from agent.bad_numbers import BAD_ANGLE, BAD_BOX, BAD_SIZE, bad_numbers_answer
 from agent.loop import Agent, ChatSession
 from protocol.prompt import PromptTemplate
 from tests.agent_fakes import FakeRuntime, ScriptedLLM
@@ -30,6 +30,13 @@ from tools.workspace import Workspace
         ("rotate it by -30", None),
         ("rotate by a bit", None),
         ("rotate the photo by quarter", None),
+        # seen in a --cli drive: made 8192 wide and called done
+        ("resize to 100000 wide", BAD_SIZE.format(said="100000", most=MAX_RESIZE_SIDE)),
+        ("make it 20000x20000", BAD_SIZE.format(said="20000x20000", most=MAX_RESIZE_SIDE)),
+        ("make it 8000 wide", None),
+        ("crop 10,10,100", BAD_BOX.format(said="10,10,100")),  # seen in a --cli drive: cropped 10, 10, 10000, 10
+        ("blur 0, 0, 1, 2, 3", BAD_BOX.format(said="0, 0, 1, 2, 3")),
+        ("crop it to 10, 10, 100, 100", None),
     ],
 )
 def test_which_numbers_no_tool_takes(request_text, expected):

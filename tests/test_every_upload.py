@@ -335,3 +335,49 @@ def test_a_box_edit_of_every_upload_not_run_on_one_is_said():
     notes = edit_not_on_each("blur the face in both", steps, UPLOADS, unfound)
     assert notes == [NOT_ON_ONE.format(tool="Blur Region", image=UPLOADS[1], found="cat [78, 0, 446, 300]")]
     assert edit_not_on_each("blur the face", steps, UPLOADS, unfound) == []  # one picture asked for
+
+
+def test_an_edit_of_every_upload_runs_on_each_with_the_box_found_there(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "blur the faces in both" found both faces, blurred one and answered; opened on the other
+    upload, the model copied the first face's box, which had moved the blur back onto the first photo."""
+    from agent.every_upload import edit_not_done
+    from agent.pending_edit import box_edit_unfound
+    from tools.runtime import Observation
+
+    runtime = FakeRuntime(names=("Detection", "Blur Region"))
+    llm = ScriptedLLM([])
+    agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
+    session = ChatSession(Workspace(tmp_path / "ws"))
+    first, second = (
+        agent.introduce_image(session, Image.new("RGB", (64, 64), "white"), name).name
+        for name in ("man.png", "woman.png")
+    )
+    faces = {first: "face [10, 10, 30, 30]", second: "face [20, 5, 40, 25]"}
+    run = runtime.run
+    runtime.run = lambda tool, argument, workspace: (
+        Observation(faces[argument], True, (), 0.01) if tool == "Detection" else run(tool, argument, workspace)
+    )
+    llm.replies = [
+        call("Detection", second),
+        answer("Found."),
+        "\nObservation:",  # the detector opened on the other upload
+        answer("Found."),
+        f" {first}, 10, 10, 30, 30\nObservation:",  # the blur opened: the model answered before it
+        answer("Done."),
+        ", 10, 10, 30, 30\nObservation:",  # opened on the other upload: the first face's box copied
+        answer("Done."),
+    ]
+    reply = agent.chat(session, "blur the faces in both")
+    assert [(step.action, step.action_input) for step in reply.steps] == [
+        ("Detection", second),
+        ("Detection", first),
+        ("Blur Region", f"{first}, 10, 10, 30, 30"),
+        ("Blur Region", f"{second}, 20, 5, 40, 25"),
+    ]
+    unfound = lambda request, on_it: box_edit_unfound(request, on_it, ["Blur Region", "Detection"])  # noqa: E731
+    cat = [
+        TraceStep(1, "", "Detection", UPLOADS[1], "cat [78, 0, 446, 300]", True),
+        TraceStep(2, "", "Detection", UPLOADS[0], "face [176, 65, 273, 162]", True),
+        TraceStep(3, "", "Blur Region", f"{UPLOADS[0]}, 176, 65, 273, 162", "image/cc_blur.png", True),
+    ]
+    assert edit_not_done("blur the face in both", cat, UPLOADS, unfound) is None  # no face on the cat: said instead

@@ -91,16 +91,17 @@ def test_why_after_a_refusal_is_told_of_the_refusal(tiny_tokenizer, tmp_path):
 
 
 def test_a_failed_call_is_told_with_why_it_failed(tiny_tokenizer, tmp_path):
-    """Seen in a drive: "why?" after a resize the tool refused was answered as if no tool had run."""
-    runtime = FakeRuntime(names=("Resize Image",), fail=lambda tool: "resize to 20000x1 is out of range")
+    """Seen in a drive: "why?" after a resize the tool refused was answered as if no tool had run (a size above the
+    largest is now answered before the model: the tool refuses another here)."""
+    runtime = FakeRuntime(names=("Resize Image",), fail=lambda tool: "resize to 2000x1 is out of range")
     llm = ScriptedLLM([])
     agent = Agent(llm, runtime, PromptTemplate.load("en"), tiny_tokenizer, context_length=4096)
     session = ChatSession(Workspace(tmp_path / "ws"))
     photo = agent.introduce_image(session, Image.new("RGB", (16, 8), "white")).name
-    llm.replies = [call("Resize Image", f"{photo}, 20000, 1"), answer("I could not do that.")]
-    agent.chat(session, "resize it to 20000x1")
-    steps = f"I ran Resize Image on {photo}, 20000, 1, which failed: resize to 20000x1 is out of range"
-    assert agent.chat(session, "why?").text == WHY_ANSWER.format(request="resize it to 20000x1", steps=steps)
+    llm.replies = [call("Resize Image", f"{photo}, 2000, 1"), answer("I could not do that.")]
+    agent.chat(session, "resize it to 2000x1")
+    steps = f"I ran Resize Image on {photo}, 2000, 1, which failed: resize to 2000x1 is out of range"
+    assert agent.chat(session, "why?").text == WHY_ANSWER.format(request="resize it to 2000x1", steps=steps)
 
 
 def test_what_was_asked_before_is_told_from_the_conversation(tiny_tokenizer, tmp_path):

@@ -530,6 +530,8 @@ def test_a_map_making_call_draws_the_map_the_request_names(model_tool, request_t
         ("make it 1.5 times bigger", 1.5),
         ("half the size please", 0.5),
         ("halve it", 0.5),
+        ("and then half of that", 0.5),  # seen in a --cli drive after a resize: cropped to a box of the model's
+        ("crop half of it away", None),
         ("make it a quarter the size", 0.25),
         ("resize to 50%", 0.5),
         ("scale it to 25 percent", 0.25),

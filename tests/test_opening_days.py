@@ -428,3 +428,18 @@ def test_what_the_hours_mean_is_their_days_and_times():
     """Seen in a --cli drive: "what do the hours mean?" was answered with the hours without their days."""
     told = opening_answer("what do the hours mean?", HOURS_AFTER_DAYS)
     assert told.startswith("It is open 8am-6pm Monday to Friday and 10am-2 pm on Saturdays")
+
+
+def test_holidays_asked_again_and_hours_a_day_are_told():
+    """Seen in a --cli drive: after "do they open on sundays?", "what about holidays?" and "how many hours a day are
+    they open on weekdays?" each ran Detection."""
+    from agent.opening_days import NO_HOLIDAYS
+    from agent.read_text import asks_about_writing
+
+    told = opening_answer("what about holidays?", HOURS_AFTER_DAYS)
+    assert told == NO_HOLIDAYS.format(words=HOURS_AFTER_DAYS, holiday="holidays")
+    told = opening_answer("how many hours a day are they open on weekdays?", HOURS_AFTER_DAYS)
+    assert told.startswith("They are open 10 hours (8AM-6PM) Monday to Friday")
+    assert opening_answer("do they open on sundays?", HOURS_AFTER_DAYS).startswith("No:")
+    assert asks_about_writing("do they open on sundays?")
+    assert asks_about_writing("how many hours a day are they open on weekdays?")

@@ -35,6 +35,8 @@ def picked(request: str, *lines: str) -> str:
         ("blur the saturday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), "SAT 10AM-2 PM"),
         ("crop to the tuesday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), "MON-FRI 8AM-6PM"),
         ("crop the sunday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), ""),  # left out: none
+        ("crop the weekday hours", ("STORE HOURS", "MON-FRI 8AM-6PM", "SAT 10AM-2 PM"), "MON-FRI 8AM-6PM"),
+        ("crop the weekend hours", ("8AM-6PM MON-FRI", "10AM-2PM SAT", "SUN CLOSED"), "10AM-2PM SAT"),
         ("blur the saturday hours", ("OPEN DAILY 7AM-7PM",), "7AM-7PM"),  # one set of hours, every day
         ("blur the saturday hours", ("OPEN 9 TO 5", "MON TO FRI"), ""),  # not open on Saturdays
         ("blur the price", ("FRESH BREAD", "$3.50 A LOAF"), "$3.50"),

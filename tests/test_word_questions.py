@@ -116,13 +116,26 @@ def test_a_sign_that_forbids_other_things_says_nothing_of_what_is_asked():
 
 def test_what_a_sign_offers_is_told_for_sale_or_rent():
     """Seen in a --cli drive: "is it for sale?" of a FOR RENT sign was answered with the words alone."""
-    from agent.word_questions import IS_FOR, SAYS_YES
+    from agent.word_questions import IS_FOR, NOT_FOR, SAYS_YES
 
     words = "FOR RENT CALL 555-0147 NO PETS"
-    assert answer_about_words("is it for sale?", words) == f'No: it is for rent: the text reads "{words}".'
+    assert answer_about_words("is it for sale?", words) == NOT_FOR.format(offered="rent", words=words)
     assert answer_about_words("is it for rent?", words) == SAYS_YES.format(words=words)
     assert answer_about_words("is the flat for sale or rent?", words) == IS_FOR.format(offered="rent", words=words)
     assert answer_about_words("is it for sale?", "OPEN 9 TO 5") is None  # the sign offers nothing: not told
+
+
+def test_the_area_code_of_the_number_read_is_told():
+    """Seen in a --cli drive: "whats the area code" of "CALL 555-0147" was answered with the words alone."""
+    from agent.read_text import asks_about_writing
+    from agent.word_questions import AREA_CODE, NO_AREA_CODE
+
+    told = answer_about_words("whats the area code", "FOR RENT CALL 555-0147 NO PETS")
+    assert told == NO_AREA_CODE.format(number="555-0147", digits=7)
+    told = answer_about_words("what's the area code?", "LOST CAT CALL (555) 201 3344")
+    assert told == AREA_CODE.format(code="555", number="(555) 201 3344")
+    assert answer_about_words("what's the area code?", "OPEN 9 TO 5") is None  # no phone number: not told
+    assert asks_about_writing("what's the area code?")
 
 
 def test_a_word_past_the_end_says_how_many_there_are():
