@@ -497,7 +497,10 @@ _DONE_QUESTION = _whole_question(
     r"|remove|removed|erase|erased|cut\s+out|take\s+out|took\s+out"
     r"|work\s+on|worked\s+on)(?:\s+(?:first|last|before|earlier|then))?"
     r"|(?:summari[sz]e|recap|list)\s+(?:what\s+(?:you|we)\s+(?:did|have\s+done)|(?:the|your|all\s+the)\s+"
-    r"(?:steps|edits|changes)))"
+    r"(?:steps|edits|changes))"
+    # "how many times did i rotate it?" (the model rotated it again)
+    r"|how\s+many\s+times\s+(?:did|have)\s+(?:i|you|we)\s+(?:blur|blurred|crop|cropped|rotate|rotated|resize|resized"
+    r"|remove|removed)(?:\s+(?:it|them|this|that))?)"
     r"(?:\s+(?:so\s+far|here|today|in\s+this\s+(?:chat|conversation)|to\s+" + THE_PICTURE + r"))*",
 )
 
@@ -524,6 +527,8 @@ _EDIT_TOOLS = {
     "remov": ("Remove", "removed"),
 }
 THOSE_DONE = '{steps}. The latest, the one "it" means, is {latest}.'
+TIMES_DONE = "{count} time{s}: {steps}"
+_HOW_MANY_TIMES = re.compile(r"\bhow\s+many\s+times\b", re.IGNORECASE)
 NONE_OF_THAT = "Nothing was {done} in this conversation. "
 
 
@@ -550,7 +555,10 @@ def done_answer(
     of_it = [step for step in made if step[1].startswith(name)]
     if of_it:
         steps = _steps_said(of_it)
-        return THOSE_DONE.format(steps=steps[0].upper() + steps[1:], latest=latest)
+        steps = steps[0].upper() + steps[1:]
+        if _HOW_MANY_TIMES.search(request):
+            steps = TIMES_DONE.format(count=len(of_it), s="" if len(of_it) == 1 else "s", steps=steps)
+        return THOSE_DONE.format(steps=steps, latest=latest)
     return NONE_OF_THAT.format(done=done) + told
 
 

@@ -195,6 +195,7 @@ def opening_answer(request: str, words: str, now: datetime | None = None) -> str
         or _on_a_holiday(dated, words)
         or _how_late(dated, words)
         or _how_long(dated, words)
+        or _earliest(dated, words)
         or _open_when(dated, words)
         or _opens_at(dated, words)
         or _open_at(dated, words)
@@ -342,6 +343,38 @@ _LONGEST = re.compile(
 )
 OPEN_FOR = '{who} open {length} {days} ({hours}): the sign reads "{words}".'
 LONGEST = '{most} {days}: {hours}, {length}. The sign reads "{words}".'
+
+
+# "what's the earliest they open?" (the model made up a time), "on which day do they close earliest?" (Detection ran)
+_EARLIEST = re.compile(
+    r"\b(?P<most>earliest|latest)\b[^?.!]*?\b(?P<verb>open|close|shut)"
+    r"|\b(?P<verb_first>open|close|shut)(?:s|es|ing)?\s+(?:the\s+)?(?P<most_after>earliest|latest)\b",
+    re.IGNORECASE,
+)
+EARLIEST = '{who} {verb} {most} {days}, at {time}: the sign reads "{words}".'
+
+
+def _earliest(request: str, words: str) -> str | None:
+    """The run of days the place opens or closes earliest or latest on, and at what time, as ``request`` asks, from
+    the hours ``words`` give for each run of days; on a sign with one set of hours, that time."""
+    asked = _EARLIEST.search(request)
+    hours = _HOURS.search(words)
+    if asked is None or hours is None:
+        return None
+    verb = (asked.group("verb") or asked.group("verb_first")).lower()
+    most = (asked.group("most") or asked.group("most_after")).lower()
+    start = 1 if verb == "open" else 4
+    runs = _hours_by_run(words)
+    if not runs:
+        days = sign_days(words)
+        said = f" {_day_span(days[0])}" if days else ""
+        return OPENS_AT.format(who="They", verb=verb, time=_clock(hours, start), on=said, words=words)
+    side = 0 if verb == "open" else 1
+    pick = min if most == "earliest" else max
+    days, found = pick(runs, key=lambda run: _span(run[1])[side])
+    return EARLIEST.format(
+        who="They", verb=verb, most=most, days=_day_span(set(days)), time=_clock(found, start), words=words
+    )
 
 
 def _length(hours: re.Match[str]) -> str:

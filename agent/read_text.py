@@ -140,6 +140,8 @@ _ABOUT_WRITING = re.compile(
     # allowed?"
     rf"|\b(?:can|may)\s+(?:i|we|one)\s+(?:have|bring|keep|take)\s+(?:a\s+|my\s+|our\s+)?{_ANIMALS}\b"
     rf"|\b(?:is|are)\s+{_ANIMALS}\s+(?:allowed|permitted|ok|okay|welcome)\b"
+    # "what's the earliest they open?" (the model made up a time)
+    r"|\b(?:earliest|latest)\b[^?.!]*\b(?:open|close|shut)|\b(?:open|close|shut)\w*\s+(?:the\s+)?(?:earliest|latest)\b"
     # "what's the area code?" of the number on a sign
     r"|\barea\s+code\b"
     # what a sign offers: "is it for sale?"
@@ -235,9 +237,10 @@ WORDS_READ = 'The text reads "{words}".'
 
 def words_untold(answer: str, request: str, steps: Sequence[Step]) -> str:
     """:data:`WORDS_READ` of the turn's last reading when ``request`` asks to read and ``answer`` leaves the words out
-    ("can you read the sign and blur the phone number?" was answered with the blurred image alone); else ``""``."""
+    ("can you read the sign and blur the phone number?" was answered with the blurred image alone) or about the
+    writing ("what's on the sign? and blur it"); else ``""``."""
     readings = [step for step in steps if step.ok and step.action in READING_TOOLS]
-    if not readings or not asks_to_read(request):
+    if not readings or not (asks_to_read(request) or asks_about_writing(request)):
         return ""
     words = " ".join(readings[-1].observation.split())
     if words == NO_TEXT_FOUND or not normal_words(words) or normal_words(words) in normal_words(answer):

@@ -30,6 +30,7 @@ WRITING = re.compile(
 )
 # Right after a reading, the writing is also "it": "whats the sign say", then "crop to it" (asked for a box)
 _WRITING_OR_IT = re.compile(rf"{WRITING.pattern}|\b(?:to|on|around)\s+(?:it|that)\b", re.IGNORECASE)
+_IT = re.compile(r"\b(?:it|that|them)\b", re.IGNORECASE)
 MARGIN = 0.25  # of the text's height, around the words: a crop to the letters' very edges reads as cut off
 
 
@@ -50,14 +51,18 @@ def writing_box_tool(request: str, available: Sequence[str], after_reading: bool
     box or place of the request's own nor person of the edit's part ("crop the top half of the sign", "blur the face
     and the sign" go as before); else ``None``."""
     request = _KEPT.sub("", request)
-    if READER not in available or box_of_its_own(request) or leaves_out(request):
+    if READER not in available or leaves_out(request):
         return None
     writing = _WRITING_OR_IT if after_reading else WRITING
+    named = False  # whether an earlier part named the writing: "what's on the sign? and blur it" (not blurred)
     for part in request_parts(request):
-        if names_people(part):  # a part of its own names them: "read the sign, blur the number and crop the face"
-            continue
+        said_before, named = named, named or bool(WRITING.search(part))
+        refers_back = said_before and _IT.search(part)  # "blur it" of the sign, not of the whole picture
+        if names_people(part) or (box_of_its_own(part) and not refers_back):
+            continue  # a part of its own names them ("read the sign, blur the number and crop the face"), or a box
+        of_writing = writing.search(part) or asked_part(part) or refers_back
         for tool in (CROPPER, BLURRER):
-            if tool in available and asks_for(tool, part) and (writing.search(part) or asked_part(part)):
+            if tool in available and asks_for(tool, part) and of_writing:
                 return tool
     return None
 

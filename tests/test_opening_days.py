@@ -443,3 +443,22 @@ def test_holidays_asked_again_and_hours_a_day_are_told():
     assert opening_answer("do they open on sundays?", HOURS_AFTER_DAYS).startswith("No:")
     assert asks_about_writing("do they open on sundays?")
     assert asks_about_writing("how many hours a day are they open on weekdays?")
+
+
+def test_the_earliest_and_latest_times_are_told_with_their_days():
+    """Seen in a --cli drive: "whats the earliest they open" was answered with a made-up time; "whats the latest they
+    close" and "on which day do they close earliest" ran Detection."""
+    from agent.opening_days import EARLIEST
+    from agent.read_text import asks_about_writing
+
+    told = opening_answer("whats the earliest they open", HOURS_AFTER_DAYS)
+    assert told == EARLIEST.format(
+        who="They", verb="open", most="earliest", days="Monday to Friday", time="8 am", words=HOURS_AFTER_DAYS
+    )
+    assert opening_answer("on which day do they close earliest", HOURS_AFTER_DAYS).startswith(
+        "They close earliest on Saturdays, at 2 pm"
+    )
+    assert opening_answer("whats the latest they close", "OPEN 9 TO 5 MON TO FRI").startswith(
+        "They close at 5 Monday to Friday"
+    )
+    assert asks_about_writing("whats the earliest they open")

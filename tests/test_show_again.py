@@ -144,6 +144,9 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     # seen in a --cli drive: "what did you blur?" was told every step; the edit named is told alone
     resized = f"Resize Image (16, 12) on {edges} made {small}"
     assert agent.chat(session, "what did you resize?").text == THOSE_DONE.format(steps=resized, latest=small)
+    # seen in a --cli drive: "how many times did i rotate it?" rotated it again
+    counted = THOSE_DONE.format(steps=f"1 time: {resized}", latest=small)
+    assert agent.chat(session, "how many times did i resize it?").text == counted
     # seen in a drive: "what did you just do?" after a crop was answered with a background removal
     just = agent.chat(session, "what did you just do?").text
     assert just == JUST_DONE_ANSWER.format(steps=f"Resize Image (16, 12) on {edges} made {small}", latest=small)

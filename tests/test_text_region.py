@@ -42,6 +42,8 @@ LOADED = (READER, CROPPER, BLURRER, "Detection")
         ("crop to the first line", CROPPER),
         ("blur 'SALE'", BLURRER),
         ("blur it one more time", None),
+        ("what's on the sign? and blur it", BLURRER),  # seen in a --cli drive: read, not blurred, and answered
+        ("read the sign and crop the top half", None),  # a part by its place: its own box
     ],
 )
 def test_which_box_edits_are_of_the_writing(request_text, tool):
@@ -390,3 +392,18 @@ def test_a_part_to_mark_the_reading_does_not_hold_is_said(tiny_tokenizer, tmp_pa
     runtime = ReadingRuntime("FOR RENT", (100, 40, 260, 80), FOR_RENT[:2])
     reply, image = chat(tiny_tokenizer, tmp_path, runtime, "highlight the phone number", [])
     assert reply.text == NO_PART.format(text="FOR RENT", image=image, part="phone number") and not reply.files
+
+
+def test_the_words_asked_about_beside_an_edit_are_told():
+    """Seen in a --cli drive: "what's on the sign? and blur it" was answered with the blurred image alone."""
+    from agent.loop import TraceStep
+    from agent.read_text import WORDS_READ, words_untold
+
+    steps = [
+        TraceStep(1, "", "Text Detection On Image", "image/a.png", "OPEN 9 TO 5", True),
+        TraceStep(2, "", "Blur Region", "image/a.png, 1, 2, 3, 4", "image/b_blur_a.png", True),
+    ]
+    answer = "The blurred image is ready: image/b_blur_a.png"
+    said = words_untold(answer, "what's on the sign? and blur it", steps)
+    assert said == WORDS_READ.format(words="OPEN 9 TO 5")
+    assert words_untold(answer, "blur it", steps) == ""  # the words not asked for
