@@ -71,7 +71,9 @@ _ASKS = {
     ),
     # "remove the spoon from the picture", "erase that car" (not the background: the loaded remover's)
     REMOVER: re.compile(
-        r"\b(?:remove|erase|delete|get\s+rid\s+of|take\s+out)\s+(?:the|that|this|those|these)\s+(?!background\b|bg\b)",
+        # not "remove the black corners" of a rotation (agent/black_corners.py)
+        r"\b(?:remove|erase|delete|get\s+rid\s+of|take\s+out)\s+(?:the|that|this|those|these)\s+"
+        r"(?!background\b|bg\b|black\s+(?:corners?|edges?|borders?|bits|parts|triangles|areas)\b)",
         re.IGNORECASE,
     ),
     # "replace the cup with a teapot", "swap the dog for a cat"

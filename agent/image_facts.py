@@ -492,7 +492,8 @@ _DONE_QUESTION = _whole_question(
     r"(?:what\s+(?:did\s+(?:you|we|the\s+plan)\s+(?:just\s+)?do|have\s+(?:you|we)\s+(?:just\s+)?done|just\s+happened)"
     # "which one did you blur first?" (answered that Blur Region needs a box), "what did you crop?"
     r"|(?:which|what)(?:\s+(?:one|ones|image|images|photo|photos|picture|pictures|pic|pics))?\s+(?:did|have)\s+"
-    r"(?:you|we)\s+(?:just\s+)?(?:blur|blurred|crop|cropped|rotate|rotated|resize|resized|edit|edited|change|changed"
+    r"(?:you|we)\s+(?:just\s+)?(?:blur|blurred|hide|hid|hidden|crop|cropped|rotate|rotated|resize|resized|edit|edited"
+    r"|change|changed"
     # "what did you remove?" after a background removal (answered "I lost objects in the background")
     r"|remove|removed|erase|erased|cut\s+out|take\s+out|took\s+out"
     r"|work\s+on|worked\s+on)(?:\s+(?:first|last|before|earlier|then))?"
@@ -518,9 +519,10 @@ def asks_what_was_just_done(request: str) -> bool:
 
 # A question of what was done that names an edit ("what did you blur?") is of the steps of its tool: the tool's name
 # begins with the word, and what to say when none ran
-_EDIT_ASKED = re.compile(r"\b(blur|crop|rotat|resiz|remov|eras|cut\s+out|t(?:ake|ook)\s+out)", re.IGNORECASE)
+_EDIT_ASKED = re.compile(r"\b(blur|hid|crop|rotat|resiz|remov|eras|cut\s+out|t(?:ake|ook)\s+out)", re.IGNORECASE)
 _EDIT_TOOLS = {
     "blur": ("Blur", "blurred"),
+    "hid": ("Blur", "hidden"),  # "what did you hide?" after a privacy blur (the model made something up)
     "crop": ("Crop", "cropped"),
     "rotat": ("Rotate", "rotated"),
     "resiz": ("Resize", "resized"),

@@ -1181,21 +1181,17 @@ class Agent:
                     if named != step:
                         overruled, step = overruled or f"{step.tool}: {step.action_input}", named
                 as_written = agent_call is not None  # the agent's own call keeps its box and image
-                on_every = bool(every_on) and image_names(step.action_input)[:1] == (every_on,)
-                # an edit the agent opened on the next upload: its box is the one found there (the model copied the
-                # box found on the other, which moved the blur back onto that one)
-                searched = [taken for taken in trace if image_names(taken.action_input)[:1] == (every_on,)]
-                found = (
-                    step
-                    if as_written
-                    else as_found(user_input, step, "", searched)
-                    if on_every
-                    else self._found_on_an_older_version(
-                        session,
-                        step,
-                        as_found(user_input, step, self.shown_text(session, trace), trace, session.reports),
-                    )
-                )
+                if as_written:
+                    found = step
+                elif every_on and image_names(step.action_input)[:1] == (every_on,):
+                    # an edit the agent opened on the next upload: its box is the one found there (the model copied
+                    # the box found on the other, which moved the blur back onto that one)
+                    searched = [taken for taken in trace if image_names(taken.action_input)[:1] == (every_on,)]
+                    found = as_found(user_input, step, "", searched)
+                else:
+                    shown = self.shown_text(session, trace)
+                    found = as_found(user_input, step, shown, trace, session.reports)
+                    found = self._found_on_an_older_version(session, step, found)
                 every_on = ""
                 # "with some margin", then "crop to the cat and make it square": the square around the box (once the
                 # box is the cat's) and its room

@@ -56,6 +56,7 @@ OFFLINE = default_registry().subset(
         ("can you make it clearer", RESTYLER),  # seen in a drive: it removed the background (no person found)
         ("make her face blurry", None),
         ("remove the spoon from the picture", REMOVER),
+        ("remove the black corners", None),  # seen in a --cli drive after a rotation: answered not loaded
         ("replace the cup with a teapot", REPLACER),
         ("replace the cat in image/81017298.png with a dog", REPLACER),
         ("draw a picture of a cat", GENERATOR),

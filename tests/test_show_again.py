@@ -139,7 +139,9 @@ def test_what_was_done_is_answered_from_the_session(agent, tmp_path):
     # seen in a drive: "which one did you blur first?" was answered that Blur Region needs a box
     # and "what did you remove?" after a background removal ("I lost objects in the background")
     told = DONE_ANSWER.format(steps=steps, latest=small)
-    for asked, done in (("which one did you blur first?", "blurred"), ("what did you remove?", "removed")):
+    # and "what did you hide?" after a privacy blur (the model: "I lost the phone number")
+    asked_done = (("which one did you blur first?", "blurred"), ("what did you remove?", "removed"))
+    for asked, done in (*asked_done, ("what did you hide?", "hidden")):
         assert agent.chat(session, asked).text == NONE_OF_THAT.format(done=done) + told
     # seen in a --cli drive: "what did you blur?" was told every step; the edit named is told alone
     resized = f"Resize Image (16, 12) on {edges} made {small}"
