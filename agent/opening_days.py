@@ -1,10 +1,10 @@
 """Whether a place is open on a day, answered from the words read on its sign.
 
 Asked "is it open on saturday?" of a sign that read "OPEN 9 TO 5 MON TO FRI", the small model gave the words and no
-answer. The days a sign names are plain to read: single days ("SAT"), ranges ("MON TO FRI", "MONDAY-FRIDAY"), every
-day ("DAILY", "7 DAYS", "24/7"), each marked closed when "CLOSED" stands next to it. A question that asks whether
-it is open (or closed) on a day, the weekend or weekdays is answered yes or no with the words; a sign that names no
-day leaves the question to the words alone.
+answer. The sign's days and hours are read as a timetable (agent/timetable.py). A question that asks whether it is
+open (or closed) on a day, the weekend or weekdays is answered yes or no with the words; a sign that names no day
+leaves the question to the words alone. So are a time ("is it open at 6?"), how long, the earliest and latest, how
+many days a week, a holiday.
 
 A sign with hours for each run of days ("MON-FRI 8AM-6PM SAT 10AM-2PM") answers a day's question with that day's
 hours: "what time do they open on saturday?" had been answered "8 am", the first hours on the sign. "Today",
@@ -15,28 +15,35 @@ with the words alone).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
+from agent.timetable import (
+    DAY,
+    DAYS,
+    HOURS,
+    SINGLE_DAY,
+    by_run,
+    clock_time,
+    day_index,
+    day_span,
+    hours_by_run,
+    hours_on,
+    length_said,
+    listed_days,
+    minutes,
+    open_span,
+    sign_days,
+)
+
 _GROUPS = {"weekend": (5, 6), "weekday": (0, 1, 2, 3, 4)}
 _GROUP_ASKED = re.compile(r"\b(weekend|weekday)s?\b", re.IGNORECASE)
 _ASKED = re.compile(
     rf"\b(?P<state>open|closed|hours|opening\s+times)\b[^?.!]*?\b(?:on\s+)?(?:a\s+|the\s+)?"
-    rf"(?P<day>{_DAY}|weekend|weekday)s?\b",
+    rf"(?P<day>{DAY}|weekend|weekday)s?\b",
     re.IGNORECASE,
 )
-_RANGE = re.compile(rf"\b({_DAY})s?\.?\s*(?:-|–|to|through|thru|until|till)\s*({_DAY})s?\b\.?", re.IGNORECASE)
-_SINGLE = re.compile(rf"\b({_DAY})s?\b\.?", re.IGNORECASE)
-_EVERY_DAY = re.compile(r"\b(?:daily|every\s*day|7\s*days|seven\s+days|24\s*/\s*7)\b", re.IGNORECASE)
-_CLOSED = re.compile(r"\bclosed\b", re.IGNORECASE)
-_NEAR = 12  # characters between a day and a "CLOSED" that marks it
 
-# Opening hours on a sign ("9 TO 5", "8AM-6PM", "10:30 - 22:00") and a time asked about ("at 6", "at 5:30 pm")
-_HOURS = re.compile(
-    r"\b(\d{1,2})(?::(\d\d))?\s*(am|pm)?\s*(?:-|–|to|till|until)\s*(\d{1,2})(?::(\d\d))?\s*(am|pm)?\b", re.IGNORECASE
-)
+# A time asked about ("at 6", "at 5:30 pm")
 _AT = re.compile(r"\bat\s+(?:(\d{1,2})(?::(\d\d))?\s*(am|pm|o'?clock)?|(noon|midday|midnight))\b", re.IGNORECASE)
 _NAMED_TIMES = {"noon": ("12", "pm"), "midday": ("12", "pm"), "midnight": ("12", "am")}
 # "what about monday morning?" after a question of another day: the same question of that day
@@ -44,7 +51,7 @@ _WHAT_ABOUT = re.compile(
     # "and on sunday?" (the model said the question back)
     rf"^\W*(?:(?:(?:and|ok|so)\s+)?(?:what|how)\s+about\s+(?:on\s+)?|and\s+(?:on\s+)?)(?:a\s+|the\s+)?"
     # "what about holidays?" after the days were asked (Detection ran)
-    rf"(?P<day>{_DAY}|weekend|weekday|(?:bank\s+|public\s+)?holiday|christmas|xmas|easter|thanksgiving)s?"
+    rf"(?P<day>{DAY}|weekend|weekday|(?:bank\s+|public\s+)?holiday|christmas|xmas|easter|thanksgiving)s?"
     r"(?P<part>\s+(?:morning|afternoon|evening|night))?(?P<at>\s+at\s+(?:noon|midday|midnight|\d{1,2}(?::\d\d)?\s*(?:am|pm)?))?"
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
@@ -59,7 +66,7 @@ _WHEN = re.compile(
 # are the weekend hours?", "what are saturday's hours?": those of the days named
 _OPEN_WHEN = re.compile(
     r"\b(?:when\s+(?:is|are)\s+(?P<who>it|they|the\s+\w+|this\s+\w+|that\s+\w+)\s+open\b"
-    rf"|what\s+(?:are|is)\s+(?:(?:the|its|their|your)\s+)?(?:(?P<named>{_DAY}|weekend|weekday)(?:'s|s)?\s+)?"
+    rf"|what\s+(?:are|is)\s+(?:(?:the|its|their|your)\s+)?(?:(?P<named>{DAY}|weekend|weekday)(?:'s|s)?\s+)?"
     r"(?:opening\s+|business\s+|open\s+)?(?:hours|times)\b"
     r"|what\s+hours\s+(?:is|are|do|does)\b"
     # "what do the hours mean?" (the hours were given without their days)
@@ -79,106 +86,6 @@ CLOSED_ON = 'the sign reads "{words}", closed on {day}.'
 LEFT_OUT = 'the sign reads "{words}", which leaves out {day}.'
 NO_DAYS = 'The sign names no days: it reads "{words}" (open {hours}), so it does not say whether they open on {day}.'
 PARTLY = 'Partly: the sign reads "{words}", open on {days} but not on {others}.'
-
-
-def _index(day: str) -> int:
-    return next(index for index, name in enumerate(DAYS) if name.lower().startswith(day.lower()[:3]))
-
-
-def _listed(days: list[int]) -> str:
-    return " and ".join(f"{DAYS[index]}s" for index in days)
-
-
-def _spans(words: str) -> list[tuple[tuple[int, ...], int, int]]:
-    """The days ``words`` name, each run of them with where it stands: ranges first, then single days outside them."""
-    spans: list[tuple[tuple[int, ...], int, int]] = []
-    for found in _RANGE.finditer(words):
-        first, last = _index(found.group(1)), _index(found.group(2))
-        days = tuple((first + step) % 7 for step in range((last - first) % 7 + 1))
-        spans.append((days, found.start(), found.end()))
-    for found in _SINGLE.finditer(words):
-        if not any(start <= found.start() < end for _, start, end in spans):
-            spans.append(((_index(found.group(1)),), found.start(), found.end()))
-    spans += [(tuple(range(7)), found.start(), found.end()) for found in _EVERY_DAY.finditer(words)]
-    return spans
-
-
-def sign_days(words: str) -> tuple[set[int], set[int]] | None:
-    """The days (0 is Monday) ``words`` say a place is open and those it says it is closed, or ``None`` when they
-    name no day. Each "CLOSED" marks the run of days nearest to it; a sign that names closed days alone ("CLOSED
-    MONDAYS") is open on the others."""
-    spans = _spans(words)
-    if not spans:
-        return None
-    marked: set[int] = set()
-    for closed in _CLOSED.finditer(words):
-        distance = [max(start - closed.end(), closed.start() - end, 0) for _, start, end in spans]
-        nearest = min(range(len(spans)), key=distance.__getitem__)
-        if distance[nearest] <= _NEAR:
-            marked.add(nearest)
-    open_days = {day for number, (days, _, _) in enumerate(spans) if number not in marked for day in days}
-    closed_days = {day for number in marked for day in spans[number][0]}
-    if not open_days:
-        open_days = set(range(7))
-    return open_days - closed_days, closed_days
-
-
-def _hours_by_run(words: str) -> list[tuple[tuple[int, ...], re.Match[str]]]:
-    """Each run of days ``words`` name with the hours written for it, in the sign's order, when the sign gives
-    hours for more than one run ("MON-FRI 8AM-6PM SAT 10AM-2PM"); ``[]`` when it gives one set of hours or none.
-    Hours belong to the run they follow, or, on a sign that writes hours before its first day, the run they
-    precede."""
-    hours = list(_HOURS.finditer(words))
-    spans = sorted(_spans(words), key=lambda span: span[1])
-    if len(hours) < 2 or not spans:
-        return []
-    after = spans[0][1] < hours[0].start()  # "MON-FRI 8AM-6PM ..." rather than "8AM-6PM MON-FRI ..."
-    runs: list[tuple[tuple[int, ...], re.Match[str]]] = []
-    for number, (days, start, end) in enumerate(spans):
-        if after:
-            low, high = end, spans[number + 1][1] if number + 1 < len(spans) else len(words)
-        else:
-            low, high = spans[number - 1][2] if number else 0, start
-        within = [found for found in hours if low <= found.start() < high]
-        if within:
-            runs.append((days, within[0] if after else within[-1]))
-    return runs if len(runs) > 1 else []
-
-
-def day_run_span(words: str, day: int) -> tuple[int, int] | None:
-    """Where in ``words`` the run of days that holds ``day`` (0 is Monday) stands with its hours, from the first
-    character of either to the last, on a sign with hours for more than one run of days; ``None`` when the sign
-    gives no hours of that day's own."""
-    spans = _spans(words)
-    for days, hours in _hours_by_run(words):
-        if day in days:
-            start, end = next((start, end) for named, start, end in spans if named == days)
-            return min(start, hours.start()), max(end, hours.end())
-    return None
-
-
-def _hours_on(words: str, day: int | None) -> re.Match[str] | None:
-    """The hours ``words`` give for ``day`` (0 is Monday; ``None``: any day), or their only hours."""
-    runs = _hours_by_run(words)
-    if runs and day is not None:
-        return next((hours for days, hours in runs if day in days), None)
-    return _HOURS.search(words)
-
-
-def _clock(hours: re.Match[str], start: int) -> str:
-    """The opening (``start`` 1) or closing (``start`` 4) time of ``hours`` as a person says it: "8:30 am"."""
-    hour, minute, half = hours.group(start), hours.group(start + 1), hours.group(start + 2)
-    return hour + (f":{minute}" if minute else "") + (f" {half.lower()}" if half else "")
-
-
-def _by_run(words: str, told: Callable[[re.Match[str]], str], wanted: Collection[int] = range(7)) -> str | None:
-    """What ``told`` says of each run's hours ("8am-6pm Monday to Friday and 10am-2 pm on Saturdays") among the runs
-    open on a ``wanted`` day, on a sign with hours for more than one run of days; ``None`` otherwise."""
-    runs = [(days, hours) for days, hours in _hours_by_run(words) if set(days) & set(wanted)]
-    if not runs:
-        return None
-    said = [f"{told(hours)} {_day_span(set(days))}" for days, hours in runs]
-    return " and ".join(filter(None, [", ".join(said[:-1]), said[-1]]))
 
 
 def opening_answer(request: str, words: str, now: datetime | None = None) -> str | None:
@@ -234,13 +141,13 @@ def _days_a_week(request: str, words: str) -> str | None:
     if not days or not days[0]:
         return None
     count = len(days[0])
-    return DAYS_A_WEEK.format(count=count, s="" if count == 1 else "s", span=_day_span(days[0]), words=words)
+    return DAYS_A_WEEK.format(count=count, s="" if count == 1 else "s", span=day_span(days[0]), words=words)
 
 
 def _on_a_holiday(request: str, words: str) -> str | None:
     """That a sign's days say nothing of the holiday ``request`` asks about, when the sign gives days or hours."""
     asked = _HOLIDAY.search(request)
-    if asked is None or (sign_days(words) is None and _HOURS.search(words) is None):
+    if asked is None or (sign_days(words) is None and HOURS.search(words) is None):
         return None
     holiday = asked.group("holiday").lower()
     said = "holidays" if holiday.endswith(("holiday", "holidays")) else holiday[0].upper() + holiday[1:]
@@ -283,11 +190,11 @@ def with_the_clock(request: str, now: datetime) -> tuple[str, str]:
 def _open_when(request: str, words: str) -> str | None:
     """The hours and days ``words`` give ("9 TO 5", Monday to Friday) when ``request`` asks when the place is open
     and names no day ("when is it open?" had been answered "It opens at 9"); ``None`` otherwise."""
-    asked, hours = _OPEN_WHEN.search(request), _HOURS.search(words)
+    asked, hours = _OPEN_WHEN.search(request), HOURS.search(words)
     if asked is None or hours is None:
         return None
     named = asked.group("named") or ""
-    day = _SINGLE.fullmatch(named) or _SINGLE.search(request[asked.end() :])
+    day = SINGLE_DAY.fullmatch(named) or SINGLE_DAY.search(request[asked.end() :])
     if day:  # "what are saturday's hours?": what the sign says of that day
         return _open_on(f"what are the hours on {day.group(1)}", words)
     group = _GROUP_ASKED.search(named or request[asked.end() :])
@@ -295,12 +202,12 @@ def _open_when(request: str, words: str) -> str | None:
         return _group_hours(group.group(1).lower(), words)
     who = asked.group("who") or ""
     said = (who[0].upper() + who[1:] + (" are" if who.lower() == "they" else " is")) if who else "It is"
-    runs = _by_run(words, lambda found: found.group(0).strip().lower())
+    runs = by_run(words, lambda found: found.group(0).strip().lower())
     if runs:
         return OPEN_BY_DAY.format(who=said, runs=runs, words=words)
     days = sign_days(words)
     return OPEN_WHEN.format(
-        who=said, hours=hours.group(0).strip().lower(), days=f", {_day_span(days[0])}" if days else "", words=words
+        who=said, hours=hours.group(0).strip().lower(), days=f", {day_span(days[0])}" if days else "", words=words
     )
 
 
@@ -308,24 +215,14 @@ def _group_hours(group: str, words: str) -> str:
     """The hours ``words`` give on the days of ``group`` (weekend or weekday), and those of its days the sign
     leaves out or closes ("10am-2 pm on Saturdays; Sundays left out")."""
     wanted = _GROUPS[group]
-    runs = _by_run(words, lambda found: found.group(0).strip().lower(), wanted)
+    runs = by_run(words, lambda found: found.group(0).strip().lower(), wanted)
     days = sign_days(words)
     if not runs or days is None:  # one set of hours: whether the sign opens on those days, with its hours
         return _open_on(f"what are the hours on {group}s", words) or ""
     others = [index for index in wanted if index not in days[0]]
     if not others:
         return OPEN_BY_DAY.format(who="It is", runs=runs, words=words)
-    return OPEN_BUT.format(runs=runs, others=_listed(others), words=words)
-
-
-def _day_span(days: set[int]) -> str:
-    """Open days as a person says them: "every day", "Monday to Friday", "on Mondays and Saturdays"."""
-    ordered = sorted(days)
-    if len(ordered) == len(DAYS):
-        return "every day"
-    if len(ordered) >= 3 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{DAYS[ordered[0]]} to {DAYS[ordered[-1]]}"
-    return f"on {_listed(ordered)}"
+    return OPEN_BUT.format(runs=runs, others=listed_days(others), words=words)
 
 
 # "how many hours are they open on saturday?", "how long is it open?", "which day are they open longest?"
@@ -358,31 +255,23 @@ def _earliest(request: str, words: str) -> str | None:
     """The run of days the place opens or closes earliest or latest on, and at what time, as ``request`` asks, from
     the hours ``words`` give for each run of days; on a sign with one set of hours, that time."""
     asked = _EARLIEST.search(request)
-    hours = _HOURS.search(words)
+    hours = HOURS.search(words)
     if asked is None or hours is None:
         return None
     verb = (asked.group("verb") or asked.group("verb_first")).lower()
     most = (asked.group("most") or asked.group("most_after")).lower()
     start = 1 if verb == "open" else 4
-    runs = _hours_by_run(words)
+    runs = hours_by_run(words)
     if not runs:
         days = sign_days(words)
-        said = f" {_day_span(days[0])}" if days else ""
-        return OPENS_AT.format(who="They", verb=verb, time=_clock(hours, start), on=said, words=words)
+        said = f" {day_span(days[0])}" if days else ""
+        return OPENS_AT.format(who="They", verb=verb, time=clock_time(hours, start), on=said, words=words)
     side = 0 if verb == "open" else 1
     pick = min if most == "earliest" else max
-    days, found = pick(runs, key=lambda run: _span(run[1])[side])
+    days, found = pick(runs, key=lambda run: open_span(run[1])[side])
     return EARLIEST.format(
-        who="They", verb=verb, most=most, days=_day_span(set(days)), time=_clock(found, start), words=words
+        who="They", verb=verb, most=most, days=day_span(set(days)), time=clock_time(found, start), words=words
     )
-
-
-def _length(hours: re.Match[str]) -> str:
-    """How long ``hours`` ("10AM-2 PM") last, as a person says it: "4 hours", "8 and a half hours"."""
-    start, end = _span(hours)
-    whole, rest = divmod(end - start, 60)
-    said = f"{whole} and a half" if rest == 30 else (str(whole) if not rest else f"{whole} hours {rest} minutes")
-    return said if rest not in (0, 30) else f"{said} hour{'' if said == '1' else 's'}"
 
 
 def _how_long(request: str, words: str) -> str | None:
@@ -391,24 +280,24 @@ def _how_long(request: str, words: str) -> str | None:
     hours for it ("how many hours are they open on saturday?" had been answered with Saturday's hours alone)."""
     longest = _LONGEST.search(request)
     if longest:
-        runs = _hours_by_run(words)
+        runs = hours_by_run(words)
         if not runs:
             return None
         most = longest.group("most").lower() in ("longest", "most")
-        days, hours = (max if most else min)(runs, key=lambda run: _span(run[1])[1] - _span(run[1])[0])
+        days, hours = (max if most else min)(runs, key=lambda run: open_span(run[1])[1] - open_span(run[1])[0])
         return LONGEST.format(
             most="Longest:" if most else "Shortest:",
-            days=_day_span(set(days)),
+            days=day_span(set(days)),
             hours=hours.group(0).strip(),
-            length=_length(hours),
+            length=length_said(hours),
             words=words,
         )
     asked = _HOW_LONG.search(request)
     if asked is None:
         return None
-    day = _SINGLE.search(request[asked.end() :])
-    index = _index(day.group(1)) if day else None
-    hours = _hours_on(words, index)
+    day = SINGLE_DAY.search(request[asked.end() :])
+    index = day_index(day.group(1)) if day else None
+    hours = hours_on(words, index)
     if hours is None and day is not None:  # a day the sign gives no hours for: what it says of that day
         return _open_on(f"what are the hours on {day.group(1)}", words)
     if hours is None:
@@ -417,12 +306,12 @@ def _how_long(request: str, words: str) -> str | None:
     who = f"{who[0].upper()}{who[1:]} {'are' if who.lower() == 'they' else 'is'}"
     group = _GROUP_ASKED.search(request[asked.end() :])  # "on weekdays": those runs alone
     wanted = _GROUPS[group.group(1).lower()] if group else range(7)
-    told = _by_run(words, lambda found: f"{_length(found)} ({found.group(0).strip()})", wanted)
+    told = by_run(words, lambda found: f"{length_said(found)} ({found.group(0).strip()})", wanted)
     runs = told if index is None else None
     if runs:  # "how long is it open?" of a sign with hours for each run of days
         return OPEN_BY_DAY.format(who=who, runs=runs, words=words)
     days = f"on {DAYS[index]}s" if index is not None else "a day"
-    return OPEN_FOR.format(who=who, length=_length(hours), days=days, hours=hours.group(0).strip(), words=words)
+    return OPEN_FOR.format(who=who, length=length_said(hours), days=days, hours=hours.group(0).strip(), words=words)
 
 
 def _opens_at(request: str, words: str) -> str | None:
@@ -430,13 +319,13 @@ def _opens_at(request: str, words: str) -> str | None:
     5); ``None`` when it asks no such thing or the sign gives no hours. A day the sign does not open on is answered
     by :func:`_open_on`."""
     when = _WHEN.search(request)
-    day = _SINGLE.search(request[when.end() :]) if when else None
-    hours = _hours_on(words, _index(day.group(1)) if day else None) if when else None
+    day = SINGLE_DAY.search(request[when.end() :]) if when else None
+    hours = hours_on(words, day_index(day.group(1)) if day else None) if when else None
     if when is None or hours is None:
         return None
     if day:
         days = sign_days(words)
-        if days is not None and _index(day.group(1)) not in days[0]:  # what the sign says of that day, no yes or no
+        if days is not None and day_index(day.group(1)) not in days[0]:  # what the sign says of that day, no yes or no
             return _open_on(f"what are the hours on {day.group(1)}", words)
     verb = "open" if when.group("verb").lower() == "open" else "close"
     start = 1 if verb == "open" else 4  # the groups of the opening or the closing time: hour, minutes, am or pm
@@ -448,27 +337,27 @@ def _opens_at(request: str, words: str) -> str | None:
     if (
         both
         and not day
-        and (spans := _by_run(words, lambda found: f"from {_clock(found, 1)} to {_clock(found, 4)}", wanted))
+        and (spans := by_run(words, lambda found: f"from {clock_time(found, 1)} to {clock_time(found, 4)}", wanted))
     ):
         be = "are" if who.lower() == "they" else "is"  # "what time do they open and close?" of each run's hours
         return OPEN_BY_DAY.format(who=f"{who[0].upper() + who[1:]} {be}", runs=spans, words=words)
-    runs = None if day else _by_run(words, lambda found: f"at {_clock(found, start)}", wanted)
+    runs = None if day else by_run(words, lambda found: f"at {clock_time(found, start)}", wanted)
     if runs:  # "what time do they open?" of a sign with hours for each run of days
         return OPENS_BY_DAY.format(who=who[0].upper() + who[1:], verb=verb, runs=runs, words=words)
-    on = f" on {DAYS[_index(day.group(1))]}s" if day else ""
+    on = f" on {DAYS[day_index(day.group(1))]}s" if day else ""
     if both:  # "what time do they open and close?" (the closing time went unanswered)
         shut = "close" if who.lower() == "they" else "closes"
         opened = "open" if who.lower() == "they" else "opens"
         return OPENS_AND_CLOSES.format(
             who=who[0].upper() + who[1:],
             opens=opened,
-            opening=_clock(hours, 1),
+            opening=clock_time(hours, 1),
             closes=shut,
-            closing=_clock(hours, 4),
+            closing=clock_time(hours, 4),
             on=on,
             words=words,
         )
-    return OPENS_AT.format(who=who[0].upper() + who[1:], verb=verb, time=_clock(hours, start), on=on, words=words)
+    return OPENS_AT.format(who=who[0].upper() + who[1:], verb=verb, time=clock_time(hours, start), on=on, words=words)
 
 
 def _open_on(request: str, words: str) -> str | None:
@@ -476,7 +365,7 @@ def _open_on(request: str, words: str) -> str | None:
     what the sign says of that day when it asks the day's hours; else ``None``."""
     asked = _ASKED.search(request)
     days = sign_days(words) if asked else None
-    hours = _HOURS.search(words)
+    hours = HOURS.search(words)
     if asked is not None and days is None and hours:  # "is it open on sunday?" of "OPEN 9 TO 5": the text alone
         day = asked.group("day").lower().removesuffix("s")
         said = f"{day}s" if day in _GROUPS else f"{day.capitalize()}s"
@@ -486,12 +375,12 @@ def _open_on(request: str, words: str) -> str | None:
     open_days, closed_days = days
     day = asked.group("day").lower()
     group = _GROUPS.get(day.removesuffix("s"))
-    wanted = group or (_index(day),)
+    wanted = group or (day_index(day),)
     said = f"{day.removesuffix('s')}s" if group else f"{DAYS[wanted[0]]}s"
     opened = [index for index in wanted if index in open_days]
     if opened and len(opened) < len(wanted):  # "open on weekends?" of a sign open on Saturdays alone
         others = [index for index in wanted if index not in opened]
-        return PARTLY.format(words=words, days=_listed(opened), others=_listed(others))
+        return PARTLY.format(words=words, days=listed_days(opened), others=listed_days(others))
     if opened:
         template, is_open = OPEN_ON, True
     elif any(index in closed_days for index in wanted):
@@ -500,10 +389,10 @@ def _open_on(request: str, words: str) -> str | None:
         template, is_open = LEFT_OUT, False
     told = template.format(words=words, day=said)
     state = asked.group("state").lower()
-    by_run = bool(_hours_by_run(words))
+    by_run = bool(hours_by_run(words))
     day_hours = None
     if is_open and by_run and len(wanted) == 1:  # "is it open on saturday?" of "MON-FRI 8AM-6PM SAT 10AM-2PM"
-        day_hours = _hours_on(words, wanted[0])
+        day_hours = hours_on(words, wanted[0])
     elif is_open and not by_run and state not in {"open", "closed"}:  # "what are the weekday hours?" of "9 TO 5"
         day_hours = hours
     if day_hours:  # that day's hours
@@ -525,20 +414,6 @@ def _open_on(request: str, words: str) -> str | None:
     return f"{'Yes' if is_open == (state == 'open') else 'No'}: {told}"
 
 
-def _minutes(hour: str, minute: str | None, half: str | None) -> int:
-    """Minutes after midnight of a clock time (``half``: am or pm, when written)."""
-    hours = int(hour) % 12 + (12 if half and half.lower() == "pm" else 0) if half else int(hour)
-    return hours * 60 + int(minute or 0)
-
-
-def _span(hours: re.Match[str]) -> tuple[int, int]:
-    """The opening and closing minutes after midnight of ``hours`` ("9 TO 5": 9:00-17:00, a closing hour before the
-    opening one being in the afternoon)."""
-    start = _minutes(hours.group(1), hours.group(2), hours.group(3))
-    end = _minutes(hours.group(4), hours.group(5), hours.group(6))
-    return start, end + 12 * 60 if end <= start and not hours.group(6) else end
-
-
 # A part of the day asked about ("open on friday evening?", "tonight"), as minutes after midnight
 _PART_OF_DAY = re.compile(r"\b(morning|lunchtime|afternoon|evening|night|tonight)\b", re.IGNORECASE)
 _PARTS_OF_DAY = {
@@ -556,11 +431,11 @@ def _in_part_of_day(request: str, words: str, day: int | None, state: str) -> st
     """Yes, no or partly to whether the place is open (``state``) in the part of the day ``request`` names ("is it
     open on friday evening?" of "MON-FRI 8AM-6PM" had been a yes), from the hours ``words`` give for ``day``;
     ``None`` when it names none or the sign gives no hours."""
-    part, hours = _PART_OF_DAY.search(request), _hours_on(words, day)
+    part, hours = _PART_OF_DAY.search(request), hours_on(words, day)
     if part is None or hours is None:
         return None
     name = part.group(1).lower()
-    (start, end), (first, last) = _span(hours), _PARTS_OF_DAY[name]
+    (start, end), (first, last) = open_span(hours), _PARTS_OF_DAY[name]
     overlap = max(0, min(end, last) - max(start, first))
     name = "evening" if name == "tonight" else name
     if 0 < overlap < last - first:
@@ -576,7 +451,7 @@ def _in_part_of_day(request: str, words: str, day: int | None, state: str) -> st
 def _at_hours(request: str, words: str, day: int | None) -> tuple[bool, str, str] | None:
     """Whether the time ``request`` asks about ("at 6") falls in the hours ``words`` give ("9 TO 5") for ``day``, with
     those hours and the time as written; ``None`` when either is missing."""
-    hours, at = _hours_on(words, day), _AT.search(request)
+    hours, at = hours_on(words, day), _AT.search(request)
     if hours is None or at is None:
         return None
     within = _within(at, hours)
@@ -592,9 +467,9 @@ def _within(at: re.Match[str], hours: re.Match[str]) -> bool | None:
         hour, half = _NAMED_TIMES[at.group(4).lower()]
     if int(hour) > 24:
         return None
-    start, end = _span(hours)
+    start, end = open_span(hours)
     half = half if half and half.lower() in {"am", "pm"} else None
-    asked = _minutes(hour, minute, half)
+    asked = minutes(hour, minute, half)
     candidates = [asked] if half or asked >= 13 * 60 else [asked, asked + 12 * 60]
     return any(start <= time < end for time in candidates)
 
@@ -615,15 +490,15 @@ def _open_at(request: str, words: str) -> str | None:
     if asked is None or at is None or _ASKED.search(request):
         return None
     state, time = asked.group("state").lower(), at.group(0).removeprefix("at ").strip()
-    runs = [(days, hours, _within(at, hours)) for days, hours in _hours_by_run(words)]
+    runs = [(days, hours, _within(at, hours)) for days, hours in hours_by_run(words)]
     if len({within for _, _, within in runs}) > 1:
         said = [
-            f"{'open' if within else 'closed'} {_day_span(set(days))} ({hours.group(0).strip()})"
+            f"{'open' if within else 'closed'} {day_span(set(days))} ({hours.group(0).strip()})"
             for days, hours, within in runs
         ]
         return AT_BY_RUN.format(time=time, runs=" and ".join(said), words=words)
     if runs:  # the same on every run of days
-        within, hours = runs[0][2], _by_run(words, lambda found: found.group(0).strip())
+        within, hours = runs[0][2], by_run(words, lambda found: found.group(0).strip())
     else:
         within, hours, _ = _at_hours(request, words, None) or (None, None, None)
     if within is None:

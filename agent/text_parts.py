@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agent.opening_days import DAYS, day_run_span, sign_days
+from agent.timetable import DAYS, day_run_span, sign_days
 from tools.outputs import PlacedWord
 
 Words = Sequence[PlacedWord]

@@ -4,7 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from agent.opening_days import NO_DAYS, opening_answer, sign_days
+from agent.opening_days import NO_DAYS, opening_answer
+from agent.timetable import sign_days
 
 HOURS_AFTER_DAYS = "STORE HOURS MON-FRI 8AM-6PM SAT 10AM-2 PM"
 HOURS_BEFORE_DAYS = "8AM-6PM MON-FRI 10AM-2PM SAT SUN CLOSED"
