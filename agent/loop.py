@@ -251,6 +251,7 @@ from agent.profile_picture import as_a_profile_picture
 from agent.read_text import (
     READER,
     READING_TOOLS,
+    as_the_writing,
     asks_about_writing,
     asks_of_the_reading,
     called_instead_of_reading,
@@ -878,6 +879,8 @@ class Agent:
         if session.latest_image is not None:  # "crop the rocket to a square" of rocket.png: of the photo
             upload = lineage(session.latest_image, session.made_from)[-1]
             user_input = the_upload_as_the_picture(user_input, session.file_names.get(upload))
+        if session.latest_image is not None and not asks_for_words(session.turn_request):
+            user_input = as_the_writing(user_input)  # "translate it": the picture's writing, not the last words
         request = request_taken_up(user_input, session.waiting_for_image, session.latest_image is not None)
         if request != user_input:
             logger.info("%r hands the image over: %r, which waited for it, is answered", user_input, request)

@@ -75,6 +75,20 @@ _WHAT_IT_MEANS = (
     r"\s*[?.!]*\s*$"
 )
 WHAT_IT_MEANS = re.compile(_WHAT_IT_MEANS, re.IGNORECASE)
+# "translate it to german" with a picture in the conversation: its writing (taken as words alone, the model made up a
+# translation)
+_IT_MEANT = re.compile(
+    r"^(?P<asked>\W*(?:(?:please|can\s+you|could\s+you)\s+)*(?:translate|summari[sz]e|paraphrase)\s+)(?:it|this|that)\b",
+    re.IGNORECASE,
+)
+
+
+def as_the_writing(request: str) -> str:
+    """``request`` with the "it" it translates or sums up spelled as the writing ("translate it to german": "translate
+    the writing to german"), for a conversation whose "it" is a picture."""
+    return _IT_MEANT.sub(r"\g<asked>the writing", request, count=1)
+
+
 _ABOUT_WRITING = re.compile(
     rf"\bwhat\s+\w+\s+(?:is|are)\s+{_WRITING_ON}\s+(?:for|about|from)\b"
     rf"|\bwhat(?:'s|\s+is)\s+(?:written\s+)?(?:on|in)\s+{_WRITING_ON}\b"

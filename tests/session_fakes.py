@@ -16,6 +16,7 @@ from agent.pending_edit import BLURRER, CROPPER, names_people, zoom_onto_the_par
 from agent.person_and_writing import blurs_one_by_one
 from agent.privacy import hides_what_is_personal, private_parts
 from agent.profile_picture import AS_A_CROP, as_a_profile_picture
+from agent.read_text import as_the_writing
 from agent.stated_numbers import named_region
 from agent.text_region import blur_of_another_thing, the_part_read
 from agent.typed_words import as_spelled
@@ -267,4 +268,5 @@ def _asked(session: SessionSpec, number: int) -> str:
     asked = blur_of_another_thing(asked, last_tool == BLURRER)
     asked = as_the_face(as_a_profile_picture(zoom_onto_the_part(asked, last_tool == CROPPER)))
     uploaded = [alias for turn in session.turns[:number] for alias in turn.upload]
+    asked = as_the_writing(asked) if uploaded else asked  # "translate it": the picture's writing
     return the_upload_as_the_picture(asked, f"{uploaded[-1]}.png" if uploaded else None)

@@ -507,3 +507,21 @@ def test_a_new_sign_not_read_yet_is_read_for_its_hours(tiny_tokenizer, tmp_path)
     reply = agent.chat(session, "is it open at 9am?")
     assert [(step.action, step.action_input) for step in reply.steps] == [(reader, second)]
     assert reply.text.startswith("It depends on the day: at 9am they are open Monday to Friday")
+
+
+def test_translate_it_of_a_picture_reads_its_writing(tiny_tokenizer, tmp_path):
+    """Seen in a --cli drive: "translate it to german" of a sign was taken as words alone and the model made up a
+    translation; with a picture in the conversation, "it" is its writing. After words the model wrote, "it" is those
+    words."""
+    from agent.read_text import as_the_writing
+
+    words = "FOR RENT CALL 555-0147 NO PETS"
+    agent, llm, session, sign = reading_agent(tiny_tokenizer, tmp_path, words, "Detection")
+    llm.replies = [answer('"Hinterläfte" in German is "Hinterläfte".'), f" {sign}\nObservation:", answer("Read.")]
+    reply = agent.chat(session, "translate it to german")
+    assert [step.action for step in reply.steps] == ["Text Detection On Image"]
+    assert reply.text == NOT_RELIABLY.format(words=words, task="translate it")
+    assert as_the_writing("translate it to german") == "translate the writing to german"
+    assert as_the_writing("translate the poem") == "translate the poem"
+    session.turn_request = "write me a haiku about rain"  # the last turn was words alone: "it" is those
+    assert agent.taken_up(session, "translate it to french") == "translate it to french"
