@@ -16,6 +16,7 @@ from pathlib import PurePath
 from agent.image_reference import meant_image
 from agent.pending_edit import names_people, squares_a_named_part
 from agent.request_parts import OPENING, request_parts
+from agent.text_region import WRITING
 from agent.tool_words import named_by
 from generation.tool_calls import image_names
 from tools.registry import ToolRegistry
@@ -140,7 +141,10 @@ def the_upload_as_the_picture(request: str, file_name: str | None) -> str:
     """``request`` with the thing it crops to a shape said as the picture when that thing is a word of the name of the
     file the picture came from (``file_name``) and nothing the detector finds: "crop the rocket to a square" of
     rocket.png is "crop it to a square" (a box had been asked for: nothing here finds a rocket); else ``request``."""
-    words = name_words(file_name) if file_name else frozenset()
+    # not the writing a reading finds ("crop the sign to a square" of street-sign.jpg: the sign's box, squared)
+    words = (
+        frozenset(word for word in name_words(file_name) if not WRITING.fullmatch(word)) if file_name else frozenset()
+    )
     if not words or names_people(request) or not squares_a_named_part(request):
         return request
     named = "|".join(map(re.escape, sorted(words)))

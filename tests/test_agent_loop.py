@@ -1462,6 +1462,8 @@ def test_a_square_crop_of_what_the_files_name_says_is_of_the_photo(tiny_tokenize
     assert the_upload_as_the_picture("crop the cat to a square", "cat.png") == "crop the cat to a square"
     assert the_upload_as_the_picture("crop the rocket", "rocket.png") == "crop the rocket"  # no shape: no box either
     assert the_upload_as_the_picture("crop the rocket to a square", "coffee.jpg") == "crop the rocket to a square"
+    # the writing a reading finds is a part: its box, squared
+    assert the_upload_as_the_picture("crop the sign to a square", "street-sign.jpg") == "crop the sign to a square"
 
 
 def test_writing_about_a_picture_no_tool_sees_asks_what_it_shows(tiny_tokenizer, session):
